@@ -1,0 +1,358 @@
+/* protocol.h: the silkport wire format: errors, limits, hardened XML parsing,
+ * the Record, Receipt, TrustList and Problem documents, and RFC 9162 Merkle
+ * hashing. The normative text is protocol/SPEC.md. */
+#ifndef SP_PROTOCOL_H
+#define SP_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SP_NS "urn:silkport:srep:1"
+#define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
+#define SP_PROBLEM_NS "urn:ietf:rfc:7807"
+#define SP_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+#define SP_SPEC_VERSION "1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+/* One error space for the whole project. 0 is success, errors are negative.
+ * Numbers are append-only: never renumber, never reuse. sp_strerror() gives
+ * the stable name that also ends the problem type URI
+ * (urn:silkport:srep:1:error:<name>). */
+typedef enum sp_err {
+	SP_OK = 0,
+	/* generic */
+	SP_ERR_NOMEM = -1,	   /* out-of-memory */
+	SP_ERR_INTERNAL = -2,	   /* internal */
+	SP_ERR_IO = -3,		   /* io */
+	SP_ERR_INVALID_ARGUMENT = -4, /* invalid-argument */
+	SP_ERR_NOT_FOUND = -5,	   /* not-found */
+	/* document parsing (before any signature work) */
+	SP_ERR_TOO_LARGE = -10,	      /* too-large */
+	SP_ERR_TOO_DEEP = -11,	      /* too-deep */
+	SP_ERR_TOO_MANY_ELEMENTS = -12, /* too-many-elements */
+	SP_ERR_NOT_WELL_FORMED = -13, /* not-well-formed */
+	SP_ERR_ENCODING = -14,	      /* encoding-invalid: not UTF-8, NUL byte */
+	SP_ERR_DOCTYPE = -15,	      /* doctype-forbidden */
+	SP_ERR_SCHEMA = -16,	      /* schema-invalid */
+	SP_ERR_WRONG_DOCUMENT = -17,  /* wrong-document: root/namespace not the expected */
+	SP_ERR_XML_ID = -18,	      /* xml-id-forbidden */
+	SP_ERR_FIELD = -19,	      /* field-invalid: a value breaks a rule the schema cannot say */
+	SP_ERR_ATTACHMENT_DIGEST = -20, /* attachment-digest-mismatch */
+	SP_ERR_TYPE_MISMATCH = -21,   /* type-mismatch: Body element does not match Type */
+	SP_ERR_PROCESSING_INSTRUCTION = -22, /* processing-instruction-forbidden */
+	/* signature profile */
+	SP_ERR_SIG_MISSING = -30,     /* signature-missing */
+	SP_ERR_SIG_PROFILE = -31,     /* signature-profile: structure outside the profile */
+	SP_ERR_SIG_ALGORITHM = -32,   /* algorithm-forbidden */
+	SP_ERR_SIG_INVALID = -33,     /* signature-invalid: digest or signature value wrong */
+	SP_ERR_KEY_WEAK = -34,	      /* key-weak: RSA < 2048, unsupported curve */
+	/* trust and signer authorization */
+	SP_ERR_UNKNOWN_ORIGIN = -40,  /* unknown-origin */
+	SP_ERR_SIGNER_REVOKED = -41,  /* signer-revoked */
+	SP_ERR_SIGNER_SUSPENDED = -42, /* signer-suspended */
+	SP_ERR_SIGNER_EXPIRED = -43,  /* signer-expired: no certificate valid at Issued and now */
+	SP_ERR_ISSUED_IN_FUTURE = -44, /* issued-in-future */
+	SP_ERR_TRUST_LIST_ROLLBACK = -45, /* trust-list-rollback */
+	SP_ERR_TRUST_LIST_EXPIRED = -46, /* trust-list-expired */
+	SP_ERR_UNTRUSTED_ANCHOR = -47, /* untrusted-anchor */
+	SP_ERR_CERT_INVALID = -48,    /* certificate-invalid */
+	SP_ERR_WRONG_FEDERATION = -49, /* wrong-federation */
+	/* node and API (issue "The node") */
+	SP_ERR_UNAUTHENTICATED = -60, /* unauthenticated: no client certificate */
+	SP_ERR_FORBIDDEN = -61,	      /* forbidden */
+	SP_ERR_EQUIVOCATION = -62,    /* equivocation */
+	SP_ERR_METHOD = -63,	      /* method-not-allowed */
+	SP_ERR_MEDIA_TYPE = -64,      /* unsupported-media-type */
+	SP_ERR_OVERLOADED = -65,      /* overloaded */
+	SP_ERR_NOT_RECIPIENT = -66,   /* not-recipient */
+	SP_ERR_BAD_REQUEST = -67,     /* bad-request */
+	SP_ERR_UNAVAILABLE = -68,     /* unavailable */
+	SP_ERR_PROOF_INVALID = -69,   /* proof-invalid */
+	SP_ERR_CHECKPOINT_INVALID = -70, /* checkpoint-invalid */
+} sp_err;
+
+/* Stable short name of an error ("signature-invalid"); "unknown-error" for a
+ * value outside the enum. Never NULL. */
+const char *sp_strerror(int err);
+/* The error for a stable name, or SP_ERR_INTERNAL if the name is unknown. */
+int sp_err_from_name(const char *name);
+/* HTTP status a node answers with for this error (SPEC.md, "Errors"). */
+int sp_err_http_status(int err);
+
+/* ---------------------------------------------------------------- init */
+
+/* Initialise libxml2 and load the embedded schemas. Call once, on the main
+ * thread, before any thread starts. Returns SP_OK or SP_ERR_INTERNAL. */
+int sp_protocol_init(void);
+void sp_protocol_cleanup(void);
+
+/* ---------------------------------------------------------------- limits */
+
+typedef struct sp_limits {
+	size_t max_bytes;    /* whole document, default 1 MiB */
+	unsigned max_depth;  /* element nesting, default 32 */
+	size_t max_elements; /* element count, default 10000 */
+} sp_limits;
+
+#define SP_DEFAULT_MAX_BYTES ((size_t)1 << 20)
+#define SP_DEFAULT_MAX_DEPTH 32u
+#define SP_DEFAULT_MAX_ELEMENTS ((size_t)10000)
+
+void sp_limits_default(sp_limits *lim);
+
+/* ---------------------------------------------------------------- parsing */
+
+typedef enum sp_doc_kind {
+	SP_DOC_RECORD = 1,
+	SP_DOC_RECEIPT = 2,
+	SP_DOC_TRUST_LIST = 3,
+	SP_DOC_PROBLEM = 4,
+} sp_doc_kind;
+
+/* A parsed, schema-valid document. The tree is what later reads and the
+ * signature check use: never parse the same bytes twice. */
+typedef struct sp_doc sp_doc;
+struct _xmlDoc;
+
+/* Parse untrusted bytes with the hardened parser, then validate against the
+ * schema of `kind`. In order: size cap, UTF-8 and NUL check, no DOCTYPE, no
+ * processing instructions, no xml:id, depth and element caps, expected root
+ * and namespace, XSD. `buf` need not be NUL-terminated. `lim` NULL means the
+ * defaults. On success *out owns a copy of the bytes and the tree. On error
+ * *out is NULL and *why (if why != NULL) points to a static or
+ * thread-local human-readable reason. */
+int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
+		 const sp_limits *lim, sp_doc **out, const char **why);
+void sp_doc_free(sp_doc *doc);
+sp_doc_kind sp_doc_get_kind(const sp_doc *doc);
+/* The exact bytes that were parsed. */
+const uint8_t *sp_doc_bytes(const sp_doc *doc, size_t *len);
+/* The libxml2 tree (owned by doc). For trust/ signature work only. */
+struct _xmlDoc *sp_doc_tree(sp_doc *doc);
+
+/* ---------------------------------------------------------------- values */
+
+#define SP_NODE_ID_MAX 64   /* [A-Z0-9][A-Za-z0-9._-]{0,63} */
+#define SP_UUID_LEN 36
+#define SP_TYPE_MAX 32
+#define SP_TIME_TEXT_MAX 32
+
+/* True if s is a valid node id (SPEC.md). */
+int sp_node_id_valid(const char *s);
+/* Fresh random v4 UUID, lowercase, NUL-terminated. */
+int sp_uuid_v4(char out[SP_UUID_LEN + 1]);
+int sp_uuid_valid(const char *s);
+/* RFC 3339 UTC with 'Z' and whole seconds, as the profile requires. */
+int sp_time_format(int64_t t, char out[SP_TIME_TEXT_MAX]);
+int sp_time_parse(const char *s, int64_t *t);
+/* Lowercase hex of SHA-256(data). out holds 65 bytes. */
+void sp_sha256_hex(const uint8_t *data, size_t len, char out[65]);
+void sp_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+
+/* ---------------------------------------------------------------- record */
+
+/* The record-type registry (DESIGN.md, SPEC.md §"Record types"). */
+typedef struct sp_record_type {
+	const char *code;	  /* "declaration" */
+	const char *body_element; /* "Declaration" */
+	const char *summary;	  /* one line, English */
+} sp_record_type;
+
+/* The registry, terminated by an entry with code == NULL. */
+const sp_record_type *sp_record_types(void);
+const sp_record_type *sp_record_type_find(const char *code);
+
+/* One lookup key of the Header's Subject. kind is the element name
+ * (Enterprise, Declaration, Waybill, Order, Payment, Goods, Container,
+ * Conveyance, Case); scheme may be NULL except for Enterprise. */
+typedef struct sp_subject {
+	const char *kind;
+	const char *scheme;
+	const char *value;
+} sp_subject;
+
+/* Parse a CLI subject "SCHEME=VALUE": a SCHEME equal (case-insensitively) to a
+ * kind name gives that kind without scheme; any other SCHEME gives
+ * Enterprise@scheme. The strings point into `arg`, which is modified. */
+int sp_subject_from_arg(char *arg, sp_subject *out, const char **why);
+
+typedef struct sp_attachment {
+	const char *media_type;	   /* "application/xml" */
+	const char *profile;	   /* "CEB621Message" */
+	const uint8_t *content;	   /* raw bytes, base64-encoded by the builder */
+	size_t content_len;
+} sp_attachment;
+
+typedef struct sp_record_draft {
+	const char *record_id;	/* NULL: fresh v4 UUID */
+	const char *origin;
+	uint64_t sequence;
+	const char *type;	/* registry code */
+	int64_t issued;		/* 0: now */
+	int broadcast;		/* 1: Recipients/Broadcast, recipients ignored */
+	const char *const *recipients;
+	size_t n_recipients;
+	const sp_subject *subjects;
+	size_t n_subjects;
+	const char *supersedes; /* NULL: none */
+	/* The type-specific element (e.g. <Declaration>...</Declaration>), as
+	 * an XML fragment in no namespace or in SP_NS; the builder puts it in
+	 * SP_NS. NULL: error (every type carries a body element). */
+	const uint8_t *body;
+	size_t body_len;
+	const sp_attachment *attachments;
+	size_t n_attachments;
+} sp_record_draft;
+
+/* Build an unsigned Record and check it against the schema. *out is
+ * malloc'd, UTF-8, with the XML declaration. Errors: SP_ERR_FIELD (with
+ * *why naming the field), SP_ERR_SCHEMA, SP_ERR_NOMEM. */
+int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
+		    const char **why);
+
+/* A record header read from a parsed (and, for trust decisions, verified)
+ * tree. Values are read with xmlNodeGetContent() so that comments splitting a
+ * value cannot change it. */
+typedef struct sp_record sp_record;
+
+/* Read the Header and check the Body: Type is in the registry and matches
+ * the body element; attachment digests match; Supersedes is a UUID. doc must
+ * be SP_DOC_RECORD. Errors: SP_ERR_FIELD, SP_ERR_TYPE_MISMATCH,
+ * SP_ERR_ATTACHMENT_DIGEST, SP_ERR_NOMEM. */
+int sp_record_read(sp_doc *doc, sp_record **out, const char **why);
+void sp_record_free(sp_record *r);
+const char *sp_record_id(const sp_record *r);
+const char *sp_record_origin(const sp_record *r);
+uint64_t sp_record_sequence(const sp_record *r);
+const char *sp_record_type_code(const sp_record *r);
+int64_t sp_record_issued(const sp_record *r);
+int sp_record_is_broadcast(const sp_record *r);
+size_t sp_record_recipient_count(const sp_record *r);
+const char *sp_record_recipient(const sp_record *r, size_t i);
+size_t sp_record_subject_count(const sp_record *r);
+const sp_subject *sp_record_subject(const sp_record *r, size_t i);
+const char *sp_record_supersedes(const sp_record *r); /* NULL if none */
+/* True if node_id may read the record: origin, a recipient, or broadcast. */
+int sp_record_visible_to(const sp_record *r, const char *node_id);
+
+/* ---------------------------------------------------------------- receipt */
+
+typedef enum sp_receipt_status {
+	SP_RECEIPT_ACCEPTED = 1,
+	SP_RECEIPT_RELAYED = 2, /* accepted by a gateway, forwarded onward */
+} sp_receipt_status;
+
+typedef struct sp_receipt_info {
+	char record_id[SP_UUID_LEN + 1];
+	char origin[SP_NODE_ID_MAX + 1];
+	uint64_t sequence;
+	char record_digest[65]; /* lowercase hex SHA-256 of the record bytes */
+	char receiver[SP_NODE_ID_MAX + 1];
+	int64_t received;
+	sp_receipt_status status;
+	uint64_t log_index; /* position in the receiver's log of origin */
+} sp_receipt_info;
+
+/* Build an unsigned Receipt. *out is malloc'd. */
+int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
+		     const char **why);
+/* Read a Receipt from a parsed (SP_DOC_RECEIPT) tree. */
+int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why);
+
+/* ---------------------------------------------------------------- trust list */
+
+typedef enum sp_member_role {
+	SP_ROLE_ZONE = 1,
+	SP_ROLE_PORT_AUTHORITY = 2,
+	SP_ROLE_AUDITOR = 3,
+} sp_member_role;
+
+typedef enum sp_member_status {
+	SP_STATUS_ACTIVE = 1,
+	SP_STATUS_SUSPENDED = 2,
+	SP_STATUS_REVOKED = 3,
+} sp_member_status;
+
+const char *sp_role_name(sp_member_role r);
+int sp_role_parse(const char *s, sp_member_role *out);
+const char *sp_status_name(sp_member_status s);
+int sp_status_parse(const char *s, sp_member_status *out);
+
+typedef struct sp_tl_signing_cert {
+	uint8_t *der; /* DER X.509 */
+	size_t der_len;
+	int64_t valid_from; /* the list's own window; the certificate's applies too */
+	int64_t valid_until;
+} sp_tl_signing_cert;
+
+typedef struct sp_tl_member {
+	char node_id[SP_NODE_ID_MAX + 1];
+	char *name;
+	sp_member_role role;
+	sp_member_status status;
+	char **endpoints; /* https URLs */
+	size_t n_endpoints;
+	uint8_t *tls_cert_der; /* the node's TLS certificate (server and client) */
+	size_t tls_cert_der_len;
+	sp_tl_signing_cert *signing;
+	size_t n_signing;
+	/* Ed25519 public key that signs this node's checkpoints, as a C2SP
+	 * signed-note verifier key "name+hash+base64". NULL if none. */
+	char *log_key;
+	/* Further federations this member relays to (gateways). */
+	char **relays_to;
+	size_t n_relays_to;
+} sp_tl_member;
+
+typedef struct sp_tl {
+	char federation[SP_NODE_ID_MAX + 1];
+	uint64_t sequence;
+	int64_t issued;
+	int64_t next_update;
+	char *operator_name;
+	sp_tl_member *members;
+	size_t n_members;
+} sp_tl;
+
+/* Build an unsigned TrustList from its contents. */
+int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why);
+/* Read a TrustList from a parsed (SP_DOC_TRUST_LIST) tree. *out is malloc'd;
+ * free with sp_tl_free(). */
+int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why);
+void sp_tl_free(sp_tl *tl);
+const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id);
+
+/* ---------------------------------------------------------------- problem */
+
+typedef struct sp_problem {
+	int err;	    /* sp_err; gives type URI and default status */
+	int status;	    /* 0: sp_err_http_status(err) */
+	const char *title;  /* NULL: the error name */
+	const char *detail; /* may be NULL */
+	const char *field;  /* the offending field, may be NULL */
+	const char *request_id; /* may be NULL */
+} sp_problem;
+
+/* RFC 9457 problem document in its XML form (namespace SP_PROBLEM_NS). */
+int sp_problem_build(const sp_problem *p, uint8_t **out, size_t *outlen);
+/* Read a received problem: *err from the type URI (SP_ERR_INTERNAL if not a
+ * silkport type), *status, and a malloc'd detail (may be NULL). */
+int sp_problem_read(sp_doc *doc, int *err, int *status, char **detail);
+
+/* ---------------------------------------------------------------- merkle */
+
+/* RFC 9162 §2.1: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r). */
+void sp_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[32]);
+void sp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32],
+			 uint8_t out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SP_PROTOCOL_H */

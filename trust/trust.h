@@ -1,0 +1,168 @@
+/* trust.h: keys, certificates, XML-DSig signing and verification by the
+ * silkport profile (xmlsec1, OpenSSL backend), federation anchors, the
+ * verified trust list, signer authorization, and signed notes for
+ * checkpoints. */
+#ifndef SP_TRUST_H
+#define SP_TRUST_H
+
+#include "protocol/protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- init */
+
+/* Initialise protocol/, libxml2 and xmlsec by SECURITY.md: parser options
+ * without HUGE, no I/O callbacks, crypto once. Main thread, before threads.
+ * Idempotent. Returns SP_OK or SP_ERR_INTERNAL (the library's text is logged
+ * to stderr). */
+int sp_trust_init(void);
+void sp_trust_cleanup(void);
+
+/* ---------------------------------------------------------------- keys */
+
+typedef enum sp_key_alg {
+	SP_KEY_P256 = 1,    /* ECDSA P-256, signs ECDSA-SHA256 */
+	SP_KEY_RSA2048 = 2, /* RSA 2048, signs RSA-SHA256 */
+	SP_KEY_ED25519 = 3, /* checkpoint notes only */
+} sp_key_alg;
+
+/* A signing identity: private key plus its certificate. Immutable once
+ * loaded; may be shared read-only between threads. */
+typedef struct sp_key sp_key;
+
+/* Load a PEM private key and PEM certificate that hold the same key pair.
+ * Refuses RSA < 2048 and curves other than P-256 (SP_ERR_KEY_WEAK). */
+int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
+		const char **why);
+void sp_key_free(sp_key *k);
+sp_key_alg sp_key_get_alg(const sp_key *k);
+/* DER of the certificate, owned by k. */
+const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len);
+
+/* ---------------------------------------------------------------- signing */
+
+/* Sign an unsigned Record, Receipt or TrustList by the profile: one enveloped
+ * ds:Signature appended as the root's last child, one Reference URI="",
+ * enveloped-signature then exclusive C14N, SHA-256, ECDSA-SHA256 or
+ * RSA-SHA256 by the key, the certificate in KeyInfo as a hint only. The
+ * input is parsed with the hardened parser and must not already carry a
+ * signature. *out is malloc'd. Thread-safe. */
+int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
+		     uint8_t **out, size_t *outlen, const char **why);
+
+/* ---------------------------------------------------------------- anchors */
+
+/* Federation anchors: operator certificates a node is configured with. */
+typedef struct sp_anchors sp_anchors;
+int sp_anchors_new(sp_anchors **out);
+/* Add every certificate in a PEM file. */
+int sp_anchors_add_pem_file(sp_anchors *a, const char *path, const char **why);
+void sp_anchors_free(sp_anchors *a);
+
+/* ---------------------------------------------------------------- trust */
+
+typedef struct sp_verify_opts {
+	int64_t now;	    /* 0: time(NULL) */
+	int64_t clock_skew; /* seconds of tolerance for Issued and validity; default 300 */
+	const sp_limits *limits; /* NULL: defaults */
+} sp_verify_opts;
+
+void sp_verify_opts_default(sp_verify_opts *o);
+
+/* A verified trust list and the keys prepared from it. Immutable once
+ * made, reference-counted, safe to share between threads. */
+typedef struct sp_trust sp_trust;
+
+/* Verify a TrustList against the anchors (signature by the profile with an
+ * anchor's key; the list's own certificate chain is not consulted), check
+ * its window (issued <= now + skew; next_update is checked by
+ * sp_trust_expired()), and, when `current` is not NULL, that it is for the
+ * same federation and its sequence is not lower (SP_ERR_TRUST_LIST_ROLLBACK;
+ * an equal sequence must be the identical document). The anchors are
+ * referenced, not copied: they must outlive the result.
+ * Errors: the parse errors, signature errors, SP_ERR_UNTRUSTED_ANCHOR,
+ * SP_ERR_TRUST_LIST_ROLLBACK, SP_ERR_WRONG_FEDERATION, SP_ERR_CERT_INVALID. */
+int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
+		  size_t tl_len, const sp_trust *current,
+		  const sp_verify_opts *o, sp_trust **out, const char **why);
+sp_trust *sp_trust_ref(sp_trust *t);
+void sp_trust_unref(sp_trust *t);
+const sp_tl *sp_trust_list(const sp_trust *t);
+/* The exact signed bytes of the list. */
+const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len);
+/* 1 if now > next_update, 0 otherwise. */
+int sp_trust_expired(const sp_trust *t, int64_t now);
+
+/* Verify a signed Record: hardened parse and schema, the full signature
+ * profile with the key taken from the trust list for the record's Origin
+ * (never from KeyInfo), signer authorization (Origin an active member; the
+ * signing certificate valid at Issued and now, within the skew; Issued not in
+ * the future), and the header read from the verified tree. On success *doc
+ * and *rec are set (either out-pointer may be NULL if not wanted).
+ * Errors: every parse, profile, signature and trust error above. */
+int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
+		     const sp_verify_opts *o, sp_doc **doc, sp_record **rec,
+		     const char **why);
+
+/* Verify a signed Receipt: signer is the member named in Receiver, with the
+ * same authorization rules as records (Received plays Issued). */
+int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
+		      const sp_verify_opts *o, sp_receipt_info *out,
+		      const char **why);
+
+/* The member whose TLS certificate (DER) is exactly this one, or NULL. */
+const sp_tl_member *sp_trust_member_by_tls_cert(const sp_trust *t,
+						const uint8_t *der, size_t len);
+
+/* ---------------------------------------------------------------- PKI */
+
+/* Certificate purposes for sp_pki_issue(). */
+typedef enum sp_cert_usage {
+	SP_CERT_SIGNING = 1,  /* record/receipt signing: digitalSignature, nonRepudiation */
+	SP_CERT_TLS = 2,      /* node TLS: serverAuth and clientAuth, SANs */
+	SP_CERT_OPERATOR = 3, /* local operator client: clientAuth */
+} sp_cert_usage;
+
+/* Make a self-signed federation operator CA; writes key_out (mode 0600) and
+ * cert_out as PEM. */
+int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
+		   const char *key_out, const char *cert_out, const char **why);
+/* Issue a certificate signed by the CA for a fresh key of `alg`. `sans` is a
+ * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL). */
+int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
+		 const char *common_name, const char *const *sans,
+		 sp_key_alg alg, int days, const char *key_out,
+		 const char *cert_out, const char **why);
+/* Read the first certificate of a PEM file as DER (*der malloc'd). */
+int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
+		    const char **why);
+
+/* ---------------------------------------------------------------- signed notes */
+
+/* C2SP signed-note Ed25519 keys for checkpoints (issue "The node"). */
+typedef struct sp_note_signer sp_note_signer;
+
+/* Make an Ed25519 note key named `name`: writes the private key as PEM
+ * (mode 0600) and returns the verifier key "name+hhhhhhhh+base64" (malloc'd). */
+int sp_note_keygen(const char *name, const char *key_out, char **vkey_out,
+		   const char **why);
+int sp_note_signer_load(const char *name, const char *key_path,
+			sp_note_signer **out, const char **why);
+void sp_note_signer_free(sp_note_signer *s);
+/* The verifier key of this signer (owned by s). */
+const char *sp_note_signer_vkey(const sp_note_signer *s);
+/* Sign a note text (each line ends in \n); *out is text + "\n" + the
+ * signature line, malloc'd and NUL-terminated. */
+int sp_note_sign(const sp_note_signer *s, const char *text, size_t len,
+		 char **out, const char **why);
+/* Verify that `note` carries a valid signature by the key `vkey`. Other
+ * signature lines are ignored. *text_len is the length of the signed text. */
+int sp_note_verify(const char *vkey, const char *note, size_t len,
+		   size_t *text_len, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SP_TRUST_H */
