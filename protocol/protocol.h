@@ -256,7 +256,6 @@ typedef struct sp_receipt_info {
 	char receiver[SP_NODE_ID_MAX + 1];
 	int64_t received;
 	sp_receipt_status status;
-	uint64_t log_index; /* position in the receiver's log of origin */
 } sp_receipt_info;
 
 /* Build an unsigned Receipt. *out is malloc'd. */
@@ -347,10 +346,13 @@ int sp_problem_read(sp_doc *doc, int *err, int *status, char **detail);
 
 /* ---------------------------------------------------------------- merkle */
 
+/* A record's leaf index in its origin's log is its Sequence. */
+
 /* RFC 9162 §2.1: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r). */
 void sp_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[32]);
 void sp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32],
 			 uint8_t out[32]);
+/* (merkle proofs and checkpoints: declarations below this line) */
 
 #ifdef __cplusplus
 }
