@@ -113,6 +113,7 @@ typedef enum sp_doc_kind {
 	SP_DOC_RECEIPT = 2,
 	SP_DOC_TRUST_LIST = 3,
 	SP_DOC_PROBLEM = 4,
+	SP_DOC_SUBMIT = 5, /* root Submit, validated by the record schema */
 } sp_doc_kind;
 
 /* A parsed, schema-valid document. The tree is what later reads and the
@@ -138,13 +139,15 @@ struct _xmlDoc *sp_doc_tree(sp_doc *doc);
 
 /* ---------------------------------------------------------------- values */
 
-#define SP_NODE_ID_MAX 64   /* [A-Z0-9][A-Za-z0-9._-]{0,63} */
+#define SP_NODE_ID_MAX 64   /* [A-Z0-9][A-Za-z0-9._-]{0,63}; federation ids fit too */
 #define SP_UUID_LEN 36
 #define SP_TYPE_MAX 32
 #define SP_TIME_TEXT_MAX 32
 
 /* True if s is a valid node id (SPEC.md). */
 int sp_node_id_valid(const char *s);
+/* True if s is a valid federation id: [a-z0-9][a-z0-9.-]{0,63}. */
+int sp_federation_id_valid(const char *s);
 /* Fresh random v4 UUID, lowercase, NUL-terminated. */
 int sp_uuid_v4(char out[SP_UUID_LEN + 1]);
 int sp_uuid_valid(const char *s);
@@ -240,6 +243,25 @@ const sp_subject *sp_record_subject(const sp_record *r, size_t i);
 const char *sp_record_supersedes(const sp_record *r); /* NULL if none */
 /* True if node_id may read the record: origin, a recipient, or broadcast. */
 int sp_record_visible_to(const sp_record *r, const char *node_id);
+
+/* ---------------------------------------------------------------- submission */
+
+/* A local operator's submission (POST /v1/submit): a `Submit` document in
+ * SP_NS holding the Type, Recipients, optional Subject and Supersedes, and
+ * the Body of a record (SPEC.md); the node adds RecordId, Origin, Sequence
+ * and Issued and signs it. */
+typedef struct sp_submission sp_submission;
+
+/* Hardened parse and schema check of a Submit document. Errors: the parse
+ * errors of sp_doc_parse(), SP_ERR_FIELD (with *why naming the field). */
+int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
+			sp_submission **out, const char **why);
+void sp_submission_free(sp_submission *s);
+/* Fill d's type, recipients, broadcast, subjects, supersedes, body and
+ * attachments from s (pointers into s: valid while s lives); the caller
+ * sets record_id, origin, sequence and issued. Errors: SP_ERR_FIELD,
+ * SP_ERR_ATTACHMENT_DIGEST, SP_ERR_NOMEM. */
+int sp_submission_draft(sp_submission *s, sp_record_draft *d, const char **why);
 
 /* ---------------------------------------------------------------- receipt */
 
@@ -353,6 +375,130 @@ void sp_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[32]);
 void sp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32],
 			 uint8_t out[32]);
 /* (merkle proofs and checkpoints: declarations below this line) */
+
+#define SP_MERKLE_HASH_LEN 32
+/* Longest proof accepted or produced: enough for any tree of < 2^63 leaves. */
+#define SP_MERKLE_MAX_PATH 64
+
+/* Root (MTH, RFC 9162 §2.1.1) over n leaf hashes (each already
+ * sp_merkle_leaf_hash()ed). n == 0 gives SHA-256 of the empty string.
+ * Returns SP_OK, SP_ERR_INVALID_ARGUMENT (leaves NULL with n > 0) or
+ * SP_ERR_INTERNAL (hashing failed). */
+int sp_merkle_root(const uint8_t (*leaves)[32], uint64_t n, uint8_t out[32]);
+
+/* RFC 9162 §2.1.3.2: SP_OK if `path` proves leaf `leaf_hash` at `index` in
+ * the tree of `size` leaves with root `root`, else SP_ERR_PROOF_INVALID
+ * (SP_ERR_INTERNAL if hashing failed). path may be NULL when path_len is 0;
+ * path_len > SP_MERKLE_MAX_PATH is invalid. */
+int sp_merkle_verify_inclusion(uint64_t index, uint64_t size,
+			       const uint8_t leaf_hash[32],
+			       const uint8_t (*path)[32], size_t path_len,
+			       const uint8_t root[32]);
+
+/* RFC 9162 §2.1.4.2: SP_OK if `path` proves that the tree of size1 leaves
+ * with root1 is a prefix of the tree of size2 leaves with root2, else
+ * SP_ERR_PROOF_INVALID (SP_ERR_INTERNAL if hashing failed). size1 == size2
+ * needs an empty path and equal roots; size1 == 0 needs an empty path and
+ * root1 the empty-tree hash (any root2 is then consistent). */
+int sp_merkle_verify_consistency(uint64_t size1, uint64_t size2,
+				 const uint8_t root1[32],
+				 const uint8_t root2[32],
+				 const uint8_t (*path)[32], size_t path_len);
+
+/* Proof generation over an in-memory array of n leaf hashes (RFC 9162
+ * §2.1.3.1 PATH and §2.1.4.1 PROOF), for tests and small logs. The path is
+ * written to path[0..*path_len) (caller's buffer of `max` hashes).
+ * Inclusion: index < n. Consistency: m <= n (m == 0 or m == n give an empty
+ * path). Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_TOO_LARGE (path longer
+ * than max), SP_ERR_INTERNAL. */
+int sp_merkle_inclusion_path(const uint8_t (*leaves)[32], uint64_t n,
+			     uint64_t index, uint8_t (*path)[32], size_t max,
+			     size_t *path_len);
+int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
+			       uint64_t m, uint8_t (*path)[32], size_t max,
+			       size_t *path_len);
+
+/* Strict base64 (RFC 4648 §4, padded, canonical: no whitespace, zero pad
+ * bits) as used by proofs, checkpoints and signed notes.
+ * sp_log_b64_encode writes the text and a NUL into out (cap bytes, at least
+ * 4 * ceil(len / 3) + 1) and returns the text length, or 0 if cap is too
+ * small. sp_log_b64_decode returns SP_OK with *outlen set, or
+ * SP_ERR_FIELD (not canonical base64) or SP_ERR_TOO_LARGE (over cap). */
+size_t sp_log_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
+int sp_log_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+		      size_t *outlen);
+
+/* Proof documents (SPEC.md "Log"), text/plain:
+ *   "silkport-proof/v1 inclusion\nsize N\nindex I\n" + one base64 hash line each
+ *   "silkport-proof/v1 consistency\nold M\nsize N\n" + one base64 hash line each */
+typedef enum sp_proof_kind {
+	SP_PROOF_INCLUSION = 1,
+	SP_PROOF_CONSISTENCY = 2,
+} sp_proof_kind;
+
+#define SP_PROOF_MAX_TEXT 4096
+
+typedef struct sp_proof {
+	sp_proof_kind kind;
+	uint64_t size;	   /* N: the (newer) tree size */
+	uint64_t index;	   /* I: inclusion only */
+	uint64_t old_size; /* M: consistency only */
+	size_t n_hashes;
+	uint8_t hashes[SP_MERKLE_MAX_PATH][32];
+} sp_proof;
+
+/* Write the text form; *out is malloc'd and NUL-terminated, *outlen (may be
+ * NULL) its length. Errors: SP_ERR_INVALID_ARGUMENT (unknown kind, index >=
+ * size, old > size, too many hashes), SP_ERR_NOMEM. */
+int sp_proof_format(const sp_proof *p, char **out, size_t *outlen);
+/* Parse the text form strictly: exact header line, decimals without sign or
+ * leading zeros, every line ending in "\n", one canonical base64 32-byte hash
+ * per line, at most SP_MERKLE_MAX_PATH hashes, at most SP_PROOF_MAX_TEXT
+ * bytes, index < size or old <= size. `buf` need not be NUL-terminated.
+ * Errors: SP_ERR_TOO_LARGE, SP_ERR_PROOF_INVALID (with *why). */
+int sp_proof_parse(const char *buf, size_t len, sp_proof *out,
+		   const char **why);
+
+/* C2SP tlog-checkpoint bodies: "<origin>\n<size>\n<base64 root>\n" then
+ * optional non-empty extension lines. */
+#define SP_CHECKPOINT_ORIGIN_MAX 256
+#define SP_CHECKPOINT_MAX_EXTENSIONS 16
+/* A checkpoint note (body plus signature lines) is at most this long. */
+#define SP_CHECKPOINT_MAX_NOTE 16384
+
+typedef struct sp_checkpoint {
+	char origin[SP_CHECKPOINT_ORIGIN_MAX]; /* NUL-terminated */
+	uint64_t size;
+	uint8_t root[32];
+} sp_checkpoint;
+
+/* "silkport/<federation>/<node_id>" into out (NUL-terminated). Both ids must
+ * be valid NodeId/FederationId (SPEC.md). Returns SP_OK or SP_ERR_FIELD. */
+int sp_checkpoint_origin(const char *federation, const char *node_id,
+			 char out[SP_CHECKPOINT_ORIGIN_MAX]);
+/* The body text (three lines, no extensions); *out malloc'd, NUL-terminated.
+ * Errors: SP_ERR_FIELD (empty origin, control characters), SP_ERR_NOMEM. */
+int sp_checkpoint_format(const sp_checkpoint *cp, char **out, size_t *outlen);
+/* Parse a checkpoint body, or a whole signed note whose text is one. The
+ * body ends at the first blank line (or at the end of the input); what
+ * follows the blank line (signature lines) is not examined here. On success
+ * *body_len (may be NULL) is the body length including its final "\n"; when
+ * body_len < len, the signature lines start at text + body_len + 1. The
+ * origin is any non-empty line without control characters of less than
+ * SP_CHECKPOINT_ORIGIN_MAX bytes; the size a decimal without leading zeros;
+ * the root canonical base64 of exactly 32 bytes; at most
+ * SP_CHECKPOINT_MAX_EXTENSIONS extension lines.
+ * Errors: SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID (with *why). */
+int sp_checkpoint_parse(const char *text, size_t len, sp_checkpoint *out,
+			size_t *body_len, const char **why);
+/* The message a C2SP tlog-cosignature/v1 signs:
+ * "cosignature/v1\ntime <timestamp>\n" followed by the checkpoint body.
+ * timestamp >= 0 (seconds since the epoch). *out is malloc'd
+ * (NUL-terminated); *outlen its length.
+ * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
+int sp_checkpoint_cosigned_message(const char *body, size_t body_len,
+				   int64_t timestamp, char **out,
+				   size_t *outlen);
 
 #ifdef __cplusplus
 }

@@ -162,6 +162,48 @@ int sp_note_sign(const sp_note_signer *s, const char *text, size_t len,
 int sp_note_verify(const char *vkey, const char *note, size_t len,
 		   size_t *text_len, const char **why);
 
+/* Notes follow C2SP signed-note: the text is non-empty, every line ends in
+ * "\n", no line is empty and none holds a control character; then exactly
+ * one blank line; then one to SP_NOTE_MAX_SIGNATURES lines
+ * "\u2014 <name> <base64(key id(4) || signature)>\n". Key names are 1..255
+ * bytes without spaces, control characters or '+'. The key id is
+ * SHA-256(name || "\n" || algorithm byte || public key)[:4], with algorithm
+ * 0x01 for Ed25519 note signatures and 0x04 for tlog-cosignature/v1.
+ * sp_note_keygen refuses to overwrite an existing file (SP_ERR_IO).
+ * sp_note_verify returns SP_ERR_INVALID_ARGUMENT for a malformed or
+ * non-0x01 vkey, SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID for a
+ * malformed note, SP_ERR_SIG_MISSING when no line carries the key's name and
+ * id, SP_ERR_SIG_INVALID when such a line does not verify or appears twice. */
+#define SP_NOTE_MAX_BYTES 16384
+#define SP_NOTE_MAX_SIGNATURES 100
+
+/* The key name (owned by s). */
+const char *sp_note_signer_name(const sp_note_signer *s);
+/* The verifier key of this signer as a witness: same name and Ed25519 key,
+ * algorithm byte 0x04 (C2SP tlog-cosignature/v1). Owned by s. */
+const char *sp_note_cosigner_vkey(const sp_note_signer *s);
+
+/* Cosign a checkpoint as a witness (C2SP tlog-cosignature/v1): signs
+ * "cosignature/v1\ntime <timestamp>\n" + the checkpoint body. `checkpoint`
+ * is a checkpoint body or a whole signed checkpoint note (only the body is
+ * used; it must parse as a checkpoint). The caller is expected to have
+ * verified the origin's signature and consistency first. timestamp >= 0.
+ * *sig_line_out is one malloc'd, NUL-terminated line
+ * "\u2014 <name> <base64(key id || timestamp(8, big-endian) || sig)>\n" to
+ * append to the note's signature lines. */
+int sp_note_cosign(const sp_note_signer *s, const char *checkpoint,
+		   size_t len, int64_t timestamp, char **sig_line_out,
+		   const char **why);
+/* Verify a cosignature by the cosigner key `vkey` (algorithm 0x04) on the
+ * checkpoint (a body or a whole signed note, as above). `sigs` holds one or
+ * more signature lines (each ending in "\n"); when sigs is NULL the lines are
+ * the signature block of `checkpoint` itself. Lines by other keys are
+ * ignored. On success *time_out (may be NULL) is the cosignature's time.
+ * Errors as sp_note_verify. */
+int sp_note_verify_cosignature(const char *vkey, const char *checkpoint,
+			       size_t len, const char *sigs, size_t sigs_len,
+			       int64_t *time_out, const char **why);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,243 @@
+/* api_submit.c: POST /v1/submit: a local operator's submission becomes this
+ * node's next record: Sequence assigned in order, signed, logged, queued for
+ * delivery, answered with the signed record once durable. */
+#include "node/node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sp_submit_job {
+	sp_submit_job *next;
+	sp_node *n;
+	sp_http_req *req;
+	sp_trust *trust;
+	const uint8_t *body;
+	size_t body_len;
+	uint64_t sequence;
+	int refs;
+	int queued;
+	int err;
+	char why[256];
+	char record_id[SP_UUID_LEN + 1];
+	uint8_t *record;
+	size_t record_len;
+	int outcome;
+};
+
+#define SUBMIT_QUEUE_MAX 10000
+
+static void kick(sp_node *n);
+
+static void job_unref(sp_submit_job *j)
+{
+	if (--j->refs > 0)
+		return;
+	sp_trust_unref(j->trust);
+	free(j->record);
+	free(j);
+}
+
+static void finish(void *arg);
+static void on_stored(void *ud, const sp_store_put_result *res)
+{
+	sp_submit_job *j = ud;
+
+	j->outcome = res->outcome;
+	sp_node__post(j->n, finish, j);
+}
+
+/* Worker: parse, build, sign, queue the write. */
+static void work(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+	const sp_tl *tl = sp_trust_list(j->trust);
+	sp_submission *sub = NULL;
+	sp_record_draft d;
+	sp_store_put_req put;
+	const char *why = NULL;
+	uint8_t *unsigned_rec = NULL;
+	size_t ulen, i, n_deliver = 0;
+	const char *deliver[SP_STORE_MAX_RECIPIENTS];
+	char digest[65];
+
+	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits, &sub, &why)) != SP_OK ||
+	    (j->err = sp_submission_draft(sub, &d, &why)) != SP_OK)
+		goto fail;
+	if (sp_uuid_v4(j->record_id) != SP_OK) {
+		j->err = SP_ERR_INTERNAL;
+		goto fail;
+	}
+	d.record_id = j->record_id;
+	d.origin = n->cfg->node_id;
+	d.sequence = j->sequence;
+	d.issued = (int64_t)time(NULL);
+	/* Deliver to the named members, or to every other member. */
+	if (d.broadcast) {
+		for (i = 0; i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS; i++)
+			if (strcmp(tl->members[i].node_id, n->cfg->node_id) != 0)
+				deliver[n_deliver++] = tl->members[i].node_id;
+	} else {
+		if (d.n_recipients > SP_STORE_MAX_RECIPIENTS) {
+			j->err = SP_ERR_FIELD;
+			why = "Recipients: too many";
+			goto fail;
+		}
+		for (i = 0; i < d.n_recipients; i++) {
+			if (sp_tl_find(tl, d.recipients[i]) == NULL) {
+				j->err = SP_ERR_FIELD;
+				snprintf(j->why, sizeof(j->why),
+					 "Recipients/Node: '%s' is not a member of federation %s",
+					 d.recipients[i], tl->federation);
+				goto fail_keep_why;
+			}
+			if (strcmp(d.recipients[i], n->cfg->node_id) != 0)
+				deliver[n_deliver++] = d.recipients[i];
+		}
+	}
+	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) != SP_OK ||
+	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen, &j->record,
+				       &j->record_len, &why)) != SP_OK)
+		goto fail;
+	sp_sha256_hex(j->record, j->record_len, digest);
+
+	memset(&put, 0, sizeof(put));
+	put.bytes = j->record;
+	put.len = j->record_len;
+	put.record_id = j->record_id;
+	put.origin = n->cfg->node_id;
+	put.sequence = j->sequence;
+	put.type = d.type;
+	put.issued = d.issued;
+	put.received = d.issued;
+	put.digest = digest;
+	put.broadcast = d.broadcast;
+	put.recipients = d.recipients;
+	put.n_recipients = d.n_recipients;
+	put.subjects = d.subjects;
+	put.n_subjects = d.n_subjects;
+	put.deliver_to = deliver;
+	put.n_deliver_to = n_deliver;
+	if ((j->err = sp_store_put_async(n->store, &put, on_stored, j)) != SP_OK) {
+		why = "the store refused the write";
+		goto fail;
+	}
+	j->queued = 1;
+	free(unsigned_rec);
+	sp_submission_free(sub);
+	return;
+fail:
+	snprintf(j->why, sizeof(j->why), "%s", why ? why : sp_strerror(j->err));
+fail_keep_why:
+	free(unsigned_rec);
+	sp_submission_free(sub);
+}
+
+static void done(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+
+	n->submit_busy = 0;
+	if (j->queued) {
+		n->next_sequence = j->sequence + 1;
+	} else {
+		char esc[SP_LOG_ESC_CAP];
+
+		sp_log(SP_LOG_INFO, "submission_refused", "request_id=%s err=%s why=%s",
+		       sp_http_req_id(j->req), sp_strerror(j->err),
+		       sp_log_esc(esc, sizeof(esc), j->why, strlen(j->why)));
+		sp_api__problem(n, j->req, SP_EP_SUBMIT, j->err, j->why);
+		j->refs--;
+	}
+	job_unref(j);
+	kick(n);
+}
+
+static void finish(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+	uint8_t *rec;
+
+	if (j->outcome == SP_STORE_INSERTED) {
+		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
+		sp_log(SP_LOG_INFO, "record_submitted", "request_id=%s origin=%s sequence=%llu record_id=%s",
+		       sp_http_req_id(j->req), n->cfg->node_id,
+		       (unsigned long long)j->sequence, j->record_id);
+		rec = j->record;
+		j->record = NULL;
+		sp_api__respond(n, j->req, SP_EP_SUBMIT, 201, "application/xml", rec, j->record_len);
+	} else {
+		/* A failed commit leaves a hole in the Sequence unless the
+		 * next submission reuses it: re-read where the log stands. */
+		uint64_t next;
+
+		sp_log(SP_LOG_ERROR, "submission_store_failed", "sequence=%llu outcome=%d",
+		       (unsigned long long)j->sequence, j->outcome);
+		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) == SP_OK)
+			n->next_sequence = next;
+		sp_api__problem(n, j->req, SP_EP_SUBMIT,
+				j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
+				"the record could not be stored");
+	}
+	job_unref(j);
+}
+
+static void kick(sp_node *n)
+{
+	sp_submit_job *j;
+	int err;
+
+	while (!n->submit_busy && (j = n->submit_head) != NULL) {
+		n->submit_head = j->next;
+		if (n->submit_head == NULL)
+			n->submit_tail = NULL;
+		n->submit_queued--;
+		j->sequence = n->next_sequence;
+		j->trust = sp_trust_ref(n->trust);
+		j->refs = 2;
+		if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
+			sp_api__problem(n, j->req, SP_EP_SUBMIT, err, "the node is at capacity; retry later");
+			j->refs = 1;
+			job_unref(j);
+			continue;
+		}
+		n->submit_busy = 1;
+	}
+}
+
+void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c)
+{
+	sp_submit_job *j;
+	const char *ctype = sp_http_req_header(req, "content-type", NULL);
+
+	(void)c;
+	if (ctype == NULL || strncmp(ctype, "application/xml", 15) != 0 ||
+	    (ctype[15] != '\0' && ctype[15] != ';')) {
+		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_MEDIA_TYPE,
+				"submissions are sent as application/xml");
+		return;
+	}
+	if (n->submit_queued >= SUBMIT_QUEUE_MAX) {
+		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_OVERLOADED,
+				"too many submissions waiting; retry later");
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	j->n = n;
+	j->req = req;
+	j->body = sp_http_req_body(req, &j->body_len);
+	if (n->submit_tail)
+		n->submit_tail->next = j;
+	else
+		n->submit_head = j;
+	n->submit_tail = j;
+	n->submit_queued++;
+	kick(n);
+}

@@ -1,0 +1,578 @@
+/* daemon.c: "silkport run": the node's lifecycle: config, keys, trust, store,
+ * server, worker pool, signals, systemd notification, shutdown. */
+#include "node/cli_int.h"
+#include "node/node_int.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#ifdef SP_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+struct sp_mbox_item {
+	sp_mbox_item *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static const char run_usage[] =
+	"usage: silkport run --config FILE\n"
+	"Runs the node in the foreground until SIGTERM or SIGINT. SIGHUP reloads\n"
+	"the configuration and the trust list (the old ones stay if the new are\n"
+	"invalid). Under systemd (Type=notify) it reports READY, RELOADING,\n"
+	"STOPPING and STATUS.\n";
+
+static void notify(const char *state)
+{
+#ifdef SP_HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg)
+{
+	sp_mbox_item *it = malloc(sizeof(*it));
+	uint64_t one = 1;
+	ssize_t w;
+
+	if (it == NULL) {
+		/* Nothing sane is left to do without memory; the node's state
+		 * would silently diverge from what was promised. */
+		sp_log(SP_LOG_ERROR, "out_of_memory", "where=mailbox");
+		abort();
+	}
+	it->next = NULL;
+	it->fn = fn;
+	it->arg = arg;
+	pthread_mutex_lock(&n->mbox_mu);
+	if (n->mbox_tail)
+		n->mbox_tail->next = it;
+	else
+		n->mbox_head = it;
+	n->mbox_tail = it;
+	pthread_mutex_unlock(&n->mbox_mu);
+	do
+		w = write(n->mbox_fd, &one, sizeof(one));
+	while (w < 0 && errno == EINTR);
+}
+
+static void on_mbox(evutil_socket_t fd, short what, void *arg)
+{
+	sp_node *n = arg;
+	sp_mbox_item *it, *next;
+	uint64_t v;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		sp_log(SP_LOG_WARN, "mailbox_read", "errno=%d", errno);
+	pthread_mutex_lock(&n->mbox_mu);
+	it = n->mbox_head;
+	n->mbox_head = n->mbox_tail = NULL;
+	pthread_mutex_unlock(&n->mbox_mu);
+	for (; it != NULL; it = next) {
+		next = it->next;
+		it->fn(it->arg);
+		free(it);
+	}
+}
+
+sp_store_reader *sp_node__reader(sp_node *n)
+{
+	static _Thread_local sp_store_reader *mine;
+	static _Thread_local sp_node *owner;
+	const char *why = NULL;
+	int err;
+
+	if (mine != NULL && owner == n)
+		return mine;
+	if ((err = sp_store_reader_open(n->store, &mine, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "store_reader", "err=%s why=\"%s\"",
+		       sp_strerror(err), why ? why : "");
+		mine = NULL;
+		return NULL;
+	}
+	owner = n;
+	pthread_mutex_lock(&n->readers_mu);
+	if (n->n_readers < sizeof(n->readers) / sizeof(n->readers[0]))
+		n->readers[n->n_readers++] = mine;
+	pthread_mutex_unlock(&n->readers_mu);
+	return mine;
+}
+
+void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
+{
+	const uint8_t *der;
+	size_t len, i, j;
+
+	memset(out, 0, sizeof(*out));
+	if ((der = sp_http_req_client_cert(req, &len)) == NULL)
+		return;
+	for (i = 0; i < n->n_operators; i++) {
+		if (n->operator_der_len[i] == len &&
+		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
+			out->operator = 1;
+			out->wide_read = 1;
+			snprintf(out->id, sizeof(out->id), "operator");
+			return;
+		}
+	}
+	out->member = sp_trust_member_by_tls_cert(n->trust, der, len);
+	if (out->member == NULL)
+		return;
+	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
+	out->member_active = out->member->status == SP_STATUS_ACTIVE &&
+			     !(sp_trust_expired(n->trust, (int64_t)time(NULL) -
+							     n->cfg->expiry_grace));
+	for (j = 0; j < n->cfg->n_wide_readers; j++)
+		if (strcmp(n->cfg->wide_readers[j], out->id) == 0)
+			out->wide_read = out->member_active;
+}
+
+/* Open the trust list file and any newer one the store holds. */
+static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
+{
+	sp_verify_opts o;
+	sp_trust *t = NULL, *stored = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	uint64_t seq;
+	const char *why = NULL;
+	sp_store_reader *r = NULL;
+	int err;
+
+	*out = NULL;
+	sp_verify_opts_default(&o);
+	o.clock_skew = cfg->clock_skew;
+	if (sp_cli__read_input(cfg->trust_list, &buf, &len) != 0)
+		return -1;
+	err = sp_trust_open(n->anchors, buf, len, NULL, &o, &t, &why);
+	free(buf);
+	buf = NULL;
+	if (err != SP_OK) {
+		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=%s why=\"%s\"",
+		       cfg->trust_list, sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	if (strcmp(sp_trust_list(t)->federation, cfg->federation) != 0) {
+		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=wrong-federation list=%s config=%s",
+		       cfg->trust_list, sp_trust_list(t)->federation, cfg->federation);
+		sp_trust_unref(t);
+		return -1;
+	}
+	/* A newer list learnt at run time (persisted) wins over the file. */
+	if (n->store != NULL && sp_store_reader_open(n->store, &r, &why) == SP_OK) {
+		if (sp_store_trust_list_get(r, cfg->federation, &seq, &buf, &len) == SP_OK &&
+		    seq > sp_trust_list(t)->sequence &&
+		    sp_trust_open(n->anchors, buf, len, t, &o, &stored, &why) == SP_OK) {
+			sp_trust_unref(t);
+			t = stored;
+		}
+		free(buf);
+		sp_store_reader_close(r);
+	}
+	*out = t;
+	return 0;
+}
+
+static int load_operators(sp_node *n, const sp_config *cfg)
+{
+	size_t i;
+	const char *why = NULL;
+
+	for (i = 0; i < cfg->n_operator_certs; i++) {
+		if (sp_pki_cert_der(cfg->operator_certs[i], &n->operator_der[i],
+				    &n->operator_der_len[i], &why) != SP_OK) {
+			sp_log(SP_LOG_ERROR, "operator_cert", "file=%s why=\"%s\"",
+			       cfg->operator_certs[i], why ? why : "");
+			return -1;
+		}
+		n->n_operators = i + 1;
+	}
+	return 0;
+}
+
+static void free_operators(sp_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_operators; i++)
+		free(n->operator_der[i]);
+	n->n_operators = 0;
+}
+
+static void server_config(const sp_config *cfg, sp_server_config *sc)
+{
+	sp_server_config_default(sc);
+	sc->host = cfg->listen_address;
+	sc->port = (uint16_t)cfg->listen_port;
+	sc->cert_file = cfg->tls_cert;
+	sc->key_file = cfg->tls_key;
+	sc->client_ca_files = (const char *const *)cfg->anchors;
+	sc->allow_tls12 = cfg->tls12;
+	sc->limits.max_concurrent_streams = (uint32_t)cfg->max_streams;
+	sc->limits.max_header_list_bytes = (size_t)cfg->max_header_list;
+	sc->limits.max_body_bytes = (size_t)cfg->max_body;
+	sc->limits.max_connections = (size_t)cfg->max_connections;
+	sc->limits.global_buffered_bytes = (size_t)cfg->global_buffer_mb << 20;
+	sc->limits.handshake_timeout_ms = (uint32_t)cfg->handshake_timeout * 1000;
+	sc->limits.idle_timeout_ms = (uint32_t)cfg->idle_timeout * 1000;
+	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
+}
+
+static void access_log(const sp_access_entry *e, void *arg)
+{
+	char path[SP_LOG_ESC_CAP];
+
+	(void)arg;
+	sp_log(SP_LOG_INFO, "request",
+	       "request_id=%s method=%s path=%s status=%d bytes=%llu duration_us=%llu remote=%s cert=%d",
+	       e->request_id, e->method, sp_log_esc(path, sizeof(path), e->path, strlen(e->path)),
+	       e->status, (unsigned long long)e->bytes,
+	       (unsigned long long)e->duration_us, e->remote, e->client_cert);
+}
+
+static void on_shutdown_done(void *arg)
+{
+	sp_node *n = arg;
+
+	event_base_loopexit(n->base, NULL);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	sp_node *n = arg;
+
+	(void)what;
+	if (n->stopping) {
+		sp_log(SP_LOG_WARN, "shutdown_forced", "signal=%d", (int)sig);
+		event_base_loopbreak(n->base);
+		return;
+	}
+	n->stopping = 1;
+	notify("STOPPING=1");
+	sp_log(SP_LOG_INFO, "shutdown", "signal=%d", (int)sig);
+	sp_server_shutdown(n->server, on_shutdown_done, n);
+}
+
+/* SIGHUP: re-validate the config; install a newer trust list and the TLS
+ * identity; keep everything old when anything new is invalid. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	sp_node *n = arg;
+	char errbuf[4096];
+	sp_config *cfg;
+	sp_trust *t = NULL;
+	sp_server_config sc;
+	struct ssl_ctx_st *ctx = NULL;
+	const char *why = NULL;
+	int err;
+
+	(void)sig;
+	(void)what;
+	notify("RELOADING=1");
+	cfg = sp_config_load(n->cfg->path, errbuf, sizeof(errbuf));
+	if (cfg == NULL) {
+		char esc[SP_LOG_ESC_CAP];
+
+		sp_log(SP_LOG_ERROR, "reload_refused", "why=%s",
+		       sp_log_esc(esc, sizeof(esc), errbuf, strlen(errbuf)));
+		notify("READY=1");
+		return;
+	}
+	if (strcmp(cfg->node_id, n->cfg->node_id) != 0 ||
+	    strcmp(cfg->federation, n->cfg->federation) != 0) {
+		sp_log(SP_LOG_ERROR, "reload_refused", "why=\"node id and federation cannot change at run time\"");
+		sp_config_free(cfg);
+		notify("READY=1");
+		return;
+	}
+	if (load_trust(n, cfg, &t) != 0) {
+		sp_config_free(cfg);
+		notify("READY=1");
+		return;
+	}
+	if (sp_trust_list(t)->sequence < sp_trust_list(n->trust)->sequence) {
+		sp_log(SP_LOG_WARN, "trust_list_kept", "why=rollback file_sequence=%llu current=%llu",
+		       (unsigned long long)sp_trust_list(t)->sequence,
+		       (unsigned long long)sp_trust_list(n->trust)->sequence);
+		sp_trust_unref(t);
+		t = NULL;
+	} else if (sp_trust_list(t)->sequence == sp_trust_list(n->trust)->sequence) {
+		sp_trust_unref(t);
+		t = NULL;
+	}
+	server_config(cfg, &sc);
+	if ((err = sp_server_tls_ctx_new(&sc, &ctx, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "reload_refused", "err=%s why=\"%s\"", sp_strerror(err), why ? why : "");
+		sp_trust_unref(t);
+		sp_config_free(cfg);
+		notify("READY=1");
+		return;
+	}
+	sp_server_set_tls(n->server, ctx);
+	SSL_CTX_free(ctx);
+	if (t != NULL) {
+		size_t len;
+		const uint8_t *b = sp_trust_list_bytes(t, &len);
+
+		sp_store_trust_list_put(n->store, cfg->federation, sp_trust_list(t)->sequence, b, len);
+		sp_trust_unref(n->trust);
+		n->trust = t;
+		sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
+		sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=file",
+		       cfg->federation, (unsigned long long)sp_trust_list(t)->sequence);
+	}
+	free_operators(n);
+	if (load_operators(n, cfg) != 0)
+		sp_log(SP_LOG_ERROR, "reload_partial", "why=\"operator certificates unreadable; none are accepted\"");
+	sp_log_setup(cfg->log_level, cfg->log_format);
+	/* Options read only at start (listen address, limits, database) keep
+	 * their old values until a restart. */
+	sp_config_free(n->cfg);
+	n->cfg = cfg;
+	sp_log(SP_LOG_INFO, "reloaded", "config=%s", cfg->path);
+	notify("READY=1");
+}
+
+static void trust_expiry_check(sp_node *n, int64_t now)
+{
+	const sp_tl *tl = sp_trust_list(n->trust);
+	int64_t window = tl->next_update - tl->issued;
+	int64_t left = tl->next_update - now;
+	static int64_t last_warn;
+
+	/* Warn when a quarter of the window or 7 days remain, whichever is
+	 * shorter, once an hour. */
+	if (left < window / 4 && left < 7 * 86400 && now - last_warn >= 3600) {
+		last_warn = now;
+		sp_log(SP_LOG_WARN, "trust_list_expiring", "federation=%s sequence=%llu seconds_left=%lld",
+		       tl->federation, (unsigned long long)tl->sequence, (long long)left);
+	}
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	sp_node *n = arg;
+	char status[256];
+
+	(void)fd;
+	(void)what;
+	if (n->stopping)
+		return;
+	trust_expiry_check(n, (int64_t)time(NULL));
+	sp_node__checkpoint_tick(n);
+	snprintf(status, sizeof(status), "STATUS=node %s serving; log size %llu; trust list %llu",
+		 n->cfg->node_id, (unsigned long long)n->checkpoint_size,
+		 (unsigned long long)sp_trust_list(n->trust)->sequence);
+	notify(status);
+}
+
+static int start(sp_node *n)
+{
+	sp_server_config sc;
+	const char *why = NULL;
+	const sp_tl_member *me;
+	struct timeval one_s = {1, 0};
+	size_t i;
+	int err;
+
+	if (evthread_use_pthreads() != 0) {
+		sp_log(SP_LOG_ERROR, "start_failed", "why=\"libevent threads\"");
+		return -1;
+	}
+	if (sp_cli__init_crypto() != 0)
+		return -1;
+	sp_limits_default(&n->limits);
+	n->limits.max_bytes = (size_t)n->cfg->max_body;
+	n->limits.max_depth = (unsigned)n->cfg->max_depth;
+	n->limits.max_elements = (size_t)n->cfg->max_elements;
+	if (sp_anchors_new(&n->anchors) != SP_OK)
+		return -1;
+	for (i = 0; i < n->cfg->n_anchors; i++) {
+		if ((err = sp_anchors_add_pem_file(n->anchors, n->cfg->anchors[i], &why)) != SP_OK) {
+			sp_log(SP_LOG_ERROR, "anchor_refused", "file=%s err=%s why=\"%s\"",
+			       n->cfg->anchors[i], sp_strerror(err), why ? why : "");
+			return -1;
+		}
+	}
+	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "store_open_failed", "file=%s err=%s why=\"%s\"",
+		       n->cfg->database, sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	if (load_trust(n, n->cfg, &n->trust) != 0)
+		return -1;
+	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
+	if (me == NULL) {
+		sp_log(SP_LOG_ERROR, "start_failed", "why=\"node %s is not in the trust list of %s\"",
+		       n->cfg->node_id, n->cfg->federation);
+		return -1;
+	}
+	if (me->status != SP_STATUS_ACTIVE)
+		sp_log(SP_LOG_WARN, "node_not_active", "status=%s", sp_status_name(me->status));
+	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert, &n->sign_key, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "signing_key_refused", "file=%s err=%s why=\"%s\"",
+		       n->cfg->sign_key, sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
+		     n->cfg->federation, n->cfg->node_id) >= (int)sizeof(n->log_origin))
+		return -1;
+	if ((err = sp_note_signer_load(n->log_origin, n->cfg->log_key, &n->log_signer, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "log_key_refused", "file=%s err=%s why=\"%s\"",
+		       n->cfg->log_key, sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	if (me->log_key != NULL && strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
+		sp_log(SP_LOG_WARN, "log_key_mismatch", "why=\"the trust list lists another checkpoint key for this node\"");
+	if (load_operators(n, n->cfg) != 0)
+		return -1;
+	if ((n->metrics = sp_metrics_new()) == NULL)
+		return -1;
+	if ((n->base = event_base_new()) == NULL)
+		return -1;
+	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads, (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "start_failed", "why=\"worker pool\" err=%s", sp_strerror(err));
+		return -1;
+	}
+	if ((n->mbox_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (n->mbox_ev = event_new(n->base, n->mbox_fd, EV_READ | EV_PERSIST, on_mbox, n)) == NULL ||
+	    event_add(n->mbox_ev, NULL) != 0)
+		return -1;
+	server_config(n->cfg, &sc);
+	sc.handler = sp_api_handle;
+	sc.handler_arg = n;
+	sc.access_log = access_log;
+	sc.access_log_arg = n;
+	if ((err = sp_server_new(n->base, &sc, &n->server, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "listen_failed", "address=%s port=%lld err=%s why=\"%s\"",
+		       n->cfg->listen_address, (long long)n->cfg->listen_port,
+		       sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	n->sig_term = evsignal_new(n->base, SIGTERM, on_stop_signal, n);
+	n->sig_int = evsignal_new(n->base, SIGINT, on_stop_signal, n);
+	n->sig_hup = evsignal_new(n->base, SIGHUP, on_reload, n);
+	n->tick = event_new(n->base, -1, EV_PERSIST, on_tick, n);
+	if (n->sig_term == NULL || n->sig_int == NULL || n->sig_hup == NULL || n->tick == NULL ||
+	    event_add(n->sig_term, NULL) != 0 || event_add(n->sig_int, NULL) != 0 ||
+	    event_add(n->sig_hup, NULL) != 0 || event_add(n->tick, &one_s) != 0)
+		return -1;
+	if ((err = sp_store_next_sequence(n->store, n->cfg->node_id, &n->next_sequence)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "start_failed", "why=\"cannot read the own log\" err=%s", sp_strerror(err));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	n->started = (int64_t)time(NULL);
+	sp_node__checkpoint_tick(n);
+	sp_log(SP_LOG_INFO, "started", "node=%s federation=%s address=%s port=%u trust_list=%llu workers=%u pid=%d",
+	       n->cfg->node_id, n->cfg->federation, n->cfg->listen_address,
+	       (unsigned)sp_server_port(n->server),
+	       (unsigned long long)sp_trust_list(n->trust)->sequence,
+	       sp_pool_threads(n->pool), (int)getpid());
+	notify("READY=1");
+	return 0;
+}
+
+static void stop(sp_node *n)
+{
+	size_t i;
+
+	if (n->sig_term)
+		event_free(n->sig_term);
+	if (n->sig_int)
+		event_free(n->sig_int);
+	if (n->sig_hup)
+		event_free(n->sig_hup);
+	if (n->tick)
+		event_free(n->tick);
+	sp_server_free(n->server);
+	/* Drain the pool: every queued job runs and completes. */
+	sp_pool_free(n->pool);
+	/* Store callbacks post to the mailbox: run what is left. */
+	if (n->mbox_ev != NULL)
+		on_mbox(n->mbox_fd, EV_READ, n);
+	for (i = 0; i < n->n_readers; i++)
+		sp_store_reader_close(n->readers[i]);
+	sp_store_close(n->store);
+	if (n->mbox_ev != NULL) {
+		on_mbox(n->mbox_fd, EV_READ, n);
+		event_free(n->mbox_ev);
+	}
+	if (n->mbox_fd > 0)
+		close(n->mbox_fd);
+	sp_trust_unref(n->trust);
+	sp_anchors_free(n->anchors);
+	sp_key_free(n->sign_key);
+	sp_note_signer_free(n->log_signer);
+	free_operators(n);
+	sp_metrics_free(n->metrics);
+	if (n->base)
+		event_base_free(n->base);
+	pthread_mutex_destroy(&n->mbox_mu);
+	pthread_mutex_destroy(&n->readers_mu);
+}
+
+int sp_cli_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	char errbuf[8192];
+	sp_node n;
+	int c, rc = SP_EXIT_FAIL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'c')
+			path = optarg;
+		else if (c == 'h') {
+			fputs(run_usage, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(run_usage, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		fputs(run_usage, stderr);
+		return SP_EXIT_USAGE;
+	}
+	memset(&n, 0, sizeof(n));
+	n.mbox_fd = -1;
+	pthread_mutex_init(&n.mbox_mu, NULL);
+	pthread_mutex_init(&n.readers_mu, NULL);
+	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		pthread_mutex_destroy(&n.mbox_mu);
+		pthread_mutex_destroy(&n.readers_mu);
+		return SP_EXIT_FAIL;
+	}
+	sp_log_setup(n.cfg->log_level, n.cfg->log_format);
+	if (start(&n) == 0) {
+		event_base_dispatch(n.base);
+		rc = n.exit_code;
+	}
+	sp_log(SP_LOG_INFO, "stopped", "node=%s", n.cfg->node_id);
+	stop(&n);
+	sp_config_free(n.cfg);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* node_int.h: the running node (daemon) shared by its request handlers.
+ * Internal to node/. */
+#ifndef SP_NODE_NODE_INT_H
+#define SP_NODE_NODE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "node/config_int.h"
+#include "node/log_int.h"
+#include "node/metrics_int.h"
+#include "node/pool_int.h"
+#include "node/server_int.h"
+#include "node/store_int.h"
+#include "trust/trust.h"
+
+struct event;
+struct event_base;
+
+typedef struct sp_mbox_item sp_mbox_item;
+typedef struct sp_submit_job sp_submit_job;
+
+/* Who is calling, from the client certificate. */
+typedef struct sp_caller {
+	const sp_tl_member *member; /* NULL: not a member of the trust list */
+	int member_active;
+	int operator;	/* one of this node's configured operator certificates */
+	int wide_read;	/* operator, or a member granted wide read access */
+	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
+} sp_caller;
+
+typedef struct sp_node {
+	sp_config *cfg;
+	struct event_base *base;
+	sp_server *server;
+	sp_pool *pool;
+	sp_store *store;
+	sp_metrics *metrics;
+	sp_anchors *anchors;
+	sp_trust *trust; /* loop thread only; jobs take their own reference */
+	sp_key *sign_key;
+	sp_note_signer *log_signer;
+	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
+	size_t operator_der_len[SP_CONFIG_MAX_LIST];
+	size_t n_operators;
+	sp_limits limits;
+	char log_origin[256]; /* checkpoint origin line of this node's log */
+	int64_t started;
+
+	/* Work handed to the loop thread from other threads. */
+	pthread_mutex_t mbox_mu;
+	sp_mbox_item *mbox_head, *mbox_tail;
+	int mbox_fd;
+	struct event *mbox_ev;
+
+	/* Store readers, one per worker thread, closed at shutdown. */
+	pthread_mutex_t readers_mu;
+	sp_store_reader *readers[300];
+	size_t n_readers;
+
+	/* Local submissions: one at a time through signing, so that the
+	 * Sequence stays contiguous even when a submission is refused. */
+	sp_submit_job *submit_head, *submit_tail;
+	size_t submit_queued;
+	int submit_busy;
+	uint64_t next_sequence; /* of this node's own log */
+
+	/* Checkpoints of the node's own log. */
+	uint64_t checkpoint_size;
+	int checkpoint_busy;
+	int checkpoint_ok;
+
+	int stopping;
+	int exit_code;
+	struct event *sig_term, *sig_int, *sig_hup, *tick;
+} sp_node;
+
+/* Run fn(arg) on the loop thread; any thread. */
+void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);
+/* The calling worker thread's store reader (opened on first use). */
+sp_store_reader *sp_node__reader(sp_node *n);
+/* Identify the caller of a request. */
+void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out);
+
+/* api.c: the request handler given to the server. */
+void sp_api_handle(sp_http_req *req, void *arg);
+/* api_submit.c */
+void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c);
+/* api_records.c */
+void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c);
+/* api_read.c: GET endpoints that read the store (run on the pool). */
+void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
+		 sp_endpoint ep, const char *origin, const char *rest);
+/* checkpoint.c (node): sign a checkpoint of the own log when it grew. */
+void sp_node__checkpoint_tick(sp_node *n);
+
+/* Respond with a problem and count it. */
+void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
+		     const char *detail);
+/* Respond and count. Takes ownership of body (malloc'd, may be NULL). */
+void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
+		     const char *ctype, uint8_t *body, size_t len);
+
+#endif /* SP_NODE_NODE_INT_H */

@@ -1,0 +1,101 @@
+/* protocol_int.h: helpers shared inside protocol/ (and its tests) only. */
+#ifndef SP_PROTOCOL_INT_H
+#define SP_PROTOCOL_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "protocol/protocol.h"
+
+/* Schemas embedded at build time by embed.cmake (one per XSD in schemas/). */
+extern const unsigned char sp_proto__schema_record[];
+extern const size_t sp_proto__schema_record_len;
+extern const unsigned char sp_proto__schema_receipt[];
+extern const size_t sp_proto__schema_receipt_len;
+extern const unsigned char sp_proto__schema_trustlist[];
+extern const size_t sp_proto__schema_trustlist_len;
+extern const unsigned char sp_proto__schema_problem[];
+extern const size_t sp_proto__schema_problem_len;
+
+struct sp_doc {
+	sp_doc_kind kind;
+	uint8_t *bytes;
+	size_t len;
+	xmlDocPtr tree;
+};
+
+/* Format a reason into this thread's buffer and return it (never NULL). */
+const char *sp_proto__why(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Store why if the pointer is not NULL, and return err. */
+int sp_proto__fail(const char **why, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Hardened parse of untrusted bytes into a tree: size cap, UTF-8 / NUL,
+ * encoding declaration, no DOCTYPE, no PI, no xml:id, depth and element
+ * caps. No root or schema check. */
+int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *lim,
+			 xmlDocPtr *out, const char **why);
+
+/* SP_OK unless buf starts with an XML declaration whose encoding is not
+ * UTF-8 (SP_ERR_ENCODING). */
+int sp_proto__check_xml_decl(const uint8_t *buf, size_t len);
+
+/* Validate a tree against the embedded schema of kind. SP_OK,
+ * SP_ERR_SCHEMA (with the first validation message) or SP_ERR_INTERNAL. */
+int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why);
+/* 1 once sp_protocol_init() has loaded the schemas. */
+int sp_proto__ready(void);
+
+/* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF), no NUL. */
+int sp_proto__utf8_valid(const uint8_t *s, size_t len);
+
+/* Base64 (RFC 4648, padded). Encode: malloc'd NUL-terminated text, NULL on
+ * failure. Decode: ASCII whitespace is skipped; anything else outside the
+ * alphabet, bad padding or non-zero pad bits give SP_ERR_FIELD. *out is
+ * malloc'd (never NULL on success, even for empty input). */
+char *sp_proto__b64_encode(const uint8_t *in, size_t len);
+int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
+			 size_t *outlen);
+
+/* Decimal uint64 without sign or leading zeros, <= max. */
+int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* A subject as the schema accepts it: SP_OK or SP_ERR_FIELD. */
+int sp_proto__subject_check(const sp_subject *s, const char **why);
+
+/* ---- tree helpers (tree.c) */
+
+/* First / next element sibling (skips text and comments). */
+xmlNodePtr sp_proto__first_elem(xmlNodePtr parent);
+xmlNodePtr sp_proto__next_elem(xmlNodePtr node);
+/* 1 if node is an element called name in namespace ns. */
+int sp_proto__is(const xmlNode *node, const char *ns, const char *name);
+/* The element's whole text (all text descendants, comments excluded) via
+ * xmlNodeGetContent; malloc'd, NUL-terminated; NULL on NOMEM. */
+char *sp_proto__text(xmlNodePtr node);
+/* Copy the text of node into buf (cap bytes incl. NUL): SP_OK,
+ * SP_ERR_FIELD (too long; why names field) or SP_ERR_NOMEM. */
+int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
+			const char *field, const char **why);
+/* The next element child must be ns:name: returns it, or NULL. */
+xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name);
+
+/* A new document whose root `name` has `ns` as its default namespace.
+ * *nsp receives the namespace. NULL on NOMEM. */
+xmlDocPtr sp_proto__new_doc(const char *ns, const char *name, xmlNsPtr *nsp);
+/* Append <name>text</name> (text escaped) to parent; NULL on NOMEM. */
+xmlNodePtr sp_proto__add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+			 const char *text);
+/* Serialize as UTF-8 with the XML declaration, two-space indentation.
+ * *out is malloc'd. */
+int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen);
+/* Serialize, then re-parse the result with the hardened parser and check it
+ * against the schema of kind: what is returned is what a peer accepts. */
+int sp_proto__finish(xmlDocPtr doc, sp_doc_kind kind, uint8_t **out,
+		     size_t *outlen, const char **why);
+
+#endif /* SP_PROTOCOL_INT_H */

@@ -1,0 +1,154 @@
+/* receipt.c: building and reading the Receipt a node returns for an accepted record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "protocol/protocol_int.h"
+
+static const char *status_name(sp_receipt_status s)
+{
+	switch (s) {
+	case SP_RECEIPT_ACCEPTED:
+		return "accepted";
+	case SP_RECEIPT_RELAYED:
+		return "relayed";
+	}
+	return NULL;
+}
+
+static int digest_valid(const char *s)
+{
+	for (size_t i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
+		     const char **why)
+{
+	char seq[24], when[SP_TIME_TEXT_MAX];
+	const char *st;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	xmlNsPtr ns;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if (why != NULL)
+		*why = NULL;
+	if (ri == NULL || out == NULL || outlen == NULL)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no receipt");
+	if (!sp_uuid_valid(ri->record_id))
+		return sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a lowercase v4 UUID");
+	if (!sp_node_id_valid(ri->origin))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Origin: not a node id");
+	if (ri->sequence > (uint64_t)INT64_MAX)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+	if (!digest_valid(ri->record_digest))
+		return sp_proto__fail(why, SP_ERR_FIELD, "RecordDigest: not lowercase hex SHA-256");
+	if (!sp_node_id_valid(ri->receiver))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Receiver: not a node id");
+	if (sp_time_format(ri->received, when) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Received: out of range");
+	st = status_name(ri->status);
+	if (st == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Status: unknown");
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)ri->sequence);
+
+	doc = sp_proto__new_doc(SP_NS, "Receipt", &ns);
+	if (doc == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	root = xmlDocGetRootElement(doc);
+	if (!xmlSetProp(root, BAD_CAST "version", BAD_CAST "1") ||
+	    !sp_proto__add(root, ns, "RecordId", ri->record_id) ||
+	    !sp_proto__add(root, ns, "Origin", ri->origin) ||
+	    !sp_proto__add(root, ns, "Sequence", seq) ||
+	    !sp_proto__add(root, ns, "RecordDigest", ri->record_digest) ||
+	    !sp_proto__add(root, ns, "Receiver", ri->receiver) ||
+	    !sp_proto__add(root, ns, "Received", when) ||
+	    !sp_proto__add(root, ns, "Status", st)) {
+		xmlFreeDoc(doc);
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	}
+	rc = sp_proto__finish(doc, SP_DOC_RECEIPT, out, outlen, why);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
+{
+	xmlNodePtr root, c;
+	char seq[24], when[SP_TIME_TEXT_MAX], st[16];
+	int rc;
+
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no output");
+	memset(out, 0, sizeof(*out));
+	if (doc == NULL || doc->kind != SP_DOC_RECEIPT)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "not a Receipt");
+	root = xmlDocGetRootElement(doc->tree);
+	if (!sp_proto__is(root, SP_NS, "Receipt"))
+		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a Receipt");
+
+#define FIELD(name, buf)                                                         \
+	do {                                                                     \
+		if (!sp_proto__is(c, SP_NS, name)) {                             \
+			rc = sp_proto__fail(why, SP_ERR_FIELD, "%s expected", name); \
+			goto fail;                                               \
+		}                                                                \
+		rc = sp_proto__text_into(c, buf, sizeof(buf), name, why);        \
+		if (rc != SP_OK)                                                 \
+			goto fail;                                               \
+		c = sp_proto__next_elem(c);                                      \
+	} while (0)
+
+	c = sp_proto__first_elem(root);
+	FIELD("RecordId", out->record_id);
+	FIELD("Origin", out->origin);
+	FIELD("Sequence", seq);
+	FIELD("RecordDigest", out->record_digest);
+	FIELD("Receiver", out->receiver);
+	FIELD("Received", when);
+	FIELD("Status", st);
+#undef FIELD
+	if (!sp_uuid_valid(out->record_id)) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a v4 UUID");
+		goto fail;
+	}
+	if (!sp_node_id_valid(out->origin) || !sp_node_id_valid(out->receiver)) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Origin/Receiver: not a node id");
+		goto fail;
+	}
+	if (sp_proto__parse_u64(seq, INT64_MAX, &out->sequence) != SP_OK) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		goto fail;
+	}
+	if (!digest_valid(out->record_digest)) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "RecordDigest: not lowercase hex SHA-256");
+		goto fail;
+	}
+	if (sp_time_parse(when, &out->received) != SP_OK) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Received: not an RFC 3339 UTC time");
+		goto fail;
+	}
+	if (strcmp(st, "accepted") == 0) {
+		out->status = SP_RECEIPT_ACCEPTED;
+	} else if (strcmp(st, "relayed") == 0) {
+		out->status = SP_RECEIPT_RELAYED;
+	} else {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Status: unknown");
+		goto fail;
+	}
+	return SP_OK;
+fail:
+	memset(out, 0, sizeof(*out));
+	return rc;
+}

@@ -1,0 +1,164 @@
+/* tree.c: small helpers to read values from, and build and serialize, libxml2 trees. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "protocol/protocol_int.h"
+
+xmlNodePtr sp_proto__first_elem(xmlNodePtr parent)
+{
+	xmlNodePtr n;
+
+	if (parent == NULL)
+		return NULL;
+	for (n = parent->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+xmlNodePtr sp_proto__next_elem(xmlNodePtr node)
+{
+	xmlNodePtr n;
+
+	if (node == NULL)
+		return NULL;
+	for (n = node->next; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+	return NULL;
+}
+
+int sp_proto__is(const xmlNode *node, const char *ns, const char *name)
+{
+	return node != NULL && node->type == XML_ELEMENT_NODE &&
+	       node->ns != NULL && xmlStrEqual(node->ns->href, BAD_CAST ns) &&
+	       xmlStrEqual(node->name, BAD_CAST name);
+}
+
+char *sp_proto__text(xmlNodePtr node)
+{
+	xmlChar *c = xmlNodeGetContent(node);
+	char *s;
+	size_t n;
+
+	if (c == NULL)
+		return strdup("");
+	n = strlen((const char *)c);
+	s = malloc(n + 1);
+	if (s != NULL)
+		memcpy(s, c, n + 1);
+	xmlFree(c);
+	return s;
+}
+
+int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
+			const char *field, const char **why)
+{
+	xmlChar *c = xmlNodeGetContent(node);
+	size_t n;
+
+	buf[0] = '\0';
+	if (c == NULL) {
+		/* An empty element has no content node. */
+		if (node != NULL && node->children == NULL)
+			return SP_OK;
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	}
+	n = strlen((const char *)c);
+	if (n >= cap) {
+		xmlFree(c);
+		return sp_proto__fail(why, SP_ERR_FIELD, "%s is too long", field);
+	}
+	memcpy(buf, c, n + 1);
+	xmlFree(c);
+	return SP_OK;
+}
+
+xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name)
+{
+	return sp_proto__is(node, ns, name) ? node : NULL;
+}
+
+xmlDocPtr sp_proto__new_doc(const char *ns, const char *name, xmlNsPtr *nsp)
+{
+	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root;
+	xmlNsPtr n;
+
+	*nsp = NULL;
+	if (doc == NULL)
+		return NULL;
+	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
+	root = xmlNewDocNode(doc, NULL, BAD_CAST name, NULL);
+	if (doc->encoding == NULL || root == NULL) {
+		xmlFreeNode(root);
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	xmlDocSetRootElement(doc, root);
+	n = xmlNewNs(root, BAD_CAST ns, NULL);
+	if (n == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	xmlSetNs(root, n);
+	*nsp = n;
+	return doc;
+}
+
+xmlNodePtr sp_proto__add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+			 const char *text)
+{
+	/* xmlNewTextChild escapes the text (xmlNewChild would not). */
+	return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
+}
+
+int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen)
+{
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
+	if (mem == NULL || size <= 0) {
+		xmlFree(mem);
+		return SP_ERR_NOMEM;
+	}
+	*out = malloc((size_t)size);
+	if (*out == NULL) {
+		xmlFree(mem);
+		return SP_ERR_NOMEM;
+	}
+	memcpy(*out, mem, (size_t)size);
+	*outlen = (size_t)size;
+	xmlFree(mem);
+	return SP_OK;
+}
+
+int sp_proto__finish(xmlDocPtr doc, sp_doc_kind kind, uint8_t **out,
+		     size_t *outlen, const char **why)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	sp_doc *check = NULL;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	rc = sp_proto__serialize(doc, &bytes, &len);
+	if (rc != SP_OK)
+		return sp_proto__fail(why, rc, "cannot serialize the document");
+	rc = sp_doc_parse(bytes, len, kind, NULL, &check, why);
+	if (rc != SP_OK) {
+		free(bytes);
+		return rc;
+	}
+	sp_doc_free(check);
+	*out = bytes;
+	*outlen = len;
+	return SP_OK;
+}

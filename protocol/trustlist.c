@@ -1,0 +1,490 @@
+/* trustlist.c: building and reading the federation TrustList, member roles and statuses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "protocol/protocol_int.h"
+
+const char *sp_role_name(sp_member_role r)
+{
+	switch (r) {
+	case SP_ROLE_ZONE:
+		return "zone";
+	case SP_ROLE_PORT_AUTHORITY:
+		return "port-authority";
+	case SP_ROLE_AUDITOR:
+		return "auditor";
+	}
+	return NULL;
+}
+
+int sp_role_parse(const char *s, sp_member_role *out)
+{
+	static const sp_member_role all[] = {SP_ROLE_ZONE, SP_ROLE_PORT_AUTHORITY,
+					     SP_ROLE_AUDITOR};
+
+	for (size_t i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, sp_role_name(all[i])) == 0) {
+			*out = all[i];
+			return SP_OK;
+		}
+	return SP_ERR_FIELD;
+}
+
+const char *sp_status_name(sp_member_status s)
+{
+	switch (s) {
+	case SP_STATUS_ACTIVE:
+		return "active";
+	case SP_STATUS_SUSPENDED:
+		return "suspended";
+	case SP_STATUS_REVOKED:
+		return "revoked";
+	}
+	return NULL;
+}
+
+int sp_status_parse(const char *s, sp_member_status *out)
+{
+	static const sp_member_status all[] = {SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED,
+					       SP_STATUS_REVOKED};
+
+	for (size_t i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, sp_status_name(all[i])) == 0) {
+			*out = all[i];
+			return SP_OK;
+		}
+	return SP_ERR_FIELD;
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int add_b64(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+		   const uint8_t *der, size_t len, xmlNodePtr *made)
+{
+	char *b64 = sp_proto__b64_encode(der, len);
+	xmlNodePtr e;
+
+	if (b64 == NULL)
+		return SP_ERR_NOMEM;
+	e = sp_proto__add(parent, ns, name, b64);
+	free(b64);
+	if (e == NULL)
+		return SP_ERR_NOMEM;
+	if (made != NULL)
+		*made = e;
+	return SP_OK;
+}
+
+static int utf8_text(const char *s)
+{
+	return s != NULL && s[0] != '\0' &&
+	       sp_proto__utf8_valid((const uint8_t *)s, strlen(s));
+}
+
+static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
+		      const char **why)
+{
+	xmlNodePtr e, sc;
+	char from[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
+
+	if (!sp_node_id_valid(m->node_id))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member/NodeId: not a node id");
+	if (!utf8_text(m->name))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Name missing", m->node_id);
+	if (sp_role_name(m->role) == NULL || sp_status_name(m->status) == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: bad Role or Status",
+				      m->node_id);
+	if (m->tls_cert_der == NULL || m->tls_cert_der_len == 0)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: no TlsCertificate",
+				      m->node_id);
+	if (m->n_signing == 0 || m->signing == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: no SigningCertificate",
+				      m->node_id);
+	if ((m->n_endpoints > 0 && m->endpoints == NULL) ||
+	    (m->n_relays_to > 0 && m->relays_to == NULL))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: missing list",
+				      m->node_id);
+
+	e = sp_proto__add(root, ns, "Member", NULL);
+	if (e == NULL || !sp_proto__add(e, ns, "NodeId", m->node_id) ||
+	    !sp_proto__add(e, ns, "Name", m->name) ||
+	    !sp_proto__add(e, ns, "Role", sp_role_name(m->role)) ||
+	    !sp_proto__add(e, ns, "Status", sp_status_name(m->status)))
+		goto nomem;
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		if (!utf8_text(m->endpoints[i]) ||
+		    strncmp(m->endpoints[i], "https://", 8) != 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+					      "Member %s: Endpoint must be an https URL",
+					      m->node_id);
+		if (!sp_proto__add(e, ns, "Endpoint", m->endpoints[i]))
+			goto nomem;
+	}
+	if (add_b64(e, ns, "TlsCertificate", m->tls_cert_der, m->tls_cert_der_len,
+		    NULL) != SP_OK)
+		goto nomem;
+	for (size_t i = 0; i < m->n_signing; i++) {
+		const sp_tl_signing_cert *s = &m->signing[i];
+
+		if (s->der == NULL || s->der_len == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+					      "Member %s: empty SigningCertificate", m->node_id);
+		if (sp_time_format(s->valid_from, from) != SP_OK ||
+		    sp_time_format(s->valid_until, until) != SP_OK ||
+		    s->valid_until < s->valid_from)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+					      "Member %s: bad SigningCertificate validity",
+					      m->node_id);
+		if (add_b64(e, ns, "SigningCertificate", s->der, s->der_len, &sc) != SP_OK ||
+		    !xmlSetProp(sc, BAD_CAST "validFrom", BAD_CAST from) ||
+		    !xmlSetProp(sc, BAD_CAST "validUntil", BAD_CAST until))
+			goto nomem;
+	}
+	if (m->log_key != NULL) {
+		if (!utf8_text(m->log_key))
+			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: bad LogKey",
+					      m->node_id);
+		if (!sp_proto__add(e, ns, "LogKey", m->log_key))
+			goto nomem;
+	}
+	for (size_t i = 0; i < m->n_relays_to; i++) {
+		if (!sp_federation_id_valid(m->relays_to[i]))
+			return sp_proto__fail(why, SP_ERR_FIELD,
+					      "Member %s: RelaysTo is not a federation id",
+					      m->node_id);
+		if (!sp_proto__add(e, ns, "RelaysTo", m->relays_to[i]))
+			goto nomem;
+	}
+	return SP_OK;
+nomem:
+	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+}
+
+int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why)
+{
+	char seq[24], issued[SP_TIME_TEXT_MAX], next[SP_TIME_TEXT_MAX];
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	xmlNsPtr ns;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if (why != NULL)
+		*why = NULL;
+	if (tl == NULL || out == NULL || outlen == NULL)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no trust list");
+	if (!sp_federation_id_valid(tl->federation))
+		return sp_proto__fail(why, SP_ERR_FIELD, "FederationId: invalid");
+	if (tl->sequence > (uint64_t)INT64_MAX)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+	if (sp_time_format(tl->issued, issued) != SP_OK ||
+	    sp_time_format(tl->next_update, next) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Issued/NextUpdate: out of range");
+	if (tl->next_update <= tl->issued)
+		return sp_proto__fail(why, SP_ERR_FIELD, "NextUpdate must follow Issued");
+	if (!utf8_text(tl->operator_name))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Operator: missing");
+	if (tl->n_members == 0 || tl->members == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member: at least one");
+	for (size_t i = 0; i < tl->n_members; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(tl->members[i].node_id, tl->members[k].node_id) == 0)
+				return sp_proto__fail(why, SP_ERR_FIELD,
+						      "Member: duplicate node id %s",
+						      tl->members[i].node_id);
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)tl->sequence);
+
+	doc = sp_proto__new_doc(SP_NS, "TrustList", &ns);
+	if (doc == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	root = xmlDocGetRootElement(doc);
+	if (!xmlSetProp(root, BAD_CAST "version", BAD_CAST "1") ||
+	    !sp_proto__add(root, ns, "FederationId", tl->federation) ||
+	    !sp_proto__add(root, ns, "Sequence", seq) ||
+	    !sp_proto__add(root, ns, "Issued", issued) ||
+	    !sp_proto__add(root, ns, "NextUpdate", next) ||
+	    !sp_proto__add(root, ns, "Operator", tl->operator_name)) {
+		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < tl->n_members; i++) {
+		rc = add_member(root, ns, &tl->members[i], why);
+		if (rc != SP_OK)
+			goto done;
+	}
+	rc = sp_proto__finish(doc, SP_DOC_TRUST_LIST, out, outlen, why);
+done:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- read */
+
+void sp_tl_free(sp_tl *tl)
+{
+	if (tl == NULL)
+		return;
+	for (size_t i = 0; i < tl->n_members; i++) {
+		sp_tl_member *m = &tl->members[i];
+
+		free(m->name);
+		for (size_t k = 0; k < m->n_endpoints; k++)
+			free(m->endpoints[k]);
+		free(m->endpoints);
+		free(m->tls_cert_der);
+		for (size_t k = 0; k < m->n_signing; k++)
+			free(m->signing[k].der);
+		free(m->signing);
+		free(m->log_key);
+		for (size_t k = 0; k < m->n_relays_to; k++)
+			free(m->relays_to[k]);
+		free(m->relays_to);
+	}
+	free(tl->members);
+	free(tl->operator_name);
+	free(tl);
+}
+
+const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id)
+{
+	if (tl == NULL || node_id == NULL)
+		return NULL;
+	for (size_t i = 0; i < tl->n_members; i++)
+		if (strcmp(tl->members[i].node_id, node_id) == 0)
+			return &tl->members[i];
+	return NULL;
+}
+
+static size_t count_named(xmlNodePtr first, const char *name)
+{
+	size_t n = 0;
+
+	for (xmlNodePtr c = first; c != NULL; c = sp_proto__next_elem(c))
+		if (sp_proto__is(c, SP_NS, name))
+			n++;
+	return n;
+}
+
+static int read_b64(xmlNodePtr e, const char *field, uint8_t **der,
+		    size_t *len, const char **why)
+{
+	char *t = sp_proto__text(e);
+	int rc;
+
+	if (t == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	rc = sp_proto__b64_decode(t, strlen(t), der, len);
+	free(t);
+	if (rc == SP_OK && *len == 0) {
+		free(*der);
+		*der = NULL;
+		rc = SP_ERR_FIELD;
+	}
+	if (rc != SP_OK)
+		return sp_proto__fail(why, rc, "%s: invalid base64", field);
+	return SP_OK;
+}
+
+static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
+			  const char **why)
+{
+	xmlChar *v = xmlGetNoNsProp(e, BAD_CAST name);
+	int rc;
+
+	if (v == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "SigningCertificate: no %s", name);
+	rc = sp_time_parse((const char *)v, t);
+	xmlFree(v);
+	if (rc != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "SigningCertificate/@%s: bad time",
+				      name);
+	return SP_OK;
+}
+
+static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
+{
+	xmlNodePtr c = sp_proto__first_elem(me);
+	char buf[32];
+	size_t n;
+	int rc;
+
+	if (!sp_proto__is(c, SP_NS, "NodeId"))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member: NodeId expected");
+	if ((rc = sp_proto__text_into(c, m->node_id, sizeof(m->node_id), "Member/NodeId",
+				      why)) != SP_OK)
+		return rc;
+	if (!sp_node_id_valid(m->node_id))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member/NodeId: invalid");
+	c = sp_proto__next_elem(c);
+	if (!sp_proto__is(c, SP_NS, "Name") || (m->name = sp_proto__text(c)) == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Name", m->node_id);
+	c = sp_proto__next_elem(c);
+	if (!sp_proto__is(c, SP_NS, "Role") ||
+	    sp_proto__text_into(c, buf, sizeof(buf), "Role", why) != SP_OK ||
+	    sp_role_parse(buf, &m->role) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Role", m->node_id);
+	c = sp_proto__next_elem(c);
+	if (!sp_proto__is(c, SP_NS, "Status") ||
+	    sp_proto__text_into(c, buf, sizeof(buf), "Status", why) != SP_OK ||
+	    sp_status_parse(buf, &m->status) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Status", m->node_id);
+	c = sp_proto__next_elem(c);
+
+	n = count_named(c, "Endpoint");
+	if (n > 0 && (m->endpoints = calloc(n, sizeof(char *))) == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	for (; sp_proto__is(c, SP_NS, "Endpoint"); c = sp_proto__next_elem(c)) {
+		char *u = sp_proto__text(c);
+
+		if (u == NULL)
+			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		m->endpoints[m->n_endpoints++] = u;
+		if (strncmp(u, "https://", 8) != 0)
+			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Endpoint not https",
+					      m->node_id);
+	}
+	if (!sp_proto__is(c, SP_NS, "TlsCertificate"))
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: TlsCertificate expected",
+				      m->node_id);
+	if ((rc = read_b64(c, "TlsCertificate", &m->tls_cert_der, &m->tls_cert_der_len,
+			   why)) != SP_OK)
+		return rc;
+	c = sp_proto__next_elem(c);
+
+	n = count_named(c, "SigningCertificate");
+	if (n == 0)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: SigningCertificate expected",
+				      m->node_id);
+	if ((m->signing = calloc(n, sizeof(*m->signing))) == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	for (; sp_proto__is(c, SP_NS, "SigningCertificate"); c = sp_proto__next_elem(c)) {
+		sp_tl_signing_cert *s = &m->signing[m->n_signing];
+
+		rc = read_b64(c, "SigningCertificate", &s->der, &s->der_len, why);
+		if (rc != SP_OK)
+			return rc;
+		m->n_signing++;
+		if ((rc = read_time_attr(c, "validFrom", &s->valid_from, why)) != SP_OK ||
+		    (rc = read_time_attr(c, "validUntil", &s->valid_until, why)) != SP_OK)
+			return rc;
+		if (s->valid_until < s->valid_from)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+					      "Member %s: validUntil before validFrom",
+					      m->node_id);
+	}
+	if (sp_proto__is(c, SP_NS, "LogKey")) {
+		if ((m->log_key = sp_proto__text(c)) == NULL)
+			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		c = sp_proto__next_elem(c);
+	}
+	n = count_named(c, "RelaysTo");
+	if (n > 0 && (m->relays_to = calloc(n, sizeof(char *))) == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	for (; sp_proto__is(c, SP_NS, "RelaysTo"); c = sp_proto__next_elem(c)) {
+		char *f = sp_proto__text(c);
+
+		if (f == NULL)
+			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		m->relays_to[m->n_relays_to++] = f;
+		if (!sp_federation_id_valid(f))
+			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: RelaysTo invalid",
+					      m->node_id);
+	}
+	if (c != NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: unexpected element",
+				      m->node_id);
+	return SP_OK;
+}
+
+int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
+{
+	sp_tl *tl = NULL;
+	xmlNodePtr root, c;
+	char seq[24], t1[SP_TIME_TEXT_MAX], t2[SP_TIME_TEXT_MAX];
+	size_t n;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (why != NULL)
+		*why = NULL;
+	if (doc == NULL || out == NULL || doc->kind != SP_DOC_TRUST_LIST)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "not a TrustList");
+	root = xmlDocGetRootElement(doc->tree);
+	if (!sp_proto__is(root, SP_NS, "TrustList"))
+		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a TrustList");
+	tl = calloc(1, sizeof(*tl));
+	if (tl == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+
+#define FIELD(name, buf)                                                         \
+	do {                                                                     \
+		if (!sp_proto__is(c, SP_NS, name)) {                             \
+			rc = sp_proto__fail(why, SP_ERR_FIELD, "%s expected", name); \
+			goto fail;                                               \
+		}                                                                \
+		rc = sp_proto__text_into(c, buf, sizeof(buf), name, why);        \
+		if (rc != SP_OK)                                                 \
+			goto fail;                                               \
+		c = sp_proto__next_elem(c);                                      \
+	} while (0)
+
+	c = sp_proto__first_elem(root);
+	FIELD("FederationId", tl->federation);
+	FIELD("Sequence", seq);
+	FIELD("Issued", t1);
+	FIELD("NextUpdate", t2);
+#undef FIELD
+	if (!sp_federation_id_valid(tl->federation) ||
+	    sp_proto__parse_u64(seq, INT64_MAX, &tl->sequence) != SP_OK ||
+	    sp_time_parse(t1, &tl->issued) != SP_OK ||
+	    sp_time_parse(t2, &tl->next_update) != SP_OK) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+				    "FederationId, Sequence, Issued or NextUpdate invalid");
+		goto fail;
+	}
+	if (!sp_proto__is(c, SP_NS, "Operator") ||
+	    (tl->operator_name = sp_proto__text(c)) == NULL) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Operator expected");
+		goto fail;
+	}
+	c = sp_proto__next_elem(c);
+	n = count_named(c, "Member");
+	if (n == 0) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "Member expected");
+		goto fail;
+	}
+	tl->members = calloc(n, sizeof(*tl->members));
+	if (tl->members == NULL) {
+		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (; sp_proto__is(c, SP_NS, "Member"); c = sp_proto__next_elem(c)) {
+		sp_tl_member *m = &tl->members[tl->n_members++];
+
+		rc = read_member(c, m, why);
+		if (rc != SP_OK)
+			goto fail;
+		for (size_t k = 0; k + 1 < tl->n_members; k++)
+			if (strcmp(tl->members[k].node_id, m->node_id) == 0) {
+				rc = sp_proto__fail(why, SP_ERR_FIELD,
+						    "Member: duplicate node id %s", m->node_id);
+				goto fail;
+			}
+	}
+	if (c != NULL && !sp_proto__is(c, SP_DSIG_NS, "Signature")) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD, "TrustList: unexpected element");
+		goto fail;
+	}
+	*out = tl;
+	return SP_OK;
+fail:
+	sp_tl_free(tl);
+	return rc;
+}

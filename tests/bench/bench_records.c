@@ -1,0 +1,346 @@
+/* bench_records.c: record sign and verify rates against the raw OpenSSL
+ * signature rates measured in the same run (the ceiling). */
+#include "trust/trust.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BODY_TARGET 2048
+
+static double bench_seconds = 2.0;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int err, const char *why)
+{
+	fprintf(stderr, "bench: %s: %s: %s\n", what, sp_strerror(err),
+		why ? why : "");
+	exit(1);
+}
+
+/* One benchmark case: op() runs once per iteration on thread-local state. */
+struct job {
+	int (*op)(struct job *j);
+	/* inputs */
+	EVP_PKEY *pkey;
+	const sp_key *key;
+	const sp_trust *trust;
+	const uint8_t *doc;
+	size_t doc_len;
+	unsigned char sig[512];
+	size_t sig_len;
+	/* output */
+	unsigned long ops;
+	double stop_at;
+};
+
+static const unsigned char digest32[32] = {
+	0x5a, 0x11, 0x20, 0x26, 0x11, 0x27, 0x08, 0x00,
+	0x43, 0x4e, 0x2d, 0x5a, 0x5a, 0x00, 0x01, 0x02,
+	0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+};
+
+static int op_raw_sign(struct job *j)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(j->pkey, NULL);
+	size_t len = sizeof(j->sig);
+	int ok = c && EVP_PKEY_sign_init(c) == 1 &&
+		 EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+		 EVP_PKEY_sign(c, j->sig, &len, digest32, sizeof(digest32)) == 1;
+
+	EVP_PKEY_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+static int op_raw_verify(struct job *j)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(j->pkey, NULL);
+	int ok = c && EVP_PKEY_verify_init(c) == 1 &&
+		 EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+		 EVP_PKEY_verify(c, j->sig, j->sig_len, digest32,
+				 sizeof(digest32)) == 1;
+
+	EVP_PKEY_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+static int op_sign(struct job *j)
+{
+	uint8_t *out = NULL;
+	size_t len;
+	const char *why = NULL;
+	int err = sp_sign_document(j->key, j->doc, j->doc_len, &out, &len, &why);
+
+	free(out);
+	return err == SP_OK ? 0 : -1;
+}
+
+static int op_verify(struct job *j)
+{
+	const char *why = NULL;
+	int err = sp_verify_record(j->trust, j->doc, j->doc_len, NULL, NULL,
+				   NULL, &why);
+
+	return err == SP_OK ? 0 : -1;
+}
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	unsigned i;
+
+	while (now_s() < j->stop_at) {
+		for (i = 0; i < 16; i++) {
+			if (j->op(j) != 0) {
+				fprintf(stderr, "bench: operation failed\n");
+				exit(1);
+			}
+			j->ops++;
+		}
+	}
+	return NULL;
+}
+
+/* Run `proto` on n threads for bench_seconds; returns operations/second. */
+static double measure(const struct job *proto, unsigned n)
+{
+	struct job *jobs = calloc(n, sizeof(*jobs));
+	pthread_t *th = calloc(n, sizeof(*th));
+	double t0, t1, total = 0;
+	unsigned i;
+
+	if (jobs == NULL || th == NULL)
+		exit(1);
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		jobs[i] = *proto;
+		jobs[i].ops = 0;
+		jobs[i].stop_at = t0 + bench_seconds;
+		if (pthread_create(&th[i], NULL, run_job, &jobs[i]) != 0)
+			exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		total += (double)jobs[i].ops;
+	}
+	t1 = now_s();
+	free(jobs);
+	free(th);
+	return total / (t1 - t0);
+}
+
+static EVP_PKEY *read_pkey(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *k;
+
+	if (f == NULL)
+		exit(1);
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (k == NULL)
+		exit(1);
+	return k;
+}
+
+/* A declaration body with enough items to make the body about 2 KB. */
+static size_t make_body(char *buf, size_t cap)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(buf, cap,
+			     "<Declaration><DeclarationNo>4601202610000012345</DeclarationNo>"
+			     "<Mode>9610</Mode><Direction>import</Direction>"
+			     "<Declarant>91410100MA44XXXX0A</Declarant>");
+	for (i = 0; n < BODY_TARGET - 200; i++)
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "<Item><Name>Infant formula 800g tin, batch %04d</Name>"
+				      "<Quantity>%d</Quantity><Value currency=\"CNY\">%d.00</Value>"
+				      "<HsCode>1901101000</HsCode></Item>",
+				      i, 2 + i, 199 + i);
+	n += (size_t)snprintf(buf + n, cap - n, "</Declaration>");
+	return n;
+}
+
+struct alg_case {
+	const char *name;
+	sp_key_alg alg;
+};
+
+int main(int argc, char **argv)
+{
+	static const struct alg_case algs[] = {
+		{"ECDSA P-256", SP_KEY_P256},
+		{"RSA-2048", SP_KEY_RSA2048},
+	};
+	char dir[] = "/tmp/sp-bench.XXXXXX", ca_key[256], ca_cert[256];
+	char key[256], cert[256], body[BODY_TARGET + 512];
+	unsigned ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), a, t;
+	const char *why = NULL;
+	int err;
+
+	if (argc > 1)
+		bench_seconds = strtod(argv[1], NULL);
+	if (bench_seconds <= 0.1)
+		bench_seconds = 2.0;
+	if (ncpu < 1)
+		ncpu = 1;
+	if (sp_trust_init() != SP_OK || mkdtemp(dir) == NULL)
+		return 1;
+	printf("silkport record benchmark: body ~%d bytes, %.1f s per figure, %u cores\n",
+	       BODY_TARGET, bench_seconds, ncpu);
+	printf("%-12s %-8s %12s %12s %8s   %12s %12s %8s\n", "algorithm",
+	       "threads", "raw sign/s", "sign/s", "ratio", "raw verify/s",
+	       "verify/s", "ratio");
+
+	for (a = 0; a < 2; a++) {
+		sp_key *k = NULL, *op = NULL;
+		sp_anchors *anchors = NULL;
+		sp_trust *trust = NULL;
+		sp_tl tl;
+		sp_tl_member m;
+		sp_tl_signing_cert sc;
+		uint8_t *tl_u = NULL, *tl_s = NULL, *rec_u = NULL, *rec_s = NULL;
+		size_t tl_ulen, tl_slen, rec_ulen, rec_slen, body_len;
+		const char *recips[] = {"CN-HN"};
+		sp_record_draft d;
+		struct job raw_sign, raw_verify, sign, verify;
+		EVP_PKEY *pkey;
+		char name_buf[] = "Zhengzhou", op_buf[] = "bench operator";
+
+		snprintf(ca_key, sizeof(ca_key), "%s/ca-%u.key", dir, a);
+		snprintf(ca_cert, sizeof(ca_cert), "%s/ca-%u.pem", dir, a);
+		snprintf(key, sizeof(key), "%s/sign-%u.key", dir, a);
+		snprintf(cert, sizeof(cert), "%s/sign-%u.pem", dir, a);
+		if ((err = sp_pki_make_ca("bench operator", algs[a].alg, 30, ca_key, ca_cert, &why)) != SP_OK)
+			die("make ca", err, why);
+		if ((err = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ", NULL,
+					algs[a].alg, 30, key, cert, &why)) != SP_OK)
+			die("issue", err, why);
+		if ((err = sp_key_load(key, cert, &k, &why)) != SP_OK ||
+		    (err = sp_key_load(ca_key, ca_cert, &op, &why)) != SP_OK)
+			die("load key", err, why);
+
+		memset(&m, 0, sizeof(m));
+		memset(&tl, 0, sizeof(tl));
+		snprintf(m.node_id, sizeof(m.node_id), "CN-ZZ");
+		m.name = name_buf;
+		m.role = SP_ROLE_ZONE;
+		m.status = SP_STATUS_ACTIVE;
+		{
+			const uint8_t *der = sp_key_cert_der(k, &sc.der_len);
+
+			if ((sc.der = malloc(sc.der_len)) == NULL)
+				return 1;
+			memcpy(sc.der, der, sc.der_len);
+		}
+		sc.valid_from = (int64_t)time(NULL) - 86400;
+		sc.valid_until = (int64_t)time(NULL) + 86400;
+		m.signing = &sc;
+		m.n_signing = 1;
+		m.tls_cert_der = sc.der;
+		m.tls_cert_der_len = sc.der_len;
+		snprintf(tl.federation, sizeof(tl.federation), "bench");
+		tl.sequence = 1;
+		tl.issued = (int64_t)time(NULL) - 60;
+		tl.next_update = tl.issued + 86400;
+		tl.operator_name = op_buf;
+		tl.members = &m;
+		tl.n_members = 1;
+		if ((err = sp_tl_build(&tl, &tl_u, &tl_ulen, &why)) != SP_OK ||
+		    (err = sp_sign_document(op, tl_u, tl_ulen, &tl_s, &tl_slen, &why)) != SP_OK)
+			die("trust list", err, why);
+		if (sp_anchors_new(&anchors) != SP_OK ||
+		    (err = sp_anchors_add_pem_file(anchors, ca_cert, &why)) != SP_OK ||
+		    (err = sp_trust_open(anchors, tl_s, tl_slen, NULL, NULL, &trust, &why)) != SP_OK)
+			die("open trust", err, why);
+
+		body_len = make_body(body, sizeof(body));
+		memset(&d, 0, sizeof(d));
+		d.origin = "CN-ZZ";
+		d.sequence = 7;
+		d.type = "declaration";
+		d.recipients = recips;
+		d.n_recipients = 1;
+		d.body = (const uint8_t *)body;
+		d.body_len = body_len;
+		if ((err = sp_record_build(&d, &rec_u, &rec_ulen, &why)) != SP_OK ||
+		    (err = sp_sign_document(k, rec_u, rec_ulen, &rec_s, &rec_slen, &why)) != SP_OK)
+			die("record", err, why);
+		if (a == 0)
+			printf("record: %zu bytes unsigned, %zu bytes signed\n", rec_ulen, rec_slen);
+
+		pkey = read_pkey(key);
+		memset(&raw_sign, 0, sizeof(raw_sign));
+		raw_sign.op = op_raw_sign;
+		raw_sign.pkey = pkey;
+		raw_verify = raw_sign;
+		raw_verify.op = op_raw_verify;
+		{
+			EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pkey, NULL);
+
+			raw_verify.sig_len = sizeof(raw_verify.sig);
+			if (c == NULL || EVP_PKEY_sign_init(c) != 1 ||
+			    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1 ||
+			    EVP_PKEY_sign(c, raw_verify.sig, &raw_verify.sig_len,
+					  digest32, sizeof(digest32)) != 1)
+				die("raw sign", SP_ERR_INTERNAL, NULL);
+			EVP_PKEY_CTX_free(c);
+		}
+		memset(&sign, 0, sizeof(sign));
+		sign.op = op_sign;
+		sign.key = k;
+		sign.doc = rec_u;
+		sign.doc_len = rec_ulen;
+		memset(&verify, 0, sizeof(verify));
+		verify.op = op_verify;
+		verify.trust = trust;
+		verify.doc = rec_s;
+		verify.doc_len = rec_slen;
+		if (op_verify(&verify) != 0)
+			die("verify", SP_ERR_SIG_INVALID, NULL);
+
+		for (t = 1; t <= ncpu; t = (t == ncpu ? ncpu + 1 : ncpu)) {
+			double rs = measure(&raw_sign, t), s = measure(&sign, t);
+			double rv = measure(&raw_verify, t), v = measure(&verify, t);
+
+			printf("%-12s %-8u %12.0f %12.0f %7.0f%%   %12.0f %12.0f %7.0f%%\n",
+			       algs[a].name, t, rs, s, 100.0 * s / rs, rv, v,
+			       100.0 * v / rv);
+			fflush(stdout);
+		}
+		EVP_PKEY_free(pkey);
+		free(sc.der);
+		free(tl_u);
+		free(tl_s);
+		free(rec_u);
+		free(rec_s);
+		sp_trust_unref(trust);
+		sp_anchors_free(anchors);
+		sp_key_free(k);
+		sp_key_free(op);
+	}
+	printf("targets: sign >= 50%% of raw sign, verify >= 70%% of raw verify\n");
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench: could not remove %s\n", dir);
+	}
+	return 0;
+}

@@ -1,0 +1,1088 @@
+/* store_test.c: the SQLite store: migrations, put outcomes, group commit,
+ * visibility, search cursors, checkpoints, outbox, trust lists, reopen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node/store_int.h"
+
+/* ---------------------------------------------------------------- fixture */
+
+typedef struct fx {
+	char dir[256];
+	char path[300];
+	sp_store *s;
+	sp_store_reader *r;
+} fx;
+
+static void remove_db(const fx *f)
+{
+	char p[320];
+
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+}
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+	const char *why = NULL;
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "%s/sp-store-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/node.db", f->dir);
+	assert_int_equal(sp_store_open(f->path, SP_STORE_CREATE, &f->s, &why),
+			 SP_OK);
+	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	remove_db(f);
+	free(f);
+	return 0;
+}
+
+static void reopen(fx *f)
+{
+	const char *why = NULL;
+
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	assert_int_equal(sp_store_open(f->path, 0, &f->s, &why), SP_OK);
+	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
+}
+
+/* A synthetic record: the store never parses the bytes. */
+typedef struct rec {
+	char id[SP_UUID_LEN + 1];
+	char origin[SP_NODE_ID_MAX + 1];
+	char bytes[256];
+	size_t len;
+	sp_store_put_req put;
+} rec;
+
+static void rec_make(rec *r, const char *origin, uint64_t seq,
+		     const char *variant)
+{
+	static unsigned counter;
+	unsigned c = __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%08x-0000-4000-8000-%012llx", c,
+		 (unsigned long long)seq);
+	snprintf(r->origin, sizeof(r->origin), "%s", origin);
+	n = snprintf(r->bytes, sizeof(r->bytes),
+		     "<Record origin=\"%s\" seq=\"%llu\" id=\"%s\">%s</Record>",
+		     origin, (unsigned long long)seq, r->id,
+		     variant ? variant : "");
+	r->len = (size_t)n;
+	r->put.bytes = (const uint8_t *)r->bytes;
+	r->put.len = r->len;
+	r->put.record_id = r->id;
+	r->put.origin = r->origin;
+	r->put.sequence = seq;
+	r->put.type = "declaration";
+	r->put.issued = 1790000000 + (int64_t)seq;
+}
+
+static int64_t db_count(const fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* ---------------------------------------------------------------- open */
+
+static void test_migrations_fresh_and_reopen(void **state)
+{
+	fx *f = *state;
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	char missing[320];
+
+	assert_int_equal(db_count(f, "PRAGMA user_version"),
+			 SP_STORE_SCHEMA_VERSION);
+	assert_int_equal(db_count(f, "PRAGMA application_id"), 0x534c4b50);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_schema"
+				     " WHERE name = 'records'"),
+			 1);
+	reopen(f);
+	assert_int_equal(db_count(f, "PRAGMA user_version"),
+			 SP_STORE_SCHEMA_VERSION);
+
+	/* without SP_STORE_CREATE a missing file is an error */
+	snprintf(missing, sizeof(missing), "%s/missing.db", f->dir);
+	assert_int_not_equal(sp_store_open(missing, 0, &s2, &why), SP_OK);
+	assert_null(s2);
+	assert_non_null(why);
+	assert_int_not_equal(access(missing, F_OK), 0);
+}
+
+static void test_wal_mode(void **state)
+{
+	fx *f = *state;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_refuse_newer_and_foreign(void **state)
+{
+	fx *f = *state;
+	sqlite3 *db = NULL;
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	char other[320];
+
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sp_store_open(f->path, 0, &s2, &why),
+			 SP_ERR_INVALID_ARGUMENT);
+	assert_null(s2);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "newer"));
+
+	/* another application's database is not migrated */
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	why = NULL;
+	assert_int_equal(sp_store_open(other, 0, &s2, &why),
+			 SP_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(why, "not a silkport"));
+	unlink(other);
+
+	/* back to a valid version: it opens again */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sp_store_open(f->path, 0, &f->s, &why), SP_OK);
+	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
+}
+
+/* ---------------------------------------------------------------- puts */
+
+static void test_put_outcomes(void **state)
+{
+	fx *f = *state;
+	rec a, b, c, own;
+	uint8_t *receipt = NULL;
+	size_t rlen = 0;
+	const char rcpt[] = "<Receipt>for a</Receipt>";
+	sp_store_record *got = NULL;
+	sp_store_stats st;
+
+	rec_make(&a, "CN-ZZ", 0, "first");
+	a.put.receipt = (const uint8_t *)rcpt;
+	a.put.receipt_len = sizeof(rcpt) - 1;
+	a.put.source = "CN-ZZ";
+	assert_int_equal(sp_store_put(f->s, &a.put, &receipt, &rlen),
+			 SP_STORE_INSERTED);
+	assert_null(receipt);
+
+	/* the same bytes again: the stored receipt comes back */
+	assert_int_equal(sp_store_put(f->s, &a.put, &receipt, &rlen),
+			 SP_STORE_DUPLICATE);
+	assert_non_null(receipt);
+	assert_int_equal(rlen, sizeof(rcpt) - 1);
+	assert_memory_equal(receipt, rcpt, rlen);
+	free(receipt);
+	receipt = NULL;
+
+	/* other bytes at the same position: equivocation, evidence kept */
+	rec_make(&b, "CN-ZZ", 0, "second");
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+			 SP_STORE_EQUIVOCATION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"
+				     " WHERE kind = 'position' AND origin ="
+				     " 'CN-ZZ' AND sequence = 0"),
+			 1);
+	assert_int_equal(db_count(f, "SELECT length(bytes_b) FROM"
+				     " equivocations"),
+			 (int64_t)b.len);
+	/* the same conflicting bytes again: still reported, kept once */
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+			 SP_STORE_EQUIVOCATION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 1);
+
+	/* the same record id at another position with other bytes */
+	rec_make(&c, "CN-ZZ", 1, "third");
+	memcpy(c.id, a.id, sizeof(c.id));
+	c.len = (size_t)snprintf(c.bytes, sizeof(c.bytes), "<R id=\"%s\"/>",
+				 c.id);
+	c.put.len = c.len;
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+			 SP_STORE_EQUIVOCATION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"
+				     " WHERE kind = 'record-id'"),
+			 1);
+
+	/* the stored record is still the first one */
+	assert_int_equal(sp_store_get(f->r, a.id, &got), SP_OK);
+	assert_int_equal(got->len, a.len);
+	assert_memory_equal(got->bytes, a.bytes, a.len);
+	assert_string_equal(got->origin, "CN-ZZ");
+	assert_int_equal(got->sequence, 0);
+	assert_string_equal(got->source, "CN-ZZ");
+	assert_int_equal(got->receipt_len, sizeof(rcpt) - 1);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 1, &got),
+			 SP_ERR_NOT_FOUND);
+	assert_null(got);
+
+	/* an own record has no receipt: a duplicate returns none */
+	rec_make(&own, "CN-HN", 0, NULL);
+	assert_int_equal(sp_store_put(f->s, &own.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &own.put, &receipt, &rlen),
+			 SP_STORE_DUPLICATE);
+	assert_null(receipt);
+	assert_int_equal(rlen, 0);
+
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(st.equivocations, 2);
+	sp_store_stats_clear(&st);
+}
+
+static void test_put_rejects_bad_requests(void **state)
+{
+	fx *f = *state;
+	rec a;
+	char bad_digest[65];
+	const char *long_id = "0123456789012345678901234567890123456789";
+
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	memset(bad_digest, 'a', 64);
+	bad_digest[64] = '\0';
+	a.put.digest = bad_digest;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_ERR_INVALID_ARGUMENT);
+	a.put.digest = NULL;
+	a.put.record_id = long_id;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_ERR_INVALID_ARGUMENT);
+	a.put.record_id = a.id;
+	a.put.sequence = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_ERR_INVALID_ARGUMENT);
+	a.put.sequence = 0;
+	a.put.len = 0;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_ERR_INVALID_ARGUMENT);
+	a.put.len = a.len;
+	/* the right digest is accepted */
+	sp_sha256_hex(a.put.bytes, a.put.len, bad_digest);
+	a.put.digest = bad_digest;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 1);
+}
+
+/* ---------------------------------------------------------------- group commit */
+
+typedef struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	int inserted;
+	int other;
+	const char *path;
+	int visible_in_callback; /* for the commit-before-callback check */
+	const char *check_id;
+} waiter;
+
+static void count_cb(void *ud, const sp_store_put_result *res)
+{
+	waiter *w = ud;
+
+	pthread_mutex_lock(&w->mu);
+	if (res->outcome == SP_STORE_INSERTED && res->rowid > 0)
+		w->inserted++;
+	else
+		w->other++;
+	w->done++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+typedef struct producer {
+	sp_store *s;
+	waiter *w;
+	char origin[16];
+	int n;
+	int queued;
+	pthread_barrier_t *go;
+} producer;
+
+static void *produce(void *arg)
+{
+	producer *p = arg;
+	rec *rs = calloc((size_t)p->n, sizeof(*rs));
+	int i;
+
+	pthread_barrier_wait(p->go);
+	for (i = 0; rs && i < p->n; i++) {
+		rec_make(&rs[i], p->origin, (uint64_t)i, "async");
+		/* the request is copied: reuse of caller memory is safe */
+		if (sp_store_put_async(p->s, &rs[i].put, count_cb, p->w) ==
+		    SP_OK)
+			p->queued++;
+		memset(rs[i].bytes, 'x', sizeof(rs[i].bytes));
+	}
+	free(rs);
+	return NULL;
+}
+
+static void test_group_commit_threads(void **state)
+{
+	fx *f = *state;
+	waiter w;
+	producer p[4];
+	pthread_t t[4];
+	pthread_barrier_t go;
+	sp_store_stats st;
+	int i;
+
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	pthread_barrier_init(&go, NULL, 4);
+	for (i = 0; i < 4; i++) {
+		memset(&p[i], 0, sizeof(p[i]));
+		p[i].s = f->s;
+		p[i].w = &w;
+		p[i].n = 500;
+		p[i].go = &go;
+		snprintf(p[i].origin, sizeof(p[i].origin), "CN-T%d", i);
+		assert_int_equal(pthread_create(&t[i], NULL, produce, &p[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(p[i].queued, 500);
+	}
+	pthread_mutex_lock(&w.mu);
+	while (w.done < 2000)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(w.inserted, 2000);
+	assert_int_equal(w.other, 0);
+
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	assert_int_equal(st.records, 2000);
+	assert_int_equal(st.puts, 2000);
+	assert_true(st.commits >= 1);
+	assert_true(st.commits < st.puts);
+	printf("# group commit: %llu puts in %llu transactions\n",
+	       (unsigned long long)st.puts, (unsigned long long)st.commits);
+	assert_int_equal(st.n_origins, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(st.origins[i].records, 500);
+		assert_int_equal(st.origins[i].tree_size, 500);
+		assert_int_equal(st.origins[i].max_sequence, 499);
+	}
+	sp_store_stats_clear(&st);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 2000);
+	pthread_barrier_destroy(&go);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+}
+
+/* In the callback, a separate connection must already see the record. */
+static void visible_cb(void *ud, const sp_store_put_result *res)
+{
+	waiter *w = ud;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM records WHERE"
+			       " record_id = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, w->check_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	pthread_mutex_lock(&w->mu);
+	w->visible_in_callback = n;
+	if (res->outcome == SP_STORE_INSERTED)
+		w->inserted++;
+	w->done++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void test_callback_after_commit(void **state)
+{
+	fx *f = *state;
+	waiter w;
+	rec a;
+	uint64_t next = 99;
+	int i;
+
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	w.path = f->path;
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	w.check_id = a.id;
+	assert_int_equal(sp_store_put_async(f->s, &a.put, visible_cb, &w),
+			 SP_OK);
+	pthread_mutex_lock(&w.mu);
+	while (w.done < 1)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(w.inserted, 1);
+	assert_int_equal(w.visible_in_callback, 1);
+
+	/* next_sequence sees queued puts before they commit */
+	for (i = 1; i < 10; i++) {
+		rec r;
+
+		rec_make(&r, "CN-ZZ", (uint64_t)i, NULL);
+		w.check_id = NULL;
+		assert_int_equal(sp_store_put_async(f->s, &r.put, count_cb, &w),
+				 SP_OK);
+		assert_int_equal(sp_store_next_sequence(f->s, "CN-ZZ", &next),
+				 SP_OK);
+		assert_int_equal(next, (uint64_t)i + 1);
+	}
+	pthread_mutex_lock(&w.mu);
+	while (w.done < 10)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(sp_store_next_sequence(f->s, "CN-ZZ", &next), SP_OK);
+	assert_int_equal(next, 10);
+	assert_int_equal(sp_store_next_sequence(f->s, "CN-NEW", &next), SP_OK);
+	assert_int_equal(next, 0);
+	/* a callback is required */
+	assert_int_equal(sp_store_put_async(f->s, &a.put, NULL, NULL),
+			 SP_ERR_INVALID_ARGUMENT);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+}
+
+/* ---------------------------------------------------------------- visibility */
+
+/* CN-ZZ 0 -> B; 1 broadcast; 2 -> C; 3 -> B, C; 4 -> D (subject shared) */
+static void put_visibility_set(fx *f)
+{
+	static const char *const to_b[] = {"B"};
+	static const char *const to_c[] = {"C"};
+	static const char *const to_bc[] = {"B", "C"};
+	static const char *const to_d[] = {"D"};
+	static const sp_subject subj_x[] = {
+		{"Enterprise", "USCC", "91410100X"},
+		{"Declaration", NULL, "DEC-1"},
+	};
+	static const sp_subject subj_y[] = {{"Waybill", NULL, "WB-9"}};
+	rec r[5];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		rec_make(&r[i], "CN-ZZ", (uint64_t)i, "vis");
+	r[0].put.recipients = to_b;
+	r[0].put.n_recipients = 1;
+	r[0].put.subjects = subj_x;
+	r[0].put.n_subjects = 2;
+	r[1].put.broadcast = 1;
+	r[1].put.subjects = subj_x;
+	r[1].put.n_subjects = 1;
+	r[1].put.type = "release";
+	r[2].put.recipients = to_c;
+	r[2].put.n_recipients = 1;
+	r[2].put.subjects = subj_x;
+	r[2].put.n_subjects = 2;
+	r[3].put.recipients = to_bc;
+	r[3].put.n_recipients = 2;
+	r[3].put.subjects = subj_y;
+	r[3].put.n_subjects = 1;
+	r[4].put.recipients = to_d;
+	r[4].put.n_recipients = 1;
+	r[4].put.subjects = subj_x;
+	r[4].put.n_subjects = 1;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(sp_store_put(f->s, &r[i].put, NULL, NULL),
+				 SP_STORE_INSERTED);
+}
+
+static void expect_seqs(const sp_store_list *l, const uint64_t *want,
+			size_t n)
+{
+	size_t i;
+
+	assert_int_equal(l->n, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(l->items[i]->sequence, want[i]);
+}
+
+static void test_visibility_entries(void **state)
+{
+	fx *f = *state;
+	sp_store_list *l = NULL;
+	sp_store_record *got = NULL;
+	static const uint64_t b[] = {0, 1, 3}, c[] = {1, 2, 3}, d[] = {1, 4},
+			      all[] = {0, 1, 2, 3, 4}, x[] = {1},
+			      from2[] = {2, 3, 4};
+
+	put_visibility_set(f);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "B", &l),
+			 SP_OK);
+	expect_seqs(l, b, 3);
+	assert_int_equal(l->next_start, 4);
+	assert_string_equal(l->next_cursor, "");
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "C", &l),
+			 SP_OK);
+	expect_seqs(l, c, 3);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "D", &l),
+			 SP_OK);
+	expect_seqs(l, d, 2);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "X", &l),
+			 SP_OK);
+	expect_seqs(l, x, 1);
+	sp_store_list_free(l);
+	/* the origin and a wide-access reader see everything */
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "CN-ZZ",
+					  &l),
+			 SP_OK);
+	expect_seqs(l, all, 5);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, NULL, &l),
+			 SP_OK);
+	expect_seqs(l, all, 5);
+	sp_store_list_free(l);
+	/* start and count */
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 2, 100, 0, NULL, &l),
+			 SP_OK);
+	expect_seqs(l, from2, 3);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 2, 0, "C", &l),
+			 SP_OK);
+	expect_seqs(l, c, 2);
+	assert_int_equal(l->next_start, 3);
+	assert_string_not_equal(l->next_cursor, "");
+	sp_store_list_free(l);
+	/* the byte cap keeps at least one entry */
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 1, NULL, &l),
+			 SP_OK);
+	expect_seqs(l, all, 1);
+	sp_store_list_free(l);
+	/* an unknown origin is an empty list */
+	assert_int_equal(sp_store_entries(f->r, "CN-NONE", 0, 10, 0, NULL, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+
+	/* single-record visibility */
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 3, &got), SP_OK);
+	assert_int_equal(got->n_recipients, 2);
+	assert_true(sp_store_record_visible_to(got, "B"));
+	assert_true(sp_store_record_visible_to(got, "C"));
+	assert_true(sp_store_record_visible_to(got, "CN-ZZ"));
+	assert_true(sp_store_record_visible_to(got, NULL));
+	assert_false(sp_store_record_visible_to(got, "D"));
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 1, &got), SP_OK);
+	assert_true(got->broadcast);
+	assert_true(sp_store_record_visible_to(got, "ANYONE"));
+	sp_store_record_free(got);
+}
+
+static void test_search_filters(void **state)
+{
+	fx *f = *state;
+	sp_store_query q;
+	sp_store_list *l = NULL;
+	static const uint64_t x_b[] = {0, 1}, x_all[] = {0, 1, 2, 4},
+			      x_dec[] = {0, 2}, wb[] = {3}, rel[] = {1},
+			      issued[] = {2, 3};
+
+	put_visibility_set(f);
+	memset(&q, 0, sizeof(q));
+	q.subject_kind = "Enterprise";
+	q.subject_scheme = "USCC";
+	q.subject_value = "91410100X";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, x_all, 4);
+	sp_store_list_free(l);
+	q.viewer = "B";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, x_b, 2);
+	sp_store_list_free(l);
+	/* scheme NULL matches any scheme; a wrong scheme matches nothing */
+	q.viewer = NULL;
+	q.subject_scheme = NULL;
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, x_all, 4);
+	sp_store_list_free(l);
+	q.subject_scheme = "EORI";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+
+	memset(&q, 0, sizeof(q));
+	q.subject_kind = "Declaration";
+	q.subject_scheme = "";
+	q.subject_value = "DEC-1";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, x_dec, 2);
+	sp_store_list_free(l);
+	q.viewer = "D";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+
+	memset(&q, 0, sizeof(q));
+	q.subject_kind = "Waybill";
+	q.subject_value = "WB-9";
+	q.viewer = "C";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, wb, 1);
+	sp_store_list_free(l);
+
+	memset(&q, 0, sizeof(q));
+	q.type = "release";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, rel, 1);
+	sp_store_list_free(l);
+
+	memset(&q, 0, sizeof(q));
+	q.origin = "CN-ZZ";
+	q.issued_from = 1790000002;
+	q.issued_to = 1790000003;
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	expect_seqs(l, issued, 2);
+	sp_store_list_free(l);
+	q.origin = "CN-OTHER";
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+
+	/* half a subject is refused */
+	memset(&q, 0, sizeof(q));
+	q.subject_kind = "Waybill";
+	assert_int_equal(sp_store_search(f->r, &q, &l),
+			 SP_ERR_INVALID_ARGUMENT);
+	assert_null(l);
+}
+
+static void test_cursor_pagination(void **state)
+{
+	fx *f = *state;
+	static const sp_subject subj[] = {{"Order", NULL, "ORD-7"}};
+	static const char *const to_b[] = {"B"};
+	sp_store_query q;
+	sp_store_list *l = NULL;
+	char cursor[SP_STORE_CURSOR_MAX] = "";
+	uint64_t seen[40];
+	size_t n_seen = 0, pages = 0, i;
+
+	for (i = 0; i < 25; i++) {
+		rec r;
+
+		rec_make(&r, "CN-ZZ", i, "page");
+		r.put.subjects = subj;
+		r.put.n_subjects = 1;
+		/* every third record is not addressed to B */
+		if (i % 3 != 0) {
+			r.put.recipients = to_b;
+			r.put.n_recipients = 1;
+		}
+		assert_int_equal(sp_store_put(f->s, &r.put, NULL, NULL),
+				 SP_STORE_INSERTED);
+	}
+	memset(&q, 0, sizeof(q));
+	q.subject_kind = "Order";
+	q.subject_value = "ORD-7";
+	q.limit = 10;
+	do {
+		q.cursor = cursor;
+		assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+		for (i = 0; i < l->n; i++)
+			seen[n_seen++] = l->items[i]->sequence;
+		snprintf(cursor, sizeof(cursor), "%s", l->next_cursor);
+		pages++;
+		if (pages < 3)
+			assert_int_equal(l->n, 10);
+		sp_store_list_free(l);
+		l = NULL;
+	} while (cursor[0] && pages < 10);
+	assert_int_equal(pages, 3);
+	assert_int_equal(n_seen, 25);
+	for (i = 0; i < 25; i++)
+		assert_int_equal(seen[i], i);
+
+	/* with a viewer: 16 of 25, pages of 10 and 6 */
+	cursor[0] = '\0';
+	n_seen = 0;
+	pages = 0;
+	q.viewer = "B";
+	do {
+		q.cursor = cursor;
+		assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+		for (i = 0; i < l->n; i++) {
+			assert_int_not_equal(l->items[i]->sequence % 3, 0);
+			seen[n_seen++] = l->items[i]->sequence;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", l->next_cursor);
+		pages++;
+		sp_store_list_free(l);
+		l = NULL;
+	} while (cursor[0] && pages < 10);
+	assert_int_equal(n_seen, 16);
+	assert_int_equal(pages, 2);
+
+	q.cursor = "garbage";
+	assert_int_equal(sp_store_search(f->r, &q, &l),
+			 SP_ERR_INVALID_ARGUMENT);
+	q.cursor = "v1.-5";
+	assert_int_equal(sp_store_search(f->r, &q, &l),
+			 SP_ERR_INVALID_ARGUMENT);
+	q.cursor = "v1.12x";
+	assert_int_equal(sp_store_search(f->r, &q, &l),
+			 SP_ERR_INVALID_ARGUMENT);
+	assert_null(l);
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+static void test_checkpoints(void **state)
+{
+	fx *f = *state;
+	uint8_t root1[32], root2[32], root3[32];
+	sp_store_checkpoint *cp = NULL;
+
+	memset(root1, 1, 32);
+	memset(root2, 2, 32);
+	memset(root3, 3, 32);
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
+						 "note five\n", "CN-ZZ"),
+			 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
+						 "note five\n", "CN-HN"),
+			 SP_STORE_DUPLICATE);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root2,
+						 "note nine\n", NULL),
+			 SP_STORE_INSERTED);
+	/* another root for size 9: kept as evidence */
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root3,
+						 "forked nine\n", "KZ-KGS"),
+			 SP_STORE_EQUIVOCATION);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
+						  "witness-b", "— w-b sig\n"),
+			 SP_OK);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
+						  "witness-a", "— w-a sig\n"),
+			 SP_OK);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 7, root2,
+						  "witness-a", "— x\n"),
+			 SP_ERR_NOT_FOUND);
+
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_int_equal(cp->size, 9);
+	assert_memory_equal(cp->root, root2, 32);
+	assert_string_equal(cp->note, "note nine\n");
+	assert_string_equal(cp->source, "");
+	assert_int_equal(cp->n_cosignatures, 2);
+	assert_string_equal(cp->witnesses[0], "witness-a");
+	assert_string_equal(cp->cosignatures[0], "— w-a sig\n");
+	assert_string_equal(cp->witnesses[1], "witness-b");
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
+}
+
+/* ---------------------------------------------------------------- outbox */
+
+static void test_outbox(void **state)
+{
+	fx *f = *state;
+	static const char *const peers[] = {"CN-HN", "KZ-KGS"};
+	sp_store_outbox_item *items = NULL;
+	size_t n = 0;
+	uint8_t *got = NULL;
+	size_t glen = 0;
+	const char rcpt[] = "<Receipt>from CN-HN</Receipt>";
+	rec a;
+	int64_t hn_id, kgs_id;
+	sp_store_stats st;
+
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	a.put.received = 1000;
+	a.put.recipients = peers;
+	a.put.n_recipients = 2;
+	a.put.deliver_to = peers;
+	a.put.n_deliver_to = 2;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_outbox_due(f->r, 999, 10, &items, &n), SP_OK);
+	assert_int_equal(n, 0);
+	assert_null(items);
+	assert_int_equal(sp_store_outbox_due(f->r, 1000, 10, &items, &n),
+			 SP_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].record_id, a.id);
+	hn_id = strcmp(items[0].peer, "CN-HN") == 0 ? items[0].id : items[1].id;
+	kgs_id = hn_id == items[0].id ? items[1].id : items[0].id;
+	free(items);
+
+	assert_int_equal(sp_store_outbox_delivered(f->s, hn_id,
+						   (const uint8_t *)rcpt,
+						   sizeof(rcpt) - 1),
+			 SP_OK);
+	assert_int_equal(sp_store_outbox_reschedule(f->s, kgs_id, 2000,
+						    "connection refused"),
+			 SP_OK);
+	assert_int_equal(sp_store_outbox_due(f->r, 1500, 10, &items, &n),
+			 SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_store_outbox_due(f->r, 2000, 10, &items, &n),
+			 SP_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].peer, "KZ-KGS");
+	assert_int_equal(items[0].attempts, 1);
+	free(items);
+	/* a delivered item cannot be rescheduled; unknown ids are not found */
+	assert_int_equal(sp_store_outbox_reschedule(f->s, hn_id, 3000, NULL),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_outbox_delivered(f->s, 987654,
+						   (const uint8_t *)rcpt, 3),
+			 SP_ERR_NOT_FOUND);
+
+	assert_int_equal(sp_store_peer_receipt_get(f->r, a.id, "CN-HN", &got,
+						   &glen),
+			 SP_OK);
+	assert_int_equal(glen, sizeof(rcpt) - 1);
+	assert_memory_equal(got, rcpt, glen);
+	free(got);
+	assert_int_equal(sp_store_peer_receipt_get(f->r, a.id, "KZ-KGS", &got,
+						   &glen),
+			 SP_ERR_NOT_FOUND);
+
+	/* enqueue by record id, idempotent */
+	assert_int_equal(sp_store_outbox_enqueue(f->s, a.id, "RU-X", 1000),
+			 SP_OK);
+	assert_int_equal(sp_store_outbox_enqueue(f->s, a.id, "RU-X", 1000),
+			 SP_OK);
+	assert_int_equal(sp_store_outbox_enqueue(f->s,
+						 "00000000-0000-4000-8000-"
+						 "000000000000",
+						 "RU-X", 1000),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	assert_int_equal(st.outbox_pending, 2);
+	sp_store_stats_clear(&st);
+}
+
+/* ---------------------------------------------------------------- trust lists */
+
+static void test_trust_lists(void **state)
+{
+	fx *f = *state;
+	const uint8_t v2[] = "<TrustList>2</TrustList>";
+	const uint8_t v2b[] = "<TrustList>2 forged</TrustList>";
+	const uint8_t v3[] = "<TrustList>3</TrustList>";
+	uint8_t *got = NULL;
+	size_t len = 0;
+	uint64_t seq = 0;
+
+	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
+						 &len),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2,
+						 sizeof(v2) - 1),
+			 SP_OK);
+	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 1, v3,
+						 sizeof(v3) - 1),
+			 SP_ERR_TRUST_LIST_ROLLBACK);
+	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2b,
+						 sizeof(v2b) - 1),
+			 SP_ERR_EQUIVOCATION);
+	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2,
+						 sizeof(v2) - 1),
+			 SP_OK);
+	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
+						 &len),
+			 SP_OK);
+	assert_int_equal(seq, 2);
+	assert_int_equal(len, sizeof(v2) - 1);
+	assert_memory_equal(got, v2, len);
+	free(got);
+	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 3, v3,
+						 sizeof(v3) - 1),
+			 SP_OK);
+	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
+						 &len),
+			 SP_OK);
+	assert_int_equal(seq, 3);
+	free(got);
+}
+
+/* ---------------------------------------------------------------- reopen */
+
+static void test_reopen_keeps_everything(void **state)
+{
+	fx *f = *state;
+	uint8_t root_before[32], root_after[32], cproot[32];
+	const uint8_t tl[] = "<TrustList/>";
+	sp_store_record *got = NULL;
+	sp_store_checkpoint *cp = NULL;
+	sp_store_stats st;
+	uint8_t *b = NULL;
+	size_t blen = 0;
+	uint64_t seq = 0, size = 0;
+	rec r[7], eq;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		rec_make(&r[i], "CN-ZZ", (uint64_t)i, "keep");
+		assert_int_equal(sp_store_put(f->s, &r[i].put, NULL, NULL),
+				 SP_STORE_INSERTED);
+	}
+	rec_make(&eq, "CN-ZZ", 3, "fork");
+	assert_int_equal(sp_store_put(f->s, &eq.put, NULL, NULL),
+			 SP_STORE_EQUIVOCATION);
+	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 7, root_before),
+			 SP_OK);
+	memset(cproot, 7, 32);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 7, cproot,
+						 "cp\n", NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_trust_list_put(f->s, "FED", 4, tl,
+						 sizeof(tl) - 1),
+			 SP_OK);
+
+	reopen(f);
+
+	assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size), SP_OK);
+	assert_int_equal(size, 7);
+	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 7, root_after),
+			 SP_OK);
+	assert_memory_equal(root_before, root_after, 32);
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(sp_store_get(f->r, r[i].id, &got), SP_OK);
+		assert_int_equal(got->len, r[i].len);
+		assert_memory_equal(got->bytes, r[i].bytes, r[i].len);
+		sp_store_record_free(got);
+	}
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_int_equal(cp->size, 7);
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(sp_store_trust_list_get(f->r, "FED", &seq, &b, &blen),
+			 SP_OK);
+	assert_int_equal(seq, 4);
+	free(b);
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	assert_int_equal(st.records, 7);
+	assert_int_equal(st.equivocations, 1);
+	assert_int_equal(st.checkpoints, 1);
+	sp_store_stats_clear(&st);
+	assert_int_equal(sp_store_next_sequence(f->s, "CN-ZZ", &seq), SP_OK);
+	assert_int_equal(seq, 7);
+	/* the duplicate check survives the reopen too */
+	assert_int_equal(sp_store_put(f->s, &r[2].put, NULL, NULL),
+			 SP_STORE_DUPLICATE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrations_fresh_and_reopen,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_newer_and_foreign,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_outcomes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_put_rejects_bad_requests,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_threads,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_after_commit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_search_filters, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_pagination, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_lists, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,243 @@
+/* interop_test.c: records and trust lists signed by silkport verify with the
+ * independent xmlsec1 command-line tool, and tampered copies do not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+
+#include "unit/trust/fixture.h"
+
+#define XMLSEC1 "/usr/bin/xmlsec1"
+
+extern char **environ;
+
+static fx_fed F;
+static int have_xmlsec1;
+static int fed_ready;
+
+/* Run xmlsec1 with argv (argv[0] unused), output to dir/xmlsec1.log.
+ * Returns the exit status, or -1 if it could not run. */
+static int run_xmlsec1(char *const argv[])
+{
+	char log[FX_PATH];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc;
+
+	if (fx_path(log, F.dir, "xmlsec1.log") != 0)
+		return -1;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawn(&pid, XMLSEC1, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static void show_log(void)
+{
+	char log[FX_PATH];
+	uint8_t *b = NULL;
+	size_t n = 0;
+	if (fx_path(log, F.dir, "xmlsec1.log") == 0 && fx_read_file(log, &b, &n) == SP_OK)
+		fprintf(stderr, "xmlsec1 said:\n%.*s\n", (int)(n > 4000 ? 4000 : n), (const char *)b);
+	free(b);
+}
+
+/* xmlsec1 --verify with only URI="" references, the signer's certificate as
+ * the key, and the federation CA as trust root for the KeyInfo hint. */
+static int xmlsec1_verify(const char *file, const char *cert, const char *ca)
+{
+	char a_cert[FX_PATH], a_ca[FX_PATH], a_file[FX_PATH];
+	char *argv[16];
+	int i = 0;
+
+	snprintf(a_cert, sizeof(a_cert), "%s", cert);
+	snprintf(a_ca, sizeof(a_ca), "%s", ca);
+	snprintf(a_file, sizeof(a_file), "%s", file);
+	argv[i++] = (char *)(uintptr_t)"xmlsec1";
+	argv[i++] = (char *)(uintptr_t)"--verify";
+	argv[i++] = (char *)(uintptr_t)"--enabled-reference-uris";
+	argv[i++] = (char *)(uintptr_t)"empty";
+	argv[i++] = (char *)(uintptr_t)"--pubkey-cert-pem";
+	argv[i++] = a_cert;
+	argv[i++] = (char *)(uintptr_t)"--trusted-pem";
+	argv[i++] = a_ca;
+	argv[i++] = a_file;
+	argv[i] = NULL;
+	return run_xmlsec1(argv);
+}
+
+static void write_tmp(const char *name, const uint8_t *b, size_t n, char out[FX_PATH])
+{
+	assert_int_equal(fx_path(out, F.dir, name), 0);
+	assert_int_equal(fx_write_file(out, b, n), SP_OK);
+}
+
+/* Sign with member m, check silkport and xmlsec1 both accept; then check
+ * both refuse a copy with the Sequence changed, and xmlsec1 refuses it with
+ * another member's certificate. */
+static void sign_and_check(int m, int other, const char *origin)
+{
+	uint8_t *s = NULL;
+	size_t n = 0;
+	char path[FX_PATH], name[64];
+	fx_buf in, t = {NULL, 0};
+	int rc;
+
+	if (!have_xmlsec1)
+		skip();
+	assert_int_equal(fx_signed_record(F.m[m].sk, origin, 41, F.now - 30, &s, &n), SP_OK);
+	assert_int_equal(fx_verify(&F, s, n, NULL, NULL), SP_OK);
+	snprintf(name, sizeof(name), "%s-valid.xml", origin);
+	write_tmp(name, s, n, path);
+	rc = xmlsec1_verify(path, F.m[m].cert, F.ca_cert);
+	if (rc != 0)
+		show_log();
+	assert_int_equal(rc, 0);
+
+	/* Wrong key: another member's certificate. */
+	rc = xmlsec1_verify(path, F.m[other].cert, F.ca_cert);
+	assert_true(rc > 0);
+
+	in.p = s;
+	in.n = n;
+	{
+		const char *needle = ">41</Sequence>";
+		size_t i, nl = strlen(needle);
+		for (i = 0; i + nl <= n; i++)
+			if (memcmp(s + i, needle, nl) == 0)
+				break;
+		assert_true(i + nl <= n);
+		assert_int_equal(fx_buf_set(&t, in.p, in.n), SP_OK);
+		t.p[i + 2] = '2'; /* 41 -> 42 */
+	}
+	assert_int_equal(fx_verify(&F, t.p, t.n, NULL, NULL), SP_ERR_SIG_INVALID);
+	snprintf(name, sizeof(name), "%s-tampered.xml", origin);
+	write_tmp(name, t.p, t.n, path);
+	rc = xmlsec1_verify(path, F.m[m].cert, F.ca_cert);
+	assert_true(rc > 0);
+	fx_buf_free(&t);
+	free(s);
+}
+
+static void test_p256(void **state)
+{
+	(void)state;
+	sign_and_check(FX_ZZ, FX_HN, "CN-ZZ");
+}
+
+static void test_rsa2048(void **state)
+{
+	(void)state;
+	sign_and_check(FX_HN, FX_ZZ, "CN-HN");
+}
+
+/* The trust list the fixture signed with the CA key verifies with xmlsec1
+ * given the CA certificate. */
+static void test_trust_list(void **state)
+{
+	char path[FX_PATH];
+	int rc;
+	(void)state;
+	if (!have_xmlsec1)
+		skip();
+	write_tmp("trustlist.xml", F.tl, F.tl_len, path);
+	rc = xmlsec1_verify(path, F.ca_cert, F.ca_cert);
+	if (rc != 0)
+		show_log();
+	assert_int_equal(rc, 0);
+	rc = xmlsec1_verify(path, F.out_ca_cert, F.out_ca_cert);
+	assert_true(rc > 0);
+}
+
+/* Every record type with the body from tests/data/bodies/<code>.xml, signed
+ * by CN-ZZ: silkport and xmlsec1 agree. */
+static void test_every_type(void **state)
+{
+	const char *data = getenv("SP_DATA_DIR");
+	const sp_record_type *t;
+	size_t done = 0;
+	(void)state;
+
+	if (!have_xmlsec1)
+		skip();
+	assert_non_null(data);
+	for (t = sp_record_types(); t->code != NULL; t++) {
+		char bp[FX_PATH], name[96], path[FX_PATH];
+		uint8_t *body = NULL, *u = NULL, *s = NULL;
+		size_t bl = 0, ul = 0, sl = 0;
+		int rc;
+
+		snprintf(name, sizeof(name), "bodies/%s.xml", t->code);
+		assert_int_equal(fx_path(bp, data, name), 0);
+		if (fx_read_file(bp, &body, &bl) != SP_OK) {
+			fail_msg("missing body fixture %s", bp);
+		}
+		rc = fx_record_build("CN-ZZ", 100 + done, t->code, F.now - 30,
+				     (const char *)body, bl, &u, &ul);
+		free(body);
+		if (rc != SP_OK)
+			fail_msg("%s: sp_record_build: %s", t->code, sp_strerror(rc));
+		assert_int_equal(fx_sign(F.m[FX_ZZ].sk, u, ul, &s, &sl), SP_OK);
+		free(u);
+		rc = fx_verify(&F, s, sl, NULL, NULL);
+		if (rc != SP_OK)
+			fail_msg("%s: sp_verify_record: %s", t->code, sp_strerror(rc));
+		snprintf(name, sizeof(name), "type-%s.xml", t->code);
+		write_tmp(name, s, sl, path);
+		free(s);
+		rc = xmlsec1_verify(path, F.m[FX_ZZ].cert, F.ca_cert);
+		if (rc != 0) {
+			show_log();
+			fail_msg("%s: xmlsec1 exit %d", t->code, rc);
+		}
+		done++;
+	}
+	assert_true(done >= 22);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	have_xmlsec1 = access(XMLSEC1, X_OK) == 0;
+	if (!have_xmlsec1)
+		fprintf(stderr, "interop: %s is not installed; the interop cases are skipped "
+				"(apt-get install xmlsec1)\n",
+			XMLSEC1);
+	if (sp_trust_init() != SP_OK || fx_fed_setup(&F) != SP_OK)
+		return -1;
+	fed_ready = 1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_fed_free(&F);
+	sp_trust_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_p256),
+		cmocka_unit_test(test_rsa2048),
+		cmocka_unit_test(test_trust_list),
+		cmocka_unit_test(test_every_type),
+	};
+	return cmocka_run_group_tests_name("trust/interop", tests, setup, teardown);
+}

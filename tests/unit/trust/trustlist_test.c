@@ -1,0 +1,246 @@
+/* trustlist_test.c: opening trust lists: anchors, rollback, federation,
+ * lookups. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "unit/trust/trust_fixture.h"
+
+static fx_fed g_fed;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return fx_setup(&g_fed) == SP_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	fx_teardown(&g_fed);
+	sp_trust_cleanup();
+	return 0;
+}
+
+static int open_tl(const uint8_t *b, size_t n, const sp_trust *cur,
+                   const sp_anchors *a, const sp_verify_opts *o)
+{
+	sp_trust *t = NULL;
+	const char *why = NULL;
+	int rc = sp_trust_open(a ? a : g_fed.anchors, b, n, cur, o, &t, &why);
+
+	if (rc == SP_OK)
+		assert_non_null(t);
+	else
+		assert_null(t);
+	sp_trust_unref(t);
+	return rc;
+}
+
+static void test_opened_list(void **state)
+{
+	const sp_tl *tl = sp_trust_list(g_fed.trust);
+	const uint8_t *b;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(tl);
+	assert_string_equal(tl->federation, "SILK-ZZ");
+	assert_int_equal(tl->sequence, 5);
+	assert_int_equal(tl->n_members, FX_MEMBERS);
+	b = sp_trust_list_bytes(g_fed.trust, &n);
+	assert_int_equal(n, g_fed.tl_len);
+	assert_memory_equal(b, g_fed.tl_bytes, n);
+	assert_int_equal(sp_trust_expired(g_fed.trust, g_fed.now), 0);
+	assert_int_equal(sp_trust_expired(g_fed.trust, g_fed.now + 31 * 86400),
+	                 1);
+	/* refcount */
+	assert_ptr_equal(sp_trust_ref(g_fed.trust), g_fed.trust);
+	sp_trust_unref(g_fed.trust);
+	assert_non_null(sp_trust_list(g_fed.trust));
+}
+
+static void test_sequence_rules(void **state)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	(void)state;
+	/* the same bytes again: fine */
+	assert_int_equal(
+	    open_tl(g_fed.tl_bytes, g_fed.tl_len, g_fed.trust, NULL, NULL),
+	    SP_OK);
+	/* newer */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL), SP_OK);
+	free(b);
+	/* older */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-ZZ", 4, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	                 SP_ERR_TRUST_LIST_ROLLBACK);
+	/* without a current list, any valid sequence opens */
+	assert_int_equal(open_tl(b, n, NULL, NULL, NULL), SP_OK);
+	free(b);
+	/* the same sequence, different contents */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-ZZ", 5, g_fed.now - 30, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	                 SP_ERR_TRUST_LIST_ROLLBACK);
+	free(b);
+	/* another federation */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-PORTS", 9, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	                 SP_ERR_WRONG_FEDERATION);
+	free(b);
+	/* issued in the future */
+	assert_int_equal(fx_build_tl(&g_fed, "SILK-ZZ", 7, g_fed.now + 7200,
+	                             g_fed.ca, &b, &n),
+	                 SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	                 SP_ERR_ISSUED_IN_FUTURE);
+	free(b);
+}
+
+static void test_anchors(void **state)
+{
+	uint8_t *b = NULL, *t;
+	size_t n = 0, tn = 0;
+	sp_anchors *a2 = NULL, *none = NULL, *bad = NULL;
+	const char *why = NULL;
+	sp_verify_opts o;
+
+	(void)state;
+	/* signed by a CA that is not an anchor */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.ca2, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	                 SP_ERR_UNTRUSTED_ANCHOR);
+	/* ...and without its KeyInfo hint */
+	{
+		long x = fx_find(b, n, "<ds:KeyInfo>");
+		long y = fx_find(b, n, "</ds:KeyInfo>");
+		uint8_t *c;
+
+		assert_true(x > 0 && y > x);
+		y += (long)strlen("</ds:KeyInfo>");
+		c = malloc(n);
+		assert_non_null(c);
+		memcpy(c, b, (size_t)x);
+		memcpy(c + x, b + y, n - (size_t)y);
+		assert_int_equal(
+		    open_tl(c, n - (size_t)(y - x), NULL, NULL, NULL),
+		    SP_ERR_UNTRUSTED_ANCHOR);
+		free(c);
+	}
+	/* it opens once that CA is an anchor too */
+	assert_int_equal(sp_anchors_new(&a2), SP_OK);
+	assert_int_equal(sp_anchors_add_pem_file(a2, g_fed.ca_cert, &why),
+	                 SP_OK);
+	assert_int_equal(sp_anchors_add_pem_file(a2, g_fed.ca2_cert, &why),
+	                 SP_OK);
+	assert_int_equal(open_tl(b, n, NULL, a2, NULL), SP_OK);
+	free(b);
+	/* signed by a member (not a CA, not an anchor) */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.k[0], &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, NULL, a2, NULL),
+	                 SP_ERR_UNTRUSTED_ANCHOR);
+	free(b);
+	/* no anchors at all */
+	assert_int_equal(sp_anchors_new(&none), SP_OK);
+	assert_int_equal(
+	    open_tl(g_fed.tl_bytes, g_fed.tl_len, NULL, none, NULL),
+	    SP_ERR_UNTRUSTED_ANCHOR);
+	/* an anchor file that holds a non-CA certificate is refused */
+	assert_int_equal(sp_anchors_new(&bad), SP_OK);
+	assert_int_equal(sp_anchors_add_pem_file(bad, g_fed.sign_cert[0], &why),
+	                 SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_anchors_add_pem_file(bad, "/nonexistent/ca.pem", &why),
+	    SP_ERR_IO);
+	/* the anchor must be valid now */
+	sp_verify_opts_default(&o);
+	o.now = g_fed.now + 20 * 365 * 86400;
+	assert_int_equal(open_tl(g_fed.tl_bytes, g_fed.tl_len, NULL, NULL, &o),
+	                 SP_ERR_CERT_INVALID);
+	/* tampered list */
+	t = fx_replace(g_fed.tl_bytes, g_fed.tl_len, "<Status>revoked</Status>",
+	               "<Status>active</Status>", &tn);
+	assert_non_null(t);
+	assert_int_equal(open_tl(t, tn, NULL, NULL, NULL), SP_ERR_SIG_INVALID);
+	free(t);
+	/* unsigned list */
+	{
+		long x = fx_find(g_fed.tl_bytes, g_fed.tl_len, "<ds:Signature");
+		long y =
+		    fx_find(g_fed.tl_bytes, g_fed.tl_len, "</ds:Signature>");
+
+		assert_true(x > 0 && y > x);
+		y += (long)strlen("</ds:Signature>");
+		t = malloc(g_fed.tl_len);
+		assert_non_null(t);
+		memcpy(t, g_fed.tl_bytes, (size_t)x);
+		memcpy(t + x, g_fed.tl_bytes + y, g_fed.tl_len - (size_t)y);
+		assert_int_equal(open_tl(t, g_fed.tl_len - (size_t)(y - x),
+		                         NULL, NULL, NULL),
+		                 SP_ERR_SIG_MISSING);
+		free(t);
+	}
+	sp_anchors_free(a2);
+	sp_anchors_free(none);
+	sp_anchors_free(bad);
+}
+
+static void test_member_by_tls_cert(void **state)
+{
+	uint8_t *der = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	const sp_tl_member *m;
+	int i;
+
+	(void)state;
+	for (i = 0; i < FX_MEMBERS; i++) {
+		assert_int_equal(
+		    sp_pki_cert_der(g_fed.tls_cert[i], &der, &n, &why), SP_OK);
+		m = sp_trust_member_by_tls_cert(g_fed.trust, der, n);
+		assert_non_null(m);
+		assert_string_equal(m->node_id, fx_ids[i]);
+		/* one byte off: no member */
+		der[n - 1] ^= 1;
+		assert_null(sp_trust_member_by_tls_cert(g_fed.trust, der, n));
+		assert_null(
+		    sp_trust_member_by_tls_cert(g_fed.trust, der, n - 1));
+		free(der);
+	}
+	/* a signing certificate is not a TLS certificate */
+	assert_int_equal(sp_pki_cert_der(g_fed.sign_cert[0], &der, &n, &why),
+	                 SP_OK);
+	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, der, n));
+	free(der);
+	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, NULL, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_opened_list),
+	    cmocka_unit_test(test_sequence_rules),
+	    cmocka_unit_test(test_anchors),
+	    cmocka_unit_test(test_member_by_tls_cert),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,660 @@
+/* verify_test.c: signing and verifying records and receipts, signer
+ * authorization. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "trust/trust_int.h"
+#include "unit/trust/trust_fixture.h"
+
+static fx_fed g_fed;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return fx_setup(&g_fed) == SP_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	fx_teardown(&g_fed);
+	sp_trust_cleanup();
+	return 0;
+}
+
+static int verify(const uint8_t *b, size_t n, const sp_verify_opts *o)
+{
+	const char *why = NULL;
+	sp_record *rec = NULL;
+	sp_doc *doc = NULL;
+	int rc = sp_verify_record(g_fed.trust, b, n, o, &doc, &rec, &why);
+
+	if (rc == SP_OK) {
+		assert_non_null(doc);
+		assert_non_null(rec);
+	} else {
+		assert_null(doc);
+		assert_null(rec);
+		assert_non_null(why);
+	}
+	sp_doc_free(doc);
+	sp_record_free(rec);
+	return rc;
+}
+
+static void test_sign_verify_types(void **state)
+{
+	static const char *const types[] = {
+	    "declaration", "order",      "payment", "waybill",
+	    "release",     "statistics", "credit",  "warehouse"};
+	size_t t;
+	int who;
+
+	(void)state;
+	for (who = 0; who < 2; who++) {
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			uint8_t *s = NULL;
+			size_t n = 0;
+			sp_record *rec = NULL;
+			sp_doc *doc = NULL;
+			const char *why = NULL;
+
+			assert_int_equal(
+			    fx_signed_record(&g_fed, who, NULL, types[t],
+			                     g_fed.now - 10, &s, &n),
+			    SP_OK);
+			assert_true(fx_find(s, n, "<ds:Signature") > 0);
+			assert_true(
+			    fx_find(s, n,
+			            who == 0 ? "xmldsig-more#ecdsa-sha256"
+			                     : "xmldsig-more#rsa-sha256") > 0);
+			assert_true(fx_find(s, n, "<ds:X509Certificate>") > 0);
+			assert_int_equal(sp_verify_record(g_fed.trust, s, n,
+			                                  NULL, &doc, &rec,
+			                                  &why),
+			                 SP_OK);
+			assert_string_equal(sp_record_origin(rec), fx_ids[who]);
+			assert_string_equal(sp_record_type_code(rec), types[t]);
+			assert_int_equal(sp_record_issued(rec), g_fed.now - 10);
+			assert_int_equal(sp_doc_get_kind(doc), SP_DOC_RECORD);
+			/* Either out-pointer may be NULL. */
+			assert_int_equal(sp_verify_record(g_fed.trust, s, n,
+			                                  NULL, NULL, NULL,
+			                                  &why),
+			                 SP_OK);
+			sp_record_free(rec);
+			sp_doc_free(doc);
+			free(s);
+		}
+	}
+}
+
+static void test_sign_refusals(void **state)
+{
+	uint8_t *s = NULL, *s2 = NULL;
+	size_t n = 0, n2 = 0;
+	const char *why = NULL;
+	static const char other[] =
+	    "<?xml version=\"1.0\"?><Foo xmlns=\"urn:silkport:srep:1\"/>";
+	static const char dtd[] =
+	    "<?xml version=\"1.0\"?><!DOCTYPE Record []><Record/>";
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[0], s, n, &s2, &n2, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_null(s2);
+	assert_int_equal(sp_sign_document(g_fed.k[0], (const uint8_t *)other,
+	                                  sizeof(other) - 1, &s2, &n2, &why),
+	                 SP_ERR_WRONG_DOCUMENT);
+	assert_int_not_equal(sp_sign_document(g_fed.k[0], (const uint8_t *)dtd,
+	                                      sizeof(dtd) - 1, &s2, &n2, &why),
+	                     SP_OK);
+	assert_null(s2);
+	free(s);
+}
+
+static void test_unsigned_missing(void **state)
+{
+	uint8_t *u = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(fx_record("CN-ZZ", 1, "order", g_fed.now, &u, &n),
+	                 SP_OK);
+	assert_int_equal(verify(u, n, NULL), SP_ERR_SIG_MISSING);
+	free(u);
+}
+
+/* Flip one base64 character right after `marker`. */
+static uint8_t *flip_after(const uint8_t *s, size_t n, const char *marker)
+{
+	long p = fx_find(s, n, marker);
+	uint8_t *c;
+
+	assert_true(p >= 0);
+	c = malloc(n + 1);
+	assert_non_null(c);
+	memcpy(c, s, n);
+	p += (long)strlen(marker) + 2;
+	c[p] = c[p] == 'A' ? 'B' : 'A';
+	return c;
+}
+
+static void test_tampering(void **state)
+{
+	uint8_t *s = NULL, *t;
+	size_t n = 0, tn = 0;
+	int who;
+
+	(void)state;
+	for (who = 0; who < 2; who++) {
+		assert_int_equal(fx_signed_record(&g_fed, who, NULL,
+		                                  "declaration", g_fed.now, &s,
+		                                  &n),
+		                 SP_OK);
+		assert_int_equal(verify(s, n, NULL), SP_OK);
+		/* header */
+		t = fx_replace(s, n, "<Sequence>1</Sequence>",
+		               "<Sequence>2</Sequence>", &tn);
+		assert_non_null(t);
+		assert_int_equal(verify(t, tn, NULL), SP_ERR_SIG_INVALID);
+		free(t);
+		/* body */
+		t = fx_replace(s, n, "<Mode>1210</Mode>", "<Mode>9610</Mode>",
+		               &tn);
+		assert_non_null(t);
+		assert_int_equal(verify(t, tn, NULL), SP_ERR_SIG_INVALID);
+		free(t);
+		/* a comment splitting a value changes nothing it covers... */
+		t = fx_replace(s, n, "<Mode>1210</Mode>",
+		               "<Mode>12<!-- x -->10</Mode>", &tn);
+		assert_non_null(t);
+		assert_int_equal(verify(t, tn, NULL), SP_OK);
+		free(t);
+		/* ...but text does */
+		t = fx_replace(s, n, "<Mode>1210</Mode>", "<Mode>1210 </Mode>",
+		               &tn);
+		assert_non_null(t);
+		assert_int_not_equal(verify(t, tn, NULL), SP_OK);
+		free(t);
+		/* digest value */
+		t = flip_after(s, n, "<ds:DigestValue>");
+		assert_int_equal(verify(t, n, NULL), SP_ERR_SIG_INVALID);
+		free(t);
+		/* signature value */
+		t = flip_after(s, n, "<ds:SignatureValue>");
+		assert_int_equal(verify(t, n, NULL), SP_ERR_SIG_INVALID);
+		free(t);
+		free(s);
+	}
+}
+
+static void test_signer_authorization(void **state)
+{
+	uint8_t *s = NULL;
+	size_t n = 0;
+	sp_verify_opts o;
+
+	(void)state;
+	/* unknown origin */
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, "XX-NONE", "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_UNKNOWN_ORIGIN);
+	free(s);
+	/* revoked, suspended, list window over */
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 2, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIGNER_REVOKED);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 3, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIGNER_SUSPENDED);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 4, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIGNER_EXPIRED);
+	free(s);
+
+	/* a member signing as another origin, same and other algorithm */
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, "CN-TWO", "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 1, "CN-ZZ", "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, "KZ-KGS", "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	free(s);
+
+	/* Issued: in the future beyond the skew, within it, before the
+	 * certificate's list window; and "now" after the certificate. */
+	assert_int_equal(fx_signed_record(&g_fed, 0, NULL, "order",
+	                                  g_fed.now + 3600, &s, &n),
+	                 SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_ISSUED_IN_FUTURE);
+	sp_verify_opts_default(&o);
+	o.now = g_fed.now + 3600;
+	assert_int_equal(verify(s, n, &o), SP_OK);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now + 120, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_OK);
+	sp_verify_opts_default(&o);
+	o.clock_skew = 10;
+	assert_int_equal(verify(s, n, &o), SP_ERR_ISSUED_IN_FUTURE);
+	free(s);
+	assert_int_equal(fx_signed_record(&g_fed, 0, NULL, "order",
+	                                  g_fed.now - 3 * 86400, &s, &n),
+	                 SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIGNER_EXPIRED);
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	sp_verify_opts_default(&o);
+	o.now = g_fed.now + 2 * 365 * 86400;
+	assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+	free(s);
+}
+
+static void test_rotation(void **state)
+{
+	uint8_t *s = NULL, *u = NULL;
+	size_t n = 0, un = 0;
+	sp_key *old = NULL;
+	const char *why = NULL;
+
+	(void)state;
+	/* CN-TWO lists an expired certificate first: the current one verifies.
+	 */
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 5, NULL, "payment", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_OK);
+	free(s);
+	/* A signature by the retired key no longer verifies... */
+	assert_int_equal(sp_key_load(g_fed.old_key, g_fed.old_cert, &old, &why),
+	                 SP_OK);
+	assert_int_equal(fx_record("CN-TWO", 1, "payment", g_fed.now, &u, &un),
+	                 SP_OK);
+	assert_int_equal(sp_sign_document(old, u, un, &s, &n, &why), SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	free(s);
+	free(u);
+	/* Its list window held two months ago, but its X.509 window did not:
+	 * both windows must contain Issued and now. */
+	assert_int_equal(
+	    fx_record("CN-TWO", 1, "payment", g_fed.now - 60 * 86400, &u, &un),
+	    SP_OK);
+	assert_int_equal(sp_sign_document(old, u, un, &s, &n, &why), SP_OK);
+	{
+		sp_verify_opts o;
+
+		sp_verify_opts_default(&o);
+		o.now = g_fed.now - 59 * 86400;
+		assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+		assert_int_equal(verify(s, n, NULL), SP_ERR_SIGNER_EXPIRED);
+	}
+	free(s);
+	free(u);
+	sp_key_free(old);
+}
+
+/* Replace the content between the first `open` and the following `close`. */
+static uint8_t *replace_between(const uint8_t *s, size_t n, const char *open,
+                                const char *close, const char *with,
+                                size_t *outn)
+{
+	long a = fx_find(s, n, open), b;
+	uint8_t *o;
+
+	assert_true(a >= 0);
+	a += (long)strlen(open);
+	b = fx_find(s + a, n - (size_t)a, close);
+	assert_true(b >= 0);
+	b += a;
+	o = malloc(n + strlen(with) + 1);
+	assert_non_null(o);
+	memcpy(o, s, (size_t)a);
+	memcpy(o + a, with, strlen(with));
+	memcpy(o + a + strlen(with), s + b, n - (size_t)b);
+	*outn = (size_t)a + strlen(with) + (n - (size_t)b);
+	return o;
+}
+
+static void test_keyinfo_is_only_a_hint(void **state)
+{
+	uint8_t *s = NULL, *t;
+	size_t n = 0, tn = 0;
+	char *b64 = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	/* KeyInfo naming another member's certificate: the key still comes
+	 * from the trust list for the Origin. */
+	b64 = g_fed.k[1]->cert_b64;
+	t = replace_between(s, n, "<ds:X509Certificate>",
+	                    "</ds:X509Certificate>", b64, &tn);
+	assert_int_equal(verify(t, tn, NULL), SP_OK);
+	free(t);
+	/* No KeyInfo at all. */
+	t = replace_between(s, n, "</ds:SignatureValue>", "</ds:Signature>", "",
+	                    &tn);
+	assert_int_equal(verify(t, tn, NULL), SP_OK);
+	free(t);
+	/* A signature by a key that is not the Origin's, whose certificate
+	 * KeyInfo carries, is refused. */
+	free(s);
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 5, "CN-ZZ", "order", g_fed.now, &s, &n),
+	    SP_OK);
+	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	free(s);
+}
+
+typedef struct edit {
+	const char *from;
+	const char *to;
+	int want;
+} edit;
+
+static void test_profile_violations(void **state)
+{
+	static const edit edits[] = {
+	    {"URI=\"\"", "URI=\"#xpointer(/)\"", SP_ERR_SIG_PROFILE},
+	    {"URI=\"\"", "", SP_ERR_SIG_PROFILE},
+	    {"URI=\"\"", "URI=\"\" Id=\"r1\"", SP_ERR_SIG_PROFILE},
+	    {"<ds:Signature ", "<ds:Signature Id=\"s\" ", SP_ERR_SIG_PROFILE},
+	    {"http://www.w3.org/2001/04/xmlenc#sha256",
+	     "http://www.w3.org/2000/09/xmldsig#sha1", SP_ERR_SIG_ALGORITHM},
+	    {"http://www.w3.org/2001/04/xmlenc#sha256",
+	     "http://www.w3.org/2001/04/xmldsig-more#md5",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"<ds:CanonicalizationMethod "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"",
+	     "<ds:CanonicalizationMethod "
+	     "Algorithm=\"http://www.w3.org/2001/10/"
+	     "xml-exc-c14n#WithComments\"",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"<ds:CanonicalizationMethod "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"",
+	     "<ds:CanonicalizationMethod "
+	     "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+	     "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+	     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+	     "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>",
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>"
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">"
+	     "<ds:XPath>1</ds:XPath></ds:Transform>",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>",
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/>",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>",
+	     "", SP_ERR_SIG_PROFILE},
+	    {"<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">"
+	     "<ec:InclusiveNamespaces "
+	     "xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" "
+	     "PrefixList=\"\"/></ds:Transform>",
+	     SP_ERR_SIG_PROFILE},
+	    {"<ds:KeyInfo>",
+	     "<ds:KeyInfo><ds:RetrievalMethod URI=\"file:///etc/passwd\"/>",
+	     SP_ERR_SIG_PROFILE},
+	    {"<ds:KeyInfo>",
+	     "<ds:KeyInfo><ds:KeyValue><ds:HMACKey>c2VjcmV0</ds:HMACKey></"
+	     "ds:KeyValue>",
+	     SP_ERR_SIG_PROFILE},
+	    {"</ds:KeyInfo>", "</ds:KeyInfo><ds:Object>x</ds:Object>",
+	     SP_ERR_SIG_PROFILE},
+	    {"</ds:SignedInfo>",
+	     "<ds:Reference URI=\"\"><ds:Transforms/><ds:DigestMethod "
+	     "Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
+	     "<ds:DigestValue>AA==</ds:DigestValue></ds:Reference></"
+	     "ds:SignedInfo>",
+	     SP_ERR_SIG_PROFILE},
+	};
+	uint8_t *s = NULL, *t;
+	size_t n = 0, tn = 0, i;
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "declaration", g_fed.now, &s, &n),
+	    SP_OK);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		t = fx_replace(s, n, edits[i].from, edits[i].to, &tn);
+		if (t == NULL)
+			fail_msg("edit %zu: '%s' not found", i, edits[i].from);
+		if (verify(t, tn, NULL) != edits[i].want)
+			fail_msg("edit %zu: got %s, want %s", i,
+			         sp_strerror(verify(t, tn, NULL)),
+			         sp_strerror(edits[i].want));
+		free(t);
+	}
+	/* Two signatures: a copy of the signature in the body's Extension,
+	 * which the schema does not validate. */
+	{
+		long a = fx_find(s, n, "<ds:Signature"),
+		     b = fx_find(s, n, "</ds:Signature>");
+		long e = fx_find(s, n, "<Body>");
+		static const char o[] = "<Extension>", c[] = "</Extension>";
+		size_t sl, tl;
+
+		assert_true(e > 0);
+		e += fx_find(s + e, n - (size_t)e, "</Declaration>");
+		assert_true(a > 0 && b > a && e > 0 && e < a);
+		b += (long)strlen("</ds:Signature>");
+		sl = (size_t)(b - a);
+		tl = n + sl + sizeof(o) - 1 + sizeof(c) - 1;
+		t = malloc(tl);
+		assert_non_null(t);
+		memcpy(t, s, (size_t)e);
+		memcpy(t + e, o, sizeof(o) - 1);
+		memcpy(t + e + sizeof(o) - 1, s + a, sl);
+		memcpy(t + e + sizeof(o) - 1 + sl, c, sizeof(c) - 1);
+		memcpy(t + e + sizeof(o) - 1 + sl + sizeof(c) - 1, s + e,
+		       n - (size_t)e);
+		assert_int_equal(verify(t, tl, NULL), SP_ERR_SIG_PROFILE);
+		free(t);
+	}
+	/* Any XML-DSig element outside the signature, and a ds:Object or
+	 * ds:Manifest anywhere. */
+	{
+		static const char *const ins[] = {
+		    "<Extension><ds:SignedInfo "
+		    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></"
+		    "Extension>",
+		    "<Extension><ds:Object "
+		    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></"
+		    "Extension>",
+		    "<Extension><ds:Manifest "
+		    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></"
+		    "Extension>",
+		};
+		size_t k;
+
+		for (k = 0; k < 3; k++) {
+			char to[512];
+
+			long e = fx_find(s, n, "<Body>");
+
+			assert_true(e > 0);
+			snprintf(to, sizeof(to), "%s</Declaration>", ins[k]);
+			t = fx_replace(s + e, n - (size_t)e, "</Declaration>",
+			               to, &tn);
+			assert_non_null(t);
+			{
+				uint8_t *w = malloc((size_t)e + tn);
+
+				assert_non_null(w);
+				memcpy(w, s, (size_t)e);
+				memcpy(w + e, t, tn);
+				free(t);
+				t = w;
+				tn += (size_t)e;
+			}
+			assert_non_null(t);
+			assert_int_equal(verify(t, tn, NULL),
+			                 SP_ERR_SIG_PROFILE);
+			free(t);
+		}
+	}
+	free(s);
+}
+
+static void test_receipts(void **state)
+{
+	sp_receipt_info ri, got;
+	uint8_t *u = NULL, *s = NULL, *t;
+	size_t un = 0, n = 0, tn = 0;
+	const char *why = NULL;
+
+	(void)state;
+	memset(&ri, 0, sizeof(ri));
+	assert_int_equal(sp_uuid_v4(ri.record_id), SP_OK);
+	snprintf(ri.origin, sizeof(ri.origin), "CN-ZZ");
+	ri.sequence = 7;
+	sp_sha256_hex((const uint8_t *)"x", 1, ri.record_digest);
+	snprintf(ri.receiver, sizeof(ri.receiver), "KZ-KGS");
+	ri.received = g_fed.now - 5;
+	ri.status = SP_RECEIPT_ACCEPTED;
+	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[1], u, un, &s, &n, &why),
+	                 SP_OK);
+	assert_int_equal(sp_verify_receipt(g_fed.trust, s, n, NULL, &got, &why),
+	                 SP_OK);
+	assert_string_equal(got.record_id, ri.record_id);
+	assert_string_equal(got.receiver, "KZ-KGS");
+	assert_string_equal(got.origin, "CN-ZZ");
+	assert_int_equal(got.sequence, 7);
+	assert_int_equal(got.received, ri.received);
+	assert_string_equal(got.record_digest, ri.record_digest);
+	/* tampered */
+	t = fx_replace(s, n, "<Sequence>7</Sequence>", "<Sequence>8</Sequence>",
+	               &tn);
+	assert_non_null(t);
+	assert_int_equal(
+	    sp_verify_receipt(g_fed.trust, t, tn, NULL, &got, &why),
+	    SP_ERR_SIG_INVALID);
+	free(t);
+	free(s);
+	/* signed by someone other than the Receiver */
+	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &s, &n, &why),
+	                 SP_OK);
+	assert_int_equal(sp_verify_receipt(g_fed.trust, s, n, NULL, &got, &why),
+	                 SP_ERR_SIG_INVALID);
+	free(s);
+	free(u);
+	/* a revoked receiver */
+	snprintf(ri.receiver, sizeof(ri.receiver), "CN-HZ");
+	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[2], u, un, &s, &n, &why),
+	                 SP_OK);
+	assert_int_equal(sp_verify_receipt(g_fed.trust, s, n, NULL, &got, &why),
+	                 SP_ERR_SIGNER_REVOKED);
+	/* a receipt is not a record */
+	assert_int_equal(verify(s, n, NULL), SP_ERR_WRONG_DOCUMENT);
+	free(s);
+	free(u);
+}
+
+typedef struct worker {
+	int who;
+	int failures;
+} worker;
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		uint8_t *s = NULL;
+		size_t n = 0;
+
+		if (fx_signed_record(&g_fed, w->who, NULL, "waybill", g_fed.now,
+		                     &s, &n) != SP_OK ||
+		    sp_verify_record(g_fed.trust, s, n, NULL, NULL, NULL,
+		                     NULL) != SP_OK)
+			w->failures++;
+		free(s);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t th[4];
+	worker w[4];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		w[i].who = i % 2;
+		w[i].failures = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sign_verify_types),
+	    cmocka_unit_test(test_sign_refusals),
+	    cmocka_unit_test(test_unsigned_missing),
+	    cmocka_unit_test(test_tampering),
+	    cmocka_unit_test(test_signer_authorization),
+	    cmocka_unit_test(test_rotation),
+	    cmocka_unit_test(test_keyinfo_is_only_a_hint),
+	    cmocka_unit_test(test_profile_violations),
+	    cmocka_unit_test(test_receipts),
+	    cmocka_unit_test(test_threads),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

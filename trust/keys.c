@@ -1,0 +1,349 @@
+/* keys.c: signing keys (key + certificate) and verification keys prepared once.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/openssl/evp.h>
+
+#include "trust/trust_int.h"
+
+sp_key_alg sp_trust__key_alg(EVP_PKEY *pkey)
+{
+	char group[64];
+	size_t glen = 0;
+
+	if (pkey == NULL)
+		return 0;
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_utf8_string_param(
+		        pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+		        &glen) != 1)
+			return 0;
+		if (strcmp(group, "prime256v1") == 0 ||
+		    strcmp(group, "P-256") == 0)
+			return SP_KEY_P256;
+		return 0;
+	case EVP_PKEY_RSA:
+		return EVP_PKEY_get_bits(pkey) >= 2048 ? SP_KEY_RSA2048 : 0;
+	default:
+		return 0;
+	}
+}
+
+xmlSecKeyPtr sp_trust__xmlsec_key(EVP_PKEY *pkey)
+{
+	xmlSecKeyPtr key = NULL;
+	xmlSecKeyDataPtr data = NULL;
+
+	if (EVP_PKEY_up_ref(pkey) != 1)
+		return NULL;
+	data = xmlSecOpenSSLEvpKeyAdopt(pkey);
+	if (data == NULL) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	key = xmlSecKeyCreate();
+	if (key == NULL)
+		goto fail;
+	if (xmlSecKeySetValue(key, data) < 0)
+		goto fail;
+	return key;
+fail:
+	xmlSecKeyDataDestroy(data);
+	if (key != NULL)
+		xmlSecKeyDestroy(key);
+	return NULL;
+}
+
+int sp_trust__asn1_time(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+	time_t v;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return SP_ERR_CERT_INVALID;
+	v = timegm(&tm);
+	if (v == (time_t)-1)
+		return SP_ERR_CERT_INVALID;
+	*out = (int64_t)v;
+	return SP_OK;
+}
+
+int sp_trust__b64(const uint8_t *der, size_t len, char **out, size_t *outlen)
+{
+	size_t cap;
+	char *b;
+	int n;
+
+	*out = NULL;
+	if (len > (size_t)INT_MAX / 2)
+		return SP_ERR_TOO_LARGE;
+	cap = 4 * ((len + 2) / 3) + 1;
+	b = malloc(cap);
+	if (b == NULL)
+		return SP_ERR_NOMEM;
+	n = EVP_EncodeBlock((unsigned char *)b, der, (int)len);
+	if (n < 0) {
+		free(b);
+		return SP_ERR_INTERNAL;
+	}
+	*out = b;
+	*outlen = (size_t)n;
+	return SP_OK;
+}
+
+int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why)
+{
+	EVP_PKEY *pub;
+	unsigned char *der = NULL;
+	int dlen, rc;
+
+	memset(v, 0, sizeof(*v));
+	v->cert = cert;
+	v->list_from = INT64_MIN;
+	v->list_until = INT64_MAX;
+	if (sp_trust__asn1_time(X509_get0_notBefore(cert), &v->not_before) ||
+	    sp_trust__asn1_time(X509_get0_notAfter(cert), &v->not_after)) {
+		if (why)
+			*why = "certificate validity unreadable";
+		rc = SP_ERR_CERT_INVALID;
+		goto fail;
+	}
+	v->is_ca = X509_check_ca(cert) >= 1;
+	pub = X509_get0_pubkey(cert);
+	if (pub == NULL) {
+		if (why)
+			*why = "certificate public key unreadable";
+		rc = SP_ERR_CERT_INVALID;
+		goto fail;
+	}
+	v->alg = sp_trust__key_alg(pub);
+	if (v->alg != 0) {
+		v->xkey = sp_trust__xmlsec_key(pub);
+		if (v->xkey == NULL) {
+			rc = SP_ERR_NOMEM;
+			goto fail;
+		}
+	}
+	dlen = i2d_X509(cert, &der);
+	if (dlen <= 0) {
+		rc = SP_ERR_CERT_INVALID;
+		goto fail;
+	}
+	rc = sp_trust__b64(der, (size_t)dlen, &v->b64, &v->b64_len);
+	OPENSSL_free(der);
+	if (rc != SP_OK)
+		goto fail;
+	return SP_OK;
+fail:
+	if (v->xkey != NULL)
+		xmlSecKeyDestroy(v->xkey);
+	free(v->b64);
+	memset(v, 0, sizeof(*v));
+	return rc;
+}
+
+int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
+                        const char **why)
+{
+	const unsigned char *p = der;
+	X509 *cert;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (len == 0 || len > (size_t)LONG_MAX) {
+		if (why)
+			*why = "empty certificate";
+		return SP_ERR_CERT_INVALID;
+	}
+	cert = d2i_X509(NULL, &p, (long)len);
+	if (cert == NULL || p != der + len) {
+		X509_free(cert);
+		ERR_clear_error();
+		if (why)
+			*why = "certificate is not one DER X.509 certificate";
+		return SP_ERR_CERT_INVALID;
+	}
+	rc = sp_trust__vkey_from_x509(v, cert, why);
+	if (rc != SP_OK)
+		X509_free(cert);
+	return rc;
+}
+
+void sp_trust__vkey_clear(sp_trust__vkey *v)
+{
+	if (v == NULL)
+		return;
+	if (v->xkey != NULL)
+		xmlSecKeyDestroy(v->xkey);
+	X509_free(v->cert);
+	free(v->b64);
+	memset(v, 0, sizeof(*v));
+}
+
+static int in_window(int64_t t, int64_t lo, int64_t hi, int64_t skew)
+{
+	/* Compare without overflow at the unbounded ends. */
+	if (lo != INT64_MIN && t < lo && lo - t > skew)
+		return 0;
+	if (hi != INT64_MAX && t > hi && t - hi > skew)
+		return 0;
+	return 1;
+}
+
+int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew)
+{
+	return in_window(t, v->not_before, v->not_after, skew) &&
+	       in_window(t, v->list_from, v->list_until, skew);
+}
+
+/* Keys are stored unencrypted (mode 0600): never prompt on a terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static int read_pem_file(const char *path, int want_key, EVP_PKEY **pkey,
+                         X509 **cert)
+{
+	BIO *bio = BIO_new_file(path, "r");
+
+	if (bio == NULL) {
+		ERR_clear_error();
+		return SP_ERR_IO;
+	}
+	if (want_key)
+		*pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	else
+		*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if ((want_key && *pkey == NULL) || (!want_key && *cert == NULL)) {
+		ERR_clear_error();
+		return SP_ERR_CERT_INVALID;
+	}
+	return SP_OK;
+}
+
+int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
+                const char **why)
+{
+	sp_key *k = NULL;
+	unsigned char *der = NULL;
+	int dlen, rc;
+
+	if (out == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (key_path == NULL || cert_path == NULL) {
+		if (why)
+			*why = "key and certificate paths are required";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return SP_ERR_NOMEM;
+	rc = read_pem_file(key_path, 1, &k->pkey, NULL);
+	if (rc != SP_OK) {
+		if (why)
+			*why = rc == SP_ERR_IO
+			           ? "cannot open the private key file"
+			           : "no PEM private key in the file";
+		goto fail;
+	}
+	rc = read_pem_file(cert_path, 0, NULL, &k->cert);
+	if (rc != SP_OK) {
+		if (why)
+			*why = rc == SP_ERR_IO
+			           ? "cannot open the certificate file"
+			           : "no PEM certificate in the file";
+		goto fail;
+	}
+	if (EVP_PKEY_eq(X509_get0_pubkey(k->cert), k->pkey) != 1) {
+		ERR_clear_error();
+		if (why)
+			*why = "private key does not match the certificate";
+		rc = SP_ERR_CERT_INVALID;
+		goto fail;
+	}
+	k->alg = sp_trust__key_alg(k->pkey);
+	if (k->alg == 0) {
+		if (why)
+			*why = "key is neither ECDSA P-256 nor RSA >= 2048";
+		rc = SP_ERR_KEY_WEAK;
+		goto fail;
+	}
+	dlen = i2d_X509(k->cert, &der);
+	if (dlen <= 0) {
+		rc = SP_ERR_CERT_INVALID;
+		goto fail;
+	}
+	k->der = malloc((size_t)dlen);
+	if (k->der == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	memcpy(k->der, der, (size_t)dlen);
+	k->der_len = (size_t)dlen;
+	rc = sp_trust__b64(k->der, k->der_len, &k->cert_b64, &k->cert_b64_len);
+	if (rc != SP_OK)
+		goto fail;
+	k->xkey = sp_trust__xmlsec_key(k->pkey);
+	if (k->xkey == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	OPENSSL_free(der);
+	*out = k;
+	return SP_OK;
+fail:
+	OPENSSL_free(der);
+	sp_key_free(k);
+	return rc;
+}
+
+void sp_key_free(sp_key *k)
+{
+	if (k == NULL)
+		return;
+	if (k->xkey != NULL)
+		xmlSecKeyDestroy(k->xkey);
+	EVP_PKEY_free(k->pkey);
+	X509_free(k->cert);
+	free(k->der);
+	free(k->cert_b64);
+	free(k);
+}
+
+sp_key_alg sp_key_get_alg(const sp_key *k)
+{
+	return k ? k->alg : 0;
+}
+
+const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len)
+{
+	if (k == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = k->der_len;
+	return k->der;
+}

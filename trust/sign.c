@@ -1,0 +1,209 @@
+/* sign.c: enveloped XML-DSig signing of Records, Receipts and TrustLists. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlmemory.h>
+#include <libxml/xmlsave.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+
+#include "trust/trust_int.h"
+
+/* Which document the bytes hold, from the root element's local name. The
+ * hardened parse that follows checks the root again with its namespace. */
+static int sniff_kind(const uint8_t *b, size_t len, sp_doc_kind *kind)
+{
+	size_t i = 0, s;
+
+	if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		i = 3;
+	for (;;) {
+		while (i < len && (b[i] == ' ' || b[i] == '\t' ||
+		                   b[i] == '\n' || b[i] == '\r'))
+			i++;
+		if (i + 1 >= len || b[i] != '<')
+			return SP_ERR_NOT_WELL_FORMED;
+		if (b[i + 1] == '?') { /* XML declaration */
+			for (i += 2;
+			     i + 1 < len && !(b[i] == '?' && b[i + 1] == '>');
+			     i++)
+				;
+			i += 2;
+			continue;
+		}
+		if (i + 3 < len && b[i + 1] == '!' && b[i + 2] == '-' &&
+		    b[i + 3] == '-') {
+			for (i += 4;
+			     i + 2 < len && !(b[i] == '-' && b[i + 1] == '-' &&
+			                      b[i + 2] == '>');
+			     i++)
+				;
+			i += 3;
+			continue;
+		}
+		if (b[i + 1] == '!')
+			return SP_ERR_DOCTYPE;
+		break;
+	}
+	s = ++i;
+	while (i < len && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' &&
+	       b[i] != '\r' && b[i] != '>' && b[i] != '/') {
+		if (b[i] == ':')
+			s = i + 1;
+		i++;
+	}
+#define IS(name) (i - s == sizeof(name) - 1 && memcmp(b + s, name, i - s) == 0)
+	if (IS("Record"))
+		*kind = SP_DOC_RECORD;
+	else if (IS("Receipt"))
+		*kind = SP_DOC_RECEIPT;
+	else if (IS("TrustList"))
+		*kind = SP_DOC_TRUST_LIST;
+	else
+		return SP_ERR_WRONG_DOCUMENT;
+#undef IS
+	return SP_OK;
+}
+
+static int has_signature(xmlNodePtr n)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns != NULL && n->ns->href != NULL &&
+		    strcmp((const char *)n->ns->href, SP_DSIG_NS) == 0 &&
+		    strcmp((const char *)n->name, "Signature") == 0)
+			return 1;
+		if (has_signature(n->children))
+			return 1;
+	}
+	return 0;
+}
+
+int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
+                     uint8_t **out, size_t *outlen, const char **why)
+{
+	sp_doc *doc = NULL;
+	xmlDocPtr tree;
+	xmlNodePtr root, sig = NULL, ref, ki, x509, cert;
+	xmlSecDSigCtxPtr ctx = NULL;
+	xmlChar *mem = NULL;
+	sp_doc_kind kind;
+	int size = 0, rc;
+
+	if (out)
+		*out = NULL;
+	if (outlen)
+		*outlen = 0;
+	if (key == NULL || buf == NULL || out == NULL || outlen == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (!sp_trust__ready()) {
+		if (why)
+			*why = "sp_trust_init() was not called";
+		return SP_ERR_INTERNAL;
+	}
+	rc = sniff_kind(buf, len, &kind);
+	if (rc != SP_OK) {
+		if (why)
+			*why = "not a Record, Receipt or TrustList";
+		return rc;
+	}
+	rc = sp_doc_parse(buf, len, kind, NULL, &doc, why);
+	if (rc != SP_OK)
+		return rc;
+	tree = sp_doc_tree(doc);
+	root = xmlDocGetRootElement(tree);
+	if (root == NULL) {
+		rc = SP_ERR_INTERNAL;
+		goto fail;
+	}
+	if (has_signature(root)) {
+		if (why)
+			*why = "the document already carries a ds:Signature";
+		rc = SP_ERR_INVALID_ARGUMENT;
+		goto fail;
+	}
+
+	sig = xmlSecTmplSignatureCreateNsPref(tree, xmlSecTransformExclC14NId,
+	                                      key->alg == SP_KEY_P256
+	                                          ? xmlSecTransformEcdsaSha256Id
+	                                          : xmlSecTransformRsaSha256Id,
+	                                      NULL, BAD_CAST "ds");
+	if (sig == NULL)
+		goto nomem;
+	if (xmlAddChild(root, sig) == NULL) {
+		xmlFreeNode(sig);
+		goto nomem;
+	}
+	/* A line break before the root's end tag, for readers of the bytes. */
+	if (xmlAddChild(root, xmlNewDocText(tree, BAD_CAST "\n")) == NULL)
+		goto nomem;
+	ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id,
+	                                      NULL, BAD_CAST "", NULL);
+	if (ref == NULL ||
+	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ==
+	        NULL ||
+	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) ==
+	        NULL)
+		goto nomem;
+
+	ctx = xmlSecDSigCtxCreate(NULL);
+	if (ctx == NULL)
+		goto nomem;
+	ctx->signKey = xmlSecKeyDuplicate(key->xkey);
+	if (ctx->signKey == NULL)
+		goto nomem;
+	if (xmlSecDSigCtxSign(ctx, sig) < 0) {
+		if (why)
+			*why = "xmlsec could not sign the document";
+		rc = SP_ERR_INTERNAL;
+		goto fail;
+	}
+	/* KeyInfo is added after signing: it lies inside the enveloped
+	 * signature, is not covered by it, and is only a hint to verifiers. */
+	ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
+	if (ki == NULL)
+		goto nomem;
+	x509 = xmlSecTmplKeyInfoAddX509Data(ki);
+	if (x509 == NULL)
+		goto nomem;
+	cert = xmlSecTmplX509DataAddCertificate(x509);
+	if (cert == NULL)
+		goto nomem;
+	xmlNodeAddContentLen(cert, BAD_CAST key->cert_b64,
+	                     (int)key->cert_b64_len);
+
+	xmlDocDumpMemoryEnc(tree, &mem, &size, "UTF-8");
+	if (mem == NULL || size <= 0)
+		goto nomem;
+	if (xmlFree == (xmlFreeFunc)free) {
+		*out = (uint8_t *)mem;
+		mem = NULL;
+	} else {
+		*out = malloc((size_t)size);
+		if (*out == NULL)
+			goto nomem;
+		memcpy(*out, mem, (size_t)size);
+	}
+	*outlen = (size_t)size;
+	rc = SP_OK;
+	goto done;
+nomem:
+	if (why)
+		*why = "out of memory building the signature";
+	rc = SP_ERR_NOMEM;
+fail:
+done:
+	if (mem != NULL)
+		xmlFree(mem);
+	if (ctx != NULL)
+		xmlSecDSigCtxDestroy(ctx);
+	sp_doc_free(doc); /* frees the tree and the signature nodes in it */
+	return rc;
+}

@@ -1,0 +1,123 @@
+/* trust_int.h: structures and helpers shared by the trust/ sources and their
+ * tests only. Not part of the public contract. */
+#ifndef SP_TRUST_INT_H
+#define SP_TRUST_INT_H
+
+#include <stdatomic.h>
+
+#include <libxml/tree.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <xmlsec/keys.h>
+
+#include "trust/trust.h"
+
+/* At most this many certificates are tried for one signature. */
+#define SP_TRUST__MAX_CANDIDATES 4
+
+struct sp_key {
+	sp_key_alg alg;
+	EVP_PKEY *pkey;
+	X509 *cert;
+	uint8_t *der;
+	size_t der_len;
+	char *cert_b64; /* base64 of der, no line breaks, for KeyInfo */
+	size_t cert_b64_len;
+	xmlSecKeyPtr xkey; /* prepared once; duplicated per signature */
+};
+
+/* A verification key prepared from one certificate. */
+typedef struct sp_trust__vkey {
+	X509 *cert;
+	xmlSecKeyPtr xkey; /* NULL when the key is not allowed (weak) */
+	sp_key_alg alg;    /* 0 when the key is not allowed */
+	int is_ca;
+	int64_t not_before; /* the certificate's own window */
+	int64_t not_after;
+	int64_t list_from; /* the trust list's window (anchors: unbounded) */
+	int64_t list_until;
+	char *b64; /* base64 DER without breaks, to match KeyInfo hints */
+	size_t b64_len;
+} sp_trust__vkey;
+
+struct sp_anchors {
+	sp_trust__vkey *v;
+	size_t n;
+	size_t cap;
+};
+
+typedef struct sp_trust__member {
+	const sp_tl_member *m; /* points into the owning sp_trust's list */
+	sp_trust__vkey *keys;
+	size_t n_keys;
+	uint8_t tls_hash[32]; /* SHA-256 of the TLS certificate DER */
+} sp_trust__member;
+
+struct sp_trust {
+	atomic_int refs;
+	const sp_anchors *anchors;
+	sp_tl *tl;
+	uint8_t *bytes;
+	size_t len;
+	sp_trust__member *members; /* in list order */
+	sp_trust__member **by_id;  /* sorted by node id */
+	sp_trust__member **by_tls; /* sorted by tls_hash */
+	size_t n_members;
+};
+
+/* What the profile check found in a parsed document. */
+typedef struct sp_trust__sig {
+	xmlNodePtr node; /* the ds:Signature, last child of the root */
+	sp_key_alg alg;  /* by SignatureMethod */
+	xmlNodePtr
+	    hint_cert; /* first KeyInfo/X509Data/X509Certificate or NULL */
+} sp_trust__sig;
+
+/* init.c */
+int sp_trust__ready(void);
+
+/* keys.c */
+/* The profile algorithm of a key, or 0 if the profile does not allow it. */
+sp_key_alg sp_trust__key_alg(EVP_PKEY *pkey);
+/* A fresh xmlsec key holding a new reference to pkey. */
+xmlSecKeyPtr sp_trust__xmlsec_key(EVP_PKEY *pkey);
+int sp_trust__asn1_time(const ASN1_TIME *t, int64_t *out);
+/* base64 without line breaks, malloc'd and NUL-terminated. */
+int sp_trust__b64(const uint8_t *der, size_t len, char **out, size_t *outlen);
+/* Prepare a verification key from a DER certificate. Windows of the list
+ * are set unbounded; the caller narrows them. */
+int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
+                        const char **why);
+int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why);
+void sp_trust__vkey_clear(sp_trust__vkey *v);
+/* 1 if both windows of v contain t within skew. */
+int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew);
+
+/* profile.c */
+/* Structural and algorithm checks of the signature profile, done on the
+ * parsed tree before any cryptography. Errors: SP_ERR_SIG_MISSING,
+ * SP_ERR_SIG_PROFILE, SP_ERR_SIG_ALGORITHM. */
+int sp_trust__profile_check(xmlDocPtr doc, sp_trust__sig *out,
+                            const char **why);
+/* 1 if the KeyInfo hint names exactly this certificate. */
+int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v);
+/* Verify the signature with `key` (never from KeyInfo) under the xmlsec
+ * allow-lists, then re-check what xmlsec used. *digest_ok (may be NULL) is
+ * set to 1 when the reference digest matched, -1 when it did not (no key
+ * can help then), 0 when it was not reached. Returns SP_OK,
+ * SP_ERR_SIG_INVALID, SP_ERR_SIG_PROFILE, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
+int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
+                          sp_key_alg alg, int *digest_ok, const char **why);
+/* Trimmed xmlNodeGetContent() of a child element of parent in SP_NS,
+ * malloc'd; NULL if absent. */
+char *sp_trust__child_text(xmlNodePtr parent, const char *local);
+xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
+
+/* trustlist.c */
+const sp_trust__member *sp_trust__find(const sp_trust *t, const char *node_id);
+
+/* verify.c */
+int64_t sp_trust__now(const sp_verify_opts *o);
+int64_t sp_trust__skew(const sp_verify_opts *o);
+
+#endif /* SP_TRUST_INT_H */

@@ -1,0 +1,465 @@
+/* trustlist.c: federation anchors, opening trust lists, the member index. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <xmlsec/keys.h>
+
+#include "trust/trust_int.h"
+
+/* ---------------------------------------------------------------- anchors */
+
+int sp_anchors_new(sp_anchors **out)
+{
+	if (out == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	*out = calloc(1, sizeof(**out));
+	return *out ? SP_OK : SP_ERR_NOMEM;
+}
+
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int sp_anchors_add_pem_file(sp_anchors *a, const char *path, const char **why)
+{
+	BIO *bio;
+	X509 *cert;
+	size_t added = 0;
+	int rc = SP_OK;
+
+	if (a == NULL || path == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	bio = BIO_new_file(path, "r");
+	if (bio == NULL) {
+		ERR_clear_error();
+		if (why)
+			*why = "cannot open the anchor file";
+		return SP_ERR_IO;
+	}
+	while ((cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) !=
+	       NULL) {
+		sp_trust__vkey v;
+
+		rc = sp_trust__vkey_from_x509(&v, cert, why);
+		if (rc != SP_OK) {
+			X509_free(cert);
+			break;
+		}
+		if (v.alg == 0) {
+			sp_trust__vkey_clear(&v);
+			if (why)
+				*why = "anchor key is neither ECDSA P-256 nor "
+				       "RSA >= 2048";
+			rc = SP_ERR_KEY_WEAK;
+			break;
+		}
+		if (!v.is_ca) {
+			sp_trust__vkey_clear(&v);
+			if (why)
+				*why = "anchor is not a CA certificate";
+			rc = SP_ERR_CERT_INVALID;
+			break;
+		}
+		if (a->n == a->cap) {
+			size_t nc = a->cap ? a->cap * 2 : 4;
+			sp_trust__vkey *nv = realloc(a->v, nc * sizeof(*nv));
+
+			if (nv == NULL) {
+				sp_trust__vkey_clear(&v);
+				rc = SP_ERR_NOMEM;
+				break;
+			}
+			a->v = nv;
+			a->cap = nc;
+		}
+		a->v[a->n++] = v;
+		added++;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (rc == SP_OK && added == 0) {
+		if (why)
+			*why = "no PEM certificate in the anchor file";
+		rc = SP_ERR_CERT_INVALID;
+	}
+	return rc;
+}
+
+void sp_anchors_free(sp_anchors *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->n; i++)
+		sp_trust__vkey_clear(&a->v[i]);
+	free(a->v);
+	free(a);
+}
+
+/* ---------------------------------------------------------------- trust */
+
+static void trust_free(sp_trust *t)
+{
+	size_t i, j;
+
+	if (t == NULL)
+		return;
+	for (i = 0; t->members != NULL && i < t->n_members; i++) {
+		for (j = 0; j < t->members[i].n_keys; j++)
+			sp_trust__vkey_clear(&t->members[i].keys[j]);
+		free(t->members[i].keys);
+	}
+	free(t->members);
+	free(t->by_id);
+	free(t->by_tls);
+	sp_tl_free(t->tl);
+	free(t->bytes);
+	free(t);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const sp_trust__member *x = *(const sp_trust__member *const *)a;
+	const sp_trust__member *y = *(const sp_trust__member *const *)b;
+
+	return strcmp(x->m->node_id, y->m->node_id);
+}
+
+static int cmp_tls(const void *a, const void *b)
+{
+	const sp_trust__member *x = *(const sp_trust__member *const *)a;
+	const sp_trust__member *y = *(const sp_trust__member *const *)b;
+
+	return memcmp(x->tls_hash, y->tls_hash, 32);
+}
+
+/* Prepare every member's signing keys once, so that verification never
+ * parses a certificate. */
+static int index_members(sp_trust *t, const char **why)
+{
+	size_t i, j, n = t->tl->n_members;
+	int rc;
+
+	t->members = calloc(n ? n : 1, sizeof(*t->members));
+	t->by_id = calloc(n ? n : 1, sizeof(*t->by_id));
+	t->by_tls = calloc(n ? n : 1, sizeof(*t->by_tls));
+	if (t->members == NULL || t->by_id == NULL || t->by_tls == NULL)
+		return SP_ERR_NOMEM;
+	t->n_members = n;
+	for (i = 0; i < n; i++) {
+		const sp_tl_member *m = &t->tl->members[i];
+		sp_trust__member *tm = &t->members[i];
+
+		tm->m = m;
+		if (m->tls_cert_der != NULL)
+			SHA256(m->tls_cert_der, m->tls_cert_der_len,
+			       tm->tls_hash);
+		tm->keys =
+		    calloc(m->n_signing ? m->n_signing : 1, sizeof(*tm->keys));
+		if (tm->keys == NULL)
+			return SP_ERR_NOMEM;
+		for (j = 0; j < m->n_signing; j++) {
+			rc =
+			    sp_trust__vkey_init(&tm->keys[j], m->signing[j].der,
+			                        m->signing[j].der_len, why);
+			if (rc != SP_OK) {
+				if (why && rc == SP_ERR_CERT_INVALID)
+					*why = "a member's signing certificate "
+					       "is not valid DER";
+				return rc;
+			}
+			tm->n_keys++;
+			tm->keys[j].list_from = m->signing[j].valid_from;
+			tm->keys[j].list_until = m->signing[j].valid_until;
+		}
+		t->by_id[i] = tm;
+		t->by_tls[i] = tm;
+	}
+	qsort(t->by_id, n, sizeof(*t->by_id), cmp_id);
+	for (i = 1; i < n; i++)
+		if (strcmp(t->by_id[i - 1]->m->node_id,
+		           t->by_id[i]->m->node_id) == 0) {
+			if (why)
+				*why =
+				    "a node id appears twice in the trust list";
+			return SP_ERR_FIELD;
+		}
+	qsort(t->by_tls, n, sizeof(*t->by_tls), cmp_tls);
+	for (i = 1; i < n; i++)
+		if (memcmp(t->by_tls[i - 1]->tls_hash, t->by_tls[i]->tls_hash,
+		           32) == 0) {
+			if (why)
+				*why = "two members share one TLS certificate";
+			return SP_ERR_FIELD;
+		}
+	return SP_OK;
+}
+
+/* Verify the list's signature with the anchors. The KeyInfo certificate
+ * only orders the attempts and names the error; the key always comes from
+ * an anchor. */
+static int verify_with_anchors(const sp_anchors *a, const sp_trust__sig *sig,
+                               int64_t now, int64_t skew, const char **why)
+{
+	size_t i, tried = 0;
+	int hinted_any = 0, any_digest_ok = 0, rc, pass;
+
+	if (a->n == 0) {
+		if (why)
+			*why = "no federation anchors are configured";
+		return SP_ERR_UNTRUSTED_ANCHOR;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < a->n; i++) {
+			const sp_trust__vkey *v = &a->v[i];
+			int hinted = sp_trust__hint_matches(sig, v);
+			int digest_ok = 0;
+
+			if (hinted)
+				hinted_any = 1;
+			/* pass 0: the hinted anchor; pass 1: the others */
+			if ((pass == 0) != (hinted != 0))
+				continue;
+			if (v->xkey == NULL || v->alg != sig->alg)
+				continue;
+			rc = sp_trust__dsig_verify(sig, v->xkey, v->alg,
+			                           &digest_ok, why);
+			tried++;
+			if (digest_ok > 0)
+				any_digest_ok = 1;
+			if (rc == SP_OK) {
+				if (!v->is_ca ||
+				    !sp_trust__vkey_valid_at(v, now, skew)) {
+					if (why)
+						*why = "the anchor that signed "
+						       "the list is not a CA "
+						       "valid now";
+					return SP_ERR_CERT_INVALID;
+				}
+				return SP_OK;
+			}
+			if (rc != SP_ERR_SIG_INVALID)
+				return rc;
+			if (digest_ok < 0) {
+				/* The document itself was altered: no key
+				 * helps. */
+				if (why)
+					*why = "digest does not match the "
+					       "trust list";
+				return SP_ERR_SIG_INVALID;
+			}
+		}
+	}
+	if (sig->hint_cert != NULL && !hinted_any) {
+		if (why)
+			*why = "the trust list is signed by a certificate that "
+			       "is not an anchor";
+		return SP_ERR_UNTRUSTED_ANCHOR;
+	}
+	if (hinted_any || (tried > 0 && !any_digest_ok)) {
+		if (why)
+			*why = "trust list signature does not verify";
+		return SP_ERR_SIG_INVALID;
+	}
+	if (why)
+		*why = "no anchor key verifies the trust list";
+	return SP_ERR_UNTRUSTED_ANCHOR;
+}
+
+int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
+                  size_t tl_len, const sp_trust *current,
+                  const sp_verify_opts *o, sp_trust **out, const char **why)
+{
+	sp_trust *t = NULL;
+	sp_doc *doc = NULL;
+	sp_trust__sig sig;
+	const uint8_t *bytes;
+	size_t blen;
+	int64_t now = sp_trust__now(o), skew = sp_trust__skew(o);
+	int rc;
+
+	if (out == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (anchors == NULL || tl_bytes == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (!sp_trust__ready()) {
+		if (why)
+			*why = "sp_trust_init() was not called";
+		return SP_ERR_INTERNAL;
+	}
+	rc = sp_doc_parse(tl_bytes, tl_len, SP_DOC_TRUST_LIST,
+	                  o ? o->limits : NULL, &doc, why);
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
+	if (rc != SP_OK)
+		goto fail;
+	rc = verify_with_anchors(anchors, &sig, now, skew, why);
+	if (rc != SP_OK)
+		goto fail;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	atomic_init(&t->refs, 1);
+	t->anchors = anchors;
+	/* The list is read from the tree that was verified. */
+	rc = sp_tl_read(doc, &t->tl, why);
+	if (rc != SP_OK)
+		goto fail;
+	if (t->tl->issued > now && t->tl->issued - now > skew) {
+		if (why)
+			*why = "the trust list is issued in the future";
+		rc = SP_ERR_ISSUED_IN_FUTURE;
+		goto fail;
+	}
+	bytes = sp_doc_bytes(doc, &blen);
+	if (current != NULL) {
+		if (strcmp(current->tl->federation, t->tl->federation) != 0) {
+			if (why)
+				*why =
+				    "the trust list is for another federation";
+			rc = SP_ERR_WRONG_FEDERATION;
+			goto fail;
+		}
+		if (t->tl->sequence < current->tl->sequence) {
+			if (why)
+				*why = "the trust list's sequence is lower "
+				       "than the current one";
+			rc = SP_ERR_TRUST_LIST_ROLLBACK;
+			goto fail;
+		}
+		if (t->tl->sequence == current->tl->sequence &&
+		    (blen != current->len ||
+		     memcmp(bytes, current->bytes, blen) != 0)) {
+			if (why)
+				*why = "a different trust list with the "
+				       "current sequence";
+			rc = SP_ERR_TRUST_LIST_ROLLBACK;
+			goto fail;
+		}
+	}
+	t->bytes = malloc(blen ? blen : 1);
+	if (t->bytes == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	memcpy(t->bytes, bytes, blen);
+	t->len = blen;
+	rc = index_members(t, why);
+	if (rc != SP_OK)
+		goto fail;
+	sp_doc_free(doc);
+	*out = t;
+	return SP_OK;
+fail:
+	trust_free(t);
+	sp_doc_free(doc);
+	return rc;
+}
+
+sp_trust *sp_trust_ref(sp_trust *t)
+{
+	if (t != NULL)
+		atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+	return t;
+}
+
+void sp_trust_unref(sp_trust *t)
+{
+	if (t == NULL)
+		return;
+	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+		trust_free(t);
+}
+
+const sp_tl *sp_trust_list(const sp_trust *t)
+{
+	return t ? t->tl : NULL;
+}
+
+const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len)
+{
+	if (t == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = t->len;
+	return t->bytes;
+}
+
+int sp_trust_expired(const sp_trust *t, int64_t now)
+{
+	if (t == NULL)
+		return 1;
+	return now > t->tl->next_update ? 1 : 0;
+}
+
+const sp_tl_member *sp_trust_member_by_tls_cert(const sp_trust *t,
+                                                const uint8_t *der, size_t len)
+{
+	uint8_t h[32];
+	size_t lo = 0, hi;
+
+	if (t == NULL || der == NULL || len == 0)
+		return NULL;
+	SHA256(der, len, h);
+	hi = t->n_members;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const sp_trust__member *m = t->by_tls[mid];
+		int c = memcmp(h, m->tls_hash, 32);
+
+		if (c == 0) {
+			/* Confirm on the bytes themselves, not only the hash.
+			 */
+			if (m->m->tls_cert_der_len == len &&
+			    memcmp(m->m->tls_cert_der, der, len) == 0)
+				return m->m;
+			return NULL;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const sp_trust__member *sp_trust__find(const sp_trust *t, const char *node_id)
+{
+	size_t lo = 0, hi;
+
+	if (t == NULL || node_id == NULL)
+		return NULL;
+	hi = t->n_members;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(node_id, t->by_id[mid]->m->node_id);
+
+		if (c == 0)
+			return t->by_id[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}

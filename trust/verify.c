@@ -1,0 +1,268 @@
+/* verify.c: verifying signed Records and Receipts and authorizing their
+ * signers. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "trust/trust_int.h"
+
+#define SP_DEFAULT_SKEW 300
+
+void sp_verify_opts_default(sp_verify_opts *o)
+{
+	if (o == NULL)
+		return;
+	memset(o, 0, sizeof(*o));
+	o->now = 0;
+	o->clock_skew = SP_DEFAULT_SKEW;
+	o->limits = NULL;
+}
+
+int64_t sp_trust__now(const sp_verify_opts *o)
+{
+	if (o != NULL && o->now != 0)
+		return o->now;
+	return (int64_t)time(NULL);
+}
+
+int64_t sp_trust__skew(const sp_verify_opts *o)
+{
+	if (o == NULL)
+		return SP_DEFAULT_SKEW;
+	return o->clock_skew > 0 ? o->clock_skew : 0;
+}
+
+static int set_why(const char **why, const char *msg, int rc)
+{
+	if (why)
+		*why = msg;
+	return rc;
+}
+
+/* Signer authorization, then the signature with the signer's certificates
+ * that are valid at `when` and now. *used is the member whose key verified. */
+static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
+                                const char *signer, int64_t when, int64_t now,
+                                int64_t skew, const sp_trust__member **used,
+                                const char **why)
+{
+	const sp_trust__member *m;
+	const sp_trust__vkey *cand[SP_TRUST__MAX_CANDIDATES];
+	size_t i, n = 0, valid = 0, pass;
+	int rc, digest_ok;
+
+	*used = NULL;
+	m = sp_trust__find(t, signer);
+	if (m == NULL)
+		return set_why(why,
+		               "the signer is not a member of the trust list",
+		               SP_ERR_UNKNOWN_ORIGIN);
+	switch (m->m->status) {
+	case SP_STATUS_ACTIVE:
+		break;
+	case SP_STATUS_REVOKED:
+		return set_why(why, "the signer is revoked",
+		               SP_ERR_SIGNER_REVOKED);
+	case SP_STATUS_SUSPENDED:
+		return set_why(why, "the signer is suspended",
+		               SP_ERR_SIGNER_SUSPENDED);
+	default:
+		return set_why(why, "the signer's status is unknown",
+		               SP_ERR_INTERNAL);
+	}
+	if (when > now && when - now > skew)
+		return set_why(why, "the document is dated in the future",
+		               SP_ERR_ISSUED_IN_FUTURE);
+
+	/* Candidates: certificates valid at both times; the one named by
+	 * KeyInfo first. KeyInfo never supplies a key. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < m->n_keys; i++) {
+			const sp_trust__vkey *v = &m->keys[i];
+			int hinted;
+
+			if (!sp_trust__vkey_valid_at(v, when, skew) ||
+			    !sp_trust__vkey_valid_at(v, now, skew))
+				continue;
+			if (pass == 0)
+				valid++;
+			hinted = sp_trust__hint_matches(sig, v);
+			if ((pass == 0) != (hinted != 0))
+				continue;
+			if (v->xkey == NULL || v->alg != sig->alg)
+				continue;
+			if (n < SP_TRUST__MAX_CANDIDATES)
+				cand[n++] = v;
+		}
+	}
+	if (valid == 0)
+		return set_why(why,
+		               "no signing certificate of the signer is valid "
+		               "at the document's time and now",
+		               SP_ERR_SIGNER_EXPIRED);
+	for (i = 0; i < n; i++) {
+		rc = sp_trust__dsig_verify(sig, cand[i]->xkey, cand[i]->alg,
+		                           &digest_ok, why);
+		if (rc == SP_OK) {
+			*used = m;
+			return SP_OK;
+		}
+		if (rc != SP_ERR_SIG_INVALID)
+			return rc;
+		if (digest_ok < 0)
+			break; /* the document was altered: no key helps */
+	}
+	if (n == 0) {
+		for (i = 0; i < m->n_keys; i++)
+			if (m->keys[i].xkey != NULL)
+				break;
+		if (i == m->n_keys)
+			return set_why(
+			    why, "the signer's certificates hold weak keys",
+			    SP_ERR_KEY_WEAK);
+	}
+	return set_why(
+	    why,
+	    n == 0 ? "no certificate of the signer fits the signature method"
+	           : "the signature does not verify with the signer's keys",
+	    SP_ERR_SIG_INVALID);
+}
+
+/* Signer and time read from the tree before verification: hints that only
+ * select keys; every decision is re-checked on the verified header. */
+static int read_hints(xmlNodePtr parent, const char *who_el,
+                      const char *when_el, char **who, int64_t *when,
+                      const char **why)
+{
+	char *w;
+	int rc;
+
+	*who = sp_trust__child_text(parent, who_el);
+	if (*who == NULL)
+		return set_why(why, "the signer element is missing",
+		               SP_ERR_FIELD);
+	w = sp_trust__child_text(parent, when_el);
+	if (w == NULL)
+		return set_why(why, "the time element is missing",
+		               SP_ERR_FIELD);
+	rc = sp_time_parse(w, when);
+	free(w);
+	if (rc != SP_OK)
+		return set_why(why, "the document's time is not a valid time",
+		               SP_ERR_FIELD);
+	return SP_OK;
+}
+
+int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
+                     const sp_verify_opts *o, sp_doc **doc_out,
+                     sp_record **rec_out, const char **why)
+{
+	sp_doc *doc = NULL;
+	sp_record *rec = NULL;
+	sp_trust__sig sig;
+	const sp_trust__member *m = NULL;
+	xmlNodePtr root, header;
+	char *origin = NULL;
+	int64_t issued = 0, now = sp_trust__now(o), skew = sp_trust__skew(o);
+	int rc;
+
+	if (doc_out)
+		*doc_out = NULL;
+	if (rec_out)
+		*rec_out = NULL;
+	if (t == NULL || buf == NULL)
+		return set_why(why, "missing argument",
+		               SP_ERR_INVALID_ARGUMENT);
+	rc = sp_doc_parse(buf, len, SP_DOC_RECORD, o ? o->limits : NULL, &doc,
+	                  why);
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
+	if (rc != SP_OK)
+		goto fail;
+	root = xmlDocGetRootElement(sp_doc_tree(doc));
+	header = sp_trust__child(root, "Header");
+	rc = read_hints(header, "Origin", "Issued", &origin, &issued, why);
+	if (rc != SP_OK)
+		goto fail;
+	rc = authorize_and_verify(t, &sig, origin, issued, now, skew, &m, why);
+	if (rc != SP_OK)
+		goto fail;
+	/* The header, from the same tree that was just verified. */
+	rc = sp_record_read(doc, &rec, why);
+	if (rc != SP_OK)
+		goto fail;
+	if (strcmp(sp_record_origin(rec), m->m->node_id) != 0 ||
+	    sp_record_issued(rec) != issued) {
+		rc = set_why(why, "the verified Origin is not the signer",
+		             SP_ERR_SIG_INVALID);
+		goto fail;
+	}
+	free(origin);
+	if (rec_out)
+		*rec_out = rec;
+	else
+		sp_record_free(rec);
+	if (doc_out)
+		*doc_out = doc;
+	else
+		sp_doc_free(doc);
+	return SP_OK;
+fail:
+	free(origin);
+	sp_record_free(rec);
+	sp_doc_free(doc);
+	return rc;
+}
+
+int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
+                      const sp_verify_opts *o, sp_receipt_info *out,
+                      const char **why)
+{
+	sp_doc *doc = NULL;
+	sp_receipt_info ri;
+	sp_trust__sig sig;
+	const sp_trust__member *m = NULL;
+	char *receiver = NULL;
+	int64_t received = 0, now = sp_trust__now(o), skew = sp_trust__skew(o);
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (t == NULL || buf == NULL)
+		return set_why(why, "missing argument",
+		               SP_ERR_INVALID_ARGUMENT);
+	rc = sp_doc_parse(buf, len, SP_DOC_RECEIPT, o ? o->limits : NULL, &doc,
+	                  why);
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
+	if (rc != SP_OK)
+		goto done;
+	rc = read_hints(xmlDocGetRootElement(sp_doc_tree(doc)), "Receiver",
+	                "Received", &receiver, &received, why);
+	if (rc != SP_OK)
+		goto done;
+	rc = authorize_and_verify(t, &sig, receiver, received, now, skew, &m,
+	                          why);
+	if (rc != SP_OK)
+		goto done;
+	memset(&ri, 0, sizeof(ri));
+	rc = sp_receipt_read(doc, &ri, why);
+	if (rc != SP_OK)
+		goto done;
+	if (strcmp(ri.receiver, m->m->node_id) != 0 ||
+	    ri.received != received) {
+		rc = set_why(why, "the verified Receiver is not the signer",
+		             SP_ERR_SIG_INVALID);
+		goto done;
+	}
+	if (out)
+		*out = ri;
+done:
+	free(receiver);
+	sp_doc_free(doc);
+	return rc;
+}
