@@ -149,11 +149,12 @@ static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	if (sp_http_req_client_cert(req, NULL) == NULL)
 		sp_api__problem(n, req, ep, SP_ERR_UNAUTHENTICATED,
 				"this endpoint needs a member's client certificate");
+	else if (c->member != NULL && c->member->status == SP_STATUS_ACTIVE)
+		sp_api__problem(n, req, ep, SP_ERR_TRUST_LIST_EXPIRED,
+				"this node's trust list is past its NextUpdate and grace period");
 	else if (c->member != NULL)
 		sp_api__problem(n, req, ep, SP_ERR_FORBIDDEN,
-				c->member->status == SP_STATUS_ACTIVE
-					? "the trust list has expired"
-					: "the member is not active in the trust list");
+				"the member is not active in the trust list");
 	else
 		sp_api__problem(n, req, ep, SP_ERR_FORBIDDEN,
 				"the client certificate is not a member's TLS certificate");
@@ -178,11 +179,11 @@ void sp_api_handle(sp_http_req *req, void *arg)
 		if (!need_method(n, req, SP_EP_READYZ, "GET"))
 			return;
 		if (n->stopping)
-			respond_text(n, req, SP_EP_READYZ, 503, "stopping\n");
+			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "stopping");
 		else if (sp_trust_expired(n->trust, now - n->cfg->expiry_grace))
-			respond_text(n, req, SP_EP_READYZ, 503, "trust list expired\n");
+			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the trust list has expired");
 		else if (!n->checkpoint_ok)
-			respond_text(n, req, SP_EP_READYZ, 503, "log not checkpointed yet\n");
+			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the own log has no checkpoint yet");
 		else
 			respond_text(n, req, SP_EP_READYZ, 200, "ready\n");
 		return;

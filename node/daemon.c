@@ -246,6 +246,14 @@ static void access_log(const sp_access_entry *e, void *arg)
 	       (unsigned long long)e->duration_us, e->remote, e->client_cert);
 }
 
+static void on_commit(void *ud, double seconds, size_t n_requests)
+{
+	sp_node *n = ud;
+
+	(void)n_requests;
+	sp_metrics_observe(n->metrics, SP_HIST_COMMIT, seconds);
+}
+
 static void on_shutdown_done(void *arg)
 {
 	sp_node *n = arg;
@@ -444,6 +452,7 @@ static int start(sp_node *n)
 		return -1;
 	if ((n->metrics = sp_metrics_new()) == NULL)
 		return -1;
+	sp_store_set_commit_hook(n->store, on_commit, n);
 	if ((n->base = event_base_new()) == NULL)
 		return -1;
 	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads, (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
@@ -502,6 +511,9 @@ static void stop(sp_node *n)
 	if (n->tick)
 		event_free(n->tick);
 	sp_server_free(n->server);
+	/* libevent finishes freeing closed connections from the loop. */
+	if (n->base)
+		event_base_loop(n->base, EVLOOP_NONBLOCK);
 	/* Drain the pool: every queued job runs and completes. */
 	sp_pool_free(n->pool);
 	/* Store callbacks post to the mailbox: run what is left. */

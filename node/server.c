@@ -340,18 +340,6 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	ssl = NULL;
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	ms_to_tv(s->lim.handshake_timeout_ms, &tv);
-	evtimer_add(c->timer, &tv);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
-		s->refs++;
-		c->next = s->conns;
-		if (s->conns != NULL)
-			s->conns->prev = c;
-		s->conns = c;
-		s->st.conns_open++;
-		sp_node__conn_close(c);
-		return;
-	}
 	s->refs++;
 	c->next = s->conns;
 	if (s->conns != NULL)
@@ -359,6 +347,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	s->conns = c;
 	s->st.conns_open++;
 	s->st.conns_accepted++;
+	ms_to_tv(s->lim.handshake_timeout_ms, &tv);
+	evtimer_add(c->timer, &tv);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
+		sp_node__conn_close(c);
 	return;
 
 fail:

@@ -676,6 +676,23 @@ abort:
 	return 0;
 }
 
+static int64_t sp_store__mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void sp_store_set_commit_hook(sp_store *s,
+			      void (*hook)(void *ud, double seconds,
+					   size_t n_requests),
+			      void *ud)
+{
+	s->commit_hook = hook;
+	s->commit_hook_ud = ud;
+}
+
 static void *committer_main(void *arg)
 {
 	sp_store *s = arg;
@@ -710,10 +727,16 @@ static void *committer_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->mu);
 
-		if (batch)
+		if (batch) {
 			grp->rc = sp_store__batch_exec(s, grp);
-		else
+		} else {
+			int64_t t0 = sp_store__mono_us();
+
 			committed = run_group(s, grp);
+			if (committed && s->commit_hook != NULL)
+				s->commit_hook(s->commit_hook_ud,
+					       (double)(sp_store__mono_us() - t0) / 1e6, n);
+		}
 
 		pthread_mutex_lock(&s->mu);
 		s->puts += batch ? 0 : n;

@@ -100,6 +100,9 @@ struct sp_store {
 	uint64_t commits;
 	unsigned readers;
 	sp_store_inflight *inflight; /* under mu */
+	/* Told the duration of each committed group (committer thread). */
+	void (*commit_hook)(void *ud, double seconds, size_t n_requests);
+	void *commit_hook_ud;
 	/* for sp_store_next_sequence, from any thread */
 	pthread_mutex_t seq_mu;
 	sqlite3 *seq_db;

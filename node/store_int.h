@@ -68,6 +68,14 @@ int sp_store_open(const char *path, unsigned flags, sp_store **out,
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);
 
+/* Call hook(ud, seconds, n) on the committer thread after each group
+ * transaction that committed (for a latency histogram). Set it before the
+ * first write; it must be quick and thread-safe. */
+void sp_store_set_commit_hook(sp_store *s,
+			      void (*hook)(void *ud, double seconds,
+					   size_t n_requests),
+			      void *ud);
+
 /* Open a reader connection for the calling thread. */
 int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why);
 void sp_store_reader_close(sp_store_reader *r);

@@ -7,6 +7,7 @@
 
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "peers/client_int.h"
@@ -94,6 +95,32 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *xctx)
 	return 1;
 }
 
+/* Read the key ourselves so that "cannot read" (SP_ERR_IO) and "not the
+ * certificate's key" (SP_ERR_CERT_INVALID) stay apart. */
+static int load_key(SSL_CTX *ctx, const char *path, const char **why)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	EVP_PKEY *pk = NULL;
+	int ok;
+
+	if (bio != NULL)
+		pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pk == NULL) {
+		log_ssl_errors(path);
+		*why = "cannot read the client key";
+		return SP_ERR_IO;
+	}
+	ok = SSL_CTX_use_PrivateKey(ctx, pk);
+	EVP_PKEY_free(pk);
+	if (ok != 1) {
+		ERR_clear_error();
+		*why = "the client key does not match its certificate";
+		return SP_ERR_CERT_INVALID;
+	}
+	return SP_OK;
+}
+
 int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 			  const char **why)
 {
@@ -140,12 +167,9 @@ int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 			rc = SP_ERR_IO;
 			goto fail;
 		}
-		if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1) {
-			log_ssl_errors(cfg->key_file);
-			*why = "cannot read the client key";
-			rc = SP_ERR_IO;
+		rc = load_key(ctx, cfg->key_file, why);
+		if (rc != SP_OK)
 			goto fail;
-		}
 		if (SSL_CTX_check_private_key(ctx) != 1) {
 			ERR_clear_error();
 			*why = "the client key does not match its certificate";
@@ -294,6 +318,10 @@ int sp_peers__tls_failure(sp_h2_conn *k, int sock_err, const char **why)
 				first = e;
 	}
 	ERR_clear_error();
+	if (first != 0 && ERR_SYSTEM_ERROR(first)) {
+		sock_err = ERR_GET_REASON(first);
+		first = 0;
+	}
 	if (first != 0) {
 		r = ERR_reason_error_string(first);
 		*why = r != NULL ? r : "TLS handshake failed";

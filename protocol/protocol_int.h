@@ -8,6 +8,9 @@
 
 #include <libxml/tree.h>
 
+/* A C string as libxml2's const xmlChar * (BAD_CAST drops const). */
+#define SP_XC(s) ((const xmlChar *)(s))
+
 #include "protocol/protocol.h"
 
 /* Schemas embedded at build time by embed.cmake (one per XSD in schemas/). */
@@ -66,6 +69,10 @@ int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 /* A subject as the schema accepts it: SP_OK or SP_ERR_FIELD. */
 int sp_proto__subject_check(const sp_subject *s, const char **why);
+
+/* Rules on a body element that the schema cannot say (PeriodStart not
+ * after PeriodEnd): SP_OK or SP_ERR_FIELD. */
+int sp_proto__body_rules(xmlNodePtr elem, const char **why);
 
 /* ---- tree helpers (tree.c) */
 

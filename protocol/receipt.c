@@ -65,7 +65,7 @@ int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
 	if (doc == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	root = xmlDocGetRootElement(doc);
-	if (!xmlSetProp(root, BAD_CAST "version", BAD_CAST "1") ||
+	if (!xmlSetProp(root, SP_XC("version"), SP_XC("1")) ||
 	    !sp_proto__add(root, ns, "RecordId", ri->record_id) ||
 	    !sp_proto__add(root, ns, "Origin", ri->origin) ||
 	    !sp_proto__add(root, ns, "Sequence", seq) ||

@@ -241,14 +241,14 @@ static int read_subjects(sp_record *r, xmlNodePtr subj, const char **why)
 		const char *kind;
 		int rc;
 
-		if (c->ns == NULL || !xmlStrEqual(c->ns->href, BAD_CAST SP_NS) ||
+		if (c->ns == NULL || !xmlStrEqual(c->ns->href, SP_XC(SP_NS)) ||
 		    (kind = subject_kind((const char *)c->name, 0)) == NULL)
 			return sp_proto__fail(why, SP_ERR_FIELD, "Subject: unexpected element");
 		s->kind = kind;
 		s->value = sp_proto__text(c);
 		if (s->value == NULL)
 			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
-		scheme = xmlGetNoNsProp(c, BAD_CAST "scheme");
+		scheme = xmlGetNoNsProp(c, SP_XC("scheme"));
 		if (scheme != NULL) {
 			s->scheme = strdup((const char *)scheme);
 			xmlFree(scheme);
@@ -267,7 +267,7 @@ static int read_subjects(sp_record *r, xmlNodePtr subj, const char **why)
 
 static int check_attachment(xmlNodePtr a, const char **why)
 {
-	xmlChar *want = xmlGetNoNsProp(a, BAD_CAST "sha256");
+	xmlChar *want = xmlGetNoNsProp(a, SP_XC("sha256"));
 	char *text = NULL;
 	uint8_t *raw = NULL;
 	size_t rawlen = 0;
@@ -297,6 +297,29 @@ out:
 	return rc;
 }
 
+int sp_proto__body_rules(xmlNodePtr elem, const char **why)
+{
+	xmlNodePtr c, ps = NULL, pe = NULL;
+	char a[SP_TIME_TEXT_MAX], b[SP_TIME_TEXT_MAX];
+	int64_t ta, tb;
+
+	for (c = sp_proto__first_elem(elem); c != NULL; c = sp_proto__next_elem(c)) {
+		if (sp_proto__is(c, SP_NS, "PeriodStart"))
+			ps = c;
+		else if (sp_proto__is(c, SP_NS, "PeriodEnd"))
+			pe = c;
+	}
+	if (ps == NULL || pe == NULL)
+		return SP_OK;
+	if (sp_proto__text_into(ps, a, sizeof(a), "PeriodStart", why) != SP_OK ||
+	    sp_proto__text_into(pe, b, sizeof(b), "PeriodEnd", why) != SP_OK ||
+	    sp_time_parse(a, &ta) != SP_OK || sp_time_parse(b, &tb) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD, "PeriodStart/PeriodEnd: not times");
+	if (ta > tb)
+		return sp_proto__fail(why, SP_ERR_FIELD, "PeriodStart is after PeriodEnd");
+	return SP_OK;
+}
+
 static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 {
 	const sp_record_type *t = sp_record_type_find(r->type);
@@ -309,6 +332,8 @@ static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 		return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
 				      "Type %s needs the body element %s", t->code,
 				      t->body_element);
+	if ((rc = sp_proto__body_rules(c, why)) != SP_OK)
+		return rc;
 	for (c = sp_proto__next_elem(c); c != NULL; c = sp_proto__next_elem(c)) {
 		if (!sp_proto__is(c, SP_NS, "Attachment"))
 			return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
@@ -406,8 +431,9 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 		if ((rc = sp_proto__text_into(c, r->supersedes, sizeof(r->supersedes),
 					      "Supersedes", why)) != SP_OK)
 			goto fail;
-		if (!sp_uuid_valid(r->supersedes)) {
-			rc = sp_proto__fail(why, SP_ERR_FIELD, "Supersedes: not a v4 UUID");
+		if (!sp_uuid_valid(r->supersedes) || strcmp(r->supersedes, r->id) == 0) {
+			rc = sp_proto__fail(why, SP_ERR_FIELD,
+					    "Supersedes: not a v4 UUID, or the record's own id");
 			goto fail;
 		}
 		c = sp_proto__next_elem(c);

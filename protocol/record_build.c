@@ -136,7 +136,7 @@ static int has_dsig(xmlNodePtr top)
 
 	while (n != NULL) {
 		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, BAD_CAST SP_DSIG_NS))
+		    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS)))
 			return 1;
 		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
 			n = n->children;
@@ -164,7 +164,7 @@ static int adopt(xmlDocPtr doc, xmlNodePtr top, const char **why)
 				ns = *pp;
 				if (ns->prefix == NULL &&
 				    (ns->href == NULL || ns->href[0] == '\0' ||
-				     xmlStrEqual(ns->href, BAD_CAST SP_NS))) {
+				     xmlStrEqual(ns->href, SP_XC(SP_NS)))) {
 					*pp = ns->next;
 					ns->next = dead;
 					dead = ns;
@@ -173,10 +173,10 @@ static int adopt(xmlDocPtr doc, xmlNodePtr top, const char **why)
 				}
 			}
 			if (n->ns == NULL || n->ns->href == NULL || n->ns->href[0] == '\0' ||
-			    xmlStrEqual(n->ns->href, BAD_CAST SP_NS)) {
+			    xmlStrEqual(n->ns->href, SP_XC(SP_NS))) {
 				ns = xmlSearchNs(doc, n, NULL);
-				if (ns == NULL || !xmlStrEqual(ns->href, BAD_CAST SP_NS))
-					ns = xmlNewNs(n, BAD_CAST SP_NS, NULL);
+				if (ns == NULL || !xmlStrEqual(ns->href, SP_XC(SP_NS)))
+					ns = xmlNewNs(n, SP_XC(SP_NS), NULL);
 				if (ns == NULL) {
 					rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 					break;
@@ -249,6 +249,9 @@ static int check_draft(const sp_record_draft *d, const sp_record_type **tp,
 	}
 	if (d->supersedes != NULL && !sp_uuid_valid(d->supersedes))
 		return sp_proto__fail(why, SP_ERR_FIELD, "Supersedes: not a lowercase v4 UUID");
+	if (d->supersedes != NULL && d->record_id != NULL &&
+	    strcmp(d->supersedes, d->record_id) == 0)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Supersedes: a record cannot supersede itself");
 	if (d->n_attachments > 0 && d->attachments == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Attachment: missing");
 	for (size_t i = 0; i < d->n_attachments; i++) {
@@ -309,7 +312,7 @@ static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
 			if (e == NULL)
 				goto nomem;
 			if (s->scheme != NULL &&
-			    !xmlSetProp(e, BAD_CAST "scheme", BAD_CAST s->scheme))
+			    !xmlSetProp(e, SP_XC("scheme"), SP_XC(s->scheme)))
 				goto nomem;
 		}
 	}
@@ -335,9 +338,9 @@ static int add_attachments(xmlNodePtr body, xmlNsPtr ns,
 		e = sp_proto__add(body, ns, "Attachment", b64);
 		free(b64);
 		if (e == NULL ||
-		    !xmlSetProp(e, BAD_CAST "mediaType", BAD_CAST a->media_type) ||
-		    !xmlSetProp(e, BAD_CAST "profile", BAD_CAST a->profile) ||
-		    !xmlSetProp(e, BAD_CAST "sha256", BAD_CAST digest))
+		    !xmlSetProp(e, SP_XC("mediaType"), SP_XC(a->media_type)) ||
+		    !xmlSetProp(e, SP_XC("profile"), SP_XC(a->profile)) ||
+		    !xmlSetProp(e, SP_XC("sha256"), SP_XC(digest)))
 			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	}
 	return SP_OK;
@@ -370,8 +373,8 @@ int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
 	rc = parse_fragment(d->body, d->body_len, &frag, &elem, why);
 	if (rc != SP_OK)
 		return rc;
-	if ((elem->ns != NULL && !xmlStrEqual(elem->ns->href, BAD_CAST SP_NS)) ||
-	    !xmlStrEqual(elem->name, BAD_CAST t->body_element)) {
+	if ((elem->ns != NULL && !xmlStrEqual(elem->ns->href, SP_XC(SP_NS))) ||
+	    !xmlStrEqual(elem->name, SP_XC(t->body_element))) {
 		rc = sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
 				    "Type %s needs the body element %s", t->code,
 				    t->body_element);
@@ -387,7 +390,7 @@ int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
 	if (doc == NULL)
 		goto nomem;
 	root = xmlDocGetRootElement(doc);
-	if (!xmlSetProp(root, BAD_CAST "version", BAD_CAST "1"))
+	if (!xmlSetProp(root, SP_XC("version"), SP_XC("1")))
 		goto nomem;
 	rc = add_header(root, ns, d, why);
 	if (rc != SP_OK)
@@ -403,7 +406,7 @@ int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
 		goto nomem;
 	}
 	rc = adopt(doc, copy, why);
-	if (rc != SP_OK)
+	if (rc != SP_OK || (rc = sp_proto__body_rules(copy, why)) != SP_OK)
 		goto done;
 	rc = add_attachments(body, ns, d, why);
 	if (rc != SP_OK)

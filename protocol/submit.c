@@ -55,7 +55,7 @@ void sp_submission_free(sp_submission *s)
 
 static char *attr(xmlNodePtr n, const char *name)
 {
-	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+	xmlChar *v = xmlGetNoNsProp(n, SP_XC(name));
 	char *r;
 
 	if (v == NULL)
@@ -68,7 +68,7 @@ static char *attr(xmlNodePtr n, const char *name)
 /* Serialize the type element alone, its namespaces declared on it. */
 static int dump_element(xmlNodePtr e, uint8_t **out, size_t *len)
 {
-	xmlDocPtr d = xmlNewDoc(BAD_CAST "1.0");
+	xmlDocPtr d = xmlNewDoc(SP_XC("1.0"));
 	xmlNodePtr copy;
 	xmlBufferPtr b = NULL;
 	int rc = SP_ERR_NOMEM;

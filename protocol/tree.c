@@ -34,8 +34,8 @@ xmlNodePtr sp_proto__next_elem(xmlNodePtr node)
 int sp_proto__is(const xmlNode *node, const char *ns, const char *name)
 {
 	return node != NULL && node->type == XML_ELEMENT_NODE &&
-	       node->ns != NULL && xmlStrEqual(node->ns->href, BAD_CAST ns) &&
-	       xmlStrEqual(node->name, BAD_CAST name);
+	       node->ns != NULL && xmlStrEqual(node->ns->href, SP_XC(ns)) &&
+	       xmlStrEqual(node->name, SP_XC(name));
 }
 
 char *sp_proto__text(xmlNodePtr node)
@@ -84,22 +84,22 @@ xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name)
 
 xmlDocPtr sp_proto__new_doc(const char *ns, const char *name, xmlNsPtr *nsp)
 {
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlDocPtr doc = xmlNewDoc(SP_XC("1.0"));
 	xmlNodePtr root;
 	xmlNsPtr n;
 
 	*nsp = NULL;
 	if (doc == NULL)
 		return NULL;
-	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
-	root = xmlNewDocNode(doc, NULL, BAD_CAST name, NULL);
+	doc->encoding = xmlStrdup(SP_XC("UTF-8"));
+	root = xmlNewDocNode(doc, NULL, SP_XC(name), NULL);
 	if (doc->encoding == NULL || root == NULL) {
 		xmlFreeNode(root);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
 	xmlDocSetRootElement(doc, root);
-	n = xmlNewNs(root, BAD_CAST ns, NULL);
+	n = xmlNewNs(root, SP_XC(ns), NULL);
 	if (n == NULL) {
 		xmlFreeDoc(doc);
 		return NULL;
@@ -113,7 +113,7 @@ xmlNodePtr sp_proto__add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
 			 const char *text)
 {
 	/* xmlNewTextChild escapes the text (xmlNewChild would not). */
-	return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
+	return xmlNewTextChild(parent, ns, SP_XC(name), SP_XC(text));
 }
 
 int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen)

@@ -139,8 +139,8 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 					      "Member %s: bad SigningCertificate validity",
 					      m->node_id);
 		if (add_b64(e, ns, "SigningCertificate", s->der, s->der_len, &sc) != SP_OK ||
-		    !xmlSetProp(sc, BAD_CAST "validFrom", BAD_CAST from) ||
-		    !xmlSetProp(sc, BAD_CAST "validUntil", BAD_CAST until))
+		    !xmlSetProp(sc, SP_XC("validFrom"), SP_XC(from)) ||
+		    !xmlSetProp(sc, SP_XC("validUntil"), SP_XC(until)))
 			goto nomem;
 	}
 	if (m->log_key != NULL) {
@@ -204,7 +204,7 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why
 	if (doc == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	root = xmlDocGetRootElement(doc);
-	if (!xmlSetProp(root, BAD_CAST "version", BAD_CAST "1") ||
+	if (!xmlSetProp(root, SP_XC("version"), SP_XC("1")) ||
 	    !sp_proto__add(root, ns, "FederationId", tl->federation) ||
 	    !sp_proto__add(root, ns, "Sequence", seq) ||
 	    !sp_proto__add(root, ns, "Issued", issued) ||
@@ -294,7 +294,7 @@ static int read_b64(xmlNodePtr e, const char *field, uint8_t **der,
 static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
 			  const char **why)
 {
-	xmlChar *v = xmlGetNoNsProp(e, BAD_CAST name);
+	xmlChar *v = xmlGetNoNsProp(e, SP_XC(name));
 	int rc;
 
 	if (v == NULL)

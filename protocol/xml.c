@@ -108,7 +108,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		const xmlChar *au = attributes[5 * i + 2];
 
 		if (au != NULL && xmlStrEqual(au, XML_XML_NAMESPACE) &&
-		    xmlStrEqual(an, BAD_CAST "id")) {
+		    xmlStrEqual(an, SP_XC("id"))) {
 			guard_refuse(ctxt, SP_ERR_XML_ID,
 				     "xml:id attributes are not allowed");
 			return;
@@ -239,7 +239,7 @@ static int check_tree(xmlDocPtr doc, const sp_limits *lim, const char **why)
 			for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
 				if (a->ns != NULL &&
 				    xmlStrEqual(a->ns->href, XML_XML_NAMESPACE) &&
-				    xmlStrEqual(a->name, BAD_CAST "id"))
+				    xmlStrEqual(a->name, SP_XC("id")))
 					return sp_proto__fail(why, SP_ERR_XML_ID,
 							      "xml:id attributes are not allowed");
 			break;
@@ -353,7 +353,7 @@ int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *limp,
 				    g.first[0] != '\0' ? g.first : "not well-formed");
 		goto fail;
 	}
-	if (doc->version == NULL || !xmlStrEqual(doc->version, BAD_CAST "1.0")) {
+	if (doc->version == NULL || !xmlStrEqual(doc->version, SP_XC("1.0"))) {
 		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
 				    "XML version must be 1.0");
 		goto fail;
@@ -415,8 +415,8 @@ static int check_dsig_placement(xmlDocPtr doc, const char **why)
 	for (n = root->last; n != NULL; n = n->prev)
 		if (n->type == XML_ELEMENT_NODE)
 			break;
-	if (n != NULL && n->ns != NULL && xmlStrEqual(n->ns->href, BAD_CAST SP_DSIG_NS)) {
-		if (!xmlStrEqual(n->name, BAD_CAST "Signature"))
+	if (n != NULL && n->ns != NULL && xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS))) {
+		if (!xmlStrEqual(n->name, SP_XC("Signature")))
 			return sp_proto__fail(why, SP_ERR_SIG_PROFILE,
 					      "only ds:Signature may end the document");
 		slot = n;
@@ -424,7 +424,7 @@ static int check_dsig_placement(xmlDocPtr doc, const char **why)
 	n = root;
 	while (n != NULL) {
 		if (n->type == XML_ELEMENT_NODE && n != slot && n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, BAD_CAST SP_DSIG_NS))
+		    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS)))
 			return sp_proto__fail(why, SP_ERR_SIG_PROFILE,
 					      "XML-DSig element %s outside the signature slot",
 					      (const char *)n->name);
@@ -463,8 +463,8 @@ int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	if (rc != SP_OK)
 		return rc;
 	root = xmlDocGetRootElement(tree);
-	if (root->ns == NULL || !xmlStrEqual(root->ns->href, BAD_CAST ro->ns) ||
-	    !xmlStrEqual(root->name, BAD_CAST ro->name)) {
+	if (root->ns == NULL || !xmlStrEqual(root->ns->href, SP_XC(ro->ns)) ||
+	    !xmlStrEqual(root->name, SP_XC(ro->name))) {
 		rc = sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
 				    "expected {%s}%s as the root element", ro->ns,
 				    ro->name);

@@ -82,8 +82,8 @@ static xmlChar *sole_attr(xmlNodePtr n, const char *name, int *extra)
 		else
 			*extra = 1;
 	}
-	if (v == NULL && name != NULL && xmlHasNsProp(n, BAD_CAST name, NULL))
-		v = xmlStrdup(BAD_CAST "");
+	if (v == NULL && name != NULL && xmlHasNsProp(n, SP_XC(name), NULL))
+		v = xmlStrdup(SP_XC(""));
 	return v;
 }
 

@@ -134,7 +134,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	                                      key->alg == SP_KEY_P256
 	                                          ? xmlSecTransformEcdsaSha256Id
 	                                          : xmlSecTransformRsaSha256Id,
-	                                      NULL, BAD_CAST "ds");
+	                                      NULL, SP_XC("ds"));
 	if (sig == NULL)
 		goto nomem;
 	if (xmlAddChild(root, sig) == NULL) {
@@ -142,10 +142,10 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 		goto nomem;
 	}
 	/* A line break before the root's end tag, for readers of the bytes. */
-	if (xmlAddChild(root, xmlNewDocText(tree, BAD_CAST "\n")) == NULL)
+	if (xmlAddChild(root, xmlNewDocText(tree, SP_XC("\n"))) == NULL)
 		goto nomem;
 	ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id,
-	                                      NULL, BAD_CAST "", NULL);
+	                                      NULL, SP_XC(""), NULL);
 	if (ref == NULL ||
 	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ==
 	        NULL ||
@@ -176,7 +176,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	cert = xmlSecTmplX509DataAddCertificate(x509);
 	if (cert == NULL)
 		goto nomem;
-	xmlNodeAddContentLen(cert, BAD_CAST key->cert_b64,
+	xmlNodeAddContentLen(cert, SP_XC(key->cert_b64),
 	                     (int)key->cert_b64_len);
 
 	xmlDocDumpMemoryEnc(tree, &mem, &size, "UTF-8");

@@ -6,6 +6,9 @@
 #include <stdatomic.h>
 
 #include <libxml/tree.h>
+
+/* A C string as libxml2's const xmlChar * (BAD_CAST drops const). */
+#define SP_XC(s) ((const xmlChar *)(s))
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <xmlsec/keys.h>

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		sp_tl_member m;
 		sp_tl_signing_cert sc;
 		uint8_t *tl_u = NULL, *tl_s = NULL, *rec_u = NULL, *rec_s = NULL;
-		size_t tl_ulen, tl_slen, rec_ulen, rec_slen, body_len;
+		size_t tl_ulen = 0, tl_slen = 0, rec_ulen = 0, rec_slen = 0, body_len;
 		const char *recips[] = {"CN-HN"};
 		sp_record_draft d;
 		struct job raw_sign, raw_verify, sign, verify;

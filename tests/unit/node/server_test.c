@@ -574,7 +574,11 @@ static int tc_connect(tclient *c, const char *cert, const char *key)
 	SSL_CTX_set_alpn_protos(c->ctx, alpn, 3);
 	c->ssl = SSL_new(c->ctx);
 	SSL_set_fd(c->ssl, c->fd);
-	SSL_set_tlsext_host_name(c->ssl, "localhost");
+	{
+		char host[] = "localhost"; /* the macro casts away const */
+
+		SSL_set_tlsext_host_name(c->ssl, host);
+	}
 	if (SSL_connect(c->ssl) != 1) {
 		ERR_clear_error();
 		return -1;
@@ -983,6 +987,7 @@ static void test_idle_timeout(void **state)
 
 	(void)state;
 	lim.idle_timeout_ms = 700;
+	lim.handshake_timeout_ms = 500;
 	srv_start(&lim, 1);
 	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
 	t0 = now_ms();
@@ -995,6 +1000,32 @@ static void test_idle_timeout(void **state)
 	st = stats();
 	assert_int_equal(st.conns_open, 0);
 	assert_int_equal(st.conns_accepted, 1);
+	assert_int_equal(st.dropped_timeout, 0); /* an idle close is normal */
+
+	/* A client that never starts TLS is cut off after the handshake
+	 * timeout. */
+	{
+		struct sockaddr_in sa;
+		struct timeval tv = {4, 0};
+		char b;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons(T.port);
+		sa.sin_addr.s_addr = htonl(0x7f000001);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		t0 = now_ms();
+		assert_int_equal(recv(fd, &b, 1, 0), 0);
+		dt = now_ms() - t0;
+		assert_true(dt >= 400 && dt < 3000);
+		close(fd);
+	}
+	st = stats();
+	assert_int_equal(st.dropped_timeout, 1);
+	assert_int_equal(st.conns_open, 0);
 	srv_stop();
 }
 

@@ -87,33 +87,35 @@ static void test_base64_strict(void **state)
 static void test_origin(void **state)
 {
 	char out[SP_CHECKPOINT_ORIGIN_MAX];
-	char long_id[80];
+	char long_id[80], long_fed[80];
 
 	(void)state;
-	assert_int_equal(sp_checkpoint_origin("SILK-ROAD", "CN-ZZ", out),
+	assert_int_equal(sp_checkpoint_origin("silk-road", "CN-ZZ", out),
 	                 SP_OK);
-	assert_string_equal(out, "silkport/SILK-ROAD/CN-ZZ");
-	assert_int_equal(sp_checkpoint_origin("F1", "KZ-KGS.2_a", out), SP_OK);
-	assert_string_equal(out, "silkport/F1/KZ-KGS.2_a");
+	assert_string_equal(out, "silkport/silk-road/CN-ZZ");
+	assert_int_equal(sp_checkpoint_origin("f1", "KZ-KGS.2_a", out), SP_OK);
+	assert_string_equal(out, "silkport/f1/KZ-KGS.2_a");
 
 	assert_int_equal(sp_checkpoint_origin("", "CN-ZZ", out), SP_ERR_FIELD);
 	assert_string_equal(out, "");
-	assert_int_equal(sp_checkpoint_origin("F1", "cn-zz", out),
+	assert_int_equal(sp_checkpoint_origin("f1", "cn-zz", out),
 	                 SP_ERR_FIELD);
-	assert_int_equal(sp_checkpoint_origin("F1", "-CN", out), SP_ERR_FIELD);
+	assert_int_equal(sp_checkpoint_origin("f1", "-CN", out), SP_ERR_FIELD);
 	assert_int_equal(sp_checkpoint_origin("F/1", "CN", out), SP_ERR_FIELD);
-	assert_int_equal(sp_checkpoint_origin("F1", "CN ZZ", out),
+	assert_int_equal(sp_checkpoint_origin("f1", "CN ZZ", out),
 	                 SP_ERR_FIELD);
-	assert_int_equal(sp_checkpoint_origin("F1", "CN\nZZ", out),
+	assert_int_equal(sp_checkpoint_origin("f1", "CN\nZZ", out),
 	                 SP_ERR_FIELD);
 	assert_int_equal(sp_checkpoint_origin(NULL, "CN", out), SP_ERR_FIELD);
 	memset(long_id, 'A', 64);
 	long_id[64] = '\0';
-	assert_int_equal(sp_checkpoint_origin(long_id, long_id, out), SP_OK);
+	memset(long_fed, 'a', 64);
+	long_fed[64] = '\0';
+	assert_int_equal(sp_checkpoint_origin(long_fed, long_id, out), SP_OK);
 	assert_int_equal(strlen(out), 9 + 64 + 1 + 64);
 	long_id[64] = 'A';
 	long_id[65] = '\0';
-	assert_int_equal(sp_checkpoint_origin("F1", long_id, out),
+	assert_int_equal(sp_checkpoint_origin("f1", long_id, out),
 	                 SP_ERR_FIELD);
 }
 
@@ -128,7 +130,7 @@ static void test_roundtrip(void **state)
 
 	(void)state;
 	memset(&cp, 0, sizeof(cp));
-	assert_int_equal(sp_checkpoint_origin("SILK-ROAD", "CN-ZZ", cp.origin),
+	assert_int_equal(sp_checkpoint_origin("silk-road", "CN-ZZ", cp.origin),
 	                 SP_OK);
 	for (i = 0; i < 32; i++)
 		cp.root[i] = (uint8_t)(i * 7 + 3);
@@ -138,7 +140,7 @@ static void test_roundtrip(void **state)
 		cp.size = sizes[i];
 		assert_int_equal(sp_checkpoint_format(&cp, &txt, &tl), SP_OK);
 		snprintf(want, sizeof(want),
-		         "silkport/SILK-ROAD/CN-ZZ\n%llu\n%s\n",
+		         "silkport/silk-road/CN-ZZ\n%llu\n%s\n",
 		         (unsigned long long)sizes[i], root_b64);
 		assert_string_equal(txt, want);
 		assert_int_equal(tl, strlen(want));
@@ -308,7 +310,7 @@ static void test_malformed(void **state)
 
 static void test_cosigned_message(void **state)
 {
-	static const char body[] = "silkport/F1/CN-ZZ\n7\n" ROOT_B64 "\n";
+	static const char body[] = "silkport/f1/CN-ZZ\n7\n" ROOT_B64 "\n";
 	char *msg = NULL, cp_dummy[1];
 	size_t len = 0;
 
@@ -317,7 +319,7 @@ static void test_cosigned_message(void **state)
 	                                                1767225600, &msg, &len),
 	                 SP_OK);
 	assert_string_equal(msg, "cosignature/v1\ntime 1767225600\n"
-	                         "silkport/F1/CN-ZZ\n7\n" ROOT_B64 "\n");
+	                         "silkport/f1/CN-ZZ\n7\n" ROOT_B64 "\n");
 	assert_int_equal(len, strlen(msg));
 	free(msg);
 	assert_int_equal(sp_checkpoint_cosigned_message(body, sizeof(body) - 1,

@@ -108,7 +108,7 @@ static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
 {
 	memset(tl, 0, sizeof(*tl));
 	memset(m, 0, 2 * sizeof(*m));
-	snprintf(tl->federation, sizeof(tl->federation), "%s", "CN-CBEC-ALLIANCE");
+	snprintf(tl->federation, sizeof(tl->federation), "%s", "cn-cbec-alliance");
 	tl->sequence = 12;
 	tl->issued = 1795766400;
 	tl->next_update = 1795766400 + 7 * 86400;
@@ -121,7 +121,7 @@ static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
 	sc[2] = (sp_tl_signing_cert){fake_der_c, sizeof(fake_der_c), 1767225600, 1830000000};
 	ep[0] = (char *)(uintptr_t)"https://srep.zz.example.cn:8443/";
 	ep[1] = (char *)(uintptr_t)"https://[2001:db8::1]:8443";
-	relays[0] = (char *)(uintptr_t)"SILKROAD-PORTS";
+	relays[0] = (char *)(uintptr_t)"silkroad-ports";
 
 	snprintf(m[0].node_id, sizeof(m[0].node_id), "%s", "CN-ZZ");
 	m[0].name = (char *)(uintptr_t)"郑州航空港区跨境电商监管中心";
@@ -133,7 +133,7 @@ static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
 	m[0].tls_cert_der_len = sizeof(fake_der_c);
 	m[0].signing = sc;
 	m[0].n_signing = 2;
-	m[0].log_key = (char *)(uintptr_t)"silkport/CN-CBEC-ALLIANCE/CN-ZZ+1a2b3c4d+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+	m[0].log_key = (char *)(uintptr_t)"silkport/cn-cbec-alliance/CN-ZZ+1a2b3c4d+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 	m[0].relays_to = relays;
 	m[0].n_relays_to = 1;
 
@@ -164,7 +164,7 @@ static void test_trust_list_round_trip(void **state)
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_OK);
 	assert_int_equal(sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_tl_read(doc, &back, &why), SP_OK);
-	assert_string_equal(back->federation, "CN-CBEC-ALLIANCE");
+	assert_string_equal(back->federation, "cn-cbec-alliance");
 	assert_int_equal(back->sequence, 12);
 	assert_int_equal(back->issued, tl.issued);
 	assert_int_equal(back->next_update, tl.next_update);
@@ -190,7 +190,7 @@ static void test_trust_list_round_trip(void **state)
 	assert_int_equal(z->signing[1].valid_until, 1830000000);
 	assert_string_equal(z->log_key, m[0].log_key);
 	assert_int_equal(z->n_relays_to, 1);
-	assert_string_equal(z->relays_to[0], "SILKROAD-PORTS");
+	assert_string_equal(z->relays_to[0], "silkroad-ports");
 	assert_int_equal(k->role, SP_ROLE_PORT_AUTHORITY);
 	assert_int_equal(k->status, SP_STATUS_SUSPENDED);
 	assert_int_equal(k->n_endpoints, 0);

@@ -228,6 +228,24 @@ static int x_cdata_after_signing(fx_buf *o)
 	return sub(&H.valid, ">CN-ZZ</Origin>", ">CN-<![CDATA[ZZ]]></Origin>", o);
 }
 
+/* The hand-made re-signing with nothing changed must verify: this is what
+ * makes the re-signed hostile cases meaningful. */
+static int x_resigned_unchanged(fx_buf *o)
+{
+	return resign_zz(fx_dom(&H.valid), 1, o);
+}
+
+static int x_resigned_unchanged_rsa(fx_buf *o)
+{
+	xmlDocPtr d = fx_dom(&H.hn_valid);
+	int rc = fx_resign(d, fx_root_sig(d), H.pk_hn, NULL, 0, 1);
+	if (rc != SP_OK) {
+		xmlFreeDoc(d);
+		return rc;
+	}
+	return fx_dump(d, o);
+}
+
 static int x_issued_within_skew(fx_buf *o)
 {
 	return fx_signed_record(H.f.m[FX_ZZ].sk, "CN-ZZ", 8, H.f.now + 120, &o->p, &o->n);
@@ -889,6 +907,8 @@ static const hcase cases[] = {
 	OK("comment-split-values-after-signing", x_comment_after_signing, "CN-ZZ"),
 	OK("cdata-split-origin-after-signing", x_cdata_after_signing, "CN-ZZ"),
 	OK("issued-within-clock-skew", x_issued_within_skew, "CN-ZZ"),
+	OK("resigned-by-hand-unchanged-p256", x_resigned_unchanged, "CN-ZZ"),
+	OK("resigned-by-hand-unchanged-rsa", x_resigned_unchanged_rsa, "CN-HN"),
 	/* signature wrapping */
 	C("xsw-object-with-forged-header", x_object_forged_header, SP_ERR_SIG_PROFILE),
 	C("xsw-signature-first-child", x_sig_first, SP_ERR_SCHEMA),

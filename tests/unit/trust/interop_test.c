@@ -56,9 +56,12 @@ static void show_log(void)
 	free(b);
 }
 
-/* xmlsec1 --verify with only URI="" references, the signer's certificate as
- * the key, and the federation CA as trust root for the KeyInfo hint. */
-static int xmlsec1_verify(const char *file, const char *cert, const char *ca)
+/* xmlsec1 --verify with only URI="" references and the signer's
+ * certificate as the key. strict: KeyInfo processing is limited to KeyName
+ * and raw keys, so the certificate in KeyInfo cannot supply the key and the
+ * signature must verify under `cert` itself. Otherwise the federation CA is
+ * the trust root for the KeyInfo certificate. */
+static int xmlsec1_verify(const char *file, const char *cert, const char *ca, int strict)
 {
 	char a_cert[FX_PATH], a_ca[FX_PATH], a_file[FX_PATH];
 	char *argv[16];
@@ -71,13 +74,32 @@ static int xmlsec1_verify(const char *file, const char *cert, const char *ca)
 	argv[i++] = (char *)(uintptr_t)"--verify";
 	argv[i++] = (char *)(uintptr_t)"--enabled-reference-uris";
 	argv[i++] = (char *)(uintptr_t)"empty";
+	if (strict) {
+		argv[i++] = (char *)(uintptr_t)"--enabled-key-data";
+		argv[i++] = (char *)(uintptr_t)"key-name,rsa,ecdsa";
+	}
 	argv[i++] = (char *)(uintptr_t)"--pubkey-cert-pem";
 	argv[i++] = a_cert;
-	argv[i++] = (char *)(uintptr_t)"--trusted-pem";
-	argv[i++] = a_ca;
+	if (!strict) {
+		argv[i++] = (char *)(uintptr_t)"--trusted-pem";
+		argv[i++] = a_ca;
+	}
 	argv[i++] = a_file;
 	argv[i] = NULL;
 	return run_xmlsec1(argv);
+}
+
+/* Both ways must agree: 0 for a good signature. */
+static void expect_xmlsec1_ok(const char *file, const char *cert, const char *ca)
+{
+	int rc = xmlsec1_verify(file, cert, ca, 1);
+	if (rc != 0)
+		show_log();
+	assert_int_equal(rc, 0);
+	rc = xmlsec1_verify(file, cert, ca, 0);
+	if (rc != 0)
+		show_log();
+	assert_int_equal(rc, 0);
 }
 
 static void write_tmp(const char *name, const uint8_t *b, size_t n, char out[FX_PATH])
@@ -103,13 +125,10 @@ static void sign_and_check(int m, int other, const char *origin)
 	assert_int_equal(fx_verify(&F, s, n, NULL, NULL), SP_OK);
 	snprintf(name, sizeof(name), "%s-valid.xml", origin);
 	write_tmp(name, s, n, path);
-	rc = xmlsec1_verify(path, F.m[m].cert, F.ca_cert);
-	if (rc != 0)
-		show_log();
-	assert_int_equal(rc, 0);
+	expect_xmlsec1_ok(path, F.m[m].cert, F.ca_cert);
 
 	/* Wrong key: another member's certificate. */
-	rc = xmlsec1_verify(path, F.m[other].cert, F.ca_cert);
+	rc = xmlsec1_verify(path, F.m[other].cert, F.ca_cert, 1);
 	assert_true(rc > 0);
 
 	in.p = s;
@@ -127,8 +146,8 @@ static void sign_and_check(int m, int other, const char *origin)
 	assert_int_equal(fx_verify(&F, t.p, t.n, NULL, NULL), SP_ERR_SIG_INVALID);
 	snprintf(name, sizeof(name), "%s-tampered.xml", origin);
 	write_tmp(name, t.p, t.n, path);
-	rc = xmlsec1_verify(path, F.m[m].cert, F.ca_cert);
-	assert_true(rc > 0);
+	assert_true(xmlsec1_verify(path, F.m[m].cert, F.ca_cert, 1) > 0);
+	assert_true(xmlsec1_verify(path, F.m[m].cert, F.ca_cert, 0) > 0);
 	fx_buf_free(&t);
 	free(s);
 }
@@ -155,11 +174,8 @@ static void test_trust_list(void **state)
 	if (!have_xmlsec1)
 		skip();
 	write_tmp("trustlist.xml", F.tl, F.tl_len, path);
-	rc = xmlsec1_verify(path, F.ca_cert, F.ca_cert);
-	if (rc != 0)
-		show_log();
-	assert_int_equal(rc, 0);
-	rc = xmlsec1_verify(path, F.out_ca_cert, F.out_ca_cert);
+	expect_xmlsec1_ok(path, F.ca_cert, F.ca_cert);
+	rc = xmlsec1_verify(path, F.out_ca_cert, F.out_ca_cert, 1);
 	assert_true(rc > 0);
 }
 
@@ -199,7 +215,7 @@ static void test_every_type(void **state)
 		snprintf(name, sizeof(name), "type-%s.xml", t->code);
 		write_tmp(name, s, sl, path);
 		free(s);
-		rc = xmlsec1_verify(path, F.m[FX_ZZ].cert, F.ca_cert);
+		rc = xmlsec1_verify(path, F.m[FX_ZZ].cert, F.ca_cert, 1);
 		if (rc != 0) {
 			show_log();
 			fail_msg("%s: xmlsec1 exit %d", t->code, rc);
@@ -207,6 +223,86 @@ static void test_every_type(void **state)
 		done++;
 	}
 	assert_true(done >= 22);
+}
+
+/* The other direction: xmlsec1 signs a standard enveloped template by the
+ * profile and silkport's verifier accepts it. */
+static void xmlsec1_signs(int m, const char *origin, const char *alg)
+{
+	static const char tmpl_fmt[] =
+		"<ds:Signature xmlns:ds=\"" SP_DSIG_NS "\"><ds:SignedInfo>"
+		"<ds:CanonicalizationMethod Algorithm=\"" FX_ALG_EXC "\"/>"
+		"<ds:SignatureMethod Algorithm=\"%s\"/>"
+		"<ds:Reference URI=\"\"><ds:Transforms>"
+		"<ds:Transform Algorithm=\"" FX_ALG_ENVELOPED "\"/>"
+		"<ds:Transform Algorithm=\"" FX_ALG_EXC "\"/></ds:Transforms>"
+		"<ds:DigestMethod Algorithm=\"" FX_ALG_SHA256 "\"/><ds:DigestValue/>"
+		"</ds:Reference></ds:SignedInfo><ds:SignatureValue/>"
+		"<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></Record>";
+	char tmpl[1024], in_path[FX_PATH], out_path[FX_PATH], keyarg[2 * FX_PATH + 2];
+	char name[64];
+	char *argv[12];
+	uint8_t *u = NULL, *s = NULL;
+	size_t ul = 0, sl = 0, i;
+	fx_buf in, t = {NULL, 0};
+	sp_record *rec = NULL;
+	const char *why = NULL;
+	int rc, k = 0;
+
+	if (!have_xmlsec1)
+		skip();
+	assert_int_equal(fx_record_build(origin, 5, NULL, F.now - 30, NULL, 0, &u, &ul), SP_OK);
+	snprintf(tmpl, sizeof(tmpl), tmpl_fmt, alg);
+	in.p = u;
+	in.n = ul;
+	for (i = ul; i > 9; i--)
+		if (memcmp(u + i - 9, "</Record>", 9) == 0)
+			break;
+	assert_true(i > 9);
+	t.n = i - 9 + strlen(tmpl);
+	t.p = malloc(t.n);
+	assert_non_null(t.p);
+	memcpy(t.p, in.p, i - 9);
+	memcpy(t.p + i - 9, tmpl, strlen(tmpl));
+	snprintf(name, sizeof(name), "%s-template.xml", origin);
+	write_tmp(name, t.p, t.n, in_path);
+	fx_buf_free(&t);
+	free(u);
+	snprintf(name, sizeof(name), "%s-by-xmlsec1.xml", origin);
+	assert_int_equal(fx_path(out_path, F.dir, name), 0);
+	snprintf(keyarg, sizeof(keyarg), "%s,%s", F.m[m].key, F.m[m].cert);
+	argv[k++] = (char *)(uintptr_t)"xmlsec1";
+	argv[k++] = (char *)(uintptr_t)"--sign";
+	argv[k++] = (char *)(uintptr_t)"--privkey-pem";
+	argv[k++] = keyarg;
+	argv[k++] = (char *)(uintptr_t)"--output";
+	argv[k++] = out_path;
+	argv[k++] = in_path;
+	argv[k] = NULL;
+	rc = run_xmlsec1(argv);
+	if (rc != 0)
+		show_log();
+	assert_int_equal(rc, 0);
+	assert_int_equal(fx_read_file(out_path, &s, &sl), SP_OK);
+	rc = fx_verify(&F, s, sl, &rec, &why);
+	if (rc != SP_OK)
+		fail_msg("record signed by xmlsec1 (%s): %s (%s)", origin, sp_strerror(rc),
+			 why != NULL ? why : "-");
+	assert_string_equal(sp_record_origin(rec), origin);
+	sp_record_free(rec);
+	free(s);
+}
+
+static void test_xmlsec1_signs_p256(void **state)
+{
+	(void)state;
+	xmlsec1_signs(FX_ZZ, "CN-ZZ", FX_ALG_ECDSA_SHA256);
+}
+
+static void test_xmlsec1_signs_rsa2048(void **state)
+{
+	(void)state;
+	xmlsec1_signs(FX_HN, "CN-HN", FX_ALG_RSA_SHA256);
 }
 
 static int setup(void **state)
@@ -238,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_rsa2048),
 		cmocka_unit_test(test_trust_list),
 		cmocka_unit_test(test_every_type),
+		cmocka_unit_test(test_xmlsec1_signs_p256),
+		cmocka_unit_test(test_xmlsec1_signs_rsa2048),
 	};
 	return cmocka_run_group_tests_name("trust/interop", tests, setup, teardown);
 }
