@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"  trust-list sign|verify|show|update\n"
 	"                    work with a federation's signed trust list\n"
 	"  run               run a node (the daemon)\n"
+	"  submit            submit a record to a running node (operator)\n"
+	"  status            show a running node's state\n"
 	"  log verify        check a record against an inclusion proof and checkpoint\n"
 	"  check-config      validate a node configuration without starting it\n"
 	"\n"

@@ -236,7 +236,7 @@ static void set_option(struct parse_state *st, size_t idx, const char *v,
 	case T_FED_ID:
 	case T_FED_IDS:
 		if (!sp_federation_id_valid(v)) {
-			add_error(st, line, "[%s] %s = '%s': not a federation id ([a-z0-9][a-z0-9.-]{0,63})",
+			add_error(st, line, "[%s] %s = '%s': not a federation id ([A-Za-z0-9][A-Za-z0-9._-]{0,63})",
 				  o->section, o->name, v);
 			return;
 		}

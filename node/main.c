@@ -1,7 +1,11 @@
-/* main.c: the silkport command line: dispatches to the sub-commands. */
+/* main.c: the silkport command line: dispatches to the sub-commands of the
+ * node and of the peers module (which builds on the node). */
 #include "node/node.h"
+#include "peers/peers.h"
 
 int main(int argc, char **argv)
 {
-	return sp_cli_main(argc, argv);
+	int rc = sp_peers_cli(argc, argv);
+
+	return rc >= 0 ? rc : sp_cli_main(argc, argv);
 }

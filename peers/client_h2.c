@@ -514,7 +514,6 @@ static void conn_eventcb(struct bufferevent *bev, short events, void *arg)
 	int err;
 
 	(void)bev;
-	if (getenv("SPDBG")) fprintf(stderr, "DBG eventcb state=%d events=%x errno=%d\n", k->state, events, sock_err);
 	if (k->state == SP_CONN_DEAD)
 		return;
 	if (events & BEV_EVENT_CONNECTED) {

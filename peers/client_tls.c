@@ -313,8 +313,10 @@ int sp_peers__tls_failure(sp_h2_conn *k, int sock_err, const char **why)
 		return SP_ERR_CERT_INVALID;
 	}
 	if (k->bev != NULL) {
+		/* libevent also queues bare SSL_get_error() codes (library
+		 * 0): those say nothing the socket error does not. */
 		while ((e = bufferevent_get_openssl_error(k->bev)) != 0)
-			if (first == 0)
+			if (first == 0 && ERR_GET_LIB(e) != 0)
 				first = e;
 	}
 	ERR_clear_error();

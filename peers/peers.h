@@ -206,6 +206,12 @@ const char *sp_h2_result_header(const sp_h2_result *r, const char *name,
 /* Free what the result holds and zero it. NULL is a no-op. */
 void sp_h2_result_free(sp_h2_result *r);
 
+/* ================================================================ commands */
+
+/* Run a peers command ("submit", "status") from argv[1]. Returns its exit
+ * status, or -1 when argv[1] is not one of them. */
+int sp_peers_cli(int argc, char **argv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -146,7 +146,8 @@ struct _xmlDoc *sp_doc_tree(sp_doc *doc);
 
 /* True if s is a valid node id (SPEC.md). */
 int sp_node_id_valid(const char *s);
-/* True if s is a valid federation id: [a-z0-9][a-z0-9.-]{0,63}. */
+/* True if s is a valid federation id: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
+ * (a node id may not start with a lower-case letter; a federation id may). */
 int sp_federation_id_valid(const char *s);
 /* Fresh random v4 UUID, lowercase, NUL-terminated. */
 int sp_uuid_v4(char out[SP_UUID_LEN + 1]);
@@ -262,6 +263,11 @@ void sp_submission_free(sp_submission *s);
  * sets record_id, origin, sequence and issued. Errors: SP_ERR_FIELD,
  * SP_ERR_ATTACHMENT_DIGEST, SP_ERR_NOMEM. */
 int sp_submission_draft(sp_submission *s, sp_record_draft *d, const char **why);
+/* Build a Submit document from a draft (its record_id, origin, sequence and
+ * issued are ignored). The draft is checked exactly as sp_record_build()
+ * checks it. *out is malloc'd. */
+int sp_submission_build(const sp_record_draft *d, uint8_t **out,
+			size_t *outlen, const char **why);
 
 /* ---------------------------------------------------------------- receipt */
 

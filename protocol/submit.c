@@ -236,3 +236,66 @@ int sp_submission_draft(sp_submission *s, sp_record_draft *d, const char **why)
 	d->n_attachments = s->n_atts;
 	return SP_OK;
 }
+
+/* Deep-copy n from src under parent in dst, using parent's namespaces. */
+static int clone_into(xmlDocPtr src, xmlNodePtr n, xmlDocPtr dst, xmlNodePtr parent)
+{
+	xmlNodePtr r = NULL;
+
+	if (xmlDOMWrapCloneNode(NULL, src, n, &r, dst, parent, 1, 0) != 0 || r == NULL)
+		return -1;
+	if (xmlAddChild(parent, r) == NULL) {
+		xmlFreeNode(r);
+		return -1;
+	}
+	return 0;
+}
+
+int sp_submission_build(const sp_record_draft *d, uint8_t **out,
+			size_t *outlen, const char **why)
+{
+	sp_record_draft rd = *d;
+	uint8_t *rec = NULL;
+	size_t rec_len;
+	sp_doc *doc = NULL;
+	xmlDocPtr sub = NULL;
+	xmlNsPtr ns;
+	xmlNodePtr root, header, body, c, next;
+	int rc;
+
+	*out = NULL;
+	/* Build and check it as a record, then keep what a submission holds. */
+	rd.record_id = NULL;
+	rd.origin = "SUBMIT";
+	rd.sequence = 0;
+	rd.issued = 0;
+	if ((rc = sp_record_build(&rd, &rec, &rec_len, why)) != SP_OK)
+		return rc;
+	if ((rc = sp_doc_parse(rec, rec_len, SP_DOC_RECORD, NULL, &doc, why)) != SP_OK)
+		goto out;
+	rc = SP_ERR_NOMEM;
+	if ((sub = sp_proto__new_doc(SP_NS, "Submit", &ns)) == NULL)
+		goto out;
+	root = xmlDocGetRootElement(sub);
+	if (!xmlSetProp(root, SP_XC("version"), SP_XC("1")))
+		goto out;
+	header = sp_proto__first_elem(xmlDocGetRootElement(sp_doc_tree(doc)));
+	body = sp_proto__next_elem(header);
+	for (c = sp_proto__first_elem(header); c != NULL; c = next) {
+		next = sp_proto__next_elem(c);
+		if (sp_proto__is(c, SP_NS, "RecordId") || sp_proto__is(c, SP_NS, "Origin") ||
+		    sp_proto__is(c, SP_NS, "Sequence") || sp_proto__is(c, SP_NS, "Issued"))
+			continue;
+		if (clone_into(sp_doc_tree(doc), c, sub, root) != 0)
+			goto out;
+	}
+	if (clone_into(sp_doc_tree(doc), body, sub, root) != 0)
+		goto out;
+	rc = sp_proto__finish(sub, SP_DOC_SUBMIT, out, outlen, why);
+out:
+	if (sub != NULL)
+		xmlFreeDoc(sub);
+	sp_doc_free(doc);
+	free(rec);
+	return rc;
+}

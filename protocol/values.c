@@ -66,13 +66,12 @@ int sp_federation_id_valid(const char *s)
 {
 	size_t i;
 
-	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+	if (s == NULL || !is_alnum(s[0]))
 		return 0;
 	for (i = 1; s[i] != '\0'; i++) {
 		if (i >= SP_NODE_ID_MAX)
 			return 0;
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '.' || s[i] == '-'))
+		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
 			return 0;
 	}
 	return 1;

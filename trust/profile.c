@@ -148,7 +148,7 @@ static int check_reference(xmlNodePtr ref, const char **why)
 	xmlNodePtr c, t;
 	xmlChar *v = NULL;
 	int extra, rc = SP_OK;
-	int seen = 0;
+	int seen = 0, misplaced = 0;
 
 	v = sole_attr(ref, "URI", &extra);
 	if (extra)
@@ -184,19 +184,20 @@ static int check_reference(xmlNodePtr ref, const char **why)
 		rc = method_children_empty(t, why);
 		if (rc != SP_OK)
 			goto done;
-		if ((seen == 0 && !is_env) || (seen == 1 && !is_exc) ||
-		    seen >= 2)
-			FAIL(SP_ERR_SIG_PROFILE,
-			     "transforms must be enveloped-signature then "
-			     "exclusive C14N");
+		/* Each position has one allowed URI (SPEC SIG-14). */
+		if ((seen == 0 && !is_env) || (seen == 1 && !is_exc))
+			misplaced = 1;
 		seen++;
 		if (next_elem(t->next, &t))
 			FAIL(SP_ERR_SIG_PROFILE, "text in Transforms");
 	}
 	if (seen != 2)
-		FAIL(SP_ERR_SIG_PROFILE,
-		     "transforms must be enveloped-signature then exclusive "
-		     "C14N");
+		FAIL(SP_ERR_SIG_PROFILE, "Transforms must hold exactly two "
+		                         "Transform elements");
+	if (misplaced)
+		FAIL(SP_ERR_SIG_ALGORITHM,
+		     "transforms must be enveloped-signature "
+		     "then exclusive C14N");
 
 	if (next_elem(c->next, &c) || c == NULL ||
 	    !is_ds_named(c, "DigestMethod"))
@@ -382,6 +383,11 @@ int sp_trust__profile_check(xmlDocPtr doc, sp_trust__sig *out, const char **why)
 	if (last != sig)
 		FAIL(SP_ERR_SIG_PROFILE,
 		     "ds:Signature is not the root's last child");
+	/* Only whitespace may follow it (SPEC SIG-4). */
+	for (c = sig->next; c != NULL; c = c->next)
+		if (c->type != XML_TEXT_NODE || !only_space(c->content))
+			FAIL(SP_ERR_SIG_PROFILE,
+			     "only whitespace may follow ds:Signature");
 	if (!no_attrs(sig))
 		FAIL(SP_ERR_SIG_PROFILE, "attribute on ds:Signature");
 

@@ -1,4 +1,6 @@
 /* trustlist.c: federation anchors, opening trust lists, the member index. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +144,48 @@ static int cmp_tls(const void *a, const void *b)
 	return memcmp(x->tls_hash, y->tls_hash, 32);
 }
 
+static int check_der_cert(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (len == 0 || len > (size_t)LONG_MAX)
+		return SP_ERR_CERT_INVALID;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return SP_ERR_CERT_INVALID;
+	}
+	X509_free(x);
+	return SP_OK;
+}
+
+/* SPEC TL-27: a NodeId once revoked stays revoked, whatever a later list
+ * says. The carried status is reported so that the node can alarm. */
+static void carry_revocations(sp_trust *t, const sp_trust *current)
+{
+	size_t i;
+
+	for (i = 0; i < t->tl->n_members; i++) {
+		sp_tl_member *m = &t->tl->members[i];
+		const sp_trust__member *old;
+
+		if (m->status == SP_STATUS_REVOKED)
+			continue;
+		old = sp_trust__find(current, m->node_id);
+		if (old != NULL && old->m->status == SP_STATUS_REVOKED) {
+			fprintf(stderr,
+			        "trust: event=reinstated-revoked-member "
+			        "federation=%s node=%s sequence=%llu: kept "
+			        "revoked\n",
+			        t->tl->federation, m->node_id,
+			        (unsigned long long)t->tl->sequence);
+			m->status = SP_STATUS_REVOKED;
+		}
+	}
+}
+
 /* Prepare every member's signing keys once, so that verification never
  * parses a certificate. */
 static int index_members(sp_trust *t, const char **why)
@@ -167,19 +211,41 @@ static int index_members(sp_trust *t, const char **why)
 		    calloc(m->n_signing ? m->n_signing : 1, sizeof(*tm->keys));
 		if (tm->keys == NULL)
 			return SP_ERR_NOMEM;
+		if (m->tls_cert_der == NULL) {
+			if (why)
+				*why = "a member has no TLS certificate";
+			return SP_ERR_CERT_INVALID;
+		}
+		rc = check_der_cert(m->tls_cert_der, m->tls_cert_der_len);
+		if (rc != SP_OK) {
+			if (why)
+				*why = "a member's TLS certificate is not one "
+				       "DER X.509 certificate";
+			return rc;
+		}
 		for (j = 0; j < m->n_signing; j++) {
-			rc =
-			    sp_trust__vkey_init(&tm->keys[j], m->signing[j].der,
-			                        m->signing[j].der_len, why);
+			sp_trust__vkey *v = &tm->keys[j];
+
+			rc = sp_trust__vkey_init(v, m->signing[j].der,
+			                         m->signing[j].der_len, why);
 			if (rc != SP_OK) {
 				if (why && rc == SP_ERR_CERT_INVALID)
-					*why = "a member's signing certificate "
-					       "is not valid DER";
+					*why =
+					    "a member's signing certificate "
+					    "is not one DER X.509 certificate";
 				return rc;
 			}
 			tm->n_keys++;
-			tm->keys[j].list_from = m->signing[j].valid_from;
-			tm->keys[j].list_until = m->signing[j].valid_until;
+			/* SPEC TL-5: a weak signing key refuses the list. */
+			if (v->alg == 0) {
+				if (why)
+					*why =
+					    "a member's signing key is neither "
+					    "ECDSA P-256 nor RSA >= 2048";
+				return SP_ERR_KEY_WEAK;
+			}
+			v->list_from = m->signing[j].valid_from;
+			v->list_until = m->signing[j].valid_until;
 		}
 		t->by_id[i] = tm;
 		t->by_tls[i] = tm;
@@ -361,6 +427,8 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	}
 	memcpy(t->bytes, bytes, blen);
 	t->len = blen;
+	if (current != NULL)
+		carry_revocations(t, current);
 	rc = index_members(t, why);
 	if (rc != SP_OK)
 		goto fail;

@@ -32,7 +32,8 @@ static int run_xmlsec1(char *const argv[])
 		return -1;
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return -1;
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 1, log,
+	                                 O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	rc = posix_spawn(&pid, XMLSEC1, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -51,8 +52,10 @@ static void show_log(void)
 	char log[FX_PATH];
 	uint8_t *b = NULL;
 	size_t n = 0;
-	if (fx_path(log, F.dir, "xmlsec1.log") == 0 && fx_read_file(log, &b, &n) == SP_OK)
-		fprintf(stderr, "xmlsec1 said:\n%.*s\n", (int)(n > 4000 ? 4000 : n), (const char *)b);
+	if (fx_path(log, F.dir, "xmlsec1.log") == 0 &&
+	    fx_read_file(log, &b, &n) == SP_OK)
+		fprintf(stderr, "xmlsec1 said:\n%.*s\n",
+		        (int)(n > 4000 ? 4000 : n), (const char *)b);
 	free(b);
 }
 
@@ -61,7 +64,8 @@ static void show_log(void)
  * and raw keys, so the certificate in KeyInfo cannot supply the key and the
  * signature must verify under `cert` itself. Otherwise the federation CA is
  * the trust root for the KeyInfo certificate. */
-static int xmlsec1_verify(const char *file, const char *cert, const char *ca, int strict)
+static int xmlsec1_verify(const char *file, const char *cert, const char *ca,
+                          int strict)
 {
 	char a_cert[FX_PATH], a_ca[FX_PATH], a_file[FX_PATH];
 	char *argv[16];
@@ -70,18 +74,18 @@ static int xmlsec1_verify(const char *file, const char *cert, const char *ca, in
 	snprintf(a_cert, sizeof(a_cert), "%s", cert);
 	snprintf(a_ca, sizeof(a_ca), "%s", ca);
 	snprintf(a_file, sizeof(a_file), "%s", file);
-	argv[i++] = (char *)(uintptr_t)"xmlsec1";
-	argv[i++] = (char *)(uintptr_t)"--verify";
-	argv[i++] = (char *)(uintptr_t)"--enabled-reference-uris";
-	argv[i++] = (char *)(uintptr_t)"empty";
+	argv[i++] = (char *)(uintptr_t) "xmlsec1";
+	argv[i++] = (char *)(uintptr_t) "--verify";
+	argv[i++] = (char *)(uintptr_t) "--enabled-reference-uris";
+	argv[i++] = (char *)(uintptr_t) "empty";
 	if (strict) {
-		argv[i++] = (char *)(uintptr_t)"--enabled-key-data";
-		argv[i++] = (char *)(uintptr_t)"key-name,rsa,ecdsa";
+		argv[i++] = (char *)(uintptr_t) "--enabled-key-data";
+		argv[i++] = (char *)(uintptr_t) "key-name,rsa,ecdsa";
 	}
-	argv[i++] = (char *)(uintptr_t)"--pubkey-cert-pem";
+	argv[i++] = (char *)(uintptr_t) "--pubkey-cert-pem";
 	argv[i++] = a_cert;
 	if (!strict) {
-		argv[i++] = (char *)(uintptr_t)"--trusted-pem";
+		argv[i++] = (char *)(uintptr_t) "--trusted-pem";
 		argv[i++] = a_ca;
 	}
 	argv[i++] = a_file;
@@ -90,7 +94,8 @@ static int xmlsec1_verify(const char *file, const char *cert, const char *ca, in
 }
 
 /* Both ways must agree: 0 for a good signature. */
-static void expect_xmlsec1_ok(const char *file, const char *cert, const char *ca)
+static void expect_xmlsec1_ok(const char *file, const char *cert,
+                              const char *ca)
 {
 	int rc = xmlsec1_verify(file, cert, ca, 1);
 	if (rc != 0)
@@ -102,7 +107,8 @@ static void expect_xmlsec1_ok(const char *file, const char *cert, const char *ca
 	assert_int_equal(rc, 0);
 }
 
-static void write_tmp(const char *name, const uint8_t *b, size_t n, char out[FX_PATH])
+static void write_tmp(const char *name, const uint8_t *b, size_t n,
+                      char out[FX_PATH])
 {
 	assert_int_equal(fx_path(out, F.dir, name), 0);
 	assert_int_equal(fx_write_file(out, b, n), SP_OK);
@@ -121,7 +127,8 @@ static void sign_and_check(int m, int other, const char *origin)
 
 	if (!have_xmlsec1)
 		skip();
-	assert_int_equal(fx_signed_record(F.m[m].sk, origin, 41, F.now - 30, &s, &n), SP_OK);
+	assert_int_equal(
+	    fx_signed_record(F.m[m].sk, origin, 41, F.now - 30, &s, &n), SP_OK);
 	assert_int_equal(fx_verify(&F, s, n, NULL, NULL), SP_OK);
 	snprintf(name, sizeof(name), "%s-valid.xml", origin);
 	write_tmp(name, s, n, path);
@@ -143,7 +150,8 @@ static void sign_and_check(int m, int other, const char *origin)
 		assert_int_equal(fx_buf_set(&t, in.p, in.n), SP_OK);
 		t.p[i + 2] = '2'; /* 41 -> 42 */
 	}
-	assert_int_equal(fx_verify(&F, t.p, t.n, NULL, NULL), SP_ERR_SIG_INVALID);
+	assert_int_equal(fx_verify(&F, t.p, t.n, NULL, NULL),
+	                 SP_ERR_SIG_INVALID);
 	snprintf(name, sizeof(name), "%s-tampered.xml", origin);
 	write_tmp(name, t.p, t.n, path);
 	assert_true(xmlsec1_verify(path, F.m[m].cert, F.ca_cert, 1) > 0);
@@ -203,15 +211,17 @@ static void test_every_type(void **state)
 			fail_msg("missing body fixture %s", bp);
 		}
 		rc = fx_record_build("CN-ZZ", 100 + done, t->code, F.now - 30,
-				     (const char *)body, bl, &u, &ul);
+		                     (const char *)body, bl, &u, &ul);
 		free(body);
 		if (rc != SP_OK)
-			fail_msg("%s: sp_record_build: %s", t->code, sp_strerror(rc));
+			fail_msg("%s: sp_record_build: %s", t->code,
+			         sp_strerror(rc));
 		assert_int_equal(fx_sign(F.m[FX_ZZ].sk, u, ul, &s, &sl), SP_OK);
 		free(u);
 		rc = fx_verify(&F, s, sl, NULL, NULL);
 		if (rc != SP_OK)
-			fail_msg("%s: sp_verify_record: %s", t->code, sp_strerror(rc));
+			fail_msg("%s: sp_verify_record: %s", t->code,
+			         sp_strerror(rc));
 		snprintf(name, sizeof(name), "type-%s.xml", t->code);
 		write_tmp(name, s, sl, path);
 		free(s);
@@ -230,16 +240,18 @@ static void test_every_type(void **state)
 static void xmlsec1_signs(int m, const char *origin, const char *alg)
 {
 	static const char tmpl_fmt[] =
-		"<ds:Signature xmlns:ds=\"" SP_DSIG_NS "\"><ds:SignedInfo>"
-		"<ds:CanonicalizationMethod Algorithm=\"" FX_ALG_EXC "\"/>"
-		"<ds:SignatureMethod Algorithm=\"%s\"/>"
-		"<ds:Reference URI=\"\"><ds:Transforms>"
-		"<ds:Transform Algorithm=\"" FX_ALG_ENVELOPED "\"/>"
-		"<ds:Transform Algorithm=\"" FX_ALG_EXC "\"/></ds:Transforms>"
-		"<ds:DigestMethod Algorithm=\"" FX_ALG_SHA256 "\"/><ds:DigestValue/>"
-		"</ds:Reference></ds:SignedInfo><ds:SignatureValue/>"
-		"<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></Record>";
-	char tmpl[1024], in_path[FX_PATH], out_path[FX_PATH], keyarg[2 * FX_PATH + 2];
+	    "<ds:Signature xmlns:ds=\"" SP_DSIG_NS "\"><ds:SignedInfo>"
+	    "<ds:CanonicalizationMethod Algorithm=\"" FX_ALG_EXC "\"/>"
+	    "<ds:SignatureMethod Algorithm=\"%s\"/>"
+	    "<ds:Reference URI=\"\"><ds:Transforms>"
+	    "<ds:Transform Algorithm=\"" FX_ALG_ENVELOPED "\"/>"
+	    "<ds:Transform Algorithm=\"" FX_ALG_EXC "\"/></ds:Transforms>"
+	    "<ds:DigestMethod Algorithm=\"" FX_ALG_SHA256
+	    "\"/><ds:DigestValue/>"
+	    "</ds:Reference></ds:SignedInfo><ds:SignatureValue/>"
+	    "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></Record>";
+	char tmpl[1024], in_path[FX_PATH], out_path[FX_PATH],
+	    keyarg[2 * FX_PATH + 2];
 	char name[64];
 	char *argv[12];
 	uint8_t *u = NULL, *s = NULL;
@@ -251,7 +263,9 @@ static void xmlsec1_signs(int m, const char *origin, const char *alg)
 
 	if (!have_xmlsec1)
 		skip();
-	assert_int_equal(fx_record_build(origin, 5, NULL, F.now - 30, NULL, 0, &u, &ul), SP_OK);
+	assert_int_equal(
+	    fx_record_build(origin, 5, NULL, F.now - 30, NULL, 0, &u, &ul),
+	    SP_OK);
 	snprintf(tmpl, sizeof(tmpl), tmpl_fmt, alg);
 	in.p = u;
 	in.n = ul;
@@ -271,11 +285,11 @@ static void xmlsec1_signs(int m, const char *origin, const char *alg)
 	snprintf(name, sizeof(name), "%s-by-xmlsec1.xml", origin);
 	assert_int_equal(fx_path(out_path, F.dir, name), 0);
 	snprintf(keyarg, sizeof(keyarg), "%s,%s", F.m[m].key, F.m[m].cert);
-	argv[k++] = (char *)(uintptr_t)"xmlsec1";
-	argv[k++] = (char *)(uintptr_t)"--sign";
-	argv[k++] = (char *)(uintptr_t)"--privkey-pem";
+	argv[k++] = (char *)(uintptr_t) "xmlsec1";
+	argv[k++] = (char *)(uintptr_t) "--sign";
+	argv[k++] = (char *)(uintptr_t) "--privkey-pem";
 	argv[k++] = keyarg;
-	argv[k++] = (char *)(uintptr_t)"--output";
+	argv[k++] = (char *)(uintptr_t) "--output";
 	argv[k++] = out_path;
 	argv[k++] = in_path;
 	argv[k] = NULL;
@@ -286,8 +300,8 @@ static void xmlsec1_signs(int m, const char *origin, const char *alg)
 	assert_int_equal(fx_read_file(out_path, &s, &sl), SP_OK);
 	rc = fx_verify(&F, s, sl, &rec, &why);
 	if (rc != SP_OK)
-		fail_msg("record signed by xmlsec1 (%s): %s (%s)", origin, sp_strerror(rc),
-			 why != NULL ? why : "-");
+		fail_msg("record signed by xmlsec1 (%s): %s (%s)", origin,
+		         sp_strerror(rc), why != NULL ? why : "-");
 	assert_string_equal(sp_record_origin(rec), origin);
 	sp_record_free(rec);
 	free(s);
@@ -310,9 +324,11 @@ static int setup(void **state)
 	(void)state;
 	have_xmlsec1 = access(XMLSEC1, X_OK) == 0;
 	if (!have_xmlsec1)
-		fprintf(stderr, "interop: %s is not installed; the interop cases are skipped "
-				"(apt-get install xmlsec1)\n",
-			XMLSEC1);
+		fprintf(stderr,
+		        "interop: %s is not installed; the interop cases are "
+		        "skipped "
+		        "(apt-get install xmlsec1)\n",
+		        XMLSEC1);
 	if (sp_trust_init() != SP_OK || fx_fed_setup(&F) != SP_OK)
 		return -1;
 	fed_ready = 1;
@@ -330,12 +346,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_p256),
-		cmocka_unit_test(test_rsa2048),
-		cmocka_unit_test(test_trust_list),
-		cmocka_unit_test(test_every_type),
-		cmocka_unit_test(test_xmlsec1_signs_p256),
-		cmocka_unit_test(test_xmlsec1_signs_rsa2048),
+	    cmocka_unit_test(test_p256),
+	    cmocka_unit_test(test_rsa2048),
+	    cmocka_unit_test(test_trust_list),
+	    cmocka_unit_test(test_every_type),
+	    cmocka_unit_test(test_xmlsec1_signs_p256),
+	    cmocka_unit_test(test_xmlsec1_signs_rsa2048),
 	};
-	return cmocka_run_group_tests_name("trust/interop", tests, setup, teardown);
+	return cmocka_run_group_tests_name("trust/interop", tests, setup,
+	                                   teardown);
 }

@@ -34,6 +34,11 @@ typedef struct fx_fed {
 	size_t tl_len;
 	sp_trust *trust;
 	int64_t now;
+	/* What fx_build_tl() lists: statuses, and optional DER overrides of
+	 * members' signing certificates. */
+	sp_member_status status[FX_MEMBERS];
+	const uint8_t *sign_der[FX_MEMBERS];
+	size_t sign_der_len[FX_MEMBERS];
 } fx_fed;
 
 static const char *const fx_ids[FX_MEMBERS] = {"CN-ZZ", "KZ-KGS", "CN-HZ",
@@ -121,9 +126,7 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		snprintf(m[i].node_id, sizeof(m[i].node_id), "%s", fx_ids[i]);
 		m[i].name = fx_unconst(fx_ids[i]);
 		m[i].role = i == 1 ? SP_ROLE_PORT_AUTHORITY : SP_ROLE_ZONE;
-		m[i].status = i == 2   ? SP_STATUS_REVOKED
-		              : i == 3 ? SP_STATUS_SUSPENDED
-		                       : SP_STATUS_ACTIVE;
+		m[i].status = f->status[i];
 		snprintf(ep[i], sizeof(ep[i]),
 		         "https://node%d.example.test:8443", i);
 		epp[i] = ep[i];
@@ -131,6 +134,10 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].n_endpoints = 1;
 		m[i].tls_cert_der = tls[i];
 		m[i].tls_cert_der_len = tls_len[i];
+		if (f->sign_der[i] != NULL) {
+			d = f->sign_der[i];
+			dl = f->sign_der_len[i];
+		}
 		sc[i].der = (uint8_t *)(uintptr_t)d;
 		sc[i].der_len = dl;
 		sc[i].valid_from = f->now - 86400;
@@ -184,6 +191,10 @@ FX_UNUSED static int fx_setup(fx_fed *f)
 	if (rc != SP_OK)
 		return fx_die("sp_trust_init", rc, NULL);
 	f->now = (int64_t)time(NULL);
+	for (i = 0; i < FX_MEMBERS; i++)
+		f->status[i] = i == 2   ? SP_STATUS_REVOKED
+		               : i == 3 ? SP_STATUS_SUSPENDED
+		                        : SP_STATUS_ACTIVE;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/sp-trust-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return SP_ERR_IO;
@@ -247,7 +258,7 @@ FX_UNUSED static int fx_setup(fx_fed *f)
 	rc = sp_anchors_add_pem_file(f->anchors, f->ca_cert, &why);
 	if (rc != SP_OK)
 		return fx_die("anchors", rc, why);
-	rc = fx_build_tl(f, "SILK-ZZ", 5, f->now - 60, f->ca, &f->tl_bytes,
+	rc = fx_build_tl(f, "silk-zz", 5, f->now - 60, f->ca, &f->tl_bytes,
 	                 &f->tl_len);
 	if (rc != SP_OK)
 		return rc;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "unit/trust/trust_fixture.h"
 
@@ -48,7 +50,7 @@ static void test_opened_list(void **state)
 
 	(void)state;
 	assert_non_null(tl);
-	assert_string_equal(tl->federation, "SILK-ZZ");
+	assert_string_equal(tl->federation, "silk-zz");
 	assert_int_equal(tl->sequence, 5);
 	assert_int_equal(tl->n_members, FX_MEMBERS);
 	b = sp_trust_list_bytes(g_fed.trust, &n);
@@ -75,13 +77,13 @@ static void test_sequence_rules(void **state)
 	    SP_OK);
 	/* newer */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.ca, &b, &n),
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL), SP_OK);
 	free(b);
 	/* older */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-ZZ", 4, g_fed.now, g_fed.ca, &b, &n),
+	    fx_build_tl(&g_fed, "silk-zz", 4, g_fed.now, g_fed.ca, &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
 	                 SP_ERR_TRUST_LIST_ROLLBACK);
@@ -90,20 +92,20 @@ static void test_sequence_rules(void **state)
 	free(b);
 	/* the same sequence, different contents */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-ZZ", 5, g_fed.now - 30, g_fed.ca, &b, &n),
+	    fx_build_tl(&g_fed, "silk-zz", 5, g_fed.now - 30, g_fed.ca, &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
 	                 SP_ERR_TRUST_LIST_ROLLBACK);
 	free(b);
 	/* another federation */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-PORTS", 9, g_fed.now, g_fed.ca, &b, &n),
+	    fx_build_tl(&g_fed, "silk-ports", 9, g_fed.now, g_fed.ca, &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
 	                 SP_ERR_WRONG_FEDERATION);
 	free(b);
 	/* issued in the future */
-	assert_int_equal(fx_build_tl(&g_fed, "SILK-ZZ", 7, g_fed.now + 7200,
+	assert_int_equal(fx_build_tl(&g_fed, "silk-zz", 7, g_fed.now + 7200,
 	                             g_fed.ca, &b, &n),
 	                 SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
@@ -122,7 +124,7 @@ static void test_anchors(void **state)
 	(void)state;
 	/* signed by a CA that is not an anchor */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.ca2, &b, &n),
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca2, &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
 	                 SP_ERR_UNTRUSTED_ANCHOR);
@@ -153,7 +155,7 @@ static void test_anchors(void **state)
 	free(b);
 	/* signed by a member (not a CA, not an anchor) */
 	assert_int_equal(
-	    fx_build_tl(&g_fed, "SILK-ZZ", 6, g_fed.now, g_fed.k[0], &b, &n),
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.k[0], &b, &n),
 	    SP_OK);
 	assert_int_equal(open_tl(b, n, NULL, a2, NULL),
 	                 SP_ERR_UNTRUSTED_ANCHOR);
@@ -233,6 +235,83 @@ static void test_member_by_tls_cert(void **state)
 	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, NULL, 0));
 }
 
+static void test_revocation_is_permanent(void **state)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	sp_trust *t = NULL;
+	const char *why = NULL;
+	const sp_tl_member *m;
+
+	(void)state;
+	/* The next list reinstates the revoked CN-HZ: it stays revoked. */
+	g_fed.status[2] = SP_STATUS_ACTIVE;
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	g_fed.status[2] = SP_STATUS_REVOKED;
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, b, n, g_fed.trust, NULL, &t, &why),
+	    SP_OK);
+	m = sp_tl_find(sp_trust_list(t), "CN-HZ");
+	assert_non_null(m);
+	assert_int_equal(m->status, SP_STATUS_REVOKED);
+	sp_trust_unref(t);
+	/* Without a list that revoked it, the same bytes show it active. */
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, b, n, NULL, NULL, &t, &why), SP_OK);
+	m = sp_tl_find(sp_trust_list(t), "CN-HZ");
+	assert_non_null(m);
+	assert_int_equal(m->status, SP_STATUS_ACTIVE);
+	sp_trust_unref(t);
+	free(b);
+}
+
+static void test_member_certificates(void **state)
+{
+	uint8_t *b = NULL, *der = NULL;
+	size_t n = 0;
+	int len;
+	EVP_PKEY *weak;
+	X509 *x;
+	static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+
+	(void)state;
+	/* A signing certificate with an RSA-1024 key refuses the list. */
+	weak = EVP_RSA_gen(1024);
+	assert_non_null(weak);
+	x = X509_new();
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, weak);
+	assert_true(X509_sign(x, weak, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	assert_true(len > 0);
+	g_fed.sign_der[0] = der;
+	g_fed.sign_der_len[0] = (size_t)len;
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, NULL, NULL, NULL), SP_ERR_KEY_WEAK);
+	free(b);
+	/* Bytes that are not one certificate. */
+	g_fed.sign_der[0] = junk;
+	g_fed.sign_der_len[0] = sizeof(junk);
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	assert_int_equal(open_tl(b, n, NULL, NULL, NULL), SP_ERR_CERT_INVALID);
+	free(b);
+	g_fed.sign_der[0] = NULL;
+	g_fed.sign_der_len[0] = 0;
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(weak);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +319,8 @@ int main(void)
 	    cmocka_unit_test(test_sequence_rules),
 	    cmocka_unit_test(test_anchors),
 	    cmocka_unit_test(test_member_by_tls_cert),
+	    cmocka_unit_test(test_revocation_is_permanent),
+	    cmocka_unit_test(test_member_certificates),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include "trust/trust_int.h"
 #include "unit/trust/trust_fixture.h"
@@ -446,6 +449,21 @@ static void test_profile_violations(void **state)
 	     "<ds:KeyInfo><ds:KeyValue><ds:HMACKey>c2VjcmV0</ds:HMACKey></"
 	     "ds:KeyValue>",
 	     SP_ERR_SIG_PROFILE},
+	    {"<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>\n<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+	     "<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2000/09/"
+	     "xmldsig#enveloped-signature\"/>",
+	     SP_ERR_SIG_ALGORITHM},
+	    {"</ds:Signature>", "</ds:Signature><!-- after -->",
+	     SP_ERR_SIG_PROFILE},
+	    {"<ds:SignatureValue>", "<ds:SignatureValue>AAAA",
+	     SP_ERR_SIG_INVALID},
+	    {"<ds:DigestValue>", "<ds:DigestValue>AAAA", SP_ERR_SIG_INVALID},
 	    {"</ds:KeyInfo>", "</ds:KeyInfo><ds:Object>x</ds:Object>",
 	     SP_ERR_SIG_PROFILE},
 	    {"</ds:SignedInfo>",
@@ -540,6 +558,57 @@ static void test_profile_violations(void **state)
 			free(t);
 		}
 	}
+	free(s);
+}
+
+/* SPEC SIG-18: an ECDSA value in DER instead of r||s is refused. */
+static void test_ecdsa_der_value(void **state)
+{
+	uint8_t *s = NULL, *t;
+	size_t n = 0, tn = 0;
+	long a, b;
+	unsigned char raw[128], *der = NULL;
+	char b64[256], *v;
+	int len, k, j;
+	ECDSA_SIG *sig;
+	BIGNUM *r, *ss;
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	a = fx_find(s, n, "<ds:SignatureValue>");
+	b = fx_find(s, n, "</ds:SignatureValue>");
+	assert_true(a > 0 && b > a);
+	a += (long)strlen("<ds:SignatureValue>");
+	v = malloc((size_t)(b - a) + 1);
+	assert_non_null(v);
+	for (k = 0, j = 0; k < b - a; k++)
+		if (s[a + k] != '\n' && s[a + k] != '\r' && s[a + k] != ' ')
+			v[j++] = (char)s[a + k];
+	v[j] = 0;
+	len = EVP_DecodeBlock(raw, (const unsigned char *)v, j);
+	free(v);
+	assert_int_equal(len, 66); /* 64 bytes + base64 padding */
+	r = BN_bin2bn(raw, 32, NULL);
+	ss = BN_bin2bn(raw + 32, 32, NULL);
+	sig = ECDSA_SIG_new();
+	assert_true(ECDSA_SIG_set0(sig, r, ss) == 1);
+	len = i2d_ECDSA_SIG(sig, &der);
+	assert_true(len > 0);
+	EVP_EncodeBlock((unsigned char *)b64, der, len);
+	t = malloc(n + sizeof(b64));
+	assert_non_null(t);
+	memcpy(t, s, (size_t)a);
+	memcpy(t + a, b64, strlen(b64));
+	memcpy(t + a + strlen(b64), s + b, n - (size_t)b);
+	tn = (size_t)a + strlen(b64) + (n - (size_t)b);
+	assert_int_equal(verify(t, tn, NULL), SP_ERR_SIG_INVALID);
+	/* the original value still verifies */
+	assert_int_equal(verify(s, n, NULL), SP_OK);
+	free(t);
+	OPENSSL_free(der);
+	ECDSA_SIG_free(sig);
 	free(s);
 }
 
@@ -652,6 +721,7 @@ int main(void)
 	    cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_keyinfo_is_only_a_hint),
 	    cmocka_unit_test(test_profile_violations),
+	    cmocka_unit_test(test_ecdsa_der_value),
 	    cmocka_unit_test(test_receipts),
 	    cmocka_unit_test(test_threads),
 	};

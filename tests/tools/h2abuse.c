@@ -1,0 +1,150 @@
+/* h2abuse.c: drive one HTTP/2 abuse pattern against a node and report how it
+ * defended itself. Used by tests/integration/node_abuse.sh. */
+#include "conformance/h2raw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: h2abuse HOST PORT CA CERT KEY MODE [N]\n"
+	"modes: rapid-reset N | continuation N | big-headers N | streams N |\n"
+	"       bad-frame | slow-body MS\n"
+	"Exit 0 when the server defended itself (reset, refused or closed as\n"
+	"HTTP/2 expects), 1 when it did not, 2 on usage or connection errors.\n";
+
+static uint8_t block[1 << 20];
+
+/* After an attack: did the server end the connection or the streams? */
+static int outcome(sp_h2raw *c, unsigned ms, const char *mode)
+{
+	sp_h2raw_frame f;
+	int r, resets = 0, answers = 0;
+
+	for (;;) {
+		r = sp_h2raw_read(c, &f, ms);
+		if (r == 0) {
+			printf("%s: no end after %u ms (resets=%d answers=%d)\n", mode, ms, resets, answers);
+			return resets > 0 || answers > 0 ? 0 : 1;
+		}
+		if (r < 0) {
+			printf("%s: connection closed (resets=%d answers=%d)\n", mode, resets, answers);
+			return 0;
+		}
+		if (f.type == H2_GOAWAY && f.length >= 8) {
+			uint32_t code = ((uint32_t)f.payload[4] << 24) | ((uint32_t)f.payload[5] << 16) |
+					((uint32_t)f.payload[6] << 8) | f.payload[7];
+
+			printf("%s: GOAWAY error=0x%x (resets=%d answers=%d)\n", mode, code, resets, answers);
+			return 0;
+		}
+		if (f.type == H2_RST_STREAM)
+			resets++;
+		if (f.type == H2_HEADERS)
+			answers++;
+		if (f.type == H2_SETTINGS && !(f.flags & H2_FLAG_ACK)) {
+			sp_h2raw_frame_out(c, H2_SETTINGS, H2_FLAG_ACK, 0, NULL, 0);
+			sp_h2raw_flush(c);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *why = NULL, *mode;
+	unsigned long n;
+	uint32_t sid = 1;
+	size_t len, i;
+	sp_h2raw *c;
+	sp_h2raw_frame f;
+	int rc;
+
+	if (argc < 7) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	mode = argv[6];
+	n = argc > 7 ? strtoul(argv[7], NULL, 10) : 0;
+	c = sp_h2raw_connect(argv[1], (uint16_t)atoi(argv[2]), argv[3],
+			     strcmp(argv[4], "-") ? argv[4] : NULL,
+			     strcmp(argv[5], "-") ? argv[5] : NULL, 5000, &why);
+	if (c == NULL) {
+		fprintf(stderr, "h2abuse: %s\n", why);
+		return 2;
+	}
+	/* Let the server's SETTINGS arrive first. */
+	sp_h2raw_wait(c, H2_SETTINGS, 0, &f, 2000);
+
+	if (strcmp(mode, "rapid-reset") == 0) {
+		static const uint8_t cancel[4] = {0, 0, 0, 8};
+
+		len = sp_h2raw_request_block(block, sizeof(block), "GET", "/healthz", "node", NULL, 0);
+		for (i = 0; i < n; i++, sid += 2) {
+			sp_h2raw_frame_out(c, H2_HEADERS, H2_FLAG_END_HEADERS | H2_FLAG_END_STREAM, sid, block, len);
+			sp_h2raw_frame_out(c, H2_RST_STREAM, 0, sid, cancel, 4);
+			if (i % 64 == 63 && sp_h2raw_flush(c) != 0)
+				break;
+		}
+		sp_h2raw_flush(c);
+		rc = outcome(c, 3000, mode);
+		/* Surviving a burst by answering is fine only if the server
+		 * stayed responsive; the caller checks /healthz. */
+	} else if (strcmp(mode, "continuation") == 0) {
+		len = sp_h2raw_request_block(block, sizeof(block), "GET", "/healthz", "node", NULL, 0);
+		sp_h2raw_frame_out(c, H2_HEADERS, 0, sid, block, len);
+		memset(block, 0, 64);
+		for (i = 0; i < n; i++) {
+			/* literal header, new name "x-c", value 50 'x' bytes */
+			size_t k = sp_h2raw_request_block(block, sizeof(block), "GET", "/", "n", "x-c", 50);
+
+			sp_h2raw_frame_out(c, H2_CONTINUATION, 0, sid, block, k);
+			if (i % 64 == 63 && sp_h2raw_flush(c) != 0)
+				break;
+		}
+		sp_h2raw_flush(c);
+		rc = outcome(c, 3000, mode);
+	} else if (strcmp(mode, "big-headers") == 0) {
+		len = sp_h2raw_request_block(block, sizeof(block), "GET", "/healthz", "node", "x-big", n);
+		for (i = 0; i < len; i += 16384) {
+			size_t k = len - i > 16384 ? 16384 : len - i;
+			uint8_t flags = i + k == len ? H2_FLAG_END_HEADERS | H2_FLAG_END_STREAM : 0;
+
+			if (i == 0)
+				sp_h2raw_frame_out(c, H2_HEADERS, (uint8_t)(i + k == len ? flags : H2_FLAG_END_STREAM), sid, block, k);
+			else
+				sp_h2raw_frame_out(c, H2_CONTINUATION, (uint8_t)(flags & H2_FLAG_END_HEADERS), sid, block + i, k);
+		}
+		sp_h2raw_flush(c);
+		rc = outcome(c, 3000, mode);
+		if (rc == 0) {
+			/* a 431 answer counts too: outcome counted HEADERS */
+		}
+	} else if (strcmp(mode, "streams") == 0) {
+		len = sp_h2raw_request_block(block, sizeof(block), "POST", "/v1/records", "node", NULL, 0);
+		for (i = 0; i < n; i++, sid += 2)
+			sp_h2raw_frame_out(c, H2_HEADERS, H2_FLAG_END_HEADERS, sid, block, len);
+		sp_h2raw_flush(c);
+		rc = outcome(c, 3000, mode);
+	} else if (strcmp(mode, "bad-frame") == 0) {
+		static const uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+		sp_h2raw_frame_out(c, H2_DATA, 0, 0, junk, sizeof(junk));
+		sp_h2raw_flush(c);
+		rc = outcome(c, 3000, mode);
+	} else if (strcmp(mode, "slow-body") == 0) {
+		static const uint8_t some[10] = "<Record x";
+
+		len = sp_h2raw_request_block(block, sizeof(block), "POST", "/v1/records", "node", NULL, 0);
+		sp_h2raw_frame_out(c, H2_HEADERS, H2_FLAG_END_HEADERS, sid, block, len);
+		sp_h2raw_frame_out(c, H2_DATA, 0, sid, some, sizeof(some));
+		sp_h2raw_flush(c);
+		rc = outcome(c, (unsigned)n, mode);
+	} else {
+		fputs(usage, stderr);
+		rc = 2;
+	}
+	sp_h2raw_close(c);
+	return rc;
+}
