@@ -170,6 +170,9 @@ static void finish(void *arg)
 		rec = j->record;
 		j->record = NULL;
 		sp_api__respond(n, j->req, SP_EP_SUBMIT, 201, "application/xml", rec, j->record_len);
+		for (size_t i = 0; i < n->n_ext; i++)
+			if (n->ext[i]->own_record_stored != NULL)
+				n->ext[i]->own_record_stored(n->ext_state[i], j->record_id, j->sequence);
 	} else {
 		/* A failed commit leaves a hole in the Sequence unless the
 		 * next submission reuses it: re-read where the log stands. */

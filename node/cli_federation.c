@@ -4,6 +4,7 @@
 #include "node/config_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,25 @@ static int path_join(char *out, size_t cap, const char *a, const char *b)
 	return 0;
 }
 
+/* snprintf that reports truncation: every name here is bounded (ids are at
+ * most 64 bytes), so truncation means a bug, not input to shorten. */
+static int fmt(char *out, size_t cap, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fmt(char *out, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(out, cap, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap) {
+		sp_cli__err("name too long: %s", out);
+		return -1;
+	}
+	return 0;
+}
+
 static int file_exists(const char *path)
 {
 	struct stat st;
@@ -106,7 +126,8 @@ static int make_member(const char *dir, const char *federation,
 	if (host != NULL)
 		sans[2] = host;
 
-	snprintf(cn, sizeof(cn), "%s record signing", ma->id);
+	if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0)
+		return -1;
 	if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
 	    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
 		return -1;
@@ -122,7 +143,8 @@ static int make_member(const char *dir, const char *federation,
 	sc->valid_from = (int64_t)time(NULL) - 3600;
 	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
 
-	snprintf(cn, sizeof(cn), "%s", ma->id);
+	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0)
+		return -1;
 	if (path_join(key, sizeof(key), mdir, "tls-key.pem") != 0 ||
 	    path_join(cert, sizeof(cert), mdir, "tls-cert.pem") != 0)
 		return -1;
@@ -132,7 +154,8 @@ static int make_member(const char *dir, const char *federation,
 				   &why)) != SP_OK)
 		goto fail;
 
-	snprintf(cn, sizeof(cn), "%s local operator", ma->id);
+	if (fmt(cn, sizeof(cn), "%s local operator", ma->id) != 0)
+		return -1;
 	if (path_join(key, sizeof(key), mdir, "operator-key.pem") != 0 ||
 	    path_join(cert, sizeof(cert), mdir, "operator-cert.pem") != 0)
 		return -1;
@@ -142,18 +165,20 @@ static int make_member(const char *dir, const char *federation,
 
 	if (path_join(key, sizeof(key), mdir, "log-key.pem") != 0)
 		return -1;
-	snprintf(origin, sizeof(origin), "silkport/%s/%s", federation, ma->id);
+	if (fmt(origin, sizeof(origin), "silkport/%s/%s", federation, ma->id) != 0)
+		return -1;
 	if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) != SP_OK)
 		goto fail;
 
-	snprintf(m->node_id, sizeof(m->node_id), "%s", ma->id);
-	snprintf(cn, sizeof(cn), "%s (%s)", ma->id, sp_role_name(ma->role));
+	if (fmt(m->node_id, sizeof(m->node_id), "%s", ma->id) != 0 ||
+	    fmt(cn, sizeof(cn), "%s (%s)", ma->id, sp_role_name(ma->role)) != 0)
+		return -1;
 	if ((m->name = strdup(cn)) == NULL)
 		return -1;
 	m->role = ma->role;
 	m->status = SP_STATUS_ACTIVE;
-	snprintf(url, sizeof(url), "https://%s:%u", host ? host : "127.0.0.1",
-		 port);
+	if (fmt(url, sizeof(url), "https://%s:%u", host ? host : "127.0.0.1", port) != 0)
+		return -1;
 	if ((m->endpoints = calloc(1, sizeof(char *))) == NULL ||
 	    (m->endpoints[0] = strdup(url)) == NULL)
 		return -1;

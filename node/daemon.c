@@ -28,6 +28,43 @@ struct sp_mbox_item {
 	void *arg;
 };
 
+static const sp_node_extension *extensions[SP_NODE_MAX_EXTENSIONS];
+static size_t n_extensions;
+
+int sp_node_register_extension(const sp_node_extension *ext)
+{
+	if (n_extensions == SP_NODE_MAX_EXTENSIONS)
+		return -1;
+	extensions[n_extensions++] = ext;
+	return 0;
+}
+
+int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source)
+{
+	const sp_tl *tl = sp_trust_list(t);
+	const uint8_t *b;
+	size_t len, i;
+	int err;
+
+	if (tl->sequence <= sp_trust_list(n->trust)->sequence)
+		return SP_ERR_TRUST_LIST_ROLLBACK;
+	b = sp_trust_list_bytes(t, &len);
+	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "trust_list_persist_failed", "federation=%s sequence=%llu err=%s",
+		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+		return err;
+	}
+	sp_trust_unref(n->trust);
+	n->trust = sp_trust_ref(t);
+	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
+	sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=%s",
+	       tl->federation, (unsigned long long)tl->sequence, source);
+	for (i = 0; i < n->n_ext; i++)
+		if (n->ext[i]->trust_changed != NULL)
+			n->ext[i]->trust_changed(n->ext_state[i]);
+	return SP_OK;
+}
+
 static const char run_usage[] =
 	"usage: silkport run --config FILE\n"
 	"Runs the node in the foreground until SIGTERM or SIGINT. SIGHUP reloads\n"
@@ -335,15 +372,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	sp_server_set_tls(n->server, ctx);
 	SSL_CTX_free(ctx);
 	if (t != NULL) {
-		size_t len;
-		const uint8_t *b = sp_trust_list_bytes(t, &len);
-
-		sp_store_trust_list_put(n->store, cfg->federation, sp_trust_list(t)->sequence, b, len);
-		sp_trust_unref(n->trust);
-		n->trust = t;
-		sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-		sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=file",
-		       cfg->federation, (unsigned long long)sp_trust_list(t)->sequence);
+		sp_node__install_trust(n, t, "file");
+		sp_trust_unref(t);
 	}
 	free_operators(n);
 	if (load_operators(n, cfg) != 0)
@@ -377,6 +407,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	sp_node *n = arg;
 	char status[256];
+	size_t i;
 
 	(void)fd;
 	(void)what;
@@ -384,6 +415,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	trust_expiry_check(n, (int64_t)time(NULL));
 	sp_node__checkpoint_tick(n);
+	for (i = 0; i < n->n_ext; i++)
+		if (n->ext[i]->tick != NULL)
+			n->ext[i]->tick(n->ext_state[i]);
 	snprintf(status, sizeof(status), "STATUS=node %s serving; log size %llu; trust list %llu",
 		 n->cfg->node_id, (unsigned long long)n->checkpoint_size,
 		 (unsigned long long)sp_trust_list(n->trust)->sequence);
@@ -488,6 +522,14 @@ static int start(sp_node *n)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	n->started = (int64_t)time(NULL);
+	for (i = 0; i < n_extensions; i++) {
+		n->ext[i] = extensions[i];
+		if (extensions[i]->start != NULL && extensions[i]->start(n, &n->ext_state[i]) != 0) {
+			sp_log(SP_LOG_ERROR, "start_failed", "extension=%s", extensions[i]->name);
+			return -1;
+		}
+		n->n_ext = i + 1;
+	}
 	sp_node__checkpoint_tick(n);
 	sp_log(SP_LOG_INFO, "started", "node=%s federation=%s address=%s port=%u trust_list=%llu workers=%u pid=%d",
 	       n->cfg->node_id, n->cfg->federation, n->cfg->listen_address,
@@ -511,6 +553,9 @@ static void stop(sp_node *n)
 	if (n->tick)
 		event_free(n->tick);
 	sp_server_free(n->server);
+	for (i = n->n_ext; i-- > 0;)
+		if (n->ext[i]->stop != NULL)
+			n->ext[i]->stop(n->ext_state[i]);
 	/* libevent finishes freeing closed connections from the loop. */
 	if (n->base)
 		event_base_loop(n->base, EVLOOP_NONBLOCK);

@@ -2,6 +2,8 @@
 #ifndef SP_NODE_H
 #define SP_NODE_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -9,6 +11,33 @@ extern "C" {
 /* Run the command line (argv[1] is the sub-command). Returns the process
  * exit status: 0 success, 1 a refusal or failure, 2 a usage error. */
 int sp_cli_main(int argc, char **argv);
+
+/* A running node (opaque here; modules that build on the node see its
+ * internals through node/node_int.h). */
+typedef struct sp_node sp_node;
+
+/* An extension runs inside a node's event loop: peers/ registers the
+ * federation side (delivery, catch-up, witnessing) this way, so that the
+ * node never depends on the modules built on it. Every callback runs on the
+ * loop thread; any may be NULL. */
+typedef struct sp_node_extension {
+	const char *name;
+	/* After the server listens and before READY. Non-zero stops the node. */
+	int (*start)(sp_node *n, void **state);
+	/* Once a second. */
+	void (*tick)(void *state);
+	/* After this node's own record (with its outbox rows) is durable. */
+	void (*own_record_stored)(void *state, const char *record_id,
+				  uint64_t sequence);
+	/* After a newer trust list was installed. */
+	void (*trust_changed)(void *state);
+	/* At shutdown, after the server stopped, before the store closes. */
+	void (*stop)(void *state);
+} sp_node_extension;
+
+/* Register an extension for every node this process runs (before
+ * sp_cli_main). At most 4. Returns 0, or -1 when full. */
+int sp_node_register_extension(const sp_node_extension *ext);
 
 #ifdef __cplusplus
 }

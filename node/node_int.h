@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "node/node.h"
 #include "node/config_int.h"
 #include "node/log_int.h"
 #include "node/metrics_int.h"
@@ -29,7 +30,9 @@ typedef struct sp_caller {
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 } sp_caller;
 
-typedef struct sp_node {
+#define SP_NODE_MAX_EXTENSIONS 4
+
+struct sp_node {
 	sp_config *cfg;
 	struct event_base *base;
 	sp_server *server;
@@ -70,10 +73,21 @@ typedef struct sp_node {
 	int checkpoint_busy;
 	int checkpoint_ok;
 
+	/* Extensions (peers/) and their state. */
+	const sp_node_extension *ext[SP_NODE_MAX_EXTENSIONS];
+	void *ext_state[SP_NODE_MAX_EXTENSIONS];
+	size_t n_ext;
+
 	int stopping;
 	int exit_code;
 	struct event *sig_term, *sig_int, *sig_hup, *tick;
-} sp_node;
+};
+
+/* Install a newer trust list (already verified against the anchors):
+ * persist it, swap it in, tell the extensions. Loop thread. Returns SP_OK,
+ * or SP_ERR_TRUST_LIST_ROLLBACK when it is not newer. `source` names where
+ * it came from, for the log. */
+int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source);
 
 /* Run fn(arg) on the loop thread; any thread. */
 void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);

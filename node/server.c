@@ -294,16 +294,17 @@ static void format_remote(const struct sockaddr *sa, socklen_t salen, char *out,
 			  size_t outsz)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	int n;
 
 	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
 			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(out, outsz, "unknown");
 		return;
 	}
-	if (sa->sa_family == AF_INET6)
-		snprintf(out, outsz, "[%s]:%s", host, serv);
-	else
-		snprintf(out, outsz, "%s:%s", host, serv);
+	n = sa->sa_family == AF_INET6 ? snprintf(out, outsz, "[%s]:%s", host, serv)
+				      : snprintf(out, outsz, "%s:%s", host, serv);
+	if (n < 0 || (size_t)n >= outsz)
+		snprintf(out, outsz, "unknown");
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,

@@ -135,7 +135,7 @@ static void client_destroy(sp_h2_client *c);
 int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
 		     sp_h2_client **out, const char **why)
 {
-	static const char *dummy;
+	const char *dummy; /* per call: no shared state between threads */
 	sp_h2_client *c = NULL;
 	const char *name;
 	int rc;
@@ -582,6 +582,9 @@ static void arm_backoff(sp_h2_client *c)
 	c->next_reconnect_mono_ms = sp_peers__mono_ms() + delay;
 	c->st.next_reconnect_ms = sp_peers__wall_ms() + delay;
 	c->waiting_backoff = 1;
+	/* libevent measures from the time cached at the start of this loop
+	 * pass, which may be well behind now. */
+	event_base_update_cache_time(c->base);
 	tv = ms_tv(delay);
 	evtimer_add(c->reconnect, &tv);
 }

@@ -145,7 +145,7 @@ int sp_h2_fetch(const sp_h2_client_config *cfg, const char *method,
 		const void *body, size_t body_len, sp_h2_result *out,
 		const char **why)
 {
-	static const char *dummy;
+	const char *dummy; /* per call: no shared state between threads */
 	fetch_state fs;
 	int rc;
 

@@ -373,7 +373,8 @@ int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
 	rc = parse_fragment(d->body, d->body_len, &frag, &elem, why);
 	if (rc != SP_OK)
 		return rc;
-	if ((elem->ns != NULL && !xmlStrEqual(elem->ns->href, SP_XC(SP_NS))) ||
+	if (elem == NULL ||
+	    (elem->ns != NULL && !xmlStrEqual(elem->ns->href, SP_XC(SP_NS))) ||
 	    !xmlStrEqual(elem->name, SP_XC(t->body_element))) {
 		rc = sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
 				    "Type %s needs the body element %s", t->code,

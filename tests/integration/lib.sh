@@ -4,7 +4,18 @@ SP_BINARY_DIR=${SP_BINARY_DIR:?run under ctest or set SP_BINARY_DIR}
 SP_DATA_DIR=${SP_DATA_DIR:?run under ctest or set SP_DATA_DIR}
 SILKPORT="$SP_BINARY_DIR/node/silkport"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sp-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# On exit: stop every node and helper process the test started, then clean up.
+sp_cleanup() {
+	for p in $(cat "$WORK/pids" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $(cat "$WORK/pids" 2>/dev/null); do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap sp_cleanup EXIT
+# track PID: stop it at exit.
+track() { echo "$1" >>"$WORK/pids"; }
 
 pass=0
 fail=0
@@ -46,6 +57,7 @@ start_node() {
 	: >"$log"
 	"$SILKPORT" run --config "$ini" 2>>"$log" &
 	eval "PID_$var=$!"
+	track $!
 	for _ in $(seq 1 200); do
 		port=$(sed -n 's/.*event=started .* port=\([0-9]*\) .*/\1/p' "$log" | tail -1)
 		if [ -n "$port" ]; then

@@ -11,7 +11,7 @@ TL="$F/trust-list.xml"; ANCHOR="$F/operator/cert.pem"
 
 # A pool of CN-XA's records addressed to CN-ZZ, delivered across the rounds.
 mkdir -p "$WORK/pool" "$WORK/acked"
-POOL=$((ROUNDS * 6))
+POOL=$((ROUNDS * 4))
 for i in $(seq 0 $((POOL - 1))); do
 	"$SILKPORT" record new --origin CN-XA --sequence "$i" --type waybill --recipient CN-ZZ \
 		--subject waybill=SF$i --body "$SP_DATA_DIR/bodies/waybill.xml" 2>/dev/null |
@@ -45,7 +45,7 @@ lost=0
 checked=0
 for r in $(seq 1 "$ROUNDS"); do
 	start_node "$F" CN-ZZ || { not_ok "round $r: node did not start"; break; }
-	deliver_loop $(((r - 1) * 6)) 6 &
+	deliver_loop $(((r - 1) * 4)) 4 &
 	d=$!
 	submit_loop "$r-a" 8 &
 	s1=$!

@@ -215,6 +215,10 @@ static void handler(sp_http_req *req, void *arg)
 			atomic_store(&t->max_active, cur);
 		return;
 	}
+	if (strcmp(path, "/drop") == 0) {
+		sp_http_req_unref(req); /* no answer: the server resets the stream */
+		return;
+	}
 	if (strcmp(path, "/hold") == 0) {
 		if (t->n_held < MAX_HELD) {
 			t->held[t->n_held++] = req;
@@ -893,7 +897,7 @@ static void test_free_from_callback(void **state)
 	sp_h2_client_config cfg;
 	sp_h2_client *c = NULL;
 	struct event_base *base = event_base_new();
-	call first, held1, held2, queued;
+	call first, held1, held2;
 
 	(void)state;
 	assert_int_equal(srv_start(&t, 0, srv_cert, srv_key), 0);
@@ -902,7 +906,6 @@ static void test_free_from_callback(void **state)
 	memset(&first, 0, sizeof(first));
 	memset(&held1, 0, sizeof(held1));
 	memset(&held2, 0, sizeof(held2));
-	memset(&queued, 0, sizeof(queued));
 	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL, 0,
 					      on_resp, &held1), SP_OK);
 	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL, 0,
@@ -922,7 +925,57 @@ static void test_free_from_callback(void **state)
 	assert_int_equal(first.calls, 1);
 	event_base_free(base);
 	srv_stop(&t);
-	(void)queued;
+}
+
+static void test_stream_reset_and_connect_timeout(void **state)
+{
+	tsrv t;
+	sp_h2_client_config cfg;
+	sp_h2_client *c = NULL;
+	sp_h2_result res;
+	struct event_base *base = event_base_new();
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	const char *why = NULL;
+	call x, y;
+	int64_t t0;
+	int lfd;
+
+	(void)state;
+	assert_int_equal(srv_start(&t, 0, srv_cert, srv_key), 0);
+	cfg_for(&cfg, t.port);
+	assert_int_equal(sp_h2_client_new(base, &cfg, &c, NULL), SP_OK);
+	memset(&x, 0, sizeof(x));
+	memset(&y, 0, sizeof(y));
+	assert_int_equal(sp_h2_client_request(c, "GET", "/drop", NULL, 0, NULL, 0,
+					      on_resp, &x), SP_OK);
+	assert_true(run_until(base, &x.calls, 1, 5000));
+	assert_int_equal(x.err, SP_ERR_IO);
+	assert_string_equal(x.why, "stream reset by the server");
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
+					      on_resp, &y), SP_OK);
+	assert_true(run_until(base, &y.calls, 1, 5000));
+	assert_int_equal(y.err, SP_OK);
+	sp_h2_client_free(c);
+	event_base_free(base);
+	srv_stop(&t);
+
+	/* A listener that never answers the TLS handshake. */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	cfg_for(&cfg, ntohs(a.sin_port));
+	cfg.connect_timeout_ms = 300;
+	t0 = now_ms();
+	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res,
+				     &why), SP_ERR_UNAVAILABLE);
+	assert_string_equal(why, "connect timed out");
+	assert_true(now_ms() - t0 >= 290 && now_ms() - t0 < 3000);
+	close(lfd);
 }
 
 /* ---------------------------------------------------------------- raw server */
@@ -1211,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_free_from_callback),
 		cmocka_unit_test(test_goaway_retries_unprocessed),
 		cmocka_unit_test(test_no_alpn_h2),
+		cmocka_unit_test(test_stream_reset_and_connect_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -581,7 +581,7 @@ static void test_ecdsa_der_value(void **state)
 	b = fx_find(s, n, "</ds:SignatureValue>");
 	assert_true(a > 0 && b > a);
 	a += (long)strlen("<ds:SignatureValue>");
-	v = malloc((size_t)(b - a) + 1);
+	v = malloc((size_t)(b > a ? b - a : 0) + 1);
 	assert_non_null(v);
 	for (k = 0, j = 0; k < b - a; k++)
 		if (s[a + k] != '\n' && s[a + k] != '\r' && s[a + k] != ' ')
