@@ -241,7 +241,9 @@ static void metric(const sp_h2_result *r, const char *name, const char *label)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		if (len > n && strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '{'))
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == ' ')
+			printf("  %-22s %.*s\n", label, (int)(len - n - 1), p + n + 1);
+		else if (len > n && strncmp(p, name, n) == 0 && p[n] == '{')
 			printf("  %-22s %.*s\n", label, (int)(len - n), p + n);
 		p += len + 1;
 	}
