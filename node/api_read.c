@@ -176,15 +176,15 @@ static void get_proof(read_job *j, sp_store_reader *r)
 	memset(&p, 0, sizeof(p));
 	if (default_size(j, r, &p.size) != 0)
 		return;
+	if (j->ep == SP_EP_INCLUSION && (!j->has_index || j->index >= p.size)) {
+		fail(j, SP_ERR_BAD_REQUEST, "index is required and must be below size");
+		return;
+	}
 	if (sp_store_tree_size(r, j->origin, &tree) != SP_OK || p.size > tree) {
 		fail(j, SP_ERR_NOT_FOUND, "this node does not hold that log up to that size");
 		return;
 	}
 	if (j->ep == SP_EP_INCLUSION) {
-		if (!j->has_index || j->index >= p.size) {
-			fail(j, SP_ERR_BAD_REQUEST, "index is required and must be below size");
-			return;
-		}
 		p.kind = SP_PROOF_INCLUSION;
 		p.index = j->index;
 		err = sp_store_inclusion_proof(r, j->origin, p.index, p.size, p.hashes, &p.n_hashes);

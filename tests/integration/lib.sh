@@ -52,7 +52,7 @@ finish() {
 start_node() {
 	fed=$1; m=$2; var=$(echo "$m" | tr -- '-.' '__')
 	ini="$fed/members/$m/node.ini"
-	sed -i 's/^port = .*/port = 0/' "$ini"
+	[ "${SP_KEEP_PORTS:-0}" = 1 ] || sed -i 's/^port = .*/port = 0/' "$ini"
 	log="$WORK/$m.log"
 	: >"$log"
 	"$SILKPORT" run --config "$ini" 2>>"$log" &
@@ -62,6 +62,8 @@ start_node() {
 		port=$(sed -n 's/.*event=started .* port=\([0-9]*\) .*/\1/p' "$log" | tail -1)
 		if [ -n "$port" ]; then
 			eval "PORT_$var=$port"
+			# so that status, submit and peers find the running node
+			sed -i "s/^port = .*/port = $port/" "$ini"
 			return 0
 		fi
 		if ! kill -0 "$(eval echo \$PID_$var)" 2>/dev/null; then

@@ -46,6 +46,17 @@ expect_status 403 "submission with a member's (not an operator's) certificate: 4
 hcurl "$F" op:CN-ZZ CN-ZZ /v1/submit >/dev/null
 expect_status 405 "GET on a POST endpoint: 405"; expect_problem method-not-allowed "as method-not-allowed"
 
+# The project's own client: silkport submit and status.
+expect 0 "silkport submit" -- "$SILKPORT" submit --config "$F/members/CN-ZZ/node.ini" --type release --recipient CN-XA \
+	--body "$SP_DATA_DIR/bodies/release.xml" --subject declaration=460120261000000001 --out "$WORK/rec3.xml"
+grep -Eq "^[0-9a-f-]{36} 3 [0-9a-f]{64}$" "$WORK/out" && ok "prints id, sequence 3 and digest" || not_ok "submit output: $(cat "$WORK/out")"
+[ "$(cut -d' ' -f3 "$WORK/out")" = "$(sha256sum <"$WORK/rec3.xml" | cut -d' ' -f1)" ] && ok "the digest is the signed record's" || not_ok "submit digest"
+expect 1 "silkport submit to a non-member is refused" -- "$SILKPORT" submit --config "$F/members/CN-ZZ/node.ini" --type release \
+	--recipient XX-9 --body "$SP_DATA_DIR/bodies/release.xml"
+expect_err "^rejected field-invalid: " "with the node's error name"
+expect 0 "silkport status" -- "$SILKPORT" status --config "$F/members/CN-ZZ/node.ini"
+grep -q "ready *yes" "$WORK/out" && grep -q "records submitted *4" "$WORK/out" && ok "status shows readiness and counters" || not_ok "status: $(cat "$WORK/out")"
+
 # Delivery from a peer: 201, idempotent 200, equivocation 409.
 REC="$WORK/rec0.xml"
 hcurl "$F" CN-ZZ CN-XA /v1/records -H 'content-type: application/xml' --data-binary @"$REC" >"$WORK/receipt1.xml"
@@ -107,16 +118,16 @@ hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/entries?start=0&count=10" >"$WORK/entrie
 # The log: checkpoint and proofs of CN-ZZ's own log.
 sleep 1.2
 hcurl "$F" none CN-ZZ /v1/logs/CN-ZZ/checkpoint >"$WORK/cp.txt"; expect_status 200 "checkpoint is public"
-head -1 "$WORK/cp.txt" | grep -q "^silkport/silk-alliance/CN-ZZ$" && sed -n 2p "$WORK/cp.txt" | grep -q '^3$' \
-	&& ok "checkpoint of CN-ZZ's log at size 3" || not_ok "checkpoint: $(cat "$WORK/cp.txt")"
+head -1 "$WORK/cp.txt" | grep -q "^silkport/silk-alliance/CN-ZZ$" && sed -n 2p "$WORK/cp.txt" | grep -q '^4$' \
+	&& ok "checkpoint of CN-ZZ's log" || not_ok "checkpoint: $(cat "$WORK/cp.txt")"
 grep -q "^— silkport/silk-alliance/CN-ZZ " "$WORK/cp.txt" && ok "signed by the node's log key" || not_ok "checkpoint signature line"
-hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=1&size=3" >"$WORK/proof.txt"; expect_status 200 "inclusion proof"
+hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=1&size=4" >"$WORK/proof.txt"; expect_status 200 "inclusion proof"
 expect 0 "log verify checks record, proof and checkpoint offline" -- "$SILKPORT" log verify "$WORK/rec1.xml" "$WORK/proof.txt" "$WORK/cp.txt" \
 	--trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem"
 expect 1 "and refuses a record that is not at that index" -- "$SILKPORT" log verify "$WORK/rec2.xml" "$WORK/proof.txt" "$WORK/cp.txt" \
 	--trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem"
-hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=3" >/dev/null; expect_status 200 "consistency proof"
-hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=3" >/dev/null; expect_status 400 "an index past the size: 400"
+hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "consistency proof"
+hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=4" >/dev/null; expect_status 400 "an index past the size: 400"
 
 # Revocation by trust-list update and SIGHUP.
 "$SILKPORT" trust-list update --key "$F/operator/key.pem" --cert "$F/operator/cert.pem" --status CN-ZZ=revoked "$F/trust-list.xml" >"$WORK/tl2.xml"
