@@ -11,7 +11,7 @@
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t sp_log_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+size_t sp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 {
 	size_t need, i, o = 0;
 
@@ -61,7 +61,7 @@ static int b64_value(char c)
 	return -1;
 }
 
-int sp_log_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+int sp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
                       size_t *outlen)
 {
 	size_t i, o = 0, pad = 0, total;
@@ -193,7 +193,7 @@ static int parse_hash_line(const char *line, size_t len, uint8_t out[32])
 
 	if (len != 44)
 		return 0;
-	if (sp_log_b64_decode(line, len, out, 32, &n) != SP_OK || n != 32)
+	if (sp_b64_decode(line, len, out, 32, &n) != SP_OK || n != 32)
 		return 0;
 	return 1;
 }
@@ -239,7 +239,7 @@ int sp_checkpoint_format(const sp_checkpoint *cp, char **out, size_t *outlen)
 	if (olen == 0 || olen >= SP_CHECKPOINT_ORIGIN_MAX ||
 	    !line_clean(cp->origin, olen))
 		return SP_ERR_FIELD;
-	if (sp_log_b64_encode(cp->root, 32, root, sizeof(root)) != 44)
+	if (sp_b64_encode(cp->root, 32, root, sizeof(root)) != 44)
 		return SP_ERR_INTERNAL;
 	cap = olen + 1 + 21 + 44 + 2;
 	buf = malloc(cap);
@@ -440,7 +440,7 @@ int sp_proof_format(const sp_proof *p, char **out, size_t *outlen)
 	for (i = 0; i < p->n_hashes; i++) {
 		size_t k = cap - pos < 46
 		               ? 0
-		               : sp_log_b64_encode(p->hashes[i], 32, buf + pos,
+		               : sp_b64_encode(p->hashes[i], 32, buf + pos,
 		                                   cap - pos);
 		if (k != 44) {
 			free(buf);

@@ -426,12 +426,12 @@ int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
 
 /* Strict base64 (RFC 4648 §4, padded, canonical: no whitespace, zero pad
  * bits) as used by proofs, checkpoints and signed notes.
- * sp_log_b64_encode writes the text and a NUL into out (cap bytes, at least
+ * sp_b64_encode writes the text and a NUL into out (cap bytes, at least
  * 4 * ceil(len / 3) + 1) and returns the text length, or 0 if cap is too
- * small. sp_log_b64_decode returns SP_OK with *outlen set, or
+ * small. sp_b64_decode returns SP_OK with *outlen set, or
  * SP_ERR_FIELD (not canonical base64) or SP_ERR_TOO_LARGE (over cap). */
-size_t sp_log_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
-int sp_log_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+size_t sp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
+int sp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 		      size_t *outlen);
 
 /* Proof documents (SPEC.md "Log"), text/plain:

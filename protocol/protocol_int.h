@@ -88,6 +88,11 @@ char *sp_proto__text(xmlNodePtr node);
  * SP_ERR_FIELD (too long; why names field) or SP_ERR_NOMEM. */
 int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
 			const char *field, const char **why);
+/* Read the element *c, which must be SP_NS:name, into buf (cap bytes incl.
+ * NUL), then advance *c to the next element sibling: SP_OK, SP_ERR_FIELD
+ * (why names the field) or SP_ERR_NOMEM. */
+int sp_proto__field(xmlNodePtr *c, const char *name, char *buf, size_t cap,
+		    const char **why);
 /* The next element child must be ns:name: returns it, or NULL. */
 xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name);
 

@@ -98,16 +98,11 @@ int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
 	if (!sp_proto__is(root, SP_NS, "Receipt"))
 		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a Receipt");
 
-#define FIELD(name, buf)                                                         \
-	do {                                                                     \
-		if (!sp_proto__is(c, SP_NS, name)) {                             \
-			rc = sp_proto__fail(why, SP_ERR_FIELD, "%s expected", name); \
-			goto fail;                                               \
-		}                                                                \
-		rc = sp_proto__text_into(c, buf, sizeof(buf), name, why);        \
-		if (rc != SP_OK)                                                 \
-			goto fail;                                               \
-		c = sp_proto__next_elem(c);                                      \
+#define FIELD(name, buf)                                                       \
+	do {                                                                   \
+		if ((rc = sp_proto__field(&c, name, buf, sizeof(buf), why)) != \
+		    SP_OK)                                                     \
+			goto fail;                                             \
 	} while (0)
 
 	c = sp_proto__first_elem(root);

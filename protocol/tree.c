@@ -77,6 +77,19 @@ int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
 	return SP_OK;
 }
 
+int sp_proto__field(xmlNodePtr *c, const char *name, char *buf, size_t cap,
+		    const char **why)
+{
+	int rc;
+
+	if (!sp_proto__is(*c, SP_NS, name))
+		return sp_proto__fail(why, SP_ERR_FIELD, "%s expected", name);
+	if ((rc = sp_proto__text_into(*c, buf, cap, name, why)) != SP_OK)
+		return rc;
+	*c = sp_proto__next_elem(*c);
+	return SP_OK;
+}
+
 xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name)
 {
 	return sp_proto__is(node, ns, name) ? node : NULL;

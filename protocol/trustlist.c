@@ -423,16 +423,11 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	if (tl == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 
-#define FIELD(name, buf)                                                         \
-	do {                                                                     \
-		if (!sp_proto__is(c, SP_NS, name)) {                             \
-			rc = sp_proto__fail(why, SP_ERR_FIELD, "%s expected", name); \
-			goto fail;                                               \
-		}                                                                \
-		rc = sp_proto__text_into(c, buf, sizeof(buf), name, why);        \
-		if (rc != SP_OK)                                                 \
-			goto fail;                                               \
-		c = sp_proto__next_elem(c);                                      \
+#define FIELD(name, buf)                                                       \
+	do {                                                                   \
+		if ((rc = sp_proto__field(&c, name, buf, sizeof(buf), why)) != \
+		    SP_OK)                                                     \
+			goto fail;                                             \
 	} while (0)
 
 	c = sp_proto__first_elem(root);

@@ -307,124 +307,51 @@ int sp_proto__utf8_valid(const uint8_t *s, size_t len)
 
 /* ---------------------------------------------------------------- base64 */
 
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/* Allocating wrappers around the strict codec (sp_b64_encode/decode). */
 char *sp_proto__b64_encode(const uint8_t *in, size_t len)
 {
-	size_t olen, o = 0, i;
+	size_t cap;
 	char *out;
 
 	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
 		return NULL;
-	olen = (len + 2) / 3 * 4;
-	out = malloc(olen + 1);
-	if (out == NULL)
+	cap = (len + 2) / 3 * 4 + 1;
+	if ((out = malloc(cap)) == NULL)
 		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) |
-			     in[i + 2];
-		out[o++] = b64chars[(v >> 18) & 63];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = b64chars[(v >> 6) & 63];
-		out[o++] = b64chars[v & 63];
+	if (sp_b64_encode(in, len, out, cap) == 0 && len > 0) {
+		free(out);
+		return NULL;
 	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64chars[(v >> 18) & 63];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
-		out[o++] = b64chars[(v >> 18) & 63];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = b64chars[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
 	return out;
-}
-
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
 }
 
 int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
 			 size_t *outlen)
 {
+	char *text;
 	uint8_t *buf;
-	size_t o = 0, q = 0, pad = 0;
-	int quad[4];
+	size_t n = 0, i;
+	int rc;
 
 	*out = NULL;
 	*outlen = 0;
-	buf = malloc(len / 4 * 3 + 3);
-	if (buf == NULL)
+	/* XML content may wrap the text: ASCII whitespace is not data. */
+	if ((text = malloc(len + 1)) == NULL || (buf = malloc(len / 4 * 3 + 3)) == NULL) {
+		free(text);
 		return SP_ERR_NOMEM;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		int v;
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			/* Padding only in the last two places of a quad. */
-			if (q < 2)
-				goto bad;
-			quad[q++] = 0;
-			pad++;
-		} else {
-			if (pad > 0)
-				goto bad;
-			v = b64val(c);
-			if (v < 0)
-				goto bad;
-			quad[q++] = v;
-		}
-		if (q == 4) {
-			uint32_t w = ((uint32_t)quad[0] << 18) |
-				     ((uint32_t)quad[1] << 12) |
-				     ((uint32_t)quad[2] << 6) | (uint32_t)quad[3];
-			buf[o++] = (uint8_t)(w >> 16);
-			if (pad < 2)
-				buf[o++] = (uint8_t)(w >> 8);
-			if (pad < 1)
-				buf[o++] = (uint8_t)w;
-			/* Non-zero bits under the padding are not canonical. */
-			if ((pad == 1 && (w & 0xff) != 0) ||
-			    (pad == 2 && (w & 0xffff) != 0))
-				goto bad;
-			q = 0;
-			if (pad > 0) {
-				/* Nothing but whitespace may follow. */
-				for (size_t k = i + 1; k < len; k++)
-					if (in[k] != ' ' && in[k] != '\t' &&
-					    in[k] != '\r' && in[k] != '\n')
-						goto bad;
-				break;
-			}
-		}
 	}
-	if (q != 0)
-		goto bad;
+	for (i = 0; i < len; i++)
+		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
+			text[n++] = in[i];
+	rc = sp_b64_decode(text, n, buf, len / 4 * 3 + 3, outlen);
+	free(text);
+	if (rc != SP_OK) {
+		free(buf);
+		*outlen = 0;
+		return SP_ERR_FIELD;
+	}
 	*out = buf;
-	*outlen = o;
 	return SP_OK;
-bad:
-	free(buf);
-	return SP_ERR_FIELD;
 }
 
 /* ---------------------------------------------------------------- numbers */

@@ -113,7 +113,7 @@ static char *vkey_text(const char *name, size_t name_len, uint8_t alg,
 
 	raw[0] = alg;
 	memcpy(raw + 1, pub, PUB_LEN);
-	if (sp_log_b64_encode(raw, sizeof(raw), b64, sizeof(b64)) != 44)
+	if (sp_b64_encode(raw, sizeof(raw), b64, sizeof(b64)) != 44)
 		return NULL;
 	out = malloc(cap);
 	if (out == NULL)
@@ -178,7 +178,7 @@ static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
 		}
 		out->id[i] = (uint8_t)(hi << 4 | lo);
 	}
-	if (sp_log_b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw,
+	if (sp_b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw,
 	                      sizeof(raw), &n) != SP_OK ||
 	    n != sizeof(raw)) {
 		set_why(why, "verifier key is not base64 of algorithm and key");
@@ -578,7 +578,7 @@ static int find_signature(const char *sigs, size_t len, const vkey *vk,
 			set_why(why, "signature line has an invalid key name");
 			return SP_ERR_CHECKPOINT_INVALID;
 		}
-		if (sp_log_b64_decode(sp + 1, (size_t)(nl - sp - 1), buf,
+		if (sp_b64_decode(sp + 1, (size_t)(nl - sp - 1), buf,
 		                      sizeof(buf), &n) != SP_OK ||
 		    n < 5) {
 			set_why(why, "signature line is not base64 of a key id "
@@ -622,7 +622,7 @@ static char *sig_line(const char *name, const uint8_t *payload, size_t plen)
 	memcpy(out + pos, name, nl);
 	pos += nl;
 	out[pos++] = ' ';
-	pos += sp_log_b64_encode(payload, plen, out + pos, cap - pos);
+	pos += sp_b64_encode(payload, plen, out + pos, cap - pos);
 	out[pos++] = '\n';
 	out[pos] = '\0';
 	return out;

@@ -127,7 +127,7 @@ static void check_vkey(const char *vk, const char *name, uint8_t alg,
 	assert_int_equal(vk[nl + 9], '+');
 	assert_int_equal(strlen(vk), nl + 1 + 8 + 1 + 44);
 	assert_int_equal(
-	    sp_log_b64_decode(vk + nl + 10, 44, raw, sizeof(raw), &n), SP_OK);
+	    sp_b64_decode(vk + nl + 10, 44, raw, sizeof(raw), &n), SP_OK);
 	assert_int_equal(n, 33);
 	assert_int_equal(raw[0], alg);
 	memcpy(pub, raw + 1, 32);
@@ -152,7 +152,7 @@ static size_t line_payload(const char *line, const char *name, uint8_t *out,
 	assert_int_equal(line[4 + nl], ' ');
 	assert_int_equal(line[len - 1], '\n');
 	assert_int_equal(
-	    sp_log_b64_decode(line + 5 + nl, len - 6 - nl, out, cap, &n),
+	    sp_b64_decode(line + 5 + nl, len - 6 - nl, out, cap, &n),
 	    SP_OK);
 	return n;
 }
@@ -163,7 +163,7 @@ static char *make_line(const char *name, const uint8_t *payload, size_t n)
 	char *out = malloc(512);
 
 	assert_non_null(out);
-	assert_true(sp_log_b64_encode(payload, n, b64, sizeof(b64)) > 0);
+	assert_true(sp_b64_encode(payload, n, b64, sizeof(b64)) > 0);
 	assert_true(snprintf(out, 512, EMDASH " %s %s\n", name, b64) < 512);
 	return out;
 }
