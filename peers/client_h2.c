@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -597,8 +598,14 @@ static int try_next_addr(sp_h2_conn *k, const char **why)
 		if (bufferevent_enable(k->bev, EV_READ | EV_WRITE) != 0)
 			continue;
 		if (bufferevent_socket_connect(k->bev, ai->ai_addr,
-					       (int)ai->ai_addrlen) == 0)
+					       (int)ai->ai_addrlen) == 0) {
+			/* no Nagle: requests and their bodies go out at once */
+			int one = 1;
+
+			setsockopt(bufferevent_getfd(k->bev), IPPROTO_TCP,
+				   TCP_NODELAY, &one, sizeof(one));
 			return SP_OK;
+		}
 	}
 	return SP_ERR_UNAVAILABLE;
 }
