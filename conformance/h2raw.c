@@ -261,6 +261,11 @@ size_t sp_h2raw_request_block(uint8_t *buf, size_t cap, const char *method,
 	return o;
 }
 
+size_t sp_h2raw_field(uint8_t *buf, size_t cap, const char *name, const char *value)
+{
+	return hpack_field(buf, cap, name, value, strlen(value), 0);
+}
+
 int sp_h2raw_flush(sp_h2raw *c)
 {
 	size_t off = 0;

@@ -52,6 +52,10 @@ int sp_h2raw_frame_out(sp_h2raw *c, uint8_t type, uint8_t flags, uint32_t stream
 size_t sp_h2raw_request_block(uint8_t *buf, size_t cap, const char *method,
 			      const char *path, const char *authority,
 			      const char *extra_name, size_t extra_len);
+/* Append one HPACK literal field (no indexing, no Huffman) to a header
+ * block: buf has cap bytes free. Returns the bytes written, 0 if they do not
+ * fit. */
+size_t sp_h2raw_field(uint8_t *buf, size_t cap, const char *name, const char *value);
 /* Write everything queued. Returns 0, or -1 if the peer is gone. */
 int sp_h2raw_flush(sp_h2raw *c);
 /* Read one frame, waiting up to timeout_ms. Returns 1 with *f, 0 on

@@ -1,6 +1,6 @@
 /* api.c: request routing, access control by client certificate, and the
  * endpoints that need no storage (health, readiness, metrics, trust list). */
-#include "node/node_int.h"
+#include "node/fed_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +103,9 @@ static void metrics(sp_node *n, sp_http_req *req)
 		       (unsigned long long)sp_trust_list(n->trust)->sequence,
 		       (long long)(sp_trust_list(n->trust)->next_update - (int64_t)time(NULL)),
 		       n->cfg->node_id, (unsigned long long)n->checkpoint_size);
+	for (size_t i = 0; i < n->n_ext; i++)
+		if (n->ext[i]->metrics != NULL)
+			n->ext[i]->metrics(n->ext_state[i], &extra);
 	body = sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf, &len);
 	sp_text_free(&extra);
 	if (body == NULL) {
@@ -136,7 +139,12 @@ static int need_method(sp_node *n, sp_http_req *req, sp_endpoint ep,
 		return 1;
 	if (strcmp(want, "GET") == 0 && strcmp(sp_http_req_method(req), "HEAD") == 0)
 		return 1;
-	sp_api__problem(n, req, ep, SP_ERR_METHOD, want);
+	{
+		sp_http_header allow = {"allow", strcmp(want, "GET") == 0 ? "GET, HEAD" : want};
+
+		sp_metrics_request(n->metrics, ep, 405);
+		sp_http_respond_problem_ex(req, SP_ERR_METHOD, 405, want, &allow, 1);
+	}
 	return 0;
 }
 
@@ -215,6 +223,11 @@ void sp_api_handle(sp_http_req *req, void *arg)
 			return;
 		}
 		sp_api_submit(n, req, &c);
+		return;
+	}
+	if (strcmp(path, "/v1/peers") == 0) {
+		if (need_method(n, req, SP_EP_OTHER, "GET"))
+			sp_api_peers(n, req, &c);
 		return;
 	}
 	if (strncmp(path, "/v1/records/", 12) == 0) {

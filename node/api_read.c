@@ -307,15 +307,23 @@ static void work(void *arg)
 static void done(void *arg)
 {
 	read_job *j = arg;
-	sp_http_header h[1];
+	sp_http_header h[2];
+	size_t nh = 0;
 
 	if (j->err != SP_OK || j->status == 0) {
 		sp_api__problem(j->n, j->req, j->ep, j->err ? j->err : SP_ERR_INTERNAL, j->why);
 	} else {
 		sp_metrics_request(j->n->metrics, j->ep, j->status);
-		h[0].name = "x-silkport-next-start";
-		h[0].value = j->next_header;
-		sp_http_respond_take(j->req, j->status, j->ctype, h, j->next_header[0] ? 1 : 0,
+		/* Records are for the caller only: no shared cache may keep them. */
+		if (j->ep == SP_EP_RECORD_GET || j->ep == SP_EP_ENTRIES || j->ep == SP_EP_SEARCH) {
+			h[nh].name = "cache-control";
+			h[nh++].value = "no-store";
+		}
+		if (j->next_header[0]) {
+			h[nh].name = "x-silkport-next-start";
+			h[nh++].value = j->next_header;
+		}
+		sp_http_respond_take(j->req, j->status, j->ctype, h, nh,
 				     (uint8_t *)j->out.buf, j->out.len);
 		j->out.buf = NULL;
 	}

@@ -5,7 +5,11 @@
 
 int main(int argc, char **argv)
 {
-	int rc = sp_peers_cli(argc, argv);
+	int rc;
+
+	if (sp_peers_register() != 0)
+		return 1;
+	rc = sp_peers_cli(argc, argv);
 
 	return rc >= 0 ? rc : sp_cli_main(argc, argv);
 }

@@ -33,6 +33,12 @@ typedef struct sp_node_extension {
 	void (*trust_changed)(void *state);
 	/* At shutdown, after the server stopped, before the store closes. */
 	void (*stop)(void *state);
+	/* GET /metrics: append Prometheus text (gauges computed now) to `out`,
+	 * an sp_text (node/metrics_int.h). */
+	void (*metrics)(void *state, void *out);
+	/* GET /v1/peers (operators): append a plain-text status report to
+	 * `out`, an sp_text. */
+	void (*status)(void *state, void *out);
 } sp_node_extension;
 
 /* Register an extension for every node this process runs (before

@@ -83,6 +83,10 @@ struct sp_conn {
 	sp_http_req *reqs;
 	size_t n_streams;
 	size_t buffered;
+	/* Our own rapid-reset bucket, tighter than nghttp2's backstop, so that
+	 * an abusive client gets GOAWAY ENHANCE_YOUR_CALM (SPEC SEC-11). */
+	double reset_tokens;
+	uint64_t reset_last_us;
 };
 
 struct sp_server {

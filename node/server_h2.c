@@ -191,13 +191,39 @@ static void headers_complete(sp_conn *c, sp_http_req *r)
 	}
 }
 
+/* Count a client's RST_STREAM in a token bucket of half nghttp2's burst,
+ * refilled at its rate; when empty, end the connection with
+ * ENHANCE_YOUR_CALM. */
+static int reset_bucket(sp_conn *c, nghttp2_session *h2)
+{
+	const sp_server_limits *lim = &c->srv->lim;
+	double cap = (double)lim->reset_burst / 2;
+	uint64_t now = sp_node__now_us();
+
+	if (c->reset_last_us == 0)
+		c->reset_tokens = cap;
+	else
+		c->reset_tokens += (double)(now - c->reset_last_us) / 1e6 * (double)lim->reset_rate;
+	if (c->reset_tokens > cap)
+		c->reset_tokens = cap;
+	c->reset_last_us = now;
+	if (c->reset_tokens < 1) {
+		c->srv->st.dropped_flood++;
+		nghttp2_session_terminate_session(h2, NGHTTP2_ENHANCE_YOUR_CALM);
+		return 0;
+	}
+	c->reset_tokens -= 1;
+	return 0;
+}
+
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
 			 void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r;
 
-	(void)h2;
+	if (frame->hd.type == NGHTTP2_RST_STREAM)
+		return reset_bucket(c, h2);
 	if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
 		return 0;
 	r = stream_req(c, frame->hd.stream_id);

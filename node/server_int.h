@@ -217,6 +217,10 @@ int sp_http_respond_take(sp_http_req *req, int status, const char *content_type,
 /* An application/problem+xml answer for err (status 0: the error's own). */
 int sp_http_respond_problem(sp_http_req *req, int err, int status,
 			    const char *detail);
+/* The same with extra headers (e.g. allow on a 405). */
+int sp_http_respond_problem_ex(sp_http_req *req, int err, int status,
+			       const char *detail, const sp_http_header *headers,
+			       size_t n_headers);
 
 #ifdef __cplusplus
 }

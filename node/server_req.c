@@ -644,7 +644,8 @@ int sp_http_respond(sp_http_req *req, int status, const char *content_type,
 	return sp_http_respond_ex(req, status, content_type, NULL, 0, body, len);
 }
 
-int sp_http_respond_problem(sp_http_req *req, int err, int status, const char *detail)
+int sp_http_respond_problem_ex(sp_http_req *req, int err, int status, const char *detail,
+			       const sp_http_header *headers, size_t n_headers)
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
@@ -655,7 +656,13 @@ int sp_http_respond_problem(sp_http_req *req, int err, int status, const char *d
 		status = sp_err_http_status(err);
 	if (build_problem(req, err, status, detail, &body, &len) != SP_OK) {
 		free(body);
-		return sp_http_respond_take(req, status, NULL, NULL, 0, NULL, 0);
+		return sp_http_respond_take(req, status, NULL, headers, n_headers, NULL, 0);
 	}
-	return sp_http_respond_take(req, status, "application/problem+xml", NULL, 0, body, len);
+	return sp_http_respond_take(req, status, "application/problem+xml", headers, n_headers,
+				    body, len);
+}
+
+int sp_http_respond_problem(sp_http_req *req, int err, int status, const char *detail)
+{
+	return sp_http_respond_problem_ex(req, err, status, detail, NULL, 0);
 }

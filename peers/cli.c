@@ -1,5 +1,6 @@
-/* cli.c (peers): the commands that talk to a running node: "silkport submit"
- * and "silkport status", through the operator endpoint over mutual TLS. */
+/* cli.c (peers): the commands that talk to a running node: "silkport submit",
+ * "silkport status" and "silkport peers", through the operator endpoint over
+ * mutual TLS. */
 #include "peers/peers.h"
 #include "node/cli_int.h"
 #include "node/config_int.h"
@@ -27,6 +28,12 @@ static const char status_usage[] =
 	"usage: silkport status --config FILE [--cert OPERATOR-CERT --key OPERATOR-KEY]\n"
 	"Prints the state of the node of FILE: health, readiness, its log's\n"
 	"latest checkpoint, the trust list in force and its main counters.\n";
+
+static const char peers_usage[] =
+	"usage: silkport peers --config FILE [--cert OPERATOR-CERT --key OPERATOR-KEY]\n"
+	"Prints, for each peer of the node of FILE: connected or not and the last\n"
+	"success, outbox depth, lag in records and seconds, the last checkpoint\n"
+	"seen, and alarms (GET /v1/peers with the operator identity).\n";
 
 /* The operator identity and TLS settings to reach the node of cfg. */
 struct target {
@@ -321,6 +328,57 @@ static int cmd_status(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_peers(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"cert", required_argument, NULL, 'C'},
+		{"key", required_argument, NULL, 'K'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *cert = NULL, *key = NULL, *why = NULL;
+	struct target t;
+	sp_h2_result r;
+	int c, err, rc = SP_EXIT_FAIL;
+
+	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'C')
+			cert = optarg;
+		else if (c == 'K')
+			key = optarg;
+		else if (c == 'h') {
+			fputs(peers_usage, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(peers_usage, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (config == NULL || optind != argc) {
+		fputs(peers_usage, stderr);
+		return SP_EXIT_USAGE;
+	}
+	if (sp_cli__init_crypto() != 0 || target_open(&t, config, cert, key) != 0)
+		goto out;
+	err = sp_h2_fetch(&t.cc, "GET", "/v1/peers", NULL, 0, NULL, 0, &r, &why);
+	if (err != SP_OK || r.status != 200) {
+		report("peers", err, why, &r);
+		goto out;
+	}
+	fwrite(r.body, 1, r.body_len, stdout);
+	rc = SP_EXIT_OK;
+out:
+	sp_h2_result_free(&r);
+	target_close(&t);
+	return rc;
+}
+
 int sp_peers_cli(int argc, char **argv)
 {
 	if (argc < 2)
@@ -329,5 +387,7 @@ int sp_peers_cli(int argc, char **argv)
 		return cmd_submit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "peers") == 0)
+		return cmd_peers(argc - 1, argv + 1);
 	return -1;
 }

@@ -206,9 +206,17 @@ const char *sp_h2_result_header(const sp_h2_result *r, const char *name,
 /* Free what the result holds and zero it. NULL is a no-op. */
 void sp_h2_result_free(sp_h2_result *r);
 
+/* ================================================================ federation */
+
+/* Register the federation side (delivery from the outbox, catch-up,
+ * witnessing, trust-list distribution, peer status) as an extension of
+ * every node this process runs. Call once, before sp_cli_main(). Returns 0,
+ * or -1 when the node has no room for another extension. */
+int sp_peers_register(void);
+
 /* ================================================================ commands */
 
-/* Run a peers command ("submit", "status") from argv[1]. Returns its exit
+/* Run a peers command ("submit", "status", "peers") from argv[1]. Returns its exit
  * status, or -1 when argv[1] is not one of them. */
 int sp_peers_cli(int argc, char **argv);
 

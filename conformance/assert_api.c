@@ -1,0 +1,610 @@
+/* assert_api.c: API-semantics assertions: health and readiness, routing,
+ * methods and media types, delivery (201, 200 with the identical receipt,
+ * 409 equivocation, 403 not-recipient), the signed receipt, record fetch,
+ * search and entries parameters. */
+#include "conformance/conf_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+/* The record this area delivers first, shared by the assertions after it. */
+static struct {
+	int tried;
+	uint8_t *rec;
+	size_t len;
+	uint8_t *receipt;
+	size_t receipt_len;
+	int status;
+	char id[SP_UUID_LEN + 1];
+	char subject[64];
+	uint64_t seq;
+} first;
+
+static void free_first(void)
+{
+	free(first.rec);
+	free(first.receipt);
+	memset(&first, 0, sizeof(first));
+}
+
+static int ensure_first(cf_ctx *x, cf_result *r)
+{
+	cf_recopt ro;
+	cf_resp resp;
+	char err[200];
+
+	if (first.tried)
+		return first.status == 201 || first.status == 200;
+	first.tried = 1;
+	atexit(free_first);
+	memset(&ro, 0, sizeof(ro));
+	first.seq = cf_next_seq(x);
+	snprintf(first.subject, sizeof(first.subject), "CONF-API-%llu", (unsigned long long)first.seq);
+	ro.seq = first.seq;
+	ro.subject = first.subject;
+	if (cf_record(x, &ro, &first.rec, &first.len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+		return 0;
+	}
+	cf_record_id_of(first.rec, first.len, first.id);
+	cf_deliver(x, first.rec, first.len, &resp, r);
+	first.status = resp.status;
+	if (resp.status == 201 || resp.status == 200) {
+		first.receipt = resp.body;
+		first.receipt_len = resp.len;
+		resp.body = NULL;
+		cf_remember(x, first.rec, first.len, first.id, first.seq);
+	}
+	cf_resp_free(&resp);
+	return first.status == 201 || first.status == 200;
+}
+
+static int need_first(cf_ctx *x, cf_result *r)
+{
+	if (!cf_need_target(x, r))
+		return 0;
+	if (ensure_first(x, r))
+		return 1;
+	if (r->outcome != CF_FAIL || strstr(r->reason, "suite:") == NULL)
+		cf_fail(r, "a valid record addressed to the target was not accepted (HTTP %d)", first.status);
+	return 0;
+}
+
+static void t_healthz(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_ANON, "GET", "/healthz", NULL, NULL, 0, &resp, r);
+	if (resp.status == 200 && resp.len == 3 && memcmp(resp.body, "ok\n", 3) == 0)
+		cf_pass(r, "GET /healthz answered 200 \"ok\\n\"");
+	else
+		cf_fail(r, "GET /healthz answered %d with %zu bytes, not 200 \"ok\\n\"", resp.status, resp.len);
+	cf_resp_free(&resp);
+}
+
+static void t_readyz(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_ANON, "GET", "/readyz", NULL, NULL, 0, &resp, r);
+	if (resp.status == 200 && resp.len == 6 && memcmp(resp.body, "ready\n", 6) == 0)
+		cf_pass(r, "GET /readyz answered 200 \"ready\\n\"");
+	else
+		cf_fail(r, "GET /readyz answered %d, not 200 \"ready\\n\" (a node under test must be ready)",
+			resp.status);
+	cf_resp_free(&resp);
+}
+
+static void t_unknown_path(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_MEMBER, "GET", "/v1/no-such-endpoint", NULL, NULL, 0, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_NOT_FOUND, "GET /v1/no-such-endpoint");
+	cf_resp_free(&resp);
+}
+
+static void t_literal_paths(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char *const paths[] = {"/healthz/", "/HEALTHZ", "/v1/../healthz", "/%68ealthz"};
+	int bad = 0;
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		cf_resp resp;
+
+		cf_http(x, CF_AS_MEMBER, "GET", paths[i], NULL, NULL, 0, &resp, r);
+		if (resp.status != 404 && resp.status != 400)
+			bad++;
+		cf_resp_free(&resp);
+	}
+	if (bad == 0)
+		cf_pass(r, "near-miss spellings of /healthz (trailing slash, case, dot segment, percent "
+			   "escape) are not matched");
+	else
+		cf_fail(r, "%d near-miss spellings of /healthz were served instead of 404", bad);
+}
+
+static void t_method(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+	const char *allow;
+
+	(void)arg;
+	cf_http(x, CF_AS_MEMBER, "DELETE", "/v1/records", NULL, NULL, 0, &resp, r);
+	allow = cf_resp_header(&resp, "allow");
+	if (cf_expect_error(r, &resp, SP_ERR_METHOD, "DELETE /v1/records")) {
+		if (allow == NULL || strstr(allow, "POST") == NULL)
+			cf_fail(r, "405 method-not-allowed, but without an allow header listing POST (%s)",
+				allow ? allow : "none");
+		else
+			cf_pass(r, "405 method-not-allowed with allow: %s", allow);
+	}
+	cf_resp_free(&resp);
+}
+
+static void t_media_type(cf_ctx *x, const void *arg, cf_result *r)
+{
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char err[200];
+	cf_resp resp;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	if (cf_record(x, NULL, &rec, &len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+		return;
+	}
+	cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "text/plain", rec, len, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_MEDIA_TYPE, "a record sent as text/plain");
+	cf_resp_free(&resp);
+	free(rec);
+}
+
+static void t_created(cf_ctx *x, const void *arg, cf_result *r)
+{
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	ensure_first(x, r);
+	if (first.status == 201 && first.receipt != NULL)
+		cf_pass(r, "a new record was answered 201 with a receipt (%zu bytes)", first.receipt_len);
+	else if (first.status == 200)
+		cf_fail(r, "a record the node cannot have held was answered 200, not 201");
+	else if (r->outcome != CF_FAIL || strstr(r->reason, "suite:") == NULL)
+		cf_fail(r, "a valid record addressed to the target was answered %d, not 201", first.status);
+}
+
+static void t_receipt(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char why[300];
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	if (cf_check_receipt(x, first.rec, first.len, first.receipt, first.receipt_len, why, sizeof(why)) == 0)
+		cf_pass(r, "the receipt verifies as signed by %s and names the record's id, origin, sequence "
+			   "and SHA-256", x->target_id);
+	else
+		cf_fail(r, "%s", why);
+}
+
+static void t_duplicate(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	cf_deliver(x, first.rec, first.len, &resp, r);
+	if (resp.status != 200)
+		cf_fail(r, "re-delivering the same bytes was answered %d, not 200", resp.status);
+	else if (resp.len != first.receipt_len || memcmp(resp.body, first.receipt, resp.len) != 0)
+		cf_fail(r, "re-delivery was answered 200 but with a receipt that differs from the first");
+	else
+		cf_pass(r, "re-delivery was answered 200 with the identical receipt bytes");
+	cf_resp_free(&resp);
+}
+
+static void t_fetch(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[80];
+	cf_resp resp;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/records/%s", first.id);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
+	if (resp.status != 200)
+		cf_fail(r, "GET %s by the record's origin answered %d, not 200", path, resp.status);
+	else if (resp.len != first.len || memcmp(resp.body, first.rec, first.len) != 0)
+		cf_fail(r, "the record came back with %zu bytes that differ from the %zu bytes delivered",
+			resp.len, first.len);
+	else
+		cf_pass(r, "the record came back as its exact bytes");
+	cf_resp_free(&resp);
+}
+
+static void t_no_store(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[80];
+	cf_resp resp;
+	const char *cc;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/records/%s", first.id);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
+	cc = cf_resp_header(&resp, "cache-control");
+	if (resp.status != 200)
+		cf_fail(r, "GET %s answered %d", path, resp.status);
+	else if (cc == NULL || strstr(cc, "no-store") == NULL)
+		cf_fail(r, "a record response without cache-control: no-store (%s)", cc ? cc : "none");
+	else
+		cf_pass(r, "cache-control: %s", cc);
+	cf_resp_free(&resp);
+}
+
+static void t_fetch_unknown(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char id[SP_UUID_LEN + 1], path[80];
+	cf_resp resp;
+
+	(void)arg;
+	sp_uuid_v4(id);
+	snprintf(path, sizeof(path), "/v1/records/%s", id);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_NOT_FOUND, "GET of a RecordId nobody issued");
+	cf_resp_free(&resp);
+}
+
+static void t_bad_id(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+	char name[72];
+
+	(void)arg;
+	cf_http(x, CF_AS_MEMBER, "GET", "/v1/records/not-a-uuid", NULL, NULL, 0, &resp, r);
+	cf_problem_name(&resp, name, sizeof(name));
+	if ((resp.status == 400 && strcmp(name, "bad-request") == 0) ||
+	    (resp.status == 404 && strcmp(name, "not-found") == 0))
+		cf_pass(r, "a malformed record id was answered %d %s", resp.status, name);
+	else
+		cf_fail(r, "a malformed record id was answered %d %s, not 400 bad-request or 404 not-found",
+			resp.status, name);
+	cf_resp_free(&resp);
+}
+
+static void t_not_recipient(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_recopt ro;
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char err[200], id[SP_UUID_LEN + 1], path[80];
+	cf_resp resp;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	memset(&ro, 0, sizeof(ro));
+	ro.recipient = "CONF-ELSEWHERE";
+	if (cf_record(x, &ro, &rec, &len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+		return;
+	}
+	cf_record_id_of(rec, len, id);
+	cf_deliver(x, rec, len, &resp, r);
+	if (cf_expect_error(r, &resp, SP_ERR_NOT_RECIPIENT, "a record addressed to another node")) {
+		cf_resp f;
+
+		snprintf(path, sizeof(path), "/v1/records/%s", id);
+		cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &f, r);
+		if (f.status != 404)
+			cf_fail(r, "refused with not-recipient, but GET of its id answered %d: it was stored",
+				f.status);
+		else
+			cf_pass(r, "refused with 403 not-recipient and not stored");
+		cf_resp_free(&f);
+	}
+	cf_resp_free(&resp);
+	free(rec);
+}
+
+static void t_own_origin(cf_ctx *x, const void *arg, cf_result *r)
+{
+	sp_key *k;
+	cf_recopt ro;
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char err[200];
+	cf_resp resp;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	if ((k = cf_member_sign_key(x, x->target_id)) == NULL) {
+		cf_skip(r, "the federation directory holds no signing key of the target %s", x->target_id);
+		return;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.origin = x->target_id;
+	ro.recipient = x->target_id;
+	ro.key = k;
+	if (cf_record(x, &ro, &rec, &len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+	} else {
+		cf_deliver(x, rec, len, &resp, r);
+		cf_expect_error(r, &resp, SP_ERR_FORBIDDEN, "a record whose Origin is the target itself");
+		cf_resp_free(&resp);
+	}
+	free(rec);
+	sp_key_free(k);
+}
+
+static void t_submit_member(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char sub[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				  "<Submit xmlns=\"urn:silkport:srep:1\" version=\"1\"><Type>release</Type>"
+				  "<Recipients><Broadcast/></Recipients><Body><Release>"
+				  "<DeclarationNo>CONF-1</DeclarationNo><Decision>held</Decision>"
+				  "<DecidedAt>2026-01-01T00:00:00Z</DecidedAt></Release></Body></Submit>\n";
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_MEMBER, "POST", "/v1/submit", "application/xml", (const uint8_t *)sub,
+		sizeof(sub) - 1, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_FORBIDDEN, "a member (not an operator) posting to /v1/submit");
+	cf_resp_free(&resp);
+}
+
+static void t_list_unknown(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_ANON, "GET", "/v1/trust-lists/conf-no-such-federation", NULL, NULL, 0, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_NOT_FOUND, "the trust list of a federation the node does not follow");
+	cf_resp_free(&resp);
+}
+
+static void t_search(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[200], digest[65];
+	cf_resp resp;
+	const char *ct;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/search?subject-kind=Declaration&subject-value=%s", first.subject);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
+	ct = cf_resp_header(&resp, "content-type");
+	sp_sha256_hex(first.rec, first.len, digest);
+	if (resp.status != 200) {
+		cf_fail(r, "search answered %d", resp.status);
+	} else if (ct == NULL || strncmp(ct, "application/xml", 15) != 0) {
+		cf_fail(r, "search answered as '%s', not application/xml", ct ? ct : "(none)");
+	} else {
+		xmlDocPtr d = xmlReadMemory((const char *)resp.body, (int)resp.len, NULL, NULL,
+					    XML_PARSE_NONET);
+		xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
+		int matches = 0, found = 0;
+
+		if (root == NULL || !xmlStrEqual(root->name, (const xmlChar *)"SearchResult") ||
+		    root->ns == NULL || !xmlStrEqual(root->ns->href, (const xmlChar *)SP_NS)) {
+			cf_fail(r, "the answer is not a SearchResult in %s", SP_NS);
+		} else {
+			for (xmlNodePtr m = root->children; m != NULL; m = m->next) {
+				char id[80] = "", dg[80] = "";
+
+				if (m->type != XML_ELEMENT_NODE || !xmlStrEqual(m->name, (const xmlChar *)"Match"))
+					continue;
+				matches++;
+				for (xmlNodePtr c = m->children; c != NULL; c = c->next) {
+					xmlChar *v;
+
+					if (c->type != XML_ELEMENT_NODE)
+						continue;
+					v = xmlNodeGetContent(c);
+					if (xmlStrEqual(c->name, (const xmlChar *)"RecordId"))
+						snprintf(id, sizeof(id), "%s", (const char *)v);
+					else if (xmlStrEqual(c->name, (const xmlChar *)"Digest"))
+						snprintf(dg, sizeof(dg), "%s", (const char *)v);
+					xmlFree(v);
+				}
+				if (strcmp(id, first.id) == 0 && strcmp(dg, digest) == 0)
+					found++;
+			}
+			if (matches == 1 && found == 1)
+				cf_pass(r, "search by the record's unique subject found exactly it, with its digest");
+			else
+				cf_fail(r, "search by a subject only one record carries gave %d matches, %d of them "
+					   "the record with its digest", matches, found);
+		}
+		xmlFreeDoc(d);
+	}
+	cf_resp_free(&resp);
+}
+
+static void bad_params(cf_ctx *x, const char *const *paths, size_t n, const char *what, cf_result *r)
+{
+	int bad = 0;
+	char name[72];
+
+	for (size_t i = 0; i < n; i++) {
+		cf_resp resp;
+
+		cf_http(x, CF_AS_MEMBER, "GET", paths[i], NULL, NULL, 0, &resp, r);
+		cf_problem_name(&resp, name, sizeof(name));
+		if (resp.status != 400 || strcmp(name, "bad-request") != 0)
+			bad++;
+		cf_resp_free(&resp);
+	}
+	if (bad == 0)
+		cf_pass(r, "%s: every request answered 400 bad-request", what);
+	else
+		cf_fail(r, "%s: %d of %zu requests not answered 400 bad-request", what, bad, n);
+}
+
+static void t_search_params(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char *const p[] = {
+		"/v1/search?limit=0",
+		"/v1/search?limit=101",
+		"/v1/search?subject-kind=Declaration",
+		"/v1/search?subject-value=CONF-1",
+		"/v1/search?subject-scheme=USCC",
+		"/v1/search?cursor=%21%21",
+	};
+
+	(void)arg;
+	bad_params(x, p, sizeof(p) / sizeof(p[0]), "limit 0 and 101, a lone subject-kind, subject-value "
+						  "or subject-scheme, a malformed cursor", r);
+}
+
+static void t_entries_count(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char a[160], b[160];
+	const char *p[2];
+
+	(void)arg;
+	snprintf(a, sizeof(a), "/v1/logs/%s/entries?start=0&count=0", x->as);
+	snprintf(b, sizeof(b), "/v1/logs/%s/entries?start=0&count=1001", x->as);
+	p[0] = a;
+	p[1] = b;
+	bad_params(x, p, 2, "entries with count 0 and 1001", r);
+}
+
+static void t_query_escape(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char *const p[] = {
+		"/v1/search?subject-kind=Declaration&subject-value=%zz",
+		"/v1/search?subject-kind=Declaration&subject-value=a%00b",
+	};
+
+	(void)arg;
+	bad_params(x, p, 2, "a bad percent-escape and a decoded NUL in a query value", r);
+}
+
+static void t_entries_unknown(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp resp;
+
+	(void)arg;
+	cf_http(x, CF_AS_MEMBER, "GET", "/v1/logs/CONF-NO-LOG/entries?start=0&count=10", NULL, NULL, 0, &resp, r);
+	if (resp.status == 200 && resp.len == 0)
+		cf_pass(r, "entries of an origin the node holds nothing of: 200 with an empty body");
+	else
+		cf_fail(r, "entries of an unknown origin answered %d with %zu bytes, not 200 and empty",
+			resp.status, resp.len);
+	cf_resp_free(&resp);
+}
+
+static void t_equivocation(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_recopt ro;
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	char err[200], id2[SP_UUID_LEN + 1], path[80], subj[80];
+	cf_resp resp, g1, g2;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	memset(&ro, 0, sizeof(ro));
+	ro.seq = first.seq;
+	snprintf(subj, sizeof(subj), "%s-FORK", first.subject);
+	ro.subject = subj;
+	if (cf_record(x, &ro, &rec, &len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+		return;
+	}
+	cf_record_id_of(rec, len, id2);
+	cf_deliver(x, rec, len, &resp, r);
+	if (cf_expect_error(r, &resp, SP_ERR_EQUIVOCATION,
+			    "a second, different record for a held (Origin, Sequence)")) {
+		snprintf(path, sizeof(path), "/v1/records/%s", first.id);
+		cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &g1, r);
+		snprintf(path, sizeof(path), "/v1/records/%s", id2);
+		cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &g2, r);
+		if (g1.status != 200 || g1.len != first.len || memcmp(g1.body, first.rec, first.len) != 0)
+			cf_fail(r, "409 equivocation, but the held record no longer comes back unchanged");
+		else if (g2.status != 404)
+			cf_fail(r, "409 equivocation, but the conflicting record is served as a record (%d)",
+				g2.status);
+		else
+			cf_pass(r, "409 equivocation; the held record is kept, the conflicting one is not served");
+		cf_resp_free(&g1);
+		cf_resp_free(&g2);
+	}
+	cf_resp_free(&resp);
+	free(rec);
+}
+
+static void t_peers_access(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_resp a, m;
+	char na[72], nm[72];
+
+	(void)arg;
+	cf_http(x, CF_AS_ANON, "GET", "/v1/peers", NULL, NULL, 0, &a, r);
+	cf_http(x, CF_AS_MEMBER, "GET", "/v1/peers", NULL, NULL, 0, &m, r);
+	cf_problem_name(&a, na, sizeof(na));
+	cf_problem_name(&m, nm, sizeof(nm));
+	if (a.status == 401 && strcmp(na, "unauthenticated") == 0 && m.status == 403 && strcmp(nm, "forbidden") == 0)
+		cf_pass(r, "GET /v1/peers: 401 unauthenticated without a certificate, 403 forbidden to a member");
+	else
+		cf_fail(r, "GET /v1/peers answered %d %s without a certificate and %d %s to a member; wanted 401 "
+			   "unauthenticated and 403 forbidden", a.status, na, m.status, nm);
+	cf_resp_free(&a);
+	cf_resp_free(&m);
+}
+
+static const cf_assertion list[] = {
+	{"GET /healthz answers 200 ok", "API-55", CF_MUST, t_healthz, NULL},
+	{"GET /readyz answers 200 ready", "API-56", CF_MUST, t_readyz, NULL},
+	{"an unknown path answers 404 not-found", "API-10, API-19", CF_MUST, t_unknown_path, NULL},
+	{"paths are matched literally", "API-11", CF_MUST, t_literal_paths, NULL},
+	{"a wrong method answers 405 with an allow header", "API-12", CF_MUST, t_method, NULL},
+	{"a body that is not application/xml answers 415", "API-15", CF_MUST, t_media_type, NULL},
+	{"a new record is answered 201 with a receipt", "API-22, API-23", CF_MUST, t_created, NULL},
+	{"the receipt is signed by the target and bound to the record digest", "RCP-1, RCP-2, RCP-5, RCP-9",
+	 CF_MUST, t_receipt, NULL},
+	{"re-delivery is answered 200 with the identical receipt", "API-24, RCP-7", CF_MUST, t_duplicate, NULL},
+	{"GET /v1/records/{id} returns the exact bytes", "API-30, REC-24, XML-23", CF_MUST, t_fetch, NULL},
+	{"record responses carry cache-control: no-store", "API-21", CF_SHOULD, t_no_store, NULL},
+	{"an unknown record id answers 404 not-found", "API-30", CF_MUST, t_fetch_unknown, NULL},
+	{"a malformed record id answers 400 or 404", "API-11", CF_MUST, t_bad_id, NULL},
+	{"a record not addressed to the target: 403 not-recipient, not stored", "API-26", CF_MUST,
+	 t_not_recipient, NULL},
+	{"a record whose Origin is the target: 403 forbidden", "API-27", CF_MUST, t_own_origin, NULL},
+	{"a member posting to /v1/submit: 403 forbidden", "ACC-3, ACC-6", CF_MUST, t_submit_member, NULL},
+	{"the trust list of an unknown federation: 404 not-found", "API-42", CF_MUST, t_list_unknown, NULL},
+	{"search finds a record by its subject, with its digest", "API-43, API-44, API-48, REC-12", CF_MUST,
+	 t_search, NULL},
+	{"search parameter errors answer 400 bad-request", "API-43, API-46, API-47", CF_MUST, t_search_params,
+	 NULL},
+	{"entries with count 0 or above 1000 answer 400", "API-32", CF_MUST, t_entries_count, NULL},
+	{"bad percent-escapes in a query answer 400", "API-13", CF_MUST, t_query_escape, NULL},
+	{"entries of an origin the node holds nothing of: 200, empty", "API-35", CF_MUST, t_entries_unknown,
+	 NULL},
+	{"a different record for a held (Origin, Sequence): 409 equivocation", "API-25, LOG-41, LOG-42, REC-25",
+	 CF_MUST, t_equivocation, NULL},
+	{"GET /v1/peers is for operators only", "API-60, ACC-6", CF_MUST, t_peers_access, NULL},
+};
+
+const cf_assertion *cf_area_api(size_t *n)
+{
+	*n = sizeof(list) / sizeof(list[0]);
+	return list;
+}

@@ -1,0 +1,178 @@
+/* fed_int.h: the federation side of a running node (delivery, catch-up,
+ * witnessing, trust-list distribution, peer status), shared by the fed*.c
+ * files of peers/. Everything here runs on the node's loop thread unless a
+ * comment says "worker". */
+#ifndef SP_PEERS_FED_INT_H
+#define SP_PEERS_FED_INT_H
+
+#include "node/fed_int.h"
+#include "peers/peers.h"
+
+#define FED_MAX_PEERS 256
+#define FED_INFLIGHT_CAP 100	   /* deliveries on the wire per peer */
+#define FED_QUEUE_CAP 1000	   /* deliveries loaded in memory per peer */
+#define FED_PAGE_COUNT 1000	   /* entries per catch-up page */
+#define FED_PAGES_AHEAD 3	   /* catch-up pages fetched ahead */
+#define FED_INGEST_WINDOW 256	   /* pulled records being accepted at once */
+#define FED_PROOFS_INFLIGHT 32	   /* inclusion proofs on the wire per origin */
+#define FED_UNPROVEN_MAX 65536u	   /* pulled records awaiting a proof */
+#define FED_SOURCES_MAX 64	   /* catch-up positions kept per origin */
+
+typedef struct fed fed;
+typedef struct fed_peer fed_peer;
+typedef struct fed_origin fed_origin;
+typedef struct dl_item dl_item;
+typedef struct pull_page pull_page;
+
+struct fed_peer {
+	fed *f;
+	int refs;
+	int gone; /* no longer in the trust list */
+	char id[SP_NODE_ID_MAX + 1];
+	sp_member_status status;
+	sp_h2_client *client; /* NULL unless active with a usable endpoint */
+	uint8_t *cert_der;
+	size_t cert_len;
+	char *endpoint;
+	uint64_t seen_connects; /* client connects at the last tick */
+	int abandoning;
+
+	/* delivery */
+	int64_t after_id;  /* outbox scan cursor */
+	int scanning;	   /* a scan job is out */
+	int rescan;	   /* more may be due: scan again when it returns */
+	dl_item *q_head, *q_tail;
+	size_t queued;
+	size_t in_flight; /* outbox ids in fly_ids */
+	int64_t *fly_ids;
+	size_t cap_fly;
+	int64_t hold_until_ms; /* no new attempts before (peer backoff) */
+	unsigned fail_streak;
+	int64_t next_sweep_ms; /* rescan from the start (retries due) */
+	int64_t last_receipt_ms;
+	int64_t last_ok_ms; /* last complete response of any kind */
+	uint64_t delivered;
+	uint64_t gave_up;
+	char last_error[200];
+	/* from the store, refreshed every tick */
+	uint64_t outbox_pending, outbox_failed;
+	int64_t outbox_oldest;
+
+	/* alarms about this peer (equivocation answers, bad receipts) */
+	uint64_t alarms;
+	char last_alarm[240];
+};
+
+/* Catch-up position for one source of one origin's entries. */
+typedef struct pull_pos {
+	char source[SP_NODE_ID_MAX + 1];
+	uint64_t next; /* every position below was examined at that source */
+} pull_pos;
+
+typedef struct unproven {
+	uint64_t seq;
+	uint8_t leaf[32];
+} unproven;
+
+struct fed_origin {
+	int gone;
+	char id[SP_NODE_ID_MAX + 1];
+	char *log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
+
+	/* witnessing: the largest checkpoint verified so far */
+	int have_cp;
+	uint64_t cp_size;
+	uint8_t cp_root[32];
+	int64_t cp_seen_ms;
+	int cp_busy;
+	int64_t next_cp_ms;
+	uint64_t equivocations;
+	char last_alarm[240];
+
+	/* catch-up */
+	pull_pos pos[FED_SOURCES_MAX];
+	size_t n_pos;
+	int pos_loaded; /* positions seeded from the store */
+	int pulling;	/* a pull session is running */
+	int pull_again; /* asked for while running */
+	char pull_source[SP_NODE_ID_MAX + 1];
+	pull_page *pages; /* received, being accepted, in order */
+	size_t pages_out; /* requests on the wire */
+	int page_end;	  /* the source said there is no more */
+	uint64_t ask_next;
+	size_t ingesting;
+	int64_t behind_since_ms; /* first time the checkpoint was ahead */
+	uint64_t pulled, refused;
+	int64_t last_pull_ms;
+
+	/* inclusion proofs for pulled records */
+	unproven *unproven;
+	size_t n_unproven;
+	size_t proofs_out;
+	uint64_t proven, proof_failures;
+	int root_check_busy;
+	uint64_t root_checked_size; /* checkpoint size last compared */
+	int root_alarmed;
+};
+
+struct fed {
+	sp_node *n;
+	int refs;
+	int stopping;
+	fed_peer *peers[FED_MAX_PEERS];
+	size_t n_peers;
+	fed_origin *origins[FED_MAX_PEERS];
+	size_t n_origins;
+	int64_t next_pull_ms;
+	int64_t next_counts_ms;
+	int counts_busy;
+	int trust_busy;
+	size_t tl_rotor;
+	uint64_t equivocation_alarms; /* every alarm this side raised */
+	uint64_t delivery_alarms;
+};
+
+/* fed.c */
+int64_t fed_now_ms(void);
+void fed_ref(fed *f);
+void fed_unref(fed *f);
+void fed_peer_ref(fed_peer *p);
+void fed_peer_unref(fed_peer *p);
+fed_peer *fed_peer_find(fed *f, const char *id);
+fed_origin *fed_origin_find(fed *f, const char *id);
+/* A peer that can take requests now (client, not held back). */
+int fed_peer_usable(const fed_peer *p);
+/* Submit work to the node's pool holding a reference on f; done always
+ * runs (also while stopping). */
+int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg);
+/* Raise an equivocation alarm: log line event=equivocation_alarm at error
+ * level, silkport_equivocations_total, and the origin's / peer's status. */
+void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
+			    const char *detail);
+/* Give up every pending delivery to a revoked peer (FED-6). */
+void fed_abandon(fed *f, fed_peer *p);
+/* Decimal query helpers. */
+int fed_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* fed_deliver.c */
+void fed_deliver_kick(fed *f, fed_peer *p);
+void fed_deliver_tick(fed *f, fed_peer *p, int64_t now);
+void fed_deliver_drop(fed_peer *p); /* free what is queued in memory */
+
+/* fed_pull.c */
+void fed_pull_start(fed *f, fed_origin *o);
+void fed_pull_tick(fed *f, fed_origin *o, int64_t now);
+void fed_origin_free(fed_origin *o);
+
+/* fed_witness.c */
+void fed_witness_fetch(fed *f, fed_origin *o);
+
+/* fed_trust.c */
+void fed_trust_poll(fed *f);
+
+/* fed_status.c */
+void fed_metrics(void *state, void *out);
+void fed_status(void *state, void *out);
+void fed_counts_refresh(fed *f);
+
+#endif /* SP_PEERS_FED_INT_H */

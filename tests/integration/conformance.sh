@@ -1,0 +1,129 @@
+#!/bin/bash
+# conformance.sh: silkport-conformance against a freshly started node (zero
+# MUST failures, TAP, JUnit that parses, a self-contained HTML report), then
+# against the test-only silkport-broken build of the same node (revoked
+# signers not refused), where the suite must fail on exactly that assertion;
+# finally the HTML report rendered in headless Chromium.
+. "$(dirname "$0")/lib.sh"
+
+CONF="$SP_BINARY_DIR/conformance/silkport-conformance"
+BROKEN="$SP_BINARY_DIR/conformance/silkport-broken"
+F="$WORK/fed"
+T=CN-ZZ
+TL="$F/members/$T/node-tl.xml"
+
+"$SILKPORT" federation init "$F" --federation silk-alliance --member "$T" --member CN-XA \
+	--member KZ-RV --member KZ-SP --member AUDIT-1:auditor 2>/dev/null
+# The node reads its own copy of the list, so that a rollback can be tried on
+# it while the auditor keeps the newest one; a short request timeout keeps
+# the stalled-request probe quick.
+cp "$F/trust-list.xml" "$WORK/tl1.xml"
+cp "$WORK/tl1.xml" "$TL"
+sed -i 's|^list = .*|list = node-tl.xml|; s/^stream_timeout = .*/stream_timeout = 4/' "$F/members/$T/node.ini"
+"$SILKPORT" trust-list update --key "$F/operator/key.pem" --cert "$F/operator/cert.pem" \
+	--status KZ-RV=revoked --status KZ-SP=suspended "$WORK/tl1.xml" >"$WORK/tl2.xml"
+cp "$WORK/tl2.xml" "$F/trust-list.xml"
+
+start_node "$F" "$T" || exit 1
+var=$(echo "$T" | tr -- '-.' '__')
+eval "PID=\$PID_$var PORT=\$PORT_$var"
+
+# Revocation and suspension by a newer list, then a rollback attempt.
+cp "$WORK/tl2.xml" "$TL"
+kill -HUP "$PID"
+for _ in $(seq 1 50); do grep -q "event=trust_list_installed .*sequence=2" "$WORK/$T.log" && break; sleep 0.1; done
+grep -q "event=trust_list_installed .*sequence=2" "$WORK/$T.log" && ok "the node installed trust list 2" || not_ok "trust list 2 not installed"
+cp "$WORK/tl1.xml" "$TL"
+kill -HUP "$PID"
+for _ in $(seq 1 50); do grep -q "event=trust_list_kept" "$WORK/$T.log" && break; sleep 0.1; done
+
+# Records of the node's own log, visible to the auditor (broadcast).
+submission release "$SP_DATA_DIR/bodies/release.xml" broadcast >"$WORK/sub.xml"
+for _ in 1 2 3; do
+	hcurl "$F" "op:$T" "$T" /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" >/dev/null
+done
+expect_status 201 "three broadcast records submitted to the target"
+# and one the auditor may not see, so that the log is proven by a consistency
+# proof from the visible prefix rather than by recomputing its root.
+submission release "$SP_DATA_DIR/bodies/release.xml" CN-XA >"$WORK/sub-xa.xml"
+hcurl "$F" "op:$T" "$T" /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub-xa.xml" >/dev/null
+expect_status 201 "and one addressed to CN-XA only"
+for _ in $(seq 1 40); do
+	hcurl "$F" none "$T" "/v1/logs/$T/checkpoint" >"$WORK/cp.txt"
+	[ "$(sed -n 2p "$WORK/cp.txt")" = 4 ] && break
+	sleep 0.1
+done
+
+# ---- the normal node: no MUST failure
+run_suite() { # OUT-PREFIX: run the suite against $PORT, exit status in $WORK/$1.rc
+	set +e
+	timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 \
+		--junit "$WORK/$1.junit.xml" --html "$WORK/$1.html" >"$WORK/$1.tap" 2>"$WORK/$1.err"
+	echo $? >"$WORK/$1.rc"
+	set -e
+}
+t0=$(date +%s)
+run_suite good
+rc=$(cat "$WORK/good.rc")
+[ "$rc" = 0 ] && ok "the suite exits 0 against the node ($(($(date +%s) - t0)) s)" \
+	|| { not_ok "the suite exited $rc against the node"; grep -A3 '^not ok' "$WORK/good.tap" | sed 's/^/#   /' >&2; }
+head -1 "$WORK/good.tap" | grep -qx "TAP version 14" && ok "TAP 14 on standard output" || not_ok "no TAP 14 header"
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/good.tap")
+results=$(grep -cE '^(not )?ok [0-9]+ - CONF-' "$WORK/good.tap" || true)
+[ -n "$plan" ] && [ "$plan" = "$results" ] && [ "$plan" -ge 150 ] && ok "TAP plan 1..$plan matches $results results" \
+	|| not_ok "TAP plan '$plan' vs $results results"
+! grep -E '^not ok .*\[MUST ' "$WORK/good.tap" >/dev/null && ok "no MUST assertion is 'not ok'" \
+	|| not_ok "MUST failures: $(grep -E '^not ok .*\[MUST ' "$WORK/good.tap" | cut -d' ' -f5 | tr '\n' ' ')"
+grep -q '^ok [0-9]* - CONF-TRUST-4 .*' "$WORK/good.tap" && ! grep -q 'CONF-TRUST-4 .*# SKIP' "$WORK/good.tap" \
+	&& ok "the revoked-signer assertion ran and passed" || not_ok "CONF-TRUST-4 did not pass: $(grep 'CONF-TRUST-4 ' "$WORK/good.tap")"
+for area in TLS SIG TRUST API LOG LIMIT H2 ERR; do
+	echo "# area $area: $(grep -cE "^(not )?ok [0-9]+ - CONF-$area-" "$WORK/good.tap") assertions"
+done
+xmllint --noout "$WORK/good.junit.xml" && ok "JUnit XML parses" || not_ok "JUnit XML does not parse"
+[ "$(grep -c '<testcase ' "$WORK/good.junit.xml")" = "$plan" ] && ok "JUnit lists every assertion" || not_ok "JUnit testcase count"
+grep -q "$(openssl x509 -in "$F/members/$T/tls-cert.pem" -outform DER | sha256sum | cut -d' ' -f1)" "$WORK/good.html" \
+	&& ok "the HTML report names the target's certificate fingerprint" || not_ok "fingerprint missing from the report"
+grep -Eq '<script|<link |src="http|href="http' "$WORK/good.html" && not_ok "the report loads or runs something" \
+	|| ok "the HTML report is self-contained (no scripts, no external resources)"
+
+# ---- the broken node: same configuration, revoked signers accepted
+stop_node "$T"
+cp "$WORK/tl2.xml" "$TL"
+SILKPORT_NORMAL=$SILKPORT
+SILKPORT=$BROKEN
+start_node "$F" "$T" || exit 1
+SILKPORT=$SILKPORT_NORMAL
+eval "PORT=\$PORT_$var"
+run_suite broken
+rc=$(cat "$WORK/broken.rc")
+[ "$rc" = 1 ] && ok "the suite exits 1 against the broken node" || not_ok "the suite exited $rc against the broken node"
+grep -q '^not ok [0-9]* - CONF-TRUST-4 ' "$WORK/broken.tap" && ok "CONF-TRUST-4 (signer-revoked) fails against it" \
+	|| not_ok "CONF-TRUST-4 did not fail: $(grep 'CONF-TRUST-4 ' "$WORK/broken.tap")"
+grep -A3 '^not ok [0-9]* - CONF-TRUST-4 ' "$WORK/broken.tap" | grep -q 'got 201' && ok "because the revoked member's record was accepted with 201" \
+	|| not_ok "unexpected CONF-TRUST-4 outcome"
+extra=$(grep -E '^not ok .*\[MUST ' "$WORK/broken.tap" | cut -d' ' -f5 | grep -v '^CONF-TRUST-4$' || true)
+[ -z "$extra" ] && ok "and no other MUST assertion fails" || not_ok "other MUST failures against the broken node: $extra"
+stop_node "$T"
+
+# ---- the report in a browser
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+	echo "# SKIP browser check: chromium is not installed (scripts/install-deps.sh installs it)"
+else
+	chrome() {
+		timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$WORK/chrome.XXXXXX")" "$@" 2>/dev/null
+	}
+	chrome --dump-dom "file://$WORK/good.html" >"$WORK/dom.html" || true
+	grep -q 'id="summary">Summary</h2>' "$WORK/dom.html" && ok "Chromium renders the report with its summary" \
+		|| not_ok "the rendered DOM lacks the summary: $(head -c 300 "$WORK/dom.html")"
+	grep -q "<th id=\"total\">$plan</th>" "$WORK/dom.html" && grep -q 'Conformant: no MUST assertion failed' "$WORK/dom.html" \
+		&& ok "the summary shows $plan assertions and the verdict" || not_ok "summary counts or verdict missing"
+	chrome --dump-dom "file://$WORK/broken.html" >"$WORK/dom2.html" || true
+	grep -q 'Not conformant: 1 MUST assertion failed' "$WORK/dom2.html" && ok "the broken node's report says not conformant" \
+		|| not_ok "the broken node's verdict is missing"
+	(cd "$WORK" && chrome --screenshot="$WORK/report.png" --window-size=1200,900 "file://$WORK/good.html" >/dev/null) || true
+	[ "$(stat -c %s "$WORK/report.png" 2>/dev/null || echo 0)" -gt 10000 ] && ok "a screenshot of the report was taken" \
+		|| not_ok "no screenshot"
+fi
+finish

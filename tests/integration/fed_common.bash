@@ -1,0 +1,114 @@
+# fed_common.bash: helpers for the multi-node federation tests (sourced after
+# lib.sh). Nodes keep the ports of "federation init --base-port", since the
+# trust list's Endpoint URLs carry them.
+
+# fed_init DIR MEMBER...: a federation "silk" on a free random port range,
+# with short retry and pull periods; sets FED_BASE.
+fed_init() {
+	dir=$1; shift
+	n=$#
+	for _ in $(seq 1 20); do
+		FED_BASE=$((20000 + RANDOM % 40000))
+		busy=0
+		for i in $(seq 0 $((n - 1))); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$((FED_BASE + i))") 2>/dev/null; then busy=1; fi
+		done
+		[ $busy = 0 ] && break
+	done
+	args=""
+	for m in "$@"; do args="$args --member $m"; done
+	# shellcheck disable=SC2086
+	"$SILKPORT" federation init "$dir" --federation silk $args --base-port "$FED_BASE" 2>/dev/null
+	for m in "$@"; do
+		m=${m%%:*}
+		printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$dir/members/$m/node.ini"
+	done
+}
+
+# fstart DIR MEMBER: run MEMBER's node on its configured port (appending to
+# its log); sets PORT_<MEMBER> and PID_<MEMBER>.
+fstart() {
+	dir=$1; m=$2; var=$(echo "$m" | tr -- '-.' '__')
+	ini="$dir/members/$m/node.ini"
+	log="$WORK/$m.log"
+	touch "$log"
+	mark=$(wc -l <"$log")
+	"$SILKPORT" run --config "$ini" 2>>"$log" &
+	eval "PID_$var=$!"
+	track $!
+	for _ in $(seq 1 200); do
+		if tail -n +"$((mark + 1))" "$log" | grep -q 'event=started '; then
+			eval "PORT_$var=$(sed -n 's/^port = //p' "$ini")"
+			return 0
+		fi
+		if ! kill -0 "$(eval echo \$PID_$var)" 2>/dev/null; then
+			echo "# node $m exited:" >&2; tail -n 20 "$log" | sed 's/^/#   /' >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "# node $m did not start" >&2
+	return 1
+}
+
+# fsubmit DIR MEMBER TYPE RECIPIENTS...: submit through MEMBER's operator
+# endpoint; prints "RECORD-ID SEQUENCE SHA256".
+fsubmit() {
+	dir=$1; m=$2; type=$3; shift 3
+	if [ "$1" = broadcast ]; then to="--broadcast"; else to=""; for r in "$@"; do to="$to --recipient $r"; done; fi
+	# shellcheck disable=SC2086
+	"$SILKPORT" submit --config "$dir/members/$m/node.ini" --type "$type" $to \
+		--body "$SP_DATA_DIR/bodies/$type.xml"
+}
+
+# held DIR AT ORIGIN: the sequences of ORIGIN's records held by AT, one per
+# line, in order (operator view, all pages).
+held() {
+	dir=$1; at=$2; origin=$3
+	start=0
+	while :; do
+		hcurl "$dir" "op:$at" "$at" "/v1/logs/$origin/entries?start=$start&count=1000" >"$WORK/entries"
+		[ -s "$WORK/entries" ] || break
+		grep -a -E '^[0-9]+ [0-9]+$' "$WORK/entries" | cut -d' ' -f1
+		next=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^x-silkport-next-start: //Ip')
+		[ -n "$next" ] || break
+		start=$next
+	done
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	limit=$1; shift
+	end=$(($(date +%s) + limit))
+	while [ "$(date +%s)" -le "$end" ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# held_count_is DIR AT ORIGIN N: AT holds exactly N records of ORIGIN, each once.
+held_count_is() {
+	got=$(held "$1" "$2" "$3" | sort | uniq | wc -l)
+	all=$(held "$1" "$2" "$3" | wc -l)
+	[ "$got" = "$4" ] && [ "$all" = "$4" ]
+}
+
+# metric DIR AT LINE-REGEX: AT's /metrics has a line matching.
+has_metric() {
+	hcurl "$1" none "$2" /metrics >"$WORK/metrics.$2"
+	grep -Eq "$3" "$WORK/metrics.$2"
+}
+
+# fed_stop_all MEMBER...: stop the nodes (TERM) and check that each shut down
+# cleanly, with no sanitizer report in its log.
+fed_stop_all() {
+	for m in "$@"; do stop_node "$m"; done
+	for m in "$@"; do
+		if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/$m.log"; then
+			not_ok "$m: sanitizer report"; grep -E -A12 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/$m.log" | head -40 | sed 's/^/#   /' >&2
+		else
+			ok "$m stopped cleanly"
+		fi
+	done
+}
