@@ -76,8 +76,11 @@ static void work(void *arg)
 	d.issued = (int64_t)time(NULL);
 	/* Deliver to the named members, or to every other member. */
 	if (d.broadcast) {
+		/* Broadcast reaches every active member; a suspended or
+		 * revoked one would refuse the delivery anyway. */
 		for (i = 0; i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS; i++)
-			if (strcmp(tl->members[i].node_id, n->cfg->node_id) != 0)
+			if (strcmp(tl->members[i].node_id, n->cfg->node_id) != 0 &&
+			    tl->members[i].status == SP_STATUS_ACTIVE)
 				deliver[n_deliver++] = tl->members[i].node_id;
 	} else {
 		if (d.n_recipients > SP_STORE_MAX_RECIPIENTS) {
