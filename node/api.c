@@ -1,6 +1,7 @@
 /* api.c: request routing, access control by client certificate, and the
  * endpoints that need no storage (health, readiness, metrics, trust list). */
 #include "node/fed_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,12 +123,13 @@ static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 	const uint8_t *b;
 	size_t len;
 
-	if (strcmp(federation, tl->federation) != 0) {
+	if (strcmp(federation, tl->federation) == 0)
+		b = sp_trust_list_bytes(n->trust, &len);
+	else if ((b = sp_node__relay_list_bytes(n, federation, &len)) == NULL) {
 		sp_api__problem(n, req, SP_EP_TRUST_LIST, SP_ERR_NOT_FOUND,
 				"this node holds no trust list of that federation");
 		return;
 	}
-	b = sp_trust_list_bytes(n->trust, &len);
 	sp_metrics_request(n->metrics, SP_EP_TRUST_LIST, 200);
 	sp_http_respond(req, 200, "application/xml", b, len);
 }
@@ -188,7 +190,8 @@ void sp_api_handle(sp_http_req *req, void *arg)
 			return;
 		if (n->stopping)
 			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "stopping");
-		else if (sp_trust_expired(n->trust, now - n->cfg->expiry_grace))
+		else if (sp_trust_expired(n->trust, now - n->cfg->expiry_grace) ||
+			 sp_node__relay_expired(n, now - n->cfg->expiry_grace))
 			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the trust list has expired");
 		else if (!n->checkpoint_ok)
 			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the own log has no checkpoint yet");

@@ -2,6 +2,7 @@
  * node's next record: Sequence assigned in order, signed, logged, queued for
  * delivery, answered with the signed record once durable. */
 #include "node/node_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,17 +89,12 @@ static void work(void *arg)
 			why = "Recipients: too many";
 			goto fail;
 		}
-		for (i = 0; i < d.n_recipients; i++) {
-			if (sp_tl_find(tl, d.recipients[i]) == NULL) {
-				j->err = SP_ERR_FIELD;
-				snprintf(j->why, sizeof(j->why),
-					 "Recipients/Node: '%s' is not a member of federation %s",
-					 d.recipients[i], tl->federation);
-				goto fail_keep_why;
-			}
-			if (strcmp(d.recipients[i], n->cfg->node_id) != 0)
-				deliver[n_deliver++] = d.recipients[i];
-		}
+		/* Members of this federation directly; members of another
+		 * followed federation through a gateway (relay.c). */
+		if ((j->err = sp_node__route_submit(n, j->trust, d.recipients, d.n_recipients,
+						    deliver, &n_deliver, j->why,
+						    sizeof(j->why))) != SP_OK)
+			goto fail_keep_why;
 	}
 	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) != SP_OK ||
 	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen, &j->record,

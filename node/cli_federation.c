@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
 	"usage: silkport federation init DIR --federation ID --member ID[:ROLE] ...\n"
-	"         [--rsa] [--base-port N] [--host NAME]\n"
+	"         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host NAME]\n"
 	"Creates DIR with the federation operator's CA (DIR/operator/), one folder\n"
 	"per member (DIR/members/ID/: signing, TLS, operator-client and log keys,\n"
 	"and node.ini, the member's node configuration)\n"
@@ -27,11 +27,17 @@ static const char usage_text[] =
 	"  ROLE          zone (default), port-authority or auditor\n"
 	"  --rsa         RSA-2048 keys instead of ECDSA P-256\n"
 	"  --base-port N member i (from 0, in the order given) gets port N+i (7400)\n"
-	"  --host NAME   extra TLS name and the host in member endpoints\n";
+	"  --host NAME   extra TLS name and the host in member endpoints\n"
+	"  --existing ID=MEMBER-DIR  member ID runs its node in another federation\n"
+	"                (MEMBER-DIR is its folder there, with node.ini): list its\n"
+	"                signing certificate and LogKey from there and issue only a\n"
+	"                TLS and an operator identity for this federation (a\n"
+	"                gateway); prints the [relay] lines for its node.ini\n";
 
 struct member_arg {
 	char id[SP_NODE_ID_MAX + 1];
 	sp_member_role role;
+	const char *existing; /* its member folder in its own federation */
 };
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -94,6 +100,51 @@ static int file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* A member that already runs a node in another federation: take its
+ * signing certificate and LogKey from that node's config (SPEC FED-32). */
+static int existing_identity(const struct member_arg *ma, sp_tl_member *m)
+{
+	char path[4096], errbuf[2048], name[256];
+	sp_config *cfg = NULL;
+	sp_note_signer *ns = NULL;
+	sp_tl_signing_cert *sc;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	if (path_join(path, sizeof(path), ma->existing, "node.ini") != 0)
+		return -1;
+	if ((cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
+		sp_cli__err("federation init: member %s: %s", ma->id, errbuf);
+		return -1;
+	}
+	if (strcmp(cfg->node_id, ma->id) != 0) {
+		sp_cli__err("federation init: %s is the config of %s, not %s", path, cfg->node_id, ma->id);
+		goto out;
+	}
+	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+		goto out;
+	m->n_signing = 1;
+	sc = &m->signing[0];
+	if ((err = sp_pki_cert_der(cfg->sign_cert, &sc->der, &sc->der_len, &why)) != SP_OK)
+		goto fail;
+	sc->valid_from = (int64_t)time(NULL) - 3600;
+	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	if (fmt(name, sizeof(name), "silkport/%s/%s", cfg->federation, ma->id) != 0)
+		goto out;
+	if ((err = sp_note_signer_load(name, cfg->log_key, &ns, &why)) != SP_OK)
+		goto fail;
+	if ((m->log_key = strdup(sp_note_signer_vkey(ns))) == NULL)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	sp_cli__err("federation init: member %s: %s: %s", ma->id, sp_strerror(err), why ? why : "");
+out:
+	sp_note_signer_free(ns);
+	sp_config_free(cfg);
+	return rc;
+}
+
 /* Issue a certificate for a fresh key, signed by DIR/operator's CA. */
 static int issue(const char *dir, sp_cert_usage usage, const char *cn,
 		 const char *const *sans, sp_key_alg alg, const char *key_out,
@@ -126,22 +177,27 @@ static int make_member(const char *dir, const char *federation,
 	if (host != NULL)
 		sans[2] = host;
 
-	if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0)
-		return -1;
-	if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
-	    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
-		return -1;
-	if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL, alg, key,
-				       cert, &why)) != SP_OK)
-		goto fail;
-	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
-		return -1;
-	m->n_signing = 1;
-	sc = &m->signing[0];
-	if ((err = sp_pki_cert_der(cert, &sc->der, &sc->der_len, &why)) != SP_OK)
-		goto fail;
-	sc->valid_from = (int64_t)time(NULL) - 3600;
-	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	if (ma->existing != NULL) {
+		if (existing_identity(ma, m) != 0)
+			return -1;
+	} else {
+		if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0)
+			return -1;
+		if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
+		    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
+			return -1;
+		if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL, alg, key,
+				 cert, &why)) != SP_OK)
+			goto fail;
+		if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+			return -1;
+		m->n_signing = 1;
+		sc = &m->signing[0];
+		if ((err = sp_pki_cert_der(cert, &sc->der, &sc->der_len, &why)) != SP_OK)
+			goto fail;
+		sc->valid_from = (int64_t)time(NULL) - 3600;
+		sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	}
 
 	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0)
 		return -1;
@@ -163,12 +219,14 @@ static int make_member(const char *dir, const char *federation,
 				       key, cert, &why)) != SP_OK)
 		goto fail;
 
-	if (path_join(key, sizeof(key), mdir, "log-key.pem") != 0)
-		return -1;
-	if (fmt(origin, sizeof(origin), "silkport/%s/%s", federation, ma->id) != 0)
-		return -1;
-	if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) != SP_OK)
-		goto fail;
+	if (ma->existing == NULL) {
+		if (path_join(key, sizeof(key), mdir, "log-key.pem") != 0)
+			return -1;
+		if (fmt(origin, sizeof(origin), "silkport/%s/%s", federation, ma->id) != 0)
+			return -1;
+		if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) != SP_OK)
+			goto fail;
+	}
 
 	if (fmt(m->node_id, sizeof(m->node_id), "%s", ma->id) != 0 ||
 	    fmt(cn, sizeof(cn), "%s (%s)", ma->id, sp_role_name(ma->role)) != 0)
@@ -184,6 +242,20 @@ static int make_member(const char *dir, const char *federation,
 		return -1;
 	m->n_endpoints = 1;
 
+	if (ma->existing != NULL) {
+		/* its node runs from its own federation's config */
+		char abs[4096];
+
+		if (realpath(dir, abs) == NULL)
+			snprintf(abs, sizeof(abs), "%s", dir);
+		fprintf(stderr,
+			"  member %s is a gateway: add to %s/node.ini\n"
+			"    [relay]\n    federation = %s\n    trust_list = %s/trust-list.xml\n"
+			"    anchor = %s/operator/cert.pem\n    tls_cert = %s/members/%s/tls-cert.pem\n"
+			"    tls_key = %s/members/%s/tls-key.pem\n",
+			ma->id, ma->existing, federation, abs, abs, abs, ma->id, abs, ma->id);
+		return 0;
+	}
 	if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
 		return -1;
 	if (sp_config_write_member(key, ma->id, federation, port,
@@ -227,11 +299,13 @@ static int cmd_init(int argc, char **argv)
 		{"rsa", no_argument, NULL, 'r'},
 		{"base-port", required_argument, NULL, 'p'},
 		{"host", required_argument, NULL, 'H'},
+		{"existing", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct member_arg margs[MAX_MEMBERS];
-	size_t n_members = 0, i, j, ulen, slen;
+	char *existing[MAX_MEMBERS];
+	size_t n_members = 0, n_existing = 0, i, j, ulen, slen;
 	const char *dir = NULL, *federation = NULL, *host = NULL, *why = NULL;
 	sp_key_alg alg = SP_KEY_P256;
 	uint64_t base_port = 7400;
@@ -257,6 +331,7 @@ static int cmd_init(int argc, char **argv)
 				return SP_EXIT_USAGE;
 			}
 			ma->role = SP_ROLE_ZONE;
+			ma->existing = NULL;
 			if (colon != NULL) {
 				*colon = '\0';
 				if (sp_role_parse(colon + 1, &ma->role) != SP_OK) {
@@ -291,6 +366,13 @@ static int cmd_init(int argc, char **argv)
 		case 'H':
 			host = optarg;
 			break;
+		case 'e':
+			if (n_existing == MAX_MEMBERS || strchr(optarg, '=') == NULL) {
+				sp_cli__err("federation init: --existing wants ID=MEMBER-DIR");
+				return SP_EXIT_USAGE;
+			}
+			existing[n_existing++] = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return SP_EXIT_OK;
@@ -305,6 +387,18 @@ static int cmd_init(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	dir = argv[optind];
+	for (i = 0; i < n_existing; i++) {
+		char *eq = strchr(existing[i], '=');
+
+		*eq = '\0';
+		for (j = 0; j < n_members && strcmp(margs[j].id, existing[i]) != 0; j++)
+			;
+		if (j == n_members) {
+			sp_cli__err("federation init: --existing %s: no such --member", existing[i]);
+			return SP_EXIT_USAGE;
+		}
+		margs[j].existing = eq + 1;
+	}
 	if (!sp_federation_id_valid(federation)) {
 		sp_cli__err("federation init: '%s' is not a federation id", federation);
 		return SP_EXIT_USAGE;

@@ -14,13 +14,16 @@ static const char usage_text[] =
 	"       silkport trust-list verify --anchor CERT.pem [--at TIME] [FILE]\n"
 	"       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
 	"       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
-	"           [--status MEMBER=active|suspended|revoked ...] [--valid-days N] [FILE]\n"
+	"           [--status MEMBER=active|suspended|revoked ...]\n"
+	"           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
 	"sign    signs an unsigned TrustList with the federation operator's key\n"
 	"verify  checks the operator's signature and validity window; prints\n"
 	"        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
 	"show    prints the members, verified first when --anchor is given\n"
 	"update  prints a new list: sequence + 1, issued now, statuses changed,\n"
-	"        signed with the operator key (FILE is the current list)\n"
+	"        signed with the operator key (FILE is the current list);\n"
+	"        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
+	"        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
 	"FILE defaults to standard input.\n";
 
 static int cmd_sign(int argc, char **argv)
@@ -210,6 +213,58 @@ out:
 	return rc;
 }
 
+/* "MEMBER=FEDERATION": add FEDERATION to MEMBER's RelaysTo; "MEMBER=":
+ * clear it. SP_ERR_INVALID_ARGUMENT for a malformed value, SP_ERR_NOT_FOUND
+ * for an unknown member, SP_ERR_TOO_LARGE past 16, SP_ERR_NOMEM. */
+static int set_relays_to(sp_tl *tl, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	sp_tl_member *m = NULL;
+	char **a;
+	size_t k;
+
+	if (eq == NULL) {
+		sp_cli__err("trust-list update: --relays-to wants MEMBER=FEDERATION, got '%s'", arg);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	*eq = '\0';
+	for (k = 0; k < tl->n_members; k++)
+		if (strcmp(tl->members[k].node_id, arg) == 0)
+			m = &tl->members[k];
+	if (m == NULL) {
+		sp_cli__err("trust-list update: no member '%s' in the list", arg);
+		return SP_ERR_NOT_FOUND;
+	}
+	if (eq[1] == '\0') {
+		for (k = 0; k < m->n_relays_to; k++)
+			free(m->relays_to[k]);
+		m->n_relays_to = 0;
+		return SP_OK;
+	}
+	if (!sp_federation_id_valid(eq + 1)) {
+		sp_cli__err("trust-list update: '%s' is not a federation id", eq + 1);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (strcmp(eq + 1, tl->federation) == 0) {
+		sp_cli__err("trust-list update: %s is this list's own federation", eq + 1);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	for (k = 0; k < m->n_relays_to; k++)
+		if (strcmp(m->relays_to[k], eq + 1) == 0)
+			return SP_OK;
+	if (m->n_relays_to == 16) {
+		sp_cli__err("trust-list update: %s relays to 16 federations already", m->node_id);
+		return SP_ERR_TOO_LARGE;
+	}
+	if ((a = realloc(m->relays_to, (m->n_relays_to + 1) * sizeof(*a))) == NULL)
+		return SP_ERR_NOMEM;
+	m->relays_to = a;
+	if ((a[m->n_relays_to] = strdup(eq + 1)) == NULL)
+		return SP_ERR_NOMEM;
+	m->n_relays_to++;
+	return SP_OK;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -217,12 +272,13 @@ static int cmd_update(int argc, char **argv)
 		{"cert", required_argument, NULL, 'c'},
 		{"status", required_argument, NULL, 's'},
 		{"valid-days", required_argument, NULL, 'd'},
+		{"relays-to", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *key_path = NULL, *cert_path = NULL, *why = NULL;
-	char *changes[MAX_STATUS_CHANGES];
-	size_t n_changes = 0, i;
+	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
+	size_t n_changes = 0, n_relays = 0, i;
 	uint64_t days = 0;
 	int64_t now = (int64_t)time(NULL), window;
 	sp_tl *tl = NULL;
@@ -246,6 +302,13 @@ static int cmd_update(int argc, char **argv)
 				return SP_EXIT_USAGE;
 			}
 			changes[n_changes++] = optarg;
+			break;
+		case 'r':
+			if (n_relays == MAX_STATUS_CHANGES) {
+				sp_cli__err("trust-list update: more than %d --relays-to", MAX_STATUS_CHANGES);
+				return SP_EXIT_USAGE;
+			}
+			relays[n_relays++] = optarg;
 			break;
 		case 'd':
 			if (sp_cli__parse_u64(optarg, &days) != 0 || days == 0 || days > 3650) {
@@ -300,6 +363,12 @@ static int cmd_update(int argc, char **argv)
 			goto out;
 		}
 		m->status = st;
+	}
+	for (i = 0; i < n_relays; i++) {
+		if ((err = set_relays_to(tl, relays[i])) != SP_OK) {
+			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+			goto out;
+		}
 	}
 	window = tl->next_update - tl->issued;
 	if (days > 0)

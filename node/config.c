@@ -78,9 +78,11 @@ static const struct opt options[] = {
 	{"peers", "retry_max", T_INT, F(retry_max), 0, 1, 86400, "300", 0, NULL, "longest delivery retry delay, seconds"},
 	{"peers", "retention_days", T_INT, F(retention_days), 0, 1, 3650, "30", 0, NULL, "how long undelivered records are retried"},
 	{"peers", "pull_interval", T_INT, F(pull_interval), 0, 1, 86400, "30", 0, NULL, "catch-up and checkpoint poll period, seconds"},
-	{"relay", "federation", T_FED_IDS, F(relay_federations), N(relay_federations), 0, 0, NULL, 0, NULL, "another federation this node relays to (repeatable)"},
+	{"relay", "federation", T_FED_IDS, F(relay_federations), N(relay_federations), 0, 0, NULL, 0, NULL, "another federation whose trust list this node follows, to verify its members and relay to it (repeatable)"},
 	{"relay", "trust_list", T_FILES, F(relay_trust_lists), N(relay_trust_lists), 0, 0, NULL, 0, NULL, "that federation's trust list (repeatable, same order)"},
 	{"relay", "anchor", T_FILES, F(relay_anchors), N(relay_anchors), 0, 0, NULL, 0, NULL, "that federation's operator certificate (repeatable, same order)"},
+	{"relay", "tls_cert", T_FILES, F(relay_tls_certs), N(relay_tls_certs), 0, 0, NULL, 0, NULL, "a gateway's TLS certificate in that federation, PEM (none, or one per federation line, same order)"},
+	{"relay", "tls_key", T_FILES, F(relay_tls_keys), N(relay_tls_keys), 0, 0, NULL, 0, NULL, "its private key, PEM (same order)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -390,6 +392,12 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 	if (c->n_relay_federations != c->n_relay_trust_lists ||
 	    c->n_relay_federations != c->n_relay_anchors)
 		add_error(&st, 0, "[relay] needs as many trust_list and anchor lines as federation lines");
+	if (c->n_relay_tls_certs != c->n_relay_tls_keys ||
+	    (c->n_relay_tls_certs != 0 && c->n_relay_tls_certs != c->n_relay_federations))
+		add_error(&st, 0, "[relay] tls_cert and tls_key: none, or one of each per federation line");
+	for (i = 0; i < c->n_relay_federations; i++)
+		if (c->federation != NULL && strcmp(c->relay_federations[i], c->federation) == 0)
+			add_error(&st, 0, "[relay] federation %s is this node's own federation", c->federation);
 	if (st.nerr > 0)
 		goto fail;
 	return c;

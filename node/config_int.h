@@ -67,6 +67,12 @@ typedef struct sp_config {
 	size_t n_relay_trust_lists;
 	char *relay_anchors[SP_CONFIG_MAX_LIST];
 	size_t n_relay_anchors;
+	/* a gateway's TLS identity in each of those federations (none, or
+	 * one per federation line, same order) */
+	char *relay_tls_certs[SP_CONFIG_MAX_LIST];
+	size_t n_relay_tls_certs;
+	char *relay_tls_keys[SP_CONFIG_MAX_LIST];
+	size_t n_relay_tls_keys;
 } sp_config;
 
 /* Read and check a config file. On failure returns NULL and writes each

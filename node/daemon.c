@@ -2,6 +2,7 @@
  * server, worker pool, signals, systemd notification, shutdown. */
 #include "node/cli_int.h"
 #include "node/node_int.h"
+#include "node/relay_int.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -155,6 +156,8 @@ void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
 {
 	const uint8_t *der;
 	size_t len, i, j;
+	int64_t valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
+	int expired;
 
 	memset(out, 0, sizeof(*out));
 	if ((der = sp_http_req_client_cert(req, &len)) == NULL)
@@ -169,12 +172,13 @@ void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
 		}
 	}
 	out->member = sp_trust_member_by_tls_cert(n->trust, der, len);
+	expired = sp_trust_expired(n->trust, valid_at);
+	if (out->member == NULL) /* a member of another federation followed */
+		out->member = sp_node__relay_member_by_tls_cert(n, der, len, valid_at, &expired);
 	if (out->member == NULL)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
-	out->member_active = out->member->status == SP_STATUS_ACTIVE &&
-			     !(sp_trust_expired(n->trust, (int64_t)time(NULL) -
-							     n->cfg->expiry_grace));
+	out->member_active = out->member->status == SP_STATUS_ACTIVE && !expired;
 	for (j = 0; j < n->cfg->n_wide_readers; j++)
 		if (strcmp(n->cfg->wide_readers[j], out->id) == 0)
 			out->wide_read = out->member_active;
@@ -252,7 +256,7 @@ static void free_operators(sp_node *n)
 	n->n_operators = 0;
 }
 
-static void server_config(const sp_config *cfg, sp_server_config *sc)
+void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 {
 	sp_server_config_default(sc);
 	sc->host = cfg->listen_address;
@@ -271,7 +275,7 @@ static void server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
 }
 
-static void access_log(const sp_access_entry *e, void *arg)
+void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
 	char path[SP_LOG_ESC_CAP];
 
@@ -361,7 +365,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		sp_trust_unref(t);
 		t = NULL;
 	}
-	server_config(cfg, &sc);
+	sp_node__server_config(cfg, &sc);
 	if ((err = sp_server_tls_ctx_new(&sc, &ctx, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "reload_refused", "err=%s why=\"%s\"", sp_strerror(err), why ? why : "");
 		sp_trust_unref(t);
@@ -497,10 +501,10 @@ static int start(sp_node *n)
 	    (n->mbox_ev = event_new(n->base, n->mbox_fd, EV_READ | EV_PERSIST, on_mbox, n)) == NULL ||
 	    event_add(n->mbox_ev, NULL) != 0)
 		return -1;
-	server_config(n->cfg, &sc);
+	sp_node__server_config(n->cfg, &sc);
 	sc.handler = sp_api_handle;
 	sc.handler_arg = n;
-	sc.access_log = access_log;
+	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &n->server, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "listen_failed", "address=%s port=%lld err=%s why=\"%s\"",
@@ -508,6 +512,8 @@ static int start(sp_node *n)
 		       sp_strerror(err), why ? why : "");
 		return -1;
 	}
+	if (sp_node__relay_start(n) != 0)
+		return -1;
 	n->sig_term = evsignal_new(n->base, SIGTERM, on_stop_signal, n);
 	n->sig_int = evsignal_new(n->base, SIGINT, on_stop_signal, n);
 	n->sig_hup = evsignal_new(n->base, SIGHUP, on_reload, n);
@@ -553,6 +559,7 @@ static void stop(sp_node *n)
 	if (n->tick)
 		event_free(n->tick);
 	sp_server_free(n->server);
+	sp_node__relay_close(n);
 	for (i = n->n_ext; i-- > 0;)
 		if (n->ext[i]->stop != NULL)
 			n->ext[i]->stop(n->ext_state[i]);
@@ -574,6 +581,7 @@ static void stop(sp_node *n)
 	if (n->mbox_fd > 0)
 		close(n->mbox_fd);
 	sp_trust_unref(n->trust);
+	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
 	sp_key_free(n->sign_key);
 	sp_note_signer_free(n->log_signer);

@@ -53,6 +53,7 @@ int sp_node__ingest(sp_node *n, const uint8_t *bytes, size_t len,
 typedef struct sp_fed_outbox_item {
 	int64_t id;
 	char record_id[SP_UUID_LEN + 1];
+	char origin[SP_NODE_ID_MAX + 1]; /* this node, or relayed records' */
 	uint64_t sequence;
 	char digest[65];
 	int64_t received;

@@ -2,6 +2,7 @@
  * pushed (POST /v1/records) or pulled (catch-up): verify on the worker pool,
  * sign a receipt, make both durable by group commit, answer on the loop. */
 #include "node/fed_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ typedef struct ingest_job {
 	char record_id[SP_UUID_LEN + 1];
 	char digest[65];
 	uint64_t sequence;
+	size_t n_relay; /* outbox rows queued with the record (gateway) */
 	uint8_t *receipt;
 	size_t receipt_len;
 	/* store results (committer thread, before the mailbox hand-off) */
@@ -85,6 +87,8 @@ static void work(void *arg)
 	uint8_t *unsigned_receipt = NULL;
 	size_t ulen, i;
 	const char *recips[SP_STORE_MAX_RECIPIENTS];
+	const char *relay[SP_STORE_MAX_RECIPIENTS];
+	int addressee = 0;
 	sp_subject subjects[SP_STORE_MAX_SUBJECTS];
 	uint64_t t0 = sp_monotonic_us();
 
@@ -92,7 +96,7 @@ static void work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;
-	j->err = sp_verify_record(j->trust, j->body, j->body_len, &o, &doc, &rec, &why);
+	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o, &doc, &rec, &why);
 	sp_metrics_observe(n->metrics, SP_HIST_VERIFY, (double)(sp_monotonic_us() - t0) / 1e6);
 	if (j->err != SP_OK) {
 		set_why(j, why);
@@ -112,15 +116,17 @@ static void work(void *arg)
 		set_why(j, "this node's own records are not accepted from peers");
 		goto out;
 	}
-	if (!sp_record_visible_to(rec, n->cfg->node_id)) {
-		j->err = SP_ERR_NOT_RECIPIENT;
-		set_why(j, "the record is not addressed to this node");
-		goto out;
-	}
 	if (sp_record_recipient_count(rec) > SP_STORE_MAX_RECIPIENTS ||
 	    sp_record_subject_count(rec) > SP_STORE_MAX_SUBJECTS) {
 		j->err = SP_ERR_TOO_LARGE;
 		set_why(j, "too many recipients or subjects to index");
+		goto out;
+	}
+	/* An addressee, or a gateway towards recipients of another
+	 * federation (SPEC 13.5). */
+	if ((j->err = sp_node__route_received(n, j->trust, rec, relay, &j->n_relay,
+					      &addressee)) != SP_OK) {
+		set_why(j, "the record is not addressed to this node, and this node relays none of its recipients");
 		goto out;
 	}
 
@@ -131,7 +137,7 @@ static void work(void *arg)
 	memcpy(ri.record_digest, j->digest, sizeof(ri.record_digest));
 	snprintf(ri.receiver, sizeof(ri.receiver), "%s", n->cfg->node_id);
 	ri.received = (int64_t)time(NULL);
-	ri.status = SP_RECEIPT_ACCEPTED;
+	ri.status = addressee ? SP_RECEIPT_ACCEPTED : SP_RECEIPT_RELAYED;
 	if ((j->err = sp_receipt_build(&ri, &unsigned_receipt, &ulen, &why)) != SP_OK ||
 	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen, &j->receipt,
 				       &j->receipt_len, &why)) != SP_OK) {
@@ -163,6 +169,8 @@ static void work(void *arg)
 	put.receipt = j->receipt;
 	put.receipt_len = j->receipt_len;
 	put.source = j->source[0] ? j->source : NULL;
+	put.deliver_to = relay; /* durable with the receipt (FED-25) */
+	put.n_deliver_to = j->n_relay;
 	/* done() and on_stored() each drop one reference; the loop thread
 	 * owns the count, and done() runs there after this returns. */
 	j->err = sp_store_put_async(n->store, &put, on_stored, j);
@@ -236,6 +244,14 @@ static void finish(void *arg)
 			 j->origin, (unsigned long long)j->sequence, j->existing_digest);
 	} else if (j->outcome == SP_STORE_INSERTED) {
 		sp_metrics_accepted(n->metrics);
+		if (j->n_relay > 0) {
+			sp_log(SP_LOG_INFO, "record_relayed", "origin=%s sequence=%llu record_id=%s recipients=%zu source=%s",
+			       j->origin, (unsigned long long)j->sequence, j->record_id, j->n_relay,
+			       j->source[0] ? j->source : "-");
+			for (size_t i = 0; i < n->n_ext; i++)
+				if (n->ext[i]->relay_stored != NULL)
+					n->ext[i]->relay_stored(n->ext_state[i], j->record_id);
+		}
 	} else if (j->outcome == SP_STORE_DUPLICATE) {
 		sp_metrics_count(n->metrics, SP_CTR_DUPLICATES, 1);
 	}

@@ -29,7 +29,11 @@ typedef struct sp_node_extension {
 	/* After this node's own record (with its outbox rows) is durable. */
 	void (*own_record_stored)(void *state, const char *record_id,
 				  uint64_t sequence);
-	/* After a newer trust list was installed. */
+	/* After a record received as a gateway (with the outbox rows that
+	 * relay it to another federation) is durable. */
+	void (*relay_stored)(void *state, const char *record_id);
+	/* After a newer trust list (of any federation followed) was
+	 * installed. */
 	void (*trust_changed)(void *state);
 	/* At shutdown, after the server stopped, before the store closes. */
 	void (*stop)(void *state);

@@ -20,6 +20,7 @@ struct event_base;
 
 typedef struct sp_mbox_item sp_mbox_item;
 typedef struct sp_submit_job sp_submit_job;
+typedef struct sp_relay sp_relay; /* relay.c: other federations followed */
 
 /* Who is calling, from the client certificate. */
 typedef struct sp_caller {
@@ -41,6 +42,7 @@ struct sp_node {
 	sp_metrics *metrics;
 	sp_anchors *anchors;
 	sp_trust *trust; /* loop thread only; jobs take their own reference */
+	sp_relay *relay; /* NULL without [relay] (node/relay_int.h) */
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
@@ -88,6 +90,11 @@ struct sp_node {
  * or SP_ERR_TRUST_LIST_ROLLBACK when it is not newer. `source` names where
  * it came from, for the log. */
 int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source);
+
+/* The server settings of the config (listener, TLS identity, limits), and
+ * the access log hook, shared by the main and the relay listeners. */
+void sp_node__server_config(const sp_config *cfg, sp_server_config *sc);
+void sp_node__access_log(const sp_access_entry *e, void *arg);
 
 /* Run fn(arg) on the loop thread; any thread. */
 void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);

@@ -24,7 +24,7 @@ void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n)
 
 static const char sql_peer_due[] =
 	"SELECT o.id, r.record_id, r.sequence, r.digest, r.received,"
-	" o.attempts, r.bytes FROM outbox o JOIN records r ON r.id = o.rec"
+	" o.attempts, r.bytes, r.origin FROM outbox o JOIN records r ON r.id = o.rec"
 	" WHERE o.state = 'pending' AND o.peer = ?1 AND o.id > ?2"
 	" AND o.next_attempt <= ?3 ORDER BY o.id LIMIT ?4";
 
@@ -66,7 +66,8 @@ int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
 		a[k].received = sqlite3_column_int64(st, 4);
 		a[k].attempts = (uint32_t)sqlite3_column_int64(st, 5);
 		if ((err = sp_store__col_text(st, 1, a[k].record_id, sizeof(a[k].record_id))) ||
-		    (err = sp_store__col_text(st, 3, a[k].digest, sizeof(a[k].digest))))
+		    (err = sp_store__col_text(st, 3, a[k].digest, sizeof(a[k].digest))) ||
+		    (err = sp_store__col_text(st, 7, a[k].origin, sizeof(a[k].origin))))
 			break;
 		if (b == NULL || len == 0 || (a[k].bytes = malloc(len)) == NULL) {
 			err = b == NULL ? SP_ERR_IO : SP_ERR_NOMEM;

@@ -3,6 +3,7 @@
  * tick that drives delivery retries, catch-up, witnessing and trust-list
  * polls, and equivocation alarms. */
 #include "peers/fed_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,11 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	cc.cert_file = n->cfg->tls_cert;
 	cc.key_file = n->cfg->tls_key;
 	cc.ca_files = cas;
+	/* a member of another federation: this node's identity there */
+	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
+		snprintf(p->last_error, sizeof(p->last_error), "no identity in federation %s", p->federation);
+		return -1;
+	}
 	cc.pinned_cert_der = m->tls_cert_der;
 	cc.pinned_cert_der_len = m->tls_cert_der_len;
 	cc.allow_tls12 = n->cfg->tls12;
@@ -314,7 +320,55 @@ static fed_origin *origin_new(const sp_tl_member *m)
 	return o;
 }
 
-/* Build or update the peer and origin sets from the trust list in force. */
+void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
+{
+	fed_peer *p;
+	sp_member_status was;
+
+	if ((p = fed_peer_find(f, m->node_id)) != NULL && !p->gone &&
+	    strcmp(p->federation, federation) != 0)
+		return; /* known already through another list (home first) */
+	if (p == NULL) {
+		if (f->n_peers == FED_MAX_PEERS || (p = calloc(1, sizeof(*p))) == NULL)
+			return;
+		p->f = f;
+		p->refs = 1;
+		p->status = SP_STATUS_ACTIVE;
+		snprintf(p->id, sizeof(p->id), "%s", m->node_id);
+		f->peers[f->n_peers++] = p;
+	}
+	if (strcmp(p->federation, federation) != 0) {
+		drop_client(p); /* another identity is needed to reach it */
+		snprintf(p->federation, sizeof(p->federation), "%s", federation);
+	}
+	p->gone = 0;
+	was = p->status;
+	p->status = m->status;
+	if (m->status != SP_STATUS_ACTIVE) {
+		if (p->client != NULL)
+			sp_log(SP_LOG_WARN, "peer_dropped", "peer=%s status=%s", p->id,
+			       sp_status_name(m->status));
+		drop_client(p);
+		fed_deliver_drop(p);
+		if (m->status == SP_STATUS_REVOKED && was != SP_STATUS_REVOKED)
+			fed_abandon(f, p);
+		return;
+	}
+	if (p->client != NULL &&
+	    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
+	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 || m->n_endpoints == 0 ||
+	     p->endpoint == NULL || strcmp(m->endpoints[0], p->endpoint) != 0)) {
+		sp_log(SP_LOG_INFO, "peer_changed", "peer=%s", p->id);
+		drop_client(p);
+	}
+	if (p->client == NULL && make_client(f, p, m) == 0) {
+		p->after_id = 0;
+		p->hold_until_ms = 0;
+		fed_deliver_kick(f, p);
+	}
+}
+
+/* Build or update the peer and origin sets from the trust lists in force. */
 static void rebuild(fed *f)
 {
 	sp_node *n = f->n;
@@ -327,9 +381,7 @@ static void rebuild(fed *f)
 		f->origins[i]->gone = 1;
 	for (i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
-		fed_peer *p;
 		fed_origin *o;
-		sp_member_status was;
 
 		if (strcmp(m->node_id, n->cfg->node_id) == 0)
 			continue;
@@ -343,41 +395,9 @@ static void rebuild(fed *f)
 				o->log_key = strdup(m->log_key);
 			}
 		}
-		if ((p = fed_peer_find(f, m->node_id)) == NULL) {
-			if (f->n_peers == FED_MAX_PEERS || (p = calloc(1, sizeof(*p))) == NULL)
-				continue;
-			p->f = f;
-			p->refs = 1;
-			p->status = SP_STATUS_ACTIVE;
-			snprintf(p->id, sizeof(p->id), "%s", m->node_id);
-			f->peers[f->n_peers++] = p;
-		}
-		p->gone = 0;
-		was = p->status;
-		p->status = m->status;
-		if (m->status != SP_STATUS_ACTIVE) {
-			if (p->client != NULL)
-				sp_log(SP_LOG_WARN, "peer_dropped", "peer=%s status=%s", p->id,
-				       sp_status_name(m->status));
-			drop_client(p);
-			fed_deliver_drop(p);
-			if (m->status == SP_STATUS_REVOKED && was != SP_STATUS_REVOKED)
-				fed_abandon(f, p);
-			continue;
-		}
-		if (p->client != NULL &&
-		    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
-		     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 || m->n_endpoints == 0 ||
-		     p->endpoint == NULL || strcmp(m->endpoints[0], p->endpoint) != 0)) {
-			sp_log(SP_LOG_INFO, "peer_changed", "peer=%s", p->id);
-			drop_client(p);
-		}
-		if (p->client == NULL && make_client(f, p, m) == 0) {
-			p->after_id = 0;
-			p->hold_until_ms = 0;
-			fed_deliver_kick(f, p);
-		}
+		fed_peer_update(f, m, "");
 	}
+	fed_relay_rebuild(f);
 	/* members no longer listed */
 	for (i = k = 0; i < f->n_peers; i++) {
 		fed_peer *p = f->peers[i];
@@ -503,11 +523,17 @@ static void ext_stop(void *state)
 	fed_unref(f);
 }
 
+static void ext_relay_stored(void *state, const char *record_id)
+{
+	ext_own_record_stored(state, record_id, 0);
+}
+
 static const sp_node_extension fed_extension = {
 	.name = "peers",
 	.start = ext_start,
 	.tick = ext_tick,
 	.own_record_stored = ext_own_record_stored,
+	.relay_stored = ext_relay_stored,
 	.trust_changed = ext_trust_changed,
 	.stop = ext_stop,
 	.metrics = fed_metrics,

@@ -3,6 +3,7 @@
  * the worker pool, retries with exponential backoff and jitter, permanent
  * failures and equivocation answers kept and alarmed. */
 #include "peers/fed_int.h"
+#include "node/relay_int.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -317,12 +318,12 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *wh
 		 verdict == V_EQUIVOCATION ? "equivocation answer" : "delivery failed",
 		 (unsigned long long)d->it.sequence, why);
 	if (verdict == V_EQUIVOCATION) {
-		/* FED-5: our own log is suspect */
+		/* FED-5: our own log (or, relayed, the origin's) is suspect */
 		f->equivocation_alarms++;
 		sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
 		       "kind=delivery origin=%s peer=%s sequence=%llu record_id=%s problem=%s",
-		       f->n->cfg->node_id, p->id, (unsigned long long)d->it.sequence,
+		       d->it.origin, p->id, (unsigned long long)d->it.sequence,
 		       d->it.record_id, sp_log_esc(esc, sizeof(esc), why, strlen(why)));
 	} else {
 		sp_log(SP_LOG_ERROR, "delivery_failed", "peer=%s sequence=%llu record_id=%s why=%s",
@@ -420,7 +421,7 @@ static void judge_work(void *arg)
 		else if (strcmp(ri.receiver, d->p->id) != 0)
 			snprintf(d->why, sizeof(d->why), "receipt signed by %s, not the recipient", ri.receiver);
 		else if (strcmp(ri.record_id, d->it.record_id) != 0 ||
-			 strcmp(ri.origin, n->cfg->node_id) != 0 || ri.sequence != d->it.sequence ||
+			 strcmp(ri.origin, d->it.origin) != 0 || ri.sequence != d->it.sequence ||
 			 strcmp(ri.record_digest, d->it.digest) != 0)
 			snprintf(d->why, sizeof(d->why), "receipt names another record");
 		else
@@ -490,7 +491,9 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	}
 	memcpy(d->body, resp->body, resp->body_len);
 	d->body_len = resp->body_len;
-	d->trust = sp_trust_ref(f->n->trust);
+	/* the list of the recipient's federation verifies its receipt */
+	if ((d->trust = sp_node__trust_for(f->n, d->p->id)) == NULL)
+		d->trust = sp_trust_ref(f->n->trust);
 	if (f->stopping || fed_pool(f, judge_work, judge_done, d) != SP_OK) {
 		d->verdict = V_TRANSIENT;
 		snprintf(d->why, sizeof(d->why), "the node is busy");

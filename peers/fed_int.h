@@ -29,6 +29,9 @@ struct fed_peer {
 	int refs;
 	int gone; /* no longer in the trust list */
 	char id[SP_NODE_ID_MAX + 1];
+	/* "": a member of this node's federation; else the relay federation
+	 * of which it is a member (reached with this node's identity there) */
+	char federation[SP_NODE_ID_MAX + 1];
 	sp_member_status status;
 	sp_h2_client *client; /* NULL unless active with a usable endpoint */
 	uint8_t *cert_der;
@@ -167,8 +170,26 @@ void fed_origin_free(fed_origin *o);
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);
 
+/* Create or update the peer for member m of `federation` ("" for home):
+ * status, client (rebuilt when its certificate or endpoint changed). A
+ * member already known as a peer of another federation is left alone. */
+void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation);
+
 /* fed_trust.c */
 void fed_trust_poll(fed *f);
+/* Ask peer p for the current list of federation `federation` (a relay
+ * federation at index relay, or -1 for home), verify it against that
+ * federation's anchors, install it when newer. */
+void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay);
+
+/* fed_relay.c: peers of the other federations in which this node is a
+ * gateway, their client identity, and relay-list polling */
+void fed_relay_rebuild(fed *f);
+/* Client identity for a relay peer: this node's TLS identity in the peer's
+ * federation and that federation's anchor. 0, or -1 (no identity). */
+int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
+		     const char **cas);
+void fed_relay_poll(fed *f);
 
 /* fed_status.c */
 void fed_metrics(void *state, void *out);

@@ -161,6 +161,8 @@ void fed_status(void *state, void *out)
 		sp_text_printf(t, "peer %s\n  %-18s %s\n  %-18s %s\n", p->id, "status", sp_status_name(p->status),
 			       "connected", st.connected ? "yes" : "no");
 		ok = st.last_success_ms > p->last_ok_ms ? st.last_success_ms : p->last_ok_ms;
+		if (p->federation[0] != '\0')
+			sp_text_printf(t, "  %-18s %s (relay)\n", "federation", p->federation);
 		when(t, "last-success", ok, now);
 		when(t, "last-receipt", p->last_receipt_ms, now);
 		if (st.consecutive_failures > 0)

@@ -2,6 +2,7 @@
  * operator's configured URL's) current list each pull interval, verify it
  * against the anchors on the worker pool, install a newer one. */
 #include "peers/fed_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 typedef struct tl_job {
 	fed *f;
 	char source[300];
+	int relay; /* -1: the home list; else the relay federation's index */
+	const sp_anchors *anchors;
 	uint8_t *body;
 	size_t len;
 	sp_trust *current;
@@ -94,7 +97,7 @@ static void tl_work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = NULL;
-	j->err = sp_trust_open(n->anchors, j->body, j->len, j->current, &o, &j->t, &j->why);
+	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o, &j->t, &j->why);
 }
 
 static void tl_done(void *arg)
@@ -105,8 +108,10 @@ static void tl_done(void *arg)
 	char esc[SP_LOG_ESC_CAP];
 
 	f->trust_busy--;
-	if (j->err == SP_OK && !f->stopping &&
-	    sp_trust_list(j->t)->sequence > sp_trust_list(n->trust)->sequence) {
+	if (j->err == SP_OK && !f->stopping && j->relay >= 0) {
+		sp_node__install_relay_trust(n, (size_t)j->relay, j->t, j->source);
+	} else if (j->err == SP_OK && !f->stopping &&
+		   sp_trust_list(j->t)->sequence > sp_trust_list(n->trust)->sequence) {
 		sp_node__install_trust(n, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused", "source=%s err=%s why=%s",
@@ -147,6 +152,8 @@ static tl_job *tl_job_new(fed *f, const char *source)
 	j->f = f;
 	snprintf(j->source, sizeof(j->source), "%s", source);
 	j->current = sp_trust_ref(f->n->trust);
+	j->relay = -1;
+	j->anchors = f->n->anchors;
 	return j;
 }
 
@@ -181,26 +188,37 @@ fail:
 void fed_trust_poll(fed *f)
 {
 	const char *fedid = sp_trust_list(f->n->trust)->federation;
-	char path[128];
 	size_t i;
 
 	if (f->stopping || f->trust_busy > 0)
 		return;
 	if (f->n->cfg->trust_list_url != NULL && f->n->cfg->trust_list_url[0] != '\0')
 		poll_url(f, f->n->cfg->trust_list_url);
-	snprintf(path, sizeof(path), "/v1/trust-lists/%s", fedid);
-	for (i = 0; i < f->n_peers; i++) {
-		fed_peer *p = f->peers[i];
-		tl_job *j;
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->federation[0] == '\0')
+			fed_trust_request(f, f->peers[i], fedid, -1);
+	fed_relay_poll(f);
+}
 
-		if (!fed_peer_usable(p) || (j = tl_job_new(f, p->id)) == NULL)
-			continue;
-		f->trust_busy++;
-		fed_ref(f);
-		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_list, j) != SP_OK) {
-			f->trust_busy--;
-			fed_unref(f);
-			tl_job_free(j);
-		}
+void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
+{
+	char path[128];
+	tl_job *j;
+
+	if (!fed_peer_usable(p) || (j = tl_job_new(f, p->id)) == NULL)
+		return;
+	if (relay >= 0) {
+		sp_trust_unref(j->current);
+		j->current = sp_node__relay_trust(f->n, (size_t)relay);
+		j->relay = relay;
+		j->anchors = sp_node__relay_anchors(f->n, (size_t)relay);
+	}
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s", federation);
+	f->trust_busy++;
+	fed_ref(f);
+	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_list, j) != SP_OK) {
+		f->trust_busy--;
+		fed_unref(f);
+		tl_job_free(j);
 	}
 }

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -312,12 +315,13 @@ static void print_file(const char *path)
 	fclose(f);
 }
 
-void sp_bench_federation_init(const char *silkport, const char *dir,
-                              const char *federation,
-                              const char *const *members)
+/* federation init; base_port 0: the command's default ports. */
+static void federation_init(const char *silkport, const char *dir,
+                            const char *federation, const char *const *members,
+                            unsigned base_port)
 {
-	char *argv[32], log_path[SP_BENCH_PATH_MAX], bin[SP_BENCH_PATH_MAX];
-	char fed[128], dir_copy[SP_BENCH_PATH_MAX];
+	char *argv[36], log_path[SP_BENCH_PATH_MAX], bin[SP_BENCH_PATH_MAX];
+	char fed[128], dir_copy[SP_BENCH_PATH_MAX], port[16];
 	char margs[16][SP_NODE_ID_MAX + 1];
 	size_t i, a = 0;
 	pid_t pid;
@@ -339,6 +343,11 @@ void sp_bench_federation_init(const char *silkport, const char *dir,
 		argv[a++] = (char *)(uintptr_t) "--member";
 		argv[a++] = margs[i];
 	}
+	if (base_port != 0) {
+		snprintf(port, sizeof(port), "%u", base_port);
+		argv[a++] = (char *)(uintptr_t) "--base-port";
+		argv[a++] = port;
+	}
 	argv[a] = NULL;
 	pid = spawn(argv, log_path, 1);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
@@ -346,6 +355,55 @@ void sp_bench_federation_init(const char *silkport, const char *dir,
 		print_file(log_path);
 		sp_bench_die("silkport federation init failed", 0, bin);
 	}
+}
+
+void sp_bench_federation_init(const char *silkport, const char *dir,
+                              const char *federation,
+                              const char *const *members)
+{
+	federation_init(silkport, dir, federation, members, 0);
+}
+
+void sp_bench_federation_init_ports(const char *silkport, const char *dir,
+                                    const char *federation,
+                                    const char *const *members,
+                                    unsigned base_port)
+{
+	if (base_port == 0 || base_port > 65535)
+		sp_bench_die("federation init: bad base port", 0, NULL);
+	federation_init(silkport, dir, federation, members, base_port);
+}
+
+/* 1 if 127.0.0.1:port can be bound now. */
+static int port_free(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+unsigned sp_bench_free_port_base(unsigned n)
+{
+	unsigned base, i, tries;
+
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	for (tries = 0; tries < 100; tries++) {
+		base = 12000 + (unsigned)rand() % (20000 - n);
+		for (i = 0; i < n && port_free(base + i); i++)
+			;
+		if (i == n)
+			return base;
+	}
+	sp_bench_die("no free port range on 127.0.0.1", 0, NULL);
 }
 
 /* Replace the value of `key` in node.ini with `value` (the line that
@@ -390,6 +448,54 @@ static void ini_set(const char *path, const char *key, const char *value)
 	free(text);
 }
 
+void sp_bench_ini_set(const char *path, const char *key, const char *value)
+{
+	ini_set(path, key, value);
+}
+
+void sp_bench_ini_append(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+	size_t n = strlen(text);
+
+	if (f == NULL || fwrite(text, 1, n, f) != n || fclose(f) != 0)
+		sp_bench_die("cannot append to", 0, path);
+}
+
+uint8_t *sp_bench_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	long n = 0;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n)
+		sp_bench_die("cannot read", 0, path);
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+double sp_bench_metric(const char *text, const char *name)
+{
+	const char *p = text;
+	size_t n = strlen(name);
+	char *end;
+	double v;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ') {
+			v = strtod(p + n + 1, &end);
+			return end == p + n + 1 ? -1 : v;
+		}
+		p += n;
+	}
+	return -1;
+}
+
 /* The port of the event=started line in the log, 0 if none yet. */
 static unsigned started_port(const char *log_path)
 {
@@ -414,6 +520,18 @@ void sp_bench_node_start(const char *silkport, const char *dir,
                          const char *member, double timeout_s,
                          sp_bench_node *out)
 {
+	char ini[SP_BENCH_PATH_MAX], log_path[SP_BENCH_PATH_MAX];
+
+	snprintf(ini, sizeof(ini), "%s/members/%s/node.ini", dir, member);
+	snprintf(log_path, sizeof(log_path), "%s/%s.log", dir, member);
+	ini_set(ini, "port", "0");
+	sp_bench_node_run(silkport, ini, log_path, timeout_s, out);
+}
+
+void sp_bench_node_run(const char *silkport, const char *ini_path,
+                       const char *log_path, double timeout_s,
+                       sp_bench_node *out)
+{
 	char ini[SP_BENCH_PATH_MAX], bin[SP_BENCH_PATH_MAX];
 	char *argv[5];
 	double deadline;
@@ -421,11 +539,9 @@ void sp_bench_node_start(const char *silkport, const char *dir,
 
 	sp_bench_init();
 	memset(out, 0, sizeof(*out));
-	snprintf(ini, sizeof(ini), "%s/members/%s/node.ini", dir, member);
-	snprintf(out->log_path, sizeof(out->log_path), "%s/%s.log", dir,
-	         member);
+	snprintf(ini, sizeof(ini), "%s", ini_path);
+	snprintf(out->log_path, sizeof(out->log_path), "%s", log_path);
 	snprintf(bin, sizeof(bin), "%s", silkport);
-	ini_set(ini, "port", "0");
 	argv[0] = bin;
 	argv[1] = (char *)(uintptr_t) "run";
 	argv[2] = (char *)(uintptr_t) "--config";
@@ -445,12 +561,13 @@ void sp_bench_node_start(const char *silkport, const char *dir,
 				if (children[i] == out->pid)
 					children[i] = 0;
 			print_file(out->log_path);
-			sp_bench_die("the node exited during start", 0, member);
+			sp_bench_die("the node exited during start", 0, ini_path);
 		}
 		usleep(20000);
 	}
 	print_file(out->log_path);
-	sp_bench_die("the node did not log event=started in time", 0, member);
+	sp_bench_die("the node did not log event=started in time", 0,
+	             ini_path);
 }
 
 int sp_bench_node_stop(sp_bench_node *n)

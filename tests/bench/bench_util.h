@@ -65,6 +65,41 @@ void sp_bench_node_start(const char *silkport, const char *dir,
  * (-1 if it had to be killed). */
 int sp_bench_node_stop(sp_bench_node *n);
 
+/* ---------------------------------------------------------------- federations
+ * on fixed ports (trust-list endpoints carry the ports, so a multi-node
+ * federation keeps the ports "federation init --base-port" gave it). */
+
+/* A base port B such that B .. B+n-1 on 127.0.0.1 can all be bound now,
+ * drawn at random from 12000..31999 (below the usual ephemeral range that
+ * outgoing connections take their ports from). Dies if none is found. */
+unsigned sp_bench_free_port_base(unsigned n);
+/* As sp_bench_federation_init, with --base-port base_port: member i (in
+ * order) gets port base_port + i in its node.ini and in the trust list. */
+void sp_bench_federation_init_ports(const char *silkport, const char *dir,
+                                    const char *federation,
+                                    const char *const *members,
+                                    unsigned base_port);
+/* Replace the value of `key` in an ini file (the first line that starts
+ * "key = "). Dies if there is no such line. */
+void sp_bench_ini_set(const char *path, const char *key, const char *value);
+/* Append text to an ini file (e.g. a whole "[peers]" section). Dies on
+ * failure. */
+void sp_bench_ini_append(const char *path, const char *text);
+/* Start `silkport run --config INI` as it is configured (the port is not
+ * rewritten), the node's output to log_path (truncated); waits up to
+ * timeout_s for the event=started line and reads the port from it. Dies on
+ * failure. Stopped by sp_bench_node_stop() or at exit. */
+void sp_bench_node_run(const char *silkport, const char *ini,
+                       const char *log_path, double timeout_s,
+                       sp_bench_node *out);
+
+/* A whole file, malloc'd (NUL after *len). Dies on failure. */
+uint8_t *sp_bench_read_file(const char *path, size_t *len);
+/* The value of the Prometheus sample `name` (with its labels, exactly as
+ * the node writes them, e.g. `silkport_requests_total{endpoint="entries",
+ * status="200"}`) in a /metrics text; -1 if absent. */
+double sp_bench_metric(const char *text, const char *name);
+
 /* Make a fresh temporary directory (mkdtemp under TMPDIR or /tmp) into
  * out; it is removed at exit unless keep is set. */
 void sp_bench_tmpdir(const char *prefix, int keep, char *out, size_t cap);

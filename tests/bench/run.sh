@@ -11,7 +11,7 @@ B=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; e
 QUICK=0
 [ "${2:-}" = "--quick" ] && QUICK=1
 SILKPORT="$B/node/silkport"
-for f in "$SILKPORT" "$B/tests/bench/bench_records" "$B/tests/bench/bench_node" "$B/tests/bench/bench_proofs"; do
+for f in "$SILKPORT" "$B/tests/bench/bench_records" "$B/tests/bench/bench_node" "$B/tests/bench/bench_proofs" "$B/tests/bench/bench_fed"; do
 	[ -x "$f" ] || { echo "run.sh: $f is missing: build the tree first (cmake --build $B)" >&2; exit 2; }
 done
 for t in h2load nghttpd; do
@@ -44,8 +44,10 @@ start=$(date +%s)
 
 if [ $QUICK = 1 ]; then
 	REC_SECS=0.5; NODE_ARGS="--duration 1.5 --count 20000"; PROOF_ARGS="--records 100000 --proofs 2000 --http 300"; H2N=20000
+	FED_ARGS="--quick"
 else
 	REC_SECS=1.5; NODE_ARGS="--duration 5 --count 60000"; PROOF_ARGS=""; H2N=300000
+	FED_ARGS=""
 fi
 
 section() { printf '\n== %s\n' "$1"; }
@@ -60,6 +62,10 @@ section "ingest over HTTP/2 + mTLS (bench_node)"
 section "Merkle proofs at a large log (bench_proofs)"
 # shellcheck disable=SC2086
 "$B/tests/bench/bench_proofs" --silkport "$SILKPORT" $PROOF_ARGS | tee "$WORK/proofs.out"
+
+section "federation: replication lag and catch-up (bench_fed)"
+# shellcheck disable=SC2086
+"$B/tests/bench/bench_fed" --silkport "$SILKPORT" $FED_ARGS | tee "$WORK/fed.out"
 
 section "GET /healthz: the node against nghttpd (h2load, same TLS certificate and key)"
 F="$WORK/hz"
@@ -150,4 +156,4 @@ awk -v a="$node_rps" -v b="$ngh_rps" 'BEGIN {
 section "summary ($(($(date +%s) - start)) s)"
 grep -h '^targets:' "$WORK/records.out" || true
 grep -h "^ECDSA P-256 *$(nproc) " "$WORK/records.out" | awk -v n="$(nproc)"  '{ printf "bench_records: P-256, %s threads: sign %s/s (%s of raw), verify %s/s (%s of raw)\n", n, $5, $6, $8, $9 }' || true
-grep -h -e '^target:' -e '^check:' "$WORK/node.out" "$WORK/proofs.out" "$WORK/healthz.out"
+grep -h -e '^target:' -e '^check:' "$WORK/node.out" "$WORK/proofs.out" "$WORK/fed.out" "$WORK/healthz.out"

@@ -8,7 +8,9 @@ fed_init() {
 	dir=$1; shift
 	n=$#
 	for _ in $(seq 1 20); do
-		FED_BASE=$((20000 + RANDOM % 40000))
+		# below the usual ephemeral range (32768-60999) that outgoing
+		# connections take their ports from
+		FED_BASE=$((12000 + RANDOM % 20000))
 		busy=0
 		for i in $(seq 0 $((n - 1))); do
 			if (exec 3<>"/dev/tcp/127.0.0.1/$((FED_BASE + i))") 2>/dev/null; then busy=1; fi
@@ -23,6 +25,33 @@ fed_init() {
 		m=${m%%:*}
 		printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$dir/members/$m/node.ini"
 	done
+}
+
+# fed_up DIR MEMBER...: fed_init, then start every node; when a port turns
+# out to be taken, start over on another range.
+fed_up() {
+	dir=$1; shift
+	for _ in 1 2 3 4 5; do
+		fed_init "$dir" "$@"
+		up=""
+		for m in "$@"; do
+			m=${m%%:*}
+			if fstart "$dir" "$m" 2>"$WORK/fstart.err"; then up="$up $m"; continue; fi
+			if grep -q 'Address already in use' "$WORK/fstart.err"; then
+				# shellcheck disable=SC2086
+				for u in $up; do stop_node "$u"; done
+				for u in "$@"; do rm -f "$WORK/${u%%:*}.log"; done
+				rm -rf "$dir"
+				up=retry
+				break
+			fi
+			cat "$WORK/fstart.err" >&2
+			return 1
+		done
+		[ "$up" = retry ] || return 0
+	done
+	echo "# no free port range found" >&2
+	return 1
 }
 
 # fstart DIR MEMBER: run MEMBER's node on its configured port (appending to

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/fed_common.bash"
 
 F="$WORK/fed"
-fed_init "$F" CN-ZZ CN-XA KZ-KGS:port-authority
-for m in CN-ZZ CN-XA KZ-KGS; do fstart "$F" $m || exit 1; done
+fed_up "$F" CN-ZZ CN-XA KZ-KGS:port-authority || exit 1
 for m in CN-ZZ CN-XA KZ-KGS; do
 	wait_for 20 bash -c "curl -sk --http2 -o /dev/null -w '%{http_code}' https://127.0.0.1:$(eval echo \$PORT_$(echo $m | tr -- '-.' '__'))/readyz | grep -q 200"
 done

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/fed_common.bash"
 
 F="$WORK/fed"
-fed_init "$F" CN-ZZ CN-XA KZ-KGS:port-authority CN-HZ
-for m in CN-ZZ CN-XA KZ-KGS CN-HZ; do fstart "$F" $m || exit 1; done
+fed_up "$F" CN-ZZ CN-XA KZ-KGS:port-authority CN-HZ || exit 1
 ZZKEY="--key $F/members/CN-ZZ/sign-key.pem --cert $F/members/CN-ZZ/sign-cert.pem"
 
 # forge SEQ FILE: another broadcast record of CN-ZZ at SEQ, signed with its key.

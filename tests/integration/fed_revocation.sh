@@ -8,8 +8,7 @@
 . "$(dirname "$0")/fed_common.bash"
 
 F="$WORK/fed"
-fed_init "$F" CN-ZZ CN-XA KZ-KGS:port-authority
-for m in CN-ZZ CN-XA KZ-KGS; do fstart "$F" $m || exit 1; done
+fed_up "$F" CN-ZZ CN-XA KZ-KGS:port-authority || exit 1
 
 fsubmit "$F" KZ-KGS declaration broadcast >/dev/null
 wait_for 20 held_count_is "$F" CN-XA KZ-KGS 1 && ok "CN-XA receives KZ-KGS's record while it is active" || not_ok "no record from KZ-KGS"
@@ -46,6 +45,9 @@ grep -A3 '^peer KZ-KGS' "$WORK/out" | grep -q 'status *revoked' && grep -A3 '^pe
 wait_for 20 grep -q 'event=trust_list_installed federation=silk sequence=2' "$WORK/KZ-KGS.log" || true
 fsubmit "$F" CN-XA declaration broadcast >/dev/null
 wait_for 20 held_count_is "$F" CN-ZZ CN-XA 1 && ok "active members still get CN-XA's broadcast" || not_ok "CN-ZZ did not get it"
+# A broadcast skips the revoked member; a record addressed to it is queued,
+# then abandoned.
+fsubmit "$F" CN-XA release KZ-KGS >/dev/null && ok "a record addressed to the revoked member is still logged" || not_ok "submit to KZ-KGS"
 wait_for 20 has_metric "$F" CN-XA '^silkport_outbox_failed\{peer="KZ-KGS"\} 1$' && ok "the delivery to KZ-KGS is abandoned and kept" ||
 	not_ok "outbox: $(grep -E 'outbox_(depth|failed)' "$WORK/metrics.CN-XA" | tr '\n' ' ')"
 grep -q 'silkport_outbox_depth{peer="KZ-KGS"} 0' "$WORK/metrics.CN-XA" && ok "and not left pending" || not_ok "still pending"
