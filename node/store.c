@@ -113,7 +113,11 @@ static const char schema_v1[] =
 	" bytes BLOB NOT NULL,"
 	" stored_at INTEGER NOT NULL) WITHOUT ROWID;";
 
-static const char *const migrations[] = {schema_v1};
+/* Delivery reads each peer's pending rows in id order. */
+static const char schema_v2[] =
+	"CREATE INDEX outbox_peer ON outbox(peer, state, id);";
+
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
