@@ -107,6 +107,15 @@ int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin,
 int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
 			   uint64_t sequence, char digest[65]);
 
+/* The record held with these exact bytes (by digest) and the receipt this
+ * node issued for it: a re-delivery is answered from here without verifying
+ * again. *receipt is malloc'd. SP_ERR_NOT_FOUND if none (or none with a
+ * receipt: the node's own records). */
+int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
+			   char record_id[SP_UUID_LEN + 1],
+			   char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
+			   uint8_t **receipt, size_t *receipt_len);
+
 /* ---------------------------------------------------------------- status */
 
 /* GET /v1/peers (operator): the federation side's status text, gathered

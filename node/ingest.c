@@ -90,9 +90,20 @@ static void work(void *arg)
 	const char *relay[SP_STORE_MAX_RECIPIENTS];
 	int addressee = 0;
 	sp_subject subjects[SP_STORE_MAX_SUBJECTS];
+	sp_store_reader *r;
 	uint64_t t0 = sp_monotonic_us();
 
 	sp_sha256_hex(j->body, j->body_len, j->digest);
+	/* The same bytes again: they were verified when first accepted, and
+	 * the answer is the receipt given then (SPEC API-24). */
+	if (j->expect_origin[0] == '\0' && (r = sp_node__reader(n)) != NULL &&
+	    sp_store_fed_by_digest(r, j->digest, j->record_id, j->origin, &j->sequence,
+				   &j->stored_receipt, &j->stored_receipt_len) == SP_OK) {
+		j->outcome = SP_STORE_DUPLICATE;
+		j->queued = 1; /* finish() answers, as after a store put */
+		sp_node__post(n, finish, j);
+		return;
+	}
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;

@@ -117,7 +117,11 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"CREATE INDEX outbox_peer ON outbox(peer, state, id);";
 
-static const char *const migrations[] = {schema_v1, schema_v2};
+/* A re-delivery is recognised by its digest before any signature work. */
+static const char schema_v3[] =
+	"CREATE INDEX records_digest ON records(digest);";
+
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,

@@ -381,3 +381,44 @@ int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
 	sqlite3_reset(st);
 	return err;
 }
+
+static const char sql_by_digest[] =
+	"SELECT record_id, origin, sequence, receipt FROM records"
+	" WHERE digest = ?1 AND receipt IS NOT NULL LIMIT 1";
+
+int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
+			   char record_id[SP_UUID_LEN + 1],
+			   char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
+			   uint8_t **receipt, size_t *receipt_len)
+{
+	sqlite3_stmt *st;
+	const void *blob;
+	int err = SP_OK, rc, n;
+
+	*receipt = NULL;
+	*receipt_len = 0;
+	if (!(st = sp_store__stmt(r->db, &r->st, sql_by_digest, &err)))
+		return err;
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if ((err = sp_store__col_text(st, 0, record_id, SP_UUID_LEN + 1)) == SP_OK &&
+		    (err = sp_store__col_text(st, 1, origin, SP_NODE_ID_MAX + 1)) == SP_OK) {
+			*sequence = (uint64_t)sqlite3_column_int64(st, 2);
+			blob = sqlite3_column_blob(st, 3);
+			n = sqlite3_column_bytes(st, 3);
+			if (blob == NULL || n <= 0 || (*receipt = malloc((size_t)n)) == NULL) {
+				err = blob == NULL || n <= 0 ? SP_ERR_NOT_FOUND : SP_ERR_NOMEM;
+			} else {
+				memcpy(*receipt, blob, (size_t)n);
+				*receipt_len = (size_t)n;
+			}
+		}
+	} else if (rc == SQLITE_DONE) {
+		err = SP_ERR_NOT_FOUND;
+	} else {
+		err = sp_store__err(r->db, rc, "fed-by-digest");
+	}
+	sqlite3_reset(st);
+	return err;
+}

@@ -37,7 +37,7 @@ typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define SP_STORE_SCHEMA_VERSION 2
+#define SP_STORE_SCHEMA_VERSION 3
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */

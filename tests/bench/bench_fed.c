@@ -43,10 +43,11 @@ void fb_node_stop(sp_bench_node *n, const char *who)
 }
 
 void fb_path(char *out, size_t cap, const char *dir, const char *member,
-                    const char *file)
+             const char *file)
 {
-	int n = member ? snprintf(out, cap, "%s/members/%s/%s", dir, member, file)
-	               : snprintf(out, cap, "%s/%s", dir, file);
+	int n = member
+	            ? snprintf(out, cap, "%s/members/%s/%s", dir, member, file)
+	            : snprintf(out, cap, "%s/%s", dir, file);
 
 	if (n < 0 || (size_t)n >= cap)
 		sp_bench_die("path too long", 0, file);
@@ -54,7 +55,7 @@ void fb_path(char *out, size_t cap, const char *dir, const char *member,
 
 /* DIR/MEMBERSUFFIX.log: where a node's output goes. */
 void fb_log_path(char *out, size_t cap, const char *dir, const char *member,
-                   const char *suffix)
+                 const char *suffix)
 {
 	int n = snprintf(out, cap, "%s/%s%s.log", dir, member, suffix);
 
@@ -87,8 +88,8 @@ int fb_run_until(int (*cond)(void *), void *arg, double timeout_s)
 
 /* A client of the node on `port` with MEMBER's operator identity
  * (operator = 1) or its TLS (member) identity. */
-sp_h2_client *fb_client(const char *dir, const char *member,
-                                int operator, unsigned port)
+sp_h2_client *fb_client(const char *dir, const char *member, int operator,
+                        unsigned port)
 {
 	char cert[SP_BENCH_PATH_MAX], key[SP_BENCH_PATH_MAX],
 	    ca[SP_BENCH_PATH_MAX];
@@ -99,10 +100,10 @@ sp_h2_client *fb_client(const char *dir, const char *member,
 	int err;
 
 	fb_path(ca, sizeof(ca), dir, NULL, "operator/cert.pem");
-	fb_path(cert, sizeof(cert), dir, member,
-	        operator ? "operator-cert.pem" : "tls-cert.pem");
-	fb_path(key, sizeof(key), dir, member,
-	        operator ? "operator-key.pem" : "tls-key.pem");
+	fb_path(cert, sizeof(cert), dir,
+	        member, operator? "operator-cert.pem" : "tls-cert.pem");
+	fb_path(key, sizeof(key), dir,
+	        member, operator? "operator-key.pem" : "tls-key.pem");
 	sp_h2_client_config_default(&cfg);
 	cfg.host = "127.0.0.1";
 	cfg.port = (uint16_t)port;
@@ -115,7 +116,6 @@ sp_h2_client *fb_client(const char *dir, const char *member,
 		sp_bench_die("HTTP/2 client", err, why);
 	return c;
 }
-
 
 static void on_sync(void *ud, const sp_h2_response *r)
 {
@@ -191,7 +191,7 @@ double fb_mdelta(const char *a, const char *b, const char *name)
 /* "verify 0.45 ms mean; commit 1.30 ms mean, 1234 commits, 4.1 per
  * commit" from two /metrics texts of one node. */
 void fb_metrics_line(const char *who, const char *a, const char *b,
-                         double records)
+                     double records)
 {
 	double nv = fb_mdelta(a, b, "silkport_verify_seconds_count");
 	double sv = fb_mdelta(a, b, "silkport_verify_seconds_sum");
@@ -237,7 +237,8 @@ long fb_frames_parse(const uint8_t *b, size_t n, fb_frame_fn fn, void *ud)
 		for (k = 0; k < 2; k++) {
 			size_t digits = 0;
 
-			while (i < n && b[i] >= '0' && b[i] <= '9' && digits < 19) {
+			while (i < n && b[i] >= '0' && b[i] <= '9' &&
+			       digits < 19) {
 				v[k] = v[k] * 10 + (uint64_t)(b[i] - '0');
 				i++;
 				digits++;
@@ -258,7 +259,6 @@ long fb_frames_parse(const uint8_t *b, size_t n, fb_frame_fn fn, void *ud)
 
 /* ---------------------------------------------------------------- senders */
 
-
 static void on_sent(void *ud, const sp_h2_response *r);
 
 static void sender_send(fb_sender *s, unsigned conn, double t0)
@@ -272,9 +272,9 @@ static void sender_send(fb_sender *s, unsigned conn, double t0)
 	s->slots[i].conn = conn;
 	s->slots[i].i = i;
 	s->slots[i].t0 = t0;
-	if ((err = sp_h2_client_request(s->c[conn], "POST", s->path,
-	                                xml_header, 1, b, len, on_sent,
-	                                &s->slots[i])) != SP_OK)
+	if ((err = sp_h2_client_request(s->c[conn], "POST", s->path, xml_header,
+	                                1, b, len, on_sent, &s->slots[i])) !=
+	    SP_OK)
 		sp_bench_die("queue a request", err, s->path);
 	s->infl[conn]++;
 	if (++s->inflight > s->max_inflight)
@@ -338,8 +338,8 @@ static int sender_done(void *arg)
 }
 
 void fb_sender_run(fb_sender *s, sp_h2_client **c, unsigned n_c, unsigned cap,
-                       double rate, const char *path, const fb_rec *recs,
-                       size_t total)
+                   double rate, const char *path, const fb_rec *recs,
+                   size_t total)
 {
 	static const struct timeval ms1 = {0, 1000};
 	double limit = 120 + (double)total / 50;
@@ -444,7 +444,8 @@ static const char usage[] =
     "  --poll-ms MS      pause between a peer reader's polls (1)\n"
     "  --backlog N       records of the catch-up backlog (100000)\n"
     "  --concurrency N   in flight for the backlog and the reference "
-    "ingest (256)\n";
+    "ingest (256)\n"
+    "  --only PART       run only the lag or the catchup part\n";
 
 static const char *verdict(int ok)
 {
@@ -488,7 +489,8 @@ int main(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'r':
-			fb.rate = sp_bench_arg_double("--rate", optarg, 1, 100000);
+			fb.rate =
+			    sp_bench_arg_double("--rate", optarg, 1, 100000);
 			break;
 		case 't':
 			fb.seconds =
@@ -500,8 +502,8 @@ int main(int argc, char **argv)
 			    sp_bench_arg_double("--poll-ms", optarg, 0, 1000);
 			break;
 		case 'b':
-			fb.backlog =
-			    sp_bench_arg_ulong("--backlog", optarg, 1, 10000000);
+			fb.backlog = sp_bench_arg_ulong("--backlog", optarg, 1,
+			                                10000000);
 			set_backlog = 1;
 			break;
 		case 'c':
@@ -569,8 +571,8 @@ int main(int argc, char **argv)
 		       verdict(fb.lag_missing == 0));
 	}
 	if (only == NULL || strcmp(only, "catchup") == 0) {
-		double r = fb.ingest_rate > 0 ? fb.catchup_rate / fb.ingest_rate
-		                             : 0;
+		double r =
+		    fb.ingest_rate > 0 ? fb.catchup_rate / fb.ingest_rate : 0;
 
 		printf("target: catch-up of a %zu-record backlog = %.0f "
 		       "records/s against single-node ingest %.0f records/s = "
@@ -586,4 +588,3 @@ int main(int argc, char **argv)
 	event_base_free(fb.base);
 	return 0;
 }
-

@@ -5,11 +5,9 @@
 #include "trust/trust.h"
 
 #include <event2/event.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define METRICS_MS 20
 
@@ -59,7 +57,8 @@ static void read_log(sp_h2_client *c, pagefill *p)
 		fb_resp r;
 		long n;
 
-		snprintf(path, sizeof(path), ENTRIES_PATH "?start=%llu&count=%u",
+		snprintf(path, sizeof(path),
+		         ENTRIES_PATH "?start=%llu&count=%u",
 		         (unsigned long long)start, PAGE);
 		fb_get(c, path, &r);
 		n = fb_frames_parse(r.body, r.len, fill_frame, p);
@@ -256,9 +255,9 @@ void fb_catchup(void)
 	       dl.ok, peer, n_c, cap, dl.t_last - dl.t_start, fb.ingest_rate,
 	       1000 * sp_bench_quantile(dl.lat, dl.n_lat, 0.5),
 	       1000 * sp_bench_quantile(dl.lat, dl.n_lat, 0.99),
-	       dl.ok ? 1000 * (sp_bench_proc_cpu(node.pid) - cpu0) /
-	                   (double)dl.ok
-	             : 0);
+	       dl.ok
+	           ? 1000 * (sp_bench_proc_cpu(node.pid) - cpu0) / (double)dl.ok
+	           : 0);
 	fb_sender_failures(&dl);
 	fb_metrics_line(peer, ma, mb, (double)dl.ok);
 	free(ma);
@@ -313,8 +312,7 @@ void fb_catchup(void)
 	       w.push201 < 0 ? 0 : w.push201,
 	       w.held - (w.push201 < 0 ? 0 : w.push201),
 	       w.push200 < 0 ? 0 : w.push200);
-	printf("  CPU until done: %s %.3f ms/record, %s %.3f ms/record\n",
-	       peer,
+	printf("  CPU until done: %s %.3f ms/record, %s %.3f ms/record\n", peer,
 	       w.held > 0 ? 1000 * sp_bench_proc_cpu(node.pid) / w.held : 0,
 	       ORIGIN,
 	       w.held > 0

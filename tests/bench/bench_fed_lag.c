@@ -2,13 +2,11 @@
  * each record timestamped when it becomes readable at each of two peers. */
 #include "bench_fed.h"
 
-#include "trust/trust.h"
-
 #include <event2/event.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WARM_RECORDS 200u
@@ -39,7 +37,7 @@ typedef struct reader {
 } reader;
 
 struct lagrun {
-	size_t cap; /* sequences tracked: 0 .. cap-1 */
+	size_t cap;     /* sequences tracked: 0 .. cap-1 */
 	double *commit; /* per sequence: the 201 at the submitting client */
 	double *wall;   /* the same moment, wall clock seconds */
 	unsigned char *measured;
@@ -127,7 +125,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 			         resp->err ? sp_strerror(resp->err) : "",
 			         resp->why ? resp->why : "", resp->status);
 	} else if ((n = fb_frames_parse(resp->body, resp->body_len,
-	                             reader_frame, r)) < 0) {
+	                                reader_frame, r)) < 0) {
 		if (r->errors++ == 0)
 			snprintf(r->why, sizeof(r->why), "malformed entries");
 	}
@@ -252,8 +250,8 @@ static size_t read_peer_log(const char *path, reader *r, size_t cap)
 
 void fb_lag(void)
 {
-	const char *members[N_PEERS + 2] = {ORIGIN, fb_peer_ids[0], fb_peer_ids[1],
-	                                    NULL};
+	const char *members[N_PEERS + 2] = {ORIGIN, fb_peer_ids[0],
+	                                    fb_peer_ids[1], NULL};
 	char dir[SP_BENCH_PATH_MAX], ini[SP_BENCH_PATH_MAX],
 	    logp[SP_BENCH_PATH_MAX];
 	sp_bench_node nodes[N_PEERS + 1];
@@ -420,8 +418,8 @@ void fb_lag(void)
 		char who[64];
 
 		lag_collect(&L, i, 0, &st);
-		snprintf(who, sizeof(who), "%s", i < 0 ? "both peers"
-		                                       : fb_peer_ids[i]);
+		snprintf(who, sizeof(who), "%s",
+		         i < 0 ? "both peers" : fb_peer_ids[i]);
 		lag_print(who, &st, 0);
 		if (i < 0) {
 			fb.lag_p99_ms =

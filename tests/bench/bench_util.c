@@ -393,9 +393,11 @@ static int port_free(unsigned port)
 
 unsigned sp_bench_free_port_base(unsigned n)
 {
+	static int seeded;
 	unsigned base, i, tries;
 
-	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	if (!seeded++)
+		srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	for (tries = 0; tries < 100; tries++) {
 		base = 12000 + (unsigned)rand() % (20000 - n);
 		for (i = 0; i < n && port_free(base + i); i++)
@@ -451,15 +453,6 @@ static void ini_set(const char *path, const char *key, const char *value)
 void sp_bench_ini_set(const char *path, const char *key, const char *value)
 {
 	ini_set(path, key, value);
-}
-
-void sp_bench_ini_append(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "a");
-	size_t n = strlen(text);
-
-	if (f == NULL || fwrite(text, 1, n, f) != n || fclose(f) != 0)
-		sp_bench_die("cannot append to", 0, path);
 }
 
 uint8_t *sp_bench_read_file(const char *path, size_t *len)
@@ -561,13 +554,13 @@ void sp_bench_node_run(const char *silkport, const char *ini_path,
 				if (children[i] == out->pid)
 					children[i] = 0;
 			print_file(out->log_path);
-			sp_bench_die("the node exited during start", 0, ini_path);
+			sp_bench_die("the node exited during start", 0,
+			             ini_path);
 		}
 		usleep(20000);
 	}
 	print_file(out->log_path);
-	sp_bench_die("the node did not log event=started in time", 0,
-	             ini_path);
+	sp_bench_die("the node did not log event=started in time", 0, ini_path);
 }
 
 int sp_bench_node_stop(sp_bench_node *n)

@@ -82,9 +82,6 @@ void sp_bench_federation_init_ports(const char *silkport, const char *dir,
 /* Replace the value of `key` in an ini file (the first line that starts
  * "key = "). Dies if there is no such line. */
 void sp_bench_ini_set(const char *path, const char *key, const char *value);
-/* Append text to an ini file (e.g. a whole "[peers]" section). Dies on
- * failure. */
-void sp_bench_ini_append(const char *path, const char *text);
 /* Start `silkport run --config INI` as it is configured (the port is not
  * rewritten), the node's output to log_path (truncated); waits up to
  * timeout_s for the event=started line and reads the port from it. Dies on
