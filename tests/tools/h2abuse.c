@@ -55,7 +55,8 @@ static int outcome(sp_h2raw *c, unsigned ms, const char *mode)
 int main(int argc, char **argv)
 {
 	const char *why = NULL, *mode;
-	unsigned long n;
+	char *end;
+	unsigned long n, port;
 	uint32_t sid = 1;
 	size_t len, i;
 	sp_h2raw *c;
@@ -70,7 +71,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	mode = argv[6];
 	n = argc > 7 ? strtoul(argv[7], NULL, 10) : 0;
-	c = sp_h2raw_connect(argv[1], (uint16_t)atoi(argv[2]), argv[3],
+	port = strtoul(argv[2], &end, 10);
+	if (*argv[2] == '\0' || *end != '\0' || port == 0 || port > 65535) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	c = sp_h2raw_connect(argv[1], (uint16_t)port, argv[3],
 			     strcmp(argv[4], "-") ? argv[4] : NULL,
 			     strcmp(argv[5], "-") ? argv[5] : NULL, 5000, &why);
 	if (c == NULL) {
