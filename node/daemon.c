@@ -563,6 +563,8 @@ static void stop(sp_node *n)
 	for (i = n->n_ext; i-- > 0;)
 		if (n->ext[i]->stop != NULL)
 			n->ext[i]->stop(n->ext_state[i]);
+	/* Answers still in the mailbox must not reach a stopped extension. */
+	n->n_ext = 0;
 	/* libevent finishes freeing closed connections from the loop. */
 	if (n->base)
 		event_base_loop(n->base, EVLOOP_NONBLOCK);
