@@ -255,6 +255,13 @@ static void finish(void *arg)
 			 j->origin, (unsigned long long)j->sequence, j->existing_digest);
 	} else if (j->outcome == SP_STORE_INSERTED) {
 		sp_metrics_accepted(n->metrics);
+		/* before the caller's answer, so that the federation side
+		 * knows of the record by the time the caller is told */
+		if (strcmp(j->origin, n->cfg->node_id) != 0)
+			for (size_t i = 0; i < n->n_ext; i++)
+				if (n->ext[i]->record_received != NULL)
+					n->ext[i]->record_received(n->ext_state[i], j->origin,
+								   j->sequence, j->digest);
 		if (j->n_relay > 0) {
 			sp_log(SP_LOG_INFO, "record_relayed", "origin=%s sequence=%llu record_id=%s recipients=%zu source=%s",
 			       j->origin, (unsigned long long)j->sequence, j->record_id, j->n_relay,

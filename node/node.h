@@ -32,6 +32,12 @@ typedef struct sp_node_extension {
 	/* After a record received as a gateway (with the outbox rows that
 	 * relay it to another federation) is durable. */
 	void (*relay_stored)(void *state, const char *record_id);
+	/* After a record of another origin received from a peer (pushed or
+	 * pulled, through the one acceptance path) is durable and new here
+	 * (not a duplicate): `digest` is the lowercase hex SHA-256 of its
+	 * bytes, so that it can be proven against the origin's checkpoint. */
+	void (*record_received)(void *state, const char *origin,
+				uint64_t sequence, const char digest[65]);
 	/* After a newer trust list (of any federation followed) was
 	 * installed. */
 	void (*trust_changed)(void *state);

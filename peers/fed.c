@@ -528,12 +528,22 @@ static void ext_relay_stored(void *state, const char *record_id)
 	ext_own_record_stored(state, record_id, 0);
 }
 
+static void ext_record_received(void *state, const char *origin, uint64_t sequence,
+				const char digest[65])
+{
+	fed *f = state;
+
+	if (!f->stopping)
+		fed_pull_received(f, origin, sequence, digest);
+}
+
 static const sp_node_extension fed_extension = {
 	.name = "peers",
 	.start = ext_start,
 	.tick = ext_tick,
 	.own_record_stored = ext_own_record_stored,
 	.relay_stored = ext_relay_stored,
+	.record_received = ext_record_received,
 	.trust_changed = ext_trust_changed,
 	.stop = ext_stop,
 	.metrics = fed_metrics,

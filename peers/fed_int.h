@@ -15,7 +15,8 @@
 #define FED_PAGES_AHEAD 3	   /* catch-up pages fetched ahead */
 #define FED_INGEST_WINDOW 256	   /* pulled records being accepted at once */
 #define FED_PROOFS_INFLIGHT 32	   /* inclusion proofs on the wire per origin */
-#define FED_UNPROVEN_MAX 65536u	   /* pulled records awaiting a proof */
+#define FED_UNPROVEN_MAX 65536u	   /* received records awaiting a proof */
+#define FED_LEAVES_BATCH 256	   /* pushed records' leaf hashes read at once */
 #define FED_SOURCES_MAX 64	   /* catch-up positions kept per origin */
 
 typedef struct fed fed;
@@ -74,7 +75,10 @@ typedef struct pull_pos {
 
 typedef struct unproven {
 	uint64_t seq;
+	/* the Merkle leaf hash; while need_leaf, the SHA-256 of the record's
+	 * bytes instead (a pushed record: its leaf is read from the store) */
 	uint8_t leaf[32];
+	int need_leaf;
 } unproven;
 
 struct fed_origin {
@@ -108,9 +112,10 @@ struct fed_origin {
 	uint64_t pulled, refused;
 	int64_t last_pull_ms;
 
-	/* inclusion proofs for pulled records */
+	/* inclusion proofs for received records (pulled or pushed) */
 	unproven *unproven;
 	size_t n_unproven;
+	int leaves_busy; /* a job reads pushed records' leaf hashes */
 	size_t proofs_out;
 	uint64_t proven, proof_failures;
 	int root_check_busy;
@@ -166,6 +171,9 @@ void fed_deliver_drop(fed_peer *p); /* free what is queued in memory */
 void fed_pull_start(fed *f, fed_origin *o);
 void fed_pull_tick(fed *f, fed_origin *o, int64_t now);
 void fed_origin_free(fed_origin *o);
+/* A record of origin received and stored (ingest's record_received):
+ * listed as unproven until proven against the origin's checkpoint. */
+void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char digest[65]);
 
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);

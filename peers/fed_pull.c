@@ -1,7 +1,8 @@
 /* fed_pull.c (peers): catch-up: pull an origin's entries visible to this
  * node from the origin (or, when it is away, from peers that hold them),
  * pages of 1000 fetched ahead while earlier ones are accepted through the
- * node's one acceptance path, then prove pulled records against the
+ * node's one acceptance path, then prove received records (pulled, and
+ * pushed ones reported by the node's record_received hook) against the
  * origin's verified checkpoint (root comparison or inclusion proofs). */
 #include "peers/fed_int.h"
 
@@ -83,8 +84,22 @@ static uint64_t pos_max(const fed_origin *o)
 	return m;
 }
 
-static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32])
+/* List a stored record as unproven. leaf is its Merkle leaf hash, or with
+ * need_leaf the SHA-256 of its bytes. A record is listed once: the pulled
+ * path and the node's record_received hook both report the same insert,
+ * one right after the other, so a repeat can only be the last entry. */
+static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32], int need_leaf)
 {
+	unproven *u;
+
+	if (o->n_unproven > 0 && o->unproven[o->n_unproven - 1].seq == seq) {
+		u = &o->unproven[o->n_unproven - 1];
+		if (u->need_leaf && !need_leaf) {
+			memcpy(u->leaf, leaf, 32);
+			u->need_leaf = 0;
+		}
+		return;
+	}
 	if (o->n_unproven == 0) {
 		free(o->unproven);
 		o->unproven = NULL;
@@ -96,9 +111,37 @@ static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32])
 		       (unsigned long long)seq);
 		return;
 	}
-	o->unproven[o->n_unproven].seq = seq;
-	memcpy(o->unproven[o->n_unproven].leaf, leaf, 32);
-	o->n_unproven++;
+	u = &o->unproven[o->n_unproven++];
+	u->seq = seq;
+	memcpy(u->leaf, leaf, 32);
+	u->need_leaf = need_leaf;
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char digest[65])
+{
+	fed_origin *o = fed_origin_find(f, origin);
+	uint8_t d[32];
+	size_t i;
+
+	if (o == NULL || o->gone)
+		return; /* not a member this side follows: no checkpoint */
+	for (i = 0; i < 32; i++) {
+		int hi = hex_nibble(digest[2 * i]), lo = hex_nibble(digest[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return;
+		d[i] = (uint8_t)(hi << 4 | lo);
+	}
+	unproven_add(o, seq, d, 1);
 }
 
 static void unproven_del(fed_origin *o, uint64_t seq)
@@ -457,7 +500,7 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 		       res->why ? res->why : "");
 	} else if (res->outcome == SP_STORE_INSERTED) {
 		o->pulled++;
-		unproven_add(o, fr->seq, fr->leaf);
+		unproven_add(o, fr->seq, fr->leaf, 0);
 	} else if (res->outcome == SP_STORE_EQUIVOCATION) {
 		/* ingest alarmed already; count it for this origin's status */
 		o->equivocations++;
@@ -622,7 +665,112 @@ static void on_inclusion(void *ud, const sp_h2_response *resp)
 	fed_unref(f);
 }
 
-/* Prove what was pulled against the largest verified checkpoint. */
+/* Pushed records come with the SHA-256 of their bytes only: their leaf
+ * hashes are computed from the bytes held, a batch at a time. */
+typedef struct leaf_item {
+	uint64_t seq;
+	uint8_t digest[32];
+	uint8_t leaf[32];
+	int state; /* 0 not read, 1 leaf computed, 2 not held with these bytes */
+} leaf_item;
+
+typedef struct leaves_job {
+	fed *f;
+	fed_origin *o;
+	leaf_item items[FED_LEAVES_BATCH];
+	size_t n;
+} leaves_job;
+
+static void leaves_work(void *arg)
+{
+	leaves_job *j = arg;
+	sp_store_reader *r = sp_node__reader(j->f->n);
+	size_t i;
+
+	for (i = 0; r != NULL && i < j->n; i++) {
+		leaf_item *it = &j->items[i];
+		sp_store_record *rec = NULL;
+		uint8_t have[32];
+		int err = sp_store_get_at(r, j->o->id, it->seq, &rec);
+
+		if (err == SP_OK) {
+			sp_sha256(rec->bytes, rec->len, have);
+			if (memcmp(have, it->digest, 32) == 0) {
+				sp_merkle_leaf_hash(rec->bytes, rec->len, it->leaf);
+				it->state = 1;
+			} else {
+				it->state = 2;
+			}
+		} else if (err == SP_ERR_NOT_FOUND) {
+			it->state = 2;
+		}
+		sp_store_record_free(rec);
+	}
+}
+
+static void leaves_done(void *arg)
+{
+	leaves_job *j = arg;
+	fed_origin *o = j->o;
+	size_t i, k;
+
+	o->leaves_busy = 0;
+	for (i = 0; i < j->n; i++) {
+		leaf_item *it = &j->items[i];
+
+		if (it->state == 0)
+			continue; /* the store did not answer: read again later */
+		for (k = 0; k < o->n_unproven; k++) {
+			unproven *u = &o->unproven[k];
+
+			if (u->seq != it->seq || !u->need_leaf)
+				continue;
+			if (it->state == 1) {
+				memcpy(u->leaf, it->leaf, 32);
+				u->need_leaf = 0;
+			} else {
+				sp_log(SP_LOG_WARN, "proof_skipped",
+				       "origin=%s sequence=%llu why=\"the record is no longer held with the bytes received\"",
+				       o->id, (unsigned long long)it->seq);
+				o->unproven[k] = o->unproven[--o->n_unproven];
+			}
+			break;
+		}
+	}
+	if (!j->f->stopping && o->proofs_out == 0)
+		prove(j->f, o);
+	free(j);
+}
+
+static void leaves_read(fed *f, fed_origin *o)
+{
+	leaves_job *j;
+	size_t i;
+
+	if (o->leaves_busy)
+		return;
+	for (i = 0; i < o->n_unproven; i++)
+		if (o->unproven[i].need_leaf && o->unproven[i].seq < o->cp_size)
+			break;
+	if (i == o->n_unproven || (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->f = f;
+	j->o = o;
+	for (; i < o->n_unproven && j->n < FED_LEAVES_BATCH; i++) {
+		if (!o->unproven[i].need_leaf || o->unproven[i].seq >= o->cp_size)
+			continue;
+		j->items[j->n].seq = o->unproven[i].seq;
+		memcpy(j->items[j->n].digest, o->unproven[i].leaf, 32);
+		j->n++;
+	}
+	o->leaves_busy = 1;
+	if (fed_pool(f, leaves_work, leaves_done, j) != SP_OK) {
+		o->leaves_busy = 0;
+		free(j);
+	}
+}
+
+/* Prove what was received against the largest verified checkpoint. */
 static void prove(fed *f, fed_origin *o)
 {
 	fed_peer *p;
@@ -649,11 +797,12 @@ static void prove(fed *f, fed_origin *o)
 	p = fed_peer_find(f, o->id);
 	if (o->n_unproven == 0 || p == NULL || !fed_peer_usable(p))
 		return; /* only the origin holds its whole log */
+	leaves_read(f, o);
 	for (i = 0; i < o->n_unproven && o->proofs_out < FED_PROOFS_INFLIGHT; i++) {
 		proof_req *q;
 
-		if (o->unproven[i].seq >= o->cp_size)
-			continue; /* waits for a newer checkpoint */
+		if (o->unproven[i].seq >= o->cp_size || o->unproven[i].need_leaf)
+			continue; /* waits for a newer checkpoint, or its leaf */
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return;
 		q->f = f;

@@ -125,6 +125,18 @@ void fed_metrics(void *state, void *out)
 		if (f->origins[i]->have_cp)
 			sp_text_printf(t, "silkport_peer_checkpoint_size{origin=\"%s\"} %llu\n", f->origins[i]->id,
 				       (unsigned long long)f->origins[i]->cp_size);
+	sp_text_printf(t, "# HELP silkport_records_proven Records of the origin received here (pushed or pulled) proven against its checkpoint.\n"
+			  "# TYPE silkport_records_proven gauge\n");
+	for (i = 0; i < f->n_origins; i++)
+		if (!f->origins[i]->gone)
+			sp_text_printf(t, "silkport_records_proven{origin=\"%s\"} %llu\n", f->origins[i]->id,
+				       (unsigned long long)f->origins[i]->proven);
+	sp_text_printf(t, "# HELP silkport_records_unproven Records of the origin received here not yet proven against its checkpoint.\n"
+			  "# TYPE silkport_records_unproven gauge\n");
+	for (i = 0; i < f->n_origins; i++)
+		if (!f->origins[i]->gone)
+			sp_text_printf(t, "silkport_records_unproven{origin=\"%s\"} %zu\n", f->origins[i]->id,
+				       f->origins[i]->n_unproven);
 	sp_text_printf(t, "# HELP silkport_equivocation_alarms Equivocation alarms raised by delivery, catch-up and witnessing.\n"
 			  "# TYPE silkport_equivocation_alarms gauge\nsilkport_equivocation_alarms %llu\n",
 		       (unsigned long long)f->equivocation_alarms);
