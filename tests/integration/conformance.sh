@@ -108,7 +108,7 @@ stop_node "$T"
 # ---- the report in a browser
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then
-	echo "# SKIP browser check: chromium is not installed (scripts/install-deps.sh installs it)"
+	echo "# SKIP browser check: chromium is not installed (packaging/install-deps.sh installs it)"
 else
 	chrome() {
 		timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \

@@ -7,7 +7,7 @@
 # The nodes keep running afterwards; demo/stop.sh stops them.
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./packaging/install-deps.sh
 BUILD=${SP_BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_TESTING=OFF >"$BUILD.configure.log" 2>&1 ||
 	{ cat "$BUILD.configure.log"; exit 1; }

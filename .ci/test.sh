@@ -2,7 +2,7 @@
 # test.sh: install what is missing, build with sanitizers and -Werror, run every test.
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./packaging/install-deps.sh
 BUILD=${SP_BUILD_DIR:-build-test}
 JOBS=$(nproc 2>/dev/null || echo 2)
 # clang builds everything, so that the libFuzzer targets share the sanitized libraries.
