@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "node/server_conn_int.h"
@@ -445,6 +446,10 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	if (s == NULL)
 		return SP_ERR_NOMEM;
 	s->refs = 1;
+	if (RAND_bytes((unsigned char *)&s->id_key, sizeof(s->id_key)) != 1) {
+		free(s);
+		return SP_ERR_INTERNAL;
+	}
 	s->base = base;
 	s->lim = cfg->limits;
 	s->handler = cfg->handler;

@@ -91,6 +91,9 @@ struct sp_conn {
 
 struct sp_server {
 	int refs; /* 1 for the owner, plus one per connection object alive */
+	/* Request ids: a random key mixed with a counter (distinct ids
+	 * without a random-number call per request). */
+	uint64_t id_key, id_next;
 	struct event_base *base;
 	struct evconnlistener *listener;
 	SSL_CTX *ctx;

@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "node/server_conn_int.h"
 #include "protocol/protocol.h"
@@ -16,20 +15,20 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 {
 	sp_server *s = c->srv;
 	sp_http_req *r = calloc(1, sizeof(*r));
-	uint8_t rnd[8];
 	struct timeval tv;
 	static const char hex[] = "0123456789abcdef";
+	uint64_t v;
 
 	if (r == NULL)
 		return NULL;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		free(r);
-		return NULL;
-	}
-	for (size_t i = 0; i < sizeof(rnd); i++) {
-		r->id[2 * i] = hex[rnd[i] >> 4];
-		r->id[2 * i + 1] = hex[rnd[i] & 15];
-	}
+	/* splitmix64 of key + counter: a bijection, so ids never repeat
+	 * within a process, and they do not reveal the request count. */
+	v = s->id_key + 0x9e3779b97f4a7c15ull * ++s->id_next;
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+	v ^= v >> 31;
+	for (size_t i = 0; i < 16; i++)
+		r->id[i] = hex[(v >> (60 - 4 * i)) & 15];
 	r->id[16] = '\0';
 	r->timer = evtimer_new(s->base, stream_timer_cb, r);
 	if (r->timer == NULL) {
