@@ -184,8 +184,8 @@ void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
 			out->wide_read = out->member_active;
 }
 
-/* Open the trust list file and any newer one the store holds. */
-static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
+int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federation,
+			const char *file, int64_t clock_skew, sp_trust **out)
 {
 	sp_verify_opts o;
 	sp_trust *t = NULL, *stored = NULL;
@@ -198,28 +198,28 @@ static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 
 	*out = NULL;
 	sp_verify_opts_default(&o);
-	o.clock_skew = cfg->clock_skew;
-	if (sp_cli__read_input(cfg->trust_list, &buf, &len) != 0)
+	o.clock_skew = clock_skew;
+	if (sp_cli__read_input(file, &buf, &len) != 0)
 		return -1;
-	err = sp_trust_open(n->anchors, buf, len, NULL, &o, &t, &why);
+	err = sp_trust_open(anchors, buf, len, NULL, &o, &t, &why);
 	free(buf);
 	buf = NULL;
 	if (err != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=%s why=\"%s\"",
-		       cfg->trust_list, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s file=%s err=%s why=\"%s\"",
+		       federation, file, sp_strerror(err), why ? why : "");
 		return -1;
 	}
-	if (strcmp(sp_trust_list(t)->federation, cfg->federation) != 0) {
+	if (strcmp(sp_trust_list(t)->federation, federation) != 0) {
 		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=wrong-federation list=%s config=%s",
-		       cfg->trust_list, sp_trust_list(t)->federation, cfg->federation);
+		       file, sp_trust_list(t)->federation, federation);
 		sp_trust_unref(t);
 		return -1;
 	}
 	/* A newer list learnt at run time (persisted) wins over the file. */
 	if (n->store != NULL && sp_store_reader_open(n->store, &r, &why) == SP_OK) {
-		if (sp_store_trust_list_get(r, cfg->federation, &seq, &buf, &len) == SP_OK &&
+		if (sp_store_trust_list_get(r, federation, &seq, &buf, &len) == SP_OK &&
 		    seq > sp_trust_list(t)->sequence &&
-		    sp_trust_open(n->anchors, buf, len, t, &o, &stored, &why) == SP_OK) {
+		    sp_trust_open(anchors, buf, len, t, &o, &stored, &why) == SP_OK) {
 			sp_trust_unref(t);
 			t = stored;
 		}
@@ -228,6 +228,12 @@ static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 	}
 	*out = t;
 	return 0;
+}
+
+static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
+{
+	return sp_node__load_list(n, n->anchors, cfg->federation, cfg->trust_list,
+				  cfg->clock_skew, out);
 }
 
 static int load_operators(sp_node *n, const sp_config *cfg)

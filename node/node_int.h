@@ -85,6 +85,12 @@ struct sp_node {
 	struct event *sig_term, *sig_int, *sig_hup, *tick;
 };
 
+/* Open a federation's trust list from `file` against `anchors`, or the
+ * newer one persisted in the store; the list must be of `federation`.
+ * Logs and returns -1 on failure. */
+int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federation,
+		       const char *file, int64_t clock_skew, sp_trust **out);
+
 /* Install a newer trust list (already verified against the anchors):
  * persist it, swap it in, tell the extensions. Loop thread. Returns SP_OK,
  * or SP_ERR_TRUST_LIST_ROLLBACK when it is not newer. `source` names where

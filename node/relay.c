@@ -118,50 +118,6 @@ static unsigned endpoint_port(const char *url)
 	return v > 0 && v <= 65535 ? (unsigned)v : 0;
 }
 
-/* The configured list, or a newer one persisted in the store. */
-static int load_list(sp_node *n, relay_fed *rf, const char *file)
-{
-	sp_verify_opts o;
-	sp_trust *t = NULL, *stored = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
-	uint64_t seq;
-	const char *why = NULL;
-	sp_store_reader *rd = NULL;
-	int err;
-
-	sp_verify_opts_default(&o);
-	o.clock_skew = n->cfg->clock_skew;
-	if (sp_cli__read_input(file, &buf, &len) != 0)
-		return -1;
-	err = sp_trust_open(rf->anchors, buf, len, NULL, &o, &t, &why);
-	free(buf);
-	buf = NULL;
-	if (err != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s file=%s err=%s why=\"%s\"",
-		       rf->id, file, sp_strerror(err), why ? why : "");
-		return -1;
-	}
-	if (strcmp(sp_trust_list(t)->federation, rf->id) != 0) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=wrong-federation list=%s config=%s",
-		       file, sp_trust_list(t)->federation, rf->id);
-		sp_trust_unref(t);
-		return -1;
-	}
-	if (sp_store_reader_open(n->store, &rd, &why) == SP_OK) {
-		if (sp_store_trust_list_get(rd, rf->id, &seq, &buf, &len) == SP_OK &&
-		    seq > sp_trust_list(t)->sequence &&
-		    sp_trust_open(rf->anchors, buf, len, t, &o, &stored, &why) == SP_OK) {
-			sp_trust_unref(t);
-			t = stored;
-		}
-		free(buf);
-		sp_store_reader_close(rd);
-	}
-	rf->trust = t;
-	return 0;
-}
-
 /* Check the gateway's identity in the federation and listen for it. */
 static int start_identity(sp_node *n, relay_fed *rf)
 {
@@ -251,7 +207,8 @@ int sp_node__relay_start(sp_node *n)
 			       rf->id, rf->anchor_file, sp_strerror(err), why ? why : "");
 			return -1;
 		}
-		if (load_list(n, rf, cfg->relay_trust_lists[i]) != 0)
+		if (sp_node__load_list(n, rf->anchors, rf->id, cfg->relay_trust_lists[i],
+				       n->cfg->clock_skew, &rf->trust) != 0)
 			return -1;
 		if (i < cfg->n_relay_tls_certs) {
 			if ((rf->tls_cert = strdup(cfg->relay_tls_certs[i])) == NULL ||

@@ -44,14 +44,6 @@ void sp_server_config_default(sp_server_config *cfg)
 	cfg->limits.max_continuations = 8;
 }
 
-uint64_t sp_node__now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void ms_to_tv(uint32_t ms, struct timeval *tv)
 {
 	tv->tv_sec = (time_t)(ms / 1000u);

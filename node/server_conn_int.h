@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include "node/server_int.h"
+#include "node/metrics_int.h" /* sp_monotonic_us */
 
 struct event;
 struct evconnlistener;
@@ -116,8 +117,6 @@ struct sp_server {
 	nghttp2_option *opt;
 };
 
-/* server.c */
-uint64_t sp_node__now_us(void);
 void sp_node__conn_close(sp_conn *c);
 void sp_node__conn_unref(sp_conn *c);
 void sp_node__conn_streams_changed(sp_conn *c);

@@ -198,7 +198,7 @@ static int reset_bucket(sp_conn *c, nghttp2_session *h2)
 {
 	const sp_server_limits *lim = &c->srv->lim;
 	double cap = (double)lim->reset_burst / 2;
-	uint64_t now = sp_node__now_us();
+	uint64_t now = sp_monotonic_us();
 
 	if (c->reset_last_us == 0)
 		c->reset_tokens = cap;

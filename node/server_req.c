@@ -44,7 +44,7 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	r->stream_id = stream_id;
 	r->stream_open = 1;
 	r->start_wall = (int64_t)time(NULL);
-	r->start_us = sp_node__now_us();
+	r->start_us = sp_monotonic_us();
 	r->next = c->reqs;
 	if (c->reqs != NULL)
 		c->reqs->prev = r;
@@ -122,7 +122,7 @@ void sp_node__req_log(sp_http_req *r)
 	e.path = r->path != NULL ? r->path : "";
 	e.status = r->status;
 	e.bytes = r->bytes_sent;
-	e.duration_us = sp_node__now_us() - r->start_us;
+	e.duration_us = sp_monotonic_us() - r->start_us;
 	e.remote = r->conn->remote;
 	e.client_cert = r->conn->peer_der != NULL;
 	s->access_log(&e, s->access_log_arg);

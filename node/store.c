@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "node/store_db_int.h"
+#include "node/metrics_int.h" /* sp_monotonic_us */
 
 /* "SLKP": marks a database as silkport's, so that another application's
  * file is refused rather than migrated. */
@@ -684,14 +685,6 @@ abort:
 	return 0;
 }
 
-static int64_t sp_store__mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void sp_store_set_commit_hook(sp_store *s,
 			      void (*hook)(void *ud, double seconds,
 					   size_t n_requests),
@@ -738,12 +731,12 @@ static void *committer_main(void *arg)
 		if (batch) {
 			grp->rc = sp_store__batch_exec(s, grp);
 		} else {
-			int64_t t0 = sp_store__mono_us();
+			uint64_t t0 = sp_monotonic_us();
 
 			committed = run_group(s, grp);
 			if (committed && s->commit_hook != NULL)
 				s->commit_hook(s->commit_hook_ud,
-					       (double)(sp_store__mono_us() - t0) / 1e6, n);
+					       (double)(sp_monotonic_us() - t0) / 1e6, n);
 		}
 
 		pthread_mutex_lock(&s->mu);

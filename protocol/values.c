@@ -47,12 +47,11 @@ static int is_alnum(char c)
 	return is_upper_digit(c) || (c >= 'a' && c <= 'z');
 }
 
-int sp_node_id_valid(const char *s)
+/* After the first character: [A-Za-z0-9._-], at most SP_NODE_ID_MAX in all. */
+static int id_tail_valid(const char *s)
 {
 	size_t i;
 
-	if (s == NULL || !is_upper_digit(s[0]))
-		return 0;
 	for (i = 1; s[i] != '\0'; i++) {
 		if (i >= SP_NODE_ID_MAX)
 			return 0;
@@ -62,19 +61,14 @@ int sp_node_id_valid(const char *s)
 	return 1;
 }
 
+int sp_node_id_valid(const char *s)
+{
+	return s != NULL && is_upper_digit(s[0]) && id_tail_valid(s);
+}
+
 int sp_federation_id_valid(const char *s)
 {
-	size_t i;
-
-	if (s == NULL || !is_alnum(s[0]))
-		return 0;
-	for (i = 1; s[i] != '\0'; i++) {
-		if (i >= SP_NODE_ID_MAX)
-			return 0;
-		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-			return 0;
-	}
-	return 1;
+	return s != NULL && is_alnum(s[0]) && id_tail_valid(s);
 }
 
 static const char hexdig[] = "0123456789abcdef";
