@@ -1,6 +1,6 @@
 /* api_read.c: GET endpoints that read the store, run on the worker pool:
  * one record, log entries, checkpoints, proofs and search. */
-#include "node/node_int.h"
+#include "node/relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,15 @@
 #define ENTRIES_MAX_BYTES ((size_t)16 << 20)
 #define SEARCH_DEFAULT 50
 #define SEARCH_MAX 100
+#define ID_ORIGINS_MAX 16 /* Origins listed in a record-id-ambiguous answer */
 
 typedef struct read_job {
 	sp_node *n;
 	sp_http_req *req;
 	sp_endpoint ep;
 	char viewer[SP_NODE_ID_MAX + 1];
+	sp_text broadcasters; /* " A B ": whose broadcasts viewer reads */
+	sp_store_view view;
 	int wide;
 	char origin[SP_NODE_ID_MAX + 1];
 	char id[SP_UUID_LEN + 8];
@@ -43,9 +46,9 @@ static void fail(read_job *j, int err, const char *why)
 	snprintf(j->why, sizeof(j->why), "%s", why);
 }
 
-static const char *viewer(const read_job *j)
+static const sp_store_view *viewer(const read_job *j)
 {
-	return j->wide ? NULL : j->viewer;
+	return j->wide ? NULL : &j->view;
 }
 
 /* Escape text for XML content. */
@@ -71,28 +74,40 @@ static void xml_text(sp_text *t, const char *s)
 	}
 }
 
+/* RecordIds are scoped per Origin (REC-25): `origin=` picks one; without
+ * it, an id that records of several Origins visible to the caller carry is
+ * ambiguous (409 record-id-ambiguous naming them), so that a squatter
+ * can neither shadow nor hide the genuine record (API-30). */
 static void get_record(read_job *j, sp_store_reader *r)
 {
-	sp_store_record *rec = NULL;
+	sp_store_list *l = NULL;
+	sp_text why = {0};
+	size_t i;
 	int err;
 
 	if (!sp_uuid_valid(j->id)) {
 		fail(j, SP_ERR_BAD_REQUEST, "a record id is a lowercase UUID");
 		return;
 	}
-	err = sp_store_get(r, j->id, &rec);
-	if (err == SP_ERR_NOT_FOUND ||
-	    (err == SP_OK && !sp_store_record_visible_to(rec, viewer(j)))) {
+	err = sp_store_find_id(r, j->id, j->has_by_origin ? j->by_origin : NULL, viewer(j),
+			       ID_ORIGINS_MAX, &l);
+	if (err != SP_OK) {
+		fail(j, err, "the store could not be read");
+	} else if (l->n == 0) {
 		/* Not revealing whether an invisible record exists. */
 		fail(j, SP_ERR_NOT_FOUND, "no record with that id is visible to you");
-	} else if (err != SP_OK) {
-		fail(j, err, "the store could not be read");
+	} else if (l->n > 1) {
+		sp_text_printf(&why, "records of several Origins carry this RecordId; ask with origin= one of:");
+		for (i = 0; i < l->n; i++)
+			sp_text_printf(&why, " %s", l->items[i]->origin);
+		fail(j, SP_ERR_RECORD_ID_AMBIGUOUS, why.failed ? "records of several Origins carry this RecordId" : why.buf);
 	} else {
-		sp_text_append(&j->out, rec->bytes, rec->len);
+		sp_text_append(&j->out, l->items[0]->bytes, l->items[0]->len);
 		j->ctype = "application/xml";
 		j->status = 200;
 	}
-	sp_store_record_free(rec);
+	sp_text_free(&why);
+	sp_store_list_free(l);
 }
 
 static void get_entries(read_job *j, sp_store_reader *r)
@@ -216,7 +231,7 @@ static void search(read_job *j, sp_store_reader *r)
 	char t[SP_TIME_TEXT_MAX];
 
 	memset(&q, 0, sizeof(q));
-	q.viewer = viewer(j);
+	q.view = viewer(j);
 	if (j->has_value != j->has_kind || (j->has_scheme && !j->has_kind)) {
 		fail(j, SP_ERR_BAD_REQUEST, "subject-kind and subject-value go together");
 		return;
@@ -328,6 +343,7 @@ static void done(void *arg)
 		j->out.buf = NULL;
 	}
 	sp_text_free(&j->out);
+	sp_text_free(&j->broadcasters);
 	free(j);
 }
 
@@ -372,8 +388,21 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	j->n = n;
 	j->req = req;
 	j->ep = ep;
-	snprintf(j->viewer, sizeof(j->viewer), "%s", c->id);
+	/* An operator reads what its own node is an addressee of (ACC-5)
+	 * unless [access] operator_read = all made it a wide reader. */
+	snprintf(j->viewer, sizeof(j->viewer), "%s", c->operator ? n->cfg->node_id : c->id);
 	j->wide = c->wide_read;
+	if (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES || ep == SP_EP_SEARCH)) {
+		sp_node__broadcasters(n, n->trust, j->viewer, &j->broadcasters);
+		if (j->broadcasters.failed) {
+			sp_text_free(&j->broadcasters);
+			free(j);
+			sp_api__problem(n, req, ep, SP_ERR_NOMEM, NULL);
+			return;
+		}
+	}
+	j->view.viewer = j->viewer;
+	j->view.broadcasters = j->broadcasters.buf;
 	if (origin != NULL)
 		snprintf(j->origin, sizeof(j->origin), "%s", origin);
 	if (ep == SP_EP_RECORD_GET && snprintf(j->id, sizeof(j->id), "%s", rest) >= (int)sizeof(j->id))
@@ -383,6 +412,11 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	bad |= param_u64(req, "index", &j->index, &j->has_index);
 	bad |= param_u64(req, "size", &j->size, &j->has_size);
 	bad |= param_u64(req, "old", &j->old, &j->has_old);
+	if (ep == SP_EP_RECORD_GET) {
+		bad |= param_str(req, "origin", j->by_origin, sizeof(j->by_origin), &j->has_by_origin);
+		if (j->has_by_origin && !sp_node_id_valid(j->by_origin))
+			bad = 1;
+	}
 	if (ep == SP_EP_SEARCH) {
 		bad |= param_str(req, "subject-kind", j->kind, sizeof(j->kind), &j->has_kind);
 		bad |= param_str(req, "subject-scheme", j->scheme, sizeof(j->scheme), &j->has_scheme);
@@ -395,11 +429,13 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	}
 	if (bad) {
 		sp_api__problem(n, req, ep, SP_ERR_BAD_REQUEST, "a query parameter is malformed or too long");
+		sp_text_free(&j->broadcasters);
 		free(j);
 		return;
 	}
 	if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
 		sp_api__problem(n, req, ep, err, "the node is at capacity; retry later");
+		sp_text_free(&j->broadcasters);
 		free(j);
 	}
 }

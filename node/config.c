@@ -60,6 +60,7 @@ static const struct opt options[] = {
 	{"trust", "list_url", T_STRING, F(trust_list_url), 0, 0, 0, NULL, 0, NULL, "https URL to fetch newer trust lists from"},
 	{"operators", "cert", T_FILES, F(operator_certs), N(operator_certs), 0, 0, NULL, 0, NULL, "local operator client certificate (repeatable)"},
 	{"access", "wide_read", T_NODE_IDS, F(wide_readers), N(wide_readers), 0, 0, NULL, 0, NULL, "member granted read access to every record (repeatable; e.g. an auditor)"},
+	{"access", "operator_read", T_ENUM, F(operator_read), 0, 0, 0, "addressed", 0, "addressed|all", "what this node's operators read: the records this node is an addressee of, or every record it holds (also those it only relays)"},
 	{"limits", "max_body", T_INT, F(max_body), 0, 4096, 16 << 20, "1048576", 0, NULL, "largest request body and document, bytes"},
 	{"limits", "max_header_list", T_INT, F(max_header_list), 0, 1024, 1 << 20, "16384", 0, NULL, "largest request header list, bytes"},
 	{"limits", "max_streams", T_INT, F(max_streams), 0, 1, 1000, "100", 0, NULL, "concurrent streams per connection"},

@@ -166,7 +166,8 @@ void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
 		if (n->operator_der_len[i] == len &&
 		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
 			out->operator = 1;
-			out->wide_read = 1;
+			/* only by explicit grant (ACC-5, ACC-B3) */
+			out->wide_read = strcmp(n->cfg->operator_read, "all") == 0;
 			snprintf(out->id, sizeof(out->id), "operator");
 			return;
 		}

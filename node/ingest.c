@@ -68,7 +68,7 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 			j->stored_receipt_len = res->receipt_len;
 		}
 	}
-	if (res->outcome == SP_STORE_EQUIVOCATION)
+	if (res->outcome == SP_STORE_EQUIVOCATION || res->outcome == SP_STORE_ID_REUSED)
 		memcpy(j->existing_digest, res->existing_digest, sizeof(j->existing_digest));
 	sp_node__post(j->n, finish, j);
 }
@@ -243,6 +243,13 @@ static void finish(void *arg)
 		set_why(j, "the record could not be stored");
 		sp_log(SP_LOG_ERROR, "store_failed", "origin=%s sequence=%llu err=%s",
 		       j->origin, (unsigned long long)j->sequence, sp_strerror(j->err));
+	} else if (j->outcome == SP_STORE_ID_REUSED) {
+		/* The Origin itself gave one RecordId to two records (REC-26);
+		 * another Origin's record with this id would be no clash. */
+		j->err = SP_ERR_FIELD;
+		snprintf(j->why, sizeof(j->why),
+			 "Header/RecordId: %s already names the record of %s with digest %s",
+			 j->record_id, j->origin, j->existing_digest);
 	} else if (j->outcome == SP_STORE_EQUIVOCATION) {
 		/* Both records verified with the Origin's key (LOG-37, LOG-40). */
 		sp_metrics_count(n->metrics, SP_CTR_EQUIVOCATIONS, 1);

@@ -77,6 +77,21 @@ static int snap_find(const snap *s, const char *id)
 	return -1;
 }
 
+/* 1 if one list of the view lists both a and b: a broadcast of a then
+ * addresses b (REC-8). */
+static int snap_together(const snap *s, const char *a, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const sp_tl *tl = s->t[i] != NULL ? sp_trust_list(s->t[i]) : NULL;
+
+		if (tl != NULL && sp_tl_find(tl, a) != NULL && sp_tl_find(tl, b) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 static int relays_to(const sp_tl_member *m, const char *federation)
 {
 	size_t i;
@@ -400,6 +415,30 @@ int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
 	return SP_OK;
 }
 
+/* ---------------------------------------------------------------- visibility */
+
+void sp_node__broadcasters(sp_node *n, const sp_trust *home,
+			   const char *viewer, sp_text *out)
+{
+	snap s;
+	size_t i, k;
+	int any = 0;
+
+	snap_take(n, home, &s);
+	for (i = 0; i < s.n; i++) {
+		const sp_tl *tl = s.t[i] != NULL ? sp_trust_list(s.t[i]) : NULL;
+
+		if (tl == NULL || sp_tl_find(tl, viewer) == NULL)
+			continue;
+		for (k = 0; k < tl->n_members; k++)
+			sp_text_printf(out, " %s", tl->members[k].node_id);
+		any = 1;
+	}
+	if (any)
+		sp_text_append(out, " ", 1);
+	snap_release(&s);
+}
+
 /* ---------------------------------------------------------------- routing */
 
 int sp_node__verify_record(sp_node *n, const sp_trust *home,
@@ -433,11 +472,20 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 	int src, dst;
 
 	*n_deliver = 0;
-	*addressee = sp_record_visible_to(rec, self);
-	/* Broadcasts address their Origin's federations only (FED-29). */
-	if (sp_record_is_broadcast(rec) || n->relay == NULL)
-		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
 	snap_take(n, home, &s);
+	/* A broadcast addresses the members of its Origin's federations only
+	 * (REC-8) and is never relayed (FED-29, FED-37): a node in none of
+	 * them has no reason to hold it (ACC-B1). */
+	if (sp_record_is_broadcast(rec)) {
+		*addressee = strcmp(origin, self) == 0 || snap_together(&s, origin, self);
+		snap_release(&s);
+		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
+	}
+	*addressee = sp_record_visible_to(rec, self);
+	if (n->relay == NULL) {
+		snap_release(&s);
+		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
+	}
 	src = snap_find(&s, origin);
 	me = src >= 0 ? sp_tl_find(sp_trust_list(s.t[src]), self) : NULL;
 	if (me != NULL && me->status == SP_STATUS_ACTIVE) {

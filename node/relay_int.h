@@ -64,6 +64,17 @@ const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
 int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
 				 const char *source);
 
+/* ---------------------------------------------------------------- visibility */
+
+/* The Origins whose broadcasts `viewer` may read (REC-28): every member of
+ * every list this node holds (home, then the relay lists) that lists
+ * viewer, appended to out as " A B ... " (each id between single spaces;
+ * nothing when no list lists viewer). A broadcast never crosses a gateway
+ * (FED-29, FED-37), so this is its whole audience. Any thread; home is the
+ * caller's reference to the home list. */
+void sp_node__broadcasters(sp_node *n, const sp_trust *home,
+			   const char *viewer, sp_text *out);
+
 /* ---------------------------------------------------------------- routing */
 
 /* Verify a record with the home list and, when its Origin is unknown

@@ -122,7 +122,41 @@ static const char schema_v2[] =
 static const char schema_v3[] =
 	"CREATE INDEX records_digest ON records(digest);";
 
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
+/* RecordIds are scoped per Origin (SPEC REC-25): the table is rebuilt
+ * with UNIQUE (origin, record_id) in place of UNIQUE (record_id), so that
+ * a member reusing another Origin's RecordId can neither block nor shadow
+ * that Origin's record. Row ids are kept, so every reference stays valid
+ * (runs with foreign keys off, as SQLite's table-rebuild procedure
+ * requires). */
+static const char schema_v4[] =
+	"CREATE TABLE records_v4 ("
+	" id INTEGER PRIMARY KEY,"
+	" record_id TEXT NOT NULL,"
+	" origin TEXT NOT NULL,"
+	" sequence INTEGER NOT NULL CHECK (sequence >= 0),"
+	" type TEXT NOT NULL,"
+	" issued INTEGER NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" digest TEXT NOT NULL CHECK (length(digest) = 64),"
+	" bytes BLOB NOT NULL,"
+	" broadcast INTEGER NOT NULL CHECK (broadcast IN (0, 1)),"
+	" receipt BLOB,"
+	" source TEXT,"
+	" UNIQUE (origin, sequence),"
+	" UNIQUE (origin, record_id));"
+	"INSERT INTO records_v4 (id, record_id, origin, sequence, type, issued,"
+	" received, digest, bytes, broadcast, receipt, source)"
+	" SELECT id, record_id, origin, sequence, type, issued, received,"
+	" digest, bytes, broadcast, receipt, source FROM records;"
+	"DROP TABLE records;"
+	"ALTER TABLE records_v4 RENAME TO records;"
+	"CREATE INDEX records_type ON records(type);"
+	"CREATE INDEX records_issued ON records(issued);"
+	"CREATE INDEX records_digest ON records(digest);"
+	"CREATE INDEX records_record_id ON records(record_id);";
+
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
+					 schema_v4};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -413,15 +447,20 @@ int sp_store_open(const char *path, unsigned flags, sp_store **out,
 
 	if ((err = open_conn(path, oflags, &s->db, why)))
 		goto fail;
-	if ((err = sp_store__exec(s->db, &s->wst, "PRAGMA foreign_keys=ON")) ||
-	    (err = sp_store__exec(s->db, &s->wst, "PRAGMA synchronous=FULL"))) {
+	if ((err = sp_store__exec(s->db, &s->wst, "PRAGMA synchronous=FULL"))) {
 		*why = "cannot configure the database";
 		goto fail;
 	}
 	if ((err = set_wal(s->db, why)))
 		goto fail;
+	/* Foreign keys on only after the migrations: a table rebuild (v4)
+	 * drops a referenced table, which SQLite allows only with them off. */
 	if ((err = migrate(s->db, why)))
 		goto fail;
+	if ((err = sp_store__exec(s->db, &s->wst, "PRAGMA foreign_keys=ON"))) {
+		*why = "cannot configure the database";
+		goto fail;
+	}
 	if ((err = open_conn(path, SQLITE_OPEN_READONLY, &s->seq_db, why)))
 		goto fail;
 	if (pthread_create(&s->thread, NULL, committer_main, s) != 0) {

@@ -37,7 +37,7 @@ typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define SP_STORE_SCHEMA_VERSION 3
+#define SP_STORE_SCHEMA_VERSION 4
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -88,11 +88,15 @@ typedef enum sp_store_outcome {
 	/* Same (origin, sequence) and same digest: nothing changed; the
 	 * receipt this node issued at first acceptance is returned. */
 	SP_STORE_DUPLICATE = 2,
-	/* Same (origin, sequence) with a different digest, or the same
-	 * record id with different bytes. The new bytes were stored in
-	 * `equivocations` as evidence (once per distinct digest), in the same
-	 * transaction; the record itself was not stored. */
+	/* Same (origin, sequence) with a different digest. The new bytes
+	 * were stored in `equivocations` as evidence (once per distinct
+	 * digest), in the same transaction; the record itself was not
+	 * stored. */
 	SP_STORE_EQUIVOCATION = 3,
+	/* The same Origin holds this RecordId at another Sequence (REC-26):
+	 * nothing was stored; existing_digest is the held record's. A
+	 * RecordId of another Origin is no clash (REC-25). */
+	SP_STORE_ID_REUSED = 4,
 } sp_store_outcome;
 
 /* Everything the caller already parsed and verified about one record. All
@@ -201,16 +205,6 @@ typedef struct sp_store_record {
 } sp_store_record;
 
 void sp_store_record_free(sp_store_record *rec);
-/* True if `viewer` may read rec (origin, recipient or broadcast); a NULL
- * viewer (wide access configured by the operator) may read everything. Needs
- * the recipients, i.e. a record from a single-record getter. */
-int sp_store_record_visible_to(const sp_store_record *rec, const char *viewer);
-
-/* By record id / by position. SP_ERR_NOT_FOUND if absent. */
-int sp_store_get(sp_store_reader *r, const char *record_id,
-		 sp_store_record **out);
-int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
-		    sp_store_record **out);
 
 typedef struct sp_store_list {
 	sp_store_record **items;
@@ -222,16 +216,47 @@ typedef struct sp_store_list {
 } sp_store_list;
 void sp_store_list_free(sp_store_list *l);
 
-/* Entries of `origin` with sequence >= start that `viewer` may read (NULL:
+/* Who reads (SPEC REC-28, ACC-7). The store knows no trust lists: the
+ * caller says whose broadcasts the viewer may read, i.e. the members of
+ * every federation whose list lists the viewer. A NULL view (wide access
+ * configured by the operator) reads everything. */
+typedef struct sp_store_view {
+	const char *viewer; /* NodeId: reads its own records and those naming it */
+	/* " A B C ": the Origins whose broadcasts viewer may read, each
+	 * between single spaces; NULL or "": none. */
+	const char *broadcasters;
+} sp_store_view;
+
+/* True if view may read rec: the viewer is its Origin or a recipient, or
+ * rec is a broadcast of one of view's broadcasters. Needs the recipients,
+ * i.e. a record from a single-record getter. */
+int sp_store_record_visible_to(const sp_store_record *rec,
+			       const sp_store_view *view);
+
+/* By (Origin, RecordId) / by position: RecordIds are scoped per Origin
+ * (SPEC REC-25). SP_ERR_NOT_FOUND if absent. */
+int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
+		 sp_store_record **out);
+int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
+		    sp_store_record **out);
+/* The records carrying record_id that view may read (NULL: all), of
+ * Origin `origin` when not NULL, in Origin order, at most max (<=
+ * SP_STORE_LIST_MAX). Several Origins may use one RecordId; an empty list
+ * is not an error. Items carry their recipients. */
+int sp_store_find_id(sp_store_reader *r, const char *record_id,
+		     const char *origin, const sp_store_view *view, size_t max,
+		     sp_store_list **out);
+
+/* Entries of `origin` with sequence >= start that view may read (NULL:
  * all), in sequence order, at most `count` (capped at SP_STORE_LIST_MAX)
  * and, after the first, at most max_bytes of record bytes (0: no byte
  * cap). An empty list is not an error. */
 int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
-		     size_t count, size_t max_bytes, const char *viewer,
+		     size_t count, size_t max_bytes, const sp_store_view *view,
 		     sp_store_list **out);
 
 typedef struct sp_store_query {
-	const char *viewer;	    /* NULL: no visibility filter */
+	const sp_store_view *view;  /* NULL: no visibility filter */
 	const char *subject_kind;   /* with subject_value; NULL: any */
 	const char *subject_scheme; /* NULL: any scheme; "": none */
 	const char *subject_value;
@@ -350,10 +375,12 @@ typedef struct sp_store_outbox_item {
 	uint32_t attempts;
 } sp_store_outbox_item;
 
-/* Queue delivery of a stored record to a peer (idempotent per record and
- * peer). SP_ERR_NOT_FOUND if the record is unknown. */
-int sp_store_outbox_enqueue(sp_store *s, const char *record_id,
-			    const char *peer, int64_t next_attempt);
+/* Queue delivery of the stored record (origin, record_id) to a peer
+ * (idempotent per record and peer). SP_ERR_NOT_FOUND if the record is
+ * unknown. */
+int sp_store_outbox_enqueue(sp_store *s, const char *origin,
+			    const char *record_id, const char *peer,
+			    int64_t next_attempt);
 /* Pending deliveries due at `now`, oldest first, at most max. *items is
  * malloc'd (NULL when *n == 0). */
 int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
@@ -364,9 +391,11 @@ int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
 /* Count a failed attempt and set the next one. error may be NULL. */
 int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
 			       const char *error);
-/* The receipt `peer` gave for a record. *out malloc'd. */
-int sp_store_peer_receipt_get(sp_store_reader *r, const char *record_id,
-			      const char *peer, uint8_t **out, size_t *len);
+/* The receipt `peer` gave for the record (origin, record_id). *out
+ * malloc'd. */
+int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
+			      const char *record_id, const char *peer,
+			      uint8_t **out, size_t *len);
 
 /* ---------------------------------------------------------------- trust lists */
 

@@ -176,8 +176,10 @@ static sp_store_req *req_copy(const sp_store_req *in)
 static const char sql_find_pos[] =
 	"SELECT id, digest, receipt FROM records"
 	" WHERE origin = ?1 AND sequence = ?2";
+/* RecordIds are scoped per Origin (REC-25): another Origin's record with
+ * the same id is no clash, so that no member can squat an id. */
 static const char sql_find_id[] =
-	"SELECT digest FROM records WHERE record_id = ?1";
+	"SELECT digest FROM records WHERE origin = ?1 AND record_id = ?2";
 static const char sql_evidence[] =
 	"INSERT OR IGNORE INTO equivocations (kind, origin, sequence,"
 	" record_id, digest_a, digest_b, bytes_b, seen_at, source)"
@@ -285,19 +287,18 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 		return sp_store__err(s->db, rc, "find-position");
 
 	STMT(sql_find_id);
-	sqlite3_bind_text(st, 1, req->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->record_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		err = sp_store__col_text(st, 0, digest, sizeof(digest));
 		sqlite3_reset(st);
 		if (err)
 			return err;
-		/* another position already holds this id: the bytes differ
-		 * (same bytes would have the same position) */
+		/* the Origin reused one of its ids at another position
+		 * (REC-3): refused with field-invalid (REC-26) */
 		memcpy(res->existing_digest, digest, sizeof(digest));
-		if ((err = store_evidence(s, req, "record-id", digest)))
-			return err;
-		return SP_STORE_EQUIVOCATION;
+		return SP_STORE_ID_REUSED;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -720,6 +721,7 @@ int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
 /* ---------------------------------------------------------------- outbox */
 
 typedef struct ob_args {
+	const char *origin;
 	const char *record_id;
 	const char *peer;
 	int64_t id;
@@ -730,7 +732,7 @@ typedef struct ob_args {
 } ob_args;
 
 static const char sql_rec_by_id[] =
-	"SELECT id FROM records WHERE record_id = ?1";
+	"SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
 static const char sql_ob_delivered[] =
 	"UPDATE outbox SET state = 'delivered', last_error = NULL"
 	" WHERE id = ?1 RETURNING rec, peer";
@@ -749,7 +751,8 @@ static int ob_enqueue_fn(sp_store *s, void *arg)
 	int64_t rec = 0;
 
 	STMT(sql_rec_by_id);
-	sqlite3_bind_text(st, 1, a->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->record_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rec = sqlite3_column_int64(st, 0);
@@ -765,15 +768,18 @@ static int ob_enqueue_fn(sp_store *s, void *arg)
 	return step_done(s->db, st, "outbox-enqueue");
 }
 
-int sp_store_outbox_enqueue(sp_store *s, const char *record_id,
-			    const char *peer, int64_t next_attempt)
+int sp_store_outbox_enqueue(sp_store *s, const char *origin,
+			    const char *record_id, const char *peer,
+			    int64_t next_attempt)
 {
 	ob_args a;
 
-	if (!s || !text_ok(record_id, SP_UUID_LEN) ||
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) ||
+	    !text_ok(record_id, SP_UUID_LEN) ||
 	    !text_ok(peer, SP_NODE_ID_MAX))
 		return SP_ERR_INVALID_ARGUMENT;
 	memset(&a, 0, sizeof(a));
+	a.origin = origin;
 	a.record_id = record_id;
 	a.peer = peer;
 	a.next_attempt = next_attempt;

@@ -13,10 +13,13 @@
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"      \
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt"
 
-/* Visibility for :viewer (origin, recipient or broadcast). */
+/* Visibility for :viewer (origin, recipient, or a broadcast of one of the
+ * " A B " :bcast Origins, REC-28). NodeIds hold no spaces. */
 #define VISIBLE_TO_VIEWER                                                  \
-	"(r.origin = :viewer OR r.broadcast = 1 OR EXISTS (SELECT 1 FROM" \
-	" record_recipients rr WHERE rr.rec = r.id AND rr.node_id = :viewer))"
+	"(r.origin = :viewer OR (r.broadcast = 1 AND"                      \
+	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1" \
+	" FROM record_recipients rr WHERE rr.rec = r.id"                   \
+	" AND rr.node_id = :viewer))"
 
 #define CURSOR_PREFIX "v1."
 
@@ -58,20 +61,56 @@ void sp_store_record_free(sp_store_record *rec)
 	free(rec);
 }
 
-int sp_store_record_visible_to(const sp_store_record *rec, const char *viewer)
+/* 1 if " A B " list holds id. */
+static int in_list(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+	const char *p;
+
+	if (!list || n == 0)
+		return 0;
+	for (p = strstr(list, id); p; p = strstr(p + 1, id))
+		if (p > list && p[-1] == ' ' && p[n] == ' ')
+			return 1;
+	return 0;
+}
+
+int sp_store_record_visible_to(const sp_store_record *rec,
+			       const sp_store_view *view)
 {
 	size_t i;
 
 	if (!rec)
 		return 0;
-	if (!viewer)
+	if (!view)
 		return 1;
-	if (rec->broadcast || strcmp(rec->origin, viewer) == 0)
+	if (!view->viewer)
+		return 0;
+	if (strcmp(rec->origin, view->viewer) == 0)
+		return 1;
+	if (rec->broadcast && in_list(view->broadcasters, rec->origin))
 		return 1;
 	for (i = 0; i < rec->n_recipients; i++)
-		if (strcmp(rec->recipients[i], viewer) == 0)
+		if (strcmp(rec->recipients[i], view->viewer) == 0)
 			return 1;
 	return 0;
+}
+
+/* Bind a view's :viewer and :bcast (absent parameters are skipped). A
+ * view without a viewer sees nothing: bind an id no record carries. */
+static int bind_view(sqlite3_stmt *st, const sp_store_view *view)
+{
+	int i = sqlite3_bind_parameter_index(st, ":viewer"), rc = SQLITE_OK;
+
+	if (i)
+		rc = view && view->viewer
+			     ? sqlite3_bind_text(st, i, view->viewer, -1, SQLITE_STATIC)
+			     : sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (i = sqlite3_bind_parameter_index(st, ":bcast")))
+		rc = view && view->broadcasters
+			     ? sqlite3_bind_text(st, i, view->broadcasters, -1, SQLITE_STATIC)
+			     : sqlite3_bind_null(st, i);
+	return rc;
 }
 
 /* A record from a REC_COLS row. */
@@ -183,12 +222,13 @@ static int get_one(sp_store_reader *r, sqlite3_stmt *st,
 }
 
 static const char sql_get_id[] =
-	"SELECT " REC_COLS " FROM records r WHERE r.record_id = ?1";
+	"SELECT " REC_COLS " FROM records r WHERE r.origin = ?1"
+	" AND r.record_id = ?2";
 static const char sql_get_at[] = "SELECT " REC_COLS
 				 " FROM records r WHERE r.origin = ?1"
 				 " AND r.sequence = ?2";
 
-int sp_store_get(sp_store_reader *r, const char *record_id,
+int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
 		 sp_store_record **out)
 {
 	int err = SP_OK;
@@ -196,11 +236,12 @@ int sp_store_get(sp_store_reader *r, const char *record_id,
 
 	if (out)
 		*out = NULL;
-	if (!r || !record_id || !out)
+	if (!r || !origin || !record_id || !out)
 		return SP_ERR_INVALID_ARGUMENT;
 	if (!(st = sp_store__stmt(r->db, &r->st, sql_get_id, &err)))
 		return err;
-	sqlite3_bind_text(st, 1, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, record_id, -1, SQLITE_STATIC);
 	return get_one(r, st, out);
 }
 
@@ -281,11 +322,11 @@ static int collect(sp_store_reader *r, sqlite3_stmt *st, size_t max,
 static const char sql_entries[] =
 	"SELECT " REC_COLS " FROM records r"
 	" WHERE r.origin = :origin AND r.sequence >= :start"
-	" AND (:viewer IS NULL OR " VISIBLE_TO_VIEWER ")"
+	" AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
 	" ORDER BY r.sequence LIMIT :lim";
 
 int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
-		     size_t count, size_t max_bytes, const char *viewer,
+		     size_t count, size_t max_bytes, const sp_store_view *view,
 		     sp_store_list **out)
 {
 	int err = SP_OK, more;
@@ -306,8 +347,8 @@ int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
 			  origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":start"),
 			   (sqlite3_int64)start);
-	sp_store__bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"),
-			    viewer);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"), view == NULL);
+	bind_view(st, view);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
 			   (sqlite3_int64)count + 1);
 	if ((err = collect(r, st, count, max_bytes, &l, &more)))
@@ -316,6 +357,50 @@ int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
 	if (more)
 		snprintf(l->next_cursor, sizeof(l->next_cursor),
 			 "%" PRIu64, l->next_start);
+	*out = l;
+	return SP_OK;
+}
+
+static const char sql_find_id[] =
+	"SELECT " REC_COLS " FROM records r WHERE r.record_id = :id"
+	" AND (:origin IS NULL OR r.origin = :origin)"
+	" AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
+	" ORDER BY r.origin LIMIT :lim";
+
+int sp_store_find_id(sp_store_reader *r, const char *record_id,
+		     const char *origin, const sp_store_view *view, size_t max,
+		     sp_store_list **out)
+{
+	int err = SP_OK, more;
+	sqlite3_stmt *st;
+	sp_store_list *l = NULL;
+	size_t i;
+
+	if (out)
+		*out = NULL;
+	if (!r || !record_id || !out || max == 0)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (max > SP_STORE_LIST_MAX)
+		max = SP_STORE_LIST_MAX;
+	if (!(st = sp_store__stmt(r->db, &r->st, sql_find_id, &err)))
+		return err;
+	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"),
+			  record_id, -1, SQLITE_STATIC);
+	sp_store__bind_text(st, sqlite3_bind_parameter_index(st, ":origin"),
+			    origin);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"),
+			 view == NULL);
+	bind_view(st, view);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
+			   (sqlite3_int64)max);
+	if ((err = collect(r, st, max, 0, &l, &more)))
+		return err;
+	for (i = 0; i < l->n && err == SP_OK; i++)
+		err = load_recipients(r, l->items[i]);
+	if (err) {
+		sp_store_list_free(l);
+		return err;
+	}
 	*out = l;
 	return SP_OK;
 }
@@ -395,7 +480,7 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 			  "SELECT " REC_COLS " FROM records r"
 			  " WHERE r.id > :after")))
 		return err;
-	if (q->viewer &&
+	if (q->view &&
 	    (err = append(sql, sizeof(sql), &len, " AND " VISIBLE_TO_VIEWER)))
 		return err;
 	/* IN (subquery): the subject index yields row ids, already ordered */
@@ -429,7 +514,7 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 		return sp_store__err(r->db, rc, "search-prepare");
 	rc = bind_named_int(st, ":after", after);
 	if (rc == SQLITE_OK)
-		rc = bind_named_text(st, ":viewer", q->viewer);
+		rc = bind_view(st, q->view);
 	if (rc == SQLITE_OK)
 		rc = bind_named_text(st, ":kind", q->subject_kind);
 	if (rc == SQLITE_OK)
@@ -723,7 +808,7 @@ int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
 
 static const char sql_peer_receipt_get[] =
 	"SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec"
-	" WHERE r.record_id = ?1 AND p.peer = ?2";
+	" WHERE r.origin = ?1 AND r.record_id = ?2 AND p.peer = ?3";
 
 static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
 		      uint8_t **out, size_t *len)
@@ -744,8 +829,9 @@ static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
 	return err;
 }
 
-int sp_store_peer_receipt_get(sp_store_reader *r, const char *record_id,
-			      const char *peer, uint8_t **out, size_t *len)
+int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
+			      const char *record_id, const char *peer,
+			      uint8_t **out, size_t *len)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;
@@ -754,12 +840,13 @@ int sp_store_peer_receipt_get(sp_store_reader *r, const char *record_id,
 		*out = NULL;
 	if (len)
 		*len = 0;
-	if (!r || !record_id || !peer || !out || !len)
+	if (!r || !origin || !record_id || !peer || !out || !len)
 		return SP_ERR_INVALID_ARGUMENT;
 	if (!(st = sp_store__stmt(r->db, &r->st, sql_peer_receipt_get, &err)))
 		return err;
-	sqlite3_bind_text(st, 1, record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, peer, -1, SQLITE_STATIC);
 	err = blob_query(r, st, 0, out, len);
 	sqlite3_reset(st);
 	return err;

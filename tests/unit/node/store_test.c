@@ -270,14 +270,15 @@ static void test_put_outcomes(void **state)
 	c.len = (size_t)snprintf(c.bytes, sizeof(c.bytes), "<R id=\"%s\"/>",
 				 c.id);
 	c.put.len = c.len;
+	/* by the same Origin: refused (REC-26), not equivocation evidence */
 	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
-			 SP_STORE_EQUIVOCATION);
+			 SP_STORE_ID_REUSED);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"
 				     " WHERE kind = 'record-id'"),
-			 1);
+			 0);
 
 	/* the stored record is still the first one */
-	assert_int_equal(sp_store_get(f->r, a.id, &got), SP_OK);
+	assert_int_equal(sp_store_get(f->r, "CN-ZZ", a.id, &got), SP_OK);
 	assert_int_equal(got->len, a.len);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
 	assert_string_equal(got->origin, "CN-ZZ");
@@ -300,7 +301,7 @@ static void test_put_outcomes(void **state)
 
 	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
 	assert_int_equal(st.records, 2);
-	assert_int_equal(st.equivocations, 2);
+	assert_int_equal(st.equivocations, 1); /* the position conflict only */
 	sp_store_stats_clear(&st);
 }
 
@@ -526,6 +527,144 @@ static void test_callback_after_commit(void **state)
 	pthread_cond_destroy(&w.cv);
 }
 
+/* ---------------------------------------------------------------- record ids */
+
+/* MEDIUM 2 (REC-25, REC-26): a member that signs its own record with
+ * another Origin's RecordId and delivers it first neither blocks, nor
+ * shadows, nor replaces the genuine record. */
+static void test_record_id_per_origin(void **state)
+{
+	fx *f = *state;
+	rec squat, genuine, again;
+	sp_store_record *got = NULL;
+	sp_store_list *l = NULL;
+	const sp_store_view zz = {"CN-ZZ", NULL}, sq = {"CN-SQ", NULL};
+
+	rec_make(&genuine, "CN-ZZ", 6, "genuine");
+	rec_make(&squat, "CN-SQ", 0, "squat");
+	memcpy(squat.id, genuine.id, sizeof(squat.id));
+	squat.put.broadcast = 1;
+	assert_int_equal(sp_store_put(f->s, &squat.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &genuine.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+
+	/* each Origin's record by (Origin, RecordId) */
+	assert_int_equal(sp_store_get(f->r, "CN-ZZ", genuine.id, &got), SP_OK);
+	assert_memory_equal(got->bytes, genuine.bytes, genuine.len);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get(f->r, "CN-SQ", genuine.id, &got), SP_OK);
+	assert_memory_equal(got->bytes, squat.bytes, squat.len);
+	sp_store_record_free(got);
+
+	/* by RecordId alone: both, in Origin order */
+	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, NULL, 16, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->items[0]->origin, "CN-SQ");
+	assert_string_equal(l->items[1]->origin, "CN-ZZ");
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_find_id(f->r, genuine.id, "CN-ZZ", NULL, 16,
+					  &l),
+			 SP_OK);
+	assert_int_equal(l->n, 1);
+	assert_memory_equal(l->items[0]->bytes, genuine.bytes, genuine.len);
+	sp_store_list_free(l);
+	/* only what the viewer may read: the squatter does not see CN-ZZ's */
+	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, &sq, 16, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0]->origin, "CN-SQ");
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, &zz, 16, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0]->origin, "CN-ZZ");
+	sp_store_list_free(l);
+
+	/* the same Origin reusing its id at another Sequence: refused */
+	rec_make(&again, "CN-ZZ", 7, "again");
+	memcpy(again.id, genuine.id, sizeof(again.id));
+	assert_int_equal(sp_store_put(f->s, &again.put, NULL, NULL),
+			 SP_STORE_ID_REUSED);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 7, &got),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+}
+
+/* A version 3 database (RecordId unique across Origins) migrates with its
+ * records, recipients, subjects and outbox rows intact. */
+static void test_migration_record_id_scope(void **state)
+{
+	fx *f = *state;
+	static const char *const to[] = {"KZ-KGS"};
+	static const sp_subject subj[] = {{"Waybill", NULL, "WB-1"}};
+	rec a, b;
+	sqlite3 *db = NULL;
+	sp_store_record *got = NULL;
+
+	rec_make(&a, "CN-ZZ", 0, "old");
+	a.put.recipients = to;
+	a.put.n_recipients = 1;
+	a.put.subjects = subj;
+	a.put.n_subjects = 1;
+	a.put.deliver_to = to;
+	a.put.n_deliver_to = 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	/* back to the version 3 table */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "BEGIN;"
+			     "CREATE TABLE r3 (id INTEGER PRIMARY KEY,"
+			     " record_id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL,"
+			     " sequence INTEGER NOT NULL, type TEXT NOT NULL,"
+			     " issued INTEGER NOT NULL, received INTEGER NOT NULL,"
+			     " digest TEXT NOT NULL, bytes BLOB NOT NULL,"
+			     " broadcast INTEGER NOT NULL, receipt BLOB, source TEXT,"
+			     " UNIQUE (origin, sequence));"
+			     "INSERT INTO r3 SELECT id, record_id, origin, sequence,"
+			     " type, issued, received, digest, bytes, broadcast,"
+			     " receipt, source FROM records;"
+			     "DROP TABLE records;"
+			     "ALTER TABLE r3 RENAME TO records;"
+			     "CREATE INDEX records_type ON records(type);"
+			     "CREATE INDEX records_issued ON records(issued);"
+			     "CREATE INDEX records_digest ON records(digest);"
+			     "PRAGMA user_version = 3;"
+			     "COMMIT;",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(db_count(f, "PRAGMA user_version"), 3);
+
+	reopen(f);
+	assert_int_equal(db_count(f, "PRAGMA user_version"), 4);
+	assert_int_equal(db_count(f, "PRAGMA foreign_key_check"), -1);
+	assert_int_equal(sp_store_get(f->r, "CN-ZZ", a.id, &got), SP_OK);
+	assert_memory_equal(got->bytes, a.bytes, a.len);
+	assert_int_equal(got->n_recipients, 1);
+	assert_string_equal(got->recipients[0], "KZ-KGS");
+	sp_store_record_free(got);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM outbox o JOIN"
+				     " records r ON r.id = o.rec"),
+			 1);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM subjects s JOIN"
+				     " records r ON r.id = s.rec"),
+			 1);
+	/* now another Origin may carry the same id */
+	rec_make(&b, "CN-SQ", 0, "other");
+	memcpy(b.id, a.id, sizeof(b.id));
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+			 SP_STORE_INSERTED);
+}
+
 /* ---------------------------------------------------------------- visibility */
 
 /* CN-ZZ 0 -> B; 1 broadcast; 2 -> C; 3 -> B, C; 4 -> D (subject shared) */
@@ -587,30 +726,55 @@ static void test_visibility_entries(void **state)
 	sp_store_record *got = NULL;
 	static const uint64_t b[] = {0, 1, 3}, c[] = {1, 2, 3}, d[] = {1, 4},
 			      all[] = {0, 1, 2, 3, 4}, x[] = {1},
-			      from2[] = {2, 3, 4};
+			      from2[] = {2, 3, 4}, d_foreign[] = {4};
+	/* B, C, D and X share a federation with CN-ZZ; K does not */
+	static const char fed[] = " B C CN-ZZ D X ";
+	const sp_store_view vb = {"B", fed}, vc = {"C", fed}, vd = {"D", fed},
+			    vx = {"X", fed}, vo = {"CN-ZZ", fed},
+			    vk = {"K", " GW K "}, dk = {"D", " GW D K "},
+			    near = {"K", " CN-Z CN-ZZZ XCN-ZZ CN-ZZ-"},
+			    none = {"X", NULL};
 
 	put_visibility_set(f);
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "B", &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vb, &l),
 			 SP_OK);
 	expect_seqs(l, b, 3);
 	assert_int_equal(l->next_start, 4);
 	assert_string_equal(l->next_cursor, "");
 	sp_store_list_free(l);
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "C", &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vc, &l),
 			 SP_OK);
 	expect_seqs(l, c, 3);
 	sp_store_list_free(l);
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "D", &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vd, &l),
 			 SP_OK);
 	expect_seqs(l, d, 2);
 	sp_store_list_free(l);
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "X", &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vx, &l),
 			 SP_OK);
 	expect_seqs(l, x, 1);
 	sp_store_list_free(l);
+	/* CN-ZZ's broadcast is for its federations' members only (REC-28):
+	 * not for K, nor for D as a member of another federation only */
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vk, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &dk, &l),
+			 SP_OK);
+	expect_seqs(l, d_foreign, 1);
+	sp_store_list_free(l);
+	/* ids match whole, never as a part of another */
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &near, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &none, &l),
+			 SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
 	/* the origin and a wide-access reader see everything */
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, "CN-ZZ",
-					  &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vo, &l),
 			 SP_OK);
 	expect_seqs(l, all, 5);
 	sp_store_list_free(l);
@@ -623,7 +787,7 @@ static void test_visibility_entries(void **state)
 			 SP_OK);
 	expect_seqs(l, from2, 3);
 	sp_store_list_free(l);
-	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 2, 0, "C", &l),
+	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 2, 0, &vc, &l),
 			 SP_OK);
 	expect_seqs(l, c, 2);
 	assert_int_equal(l->next_start, 3);
@@ -643,15 +807,19 @@ static void test_visibility_entries(void **state)
 	/* single-record visibility */
 	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 3, &got), SP_OK);
 	assert_int_equal(got->n_recipients, 2);
-	assert_true(sp_store_record_visible_to(got, "B"));
-	assert_true(sp_store_record_visible_to(got, "C"));
-	assert_true(sp_store_record_visible_to(got, "CN-ZZ"));
+	assert_true(sp_store_record_visible_to(got, &vb));
+	assert_true(sp_store_record_visible_to(got, &vc));
+	assert_true(sp_store_record_visible_to(got, &vo));
 	assert_true(sp_store_record_visible_to(got, NULL));
-	assert_false(sp_store_record_visible_to(got, "D"));
+	assert_false(sp_store_record_visible_to(got, &vd));
 	sp_store_record_free(got);
 	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 1, &got), SP_OK);
 	assert_true(got->broadcast);
-	assert_true(sp_store_record_visible_to(got, "ANYONE"));
+	assert_true(sp_store_record_visible_to(got, &vx));
+	assert_false(sp_store_record_visible_to(got, &vk));
+	assert_false(sp_store_record_visible_to(got, &dk));
+	assert_false(sp_store_record_visible_to(got, &near));
+	assert_false(sp_store_record_visible_to(got, &none));
 	sp_store_record_free(got);
 }
 
@@ -663,6 +831,9 @@ static void test_search_filters(void **state)
 	static const uint64_t x_b[] = {0, 1}, x_all[] = {0, 1, 2, 4},
 			      x_dec[] = {0, 2}, wb[] = {3}, rel[] = {1},
 			      issued[] = {2, 3};
+	static const char fed[] = " B C CN-ZZ D ";
+	const sp_store_view vb = {"B", fed}, vc = {"C", fed}, vd = {"D", fed},
+			    vk = {"K", " GW K "};
 
 	put_visibility_set(f);
 	memset(&q, 0, sizeof(q));
@@ -672,12 +843,17 @@ static void test_search_filters(void **state)
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	expect_seqs(l, x_all, 4);
 	sp_store_list_free(l);
-	q.viewer = "B";
+	q.view = &vb;
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	expect_seqs(l, x_b, 2);
 	sp_store_list_free(l);
+	/* the broadcast is not found by a member of another federation */
+	q.view = &vk;
+	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
+	assert_int_equal(l->n, 0);
+	sp_store_list_free(l);
 	/* scheme NULL matches any scheme; a wrong scheme matches nothing */
-	q.viewer = NULL;
+	q.view = NULL;
 	q.subject_scheme = NULL;
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	expect_seqs(l, x_all, 4);
@@ -694,7 +870,7 @@ static void test_search_filters(void **state)
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	expect_seqs(l, x_dec, 2);
 	sp_store_list_free(l);
-	q.viewer = "D";
+	q.view = &vd;
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	assert_int_equal(l->n, 0);
 	sp_store_list_free(l);
@@ -702,7 +878,7 @@ static void test_search_filters(void **state)
 	memset(&q, 0, sizeof(q));
 	q.subject_kind = "Waybill";
 	q.subject_value = "WB-9";
-	q.viewer = "C";
+	q.view = &vc;
 	assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
 	expect_seqs(l, wb, 1);
 	sp_store_list_free(l);
@@ -743,6 +919,7 @@ static void test_cursor_pagination(void **state)
 	char cursor[SP_STORE_CURSOR_MAX] = "";
 	uint64_t seen[40];
 	size_t n_seen = 0, pages = 0, i;
+	const sp_store_view vb = {"B", " B CN-ZZ "};
 
 	for (i = 0; i < 25; i++) {
 		rec r;
@@ -783,7 +960,7 @@ static void test_cursor_pagination(void **state)
 	cursor[0] = '\0';
 	n_seen = 0;
 	pages = 0;
-	q.viewer = "B";
+	q.view = &vb;
 	do {
 		q.cursor = cursor;
 		assert_int_equal(sp_store_search(f->r, &q, &l), SP_OK);
@@ -917,22 +1094,25 @@ static void test_outbox(void **state)
 						   (const uint8_t *)rcpt, 3),
 			 SP_ERR_NOT_FOUND);
 
-	assert_int_equal(sp_store_peer_receipt_get(f->r, a.id, "CN-HN", &got,
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "CN-HN", &got,
 						   &glen),
 			 SP_OK);
 	assert_int_equal(glen, sizeof(rcpt) - 1);
 	assert_memory_equal(got, rcpt, glen);
 	free(got);
-	assert_int_equal(sp_store_peer_receipt_get(f->r, a.id, "KZ-KGS", &got,
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "KZ-KGS", &got,
 						   &glen),
 			 SP_ERR_NOT_FOUND);
 
 	/* enqueue by record id, idempotent */
-	assert_int_equal(sp_store_outbox_enqueue(f->s, a.id, "RU-X", 1000),
+	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000),
 			 SP_OK);
-	assert_int_equal(sp_store_outbox_enqueue(f->s, a.id, "RU-X", 1000),
+	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000),
 			 SP_OK);
-	assert_int_equal(sp_store_outbox_enqueue(f->s,
+	assert_int_equal(sp_store_outbox_enqueue(f->s, "KZ-KGS", a.id, "RU-X",
+						 1000),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ",
 						 "00000000-0000-4000-8000-"
 						 "000000000000",
 						 "RU-X", 1000),
@@ -1028,7 +1208,7 @@ static void test_reopen_keeps_everything(void **state)
 			 SP_OK);
 	assert_memory_equal(root_before, root_after, 32);
 	for (i = 0; i < 7; i++) {
-		assert_int_equal(sp_store_get(f->r, r[i].id, &got), SP_OK);
+		assert_int_equal(sp_store_get(f->r, "CN-ZZ", r[i].id, &got), SP_OK);
 		assert_int_equal(got->len, r[i].len);
 		assert_memory_equal(got->bytes, r[i].bytes, r[i].len);
 		sp_store_record_free(got);
@@ -1067,6 +1247,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_commit_threads,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_after_commit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_id_per_origin, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_migration_record_id_scope,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
 						teardown),
