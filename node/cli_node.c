@@ -53,6 +53,12 @@ int sp_cli_check_config(int argc, char **argv)
 	}
 	printf("%s: ok (node %s, federation %s, %s:%lld)\n", path, cfg->node_id,
 	       cfg->federation, cfg->listen_address, (long long)cfg->listen_port);
+	/* Read grants beyond the visibility rule are shown, never implied
+	 * (ACC-10, ACC-B3). */
+	printf("access: operator_read=%s wide_read=", cfg->operator_read);
+	for (size_t i = 0; i < cfg->n_wide_readers; i++)
+		printf("%s%s", i ? "," : "", cfg->wide_readers[i]);
+	printf("%s\n", cfg->n_wide_readers ? "" : "-");
 	sp_config_free(cfg);
 	return SP_EXIT_OK;
 }

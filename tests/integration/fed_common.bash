@@ -141,3 +141,34 @@ fed_stop_all() {
 		fi
 	done
 }
+
+# fed_gateway_init A B: two federations on loopback joined by a gateway, as
+# SPEC 13.5 describes: the alliance (CN-ZZ, GW) in A on ports P, P+1 and
+# the port group (GW, KZ-KGS) in B on P+10, P+11. GW is a member of both
+# (the alliance's signing certificate and LogKey, a TLS identity of the
+# port group's own); CN-ZZ follows the port group's list and KZ-KGS the
+# alliance's. Nobody is authorized to relay yet (no RelaysTo). Sets P;
+# "federation init"'s output for B is in $WORK/init-b.err.
+fed_gateway_init() {
+	A=$1; B=$2
+	for _ in $(seq 1 20); do
+		P=$((12000 + RANDOM % 20000))
+		busy=0
+		for p in $P $((P + 1)) $((P + 10)) $((P + 11)); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1; fi
+		done
+		[ $busy = 0 ] && break
+	done
+	"$SILKPORT" federation init "$A" --federation alliance --member CN-ZZ --member GW --base-port "$P" 2>/dev/null
+	"$SILKPORT" federation init "$B" --federation ports --member GW --member KZ-KGS:port-authority \
+		--existing GW="$A/members/GW" --base-port $((P + 10)) 2>"$WORK/init-b.err"
+	for ini in "$A/members/CN-ZZ/node.ini" "$A/members/GW/node.ini" "$B/members/KZ-KGS/node.ini"; do
+		printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$ini"
+	done
+	printf '\n[relay]\nfederation = ports\ntrust_list = %s\nanchor = %s\n' "$B/trust-list.xml" "$B/operator/cert.pem" \
+		>>"$A/members/CN-ZZ/node.ini"
+	printf '\n[relay]\nfederation = alliance\ntrust_list = %s\nanchor = %s\n' "$A/trust-list.xml" "$A/operator/cert.pem" \
+		>>"$B/members/KZ-KGS/node.ini"
+	# the lines "federation init --existing" prints for the gateway's node.ini
+	{ echo; sed -n '/^    \[relay\]$/,/^    tls_key = /p' "$WORK/init-b.err" | sed 's/^    //'; } >>"$A/members/GW/node.ini"
+}

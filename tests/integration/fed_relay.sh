@@ -12,31 +12,8 @@ T0=$(date +%s)
 A="$WORK/alliance"
 B="$WORK/ports"
 
-# Two port ranges that are free now: alliance P, P+1; ports P+10, P+11.
-for _ in $(seq 1 20); do
-	P=$((12000 + RANDOM % 20000))
-	busy=0
-	for p in $P $((P + 1)) $((P + 10)) $((P + 11)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1; fi
-	done
-	[ $busy = 0 ] && break
-done
-"$SILKPORT" federation init "$A" --federation alliance --member CN-ZZ --member GW --base-port "$P" 2>/dev/null
-# GW joins the port group with its alliance signing certificate and LogKey
-# (FED-32) and a TLS identity of the port group's own.
-"$SILKPORT" federation init "$B" --federation ports --member GW --member KZ-KGS:port-authority \
-	--existing GW="$A/members/GW" --base-port $((P + 10)) 2>"$WORK/init-b.err"
-for ini in "$A/members/CN-ZZ/node.ini" "$A/members/GW/node.ini" "$B/members/KZ-KGS/node.ini"; do
-	printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$ini"
-done
-# CN-ZZ follows the port group's list (to know KZ-KGS); KZ-KGS follows the
-# alliance's (to verify CN-ZZ); GW has its port-group identity too.
-printf '\n[relay]\nfederation = ports\ntrust_list = %s\nanchor = %s\n' "$B/trust-list.xml" "$B/operator/cert.pem" \
-	>>"$A/members/CN-ZZ/node.ini"
-printf '\n[relay]\nfederation = alliance\ntrust_list = %s\nanchor = %s\n' "$A/trust-list.xml" "$A/operator/cert.pem" \
-	>>"$B/members/KZ-KGS/node.ini"
-# the lines "federation init --existing" prints for the gateway's node.ini
-{ echo; sed -n '/^    \[relay\]$/,/^    tls_key = /p' "$WORK/init-b.err" | sed 's/^    //'; } >>"$A/members/GW/node.ini"
+# Two port ranges, federation init of both, [relay] and [peers] sections.
+fed_gateway_init "$A" "$B"
 grep -q "^tls_cert = .*/members/GW/tls-cert.pem" "$A/members/GW/node.ini" && ok "federation init --existing prints GW's [relay] lines" ||
 	not_ok "init output: $(cat "$WORK/init-b.err")"
 [ ! -e "$B/members/GW/sign-key.pem" ] && [ -e "$B/members/GW/tls-key.pem" ] && ok "and issues GW only a TLS identity there" ||
