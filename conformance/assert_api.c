@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <libxml/tree.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 
 /* The record this area delivers first, shared by the assertions after it. */
 static struct {
@@ -551,6 +553,147 @@ static void t_equivocation(cf_ctx *x, const void *arg, cf_result *r)
 	free(rec);
 }
 
+/* The ECDSA twin of a record: (r, s) replaced by (r, n - s), which verifies
+ * under the same key. Only for a 64-byte P-256 SignatureValue. */
+static int ecdsa_twin(const cf_buf *in, cf_buf *out)
+{
+	static const char open_tag[] = "SignatureValue>", close_tag[] = "</";
+	const char *p = (const char *)in->p, *v, *e;
+	char b64[128], nb64[128];
+	uint8_t sig[96];
+	size_t sig_len = 0;
+	BIGNUM *s = NULL, *order = NULL;
+	EC_GROUP *g = NULL;
+	int rc = -1;
+
+	if ((v = strstr(p, open_tag)) == NULL || (e = strstr(v, close_tag)) == NULL)
+		return -1;
+	v += sizeof(open_tag) - 1;
+	if ((size_t)(e - v) >= sizeof(b64))
+		return -1;
+	memcpy(b64, v, (size_t)(e - v));
+	b64[e - v] = '\0';
+	if (sp_b64_decode(b64, strlen(b64), sig, sizeof(sig), &sig_len) != SP_OK || sig_len != 64)
+		return -1;
+	if ((g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) == NULL || (order = BN_new()) == NULL ||
+	    EC_GROUP_get_order(g, order, NULL) != 1 || (s = BN_bin2bn(sig + 32, 32, NULL)) == NULL ||
+	    BN_sub(s, order, s) != 1 || BN_bn2binpad(s, sig + 32, 32) != 32)
+		goto done;
+	sp_b64_encode(sig, 64, nb64, sizeof(nb64));
+	rc = cf_buf_sub(in, b64, strlen(b64), nb64, strlen(nb64), out) == SP_OK ? 0 : -1;
+done:
+	BN_free(s);
+	BN_free(order);
+	EC_GROUP_free(g);
+	return rc;
+}
+
+/* A line break inside the SignatureValue text (not covered by the
+ * signature). */
+static int sigvalue_break(const cf_buf *in, cf_buf *out)
+{
+	static const char open_tag[] = "SignatureValue>";
+	const char *v = strstr((const char *)in->p, open_tag);
+	char head[40], with[48];
+
+	if (v == NULL)
+		return -1;
+	v += sizeof(open_tag) - 1;
+	if (strlen(v) < 20)
+		return -1;
+	memcpy(head, v, 16);
+	head[16] = '\0';
+	snprintf(with, sizeof(with), "%s\n", head);
+	return cf_buf_sub(in, head, 16, with, strlen(with), out) == SP_OK ? 0 : -1;
+}
+
+/* The genuine bytes with `extra` put before (or, when `at_end`, after) the genuine ones. */
+static int with_extra(const cf_buf *in, const char *extra, size_t n, int at_end, cf_buf *out)
+{
+	if (cf_buf_set(out, in->p, in->n + n) != SP_OK)
+		return -1;
+	if (at_end) {
+		memcpy(out->p + in->n, extra, n);
+	} else {
+		memmove(out->p + n, out->p, in->n);
+		memcpy(out->p, extra, n);
+	}
+	out->p[out->n] = '\0';
+	return 0;
+}
+
+static void t_malleated(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+	static const char *const names[] = {"a trailing comment", "an XML declaration added or removed",
+					    "a byte-order mark", "a line break in SignatureValue",
+					    "the ECDSA twin signature (r, n-s)"};
+	const size_t dl = sizeof(decl) - 1;
+	cf_buf genuine = {0}, v = {0};
+	cf_resp resp, g;
+	char path[80], why[300] = "";
+	int bad = 0, tried = 0;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	if (cf_buf_set(&genuine, first.rec, first.len) != SP_OK) {
+		cf_fail(r, "suite: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int made = -1;
+		char name[72];
+
+		if (i == 0)
+			made = with_extra(&genuine, "<!--x-->", 8, 1, &v);
+		else if (i == 1 && genuine.n > dl && memcmp(genuine.p, decl, dl) == 0)
+			made = cf_buf_set(&v, genuine.p + dl, genuine.n - dl) == SP_OK ? 0 : -1;
+		else if (i == 1)
+			made = with_extra(&genuine, decl, dl, 0, &v);
+		else if (i == 2)
+			made = with_extra(&genuine, "\xEF\xBB\xBF", 3, 0, &v);
+		else if (i == 3)
+			made = sigvalue_break(&genuine, &v);
+		else
+			made = ecdsa_twin(&genuine, &v); /* -1: not an ECDSA P-256 record */
+		if (made != 0) {
+			cf_buf_free(&v);
+			continue;
+		}
+		tried++;
+		cf_deliver(x, v.p, v.n, &resp, r);
+		cf_problem_name(&resp, name, sizeof(name));
+		if ((resp.status != 400 || strcmp(name, "non-canonical") != 0) && !bad) {
+			bad = 1;
+			snprintf(why, sizeof(why), "the genuine record with %s was answered %d %s, not 400 non-canonical",
+				 names[i], resp.status, name);
+		}
+		cf_resp_free(&resp);
+		cf_buf_free(&v);
+	}
+	cf_buf_free(&genuine);
+	/* The genuine record is still the one held, served and receipted. */
+	snprintf(path, sizeof(path), "/v1/records/%s", first.id);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &g, r);
+	cf_deliver(x, first.rec, first.len, &resp, r);
+	if (bad)
+		cf_fail(r, "%s", why);
+	else if (g.status != 200 || g.len != first.len || memcmp(g.body, first.rec, first.len) != 0)
+		cf_fail(r, "after the variants, GET %s no longer returns the genuine bytes (%d)", path, g.status);
+	else if (resp.status != 200 || resp.len != first.receipt_len ||
+		 memcmp(resp.body, first.receipt, resp.len) != 0)
+		cf_fail(r, "after the variants, re-delivering the genuine record was answered %d without the "
+			   "identical receipt",
+			resp.status);
+	else
+		cf_pass(r, "%d byte variants of a held record were refused 400 non-canonical (never 409); the "
+			   "genuine record is still served and receipted",
+			tried);
+	cf_resp_free(&g);
+	cf_resp_free(&resp);
+}
+
 static void t_peers_access(cf_ctx *x, const void *arg, cf_result *r)
 {
 	cf_resp a, m;
@@ -600,6 +743,8 @@ static const cf_assertion list[] = {
 	 NULL},
 	{"a different record for a held (Origin, Sequence): 409 equivocation", "API-25, LOG-41, LOG-42, REC-25",
 	 CF_MUST, t_equivocation, NULL},
+	{"byte variants of a held record that still verify: 400 non-canonical, never 409",
+	 "REC-24, REC-A1, SIG-A1", CF_MUST, t_malleated, NULL},
 	{"GET /v1/peers is for operators only", "API-60, ACC-6", CF_MUST, t_peers_access, NULL},
 };
 

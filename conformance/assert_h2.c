@@ -213,6 +213,29 @@ static void t_stall(cf_ctx *x, const void *arg, cf_result *r)
 			o.ms / 1000.0);
 }
 
+static void t_zero_window(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_raw_out o;
+	char why[200], note[200], req[160];
+
+	(void)arg;
+	if (cf_zerowin_result(x, &o, why, sizeof(why)) != 0) {
+		cf_fail(r, "the zero-window probe could not run: %s", why);
+		return;
+	}
+	cf_raw_describe(&o, note, sizeof(note));
+	snprintf(req, sizeof(req), "anonymous, INITIAL_WINDOW_SIZE 0, GET /v1/trust-lists/%s on %u streams",
+		 x->federation, CF_ZEROWIN_STREAMS);
+	cf_evidence_add(r, req, 0, "", o.ms, note);
+	if (o.goaway || o.closed || o.resets >= (int)CF_ZEROWIN_STREAMS)
+		cf_pass(r, "a client that never opens its window was cut off after %.1f s: %s", o.ms / 1000.0,
+			note);
+	else
+		cf_fail(r, "a client that never opens its window still held %d of %u streams after %.0f s "
+			   "(the SPEC default stream timeout is 15 s)",
+			(int)CF_ZEROWIN_STREAMS - o.resets, CF_ZEROWIN_STREAMS, o.ms / 1000.0);
+}
+
 static void t_survives(cf_ctx *x, const void *arg, cf_result *r)
 {
 	cf_resp h, d;
@@ -257,6 +280,8 @@ static const cf_assertion list[] = {
 	{"a PING flood ends the connection", "SEC-13", CF_MUST, t_ping_flood, NULL},
 	{"a SETTINGS flood ends the connection", "SEC-13", CF_MUST, t_settings_flood, NULL},
 	{"a request stalled mid-body is ended by a timeout", "SEC-14", CF_MUST, t_stall, NULL},
+	{"a client that never reads its responses (zero window) is cut off", "SEC-C1", CF_MUST, t_zero_window,
+	 NULL},
 	{"the target survives: it answers and accepts records", "API-55, API-23, SEC-15", CF_MUST, t_survives,
 	 NULL},
 };

@@ -23,8 +23,10 @@ static void t_settings(cf_ctx *x, const void *arg, cf_result *r)
 	uint32_t streams = 0, hl = 0;
 
 	(void)arg;
-	/* The stalled-request probe runs while the other assertions do. */
+	/* The stalled-request and zero-window probes run while the other
+	 * assertions do. */
 	cf_stall_start(x);
+	cf_zerowin_start(x);
 	if ((c = cf_raw_connect(x, 0, err, sizeof(err))) == NULL) {
 		cf_fail(r, "cannot connect: %s", err);
 		return;

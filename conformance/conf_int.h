@@ -400,6 +400,12 @@ void cf_raw_describe(const cf_raw_out *o, char *buf, size_t cap);
 void cf_stall_start(cf_ctx *x);
 /* 0 with *o filled; -1 if the probe could not run (why says so). */
 int cf_stall_result(cf_ctx *x, cf_raw_out *o, char *why, size_t whylen);
+/* The zero-window probe (anonymous, SETTINGS_INITIAL_WINDOW_SIZE 0, the
+ * trust list asked for on CF_ZEROWIN_STREAMS streams, never a
+ * WINDOW_UPDATE) runs in the background the same way. */
+#define CF_ZEROWIN_STREAMS 100u
+void cf_zerowin_start(cf_ctx *x);
+int cf_zerowin_result(cf_ctx *x, cf_raw_out *o, char *why, size_t whylen);
 
 /* ---------------------------------------------------------------- reports */
 

@@ -118,68 +118,137 @@ void cf_raw_describe(const cf_raw_out *o, char *buf, size_t cap)
 			 o->resets, h2_error_name(o->rst_code), o->headers);
 }
 
-/* ---------------------------------------------------------------- stall */
+/* ------------------------------------------------------ background probes */
 
-static struct {
+/* A probe that holds a connection open the way an attacker would and then
+ * watches how the target ends it. Each runs once, in its own thread, while
+ * the other assertions run, so its wait costs no time of its own. */
+typedef struct bg_probe {
 	int started;
+	int as_member;
 	pthread_t th;
 	sp_h2raw *c;
 	cf_raw_out out;
 	char why[200];
 	int ok;
-} S;
+	int (*send)(struct bg_probe *p, cf_ctx *x); /* 0, or -1 with why */
+	uint32_t stop_stream;
+	cf_ctx *x;
+} bg_probe;
 
-static void *stall_main(void *arg)
+static void *bg_main(void *arg)
+{
+	bg_probe *p = arg;
+
+	if (p->send(p, p->x) != 0)
+		return NULL;
+	cf_raw_watch(p->c, STALL_WAIT_MS, p->stop_stream, &p->out);
+	p->ok = 1;
+	return NULL;
+}
+
+static void bg_start(bg_probe *p, cf_ctx *x)
+{
+	char err[160];
+
+	if (p->started)
+		return;
+	p->started = 1;
+	p->x = x;
+	if ((p->c = cf_raw_connect(x, p->as_member, err, sizeof(err))) == NULL) {
+		snprintf(p->why, sizeof(p->why), "cannot connect: %s", err);
+		return;
+	}
+	if (pthread_create(&p->th, NULL, bg_main, p) != 0) {
+		snprintf(p->why, sizeof(p->why), "cannot start a thread");
+		sp_h2raw_close(p->c);
+		p->c = NULL;
+	}
+}
+
+static int bg_result(bg_probe *p, cf_ctx *x, cf_raw_out *o, char *why, size_t whylen)
+{
+	bg_start(p, x);
+	if (p->c != NULL) {
+		pthread_join(p->th, NULL);
+		sp_h2raw_close(p->c);
+		p->c = NULL;
+	}
+	if (!p->ok) {
+		snprintf(why, whylen, "%s", p->why[0] ? p->why : "the probe did not run");
+		return -1;
+	}
+	*o = p->out;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- stall */
+
+static int stall_send(bg_probe *p, cf_ctx *x)
 {
 	static const uint8_t some[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Record";
 	uint8_t block[512];
 	size_t len;
 
-	(void)arg;
+	(void)x;
 	len = sp_h2raw_request_block(block, sizeof(block), "POST", "/v1/records", "conformance", "content-type", 0);
 	len += sp_h2raw_field(block + len, sizeof(block) - len, "content-type", "application/xml");
-	sp_h2raw_frame_out(S.c, H2_HEADERS, H2_FLAG_END_HEADERS, 1, block, len);
-	sp_h2raw_frame_out(S.c, H2_DATA, 0, 1, some, sizeof(some) - 1);
-	if (sp_h2raw_flush(S.c) != 0) {
-		snprintf(S.why, sizeof(S.why), "the connection closed while the request was being sent");
-		return NULL;
+	sp_h2raw_frame_out(p->c, H2_HEADERS, H2_FLAG_END_HEADERS, 1, block, len);
+	sp_h2raw_frame_out(p->c, H2_DATA, 0, 1, some, sizeof(some) - 1);
+	if (sp_h2raw_flush(p->c) != 0) {
+		snprintf(p->why, sizeof(p->why), "the connection closed while the request was being sent");
+		return -1;
 	}
 	/* Then nothing more: the node must end the request by its timeout. */
-	cf_raw_watch(S.c, STALL_WAIT_MS, 1, &S.out);
-	S.ok = 1;
-	return NULL;
+	return 0;
 }
+
+static bg_probe stall = {.as_member = 1, .send = stall_send, .stop_stream = 1};
 
 void cf_stall_start(cf_ctx *x)
 {
-	char err[160];
-
-	if (S.started)
-		return;
-	S.started = 1;
-	if ((S.c = cf_raw_connect(x, 1, err, sizeof(err))) == NULL) {
-		snprintf(S.why, sizeof(S.why), "cannot connect: %s", err);
-		return;
-	}
-	if (pthread_create(&S.th, NULL, stall_main, NULL) != 0) {
-		snprintf(S.why, sizeof(S.why), "cannot start a thread");
-		sp_h2raw_close(S.c);
-		S.c = NULL;
-	}
+	bg_start(&stall, x);
 }
 
 int cf_stall_result(cf_ctx *x, cf_raw_out *o, char *why, size_t whylen)
 {
-	cf_stall_start(x);
-	if (S.c != NULL) {
-		pthread_join(S.th, NULL);
-		sp_h2raw_close(S.c);
-		S.c = NULL;
-	}
-	if (!S.ok) {
-		snprintf(why, whylen, "%s", S.why[0] ? S.why : "the probe did not run");
+	return bg_result(&stall, x, o, why, whylen);
+}
+
+/* ---------------------------------------------------------- zero window */
+
+/* An anonymous client that announces a zero stream window and then asks
+ * for the trust list on every stream it may open: the target can send the
+ * response headers but no body byte. */
+static int zerowin_send(bg_probe *p, cf_ctx *x)
+{
+	static const uint8_t zero_window[6] = {0x00, 0x04, 0, 0, 0, 0}; /* INITIAL_WINDOW_SIZE = 0 */
+	char path[96];
+	uint8_t block[512];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s", x->federation);
+	len = sp_h2raw_request_block(block, sizeof(block), "GET", path, "conformance", NULL, 0);
+	sp_h2raw_frame_out(p->c, H2_SETTINGS, 0, 0, zero_window, sizeof(zero_window));
+	for (uint32_t i = 0; i < CF_ZEROWIN_STREAMS; i++)
+		sp_h2raw_frame_out(p->c, H2_HEADERS, H2_FLAG_END_HEADERS | H2_FLAG_END_STREAM, 1 + 2 * i, block,
+				   len);
+	if (sp_h2raw_flush(p->c) != 0) {
+		snprintf(p->why, sizeof(p->why), "the connection closed while the requests were being sent");
 		return -1;
 	}
-	*o = S.out;
+	/* Then no WINDOW_UPDATE, ever. */
 	return 0;
+}
+
+static bg_probe zerowin = {.as_member = 0, .send = zerowin_send, .stop_stream = 0};
+
+void cf_zerowin_start(cf_ctx *x)
+{
+	bg_start(&zerowin, x);
+}
+
+int cf_zerowin_result(cf_ctx *x, cf_raw_out *o, char *why, size_t whylen)
+{
+	return bg_result(&zerowin, x, o, why, whylen);
 }
