@@ -20,6 +20,10 @@ struct bufferevent;
  * wait (the write callback resumes it). */
 #define SP_SRV_OUT_HIGH_WATER ((size_t)256 * 1024)
 #define SP_SRV_REMOTE_MAX 64
+/* Body bytes that count as progress for the stream and connection clocks
+ * (or a finished answer): a client that takes its answers a few bytes at a
+ * time (a window opened by one byte a second) makes none (SPEC [SEC-C2]). */
+#define SP_SRV_PROGRESS_BYTES ((size_t)1024)
 
 typedef struct sp_conn sp_conn;
 
@@ -45,7 +49,8 @@ struct sp_http_req {
 	/* Until dispatch: the request must complete in stream_timeout. After
 	 * the answer: reset when no byte moved for stream_timeout. */
 	struct event *timer;
-	uint64_t progress_us; /* last byte received or sent on the stream */
+	uint64_t progress_us; /* last progress on the stream */
+	size_t moved;	      /* body bytes since then */
 
 	char *method, *path, *query;
 	sp_hdr *hdrs;
@@ -85,6 +90,7 @@ struct sp_conn {
 	unsigned anon : 1;    /* in the anonymous share (handshaking or no auth) */
 	unsigned stalled : 1; /* closing for want of progress */
 	uint64_t progress_us; /* last stream progress (idle_timeout) */
+	size_t moved;	      /* body bytes since then, all streams */
 	uint8_t *peer_der;
 	size_t peer_der_len;
 	char remote[SP_SRV_REMOTE_MAX];
@@ -136,9 +142,9 @@ int sp_node__conn_may_hold(const sp_conn *c, size_t n);
 /* Count the connection's queued TLS output in its budget (after writes
  * are queued or taken). */
 void sp_node__conn_account_out(sp_conn *c);
-/* Bytes moved on a stream: restart its clock, and the connection's when
- * conn is set (body bytes in or out, or an answer finished). */
-void sp_node__req_progress(sp_http_req *r, int conn);
+/* Body bytes moved on a stream (done: its answer finished): restart its
+ * clock and the connection's once SP_SRV_PROGRESS_BYTES have moved. */
+void sp_node__req_progress(sp_http_req *r, size_t bytes, int done);
 
 /* server_h2.c */
 int sp_node__h2_setup(sp_server *s);

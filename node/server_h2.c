@@ -230,8 +230,6 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
 	r = stream_req(c, frame->hd.stream_id);
 	if (r == NULL)
 		return 0;
-	if (frame->hd.type == NGHTTP2_HEADERS)
-		sp_node__req_progress(r, 0);
 	if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
 		headers_complete(c, r);
 	if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !r->responded && !r->dispatched)
@@ -253,8 +251,8 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 	size_t need;
 
 	(void)flags;
-	if (r != NULL && len > 0)
-		sp_node__req_progress(r, 1);
+	if (r != NULL)
+		sp_node__req_progress(r, len, 0);
 	if (r == NULL || r->responded || r->dispatched || len == 0)
 		goto discard;
 	if (len > s->lim.max_body_bytes - r->body_len) {
@@ -309,10 +307,10 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
 		return 0;
 	r = stream_req(c, frame->hd.stream_id);
 	/* Progress is what the client takes: answer bytes, or an answer
-	 * finished. HEADERS alone move only the stream's clock. */
+	 * finished; HEADERS alone are none. */
 	if (r != NULL)
-		sp_node__req_progress(r, (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0) ||
-					      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM));
+		sp_node__req_progress(r, frame->hd.type == NGHTTP2_DATA ? frame->hd.length : 0,
+				      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
 	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
 		return 0;
 	/* A complete answer went out before the request ended. The client may

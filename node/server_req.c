@@ -57,13 +57,22 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	return r;
 }
 
-void sp_node__req_progress(sp_http_req *r, int conn)
+void sp_node__req_progress(sp_http_req *r, size_t bytes, int done)
 {
-	uint64_t now = sp_monotonic_us();
+	sp_conn *c = r->conn;
+	uint64_t now = 0;
 
-	r->progress_us = now;
-	if (conn)
-		r->conn->progress_us = now;
+	r->moved += bytes;
+	c->moved += bytes;
+	if (done || r->moved >= SP_SRV_PROGRESS_BYTES) {
+		now = sp_monotonic_us();
+		r->progress_us = now;
+		r->moved = 0;
+	}
+	if (done || c->moved >= SP_SRV_PROGRESS_BYTES) {
+		c->progress_us = now != 0 ? now : sp_monotonic_us();
+		c->moved = 0;
+	}
 }
 
 /* A connection's class does not change while it holds bytes (it is fixed
