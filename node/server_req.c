@@ -587,7 +587,7 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 
 	/* An answer is held until the client has taken it: it must fit the
 	 * connection's and the node's budgets, and the anonymous share for an
-	 * anonymous client (SPEC [SEC-C1]). One that does not is not kept. */
+	 * anonymous client (SPEC [SEC-C3]). One that does not is not kept. */
 	if (!sp_node__conn_may_hold(c, len)) {
 		free(body);
 		s->st.dropped_limits++;

@@ -122,4 +122,42 @@ hcurl "$F" op:CN-ZZ CN-ZZ /metrics >"$WORK/metrics"
 grep -q '^silkport_connections_dropped_total{cause="flood"} [1-9]' "$WORK/metrics" && ok "floods counted in metrics" \
 	|| not_ok "no flood drop in metrics: $(grep dropped "$WORK/metrics")"
 kill -0 "$PID_CN_ZZ" && ok "the node is still running" || not_ok "the node died"
+
+# ---- who reads /metrics ([metrics] allow, SPEC API-58)
+hcurl "$F" none CN-ZZ /metrics >/dev/null; expect_status 401 "/metrics without a certificate: 401 (default: operators)"
+hcurl "$F" CN-XA CN-ZZ /metrics >/dev/null; expect_status 403 "/metrics for a member: 403 (default: operators)"
+hcurl "$F" op:CN-ZZ CN-ZZ /metrics >/dev/null; expect_status 200 "/metrics for the operator: 200"
+reload_metrics() {
+	sed -i "s/^allow = .*/allow = $1/" "$F/members/CN-ZZ/node.ini"
+	mark=$(grep -c 'event=reloaded' "$WORK/CN-ZZ.log" || true)
+	kill -HUP "$PID_CN_ZZ"
+	wait_for 10 bash -c "[ \$(grep -c 'event=reloaded' '$WORK/CN-ZZ.log') -gt $mark ]"
+}
+reload_metrics members
+hcurl "$F" CN-XA CN-ZZ /metrics >/dev/null; expect_status 200 "allow = members: an active member reads /metrics"
+hcurl "$F" none CN-ZZ /metrics >/dev/null; expect_status 401 "allow = members: still 401 without a certificate"
+reload_metrics anyone
+hcurl "$F" none CN-ZZ /metrics >/dev/null; expect_status 200 "allow = anyone: served without a certificate"
+reload_metrics operators
+
+# ---- a member's open connection ends when a trust list revokes it ([SEC-C4])
+timeout 30 "$ABUSE" 127.0.0.1 "$PORT_CN_ZZ" "$F/operator/cert.pem" "$F/members/CN-XA/tls-cert.pem" \
+	"$F/members/CN-XA/tls-key.pem" hold 20 >"$WORK/hold.out" 2>&1 &
+HOLD=$!
+track $HOLD
+wait_for 5 grep -q 'hold: connected' "$WORK/hold.out"
+sleep 1
+expect 0 "trust-list update revokes CN-XA" -- "$SILKPORT" trust-list update --key "$F/operator/key.pem" \
+	--cert "$F/operator/cert.pem" --status CN-XA=revoked "$F/trust-list.xml"
+cp "$WORK/out" "$F/trust-list.xml"
+t0=$(date +%s%N)
+kill -HUP "$PID_CN_ZZ"
+set +e
+wait $HOLD; hold=$?
+set -e
+took=$((($(date +%s%N) - t0) / 1000000))
+[ "$hold" = 0 ] && [ "$took" -lt 5000 ] && ok "the revoked member's connection ended ${took} ms after the reload: $(tail -1 "$WORK/hold.out")" ||
+	not_ok "the revoked member's connection stayed (exit $hold, ${took} ms): $(cat "$WORK/hold.out")"
+grep -q 'event=connections_closed why=no_longer_authorized' "$WORK/CN-ZZ.log" && ok "and CN-ZZ logged why" ||
+	not_ok "no connections_closed line in CN-ZZ's log"
 finish

@@ -13,11 +13,13 @@ static const char usage[] =
 	"usage: h2abuse HOST PORT CA CERT KEY MODE [N]\n"
 	"modes: rapid-reset N | continuation N | big-headers N | streams N |\n"
 	"       bad-frame | slow-body MS |\n"
-	"       zero-window N PATH SECONDS | slow-read N PATH SECONDS\n"
+	"       zero-window N PATH SECONDS | slow-read N PATH SECONDS |\n"
+	"       hold SECONDS\n"
 	"zero-window: N connections, 100 GET PATH streams each, stream and\n"
 	"connection windows kept at zero; slow-read: the same, granting one byte\n"
 	"of window per stream a second. Both wait up to SECONDS for the server to\n"
-	"close every connection.\n"
+	"close every connection. hold: a well-behaved client (GET /healthz twice\n"
+	"a second) that waits up to SECONDS for the server to end its connection.\n"
 	"Exit 0 when the server defended itself (reset, refused or closed as\n"
 	"HTTP/2 expects), 1 when it did not, 2 on usage or connection errors.\n";
 
@@ -283,6 +285,31 @@ int main(int argc, char **argv)
 		sp_h2raw_frame_out(c, H2_DATA, 0, sid, some, sizeof(some));
 		sp_h2raw_flush(c);
 		rc = outcome(c, (unsigned)n, mode);
+	} else if (strcmp(mode, "hold") == 0) {
+		/* Ends when the server ends the connection (exit 0), or after
+		 * n seconds with the connection still open (exit 1). */
+		uint64_t t0 = ms_now(), until = t0 + (uint64_t)n * 1000u;
+		int answers = 0, r = 0;
+
+		len = sp_h2raw_request_block(block, sizeof(block), "GET", "/healthz", "node", NULL, 0);
+		printf("hold: connected\n");
+		fflush(stdout);
+		rc = 1;
+		while (ms_now() < until) {
+			sp_h2raw_frame_out(c, H2_HEADERS, H2_FLAG_END_HEADERS | H2_FLAG_END_STREAM, sid,
+					   block, len);
+			sid += 2;
+			if (sp_h2raw_flush(c) != 0 ||
+			    (r = sp_h2raw_wait(c, H2_HEADERS, ~0u, &f, 500)) < 0 || r == 2) {
+				rc = 0;
+				break;
+			}
+			answers += r == 1;
+			usleep(500 * 1000);
+		}
+		printf("hold: %s after %llu ms (answers=%d)\n",
+		       rc == 0 ? (r == 2 ? "GOAWAY" : "connection closed") : "still open",
+		       (unsigned long long)(ms_now() - t0), answers);
 	} else {
 		fputs(usage, stderr);
 		rc = 2;
