@@ -146,10 +146,10 @@ void sp_node__conn_close(sp_conn *c)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	s->st.conns_open--;
-	if (c->anon) {
-		c->anon = 0;
+	/* c->anon stays: requests that outlive the connection give their
+	 * bytes back to the anonymous share. */
+	if (c->anon)
 		s->st.conns_anon--;
-	}
 	server_check_done(s);
 	sp_node__conn_unref(c);
 }
@@ -212,12 +212,6 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The idle timer runs from the handshake on; streams opening and closing
- * no longer stop it, only progress moves it (see conn_timer_cb). */
-void sp_node__conn_streams_changed(sp_conn *c)
-{
-	(void)c;
-}
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -662,16 +656,18 @@ size_t sp_server_recheck(sp_server *s)
 		 * they arrived under). */
 		closed++;
 		s->st.conns_revoked++;
+		c->refs++; /* c may close (and go) under us */
 		sp_node__conn_goaway(c);
-		if (c->closed)
-			continue;
-		c->close_after_flush = 1;
-		sp_node__conn_flush(c);
+		if (!c->closed) {
+			c->close_after_flush = 1;
+			sp_node__conn_flush(c);
+		}
 		if (!c->closed) {
 			struct timeval tv = {1, 0};
 
 			evtimer_add(c->timer, &tv);
 		}
+		sp_node__conn_unref(c);
 	}
 	return closed;
 }

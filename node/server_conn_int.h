@@ -135,7 +135,6 @@ struct sp_server {
 
 void sp_node__conn_close(sp_conn *c);
 void sp_node__conn_unref(sp_conn *c);
-void sp_node__conn_streams_changed(sp_conn *c);
 /* May c hold n more bytes (per connection, all connections, and the
  * anonymous share if c is in it)? SPEC [SEC-C1]. */
 int sp_node__conn_may_hold(const sp_conn *c, size_t n);

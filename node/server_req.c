@@ -53,7 +53,6 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	c->n_streams++;
 	s->st.streams_open++;
 	s->st.streams_total++;
-	sp_node__conn_streams_changed(c);
 	return r;
 }
 
@@ -177,7 +176,6 @@ void sp_node__req_detach(sp_http_req *r)
 	if (r->responded)
 		sp_node__req_log(r); /* bytes tell how much of the answer left */
 	req_free_response(r);
-	sp_node__conn_streams_changed(c);
 	sp_node__req_release(r);
 }
 
@@ -613,9 +611,11 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	}
 	r->responded = 1;
 	r->status = status;
-	if (!r->dispatched) {
+	if (!r->dispatched)
 		r->early = 1;
-	} else if (r->timer != NULL) {
+	/* From now on the clock measures the client taking the answer (an
+	 * early answer keeps the request's own deadline if it runs). */
+	if (r->timer != NULL && (r->dispatched || !evtimer_pending(r->timer, NULL))) {
 		struct timeval tv;
 
 		r->progress_us = sp_monotonic_us();

@@ -1406,6 +1406,26 @@ static void test_anon_bytes_share(void **state)
 	r = run_curl("/echo", "--http2", "--data-binary", arg, NULL);
 	assert_int_equal(r.http_code, 503);
 	tc_close(&c);
+	/* A request that outlives its connection (the handler still works
+	 * when the client leaves) gives its bytes back to the share too. */
+	{
+		static uint8_t data[10000];
+		uint64_t end;
+
+		assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+		(void)tc_request(&c, "POST", "/async", data, sizeof(data), sizeof(data), NULL);
+		tc_pump(&c, 200, NULL, NULL);
+		tc_close(&c);
+		end = now_ms() + 3000;
+		do {
+			usleep(50 * 1000);
+			st = stats();
+		} while ((st.buffered_anon != 0 || st.responses_dropped == 0) && now_ms() < end);
+		assert_int_equal(st.responses_dropped, 1);
+		assert_int_equal(st.buffered_anon, 0);
+		assert_int_equal(st.buffered_bytes, 0);
+		assert_int_equal(st.conns_anon, 0);
+	}
 	g_auth = NULL;
 	srv_stop();
 }
