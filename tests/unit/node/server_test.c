@@ -1521,6 +1521,7 @@ static void test_recheck_closes_revoked(void **state)
 	assert_int_equal(s->status, 200);
 	assert_int_equal(stats().conns_revoked, 1);
 	/* Coming back with that certificate lands in the anonymous share. */
+	tc_close(&m);
 	assert_int_equal(tc_connect(&m, cli_cert, cli_key), 0);
 	assert_true(tc_pump(&m, 3000, pred_settings, NULL));
 	assert_int_equal(stats().conns_anon, 2);
