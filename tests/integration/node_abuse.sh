@@ -137,6 +137,13 @@ grep -q '^silkport_connections_dropped_total{cause="flood"} [1-9]' "$WORK/metric
 kill -0 "$PID_CN_ZZ" && ok "the node is still running" || not_ok "the node died"
 
 # ---- who reads /metrics ([metrics] allow, SPEC API-58)
+cp "$F/members/CN-ZZ/node.ini" "$F/members/CN-ZZ/bad.ini"
+sed -i 's/^anon_connections = .*/anon_connections = 5000/; s/^allow = .*/allow = everyone/' "$F/members/CN-ZZ/bad.ini"
+expect 1 "check-config refuses an anonymous share above the total and an unknown [metrics] allow" -- \
+	"$SILKPORT" check-config --config "$F/members/CN-ZZ/bad.ini"
+grep -q 'anon_connections must be below max_connections' "$WORK/err" && grep -q "\[metrics\] allow = 'everyone'" "$WORK/err" &&
+	ok "and says which" || not_ok "check-config said: $(cat "$WORK/err" "$WORK/out" | head -c 400)"
+rm -f "$F/members/CN-ZZ/bad.ini"
 hcurl "$F" none CN-ZZ /metrics >/dev/null; expect_status 401 "/metrics without a certificate: 401 (default: operators)"
 hcurl "$F" CN-XA CN-ZZ /metrics >/dev/null; expect_status 403 "/metrics for a member: 403 (default: operators)"
 hcurl "$F" op:CN-ZZ CN-ZZ /metrics >/dev/null; expect_status 200 "/metrics for the operator: 200"
