@@ -117,6 +117,27 @@ static void metrics(sp_node *n, sp_http_req *req)
 			(uint8_t *)body, len);
 }
 
+/* /metrics shows peers, outbox depths and failures: [metrics] allow says
+ * who may read it (SPEC API-58): "operators" (the default), "members"
+ * (also active members), or "anyone". */
+static int metrics_allowed(sp_node *n, sp_http_req *req)
+{
+	const char *allow = n->cfg->metrics_allow != NULL ? n->cfg->metrics_allow : "operators";
+	sp_caller c;
+
+	if (strcmp(allow, "anyone") == 0)
+		return 1;
+	sp_node__caller(n, req, &c);
+	if (c.operator || (strcmp(allow, "members") == 0 && c.member_active))
+		return 1;
+	sp_api__problem(n, req, SP_EP_METRICS,
+			sp_http_req_client_cert(req, NULL) ? SP_ERR_FORBIDDEN : SP_ERR_UNAUTHENTICATED,
+			strcmp(allow, "members") == 0
+				? "/metrics is served to this node's operators and active members"
+				: "/metrics is served to this node's operators");
+	return 0;
+}
+
 static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 {
 	const sp_tl *tl = sp_trust_list(n->trust);
@@ -200,7 +221,7 @@ void sp_api_handle(sp_http_req *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		if (need_method(n, req, SP_EP_METRICS, "GET"))
+		if (need_method(n, req, SP_EP_METRICS, "GET") && metrics_allowed(n, req))
 			metrics(n, req);
 		return;
 	}

@@ -71,6 +71,9 @@ static const struct opt options[] = {
 	{"limits", "idle_timeout", T_INT, F(idle_timeout), 0, 1, 86400, "60", 0, NULL, "idle connection timeout, seconds"},
 	{"limits", "stream_timeout", T_INT, F(stream_timeout), 0, 1, 3600, "15", 0, NULL, "a request must arrive within, seconds"},
 	{"limits", "global_buffer_mb", T_INT, F(global_buffer_mb), 0, 8, 65536, "256", 0, NULL, "memory for request and response bodies, all connections, MiB"},
+	{"limits", "anon_connections", T_INT, F(anon_connections), 0, 0, 100000, "0", 0, NULL, "connections without a member's or operator's certificate, and handshakes (0: a quarter of max_connections)"},
+	{"limits", "anon_buffer_mb", T_INT, F(anon_buffer_mb), 0, 0, 65536, "0", 0, NULL, "of global_buffer_mb, what those connections may hold, MiB (0: a quarter)"},
+	{"metrics", "allow", T_ENUM, F(metrics_allow), 0, 0, 0, "operators", 0, "operators|members|anyone", "who may read /metrics: this node's operators, also active members, or anyone"},
 	{"workers", "threads", T_INT, F(threads), 0, 0, 256, "0", 0, NULL, "crypto worker threads (0: one per core)"},
 	{"workers", "queue", T_INT, F(queue), 0, 16, 1000000, "4096", 0, NULL, "jobs waiting for a worker before 503"},
 	{"log", "level", T_ENUM, F(log_level), 0, 0, 0, "info", 0, "debug|info|warn|error", "log level"},
@@ -396,6 +399,10 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 	if (c->n_relay_tls_certs != c->n_relay_tls_keys ||
 	    (c->n_relay_tls_certs != 0 && c->n_relay_tls_certs != c->n_relay_federations))
 		add_error(&st, 0, "[relay] tls_cert and tls_key: none, or one of each per federation line");
+	if (c->anon_connections >= c->max_connections && c->anon_connections > 0)
+		add_error(&st, 0, "[limits] anon_connections must be below max_connections");
+	if (c->anon_buffer_mb >= c->global_buffer_mb && c->anon_buffer_mb > 0)
+		add_error(&st, 0, "[limits] anon_buffer_mb must be below global_buffer_mb");
 	for (i = 0; i < c->n_relay_federations; i++)
 		if (c->federation != NULL && strcmp(c->relay_federations[i], c->federation) == 0)
 			add_error(&st, 0, "[relay] federation %s is this node's own federation", c->federation);
@@ -471,6 +478,14 @@ int sp_config_write_member(const char *path, const char *node_id,
 		"handshake_timeout = 10\n"
 		"idle_timeout = 60\n"
 		"stream_timeout = 15\n"
+		"; anonymous clients (no member's or operator's certificate) share\n"
+		"; anon_connections and anon_buffer_mb; 0: a quarter of max_connections\n"
+		"; and of global_buffer_mb\n"
+		"anon_connections = 0\n"
+		"anon_buffer_mb = 0\n"
+		"\n[metrics]\n"
+		"; who may read /metrics: operators, members (active) or anyone\n"
+		"allow = operators\n"
 		"\n[log]\n"
 		"level = info\n"
 		"format = kv\n",

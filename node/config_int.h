@@ -52,6 +52,10 @@ typedef struct sp_config {
 	int64_t idle_timeout;
 	int64_t stream_timeout;
 	int64_t global_buffer_mb;
+	int64_t anon_connections; /* 0: a quarter of max_connections */
+	int64_t anon_buffer_mb;	  /* 0: a quarter of global_buffer_mb */
+	/* [metrics] */
+	char *metrics_allow; /* "operators", "members" or "anyone" */
 	/* [workers] */
 	int64_t threads;
 	int64_t queue;

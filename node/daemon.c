@@ -63,7 +63,19 @@ int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source)
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->trust_changed != NULL)
 			n->ext[i]->trust_changed(n->ext_state[i]);
+	sp_node__recheck_conns(n);
 	return SP_OK;
+}
+
+void sp_node__recheck_conns(sp_node *n)
+{
+	size_t closed;
+
+	if (n->server == NULL)
+		return;
+	closed = sp_server_recheck(n->server);
+	if (closed > 0)
+		sp_log(SP_LOG_INFO, "connections_closed", "why=no_longer_authorized count=%zu", closed);
 }
 
 static const char run_usage[] =
@@ -154,13 +166,31 @@ sp_store_reader *sp_node__reader(sp_node *n)
 
 void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
 {
-	const uint8_t *der;
-	size_t len, i, j;
+	size_t len;
+	const uint8_t *der = sp_http_req_client_cert(req, &len);
+
+	sp_node__caller_der(n, der, len, out);
+}
+
+/* The server's authentication callback: a connection leaves the anonymous
+ * share only for an operator or an active member (SPEC [SEC-C1]), and is
+ * closed when it stops being one (sp_server_recheck(), [SEC-C4]). */
+static int conn_authenticated(const uint8_t *der, size_t len, void *arg)
+{
+	sp_caller c;
+
+	sp_node__caller_der(arg, der, len, &c);
+	return c.operator || c.member_active;
+}
+
+void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *out)
+{
+	size_t i, j;
 	int64_t valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
 	int expired;
 
 	memset(out, 0, sizeof(*out));
-	if ((der = sp_http_req_client_cert(req, &len)) == NULL)
+	if (der == NULL)
 		return;
 	for (i = 0; i < n->n_operators; i++) {
 		if (n->operator_der_len[i] == len &&
@@ -277,6 +307,12 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->limits.max_body_bytes = (size_t)cfg->max_body;
 	sc->limits.max_connections = (size_t)cfg->max_connections;
 	sc->limits.global_buffered_bytes = (size_t)cfg->global_buffer_mb << 20;
+	sc->limits.max_anon_connections = cfg->anon_connections > 0
+						  ? (size_t)cfg->anon_connections
+						  : ((size_t)cfg->max_connections + 3) / 4;
+	sc->limits.anon_buffered_bytes = cfg->anon_buffer_mb > 0
+						 ? (size_t)cfg->anon_buffer_mb << 20
+						 : sc->limits.global_buffered_bytes / 4;
 	sc->limits.handshake_timeout_ms = (uint32_t)cfg->handshake_timeout * 1000;
 	sc->limits.idle_timeout_ms = (uint32_t)cfg->idle_timeout * 1000;
 	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
@@ -394,6 +430,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	 * their old values until a restart. */
 	sp_config_free(n->cfg);
 	n->cfg = cfg;
+	sp_node__recheck_conns(n); /* an operator certificate may be gone */
 	sp_log(SP_LOG_INFO, "reloaded", "config=%s", cfg->path);
 	notify("READY=1");
 }
@@ -513,6 +550,8 @@ static int start(sp_node *n)
 	sc.handler_arg = n;
 	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
+	sc.authenticated = conn_authenticated;
+	sc.auth_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &n->server, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "listen_failed", "address=%s port=%lld err=%s why=\"%s\"",
 		       n->cfg->listen_address, (long long)n->cfg->listen_port,

@@ -108,6 +108,11 @@ void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);
 sp_store_reader *sp_node__reader(sp_node *n);
 /* Identify the caller of a request. */
 void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out);
+/* The same for a client certificate's DER (NULL: anonymous). */
+void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *out);
+/* After a trust-list or operator change: close the connections of
+ * members and operators that are no longer accepted ([SEC-C4]). */
+void sp_node__recheck_conns(sp_node *n);
 
 /* api.c: the request handler given to the server. */
 void sp_api_handle(sp_http_req *req, void *arg);

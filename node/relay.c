@@ -412,6 +412,7 @@ int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
 	for (k = 0; k < n->n_ext; k++)
 		if (n->ext[k]->trust_changed != NULL)
 			n->ext[k]->trust_changed(n->ext_state[k]);
+	sp_node__recheck_conns(n);
 	return SP_OK;
 }
 

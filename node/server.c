@@ -32,8 +32,10 @@ void sp_server_config_default(sp_server_config *cfg)
 	cfg->limits.max_headers = 100;
 	cfg->limits.max_body_bytes = SP_DEFAULT_MAX_BYTES;
 	cfg->limits.max_connections = 1024;
+	cfg->limits.max_anon_connections = 256;
 	cfg->limits.conn_buffered_bytes = (size_t)8 << 20;
 	cfg->limits.global_buffered_bytes = (size_t)256 << 20;
+	cfg->limits.anon_buffered_bytes = (size_t)64 << 20;
 	cfg->limits.initial_window = 256 * 1024;
 	cfg->limits.handshake_timeout_ms = 10000;
 	cfg->limits.idle_timeout_ms = 60000;
@@ -78,6 +80,34 @@ static void server_check_done(sp_server *s)
 		event_active(s->done_ev, EV_TIMEOUT, 0);
 }
 
+int sp_node__conn_may_hold(const sp_conn *c, size_t n)
+{
+	const sp_server *s = c->srv;
+
+	/* TLS output is counted as it is queued, so a total may already be
+	 * over its cap: compare by adding. */
+	if (c->buffered + n > s->lim.conn_buffered_bytes ||
+	    s->st.buffered_bytes + n > s->lim.global_buffered_bytes)
+		return 0;
+	/* The anonymous share is capped on its own, so whatever anonymous
+	 * clients hold, members and operators keep the rest. */
+	return !c->anon || s->st.buffered_anon + n <= s->lim.anon_buffered_bytes;
+}
+
+void sp_node__conn_account_out(sp_conn *c)
+{
+	sp_server *s = c->srv;
+	size_t now = c->bev != NULL && !c->closed
+			     ? evbuffer_get_length(bufferevent_get_output(c->bev))
+			     : 0;
+
+	c->buffered = c->buffered - c->out_held + now;
+	s->st.buffered_bytes = s->st.buffered_bytes - c->out_held + now;
+	if (c->anon)
+		s->st.buffered_anon = s->st.buffered_anon - c->out_held + now;
+	c->out_held = now;
+}
+
 void sp_node__conn_close(sp_conn *c)
 {
 	sp_server *s = c->srv;
@@ -91,6 +121,7 @@ void sp_node__conn_close(sp_conn *c)
 		return;
 	}
 	c->closed = 1;
+	sp_node__conn_account_out(c); /* to zero */
 	/* Requests whose handler still runs keep c alive by reference; their
 	 * responses will be dropped. */
 	while (c->reqs != NULL)
@@ -115,13 +146,35 @@ void sp_node__conn_close(sp_conn *c)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	s->st.conns_open--;
+	/* c->anon stays: requests that outlive the connection give their
+	 * bytes back to the anonymous share. */
+	if (c->anon)
+		s->st.conns_anon--;
 	server_check_done(s);
 	sp_node__conn_unref(c);
+}
+
+static void us_to_tv(uint64_t us, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)(us / 1000000u);
+	tv->tv_usec = (suseconds_t)(us % 1000000u);
+}
+
+/* Is a handler still working on one of c's requests? That is the node's
+ * own delay, not the client's. */
+static int conn_busy(const sp_conn *c)
+{
+	for (const sp_http_req *r = c->reqs; r != NULL; r = r->next)
+		if (r->dispatched && !r->responded)
+			return 1;
+	return 0;
 }
 
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	sp_conn *c = arg;
+	uint64_t idle_us = (uint64_t)c->srv->lim.idle_timeout_ms * 1000u, now;
+	struct timeval tv;
 
 	(void)fd;
 	(void)what;
@@ -131,32 +184,34 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		sp_node__conn_close(c);
 		return;
 	}
-	/* Idle (a normal end, not counted as dropped): say goodbye properly,
-	 * then close. */
+	/* The idle clock runs while streams are open too (SPEC [SEC-C2]): a
+	 * client that neither sends nor takes a byte of any stream, for
+	 * example one that keeps its flow-control window at zero, is not
+	 * kept. Control frames (PING, SETTINGS, WINDOW_UPDATE) are not
+	 * progress. */
+	now = sp_monotonic_us();
+	if (now - c->progress_us < idle_us || conn_busy(c)) {
+		us_to_tv(now - c->progress_us < idle_us ? idle_us - (now - c->progress_us)
+							  : idle_us,
+			 &tv);
+		evtimer_add(c->timer, &tv);
+		return;
+	}
+	if (c->n_streams > 0) {
+		/* Stalled streams: a defence, counted as a timeout drop. */
+		c->stalled = 1;
+		c->srv->st.dropped_timeout++;
+	}
+	/* Say goodbye properly, then close. */
 	sp_node__conn_goaway(c);
 	if (!c->closed) {
 		/* Bound the goodbye: close for good after a short grace. */
-		struct timeval tv = {1, 0};
-
+		tv.tv_sec = 1;
+		tv.tv_usec = 0;
 		evtimer_add(c->timer, &tv);
 	}
 }
 
-/* Arm the idle timer when the last stream ends, disarm it while any is
- * open. */
-void sp_node__conn_streams_changed(sp_conn *c)
-{
-	struct timeval tv;
-
-	if (c->closed || c->timer == NULL || !c->handshake_done || c->goaway_sent)
-		return;
-	if (c->n_streams == 0) {
-		ms_to_tv(c->srv->lim.idle_timeout_ms, &tv);
-		evtimer_add(c->timer, &tv);
-	} else {
-		evtimer_del(c->timer);
-	}
-}
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -193,6 +248,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	if (c->closed)
 		return;
 	c->refs++;
+	sp_node__conn_account_out(c);
 	sp_node__conn_flush(c);
 	if (!c->closed && c->close_after_flush &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -207,7 +263,9 @@ static void conn_handshake_done(sp_conn *c)
 	struct timeval tv;
 
 	if (ssl == NULL || !sp_node__tls_alpn_ok(ssl)) {
-		/* A client that sent no ALPN at all gets here. */
+		/* Not reached: the ClientHello callback refuses a client
+		 * without ALPN, alpn_select() one without "h2". Kept as a
+		 * backstop. */
 		c->srv->st.handshakes_failed++;
 		sp_node__conn_close(c);
 		return;
@@ -231,6 +289,14 @@ static void conn_handshake_done(sp_conn *c)
 		c->peer_der_len = (size_t)n;
 		OPENSSL_free(der);
 	}
+	/* Leave the anonymous share only with a certificate of a party the
+	 * node knows (SPEC [SEC-C1]). */
+	if (c->peer_der != NULL &&
+	    (c->srv->authenticated == NULL ||
+	     c->srv->authenticated(c->peer_der, c->peer_der_len, c->srv->auth_arg))) {
+		c->anon = 0;
+		c->srv->st.conns_anon--;
+	}
 	c->handshake_done = 1;
 	evtimer_del(c->timer);
 	/* A peer that stops reading our output is cut off after the idle
@@ -241,10 +307,13 @@ static void conn_handshake_done(sp_conn *c)
 		sp_node__conn_close(c);
 		return;
 	}
-	if (c->srv->shutting_down)
+	c->progress_us = sp_monotonic_us();
+	if (c->srv->shutting_down) {
 		sp_node__conn_goaway(c);
-	else
-		sp_node__conn_streams_changed(c);
+	} else {
+		ms_to_tv(c->srv->lim.idle_timeout_ms, &tv);
+		evtimer_add(c->timer, &tv);
+	}
 	if (!c->closed)
 		sp_node__conn_flush(c);
 }
@@ -302,6 +371,24 @@ static void format_remote(const struct sockaddr *sa, socklen_t salen, char *out,
 		snprintf(out, outsz, "unknown");
 }
 
+/* Make room in the anonymous share: close its oldest connection (the
+ * list is newest first). A slow handshake or a stalled anonymous client
+ * thus cannot keep a newcomer out; authenticated connections are never
+ * chosen. */
+static int evict_anon(sp_server *s)
+{
+	sp_conn *c, *oldest = NULL;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (c->anon)
+			oldest = c;
+	if (oldest == NULL)
+		return 0;
+	s->st.conns_evicted++;
+	sp_node__conn_close(oldest);
+	return 1;
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		      struct sockaddr *sa, int salen, void *arg)
 {
@@ -311,7 +398,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval tv;
 
 	(void)l;
-	if (s->shutting_down || s->st.conns_open >= s->lim.max_connections) {
+	/* Every new connection is anonymous until its handshake says
+	 * otherwise: it needs a slot in the anonymous share and in the total
+	 * (SPEC [SEC-C1]). */
+	if (s->shutting_down ||
+	    ((s->st.conns_open >= s->lim.max_connections ||
+	      s->st.conns_anon >= s->lim.max_anon_connections) &&
+	     !evict_anon(s))) {
 		s->st.conns_refused_limit++;
 		evutil_closesocket(fd);
 		return;
@@ -350,6 +443,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	s->conns = c;
 	s->st.conns_open++;
 	s->st.conns_accepted++;
+	c->anon = 1;
+	s->st.conns_anon++;
 	ms_to_tv(s->lim.handshake_timeout_ms, &tv);
 	evtimer_add(c->timer, &tv);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
@@ -448,6 +543,13 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	s->handler_arg = cfg->handler_arg;
 	s->access_log = cfg->access_log;
 	s->access_log_arg = cfg->access_log_arg;
+	s->authenticated = cfg->authenticated;
+	s->auth_arg = cfg->auth_arg;
+	/* The anonymous share never exceeds the whole. */
+	if (s->lim.max_anon_connections > s->lim.max_connections)
+		s->lim.max_anon_connections = s->lim.max_connections;
+	if (s->lim.anon_buffered_bytes > s->lim.global_buffered_bytes)
+		s->lim.anon_buffered_bytes = s->lim.global_buffered_bytes;
 
 	rc = sp_server_tls_ctx_new(cfg, &s->ctx, why);
 	if (rc != SP_OK)
@@ -532,6 +634,42 @@ void sp_server_set_tls(sp_server *s, SSL_CTX *ctx)
 void sp_server_get_stats(const sp_server *s, sp_server_stats *out)
 {
 	*out = s->st;
+}
+
+size_t sp_server_recheck(sp_server *s)
+{
+	sp_conn *c, *next;
+	size_t closed = 0;
+
+	if (s == NULL)
+		return 0;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next; /* c may close now */
+		if (c->anon || !c->handshake_done || c->peer_der == NULL ||
+		    s->authenticated == NULL ||
+		    s->authenticated(c->peer_der, c->peer_der_len, s->auth_arg))
+			continue;
+		/* Suspended or revoked (or an operator certificate removed):
+		 * the connection ends as soon as the GOAWAY is out, and within
+		 * a short grace in any case; answers still queued are not
+		 * waited for (requests in flight were checked against the list
+		 * they arrived under). */
+		closed++;
+		s->st.conns_revoked++;
+		c->refs++; /* c may close (and go) under us */
+		sp_node__conn_goaway(c);
+		if (!c->closed) {
+			c->close_after_flush = 1;
+			sp_node__conn_flush(c);
+		}
+		if (!c->closed) {
+			struct timeval tv = {1, 0};
+
+			evtimer_add(c->timer, &tv);
+		}
+		sp_node__conn_unref(c);
+	}
+	return closed;
 }
 
 void sp_server_shutdown(sp_server *s, void (*done)(void *arg), void *arg)

@@ -20,6 +20,10 @@ struct bufferevent;
  * wait (the write callback resumes it). */
 #define SP_SRV_OUT_HIGH_WATER ((size_t)256 * 1024)
 #define SP_SRV_REMOTE_MAX 64
+/* Body bytes that count as progress for the stream and connection clocks
+ * (or a finished answer): a client that takes its answers a few bytes at a
+ * time (a window opened by one byte a second) makes none (SPEC [SEC-C2]). */
+#define SP_SRV_PROGRESS_BYTES ((size_t)1024)
 
 typedef struct sp_conn sp_conn;
 
@@ -39,9 +43,14 @@ struct sp_http_req {
 	unsigned dispatched : 1; /* handed to the handler */
 	unsigned responded : 1;	 /* a response was submitted (or dropped) */
 	unsigned early : 1;	 /* answered before the request ended */
+	unsigned lingering : 1;	 /* early answer out, waiting for the request's end */
 	unsigned hdr_overflow : 1;
 	unsigned logged : 1;
-	struct event *timer; /* stream read timeout until dispatch */
+	/* Until dispatch: the request must complete in stream_timeout. After
+	 * the answer: reset when no byte moved for stream_timeout. */
+	struct event *timer;
+	uint64_t progress_us; /* last progress on the stream */
+	size_t moved;	      /* body bytes since then */
 
 	char *method, *path, *query;
 	sp_hdr *hdrs;
@@ -78,12 +87,17 @@ struct sp_conn {
 	unsigned want_flush : 1;
 	unsigned close_after_flush : 1;
 	unsigned goaway_sent : 1;
+	unsigned anon : 1;    /* in the anonymous share (handshaking or no auth) */
+	unsigned stalled : 1; /* closing for want of progress */
+	uint64_t progress_us; /* last stream progress (idle_timeout) */
+	size_t moved;	      /* body bytes since then, all streams */
 	uint8_t *peer_der;
 	size_t peer_der_len;
 	char remote[SP_SRV_REMOTE_MAX];
 	sp_http_req *reqs;
 	size_t n_streams;
-	size_t buffered;
+	size_t buffered; /* request bodies, answers and TLS output held */
+	size_t out_held; /* TLS output counted in buffered */
 	/* Our own rapid-reset bucket, tighter than nghttp2's backstop, so that
 	 * an abusive client gets GOAWAY ENHANCE_YOUR_CALM (SPEC SEC-11). */
 	double reset_tokens;
@@ -103,6 +117,8 @@ struct sp_server {
 	void *handler_arg;
 	sp_access_log_fn access_log;
 	void *access_log_arg;
+	sp_http_auth_fn authenticated;
+	void *auth_arg;
 	uint16_t port;
 	sp_conn *conns;
 	sp_server_stats st;
@@ -119,7 +135,15 @@ struct sp_server {
 
 void sp_node__conn_close(sp_conn *c);
 void sp_node__conn_unref(sp_conn *c);
-void sp_node__conn_streams_changed(sp_conn *c);
+/* May c hold n more bytes (per connection, all connections, and the
+ * anonymous share if c is in it)? SPEC [SEC-C1]. */
+int sp_node__conn_may_hold(const sp_conn *c, size_t n);
+/* Count the connection's queued TLS output in its budget (after writes
+ * are queued or taken). */
+void sp_node__conn_account_out(sp_conn *c);
+/* Body bytes moved on a stream (done: its answer finished): restart its
+ * clock and the connection's once SP_SRV_PROGRESS_BYTES have moved. */
+void sp_node__req_progress(sp_http_req *r, size_t bytes, int done);
 
 /* server_h2.c */
 int sp_node__h2_setup(sp_server *s);

@@ -28,6 +28,7 @@ static ssize_t send_cb(nghttp2_session *h2, const uint8_t *data, size_t len,
 	if (evbuffer_add(out, data, len) != 0)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	c->srv->st.bytes_out += len;
+	sp_node__conn_account_out(c);
 	return (ssize_t)len;
 }
 
@@ -250,6 +251,8 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 	size_t need;
 
 	(void)flags;
+	if (r != NULL)
+		sp_node__req_progress(r, len, 0);
 	if (r == NULL || r->responded || r->dispatched || len == 0)
 		goto discard;
 	if (len > s->lim.max_body_bytes - r->body_len) {
@@ -269,8 +272,7 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 		if (ncap < need)
 			ncap = need;
 		grow = ncap - r->body_cap;
-		if (c->buffered + grow > s->lim.conn_buffered_bytes ||
-		    s->st.buffered_bytes + grow > s->lim.global_buffered_bytes) {
+		if (!sp_node__conn_may_hold(c, grow)) {
 			s->st.dropped_limits++;
 			sp_node__req_reject(r, SP_ERR_OVERLOADED, 503,
 					    "the node holds too many request bytes");
@@ -301,10 +303,16 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
 	sp_conn *c = user;
 	sp_http_req *r;
 
-	if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
-	    !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+	if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
 		return 0;
 	r = stream_req(c, frame->hd.stream_id);
+	/* Progress is what the client takes: answer bytes, or an answer
+	 * finished; HEADERS alone are none. */
+	if (r != NULL)
+		sp_node__req_progress(r, frame->hd.type == NGHTTP2_DATA ? frame->hd.length : 0,
+				      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		return 0;
 	/* A complete answer went out before the request ended. The client may
 	 * still finish its request; if it has not within a short grace, it is
 	 * asked to stop (RST_STREAM NO_ERROR, RFC 9113 §8.1). Resetting at

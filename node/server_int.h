@@ -29,12 +29,19 @@ typedef struct sp_server_limits {
 	size_t max_headers;		 /* fields per request, default 100 */
 	size_t max_body_bytes;		 /* request body, default 1 MiB */
 	size_t max_connections;		 /* open connections, default 1024 */
+	/* Anonymous share (SPEC [SEC-C1]): connections without an
+	 * authenticated client certificate (and those still in the TLS
+	 * handshake) together hold at most this many slots, default 256 ... */
+	size_t max_anon_connections;
 	size_t conn_buffered_bytes;	 /* per connection: bodies + responses held, default 8 MiB */
 	size_t global_buffered_bytes;	 /* all connections, default 256 MiB */
+	/* ... and at most this many held bytes, default 64 MiB. Each is capped
+	 * at its total; what is left is kept for members and operators. */
+	size_t anon_buffered_bytes;
 	uint32_t initial_window;	 /* stream flow-control window, default 256 KiB */
 	uint32_t handshake_timeout_ms;	 /* TLS handshake, default 10 s */
-	uint32_t idle_timeout_ms;	 /* connection without streams; stalled writes; default 60 s */
-	uint32_t stream_timeout_ms;	 /* request (headers and body) must complete, default 15 s */
+	uint32_t idle_timeout_ms;	 /* connection without progress on any stream, default 60 s */
+	uint32_t stream_timeout_ms;	 /* request must complete; answer without progress; default 15 s */
 	uint32_t shutdown_timeout_ms;	 /* graceful shutdown bound, default 10 s */
 	uint64_t reset_burst;		 /* rapid-reset limit: burst, default 1000 */
 	uint64_t reset_rate;		 /* rapid-reset limit: per second, default 33 */
@@ -60,6 +67,11 @@ typedef struct sp_access_entry {
  * stream). */
 typedef void (*sp_http_handler)(sp_http_req *req, void *arg);
 typedef void (*sp_access_log_fn)(const sp_access_entry *e, void *arg);
+/* Does this client certificate (DER, verified in the handshake) belong to
+ * a party that is not anonymous (an active member, an operator)? 1 or 0.
+ * Called on the loop thread at the end of each handshake and by
+ * sp_server_recheck(). */
+typedef int (*sp_http_auth_fn)(const uint8_t *der, size_t len, void *arg);
 
 typedef struct sp_server_config {
 	const char *host; /* listen address, default "127.0.0.1"; "::" etc. */
@@ -76,6 +88,9 @@ typedef struct sp_server_config {
 	void *handler_arg;
 	sp_access_log_fn access_log; /* may be NULL */
 	void *access_log_arg;
+	/* NULL: every verified client certificate counts as authenticated. */
+	sp_http_auth_fn authenticated;
+	void *auth_arg;
 } sp_server_config;
 
 /* Defaults for everything; handler, files and port left empty. */
@@ -125,7 +140,17 @@ typedef struct sp_server_stats {
 	uint64_t dropped_timeout;	/* handshake, idle, stream and write timeouts */
 	uint64_t dropped_limits;	/* 413, 431, 503 for buffered bytes */
 	uint64_t buffered_bytes;	/* request bodies and responses held now */
+	uint64_t conns_anon;		/* open connections in the anonymous share */
+	uint64_t buffered_anon;		/* bytes of buffered_bytes held for them */
+	uint64_t conns_evicted;		/* anonymous connections closed to make room */
+	uint64_t conns_revoked;		/* closed by sp_server_recheck() */
 } sp_server_stats;
+
+/* Ask the authentication callback again about every authenticated
+ * connection (after a trust-list or operator change) and close those it
+ * no longer accepts (GOAWAY, then closed at once). Returns how many were
+ * closed. SPEC [SEC-C4]. */
+size_t sp_server_recheck(sp_server *s);
 
 void sp_server_get_stats(const sp_server *s, sp_server_stats *out);
 

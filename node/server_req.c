@@ -45,6 +45,7 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	r->stream_open = 1;
 	r->start_wall = (int64_t)time(NULL);
 	r->start_us = sp_monotonic_us();
+	r->progress_us = r->start_us;
 	r->next = c->reqs;
 	if (c->reqs != NULL)
 		c->reqs->prev = r;
@@ -52,10 +53,30 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	c->n_streams++;
 	s->st.streams_open++;
 	s->st.streams_total++;
-	sp_node__conn_streams_changed(c);
 	return r;
 }
 
+void sp_node__req_progress(sp_http_req *r, size_t bytes, int done)
+{
+	sp_conn *c = r->conn;
+	uint64_t now = 0;
+
+	r->moved += bytes;
+	c->moved += bytes;
+	if (done || r->moved >= SP_SRV_PROGRESS_BYTES) {
+		now = sp_monotonic_us();
+		r->progress_us = now;
+		r->moved = 0;
+	}
+	if (done || c->moved >= SP_SRV_PROGRESS_BYTES) {
+		c->progress_us = now != 0 ? now : sp_monotonic_us();
+		c->moved = 0;
+	}
+}
+
+/* A connection's class does not change while it holds bytes (it is fixed
+ * at the handshake, and a revoked one is closed), so the anonymous total
+ * stays exact. */
 void sp_node__req_hold(sp_http_req *r, size_t n, int resp)
 {
 	if (resp)
@@ -64,6 +85,8 @@ void sp_node__req_hold(sp_http_req *r, size_t n, int resp)
 		r->held_body += n;
 	r->conn->buffered += n;
 	r->conn->srv->st.buffered_bytes += n;
+	if (r->conn->anon)
+		r->conn->srv->st.buffered_anon += n;
 }
 
 void sp_node__req_unhold(sp_http_req *r, size_t n, int resp)
@@ -75,6 +98,8 @@ void sp_node__req_unhold(sp_http_req *r, size_t n, int resp)
 	*held -= n;
 	r->conn->buffered -= n;
 	r->conn->srv->st.buffered_bytes -= n;
+	if (r->conn->anon)
+		r->conn->srv->st.buffered_anon -= n;
 }
 
 static void req_free_response(sp_http_req *r)
@@ -151,28 +176,55 @@ void sp_node__req_detach(sp_http_req *r)
 	if (r->responded)
 		sp_node__req_log(r); /* bytes tell how much of the answer left */
 	req_free_response(r);
-	sp_node__conn_streams_changed(c);
 	sp_node__req_release(r);
+}
+
+static void ms_tv(uint64_t ms, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)(ms / 1000u);
+	tv->tv_usec = (suseconds_t)((ms % 1000u) * 1000u);
+}
+
+static void stream_reset(sp_conn *c, sp_http_req *r, uint32_t code)
+{
+	if (c->h2 == NULL)
+		return;
+	c->refs++;
+	nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id, code);
+	sp_node__conn_flush(c);
+	sp_node__conn_unref(c);
 }
 
 static void stream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	sp_http_req *r = arg;
 	sp_conn *c = r->conn;
+	uint64_t limit_us = (uint64_t)c->srv->lim.stream_timeout_ms * 1000u, now;
 
 	(void)fd;
 	(void)what;
-	if (!r->stream_open || r->dispatched || c->closed)
+	if (!r->stream_open || c->closed || (r->dispatched && !r->responded))
 		return;
-	if (r->responded) {
+	if (r->lingering) {
 		/* The grace after an early answer is over. */
-		if (r->early && c->h2 != NULL) {
-			c->refs++;
-			nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
-						  NGHTTP2_NO_ERROR);
-			sp_node__conn_flush(c);
-			sp_node__conn_unref(c);
+		stream_reset(c, r, NGHTTP2_NO_ERROR);
+		return;
+	}
+	if (r->responded) {
+		/* An answer the client does not take (its window kept at zero,
+		 * or it does not read): reset once no byte moved for
+		 * stream_timeout, which frees what the answer held
+		 * (SPEC [SEC-C2]). */
+		struct timeval tv;
+
+		now = sp_monotonic_us();
+		if (now - r->progress_us < limit_us) {
+			ms_tv((limit_us - (now - r->progress_us) + 999u) / 1000u, &tv);
+			evtimer_add(r->timer, &tv);
+			return;
 		}
+		c->srv->st.dropped_timeout++;
+		stream_reset(c, r, NGHTTP2_CANCEL);
 		return;
 	}
 	c->srv->st.dropped_timeout++;
@@ -202,8 +254,8 @@ void sp_node__req_linger(sp_http_req *r)
 		return;
 	if (ms > LINGER_MS)
 		ms = LINGER_MS;
-	tv.tv_sec = (time_t)(ms / 1000u);
-	tv.tv_usec = (suseconds_t)((ms % 1000u) * 1000u);
+	r->lingering = 1;
+	ms_tv(ms, &tv);
 	evtimer_add(r->timer, &tv);
 }
 
@@ -211,10 +263,9 @@ void sp_node__req_dispatch(sp_http_req *r)
 {
 	sp_server *s = r->conn->srv;
 
-	if (r->timer != NULL) {
-		event_free(r->timer);
-		r->timer = NULL;
-	}
+	/* The handler's time is the node's: no clock runs until it answers. */
+	if (r->timer != NULL)
+		evtimer_del(r->timer);
 	r->dispatched = 1;
 	r->refs++; /* the handler's */
 	s->st.requests++;
@@ -532,6 +583,17 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	for (size_t i = 0; i < n_extra; i++)
 		nva[n++] = mknv(extra[i].name, extra[i].value);
 
+	/* An answer is held until the client has taken it: it must fit the
+	 * connection's and the node's budgets, and the anonymous share for an
+	 * anonymous client (SPEC [SEC-C3]). One that does not is not kept. */
+	if (!sp_node__conn_may_hold(c, len)) {
+		free(body);
+		s->st.dropped_limits++;
+		req_reset(r, NGHTTP2_ENHANCE_YOUR_CALM);
+		r->status = 0;
+		sp_node__req_log(r);
+		return SP_ERR_OVERLOADED;
+	}
 	r->resp = body;
 	r->resp_len = (status == 204 || status == 304) ? 0 : len;
 	r->resp_off = 0;
@@ -551,6 +613,15 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	r->status = status;
 	if (!r->dispatched)
 		r->early = 1;
+	/* From now on the clock measures the client taking the answer (an
+	 * early answer keeps the request's own deadline if it runs). */
+	if (r->timer != NULL && (r->dispatched || !evtimer_pending(r->timer, NULL))) {
+		struct timeval tv;
+
+		r->progress_us = sp_monotonic_us();
+		ms_tv(s->lim.stream_timeout_ms, &tv);
+		evtimer_add(r->timer, &tv);
+	}
 	s->st.responses[status / 100 <= 5 ? status / 100 : 0]++;
 	return SP_OK;
 

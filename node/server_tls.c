@@ -31,7 +31,8 @@ static void log_ssl_errors(const char *what)
 	}
 }
 
-/* Pick "h2" or refuse the handshake: HTTP/1.1 is not served at all. */
+/* Pick "h2" or refuse the handshake with no_application_protocol
+ * (ALERT_FATAL sends that alert): HTTP/1.1 is not served at all. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -52,6 +53,23 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 		i += 1 + n;
 	}
 	return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/* A ClientHello without ALPN never reaches alpn_select(): refuse it here
+ * with the same no_application_protocol alert, so that no client
+ * completes a handshake it cannot use (SPEC API-2). */
+static int client_hello_cb(SSL *ssl, int *al, void *arg)
+{
+	const unsigned char *p = NULL;
+	size_t len = 0;
+
+	(void)arg;
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+				      &p, &len) != 1) {
+		*al = SSL_AD_NO_APPLICATION_PROTOCOL;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* A presented certificate must chain to the configured CAs; the chain
@@ -203,6 +221,7 @@ int sp_server_tls_ctx_new(const sp_server_config *cfg, SSL_CTX **out,
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	}
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, NULL);
 	*out = ctx;
 	return SP_OK;
 

@@ -125,7 +125,7 @@ held_count_is() {
 
 # metric DIR AT LINE-REGEX: AT's /metrics has a line matching.
 has_metric() {
-	hcurl "$1" none "$2" /metrics >"$WORK/metrics.$2"
+	hcurl "$1" "op:$2" "$2" /metrics >"$WORK/metrics.$2"
 	grep -Eq "$3" "$WORK/metrics.$2"
 }
 

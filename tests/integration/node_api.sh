@@ -70,7 +70,7 @@ cmp -s "$WORK/receipt1.xml" "$WORK/receipt2.xml" && ok "with the identical recei
 	"$SILKPORT" record sign --key "$F/members/CN-ZZ/sign-key.pem" --cert "$F/members/CN-ZZ/sign-cert.pem" >"$WORK/fork.xml"
 hcurl "$F" CN-ZZ CN-XA /v1/records -H 'content-type: application/xml' --data-binary @"$WORK/fork.xml" >/dev/null
 expect_status 409 "another record for the same origin and sequence: 409"; expect_problem equivocation "as equivocation"
-hcurl "$F" none CN-XA /metrics >"$WORK/metrics"
+hcurl "$F" op:CN-XA CN-XA /metrics >"$WORK/metrics"
 grep -q '^silkport_equivocations_total 1$' "$WORK/metrics" && ok "equivocation counted in metrics" || not_ok "equivocation metric"
 hcurl "$F" none CN-XA /v1/records -H 'content-type: application/xml' --data-binary @"$REC" >/dev/null
 expect_status 401 "delivery without a certificate: 401"
@@ -143,7 +143,7 @@ kill -HUP "$PID_CN_XA"; sleep 0.5
 grep -q "event=reload_refused" "$WORK/CN-XA.log" && ok "an invalid config on SIGHUP is refused" || not_ok "bad reload"
 cp "$WORK/good.ini" "$F/members/CN-XA/node.ini"
 hcurl "$F" none CN-XA /healthz >/dev/null; expect_status 200 "and the node keeps serving"
-hcurl "$F" none CN-XA /metrics >"$WORK/metrics"
+hcurl "$F" op:CN-XA CN-XA /metrics >"$WORK/metrics"
 for m in silkport_requests_total silkport_records_accepted_total silkport_records_rejected_total silkport_verify_seconds_bucket \
 	silkport_db_commit_seconds_count silkport_connections silkport_log_size; do
 	grep -q "^$m" "$WORK/metrics" && ok "metrics: $m" || not_ok "metrics lacks $m"

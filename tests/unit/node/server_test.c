@@ -123,6 +123,10 @@ typedef struct tsrv {
 
 static tsrv T;
 static int g_allow_tls12;
+/* The authentication callback for the next srv_start() (NULL: none), and
+ * whether it still accepts the test's client certificate. */
+static sp_http_auth_fn g_auth;
+static int g_cli_revoked;
 
 static uint64_t now_ms(void)
 {
@@ -175,6 +179,13 @@ static void handler(sp_http_req *req, void *arg)
 	if (strcmp(sp_http_req_path(req), "/async") == 0) {
 		if (sp_pool_submit(t->pool, async_work, async_done, req) != SP_OK)
 			sp_http_respond_problem(req, SP_ERR_OVERLOADED, 0, NULL);
+		return;
+	}
+	if (strcmp(sp_http_req_path(req), "/big") == 0) {
+		static char big[40000];
+
+		memset(big, 'z', sizeof(big));
+		(void)sp_http_respond(req, 200, "text/plain", big, sizeof(big));
 		return;
 	}
 	if (strcmp(sp_http_req_path(req), "/drop") == 0) {
@@ -287,6 +298,7 @@ static void srv_start(const sp_server_limits *lim, int with_client_ca)
 	cfg.handler_arg = &T;
 	cfg.access_log = access_log;
 	cfg.access_log_arg = &T;
+	cfg.authenticated = g_auth;
 	assert_int_equal(sp_pool_new(T.base, 2, 64, &T.pool), SP_OK);
 	rc = sp_server_new(T.base, &cfg, &T.srv, &why);
 	if (rc != SP_OK)
@@ -1253,6 +1265,326 @@ static void test_tls_reload(void **state)
 	srv_stop();
 }
 
+/* ---------------------------------------------------------------- SEC-C1..C4 */
+
+/* The client certificate counts as authenticated until "revoked". */
+static int auth_cli(const uint8_t *der, size_t len, void *arg)
+{
+	(void)der;
+	(void)len;
+	(void)arg;
+	return !g_cli_revoked;
+}
+
+/* Keep the stream window at zero: answers can send HEADERS, never DATA. */
+static void tc_zero_window(tclient *c)
+{
+	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+
+	assert_int_equal(nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &iv, 1), 0);
+}
+
+static int pred_all_closed(tclient *c, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < c->nst; i++)
+		if (!c->st[i].closed)
+			return 0;
+	return 1;
+}
+
+static void buffered_fn(void *arg)
+{
+	sp_server_stats st;
+
+	sp_server_get_stats(T.srv, &st);
+	*(uint64_t *)arg = st.buffered_bytes;
+}
+
+/* A client that never opens its window: its streams are reset after
+ * stream_timeout, its connection closed (GOAWAY) after idle_timeout,
+ * although streams were open; what its answers held is given back. */
+static void test_zero_window_cut_off(void **state)
+{
+	sp_server_limits lim = short_limits();
+	tclient c;
+	uint64_t t0, dt, held = 0;
+	sp_server_stats st;
+
+	(void)state;
+	lim.stream_timeout_ms = 800;
+	lim.idle_timeout_ms = 1500;
+	srv_start(&lim, 1);
+	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+	tc_zero_window(&c);
+	for (int i = 0; i < 6; i++)
+		(void)tc_request(&c, "GET", "/big", NULL, 0, 0, NULL);
+	t0 = now_ms();
+	tc_pump(&c, 300, NULL, NULL);
+	assert_int_equal(handled(), 6);
+	run_on_loop(buffered_fn, &held);
+	assert_true(held >= 6 * 40000); /* the answers are held for the client */
+	assert_true(tc_pump(&c, 5000, pred_all_closed, NULL));
+	dt = now_ms() - t0;
+	assert_true(dt >= 600 && dt < 2500);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(c.st[i].status, 200); /* the HEADERS went out */
+		assert_int_equal(c.st[i].body_len, 0);
+		assert_int_equal(c.st[i].error_code, NGHTTP2_CANCEL);
+	}
+	/* TLS output is given back when libevent reports it written, which
+	 * may come a moment after the client read it. */
+	for (int i = 0; i < 50; i++) {
+		run_on_loop(buffered_fn, &held);
+		if (held == 0)
+			break;
+		usleep(20 * 1000);
+	}
+	assert_int_equal(held, 0);
+	/* A stream left open with nothing moving does not keep the
+	 * connection: a new request that also stalls is reset too, and the
+	 * connection ends within idle_timeout of its last progress. */
+	(void)tc_request(&c, "GET", "/big", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&c, 6000, pred_eof, NULL));
+	dt = now_ms() - t0;
+	assert_true(c.goaway);
+	assert_true(dt < 5000);
+	tc_close(&c);
+	st = stats();
+	assert_int_equal(st.conns_open, 0);
+	assert_true(st.dropped_timeout >= 6);
+	srv_stop();
+}
+
+/* Anonymous clients hold at most their share: an answer over it is not
+ * kept (the stream is reset), and a member's body still fits. */
+static void test_anon_bytes_share(void **state)
+{
+	sp_server_limits lim = short_limits();
+	tclient c;
+	curl_res r;
+	char body[PATHLEN], arg[PATHLEN + 1];
+	sp_server_stats st;
+
+	(void)state;
+	lim.global_buffered_bytes = 200 * 1024;
+	lim.anon_buffered_bytes = 100 * 1024;
+	lim.stream_timeout_ms = 5000;
+	lim.idle_timeout_ms = 5000;
+	g_auth = auth_cli;
+	g_cli_revoked = 0;
+	srv_start(&lim, 1);
+	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+	tc_zero_window(&c);
+	for (int i = 0; i < 4; i++)
+		(void)tc_request(&c, "GET", "/big", NULL, 0, 0, NULL);
+	tc_pump(&c, 500, NULL, NULL);
+	assert_int_equal(handled(), 4);
+	st = stats();
+	assert_int_equal(st.conns_anon, 1);
+	assert_true(st.buffered_anon <= 100 * 1024);
+	assert_int_equal(st.buffered_anon, st.buffered_bytes);
+	assert_true(st.buffered_anon >= 2 * 40000);
+	/* Two answers fit the share; the other two were refused. */
+	{
+		int refused = 0;
+
+		for (int i = 0; i < 4; i++)
+			refused += c.st[i].closed && c.st[i].error_code == NGHTTP2_ENHANCE_YOUR_CALM;
+		assert_int_equal(refused, 2);
+	}
+	/* A member (authenticated certificate) posts a body bigger than what
+	 * is left of the anonymous share while the attacker holds it. */
+	path_in(body, "member.bin");
+	snprintf(arg, sizeof(arg), "@%s", body);
+	write_file(body, 60 * 1024, 'm');
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
+		     "--data-binary", arg, NULL);
+	assert_int_equal(r.http_code, 200);
+	assert_non_null(strstr(r.body, "body=61440 cert=1"));
+	/* Without a certificate the same body does not fit. */
+	r = run_curl("/echo", "--http2", "--data-binary", arg, NULL);
+	assert_int_equal(r.http_code, 503);
+	tc_close(&c);
+	/* A request that outlives its connection (the handler still works
+	 * when the client leaves) gives its bytes back to the share too. */
+	{
+		static uint8_t data[10000];
+		uint64_t end;
+
+		assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+		(void)tc_request(&c, "POST", "/async", data, sizeof(data), sizeof(data), NULL);
+		tc_pump(&c, 200, NULL, NULL);
+		tc_close(&c);
+		end = now_ms() + 3000;
+		do {
+			usleep(50 * 1000);
+			st = stats();
+		} while ((st.buffered_anon != 0 || st.responses_dropped == 0) && now_ms() < end);
+		assert_int_equal(st.responses_dropped, 1);
+		assert_int_equal(st.buffered_anon, 0);
+		assert_int_equal(st.buffered_bytes, 0);
+		assert_int_equal(st.conns_anon, 0);
+	}
+	g_auth = NULL;
+	srv_stop();
+}
+
+/* Anonymous connections (and handshakes) hold at most their share of
+ * slots; a newcomer evicts the oldest of them, never an authenticated
+ * connection. */
+static void test_anon_connection_share(void **state)
+{
+	sp_server_limits lim = short_limits();
+	tclient m, x, y, z, m2;
+	tstream *s;
+	sp_server_stats st;
+
+	(void)state;
+	lim.max_connections = 4;
+	lim.max_anon_connections = 2;
+	g_auth = auth_cli;
+	g_cli_revoked = 0;
+	srv_start(&lim, 1);
+	assert_int_equal(tc_connect(&m, cli_cert, cli_key), 0);
+	assert_true(tc_pump(&m, 3000, pred_settings, NULL));
+	assert_int_equal(tc_connect(&x, NULL, NULL), 0);
+	assert_true(tc_pump(&x, 3000, pred_settings, NULL));
+	assert_int_equal(tc_connect(&y, NULL, NULL), 0);
+	assert_true(tc_pump(&y, 3000, pred_settings, NULL));
+	st = stats();
+	assert_int_equal(st.conns_open, 3);
+	assert_int_equal(st.conns_anon, 2);
+	/* A third anonymous client: the oldest anonymous one (x) goes. */
+	assert_int_equal(tc_connect(&z, NULL, NULL), 0);
+	assert_true(tc_pump(&x, 3000, pred_eof, NULL));
+	s = tc_request(&y, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&y, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	/* A member still gets in (evicting y, the oldest anonymous) and is
+	 * served; the first member was never touched. */
+	assert_int_equal(tc_connect(&m2, cli_cert, cli_key), 0);
+	s = tc_request(&m2, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&m2, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	s = tc_request(&m, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&m, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	st = stats();
+	assert_int_equal(st.conns_evicted, 2);
+	assert_int_equal(st.conns_anon, 1);
+	assert_int_equal(st.conns_open, 3);
+	tc_close(&m);
+	tc_close(&m2);
+	tc_close(&x);
+	tc_close(&y);
+	tc_close(&z);
+	g_auth = NULL;
+	srv_stop();
+}
+
+static void recheck_fn(void *arg)
+{
+	*(size_t *)arg = sp_server_recheck(T.srv);
+}
+
+/* A member suspended or revoked: sp_server_recheck() closes its open
+ * connection; anonymous connections and others are left alone. */
+static void test_recheck_closes_revoked(void **state)
+{
+	tclient m, a;
+	tstream *s;
+	size_t closed = 99;
+	uint64_t t0;
+
+	(void)state;
+	g_auth = auth_cli;
+	g_cli_revoked = 0;
+	srv_start(NULL, 1);
+	assert_int_equal(tc_connect(&m, cli_cert, cli_key), 0);
+	s = tc_request(&m, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&m, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	assert_int_equal(tc_connect(&a, NULL, NULL), 0);
+	assert_true(tc_pump(&a, 3000, pred_settings, NULL));
+	run_on_loop(recheck_fn, &closed);
+	assert_int_equal(closed, 0);
+	g_cli_revoked = 1;
+	run_on_loop(recheck_fn, &closed);
+	assert_int_equal(closed, 1);
+	t0 = now_ms();
+	assert_true(tc_pump(&m, 3000, pred_eof, NULL));
+	assert_true(now_ms() - t0 < 1500);
+	assert_true(m.goaway);
+	s = tc_request(&a, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&a, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	assert_int_equal(stats().conns_revoked, 1);
+	/* Coming back with that certificate lands in the anonymous share. */
+	tc_close(&m);
+	assert_int_equal(tc_connect(&m, cli_cert, cli_key), 0);
+	assert_true(tc_pump(&m, 3000, pred_settings, NULL));
+	assert_int_equal(stats().conns_anon, 2);
+	tc_close(&m);
+	tc_close(&a);
+	g_auth = NULL;
+	srv_stop();
+}
+
+/* A TLS client with the given ALPN list (NULL: none). Returns 1 if the
+ * handshake completed; *reason gets OpenSSL's reason code otherwise. */
+static int alpn_handshake(const unsigned char *alpn, unsigned len, int *reason)
+{
+	struct sockaddr_in sa;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd, ok;
+	unsigned long e, last = 0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(T.port);
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(ctx);
+	assert_int_equal(SSL_CTX_load_verify_locations(ctx, ca_cert, NULL), 1);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (alpn != NULL)
+		SSL_CTX_set_alpn_protos(ctx, alpn, len);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	ok = SSL_connect(ssl) == 1;
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	*reason = ok ? 0 : ERR_GET_REASON(last);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return ok;
+}
+
+/* No ALPN, or no "h2" in it: the handshake itself fails with the
+ * no_application_protocol alert (SPEC API-2). */
+static void test_alpn_alert(void **state)
+{
+	static const unsigned char http11[] = "\x08http/1.1";
+	static const unsigned char h2[] = "\x02h2";
+	int reason = 0;
+
+	(void)state;
+	srv_start(NULL, 1);
+	assert_false(alpn_handshake(NULL, 0, &reason));
+	assert_int_equal(reason, SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL);
+	assert_false(alpn_handshake(http11, 9, &reason));
+	assert_int_equal(reason, SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL);
+	assert_true(alpn_handshake(h2, 3, &reason));
+	assert_int_equal(handled(), 0);
+	srv_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1270,6 +1602,11 @@ int main(void)
 		cmocka_unit_test(test_graceful_shutdown),
 		cmocka_unit_test(test_tls_versions),
 		cmocka_unit_test(test_tls_reload),
+		cmocka_unit_test(test_zero_window_cut_off),
+		cmocka_unit_test(test_anon_bytes_share),
+		cmocka_unit_test(test_anon_connection_share),
+		cmocka_unit_test(test_recheck_closes_revoked),
+		cmocka_unit_test(test_alpn_alert),
 	};
 
 	if (getenv("SP_TEST_FILTER") != NULL)
