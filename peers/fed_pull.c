@@ -275,13 +275,18 @@ int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
 	end = e->body + e->body_len;
 	sp = memchr(b, ' ', (size_t)(end - b));
 	nl = sp ? memchr(sp, '\n', (size_t)(end - sp)) : NULL;
-	if (sp == NULL || nl == NULL ||
-	    fed_parse_u64((const char *)b, (size_t)(sp - b), &s) != 0 ||
-	    fed_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), &l) !=
-	        0 ||
-	    l == 0 || l > e->max_len || l + 1 > (uint64_t)(end - nl - 1) ||
-	    nl[1 + l] != '\n' || s < e->start || (e->n > 0 && s <= e->last) ||
-	    e->n == e->max_frames)
+	if (sp == NULL || nl == NULL)
+		return -1;
+	/* "<sequence> <length>\n": canonical decimals, a length of 1 to
+	 * max_len that the body holds, then the record and a line feed */
+	if (fed_parse_u64((const char *)b, (size_t)(sp - b), &s) != 0 ||
+	    fed_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), &l) != 0)
+		return -1;
+	if (l == 0 || l > e->max_len || l + 1 > (uint64_t)(end - nl - 1) ||
+	    nl[1 + l] != '\n')
+		return -1;
+	/* ascending from start, at most max_frames (LOG-35) */
+	if (s < e->start || (e->n > 0 && s <= e->last) || e->n == e->max_frames)
 		return -1;
 	*seq = s;
 	*off = (size_t)(nl + 1 - e->body);
