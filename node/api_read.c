@@ -347,12 +347,12 @@ static void done(void *arg)
 	free(j);
 }
 
-/* Read a decimal query parameter; -1 (and a problem sent) if malformed. */
-static int param_u64(sp_http_req *req, const char *name, uint64_t *v, int *has)
+int sp_api__param_u64(const char *query, const char *name, uint64_t *v,
+                      int *has)
 {
 	char buf[32], *end;
 	unsigned long long x;
-	int err = sp_http_req_query_param(req, name, buf, sizeof(buf), NULL);
+	int err = sp_node__query_param(query, name, buf, sizeof(buf), NULL);
 
 	*has = 0;
 	if (err == SP_ERR_NOT_FOUND)
@@ -367,9 +367,10 @@ static int param_u64(sp_http_req *req, const char *name, uint64_t *v, int *has)
 	return 0;
 }
 
-static int param_str(sp_http_req *req, const char *name, char *buf, size_t cap, int *has)
+int sp_api__param_str(const char *query, const char *name, char *buf,
+                      size_t cap, int *has)
 {
-	int err = sp_http_req_query_param(req, name, buf, cap, NULL);
+	int err = sp_node__query_param(query, name, buf, cap, NULL);
 
 	*has = err == SP_OK;
 	return err == SP_OK || err == SP_ERR_NOT_FOUND ? 0 : -1;
@@ -379,6 +380,7 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 		 sp_endpoint ep, const char *origin, const char *rest)
 {
 	read_job *j = calloc(1, sizeof(*j));
+	const char *q = sp_http_req_query(req);
 	int bad = 0, err;
 
 	if (j == NULL) {
@@ -407,25 +409,35 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 		snprintf(j->origin, sizeof(j->origin), "%s", origin);
 	if (ep == SP_EP_RECORD_GET && snprintf(j->id, sizeof(j->id), "%s", rest) >= (int)sizeof(j->id))
 		j->id[0] = '\0';
-	bad |= param_u64(req, "start", &j->start, &j->has_start);
-	bad |= param_u64(req, ep == SP_EP_SEARCH ? "limit" : "count", &j->count, &j->has_count);
-	bad |= param_u64(req, "index", &j->index, &j->has_index);
-	bad |= param_u64(req, "size", &j->size, &j->has_size);
-	bad |= param_u64(req, "old", &j->old, &j->has_old);
+	bad |= sp_api__param_u64(q, "start", &j->start, &j->has_start);
+	bad |= sp_api__param_u64(q, ep == SP_EP_SEARCH ? "limit" : "count",
+	                         &j->count, &j->has_count);
+	bad |= sp_api__param_u64(q, "index", &j->index, &j->has_index);
+	bad |= sp_api__param_u64(q, "size", &j->size, &j->has_size);
+	bad |= sp_api__param_u64(q, "old", &j->old, &j->has_old);
 	if (ep == SP_EP_RECORD_GET) {
-		bad |= param_str(req, "origin", j->by_origin, sizeof(j->by_origin), &j->has_by_origin);
+		bad |= sp_api__param_str(q, "origin", j->by_origin, sizeof(j->by_origin), &j->has_by_origin);
 		if (j->has_by_origin && !sp_node_id_valid(j->by_origin))
 			bad = 1;
 	}
 	if (ep == SP_EP_SEARCH) {
-		bad |= param_str(req, "subject-kind", j->kind, sizeof(j->kind), &j->has_kind);
-		bad |= param_str(req, "subject-scheme", j->scheme, sizeof(j->scheme), &j->has_scheme);
-		bad |= param_str(req, "subject-value", j->value, sizeof(j->value), &j->has_value);
-		bad |= param_str(req, "type", j->type, sizeof(j->type), &j->has_type);
-		bad |= param_str(req, "origin", j->by_origin, sizeof(j->by_origin), &j->has_by_origin);
-		bad |= param_str(req, "since", j->since, sizeof(j->since), &j->has_since);
-		bad |= param_str(req, "until", j->until, sizeof(j->until), &j->has_until);
-		bad |= param_str(req, "cursor", j->cursor, sizeof(j->cursor), &j->has_cursor);
+		bad |= sp_api__param_str(q, "subject-kind", j->kind,
+		                         sizeof(j->kind), &j->has_kind);
+		bad |= sp_api__param_str(q, "subject-scheme", j->scheme,
+		                         sizeof(j->scheme), &j->has_scheme);
+		bad |= sp_api__param_str(q, "subject-value", j->value,
+		                         sizeof(j->value), &j->has_value);
+		bad |= sp_api__param_str(q, "type", j->type, sizeof(j->type),
+		                         &j->has_type);
+		bad |=
+		    sp_api__param_str(q, "origin", j->by_origin,
+		                      sizeof(j->by_origin), &j->has_by_origin);
+		bad |= sp_api__param_str(q, "since", j->since, sizeof(j->since),
+		                         &j->has_since);
+		bad |= sp_api__param_str(q, "until", j->until, sizeof(j->until),
+		                         &j->has_until);
+		bad |= sp_api__param_str(q, "cursor", j->cursor,
+		                         sizeof(j->cursor), &j->has_cursor);
 	}
 	if (bad) {
 		sp_api__problem(n, req, ep, SP_ERR_BAD_REQUEST, "a query parameter is malformed or too long");

@@ -123,6 +123,13 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c);
 /* api_read.c: GET endpoints that read the store (run on the pool). */
 void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 		 sp_endpoint ep, const char *origin, const char *rest);
+/* Query parameters of the read endpoints, from a raw query string: 0 and
+ * *has = 0 when absent, 0 and *has = 1 with the value, -1 when malformed
+ * (u64: a decimal of at most INT64_MAX; str: too long or a bad escape). */
+int sp_api__param_u64(const char *query, const char *name, uint64_t *v,
+                      int *has);
+int sp_api__param_str(const char *query, const char *name, char *buf,
+                      size_t cap, int *has);
 /* checkpoint.c (node): sign a checkpoint of the own log when it grew. */
 void sp_node__checkpoint_tick(sp_node *n);
 

@@ -190,6 +190,9 @@ const char *sp_http_req_header(const sp_http_req *req, const char *name,
  * a decoded NUL in the value), SP_ERR_INVALID_ARGUMENT. */
 int sp_http_req_query_param(const sp_http_req *req, const char *name,
 			    char *buf, size_t bufsize, size_t *len);
+/* The same on a raw query string (the part after '?', NUL-terminated). */
+int sp_node__query_param(const char *query, const char *name, char *buf,
+                         size_t bufsize, size_t *len);
 
 /* The request body (possibly empty, never NULL). */
 const uint8_t *sp_http_req_body(const sp_http_req *req, size_t *len);

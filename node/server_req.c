@@ -353,12 +353,18 @@ static int pct_decode(const char *p, size_t n, char *out, size_t cap, size_t *ou
 int sp_http_req_query_param(const sp_http_req *req, const char *name,
 			    char *buf, size_t bufsize, size_t *len)
 {
-	const char *q = sp_http_req_query(req);
+	return sp_node__query_param(sp_http_req_query(req), name, buf, bufsize,
+	                            len);
+}
+
+int sp_node__query_param(const char *q, const char *name, char *buf,
+                         size_t bufsize, size_t *len)
+{
 	char key[256];
 
 	if (len != NULL)
 		*len = 0;
-	if (name == NULL || buf == NULL || bufsize == 0)
+	if (q == NULL || name == NULL || buf == NULL || bufsize == 0)
 		return SP_ERR_INVALID_ARGUMENT;
 	buf[0] = '\0';
 	if (bufsize > SP_HTTP_QUERY_VALUE_MAX + 1)

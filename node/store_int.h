@@ -268,6 +268,9 @@ typedef struct sp_store_query {
 	const char *cursor;	    /* NULL or "": from the start */
 } sp_store_query;
 
+/* A search cursor (as next_cursor gives it) into the row id to continue
+ * after; NULL or "" is 0. SP_ERR_INVALID_ARGUMENT if malformed. */
+int sp_store__cursor_parse(const char *cursor, int64_t *rowid);
 /* Records matching every given filter, in storage order, one page.
  * SP_ERR_INVALID_ARGUMENT for a malformed cursor or half a subject. */
 int sp_store_search(sp_store_reader *r, const sp_store_query *q,

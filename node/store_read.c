@@ -405,7 +405,7 @@ int sp_store_find_id(sp_store_reader *r, const char *record_id,
 	return SP_OK;
 }
 
-static int cursor_parse(const char *c, int64_t *rowid)
+int sp_store__cursor_parse(const char *c, int64_t *rowid)
 {
 	const char *p;
 	char *end;
@@ -470,7 +470,7 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 	if ((q->subject_kind == NULL) != (q->subject_value == NULL) ||
 	    (q->subject_scheme && !q->subject_kind))
 		return SP_ERR_INVALID_ARGUMENT;
-	if ((err = cursor_parse(q->cursor, &after)))
+	if ((err = sp_store__cursor_parse(q->cursor, &after)))
 		return err;
 	limit = q->limit ? q->limit : 100;
 	if (limit > SP_STORE_LIST_MAX)

@@ -168,6 +168,26 @@ void fed_deliver_tick(fed *f, fed_peer *p, int64_t now);
 void fed_deliver_drop(fed_peer *p); /* free what is queued in memory */
 
 /* fed_pull.c */
+/* Reader of an entries body (LOG-33..35): frames of Sequence >= start, in
+ * strictly increasing order, at most max_frames of them, each record of 1 to
+ * max_len bytes. Set body, body_len, start, max_len and max_frames; pos, n
+ * and last start at 0. */
+typedef struct sp_peers__entries {
+	const uint8_t *body;
+	size_t body_len;
+	size_t pos; /* offset of the next frame */
+	uint64_t start;
+	uint64_t max_len;
+	size_t max_frames;
+	size_t n;      /* frames read */
+	uint64_t last; /* Sequence of the last frame read */
+} sp_peers__entries;
+/* The next frame: 1 with its Sequence and the record at body + *off, *len
+ * bytes; 0 at the end of the body; -1 if the frame is malformed or breaks
+ * the order or the bounds (the whole response is then refused). */
+int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
+                           size_t *len);
+
 void fed_pull_start(fed *f, fed_origin *o);
 void fed_pull_tick(fed *f, fed_origin *o, int64_t now);
 void fed_origin_free(fed_origin *o);
@@ -177,6 +197,11 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char dige
 
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);
+/* A copy (malloc'd, NUL-terminated) of a verified note: its text (text_len
+ * bytes, as sp_note_verify gives it), the blank line and only the signature
+ * lines of key `name` (the origin's); NULL if none is there or on no memory. */
+char *sp_peers__origin_lines(const char *note, size_t len, size_t text_len,
+                             const char *name);
 
 /* Create or update the peer for member m of `federation` ("" for home):
  * status, client (rebuilt when its certificate or endpoint changed). A

@@ -263,34 +263,59 @@ void fed_pull_start(fed *f, fed_origin *o)
 
 /* ---------------------------------------------------------------- pages */
 
+int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
+                           size_t *len)
+{
+	const uint8_t *b, *end, *sp, *nl;
+	uint64_t s, l;
+
+	if (e->pos >= e->body_len)
+		return 0; /* also an empty body, which may have no buffer */
+	b = e->body + e->pos;
+	end = e->body + e->body_len;
+	sp = memchr(b, ' ', (size_t)(end - b));
+	nl = sp ? memchr(sp, '\n', (size_t)(end - sp)) : NULL;
+	if (sp == NULL || nl == NULL)
+		return -1;
+	/* "<sequence> <length>\n": canonical decimals, a length of 1 to
+	 * max_len that the body holds, then the record and a line feed */
+	if (fed_parse_u64((const char *)b, (size_t)(sp - b), &s) != 0 ||
+	    fed_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), &l) != 0)
+		return -1;
+	if (l == 0 || l > e->max_len || l + 1 > (uint64_t)(end - nl - 1) ||
+	    nl[1 + l] != '\n')
+		return -1;
+	/* ascending from start, at most max_frames (LOG-35) */
+	if (s < e->start || (e->n > 0 && s <= e->last) || e->n == e->max_frames)
+		return -1;
+	*seq = s;
+	*off = (size_t)(nl + 1 - e->body);
+	*len = (size_t)l;
+	e->last = s;
+	e->n++;
+	e->pos = *off + (size_t)l + 1;
+	return 1;
+}
+
 /* Worker: split the frames (LOG-33..35) and skip what is already held. */
 static void parse_work(void *arg)
 {
 	pull_page *pg = arg;
 	sp_node *n = pg->f->n;
-	const uint8_t *b = pg->body, *end = b + pg->body_len;
+	sp_peers__entries e = {.body = pg->body,
+	                       .body_len = pg->body_len,
+	                       .start = pg->start,
+	                       .max_len = n->limits.max_bytes,
+	                       .max_frames = FED_PAGE_COUNT};
 	size_t cap = 0;
-	uint64_t last = 0;
-	int have_last = 0;
+	uint64_t seq;
+	size_t off, len;
+	int rc;
 	sp_store_reader *r;
 
-	while (b < end) {
-		const uint8_t *sp = memchr(b, ' ', (size_t)(end - b)), *nl;
-		uint64_t seq, len;
+	while ((rc = sp_peers__entries_next(&e, &seq, &off, &len)) == 1) {
 		frame *fr;
 
-		nl = sp ? memchr(sp, '\n', (size_t)(end - sp)) : NULL;
-		if (sp == NULL || nl == NULL ||
-		    fed_parse_u64((const char *)b, (size_t)(sp - b), &seq) != 0 ||
-		    fed_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), &len) != 0 || len == 0 ||
-		    len > n->limits.max_bytes || len + 1 > (uint64_t)(end - nl - 1) ||
-		    nl[1 + len] != '\n' || seq < pg->start || (have_last && seq <= last) ||
-		    pg->n_frames == FED_PAGE_COUNT) {
-			pg->err = SP_ERR_BAD_REQUEST;
-			snprintf(pg->why, sizeof(pg->why), "malformed entries frame after %zu frames",
-				 pg->n_frames);
-			return;
-		}
 		if (pg->n_frames == cap) {
 			frame *nf;
 
@@ -304,12 +329,16 @@ static void parse_work(void *arg)
 		fr = &pg->frames[pg->n_frames++];
 		memset(fr, 0, sizeof(*fr));
 		fr->seq = seq;
-		fr->off = (size_t)(nl + 1 - pg->body);
-		fr->len = (size_t)len;
-		sp_merkle_leaf_hash(nl + 1, (size_t)len, fr->leaf);
-		last = seq;
-		have_last = 1;
-		b = nl + 1 + len + 1;
+		fr->off = off;
+		fr->len = len;
+		sp_merkle_leaf_hash(pg->body + off, len, fr->leaf);
+	}
+	if (rc < 0) {
+		pg->err = SP_ERR_BAD_REQUEST;
+		snprintf(pg->why, sizeof(pg->why),
+		         "malformed entries frame after %zu frames",
+		         pg->n_frames);
+		return;
 	}
 	if ((r = sp_node__reader(n)) == NULL)
 		return;

@@ -57,8 +57,8 @@ static int key_name(const char *vkey, char *out, size_t cap)
 	return 0;
 }
 
-/* Keep the note text and the signature lines of `name` (the origin's). */
-static char *origin_lines(const char *note, size_t len, size_t text_len, const char *name)
+char *sp_peers__origin_lines(const char *note, size_t len, size_t text_len,
+                             const char *name)
 {
 	static const char dash[] = "\xe2\x80\x94 ";
 	size_t nl = strlen(name), off = text_len + 1, keep = text_len + 1;
@@ -120,7 +120,8 @@ static void cp_work(void *arg)
 			snprintf(j->why, sizeof(j->why), "checkpoint origin line is not the LogKey's name");
 			return;
 		}
-		if ((j->keep = origin_lines(j->note, j->len, text_len, name)) == NULL) {
+		if ((j->keep = sp_peers__origin_lines(j->note, j->len, text_len,
+		                                      name)) == NULL) {
 			j->err = SP_ERR_NOMEM;
 			snprintf(j->why, sizeof(j->why), "checkpoint note could not be copied");
 			return;
