@@ -28,27 +28,28 @@ void sp_protocol_diag(const char *library, const char *text)
 		diag_hook(library, text);
 }
 
-static void diag_trimmed(char *text)
+/* libxml2 ends its messages with a newline: drop trailing white space. */
+static void trim(char *text)
 {
 	size_t n = strlen(text);
 
 	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
 		text[--n] = '\0';
-	sp_protocol_diag("libxml2", text);
 }
 
 /* Errors that no context handler took (C14N, XPath, tree, I/O): libxml2
  * would print them, several lines per hostile document, to stderr. */
 static void on_lib_error(void *ctx, xmlErrorPtr e)
 {
-	char text[512];
+	char msg[400], text[512];
 
 	(void)ctx;
 	if (diag_hook == NULL || e == NULL)
 		return;
-	snprintf(text, sizeof(text), "%s (domain %d, code %d)",
-		 e->message != NULL ? e->message : "error", e->domain, e->code);
-	diag_trimmed(text);
+	snprintf(msg, sizeof(msg), "%s", e->message != NULL ? e->message : "error");
+	trim(msg);
+	snprintf(text, sizeof(text), "%s (domain %d, code %d)", msg, e->domain, e->code);
+	sp_protocol_diag("libxml2", text);
 }
 
 __attribute__((format(printf, 2, 3))) static void on_lib_generic(void *ctx, const char *fmt, ...)
@@ -62,7 +63,8 @@ __attribute__((format(printf, 2, 3))) static void on_lib_generic(void *ctx, cons
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	diag_trimmed(text);
+	trim(text);
+	sp_protocol_diag("libxml2", text);
 }
 
 void sp_proto__route_lib_errors(void)

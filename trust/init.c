@@ -23,12 +23,18 @@ static void sp_trust_xmlsec_errors(const char *file, int line, const char *func,
                                    const char *object, const char *subject,
                                    int reason, const char *msg)
 {
-	char text[512];
+	char m[400], text[512];
+	size_t n;
 
 	(void)file;
 	(void)line;
+	/* xmlsec passes libxml2's message on, newline and all */
+	snprintf(m, sizeof(m), "%s", msg ? msg : "-");
+	n = strlen(m);
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		m[--n] = '\0';
 	snprintf(text, sizeof(text), "%s: %s (object %s, subject %s, reason %d)",
-	         func ? func : "-", msg ? msg : "-", object ? object : "-",
+	         func ? func : "-", m, object ? object : "-",
 	         subject ? subject : "-", reason);
 	sp_protocol_diag("xmlsec", text);
 }
