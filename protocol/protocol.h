@@ -97,7 +97,7 @@ void sp_protocol_cleanup(void);
  * here instead of stderr; without a hook they are dropped, since the caller
  * reports the refusal itself through `*why`. `library` is "libxml2" or
  * "xmlsec"; `text` is foreign, so the hook must escape it (SPEC 14,
- * [SEC-D1]). Set once, before any thread starts; called on any thread. */
+ * [SEC-D2]). Set once, before any thread starts; called on any thread. */
 typedef void (*sp_diag_hook)(const char *library, const char *text);
 void sp_protocol_set_diag_hook(sp_diag_hook fn);
 /* Hand one library message to the hook (trust/ reports xmlsec's here). */
