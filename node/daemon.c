@@ -51,15 +51,19 @@ int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source)
 		return SP_ERR_TRUST_LIST_ROLLBACK;
 	b = sp_trust_list_bytes(t, &len);
 	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed", SP_LF_STR("federation", tl->federation),
-		       SP_LF_UINT("sequence", tl->sequence), SP_LF_STR("err", sp_strerror(err)));
+		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
+		       SP_LF_STR("federation", tl->federation),
+		       SP_LF_UINT("sequence", tl->sequence),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return err;
 	}
 	sp_trust_unref(n->trust);
 	n->trust = sp_trust_ref(t);
 	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed", SP_LF_STR("federation", tl->federation),
-	       SP_LF_UINT("sequence", tl->sequence), SP_LF_STR("source", source));
+	sp_log(SP_LOG_INFO, "trust_list_installed",
+	       SP_LF_STR("federation", tl->federation),
+	       SP_LF_UINT("sequence", tl->sequence),
+	       SP_LF_STR("source", source));
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->trust_changed != NULL)
 			n->ext[i]->trust_changed(n->ext_state[i]);
@@ -91,7 +95,8 @@ void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg)
 	if (it == NULL) {
 		/* Nothing sane is left to do without memory; the node's state
 		 * would silently diverge from what was promised. */
-		sp_log(SP_LOG_ERROR, "out_of_memory", SP_LF_STR("where", "mailbox"));
+		sp_log(SP_LOG_ERROR, "out_of_memory",
+		       SP_LF_STR("where", "mailbox"));
 		abort();
 	}
 	it->next = NULL;
@@ -139,7 +144,9 @@ sp_store_reader *sp_node__reader(sp_node *n)
 	if (mine != NULL && owner == n)
 		return mine;
 	if ((err = sp_store_reader_open(n->store, &mine, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "store_reader", SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "store_reader",
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		mine = NULL;
 		return NULL;
 	}
@@ -204,13 +211,18 @@ int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federa
 	free(buf);
 	buf = NULL;
 	if (err != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", SP_LF_STR("federation", federation),
-		       SP_LF_STR("file", file), SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       SP_LF_STR("federation", federation),
+		       SP_LF_STR("file", file),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (strcmp(sp_trust_list(t)->federation, federation) != 0) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", SP_LF_STR("file", file),
-		       SP_LF_STR("err", "wrong-federation"), SP_LF_STR("list", sp_trust_list(t)->federation),
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       SP_LF_STR("file", file),
+		       SP_LF_STR("err", "wrong-federation"),
+		       SP_LF_STR("list", sp_trust_list(t)->federation),
 		       SP_LF_STR("config", federation));
 		sp_trust_unref(t);
 		return -1;
@@ -244,7 +256,8 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 	for (i = 0; i < cfg->n_operator_certs; i++) {
 		if (sp_pki_cert_der(cfg->operator_certs[i], &n->operator_der[i],
 				    &n->operator_der_len[i], &why) != SP_OK) {
-			sp_log(SP_LOG_ERROR, "operator_cert", SP_LF_STR("file", cfg->operator_certs[i]),
+			sp_log(SP_LOG_ERROR, "operator_cert",
+			       SP_LF_STR("file", cfg->operator_certs[i]),
 			       SP_LF_STR("why", why));
 			return -1;
 		}
@@ -285,9 +298,11 @@ void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
 	(void)arg;
 	sp_log(SP_LOG_INFO, "request", SP_LF_STR("request_id", e->request_id),
-	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path), SP_LF_INT("status", e->status),
-	       SP_LF_UINT("bytes", e->bytes), SP_LF_UINT("duration_us", e->duration_us),
-	       SP_LF_STR("remote", e->remote), SP_LF_INT("cert", e->client_cert));
+	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path),
+	       SP_LF_INT("status", e->status), SP_LF_UINT("bytes", e->bytes),
+	       SP_LF_UINT("duration_us", e->duration_us),
+	       SP_LF_STR("remote", e->remote),
+	       SP_LF_INT("cert", e->client_cert));
 }
 
 static void on_commit(void *ud, double seconds, size_t n_requests)
@@ -311,7 +326,8 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (n->stopping) {
-		sp_log(SP_LOG_WARN, "shutdown_forced", SP_LF_INT("signal", sig));
+		sp_log(SP_LOG_WARN, "shutdown_forced",
+		       SP_LF_INT("signal", sig));
 		event_base_loopbreak(n->base);
 		return;
 	}
@@ -339,14 +355,17 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	notify("RELOADING=1");
 	cfg = sp_config_load(n->cfg->path, errbuf, sizeof(errbuf));
 	if (cfg == NULL) {
-		sp_log(SP_LOG_ERROR, "reload_refused", SP_LF_STR("why", errbuf));
+		sp_log(SP_LOG_ERROR, "reload_refused",
+		       SP_LF_STR("why", errbuf));
 		notify("READY=1");
 		return;
 	}
 	if (strcmp(cfg->node_id, n->cfg->node_id) != 0 ||
 	    strcmp(cfg->federation, n->cfg->federation) != 0) {
 		sp_log(SP_LOG_ERROR, "reload_refused",
-		       SP_LF_STR("why", "node id and federation cannot change at run time"));
+		       SP_LF_STR(
+		           "why",
+		           "node id and federation cannot change at run time"));
 		sp_config_free(cfg);
 		notify("READY=1");
 		return;
@@ -357,9 +376,11 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sp_trust_list(t)->sequence < sp_trust_list(n->trust)->sequence) {
-		sp_log(SP_LOG_WARN, "trust_list_kept", SP_LF_STR("why", "rollback"),
-		       SP_LF_UINT("file_sequence", sp_trust_list(t)->sequence),
-		       SP_LF_UINT("current", sp_trust_list(n->trust)->sequence));
+		sp_log(
+		    SP_LOG_WARN, "trust_list_kept",
+		    SP_LF_STR("why", "rollback"),
+		    SP_LF_UINT("file_sequence", sp_trust_list(t)->sequence),
+		    SP_LF_UINT("current", sp_trust_list(n->trust)->sequence));
 		sp_trust_unref(t);
 		t = NULL;
 	} else if (sp_trust_list(t)->sequence == sp_trust_list(n->trust)->sequence) {
@@ -368,7 +389,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	sp_node__server_config(cfg, &sc);
 	if ((err = sp_server_tls_ctx_new(&sc, &ctx, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "reload_refused", SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "reload_refused",
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		sp_trust_unref(t);
 		sp_config_free(cfg);
 		notify("READY=1");
@@ -382,8 +405,11 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	free_operators(n);
 	if (load_operators(n, cfg) != 0)
-		sp_log(SP_LOG_ERROR, "reload_partial",
-		       SP_LF_STR("why", "operator certificates unreadable; none are accepted"));
+		sp_log(
+		    SP_LOG_ERROR, "reload_partial",
+		    SP_LF_STR(
+		        "why",
+		        "operator certificates unreadable; none are accepted"));
 	sp_log_setup(cfg->log_level, cfg->log_format);
 	/* Options read only at start (listen address, limits, database) keep
 	 * their old values until a restart. */
@@ -404,8 +430,10 @@ static void trust_expiry_check(sp_node *n, int64_t now)
 	 * shorter, once an hour. */
 	if (left < window / 4 && left < 7 * 86400 && now - last_warn >= 3600) {
 		last_warn = now;
-		sp_log(SP_LOG_WARN, "trust_list_expiring", SP_LF_STR("federation", tl->federation),
-		       SP_LF_UINT("sequence", tl->sequence), SP_LF_INT("seconds_left", left));
+		sp_log(SP_LOG_WARN, "trust_list_expiring",
+		       SP_LF_STR("federation", tl->federation),
+		       SP_LF_UINT("sequence", tl->sequence),
+		       SP_LF_INT("seconds_left", left));
 	}
 }
 
@@ -440,7 +468,8 @@ static int start(sp_node *n)
 	int err;
 
 	if (evthread_use_pthreads() != 0) {
-		sp_log(SP_LOG_ERROR, "start_failed", SP_LF_STR("why", "libevent threads"));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "libevent threads"));
 		return -1;
 	}
 	if (sp_cli__init_crypto() != 0)
@@ -453,42 +482,54 @@ static int start(sp_node *n)
 		return -1;
 	for (i = 0; i < n->cfg->n_anchors; i++) {
 		if ((err = sp_anchors_add_pem_file(n->anchors, n->cfg->anchors[i], &why)) != SP_OK) {
-			sp_log(SP_LOG_ERROR, "anchor_refused", SP_LF_STR("file", n->cfg->anchors[i]),
-			       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+			sp_log(SP_LOG_ERROR, "anchor_refused",
+			       SP_LF_STR("file", n->cfg->anchors[i]),
+			       SP_LF_STR("err", sp_strerror(err)),
+			       SP_LF_STR("why", why));
 			return -1;
 		}
 	}
 	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "store_open_failed", SP_LF_STR("file", n->cfg->database),
-		       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "store_open_failed",
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (load_trust(n, n->cfg, &n->trust) != 0)
 		return -1;
 	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
 	if (me == NULL) {
-		sp_log(SP_LOG_ERROR, "start_failed", SP_LF_STR("why", "the node is not in the trust list"),
-		       SP_LF_STR("node", n->cfg->node_id), SP_LF_STR("federation", n->cfg->federation));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the node is not in the trust list"),
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("federation", n->cfg->federation));
 		return -1;
 	}
 	if (me->status != SP_STATUS_ACTIVE)
-		sp_log(SP_LOG_WARN, "node_not_active", SP_LF_STR("status", sp_status_name(me->status)));
+		sp_log(SP_LOG_WARN, "node_not_active",
+		       SP_LF_STR("status", sp_status_name(me->status)));
 	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert, &n->sign_key, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "signing_key_refused", SP_LF_STR("file", n->cfg->sign_key),
-		       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "signing_key_refused",
+		       SP_LF_STR("file", n->cfg->sign_key),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
 		     n->cfg->federation, n->cfg->node_id) >= (int)sizeof(n->log_origin))
 		return -1;
 	if ((err = sp_note_signer_load(n->log_origin, n->cfg->log_key, &n->log_signer, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "log_key_refused", SP_LF_STR("file", n->cfg->log_key),
-		       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(SP_LOG_ERROR, "log_key_refused",
+		       SP_LF_STR("file", n->cfg->log_key),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (me->log_key != NULL && strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
 		sp_log(SP_LOG_WARN, "log_key_mismatch",
-		       SP_LF_STR("why", "the trust list lists another checkpoint key for this node"));
+		       SP_LF_STR("why", "the trust list lists another "
+		                        "checkpoint key for this node"));
 	if (load_operators(n, n->cfg) != 0)
 		return -1;
 	if ((n->metrics = sp_metrics_new()) == NULL)
@@ -497,7 +538,9 @@ static int start(sp_node *n)
 	if ((n->base = event_base_new()) == NULL)
 		return -1;
 	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads, (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "start_failed", SP_LF_STR("why", "worker pool"), SP_LF_STR("err", sp_strerror(err)));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "worker pool"),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return -1;
 	}
 	if ((n->mbox_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
@@ -510,8 +553,10 @@ static int start(sp_node *n)
 	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &n->server, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "listen_failed", SP_LF_STR("address", n->cfg->listen_address),
-		       SP_LF_INT("port", n->cfg->listen_port), SP_LF_STR("err", sp_strerror(err)),
+		sp_log(SP_LOG_ERROR, "listen_failed",
+		       SP_LF_STR("address", n->cfg->listen_address),
+		       SP_LF_INT("port", n->cfg->listen_port),
+		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
 	}
@@ -526,7 +571,8 @@ static int start(sp_node *n)
 	    event_add(n->sig_hup, NULL) != 0 || event_add(n->tick, &one_s) != 0)
 		return -1;
 	if ((err = sp_store_next_sequence(n->store, n->cfg->node_id, &n->next_sequence)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "start_failed", SP_LF_STR("why", "cannot read the own log"),
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "cannot read the own log"),
 		       SP_LF_STR("err", sp_strerror(err)));
 		return -1;
 	}
@@ -535,17 +581,20 @@ static int start(sp_node *n)
 	for (i = 0; i < n_extensions; i++) {
 		n->ext[i] = extensions[i];
 		if (extensions[i]->start != NULL && extensions[i]->start(n, &n->ext_state[i]) != 0) {
-			sp_log(SP_LOG_ERROR, "start_failed", SP_LF_STR("extension", extensions[i]->name));
+			sp_log(SP_LOG_ERROR, "start_failed",
+			       SP_LF_STR("extension", extensions[i]->name));
 			return -1;
 		}
 		n->n_ext = i + 1;
 	}
 	sp_node__checkpoint_tick(n);
 	sp_log(SP_LOG_INFO, "started", SP_LF_STR("node", n->cfg->node_id),
-	       SP_LF_STR("federation", n->cfg->federation), SP_LF_STR("address", n->cfg->listen_address),
+	       SP_LF_STR("federation", n->cfg->federation),
+	       SP_LF_STR("address", n->cfg->listen_address),
 	       SP_LF_UINT("port", sp_server_port(n->server)),
 	       SP_LF_UINT("trust_list", sp_trust_list(n->trust)->sequence),
-	       SP_LF_UINT("workers", sp_pool_threads(n->pool)), SP_LF_INT("pid", getpid()));
+	       SP_LF_UINT("workers", sp_pool_threads(n->pool)),
+	       SP_LF_INT("pid", getpid()));
 	notify("READY=1");
 	return 0;
 }

@@ -153,7 +153,8 @@ static void work(void *arg)
 	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen, &j->receipt,
 				       &j->receipt_len, &why)) != SP_OK) {
 		set_why(j, why);
-		sp_log(SP_LOG_ERROR, "receipt_failed", SP_LF_STR("err", sp_strerror(j->err)),
+		sp_log(SP_LOG_ERROR, "receipt_failed",
+		       SP_LF_STR("err", sp_strerror(j->err)),
 		       SP_LF_STR("why", j->why));
 		j->err = SP_ERR_INTERNAL;
 		goto out;
@@ -242,16 +243,21 @@ static void finish(void *arg)
 	if (j->outcome < 0) {
 		j->err = j->outcome;
 		set_why(j, "the record could not be stored");
-		sp_log(SP_LOG_ERROR, "store_failed", SP_LF_STR("origin", j->origin),
-		       SP_LF_UINT("sequence", j->sequence), SP_LF_STR("err", sp_strerror(j->err)));
+		sp_log(SP_LOG_ERROR, "store_failed",
+		       SP_LF_STR("origin", j->origin),
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_STR("err", sp_strerror(j->err)));
 	} else if (j->outcome == SP_STORE_EQUIVOCATION) {
 		/* Both records verified with the Origin's key (LOG-37, LOG-40). */
 		sp_metrics_count(n->metrics, SP_CTR_EQUIVOCATIONS, 1);
-		sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", "record"),
-		       SP_LF_STR("origin", j->origin), SP_LF_UINT("sequence", j->sequence),
+		sp_log(SP_LOG_ERROR, "equivocation_alarm",
+		       SP_LF_STR("kind", "record"),
+		       SP_LF_STR("origin", j->origin),
+		       SP_LF_UINT("sequence", j->sequence),
 		       SP_LF_STR("record_id", j->record_id),
 		       SP_LF_STR("source", j->source[0] ? j->source : NULL),
-		       SP_LF_STR("stored_digest", j->existing_digest), SP_LF_STR("other_digest", j->digest));
+		       SP_LF_STR("stored_digest", j->existing_digest),
+		       SP_LF_STR("other_digest", j->digest));
 		snprintf(j->why, sizeof(j->why),
 			 "a different record is held for %s sequence %llu (digest %s); both are kept as evidence",
 			 j->origin, (unsigned long long)j->sequence, j->existing_digest);
@@ -265,10 +271,13 @@ static void finish(void *arg)
 					n->ext[i]->record_received(n->ext_state[i], j->origin,
 								   j->sequence, j->digest);
 		if (j->n_relay > 0) {
-			sp_log(SP_LOG_INFO, "record_relayed", SP_LF_STR("origin", j->origin),
-			       SP_LF_UINT("sequence", j->sequence), SP_LF_STR("record_id", j->record_id),
+			sp_log(SP_LOG_INFO, "record_relayed",
+			       SP_LF_STR("origin", j->origin),
+			       SP_LF_UINT("sequence", j->sequence),
+			       SP_LF_STR("record_id", j->record_id),
 			       SP_LF_UINT("recipients", j->n_relay),
-			       SP_LF_STR("source", j->source[0] ? j->source : NULL));
+			       SP_LF_STR("source",
+			                 j->source[0] ? j->source : NULL));
 			for (size_t i = 0; i < n->n_ext; i++)
 				if (n->ext[i]->relay_stored != NULL)
 					n->ext[i]->relay_stored(n->ext_state[i], j->record_id);

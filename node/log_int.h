@@ -26,7 +26,7 @@ void sp_log_setup(const char *level, const char *format);
  * (SPEC 14, [SEC-D1]). */
 typedef enum sp_log_type {
 	SP_LOG_T_END = 0,
-	SP_LOG_T_STR,   /* NUL-terminated text; NULL logs as - (kv), null (JSON) */
+	SP_LOG_T_STR,   /* NUL-terminated; NULL is - (kv) or null (JSON) */
 	SP_LOG_T_BYTES, /* {ptr, len}: need not be NUL-terminated or UTF-8 */
 	SP_LOG_T_INT,
 	SP_LOG_T_UINT,
@@ -43,34 +43,51 @@ typedef struct sp_log_field {
 } sp_log_field;
 
 /* `"" k ""` only compiles for a string literal: keys are the node's own. */
-#define SP_LF_STR(k, v) {.key = "" k "", .type = SP_LOG_T_STR, .s = (v)}
-#define SP_LF_BYTES(k, p, len) {.key = "" k "", .type = SP_LOG_T_BYTES, .b = (p), .n = (len)}
-#define SP_LF_INT(k, v) {.key = "" k "", .type = SP_LOG_T_INT, .i = (v)}
-#define SP_LF_UINT(k, v) {.key = "" k "", .type = SP_LOG_T_UINT, .u = (v)}
+#define SP_LF_STR(k, v)                                                        \
+	{                                                                      \
+		.key = "" k "", .type = SP_LOG_T_STR, .s = (v)                 \
+	}
+#define SP_LF_BYTES(k, p, len)                                                 \
+	{                                                                      \
+		.key = "" k "", .type = SP_LOG_T_BYTES, .b = (p), .n = (len)   \
+	}
+#define SP_LF_INT(k, v)                                                        \
+	{                                                                      \
+		.key = "" k "", .type = SP_LOG_T_INT, .i = (v)                 \
+	}
+#define SP_LF_UINT(k, v)                                                       \
+	{                                                                      \
+		.key = "" k "", .type = SP_LOG_T_UINT, .u = (v)                \
+	}
 
 /* Log one event: sp_log(SP_LOG_WARN, "pull_failed", SP_LF_STR("peer", id),
  * SP_LF_INT("status", st)). At least one field; the event name is a string
  * literal. The level is checked before anything is formatted. */
-#define sp_log(level, event, ...)                                                          \
-	do {                                                                               \
-		if ((int)(level) >= sp_log__min_level)                                     \
-			sp_log__emit((level), __FILE__, __LINE__, __func__, "" event "",   \
-				     (const sp_log_field[]){__VA_ARGS__, {.type = SP_LOG_T_END}}); \
+#define sp_log(level, event, ...)                                              \
+	do {                                                                   \
+		if ((int)(level) >= sp_log__min_level)                         \
+			sp_log__emit(                                          \
+			    (level), __FILE__, __LINE__, __func__,             \
+			    "" event "",                                       \
+			    (const sp_log_field[]){__VA_ARGS__,                \
+			                           {.type = SP_LOG_T_END}});   \
 	} while (0)
 
-void sp_log__emit(sp_log_level level, const char *file, int line, const char *func,
-		  const char *event, const sp_log_field *fields);
+void sp_log__emit(sp_log_level level, const char *file, int line,
+                  const char *func, const char *event,
+                  const sp_log_field *fields);
 
 /* Longest line written, newline included; a value is cut after
  * SP_LOG_VALUE_MAX input bytes (marked with "..."). */
-#define SP_LOG_LINE_MAX 8192
+#define SP_LOG_LINE_MAX  8192
 #define SP_LOG_VALUE_MAX 512
 
 /* Format one event into `out` (always NUL-terminated, ends with "\n"), as
  * key=value (json == 0) or as one JSON object. `ts` is the time stamp
  * text. Returns the line's length. For sp_log__emit and its tests. */
-size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level, const char *ts,
-		      const char *file, int line, const char *func, const char *event,
-		      const sp_log_field *fields);
+size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
+                      const char *ts, const char *file, int line,
+                      const char *func, const char *event,
+                      const sp_log_field *fields);
 
 #endif /* SP_NODE_LOG_INT_H */

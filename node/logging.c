@@ -19,8 +19,8 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
  * like any other value. The refusal itself is logged by the caller. */
 static void lib_diag(const char *library, const char *text)
 {
-	sp_log(SP_LOG_DEBUG, "library_diagnostic", SP_LF_STR("library", library),
-	       SP_LF_STR("text", text));
+	sp_log(SP_LOG_DEBUG, "library_diagnostic",
+	       SP_LF_STR("library", library), SP_LF_STR("text", text));
 }
 
 void sp_log_setup(const char *level, const char *format)
@@ -123,7 +123,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 static int cp_unsafe(uint32_t c)
 {
 	return (c >= 0x80 && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) ||
-	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+	       c == 0xfeff;
 }
 
 /* A kv value stays bare when it is printable ASCII with nothing that a
@@ -135,7 +136,8 @@ static int kv_bare(const unsigned char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\' || s[i] == '=')
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' ||
+		    s[i] == '\\' || s[i] == '=')
 			return 0;
 	return 1;
 }
@@ -228,8 +230,9 @@ static void put_name(obuf *o, const char *s)
 	for (size_t i = 0; *s != '\0' && i < 64; s++, i++) {
 		char c = *s;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
 			c = '_';
 		putc_(o, c);
 	}
@@ -251,7 +254,8 @@ static void put_field(obuf *o, int json, const sp_log_field *f)
 	}
 	switch (f->type) {
 	case SP_LOG_T_STR:
-		put_text(o, json, (const unsigned char *)f->s, f->s != NULL ? strlen(f->s) : 0);
+		put_text(o, json, (const unsigned char *)f->s,
+		         f->s != NULL ? strlen(f->s) : 0);
 		break;
 	case SP_LOG_T_BYTES:
 		put_text(o, json, f->b, f->b != NULL ? f->n : 0);
@@ -270,9 +274,10 @@ static void put_field(obuf *o, int json, const sp_log_field *f)
 	}
 }
 
-size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level, const char *ts,
-		      const char *file, int line, const char *func, const char *event,
-		      const sp_log_field *fields)
+size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
+                      const char *ts, const char *file, int line,
+                      const char *func, const char *event,
+                      const sp_log_field *fields)
 {
 	/* room kept for the tail (src, func, truncated, close, newline) */
 	enum { TAIL = 320 };
@@ -338,8 +343,9 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level, const
 	return o.len;
 }
 
-void sp_log__emit(sp_log_level level, const char *file, int line, const char *func,
-		  const char *event, const sp_log_field *fields)
+void sp_log__emit(sp_log_level level, const char *file, int line,
+                  const char *func, const char *event,
+                  const sp_log_field *fields)
 {
 	char out[SP_LOG_LINE_MAX], ts[64];
 	struct timeval tv;
@@ -348,10 +354,11 @@ void sp_log__emit(sp_log_level level, const char *file, int line, const char *fu
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(tv.tv_usec / 1000));
-	n = sp_log__format(out, sizeof(out), log_json, level, ts, file, line, func, event, fields);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	n = sp_log__format(out, sizeof(out), log_json, level, ts, file, line,
+	                   func, event, fields);
 	/* one write per line, so that lines from threads never interleave */
 	fwrite(out, 1, n, stderr);
 }

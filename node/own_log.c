@@ -53,7 +53,8 @@ static void work(void *arg)
 	if (err < 0)
 		goto fail;
 	if (err == SP_STORE_EQUIVOCATION)
-		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict", SP_LF_UINT("size", cp.size));
+		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
+		       SP_LF_UINT("size", cp.size));
 	j->made = 1;
 	free(body);
 	free(note);
@@ -75,7 +76,8 @@ static void done(void *arg)
 	if (j->err == SP_OK) {
 		if (j->made) {
 			sp_metrics_count(n->metrics, SP_CTR_CHECKPOINTS, 1);
-			sp_log(SP_LOG_DEBUG, "checkpoint_signed", SP_LF_STR("origin", n->cfg->node_id),
+			sp_log(SP_LOG_DEBUG, "checkpoint_signed",
+			       SP_LF_STR("origin", n->cfg->node_id),
 			       SP_LF_UINT("size", j->size));
 		}
 		n->checkpoint_size = j->size;

@@ -399,8 +399,10 @@ int sp_node__conn_recv(sp_conn *c, const uint8_t *data, size_t len)
 	c->in_recv = 0;
 	if (rv < 0) {
 		if (rv == NGHTTP2_ERR_FLOODED)
-			sp_log(SP_LOG_WARN, "http2_flood", SP_LF_STR("remote", c->remote),
-			       SP_LF_STR("why", "flood, dropping the connection"));
+			sp_log(
+			    SP_LOG_WARN, "http2_flood",
+			    SP_LF_STR("remote", c->remote),
+			    SP_LF_STR("why", "flood, dropping the connection"));
 		c->srv->st.dropped_flood++;
 		return -1;
 	}

@@ -137,7 +137,8 @@ int sp_store__err(sqlite3 *db, int rc, const char *what)
 
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return SP_OK;
-	sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", what), SP_LF_INT("sqlite", rc),
+	sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", what),
+	       SP_LF_INT("sqlite", rc),
 	       SP_LF_STR("msg", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
 	switch (prim) {
 	case SQLITE_NOMEM:
@@ -175,7 +176,8 @@ sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
 	}
 	if (c->n == SP_STORE_STMT_CACHE) {
 		*err = SP_ERR_INTERNAL;
-		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("why", "statement cache full"));
+		sp_log(SP_LOG_ERROR, "store_error",
+		       SP_LF_STR("why", "statement cache full"));
 		return NULL;
 	}
 	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -322,8 +324,11 @@ static int migrate(sqlite3 *db, const char **why)
 		return err;
 	}
 	if (ver > (int64_t)N_MIGRATIONS) {
-		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("why", "schema version newer than this silkport"),
-		       SP_LF_INT("version", ver), SP_LF_UINT("known", N_MIGRATIONS));
+		sp_log(
+		    SP_LOG_ERROR, "store_error",
+		    SP_LF_STR("why", "schema version newer than this silkport"),
+		    SP_LF_INT("version", ver),
+		    SP_LF_UINT("known", N_MIGRATIONS));
 		*why = "the database schema is newer than this silkport; "
 		       "upgrade silkport";
 		return SP_ERR_INVALID_ARGUMENT;
@@ -365,7 +370,8 @@ static int migrate(sqlite3 *db, const char **why)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
 		if (rc != SQLITE_OK) {
-			sp_log(SP_LOG_ERROR, "store_migration_failed", SP_LF_UINT("version", v + 1),
+			sp_log(SP_LOG_ERROR, "store_migration_failed",
+			       SP_LF_UINT("version", v + 1),
 			       SP_LF_STR("msg", msg));
 			sqlite3_free(msg);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -450,7 +456,8 @@ void sp_store_close(sp_store *s)
 		pthread_join(s->thread, NULL);
 	}
 	if (s->readers)
-		sp_log(SP_LOG_WARN, "store_error", SP_LF_STR("why", "closed with readers still open"),
+		sp_log(SP_LOG_WARN, "store_error",
+		       SP_LF_STR("why", "closed with readers still open"),
 		       SP_LF_UINT("readers", s->readers));
 	while (s->inflight) {
 		sp_store_inflight *n = s->inflight->next;
@@ -462,7 +469,8 @@ void sp_store_close(sp_store *s)
 	sp_store__stmts_clear(&s->seq_st);
 	sqlite3_close(s->seq_db);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"), SP_LF_STR("msg", sqlite3_errmsg(s->db)));
+		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"),
+		       SP_LF_STR("msg", sqlite3_errmsg(s->db)));
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_mutex_destroy(&s->mu);

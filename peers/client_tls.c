@@ -29,7 +29,8 @@ static void log_ssl_errors(const char *what)
 
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		sp_log(SP_LOG_ERROR, "tls_error", SP_LF_STR("what", what), SP_LF_STR("openssl", buf));
+		sp_log(SP_LOG_ERROR, "tls_error", SP_LF_STR("what", what),
+		       SP_LF_STR("openssl", buf));
 	}
 }
 

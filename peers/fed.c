@@ -156,8 +156,8 @@ void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
 
 	f->equivocation_alarms++;
 	sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
-	sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", kind), SP_LF_STR("origin", origin),
-	       SP_LF_STR("detail", detail));
+	sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", kind),
+	       SP_LF_STR("origin", origin), SP_LF_STR("detail", detail));
 	if (o != NULL) {
 		o->equivocations++;
 		snprintf(o->last_alarm, sizeof(o->last_alarm), "%s: %s", kind, detail);
@@ -242,8 +242,9 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	cc.backoff_base_ms = 250;
 	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000 ? (uint32_t)(n->cfg->retry_max * 1000) : 60000;
 	if ((err = sp_h2_client_new(n->base, &cc, &p->client, &why)) != SP_OK) {
-		sp_log(SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
-		       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		sp_log(
+		    SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
+		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 		snprintf(p->last_error, sizeof(p->last_error), "client: %s", why ? why : sp_strerror(err));
 		return -1;
 	}
@@ -284,8 +285,10 @@ static void abandon_done(void *arg)
 {
 	abandon_job *a = arg;
 
-	sp_log(a->err == SP_OK ? SP_LOG_WARN : SP_LOG_ERROR, "deliveries_abandoned",
-	       SP_LF_STR("peer", a->peer), SP_LF_STR("why", "revoked"), SP_LF_STR("err", sp_strerror(a->err)));
+	sp_log(a->err == SP_OK ? SP_LOG_WARN : SP_LOG_ERROR,
+	       "deliveries_abandoned", SP_LF_STR("peer", a->peer),
+	       SP_LF_STR("why", "revoked"),
+	       SP_LF_STR("err", sp_strerror(a->err)));
 	a->p->abandoning = 0;
 	fed_peer_unref(a->p);
 	free(a);
@@ -345,7 +348,8 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	p->status = m->status;
 	if (m->status != SP_STATUS_ACTIVE) {
 		if (p->client != NULL)
-			sp_log(SP_LOG_WARN, "peer_dropped", SP_LF_STR("peer", p->id),
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
 			       SP_LF_STR("status", sp_status_name(m->status)));
 		drop_client(p);
 		fed_deliver_drop(p);
@@ -402,7 +406,8 @@ static void rebuild(fed *f)
 		fed_peer *p = f->peers[i];
 
 		if (p->gone) {
-			sp_log(SP_LOG_WARN, "peer_dropped", SP_LF_STR("peer", p->id),
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
 			       SP_LF_STR("why", "not in the trust list"));
 			drop_client(p);
 			fed_peer_unref(p);
@@ -426,7 +431,8 @@ static int ext_start(sp_node *n, void **state)
 	rebuild(f);
 	f->next_pull_ms = fed_now_ms() + 1000; /* catch up right after start */
 	*state = f;
-	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers), SP_LF_UINT("origins", f->n_origins));
+	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
+	       SP_LF_UINT("origins", f->n_origins));
 	return 0;
 }
 

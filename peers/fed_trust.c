@@ -113,8 +113,10 @@ static void tl_done(void *arg)
 		   sp_trust_list(j->t)->sequence > sp_trust_list(n->trust)->sequence) {
 		sp_node__install_trust(n, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
-		sp_log(SP_LOG_WARN, "trust_list_refused", SP_LF_STR("source", j->source),
-		       SP_LF_STR("err", sp_strerror(j->err)), SP_LF_STR("why", j->why));
+		sp_log(SP_LOG_WARN, "trust_list_refused",
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
 	}
 	tl_job_free(j);
 }

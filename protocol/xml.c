@@ -13,7 +13,8 @@
 
 #include "protocol/protocol_int.h"
 
-/* ---------------------------------------------------------------- diagnostics */
+/* ---------------------------------------------------------------- diagnostics
+ */
 
 static sp_diag_hook diag_hook;
 
@@ -46,13 +47,16 @@ static void on_lib_error(void *ctx, xmlErrorPtr e)
 	(void)ctx;
 	if (diag_hook == NULL || e == NULL)
 		return;
-	snprintf(msg, sizeof(msg), "%s", e->message != NULL ? e->message : "error");
+	snprintf(msg, sizeof(msg), "%s",
+	         e->message != NULL ? e->message : "error");
 	trim(msg);
-	snprintf(text, sizeof(text), "%s (domain %d, code %d)", msg, e->domain, e->code);
+	snprintf(text, sizeof(text), "%s (domain %d, code %d)", msg, e->domain,
+	         e->code);
 	sp_protocol_diag("libxml2", text);
 }
 
-__attribute__((format(printf, 2, 3))) static void on_lib_generic(void *ctx, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+on_lib_generic(void *ctx, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;

@@ -33,9 +33,9 @@ static void sp_trust_xmlsec_errors(const char *file, int line, const char *func,
 	n = strlen(m);
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 		m[--n] = '\0';
-	snprintf(text, sizeof(text), "%s: %s (object %s, subject %s, reason %d)",
-	         func ? func : "-", m, object ? object : "-",
-	         subject ? subject : "-", reason);
+	snprintf(text, sizeof(text),
+	         "%s: %s (object %s, subject %s, reason %d)", func ? func : "-",
+	         m, object ? object : "-", subject ? subject : "-", reason);
 	sp_protocol_diag("xmlsec", text);
 }
 

@@ -22,14 +22,15 @@
 /* ---------------------------------------------------------------- a reader */
 
 #define MAX_KEYS 64
-#define VAL_MAX 4096
+#define VAL_MAX  4096
 
 typedef struct parsed {
 	size_t n;
 	char key[MAX_KEYS][80];
 	unsigned char val[MAX_KEYS][VAL_MAX];
 	size_t len[MAX_KEYS];
-	int kind[MAX_KEYS]; /* 's' string, 'n' number, '0' null, 'b' bool, 'w' bare kv */
+	int kind[MAX_KEYS]; /* 's' string, 'n' number, '0' null, 'b' bool, 'w'
+	                       bare kv */
 } parsed;
 
 /* Strict UTF-8 at s; 0 if none. */
@@ -59,7 +60,8 @@ static size_t u8(const unsigned char *s, size_t n, uint32_t *cp)
 			return 0;
 		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (k == 4 && (c < 0x10000 || c > 0x10ffff)))
+	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (k == 4 && (c < 0x10000 || c > 0x10ffff)))
 		return 0;
 	*cp = c;
 	return k;
@@ -68,9 +70,10 @@ static size_t u8(const unsigned char *s, size_t n, uint32_t *cp)
 /* Characters a terminal or viewer may treat as a line break or reorder. */
 static int unsafe_cp(uint32_t c)
 {
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
-	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e ||
-	       c == 0x200f || c == 0xfeff;
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	       c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f ||
+	       c == 0xfeff;
 }
 
 static int hexv(unsigned char c)
@@ -86,8 +89,8 @@ static int hexv(unsigned char c)
 
 static int is_key_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '.' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
 /* The whole text must be one line: ends with the only "\n", no CR, and
@@ -142,8 +145,15 @@ static int parse_kv(const char *line, parsed *p)
 						p->val[p->n][vl++] = '\t';
 					else if (c == '"' || c == '\\')
 						p->val[p->n][vl++] = c;
-					else if (c == 'x' && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-						p->val[p->n][vl++] = (unsigned char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+					else if (c == 'x' &&
+					         hexv(s[i + 1]) >= 0 &&
+					         hexv(s[i + 2]) >= 0) {
+						p->val[p->n][vl++] =
+						    (unsigned char)(hexv(s[i +
+						                           1]) *
+						                        16 +
+						                    hexv(s[i +
+						                           2]));
 						i += 2;
 					} else
 						return -1;
@@ -167,7 +177,8 @@ static int parse_kv(const char *line, parsed *p)
 			i++;
 			p->kind[p->n] = 's';
 		} else {
-			while (s[i] > 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' && s[i] != '=') {
+			while (s[i] > 0x20 && s[i] < 0x7f && s[i] != '"' &&
+			       s[i] != '\\' && s[i] != '=') {
 				if (vl + 1 > VAL_MAX)
 					return -1;
 				p->val[p->n][vl++] = s[i++];
@@ -199,7 +210,8 @@ static void put_utf8(unsigned char *o, size_t *vl, uint32_t c)
 }
 
 /* A JSON string (RFC 8259) at s[*i] into o. */
-static int json_string(const unsigned char *s, size_t *i, unsigned char *o, size_t *vl, size_t cap)
+static int json_string(const unsigned char *s, size_t *i, unsigned char *o,
+                       size_t *vl, size_t cap)
 {
 	size_t k;
 	uint32_t cp;
@@ -240,10 +252,12 @@ static int json_string(const unsigned char *s, size_t *i, unsigned char *o, size
 				for (k = 1; k <= 4; k++) {
 					if (hexv(s[*i + k]) < 0)
 						return -1;
-					cp = cp * 16 + (uint32_t)hexv(s[*i + k]);
+					cp =
+					    cp * 16 + (uint32_t)hexv(s[*i + k]);
 				}
 				if (cp >= 0xd800 && cp <= 0xdfff)
-					return -1; /* the emitter never needs a pair */
+					return -1; /* the emitter never needs a
+					              pair */
 				put_utf8(o, vl, cp);
 				*i += 4;
 				break;
@@ -276,14 +290,16 @@ static int parse_json(const char *line, parsed *p)
 	for (;;) {
 		unsigned char key[80];
 
-		if (p->n == MAX_KEYS || json_string(s, &i, key, &kl, sizeof(key) - 1) != 0)
+		if (p->n == MAX_KEYS ||
+		    json_string(s, &i, key, &kl, sizeof(key) - 1) != 0)
 			return -1;
 		memcpy(p->key[p->n], key, kl);
 		p->key[p->n][kl] = '\0';
 		if (s[i++] != ':')
 			return -1;
 		if (s[i] == '"') {
-			if (json_string(s, &i, p->val[p->n], &p->len[p->n], VAL_MAX) != 0)
+			if (json_string(s, &i, p->val[p->n], &p->len[p->n],
+			                VAL_MAX) != 0)
 				return -1;
 			p->kind[p->n] = 's';
 		} else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) {
@@ -316,38 +332,47 @@ static int parse_json(const char *line, parsed *p)
 
 /* ---------------------------------------------------------------- values */
 
-static const char long_lf[] = "\n ts=2026-01-01T00:00:00.000Z level=error event=equivocation_alarm";
+static const char long_lf[] =
+    "\n ts=2026-01-01T00:00:00.000Z level=error event=equivocation_alarm";
 
 typedef struct hostile {
 	const char *v;
 	size_t n;
 } hostile;
 
-#define H(s) {s, sizeof(s) - 1}
+#define H(s)                                                                   \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
+	}
 static const hostile values[] = {
-	H("CN-ZZ\nts=2026-12-02T00:00:00.000Z level=error event=equivocation_alarm kind=record origin=CN-HZ"),
-	H("CN-ZZ\r\nlevel=error event=equivocation_alarm"),
-	H("carriage\rreturn"),
-	H("\"quoted\" \"and \\\"escaped\\\""),
-	H("key=value"),
-	H("="),
-	H(" level=error event=equivocation_alarm"),
-	H("level=error"),
-	H("\x01\x02\x03\x07\x08\x0b\x0c\x0e\x1b[31m\x1f\x7f tab\there"),
-	H("\xff\xfe not UTF-8 \xc0\xaf overlong \xed\xa0\x80 surrogate \xf5\x80\x80\x80 \xe2\x82"),
-	H("\xc2\x85 NEL \xe2\x80\xa8 LS \xe2\x80\xa9 PS \xe2\x80\xae RLO \xef\xbb\xbf BOM"),
-	H("Gr\xc3\xbc\xc3\x9f" "e \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x94\x92"),
-	H("back\\slash \\n not a newline \\x0a"),
-	H("{\"level\":\"error\",\"event\":\"equivocation_alarm\"}"),
-	H("\"},{\"level\":\"error\""),
-	H("-"),
-	H(""),
-	H("plain-token_1.2"),
+    H("CN-ZZ\nts=2026-12-02T00:00:00.000Z level=error event=equivocation_alarm "
+      "kind=record origin=CN-HZ"),
+    H("CN-ZZ\r\nlevel=error event=equivocation_alarm"),
+    H("carriage\rreturn"),
+    H("\"quoted\" \"and \\\"escaped\\\""),
+    H("key=value"),
+    H("="),
+    H(" level=error event=equivocation_alarm"),
+    H("level=error"),
+    H("\x01\x02\x03\x07\x08\x0b\x0c\x0e\x1b[31m\x1f\x7f tab\there"),
+    H("\xff\xfe not UTF-8 \xc0\xaf overlong \xed\xa0\x80 surrogate "
+      "\xf5\x80\x80\x80 \xe2\x82"),
+    H("\xc2\x85 NEL \xe2\x80\xa8 LS \xe2\x80\xa9 PS \xe2\x80\xae RLO "
+      "\xef\xbb\xbf BOM"),
+    H("Gr\xc3\xbc\xc3\x9f"
+      "e \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x94\x92"),
+    H("back\\slash \\n not a newline \\x0a"),
+    H("{\"level\":\"error\",\"event\":\"equivocation_alarm\"}"),
+    H("\"},{\"level\":\"error\""),
+    H("-"),
+    H(""),
+    H("plain-token_1.2"),
 };
 
 /* The value as the reader should get it back: kv keeps every byte; JSON
  * has U+FFFD for each byte that is not UTF-8. */
-static size_t expected(const unsigned char *v, size_t n, int json, unsigned char *out)
+static size_t expected(const unsigned char *v, size_t n, int json,
+                       unsigned char *out)
 {
 	size_t i = 0, o = 0, k;
 	uint32_t cp;
@@ -370,14 +395,17 @@ static size_t expected(const unsigned char *v, size_t n, int json, unsigned char
 	return o;
 }
 
-static void fmt_event(int json, const char *v, size_t n, char *line, size_t cap, size_t *len)
+static void fmt_event(int json, const char *v, size_t n, char *line, size_t cap,
+                      size_t *len)
 {
-	*len = sp_log__format(line, cap, json, SP_LOG_WARN, "2026-12-02T15:00:00.000Z", "peers/fed_pull.c",
-			      42, "on_entries", "pull_failed",
-			      (const sp_log_field[]){SP_LF_STR("peer", v), SP_LF_INT("status", -7),
-						     SP_LF_BYTES("why", v, n),
-						     SP_LF_UINT("n", 18446744073709551615ULL),
-						     {.type = SP_LOG_T_END}});
+	*len = sp_log__format(
+	    line, cap, json, SP_LOG_WARN, "2026-12-02T15:00:00.000Z",
+	    "peers/fed_pull.c", 42, "on_entries", "pull_failed",
+	    (const sp_log_field[]){SP_LF_STR("peer", v),
+	                           SP_LF_INT("status", -7),
+	                           SP_LF_BYTES("why", v, n),
+	                           SP_LF_UINT("n", 18446744073709551615ULL),
+	                           {.type = SP_LOG_T_END}});
 }
 
 static void check_keys(const parsed *p, const char *const *keys, size_t n)
@@ -395,7 +423,8 @@ static void assert_val(const parsed *p, size_t idx, const void *v, size_t n)
 
 static void test_kv_hostile(void **state)
 {
-	static const char *const keys[] = {"ts", "level", "event", "peer", "status", "why", "n", "src"};
+	static const char *const keys[] = {"ts",     "level", "event", "peer",
+	                                   "status", "why",   "n",     "src"};
 	char line[SP_LOG_LINE_MAX];
 	unsigned char want[2048];
 	parsed p;
@@ -403,27 +432,32 @@ static void test_kv_hostile(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		fmt_event(0, values[i].v, values[i].n, line, sizeof(line), &len);
+		fmt_event(0, values[i].v, values[i].n, line, sizeof(line),
+		          &len);
 		check_one_line(line, len);
 		assert_int_equal(parse_kv(line, &p), 0);
 		check_keys(&p, keys, 8);
 		assert_val(&p, 1, "warn", 4);
 		assert_val(&p, 2, "pull_failed", 11);
-		wn = expected((const unsigned char *)values[i].v, values[i].n, 0, want);
+		wn = expected((const unsigned char *)values[i].v, values[i].n,
+		              0, want);
 		assert_val(&p, 3, want, wn);
 		assert_val(&p, 4, "-7", 2);
 		assert_val(&p, 5, want, wn);
 		assert_val(&p, 6, "18446744073709551615", 20);
 		assert_val(&p, 7, "fed_pull.c:42", 13);
 		/* anything not bare printable ASCII is quoted */
-		if (values[i].n > 0 && strpbrk(values[i].v, " \"=\\\r\n\t") != NULL)
+		if (values[i].n > 0 &&
+		    strpbrk(values[i].v, " \"=\\\r\n\t") != NULL)
 			assert_int_equal(p.kind[3], 's');
 	}
 }
 
 static void test_json_hostile(void **state)
 {
-	static const char *const keys[] = {"ts", "level", "event", "peer", "status", "why", "n", "src", "func"};
+	static const char *const keys[] = {"ts",   "level",  "event",
+	                                   "peer", "status", "why",
+	                                   "n",    "src",    "func"};
 	char line[SP_LOG_LINE_MAX];
 	unsigned char want[2048];
 	parsed p;
@@ -431,13 +465,15 @@ static void test_json_hostile(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		fmt_event(1, values[i].v, values[i].n, line, sizeof(line), &len);
+		fmt_event(1, values[i].v, values[i].n, line, sizeof(line),
+		          &len);
 		check_one_line(line, len);
 		assert_int_equal(parse_json(line, &p), 0);
 		check_keys(&p, keys, 9);
 		assert_val(&p, 1, "warn", 4);
 		assert_val(&p, 2, "pull_failed", 11);
-		wn = expected((const unsigned char *)values[i].v, values[i].n, 1, want);
+		wn = expected((const unsigned char *)values[i].v, values[i].n,
+		              1, want);
 		assert_int_equal(p.kind[3], 's');
 		assert_val(&p, 3, want, wn);
 		assert_int_equal(p.kind[4], 'n'); /* numbers are JSON numbers */
@@ -459,11 +495,16 @@ static void test_bytes_and_null(void **state)
 
 	(void)state;
 	for (int json = 0; json <= 1; json++) {
-		len = sp_log__format(line, sizeof(line), json, SP_LOG_ERROR, "t", "x.c", 1, "f", "ev",
-				     (const sp_log_field[]){SP_LF_BYTES("b", "a\0b\nc", 5), SP_LF_STR("s", NULL),
-							    SP_LF_BYTES("e", NULL, 3), {.type = SP_LOG_T_END}});
+		len = sp_log__format(
+		    line, sizeof(line), json, SP_LOG_ERROR, "t", "x.c", 1, "f",
+		    "ev",
+		    (const sp_log_field[]){SP_LF_BYTES("b", "a\0b\nc", 5),
+		                           SP_LF_STR("s", NULL),
+		                           SP_LF_BYTES("e", NULL, 3),
+		                           {.type = SP_LOG_T_END}});
 		check_one_line(line, len);
-		assert_int_equal(json ? parse_json(line, &p) : parse_kv(line, &p), 0);
+		assert_int_equal(
+		    json ? parse_json(line, &p) : parse_kv(line, &p), 0);
 		assert_string_equal(p.key[3], "b");
 		assert_val(&p, 3, "a\0b\nc", 5);
 		if (json) {
@@ -489,13 +530,19 @@ static void test_long(void **state)
 
 	(void)state;
 	memset(big, 'A', sizeof(big) - 1);
-	memcpy(big + SP_LOG_VALUE_MAX - 1, "\xe6\x9d\xb1", 3); /* straddles the cut */
-	memcpy(big + sizeof(big) - 1 - strlen(long_lf), long_lf, strlen(long_lf));
+	memcpy(big + SP_LOG_VALUE_MAX - 1, "\xe6\x9d\xb1",
+	       3); /* straddles the cut */
+	memcpy(big + sizeof(big) - 1 - strlen(long_lf), long_lf,
+	       strlen(long_lf));
 	for (int json = 0; json <= 1; json++) {
-		len = sp_log__format(line, sizeof(line), json, SP_LOG_INFO, "t", "x.c", 1, "f", "ev",
-				     (const sp_log_field[]){SP_LF_STR("v", big), {.type = SP_LOG_T_END}});
+		len = sp_log__format(
+		    line, sizeof(line), json, SP_LOG_INFO, "t", "x.c", 1, "f",
+		    "ev",
+		    (const sp_log_field[]){SP_LF_STR("v", big),
+		                           {.type = SP_LOG_T_END}});
 		check_one_line(line, len);
-		assert_int_equal(json ? parse_json(line, &p) : parse_kv(line, &p), 0);
+		assert_int_equal(
+		    json ? parse_json(line, &p) : parse_kv(line, &p), 0);
 		assert_int_equal(p.len[3], SP_LOG_VALUE_MAX - 1 + 3);
 		assert_memory_equal(p.val[3] + SP_LOG_VALUE_MAX - 1, "...", 3);
 		assert_int_equal(strstr(line, "\xe6\x9d\xb1"), NULL);
@@ -506,10 +553,12 @@ static void test_long(void **state)
 		many[i] = (sp_log_field)SP_LF_STR("v", big);
 	many[40] = (sp_log_field){.type = SP_LOG_T_END};
 	for (int json = 0; json <= 1; json++) {
-		len = sp_log__format(line, sizeof(line), json, SP_LOG_INFO, "t", "x.c", 1, "f", "ev", many);
+		len = sp_log__format(line, sizeof(line), json, SP_LOG_INFO, "t",
+		                     "x.c", 1, "f", "ev", many);
 		assert_true(len < SP_LOG_LINE_MAX);
 		check_one_line(line, len);
-		assert_int_equal(json ? parse_json(line, &p) : parse_kv(line, &p), 0);
+		assert_int_equal(
+		    json ? parse_json(line, &p) : parse_kv(line, &p), 0);
 		assert_true(p.n > 4 && p.n < 40);
 		assert_string_equal(p.key[p.n - (json ? 3 : 2)], "truncated");
 		assert_string_equal(p.key[p.n - (json ? 2 : 1)], "src");
@@ -559,7 +608,8 @@ static void emit_levels(void)
 	sp_log(SP_LOG_WARN, "kept", SP_LF_STR("origin", values[0].v));
 	sp_log_setup("info", "json");
 	sp_log(SP_LOG_DEBUG, "dropped", SP_LF_STR("why", "below the level"));
-	sp_log(SP_LOG_ERROR, "kept_json", SP_LF_STR("origin", values[1].v), SP_LF_INT("status", 400));
+	sp_log(SP_LOG_ERROR, "kept_json", SP_LF_STR("origin", values[1].v),
+	       SP_LF_INT("status", 400));
 	sp_log_setup("info", "kv");
 }
 
@@ -590,20 +640,25 @@ static void test_emit(void **state)
 static void c14n_relative(void)
 {
 	static const char doc_text[] =
-		"<r xmlns=\"urn:x\"><a xmlns:x=\"rel/\nlevel=error event=equivocation_alarm\">v</a></r>";
+	    "<r xmlns=\"urn:x\"><a xmlns:x=\"rel/\nlevel=error "
+	    "event=equivocation_alarm\">v</a></r>";
 	xmlDocPtr doc;
 	xmlChar *out = NULL;
 
 	sp_log_setup("debug", "kv");
-	doc = xmlReadMemory(doc_text, (int)sizeof(doc_text) - 1, "x.xml", NULL, XML_PARSE_NONET);
+	doc = xmlReadMemory(doc_text, (int)sizeof(doc_text) - 1, "x.xml", NULL,
+	                    XML_PARSE_NONET);
 	assert_non_null(doc);
-	assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &out) < 0);
+	assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0,
+	                                 NULL, 0, &out) < 0);
 	xmlFree(out);
 	xmlFreeDoc(doc);
 	sp_log_setup("info", "kv");
-	doc = xmlReadMemory(doc_text, (int)sizeof(doc_text) - 1, "x.xml", NULL, XML_PARSE_NONET);
+	doc = xmlReadMemory(doc_text, (int)sizeof(doc_text) - 1, "x.xml", NULL,
+	                    XML_PARSE_NONET);
 	assert_non_null(doc);
-	assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &out) < 0);
+	assert_true(xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0,
+	                                 NULL, 0, &out) < 0);
 	xmlFree(out);
 	xmlFreeDoc(doc);
 }
@@ -620,7 +675,8 @@ static void test_library_errors(void **state)
 	assert_null(strstr(out, "C14N error :"));
 	/* at debug level the library's words are there, one escaped line each;
 	 * at info level nothing */
-	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char one[SP_LOG_LINE_MAX];
 
 		snprintf(one, sizeof(one), "%s\n", line);
@@ -638,9 +694,12 @@ static void test_library_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kv_hostile),   cmocka_unit_test(test_json_hostile),
-		cmocka_unit_test(test_bytes_and_null), cmocka_unit_test(test_long),
-		cmocka_unit_test(test_emit),         cmocka_unit_test(test_library_errors),
+	    cmocka_unit_test(test_kv_hostile),
+	    cmocka_unit_test(test_json_hostile),
+	    cmocka_unit_test(test_bytes_and_null),
+	    cmocka_unit_test(test_long),
+	    cmocka_unit_test(test_emit),
+	    cmocka_unit_test(test_library_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
