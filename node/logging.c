@@ -8,6 +8,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "protocol/protocol.h"
 
 int sp_log__min_level = SP_LOG_INFO;
@@ -23,6 +25,19 @@ static void lib_diag(const char *library, const char *text)
 	       SP_LF_STR("library", library), SP_LF_STR("text", text));
 }
 
+/* libevent would print its own warnings to stderr. */
+static void libevent_log(int severity, const char *msg)
+{
+	sp_log_level level = SP_LOG_DEBUG;
+
+	if (severity >= EVENT_LOG_ERR)
+		level = SP_LOG_ERROR;
+	else if (severity >= EVENT_LOG_WARN)
+		level = SP_LOG_WARN;
+	sp_log(level, "library_diagnostic", SP_LF_STR("library", "libevent"),
+	       SP_LF_STR("text", msg));
+}
+
 void sp_log_setup(const char *level, const char *format)
 {
 	static int hooked;
@@ -35,6 +50,7 @@ void sp_log_setup(const char *level, const char *format)
 	if (!hooked) {
 		/* once, before any thread starts (the hook is read unlocked) */
 		sp_protocol_set_diag_hook(lib_diag);
+		event_set_log_callback(libevent_log);
 		hooked = 1;
 	}
 }

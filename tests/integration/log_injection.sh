@@ -93,6 +93,8 @@ done
 mv "$WORK/CN-ZZ.events" "$WORK/zz.events"
 grep -q '"event": "equivocation_alarm"' "$WORK"/*.events &&
 	not_ok "a forged equivocation_alarm event" || ok "no equivocation_alarm event in either log"
+grep -a -n "^ts=2026-01-01T00:00:00.000Z $FORGED" "$WORK"/*.log >"$WORK/forged" &&
+	not_ok "forged lines: $(head -c 400 "$WORK/forged")" || ok "no line starts with the forged event"
 grep -q 'C14N error' "$WORK"/*.log && not_ok "libxml2 wrote to the log itself" ||
 	ok "no 'C14N error' text from libxml2"
 # forged text kept inside the values that carried it (decoded: a real LF)
