@@ -16,13 +16,13 @@ typedef struct rec_req {
 static void respond_error(rec_req *r, int err, const char *why)
 {
 	sp_node *n = r->n;
-	char esc[SP_LOG_ESC_CAP];
 
 	if (err != SP_ERR_OVERLOADED && err != SP_ERR_UNAVAILABLE)
 		sp_metrics_rejected(n->metrics, err);
-	sp_log(SP_LOG_INFO, "record_refused", "request_id=%s peer=%s err=%s why=%s",
-	       sp_http_req_id(r->req), r->caller, sp_strerror(err),
-	       sp_log_esc(esc, sizeof(esc), why, strlen(why)));
+	sp_log(SP_LOG_INFO, "record_refused",
+	       SP_LF_STR("request_id", sp_http_req_id(r->req)),
+	       SP_LF_STR("peer", r->caller), SP_LF_STR("err", sp_strerror(err)),
+	       SP_LF_STR("why", why));
 	sp_api__problem(n, r->req, SP_EP_RECORDS_POST, err, why);
 }
 
@@ -42,9 +42,12 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 			memcpy(body, res->receipt, res->receipt_len);
 			if (res->outcome == SP_STORE_INSERTED)
 				sp_log(SP_LOG_INFO, "record_accepted",
-				       "request_id=%s peer=%s origin=%s sequence=%llu record_id=%s",
-				       sp_http_req_id(r->req), r->caller, res->origin,
-				       (unsigned long long)res->sequence, res->record_id);
+				       SP_LF_STR("request_id",
+				                 sp_http_req_id(r->req)),
+				       SP_LF_STR("peer", r->caller),
+				       SP_LF_STR("origin", res->origin),
+				       SP_LF_UINT("sequence", res->sequence),
+				       SP_LF_STR("record_id", res->record_id));
 			sp_api__respond(n, r->req, SP_EP_RECORDS_POST,
 					res->outcome == SP_STORE_INSERTED ? 201 : 200,
 					"application/xml", body, res->receipt_len);

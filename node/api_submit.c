@@ -143,11 +143,10 @@ static void done(void *arg)
 	if (j->queued) {
 		n->next_sequence = j->sequence + 1;
 	} else {
-		char esc[SP_LOG_ESC_CAP];
-
-		sp_log(SP_LOG_INFO, "submission_refused", "request_id=%s err=%s why=%s",
-		       sp_http_req_id(j->req), sp_strerror(j->err),
-		       sp_log_esc(esc, sizeof(esc), j->why, strlen(j->why)));
+		sp_log(SP_LOG_INFO, "submission_refused",
+		       SP_LF_STR("request_id", sp_http_req_id(j->req)),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
 		sp_api__problem(n, j->req, SP_EP_SUBMIT, j->err, j->why);
 		j->refs--;
 	}
@@ -163,9 +162,11 @@ static void finish(void *arg)
 
 	if (j->outcome == SP_STORE_INSERTED) {
 		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
-		sp_log(SP_LOG_INFO, "record_submitted", "request_id=%s origin=%s sequence=%llu record_id=%s",
-		       sp_http_req_id(j->req), n->cfg->node_id,
-		       (unsigned long long)j->sequence, j->record_id);
+		sp_log(SP_LOG_INFO, "record_submitted",
+		       SP_LF_STR("request_id", sp_http_req_id(j->req)),
+		       SP_LF_STR("origin", n->cfg->node_id),
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_STR("record_id", j->record_id));
 		rec = j->record;
 		j->record = NULL;
 		sp_api__respond(n, j->req, SP_EP_SUBMIT, 201, "application/xml", rec, j->record_len);
@@ -177,8 +178,9 @@ static void finish(void *arg)
 		 * next submission reuses it: re-read where the log stands. */
 		uint64_t next;
 
-		sp_log(SP_LOG_ERROR, "submission_store_failed", "sequence=%llu outcome=%d",
-		       (unsigned long long)j->sequence, j->outcome);
+		sp_log(SP_LOG_ERROR, "submission_store_failed",
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_INT("outcome", j->outcome));
 		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) == SP_OK)
 			n->next_sequence = next;
 		sp_api__problem(n, j->req, SP_EP_SUBMIT,

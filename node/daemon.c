@@ -51,15 +51,19 @@ int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source)
 		return SP_ERR_TRUST_LIST_ROLLBACK;
 	b = sp_trust_list_bytes(t, &len);
 	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed", "federation=%s sequence=%llu err=%s",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
+		       SP_LF_STR("federation", tl->federation),
+		       SP_LF_UINT("sequence", tl->sequence),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return err;
 	}
 	sp_trust_unref(n->trust);
 	n->trust = sp_trust_ref(t);
 	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=%s",
-	       tl->federation, (unsigned long long)tl->sequence, source);
+	sp_log(SP_LOG_INFO, "trust_list_installed",
+	       SP_LF_STR("federation", tl->federation),
+	       SP_LF_UINT("sequence", tl->sequence),
+	       SP_LF_STR("source", source));
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->trust_changed != NULL)
 			n->ext[i]->trust_changed(n->ext_state[i]);
@@ -75,7 +79,7 @@ void sp_node__recheck_conns(sp_node *n)
 		return;
 	closed = sp_server_recheck(n->server);
 	if (closed > 0)
-		sp_log(SP_LOG_INFO, "connections_closed", "why=no_longer_authorized count=%zu", closed);
+		sp_log(SP_LOG_INFO, "connections_closed", SP_LF_STR("why", "no_longer_authorized"), SP_LF_UINT("count", closed));
 }
 
 static const char run_usage[] =
@@ -103,7 +107,8 @@ void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg)
 	if (it == NULL) {
 		/* Nothing sane is left to do without memory; the node's state
 		 * would silently diverge from what was promised. */
-		sp_log(SP_LOG_ERROR, "out_of_memory", "where=mailbox");
+		sp_log(SP_LOG_ERROR, "out_of_memory",
+		       SP_LF_STR("where", "mailbox"));
 		abort();
 	}
 	it->next = NULL;
@@ -129,7 +134,7 @@ static void on_mbox(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		sp_log(SP_LOG_WARN, "mailbox_read", "errno=%d", errno);
+		sp_log(SP_LOG_WARN, "mailbox_read", SP_LF_INT("errno", errno));
 	pthread_mutex_lock(&n->mbox_mu);
 	it = n->mbox_head;
 	n->mbox_head = n->mbox_tail = NULL;
@@ -151,8 +156,9 @@ sp_store_reader *sp_node__reader(sp_node *n)
 	if (mine != NULL && owner == n)
 		return mine;
 	if ((err = sp_store_reader_open(n->store, &mine, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "store_reader", "err=%s why=\"%s\"",
-		       sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "store_reader",
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		mine = NULL;
 		return NULL;
 	}
@@ -236,13 +242,19 @@ int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federa
 	free(buf);
 	buf = NULL;
 	if (err != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s file=%s err=%s why=\"%s\"",
-		       federation, file, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       SP_LF_STR("federation", federation),
+		       SP_LF_STR("file", file),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (strcmp(sp_trust_list(t)->federation, federation) != 0) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "file=%s err=wrong-federation list=%s config=%s",
-		       file, sp_trust_list(t)->federation, federation);
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       SP_LF_STR("file", file),
+		       SP_LF_STR("err", "wrong-federation"),
+		       SP_LF_STR("list", sp_trust_list(t)->federation),
+		       SP_LF_STR("config", federation));
 		sp_trust_unref(t);
 		return -1;
 	}
@@ -275,8 +287,9 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 	for (i = 0; i < cfg->n_operator_certs; i++) {
 		if (sp_pki_cert_der(cfg->operator_certs[i], &n->operator_der[i],
 				    &n->operator_der_len[i], &why) != SP_OK) {
-			sp_log(SP_LOG_ERROR, "operator_cert", "file=%s why=\"%s\"",
-			       cfg->operator_certs[i], why ? why : "");
+			sp_log(SP_LOG_ERROR, "operator_cert",
+			       SP_LF_STR("file", cfg->operator_certs[i]),
+			       SP_LF_STR("why", why));
 			return -1;
 		}
 		n->n_operators = i + 1;
@@ -320,14 +333,13 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 
 void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
-	char path[SP_LOG_ESC_CAP];
-
 	(void)arg;
-	sp_log(SP_LOG_INFO, "request",
-	       "request_id=%s method=%s path=%s status=%d bytes=%llu duration_us=%llu remote=%s cert=%d",
-	       e->request_id, e->method, sp_log_esc(path, sizeof(path), e->path, strlen(e->path)),
-	       e->status, (unsigned long long)e->bytes,
-	       (unsigned long long)e->duration_us, e->remote, e->client_cert);
+	sp_log(SP_LOG_INFO, "request", SP_LF_STR("request_id", e->request_id),
+	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path),
+	       SP_LF_INT("status", e->status), SP_LF_UINT("bytes", e->bytes),
+	       SP_LF_UINT("duration_us", e->duration_us),
+	       SP_LF_STR("remote", e->remote),
+	       SP_LF_INT("cert", e->client_cert));
 }
 
 static void on_commit(void *ud, double seconds, size_t n_requests)
@@ -351,13 +363,14 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (n->stopping) {
-		sp_log(SP_LOG_WARN, "shutdown_forced", "signal=%d", (int)sig);
+		sp_log(SP_LOG_WARN, "shutdown_forced",
+		       SP_LF_INT("signal", sig));
 		event_base_loopbreak(n->base);
 		return;
 	}
 	n->stopping = 1;
 	notify("STOPPING=1");
-	sp_log(SP_LOG_INFO, "shutdown", "signal=%d", (int)sig);
+	sp_log(SP_LOG_INFO, "shutdown", SP_LF_INT("signal", sig));
 	sp_server_shutdown(n->server, on_shutdown_done, n);
 }
 
@@ -379,16 +392,17 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	notify("RELOADING=1");
 	cfg = sp_config_load(n->cfg->path, errbuf, sizeof(errbuf));
 	if (cfg == NULL) {
-		char esc[SP_LOG_ESC_CAP];
-
-		sp_log(SP_LOG_ERROR, "reload_refused", "why=%s",
-		       sp_log_esc(esc, sizeof(esc), errbuf, strlen(errbuf)));
+		sp_log(SP_LOG_ERROR, "reload_refused",
+		       SP_LF_STR("why", errbuf));
 		notify("READY=1");
 		return;
 	}
 	if (strcmp(cfg->node_id, n->cfg->node_id) != 0 ||
 	    strcmp(cfg->federation, n->cfg->federation) != 0) {
-		sp_log(SP_LOG_ERROR, "reload_refused", "why=\"node id and federation cannot change at run time\"");
+		sp_log(SP_LOG_ERROR, "reload_refused",
+		       SP_LF_STR(
+		           "why",
+		           "node id and federation cannot change at run time"));
 		sp_config_free(cfg);
 		notify("READY=1");
 		return;
@@ -399,9 +413,11 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sp_trust_list(t)->sequence < sp_trust_list(n->trust)->sequence) {
-		sp_log(SP_LOG_WARN, "trust_list_kept", "why=rollback file_sequence=%llu current=%llu",
-		       (unsigned long long)sp_trust_list(t)->sequence,
-		       (unsigned long long)sp_trust_list(n->trust)->sequence);
+		sp_log(
+		    SP_LOG_WARN, "trust_list_kept",
+		    SP_LF_STR("why", "rollback"),
+		    SP_LF_UINT("file_sequence", sp_trust_list(t)->sequence),
+		    SP_LF_UINT("current", sp_trust_list(n->trust)->sequence));
 		sp_trust_unref(t);
 		t = NULL;
 	} else if (sp_trust_list(t)->sequence == sp_trust_list(n->trust)->sequence) {
@@ -410,7 +426,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	sp_node__server_config(cfg, &sc);
 	if ((err = sp_server_tls_ctx_new(&sc, &ctx, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "reload_refused", "err=%s why=\"%s\"", sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "reload_refused",
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		sp_trust_unref(t);
 		sp_config_free(cfg);
 		notify("READY=1");
@@ -424,14 +442,18 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	free_operators(n);
 	if (load_operators(n, cfg) != 0)
-		sp_log(SP_LOG_ERROR, "reload_partial", "why=\"operator certificates unreadable; none are accepted\"");
+		sp_log(
+		    SP_LOG_ERROR, "reload_partial",
+		    SP_LF_STR(
+		        "why",
+		        "operator certificates unreadable; none are accepted"));
 	sp_log_setup(cfg->log_level, cfg->log_format);
 	/* Options read only at start (listen address, limits, database) keep
 	 * their old values until a restart. */
 	sp_config_free(n->cfg);
 	n->cfg = cfg;
 	sp_node__recheck_conns(n); /* an operator certificate may be gone */
-	sp_log(SP_LOG_INFO, "reloaded", "config=%s", cfg->path);
+	sp_log(SP_LOG_INFO, "reloaded", SP_LF_STR("config", cfg->path));
 	notify("READY=1");
 }
 
@@ -446,8 +468,10 @@ static void trust_expiry_check(sp_node *n, int64_t now)
 	 * shorter, once an hour. */
 	if (left < window / 4 && left < 7 * 86400 && now - last_warn >= 3600) {
 		last_warn = now;
-		sp_log(SP_LOG_WARN, "trust_list_expiring", "federation=%s sequence=%llu seconds_left=%lld",
-		       tl->federation, (unsigned long long)tl->sequence, (long long)left);
+		sp_log(SP_LOG_WARN, "trust_list_expiring",
+		       SP_LF_STR("federation", tl->federation),
+		       SP_LF_UINT("sequence", tl->sequence),
+		       SP_LF_INT("seconds_left", left));
 	}
 }
 
@@ -482,7 +506,8 @@ static int start(sp_node *n)
 	int err;
 
 	if (evthread_use_pthreads() != 0) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"libevent threads\"");
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "libevent threads"));
 		return -1;
 	}
 	if (sp_cli__init_crypto() != 0)
@@ -495,41 +520,54 @@ static int start(sp_node *n)
 		return -1;
 	for (i = 0; i < n->cfg->n_anchors; i++) {
 		if ((err = sp_anchors_add_pem_file(n->anchors, n->cfg->anchors[i], &why)) != SP_OK) {
-			sp_log(SP_LOG_ERROR, "anchor_refused", "file=%s err=%s why=\"%s\"",
-			       n->cfg->anchors[i], sp_strerror(err), why ? why : "");
+			sp_log(SP_LOG_ERROR, "anchor_refused",
+			       SP_LF_STR("file", n->cfg->anchors[i]),
+			       SP_LF_STR("err", sp_strerror(err)),
+			       SP_LF_STR("why", why));
 			return -1;
 		}
 	}
 	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "store_open_failed", "file=%s err=%s why=\"%s\"",
-		       n->cfg->database, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "store_open_failed",
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (load_trust(n, n->cfg, &n->trust) != 0)
 		return -1;
 	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
 	if (me == NULL) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"node %s is not in the trust list of %s\"",
-		       n->cfg->node_id, n->cfg->federation);
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the node is not in the trust list"),
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("federation", n->cfg->federation));
 		return -1;
 	}
 	if (me->status != SP_STATUS_ACTIVE)
-		sp_log(SP_LOG_WARN, "node_not_active", "status=%s", sp_status_name(me->status));
+		sp_log(SP_LOG_WARN, "node_not_active",
+		       SP_LF_STR("status", sp_status_name(me->status)));
 	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert, &n->sign_key, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "signing_key_refused", "file=%s err=%s why=\"%s\"",
-		       n->cfg->sign_key, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "signing_key_refused",
+		       SP_LF_STR("file", n->cfg->sign_key),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
 		     n->cfg->federation, n->cfg->node_id) >= (int)sizeof(n->log_origin))
 		return -1;
 	if ((err = sp_note_signer_load(n->log_origin, n->cfg->log_key, &n->log_signer, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "log_key_refused", "file=%s err=%s why=\"%s\"",
-		       n->cfg->log_key, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "log_key_refused",
+		       SP_LF_STR("file", n->cfg->log_key),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (me->log_key != NULL && strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
-		sp_log(SP_LOG_WARN, "log_key_mismatch", "why=\"the trust list lists another checkpoint key for this node\"");
+		sp_log(SP_LOG_WARN, "log_key_mismatch",
+		       SP_LF_STR("why", "the trust list lists another "
+		                        "checkpoint key for this node"));
 	if (load_operators(n, n->cfg) != 0)
 		return -1;
 	if ((n->metrics = sp_metrics_new()) == NULL)
@@ -538,7 +576,9 @@ static int start(sp_node *n)
 	if ((n->base = event_base_new()) == NULL)
 		return -1;
 	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads, (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"worker pool\" err=%s", sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "worker pool"),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return -1;
 	}
 	if ((n->mbox_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
@@ -553,9 +593,11 @@ static int start(sp_node *n)
 	sc.authenticated = conn_authenticated;
 	sc.auth_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &n->server, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "listen_failed", "address=%s port=%lld err=%s why=\"%s\"",
-		       n->cfg->listen_address, (long long)n->cfg->listen_port,
-		       sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "listen_failed",
+		       SP_LF_STR("address", n->cfg->listen_address),
+		       SP_LF_INT("port", n->cfg->listen_port),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	if (sp_node__relay_start(n) != 0)
@@ -569,7 +611,9 @@ static int start(sp_node *n)
 	    event_add(n->sig_hup, NULL) != 0 || event_add(n->tick, &one_s) != 0)
 		return -1;
 	if ((err = sp_store_next_sequence(n->store, n->cfg->node_id, &n->next_sequence)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"cannot read the own log\" err=%s", sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "cannot read the own log"),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -577,17 +621,20 @@ static int start(sp_node *n)
 	for (i = 0; i < n_extensions; i++) {
 		n->ext[i] = extensions[i];
 		if (extensions[i]->start != NULL && extensions[i]->start(n, &n->ext_state[i]) != 0) {
-			sp_log(SP_LOG_ERROR, "start_failed", "extension=%s", extensions[i]->name);
+			sp_log(SP_LOG_ERROR, "start_failed",
+			       SP_LF_STR("extension", extensions[i]->name));
 			return -1;
 		}
 		n->n_ext = i + 1;
 	}
 	sp_node__checkpoint_tick(n);
-	sp_log(SP_LOG_INFO, "started", "node=%s federation=%s address=%s port=%u trust_list=%llu workers=%u pid=%d",
-	       n->cfg->node_id, n->cfg->federation, n->cfg->listen_address,
-	       (unsigned)sp_server_port(n->server),
-	       (unsigned long long)sp_trust_list(n->trust)->sequence,
-	       sp_pool_threads(n->pool), (int)getpid());
+	sp_log(SP_LOG_INFO, "started", SP_LF_STR("node", n->cfg->node_id),
+	       SP_LF_STR("federation", n->cfg->federation),
+	       SP_LF_STR("address", n->cfg->listen_address),
+	       SP_LF_UINT("port", sp_server_port(n->server)),
+	       SP_LF_UINT("trust_list", sp_trust_list(n->trust)->sequence),
+	       SP_LF_UINT("workers", sp_pool_threads(n->pool)),
+	       SP_LF_INT("pid", getpid()));
 	notify("READY=1");
 	return 0;
 }
@@ -684,7 +731,7 @@ int sp_cli_run(int argc, char **argv)
 		event_base_dispatch(n.base);
 		rc = n.exit_code;
 	}
-	sp_log(SP_LOG_INFO, "stopped", "node=%s", n.cfg->node_id);
+	sp_log(SP_LOG_INFO, "stopped", SP_LF_STR("node", n.cfg->node_id));
 	stop(&n);
 	sp_config_free(n.cfg);
 	return rc;

@@ -153,7 +153,9 @@ static void work(void *arg)
 	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen, &j->receipt,
 				       &j->receipt_len, &why)) != SP_OK) {
 		set_why(j, why);
-		sp_log(SP_LOG_ERROR, "receipt_failed", "err=%s why=\"%s\"", sp_strerror(j->err), j->why);
+		sp_log(SP_LOG_ERROR, "receipt_failed",
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
 		j->err = SP_ERR_INTERNAL;
 		goto out;
 	}
@@ -241,8 +243,10 @@ static void finish(void *arg)
 	if (j->outcome < 0) {
 		j->err = j->outcome;
 		set_why(j, "the record could not be stored");
-		sp_log(SP_LOG_ERROR, "store_failed", "origin=%s sequence=%llu err=%s",
-		       j->origin, (unsigned long long)j->sequence, sp_strerror(j->err));
+		sp_log(SP_LOG_ERROR, "store_failed",
+		       SP_LF_STR("origin", j->origin),
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_STR("err", sp_strerror(j->err)));
 	} else if (j->outcome == SP_STORE_ID_REUSED) {
 		/* The Origin itself gave one RecordId to two records (REC-26);
 		 * another Origin's record with this id would be no clash. */
@@ -254,9 +258,13 @@ static void finish(void *arg)
 		/* Both records verified with the Origin's key (LOG-37, LOG-40). */
 		sp_metrics_count(n->metrics, SP_CTR_EQUIVOCATIONS, 1);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
-		       "kind=record origin=%s sequence=%llu record_id=%s source=%s stored_digest=%s other_digest=%s",
-		       j->origin, (unsigned long long)j->sequence, j->record_id,
-		       j->source[0] ? j->source : "-", j->existing_digest, j->digest);
+		       SP_LF_STR("kind", "record"),
+		       SP_LF_STR("origin", j->origin),
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_STR("record_id", j->record_id),
+		       SP_LF_STR("source", j->source[0] ? j->source : NULL),
+		       SP_LF_STR("stored_digest", j->existing_digest),
+		       SP_LF_STR("other_digest", j->digest));
 		snprintf(j->why, sizeof(j->why),
 			 "a different record is held for %s sequence %llu (digest %s); both are kept as evidence",
 			 j->origin, (unsigned long long)j->sequence, j->existing_digest);
@@ -270,9 +278,13 @@ static void finish(void *arg)
 					n->ext[i]->record_received(n->ext_state[i], j->origin,
 								   j->sequence, j->digest);
 		if (j->n_relay > 0) {
-			sp_log(SP_LOG_INFO, "record_relayed", "origin=%s sequence=%llu record_id=%s recipients=%zu source=%s",
-			       j->origin, (unsigned long long)j->sequence, j->record_id, j->n_relay,
-			       j->source[0] ? j->source : "-");
+			sp_log(SP_LOG_INFO, "record_relayed",
+			       SP_LF_STR("origin", j->origin),
+			       SP_LF_UINT("sequence", j->sequence),
+			       SP_LF_STR("record_id", j->record_id),
+			       SP_LF_UINT("recipients", j->n_relay),
+			       SP_LF_STR("source",
+			                 j->source[0] ? j->source : NULL));
 			for (size_t i = 0; i < n->n_ext; i++)
 				if (n->ext[i]->relay_stored != NULL)
 					n->ext[i]->relay_stored(n->ext_state[i], j->record_id);

@@ -1,141 +1,380 @@
-/* logging.c: structured log lines (key=value or JSON) on stderr. */
+/* logging.c: structured log lines (key=value or JSON) on stderr, every value
+ * escaped here so that no caller can write a foreign string raw. */
 #include "node/log_int.h"
 
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+#include <event2/event.h>
+
+#include "protocol/protocol.h"
 
 int sp_log__min_level = SP_LOG_INFO;
 static int log_json;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+/* libxml2's and xmlsec's words about hostile input: debug level, escaped
+ * like any other value. The refusal itself is logged by the caller. */
+static void lib_diag(const char *library, const char *text)
+{
+	sp_log(SP_LOG_DEBUG, "library_diagnostic",
+	       SP_LF_STR("library", library), SP_LF_STR("text", text));
+}
+
+/* libevent would print its own warnings to stderr. */
+static void libevent_log(int severity, const char *msg)
+{
+	sp_log_level level = SP_LOG_DEBUG;
+
+	if (severity >= EVENT_LOG_ERR)
+		level = SP_LOG_ERROR;
+	else if (severity >= EVENT_LOG_WARN)
+		level = SP_LOG_WARN;
+	sp_log(level, "library_diagnostic", SP_LF_STR("library", "libevent"),
+	       SP_LF_STR("text", msg));
+}
+
 void sp_log_setup(const char *level, const char *format)
 {
+	static int hooked;
 	int i;
 
 	for (i = 0; i < 4; i++)
 		if (level != NULL && strcmp(level, level_names[i]) == 0)
 			sp_log__min_level = i;
 	log_json = format != NULL && strcmp(format, "json") == 0;
-}
-
-static int is_bare(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
-}
-
-const char *sp_log_esc(char *buf, size_t cap, const char *s, size_t len)
-{
-	size_t i, o = 0, bare = len > 0;
-
-	if (cap < 8) {
-		if (cap > 0)
-			buf[0] = '\0';
-		return buf;
+	if (!hooked) {
+		/* once, before any thread starts (the hook is read unlocked) */
+		sp_protocol_set_diag_hook(lib_diag);
+		event_set_log_callback(libevent_log);
+		hooked = 1;
 	}
+}
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct obuf {
+	char *p;
+	size_t cap; /* usable bytes, one kept for the NUL */
+	size_t len;
+	int full;
+} obuf;
+
+static void put(obuf *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void puts_(obuf *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putc_(obuf *o, char c)
+{
+	put(o, &c, 1);
+}
+
+static void put_hex(obuf *o, const char *pre, unsigned v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[8];
+	int i;
+
+	puts_(o, pre);
+	for (i = 0; i < digits; i++)
+		t[i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
+	put(o, t, (size_t)digits);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 if there is none; the
+ * code point in *cp. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points that some viewer treats as a line break or that reorder what
+ * an operator sees: C1 controls (NEL), LS, PS, bidi and other invisible
+ * format characters, BOM. Escaped even when well-formed. */
+static int cp_unsafe(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+	       c == 0xfeff;
+}
+
+/* A kv value stays bare when it is printable ASCII with nothing that a
+ * reader splits on. */
+static int kv_bare(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' ||
+		    s[i] == '\\' || s[i] == '=')
+			return 0;
+	return 1;
+}
+
+/* One text value, escaped for kv or JSON; NULL is "-" or null. */
+static void put_text(obuf *o, int json, const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, cut = n;
+	uint32_t cp;
+
 	if (s == NULL) {
-		snprintf(buf, cap, "-");
-		return buf;
+		puts_(o, json ? "null" : "-");
+		return;
 	}
-	if (len > 256)
-		len = 256;
-	for (i = 0; i < len; i++)
-		if (!is_bare((unsigned char)s[i]))
-			bare = 0;
-	if (!bare)
-		buf[o++] = '"';
-	for (i = 0; i < len && o + 6 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
+	if (cut > SP_LOG_VALUE_MAX)
+		cut = SP_LOG_VALUE_MAX;
+	if (!json && cut == n && kv_bare(s, n)) {
+		put(o, (const char *)s, n);
+		return;
+	}
+	putc_(o, '"');
+	while (i < cut) {
+		unsigned char c = s[i];
 
-		if (bare || (c >= 0x20 && c < 0x7f && c != '"' && c != '\\'))
-			buf[o++] = (char)c;
-		else if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		switch (c) {
+		case '"':
+			puts_(o, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			puts_(o, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			puts_(o, "\\n");
+			i++;
+			continue;
+		case '\r':
+			puts_(o, "\\r");
+			i++;
+			continue;
+		case '\t':
+			puts_(o, "\\t");
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			put_hex(o, json ? "\\u00" : "\\x", c, 2);
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			putc_(o, (char)c);
+			i++;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i, &cp);
+		if (k == 0) {
+			/* not UTF-8: kv keeps the byte's value, JSON cannot */
+			if (json)
+				puts_(o, "\\ufffd");
+			else
+				put_hex(o, "\\x", c, 2);
+			i++;
+			continue;
+		}
+		if (i + k > cut) /* never cut a character in two */
+			break;
+		if (!cp_unsafe(cp))
+			put(o, (const char *)s + i, k);
+		else if (json)
+			put_hex(o, "\\u", cp, 4);
+		else
+			for (size_t j = 0; j < k; j++)
+				put_hex(o, "\\x", s[i + j], 2);
+		i += k;
 	}
-	if (!bare)
-		buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	if (i < n)
+		puts_(o, "...");
+	putc_(o, '"');
 }
 
-/* Copy one key=value token from *p into JSON ("key":"value"). */
-static size_t json_field(char *out, size_t cap, const char **p)
+/* Keys, event, file and function names are the node's own literals;
+ * anything outside [A-Za-z0-9_.-] would still not get through, and at most
+ * 64 bytes are used (so the tail of a line always fits). */
+static void put_name(obuf *o, const char *s)
 {
-	const char *s = *p, *eq;
-	size_t o = 0;
+	for (size_t i = 0; *s != '\0' && i < 64; s++, i++) {
+		char c = *s;
 
-	while (*s == ' ')
-		s++;
-	if (*s == '\0' || (eq = strchr(s, '=')) == NULL) {
-		*p = s + strlen(s);
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			c = '_';
+		putc_(o, c);
+	}
+}
+
+static void put_field(obuf *o, int json, const sp_log_field *f)
+{
+	char num[32];
+
+	if (json) {
+		putc_(o, ',');
+		putc_(o, '"');
+		put_name(o, f->key);
+		puts_(o, "\":");
+	} else {
+		putc_(o, ' ');
+		put_name(o, f->key);
+		putc_(o, '=');
+	}
+	switch (f->type) {
+	case SP_LOG_T_STR:
+		put_text(o, json, (const unsigned char *)f->s,
+		         f->s != NULL ? strlen(f->s) : 0);
+		break;
+	case SP_LOG_T_BYTES:
+		put_text(o, json, f->b, f->b != NULL ? f->n : 0);
+		break;
+	case SP_LOG_T_INT:
+		snprintf(num, sizeof(num), "%lld", f->i);
+		puts_(o, num);
+		break;
+	case SP_LOG_T_UINT:
+		snprintf(num, sizeof(num), "%llu", f->u);
+		puts_(o, num);
+		break;
+	default:
+		puts_(o, json ? "null" : "-");
+		break;
+	}
+}
+
+size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
+                      const char *ts, const char *file, int line,
+                      const char *func, const char *event,
+                      const sp_log_field *fields)
+{
+	/* room kept for the tail (src, func, truncated, close, newline) */
+	enum { TAIL = 320 };
+	const char *base = strrchr(file, '/');
+	char src[32];
+	obuf o;
+	int truncated = 0;
+
+	if (cap < TAIL + 64) {
+		if (cap > 0)
+			out[0] = '\0';
 		return 0;
 	}
-	o += (size_t)snprintf(out + o, cap - o, ",\"%.*s\":\"", (int)(eq - s), s);
-	s = eq + 1;
-	if (*s == '"') {
-		/* quoted: already escaped with \" \\ \xNN; map \xNN to \u00NN */
-		for (s++; *s && *s != '"' && o + 8 < cap; s++) {
-			if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3]) {
-				o += (size_t)snprintf(out + o, cap - o, "\\u00%c%c", s[2], s[3]);
-				s += 3;
-			} else if (s[0] == '\\' && s[1]) {
-				out[o++] = '\\';
-				out[o++] = *++s;
-			} else
-				out[o++] = *s;
-		}
-		if (*s == '"')
-			s++;
-	} else {
-		for (; *s && *s != ' ' && o + 2 < cap; s++) {
-			if (*s == '"' || *s == '\\')
-				out[o++] = '\\';
-			out[o++] = *s;
+	base = base != NULL ? base + 1 : file;
+	if ((unsigned)level > SP_LOG_ERROR)
+		level = SP_LOG_ERROR;
+	o.p = out;
+	o.cap = cap - 1 - TAIL;
+	o.len = 0;
+	o.full = 0;
+	puts_(&o, json ? "{\"ts\":" : "ts=");
+	put_text(&o, json, (const unsigned char *)ts, strlen(ts));
+	puts_(&o, json ? ",\"level\":\"" : " level=");
+	puts_(&o, level_names[level]);
+	puts_(&o, json ? "\",\"event\":\"" : " event=");
+	put_name(&o, event);
+	if (json)
+		putc_(&o, '"');
+	for (; fields != NULL && fields->type != SP_LOG_T_END; fields++) {
+		size_t mark = o.len;
+
+		put_field(&o, json, fields);
+		if (o.full) {
+			/* a field is written whole or not at all */
+			o.len = mark;
+			o.full = 0;
+			truncated = 1;
+			break;
 		}
 	}
-	if (o + 1 < cap)
-		out[o++] = '"';
-	out[o] = '\0';
-	*p = s;
-	return o;
+	o.cap = cap - 1;
+	snprintf(src, sizeof(src), "%d", line);
+	if (json) {
+		if (truncated)
+			puts_(&o, ",\"truncated\":true");
+		puts_(&o, ",\"src\":\"");
+		put_name(&o, base);
+		putc_(&o, ':');
+		puts_(&o, src);
+		puts_(&o, "\",\"func\":\"");
+		put_name(&o, func);
+		puts_(&o, "\"}\n");
+	} else {
+		if (truncated)
+			puts_(&o, " truncated=1");
+		puts_(&o, " src=");
+		put_name(&o, base);
+		putc_(&o, ':');
+		puts_(&o, src);
+		putc_(&o, '\n');
+	}
+	out[o.len] = '\0';
+	return o.len;
 }
 
 void sp_log__emit(sp_log_level level, const char *file, int line,
-		  const char *func, const char *event, const char *fields, ...)
+                  const char *func, const char *event,
+                  const sp_log_field *fields)
 {
-	char msg[2048], out[4096], ts[64];
+	char out[SP_LOG_LINE_MAX], ts[64];
 	struct timeval tv;
 	struct tm tm;
-	const char *base = strrchr(file, '/'), *p;
-	va_list ap;
-	size_t o;
+	size_t n;
 
-	va_start(ap, fields);
-	vsnprintf(msg, sizeof(msg), fields, ap);
-	va_end(ap);
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
-	base = base ? base + 1 : file;
-	if (!log_json) {
-		fprintf(stderr, "ts=%s level=%s event=%s %s src=%s:%d\n", ts,
-			level_names[level], event, msg, base, line);
-		return;
-	}
-	o = (size_t)snprintf(out, sizeof(out),
-			     "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"%s\"",
-			     ts, level_names[level], event);
-	for (p = msg; *p && o + 16 < sizeof(out);)
-		o += json_field(out + o, sizeof(out) - o, &p);
-	if (o < sizeof(out))
-		snprintf(out + o, sizeof(out) - o, ",\"src\":\"%s:%d\",\"func\":\"%s\"}", base, line, func);
-	fprintf(stderr, "%s\n", out);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	n = sp_log__format(out, sizeof(out), log_json, level, ts, file, line,
+	                   func, event, fields);
+	/* one write per line, so that lines from threads never interleave */
+	fwrite(out, 1, n, stderr);
 }

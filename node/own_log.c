@@ -53,15 +53,16 @@ static void work(void *arg)
 	if (err < 0)
 		goto fail;
 	if (err == SP_STORE_EQUIVOCATION)
-		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict", "size=%llu", (unsigned long long)cp.size);
+		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
+		       SP_LF_UINT("size", cp.size));
 	j->made = 1;
 	free(body);
 	free(note);
 	return;
 fail:
 	j->err = err;
-	sp_log(SP_LOG_ERROR, "checkpoint_failed", "size=%llu err=%s why=\"%s\"",
-	       (unsigned long long)j->size, sp_strerror(err), why ? why : "");
+	sp_log(SP_LOG_ERROR, "checkpoint_failed", SP_LF_UINT("size", j->size),
+	       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 	free(body);
 	free(note);
 }
@@ -75,8 +76,9 @@ static void done(void *arg)
 	if (j->err == SP_OK) {
 		if (j->made) {
 			sp_metrics_count(n->metrics, SP_CTR_CHECKPOINTS, 1);
-			sp_log(SP_LOG_DEBUG, "checkpoint_signed", "origin=%s size=%llu",
-			       n->cfg->node_id, (unsigned long long)j->size);
+			sp_log(SP_LOG_DEBUG, "checkpoint_signed",
+			       SP_LF_STR("origin", n->cfg->node_id),
+			       SP_LF_UINT("size", j->size));
 		}
 		n->checkpoint_size = j->size;
 		n->checkpoint_ok = 1;

@@ -146,26 +146,39 @@ static int start_identity(sp_node *n, relay_fed *rf)
 	int err, same;
 
 	if (me == NULL) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"[relay] tls_cert given for %s, but node %s is not a member of it\"",
-		       rf->id, n->cfg->node_id);
+		sp_log(
+		    SP_LOG_ERROR, "start_failed",
+		    SP_LF_STR("why", "[relay] tls_cert given for a federation "
+		                     "the node is not a member of"),
+		    SP_LF_STR("federation", rf->id),
+		    SP_LF_STR("node", n->cfg->node_id));
 		return -1;
 	}
 	if ((err = sp_pki_cert_der(rf->tls_cert, &der, &der_len, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "start_failed", "file=%s err=%s why=\"%s\"", rf->tls_cert,
-		       sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("file", rf->tls_cert),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	same = me->tls_cert_der != NULL && me->tls_cert_der_len == der_len &&
 	       CRYPTO_memcmp(me->tls_cert_der, der, der_len) == 0;
 	free(der);
 	if (!same) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"%s is not node %s's TlsCertificate in federation %s\"",
-		       rf->tls_cert, n->cfg->node_id, rf->id);
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the file is not the node's "
+		                        "TlsCertificate in the federation"),
+		       SP_LF_STR("file", rf->tls_cert),
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("federation", rf->id));
 		return -1;
 	}
 	if (me->n_endpoints == 0 || (port = endpoint_port(me->endpoints[0])) == 0) {
-		sp_log(SP_LOG_ERROR, "start_failed", "why=\"node %s has no usable https Endpoint in federation %s\"",
-		       n->cfg->node_id, rf->id);
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the node has no usable https Endpoint "
+		                        "in the federation"),
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("federation", rf->id));
 		return -1;
 	}
 	sp_node__server_config(n->cfg, &sc);
@@ -178,13 +191,18 @@ static int start_identity(sp_node *n, relay_fed *rf)
 	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &rf->server, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "listen_failed", "federation=%s address=%s port=%u err=%s why=\"%s\"",
-		       rf->id, n->cfg->listen_address, port, sp_strerror(err), why ? why : "");
+		sp_log(SP_LOG_ERROR, "listen_failed",
+		       SP_LF_STR("federation", rf->id),
+		       SP_LF_STR("address", n->cfg->listen_address),
+		       SP_LF_UINT("port", port),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
 		return -1;
 	}
 	rf->member = 1;
-	sp_log(SP_LOG_INFO, "relay_listening", "federation=%s address=%s port=%u",
-	       rf->id, n->cfg->listen_address, (unsigned)sp_server_port(rf->server));
+	sp_log(SP_LOG_INFO, "relay_listening", SP_LF_STR("federation", rf->id),
+	       SP_LF_STR("address", n->cfg->listen_address),
+	       SP_LF_UINT("port", sp_server_port(rf->server)));
 	return 0;
 }
 
@@ -209,7 +227,11 @@ int sp_node__relay_start(sp_node *n)
 		snprintf(rf->id, sizeof(rf->id), "%s", cfg->relay_federations[i]);
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->feds[j].id, rf->id) == 0) {
-				sp_log(SP_LOG_ERROR, "start_failed", "why=\"[relay] federation %s given twice\"", rf->id);
+				sp_log(
+				    SP_LOG_ERROR, "start_failed",
+				    SP_LF_STR("why",
+				              "[relay] federation given twice"),
+				    SP_LF_STR("federation", rf->id));
 				return -1;
 			}
 		}
@@ -218,8 +240,11 @@ int sp_node__relay_start(sp_node *n)
 		    sp_anchors_new(&rf->anchors) != SP_OK)
 			return -1;
 		if ((err = sp_anchors_add_pem_file(rf->anchors, rf->anchor_file, &why)) != SP_OK) {
-			sp_log(SP_LOG_ERROR, "anchor_refused", "federation=%s file=%s err=%s why=\"%s\"",
-			       rf->id, rf->anchor_file, sp_strerror(err), why ? why : "");
+			sp_log(SP_LOG_ERROR, "anchor_refused",
+			       SP_LF_STR("federation", rf->id),
+			       SP_LF_STR("file", rf->anchor_file),
+			       SP_LF_STR("err", sp_strerror(err)),
+			       SP_LF_STR("why", why));
 			return -1;
 		}
 		if (sp_node__load_list(n, rf->anchors, rf->id, cfg->relay_trust_lists[i],
@@ -232,9 +257,13 @@ int sp_node__relay_start(sp_node *n)
 			if (start_identity(n, rf) != 0)
 				return -1;
 		}
-		sp_log(SP_LOG_INFO, "relay_federation", "federation=%s sequence=%llu member=%d relays_to=%d",
-		       rf->id, (unsigned long long)sp_trust_list(rf->trust)->sequence, rf->member,
-		       me != NULL && relays_to(me, rf->id));
+		sp_log(
+		    SP_LOG_INFO, "relay_federation",
+		    SP_LF_STR("federation", rf->id),
+		    SP_LF_UINT("sequence", sp_trust_list(rf->trust)->sequence),
+		    SP_LF_INT("member", rf->member),
+		    SP_LF_INT("relays_to",
+		              me != NULL && relays_to(me, rf->id)));
 	}
 	return 0;
 }
@@ -397,8 +426,10 @@ int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
 		return SP_ERR_TRUST_LIST_ROLLBACK;
 	b = sp_trust_list_bytes(t, &len);
 	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed", "federation=%s sequence=%llu err=%s",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
+		       SP_LF_STR("federation", tl->federation),
+		       SP_LF_UINT("sequence", tl->sequence),
+		       SP_LF_STR("err", sp_strerror(err)));
 		return err;
 	}
 	pthread_mutex_lock(&n->relay->mu);
@@ -407,8 +438,10 @@ int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
 	pthread_mutex_unlock(&n->relay->mu);
 	sp_trust_unref(old);
 	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=%s",
-	       tl->federation, (unsigned long long)tl->sequence, source);
+	sp_log(SP_LOG_INFO, "trust_list_installed",
+	       SP_LF_STR("federation", tl->federation),
+	       SP_LF_UINT("sequence", tl->sequence),
+	       SP_LF_STR("source", source));
 	for (k = 0; k < n->n_ext; k++)
 		if (n->ext[k]->trust_changed != NULL)
 			n->ext[k]->trust_changed(n->ext_state[k]);

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "node/log_int.h"
 #include "node/server_conn_int.h"
 #include "protocol/protocol.h"
 
@@ -582,7 +583,8 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
-		fprintf(stderr, "silkport: listen: %s\n", strerror(errno));
+		sp_log(SP_LOG_ERROR, "listen_error", SP_LF_STR("op", "bind"),
+		       SP_LF_STR("errno", strerror(errno)));
 		*why = "cannot bind the listen address";
 		rc = SP_ERR_IO;
 		goto fail;
@@ -594,7 +596,8 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	s->listener = evconnlistener_new(base, accept_cb, s,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 511, fd);
 	if (s->listener == NULL) {
-		fprintf(stderr, "silkport: listen: %s\n", strerror(errno));
+		sp_log(SP_LOG_ERROR, "listen_error", SP_LF_STR("op", "listen"),
+		       SP_LF_STR("errno", strerror(errno)));
 		*why = "cannot listen";
 		rc = SP_ERR_IO;
 		goto fail;

@@ -7,6 +7,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "node/log_int.h"
 #include "node/server_conn_int.h"
 #include "protocol/protocol.h"
 
@@ -406,8 +407,10 @@ int sp_node__conn_recv(sp_conn *c, const uint8_t *data, size_t len)
 	c->in_recv = 0;
 	if (rv < 0) {
 		if (rv == NGHTTP2_ERR_FLOODED)
-			fprintf(stderr, "silkport: http2: %s: flood, dropping the connection\n",
-				c->remote);
+			sp_log(
+			    SP_LOG_WARN, "http2_flood",
+			    SP_LF_STR("remote", c->remote),
+			    SP_LF_STR("why", "flood, dropping the connection"));
 		c->srv->st.dropped_flood++;
 		return -1;
 	}

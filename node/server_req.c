@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "node/log_int.h"
 #include "node/server_conn_int.h"
 #include "protocol/protocol.h"
 
@@ -610,7 +611,8 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	rv = nghttp2_submit_response(c->h2, r->stream_id, nva, n,
 				     r->resp_len > 0 ? &prd : NULL);
 	if (rv != 0) {
-		fprintf(stderr, "silkport: http2: submit response: %s\n", nghttp2_strerror(rv));
+		sp_log(SP_LOG_ERROR, "http2_submit_response",
+		       SP_LF_STR("nghttp2", nghttp2_strerror(rv)));
 		req_free_response(r);
 		req_reset(r, NGHTTP2_INTERNAL_ERROR);
 		return SP_ERR_INTERNAL;

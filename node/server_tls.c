@@ -9,6 +9,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "node/log_int.h"
 #include "node/server_conn_int.h"
 #include "protocol/protocol.h"
 
@@ -27,7 +28,8 @@ static void log_ssl_errors(const char *what)
 
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		fprintf(stderr, "silkport: tls: %s: %s\n", what, buf);
+		sp_log(SP_LOG_ERROR, "tls_error", SP_LF_STR("what", what),
+		       SP_LF_STR("openssl", buf));
 	}
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "node/log_int.h"
 #include "node/store_db_int.h"
 #include "node/metrics_int.h" /* sp_monotonic_us */
 
@@ -170,8 +171,9 @@ int sp_store__err(sqlite3 *db, int rc, const char *what)
 
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return SP_OK;
-	fprintf(stderr, "store: op=%s sqlite=%d msg=\"%s\"\n", what, rc,
-		db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", what),
+	       SP_LF_INT("sqlite", rc),
+	       SP_LF_STR("msg", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
 	switch (prim) {
 	case SQLITE_NOMEM:
 		return SP_ERR_NOMEM;
@@ -208,7 +210,8 @@ sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
 	}
 	if (c->n == SP_STORE_STMT_CACHE) {
 		*err = SP_ERR_INTERNAL;
-		fprintf(stderr, "store: statement cache full\n");
+		sp_log(SP_LOG_ERROR, "store_error",
+		       SP_LF_STR("why", "statement cache full"));
 		return NULL;
 	}
 	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -355,10 +358,11 @@ static int migrate(sqlite3 *db, const char **why)
 		return err;
 	}
 	if (ver > (int64_t)N_MIGRATIONS) {
-		fprintf(stderr,
-			"store: schema version %lld is newer than this "
-			"silkport (knows up to %u)\n",
-			(long long)ver, (unsigned)N_MIGRATIONS);
+		sp_log(
+		    SP_LOG_ERROR, "store_error",
+		    SP_LF_STR("why", "schema version newer than this silkport"),
+		    SP_LF_INT("version", ver),
+		    SP_LF_UINT("known", N_MIGRATIONS));
 		*why = "the database schema is newer than this silkport; "
 		       "upgrade silkport";
 		return SP_ERR_INVALID_ARGUMENT;
@@ -400,8 +404,9 @@ static int migrate(sqlite3 *db, const char **why)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
 		if (rc != SQLITE_OK) {
-			fprintf(stderr, "store: migration %u failed: %s\n",
-				(unsigned)(v + 1), msg ? msg : "?");
+			sp_log(SP_LOG_ERROR, "store_migration_failed",
+			       SP_LF_UINT("version", v + 1),
+			       SP_LF_STR("msg", msg));
 			sqlite3_free(msg);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			*why = "a schema migration failed";
@@ -490,8 +495,9 @@ void sp_store_close(sp_store *s)
 		pthread_join(s->thread, NULL);
 	}
 	if (s->readers)
-		fprintf(stderr, "store: closed with %u readers still open\n",
-			s->readers);
+		sp_log(SP_LOG_WARN, "store_error",
+		       SP_LF_STR("why", "closed with readers still open"),
+		       SP_LF_UINT("readers", s->readers));
 	while (s->inflight) {
 		sp_store_inflight *n = s->inflight->next;
 
@@ -502,7 +508,8 @@ void sp_store_close(sp_store *s)
 	sp_store__stmts_clear(&s->seq_st);
 	sqlite3_close(s->seq_db);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		fprintf(stderr, "store: close: %s\n", sqlite3_errmsg(s->db));
+		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"),
+		       SP_LF_STR("msg", sqlite3_errmsg(s->db)));
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_mutex_destroy(&s->mu);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "node/log_int.h"
 #include "node/store_db_int.h"
 
 static const char sql_node_get[] =
@@ -42,11 +43,10 @@ static int node_get(const tree_ctx *t, unsigned level, uint64_t idx,
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		/* every node below the tree size is written with its leaf */
-		fprintf(stderr,
-			"store: merkle node missing origin_id=%lld level=%u "
-			"idx=%llu\n",
-			(long long)t->origin_id, level,
-			(unsigned long long)idx);
+		sp_log(SP_LOG_ERROR, "store_error",
+		       SP_LF_STR("why", "merkle node missing"),
+		       SP_LF_INT("origin_id", t->origin_id),
+		       SP_LF_UINT("level", level), SP_LF_UINT("idx", idx));
 		return SP_ERR_INTERNAL;
 	}
 	return sp_store__err(t->db, rc, "merkle-get");

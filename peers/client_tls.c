@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "node/log_int.h"
 #include "peers/client_int.h"
 
 static const unsigned char alpn_h2[] = {2, 'h', '2'};
@@ -28,7 +29,8 @@ static void log_ssl_errors(const char *what)
 
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		fprintf(stderr, "peers: %s: %s\n", what, buf);
+		sp_log(SP_LOG_ERROR, "tls_error", SP_LF_STR("what", what),
+		       SP_LF_STR("openssl", buf));
 	}
 }
 

@@ -153,12 +153,11 @@ void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
 {
 	fed_origin *o = fed_origin_find(f, origin);
 	fed_peer *p = fed_peer_find(f, origin);
-	char esc[SP_LOG_ESC_CAP];
 
 	f->equivocation_alarms++;
 	sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
-	sp_log(SP_LOG_ERROR, "equivocation_alarm", "kind=%s origin=%s detail=%s", kind, origin,
-	       sp_log_esc(esc, sizeof(esc), detail, strlen(detail)));
+	sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", kind),
+	       SP_LF_STR("origin", origin), SP_LF_STR("detail", detail));
 	if (o != NULL) {
 		o->equivocations++;
 		snprintf(o->last_alarm, sizeof(o->last_alarm), "%s: %s", kind, detail);
@@ -243,8 +242,9 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	cc.backoff_base_ms = 250;
 	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000 ? (uint32_t)(n->cfg->retry_max * 1000) : 60000;
 	if ((err = sp_h2_client_new(n->base, &cc, &p->client, &why)) != SP_OK) {
-		sp_log(SP_LOG_WARN, "peer_client_failed", "peer=%s err=%s why=\"%s\"", p->id,
-		       sp_strerror(err), why ? why : "");
+		sp_log(
+		    SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
+		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 		snprintf(p->last_error, sizeof(p->last_error), "client: %s", why ? why : sp_strerror(err));
 		return -1;
 	}
@@ -285,8 +285,10 @@ static void abandon_done(void *arg)
 {
 	abandon_job *a = arg;
 
-	sp_log(a->err == SP_OK ? SP_LOG_WARN : SP_LOG_ERROR, "deliveries_abandoned",
-	       "peer=%s why=revoked err=%s", a->peer, sp_strerror(a->err));
+	sp_log(a->err == SP_OK ? SP_LOG_WARN : SP_LOG_ERROR,
+	       "deliveries_abandoned", SP_LF_STR("peer", a->peer),
+	       SP_LF_STR("why", "revoked"),
+	       SP_LF_STR("err", sp_strerror(a->err)));
 	a->p->abandoning = 0;
 	fed_peer_unref(a->p);
 	free(a);
@@ -346,8 +348,9 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	p->status = m->status;
 	if (m->status != SP_STATUS_ACTIVE) {
 		if (p->client != NULL)
-			sp_log(SP_LOG_WARN, "peer_dropped", "peer=%s status=%s", p->id,
-			       sp_status_name(m->status));
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
+			       SP_LF_STR("status", sp_status_name(m->status)));
 		drop_client(p);
 		fed_deliver_drop(p);
 		if (m->status == SP_STATUS_REVOKED && was != SP_STATUS_REVOKED)
@@ -358,7 +361,7 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
 	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 || m->n_endpoints == 0 ||
 	     p->endpoint == NULL || strcmp(m->endpoints[0], p->endpoint) != 0)) {
-		sp_log(SP_LOG_INFO, "peer_changed", "peer=%s", p->id);
+		sp_log(SP_LOG_INFO, "peer_changed", SP_LF_STR("peer", p->id));
 		drop_client(p);
 	}
 	if (p->client == NULL && make_client(f, p, m) == 0) {
@@ -403,7 +406,9 @@ static void rebuild(fed *f)
 		fed_peer *p = f->peers[i];
 
 		if (p->gone) {
-			sp_log(SP_LOG_WARN, "peer_dropped", "peer=%s why=\"not in the trust list\"", p->id);
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
+			       SP_LF_STR("why", "not in the trust list"));
 			drop_client(p);
 			fed_peer_unref(p);
 		} else {
@@ -426,7 +431,8 @@ static int ext_start(sp_node *n, void **state)
 	rebuild(f);
 	f->next_pull_ms = fed_now_ms() + 1000; /* catch up right after start */
 	*state = f;
-	sp_log(SP_LOG_INFO, "peers_started", "peers=%zu origins=%zu", f->n_peers, f->n_origins);
+	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
+	       SP_LF_UINT("origins", f->n_origins));
 	return 0;
 }
 

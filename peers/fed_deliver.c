@@ -173,7 +173,9 @@ static void scan_done(void *arg)
 
 	p->scanning = 0;
 	if (s->err != SP_OK)
-		sp_log(SP_LOG_WARN, "outbox_scan_failed", "peer=%s err=%s", p->id, sp_strerror(s->err));
+		sp_log(SP_LOG_WARN, "outbox_scan_failed",
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_STR("err", sp_strerror(s->err)));
 	for (i = 0; i < s->n; i++) {
 		sp_fed_outbox_item *it = &s->items[i];
 		dl_item *d;
@@ -274,13 +276,16 @@ static void finished(void *arg)
 
 	fly_del(p, d->it.id);
 	if (d->store_err != SP_OK && d->store_err != SP_ERR_NOT_FOUND)
-		sp_log(SP_LOG_ERROR, "outbox_write_failed", "peer=%s outbox_id=%lld err=%s", p->id,
-		       (long long)d->it.id, sp_strerror(d->store_err));
+		sp_log(SP_LOG_ERROR, "outbox_write_failed",
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_INT("outbox_id", d->it.id),
+		       SP_LF_STR("err", sp_strerror(d->store_err)));
 	if (d->verdict == V_DELIVERED && d->store_err == SP_OK) {
 		p->delivered++;
 		p->last_receipt_ms = fed_now_ms();
-		sp_log(SP_LOG_DEBUG, "delivered", "peer=%s sequence=%llu record_id=%s", p->id,
-		       (unsigned long long)d->it.sequence, d->it.record_id);
+		sp_log(SP_LOG_DEBUG, "delivered", SP_LF_STR("peer", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id));
 	}
 	item_free(d);
 	if (!f->stopping)
@@ -308,8 +313,6 @@ static void reschedule(fed *f, dl_item *d, int64_t next, const char *why)
 
 static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *why)
 {
-	char esc[SP_LOG_ESC_CAP];
-
 	d->verdict = verdict;
 	p->gave_up++;
 	p->alarms++;
@@ -322,13 +325,18 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *wh
 		f->equivocation_alarms++;
 		sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
-		       "kind=delivery origin=%s peer=%s sequence=%llu record_id=%s problem=%s",
-		       d->it.origin, p->id, (unsigned long long)d->it.sequence,
-		       d->it.record_id, sp_log_esc(esc, sizeof(esc), why, strlen(why)));
+		       SP_LF_STR("kind", "delivery"),
+		       SP_LF_STR("origin", d->it.origin),
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("problem", why));
 	} else {
-		sp_log(SP_LOG_ERROR, "delivery_failed", "peer=%s sequence=%llu record_id=%s why=%s",
-		       p->id, (unsigned long long)d->it.sequence, d->it.record_id,
-		       sp_log_esc(esc, sizeof(esc), why, strlen(why)));
+		sp_log(SP_LOG_ERROR, "delivery_failed",
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("why", why));
 	}
 	reschedule(f, d, SP_FED_NEVER, why);
 }
@@ -388,8 +396,10 @@ static void apply(fed *f, dl_item *d)
 		f->delivery_alarms++;
 		snprintf(p->last_alarm, sizeof(p->last_alarm), "bad receipt for sequence %llu: %.160s",
 			 (unsigned long long)d->it.sequence, d->why);
-		sp_log(SP_LOG_ERROR, "receipt_refused", "peer=%s sequence=%llu why=\"%s\"", p->id,
-		       (unsigned long long)d->it.sequence, d->why);
+		sp_log(SP_LOG_ERROR, "receipt_refused",
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("why", d->why));
 		retry(f, p, d, 0, d->why);
 		return;
 	default:

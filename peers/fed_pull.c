@@ -107,8 +107,8 @@ static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32], in
 	if (o->unproven == NULL && (o->unproven = malloc(FED_UNPROVEN_MAX * sizeof(*o->unproven))) == NULL)
 		return;
 	if (o->n_unproven == FED_UNPROVEN_MAX) {
-		sp_log(SP_LOG_WARN, "proof_backlog_full", "origin=%s sequence=%llu", o->id,
-		       (unsigned long long)seq);
+		sp_log(SP_LOG_WARN, "proof_backlog_full",
+		       SP_LF_STR("origin", o->id), SP_LF_UINT("sequence", seq));
 		return;
 	}
 	u = &o->unproven[o->n_unproven++];
@@ -390,8 +390,11 @@ static void parse_done(void *arg)
 
 	pg->parsed = 1;
 	if (pg->err != SP_OK) {
-		sp_log(SP_LOG_WARN, "entries_refused", "origin=%s source=%s err=%s why=\"%s\"", o->id,
-		       pg->source, sp_strerror(pg->err), pg->why);
+		sp_log(SP_LOG_WARN, "entries_refused",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_STR("source", pg->source),
+		       SP_LF_STR("err", sp_strerror(pg->err)),
+		       SP_LF_STR("why", pg->why));
 		o->page_end = 1;
 		pg->n_frames = pg->done_frames = 0;
 	}
@@ -414,8 +417,11 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 	o->pages_out--;
 	if (f->stopping || resp->err != SP_OK || resp->status != 200) {
 		if (!f->stopping)
-			sp_log(SP_LOG_INFO, "entries_unavailable", "origin=%s source=%s status=%d err=%s",
-			       o->id, pg->source, resp->status, sp_strerror(resp->err));
+			sp_log(SP_LOG_INFO, "entries_unavailable",
+			       SP_LF_STR("origin", o->id),
+			       SP_LF_STR("source", pg->source),
+			       SP_LF_INT("status", resp->status),
+			       SP_LF_STR("err", sp_strerror(resp->err)));
 		o->page_end = 1;
 		page_free(pg);
 		maybe_end(f, o);
@@ -441,8 +447,10 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 	ns = sp_h2_response_header(resp, "x-silkport-next-start", &ns_len);
 	if (ns == NULL || fed_parse_u64(ns, ns_len, &next) != 0 || next <= pg->start ||
 	    (pg->body = malloc(resp->body_len)) == NULL) {
-		sp_log(SP_LOG_WARN, "entries_refused", "origin=%s source=%s why=\"no usable x-silkport-next-start\"",
-		       o->id, pg->source);
+		sp_log(SP_LOG_WARN, "entries_refused",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_STR("source", pg->source),
+		       SP_LF_STR("why", "no usable x-silkport-next-start"));
 		o->page_end = 1;
 		page_free(pg);
 		maybe_end(f, o);
@@ -524,9 +532,12 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 		pg->err = SP_ERR_OVERLOADED;
 	} else if (res->err != SP_OK) {
 		o->refused++;
-		sp_log(SP_LOG_WARN, "pulled_record_refused", "origin=%s sequence=%llu source=%s err=%s why=\"%s\"",
-		       o->id, (unsigned long long)fr->seq, pg->source, sp_strerror(res->err),
-		       res->why ? res->why : "");
+		sp_log(SP_LOG_WARN, "pulled_record_refused",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_UINT("sequence", fr->seq),
+		       SP_LF_STR("source", pg->source),
+		       SP_LF_STR("err", sp_strerror(res->err)),
+		       SP_LF_STR("why", res->why));
 	} else if (res->outcome == SP_STORE_INSERTED) {
 		o->pulled++;
 		unproven_add(o, fr->seq, fr->leaf, 0);
@@ -759,8 +770,11 @@ static void leaves_done(void *arg)
 				u->need_leaf = 0;
 			} else {
 				sp_log(SP_LOG_WARN, "proof_skipped",
-				       "origin=%s sequence=%llu why=\"the record is no longer held with the bytes received\"",
-				       o->id, (unsigned long long)it->seq);
+				       SP_LF_STR("origin", o->id),
+				       SP_LF_UINT("sequence", it->seq),
+				       SP_LF_STR("why",
+				                 "the record is no longer held "
+				                 "with the bytes received"));
 				o->unproven[k] = o->unproven[--o->n_unproven];
 			}
 			break;

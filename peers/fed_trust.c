@@ -105,7 +105,6 @@ static void tl_done(void *arg)
 	tl_job *j = arg;
 	fed *f = j->f;
 	sp_node *n = f->n;
-	char esc[SP_LOG_ESC_CAP];
 
 	f->trust_busy--;
 	if (j->err == SP_OK && !f->stopping && j->relay >= 0) {
@@ -114,10 +113,10 @@ static void tl_done(void *arg)
 		   sp_trust_list(j->t)->sequence > sp_trust_list(n->trust)->sequence) {
 		sp_node__install_trust(n, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
-		sp_log(SP_LOG_WARN, "trust_list_refused", "source=%s err=%s why=%s",
-		       sp_log_esc(esc, sizeof(esc), j->source, strlen(j->source)), sp_strerror(j->err),
-		       sp_log_esc(esc + 520, sizeof(esc) - 520, j->why ? j->why : "",
-				  j->why ? strlen(j->why) : 0));
+		sp_log(SP_LOG_WARN, "trust_list_refused",
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
 	}
 	tl_job_free(j);
 }

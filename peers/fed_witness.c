@@ -212,9 +212,11 @@ static void on_proof(void *ud, const sp_h2_response *resp)
 	if (resp->err != SP_OK || resp->status != 200 || resp->body_len > SP_PROOF_MAX_TEXT ||
 	    (j->proof = malloc(resp->body_len + 1)) == NULL) {
 		j->o->cp_busy = 0;
-		sp_log(SP_LOG_INFO, "consistency_unavailable", "origin=%s old=%llu size=%llu status=%d",
-		       j->o->id, (unsigned long long)j->prev_size, (unsigned long long)j->cp.size,
-		       resp->status);
+		sp_log(SP_LOG_INFO, "consistency_unavailable",
+		       SP_LF_STR("origin", j->o->id),
+		       SP_LF_UINT("old", j->prev_size),
+		       SP_LF_UINT("size", j->cp.size),
+		       SP_LF_INT("status", resp->status));
 		if (!f->stopping)
 			fed_pull_start(f, j->o);
 		cp_job_free(j);
@@ -259,12 +261,17 @@ static void cp_done(void *arg)
 	if (j->equivocation)
 		fed_equivocation_alarm(f, o->id, "checkpoint", j->alarm);
 	else if (j->err != SP_OK && j->err != SP_ERR_NOT_FOUND)
-		sp_log(SP_LOG_WARN, "checkpoint_refused", "origin=%s source=%s err=%s why=\"%s\"", o->id,
-		       j->source, sp_strerror(j->err), j->why);
+		sp_log(SP_LOG_WARN, "checkpoint_refused",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
 	if (j->accepted && (!o->have_cp || j->cp.size >= o->cp_size)) {
 		if (!o->have_cp || j->cp.size > o->cp_size)
-			sp_log(SP_LOG_DEBUG, "checkpoint_witnessed", "origin=%s size=%llu source=%s",
-			       o->id, (unsigned long long)j->cp.size, j->source);
+			sp_log(SP_LOG_DEBUG, "checkpoint_witnessed",
+			       SP_LF_STR("origin", o->id),
+			       SP_LF_UINT("size", j->cp.size),
+			       SP_LF_STR("source", j->source));
 		o->have_cp = 1;
 		o->cp_size = j->cp.size;
 		memcpy(o->cp_root, j->cp.root, 32);

@@ -93,6 +93,17 @@ int sp_err_http_status(int err);
 int sp_protocol_init(void);
 void sp_protocol_cleanup(void);
 
+/* libxml2 and xmlsec describe hostile input in their own words (a C14N or
+ * parser error quotes what it read). sp_protocol_init() routes those words
+ * here instead of stderr; without a hook they are dropped, since the caller
+ * reports the refusal itself through `*why`. `library` is "libxml2" or
+ * "xmlsec"; `text` is foreign, so the hook must escape it (SPEC 14,
+ * [SEC-D2]). Set once, before any thread starts; called on any thread. */
+typedef void (*sp_diag_hook)(const char *library, const char *text);
+void sp_protocol_set_diag_hook(sp_diag_hook fn);
+/* Hand one library message to the hook (trust/ reports xmlsec's here). */
+void sp_protocol_diag(const char *library, const char *text);
+
 /* ---------------------------------------------------------------- limits */
 
 typedef struct sp_limits {

@@ -52,6 +52,9 @@ int sp_proto__check_xml_decl(const uint8_t *buf, size_t len);
 int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why);
 /* 1 once sp_protocol_init() has loaded the schemas. */
 int sp_proto__ready(void);
+/* Send libxml2's global error output to the diagnostics hook (xml.c);
+ * called by sp_protocol_init() on the main thread. */
+void sp_proto__route_lib_errors(void);
 
 /* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF), no NUL. */
 int sp_proto__utf8_valid(const uint8_t *s, size_t len);

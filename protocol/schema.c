@@ -41,6 +41,7 @@ int sp_protocol_init(void)
 	if (ready)
 		return SP_OK;
 	xmlInitParser();
+	sp_proto__route_lib_errors();
 	schemas[SP_DOC_RECORD] = compile(sp_proto__schema_record,
 					 sp_proto__schema_record_len);
 	schemas[SP_DOC_RECEIPT] = compile(sp_proto__schema_receipt,

@@ -1,15 +1,85 @@
 /* xml.c: the hardened XML parser (SECURITY.md) and the sp_doc handle. */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "protocol/protocol_int.h"
+
+/* ---------------------------------------------------------------- diagnostics
+ */
+
+static sp_diag_hook diag_hook;
+
+void sp_protocol_set_diag_hook(sp_diag_hook fn)
+{
+	diag_hook = fn;
+}
+
+void sp_protocol_diag(const char *library, const char *text)
+{
+	if (diag_hook != NULL && text != NULL)
+		diag_hook(library, text);
+}
+
+/* libxml2 ends its messages with a newline: drop trailing white space. */
+static void trim(char *text)
+{
+	size_t n = strlen(text);
+
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+}
+
+/* Errors that no context handler took (C14N, XPath, tree, I/O): libxml2
+ * would print them, several lines per hostile document, to stderr. */
+static void on_lib_error(void *ctx, xmlErrorPtr e)
+{
+	char msg[400], text[512];
+
+	(void)ctx;
+	if (diag_hook == NULL || e == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s",
+	         e->message != NULL ? e->message : "error");
+	trim(msg);
+	snprintf(text, sizeof(text), "%s (domain %d, code %d)", msg, e->domain,
+	         e->code);
+	sp_protocol_diag("libxml2", text);
+}
+
+__attribute__((format(printf, 2, 3))) static void
+on_lib_generic(void *ctx, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	(void)ctx;
+	if (diag_hook == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	trim(text);
+	sp_protocol_diag("libxml2", text);
+}
+
+void sp_proto__route_lib_errors(void)
+{
+	/* libxml2 keeps these per thread: this thread's, and the default
+	 * that threads started later (the worker pool) begin with. */
+	xmlSetStructuredErrorFunc(NULL, on_lib_error);
+	xmlSetGenericErrorFunc(NULL, on_lib_generic);
+	xmlThrDefSetStructuredErrorFunc(NULL, on_lib_error);
+	xmlThrDefSetGenericErrorFunc(NULL, on_lib_generic);
+}
 
 /* The only parser options ever used on untrusted input. */
 #define SP_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NODICT)
