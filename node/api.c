@@ -173,7 +173,11 @@ static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
 
 void sp_api_handle(sp_http_req *req, void *arg)
 {
-	sp_node *n = arg;
+	sp_api__handle_in(arg, req, -1);
+}
+
+void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
+{
 	const char *path = sp_http_req_path(req), *rest;
 	char origin[SP_NODE_ID_MAX + 1];
 	sp_caller c;
@@ -209,7 +213,7 @@ void sp_api_handle(sp_http_req *req, void *arg)
 			trust_list(n, req, path + 16);
 		return;
 	}
-	sp_node__caller(n, req, &c);
+	sp_node__caller(n, req, slot, &c);
 	if (strcmp(path, "/v1/records") == 0) {
 		if (need_method(n, req, SP_EP_RECORDS_POST, "POST") &&
 		    need_member(n, req, SP_EP_RECORDS_POST, &c))
