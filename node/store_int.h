@@ -407,6 +407,16 @@ int sp_store_revoked_add(sp_store *s, const char *federation,
 int sp_store_revoked_get(sp_store_reader *r, const char *federation,
 			 sp_store_revoked_kind kind, const char *subject,
 			 uint64_t *sequence);
+/* Record every revocation of an accepted list: its revoked members and
+ * their signing certificates. */
+int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
+/* SP_OK when tl undoes no recorded revocation of its federation;
+ * SP_ERR_REVOCATION_REVERSED with *hit (the first one found: kind,
+ * subject, the member that lists it now in node_id, and the sequence of
+ * the list that revoked it) when a member it lists as active or suspended
+ * was revoked, or lists a revoked signing certificate; or a store error. */
+int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
+				sp_store_revocation *hit);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,11 @@
  * revoked (members and their signing certificates), per federation. */
 #include "node/store_db_int.h"
 
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 _Static_assert(SP_NODE_ID_MAX + 1 <= 65, "a NodeId fits sp_store_revocation.subject");
 
@@ -103,4 +107,98 @@ int sp_store_revoked_get(sp_store_reader *r, const char *federation,
 	}
 	sqlite3_reset(st);
 	return err;
+}
+
+static void hex_sha256(const uint8_t *der, size_t len, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t h[32];
+	size_t i;
+
+	SHA256(der, len, h);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
+{
+	sp_store_revocation *v;
+	size_t i, j, k = 0, cap = 0;
+	int err;
+
+	if (!s || !tl)
+		return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < tl->n_members; i++)
+		if (tl->members[i].status == SP_STATUS_REVOKED)
+			cap += 1 + tl->members[i].n_signing;
+	if (cap == 0)
+		return SP_OK;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return SP_ERR_NOMEM;
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		if (m->status != SP_STATUS_REVOKED)
+			continue;
+		v[k].kind = SP_REVOKED_MEMBER;
+		snprintf(v[k].subject, sizeof(v[k].subject), "%s", m->node_id);
+		snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
+		v[k++].sequence = tl->sequence;
+		for (j = 0; j < m->n_signing; j++) {
+			v[k].kind = SP_REVOKED_SIGNING_CERT;
+			hex_sha256(m->signing[j].der, m->signing[j].der_len, v[k].subject);
+			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
+			v[k++].sequence = tl->sequence;
+		}
+	}
+	err = sp_store_revoked_add(s, tl->federation, v, k);
+	free(v);
+	return err;
+}
+
+int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
+				sp_store_revocation *hit)
+{
+	char hex[65];
+	uint64_t at = 0;
+	size_t i, j;
+	int err;
+
+	if (!r || !tl || !hit)
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(hit, 0, sizeof(*hit));
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		/* suspended or active: either undoes a revocation */
+		if (m->status == SP_STATUS_REVOKED)
+			continue;
+		err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_MEMBER, m->node_id, &at);
+		if (err == SP_OK) {
+			hit->kind = SP_REVOKED_MEMBER;
+			snprintf(hit->subject, sizeof(hit->subject), "%s", m->node_id);
+			goto found;
+		}
+		if (err != SP_ERR_NOT_FOUND)
+			return err;
+		for (j = 0; j < m->n_signing; j++) {
+			hex_sha256(m->signing[j].der, m->signing[j].der_len, hex);
+			err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_SIGNING_CERT, hex, &at);
+			if (err == SP_OK) {
+				hit->kind = SP_REVOKED_SIGNING_CERT;
+				memcpy(hit->subject, hex, sizeof(hex));
+				goto found;
+			}
+			if (err != SP_ERR_NOT_FOUND)
+				return err;
+		}
+	}
+	return SP_OK;
+found:
+	snprintf(hit->node_id, sizeof(hit->node_id), "%s", tl->members[i].node_id);
+	hit->sequence = at;
+	return SP_ERR_REVOCATION_REVERSED;
 }

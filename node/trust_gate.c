@@ -10,110 +10,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
-static void hex_sha256(const uint8_t *der, size_t len, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t h[32];
-	size_t i;
-
-	SHA256(der, len, h);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = digits[h[i] >> 4];
-		out[2 * i + 1] = digits[h[i] & 15];
-	}
-	out[64] = '\0';
-}
 
 /* SP_ERR_REVOCATION_REVERSED (logged) when tl shows as not revoked a member
  * or a signing certificate that a list this node accepted revoked. */
 static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
 {
 	sp_store_reader *r = NULL;
-	const char *why = NULL, *kind = NULL, *node = NULL;
-	char hex[65];
-	uint64_t at = 0;
-	size_t i, j;
+	sp_store_revocation hit;
+	const char *why = NULL;
 	int err;
 
-	if ((err = sp_store_reader_open(n->store, &r, &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot read revocations\"",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
-		return err;
+	if ((err = sp_store_reader_open(n->store, &r, &why)) == SP_OK) {
+		err = sp_store_revoked_check_list(r, tl, &hit);
+		sp_store_reader_close(r);
 	}
-	for (i = 0; i < tl->n_members && kind == NULL; i++) {
-		const sp_tl_member *m = &tl->members[i];
-
-		if (m->status == SP_STATUS_REVOKED)
-			continue;
-		err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_MEMBER, m->node_id, &at);
-		if (err == SP_OK) {
-			kind = "member";
-			node = m->node_id;
-			break;
-		}
-		for (j = 0; err == SP_ERR_NOT_FOUND && j < m->n_signing; j++) {
-			hex_sha256(m->signing[j].der, m->signing[j].der_len, hex);
-			err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_SIGNING_CERT, hex, &at);
-		}
-		if (err == SP_OK) {
-			kind = "signing-cert";
-			node = m->node_id;
-		} else if (err != SP_ERR_NOT_FOUND) {
-			break;
-		}
-	}
-	sp_store_reader_close(r);
-	if (kind != NULL) {
+	if (err == SP_ERR_REVOCATION_REVERSED) {
 		/* An alarm: the operator's key signed a list that undoes a
 		 * revocation, which SPEC forbids; the key may be misused. */
 		sp_log(SP_LOG_ERROR, "trust_list_reinstates_revoked",
-		       "federation=%s sequence=%llu node=%s kind=%s revoked_by_sequence=%llu source=%s action=kept-previous-list",
-		       tl->federation, (unsigned long long)tl->sequence, node, kind,
-		       (unsigned long long)at, source);
-		return SP_ERR_REVOCATION_REVERSED;
-	}
-	if (err != SP_OK && err != SP_ERR_NOT_FOUND) {
+		       "federation=%s sequence=%llu node=%s kind=%s subject=%s revoked_by_sequence=%llu source=%s action=list-refused",
+		       tl->federation, (unsigned long long)tl->sequence, hit.node_id,
+		       hit.kind == SP_REVOKED_MEMBER ? "member" : "signing-cert", hit.subject,
+		       (unsigned long long)hit.sequence, source);
+	} else if (err != SP_OK) {
 		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot read revocations\"",
 		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
-		return err;
 	}
-	return SP_OK;
+	return err;
 }
 
 /* Record what tl revokes: the members and their signing certificates. */
 static int record_revocations(sp_node *n, const sp_tl *tl)
 {
-	sp_store_revocation *v;
-	size_t i, j, k = 0, cap = 0;
-	int err;
+	int err = sp_store_revoked_record_list(n->store, tl);
 
-	for (i = 0; i < tl->n_members; i++)
-		if (tl->members[i].status == SP_STATUS_REVOKED)
-			cap += 1 + tl->members[i].n_signing;
-	if (cap == 0)
-		return SP_OK;
-	if ((v = calloc(cap, sizeof(*v))) == NULL)
-		return SP_ERR_NOMEM;
-	for (i = 0; i < tl->n_members; i++) {
-		const sp_tl_member *m = &tl->members[i];
-
-		if (m->status != SP_STATUS_REVOKED)
-			continue;
-		v[k].kind = SP_REVOKED_MEMBER;
-		snprintf(v[k].subject, sizeof(v[k].subject), "%s", m->node_id);
-		snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
-		v[k++].sequence = tl->sequence;
-		for (j = 0; j < m->n_signing; j++) {
-			v[k].kind = SP_REVOKED_SIGNING_CERT;
-			hex_sha256(m->signing[j].der, m->signing[j].der_len, v[k].subject);
-			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
-			v[k++].sequence = tl->sequence;
-		}
-	}
-	err = sp_store_revoked_add(n->store, tl->federation, v, k);
-	free(v);
 	if (err != SP_OK)
 		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot record its revocations\"",
 		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
