@@ -15,6 +15,8 @@
  * or a signing certificate that a list this node accepted revoked. */
 static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
 {
+	static char last_fed[SP_NODE_ID_MAX + 1]; /* loop thread only */
+	static uint64_t last_seq;
 	sp_store_reader *r = NULL;
 	sp_store_revocation hit;
 	const char *why = NULL;
@@ -24,15 +26,19 @@ static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
 		err = sp_store_revoked_check_list(r, tl, &hit);
 		sp_store_reader_close(r);
 	}
-	if (err == SP_ERR_REVOCATION_REVERSED) {
+	if (err == SP_ERR_REVOCATION_REVERSED &&
+	    (strcmp(last_fed, tl->federation) != 0 || last_seq != tl->sequence)) {
 		/* An alarm: the operator's key signed a list that undoes a
-		 * revocation, which SPEC forbids; the key may be misused. */
-		sp_log(SP_LOG_ERROR, "trust_list_reinstates_revoked",
+		 * revocation, which SPEC forbids; the key may be misused.
+		 * Once per list: peers keep offering it at every poll. */
+		snprintf(last_fed, sizeof(last_fed), "%s", tl->federation);
+		last_seq = tl->sequence;
+		sp_log(SP_LOG_ERROR, "revocation_reversed_alarm",
 		       "federation=%s sequence=%llu node=%s kind=%s subject=%s revoked_by_sequence=%llu source=%s action=list-refused",
 		       tl->federation, (unsigned long long)tl->sequence, hit.node_id,
 		       hit.kind == SP_REVOKED_MEMBER ? "member" : "signing-cert", hit.subject,
 		       (unsigned long long)hit.sequence, source);
-	} else if (err != SP_OK) {
+	} else if (err != SP_OK && err != SP_ERR_REVOCATION_REVERSED) {
 		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot read revocations\"",
 		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
 	}
@@ -110,7 +116,7 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t, const char *sourc
 		}
 		if (o == NULL)
 			continue;
-		sp_log(SP_LOG_ERROR, "node_id_collision",
+		sp_log(SP_LOG_ERROR, "node_id_collision_alarm",
 		       "federation=%s sequence=%llu node=%s bound_in=%s source=%s action=member-ignored",
 		       tl->federation, (unsigned long long)tl->sequence, m->node_id, where, source);
 		drop[k++] = m->node_id;
