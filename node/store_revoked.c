@@ -8,7 +8,8 @@
 
 #include <openssl/sha.h>
 
-_Static_assert(SP_NODE_ID_MAX + 1 <= 65, "a NodeId fits sp_store_revocation.subject");
+_Static_assert(SP_NODE_ID_MAX + 1 <= 65,
+               "a NodeId fits sp_store_revocation.subject");
 
 static const char *kind_name(sp_store_revoked_kind k)
 {
@@ -35,8 +36,8 @@ typedef struct add_args {
 } add_args;
 
 static const char sql_add[] =
-	"INSERT OR IGNORE INTO revocations (federation, kind, subject, node_id,"
-	" sequence, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT OR IGNORE INTO revocations (federation, kind, subject, node_id,"
+    " sequence, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 static int add_fn(sp_store *s, void *arg)
 {
@@ -49,7 +50,8 @@ static int add_fn(sp_store *s, void *arg)
 		if (!(st = sp_store__stmt(s->db, &s->wst, sql_add, &err)))
 			return err;
 		sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kind_name(a->v[i].kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind_name(a->v[i].kind), -1,
+		                  SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, a->v[i].subject, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, a->v[i].node_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)a->v[i].sequence);
@@ -63,16 +65,19 @@ static int add_fn(sp_store *s, void *arg)
 }
 
 int sp_store_revoked_add(sp_store *s, const char *federation,
-			 const sp_store_revocation *v, size_t n)
+                         const sp_store_revocation *v, size_t n)
 {
 	add_args a = {federation, v, n};
 	size_t i;
 
-	if (!s || !federation || !bounded(federation, SP_NODE_ID_MAX) || (n > 0 && !v))
+	if (!s || !federation || !bounded(federation, SP_NODE_ID_MAX) ||
+	    (n > 0 && !v))
 		return SP_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < n; i++)
-		if (kind_name(v[i].kind) == NULL || !bounded(v[i].subject, sizeof(v[i].subject) - 1) ||
-		    !bounded(v[i].node_id, SP_NODE_ID_MAX) || v[i].sequence > (uint64_t)INT64_MAX)
+		if (kind_name(v[i].kind) == NULL ||
+		    !bounded(v[i].subject, sizeof(v[i].subject) - 1) ||
+		    !bounded(v[i].node_id, SP_NODE_ID_MAX) ||
+		    v[i].sequence > (uint64_t)INT64_MAX)
 			return SP_ERR_INVALID_ARGUMENT;
 	if (n == 0)
 		return SP_OK;
@@ -80,12 +85,12 @@ int sp_store_revoked_add(sp_store *s, const char *federation,
 }
 
 static const char sql_get[] =
-	"SELECT sequence FROM revocations WHERE federation = ?1 AND kind = ?2"
-	" AND subject = ?3";
+    "SELECT sequence FROM revocations WHERE federation = ?1 AND kind = ?2"
+    " AND subject = ?3";
 
 int sp_store_revoked_get(sp_store_reader *r, const char *federation,
-			 sp_store_revoked_kind kind, const char *subject,
-			 uint64_t *sequence)
+                         sp_store_revoked_kind kind, const char *subject,
+                         uint64_t *sequence)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
@@ -103,7 +108,9 @@ int sp_store_revoked_get(sp_store_reader *r, const char *federation,
 			*sequence = (uint64_t)sqlite3_column_int64(st, 0);
 		err = SP_OK;
 	} else {
-		err = rc == SQLITE_DONE ? SP_ERR_NOT_FOUND : sp_store__err(r->db, rc, "revoked-get");
+		err = rc == SQLITE_DONE
+		          ? SP_ERR_NOT_FOUND
+		          : sp_store__err(r->db, rc, "revoked-get");
 	}
 	sqlite3_reset(st);
 	return err;
@@ -149,8 +156,10 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
 		v[k++].sequence = tl->sequence;
 		for (j = 0; j < m->n_signing; j++) {
 			v[k].kind = SP_REVOKED_SIGNING_CERT;
-			hex_sha256(m->signing[j].der, m->signing[j].der_len, v[k].subject);
-			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
+			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			           v[k].subject);
+			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s",
+			         m->node_id);
 			v[k++].sequence = tl->sequence;
 		}
 	}
@@ -160,7 +169,7 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
 }
 
 int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
-				sp_store_revocation *hit)
+                                sp_store_revocation *hit)
 {
 	char hex[65];
 	uint64_t at = 0;
@@ -176,17 +185,22 @@ int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
 		/* suspended or active: either undoes a revocation */
 		if (m->status == SP_STATUS_REVOKED)
 			continue;
-		err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_MEMBER, m->node_id, &at);
+		err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_MEMBER,
+		                           m->node_id, &at);
 		if (err == SP_OK) {
 			hit->kind = SP_REVOKED_MEMBER;
-			snprintf(hit->subject, sizeof(hit->subject), "%s", m->node_id);
+			snprintf(hit->subject, sizeof(hit->subject), "%s",
+			         m->node_id);
 			goto found;
 		}
 		if (err != SP_ERR_NOT_FOUND)
 			return err;
 		for (j = 0; j < m->n_signing; j++) {
-			hex_sha256(m->signing[j].der, m->signing[j].der_len, hex);
-			err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_SIGNING_CERT, hex, &at);
+			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			           hex);
+			err = sp_store_revoked_get(r, tl->federation,
+			                           SP_REVOKED_SIGNING_CERT, hex,
+			                           &at);
 			if (err == SP_OK) {
 				hit->kind = SP_REVOKED_SIGNING_CERT;
 				memcpy(hit->subject, hex, sizeof(hex));
@@ -198,7 +212,8 @@ int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
 	}
 	return SP_OK;
 found:
-	snprintf(hit->node_id, sizeof(hit->node_id), "%s", tl->members[i].node_id);
+	snprintf(hit->node_id, sizeof(hit->node_id), "%s",
+	         tl->members[i].node_id);
 	hit->sequence = at;
 	return SP_ERR_REVOCATION_REVERSED;
 }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* SP_ERR_REVOCATION_REVERSED (logged) when tl shows as not revoked a member
  * or a signing certificate that a list this node accepted revoked. */
 static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
@@ -27,20 +26,27 @@ static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
 		sp_store_reader_close(r);
 	}
 	if (err == SP_ERR_REVOCATION_REVERSED &&
-	    (strcmp(last_fed, tl->federation) != 0 || last_seq != tl->sequence)) {
+	    (strcmp(last_fed, tl->federation) != 0 ||
+	     last_seq != tl->sequence)) {
 		/* An alarm: the operator's key signed a list that undoes a
 		 * revocation, which SPEC forbids; the key may be misused.
 		 * Once per list: peers keep offering it at every poll. */
 		snprintf(last_fed, sizeof(last_fed), "%s", tl->federation);
 		last_seq = tl->sequence;
 		sp_log(SP_LOG_ERROR, "revocation_reversed_alarm",
-		       "federation=%s sequence=%llu node=%s kind=%s subject=%s revoked_by_sequence=%llu source=%s action=list-refused",
-		       tl->federation, (unsigned long long)tl->sequence, hit.node_id,
-		       hit.kind == SP_REVOKED_MEMBER ? "member" : "signing-cert", hit.subject,
-		       (unsigned long long)hit.sequence, source);
+		       "federation=%s sequence=%llu node=%s kind=%s subject=%s "
+		       "revoked_by_sequence=%llu source=%s action=list-refused",
+		       tl->federation, (unsigned long long)tl->sequence,
+		       hit.node_id,
+		       hit.kind == SP_REVOKED_MEMBER ? "member"
+		                                     : "signing-cert",
+		       hit.subject, (unsigned long long)hit.sequence, source);
 	} else if (err != SP_OK && err != SP_ERR_REVOCATION_REVERSED) {
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot read revocations\"",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       "federation=%s sequence=%llu err=%s why=\"cannot read "
+		       "revocations\"",
+		       tl->federation, (unsigned long long)tl->sequence,
+		       sp_strerror(err));
 	}
 	return err;
 }
@@ -51,8 +57,11 @@ static int record_revocations(sp_node *n, const sp_tl *tl)
 	int err = sp_store_revoked_record_list(n->store, tl);
 
 	if (err != SP_OK)
-		sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"cannot record its revocations\"",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+		sp_log(SP_LOG_ERROR, "trust_list_refused",
+		       "federation=%s sequence=%llu err=%s why=\"cannot record "
+		       "its revocations\"",
+		       tl->federation, (unsigned long long)tl->sequence,
+		       sp_strerror(err));
 	return err;
 }
 
@@ -70,8 +79,10 @@ static int same_node(const sp_tl_member *a, const sp_tl_member *b)
 		int found = 0;
 
 		for (j = 0; j < b->n_signing && !found; j++)
-			found = a->signing[i].der_len == b->signing[j].der_len &&
-				memcmp(a->signing[i].der, b->signing[j].der, a->signing[i].der_len) == 0;
+			found =
+			    a->signing[i].der_len == b->signing[j].der_len &&
+			    memcmp(a->signing[i].der, b->signing[j].der,
+			           a->signing[i].der_len) == 0;
 		if (!found)
 			return 0;
 	}
@@ -81,7 +92,8 @@ static int same_node(const sp_tl_member *a, const sp_tl_member *b)
 /* A followed list (relay slot) whose member names a NodeId that another
  * list of this node binds to another node: ignore that member ([FED-E1]).
  * *t is replaced by a copy without them. */
-static int drop_collisions(sp_node *n, int slot, sp_trust **t, const char *source)
+static int drop_collisions(sp_node *n, int slot, sp_trust **t,
+                           const char *source)
 {
 	const sp_tl *tl = sp_trust_list(*t);
 	const char **drop = NULL;
@@ -107,18 +119,26 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t, const char *sourc
 			} else {
 				other = sp_node__relay_trust(n, j - 1);
 			}
-			if (other != NULL && (o = sp_tl_find(sp_trust_list(other), m->node_id)) != NULL &&
+			if (other != NULL &&
+			    (o = sp_tl_find(sp_trust_list(other),
+			                    m->node_id)) != NULL &&
 			    same_node(m, o))
-				o = NULL; /* FED-32: the same node, listed in both */
+				o = NULL; /* FED-32: the same node, listed in
+				             both */
 			else if (o != NULL)
-				where = j == 0 ? n->cfg->federation : sp_node__relay_federation(n, j - 1);
+				where =
+				    j == 0
+				        ? n->cfg->federation
+				        : sp_node__relay_federation(n, j - 1);
 			sp_trust_unref(other);
 		}
 		if (o == NULL)
 			continue;
 		sp_log(SP_LOG_ERROR, "node_id_collision_alarm",
-		       "federation=%s sequence=%llu node=%s bound_in=%s source=%s action=member-ignored",
-		       tl->federation, (unsigned long long)tl->sequence, m->node_id, where, source);
+		       "federation=%s sequence=%llu node=%s bound_in=%s "
+		       "source=%s action=member-ignored",
+		       tl->federation, (unsigned long long)tl->sequence,
+		       m->node_id, where, source);
 		drop[k++] = m->node_id;
 	}
 	if (k > 0) {
@@ -126,8 +146,10 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t, const char *sourc
 			sp_trust_unref(*t);
 			*t = nt;
 		} else {
-			sp_log(SP_LOG_ERROR, "trust_list_refused", "federation=%s sequence=%llu err=%s why=\"%s\"",
-			       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err), why ? why : "");
+			sp_log(SP_LOG_ERROR, "trust_list_refused",
+			       "federation=%s sequence=%llu err=%s why=\"%s\"",
+			       tl->federation, (unsigned long long)tl->sequence,
+			       sp_strerror(err), why ? why : "");
 		}
 	}
 	free(drop);
@@ -149,8 +171,11 @@ int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source)
 int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 {
 	const sp_tl *tl = sp_trust_list(t);
-	sp_trust *cur = slot < 0 ? sp_trust_ref(n->trust) : sp_node__relay_trust(n, (size_t)slot);
-	const char *want = slot < 0 ? n->cfg->federation : sp_node__relay_federation(n, (size_t)slot);
+	sp_trust *cur = slot < 0 ? sp_trust_ref(n->trust)
+	                         : sp_node__relay_trust(n, (size_t)slot);
+	const char *want = slot < 0
+	                       ? n->cfg->federation
+	                       : sp_node__relay_federation(n, (size_t)slot);
 	const uint8_t *b;
 	size_t len, i;
 	int err = SP_OK;
@@ -166,9 +191,11 @@ int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 	if ((err = sp_node__trust_gate(n, slot, &t, source)) != SP_OK)
 		goto done;
 	b = sp_trust_list_bytes(t, &len);
-	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed", "federation=%s sequence=%llu err=%s",
-		       tl->federation, (unsigned long long)tl->sequence, sp_strerror(err));
+	if ((err = sp_store_trust_list_put(n->store, tl->federation,
+	                                   tl->sequence, b, len)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
+		       "federation=%s sequence=%llu err=%s", tl->federation,
+		       (unsigned long long)tl->sequence, sp_strerror(err));
 		goto done;
 	}
 	if (slot < 0) {
@@ -178,8 +205,9 @@ int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 		sp_node__relay_set_trust(n, (size_t)slot, t);
 	}
 	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed", "federation=%s sequence=%llu source=%s",
-	       tl->federation, (unsigned long long)tl->sequence, source);
+	sp_log(SP_LOG_INFO, "trust_list_installed",
+	       "federation=%s sequence=%llu source=%s", tl->federation,
+	       (unsigned long long)tl->sequence, source);
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->trust_changed != NULL)
 			n->ext[i]->trust_changed(n->ext_state[i]);

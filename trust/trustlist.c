@@ -460,7 +460,8 @@ int sp_trust_without(const sp_trust *t, const char *const *node_ids,
 		int drop = 0;
 
 		for (j = 0; j < n_ids && !drop; j++)
-			drop = strcmp(nt->tl->members[i].node_id, node_ids[j]) == 0;
+			drop = strcmp(nt->tl->members[i].node_id,
+			              node_ids[j]) == 0;
 		if (!drop)
 			order[kept++] = nt->tl->members[i];
 	}
@@ -468,7 +469,8 @@ int sp_trust_without(const sp_trust *t, const char *const *node_ids,
 		int drop = 0;
 
 		for (j = 0; j < n_ids && !drop; j++)
-			drop = strcmp(nt->tl->members[i].node_id, node_ids[j]) == 0;
+			drop = strcmp(nt->tl->members[i].node_id,
+			              node_ids[j]) == 0;
 		if (drop)
 			order[kept + dropped++] = nt->tl->members[i];
 	}

@@ -275,7 +275,8 @@ static void test_without_members(void **state)
 	size_t n = 0, len = 0, i;
 
 	(void)state;
-	assert_int_equal(sp_trust_without(g_fed.trust, drop, 1, &t, &why), SP_OK);
+	assert_int_equal(sp_trust_without(g_fed.trust, drop, 1, &t, &why),
+	                 SP_OK);
 	assert_null(sp_tl_find(sp_trust_list(t), "KZ-KGS"));
 	assert_int_equal(sp_trust_list(t)->n_members, FX_MEMBERS - 1);
 	assert_non_null(sp_tl_find(sp_trust_list(g_fed.trust), "KZ-KGS"));
@@ -283,11 +284,14 @@ static void test_without_members(void **state)
 	assert_int_equal(n, g_fed.tl_len);
 	assert_memory_equal(b, g_fed.tl_bytes, n);
 	for (i = 0; i < FX_MEMBERS; i++) {
-		assert_int_equal(sp_pki_cert_der(g_fed.tls_cert[i], &der, &len, &why), SP_OK);
+		assert_int_equal(
+		    sp_pki_cert_der(g_fed.tls_cert[i], &der, &len, &why),
+		    SP_OK);
 		if (i == 1)
 			assert_null(sp_trust_member_by_tls_cert(t, der, len));
 		else
-			assert_non_null(sp_trust_member_by_tls_cert(t, der, len));
+			assert_non_null(
+			    sp_trust_member_by_tls_cert(t, der, len));
 		free(der);
 	}
 	/* list order of the others is kept */
@@ -295,7 +299,8 @@ static void test_without_members(void **state)
 	assert_string_equal(sp_trust_list(t)->members[1].node_id, "CN-HZ");
 	sp_trust_unref(t);
 	/* nothing to drop: an equal copy */
-	assert_int_equal(sp_trust_without(g_fed.trust, NULL, 0, &t, &why), SP_OK);
+	assert_int_equal(sp_trust_without(g_fed.trust, NULL, 0, &t, &why),
+	                 SP_OK);
 	assert_int_equal(sp_trust_list(t)->n_members, FX_MEMBERS);
 	sp_trust_unref(t);
 }
