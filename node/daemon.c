@@ -183,6 +183,7 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 	sp_verify_opts o;
 	sp_trust *t = NULL, *stored = NULL;
 	uint8_t *buf = NULL;
+	const uint8_t *b;
 	size_t len;
 	uint64_t seq;
 	const char *why = NULL;
@@ -238,6 +239,13 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		sp_trust_unref(t);
 		return -1;
 	}
+	/* TL-18: the list the node acts on is stored first, so that a later
+	 * start falls back to it, not to an older one, when the file's next
+	 * list is refused. */
+	b = sp_trust_list_bytes(t, &len);
+	if ((err = sp_store_trust_list_put(n->store, federation, sp_trust_list(t)->sequence, b, len)) != SP_OK)
+		sp_log(SP_LOG_WARN, "trust_list_persist_failed", "federation=%s sequence=%llu err=%s", federation,
+		       (unsigned long long)sp_trust_list(t)->sequence, sp_strerror(err));
 	*out = t;
 	return 0;
 }

@@ -7,7 +7,8 @@
 # allows for one node). GW serves both. The rogue entries' clients get
 # nothing of CN-ZZ's or CN-XA's records at GW; the inconsistent entry is
 # ignored with an alarm; the real nodes and the port group's own member
-# keep working.
+# keep working. Then a followed list that reinstates a revoked member is
+# refused at start like the home list ([TL-E1]).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -95,6 +96,31 @@ st=$(cat "$WORK/status")
 "$SILKPORT" peers --config "$A/members/GW/node.ini" >"$WORK/gw-peers.txt" 2>&1
 grep -q '^peer CN-ZZ' "$WORK/gw-peers.txt" && ! grep -A4 '^peer CN-ZZ' "$WORK/gw-peers.txt" | grep -q 'ports' &&
 	ok "GW's peer CN-ZZ is the alliance's (home) one" || not_ok "GW peers: $(grep -A3 '^peer CN-ZZ' "$WORK/gw-peers.txt")"
+
+# ---- [TL-E1] for a followed list, across restarts: the port group revokes
+# KZ-KGS (GW starts on that list), then its operator's key signs a list
+# with KZ-KGS active again: GW refuses it at the next start, with an alarm.
+expect 0 "the port group's sequence 2 revokes KZ-KGS" -- "$SILKPORT" trust-list update --key "$B/operator/key.pem" \
+	--cert "$B/operator/cert.pem" --status KZ-KGS=revoked "$B/trust-list.xml"
+cp "$WORK/out" "$WORK/ports2.xml"
+sed -e '/<ds:Signature/,/<\/ds:Signature>/d' -e 's#<Sequence>2</Sequence>#<Sequence>3</Sequence>#' \
+	-e 's#<Status>revoked</Status>#<Status>active</Status>#' "$WORK/ports2.xml" |
+	"$SILKPORT" trust-list sign --key "$B/operator/key.pem" --cert "$B/operator/cert.pem" >"$WORK/ports3.xml"
+stop_node GW
+cp "$WORK/ports2.xml" "$B/trust-list.xml"
+fstart "$A" GW || exit 1
+grep 'event=relay_federation federation=ports' "$WORK/GW.log" | tail -1 | grep -q 'sequence=2' &&
+	ok "GW starts on the port group's sequence 2" || not_ok "GW: $(grep 'relay_federation' "$WORK/GW.log" | tail -1)"
+hcurl "$B" KZ-KGS GWP "/v1/logs/KZ-KGS/entries?start=0" >/dev/null; expect_status 403 "KZ-KGS is refused"
+stop_node GW
+cp "$WORK/ports3.xml" "$B/trust-list.xml"
+fstart "$A" GW || exit 1
+grep -q "level=error event=revocation_reversed_alarm federation=ports sequence=3 node=KZ-KGS kind=member" "$WORK/GW.log" &&
+	ok "at the next start GW refuses the port group's sequence 3, with an alarm" ||
+	not_ok "no alarm: $(grep -E 'revocation|relay_federation|trust_list' "$WORK/GW.log" | tail -3)"
+grep 'event=relay_federation federation=ports' "$WORK/GW.log" | tail -1 | grep -q 'sequence=2' &&
+	ok "and keeps sequence 2 (stored at the previous start)" || not_ok "GW: $(grep 'relay_federation' "$WORK/GW.log" | tail -1)"
+hcurl "$B" KZ-KGS GWP "/v1/logs/KZ-KGS/entries?start=0" >/dev/null; expect_status 403 "KZ-KGS is still refused"
 fed_stop_all CN-ZZ GW
 [ $(($(date +%s) - T0)) -lt 60 ] && ok "done in under 60 s" || not_ok "took $(($(date +%s) - T0)) s"
 finish
