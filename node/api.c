@@ -120,14 +120,14 @@ static void metrics(sp_node *n, sp_http_req *req)
 /* /metrics shows peers, outbox depths and failures: [metrics] allow says
  * who may read it (SPEC API-58): "operators" (the default), "members"
  * (also active members), or "anyone". */
-static int metrics_allowed(sp_node *n, sp_http_req *req)
+static int metrics_allowed(sp_node *n, sp_http_req *req, int slot)
 {
 	const char *allow = n->cfg->metrics_allow != NULL ? n->cfg->metrics_allow : "operators";
 	sp_caller c;
 
 	if (strcmp(allow, "anyone") == 0)
 		return 1;
-	sp_node__caller(n, req, &c);
+	sp_node__caller(n, req, slot, &c);
 	if (c.operator || (strcmp(allow, "members") == 0 && c.member_active))
 		return 1;
 	sp_api__problem(n, req, SP_EP_METRICS,
@@ -194,7 +194,11 @@ static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
 
 void sp_api_handle(sp_http_req *req, void *arg)
 {
-	sp_node *n = arg;
+	sp_api__handle_in(arg, req, -1);
+}
+
+void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
+{
 	const char *path = sp_http_req_path(req), *rest;
 	char origin[SP_NODE_ID_MAX + 1];
 	sp_caller c;
@@ -221,7 +225,7 @@ void sp_api_handle(sp_http_req *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		if (need_method(n, req, SP_EP_METRICS, "GET") && metrics_allowed(n, req))
+		if (need_method(n, req, SP_EP_METRICS, "GET") && metrics_allowed(n, req, slot))
 			metrics(n, req);
 		return;
 	}
@@ -230,7 +234,7 @@ void sp_api_handle(sp_http_req *req, void *arg)
 			trust_list(n, req, path + 16);
 		return;
 	}
-	sp_node__caller(n, req, &c);
+	sp_node__caller(n, req, slot, &c);
 	if (strcmp(path, "/v1/records") == 0) {
 		if (need_method(n, req, SP_EP_RECORDS_POST, "POST") &&
 		    need_member(n, req, SP_EP_RECORDS_POST, &c))

@@ -40,37 +40,6 @@ int sp_node_register_extension(const sp_node_extension *ext)
 	return 0;
 }
 
-int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source)
-{
-	const sp_tl *tl = sp_trust_list(t);
-	const uint8_t *b;
-	size_t len, i;
-	int err;
-
-	if (tl->sequence <= sp_trust_list(n->trust)->sequence)
-		return SP_ERR_TRUST_LIST_ROLLBACK;
-	b = sp_trust_list_bytes(t, &len);
-	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
-		       SP_LF_STR("federation", tl->federation),
-		       SP_LF_UINT("sequence", tl->sequence),
-		       SP_LF_STR("err", sp_strerror(err)));
-		return err;
-	}
-	sp_trust_unref(n->trust);
-	n->trust = sp_trust_ref(t);
-	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed",
-	       SP_LF_STR("federation", tl->federation),
-	       SP_LF_UINT("sequence", tl->sequence),
-	       SP_LF_STR("source", source));
-	for (i = 0; i < n->n_ext; i++)
-		if (n->ext[i]->trust_changed != NULL)
-			n->ext[i]->trust_changed(n->ext_state[i]);
-	sp_node__recheck_conns(n);
-	return SP_OK;
-}
-
 void sp_node__recheck_conns(sp_node *n)
 {
 	size_t closed;
@@ -170,29 +139,31 @@ sp_store_reader *sp_node__reader(sp_node *n)
 	return mine;
 }
 
-void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out)
+void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out)
 {
 	size_t len;
 	const uint8_t *der = sp_http_req_client_cert(req, &len);
 
-	sp_node__caller_der(n, der, len, out);
+	sp_node__caller_der(n, slot, der, len, out);
 }
 
-/* The server's authentication callback: a connection leaves the anonymous
- * share only for an operator or an active member (SPEC [SEC-C1]), and is
- * closed when it stops being one (sp_server_recheck(), [SEC-C4]). */
+/* The home listener's authentication callback: a connection leaves the
+ * anonymous share only for an operator or an active member (SPEC
+ * [SEC-C1]), and is closed when it stops being one (sp_server_recheck(),
+ * [SEC-C4]). */
 static int conn_authenticated(const uint8_t *der, size_t len, void *arg)
 {
 	sp_caller c;
 
-	sp_node__caller_der(arg, der, len, &c);
+	sp_node__caller_der(arg, -1, der, len, &c);
 	return c.operator || c.member_active;
 }
 
-void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *out)
+void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, sp_caller *out)
 {
 	size_t i, j;
 	int64_t valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
+	sp_trust *t;
 	int expired;
 
 	memset(out, 0, sizeof(*out));
@@ -205,13 +176,30 @@ void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *
 			/* only by explicit grant (ACC-5, ACC-B3) */
 			out->wide_read = strcmp(n->cfg->operator_read, "all") == 0;
 			snprintf(out->id, sizeof(out->id), "operator");
+			snprintf(out->federation, sizeof(out->federation), "%s", n->cfg->federation);
 			return;
 		}
 	}
-	out->member = sp_trust_member_by_tls_cert(n->trust, der, len);
-	expired = sp_trust_expired(n->trust, valid_at);
-	if (out->member == NULL) /* a member of another federation followed */
-		out->member = sp_node__relay_member_by_tls_cert(n, der, len, valid_at, &expired);
+	/* [FED-E2]: the certificate is looked up only in the list of the
+	 * federation this listener serves, and it makes the caller that
+	 * list's member only where that list binds the NodeId (the first list
+	 * that lists it, home first): a followed operator's entry for a
+	 * NodeId of another federation gives no rights here. */
+	if (slot < 0) {
+		out->member = sp_trust_member_by_tls_cert(n->trust, der, len);
+		expired = sp_trust_expired(n->trust, valid_at);
+		snprintf(out->federation, sizeof(out->federation), "%s", n->cfg->federation);
+	} else {
+		t = sp_node__relay_trust(n, (size_t)slot);
+		out->member = sp_trust_member_by_tls_cert(t, der, len);
+		expired = sp_trust_expired(t, valid_at);
+		snprintf(out->federation, sizeof(out->federation), "%s", sp_node__relay_federation(n, (size_t)slot));
+		/* loop thread: the list outlives this request's handling, as
+		 * the home list does (swapped only on this thread) */
+		sp_trust_unref(t);
+		if (out->member != NULL && sp_node__binding(n, out->member->node_id) != slot)
+			out->member = NULL;
+	}
 	if (out->member == NULL)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
@@ -221,12 +209,14 @@ void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *
 			out->wide_read = out->member_active;
 }
 
-int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federation,
-			const char *file, int64_t clock_skew, sp_trust **out)
+int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
+		       const char *federation, const char *file,
+		       int64_t clock_skew, sp_trust **out)
 {
 	sp_verify_opts o;
 	sp_trust *t = NULL, *stored = NULL;
 	uint8_t *buf = NULL;
+	const uint8_t *b;
 	size_t len;
 	uint64_t seq;
 	const char *why = NULL;
@@ -258,24 +248,50 @@ int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federa
 		sp_trust_unref(t);
 		return -1;
 	}
-	/* A newer list learnt at run time (persisted) wins over the file. */
+	/* The list persisted at run time: it wins when newer (TL-18), and
+	 * it stays when the file's list is refused by the gate. */
 	if (n->store != NULL && sp_store_reader_open(n->store, &r, &why) == SP_OK) {
 		if (sp_store_trust_list_get(r, federation, &seq, &buf, &len) == SP_OK &&
-		    seq > sp_trust_list(t)->sequence &&
-		    sp_trust_open(anchors, buf, len, t, &o, &stored, &why) == SP_OK) {
-			sp_trust_unref(t);
-			t = stored;
+		    sp_trust_open(anchors, buf, len, NULL, &o, &stored, &why) == SP_OK &&
+		    (sp_trust_list(stored)->sequence != seq ||
+		     strcmp(sp_trust_list(stored)->federation, federation) != 0)) {
+			sp_trust_unref(stored);
+			stored = NULL;
 		}
 		free(buf);
 		sp_store_reader_close(r);
 	}
+	if (stored != NULL && sp_trust_list(stored)->sequence > sp_trust_list(t)->sequence) {
+		sp_trust_unref(t);
+		t = stored;
+		stored = NULL;
+	}
+	err = sp_node__trust_gate(n, slot, &t, file);
+	if (err == SP_ERR_REVOCATION_REVERSED && stored != NULL) {
+		sp_trust_unref(t);
+		t = stored;
+		stored = NULL;
+		err = sp_node__trust_gate(n, slot, &t, "store");
+	}
+	sp_trust_unref(stored);
+	if (err != SP_OK) {
+		sp_trust_unref(t);
+		return -1;
+	}
+	/* TL-18: the list the node acts on is stored first, so that a later
+	 * start falls back to it, not to an older one, when the file's next
+	 * list is refused. */
+	b = sp_trust_list_bytes(t, &len);
+	if ((err = sp_store_trust_list_put(n->store, federation, sp_trust_list(t)->sequence, b, len)) != SP_OK)
+		sp_log(SP_LOG_WARN, "trust_list_persist_failed", SP_LF_STR("federation", federation),
+		       SP_LF_UINT("sequence", sp_trust_list(t)->sequence), SP_LF_STR("err", sp_strerror(err)));
 	*out = t;
 	return 0;
 }
 
 static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 {
-	return sp_node__load_list(n, n->anchors, cfg->federation, cfg->trust_list,
+	return sp_node__load_list(n, -1, n->anchors, cfg->federation, cfg->trust_list,
 				  cfg->clock_skew, out);
 }
 
@@ -437,7 +453,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	sp_server_set_tls(n->server, ctx);
 	SSL_CTX_free(ctx);
 	if (t != NULL) {
-		sp_node__install_trust(n, t, "file");
+		sp_node__install_list(n, -1, t, "file");
 		sp_trust_unref(t);
 	}
 	free_operators(n);

@@ -29,6 +29,9 @@ typedef struct sp_caller {
 	int operator;	/* one of this node's configured operator certificates */
 	int wide_read;	/* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
+	/* The federation whose listener and list identified the caller:
+	 * (federation, id) is its identity, never id alone ([FED-E2]). */
+	char federation[SP_NODE_ID_MAX + 1];
 } sp_caller;
 
 #define SP_NODE_MAX_EXTENSIONS 4
@@ -86,16 +89,31 @@ struct sp_node {
 };
 
 /* Open a federation's trust list from `file` against `anchors`, or the
- * newer one persisted in the store; the list must be of `federation`.
- * Logs and returns -1 on failure. */
-int sp_node__load_list(sp_node *n, const sp_anchors *anchors, const char *federation,
-		       const char *file, int64_t clock_skew, sp_trust **out);
+ * newer one persisted in the store; the list must be of `federation`. The
+ * result has passed sp_node__trust_gate() for `slot` (-1: the home
+ * federation, else the relay federation's index); when the file's list
+ * fails it, the persisted list is kept. Logs and returns -1 on failure. */
+int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
+		       const char *federation, const char *file,
+		       int64_t clock_skew, sp_trust **out);
 
-/* Install a newer trust list (already verified against the anchors):
- * persist it, swap it in, tell the extensions. Loop thread. Returns SP_OK,
- * or SP_ERR_TRUST_LIST_ROLLBACK when it is not newer. `source` names where
- * it came from, for the log. */
-int sp_node__install_trust(sp_node *n, sp_trust *t, const char *source);
+/* trust_gate.c: the check of every list before it becomes current, the
+ * same for every source and federation: refuse it with
+ * SP_ERR_REVOCATION_REVERSED when it shows as not revoked a member or a
+ * signing certificate that an accepted list of that federation revoked
+ * ([TL-E1]); record its revocations in the store; for a followed federation
+ * (slot >= 0), ignore each member whose NodeId the home list or another
+ * followed list binds to another node ([FED-E1]), replacing *t by a copy
+ * without them. Alarms are logged at error level. Loop thread. */
+int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source);
+
+/* Install a newer trust list of the home federation (slot -1) or of relay
+ * federation `slot`, already verified against that federation's anchors:
+ * gate it, persist it, swap it in, tell the extensions. Loop thread.
+ * Returns SP_OK, SP_ERR_TRUST_LIST_ROLLBACK when it is not newer,
+ * SP_ERR_WRONG_FEDERATION, SP_ERR_REVOCATION_REVERSED, or a store error.
+ * `source` names where it came from, for the log. */
+int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source);
 
 /* The server settings of the config (listener, TLS identity, limits), and
  * the access log hook, shared by the main and the relay listeners. */
@@ -106,16 +124,19 @@ void sp_node__access_log(const sp_access_entry *e, void *arg);
 void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);
 /* The calling worker thread's store reader (opened on first use). */
 sp_store_reader *sp_node__reader(sp_node *n);
-/* Identify the caller of a request. */
-void sp_node__caller(sp_node *n, sp_http_req *req, sp_caller *out);
+/* Identify the caller of a request that arrived on the listener of the
+ * home federation (slot -1) or of relay federation `slot`. Loop thread. */
+void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out);
 /* The same for a client certificate's DER (NULL: anonymous). */
-void sp_node__caller_der(sp_node *n, const uint8_t *der, size_t len, sp_caller *out);
+void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, sp_caller *out);
 /* After a trust-list or operator change: close the connections of
  * members and operators that are no longer accepted ([SEC-C4]). */
 void sp_node__recheck_conns(sp_node *n);
 
-/* api.c: the request handler given to the server. */
+/* api.c: the request handler given to the main server (arg: the node), and
+ * the same for a request on relay federation slot's listener. */
 void sp_api_handle(sp_http_req *req, void *arg);
+void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot);
 /* api_submit.c */
 void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c);
 /* api_records.c */

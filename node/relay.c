@@ -22,6 +22,8 @@ typedef struct relay_fed {
 	char *tls_key;
 	int member;	/* listed there with the configured TLS certificate */
 	sp_server *server;
+	sp_node *node; /* for the listener's handler */
+	size_t index;
 } relay_fed;
 
 struct sp_relay {
@@ -133,6 +135,15 @@ static unsigned endpoint_port(const char *url)
 	return v > 0 && v <= 65535 ? (unsigned)v : 0;
 }
 
+/* The listener of a relay federation: callers are identified against
+ * that federation's list only ([FED-E2]). */
+static void relay_handle(sp_http_req *req, void *arg)
+{
+	relay_fed *rf = arg;
+
+	sp_api__handle_in(rf->node, req, (int)rf->index);
+}
+
 /* Check the gateway's identity in the federation and listen for it. */
 static int start_identity(sp_node *n, relay_fed *rf)
 {
@@ -186,8 +197,8 @@ static int start_identity(sp_node *n, relay_fed *rf)
 	sc.cert_file = rf->tls_cert;
 	sc.key_file = rf->tls_key;
 	sc.client_ca_files = cas;
-	sc.handler = sp_api_handle;
-	sc.handler_arg = n;
+	sc.handler = relay_handle;
+	sc.handler_arg = rf;
 	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &rf->server, &why)) != SP_OK) {
@@ -225,6 +236,8 @@ int sp_node__relay_start(sp_node *n)
 		relay_fed *rf = &r->feds[i];
 
 		snprintf(rf->id, sizeof(rf->id), "%s", cfg->relay_federations[i]);
+		rf->node = n;
+		rf->index = i;
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->feds[j].id, rf->id) == 0) {
 				sp_log(
@@ -247,7 +260,7 @@ int sp_node__relay_start(sp_node *n)
 			       SP_LF_STR("why", why));
 			return -1;
 		}
-		if (sp_node__load_list(n, rf->anchors, rf->id, cfg->relay_trust_lists[i],
+		if (sp_node__load_list(n, (int)i, rf->anchors, rf->id, cfg->relay_trust_lists[i],
 				       n->cfg->clock_skew, &rf->trust) != 0)
 			return -1;
 		if (i < cfg->n_relay_tls_certs) {
@@ -371,23 +384,21 @@ sp_trust *sp_node__trust_for(sp_node *n, const char *node_id)
 	return t;
 }
 
-const sp_tl_member *sp_node__relay_member_by_tls_cert(sp_node *n,
-						      const uint8_t *der,
-						      size_t len, int64_t t,
-						      int *expired)
+int sp_node__binding(sp_node *n, const char *node_id)
 {
-	const sp_tl_member *m;
 	size_t i;
+	int found = -2;
 
-	for (i = 0; i < sp_node__relay_count(n); i++) {
-		sp_trust *tr = n->relay->feds[i].trust;
-
-		if ((m = sp_trust_member_by_tls_cert(tr, der, len)) != NULL) {
-			*expired = sp_trust_expired(tr, t);
-			return m;
-		}
-	}
-	return NULL;
+	if (sp_tl_find(sp_trust_list(n->trust), node_id) != NULL)
+		return -1;
+	if (n->relay == NULL)
+		return -2;
+	pthread_mutex_lock(&n->relay->mu);
+	for (i = 0; i < n->relay->n && found == -2; i++)
+		if (sp_tl_find(sp_trust_list(n->relay->feds[i].trust), node_id) != NULL)
+			found = (int)i;
+	pthread_mutex_unlock(&n->relay->mu);
+	return found;
 }
 
 int sp_node__relay_expired(sp_node *n, int64_t t)
@@ -410,43 +421,16 @@ const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
 	return sp_trust_list_bytes(n->relay->feds[i].trust, len);
 }
 
-int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
-				 const char *source)
+void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t)
 {
 	relay_fed *rf = &n->relay->feds[i];
-	const sp_tl *tl = sp_trust_list(t);
-	const uint8_t *b;
 	sp_trust *old;
-	size_t len, k;
-	int err;
 
-	if (strcmp(tl->federation, rf->id) != 0)
-		return SP_ERR_WRONG_FEDERATION;
-	if (tl->sequence <= sp_trust_list(rf->trust)->sequence)
-		return SP_ERR_TRUST_LIST_ROLLBACK;
-	b = sp_trust_list_bytes(t, &len);
-	if ((err = sp_store_trust_list_put(n->store, tl->federation, tl->sequence, b, len)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "trust_list_persist_failed",
-		       SP_LF_STR("federation", tl->federation),
-		       SP_LF_UINT("sequence", tl->sequence),
-		       SP_LF_STR("err", sp_strerror(err)));
-		return err;
-	}
 	pthread_mutex_lock(&n->relay->mu);
 	old = rf->trust;
 	rf->trust = sp_trust_ref(t);
 	pthread_mutex_unlock(&n->relay->mu);
 	sp_trust_unref(old);
-	sp_metrics_count(n->metrics, SP_CTR_TRUST_RELOADS, 1);
-	sp_log(SP_LOG_INFO, "trust_list_installed",
-	       SP_LF_STR("federation", tl->federation),
-	       SP_LF_UINT("sequence", tl->sequence),
-	       SP_LF_STR("source", source));
-	for (k = 0; k < n->n_ext; k++)
-		if (n->ext[k]->trust_changed != NULL)
-			n->ext[k]->trust_changed(n->ext_state[k]);
-	sp_node__recheck_conns(n);
-	return SP_OK;
 }
 
 /* ---------------------------------------------------------------- visibility */

@@ -45,12 +45,9 @@ int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
  * relay lists in config order) that lists node_id, or NULL. Loop thread
  * (the home list is swapped there). */
 sp_trust *sp_node__trust_for(sp_node *n, const char *node_id);
-/* Loop thread: the member of a relay list whose TlsCertificate is der, or
- * NULL; *expired is set when that list is past `t`. */
-const sp_tl_member *sp_node__relay_member_by_tls_cert(sp_node *n,
-						      const uint8_t *der,
-						      size_t len, int64_t t,
-						      int *expired);
+/* Which list binds node_id (FED-31, [FED-E1]): -1 the home list, i the
+ * first relay list that lists it, -2 none. Loop thread. */
+int sp_node__binding(sp_node *n, const char *node_id);
 /* 1 if any relay list is past NextUpdate at time t. */
 int sp_node__relay_expired(sp_node *n, int64_t t);
 /* The exact bytes of relay federation `federation`'s current list, or
@@ -58,11 +55,9 @@ int sp_node__relay_expired(sp_node *n, int64_t t);
 const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
 					 size_t *len);
 
-/* Install a newer list of relay federation i (already verified against
- * that federation's anchors): persist, swap, tell the extensions. Loop
- * thread. SP_ERR_TRUST_LIST_ROLLBACK when not newer. */
-int sp_node__install_relay_trust(sp_node *n, size_t i, sp_trust *t,
-				 const char *source);
+/* Make t (a new reference is taken) relay federation i's current list;
+ * only sp_node__install_list() calls it. Loop thread. */
+void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t);
 
 /* ---------------------------------------------------------------- visibility */
 

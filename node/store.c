@@ -156,8 +156,22 @@ static const char schema_v4[] =
 	"CREATE INDEX records_digest ON records(digest);"
 	"CREATE INDEX records_record_id ON records(record_id);";
 
+/* Revocations are permanent at this node (TL-27, [TL-E1]): every member and
+ * signing certificate that an accepted trust list revoked, by federation,
+ * so that no later list, file or restart can bring one back. `subject` is
+ * the NodeId, or the hex SHA-256 of the certificate's DER. */
+static const char schema_v5[] =
+	"CREATE TABLE revocations ("
+	" federation TEXT NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('member', 'signing-cert')),"
+	" subject TEXT NOT NULL,"
+	" node_id TEXT NOT NULL,"
+	" sequence INTEGER NOT NULL,"
+	" revoked_at INTEGER NOT NULL,"
+	" PRIMARY KEY (federation, kind, subject)) WITHOUT ROWID;";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-					 schema_v4};
+					 schema_v4, schema_v5};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,

@@ -37,7 +37,7 @@ typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define SP_STORE_SCHEMA_VERSION 4
+#define SP_STORE_SCHEMA_VERSION 5
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -412,6 +412,43 @@ int sp_store_trust_list_put(sp_store *s, const char *federation,
 /* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
 			    uint64_t *sequence, uint8_t **bytes, size_t *len);
+
+/* ---------------------------------------------------------------- revocations */
+
+/* What an accepted trust list revoked (store_revoked.c), kept for good
+ * (TL-27, [TL-E1]). */
+typedef enum sp_store_revoked_kind {
+	SP_REVOKED_MEMBER = 1,	     /* subject: the NodeId */
+	SP_REVOKED_SIGNING_CERT = 2, /* subject: hex SHA-256 of the DER */
+} sp_store_revoked_kind;
+
+typedef struct sp_store_revocation {
+	sp_store_revoked_kind kind;
+	char subject[65]; /* a NodeId, or 64 hex digits */
+	char node_id[SP_NODE_ID_MAX + 1]; /* the member that was revoked */
+	uint64_t sequence;		  /* of the list that revoked it */
+} sp_store_revocation;
+
+/* Record revocations of `federation` (one transaction); one already
+ * recorded keeps its first sequence. SP_ERR_INVALID_ARGUMENT on a bad
+ * entry (nothing is written). */
+int sp_store_revoked_add(sp_store *s, const char *federation,
+			 const sp_store_revocation *v, size_t n);
+/* SP_OK and *sequence (may be NULL) when `subject` of `kind` is revoked in
+ * `federation`, SP_ERR_NOT_FOUND when it is not, or a store error. */
+int sp_store_revoked_get(sp_store_reader *r, const char *federation,
+			 sp_store_revoked_kind kind, const char *subject,
+			 uint64_t *sequence);
+/* Record every revocation of an accepted list: its revoked members and
+ * their signing certificates. */
+int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
+/* SP_OK when tl undoes no recorded revocation of its federation;
+ * SP_ERR_REVOCATION_REVERSED with *hit (the first one found: kind,
+ * subject, the member that lists it now in node_id, and the sequence of
+ * the list that revoked it) when a member it lists as active or suspended
+ * was revoked, or lists a revoked signing certificate; or a store error. */
+int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
+				sp_store_revocation *hit);
 
 #ifdef __cplusplus
 }

@@ -107,11 +107,9 @@ static void tl_done(void *arg)
 	sp_node *n = f->n;
 
 	f->trust_busy--;
-	if (j->err == SP_OK && !f->stopping && j->relay >= 0) {
-		sp_node__install_relay_trust(n, (size_t)j->relay, j->t, j->source);
-	} else if (j->err == SP_OK && !f->stopping &&
-		   sp_trust_list(j->t)->sequence > sp_trust_list(n->trust)->sequence) {
-		sp_node__install_trust(n, j->t, j->source);
+	if (j->err == SP_OK && !f->stopping) {
+		/* Not newer is no news; a refusal is logged by the installer. */
+		sp_node__install_list(n, j->relay, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused",
 		       SP_LF_STR("source", j->source),

@@ -78,6 +78,7 @@ static const struct err_entry err_table[] = {
 	{SP_ERR_PROOF_INVALID, "proof-invalid", 422},
 	{SP_ERR_CHECKPOINT_INVALID, "checkpoint-invalid", 422},
 	{SP_ERR_RECORD_ID_AMBIGUOUS, "record-id-ambiguous", 409},
+	{SP_ERR_REVOCATION_REVERSED, "revocation-reversed", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -76,6 +76,7 @@ typedef enum sp_err {
 	SP_ERR_PROOF_INVALID = -69,   /* proof-invalid */
 	SP_ERR_CHECKPOINT_INVALID = -70, /* checkpoint-invalid */
 	SP_ERR_RECORD_ID_AMBIGUOUS = -71, /* record-id-ambiguous: several Origins use the RecordId */
+	SP_ERR_REVOCATION_REVERSED = -72, /* revocation-reversed */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

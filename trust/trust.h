@@ -87,6 +87,14 @@ typedef struct sp_trust sp_trust;
 int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 		  size_t tl_len, const sp_trust *current,
 		  const sp_verify_opts *o, sp_trust **out, const char **why);
+/* A copy of the verified list t in which the members named in node_ids are
+ * ignored: no lookup (sp_tl_find, sp_trust_member_by_tls_cert, record and
+ * receipt verification) finds them; sp_trust_list_bytes() still gives the
+ * exact signed bytes. Used when a node refuses single entries of a list
+ * (SPEC [FED-E1]). *out is a new reference.
+ * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
+int sp_trust_without(const sp_trust *t, const char *const *node_ids,
+		     size_t n_ids, sp_trust **out, const char **why);
 sp_trust *sp_trust_ref(sp_trust *t);
 void sp_trust_unref(sp_trust *t);
 const sp_tl *sp_trust_list(const sp_trust *t);

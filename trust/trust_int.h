@@ -66,6 +66,9 @@ struct sp_trust {
 	sp_trust__member **by_id;  /* sorted by node id */
 	sp_trust__member **by_tls; /* sorted by tls_hash */
 	size_t n_members;
+	/* sp_trust_without(): tl->members holds n_all members, the ignored
+	 * ones after tl->n_members; 0 when none is ignored. */
+	size_t n_all;
 };
 
 /* What the profile check found in a parsed document. */

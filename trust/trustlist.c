@@ -123,6 +123,8 @@ static void trust_free(sp_trust *t)
 	free(t->members);
 	free(t->by_id);
 	free(t->by_tls);
+	if (t->tl != NULL && t->n_all > 0)
+		t->tl->n_members = t->n_all; /* free the ignored members too */
 	sp_tl_free(t->tl);
 	free(t->bytes);
 	free(t);
@@ -159,31 +161,6 @@ static int check_der_cert(const uint8_t *der, size_t len)
 	}
 	X509_free(x);
 	return SP_OK;
-}
-
-/* SPEC TL-27: a NodeId once revoked stays revoked, whatever a later list
- * says. The carried status is reported so that the node can alarm. */
-static void carry_revocations(sp_trust *t, const sp_trust *current)
-{
-	size_t i;
-
-	for (i = 0; i < t->tl->n_members; i++) {
-		sp_tl_member *m = &t->tl->members[i];
-		const sp_trust__member *old;
-
-		if (m->status == SP_STATUS_REVOKED)
-			continue;
-		old = sp_trust__find(current, m->node_id);
-		if (old != NULL && old->m->status == SP_STATUS_REVOKED) {
-			fprintf(stderr,
-			        "trust: event=reinstated-revoked-member "
-			        "federation=%s node=%s sequence=%llu: kept "
-			        "revoked\n",
-			        t->tl->federation, m->node_id,
-			        (unsigned long long)t->tl->sequence);
-			m->status = SP_STATUS_REVOKED;
-		}
-	}
 }
 
 /* Prepare every member's signing keys once, so that verification never
@@ -427,8 +404,6 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	}
 	memcpy(t->bytes, bytes, blen);
 	t->len = blen;
-	if (current != NULL)
-		carry_revocations(t, current);
 	rc = index_members(t, why);
 	if (rc != SP_OK)
 		goto fail;
@@ -437,6 +412,84 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	return SP_OK;
 fail:
 	trust_free(t);
+	sp_doc_free(doc);
+	return rc;
+}
+
+int sp_trust_without(const sp_trust *t, const char *const *node_ids,
+                     size_t n_ids, sp_trust **out, const char **why)
+{
+	sp_trust *nt = NULL;
+	sp_doc *doc = NULL;
+	sp_tl_member *order = NULL;
+	size_t i, j, kept = 0, dropped = 0, n;
+	int rc;
+
+	if (out == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (t == NULL || (n_ids > 0 && node_ids == NULL))
+		return SP_ERR_INVALID_ARGUMENT;
+	/* The bytes were verified when t was opened: parse them again for a
+	 * private copy of the members, without a second signature check. */
+	rc = sp_doc_parse(t->bytes, t->len, SP_DOC_TRUST_LIST, NULL, &doc, why);
+	if (rc != SP_OK)
+		return rc;
+	nt = calloc(1, sizeof(*nt));
+	if (nt == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	atomic_init(&nt->refs, 1);
+	nt->anchors = t->anchors;
+	rc = sp_tl_read(doc, &nt->tl, why);
+	if (rc != SP_OK)
+		goto fail;
+	nt->bytes = malloc(t->len ? t->len : 1);
+	n = nt->tl->n_members;
+	order = calloc(n ? n : 1, sizeof(*order));
+	if (nt->bytes == NULL || order == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto fail;
+	}
+	memcpy(nt->bytes, t->bytes, t->len);
+	nt->len = t->len;
+	/* Stable: the kept members keep their list order (routing uses it);
+	 * the ignored ones go after them, still owned by the list. */
+	for (i = 0; i < n; i++) {
+		int drop = 0;
+
+		for (j = 0; j < n_ids && !drop; j++)
+			drop = strcmp(nt->tl->members[i].node_id,
+			              node_ids[j]) == 0;
+		if (!drop)
+			order[kept++] = nt->tl->members[i];
+	}
+	for (i = 0; i < n; i++) {
+		int drop = 0;
+
+		for (j = 0; j < n_ids && !drop; j++)
+			drop = strcmp(nt->tl->members[i].node_id,
+			              node_ids[j]) == 0;
+		if (drop)
+			order[kept + dropped++] = nt->tl->members[i];
+	}
+	memcpy(nt->tl->members, order, n * sizeof(*order));
+	free(order);
+	order = NULL;
+	if (dropped > 0) {
+		nt->n_all = n;
+		nt->tl->n_members = kept;
+	}
+	rc = index_members(nt, why);
+	if (rc != SP_OK)
+		goto fail;
+	sp_doc_free(doc);
+	*out = nt;
+	return SP_OK;
+fail:
+	free(order);
+	trust_free(nt);
 	sp_doc_free(doc);
 	return rc;
 }

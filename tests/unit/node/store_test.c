@@ -1232,6 +1232,120 @@ static void test_reopen_keeps_everything(void **state)
 			 SP_STORE_DUPLICATE);
 }
 
+/* ---------------------------------------------------------------- revocations */
+
+/* [TL-E1]: revocations are kept for good, per federation, across reopen. */
+static void test_revocations_persist(void **state)
+{
+	fx *f = *state;
+	sp_store_revocation v[2];
+	uint64_t seq = 0;
+
+	memset(v, 0, sizeof(v));
+	v[0].kind = SP_REVOKED_MEMBER;
+	snprintf(v[0].subject, sizeof(v[0].subject), "CN-X");
+	snprintf(v[0].node_id, sizeof(v[0].node_id), "CN-X");
+	v[0].sequence = 4;
+	v[1].kind = SP_REVOKED_SIGNING_CERT;
+	memset(v[1].subject, 'a', 64);
+	snprintf(v[1].node_id, sizeof(v[1].node_id), "CN-X");
+	v[1].sequence = 4;
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 2), SP_OK);
+	reopen(f);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq), SP_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_SIGNING_CERT, v[1].subject, &seq),
+			 SP_OK);
+	/* the kind, the federation and the subject all matter */
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_SIGNING_CERT, "CN-X", &seq),
+			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_get(f->r, "PORTS", SP_REVOKED_MEMBER, "CN-X", &seq),
+			 SP_ERR_NOT_FOUND);
+	/* recorded again by a later list: the first sequence stays */
+	v[0].sequence = 9;
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1), SP_OK);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq), SP_OK);
+	assert_int_equal(seq, 4);
+	/* bad entries write nothing */
+	v[0].subject[0] = '\0';
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_revoked_add(f->s, "", v + 1, 1), SP_ERR_INVALID_ARGUMENT);
+}
+
+/* A list with members as a node reads them; only the fields the check
+ * reads are set. */
+typedef struct tl_fx {
+	sp_tl tl;
+	sp_tl_member m[3];
+	sp_tl_signing_cert sc[3];
+	uint8_t der[3][8];
+} tl_fx;
+
+static void tl_fx_make(tl_fx *x, const char *federation, uint64_t seq,
+		       sp_member_status x_status, sp_member_status s_status,
+		       int y_takes_x_cert)
+{
+	static const char *const ids[3] = {"CN-X", "CN-S", "CN-Y"};
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->tl.federation, sizeof(x->tl.federation), "%s", federation);
+	x->tl.sequence = seq;
+	x->tl.members = x->m;
+	x->tl.n_members = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(x->m[i].node_id, sizeof(x->m[i].node_id), "%s", ids[i]);
+		memset(x->der[i], (int)('1' + i), sizeof(x->der[i]));
+		x->sc[i].der = x->der[y_takes_x_cert && i == 2 ? 0 : i];
+		x->sc[i].der_len = sizeof(x->der[i]);
+		x->m[i].signing = &x->sc[i];
+		x->m[i].n_signing = 1;
+		x->m[i].status = SP_STATUS_ACTIVE;
+	}
+	x->m[0].status = x_status;
+	x->m[1].status = s_status;
+}
+
+/* [TL-E1]: a list that shows a revoked member (or a revoked member's
+ * signing certificate) as not revoked is refused, also after reopen;
+ * suspension stays reversible. */
+static void test_revocation_check_list(void **state)
+{
+	fx *f = *state;
+	sp_store_revocation hit;
+	tl_fx x;
+
+	/* sequence 4: CN-X revoked, CN-S suspended */
+	tl_fx_make(&x, "ALLIANCE", 4, SP_STATUS_REVOKED, SP_STATUS_SUSPENDED, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+	assert_int_equal(sp_store_revoked_record_list(f->s, &x.tl), SP_OK);
+	reopen(f);
+	/* sequence 5 lists CN-X active again: refused */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(hit.kind, SP_REVOKED_MEMBER);
+	assert_string_equal(hit.subject, "CN-X");
+	assert_string_equal(hit.node_id, "CN-X");
+	assert_int_equal(hit.sequence, 4);
+	/* suspended is not revoked either */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_SUSPENDED, SP_STATUS_SUSPENDED, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	/* CN-X still revoked, CN-S back from suspension: accepted */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+	/* CN-X's signing certificate given to CN-Y: refused */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 1);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(hit.kind, SP_REVOKED_SIGNING_CERT);
+	assert_string_equal(hit.node_id, "CN-Y");
+	assert_int_equal(strlen(hit.subject), 64);
+	/* a CN-X in another federation is another node */
+	tl_fx_make(&x, "PORTS", 1, SP_STATUS_ACTIVE, SP_STATUS_ACTIVE, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1264,6 +1378,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_lists, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revocations_persist,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revocation_check_list,
 						setup, teardown),
 	};
 

@@ -235,7 +235,11 @@ static void test_member_by_tls_cert(void **state)
 	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, NULL, 0));
 }
 
-static void test_revocation_is_permanent(void **state)
+/* The trust module reports each list as its operator signed it: a list
+ * that shows a revoked member active again opens with that status. Keeping
+ * revocations for good is the node's rule ([TL-E1], node/trust_gate.c),
+ * which refuses such a list against what its store recorded. */
+static void test_status_as_listed(void **state)
 {
 	uint8_t *b = NULL;
 	size_t n = 0;
@@ -244,7 +248,6 @@ static void test_revocation_is_permanent(void **state)
 	const sp_tl_member *m;
 
 	(void)state;
-	/* The next list reinstates the revoked CN-HZ: it stays revoked. */
 	g_fed.status[2] = SP_STATUS_ACTIVE;
 	assert_int_equal(
 	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
@@ -255,16 +258,51 @@ static void test_revocation_is_permanent(void **state)
 	    SP_OK);
 	m = sp_tl_find(sp_trust_list(t), "CN-HZ");
 	assert_non_null(m);
-	assert_int_equal(m->status, SP_STATUS_REVOKED);
-	sp_trust_unref(t);
-	/* Without a list that revoked it, the same bytes show it active. */
-	assert_int_equal(
-	    sp_trust_open(g_fed.anchors, b, n, NULL, NULL, &t, &why), SP_OK);
-	m = sp_tl_find(sp_trust_list(t), "CN-HZ");
-	assert_non_null(m);
 	assert_int_equal(m->status, SP_STATUS_ACTIVE);
 	sp_trust_unref(t);
 	free(b);
+}
+
+/* [FED-E1]: a member entry ignored by the node is found by no lookup; the
+ * list keeps its signed bytes and its other members. */
+static void test_without_members(void **state)
+{
+	const char *drop[] = {"KZ-KGS"};
+	sp_trust *t = NULL;
+	const char *why = NULL;
+	const uint8_t *b;
+	uint8_t *der = NULL;
+	size_t n = 0, len = 0, i;
+
+	(void)state;
+	assert_int_equal(sp_trust_without(g_fed.trust, drop, 1, &t, &why),
+	                 SP_OK);
+	assert_null(sp_tl_find(sp_trust_list(t), "KZ-KGS"));
+	assert_int_equal(sp_trust_list(t)->n_members, FX_MEMBERS - 1);
+	assert_non_null(sp_tl_find(sp_trust_list(g_fed.trust), "KZ-KGS"));
+	b = sp_trust_list_bytes(t, &n);
+	assert_int_equal(n, g_fed.tl_len);
+	assert_memory_equal(b, g_fed.tl_bytes, n);
+	for (i = 0; i < FX_MEMBERS; i++) {
+		assert_int_equal(
+		    sp_pki_cert_der(g_fed.tls_cert[i], &der, &len, &why),
+		    SP_OK);
+		if (i == 1)
+			assert_null(sp_trust_member_by_tls_cert(t, der, len));
+		else
+			assert_non_null(
+			    sp_trust_member_by_tls_cert(t, der, len));
+		free(der);
+	}
+	/* list order of the others is kept */
+	assert_string_equal(sp_trust_list(t)->members[0].node_id, "CN-ZZ");
+	assert_string_equal(sp_trust_list(t)->members[1].node_id, "CN-HZ");
+	sp_trust_unref(t);
+	/* nothing to drop: an equal copy */
+	assert_int_equal(sp_trust_without(g_fed.trust, NULL, 0, &t, &why),
+	                 SP_OK);
+	assert_int_equal(sp_trust_list(t)->n_members, FX_MEMBERS);
+	sp_trust_unref(t);
 }
 
 static void test_member_certificates(void **state)
@@ -319,7 +357,8 @@ int main(void)
 	    cmocka_unit_test(test_sequence_rules),
 	    cmocka_unit_test(test_anchors),
 	    cmocka_unit_test(test_member_by_tls_cert),
-	    cmocka_unit_test(test_revocation_is_permanent),
+	    cmocka_unit_test(test_status_as_listed),
+	    cmocka_unit_test(test_without_members),
 	    cmocka_unit_test(test_member_certificates),
 	};
 
