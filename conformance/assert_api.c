@@ -926,23 +926,30 @@ static void t_broadcast_foreign(cf_ctx *x, const void *arg, cf_result *r)
 				x->federation2);
 			goto out;
 		}
+	/* Every way it leaked goes into the reason, not just the first. */
 	err[0] = '\0';
 	cf_problem_name(&theirs[BR_FETCH].resp, name, sizeof(name));
 	if (theirs[BR_FETCH].resp.status != 404 || strcmp(name, "not-found") != 0) {
 		leaks++;
-		snprintf(err, sizeof(err), "GET of its id answered %d %s, not 404 not-found",
-			 theirs[BR_FETCH].resp.status, name);
-	} else if (theirs[BR_SEARCH].resp.status != 200 ||
-		   has_bytes(theirs[BR_SEARCH].resp.body, theirs[BR_SEARCH].resp.len, id, strlen(id))) {
+		snprintf(err, sizeof(err), "GET of its id answered %d%s%s (not 404 not-found)",
+			 theirs[BR_FETCH].resp.status, name[0] ? " " : "", name);
+	}
+	if (theirs[BR_SEARCH].resp.status != 200 ||
+	    has_bytes(theirs[BR_SEARCH].resp.body, theirs[BR_SEARCH].resp.len, id, strlen(id))) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, sizeof(err) - used, "%ssearch by its subject answered %d%s", leaks ? "; " : "",
+			 theirs[BR_SEARCH].resp.status,
+			 theirs[BR_SEARCH].resp.status == 200 ? " listing it" : " (not 200)");
 		leaks++;
-		snprintf(err, sizeof(err), "search by its subject answered %d%s", theirs[BR_SEARCH].resp.status,
-			 theirs[BR_SEARCH].resp.status == 200 ? " listing it" : ", not 200");
-	} else if (theirs[BR_ENTRIES].resp.status != 200 ||
-		   entries_hold(&theirs[BR_ENTRIES].resp, seq, rec, len)) {
+	}
+	if (theirs[BR_ENTRIES].resp.status != 200 || entries_hold(&theirs[BR_ENTRIES].resp, seq, rec, len)) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, sizeof(err) - used, "%s%s's entries from its sequence answered %d%s",
+			 leaks ? "; " : "", x->as, theirs[BR_ENTRIES].resp.status,
+			 theirs[BR_ENTRIES].resp.status == 200 ? " with it" : " (not 200)");
 		leaks++;
-		snprintf(err, sizeof(err), "%s's entries from its sequence answered %d%s", x->as,
-			 theirs[BR_ENTRIES].resp.status,
-			 theirs[BR_ENTRIES].resp.status == 200 ? " with it" : ", not 200");
 	}
 	if (leaks)
 		cf_fail(r, "a Broadcast of %s, read by %s of %s on %s:%u: %s", x->federation, x->as2, x->federation2,
