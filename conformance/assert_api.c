@@ -610,15 +610,22 @@ static int sigvalue_break(const cf_buf *in, cf_buf *out)
 /* The genuine bytes with `extra` put before (or, when `at_end`, after) the genuine ones. */
 static int with_extra(const cf_buf *in, const char *extra, size_t n, int at_end, cf_buf *out)
 {
-	if (cf_buf_set(out, in->p, in->n + n) != SP_OK)
+	/* Made here rather than by cf_buf_set(in->p, in->n + n), which would
+	 * read n bytes past the end of in. */
+	uint8_t *p = malloc(in->n + n + 1);
+
+	if (p == NULL)
 		return -1;
 	if (at_end) {
-		memcpy(out->p + in->n, extra, n);
+		memcpy(p, in->p, in->n);
+		memcpy(p + in->n, extra, n);
 	} else {
-		memmove(out->p + n, out->p, in->n);
-		memcpy(out->p, extra, n);
+		memcpy(p, extra, n);
+		memcpy(p + n, in->p, in->n);
 	}
-	out->p[out->n] = '\0';
+	p[in->n + n] = '\0';
+	out->p = p;
+	out->n = in->n + n;
 	return 0;
 }
 
