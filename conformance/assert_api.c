@@ -610,15 +610,22 @@ static int sigvalue_break(const cf_buf *in, cf_buf *out)
 /* The genuine bytes with `extra` put before (or, when `at_end`, after) the genuine ones. */
 static int with_extra(const cf_buf *in, const char *extra, size_t n, int at_end, cf_buf *out)
 {
-	if (cf_buf_set(out, in->p, in->n + n) != SP_OK)
+	/* Made here rather than by cf_buf_set(in->p, in->n + n), which would
+	 * read n bytes past the end of in. */
+	uint8_t *p = malloc(in->n + n + 1);
+
+	if (p == NULL)
 		return -1;
 	if (at_end) {
-		memcpy(out->p + in->n, extra, n);
+		memcpy(p, in->p, in->n);
+		memcpy(p + in->n, extra, n);
 	} else {
-		memmove(out->p + n, out->p, in->n);
-		memcpy(out->p, extra, n);
+		memcpy(p, extra, n);
+		memcpy(p + n, in->p, in->n);
 	}
-	out->p[out->n] = '\0';
+	p[in->n + n] = '\0';
+	out->p = p;
+	out->n = in->n + n;
 	return 0;
 }
 
@@ -713,6 +720,260 @@ static void t_peers_access(cf_ctx *x, const void *arg, cf_result *r)
 	cf_resp_free(&m);
 }
 
+/* ---------------------------------------------------------------- a
+ * broadcast across federations: what an auditor outside the Origin's
+ * federations sees of it at a gateway. */
+
+/* memmem for the response bodies (not NUL-terminated). */
+static int has_bytes(const uint8_t *b, size_t len, const void *what, size_t wl)
+{
+	if (wl == 0 || len < wl)
+		return 0;
+	for (size_t i = 0; i + wl <= len; i++)
+		if (b[i] == *(const uint8_t *)what && memcmp(b + i, what, wl) == 0)
+			return 1;
+	return 0;
+}
+
+/* The three reads of one record: by id, by subject, by entries of its
+ * Origin from its sequence. */
+enum { BR_FETCH, BR_SEARCH, BR_ENTRIES, BR_N };
+
+static void reads_prepare(cf_req *q, char paths[BR_N][200], const char *id, const char *subject,
+			  const char *origin, uint64_t seq)
+{
+	snprintf(paths[BR_FETCH], sizeof(paths[BR_FETCH]), "/v1/records/%s", id);
+	snprintf(paths[BR_SEARCH], sizeof(paths[BR_SEARCH]),
+		 "/v1/search?subject-kind=Declaration&subject-value=%s", subject);
+	snprintf(paths[BR_ENTRIES], sizeof(paths[BR_ENTRIES]), "/v1/logs/%s/entries?start=%llu&count=1",
+		 origin, (unsigned long long)seq);
+	memset(q, 0, BR_N * sizeof(*q));
+	for (int i = 0; i < BR_N; i++) {
+		q[i].method = "GET";
+		q[i].path = paths[i];
+	}
+}
+
+/* An entries answer holds the frame of seq ("SEQ LEN\n" at its start, as
+ * start=seq asks) or the record's bytes anywhere. */
+static int entries_hold(const cf_resp *resp, uint64_t seq, const uint8_t *rec, size_t len)
+{
+	char head[32];
+	int hl = snprintf(head, sizeof(head), "%llu ", (unsigned long long)seq);
+
+	return (resp->len >= (size_t)hl && memcmp(resp->body, head, (size_t)hl) == 0) ||
+	       has_bytes(resp->body, resp->len, rec, len);
+}
+
+/* 1 if the reads found the record (status 200 and the record in each);
+ * otherwise 0 with a reason. */
+static int reads_found(const cf_req *q, const char *id, uint64_t seq, const uint8_t *rec, size_t len,
+		       char *why, size_t whylen)
+{
+	if (q[BR_FETCH].resp.status != 200 || q[BR_FETCH].resp.len != len ||
+	    memcmp(q[BR_FETCH].resp.body, rec, len) != 0)
+		snprintf(why, whylen, "GET of its id answered %d without its exact bytes", q[BR_FETCH].resp.status);
+	else if (q[BR_SEARCH].resp.status != 200 ||
+		 !has_bytes(q[BR_SEARCH].resp.body, q[BR_SEARCH].resp.len, id, strlen(id)))
+		snprintf(why, whylen, "search by its subject answered %d without it", q[BR_SEARCH].resp.status);
+	else if (q[BR_ENTRIES].resp.status != 200 || !entries_hold(&q[BR_ENTRIES].resp, seq, rec, len))
+		snprintf(why, whylen, "its Origin's entries from its sequence answered %d without it",
+			 q[BR_ENTRIES].resp.status);
+	else
+		return 1;
+	return 0;
+}
+
+/* The second federation's member and the listener it reads on, checked
+ * before anything is delivered. 1, or 0 with r skipped (a precondition is
+ * missing) or failed (the target's doing). */
+static int foreign_ready(cf_ctx *x, cf_result *r)
+{
+	const sp_tl *tl2;
+
+	if (x->fed2_dir == NULL || x->as2 == NULL) {
+		cf_skip(r, "no second federation given (%s%s%s): needs a target that is a member of two "
+			   "federations and a member of the second to read as",
+			x->fed2_dir == NULL ? "--second-federation-dir" : "",
+			x->fed2_dir == NULL && x->as2 == NULL ? ", " : "", x->as2 == NULL ? "--second-as" : "");
+		return 0;
+	}
+	if (!cf_need_target(x, r))
+		return 0;
+	tl2 = sp_trust_list(x->local2);
+	if (sp_tl_find(tl2, x->target_id) == NULL) {
+		cf_skip(r, "the target %s is not a member of the second federation %s", x->target_id,
+			x->federation2);
+		return 0;
+	}
+	if (sp_tl_find(tl2, x->as) != NULL) {
+		cf_skip(r, "the second federation %s lists the auditor %s too: its members may read the "
+			   "auditor's broadcasts", x->federation2, x->as);
+		return 0;
+	}
+	if (sp_tl_find(sp_trust_list(x->trust), x->as2) != NULL ||
+	    sp_tl_find(sp_trust_list(x->local), x->as2) != NULL) {
+		cf_skip(r, "%s is a member of the auditor's federation %s too: it may read the auditor's "
+			   "broadcasts", x->as2, x->federation);
+		return 0;
+	}
+	return 1;
+}
+
+/* The NodeId whose TlsCertificate in tl is der, or NULL. */
+static const char *cert_owner(const sp_tl *tl, const uint8_t *der, size_t der_len)
+{
+	for (size_t i = 0; der != NULL && i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		if (m->tls_cert_der_len == der_len && memcmp(m->tls_cert_der, der, der_len) == 0)
+			return m->node_id;
+	}
+	return NULL;
+}
+
+/* The listener is the target itself: its certificate is the target's
+ * TlsCertificate in the second federation's list or in the first's (one
+ * NodeId space, FED-31; the listener a request arrives on grants nothing,
+ * ACC-B2, so either will do). 1, or 0 with a reason. */
+static int foreign_pinned(cf_ctx *x, cf_conn *c, char *why, size_t whylen)
+{
+	size_t der_len = 0;
+	const uint8_t *der = cf_conn_peer_der(c, &der_len);
+	const char *id = cert_owner(sp_trust_list(x->local2), der, der_len);
+
+	if (id == NULL)
+		id = cert_owner(sp_trust_list(x->trust), der, der_len);
+	if (id != NULL && strcmp(id, x->target_id) == 0)
+		return 1;
+	if (id != NULL)
+		snprintf(why, whylen, "the listener at %s:%u presents %s's certificate, not the target %s's",
+			 x->host2, x->port2, id, x->target_id);
+	else
+		snprintf(why, whylen, "the listener at %s:%u presents no member's TlsCertificate of %s or %s",
+			 x->host2, x->port2, x->federation2, x->federation);
+	return 0;
+}
+
+static void t_broadcast_foreign(cf_ctx *x, const void *arg, cf_result *r)
+{
+	cf_recopt ro;
+	cf_tls t;
+	cf_conn *c = NULL;
+	cf_req mine[BR_N], theirs[BR_N];
+	char paths[BR_N][200], subject[64], id[SP_UUID_LEN + 1], err[300], name[72];
+	uint8_t *rec = NULL;
+	size_t len = 0;
+	uint64_t seq;
+	cf_resp resp;
+	int leaks = 0;
+
+	(void)arg;
+	memset(mine, 0, sizeof(mine));
+	memset(theirs, 0, sizeof(theirs));
+	if (!foreign_ready(x, r))
+		return;
+	memset(&ro, 0, sizeof(ro));
+	seq = cf_next_seq(x);
+	snprintf(subject, sizeof(subject), "CONF-BCAST-%llu", (unsigned long long)seq);
+	ro.seq = seq;
+	ro.subject = subject;
+	ro.broadcast = 1;
+	if (cf_record(x, &ro, &rec, &len, err, sizeof(err)) != SP_OK) {
+		cf_fail(r, "suite: %s", err);
+		return;
+	}
+	cf_record_id_of(rec, len, id);
+	cf_deliver(x, rec, len, &resp, r);
+	if (resp.status != 201) {
+		cf_fail(r, "a Broadcast of %s delivered to the target was answered %d, not 201", x->federation,
+			resp.status);
+		cf_resp_free(&resp);
+		goto out;
+	}
+	cf_resp_free(&resp);
+	cf_remember(x, rec, len, id, seq);
+	/* Positive control: the same reads by a reader the record is visible
+	 * to (its Origin) find it, so that not finding it below is a refusal
+	 * and not a read that cannot work. */
+	reads_prepare(mine, paths, id, subject, x->as, seq);
+	for (int i = 0; i < BR_N; i++)
+		cf_http(x, CF_AS_MEMBER, "GET", mine[i].path, NULL, NULL, 0, &mine[i].resp, r);
+	if (!reads_found(mine, id, seq, rec, len, err, sizeof(err))) {
+		cf_fail(r, "positive control: as its Origin %s on the target: %s", x->as, err);
+		goto out;
+	}
+	memset(&t, 0, sizeof(t));
+	t.cert = x->tls2_cert;
+	t.key = x->tls2_key;
+	c = cf_connect(x->host2, x->port2, &t, x->timeout_ms, err, sizeof(err));
+	/* A listener that does not take the second federation's members, or
+	 * is another node, says nothing about the target's reads: the
+	 * auditor's --second-target is the likelier mistake. */
+	if (c == NULL) {
+		cf_evidence_add(r, "TLS handshake", 0, "connection failed", 0, err);
+		cf_skip(r, "cannot connect as %s (a member of %s) to %s:%u (is --second-target the target's "
+			   "listener for %s?): %s", x->as2, x->federation2, x->host2, x->port2, x->federation2, err);
+		goto out;
+	}
+	if (!foreign_pinned(x, c, err, sizeof(err))) {
+		cf_skip(r, "%s (is --second-target the target's listener for %s?)", err, x->federation2);
+		goto out;
+	}
+	reads_prepare(theirs, paths, id, subject, x->as, seq);
+	cf_exchange(c, theirs, BR_N, x->timeout_ms);
+	for (int i = 0; i < BR_N; i++)
+		cf_note_response(x, "GET", theirs[i].path, &theirs[i].resp, x->as2, r);
+	for (int i = 0; i < BR_N; i++)
+		if (theirs[i].resp.status == 0 && !theirs[i].resp.reset && cf_conn_dead(c)) {
+			/* Refused at the TLS layer after the handshake (the
+			 * listener takes another federation's members only). */
+			cf_skip(r, "the listener at %s:%u closed %s's connection without an answer (is "
+				   "--second-target the target's listener for %s?)", x->host2, x->port2, x->as2,
+				x->federation2);
+			goto out;
+		}
+	/* Every way it leaked goes into the reason, not just the first. */
+	err[0] = '\0';
+	cf_problem_name(&theirs[BR_FETCH].resp, name, sizeof(name));
+	if (theirs[BR_FETCH].resp.status != 404 || strcmp(name, "not-found") != 0) {
+		leaks++;
+		snprintf(err, sizeof(err), "GET of its id answered %d%s%s (not 404 not-found)",
+			 theirs[BR_FETCH].resp.status, name[0] ? " " : "", name);
+	}
+	if (theirs[BR_SEARCH].resp.status != 200 ||
+	    has_bytes(theirs[BR_SEARCH].resp.body, theirs[BR_SEARCH].resp.len, id, strlen(id))) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, sizeof(err) - used, "%ssearch by its subject answered %d%s", leaks ? "; " : "",
+			 theirs[BR_SEARCH].resp.status,
+			 theirs[BR_SEARCH].resp.status == 200 ? " listing it" : " (not 200)");
+		leaks++;
+	}
+	if (theirs[BR_ENTRIES].resp.status != 200 || entries_hold(&theirs[BR_ENTRIES].resp, seq, rec, len)) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, sizeof(err) - used, "%s%s's entries from its sequence answered %d%s",
+			 leaks ? "; " : "", x->as, theirs[BR_ENTRIES].resp.status,
+			 theirs[BR_ENTRIES].resp.status == 200 ? " with it" : " (not 200)");
+		leaks++;
+	}
+	if (leaks)
+		cf_fail(r, "a Broadcast of %s, read by %s of %s on %s:%u: %s", x->federation, x->as2, x->federation2,
+			x->host2, x->port2, err);
+	else
+		cf_pass(r, "a Broadcast of %s that its Origin reads by id, search and entries is neither served "
+			   "(404 not-found), nor listed by search, nor in entries to %s of %s on the target's "
+			   "listener %s:%u", x->federation, x->as2, x->federation2, x->host2, x->port2);
+out:
+	for (int i = 0; i < BR_N; i++) {
+		cf_resp_free(&mine[i].resp);
+		cf_resp_free(&theirs[i].resp);
+	}
+	cf_close(c);
+	free(rec);
+}
+
 static const cf_assertion list[] = {
 	{"GET /healthz answers 200 ok", "API-55", CF_MUST, t_healthz, NULL},
 	{"GET /readyz answers 200 ready", "API-56", CF_MUST, t_readyz, NULL},
@@ -746,6 +1007,8 @@ static const cf_assertion list[] = {
 	{"byte variants of a held record that still verify: 400 non-canonical, never 409",
 	 "REC-24, REC-A1, SIG-A1", CF_MUST, t_malleated, NULL},
 	{"GET /v1/peers is for operators only", "API-60, ACC-6", CF_MUST, t_peers_access, NULL},
+	{"a cross-federation broadcast is not readable (record, search, entries)", "REC-28, ACC-B2",
+	 CF_MUST, t_broadcast_foreign, NULL},
 };
 
 const cf_assertion *cf_area_api(size_t *n)

@@ -210,6 +210,18 @@ typedef struct cf_ctx {
 	char target_id[SP_NODE_ID_MAX + 1]; /* "" if the target is not identified */
 	char target_fp[80];    /* SHA-256 of the target's certificate */
 	char setup_error[300]; /* why setup could not complete, or "" */
+	/* A second federation of which the target is also a member (a
+	 * gateway), and a member of it to read as; all NULL when not given. */
+	const char *fed2_dir;
+	const char *as2;
+	const char *target2;   /* the target's listener for it; NULL: target */
+	char host2[256];
+	uint16_t port2;
+	sp_anchors *anchors2;
+	sp_trust *local2;      /* the list in the second federation directory */
+	X509 *tls2_cert;       /* as2's TLS identity */
+	EVP_PKEY *tls2_key;
+	char federation2[SP_NODE_ID_MAX + 1];
 	char tmpdir[CF_PATH];
 	/* outsider identities, made on first use */
 	sp_key *outsider_sign;
@@ -277,6 +289,7 @@ typedef struct cf_recopt {
 	const char *supersedes;
 	const char *subject;	  /* Declaration subject value; NULL: per-run */
 	int with_attachment;
+	int broadcast;		  /* Recipients/Broadcast instead of recipient */
 	const sp_key *key;	  /* NULL: the auditor's signing key */
 	int unsigned_only;
 } cf_recopt;

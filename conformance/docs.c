@@ -46,6 +46,7 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 	recips[0] = o->recipient ? o->recipient : (x->target_id[0] ? x->target_id : "UNKNOWN");
 	d.recipients = recips;
 	d.n_recipients = 1;
+	d.broadcast = o->broadcast;
 	subj[0].kind = "Declaration";
 	subj[0].scheme = NULL;
 	subj[0].value = o->subject ? o->subject : declno;

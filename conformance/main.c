@@ -21,13 +21,20 @@
 static const char usage_text[] =
 	"usage: silkport-conformance --target https://HOST:PORT --federation-dir DIR\n"
 	"           --as MEMBER [--only ID,...] [--junit FILE] [--html FILE]\n"
-	"           [--timeout SECONDS]\n"
+	"           [--timeout SECONDS] [--second-federation-dir DIR2 --second-as MEMBER2\n"
+	"           [--second-target https://HOST:PORT]]\n"
 	"Checks a node that claims to implement protocol/SPEC.md. DIR is a\n"
 	"federation directory as 'silkport federation init' writes it; MEMBER is\n"
 	"the auditor's member id in it (its TLS identity is the client identity,\n"
 	"its signing key signs the records the suite delivers).\n"
 	"  --only ID,...  run only these assertions (an id such as CONF-API-3, or an\n"
 	"                 area prefix such as CONF-SIG)\n"
+	"  --second-federation-dir DIR2, --second-as MEMBER2, --second-target URL\n"
+	"                 for a target that is also a member of a second federation\n"
+	"                 (a gateway): DIR2 is that federation's directory, MEMBER2\n"
+	"                 a member of it (not of DIR's federation) whose TLS identity\n"
+	"                 reads, URL the target's listener for it (default: --target).\n"
+	"                 Without them the cross-federation assertions are skipped.\n"
 	"TAP 14 goes to standard output. Exit 0 only if no MUST assertion failed;\n"
 	"1 if one did; 2 on usage or setup errors of the suite itself.\n";
 
@@ -335,7 +342,8 @@ fail:
 	return -1;
 }
 
-static int parse_target(cf_ctx *x, const char *url)
+/* https://HOST:PORT into host (cap bytes) and port. */
+static int parse_url(const char *url, char *host, size_t cap, uint16_t *port_out)
 {
 	const char *p, *colon;
 	char *end;
@@ -351,25 +359,25 @@ static int parse_target(cf_ctx *x, const char *url)
 		if (rb == NULL || rb[1] != ':')
 			return -1;
 		hl = (size_t)(rb - p - 1);
-		if (hl == 0 || hl >= sizeof(x->host))
+		if (hl == 0 || hl >= cap)
 			return -1;
-		memcpy(x->host, p + 1, hl);
-		x->host[hl] = '\0';
+		memcpy(host, p + 1, hl);
+		host[hl] = '\0';
 		colon = rb + 1;
 	} else {
 		colon = strchr(p, ':');
 		if (colon == NULL)
 			return -1;
 		hl = (size_t)(colon - p);
-		if (hl == 0 || hl >= sizeof(x->host))
+		if (hl == 0 || hl >= cap)
 			return -1;
-		memcpy(x->host, p, hl);
-		x->host[hl] = '\0';
+		memcpy(host, p, hl);
+		host[hl] = '\0';
 	}
 	port = strtoul(colon + 1, &end, 10);
 	if (end == colon + 1 || (*end != '\0' && strcmp(end, "/") != 0) || port == 0 || port > 65535)
 		return -1;
-	x->port = (uint16_t)port;
+	*port_out = (uint16_t)port;
 	return 0;
 }
 
@@ -398,13 +406,19 @@ fail:
 	return -1;
 }
 
-int cf_member_tls(cf_ctx *x, const char *id, X509 **cert, EVP_PKEY **key)
+/* DIR/members/ID/tls-{cert,key}.pem of a federation directory. */
+static int member_tls_in(const char *dir, const char *id, X509 **cert, EVP_PKEY **key)
 {
 	char c[CF_PATH], k[CF_PATH];
 
-	snprintf(c, sizeof(c), "%s/members/%s/tls-cert.pem", x->fed_dir, id);
-	snprintf(k, sizeof(k), "%s/members/%s/tls-key.pem", x->fed_dir, id);
+	snprintf(c, sizeof(c), "%s/members/%s/tls-cert.pem", dir, id);
+	snprintf(k, sizeof(k), "%s/members/%s/tls-key.pem", dir, id);
 	return cf_load_identity(c, k, cert, key);
+}
+
+int cf_member_tls(cf_ctx *x, const char *id, X509 **cert, EVP_PKEY **key)
+{
+	return member_tls_in(x->fed_dir, id, cert, key);
 }
 
 sp_key *cf_member_sign_key(cf_ctx *x, const char *id)
@@ -422,36 +436,72 @@ sp_key *cf_member_sign_key(cf_ctx *x, const char *id)
 	return key;
 }
 
-/* Everything the suite needs from the federation directory. Errors here
- * are the auditor's (exit 2), not the target's. */
-static int setup_local(cf_ctx *x, char *err, size_t errlen)
+/* A federation directory's anchor (DIR/operator/cert.pem, its path into
+ * anchor_path) and its trust list, verified with it. 0 or -1 with err. */
+static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap, sp_anchors **anchors,
+			sp_trust **list, char *err, size_t errlen)
 {
 	char path[CF_PATH];
 	uint8_t *tl = NULL;
 	size_t tl_len = 0;
 	const char *why = NULL;
 	sp_verify_opts o;
-	FILE *f;
 	int rc;
 
-	snprintf(x->anchor_path, sizeof(x->anchor_path), "%s/operator/cert.pem", x->fed_dir);
-	if (sp_anchors_new(&x->anchors) != SP_OK ||
-	    sp_anchors_add_pem_file(x->anchors, x->anchor_path, &why) != SP_OK) {
-		snprintf(err, errlen, "%s: %s", x->anchor_path, why ? why : "cannot read the anchor");
+	snprintf(anchor_path, apcap, "%s/operator/cert.pem", dir);
+	if (sp_anchors_new(anchors) != SP_OK ||
+	    sp_anchors_add_pem_file(*anchors, anchor_path, &why) != SP_OK) {
+		snprintf(err, errlen, "%s: %s", anchor_path, why ? why : "cannot read the anchor");
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/trust-list.xml", x->fed_dir);
+	snprintf(path, sizeof(path), "%s/trust-list.xml", dir);
 	if (read_file(path, &tl, &tl_len) != 0) {
 		snprintf(err, errlen, "%s: cannot read", path);
 		return -1;
 	}
 	sp_verify_opts_default(&o);
-	rc = sp_trust_open(x->anchors, tl, tl_len, NULL, &o, &x->local, &why);
+	rc = sp_trust_open(*anchors, tl, tl_len, NULL, &o, list, &why);
 	free(tl);
 	if (rc != SP_OK) {
 		snprintf(err, errlen, "%s: %s: %s", path, sp_strerror(rc), why ? why : "");
 		return -1;
 	}
+	return 0;
+}
+
+/* The second federation directory and its reader's TLS identity, when
+ * given. Like setup_local's, its errors are the auditor's (exit 2). */
+static int setup_second(cf_ctx *x, char *err, size_t errlen)
+{
+	char anchor[CF_PATH];
+
+	if (x->fed2_dir == NULL || x->as2 == NULL)
+		return 0;
+	if (open_fed_dir(x->fed2_dir, anchor, sizeof(anchor), &x->anchors2, &x->local2, err, errlen) != 0)
+		return -1;
+	snprintf(x->federation2, sizeof(x->federation2), "%s", sp_trust_list(x->local2)->federation);
+	if (sp_tl_find(sp_trust_list(x->local2), x->as2) == NULL) {
+		snprintf(err, errlen, "--second-as: %s is not a member of the federation %s", x->as2,
+			 x->federation2);
+		return -1;
+	}
+	if (member_tls_in(x->fed2_dir, x->as2, &x->tls2_cert, &x->tls2_key) != 0) {
+		snprintf(err, errlen, "%s/members/%s/tls-{cert,key}.pem: cannot read", x->fed2_dir, x->as2);
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything the suite needs from the federation directory. Errors here
+ * are the auditor's (exit 2), not the target's. */
+static int setup_local(cf_ctx *x, char *err, size_t errlen)
+{
+	char path[CF_PATH];
+	FILE *f;
+
+	if (open_fed_dir(x->fed_dir, x->anchor_path, sizeof(x->anchor_path), &x->anchors, &x->local, err,
+			 errlen) != 0)
+		return -1;
 	snprintf(x->federation, sizeof(x->federation), "%s", sp_trust_list(x->local)->federation);
 	if (sp_tl_find(sp_trust_list(x->local), x->as) == NULL) {
 		snprintf(err, errlen, "%s is not a member of the federation %s", x->as, x->federation);
@@ -474,7 +524,7 @@ static int setup_local(cf_ctx *x, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read the private key", path);
 		return -1;
 	}
-	return 0;
+	return setup_second(x, err, errlen);
 }
 
 /* Reach the target, fetch and verify its trust list, identify it. Failures
@@ -567,6 +617,10 @@ static void ctx_free(cf_ctx *x)
 	sp_trust_unref(x->trust);
 	sp_trust_unref(x->local);
 	sp_anchors_free(x->anchors);
+	X509_free(x->tls2_cert);
+	EVP_PKEY_free(x->tls2_key);
+	sp_trust_unref(x->local2);
+	sp_anchors_free(x->anchors2);
 	for (size_t i = 0; i < x->n_deliv; i++)
 		free(x->deliv[i].bytes);
 	free(x->deliv);
@@ -615,6 +669,12 @@ int main(int argc, char **argv)
 			x.fed_dir = v;
 		else if (strcmp(a, "--as") == 0)
 			x.as = v;
+		else if (strcmp(a, "--second-federation-dir") == 0)
+			x.fed2_dir = v;
+		else if (strcmp(a, "--second-as") == 0)
+			x.as2 = v;
+		else if (strcmp(a, "--second-target") == 0)
+			x.target2 = v;
 		else if (strcmp(a, "--only") == 0)
 			only = v;
 		else if (strcmp(a, "--junit") == 0)
@@ -639,12 +699,20 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (parse_target(&x, x.target) != 0) {
+	if (parse_url(x.target, x.host, sizeof(x.host), &x.port) != 0) {
 		fprintf(stderr, "silkport-conformance: --target wants https://HOST:PORT\n");
+		return 2;
+	}
+	if (parse_url(x.target2 ? x.target2 : x.target, x.host2, sizeof(x.host2), &x.port2) != 0) {
+		fprintf(stderr, "silkport-conformance: --second-target wants https://HOST:PORT\n");
 		return 2;
 	}
 	if (!sp_node_id_valid(x.as)) {
 		fprintf(stderr, "silkport-conformance: --as: '%s' is not a node id\n", x.as);
+		return 2;
+	}
+	if (x.as2 != NULL && !sp_node_id_valid(x.as2)) {
+		fprintf(stderr, "silkport-conformance: --second-as: '%s' is not a node id\n", x.as2);
 		return 2;
 	}
 	/* A peer that closes mid-write is an outcome to report, not a

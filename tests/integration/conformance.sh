@@ -3,8 +3,10 @@
 # MUST failures, TAP, JUnit that parses, a self-contained HTML report), then
 # against the test-only silkport-broken build of the same node (revoked
 # signers not refused), where the suite must fail on exactly that assertion;
+# then the cross-federation broadcast assertion alone against a gateway;
 # finally the HTML report rendered in headless Chromium.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fed_common.bash"
 
 CONF="$SP_BINARY_DIR/conformance/silkport-conformance"
 BROKEN="$SP_BINARY_DIR/conformance/silkport-broken"
@@ -76,6 +78,12 @@ results=$(grep -cE '^(not )?ok [0-9]+ - CONF-' "$WORK/good.tap" || true)
 	|| not_ok "MUST failures: $(grep -E '^not ok .*\[MUST ' "$WORK/good.tap" | cut -d' ' -f5 | tr '\n' ' ')"
 grep -q '^ok [0-9]* - CONF-TRUST-4 .*' "$WORK/good.tap" && ! grep -q 'CONF-TRUST-4 .*# SKIP' "$WORK/good.tap" \
 	&& ok "the revoked-signer assertion ran and passed" || not_ok "CONF-TRUST-4 did not pass: $(grep 'CONF-TRUST-4 ' "$WORK/good.tap")"
+# The cross-federation broadcast assertion needs a second federation: without
+# one it is skipped, naming the arguments that are missing.
+BCAST=$(sed -n 's/^ok [0-9]* - \(CONF-API-[0-9]*\) a cross-federation broadcast is not readable .*/\1/p' "$WORK/good.tap")
+[ -n "$BCAST" ] && grep -Eq "^ok [0-9]+ - $BCAST .*# SKIP no second federation given \(--second-federation-dir, --second-as\)" \
+	"$WORK/good.tap" && ok "$BCAST (cross-federation broadcast) is skipped, naming the missing arguments" \
+	|| not_ok "the cross-federation broadcast assertion: $(grep 'cross-federation broadcast' "$WORK/good.tap")"
 for area in TLS SIG TRUST API LOG LIMIT H2 ERR; do
 	echo "# area $area: $(grep -cE "^(not )?ok [0-9]+ - CONF-$area-" "$WORK/good.tap") assertions"
 done
@@ -104,6 +112,35 @@ grep -A3 '^not ok [0-9]* - CONF-TRUST-4 ' "$WORK/broken.tap" | grep -q 'got 201'
 extra=$(grep -E '^not ok .*\[MUST ' "$WORK/broken.tap" | cut -d' ' -f5 | grep -v '^CONF-TRUST-4$' || true)
 [ -z "$extra" ] && ok "and no other MUST assertion fails" || not_ok "other MUST failures against the broken node: $extra"
 stop_node "$T"
+
+# ---- a gateway: a broadcast of one federation is not readable from the other
+# GW is a member of the alliance (CN-ZZ, GW) and the port group (GW, KZ-KGS).
+# The suite delivers a broadcast to GW as CN-ZZ (a member's TLS and signing
+# keys from the federation directory are all it needs; no CN-ZZ node runs)
+# and reads it back as KZ-KGS on GW's listener for the port group.
+t0=$(date +%s)
+BCAST=${BCAST:-CONF-API-26} # its id, should the first run not have listed it
+fed_gateway_init "$WORK/alliance" "$WORK/ports"
+fstart "$WORK/alliance" GW || exit 1
+PORT_GWP=$((P + 10))
+for port in $PORT_GW $PORT_GWP; do
+	wait_for 10 bash -c "curl -sk --http2 -o /dev/null -w '%{http_code}' https://127.0.0.1:$port/readyz | grep -q 200" ||
+		not_ok "GW's listener on port $port is not ready"
+done
+set +e
+timeout 30 "$CONF" --target "https://127.0.0.1:$PORT_GW" --federation-dir "$WORK/alliance" --as CN-ZZ \
+	--second-federation-dir "$WORK/ports" --second-as KZ-KGS --second-target "https://127.0.0.1:$PORT_GWP" \
+	--only "$BCAST" >"$WORK/gw.tap" 2>"$WORK/gw.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && ok "the suite exits 0 against the gateway" || not_ok "the suite exited $rc against the gateway: $(head -c 500 "$WORK/gw.err")"
+grep -q "^1\.\.1$" "$WORK/gw.tap" && grep -q "^ok 1 - $BCAST " "$WORK/gw.tap" && ! grep -q '# SKIP' "$WORK/gw.tap" \
+	&& ok "$BCAST ran alone and passed: KZ-KGS reads none of CN-ZZ's broadcast at GW" \
+	|| { not_ok "$BCAST did not pass against the gateway"; sed 's/^/#   /' "$WORK/gw.tap" >&2; }
+grep -q 'neither served (404 not-found), nor listed by search, nor in entries' "$WORK/gw.tap" \
+	&& ok "after the positive control as its Origin" || not_ok "unexpected reason: $(grep -A1 '^  ---' "$WORK/gw.tap" | tail -1)"
+fed_stop_all GW
+echo "# the gateway run took $(($(date +%s) - t0)) s"
 
 # ---- the report in a browser
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
