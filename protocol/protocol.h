@@ -75,6 +75,7 @@ typedef enum sp_err {
 	SP_ERR_UNAVAILABLE = -68,     /* unavailable */
 	SP_ERR_PROOF_INVALID = -69,   /* proof-invalid */
 	SP_ERR_CHECKPOINT_INVALID = -70, /* checkpoint-invalid */
+	SP_ERR_NON_CANONICAL = -71,   /* non-canonical: a record not in its canonical transport form */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
