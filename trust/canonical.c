@@ -221,7 +221,8 @@ done:
 /* The decoded DigestValue of the one Reference of the root's ds:Signature. */
 static int digest_value(xmlDocPtr doc, uint8_t out[32], const char **why)
 {
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n, last = NULL;
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n,
+	           last = NULL;
 	static const char *const path[] = {"SignedInfo", "Reference",
 	                                   "DigestValue"};
 	xmlChar *text;
@@ -285,8 +286,8 @@ int sp_signed_content_digest(sp_doc *doc, uint8_t out[32], const char **why)
 	return digest_value(sp_doc_tree(doc), out, why);
 }
 
-int sp_signed_content_digest_of(const uint8_t *buf, size_t len,
-                                uint8_t out[32], const char **why)
+int sp_signed_content_digest_of(const uint8_t *buf, size_t len, uint8_t out[32],
+                                const char **why)
 {
 	sp_limits lim;
 	sp_doc *doc = NULL;

@@ -96,8 +96,10 @@ static void drop_blank_text(xmlNodePtr parent)
 			xmlFreeNode(c);
 		} else if (c->type == XML_ELEMENT_NODE &&
 		           strcmp((const char *)c->name, "SignedInfo") != 0 &&
-		           strcmp((const char *)c->name, "SignatureValue") != 0 &&
-		           strcmp((const char *)c->name, "X509Certificate") != 0 &&
+		           strcmp((const char *)c->name, "SignatureValue") !=
+		               0 &&
+		           strcmp((const char *)c->name, "X509Certificate") !=
+		               0 &&
 		           strcmp((const char *)c->name, "KeyName") != 0) {
 			drop_blank_text(c);
 		}
@@ -258,8 +260,8 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	 * transport form: no XML declaration, no comments, fixed quoting and
 	 * attribute order. It verifies: the signature was made over the
 	 * canonical forms of this same tree. */
-	size = xmlC14NDocDumpMemory(tree, NULL, XML_C14N_EXCLUSIVE_1_0, NULL,
-	                            0, &mem);
+	size = xmlC14NDocDumpMemory(tree, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                            &mem);
 	if (mem == NULL || size <= 0)
 		goto nomem;
 	if (xmlFree == (xmlFreeFunc)free) {

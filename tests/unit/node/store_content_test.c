@@ -51,10 +51,10 @@ static void make(signed_rec *r, const uint8_t *u, size_t un)
 	    sp_sign_document(g_fed.k[0], u, un, &r->bytes, &r->len, &why),
 	    SP_OK);
 	assert_int_equal(sp_verify_record(g_fed.trust, r->bytes, r->len, NULL,
-					  &doc, &rec, &why),
-			 SP_OK);
+	                                  &doc, &rec, &why),
+	                 SP_OK);
 	assert_int_equal(sp_signed_content_digest(doc, r->content, &why),
-			 SP_OK);
+	                 SP_OK);
 	snprintf(r->id, sizeof(r->id), "%s", sp_record_id(rec));
 	r->put.bytes = r->bytes;
 	r->put.len = r->len;
@@ -76,7 +76,7 @@ static int64_t db_count(const char *path, const char *sql)
 	int64_t v = -1;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-		SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -108,8 +108,8 @@ static void test_same_content_is_a_duplicate(void **state)
 	/* a and b: two signatures by the Origin over one record (different
 	 * ECDSA nonces, so different bytes); c: another record at the same
 	 * Sequence. */
-	assert_int_equal(fx_record("CN-ZZ", 5, "order", g_fed.now - 10, &u, &un),
-			 SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 5, "order", g_fed.now - 10, &u, &un), SP_OK);
 	assert_int_equal(
 	    fx_record("CN-ZZ", 5, "order", g_fed.now - 10, &u2, &un2), SP_OK);
 	make(&a, u, un);
@@ -122,20 +122,20 @@ static void test_same_content_is_a_duplicate(void **state)
 	a.put.receipt = (const uint8_t *)rcpt_a;
 	a.put.receipt_len = sizeof(rcpt_a) - 1;
 	assert_int_equal(sp_store_put(s, &a.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 
 	/* b: a duplicate, answered with a's receipt; nothing is kept of b */
 	b.put.receipt = (const uint8_t *)rcpt_b;
 	b.put.receipt_len = sizeof(rcpt_b) - 1;
 	assert_int_equal(sp_store_put(s, &b.put, &receipt, &rlen),
-			 SP_STORE_DUPLICATE);
+	                 SP_STORE_DUPLICATE);
 	assert_non_null(receipt);
 	assert_int_equal(rlen, sizeof(rcpt_a) - 1);
 	assert_memory_equal(receipt, rcpt_a, rlen);
 	free(receipt);
 	receipt = NULL;
 	assert_int_equal(db_count(path, "SELECT count(*) FROM equivocations"),
-			 0);
+	                 0);
 	assert_int_equal(sp_store_get_at(rd, "CN-ZZ", 5, &got), SP_OK);
 	assert_int_equal(got->len, a.len);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
@@ -147,11 +147,11 @@ static void test_same_content_is_a_duplicate(void **state)
 	c.put.receipt = (const uint8_t *)rcpt_b;
 	c.put.receipt_len = sizeof(rcpt_b) - 1;
 	assert_int_equal(sp_store_put(s, &c.put, &receipt, &rlen),
-			 SP_STORE_EQUIVOCATION);
+	                 SP_STORE_EQUIVOCATION);
 	assert_null(receipt);
 	assert_int_equal(db_count(path, "SELECT count(*) FROM equivocations"
-					" WHERE kind = 'position'"),
-			 1);
+	                                " WHERE kind = 'position'"),
+	                 1);
 	assert_int_equal(sp_store_get_at(rd, "CN-ZZ", 5, &got), SP_OK);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
 	sp_store_record_free(got);

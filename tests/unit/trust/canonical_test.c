@@ -125,10 +125,8 @@ static const variant variants[] = {
      "single-quoted"},
     {"namespace declaration after an attribute",
      "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">",
-     "<Record version=\"1\" xmlns=\"urn:silkport:srep:1\">", NULL,
-     "namespace"},
-    {"unused namespace declaration",
-     "<Record xmlns=\"urn:silkport:srep:1\"",
+     "<Record version=\"1\" xmlns=\"urn:silkport:srep:1\">", NULL, "namespace"},
+    {"unused namespace declaration", "<Record xmlns=\"urn:silkport:srep:1\"",
      "<Record xmlns=\"urn:silkport:srep:1\" xmlns:x=\"urn:x\"", NULL,
      "namespace"},
     {"moved namespace declaration", "<Header>",
@@ -274,8 +272,7 @@ static void test_signature_value_encoding(void **state)
 		t = fx_replace(s, n, v, x, &tn);
 		assert_non_null(t);
 		assert_int_equal(crypto_only(t, tn, 1), SP_OK);
-		assert_int_equal(verify_why(t, tn, &why),
-		                 SP_ERR_NON_CANONICAL);
+		assert_int_equal(verify_why(t, tn, &why), SP_ERR_NON_CANONICAL);
 		free(t);
 		free(x);
 	}
@@ -352,8 +349,10 @@ static void test_ecdsa_twin(void **state)
 		 * twin of a high value gives back the low one. */
 		memcpy(twin, raw, 64);
 		{
-			BIGNUM *order = BN_new(), *ss = BN_bin2bn(raw + 32, 32, NULL);
-			EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+			BIGNUM *order = BN_new(),
+			       *ss = BN_bin2bn(raw + 32, 32, NULL);
+			EC_GROUP *g =
+			    EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 
 			assert_non_null(order);
 			assert_non_null(ss);
@@ -374,7 +373,8 @@ static void test_ecdsa_twin(void **state)
 			assert_memory_equal(back, raw, 64);
 		}
 		assert_true(sp_b64_encode(twin, 64, b64, sizeof(b64)) > 0);
-		v = between(s, n, "<ds:SignatureValue>", "</ds:SignatureValue>");
+		v = between(s, n, "<ds:SignatureValue>",
+		            "</ds:SignatureValue>");
 		t = fx_replace(s, n, v, b64, &tn);
 		assert_non_null(t);
 		assert_int_equal(crypto_only(t, tn, 0), SP_OK);
@@ -397,8 +397,8 @@ static void test_builder_output(void **state)
 	int i, who;
 
 	(void)state;
-	assert_int_equal(fx_record("CN-ZZ", 3, "order", g_fed.now - 10, &u, &un),
-	                 SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 3, "order", g_fed.now - 10, &u, &un), SP_OK);
 	for (who = 0; who < 2; who++) {
 		for (i = 0; i < (who == 0 ? 64 : 4); i++) {
 			uint8_t *s = NULL, raw[512];
@@ -415,9 +415,9 @@ static void test_builder_output(void **state)
 				                           g_fed.now - 10, &uu,
 				                           &uun),
 				                 SP_OK);
-				assert_int_equal(sp_sign_document(g_fed.k[1], uu,
-				                                  uun, &s, &n,
-				                                  &why),
+				assert_int_equal(sp_sign_document(g_fed.k[1],
+				                                  uu, uun, &s,
+				                                  &n, &why),
 				                 SP_OK);
 				free(uu);
 			} else {
@@ -431,17 +431,18 @@ static void test_builder_output(void **state)
 			assert_true(s[n - 1] == '>');
 			assert_true(fx_find(s, n, "<?xml") < 0);
 			assert_true(fx_find(s, n, "KeyInfo") < 0);
-			assert_true(fx_find(s, n, "</ds:SignedInfo><ds:"
-			                          "SignatureValue>") > 0);
-			assert_true(fx_find(s, n, "</ds:SignatureValue></ds:"
-			                          "Signature>") > 0);
+			assert_true(fx_find(s, n,
+			                    "</ds:SignedInfo><ds:"
+			                    "SignatureValue>") > 0);
+			assert_true(fx_find(s, n,
+			                    "</ds:SignatureValue></ds:"
+			                    "Signature>") > 0);
 			/* independently of trust/: a C14N fixpoint */
 			d = xmlReadMemory((const char *)s, (int)n, NULL, NULL,
 			                  XML_PARSE_NONET);
 			assert_non_null(d);
-			cl = xmlC14NDocDumpMemory(d, NULL,
-			                          XML_C14N_EXCLUSIVE_1_0, NULL,
-			                          0, &c);
+			cl = xmlC14NDocDumpMemory(
+			    d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c);
 			assert_int_equal(cl, (int)n);
 			assert_memory_equal(c, s, n);
 			xmlFree(c);
@@ -471,11 +472,10 @@ static void test_signed_content_digest(void **state)
 	const char *why = NULL;
 
 	(void)state;
-	assert_int_equal(fx_record("CN-ZZ", 4, "order", g_fed.now - 10, &u, &un),
-	                 SP_OK);
-	assert_int_equal(fx_record("CN-ZZ", 4, "order", g_fed.now - 10, &u2,
-	                           &un2),
-	                 SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 4, "order", g_fed.now - 10, &u, &un), SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 4, "order", g_fed.now - 10, &u2, &un2), SP_OK);
 	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &a, &an, &why),
 	                 SP_OK);
 	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &b, &bn, &why),
@@ -483,9 +483,9 @@ static void test_signed_content_digest(void **state)
 	assert_int_equal(sp_sign_document(g_fed.k[0], u2, un2, &c, &cn, &why),
 	                 SP_OK);
 	assert_false(an == bn && memcmp(a, b, an) == 0);
-	assert_int_equal(sp_verify_record(g_fed.trust, a, an, NULL, &doc, NULL,
-	                                  &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_verify_record(g_fed.trust, a, an, NULL, &doc, NULL, &why),
+	    SP_OK);
 	assert_int_equal(sp_signed_content_digest(doc, da, &why), SP_OK);
 	sp_doc_free(doc);
 	assert_int_equal(sp_signed_content_digest_of(b, bn, db, &why), SP_OK);
@@ -525,8 +525,9 @@ static void test_receipt_keeps_keyinfo(void **state)
 	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
 	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &s, &n, &why),
 	                 SP_OK);
-	assert_true(fx_find(s, n, "<ds:KeyInfo><ds:X509Data><ds:"
-	                          "X509Certificate>") > 0);
+	assert_true(fx_find(s, n,
+	                    "<ds:KeyInfo><ds:X509Data><ds:"
+	                    "X509Certificate>") > 0);
 	assert_true(fx_find(s, n, "<?xml") < 0);
 	assert_int_equal(sp_verify_receipt(g_fed.trust, s, n, NULL, &got, &why),
 	                 SP_OK);

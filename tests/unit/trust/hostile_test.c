@@ -1040,8 +1040,9 @@ static int x_latin1_declared(fx_buf *o)
 	             "a",
 	             &t);
 	if (rc == SP_OK)
-		rc = after_decl(&t, "<?xml version=\"1.0\" "
-		                    "encoding=\"ISO-8859-1\"?>\n",
+		rc = after_decl(&t,
+		                "<?xml version=\"1.0\" "
+		                "encoding=\"ISO-8859-1\"?>\n",
 		                o);
 	fx_buf_free(&t);
 	return rc;
@@ -1136,8 +1137,7 @@ static const hcase cases[] = {
      * transport form (SPEC 4.6) */
     C("keyinfo-keyname-names-other-member", x_keyname_lies,
       SP_ERR_NON_CANONICAL),
-    C("keyinfo-certificate-added", x_keyinfo_cert_added,
-      SP_ERR_NON_CANONICAL),
+    C("keyinfo-certificate-added", x_keyinfo_cert_added, SP_ERR_NON_CANONICAL),
     C("comment-split-values-after-signing", x_comment_after_signing,
       SP_ERR_NON_CANONICAL),
     C("cdata-split-origin-after-signing", x_cdata_after_signing,
