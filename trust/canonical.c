@@ -101,7 +101,8 @@ static const char *diagnose(const uint8_t *b, size_t n, const uint8_t *c,
 	if (starts(b, n, "\xef\xbb\xbf"))
 		return "a byte order mark";
 	/* the markup the difference is in starts at the last '<' */
-	for (p = i; p > 0 && i - p < 9 && b[p] != '<' && b[p - 1] != '>';)
+	p = i < n ? i : n - 1;
+	while (p > 0 && i - p < 9 && b[p] != '<' && b[p - 1] != '>')
 		p--;
 	if (starts(b + p, n - p, "<?xml"))
 		return "an XML declaration";
@@ -161,7 +162,7 @@ int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
 {
 	xmlChar *c14n = NULL, *text = NULL;
 	xmlNodePtr c, value = NULL;
-	uint8_t raw[1024];
+	uint8_t raw[2048]; /* RSA up to 16384 bits, OpenSSL's maximum */
 	size_t rawlen = 0, n_el = 0;
 	int clen, rc = SP_OK;
 
