@@ -244,10 +244,11 @@ static int store_evidence(sp_store *s, const sp_store_req *req,
 }
 
 /* Does the record held at the request's position sign the same content
- * as the request? Only the Origin can make two such records (a second
- * signature over one content); anyone can make two that differ in bytes
- * alone only if the node took a non-canonical one, which it does not. 1:
- * same content, 0: different, <0: error. Rare: only on a byte mismatch. */
+ * as the request (SPEC REC-25)? Records are verified in their canonical
+ * transport form, so two with one signed content but different bytes can
+ * only be two signatures by the Origin: a duplicate, not equivocation.
+ * 1: same content, 0: different, <0: error. Parses the held record, so
+ * only on the rare path of a byte mismatch at a held position. */
 static int same_signed_content(sp_store *s, const sp_store_req *req)
 {
 	sqlite3_stmt *st;
@@ -312,14 +313,16 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 		}
 		sqlite3_reset(st);
 		same = strcmp(digest, req->digest) == 0;
-		if (!same && (same = same_signed_content(s, req)) < 0)
-			return same;
-		if (same)
+		if (!same)
+			same = same_signed_content(s, req);
+		if (same == 1)
 			return SP_STORE_DUPLICATE;
 		free(*receipt_copy);
 		*receipt_copy = NULL;
 		res->receipt = NULL;
 		res->receipt_len = 0;
+		if (same < 0)
+			return same;
 		res->rowid = 0;
 		memcpy(res->existing_digest, digest, sizeof(digest));
 		if ((err = store_evidence(s, req, "position", digest)))
