@@ -1005,7 +1005,7 @@ static const cf_assertion list[] = {
 	{"a different record for a held (Origin, Sequence): 409 equivocation", "API-25, LOG-41, LOG-42, REC-25",
 	 CF_MUST, t_equivocation, NULL},
 	{"byte variants of a held record that still verify: 400 non-canonical, never 409",
-	 "REC-24, REC-A1, SIG-A1", CF_MUST, t_malleated, NULL},
+	 "REC-A1, REC-A5, REC-25, SEC-A1", CF_MUST, t_malleated, NULL},
 	{"GET /v1/peers is for operators only", "API-60, ACC-6", CF_MUST, t_peers_access, NULL},
 	{"a cross-federation broadcast is not readable (record, search, entries)", "REC-28, ACC-B2",
 	 CF_MUST, t_broadcast_foreign, NULL},

@@ -12,7 +12,9 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/obj_mac.h>
 
 #define X(s) ((const xmlChar *)(s))
 
@@ -78,7 +80,10 @@ int cf_dom_dump(xmlDocPtr d, cf_buf *out)
 	out->n = 0;
 	if (d == NULL)
 		return SP_ERR_INTERNAL;
-	xmlDocDumpMemoryEnc(d, &mem, &len, "UTF-8");
+	/* Exclusive C14N with comments: for an edited record the canonical
+	 * transport form (SPEC 4.6) plus whatever comments a case added, so
+	 * that each case meets the check it is about. */
+	len = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1, &mem);
 	xmlFreeDoc(d);
 	if (mem == NULL || len < 0)
 		return SP_ERR_NOMEM;
@@ -357,15 +362,25 @@ static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hk
 		const BIGNUM *r = NULL, *s = NULL;
 		int half = (EVP_PKEY_get_bits(k) + 7) / 8;
 
-		if (es != NULL) {
+		BIGNUM *n = BN_new(), *hs = BN_new();
+		EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+
+		if (es != NULL && n != NULL && hs != NULL && g != NULL &&
+		    EC_GROUP_get_order(g, n, NULL) == 1 && BN_rshift1(hs, n) == 1) {
 			ECDSA_SIG_get0(es, &r, &s);
+			/* the low-s twin, as SPEC REC-A4 wants it */
+			if (BN_cmp(s, hs) > 0 && BN_sub(hs, n, s) == 1)
+				s = hs;
 			if ((size_t)half * 2 <= *outlen && BN_bn2binpad(r, out, half) == half &&
 			    BN_bn2binpad(s, out + half, half) == half) {
 				*outlen = (size_t)half * 2;
 				rc = SP_OK;
 			}
-			ECDSA_SIG_free(es);
 		}
+		BN_free(n);
+		BN_free(hs);
+		EC_GROUP_free(g);
+		ECDSA_SIG_free(es);
 	}
 out:
 	EVP_MD_CTX_free(mctx);

@@ -32,6 +32,8 @@ typedef struct sp_store_req {
 	int broadcast;
 	char digest[65];
 	uint8_t leaf[32];
+	int has_signed_digest;
+	uint8_t signed_digest[32];
 	const char *const *recipients;
 	size_t n_recipients;
 	const sp_subject *subjects;

@@ -85,11 +85,14 @@ void sp_store_reader_close(sp_store_reader *r);
 /* Outcomes (positive, so that errors stay negative sp_err values). */
 typedef enum sp_store_outcome {
 	SP_STORE_INSERTED = 1,
-	/* Same (origin, sequence) and same digest: nothing changed; the
-	 * receipt this node issued at first acceptance is returned. */
+	/* Same (origin, sequence) and same digest, or (when the request
+	 * carries signed_digest) other bytes that sign the same content:
+	 * nothing changed; the receipt this node issued at first acceptance
+	 * is returned, and the held bytes stay the record (SPEC LOG-37). */
 	SP_STORE_DUPLICATE = 2,
-	/* Same (origin, sequence) with a different digest. The new bytes
-	 * were stored in `equivocations` as evidence (once per distinct
+	/* Same (origin, sequence) with a different digest (and, when the
+	 * request carries signed_digest, different signed content). The new
+	 * bytes were stored in `equivocations` as evidence (once per distinct
 	 * digest), in the same transaction; the record itself was not
 	 * stored. */
 	SP_STORE_EQUIVOCATION = 3,
@@ -114,6 +117,10 @@ typedef struct sp_store_put_req {
 	/* Lowercase hex SHA-256 of bytes, or NULL. The store computes it
 	 * anyway; a given digest that does not match is refused. */
 	const char *digest;
+	/* The verified record's signed content (sp_signed_content_digest(),
+	 * 32 bytes), or NULL. With it, a record held at the same (origin,
+	 * sequence) is compared by signed content rather than by bytes. */
+	const uint8_t *signed_digest;
 	int broadcast;
 	const char *const *recipients;
 	size_t n_recipients;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "node/store_db_int.h"
+#include "trust/trust.h"
 
 #define SP_STORE_RECORD_MAX ((size_t)64 << 20)
 #define SP_STORE_RECEIPT_MAX ((size_t)1 << 20)
@@ -71,6 +72,10 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 			  memcmp(p->digest, req->digest, 64) != 0))
 		return SP_ERR_INVALID_ARGUMENT;
 	sp_merkle_leaf_hash(p->bytes, p->len, req->leaf);
+	if (p->signed_digest) {
+		memcpy(req->signed_digest, p->signed_digest, 32);
+		req->has_signed_digest = 1;
+	}
 
 	req->bytes = p->bytes;
 	req->len = p->len;
@@ -240,13 +245,49 @@ static int store_evidence(sp_store *s, const sp_store_req *req,
 	return step_done(s->db, st, "evidence");
 }
 
+/* Does the record held at the request's position sign the same content
+ * as the request (SPEC REC-25)? Records are verified in their canonical
+ * transport form, so two with one signed content but different bytes can
+ * only be two signatures by the Origin: a duplicate, not equivocation.
+ * 1: same content, 0: different, <0: error. Parses the held record, so
+ * only on the rare path of a byte mismatch at a held position. */
+static int same_signed_content(sp_store *s, const sp_store_req *req)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc, same = 0;
+	uint8_t held[32];
+	const char *why = NULL;
+
+	if (!req->has_signed_digest)
+		return 0;
+	STMT(sql_next_leaf);
+	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		/* the held record verified when it was taken; a stored record
+		 * that no longer parses signs nothing comparable */
+		if (b && n > 0 &&
+		    sp_signed_content_digest_of(b, (size_t)n, held, &why) ==
+			    SP_OK)
+			same = memcmp(held, req->signed_digest, 32) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "held-record");
+	return same;
+}
+
 /* Look for the position, then the record id. >0: the outcome was decided
  * (duplicate or equivocation); 0: the record is new. */
 static int check_existing(sp_store *s, const sp_store_req *req,
 			  sp_store_put_result *res, uint8_t **receipt_copy)
 {
 	sqlite3_stmt *st;
-	int err = SP_OK, rc;
+	int err = SP_OK, rc, same;
 	char digest[65];
 
 	STMT(sql_find_pos);
@@ -254,28 +295,36 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 2);
+		int n = sqlite3_column_bytes(st, 2);
+
 		res->rowid = sqlite3_column_int64(st, 0);
 		if ((err = sp_store__col_text(st, 1, digest, sizeof(digest)))) {
 			sqlite3_reset(st);
 			return err;
 		}
-		if (strcmp(digest, req->digest) == 0) {
-			const void *b = sqlite3_column_blob(st, 2);
-			int n = sqlite3_column_bytes(st, 2);
-
-			if (b && n > 0) {
-				if (!(*receipt_copy = malloc((size_t)n))) {
-					sqlite3_reset(st);
-					return SP_ERR_NOMEM;
-				}
-				memcpy(*receipt_copy, b, (size_t)n);
-				res->receipt = *receipt_copy;
-				res->receipt_len = (size_t)n;
+		/* the held receipt, answered for a duplicate */
+		if (b && n > 0) {
+			if (!(*receipt_copy = malloc((size_t)n))) {
+				sqlite3_reset(st);
+				return SP_ERR_NOMEM;
 			}
-			sqlite3_reset(st);
-			return SP_STORE_DUPLICATE;
+			memcpy(*receipt_copy, b, (size_t)n);
+			res->receipt = *receipt_copy;
+			res->receipt_len = (size_t)n;
 		}
 		sqlite3_reset(st);
+		same = strcmp(digest, req->digest) == 0;
+		if (!same)
+			same = same_signed_content(s, req);
+		if (same == 1)
+			return SP_STORE_DUPLICATE;
+		free(*receipt_copy);
+		*receipt_copy = NULL;
+		res->receipt = NULL;
+		res->receipt_len = 0;
+		if (same < 0)
+			return same;
 		res->rowid = 0;
 		memcpy(res->existing_digest, digest, sizeof(digest));
 		if ((err = store_evidence(s, req, "position", digest)))

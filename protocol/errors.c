@@ -8,7 +8,8 @@
  * type URI (urn:silkport:srep:1:error:<name>); the status is what a node
  * answers with. Status policy:
  *   400  the request or document is not syntactically usable
- *        (invalid-argument, not-well-formed, encoding-invalid, bad-request)
+ *        (invalid-argument, not-well-formed, encoding-invalid, bad-request,
+ *        non-canonical: a record's bytes are not its one transport form)
  *   401  unauthenticated (no client certificate)
  *   403  forbidden, not-recipient
  *   404  not-found
@@ -79,6 +80,7 @@ static const struct err_entry err_table[] = {
 	{SP_ERR_CHECKPOINT_INVALID, "checkpoint-invalid", 422},
 	{SP_ERR_RECORD_ID_AMBIGUOUS, "record-id-ambiguous", 409},
 	{SP_ERR_REVOCATION_REVERSED, "revocation-reversed", 422},
+	{SP_ERR_NON_CANONICAL, "non-canonical", 400},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -77,6 +77,7 @@ typedef enum sp_err {
 	SP_ERR_CHECKPOINT_INVALID = -70, /* checkpoint-invalid */
 	SP_ERR_RECORD_ID_AMBIGUOUS = -71, /* record-id-ambiguous: several Origins use the RecordId */
 	SP_ERR_REVOCATION_REVERSED = -72, /* revocation-reversed */
+	SP_ERR_NON_CANONICAL = -73,   /* non-canonical: a record not in its canonical transport form */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

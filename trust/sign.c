@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <libxml/xmlmemory.h>
-#include <libxml/xmlsave.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
@@ -81,6 +81,76 @@ static int has_signature(xmlNodePtr n)
 			return 1;
 	}
 	return 0;
+}
+
+/* Drop the whitespace xmlsec's template put between the elements of the
+ * signature outside SignedInfo (SignedInfo is signed and stays as it is). */
+static void drop_blank_text(xmlNodePtr parent)
+{
+	xmlNodePtr c = parent->children, next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (c->type == XML_TEXT_NODE) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		} else if (c->type == XML_ELEMENT_NODE &&
+		           strcmp((const char *)c->name, "SignedInfo") != 0 &&
+		           strcmp((const char *)c->name, "SignatureValue") !=
+		               0 &&
+		           strcmp((const char *)c->name, "X509Certificate") !=
+		               0 &&
+		           strcmp((const char *)c->name, "KeyName") != 0) {
+			drop_blank_text(c);
+		}
+	}
+}
+
+/* Bring what the signature does not cover into its one form (SPEC 4.6): no
+ * text between the signature's elements, SignatureValue as canonical base64
+ * without line breaks, and for ECDSA the low-s twin of the signature. */
+static int transport_form(xmlNodePtr sig, sp_key_alg alg, const char **why)
+{
+	xmlNodePtr v;
+	xmlChar *text = NULL;
+	char b64[2800]; /* RSA up to 16384 bits */
+	uint8_t raw[2048];
+	size_t i, k = 0, rawlen = 0;
+	int rc = SP_OK;
+
+	drop_blank_text(sig);
+	for (v = sig->children; v != NULL; v = v->next)
+		if (v->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)v->name, "SignatureValue") == 0)
+			break;
+	if (v == NULL || (text = xmlNodeGetContent(v)) == NULL) {
+		rc = SP_ERR_INTERNAL;
+		goto done;
+	}
+	for (i = 0; text[i] != '\0' && k < sizeof(b64); i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
+		    text[i] != '\r')
+			b64[k++] = (char)text[i];
+	if (text[i] != '\0' ||
+	    sp_b64_decode(b64, k, raw, sizeof(raw), &rawlen) != SP_OK ||
+	    (alg == SP_KEY_P256 && rawlen != 64)) {
+		rc = SP_ERR_INTERNAL;
+		goto done;
+	}
+	if (alg == SP_KEY_P256 && sp_trust__ecdsa_low_s(raw) < 0) {
+		rc = SP_ERR_INTERNAL;
+		goto done;
+	}
+	if (sp_b64_encode(raw, rawlen, b64, sizeof(b64)) == 0) {
+		rc = SP_ERR_INTERNAL;
+		goto done;
+	}
+	xmlNodeSetContent(v, SP_XC(b64));
+done:
+	if (rc != SP_OK && why)
+		*why = "could not write SignatureValue in its canonical form";
+	xmlFree(text);
+	return rc;
 }
 
 int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
@@ -165,21 +235,33 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 		rc = SP_ERR_INTERNAL;
 		goto fail;
 	}
-	/* KeyInfo is added after signing: it lies inside the enveloped
-	 * signature, is not covered by it, and is only a hint to verifiers. */
-	ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
-	if (ki == NULL)
-		goto nomem;
-	x509 = xmlSecTmplKeyInfoAddX509Data(ki);
-	if (x509 == NULL)
-		goto nomem;
-	cert = xmlSecTmplX509DataAddCertificate(x509);
-	if (cert == NULL)
-		goto nomem;
-	xmlNodeAddContentLen(cert, SP_XC(key->cert_b64),
-	                     (int)key->cert_b64_len);
+	/* Receipts and trust lists carry the certificate as a hint; it is
+	 * added after signing: it lies inside the enveloped signature and is
+	 * not covered by it. A record carries none: what is not signed there
+	 * would let anyone make a second byte string of it (SPEC 4.6). */
+	if (kind != SP_DOC_RECORD) {
+		ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
+		if (ki == NULL)
+			goto nomem;
+		x509 = xmlSecTmplKeyInfoAddX509Data(ki);
+		if (x509 == NULL)
+			goto nomem;
+		cert = xmlSecTmplX509DataAddCertificate(x509);
+		if (cert == NULL)
+			goto nomem;
+		xmlNodeAddContentLen(cert, SP_XC(key->cert_b64),
+		                     (int)key->cert_b64_len);
+	}
+	rc = transport_form(sig, key->alg, why);
+	if (rc != SP_OK)
+		goto fail;
 
-	xmlDocDumpMemoryEnc(tree, &mem, &size, "UTF-8");
+	/* The exclusive canonical form of the whole document is its one
+	 * transport form: no XML declaration, no comments, fixed quoting and
+	 * attribute order. It verifies: the signature was made over the
+	 * canonical forms of this same tree. */
+	size = xmlC14NDocDumpMemory(tree, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                            &mem);
 	if (mem == NULL || size <= 0)
 		goto nomem;
 	if (xmlFree == (xmlFreeFunc)free) {

@@ -45,10 +45,14 @@ const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len);
 
 /* Sign an unsigned Record, Receipt or TrustList by the profile: one enveloped
  * ds:Signature appended as the root's last child, one Reference URI="",
- * enveloped-signature then exclusive C14N, SHA-256, ECDSA-SHA256 or
- * RSA-SHA256 by the key, the certificate in KeyInfo as a hint only. The
- * input is parsed with the hardened parser and must not already carry a
- * signature. *out is malloc'd. Thread-safe. */
+ * enveloped-signature then exclusive C14N, SHA-256, ECDSA-SHA256 (low-s) or
+ * RSA-SHA256 by the key; for receipts and trust lists the certificate in
+ * KeyInfo as a hint only, for records no KeyInfo. The output is in the
+ * canonical transport form (SPEC 4.6): the exclusive canonical form of the
+ * whole document, no XML declaration, no text between the signature's
+ * children, SignatureValue in canonical base64. The input is parsed with
+ * the hardened parser and must not already carry a signature. *out is
+ * malloc'd. Thread-safe. */
 int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
 		     uint8_t **out, size_t *outlen, const char **why);
 
@@ -104,7 +108,8 @@ const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len);
 int sp_trust_expired(const sp_trust *t, int64_t now);
 
 /* Verify a signed Record: hardened parse and schema, the full signature
- * profile with the key taken from the trust list for the record's Origin
+ * profile, the canonical transport form (SPEC 4.6: SP_ERR_NON_CANONICAL),
+ * with the key taken from the trust list for the record's Origin
  * (never from KeyInfo), signer authorization (Origin an active member; the
  * signing certificate valid at Issued and now, within the skew; Issued not in
  * the future), and the header read from the verified tree. On success *doc
@@ -113,6 +118,20 @@ int sp_trust_expired(const sp_trust *t, int64_t now);
 int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 		     const sp_verify_opts *o, sp_doc **doc, sp_record **rec,
 		     const char **why);
+
+/* The signed content of a signed Record: the decoded DigestValue of its one
+ * Reference, that is SHA-256 over the exclusive canonical form of the
+ * document without its ds:Signature (SPEC SIG-28). Only meaningful for a
+ * document that verified: two verified records of one Origin with equal
+ * values sign the same content, and only different values are equivocation
+ * (SPEC LOG-37). sp_signed_content_digest() reads it from a parsed tree (as
+ * sp_verify_record() returns it); sp_signed_content_digest_of() parses a
+ * record the node already verified and holds, with limits set by its own
+ * size. Errors: the parse errors, SP_ERR_SIG_MISSING, SP_ERR_SIG_PROFILE
+ * (no DigestValue of 32 bytes). */
+int sp_signed_content_digest(sp_doc *doc, uint8_t out[32], const char **why);
+int sp_signed_content_digest_of(const uint8_t *buf, size_t len,
+				uint8_t out[32], const char **why);
 
 /* Verify a signed Receipt: signer is the member named in Receiver, with the
  * same authorization rules as records (Received plays Issued). */

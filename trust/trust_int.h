@@ -119,6 +119,23 @@ int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
 char *sp_trust__child_text(xmlNodePtr parent, const char *local);
 xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
 
+/* canonical.c */
+/* The canonical transport form of a record (SPEC 4.6, [REC-A1]..[REC-A4]) on
+ * the tree parsed from buf, with the signature the profile check found:
+ * buf equals the exclusive C14N (without comments) of the whole tree; no
+ * text between the children of ds:Signature, both elements outside
+ * SignedInfo written with the prefix ds; no KeyInfo; SignatureValue
+ * canonical base64; an ECDSA signature low-s. Returns SP_OK or
+ * SP_ERR_NON_CANONICAL with *why naming the rule broken (or
+ * SP_ERR_INVALID_ARGUMENT). */
+int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
+                              const sp_trust__sig *sig, const char **why);
+/* 1 if the ECDSA-P256 signature r||s has s > n/2. */
+int sp_trust__ecdsa_high_s(const uint8_t sig[64]);
+/* Replace s by n - s when s > n/2: 1 if changed, 0 if already low, -1 on an
+ * OpenSSL failure. */
+int sp_trust__ecdsa_low_s(uint8_t sig[64]);
+
 /* trustlist.c */
 const sp_trust__member *sp_trust__find(const sp_trust *t, const char *node_id);
 

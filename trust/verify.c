@@ -188,6 +188,12 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
 	if (rc != SP_OK)
 		goto fail;
+	/* Before any key or cryptography: a record that is not its one
+	 * canonical byte string is refused, so that no holder of a record can
+	 * make a second one that verifies (SPEC 4.6, SIG-25 step 5). */
+	rc = sp_trust__canonical_check(sp_doc_tree(doc), buf, len, &sig, why);
+	if (rc != SP_OK)
+		goto fail;
 	root = xmlDocGetRootElement(sp_doc_tree(doc));
 	header = sp_trust__child(root, "Header");
 	rc = read_hints(header, "Origin", "Issued", &origin, &issued, why);

@@ -109,6 +109,16 @@ wait_for 10 has_metric "$A" CN-ZZ '^silkport_outbox_depth\{peer="GW"\} 0$' && ok
 grep -A3 '^peer KZ-KGS' "$WORK/gw-peers.txt" | grep -q 'federation *ports (relay)' &&
 	ok "silkport peers shows KZ-KGS as a relay peer of GW" || not_ok "GW peers: $(head -c 500 "$WORK/gw-peers.txt")"
 
+# Byte variants of that record (an XML declaration, a comment in a value),
+# posted to the gateway first, are refused there (SPEC 4.6) and never block
+# or replace the genuine record on either side of the gateway.
+{ printf '<?xml version="1.0" encoding="UTF-8"?>\n'; cat "$WORK/r500.xml"; } >"$WORK/r500-decl.xml"
+sed 's|<Type>declaration</Type>|<Type>decl<!-- x -->aration</Type>|' "$WORK/r500.xml" >"$WORK/r500-comment.xml"
+for v in decl comment; do
+	hcurl "$A" GW GW /v1/records -X POST -H 'content-type: application/xml' --data-binary @"$WORK/r500-$v.xml" >/dev/null
+	expect_status 400 "GW refuses a variant ($v) of CN-ZZ's record"
+	expect_problem non-canonical "as non-canonical"
+done
 # A record delivered to the gateway directly is relayed the same way; the
 # same bytes again are a duplicate with the same receipt.
 hcurl "$A" CN-ZZ GW /v1/records -X POST -H 'content-type: application/xml' --data-binary @"$WORK/r500.xml" >"$WORK/r500.rcpt"
@@ -118,6 +128,10 @@ hcurl "$A" CN-ZZ GW /v1/records -X POST -H 'content-type: application/xml' --dat
 expect_status 200 "the same bytes again: 200"
 cmp -s "$WORK/r500.rcpt" "$WORK/r500.again" && ok "with the identical receipt" || not_ok "a second receipt"
 wait_for 20 held_count_is "$B" KZ-KGS CN-ZZ 2 && ok "KZ-KGS gets it once" || not_ok "KZ-KGS holds: $(held "$B" KZ-KGS CN-ZZ | tr '\n' ' ')"
+R500ID=$(sed -n 's:.*<RecordId>\(.*\)</RecordId>.*:\1:p' "$WORK/r500.xml" | head -1)
+hcurl "$B" op:KZ-KGS KZ-KGS "/v1/records/$R500ID" >"$WORK/r500-at-kgs.xml"
+cmp -s "$WORK/r500-at-kgs.xml" "$WORK/r500.xml" && ok "KZ-KGS serves the genuine bytes, not a variant" ||
+	not_ok "KZ-KGS serves other bytes for $R500ID"
 
 # ---- refusals
 expect 1 "a submission for a node in neither federation is refused" -- \

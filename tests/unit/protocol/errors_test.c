@@ -23,7 +23,7 @@ static const int all_errs[] = {
 	SP_ERR_EQUIVOCATION, SP_ERR_METHOD, SP_ERR_MEDIA_TYPE, SP_ERR_OVERLOADED,
 	SP_ERR_NOT_RECIPIENT, SP_ERR_BAD_REQUEST, SP_ERR_UNAVAILABLE,
 	SP_ERR_PROOF_INVALID, SP_ERR_CHECKPOINT_INVALID, SP_ERR_RECORD_ID_AMBIGUOUS,
-	SP_ERR_REVOCATION_REVERSED,
+	SP_ERR_REVOCATION_REVERSED, SP_ERR_NON_CANONICAL,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
@@ -53,6 +53,7 @@ static void test_known_names(void **state)
 	assert_string_equal(sp_strerror(SP_ERR_DOCTYPE), "doctype-forbidden");
 	assert_string_equal(sp_strerror(SP_ERR_NOMEM), "out-of-memory");
 	assert_string_equal(sp_strerror(SP_ERR_SIGNER_EXPIRED), "signer-expired");
+	assert_string_equal(sp_strerror(SP_ERR_NON_CANONICAL), "non-canonical");
 	assert_string_equal(sp_strerror(-9999), "unknown-error");
 	assert_string_equal(sp_strerror(5), "unknown-error");
 	assert_int_equal(sp_err_from_name("no-such-error"), SP_ERR_INTERNAL);
@@ -73,6 +74,7 @@ static void test_statuses(void **state)
 	assert_int_equal(sp_err_http_status(SP_ERR_SCHEMA), 422);
 	assert_int_equal(sp_err_http_status(SP_ERR_SIG_INVALID), 422);
 	assert_int_equal(sp_err_http_status(SP_ERR_NOT_WELL_FORMED), 400);
+	assert_int_equal(sp_err_http_status(SP_ERR_NON_CANONICAL), 400);
 	assert_int_equal(sp_err_http_status(SP_ERR_OVERLOADED), 503);
 	assert_int_equal(sp_err_http_status(SP_ERR_INTERNAL), 500);
 	assert_int_equal(sp_err_http_status(-9999), 500);

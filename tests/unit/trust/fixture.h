@@ -486,7 +486,9 @@ static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len, sp_
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/obj_mac.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -549,7 +551,10 @@ static inline xmlDocPtr fx_dom(const fx_buf *b)
 	return xmlReadMemory((const char *)b->p, (int)b->n, NULL, NULL, XML_PARSE_NONET);
 }
 
-/* Serialize and free the tree. */
+/* Serialize and free the tree, as exclusive C14N with comments: for an
+ * edited record the canonical transport form (SPEC 4.6) plus whatever
+ * comments a case added, so that each case meets the check it is about
+ * rather than an accidental difference in serialization. */
 static inline int fx_dump(xmlDocPtr d, fx_buf *o)
 {
 	xmlChar *mem = NULL;
@@ -557,7 +562,8 @@ static inline int fx_dump(xmlDocPtr d, fx_buf *o)
 
 	if (d == NULL)
 		return SP_ERR_INTERNAL;
-	xmlDocDumpMemoryEnc(d, &mem, &len, "UTF-8");
+	len = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1,
+				   &mem);
 	xmlFreeDoc(d);
 	if (mem == NULL || len < 0)
 		return SP_ERR_NOMEM;
@@ -785,14 +791,29 @@ static inline int fx_sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
 		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
 		const BIGNUM *r = NULL, *s = NULL;
 		int half = (EVP_PKEY_get_bits(k) + 7) / 8;
-		if (es == NULL)
+		BIGNUM *n = BN_new(), *hs = BN_new();
+		EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+		if (es == NULL || n == NULL || hs == NULL || g == NULL ||
+		    EC_GROUP_get_order(g, n, NULL) != 1) {
+			EC_GROUP_free(g);
+			BN_free(n);
+			BN_free(hs);
+			ECDSA_SIG_free(es);
 			goto fail;
+		}
+		EC_GROUP_free(g);
 		ECDSA_SIG_get0(es, &r, &s);
+		/* The low-s twin, as a canonical signer writes it (SPEC 4.6). */
+		if (BN_rshift1(hs, n) == 1 && BN_cmp(s, hs) > 0 &&
+		    BN_sub(hs, n, s) == 1)
+			s = hs;
 		if ((size_t)half * 2 <= *outlen && BN_bn2binpad(r, out, half) == half &&
 		    BN_bn2binpad(s, out + half, half) == half) {
 			*outlen = (size_t)half * 2;
 			rc = SP_OK;
 		}
+		BN_free(n);
+		BN_free(hs);
 		ECDSA_SIG_free(es);
 	}
 fail:
@@ -875,6 +896,80 @@ static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint
 	if (rc != SP_OK)
 		return rc;
 	return fx_set_b64(fx_child(sig, SP_DSIG_NS, "SignatureValue"), sv, svlen);
+}
+
+/* What a signer other than trust/ does to the signed document it made
+ * before sending it (SPEC 4.6): drop KeyInfo and the text between the
+ * signature's children, write SignatureValue as canonical base64 with the
+ * low-s twin of an ECDSA value, serialize as exclusive C14N. Independent of
+ * trust/: libxml2 and OpenSSL only. */
+static inline int fx_transport_form(const fx_buf *in, fx_buf *out)
+{
+	xmlDocPtr d = fx_dom(in);
+	xmlNodePtr sig = d != NULL ? fx_root_sig(d) : NULL, c, next;
+	xmlChar *v = NULL;
+	unsigned char raw[1024];
+	char b64[1400];
+	size_t i, k = 0;
+	int len, rc = SP_ERR_INTERNAL;
+
+	if (sig == NULL)
+		goto done;
+	for (c = sig->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE || fx_is(c, SP_DSIG_NS, "KeyInfo")) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+	c = fx_child(sig, SP_DSIG_NS, "SignatureValue");
+	if (c == NULL || (v = xmlNodeGetContent(c)) == NULL)
+		goto done;
+	for (i = 0; v[i] != '\0' && k + 1 < sizeof(b64); i++)
+		if (v[i] != ' ' && v[i] != '\t' && v[i] != '\n' && v[i] != '\r')
+			b64[k++] = (char)v[i];
+	b64[k] = '\0';
+	len = k % 4 == 0 && k / 4 * 3 <= sizeof(raw)
+	          ? EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)k)
+	          : -1;
+	if (len < 0)
+		goto done;
+	len -= k >= 1 && b64[k - 1] == '=';
+	len -= k >= 2 && b64[k - 2] == '=';
+	if (len == 64) {
+		char *alg = fx_prop(fx_find(sig, SP_DSIG_NS, "SignatureMethod"),
+		                    "Algorithm");
+		int ecdsa = alg != NULL && strcmp(alg, FX_ALG_ECDSA_SHA256) == 0;
+
+		free(alg);
+		if (ecdsa) {
+			BIGNUM *n = BN_new(), *hs = BN_new(),
+			       *ss = BN_bin2bn(raw + 32, 32, NULL);
+			EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+			int ok = n != NULL && hs != NULL && ss != NULL && g != NULL &&
+			         EC_GROUP_get_order(g, n, NULL) == 1 &&
+			         BN_rshift1(hs, n) == 1;
+
+			if (ok && BN_cmp(ss, hs) > 0)
+				ok = BN_sub(ss, n, ss) == 1 &&
+				     BN_bn2binpad(ss, raw + 32, 32) == 32;
+			BN_free(n);
+			BN_free(hs);
+			BN_free(ss);
+			EC_GROUP_free(g);
+			if (!ok)
+				goto done;
+		}
+	}
+	rc = fx_set_b64(c, raw, (size_t)len);
+	if (rc != SP_OK)
+		goto done;
+	xmlFree(v);
+	return fx_dump(d, out);
+done:
+	xmlFree(v);
+	xmlFreeDoc(d);
+	return rc;
 }
 
 static inline EVP_PKEY *fx_load_pkey(const char *path)

@@ -250,6 +250,8 @@ static void xmlsec1_signs(int m, const char *origin, const char *alg)
 	    "\"/><ds:DigestValue/>"
 	    "</ds:Reference></ds:SignedInfo><ds:SignatureValue/>"
 	    "<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></Record>";
+	fx_buf raw, sent = {NULL, 0};
+	char sent_path[FX_PATH];
 	char tmpl[1024], in_path[FX_PATH], out_path[FX_PATH],
 	    keyarg[2 * FX_PATH + 2];
 	char name[64];
@@ -298,12 +300,25 @@ static void xmlsec1_signs(int m, const char *origin, const char *alg)
 		show_log();
 	assert_int_equal(rc, 0);
 	assert_int_equal(fx_read_file(out_path, &s, &sl), SP_OK);
+	/* xmlsec1 writes an XML declaration, base64 line breaks and KeyInfo:
+	 * a valid signature, but not the record's transport form... */
 	rc = fx_verify(&F, s, sl, &rec, &why);
+	assert_int_equal(rc, SP_ERR_NON_CANONICAL);
+	/* ...which a signer makes without touching what is signed. */
+	raw.p = s;
+	raw.n = sl;
+	assert_int_equal(fx_transport_form(&raw, &sent), SP_OK);
+	rc = fx_verify(&F, sent.p, sent.n, &rec, &why);
 	if (rc != SP_OK)
 		fail_msg("record signed by xmlsec1 (%s): %s (%s)", origin,
 		         sp_strerror(rc), why != NULL ? why : "-");
 	assert_string_equal(sp_record_origin(rec), origin);
 	sp_record_free(rec);
+	/* and the transport form is still a plain XML-DSig document */
+	snprintf(name, sizeof(name), "%s-transport-form.xml", origin);
+	write_tmp(name, sent.p, sent.n, sent_path);
+	expect_xmlsec1_ok(sent_path, F.m[m].cert, F.ca_cert);
+	fx_buf_free(&sent);
 	free(s);
 }
 

@@ -76,7 +76,9 @@ static void test_sign_verify_types(void **state)
 			    fx_find(s, n,
 			            who == 0 ? "xmldsig-more#ecdsa-sha256"
 			                     : "xmldsig-more#rsa-sha256") > 0);
-			assert_true(fx_find(s, n, "<ds:X509Certificate>") > 0);
+			/* the transport form: no declaration, no KeyInfo */
+			assert_true(memcmp(s, "<Record ", 8) == 0);
+			assert_true(fx_find(s, n, "KeyInfo") < 0);
 			assert_int_equal(sp_verify_record(g_fed.trust, s, n,
 			                                  NULL, &doc, &rec,
 			                                  &why),
@@ -176,11 +178,13 @@ static void test_tampering(void **state)
 		assert_non_null(t);
 		assert_int_equal(verify(t, tn, NULL), SP_ERR_SIG_INVALID);
 		free(t);
-		/* a comment splitting a value changes nothing it covers... */
+		/* a comment splitting a value changes nothing the signature
+		 * covers, but is another byte string of the record (SPEC
+		 * 4.6)... */
 		t = fx_replace(s, n, "<Mode>1210</Mode>",
 		               "<Mode>12<!-- x -->10</Mode>", &tn);
 		assert_non_null(t);
-		assert_int_equal(verify(t, tn, NULL), SP_OK);
+		assert_int_equal(verify(t, tn, NULL), SP_ERR_NON_CANONICAL);
 		free(t);
 		/* ...but text does */
 		t = fx_replace(s, n, "<Mode>1210</Mode>", "<Mode>1210 </Mode>",
@@ -346,33 +350,63 @@ static uint8_t *replace_between(const uint8_t *s, size_t n, const char *open,
 
 static void test_keyinfo_is_only_a_hint(void **state)
 {
-	uint8_t *s = NULL, *t;
-	size_t n = 0, tn = 0;
+	uint8_t *s = NULL, *t, *u = NULL;
+	size_t n = 0, tn = 0, un = 0;
 	char *b64 = NULL;
+	sp_receipt_info ri, got;
+	const char *why = NULL;
 
 	(void)state;
-	assert_int_equal(
-	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
-	    SP_OK);
-	/* KeyInfo naming another member's certificate: the key still comes
-	 * from the trust list for the Origin. */
+	/* A receipt's KeyInfo naming another member's certificate: the key
+	 * still comes from the trust list for the Receiver. */
+	memset(&ri, 0, sizeof(ri));
+	assert_int_equal(sp_uuid_v4(ri.record_id), SP_OK);
+	snprintf(ri.origin, sizeof(ri.origin), "KZ-KGS");
+	sp_sha256_hex((const uint8_t *)"x", 1, ri.record_digest);
+	snprintf(ri.receiver, sizeof(ri.receiver), "CN-ZZ");
+	ri.received = g_fed.now - 5;
+	ri.status = SP_RECEIPT_ACCEPTED;
+	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &s, &n, &why),
+	                 SP_OK);
 	b64 = g_fed.k[1]->cert_b64;
 	t = replace_between(s, n, "<ds:X509Certificate>",
 	                    "</ds:X509Certificate>", b64, &tn);
-	assert_int_equal(verify(t, tn, NULL), SP_OK);
+	assert_int_equal(
+	    sp_verify_receipt(g_fed.trust, t, tn, NULL, &got, &why), SP_OK);
 	free(t);
 	/* No KeyInfo at all. */
 	t = replace_between(s, n, "</ds:SignatureValue>", "</ds:Signature>", "",
 	                    &tn);
-	assert_int_equal(verify(t, tn, NULL), SP_OK);
+	assert_int_equal(
+	    sp_verify_receipt(g_fed.trust, t, tn, NULL, &got, &why), SP_OK);
 	free(t);
-	/* A signature by a key that is not the Origin's, whose certificate
-	 * KeyInfo carries, is refused. */
 	free(s);
+	free(u);
+	/* A signature by a key that is not the Origin's is refused. */
 	assert_int_equal(
 	    fx_signed_record(&g_fed, 5, "CN-ZZ", "order", g_fed.now, &s, &n),
 	    SP_OK);
 	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
+	/* A record carries no KeyInfo: one naming the Origin's own
+	 * certificate, added by anyone, is another byte string of it. */
+	{
+		char ki[4096];
+
+		snprintf(ki, sizeof(ki),
+		         "</ds:SignatureValue><ds:KeyInfo><ds:X509Data>"
+		         "<ds:X509Certificate>%s</ds:X509Certificate>"
+		         "</ds:X509Data></ds:KeyInfo>",
+		         g_fed.k[0]->cert_b64);
+		free(s);
+		assert_int_equal(fx_signed_record(&g_fed, 0, NULL, "order",
+		                                  g_fed.now, &s, &n),
+		                 SP_OK);
+		t = fx_replace(s, n, "</ds:SignatureValue>", ki, &tn);
+		assert_non_null(t);
+		assert_int_equal(verify(t, tn, NULL), SP_ERR_NON_CANONICAL);
+		free(t);
+	}
 	free(s);
 }
 
@@ -416,55 +450,59 @@ static void test_profile_violations(void **state)
 	     SP_ERR_SIG_ALGORITHM},
 	    {"<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>",
+	     "xmldsig#enveloped-signature\"></ds:Transform>",
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>"
+	     "xmldsig#enveloped-signature\"></ds:Transform>"
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">"
 	     "<ds:XPath>1</ds:XPath></ds:Transform>",
 	     SP_ERR_SIG_ALGORITHM},
 	    {"<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>",
+	     "xmldsig#enveloped-signature\"></ds:Transform>",
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"/>",
 	     SP_ERR_SIG_ALGORITHM},
 	    {"<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>",
+	     "xmldsig#enveloped-signature\"></ds:Transform>",
 	     "", SP_ERR_SIG_PROFILE},
 	    {"<ds:Transform "
-	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">"
+	     "</ds:Transform>",
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">"
 	     "<ec:InclusiveNamespaces "
 	     "xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" "
 	     "PrefixList=\"\"/></ds:Transform>",
 	     SP_ERR_SIG_PROFILE},
-	    {"<ds:KeyInfo>",
-	     "<ds:KeyInfo><ds:RetrievalMethod URI=\"file:///etc/passwd\"/>",
+	    {"</ds:SignatureValue>",
+	     "</ds:SignatureValue><ds:KeyInfo><ds:RetrievalMethod "
+	     "URI=\"file:///etc/passwd\"/></ds:KeyInfo>",
 	     SP_ERR_SIG_PROFILE},
-	    {"<ds:KeyInfo>",
-	     "<ds:KeyInfo><ds:KeyValue><ds:HMACKey>c2VjcmV0</ds:HMACKey></"
-	     "ds:KeyValue>",
+	    {"</ds:SignatureValue>",
+	     "</ds:SignatureValue><ds:KeyInfo><ds:KeyValue><ds:HMACKey>"
+	     "c2VjcmV0</ds:HMACKey></ds:KeyValue></ds:KeyInfo>",
 	     SP_ERR_SIG_PROFILE},
 	    {"<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>\n<ds:Transform "
-	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+	     "xmldsig#enveloped-signature\"></ds:Transform>\n<ds:Transform "
+	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">"
+	     "</ds:Transform>",
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
 	     "<ds:Transform "
 	     "Algorithm=\"http://www.w3.org/2000/09/"
-	     "xmldsig#enveloped-signature\"/>",
+	     "xmldsig#enveloped-signature\"></ds:Transform>",
 	     SP_ERR_SIG_ALGORITHM},
 	    {"</ds:Signature>", "</ds:Signature><!-- after -->",
 	     SP_ERR_SIG_PROFILE},
 	    {"<ds:SignatureValue>", "<ds:SignatureValue>AAAA",
 	     SP_ERR_SIG_INVALID},
 	    {"<ds:DigestValue>", "<ds:DigestValue>AAAA", SP_ERR_SIG_INVALID},
-	    {"</ds:KeyInfo>", "</ds:KeyInfo><ds:Object>x</ds:Object>",
+	    {"</ds:SignatureValue>",
+	     "</ds:SignatureValue><ds:Object>x</ds:Object>",
 	     SP_ERR_SIG_PROFILE},
 	    {"</ds:SignedInfo>",
 	     "<ds:Reference URI=\"\"><ds:Transforms/><ds:DigestMethod "

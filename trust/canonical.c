@@ -1,0 +1,312 @@
+/* canonical.c: the canonical transport form of a signed Record (SPEC 4.6),
+ * which leaves nobody but the Origin a second byte string that verifies, and
+ * the signed-content digest that decides equivocation (SPEC 9.8). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/c14n.h>
+#include <libxml/tree.h>
+#include <openssl/bn.h>
+
+#include "trust/trust_int.h"
+
+/* floor(n / 2) for the P-256 group order n, big-endian. */
+static const uint8_t p256_half_order[32] = {
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b,
+    0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+/* The P-256 group order n, big-endian. */
+static const uint8_t p256_order[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+    0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+int sp_trust__ecdsa_high_s(const uint8_t sig[64])
+{
+	return memcmp(sig + 32, p256_half_order, 32) > 0;
+}
+
+int sp_trust__ecdsa_low_s(uint8_t sig[64])
+{
+	BIGNUM *n = NULL, *s = NULL;
+	int rc = -1;
+
+	if (!sp_trust__ecdsa_high_s(sig))
+		return 0;
+	n = BN_bin2bn(p256_order, 32, NULL);
+	s = BN_bin2bn(sig + 32, 32, NULL);
+	/* (r, n - s) verifies wherever (r, s) does: the same signature. */
+	if (n != NULL && s != NULL && BN_sub(s, n, s) == 1 &&
+	    BN_bn2binpad(s, sig + 32, 32) == 32)
+		rc = 1;
+	BN_free(n);
+	BN_free(s);
+	return rc;
+}
+
+static int starts(const uint8_t *b, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return n >= l && memcmp(b, lit, l) == 0;
+}
+
+static int is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Is offset i of b inside a start or end tag? */
+static int in_tag(const uint8_t *b, size_t i)
+{
+	while (i > 0) {
+		i--;
+		if (b[i] == '>')
+			return 0;
+		if (b[i] == '<')
+			return 1;
+	}
+	return 0;
+}
+
+/* Is offset i of b inside (or at) a character or entity reference? */
+static int in_ref(const uint8_t *b, size_t n, size_t i)
+{
+	size_t k;
+
+	if (i < n && b[i] == '&')
+		return 1;
+	for (k = 0; k < 12 && k < i; k++) {
+		uint8_t c = b[i - 1 - k];
+
+		if (c == '&')
+			return 1;
+		if (c == ';' || c == '<' || c == '>')
+			return 0;
+	}
+	return 0;
+}
+
+/* Name the first way the bytes b differ from their canonical form c. */
+static const char *diagnose(const uint8_t *b, size_t n, const uint8_t *c,
+                            size_t cn)
+{
+	size_t i = 0, p;
+
+	while (i < n && i < cn && b[i] == c[i])
+		i++;
+	if (starts(b, n, "\xef\xbb\xbf"))
+		return "a byte order mark";
+	/* the markup the difference is in starts at the last '<' */
+	p = i < n ? i : n - 1;
+	while (p > 0 && i - p < 9 && b[p] != '<' && b[p - 1] != '>')
+		p--;
+	if (starts(b + p, n - p, "<?xml"))
+		return "an XML declaration";
+	if (starts(b + p, n - p, "<!--"))
+		return "a comment";
+	if (starts(b + p, n - p, "<![CDATA["))
+		return "a CDATA section";
+	if (i >= cn)
+		return "bytes after the root element's end tag";
+	if (in_ref(b, n, i))
+		return "a character or entity reference that the canonical "
+		       "form does not use";
+	if (i < n && c[i] == '&')
+		return "a character that the canonical form writes as a "
+		       "reference";
+	if (i < n && b[i] == '\'')
+		return "a single-quoted attribute";
+	if (i < n && b[i] == '/' && c[i] == '>')
+		return "an empty-element tag";
+	if (starts(b + i, n - i, "xmlns") || starts(c + i, cn - i, "xmlns") ||
+	    starts(c + i, cn - i, " xmlns") || starts(b + i, n - i, " xmlns"))
+		return "a namespace declaration that the canonical form does "
+		       "not have there";
+	if (i < n && is_space(b[i]) && in_tag(b, i))
+		return "whitespace inside a tag";
+	return "attributes out of canonical order, or other bytes that "
+	       "differ from the canonical form";
+}
+
+/* The one text of a leaf element, or NULL (xmlMalloc'd). */
+static xmlChar *leaf_text(xmlNodePtr n)
+{
+	xmlNodePtr c;
+
+	for (c = n->children; c != NULL; c = c->next)
+		if (c->type != XML_TEXT_NODE)
+			return NULL;
+	return xmlNodeGetContent(n);
+}
+
+static int is_ds_prefixed(xmlNodePtr n)
+{
+	return n->ns != NULL && n->ns->prefix != NULL &&
+	       strcmp((const char *)n->ns->prefix, "ds") == 0;
+}
+
+#define REFUSE(msg)                                                            \
+	do {                                                                   \
+		if (why)                                                       \
+			*why = (msg);                                          \
+		rc = SP_ERR_NON_CANONICAL;                                     \
+		goto done;                                                     \
+	} while (0)
+
+int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
+                              const sp_trust__sig *sig, const char **why)
+{
+	xmlChar *c14n = NULL, *text = NULL;
+	xmlNodePtr c, value = NULL;
+	uint8_t raw[2048]; /* RSA up to 16384 bits, OpenSSL's maximum */
+	size_t rawlen = 0, n_el = 0;
+	int clen, rc = SP_OK;
+
+	if (doc == NULL || buf == NULL || sig == NULL || sig->node == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	/* Rule 1: the bytes are their own exclusive canonical form (without
+	 * comments) of the whole tree just parsed. This one comparison
+	 * refuses an XML declaration, a byte order mark, comments, CDATA,
+	 * references the canonical form would not write, other quoting,
+	 * attribute order, spare or moved namespace declarations,
+	 * empty-element tags, whitespace in tags and bytes after the root. */
+	clen = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                            &c14n);
+	if (clen < 0 || c14n == NULL)
+		REFUSE("the document has no exclusive canonical form");
+	if ((size_t)clen != len || memcmp(c14n, buf, len) != 0)
+		REFUSE(diagnose(buf, len, c14n, (size_t)clen));
+
+	/* Rule 2: nothing inside ds:Signature but outside ds:SignedInfo that
+	 * the signature does not fix: the prefix of the two elements there,
+	 * text between the children, and how SignatureValue is written. */
+	if (!is_ds_prefixed(sig->node))
+		REFUSE("ds:Signature is not written with the prefix ds");
+	for (c = sig->node->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			REFUSE("text between the children of ds:Signature");
+		if (++n_el == 2)
+			value = c;
+		if (!is_ds_prefixed(c))
+			REFUSE("an element of ds:Signature is not written with "
+			       "the prefix ds");
+	}
+	/* Rule 3: KeyInfo is not signed: anyone could add, strip or swap it. */
+	if (n_el != 2)
+		REFUSE("KeyInfo in a record");
+	if (value == NULL || (text = leaf_text(value)) == NULL)
+		REFUSE("SignatureValue is not one text");
+	if (sp_b64_decode((const char *)text, strlen((const char *)text), raw,
+	                  sizeof(raw), &rawlen) != SP_OK)
+		REFUSE("SignatureValue is not canonical base64 (padded, no "
+		       "whitespace)");
+	/* Rule 4: of the twins (r, s) and (r, n - s) only the low one. A
+	 * value of another length is left to the cryptographic check. */
+	if (sig->alg == SP_KEY_P256 && rawlen == 64 &&
+	    sp_trust__ecdsa_high_s(raw))
+		REFUSE("a high-s ECDSA signature");
+done:
+	xmlFree(text);
+	if (c14n != NULL)
+		xmlFree(c14n);
+	return rc;
+}
+
+/* The decoded DigestValue of the one Reference of the root's ds:Signature. */
+static int digest_value(xmlDocPtr doc, uint8_t out[32], const char **why)
+{
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n,
+	           last = NULL;
+	static const char *const path[] = {"SignedInfo", "Reference",
+	                                   "DigestValue"};
+	xmlChar *text;
+	char b64[64];
+	uint8_t raw[48];
+	size_t rawlen = 0, i, k;
+	int rc;
+
+	for (n = root ? root->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			last = n;
+	if (last == NULL || last->ns == NULL ||
+	    strcmp((const char *)last->ns->href, SP_DSIG_NS) != 0 ||
+	    strcmp((const char *)last->name, "Signature") != 0) {
+		if (why)
+			*why = "the document is not signed";
+		return SP_ERR_SIG_MISSING;
+	}
+	for (i = 0, n = last; i < sizeof(path) / sizeof(path[0]); i++) {
+		xmlNodePtr c;
+
+		for (c = n->children; c != NULL; c = c->next)
+			if (c->type == XML_ELEMENT_NODE && c->ns != NULL &&
+			    strcmp((const char *)c->ns->href, SP_DSIG_NS) ==
+			        0 &&
+			    strcmp((const char *)c->name, path[i]) == 0)
+				break;
+		if (c == NULL) {
+			if (why)
+				*why = "the signature has no DigestValue";
+			return SP_ERR_SIG_PROFILE;
+		}
+		n = c;
+	}
+	if ((text = xmlNodeGetContent(n)) == NULL)
+		return SP_ERR_NOMEM;
+	/* Inside SignedInfo, so the signature fixes how it is written;
+	 * whitespace there is allowed (SIG-21) and is not data. */
+	for (i = 0, k = 0; text[i] != '\0' && k < sizeof(b64); i++)
+		if (!is_space(text[i]))
+			b64[k++] = (char)text[i];
+	rc = text[i] == '\0' ? sp_b64_decode(b64, k, raw, sizeof(raw), &rawlen)
+	                     : SP_ERR_TOO_LARGE;
+	xmlFree(text);
+	if (rc != SP_OK || rawlen != 32) {
+		if (why)
+			*why = "DigestValue is not 32 bytes of base64";
+		return SP_ERR_SIG_PROFILE;
+	}
+	memcpy(out, raw, 32);
+	return SP_OK;
+}
+
+int sp_signed_content_digest(sp_doc *doc, uint8_t out[32], const char **why)
+{
+	if (doc == NULL || out == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	return digest_value(sp_doc_tree(doc), out, why);
+}
+
+int sp_signed_content_digest_of(const uint8_t *buf, size_t len, uint8_t out[32],
+                                const char **why)
+{
+	sp_limits lim;
+	sp_doc *doc = NULL;
+	int rc;
+
+	if (buf == NULL || out == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	/* A record this node verified and holds: whatever limits were in
+	 * force then, its own size and shape are within them. */
+	lim.max_bytes = len;
+	lim.max_depth = 1u << 16;
+	lim.max_elements = len;
+	rc = sp_doc_parse(buf, len, SP_DOC_RECORD, &lim, &doc, why);
+	if (rc == SP_OK)
+		rc = digest_value(sp_doc_tree(doc), out, why);
+	sp_doc_free(doc);
+	return rc;
+}
