@@ -835,7 +835,7 @@ static const char *cert_owner(const sp_tl *tl, const uint8_t *der, size_t der_le
 /* The listener is the target itself: its certificate is the target's
  * TlsCertificate in the second federation's list or in the first's (one
  * NodeId space, FED-31; the listener a request arrives on grants nothing,
- * ACC-B2, so either will do). 1, or 0 with a reason. */
+ * ACC-13, so either will do). 1, or 0 with a reason. */
 static int foreign_pinned(cf_ctx *x, cf_conn *c, char *why, size_t whylen)
 {
 	size_t der_len = 0;
@@ -1005,9 +1005,9 @@ static const cf_assertion list[] = {
 	{"a different record for a held (Origin, Sequence): 409 equivocation", "API-25, LOG-41, LOG-42, REC-25",
 	 CF_MUST, t_equivocation, NULL},
 	{"byte variants of a held record that still verify: 400 non-canonical, never 409",
-	 "REC-A1, REC-A5, REC-25, SEC-A1", CF_MUST, t_malleated, NULL},
+	 "REC-29, REC-33, REC-25, SEC-32", CF_MUST, t_malleated, NULL},
 	{"GET /v1/peers is for operators only", "API-60, ACC-6", CF_MUST, t_peers_access, NULL},
-	{"a cross-federation broadcast is not readable (record, search, entries)", "REC-28, ACC-B2",
+	{"a cross-federation broadcast is not readable (record, search, entries)", "REC-28, ACC-13",
 	 CF_MUST, t_broadcast_foreign, NULL},
 };
 

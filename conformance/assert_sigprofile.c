@@ -93,7 +93,7 @@ static int x_resigned(hctx *h, cf_buf *o)
 }
 
 /* The ds:X509Certificate of a KeyInfo added to the signature (a record
- * carries none, SPEC REC-A3), holding the suite's signing certificate. */
+ * carries none, SPEC REC-31), holding the suite's signing certificate. */
 static xmlNodePtr add_keyinfo_cert(hctx *h, xmlDocPtr d)
 {
 	xmlNodePtr sig = cf_dom_sig(d), ki, xd, cert;
@@ -1018,15 +1018,15 @@ static const hcase cases[] = {
 	{"control: SREP elements with a namespace prefix", "GEN-3", x_prefixed, SP_OK},
 	/* byte variants of a signed record that still verify: not its one
 	 * transport form, so nobody but the Origin can make a second record */
-	{"the signer's certificate added in KeyInfo", "REC-A3, SEC-A1", x_keyinfo_added, SP_ERR_NON_CANONICAL},
-	{"a KeyName naming another member added in KeyInfo", "REC-A3, SIG-23", x_keyname_other, SP_ERR_NON_CANONICAL},
-	{"Origin and Type split by comments after signing", "REC-A1, GEN-11, SEC-A1", x_comment_split, SP_ERR_NON_CANONICAL},
-	{"Origin split by a CDATA section after signing", "REC-A1, XML-17", x_cdata_split, SP_ERR_NON_CANONICAL},
-	{"line breaks inside the SignatureValue base64", "REC-A2, SIG-21", x_b64_linebreaks, SP_ERR_NON_CANONICAL},
-	{"a leading UTF-8 byte order mark", "REC-A1, XML-10", x_bom, SP_ERR_NON_CANONICAL},
-	{"an XML declaration added", "REC-A1, XML-11", x_xml_declaration, SP_ERR_NON_CANONICAL},
-	{"a line feed after the root element", "REC-A1", x_trailing_newline, SP_ERR_NON_CANONICAL},
-	{"the ECDSA twin signature (r, n - s) (ECDSA signers)", "REC-A4, SEC-A1", x_ecdsa_twin, SP_ERR_NON_CANONICAL},
+	{"the signer's certificate added in KeyInfo", "REC-31, SEC-32", x_keyinfo_added, SP_ERR_NON_CANONICAL},
+	{"a KeyName naming another member added in KeyInfo", "REC-31, SIG-23", x_keyname_other, SP_ERR_NON_CANONICAL},
+	{"Origin and Type split by comments after signing", "REC-29, GEN-11, SEC-32", x_comment_split, SP_ERR_NON_CANONICAL},
+	{"Origin split by a CDATA section after signing", "REC-29, XML-17", x_cdata_split, SP_ERR_NON_CANONICAL},
+	{"line breaks inside the SignatureValue base64", "REC-30, SIG-21", x_b64_linebreaks, SP_ERR_NON_CANONICAL},
+	{"a leading UTF-8 byte order mark", "REC-29, XML-10", x_bom, SP_ERR_NON_CANONICAL},
+	{"an XML declaration added", "REC-29, XML-11", x_xml_declaration, SP_ERR_NON_CANONICAL},
+	{"a line feed after the root element", "REC-29", x_trailing_newline, SP_ERR_NON_CANONICAL},
+	{"the ECDSA twin signature (r, n - s) (ECDSA signers)", "REC-32, SEC-32", x_ecdsa_twin, SP_ERR_NON_CANONICAL},
 	/* signature wrapping and structure */
 	{"ds:Object carrying a forged Header", "SIG-6, SEC-1", x_object_forged_header, SP_ERR_SIG_PROFILE},
 	{"Signature moved to the root's first child", "SIG-4, REC-1, SEC-1", x_sig_first, SP_ERR_SCHEMA},
@@ -1040,7 +1040,7 @@ static const hcase cases[] = {
 	{"forged record keeping the original signature, original in its Extension", "SEC-1, SIG-28", x_wrap_hoisted, SP_ERR_SIG_INVALID},
 	{"the signed record appended as a third child of a forged one", "SEC-1, REC-1", x_wrap_third, SP_ERR_SCHEMA},
 	{"signed by an outsider key with the outsider's certificate", "SIG-2, TL-35", x_outsider, SP_ERR_SIG_INVALID},
-	{"outsider signature with the member's certificate in KeyInfo", "SIG-22, REC-A3, SEC-6", x_outsider_member_cert, SP_ERR_NON_CANONICAL},
+	{"outsider signature with the member's certificate in KeyInfo", "SIG-22, REC-31, SEC-6", x_outsider_member_cert, SP_ERR_NON_CANONICAL},
 	{"KeyInfo with a RetrievalMethod to a file", "SIG-13, SIG-22", x_retrieval_method, SP_ERR_SIG_PROFILE},
 	{"KeyInfo with an X509IssuerSerial", "SIG-13", x_issuer_serial, SP_ERR_SIG_PROFILE},
 	{"an Id attribute on the Signature", "SIG-10, SEC-2", x_id_attribute, SP_ERR_SIG_PROFILE},

@@ -368,7 +368,7 @@ static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hk
 		if (es != NULL && n != NULL && hs != NULL && g != NULL &&
 		    EC_GROUP_get_order(g, n, NULL) == 1 && BN_rshift1(hs, n) == 1) {
 			ECDSA_SIG_get0(es, &r, &s);
-			/* the low-s twin, as SPEC REC-A4 wants it */
+			/* the low-s twin, as SPEC REC-32 wants it */
 			if (BN_cmp(s, hs) > 0 && BN_sub(hs, n, s) == 1)
 				s = hs;
 			if ((size_t)half * 2 <= *outlen && BN_bn2binpad(r, out, half) == half &&

@@ -54,7 +54,7 @@ int sp_cli_check_config(int argc, char **argv)
 	printf("%s: ok (node %s, federation %s, %s:%lld)\n", path, cfg->node_id,
 	       cfg->federation, cfg->listen_address, (long long)cfg->listen_port);
 	/* Read grants beyond the visibility rule are shown, never implied
-	 * (ACC-10, ACC-B3). */
+	 * (ACC-10, ACC-14). */
 	printf("access: operator_read=%s wide_read=", cfg->operator_read);
 	for (size_t i = 0; i < cfg->n_wide_readers; i++)
 		printf("%s%s", i ? "," : "", cfg->wide_readers[i]);

@@ -39,7 +39,7 @@ typedef struct sp_config {
 	char *wide_readers[SP_CONFIG_MAX_LIST]; /* members with read access to all */
 	size_t n_wide_readers;
 	/* "addressed" (default): operators read what this node is an
-	 * addressee of; "all": every record held, relayed ones too (ACC-B3) */
+	 * addressee of; "all": every record held, relayed ones too (ACC-14) */
 	char *operator_read;
 	/* [limits] */
 	int64_t max_body;

@@ -149,8 +149,8 @@ void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out)
 
 /* The home listener's authentication callback: a connection leaves the
  * anonymous share only for an operator or an active member (SPEC
- * [SEC-C1]), and is closed when it stops being one (sp_server_recheck(),
- * [SEC-C4]). */
+ * [SEC-21]), and is closed when it stops being one (sp_server_recheck(),
+ * [SEC-24]). */
 static int conn_authenticated(const uint8_t *der, size_t len, void *arg)
 {
 	sp_caller c;
@@ -173,14 +173,14 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, s
 		if (n->operator_der_len[i] == len &&
 		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
 			out->operator = 1;
-			/* only by explicit grant (ACC-5, ACC-B3) */
+			/* only by explicit grant (ACC-5, ACC-14) */
 			out->wide_read = strcmp(n->cfg->operator_read, "all") == 0;
 			snprintf(out->id, sizeof(out->id), "operator");
 			snprintf(out->federation, sizeof(out->federation), "%s", n->cfg->federation);
 			return;
 		}
 	}
-	/* [FED-E2]: the certificate is looked up only in the list of the
+	/* [FED-41]: the certificate is looked up only in the list of the
 	 * federation this listener serves, and it makes the caller that
 	 * list's member only where that list binds the NodeId (the first list
 	 * that lists it, home first): a followed operator's entry for a

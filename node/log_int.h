@@ -23,7 +23,7 @@ void sp_log_setup(const char *level, const char *format);
  * SP_LF_* macros, whose key must be a string literal. There is no way to put
  * text into a line other than as a field value, and every value is escaped
  * by the emitter, so a peer's text can never forge a field or a line
- * (SPEC 14, [SEC-D1]). */
+ * (SPEC 14, [SEC-28]). */
 typedef enum sp_log_type {
 	SP_LOG_T_END = 0,
 	SP_LOG_T_STR,   /* NUL-terminated; NULL is - (kv) or null (JSON) */

@@ -30,7 +30,7 @@ typedef struct sp_caller {
 	int wide_read;	/* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 	/* The federation whose listener and list identified the caller:
-	 * (federation, id) is its identity, never id alone ([FED-E2]). */
+	 * (federation, id) is its identity, never id alone ([FED-41]). */
 	char federation[SP_NODE_ID_MAX + 1];
 } sp_caller;
 
@@ -101,9 +101,9 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
  * same for every source and federation: refuse it with
  * SP_ERR_REVOCATION_REVERSED when it shows as not revoked a member or a
  * signing certificate that an accepted list of that federation revoked
- * ([TL-E1]); record its revocations in the store; for a followed federation
+ * ([TL-39]); record its revocations in the store; for a followed federation
  * (slot >= 0), ignore each member whose NodeId the home list or another
- * followed list binds to another node ([FED-E1]), replacing *t by a copy
+ * followed list binds to another node ([FED-40]), replacing *t by a copy
  * without them. Alarms are logged at error level. Loop thread. */
 int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source);
 
@@ -130,7 +130,7 @@ void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out);
 /* The same for a client certificate's DER (NULL: anonymous). */
 void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, sp_caller *out);
 /* After a trust-list or operator change: close the connections of
- * members and operators that are no longer accepted ([SEC-C4]). */
+ * members and operators that are no longer accepted ([SEC-24]). */
 void sp_node__recheck_conns(sp_node *n);
 
 /* api.c: the request handler given to the main server (arg: the node), and

@@ -136,7 +136,7 @@ static unsigned endpoint_port(const char *url)
 }
 
 /* The listener of a relay federation: callers are identified against
- * that federation's list only ([FED-E2]). */
+ * that federation's list only ([FED-41]). */
 static void relay_handle(sp_http_req *req, void *arg)
 {
 	relay_fed *rf = arg;
@@ -493,7 +493,7 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 	snap_take(n, home, &s);
 	/* A broadcast addresses the members of its Origin's federations only
 	 * (REC-8) and is never relayed (FED-29, FED-37): a node in none of
-	 * them has no reason to hold it (ACC-B1). */
+	 * them has no reason to hold it (ACC-12). */
 	if (sp_record_is_broadcast(rec)) {
 		*addressee = strcmp(origin, self) == 0 || snap_together(&s, origin, self);
 		snap_release(&s);

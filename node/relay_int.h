@@ -45,7 +45,7 @@ int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
  * relay lists in config order) that lists node_id, or NULL. Loop thread
  * (the home list is swapped there). */
 sp_trust *sp_node__trust_for(sp_node *n, const char *node_id);
-/* Which list binds node_id (FED-31, [FED-E1]): -1 the home list, i the
+/* Which list binds node_id (FED-31, [FED-40]): -1 the home list, i the
  * first relay list that lists it, -2 none. Loop thread. */
 int sp_node__binding(sp_node *n, const char *node_id);
 /* 1 if any relay list is past NextUpdate at time t. */

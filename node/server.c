@@ -185,7 +185,7 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		sp_node__conn_close(c);
 		return;
 	}
-	/* The idle clock runs while streams are open too (SPEC [SEC-C2]): a
+	/* The idle clock runs while streams are open too (SPEC [SEC-22]): a
 	 * client that neither sends nor takes a byte of any stream, for
 	 * example one that keeps its flow-control window at zero, is not
 	 * kept. Control frames (PING, SETTINGS, WINDOW_UPDATE) are not
@@ -291,7 +291,7 @@ static void conn_handshake_done(sp_conn *c)
 		OPENSSL_free(der);
 	}
 	/* Leave the anonymous share only with a certificate of a party the
-	 * node knows (SPEC [SEC-C1]). */
+	 * node knows (SPEC [SEC-21]). */
 	if (c->peer_der != NULL &&
 	    (c->srv->authenticated == NULL ||
 	     c->srv->authenticated(c->peer_der, c->peer_der_len, c->srv->auth_arg))) {
@@ -401,7 +401,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)l;
 	/* Every new connection is anonymous until its handshake says
 	 * otherwise: it needs a slot in the anonymous share and in the total
-	 * (SPEC [SEC-C1]). */
+	 * (SPEC [SEC-21]). */
 	if (s->shutting_down ||
 	    ((s->st.conns_open >= s->lim.max_connections ||
 	      s->st.conns_anon >= s->lim.max_anon_connections) &&

@@ -22,7 +22,7 @@ struct bufferevent;
 #define SP_SRV_REMOTE_MAX 64
 /* Body bytes that count as progress for the stream and connection clocks
  * (or a finished answer): a client that takes its answers a few bytes at a
- * time (a window opened by one byte a second) makes none (SPEC [SEC-C2]). */
+ * time (a window opened by one byte a second) makes none (SPEC [SEC-22]). */
 #define SP_SRV_PROGRESS_BYTES ((size_t)1024)
 
 typedef struct sp_conn sp_conn;
@@ -136,7 +136,7 @@ struct sp_server {
 void sp_node__conn_close(sp_conn *c);
 void sp_node__conn_unref(sp_conn *c);
 /* May c hold n more bytes (per connection, all connections, and the
- * anonymous share if c is in it)? SPEC [SEC-C1]. */
+ * anonymous share if c is in it)? SPEC [SEC-21]. */
 int sp_node__conn_may_hold(const sp_conn *c, size_t n);
 /* Count the connection's queued TLS output in its budget (after writes
  * are queued or taken). */

@@ -29,7 +29,7 @@ typedef struct sp_server_limits {
 	size_t max_headers;		 /* fields per request, default 100 */
 	size_t max_body_bytes;		 /* request body, default 1 MiB */
 	size_t max_connections;		 /* open connections, default 1024 */
-	/* Anonymous share (SPEC [SEC-C1]): connections without an
+	/* Anonymous share (SPEC [SEC-21]): connections without an
 	 * authenticated client certificate (and those still in the TLS
 	 * handshake) together hold at most this many slots, default 256 ... */
 	size_t max_anon_connections;
@@ -149,7 +149,7 @@ typedef struct sp_server_stats {
 /* Ask the authentication callback again about every authenticated
  * connection (after a trust-list or operator change) and close those it
  * no longer accepts (GOAWAY, then closed at once). Returns how many were
- * closed. SPEC [SEC-C4]. */
+ * closed. SPEC [SEC-24]. */
 size_t sp_server_recheck(sp_server *s);
 
 void sp_server_get_stats(const sp_server *s, sp_server_stats *out);

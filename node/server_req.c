@@ -215,7 +215,7 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg)
 		/* An answer the client does not take (its window kept at zero,
 		 * or it does not read): reset once no byte moved for
 		 * stream_timeout, which frees what the answer held
-		 * (SPEC [SEC-C2]). */
+		 * (SPEC [SEC-22]). */
 		struct timeval tv;
 
 		now = sp_monotonic_us();
@@ -592,7 +592,7 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 
 	/* An answer is held until the client has taken it: it must fit the
 	 * connection's and the node's budgets, and the anonymous share for an
-	 * anonymous client (SPEC [SEC-C3]). One that does not is not kept. */
+	 * anonymous client (SPEC [SEC-23]). One that does not is not kept. */
 	if (!sp_node__conn_may_hold(c, len)) {
 		free(body);
 		s->st.dropped_limits++;

@@ -156,7 +156,7 @@ static const char schema_v4[] =
 	"CREATE INDEX records_digest ON records(digest);"
 	"CREATE INDEX records_record_id ON records(record_id);";
 
-/* Revocations are permanent at this node (TL-27, [TL-E1]): every member and
+/* Revocations are permanent at this node (TL-27, [TL-39]): every member and
  * signing certificate that an accepted trust list revoked, by federation,
  * so that no later list, file or restart can bring one back. `subject` is
  * the NodeId, or the hex SHA-256 of the certificate's DER. */

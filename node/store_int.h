@@ -423,7 +423,7 @@ int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
 /* ---------------------------------------------------------------- revocations */
 
 /* What an accepted trust list revoked (store_revoked.c), kept for good
- * (TL-27, [TL-E1]). */
+ * (TL-27, [TL-39]). */
 typedef enum sp_store_revoked_kind {
 	SP_REVOKED_MEMBER = 1,	     /* subject: the NodeId */
 	SP_REVOKED_SIGNING_CERT = 2, /* subject: hex SHA-256 of the DER */

@@ -1,8 +1,8 @@
 /* trust_gate.c: the one check every trust list passes before a node makes
  * it current, whatever its source (file at start or reload, a peer, a list
  * URL) and whichever federation it describes: revocations stay permanent
- * ([TL-E1]) and a NodeId names one node across the node's federations
- * ([FED-E1]). */
+ * ([TL-39]) and a NodeId names one node across the node's federations
+ * ([FED-40]). */
 #include "node/node_int.h"
 #include "node/relay_int.h"
 
@@ -91,7 +91,7 @@ static int same_node(const sp_tl_member *a, const sp_tl_member *b)
 }
 
 /* A followed list (relay slot) whose member names a NodeId that another
- * list of this node binds to another node: ignore that member ([FED-E1]).
+ * list of this node binds to another node: ignore that member ([FED-40]).
  * *t is replaced by a copy without them. */
 static int drop_collisions(sp_node *n, int slot, sp_trust **t,
                            const char *source)

@@ -298,7 +298,7 @@ static int cmd_status(int argc, char **argv)
 	}
 	printf("node %s (federation %s) at https://%s:%u\n", t.cfg->node_id, t.cfg->federation,
 	       t.cc.host, (unsigned)t.cc.port);
-	/* The read grants of the configuration the node runs on (ACC-B3). */
+	/* The read grants of the configuration the node runs on (ACC-14). */
 	printf("  %-22s %s\n", "operator read", t.cfg->operator_read);
 	printf("  %-22s", "wide read");
 	for (size_t i = 0; i < t.cfg->n_wide_readers; i++)

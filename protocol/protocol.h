@@ -16,7 +16,7 @@ extern "C" {
 #define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
 #define SP_PROBLEM_NS "urn:ietf:rfc:7807"
 #define SP_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
-#define SP_SPEC_VERSION "1.0"
+#define SP_SPEC_VERSION "1.1"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -100,7 +100,7 @@ void sp_protocol_cleanup(void);
  * here instead of stderr; without a hook they are dropped, since the caller
  * reports the refusal itself through `*why`. `library` is "libxml2" or
  * "xmlsec"; `text` is foreign, so the hook must escape it (SPEC 14,
- * [SEC-D2]). Set once, before any thread starts; called on any thread. */
+ * [SEC-29]). Set once, before any thread starts; called on any thread. */
 typedef void (*sp_diag_hook)(const char *library, const char *text);
 void sp_protocol_set_diag_hook(sp_diag_hook fn);
 /* Hand one library message to the hook (trust/ reports xmlsec's here). */

@@ -18,7 +18,7 @@ static int g_ready;
 /* xmlsec reports every failed check through this callback, in words that
  * quote hostile input; the caller reports the refusal itself, so the text
  * goes only to the node's diagnostics hook, which logs it escaped at debug
- * level (SPEC 14, [SEC-D2]); nothing reaches stderr raw. */
+ * level (SPEC 14, [SEC-29]); nothing reaches stderr raw. */
 static void sp_trust_xmlsec_errors(const char *file, int line, const char *func,
                                    const char *object, const char *subject,
                                    int reason, const char *msg)

@@ -95,7 +95,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
  * ignored: no lookup (sp_tl_find, sp_trust_member_by_tls_cert, record and
  * receipt verification) finds them; sp_trust_list_bytes() still gives the
  * exact signed bytes. Used when a node refuses single entries of a list
- * (SPEC [FED-E1]). *out is a new reference.
+ * (SPEC [FED-40]). *out is a new reference.
  * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
 int sp_trust_without(const sp_trust *t, const char *const *node_ids,
 		     size_t n_ids, sp_trust **out, const char **why);

@@ -120,7 +120,7 @@ char *sp_trust__child_text(xmlNodePtr parent, const char *local);
 xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
 
 /* canonical.c */
-/* The canonical transport form of a record (SPEC 4.6, [REC-A1]..[REC-A4]) on
+/* The canonical transport form of a record (SPEC 4.6, [REC-29]..[REC-32]) on
  * the tree parsed from buf, with the signature the profile check found:
  * buf equals the exclusive C14N (without comments) of the whole tree; no
  * text between the children of ds:Signature, both elements outside

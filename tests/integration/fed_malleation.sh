@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_malleation.sh: a member that holds a record cannot frame its honest
-# Origin for equivocation (SPEC 4.6, LOG-37, SEC-A1). Byte variants of a
+# Origin for equivocation (SPEC 4.6, LOG-37, SEC-32). Byte variants of a
 # record that still verify cryptographically (XML declaration, BOM, comments,
 # CDATA, character references, quoting, namespace declarations, base64 line
 # breaks, whitespace in the signature, KeyInfo, the ECDSA twin) are refused

@@ -1,14 +1,14 @@
 #!/bin/bash
 # fed_nodeid_collision.sh: a followed federation's operator lists NodeIds of
-# the gateway's home federation with TLS certificates of its own ([FED-E1],
-# [FED-E2]). The pilot-zone alliance (CN-ZZ, GW, CN-XA) and the port group
+# the gateway's home federation with TLS certificates of its own ([FED-40],
+# [FED-41]). The pilot-zone alliance (CN-ZZ, GW, CN-XA) and the port group
 # (GW, KZ-KGS, and a rogue CN-XA with keys of its own, and a rogue CN-ZZ
 # that copies the real CN-ZZ's signing certificate and LogKey, as FED-32
 # allows for one node). GW serves both. The rogue entries' clients get
 # nothing of CN-ZZ's or CN-XA's records at GW; the inconsistent entry is
 # ignored with an alarm; the real nodes and the port group's own member
 # keep working. Then a followed list that reinstates a revoked member is
-# refused at start like the home list ([TL-E1]).
+# refused at start like the home list ([TL-39]).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -97,7 +97,7 @@ st=$(cat "$WORK/status")
 grep -q '^peer CN-ZZ' "$WORK/gw-peers.txt" && ! grep -A4 '^peer CN-ZZ' "$WORK/gw-peers.txt" | grep -q 'ports' &&
 	ok "GW's peer CN-ZZ is the alliance's (home) one" || not_ok "GW peers: $(grep -A3 '^peer CN-ZZ' "$WORK/gw-peers.txt")"
 
-# ---- [TL-E1] for a followed list, across restarts: the port group revokes
+# ---- [TL-39] for a followed list, across restarts: the port group revokes
 # KZ-KGS (GW starts on that list), then its operator's key signs a list
 # with KZ-KGS active again: GW refuses it at the next start, with an alarm.
 expect 0 "the port group's sequence 2 revokes KZ-KGS" -- "$SILKPORT" trust-list update --key "$B/operator/key.pem" \

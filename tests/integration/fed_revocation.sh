@@ -3,7 +3,7 @@
 # (reload), spreads to the others through GET /v1/trust-lists, is persisted
 # and served, and from then on the revoked member is cut off: its requests
 # and records are refused, the client to it is dropped, deliveries to it
-# abandoned. Then the revocation is permanent ([TL-E1]): a higher-sequence
+# abandoned. Then the revocation is permanent ([TL-39]): a higher-sequence
 # list that shows KZ-KGS active again is refused with an alarm, by reload,
 # from a peer and at restart, and every node keeps the list that revoked it.
 . "$(dirname "$0")/lib.sh"
@@ -57,7 +57,7 @@ wait_for 20 has_metric "$F" CN-XA '^silkport_outbox_failed\{peer="KZ-KGS"\} 1$' 
 grep -q 'silkport_outbox_depth{peer="KZ-KGS"} 0' "$WORK/metrics.CN-XA" && ok "and not left pending" || not_ok "still pending"
 held "$F" KZ-KGS CN-XA | grep -q . && not_ok "the revoked member got a record" || ok "the revoked member got nothing"
 
-# ---- [TL-E1]: the operator's key signs sequence 3 with KZ-KGS active again.
+# ---- [TL-39]: the operator's key signs sequence 3 with KZ-KGS active again.
 # "trust-list update" refuses to do it; the node must not rely on the
 # operator's tool (a misused key signs whatever it is given).
 expect 1 "trust-list update refuses to reinstate KZ-KGS" -- "$SILKPORT" trust-list update --key "$F/operator/key.pem" \

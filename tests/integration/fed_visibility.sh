@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_visibility.sh: who reads what on a gateway that is a member of two
-# federations (SPEC REC-28, ACC-7, ACC-8, ACC-B1..B3). The alliance (CN-ZZ,
+# federations (SPEC REC-28, ACC-7, ACC-8, ACC-12..B3). The alliance (CN-ZZ,
 # GW) and the port group (GW, KZ-KGS), GW relaying both ways. A broadcast is
 # read only by the members of its Origin's federations, by record, search
 # and entries, in both directions; a node in none of them refuses it, pushed
@@ -120,7 +120,7 @@ sleep 5
 [ "$(held_by "$A/members/CN-ZZ/node.db" "$PBID")" = 0 ] && ok "CN-ZZ never took the port group's broadcast" ||
 	not_ok "CN-ZZ holds the port group's broadcast"
 
-# ---- the operator's wider read is an explicit grant (ACC-B3)
+# ---- the operator's wider read is an explicit grant (ACC-14)
 "$SILKPORT" check-config --list >"$WORK/options"
 grep -Eq '^operator_read +.*\(addressed\|all\).*\(default: addressed\)' "$WORK/options" &&
 	ok "check-config --list shows operator_read (default addressed)" || not_ok "options: $(grep -A2 '^\[access\]' "$WORK/options")"

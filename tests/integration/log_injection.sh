@@ -1,6 +1,6 @@
 #!/bin/bash
 # log_injection.sh: a hostile peer's text reaches the log only as an escaped
-# value of a line the node formatted (SPEC 14, [SEC-D1]). CN-ZZ turns hostile:
+# value of a line the node formatted (SPEC 14, [SEC-28]). CN-ZZ turns hostile:
 # its store serves a record whose Origin carries CR, LF, quotes, "=" and a
 # forged "level=error event=equivocation_alarm" (catch-up entries and push),
 # a checkpoint note full of the same, and CN-XA's store answers a

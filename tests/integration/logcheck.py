@@ -8,7 +8,7 @@ node's quoting and escapes (kv), or one JSON object with ts, level and event
 first and src (and func) last. A line that is anything else (a forged line, a
 library's own message, a line split by a raw CR or LF) fails the check, with
 the line number. On success prints one JSON object per event with the
-decoded fields, for the test to look into (SPEC 14, [SEC-D1]).
+decoded fields, for the test to look into (SPEC 14, [SEC-28]).
 """
 import json
 import re

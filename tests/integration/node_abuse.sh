@@ -3,7 +3,7 @@
 # CONTINUATION flood, oversized headers, too many streams, invalid frames, a
 # stalled body) while a second client keeps asking /healthz: every probe must
 # meet an HTTP/2 defence, and /healthz must keep answering throughout.
-# Then the zero-window and slow-read attacks (SPEC [SEC-C1], [SEC-C2]):
+# Then the zero-window and slow-read attacks (SPEC [SEC-21], [SEC-22]):
 # anonymous clients hold the answers to 100 trust-list requests per
 # connection without taking them, while a member delivers and the operator
 # submits; the attackers are cut off within the timeouts and nobody else
@@ -160,7 +160,7 @@ reload_metrics anyone
 hcurl "$F" none CN-ZZ /metrics >/dev/null; expect_status 200 "allow = anyone: served without a certificate"
 reload_metrics operators
 
-# ---- a member's open connection ends when a trust list revokes it ([SEC-C4])
+# ---- a member's open connection ends when a trust list revokes it ([SEC-24])
 timeout 30 "$ABUSE" 127.0.0.1 "$PORT_CN_ZZ" "$F/operator/cert.pem" "$F/members/CN-XA/tls-cert.pem" \
 	"$F/members/CN-XA/tls-key.pem" hold 20 >"$WORK/hold.out" 2>&1 &
 HOLD=$!

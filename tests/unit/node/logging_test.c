@@ -2,7 +2,7 @@
  * that hostile text (CR, LF, quotes, "=", "level=", control bytes, invalid
  * UTF-8, very long) gives exactly one line with only the node's keys, which
  * reads back to the original value; libxml2's own errors come out the same
- * way (SPEC 14, [SEC-D1]). */
+ * way (SPEC 14, [SEC-28]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

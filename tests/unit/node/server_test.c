@@ -1265,7 +1265,7 @@ static void test_tls_reload(void **state)
 	srv_stop();
 }
 
-/* ---------------------------------------------------------------- SEC-C1..C4 */
+/* ---------------------------------------------------------------- SEC-21..C4 */
 
 /* The client certificate counts as authenticated until "revoked". */
 static int auth_cli(const uint8_t *der, size_t len, void *arg)

@@ -1236,7 +1236,7 @@ static void test_reopen_keeps_everything(void **state)
 
 /* ---------------------------------------------------------------- revocations */
 
-/* [TL-E1]: revocations are kept for good, per federation, across reopen. */
+/* [TL-39]: revocations are kept for good, per federation, across reopen. */
 static void test_revocations_persist(void **state)
 {
 	fx *f = *state;
@@ -1310,7 +1310,7 @@ static void tl_fx_make(tl_fx *x, const char *federation, uint64_t seq,
 	x->m[1].status = s_status;
 }
 
-/* [TL-E1]: a list that shows a revoked member (or a revoked member's
+/* [TL-39]: a list that shows a revoked member (or a revoked member's
  * signing certificate) as not revoked is refused, also after reopen;
  * suspension stays reversible. */
 static void test_revocation_check_list(void **state)

@@ -1,5 +1,5 @@
 /* canonical_test.c: the canonical transport form of records (SPEC 4.6,
- * [REC-A1]..[REC-A4]): every byte variant of a signed record that still
+ * [REC-29]..[REC-32]): every byte variant of a signed record that still
  * verifies cryptographically is refused with non-canonical, the builder's
  * output is the one form (a C14N fixpoint, low-s, no KeyInfo), and the
  * signed-content digest is what two signings of one content share. */
