@@ -46,7 +46,7 @@ void sp_node__recheck_conns(sp_node *n)
 
 	if (n->server == NULL)
 		return;
-	closed = sp_server_recheck(n->server);
+	closed = sp_server_recheck(n->server) + sp_node__relay_recheck(n);
 	if (closed > 0)
 		sp_log(SP_LOG_INFO, "connections_closed", SP_LF_STR("why", "no_longer_authorized"), SP_LF_UINT("count", closed));
 }

@@ -144,6 +144,31 @@ static void relay_handle(sp_http_req *req, void *arg)
 	sp_api__handle_in(rf->node, req, (int)rf->index);
 }
 
+/* The listener's authentication callback, as the home listener's: a
+ * connection leaves the anonymous share only for an operator or an active
+ * member of this federation's list (SPEC SEC-21, FED-41), and
+ * sp_node__relay_recheck() closes it when it stops being one (SEC-24). */
+static int relay_authenticated(const uint8_t *der, size_t len, void *arg)
+{
+	relay_fed *rf = arg;
+	sp_caller c;
+
+	sp_node__caller_der(rf->node, (int)rf->index, der, len, &c);
+	return c.operator || c.member_active;
+}
+
+size_t sp_node__relay_recheck(sp_node *n)
+{
+	size_t i, closed = 0;
+
+	if (n->relay == NULL)
+		return 0;
+	for (i = 0; i < n->relay->n; i++)
+		if (n->relay->feds[i].server != NULL)
+			closed += sp_server_recheck(n->relay->feds[i].server);
+	return closed;
+}
+
 /* Check the gateway's identity in the federation and listen for it. */
 static int start_identity(sp_node *n, relay_fed *rf)
 {
@@ -199,6 +224,8 @@ static int start_identity(sp_node *n, relay_fed *rf)
 	sc.client_ca_files = cas;
 	sc.handler = relay_handle;
 	sc.handler_arg = rf;
+	sc.authenticated = relay_authenticated;
+	sc.auth_arg = rf;
 	sc.access_log = sp_node__access_log;
 	sc.access_log_arg = n;
 	if ((err = sp_server_new(n->base, &sc, &rf->server, &why)) != SP_OK) {

@@ -32,6 +32,10 @@ const char *sp_node__relay_federation(const sp_node *n, size_t i);
 int sp_node__relay_index(const sp_node *n, const char *federation);
 /* A new reference to relay federation i's current list. Any thread. */
 sp_trust *sp_node__relay_trust(sp_node *n, size_t i);
+/* Ask every relay listener again about its authenticated connections and
+ * close those whose client is no longer an operator or an active member
+ * there (SPEC SEC-24). Returns how many were closed. Loop thread. */
+size_t sp_node__relay_recheck(sp_node *n);
 /* Its anchors (live until sp_node__relay_free). */
 const sp_anchors *sp_node__relay_anchors(const sp_node *n, size_t i);
 /* 1 if this node is a member of relay federation i with a TLS identity

@@ -122,5 +122,5 @@ grep 'event=relay_federation federation=ports' "$WORK/GW.log" | tail -1 | grep -
 	ok "and keeps sequence 2 (stored at the previous start)" || not_ok "GW: $(grep 'relay_federation' "$WORK/GW.log" | tail -1)"
 hcurl "$B" KZ-KGS GWP "/v1/logs/KZ-KGS/entries?start=0" >/dev/null; expect_status 403 "KZ-KGS is still refused"
 fed_stop_all CN-ZZ GW
-[ $(($(date +%s) - T0)) -lt 60 ] && ok "done in under 60 s" || not_ok "took $(($(date +%s) - T0)) s"
+echo "# fed_nodeid_collision ran for $(($(date +%s) - T0)) s"
 finish

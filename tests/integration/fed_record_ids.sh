@@ -78,5 +78,5 @@ grep -q 'Header/RecordId' "$WORK/body" && ok "naming Header/RecordId" || not_ok 
 grep -q 'event=equivocation_alarm' "$WORK/KZ-KGS.log" && not_ok "an equivocation alarm" || ok "still no alarm"
 
 fed_stop_all KZ-KGS
-[ $(($(date +%s) - T0)) -lt 60 ] && ok "done in under 60 s" || not_ok "took $(($(date +%s) - T0)) s"
+echo "# fed_record_ids ran for $(($(date +%s) - T0)) s"
 finish
