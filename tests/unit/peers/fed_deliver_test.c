@@ -27,7 +27,7 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* FED-4 [FED-I1]: every delay lies in [retry_min, retry_max] seconds,
+/* FED-4: every delay lies in [retry_min, retry_max] seconds,
  * whatever the random draw: jitter only adds. */
 static void test_backoff_bounds(void **state)
 {
@@ -133,7 +133,7 @@ static int judge(const uint8_t *b, size_t n, const char *peer)
 	                               sizeof(why));
 }
 
-/* RCP-9 [RCP-I1]: a receipt the sender refuses is no receipt, a transient
+/* RCP-9: a receipt the sender refuses is no receipt, a transient
  * failure: the delivery stays pending and is retried with backoff. */
 static void test_refused_receipt_is_transient(void **state)
 {
