@@ -11,17 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-enum verdict {
-	V_NONE = 0,
-	V_DELIVERED,	/* receipt verified: mark delivered */
-	V_TRANSPORT,	/* no answer: retry, hold the peer back */
-	V_TRANSIENT,	/* 5xx, overloaded, unavailable: retry */
-	V_SLOW,		/* signer-suspended, unknown-origin: retry at the slow rate */
-	V_BAD_RECEIPT,	/* a receipt that fails the checks: retry and alarm */
-	V_PERMANENT,	/* any other 4xx: stop, keep the problem, alarm */
-	V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level */
-	V_EXPIRED,	/* retention ended before a receipt came */
-};
 
 struct dl_item {
 	dl_item *next;
@@ -121,20 +110,52 @@ static void fly_del(fed_peer *p, int64_t id)
 	}
 }
 
-/* Seconds until the next attempt after `attempts` failures: exponential
- * from retry_min, capped at retry_max, with jitter in [delay/2, delay]. */
-static int64_t backoff_s(const fed *f, uint32_t attempts)
+int64_t sp_peers__backoff_ms(int64_t retry_min, int64_t retry_max,
+			     uint32_t failures, uint32_t r)
 {
-	int64_t lo = f->n->cfg->retry_min, hi = f->n->cfg->retry_max, d = lo;
-	uint32_t r = 0;
+	int64_t lo = retry_min > 0 ? retry_min * 1000 : 0;
+	int64_t hi = retry_max * 1000 > lo ? retry_max * 1000 : lo;
+	int64_t d = lo, span;
 
-	while (attempts-- > 0 && d < hi)
-		d *= 2;
+	while (failures-- > 0 && d < hi)
+		d = d > 0 ? d * 2 : 1000;
 	if (d > hi)
 		d = hi;
+	/* FED-4: jitter spreads the retries of many senders but only adds, so
+	 * that no retry comes before the configured minimum (a retry 0.4 s
+	 * after a failure with retry_min = 1 broke it) nor after the maximum */
+	span = d / 2;
+	if (span > hi - d)
+		span = hi - d;
+	return d + (span > 0 ? (int64_t)(r % (uint64_t)(span + 1)) : 0);
+}
+
+int64_t sp_peers__due_s(int64_t now_ms, int64_t delay_ms)
+{
+	return (now_ms + delay_ms + 999) / 1000;
+}
+
+/* Milliseconds until the next attempt after `failures` failures. */
+static int64_t backoff_ms(const fed *f, uint32_t failures)
+{
+	uint32_t r = 0;
+
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (uint32_t)rand();
-	return d / 2 + (d - d / 2) * (int64_t)(r % 1001) / 1000;
+	return sp_peers__backoff_ms(f->n->cfg->retry_min, f->n->cfg->retry_max, failures, r);
+}
+
+int sp_peers__verdict_retries(int verdict)
+{
+	switch (verdict) {
+	case FED_V_TRANSPORT:
+	case FED_V_TRANSIENT:
+	case FED_V_SLOW:
+	case FED_V_BAD_RECEIPT: /* RCP-9, FED-4: a receiver may fix its keys */
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* ---------------------------------------------------------------- scan */
@@ -191,7 +212,7 @@ static void scan_done(void *arg)
 				item_free(d);
 				break;
 			}
-			give_up(f, p, d, V_EXPIRED, "retention ended without a receipt (FED-4)");
+			give_up(f, p, d, FED_V_EXPIRED, "retention ended without a receipt (FED-4)");
 			continue;
 		}
 		if (p->q_tail)
@@ -280,7 +301,7 @@ static void finished(void *arg)
 		       SP_LF_STR("peer", p->id),
 		       SP_LF_INT("outbox_id", d->it.id),
 		       SP_LF_STR("err", sp_strerror(d->store_err)));
-	if (d->verdict == V_DELIVERED && d->store_err == SP_OK) {
+	if (d->verdict == FED_V_DELIVERED && d->store_err == SP_OK) {
 		p->delivered++;
 		p->last_receipt_ms = fed_now_ms();
 		sp_log(SP_LOG_DEBUG, "delivered", SP_LF_STR("peer", p->id),
@@ -318,9 +339,9 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *wh
 	p->alarms++;
 	f->delivery_alarms++;
 	snprintf(p->last_alarm, sizeof(p->last_alarm), "%s sequence %llu: %.160s",
-		 verdict == V_EQUIVOCATION ? "equivocation answer" : "delivery failed",
+		 verdict == FED_V_EQUIVOCATION ? "equivocation answer" : "delivery failed",
 		 (unsigned long long)d->it.sequence, why);
-	if (verdict == V_EQUIVOCATION) {
+	if (verdict == FED_V_EQUIVOCATION) {
 		/* FED-5: our own log (or, relayed, the origin's) is suspect */
 		f->equivocation_alarms++;
 		sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
@@ -343,17 +364,17 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *wh
 
 static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 {
-	int64_t now = (int64_t)time(NULL);
-	int64_t delay = slow ? f->n->cfg->retry_max : backoff_s(f, d->it.attempts);
-	int64_t next_ms;
+	int64_t now_ms = fed_now_ms();
+	int64_t delay = slow ? f->n->cfg->retry_max * 1000 : backoff_ms(f, d->it.attempts);
+	int64_t next;
 
-	if (d->retry_after > delay)
-		delay = d->retry_after;
+	if (d->retry_after * 1000 > delay)
+		delay = d->retry_after * 1000;
 	snprintf(p->last_error, sizeof(p->last_error), "%.190s", why);
-	next_ms = (now + delay) * 1000;
-	if (p->next_sweep_ms == 0 || next_ms < p->next_sweep_ms)
-		p->next_sweep_ms = next_ms;
-	reschedule(f, d, now + delay, why);
+	next = sp_peers__due_s(now_ms, delay);
+	if (p->next_sweep_ms == 0 || next * 1000 < p->next_sweep_ms)
+		p->next_sweep_ms = next * 1000;
+	reschedule(f, d, next, why);
 }
 
 /* Loop thread: act on the verdict. */
@@ -364,7 +385,7 @@ static void apply(fed *f, dl_item *d)
 	int err;
 
 	switch (d->verdict) {
-	case V_DELIVERED:
+	case FED_V_DELIVERED:
 		p->last_ok_ms = now_ms;
 		p->fail_streak = 0;
 		err = sp_store_fed_delivered_async(f->n->store, d->it.id, d->body, d->body_len, stored, d);
@@ -373,24 +394,21 @@ static void apply(fed *f, dl_item *d)
 			finished(d);
 		}
 		return;
-	case V_TRANSPORT:
-	case V_TRANSIENT:
-		if (d->verdict == V_TRANSIENT)
+	case FED_V_TRANSPORT:
+	case FED_V_TRANSIENT:
+		if (d->verdict == FED_V_TRANSIENT)
 			p->last_ok_ms = now_ms;
 		if (now_ms >= p->hold_until_ms) {
-			int64_t hold = backoff_s(f, p->fail_streak++);
+			int64_t hold = backoff_ms(f, p->fail_streak++);
 
-			if (d->retry_after > hold)
-				hold = d->retry_after;
-			p->hold_until_ms = now_ms + hold * 1000;
+			if (d->retry_after * 1000 > hold)
+				hold = d->retry_after * 1000;
+			p->hold_until_ms = now_ms + hold;
 		}
-		retry(f, p, d, 0, d->why);
-		return;
-	case V_SLOW:
-		p->last_ok_ms = now_ms;
-		retry(f, p, d, 1, d->why);
-		return;
-	case V_BAD_RECEIPT:
+		break;
+	case FED_V_BAD_RECEIPT:
+		/* RCP-9: no receipt, a transient failure of this delivery; the
+		 * alarm comes with every refused receipt */
 		p->last_ok_ms = now_ms;
 		p->alarms++;
 		f->delivery_alarms++;
@@ -400,13 +418,35 @@ static void apply(fed *f, dl_item *d)
 		       SP_LF_STR("peer", p->id),
 		       SP_LF_UINT("sequence", d->it.sequence),
 		       SP_LF_STR("why", d->why));
-		retry(f, p, d, 0, d->why);
-		return;
+		break;
 	default:
 		p->last_ok_ms = now_ms;
-		give_up(f, p, d, d->verdict, d->why);
-		return;
+		break;
 	}
+	if (sp_peers__verdict_retries(d->verdict))
+		retry(f, p, d, d->verdict == FED_V_SLOW, d->why);
+	else
+		give_up(f, p, d, d->verdict, d->why);
+}
+
+int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
+			    const char *peer, const sp_fed_outbox_item *it,
+			    const sp_verify_opts *o, char *why, size_t why_len)
+{
+	sp_receipt_info ri;
+	const char *vwhy = NULL;
+	int err = sp_verify_receipt(trust, body, len, o, &ri, &vwhy);
+
+	if (err != SP_OK)
+		snprintf(why, why_len, "receipt %s: %s", sp_strerror(err), vwhy ? vwhy : "");
+	else if (strcmp(ri.receiver, peer) != 0)
+		snprintf(why, why_len, "receipt signed by %s, not the recipient", ri.receiver);
+	else if (strcmp(ri.record_id, it->record_id) != 0 || strcmp(ri.origin, it->origin) != 0 ||
+		 ri.sequence != it->sequence || strcmp(ri.record_digest, it->digest) != 0)
+		snprintf(why, why_len, "receipt names another record");
+	else
+		return FED_V_DELIVERED;
+	return FED_V_BAD_RECEIPT;
 }
 
 /* Worker: check the receipt, or read the problem. */
@@ -416,26 +456,13 @@ static void judge_work(void *arg)
 	fed *f = d->f;
 	sp_node *n = f->n;
 	sp_verify_opts o;
-	sp_receipt_info ri;
-	const char *why = NULL;
-	int err;
 
 	if (d->status == 200 || d->status == 201) {
 		sp_verify_opts_default(&o);
 		o.clock_skew = n->cfg->clock_skew;
 		o.limits = &n->limits;
-		err = sp_verify_receipt(d->trust, d->body, d->body_len, &o, &ri, &why);
-		d->verdict = V_BAD_RECEIPT;
-		if (err != SP_OK)
-			snprintf(d->why, sizeof(d->why), "receipt %s: %s", sp_strerror(err), why ? why : "");
-		else if (strcmp(ri.receiver, d->p->id) != 0)
-			snprintf(d->why, sizeof(d->why), "receipt signed by %s, not the recipient", ri.receiver);
-		else if (strcmp(ri.record_id, d->it.record_id) != 0 ||
-			 strcmp(ri.origin, d->it.origin) != 0 || ri.sequence != d->it.sequence ||
-			 strcmp(ri.record_digest, d->it.digest) != 0)
-			snprintf(d->why, sizeof(d->why), "receipt names another record");
-		else
-			d->verdict = V_DELIVERED;
+		d->verdict = sp_peers__judge_receipt(d->trust, d->body, d->body_len, d->p->id,
+						     &d->it, &o, d->why, sizeof(d->why));
 		return;
 	} else {
 		sp_doc *doc = NULL;
@@ -450,15 +477,15 @@ static void judge_work(void *arg)
 		free(detail);
 		sp_doc_free(doc);
 		if (d->status == 409 || perr == SP_ERR_EQUIVOCATION)
-			d->verdict = V_EQUIVOCATION;
+			d->verdict = FED_V_EQUIVOCATION;
 		else if (d->status >= 500 || d->status == 429 || d->status < 200 ||
 			 perr == SP_ERR_OVERLOADED || perr == SP_ERR_UNAVAILABLE ||
 			 perr == SP_ERR_TRUST_LIST_EXPIRED)
-			d->verdict = V_TRANSIENT;
+			d->verdict = FED_V_TRANSIENT;
 		else if (perr == SP_ERR_SIGNER_SUSPENDED || perr == SP_ERR_UNKNOWN_ORIGIN)
-			d->verdict = V_SLOW;
+			d->verdict = FED_V_SLOW;
 		else
-			d->verdict = V_PERMANENT;
+			d->verdict = FED_V_PERMANENT;
 	}
 }
 
@@ -478,7 +505,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	uint64_t v;
 
 	if (resp->err != SP_OK) {
-		d->verdict = V_TRANSPORT;
+		d->verdict = FED_V_TRANSPORT;
 		snprintf(d->why, sizeof(d->why), "%s: %s", sp_strerror(resp->err),
 			 resp->why ? resp->why : "");
 		if (f->stopping) {
@@ -494,7 +521,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	    fed_parse_u64(ra, ra_len, &v) == 0 && v <= 86400)
 		d->retry_after = (int64_t)v;
 	if ((d->body = malloc(resp->body_len + 1)) == NULL) {
-		d->verdict = V_TRANSIENT;
+		d->verdict = FED_V_TRANSIENT;
 		snprintf(d->why, sizeof(d->why), "out of memory");
 		apply(f, d);
 		return;
@@ -505,7 +532,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	if ((d->trust = sp_node__trust_for(f->n, d->p->id)) == NULL)
 		d->trust = sp_trust_ref(f->n->trust);
 	if (f->stopping || fed_pool(f, judge_work, judge_done, d) != SP_OK) {
-		d->verdict = V_TRANSIENT;
+		d->verdict = FED_V_TRANSIENT;
 		snprintf(d->why, sizeof(d->why), "the node is busy");
 		if (f->stopping) {
 			fly_del(d->p, d->it.id);
@@ -538,7 +565,7 @@ static void pump(fed *f, fed_peer *p)
 		err = sp_h2_client_request(p->client, "POST", "/v1/records", h, 1, d->it.bytes,
 					   d->it.len, on_response, d);
 		if (err != SP_OK) {
-			d->verdict = V_TRANSIENT;
+			d->verdict = FED_V_TRANSIENT;
 			snprintf(d->why, sizeof(d->why), "request: %s", sp_strerror(err));
 			apply(f, d);
 			continue;

@@ -163,6 +163,38 @@ void fed_abandon(fed *f, fed_peer *p);
 int fed_parse_u64(const char *s, size_t len, uint64_t *out);
 
 /* fed_deliver.c */
+/* How one delivery attempt ended (FED-3..6, RCP-9). */
+enum fed_verdict {
+	FED_V_NONE = 0,
+	FED_V_DELIVERED,    /* receipt verified: mark delivered */
+	FED_V_TRANSPORT,    /* no answer: retry, hold the peer back */
+	FED_V_TRANSIENT,    /* 5xx, overloaded, unavailable: retry */
+	FED_V_SLOW,	    /* signer-suspended, unknown-origin: retry at the slow rate */
+	FED_V_BAD_RECEIPT,  /* a receipt that fails RCP-9: transient, retry and alarm */
+	FED_V_PERMANENT,    /* any other 4xx: stop, keep the problem, alarm */
+	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level */
+	FED_V_EXPIRED,	    /* retention ended before a receipt came */
+};
+/* Milliseconds to wait before the next attempt after `failures` failed ones
+ * (FED-4): the base retry_min * 2^failures capped at retry_max, plus a
+ * jitter of r modulo (half the base + 1) that never takes the delay past
+ * retry_max. The result lies in [retry_min, retry_max] seconds (a retry_max
+ * below retry_min counts as retry_min): jitter only adds. */
+int64_t sp_peers__backoff_ms(int64_t retry_min, int64_t retry_max,
+			     uint32_t failures, uint32_t r);
+/* The wall-clock second at which an attempt delayed by delay_ms from now_ms
+ * comes due: rounded up, so that an outbox row due at that second (whose
+ * time is compared in whole seconds) is never tried before delay_ms. */
+int64_t sp_peers__due_s(int64_t now_ms, int64_t delay_ms);
+/* Judge a 200/201 answer's receipt (RCP-9): FED_V_DELIVERED when it
+ * verifies with `trust`, names `peer` as Receiver and `it`'s record (its
+ * RecordId, Origin, Sequence and digest); else FED_V_BAD_RECEIPT with the
+ * reason in why. */
+int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
+			    const char *peer, const sp_fed_outbox_item *it,
+			    const sp_verify_opts *o, char *why, size_t why_len);
+/* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it. */
+int sp_peers__verdict_retries(int verdict);
 void fed_deliver_kick(fed *f, fed_peer *p);
 void fed_deliver_tick(fed *f, fed_peer *p, int64_t now);
 void fed_deliver_drop(fed_peer *p); /* free what is queued in memory */

@@ -238,9 +238,11 @@ static int make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
 	             "keyid:always"))
 		goto fail;
 	if (is_ca) {
+		/* digitalSignature too: the anchor key signs trust lists
+		 * (XML-DSig), not only certificates (SPEC 7.7 [TL-I1]) */
 		if (!add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") ||
 		    !add_ext(x, x, NID_key_usage,
-		             "critical,keyCertSign,cRLSign"))
+		             "critical,digitalSignature,keyCertSign,cRLSign"))
 			goto fail;
 	} else {
 		if (!add_ext(x, issuer, NID_basic_constraints,

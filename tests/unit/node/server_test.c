@@ -25,7 +25,9 @@
 #include <event2/thread.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "node/pool_int.h"
 #include "node/server_int.h"
@@ -834,6 +836,82 @@ static void test_foreign_client_cert_refused(void **state)
 	srv_stop();
 }
 
+/* A certificate of the federation CA fit only for serverAuth (SPEC 7.7
+ * [TL-I4]): sp_pki issues none, so it is built here. 0 on success. */
+static int make_server_only_cert(const char *key_out, const char *cert_out)
+{
+	FILE *f = NULL;
+	BIO *b = NULL;
+	EVP_PKEY *cakey = NULL, *key = NULL;
+	X509 *ca = NULL, *x = NULL;
+	X509_EXTENSION *ext = NULL;
+	X509V3_CTX v3;
+	int rc = -1;
+
+	if ((b = BIO_new_file(ca_key, "r")) == NULL ||
+	    (cakey = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
+		goto done;
+	BIO_free(b);
+	if ((b = BIO_new_file(ca_cert, "r")) == NULL ||
+	    (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL)
+		goto done;
+	if ((key = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL ||
+	    X509_set_version(x, 2) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
+	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+				       (const unsigned char *)"CN-HN", -1, -1, 0) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400) == NULL ||
+	    X509_set_pubkey(x, key) != 1)
+		goto done;
+	X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, "serverAuth")) == NULL ||
+	    X509_add_ext(x, ext, -1) != 1)
+		goto done;
+	if (X509_sign(x, cakey, EVP_sha256()) <= 0)
+		goto done;
+	if ((f = fopen(key_out, "w")) == NULL || PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1)
+		goto done;
+	fclose(f);
+	f = NULL;
+	if ((f = fopen(cert_out, "w")) == NULL || PEM_write_X509(f, x) != 1)
+		goto done;
+	rc = 0;
+done:
+	if (f != NULL)
+		fclose(f);
+	BIO_free(b);
+	X509_EXTENSION_free(ext);
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	return rc;
+}
+
+/* SPEC 7.7 [TL-I4]: a client certificate of the right CA that is not fit
+ * for clientAuth is refused in the handshake. */
+static void test_client_cert_purpose_refused(void **state)
+{
+	char k[PATHLEN], c[PATHLEN];
+	curl_res r;
+
+	(void)state;
+	path_in(k, "srvonly.key");
+	path_in(c, "srvonly.pem");
+	assert_int_equal(make_server_only_cert(k, c), 0);
+	srv_start(NULL, 1);
+	r = run_curl("/echo", "--http2", "--cert", c, "--key", k, NULL);
+	assert_int_not_equal(r.exit_code, 0);
+	assert_int_equal(r.http_code, 0);
+	assert_int_equal(handled(), 0);
+	/* a certificate of the same CA fit for clientAuth is admitted */
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	assert_int_equal(r.http_code, 200);
+	srv_stop();
+}
+
 static void test_http11_refused(void **state)
 {
 	curl_res r;
@@ -1600,6 +1678,7 @@ int main(void)
 		cmocka_unit_test(test_get_post_client_cert),
 		cmocka_unit_test(test_no_client_cert),
 		cmocka_unit_test(test_foreign_client_cert_refused),
+		cmocka_unit_test(test_client_cert_purpose_refused),
 		cmocka_unit_test(test_http11_refused),
 		cmocka_unit_test(test_body_cap),
 		cmocka_unit_test(test_buffered_bound),

@@ -35,8 +35,9 @@ static char srv_key[PATHLEN], srv_cert[PATHLEN];
 static char cli_key[PATHLEN], cli_cert[PATHLEN];
 static char ca2_key[PATHLEN], ca2_cert[PATHLEN];
 static char oth_key[PATHLEN], oth_cert[PATHLEN];
-static uint8_t *srv_der, *cli_der;
-static size_t srv_der_len, cli_der_len;
+static char op_key[PATHLEN], op_cert[PATHLEN];
+static uint8_t *srv_der, *cli_der, *oth_der, *op_der;
+static size_t srv_der_len, cli_der_len, oth_der_len, op_der_len;
 
 static void path_in(char *out, const char *name)
 {
@@ -65,6 +66,8 @@ static int group_setup(void **state)
 	path_in(ca2_cert, "ca2.pem");
 	path_in(oth_key, "oth.key");
 	path_in(oth_cert, "oth.pem");
+	path_in(op_key, "op.key");
+	path_in(op_cert, "op.pem");
 	if (sp_pki_make_ca("Client Test CA", SP_KEY_P256, 2, ca_key, ca_cert, &why) != SP_OK ||
 	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-ZZ", sans, SP_KEY_P256, 2,
 			 srv_key, srv_cert, &why) != SP_OK ||
@@ -74,7 +77,11 @@ static int group_setup(void **state)
 	    sp_pki_issue(ca2_key, ca2_cert, SP_CERT_TLS, "CN-ZZ", sans, SP_KEY_P256, 2,
 			 oth_key, oth_cert, &why) != SP_OK ||
 	    sp_pki_cert_der(srv_cert, &srv_der, &srv_der_len, &why) != SP_OK ||
-	    sp_pki_cert_der(cli_cert, &cli_der, &cli_der_len, &why) != SP_OK) {
+	    sp_pki_cert_der(cli_cert, &cli_der, &cli_der_len, &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_OPERATOR, "operator", NULL, SP_KEY_P256, 2,
+			 op_key, op_cert, &why) != SP_OK ||
+	    sp_pki_cert_der(oth_cert, &oth_der, &oth_der_len, &why) != SP_OK ||
+	    sp_pki_cert_der(op_cert, &op_der, &op_der_len, &why) != SP_OK) {
 		fprintf(stderr, "pki: %s\n", why != NULL ? why : "?");
 		return -1;
 	}
@@ -88,6 +95,8 @@ static int group_teardown(void **state)
 	(void)state;
 	free(srv_der);
 	free(cli_der);
+	free(oth_der);
+	free(op_der);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -598,6 +607,43 @@ static void test_pinned_certificate(void **state)
 	srv_stop(&t);
 	/* None of the refused attempts reached the handler. */
 	assert_int_equal(atomic_load(&t.handled), 2);
+}
+
+/* SPEC 7.7 [TL-I3]: a member's server certificate is pinned and must also
+ * chain to an anchor of its federation and be fit for serverAuth. */
+static void test_pin_needs_chain_and_purpose(void **state)
+{
+	tsrv t;
+	sp_h2_client_config cfg;
+	sp_h2_result res;
+	const char *why = NULL;
+
+	(void)state;
+	/* the pin matches, but the certificate is of another CA */
+	assert_int_equal(srv_start(&t, 0, oth_cert, oth_key), 0);
+	cfg_for(&cfg, t.port);
+	cfg.pinned_cert_der = oth_der;
+	cfg.pinned_cert_der_len = oth_der_len;
+	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
+				     &why), SP_ERR_CERT_INVALID);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "issuer"));
+	assert_null(res.body);
+	srv_stop(&t);
+
+	/* the pin matches and the chain holds, but the certificate is only
+	 * for clientAuth (an operator's) */
+	assert_int_equal(srv_start(&t, 0, op_cert, op_key), 0);
+	cfg_for(&cfg, t.port);
+	cfg.pinned_cert_der = op_der;
+	cfg.pinned_cert_der_len = op_der_len;
+	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
+				     &why), SP_ERR_CERT_INVALID);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "purpose"));
+	assert_null(res.body);
+	srv_stop(&t);
+	assert_int_equal(atomic_load(&t.handled), 0);
 }
 
 static void test_wrong_ca_and_name(void **state)
@@ -1255,6 +1301,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_get_post_mtls),
 		cmocka_unit_test(test_many_streams_one_connection),
 		cmocka_unit_test(test_pinned_certificate),
+		cmocka_unit_test(test_pin_needs_chain_and_purpose),
 		cmocka_unit_test(test_wrong_ca_and_name),
 		cmocka_unit_test(test_refused_and_backoff),
 		cmocka_unit_test(test_body_cap),
