@@ -155,6 +155,10 @@ static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
 		set_why(why, "verifier key too long");
 		return SP_ERR_INVALID_ARGUMENT;
 	}
+	/* The base64 key may itself contain '+' (SPEC [LOG-9]): the name
+	 * holds none and the key ID is exactly 8 hex digits, so the parts are
+	 * split at the first '+' and at the '+' right after the key ID, and
+	 * all that follows is the key. */
 	p1 = memchr(text, '+', len);
 	if (p1 == NULL) {
 		set_why(why, "verifier key is not name+id+key");
