@@ -662,6 +662,15 @@ static void test_vkey_with_plus(void **state)
 	fclose(fp);
 	EVP_PKEY_free(pk);
 
+	/* The example of SPEC [LOG-9] is this key under another name. */
+	assert_int_equal(
+	    sp_note_signer_load("silkport/CN-CBEC/CN-ZZ", path, &s, &why),
+	    SP_OK);
+	assert_string_equal(sp_note_signer_vkey(s),
+	                    "silkport/CN-CBEC/CN-ZZ+39338631+"
+	                    "AWVTT/w3WuLZKiz70dmsd+p0Xa0Y4H1pEm1eX+dr7O7V");
+	sp_note_signer_free(s);
+	s = NULL;
 	assert_int_equal(sp_note_signer_load(ORIGIN, path, &s, &why), SP_OK);
 	unlink(path);
 	vkey = sp_note_signer_vkey(s);
