@@ -300,6 +300,7 @@ static void test_vector(void **state)
 	sp_trust *trust = NULL;
 	const char *why = NULL;
 	int64_t issued;
+	int rc;
 
 	(void)state;
 	key_pem = vector_block("key", &key_len);
@@ -340,10 +341,11 @@ static void test_vector(void **state)
 			 SP_OK);
 	sp_verify_opts_default(&o);
 	o.now = issued + 3600;
-	if (sp_verify_record(trust, rec, rec_len, &o, &doc, &rec_info, &why) !=
-	    SP_OK)
-		fprintf(stderr, "record does not verify: %s\n",
-			why ? why : "-");
+	rc = sp_verify_record(trust, rec, rec_len, &o, &doc, &rec_info, &why);
+	if (rc != SP_OK)
+		fprintf(stderr, "record does not verify: %s (%s)\n",
+			sp_strerror(rc), why ? why : "-");
+	assert_int_equal(rc, SP_OK);
 	assert_non_null(doc);
 	assert_string_equal(sp_record_origin(rec_info), "CN-ZZ");
 
