@@ -526,6 +526,9 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 		snap_release(&s);
 		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
 	}
+	/* Being named is enough: other Recipients that no list here knows
+	 * are the Origin's business, not a reason to refuse (SPEC [API-H2]);
+	 * below, only recipients found in a followed list are relayed to. */
 	*addressee = sp_record_visible_to(rec, self);
 	if (n->relay == NULL) {
 		snap_release(&s);

@@ -15,11 +15,15 @@
 
 static const unsigned char alpn_h2[] = {2, 'h', '2'};
 
+/* An IP literal, to which no SNI is sent (SPEC [API-H1], RFC 6066 section
+ * 3). No DNS name holds a ':', so every IPv6 form counts, also those that
+ * inet_pton() does not take (a zone as in "fe80::1%eth0"). */
 int sp_peers__is_ip(const char *s)
 {
 	unsigned char buf[16];
 
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1 ||
+	       strchr(s, ':') != NULL;
 }
 
 static void log_ssl_errors(const char *what)
@@ -214,9 +218,20 @@ SSL *sp_peers__tls_new(sp_h2_client *c, sp_h2_conn *k, const char **why)
 		return NULL;
 	}
 	SSL_set_app_data(ssl, k);
-	if (!c->name_is_ip &&
-	    SSL_set_tlsext_host_name(ssl, c->server_name) != 1)
-		goto fail;
+	if (!c->name_is_ip) {
+		/* HostName is written without a trailing dot (RFC 6066). */
+		char sni[256];
+		size_t n = strlen(c->server_name);
+
+		if (n > 1 && c->server_name[n - 1] == '.')
+			n--;
+		if (n >= sizeof(sni))
+			goto fail;
+		memcpy(sni, c->server_name, n);
+		sni[n] = '\0';
+		if (SSL_set_tlsext_host_name(ssl, sni) != 1)
+			goto fail;
+	}
 	if (c->pin == NULL) {
 		param = SSL_get0_param(ssl);
 		if (c->name_is_ip) {

@@ -137,8 +137,10 @@ static int hex_nibble(char c)
 }
 
 /* Parse "name+hhhhhhhh+base64(alg || pub)" and check that the id matches. */
-static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
-                      const char **why)
+/* Parse a verifier key "name+id+key" of algorithm want_alg. On a key ID
+ * that does not match the key, *id_mismatch (when not NULL) is set. */
+static int vkey_parse_ex(const char *text, uint8_t want_alg, vkey *out,
+                         const char **why, int *id_mismatch)
 {
 	const char *p1, *p2;
 	size_t len, i, n = 0;
@@ -155,6 +157,10 @@ static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
 		set_why(why, "verifier key too long");
 		return SP_ERR_INVALID_ARGUMENT;
 	}
+	/* The base64 key may itself contain '+' (SPEC [LOG-9]): the name
+	 * holds none and the key ID is exactly 8 hex digits, so the parts are
+	 * split at the first '+' and at the '+' right after the key ID, and
+	 * all that follows is the key. */
 	p1 = memchr(text, '+', len);
 	if (p1 == NULL) {
 		set_why(why, "verifier key is not name+id+key");
@@ -201,7 +207,48 @@ static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
 	}
 	if (memcmp(id, out->id, 4) != 0) {
 		set_why(why, "verifier key id does not match its key");
+		if (id_mismatch != NULL)
+			*id_mismatch = 1;
 		return SP_ERR_INVALID_ARGUMENT;
+	}
+	return SP_OK;
+}
+
+static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
+                      const char **why)
+{
+	return vkey_parse_ex(text, want_alg, out, why, NULL);
+}
+
+int sp_note_log_key_check(const char *vkey_text, const char *node_id,
+                          const char **why)
+{
+	vkey vk;
+	size_t nl, il;
+	const char *fed;
+	int mismatch = 0;
+
+	set_why(why, NULL);
+	if (vkey_text == NULL || node_id == NULL) {
+		set_why(why, "no LogKey or NodeId");
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (vkey_parse_ex(vkey_text, ALG_ED25519, &vk, why, &mismatch) !=
+	    SP_OK)
+		return mismatch ? SP_ERR_FIELD : SP_ERR_SCHEMA;
+	/* silkport/<FederationId>/<NodeId>: the member's own NodeId, and a
+	 * home federation that may be another list's (LOG-6, LOG-7). */
+	nl = vk.name_len;
+	il = strlen(node_id);
+	fed = vk.name + strlen("silkport/");
+	if (nl < strlen("silkport/") + 2 + il ||
+	    memcmp(vk.name, "silkport/", strlen("silkport/")) != 0 ||
+	    vk.name[nl - il - 1] != '/' ||
+	    memcmp(vk.name + nl - il, node_id, il) != 0 ||
+	    memchr(fed, '/', (size_t)(vk.name + nl - il - 1 - fed)) != NULL) {
+		set_why(why, "LogKey name is not silkport/<FederationId>/<NodeId> "
+		             "with the member's NodeId");
+		return SP_ERR_FIELD;
 	}
 	return SP_OK;
 }

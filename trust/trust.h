@@ -204,6 +204,16 @@ int sp_note_verify(const char *vkey, const char *note, size_t len,
 #define SP_NOTE_MAX_BYTES 16384
 #define SP_NOTE_MAX_SIGNATURES 100
 
+/* Check a member's LogKey as a trust list carries it (SPEC [TL-6],
+ * [LOG-9]): an Ed25519 verifier key "name+keyid+key" split at the first '+'
+ * and at the '+' after the 8 hex digits of the key ID (the base64 key may
+ * contain '+'), whose key ID is the one derived from name and key, and
+ * whose name is "silkport/<FederationId>/<node_id>". Errors: SP_ERR_SCHEMA
+ * (syntax), SP_ERR_FIELD (key ID or name do not match),
+ * SP_ERR_INVALID_ARGUMENT (NULL). */
+int sp_note_log_key_check(const char *vkey, const char *node_id,
+			  const char **why);
+
 /* The key name (owned by s). */
 const char *sp_note_signer_name(const sp_note_signer *s);
 /* The verifier key of this signer as a witness: same name and Ed25519 key,

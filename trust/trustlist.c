@@ -200,6 +200,13 @@ static int index_members(sp_trust *t, const char **why)
 				       "DER X.509 certificate";
 			return rc;
 		}
+		/* SPEC TL-6: a LogKey that does not split, or whose name or
+		 * key ID does not match, refuses the list. */
+		if (m->log_key != NULL) {
+			rc = sp_note_log_key_check(m->log_key, m->node_id, why);
+			if (rc != SP_OK)
+				return rc;
+		}
 		for (j = 0; j < m->n_signing; j++) {
 			sp_trust__vkey *v = &tm->keys[j];
 

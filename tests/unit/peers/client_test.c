@@ -1039,6 +1039,8 @@ typedef struct raw_srv {
 	/* per connection */
 	int32_t done_ids[16];
 	int n_done;
+	/* the SNI each connection's ClientHello carried ("" for none) */
+	char sni[16][256];
 } raw_srv;
 
 static char raw_one[] = "one";
@@ -1170,8 +1172,14 @@ static void *raw_main(void *arg)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		ssl = SSL_new(ctx);
 		SSL_set_fd(ssl, fd);
-		if (SSL_accept(ssl) == 1)
+		if (SSL_accept(ssl) == 1) {
+			const char *sni =
+			    SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+			if (i < 16)
+				snprintf(r->sni[i], sizeof(r->sni[i]), "%s",
+					 sni != NULL ? sni : "");
 			raw_serve(r, ssl, i);
+		}
 		SSL_free(ssl); /* no close_notify */
 		close(fd);
 	}
@@ -1263,6 +1271,59 @@ static void test_no_alpn_h2(void **state)
 	raw_stop(&r);
 }
 
+/* [API-6], [API-H1]: SNI carries the endpoint's DNS name and is never
+ * sent for an IP literal (RFC 6066 section 3 allows no IP address in
+ * HostName), whatever the form of the address. The pin is the whole server
+ * check here, as it is between members. */
+static void test_sni_only_for_dns_names(void **state)
+{
+	static const struct {
+		const char *host, *server_name, *want;
+	} cases[] = {
+	    {"127.0.0.1", NULL, ""},		     /* IPv4 endpoint */
+	    {"127.0.0.1", "localhost", "localhost"}, /* DNS name */
+	    {"localhost", NULL, "localhost"},
+	    {"127.0.0.1", "localhost.", "localhost"}, /* no trailing dot */
+	    {"127.0.0.1", "::1", ""},		/* IPv6 literal */
+	    {"127.0.0.1", "::ffff:127.0.0.1", ""}, /* mapped IPv4 */
+	    {"127.0.0.1", "fe80::1%lo", ""},	/* IPv6 with a zone */
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	raw_srv r;
+	sp_h2_client_config cfg;
+	sp_h2_result res;
+	const char *why = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(raw_start(&r, 1, (int)n), 0);
+	for (i = 0; i < n; i++) {
+		cfg_for(&cfg, r.port);
+		cfg.host = cases[i].host;
+		cfg.server_name = cases[i].server_name;
+		cfg.ca_files = NULL;
+		cfg.pinned_cert_der = srv_der;
+		cfg.pinned_cert_der_len = srv_der_len;
+		memset(&res, 0, sizeof(res));
+		/* The raw server's answer does not matter, the handshake
+		 * does: it completes (the pin matches) and the server saw
+		 * the ClientHello. */
+		(void)sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res,
+				  &why);
+		sp_h2_result_free(&res);
+	}
+	raw_stop(&r);
+	assert_int_equal(atomic_load(&r.conns), (int)n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(r.sni[i], cases[i].want) != 0)
+			fprintf(stderr, "case %zu (%s): SNI \"%s\"\n", i,
+				cases[i].server_name ? cases[i].server_name
+						     : cases[i].host,
+				r.sni[i]);
+		assert_string_equal(r.sni[i], cases[i].want);
+	}
+}
+
 static void test_config_errors(void **state)
 {
 	sp_h2_client_config cfg;
@@ -1311,6 +1372,7 @@ int main(void)
 		cmocka_unit_test(test_free_from_callback),
 		cmocka_unit_test(test_goaway_retries_unprocessed),
 		cmocka_unit_test(test_no_alpn_h2),
+		cmocka_unit_test(test_sni_only_for_dns_names),
 		cmocka_unit_test(test_stream_reset_and_connect_timeout),
 	};
 

@@ -614,6 +614,113 @@ static void test_bad_vkeys(void **state)
 	free(note);
 }
 
+/* [TL-6], [LOG-9]: the base64 of a verifier key may contain '+', the
+ * separator of its parts. A name holds no '+' and a key ID is exactly 8
+ * hex digits, so the key splits at the first '+' and at the '+' right
+ * after the key ID; everything after that is the key, '+' and all. The key
+ * is derived from a fixed seed (the first of a fixed series whose verifier
+ * key has a '+' in its base64), so the case is the same on every run. */
+static void test_vkey_with_plus(void **state)
+{
+	fixture *f = *state;
+	char path[300], seed_text[64], *note = NULL, *vk;
+	const char *why = NULL, *vkey, *key_part;
+	uint8_t seed[32], raw[33], pub[32];
+	char b64[64];
+	size_t publen, tl = 0, i;
+	EVP_PKEY *pk = NULL;
+	sp_note_signer *s = NULL;
+	FILE *fp;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(seed_text, sizeof(seed_text),
+		         "silkport note key with plus %zu", i);
+		SHA256((const unsigned char *)seed_text, strlen(seed_text),
+		       seed);
+		pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+		                                  32);
+		assert_non_null(pk);
+		publen = sizeof(pub);
+		assert_int_equal(EVP_PKEY_get_raw_public_key(pk, pub, &publen),
+		                 1);
+		raw[0] = 0x01;
+		memcpy(raw + 1, pub, 32);
+		assert_int_equal(
+		    EVP_EncodeBlock((unsigned char *)b64, raw, sizeof(raw)),
+		    44);
+		if (strchr(b64, '+') != NULL)
+			break;
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	assert_non_null(pk);
+	path_in(path, sizeof(path), f->dir, "plus.pem");
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(
+	    PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(fp);
+	EVP_PKEY_free(pk);
+
+	/* The example of SPEC [LOG-9] is this key under another name. */
+	assert_int_equal(
+	    sp_note_signer_load("silkport/CN-CBEC/CN-ZZ", path, &s, &why),
+	    SP_OK);
+	assert_string_equal(sp_note_signer_vkey(s),
+	                    "silkport/CN-CBEC/CN-ZZ+39338631+"
+	                    "AWVTT/w3WuLZKiz70dmsd+p0Xa0Y4H1pEm1eX+dr7O7V");
+	sp_note_signer_free(s);
+	s = NULL;
+	assert_int_equal(sp_note_signer_load(ORIGIN, path, &s, &why), SP_OK);
+	unlink(path);
+	vkey = sp_note_signer_vkey(s);
+	/* name '+' 8 hex '+' key, and the key has a '+' of its own */
+	assert_int_equal(strncmp(vkey, ORIGIN "+", strlen(ORIGIN) + 1), 0);
+	key_part = vkey + strlen(ORIGIN) + 1 + 8;
+	assert_int_equal(*key_part, '+');
+	assert_string_equal(key_part + 1, b64);
+	assert_non_null(strchr(key_part + 1, '+'));
+
+	assert_int_equal(sp_note_sign(s, f->body, f->body_len, &note, &why),
+	                 SP_OK);
+	assert_int_equal(sp_note_verify(vkey, note, strlen(note), &tl, &why),
+	                 SP_OK);
+	assert_int_equal(tl, f->body_len);
+	/* The cosigner key has the same base64 tail but for its first
+	 * characters; it splits the same way. */
+	{
+		char *line = NULL;
+		int64_t t = 0;
+		assert_int_equal(sp_note_cosign(s, f->body, f->body_len,
+		                                1795766400, &line, &why),
+		                 SP_OK);
+		assert_int_equal(sp_note_verify_cosignature(
+		                     sp_note_cosigner_vkey(s), f->body,
+		                     f->body_len, line, strlen(line), &t, &why),
+		                 SP_OK);
+		assert_int_equal(t, 1795766400);
+		free(line);
+	}
+	/* A '+' moved into the name is not the same key: names hold none. */
+	vk = strdup(vkey);
+	assert_non_null(vk);
+	vk[strlen("silkport")] = '+';
+	assert_int_equal(sp_note_verify(vk, note, strlen(note), NULL, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	free(vk);
+	/* The key ID is exactly 8 hex digits: a '+' split elsewhere (here a
+	 * key ID of 7 digits followed by the rest) is refused, not re-read. */
+	vk = strdup(vkey);
+	assert_non_null(vk);
+	memmove(vk + strlen(ORIGIN) + 8, vk + strlen(ORIGIN) + 9,
+	        strlen(vk + strlen(ORIGIN) + 9) + 1);
+	assert_int_equal(sp_note_verify(vk, note, strlen(note), NULL, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	free(vk);
+	free(note);
+	sp_note_signer_free(s);
+}
+
 static void test_sign_refuses(void **state)
 {
 	fixture *f = *state;
@@ -864,6 +971,7 @@ int main(void)
 	    cmocka_unit_test(test_other_signatures),
 	    cmocka_unit_test(test_malformed_notes),
 	    cmocka_unit_test(test_bad_vkeys),
+	    cmocka_unit_test(test_vkey_with_plus),
 	    cmocka_unit_test(test_sign_refuses),
 	    cmocka_unit_test(test_cosign),
 	    cmocka_unit_test(test_cosign_time_roundtrip),

@@ -39,6 +39,8 @@ typedef struct fx_fed {
 	sp_member_status status[FX_MEMBERS];
 	const uint8_t *sign_der[FX_MEMBERS];
 	size_t sign_der_len[FX_MEMBERS];
+	/* and optional LogKeys (none by default) */
+	const char *log_key[FX_MEMBERS];
 } fx_fed;
 
 static const char *const fx_ids[FX_MEMBERS] = {"CN-ZZ", "KZ-KGS", "CN-HZ",
@@ -134,6 +136,7 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].n_endpoints = 1;
 		m[i].tls_cert_der = tls[i];
 		m[i].tls_cert_der_len = tls_len[i];
+		m[i].log_key = fx_unconst(f->log_key[i]);
 		if (f->sign_der[i] != NULL) {
 			d = f->sign_der[i];
 			dl = f->sign_der_len[i];

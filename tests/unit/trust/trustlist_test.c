@@ -350,6 +350,78 @@ static void test_member_certificates(void **state)
 	EVP_PKEY_free(weak);
 }
 
+/* SPEC [TL-6], [LOG-9]: a member's LogKey splits at the first '+' and the
+ * '+' after its 8-hex-digit key ID (the base64 key may hold '+'), its key ID
+ * is the derived one and its name is silkport/<FederationId>/<its NodeId>;
+ * otherwise the list is refused. */
+static int open_with_log_key(const char *vkey)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int rc;
+
+	g_fed.log_key[0] = vkey; /* CN-ZZ */
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n),
+	    SP_OK);
+	g_fed.log_key[0] = NULL;
+	rc = open_tl(b, n, NULL, NULL, NULL);
+	free(b);
+	return rc;
+}
+
+static void test_log_keys(void **state)
+{
+	char path[160], *home = NULL, *other_fed = NULL, *other_node = NULL,
+	     *bad;
+	const char *why = NULL;
+	size_t nl;
+
+	(void)state;
+	fx_path(path, sizeof(path), g_fed.dir, "log-home.pem");
+	assert_int_equal(
+	    sp_note_keygen("silkport/silk-zz/CN-ZZ", path, &home, &why), SP_OK);
+	fx_path(path, sizeof(path), g_fed.dir, "log-other-fed.pem");
+	assert_int_equal(
+	    sp_note_keygen("silkport/cn-cbec/CN-ZZ", path, &other_fed, &why),
+	    SP_OK);
+	fx_path(path, sizeof(path), g_fed.dir, "log-other-node.pem");
+	assert_int_equal(sp_note_keygen("silkport/silk-zz/KZ-KGS", path,
+	                                &other_node, &why),
+	                 SP_OK);
+
+	assert_int_equal(open_with_log_key(home), SP_OK);
+	/* the home federation may be another list's (LOG-6, LOG-7) */
+	assert_int_equal(open_with_log_key(other_fed), SP_OK);
+	/* the example of LOG-9: a '+' inside the base64 key */
+	assert_int_equal(
+	    open_with_log_key("silkport/CN-CBEC/CN-ZZ+39338631+"
+	                      "AWVTT/w3WuLZKiz70dmsd+p0Xa0Y4H1pEm1eX+dr7O7V"),
+	    SP_OK);
+	/* another member's name */
+	assert_int_equal(open_with_log_key(other_node), SP_ERR_FIELD);
+	/* a key ID that is not the key's */
+	bad = strdup(home);
+	assert_non_null(bad);
+	nl = strlen("silkport/silk-zz/CN-ZZ+");
+	bad[nl] = bad[nl] == '0' ? '1' : '0';
+	assert_int_equal(open_with_log_key(bad), SP_ERR_FIELD);
+	free(bad);
+	/* a name that is not silkport/<FederationId>/<NodeId> */
+	fx_path(path, sizeof(path), g_fed.dir, "log-deep.pem");
+	bad = NULL;
+	assert_int_equal(
+	    sp_note_keygen("silkport/a/b/CN-ZZ", path, &bad, &why), SP_OK);
+	assert_int_equal(open_with_log_key(bad), SP_ERR_FIELD);
+	free(bad);
+	/* a key part that is not base64 of 33 bytes */
+	assert_int_equal(open_with_log_key("silkport/silk-zz/CN-ZZ+01234567+AQ=="),
+	                 SP_ERR_SCHEMA);
+	free(home);
+	free(other_fed);
+	free(other_node);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +432,7 @@ int main(void)
 	    cmocka_unit_test(test_status_as_listed),
 	    cmocka_unit_test(test_without_members),
 	    cmocka_unit_test(test_member_certificates),
+	    cmocka_unit_test(test_log_keys),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
