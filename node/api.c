@@ -11,13 +11,22 @@
 void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
 		     const char *ctype, uint8_t *body, size_t len)
 {
+	sp_api__respond_ex(n, req, ep, status, ctype, NULL, 0, body, len);
+}
+
+void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
+			int status, const char *ctype,
+			const sp_http_header *headers, size_t n_headers,
+			uint8_t *body, size_t len)
+{
 	sp_metrics_request(n->metrics, ep, status);
 	sp_metrics_observe(n->metrics, SP_HIST_REQUEST,
 			   (double)(sp_monotonic_us() - sp_http_req_start_us(req)) / 1e6);
 	if (body == NULL)
-		sp_http_respond(req, status, ctype, "", 0);
+		sp_http_respond_ex(req, status, ctype, headers, n_headers, "", 0);
 	else
-		sp_http_respond_take(req, status, ctype, NULL, 0, body, len);
+		sp_http_respond_take(req, status, ctype, headers, n_headers,
+				     body, len);
 }
 
 void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,

@@ -189,10 +189,22 @@ static void get_proof(read_job *j, sp_store_reader *r)
 	int err;
 
 	memset(&p, 0, sizeof(p));
+	/* API-38 before API-39 (SPEC 10.7): what the parameters alone make
+	 * invalid is 400 whatever the log holds, even when it holds nothing;
+	 * only then is a size the log does not reach 404. */
+	if (j->ep == SP_EP_INCLUSION ? !j->has_index : (!j->has_old || j->old == 0)) {
+		fail(j, SP_ERR_BAD_REQUEST, j->ep == SP_EP_INCLUSION ? "index is required and must be below size"
+		                                                     : "old is required, from 1 to size");
+		return;
+	}
 	if (default_size(j, r, &p.size) != 0)
 		return;
-	if (j->ep == SP_EP_INCLUSION && (!j->has_index || j->index >= p.size)) {
+	if (j->ep == SP_EP_INCLUSION && j->index >= p.size) {
 		fail(j, SP_ERR_BAD_REQUEST, "index is required and must be below size");
+		return;
+	}
+	if (j->ep != SP_EP_INCLUSION && j->old > p.size) {
+		fail(j, SP_ERR_BAD_REQUEST, "old is required, from 1 to size");
 		return;
 	}
 	if (sp_store_tree_size(r, j->origin, &tree) != SP_OK || p.size > tree) {
@@ -204,10 +216,6 @@ static void get_proof(read_job *j, sp_store_reader *r)
 		p.index = j->index;
 		err = sp_store_inclusion_proof(r, j->origin, p.index, p.size, p.hashes, &p.n_hashes);
 	} else {
-		if (!j->has_old || j->old == 0 || j->old > p.size) {
-			fail(j, SP_ERR_BAD_REQUEST, "old is required, from 1 to size");
-			return;
-		}
 		p.kind = SP_PROOF_CONSISTENCY;
 		p.old_size = j->old;
 		err = sp_store_consistency_proof(r, j->origin, p.old_size, p.size, p.hashes, &p.n_hashes);

@@ -159,6 +159,10 @@ static void finish(void *arg)
 	sp_submit_job *j = arg;
 	sp_node *n = j->n;
 	uint8_t *rec;
+	/* "/v1/records/" + RecordId + "?origin=" + NodeId; both are
+	 * URL-safe by their syntax (SPEC 4), so nothing is escaped. */
+	char loc[sizeof("/v1/records/?origin=") + SP_UUID_LEN + SP_NODE_ID_MAX];
+	sp_http_header h;
 
 	if (j->outcome == SP_STORE_INSERTED) {
 		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
@@ -169,7 +173,14 @@ static void finish(void *arg)
 		       SP_LF_STR("record_id", j->record_id));
 		rec = j->record;
 		j->record = NULL;
-		sp_api__respond(n, j->req, SP_EP_SUBMIT, 201, "application/xml", rec, j->record_len);
+		/* API-53: RecordIds are unique per Origin only (API-62), so
+		 * the location names the Origin as well. */
+		snprintf(loc, sizeof(loc), "/v1/records/%s?origin=%s",
+			 j->record_id, n->cfg->node_id);
+		h.name = "location";
+		h.value = loc;
+		sp_api__respond_ex(n, j->req, SP_EP_SUBMIT, 201, "application/xml",
+				   &h, 1, rec, j->record_len);
 		for (size_t i = 0; i < n->n_ext; i++)
 			if (n->ext[i]->own_record_stored != NULL)
 				n->ext[i]->own_record_stored(n->ext_state[i], j->record_id, j->sequence);

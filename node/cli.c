@@ -24,8 +24,13 @@ static const char usage_text[] =
 	"  run               run a node (the daemon)\n"
 	"  submit            submit a record to a running node (operator)\n"
 	"  status            show a running node's state\n"
+	"  peers             show a running node's peers: connection, outbox, lag\n"
 	"  log verify        check a record against an inclusion proof and checkpoint\n"
+	"  log consistency   check that one checkpoint's log extends another's\n"
 	"  check-config      validate a node configuration without starting it\n"
+	"\n"
+	"  --help            this list\n"
+	"  --version         the silkport version and the SREP version it implements\n"
 	"\n"
 	"Every command takes --help. Exit status: 0 success, 1 refused or failed,\n"
 	"2 usage error.\n";

@@ -160,5 +160,10 @@ void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
 /* Respond and count. Takes ownership of body (malloc'd, may be NULL). */
 void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
 		     const char *ctype, uint8_t *body, size_t len);
+/* The same with extra response headers (copied before it returns). */
+void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
+			int status, const char *ctype,
+			const sp_http_header *headers, size_t n_headers,
+			uint8_t *body, size_t len);
 
 #endif /* SP_NODE_NODE_INT_H */

@@ -21,7 +21,10 @@
 	" FROM record_recipients rr WHERE rr.rec = r.id"                   \
 	" AND rr.node_id = :viewer))"
 
-#define CURSOR_PREFIX "v1."
+/* A search cursor is "v1-" and a row id in decimal: only characters of
+ * the pattern API-47 gives cursors ([A-Za-z0-9_-]), so a client may
+ * check, store or pass it on without escaping. */
+#define CURSOR_PREFIX "v1-"
 
 static void *dup_blob(const void *b, size_t n)
 {

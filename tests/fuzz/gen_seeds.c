@@ -465,7 +465,7 @@ static void queries(void)
 	    {"ok-search",
 	     "subject-kind=declaration&subject-scheme=CN-customs&subject-value="
 	     "ABC%2F123+4&type=declaration&origin=CN-ZZ&since=2026-01-01T00:00:"
-	     "00Z&until=2026-12-31T23:59:59Z&limit=50&cursor=v1.42"},
+	     "00Z&until=2026-12-31T23:59:59Z&limit=50&cursor=v1-42"},
 	    {"ok-escaped-key", "st%61rt=3&%63ount=2"},
 	    {"bad-negative", "start=-1&count=10"},
 	    {"bad-exponent", "count=1e3"},

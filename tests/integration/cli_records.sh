@@ -63,6 +63,27 @@ expect 1 "record new with a body of another type is refused" -- "$SILKPORT" reco
 expect_err "type-mismatch" "as type-mismatch"
 expect 0 "every command has --help" -- "$SILKPORT" record verify --help
 expect 2 "an unknown command is a usage error" -- "$SILKPORT" frobnicate
+# silkport --help lists every command, and each one it lists answers --help.
+expect 0 "silkport --help" -- "$SILKPORT" --help
+cp "$WORK/out" "$WORK/help.txt"
+missing=""
+for cmd in "federation init" "record new" "record sign" "record verify" "trust-list sign" "trust-list verify" \
+	"trust-list show" "trust-list update" run submit status peers "log verify" "log consistency" check-config; do
+	case "$cmd" in
+	trust-list\ *) listed="trust-list sign|verify|show|update" ;;
+	*) listed=$cmd ;;
+	esac
+	grep -q "^  $listed\( \|$\)" "$WORK/help.txt" || missing="$missing '$cmd' (not listed)"
+	# shellcheck disable=SC2086
+	"$SILKPORT" $cmd --help >/dev/null 2>&1 || missing="$missing '$cmd' (no --help)"
+done
+[ -z "$missing" ] && ok "silkport --help lists all 15 commands and each answers --help" \
+	|| not_ok "silkport --help:$missing"
+grep -q -- "--version" "$WORK/help.txt" && ok "and names --version" || not_ok "--help does not name --version"
+spec=$(sed -n 's/^#define SP_SPEC_VERSION "\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/protocol.h")
+expect 0 "silkport --version" -- "$SILKPORT" --version
+grep -Eqx "silkport [0-9]+\.[0-9]+\.[0-9]+ \(SREP $spec\)" "$WORK/out" && [ -n "$spec" ] \
+	&& ok "--version prints the version and SREP $spec" || not_ok "--version printed: $(cat "$WORK/out")"
 
 # An attachment travels base64 with its digest.
 printf '<CEB621Message>sample</CEB621Message>' >"$WORK/ceb.xml"

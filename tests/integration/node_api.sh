@@ -28,6 +28,14 @@ hcurl "$F" none CN-XA /v1/trust-lists/other >/dev/null; expect_status 404 "unkno
 submission declaration "$SP_DATA_DIR/bodies/declaration.xml" CN-XA >"$WORK/sub.xml"
 hcurl "$F" op:CN-ZZ CN-ZZ /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" >"$WORK/rec0.xml"
 expect_status 201 "operator submission: 201"
+# API-53: the 201 names where the record is read, with its Origin, since
+# RecordIds are unique per Origin only (API-62).
+ID0=$(sed -n 's:.*<RecordId>\(.*\)</RecordId>.*:\1:p' "$WORK/rec0.xml" | head -1)
+LOC=$(sed -n 's/^location: \(.*\)\r$/\1/Ip' "$WORK/headers")
+[ -n "$ID0" ] && [ "$LOC" = "/v1/records/$ID0?origin=CN-ZZ" ] && ok "the 201 carries location /v1/records/{id}?origin=CN-ZZ" \
+	|| not_ok "location header: '$LOC' (record $ID0)"
+hcurl "$F" op:CN-ZZ CN-ZZ "$LOC" >"$WORK/loc.xml"; expect_status 200 "the location is readable"
+cmp -s "$WORK/loc.xml" "$WORK/rec0.xml" && ok "as the exact bytes of the 201" || not_ok "location serves other bytes"
 expect 0 "the returned record verifies" -- "$SILKPORT" record verify --trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem" "$WORK/rec0.xml"
 grep -q "^ok CN-ZZ 0 declaration " "$WORK/out" && ok "as CN-ZZ's sequence 0" || not_ok "sequence 0: $(cat "$WORK/out")"
 hcurl "$F" op:CN-ZZ CN-ZZ /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" >"$WORK/rec1.xml"
@@ -45,6 +53,25 @@ hcurl "$F" CN-XA CN-ZZ /v1/submit -H 'content-type: application/xml' --data-bina
 expect_status 403 "submission with a member's (not an operator's) certificate: 403"
 hcurl "$F" op:CN-ZZ CN-ZZ /v1/submit >/dev/null
 expect_status 405 "GET on a POST endpoint: 405"; expect_problem method-not-allowed "as method-not-allowed"
+
+# API-47: search pages by cursors of [A-Za-z0-9_-]{1,512}; CN-XA sees the
+# three declarations of CN-ZZ's log, one per page.
+seen="" cursor="" pages=0 badcur=""
+while [ $pages -lt 5 ]; do
+	hcurl "$F" CN-XA CN-ZZ "/v1/search?type=declaration&limit=1${cursor:+&cursor=$cursor}" >"$WORK/page.xml"
+	[ "$(cat "$WORK/status")" = 200 ] || break
+	pages=$((pages + 1))
+	seen="$seen $(sed -n 's:.*<RecordId>\(.*\)</RecordId>.*:\1:p' "$WORK/page.xml")"
+	cursor=$(sed -n 's:.*<NextCursor>\(.*\)</NextCursor>.*:\1:p' "$WORK/page.xml")
+	[ -z "$cursor" ] && break
+	echo "$cursor" | grep -Eqx '[A-Za-z0-9_-]{1,512}' || badcur="$badcur $cursor"
+done
+[ -z "$badcur" ] && ok "every NextCursor matches [A-Za-z0-9_-]{1,512}" || not_ok "cursors outside the pattern:$badcur"
+want=$(for r in rec0 rec1 rec2; do sed -n 's:.*<RecordId>\(.*\)</RecordId>.*:\1:p' "$WORK/$r.xml"; done | tr '\n' ' ')
+[ "$pages" = 3 ] && [ "$(echo $seen)" = "$(echo $want)" ] && ok "and paging by them yields the 3 declarations in order, once each" \
+	|| not_ok "paging: $pages pages, saw '$seen', wanted '$want'"
+hcurl "$F" CN-XA CN-ZZ "/v1/search?type=declaration&limit=1&cursor=v1.1" >/dev/null
+expect_status 400 "a cursor outside the pattern is refused 400"; expect_problem bad-request "as bad-request"
 
 # The project's own client: silkport submit and status.
 expect 0 "silkport submit" -- "$SILKPORT" submit --config "$F/members/CN-ZZ/node.ini" --type release --recipient CN-XA \

@@ -911,6 +911,18 @@ static void test_search_filters(void **state)
 	assert_null(l);
 }
 
+/* API-47: a cursor is 1..512 characters of [A-Za-z0-9_-] */
+static int cursor_in_pattern(const char *c)
+{
+	size_t n;
+
+	for (n = 0; c[n]; n++)
+		if (!((c[n] >= 'A' && c[n] <= 'Z') || (c[n] >= 'a' && c[n] <= 'z') ||
+		      (c[n] >= '0' && c[n] <= '9') || c[n] == '_' || c[n] == '-'))
+			return 0;
+	return n <= 512;
+}
+
 static void test_cursor_pagination(void **state)
 {
 	fx *f = *state;
@@ -947,6 +959,7 @@ static void test_cursor_pagination(void **state)
 		for (i = 0; i < l->n; i++)
 			seen[n_seen++] = l->items[i]->sequence;
 		snprintf(cursor, sizeof(cursor), "%s", l->next_cursor);
+		assert_true(cursor_in_pattern(cursor));
 		pages++;
 		if (pages < 3)
 			assert_int_equal(l->n, 10);
@@ -981,10 +994,14 @@ static void test_cursor_pagination(void **state)
 	q.cursor = "garbage";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
 			 SP_ERR_INVALID_ARGUMENT);
-	q.cursor = "v1.-5";
+	/* the old dotted form is outside the API-47 pattern: refused */
+	q.cursor = "v1.12";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
 			 SP_ERR_INVALID_ARGUMENT);
-	q.cursor = "v1.12x";
+	q.cursor = "v1--5";
+	assert_int_equal(sp_store_search(f->r, &q, &l),
+			 SP_ERR_INVALID_ARGUMENT);
+	q.cursor = "v1-12x";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
 			 SP_ERR_INVALID_ARGUMENT);
 	assert_null(l);
