@@ -527,7 +527,7 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
 	}
 	/* Being named is enough: other Recipients that no list here knows
-	 * are the Origin's business, not a reason to refuse (SPEC [API-H2]);
+	 * are the Origin's business, not a reason to refuse (SPEC [API-64]);
 	 * below, only recipients found in a followed list are relayed to. */
 	*addressee = sp_record_visible_to(rec, self);
 	if (n->relay == NULL) {

@@ -15,7 +15,7 @@
 
 static const unsigned char alpn_h2[] = {2, 'h', '2'};
 
-/* An IP literal, to which no SNI is sent (SPEC [API-H1], RFC 6066 section
+/* An IP literal, to which no SNI is sent (SPEC [API-63], RFC 6066 section
  * 3). No DNS name holds a ':', so every IPv6 form counts, also those that
  * inet_pton() does not take (a zone as in "fe80::1%eth0"). */
 int sp_peers__is_ip(const char *s)

@@ -239,7 +239,7 @@ static int make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
 		goto fail;
 	if (is_ca) {
 		/* digitalSignature too: the anchor key signs trust lists
-		 * (XML-DSig), not only certificates (SPEC 7.7 [TL-I1]) */
+		 * (XML-DSig), not only certificates (SPEC 7.7 [TL-40]) */
 		if (!add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") ||
 		    !add_ext(x, x, NID_key_usage,
 		             "critical,digitalSignature,keyCertSign,cRLSign"))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# node_unknown_recipient.sh: SPEC 10.3 [API-H2]: a record that names this node
+# node_unknown_recipient.sh: SPEC 10.3 [API-64]: a record that names this node
 # among its Recipients, next to a NodeId that no trust list of the node knows,
 # is accepted (201, receipt) and held; the unknown NodeId is not this node's
 # business. A record whose only Recipients are unknown is still refused

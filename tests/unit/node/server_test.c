@@ -837,7 +837,7 @@ static void test_foreign_client_cert_refused(void **state)
 }
 
 /* A certificate of the federation CA fit only for serverAuth (SPEC 7.7
- * [TL-I4]): sp_pki issues none, so it is built here. 0 on success. */
+ * [TL-43]): sp_pki issues none, so it is built here. 0 on success. */
 static int make_server_only_cert(const char *key_out, const char *cert_out)
 {
 	FILE *f = NULL;
@@ -890,7 +890,7 @@ done:
 	return rc;
 }
 
-/* SPEC 7.7 [TL-I4]: a client certificate of the right CA that is not fit
+/* SPEC 7.7 [TL-43]: a client certificate of the right CA that is not fit
  * for clientAuth is refused in the handshake. */
 static void test_client_cert_purpose_refused(void **state)
 {

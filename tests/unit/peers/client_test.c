@@ -609,7 +609,7 @@ static void test_pinned_certificate(void **state)
 	assert_int_equal(atomic_load(&t.handled), 2);
 }
 
-/* SPEC 7.7 [TL-I3]: a member's server certificate is pinned and must also
+/* SPEC 7.7 [TL-42]: a member's server certificate is pinned and must also
  * chain to an anchor of its federation and be fit for serverAuth. */
 static void test_pin_needs_chain_and_purpose(void **state)
 {
@@ -1271,7 +1271,7 @@ static void test_no_alpn_h2(void **state)
 	raw_stop(&r);
 }
 
-/* [API-6], [API-H1]: SNI carries the endpoint's DNS name and is never
+/* [API-6], [API-63]: SNI carries the endpoint's DNS name and is never
  * sent for an IP literal (RFC 6066 section 3 allows no IP address in
  * HostName), whatever the form of the address. The pin is the whole server
  * check here, as it is between members. */

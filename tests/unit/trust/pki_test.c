@@ -72,7 +72,7 @@ static void test_ca(void **state)
 	assert_true(X509_check_ca(x) >= 1);
 	assert_true(X509_get_key_usage(x) & KU_KEY_CERT_SIGN);
 	assert_true(X509_get_key_usage(x) & KU_CRL_SIGN);
-	/* the anchor key signs trust lists (SPEC 7.7 [TL-I1]) */
+	/* the anchor key signs trust lists (SPEC 7.7 [TL-40]) */
 	assert_true(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE);
 	assert_int_equal(X509_check_issued(x, x), X509_V_OK);
 	assert_true(X509_cmp_current_time(X509_get0_notBefore(x)) < 0);

@@ -1,5 +1,5 @@
 /* spec_vector_test.c: the test vector of protocol/SPEC.md Appendix A.5
- * ([SIG-28], [SIG-H1]) is read back from SPEC.md and checked against this
+ * ([SIG-28], [SIG-36]) is read back from SPEC.md and checked against this
  * implementation, so that the text and the code cannot drift apart:
  *   - the record verifies (sp_verify_record) with the vector's test key;
  *   - the digest input shown equals the exclusive canonical form of the
