@@ -176,7 +176,8 @@ Done: 4 nodes are running (stop them with $DEMO/stop.sh). Next, try:
   # submit another record, then verify one offline
   $SP submit --config $A/members/CN-ZZ/node.ini --type tax --recipient CN-XA --body tests/data/bodies/tax.xml
   $SP record verify --trust-list $A/trust-list.xml --anchor $A/operator/cert.pem $DEMO/records/transfer.xml
-  # public log endpoints, metrics
+  # a public log endpoint; metrics, for the node's operator
   curl --http2 --cacert $A/operator/cert.pem https://127.0.0.1:$BASE/v1/logs/CN-ZZ/checkpoint
-  curl --http2 --cacert $A/operator/cert.pem https://127.0.0.1:$BASE/metrics
+  curl --http2 --cacert $A/operator/cert.pem --cert $A/members/CN-ZZ/operator-cert.pem \
+       --key $A/members/CN-ZZ/operator-key.pem https://127.0.0.1:$BASE/metrics
 EOF
