@@ -640,20 +640,20 @@ out:
 }
 
 static const cf_assertion list[] = {
-	{"the checkpoint is public, text/plain", "API-36, API-37, ACC-9", CF_MUST, t_public, NULL},
-	{"the checkpoint has the tlog-checkpoint form", "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL},
+	{"the checkpoint is public, text/plain", "API-36, API-37, ACC-9", CF_MUST, t_public, NULL, CF_READS},
+	{"the checkpoint has the tlog-checkpoint form", "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL, CF_READS},
 	{"the checkpoint's origin signature verifies with the LogKey", "LOG-16, LOG-17, LOG-8", CF_MUST,
-	 t_signature, NULL},
-	{"served cosignatures by members' keys verify", "LOG-22, LOG-23, LOG-26", CF_MUST, t_cosignatures, NULL},
+	 t_signature, NULL, CF_READS},
+	{"served cosignatures by members' keys verify", "LOG-22, LOG-23, LOG-26", CF_MUST, t_cosignatures, NULL, CF_READS},
 	{"entries are framed, ascending, verified records at their sequences", "LOG-33, LOG-34, LOG-35, LOG-36, API-31, API-33",
-	 CF_MUST, t_entries, NULL},
+	 CF_MUST, t_entries, NULL, CF_READS},
 	{"inclusion proofs of the entries verify against the checkpoint", "LOG-28, LOG-30, LOG-32, API-38, API-41",
-	 CF_MUST, t_inclusion, NULL},
+	 CF_MUST, t_inclusion, NULL, CF_READS},
 	{"the log is consistent with the root of the visible prefix", "LOG-2, LOG-29, LOG-32", CF_MUST,
-	 t_consistency, NULL},
-	{"out-of-range proof requests answer 400 or 404", "API-38, API-39", CF_MUST, t_proof_params, NULL},
+	 t_consistency, NULL, CF_READS},
+	{"out-of-range proof requests answer 400 or 404", "API-38, API-39", CF_MUST, t_proof_params, NULL, CF_READS},
 	{"the target keeps the auditor's records as a sparse log, exact bytes", "LOG-5, API-31, API-33, REC-24",
-	 CF_MUST, t_sparse_copy, NULL},
+	 CF_MUST, t_sparse_copy, NULL, CF_WRITES},
 };
 
 const cf_assertion *cf_area_log(size_t *n)

@@ -227,11 +227,11 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 	}
 	/* With the operator's key at hand: a certificate the federation CA
 	 * issued that is still no member's TlsCertificate. */
-	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem", x->fed_dir);
-	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem", x->fed_dir);
+	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem", x->fed_dir ? x->fed_dir : "");
+	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem", x->fed_dir ? x->fed_dir : "");
 	snprintf(k, sizeof(k), "%s/fed-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/fed-cert.pem", x->tmpdir);
-	if (access(op_key, R_OK) == 0 &&
+	if (x->fed_dir != NULL && access(op_key, R_OK) == 0 &&
 	    sp_pki_issue(op_key, op_cert, SP_CERT_TLS, "CONF-NONMEMBER", sans, SP_KEY_P256, 2, k, c,
 			 &why) == SP_OK)
 		(void)cf_load_identity(c, k, &x->fedca_tls_cert, &x->fedca_tls_key);

@@ -94,6 +94,61 @@ grep -q "$(openssl x509 -in "$F/members/$T/tls-cert.pem" -outform DER | sha256su
 grep -Eq '<script|<link |src="http|href="http' "$WORK/good.html" && not_ok "the report loads or runs something" \
 	|| ok "the HTML report is self-contained (no scripts, no external resources)"
 
+# ---- read-only mode: an audit that leaves nothing in the target's log
+# The target's state as its own database and its served checkpoints show it:
+# every origin's record count and tree size, every record and equivocation,
+# and the checkpoint (size and root) of every origin it holds.
+log_state() {
+	sqlite3 "$F/members/$T/node.db" "SELECT name, records, max_sequence, tree_size FROM origins ORDER BY name;
+		SELECT count(*), max(id) FROM records; SELECT count(*) FROM equivocations; SELECT count(*) FROM outbox"
+	for o in $(sqlite3 "$F/members/$T/node.db" "SELECT name FROM origins ORDER BY name"); do
+		echo "checkpoint $o: $(hcurl "$F" none "$T" "/v1/logs/$o/checkpoint" | sed -n 1,3p | tr '\n' ' ')"
+	done
+}
+log_state >"$WORK/ro-before.txt"
+grep -q "^AUDIT-1|" "$WORK/ro-before.txt" && grep -q "^checkpoint $T: .* 4 " "$WORK/ro-before.txt" \
+	&& ok "the target holds entries before the read-only run (its own log and the auditor's)" \
+	|| not_ok "unexpected state before the read-only run: $(cat "$WORK/ro-before.txt")"
+set +e
+timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 --read-only \
+	--junit "$WORK/ro.junit.xml" >"$WORK/ro.tap" 2>"$WORK/ro.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && ok "the read-only suite exits 0" \
+	|| { not_ok "the read-only suite exited $rc: $(head -c 300 "$WORK/ro.err")"; grep -A3 '^not ok' "$WORK/ro.tap" | sed 's/^/#   /' >&2; }
+log_state >"$WORK/ro-after.txt"
+cmp -s "$WORK/ro-before.txt" "$WORK/ro-after.txt" && ok "the target's records, tree sizes and checkpoints are unchanged" \
+	|| not_ok "the read-only run changed the target: $(diff "$WORK/ro-before.txt" "$WORK/ro-after.txt" | tr '\n' ' ')"
+ro_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/ro.tap")
+[ "$ro_plan" = "$plan" ] && ok "the read-only run lists all $plan assertions" || not_ok "read-only plan '$ro_plan' vs $plan"
+ro_skip=$(grep -c '# SKIP read-only mode: this assertion writes to the target$' "$WORK/ro.tap" || true)
+ro_ran=$(grep -E '^(not )?ok [0-9]+ - CONF-' "$WORK/ro.tap" | grep -vc '# SKIP' || true)
+[ "$ro_skip" -ge 100 ] && [ "$ro_ran" -ge 40 ] && ok "$ro_skip writing assertions skipped as read-only, $ro_ran ran" \
+	|| not_ok "read-only: $ro_skip skipped, $ro_ran ran"
+# Those that deliver are skipped for that reason; those that only read ran.
+ro_bad=0
+for id in CONF-API-7 CONF-API-23 CONF-SIG-1 CONF-TRUST-4 CONF-LOG-9 CONF-H2-11; do
+	grep -Eq "^ok [0-9]+ - $id .*# SKIP read-only mode: this assertion writes to the target$" "$WORK/ro.tap" \
+		|| { ro_bad=1; not_ok "$id was not skipped as read-only: $(grep " - $id " "$WORK/ro.tap")"; }
+done
+for id in CONF-TLS-1 CONF-TLS-10 CONF-TLS-11 CONF-TRUST-1 CONF-TRUST-2 CONF-API-1 CONF-LOG-3 CONF-LOG-5 CONF-LOG-6 CONF-LOG-7 \
+	CONF-LOG-8 CONF-LIMIT-2 CONF-H2-9 CONF-ERR-1; do
+	grep -Eq "^ok [0-9]+ - $id " "$WORK/ro.tap" && ! grep -Eq " - $id .*# SKIP" "$WORK/ro.tap" \
+		|| { ro_bad=1; not_ok "$id did not run and pass in read-only mode: $(grep " - $id " "$WORK/ro.tap")"; }
+done
+[ "$ro_bad" = 0 ] && ok "read-only: the delivering assertions say why they were skipped, the reading ones ran"
+grep -c 'read-only mode: this assertion writes to the target' "$WORK/ro.junit.xml" | grep -qx "$ro_skip" \
+	&& ok "the JUnit report lists the same skips with the reason" || not_ok "JUnit read-only skips differ"
+# Without --read-only, a run with no signing identity is refused before it starts.
+set +e
+"$CONF" --target "https://127.0.0.1:$PORT" --trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem" \
+	--tls-cert "$F/members/AUDIT-1/tls-cert.pem" --tls-key "$F/members/AUDIT-1/tls-key.pem" \
+	>/dev/null 2>"$WORK/nosign.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q -- '--sign-cert FILE --sign-key FILE (or --read-only)' "$WORK/nosign.err" \
+	&& ok "without --read-only the signing identity is required" || not_ok "no signing identity: exit $rc, $(cat "$WORK/nosign.err")"
+
 # ---- the broken node: same configuration, revoked signers accepted
 stop_node "$T"
 cp "$WORK/tl2.xml" "$TL"
