@@ -149,6 +149,29 @@ set -e
 [ "$rc" = 2 ] && grep -q -- '--sign-cert FILE --sign-key FILE (or --read-only)' "$WORK/nosign.err" \
 	&& ok "without --read-only the signing identity is required" || not_ok "no signing identity: exit $rc, $(cat "$WORK/nosign.err")"
 
+# ---- explicit identity: an auditor who was not part of 'federation init'
+# holds only the list, the operator certificate and its own TLS identity, in
+# a directory of its own; its NodeId is found by its certificate.
+mkdir -p "$WORK/auditor"
+cp "$F/trust-list.xml" "$WORK/auditor/list.xml"
+cp "$F/operator/cert.pem" "$WORK/auditor/anchor.pem"
+cp "$F/members/AUDIT-1/tls-cert.pem" "$WORK/auditor/client.pem"
+cp "$F/members/AUDIT-1/tls-key.pem" "$WORK/auditor/client-key.pem"
+set +e
+timeout 40 "$CONF" --target "https://127.0.0.1:$PORT" --trust-list "$WORK/auditor/list.xml" \
+	--anchor "$WORK/auditor/anchor.pem" --tls-cert "$WORK/auditor/client.pem" \
+	--tls-key "$WORK/auditor/client-key.pem" --read-only --only CONF-TLS-1,CONF-TLS-2,CONF-TRUST-1,CONF-TRUST-2,CONF-LOG \
+	>"$WORK/explicit.tap" 2>"$WORK/explicit.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && grep -q "^# silkport-conformance .*($T), as AUDIT-1, read-only$" "$WORK/explicit.tap" \
+	&& ok "explicit --trust-list/--anchor/--tls-cert/--tls-key: exit 0, the auditor found as AUDIT-1 by its certificate" \
+	|| { not_ok "the explicit-identity run exited $rc: $(head -c 300 "$WORK/explicit.err")"; sed 's/^/#   /' "$WORK/explicit.tap" >&2; }
+n_ok=$(grep -cE '^ok [0-9]+ - CONF-(TLS-[12]|TRUST-[12]|LOG-[1-8]) ' "$WORK/explicit.tap" || true)
+[ "$n_ok" = 12 ] && ! grep -q '^not ok' "$WORK/explicit.tap" && ! grep -E ' - CONF-(TLS|TRUST|LOG-[1-8]) .*# SKIP' "$WORK/explicit.tap" >/dev/null \
+	&& ok "its 12 reading assertions (TLS, trust list, LOG-1..8) ran and passed" \
+	|| not_ok "explicit identity: $n_ok of 12 passed: $(grep -E '^(not )?ok' "$WORK/explicit.tap" | tr '\n' ' ')"
+
 # ---- the broken node: same configuration, revoked signers accepted
 stop_node "$T"
 cp "$WORK/tl2.xml" "$TL"
