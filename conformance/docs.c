@@ -83,7 +83,14 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 
 int cf_deliver(cf_ctx *x, const uint8_t *rec, size_t len, cf_resp *resp, cf_result *r)
 {
-	return cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "application/xml", rec, len, resp, r);
+	char id[SP_UUID_LEN + 1];
+	int st = cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "application/xml", rec, len, resp, r);
+
+	/* Which record was sent, for a failure to be traced to it. */
+	if (r != NULL && r->n_ev > 0 && r->ev[r->n_ev - 1].note[0] == '\0' &&
+	    cf_record_id_of(rec, len, id) == 0)
+		snprintf(r->ev[r->n_ev - 1].note, sizeof(r->ev[0].note), "record %s", id);
+	return st;
 }
 
 int cf_record_id_of(const uint8_t *rec, size_t len, char out[SP_UUID_LEN + 1])

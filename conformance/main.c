@@ -207,6 +207,33 @@ static void seen_add(cf_ctx *x, const char *request, const cf_resp *resp)
 		read_problem(resp, s);
 }
 
+/* The first bytes of a body as report text: printable ASCII as is, the
+ * rest as \n, \r, \t or \xNN, so that what a target sent cannot pass for
+ * the report's own text, and an ellipsis when there is more. */
+static void body_excerpt(const cf_resp *resp, char *out, size_t cap)
+{
+	size_t o = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; i < resp->len && i < CF_BODY_EXCERPT && o + 5 < cap; i++) {
+		unsigned char ch = resp->body[i];
+		int n;
+
+		if (ch == '\n' || ch == '\r' || ch == '\t' || ch == '\\')
+			n = snprintf(out + o, cap - o, "\\%c",
+				     ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : '\\');
+		else if (ch >= 0x20 && ch < 0x7f)
+			n = snprintf(out + o, cap - o, "%c", ch);
+		else
+			n = snprintf(out + o, cap - o, "\\x%02x", ch);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+	if (i < resp->len && o + 4 < cap)
+		snprintf(out + o, cap - o, "...");
+}
+
 void cf_note_response(cf_ctx *x, const char *method, const char *path,
 		      const cf_resp *resp, const char *who, cf_result *r)
 {
@@ -221,6 +248,8 @@ void cf_note_response(cf_ctx *x, const char *method, const char *path,
 	else
 		snprintf(err, sizeof(err), "%s", resp->timed_out ? "no answer (timeout)" : "connection closed");
 	cf_evidence_add(r, req, resp->status, err, resp->ms, NULL);
+	if (r != NULL && resp->len > 0)
+		body_excerpt(resp, r->ev[r->n_ev - 1].body, sizeof(r->ev[0].body));
 }
 
 /* ---------------------------------------------------------------- http */
@@ -295,7 +324,9 @@ int cf_expect_error(cf_result *r, const cf_resp *resp, int err, const char *what
 	int want_status = sp_err_http_status(err);
 
 	cf_problem_name(resp, got, sizeof(got));
+	snprintf(r->expect, sizeof(r->expect), "%d %s (%s)", want_status, sp_strerror(err), what);
 	if (resp->status == want_status && strcmp(got, sp_strerror(err)) == 0) {
+		r->expect[0] = '\0'; /* met: a later failure is about something else */
 		cf_pass(r, "%s refused with %d %s", what, resp->status, got);
 		return 1;
 	}
