@@ -213,6 +213,8 @@ typedef struct cf_ctx {
 	const char *as;	       /* the auditor's NodeId (--as, --member, or
 				* found by its TLS certificate in the list) */
 	int read_only;	       /* run only assertions that write nothing */
+	const char *checkpoint_in;  /* an earlier checkpoint of the target's log */
+	const char *checkpoint_out; /* where to save the current one */
 	/* the explicit identity (--tls-cert ...); --federation-dir fills in
 	 * those not given */
 	const char *tls_cert_path, *tls_key_path;

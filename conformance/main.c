@@ -20,7 +20,8 @@
 
 static const char usage_text[] =
 	"usage: silkport-conformance --target https://HOST:PORT IDENTITY [--read-only]\n"
-	"           [--only ID,...] [--junit FILE] [--html FILE] [--timeout SECONDS]\n"
+	"           [--checkpoint FILE] [--save-checkpoint FILE] [--only ID,...]\n"
+	"           [--junit FILE] [--html FILE] [--timeout SECONDS]\n"
 	"           [--second-federation-dir DIR2 --second-as MEMBER2\n"
 	"           [--second-target https://HOST:PORT]]\n"
 	"IDENTITY is either explicit:\n"
@@ -42,6 +43,10 @@ static const char usage_text[] =
 	"                 TlsCertificate is --tls-cert)\n"
 	"  --read-only    write nothing to the target: every assertion that would\n"
 	"                 deliver a record or submit is skipped, saying so\n"
+	"  --checkpoint FILE, --save-checkpoint FILE\n"
+	"                 an earlier checkpoint of the target's log, proven a prefix\n"
+	"                 of the current one (consistency over time); where to save\n"
+	"                 the current one for the next audit\n"
 	"  --only ID,...  run only these assertions (an id such as CONF-API-3, or an\n"
 	"                 area prefix such as CONF-SIG)\n"
 	"  --second-federation-dir DIR2, --second-as MEMBER2, --second-target URL\n"
@@ -816,6 +821,10 @@ int main(int argc, char **argv)
 			x.fed_dir = v;
 		else if (strcmp(a, "--as") == 0)
 			x.as = v;
+		else if (strcmp(a, "--checkpoint") == 0)
+			x.checkpoint_in = v;
+		else if (strcmp(a, "--save-checkpoint") == 0)
+			x.checkpoint_out = v;
 		else if (strcmp(a, "--member") == 0)
 			x.as = v;
 		else if (strcmp(a, "--tls-cert") == 0)

@@ -60,6 +60,7 @@ done
 run_suite() { # OUT-PREFIX: run the suite against $PORT, exit status in $WORK/$1.rc
 	set +e
 	timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 \
+		--save-checkpoint "$WORK/$1.checkpoint" \
 		--junit "$WORK/$1.junit.xml" --html "$WORK/$1.html" >"$WORK/$1.tap" 2>"$WORK/$1.err"
 	echo $? >"$WORK/$1.rc"
 	set -e
@@ -105,12 +106,30 @@ log_state() {
 		echo "checkpoint $o: $(hcurl "$F" none "$T" "/v1/logs/$o/checkpoint" | sed -n 1,3p | tr '\n' ' ')"
 	done
 }
+# The log grows by one broadcast after the first run saved its checkpoint
+# (size 4): the read-only run proves that one a prefix of the current one.
+[ "$(sed -n 2p "$WORK/good.checkpoint")" = 4 ] && ok "the first run saved the checkpoint of size 4" \
+	|| not_ok "saved checkpoint: $(head -3 "$WORK/good.checkpoint" | tr '\n' ' ')"
+hcurl "$F" "op:$T" "$T" /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" >/dev/null
+expect_status 201 "a fourth broadcast record submitted to the target"
+for _ in $(seq 1 40); do
+	[ "$(hcurl "$F" none "$T" "/v1/logs/$T/checkpoint" | sed -n 2p)" = 5 ] && break
+	sleep 0.1
+done
+# ACC-K1: the auditor role reads no record it is not an addressee of.
+XA_ID=$(sqlite3 "$F/members/$T/node.db" "SELECT r.record_id FROM records r JOIN record_recipients p ON p.rec = r.id
+	WHERE p.node_id = 'CN-XA' AND r.broadcast = 0 AND r.origin = '$T'")
+hcurl "$F" CN-XA "$T" "/v1/records/$XA_ID" >/dev/null
+expect_status 200 "CN-XA reads the record addressed to it"
+hcurl "$F" AUDIT-1 "$T" "/v1/records/$XA_ID" >/dev/null
+expect_status 404 "the auditor AUDIT-1 (role auditor) does not: its role grants no wider read (ACC-K1)"
 log_state >"$WORK/ro-before.txt"
-grep -q "^AUDIT-1|" "$WORK/ro-before.txt" && grep -q "^checkpoint $T: .* 4 " "$WORK/ro-before.txt" \
+grep -q "^AUDIT-1|" "$WORK/ro-before.txt" && grep -q "^checkpoint $T: .* 5 " "$WORK/ro-before.txt" \
 	&& ok "the target holds entries before the read-only run (its own log and the auditor's)" \
 	|| not_ok "unexpected state before the read-only run: $(cat "$WORK/ro-before.txt")"
 set +e
 timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 --read-only \
+	--checkpoint "$WORK/good.checkpoint" \
 	--junit "$WORK/ro.junit.xml" >"$WORK/ro.tap" 2>"$WORK/ro.err"
 rc=$?
 set -e
@@ -119,6 +138,10 @@ set -e
 log_state >"$WORK/ro-after.txt"
 cmp -s "$WORK/ro-before.txt" "$WORK/ro-after.txt" && ok "the target's records, tree sizes and checkpoints are unchanged" \
 	|| not_ok "the read-only run changed the target: $(diff "$WORK/ro-before.txt" "$WORK/ro-after.txt" | tr '\n' ' ')"
+grep -Eq '^ok [0-9]+ - CONF-LOG-10 [^#]*$' "$WORK/ro.tap" \
+	&& grep -A2 ' - CONF-LOG-10 ' "$WORK/ro.tap" | grep -q 'earlier checkpoint of size 4 a prefix of the current one of size 5' \
+	&& ok "CONF-LOG-10: the log over time, by a consistency proof from the saved checkpoint (4) to the current (5)" \
+	|| not_ok "CONF-LOG-10: $(grep -A2 ' - CONF-LOG-10 ' "$WORK/ro.tap" | tr '\n' ' ')"
 ro_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/ro.tap")
 [ "$ro_plan" = "$plan" ] && ok "the read-only run lists all $plan assertions" || not_ok "read-only plan '$ro_plan' vs $plan"
 ro_skip=$(grep -c '# SKIP read-only mode: this assertion writes to the target$' "$WORK/ro.tap" || true)
