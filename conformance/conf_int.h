@@ -457,6 +457,7 @@ typedef struct cf_report_info {
 	char started[SP_TIME_TEXT_MAX];
 	double total_ms;
 	const char *setup_error;
+	int read_only;
 } cf_report_info;
 
 void cf_report_tap_plan(size_t n);

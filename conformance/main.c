@@ -987,6 +987,7 @@ int main(int argc, char **argv)
 	sp_time_format(x.started, info.started);
 	info.total_ms = cf_now_ms() - x.started_ms;
 	info.setup_error = x.setup_error;
+	info.read_only = x.read_only;
 	rc = must_failed ? 1 : 0;
 	if (junit != NULL && cf_report_junit(junit, &info, items, n_items) != 0) {
 		fprintf(stderr, "silkport-conformance: cannot write %s\n", junit);

@@ -222,6 +222,7 @@ int cf_report_junit(const char *path, const cf_report_info *info,
 		PROP("federation", info->federation);
 		PROP("spec-version", info->spec_version);
 		PROP("tool-version", info->tool_version);
+		PROP("mode", info->read_only ? "read-only" : "read-write");
 #undef PROP
 		fputs("    </properties>\n", f);
 		for (; i < j; i++) {
@@ -335,6 +336,8 @@ int cf_report_html(const char *path, const cf_report_info *info,
 	ROW("Specification", "protocol/SPEC.md (SREP) version " SP_SPEC_VERSION);
 	ROW("Tool version", info->tool_version);
 	ROW("Started (UTC)", info->started);
+	ROW("Mode", info->read_only ? "read-only: the assertions that write to the target were skipped"
+				  : "read-write: the suite delivered records to the target");
 #undef ROW
 	fprintf(f, "<tr><td>Duration</td><td><code>%.1f s</code></td></tr>\n", info->total_ms / 1000.0);
 	if (info->setup_error != NULL && info->setup_error[0] != '\0') {
