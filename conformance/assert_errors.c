@@ -179,11 +179,11 @@ static void t_request_ids(cf_ctx *x, const void *arg, cf_result *r)
 }
 
 static const cf_assertion list[] = {
-	{"every 4xx and 5xx carries a problem document", "API-19, ERR-1", CF_MUST, t_problem, NULL},
-	{"problem types and error names are registered and agree", "ERR-2, ERR-3, ERR-9", CF_MUST, t_names, NULL},
-	{"problem status equals the HTTP status and the registry's", "ERR-3, ERR-4", CF_MUST, t_status, NULL},
-	{"problem request-id equals the x-request-id header", "ERR-3", CF_MUST, t_problem_reqid, NULL},
-	{"every response carries a distinct x-request-id", "API-18", CF_MUST, t_request_ids, NULL},
+	{"every 4xx and 5xx carries a problem document", "API-19, ERR-1", CF_MUST, t_problem, NULL, CF_READS},
+	{"problem types and error names are registered and agree", "ERR-2, ERR-3, ERR-9", CF_MUST, t_names, NULL, CF_READS},
+	{"problem status equals the HTTP status and the registry's", "ERR-3, ERR-4", CF_MUST, t_status, NULL, CF_READS},
+	{"problem request-id equals the x-request-id header", "ERR-3", CF_MUST, t_problem_reqid, NULL, CF_READS},
+	{"every response carries a distinct x-request-id", "API-18", CF_MUST, t_request_ids, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_errors(size_t *n)

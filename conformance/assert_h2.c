@@ -271,19 +271,19 @@ static void t_survives(cf_ctx *x, const void *arg, cf_result *r)
 }
 
 static const cf_assertion list[] = {
-	{"rapid reset ends the connection with ENHANCE_YOUR_CALM", "SEC-11", CF_MUST, t_rapid_reset, NULL},
-	{"a CONTINUATION flood ends the connection", "SEC-12", CF_MUST, t_continuation, NULL},
-	{"DATA on stream 0 ends the connection", "API-7, SEC-13", CF_MUST, t_data_stream0, NULL},
-	{"a SETTINGS frame of a wrong length ends the connection", "API-7", CF_MUST, t_settings_length, NULL},
-	{"a zero WINDOW_UPDATE on the connection ends it", "API-7", CF_MUST, t_window_zero, NULL},
-	{"HEADERS on a server-initiated stream id ends the connection", "API-7", CF_MUST, t_even_stream, NULL},
-	{"a PING flood ends the connection", "SEC-13", CF_MUST, t_ping_flood, NULL},
-	{"a SETTINGS flood ends the connection", "SEC-13", CF_MUST, t_settings_flood, NULL},
-	{"a request stalled mid-body is ended by a timeout", "SEC-14", CF_MUST, t_stall, NULL},
+	{"rapid reset ends the connection with ENHANCE_YOUR_CALM", "SEC-11", CF_MUST, t_rapid_reset, NULL, CF_READS},
+	{"a CONTINUATION flood ends the connection", "SEC-12", CF_MUST, t_continuation, NULL, CF_READS},
+	{"DATA on stream 0 ends the connection", "API-7, SEC-13", CF_MUST, t_data_stream0, NULL, CF_READS},
+	{"a SETTINGS frame of a wrong length ends the connection", "API-7", CF_MUST, t_settings_length, NULL, CF_READS},
+	{"a zero WINDOW_UPDATE on the connection ends it", "API-7", CF_MUST, t_window_zero, NULL, CF_READS},
+	{"HEADERS on a server-initiated stream id ends the connection", "API-7", CF_MUST, t_even_stream, NULL, CF_READS},
+	{"a PING flood ends the connection", "SEC-13", CF_MUST, t_ping_flood, NULL, CF_READS},
+	{"a SETTINGS flood ends the connection", "SEC-13", CF_MUST, t_settings_flood, NULL, CF_READS},
+	{"a request stalled mid-body is ended by a timeout", "SEC-14", CF_MUST, t_stall, NULL, CF_READS},
 	{"a client that never reads its responses (zero window) is cut off", "SEC-22, SEC-23", CF_MUST, t_zero_window,
-	 NULL},
+	 NULL, CF_READS},
 	{"the target survives: it answers and accepts records", "API-55, API-23, SEC-15", CF_MUST, t_survives,
-	 NULL},
+	 NULL, CF_WRITES},
 };
 
 const cf_assertion *cf_area_h2(size_t *n)

@@ -255,14 +255,14 @@ static void t_concurrent(cf_ctx *x, const void *arg, cf_result *r)
 }
 
 static const cf_assertion list[] = {
-	{"the server advertises its stream and header-list limits", "API-8", CF_MUST, t_settings, NULL},
-	{"a body declared above 16 MiB answers 413 too-large", "API-17, XML-1", CF_MUST, t_body_declared, NULL},
+	{"the server advertises its stream and header-list limits", "API-8", CF_MUST, t_settings, NULL, CF_READS},
+	{"a body declared above 16 MiB answers 413 too-large", "API-17, XML-1", CF_MUST, t_body_declared, NULL, CF_READS},
 	{"a streamed oversized body is refused before it ends", "XML-2, SEC-10, API-17", CF_MUST, t_body_streamed,
-	 NULL},
-	{"an oversized header list is refused", "SEC-9, API-8", CF_MUST, t_header_big, NULL},
-	{"a flood of header fields is refused", "SEC-9", CF_MUST, t_header_flood, NULL},
-	{"streams beyond the advertised limit are refused", "API-8, SEC-15", CF_MUST, t_streams, NULL},
-	{"concurrent streams within the limit are all answered", "API-7, API-9", CF_MUST, t_concurrent, NULL},
+	 NULL, CF_READS},
+	{"an oversized header list is refused", "SEC-9, API-8", CF_MUST, t_header_big, NULL, CF_READS},
+	{"a flood of header fields is refused", "SEC-9", CF_MUST, t_header_flood, NULL, CF_READS},
+	{"streams beyond the advertised limit are refused", "API-8, SEC-15", CF_MUST, t_streams, NULL, CF_READS},
+	{"concurrent streams within the limit are all answered", "API-7, API-9", CF_MUST, t_concurrent, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_limits(size_t *n)

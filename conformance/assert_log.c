@@ -639,21 +639,109 @@ out:
 	free(es);
 }
 
+/* ---------------------------------------------------------------- over time */
+
+/* The log over time (ACC-16): a checkpoint of the target's log the auditor
+ * saw earlier (--checkpoint, as --save-checkpoint wrote it) is proven a
+ * prefix of the current one by a consistency proof. It needs no entry, so
+ * an auditor that may read none of the log can still check it. */
+static void t_over_time(cf_ctx *x, const void *arg, cf_result *r)
+{
+	FILE *f;
+	char old[4096], path[200], why[300];
+	const char *w = NULL;
+	size_t n, text_len = 0, body_len = 0;
+	sp_checkpoint oc;
+	sp_proof *p = NULL;
+	int rc;
+
+	(void)arg;
+	if (!need_verified(x, r))
+		return;
+	if (x->checkpoint_out != NULL) {
+		if ((f = fopen(x->checkpoint_out, "wb")) == NULL ||
+		    fwrite(L.note, 1, L.note_len, f) != L.note_len || fclose(f) != 0) {
+			cf_fail(r, "suite: cannot write %s", x->checkpoint_out);
+			return;
+		}
+		cf_evidence_add(r, "saved", 0, "", 0, "the current checkpoint, for --checkpoint in a later audit");
+	}
+	if (x->checkpoint_in == NULL) {
+		cf_skip(r, "no earlier checkpoint of the target's log given (--checkpoint FILE, as "
+			   "--save-checkpoint FILE wrote it in an earlier audit)");
+		return;
+	}
+	if ((f = fopen(x->checkpoint_in, "rb")) == NULL) {
+		cf_fail(r, "suite: cannot read %s", x->checkpoint_in);
+		return;
+	}
+	n = fread(old, 1, sizeof(old), f);
+	fclose(f);
+	/* The earlier checkpoint counts only if the target's LogKey signed it
+	 * for the same log. */
+	if ((rc = sp_note_verify(L.vkey, old, n, &text_len, &w)) != SP_OK ||
+	    (rc = sp_checkpoint_parse(old, n, &oc, &body_len, &w)) != SP_OK) {
+		cf_fail(r, "suite: the earlier checkpoint %s is not one of the target's log: %s: %s",
+			x->checkpoint_in, sp_strerror(rc), w ? w : "");
+		return;
+	}
+	if (strcmp(oc.origin, L.cp.origin) != 0) {
+		cf_fail(r, "suite: the earlier checkpoint is of the log %s, not %s", oc.origin, L.cp.origin);
+		return;
+	}
+	snprintf(why, sizeof(why), "earlier size %llu, now %llu", (unsigned long long)oc.size,
+		 (unsigned long long)L.cp.size);
+	cf_evidence_add(r, x->checkpoint_in, 0, "", 0, why);
+	if (oc.size > L.cp.size) {
+		cf_fail(r, "the log shrank: an earlier checkpoint signed with its LogKey has size %llu, the "
+			   "current one %llu", (unsigned long long)oc.size, (unsigned long long)L.cp.size);
+		return;
+	}
+	if (oc.size == L.cp.size || oc.size == 0) {
+		if (oc.size != 0 && memcmp(oc.root, L.cp.root, 32) != 0)
+			cf_fail(r, "two checkpoints of size %llu signed with the LogKey have different roots: "
+				   "a fork", (unsigned long long)oc.size);
+		else
+			cf_pass(r, "the earlier checkpoint of size %llu is %s", (unsigned long long)oc.size,
+				oc.size == 0 ? "empty, a prefix of any log" : "the current one");
+		return;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		cf_fail(r, "out of memory");
+		return;
+	}
+	snprintf(path, sizeof(path), "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu", x->target_id,
+		 (unsigned long long)oc.size, (unsigned long long)L.cp.size);
+	if (get_proof(x, path, p, why, sizeof(why), r) != 0)
+		cf_fail(r, "%s", why);
+	else if (p->kind != SP_PROOF_CONSISTENCY || p->old_size != oc.size || p->size != L.cp.size ||
+		 sp_merkle_verify_consistency(oc.size, L.cp.size, oc.root, L.cp.root,
+					      (const uint8_t(*)[32])p->hashes, p->n_hashes) != SP_OK)
+		cf_fail(r, "the consistency proof from the earlier checkpoint (size %llu) to the current one "
+			   "(size %llu) does not verify", (unsigned long long)oc.size, (unsigned long long)L.cp.size);
+	else
+		cf_pass(r, "a consistency proof shows the earlier checkpoint of size %llu a prefix of the current "
+			   "one of size %llu", (unsigned long long)oc.size, (unsigned long long)L.cp.size);
+	free(p);
+}
+
 static const cf_assertion list[] = {
-	{"the checkpoint is public, text/plain", "API-36, API-37, ACC-9", CF_MUST, t_public, NULL},
-	{"the checkpoint has the tlog-checkpoint form", "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL},
+	{"the checkpoint is public, text/plain", "API-36, API-37, ACC-9", CF_MUST, t_public, NULL, CF_READS},
+	{"the checkpoint has the tlog-checkpoint form", "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL, CF_READS},
 	{"the checkpoint's origin signature verifies with the LogKey", "LOG-16, LOG-17, LOG-8", CF_MUST,
-	 t_signature, NULL},
-	{"served cosignatures by members' keys verify", "LOG-22, LOG-23, LOG-26", CF_MUST, t_cosignatures, NULL},
+	 t_signature, NULL, CF_READS},
+	{"served cosignatures by members' keys verify", "LOG-22, LOG-23, LOG-26", CF_MUST, t_cosignatures, NULL, CF_READS},
 	{"entries are framed, ascending, verified records at their sequences", "LOG-33, LOG-34, LOG-35, LOG-36, API-31, API-33",
-	 CF_MUST, t_entries, NULL},
+	 CF_MUST, t_entries, NULL, CF_READS},
 	{"inclusion proofs of the entries verify against the checkpoint", "LOG-28, LOG-30, LOG-32, API-38, API-41",
-	 CF_MUST, t_inclusion, NULL},
+	 CF_MUST, t_inclusion, NULL, CF_READS},
 	{"the log is consistent with the root of the visible prefix", "LOG-2, LOG-29, LOG-32", CF_MUST,
-	 t_consistency, NULL},
-	{"out-of-range proof requests answer 400 or 404", "API-38, API-39", CF_MUST, t_proof_params, NULL},
+	 t_consistency, NULL, CF_READS},
+	{"out-of-range proof requests answer 400 or 404", "API-38, API-39", CF_MUST, t_proof_params, NULL, CF_READS},
 	{"the target keeps the auditor's records as a sparse log, exact bytes", "LOG-5, API-31, API-33, REC-24",
-	 CF_MUST, t_sparse_copy, NULL},
+	 CF_MUST, t_sparse_copy, NULL, CF_WRITES},
+	{"the log is consistent over time with an earlier checkpoint", "ACC-16, LOG-2, LOG-29", CF_MUST,
+	 t_over_time, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_log(size_t *n)

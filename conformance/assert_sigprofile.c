@@ -1206,6 +1206,9 @@ const cf_assertion *cf_area_sigprofile(size_t *n)
 		list[i].level = CF_MUST;
 		list[i].run = run_case;
 		list[i].arg = &cases[i];
+		/* Every case delivers a record signed with the auditor's key:
+		 * a target that wrongly accepts a variant keeps it. */
+		list[i].writes = CF_WRITES;
 	}
 	*n = NCASES;
 	return list;

@@ -269,8 +269,20 @@ static void t_no_early_data(cf_ctx *x, const void *arg, cf_result *r)
 	cf_close(c);
 }
 
+/* The record an access check posts. In read-only mode it is left
+ * unsigned: the refusal checked here (401, 403, or none in the handshake)
+ * comes before any signature check, and a target that wrongly let the
+ * caller in still could not keep a record without a signature. */
+static const cf_recopt *ro_record(const cf_ctx *x, cf_recopt *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->unsigned_only = x->read_only;
+	return ro;
+}
+
 static void t_anonymous(cf_ctx *x, const void *arg, cf_result *r)
 {
+	cf_recopt ro;
 	char path[3][160], err[200], name[72];
 	const char *paths[4];
 	uint8_t *rec = NULL;
@@ -280,7 +292,7 @@ static void t_anonymous(cf_ctx *x, const void *arg, cf_result *r)
 	(void)arg;
 	if (!cf_need_target(x, r))
 		return;
-	if (cf_record(x, NULL, &rec, &len, err, sizeof(err)) != SP_OK) {
+	if (cf_record(x, ro_record(x, &ro), &rec, &len, err, sizeof(err)) != SP_OK) {
 		cf_fail(r, "%s", err);
 		return;
 	}
@@ -314,13 +326,14 @@ static void t_anonymous(cf_ctx *x, const void *arg, cf_result *r)
  * handshake, or answered 403 forbidden. */
 static void nonmember(cf_ctx *x, X509 *cert, EVP_PKEY *key, const char *who, cf_result *r)
 {
+	cf_recopt ro;
 	char err[200], name[72], path[160];
 	uint8_t *rec = NULL;
 	size_t len = 0;
 	cf_resp resp;
 	int bad = 0, refused = 0;
 
-	if (cf_record(x, NULL, &rec, &len, err, sizeof(err)) != SP_OK) {
+	if (cf_record(x, ro_record(x, &ro), &rec, &len, err, sizeof(err)) != SP_OK) {
 		cf_fail(r, "%s", err);
 		return;
 	}
@@ -386,21 +399,21 @@ static void t_fedca_nonmember(cf_ctx *x, const void *arg, cf_result *r)
 }
 
 static const cf_assertion list[] = {
-	{"TLS 1.3 handshake with ALPN h2", "API-1, API-2, API-7", CF_MUST, t_tls13_h2, NULL},
-	{"the server presents a member's TlsCertificate", "API-5, TL-38", CF_MUST, t_server_cert, NULL},
+	{"TLS 1.3 handshake with ALPN h2", "API-1, API-2, API-7", CF_MUST, t_tls13_h2, NULL, CF_READS},
+	{"the server presents a member's TlsCertificate", "API-5, TL-38", CF_MUST, t_server_cert, NULL, CF_READS},
 	{"a client certificate is requested in the initial handshake, and optional", "API-4", CF_MUST,
-	 t_cert_request, NULL},
-	{"a client offering only http/1.1 is refused in the handshake", "API-2", CF_MUST, t_alpn_http11, NULL},
-	{"a client offering no ALPN is refused in the handshake", "API-2", CF_MUST, t_alpn_none, NULL},
-	{"TLS 1.0 and 1.1 are refused", "API-1", CF_MUST, t_old_tls, NULL},
-	{"TLS 1.2 without ECDHE and AEAD is refused", "API-1", CF_MUST, t_tls12_weak, NULL},
-	{"TLS 1.2, if accepted, uses ECDHE with an AEAD suite", "API-1", CF_MUST, t_tls12_suite, NULL},
-	{"no TLS 1.3 early data (0-RTT) is offered", "API-3", CF_MUST, t_no_early_data, NULL},
+	 t_cert_request, NULL, CF_READS},
+	{"a client offering only http/1.1 is refused in the handshake", "API-2", CF_MUST, t_alpn_http11, NULL, CF_READS},
+	{"a client offering no ALPN is refused in the handshake", "API-2", CF_MUST, t_alpn_none, NULL, CF_READS},
+	{"TLS 1.0 and 1.1 are refused", "API-1", CF_MUST, t_old_tls, NULL, CF_READS},
+	{"TLS 1.2 without ECDHE and AEAD is refused", "API-1", CF_MUST, t_tls12_weak, NULL, CF_READS},
+	{"TLS 1.2, if accepted, uses ECDHE with an AEAD suite", "API-1", CF_MUST, t_tls12_suite, NULL, CF_READS},
+	{"no TLS 1.3 early data (0-RTT) is offered", "API-3", CF_MUST, t_no_early_data, NULL, CF_READS},
 	{"member endpoints answer 401 without a client certificate", "ACC-2, ACC-6, API-19", CF_MUST,
-	 t_anonymous, NULL},
-	{"a certificate of an unknown CA gets no member access", "ACC-3, TL-37", CF_MUST, t_outsider, NULL},
+	 t_anonymous, NULL, CF_READS},
+	{"a certificate of an unknown CA gets no member access", "ACC-3, TL-37", CF_MUST, t_outsider, NULL, CF_READS},
 	{"a federation-CA certificate that is no member's gets 403", "TL-37, ACC-3", CF_MUST,
-	 t_fedca_nonmember, NULL},
+	 t_fedca_nonmember, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_transport(size_t *n)

@@ -287,22 +287,22 @@ static void t_suspended_requests(cf_ctx *x, const void *arg, cf_result *r)
 
 static const cf_assertion list[] = {
 	{"the served trust list verifies with the federation anchor", "API-42, TL-10, TL-13, FED-15", CF_MUST,
-	 t_served_list, NULL},
+	 t_served_list, NULL, CF_READS},
 	{"the node is not on a stale trust list (no rollback)", "TL-15, TL-16, TL-18, SEC-7", CF_MUST,
-	 t_no_rollback, NULL},
+	 t_no_rollback, NULL, CF_READS},
 	{"a record from a signer in no trust list: unknown-origin", "TL-31, SIG-25, FED-28", CF_MUST, t_unknown,
-	 NULL},
-	{"a record from a revoked member: signer-revoked", "TL-26, TL-31", CF_MUST, t_revoked, NULL},
-	{"a record from a suspended member: signer-suspended", "TL-25, TL-31", CF_MUST, t_suspended, NULL},
+	 NULL, CF_WRITES},
+	{"a record from a revoked member: signer-revoked", "TL-26, TL-31", CF_MUST, t_revoked, NULL, CF_WRITES},
+	{"a record from a suspended member: signer-suspended", "TL-25, TL-31", CF_MUST, t_suspended, NULL, CF_WRITES},
 	{"a record from a member whose signing certificates expired: signer-expired", "TL-30, TL-31", CF_MUST,
-	 t_expired, NULL},
+	 t_expired, NULL, CF_WRITES},
 	{"a record dated before its signer's certificates: signer-expired", "TL-30, TL-31", CF_MUST,
-	 t_before_window, NULL},
-	{"a record dated a day ahead: issued-in-future", "TL-31, GEN-14", CF_MUST, t_future, NULL},
+	 t_before_window, NULL, CF_WRITES},
+	{"a record dated a day ahead: issued-in-future", "TL-31, GEN-14", CF_MUST, t_future, NULL, CF_WRITES},
 	{"requests authenticated as a revoked member: 403 forbidden", "ACC-4, TL-26", CF_MUST,
-	 t_revoked_requests, NULL},
+	 t_revoked_requests, NULL, CF_WRITES},
 	{"requests authenticated as a suspended member: 403 forbidden", "ACC-4, TL-25", CF_MUST,
-	 t_suspended_requests, NULL},
+	 t_suspended_requests, NULL, CF_WRITES},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

@@ -119,11 +119,16 @@ typedef struct cf_evidence {
 	char error[72];	   /* problem error name, or a transport outcome */
 	double ms;
 	char note[200];
+	char body[200];	   /* the first bytes of the response body, escaped */
 } cf_evidence;
+
+#define CF_BODY_EXCERPT 120 /* response body bytes kept as evidence */
 
 typedef struct cf_result {
 	cf_outcome outcome;
 	char reason[600];
+	char expect[200]; /* what was expected, for a failure: "201 (API-22)";
+			   * the runner prefixes the assertion's SPEC ids */
 	cf_evidence ev[CF_MAX_EVIDENCE];
 	size_t n_ev;
 	double ms;
@@ -138,7 +143,16 @@ typedef struct cf_assertion {
 	cf_level level;
 	cf_run_fn run;
 	const void *arg;
+	/* CF_WRITES: the assertion sends something the target could keep (a
+	 * record signed with a key it may accept, a submission), whatever
+	 * answer it expects: a non-conforming target may store it. Skipped
+	 * in read-only mode. */
+	int writes;
 } cf_assertion;
+
+#define CF_READS 0  /* sends nothing the target could keep */
+#define CF_WRITES 1
+#define CF_READ_ONLY_SKIP "read-only mode: this assertion writes to the target"
 
 typedef struct cf_area {
 	const char *prefix; /* "API": ids are CONF-API-1, CONF-API-2, ... */
@@ -195,8 +209,18 @@ typedef struct cf_ctx {
 	const char *target;
 	char host[256];
 	uint16_t port;
-	const char *fed_dir;
-	const char *as;
+	const char *fed_dir;   /* NULL: the identity was given file by file */
+	const char *as;	       /* the auditor's NodeId (--as, --member, or
+				* found by its TLS certificate in the list) */
+	int read_only;	       /* run only assertions that write nothing */
+	const char *checkpoint_in;  /* an earlier checkpoint of the target's log */
+	const char *checkpoint_out; /* where to save the current one */
+	/* the explicit identity (--tls-cert ...); --federation-dir fills in
+	 * those not given */
+	const char *tls_cert_path, *tls_key_path;
+	const char *sign_cert_path, *sign_key_path;
+	const char *trust_list_path, *anchor_arg;
+	char id_buf[SP_NODE_ID_MAX + 1]; /* as, when found by certificate */
 	/* identity */
 	X509 *tls_cert;
 	EVP_PKEY *tls_key;
@@ -433,6 +457,7 @@ typedef struct cf_report_info {
 	char started[SP_TIME_TEXT_MAX];
 	double total_ms;
 	const char *setup_error;
+	int read_only;
 } cf_report_info;
 
 void cf_report_tap_plan(size_t n);

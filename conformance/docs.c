@@ -83,7 +83,14 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 
 int cf_deliver(cf_ctx *x, const uint8_t *rec, size_t len, cf_resp *resp, cf_result *r)
 {
-	return cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "application/xml", rec, len, resp, r);
+	char id[SP_UUID_LEN + 1];
+	int st = cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "application/xml", rec, len, resp, r);
+
+	/* Which record was sent, for a failure to be traced to it. */
+	if (r != NULL && r->n_ev > 0 && r->ev[r->n_ev - 1].note[0] == '\0' &&
+	    cf_record_id_of(rec, len, id) == 0)
+		snprintf(r->ev[r->n_ev - 1].note, sizeof(r->ev[0].note), "record %s", id);
+	return st;
 }
 
 int cf_record_id_of(const uint8_t *rec, size_t len, char out[SP_UUID_LEN + 1])
@@ -227,11 +234,11 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 	}
 	/* With the operator's key at hand: a certificate the federation CA
 	 * issued that is still no member's TlsCertificate. */
-	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem", x->fed_dir);
-	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem", x->fed_dir);
+	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem", x->fed_dir ? x->fed_dir : "");
+	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem", x->fed_dir ? x->fed_dir : "");
 	snprintf(k, sizeof(k), "%s/fed-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/fed-cert.pem", x->tmpdir);
-	if (access(op_key, R_OK) == 0 &&
+	if (x->fed_dir != NULL && access(op_key, R_OK) == 0 &&
 	    sp_pki_issue(op_key, op_cert, SP_CERT_TLS, "CONF-NONMEMBER", sans, SP_KEY_P256, 2, k, c,
 			 &why) == SP_OK)
 		(void)cf_load_identity(c, k, &x->fedca_tls_cert, &x->fedca_tls_key);

@@ -19,14 +19,34 @@
 #endif
 
 static const char usage_text[] =
-	"usage: silkport-conformance --target https://HOST:PORT --federation-dir DIR\n"
-	"           --as MEMBER [--only ID,...] [--junit FILE] [--html FILE]\n"
-	"           [--timeout SECONDS] [--second-federation-dir DIR2 --second-as MEMBER2\n"
+	"usage: silkport-conformance --target https://HOST:PORT IDENTITY [--read-only]\n"
+	"           [--checkpoint FILE] [--save-checkpoint FILE] [--only ID,...]\n"
+	"           [--junit FILE] [--html FILE] [--timeout SECONDS]\n"
+	"           [--second-federation-dir DIR2 --second-as MEMBER2\n"
 	"           [--second-target https://HOST:PORT]]\n"
-	"Checks a node that claims to implement protocol/SPEC.md. DIR is a\n"
-	"federation directory as 'silkport federation init' writes it; MEMBER is\n"
-	"the auditor's member id in it (its TLS identity is the client identity,\n"
-	"its signing key signs the records the suite delivers).\n"
+	"IDENTITY is either explicit:\n"
+	"           --trust-list FILE --anchor FILE --tls-cert FILE --tls-key FILE\n"
+	"           [--sign-cert FILE --sign-key FILE] [--member ID]\n"
+	"        or the shortcut --federation-dir DIR --as MEMBER, which fills in\n"
+	"        every one of them not given from a directory as 'silkport\n"
+	"        federation init' writes it (DIR/trust-list.xml, DIR/operator/cert.pem,\n"
+	"        DIR/members/MEMBER/{tls,sign}-{cert,key}.pem).\n"
+	"Checks a node that claims to implement protocol/SPEC.md.\n"
+	"  --trust-list FILE  the federation's trust list\n"
+	"  --anchor FILE      the operator certificate that signs it\n"
+	"  --tls-cert FILE, --tls-key FILE\n"
+	"                 the auditor's TLS client identity (a member's TlsCertificate)\n"
+	"  --sign-cert FILE, --sign-key FILE\n"
+	"                 the auditor's signing identity, for the records the write\n"
+	"                 assertions deliver; required unless --read-only\n"
+	"  --member ID    the auditor's NodeId (default: --as, or the member whose\n"
+	"                 TlsCertificate is --tls-cert)\n"
+	"  --read-only    write nothing to the target: every assertion that would\n"
+	"                 deliver a record or submit is skipped, saying so\n"
+	"  --checkpoint FILE, --save-checkpoint FILE\n"
+	"                 an earlier checkpoint of the target's log, proven a prefix\n"
+	"                 of the current one (consistency over time); where to save\n"
+	"                 the current one for the next audit\n"
 	"  --only ID,...  run only these assertions (an id such as CONF-API-3, or an\n"
 	"                 area prefix such as CONF-SIG)\n"
 	"  --second-federation-dir DIR2, --second-as MEMBER2, --second-target URL\n"
@@ -192,6 +212,33 @@ static void seen_add(cf_ctx *x, const char *request, const cf_resp *resp)
 		read_problem(resp, s);
 }
 
+/* The first bytes of a body as report text: printable ASCII as is, the
+ * rest as \n, \r, \t or \xNN, so that what a target sent cannot pass for
+ * the report's own text, and an ellipsis when there is more. */
+static void body_excerpt(const cf_resp *resp, char *out, size_t cap)
+{
+	size_t o = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; i < resp->len && i < CF_BODY_EXCERPT && o + 5 < cap; i++) {
+		unsigned char ch = resp->body[i];
+		int n;
+
+		if (ch == '\n' || ch == '\r' || ch == '\t' || ch == '\\')
+			n = snprintf(out + o, cap - o, "\\%c",
+				     ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : '\\');
+		else if (ch >= 0x20 && ch < 0x7f)
+			n = snprintf(out + o, cap - o, "%c", ch);
+		else
+			n = snprintf(out + o, cap - o, "\\x%02x", ch);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+	if (i < resp->len && o + 4 < cap)
+		snprintf(out + o, cap - o, "...");
+}
+
 void cf_note_response(cf_ctx *x, const char *method, const char *path,
 		      const cf_resp *resp, const char *who, cf_result *r)
 {
@@ -206,6 +253,8 @@ void cf_note_response(cf_ctx *x, const char *method, const char *path,
 	else
 		snprintf(err, sizeof(err), "%s", resp->timed_out ? "no answer (timeout)" : "connection closed");
 	cf_evidence_add(r, req, resp->status, err, resp->ms, NULL);
+	if (r != NULL && resp->len > 0)
+		body_excerpt(resp, r->ev[r->n_ev - 1].body, sizeof(r->ev[0].body));
 }
 
 /* ---------------------------------------------------------------- http */
@@ -228,6 +277,14 @@ int cf_http(cf_ctx *x, int who, const char *method, const char *path,
 	char err[200], name[240];
 	cf_req q;
 
+	/* Read-only mode skips the assertions marked CF_WRITES; this is the
+	 * backstop for one that is not: a member's POST is never sent. */
+	if (x->read_only && who == CF_AS_MEMBER && strcmp(method, "POST") == 0) {
+		memset(resp, 0, sizeof(*resp));
+		snprintf(name, sizeof(name), "%s %.100s", method, path);
+		cf_evidence_add(r, name, 0, "not sent", 0, "read-only mode: a member's POST is never sent");
+		return 0;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (*cp == NULL || cf_conn_dead(*cp)) {
 			cf_close(*cp);
@@ -272,7 +329,9 @@ int cf_expect_error(cf_result *r, const cf_resp *resp, int err, const char *what
 	int want_status = sp_err_http_status(err);
 
 	cf_problem_name(resp, got, sizeof(got));
+	snprintf(r->expect, sizeof(r->expect), "%d %s (%s)", want_status, sp_strerror(err), what);
 	if (resp->status == want_status && strcmp(got, sp_strerror(err)) == 0) {
+		r->expect[0] = '\0'; /* met: a later failure is about something else */
 		cf_pass(r, "%s refused with %d %s", what, resp->status, got);
 		return 1;
 	}
@@ -418,6 +477,10 @@ static int member_tls_in(const char *dir, const char *id, X509 **cert, EVP_PKEY 
 
 int cf_member_tls(cf_ctx *x, const char *id, X509 **cert, EVP_PKEY **key)
 {
+	*cert = NULL;
+	*key = NULL;
+	if (x->fed_dir == NULL) /* other members' keys are only in a directory */
+		return -1;
 	return member_tls_in(x->fed_dir, id, cert, key);
 }
 
@@ -427,6 +490,8 @@ sp_key *cf_member_sign_key(cf_ctx *x, const char *id)
 	const char *why = NULL;
 	sp_key *key = NULL;
 
+	if (x->fed_dir == NULL)
+		return NULL;
 	snprintf(c, sizeof(c), "%s/members/%s/sign-cert.pem", x->fed_dir, id);
 	snprintf(k, sizeof(k), "%s/members/%s/sign-key.pem", x->fed_dir, id);
 	if (access(c, R_OK) != 0 || access(k, R_OK) != 0)
@@ -436,37 +501,47 @@ sp_key *cf_member_sign_key(cf_ctx *x, const char *id)
 	return key;
 }
 
-/* A federation directory's anchor (DIR/operator/cert.pem, its path into
- * anchor_path) and its trust list, verified with it. 0 or -1 with err. */
-static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap, sp_anchors **anchors,
-			sp_trust **list, char *err, size_t errlen)
+/* A trust list verified with an anchor (the operator certificate, its
+ * path copied into anchor_path). 0 or -1 with err. */
+static int open_list(const char *anchor, const char *list_path, char *anchor_path, size_t apcap,
+		     sp_anchors **anchors, sp_trust **list, char *err, size_t errlen)
 {
-	char path[CF_PATH];
 	uint8_t *tl = NULL;
 	size_t tl_len = 0;
 	const char *why = NULL;
 	sp_verify_opts o;
 	int rc;
 
-	snprintf(anchor_path, apcap, "%s/operator/cert.pem", dir);
+	snprintf(anchor_path, apcap, "%s", anchor);
 	if (sp_anchors_new(anchors) != SP_OK ||
 	    sp_anchors_add_pem_file(*anchors, anchor_path, &why) != SP_OK) {
 		snprintf(err, errlen, "%s: %s", anchor_path, why ? why : "cannot read the anchor");
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/trust-list.xml", dir);
-	if (read_file(path, &tl, &tl_len) != 0) {
-		snprintf(err, errlen, "%s: cannot read", path);
+	if (read_file(list_path, &tl, &tl_len) != 0) {
+		snprintf(err, errlen, "%s: cannot read", list_path);
 		return -1;
 	}
 	sp_verify_opts_default(&o);
 	rc = sp_trust_open(*anchors, tl, tl_len, NULL, &o, list, &why);
 	free(tl);
 	if (rc != SP_OK) {
-		snprintf(err, errlen, "%s: %s: %s", path, sp_strerror(rc), why ? why : "");
+		snprintf(err, errlen, "%s: %s: %s", list_path, sp_strerror(rc), why ? why : "");
 		return -1;
 	}
 	return 0;
+}
+
+/* A federation directory's anchor (DIR/operator/cert.pem) and its trust
+ * list (DIR/trust-list.xml). */
+static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap, sp_anchors **anchors,
+			sp_trust **list, char *err, size_t errlen)
+{
+	char anchor[CF_PATH], path[CF_PATH];
+
+	snprintf(anchor, sizeof(anchor), "%s/operator/cert.pem", dir);
+	snprintf(path, sizeof(path), "%s/trust-list.xml", dir);
+	return open_list(anchor, path, anchor_path, apcap, anchors, list, err, errlen);
 }
 
 /* The second federation directory and its reader's TLS identity, when
@@ -492,36 +567,108 @@ static int setup_second(cf_ctx *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* Everything the suite needs from the federation directory. Errors here
- * are the auditor's (exit 2), not the target's. */
+/* A path of the federation directory, when one was given and the
+ * explicit flag was not: DIR/members/AS/NAME or DIR/NAME. */
+static const char *dir_default(cf_ctx *x, const char *given, char *buf, size_t cap, int of_member,
+			       const char *name)
+{
+	if (given != NULL || x->fed_dir == NULL)
+		return given;
+	if (of_member)
+		snprintf(buf, cap, "%s/members/%s/%s", x->fed_dir, x->as, name);
+	else
+		snprintf(buf, cap, "%s/%s", x->fed_dir, name);
+	return buf;
+}
+
+/* The auditor's NodeId from its TLS certificate: the member whose
+ * TlsCertificate is byte-identical (the pinning the target applies). */
+static int id_from_cert(cf_ctx *x, char *err, size_t errlen)
+{
+	const sp_tl *tl = sp_trust_list(x->local);
+	unsigned char *der = NULL;
+	int len = i2d_X509(x->tls_cert, &der);
+
+	for (size_t i = 0; len > 0 && i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		if (m->tls_cert_der_len == (size_t)len && memcmp(m->tls_cert_der, der, (size_t)len) == 0) {
+			snprintf(x->id_buf, sizeof(x->id_buf), "%s", m->node_id);
+			x->as = x->id_buf;
+		}
+	}
+	OPENSSL_free(der);
+	if (x->as != NULL)
+		return 0;
+	snprintf(err, errlen, "%s is no member's TlsCertificate in %s: name the auditor with --member",
+		 x->tls_cert_path, x->trust_list_path);
+	return -1;
+}
+
+/* The auditor's identity and the federation's list and anchor, from the
+ * explicit flags or the federation directory. Errors here are the
+ * auditor's (exit 2), not the target's. */
 static int setup_local(cf_ctx *x, char *err, size_t errlen)
 {
-	char path[CF_PATH];
+	static char tl_buf[CF_PATH], an_buf[CF_PATH], tc_buf[CF_PATH], tk_buf[CF_PATH], sc_buf[CF_PATH],
+		sk_buf[CF_PATH];
+	const char *why = NULL;
 	FILE *f;
 
-	if (open_fed_dir(x->fed_dir, x->anchor_path, sizeof(x->anchor_path), &x->anchors, &x->local, err,
-			 errlen) != 0)
+	x->trust_list_path = dir_default(x, x->trust_list_path, tl_buf, sizeof(tl_buf), 0, "trust-list.xml");
+	x->anchor_arg = dir_default(x, x->anchor_arg, an_buf, sizeof(an_buf), 0, "operator/cert.pem");
+	if (x->trust_list_path == NULL || x->anchor_arg == NULL) {
+		snprintf(err, errlen, "the federation's list and anchor: --trust-list FILE --anchor FILE "
+				      "(or --federation-dir DIR)");
+		return -1;
+	}
+	if (open_list(x->anchor_arg, x->trust_list_path, x->anchor_path, sizeof(x->anchor_path), &x->anchors,
+		      &x->local, err, errlen) != 0)
 		return -1;
 	snprintf(x->federation, sizeof(x->federation), "%s", sp_trust_list(x->local)->federation);
+	if (x->fed_dir != NULL && x->as == NULL) {
+		snprintf(err, errlen, "--federation-dir needs --as MEMBER");
+		return -1;
+	}
+	x->tls_cert_path = dir_default(x, x->tls_cert_path, tc_buf, sizeof(tc_buf), 1, "tls-cert.pem");
+	x->tls_key_path = dir_default(x, x->tls_key_path, tk_buf, sizeof(tk_buf), 1, "tls-key.pem");
+	x->sign_cert_path = dir_default(x, x->sign_cert_path, sc_buf, sizeof(sc_buf), 1, "sign-cert.pem");
+	x->sign_key_path = dir_default(x, x->sign_key_path, sk_buf, sizeof(sk_buf), 1, "sign-key.pem");
+	if (x->tls_cert_path == NULL || x->tls_key_path == NULL) {
+		snprintf(err, errlen, "the client identity: --tls-cert FILE --tls-key FILE (or --federation-dir "
+				      "DIR --as MEMBER)");
+		return -1;
+	}
+	if (cf_load_identity(x->tls_cert_path, x->tls_key_path, &x->tls_cert, &x->tls_key) != 0) {
+		snprintf(err, errlen, "%s, %s: cannot read the TLS identity", x->tls_cert_path, x->tls_key_path);
+		return -1;
+	}
+	if (x->as == NULL && id_from_cert(x, err, errlen) != 0)
+		return -1;
 	if (sp_tl_find(sp_trust_list(x->local), x->as) == NULL) {
 		snprintf(err, errlen, "%s is not a member of the federation %s", x->as, x->federation);
 		return -1;
 	}
-	if (cf_member_tls(x, x->as, &x->tls_cert, &x->tls_key) != 0) {
-		snprintf(err, errlen, "%s/members/%s/tls-{cert,key}.pem: cannot read", x->fed_dir, x->as);
+	/* The signing identity signs what the write assertions deliver: in
+	 * read-only mode nothing is signed, so it is not even loaded. */
+	if (x->read_only)
+		return setup_second(x, err, errlen);
+	if (x->sign_cert_path == NULL || x->sign_key_path == NULL) {
+		snprintf(err, errlen, "the write assertions need a signing identity: --sign-cert FILE "
+				      "--sign-key FILE (or --read-only)");
 		return -1;
 	}
-	if ((x->sign = cf_member_sign_key(x, x->as)) == NULL) {
-		snprintf(err, errlen, "%s/members/%s/sign-{cert,key}.pem: cannot load", x->fed_dir, x->as);
+	if (sp_key_load(x->sign_key_path, x->sign_cert_path, &x->sign, &why) != SP_OK) {
+		snprintf(err, errlen, "%s, %s: cannot load the signing identity: %s", x->sign_cert_path,
+			 x->sign_key_path, why ? why : "");
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/members/%s/sign-key.pem", x->fed_dir, x->as);
-	if ((f = fopen(path, "rb")) != NULL) {
+	if ((f = fopen(x->sign_key_path, "rb")) != NULL) {
 		x->sign_pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
 	}
 	if (x->sign_pkey == NULL) {
-		snprintf(err, errlen, "%s: cannot read the private key", path);
+		snprintf(err, errlen, "%s: cannot read the private key", x->sign_key_path);
 		return -1;
 	}
 	return setup_second(x, err, errlen);
@@ -659,6 +806,11 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		}
+		if (strcmp(a, "--read-only") == 0) { /* the one flag without a value */
+			x.read_only = 1;
+			i--;
+			continue;
+		}
 		if (v == NULL) {
 			fprintf(stderr, "silkport-conformance: %s needs a value\n%s", a, usage_text);
 			return 2;
@@ -669,6 +821,24 @@ int main(int argc, char **argv)
 			x.fed_dir = v;
 		else if (strcmp(a, "--as") == 0)
 			x.as = v;
+		else if (strcmp(a, "--checkpoint") == 0)
+			x.checkpoint_in = v;
+		else if (strcmp(a, "--save-checkpoint") == 0)
+			x.checkpoint_out = v;
+		else if (strcmp(a, "--member") == 0)
+			x.as = v;
+		else if (strcmp(a, "--tls-cert") == 0)
+			x.tls_cert_path = v;
+		else if (strcmp(a, "--tls-key") == 0)
+			x.tls_key_path = v;
+		else if (strcmp(a, "--sign-cert") == 0)
+			x.sign_cert_path = v;
+		else if (strcmp(a, "--sign-key") == 0)
+			x.sign_key_path = v;
+		else if (strcmp(a, "--trust-list") == 0)
+			x.trust_list_path = v;
+		else if (strcmp(a, "--anchor") == 0)
+			x.anchor_arg = v;
 		else if (strcmp(a, "--second-federation-dir") == 0)
 			x.fed2_dir = v;
 		else if (strcmp(a, "--second-as") == 0)
@@ -695,7 +865,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (x.target == NULL || x.fed_dir == NULL || x.as == NULL) {
+	if (x.target == NULL) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -707,8 +877,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "silkport-conformance: --second-target wants https://HOST:PORT\n");
 		return 2;
 	}
-	if (!sp_node_id_valid(x.as)) {
-		fprintf(stderr, "silkport-conformance: --as: '%s' is not a node id\n", x.as);
+	if (x.as != NULL && !sp_node_id_valid(x.as)) {
+		fprintf(stderr, "silkport-conformance: --as/--member: '%s' is not a node id\n", x.as);
 		return 2;
 	}
 	if (x.as2 != NULL && !sp_node_id_valid(x.as2)) {
@@ -784,8 +954,9 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("TAP version 14\n");
-	printf("# silkport-conformance %s, SREP %s, target %s (%s), as %s\n", SP_VERSION_STRING,
-	       SP_SPEC_VERSION, x.target, x.target_id[0] ? x.target_id : "unidentified", x.as);
+	printf("# silkport-conformance %s, SREP %s, target %s (%s), as %s%s\n", SP_VERSION_STRING,
+	       SP_SPEC_VERSION, x.target, x.target_id[0] ? x.target_id : "unidentified", x.as,
+	       x.read_only ? ", read-only" : "");
 	cf_report_tap_plan(n_items);
 	fflush(stdout);
 	for (size_t i = 0; i < n_items; i++) {
@@ -794,7 +965,10 @@ int main(int argc, char **argv)
 
 		it->r.outcome = CF_FAIL;
 		snprintf(it->r.reason, sizeof(it->r.reason), "the assertion did not reach a verdict");
-		it->a->run(&x, it->a->arg, &it->r);
+		if (x.read_only && it->a->writes)
+			cf_skip(&it->r, CF_READ_ONLY_SKIP);
+		else
+			it->a->run(&x, it->a->arg, &it->r);
 		it->r.ms = cf_now_ms() - t0;
 		if (it->r.outcome == CF_FAIL && it->a->level == CF_MUST)
 			must_failed++;
@@ -813,6 +987,7 @@ int main(int argc, char **argv)
 	sp_time_format(x.started, info.started);
 	info.total_ms = cf_now_ms() - x.started_ms;
 	info.setup_error = x.setup_error;
+	info.read_only = x.read_only;
 	rc = must_failed ? 1 : 0;
 	if (junit != NULL && cf_report_junit(junit, &info, items, n_items) != 0) {
 		fprintf(stderr, "silkport-conformance: cannot write %s\n", junit);

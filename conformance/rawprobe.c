@@ -13,14 +13,13 @@
 
 struct sp_h2raw *cf_raw_connect(cf_ctx *x, int as_member, char *err, size_t errlen)
 {
-	char cert[CF_PATH + 64], key[CF_PATH + 64];
 	const char *why = NULL;
 	sp_h2raw *c;
 
-	snprintf(cert, sizeof(cert), "%s/members/%s/tls-cert.pem", x->fed_dir, x->as);
-	snprintf(key, sizeof(key), "%s/members/%s/tls-key.pem", x->fed_dir, x->as);
-	c = sp_h2raw_connect(x->host, x->port, NULL, as_member ? cert : NULL, as_member ? key : NULL, 5000,
-			     &why);
+	/* The paths setup resolved, from --tls-cert/--tls-key or the
+	 * federation directory. */
+	c = sp_h2raw_connect(x->host, x->port, NULL, as_member ? x->tls_cert_path : NULL,
+			     as_member ? x->tls_key_path : NULL, 5000, &why);
 	if (c == NULL)
 		snprintf(err, errlen, "%s", why ? why : "connection failed");
 	return c;

@@ -57,6 +57,41 @@ static void put_yaml(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ---------------------------------------------------------------- failures */
+
+/* A failure explained: the request sent (the last exchange of the
+ * assertion), what was expected with the requirement ids, and what came
+ * back. Every part is plain text, escaped by the writer it goes to. */
+typedef struct failure {
+	char request[220];
+	char expected[520];
+	char got[420];
+} failure;
+
+static void explain(const cf_item *it, failure *fl)
+{
+	const cf_evidence *ev = NULL;
+
+	/* The last evidence that is an exchange (an answer or none), not a
+	 * note such as "signed with". */
+	for (size_t e = it->r.n_ev; e > 0 && ev == NULL; e--)
+		if (it->r.ev[e - 1].status != 0 || it->r.ev[e - 1].error[0] != '\0')
+			ev = &it->r.ev[e - 1];
+	if (ev == NULL && it->r.n_ev > 0)
+		ev = &it->r.ev[it->r.n_ev - 1];
+	snprintf(fl->request, sizeof(fl->request), "%s", ev ? ev->request : "(none: no request was made)");
+	snprintf(fl->expected, sizeof(fl->expected), "%s [%s %s]",
+		 it->r.expect[0] ? it->r.expect : it->a->title, level_name(it->a->level), it->a->spec);
+	if (ev == NULL)
+		snprintf(fl->got, sizeof(fl->got), "%s", it->r.reason);
+	else if (ev->status == 0)
+		snprintf(fl->got, sizeof(fl->got), "no HTTP answer: %s%s%s", ev->error[0] ? ev->error : "none",
+			 ev->note[0] ? "; " : "", ev->note);
+	else
+		snprintf(fl->got, sizeof(fl->got), "%d %s; body: %s", ev->status,
+			 ev->error[0] ? ev->error : "(no problem type)", ev->body[0] ? ev->body : "(empty)");
+}
+
 /* ---------------------------------------------------------------- TAP */
 
 void cf_report_tap_plan(size_t n)
@@ -84,6 +119,18 @@ void cf_report_tap_item(size_t i, const cf_item *it)
 		level_name(it->a->level));
 	put_yaml(f, it->a->spec);
 	fprintf(f, "\n  duration_ms: %.1f\n", it->r.ms);
+	if (it->r.outcome == CF_FAIL) {
+		failure fl;
+
+		explain(it, &fl);
+		fputs("  request: ", f);
+		put_yaml(f, fl.request);
+		fputs("\n  expected: ", f);
+		put_yaml(f, fl.expected);
+		fputs("\n  got: ", f);
+		put_yaml(f, fl.got);
+		fputc('\n', f);
+	}
 	if (it->r.n_ev > 0) {
 		fputs("  evidence:\n", f);
 		for (size_t e = 0; e < it->r.n_ev; e++) {
@@ -97,6 +144,11 @@ void cf_report_tap_item(size_t i, const cf_item *it)
 			if (ev->note[0] != '\0') {
 				fputs("      note: ", f);
 				put_yaml(f, ev->note);
+				fputc('\n', f);
+			}
+			if (ev->body[0] != '\0') {
+				fputs("      body: ", f);
+				put_yaml(f, ev->body);
 				fputc('\n', f);
 			}
 		}
@@ -170,6 +222,7 @@ int cf_report_junit(const char *path, const cf_report_info *info,
 		PROP("federation", info->federation);
 		PROP("spec-version", info->spec_version);
 		PROP("tool-version", info->tool_version);
+		PROP("mode", info->read_only ? "read-only" : "read-write");
 #undef PROP
 		fputs("    </properties>\n", f);
 		for (; i < j; i++) {
@@ -183,11 +236,20 @@ int cf_report_junit(const char *path, const cf_report_info *info,
 			put_clean(f, it->a->title, 1);
 			fprintf(f, "\" time=\"%.3f\">\n", it->r.ms / 1000.0);
 			if (it->r.outcome == CF_FAIL) {
+				failure fl;
+
+				explain(it, &fl);
 				fprintf(f, "      <failure type=\"%s\" message=\"", level_name(it->a->level));
 				put_clean(f, it->r.reason, 1);
 				fputs("\">", f);
 				fprintf(f, "%s %s: ", level_name(it->a->level), it->a->spec);
 				put_clean(f, it->r.reason, 1);
+				fputs("\nrequest: ", f);
+				put_clean(f, fl.request, 1);
+				fputs("\nexpected: ", f);
+				put_clean(f, fl.expected, 1);
+				fputs("\ngot: ", f);
+				put_clean(f, fl.got, 1);
 				fputs("</failure>\n", f);
 			} else if (it->r.outcome == CF_SKIP) {
 				fputs("      <skipped message=\"", f);
@@ -212,6 +274,10 @@ int cf_report_junit(const char *path, const cf_report_info *info,
 					fputs(" ", f);
 					put_clean(f, ev->note, 1);
 				}
+				if (ev->body[0]) {
+					fputs(" body: ", f);
+					put_clean(f, ev->body, 1);
+				}
 				fputc('\n', f);
 			}
 			fputs("</system-out>\n    </testcase>\n", f);
@@ -234,7 +300,9 @@ static const char css[] =
 	".ok{background:#e3f6e8;color:#125c2b}.bad{background:#fde5e5;color:#8a1414}"
 	"td.pass{color:#125c2b;font-weight:700}td.fail{color:#8a1414;font-weight:700}td.skip{color:#6b5a00;font-weight:700}"
 	"tr.r-fail td{background:#fff5f5}td.id,td.spec{white-space:nowrap}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}"
-	"ul.ev{margin:.3em 0;padding-left:1.2em}ul.ev li{margin:.15em 0}.muted{color:#5b6675}";
+	"ul.ev{margin:.3em 0;padding-left:1.2em}ul.ev li{margin:.15em 0}.muted{color:#5b6675}"
+	"dl.why{margin:.4em 0;display:grid;grid-template-columns:6em 1fr;gap:.15em .5em}"
+	"dl.why dt{font-weight:600}dl.why dd{margin:0;overflow-wrap:anywhere}";
 
 static void h(FILE *f, const char *s)
 {
@@ -268,6 +336,8 @@ int cf_report_html(const char *path, const cf_report_info *info,
 	ROW("Specification", "protocol/SPEC.md (SREP) version " SP_SPEC_VERSION);
 	ROW("Tool version", info->tool_version);
 	ROW("Started (UTC)", info->started);
+	ROW("Mode", info->read_only ? "read-only: the assertions that write to the target were skipped"
+				  : "read-write: the suite delivered records to the target");
 #undef ROW
 	fprintf(f, "<tr><td>Duration</td><td><code>%.1f s</code></td></tr>\n", info->total_ms / 1000.0);
 	if (info->setup_error != NULL && info->setup_error[0] != '\0') {
@@ -325,6 +395,18 @@ int cf_report_html(const char *path, const cf_report_info *info,
 			fprintf(f, "</td><td>%s</td><td class=\"%s\">%s</td><td>", level_name(it->a->level), oc, oc);
 			h(f, it->r.reason);
 			fprintf(f, " <span class=\"muted\">(%.1f ms)</span>", it->r.ms);
+			if (it->r.outcome == CF_FAIL) {
+				failure fl;
+
+				explain(it, &fl);
+				fputs("<dl class=\"why\"><dt>Request</dt><dd><code>", f);
+				h(f, fl.request);
+				fputs("</code></dd><dt>Expected</dt><dd>", f);
+				h(f, fl.expected);
+				fputs("</dd><dt>Got</dt><dd><code>", f);
+				h(f, fl.got);
+				fputs("</code></dd></dl>", f);
+			}
 			if (it->r.n_ev > 0) {
 				fputs("<ul class=\"ev\">", f);
 				for (size_t e = 0; e < it->r.n_ev; e++) {
@@ -345,6 +427,11 @@ int cf_report_html(const char *path, const cf_report_info *info,
 						fputs(" <span class=\"muted\">", f);
 						h(f, ev->note);
 						fputs("</span>", f);
+					}
+					if (ev->body[0]) {
+						fputs(" <span class=\"muted\">body:</span> <code>", f);
+						h(f, ev->body);
+						fputs("</code>", f);
 					}
 					fputs("</li>", f);
 				}

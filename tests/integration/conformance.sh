@@ -87,6 +87,7 @@ done
 run_suite() { # OUT-PREFIX: run the suite against $PORT, exit status in $WORK/$1.rc
 	set +e
 	timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 \
+		--save-checkpoint "$WORK/$1.checkpoint" \
 		--junit "$WORK/$1.junit.xml" --html "$WORK/$1.html" >"$WORK/$1.tap" 2>"$WORK/$1.err"
 	echo $? >"$WORK/$1.rc"
 	set -e
@@ -121,6 +122,109 @@ grep -q "$(openssl x509 -in "$F/members/$T/tls-cert.pem" -outform DER | sha256su
 grep -Eq '<script|<link |src="http|href="http' "$WORK/good.html" && not_ok "the report loads or runs something" \
 	|| ok "the HTML report is self-contained (no scripts, no external resources)"
 
+# ---- read-only mode: an audit that leaves nothing in the target's log
+# The target's state as its own database and its served checkpoints show it:
+# every origin's record count and tree size, every record and equivocation,
+# and the checkpoint (size and root) of every origin it holds.
+log_state() {
+	sqlite3 "$F/members/$T/node.db" "SELECT name, records, max_sequence, tree_size FROM origins ORDER BY name;
+		SELECT count(*), max(id) FROM records; SELECT count(*) FROM equivocations; SELECT count(*) FROM outbox"
+	for o in $(sqlite3 "$F/members/$T/node.db" "SELECT name FROM origins ORDER BY name"); do
+		echo "checkpoint $o: $(hcurl "$F" none "$T" "/v1/logs/$o/checkpoint" | sed -n 1,3p | tr '\n' ' ')"
+	done
+}
+# The log grows by one broadcast after the first run saved its checkpoint
+# (size 4): the read-only run proves that one a prefix of the current one.
+[ "$(sed -n 2p "$WORK/good.checkpoint")" = 4 ] && ok "the first run saved the checkpoint of size 4" \
+	|| not_ok "saved checkpoint: $(head -3 "$WORK/good.checkpoint" | tr '\n' ' ')"
+hcurl "$F" "op:$T" "$T" /v1/submit -H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" >/dev/null
+expect_status 201 "a fourth broadcast record submitted to the target"
+for _ in $(seq 1 40); do
+	[ "$(hcurl "$F" none "$T" "/v1/logs/$T/checkpoint" | sed -n 2p)" = 5 ] && break
+	sleep 0.1
+done
+# ACC-15: the auditor role reads no record it is not an addressee of.
+XA_ID=$(sqlite3 "$F/members/$T/node.db" "SELECT r.record_id FROM records r JOIN record_recipients p ON p.rec = r.id
+	WHERE p.node_id = 'CN-XA' AND r.broadcast = 0 AND r.origin = '$T'")
+hcurl "$F" CN-XA "$T" "/v1/records/$XA_ID" >/dev/null
+expect_status 200 "CN-XA reads the record addressed to it"
+hcurl "$F" AUDIT-1 "$T" "/v1/records/$XA_ID" >/dev/null
+expect_status 404 "the auditor AUDIT-1 (role auditor) does not: its role grants no wider read (ACC-15)"
+log_state >"$WORK/ro-before.txt"
+grep -q "^AUDIT-1|" "$WORK/ro-before.txt" && grep -q "^checkpoint $T: .* 5 " "$WORK/ro-before.txt" \
+	&& ok "the target holds entries before the read-only run (its own log and the auditor's)" \
+	|| not_ok "unexpected state before the read-only run: $(cat "$WORK/ro-before.txt")"
+set +e
+timeout 70 "$CONF" --target "https://127.0.0.1:$PORT" --federation-dir "$F" --as AUDIT-1 --read-only \
+	--checkpoint "$WORK/good.checkpoint" \
+	--junit "$WORK/ro.junit.xml" >"$WORK/ro.tap" 2>"$WORK/ro.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && ok "the read-only suite exits 0" \
+	|| { not_ok "the read-only suite exited $rc: $(head -c 300 "$WORK/ro.err")"; grep -A3 '^not ok' "$WORK/ro.tap" | sed 's/^/#   /' >&2; }
+log_state >"$WORK/ro-after.txt"
+cmp -s "$WORK/ro-before.txt" "$WORK/ro-after.txt" && ok "the target's records, tree sizes and checkpoints are unchanged" \
+	|| not_ok "the read-only run changed the target: $(diff "$WORK/ro-before.txt" "$WORK/ro-after.txt" | tr '\n' ' ')"
+grep -Eq '^ok [0-9]+ - CONF-LOG-10 [^#]*$' "$WORK/ro.tap" \
+	&& grep -A2 ' - CONF-LOG-10 ' "$WORK/ro.tap" | grep -q 'earlier checkpoint of size 4 a prefix of the current one of size 5' \
+	&& ok "CONF-LOG-10: the log over time, by a consistency proof from the saved checkpoint (4) to the current (5)" \
+	|| not_ok "CONF-LOG-10: $(grep -A2 ' - CONF-LOG-10 ' "$WORK/ro.tap" | tr '\n' ' ')"
+ro_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/ro.tap")
+[ "$ro_plan" = "$plan" ] && ok "the read-only run lists all $plan assertions" || not_ok "read-only plan '$ro_plan' vs $plan"
+ro_skip=$(grep -c '# SKIP read-only mode: this assertion writes to the target$' "$WORK/ro.tap" || true)
+ro_ran=$(grep -E '^(not )?ok [0-9]+ - CONF-' "$WORK/ro.tap" | grep -vc '# SKIP' || true)
+[ "$ro_skip" -ge 100 ] && [ "$ro_ran" -ge 40 ] && ok "$ro_skip writing assertions skipped as read-only, $ro_ran ran" \
+	|| not_ok "read-only: $ro_skip skipped, $ro_ran ran"
+# Those that deliver are skipped for that reason; those that only read ran.
+ro_bad=0
+for id in CONF-API-7 CONF-API-23 CONF-SIG-1 CONF-TRUST-4 CONF-LOG-9 CONF-H2-11; do
+	grep -Eq "^ok [0-9]+ - $id .*# SKIP read-only mode: this assertion writes to the target$" "$WORK/ro.tap" \
+		|| { ro_bad=1; not_ok "$id was not skipped as read-only: $(grep " - $id " "$WORK/ro.tap")"; }
+done
+for id in CONF-TLS-1 CONF-TLS-10 CONF-TLS-11 CONF-TRUST-1 CONF-TRUST-2 CONF-API-1 CONF-LOG-3 CONF-LOG-5 CONF-LOG-6 CONF-LOG-7 \
+	CONF-LOG-8 CONF-LIMIT-2 CONF-H2-9 CONF-ERR-1; do
+	grep -Eq "^ok [0-9]+ - $id " "$WORK/ro.tap" && ! grep -Eq " - $id .*# SKIP" "$WORK/ro.tap" \
+		|| { ro_bad=1; not_ok "$id did not run and pass in read-only mode: $(grep " - $id " "$WORK/ro.tap")"; }
+done
+[ "$ro_bad" = 0 ] && ok "read-only: the delivering assertions say why they were skipped, the reading ones ran"
+grep -c 'read-only mode: this assertion writes to the target' "$WORK/ro.junit.xml" | grep -qx "$ro_skip" \
+	&& ok "the JUnit report lists the same skips with the reason" || not_ok "JUnit read-only skips differ"
+# Without --read-only, a run with no signing identity is refused before it starts.
+set +e
+"$CONF" --target "https://127.0.0.1:$PORT" --trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem" \
+	--tls-cert "$F/members/AUDIT-1/tls-cert.pem" --tls-key "$F/members/AUDIT-1/tls-key.pem" \
+	>/dev/null 2>"$WORK/nosign.err"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q -- '--sign-cert FILE --sign-key FILE (or --read-only)' "$WORK/nosign.err" \
+	&& ok "without --read-only the signing identity is required" || not_ok "no signing identity: exit $rc, $(cat "$WORK/nosign.err")"
+
+# ---- explicit identity: an auditor who was not part of 'federation init'
+# holds only the list, the operator certificate and its own TLS identity, in
+# a directory of its own; its NodeId is found by its certificate.
+mkdir -p "$WORK/auditor"
+cp "$F/trust-list.xml" "$WORK/auditor/list.xml"
+cp "$F/operator/cert.pem" "$WORK/auditor/anchor.pem"
+cp "$F/members/AUDIT-1/tls-cert.pem" "$WORK/auditor/client.pem"
+cp "$F/members/AUDIT-1/tls-key.pem" "$WORK/auditor/client-key.pem"
+set +e
+timeout 40 "$CONF" --target "https://127.0.0.1:$PORT" --trust-list "$WORK/auditor/list.xml" \
+	--anchor "$WORK/auditor/anchor.pem" --tls-cert "$WORK/auditor/client.pem" \
+	--tls-key "$WORK/auditor/client-key.pem" --read-only --only CONF-TLS-1,CONF-TLS-2,CONF-TRUST-1,CONF-TRUST-2,CONF-LOG \
+	>"$WORK/explicit.tap" 2>"$WORK/explicit.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && grep -q "^# silkport-conformance .*($T), as AUDIT-1, read-only$" "$WORK/explicit.tap" \
+	&& ok "explicit --trust-list/--anchor/--tls-cert/--tls-key: exit 0, the auditor found as AUDIT-1 by its certificate" \
+	|| { not_ok "the explicit-identity run exited $rc: $(head -c 300 "$WORK/explicit.err")"; sed 's/^/#   /' "$WORK/explicit.tap" >&2; }
+n_ok=$(grep -cE '^ok [0-9]+ - CONF-(TLS-[12]|TRUST-[12]|LOG-[1-8]) ' "$WORK/explicit.tap" || true)
+# (LOG-4 is skipped, as in the first run, when the checkpoint has no cosignature.)
+[ "$n_ok" = 12 ] && ! grep -q '^not ok' "$WORK/explicit.tap" \
+	&& ! grep -E ' - CONF-(TLS|TRUST|LOG-[1-8]) .*# SKIP read-only' "$WORK/explicit.tap" >/dev/null \
+	&& grep -Eq '^ok [0-9]+ - CONF-LOG-5 [^#]*$' "$WORK/explicit.tap" && grep -Eq '^ok [0-9]+ - CONF-LOG-7 [^#]*$' "$WORK/explicit.tap" \
+	&& ok "its 12 reading assertions (TLS, trust list, LOG-1..8) ran without a failure, entries and proofs included" \
+	|| not_ok "explicit identity: $n_ok of 12 passed: $(grep -E '^(not )?ok' "$WORK/explicit.tap" | tr '\n' ' ')"
+
 # ---- the broken node: same configuration, revoked signers accepted
 stop_node "$T"
 cp "$WORK/tl2.xml" "$TL"
@@ -136,6 +240,25 @@ grep -q '^not ok [0-9]* - CONF-TRUST-4 ' "$WORK/broken.tap" && ok "CONF-TRUST-4 
 	|| not_ok "CONF-TRUST-4 did not fail: $(grep 'CONF-TRUST-4 ' "$WORK/broken.tap")"
 grep -A3 '^not ok [0-9]* - CONF-TRUST-4 ' "$WORK/broken.tap" | grep -q 'got 201' && ok "because the revoked member's record was accepted with 201" \
 	|| not_ok "unexpected CONF-TRUST-4 outcome"
+# The failure explains itself in each report: the request sent, what was
+# expected with the requirement ids, and what came back.
+sed -n '/^not ok [0-9]* - CONF-TRUST-4 /,/^  \.\.\.$/p' "$WORK/broken.tap" >"$WORK/t4.yaml"
+grep -Eq '^  request: "POST /v1/records \([0-9]+ bytes\) as AUDIT-1"$' "$WORK/t4.yaml" \
+	&& grep -Eq '^  expected: "[0-9]{3} signer-revoked \(.*\) \[MUST TL-26, TL-31\]"$' "$WORK/t4.yaml" \
+	&& grep -Eq '^  got: "201 \(no problem type\); body: <.*"$' "$WORK/t4.yaml" \
+	&& ok "TAP: the failed row shows the request, the expected signer-revoked [TL-26, TL-31] and the 201 with its body" \
+	|| not_ok "TAP failure row lacks request/expected/got: $(tr '\n' ' ' <"$WORK/t4.yaml")"
+xmllint --xpath 'string(//testcase[starts-with(@name,"CONF-TRUST-4 ")]/failure)' "$WORK/broken.junit.xml" >"$WORK/t4.junit" 2>/dev/null || true
+grep -Eq '^request: POST /v1/records \([0-9]+ bytes\) as AUDIT-1$' "$WORK/t4.junit" \
+	&& grep -q '^expected: .*signer-revoked.*\[MUST TL-26, TL-31\]$' "$WORK/t4.junit" && grep -q '^got: 201 .*body: <' "$WORK/t4.junit" \
+	&& ok "JUnit: the failure element shows the request, the expectation and what came back" \
+	|| not_ok "JUnit failure lacks request/expected/got: $(tr '\n' ' ' <"$WORK/t4.junit")"
+grep 'id="CONF-TRUST-4"' "$WORK/broken.html" >"$WORK/t4.html" || true
+grep -Eq '<dt>Request</dt><dd><code>POST /v1/records \([0-9]+ bytes\) as AUDIT-1</code>' "$WORK/t4.html" \
+	&& grep -q '<dt>Expected</dt><dd>[0-9]* signer-revoked .*\[MUST TL-26, TL-31\]</dd>' "$WORK/t4.html" \
+	&& grep -q '<dt>Got</dt><dd><code>201 .*body: &lt;' "$WORK/t4.html" \
+	&& ok "HTML: the failed row shows the request, the expectation and what came back (escaped)" \
+	|| not_ok "HTML failure row lacks request/expected/got: $(head -c 600 "$WORK/t4.html")"
 extra=$(grep -E '^not ok .*\[MUST ' "$WORK/broken.tap" | cut -d' ' -f5 | grep -v '^CONF-TRUST-4$' || true)
 [ -z "$extra" ] && ok "and no other MUST assertion fails" || not_ok "other MUST failures against the broken node: $extra"
 stop_node "$T"
