@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#define DAY ((int64_t)86400)
+#define DAY      ((int64_t)86400)
 #define SKEW_MAX ((int64_t)3600) /* the largest skew a node may configure */
 
 static void t_served_list(cf_ctx *x, const void *arg, cf_result *r)
@@ -27,17 +27,28 @@ static void t_served_list(cf_ctx *x, const void *arg, cf_result *r)
 	ct = cf_resp_header(&resp, "content-type");
 	sp_verify_opts_default(&o);
 	if (resp.status != 200)
-		cf_fail(r, "GET %s without a client certificate answered %d, not 200", path, resp.status);
+		cf_fail(
+		    r,
+		    "GET %s without a client certificate answered %d, not 200",
+		    path, resp.status);
 	else if (ct == NULL || strncmp(ct, "application/xml", 15) != 0)
-		cf_fail(r, "the trust list came as '%s', not application/xml", ct ? ct : "(none)");
-	else if ((rc = sp_trust_open(x->anchors, resp.body, resp.len, NULL, &o, &t, &why)) != SP_OK)
-		cf_fail(r, "the served trust list does not verify with the federation anchor: %s: %s",
-			sp_strerror(rc), why ? why : "");
+		cf_fail(r, "the trust list came as '%s', not application/xml",
+		        ct ? ct : "(none)");
+	else if ((rc = sp_trust_open(x->anchors, resp.body, resp.len, NULL, &o,
+	                             &t, &why)) != SP_OK)
+		cf_fail(r,
+		        "the served trust list does not verify with the "
+		        "federation anchor: %s: %s",
+		        sp_strerror(rc), why ? why : "");
 	else if (strcmp(sp_trust_list(t)->federation, x->federation) != 0)
-		cf_fail(r, "the list served for %s is for %s", x->federation, sp_trust_list(t)->federation);
+		cf_fail(r, "the list served for %s is for %s", x->federation,
+		        sp_trust_list(t)->federation);
 	else
-		cf_pass(r, "the list of %s (sequence %llu) verifies with the federation anchor", x->federation,
-			(unsigned long long)sp_trust_list(t)->sequence);
+		cf_pass(r,
+		        "the list of %s (sequence %llu) verifies with the "
+		        "federation anchor",
+		        x->federation,
+		        (unsigned long long)sp_trust_list(t)->sequence);
 	sp_trust_unref(t);
 	cf_resp_free(&resp);
 }
@@ -54,30 +65,43 @@ static void t_no_rollback(cf_ctx *x, const void *arg, cf_result *r)
 		return;
 	served = sp_trust_list(x->trust);
 	snprintf(note, sizeof(note), "served sequence %llu, auditor's %llu",
-		 (unsigned long long)served->sequence, (unsigned long long)local->sequence);
-	cf_evidence_add(r, "GET /v1/trust-lists/{federation}", 200, "", 0, note);
+	         (unsigned long long)served->sequence,
+	         (unsigned long long)local->sequence);
+	cf_evidence_add(r, "GET /v1/trust-lists/{federation}", 200, "", 0,
+	                note);
 	a = sp_trust_list_bytes(x->trust, &al);
 	b = sp_trust_list_bytes(x->local, &bl);
 	if (served->sequence < local->sequence)
-		cf_fail(r, "the node serves sequence %llu although sequence %llu exists: a stale trust list "
-			   "is in force", (unsigned long long)served->sequence,
-			(unsigned long long)local->sequence);
-	else if (served->sequence == local->sequence && (al != bl || memcmp(a, b, al) != 0))
-		cf_fail(r, "the node serves a list with sequence %llu whose bytes differ from the auditor's",
-			(unsigned long long)served->sequence);
+		cf_fail(r,
+		        "the node serves sequence %llu although sequence %llu "
+		        "exists: a stale trust list "
+		        "is in force",
+		        (unsigned long long)served->sequence,
+		        (unsigned long long)local->sequence);
+	else if (served->sequence == local->sequence &&
+	         (al != bl || memcmp(a, b, al) != 0))
+		cf_fail(r,
+		        "the node serves a list with sequence %llu whose bytes "
+		        "differ from the auditor's",
+		        (unsigned long long)served->sequence);
 	else
-		cf_pass(r, "the node is on sequence %llu, not older than the auditor's %llu",
-			(unsigned long long)served->sequence, (unsigned long long)local->sequence);
+		cf_pass(r,
+		        "the node is on sequence %llu, not older than the "
+		        "auditor's %llu",
+		        (unsigned long long)served->sequence,
+		        (unsigned long long)local->sequence);
 }
 
 /* Deliver a record from `origin` (signed with its own key when the
  * federation directory has it, else with the auditor's: the refusal comes
  * before the cryptographic check) and expect err. */
-static void from_signer(cf_ctx *x, const char *origin, int64_t issued, const sp_key *key_or_null,
-			int err, const char *what, cf_result *r)
+static void from_signer(cf_ctx *x, const char *origin, int64_t issued,
+                        const sp_key *key_or_null, int err, const char *what,
+                        cf_result *r)
 {
 	cf_recopt ro;
-	sp_key *own = key_or_null == NULL ? cf_member_sign_key(x, origin) : NULL;
+	sp_key *own =
+	    key_or_null == NULL ? cf_member_sign_key(x, origin) : NULL;
 	uint8_t *rec = NULL;
 	size_t len = 0;
 	char e[200];
@@ -92,10 +116,12 @@ static void from_signer(cf_ctx *x, const char *origin, int64_t issued, const sp_
 		sp_key_free(own);
 		return;
 	}
-	cf_evidence_add(r, "signed with", 0, "", 0,
-			key_or_null != NULL ? "the key named by the case"
-			: own != NULL	    ? "the signer's own key from the federation directory"
-					    : "the auditor's key (the signer's key is not at hand)");
+	cf_evidence_add(
+	    r, "signed with", 0, "", 0,
+	    key_or_null != NULL ? "the key named by the case"
+	    : own != NULL
+	        ? "the signer's own key from the federation directory"
+	        : "the auditor's key (the signer's key is not at hand)");
 	cf_deliver(x, rec, len, &resp, r);
 	cf_expect_error(r, &resp, err, what);
 	cf_resp_free(&resp);
@@ -114,8 +140,9 @@ static void t_unknown(cf_ctx *x, const void *arg, cf_result *r)
 		cf_fail(r, "suite: %s", err);
 		return;
 	}
-	from_signer(x, "CONF-UNLISTED", 0, x->outsider_sign, SP_ERR_UNKNOWN_ORIGIN,
-		    "a record whose Origin no trust list holds", r);
+	from_signer(x, "CONF-UNLISTED", 0, x->outsider_sign,
+	            SP_ERR_UNKNOWN_ORIGIN,
+	            "a record whose Origin no trust list holds", r);
 }
 
 static void by_status(cf_ctx *x, sp_member_status st, int err, cf_result *r)
@@ -126,11 +153,14 @@ static void by_status(cf_ctx *x, sp_member_status st, int err, cf_result *r)
 	if (!cf_need_target(x, r))
 		return;
 	if ((m = cf_member_in_status(x, st)) == NULL) {
-		cf_skip(r, "the target's trust list has no %s member other than the auditor and the target",
-			sp_status_name(st));
+		cf_skip(r,
+		        "the target's trust list has no %s member other than "
+		        "the auditor and the target",
+		        sp_status_name(st));
 		return;
 	}
-	snprintf(what, sizeof(what), "a record from %s member %s", sp_status_name(st), m->node_id);
+	snprintf(what, sizeof(what), "a record from %s member %s",
+	         sp_status_name(st), m->node_id);
 	from_signer(x, m->node_id, 0, NULL, err, what, r);
 }
 
@@ -160,7 +190,8 @@ static void t_expired(cf_ctx *x, const void *arg, cf_result *r)
 		const sp_tl_member *m = &tl->members[i];
 		size_t j;
 
-		if (m->status != SP_STATUS_ACTIVE || strcmp(m->node_id, x->target_id) == 0 || m->n_signing == 0)
+		if (m->status != SP_STATUS_ACTIVE ||
+		    strcmp(m->node_id, x->target_id) == 0 || m->n_signing == 0)
 			continue;
 		for (j = 0; j < m->n_signing; j++)
 			if (m->signing[j].valid_until + SKEW_MAX >= now)
@@ -168,12 +199,16 @@ static void t_expired(cf_ctx *x, const void *arg, cf_result *r)
 		if (j < m->n_signing)
 			continue;
 		/* Issued inside the old window: only "now" is outside. */
-		snprintf(what, sizeof(what), "a record from %s, whose signing certificates all expired",
-			 m->node_id);
-		from_signer(x, m->node_id, m->signing[0].valid_until - DAY, NULL, SP_ERR_SIGNER_EXPIRED, what, r);
+		snprintf(
+		    what, sizeof(what),
+		    "a record from %s, whose signing certificates all expired",
+		    m->node_id);
+		from_signer(x, m->node_id, m->signing[0].valid_until - DAY,
+		            NULL, SP_ERR_SIGNER_EXPIRED, what, r);
 		return;
 	}
-	cf_skip(r, "the target's trust list has no active member whose signing certificates have all expired");
+	cf_skip(r, "the target's trust list has no active member whose signing "
+	           "certificates have all expired");
 }
 
 static void t_before_window(cf_ctx *x, const void *arg, cf_result *r)
@@ -186,15 +221,17 @@ static void t_before_window(cf_ctx *x, const void *arg, cf_result *r)
 		return;
 	m = sp_tl_find(sp_trust_list(x->trust), x->as);
 	if (m == NULL || m->n_signing == 0) {
-		cf_fail(r, "the auditor %s is not in the target's trust list", x->as);
+		cf_fail(r, "the auditor %s is not in the target's trust list",
+		        x->as);
 		return;
 	}
 	for (size_t i = 0; i < m->n_signing; i++)
 		if (m->signing[i].valid_from < from)
 			from = m->signing[i].valid_from;
 	/* Before every listed window by more than any allowed skew. */
-	from_signer(x, x->as, from - SKEW_MAX - 2 * DAY, x->sign, SP_ERR_SIGNER_EXPIRED,
-		    "a record dated before every signing certificate of its signer", r);
+	from_signer(
+	    x, x->as, from - SKEW_MAX - 2 * DAY, x->sign, SP_ERR_SIGNER_EXPIRED,
+	    "a record dated before every signing certificate of its signer", r);
 }
 
 static void t_future(cf_ctx *x, const void *arg, cf_result *r)
@@ -202,8 +239,8 @@ static void t_future(cf_ctx *x, const void *arg, cf_result *r)
 	(void)arg;
 	if (!cf_need_target(x, r))
 		return;
-	from_signer(x, x->as, (int64_t)time(NULL) + DAY, x->sign, SP_ERR_ISSUED_IN_FUTURE,
-		    "a record dated one day ahead", r);
+	from_signer(x, x->as, (int64_t)time(NULL) + DAY, x->sign,
+	            SP_ERR_ISSUED_IN_FUTURE, "a record dated one day ahead", r);
 }
 
 static void member_requests(cf_ctx *x, sp_member_status st, cf_result *r)
@@ -221,13 +258,17 @@ static void member_requests(cf_ctx *x, sp_member_status st, cf_result *r)
 	if (!cf_need_target(x, r))
 		return;
 	if ((m = cf_member_in_status(x, st)) == NULL) {
-		cf_skip(r, "the target's trust list has no %s member other than the auditor and the target",
-			sp_status_name(st));
+		cf_skip(r,
+		        "the target's trust list has no %s member other than "
+		        "the auditor and the target",
+		        sp_status_name(st));
 		return;
 	}
 	if (cf_member_tls(x, m->node_id, &cert, &key) != 0) {
-		cf_skip(r, "the federation directory holds no TLS identity of %s member %s",
-			sp_status_name(st), m->node_id);
+		cf_skip(r,
+		        "the federation directory holds no TLS identity of %s "
+		        "member %s",
+		        sp_status_name(st), m->node_id);
 		return;
 	}
 	if (cf_record(x, NULL, &rec, &len, err, sizeof(err)) != SP_OK) {
@@ -236,8 +277,10 @@ static void member_requests(cf_ctx *x, sp_member_status st, cf_result *r)
 	}
 	c = cf_connect_as(x, cert, key, err, sizeof(err));
 	if (c == NULL) {
-		cf_evidence_add(r, "TLS handshake", 0, "handshake refused", 0, err);
-		cf_pass(r, "the %s member %s was refused in the handshake", sp_status_name(st), m->node_id);
+		cf_evidence_add(r, "TLS handshake", 0, "handshake refused", 0,
+		                err);
+		cf_pass(r, "the %s member %s was refused in the handshake",
+		        sp_status_name(st), m->node_id);
 		goto out;
 	}
 	memset(q, 0, sizeof(q));
@@ -246,27 +289,34 @@ static void member_requests(cf_ctx *x, sp_member_status st, cf_result *r)
 	q[0].ctype = "application/xml";
 	q[0].body = rec;
 	q[0].len = len;
-	snprintf(path, sizeof(path), "/v1/logs/%s/entries?start=0&count=1", x->target_id);
+	snprintf(path, sizeof(path), "/v1/logs/%s/entries?start=0&count=1",
+	         x->target_id);
 	q[1].method = "GET";
 	q[1].path = path;
 	cf_exchange(c, q, 2, x->timeout_ms);
 	for (int i = 0; i < 2; i++) {
-		cf_note_response(x, q[i].method, q[i].path, &q[i].resp, m->node_id, r);
+		cf_note_response(x, q[i].method, q[i].path, &q[i].resp,
+		                 m->node_id, r);
 		cf_problem_name(&q[i].resp, name, sizeof(name));
 		/* A refusal at the TLS layer (the connection closed before any
 		 * answer) denies access too. */
-		if (!(q[i].resp.status == 0 && !q[i].resp.reset && cf_conn_dead(c)) &&
+		if (!(q[i].resp.status == 0 && !q[i].resp.reset &&
+		      cf_conn_dead(c)) &&
 		    (q[i].resp.status != 403 || strcmp(name, "forbidden") != 0))
 			bad++;
 		cf_resp_free(&q[i].resp);
 	}
 	cf_close(c);
 	if (bad == 0)
-		cf_pass(r, "requests authenticated as %s member %s are answered 403 forbidden",
-			sp_status_name(st), m->node_id);
+		cf_pass(r,
+		        "requests authenticated as %s member %s are answered "
+		        "403 forbidden",
+		        sp_status_name(st), m->node_id);
 	else
-		cf_fail(r, "%d of 2 requests authenticated as %s member %s were not answered 403 forbidden",
-			bad, sp_status_name(st), m->node_id);
+		cf_fail(r,
+		        "%d of 2 requests authenticated as %s member %s were "
+		        "not answered 403 forbidden",
+		        bad, sp_status_name(st), m->node_id);
 out:
 	free(rec);
 	X509_free(cert);
@@ -286,23 +336,27 @@ static void t_suspended_requests(cf_ctx *x, const void *arg, cf_result *r)
 }
 
 static const cf_assertion list[] = {
-	{"the served trust list verifies with the federation anchor", "API-42, TL-10, TL-13, FED-15", CF_MUST,
-	 t_served_list, NULL, CF_READS},
-	{"the node is not on a stale trust list (no rollback)", "TL-15, TL-16, TL-18, SEC-7", CF_MUST,
-	 t_no_rollback, NULL, CF_READS},
-	{"a record from a signer in no trust list: unknown-origin", "TL-31, SIG-25, FED-28", CF_MUST, t_unknown,
-	 NULL, CF_WRITES},
-	{"a record from a revoked member: signer-revoked", "TL-26, TL-31", CF_MUST, t_revoked, NULL, CF_WRITES},
-	{"a record from a suspended member: signer-suspended", "TL-25, TL-31", CF_MUST, t_suspended, NULL, CF_WRITES},
-	{"a record from a member whose signing certificates expired: signer-expired", "TL-30, TL-31", CF_MUST,
-	 t_expired, NULL, CF_WRITES},
-	{"a record dated before its signer's certificates: signer-expired", "TL-30, TL-31", CF_MUST,
-	 t_before_window, NULL, CF_WRITES},
-	{"a record dated a day ahead: issued-in-future", "TL-31, GEN-14", CF_MUST, t_future, NULL, CF_WRITES},
-	{"requests authenticated as a revoked member: 403 forbidden", "ACC-4, TL-26", CF_MUST,
-	 t_revoked_requests, NULL, CF_WRITES},
-	{"requests authenticated as a suspended member: 403 forbidden", "ACC-4, TL-25", CF_MUST,
-	 t_suspended_requests, NULL, CF_WRITES},
+    {"the served trust list verifies with the federation anchor",
+     "API-42, TL-10, TL-13, FED-15", CF_MUST, t_served_list, NULL, CF_READS},
+    {"the node is not on a stale trust list (no rollback)",
+     "TL-15, TL-16, TL-18, SEC-7", CF_MUST, t_no_rollback, NULL, CF_READS},
+    {"a record from a signer in no trust list: unknown-origin",
+     "TL-31, SIG-25, FED-28", CF_MUST, t_unknown, NULL, CF_WRITES},
+    {"a record from a revoked member: signer-revoked", "TL-26, TL-31", CF_MUST,
+     t_revoked, NULL, CF_WRITES},
+    {"a record from a suspended member: signer-suspended", "TL-25, TL-31",
+     CF_MUST, t_suspended, NULL, CF_WRITES},
+    {"a record from a member whose signing certificates expired: "
+     "signer-expired",
+     "TL-30, TL-31", CF_MUST, t_expired, NULL, CF_WRITES},
+    {"a record dated before its signer's certificates: signer-expired",
+     "TL-30, TL-31", CF_MUST, t_before_window, NULL, CF_WRITES},
+    {"a record dated a day ahead: issued-in-future", "TL-31, GEN-14", CF_MUST,
+     t_future, NULL, CF_WRITES},
+    {"requests authenticated as a revoked member: 403 forbidden",
+     "ACC-4, TL-26", CF_MUST, t_revoked_requests, NULL, CF_WRITES},
+    {"requests authenticated as a suspended member: 403 forbidden",
+     "ACC-4, TL-25", CF_MUST, t_suspended_requests, NULL, CF_WRITES},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

@@ -20,7 +20,7 @@
 #include <openssl/ssl.h>
 
 #define CF_WBUF_MAX ((size_t)1 << 20)
-#define CF_WINDOW (1 << 24)
+#define CF_WINDOW   (1 << 24)
 
 struct cf_conn {
 	int fd;
@@ -96,14 +96,17 @@ static int tcp_connect(const char *host, uint16_t port, unsigned timeout_ms)
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    ai->ai_protocol);
+		fd = socket(ai->ai_family,
+		            ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
-		if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, (int)timeout_ms) > 0 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+		if (errno == EINPROGRESS &&
+		    wait_fd(fd, POLLOUT, (int)timeout_ms) > 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr == 0)
 			break;
 		close(fd);
 		fd = -1;
@@ -159,7 +162,8 @@ void cf_close(cf_conn *c)
 }
 
 cf_conn *cf_tls_connect(const char *host, uint16_t port, const cf_tls *t,
-			unsigned timeout_ms, char *err, size_t errlen, int *local)
+                        unsigned timeout_ms, char *err, size_t errlen,
+                        int *local)
 {
 	static const unsigned char h2[] = {2, 'h', '2'};
 	static const cf_tls none;
@@ -184,25 +188,33 @@ cf_conn *cf_tls_connect(const char *host, uint16_t port, const cf_tls *t,
 		goto ctxfail;
 	if (t->seclevel0)
 		SSL_CTX_set_security_level(c->ctx, 0);
-	if (SSL_CTX_set_min_proto_version(c->ctx, t->min_version ? t->min_version : TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(c->ctx, t->max_version ? t->max_version : TLS1_3_VERSION) != 1)
+	if (SSL_CTX_set_min_proto_version(c->ctx, t->min_version
+	                                              ? t->min_version
+	                                              : TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(
+	        c->ctx, t->max_version ? t->max_version : TLS1_3_VERSION) != 1)
 		goto ctxfail;
-	if (t->cipher_list != NULL && SSL_CTX_set_cipher_list(c->ctx, t->cipher_list) != 1) {
+	if (t->cipher_list != NULL &&
+	    SSL_CTX_set_cipher_list(c->ctx, t->cipher_list) != 1) {
 		if (local != NULL)
 			*local = 1;
-		set_err(err, errlen, "this client cannot offer those cipher suites");
+		set_err(err, errlen,
+		        "this client cannot offer those cipher suites");
 		goto fail;
 	}
 	if (!t->no_alpn &&
-	    SSL_CTX_set_alpn_protos(c->ctx, t->alpn ? t->alpn : h2, t->alpn ? t->alpn_len : sizeof(h2)) != 0)
+	    SSL_CTX_set_alpn_protos(c->ctx, t->alpn ? t->alpn : h2,
+	                            t->alpn ? t->alpn_len : sizeof(h2)) != 0)
 		goto ctxfail;
 	/* The server is identified by pinning its certificate against the
 	 * trust list (SPEC API-6), not by a CA chain. */
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
-	SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(
+	    c->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(c->ctx, new_session_cb);
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (t->cert != NULL && t->key != NULL) {
 		if (X509_up_ref(t->cert) != 1 || EVP_PKEY_up_ref(t->key) != 1)
 			goto ctxfail;
@@ -213,7 +225,8 @@ cf_conn *cf_tls_connect(const char *host, uint16_t port, const cf_tls *t,
 		set_err(err, errlen, "TCP connection failed");
 		goto fail;
 	}
-	if ((c->ssl = SSL_new(c->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+	if ((c->ssl = SSL_new(c->ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1)
 		goto ctxfail;
 	SSL_set_app_data(c->ssl, c);
 	{
@@ -223,23 +236,29 @@ cf_conn *cf_tls_connect(const char *host, uint16_t port, const cf_tls *t,
 		char sni[256];
 
 		snprintf(sni, sizeof(sni), "%s", host);
-		if (strchr(sni, ':') == NULL && inet_pton(AF_INET, sni, a4) != 1)
+		if (strchr(sni, ':') == NULL &&
+		    inet_pton(AF_INET, sni, a4) != 1)
 			SSL_set_tlsext_host_name(c->ssl, sni);
 	}
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		int e = SSL_get_error(c->ssl, r);
 		int left = (int)(deadline - cf_now_ms());
 
-		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || left <= 0 ||
-		    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, left) <= 0) {
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    left <= 0 ||
+		    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+		            left) <= 0) {
 			unsigned long le = ERR_peek_last_error();
 			int reason = ERR_GET_REASON(le);
 
-			if (local != NULL && (reason == SSL_R_NO_PROTOCOLS_AVAILABLE ||
-					      reason == SSL_R_NO_CIPHERS_AVAILABLE ||
-					      reason == SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM))
+			if (local != NULL &&
+			    (reason == SSL_R_NO_PROTOCOLS_AVAILABLE ||
+			     reason == SSL_R_NO_CIPHERS_AVAILABLE ||
+			     reason == SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM))
 				*local = 1;
-			set_err(err, errlen, left <= 0 ? "TLS handshake timed out" : "TLS handshake refused");
+			set_err(err, errlen,
+			        left <= 0 ? "TLS handshake timed out"
+			                  : "TLS handshake refused");
 			goto fail;
 		}
 	}
@@ -247,7 +266,8 @@ cf_conn *cf_tls_connect(const char *host, uint16_t port, const cf_tls *t,
 	if (sel != NULL && sel_len > 0 && sel_len < sizeof(c->alpn))
 		memcpy(c->alpn, sel, sel_len);
 	snprintf(c->version, sizeof(c->version), "%s", SSL_get_version(c->ssl));
-	snprintf(c->cipher, sizeof(c->cipher), "%s", SSL_get_cipher_name(c->ssl));
+	snprintf(c->cipher, sizeof(c->cipher), "%s",
+	         SSL_get_cipher_name(c->ssl));
 	peer = SSL_get0_peer_certificate(c->ssl);
 	if (peer != NULL && (len = i2d_X509(peer, NULL)) > 0) {
 		unsigned char *p;
@@ -287,8 +307,8 @@ static char *dup_n(const uint8_t *p, size_t n)
 }
 
 static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
-		     const uint8_t *name, size_t namelen, const uint8_t *value,
-		     size_t valuelen, uint8_t flags, void *user)
+                     const uint8_t *name, size_t namelen, const uint8_t *value,
+                     size_t valuelen, uint8_t flags, void *user)
 {
 	cf_req *q = stream_req(h2, frame->hd.stream_id);
 
@@ -300,7 +320,9 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 		int st = 0;
 
 		for (size_t i = 0; i < valuelen && i < 3; i++)
-			st = st * 10 + (value[i] >= '0' && value[i] <= '9' ? value[i] - '0' : 0);
+			st = st * 10 + (value[i] >= '0' && value[i] <= '9'
+			                    ? value[i] - '0'
+			                    : 0);
 		/* Interim (1xx) answers do not end the exchange. */
 		if (st >= 200) {
 			q->resp.status = st;
@@ -324,7 +346,7 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 }
 
 static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id,
-		   const uint8_t *data, size_t len, void *user)
+                   const uint8_t *data, size_t len, void *user)
 {
 	cf_req *q = stream_req(h2, id);
 	uint8_t *nb;
@@ -334,9 +356,10 @@ static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id,
 	if (q == NULL || len == 0)
 		return 0;
 	if (q->resp.len + len > CF_BODY_CAP)
-		return nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL) == 0
-			       ? 0
-			       : NGHTTP2_ERR_CALLBACK_FAILURE;
+		return nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, id,
+		                                 NGHTTP2_CANCEL) == 0
+		           ? 0
+		           : NGHTTP2_ERR_CALLBACK_FAILURE;
 	nb = realloc(q->resp.body, q->resp.len + len + 1);
 	if (nb == NULL)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -347,7 +370,8 @@ static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id,
 	return 0;
 }
 
-static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame, void *user)
+static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
+                         void *user)
 {
 	cf_conn *c = user;
 	cf_req *q;
@@ -356,19 +380,23 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame, void *
 		c->goaway = 1;
 		c->goaway_code = frame->goaway.error_code;
 	}
-	if (frame->hd.type == NGHTTP2_RST_STREAM && (q = stream_req(h2, frame->hd.stream_id)) != NULL) {
+	if (frame->hd.type == NGHTTP2_RST_STREAM &&
+	    (q = stream_req(h2, frame->hd.stream_id)) != NULL) {
 		q->resp.reset = 1;
 		q->resp.rst = frame->rst_stream.error_code;
 	}
-	if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+	if ((frame->hd.type == NGHTTP2_HEADERS ||
+	     frame->hd.type == NGHTTP2_DATA) &&
 	    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
-	    (q = stream_req(h2, frame->hd.stream_id)) != NULL && q->stop_on_response &&
-	    q->resp.status >= 200 && !q->done) {
+	    (q = stream_req(h2, frame->hd.stream_id)) != NULL &&
+	    q->stop_on_response && q->resp.status >= 200 && !q->done) {
 		/* The answer is complete: stop sending the rest of the body. */
 		q->done = 1;
 		q->resp.ms = cf_now_ms() - q->t0;
-		nghttp2_session_set_stream_user_data(h2, frame->hd.stream_id, NULL);
-		nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_CANCEL);
+		nghttp2_session_set_stream_user_data(h2, frame->hd.stream_id,
+		                                     NULL);
+		nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE,
+		                          frame->hd.stream_id, NGHTTP2_CANCEL);
 	}
 	return 0;
 }
@@ -392,8 +420,8 @@ static int on_close(nghttp2_session *h2, int32_t id, uint32_t code, void *user)
 }
 
 static ssize_t body_read(nghttp2_session *h2, int32_t id, uint8_t *buf,
-			 size_t length, uint32_t *flags,
-			 nghttp2_data_source *src, void *user)
+                         size_t length, uint32_t *flags,
+                         nghttp2_data_source *src, void *user)
 {
 	cf_req *q = src->ptr;
 	size_t n = q->len - q->sent;
@@ -436,7 +464,8 @@ static int h2_start(cf_conn *c, char *err, size_t errlen)
 	iv[1].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
 	iv[1].value = CF_WINDOW;
 	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 2) != 0 ||
-	    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, CF_WINDOW) != 0) {
+	    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
+	                                          CF_WINDOW) != 0) {
 		set_err(err, errlen, "HTTP/2 settings");
 		return -1;
 	}
@@ -444,9 +473,10 @@ static int h2_start(cf_conn *c, char *err, size_t errlen)
 }
 
 cf_conn *cf_connect(const char *host, uint16_t port, const cf_tls *t,
-		    unsigned timeout_ms, char *err, size_t errlen)
+                    unsigned timeout_ms, char *err, size_t errlen)
 {
-	cf_conn *c = cf_tls_connect(host, port, t, timeout_ms, err, errlen, NULL);
+	cf_conn *c =
+	    cf_tls_connect(host, port, t, timeout_ms, err, errlen, NULL);
 
 	if (c == NULL)
 		return NULL;
@@ -485,8 +515,9 @@ int cf_conn_cert_requested(const cf_conn *c)
 }
 int cf_conn_dead(const cf_conn *c)
 {
-	return c == NULL || c->dead || (c->h2 != NULL && !nghttp2_session_want_read(c->h2) &&
-					!nghttp2_session_want_write(c->h2));
+	return c == NULL || c->dead ||
+	       (c->h2 != NULL && !nghttp2_session_want_read(c->h2) &&
+	        !nghttp2_session_want_write(c->h2));
 }
 int cf_conn_goaway(const cf_conn *c, uint32_t *code)
 {
@@ -499,12 +530,14 @@ int cf_conn_goaway(const cf_conn *c, uint32_t *code)
 static int flush_some(cf_conn *c)
 {
 	while (c->wlen > 0) {
-		int w = SSL_write(c->ssl, c->wbuf, c->wlen > 65536 ? 65536 : (int)c->wlen);
+		int w = SSL_write(c->ssl, c->wbuf,
+		                  c->wlen > 65536 ? 65536 : (int)c->wlen);
 
 		if (w <= 0) {
 			int e = SSL_get_error(c->ssl, w);
 
-			if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+			if (e == SSL_ERROR_WANT_WRITE ||
+			    e == SSL_ERROR_WANT_READ)
 				return 0;
 			ERR_clear_error();
 			return -1;
@@ -553,12 +586,14 @@ static int read_some(cf_conn *c)
 		if (r <= 0) {
 			int e = SSL_get_error(c->ssl, r);
 
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			if (e == SSL_ERROR_WANT_READ ||
+			    e == SSL_ERROR_WANT_WRITE)
 				return 0;
 			ERR_clear_error();
 			return -1;
 		}
-		if (c->h2 != NULL && nghttp2_session_mem_recv(c->h2, buf, (size_t)r) < 0)
+		if (c->h2 != NULL &&
+		    nghttp2_session_mem_recv(c->h2, buf, (size_t)r) < 0)
 			return -1;
 	}
 }
@@ -591,14 +626,14 @@ int cf_exchange(cf_conn *c, cf_req *reqs, size_t n, unsigned timeout_ms)
 			q->done = 1;
 			continue;
 		}
-#define NV(n_, v_)                                                              \
-	do {                                                                    \
-		nv[k].name = (uint8_t *)(uintptr_t)(n_);                        \
-		nv[k].namelen = strlen(n_);                                     \
-		nv[k].value = (uint8_t *)(uintptr_t)(v_);                       \
-		nv[k].valuelen = strlen(v_);                                    \
-		nv[k].flags = NGHTTP2_NV_FLAG_NONE;                             \
-		k++;                                                            \
+#define NV(n_, v_)                                                             \
+	do {                                                                   \
+		nv[k].name = (uint8_t *)(uintptr_t)(n_);                       \
+		nv[k].namelen = strlen(n_);                                    \
+		nv[k].value = (uint8_t *)(uintptr_t)(v_);                      \
+		nv[k].valuelen = strlen(v_);                                   \
+		nv[k].flags = NGHTTP2_NV_FLAG_NONE;                            \
+		k++;                                                           \
 	} while (0)
 		NV(":method", q->method);
 		NV(":scheme", "https");
@@ -610,12 +645,14 @@ int cf_exchange(cf_conn *c, cf_req *reqs, size_t n, unsigned timeout_ms)
 			snprintf(cl, sizeof(cl), "%zu", q->len);
 			NV("content-length", cl);
 		}
-		for (size_t e = 0; e < q->n_extra && k + 1 < sizeof(nv) / sizeof(nv[0]); e++)
+		for (size_t e = 0;
+		     e < q->n_extra && k + 1 < sizeof(nv) / sizeof(nv[0]); e++)
 			NV(q->extra[2 * e], q->extra[2 * e + 1]);
 #undef NV
 		prd.source.ptr = q;
 		prd.read_callback = body_read;
-		q->stream_id = nghttp2_submit_request(c->h2, NULL, nv, k, q->body != NULL ? &prd : NULL, q);
+		q->stream_id = nghttp2_submit_request(
+		    c->h2, NULL, nv, k, q->body != NULL ? &prd : NULL, q);
 		if (q->stream_id < 0)
 			q->done = 1;
 	}
@@ -627,7 +664,8 @@ int cf_exchange(cf_conn *c, cf_req *reqs, size_t n, unsigned timeout_ms)
 			c->dead = 1;
 			break;
 		}
-		if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2) && c->wlen == 0) {
+		if (!nghttp2_session_want_read(c->h2) &&
+		    !nghttp2_session_want_write(c->h2) && c->wlen == 0) {
 			c->dead = 1;
 			break;
 		}
@@ -635,11 +673,13 @@ int cf_exchange(cf_conn *c, cf_req *reqs, size_t n, unsigned timeout_ms)
 			break;
 		if (c->wlen > 0)
 			ev |= POLLOUT;
-		if (SSL_pending(c->ssl) == 0 && wait_fd(c->fd, ev, left > 200 ? 200 : left) <= 0)
+		if (SSL_pending(c->ssl) == 0 &&
+		    wait_fd(c->fd, ev, left > 200 ? 200 : left) <= 0)
 			continue;
 		if (read_some(c) != 0) {
 			c->dead = 1;
-			/* Deliver what was already parsed; nothing more comes. */
+			/* Deliver what was already parsed; nothing more comes.
+			 */
 			break;
 		}
 	}
@@ -654,10 +694,12 @@ int cf_exchange(cf_conn *c, cf_req *reqs, size_t n, unsigned timeout_ms)
 			q->resp.timed_out = !(c == NULL || c->dead);
 			q->resp.ms = cf_now_ms() - q->t0;
 			if (c != NULL && c->h2 != NULL && q->stream_id > 0) {
-				nghttp2_session_set_stream_user_data(c->h2, q->stream_id, NULL);
+				nghttp2_session_set_stream_user_data(
+				    c->h2, q->stream_id, NULL);
 				if (!c->dead)
-					nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, q->stream_id,
-								  NGHTTP2_CANCEL);
+					nghttp2_submit_rst_stream(
+					    c->h2, NGHTTP2_FLAG_NONE,
+					    q->stream_id, NGHTTP2_CANCEL);
 			}
 			q->done = 1;
 			rc = -1;
@@ -702,14 +744,19 @@ int cf_conn_raw_write(cf_conn *c, const void *buf, size_t len)
 	double deadline = cf_now_ms() + 5000;
 
 	while (off < len) {
-		int w = SSL_write(c->ssl, (const uint8_t *)buf + off, (int)(len - off));
+		int w = SSL_write(c->ssl, (const uint8_t *)buf + off,
+		                  (int)(len - off));
 
 		if (w <= 0) {
 			int e = SSL_get_error(c->ssl, w);
 			int left = (int)(deadline - cf_now_ms());
 
-			if ((e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) && left > 0 &&
-			    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, left) > 0)
+			if ((e == SSL_ERROR_WANT_WRITE ||
+			     e == SSL_ERROR_WANT_READ) &&
+			    left > 0 &&
+			    wait_fd(c->fd,
+			            e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+			            left) > 0)
 				continue;
 			ERR_clear_error();
 			return -1;

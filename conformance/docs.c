@@ -9,16 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BODY_FMT                                                                \
-	"<Declaration><DeclarationNo>%s</DeclarationNo><Mode>9610</Mode>"        \
-	"<Direction>export</Direction>"                                         \
-	"<Declarant>Conformance Suite Declarant</Declarant>"                    \
-	"<Item><Name>Green tea</Name><Quantity>2</Quantity>"                    \
-	"<Value currency=\"CNY\">120.50</Value><HsCode>090210</HsCode></Item>"  \
+#define BODY_FMT                                                               \
+	"<Declaration><DeclarationNo>%s</DeclarationNo><Mode>9610</Mode>"      \
+	"<Direction>export</Direction>"                                        \
+	"<Declarant>Conformance Suite Declarant</Declarant>"                   \
+	"<Item><Name>Green tea</Name><Quantity>2</Quantity>"                   \
+	"<Value currency=\"CNY\">120.50</Value><HsCode>090210</HsCode></Item>" \
 	"<Extension><Note>test</Note></Extension></Declaration>"
 
 int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
-	      char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	static const cf_recopt none;
 	const char *recips[1];
@@ -36,14 +36,16 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 	if (o == NULL)
 		o = &none;
 	snprintf(declno, sizeof(declno), "CONF-%lld", (long long)x->started);
-	snprintf(body, sizeof(body), BODY_FMT, o->subject ? o->subject : declno);
+	snprintf(body, sizeof(body), BODY_FMT,
+	         o->subject ? o->subject : declno);
 	memset(&d, 0, sizeof(d));
 	d.record_id = o->record_id;
 	d.origin = o->origin ? o->origin : x->as;
 	d.sequence = o->seq ? o->seq : cf_next_seq(x);
 	d.type = o->type ? o->type : "declaration";
 	d.issued = o->issued ? o->issued : (int64_t)time(NULL) - 5;
-	recips[0] = o->recipient ? o->recipient : (x->target_id[0] ? x->target_id : "UNKNOWN");
+	recips[0] = o->recipient ? o->recipient
+	                         : (x->target_id[0] ? x->target_id : "UNKNOWN");
 	d.recipients = recips;
 	d.n_recipients = 1;
 	d.broadcast = o->broadcast;
@@ -56,7 +58,8 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 	d.body = (const uint8_t *)(o->body ? o->body : body);
 	d.body_len = strlen((const char *)d.body);
 	if (o->with_attachment) {
-		static const char content[] = "<Note>conformance attachment</Note>";
+		static const char content[] =
+		    "<Note>conformance attachment</Note>";
 
 		att.media_type = "application/xml";
 		att.profile = "CEB621Message";
@@ -66,7 +69,8 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 		d.n_attachments = 1;
 	}
 	if ((rc = sp_record_build(&d, &u, &ul, &why)) != SP_OK) {
-		snprintf(err, errlen, "building a record: %s: %s", sp_strerror(rc), why ? why : "");
+		snprintf(err, errlen, "building a record: %s: %s",
+		         sp_strerror(rc), why ? why : "");
 		return rc;
 	}
 	if (o->unsigned_only) {
@@ -77,19 +81,23 @@ int cf_record(cf_ctx *x, const cf_recopt *o, uint8_t **out, size_t *len,
 	rc = sp_sign_document(o->key ? o->key : x->sign, u, ul, out, len, &why);
 	free(u);
 	if (rc != SP_OK)
-		snprintf(err, errlen, "signing a record: %s: %s", sp_strerror(rc), why ? why : "");
+		snprintf(err, errlen, "signing a record: %s: %s",
+		         sp_strerror(rc), why ? why : "");
 	return rc;
 }
 
-int cf_deliver(cf_ctx *x, const uint8_t *rec, size_t len, cf_resp *resp, cf_result *r)
+int cf_deliver(cf_ctx *x, const uint8_t *rec, size_t len, cf_resp *resp,
+               cf_result *r)
 {
 	char id[SP_UUID_LEN + 1];
-	int st = cf_http(x, CF_AS_MEMBER, "POST", "/v1/records", "application/xml", rec, len, resp, r);
+	int st = cf_http(x, CF_AS_MEMBER, "POST", "/v1/records",
+	                 "application/xml", rec, len, resp, r);
 
 	/* Which record was sent, for a failure to be traced to it. */
 	if (r != NULL && r->n_ev > 0 && r->ev[r->n_ev - 1].note[0] == '\0' &&
 	    cf_record_id_of(rec, len, id) == 0)
-		snprintf(r->ev[r->n_ev - 1].note, sizeof(r->ev[0].note), "record %s", id);
+		snprintf(r->ev[r->n_ev - 1].note, sizeof(r->ev[0].note),
+		         "record %s", id);
 	return st;
 }
 
@@ -108,7 +116,8 @@ int cf_record_id_of(const uint8_t *rec, size_t len, char out[SP_UUID_LEN + 1])
 	return -1;
 }
 
-void cf_remember(cf_ctx *x, const uint8_t *rec, size_t len, const char *id, uint64_t seq)
+void cf_remember(cf_ctx *x, const uint8_t *rec, size_t len, const char *id,
+                 uint64_t seq)
 {
 	cf_delivered *d;
 
@@ -132,7 +141,8 @@ void cf_remember(cf_ctx *x, const uint8_t *rec, size_t len, const char *id, uint
 }
 
 int cf_check_receipt(cf_ctx *x, const uint8_t *rec, size_t rec_len,
-		     const uint8_t *rcpt, size_t rcpt_len, char *why, size_t whylen)
+                     const uint8_t *rcpt, size_t rcpt_len, char *why,
+                     size_t whylen)
 {
 	sp_verify_opts o;
 	sp_receipt_info ri;
@@ -144,32 +154,47 @@ int cf_check_receipt(cf_ctx *x, const uint8_t *rec, size_t rec_len,
 	int rc, ok = -1;
 
 	sp_verify_opts_default(&o);
-	if ((rc = sp_verify_receipt(x->trust, rcpt, rcpt_len, &o, &ri, &w)) != SP_OK) {
-		snprintf(why, whylen, "the receipt does not verify: %s: %s", sp_strerror(rc), w ? w : "");
+	if ((rc = sp_verify_receipt(x->trust, rcpt, rcpt_len, &o, &ri, &w)) !=
+	    SP_OK) {
+		snprintf(why, whylen, "the receipt does not verify: %s: %s",
+		         sp_strerror(rc), w ? w : "");
 		return -1;
 	}
-	if (sp_doc_parse(rec, rec_len, SP_DOC_RECORD, NULL, &doc, &w) != SP_OK ||
+	if (sp_doc_parse(rec, rec_len, SP_DOC_RECORD, NULL, &doc, &w) !=
+	        SP_OK ||
 	    sp_record_read(doc, &hdr, &w) != SP_OK) {
-		snprintf(why, whylen, "cannot read the delivered record back: %s", w ? w : "");
+		snprintf(why, whylen,
+		         "cannot read the delivered record back: %s",
+		         w ? w : "");
 		goto out;
 	}
 	sp_sha256_hex(rec, rec_len, digest);
 	if (strcmp(ri.receiver, x->target_id) != 0)
-		snprintf(why, whylen, "Receiver is %s, not the target %s", ri.receiver, x->target_id);
+		snprintf(why, whylen, "Receiver is %s, not the target %s",
+		         ri.receiver, x->target_id);
 	else if (strcmp(ri.record_id, sp_record_id(hdr)) != 0)
-		snprintf(why, whylen, "RecordId %s is not the record's %s", ri.record_id, sp_record_id(hdr));
+		snprintf(why, whylen, "RecordId %s is not the record's %s",
+		         ri.record_id, sp_record_id(hdr));
 	else if (strcmp(ri.origin, sp_record_origin(hdr)) != 0)
-		snprintf(why, whylen, "Origin %s is not the record's %s", ri.origin, sp_record_origin(hdr));
+		snprintf(why, whylen, "Origin %s is not the record's %s",
+		         ri.origin, sp_record_origin(hdr));
 	else if (ri.sequence != sp_record_sequence(hdr))
 		snprintf(why, whylen, "Sequence %llu is not the record's %llu",
-			 (unsigned long long)ri.sequence, (unsigned long long)sp_record_sequence(hdr));
+		         (unsigned long long)ri.sequence,
+		         (unsigned long long)sp_record_sequence(hdr));
 	else if (strcmp(ri.record_digest, digest) != 0)
-		snprintf(why, whylen, "RecordDigest %s is not SHA-256 of the record bytes %s",
-			 ri.record_digest, digest);
+		snprintf(
+		    why, whylen,
+		    "RecordDigest %s is not SHA-256 of the record bytes %s",
+		    ri.record_digest, digest);
 	else if (ri.status != SP_RECEIPT_ACCEPTED)
-		snprintf(why, whylen, "Status is not accepted for a record addressed to the target");
+		snprintf(why, whylen,
+		         "Status is not accepted for a record addressed to the "
+		         "target");
 	else if (ri.received < x->started - 300 || ri.received > now + 300)
-		snprintf(why, whylen, "Received is outside this run (more than the default skew away)");
+		snprintf(why, whylen,
+		         "Received is outside this run (more than the default "
+		         "skew away)");
 	else
 		ok = 0;
 out:
@@ -196,7 +221,8 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 {
 	static const char *const sans[] = {"localhost", "127.0.0.1", NULL};
 	const char *tmp = getenv("TMPDIR"), *why = NULL;
-	char ca_key[CF_PATH + 32], ca_cert[CF_PATH + 32], k[CF_PATH + 32], c[CF_PATH + 32];
+	char ca_key[CF_PATH + 32], ca_cert[CF_PATH + 32], k[CF_PATH + 32],
+	    c[CF_PATH + 32];
 	char op_key[CF_PATH], op_cert[CF_PATH];
 	int rc;
 
@@ -204,7 +230,7 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 		return x->outsider_sign != NULL ? 0 : -1;
 	x->outsiders_made = 1;
 	snprintf(x->tmpdir, sizeof(x->tmpdir), "%s/silkport-conf-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	if (mkdtemp(x->tmpdir) == NULL) {
 		x->tmpdir[0] = '\0';
 		snprintf(err, errlen, "cannot make a temporary directory");
@@ -212,38 +238,44 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 	}
 	snprintf(ca_key, sizeof(ca_key), "%s/ca-key.pem", x->tmpdir);
 	snprintf(ca_cert, sizeof(ca_cert), "%s/ca-cert.pem", x->tmpdir);
-	if ((rc = sp_pki_make_ca("silkport conformance outsider CA", SP_KEY_P256, 2, ca_key, ca_cert,
-				 &why)) != SP_OK)
+	if ((rc = sp_pki_make_ca("silkport conformance outsider CA",
+	                         SP_KEY_P256, 2, ca_key, ca_cert, &why)) !=
+	    SP_OK)
 		goto fail;
 	/* A signing key whose certificate names the auditor, from a CA the
 	 * federation does not know. */
 	snprintf(k, sizeof(k), "%s/sign-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/sign-cert.pem", x->tmpdir);
-	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, x->as, NULL, SP_KEY_P256, 2, k, c,
-			       &why)) != SP_OK ||
+	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, x->as, NULL,
+	                       SP_KEY_P256, 2, k, c, &why)) != SP_OK ||
 	    (rc = sp_key_load(k, c, &x->outsider_sign, &why)) != SP_OK)
 		goto fail;
 	snprintf(k, sizeof(k), "%s/tls-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/tls-cert.pem", x->tmpdir);
-	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, x->as, sans, SP_KEY_P256, 2, k, c,
-			       &why)) != SP_OK)
+	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, x->as, sans,
+	                       SP_KEY_P256, 2, k, c, &why)) != SP_OK)
 		goto fail;
-	if (cf_load_identity(c, k, &x->outsider_tls_cert, &x->outsider_tls_key) != 0) {
+	if (cf_load_identity(c, k, &x->outsider_tls_cert,
+	                     &x->outsider_tls_key) != 0) {
 		rc = SP_ERR_IO;
 		goto fail;
 	}
 	/* With the operator's key at hand: a certificate the federation CA
 	 * issued that is still no member's TlsCertificate. */
-	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem", x->fed_dir ? x->fed_dir : "");
-	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem", x->fed_dir ? x->fed_dir : "");
+	snprintf(op_key, sizeof(op_key), "%s/operator/key.pem",
+	         x->fed_dir ? x->fed_dir : "");
+	snprintf(op_cert, sizeof(op_cert), "%s/operator/cert.pem",
+	         x->fed_dir ? x->fed_dir : "");
 	snprintf(k, sizeof(k), "%s/fed-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/fed-cert.pem", x->tmpdir);
 	if (x->fed_dir != NULL && access(op_key, R_OK) == 0 &&
-	    sp_pki_issue(op_key, op_cert, SP_CERT_TLS, "CONF-NONMEMBER", sans, SP_KEY_P256, 2, k, c,
-			 &why) == SP_OK)
-		(void)cf_load_identity(c, k, &x->fedca_tls_cert, &x->fedca_tls_key);
+	    sp_pki_issue(op_key, op_cert, SP_CERT_TLS, "CONF-NONMEMBER", sans,
+	                 SP_KEY_P256, 2, k, c, &why) == SP_OK)
+		(void)cf_load_identity(c, k, &x->fedca_tls_cert,
+		                       &x->fedca_tls_key);
 	return 0;
 fail:
-	snprintf(err, errlen, "making outsider identities: %s: %s", sp_strerror(rc), why ? why : "");
+	snprintf(err, errlen, "making outsider identities: %s: %s",
+	         sp_strerror(rc), why ? why : "");
 	return -1;
 }

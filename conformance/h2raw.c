@@ -49,7 +49,8 @@ static int tcp_connect(const char *host, uint16_t port, unsigned timeout_ms)
 	if (getaddrinfo(host, ps, &hints, &res) != 0)
 		return -1;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -63,8 +64,8 @@ static int tcp_connect(const char *host, uint16_t port, unsigned timeout_ms)
 }
 
 sp_h2raw *sp_h2raw_connect(const char *host, uint16_t port, const char *ca_file,
-			   const char *cert_file, const char *key_file,
-			   unsigned timeout_ms, const char **why)
+                           const char *cert_file, const char *key_file,
+                           unsigned timeout_ms, const char **why)
 {
 	static const unsigned char alpn[] = {2, 'h', '2'};
 	sp_h2raw *c = calloc(1, sizeof(*c));
@@ -93,7 +94,8 @@ sp_h2raw *sp_h2raw_connect(const char *host, uint16_t port, const char *ca_file,
 	}
 	if (cert_file != NULL &&
 	    (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1 ||
-	     SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1)) {
+	     SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) !=
+	         1)) {
 		*why = "cannot read the client certificate or key";
 		goto fail;
 	}
@@ -101,7 +103,8 @@ sp_h2raw *sp_h2raw_connect(const char *host, uint16_t port, const char *ca_file,
 		*why = "connection refused";
 		goto fail;
 	}
-	if ((c->ssl = SSL_new(c->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+	if ((c->ssl = SSL_new(c->ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
 		*why = "TLS session";
 		goto fail;
 	}
@@ -109,7 +112,8 @@ sp_h2raw *sp_h2raw_connect(const char *host, uint16_t port, const char *ca_file,
 		int e = SSL_get_error(c->ssl, r);
 
 		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
-		    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, timeout_ms) <= 0) {
+		    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+		            timeout_ms) <= 0) {
 			*why = "TLS handshake failed";
 			goto fail;
 		}
@@ -118,7 +122,8 @@ sp_h2raw *sp_h2raw_connect(const char *host, uint16_t port, const char *ca_file,
 	if (sel_len > 0 && sel_len < sizeof(c->alpn))
 		memcpy(c->alpn, sel, sel_len);
 	if (out_append(c, preface, sizeof(preface) - 1) != 0 ||
-	    sp_h2raw_frame_out(c, H2_SETTINGS, 0, 0, NULL, 0) != 0 || sp_h2raw_flush(c) != 0) {
+	    sp_h2raw_frame_out(c, H2_SETTINGS, 0, 0, NULL, 0) != 0 ||
+	    sp_h2raw_flush(c) != 0) {
 		*why = "could not send the preface";
 		goto fail;
 	}
@@ -168,8 +173,8 @@ static int out_append(sp_h2raw *c, const void *data, size_t len)
 	return 0;
 }
 
-int sp_h2raw_frame_out(sp_h2raw *c, uint8_t type, uint8_t flags, uint32_t stream,
-		       const void *payload, size_t len)
+int sp_h2raw_frame_out(sp_h2raw *c, uint8_t type, uint8_t flags,
+                       uint32_t stream, const void *payload, size_t len)
 {
 	uint8_t p[9];
 
@@ -191,7 +196,8 @@ int sp_h2raw_frame_out(sp_h2raw *c, uint8_t type, uint8_t flags, uint32_t stream
 
 /* HPACK literal header field without indexing, new name (RFC 7541 6.2.2),
  * lengths as 7-bit-prefix integers, no Huffman. */
-static size_t hpack_int(uint8_t *b, size_t cap, uint8_t prefix_bits, uint8_t first, size_t v)
+static size_t hpack_int(uint8_t *b, size_t cap, uint8_t prefix_bits,
+                        uint8_t first, size_t v)
 {
 	size_t max = ((size_t)1 << prefix_bits) - 1, n = 0;
 
@@ -215,8 +221,8 @@ static size_t hpack_int(uint8_t *b, size_t cap, uint8_t prefix_bits, uint8_t fir
 	return n;
 }
 
-static size_t hpack_field(uint8_t *b, size_t cap, const char *name, const char *value,
-			  size_t vlen, char fill)
+static size_t hpack_field(uint8_t *b, size_t cap, const char *name,
+                          const char *value, size_t vlen, char fill)
 {
 	size_t nlen = strlen(name), o = 0, k;
 
@@ -238,22 +244,26 @@ static size_t hpack_field(uint8_t *b, size_t cap, const char *name, const char *
 }
 
 size_t sp_h2raw_request_block(uint8_t *buf, size_t cap, const char *method,
-			      const char *path, const char *authority,
-			      const char *extra_name, size_t extra_len)
+                              const char *path, const char *authority,
+                              const char *extra_name, size_t extra_len)
 {
 	size_t o = 0, k;
-	const char *nv[4][2] = {{":method", method}, {":scheme", "https"},
-				{":path", path}, {":authority", authority}};
+	const char *nv[4][2] = {{":method", method},
+	                        {":scheme", "https"},
+	                        {":path", path},
+	                        {":authority", authority}};
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		k = hpack_field(buf + o, cap - o, nv[i][0], nv[i][1], strlen(nv[i][1]), 0);
+		k = hpack_field(buf + o, cap - o, nv[i][0], nv[i][1],
+		                strlen(nv[i][1]), 0);
 		if (k == 0)
 			return 0;
 		o += k;
 	}
 	if (extra_name != NULL && extra_len > 0) {
-		k = hpack_field(buf + o, cap - o, extra_name, NULL, extra_len, 'x');
+		k = hpack_field(buf + o, cap - o, extra_name, NULL, extra_len,
+		                'x');
 		if (k == 0)
 			return 0;
 		o += k;
@@ -261,7 +271,8 @@ size_t sp_h2raw_request_block(uint8_t *buf, size_t cap, const char *method,
 	return o;
 }
 
-size_t sp_h2raw_field(uint8_t *buf, size_t cap, const char *name, const char *value)
+size_t sp_h2raw_field(uint8_t *buf, size_t cap, const char *name,
+                      const char *value)
 {
 	return hpack_field(buf, cap, name, value, strlen(value), 0);
 }
@@ -272,14 +283,18 @@ int sp_h2raw_flush(sp_h2raw *c)
 	int w;
 
 	while (off < c->out_len) {
-		size_t chunk = c->out_len - off > 65536 ? 65536 : c->out_len - off;
+		size_t chunk =
+		    c->out_len - off > 65536 ? 65536 : c->out_len - off;
 
 		w = SSL_write(c->ssl, c->out + off, (int)chunk);
 		if (w <= 0) {
 			int e = SSL_get_error(c->ssl, w);
 
-			if ((e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) &&
-			    wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 5000) > 0)
+			if ((e == SSL_ERROR_WANT_WRITE ||
+			     e == SSL_ERROR_WANT_READ) &&
+			    wait_fd(c->fd,
+			            e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+			            5000) > 0)
 				continue;
 			ERR_clear_error();
 			c->out_len = 0;
@@ -329,16 +344,17 @@ int sp_h2raw_read(sp_h2raw *c, sp_h2raw_frame *f, unsigned timeout_ms)
 	f->type = h[3];
 	f->flags = h[4];
 	f->stream = (((uint32_t)h[5] & 0x7f) << 24) | ((uint32_t)h[6] << 16) |
-		    ((uint32_t)h[7] << 8) | h[8];
+	            ((uint32_t)h[7] << 8) | h[8];
 	if (f->length > sizeof(f->payload))
 		return -1;
-	if (f->length > 0 && read_exact(c, f->payload, f->length, timeout_ms) <= 0)
+	if (f->length > 0 &&
+	    read_exact(c, f->payload, f->length, timeout_ms) <= 0)
 		return -1;
 	return 1;
 }
 
 int sp_h2raw_wait(sp_h2raw *c, uint8_t type, uint32_t stream, sp_h2raw_frame *f,
-		  unsigned timeout_ms)
+                  unsigned timeout_ms)
 {
 	for (;;) {
 		int r = sp_h2raw_read(c, f, timeout_ms);
@@ -346,10 +362,12 @@ int sp_h2raw_wait(sp_h2raw *c, uint8_t type, uint32_t stream, sp_h2raw_frame *f,
 		if (r <= 0)
 			return r;
 		if (f->type == H2_SETTINGS && !(f->flags & H2_FLAG_ACK)) {
-			sp_h2raw_frame_out(c, H2_SETTINGS, H2_FLAG_ACK, 0, NULL, 0);
+			sp_h2raw_frame_out(c, H2_SETTINGS, H2_FLAG_ACK, 0, NULL,
+			                   0);
 			sp_h2raw_flush(c);
 		} else if (f->type == H2_PING && !(f->flags & H2_FLAG_ACK)) {
-			sp_h2raw_frame_out(c, H2_PING, H2_FLAG_ACK, 0, f->payload, f->length);
+			sp_h2raw_frame_out(c, H2_PING, H2_FLAG_ACK, 0,
+			                   f->payload, f->length);
 			sp_h2raw_flush(c);
 		}
 		if (f->type == H2_GOAWAY)

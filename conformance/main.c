@@ -19,49 +19,63 @@
 #endif
 
 static const char usage_text[] =
-	"usage: silkport-conformance --target https://HOST:PORT IDENTITY [--read-only]\n"
-	"           [--checkpoint FILE] [--save-checkpoint FILE] [--only ID,...]\n"
-	"           [--junit FILE] [--html FILE] [--timeout SECONDS]\n"
-	"           [--second-federation-dir DIR2 --second-as MEMBER2\n"
-	"           [--second-target https://HOST:PORT]]\n"
-	"IDENTITY is either explicit:\n"
-	"           --trust-list FILE --anchor FILE --tls-cert FILE --tls-key FILE\n"
-	"           [--sign-cert FILE --sign-key FILE] [--member ID]\n"
-	"        or the shortcut --federation-dir DIR --as MEMBER, which fills in\n"
-	"        every one of them not given from a directory as 'silkport\n"
-	"        federation init' writes it (DIR/trust-list.xml, DIR/operator/cert.pem,\n"
-	"        DIR/members/MEMBER/{tls,sign}-{cert,key}.pem).\n"
-	"Checks a node that claims to implement protocol/SPEC.md.\n"
-	"  --trust-list FILE  the federation's trust list\n"
-	"  --anchor FILE      the operator certificate that signs it\n"
-	"  --tls-cert FILE, --tls-key FILE\n"
-	"                 the auditor's TLS client identity (a member's TlsCertificate)\n"
-	"  --sign-cert FILE, --sign-key FILE\n"
-	"                 the auditor's signing identity, for the records the write\n"
-	"                 assertions deliver; required unless --read-only\n"
-	"  --member ID    the auditor's NodeId (default: --as, or the member whose\n"
-	"                 TlsCertificate is --tls-cert)\n"
-	"  --read-only    write nothing to the target: every assertion that would\n"
-	"                 deliver a record or submit is skipped, saying so\n"
-	"  --checkpoint FILE, --save-checkpoint FILE\n"
-	"                 an earlier checkpoint of the target's log, proven a prefix\n"
-	"                 of the current one (consistency over time); where to save\n"
-	"                 the current one for the next audit\n"
-	"  --only ID,...  run only these assertions (an id such as CONF-API-3, or an\n"
-	"                 area prefix such as CONF-SIG)\n"
-	"  --second-federation-dir DIR2, --second-as MEMBER2, --second-target URL\n"
-	"                 for a target that is also a member of a second federation\n"
-	"                 (a gateway): DIR2 is that federation's directory, MEMBER2\n"
-	"                 a member of it (not of DIR's federation) whose TLS identity\n"
-	"                 reads, URL the target's listener for it (default: --target).\n"
-	"                 Without them the cross-federation assertions are skipped.\n"
-	"TAP 14 goes to standard output. Exit 0 only if no MUST assertion failed;\n"
-	"1 if one did; 2 on usage or setup errors of the suite itself.\n";
+    "usage: silkport-conformance --target https://HOST:PORT IDENTITY "
+    "[--read-only]\n"
+    "           [--checkpoint FILE] [--save-checkpoint FILE] [--only ID,...]\n"
+    "           [--junit FILE] [--html FILE] [--timeout SECONDS]\n"
+    "           [--second-federation-dir DIR2 --second-as MEMBER2\n"
+    "           [--second-target https://HOST:PORT]]\n"
+    "IDENTITY is either explicit:\n"
+    "           --trust-list FILE --anchor FILE --tls-cert FILE --tls-key "
+    "FILE\n"
+    "           [--sign-cert FILE --sign-key FILE] [--member ID]\n"
+    "        or the shortcut --federation-dir DIR --as MEMBER, which fills in\n"
+    "        every one of them not given from a directory as 'silkport\n"
+    "        federation init' writes it (DIR/trust-list.xml, "
+    "DIR/operator/cert.pem,\n"
+    "        DIR/members/MEMBER/{tls,sign}-{cert,key}.pem).\n"
+    "Checks a node that claims to implement protocol/SPEC.md.\n"
+    "  --trust-list FILE  the federation's trust list\n"
+    "  --anchor FILE      the operator certificate that signs it\n"
+    "  --tls-cert FILE, --tls-key FILE\n"
+    "                 the auditor's TLS client identity (a member's "
+    "TlsCertificate)\n"
+    "  --sign-cert FILE, --sign-key FILE\n"
+    "                 the auditor's signing identity, for the records the "
+    "write\n"
+    "                 assertions deliver; required unless --read-only\n"
+    "  --member ID    the auditor's NodeId (default: --as, or the member "
+    "whose\n"
+    "                 TlsCertificate is --tls-cert)\n"
+    "  --read-only    write nothing to the target: every assertion that would\n"
+    "                 deliver a record or submit is skipped, saying so\n"
+    "  --checkpoint FILE, --save-checkpoint FILE\n"
+    "                 an earlier checkpoint of the target's log, proven a "
+    "prefix\n"
+    "                 of the current one (consistency over time); where to "
+    "save\n"
+    "                 the current one for the next audit\n"
+    "  --only ID,...  run only these assertions (an id such as CONF-API-3, or "
+    "an\n"
+    "                 area prefix such as CONF-SIG)\n"
+    "  --second-federation-dir DIR2, --second-as MEMBER2, --second-target URL\n"
+    "                 for a target that is also a member of a second "
+    "federation\n"
+    "                 (a gateway): DIR2 is that federation's directory, "
+    "MEMBER2\n"
+    "                 a member of it (not of DIR's federation) whose TLS "
+    "identity\n"
+    "                 reads, URL the target's listener for it (default: "
+    "--target).\n"
+    "                 Without them the cross-federation assertions are "
+    "skipped.\n"
+    "TAP 14 goes to standard output. Exit 0 only if no MUST assertion failed;\n"
+    "1 if one did; 2 on usage or setup errors of the suite itself.\n";
 
 /* ---------------------------------------------------------------- results */
 
 static void vset(cf_result *r, cf_outcome o, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 static void vset(cf_result *r, cf_outcome o, const char *fmt, va_list ap)
 {
 	r->outcome = o;
@@ -96,7 +110,7 @@ void cf_skip(cf_result *r, const char *fmt, ...)
 }
 
 void cf_evidence_add(cf_result *r, const char *request, int status,
-		     const char *error, double ms, const char *note)
+                     const char *error, double ms, const char *note)
 {
 	cf_evidence *e;
 
@@ -118,7 +132,8 @@ void cf_evidence_add(cf_result *r, const char *request, int status,
 static int text_of(xmlNodePtr root, const char *name, char *out, size_t cap)
 {
 	for (xmlNodePtr n = root->children; n != NULL; n = n->next) {
-		if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, (const xmlChar *)name)) {
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, (const xmlChar *)name)) {
 			xmlChar *v = xmlNodeGetContent(n);
 
 			snprintf(out, cap, "%s", v ? (const char *)v : "");
@@ -142,16 +157,18 @@ static void read_problem(const cf_resp *resp, cf_seen *s)
 
 	if (ct == NULL || strncmp(ct, "application/problem+xml", 23) != 0) {
 		snprintf(s->problem_why, sizeof(s->problem_why),
-			 "content-type is '%s', not application/problem+xml", ct ? ct : "(none)");
+		         "content-type is '%s', not application/problem+xml",
+		         ct ? ct : "(none)");
 		return;
 	}
 	if (resp->len == 0) {
 		snprintf(s->problem_why, sizeof(s->problem_why), "empty body");
 		return;
 	}
-	if (sp_doc_parse(resp->body, resp->len, SP_DOC_PROBLEM, NULL, &doc, &why) != SP_OK) {
-		snprintf(s->problem_why, sizeof(s->problem_why), "not a problem document: %s",
-			 why ? why : "");
+	if (sp_doc_parse(resp->body, resp->len, SP_DOC_PROBLEM, NULL, &doc,
+	                 &why) != SP_OK) {
+		snprintf(s->problem_why, sizeof(s->problem_why),
+		         "not a problem document: %s", why ? why : "");
 		return;
 	}
 	root = xmlDocGetRootElement(sp_doc_tree(doc));
@@ -163,8 +180,9 @@ static void read_problem(const cf_resp *resp, cf_seen *s)
 	if (strncmp(type, SP_ERROR_URI_PREFIX, pl) == 0)
 		snprintf(s->type_name, sizeof(s->type_name), "%s", type + pl);
 	else
-		snprintf(s->problem_why, sizeof(s->problem_why), "type '%.100s' is not %s<name>",
-			 type, SP_ERROR_URI_PREFIX);
+		snprintf(s->problem_why, sizeof(s->problem_why),
+		         "type '%.100s' is not %s<name>", type,
+		         SP_ERROR_URI_PREFIX);
 	s->problem_ok = s->problem_why[0] == '\0';
 	sp_doc_free(doc);
 }
@@ -177,7 +195,8 @@ const char *cf_problem_name(const cf_resp *resp, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (resp->status >= 400) {
 		read_problem(resp, &s);
-		snprintf(buf, cap, "%s", s.type_name[0] ? s.type_name : s.error);
+		snprintf(buf, cap, "%s",
+		         s.type_name[0] ? s.type_name : s.error);
 	}
 	return buf;
 }
@@ -226,7 +245,10 @@ static void body_excerpt(const cf_resp *resp, char *out, size_t cap)
 
 		if (ch == '\n' || ch == '\r' || ch == '\t' || ch == '\\')
 			n = snprintf(out + o, cap - o, "\\%c",
-				     ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch == '\t' ? 't' : '\\');
+			             ch == '\n'   ? 'n'
+			             : ch == '\r' ? 'r'
+			             : ch == '\t' ? 't'
+			                          : '\\');
 		else if (ch >= 0x20 && ch < 0x7f)
 			n = snprintf(out + o, cap - o, "%c", ch);
 		else
@@ -240,7 +262,7 @@ static void body_excerpt(const cf_resp *resp, char *out, size_t cap)
 }
 
 void cf_note_response(cf_ctx *x, const char *method, const char *path,
-		      const cf_resp *resp, const char *who, cf_result *r)
+                      const cf_resp *resp, const char *who, cf_result *r)
 {
 	char req[200], err[72];
 
@@ -251,15 +273,19 @@ void cf_note_response(cf_ctx *x, const char *method, const char *path,
 	else if (resp->reset)
 		snprintf(err, sizeof(err), "RST_STREAM 0x%x", resp->rst);
 	else
-		snprintf(err, sizeof(err), "%s", resp->timed_out ? "no answer (timeout)" : "connection closed");
+		snprintf(err, sizeof(err), "%s",
+		         resp->timed_out ? "no answer (timeout)"
+		                         : "connection closed");
 	cf_evidence_add(r, req, resp->status, err, resp->ms, NULL);
 	if (r != NULL && resp->len > 0)
-		body_excerpt(resp, r->ev[r->n_ev - 1].body, sizeof(r->ev[0].body));
+		body_excerpt(resp, r->ev[r->n_ev - 1].body,
+		             sizeof(r->ev[0].body));
 }
 
 /* ---------------------------------------------------------------- http */
 
-cf_conn *cf_connect_as(cf_ctx *x, X509 *cert, EVP_PKEY *key, char *err, size_t errlen)
+cf_conn *cf_connect_as(cf_ctx *x, X509 *cert, EVP_PKEY *key, char *err,
+                       size_t errlen)
 {
 	cf_tls t;
 
@@ -270,8 +296,8 @@ cf_conn *cf_connect_as(cf_ctx *x, X509 *cert, EVP_PKEY *key, char *err, size_t e
 }
 
 int cf_http(cf_ctx *x, int who, const char *method, const char *path,
-	    const char *ctype, const uint8_t *body, size_t len, cf_resp *resp,
-	    cf_result *r)
+            const char *ctype, const uint8_t *body, size_t len, cf_resp *resp,
+            cf_result *r)
 {
 	cf_conn **cp = who == CF_AS_ANON ? &x->anon : &x->member;
 	char err[200], name[240];
@@ -279,21 +305,29 @@ int cf_http(cf_ctx *x, int who, const char *method, const char *path,
 
 	/* Read-only mode skips the assertions marked CF_WRITES; this is the
 	 * backstop for one that is not: a member's POST is never sent. */
-	if (x->read_only && who == CF_AS_MEMBER && strcmp(method, "POST") == 0) {
+	if (x->read_only && who == CF_AS_MEMBER &&
+	    strcmp(method, "POST") == 0) {
 		memset(resp, 0, sizeof(*resp));
 		snprintf(name, sizeof(name), "%s %.100s", method, path);
-		cf_evidence_add(r, name, 0, "not sent", 0, "read-only mode: a member's POST is never sent");
+		cf_evidence_add(
+		    r, name, 0, "not sent", 0,
+		    "read-only mode: a member's POST is never sent");
 		return 0;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (*cp == NULL || cf_conn_dead(*cp)) {
 			cf_close(*cp);
-			*cp = who == CF_AS_ANON ? cf_connect_as(x, NULL, NULL, err, sizeof(err))
-						: cf_connect_as(x, x->tls_cert, x->tls_key, err, sizeof(err));
+			*cp =
+			    who == CF_AS_ANON
+			        ? cf_connect_as(x, NULL, NULL, err, sizeof(err))
+			        : cf_connect_as(x, x->tls_cert, x->tls_key, err,
+			                        sizeof(err));
 			if (*cp == NULL) {
 				memset(resp, 0, sizeof(*resp));
-				snprintf(name, sizeof(name), "%s %.100s", method, path);
-				cf_evidence_add(r, name, 0, "connection failed", 0, err);
+				snprintf(name, sizeof(name), "%s %.100s",
+				         method, path);
+				cf_evidence_add(r, name, 0, "connection failed",
+				                0, err);
 				return 0;
 			}
 		}
@@ -308,7 +342,8 @@ int cf_http(cf_ctx *x, int who, const char *method, const char *path,
 		cf_exchange(*cp, &q, 1, x->timeout_ms);
 		/* A connection that died before anything came back (an idle
 		 * timeout, a GOAWAY) gets one fresh try. */
-		if (q.resp.status == 0 && !q.resp.reset && cf_conn_dead(*cp) && attempt == 0) {
+		if (q.resp.status == 0 && !q.resp.reset && cf_conn_dead(*cp) &&
+		    attempt == 0) {
 			cf_resp_free(&q.resp);
 			continue;
 		}
@@ -319,29 +354,35 @@ int cf_http(cf_ctx *x, int who, const char *method, const char *path,
 		snprintf(name, sizeof(name), "%.100s (%zu bytes)", path, len);
 	else
 		snprintf(name, sizeof(name), "%.100s", path);
-	cf_note_response(x, method, name, resp, who == CF_AS_ANON ? "anonymous" : x->as, r);
+	cf_note_response(x, method, name, resp,
+	                 who == CF_AS_ANON ? "anonymous" : x->as, r);
 	return resp->status;
 }
 
-int cf_expect_error(cf_result *r, const cf_resp *resp, int err, const char *what)
+int cf_expect_error(cf_result *r, const cf_resp *resp, int err,
+                    const char *what)
 {
 	char got[72];
 	int want_status = sp_err_http_status(err);
 
 	cf_problem_name(resp, got, sizeof(got));
-	snprintf(r->expect, sizeof(r->expect), "%d %s (%s)", want_status, sp_strerror(err), what);
+	snprintf(r->expect, sizeof(r->expect), "%d %s (%s)", want_status,
+	         sp_strerror(err), what);
 	if (resp->status == want_status && strcmp(got, sp_strerror(err)) == 0) {
-		r->expect[0] = '\0'; /* met: a later failure is about something else */
+		r->expect[0] =
+		    '\0'; /* met: a later failure is about something else */
 		cf_pass(r, "%s refused with %d %s", what, resp->status, got);
 		return 1;
 	}
 	if (resp->status == 0)
 		cf_fail(r, "%s: no HTTP answer (%s); wanted %d %s", what,
-			resp->reset ? "stream reset" : "connection closed or timed out",
-			want_status, sp_strerror(err));
+		        resp->reset ? "stream reset"
+		                    : "connection closed or timed out",
+		        want_status, sp_strerror(err));
 	else
 		cf_fail(r, "%s: got %d %s; wanted %d %s", what, resp->status,
-			got[0] ? got : "(no problem document)", want_status, sp_strerror(err));
+		        got[0] ? got : "(no problem document)", want_status,
+		        sp_strerror(err));
 	return 0;
 }
 
@@ -352,7 +393,8 @@ int cf_need_target(cf_ctx *x, cf_result *r)
 	/* The target failing to be reached or identified is its failure, not
 	 * a missing precondition of the suite. */
 	cf_fail(r, "setup did not complete: %s",
-		x->setup_error[0] ? x->setup_error : "the target is not identified");
+	        x->setup_error[0] ? x->setup_error
+	                          : "the target is not identified");
 	return 0;
 }
 
@@ -380,7 +422,8 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 			uint8_t *nb;
 
 			cap = cap ? cap * 2 : 131072;
-			if (cap > ((size_t)32 << 20) || (nb = realloc(b, cap)) == NULL)
+			if (cap > ((size_t)32 << 20) ||
+			    (nb = realloc(b, cap)) == NULL)
 				goto fail;
 			b = nb;
 		}
@@ -402,7 +445,8 @@ fail:
 }
 
 /* https://HOST:PORT into host (cap bytes) and port. */
-static int parse_url(const char *url, char *host, size_t cap, uint16_t *port_out)
+static int parse_url(const char *url, char *host, size_t cap,
+                     uint16_t *port_out)
 {
 	const char *p, *colon;
 	char *end;
@@ -434,14 +478,15 @@ static int parse_url(const char *url, char *host, size_t cap, uint16_t *port_out
 		host[hl] = '\0';
 	}
 	port = strtoul(colon + 1, &end, 10);
-	if (end == colon + 1 || (*end != '\0' && strcmp(end, "/") != 0) || port == 0 || port > 65535)
+	if (end == colon + 1 || (*end != '\0' && strcmp(end, "/") != 0) ||
+	    port == 0 || port > 65535)
 		return -1;
 	*port_out = (uint16_t)port;
 	return 0;
 }
 
 int cf_load_identity(const char *cert_path, const char *key_path, X509 **cert,
-			     EVP_PKEY **key)
+                     EVP_PKEY **key)
 {
 	FILE *f;
 
@@ -466,7 +511,8 @@ fail:
 }
 
 /* DIR/members/ID/tls-{cert,key}.pem of a federation directory. */
-static int member_tls_in(const char *dir, const char *id, X509 **cert, EVP_PKEY **key)
+static int member_tls_in(const char *dir, const char *id, X509 **cert,
+                         EVP_PKEY **key)
 {
 	char c[CF_PATH], k[CF_PATH];
 
@@ -479,7 +525,8 @@ int cf_member_tls(cf_ctx *x, const char *id, X509 **cert, EVP_PKEY **key)
 {
 	*cert = NULL;
 	*key = NULL;
-	if (x->fed_dir == NULL) /* other members' keys are only in a directory */
+	if (x->fed_dir ==
+	    NULL) /* other members' keys are only in a directory */
 		return -1;
 	return member_tls_in(x->fed_dir, id, cert, key);
 }
@@ -503,8 +550,9 @@ sp_key *cf_member_sign_key(cf_ctx *x, const char *id)
 
 /* A trust list verified with an anchor (the operator certificate, its
  * path copied into anchor_path). 0 or -1 with err. */
-static int open_list(const char *anchor, const char *list_path, char *anchor_path, size_t apcap,
-		     sp_anchors **anchors, sp_trust **list, char *err, size_t errlen)
+static int open_list(const char *anchor, const char *list_path,
+                     char *anchor_path, size_t apcap, sp_anchors **anchors,
+                     sp_trust **list, char *err, size_t errlen)
 {
 	uint8_t *tl = NULL;
 	size_t tl_len = 0;
@@ -515,7 +563,8 @@ static int open_list(const char *anchor, const char *list_path, char *anchor_pat
 	snprintf(anchor_path, apcap, "%s", anchor);
 	if (sp_anchors_new(anchors) != SP_OK ||
 	    sp_anchors_add_pem_file(*anchors, anchor_path, &why) != SP_OK) {
-		snprintf(err, errlen, "%s: %s", anchor_path, why ? why : "cannot read the anchor");
+		snprintf(err, errlen, "%s: %s", anchor_path,
+		         why ? why : "cannot read the anchor");
 		return -1;
 	}
 	if (read_file(list_path, &tl, &tl_len) != 0) {
@@ -526,7 +575,8 @@ static int open_list(const char *anchor, const char *list_path, char *anchor_pat
 	rc = sp_trust_open(*anchors, tl, tl_len, NULL, &o, list, &why);
 	free(tl);
 	if (rc != SP_OK) {
-		snprintf(err, errlen, "%s: %s: %s", list_path, sp_strerror(rc), why ? why : "");
+		snprintf(err, errlen, "%s: %s: %s", list_path, sp_strerror(rc),
+		         why ? why : "");
 		return -1;
 	}
 	return 0;
@@ -534,14 +584,16 @@ static int open_list(const char *anchor, const char *list_path, char *anchor_pat
 
 /* A federation directory's anchor (DIR/operator/cert.pem) and its trust
  * list (DIR/trust-list.xml). */
-static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap, sp_anchors **anchors,
-			sp_trust **list, char *err, size_t errlen)
+static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap,
+                        sp_anchors **anchors, sp_trust **list, char *err,
+                        size_t errlen)
 {
 	char anchor[CF_PATH], path[CF_PATH];
 
 	snprintf(anchor, sizeof(anchor), "%s/operator/cert.pem", dir);
 	snprintf(path, sizeof(path), "%s/trust-list.xml", dir);
-	return open_list(anchor, path, anchor_path, apcap, anchors, list, err, errlen);
+	return open_list(anchor, path, anchor_path, apcap, anchors, list, err,
+	                 errlen);
 }
 
 /* The second federation directory and its reader's TLS identity, when
@@ -552,16 +604,22 @@ static int setup_second(cf_ctx *x, char *err, size_t errlen)
 
 	if (x->fed2_dir == NULL || x->as2 == NULL)
 		return 0;
-	if (open_fed_dir(x->fed2_dir, anchor, sizeof(anchor), &x->anchors2, &x->local2, err, errlen) != 0)
+	if (open_fed_dir(x->fed2_dir, anchor, sizeof(anchor), &x->anchors2,
+	                 &x->local2, err, errlen) != 0)
 		return -1;
-	snprintf(x->federation2, sizeof(x->federation2), "%s", sp_trust_list(x->local2)->federation);
+	snprintf(x->federation2, sizeof(x->federation2), "%s",
+	         sp_trust_list(x->local2)->federation);
 	if (sp_tl_find(sp_trust_list(x->local2), x->as2) == NULL) {
-		snprintf(err, errlen, "--second-as: %s is not a member of the federation %s", x->as2,
-			 x->federation2);
+		snprintf(err, errlen,
+		         "--second-as: %s is not a member of the federation %s",
+		         x->as2, x->federation2);
 		return -1;
 	}
-	if (member_tls_in(x->fed2_dir, x->as2, &x->tls2_cert, &x->tls2_key) != 0) {
-		snprintf(err, errlen, "%s/members/%s/tls-{cert,key}.pem: cannot read", x->fed2_dir, x->as2);
+	if (member_tls_in(x->fed2_dir, x->as2, &x->tls2_cert, &x->tls2_key) !=
+	    0) {
+		snprintf(err, errlen,
+		         "%s/members/%s/tls-{cert,key}.pem: cannot read",
+		         x->fed2_dir, x->as2);
 		return -1;
 	}
 	return 0;
@@ -569,8 +627,8 @@ static int setup_second(cf_ctx *x, char *err, size_t errlen)
 
 /* A path of the federation directory, when one was given and the
  * explicit flag was not: DIR/members/AS/NAME or DIR/NAME. */
-static const char *dir_default(cf_ctx *x, const char *given, char *buf, size_t cap, int of_member,
-			       const char *name)
+static const char *dir_default(cf_ctx *x, const char *given, char *buf,
+                               size_t cap, int of_member, const char *name)
 {
 	if (given != NULL || x->fed_dir == NULL)
 		return given;
@@ -592,16 +650,20 @@ static int id_from_cert(cf_ctx *x, char *err, size_t errlen)
 	for (size_t i = 0; len > 0 && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		if (m->tls_cert_der_len == (size_t)len && memcmp(m->tls_cert_der, der, (size_t)len) == 0) {
-			snprintf(x->id_buf, sizeof(x->id_buf), "%s", m->node_id);
+		if (m->tls_cert_der_len == (size_t)len &&
+		    memcmp(m->tls_cert_der, der, (size_t)len) == 0) {
+			snprintf(x->id_buf, sizeof(x->id_buf), "%s",
+			         m->node_id);
 			x->as = x->id_buf;
 		}
 	}
 	OPENSSL_free(der);
 	if (x->as != NULL)
 		return 0;
-	snprintf(err, errlen, "%s is no member's TlsCertificate in %s: name the auditor with --member",
-		 x->tls_cert_path, x->trust_list_path);
+	snprintf(err, errlen,
+	         "%s is no member's TlsCertificate in %s: name the auditor "
+	         "with --member",
+	         x->tls_cert_path, x->trust_list_path);
 	return -1;
 }
 
@@ -610,43 +672,58 @@ static int id_from_cert(cf_ctx *x, char *err, size_t errlen)
  * auditor's (exit 2), not the target's. */
 static int setup_local(cf_ctx *x, char *err, size_t errlen)
 {
-	static char tl_buf[CF_PATH], an_buf[CF_PATH], tc_buf[CF_PATH], tk_buf[CF_PATH], sc_buf[CF_PATH],
-		sk_buf[CF_PATH];
+	static char tl_buf[CF_PATH], an_buf[CF_PATH], tc_buf[CF_PATH],
+	    tk_buf[CF_PATH], sc_buf[CF_PATH], sk_buf[CF_PATH];
 	const char *why = NULL;
 	FILE *f;
 
-	x->trust_list_path = dir_default(x, x->trust_list_path, tl_buf, sizeof(tl_buf), 0, "trust-list.xml");
-	x->anchor_arg = dir_default(x, x->anchor_arg, an_buf, sizeof(an_buf), 0, "operator/cert.pem");
+	x->trust_list_path = dir_default(x, x->trust_list_path, tl_buf,
+	                                 sizeof(tl_buf), 0, "trust-list.xml");
+	x->anchor_arg = dir_default(x, x->anchor_arg, an_buf, sizeof(an_buf), 0,
+	                            "operator/cert.pem");
 	if (x->trust_list_path == NULL || x->anchor_arg == NULL) {
-		snprintf(err, errlen, "the federation's list and anchor: --trust-list FILE --anchor FILE "
-				      "(or --federation-dir DIR)");
+		snprintf(err, errlen,
+		         "the federation's list and anchor: --trust-list FILE "
+		         "--anchor FILE "
+		         "(or --federation-dir DIR)");
 		return -1;
 	}
-	if (open_list(x->anchor_arg, x->trust_list_path, x->anchor_path, sizeof(x->anchor_path), &x->anchors,
-		      &x->local, err, errlen) != 0)
+	if (open_list(x->anchor_arg, x->trust_list_path, x->anchor_path,
+	              sizeof(x->anchor_path), &x->anchors, &x->local, err,
+	              errlen) != 0)
 		return -1;
-	snprintf(x->federation, sizeof(x->federation), "%s", sp_trust_list(x->local)->federation);
+	snprintf(x->federation, sizeof(x->federation), "%s",
+	         sp_trust_list(x->local)->federation);
 	if (x->fed_dir != NULL && x->as == NULL) {
 		snprintf(err, errlen, "--federation-dir needs --as MEMBER");
 		return -1;
 	}
-	x->tls_cert_path = dir_default(x, x->tls_cert_path, tc_buf, sizeof(tc_buf), 1, "tls-cert.pem");
-	x->tls_key_path = dir_default(x, x->tls_key_path, tk_buf, sizeof(tk_buf), 1, "tls-key.pem");
-	x->sign_cert_path = dir_default(x, x->sign_cert_path, sc_buf, sizeof(sc_buf), 1, "sign-cert.pem");
-	x->sign_key_path = dir_default(x, x->sign_key_path, sk_buf, sizeof(sk_buf), 1, "sign-key.pem");
+	x->tls_cert_path = dir_default(x, x->tls_cert_path, tc_buf,
+	                               sizeof(tc_buf), 1, "tls-cert.pem");
+	x->tls_key_path = dir_default(x, x->tls_key_path, tk_buf,
+	                              sizeof(tk_buf), 1, "tls-key.pem");
+	x->sign_cert_path = dir_default(x, x->sign_cert_path, sc_buf,
+	                                sizeof(sc_buf), 1, "sign-cert.pem");
+	x->sign_key_path = dir_default(x, x->sign_key_path, sk_buf,
+	                               sizeof(sk_buf), 1, "sign-key.pem");
 	if (x->tls_cert_path == NULL || x->tls_key_path == NULL) {
-		snprintf(err, errlen, "the client identity: --tls-cert FILE --tls-key FILE (or --federation-dir "
-				      "DIR --as MEMBER)");
+		snprintf(err, errlen,
+		         "the client identity: --tls-cert FILE --tls-key FILE "
+		         "(or --federation-dir "
+		         "DIR --as MEMBER)");
 		return -1;
 	}
-	if (cf_load_identity(x->tls_cert_path, x->tls_key_path, &x->tls_cert, &x->tls_key) != 0) {
-		snprintf(err, errlen, "%s, %s: cannot read the TLS identity", x->tls_cert_path, x->tls_key_path);
+	if (cf_load_identity(x->tls_cert_path, x->tls_key_path, &x->tls_cert,
+	                     &x->tls_key) != 0) {
+		snprintf(err, errlen, "%s, %s: cannot read the TLS identity",
+		         x->tls_cert_path, x->tls_key_path);
 		return -1;
 	}
 	if (x->as == NULL && id_from_cert(x, err, errlen) != 0)
 		return -1;
 	if (sp_tl_find(sp_trust_list(x->local), x->as) == NULL) {
-		snprintf(err, errlen, "%s is not a member of the federation %s", x->as, x->federation);
+		snprintf(err, errlen, "%s is not a member of the federation %s",
+		         x->as, x->federation);
 		return -1;
 	}
 	/* The signing identity signs what the write assertions deliver: in
@@ -654,13 +731,17 @@ static int setup_local(cf_ctx *x, char *err, size_t errlen)
 	if (x->read_only)
 		return setup_second(x, err, errlen);
 	if (x->sign_cert_path == NULL || x->sign_key_path == NULL) {
-		snprintf(err, errlen, "the write assertions need a signing identity: --sign-cert FILE "
-				      "--sign-key FILE (or --read-only)");
+		snprintf(err, errlen,
+		         "the write assertions need a signing identity: "
+		         "--sign-cert FILE "
+		         "--sign-key FILE (or --read-only)");
 		return -1;
 	}
-	if (sp_key_load(x->sign_key_path, x->sign_cert_path, &x->sign, &why) != SP_OK) {
-		snprintf(err, errlen, "%s, %s: cannot load the signing identity: %s", x->sign_cert_path,
-			 x->sign_key_path, why ? why : "");
+	if (sp_key_load(x->sign_key_path, x->sign_cert_path, &x->sign, &why) !=
+	    SP_OK) {
+		snprintf(err, errlen,
+		         "%s, %s: cannot load the signing identity: %s",
+		         x->sign_cert_path, x->sign_key_path, why ? why : "");
 		return -1;
 	}
 	if ((f = fopen(x->sign_key_path, "rb")) != NULL) {
@@ -668,7 +749,8 @@ static int setup_local(cf_ctx *x, char *err, size_t errlen)
 		fclose(f);
 	}
 	if (x->sign_pkey == NULL) {
-		snprintf(err, errlen, "%s: cannot read the private key", x->sign_key_path);
+		snprintf(err, errlen, "%s: cannot read the private key",
+		         x->sign_key_path);
 		return -1;
 	}
 	return setup_second(x, err, errlen);
@@ -690,7 +772,8 @@ static void setup_target(cf_ctx *x)
 
 	x->member = cf_connect_as(x, x->tls_cert, x->tls_key, err, sizeof(err));
 	if (x->member == NULL) {
-		snprintf(x->setup_error, sizeof(x->setup_error), "cannot connect as %s: %s", x->as, err);
+		snprintf(x->setup_error, sizeof(x->setup_error),
+		         "cannot connect as %s: %s", x->as, err);
 		return;
 	}
 	der = cf_conn_peer_der(x->member, &der_len);
@@ -704,12 +787,14 @@ static void setup_target(cf_ctx *x)
 	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, NULL);
 	sp_verify_opts_default(&o);
 	if (resp.status == 200 &&
-	    (rc = sp_trust_open(x->anchors, resp.body, resp.len, NULL, &o, &x->trust, &why)) != SP_OK)
+	    (rc = sp_trust_open(x->anchors, resp.body, resp.len, NULL, &o,
+	                        &x->trust, &why)) != SP_OK)
 		snprintf(x->setup_error, sizeof(x->setup_error),
-			 "the served trust list does not verify: %s: %s", sp_strerror(rc), why ? why : "");
+		         "the served trust list does not verify: %s: %s",
+		         sp_strerror(rc), why ? why : "");
 	else if (resp.status != 200)
 		snprintf(x->setup_error, sizeof(x->setup_error),
-			 "GET %s answered %d, not 200", path, resp.status);
+		         "GET %s answered %d, not 200", path, resp.status);
 	cf_resp_free(&resp);
 	if (x->trust == NULL)
 		x->trust = sp_trust_ref(x->local);
@@ -717,12 +802,15 @@ static void setup_target(cf_ctx *x)
 	for (size_t i = 0; der != NULL && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		if (m->tls_cert_der_len == der_len && memcmp(m->tls_cert_der, der, der_len) == 0)
-			snprintf(x->target_id, sizeof(x->target_id), "%s", m->node_id);
+		if (m->tls_cert_der_len == der_len &&
+		    memcmp(m->tls_cert_der, der, der_len) == 0)
+			snprintf(x->target_id, sizeof(x->target_id), "%s",
+			         m->node_id);
 	}
 	if (x->target_id[0] == '\0' && x->setup_error[0] == '\0')
 		snprintf(x->setup_error, sizeof(x->setup_error),
-			 "the target's TLS certificate is no member's TlsCertificate");
+		         "the target's TLS certificate is no member's "
+		         "TlsCertificate");
 }
 
 /* ---------------------------------------------------------------- runner */
@@ -738,8 +826,9 @@ static int selected(const char *id, const char *only)
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		size_t idl = strlen(id);
 
-		if (n > 0 && ((n == idl && strncmp(p, id, n) == 0) ||
-			       (n < idl && strncmp(p, id, n) == 0 && id[n] == '-')))
+		if (n > 0 &&
+		    ((n == idl && strncmp(p, id, n) == 0) ||
+		     (n < idl && strncmp(p, id, n) == 0 && id[n] == '-')))
 			return 1;
 		p += n;
 		if (*p == ',')
@@ -773,9 +862,10 @@ static void ctx_free(cf_ctx *x)
 	free(x->deliv);
 	free(x->seen);
 	if (x->tmpdir[0] != '\0') {
-		static const char *const files[] = {"ca-key.pem", "ca-cert.pem", "sign-key.pem",
-						    "sign-cert.pem", "tls-key.pem", "tls-cert.pem",
-						    "fed-key.pem", "fed-cert.pem"};
+		static const char *const files[] = {
+		    "ca-key.pem",    "ca-cert.pem", "sign-key.pem",
+		    "sign-cert.pem", "tls-key.pem", "tls-cert.pem",
+		    "fed-key.pem",   "fed-cert.pem"};
 		char p[CF_PATH + 32];
 
 		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -806,13 +896,16 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		}
-		if (strcmp(a, "--read-only") == 0) { /* the one flag without a value */
+		if (strcmp(a, "--read-only") ==
+		    0) { /* the one flag without a value */
 			x.read_only = 1;
 			i--;
 			continue;
 		}
 		if (v == NULL) {
-			fprintf(stderr, "silkport-conformance: %s needs a value\n%s", a, usage_text);
+			fprintf(stderr,
+			        "silkport-conformance: %s needs a value\n%s", a,
+			        usage_text);
 			return 2;
 		}
 		if (strcmp(a, "--target") == 0)
@@ -856,12 +949,16 @@ int main(int argc, char **argv)
 			unsigned long s = strtoul(v, &end, 10);
 
 			if (*end != '\0' || s == 0 || s > 600) {
-				fprintf(stderr, "silkport-conformance: --timeout wants 1 to 600 seconds\n");
+				fprintf(stderr,
+				        "silkport-conformance: --timeout wants "
+				        "1 to 600 seconds\n");
 				return 2;
 			}
 			x.timeout_ms = (unsigned)s * 1000u;
 		} else {
-			fprintf(stderr, "silkport-conformance: unknown option %s\n%s", a, usage_text);
+			fprintf(stderr,
+			        "silkport-conformance: unknown option %s\n%s",
+			        a, usage_text);
 			return 2;
 		}
 	}
@@ -870,26 +967,37 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (parse_url(x.target, x.host, sizeof(x.host), &x.port) != 0) {
-		fprintf(stderr, "silkport-conformance: --target wants https://HOST:PORT\n");
+		fprintf(
+		    stderr,
+		    "silkport-conformance: --target wants https://HOST:PORT\n");
 		return 2;
 	}
-	if (parse_url(x.target2 ? x.target2 : x.target, x.host2, sizeof(x.host2), &x.port2) != 0) {
-		fprintf(stderr, "silkport-conformance: --second-target wants https://HOST:PORT\n");
+	if (parse_url(x.target2 ? x.target2 : x.target, x.host2,
+	              sizeof(x.host2), &x.port2) != 0) {
+		fprintf(stderr, "silkport-conformance: --second-target wants "
+		                "https://HOST:PORT\n");
 		return 2;
 	}
 	if (x.as != NULL && !sp_node_id_valid(x.as)) {
-		fprintf(stderr, "silkport-conformance: --as/--member: '%s' is not a node id\n", x.as);
+		fprintf(stderr,
+		        "silkport-conformance: --as/--member: '%s' is not a "
+		        "node id\n",
+		        x.as);
 		return 2;
 	}
 	if (x.as2 != NULL && !sp_node_id_valid(x.as2)) {
-		fprintf(stderr, "silkport-conformance: --second-as: '%s' is not a node id\n", x.as2);
+		fprintf(stderr,
+		        "silkport-conformance: --second-as: '%s' is not a node "
+		        "id\n",
+		        x.as2);
 		return 2;
 	}
 	/* A peer that closes mid-write is an outcome to report, not a
 	 * reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sp_trust_init() != SP_OK) {
-		fprintf(stderr, "silkport-conformance: cannot initialise the XML and crypto libraries\n");
+		fprintf(stderr, "silkport-conformance: cannot initialise the "
+		                "XML and crypto libraries\n");
 		return 2;
 	}
 	x.started = (int64_t)time(NULL);
@@ -900,7 +1008,9 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* Fresh, high sequences per run: a node is not told which to
 		 * expect, and earlier runs must not collide. */
-		x.seq_next = ((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u) * 1000u;
+		x.seq_next = ((uint64_t)ts.tv_sec * 1000u +
+		              (uint64_t)ts.tv_nsec / 1000000u) *
+		             1000u;
 	}
 	if (setup_local(&x, err, sizeof(err)) != 0) {
 		fprintf(stderr, "silkport-conformance: %s\n", err);
@@ -908,21 +1018,23 @@ int main(int argc, char **argv)
 	}
 	setup_target(&x);
 	if (x.setup_error[0] != '\0')
-		fprintf(stderr, "silkport-conformance: setup: %s\n", x.setup_error);
+		fprintf(stderr, "silkport-conformance: setup: %s\n",
+		        x.setup_error);
 
 	{
 		static const struct {
 			const char *prefix, *name;
 			const cf_assertion *(*fn)(size_t *);
 		} order[] = {
-			{"TLS", "Transport", cf_area_transport},
-			{"SIG", "Signature profile", cf_area_sigprofile},
-			{"TRUST", "Trust", cf_area_trust},
-			{"API", "API semantics", cf_area_api},
-			{"LOG", "Log", cf_area_log},
-			{"LIMIT", "Limits", cf_area_limits},
-			{"H2", "HTTP/2 robustness", cf_area_h2},
-			{"ERR", "Errors and request ids (whole run)", cf_area_errors},
+		    {"TLS", "Transport", cf_area_transport},
+		    {"SIG", "Signature profile", cf_area_sigprofile},
+		    {"TRUST", "Trust", cf_area_trust},
+		    {"API", "API semantics", cf_area_api},
+		    {"LOG", "Log", cf_area_log},
+		    {"LIMIT", "Limits", cf_area_limits},
+		    {"H2", "HTTP/2 robustness", cf_area_h2},
+		    {"ERR", "Errors and request ids (whole run)",
+		     cf_area_errors},
 		};
 
 		for (size_t a = 0; a < sizeof(order) / sizeof(order[0]); a++) {
@@ -934,19 +1046,24 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < ar->n; i++) {
 				char id[32];
 
-				snprintf(id, sizeof(id), "CONF-%s-%zu", ar->prefix, i + 1);
+				snprintf(id, sizeof(id), "CONF-%s-%zu",
+				         ar->prefix, i + 1);
 				if (!selected(id, only))
 					continue;
 				if (n_items == cap) {
 					cf_item *ni;
 
 					cap = cap ? cap * 2 : 128;
-					if ((ni = realloc(items, cap * sizeof(*ni))) == NULL)
+					if ((ni = realloc(items,
+					                  cap * sizeof(*ni))) ==
+					    NULL)
 						goto out;
 					items = ni;
 				}
-				memset(&items[n_items], 0, sizeof(items[n_items]));
-				snprintf(items[n_items].id, sizeof(items[n_items].id), "%s", id);
+				memset(&items[n_items], 0,
+				       sizeof(items[n_items]));
+				snprintf(items[n_items].id,
+				         sizeof(items[n_items].id), "%s", id);
 				items[n_items].area = ar;
 				items[n_items].a = &ar->list[i];
 				n_items++;
@@ -954,8 +1071,9 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("TAP version 14\n");
-	printf("# silkport-conformance %s, SREP %s, target %s (%s), as %s%s\n", SP_VERSION_STRING,
-	       SP_SPEC_VERSION, x.target, x.target_id[0] ? x.target_id : "unidentified", x.as,
+	printf("# silkport-conformance %s, SREP %s, target %s (%s), as %s%s\n",
+	       SP_VERSION_STRING, SP_SPEC_VERSION, x.target,
+	       x.target_id[0] ? x.target_id : "unidentified", x.as,
 	       x.read_only ? ", read-only" : "");
 	cf_report_tap_plan(n_items);
 	fflush(stdout);
@@ -964,7 +1082,8 @@ int main(int argc, char **argv)
 		double t0 = cf_now_ms();
 
 		it->r.outcome = CF_FAIL;
-		snprintf(it->r.reason, sizeof(it->r.reason), "the assertion did not reach a verdict");
+		snprintf(it->r.reason, sizeof(it->r.reason),
+		         "the assertion did not reach a verdict");
 		if (x.read_only && it->a->writes)
 			cf_skip(&it->r, CF_READ_ONLY_SKIP);
 		else
@@ -989,15 +1108,20 @@ int main(int argc, char **argv)
 	info.setup_error = x.setup_error;
 	info.read_only = x.read_only;
 	rc = must_failed ? 1 : 0;
-	if (junit != NULL && cf_report_junit(junit, &info, items, n_items) != 0) {
-		fprintf(stderr, "silkport-conformance: cannot write %s\n", junit);
+	if (junit != NULL &&
+	    cf_report_junit(junit, &info, items, n_items) != 0) {
+		fprintf(stderr, "silkport-conformance: cannot write %s\n",
+		        junit);
 		rc = 2;
 	}
 	if (html != NULL && cf_report_html(html, &info, items, n_items) != 0) {
-		fprintf(stderr, "silkport-conformance: cannot write %s\n", html);
+		fprintf(stderr, "silkport-conformance: cannot write %s\n",
+		        html);
 		rc = 2;
 	}
-	fprintf(stderr, "silkport-conformance: %zu assertions, %d MUST failures\n", n_items, must_failed);
+	fprintf(stderr,
+	        "silkport-conformance: %zu assertions, %d MUST failures\n",
+	        n_items, must_failed);
 out:
 	free(items);
 	ctx_free(&x);

@@ -9,8 +9,8 @@
 
 typedef struct hctx {
 	cf_ctx *x;
-	cf_buf valid;	/* signed by the auditor */
-	cf_buf unsig;	/* the same record, unsigned */
+	cf_buf valid; /* signed by the auditor */
+	cf_buf unsig; /* the same record, unsigned */
 	uint64_t seq;
 	char id[SP_UUID_LEN + 1];
 	int64_t issued;

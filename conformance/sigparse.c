@@ -58,18 +58,22 @@ int x_doctype(hctx *h, cf_buf *o)
 }
 int x_doctype_entity(hctx *h, cf_buf *o)
 {
-	return with_doctype(h, "\n<!DOCTYPE Record [<!ENTITY e \"test\">]>", ">&e;</Note>", o);
+	return with_doctype(h, "\n<!DOCTYPE Record [<!ENTITY e \"test\">]>",
+	                    ">&e;</Note>", o);
 }
 int x_billion_laughs(hctx *h, cf_buf *o)
 {
 	char dt[2048];
 	size_t k = 0;
 
-	k += (size_t)snprintf(dt + k, sizeof(dt) - k, "\n<!DOCTYPE Record [<!ENTITY l0 \"lol\">");
+	k += (size_t)snprintf(dt + k, sizeof(dt) - k,
+	                      "\n<!DOCTYPE Record [<!ENTITY l0 \"lol\">");
 	for (int i = 1; i <= 9; i++) {
-		k += (size_t)snprintf(dt + k, sizeof(dt) - k, "<!ENTITY l%d \"", i);
+		k += (size_t)snprintf(dt + k, sizeof(dt) - k, "<!ENTITY l%d \"",
+		                      i);
 		for (int j = 0; j < 10; j++)
-			k += (size_t)snprintf(dt + k, sizeof(dt) - k, "&l%d;", i - 1);
+			k += (size_t)snprintf(dt + k, sizeof(dt) - k, "&l%d;",
+			                      i - 1);
 		k += (size_t)snprintf(dt + k, sizeof(dt) - k, "\">");
 	}
 	snprintf(dt + k, sizeof(dt) - k, "]>");
@@ -77,23 +81,33 @@ int x_billion_laughs(hctx *h, cf_buf *o)
 }
 int x_external_entity(hctx *h, cf_buf *o)
 {
-	return with_doctype(h, "\n<!DOCTYPE Record [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>",
-			    ">&xxe;</Note>", o);
+	return with_doctype(
+	    h,
+	    "\n<!DOCTYPE Record [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>",
+	    ">&xxe;</Note>", o);
 }
 int x_external_dtd(hctx *h, cf_buf *o)
 {
-	return with_doctype(h, "\n<!DOCTYPE Record SYSTEM \"http://127.0.0.1:9/record.dtd\">", NULL, o);
+	return with_doctype(
+	    h, "\n<!DOCTYPE Record SYSTEM \"http://127.0.0.1:9/record.dtd\">",
+	    NULL, o);
 }
 int x_pe_external(hctx *h, cf_buf *o)
 {
-	return with_doctype(h, "\n<!DOCTYPE Record [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>", NULL, o);
+	return with_doctype(h,
+	                    "\n<!DOCTYPE Record [<!ENTITY % p SYSTEM "
+	                    "\"file:///etc/passwd\"> %p;]>",
+	                    NULL, o);
 }
 int x_pe_internal(hctx *h, cf_buf *o)
 {
-	return with_doctype(h, "\n<!DOCTYPE Record [<!ENTITY % q \"<!ENTITY r 'test'>\"> %q;]>", ">&r;</Note>", o);
+	return with_doctype(
+	    h, "\n<!DOCTYPE Record [<!ENTITY % q \"<!ENTITY r 'test'>\"> %q;]>",
+	    ">&r;</Note>", o);
 }
 
-static int repeat_note(hctx *h, const char *open, const char *close, size_t times, cf_buf *o)
+static int repeat_note(hctx *h, const char *open, const char *close,
+                       size_t times, cf_buf *o)
 {
 	size_t ol = strlen(open), cl = close ? strlen(close) : 0, at = 1;
 	char *s = malloc(times * (ol + cl) + 16);
@@ -131,15 +145,24 @@ int x_too_large(hctx *h, cf_buf *o)
 
 int x_utf8_invalid(hctx *h, cf_buf *o)
 {
-	return sub(h, "Green tea", "Green t\xC3\x28" "a", o);
+	return sub(h, "Green tea",
+	           "Green t\xC3\x28"
+	           "a",
+	           o);
 }
 int x_utf8_overlong(hctx *h, cf_buf *o)
 {
-	return sub(h, "Green tea", "Green t\xC0\xAF" "a", o);
+	return sub(h, "Green tea",
+	           "Green t\xC0\xAF"
+	           "a",
+	           o);
 }
 int x_utf8_surrogate(hctx *h, cf_buf *o)
 {
-	return sub(h, "Green tea", "Green t\xED\xA0\x80" "a", o);
+	return sub(h, "Green tea",
+	           "Green t\xED\xA0\x80"
+	           "a",
+	           o);
 }
 int x_nul(hctx *h, cf_buf *o)
 {
@@ -148,11 +171,16 @@ int x_nul(hctx *h, cf_buf *o)
 int x_latin1(hctx *h, cf_buf *o)
 {
 	cf_buf t = {NULL, 0};
-	int rc = sub(h, "Green tea", "Green t\xE9" "a", &t);
+	int rc = sub(h, "Green tea",
+	             "Green t\xE9"
+	             "a",
+	             &t);
 
 	if (rc == SP_OK)
-		rc = cf_buf_sub(&t, "<Record", 7, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<Record", 51,
-				o);
+		rc = cf_buf_sub(
+		    &t, "<Record", 7,
+		    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<Record",
+		    51, o);
 	cf_buf_free(&t);
 	return rc;
 }
@@ -188,14 +216,17 @@ int x_duplicate_origin(hctx *h, cf_buf *o)
 }
 int x_pi_body(hctx *h, cf_buf *o)
 {
-	return sub(h, "<Declaration>", "<?silkport ignore-signature?><Declaration>", o);
+	return sub(h, "<Declaration>",
+	           "<?silkport ignore-signature?><Declaration>", o);
 }
 int x_pi_prolog(hctx *h, cf_buf *o)
 {
-	return after_decl(h, "\n<?xml-stylesheet type=\"text/xsl\" href=\"file:///etc/passwd\"?>", o);
+	return after_decl(h,
+	                  "\n<?xml-stylesheet type=\"text/xsl\" "
+	                  "href=\"file:///etc/passwd\"?>",
+	                  o);
 }
 int x_xml_id(hctx *h, cf_buf *o)
 {
 	return sub(h, "<Header>", "<Header xml:id=\"h\">", o);
 }
-

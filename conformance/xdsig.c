@@ -41,7 +41,7 @@ int cf_buf_set(cf_buf *b, const void *p, size_t n)
 }
 
 int cf_buf_sub(const cf_buf *in, const char *old, size_t oldlen, const char *nw,
-	       size_t nwlen, cf_buf *out)
+               size_t nwlen, cf_buf *out)
 {
 	out->p = NULL;
 	out->n = 0;
@@ -56,7 +56,8 @@ int cf_buf_sub(const cf_buf *in, const char *old, size_t oldlen, const char *nw,
 		memcpy(out->p, in->p, i);
 		if (nwlen > 0)
 			memcpy(out->p + i, nw, nwlen);
-		memcpy(out->p + i + nwlen, in->p + i + oldlen, in->n - i - oldlen);
+		memcpy(out->p + i + nwlen, in->p + i + oldlen,
+		       in->n - i - oldlen);
 		out->p[out->n] = '\0';
 		return SP_OK;
 	}
@@ -68,7 +69,8 @@ xmlDocPtr cf_dom(const cf_buf *b)
 	/* Our own bytes; still parsed without network access or entities. */
 	if (b->n > INT_MAX)
 		return NULL;
-	return xmlReadMemory((const char *)b->p, (int)b->n, NULL, NULL, XML_PARSE_NONET);
+	return xmlReadMemory((const char *)b->p, (int)b->n, NULL, NULL,
+	                     XML_PARSE_NONET);
 }
 
 int cf_dom_dump(xmlDocPtr d, cf_buf *out)
@@ -83,7 +85,8 @@ int cf_dom_dump(xmlDocPtr d, cf_buf *out)
 	/* Exclusive C14N with comments: for an edited record the canonical
 	 * transport form (SPEC 4.6) plus whatever comments a case added, so
 	 * that each case meets the check it is about. */
-	len = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1, &mem);
+	len = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1,
+	                           &mem);
 	xmlFreeDoc(d);
 	if (mem == NULL || len < 0)
 		return SP_ERR_NOMEM;
@@ -94,8 +97,10 @@ int cf_dom_dump(xmlDocPtr d, cf_buf *out)
 
 static int is_el(const xmlNode *n, const char *ns, const char *name)
 {
-	return n != NULL && n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, X(name)) &&
-	       (ns == NULL || (n->ns != NULL && xmlStrEqual(n->ns->href, X(ns))));
+	return n != NULL && n->type == XML_ELEMENT_NODE &&
+	       xmlStrEqual(n->name, X(name)) &&
+	       (ns == NULL ||
+	        (n->ns != NULL && xmlStrEqual(n->ns->href, X(ns))));
 }
 
 static xmlNodePtr find_from(xmlNodePtr n, const char *ns, const char *name)
@@ -105,7 +110,8 @@ static xmlNodePtr find_from(xmlNodePtr n, const char *ns, const char *name)
 
 		if (is_el(n, ns, name))
 			return n;
-		if (n->type == XML_ELEMENT_NODE && (hit = find_from(n->children, ns, name)) != NULL)
+		if (n->type == XML_ELEMENT_NODE &&
+		    (hit = find_from(n->children, ns, name)) != NULL)
 			return hit;
 	}
 	return NULL;
@@ -118,7 +124,8 @@ xmlNodePtr cf_dom_find(xmlDocPtr d, const char *ns, const char *name)
 
 static xmlNodePtr child_el(xmlNodePtr p, const char *ns, const char *name)
 {
-	for (xmlNodePtr n = p != NULL ? p->children : NULL; n != NULL; n = n->next)
+	for (xmlNodePtr n = p != NULL ? p->children : NULL; n != NULL;
+	     n = n->next)
 		if (is_el(n, ns, name))
 			return n;
 	return NULL;
@@ -126,9 +133,11 @@ static xmlNodePtr child_el(xmlNodePtr p, const char *ns, const char *name)
 
 xmlNodePtr cf_dom_sig(xmlDocPtr d)
 {
-	xmlNodePtr root = d != NULL ? xmlDocGetRootElement(d) : NULL, last = NULL;
+	xmlNodePtr root = d != NULL ? xmlDocGetRootElement(d) : NULL,
+	           last = NULL;
 
-	for (xmlNodePtr n = root != NULL ? root->children : NULL; n != NULL; n = n->next)
+	for (xmlNodePtr n = root != NULL ? root->children : NULL; n != NULL;
+	     n = n->next)
 		if (n->type == XML_ELEMENT_NODE)
 			last = n;
 	return is_el(last, SP_DSIG_NS, "Signature") ? last : NULL;
@@ -138,7 +147,8 @@ xmlNodePtr cf_dom_transform(xmlDocPtr d, int i)
 {
 	xmlNodePtr ts = cf_dom_find(d, SP_DSIG_NS, "Transforms");
 
-	for (xmlNodePtr t = ts != NULL ? ts->children : NULL; t != NULL; t = t->next)
+	for (xmlNodePtr t = ts != NULL ? ts->children : NULL; t != NULL;
+	     t = t->next)
 		if (is_el(t, SP_DSIG_NS, "Transform") && i-- == 0)
 			return t;
 	return NULL;
@@ -150,12 +160,14 @@ xmlNodePtr cf_dom_new_ds(xmlNodePtr near, const char *name, const char *alg)
 	xmlNodePtr n;
 
 	/* Reuse the namespace declaration the signature already has. */
-	for (xmlNodePtr p = near; p != NULL && p->type == XML_ELEMENT_NODE; p = p->parent)
+	for (xmlNodePtr p = near; p != NULL && p->type == XML_ELEMENT_NODE;
+	     p = p->parent)
 		if (p->ns != NULL && xmlStrEqual(p->ns->href, X(SP_DSIG_NS))) {
 			ns = p->ns;
 			break;
 		}
-	if (near == NULL || (n = xmlNewDocNode(near->doc, ns, X(name), NULL)) == NULL)
+	if (near == NULL ||
+	    (n = xmlNewDocNode(near->doc, ns, X(name), NULL)) == NULL)
 		return NULL;
 	if (ns == NULL)
 		xmlSetNs(n, xmlNewNs(n, X(SP_DSIG_NS), X("ds")));
@@ -168,7 +180,8 @@ int cf_dom_set_alg(xmlNodePtr n, const char *uri)
 {
 	if (n == NULL)
 		return SP_ERR_NOT_FOUND;
-	return xmlSetProp(n, X("Algorithm"), X(uri)) != NULL ? SP_OK : SP_ERR_NOMEM;
+	return xmlSetProp(n, X("Algorithm"), X(uri)) != NULL ? SP_OK
+	                                                     : SP_ERR_NOMEM;
 }
 
 int cf_dom_set_b64(xmlNodePtr n, const uint8_t *b, size_t len)
@@ -225,7 +238,8 @@ typedef struct vis {
 static int vis_cb(void *ud, xmlNodePtr node, xmlNodePtr parent)
 {
 	const vis *v = ud;
-	xmlNodePtr n = (node != NULL && node->type == XML_NAMESPACE_DECL) ? parent : node;
+	xmlNodePtr n =
+	    (node != NULL && node->type == XML_NAMESPACE_DECL) ? parent : node;
 	int inside = 0;
 
 	for (; n != NULL && v->sub != NULL; n = n->parent)
@@ -242,12 +256,12 @@ static int c14n_mode(const char *uri, int *mode, int *comments)
 		const char *uri;
 		int mode, comments;
 	} t[] = {
-		{CF_ALG_EXC, XML_C14N_EXCLUSIVE_1_0, 0},
-		{CF_ALG_EXC_COMMENTS, XML_C14N_EXCLUSIVE_1_0, 1},
-		{CF_ALG_C14N10, XML_C14N_1_0, 0},
-		{CF_ALG_C14N10 "#WithComments", XML_C14N_1_0, 1},
-		{CF_ALG_C14N11, XML_C14N_1_1, 0},
-		{CF_ALG_C14N11 "#WithComments", XML_C14N_1_1, 1},
+	    {CF_ALG_EXC, XML_C14N_EXCLUSIVE_1_0, 0},
+	    {CF_ALG_EXC_COMMENTS, XML_C14N_EXCLUSIVE_1_0, 1},
+	    {CF_ALG_C14N10, XML_C14N_1_0, 0},
+	    {CF_ALG_C14N10 "#WithComments", XML_C14N_1_0, 1},
+	    {CF_ALG_C14N11, XML_C14N_1_1, 0},
+	    {CF_ALG_C14N11 "#WithComments", XML_C14N_1_1, 1},
 	};
 
 	for (size_t i = 0; uri != NULL && i < sizeof(t) / sizeof(t[0]); i++)
@@ -259,7 +273,8 @@ static int c14n_mode(const char *uri, int *mode, int *comments)
 	return -1;
 }
 
-static int canon(xmlDocPtr d, xmlNodePtr sub, int only, int mode, int comments, cf_buf *out)
+static int canon(xmlDocPtr d, xmlNodePtr sub, int only, int mode, int comments,
+                 cf_buf *out)
 {
 	vis v;
 	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
@@ -270,7 +285,8 @@ static int canon(xmlDocPtr d, xmlNodePtr sub, int only, int mode, int comments, 
 	if (ob == NULL)
 		return SP_ERR_NOMEM;
 	if (xmlC14NExecute(d, vis_cb, &v, mode, NULL, comments, ob) >= 0)
-		rc = cf_buf_set(out, xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob));
+		rc = cf_buf_set(out, xmlOutputBufferGetContent(ob),
+		                xmlOutputBufferGetSize(ob));
 	xmlOutputBufferClose(ob);
 	return rc;
 }
@@ -308,11 +324,15 @@ static int method_of(const char *uri, int *kind, const EVP_MD **md)
 		int kind;
 		const char *md;
 	} t[] = {
-		{CF_ALG_RSA_SHA256, M_RSA, "SHA256"},	   {CF_ALG_RSA_SHA1, M_RSA, "SHA1"},
-		{CF_ALG_RSA_SHA512, M_RSA, "SHA512"},	   {CF_ALG_RSA_MD5, M_RSA, "MD5"},
-		{CF_ALG_ECDSA_SHA256, M_ECDSA, "SHA256"}, {CF_ALG_ECDSA_SHA1, M_ECDSA, "SHA1"},
-		{CF_ALG_ECDSA_SHA512, M_ECDSA, "SHA512"}, {CF_ALG_HMAC_SHA1, M_HMAC, "SHA1"},
-		{CF_ALG_HMAC_SHA256, M_HMAC, "SHA256"},
+	    {CF_ALG_RSA_SHA256, M_RSA, "SHA256"},
+	    {CF_ALG_RSA_SHA1, M_RSA, "SHA1"},
+	    {CF_ALG_RSA_SHA512, M_RSA, "SHA512"},
+	    {CF_ALG_RSA_MD5, M_RSA, "MD5"},
+	    {CF_ALG_ECDSA_SHA256, M_ECDSA, "SHA256"},
+	    {CF_ALG_ECDSA_SHA1, M_ECDSA, "SHA1"},
+	    {CF_ALG_ECDSA_SHA512, M_ECDSA, "SHA512"},
+	    {CF_ALG_HMAC_SHA1, M_HMAC, "SHA1"},
+	    {CF_ALG_HMAC_SHA256, M_HMAC, "SHA256"},
 	};
 
 	for (size_t i = 0; uri != NULL && i < sizeof(t) / sizeof(t[0]); i++)
@@ -325,8 +345,9 @@ static int method_of(const char *uri, int *kind, const EVP_MD **md)
 }
 
 /* Sign by a SignatureMethod URI; ECDSA comes out as r||s (XML-DSig 1.1). */
-static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hklen,
-		    const cf_buf *data, uint8_t *out, size_t *outlen)
+static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
+                    size_t hklen, const cf_buf *data, uint8_t *out,
+                    size_t *outlen)
 {
 	const EVP_MD *md = NULL;
 	EVP_MD_CTX *mctx = NULL;
@@ -339,8 +360,9 @@ static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hk
 	if (kind == M_HMAC) {
 		size_t ol = 0;
 
-		if (EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL, hkey, hklen, data->p,
-			      data->n, out, *outlen, &ol) == NULL)
+		if (EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL,
+		              hkey, hklen, data->p, data->n, out, *outlen,
+		              &ol) == NULL)
 			return SP_ERR_INTERNAL;
 		*outlen = ol;
 		return SP_OK;
@@ -366,12 +388,14 @@ static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hk
 		EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 
 		if (es != NULL && n != NULL && hs != NULL && g != NULL &&
-		    EC_GROUP_get_order(g, n, NULL) == 1 && BN_rshift1(hs, n) == 1) {
+		    EC_GROUP_get_order(g, n, NULL) == 1 &&
+		    BN_rshift1(hs, n) == 1) {
 			ECDSA_SIG_get0(es, &r, &s);
 			/* the low-s twin, as SPEC REC-32 wants it */
 			if (BN_cmp(s, hs) > 0 && BN_sub(hs, n, s) == 1)
 				s = hs;
-			if ((size_t)half * 2 <= *outlen && BN_bn2binpad(r, out, half) == half &&
+			if ((size_t)half * 2 <= *outlen &&
+			    BN_bn2binpad(r, out, half) == half &&
 			    BN_bn2binpad(s, out + half, half) == half) {
 				*outlen = (size_t)half * 2;
 				rc = SP_OK;
@@ -397,7 +421,8 @@ static int redigest_ref(xmlDocPtr d, xmlNodePtr sig, xmlNodePtr ref)
 	unsigned dglen = 0;
 	cf_buf c = {NULL, 0};
 
-	for (xmlNodePtr t = ts != NULL ? ts->children : NULL; t != NULL; t = t->next) {
+	for (xmlNodePtr t = ts != NULL ? ts->children : NULL; t != NULL;
+	     t = t->next) {
 		if (!is_el(t, SP_DSIG_NS, "Transform"))
 			continue;
 		alg = prop(t, "Algorithm");
@@ -415,17 +440,21 @@ static int redigest_ref(xmlDocPtr d, xmlNodePtr sig, xmlNodePtr ref)
 	md = digest_of(alg);
 	free(alg);
 	if (!known || md == NULL)
-		return SP_OK; /* left as it was: the case is about the structure */
+		return SP_OK; /* left as it was: the case is about the structure
+		               */
 	if ((rc = canon(d, env ? sig : NULL, 0, mode, comments, &c)) != SP_OK)
 		return rc;
-	rc = EVP_Digest(c.p, c.n, dg, &dglen, md, NULL) == 1 ? SP_OK : SP_ERR_INTERNAL;
+	rc = EVP_Digest(c.p, c.n, dg, &dglen, md, NULL) == 1 ? SP_OK
+	                                                     : SP_ERR_INTERNAL;
 	cf_buf_free(&c);
 	if (rc == SP_OK)
-		rc = cf_dom_set_b64(child_el(ref, SP_DSIG_NS, "DigestValue"), dg, dglen);
+		rc = cf_dom_set_b64(child_el(ref, SP_DSIG_NS, "DigestValue"),
+		                    dg, dglen);
 	return rc;
 }
 
-int cf_resign(xmlDocPtr d, EVP_PKEY *key, const uint8_t *hkey, size_t hklen, int redigest)
+int cf_resign(xmlDocPtr d, EVP_PKEY *key, const uint8_t *hkey, size_t hklen,
+              int redigest)
 {
 	xmlNodePtr sig = cf_dom_sig(d);
 	xmlNodePtr si = child_el(sig, SP_DSIG_NS, "SignedInfo");
@@ -438,9 +467,11 @@ int cf_resign(xmlDocPtr d, EVP_PKEY *key, const uint8_t *hkey, size_t hklen, int
 
 	if (si == NULL)
 		return SP_ERR_NOT_FOUND;
-	if (redigest && ref != NULL && (rc = redigest_ref(d, sig, ref)) != SP_OK)
+	if (redigest && ref != NULL &&
+	    (rc = redigest_ref(d, sig, ref)) != SP_OK)
 		return rc;
-	alg = prop(child_el(si, SP_DSIG_NS, "CanonicalizationMethod"), "Algorithm");
+	alg = prop(child_el(si, SP_DSIG_NS, "CanonicalizationMethod"),
+	           "Algorithm");
 	rc = c14n_mode(alg, &mode, &comments);
 	free(alg);
 	if (rc != 0)
@@ -453,5 +484,6 @@ int cf_resign(xmlDocPtr d, EVP_PKEY *key, const uint8_t *hkey, size_t hklen, int
 	cf_buf_free(&c);
 	if (rc != SP_OK)
 		return rc;
-	return cf_dom_set_b64(child_el(sig, SP_DSIG_NS, "SignatureValue"), sv, svlen);
+	return cf_dom_set_b64(child_el(sig, SP_DSIG_NS, "SignatureValue"), sv,
+	                      svlen);
 }

@@ -9,28 +9,30 @@
 #include <time.h>
 
 void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
-		     const char *ctype, uint8_t *body, size_t len)
+                     const char *ctype, uint8_t *body, size_t len)
 {
 	sp_api__respond_ex(n, req, ep, status, ctype, NULL, 0, body, len);
 }
 
 void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
-			int status, const char *ctype,
-			const sp_http_header *headers, size_t n_headers,
-			uint8_t *body, size_t len)
+                        int status, const char *ctype,
+                        const sp_http_header *headers, size_t n_headers,
+                        uint8_t *body, size_t len)
 {
 	sp_metrics_request(n->metrics, ep, status);
-	sp_metrics_observe(n->metrics, SP_HIST_REQUEST,
-			   (double)(sp_monotonic_us() - sp_http_req_start_us(req)) / 1e6);
+	sp_metrics_observe(
+	    n->metrics, SP_HIST_REQUEST,
+	    (double)(sp_monotonic_us() - sp_http_req_start_us(req)) / 1e6);
 	if (body == NULL)
-		sp_http_respond_ex(req, status, ctype, headers, n_headers, "", 0);
+		sp_http_respond_ex(req, status, ctype, headers, n_headers, "",
+		                   0);
 	else
 		sp_http_respond_take(req, status, ctype, headers, n_headers,
-				     body, len);
+		                     body, len);
 }
 
 void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
-		     const char *detail)
+                     const char *detail)
 {
 	int status = sp_err_http_status(err);
 
@@ -42,7 +44,7 @@ void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
 
 /* Split "/v1/logs/{origin}/REST" into origin and rest. */
 static int split_log_path(const char *p, char *origin, size_t cap,
-			  const char **rest)
+                          const char **rest)
 {
 	const char *o = p + strlen("/v1/logs/"), *slash = strchr(o, '/');
 	size_t len;
@@ -61,7 +63,7 @@ static int split_log_path(const char *p, char *origin, size_t cap,
 }
 
 static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
-			 int status, const char *text)
+                         int status, const char *text)
 {
 	size_t len = strlen(text);
 	uint8_t *b = malloc(len + 1);
@@ -71,7 +73,8 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 		return;
 	}
 	memcpy(b, text, len + 1);
-	sp_api__respond(n, req, ep, status, "text/plain; charset=utf-8", b, len);
+	sp_api__respond(n, req, ep, status, "text/plain; charset=utf-8", b,
+	                len);
 }
 
 static void metrics(sp_node *n, sp_http_req *req)
@@ -82,48 +85,65 @@ static void metrics(sp_node *n, sp_http_req *req)
 	size_t len;
 
 	sp_server_get_stats(n->server, &ss);
-	sp_text_printf(&extra,
-		       "# HELP silkport_connections Open client connections.\n"
-		       "# TYPE silkport_connections gauge\nsilkport_connections %llu\n"
-		       "# HELP silkport_connections_total Connections accepted.\n"
-		       "# TYPE silkport_connections_total counter\nsilkport_connections_total %llu\n"
-		       "# HELP silkport_connections_dropped_total Connections dropped, by cause.\n"
-		       "# TYPE silkport_connections_dropped_total counter\n"
-		       "silkport_connections_dropped_total{cause=\"flood\"} %llu\n"
-		       "silkport_connections_dropped_total{cause=\"timeout\"} %llu\n"
-		       "silkport_connections_dropped_total{cause=\"limits\"} %llu\n"
-		       "silkport_connections_dropped_total{cause=\"handshake\"} %llu\n"
-		       "# HELP silkport_streams Open HTTP/2 streams.\n"
-		       "# TYPE silkport_streams gauge\nsilkport_streams %llu\n"
-		       "# HELP silkport_buffered_bytes Request and response bytes held in memory.\n"
-		       "# TYPE silkport_buffered_bytes gauge\nsilkport_buffered_bytes %llu\n"
-		       "# HELP silkport_worker_queue Jobs waiting for a worker.\n"
-		       "# TYPE silkport_worker_queue gauge\nsilkport_worker_queue %zu\n"
-		       "# HELP silkport_trust_list_sequence Sequence of the trust list in force.\n"
-		       "# TYPE silkport_trust_list_sequence gauge\nsilkport_trust_list_sequence %llu\n"
-		       "# HELP silkport_trust_list_seconds_left Seconds until the trust list's NextUpdate.\n"
-		       "# TYPE silkport_trust_list_seconds_left gauge\nsilkport_trust_list_seconds_left %lld\n"
-		       "# HELP silkport_log_size Leaves in this node's own log (last checkpoint).\n"
-		       "# TYPE silkport_log_size gauge\nsilkport_log_size{origin=\"%s\"} %llu\n",
-		       (unsigned long long)ss.conns_open, (unsigned long long)ss.conns_accepted,
-		       (unsigned long long)ss.dropped_flood, (unsigned long long)ss.dropped_timeout,
-		       (unsigned long long)ss.dropped_limits, (unsigned long long)ss.handshakes_failed,
-		       (unsigned long long)ss.streams_open, (unsigned long long)ss.buffered_bytes,
-		       sp_pool_queued(n->pool),
-		       (unsigned long long)sp_trust_list(n->trust)->sequence,
-		       (long long)(sp_trust_list(n->trust)->next_update - (int64_t)time(NULL)),
-		       n->cfg->node_id, (unsigned long long)n->checkpoint_size);
+	sp_text_printf(
+	    &extra,
+	    "# HELP silkport_connections Open client connections.\n"
+	    "# TYPE silkport_connections gauge\nsilkport_connections %llu\n"
+	    "# HELP silkport_connections_total Connections accepted.\n"
+	    "# TYPE silkport_connections_total "
+	    "counter\nsilkport_connections_total %llu\n"
+	    "# HELP silkport_connections_dropped_total Connections dropped, by "
+	    "cause.\n"
+	    "# TYPE silkport_connections_dropped_total counter\n"
+	    "silkport_connections_dropped_total{cause=\"flood\"} %llu\n"
+	    "silkport_connections_dropped_total{cause=\"timeout\"} %llu\n"
+	    "silkport_connections_dropped_total{cause=\"limits\"} %llu\n"
+	    "silkport_connections_dropped_total{cause=\"handshake\"} %llu\n"
+	    "# HELP silkport_streams Open HTTP/2 streams.\n"
+	    "# TYPE silkport_streams gauge\nsilkport_streams %llu\n"
+	    "# HELP silkport_buffered_bytes Request and response bytes held in "
+	    "memory.\n"
+	    "# TYPE silkport_buffered_bytes gauge\nsilkport_buffered_bytes "
+	    "%llu\n"
+	    "# HELP silkport_worker_queue Jobs waiting for a worker.\n"
+	    "# TYPE silkport_worker_queue gauge\nsilkport_worker_queue %zu\n"
+	    "# HELP silkport_trust_list_sequence Sequence of the trust list in "
+	    "force.\n"
+	    "# TYPE silkport_trust_list_sequence "
+	    "gauge\nsilkport_trust_list_sequence %llu\n"
+	    "# HELP silkport_trust_list_seconds_left Seconds until the trust "
+	    "list's NextUpdate.\n"
+	    "# TYPE silkport_trust_list_seconds_left "
+	    "gauge\nsilkport_trust_list_seconds_left %lld\n"
+	    "# HELP silkport_log_size Leaves in this node's own log (last "
+	    "checkpoint).\n"
+	    "# TYPE silkport_log_size gauge\nsilkport_log_size{origin=\"%s\"} "
+	    "%llu\n",
+	    (unsigned long long)ss.conns_open,
+	    (unsigned long long)ss.conns_accepted,
+	    (unsigned long long)ss.dropped_flood,
+	    (unsigned long long)ss.dropped_timeout,
+	    (unsigned long long)ss.dropped_limits,
+	    (unsigned long long)ss.handshakes_failed,
+	    (unsigned long long)ss.streams_open,
+	    (unsigned long long)ss.buffered_bytes, sp_pool_queued(n->pool),
+	    (unsigned long long)sp_trust_list(n->trust)->sequence,
+	    (long long)(sp_trust_list(n->trust)->next_update -
+	                (int64_t)time(NULL)),
+	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
 	for (size_t i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->metrics != NULL)
 			n->ext[i]->metrics(n->ext_state[i], &extra);
-	body = sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf, &len);
+	body = sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf,
+	                         &len);
 	sp_text_free(&extra);
 	if (body == NULL) {
 		sp_api__problem(n, req, SP_EP_METRICS, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	sp_api__respond(n, req, SP_EP_METRICS, 200, "text/plain; version=0.0.4; charset=utf-8",
-			(uint8_t *)body, len);
+	sp_api__respond(n, req, SP_EP_METRICS, 200,
+	                "text/plain; version=0.0.4; charset=utf-8",
+	                (uint8_t *)body, len);
 }
 
 /* /metrics shows peers, outbox depths and failures: [metrics] allow says
@@ -131,19 +151,23 @@ static void metrics(sp_node *n, sp_http_req *req)
  * (also active members), or "anyone". */
 static int metrics_allowed(sp_node *n, sp_http_req *req, int slot)
 {
-	const char *allow = n->cfg->metrics_allow != NULL ? n->cfg->metrics_allow : "operators";
+	const char *allow =
+	    n->cfg->metrics_allow != NULL ? n->cfg->metrics_allow : "operators";
 	sp_caller c;
 
 	if (strcmp(allow, "anyone") == 0)
 		return 1;
 	sp_node__caller(n, req, slot, &c);
-	if (c.operator || (strcmp(allow, "members") == 0 && c.member_active))
+	if (c.operator||(strcmp(allow, "members") == 0 && c.member_active))
 		return 1;
 	sp_api__problem(n, req, SP_EP_METRICS,
-			sp_http_req_client_cert(req, NULL) ? SP_ERR_FORBIDDEN : SP_ERR_UNAUTHENTICATED,
-			strcmp(allow, "members") == 0
-				? "/metrics is served to this node's operators and active members"
-				: "/metrics is served to this node's operators");
+	                sp_http_req_client_cert(req, NULL)
+	                    ? SP_ERR_FORBIDDEN
+	                    : SP_ERR_UNAUTHENTICATED,
+	                strcmp(allow, "members") == 0
+	                    ? "/metrics is served to this node's operators and "
+	                      "active members"
+	                    : "/metrics is served to this node's operators");
 	return 0;
 }
 
@@ -156,8 +180,9 @@ static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 	if (strcmp(federation, tl->federation) == 0)
 		b = sp_trust_list_bytes(n->trust, &len);
 	else if ((b = sp_node__relay_list_bytes(n, federation, &len)) == NULL) {
-		sp_api__problem(n, req, SP_EP_TRUST_LIST, SP_ERR_NOT_FOUND,
-				"this node holds no trust list of that federation");
+		sp_api__problem(
+		    n, req, SP_EP_TRUST_LIST, SP_ERR_NOT_FOUND,
+		    "this node holds no trust list of that federation");
 		return;
 	}
 	sp_metrics_request(n->metrics, SP_EP_TRUST_LIST, 200);
@@ -165,39 +190,45 @@ static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 }
 
 static int need_method(sp_node *n, sp_http_req *req, sp_endpoint ep,
-		       const char *want)
+                       const char *want)
 {
 	if (strcmp(sp_http_req_method(req), want) == 0)
 		return 1;
-	if (strcmp(want, "GET") == 0 && strcmp(sp_http_req_method(req), "HEAD") == 0)
+	if (strcmp(want, "GET") == 0 &&
+	    strcmp(sp_http_req_method(req), "HEAD") == 0)
 		return 1;
 	{
-		sp_http_header allow = {"allow", strcmp(want, "GET") == 0 ? "GET, HEAD" : want};
+		sp_http_header allow = {
+		    "allow", strcmp(want, "GET") == 0 ? "GET, HEAD" : want};
 
 		sp_metrics_request(n->metrics, ep, 405);
-		sp_http_respond_problem_ex(req, SP_ERR_METHOD, 405, want, &allow, 1);
+		sp_http_respond_problem_ex(req, SP_ERR_METHOD, 405, want,
+		                           &allow, 1);
 	}
 	return 0;
 }
 
 /* Peer endpoints need an active member (or the node's operator). */
 static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
-		       const sp_caller *c)
+                       const sp_caller *c)
 {
-	if (c->operator || c->member_active)
+	if (c->operator|| c->member_active)
 		return 1;
 	if (sp_http_req_client_cert(req, NULL) == NULL)
-		sp_api__problem(n, req, ep, SP_ERR_UNAUTHENTICATED,
-				"this endpoint needs a member's client certificate");
+		sp_api__problem(
+		    n, req, ep, SP_ERR_UNAUTHENTICATED,
+		    "this endpoint needs a member's client certificate");
 	else if (c->member != NULL && c->member->status == SP_STATUS_ACTIVE)
 		sp_api__problem(n, req, ep, SP_ERR_TRUST_LIST_EXPIRED,
-				"this node's trust list is past its NextUpdate and grace period");
+		                "this node's trust list is past its NextUpdate "
+		                "and grace period");
 	else if (c->member != NULL)
 		sp_api__problem(n, req, ep, SP_ERR_FORBIDDEN,
-				"the member is not active in the trust list");
+		                "the member is not active in the trust list");
 	else
-		sp_api__problem(n, req, ep, SP_ERR_FORBIDDEN,
-				"the client certificate is not a member's TLS certificate");
+		sp_api__problem(
+		    n, req, ep, SP_ERR_FORBIDDEN,
+		    "the client certificate is not a member's TLS certificate");
 	return 0;
 }
 
@@ -223,18 +254,25 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 		if (!need_method(n, req, SP_EP_READYZ, "GET"))
 			return;
 		if (n->stopping)
-			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "stopping");
-		else if (sp_trust_expired(n->trust, now - n->cfg->expiry_grace) ||
-			 sp_node__relay_expired(n, now - n->cfg->expiry_grace))
-			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the trust list has expired");
+			sp_api__problem(n, req, SP_EP_READYZ,
+			                SP_ERR_UNAVAILABLE, "stopping");
+		else if (sp_trust_expired(n->trust,
+		                          now - n->cfg->expiry_grace) ||
+		         sp_node__relay_expired(n, now - n->cfg->expiry_grace))
+			sp_api__problem(n, req, SP_EP_READYZ,
+			                SP_ERR_UNAVAILABLE,
+			                "the trust list has expired");
 		else if (!n->checkpoint_ok)
-			sp_api__problem(n, req, SP_EP_READYZ, SP_ERR_UNAVAILABLE, "the own log has no checkpoint yet");
+			sp_api__problem(n, req, SP_EP_READYZ,
+			                SP_ERR_UNAVAILABLE,
+			                "the own log has no checkpoint yet");
 		else
 			respond_text(n, req, SP_EP_READYZ, 200, "ready\n");
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		if (need_method(n, req, SP_EP_METRICS, "GET") && metrics_allowed(n, req, slot))
+		if (need_method(n, req, SP_EP_METRICS, "GET") &&
+		    metrics_allowed(n, req, slot))
 			metrics(n, req);
 		return;
 	}
@@ -255,8 +293,11 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 			return;
 		if (!c.operator) {
 			sp_api__problem(n, req, SP_EP_SUBMIT,
-					sp_http_req_client_cert(req, NULL) ? SP_ERR_FORBIDDEN : SP_ERR_UNAUTHENTICATED,
-					"submission needs one of this node's operator certificates");
+			                sp_http_req_client_cert(req, NULL)
+			                    ? SP_ERR_FORBIDDEN
+			                    : SP_ERR_UNAUTHENTICATED,
+			                "submission needs one of this node's "
+			                "operator certificates");
 			return;
 		}
 		sp_api_submit(n, req, &c);
@@ -270,7 +311,8 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 	if (strncmp(path, "/v1/records/", 12) == 0) {
 		if (need_method(n, req, SP_EP_RECORD_GET, "GET") &&
 		    need_member(n, req, SP_EP_RECORD_GET, &c))
-			sp_api_read(n, req, &c, SP_EP_RECORD_GET, NULL, path + 12);
+			sp_api_read(n, req, &c, SP_EP_RECORD_GET, NULL,
+			            path + 12);
 		return;
 	}
 	if (strcmp(path, "/v1/search") == 0) {
@@ -281,26 +323,33 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 	}
 	if (strncmp(path, "/v1/logs/", 9) == 0) {
 		if (split_log_path(path, origin, sizeof(origin), &rest) != 0) {
-			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND, "no such log path");
+			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
+			                "no such log path");
 			return;
 		}
 		if (strcmp(rest, "entries") == 0) {
 			if (need_method(n, req, SP_EP_ENTRIES, "GET") &&
 			    need_member(n, req, SP_EP_ENTRIES, &c))
-				sp_api_read(n, req, &c, SP_EP_ENTRIES, origin, rest);
+				sp_api_read(n, req, &c, SP_EP_ENTRIES, origin,
+				            rest);
 		} else if (strcmp(rest, "checkpoint") == 0) {
 			if (need_method(n, req, SP_EP_CHECKPOINT, "GET"))
-				sp_api_read(n, req, &c, SP_EP_CHECKPOINT, origin, rest);
+				sp_api_read(n, req, &c, SP_EP_CHECKPOINT,
+				            origin, rest);
 		} else if (strcmp(rest, "proofs/inclusion") == 0) {
 			if (need_method(n, req, SP_EP_INCLUSION, "GET"))
-				sp_api_read(n, req, &c, SP_EP_INCLUSION, origin, rest);
+				sp_api_read(n, req, &c, SP_EP_INCLUSION, origin,
+				            rest);
 		} else if (strcmp(rest, "proofs/consistency") == 0) {
 			if (need_method(n, req, SP_EP_CONSISTENCY, "GET"))
-				sp_api_read(n, req, &c, SP_EP_CONSISTENCY, origin, rest);
+				sp_api_read(n, req, &c, SP_EP_CONSISTENCY,
+				            origin, rest);
 		} else {
-			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND, "no such log path");
+			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
+			                "no such log path");
 		}
 		return;
 	}
-	sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND, "no such endpoint");
+	sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
+	                "no such endpoint");
 }

@@ -13,8 +13,11 @@ void sp_api_peers(sp_node *n, sp_http_req *req, const sp_caller *c)
 
 	if (!c->operator) {
 		sp_api__problem(n, req, SP_EP_OTHER,
-				sp_http_req_client_cert(req, NULL) ? SP_ERR_FORBIDDEN : SP_ERR_UNAUTHENTICATED,
-				"peer status needs one of this node's operator certificates");
+		                sp_http_req_client_cert(req, NULL)
+		                    ? SP_ERR_FORBIDDEN
+		                    : SP_ERR_UNAUTHENTICATED,
+		                "peer status needs one of this node's operator "
+		                "certificates");
 		return;
 	}
 	sp_text_printf(&t, "silkport-peers/v1\nnode %s\n", n->cfg->node_id);
@@ -28,5 +31,6 @@ void sp_api_peers(sp_node *n, sp_http_req *req, const sp_caller *c)
 	}
 	len = t.len;
 	body = (uint8_t *)t.buf; /* handed over to the response */
-	sp_api__respond(n, req, SP_EP_OTHER, 200, "text/plain; charset=utf-8", body, len);
+	sp_api__respond(n, req, SP_EP_OTHER, 200, "text/plain; charset=utf-8",
+	                body, len);
 }

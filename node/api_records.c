@@ -35,9 +35,12 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 
 	if (res->err != SP_OK) {
 		respond_error(r, res->err, res->why);
-	} else if (res->outcome == SP_STORE_INSERTED || res->outcome == SP_STORE_DUPLICATE) {
-		if (res->receipt == NULL || (body = malloc(res->receipt_len)) == NULL) {
-			respond_error(r, SP_ERR_INTERNAL, "the stored receipt could not be read");
+	} else if (res->outcome == SP_STORE_INSERTED ||
+	           res->outcome == SP_STORE_DUPLICATE) {
+		if (res->receipt == NULL ||
+		    (body = malloc(res->receipt_len)) == NULL) {
+			respond_error(r, SP_ERR_INTERNAL,
+			              "the stored receipt could not be read");
 		} else {
 			memcpy(body, res->receipt, res->receipt_len);
 			if (res->outcome == SP_STORE_INSERTED)
@@ -48,14 +51,16 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 				       SP_LF_STR("origin", res->origin),
 				       SP_LF_UINT("sequence", res->sequence),
 				       SP_LF_STR("record_id", res->record_id));
-			sp_api__respond(n, r->req, SP_EP_RECORDS_POST,
-					res->outcome == SP_STORE_INSERTED ? 201 : 200,
-					"application/xml", body, res->receipt_len);
+			sp_api__respond(
+			    n, r->req, SP_EP_RECORDS_POST,
+			    res->outcome == SP_STORE_INSERTED ? 201 : 200,
+			    "application/xml", body, res->receipt_len);
 		}
 	} else if (res->outcome == SP_STORE_EQUIVOCATION) {
 		respond_error(r, SP_ERR_EQUIVOCATION, res->why);
 	} else {
-		respond_error(r, SP_ERR_INTERNAL, "the record could not be stored");
+		respond_error(r, SP_ERR_INTERNAL,
+		              "the record could not be stored");
 	}
 	free(r);
 }
@@ -72,7 +77,7 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c)
 	if (ctype == NULL || strncmp(ctype, "application/xml", 15) != 0 ||
 	    (ctype[15] != '\0' && ctype[15] != ';')) {
 		sp_api__problem(n, req, SP_EP_RECORDS_POST, SP_ERR_MEDIA_TYPE,
-				"records are sent as application/xml");
+		                "records are sent as application/xml");
 		return;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -86,9 +91,10 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c)
 	memset(&o, 0, sizeof(o));
 	o.source = r->caller;
 	o.expect_sequence = -1;
-	if ((err = sp_node__ingest(n, body, len, &o, on_ingested, r)) != SP_OK) {
+	if ((err = sp_node__ingest(n, body, len, &o, on_ingested, r)) !=
+	    SP_OK) {
 		sp_api__problem(n, req, SP_EP_RECORDS_POST, err,
-				"the node is at capacity; retry later");
+		                "the node is at capacity; retry later");
 		free(r);
 	}
 }

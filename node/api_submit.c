@@ -64,7 +64,8 @@ static void work(void *arg)
 	const char *deliver[SP_STORE_MAX_RECIPIENTS];
 	char digest[65];
 
-	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits, &sub, &why)) != SP_OK ||
+	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits,
+	                                  &sub, &why)) != SP_OK ||
 	    (j->err = sp_submission_draft(sub, &d, &why)) != SP_OK)
 		goto fail;
 	if (sp_uuid_v4(j->record_id) != SP_OK) {
@@ -79,8 +80,11 @@ static void work(void *arg)
 	if (d.broadcast) {
 		/* Broadcast reaches every active member; a suspended or
 		 * revoked one would refuse the delivery anyway. */
-		for (i = 0; i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS; i++)
-			if (strcmp(tl->members[i].node_id, n->cfg->node_id) != 0 &&
+		for (i = 0;
+		     i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS;
+		     i++)
+			if (strcmp(tl->members[i].node_id, n->cfg->node_id) !=
+			        0 &&
 			    tl->members[i].status == SP_STATUS_ACTIVE)
 				deliver[n_deliver++] = tl->members[i].node_id;
 	} else {
@@ -91,14 +95,16 @@ static void work(void *arg)
 		}
 		/* Members of this federation directly; members of another
 		 * followed federation through a gateway (relay.c). */
-		if ((j->err = sp_node__route_submit(n, j->trust, d.recipients, d.n_recipients,
-						    deliver, &n_deliver, j->why,
-						    sizeof(j->why))) != SP_OK)
+		if ((j->err = sp_node__route_submit(
+		         n, j->trust, d.recipients, d.n_recipients, deliver,
+		         &n_deliver, j->why, sizeof(j->why))) != SP_OK)
 			goto fail_keep_why;
 	}
-	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) != SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen, &j->record,
-				       &j->record_len, &why)) != SP_OK)
+	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) !=
+	        SP_OK ||
+	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen,
+	                               &j->record, &j->record_len, &why)) !=
+	        SP_OK)
 		goto fail;
 	sp_sha256_hex(j->record, j->record_len, digest);
 
@@ -119,7 +125,8 @@ static void work(void *arg)
 	put.n_subjects = d.n_subjects;
 	put.deliver_to = deliver;
 	put.n_deliver_to = n_deliver;
-	if ((j->err = sp_store_put_async(n->store, &put, on_stored, j)) != SP_OK) {
+	if ((j->err = sp_store_put_async(n->store, &put, on_stored, j)) !=
+	    SP_OK) {
 		why = "the store refused the write";
 		goto fail;
 	}
@@ -176,14 +183,16 @@ static void finish(void *arg)
 		/* API-53: RecordIds are unique per Origin only (API-62), so
 		 * the location names the Origin as well. */
 		snprintf(loc, sizeof(loc), "/v1/records/%s?origin=%s",
-			 j->record_id, n->cfg->node_id);
+		         j->record_id, n->cfg->node_id);
 		h.name = "location";
 		h.value = loc;
-		sp_api__respond_ex(n, j->req, SP_EP_SUBMIT, 201, "application/xml",
-				   &h, 1, rec, j->record_len);
+		sp_api__respond_ex(n, j->req, SP_EP_SUBMIT, 201,
+		                   "application/xml", &h, 1, rec,
+		                   j->record_len);
 		for (size_t i = 0; i < n->n_ext; i++)
 			if (n->ext[i]->own_record_stored != NULL)
-				n->ext[i]->own_record_stored(n->ext_state[i], j->record_id, j->sequence);
+				n->ext[i]->own_record_stored(
+				    n->ext_state[i], j->record_id, j->sequence);
 	} else {
 		/* A failed commit leaves a hole in the Sequence unless the
 		 * next submission reuses it: re-read where the log stands. */
@@ -192,11 +201,12 @@ static void finish(void *arg)
 		sp_log(SP_LOG_ERROR, "submission_store_failed",
 		       SP_LF_UINT("sequence", j->sequence),
 		       SP_LF_INT("outcome", j->outcome));
-		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) == SP_OK)
+		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) ==
+		    SP_OK)
 			n->next_sequence = next;
 		sp_api__problem(n, j->req, SP_EP_SUBMIT,
-				j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
-				"the record could not be stored");
+		                j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
+		                "the record could not be stored");
 	}
 	job_unref(j);
 }
@@ -215,7 +225,8 @@ static void kick(sp_node *n)
 		j->trust = sp_trust_ref(n->trust);
 		j->refs = 2;
 		if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
-			sp_api__problem(n, j->req, SP_EP_SUBMIT, err, "the node is at capacity; retry later");
+			sp_api__problem(n, j->req, SP_EP_SUBMIT, err,
+			                "the node is at capacity; retry later");
 			j->refs = 1;
 			job_unref(j);
 			continue;
@@ -233,12 +244,12 @@ void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c)
 	if (ctype == NULL || strncmp(ctype, "application/xml", 15) != 0 ||
 	    (ctype[15] != '\0' && ctype[15] != ';')) {
 		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_MEDIA_TYPE,
-				"submissions are sent as application/xml");
+		                "submissions are sent as application/xml");
 		return;
 	}
 	if (n->submit_queued >= SUBMIT_QUEUE_MAX) {
 		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_OVERLOADED,
-				"too many submissions waiting; retry later");
+		                "too many submissions waiting; retry later");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {

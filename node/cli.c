@@ -12,28 +12,31 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: silkport COMMAND [ARGS]\n"
-	"\n"
-	"commands:\n"
-	"  federation init   create a federation: operator CA, member keys, trust list\n"
-	"  record new        print an unsigned record\n"
-	"  record sign       sign a record with a member's signing key\n"
-	"  record verify     verify a signed record against a trust list\n"
-	"  trust-list sign|verify|show|update\n"
-	"                    work with a federation's signed trust list\n"
-	"  run               run a node (the daemon)\n"
-	"  submit            submit a record to a running node (operator)\n"
-	"  status            show a running node's state\n"
-	"  peers             show a running node's peers: connection, outbox, lag\n"
-	"  log verify        check a record against an inclusion proof and checkpoint\n"
-	"  log consistency   check that one checkpoint's log extends another's\n"
-	"  check-config      validate a node configuration without starting it\n"
-	"\n"
-	"  --help            this list\n"
-	"  --version         the silkport version and the SREP version it implements\n"
-	"\n"
-	"Every command takes --help. Exit status: 0 success, 1 refused or failed,\n"
-	"2 usage error.\n";
+    "usage: silkport COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  federation init   create a federation: operator CA, member keys, trust "
+    "list\n"
+    "  record new        print an unsigned record\n"
+    "  record sign       sign a record with a member's signing key\n"
+    "  record verify     verify a signed record against a trust list\n"
+    "  trust-list sign|verify|show|update\n"
+    "                    work with a federation's signed trust list\n"
+    "  run               run a node (the daemon)\n"
+    "  submit            submit a record to a running node (operator)\n"
+    "  status            show a running node's state\n"
+    "  peers             show a running node's peers: connection, outbox, lag\n"
+    "  log verify        check a record against an inclusion proof and "
+    "checkpoint\n"
+    "  log consistency   check that one checkpoint's log extends another's\n"
+    "  check-config      validate a node configuration without starting it\n"
+    "\n"
+    "  --help            this list\n"
+    "  --version         the silkport version and the SREP version it "
+    "implements\n"
+    "\n"
+    "Every command takes --help. Exit status: 0 success, 1 refused or failed,\n"
+    "2 usage error.\n";
 
 void sp_cli__err(const char *fmt, ...)
 {
@@ -67,7 +70,7 @@ int sp_cli__read_input(const char *path, uint8_t **buf, size_t *len)
 			cap = cap ? cap * 2 : 8192;
 			if (cap > SP_CLI_MAX_INPUT + 1) {
 				sp_cli__err("%s: larger than %zu bytes", name,
-					    (size_t)SP_CLI_MAX_INPUT);
+				            (size_t)SP_CLI_MAX_INPUT);
 				goto fail;
 			}
 			if ((nb = realloc(b, cap)) == NULL) {
@@ -102,7 +105,7 @@ fail:
 }
 
 int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
-			 int private_file)
+                         int private_file)
 {
 	int fd;
 	size_t off = 0;
@@ -116,7 +119,7 @@ int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
 		return 0;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  private_file ? 0600 : 0644);
+	          private_file ? 0600 : 0644);
 	if (fd < 0) {
 		sp_cli__err("%s: %s", path, strerror(errno));
 		return -1;

@@ -8,8 +8,8 @@
 #include "trust/trust.h"
 
 /* Exit statuses of every command. */
-#define SP_EXIT_OK 0
-#define SP_EXIT_FAIL 1
+#define SP_EXIT_OK    0
+#define SP_EXIT_FAIL  1
 #define SP_EXIT_USAGE 2
 
 /* Largest file a command reads (records are capped far lower by the
@@ -23,7 +23,7 @@ int sp_cli__read_input(const char *path, uint8_t **buf, size_t *len);
 /* Write all bytes to a file (mode 0644, or 0600 when private), or to stdout
  * when path is NULL. Prints an error and returns -1 on failure. */
 int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
-			 int private_file);
+                         int private_file);
 /* Print "silkport: " + message to stderr. */
 void sp_cli__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a decimal unsigned number; -1 if not one. */
@@ -34,14 +34,14 @@ int sp_cli__init_crypto(void);
 /* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
  * Returns an exit status. */
 int sp_cli__sign_file(const char *what, const char *key_path,
-		      const char *cert_path, const char *in_path);
+                      const char *cert_path, const char *in_path);
 /* Fill verify options from --at and --skew (either may be NULL). */
 int sp_cli__time_opts(const char *at, const char *skew, sp_verify_opts *o);
 /* Open a trust list file against one anchor file, as of o->now. Prints the
  * reason and returns NULL on failure; *anchors_out must outlive the result. */
 sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
-			     const char *anchor_path, const sp_verify_opts *o,
-			     sp_anchors **anchors_out);
+                             const char *anchor_path, const sp_verify_opts *o,
+                             sp_anchors **anchors_out);
 
 int sp_cli_federation(int argc, char **argv);
 int sp_cli_record(int argc, char **argv);

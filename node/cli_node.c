@@ -7,19 +7,19 @@
 #include <string.h>
 
 static const char check_usage[] =
-	"usage: silkport check-config --config FILE\n"
-	"       silkport check-config --list\n"
-	"Checks a node configuration without starting the node: exit 0 when it\n"
-	"is valid, 1 with 'file:line: what' lines when not. --list prints every\n"
-	"option with its default and bounds.\n";
+    "usage: silkport check-config --config FILE\n"
+    "       silkport check-config --list\n"
+    "Checks a node configuration without starting the node: exit 0 when it\n"
+    "is valid, 1 with 'file:line: what' lines when not. --list prints every\n"
+    "option with its default and bounds.\n";
 
 int sp_cli_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"list", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"list", no_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	char errbuf[8192];
@@ -52,7 +52,8 @@ int sp_cli_check_config(int argc, char **argv)
 		return SP_EXIT_FAIL;
 	}
 	printf("%s: ok (node %s, federation %s, %s:%lld)\n", path, cfg->node_id,
-	       cfg->federation, cfg->listen_address, (long long)cfg->listen_port);
+	       cfg->federation, cfg->listen_address,
+	       (long long)cfg->listen_port);
 	/* Read grants beyond the visibility rule are shown, never implied
 	 * (ACC-10, ACC-14). */
 	printf("access: operator_read=%s wide_read=", cfg->operator_read);

@@ -10,29 +10,29 @@
 #define MAX_STATUS_CHANGES 64
 
 static const char usage_text[] =
-	"usage: silkport trust-list sign --key KEY.pem --cert CERT.pem [FILE]\n"
-	"       silkport trust-list verify --anchor CERT.pem [--at TIME] [FILE]\n"
-	"       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
-	"       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
-	"           [--status MEMBER=active|suspended|revoked ...]\n"
-	"           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
-	"sign    signs an unsigned TrustList with the federation operator's key\n"
-	"verify  checks the operator's signature and validity window; prints\n"
-	"        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
-	"show    prints the members, verified first when --anchor is given\n"
-	"update  prints a new list: sequence + 1, issued now, statuses changed,\n"
-	"        signed with the operator key (FILE is the current list);\n"
-	"        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
-	"        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
-	"FILE defaults to standard input.\n";
+    "usage: silkport trust-list sign --key KEY.pem --cert CERT.pem [FILE]\n"
+    "       silkport trust-list verify --anchor CERT.pem [--at TIME] [FILE]\n"
+    "       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
+    "       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
+    "           [--status MEMBER=active|suspended|revoked ...]\n"
+    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
+    "sign    signs an unsigned TrustList with the federation operator's key\n"
+    "verify  checks the operator's signature and validity window; prints\n"
+    "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
+    "show    prints the members, verified first when --anchor is given\n"
+    "update  prints a new list: sequence + 1, issued now, statuses changed,\n"
+    "        signed with the operator key (FILE is the current list);\n"
+    "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
+    "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
+    "FILE defaults to standard input.\n";
 
 static int cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"cert", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"key", required_argument, NULL, 'k'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *key = NULL, *cert = NULL;
 	int c;
@@ -56,7 +56,7 @@ static int cmd_sign(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	return sp_cli__sign_file("trust-list sign", key, cert,
-				 optind < argc ? argv[optind] : NULL);
+	                         optind < argc ? argv[optind] : NULL);
 }
 
 static void print_time(const char *label, int64_t t)
@@ -94,12 +94,16 @@ static void show_list(const sp_tl *tl)
 		for (j = 0; j < m->n_signing; j++) {
 			char from[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
 
-			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len, fp);
-			if (sp_time_format(m->signing[j].valid_from, from) != SP_OK)
+			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
+			              fp);
+			if (sp_time_format(m->signing[j].valid_from, from) !=
+			    SP_OK)
 				snprintf(from, sizeof(from), "?");
-			if (sp_time_format(m->signing[j].valid_until, until) != SP_OK)
+			if (sp_time_format(m->signing[j].valid_until, until) !=
+			    SP_OK)
 				snprintf(until, sizeof(until), "?");
-			printf("    signing-cert sha256:%s %s .. %s\n", fp, from, until);
+			printf("    signing-cert sha256:%s %s .. %s\n", fp,
+			       from, until);
 		}
 		if (m->log_key != NULL)
 			printf("    log-key      %s\n", m->log_key);
@@ -120,10 +124,12 @@ static int read_unverified(const char *what, const char *path, sp_tl **out)
 	*out = NULL;
 	if (sp_cli__read_input(path, &in, &len) != 0)
 		return -1;
-	if ((err = sp_doc_parse(in, len, SP_DOC_TRUST_LIST, NULL, &doc, &why)) != SP_OK ||
+	if ((err = sp_doc_parse(in, len, SP_DOC_TRUST_LIST, NULL, &doc,
+	                        &why)) != SP_OK ||
 	    (err = sp_tl_read(doc, out, &why)) != SP_OK) {
-		sp_cli__err("%s: %s: %s: %s", what, path ? path : "(standard input)",
-			    sp_strerror(err), why ? why : "");
+		sp_cli__err("%s: %s: %s: %s", what,
+		            path ? path : "(standard input)", sp_strerror(err),
+		            why ? why : "");
 		goto out;
 	}
 	rc = 0;
@@ -136,11 +142,11 @@ out:
 static int cmd_verify_or_show(int argc, char **argv, int show)
 {
 	static const struct option opts[] = {
-		{"anchor", required_argument, NULL, 'a'},
-		{"at", required_argument, NULL, 't'},
-		{"skew", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"at", required_argument, NULL, 't'},
+	    {"skew", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *anchor = NULL, *at = NULL, *skew = NULL, *path;
 	const char *what = show ? "trust-list show" : "trust-list verify";
@@ -186,7 +192,7 @@ static int cmd_verify_or_show(int argc, char **argv, int show)
 		goto out;
 	}
 	if ((t = sp_cli__open_trust(what, path ? path : "-", anchor, &o,
-				    &anchors)) == NULL)
+	                            &anchors)) == NULL)
 		goto out;
 	tl = sp_trust_list(t);
 	if (show) {
@@ -197,8 +203,9 @@ static int cmd_verify_or_show(int argc, char **argv, int show)
 	}
 	if (sp_trust_expired(t, o.now ? o.now : (int64_t)time(NULL))) {
 		fprintf(stderr, "rejected %s: next update was due %s\n",
-			sp_strerror(SP_ERR_TRUST_LIST_EXPIRED),
-			sp_time_format(tl->next_update, next) == SP_OK ? next : "?");
+		        sp_strerror(SP_ERR_TRUST_LIST_EXPIRED),
+		        sp_time_format(tl->next_update, next) == SP_OK ? next
+		                                                       : "?");
 		goto out;
 	}
 	if (sp_time_format(tl->next_update, next) != SP_OK)
@@ -224,7 +231,9 @@ static int set_relays_to(sp_tl *tl, char *arg)
 	size_t k;
 
 	if (eq == NULL) {
-		sp_cli__err("trust-list update: --relays-to wants MEMBER=FEDERATION, got '%s'", arg);
+		sp_cli__err("trust-list update: --relays-to wants "
+		            "MEMBER=FEDERATION, got '%s'",
+		            arg);
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	*eq = '\0';
@@ -232,7 +241,8 @@ static int set_relays_to(sp_tl *tl, char *arg)
 		if (strcmp(tl->members[k].node_id, arg) == 0)
 			m = &tl->members[k];
 	if (m == NULL) {
-		sp_cli__err("trust-list update: no member '%s' in the list", arg);
+		sp_cli__err("trust-list update: no member '%s' in the list",
+		            arg);
 		return SP_ERR_NOT_FOUND;
 	}
 	if (eq[1] == '\0') {
@@ -242,21 +252,27 @@ static int set_relays_to(sp_tl *tl, char *arg)
 		return SP_OK;
 	}
 	if (!sp_federation_id_valid(eq + 1)) {
-		sp_cli__err("trust-list update: '%s' is not a federation id", eq + 1);
+		sp_cli__err("trust-list update: '%s' is not a federation id",
+		            eq + 1);
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	if (strcmp(eq + 1, tl->federation) == 0) {
-		sp_cli__err("trust-list update: %s is this list's own federation", eq + 1);
+		sp_cli__err(
+		    "trust-list update: %s is this list's own federation",
+		    eq + 1);
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	for (k = 0; k < m->n_relays_to; k++)
 		if (strcmp(m->relays_to[k], eq + 1) == 0)
 			return SP_OK;
 	if (m->n_relays_to == 16) {
-		sp_cli__err("trust-list update: %s relays to 16 federations already", m->node_id);
+		sp_cli__err(
+		    "trust-list update: %s relays to 16 federations already",
+		    m->node_id);
 		return SP_ERR_TOO_LARGE;
 	}
-	if ((a = realloc(m->relays_to, (m->n_relays_to + 1) * sizeof(*a))) == NULL)
+	if ((a = realloc(m->relays_to, (m->n_relays_to + 1) * sizeof(*a))) ==
+	    NULL)
 		return SP_ERR_NOMEM;
 	m->relays_to = a;
 	if ((a[m->n_relays_to] = strdup(eq + 1)) == NULL)
@@ -268,13 +284,13 @@ static int set_relays_to(sp_tl *tl, char *arg)
 static int cmd_update(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"cert", required_argument, NULL, 'c'},
-		{"status", required_argument, NULL, 's'},
-		{"valid-days", required_argument, NULL, 'd'},
-		{"relays-to", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"key", required_argument, NULL, 'k'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"status", required_argument, NULL, 's'},
+	    {"valid-days", required_argument, NULL, 'd'},
+	    {"relays-to", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *key_path = NULL, *cert_path = NULL, *why = NULL;
 	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
@@ -298,21 +314,27 @@ static int cmd_update(int argc, char **argv)
 			break;
 		case 's':
 			if (n_changes == MAX_STATUS_CHANGES) {
-				sp_cli__err("trust-list update: more than %d --status", MAX_STATUS_CHANGES);
+				sp_cli__err(
+				    "trust-list update: more than %d --status",
+				    MAX_STATUS_CHANGES);
 				return SP_EXIT_USAGE;
 			}
 			changes[n_changes++] = optarg;
 			break;
 		case 'r':
 			if (n_relays == MAX_STATUS_CHANGES) {
-				sp_cli__err("trust-list update: more than %d --relays-to", MAX_STATUS_CHANGES);
+				sp_cli__err("trust-list update: more than %d "
+				            "--relays-to",
+				            MAX_STATUS_CHANGES);
 				return SP_EXIT_USAGE;
 			}
 			relays[n_relays++] = optarg;
 			break;
 		case 'd':
-			if (sp_cli__parse_u64(optarg, &days) != 0 || days == 0 || days > 3650) {
-				sp_cli__err("trust-list update: --valid-days wants 1 to 3650");
+			if (sp_cli__parse_u64(optarg, &days) != 0 ||
+			    days == 0 || days > 3650) {
+				sp_cli__err("trust-list update: --valid-days "
+				            "wants 1 to 3650");
 				return SP_EXIT_USAGE;
 			}
 			break;
@@ -332,7 +354,7 @@ static int cmd_update(int argc, char **argv)
 	if (sp_cli__init_crypto() != 0)
 		goto out;
 	if (read_unverified("trust-list update",
-			    optind < argc ? argv[optind] : NULL, &tl) != 0)
+	                    optind < argc ? argv[optind] : NULL, &tl) != 0)
 		goto out;
 	for (i = 0; i < n_changes; i++) {
 		char *eq = strchr(changes[i], '=');
@@ -341,7 +363,9 @@ static int cmd_update(int argc, char **argv)
 		size_t k;
 
 		if (eq == NULL) {
-			sp_cli__err("trust-list update: --status wants MEMBER=STATUS, got '%s'", changes[i]);
+			sp_cli__err("trust-list update: --status wants "
+			            "MEMBER=STATUS, got '%s'",
+			            changes[i]);
 			rc = SP_EXIT_USAGE;
 			goto out;
 		}
@@ -350,23 +374,30 @@ static int cmd_update(int argc, char **argv)
 			if (strcmp(tl->members[k].node_id, changes[i]) == 0)
 				m = &tl->members[k];
 		if (m == NULL) {
-			sp_cli__err("trust-list update: no member '%s' in the list", changes[i]);
+			sp_cli__err(
+			    "trust-list update: no member '%s' in the list",
+			    changes[i]);
 			goto out;
 		}
 		if (sp_status_parse(eq + 1, &st) != SP_OK) {
-			sp_cli__err("trust-list update: status '%s' is not active, suspended or revoked", eq + 1);
+			sp_cli__err("trust-list update: status '%s' is not "
+			            "active, suspended or revoked",
+			            eq + 1);
 			rc = SP_EXIT_USAGE;
 			goto out;
 		}
 		if (m->status == SP_STATUS_REVOKED && st != SP_STATUS_REVOKED) {
-			sp_cli__err("trust-list update: %s is revoked; revocation is permanent", m->node_id);
+			sp_cli__err("trust-list update: %s is revoked; "
+			            "revocation is permanent",
+			            m->node_id);
 			goto out;
 		}
 		m->status = st;
 	}
 	for (i = 0; i < n_relays; i++) {
 		if ((err = set_relays_to(tl, relays[i])) != SP_OK) {
-			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE
+			                                    : SP_EXIT_FAIL;
 			goto out;
 		}
 	}
@@ -381,9 +412,9 @@ static int cmd_update(int argc, char **argv)
 	if ((err = sp_key_load(key_path, cert_path, &key, &why)) != SP_OK ||
 	    (err = sp_tl_build(tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
 	    (err = sp_sign_document(key, unsigned_doc, ulen, &signed_doc, &slen,
-				    &why)) != SP_OK) {
+	                            &why)) != SP_OK) {
 		sp_cli__err("trust-list update: %s: %s", sp_strerror(err),
-			    why ? why : "");
+		            why ? why : "");
 		goto out;
 	}
 	if (sp_cli__write_output(NULL, signed_doc, slen, 0) == 0)

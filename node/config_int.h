@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_CONFIG_MAX_LIST 16 /* repeatable options: anchors, operators, ... */
+#define SP_CONFIG_MAX_LIST 16 /* repeatable options: anchors, operators, ...   \
+	                       */
 #define SP_CONFIG_MAX_ERRORS 32
 
 typedef struct sp_config {
-	char *path; /* the file read; relative paths inside are from its folder */
+	char *
+	    path; /* the file read; relative paths inside are from its folder */
 	/* [node] */
 	char *node_id;
 	char *federation;
@@ -31,12 +33,14 @@ typedef struct sp_config {
 	char *anchors[SP_CONFIG_MAX_LIST];
 	size_t n_anchors;
 	int64_t clock_skew;
-	int64_t expiry_grace; /* seconds past NextUpdate before peers are refused */
+	int64_t
+	    expiry_grace; /* seconds past NextUpdate before peers are refused */
 	/* [operators] */
 	char *operator_certs[SP_CONFIG_MAX_LIST];
 	size_t n_operator_certs;
 	/* [access] */
-	char *wide_readers[SP_CONFIG_MAX_LIST]; /* members with read access to all */
+	char *wide_readers[SP_CONFIG_MAX_LIST]; /* members with read access to
+	                                           all */
 	size_t n_wide_readers;
 	/* "addressed" (default): operators read what this node is an
 	 * addressee of; "all": every record held, relayed ones too (ACC-14) */
@@ -53,7 +57,7 @@ typedef struct sp_config {
 	int64_t stream_timeout;
 	int64_t global_buffer_mb;
 	int64_t anon_connections; /* 0: a quarter of max_connections */
-	int64_t anon_buffer_mb;	  /* 0: a quarter of global_buffer_mb */
+	int64_t anon_buffer_mb;   /* 0: a quarter of global_buffer_mb */
 	/* [metrics] */
 	char *metrics_allow; /* "operators", "members" or "anyone" */
 	/* [workers] */
@@ -92,8 +96,8 @@ void sp_config_free(sp_config *c);
 /* Write the config that "federation init" gives a member: all paths
  * relative to the member's folder. Returns 0 or -1 (errno set). */
 int sp_config_write_member(const char *path, const char *node_id,
-			   const char *federation, unsigned port,
-			   const char *trust_list_rel, const char *anchor_rel);
+                           const char *federation, unsigned port,
+                           const char *trust_list_rel, const char *anchor_rel);
 
 /* Print every option with its default and bounds (silkport check-config
  * --list). */

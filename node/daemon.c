@@ -48,15 +48,17 @@ void sp_node__recheck_conns(sp_node *n)
 		return;
 	closed = sp_server_recheck(n->server) + sp_node__relay_recheck(n);
 	if (closed > 0)
-		sp_log(SP_LOG_INFO, "connections_closed", SP_LF_STR("why", "no_longer_authorized"), SP_LF_UINT("count", closed));
+		sp_log(SP_LOG_INFO, "connections_closed",
+		       SP_LF_STR("why", "no_longer_authorized"),
+		       SP_LF_UINT("count", closed));
 }
 
 static const char run_usage[] =
-	"usage: silkport run --config FILE\n"
-	"Runs the node in the foreground until SIGTERM or SIGINT. SIGHUP reloads\n"
-	"the configuration and the trust list (the old ones stay if the new are\n"
-	"invalid). Under systemd (Type=notify) it reports READY, RELOADING,\n"
-	"STOPPING and STATUS.\n";
+    "usage: silkport run --config FILE\n"
+    "Runs the node in the foreground until SIGTERM or SIGINT. SIGHUP reloads\n"
+    "the configuration and the trust list (the old ones stay if the new are\n"
+    "invalid). Under systemd (Type=notify) it reports READY, RELOADING,\n"
+    "STOPPING and STATUS.\n";
 
 static void notify(const char *state)
 {
@@ -156,10 +158,11 @@ static int conn_authenticated(const uint8_t *der, size_t len, void *arg)
 	sp_caller c;
 
 	sp_node__caller_der(arg, -1, der, len, &c);
-	return c.operator || c.member_active;
+	return c.operator|| c.member_active;
 }
 
-void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, sp_caller *out)
+void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
+                         sp_caller *out)
 {
 	size_t i, j;
 	int64_t valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
@@ -172,11 +175,13 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, s
 	for (i = 0; i < n->n_operators; i++) {
 		if (n->operator_der_len[i] == len &&
 		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
-			out->operator = 1;
+			out->operator= 1;
 			/* only by explicit grant (ACC-5, ACC-14) */
-			out->wide_read = strcmp(n->cfg->operator_read, "all") == 0;
+			out->wide_read =
+			    strcmp(n->cfg->operator_read, "all") == 0;
 			snprintf(out->id, sizeof(out->id), "operator");
-			snprintf(out->federation, sizeof(out->federation), "%s", n->cfg->federation);
+			snprintf(out->federation, sizeof(out->federation), "%s",
+			         n->cfg->federation);
 			return;
 		}
 	}
@@ -188,30 +193,34 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, s
 	if (slot < 0) {
 		out->member = sp_trust_member_by_tls_cert(n->trust, der, len);
 		expired = sp_trust_expired(n->trust, valid_at);
-		snprintf(out->federation, sizeof(out->federation), "%s", n->cfg->federation);
+		snprintf(out->federation, sizeof(out->federation), "%s",
+		         n->cfg->federation);
 	} else {
 		t = sp_node__relay_trust(n, (size_t)slot);
 		out->member = sp_trust_member_by_tls_cert(t, der, len);
 		expired = sp_trust_expired(t, valid_at);
-		snprintf(out->federation, sizeof(out->federation), "%s", sp_node__relay_federation(n, (size_t)slot));
+		snprintf(out->federation, sizeof(out->federation), "%s",
+		         sp_node__relay_federation(n, (size_t)slot));
 		/* loop thread: the list outlives this request's handling, as
 		 * the home list does (swapped only on this thread) */
 		sp_trust_unref(t);
-		if (out->member != NULL && sp_node__binding(n, out->member->node_id) != slot)
+		if (out->member != NULL &&
+		    sp_node__binding(n, out->member->node_id) != slot)
 			out->member = NULL;
 	}
 	if (out->member == NULL)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
-	out->member_active = out->member->status == SP_STATUS_ACTIVE && !expired;
+	out->member_active =
+	    out->member->status == SP_STATUS_ACTIVE && !expired;
 	for (j = 0; j < n->cfg->n_wide_readers; j++)
 		if (strcmp(n->cfg->wide_readers[j], out->id) == 0)
 			out->wide_read = out->member_active;
 }
 
 int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
-		       const char *federation, const char *file,
-		       int64_t clock_skew, sp_trust **out)
+                       const char *federation, const char *file,
+                       int64_t clock_skew, sp_trust **out)
 {
 	sp_verify_opts o;
 	sp_trust *t = NULL, *stored = NULL;
@@ -250,18 +259,23 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 	}
 	/* The list persisted at run time: it wins when newer (TL-18), and
 	 * it stays when the file's list is refused by the gate. */
-	if (n->store != NULL && sp_store_reader_open(n->store, &r, &why) == SP_OK) {
-		if (sp_store_trust_list_get(r, federation, &seq, &buf, &len) == SP_OK &&
-		    sp_trust_open(anchors, buf, len, NULL, &o, &stored, &why) == SP_OK &&
+	if (n->store != NULL &&
+	    sp_store_reader_open(n->store, &r, &why) == SP_OK) {
+		if (sp_store_trust_list_get(r, federation, &seq, &buf, &len) ==
+		        SP_OK &&
+		    sp_trust_open(anchors, buf, len, NULL, &o, &stored, &why) ==
+		        SP_OK &&
 		    (sp_trust_list(stored)->sequence != seq ||
-		     strcmp(sp_trust_list(stored)->federation, federation) != 0)) {
+		     strcmp(sp_trust_list(stored)->federation, federation) !=
+		         0)) {
 			sp_trust_unref(stored);
 			stored = NULL;
 		}
 		free(buf);
 		sp_store_reader_close(r);
 	}
-	if (stored != NULL && sp_trust_list(stored)->sequence > sp_trust_list(t)->sequence) {
+	if (stored != NULL &&
+	    sp_trust_list(stored)->sequence > sp_trust_list(t)->sequence) {
 		sp_trust_unref(t);
 		t = stored;
 		stored = NULL;
@@ -282,17 +296,21 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 	 * start falls back to it, not to an older one, when the file's next
 	 * list is refused. */
 	b = sp_trust_list_bytes(t, &len);
-	if ((err = sp_store_trust_list_put(n->store, federation, sp_trust_list(t)->sequence, b, len)) != SP_OK)
-		sp_log(SP_LOG_WARN, "trust_list_persist_failed", SP_LF_STR("federation", federation),
-		       SP_LF_UINT("sequence", sp_trust_list(t)->sequence), SP_LF_STR("err", sp_strerror(err)));
+	if ((err = sp_store_trust_list_put(n->store, federation,
+	                                   sp_trust_list(t)->sequence, b,
+	                                   len)) != SP_OK)
+		sp_log(SP_LOG_WARN, "trust_list_persist_failed",
+		       SP_LF_STR("federation", federation),
+		       SP_LF_UINT("sequence", sp_trust_list(t)->sequence),
+		       SP_LF_STR("err", sp_strerror(err)));
 	*out = t;
 	return 0;
 }
 
 static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 {
-	return sp_node__load_list(n, -1, n->anchors, cfg->federation, cfg->trust_list,
-				  cfg->clock_skew, out);
+	return sp_node__load_list(n, -1, n->anchors, cfg->federation,
+	                          cfg->trust_list, cfg->clock_skew, out);
 }
 
 static int load_operators(sp_node *n, const sp_config *cfg)
@@ -302,7 +320,7 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 
 	for (i = 0; i < cfg->n_operator_certs; i++) {
 		if (sp_pki_cert_der(cfg->operator_certs[i], &n->operator_der[i],
-				    &n->operator_der_len[i], &why) != SP_OK) {
+		                    &n->operator_der_len[i], &why) != SP_OK) {
 			sp_log(SP_LOG_ERROR, "operator_cert",
 			       SP_LF_STR("file", cfg->operator_certs[i]),
 			       SP_LF_STR("why", why));
@@ -336,13 +354,14 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->limits.max_body_bytes = (size_t)cfg->max_body;
 	sc->limits.max_connections = (size_t)cfg->max_connections;
 	sc->limits.global_buffered_bytes = (size_t)cfg->global_buffer_mb << 20;
-	sc->limits.max_anon_connections = cfg->anon_connections > 0
-						  ? (size_t)cfg->anon_connections
-						  : ((size_t)cfg->max_connections + 3) / 4;
-	sc->limits.anon_buffered_bytes = cfg->anon_buffer_mb > 0
-						 ? (size_t)cfg->anon_buffer_mb << 20
-						 : sc->limits.global_buffered_bytes / 4;
-	sc->limits.handshake_timeout_ms = (uint32_t)cfg->handshake_timeout * 1000;
+	sc->limits.max_anon_connections =
+	    cfg->anon_connections > 0 ? (size_t)cfg->anon_connections
+	                              : ((size_t)cfg->max_connections + 3) / 4;
+	sc->limits.anon_buffered_bytes =
+	    cfg->anon_buffer_mb > 0 ? (size_t)cfg->anon_buffer_mb << 20
+	                            : sc->limits.global_buffered_bytes / 4;
+	sc->limits.handshake_timeout_ms =
+	    (uint32_t)cfg->handshake_timeout * 1000;
 	sc->limits.idle_timeout_ms = (uint32_t)cfg->idle_timeout * 1000;
 	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
 }
@@ -436,7 +455,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		    SP_LF_UINT("current", sp_trust_list(n->trust)->sequence));
 		sp_trust_unref(t);
 		t = NULL;
-	} else if (sp_trust_list(t)->sequence == sp_trust_list(n->trust)->sequence) {
+	} else if (sp_trust_list(t)->sequence ==
+	           sp_trust_list(n->trust)->sequence) {
 		sp_trust_unref(t);
 		t = NULL;
 	}
@@ -506,9 +526,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->tick != NULL)
 			n->ext[i]->tick(n->ext_state[i]);
-	snprintf(status, sizeof(status), "STATUS=node %s serving; log size %llu; trust list %llu",
-		 n->cfg->node_id, (unsigned long long)n->checkpoint_size,
-		 (unsigned long long)sp_trust_list(n->trust)->sequence);
+	snprintf(status, sizeof(status),
+	         "STATUS=node %s serving; log size %llu; trust list %llu",
+	         n->cfg->node_id, (unsigned long long)n->checkpoint_size,
+	         (unsigned long long)sp_trust_list(n->trust)->sequence);
 	notify(status);
 }
 
@@ -535,7 +556,8 @@ static int start(sp_node *n)
 	if (sp_anchors_new(&n->anchors) != SP_OK)
 		return -1;
 	for (i = 0; i < n->cfg->n_anchors; i++) {
-		if ((err = sp_anchors_add_pem_file(n->anchors, n->cfg->anchors[i], &why)) != SP_OK) {
+		if ((err = sp_anchors_add_pem_file(
+		         n->anchors, n->cfg->anchors[i], &why)) != SP_OK) {
 			sp_log(SP_LOG_ERROR, "anchor_refused",
 			       SP_LF_STR("file", n->cfg->anchors[i]),
 			       SP_LF_STR("err", sp_strerror(err)),
@@ -543,7 +565,8 @@ static int start(sp_node *n)
 			return -1;
 		}
 	}
-	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store, &why)) != SP_OK) {
+	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store,
+	                         &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "store_open_failed",
 		       SP_LF_STR("file", n->cfg->database),
 		       SP_LF_STR("err", sp_strerror(err)),
@@ -563,7 +586,8 @@ static int start(sp_node *n)
 	if (me->status != SP_STATUS_ACTIVE)
 		sp_log(SP_LOG_WARN, "node_not_active",
 		       SP_LF_STR("status", sp_status_name(me->status)));
-	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert, &n->sign_key, &why)) != SP_OK) {
+	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert,
+	                       &n->sign_key, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "signing_key_refused",
 		       SP_LF_STR("file", n->cfg->sign_key),
 		       SP_LF_STR("err", sp_strerror(err)),
@@ -571,16 +595,19 @@ static int start(sp_node *n)
 		return -1;
 	}
 	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
-		     n->cfg->federation, n->cfg->node_id) >= (int)sizeof(n->log_origin))
+	             n->cfg->federation,
+	             n->cfg->node_id) >= (int)sizeof(n->log_origin))
 		return -1;
-	if ((err = sp_note_signer_load(n->log_origin, n->cfg->log_key, &n->log_signer, &why)) != SP_OK) {
+	if ((err = sp_note_signer_load(n->log_origin, n->cfg->log_key,
+	                               &n->log_signer, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "log_key_refused",
 		       SP_LF_STR("file", n->cfg->log_key),
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
 	}
-	if (me->log_key != NULL && strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
+	if (me->log_key != NULL &&
+	    strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
 		sp_log(SP_LOG_WARN, "log_key_mismatch",
 		       SP_LF_STR("why", "the trust list lists another "
 		                        "checkpoint key for this node"));
@@ -591,14 +618,16 @@ static int start(sp_node *n)
 	sp_store_set_commit_hook(n->store, on_commit, n);
 	if ((n->base = event_base_new()) == NULL)
 		return -1;
-	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads, (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
+	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads,
+	                       (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("why", "worker pool"),
 		       SP_LF_STR("err", sp_strerror(err)));
 		return -1;
 	}
 	if ((n->mbox_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-	    (n->mbox_ev = event_new(n->base, n->mbox_fd, EV_READ | EV_PERSIST, on_mbox, n)) == NULL ||
+	    (n->mbox_ev = event_new(n->base, n->mbox_fd, EV_READ | EV_PERSIST,
+	                            on_mbox, n)) == NULL ||
 	    event_add(n->mbox_ev, NULL) != 0)
 		return -1;
 	sp_node__server_config(n->cfg, &sc);
@@ -622,11 +651,13 @@ static int start(sp_node *n)
 	n->sig_int = evsignal_new(n->base, SIGINT, on_stop_signal, n);
 	n->sig_hup = evsignal_new(n->base, SIGHUP, on_reload, n);
 	n->tick = event_new(n->base, -1, EV_PERSIST, on_tick, n);
-	if (n->sig_term == NULL || n->sig_int == NULL || n->sig_hup == NULL || n->tick == NULL ||
-	    event_add(n->sig_term, NULL) != 0 || event_add(n->sig_int, NULL) != 0 ||
+	if (n->sig_term == NULL || n->sig_int == NULL || n->sig_hup == NULL ||
+	    n->tick == NULL || event_add(n->sig_term, NULL) != 0 ||
+	    event_add(n->sig_int, NULL) != 0 ||
 	    event_add(n->sig_hup, NULL) != 0 || event_add(n->tick, &one_s) != 0)
 		return -1;
-	if ((err = sp_store_next_sequence(n->store, n->cfg->node_id, &n->next_sequence)) != SP_OK) {
+	if ((err = sp_store_next_sequence(n->store, n->cfg->node_id,
+	                                  &n->next_sequence)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("why", "cannot read the own log"),
 		       SP_LF_STR("err", sp_strerror(err)));
@@ -636,7 +667,8 @@ static int start(sp_node *n)
 	n->started = (int64_t)time(NULL);
 	for (i = 0; i < n_extensions; i++) {
 		n->ext[i] = extensions[i];
-		if (extensions[i]->start != NULL && extensions[i]->start(n, &n->ext_state[i]) != 0) {
+		if (extensions[i]->start != NULL &&
+		    extensions[i]->start(n, &n->ext_state[i]) != 0) {
 			sp_log(SP_LOG_ERROR, "start_failed",
 			       SP_LF_STR("extension", extensions[i]->name));
 			return -1;
@@ -707,9 +739,9 @@ static void stop(sp_node *n)
 int sp_cli_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL;
 	char errbuf[8192];

@@ -16,11 +16,11 @@ typedef struct sp_ingest_result {
 	 * signature, trust, not-recipient, forbidden, overloaded, store). */
 	int err;
 	const char *why;
-	int outcome; /* sp_store_outcome when err == SP_OK */
-	const char *origin;	/* "" when the record did not verify */
-	const char *record_id;	/* "" when the record did not verify */
+	int outcome;           /* sp_store_outcome when err == SP_OK */
+	const char *origin;    /* "" when the record did not verify */
+	const char *record_id; /* "" when the record did not verify */
 	uint64_t sequence;
-	char digest[65];	/* of the bytes, always set */
+	char digest[65]; /* of the bytes, always set */
 	/* INSERTED: the receipt signed now; DUPLICATE: the one stored at
 	 * first acceptance (NULL if it could not be read). */
 	const uint8_t *receipt;
@@ -31,9 +31,10 @@ typedef struct sp_ingest_result {
 typedef void (*sp_ingest_cb)(void *ud, const sp_ingest_result *res);
 
 typedef struct sp_ingest_opts {
-	const char *source;	   /* caller's id, kept as the record's source */
-	const char *expect_origin; /* NULL, or the Origin the record must have */
-	int64_t expect_sequence;   /* -1, or the Sequence it must have */
+	const char *source; /* caller's id, kept as the record's source */
+	const char
+	    *expect_origin;      /* NULL, or the Origin the record must have */
+	int64_t expect_sequence; /* -1, or the Sequence it must have */
 } sp_ingest_opts;
 
 /* Accept a record from a peer exactly as POST /v1/records does: verify on
@@ -45,7 +46,7 @@ typedef struct sp_ingest_opts {
  * equivocation is alarmed (log event=equivocation_alarm and
  * silkport_equivocations_total) before cb. */
 int sp_node__ingest(sp_node *n, const uint8_t *bytes, size_t len,
-		    const sp_ingest_opts *o, sp_ingest_cb cb, void *ud);
+                    const sp_ingest_opts *o, sp_ingest_cb cb, void *ud);
 
 /* ---------------------------------------------------------------- store */
 
@@ -68,8 +69,8 @@ void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n);
  * by id, at most max (<= SP_STORE_LIST_MAX). *items malloc'd (NULL when
  * *n == 0). */
 int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
-			    int64_t after_id, int64_t now, size_t max,
-			    sp_fed_outbox_item **items, size_t *n);
+                            int64_t after_id, int64_t now, size_t max,
+                            sp_fed_outbox_item **items, size_t *n);
 
 /* Outbox counts per peer: pending (retrying), failed (given up: pending with
  * next_attempt = SP_FED_NEVER) and the oldest pending record's received
@@ -82,7 +83,7 @@ typedef struct sp_fed_outbox_count {
 	int64_t oldest;
 } sp_fed_outbox_count;
 int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
-			       size_t *n);
+                               size_t *n);
 
 /* Asynchronous outbox writes: run on the committer in the next group;
  * done(arg, rc) is called on the committer thread after COMMIT (it must
@@ -90,31 +91,30 @@ int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
  * error (it will not). error may be NULL. */
 typedef void (*sp_fed_store_done)(void *arg, int rc);
 int sp_store_fed_delivered_async(sp_store *s, int64_t id,
-				 const uint8_t *receipt, size_t receipt_len,
-				 sp_fed_store_done done, void *arg);
-int sp_store_fed_reschedule_async(sp_store *s, int64_t id,
-				  int64_t next_attempt, const char *error,
-				  sp_fed_store_done done, void *arg);
+                                 const uint8_t *receipt, size_t receipt_len,
+                                 sp_fed_store_done done, void *arg);
+int sp_store_fed_reschedule_async(sp_store *s, int64_t id, int64_t next_attempt,
+                                  const char *error, sp_fed_store_done done,
+                                  void *arg);
 /* Give up every pending delivery to `peer` (revoked recipient): sets
  * next_attempt to SP_FED_NEVER with the error. Synchronous (worker). */
-int sp_store_fed_abandon_peer(sp_store *s, const char *peer,
-			      const char *error);
+int sp_store_fed_abandon_peer(sp_store *s, const char *peer, const char *error);
 
 /* The highest Sequence held for origin, or -1. */
 int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin,
-			      int64_t *max);
+                              int64_t *max);
 /* The digest of the record held at (origin, sequence); SP_ERR_NOT_FOUND. */
 int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
-			   uint64_t sequence, char digest[65]);
+                           uint64_t sequence, char digest[65]);
 
 /* The record held with these exact bytes (by digest) and the receipt this
  * node issued for it: a re-delivery is answered from here without verifying
  * again. *receipt is malloc'd. SP_ERR_NOT_FOUND if none (or none with a
  * receipt: the node's own records). */
 int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
-			   char record_id[SP_UUID_LEN + 1],
-			   char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
-			   uint8_t **receipt, size_t *receipt_len);
+                           char record_id[SP_UUID_LEN + 1],
+                           char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
+                           uint8_t **receipt, size_t *receipt_len);
 
 /* ---------------------------------------------------------------- status */
 

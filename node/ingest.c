@@ -64,12 +64,15 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 	if (res->outcome == SP_STORE_DUPLICATE && res->receipt != NULL) {
 		j->stored_receipt = malloc(res->receipt_len);
 		if (j->stored_receipt != NULL) {
-			memcpy(j->stored_receipt, res->receipt, res->receipt_len);
+			memcpy(j->stored_receipt, res->receipt,
+			       res->receipt_len);
 			j->stored_receipt_len = res->receipt_len;
 		}
 	}
-	if (res->outcome == SP_STORE_EQUIVOCATION || res->outcome == SP_STORE_ID_REUSED)
-		memcpy(j->existing_digest, res->existing_digest, sizeof(j->existing_digest));
+	if (res->outcome == SP_STORE_EQUIVOCATION ||
+	    res->outcome == SP_STORE_ID_REUSED)
+		memcpy(j->existing_digest, res->existing_digest,
+		       sizeof(j->existing_digest));
 	sp_node__post(j->n, finish, j);
 }
 
@@ -98,8 +101,9 @@ static void work(void *arg)
 	/* The same bytes again: they were verified when first accepted, and
 	 * the answer is the receipt given then (SPEC API-24). */
 	if (j->expect_origin[0] == '\0' && (r = sp_node__reader(n)) != NULL &&
-	    sp_store_fed_by_digest(r, j->digest, j->record_id, j->origin, &j->sequence,
-				   &j->stored_receipt, &j->stored_receipt_len) == SP_OK) {
+	    sp_store_fed_by_digest(r, j->digest, j->record_id, j->origin,
+	                           &j->sequence, &j->stored_receipt,
+	                           &j->stored_receipt_len) == SP_OK) {
 		j->outcome = SP_STORE_DUPLICATE;
 		j->queued = 1; /* finish() answers, as after a store put */
 		sp_node__post(n, finish, j);
@@ -108,8 +112,10 @@ static void work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;
-	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o, &doc, &rec, &why);
-	sp_metrics_observe(n->metrics, SP_HIST_VERIFY, (double)(sp_monotonic_us() - t0) / 1e6);
+	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o,
+	                                &doc, &rec, &why);
+	sp_metrics_observe(n->metrics, SP_HIST_VERIFY,
+	                   (double)(sp_monotonic_us() - t0) / 1e6);
 	if (j->err != SP_OK) {
 		set_why(j, why);
 		goto out;
@@ -117,15 +123,19 @@ static void work(void *arg)
 	snprintf(j->origin, sizeof(j->origin), "%s", sp_record_origin(rec));
 	snprintf(j->record_id, sizeof(j->record_id), "%s", sp_record_id(rec));
 	j->sequence = sp_record_sequence(rec);
-	if ((j->expect_origin[0] != '\0' && strcmp(j->origin, j->expect_origin) != 0) ||
-	    (j->expect_sequence >= 0 && j->sequence != (uint64_t)j->expect_sequence)) {
+	if ((j->expect_origin[0] != '\0' &&
+	     strcmp(j->origin, j->expect_origin) != 0) ||
+	    (j->expect_sequence >= 0 &&
+	     j->sequence != (uint64_t)j->expect_sequence)) {
 		j->err = SP_ERR_FIELD;
-		set_why(j, "the record's Origin or Sequence is not the log position it was served at");
+		set_why(j, "the record's Origin or Sequence is not the log "
+		           "position it was served at");
 		goto out;
 	}
 	if (strcmp(j->origin, n->cfg->node_id) == 0) {
 		j->err = SP_ERR_FORBIDDEN;
-		set_why(j, "this node's own records are not accepted from peers");
+		set_why(j,
+		        "this node's own records are not accepted from peers");
 		goto out;
 	}
 	if (sp_record_recipient_count(rec) > SP_STORE_MAX_RECIPIENTS ||
@@ -136,9 +146,10 @@ static void work(void *arg)
 	}
 	/* An addressee, or a gateway towards recipients of another
 	 * federation (SPEC 13.5). */
-	if ((j->err = sp_node__route_received(n, j->trust, rec, relay, &j->n_relay,
-					      &addressee)) != SP_OK) {
-		set_why(j, "the record is not addressed to this node, and this node relays none of its recipients");
+	if ((j->err = sp_node__route_received(
+	         n, j->trust, rec, relay, &j->n_relay, &addressee)) != SP_OK) {
+		set_why(j, "the record is not addressed to this node, and this "
+		           "node relays none of its recipients");
 		goto out;
 	}
 
@@ -150,9 +161,11 @@ static void work(void *arg)
 	snprintf(ri.receiver, sizeof(ri.receiver), "%s", n->cfg->node_id);
 	ri.received = (int64_t)time(NULL);
 	ri.status = addressee ? SP_RECEIPT_ACCEPTED : SP_RECEIPT_RELAYED;
-	if ((j->err = sp_receipt_build(&ri, &unsigned_receipt, &ulen, &why)) != SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen, &j->receipt,
-				       &j->receipt_len, &why)) != SP_OK) {
+	if ((j->err = sp_receipt_build(&ri, &unsigned_receipt, &ulen, &why)) !=
+	        SP_OK ||
+	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen,
+	                               &j->receipt, &j->receipt_len, &why)) !=
+	        SP_OK) {
 		set_why(j, why);
 		sp_log(SP_LOG_ERROR, "receipt_failed",
 		       SP_LF_STR("err", sp_strerror(j->err)),
@@ -173,7 +186,8 @@ static void work(void *arg)
 	put.digest = j->digest;
 	/* Another byte string of a held record decides nothing by itself:
 	 * the store compares what the two sign (SPEC LOG-37). */
-	if ((j->err = sp_signed_content_digest(doc, signed_digest, &why)) != SP_OK) {
+	if ((j->err = sp_signed_content_digest(doc, signed_digest, &why)) !=
+	    SP_OK) {
 		set_why(j, why);
 		goto out;
 	}
@@ -260,10 +274,12 @@ static void finish(void *arg)
 		 * another Origin's record with this id would be no clash. */
 		j->err = SP_ERR_FIELD;
 		snprintf(j->why, sizeof(j->why),
-			 "Header/RecordId: %s already names the record of %s with digest %s",
-			 j->record_id, j->origin, j->existing_digest);
+		         "Header/RecordId: %s already names the record of %s "
+		         "with digest %s",
+		         j->record_id, j->origin, j->existing_digest);
 	} else if (j->outcome == SP_STORE_EQUIVOCATION) {
-		/* Both records verified with the Origin's key (LOG-37, LOG-40). */
+		/* Both records verified with the Origin's key (LOG-37, LOG-40).
+		 */
 		sp_metrics_count(n->metrics, SP_CTR_EQUIVOCATIONS, 1);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
 		       SP_LF_STR("kind", "record"),
@@ -274,8 +290,10 @@ static void finish(void *arg)
 		       SP_LF_STR("stored_digest", j->existing_digest),
 		       SP_LF_STR("other_digest", j->digest));
 		snprintf(j->why, sizeof(j->why),
-			 "a different record is held for %s sequence %llu (digest %s); both are kept as evidence",
-			 j->origin, (unsigned long long)j->sequence, j->existing_digest);
+		         "a different record is held for %s sequence %llu "
+		         "(digest %s); both are kept as evidence",
+		         j->origin, (unsigned long long)j->sequence,
+		         j->existing_digest);
 	} else if (j->outcome == SP_STORE_INSERTED) {
 		sp_metrics_accepted(n->metrics);
 		/* before the caller's answer, so that the federation side
@@ -283,8 +301,9 @@ static void finish(void *arg)
 		if (strcmp(j->origin, n->cfg->node_id) != 0)
 			for (size_t i = 0; i < n->n_ext; i++)
 				if (n->ext[i]->record_received != NULL)
-					n->ext[i]->record_received(n->ext_state[i], j->origin,
-								   j->sequence, j->digest);
+					n->ext[i]->record_received(
+					    n->ext_state[i], j->origin,
+					    j->sequence, j->digest);
 		if (j->n_relay > 0) {
 			sp_log(SP_LOG_INFO, "record_relayed",
 			       SP_LF_STR("origin", j->origin),
@@ -295,7 +314,8 @@ static void finish(void *arg)
 			                 j->source[0] ? j->source : NULL));
 			for (size_t i = 0; i < n->n_ext; i++)
 				if (n->ext[i]->relay_stored != NULL)
-					n->ext[i]->relay_stored(n->ext_state[i], j->record_id);
+					n->ext[i]->relay_stored(n->ext_state[i],
+					                        j->record_id);
 		}
 	} else if (j->outcome == SP_STORE_DUPLICATE) {
 		sp_metrics_count(n->metrics, SP_CTR_DUPLICATES, 1);
@@ -305,7 +325,7 @@ static void finish(void *arg)
 }
 
 int sp_node__ingest(sp_node *n, const uint8_t *bytes, size_t len,
-		    const sp_ingest_opts *o, sp_ingest_cb cb, void *ud)
+                    const sp_ingest_opts *o, sp_ingest_cb cb, void *ud)
 {
 	ingest_job *j;
 	int err;
@@ -325,7 +345,8 @@ int sp_node__ingest(sp_node *n, const uint8_t *bytes, size_t len,
 		if (o->source != NULL)
 			snprintf(j->source, sizeof(j->source), "%s", o->source);
 		if (o->expect_origin != NULL)
-			snprintf(j->expect_origin, sizeof(j->expect_origin), "%s", o->expect_origin);
+			snprintf(j->expect_origin, sizeof(j->expect_origin),
+			         "%s", o->expect_origin);
 		j->expect_sequence = o->expect_sequence;
 	}
 	j->cb = cb;

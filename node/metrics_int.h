@@ -26,20 +26,20 @@ typedef enum sp_endpoint {
 } sp_endpoint;
 
 typedef enum sp_histogram_id {
-	SP_HIST_VERIFY = 0,    /* record verification, seconds */
-	SP_HIST_COMMIT,	       /* group commit, seconds */
-	SP_HIST_REQUEST,       /* request handling, seconds */
+	SP_HIST_VERIFY = 0, /* record verification, seconds */
+	SP_HIST_COMMIT,     /* group commit, seconds */
+	SP_HIST_REQUEST,    /* request handling, seconds */
 	SP_HIST_COUNT
 } sp_histogram_id;
 
 /* Plain counters. */
 typedef enum sp_counter_id {
-	SP_CTR_SUBMITTED = 0,	/* records signed for local operators */
-	SP_CTR_DUPLICATES,	/* identical re-deliveries answered 200 */
-	SP_CTR_EQUIVOCATIONS,	/* conflicting records or checkpoints seen */
-	SP_CTR_CHECKPOINTS,	/* checkpoints this node signed */
-	SP_CTR_TRUST_RELOADS,	/* trust lists installed after start */
-	SP_CTR_OVERLOADED,	/* requests refused with 503 */
+	SP_CTR_SUBMITTED = 0, /* records signed for local operators */
+	SP_CTR_DUPLICATES,    /* identical re-deliveries answered 200 */
+	SP_CTR_EQUIVOCATIONS, /* conflicting records or checkpoints seen */
+	SP_CTR_CHECKPOINTS,   /* checkpoints this node signed */
+	SP_CTR_TRUST_RELOADS, /* trust lists installed after start */
+	SP_CTR_OVERLOADED,    /* requests refused with 503 */
 	SP_CTR_COUNT
 } sp_counter_id;
 
@@ -73,7 +73,7 @@ typedef struct sp_text {
 } sp_text;
 
 void sp_text_printf(sp_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void sp_text_append(sp_text *t, const void *data, size_t len);
 void sp_text_free(sp_text *t);
 

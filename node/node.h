@@ -22,13 +22,14 @@ typedef struct sp_node sp_node;
  * loop thread; any may be NULL. */
 typedef struct sp_node_extension {
 	const char *name;
-	/* After the server listens and before READY. Non-zero stops the node. */
+	/* After the server listens and before READY. Non-zero stops the node.
+	 */
 	int (*start)(sp_node *n, void **state);
 	/* Once a second. */
 	void (*tick)(void *state);
 	/* After this node's own record (with its outbox rows) is durable. */
 	void (*own_record_stored)(void *state, const char *record_id,
-				  uint64_t sequence);
+	                          uint64_t sequence);
 	/* After a record received as a gateway (with the outbox rows that
 	 * relay it to another federation) is durable. */
 	void (*relay_stored)(void *state, const char *record_id);
@@ -37,7 +38,7 @@ typedef struct sp_node_extension {
 	 * (not a duplicate): `digest` is the lowercase hex SHA-256 of its
 	 * bytes, so that it can be proven against the origin's checkpoint. */
 	void (*record_received)(void *state, const char *origin,
-				uint64_t sequence, const char digest[65]);
+	                        uint64_t sequence, const char digest[65]);
 	/* After a newer trust list (of any federation followed) was
 	 * installed. */
 	void (*trust_changed)(void *state);

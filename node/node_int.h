@@ -26,8 +26,8 @@ typedef struct sp_relay sp_relay; /* relay.c: other federations followed */
 typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
-	int operator;	/* one of this node's configured operator certificates */
-	int wide_read;	/* operator, or a member granted wide read access */
+	int operator;  /* one of this node's configured operator certificates */
+	int wide_read; /* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 	/* The federation whose listener and list identified the caller:
 	 * (federation, id) is its identity, never id alone ([FED-41]). */
@@ -94,8 +94,8 @@ struct sp_node {
  * federation, else the relay federation's index); when the file's list
  * fails it, the persisted list is kept. Logs and returns -1 on failure. */
 int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
-		       const char *federation, const char *file,
-		       int64_t clock_skew, sp_trust **out);
+                       const char *federation, const char *file,
+                       int64_t clock_skew, sp_trust **out);
 
 /* trust_gate.c: the check of every list before it becomes current, the
  * same for every source and federation: refuse it with
@@ -113,7 +113,8 @@ int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source);
  * Returns SP_OK, SP_ERR_TRUST_LIST_ROLLBACK when it is not newer,
  * SP_ERR_WRONG_FEDERATION, SP_ERR_REVOCATION_REVERSED, or a store error.
  * `source` names where it came from, for the log. */
-int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source);
+int sp_node__install_list(sp_node *n, int slot, sp_trust *t,
+                          const char *source);
 
 /* The server settings of the config (listener, TLS identity, limits), and
  * the access log hook, shared by the main and the relay listeners. */
@@ -128,7 +129,8 @@ sp_store_reader *sp_node__reader(sp_node *n);
  * home federation (slot -1) or of relay federation `slot`. Loop thread. */
 void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out);
 /* The same for a client certificate's DER (NULL: anonymous). */
-void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len, sp_caller *out);
+void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
+                         sp_caller *out);
 /* After a trust-list or operator change: close the connections of
  * members and operators that are no longer accepted ([SEC-24]). */
 void sp_node__recheck_conns(sp_node *n);
@@ -143,7 +145,7 @@ void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c);
 void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c);
 /* api_read.c: GET endpoints that read the store (run on the pool). */
 void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
-		 sp_endpoint ep, const char *origin, const char *rest);
+                 sp_endpoint ep, const char *origin, const char *rest);
 /* Query parameters of the read endpoints, from a raw query string: 0 and
  * *has = 0 when absent, 0 and *has = 1 with the value, -1 when malformed
  * (u64: a decimal of at most INT64_MAX; str: too long or a bad escape). */
@@ -156,14 +158,14 @@ void sp_node__checkpoint_tick(sp_node *n);
 
 /* Respond with a problem and count it. */
 void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
-		     const char *detail);
+                     const char *detail);
 /* Respond and count. Takes ownership of body (malloc'd, may be NULL). */
 void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
-		     const char *ctype, uint8_t *body, size_t len);
+                     const char *ctype, uint8_t *body, size_t len);
 /* The same with extra response headers (copied before it returns). */
 void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
-			int status, const char *ctype,
-			const sp_http_header *headers, size_t n_headers,
-			uint8_t *body, size_t len);
+                        int status, const char *ctype,
+                        const sp_http_header *headers, size_t n_headers,
+                        uint8_t *body, size_t len);
 
 #endif /* SP_NODE_NODE_INT_H */

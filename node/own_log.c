@@ -41,15 +41,18 @@ static void work(void *arg)
 	memset(&cp, 0, sizeof(cp));
 	snprintf(cp.origin, sizeof(cp.origin), "%s", n->log_origin);
 	cp.size = j->size;
-	if ((err = sp_store_tree_root(r, n->cfg->node_id, j->size, cp.root)) != SP_OK &&
+	if ((err = sp_store_tree_root(r, n->cfg->node_id, j->size, cp.root)) !=
+	        SP_OK &&
 	    !(err == SP_ERR_NOT_FOUND && j->size == 0))
 		goto fail;
 	if (err == SP_ERR_NOT_FOUND)
 		sp_sha256(NULL, 0, cp.root);
 	if ((err = sp_checkpoint_format(&cp, &body, &len)) != SP_OK ||
-	    (err = sp_note_sign(n->log_signer, body, len, &note, &why)) != SP_OK)
+	    (err = sp_note_sign(n->log_signer, body, len, &note, &why)) !=
+	        SP_OK)
 		goto fail;
-	err = sp_store_checkpoint_put(n->store, n->cfg->node_id, cp.size, cp.root, note, NULL);
+	err = sp_store_checkpoint_put(n->store, n->cfg->node_id, cp.size,
+	                              cp.root, note, NULL);
 	if (err < 0)
 		goto fail;
 	if (err == SP_STORE_EQUIVOCATION)

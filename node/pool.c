@@ -1,4 +1,5 @@
-/* pool.c: worker threads for heavy jobs, completions batched back to the event loop through an eventfd. */
+/* pool.c: worker threads for heavy jobs, completions batched back to the event
+ * loop through an eventfd. */
 #include "node/pool_int.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 #include "protocol/protocol.h"
 
-#define POOL_MAX_THREADS 256u
+#define POOL_MAX_THREADS   256u
 #define POOL_DEFAULT_QUEUE 1024u
 
 typedef struct pool_job {
@@ -36,7 +37,8 @@ struct sp_pool {
 	/* Jobs whose work is done, waiting for their done_fn (FIFO). */
 	pool_job *d_head, *d_tail;
 	size_t running;
-	int wake_pending; /* the eventfd has been written since the last drain */
+	int wake_pending; /* the eventfd has been written since the last drain
+	                   */
 	int stopping;
 	unsigned nthreads;
 	pthread_t *threads;
@@ -130,7 +132,7 @@ static void pool_wake_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
-		sp_pool **out)
+                sp_pool **out)
 {
 	sp_pool *p = NULL;
 	unsigned started = 0;
@@ -143,7 +145,10 @@ int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		nthreads = n > 0 ? (unsigned)(n > (long)POOL_MAX_THREADS ? (long)POOL_MAX_THREADS : n) : 1u;
+		nthreads = n > 0 ? (unsigned)(n > (long)POOL_MAX_THREADS
+		                                  ? (long)POOL_MAX_THREADS
+		                                  : n)
+		                 : 1u;
 	}
 	if (nthreads > POOL_MAX_THREADS)
 		nthreads = POOL_MAX_THREADS;
@@ -168,14 +173,16 @@ int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (p->efd < 0)
 		goto fail;
-	p->wake_ev = event_new(base, p->efd, EV_READ | EV_PERSIST, pool_wake_cb, p);
+	p->wake_ev =
+	    event_new(base, p->efd, EV_READ | EV_PERSIST, pool_wake_cb, p);
 	if (p->wake_ev == NULL || event_add(p->wake_ev, NULL) != 0)
 		goto fail;
 	p->threads = calloc(nthreads, sizeof(*p->threads));
 	if (p->threads == NULL)
 		goto fail;
 	for (started = 0; started < nthreads; started++) {
-		if (pthread_create(&p->threads[started], NULL, pool_worker, p) != 0)
+		if (pthread_create(&p->threads[started], NULL, pool_worker,
+		                   p) != 0)
 			goto fail;
 	}
 	p->nthreads = nthreads;
@@ -201,7 +208,7 @@ fail:
 }
 
 int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
-		   void *arg)
+                   void *arg)
 {
 	pool_job *j;
 

@@ -25,7 +25,7 @@ typedef void (*sp_pool_done_fn)(void *arg);
  * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM, SP_ERR_INTERNAL (thread or
  * eventfd creation failed). */
 int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
-		sp_pool **out);
+                sp_pool **out);
 
 /* Queue a job. Event-loop thread (or any thread before the loop runs).
  * work_fn must not be NULL; done_fn may be NULL. Returns SP_OK, or
@@ -33,7 +33,7 @@ int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
  * queued and neither function will be called), SP_ERR_UNAVAILABLE once
  * sp_pool_free() has started, SP_ERR_NOMEM. */
 int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
-		   void *arg);
+                   void *arg);
 
 /* Jobs waiting for a worker, jobs running on one. Event-loop thread. */
 size_t sp_pool_queued(sp_pool *p);

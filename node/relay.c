@@ -20,7 +20,7 @@ typedef struct relay_fed {
 	char *anchor_file;
 	char *tls_cert; /* NULL: no identity in this federation */
 	char *tls_key;
-	int member;	/* listed there with the configured TLS certificate */
+	int member; /* listed there with the configured TLS certificate */
 	sp_server *server;
 	sp_node *node; /* for the listener's handler */
 	size_t index;
@@ -74,7 +74,8 @@ static int snap_find(const snap *s, const char *id)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (s->t[i] != NULL && sp_tl_find(sp_trust_list(s->t[i]), id) != NULL)
+		if (s->t[i] != NULL &&
+		    sp_tl_find(sp_trust_list(s->t[i]), id) != NULL)
 			return (int)i;
 	return -1;
 }
@@ -86,9 +87,11 @@ static int snap_together(const snap *s, const char *a, const char *b)
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		const sp_tl *tl = s->t[i] != NULL ? sp_trust_list(s->t[i]) : NULL;
+		const sp_tl *tl =
+		    s->t[i] != NULL ? sp_trust_list(s->t[i]) : NULL;
 
-		if (tl != NULL && sp_tl_find(tl, a) != NULL && sp_tl_find(tl, b) != NULL)
+		if (tl != NULL && sp_tl_find(tl, a) != NULL &&
+		    sp_tl_find(tl, b) != NULL)
 			return 1;
 	}
 	return 0;
@@ -154,7 +157,7 @@ static int relay_authenticated(const uint8_t *der, size_t len, void *arg)
 	sp_caller c;
 
 	sp_node__caller_der(rf->node, (int)rf->index, der, len, &c);
-	return c.operator || c.member_active;
+	return c.operator|| c.member_active;
 }
 
 size_t sp_node__relay_recheck(sp_node *n)
@@ -172,7 +175,8 @@ size_t sp_node__relay_recheck(sp_node *n)
 /* Check the gateway's identity in the federation and listen for it. */
 static int start_identity(sp_node *n, relay_fed *rf)
 {
-	const sp_tl_member *me = sp_tl_find(sp_trust_list(rf->trust), n->cfg->node_id);
+	const sp_tl_member *me =
+	    sp_tl_find(sp_trust_list(rf->trust), n->cfg->node_id);
 	sp_server_config sc;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -182,15 +186,16 @@ static int start_identity(sp_node *n, relay_fed *rf)
 	int err, same;
 
 	if (me == NULL) {
-		sp_log(
-		    SP_LOG_ERROR, "start_failed",
-		    SP_LF_STR("why", "[relay] tls_cert given for a federation "
-		                     "the node is not a member of"),
-		    SP_LF_STR("federation", rf->id),
-		    SP_LF_STR("node", n->cfg->node_id));
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why",
+		                 "[relay] tls_cert given for a federation "
+		                 "the node is not a member of"),
+		       SP_LF_STR("federation", rf->id),
+		       SP_LF_STR("node", n->cfg->node_id));
 		return -1;
 	}
-	if ((err = sp_pki_cert_der(rf->tls_cert, &der, &der_len, &why)) != SP_OK) {
+	if ((err = sp_pki_cert_der(rf->tls_cert, &der, &der_len, &why)) !=
+	    SP_OK) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("file", rf->tls_cert),
 		       SP_LF_STR("err", sp_strerror(err)),
@@ -209,7 +214,8 @@ static int start_identity(sp_node *n, relay_fed *rf)
 		       SP_LF_STR("federation", rf->id));
 		return -1;
 	}
-	if (me->n_endpoints == 0 || (port = endpoint_port(me->endpoints[0])) == 0) {
+	if (me->n_endpoints == 0 ||
+	    (port = endpoint_port(me->endpoints[0])) == 0) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("why", "the node has no usable https Endpoint "
 		                        "in the federation"),
@@ -247,7 +253,8 @@ static int start_identity(sp_node *n, relay_fed *rf)
 int sp_node__relay_start(sp_node *n)
 {
 	const sp_config *cfg = n->cfg;
-	const sp_tl_member *me = sp_tl_find(sp_trust_list(n->trust), cfg->node_id);
+	const sp_tl_member *me =
+	    sp_tl_find(sp_trust_list(n->trust), cfg->node_id);
 	sp_relay *r;
 	const char *why = NULL;
 	size_t i, j;
@@ -262,7 +269,8 @@ int sp_node__relay_start(sp_node *n)
 	for (i = 0; i < cfg->n_relay_federations; i++) {
 		relay_fed *rf = &r->feds[i];
 
-		snprintf(rf->id, sizeof(rf->id), "%s", cfg->relay_federations[i]);
+		snprintf(rf->id, sizeof(rf->id), "%s",
+		         cfg->relay_federations[i]);
 		rf->node = n;
 		rf->index = i;
 		for (j = 0; j < i; j++) {
@@ -279,7 +287,8 @@ int sp_node__relay_start(sp_node *n)
 		if ((rf->anchor_file = strdup(cfg->relay_anchors[i])) == NULL ||
 		    sp_anchors_new(&rf->anchors) != SP_OK)
 			return -1;
-		if ((err = sp_anchors_add_pem_file(rf->anchors, rf->anchor_file, &why)) != SP_OK) {
+		if ((err = sp_anchors_add_pem_file(rf->anchors, rf->anchor_file,
+		                                   &why)) != SP_OK) {
 			sp_log(SP_LOG_ERROR, "anchor_refused",
 			       SP_LF_STR("federation", rf->id),
 			       SP_LF_STR("file", rf->anchor_file),
@@ -287,12 +296,15 @@ int sp_node__relay_start(sp_node *n)
 			       SP_LF_STR("why", why));
 			return -1;
 		}
-		if (sp_node__load_list(n, (int)i, rf->anchors, rf->id, cfg->relay_trust_lists[i],
-				       n->cfg->clock_skew, &rf->trust) != 0)
+		if (sp_node__load_list(n, (int)i, rf->anchors, rf->id,
+		                       cfg->relay_trust_lists[i],
+		                       n->cfg->clock_skew, &rf->trust) != 0)
 			return -1;
 		if (i < cfg->n_relay_tls_certs) {
-			if ((rf->tls_cert = strdup(cfg->relay_tls_certs[i])) == NULL ||
-			    (rf->tls_key = strdup(cfg->relay_tls_keys[i])) == NULL)
+			if ((rf->tls_cert = strdup(cfg->relay_tls_certs[i])) ==
+			        NULL ||
+			    (rf->tls_key = strdup(cfg->relay_tls_keys[i])) ==
+			        NULL)
 				return -1;
 			if (start_identity(n, rf) != 0)
 				return -1;
@@ -380,7 +392,7 @@ const sp_anchors *sp_node__relay_anchors(const sp_node *n, size_t i)
 }
 
 int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
-			    const char **key, const char **anchor_file)
+                            const char **key, const char **anchor_file)
 {
 	const relay_fed *rf = &n->relay->feds[i];
 
@@ -405,7 +417,8 @@ sp_trust *sp_node__trust_for(sp_node *n, const char *node_id)
 		return NULL;
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->n && t == NULL; i++)
-		if (sp_tl_find(sp_trust_list(r->feds[i].trust), node_id) != NULL)
+		if (sp_tl_find(sp_trust_list(r->feds[i].trust), node_id) !=
+		    NULL)
 			t = sp_trust_ref(r->feds[i].trust);
 	pthread_mutex_unlock(&r->mu);
 	return t;
@@ -422,7 +435,8 @@ int sp_node__binding(sp_node *n, const char *node_id)
 		return -2;
 	pthread_mutex_lock(&n->relay->mu);
 	for (i = 0; i < n->relay->n && found == -2; i++)
-		if (sp_tl_find(sp_trust_list(n->relay->feds[i].trust), node_id) != NULL)
+		if (sp_tl_find(sp_trust_list(n->relay->feds[i].trust),
+		               node_id) != NULL)
 			found = (int)i;
 	pthread_mutex_unlock(&n->relay->mu);
 	return found;
@@ -439,7 +453,7 @@ int sp_node__relay_expired(sp_node *n, int64_t t)
 }
 
 const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
-					 size_t *len)
+                                         size_t *len)
 {
 	int i = sp_node__relay_index(n, federation);
 
@@ -460,10 +474,11 @@ void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t)
 	sp_trust_unref(old);
 }
 
-/* ---------------------------------------------------------------- visibility */
+/* ---------------------------------------------------------------- visibility
+ */
 
-void sp_node__broadcasters(sp_node *n, const sp_trust *home,
-			   const char *viewer, sp_text *out)
+void sp_node__broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
+                           sp_text *out)
 {
 	snap s;
 	size_t i, k;
@@ -486,10 +501,9 @@ void sp_node__broadcasters(sp_node *n, const sp_trust *home,
 
 /* ---------------------------------------------------------------- routing */
 
-int sp_node__verify_record(sp_node *n, const sp_trust *home,
-			   const uint8_t *buf, size_t len,
-			   const sp_verify_opts *o, sp_doc **doc,
-			   sp_record **rec, const char **why)
+int sp_node__verify_record(sp_node *n, const sp_trust *home, const uint8_t *buf,
+                           size_t len, const sp_verify_opts *o, sp_doc **doc,
+                           sp_record **rec, const char **why)
 {
 	snap s;
 	size_t i;
@@ -507,8 +521,8 @@ int sp_node__verify_record(sp_node *n, const sp_trust *home,
 }
 
 int sp_node__route_received(sp_node *n, const sp_trust *home,
-			    const sp_record *rec, const char **deliver,
-			    size_t *n_deliver, int *addressee)
+                            const sp_record *rec, const char **deliver,
+                            size_t *n_deliver, int *addressee)
 {
 	const char *self = n->cfg->node_id, *origin = sp_record_origin(rec);
 	const sp_tl_member *me;
@@ -522,7 +536,8 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 	 * (REC-8) and is never relayed (FED-29, FED-37): a node in none of
 	 * them has no reason to hold it (ACC-12). */
 	if (sp_record_is_broadcast(rec)) {
-		*addressee = strcmp(origin, self) == 0 || snap_together(&s, origin, self);
+		*addressee = strcmp(origin, self) == 0 ||
+		             snap_together(&s, origin, self);
 		snap_release(&s);
 		return *addressee ? SP_OK : SP_ERR_NOT_RECIPIENT;
 	}
@@ -537,7 +552,8 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
 	src = snap_find(&s, origin);
 	me = src >= 0 ? sp_tl_find(sp_trust_list(s.t[src]), self) : NULL;
 	if (me != NULL && me->status == SP_STATUS_ACTIVE) {
-		for (i = 0; i < count && *n_deliver < SP_STORE_MAX_RECIPIENTS; i++) {
+		for (i = 0; i < count && *n_deliver < SP_STORE_MAX_RECIPIENTS;
+		     i++) {
 			const char *x = sp_record_recipient(rec, i);
 
 			if (strcmp(x, self) == 0)
@@ -570,9 +586,9 @@ static int add_unique(const char **deliver, size_t *n, const char *id)
 }
 
 int sp_node__route_submit(sp_node *n, const sp_trust *home,
-			  const char *const *recips, size_t n_recips,
-			  const char **deliver, size_t *n_deliver, char *why,
-			  size_t why_cap)
+                          const char *const *recips, size_t n_recips,
+                          const char **deliver, size_t *n_deliver, char *why,
+                          size_t why_cap)
 {
 	const sp_tl *tl = sp_trust_list(home);
 	const char *self = n->cfg->node_id;
@@ -593,8 +609,13 @@ int sp_node__route_submit(sp_node *n, const sp_trust *home,
 			via = x;
 		} else if ((d = snap_find(&s, x)) < 0) {
 			err = SP_ERR_FIELD;
-			snprintf(why, why_cap, "Recipients/Node: '%s' is not a member of federation %s%s",
-				 x, tl->federation, s.n > 1 ? " nor of a federation this node follows" : "");
+			snprintf(why, why_cap,
+			         "Recipients/Node: '%s' is not a member of "
+			         "federation %s%s",
+			         x, tl->federation,
+			         s.n > 1
+			             ? " nor of a federation this node follows"
+			             : "");
 		} else if (s.member[d]) {
 			via = x; /* this node is a member there itself */
 		} else {
@@ -602,15 +623,18 @@ int sp_node__route_submit(sp_node *n, const sp_trust *home,
 			for (k = 0; k < tl->n_members && via == NULL; k++) {
 				const sp_tl_member *m = &tl->members[k];
 
-				if (strcmp(m->node_id, self) != 0 && m->status == SP_STATUS_ACTIVE &&
+				if (strcmp(m->node_id, self) != 0 &&
+				    m->status == SP_STATUS_ACTIVE &&
 				    relays_to(m, dfed))
 					via = m->node_id;
 			}
 			if (via == NULL) {
 				err = SP_ERR_FIELD;
 				snprintf(why, why_cap,
-					 "Recipients/Node: '%s' is a member of federation %s, and no active member of %s relays to it",
-					 x, dfed, tl->federation);
+				         "Recipients/Node: '%s' is a member of "
+				         "federation %s, and no active member "
+				         "of %s relays to it",
+				         x, dfed, tl->federation);
 			}
 		}
 		if (via != NULL && add_unique(deliver, n_deliver, via) != 0) {

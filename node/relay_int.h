@@ -7,7 +7,8 @@
 
 #include "node/node_int.h"
 
-/* ---------------------------------------------------------------- life cycle */
+/* ---------------------------------------------------------------- life cycle
+ */
 
 /* Load every [relay] federation's anchors and trust list (the configured
  * file, or a newer one persisted in the store), and for each federation in
@@ -43,7 +44,7 @@ const sp_anchors *sp_node__relay_anchors(const sp_node *n, size_t i);
  * and *anchor_file (may be NULL) are the identity's PEM files and the
  * federation's anchor file. */
 int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
-			    const char **key, const char **anchor_file);
+                            const char **key, const char **anchor_file);
 
 /* A new reference to the first list this node holds (home first, then the
  * relay lists in config order) that lists node_id, or NULL. Loop thread
@@ -57,13 +58,14 @@ int sp_node__relay_expired(sp_node *n, int64_t t);
 /* The exact bytes of relay federation `federation`'s current list, or
  * NULL. Loop thread (valid until the list is replaced). */
 const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
-					 size_t *len);
+                                         size_t *len);
 
 /* Make t (a new reference is taken) relay federation i's current list;
  * only sp_node__install_list() calls it. Loop thread. */
 void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t);
 
-/* ---------------------------------------------------------------- visibility */
+/* ---------------------------------------------------------------- visibility
+ */
 
 /* The Origins whose broadcasts `viewer` may read (REC-28): every member of
  * every list this node holds (home, then the relay lists) that lists
@@ -71,8 +73,8 @@ void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t);
  * nothing when no list lists viewer). A broadcast never crosses a gateway
  * (FED-29, FED-37), so this is its whole audience. Any thread; home is the
  * caller's reference to the home list. */
-void sp_node__broadcasters(sp_node *n, const sp_trust *home,
-			   const char *viewer, sp_text *out);
+void sp_node__broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
+                           sp_text *out);
 
 /* ---------------------------------------------------------------- routing */
 
@@ -80,18 +82,17 @@ void sp_node__broadcasters(sp_node *n, const sp_trust *home,
  * there, with the relay lists in order (FED-28): the Origin's own
  * federation's list decides, exactly as at home. Worker. Arguments and
  * errors as sp_verify_record(). */
-int sp_node__verify_record(sp_node *n, const sp_trust *home,
-			   const uint8_t *buf, size_t len,
-			   const sp_verify_opts *o, sp_doc **doc,
-			   sp_record **rec, const char **why);
+int sp_node__verify_record(sp_node *n, const sp_trust *home, const uint8_t *buf,
+                           size_t len, const sp_verify_opts *o, sp_doc **doc,
+                           sp_record **rec, const char **why);
 
 /* A received (verified) record: is this node an addressee, and to which
  * recipients must it relay (FED-23, FED-25, FED-29, FED-30)? deliver gets
  * pointers to recipient ids inside rec (capacity SP_STORE_MAX_RECIPIENTS).
  * Returns SP_OK, or SP_ERR_NOT_RECIPIENT when it is neither. Worker. */
 int sp_node__route_received(sp_node *n, const sp_trust *home,
-			    const sp_record *rec, const char **deliver,
-			    size_t *n_deliver, int *addressee);
+                            const sp_record *rec, const char **deliver,
+                            size_t *n_deliver, int *addressee);
 
 /* The outbox rows of a submission addressed to Node recipients (FED-24,
  * API-52): home members directly; members of a relay federation in which
@@ -101,8 +102,8 @@ int sp_node__route_received(sp_node *n, const sp_trust *home,
  * (capacity SP_STORE_MAX_DELIVER). SP_ERR_FIELD with why (a copy) when a
  * recipient cannot be reached. Worker. */
 int sp_node__route_submit(sp_node *n, const sp_trust *home,
-			  const char *const *recips, size_t n_recips,
-			  const char **deliver, size_t *n_deliver, char *why,
-			  size_t why_cap);
+                          const char *const *recips, size_t n_recips,
+                          const char **deliver, size_t *n_deliver, char *why,
+                          size_t why_cap);
 
 #endif /* SP_NODE_RELAY_INT_H */

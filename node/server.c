@@ -1,4 +1,5 @@
-/* server.c: the HTTP/2 server's lifecycle: listening, accepting, TLS connections, timeouts, stats, shutdown. */
+/* server.c: the HTTP/2 server's lifecycle: listening, accepting, TLS
+ * connections, timeouts, stats, shutdown. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -77,7 +78,8 @@ void sp_node__conn_unref(sp_conn *c)
 
 static void server_check_done(sp_server *s)
 {
-	if (s->shutting_down && !s->done_called && s->conns == NULL && s->done_ev != NULL)
+	if (s->shutting_down && !s->done_called && s->conns == NULL &&
+	    s->done_ev != NULL)
 		event_active(s->done_ev, EV_TIMEOUT, 0);
 }
 
@@ -92,15 +94,16 @@ int sp_node__conn_may_hold(const sp_conn *c, size_t n)
 		return 0;
 	/* The anonymous share is capped on its own, so whatever anonymous
 	 * clients hold, members and operators keep the rest. */
-	return !c->anon || s->st.buffered_anon + n <= s->lim.anon_buffered_bytes;
+	return !c->anon ||
+	       s->st.buffered_anon + n <= s->lim.anon_buffered_bytes;
 }
 
 void sp_node__conn_account_out(sp_conn *c)
 {
 	sp_server *s = c->srv;
 	size_t now = c->bev != NULL && !c->closed
-			     ? evbuffer_get_length(bufferevent_get_output(c->bev))
-			     : 0;
+	                 ? evbuffer_get_length(bufferevent_get_output(c->bev))
+	                 : 0;
 
 	c->buffered = c->buffered - c->out_held + now;
 	s->st.buffered_bytes = s->st.buffered_bytes - c->out_held + now;
@@ -136,7 +139,8 @@ void sp_node__conn_close(sp_conn *c)
 		c->timer = NULL;
 	}
 	if (c->bev != NULL) {
-		bufferevent_free(c->bev); /* closes the socket and frees the SSL */
+		bufferevent_free(
+		    c->bev); /* closes the socket and frees the SSL */
 		c->bev = NULL;
 	}
 	if (c->prev != NULL)
@@ -192,9 +196,10 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	 * progress. */
 	now = sp_monotonic_us();
 	if (now - c->progress_us < idle_us || conn_busy(c)) {
-		us_to_tv(now - c->progress_us < idle_us ? idle_us - (now - c->progress_us)
-							  : idle_us,
-			 &tv);
+		us_to_tv(now - c->progress_us < idle_us
+		             ? idle_us - (now - c->progress_us)
+		             : idle_us,
+		         &tv);
 		evtimer_add(c->timer, &tv);
 		return;
 	}
@@ -212,7 +217,6 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(c->timer, &tv);
 	}
 }
-
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -294,7 +298,8 @@ static void conn_handshake_done(sp_conn *c)
 	 * node knows (SPEC [SEC-21]). */
 	if (c->peer_der != NULL &&
 	    (c->srv->authenticated == NULL ||
-	     c->srv->authenticated(c->peer_der, c->peer_der_len, c->srv->auth_arg))) {
+	     c->srv->authenticated(c->peer_der, c->peer_der_len,
+	                           c->srv->auth_arg))) {
 		c->anon = 0;
 		c->srv->st.conns_anon--;
 	}
@@ -349,25 +354,27 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			c->srv->st.handshakes_failed++;
 		else if ((what & BEV_EVENT_ERROR) && !ssl_error_is_eof(bev))
 			c->srv->st.dropped_flood++;
-		/* else: a peer leaving without close_notify is a normal close. */
+		/* else: a peer leaving without close_notify is a normal close.
+		 */
 		sp_node__conn_close(c);
 	}
 	sp_node__conn_unref(c);
 }
 
 static void format_remote(const struct sockaddr *sa, socklen_t salen, char *out,
-			  size_t outsz)
+                          size_t outsz)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 	int n;
 
 	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(out, outsz, "unknown");
 		return;
 	}
-	n = sa->sa_family == AF_INET6 ? snprintf(out, outsz, "[%s]:%s", host, serv)
-				      : snprintf(out, outsz, "%s:%s", host, serv);
+	n = sa->sa_family == AF_INET6
+	        ? snprintf(out, outsz, "[%s]:%s", host, serv)
+	        : snprintf(out, outsz, "%s:%s", host, serv);
 	if (n < 0 || (size_t)n >= outsz)
 		snprintf(out, outsz, "unknown");
 }
@@ -391,7 +398,7 @@ static int evict_anon(sp_server *s)
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-		      struct sockaddr *sa, int salen, void *arg)
+                      struct sockaddr *sa, int salen, void *arg)
 {
 	sp_server *s = arg;
 	sp_conn *c = NULL;
@@ -429,14 +436,14 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	c->timer = evtimer_new(s->base, conn_timer_cb, c);
 	if (c->timer == NULL)
 		goto fail;
-	c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl,
-						BUFFEREVENT_SSL_ACCEPTING,
-						BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_openssl_socket_new(
+	    s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail; /* libevent has not taken the socket or the SSL */
 	ssl = NULL;
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	                  c);
 	s->refs++;
 	c->next = s->conns;
 	if (s->conns != NULL)
@@ -489,7 +496,7 @@ static void shutdown_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int sp_server_new(struct event_base *base, const sp_server_config *cfg,
-		  sp_server **out, const char **why)
+                  sp_server **out, const char **why)
 {
 	static const char *dummy;
 	sp_server *s = NULL;
@@ -510,20 +517,26 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 		*why = "an event base and a request handler are required";
 		return SP_ERR_INVALID_ARGUMENT;
 	}
-	if (cfg->limits.max_concurrent_streams == 0 || cfg->limits.max_header_list_bytes == 0 ||
+	if (cfg->limits.max_concurrent_streams == 0 ||
+	    cfg->limits.max_header_list_bytes == 0 ||
 	    cfg->limits.max_headers == 0 || cfg->limits.max_connections == 0 ||
-	    cfg->limits.initial_window == 0 || cfg->limits.initial_window > NGHTTP2_MAX_WINDOW_SIZE ||
-	    cfg->limits.handshake_timeout_ms == 0 || cfg->limits.idle_timeout_ms == 0 ||
-	    cfg->limits.stream_timeout_ms == 0 || cfg->limits.shutdown_timeout_ms == 0) {
+	    cfg->limits.initial_window == 0 ||
+	    cfg->limits.initial_window > NGHTTP2_MAX_WINDOW_SIZE ||
+	    cfg->limits.handshake_timeout_ms == 0 ||
+	    cfg->limits.idle_timeout_ms == 0 ||
+	    cfg->limits.stream_timeout_ms == 0 ||
+	    cfg->limits.shutdown_timeout_ms == 0) {
 		*why = "a server limit is zero or out of range";
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	{
 		/* A peer that has gone must not kill the process through a
-		 * write (TLS writes go through write(2), not send(MSG_NOSIGNAL)). */
+		 * write (TLS writes go through write(2), not
+		 * send(MSG_NOSIGNAL)). */
 		struct sigaction sa;
 
-		if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_DFL) {
 			sa.sa_handler = SIG_IGN;
 			sigemptyset(&sa.sa_mask);
 			sa.sa_flags = 0;
@@ -570,15 +583,18 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
+	hints.ai_flags =
+	    EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
 	snprintf(portbuf, sizeof(portbuf), "%u", (unsigned)cfg->port);
-	if (evutil_getaddrinfo(cfg->host != NULL ? cfg->host : "127.0.0.1", portbuf,
-			       &hints, &ai) != 0 || ai == NULL) {
+	if (evutil_getaddrinfo(cfg->host != NULL ? cfg->host : "127.0.0.1",
+	                       portbuf, &hints, &ai) != 0 ||
+	    ai == NULL) {
 		*why = "the listen address is not a numeric IP address";
 		rc = SP_ERR_INVALID_ARGUMENT;
 		goto fail;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	            0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) != 0 ||
@@ -593,8 +609,9 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 		s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	else
 		s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	s->listener = evconnlistener_new(base, accept_cb, s,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 511, fd);
+	s->listener = evconnlistener_new(
+	    base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    511, fd);
 	if (s->listener == NULL) {
 		sp_log(SP_LOG_ERROR, "listen_error", SP_LF_STR("op", "listen"),
 		       SP_LF_STR("errno", strerror(errno)));

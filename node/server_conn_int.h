@@ -19,7 +19,7 @@ struct bufferevent;
 /* Bytes of TLS output a connection may queue before nghttp2 is told to
  * wait (the write callback resumes it). */
 #define SP_SRV_OUT_HIGH_WATER ((size_t)256 * 1024)
-#define SP_SRV_REMOTE_MAX 64
+#define SP_SRV_REMOTE_MAX     64
 /* Body bytes that count as progress for the stream and connection clocks
  * (or a finished answer): a client that takes its answers a few bytes at a
  * time (a window opened by one byte a second) makes none (SPEC [SEC-22]). */
@@ -35,22 +35,23 @@ typedef struct sp_hdr {
 
 struct sp_http_req {
 	int refs;
-	sp_conn *conn; /* holds a connection reference */
+	sp_conn *conn;            /* holds a connection reference */
 	sp_http_req *prev, *next; /* in conn->reqs while the stream is open */
 	int32_t stream_id;
 	unsigned stream_open : 1; /* nghttp2 still has the stream */
 	unsigned headers_done : 1;
 	unsigned dispatched : 1; /* handed to the handler */
-	unsigned responded : 1;	 /* a response was submitted (or dropped) */
-	unsigned early : 1;	 /* answered before the request ended */
-	unsigned lingering : 1;	 /* early answer out, waiting for the request's end */
+	unsigned responded : 1;  /* a response was submitted (or dropped) */
+	unsigned early : 1;      /* answered before the request ended */
+	unsigned
+	    lingering : 1; /* early answer out, waiting for the request's end */
 	unsigned hdr_overflow : 1;
 	unsigned logged : 1;
 	/* Until dispatch: the request must complete in stream_timeout. After
 	 * the answer: reset when no byte moved for stream_timeout. */
 	struct event *timer;
 	uint64_t progress_us; /* last progress on the stream */
-	size_t moved;	      /* body bytes since then */
+	size_t moved;         /* body bytes since then */
 
 	char *method, *path, *query;
 	sp_hdr *hdrs;
@@ -87,10 +88,10 @@ struct sp_conn {
 	unsigned want_flush : 1;
 	unsigned close_after_flush : 1;
 	unsigned goaway_sent : 1;
-	unsigned anon : 1;    /* in the anonymous share (handshaking or no auth) */
+	unsigned anon : 1; /* in the anonymous share (handshaking or no auth) */
 	unsigned stalled : 1; /* closing for want of progress */
 	uint64_t progress_us; /* last stream progress (idle_timeout) */
-	size_t moved;	      /* body bytes since then, all streams */
+	size_t moved;         /* body bytes since then, all streams */
 	uint8_t *peer_der;
 	size_t peer_der_len;
 	char remote[SP_SRV_REMOTE_MAX];
@@ -160,10 +161,11 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id);
 void sp_node__req_release(sp_http_req *r);
 /* Submit a response; body ownership is taken. Does not touch references. */
 int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
-			const sp_http_header *extra, size_t n_extra,
-			uint8_t *body, size_t len);
+                        const sp_http_header *extra, size_t n_extra,
+                        uint8_t *body, size_t len);
 /* An early problem answer from the server itself (413, 431, 408, 503...). */
-void sp_node__req_reject(sp_http_req *r, int err, int status, const char *detail);
+void sp_node__req_reject(sp_http_req *r, int err, int status,
+                         const char *detail);
 /* Account bytes held in memory by a request (body or response). */
 void sp_node__req_hold(sp_http_req *r, size_t n, int resp);
 void sp_node__req_unhold(sp_http_req *r, size_t n, int resp);

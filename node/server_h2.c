@@ -1,4 +1,5 @@
-/* server_h2.c: the HTTP/2 server's nghttp2 session per connection: callbacks, limits, flushing, GOAWAY. */
+/* server_h2.c: the HTTP/2 server's nghttp2 session per connection: callbacks,
+ * limits, flushing, GOAWAY. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "protocol/protocol.h"
 
 static ssize_t send_cb(nghttp2_session *h2, const uint8_t *data, size_t len,
-		       int flags, void *user)
+                       int flags, void *user)
 {
 	sp_conn *c = user;
 	struct evbuffer *out;
@@ -41,7 +42,7 @@ static sp_http_req *stream_req(sp_conn *c, int32_t stream_id)
 }
 
 static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame,
-			    void *user)
+                            void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r;
@@ -51,8 +52,10 @@ static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame,
 		return 0;
 	r = sp_node__req_new(c, frame->hd.stream_id);
 	if (r == NULL)
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
-	if (nghttp2_session_set_stream_user_data(h2, frame->hd.stream_id, r) != 0) {
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the
+		                                                 stream */
+	if (nghttp2_session_set_stream_user_data(h2, frame->hd.stream_id, r) !=
+	    0) {
 		sp_node__req_detach(r);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
@@ -71,7 +74,7 @@ static char *dup_bytes(const uint8_t *p, size_t n)
 }
 
 static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
-			const uint8_t *value, size_t valuelen)
+                        const uint8_t *value, size_t valuelen)
 {
 	sp_hdr *h;
 
@@ -82,13 +85,16 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 			slot = &r->method;
 		} else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
 			const uint8_t *q = memchr(value, '?', valuelen);
-			size_t plen = q != NULL ? (size_t)(q - value) : valuelen;
+			size_t plen =
+			    q != NULL ? (size_t)(q - value) : valuelen;
 
 			if (r->path != NULL)
-				return 0; /* nghttp2 refuses duplicates already */
+				return 0; /* nghttp2 refuses duplicates already
+				           */
 			r->path = dup_bytes(value, plen);
-			r->query = q != NULL ? dup_bytes(q + 1, valuelen - plen - 1)
-					     : dup_bytes((const uint8_t *)"", 0);
+			r->query = q != NULL
+			               ? dup_bytes(q + 1, valuelen - plen - 1)
+			               : dup_bytes((const uint8_t *)"", 0);
 			return r->path != NULL && r->query != NULL ? 0 : -1;
 		} else {
 			return 0; /* :scheme, :authority: not needed */
@@ -121,8 +127,8 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 }
 
 static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
-		     const uint8_t *name, size_t namelen, const uint8_t *value,
-		     size_t valuelen, uint8_t flags, void *user)
+                     const uint8_t *name, size_t namelen, const uint8_t *value,
+                     size_t valuelen, uint8_t flags, void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r = stream_req(c, frame->hd.stream_id);
@@ -139,7 +145,8 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 	r->hdr_count++;
 	if (r->hdr_overflow)
 		return 0;
-	if (r->hdr_bytes > lim->max_header_list_bytes || r->hdr_count > lim->max_headers) {
+	if (r->hdr_bytes > lim->max_header_list_bytes ||
+	    r->hdr_count > lim->max_headers) {
 		r->hdr_overflow = 1;
 		return 0;
 	}
@@ -178,18 +185,20 @@ static void headers_complete(sp_conn *c, sp_http_req *r)
 	r->headers_done = 1;
 	if (r->hdr_overflow) {
 		c->srv->st.dropped_limits++;
-		sp_node__req_reject(r, SP_ERR_TOO_LARGE, 431,
-				    "the request header list is over the limit");
+		sp_node__req_reject(
+		    r, SP_ERR_TOO_LARGE, 431,
+		    "the request header list is over the limit");
 		return;
 	}
 	if (r->method == NULL || r->path == NULL) {
-		sp_node__req_reject(r, SP_ERR_METHOD, 405, "this method is not served");
+		sp_node__req_reject(r, SP_ERR_METHOD, 405,
+		                    "this method is not served");
 		return;
 	}
 	if (declared_length_too_big(r, lim->max_body_bytes)) {
 		c->srv->st.dropped_limits++;
 		sp_node__req_reject(r, SP_ERR_TOO_LARGE, 413,
-				    "the request body is over the limit");
+		                    "the request body is over the limit");
 	}
 }
 
@@ -205,13 +214,15 @@ static int reset_bucket(sp_conn *c, nghttp2_session *h2)
 	if (c->reset_last_us == 0)
 		c->reset_tokens = cap;
 	else
-		c->reset_tokens += (double)(now - c->reset_last_us) / 1e6 * (double)lim->reset_rate;
+		c->reset_tokens += (double)(now - c->reset_last_us) / 1e6 *
+		                   (double)lim->reset_rate;
 	if (c->reset_tokens > cap)
 		c->reset_tokens = cap;
 	c->reset_last_us = now;
 	if (c->reset_tokens < 1) {
 		c->srv->st.dropped_flood++;
-		nghttp2_session_terminate_session(h2, NGHTTP2_ENHANCE_YOUR_CALM);
+		nghttp2_session_terminate_session(h2,
+		                                  NGHTTP2_ENHANCE_YOUR_CALM);
 		return 0;
 	}
 	c->reset_tokens -= 1;
@@ -219,7 +230,7 @@ static int reset_bucket(sp_conn *c, nghttp2_session *h2)
 }
 
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
-			 void *user)
+                         void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r;
@@ -231,9 +242,11 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
 	r = stream_req(c, frame->hd.stream_id);
 	if (r == NULL)
 		return 0;
-	if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+	if (frame->hd.type == NGHTTP2_HEADERS &&
+	    frame->headers.cat == NGHTTP2_HCAT_REQUEST)
 		headers_complete(c, r);
-	if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !r->responded && !r->dispatched)
+	if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !r->responded &&
+	    !r->dispatched)
 		sp_node__req_dispatch(r);
 	return 0;
 }
@@ -243,8 +256,8 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
  * stream) credit the connection only, so such a stream stalls once its
  * window is spent instead of streaming garbage at full speed. */
 static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
-			      int32_t stream_id, const uint8_t *data, size_t len,
-			      void *user)
+                              int32_t stream_id, const uint8_t *data,
+                              size_t len, void *user)
 {
 	sp_conn *c = user;
 	sp_server *s = c->srv;
@@ -259,7 +272,7 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 	if (len > s->lim.max_body_bytes - r->body_len) {
 		s->st.dropped_limits++;
 		sp_node__req_reject(r, SP_ERR_TOO_LARGE, 413,
-				    "the request body is over the limit");
+		                    "the request body is over the limit");
 		goto discard;
 	}
 	need = r->body_len + len;
@@ -269,14 +282,17 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 		uint8_t *nb;
 
 		while (ncap < need)
-			ncap = ncap > s->lim.max_body_bytes / 2 ? s->lim.max_body_bytes : ncap * 2;
+			ncap = ncap > s->lim.max_body_bytes / 2
+			           ? s->lim.max_body_bytes
+			           : ncap * 2;
 		if (ncap < need)
 			ncap = need;
 		grow = ncap - r->body_cap;
 		if (!sp_node__conn_may_hold(c, grow)) {
 			s->st.dropped_limits++;
-			sp_node__req_reject(r, SP_ERR_OVERLOADED, 503,
-					    "the node holds too many request bytes");
+			sp_node__req_reject(
+			    r, SP_ERR_OVERLOADED, 503,
+			    "the node holds too many request bytes");
 			goto discard;
 		}
 		nb = realloc(r->body, ncap);
@@ -289,17 +305,17 @@ static int on_data_chunk_recv(nghttp2_session *h2, uint8_t flags,
 	memcpy(r->body + r->body_len, data, len);
 	r->body_len += len;
 	return nghttp2_session_consume(h2, stream_id, len) == 0
-		       ? 0
-		       : NGHTTP2_ERR_CALLBACK_FAILURE;
+	           ? 0
+	           : NGHTTP2_ERR_CALLBACK_FAILURE;
 
 discard:
 	return nghttp2_session_consume_connection(h2, len) == 0
-		       ? 0
-		       : NGHTTP2_ERR_CALLBACK_FAILURE;
+	           ? 0
+	           : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
-			 void *user)
+                         void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r;
@@ -310,8 +326,9 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
 	/* Progress is what the client takes: answer bytes, or an answer
 	 * finished; HEADERS alone are none. */
 	if (r != NULL)
-		sp_node__req_progress(r, frame->hd.type == NGHTTP2_DATA ? frame->hd.length : 0,
-				      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
+		sp_node__req_progress(
+		    r, frame->hd.type == NGHTTP2_DATA ? frame->hd.length : 0,
+		    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0);
 	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
 		return 0;
 	/* A complete answer went out before the request ended. The client may
@@ -319,13 +336,14 @@ static int on_frame_send(nghttp2_session *h2, const nghttp2_frame *frame,
 	 * asked to stop (RST_STREAM NO_ERROR, RFC 9113 §8.1). Resetting at
 	 * once would make some clients drop the answer unread. */
 	if (r != NULL && r->early &&
-	    nghttp2_session_get_stream_remote_close(h2, frame->hd.stream_id) == 0)
+	    nghttp2_session_get_stream_remote_close(h2, frame->hd.stream_id) ==
+	        0)
 		sp_node__req_linger(r);
 	return 0;
 }
 
 static int on_stream_close(nghttp2_session *h2, int32_t stream_id,
-			   uint32_t error_code, void *user)
+                           uint32_t error_code, void *user)
 {
 	sp_conn *c = user;
 	sp_http_req *r = stream_req(c, stream_id);
@@ -346,12 +364,15 @@ int sp_node__h2_setup(sp_server *s)
 	if (nghttp2_session_callbacks_new(&cb) != 0)
 		return SP_ERR_NOMEM;
 	nghttp2_session_callbacks_set_send_callback(cb, send_cb);
-	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+	nghttp2_session_callbacks_set_on_begin_headers_callback(
+	    cb, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+	    cb, on_data_chunk_recv);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
-	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb,
+	                                                       on_stream_close);
 	if (nghttp2_option_new(&opt) != 0) {
 		nghttp2_session_callbacks_del(cb);
 		return SP_ERR_NOMEM;
@@ -359,7 +380,8 @@ int sp_node__h2_setup(sp_server *s)
 	nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 #ifdef SP_HAVE_NGHTTP2_RESET_LIMIT
-	nghttp2_option_set_stream_reset_rate_limit(opt, s->lim.reset_burst, s->lim.reset_rate);
+	nghttp2_option_set_stream_reset_rate_limit(opt, s->lim.reset_burst,
+	                                           s->lim.reset_rate);
 #endif
 #ifdef SP_HAVE_NGHTTP2_MAX_CONTINUATIONS
 	nghttp2_option_set_max_continuations(opt, s->lim.max_continuations);
@@ -383,16 +405,17 @@ int sp_node__h2_start(sp_conn *c)
 	iv[1].value = s->lim.initial_window;
 	iv[2].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
 	iv[2].value = s->lim.max_header_list_bytes > UINT32_MAX
-			      ? UINT32_MAX
-			      : (uint32_t)s->lim.max_header_list_bytes;
+	                  ? UINT32_MAX
+	                  : (uint32_t)s->lim.max_header_list_bytes;
 	rv = nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 3);
 	if (rv != 0)
 		return SP_ERR_INTERNAL;
 	/* The connection window: room for a few streams' windows at once. */
-	rv = nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
-						   (int32_t)(s->lim.initial_window * 4u > NGHTTP2_MAX_WINDOW_SIZE
-								     ? NGHTTP2_MAX_WINDOW_SIZE
-								     : s->lim.initial_window * 4u));
+	rv = nghttp2_session_set_local_window_size(
+	    c->h2, NGHTTP2_FLAG_NONE, 0,
+	    (int32_t)(s->lim.initial_window * 4u > NGHTTP2_MAX_WINDOW_SIZE
+	                  ? NGHTTP2_MAX_WINDOW_SIZE
+	                  : s->lim.initial_window * 4u));
 	return rv == 0 ? SP_OK : SP_ERR_INTERNAL;
 }
 
@@ -438,7 +461,8 @@ void sp_node__conn_flush(sp_conn *c)
 			return;
 		}
 	} while (c->want_flush);
-	if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2))
+	if (!nghttp2_session_want_read(c->h2) &&
+	    !nghttp2_session_want_write(c->h2))
 		c->close_after_flush = 1;
 	if (c->close_after_flush &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -452,7 +476,7 @@ void sp_node__conn_goaway(sp_conn *c)
 	c->goaway_sent = 1;
 	/* Streams up to the last one we took still finish. */
 	nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE,
-			      nghttp2_session_get_last_proc_stream_id(c->h2),
-			      NGHTTP2_NO_ERROR, NULL, 0);
+	                      nghttp2_session_get_last_proc_stream_id(c->h2),
+	                      NGHTTP2_NO_ERROR, NULL, 0);
 	sp_node__conn_flush(c);
 }

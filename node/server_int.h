@@ -24,28 +24,36 @@ typedef struct sp_http_req sp_http_req;
 /* ---------------------------------------------------------------- config */
 
 typedef struct sp_server_limits {
-	uint32_t max_concurrent_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS, default 100 */
-	size_t max_header_list_bytes;	 /* name + value + 32 per field, default 16 KiB */
-	size_t max_headers;		 /* fields per request, default 100 */
-	size_t max_body_bytes;		 /* request body, default 1 MiB */
-	size_t max_connections;		 /* open connections, default 1024 */
+	uint32_t max_concurrent_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS,
+	                                    default 100 */
+	size_t max_header_list_bytes; /* name + value + 32 per field, default 16
+	                                 KiB */
+	size_t max_headers;           /* fields per request, default 100 */
+	size_t max_body_bytes;        /* request body, default 1 MiB */
+	size_t max_connections;       /* open connections, default 1024 */
 	/* Anonymous share (SPEC [SEC-21]): connections without an
 	 * authenticated client certificate (and those still in the TLS
 	 * handshake) together hold at most this many slots, default 256 ... */
 	size_t max_anon_connections;
-	size_t conn_buffered_bytes;	 /* per connection: bodies + responses held, default 8 MiB */
-	size_t global_buffered_bytes;	 /* all connections, default 256 MiB */
+	size_t conn_buffered_bytes; /* per connection: bodies + responses held,
+	                               default 8 MiB */
+	size_t global_buffered_bytes; /* all connections, default 256 MiB */
 	/* ... and at most this many held bytes, default 64 MiB. Each is capped
 	 * at its total; what is left is kept for members and operators. */
 	size_t anon_buffered_bytes;
-	uint32_t initial_window;	 /* stream flow-control window, default 256 KiB */
-	uint32_t handshake_timeout_ms;	 /* TLS handshake, default 10 s */
-	uint32_t idle_timeout_ms;	 /* connection without progress on any stream, default 60 s */
-	uint32_t stream_timeout_ms;	 /* request must complete; answer without progress; default 15 s */
-	uint32_t shutdown_timeout_ms;	 /* graceful shutdown bound, default 10 s */
-	uint64_t reset_burst;		 /* rapid-reset limit: burst, default 1000 */
-	uint64_t reset_rate;		 /* rapid-reset limit: per second, default 33 */
-	size_t max_continuations;	 /* CONTINUATION frames per header block, default 8 */
+	uint32_t
+	    initial_window; /* stream flow-control window, default 256 KiB */
+	uint32_t handshake_timeout_ms; /* TLS handshake, default 10 s */
+	uint32_t idle_timeout_ms; /* connection without progress on any stream,
+	                             default 60 s */
+	uint32_t stream_timeout_ms; /* request must complete; answer without
+	                               progress; default 15 s */
+	uint32_t
+	    shutdown_timeout_ms; /* graceful shutdown bound, default 10 s */
+	uint64_t reset_burst;    /* rapid-reset limit: burst, default 1000 */
+	uint64_t reset_rate;     /* rapid-reset limit: per second, default 33 */
+	size_t max_continuations; /* CONTINUATION frames per header block,
+	                             default 8 */
 } sp_server_limits;
 
 /* What the access-log hook receives after each response. Strings are only
@@ -54,11 +62,12 @@ typedef struct sp_access_entry {
 	const char *request_id;
 	const char *method;
 	const char *path;
-	int status;	      /* 0: the peer went away before a response */
-	uint64_t bytes;	      /* response body bytes handed to TLS */
-	uint64_t duration_us; /* from the first HEADERS frame to the last byte */
-	const char *remote;   /* "ip:port" */
-	int client_cert;      /* 1 if the connection presented a certificate */
+	int status;     /* 0: the peer went away before a response */
+	uint64_t bytes; /* response body bytes handed to TLS */
+	uint64_t
+	    duration_us;    /* from the first HEADERS frame to the last byte */
+	const char *remote; /* "ip:port" */
+	int client_cert;    /* 1 if the connection presented a certificate */
 } sp_access_entry;
 
 /* The request handler. It receives one reference to req and must give it
@@ -75,7 +84,7 @@ typedef int (*sp_http_auth_fn)(const uint8_t *der, size_t len, void *arg);
 
 typedef struct sp_server_config {
 	const char *host; /* listen address, default "127.0.0.1"; "::" etc. */
-	uint16_t port;	  /* 0: ephemeral, see sp_server_port() */
+	uint16_t port;    /* 0: ephemeral, see sp_server_port() */
 	const char *cert_file; /* PEM chain, leaf first */
 	const char *key_file;  /* PEM private key */
 	/* CA files (PEM, one or more certificates each) whose chains a client
@@ -105,7 +114,7 @@ void sp_server_config_default(sp_server_config *cfg);
  * could not be read), SP_ERR_CERT_INVALID (key and certificate differ),
  * SP_ERR_NOMEM, SP_ERR_INTERNAL; *why says which. */
 int sp_server_tls_ctx_new(const sp_server_config *cfg, struct ssl_ctx_st **out,
-			  const char **why);
+                          const char **why);
 
 /* Bind, listen and start accepting on `base`. The config's strings are
  * used during the call only; the handler and log pointers are kept. Sets
@@ -114,7 +123,7 @@ int sp_server_tls_ctx_new(const sp_server_config *cfg, struct ssl_ctx_st **out,
  * Errors: those of sp_server_tls_ctx_new(), SP_ERR_IO (bind/listen failed),
  * SP_ERR_NOMEM. */
 int sp_server_new(struct event_base *base, const sp_server_config *cfg,
-		  sp_server **out, const char **why);
+                  sp_server **out, const char **why);
 
 /* The bound port (useful with port 0). */
 uint16_t sp_server_port(const sp_server *s);
@@ -127,23 +136,27 @@ void sp_server_set_tls(sp_server *s, struct ssl_ctx_st *ctx);
 typedef struct sp_server_stats {
 	uint64_t conns_open;
 	uint64_t conns_accepted;
-	uint64_t conns_refused_limit;	/* over max_connections */
-	uint64_t handshakes_failed;	/* TLS or ALPN refused */
+	uint64_t conns_refused_limit; /* over max_connections */
+	uint64_t handshakes_failed;   /* TLS or ALPN refused */
 	uint64_t streams_open;
 	uint64_t streams_total;
-	uint64_t requests;		/* dispatched to the handler */
-	uint64_t responses[6];		/* by status class: [1]=1xx .. [5]=5xx, [0] other */
-	uint64_t responses_dropped;	/* the stream was gone when the handler answered */
-	uint64_t bytes_in;		/* TLS plaintext received */
-	uint64_t bytes_out;		/* TLS plaintext sent */
-	uint64_t dropped_flood;		/* connections dropped for protocol floods / errors */
-	uint64_t dropped_timeout;	/* handshake, idle, stream and write timeouts */
-	uint64_t dropped_limits;	/* 413, 431, 503 for buffered bytes */
-	uint64_t buffered_bytes;	/* request bodies and responses held now */
-	uint64_t conns_anon;		/* open connections in the anonymous share */
-	uint64_t buffered_anon;		/* bytes of buffered_bytes held for them */
-	uint64_t conns_evicted;		/* anonymous connections closed to make room */
-	uint64_t conns_revoked;		/* closed by sp_server_recheck() */
+	uint64_t requests; /* dispatched to the handler */
+	uint64_t
+	    responses[6]; /* by status class: [1]=1xx .. [5]=5xx, [0] other */
+	uint64_t responses_dropped; /* the stream was gone when the handler
+	                               answered */
+	uint64_t bytes_in;          /* TLS plaintext received */
+	uint64_t bytes_out;         /* TLS plaintext sent */
+	uint64_t dropped_flood;     /* connections dropped for protocol floods /
+	                               errors */
+	uint64_t
+	    dropped_timeout; /* handshake, idle, stream and write timeouts */
+	uint64_t dropped_limits; /* 413, 431, 503 for buffered bytes */
+	uint64_t buffered_bytes; /* request bodies and responses held now */
+	uint64_t conns_anon;     /* open connections in the anonymous share */
+	uint64_t buffered_anon;  /* bytes of buffered_bytes held for them */
+	uint64_t conns_evicted;  /* anonymous connections closed to make room */
+	uint64_t conns_revoked;  /* closed by sp_server_recheck() */
 } sp_server_stats;
 
 /* Ask the authentication callback again about every authenticated
@@ -179,7 +192,7 @@ const char *sp_http_req_query(const sp_http_req *req);
 /* First value of a request header; name in lower case. NULL if absent.
  * *len (if not NULL) gets the value length. */
 const char *sp_http_req_header(const sp_http_req *req, const char *name,
-			       size_t *len);
+                               size_t *len);
 
 #define SP_HTTP_QUERY_VALUE_MAX 2048u
 
@@ -188,8 +201,8 @@ const char *sp_http_req_header(const sp_http_req *req, const char *name,
  * gets its length. Errors: SP_ERR_NOT_FOUND, SP_ERR_TOO_LARGE (does not fit
  * bufsize or SP_HTTP_QUERY_VALUE_MAX), SP_ERR_BAD_REQUEST (a bad %-escape or
  * a decoded NUL in the value), SP_ERR_INVALID_ARGUMENT. */
-int sp_http_req_query_param(const sp_http_req *req, const char *name,
-			    char *buf, size_t bufsize, size_t *len);
+int sp_http_req_query_param(const sp_http_req *req, const char *name, char *buf,
+                            size_t bufsize, size_t *len);
 /* The same on a raw query string (the part after '?', NUL-terminated). */
 int sp_node__query_param(const char *query, const char *name, char *buf,
                          size_t bufsize, size_t *len);
@@ -218,7 +231,8 @@ void sp_http_req_unref(sp_http_req *req);
 /* ---------------------------------------------------------------- responses */
 
 typedef struct sp_http_header {
-	const char *name;  /* lower case; not a pseudo-header, not content-length */
+	const char
+	    *name; /* lower case; not a pseudo-header, not content-length */
 	const char *value;
 } sp_http_header;
 
@@ -233,22 +247,22 @@ typedef struct sp_http_header {
  * SP_ERR_INVALID_ARGUMENT (a bad status or header), SP_ERR_NOMEM,
  * SP_ERR_INTERNAL; on these the stream is reset. */
 int sp_http_respond(sp_http_req *req, int status, const char *content_type,
-		    const void *body, size_t len);
+                    const void *body, size_t len);
 int sp_http_respond_ex(sp_http_req *req, int status, const char *content_type,
-		       const sp_http_header *headers, size_t n_headers,
-		       const void *body, size_t len);
+                       const sp_http_header *headers, size_t n_headers,
+                       const void *body, size_t len);
 /* As sp_http_respond_ex() but takes ownership of a malloc'd body, which is
  * freed in every case (even on error). */
 int sp_http_respond_take(sp_http_req *req, int status, const char *content_type,
-			 const sp_http_header *headers, size_t n_headers,
-			 uint8_t *body, size_t len);
+                         const sp_http_header *headers, size_t n_headers,
+                         uint8_t *body, size_t len);
 /* An application/problem+xml answer for err (status 0: the error's own). */
 int sp_http_respond_problem(sp_http_req *req, int err, int status,
-			    const char *detail);
+                            const char *detail);
 /* The same with extra headers (e.g. allow on a 405). */
 int sp_http_respond_problem_ex(sp_http_req *req, int err, int status,
-			       const char *detail, const sp_http_header *headers,
-			       size_t n_headers);
+                               const char *detail,
+                               const sp_http_header *headers, size_t n_headers);
 
 #ifdef __cplusplus
 }

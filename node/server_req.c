@@ -1,4 +1,5 @@
-/* server_req.c: the HTTP/2 server's request objects: getters, query decoding, responses, references, access log. */
+/* server_req.c: the HTTP/2 server's request objects: getters, query decoding,
+ * responses, references, access log. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,8 @@ void sp_node__req_detach(sp_http_req *r)
 		r->timer = NULL;
 	}
 	if (r->responded)
-		sp_node__req_log(r); /* bytes tell how much of the answer left */
+		sp_node__req_log(
+		    r); /* bytes tell how much of the answer left */
 	req_free_response(r);
 	sp_node__req_release(r);
 }
@@ -200,7 +202,8 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	sp_http_req *r = arg;
 	sp_conn *c = r->conn;
-	uint64_t limit_us = (uint64_t)c->srv->lim.stream_timeout_ms * 1000u, now;
+	uint64_t limit_us = (uint64_t)c->srv->lim.stream_timeout_ms * 1000u,
+	         now;
 
 	(void)fd;
 	(void)what;
@@ -220,7 +223,9 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 		now = sp_monotonic_us();
 		if (now - r->progress_us < limit_us) {
-			ms_tv((limit_us - (now - r->progress_us) + 999u) / 1000u, &tv);
+			ms_tv((limit_us - (now - r->progress_us) + 999u) /
+			          1000u,
+			      &tv);
 			evtimer_add(r->timer, &tv);
 			return;
 		}
@@ -237,7 +242,7 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg)
 	} else {
 		r->refs++;
 		sp_node__req_reject(r, SP_ERR_UNAVAILABLE, 408,
-				    "the request did not complete in time");
+		                    "the request did not complete in time");
 		sp_node__conn_flush(c);
 		sp_node__req_release(r);
 	}
@@ -291,7 +296,7 @@ const char *sp_http_req_query(const sp_http_req *req)
 }
 
 const char *sp_http_req_header(const sp_http_req *req, const char *name,
-			       size_t *len)
+                               size_t *len)
 {
 	if (len != NULL)
 		*len = 0;
@@ -319,7 +324,8 @@ static int hexval(char ch)
 }
 
 /* Percent-decode [p, p+n) into out (cap bytes, NUL added). */
-static int pct_decode(const char *p, size_t n, char *out, size_t cap, size_t *outlen)
+static int pct_decode(const char *p, size_t n, char *out, size_t cap,
+                      size_t *outlen)
 {
 	size_t o = 0;
 
@@ -351,8 +357,8 @@ static int pct_decode(const char *p, size_t n, char *out, size_t cap, size_t *ou
 	return SP_OK;
 }
 
-int sp_http_req_query_param(const sp_http_req *req, const char *name,
-			    char *buf, size_t bufsize, size_t *len)
+int sp_http_req_query_param(const sp_http_req *req, const char *name, char *buf,
+                            size_t bufsize, size_t *len)
 {
 	return sp_node__query_param(sp_http_req_query(req), name, buf, bufsize,
 	                            len);
@@ -383,7 +389,8 @@ int sp_node__query_param(const char *q, const char *name, char *buf,
 			int rc = SP_OK;
 
 			if (eq != NULL)
-				rc = pct_decode(eq + 1, plen - klen - 1, buf, bufsize, &vlen);
+				rc = pct_decode(eq + 1, plen - klen - 1, buf,
+				                bufsize, &vlen);
 			if (rc != SP_OK) {
 				buf[0] = '\0';
 				return rc;
@@ -440,7 +447,8 @@ int sp_http_req_alive(const sp_http_req *req)
 	return req->stream_open && !req->conn->closed && !req->responded;
 }
 
-/* ---------------------------------------------------------------- references */
+/* ---------------------------------------------------------------- references
+ */
 
 sp_http_req *sp_http_req_ref(sp_http_req *req)
 {
@@ -492,12 +500,13 @@ static int header_name_ok(const char *n)
 	for (const char *p = n; *p != '\0'; p++) {
 		char ch = *p;
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '_' || ch == '.'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '_' || ch == '.'))
 			return 0;
 	}
-	return strcmp(n, "content-length") != 0 && strcmp(n, "x-request-id") != 0 &&
-	       strcmp(n, "connection") != 0 && strcmp(n, "transfer-encoding") != 0;
+	return strcmp(n, "content-length") != 0 &&
+	       strcmp(n, "x-request-id") != 0 && strcmp(n, "connection") != 0 &&
+	       strcmp(n, "transfer-encoding") != 0;
 }
 
 static int header_value_ok(const char *v)
@@ -511,9 +520,9 @@ static int header_value_ok(const char *v)
 	return 1;
 }
 
-static ssize_t resp_read_cb(nghttp2_session *h2, int32_t stream_id, uint8_t *buf,
-			    size_t length, uint32_t *data_flags,
-			    nghttp2_data_source *source, void *user)
+static ssize_t resp_read_cb(nghttp2_session *h2, int32_t stream_id,
+                            uint8_t *buf, size_t length, uint32_t *data_flags,
+                            nghttp2_data_source *source, void *user)
 {
 	sp_http_req *r = source->ptr;
 	size_t n = r->resp_len - r->resp_off;
@@ -547,8 +556,8 @@ static nghttp2_nv mknv(const char *name, const char *value)
 }
 
 int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
-			const sp_http_header *extra, size_t n_extra,
-			uint8_t *body, size_t len)
+                        const sp_http_header *extra, size_t n_extra,
+                        uint8_t *body, size_t len)
 {
 	sp_conn *c = r->conn;
 	sp_server *s = c->srv;
@@ -572,11 +581,14 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 		return SP_ERR_UNAVAILABLE;
 	}
 	if (status < 200 || status > 599 || n_extra > MAX_EXTRA_HEADERS ||
-	    (extra == NULL && n_extra > 0) || (ctype != NULL && !header_value_ok(ctype)))
+	    (extra == NULL && n_extra > 0) ||
+	    (ctype != NULL && !header_value_ok(ctype)))
 		goto invalid;
 	for (size_t i = 0; i < n_extra; i++) {
-		if (!header_name_ok(extra[i].name) || !header_value_ok(extra[i].value) ||
-		    (ctype != NULL && strcmp(extra[i].name, "content-type") == 0))
+		if (!header_name_ok(extra[i].name) ||
+		    !header_value_ok(extra[i].value) ||
+		    (ctype != NULL &&
+		     strcmp(extra[i].name, "content-type") == 0))
 			goto invalid;
 	}
 	snprintf(st, sizeof(st), "%d", status);
@@ -609,7 +621,7 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	prd.read_callback = resp_read_cb;
 	/* nghttp2 copies the header fields. */
 	rv = nghttp2_submit_response(c->h2, r->stream_id, nva, n,
-				     r->resp_len > 0 ? &prd : NULL);
+	                             r->resp_len > 0 ? &prd : NULL);
 	if (rv != 0) {
 		sp_log(SP_LOG_ERROR, "http2_submit_response",
 		       SP_LF_STR("nghttp2", nghttp2_strerror(rv)));
@@ -623,7 +635,8 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 		r->early = 1;
 	/* From now on the clock measures the client taking the answer (an
 	 * early answer keeps the request's own deadline if it runs). */
-	if (r->timer != NULL && (r->dispatched || !evtimer_pending(r->timer, NULL))) {
+	if (r->timer != NULL &&
+	    (r->dispatched || !evtimer_pending(r->timer, NULL))) {
 		struct timeval tv;
 
 		r->progress_us = sp_monotonic_us();
@@ -640,7 +653,7 @@ invalid:
 }
 
 static int build_problem(const sp_http_req *r, int err, int status,
-			 const char *detail, uint8_t **out, size_t *outlen)
+                         const char *detail, uint8_t **out, size_t *outlen)
 {
 	sp_problem p;
 
@@ -654,7 +667,8 @@ static int build_problem(const sp_http_req *r, int err, int status,
 	return sp_problem_build(&p, out, outlen);
 }
 
-void sp_node__req_reject(sp_http_req *r, int err, int status, const char *detail)
+void sp_node__req_reject(sp_http_req *r, int err, int status,
+                         const char *detail)
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
@@ -671,13 +685,14 @@ void sp_node__req_reject(sp_http_req *r, int err, int status, const char *detail
 	r->body = NULL;
 	r->body_len = r->body_cap = 0;
 	sp_node__req_unhold(r, r->held_body, 0);
-	(void)sp_node__req_submit(r, status, body != NULL ? "application/problem+xml" : NULL,
-				  NULL, 0, body, len);
+	(void)sp_node__req_submit(
+	    r, status, body != NULL ? "application/problem+xml" : NULL, NULL, 0,
+	    body, len);
 }
 
 int sp_http_respond_take(sp_http_req *req, int status, const char *content_type,
-			 const sp_http_header *headers, size_t n_headers,
-			 uint8_t *body, size_t len)
+                         const sp_http_header *headers, size_t n_headers,
+                         uint8_t *body, size_t len)
 {
 	sp_conn *c;
 	int rc;
@@ -688,7 +703,8 @@ int sp_http_respond_take(sp_http_req *req, int status, const char *content_type,
 	}
 	c = req->conn;
 	c->refs++;
-	rc = sp_node__req_submit(req, status, content_type, headers, n_headers, body, len);
+	rc = sp_node__req_submit(req, status, content_type, headers, n_headers,
+	                         body, len);
 	sp_node__req_release(req);
 	sp_node__conn_flush(c);
 	sp_node__conn_unref(c);
@@ -696,34 +712,39 @@ int sp_http_respond_take(sp_http_req *req, int status, const char *content_type,
 }
 
 int sp_http_respond_ex(sp_http_req *req, int status, const char *content_type,
-		       const sp_http_header *headers, size_t n_headers,
-		       const void *body, size_t len)
+                       const sp_http_header *headers, size_t n_headers,
+                       const void *body, size_t len)
 {
 	uint8_t *copy = NULL;
 
 	if (len > 0) {
 		if (body == NULL) {
-			(void)sp_http_respond_take(req, 500, NULL, NULL, 0, NULL, 0);
+			(void)sp_http_respond_take(req, 500, NULL, NULL, 0,
+			                           NULL, 0);
 			return SP_ERR_INVALID_ARGUMENT;
 		}
 		copy = malloc(len);
 		if (copy == NULL) {
-			(void)sp_http_respond_take(req, 503, NULL, NULL, 0, NULL, 0);
+			(void)sp_http_respond_take(req, 503, NULL, NULL, 0,
+			                           NULL, 0);
 			return SP_ERR_NOMEM;
 		}
 		memcpy(copy, body, len);
 	}
-	return sp_http_respond_take(req, status, content_type, headers, n_headers, copy, len);
+	return sp_http_respond_take(req, status, content_type, headers,
+	                            n_headers, copy, len);
 }
 
 int sp_http_respond(sp_http_req *req, int status, const char *content_type,
-		    const void *body, size_t len)
+                    const void *body, size_t len)
 {
-	return sp_http_respond_ex(req, status, content_type, NULL, 0, body, len);
+	return sp_http_respond_ex(req, status, content_type, NULL, 0, body,
+	                          len);
 }
 
-int sp_http_respond_problem_ex(sp_http_req *req, int err, int status, const char *detail,
-			       const sp_http_header *headers, size_t n_headers)
+int sp_http_respond_problem_ex(sp_http_req *req, int err, int status,
+                               const char *detail,
+                               const sp_http_header *headers, size_t n_headers)
 {
 	uint8_t *body = NULL;
 	size_t len = 0;
@@ -734,13 +755,15 @@ int sp_http_respond_problem_ex(sp_http_req *req, int err, int status, const char
 		status = sp_err_http_status(err);
 	if (build_problem(req, err, status, detail, &body, &len) != SP_OK) {
 		free(body);
-		return sp_http_respond_take(req, status, NULL, headers, n_headers, NULL, 0);
+		return sp_http_respond_take(req, status, NULL, headers,
+		                            n_headers, NULL, 0);
 	}
-	return sp_http_respond_take(req, status, "application/problem+xml", headers, n_headers,
-				    body, len);
+	return sp_http_respond_take(req, status, "application/problem+xml",
+	                            headers, n_headers, body, len);
 }
 
-int sp_http_respond_problem(sp_http_req *req, int err, int status, const char *detail)
+int sp_http_respond_problem(sp_http_req *req, int err, int status,
+                            const char *detail)
 {
 	return sp_http_respond_problem_ex(req, err, status, detail, NULL, 0);
 }

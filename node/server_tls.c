@@ -1,4 +1,5 @@
-/* server_tls.c: the HTTP/2 server's TLS context: versions, suites, ALPN "h2" only, optional client certificates. */
+/* server_tls.c: the HTTP/2 server's TLS context: versions, suites, ALPN "h2"
+ * only, optional client certificates. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,9 +18,9 @@ static const unsigned char alpn_h2[] = "h2";
 
 /* TLS 1.2 only when configured, and then forward-secret AEAD suites only. */
 static const char tls12_suites[] =
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 static void log_ssl_errors(const char *what)
 {
@@ -35,8 +36,9 @@ static void log_ssl_errors(const char *what)
 
 /* Pick "h2" or refuse the handshake with no_application_protocol
  * (ALERT_FATAL sends that alert): HTTP/1.1 is not served at all. */
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-		       const unsigned char *in, unsigned int inlen, void *arg)
+static int alpn_select(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
 {
 	unsigned int i = 0;
 
@@ -66,8 +68,9 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg)
 	size_t len = 0;
 
 	(void)arg;
-	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
-				      &p, &len) != 1) {
+	if (SSL_client_hello_get0_ext(
+	        ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &p,
+	        &len) != 1) {
 		*al = SSL_AD_NO_APPLICATION_PROTOCOL;
 		return SSL_CLIENT_HELLO_ERROR;
 	}
@@ -92,7 +95,8 @@ int sp_node__tls_alpn_ok(SSL *ssl)
 	return p != NULL && n == 2 && memcmp(p, alpn_h2, 2) == 0;
 }
 
-static int load_client_cas(SSL_CTX *ctx, const char *const *files, const char **why)
+static int load_client_cas(SSL_CTX *ctx, const char *const *files,
+                           const char **why)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
@@ -129,8 +133,9 @@ static int load_client_cas(SSL_CTX *ctx, const char *const *files, const char **
 	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 	SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
 	SSL_CTX_set_verify_depth(ctx, 4);
-	/* Requested in the initial handshake, optional (no FAIL_IF_NO_PEER_CERT):
-	 * HTTP/2 forbids post-handshake authentication. */
+	/* Requested in the initial handshake, optional (no
+	 * FAIL_IF_NO_PEER_CERT): HTTP/2 forbids post-handshake authentication.
+	 */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	return SP_OK;
 }
@@ -162,7 +167,7 @@ static int load_key(SSL_CTX *ctx, const char *path, const char **why)
 }
 
 int sp_server_tls_ctx_new(const sp_server_config *cfg, SSL_CTX **out,
-			  const char **why)
+                          const char **why)
 {
 	static const char *dummy;
 	SSL_CTX *ctx = NULL;
@@ -184,15 +189,16 @@ int sp_server_tls_ctx_new(const sp_server_config *cfg, SSL_CTX **out,
 		*why = "cannot create a TLS context";
 		return SP_ERR_NOMEM;
 	}
-	if (SSL_CTX_set_min_proto_version(ctx, cfg->allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1)
+	if (SSL_CTX_set_min_proto_version(
+	        ctx, cfg->allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1)
 		goto internal;
 	if (cfg->allow_tls12 && SSL_CTX_set_cipher_list(ctx, tls12_suites) != 1)
 		goto internal;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-				      SSL_OP_CIPHER_SERVER_PREFERENCE |
-				      SSL_OP_NO_TICKET |
-				      /* a peer closing without close_notify is an EOF */
-				      SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_options(
+	    ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+	             SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
+	             /* a peer closing without close_notify is an EOF */
+	             SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* No resumption: every connection verifies its client certificate
 	 * against the CAs in force now. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);

@@ -13,115 +13,115 @@
 /* "SLKP": marks a database as silkport's, so that another application's
  * file is refused rather than migrated. */
 #define SP_STORE_APPLICATION_ID 0x534c4b50
-#define SP_STORE_BUSY_MS 5000
+#define SP_STORE_BUSY_MS        5000
 
 /* ---------------------------------------------------------------- schema */
 
 /* Migration N (1-based) brings user_version from N-1 to N. Append only:
  * never edit a step that has shipped. */
 static const char schema_v1[] =
-	"PRAGMA application_id = 1397508944;"
-	/* per-origin counters and the Merkle tree size */
-	"CREATE TABLE origins ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" records INTEGER NOT NULL DEFAULT 0,"
-	" max_sequence INTEGER NOT NULL DEFAULT -1,"
-	" tree_size INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE records ("
-	" id INTEGER PRIMARY KEY,"
-	" record_id TEXT NOT NULL UNIQUE,"
-	" origin TEXT NOT NULL,"
-	" sequence INTEGER NOT NULL CHECK (sequence >= 0),"
-	" type TEXT NOT NULL,"
-	" issued INTEGER NOT NULL,"
-	" received INTEGER NOT NULL,"
-	" digest TEXT NOT NULL CHECK (length(digest) = 64),"
-	" bytes BLOB NOT NULL,"
-	" broadcast INTEGER NOT NULL CHECK (broadcast IN (0, 1)),"
-	" receipt BLOB,"
-	" source TEXT,"
-	" UNIQUE (origin, sequence));"
-	"CREATE INDEX records_type ON records(type);"
-	"CREATE INDEX records_issued ON records(issued);"
-	"CREATE TABLE record_recipients ("
-	" rec INTEGER NOT NULL REFERENCES records(id),"
-	" node_id TEXT NOT NULL,"
-	" PRIMARY KEY (rec, node_id)) WITHOUT ROWID;"
-	/* (kind, value, scheme) rather than (kind, scheme, value): the same
-	 * index then serves lookups with and without a scheme. */
-	"CREATE TABLE subjects ("
-	" rec INTEGER NOT NULL REFERENCES records(id),"
-	" kind TEXT NOT NULL,"
-	" scheme TEXT NOT NULL DEFAULT '',"
-	" value TEXT NOT NULL,"
-	" PRIMARY KEY (rec, kind, scheme, value)) WITHOUT ROWID;"
-	"CREATE INDEX subjects_key ON subjects(kind, value, scheme);"
-	/* level 0: leaf hashes; level l, idx i: perfect subtree over
-	 * leaves [i*2^l, (i+1)*2^l) */
-	"CREATE TABLE merkle_nodes ("
-	" origin_id INTEGER NOT NULL REFERENCES origins(id),"
-	" level INTEGER NOT NULL,"
-	" idx INTEGER NOT NULL,"
-	" hash BLOB NOT NULL CHECK (length(hash) = 32),"
-	" PRIMARY KEY (origin_id, level, idx)) WITHOUT ROWID;"
-	"CREATE TABLE equivocations ("
-	" id INTEGER PRIMARY KEY,"
-	" kind TEXT NOT NULL CHECK (kind IN ('position', 'record-id')),"
-	" origin TEXT NOT NULL,"
-	" sequence INTEGER NOT NULL,"
-	" record_id TEXT NOT NULL,"
-	" digest_a TEXT NOT NULL,"
-	" digest_b TEXT NOT NULL,"
-	" bytes_b BLOB NOT NULL,"
-	" seen_at INTEGER NOT NULL,"
-	" source TEXT,"
-	" UNIQUE (kind, origin, sequence, digest_b));"
-	"CREATE TABLE checkpoints ("
-	" id INTEGER PRIMARY KEY,"
-	" origin TEXT NOT NULL,"
-	" size INTEGER NOT NULL CHECK (size >= 0),"
-	" root BLOB NOT NULL CHECK (length(root) = 32),"
-	" note TEXT NOT NULL,"
-	" seen_at INTEGER NOT NULL,"
-	" source TEXT,"
-	" UNIQUE (origin, size, root));"
-	"CREATE TABLE cosignatures ("
-	" checkpoint INTEGER NOT NULL REFERENCES checkpoints(id),"
-	" witness TEXT NOT NULL,"
-	" line TEXT NOT NULL,"
-	" seen_at INTEGER NOT NULL,"
-	" PRIMARY KEY (checkpoint, witness)) WITHOUT ROWID;"
-	"CREATE TABLE outbox ("
-	" id INTEGER PRIMARY KEY,"
-	" rec INTEGER NOT NULL REFERENCES records(id),"
-	" peer TEXT NOT NULL,"
-	" state TEXT NOT NULL DEFAULT 'pending'"
-	"  CHECK (state IN ('pending', 'delivered')),"
-	" next_attempt INTEGER NOT NULL,"
-	" attempts INTEGER NOT NULL DEFAULT 0,"
-	" last_error TEXT,"
-	" UNIQUE (rec, peer));"
-	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
-	"CREATE TABLE peer_receipts ("
-	" rec INTEGER NOT NULL REFERENCES records(id),"
-	" peer TEXT NOT NULL,"
-	" receipt BLOB NOT NULL,"
-	" received_at INTEGER NOT NULL,"
-	" PRIMARY KEY (rec, peer)) WITHOUT ROWID;"
-	"CREATE TABLE trust_lists ("
-	" federation TEXT PRIMARY KEY,"
-	" sequence INTEGER NOT NULL,"
-	" bytes BLOB NOT NULL,"
-	" stored_at INTEGER NOT NULL) WITHOUT ROWID;";
+    "PRAGMA application_id = 1397508944;"
+    /* per-origin counters and the Merkle tree size */
+    "CREATE TABLE origins ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " records INTEGER NOT NULL DEFAULT 0,"
+    " max_sequence INTEGER NOT NULL DEFAULT -1,"
+    " tree_size INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE records ("
+    " id INTEGER PRIMARY KEY,"
+    " record_id TEXT NOT NULL UNIQUE,"
+    " origin TEXT NOT NULL,"
+    " sequence INTEGER NOT NULL CHECK (sequence >= 0),"
+    " type TEXT NOT NULL,"
+    " issued INTEGER NOT NULL,"
+    " received INTEGER NOT NULL,"
+    " digest TEXT NOT NULL CHECK (length(digest) = 64),"
+    " bytes BLOB NOT NULL,"
+    " broadcast INTEGER NOT NULL CHECK (broadcast IN (0, 1)),"
+    " receipt BLOB,"
+    " source TEXT,"
+    " UNIQUE (origin, sequence));"
+    "CREATE INDEX records_type ON records(type);"
+    "CREATE INDEX records_issued ON records(issued);"
+    "CREATE TABLE record_recipients ("
+    " rec INTEGER NOT NULL REFERENCES records(id),"
+    " node_id TEXT NOT NULL,"
+    " PRIMARY KEY (rec, node_id)) WITHOUT ROWID;"
+    /* (kind, value, scheme) rather than (kind, scheme, value): the same
+     * index then serves lookups with and without a scheme. */
+    "CREATE TABLE subjects ("
+    " rec INTEGER NOT NULL REFERENCES records(id),"
+    " kind TEXT NOT NULL,"
+    " scheme TEXT NOT NULL DEFAULT '',"
+    " value TEXT NOT NULL,"
+    " PRIMARY KEY (rec, kind, scheme, value)) WITHOUT ROWID;"
+    "CREATE INDEX subjects_key ON subjects(kind, value, scheme);"
+    /* level 0: leaf hashes; level l, idx i: perfect subtree over
+     * leaves [i*2^l, (i+1)*2^l) */
+    "CREATE TABLE merkle_nodes ("
+    " origin_id INTEGER NOT NULL REFERENCES origins(id),"
+    " level INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    " PRIMARY KEY (origin_id, level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE equivocations ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('position', 'record-id')),"
+    " origin TEXT NOT NULL,"
+    " sequence INTEGER NOT NULL,"
+    " record_id TEXT NOT NULL,"
+    " digest_a TEXT NOT NULL,"
+    " digest_b TEXT NOT NULL,"
+    " bytes_b BLOB NOT NULL,"
+    " seen_at INTEGER NOT NULL,"
+    " source TEXT,"
+    " UNIQUE (kind, origin, sequence, digest_b));"
+    "CREATE TABLE checkpoints ("
+    " id INTEGER PRIMARY KEY,"
+    " origin TEXT NOT NULL,"
+    " size INTEGER NOT NULL CHECK (size >= 0),"
+    " root BLOB NOT NULL CHECK (length(root) = 32),"
+    " note TEXT NOT NULL,"
+    " seen_at INTEGER NOT NULL,"
+    " source TEXT,"
+    " UNIQUE (origin, size, root));"
+    "CREATE TABLE cosignatures ("
+    " checkpoint INTEGER NOT NULL REFERENCES checkpoints(id),"
+    " witness TEXT NOT NULL,"
+    " line TEXT NOT NULL,"
+    " seen_at INTEGER NOT NULL,"
+    " PRIMARY KEY (checkpoint, witness)) WITHOUT ROWID;"
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " rec INTEGER NOT NULL REFERENCES records(id),"
+    " peer TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (state IN ('pending', 'delivered')),"
+    " next_attempt INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " UNIQUE (rec, peer));"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt);"
+    "CREATE TABLE peer_receipts ("
+    " rec INTEGER NOT NULL REFERENCES records(id),"
+    " peer TEXT NOT NULL,"
+    " receipt BLOB NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " PRIMARY KEY (rec, peer)) WITHOUT ROWID;"
+    "CREATE TABLE trust_lists ("
+    " federation TEXT PRIMARY KEY,"
+    " sequence INTEGER NOT NULL,"
+    " bytes BLOB NOT NULL,"
+    " stored_at INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* Delivery reads each peer's pending rows in id order. */
 static const char schema_v2[] =
-	"CREATE INDEX outbox_peer ON outbox(peer, state, id);";
+    "CREATE INDEX outbox_peer ON outbox(peer, state, id);";
 
 /* A re-delivery is recognised by its digest before any signature work. */
 static const char schema_v3[] =
-	"CREATE INDEX records_digest ON records(digest);";
+    "CREATE INDEX records_digest ON records(digest);";
 
 /* RecordIds are scoped per Origin (SPEC REC-25): the table is rebuilt
  * with UNIQUE (origin, record_id) in place of UNIQUE (record_id), so that
@@ -130,52 +130,52 @@ static const char schema_v3[] =
  * (runs with foreign keys off, as SQLite's table-rebuild procedure
  * requires). */
 static const char schema_v4[] =
-	"CREATE TABLE records_v4 ("
-	" id INTEGER PRIMARY KEY,"
-	" record_id TEXT NOT NULL,"
-	" origin TEXT NOT NULL,"
-	" sequence INTEGER NOT NULL CHECK (sequence >= 0),"
-	" type TEXT NOT NULL,"
-	" issued INTEGER NOT NULL,"
-	" received INTEGER NOT NULL,"
-	" digest TEXT NOT NULL CHECK (length(digest) = 64),"
-	" bytes BLOB NOT NULL,"
-	" broadcast INTEGER NOT NULL CHECK (broadcast IN (0, 1)),"
-	" receipt BLOB,"
-	" source TEXT,"
-	" UNIQUE (origin, sequence),"
-	" UNIQUE (origin, record_id));"
-	"INSERT INTO records_v4 (id, record_id, origin, sequence, type, issued,"
-	" received, digest, bytes, broadcast, receipt, source)"
-	" SELECT id, record_id, origin, sequence, type, issued, received,"
-	" digest, bytes, broadcast, receipt, source FROM records;"
-	"DROP TABLE records;"
-	"ALTER TABLE records_v4 RENAME TO records;"
-	"CREATE INDEX records_type ON records(type);"
-	"CREATE INDEX records_issued ON records(issued);"
-	"CREATE INDEX records_digest ON records(digest);"
-	"CREATE INDEX records_record_id ON records(record_id);";
+    "CREATE TABLE records_v4 ("
+    " id INTEGER PRIMARY KEY,"
+    " record_id TEXT NOT NULL,"
+    " origin TEXT NOT NULL,"
+    " sequence INTEGER NOT NULL CHECK (sequence >= 0),"
+    " type TEXT NOT NULL,"
+    " issued INTEGER NOT NULL,"
+    " received INTEGER NOT NULL,"
+    " digest TEXT NOT NULL CHECK (length(digest) = 64),"
+    " bytes BLOB NOT NULL,"
+    " broadcast INTEGER NOT NULL CHECK (broadcast IN (0, 1)),"
+    " receipt BLOB,"
+    " source TEXT,"
+    " UNIQUE (origin, sequence),"
+    " UNIQUE (origin, record_id));"
+    "INSERT INTO records_v4 (id, record_id, origin, sequence, type, issued,"
+    " received, digest, bytes, broadcast, receipt, source)"
+    " SELECT id, record_id, origin, sequence, type, issued, received,"
+    " digest, bytes, broadcast, receipt, source FROM records;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v4 RENAME TO records;"
+    "CREATE INDEX records_type ON records(type);"
+    "CREATE INDEX records_issued ON records(issued);"
+    "CREATE INDEX records_digest ON records(digest);"
+    "CREATE INDEX records_record_id ON records(record_id);";
 
 /* Revocations are permanent at this node (TL-27, [TL-39]): every member and
  * signing certificate that an accepted trust list revoked, by federation,
  * so that no later list, file or restart can bring one back. `subject` is
  * the NodeId, or the hex SHA-256 of the certificate's DER. */
 static const char schema_v5[] =
-	"CREATE TABLE revocations ("
-	" federation TEXT NOT NULL,"
-	" kind TEXT NOT NULL CHECK (kind IN ('member', 'signing-cert')),"
-	" subject TEXT NOT NULL,"
-	" node_id TEXT NOT NULL,"
-	" sequence INTEGER NOT NULL,"
-	" revoked_at INTEGER NOT NULL,"
-	" PRIMARY KEY (federation, kind, subject)) WITHOUT ROWID;";
+    "CREATE TABLE revocations ("
+    " federation TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('member', 'signing-cert')),"
+    " subject TEXT NOT NULL,"
+    " node_id TEXT NOT NULL,"
+    " sequence INTEGER NOT NULL,"
+    " revoked_at INTEGER NOT NULL,"
+    " PRIMARY KEY (federation, kind, subject)) WITHOUT ROWID;";
 
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-					 schema_v4, schema_v5};
+                                         schema_v4, schema_v5};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
-	       "SP_STORE_SCHEMA_VERSION must equal the number of migrations");
+               "SP_STORE_SCHEMA_VERSION must equal the number of migrations");
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -210,7 +210,7 @@ int sp_store__err(sqlite3 *db, int rc, const char *what)
 }
 
 sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
-			     int *err)
+                             int *err)
 {
 	size_t i;
 	int rc;
@@ -229,7 +229,7 @@ sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
 		return NULL;
 	}
 	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				&c->st[c->n], NULL);
+	                        &c->st[c->n], NULL);
 	if (rc != SQLITE_OK) {
 		*err = sp_store__err(db, rc, "prepare");
 		c->st[c->n] = NULL;
@@ -314,8 +314,8 @@ static int set_wal(sqlite3 *db, const char **why)
 {
 	sqlite3_stmt *st = NULL;
 	const unsigned char *mode;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st,
-				    NULL);
+	int rc =
+	    sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
 	int ok = 0;
 
 	if (rc != SQLITE_OK)
@@ -336,7 +336,7 @@ static int set_wal(sqlite3 *db, const char **why)
 }
 
 static int open_conn(const char *path, int flags, sqlite3 **out,
-		     const char **why)
+                     const char **why)
 {
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
@@ -346,8 +346,8 @@ static int open_conn(const char *path, int flags, sqlite3 **out,
 		int err = sp_store__err(db, rc, "open");
 
 		*why = (rc & 0xff) == SQLITE_CANTOPEN
-			       ? "cannot open the database file"
-			       : "cannot open the database";
+		           ? "cannot open the database file"
+		           : "cannot open the database";
 		sqlite3_close(db);
 		return err;
 	}
@@ -367,7 +367,7 @@ static int migrate(sqlite3 *db, const char **why)
 	if ((err = pragma_int(db, "PRAGMA user_version", &ver)) ||
 	    (err = pragma_int(db, "PRAGMA application_id", &app)) ||
 	    (err = pragma_int(db, "SELECT count(*) FROM sqlite_schema",
-			      &objects))) {
+	                      &objects))) {
 		*why = "cannot read the database header";
 		return err;
 	}
@@ -411,7 +411,7 @@ static int migrate(sqlite3 *db, const char **why)
 			continue;
 		}
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %u",
-			 (unsigned)(v + 1));
+		         (unsigned)(v + 1));
 		rc = sqlite3_exec(db, migrations[v], NULL, NULL, &msg);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, pragma, NULL, NULL, &msg);
@@ -433,7 +433,7 @@ static int migrate(sqlite3 *db, const char **why)
 static void *committer_main(void *arg);
 
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
-		  const char **why)
+                  const char **why)
 {
 	sp_store *s = NULL;
 	const char *dummy;
@@ -597,7 +597,7 @@ int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes)
 	}
 	/* synchronous callers already wait; only async work is capped */
 	if (!job->sync && (s->queue_len >= SP_STORE_QUEUE_MAX ||
-			   s->queue_bytes + bytes > SP_STORE_QUEUE_BYTES)) {
+	                   s->queue_bytes + bytes > SP_STORE_QUEUE_BYTES)) {
 		pthread_mutex_unlock(&s->mu);
 		return SP_ERR_OVERLOADED;
 	}
@@ -610,7 +610,7 @@ int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes)
 			}
 			/* origin length was validated by the caller */
 			snprintf(f->origin, sizeof(f->origin), "%s",
-				 job->req->origin);
+			         job->req->origin);
 			f->next = s->inflight;
 			s->inflight = f;
 		}
@@ -730,7 +730,7 @@ static int run_group(sp_store *s, sp_store_job *grp)
 				goto abort;
 			}
 			if ((err = sp_store__exec(s->db, &s->wst,
-						  sql_rollback_to)))
+			                          sql_rollback_to)))
 				goto abort;
 		}
 		if ((err = sp_store__exec(s->db, &s->wst, sql_release)))
@@ -746,9 +746,9 @@ abort:
 }
 
 void sp_store_set_commit_hook(sp_store *s,
-			      void (*hook)(void *ud, double seconds,
-					   size_t n_requests),
-			      void *ud)
+                              void (*hook)(void *ud, double seconds,
+                                           size_t n_requests),
+                              void *ud)
 {
 	s->commit_hook = hook;
 	s->commit_hook_ud = ud;
@@ -773,8 +773,7 @@ static void *committer_main(void *arg)
 		tailp = &grp;
 		batch = s->head->kind == SP_STORE_JOB_BATCH;
 		while (s->head && n < SP_STORE_GROUP_MAX &&
-		       (batch ? n == 0
-			      : s->head->kind != SP_STORE_JOB_BATCH)) {
+		       (batch ? n == 0 : s->head->kind != SP_STORE_JOB_BATCH)) {
 			j = s->head;
 			s->head = j->next;
 			if (!s->head)
@@ -795,8 +794,9 @@ static void *committer_main(void *arg)
 
 			committed = run_group(s, grp);
 			if (committed && s->commit_hook != NULL)
-				s->commit_hook(s->commit_hook_ud,
-					       (double)(sp_monotonic_us() - t0) / 1e6, n);
+				s->commit_hook(
+				    s->commit_hook_ud,
+				    (double)(sp_monotonic_us() - t0) / 1e6, n);
 		}
 
 		pthread_mutex_lock(&s->mu);
@@ -836,7 +836,7 @@ static void *committer_main(void *arg)
 /* ---------------------------------------------------------------- sequence */
 
 static const char sql_max_seq[] =
-	"SELECT max_sequence FROM origins WHERE name = ?1";
+    "SELECT max_sequence FROM origins WHERE name = ?1";
 
 int sp_store_next_sequence(sp_store *s, const char *origin, uint64_t *seq)
 {

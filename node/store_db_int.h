@@ -122,7 +122,7 @@ int sp_store__err(sqlite3 *db, int rc, const char *what);
 /* The cached statement for sql, reset with bindings cleared. NULL on error
  * (*err set). */
 sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
-			     int *err);
+                             int *err);
 void sp_store__stmts_clear(sp_store_stmts *c);
 /* Run a one-shot statement that returns no rows. */
 int sp_store__exec(sqlite3 *db, sp_store_stmts *c, const char *sql);
@@ -142,7 +142,7 @@ void sp_store__inflight_done(sp_store *s, const sp_store_req *req);
 
 /* Committer side of a record put: inside the caller's savepoint. */
 int sp_store__put_exec(sp_store *s, const sp_store_req *req,
-		       sp_store_put_result *res, uint8_t **receipt_copy);
+                       sp_store_put_result *res, uint8_t **receipt_copy);
 /* Fill req from a caller's put, borrowing its pointers; computes digest
  * and leaf hash and validates every field. */
 int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req);
@@ -152,6 +152,6 @@ int sp_store__batch_exec(sp_store *s, sp_store_job *job);
 /* Merkle tree, writer side: append leaf `index` (== current size) of the
  * origin with id origin_id. */
 int sp_store__tree_append(sp_store *s, int64_t origin_id, uint64_t index,
-			  const uint8_t leaf[32]);
+                          const uint8_t leaf[32]);
 
 #endif /* SP_NODE_STORE_DB_INT_H */

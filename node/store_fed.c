@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define ERROR_TEXT_MAX 1024u
-#define RECEIPT_MAX ((size_t)1 << 20)
+#define RECEIPT_MAX    ((size_t)1 << 20)
 
 void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n)
 {
@@ -23,14 +23,15 @@ void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n)
 }
 
 static const char sql_peer_due[] =
-	"SELECT o.id, r.record_id, r.sequence, r.digest, r.received,"
-	" o.attempts, r.bytes, r.origin FROM outbox o JOIN records r ON r.id = o.rec"
-	" WHERE o.state = 'pending' AND o.peer = ?1 AND o.id > ?2"
-	" AND o.next_attempt <= ?3 ORDER BY o.id LIMIT ?4";
+    "SELECT o.id, r.record_id, r.sequence, r.digest, r.received,"
+    " o.attempts, r.bytes, r.origin FROM outbox o JOIN records r ON r.id = "
+    "o.rec"
+    " WHERE o.state = 'pending' AND o.peer = ?1 AND o.id > ?2"
+    " AND o.next_attempt <= ?3 ORDER BY o.id LIMIT ?4";
 
 int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
-			    int64_t after_id, int64_t now, size_t max,
-			    sp_fed_outbox_item **items, size_t *n)
+                            int64_t after_id, int64_t now, size_t max,
+                            sp_fed_outbox_item **items, size_t *n)
 {
 	sp_fed_outbox_item *a = NULL;
 	sqlite3_stmt *st;
@@ -65,11 +66,15 @@ int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
 		a[k].sequence = (uint64_t)sqlite3_column_int64(st, 2);
 		a[k].received = sqlite3_column_int64(st, 4);
 		a[k].attempts = (uint32_t)sqlite3_column_int64(st, 5);
-		if ((err = sp_store__col_text(st, 1, a[k].record_id, sizeof(a[k].record_id))) ||
-		    (err = sp_store__col_text(st, 3, a[k].digest, sizeof(a[k].digest))) ||
-		    (err = sp_store__col_text(st, 7, a[k].origin, sizeof(a[k].origin))))
+		if ((err = sp_store__col_text(st, 1, a[k].record_id,
+		                              sizeof(a[k].record_id))) ||
+		    (err = sp_store__col_text(st, 3, a[k].digest,
+		                              sizeof(a[k].digest))) ||
+		    (err = sp_store__col_text(st, 7, a[k].origin,
+		                              sizeof(a[k].origin))))
 			break;
-		if (b == NULL || len == 0 || (a[k].bytes = malloc(len)) == NULL) {
+		if (b == NULL || len == 0 ||
+		    (a[k].bytes = malloc(len)) == NULL) {
 			err = b == NULL ? SP_ERR_IO : SP_ERR_NOMEM;
 			break;
 		}
@@ -90,13 +95,13 @@ int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
 }
 
 static const char sql_counts[] =
-	"SELECT o.peer, sum(o.next_attempt < ?1), sum(o.next_attempt >= ?1),"
-	" min(CASE WHEN o.next_attempt < ?1 THEN r.received END)"
-	" FROM outbox o JOIN records r ON r.id = o.rec"
-	" WHERE o.state = 'pending' GROUP BY o.peer";
+    "SELECT o.peer, sum(o.next_attempt < ?1), sum(o.next_attempt >= ?1),"
+    " min(CASE WHEN o.next_attempt < ?1 THEN r.received END)"
+    " FROM outbox o JOIN records r ON r.id = o.rec"
+    " WHERE o.state = 'pending' GROUP BY o.peer";
 
 int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
-			       size_t *n)
+                               size_t *n)
 {
 	sp_fed_outbox_count *a = NULL, *na;
 	sqlite3_stmt *st;
@@ -111,14 +116,16 @@ int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (k == cap) {
 			cap = cap ? cap * 2 : 16;
-			if (cap > 4096 || !(na = realloc(a, cap * sizeof(*a)))) {
+			if (cap > 4096 ||
+			    !(na = realloc(a, cap * sizeof(*a)))) {
 				err = SP_ERR_NOMEM;
 				break;
 			}
 			a = na;
 		}
 		memset(&a[k], 0, sizeof(a[k]));
-		if ((err = sp_store__col_text(st, 0, a[k].peer, sizeof(a[k].peer))))
+		if ((err = sp_store__col_text(st, 0, a[k].peer,
+		                              sizeof(a[k].peer))))
 			break;
 		a[k].pending = (uint64_t)sqlite3_column_int64(st, 1);
 		a[k].failed = (uint64_t)sqlite3_column_int64(st, 2);
@@ -193,14 +200,14 @@ static int async_submit(sp_store *s, async_job *a)
 }
 
 static const char sql_delivered[] =
-	"UPDATE outbox SET state = 'delivered', last_error = NULL"
-	" WHERE id = ?1 AND state = 'pending' RETURNING rec, peer";
+    "UPDATE outbox SET state = 'delivered', last_error = NULL"
+    " WHERE id = ?1 AND state = 'pending' RETURNING rec, peer";
 static const char sql_receipt_add[] =
-	"INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
-	" received_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
+    " received_at) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_resched[] =
-	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
-	" last_error = ?3 WHERE id = ?1 AND state = 'pending'";
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
+    " last_error = ?3 WHERE id = ?1 AND state = 'pending'";
 
 static int delivered_fn(sp_store *s, async_job *a)
 {
@@ -216,8 +223,9 @@ static int delivered_fn(sp_store *s, async_job *a)
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		/* already delivered (a duplicate answer): nothing to do */
-		return rc == SQLITE_DONE ? SP_ERR_NOT_FOUND
-					 : sp_store__err(s->db, rc, "fed-delivered");
+		return rc == SQLITE_DONE
+		           ? SP_ERR_NOT_FOUND
+		           : sp_store__err(s->db, rc, "fed-delivered");
 	}
 	rec = sqlite3_column_int64(st, 0);
 	err = sp_store__col_text(st, 1, peer, sizeof(peer));
@@ -235,18 +243,21 @@ static int delivered_fn(sp_store *s, async_job *a)
 	sqlite3_bind_int64(st, 4, sp_store__now());
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SP_OK : sp_store__err(s->db, rc, "fed-peer-receipt");
+	return rc == SQLITE_DONE ? SP_OK
+	                         : sp_store__err(s->db, rc, "fed-peer-receipt");
 }
 
 int sp_store_fed_delivered_async(sp_store *s, int64_t id,
-				 const uint8_t *receipt, size_t receipt_len,
-				 sp_fed_store_done done, void *arg)
+                                 const uint8_t *receipt, size_t receipt_len,
+                                 sp_fed_store_done done, void *arg)
 {
 	async_job *a;
 
-	if (!s || !receipt || receipt_len == 0 || receipt_len > RECEIPT_MAX || !done)
+	if (!s || !receipt || receipt_len == 0 || receipt_len > RECEIPT_MAX ||
+	    !done)
 		return SP_ERR_INVALID_ARGUMENT;
-	if (!(a = calloc(1, sizeof(*a))) || !(a->receipt = malloc(receipt_len))) {
+	if (!(a = calloc(1, sizeof(*a))) ||
+	    !(a->receipt = malloc(receipt_len))) {
 		free(a);
 		return SP_ERR_NOMEM;
 	}
@@ -279,9 +290,9 @@ static int resched_fn(sp_store *s, async_job *a)
 	return sqlite3_changes(s->db) == 1 ? SP_OK : SP_ERR_NOT_FOUND;
 }
 
-int sp_store_fed_reschedule_async(sp_store *s, int64_t id,
-				  int64_t next_attempt, const char *error,
-				  sp_fed_store_done done, void *arg)
+int sp_store_fed_reschedule_async(sp_store *s, int64_t id, int64_t next_attempt,
+                                  const char *error, sp_fed_store_done done,
+                                  void *arg)
 {
 	async_job *a;
 
@@ -307,8 +318,8 @@ typedef struct abandon_args {
 } abandon_args;
 
 static const char sql_abandon[] =
-	"UPDATE outbox SET next_attempt = ?2, last_error = ?3"
-	" WHERE peer = ?1 AND state = 'pending' AND next_attempt < ?2";
+    "UPDATE outbox SET next_attempt = ?2, last_error = ?3"
+    " WHERE peer = ?1 AND state = 'pending' AND next_attempt < ?2";
 
 static int abandon_fn(sp_store *s, void *arg)
 {
@@ -323,7 +334,8 @@ static int abandon_fn(sp_store *s, void *arg)
 	sqlite3_bind_text(st, 3, a->error, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SP_OK : sp_store__err(s->db, rc, "fed-abandon");
+	return rc == SQLITE_DONE ? SP_OK
+	                         : sp_store__err(s->db, rc, "fed-abandon");
 }
 
 int sp_store_fed_abandon_peer(sp_store *s, const char *peer, const char *error)
@@ -337,9 +349,11 @@ int sp_store_fed_abandon_peer(sp_store *s, const char *peer, const char *error)
 
 /* ---------------------------------------------------------------- catch-up */
 
-static const char sql_max_seq[] = "SELECT max_sequence FROM origins WHERE name = ?1";
+static const char sql_max_seq[] =
+    "SELECT max_sequence FROM origins WHERE name = ?1";
 
-int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin, int64_t *max)
+int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin,
+                              int64_t *max)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
@@ -358,10 +372,10 @@ int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin, int64_t *m
 }
 
 static const char sql_digest_at[] =
-	"SELECT digest FROM records WHERE origin = ?1 AND sequence = ?2";
+    "SELECT digest FROM records WHERE origin = ?1 AND sequence = ?2";
 
 int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
-			   uint64_t sequence, char digest[65])
+                           uint64_t sequence, char digest[65])
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
@@ -383,13 +397,13 @@ int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
 }
 
 static const char sql_by_digest[] =
-	"SELECT record_id, origin, sequence, receipt FROM records"
-	" WHERE digest = ?1 AND receipt IS NOT NULL LIMIT 1";
+    "SELECT record_id, origin, sequence, receipt FROM records"
+    " WHERE digest = ?1 AND receipt IS NOT NULL LIMIT 1";
 
 int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
-			   char record_id[SP_UUID_LEN + 1],
-			   char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
-			   uint8_t **receipt, size_t *receipt_len)
+                           char record_id[SP_UUID_LEN + 1],
+                           char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
+                           uint8_t **receipt, size_t *receipt_len)
 {
 	sqlite3_stmt *st;
 	const void *blob;
@@ -402,13 +416,17 @@ int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
 	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if ((err = sp_store__col_text(st, 0, record_id, SP_UUID_LEN + 1)) == SP_OK &&
-		    (err = sp_store__col_text(st, 1, origin, SP_NODE_ID_MAX + 1)) == SP_OK) {
+		if ((err = sp_store__col_text(st, 0, record_id,
+		                              SP_UUID_LEN + 1)) == SP_OK &&
+		    (err = sp_store__col_text(st, 1, origin,
+		                              SP_NODE_ID_MAX + 1)) == SP_OK) {
 			*sequence = (uint64_t)sqlite3_column_int64(st, 2);
 			blob = sqlite3_column_blob(st, 3);
 			n = sqlite3_column_bytes(st, 3);
-			if (blob == NULL || n <= 0 || (*receipt = malloc((size_t)n)) == NULL) {
-				err = blob == NULL || n <= 0 ? SP_ERR_NOT_FOUND : SP_ERR_NOMEM;
+			if (blob == NULL || n <= 0 ||
+			    (*receipt = malloc((size_t)n)) == NULL) {
+				err = blob == NULL || n <= 0 ? SP_ERR_NOT_FOUND
+				                             : SP_ERR_NOMEM;
 			} else {
 				memcpy(*receipt, blob, (size_t)n);
 				*receipt_len = (size_t)n;

@@ -44,16 +44,16 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Caps. */
 #define SP_STORE_MAX_RECIPIENTS 1024u
-#define SP_STORE_MAX_SUBJECTS 256u
-#define SP_STORE_MAX_DELIVER 1024u
-#define SP_STORE_SUBJECT_MAX 128u    /* bytes of kind, scheme or value */
-#define SP_STORE_QUEUE_MAX 65536u    /* pending write requests */
-#define SP_STORE_QUEUE_BYTES ((size_t)256 << 20) /* pending record bytes */
-#define SP_STORE_GROUP_MAX 10000u    /* requests per group transaction */
-#define SP_STORE_BATCH_CHUNK 10000u  /* records per bulk transaction */
-#define SP_STORE_LIST_MAX 1000u	     /* entries / search page cap */
-#define SP_STORE_CURSOR_MAX 32u	     /* text cursor, NUL included */
-#define SP_STORE_PROOF_MAX 64u	     /* hashes in any proof */
+#define SP_STORE_MAX_SUBJECTS   256u
+#define SP_STORE_MAX_DELIVER    1024u
+#define SP_STORE_SUBJECT_MAX    128u   /* bytes of kind, scheme or value */
+#define SP_STORE_QUEUE_MAX      65536u /* pending write requests */
+#define SP_STORE_QUEUE_BYTES    ((size_t)256 << 20) /* pending record bytes */
+#define SP_STORE_GROUP_MAX      10000u /* requests per group transaction */
+#define SP_STORE_BATCH_CHUNK    10000u /* records per bulk transaction */
+#define SP_STORE_LIST_MAX       1000u  /* entries / search page cap */
+#define SP_STORE_CURSOR_MAX     32u    /* text cursor, NUL included */
+#define SP_STORE_PROOF_MAX      64u    /* hashes in any proof */
 
 /* Open (creating with SP_STORE_CREATE) the database at `path`, run pending
  * migrations (each in its own transaction) and start the committer thread.
@@ -63,7 +63,7 @@ typedef struct sp_store_reader sp_store_reader;
  * SP_ERR_UNAVAILABLE (locked), SP_ERR_INVALID_ARGUMENT (newer schema, not a
  * silkport database), SP_ERR_NOMEM, SP_ERR_INTERNAL. */
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
-		  const char **why);
+                  const char **why);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);
@@ -72,9 +72,9 @@ void sp_store_close(sp_store *s);
  * transaction that committed (for a latency histogram). Set it before the
  * first write; it must be quick and thread-safe. */
 void sp_store_set_commit_hook(sp_store *s,
-			      void (*hook)(void *ud, double seconds,
-					   size_t n_requests),
-			      void *ud);
+                              void (*hook)(void *ud, double seconds,
+                                           size_t n_requests),
+                              void *ud);
 
 /* Open a reader connection for the calling thread. */
 int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why);
@@ -112,7 +112,7 @@ typedef struct sp_store_put_req {
 	const char *origin;    /* node id */
 	uint64_t sequence;     /* 0 .. 2^63-1; the leaf index in origin's log */
 	const char *type;      /* registry code */
-	int64_t issued;	       /* unix seconds */
+	int64_t issued;        /* unix seconds */
 	int64_t received;      /* unix seconds; 0: now */
 	/* Lowercase hex SHA-256 of bytes, or NULL. The store computes it
 	 * anyway; a given digest that does not match is refused. */
@@ -167,21 +167,21 @@ typedef void (*sp_store_put_cb)(void *ud, const sp_store_put_result *res);
  * SP_STORE_INSERTED (send the receipt it stored) or SP_STORE_DUPLICATE (send
  * res->receipt, the one stored at first acceptance): only then are the
  * record and receipt durable. */
-int sp_store_put_async(sp_store *s, const sp_store_put_req *req, sp_store_put_cb cb,
-		       void *ud);
+int sp_store_put_async(sp_store *s, const sp_store_put_req *req,
+                       sp_store_put_cb cb, void *ud);
 
 /* Synchronous put for the CLI and tests (never from the committer thread).
  * Returns an sp_store_outcome or a negative sp_err. On SP_STORE_DUPLICATE
  * with a stored receipt, *receipt (if receipt) is a malloc'd copy. */
 int sp_store_put(sp_store *s, const sp_store_put_req *req, uint8_t **receipt,
-		 size_t *receipt_len);
+                 size_t *receipt_len);
 
 /* Bulk append (imports, benchmarks): runs on the committer, one transaction
  * per SP_STORE_BATCH_CHUNK records. outcomes (may be NULL) receives one
  * sp_store_outcome or sp_err per request. Returns SP_OK if every chunk
  * committed, else the first error (chunks already committed stay). */
 int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
-		       int *outcomes);
+                       int *outcomes);
 
 /* The next Sequence for `origin`: max(stored sequence, sequence of puts
  * queued but not yet committed) + 1, or 0. Meant for the node's own origin:
@@ -228,7 +228,8 @@ void sp_store_list_free(sp_store_list *l);
  * every federation whose list lists the viewer. A NULL view (wide access
  * configured by the operator) reads everything. */
 typedef struct sp_store_view {
-	const char *viewer; /* NodeId: reads its own records and those naming it */
+	const char
+	    *viewer; /* NodeId: reads its own records and those naming it */
 	/* " A B C ": the Origins whose broadcasts viewer may read, each
 	 * between single spaces; NULL or "": none. */
 	const char *broadcasters;
@@ -238,41 +239,41 @@ typedef struct sp_store_view {
  * rec is a broadcast of one of view's broadcasters. Needs the recipients,
  * i.e. a record from a single-record getter. */
 int sp_store_record_visible_to(const sp_store_record *rec,
-			       const sp_store_view *view);
+                               const sp_store_view *view);
 
 /* By (Origin, RecordId) / by position: RecordIds are scoped per Origin
  * (SPEC REC-25). SP_ERR_NOT_FOUND if absent. */
 int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
-		 sp_store_record **out);
+                 sp_store_record **out);
 int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
-		    sp_store_record **out);
+                    sp_store_record **out);
 /* The records carrying record_id that view may read (NULL: all), of
  * Origin `origin` when not NULL, in Origin order, at most max (<=
  * SP_STORE_LIST_MAX). Several Origins may use one RecordId; an empty list
  * is not an error. Items carry their recipients. */
 int sp_store_find_id(sp_store_reader *r, const char *record_id,
-		     const char *origin, const sp_store_view *view, size_t max,
-		     sp_store_list **out);
+                     const char *origin, const sp_store_view *view, size_t max,
+                     sp_store_list **out);
 
 /* Entries of `origin` with sequence >= start that view may read (NULL:
  * all), in sequence order, at most `count` (capped at SP_STORE_LIST_MAX)
  * and, after the first, at most max_bytes of record bytes (0: no byte
  * cap). An empty list is not an error. */
 int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
-		     size_t count, size_t max_bytes, const sp_store_view *view,
-		     sp_store_list **out);
+                     size_t count, size_t max_bytes, const sp_store_view *view,
+                     sp_store_list **out);
 
 typedef struct sp_store_query {
 	const sp_store_view *view;  /* NULL: no visibility filter */
 	const char *subject_kind;   /* with subject_value; NULL: any */
 	const char *subject_scheme; /* NULL: any scheme; "": none */
 	const char *subject_value;
-	const char *type;	    /* NULL: any */
-	const char *origin;	    /* NULL: any */
-	int64_t issued_from;	    /* inclusive; 0: unbounded */
-	int64_t issued_to;	    /* inclusive; 0: unbounded */
-	size_t limit;		    /* 1 .. SP_STORE_LIST_MAX; 0: 100 */
-	const char *cursor;	    /* NULL or "": from the start */
+	const char *type;    /* NULL: any */
+	const char *origin;  /* NULL: any */
+	int64_t issued_from; /* inclusive; 0: unbounded */
+	int64_t issued_to;   /* inclusive; 0: unbounded */
+	size_t limit;        /* 1 .. SP_STORE_LIST_MAX; 0: 100 */
+	const char *cursor;  /* NULL or "": from the start */
 } sp_store_query;
 
 /* A search cursor (as next_cursor gives it) into the row id to continue
@@ -281,7 +282,7 @@ int sp_store__cursor_parse(const char *cursor, int64_t *rowid);
 /* Records matching every given filter, in storage order, one page.
  * SP_ERR_INVALID_ARGUMENT for a malformed cursor or half a subject. */
 int sp_store_search(sp_store_reader *r, const sp_store_query *q,
-		    sp_store_list **out);
+                    sp_store_list **out);
 
 typedef struct sp_store_origin_stats {
 	char origin[SP_NODE_ID_MAX + 1];
@@ -306,7 +307,8 @@ typedef struct sp_store_stats {
 int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out);
 void sp_store_stats_clear(sp_store_stats *st);
 
-/* ---------------------------------------------------------------- Merkle log */
+/* ---------------------------------------------------------------- Merkle log
+ */
 
 /*
  * Each origin has an RFC 9162 Merkle tree over its records in Sequence order
@@ -327,22 +329,23 @@ int sp_store_tree_size(sp_store_reader *r, const char *origin, uint64_t *size);
 /* MTH of the first `size` leaves; size 0 gives SHA-256(""). Errors:
  * SP_ERR_NOT_FOUND (origin), SP_ERR_INVALID_ARGUMENT (size > tree size). */
 int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
-		       uint8_t root[32]);
+                       uint8_t root[32]);
 /* RFC 9162 §2.1.3 audit path for leaf `index` in the tree of `size`
  * leaves, leaf-side first. index < size <= tree size. */
 int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
-			     uint64_t index, uint64_t size,
-			     uint8_t path[SP_STORE_PROOF_MAX][32],
-			     size_t *path_len);
+                             uint64_t index, uint64_t size,
+                             uint8_t path[SP_STORE_PROOF_MAX][32],
+                             size_t *path_len);
 /* RFC 9162 §2.1.4 consistency proof between sizes m and n,
  * m <= n <= tree size (m == 0 or m == n give an empty proof, as
  * sp_merkle_verify_consistency() expects). */
 int sp_store_consistency_proof(sp_store_reader *r, const char *origin,
-			       uint64_t m, uint64_t n,
-			       uint8_t path[SP_STORE_PROOF_MAX][32],
-			       size_t *path_len);
+                               uint64_t m, uint64_t n,
+                               uint8_t path[SP_STORE_PROOF_MAX][32],
+                               size_t *path_len);
 
-/* ---------------------------------------------------------------- checkpoints */
+/* ---------------------------------------------------------------- checkpoints
+ */
 
 typedef struct sp_store_checkpoint {
 	char origin[SP_NODE_ID_MAX + 1];
@@ -351,7 +354,7 @@ typedef struct sp_store_checkpoint {
 	char *note; /* the signed note text as received */
 	int64_t seen_at;
 	char source[SP_NODE_ID_MAX + 1]; /* "" for own */
-	char **cosignatures;		 /* signature lines, by witness */
+	char **cosignatures;             /* signature lines, by witness */
 	char **witnesses;
 	size_t n_cosignatures;
 } sp_store_checkpoint;
@@ -362,17 +365,17 @@ void sp_store_checkpoint_free(sp_store_checkpoint *cp);
  * SP_STORE_EQUIVOCATION (another root is stored for that size: both are
  * kept as evidence), or an error. source NULL for own. */
 int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
-			    const uint8_t root[32], const char *note,
-			    const char *source);
+                            const uint8_t root[32], const char *note,
+                            const char *source);
 /* Add a witness cosignature line to a stored checkpoint (first line per
  * witness is kept). SP_ERR_NOT_FOUND if the checkpoint is unknown. */
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
-			     const uint8_t root[32], const char *witness,
-			     const char *line);
+                             const uint8_t root[32], const char *witness,
+                             const char *line);
 /* The largest checkpoint stored for origin (first seen if several roots),
  * with its cosignatures. SP_ERR_NOT_FOUND if none. */
 int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
-			       sp_store_checkpoint **out);
+                               sp_store_checkpoint **out);
 
 /* ---------------------------------------------------------------- outbox */
 
@@ -389,63 +392,65 @@ typedef struct sp_store_outbox_item {
  * (idempotent per record and peer). SP_ERR_NOT_FOUND if the record is
  * unknown. */
 int sp_store_outbox_enqueue(sp_store *s, const char *origin,
-			    const char *record_id, const char *peer,
-			    int64_t next_attempt);
+                            const char *record_id, const char *peer,
+                            int64_t next_attempt);
 /* Pending deliveries due at `now`, oldest first, at most max. *items is
  * malloc'd (NULL when *n == 0). */
 int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-			sp_store_outbox_item **items, size_t *n);
+                        sp_store_outbox_item **items, size_t *n);
 /* Mark delivered and keep the peer's receipt (in peer_receipts). */
 int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-			      size_t receipt_len);
+                              size_t receipt_len);
 /* Count a failed attempt and set the next one. error may be NULL. */
 int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-			       const char *error);
+                               const char *error);
 /* The receipt `peer` gave for the record (origin, record_id). *out
  * malloc'd. */
 int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
-			      const char *record_id, const char *peer,
-			      uint8_t **out, size_t *len);
+                              const char *record_id, const char *peer,
+                              uint8_t **out, size_t *len);
 
-/* ---------------------------------------------------------------- trust lists */
+/* ---------------------------------------------------------------- trust lists
+ */
 
 /* Persist the current (already verified) trust list of a federation.
  * SP_ERR_TRUST_LIST_ROLLBACK if a higher sequence is stored,
  * SP_ERR_EQUIVOCATION if other bytes are stored for the same sequence;
  * the same bytes again are SP_OK. */
 int sp_store_trust_list_put(sp_store *s, const char *federation,
-			    uint64_t sequence, const uint8_t *bytes,
-			    size_t len);
+                            uint64_t sequence, const uint8_t *bytes,
+                            size_t len);
 /* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
-			    uint64_t *sequence, uint8_t **bytes, size_t *len);
+                            uint64_t *sequence, uint8_t **bytes, size_t *len);
 
-/* ---------------------------------------------------------------- revocations */
+/* ---------------------------------------------------------------- revocations
+ */
 
 /* What an accepted trust list revoked (store_revoked.c), kept for good
  * (TL-27, [TL-39]). */
 typedef enum sp_store_revoked_kind {
-	SP_REVOKED_MEMBER = 1,	     /* subject: the NodeId */
+	SP_REVOKED_MEMBER = 1,       /* subject: the NodeId */
 	SP_REVOKED_SIGNING_CERT = 2, /* subject: hex SHA-256 of the DER */
 } sp_store_revoked_kind;
 
 typedef struct sp_store_revocation {
 	sp_store_revoked_kind kind;
-	char subject[65]; /* a NodeId, or 64 hex digits */
+	char subject[65];                 /* a NodeId, or 64 hex digits */
 	char node_id[SP_NODE_ID_MAX + 1]; /* the member that was revoked */
-	uint64_t sequence;		  /* of the list that revoked it */
+	uint64_t sequence;                /* of the list that revoked it */
 } sp_store_revocation;
 
 /* Record revocations of `federation` (one transaction); one already
  * recorded keeps its first sequence. SP_ERR_INVALID_ARGUMENT on a bad
  * entry (nothing is written). */
 int sp_store_revoked_add(sp_store *s, const char *federation,
-			 const sp_store_revocation *v, size_t n);
+                         const sp_store_revocation *v, size_t n);
 /* SP_OK and *sequence (may be NULL) when `subject` of `kind` is revoked in
  * `federation`, SP_ERR_NOT_FOUND when it is not, or a store error. */
 int sp_store_revoked_get(sp_store_reader *r, const char *federation,
-			 sp_store_revoked_kind kind, const char *subject,
-			 uint64_t *sequence);
+                         sp_store_revoked_kind kind, const char *subject,
+                         uint64_t *sequence);
 /* Record every revocation of an accepted list: its revoked members and
  * their signing certificates. */
 int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
@@ -455,7 +460,7 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
  * the list that revoked it) when a member it lists as active or suspended
  * was revoked, or lists a revoked signing certificate; or a store error. */
 int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
-				sp_store_revocation *hit);
+                                sp_store_revocation *hit);
 
 #ifdef __cplusplus
 }

@@ -7,11 +7,11 @@
 #include "node/store_db_int.h"
 #include "trust/trust.h"
 
-#define SP_STORE_RECORD_MAX ((size_t)64 << 20)
-#define SP_STORE_RECEIPT_MAX ((size_t)1 << 20)
-#define SP_STORE_NOTE_MAX ((size_t)64 << 10)
-#define SP_STORE_WITNESS_MAX 256u
-#define SP_STORE_COSIG_MAX 1024u
+#define SP_STORE_RECORD_MAX     ((size_t)64 << 20)
+#define SP_STORE_RECEIPT_MAX    ((size_t)1 << 20)
+#define SP_STORE_NOTE_MAX       ((size_t)64 << 10)
+#define SP_STORE_WITNESS_MAX    256u
+#define SP_STORE_COSIG_MAX      1024u
 #define SP_STORE_ERROR_TEXT_MAX 1024u
 
 /* ---------------------------------------------------------------- requests */
@@ -69,7 +69,7 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 
 	sp_sha256_hex(p->bytes, p->len, req->digest);
 	if (p->digest && (strnlen(p->digest, 65) != 64 ||
-			  memcmp(p->digest, req->digest, 64) != 0))
+	                  memcmp(p->digest, req->digest, 64) != 0))
 		return SP_ERR_INVALID_ARGUMENT;
 	sp_merkle_leaf_hash(p->bytes, p->len, req->leaf);
 	if (p->signed_digest) {
@@ -131,15 +131,15 @@ static sp_store_req *req_copy(const sp_store_req *in)
 
 	total += ptrs + subj + in->len + in->receipt_len;
 	total += str_size(in->record_id) + str_size(in->origin) +
-		 str_size(in->type) + str_size(in->source);
+	         str_size(in->type) + str_size(in->source);
 	for (i = 0; i < in->n_recipients; i++)
 		total += str_size(in->recipients[i]);
 	for (i = 0; i < in->n_deliver; i++)
 		total += str_size(in->deliver[i]);
 	for (i = 0; i < in->n_subjects; i++)
 		total += str_size(in->subjects[i].kind) +
-			 str_size(in->subjects[i].scheme) +
-			 str_size(in->subjects[i].value);
+		         str_size(in->subjects[i].scheme) +
+		         str_size(in->subjects[i].value);
 	if (!(out = malloc(total)))
 		return NULL;
 	*out = *in;
@@ -176,44 +176,44 @@ static sp_store_req *req_copy(const sp_store_req *in)
 	return out;
 }
 
-/* ---------------------------------------------------------------- put (committer) */
+/* ---------------------------------------------------------------- put
+ * (committer) */
 
-static const char sql_find_pos[] =
-	"SELECT id, digest, receipt FROM records"
-	" WHERE origin = ?1 AND sequence = ?2";
+static const char sql_find_pos[] = "SELECT id, digest, receipt FROM records"
+                                   " WHERE origin = ?1 AND sequence = ?2";
 /* RecordIds are scoped per Origin (REC-25): another Origin's record with
  * the same id is no clash, so that no member can squat an id. */
 static const char sql_find_id[] =
-	"SELECT digest FROM records WHERE origin = ?1 AND record_id = ?2";
+    "SELECT digest FROM records WHERE origin = ?1 AND record_id = ?2";
 static const char sql_evidence[] =
-	"INSERT OR IGNORE INTO equivocations (kind, origin, sequence,"
-	" record_id, digest_a, digest_b, bytes_b, seen_at, source)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "INSERT OR IGNORE INTO equivocations (kind, origin, sequence,"
+    " record_id, digest_a, digest_b, bytes_b, seen_at, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char sql_origin_get[] =
-	"SELECT id, tree_size, max_sequence FROM origins WHERE name = ?1";
+    "SELECT id, tree_size, max_sequence FROM origins WHERE name = ?1";
 static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
 static const char sql_insert[] =
-	"INSERT INTO records (record_id, origin, sequence, type, issued,"
-	" received, digest, bytes, broadcast, receipt, source)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "INSERT INTO records (record_id, origin, sequence, type, issued,"
+    " received, digest, bytes, broadcast, receipt, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char sql_recipient[] =
-	"INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
+    "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
 static const char sql_subject[] =
-	"INSERT OR IGNORE INTO subjects (rec, kind, scheme, value)"
-	" VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR IGNORE INTO subjects (rec, kind, scheme, value)"
+    " VALUES (?1, ?2, ?3, ?4)";
 static const char sql_outbox_add[] =
-	"INSERT OR IGNORE INTO outbox (rec, peer, next_attempt)"
-	" VALUES (?1, ?2, ?3)";
+    "INSERT OR IGNORE INTO outbox (rec, peer, next_attempt)"
+    " VALUES (?1, ?2, ?3)";
 static const char sql_origin_upd[] =
-	"UPDATE origins SET records = records + 1,"
-	" max_sequence = max(max_sequence, ?2), tree_size = ?3 WHERE id = ?1";
+    "UPDATE origins SET records = records + 1,"
+    " max_sequence = max(max_sequence, ?2), tree_size = ?3 WHERE id = ?1";
 static const char sql_next_leaf[] =
-	"SELECT bytes FROM records WHERE origin = ?1 AND sequence = ?2";
+    "SELECT bytes FROM records WHERE origin = ?1 AND sequence = ?2";
 
-#define STMT(name)                                                      \
-	do {                                                            \
-		if (!(st = sp_store__stmt(s->db, &s->wst, name, &err))) \
-			return err;                                     \
+#define STMT(name)                                                             \
+	do {                                                                   \
+		if (!(st = sp_store__stmt(s->db, &s->wst, name, &err)))        \
+			return err;                                            \
 	} while (0)
 
 static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
@@ -227,7 +227,7 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
 }
 
 static int store_evidence(sp_store *s, const sp_store_req *req,
-			  const char *kind, const char *digest_a)
+                          const char *kind, const char *digest_a)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;
@@ -272,7 +272,7 @@ static int same_signed_content(sp_store *s, const sp_store_req *req)
 		 * that no longer parses signs nothing comparable */
 		if (b && n > 0 &&
 		    sp_signed_content_digest_of(b, (size_t)n, held, &why) ==
-			    SP_OK)
+		        SP_OK)
 			same = memcmp(held, req->signed_digest, 32) == 0;
 	}
 	sqlite3_reset(st);
@@ -284,7 +284,7 @@ static int same_signed_content(sp_store *s, const sp_store_req *req)
 /* Look for the position, then the record id. >0: the outcome was decided
  * (duplicate or equivocation); 0: the record is new. */
 static int check_existing(sp_store *s, const sp_store_req *req,
-			  sp_store_put_result *res, uint8_t **receipt_copy)
+                          sp_store_put_result *res, uint8_t **receipt_copy)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc, same;
@@ -356,7 +356,7 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 }
 
 static int origin_row(sp_store *s, const char *origin, int64_t *id,
-		      uint64_t *tree_size, int64_t *max_seq)
+                      uint64_t *tree_size, int64_t *max_seq)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc, pass;
@@ -385,7 +385,7 @@ static int origin_row(sp_store *s, const char *origin, int64_t *id,
 
 /* Extend the tree over successors stored before their predecessor. */
 static int tree_catch_up(sp_store *s, const sp_store_req *req,
-			 int64_t origin_id, uint64_t *size)
+                         int64_t origin_id, uint64_t *size)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
@@ -399,11 +399,11 @@ static int tree_catch_up(sp_store *s, const sp_store_req *req,
 		if (rc != SQLITE_ROW) {
 			sqlite3_reset(st);
 			return rc == SQLITE_DONE
-				       ? SP_OK
-				       : sp_store__err(s->db, rc, "next-leaf");
+			           ? SP_OK
+			           : sp_store__err(s->db, rc, "next-leaf");
 		}
 		sp_merkle_leaf_hash(sqlite3_column_blob(st, 0),
-				    (size_t)sqlite3_column_bytes(st, 0), leaf);
+		                    (size_t)sqlite3_column_bytes(st, 0), leaf);
 		sqlite3_reset(st);
 		if ((err = sp_store__tree_append(s, origin_id, *size, leaf)))
 			return err;
@@ -412,7 +412,7 @@ static int tree_catch_up(sp_store *s, const sp_store_req *req,
 }
 
 int sp_store__put_exec(sp_store *s, const sp_store_req *req,
-		       sp_store_put_result *res, uint8_t **receipt_copy)
+                       sp_store_put_result *res, uint8_t **receipt_copy)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
@@ -439,7 +439,7 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 	sqlite3_bind_int(st, 9, req->broadcast);
 	if (req->receipt)
 		sqlite3_bind_blob64(st, 10, req->receipt, req->receipt_len,
-				    SQLITE_STATIC);
+		                    SQLITE_STATIC);
 	sp_store__bind_text(st, 11, req->source);
 	if ((err = step_done(s->db, st, "insert")))
 		return err;
@@ -459,7 +459,7 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 		sqlite3_bind_int64(st, 1, rowid);
 		sqlite3_bind_text(st, 2, sj->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, sj->scheme ? sj->scheme : "", -1,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, sj->value, -1, SQLITE_STATIC);
 		if ((err = step_done(s->db, st, "subject")))
 			return err;
@@ -475,8 +475,8 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 
 	/* the log grows only while it is contiguous from 0 */
 	if (req->sequence == size) {
-		if ((err = sp_store__tree_append(s, origin_id, size,
-						 req->leaf)))
+		if ((err =
+		         sp_store__tree_append(s, origin_id, size, req->leaf)))
 			return err;
 		size++;
 		if (max_seq > (int64_t)req->sequence &&
@@ -495,8 +495,8 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 
 /* ---------------------------------------------------------------- put API */
 
-int sp_store_put_async(sp_store *s, const sp_store_put_req *p, sp_store_put_cb cb,
-		       void *ud)
+int sp_store_put_async(sp_store *s, const sp_store_put_req *p,
+                       sp_store_put_cb cb, void *ud)
 {
 	sp_store_req tmp;
 	sp_store_job *job;
@@ -524,7 +524,7 @@ int sp_store_put_async(sp_store *s, const sp_store_put_req *p, sp_store_put_cb c
 }
 
 int sp_store_put(sp_store *s, const sp_store_put_req *p, uint8_t **receipt,
-		 size_t *receipt_len)
+                 size_t *receipt_len)
 {
 	sp_store_req req;
 	sp_store_job job;
@@ -562,7 +562,7 @@ int sp_store_put(sp_store *s, const sp_store_put_req *p, uint8_t **receipt,
 /* One bulk transaction. No per-record savepoint: a request that fails
  * validation writes nothing, and a database error aborts the whole chunk. */
 static int chunk_run(sp_store *s, const sp_store_put_req *reqs, size_t n,
-		     int *outcomes)
+                     int *outcomes)
 {
 	sp_store_req req;
 	sp_store_put_result res;
@@ -604,7 +604,7 @@ int sp_store__batch_exec(sp_store *s, sp_store_job *job)
 		if (n > SP_STORE_BATCH_CHUNK)
 			n = SP_STORE_BATCH_CHUNK;
 		err = chunk_run(s, job->reqs + off, n,
-				job->outcomes ? job->outcomes + off : NULL);
+		                job->outcomes ? job->outcomes + off : NULL);
 		if (err) {
 			for (i = off; job->outcomes && i < job->n_reqs; i++)
 				job->outcomes[i] = err;
@@ -619,7 +619,7 @@ int sp_store__batch_exec(sp_store *s, sp_store_job *job)
 }
 
 int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
-		       int *outcomes)
+                       int *outcomes)
 {
 	sp_store_job job;
 	int err;
@@ -643,7 +643,8 @@ int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
 	return job.rc;
 }
 
-/* ---------------------------------------------------------------- checkpoints */
+/* ---------------------------------------------------------------- checkpoints
+ */
 
 typedef struct cp_args {
 	const char *origin;
@@ -656,17 +657,17 @@ typedef struct cp_args {
 } cp_args;
 
 static const char sql_cp_find[] =
-	"SELECT id FROM checkpoints WHERE origin = ?1 AND size = ?2"
-	" AND root = ?3";
+    "SELECT id FROM checkpoints WHERE origin = ?1 AND size = ?2"
+    " AND root = ?3";
 static const char sql_cp_other[] =
-	"SELECT count(*) FROM checkpoints WHERE origin = ?1 AND size = ?2"
-	" AND root <> ?3";
+    "SELECT count(*) FROM checkpoints WHERE origin = ?1 AND size = ?2"
+    " AND root <> ?3";
 static const char sql_cp_add[] =
-	"INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char sql_cosig_add[] =
-	"INSERT OR IGNORE INTO cosignatures (checkpoint, witness, line,"
-	" seen_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR IGNORE INTO cosignatures (checkpoint, witness, line,"
+    " seen_at) VALUES (?1, ?2, ?3, ?4)";
 
 /* >0: id of the checkpoint; 0: none; <0: error. */
 static int64_t cp_find(sp_store *s, const cp_args *a)
@@ -722,8 +723,8 @@ static int cp_put_fn(sp_store *s, void *arg)
 }
 
 int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
-			    const uint8_t root[32], const char *note,
-			    const char *source)
+                            const uint8_t root[32], const char *note,
+                            const char *source)
 {
 	cp_args a = {origin, size, root, note, source, NULL, NULL};
 
@@ -755,8 +756,8 @@ static int cosig_put_fn(sp_store *s, void *arg)
 }
 
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
-			     const uint8_t root[32], const char *witness,
-			     const char *line)
+                             const uint8_t root[32], const char *witness,
+                             const char *line)
 {
 	cp_args a = {origin, size, root, NULL, NULL, witness, line};
 
@@ -781,16 +782,16 @@ typedef struct ob_args {
 } ob_args;
 
 static const char sql_rec_by_id[] =
-	"SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
+    "SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
 static const char sql_ob_delivered[] =
-	"UPDATE outbox SET state = 'delivered', last_error = NULL"
-	" WHERE id = ?1 RETURNING rec, peer";
+    "UPDATE outbox SET state = 'delivered', last_error = NULL"
+    " WHERE id = ?1 RETURNING rec, peer";
 static const char sql_peer_receipt[] =
-	"INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
-	" received_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
+    " received_at) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_ob_resched[] =
-	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
-	" last_error = ?3 WHERE id = ?1 AND state = 'pending'";
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
+    " last_error = ?3 WHERE id = ?1 AND state = 'pending'";
 
 static int ob_enqueue_fn(sp_store *s, void *arg)
 {
@@ -818,14 +819,13 @@ static int ob_enqueue_fn(sp_store *s, void *arg)
 }
 
 int sp_store_outbox_enqueue(sp_store *s, const char *origin,
-			    const char *record_id, const char *peer,
-			    int64_t next_attempt)
+                            const char *record_id, const char *peer,
+                            int64_t next_attempt)
 {
 	ob_args a;
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) ||
-	    !text_ok(record_id, SP_UUID_LEN) ||
-	    !text_ok(peer, SP_NODE_ID_MAX))
+	    !text_ok(record_id, SP_UUID_LEN) || !text_ok(peer, SP_NODE_ID_MAX))
 		return SP_ERR_INVALID_ARGUMENT;
 	memset(&a, 0, sizeof(a));
 	a.origin = origin;
@@ -849,8 +849,8 @@ static int ob_delivered_fn(sp_store *s, void *arg)
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE
-			       ? SP_ERR_NOT_FOUND
-			       : sp_store__err(s->db, rc, "outbox-delivered");
+		           ? SP_ERR_NOT_FOUND
+		           : sp_store__err(s->db, rc, "outbox-delivered");
 	}
 	rec = sqlite3_column_int64(st, 0);
 	err = sp_store__col_text(st, 1, peer, sizeof(peer));
@@ -870,7 +870,7 @@ static int ob_delivered_fn(sp_store *s, void *arg)
 }
 
 int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-			      size_t receipt_len)
+                              size_t receipt_len)
 {
 	ob_args a;
 
@@ -900,12 +900,12 @@ static int ob_resched_fn(sp_store *s, void *arg)
 }
 
 int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-			       const char *error)
+                               const char *error)
 {
 	ob_args a;
 
 	if (!s || (error && strnlen(error, SP_STORE_ERROR_TEXT_MAX + 1) >
-					SP_STORE_ERROR_TEXT_MAX))
+	                        SP_STORE_ERROR_TEXT_MAX))
 		return SP_ERR_INVALID_ARGUMENT;
 	memset(&a, 0, sizeof(a));
 	a.id = id;
@@ -914,7 +914,8 @@ int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
 	return sp_store__run(s, ob_resched_fn, &a);
 }
 
-/* ---------------------------------------------------------------- trust lists */
+/* ---------------------------------------------------------------- trust lists
+ */
 
 typedef struct tl_args {
 	const char *federation;
@@ -924,10 +925,10 @@ typedef struct tl_args {
 } tl_args;
 
 static const char sql_tl_get[] =
-	"SELECT sequence, bytes FROM trust_lists WHERE federation = ?1";
+    "SELECT sequence, bytes FROM trust_lists WHERE federation = ?1";
 static const char sql_tl_put[] =
-	"INSERT OR REPLACE INTO trust_lists (federation, sequence, bytes,"
-	" stored_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO trust_lists (federation, sequence, bytes,"
+    " stored_at) VALUES (?1, ?2, ?3, ?4)";
 
 static int tl_put_fn(sp_store *s, void *arg)
 {
@@ -963,14 +964,12 @@ static int tl_put_fn(sp_store *s, void *arg)
 }
 
 int sp_store_trust_list_put(sp_store *s, const char *federation,
-			    uint64_t sequence, const uint8_t *bytes,
-			    size_t len)
+                            uint64_t sequence, const uint8_t *bytes, size_t len)
 {
 	tl_args a = {federation, sequence, bytes, len};
 
-	if (!s || !text_ok(federation, SP_NODE_ID_MAX) || !bytes ||
-	    len == 0 || len > SP_STORE_RECORD_MAX ||
-	    sequence > (uint64_t)INT64_MAX)
+	if (!s || !text_ok(federation, SP_NODE_ID_MAX) || !bytes || len == 0 ||
+	    len > SP_STORE_RECORD_MAX || sequence > (uint64_t)INT64_MAX)
 		return SP_ERR_INVALID_ARGUMENT;
 	return sp_store__run(s, tl_put_fn, &a);
 }

@@ -9,16 +9,16 @@
 
 #include "node/store_db_int.h"
 
-#define REC_COLS                                                           \
-	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"      \
+#define REC_COLS                                                               \
+	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt"
 
 /* Visibility for :viewer (origin, recipient, or a broadcast of one of the
  * " A B " :bcast Origins, REC-28). NodeIds hold no spaces. */
-#define VISIBLE_TO_VIEWER                                                  \
-	"(r.origin = :viewer OR (r.broadcast = 1 AND"                      \
-	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1" \
-	" FROM record_recipients rr WHERE rr.rec = r.id"                   \
+#define VISIBLE_TO_VIEWER                                                      \
+	"(r.origin = :viewer OR (r.broadcast = 1 AND"                          \
+	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1"      \
+	" FROM record_recipients rr WHERE rr.rec = r.id"                       \
 	" AND rr.node_id = :viewer))"
 
 /* A search cursor is "v1-" and a row id in decimal: only characters of
@@ -79,7 +79,7 @@ static int in_list(const char *list, const char *id)
 }
 
 int sp_store_record_visible_to(const sp_store_record *rec,
-			       const sp_store_view *view)
+                               const sp_store_view *view)
 {
 	size_t i;
 
@@ -107,12 +107,14 @@ static int bind_view(sqlite3_stmt *st, const sp_store_view *view)
 
 	if (i)
 		rc = view && view->viewer
-			     ? sqlite3_bind_text(st, i, view->viewer, -1, SQLITE_STATIC)
-			     : sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
+		         ? sqlite3_bind_text(st, i, view->viewer, -1,
+		                             SQLITE_STATIC)
+		         : sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
 	if (rc == SQLITE_OK && (i = sqlite3_bind_parameter_index(st, ":bcast")))
 		rc = view && view->broadcasters
-			     ? sqlite3_bind_text(st, i, view->broadcasters, -1, SQLITE_STATIC)
-			     : sqlite3_bind_null(st, i);
+		         ? sqlite3_bind_text(st, i, view->broadcasters, -1,
+		                             SQLITE_STATIC)
+		         : sqlite3_bind_null(st, i);
 	return rc;
 }
 
@@ -132,14 +134,13 @@ static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
 	rec->received = sqlite3_column_int64(st, 6);
 	rec->broadcast = sqlite3_column_int(st, 8);
 	if ((err = sp_store__col_text(st, 1, rec->record_id,
-				      sizeof(rec->record_id))) ||
-	    (err = sp_store__col_text(st, 2, rec->origin,
-				      sizeof(rec->origin))) ||
+	                              sizeof(rec->record_id))) ||
+	    (err =
+	         sp_store__col_text(st, 2, rec->origin, sizeof(rec->origin))) ||
 	    (err = sp_store__col_text(st, 4, rec->type, sizeof(rec->type))) ||
-	    (err = sp_store__col_text(st, 7, rec->digest,
-				      sizeof(rec->digest))) ||
-	    (err = sp_store__col_text(st, 9, rec->source,
-				      sizeof(rec->source))))
+	    (err =
+	         sp_store__col_text(st, 7, rec->digest, sizeof(rec->digest))) ||
+	    (err = sp_store__col_text(st, 9, rec->source, sizeof(rec->source))))
 		goto fail;
 	b = sqlite3_column_blob(st, 10);
 	rec->len = (size_t)sqlite3_column_bytes(st, 10);
@@ -162,8 +163,8 @@ fail:
 }
 
 static const char sql_recipients[] =
-	"SELECT node_id FROM record_recipients WHERE rec = ?1"
-	" ORDER BY node_id";
+    "SELECT node_id FROM record_recipients WHERE rec = ?1"
+    " ORDER BY node_id";
 
 static int load_recipients(sp_store_reader *r, sp_store_record *rec)
 {
@@ -179,8 +180,7 @@ static int load_recipients(sp_store_reader *r, sp_store_record *rec)
 
 		if (rec->n_recipients == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
-			char **n = realloc(rec->recipients,
-					   ncap * sizeof(*n));
+			char **n = realloc(rec->recipients, ncap * sizeof(*n));
 
 			if (!n) {
 				err = SP_ERR_NOMEM;
@@ -201,8 +201,7 @@ static int load_recipients(sp_store_reader *r, sp_store_record *rec)
 	return err;
 }
 
-static int get_one(sp_store_reader *r, sqlite3_stmt *st,
-		   sp_store_record **out)
+static int get_one(sp_store_reader *r, sqlite3_stmt *st, sp_store_record **out)
 {
 	int rc = sqlite3_step(st), err;
 	sp_store_record *rec = NULL;
@@ -210,7 +209,7 @@ static int get_one(sp_store_reader *r, sqlite3_stmt *st,
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? SP_ERR_NOT_FOUND
-					 : sp_store__err(r->db, rc, "get");
+		                         : sp_store__err(r->db, rc, "get");
 	}
 	err = record_from_row(st, &rec);
 	sqlite3_reset(st);
@@ -225,14 +224,14 @@ static int get_one(sp_store_reader *r, sqlite3_stmt *st,
 }
 
 static const char sql_get_id[] =
-	"SELECT " REC_COLS " FROM records r WHERE r.origin = ?1"
-	" AND r.record_id = ?2";
-static const char sql_get_at[] = "SELECT " REC_COLS
-				 " FROM records r WHERE r.origin = ?1"
-				 " AND r.sequence = ?2";
+    "SELECT " REC_COLS " FROM records r WHERE r.origin = ?1"
+    " AND r.record_id = ?2";
+static const char sql_get_at[] =
+    "SELECT " REC_COLS " FROM records r WHERE r.origin = ?1"
+    " AND r.sequence = ?2";
 
 int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
-		 sp_store_record **out)
+                 sp_store_record **out)
 {
 	int err = SP_OK;
 	sqlite3_stmt *st;
@@ -249,7 +248,7 @@ int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
 }
 
 int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
-		    sp_store_record **out)
+                    sp_store_record **out)
 {
 	int err = SP_OK;
 	sqlite3_stmt *st;
@@ -285,7 +284,7 @@ void sp_store_list_free(sp_store_list *l)
  * first, at most max_bytes (0: no cap) of record bytes. *more is set if a
  * row was left over. */
 static int collect(sp_store_reader *r, sqlite3_stmt *st, size_t max,
-		   size_t max_bytes, sp_store_list **out, int *more)
+                   size_t max_bytes, sp_store_list **out, int *more)
 {
 	sp_store_list *l = calloc(1, sizeof(*l));
 	size_t bytes = 0;
@@ -323,14 +322,14 @@ static int collect(sp_store_reader *r, sqlite3_stmt *st, size_t max,
 }
 
 static const char sql_entries[] =
-	"SELECT " REC_COLS " FROM records r"
-	" WHERE r.origin = :origin AND r.sequence >= :start"
-	" AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
-	" ORDER BY r.sequence LIMIT :lim";
+    "SELECT " REC_COLS " FROM records r"
+    " WHERE r.origin = :origin AND r.sequence >= :start"
+    " AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
+    " ORDER BY r.sequence LIMIT :lim";
 
 int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
-		     size_t count, size_t max_bytes, const sp_store_view *view,
-		     sp_store_list **out)
+                     size_t count, size_t max_bytes, const sp_store_view *view,
+                     sp_store_list **out)
 {
 	int err = SP_OK, more;
 	sqlite3_stmt *st;
@@ -347,32 +346,33 @@ int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
 	if (!(st = sp_store__stmt(r->db, &r->st, sql_entries, &err)))
 		return err;
 	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":origin"),
-			  origin, -1, SQLITE_STATIC);
+	                  origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":start"),
-			   (sqlite3_int64)start);
-	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"), view == NULL);
+	                   (sqlite3_int64)start);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"),
+	                 view == NULL);
 	bind_view(st, view);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
-			   (sqlite3_int64)count + 1);
+	                   (sqlite3_int64)count + 1);
 	if ((err = collect(r, st, count, max_bytes, &l, &more)))
 		return err;
 	l->next_start = l->n ? l->items[l->n - 1]->sequence + 1 : start;
 	if (more)
-		snprintf(l->next_cursor, sizeof(l->next_cursor),
-			 "%" PRIu64, l->next_start);
+		snprintf(l->next_cursor, sizeof(l->next_cursor), "%" PRIu64,
+		         l->next_start);
 	*out = l;
 	return SP_OK;
 }
 
 static const char sql_find_id[] =
-	"SELECT " REC_COLS " FROM records r WHERE r.record_id = :id"
-	" AND (:origin IS NULL OR r.origin = :origin)"
-	" AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
-	" ORDER BY r.origin LIMIT :lim";
+    "SELECT " REC_COLS " FROM records r WHERE r.record_id = :id"
+    " AND (:origin IS NULL OR r.origin = :origin)"
+    " AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
+    " ORDER BY r.origin LIMIT :lim";
 
 int sp_store_find_id(sp_store_reader *r, const char *record_id,
-		     const char *origin, const sp_store_view *view, size_t max,
-		     sp_store_list **out)
+                     const char *origin, const sp_store_view *view, size_t max,
+                     sp_store_list **out)
 {
 	int err = SP_OK, more;
 	sqlite3_stmt *st;
@@ -388,14 +388,14 @@ int sp_store_find_id(sp_store_reader *r, const char *record_id,
 	if (!(st = sp_store__stmt(r->db, &r->st, sql_find_id, &err)))
 		return err;
 	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"),
-			  record_id, -1, SQLITE_STATIC);
+	                  record_id, -1, SQLITE_STATIC);
 	sp_store__bind_text(st, sqlite3_bind_parameter_index(st, ":origin"),
-			    origin);
+	                    origin);
 	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"),
-			 view == NULL);
+	                 view == NULL);
 	bind_view(st, view);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
-			   (sqlite3_int64)max);
+	                   (sqlite3_int64)max);
 	if ((err = collect(r, st, max, 0, &l, &more)))
 		return err;
 	for (i = 0; i < l->n && err == SP_OK; i++)
@@ -457,7 +457,7 @@ static int append(char *buf, size_t cap, size_t *len, const char *s)
 }
 
 int sp_store_search(sp_store_reader *r, const sp_store_query *q,
-		    sp_store_list **out)
+                    sp_store_list **out)
 {
 	char sql[1024];
 	size_t len = 0, limit;
@@ -480,8 +480,8 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 		limit = SP_STORE_LIST_MAX;
 
 	if ((err = append(sql, sizeof(sql), &len,
-			  "SELECT " REC_COLS " FROM records r"
-			  " WHERE r.id > :after")))
+	                  "SELECT " REC_COLS " FROM records r"
+	                  " WHERE r.id > :after")))
 		return err;
 	if (q->view &&
 	    (err = append(sql, sizeof(sql), &len, " AND " VISIBLE_TO_VIEWER)))
@@ -489,27 +489,26 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 	/* IN (subquery): the subject index yields row ids, already ordered */
 	if (q->subject_kind &&
 	    (err = append(sql, sizeof(sql), &len,
-			  q->subject_scheme
-				  ? " AND r.id IN (SELECT rec FROM subjects"
-				    " WHERE kind = :kind AND value = :value"
-				    " AND scheme = :scheme)"
-				  : " AND r.id IN (SELECT rec FROM subjects"
-				    " WHERE kind = :kind AND value = :value)")))
+	                  q->subject_scheme
+	                      ? " AND r.id IN (SELECT rec FROM subjects"
+	                        " WHERE kind = :kind AND value = :value"
+	                        " AND scheme = :scheme)"
+	                      : " AND r.id IN (SELECT rec FROM subjects"
+	                        " WHERE kind = :kind AND value = :value)")))
 		return err;
-	if (q->type && (err = append(sql, sizeof(sql), &len,
-				     " AND r.type = :type")))
+	if (q->type &&
+	    (err = append(sql, sizeof(sql), &len, " AND r.type = :type")))
 		return err;
-	if (q->origin && (err = append(sql, sizeof(sql), &len,
-				       " AND r.origin = :origin")))
+	if (q->origin &&
+	    (err = append(sql, sizeof(sql), &len, " AND r.origin = :origin")))
 		return err;
-	if (q->issued_from && (err = append(sql, sizeof(sql), &len,
-					    " AND r.issued >= :from")))
+	if (q->issued_from &&
+	    (err = append(sql, sizeof(sql), &len, " AND r.issued >= :from")))
 		return err;
-	if (q->issued_to && (err = append(sql, sizeof(sql), &len,
-					  " AND r.issued <= :to")))
+	if (q->issued_to &&
+	    (err = append(sql, sizeof(sql), &len, " AND r.issued <= :to")))
 		return err;
-	if ((err = append(sql, sizeof(sql), &len,
-			  " ORDER BY r.id LIMIT :lim")))
+	if ((err = append(sql, sizeof(sql), &len, " ORDER BY r.id LIMIT :lim")))
 		return err;
 
 	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
@@ -545,8 +544,8 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 		return err;
 	if (more && l->n)
 		snprintf(l->next_cursor, sizeof(l->next_cursor),
-			 CURSOR_PREFIX "%lld",
-			 (long long)l->items[l->n - 1]->rowid);
+		         CURSOR_PREFIX "%lld",
+		         (long long)l->items[l->n - 1]->rowid);
 	*out = l;
 	return SP_OK;
 }
@@ -554,12 +553,12 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 /* ---------------------------------------------------------------- stats */
 
 static const char sql_stats_origins[] =
-	"SELECT name, records, max_sequence, tree_size FROM origins"
-	" ORDER BY name";
+    "SELECT name, records, max_sequence, tree_size FROM origins"
+    " ORDER BY name";
 static const char sql_stats_counts[] =
-	"SELECT (SELECT count(*) FROM equivocations),"
-	" (SELECT count(*) FROM checkpoints),"
-	" (SELECT count(*) FROM outbox WHERE state = 'pending')";
+    "SELECT (SELECT count(*) FROM equivocations),"
+    " (SELECT count(*) FROM checkpoints),"
+    " (SELECT count(*) FROM outbox WHERE state = 'pending')";
 
 void sp_store_stats_clear(sp_store_stats *st)
 {
@@ -592,7 +591,7 @@ int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out)
 		if (out->n_origins == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			sp_store_origin_stats *n =
-				realloc(out->origins, ncap * sizeof(*n));
+			    realloc(out->origins, ncap * sizeof(*n));
 
 			if (!n) {
 				err = SP_ERR_NOMEM;
@@ -604,7 +603,7 @@ int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out)
 		o = &out->origins[out->n_origins];
 		memset(o, 0, sizeof(*o));
 		if ((err = sp_store__col_text(st, 0, o->origin,
-					      sizeof(o->origin))))
+		                              sizeof(o->origin))))
 			break;
 		o->records = (uint64_t)sqlite3_column_int64(st, 1);
 		o->max_sequence = sqlite3_column_int64(st, 2);
@@ -636,14 +635,15 @@ fail:
 	return err;
 }
 
-/* ---------------------------------------------------------------- checkpoints */
+/* ---------------------------------------------------------------- checkpoints
+ */
 
 static const char sql_cp_latest[] =
-	"SELECT id, size, root, note, seen_at, source FROM checkpoints"
-	" WHERE origin = ?1 ORDER BY size DESC, id ASC LIMIT 1";
+    "SELECT id, size, root, note, seen_at, source FROM checkpoints"
+    " WHERE origin = ?1 ORDER BY size DESC, id ASC LIMIT 1";
 static const char sql_cosigs[] =
-	"SELECT witness, line FROM cosignatures WHERE checkpoint = ?1"
-	" ORDER BY witness";
+    "SELECT witness, line FROM cosignatures WHERE checkpoint = ?1"
+    " ORDER BY witness";
 
 void sp_store_checkpoint_free(sp_store_checkpoint *cp)
 {
@@ -673,8 +673,7 @@ static int load_cosigs(sp_store_reader *r, int64_t id, sp_store_checkpoint *cp)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cp->n_cosignatures == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
-			char **a = realloc(cp->cosignatures,
-					   ncap * sizeof(*a));
+			char **a = realloc(cp->cosignatures, ncap * sizeof(*a));
 
 			if (!a) {
 				err = SP_ERR_NOMEM;
@@ -704,7 +703,7 @@ static int load_cosigs(sp_store_reader *r, int64_t id, sp_store_checkpoint *cp)
 }
 
 int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
-			       sp_store_checkpoint **out)
+                               sp_store_checkpoint **out)
 {
 	sp_store_checkpoint *cp = NULL;
 	sqlite3_stmt *st;
@@ -721,8 +720,9 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? SP_ERR_NOT_FOUND
-					 : sp_store__err(r->db, rc, "checkpoint");
+		return rc == SQLITE_DONE
+		           ? SP_ERR_NOT_FOUND
+		           : sp_store__err(r->db, rc, "checkpoint");
 	}
 	if (!(cp = calloc(1, sizeof(*cp)))) {
 		sqlite3_reset(st);
@@ -754,13 +754,13 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 /* ---------------------------------------------------------------- outbox */
 
 static const char sql_ob_due[] =
-	"SELECT o.id, o.rec, r.record_id, o.peer, o.next_attempt, o.attempts"
-	" FROM outbox o JOIN records r ON r.id = o.rec"
-	" WHERE o.state = 'pending' AND o.next_attempt <= ?1"
-	" ORDER BY o.next_attempt, o.id LIMIT ?2";
+    "SELECT o.id, o.rec, r.record_id, o.peer, o.next_attempt, o.attempts"
+    " FROM outbox o JOIN records r ON r.id = o.rec"
+    " WHERE o.state = 'pending' AND o.next_attempt <= ?1"
+    " ORDER BY o.next_attempt, o.id LIMIT ?2";
 
 int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-			sp_store_outbox_item **items, size_t *n)
+                        sp_store_outbox_item **items, size_t *n)
 {
 	sp_store_outbox_item *a = NULL;
 	sqlite3_stmt *st;
@@ -791,9 +791,9 @@ int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
 		a[k].next_attempt = sqlite3_column_int64(st, 4);
 		a[k].attempts = (uint32_t)sqlite3_column_int64(st, 5);
 		if ((err = sp_store__col_text(st, 2, a[k].record_id,
-					      sizeof(a[k].record_id))) ||
+		                              sizeof(a[k].record_id))) ||
 		    (err = sp_store__col_text(st, 3, a[k].peer,
-					      sizeof(a[k].peer))))
+		                              sizeof(a[k].peer))))
 			break;
 		k++;
 	}
@@ -810,11 +810,11 @@ int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
 }
 
 static const char sql_peer_receipt_get[] =
-	"SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec"
-	" WHERE r.origin = ?1 AND r.record_id = ?2 AND p.peer = ?3";
+    "SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec"
+    " WHERE r.origin = ?1 AND r.record_id = ?2 AND p.peer = ?3";
 
 static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
-		      uint8_t **out, size_t *len)
+                      uint8_t **out, size_t *len)
 {
 	int rc = sqlite3_step(st), err = SP_OK;
 
@@ -833,8 +833,8 @@ static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
 }
 
 int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
-			      const char *record_id, const char *peer,
-			      uint8_t **out, size_t *len)
+                              const char *record_id, const char *peer,
+                              uint8_t **out, size_t *len)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;
@@ -855,13 +855,14 @@ int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
 	return err;
 }
 
-/* ---------------------------------------------------------------- trust lists */
+/* ---------------------------------------------------------------- trust lists
+ */
 
 static const char sql_tl_read[] =
-	"SELECT bytes, sequence FROM trust_lists WHERE federation = ?1";
+    "SELECT bytes, sequence FROM trust_lists WHERE federation = ?1";
 
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
-			    uint64_t *sequence, uint8_t **bytes, size_t *len)
+                            uint64_t *sequence, uint8_t **bytes, size_t *len)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;

@@ -8,13 +8,13 @@
 #include "node/store_db_int.h"
 
 static const char sql_node_get[] =
-	"SELECT hash FROM merkle_nodes WHERE origin_id = ?1 AND level = ?2"
-	" AND idx = ?3";
+    "SELECT hash FROM merkle_nodes WHERE origin_id = ?1 AND level = ?2"
+    " AND idx = ?3";
 static const char sql_node_put[] =
-	"INSERT INTO merkle_nodes (origin_id, level, idx, hash)"
-	" VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO merkle_nodes (origin_id, level, idx, hash)"
+    " VALUES (?1, ?2, ?3, ?4)";
 static const char sql_tree_origin[] =
-	"SELECT id, tree_size FROM origins WHERE name = ?1";
+    "SELECT id, tree_size FROM origins WHERE name = ?1";
 
 /* A connection plus its statement cache, for lookups on either side. */
 typedef struct tree_ctx {
@@ -24,7 +24,7 @@ typedef struct tree_ctx {
 } tree_ctx;
 
 static int node_get(const tree_ctx *t, unsigned level, uint64_t idx,
-		    uint8_t out[32])
+                    uint8_t out[32])
 {
 	int err = SP_OK, rc;
 	sqlite3_stmt *st = sp_store__stmt(t->db, t->c, sql_node_get, &err);
@@ -53,7 +53,7 @@ static int node_get(const tree_ctx *t, unsigned level, uint64_t idx,
 }
 
 static int node_put(const tree_ctx *t, unsigned level, uint64_t idx,
-		    const uint8_t h[32])
+                    const uint8_t h[32])
 {
 	int err = SP_OK, rc;
 	sqlite3_stmt *st = sp_store__stmt(t->db, t->c, sql_node_put, &err);
@@ -72,7 +72,7 @@ static int node_put(const tree_ctx *t, unsigned level, uint64_t idx,
 }
 
 int sp_store__tree_append(sp_store *s, int64_t origin_id, uint64_t index,
-			  const uint8_t leaf[32])
+                          const uint8_t leaf[32])
 {
 	tree_ctx t = {s->db, &s->wst, origin_id};
 	uint8_t h[32], left[32];
@@ -123,7 +123,7 @@ static unsigned log2_exact(uint64_t n)
  * always a multiple of the largest power of two <= size, so the left part
  * of every split is a stored perfect subtree. */
 static int subtree_hash(const tree_ctx *t, uint64_t start, uint64_t size,
-			uint8_t out[32])
+                        uint8_t out[32])
 {
 	uint8_t left[32], right[32];
 	uint64_t k;
@@ -143,7 +143,7 @@ static int subtree_hash(const tree_ctx *t, uint64_t start, uint64_t size,
 }
 
 static int tree_open(sp_store_reader *r, const char *origin, tree_ctx *t,
-		     uint64_t *size)
+                     uint64_t *size)
 {
 	int err = SP_OK, rc;
 	sqlite3_stmt *st;
@@ -179,7 +179,7 @@ int sp_store_tree_size(sp_store_reader *r, const char *origin, uint64_t *size)
 }
 
 int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
-		       uint8_t root[32])
+                       uint8_t root[32])
 {
 	tree_ctx t;
 	uint64_t have = 0;
@@ -204,7 +204,7 @@ typedef struct proof_out {
 } proof_out;
 
 static int proof_add(proof_out *p, const tree_ctx *t, uint64_t start,
-		     uint64_t size)
+                     uint64_t size)
 {
 	if (p->n >= SP_STORE_PROOF_MAX)
 		return SP_ERR_INTERNAL;
@@ -213,7 +213,7 @@ static int proof_add(proof_out *p, const tree_ctx *t, uint64_t start,
 
 /* RFC 9162 §2.1.3.1 PATH(m, D[start : start + size]), deepest first. */
 static int inclusion_rec(const tree_ctx *t, uint64_t start, uint64_t size,
-			 uint64_t m, proof_out *p)
+                         uint64_t m, proof_out *p)
 {
 	uint64_t k;
 	int err;
@@ -232,9 +232,9 @@ static int inclusion_rec(const tree_ctx *t, uint64_t start, uint64_t size,
 }
 
 int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
-			     uint64_t index, uint64_t size,
-			     uint8_t path[SP_STORE_PROOF_MAX][32],
-			     size_t *path_len)
+                             uint64_t index, uint64_t size,
+                             uint8_t path[SP_STORE_PROOF_MAX][32],
+                             size_t *path_len)
 {
 	tree_ctx t;
 	uint64_t have = 0;
@@ -256,7 +256,7 @@ int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
 
 /* RFC 9162 §2.1.4.1 SUBPROOF(m, D[start : start + size], whole). */
 static int consistency_rec(const tree_ctx *t, uint64_t start, uint64_t size,
-			   uint64_t m, int whole, proof_out *p)
+                           uint64_t m, int whole, proof_out *p)
 {
 	uint64_t k;
 	int err;
@@ -275,9 +275,9 @@ static int consistency_rec(const tree_ctx *t, uint64_t start, uint64_t size,
 }
 
 int sp_store_consistency_proof(sp_store_reader *r, const char *origin,
-			       uint64_t m, uint64_t n,
-			       uint8_t path[SP_STORE_PROOF_MAX][32],
-			       size_t *path_len)
+                               uint64_t m, uint64_t n,
+                               uint8_t path[SP_STORE_PROOF_MAX][32],
+                               size_t *path_len)
 {
 	tree_ctx t;
 	uint64_t have = 0;
@@ -292,7 +292,8 @@ int sp_store_consistency_proof(sp_store_reader *r, const char *origin,
 	if (m > n || n > have)
 		return SP_ERR_INVALID_ARGUMENT;
 	if (m == 0 || m == n)
-		return SP_OK; /* the empty tree and equal sizes need no hashes */
+		return SP_OK; /* the empty tree and equal sizes need no hashes
+		               */
 	if ((err = consistency_rec(&t, 0, n, m, 1, &p)))
 		return err;
 	*path_len = p.n;

@@ -37,7 +37,9 @@ static int check_revocations(sp_node *n, const sp_tl *tl, const char *source)
 		       SP_LF_STR("federation", tl->federation),
 		       SP_LF_UINT("sequence", tl->sequence),
 		       SP_LF_STR("node", hit.node_id),
-		       SP_LF_STR("kind", hit.kind == SP_REVOKED_MEMBER ? "member" : "signing-cert"),
+		       SP_LF_STR("kind", hit.kind == SP_REVOKED_MEMBER
+		                             ? "member"
+		                             : "signing-cert"),
 		       SP_LF_STR("subject", hit.subject),
 		       SP_LF_UINT("revoked_by_sequence", hit.sequence),
 		       SP_LF_STR("source", source),

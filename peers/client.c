@@ -1,4 +1,5 @@
-/* client.c: the HTTP/2 client's life cycle: configuration, request queue, callback delivery, reconnect backoff, state. */
+/* client.c: the HTTP/2 client's life cycle: configuration, request queue,
+ * callback delivery, reconnect backoff, state. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,10 @@
 
 #include "peers/client_int.h"
 
-#define MAX_METHOD_LEN 16
-#define MAX_PATH_LEN 8192
+#define MAX_METHOD_LEN   16
+#define MAX_PATH_LEN     8192
 #define MAX_HEADER_VALUE 8192
-#define MAX_REQ_HEADERS 64
+#define MAX_REQ_HEADERS  64
 
 /* ---------------------------------------------------------------- clocks */
 
@@ -133,7 +134,7 @@ static void client_connect_timeout(evutil_socket_t fd, short what, void *arg);
 static void client_destroy(sp_h2_client *c);
 
 int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
-		     sp_h2_client **out, const char **why)
+                     sp_h2_client **out, const char **why)
 {
 	const char *dummy; /* per call: no shared state between threads */
 	sp_h2_client *c = NULL;
@@ -157,7 +158,8 @@ int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL)) {
-		*why = "a client certificate needs its key, and a key its certificate";
+		*why = "a client certificate needs its key, and a key its "
+		       "certificate";
 		return SP_ERR_INVALID_ARGUMENT;
 	}
 	name = cfg->server_name != NULL ? cfg->server_name : cfg->host;
@@ -170,24 +172,28 @@ int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
 		goto nomem;
 	c->base = base;
 	c->port = cfg->port ? cfg->port : SP_H2_DEFAULT_PORT;
-	c->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
-							: SP_H2_DEFAULT_CONNECT_TIMEOUT_MS;
-	c->request_timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms
-							: SP_H2_DEFAULT_REQUEST_TIMEOUT_MS;
+	c->connect_timeout_ms = cfg->connect_timeout_ms
+	                            ? cfg->connect_timeout_ms
+	                            : SP_H2_DEFAULT_CONNECT_TIMEOUT_MS;
+	c->request_timeout_ms = cfg->request_timeout_ms
+	                            ? cfg->request_timeout_ms
+	                            : SP_H2_DEFAULT_REQUEST_TIMEOUT_MS;
 	c->max_body = cfg->max_response_body ? cfg->max_response_body
-					     : SP_H2_DEFAULT_MAX_BODY;
+	                                     : SP_H2_DEFAULT_MAX_BODY;
 	c->max_header_bytes = cfg->max_response_header_bytes
-				      ? cfg->max_response_header_bytes
-				      : SP_H2_DEFAULT_MAX_HEADER_BYTES;
+	                          ? cfg->max_response_header_bytes
+	                          : SP_H2_DEFAULT_MAX_HEADER_BYTES;
 	if (c->max_header_bytes > ((size_t)1 << 24))
 		c->max_header_bytes = (size_t)1 << 24;
-	c->backoff_base_ms = cfg->backoff_base_ms ? cfg->backoff_base_ms
-						  : SP_H2_DEFAULT_BACKOFF_BASE_MS;
+	c->backoff_base_ms = cfg->backoff_base_ms
+	                         ? cfg->backoff_base_ms
+	                         : SP_H2_DEFAULT_BACKOFF_BASE_MS;
 	c->backoff_cap_ms = cfg->backoff_cap_ms ? cfg->backoff_cap_ms
-						: SP_H2_DEFAULT_BACKOFF_CAP_MS;
+	                                        : SP_H2_DEFAULT_BACKOFF_CAP_MS;
 	if (c->backoff_cap_ms < c->backoff_base_ms)
 		c->backoff_cap_ms = c->backoff_base_ms;
-	c->max_queued = cfg->max_queued ? cfg->max_queued : SP_H2_DEFAULT_MAX_QUEUED;
+	c->max_queued =
+	    cfg->max_queued ? cfg->max_queued : SP_H2_DEFAULT_MAX_QUEUED;
 	c->host = dup_str(cfg->host);
 	c->server_name = dup_str(name);
 	if (c->host == NULL || c->server_name == NULL)
@@ -232,7 +238,8 @@ fail:
 
 static int is_tchar(int ch)
 {
-	return isalnum(ch) || (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+	return isalnum(ch) ||
+	       (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
 static int method_ok(const char *m)
@@ -261,9 +268,15 @@ static int path_ok(const char *p)
 
 static int header_ok(const sp_h2_header *h)
 {
-	static const char *const banned[] = {
-		"connection", "host", "keep-alive", "proxy-connection",
-		"transfer-encoding", "upgrade", "te", "content-length", NULL};
+	static const char *const banned[] = {"connection",
+	                                     "host",
+	                                     "keep-alive",
+	                                     "proxy-connection",
+	                                     "transfer-encoding",
+	                                     "upgrade",
+	                                     "te",
+	                                     "content-length",
+	                                     NULL};
 	size_t i, n;
 
 	if (h->name == NULL || h->value == NULL)
@@ -291,7 +304,7 @@ static int header_ok(const sp_h2_header *h)
 }
 
 static void nv_set(nghttp2_nv *nv, char *name, size_t nlen, char *value,
-		   size_t vlen)
+                   size_t vlen)
 {
 	nv->name = (uint8_t *)name;
 	nv->namelen = nlen;
@@ -302,7 +315,7 @@ static void nv_set(nghttp2_nv *nv, char *name, size_t nlen, char *value,
 
 /* Append "s\0" to the string blob at *pos; returns where it went. */
 static char *blob_put(char *blob, size_t *pos, const char *s, size_t n,
-		      int lower)
+                      int lower)
 {
 	char *dst = blob + *pos;
 	size_t i;
@@ -317,7 +330,7 @@ static char *blob_put(char *blob, size_t *pos, const char *s, size_t n,
 }
 
 static int req_build(sp_h2_req *r, const char *method, const char *path,
-		     const sp_h2_header *headers, size_t n_headers)
+                     const sp_h2_header *headers, size_t n_headers)
 {
 	sp_h2_client *c = r->c;
 	char clen[32] = "";
@@ -327,9 +340,9 @@ static int req_build(sp_h2_req *r, const char *method, const char *path,
 	if (r->body_len > 0)
 		snprintf(clen, sizeof(clen), "%zu", r->body_len);
 	total += strlen(method) + 1 + strlen(path) + 1 + 6 + 1 +
-		 strlen(c->authority) + 1 + strlen(clen) + 1;
+	         strlen(c->authority) + 1 + strlen(clen) + 1;
 	total += sizeof(":method") + sizeof(":path") + sizeof(":scheme") +
-		 sizeof(":authority") + sizeof("content-length");
+	         sizeof(":authority") + sizeof("content-length");
 	for (i = 0; i < n_headers; i++)
 		total += strlen(headers[i].name) + strlen(headers[i].value) + 2;
 	r->strs = malloc(total);
@@ -382,9 +395,9 @@ static void req_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 int sp_h2_client_request(sp_h2_client *c, const char *method, const char *path,
-			 const sp_h2_header *headers, size_t n_headers,
-			 const void *body, size_t body_len, sp_h2_response_cb cb,
-			 void *ud)
+                         const sp_h2_header *headers, size_t n_headers,
+                         const void *body, size_t body_len,
+                         sp_h2_response_cb cb, void *ud)
 {
 	sp_h2_req *r;
 	struct timeval tv;
@@ -427,7 +440,7 @@ int sp_h2_client_request(sp_h2_client *c, const char *method, const char *path,
 	sp_peers__list_append(&c->queue, r);
 	if (c->queue.n > c->max_queued)
 		sp_peers__req_finish(r, SP_ERR_UNAVAILABLE,
-				     "too many requests queued");
+		                     "too many requests queued");
 	sp_peers__kick(c);
 	return SP_OK;
 nomem:
@@ -508,7 +521,8 @@ static void req_deliver(sp_h2_req *r)
 		resp.headers = r->fields;
 		resp.n_headers = r->n_fields;
 		if (r->rbody != NULL) {
-			r->rbody[r->rbody_len] = 0; /* room kept by the reader */
+			r->rbody[r->rbody_len] =
+			    0; /* room kept by the reader */
 			resp.body = r->rbody;
 			resp.body_len = r->rbody_len;
 		} else {
@@ -533,7 +547,8 @@ static void deliver_all(sp_h2_client *c)
 	c->delivering = 0;
 }
 
-/* ---------------------------------------------------------------- connecting */
+/* ---------------------------------------------------------------- connecting
+ */
 
 static void start_connect(sp_h2_client *c)
 {
@@ -546,7 +561,7 @@ static void start_connect(sp_h2_client *c)
 	if (k == NULL) {
 		while (c->queue.head != NULL)
 			sp_peers__req_finish(c->queue.head, SP_ERR_NOMEM,
-					     "out of memory");
+			                     "out of memory");
 		return;
 	}
 	k->c = c;
@@ -664,7 +679,7 @@ void sp_peers__conn_goaway(sp_h2_conn *k)
 		return;
 	if (k->state != SP_CONN_READY) {
 		sp_peers__conn_failed(k, SP_ERR_UNAVAILABLE,
-				      "server sent GOAWAY during setup");
+		                      "server sent GOAWAY during setup");
 		return;
 	}
 	if (c->conn == k) {
@@ -687,24 +702,27 @@ void sp_peers__conn_closed(sp_h2_conn *k, int err, const char *why)
 	if (k->state == SP_CONN_DEAD)
 		return;
 	if (k->state == SP_CONN_CONNECTING || k->state == SP_CONN_SETTINGS) {
-		sp_peers__conn_failed(k, err != SP_OK ? err : SP_ERR_UNAVAILABLE,
-				      why != NULL ? why : "connection closed");
+		sp_peers__conn_failed(k,
+		                      err != SP_OK ? err : SP_ERR_UNAVAILABLE,
+		                      why != NULL ? why : "connection closed");
 		return;
 	}
 	conn_to_dead(k);
 	while ((r = k->reqs.head) != NULL) {
-		if (k->goaway_last_id >= 0 && r->stream_id > k->goaway_last_id &&
-		    !r->retried && !r->got_response)
+		if (k->goaway_last_id >= 0 &&
+		    r->stream_id > k->goaway_last_id && !r->retried &&
+		    !r->got_response)
 			sp_peers__req_requeue(r);
 		else
 			sp_peers__req_finish(r, SP_ERR_IO,
-					     why != NULL ? why : "connection lost");
+			                     why != NULL ? why
+			                                 : "connection lost");
 	}
 	/* A connection that dies with requests on it before answering any is
 	 * a failed attempt: back off before the next one. */
 	if (!c->freeing && had_streams && !k->answered)
 		note_failure(c, err != SP_OK ? err : SP_ERR_IO,
-			     why != NULL ? why : "connection lost");
+		             why != NULL ? why : "connection lost");
 }
 
 static void client_connect_timeout(evutil_socket_t fd, short what, void *arg)
@@ -715,7 +733,7 @@ static void client_connect_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->conn != NULL && c->conn->state != SP_CONN_READY)
 		sp_peers__conn_failed(c->conn, SP_ERR_UNAVAILABLE,
-				      "connect timed out");
+		                      "connect timed out");
 }
 
 static void client_reconnect_due(evutil_socket_t fd, short what, void *arg)
@@ -802,10 +820,10 @@ void sp_h2_client_free(sp_h2_client *c)
 	for (k = c->dead; k != NULL; k = k->next)
 		while (k->reqs.head != NULL)
 			sp_peers__req_finish(k->reqs.head, SP_ERR_UNAVAILABLE,
-					     "client closed");
+			                     "client closed");
 	while (c->queue.head != NULL)
 		sp_peers__req_finish(c->queue.head, SP_ERR_UNAVAILABLE,
-				     "client closed");
+		                     "client closed");
 	free_dead(c);
 	evtimer_del(c->reconnect);
 	evtimer_del(c->conn_timer);

@@ -1,4 +1,5 @@
-/* client_fetch.c: the blocking one-request fetch on a private event loop, and response header lookup. */
+/* client_fetch.c: the blocking one-request fetch on a private event loop, and
+ * response header lookup. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,7 +22,7 @@ void sp_peers__fields_free(sp_h2_field *f, size_t n)
 }
 
 static const char *field_find(const sp_h2_field *f, size_t n, const char *name,
-			      size_t *len)
+                              size_t *len)
 {
 	size_t i;
 
@@ -39,7 +40,7 @@ static const char *field_find(const sp_h2_field *f, size_t n, const char *name,
 }
 
 const char *sp_h2_response_header(const sp_h2_response *resp, const char *name,
-				  size_t *len)
+                                  size_t *len)
 {
 	if (resp == NULL)
 		return field_find(NULL, 0, name, len);
@@ -47,7 +48,7 @@ const char *sp_h2_response_header(const sp_h2_response *resp, const char *name,
 }
 
 const char *sp_h2_result_header(const sp_h2_result *r, const char *name,
-				size_t *len)
+                                size_t *len)
 {
 	if (r == NULL)
 		return field_find(NULL, 0, name, len);
@@ -141,9 +142,9 @@ static void fetch_done(void *ud, const sp_h2_response *resp)
 }
 
 int sp_h2_fetch(const sp_h2_client_config *cfg, const char *method,
-		const char *path, const sp_h2_header *headers, size_t n_headers,
-		const void *body, size_t body_len, sp_h2_result *out,
-		const char **why)
+                const char *path, const sp_h2_header *headers, size_t n_headers,
+                const void *body, size_t body_len, sp_h2_result *out,
+                const char **why)
 {
 	const char *dummy; /* per call: no shared state between threads */
 	fetch_state fs;
@@ -166,7 +167,7 @@ int sp_h2_fetch(const sp_h2_client_config *cfg, const char *method,
 	if (rc != SP_OK)
 		goto done;
 	rc = sp_h2_client_request(fs.client, method, path, headers, n_headers,
-				  body, body_len, fetch_done, &fs);
+	                          body, body_len, fetch_done, &fs);
 	if (rc != SP_OK) {
 		*why = "invalid request";
 		goto done;

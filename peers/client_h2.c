@@ -1,4 +1,5 @@
-/* client_h2.c: one HTTP/2 client connection: TCP and TLS through bufferevent_openssl, the nghttp2 client session, its streams. */
+/* client_h2.c: one HTTP/2 client connection: TCP and TLS through
+ * bufferevent_openssl, the nghttp2 client session, its streams. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -19,9 +20,9 @@
 #define OUT_HIGH_WATER ((size_t)1 << 20)
 /* Our own bound on streams per connection, whatever the server allows. */
 #define MAX_STREAMS_PER_CONN 256u
-#define MAX_RESPONSE_FIELDS 256u
-#define STREAM_WINDOW ((int32_t)1 << 20)
-#define CONN_WINDOW ((int32_t)16 << 20)
+#define MAX_RESPONSE_FIELDS  256u
+#define STREAM_WINDOW        ((int32_t)1 << 20)
+#define CONN_WINDOW          ((int32_t)16 << 20)
 
 static sp_h2_req *find_req(sp_h2_conn *k, int32_t stream_id)
 {
@@ -37,15 +38,16 @@ static sp_h2_req *find_req(sp_h2_conn *k, int32_t stream_id)
 static void stream_fail(sp_h2_conn *k, sp_h2_req *r, int err, const char *why)
 {
 	if (k->h2 != NULL && r->stream_id > 0)
-		nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, r->stream_id,
-					  NGHTTP2_CANCEL);
+		nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE,
+		                          r->stream_id, NGHTTP2_CANCEL);
 	sp_peers__req_finish(r, err, why);
 }
 
-/* ---------------------------------------------------------------- nghttp2 callbacks */
+/* ---------------------------------------------------------------- nghttp2
+ * callbacks */
 
 static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame,
-			    void *user)
+                            void *user)
 {
 	sp_h2_req *r;
 
@@ -59,7 +61,7 @@ static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *frame,
 }
 
 static int field_add(sp_h2_req *r, const uint8_t *name, size_t namelen,
-		     const uint8_t *value, size_t valuelen)
+                     const uint8_t *value, size_t valuelen)
 {
 	sp_h2_field *f;
 	char *n, *v;
@@ -117,8 +119,8 @@ static int content_length_over(const uint8_t *v, size_t len, size_t cap)
 }
 
 static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
-		     const uint8_t *name, size_t namelen, const uint8_t *value,
-		     size_t valuelen, uint8_t flags, void *user)
+                     const uint8_t *name, size_t namelen, const uint8_t *value,
+                     size_t valuelen, uint8_t flags, void *user)
 {
 	sp_h2_conn *k = user;
 	sp_h2_client *c = k->c;
@@ -136,7 +138,8 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 	if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
 		st = parse_status(value, valuelen);
 		if (st < 0 || st == 101) {
-			stream_fail(k, r, SP_ERR_IO, "bad :status from the server");
+			stream_fail(k, r, SP_ERR_IO,
+			            "bad :status from the server");
 			return 0;
 		}
 		if (st < 200) {
@@ -151,7 +154,8 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 	r->header_bytes += namelen + valuelen + 32;
 	if (r->header_bytes > c->max_header_bytes ||
 	    r->n_fields >= MAX_RESPONSE_FIELDS) {
-		stream_fail(k, r, SP_ERR_TOO_LARGE, "response headers too large");
+		stream_fail(k, r, SP_ERR_TOO_LARGE,
+		            "response headers too large");
 		return 0;
 	}
 	if (namelen == 14 && memcmp(name, "content-length", 14) == 0 &&
@@ -165,7 +169,7 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 }
 
 static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
-			 const uint8_t *data, size_t len, void *user)
+                         const uint8_t *data, size_t len, void *user)
 {
 	sp_h2_conn *k = user;
 	sp_h2_client *c = k->c;
@@ -204,7 +208,7 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
 }
 
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
-			 void *user)
+                         void *user)
 {
 	sp_h2_conn *k = user;
 	sp_h2_req *r;
@@ -237,7 +241,7 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
 }
 
 static int on_stream_close(nghttp2_session *h2, int32_t stream_id,
-			   uint32_t error_code, void *user)
+                           uint32_t error_code, void *user)
 {
 	sp_h2_conn *k = user;
 	sp_h2_req *r;
@@ -252,20 +256,22 @@ static int on_stream_close(nghttp2_session *h2, int32_t stream_id,
 		k->answered = 1;
 		sp_peers__req_finish(r, SP_OK, NULL);
 	} else if (error_code == NGHTTP2_REFUSED_STREAM && !r->got_response &&
-		   !r->retried) {
-		/* Not processed by the server (RFC 9113 §8.7): safe to retry. */
+	           !r->retried) {
+		/* Not processed by the server (RFC 9113 §8.7): safe to retry.
+		 */
 		sp_peers__req_requeue(r);
 	} else {
-		sp_peers__req_finish(r, SP_ERR_IO,
-				     error_code == NGHTTP2_NO_ERROR
-					     ? "stream ended without a complete response"
-					     : "stream reset by the server");
+		sp_peers__req_finish(
+		    r, SP_ERR_IO,
+		    error_code == NGHTTP2_NO_ERROR
+		        ? "stream ended without a complete response"
+		        : "stream reset by the server");
 	}
 	return 0;
 }
 
 static int on_frame_not_send(nghttp2_session *h2, const nghttp2_frame *frame,
-			     int lib_error, void *user)
+                             int lib_error, void *user)
 {
 	sp_h2_conn *k = user;
 	sp_h2_req *r;
@@ -281,13 +287,13 @@ static int on_frame_not_send(nghttp2_session *h2, const nghttp2_frame *frame,
 		sp_peers__req_requeue(r);
 	else
 		sp_peers__req_finish(r, SP_ERR_UNAVAILABLE,
-				     "the stream could not be started");
+		                     "the stream could not be started");
 	return 0;
 }
 
 static ssize_t body_read(nghttp2_session *h2, int32_t stream_id, uint8_t *buf,
-			 size_t length, uint32_t *data_flags,
-			 nghttp2_data_source *source, void *user)
+                         size_t length, uint32_t *data_flags,
+                         nghttp2_data_source *source, void *user)
 {
 	sp_h2_req *r;
 	size_t n;
@@ -322,12 +328,17 @@ static int session_new(sp_h2_conn *k)
 	if (nghttp2_session_callbacks_new(&cbs) != 0 ||
 	    nghttp2_option_new(&opt) != 0)
 		goto done;
-	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+	nghttp2_session_callbacks_set_on_begin_headers_callback(
+	    cbs, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
-	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+	    cbs, on_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
+	                                                     on_frame_recv);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+	                                                       on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_not_send_callback(
+	    cbs, on_frame_not_send);
 	/* The server's header list is bounded by our own count in on_header. */
 	nghttp2_option_set_max_send_header_block_length(opt, 65536);
 	if (nghttp2_session_client_new2(&k->h2, cbs, k, opt) != 0)
@@ -342,7 +353,7 @@ static int session_new(sp_h2_conn *k)
 	iv[3].value = (uint32_t)c->max_header_bytes;
 	if (nghttp2_submit_settings(k->h2, NGHTTP2_FLAG_NONE, iv, 4) != 0 ||
 	    nghttp2_session_set_local_window_size(k->h2, NGHTTP2_FLAG_NONE, 0,
-						  CONN_WINDOW) != 0)
+	                                          CONN_WINDOW) != 0)
 		goto done;
 	rv = 0;
 done:
@@ -362,7 +373,7 @@ static void submit_one(sp_h2_conn *k, sp_h2_req *r)
 	prd.read_callback = body_read;
 	r->body_off = 0;
 	id = nghttp2_submit_request(k->h2, NULL, r->nva, r->nvlen,
-				    r->body_len > 0 ? &prd : NULL, NULL);
+	                            r->body_len > 0 ? &prd : NULL, NULL);
 	if (id < 0) {
 		if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
 			/* Stream ids used up: this connection takes no
@@ -372,7 +383,7 @@ static void submit_one(sp_h2_conn *k, sp_h2_req *r)
 			return;
 		}
 		sp_peers__req_finish(r, SP_ERR_INTERNAL,
-				     "cannot submit the request");
+		                     "cannot submit the request");
 		return;
 	}
 	sp_peers__list_remove(&c->queue, r);
@@ -394,7 +405,7 @@ static void submit_one(sp_h2_conn *k, sp_h2_req *r)
 static uint32_t stream_limit(sp_h2_conn *k)
 {
 	uint32_t lim = nghttp2_session_get_remote_settings(
-		k->h2, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+	    k->h2, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
 
 	return lim < MAX_STREAMS_PER_CONN ? lim : MAX_STREAMS_PER_CONN;
 }
@@ -435,8 +446,7 @@ void sp_peers__conn_pump(sp_h2_conn *k)
 		}
 	}
 	if (!nghttp2_session_want_read(k->h2) &&
-	    !nghttp2_session_want_write(k->h2) &&
-	    evbuffer_get_length(out) == 0)
+	    !nghttp2_session_want_write(k->h2) && evbuffer_get_length(out) == 0)
 		conn_error(k, SP_ERR_IO, "connection finished");
 }
 
@@ -447,13 +457,15 @@ void sp_peers__conn_cancel(sp_h2_conn *k, sp_h2_req *r)
 	if (k->h2 == NULL || r->stream_id <= 0)
 		return;
 	nghttp2_submit_rst_stream(k->h2, NGHTTP2_FLAG_NONE, r->stream_id,
-				  NGHTTP2_CANCEL);
+	                          NGHTTP2_CANCEL);
 	sp_peers__kick(c);
 	/* Nothing from the server for a whole request timeout: the
 	 * connection is probably dead; drop it so the next request
 	 * reconnects. */
-	if (sp_peers__mono_ms() - k->last_read_ms >= (int64_t)c->request_timeout_ms) {
-		sp_peers__req_finish(r, SP_ERR_UNAVAILABLE, "request timed out");
+	if (sp_peers__mono_ms() - k->last_read_ms >=
+	    (int64_t)c->request_timeout_ms) {
+		sp_peers__req_finish(r, SP_ERR_UNAVAILABLE,
+		                     "request timed out");
 		conn_error(k, SP_ERR_IO, "server stopped responding");
 	}
 }
@@ -582,10 +594,11 @@ static int try_next_addr(sp_h2_conn *k, const char **why)
 		ssl = sp_peers__tls_new(c, k, why);
 		if (ssl == NULL)
 			return SP_ERR_NOMEM;
-		/* The bufferevent owns ssl from here (BEV_OPT_CLOSE_ON_FREE). */
+		/* The bufferevent owns ssl from here (BEV_OPT_CLOSE_ON_FREE).
+		 */
 		k->bev = bufferevent_openssl_socket_new(
-			c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-			BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		    c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 		if (k->bev == NULL) {
 			*why = "out of memory";
 			return SP_ERR_NOMEM;
@@ -594,16 +607,17 @@ static int try_next_addr(sp_h2_conn *k, const char **why)
 		/* A peer that closes without close_notify has closed, not
 		 * failed. */
 		bufferevent_openssl_set_allow_dirty_shutdown(k->bev, 1);
-		bufferevent_setcb(k->bev, conn_readcb, conn_writecb, conn_eventcb, k);
+		bufferevent_setcb(k->bev, conn_readcb, conn_writecb,
+		                  conn_eventcb, k);
 		if (bufferevent_enable(k->bev, EV_READ | EV_WRITE) != 0)
 			continue;
 		if (bufferevent_socket_connect(k->bev, ai->ai_addr,
-					       (int)ai->ai_addrlen) == 0) {
+		                               (int)ai->ai_addrlen) == 0) {
 			/* no Nagle: requests and their bodies go out at once */
 			int one = 1;
 
 			setsockopt(bufferevent_getfd(k->bev), IPPROTO_TCP,
-				   TCP_NODELAY, &one, sizeof(one));
+			           TCP_NODELAY, &one, sizeof(one));
 			return SP_OK;
 		}
 	}
@@ -621,13 +635,15 @@ int sp_peers__conn_start(sp_h2_conn *k, const char **why)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = sp_peers__is_ip(c->host) ? AI_NUMERICHOST : AI_ADDRCONFIG;
+	hints.ai_flags =
+	    sp_peers__is_ip(c->host) ? AI_NUMERICHOST : AI_ADDRCONFIG;
 	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
 	/* Name lookup blocks the loop; peers are usually few and their
 	 * addresses cached by the system resolver (see README). */
 	rc = getaddrinfo(c->host, port, &hints, &k->ai);
 	if (rc != 0 || k->ai == NULL) {
-		*why = rc == EAI_NONAME ? "unknown host" : "cannot resolve the host";
+		*why = rc == EAI_NONAME ? "unknown host"
+		                        : "cannot resolve the host";
 		return SP_ERR_UNAVAILABLE;
 	}
 	k->ai_next = k->ai;

@@ -30,10 +30,10 @@ struct sp_h2_req {
 	enum sp_h2_req_where where;
 	sp_h2_conn *conn; /* while SP_REQ_STREAM */
 	int32_t stream_id;
-	int retried;	  /* already retried once after a refusal */
+	int retried;      /* already retried once after a refusal */
 	int got_response; /* any response frame arrived */
-	int info_block;	  /* the header block being read is a 1xx one */
-	int complete;	  /* the final response ended with END_STREAM */
+	int info_block;   /* the header block being read is a 1xx one */
+	int complete;     /* the final response ended with END_STREAM */
 	struct event *timer;
 
 	nghttp2_nv *nva; /* request header block, strings in `strs` */
@@ -64,10 +64,10 @@ typedef struct sp_h2_req_list {
 
 enum sp_h2_conn_state {
 	SP_CONN_CONNECTING = 1, /* TCP and TLS */
-	SP_CONN_SETTINGS = 2,	/* TLS done, waiting for the server SETTINGS */
-	SP_CONN_READY = 3,	/* streams may start */
-	SP_CONN_DRAINING = 4,	/* GOAWAY received: finishing its streams */
-	SP_CONN_DEAD = 5,	/* closed, waiting to be freed */
+	SP_CONN_SETTINGS = 2,   /* TLS done, waiting for the server SETTINGS */
+	SP_CONN_READY = 3,      /* streams may start */
+	SP_CONN_DRAINING = 4,   /* GOAWAY received: finishing its streams */
+	SP_CONN_DEAD = 5,       /* closed, waiting to be freed */
 };
 
 struct sp_h2_conn {
@@ -77,9 +77,9 @@ struct sp_h2_conn {
 	struct bufferevent *bev;
 	SSL *ssl; /* owned by bev */
 	nghttp2_session *h2;
-	sp_h2_req_list reqs; /* requests on this connection */
-	int64_t last_read_ms; /* monotonic, last bytes from the server */
-	int answered;	/* a complete response arrived on it */
+	sp_h2_req_list reqs;    /* requests on this connection */
+	int64_t last_read_ms;   /* monotonic, last bytes from the server */
+	int answered;           /* a complete response arrived on it */
 	int32_t goaway_last_id; /* -1 until GOAWAY */
 	/* Verification outcome recorded by the verify callback. */
 	int cert_failed;
@@ -106,19 +106,19 @@ struct sp_h2_client {
 	uint32_t backoff_base_ms, backoff_cap_ms;
 	SSL_CTX *ctx;
 
-	sp_h2_conn *conn;     /* the connection new streams go to, or NULL */
-	sp_h2_conn *draining; /* after GOAWAY, finishing */
-	sp_h2_conn *dead;     /* closed, freed by the work event */
-	struct event *work;	 /* deferred: deliver, connect, submit */
+	sp_h2_conn *conn;        /* the connection new streams go to, or NULL */
+	sp_h2_conn *draining;    /* after GOAWAY, finishing */
+	sp_h2_conn *dead;        /* closed, freed by the work event */
+	struct event *work;      /* deferred: deliver, connect, submit */
 	struct event *reconnect; /* backoff timer */
 	struct event *conn_timer; /* connect timeout for c->conn */
-	int waiting_backoff;	 /* reconnect timer armed */
+	int waiting_backoff;      /* reconnect timer armed */
 
 	sp_h2_req_list queue; /* waiting for a stream */
 	sp_h2_req_list done;  /* waiting for their callback */
 
 	int delivering; /* inside a callback delivery */
-	int freeing;	/* sp_h2_client_free() was called */
+	int freeing;    /* sp_h2_client_free() was called */
 
 	uint8_t *peer_der;
 	size_t peer_der_len;
@@ -150,11 +150,12 @@ void sp_peers__conn_closed(sp_h2_conn *k, int err, const char *why);
 /* The connection received GOAWAY. */
 void sp_peers__conn_goaway(sp_h2_conn *k);
 
-/* ---------------------------------------------------------------- client_tls.c */
+/* ---------------------------------------------------------------- client_tls.c
+ */
 
 /* Build the client TLS context from cfg. */
 int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
-			  const char **why);
+                          const char **why);
 /* A fresh SSL for one connection: SNI, name check unless pinned, app data
  * k (for the verify callback). */
 SSL *sp_peers__tls_new(sp_h2_client *c, sp_h2_conn *k, const char **why);
@@ -168,7 +169,8 @@ int sp_peers__tls_failure(sp_h2_conn *k, int sock_err, const char **why);
 /* True if s is an IPv4 or IPv6 literal. */
 int sp_peers__is_ip(const char *s);
 
-/* ---------------------------------------------------------------- client_h2.c */
+/* ---------------------------------------------------------------- client_h2.c
+ */
 
 /* Start connecting c->conn (already allocated, state CONNECTING). */
 int sp_peers__conn_start(sp_h2_conn *k, const char **why);
@@ -179,7 +181,8 @@ void sp_peers__conn_cancel(sp_h2_conn *k, sp_h2_req *r);
 /* Free a connection (not from inside its nghttp2 callbacks). */
 void sp_peers__conn_free(sp_h2_conn *k);
 
-/* ---------------------------------------------------------------- client_fetch.c */
+/* ----------------------------------------------------------------
+ * client_fetch.c */
 
 void sp_peers__fields_free(sp_h2_field *f, size_t n);
 

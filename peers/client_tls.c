@@ -1,4 +1,5 @@
-/* client_tls.c: the HTTP/2 client's TLS: context, server chain, name and pin checks, ALPN, failure reasons. */
+/* client_tls.c: the HTTP/2 client's TLS: context, server chain, name and pin
+ * checks, ALPN, failure reasons. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +23,8 @@ int sp_peers__is_ip(const char *s)
 {
 	unsigned char buf[16];
 
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1 ||
-	       strchr(s, ':') != NULL;
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	       inet_pton(AF_INET6, s, buf) == 1 || strchr(s, ':') != NULL;
 }
 
 static void log_ssl_errors(const char *what)
@@ -66,14 +67,16 @@ static int pin_matches(const sp_h2_client *c, X509 *cert)
 	n = i2d_X509(cert, &der);
 	if (n <= 0)
 		return 0;
-	ok = (size_t)n == c->pin_len && CRYPTO_memcmp(der, c->pin, c->pin_len) == 0;
+	ok = (size_t)n == c->pin_len &&
+	     CRYPTO_memcmp(der, c->pin, c->pin_len) == 0;
 	OPENSSL_free(der);
 	return ok;
 }
 
 static int verify_cb(int preverify_ok, X509_STORE_CTX *xctx)
 {
-	SSL *ssl = X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+	    xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
 	sp_h2_conn *k = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
 	sp_h2_client *c;
 	int err, depth;
@@ -94,8 +97,10 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *xctx)
 	if (depth == 0 && c->pin != NULL &&
 	    !pin_matches(c, X509_STORE_CTX_get_current_cert(xctx))) {
 		k->cert_failed = 1;
-		k->cert_why = "server certificate does not match the pinned certificate";
-		X509_STORE_CTX_set_error(xctx, X509_V_ERR_APPLICATION_VERIFICATION);
+		k->cert_why =
+		    "server certificate does not match the pinned certificate";
+		X509_STORE_CTX_set_error(xctx,
+		                         X509_V_ERR_APPLICATION_VERIFICATION);
 		return 0;
 	}
 	return 1;
@@ -128,7 +133,7 @@ static int load_key(SSL_CTX *ctx, const char *path, const char **why)
 }
 
 int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
-			  const char **why)
+                          const char **why)
 {
 	SSL_CTX *ctx;
 	X509_STORE *store;
@@ -142,18 +147,20 @@ int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 		*why = "cannot create a TLS context";
 		return SP_ERR_NOMEM;
 	}
-	if (SSL_CTX_set_min_proto_version(ctx, cfg->allow_tls12 ? TLS1_2_VERSION
-								: TLS1_3_VERSION) != 1)
+	if (SSL_CTX_set_min_proto_version(
+	        ctx, cfg->allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1)
 		goto internal;
 	if (cfg->allow_tls12 &&
 	    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
 		goto internal;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_options(ctx,
+	                    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 	/* Note the inverted convention: 0 is success here. */
 	if (SSL_CTX_set_alpn_protos(ctx, alpn_h2, sizeof(alpn_h2)) != 0)
 		goto internal;
 	for (i = 0; cfg->ca_files != NULL && cfg->ca_files[i] != NULL; i++) {
-		if (SSL_CTX_load_verify_locations(ctx, cfg->ca_files[i], NULL) != 1) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->ca_files[i],
+		                                  NULL) != 1) {
 			log_ssl_errors(cfg->ca_files[i]);
 			*why = "cannot read a CA file";
 			rc = SP_ERR_IO;
@@ -167,7 +174,8 @@ int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 	SSL_CTX_set_verify_depth(ctx, 8);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	if (cfg->cert_file != NULL) {
-		if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
+		if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) !=
+		    1) {
 			log_ssl_errors(cfg->cert_file);
 			*why = "cannot read the client certificate";
 			rc = SP_ERR_IO;
@@ -187,10 +195,12 @@ int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 		const unsigned char *p = cfg->pinned_cert_der;
 		X509 *x = d2i_X509(NULL, &p, (long)cfg->pinned_cert_der_len);
 
-		if (x == NULL || p != cfg->pinned_cert_der + cfg->pinned_cert_der_len) {
+		if (x == NULL ||
+		    p != cfg->pinned_cert_der + cfg->pinned_cert_der_len) {
 			X509_free(x);
 			ERR_clear_error();
-			*why = "the pinned certificate is not one DER certificate";
+			*why =
+			    "the pinned certificate is not one DER certificate";
 			rc = SP_ERR_CERT_INVALID;
 			goto fail;
 		}
@@ -235,12 +245,14 @@ SSL *sp_peers__tls_new(sp_h2_client *c, sp_h2_conn *k, const char **why)
 	if (c->pin == NULL) {
 		param = SSL_get0_param(ssl);
 		if (c->name_is_ip) {
-			if (X509_VERIFY_PARAM_set1_ip_asc(param, c->server_name) != 1)
+			if (X509_VERIFY_PARAM_set1_ip_asc(param,
+			                                  c->server_name) != 1)
 				goto fail;
 		} else {
 			X509_VERIFY_PARAM_set_hostflags(
-				param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-			if (X509_VERIFY_PARAM_set1_host(param, c->server_name, 0) != 1)
+			    param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			if (X509_VERIFY_PARAM_set1_host(param, c->server_name,
+			                                0) != 1)
 				goto fail;
 		}
 	}
@@ -276,11 +288,13 @@ int sp_peers__tls_check(sp_h2_conn *k, const char **why)
 		return SP_ERR_CERT_INVALID;
 	}
 	if (!c->ctx_no_ca && SSL_get_verify_result(k->ssl) != X509_V_OK) {
-		*why = X509_verify_cert_error_string(SSL_get_verify_result(k->ssl));
+		*why = X509_verify_cert_error_string(
+		    SSL_get_verify_result(k->ssl));
 		return SP_ERR_CERT_INVALID;
 	}
 	if (c->pin != NULL && !pin_matches(c, cert)) {
-		*why = "server certificate does not match the pinned certificate";
+		*why =
+		    "server certificate does not match the pinned certificate";
 		return SP_ERR_CERT_INVALID;
 	}
 	n = i2d_X509(cert, &der);
@@ -326,7 +340,8 @@ int sp_peers__tls_failure(sp_h2_conn *k, int sock_err, const char **why)
 	const char *r;
 
 	if (k->cert_failed) {
-		*why = k->cert_why != NULL ? k->cert_why : "server certificate refused";
+		*why = k->cert_why != NULL ? k->cert_why
+		                           : "server certificate refused";
 		return SP_ERR_CERT_INVALID;
 	}
 	if (k->bev != NULL) {

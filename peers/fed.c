@@ -34,7 +34,8 @@ int fed_parse_u64(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- references */
+/* ---------------------------------------------------------------- references
+ */
 
 static void fed_free(fed *f)
 {
@@ -110,7 +111,8 @@ int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
 	c->done = done;
 	c->arg = arg;
 	fed_ref(f);
-	if ((err = sp_pool_submit(f->n->pool, pool_work, pool_done, c)) != SP_OK) {
+	if ((err = sp_pool_submit(f->n->pool, pool_work, pool_done, c)) !=
+	    SP_OK) {
 		free(c);
 		fed_unref(f);
 	}
@@ -149,7 +151,7 @@ int fed_peer_usable(const fed_peer *p)
 }
 
 void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
-			    const char *detail)
+                            const char *detail)
 {
 	fed_origin *o = fed_origin_find(f, origin);
 	fed_peer *p = fed_peer_find(f, origin);
@@ -160,17 +162,20 @@ void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
 	       SP_LF_STR("origin", origin), SP_LF_STR("detail", detail));
 	if (o != NULL) {
 		o->equivocations++;
-		snprintf(o->last_alarm, sizeof(o->last_alarm), "%s: %s", kind, detail);
+		snprintf(o->last_alarm, sizeof(o->last_alarm), "%s: %s", kind,
+		         detail);
 	}
 	if (p != NULL) {
-		snprintf(p->last_alarm, sizeof(p->last_alarm), "equivocation %s: %s", kind, detail);
+		snprintf(p->last_alarm, sizeof(p->last_alarm),
+		         "equivocation %s: %s", kind, detail);
 	}
 }
 
 /* ---------------------------------------------------------------- peer set */
 
 /* "https://HOST[:PORT][/...]" into host and port. */
-static int parse_endpoint(const char *url, char *host, size_t cap, uint16_t *port)
+static int parse_endpoint(const char *url, char *host, size_t cap,
+                          uint16_t *port)
 {
 	const char *h, *end, *colon;
 	uint64_t v = 443;
@@ -200,7 +205,8 @@ static int parse_endpoint(const char *url, char *host, size_t cap, uint16_t *por
 		host[len] = '\0';
 	}
 	if (colon != NULL &&
-	    (fed_parse_u64(colon + 1, (size_t)(end - colon - 1), &v) != 0 || v == 0 || v > 65535))
+	    (fed_parse_u64(colon + 1, (size_t)(end - colon - 1), &v) != 0 ||
+	     v == 0 || v > 65535))
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -219,7 +225,8 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 
 	if (m->n_endpoints == 0 || m->tls_cert_der == NULL ||
 	    parse_endpoint(m->endpoints[0], host, sizeof(host), &port) != 0) {
-		snprintf(p->last_error, sizeof(p->last_error), "no usable https endpoint");
+		snprintf(p->last_error, sizeof(p->last_error),
+		         "no usable https endpoint");
 		return -1;
 	}
 	for (i = 0; i < n->cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
@@ -233,19 +240,23 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	cc.ca_files = cas;
 	/* a member of another federation: this node's identity there */
 	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
-		snprintf(p->last_error, sizeof(p->last_error), "no identity in federation %s", p->federation);
+		snprintf(p->last_error, sizeof(p->last_error),
+		         "no identity in federation %s", p->federation);
 		return -1;
 	}
 	cc.pinned_cert_der = m->tls_cert_der;
 	cc.pinned_cert_der_len = m->tls_cert_der_len;
 	cc.allow_tls12 = n->cfg->tls12;
 	cc.backoff_base_ms = 250;
-	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000 ? (uint32_t)(n->cfg->retry_max * 1000) : 60000;
+	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000
+	                        ? (uint32_t)(n->cfg->retry_max * 1000)
+	                        : 60000;
 	if ((err = sp_h2_client_new(n->base, &cc, &p->client, &why)) != SP_OK) {
 		sp_log(
 		    SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
 		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
-		snprintf(p->last_error, sizeof(p->last_error), "client: %s", why ? why : sp_strerror(err));
+		snprintf(p->last_error, sizeof(p->last_error), "client: %s",
+		         why ? why : sp_strerror(err));
 		return -1;
 	}
 	free(p->cert_der);
@@ -277,8 +288,9 @@ static void abandon_work(void *arg)
 {
 	abandon_job *a = arg;
 
-	a->err = sp_store_fed_abandon_peer(a->f->n->store, a->peer,
-					   "abandoned: the recipient is revoked (FED-6)");
+	a->err = sp_store_fed_abandon_peer(
+	    a->f->n->store, a->peer,
+	    "abandoned: the recipient is revoked (FED-6)");
 }
 
 static void abandon_done(void *arg)
@@ -331,7 +343,8 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	    strcmp(p->federation, federation) != 0)
 		return; /* known already through another list (home first) */
 	if (p == NULL) {
-		if (f->n_peers == FED_MAX_PEERS || (p = calloc(1, sizeof(*p))) == NULL)
+		if (f->n_peers == FED_MAX_PEERS ||
+		    (p = calloc(1, sizeof(*p))) == NULL)
 			return;
 		p->f = f;
 		p->refs = 1;
@@ -341,7 +354,8 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	}
 	if (strcmp(p->federation, federation) != 0) {
 		drop_client(p); /* another identity is needed to reach it */
-		snprintf(p->federation, sizeof(p->federation), "%s", federation);
+		snprintf(p->federation, sizeof(p->federation), "%s",
+		         federation);
 	}
 	p->gone = 0;
 	was = p->status;
@@ -359,8 +373,9 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	}
 	if (p->client != NULL &&
 	    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
-	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 || m->n_endpoints == 0 ||
-	     p->endpoint == NULL || strcmp(m->endpoints[0], p->endpoint) != 0)) {
+	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 ||
+	     m->n_endpoints == 0 || p->endpoint == NULL ||
+	     strcmp(m->endpoints[0], p->endpoint) != 0)) {
 		sp_log(SP_LOG_INFO, "peer_changed", SP_LF_STR("peer", p->id));
 		drop_client(p);
 	}
@@ -388,12 +403,14 @@ static void rebuild(fed *f)
 
 		if (strcmp(m->node_id, n->cfg->node_id) == 0)
 			continue;
-		if ((o = fed_origin_find(f, m->node_id)) == NULL && f->n_origins < FED_MAX_PEERS &&
-		    (o = origin_new(m)) != NULL)
+		if ((o = fed_origin_find(f, m->node_id)) == NULL &&
+		    f->n_origins < FED_MAX_PEERS && (o = origin_new(m)) != NULL)
 			f->origins[f->n_origins++] = o;
 		if (o != NULL) {
 			o->gone = m->status == SP_STATUS_REVOKED;
-			if (m->log_key != NULL && (o->log_key == NULL || strcmp(o->log_key, m->log_key) != 0)) {
+			if (m->log_key != NULL &&
+			    (o->log_key == NULL ||
+			     strcmp(o->log_key, m->log_key) != 0)) {
 				free(o->log_key);
 				o->log_key = strdup(m->log_key);
 			}
@@ -457,7 +474,8 @@ static void ext_tick(void *state)
 			continue;
 		sp_h2_client_get_state(p->client, &st);
 		if (st.connects != p->seen_connects) {
-			/* (re)connected: retry deliveries now, catch up on it */
+			/* (re)connected: retry deliveries now, catch up on it
+			 */
 			int first = p->seen_connects == 0;
 
 			p->seen_connects = st.connects;
@@ -490,7 +508,8 @@ static void ext_tick(void *state)
 	}
 }
 
-static void ext_own_record_stored(void *state, const char *record_id, uint64_t sequence)
+static void ext_own_record_stored(void *state, const char *record_id,
+                                  uint64_t sequence)
 {
 	fed *f = state;
 	size_t i;
@@ -534,8 +553,8 @@ static void ext_relay_stored(void *state, const char *record_id)
 	ext_own_record_stored(state, record_id, 0);
 }
 
-static void ext_record_received(void *state, const char *origin, uint64_t sequence,
-				const char digest[65])
+static void ext_record_received(void *state, const char *origin,
+                                uint64_t sequence, const char digest[65])
 {
 	fed *f = state;
 
@@ -544,16 +563,16 @@ static void ext_record_received(void *state, const char *origin, uint64_t sequen
 }
 
 static const sp_node_extension fed_extension = {
-	.name = "peers",
-	.start = ext_start,
-	.tick = ext_tick,
-	.own_record_stored = ext_own_record_stored,
-	.relay_stored = ext_relay_stored,
-	.record_received = ext_record_received,
-	.trust_changed = ext_trust_changed,
-	.stop = ext_stop,
-	.metrics = fed_metrics,
-	.status = fed_status,
+    .name = "peers",
+    .start = ext_start,
+    .tick = ext_tick,
+    .own_record_stored = ext_own_record_stored,
+    .relay_stored = ext_relay_stored,
+    .record_received = ext_record_received,
+    .trust_changed = ext_trust_changed,
+    .stop = ext_stop,
+    .metrics = fed_metrics,
+    .status = fed_status,
 };
 
 int sp_peers_register(void)

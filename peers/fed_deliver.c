@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-
 struct dl_item {
 	dl_item *next;
 	fed *f;
@@ -111,7 +110,7 @@ static void fly_del(fed_peer *p, int64_t id)
 }
 
 int64_t sp_peers__backoff_ms(int64_t retry_min, int64_t retry_max,
-			     uint32_t failures, uint32_t r)
+                             uint32_t failures, uint32_t r)
 {
 	int64_t lo = retry_min > 0 ? retry_min * 1000 : 0;
 	int64_t hi = retry_max * 1000 > lo ? retry_max * 1000 : lo;
@@ -142,7 +141,8 @@ static int64_t backoff_ms(const fed *f, uint32_t failures)
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (uint32_t)rand();
-	return sp_peers__backoff_ms(f->n->cfg->retry_min, f->n->cfg->retry_max, failures, r);
+	return sp_peers__backoff_ms(f->n->cfg->retry_min, f->n->cfg->retry_max,
+	                            failures, r);
 }
 
 int sp_peers__verdict_retries(int verdict)
@@ -176,12 +176,14 @@ static void scan_work(void *arg)
 	scan_job *s = arg;
 	sp_store_reader *r = sp_node__reader(s->f->n);
 
-	s->err = r == NULL ? SP_ERR_IO
-			   : sp_store_fed_outbox_due(r, s->p->id, s->after, s->now, s->max,
-						     &s->items, &s->n);
+	s->err = r == NULL
+	             ? SP_ERR_IO
+	             : sp_store_fed_outbox_due(r, s->p->id, s->after, s->now,
+	                                       s->max, &s->items, &s->n);
 }
 
-static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *why);
+static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
+                    const char *why);
 
 static void scan_done(void *arg)
 {
@@ -203,7 +205,8 @@ static void scan_done(void *arg)
 
 		if (it->id > max_id)
 			max_id = it->id;
-		if (f->stopping || p->client == NULL || queued_or_flying(p, it->id))
+		if (f->stopping || p->client == NULL ||
+		    queued_or_flying(p, it->id))
 			continue;
 		if ((d = item_new(f, p, it)) == NULL)
 			break;
@@ -212,7 +215,8 @@ static void scan_done(void *arg)
 				item_free(d);
 				break;
 			}
-			give_up(f, p, d, FED_V_EXPIRED, "retention ended without a receipt (FED-4)");
+			give_up(f, p, d, FED_V_EXPIRED,
+			        "retention ended without a receipt (FED-4)");
 			continue;
 		}
 		if (p->q_tail)
@@ -268,8 +272,8 @@ void fed_deliver_tick(fed *f, fed_peer *p, int64_t now)
 {
 	if (p->client == NULL)
 		return;
-	if (p->next_sweep_ms != 0 && now >= p->next_sweep_ms && now >= p->hold_until_ms &&
-	    !p->scanning) {
+	if (p->next_sweep_ms != 0 && now >= p->next_sweep_ms &&
+	    now >= p->hold_until_ms && !p->scanning) {
 		/* retries that came due: scan from the start of the outbox */
 		p->next_sweep_ms = 0;
 		p->after_id = 0;
@@ -280,7 +284,8 @@ void fed_deliver_tick(fed *f, fed_peer *p, int64_t now)
 	if (p->next_sweep_ms == 0) {
 		/* rows rescheduled before a restart come due without a failure
 		 * in this process: look for them now and then */
-		int64_t every = f->n->cfg->retry_min > 5 ? f->n->cfg->retry_min : 5;
+		int64_t every =
+		    f->n->cfg->retry_min > 5 ? f->n->cfg->retry_min : 5;
 
 		p->next_sweep_ms = now + every * 1000;
 	}
@@ -324,7 +329,8 @@ static void stored(void *arg, int rc)
 
 static void reschedule(fed *f, dl_item *d, int64_t next, const char *why)
 {
-	int err = sp_store_fed_reschedule_async(f->n->store, d->it.id, next, why, stored, d);
+	int err = sp_store_fed_reschedule_async(f->n->store, d->it.id, next,
+	                                        why, stored, d);
 
 	if (err != SP_OK) {
 		d->store_err = err;
@@ -332,15 +338,18 @@ static void reschedule(fed *f, dl_item *d, int64_t next, const char *why)
 	}
 }
 
-static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *why)
+static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
+                    const char *why)
 {
 	d->verdict = verdict;
 	p->gave_up++;
 	p->alarms++;
 	f->delivery_alarms++;
-	snprintf(p->last_alarm, sizeof(p->last_alarm), "%s sequence %llu: %.160s",
-		 verdict == FED_V_EQUIVOCATION ? "equivocation answer" : "delivery failed",
-		 (unsigned long long)d->it.sequence, why);
+	snprintf(p->last_alarm, sizeof(p->last_alarm),
+	         "%s sequence %llu: %.160s",
+	         verdict == FED_V_EQUIVOCATION ? "equivocation answer"
+	                                       : "delivery failed",
+	         (unsigned long long)d->it.sequence, why);
 	if (verdict == FED_V_EQUIVOCATION) {
 		/* FED-5: our own log (or, relayed, the origin's) is suspect */
 		f->equivocation_alarms++;
@@ -365,7 +374,8 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict, const char *wh
 static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 {
 	int64_t now_ms = fed_now_ms();
-	int64_t delay = slow ? f->n->cfg->retry_max * 1000 : backoff_ms(f, d->it.attempts);
+	int64_t delay =
+	    slow ? f->n->cfg->retry_max * 1000 : backoff_ms(f, d->it.attempts);
 	int64_t next;
 
 	if (d->retry_after * 1000 > delay)
@@ -388,7 +398,8 @@ static void apply(fed *f, dl_item *d)
 	case FED_V_DELIVERED:
 		p->last_ok_ms = now_ms;
 		p->fail_streak = 0;
-		err = sp_store_fed_delivered_async(f->n->store, d->it.id, d->body, d->body_len, stored, d);
+		err = sp_store_fed_delivered_async(
+		    f->n->store, d->it.id, d->body, d->body_len, stored, d);
 		if (err != SP_OK) {
 			d->store_err = err;
 			finished(d);
@@ -412,8 +423,9 @@ static void apply(fed *f, dl_item *d)
 		p->last_ok_ms = now_ms;
 		p->alarms++;
 		f->delivery_alarms++;
-		snprintf(p->last_alarm, sizeof(p->last_alarm), "bad receipt for sequence %llu: %.160s",
-			 (unsigned long long)d->it.sequence, d->why);
+		snprintf(p->last_alarm, sizeof(p->last_alarm),
+		         "bad receipt for sequence %llu: %.160s",
+		         (unsigned long long)d->it.sequence, d->why);
 		sp_log(SP_LOG_ERROR, "receipt_refused",
 		       SP_LF_STR("peer", p->id),
 		       SP_LF_UINT("sequence", d->it.sequence),
@@ -430,19 +442,24 @@ static void apply(fed *f, dl_item *d)
 }
 
 int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
-			    const char *peer, const sp_fed_outbox_item *it,
-			    const sp_verify_opts *o, char *why, size_t why_len)
+                            const char *peer, const sp_fed_outbox_item *it,
+                            const sp_verify_opts *o, char *why, size_t why_len)
 {
 	sp_receipt_info ri;
 	const char *vwhy = NULL;
 	int err = sp_verify_receipt(trust, body, len, o, &ri, &vwhy);
 
 	if (err != SP_OK)
-		snprintf(why, why_len, "receipt %s: %s", sp_strerror(err), vwhy ? vwhy : "");
+		snprintf(why, why_len, "receipt %s: %s", sp_strerror(err),
+		         vwhy ? vwhy : "");
 	else if (strcmp(ri.receiver, peer) != 0)
-		snprintf(why, why_len, "receipt signed by %s, not the recipient", ri.receiver);
-	else if (strcmp(ri.record_id, it->record_id) != 0 || strcmp(ri.origin, it->origin) != 0 ||
-		 ri.sequence != it->sequence || strcmp(ri.record_digest, it->digest) != 0)
+		snprintf(why, why_len,
+		         "receipt signed by %s, not the recipient",
+		         ri.receiver);
+	else if (strcmp(ri.record_id, it->record_id) != 0 ||
+	         strcmp(ri.origin, it->origin) != 0 ||
+	         ri.sequence != it->sequence ||
+	         strcmp(ri.record_digest, it->digest) != 0)
 		snprintf(why, why_len, "receipt names another record");
 	else
 		return FED_V_DELIVERED;
@@ -461,28 +478,34 @@ static void judge_work(void *arg)
 		sp_verify_opts_default(&o);
 		o.clock_skew = n->cfg->clock_skew;
 		o.limits = &n->limits;
-		d->verdict = sp_peers__judge_receipt(d->trust, d->body, d->body_len, d->p->id,
-						     &d->it, &o, d->why, sizeof(d->why));
+		d->verdict = sp_peers__judge_receipt(
+		    d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
+		    d->why, sizeof(d->why));
 		return;
 	} else {
 		sp_doc *doc = NULL;
 		int perr = SP_ERR_INTERNAL, pstatus = 0;
 		char *detail = NULL;
 
-		if (sp_doc_parse(d->body, d->body_len, SP_DOC_PROBLEM, NULL, &doc, NULL) == SP_OK)
+		if (sp_doc_parse(d->body, d->body_len, SP_DOC_PROBLEM, NULL,
+		                 &doc, NULL) == SP_OK)
 			sp_problem_read(doc, &perr, &pstatus, &detail);
 		snprintf(d->why, sizeof(d->why), "HTTP %d %s%s%s", d->status,
-			 perr == SP_ERR_INTERNAL && d->status != 500 ? "" : sp_strerror(perr),
-			 detail ? ": " : "", detail ? detail : "");
+		         perr == SP_ERR_INTERNAL && d->status != 500
+		             ? ""
+		             : sp_strerror(perr),
+		         detail ? ": " : "", detail ? detail : "");
 		free(detail);
 		sp_doc_free(doc);
 		if (d->status == 409 || perr == SP_ERR_EQUIVOCATION)
 			d->verdict = FED_V_EQUIVOCATION;
-		else if (d->status >= 500 || d->status == 429 || d->status < 200 ||
-			 perr == SP_ERR_OVERLOADED || perr == SP_ERR_UNAVAILABLE ||
-			 perr == SP_ERR_TRUST_LIST_EXPIRED)
+		else if (d->status >= 500 || d->status == 429 ||
+		         d->status < 200 || perr == SP_ERR_OVERLOADED ||
+		         perr == SP_ERR_UNAVAILABLE ||
+		         perr == SP_ERR_TRUST_LIST_EXPIRED)
 			d->verdict = FED_V_TRANSIENT;
-		else if (perr == SP_ERR_SIGNER_SUSPENDED || perr == SP_ERR_UNKNOWN_ORIGIN)
+		else if (perr == SP_ERR_SIGNER_SUSPENDED ||
+		         perr == SP_ERR_UNKNOWN_ORIGIN)
 			d->verdict = FED_V_SLOW;
 		else
 			d->verdict = FED_V_PERMANENT;
@@ -506,8 +529,8 @@ static void on_response(void *ud, const sp_h2_response *resp)
 
 	if (resp->err != SP_OK) {
 		d->verdict = FED_V_TRANSPORT;
-		snprintf(d->why, sizeof(d->why), "%s: %s", sp_strerror(resp->err),
-			 resp->why ? resp->why : "");
+		snprintf(d->why, sizeof(d->why), "%s: %s",
+		         sp_strerror(resp->err), resp->why ? resp->why : "");
 		if (f->stopping) {
 			fly_del(d->p, d->it.id);
 			item_free(d);
@@ -517,7 +540,8 @@ static void on_response(void *ud, const sp_h2_response *resp)
 		return;
 	}
 	d->status = resp->status;
-	if ((ra = sp_h2_response_header(resp, "retry-after", &ra_len)) != NULL &&
+	if ((ra = sp_h2_response_header(resp, "retry-after", &ra_len)) !=
+	        NULL &&
 	    fed_parse_u64(ra, ra_len, &v) == 0 && v <= 86400)
 		d->retry_after = (int64_t)v;
 	if ((d->body = malloc(resp->body_len + 1)) == NULL) {
@@ -548,8 +572,8 @@ static void pump(fed *f, fed_peer *p)
 	static const sp_h2_header h[1] = {{"content-type", "application/xml"}};
 	int64_t now = fed_now_ms();
 
-	while (p->q_head != NULL && p->in_flight < FED_INFLIGHT_CAP && p->client != NULL &&
-	       now >= p->hold_until_ms && !f->stopping) {
+	while (p->q_head != NULL && p->in_flight < FED_INFLIGHT_CAP &&
+	       p->client != NULL && now >= p->hold_until_ms && !f->stopping) {
 		dl_item *d = p->q_head;
 		int err;
 
@@ -562,17 +586,20 @@ static void pump(fed *f, fed_peer *p)
 			item_free(d);
 			break;
 		}
-		err = sp_h2_client_request(p->client, "POST", "/v1/records", h, 1, d->it.bytes,
-					   d->it.len, on_response, d);
+		err = sp_h2_client_request(p->client, "POST", "/v1/records", h,
+		                           1, d->it.bytes, d->it.len,
+		                           on_response, d);
 		if (err != SP_OK) {
 			d->verdict = FED_V_TRANSIENT;
-			snprintf(d->why, sizeof(d->why), "request: %s", sp_strerror(err));
+			snprintf(d->why, sizeof(d->why), "request: %s",
+			         sp_strerror(err));
 			apply(f, d);
 			continue;
 		}
 		free(d->it.bytes); /* the client copied them */
 		d->it.bytes = NULL;
 	}
-	if (p->queued < FED_QUEUE_CAP / 2 && p->rescan && !p->scanning && now >= p->hold_until_ms)
+	if (p->queued < FED_QUEUE_CAP / 2 && p->rescan && !p->scanning &&
+	    now >= p->hold_until_ms)
 		fed_deliver_kick(f, p);
 }

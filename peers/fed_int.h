@@ -8,16 +8,16 @@
 #include "node/fed_int.h"
 #include "peers/peers.h"
 
-#define FED_MAX_PEERS 256
-#define FED_INFLIGHT_CAP 100	   /* deliveries on the wire per peer */
-#define FED_QUEUE_CAP 1000	   /* deliveries loaded in memory per peer */
-#define FED_PAGE_COUNT 1000	   /* entries per catch-up page */
-#define FED_PAGES_AHEAD 3	   /* catch-up pages fetched ahead */
-#define FED_INGEST_WINDOW 256	   /* pulled records being accepted at once */
-#define FED_PROOFS_INFLIGHT 32	   /* inclusion proofs on the wire per origin */
-#define FED_UNPROVEN_MAX 65536u	   /* received records awaiting a proof */
-#define FED_LEAVES_BATCH 256	   /* pushed records' leaf hashes read at once */
-#define FED_SOURCES_MAX 64	   /* catch-up positions kept per origin */
+#define FED_MAX_PEERS       256
+#define FED_INFLIGHT_CAP    100    /* deliveries on the wire per peer */
+#define FED_QUEUE_CAP       1000   /* deliveries loaded in memory per peer */
+#define FED_PAGE_COUNT      1000   /* entries per catch-up page */
+#define FED_PAGES_AHEAD     3      /* catch-up pages fetched ahead */
+#define FED_INGEST_WINDOW   256    /* pulled records being accepted at once */
+#define FED_PROOFS_INFLIGHT 32     /* inclusion proofs on the wire per origin */
+#define FED_UNPROVEN_MAX    65536u /* received records awaiting a proof */
+#define FED_LEAVES_BATCH    256 /* pushed records' leaf hashes read at once */
+#define FED_SOURCES_MAX     64  /* catch-up positions kept per origin */
 
 typedef struct fed fed;
 typedef struct fed_peer fed_peer;
@@ -42,9 +42,9 @@ struct fed_peer {
 	int abandoning;
 
 	/* delivery */
-	int64_t after_id;  /* outbox scan cursor */
-	int scanning;	   /* a scan job is out */
-	int rescan;	   /* more may be due: scan again when it returns */
+	int64_t after_id; /* outbox scan cursor */
+	int scanning;     /* a scan job is out */
+	int rescan;       /* more may be due: scan again when it returns */
 	dl_item *q_head, *q_tail;
 	size_t queued;
 	size_t in_flight; /* outbox ids in fly_ids */
@@ -84,7 +84,8 @@ typedef struct unproven {
 struct fed_origin {
 	int gone;
 	char id[SP_NODE_ID_MAX + 1];
-	char *log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
+	char *
+	    log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
 
 	/* witnessing: the largest checkpoint verified so far */
 	int have_cp;
@@ -100,12 +101,12 @@ struct fed_origin {
 	pull_pos pos[FED_SOURCES_MAX];
 	size_t n_pos;
 	int pos_loaded; /* positions seeded from the store */
-	int pulling;	/* a pull session is running */
+	int pulling;    /* a pull session is running */
 	int pull_again; /* asked for while running */
 	char pull_source[SP_NODE_ID_MAX + 1];
 	pull_page *pages; /* received, being accepted, in order */
 	size_t pages_out; /* requests on the wire */
-	int page_end;	  /* the source said there is no more */
+	int page_end;     /* the source said there is no more */
 	uint64_t ask_next;
 	size_t ingesting;
 	int64_t behind_since_ms; /* first time the checkpoint was ahead */
@@ -156,7 +157,7 @@ int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg);
 /* Raise an equivocation alarm: log line event=equivocation_alarm at error
  * level, silkport_equivocations_total, and the origin's / peer's status. */
 void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
-			    const char *detail);
+                            const char *detail);
 /* Give up every pending delivery to a revoked peer (FED-6). */
 void fed_abandon(fed *f, fed_peer *p);
 /* Decimal query helpers. */
@@ -166,14 +167,17 @@ int fed_parse_u64(const char *s, size_t len, uint64_t *out);
 /* How one delivery attempt ended (FED-3..6, RCP-9). */
 enum fed_verdict {
 	FED_V_NONE = 0,
-	FED_V_DELIVERED,    /* receipt verified: mark delivered */
-	FED_V_TRANSPORT,    /* no answer: retry, hold the peer back */
-	FED_V_TRANSIENT,    /* 5xx, overloaded, unavailable: retry */
-	FED_V_SLOW,	    /* signer-suspended, unknown-origin: retry at the slow rate */
-	FED_V_BAD_RECEIPT,  /* a receipt that fails RCP-9: transient, retry and alarm */
+	FED_V_DELIVERED, /* receipt verified: mark delivered */
+	FED_V_TRANSPORT, /* no answer: retry, hold the peer back */
+	FED_V_TRANSIENT, /* 5xx, overloaded, unavailable: retry */
+	FED_V_SLOW, /* signer-suspended, unknown-origin: retry at the slow rate
+	             */
+	FED_V_BAD_RECEIPT,  /* a receipt that fails RCP-9: transient, retry and
+	                       alarm */
 	FED_V_PERMANENT,    /* any other 4xx: stop, keep the problem, alarm */
-	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level */
-	FED_V_EXPIRED,	    /* retention ended before a receipt came */
+	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level
+	                     */
+	FED_V_EXPIRED,      /* retention ended before a receipt came */
 };
 /* Milliseconds to wait before the next attempt after `failures` failed ones
  * (FED-4): the base retry_min * 2^failures capped at retry_max, plus a
@@ -181,7 +185,7 @@ enum fed_verdict {
  * retry_max. The result lies in [retry_min, retry_max] seconds (a retry_max
  * below retry_min counts as retry_min): jitter only adds. */
 int64_t sp_peers__backoff_ms(int64_t retry_min, int64_t retry_max,
-			     uint32_t failures, uint32_t r);
+                             uint32_t failures, uint32_t r);
 /* The wall-clock second at which an attempt delayed by delay_ms from now_ms
  * comes due: rounded up, so that an outbox row due at that second (whose
  * time is compared in whole seconds) is never tried before delay_ms. */
@@ -191,9 +195,10 @@ int64_t sp_peers__due_s(int64_t now_ms, int64_t delay_ms);
  * RecordId, Origin, Sequence and digest); else FED_V_BAD_RECEIPT with the
  * reason in why. */
 int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
-			    const char *peer, const sp_fed_outbox_item *it,
-			    const sp_verify_opts *o, char *why, size_t why_len);
-/* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it. */
+                            const char *peer, const sp_fed_outbox_item *it,
+                            const sp_verify_opts *o, char *why, size_t why_len);
+/* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it.
+ */
 int sp_peers__verdict_retries(int verdict);
 void fed_deliver_kick(fed *f, fed_peer *p);
 void fed_deliver_tick(fed *f, fed_peer *p, int64_t now);
@@ -225,7 +230,8 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now);
 void fed_origin_free(fed_origin *o);
 /* A record of origin received and stored (ingest's record_received):
  * listed as unproven until proven against the origin's checkpoint. */
-void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char digest[65]);
+void fed_pull_received(fed *f, const char *origin, uint64_t seq,
+                       const char digest[65]);
 
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);
@@ -253,7 +259,7 @@ void fed_relay_rebuild(fed *f);
 /* Client identity for a relay peer: this node's TLS identity in the peer's
  * federation and that federation's anchor. 0, or -1 (no identity). */
 int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
-		     const char **cas);
+                     const char **cas);
 void fed_relay_poll(fed *f);
 
 /* fed_status.c */

@@ -88,7 +88,8 @@ static uint64_t pos_max(const fed_origin *o)
  * need_leaf the SHA-256 of its bytes. A record is listed once: the pulled
  * path and the node's record_received hook both report the same insert,
  * one right after the other, so a repeat can only be the last entry. */
-static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32], int need_leaf)
+static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32],
+                         int need_leaf)
 {
 	unproven *u;
 
@@ -104,7 +105,9 @@ static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32], in
 		free(o->unproven);
 		o->unproven = NULL;
 	}
-	if (o->unproven == NULL && (o->unproven = malloc(FED_UNPROVEN_MAX * sizeof(*o->unproven))) == NULL)
+	if (o->unproven == NULL &&
+	    (o->unproven = malloc(FED_UNPROVEN_MAX * sizeof(*o->unproven))) ==
+	        NULL)
 		return;
 	if (o->n_unproven == FED_UNPROVEN_MAX) {
 		sp_log(SP_LOG_WARN, "proof_backlog_full",
@@ -126,7 +129,8 @@ static int hex_nibble(char c)
 	return -1;
 }
 
-void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char digest[65])
+void fed_pull_received(fed *f, const char *origin, uint64_t seq,
+                       const char digest[65])
 {
 	fed_origin *o = fed_origin_find(f, origin);
 	uint8_t d[32];
@@ -135,7 +139,8 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq, const char dige
 	if (o == NULL || o->gone)
 		return; /* not a member this side follows: no checkpoint */
 	for (i = 0; i < 32; i++) {
-		int hi = hex_nibble(digest[2 * i]), lo = hex_nibble(digest[2 * i + 1]);
+		int hi = hex_nibble(digest[2 * i]),
+		    lo = hex_nibble(digest[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return;
@@ -172,8 +177,8 @@ static void session_end(fed *f, fed_origin *o)
 
 static void maybe_end(fed *f, fed_origin *o)
 {
-	if (o->pulling && o->pages == NULL && o->pages_out == 0 && o->ingesting == 0 &&
-	    (o->page_end || f->stopping))
+	if (o->pulling && o->pages == NULL && o->pages_out == 0 &&
+	    o->ingesting == 0 && (o->page_end || f->stopping))
 		session_end(f, o);
 }
 
@@ -320,7 +325,8 @@ static void parse_work(void *arg)
 			frame *nf;
 
 			cap = cap ? cap * 2 : 64;
-			if ((nf = realloc(pg->frames, cap * sizeof(*nf))) == NULL) {
+			if ((nf = realloc(pg->frames, cap * sizeof(*nf))) ==
+			    NULL) {
 				pg->err = SP_ERR_NOMEM;
 				return;
 			}
@@ -346,7 +352,8 @@ static void parse_work(void *arg)
 		char held[65], have[65];
 		frame *fr = &pg->frames[i];
 
-		if (sp_store_fed_digest_at(r, pg->o->id, fr->seq, held) != SP_OK)
+		if (sp_store_fed_digest_at(r, pg->o->id, fr->seq, held) !=
+		    SP_OK)
 			continue;
 		sp_sha256_hex(pg->body + fr->off, fr->len, have);
 		if (strcmp(held, have) == 0) {
@@ -367,7 +374,8 @@ static void page_free(pull_page *pg)
 static void page_retire(fed *f, fed_origin *o)
 {
 	/* pages finish in order: the examined position moves with them */
-	while (o->pages != NULL && o->pages->parsed && o->pages->done_frames == o->pages->n_frames) {
+	while (o->pages != NULL && o->pages->parsed &&
+	       o->pages->done_frames == o->pages->n_frames) {
 		pull_page *pg = o->pages;
 		pull_pos *pp = pos_get(o, pg->source, 0);
 
@@ -445,8 +453,8 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		return;
 	}
 	ns = sp_h2_response_header(resp, "x-silkport-next-start", &ns_len);
-	if (ns == NULL || fed_parse_u64(ns, ns_len, &next) != 0 || next <= pg->start ||
-	    (pg->body = malloc(resp->body_len)) == NULL) {
+	if (ns == NULL || fed_parse_u64(ns, ns_len, &next) != 0 ||
+	    next <= pg->start || (pg->body = malloc(resp->body_len)) == NULL) {
 		sp_log(SP_LOG_WARN, "entries_refused",
 		       SP_LF_STR("origin", o->id),
 		       SP_LF_STR("source", pg->source),
@@ -485,7 +493,8 @@ static void ask_page(fed *f, fed_origin *o)
 		buffered++;
 	if (buffered >= FED_PAGES_AHEAD)
 		return;
-	if (p == NULL || p->client == NULL || (pg = calloc(1, sizeof(*pg))) == NULL) {
+	if (p == NULL || p->client == NULL ||
+	    (pg = calloc(1, sizeof(*pg))) == NULL) {
 		o->page_end = 1;
 		return;
 	}
@@ -495,11 +504,12 @@ static void ask_page(fed *f, fed_origin *o)
 	pg->from_origin = strcmp(p->id, o->id) == 0;
 	pg->start = o->ask_next;
 	pg->cp_size = o->have_cp ? o->cp_size : 0;
-	snprintf(path, sizeof(path), "/v1/logs/%s/entries?start=%llu&count=%d", o->id,
-		 (unsigned long long)pg->start, FED_PAGE_COUNT);
+	snprintf(path, sizeof(path), "/v1/logs/%s/entries?start=%llu&count=%d",
+	         o->id, (unsigned long long)pg->start, FED_PAGE_COUNT);
 	fed_ref(f);
 	o->pages_out++;
-	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_entries, pg) != SP_OK) {
+	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0,
+	                         on_entries, pg) != SP_OK) {
 		o->pages_out--;
 		o->page_end = 1;
 		page_free(pg);
@@ -544,9 +554,10 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 	} else if (res->outcome == SP_STORE_EQUIVOCATION) {
 		/* ingest alarmed already; count it for this origin's status */
 		o->equivocations++;
-		snprintf(o->last_alarm, sizeof(o->last_alarm),
-			 "record: two records for sequence %llu (pulled from %s)",
-			 (unsigned long long)fr->seq, pg->source);
+		snprintf(
+		    o->last_alarm, sizeof(o->last_alarm),
+		    "record: two records for sequence %llu (pulled from %s)",
+		    (unsigned long long)fr->seq, pg->source);
 		f->equivocation_alarms++;
 	}
 	fed_unref(f);
@@ -561,10 +572,12 @@ static void feed(fed *f, fed_origin *o)
 	pull_page *pg;
 	sp_ingest_opts opts;
 
-	for (pg = o->pages; pg != NULL && o->ingesting < FED_INGEST_WINDOW; pg = pg->next) {
+	for (pg = o->pages; pg != NULL && o->ingesting < FED_INGEST_WINDOW;
+	     pg = pg->next) {
 		if (!pg->parsed)
 			break;
-		while (pg->next_frame < pg->n_frames && o->ingesting < FED_INGEST_WINDOW) {
+		while (pg->next_frame < pg->n_frames &&
+		       o->ingesting < FED_INGEST_WINDOW) {
 			frame *fr = &pg->frames[pg->next_frame];
 			ing *g;
 			int err;
@@ -582,9 +595,11 @@ static void feed(fed *f, fed_origin *o)
 			opts.expect_origin = o->id;
 			opts.expect_sequence = (int64_t)fr->seq;
 			fed_ref(f);
-			err = sp_node__ingest(f->n, pg->body + fr->off, fr->len, &opts, on_ingested, g);
+			err = sp_node__ingest(f->n, pg->body + fr->off, fr->len,
+			                      &opts, on_ingested, g);
 			if (err != SP_OK) {
-				/* the pool is full: try again on the next tick */
+				/* the pool is full: try again on the next tick
+				 */
 				free(g);
 				fed_unref(f);
 				return;
@@ -614,7 +629,8 @@ static void root_work(void *arg)
 	uint64_t tree = 0;
 	uint8_t mine[32];
 
-	if (r == NULL || sp_store_tree_size(r, j->o->id, &tree) != SP_OK || tree < j->size ||
+	if (r == NULL || sp_store_tree_size(r, j->o->id, &tree) != SP_OK ||
+	    tree < j->size ||
 	    sp_store_tree_root(r, j->o->id, j->size, mine) != SP_OK)
 		return;
 	j->held = 1;
@@ -630,7 +646,8 @@ static void root_done(void *arg)
 	o->root_check_busy = 0;
 	o->root_checked_size = j->size;
 	if (j->held && j->match) {
-		/* the whole prefix is the origin's log: every entry is proven */
+		/* the whole prefix is the origin's log: every entry is proven
+		 */
 		o->root_alarmed = 0;
 		for (i = 0; i < o->n_unproven;) {
 			if (o->unproven[i].seq < j->size) {
@@ -644,8 +661,10 @@ static void root_done(void *arg)
 		char d[160];
 
 		/* LOG-39: a record held here is not what the origin logged */
-		snprintf(d, sizeof(d), "the records held for positions 0..%llu do not make the root of its checkpoint",
-			 (unsigned long long)j->size - 1);
+		snprintf(d, sizeof(d),
+		         "the records held for positions 0..%llu do not make "
+		         "the root of its checkpoint",
+		         (unsigned long long)j->size - 1);
 		o->root_alarmed = 1;
 		fed_equivocation_alarm(j->f, o->id, "record", d);
 		o->proof_failures++;
@@ -680,21 +699,29 @@ static void on_inclusion(void *ud, const sp_h2_response *resp)
 		fed_unref(f);
 		return; /* stays unproven: tried again later */
 	}
-	err = sp_proof_parse((const char *)resp->body, resp->body_len, &p, &why);
-	if (err == SP_OK && (p.kind != SP_PROOF_INCLUSION || p.index != q->seq || p.size != q->size))
-		err = SP_ERR_PROOF_INVALID, why = "a proof for another position";
+	err =
+	    sp_proof_parse((const char *)resp->body, resp->body_len, &p, &why);
+	if (err == SP_OK && (p.kind != SP_PROOF_INCLUSION ||
+	                     p.index != q->seq || p.size != q->size))
+		err = SP_ERR_PROOF_INVALID,
+		why = "a proof for another position";
 	if (err == SP_OK)
-		err = sp_merkle_verify_inclusion(q->seq, q->size, q->leaf, (const uint8_t(*)[32])p.hashes,
-						 p.n_hashes, q->root);
+		err = sp_merkle_verify_inclusion(q->seq, q->size, q->leaf,
+		                                 (const uint8_t(*)[32])p.hashes,
+		                                 p.n_hashes, q->root);
 	if (err == SP_OK) {
 		unproven_del(o, q->seq);
 		o->proven++;
 	} else if (q->from_origin) {
 		char d[200];
 
-		/* LOG-39: the origin's own proof says these bytes are not its log */
-		snprintf(d, sizeof(d), "the record held at sequence %llu is not in checkpoint %llu: %s",
-			 (unsigned long long)q->seq, (unsigned long long)q->size, why ? why : "");
+		/* LOG-39: the origin's own proof says these bytes are not its
+		 * log */
+		snprintf(d, sizeof(d),
+		         "the record held at sequence %llu is not in "
+		         "checkpoint %llu: %s",
+		         (unsigned long long)q->seq,
+		         (unsigned long long)q->size, why ? why : "");
 		fed_equivocation_alarm(f, o->id, "record", d);
 		o->proof_failures++;
 		unproven_del(o, q->seq);
@@ -711,7 +738,8 @@ typedef struct leaf_item {
 	uint64_t seq;
 	uint8_t digest[32];
 	uint8_t leaf[32];
-	int state; /* 0 not read, 1 leaf computed, 2 not held with these bytes */
+	int state; /* 0 not read, 1 leaf computed, 2 not held with these bytes
+	            */
 } leaf_item;
 
 typedef struct leaves_job {
@@ -736,7 +764,8 @@ static void leaves_work(void *arg)
 		if (err == SP_OK) {
 			sp_sha256(rec->bytes, rec->len, have);
 			if (memcmp(have, it->digest, 32) == 0) {
-				sp_merkle_leaf_hash(rec->bytes, rec->len, it->leaf);
+				sp_merkle_leaf_hash(rec->bytes, rec->len,
+				                    it->leaf);
 				it->state = 1;
 			} else {
 				it->state = 2;
@@ -759,7 +788,8 @@ static void leaves_done(void *arg)
 		leaf_item *it = &j->items[i];
 
 		if (it->state == 0)
-			continue; /* the store did not answer: read again later */
+			continue; /* the store did not answer: read again later
+			           */
 		for (k = 0; k < o->n_unproven; k++) {
 			unproven *u = &o->unproven[k];
 
@@ -800,7 +830,8 @@ static void leaves_read(fed *f, fed_origin *o)
 	j->f = f;
 	j->o = o;
 	for (; i < o->n_unproven && j->n < FED_LEAVES_BATCH; i++) {
-		if (!o->unproven[i].need_leaf || o->unproven[i].seq >= o->cp_size)
+		if (!o->unproven[i].need_leaf ||
+		    o->unproven[i].seq >= o->cp_size)
 			continue;
 		j->items[j->n].seq = o->unproven[i].seq;
 		memcpy(j->items[j->n].digest, o->unproven[i].leaf, 32);
@@ -841,11 +872,14 @@ static void prove(fed *f, fed_origin *o)
 	if (o->n_unproven == 0 || p == NULL || !fed_peer_usable(p))
 		return; /* only the origin holds its whole log */
 	leaves_read(f, o);
-	for (i = 0; i < o->n_unproven && o->proofs_out < FED_PROOFS_INFLIGHT; i++) {
+	for (i = 0; i < o->n_unproven && o->proofs_out < FED_PROOFS_INFLIGHT;
+	     i++) {
 		proof_req *q;
 
-		if (o->unproven[i].seq >= o->cp_size || o->unproven[i].need_leaf)
-			continue; /* waits for a newer checkpoint, or its leaf */
+		if (o->unproven[i].seq >= o->cp_size ||
+		    o->unproven[i].need_leaf)
+			continue; /* waits for a newer checkpoint, or its leaf
+			           */
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return;
 		q->f = f;
@@ -855,11 +889,14 @@ static void prove(fed *f, fed_origin *o)
 		memcpy(q->root, o->cp_root, 32);
 		memcpy(q->leaf, o->unproven[i].leaf, 32);
 		q->from_origin = 1;
-		snprintf(path, sizeof(path), "/v1/logs/%s/proofs/inclusion?index=%llu&size=%llu", o->id,
-			 (unsigned long long)q->seq, (unsigned long long)q->size);
+		snprintf(path, sizeof(path),
+		         "/v1/logs/%s/proofs/inclusion?index=%llu&size=%llu",
+		         o->id, (unsigned long long)q->seq,
+		         (unsigned long long)q->size);
 		fed_ref(f);
 		o->proofs_out++;
-		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_inclusion, q) != SP_OK) {
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_inclusion, q) != SP_OK) {
 			o->proofs_out--;
 			free(q);
 			fed_unref(f);
@@ -880,6 +917,7 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now)
 	}
 	if (o->pulling)
 		feed(f, o); /* frames the pool refused before */
-	else if ((o->n_unproven > 0 || o->root_checked_size != o->cp_size) && o->proofs_out == 0)
+	else if ((o->n_unproven > 0 || o->root_checked_size != o->cp_size) &&
+	         o->proofs_out == 0)
 		prove(f, o);
 }

@@ -25,19 +25,21 @@ void fed_relay_rebuild(fed *f)
 			continue;
 		tl = sp_trust_list(t);
 		for (k = 0; k < tl->n_members; k++)
-			if (strcmp(tl->members[k].node_id, n->cfg->node_id) != 0)
+			if (strcmp(tl->members[k].node_id, n->cfg->node_id) !=
+			    0)
 				fed_peer_update(f, &tl->members[k], federation);
 		sp_trust_unref(t);
 	}
 }
 
 int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
-		     const char **cas)
+                     const char **cas)
 {
 	const char *cert = NULL, *key = NULL, *anchor = NULL;
 	int i = sp_node__relay_index(f->n, p->federation);
 
-	if (i < 0 || !sp_node__relay_identity(f->n, (size_t)i, &cert, &key, &anchor))
+	if (i < 0 ||
+	    !sp_node__relay_identity(f->n, (size_t)i, &cert, &key, &anchor))
 		return -1;
 	cc->cert_file = cert;
 	cc->key_file = key;
@@ -64,7 +66,8 @@ void fed_relay_poll(fed *f)
 			fed_peer *p = f->peers[k];
 
 			if (strcmp(p->federation, federation) == 0 ||
-			    (p->federation[0] == '\0' && sp_tl_find(sp_trust_list(t), p->id) != NULL))
+			    (p->federation[0] == '\0' &&
+			     sp_tl_find(sp_trust_list(t), p->id) != NULL))
 				fed_trust_request(f, p, federation, (int)i);
 		}
 		sp_trust_unref(t);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TL_MAX_BYTES ((size_t)8 << 20)
+#define TL_MAX_BYTES     ((size_t)8 << 20)
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 typedef struct tl_job {
@@ -63,11 +63,16 @@ static void tl_work(void *arg)
 
 		memset(&r, 0, sizeof(r));
 		colon = memchr(h, ':', hl);
-		if (hl == 0 || (size_t)(colon ? colon - h : (ptrdiff_t)hl) >= sizeof(host) ||
-		    (colon && fed_parse_u64(colon + 1, hl - (size_t)(colon - h) - 1, &port) != 0) ||
+		if (hl == 0 ||
+		    (size_t)(colon ? colon - h : (ptrdiff_t)hl) >=
+		        sizeof(host) ||
+		    (colon &&
+		     fed_parse_u64(colon + 1, hl - (size_t)(colon - h) - 1,
+		                   &port) != 0) ||
 		    port == 0 || port > 65535) {
 			j->err = SP_ERR_INVALID_ARGUMENT;
-			j->why = "[trust] list_url is not https://HOST[:PORT]/PATH";
+			j->why =
+			    "[trust] list_url is not https://HOST[:PORT]/PATH";
 			return;
 		}
 		memcpy(host, h, colon ? (size_t)(colon - h) : hl);
@@ -81,7 +86,8 @@ static void tl_work(void *arg)
 		cc.key_file = j->key;
 		cc.allow_tls12 = j->tls12;
 		cc.max_response_body = TL_MAX_BYTES;
-		if ((j->err = sp_h2_fetch(&cc, "GET", path, NULL, 0, NULL, 0, &r, &j->why)) != SP_OK)
+		if ((j->err = sp_h2_fetch(&cc, "GET", path, NULL, 0, NULL, 0,
+		                          &r, &j->why)) != SP_OK)
 			return;
 		if (r.status != 200) {
 			j->err = SP_ERR_UNAVAILABLE;
@@ -97,7 +103,8 @@ static void tl_work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = NULL;
-	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o, &j->t, &j->why);
+	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
+	                       &j->t, &j->why);
 }
 
 static void tl_done(void *arg)
@@ -108,7 +115,8 @@ static void tl_done(void *arg)
 
 	f->trust_busy--;
 	if (j->err == SP_OK && !f->stopping) {
-		/* Not newer is no news; a refusal is logged by the installer. */
+		/* Not newer is no news; a refusal is logged by the installer.
+		 */
 		sp_node__install_list(n, j->relay, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused",
@@ -124,8 +132,9 @@ static void on_list(void *ud, const sp_h2_response *resp)
 	tl_job *j = ud;
 	fed *f = j->f;
 
-	if (f->stopping || resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
-	    resp->body_len > TL_MAX_BYTES || (j->body = malloc(resp->body_len)) == NULL) {
+	if (f->stopping || resp->err != SP_OK || resp->status != 200 ||
+	    resp->body_len == 0 || resp->body_len > TL_MAX_BYTES ||
+	    (j->body = malloc(resp->body_len)) == NULL) {
 		f->trust_busy--;
 		tl_job_free(j);
 		fed_unref(f);
@@ -160,16 +169,19 @@ static void poll_url(fed *f, const char *url)
 	tl_job *j;
 	size_t i, k = 0;
 
-	if (strncmp(url, "https://", 8) != 0 || (j = tl_job_new(f, url)) == NULL)
+	if (strncmp(url, "https://", 8) != 0 ||
+	    (j = tl_job_new(f, url)) == NULL)
 		return;
 	if ((j->url = strdup(url)) == NULL)
 		goto fail;
 	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
 		if ((j->cas[k++] = strdup(cfg->anchors[i])) == NULL)
 			goto fail;
-	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0 && (j->cas[k++] = strdup(SYSTEM_CA_BUNDLE)) == NULL)
+	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0 &&
+	    (j->cas[k++] = strdup(SYSTEM_CA_BUNDLE)) == NULL)
 		goto fail;
-	if ((j->cert = strdup(cfg->tls_cert)) == NULL || (j->key = strdup(cfg->tls_key)) == NULL)
+	if ((j->cert = strdup(cfg->tls_cert)) == NULL ||
+	    (j->key = strdup(cfg->tls_key)) == NULL)
 		goto fail;
 	j->tls12 = cfg->tls12;
 	f->trust_busy++;
@@ -189,7 +201,8 @@ void fed_trust_poll(fed *f)
 
 	if (f->stopping || f->trust_busy > 0)
 		return;
-	if (f->n->cfg->trust_list_url != NULL && f->n->cfg->trust_list_url[0] != '\0')
+	if (f->n->cfg->trust_list_url != NULL &&
+	    f->n->cfg->trust_list_url[0] != '\0')
 		poll_url(f, f->n->cfg->trust_list_url);
 	for (i = 0; i < f->n_peers; i++)
 		if (f->peers[i]->federation[0] == '\0')
@@ -213,7 +226,8 @@ void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
 	snprintf(path, sizeof(path), "/v1/trust-lists/%s", federation);
 	f->trust_busy++;
 	fed_ref(f);
-	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_list, j) != SP_OK) {
+	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0,
+	                         on_list, j) != SP_OK) {
 		f->trust_busy--;
 		fed_unref(f);
 		tl_job_free(j);

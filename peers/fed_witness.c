@@ -69,11 +69,12 @@ char *sp_peers__origin_lines(const char *note, size_t len, size_t text_len,
 	memcpy(out, note, text_len);
 	out[text_len] = '\n';
 	while (off < len) {
-		const char *line = note + off, *eol = memchr(line, '\n', len - off);
+		const char *line = note + off,
+		           *eol = memchr(line, '\n', len - off);
 		size_t ll = eol ? (size_t)(eol - line) + 1 : len - off;
 
-		if (ll > 4 + nl && memcmp(line, dash, 4) == 0 && memcmp(line + 4, name, nl) == 0 &&
-		    line[4 + nl] == ' ') {
+		if (ll > 4 + nl && memcmp(line, dash, 4) == 0 &&
+		    memcmp(line + 4, name, nl) == 0 && line[4 + nl] == ' ') {
 			memcpy(out + keep, line, ll);
 			keep += ll;
 		}
@@ -106,24 +107,31 @@ static void cp_work(void *arg)
 
 		if (key_name(j->log_key, name, sizeof(name)) != 0) {
 			j->err = SP_ERR_FIELD;
-			snprintf(j->why, sizeof(j->why), "the origin's LogKey has no key name");
+			snprintf(j->why, sizeof(j->why),
+			         "the origin's LogKey has no key name");
 			return;
 		}
-		if ((err = sp_note_verify(j->log_key, j->note, j->len, &text_len, &why)) != SP_OK ||
-		    (err = sp_checkpoint_parse(j->note, j->len, &j->cp, NULL, &why)) != SP_OK) {
+		if ((err = sp_note_verify(j->log_key, j->note, j->len,
+		                          &text_len, &why)) != SP_OK ||
+		    (err = sp_checkpoint_parse(j->note, j->len, &j->cp, NULL,
+		                               &why)) != SP_OK) {
 			j->err = err;
-			snprintf(j->why, sizeof(j->why), "checkpoint: %s: %s", sp_strerror(err), why ? why : "");
+			snprintf(j->why, sizeof(j->why), "checkpoint: %s: %s",
+			         sp_strerror(err), why ? why : "");
 			return;
 		}
 		if (strcmp(j->cp.origin, name) != 0) {
 			j->err = SP_ERR_CHECKPOINT_INVALID;
-			snprintf(j->why, sizeof(j->why), "checkpoint origin line is not the LogKey's name");
+			snprintf(
+			    j->why, sizeof(j->why),
+			    "checkpoint origin line is not the LogKey's name");
 			return;
 		}
 		if ((j->keep = sp_peers__origin_lines(j->note, j->len, text_len,
 		                                      name)) == NULL) {
 			j->err = SP_ERR_NOMEM;
-			snprintf(j->why, sizeof(j->why), "checkpoint note could not be copied");
+			snprintf(j->why, sizeof(j->why),
+			         "checkpoint note could not be copied");
 			return;
 		}
 		if (!j->have_prev && (r = sp_node__reader(n)) != NULL &&
@@ -137,13 +145,17 @@ static void cp_work(void *arg)
 		    memcmp(j->cp.root, j->prev_root, 32) != 0) {
 			j->equivocation = 1;
 			snprintf(j->alarm, sizeof(j->alarm),
-				 "two checkpoints of size %llu with different roots (from %s)",
-				 (unsigned long long)j->cp.size, j->source);
+			         "two checkpoints of size %llu with different "
+			         "roots (from %s)",
+			         (unsigned long long)j->cp.size, j->source);
 		} else if (j->have_prev && j->cp.size < j->prev_size) {
 			j->err = SP_ERR_NOT_FOUND;
-			snprintf(j->why, sizeof(j->why), "older than the checkpoint already verified");
-			/* still kept: two roots for one size show up in the store */
-		} else if (j->have_prev && j->cp.size > j->prev_size && j->prev_size > 0) {
+			snprintf(j->why, sizeof(j->why),
+			         "older than the checkpoint already verified");
+			/* still kept: two roots for one size show up in the
+			 * store */
+		} else if (j->have_prev && j->cp.size > j->prev_size &&
+		           j->prev_size > 0) {
 			j->need_proof = 1;
 			return;
 		}
@@ -152,51 +164,62 @@ static void cp_work(void *arg)
 
 		j->need_proof = 0;
 		err = sp_proof_parse(j->proof, j->proof_len, &p, &why);
-		if (err == SP_OK && (p.kind != SP_PROOF_CONSISTENCY || p.old_size != j->prev_size ||
-				     p.size != j->cp.size))
-			err = SP_ERR_PROOF_INVALID, why = "proof for other sizes";
+		if (err == SP_OK &&
+		    (p.kind != SP_PROOF_CONSISTENCY ||
+		     p.old_size != j->prev_size || p.size != j->cp.size))
+			err = SP_ERR_PROOF_INVALID,
+			why = "proof for other sizes";
 		if (err == SP_OK)
-			err = sp_merkle_verify_consistency(j->prev_size, j->cp.size, j->prev_root,
-							   j->cp.root, (const uint8_t(*)[32])p.hashes,
-							   p.n_hashes);
+			err = sp_merkle_verify_consistency(
+			    j->prev_size, j->cp.size, j->prev_root, j->cp.root,
+			    (const uint8_t(*)[32])p.hashes, p.n_hashes);
 		if (err != SP_OK) {
 			if (j->proof_from_origin) {
 				j->equivocation = 1;
 				snprintf(j->alarm, sizeof(j->alarm),
-					 "checkpoint %llu is not consistent with %llu: %s",
-					 (unsigned long long)j->cp.size,
-					 (unsigned long long)j->prev_size, why ? why : "proof-invalid");
+				         "checkpoint %llu is not consistent "
+				         "with %llu: %s",
+				         (unsigned long long)j->cp.size,
+				         (unsigned long long)j->prev_size,
+				         why ? why : "proof-invalid");
 			} else {
 				j->err = SP_ERR_PROOF_INVALID;
-				snprintf(j->why, sizeof(j->why), "consistency proof from %s refused", j->source);
+				snprintf(j->why, sizeof(j->why),
+				         "consistency proof from %s refused",
+				         j->source);
 				return;
 			}
 		}
 	}
 	/* Keep it (evidence too), then cosign only what is consistent. */
-	put = sp_store_checkpoint_put(n->store, j->o->id, j->cp.size, j->cp.root, j->keep, j->o->id);
+	put = sp_store_checkpoint_put(n->store, j->o->id, j->cp.size,
+	                              j->cp.root, j->keep, j->o->id);
 	if (put == SP_STORE_EQUIVOCATION && !j->equivocation) {
 		j->equivocation = 1;
-		snprintf(j->alarm, sizeof(j->alarm), "another root is held for checkpoint size %llu",
-			 (unsigned long long)j->cp.size);
+		snprintf(j->alarm, sizeof(j->alarm),
+		         "another root is held for checkpoint size %llu",
+		         (unsigned long long)j->cp.size);
 	}
 	if (put < 0) {
 		j->err = put;
-		snprintf(j->why, sizeof(j->why), "the checkpoint could not be stored");
+		snprintf(j->why, sizeof(j->why),
+		         "the checkpoint could not be stored");
 		return;
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
 	if (n->log_signer != NULL &&
-	    (err = sp_note_cosign(n->log_signer, j->keep, strlen(j->keep), (int64_t)time(NULL), &line,
-				  &why)) == SP_OK) {
-		err = sp_store_cosignature_put(n->store, j->o->id, j->cp.size, j->cp.root,
-					       n->cfg->node_id, line);
+	    (err = sp_note_cosign(n->log_signer, j->keep, strlen(j->keep),
+	                          (int64_t)time(NULL), &line, &why)) == SP_OK) {
+		err =
+		    sp_store_cosignature_put(n->store, j->o->id, j->cp.size,
+		                             j->cp.root, n->cfg->node_id, line);
 		free(line);
 	}
 	if (err != SP_OK) {
 		j->err = err;
-		snprintf(j->why, sizeof(j->why), "cosigning failed: %s", why ? why : sp_strerror(err));
+		snprintf(j->why, sizeof(j->why), "cosigning failed: %s",
+		         why ? why : sp_strerror(err));
 		return;
 	}
 	j->accepted = 1;
@@ -209,7 +232,8 @@ static void on_proof(void *ud, const sp_h2_response *resp)
 	cp_job *j = ud;
 	fed *f = j->f;
 
-	if (resp->err != SP_OK || resp->status != 200 || resp->body_len > SP_PROOF_MAX_TEXT ||
+	if (resp->err != SP_OK || resp->status != 200 ||
+	    resp->body_len > SP_PROOF_MAX_TEXT ||
 	    (j->proof = malloc(resp->body_len + 1)) == NULL) {
 		j->o->cp_busy = 0;
 		sp_log(SP_LOG_INFO, "consistency_unavailable",
@@ -246,13 +270,16 @@ static void cp_done(void *arg)
 		src = fed_peer_find(f, o->id);
 		if (src == NULL || !fed_peer_usable(src))
 			src = fed_peer_find(f, j->source);
-		snprintf(path, sizeof(path), "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu",
-			 o->id, (unsigned long long)j->prev_size, (unsigned long long)j->cp.size);
+		snprintf(path, sizeof(path),
+		         "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu",
+		         o->id, (unsigned long long)j->prev_size,
+		         (unsigned long long)j->cp.size);
 		if (src != NULL && src->client != NULL) {
 			j->proof_from_origin = strcmp(src->id, o->id) == 0;
 			fed_ref(f);
-			if (sp_h2_client_request(src->client, "GET", path, NULL, 0, NULL, 0, on_proof, j) ==
-			    SP_OK)
+			if (sp_h2_client_request(src->client, "GET", path, NULL,
+			                         0, NULL, 0, on_proof,
+			                         j) == SP_OK)
 				return;
 			fed_unref(f);
 		}
@@ -322,7 +349,8 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 		fed_unref(f);
 		return;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL || (j->note = malloc(resp->body_len + 1)) == NULL ||
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->note = malloc(resp->body_len + 1)) == NULL ||
 	    (j->log_key = strdup(o->log_key)) == NULL) {
 		if (j != NULL)
 			cp_job_free(j);
@@ -364,8 +392,9 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 		if (p != NULL && fed_peer_usable(p)) {
 			snprintf(q->source, sizeof(q->source), "%s", p->id);
 			fed_ref(f);
-			if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_checkpoint, q) ==
-			    SP_OK)
+			if (sp_h2_client_request(p->client, "GET", path, NULL,
+			                         0, NULL, 0, on_checkpoint,
+			                         q) == SP_OK)
 				return 0;
 			fed_unref(f);
 		}
@@ -381,7 +410,8 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 			continue;
 		snprintf(q->source, sizeof(q->source), "%s", p->id);
 		fed_ref(f);
-		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0, on_checkpoint, q) == SP_OK)
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_checkpoint, q) == SP_OK)
 			return 0;
 		fed_unref(f);
 	}

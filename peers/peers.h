@@ -14,7 +14,8 @@ extern "C" {
 
 struct event_base;
 
-/* ================================================================ HTTP/2 client
+/* ================================================================ HTTP/2
+ * client
  *
  * One sp_h2_client talks to one peer (host, port) over one TLS connection
  * (ALPN "h2") that carries many concurrent streams. It connects on demand,
@@ -45,21 +46,21 @@ typedef struct sp_h2_field {
 	size_t value_len;
 } sp_h2_field;
 
-#define SP_H2_DEFAULT_PORT 443
+#define SP_H2_DEFAULT_PORT               443
 #define SP_H2_DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define SP_H2_DEFAULT_REQUEST_TIMEOUT_MS 30000u
-#define SP_H2_DEFAULT_MAX_BODY ((size_t)16 << 20)
-#define SP_H2_DEFAULT_MAX_HEADER_BYTES ((size_t)64 << 10)
-#define SP_H2_DEFAULT_BACKOFF_BASE_MS 250u
-#define SP_H2_DEFAULT_BACKOFF_CAP_MS 60000u
-#define SP_H2_DEFAULT_MAX_QUEUED 10000u
-#define SP_H2_MAX_REQUEST_BODY ((size_t)64 << 20)
+#define SP_H2_DEFAULT_MAX_BODY           ((size_t)16 << 20)
+#define SP_H2_DEFAULT_MAX_HEADER_BYTES   ((size_t)64 << 10)
+#define SP_H2_DEFAULT_BACKOFF_BASE_MS    250u
+#define SP_H2_DEFAULT_BACKOFF_CAP_MS     60000u
+#define SP_H2_DEFAULT_MAX_QUEUED         10000u
+#define SP_H2_MAX_REQUEST_BODY           ((size_t)64 << 20)
 
 /* Client configuration. Zero numeric fields mean the default. Strings and
  * the pinned certificate are copied by sp_h2_client_new(). */
 typedef struct sp_h2_client_config {
 	const char *host; /* DNS name or IP literal to connect to (required) */
-	uint16_t port;	  /* 0: 443 */
+	uint16_t port;    /* 0: 443 */
 	/* Client certificate chain (PEM, leaf first) and its private key
 	 * (PEM). Both NULL: no client certificate. */
 	const char *cert_file;
@@ -76,16 +77,17 @@ typedef struct sp_h2_client_config {
 	/* SNI and the name verified in the server certificate (DNS or IP
 	 * SAN). NULL: host. SNI is not sent for an IP literal. */
 	const char *server_name;
-	int allow_tls12;	     /* 0 (default): TLS 1.3 only */
-	uint32_t connect_timeout_ms; /* TCP + TLS + server SETTINGS, default 10 s */
-	uint32_t request_timeout_ms; /* from sp_h2_client_request() to the
-					last body byte, default 30 s */
-	size_t max_response_body;    /* default 16 MiB */
+	int allow_tls12; /* 0 (default): TLS 1.3 only */
+	uint32_t
+	    connect_timeout_ms; /* TCP + TLS + server SETTINGS, default 10 s */
+	uint32_t request_timeout_ms;      /* from sp_h2_client_request() to the
+	                                     last body byte, default 30 s */
+	size_t max_response_body;         /* default 16 MiB */
 	size_t max_response_header_bytes; /* name + value + 32 per field,
-					     default 64 KiB */
-	uint32_t backoff_base_ms;    /* default 250 ms */
-	uint32_t backoff_cap_ms;     /* default 60 s */
-	size_t max_queued;	     /* requests waiting for a stream, default 10000 */
+	                                     default 64 KiB */
+	uint32_t backoff_base_ms;         /* default 250 ms */
+	uint32_t backoff_cap_ms;          /* default 60 s */
+	size_t max_queued; /* requests waiting for a stream, default 10000 */
 } sp_h2_client_config;
 
 /* Fill every field with its default (host NULL, no files). */
@@ -112,14 +114,15 @@ typedef struct sp_h2_response {
 	int status; /* HTTP status (200..599), 0 when err != SP_OK */
 	const sp_h2_field *headers;
 	size_t n_headers;
-	const uint8_t *body; /* never NULL when err == SP_OK; NUL after body_len */
+	const uint8_t
+	    *body; /* never NULL when err == SP_OK; NUL after body_len */
 	size_t body_len;
 } sp_h2_response;
 
 /* The first response header named `name` (compared case-insensitively), or
  * NULL. *len (may be NULL) gets the value length. */
 const char *sp_h2_response_header(const sp_h2_response *resp, const char *name,
-				  size_t *len);
+                                  size_t *len);
 
 typedef void (*sp_h2_response_cb)(void *ud, const sp_h2_response *resp);
 
@@ -130,7 +133,7 @@ typedef void (*sp_h2_response_cb)(void *ud, const sp_h2_response *resp);
  * match the certificate, the pin is not a certificate), SP_ERR_NOMEM,
  * SP_ERR_INTERNAL. *why (may be NULL) gets a static reason. */
 int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
-		     sp_h2_client **out, const char **why);
+                     sp_h2_client **out, const char **why);
 
 /* Close the connection and free the client. Every request not answered yet
  * gets its callback, once, with SP_ERR_UNAVAILABLE, before this returns
@@ -144,29 +147,30 @@ void sp_h2_client_free(sp_h2_client *c);
  * On error cb is never called. Errors: SP_ERR_INVALID_ARGUMENT (bad method,
  * path or header, body over SP_H2_MAX_REQUEST_BODY), SP_ERR_NOMEM. */
 int sp_h2_client_request(sp_h2_client *c, const char *method, const char *path,
-			 const sp_h2_header *headers, size_t n_headers,
-			 const void *body, size_t body_len, sp_h2_response_cb cb,
-			 void *ud);
+                         const sp_h2_header *headers, size_t n_headers,
+                         const void *body, size_t body_len,
+                         sp_h2_response_cb cb, void *ud);
 
 /* Connection state for status pages and metrics. Times are wall clock,
  * milliseconds since the Unix epoch, 0 for "never" / "none". */
 typedef struct sp_h2_client_state {
-	int connected;		   /* a connection is up and ready for streams */
-	int64_t last_success_ms;   /* last connection established */
-	int64_t last_failure_ms;   /* last connection attempt that failed */
+	int connected;           /* a connection is up and ready for streams */
+	int64_t last_success_ms; /* last connection established */
+	int64_t last_failure_ms; /* last connection attempt that failed */
 	unsigned consecutive_failures; /* since the last success */
 	int64_t next_reconnect_ms; /* earliest next attempt, 0 if not waiting */
 	uint32_t backoff_delay_ms; /* the delay drawn after the last failure */
-	uint32_t backoff_ceiling_ms; /* its upper bound: min(cap, base * 2^(n-1)) */
-	int last_error;		   /* sp_err of the last failed attempt, or SP_OK */
-	const char *last_why;	   /* its static reason, or NULL */
-	size_t streams_open;	   /* requests on the wire now */
-	size_t queued;		   /* requests waiting for a stream */
-	uint64_t connects;	   /* connections established */
-	uint64_t requests;	   /* requests accepted */
-	uint64_t responses;	   /* complete responses */
-	uint64_t failures;	   /* requests that ended with an error */
-	uint64_t retried;	   /* requests retried after GOAWAY / REFUSED_STREAM */
+	uint32_t
+	    backoff_ceiling_ms; /* its upper bound: min(cap, base * 2^(n-1)) */
+	int last_error;       /* sp_err of the last failed attempt, or SP_OK */
+	const char *last_why; /* its static reason, or NULL */
+	size_t streams_open;  /* requests on the wire now */
+	size_t queued;        /* requests waiting for a stream */
+	uint64_t connects;    /* connections established */
+	uint64_t requests;    /* requests accepted */
+	uint64_t responses;   /* complete responses */
+	uint64_t failures;    /* requests that ended with an error */
+	uint64_t retried; /* requests retried after GOAWAY / REFUSED_STREAM */
 } sp_h2_client_state;
 
 void sp_h2_client_get_state(const sp_h2_client *c, sp_h2_client_state *out);
@@ -197,16 +201,17 @@ typedef struct sp_h2_result {
  * sp_h2_client_request() and the response's err; *why (may be NULL) gets
  * a static reason. */
 int sp_h2_fetch(const sp_h2_client_config *cfg, const char *method,
-		const char *path, const sp_h2_header *headers, size_t n_headers,
-		const void *body, size_t body_len, sp_h2_result *out,
-		const char **why);
+                const char *path, const sp_h2_header *headers, size_t n_headers,
+                const void *body, size_t body_len, sp_h2_result *out,
+                const char **why);
 /* The first header named `name` (case-insensitive), or NULL. */
 const char *sp_h2_result_header(const sp_h2_result *r, const char *name,
-				size_t *len);
+                                size_t *len);
 /* Free what the result holds and zero it. NULL is a no-op. */
 void sp_h2_result_free(sp_h2_result *r);
 
-/* ================================================================ federation */
+/* ================================================================ federation
+ */
 
 /* Register the federation side (delivery from the outbox, catch-up,
  * witnessing, trust-list distribution, peer status) as an extension of
@@ -216,8 +221,8 @@ int sp_peers_register(void);
 
 /* ================================================================ commands */
 
-/* Run a peers command ("submit", "status", "peers") from argv[1]. Returns its exit
- * status, or -1 when argv[1] is not one of them. */
+/* Run a peers command ("submit", "status", "peers") from argv[1]. Returns its
+ * exit status, or -1 when argv[1] is not one of them. */
 int sp_peers_cli(int argc, char **argv);
 
 #ifdef __cplusplus

@@ -62,7 +62,7 @@ static int b64_value(char c)
 }
 
 int sp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-                      size_t *outlen)
+                  size_t *outlen)
 {
 	size_t i, o = 0, pad = 0, total;
 
@@ -438,10 +438,9 @@ int sp_proof_format(const sp_proof *p, char **out, size_t *outlen)
 	}
 	pos = (size_t)n;
 	for (i = 0; i < p->n_hashes; i++) {
-		size_t k = cap - pos < 46
-		               ? 0
-		               : sp_b64_encode(p->hashes[i], 32, buf + pos,
-		                                   cap - pos);
+		size_t k = cap - pos < 46 ? 0
+		                          : sp_b64_encode(p->hashes[i], 32,
+		                                          buf + pos, cap - pos);
 		if (k != 44) {
 			free(buf);
 			return SP_ERR_INTERNAL;

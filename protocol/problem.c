@@ -26,9 +26,11 @@ static char *clean_text(const char *s, size_t max)
 			if (i + k > n || !sp_proto__utf8_valid(u, k))
 				k = 0;
 			/* U+FFFE and U+FFFF are not XML characters. */
-			if (k == 3 && u[0] == 0xef && u[1] == 0xbf && u[2] >= 0xbe)
+			if (k == 3 && u[0] == 0xef && u[1] == 0xbf &&
+			    u[2] >= 0xbe)
 				k = 0;
-		} else if (u[0] < 0x20 && u[0] != '\t' && u[0] != '\n' && u[0] != '\r') {
+		} else if (u[0] < 0x20 && u[0] != '\t' && u[0] != '\n' &&
+		           u[0] != '\r') {
 			k = 0;
 		}
 		if (o + (k == 0 ? 1 : k) > max)
@@ -47,7 +49,7 @@ static char *clean_text(const char *s, size_t max)
 }
 
 static int add_clean(xmlNodePtr root, xmlNsPtr ns, const char *name,
-		     const char *text, size_t max)
+                     const char *text, size_t max)
 {
 	char *c = clean_text(text, max);
 	xmlNodePtr e;
@@ -89,14 +91,17 @@ int sp_problem_build(const sp_problem *p, uint8_t **out, size_t *outlen)
 		return SP_ERR_NOMEM;
 	root = xmlDocGetRootElement(doc);
 	if (!sp_proto__add(root, ns, "type", type) ||
-	    add_clean(root, ns, "title", p->title != NULL ? p->title : name, 1024) != SP_OK ||
+	    add_clean(root, ns, "title", p->title != NULL ? p->title : name,
+	              1024) != SP_OK ||
 	    !sp_proto__add(root, ns, "status", status))
 		goto done;
-	if (p->detail != NULL && add_clean(root, ns, "detail", p->detail, 8192) != SP_OK)
+	if (p->detail != NULL &&
+	    add_clean(root, ns, "detail", p->detail, 8192) != SP_OK)
 		goto done;
 	if (!sp_proto__add(root, ns, "error", name))
 		goto done;
-	if (p->field != NULL && add_clean(root, ns, "field", p->field, 1024) != SP_OK)
+	if (p->field != NULL &&
+	    add_clean(root, ns, "field", p->field, 1024) != SP_OK)
 		goto done;
 	if (p->request_id != NULL &&
 	    add_clean(root, ns, "request-id", p->request_id, 1024) != SP_OK)
@@ -154,7 +159,8 @@ int sp_problem_read(sp_doc *doc, int *err, int *status, char **detail)
 	rc = sp_proto__text_into(e, buf, sizeof(buf), "type", NULL);
 	if (rc != SP_OK)
 		return rc;
-	if (strncmp(buf, SP_ERROR_URI_PREFIX, strlen(SP_ERROR_URI_PREFIX)) == 0) {
+	if (strncmp(buf, SP_ERROR_URI_PREFIX, strlen(SP_ERROR_URI_PREFIX)) ==
+	    0) {
 		int code = sp_err_from_name(buf + strlen(SP_ERROR_URI_PREFIX));
 		*err = code == SP_OK ? SP_ERR_INTERNAL : code;
 	}

@@ -12,11 +12,11 @@
 extern "C" {
 #endif
 
-#define SP_NS "urn:silkport:srep:1"
+#define SP_NS               "urn:silkport:srep:1"
 #define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
-#define SP_PROBLEM_NS "urn:ietf:rfc:7807"
-#define SP_DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
-#define SP_SPEC_VERSION "1.1"
+#define SP_PROBLEM_NS       "urn:ietf:rfc:7807"
+#define SP_DSIG_NS          "http://www.w3.org/2000/09/xmldsig#"
+#define SP_SPEC_VERSION     "1.1"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -27,57 +27,67 @@ extern "C" {
 typedef enum sp_err {
 	SP_OK = 0,
 	/* generic */
-	SP_ERR_NOMEM = -1,	   /* out-of-memory */
-	SP_ERR_INTERNAL = -2,	   /* internal */
-	SP_ERR_IO = -3,		   /* io */
+	SP_ERR_NOMEM = -1,            /* out-of-memory */
+	SP_ERR_INTERNAL = -2,         /* internal */
+	SP_ERR_IO = -3,               /* io */
 	SP_ERR_INVALID_ARGUMENT = -4, /* invalid-argument */
-	SP_ERR_NOT_FOUND = -5,	   /* not-found */
+	SP_ERR_NOT_FOUND = -5,        /* not-found */
 	/* document parsing (before any signature work) */
-	SP_ERR_TOO_LARGE = -10,	      /* too-large */
-	SP_ERR_TOO_DEEP = -11,	      /* too-deep */
+	SP_ERR_TOO_LARGE = -10,         /* too-large */
+	SP_ERR_TOO_DEEP = -11,          /* too-deep */
 	SP_ERR_TOO_MANY_ELEMENTS = -12, /* too-many-elements */
-	SP_ERR_NOT_WELL_FORMED = -13, /* not-well-formed */
-	SP_ERR_ENCODING = -14,	      /* encoding-invalid: not UTF-8, NUL byte */
-	SP_ERR_DOCTYPE = -15,	      /* doctype-forbidden */
-	SP_ERR_SCHEMA = -16,	      /* schema-invalid */
-	SP_ERR_WRONG_DOCUMENT = -17,  /* wrong-document: root/namespace not the expected */
-	SP_ERR_XML_ID = -18,	      /* xml-id-forbidden */
-	SP_ERR_FIELD = -19,	      /* field-invalid: a value breaks a rule the schema cannot say */
+	SP_ERR_NOT_WELL_FORMED = -13,   /* not-well-formed */
+	SP_ERR_ENCODING = -14, /* encoding-invalid: not UTF-8, NUL byte */
+	SP_ERR_DOCTYPE = -15,  /* doctype-forbidden */
+	SP_ERR_SCHEMA = -16,   /* schema-invalid */
+	SP_ERR_WRONG_DOCUMENT =
+	    -17, /* wrong-document: root/namespace not the expected */
+	SP_ERR_XML_ID = -18, /* xml-id-forbidden */
+	SP_ERR_FIELD = -19,  /* field-invalid: a value breaks a rule the schema
+	                        cannot say */
 	SP_ERR_ATTACHMENT_DIGEST = -20, /* attachment-digest-mismatch */
-	SP_ERR_TYPE_MISMATCH = -21,   /* type-mismatch: Body element does not match Type */
-	SP_ERR_PROCESSING_INSTRUCTION = -22, /* processing-instruction-forbidden */
+	SP_ERR_TYPE_MISMATCH =
+	    -21, /* type-mismatch: Body element does not match Type */
+	SP_ERR_PROCESSING_INSTRUCTION =
+	    -22, /* processing-instruction-forbidden */
 	/* signature profile */
-	SP_ERR_SIG_MISSING = -30,     /* signature-missing */
-	SP_ERR_SIG_PROFILE = -31,     /* signature-profile: structure outside the profile */
-	SP_ERR_SIG_ALGORITHM = -32,   /* algorithm-forbidden */
-	SP_ERR_SIG_INVALID = -33,     /* signature-invalid: digest or signature value wrong */
-	SP_ERR_KEY_WEAK = -34,	      /* key-weak: RSA < 2048, unsupported curve */
+	SP_ERR_SIG_MISSING = -30, /* signature-missing */
+	SP_ERR_SIG_PROFILE =
+	    -31, /* signature-profile: structure outside the profile */
+	SP_ERR_SIG_ALGORITHM = -32, /* algorithm-forbidden */
+	SP_ERR_SIG_INVALID =
+	    -33, /* signature-invalid: digest or signature value wrong */
+	SP_ERR_KEY_WEAK = -34, /* key-weak: RSA < 2048, unsupported curve */
 	/* trust and signer authorization */
-	SP_ERR_UNKNOWN_ORIGIN = -40,  /* unknown-origin */
-	SP_ERR_SIGNER_REVOKED = -41,  /* signer-revoked */
+	SP_ERR_UNKNOWN_ORIGIN = -40,   /* unknown-origin */
+	SP_ERR_SIGNER_REVOKED = -41,   /* signer-revoked */
 	SP_ERR_SIGNER_SUSPENDED = -42, /* signer-suspended */
-	SP_ERR_SIGNER_EXPIRED = -43,  /* signer-expired: no certificate valid at Issued and now */
-	SP_ERR_ISSUED_IN_FUTURE = -44, /* issued-in-future */
+	SP_ERR_SIGNER_EXPIRED =
+	    -43, /* signer-expired: no certificate valid at Issued and now */
+	SP_ERR_ISSUED_IN_FUTURE = -44,    /* issued-in-future */
 	SP_ERR_TRUST_LIST_ROLLBACK = -45, /* trust-list-rollback */
-	SP_ERR_TRUST_LIST_EXPIRED = -46, /* trust-list-expired */
-	SP_ERR_UNTRUSTED_ANCHOR = -47, /* untrusted-anchor */
-	SP_ERR_CERT_INVALID = -48,    /* certificate-invalid */
-	SP_ERR_WRONG_FEDERATION = -49, /* wrong-federation */
+	SP_ERR_TRUST_LIST_EXPIRED = -46,  /* trust-list-expired */
+	SP_ERR_UNTRUSTED_ANCHOR = -47,    /* untrusted-anchor */
+	SP_ERR_CERT_INVALID = -48,        /* certificate-invalid */
+	SP_ERR_WRONG_FEDERATION = -49,    /* wrong-federation */
 	/* node and API (issue "The node") */
-	SP_ERR_UNAUTHENTICATED = -60, /* unauthenticated: no client certificate */
-	SP_ERR_FORBIDDEN = -61,	      /* forbidden */
-	SP_ERR_EQUIVOCATION = -62,    /* equivocation */
-	SP_ERR_METHOD = -63,	      /* method-not-allowed */
-	SP_ERR_MEDIA_TYPE = -64,      /* unsupported-media-type */
-	SP_ERR_OVERLOADED = -65,      /* overloaded */
-	SP_ERR_NOT_RECIPIENT = -66,   /* not-recipient */
-	SP_ERR_BAD_REQUEST = -67,     /* bad-request */
-	SP_ERR_UNAVAILABLE = -68,     /* unavailable */
-	SP_ERR_PROOF_INVALID = -69,   /* proof-invalid */
+	SP_ERR_UNAUTHENTICATED =
+	    -60,                    /* unauthenticated: no client certificate */
+	SP_ERR_FORBIDDEN = -61,     /* forbidden */
+	SP_ERR_EQUIVOCATION = -62,  /* equivocation */
+	SP_ERR_METHOD = -63,        /* method-not-allowed */
+	SP_ERR_MEDIA_TYPE = -64,    /* unsupported-media-type */
+	SP_ERR_OVERLOADED = -65,    /* overloaded */
+	SP_ERR_NOT_RECIPIENT = -66, /* not-recipient */
+	SP_ERR_BAD_REQUEST = -67,   /* bad-request */
+	SP_ERR_UNAVAILABLE = -68,   /* unavailable */
+	SP_ERR_PROOF_INVALID = -69, /* proof-invalid */
 	SP_ERR_CHECKPOINT_INVALID = -70, /* checkpoint-invalid */
-	SP_ERR_RECORD_ID_AMBIGUOUS = -71, /* record-id-ambiguous: several Origins use the RecordId */
+	SP_ERR_RECORD_ID_AMBIGUOUS =
+	    -71, /* record-id-ambiguous: several Origins use the RecordId */
 	SP_ERR_REVOCATION_REVERSED = -72, /* revocation-reversed */
-	SP_ERR_NON_CANONICAL = -73,   /* non-canonical: a record not in its canonical transport form */
+	SP_ERR_NON_CANONICAL = -73,       /* non-canonical: a record not in its
+	                                     canonical transport form */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -114,8 +124,8 @@ typedef struct sp_limits {
 	size_t max_elements; /* element count, default 10000 */
 } sp_limits;
 
-#define SP_DEFAULT_MAX_BYTES ((size_t)1 << 20)
-#define SP_DEFAULT_MAX_DEPTH 32u
+#define SP_DEFAULT_MAX_BYTES    ((size_t)1 << 20)
+#define SP_DEFAULT_MAX_DEPTH    32u
 #define SP_DEFAULT_MAX_ELEMENTS ((size_t)10000)
 
 void sp_limits_default(sp_limits *lim);
@@ -143,7 +153,7 @@ struct _xmlDoc;
  * *out is NULL and *why (if why != NULL) points to a static or
  * thread-local human-readable reason. */
 int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
-		 const sp_limits *lim, sp_doc **out, const char **why);
+                 const sp_limits *lim, sp_doc **out, const char **why);
 void sp_doc_free(sp_doc *doc);
 sp_doc_kind sp_doc_get_kind(const sp_doc *doc);
 /* The exact bytes that were parsed. */
@@ -153,9 +163,10 @@ struct _xmlDoc *sp_doc_tree(sp_doc *doc);
 
 /* ---------------------------------------------------------------- values */
 
-#define SP_NODE_ID_MAX 64   /* [A-Z0-9][A-Za-z0-9._-]{0,63}; federation ids fit too */
-#define SP_UUID_LEN 36
-#define SP_TYPE_MAX 32
+#define SP_NODE_ID_MAX                                                         \
+	64 /* [A-Z0-9][A-Za-z0-9._-]{0,63}; federation ids fit too */
+#define SP_UUID_LEN      36
+#define SP_TYPE_MAX      32
 #define SP_TIME_TEXT_MAX 32
 
 /* True if s is a valid node id (SPEC.md). */
@@ -177,9 +188,9 @@ void sp_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 
 /* The record-type registry (DESIGN.md, SPEC.md §"Record types"). */
 typedef struct sp_record_type {
-	const char *code;	  /* "declaration" */
+	const char *code;         /* "declaration" */
 	const char *body_element; /* "Declaration" */
-	const char *summary;	  /* one line, English */
+	const char *summary;      /* one line, English */
 } sp_record_type;
 
 /* The registry, terminated by an entry with code == NULL. */
@@ -201,19 +212,19 @@ typedef struct sp_subject {
 int sp_subject_from_arg(char *arg, sp_subject *out, const char **why);
 
 typedef struct sp_attachment {
-	const char *media_type;	   /* "application/xml" */
-	const char *profile;	   /* "CEB621Message" */
-	const uint8_t *content;	   /* raw bytes, base64-encoded by the builder */
+	const char *media_type; /* "application/xml" */
+	const char *profile;    /* "CEB621Message" */
+	const uint8_t *content; /* raw bytes, base64-encoded by the builder */
 	size_t content_len;
 } sp_attachment;
 
 typedef struct sp_record_draft {
-	const char *record_id;	/* NULL: fresh v4 UUID */
+	const char *record_id; /* NULL: fresh v4 UUID */
 	const char *origin;
 	uint64_t sequence;
-	const char *type;	/* registry code */
-	int64_t issued;		/* 0: now */
-	int broadcast;		/* 1: Recipients/Broadcast, recipients ignored */
+	const char *type; /* registry code */
+	int64_t issued;   /* 0: now */
+	int broadcast;    /* 1: Recipients/Broadcast, recipients ignored */
 	const char *const *recipients;
 	size_t n_recipients;
 	const sp_subject *subjects;
@@ -232,7 +243,7 @@ typedef struct sp_record_draft {
  * malloc'd, UTF-8, with the XML declaration. Errors: SP_ERR_FIELD (with
  * *why naming the field), SP_ERR_SCHEMA, SP_ERR_NOMEM. */
 int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
-		    const char **why);
+                    const char **why);
 
 /* A record header read from a parsed (and, for trust decisions, verified)
  * tree. Values are read with xmlNodeGetContent() so that comments splitting a
@@ -259,7 +270,8 @@ const char *sp_record_supersedes(const sp_record *r); /* NULL if none */
 /* True if node_id may read the record: origin, a recipient, or broadcast. */
 int sp_record_visible_to(const sp_record *r, const char *node_id);
 
-/* ---------------------------------------------------------------- submission */
+/* ---------------------------------------------------------------- submission
+ */
 
 /* A local operator's submission (POST /v1/submit): a `Submit` document in
  * SP_NS holding the Type, Recipients, optional Subject and Supersedes, and
@@ -270,7 +282,7 @@ typedef struct sp_submission sp_submission;
 /* Hardened parse and schema check of a Submit document. Errors: the parse
  * errors of sp_doc_parse(), SP_ERR_FIELD (with *why naming the field). */
 int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
-			sp_submission **out, const char **why);
+                        sp_submission **out, const char **why);
 void sp_submission_free(sp_submission *s);
 /* Fill d's type, recipients, broadcast, subjects, supersedes, body and
  * attachments from s (pointers into s: valid while s lives); the caller
@@ -280,8 +292,8 @@ int sp_submission_draft(sp_submission *s, sp_record_draft *d, const char **why);
 /* Build a Submit document from a draft (its record_id, origin, sequence and
  * issued are ignored). The draft is checked exactly as sp_record_build()
  * checks it. *out is malloc'd. */
-int sp_submission_build(const sp_record_draft *d, uint8_t **out,
-			size_t *outlen, const char **why);
+int sp_submission_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
+                        const char **why);
 
 /* ---------------------------------------------------------------- receipt */
 
@@ -302,11 +314,12 @@ typedef struct sp_receipt_info {
 
 /* Build an unsigned Receipt. *out is malloc'd. */
 int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
-		     const char **why);
+                     const char **why);
 /* Read a Receipt from a parsed (SP_DOC_RECEIPT) tree. */
 int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why);
 
-/* ---------------------------------------------------------------- trust list */
+/* ---------------------------------------------------------------- trust list
+ */
 
 typedef enum sp_member_role {
 	SP_ROLE_ZONE = 1,
@@ -328,7 +341,8 @@ int sp_status_parse(const char *s, sp_member_status *out);
 typedef struct sp_tl_signing_cert {
 	uint8_t *der; /* DER X.509 */
 	size_t der_len;
-	int64_t valid_from; /* the list's own window; the certificate's applies too */
+	int64_t valid_from; /* the list's own window; the certificate's applies
+	                       too */
 	int64_t valid_until;
 } sp_tl_signing_cert;
 
@@ -339,7 +353,8 @@ typedef struct sp_tl_member {
 	sp_member_status status;
 	char **endpoints; /* https URLs */
 	size_t n_endpoints;
-	uint8_t *tls_cert_der; /* the node's TLS certificate (server and client) */
+	uint8_t
+	    *tls_cert_der; /* the node's TLS certificate (server and client) */
 	size_t tls_cert_der_len;
 	sp_tl_signing_cert *signing;
 	size_t n_signing;
@@ -362,7 +377,8 @@ typedef struct sp_tl {
 } sp_tl;
 
 /* Build an unsigned TrustList from its contents. */
-int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why);
+int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
+                const char **why);
 /* Read a TrustList from a parsed (SP_DOC_TRUST_LIST) tree. *out is malloc'd;
  * free with sp_tl_free(). */
 int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why);
@@ -372,11 +388,11 @@ const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id);
 /* ---------------------------------------------------------------- problem */
 
 typedef struct sp_problem {
-	int err;	    /* sp_err; gives type URI and default status */
-	int status;	    /* 0: sp_err_http_status(err) */
-	const char *title;  /* NULL: the error name */
-	const char *detail; /* may be NULL */
-	const char *field;  /* the offending field, may be NULL */
+	int err;                /* sp_err; gives type URI and default status */
+	int status;             /* 0: sp_err_http_status(err) */
+	const char *title;      /* NULL: the error name */
+	const char *detail;     /* may be NULL */
+	const char *field;      /* the offending field, may be NULL */
 	const char *request_id; /* may be NULL */
 } sp_problem;
 
@@ -390,10 +406,11 @@ int sp_problem_read(sp_doc *doc, int *err, int *status, char **detail);
 
 /* A record's leaf index in its origin's log is its Sequence. */
 
-/* RFC 9162 §2.1: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r). */
+/* RFC 9162 §2.1: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || l || r).
+ */
 void sp_merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[32]);
 void sp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32],
-			 uint8_t out[32]);
+                         uint8_t out[32]);
 /* (merkle proofs and checkpoints: declarations below this line) */
 
 #define SP_MERKLE_HASH_LEN 32
@@ -411,9 +428,9 @@ int sp_merkle_root(const uint8_t (*leaves)[32], uint64_t n, uint8_t out[32]);
  * (SP_ERR_INTERNAL if hashing failed). path may be NULL when path_len is 0;
  * path_len > SP_MERKLE_MAX_PATH is invalid. */
 int sp_merkle_verify_inclusion(uint64_t index, uint64_t size,
-			       const uint8_t leaf_hash[32],
-			       const uint8_t (*path)[32], size_t path_len,
-			       const uint8_t root[32]);
+                               const uint8_t leaf_hash[32],
+                               const uint8_t (*path)[32], size_t path_len,
+                               const uint8_t root[32]);
 
 /* RFC 9162 §2.1.4.2: SP_OK if `path` proves that the tree of size1 leaves
  * with root1 is a prefix of the tree of size2 leaves with root2, else
@@ -421,9 +438,9 @@ int sp_merkle_verify_inclusion(uint64_t index, uint64_t size,
  * needs an empty path and equal roots; size1 == 0 needs an empty path and
  * root1 the empty-tree hash (any root2 is then consistent). */
 int sp_merkle_verify_consistency(uint64_t size1, uint64_t size2,
-				 const uint8_t root1[32],
-				 const uint8_t root2[32],
-				 const uint8_t (*path)[32], size_t path_len);
+                                 const uint8_t root1[32],
+                                 const uint8_t root2[32],
+                                 const uint8_t (*path)[32], size_t path_len);
 
 /* Proof generation over an in-memory array of n leaf hashes (RFC 9162
  * §2.1.3.1 PATH and §2.1.4.1 PROOF), for tests and small logs. The path is
@@ -432,11 +449,11 @@ int sp_merkle_verify_consistency(uint64_t size1, uint64_t size2,
  * path). Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_TOO_LARGE (path longer
  * than max), SP_ERR_INTERNAL. */
 int sp_merkle_inclusion_path(const uint8_t (*leaves)[32], uint64_t n,
-			     uint64_t index, uint8_t (*path)[32], size_t max,
-			     size_t *path_len);
+                             uint64_t index, uint8_t (*path)[32], size_t max,
+                             size_t *path_len);
 int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
-			       uint64_t m, uint8_t (*path)[32], size_t max,
-			       size_t *path_len);
+                               uint64_t m, uint8_t (*path)[32], size_t max,
+                               size_t *path_len);
 
 /* Strict base64 (RFC 4648 §4, padded, canonical: no whitespace, zero pad
  * bits) as used by proofs, checkpoints and signed notes.
@@ -446,11 +463,12 @@ int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
  * SP_ERR_FIELD (not canonical base64) or SP_ERR_TOO_LARGE (over cap). */
 size_t sp_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
 int sp_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-		      size_t *outlen);
+                  size_t *outlen);
 
 /* Proof documents (SPEC.md "Log"), text/plain:
- *   "silkport-proof/v1 inclusion\nsize N\nindex I\n" + one base64 hash line each
- *   "silkport-proof/v1 consistency\nold M\nsize N\n" + one base64 hash line each */
+ *   "silkport-proof/v1 inclusion\nsize N\nindex I\n" + one base64 hash line
+ * each "silkport-proof/v1 consistency\nold M\nsize N\n" + one base64 hash line
+ * each */
 typedef enum sp_proof_kind {
 	SP_PROOF_INCLUSION = 1,
 	SP_PROOF_CONSISTENCY = 2,
@@ -460,8 +478,8 @@ typedef enum sp_proof_kind {
 
 typedef struct sp_proof {
 	sp_proof_kind kind;
-	uint64_t size;	   /* N: the (newer) tree size */
-	uint64_t index;	   /* I: inclusion only */
+	uint64_t size;     /* N: the (newer) tree size */
+	uint64_t index;    /* I: inclusion only */
 	uint64_t old_size; /* M: consistency only */
 	size_t n_hashes;
 	uint8_t hashes[SP_MERKLE_MAX_PATH][32];
@@ -477,11 +495,11 @@ int sp_proof_format(const sp_proof *p, char **out, size_t *outlen);
  * bytes, index < size or old <= size. `buf` need not be NUL-terminated.
  * Errors: SP_ERR_TOO_LARGE, SP_ERR_PROOF_INVALID (with *why). */
 int sp_proof_parse(const char *buf, size_t len, sp_proof *out,
-		   const char **why);
+                   const char **why);
 
 /* C2SP tlog-checkpoint bodies: "<origin>\n<size>\n<base64 root>\n" then
  * optional non-empty extension lines. */
-#define SP_CHECKPOINT_ORIGIN_MAX 256
+#define SP_CHECKPOINT_ORIGIN_MAX     256
 #define SP_CHECKPOINT_MAX_EXTENSIONS 16
 /* A checkpoint note (body plus signature lines) is at most this long. */
 #define SP_CHECKPOINT_MAX_NOTE 16384
@@ -495,7 +513,7 @@ typedef struct sp_checkpoint {
 /* "silkport/<federation>/<node_id>" into out (NUL-terminated). Both ids must
  * be valid NodeId/FederationId (SPEC.md). Returns SP_OK or SP_ERR_FIELD. */
 int sp_checkpoint_origin(const char *federation, const char *node_id,
-			 char out[SP_CHECKPOINT_ORIGIN_MAX]);
+                         char out[SP_CHECKPOINT_ORIGIN_MAX]);
 /* The body text (three lines, no extensions); *out malloc'd, NUL-terminated.
  * Errors: SP_ERR_FIELD (empty origin, control characters), SP_ERR_NOMEM. */
 int sp_checkpoint_format(const sp_checkpoint *cp, char **out, size_t *outlen);
@@ -510,15 +528,15 @@ int sp_checkpoint_format(const sp_checkpoint *cp, char **out, size_t *outlen);
  * SP_CHECKPOINT_MAX_EXTENSIONS extension lines.
  * Errors: SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID (with *why). */
 int sp_checkpoint_parse(const char *text, size_t len, sp_checkpoint *out,
-			size_t *body_len, const char **why);
+                        size_t *body_len, const char **why);
 /* The message a C2SP tlog-cosignature/v1 signs:
  * "cosignature/v1\ntime <timestamp>\n" followed by the checkpoint body.
  * timestamp >= 0 (seconds since the epoch). *out is malloc'd
  * (NUL-terminated); *outlen its length.
  * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
 int sp_checkpoint_cosigned_message(const char *body, size_t body_len,
-				   int64_t timestamp, char **out,
-				   size_t *outlen);
+                                   int64_t timestamp, char **out,
+                                   size_t *outlen);
 
 #ifdef __cplusplus
 }

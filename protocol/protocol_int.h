@@ -32,16 +32,16 @@ struct sp_doc {
 
 /* Format a reason into this thread's buffer and return it (never NULL). */
 const char *sp_proto__why(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 /* Store why if the pointer is not NULL, and return err. */
 int sp_proto__fail(const char **why, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Hardened parse of untrusted bytes into a tree: size cap, UTF-8 / NUL,
  * encoding declaration, no DOCTYPE, no PI, no xml:id, depth and element
  * caps. No root or schema check. */
 int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *lim,
-			 xmlDocPtr *out, const char **why);
+                         xmlDocPtr *out, const char **why);
 
 /* SP_OK unless buf starts with an XML declaration whose encoding is not
  * UTF-8 (SP_ERR_ENCODING). */
@@ -65,7 +65,7 @@ int sp_proto__utf8_valid(const uint8_t *s, size_t len);
  * malloc'd (never NULL on success, even for empty input). */
 char *sp_proto__b64_encode(const uint8_t *in, size_t len);
 int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
-			 size_t *outlen);
+                         size_t *outlen);
 
 /* Decimal uint64 without sign or leading zeros, <= max. */
 int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out);
@@ -90,12 +90,12 @@ char *sp_proto__text(xmlNodePtr node);
 /* Copy the text of node into buf (cap bytes incl. NUL): SP_OK,
  * SP_ERR_FIELD (too long; why names field) or SP_ERR_NOMEM. */
 int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
-			const char *field, const char **why);
+                        const char *field, const char **why);
 /* Read the element *c, which must be SP_NS:name, into buf (cap bytes incl.
  * NUL), then advance *c to the next element sibling: SP_OK, SP_ERR_FIELD
  * (why names the field) or SP_ERR_NOMEM. */
 int sp_proto__field(xmlNodePtr *c, const char *name, char *buf, size_t cap,
-		    const char **why);
+                    const char **why);
 /* The next element child must be ns:name: returns it, or NULL. */
 xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name);
 
@@ -104,13 +104,13 @@ xmlNodePtr sp_proto__expect(xmlNodePtr node, const char *ns, const char *name);
 xmlDocPtr sp_proto__new_doc(const char *ns, const char *name, xmlNsPtr *nsp);
 /* Append <name>text</name> (text escaped) to parent; NULL on NOMEM. */
 xmlNodePtr sp_proto__add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
-			 const char *text);
+                         const char *text);
 /* Serialize as UTF-8 with the XML declaration, two-space indentation.
  * *out is malloc'd. */
 int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen);
 /* Serialize, then re-parse the result with the hardened parser and check it
  * against the schema of kind: what is returned is what a peer accepts. */
 int sp_proto__finish(xmlDocPtr doc, sp_doc_kind kind, uint8_t **out,
-		     size_t *outlen, const char **why);
+                     size_t *outlen, const char **why);
 
 #endif /* SP_PROTOCOL_INT_H */

@@ -1,4 +1,5 @@
-/* receipt.c: building and reading the Receipt a node returns for an accepted record. */
+/* receipt.c: building and reading the Receipt a node returns for an accepted
+ * record. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,14 @@ static const char *status_name(sp_receipt_status s)
 static int digest_valid(const char *s)
 {
 	for (size_t i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[64] == '\0';
 }
 
 int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
-		     const char **why)
+                     const char **why)
 {
 	char seq[24], when[SP_TIME_TEXT_MAX];
 	const char *st;
@@ -43,19 +45,27 @@ int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
 	if (why != NULL)
 		*why = NULL;
 	if (ri == NULL || out == NULL || outlen == NULL)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no receipt");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no receipt");
 	if (!sp_uuid_valid(ri->record_id))
-		return sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a lowercase v4 UUID");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "RecordId: not a lowercase v4 UUID");
 	if (!sp_node_id_valid(ri->origin))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Origin: not a node id");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Origin: not a node id");
 	if (ri->sequence > (uint64_t)INT64_MAX)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Sequence: out of range");
 	if (!digest_valid(ri->record_digest))
-		return sp_proto__fail(why, SP_ERR_FIELD, "RecordDigest: not lowercase hex SHA-256");
+		return sp_proto__fail(
+		    why, SP_ERR_FIELD,
+		    "RecordDigest: not lowercase hex SHA-256");
 	if (!sp_node_id_valid(ri->receiver))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Receiver: not a node id");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Receiver: not a node id");
 	if (sp_time_format(ri->received, when) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Received: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Received: out of range");
 	st = status_name(ri->status);
 	if (st == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Status: unknown");
@@ -90,13 +100,16 @@ int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
 	if (why != NULL)
 		*why = NULL;
 	if (out == NULL)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no output");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no output");
 	memset(out, 0, sizeof(*out));
 	if (doc == NULL || doc->kind != SP_DOC_RECEIPT)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "not a Receipt");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "not a Receipt");
 	root = xmlDocGetRootElement(doc->tree);
 	if (!sp_proto__is(root, SP_NS, "Receipt"))
-		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a Receipt");
+		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
+		                      "not a Receipt");
 
 #define FIELD(name, buf)                                                       \
 	do {                                                                   \
@@ -115,23 +128,29 @@ int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
 	FIELD("Status", st);
 #undef FIELD
 	if (!sp_uuid_valid(out->record_id)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a v4 UUID");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "RecordId: not a v4 UUID");
 		goto fail;
 	}
-	if (!sp_node_id_valid(out->origin) || !sp_node_id_valid(out->receiver)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Origin/Receiver: not a node id");
+	if (!sp_node_id_valid(out->origin) ||
+	    !sp_node_id_valid(out->receiver)) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Origin/Receiver: not a node id");
 		goto fail;
 	}
 	if (sp_proto__parse_u64(seq, INT64_MAX, &out->sequence) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		rc =
+		    sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
 		goto fail;
 	}
 	if (!digest_valid(out->record_digest)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "RecordDigest: not lowercase hex SHA-256");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "RecordDigest: not lowercase hex SHA-256");
 		goto fail;
 	}
 	if (sp_time_parse(when, &out->received) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Received: not an RFC 3339 UTC time");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Received: not an RFC 3339 UTC time");
 		goto fail;
 	}
 	if (strcmp(st, "accepted") == 0) {

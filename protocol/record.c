@@ -1,4 +1,5 @@
-/* record.c: the record-type registry, CLI subjects, and reading a Record header from a parsed tree. */
+/* record.c: the record-type registry, CLI subjects, and reading a Record header
+ * from a parsed tree. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,29 +9,35 @@
 #include "protocol/protocol_int.h"
 
 static const sp_record_type registry[] = {
-	{"party-registration", "PartyRegistration", "an enterprise's filing with the zone"},
-	{"order", "Order", "an e-commerce order (one of the three matched documents)"},
-	{"payment", "Payment", "the payment for an order"},
-	{"waybill", "Waybill", "the logistics waybill for an order"},
-	{"declaration", "Declaration", "B2C inventory (9610, 1210) or B2B export declaration (9710, 9810)"},
-	{"risk-assessment", "RiskAssessment", "pre-arrival assessment of a party or goods"},
-	{"zone-entry", "ZoneEntry", "goods entering a bonded zone"},
-	{"inspection", "Inspection", "control instruction and inspection result"},
-	{"test-acceptance", "TestAcceptance", "accepting a third-party test result"},
-	{"tax", "Tax", "tax assessment and status"},
-	{"release", "Release", "release or clearance decision"},
-	{"transfer", "Transfer", "transit to another customs zone"},
-	{"write-off", "WriteOff", "exit write-off or periodic summary"},
-	{"cancellation", "Cancellation", "cancelling a declaration"},
-	{"return", "Return", "returning goods of a declaration"},
-	{"enforcement", "Enforcement", "joint enforcement notice"},
-	{"trace", "Trace", "quality and post-clearance trace"},
-	{"credit", "Credit", "credit rating or blacklist entry"},
-	{"negative-list", "NegativeListEntry", "prohibited or restricted goods or party"},
-	{"dispute", "Dispute", "consumer dispute case and outcome"},
-	{"statistics", "Statistics", "aggregate statistics for a period"},
-	{"warehouse", "Warehouse", "public overseas-warehouse stock or movement"},
-	{NULL, NULL, NULL},
+    {"party-registration", "PartyRegistration",
+     "an enterprise's filing with the zone"},
+    {"order", "Order",
+     "an e-commerce order (one of the three matched documents)"},
+    {"payment", "Payment", "the payment for an order"},
+    {"waybill", "Waybill", "the logistics waybill for an order"},
+    {"declaration", "Declaration",
+     "B2C inventory (9610, 1210) or B2B export declaration (9710, 9810)"},
+    {"risk-assessment", "RiskAssessment",
+     "pre-arrival assessment of a party or goods"},
+    {"zone-entry", "ZoneEntry", "goods entering a bonded zone"},
+    {"inspection", "Inspection", "control instruction and inspection result"},
+    {"test-acceptance", "TestAcceptance",
+     "accepting a third-party test result"},
+    {"tax", "Tax", "tax assessment and status"},
+    {"release", "Release", "release or clearance decision"},
+    {"transfer", "Transfer", "transit to another customs zone"},
+    {"write-off", "WriteOff", "exit write-off or periodic summary"},
+    {"cancellation", "Cancellation", "cancelling a declaration"},
+    {"return", "Return", "returning goods of a declaration"},
+    {"enforcement", "Enforcement", "joint enforcement notice"},
+    {"trace", "Trace", "quality and post-clearance trace"},
+    {"credit", "Credit", "credit rating or blacklist entry"},
+    {"negative-list", "NegativeListEntry",
+     "prohibited or restricted goods or party"},
+    {"dispute", "Dispute", "consumer dispute case and outcome"},
+    {"statistics", "Statistics", "aggregate statistics for a period"},
+    {"warehouse", "Warehouse", "public overseas-warehouse stock or movement"},
+    {NULL, NULL, NULL},
 };
 
 const sp_record_type *sp_record_types(void)
@@ -51,8 +58,8 @@ const sp_record_type *sp_record_type_find(const char *code)
 /* ---------------------------------------------------------------- subjects */
 
 static const char *const subject_kinds[] = {
-	"Enterprise", "Declaration", "Waybill", "Order", "Payment",
-	"Goods", "Container", "Conveyance", "Case", NULL,
+    "Enterprise", "Declaration", "Waybill",    "Order", "Payment",
+    "Goods",      "Container",   "Conveyance", "Case",  NULL,
 };
 
 /* The canonical kind name, or NULL. */
@@ -60,7 +67,7 @@ static const char *subject_kind(const char *s, int icase)
 {
 	for (size_t i = 0; subject_kinds[i] != NULL; i++)
 		if ((icase ? strcasecmp(s, subject_kinds[i])
-			   : strcmp(s, subject_kinds[i])) == 0)
+		           : strcmp(s, subject_kinds[i])) == 0)
 			return subject_kinds[i];
 	return NULL;
 }
@@ -75,40 +82,49 @@ int sp_proto__subject_check(const sp_subject *s, const char **why)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Subject: incomplete");
 	kind = subject_kind(s->kind, 0);
 	if (kind == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Subject: unknown kind");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Subject: unknown kind");
 	if (s->scheme == NULL && strcmp(kind, "Enterprise") == 0)
 		return sp_proto__fail(why, SP_ERR_FIELD,
-				      "Subject/Enterprise needs a scheme");
+		                      "Subject/Enterprise needs a scheme");
 	if (s->scheme != NULL) {
-		if (strcmp(kind, "Enterprise") != 0 && strcmp(kind, "Goods") != 0)
+		if (strcmp(kind, "Enterprise") != 0 &&
+		    strcmp(kind, "Goods") != 0)
 			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Subject/%s takes no scheme", kind);
+			                      "Subject/%s takes no scheme",
+			                      kind);
 		n = strlen(s->scheme);
 		if (n == 0 || n > 32)
-			return sp_proto__fail(why, SP_ERR_FIELD, "Subject: bad scheme");
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Subject: bad scheme");
 		for (i = 0; i < n; i++) {
 			char c = s->scheme[i];
-			int alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				    (c >= '0' && c <= '9');
-			if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			int alnum = (c >= 'A' && c <= 'Z') ||
+			            (c >= 'a' && c <= 'z') ||
+			            (c >= '0' && c <= '9');
+			if (!alnum &&
+			    (i == 0 || (c != '.' && c != '_' && c != '-')))
 				return sp_proto__fail(why, SP_ERR_FIELD,
-						      "Subject: bad scheme");
+				                      "Subject: bad scheme");
 		}
 	}
 	n = strlen(s->value);
 	if (n == 0 || !sp_proto__utf8_valid((const uint8_t *)s->value, n))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Subject/%s: bad value", kind);
-	if (s->value[0] == ' ' || s->value[0] == '\t' || s->value[n - 1] == ' ' ||
-	    s->value[n - 1] == '\t' || strpbrk(s->value, "\r\n") != NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD,
-				      "Subject/%s: surrounding whitespace or line break",
-				      kind);
+		                      "Subject/%s: bad value", kind);
+	if (s->value[0] == ' ' || s->value[0] == '\t' ||
+	    s->value[n - 1] == ' ' || s->value[n - 1] == '\t' ||
+	    strpbrk(s->value, "\r\n") != NULL)
+		return sp_proto__fail(
+		    why, SP_ERR_FIELD,
+		    "Subject/%s: surrounding whitespace or line break", kind);
 	/* 128 characters, counted as code points. */
 	for (i = 0, n = 0; s->value[i] != '\0'; i++)
 		if (((uint8_t)s->value[i] & 0xc0) != 0x80)
 			n++;
 	if (n > 128)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Subject/%s: too long", kind);
+		return sp_proto__fail(why, SP_ERR_FIELD, "Subject/%s: too long",
+		                      kind);
 	return SP_OK;
 }
 
@@ -120,11 +136,12 @@ int sp_subject_from_arg(char *arg, sp_subject *out, const char **why)
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (arg == NULL || out == NULL)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no subject");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no subject");
 	eq = strchr(arg, '=');
 	if (eq == NULL || eq == arg || eq[1] == '\0')
 		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
-				      "subject must be SCHEME=VALUE");
+		                      "subject must be SCHEME=VALUE");
 	*eq = '\0';
 	kind = subject_kind(arg, 1);
 	if (kind != NULL) {
@@ -191,8 +208,9 @@ static int read_recipients(sp_record *r, xmlNodePtr rec, const char **why)
 
 	if (sp_proto__is(c, SP_NS, "Broadcast")) {
 		if (sp_proto__next_elem(c) != NULL)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Recipients: Broadcast stands alone");
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Recipients: Broadcast stands alone");
 		r->broadcast = 1;
 		return SP_OK;
 	}
@@ -207,19 +225,25 @@ static int read_recipients(sp_record *r, xmlNodePtr rec, const char **why)
 		int rc;
 
 		if (!sp_proto__is(c, SP_NS, "Node"))
-			return sp_proto__fail(why, SP_ERR_FIELD, "Recipients: unexpected element");
-		rc = sp_proto__text_into(c, id, sizeof(id), "Recipients/Node", why);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Recipients: unexpected element");
+		rc = sp_proto__text_into(c, id, sizeof(id), "Recipients/Node",
+		                         why);
 		if (rc != SP_OK)
 			return rc;
 		if (!sp_node_id_valid(id))
-			return sp_proto__fail(why, SP_ERR_FIELD, "Recipients/Node: invalid node id");
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Recipients/Node: invalid node id");
 		for (size_t i = 0; i < r->n_recipients; i++)
 			if (strcmp(r->recipients[i], id) == 0)
-				return sp_proto__fail(why, SP_ERR_FIELD,
-						      "Recipients/Node: duplicate %s", id);
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Recipients/Node: duplicate %s", id);
 		r->recipients[r->n_recipients] = strdup(id);
 		if (r->recipients[r->n_recipients] == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		r->n_recipients++;
 	}
 	return SP_OK;
@@ -243,18 +267,21 @@ static int read_subjects(sp_record *r, xmlNodePtr subj, const char **why)
 
 		if (c->ns == NULL || !xmlStrEqual(c->ns->href, SP_XC(SP_NS)) ||
 		    (kind = subject_kind((const char *)c->name, 0)) == NULL)
-			return sp_proto__fail(why, SP_ERR_FIELD, "Subject: unexpected element");
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Subject: unexpected element");
 		s->kind = kind;
 		s->value = sp_proto__text(c);
 		if (s->value == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		scheme = xmlGetNoNsProp(c, SP_XC("scheme"));
 		if (scheme != NULL) {
 			s->scheme = strdup((const char *)scheme);
 			xmlFree(scheme);
 			if (s->scheme == NULL) {
 				r->n_subjects++;
-				return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+				return sp_proto__fail(why, SP_ERR_NOMEM,
+				                      "out of memory");
 			}
 		}
 		r->n_subjects++;
@@ -275,7 +302,8 @@ static int check_attachment(xmlNodePtr a, const char **why)
 	int rc;
 
 	if (want == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Attachment: no sha256");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Attachment: no sha256");
 	text = sp_proto__text(a);
 	if (text == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
@@ -288,8 +316,9 @@ static int check_attachment(xmlNodePtr a, const char **why)
 	}
 	sp_sha256_hex(raw, rawlen, got);
 	if (strcmp(got, (const char *)want) != 0)
-		rc = sp_proto__fail(why, SP_ERR_ATTACHMENT_DIGEST,
-				    "Attachment: sha256 does not match its content");
+		rc = sp_proto__fail(
+		    why, SP_ERR_ATTACHMENT_DIGEST,
+		    "Attachment: sha256 does not match its content");
 out:
 	free(raw);
 	free(text);
@@ -303,7 +332,8 @@ int sp_proto__body_rules(xmlNodePtr elem, const char **why)
 	char a[SP_TIME_TEXT_MAX], b[SP_TIME_TEXT_MAX];
 	int64_t ta, tb;
 
-	for (c = sp_proto__first_elem(elem); c != NULL; c = sp_proto__next_elem(c)) {
+	for (c = sp_proto__first_elem(elem); c != NULL;
+	     c = sp_proto__next_elem(c)) {
 		if (sp_proto__is(c, SP_NS, "PeriodStart"))
 			ps = c;
 		else if (sp_proto__is(c, SP_NS, "PeriodEnd"))
@@ -311,12 +341,15 @@ int sp_proto__body_rules(xmlNodePtr elem, const char **why)
 	}
 	if (ps == NULL || pe == NULL)
 		return SP_OK;
-	if (sp_proto__text_into(ps, a, sizeof(a), "PeriodStart", why) != SP_OK ||
+	if (sp_proto__text_into(ps, a, sizeof(a), "PeriodStart", why) !=
+	        SP_OK ||
 	    sp_proto__text_into(pe, b, sizeof(b), "PeriodEnd", why) != SP_OK ||
 	    sp_time_parse(a, &ta) != SP_OK || sp_time_parse(b, &tb) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "PeriodStart/PeriodEnd: not times");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "PeriodStart/PeriodEnd: not times");
 	if (ta > tb)
-		return sp_proto__fail(why, SP_ERR_FIELD, "PeriodStart is after PeriodEnd");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "PeriodStart is after PeriodEnd");
 	return SP_OK;
 }
 
@@ -327,17 +360,20 @@ static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 	int rc;
 
 	if (t == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Type: not in the registry");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Type: not in the registry");
 	if (!sp_proto__is(c, SP_NS, t->body_element))
 		return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
-				      "Type %s needs the body element %s", t->code,
-				      t->body_element);
+		                      "Type %s needs the body element %s",
+		                      t->code, t->body_element);
 	if ((rc = sp_proto__body_rules(c, why)) != SP_OK)
 		return rc;
-	for (c = sp_proto__next_elem(c); c != NULL; c = sp_proto__next_elem(c)) {
+	for (c = sp_proto__next_elem(c); c != NULL;
+	     c = sp_proto__next_elem(c)) {
 		if (!sp_proto__is(c, SP_NS, "Attachment"))
-			return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
-					      "Body holds one type element, then attachments");
+			return sp_proto__fail(
+			    why, SP_ERR_TYPE_MISMATCH,
+			    "Body holds one type element, then attachments");
 		rc = check_attachment(c, why);
 		if (rc != SP_OK)
 			return rc;
@@ -345,13 +381,13 @@ static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 	return SP_OK;
 }
 
-#define NEXT_OR_FAIL(var, name)                                                  \
-	do {                                                                     \
-		if (!sp_proto__is((var), SP_NS, (name))) {                       \
-			rc = sp_proto__fail(why, SP_ERR_FIELD, "Header: %s expected", \
-					    (name));                             \
-			goto fail;                                               \
-		}                                                                \
+#define NEXT_OR_FAIL(var, name)                                                \
+	do {                                                                   \
+		if (!sp_proto__is((var), SP_NS, (name))) {                     \
+			rc = sp_proto__fail(why, SP_ERR_FIELD,                 \
+			                    "Header: %s expected", (name));    \
+			goto fail;                                             \
+		}                                                              \
 	} while (0)
 
 int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
@@ -367,10 +403,12 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 	if (why != NULL)
 		*why = NULL;
 	if (doc == NULL || out == NULL || doc->kind != SP_DOC_RECORD)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "not a Record");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "not a Record");
 	root = xmlDocGetRootElement(doc->tree);
 	if (!sp_proto__is(root, SP_NS, "Record"))
-		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a Record");
+		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
+		                      "not a Record");
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
@@ -379,15 +417,18 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 	NEXT_OR_FAIL(hdr, "Header");
 	c = sp_proto__first_elem(hdr);
 	NEXT_OR_FAIL(c, "RecordId");
-	if ((rc = sp_proto__text_into(c, r->id, sizeof(r->id), "RecordId", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(c, r->id, sizeof(r->id), "RecordId",
+	                              why)) != SP_OK)
 		goto fail;
 	if (!sp_uuid_valid(r->id)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a v4 UUID");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "RecordId: not a v4 UUID");
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
 	NEXT_OR_FAIL(c, "Origin");
-	if ((rc = sp_proto__text_into(c, r->origin, sizeof(r->origin), "Origin", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(c, r->origin, sizeof(r->origin), "Origin",
+	                              why)) != SP_OK)
 		goto fail;
 	if (!sp_node_id_valid(r->origin)) {
 		rc = sp_proto__fail(why, SP_ERR_FIELD, "Origin: not a node id");
@@ -395,26 +436,32 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	NEXT_OR_FAIL(c, "Sequence");
-	if ((rc = sp_proto__text_into(c, seq, sizeof(seq), "Sequence", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(c, seq, sizeof(seq), "Sequence", why)) !=
+	    SP_OK)
 		goto fail;
 	if (sp_proto__parse_u64(seq, INT64_MAX, &r->sequence) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		rc =
+		    sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
 	NEXT_OR_FAIL(c, "Type");
-	if ((rc = sp_proto__text_into(c, r->type, sizeof(r->type), "Type", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(c, r->type, sizeof(r->type), "Type",
+	                              why)) != SP_OK)
 		goto fail;
 	if (sp_record_type_find(r->type) == NULL) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Type: not in the registry");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Type: not in the registry");
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
 	NEXT_OR_FAIL(c, "Issued");
-	if ((rc = sp_proto__text_into(c, buf, sizeof(buf), "Issued", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(c, buf, sizeof(buf), "Issued", why)) !=
+	    SP_OK)
 		goto fail;
 	if (sp_time_parse(buf, &r->issued) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Issued: not an RFC 3339 UTC time");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Issued: not an RFC 3339 UTC time");
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
@@ -428,18 +475,22 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 		c = sp_proto__next_elem(c);
 	}
 	if (sp_proto__is(c, SP_NS, "Supersedes")) {
-		if ((rc = sp_proto__text_into(c, r->supersedes, sizeof(r->supersedes),
-					      "Supersedes", why)) != SP_OK)
+		if ((rc = sp_proto__text_into(c, r->supersedes,
+		                              sizeof(r->supersedes),
+		                              "Supersedes", why)) != SP_OK)
 			goto fail;
-		if (!sp_uuid_valid(r->supersedes) || strcmp(r->supersedes, r->id) == 0) {
+		if (!sp_uuid_valid(r->supersedes) ||
+		    strcmp(r->supersedes, r->id) == 0) {
 			rc = sp_proto__fail(why, SP_ERR_FIELD,
-					    "Supersedes: not a v4 UUID, or the record's own id");
+			                    "Supersedes: not a v4 UUID, or the "
+			                    "record's own id");
 			goto fail;
 		}
 		c = sp_proto__next_elem(c);
 	}
 	if (c != NULL) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Header: unexpected element");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Header: unexpected element");
 		goto fail;
 	}
 	body = sp_proto__next_elem(hdr);

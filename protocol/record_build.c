@@ -1,4 +1,5 @@
-/* record_build.c: building an unsigned Record from a draft, with its body fragment parsed by the hardened parser. */
+/* record_build.c: building an unsigned Record from a draft, with its body
+ * fragment parsed by the hardened parser. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 
 #include "protocol/protocol_int.h"
 
-#define FRAG_OPEN "<sp-fragment xmlns=\"" SP_NS "\">"
+#define FRAG_OPEN  "<sp-fragment xmlns=\"" SP_NS "\">"
 #define FRAG_CLOSE "</sp-fragment>"
 
 static int all_ws(const xmlChar *s)
@@ -23,7 +24,7 @@ static int all_ws(const xmlChar *s)
 
 /* Re-raise a nested failure with a prefix naming where it happened. */
 static int prefixed(const char **why, int rc, const char *where,
-		    const char *inner)
+                    const char *inner)
 {
 	char copy[400];
 
@@ -34,7 +35,7 @@ static int prefixed(const char **why, int rc, const char *where,
 /* Parse the body fragment with the hardened parser. *frag owns the
  * temporary document; *elem is its single element. */
 static int parse_fragment(const uint8_t *body, size_t len, xmlDocPtr *frag,
-			  xmlNodePtr *elem, const char **why)
+                          xmlNodePtr *elem, const char **why)
 {
 	const char *inner = NULL;
 	uint8_t *buf;
@@ -46,12 +47,14 @@ static int parse_fragment(const uint8_t *body, size_t len, xmlDocPtr *frag,
 	*frag = NULL;
 	*elem = NULL;
 	if (body == NULL || len == 0)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Body: no type element");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Body: no type element");
 	if (len > SP_DEFAULT_MAX_BYTES)
 		return sp_proto__fail(why, SP_ERR_TOO_LARGE, "Body: too large");
 	if (sp_proto__check_xml_decl(body, len) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_ENCODING,
-				      "Body: the encoding declaration must be UTF-8");
+		return sp_proto__fail(
+		    why, SP_ERR_ENCODING,
+		    "Body: the encoding declaration must be UTF-8");
 	/* A leading BOM and XML declaration are allowed and dropped. */
 	if (len >= 3 && body[0] == 0xef && body[1] == 0xbb && body[2] == 0xbf)
 		i = 3;
@@ -63,8 +66,9 @@ static int parse_fragment(const uint8_t *body, size_t len, xmlDocPtr *frag,
 			if (body[e] == '?' && body[e + 1] == '>')
 				break;
 		if (e + 1 >= len)
-			return sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
-					      "Body: unterminated XML declaration");
+			return sp_proto__fail(
+			    why, SP_ERR_NOT_WELL_FORMED,
+			    "Body: unterminated XML declaration");
 		i = e + 2;
 	}
 	n = strlen(FRAG_OPEN) + (len - i) + strlen(FRAG_CLOSE);
@@ -73,24 +77,28 @@ static int parse_fragment(const uint8_t *body, size_t len, xmlDocPtr *frag,
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	memcpy(buf, FRAG_OPEN, strlen(FRAG_OPEN));
 	memcpy(buf + strlen(FRAG_OPEN), body + i, len - i);
-	memcpy(buf + strlen(FRAG_OPEN) + (len - i), FRAG_CLOSE, strlen(FRAG_CLOSE));
+	memcpy(buf + strlen(FRAG_OPEN) + (len - i), FRAG_CLOSE,
+	       strlen(FRAG_CLOSE));
 	sp_limits_default(&lim);
 	lim.max_bytes = n;
 	rc = sp_proto__parse_tree(buf, n, &lim, frag, &inner);
 	free(buf);
 	if (rc != SP_OK)
 		return prefixed(why, rc, "Body", inner);
-	for (c = xmlDocGetRootElement(*frag)->children; c != NULL; c = c->next) {
+	for (c = xmlDocGetRootElement(*frag)->children; c != NULL;
+	     c = c->next) {
 		if (c->type == XML_ELEMENT_NODE) {
 			if (found != NULL) {
-				rc = sp_proto__fail(why, SP_ERR_FIELD,
-						    "Body: more than one type element");
+				rc = sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Body: more than one type element");
 				goto fail;
 			}
 			found = c;
 		} else if (c->type == XML_TEXT_NODE && !all_ws(c->content)) {
-			rc = sp_proto__fail(why, SP_ERR_FIELD,
-					    "Body: text outside the type element");
+			rc = sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Body: text outside the type element");
 			goto fail;
 		}
 	}
@@ -172,13 +180,16 @@ static int adopt(xmlDocPtr doc, xmlNodePtr top, const char **why)
 					pp = &ns->next;
 				}
 			}
-			if (n->ns == NULL || n->ns->href == NULL || n->ns->href[0] == '\0' ||
+			if (n->ns == NULL || n->ns->href == NULL ||
+			    n->ns->href[0] == '\0' ||
 			    xmlStrEqual(n->ns->href, SP_XC(SP_NS))) {
 				ns = xmlSearchNs(doc, n, NULL);
-				if (ns == NULL || !xmlStrEqual(ns->href, SP_XC(SP_NS)))
+				if (ns == NULL ||
+				    !xmlStrEqual(ns->href, SP_XC(SP_NS)))
 					ns = xmlNewNs(n, SP_XC(SP_NS), NULL);
 				if (ns == NULL) {
-					rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+					rc = sp_proto__fail(why, SP_ERR_NOMEM,
+					                    "out of memory");
 					break;
 				}
 				n->ns = ns;
@@ -205,39 +216,48 @@ static int check_text(const char *s, const char *field, const char **why)
 	if (s == NULL || s[0] == '\0')
 		return sp_proto__fail(why, SP_ERR_FIELD, "%s: missing", field);
 	if (!sp_proto__utf8_valid((const uint8_t *)s, strlen(s)))
-		return sp_proto__fail(why, SP_ERR_FIELD, "%s: not UTF-8", field);
+		return sp_proto__fail(why, SP_ERR_FIELD, "%s: not UTF-8",
+		                      field);
 	return SP_OK;
 }
 
 static int check_draft(const sp_record_draft *d, const sp_record_type **tp,
-		       const char **why)
+                       const char **why)
 {
 	const sp_record_type *t;
 
 	if (d->record_id != NULL && !sp_uuid_valid(d->record_id))
-		return sp_proto__fail(why, SP_ERR_FIELD, "RecordId: not a lowercase v4 UUID");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "RecordId: not a lowercase v4 UUID");
 	if (!sp_node_id_valid(d->origin))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Origin: not a node id");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Origin: not a node id");
 	if (d->sequence > (uint64_t)INT64_MAX)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Sequence: out of range");
 	t = sp_record_type_find(d->type);
 	if (t == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Type: not in the registry");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Type: not in the registry");
 	if (d->issued < 0)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Issued: before 1970");
 	if (!d->broadcast) {
 		if (d->n_recipients == 0 || d->recipients == NULL)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Recipients: none (use broadcast)");
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Recipients: none (use broadcast)");
 		for (size_t i = 0; i < d->n_recipients; i++) {
 			if (!sp_node_id_valid(d->recipients[i]))
-				return sp_proto__fail(why, SP_ERR_FIELD,
-						      "Recipients/Node: not a node id");
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Recipients/Node: not a node id");
 			for (size_t k = 0; k < i; k++)
-				if (strcmp(d->recipients[i], d->recipients[k]) == 0)
-					return sp_proto__fail(why, SP_ERR_FIELD,
-							      "Recipients/Node: duplicate %s",
-							      d->recipients[i]);
+				if (strcmp(d->recipients[i],
+				           d->recipients[k]) == 0)
+					return sp_proto__fail(
+					    why, SP_ERR_FIELD,
+					    "Recipients/Node: duplicate %s",
+					    d->recipients[i]);
 		}
 	}
 	if (d->n_subjects > 0 && d->subjects == NULL)
@@ -248,28 +268,34 @@ static int check_draft(const sp_record_draft *d, const sp_record_type **tp,
 			return rc;
 	}
 	if (d->supersedes != NULL && !sp_uuid_valid(d->supersedes))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Supersedes: not a lowercase v4 UUID");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Supersedes: not a lowercase v4 UUID");
 	if (d->supersedes != NULL && d->record_id != NULL &&
 	    strcmp(d->supersedes, d->record_id) == 0)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Supersedes: a record cannot supersede itself");
+		return sp_proto__fail(
+		    why, SP_ERR_FIELD,
+		    "Supersedes: a record cannot supersede itself");
 	if (d->n_attachments > 0 && d->attachments == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Attachment: missing");
 	for (size_t i = 0; i < d->n_attachments; i++) {
 		const sp_attachment *a = &d->attachments[i];
 		int rc;
 
-		if ((rc = check_text(a->media_type, "Attachment/@mediaType", why)) != SP_OK ||
-		    (rc = check_text(a->profile, "Attachment/@profile", why)) != SP_OK)
+		if ((rc = check_text(a->media_type, "Attachment/@mediaType",
+		                     why)) != SP_OK ||
+		    (rc = check_text(a->profile, "Attachment/@profile", why)) !=
+		        SP_OK)
 			return rc;
 		if (a->content == NULL && a->content_len > 0)
-			return sp_proto__fail(why, SP_ERR_FIELD, "Attachment: no content");
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Attachment: no content");
 	}
 	*tp = t;
 	return SP_OK;
 }
 
 static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
-		      const char **why)
+                      const char **why)
 {
 	char id[SP_UUID_LEN + 1], when[SP_TIME_TEXT_MAX], seq[24];
 	xmlNodePtr h, rc_node, subj;
@@ -280,7 +306,8 @@ static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
 	else if (sp_uuid_v4(id) != SP_OK)
 		return sp_proto__fail(why, SP_ERR_INTERNAL, "no random UUID");
 	if (sp_time_format(issued, when) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Issued: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Issued: out of range");
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)d->sequence);
 
 	h = sp_proto__add(root, ns, "Header", NULL);
@@ -298,7 +325,8 @@ static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
 			goto nomem;
 	} else {
 		for (size_t i = 0; i < d->n_recipients; i++)
-			if (!sp_proto__add(rc_node, ns, "Node", d->recipients[i]))
+			if (!sp_proto__add(rc_node, ns, "Node",
+			                   d->recipients[i]))
 				goto nomem;
 	}
 	if (d->n_subjects > 0) {
@@ -307,7 +335,8 @@ static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
 			goto nomem;
 		for (size_t i = 0; i < d->n_subjects; i++) {
 			const sp_subject *s = &d->subjects[i];
-			xmlNodePtr e = sp_proto__add(subj, ns, s->kind, s->value);
+			xmlNodePtr e =
+			    sp_proto__add(subj, ns, s->kind, s->value);
 
 			if (e == NULL)
 				goto nomem;
@@ -316,7 +345,8 @@ static int add_header(xmlNodePtr root, xmlNsPtr ns, const sp_record_draft *d,
 				goto nomem;
 		}
 	}
-	if (d->supersedes != NULL && !sp_proto__add(h, ns, "Supersedes", d->supersedes))
+	if (d->supersedes != NULL &&
+	    !sp_proto__add(h, ns, "Supersedes", d->supersedes))
 		goto nomem;
 	return SP_OK;
 nomem:
@@ -324,7 +354,7 @@ nomem:
 }
 
 static int add_attachments(xmlNodePtr body, xmlNsPtr ns,
-			   const sp_record_draft *d, const char **why)
+                           const sp_record_draft *d, const char **why)
 {
 	for (size_t i = 0; i < d->n_attachments; i++) {
 		const sp_attachment *a = &d->attachments[i];
@@ -333,7 +363,8 @@ static int add_attachments(xmlNodePtr body, xmlNsPtr ns,
 		xmlNodePtr e;
 
 		if (b64 == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		sp_sha256_hex(a->content, a->content_len, digest);
 		e = sp_proto__add(body, ns, "Attachment", b64);
 		free(b64);
@@ -341,13 +372,14 @@ static int add_attachments(xmlNodePtr body, xmlNsPtr ns,
 		    !xmlSetProp(e, SP_XC("mediaType"), SP_XC(a->media_type)) ||
 		    !xmlSetProp(e, SP_XC("profile"), SP_XC(a->profile)) ||
 		    !xmlSetProp(e, SP_XC("sha256"), SP_XC(digest)))
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 	}
 	return SP_OK;
 }
 
 int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
-		    const char **why)
+                    const char **why)
 {
 	const sp_record_type *t = NULL;
 	xmlDocPtr doc = NULL, frag = NULL;
@@ -377,13 +409,13 @@ int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
 	    (elem->ns != NULL && !xmlStrEqual(elem->ns->href, SP_XC(SP_NS))) ||
 	    !xmlStrEqual(elem->name, SP_XC(t->body_element))) {
 		rc = sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
-				    "Type %s needs the body element %s", t->code,
-				    t->body_element);
+		                    "Type %s needs the body element %s",
+		                    t->code, t->body_element);
 		goto done;
 	}
 	if (has_dsig(elem)) {
 		rc = sp_proto__fail(why, SP_ERR_FIELD,
-				    "Body: XML-DSig elements are not allowed");
+		                    "Body: XML-DSig elements are not allowed");
 		goto done;
 	}
 

@@ -1,4 +1,5 @@
-/* schema.c: protocol initialisation and XSD validation against the schemas embedded at build time. */
+/* schema.c: protocol initialisation and XSD validation against the schemas
+ * embedded at build time. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static void on_schema_parse_error(void *ctx, xmlErrorPtr e)
 	/* Only reached if an embedded schema is broken: a build defect. */
 	if (e != NULL && e->level >= XML_ERR_ERROR)
 		fprintf(stderr, "silkport: embedded schema: %s",
-			e->message != NULL ? e->message : "error\n");
+		        e->message != NULL ? e->message : "error\n");
 }
 
 static xmlSchemaPtr compile(const unsigned char *xsd, size_t len)
@@ -42,17 +43,20 @@ int sp_protocol_init(void)
 		return SP_OK;
 	xmlInitParser();
 	sp_proto__route_lib_errors();
-	schemas[SP_DOC_RECORD] = compile(sp_proto__schema_record,
-					 sp_proto__schema_record_len);
-	schemas[SP_DOC_RECEIPT] = compile(sp_proto__schema_receipt,
-					  sp_proto__schema_receipt_len);
-	schemas[SP_DOC_TRUST_LIST] = compile(sp_proto__schema_trustlist,
-					     sp_proto__schema_trustlist_len);
-	schemas[SP_DOC_PROBLEM] = compile(sp_proto__schema_problem,
-					  sp_proto__schema_problem_len);
+	schemas[SP_DOC_RECORD] =
+	    compile(sp_proto__schema_record, sp_proto__schema_record_len);
+	schemas[SP_DOC_RECEIPT] =
+	    compile(sp_proto__schema_receipt, sp_proto__schema_receipt_len);
+	schemas[SP_DOC_TRUST_LIST] =
+	    compile(sp_proto__schema_trustlist, sp_proto__schema_trustlist_len);
+	schemas[SP_DOC_PROBLEM] =
+	    compile(sp_proto__schema_problem, sp_proto__schema_problem_len);
 	for (int k = SP_DOC_RECORD; k <= SP_DOC_PROBLEM; k++) {
 		if (schemas[k] == NULL) {
-			fprintf(stderr, "silkport: cannot compile the schema for document kind %d\n", k);
+			fprintf(stderr,
+			        "silkport: cannot compile the schema for "
+			        "document kind %d\n",
+			        k);
 			sp_protocol_cleanup();
 			return SP_ERR_INTERNAL;
 		}
@@ -89,7 +93,7 @@ static void on_valid_error(void *ctx, xmlErrorPtr e)
 	    st->first[0] != '\0')
 		return;
 	snprintf(st->first, sizeof(st->first), "line %d: %s", e->line,
-		 e->message != NULL ? e->message : "schema error");
+	         e->message != NULL ? e->message : "schema error");
 	n = strlen(st->first);
 	while (n > 0 && (st->first[n - 1] == '\n' || st->first[n - 1] == ' '))
 		st->first[--n] = '\0';
@@ -104,7 +108,8 @@ int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why)
 	if (kind == SP_DOC_SUBMIT)
 		kind = SP_DOC_RECORD;
 	if (!ready || kind < SP_DOC_RECORD || kind > SP_DOC_PROBLEM)
-		return sp_proto__fail(why, SP_ERR_INTERNAL, "schemas not loaded");
+		return sp_proto__fail(why, SP_ERR_INTERNAL,
+		                      "schemas not loaded");
 	vc = xmlSchemaNewValidCtxt(schemas[kind]);
 	if (vc == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "validation context");
@@ -116,7 +121,9 @@ int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why)
 		return SP_OK;
 	if (r > 0)
 		return sp_proto__fail(why, SP_ERR_SCHEMA, "%s",
-				      st.first[0] != '\0' ? st.first : "schema-invalid");
-	return sp_proto__fail(why, SP_ERR_INTERNAL, "schema validation failed: %s",
-			      st.first[0] != '\0' ? st.first : "internal error");
+		                      st.first[0] != '\0' ? st.first
+		                                          : "schema-invalid");
+	return sp_proto__fail(
+	    why, SP_ERR_INTERNAL, "schema validation failed: %s",
+	    st.first[0] != '\0' ? st.first : "internal error");
 }

@@ -7,8 +7,8 @@
 
 #include <libxml/tree.h>
 
-#define SUBMIT_MAX_RECIPIENTS 1024
-#define SUBMIT_MAX_SUBJECTS 256
+#define SUBMIT_MAX_RECIPIENTS  1024
+#define SUBMIT_MAX_SUBJECTS    256
 #define SUBMIT_MAX_ATTACHMENTS 64
 
 struct sp_submission {
@@ -77,7 +77,8 @@ static int dump_element(xmlNodePtr e, uint8_t **out, size_t *len)
 	if (d == NULL || (copy = xmlDocCopyNode(e, d, 1)) == NULL)
 		goto out;
 	xmlDocSetRootElement(d, copy);
-	if ((b = xmlBufferCreate()) == NULL || xmlNodeDump(b, d, copy, 0, 0) < 0)
+	if ((b = xmlBufferCreate()) == NULL ||
+	    xmlNodeDump(b, d, copy, 0, 0) < 0)
 		goto out;
 	if ((*out = malloc((size_t)xmlBufferLength(b))) == NULL)
 		goto out;
@@ -99,24 +100,30 @@ static int read_attachment(sp_submission *s, xmlNodePtr a, const char **why)
 	int rc;
 
 	if (i == SUBMIT_MAX_ATTACHMENTS)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Body/Attachment: more than %d", SUBMIT_MAX_ATTACHMENTS);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Body/Attachment: more than %d",
+		                      SUBMIT_MAX_ATTACHMENTS);
 	s->att_text[i][0] = attr(a, "mediaType");
 	s->att_text[i][1] = attr(a, "profile");
 	s->n_atts++;
 	digest = attr(a, "sha256");
 	b64 = sp_proto__text(a);
-	if (s->att_text[i][0] == NULL || s->att_text[i][1] == NULL || digest == NULL || b64 == NULL) {
+	if (s->att_text[i][0] == NULL || s->att_text[i][1] == NULL ||
+	    digest == NULL || b64 == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = sp_proto__b64_decode(b64, strlen(b64), &s->att_data[i], &dlen)) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Body/Attachment: content is not base64");
+	if ((rc = sp_proto__b64_decode(b64, strlen(b64), &s->att_data[i],
+	                               &dlen)) != SP_OK) {
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Body/Attachment: content is not base64");
 		goto out;
 	}
 	sp_sha256_hex(s->att_data[i], dlen, hex);
 	if (strcmp(hex, digest) != 0) {
-		rc = sp_proto__fail(why, SP_ERR_ATTACHMENT_DIGEST,
-				    "Body/Attachment: sha256 does not match the content");
+		rc = sp_proto__fail(
+		    why, SP_ERR_ATTACHMENT_DIGEST,
+		    "Body/Attachment: sha256 does not match the content");
 		goto out;
 	}
 	s->atts[i].media_type = s->att_text[i][0];
@@ -131,7 +138,7 @@ out:
 }
 
 int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
-			sp_submission **out, const char **why)
+                        sp_submission **out, const char **why)
 {
 	sp_submission *s;
 	xmlNodePtr root, n, c;
@@ -140,51 +147,65 @@ int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
-	if ((rc = sp_doc_parse(buf, len, SP_DOC_SUBMIT, lim, &s->doc, why)) != SP_OK)
+	if ((rc = sp_doc_parse(buf, len, SP_DOC_SUBMIT, lim, &s->doc, why)) !=
+	    SP_OK)
 		goto fail;
 	root = xmlDocGetRootElement(sp_doc_tree(s->doc));
-	/* The schema fixed the order: Type, Recipients, Subject?, Supersedes?, Body. */
+	/* The schema fixed the order: Type, Recipients, Subject?, Supersedes?,
+	 * Body. */
 	n = sp_proto__expect(sp_proto__first_elem(root), SP_NS, "Type");
 	if (n == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_FIELD, "Type: missing");
 		goto fail;
 	}
-	if ((rc = sp_proto__text_into(n, s->type, sizeof(s->type), "Type", why)) != SP_OK)
+	if ((rc = sp_proto__text_into(n, s->type, sizeof(s->type), "Type",
+	                              why)) != SP_OK)
 		goto fail;
 	if (sp_record_type_find(s->type) == NULL) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Type: '%s' is not in the registry", s->type);
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "Type: '%s' is not in the registry",
+		                    s->type);
 		goto fail;
 	}
 	n = sp_proto__next_elem(n); /* Recipients */
-	for (c = sp_proto__first_elem(n); c != NULL; c = sp_proto__next_elem(c)) {
+	for (c = sp_proto__first_elem(n); c != NULL;
+	     c = sp_proto__next_elem(c)) {
 		if (sp_proto__is(c, SP_NS, "Broadcast")) {
 			s->broadcast = 1;
 			continue;
 		}
 		if (s->n_recipients == SUBMIT_MAX_RECIPIENTS) {
-			rc = sp_proto__fail(why, SP_ERR_FIELD, "Recipients: more than %d", SUBMIT_MAX_RECIPIENTS);
+			rc = sp_proto__fail(why, SP_ERR_FIELD,
+			                    "Recipients: more than %d",
+			                    SUBMIT_MAX_RECIPIENTS);
 			goto fail;
 		}
-		if ((s->recipients[s->n_recipients++] = sp_proto__text(c)) == NULL) {
+		if ((s->recipients[s->n_recipients++] = sp_proto__text(c)) ==
+		    NULL) {
 			rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 			goto fail;
 		}
 	}
 	n = sp_proto__next_elem(n);
 	if (n != NULL && sp_proto__is(n, SP_NS, "Subject")) {
-		for (c = sp_proto__first_elem(n); c != NULL; c = sp_proto__next_elem(c)) {
+		for (c = sp_proto__first_elem(n); c != NULL;
+		     c = sp_proto__next_elem(c)) {
 			size_t i = s->n_subjects;
 
 			if (i == SUBMIT_MAX_SUBJECTS) {
-				rc = sp_proto__fail(why, SP_ERR_FIELD, "Subject: more than %d", SUBMIT_MAX_SUBJECTS);
+				rc = sp_proto__fail(why, SP_ERR_FIELD,
+				                    "Subject: more than %d",
+				                    SUBMIT_MAX_SUBJECTS);
 				goto fail;
 			}
 			s->n_subjects++;
 			s->subject_text[i][0] = strdup((const char *)c->name);
 			s->subject_text[i][1] = attr(c, "scheme");
 			s->subject_text[i][2] = sp_proto__text(c);
-			if (s->subject_text[i][0] == NULL || s->subject_text[i][2] == NULL) {
-				rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			if (s->subject_text[i][0] == NULL ||
+			    s->subject_text[i][2] == NULL) {
+				rc = sp_proto__fail(why, SP_ERR_NOMEM,
+				                    "out of memory");
 				goto fail;
 			}
 			s->subjects[i].kind = s->subject_text[i][0];
@@ -194,7 +215,9 @@ int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
 		n = sp_proto__next_elem(n);
 	}
 	if (n != NULL && sp_proto__is(n, SP_NS, "Supersedes")) {
-		if ((rc = sp_proto__text_into(n, s->supersedes, sizeof(s->supersedes), "Supersedes", why)) != SP_OK)
+		if ((rc = sp_proto__text_into(n, s->supersedes,
+		                              sizeof(s->supersedes),
+		                              "Supersedes", why)) != SP_OK)
 			goto fail;
 		s->has_supersedes = 1;
 		n = sp_proto__next_elem(n);
@@ -204,9 +227,12 @@ int sp_submission_parse(const uint8_t *buf, size_t len, const sp_limits *lim,
 		goto fail;
 	}
 	c = sp_proto__first_elem(n);
-	if (c == NULL || (rc = dump_element(c, &s->body, &s->body_len)) != SP_OK) {
-		rc = c == NULL ? sp_proto__fail(why, SP_ERR_FIELD, "Body: no type element")
-			       : sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	if (c == NULL ||
+	    (rc = dump_element(c, &s->body, &s->body_len)) != SP_OK) {
+		rc = c == NULL
+		         ? sp_proto__fail(why, SP_ERR_FIELD,
+		                          "Body: no type element")
+		         : sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (c = sp_proto__next_elem(c); c != NULL; c = sp_proto__next_elem(c))
@@ -238,11 +264,13 @@ int sp_submission_draft(sp_submission *s, sp_record_draft *d, const char **why)
 }
 
 /* Deep-copy n from src under parent in dst, using parent's namespaces. */
-static int clone_into(xmlDocPtr src, xmlNodePtr n, xmlDocPtr dst, xmlNodePtr parent)
+static int clone_into(xmlDocPtr src, xmlNodePtr n, xmlDocPtr dst,
+                      xmlNodePtr parent)
 {
 	xmlNodePtr r = NULL;
 
-	if (xmlDOMWrapCloneNode(NULL, src, n, &r, dst, parent, 1, 0) != 0 || r == NULL)
+	if (xmlDOMWrapCloneNode(NULL, src, n, &r, dst, parent, 1, 0) != 0 ||
+	    r == NULL)
 		return -1;
 	if (xmlAddChild(parent, r) == NULL) {
 		xmlFreeNode(r);
@@ -251,8 +279,8 @@ static int clone_into(xmlDocPtr src, xmlNodePtr n, xmlDocPtr dst, xmlNodePtr par
 	return 0;
 }
 
-int sp_submission_build(const sp_record_draft *d, uint8_t **out,
-			size_t *outlen, const char **why)
+int sp_submission_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
+                        const char **why)
 {
 	sp_record_draft rd = *d;
 	uint8_t *rec = NULL;
@@ -271,7 +299,8 @@ int sp_submission_build(const sp_record_draft *d, uint8_t **out,
 	rd.issued = 0;
 	if ((rc = sp_record_build(&rd, &rec, &rec_len, why)) != SP_OK)
 		return rc;
-	if ((rc = sp_doc_parse(rec, rec_len, SP_DOC_RECORD, NULL, &doc, why)) != SP_OK)
+	if ((rc = sp_doc_parse(rec, rec_len, SP_DOC_RECORD, NULL, &doc, why)) !=
+	    SP_OK)
 		goto out;
 	rc = SP_ERR_NOMEM;
 	if ((sub = sp_proto__new_doc(SP_NS, "Submit", &ns)) == NULL)
@@ -283,8 +312,10 @@ int sp_submission_build(const sp_record_draft *d, uint8_t **out,
 	body = sp_proto__next_elem(header);
 	for (c = sp_proto__first_elem(header); c != NULL; c = next) {
 		next = sp_proto__next_elem(c);
-		if (sp_proto__is(c, SP_NS, "RecordId") || sp_proto__is(c, SP_NS, "Origin") ||
-		    sp_proto__is(c, SP_NS, "Sequence") || sp_proto__is(c, SP_NS, "Issued"))
+		if (sp_proto__is(c, SP_NS, "RecordId") ||
+		    sp_proto__is(c, SP_NS, "Origin") ||
+		    sp_proto__is(c, SP_NS, "Sequence") ||
+		    sp_proto__is(c, SP_NS, "Issued"))
 			continue;
 		if (clone_into(sp_doc_tree(doc), c, sub, root) != 0)
 			goto out;

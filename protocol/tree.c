@@ -1,4 +1,5 @@
-/* tree.c: small helpers to read values from, and build and serialize, libxml2 trees. */
+/* tree.c: small helpers to read values from, and build and serialize, libxml2
+ * trees. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ char *sp_proto__text(xmlNodePtr node)
 }
 
 int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
-			const char *field, const char **why)
+                        const char *field, const char **why)
 {
 	xmlChar *c = xmlNodeGetContent(node);
 	size_t n;
@@ -70,7 +71,8 @@ int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
 	n = strlen((const char *)c);
 	if (n >= cap) {
 		xmlFree(c);
-		return sp_proto__fail(why, SP_ERR_FIELD, "%s is too long", field);
+		return sp_proto__fail(why, SP_ERR_FIELD, "%s is too long",
+		                      field);
 	}
 	memcpy(buf, c, n + 1);
 	xmlFree(c);
@@ -78,7 +80,7 @@ int sp_proto__text_into(xmlNodePtr node, char *buf, size_t cap,
 }
 
 int sp_proto__field(xmlNodePtr *c, const char *name, char *buf, size_t cap,
-		    const char **why)
+                    const char **why)
 {
 	int rc;
 
@@ -123,7 +125,7 @@ xmlDocPtr sp_proto__new_doc(const char *ns, const char *name, xmlNsPtr *nsp)
 }
 
 xmlNodePtr sp_proto__add(xmlNodePtr parent, xmlNsPtr ns, const char *name,
-			 const char *text)
+                         const char *text)
 {
 	/* xmlNewTextChild escapes the text (xmlNewChild would not). */
 	return xmlNewTextChild(parent, ns, SP_XC(name), SP_XC(text));
@@ -153,7 +155,7 @@ int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen)
 }
 
 int sp_proto__finish(xmlDocPtr doc, sp_doc_kind kind, uint8_t **out,
-		     size_t *outlen, const char **why)
+                     size_t *outlen, const char **why)
 {
 	uint8_t *bytes = NULL;
 	size_t len = 0;

@@ -1,4 +1,5 @@
-/* trustlist.c: building and reading the federation TrustList, member roles and statuses. */
+/* trustlist.c: building and reading the federation TrustList, member roles and
+ * statuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,8 @@ const char *sp_role_name(sp_member_role r)
 
 int sp_role_parse(const char *s, sp_member_role *out)
 {
-	static const sp_member_role all[] = {SP_ROLE_ZONE, SP_ROLE_PORT_AUTHORITY,
-					     SP_ROLE_AUDITOR};
+	static const sp_member_role all[] = {
+	    SP_ROLE_ZONE, SP_ROLE_PORT_AUTHORITY, SP_ROLE_AUDITOR};
 
 	for (size_t i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(s, sp_role_name(all[i])) == 0) {
@@ -48,8 +49,8 @@ const char *sp_status_name(sp_member_status s)
 
 int sp_status_parse(const char *s, sp_member_status *out)
 {
-	static const sp_member_status all[] = {SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED,
-					       SP_STATUS_REVOKED};
+	static const sp_member_status all[] = {
+	    SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED, SP_STATUS_REVOKED};
 
 	for (size_t i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(s, sp_status_name(all[i])) == 0) {
@@ -62,7 +63,7 @@ int sp_status_parse(const char *s, sp_member_status *out)
 /* ---------------------------------------------------------------- build */
 
 static int add_b64(xmlNodePtr parent, xmlNsPtr ns, const char *name,
-		   const uint8_t *der, size_t len, xmlNodePtr *made)
+                   const uint8_t *der, size_t len, xmlNodePtr *made)
 {
 	char *b64 = sp_proto__b64_encode(der, len);
 	xmlNodePtr e;
@@ -85,28 +86,33 @@ static int utf8_text(const char *s)
 }
 
 static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
-		      const char **why)
+                      const char **why)
 {
 	xmlNodePtr e, sc;
 	char from[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
 
 	if (!sp_node_id_valid(m->node_id))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member/NodeId: not a node id");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member/NodeId: not a node id");
 	if (!utf8_text(m->name))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Name missing", m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: Name missing", m->node_id);
 	if (sp_role_name(m->role) == NULL || sp_status_name(m->status) == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: bad Role or Status",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: bad Role or Status",
+		                      m->node_id);
 	if (m->tls_cert_der == NULL || m->tls_cert_der_len == 0)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: no TlsCertificate",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: no TlsCertificate",
+		                      m->node_id);
 	if (m->n_signing == 0 || m->signing == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: no SigningCertificate",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: no SigningCertificate",
+		                      m->node_id);
 	if ((m->n_endpoints > 0 && m->endpoints == NULL) ||
 	    (m->n_relays_to > 0 && m->relays_to == NULL))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: missing list",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: missing list", m->node_id);
 
 	e = sp_proto__add(root, ns, "Member", NULL);
 	if (e == NULL || !sp_proto__add(e, ns, "NodeId", m->node_id) ||
@@ -117,44 +123,50 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 	for (size_t i = 0; i < m->n_endpoints; i++) {
 		if (!utf8_text(m->endpoints[i]) ||
 		    strncmp(m->endpoints[i], "https://", 8) != 0)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Member %s: Endpoint must be an https URL",
-					      m->node_id);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: Endpoint must be an https URL",
+			    m->node_id);
 		if (!sp_proto__add(e, ns, "Endpoint", m->endpoints[i]))
 			goto nomem;
 	}
-	if (add_b64(e, ns, "TlsCertificate", m->tls_cert_der, m->tls_cert_der_len,
-		    NULL) != SP_OK)
+	if (add_b64(e, ns, "TlsCertificate", m->tls_cert_der,
+	            m->tls_cert_der_len, NULL) != SP_OK)
 		goto nomem;
 	for (size_t i = 0; i < m->n_signing; i++) {
 		const sp_tl_signing_cert *s = &m->signing[i];
 
 		if (s->der == NULL || s->der_len == 0)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Member %s: empty SigningCertificate", m->node_id);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: empty SigningCertificate", m->node_id);
 		if (sp_time_format(s->valid_from, from) != SP_OK ||
 		    sp_time_format(s->valid_until, until) != SP_OK ||
 		    s->valid_until < s->valid_from)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Member %s: bad SigningCertificate validity",
-					      m->node_id);
-		if (add_b64(e, ns, "SigningCertificate", s->der, s->der_len, &sc) != SP_OK ||
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: bad SigningCertificate validity",
+			    m->node_id);
+		if (add_b64(e, ns, "SigningCertificate", s->der, s->der_len,
+		            &sc) != SP_OK ||
 		    !xmlSetProp(sc, SP_XC("validFrom"), SP_XC(from)) ||
 		    !xmlSetProp(sc, SP_XC("validUntil"), SP_XC(until)))
 			goto nomem;
 	}
 	if (m->log_key != NULL) {
 		if (!utf8_text(m->log_key))
-			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: bad LogKey",
-					      m->node_id);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Member %s: bad LogKey",
+			                      m->node_id);
 		if (!sp_proto__add(e, ns, "LogKey", m->log_key))
 			goto nomem;
 	}
 	for (size_t i = 0; i < m->n_relays_to; i++) {
 		if (!sp_federation_id_valid(m->relays_to[i]))
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Member %s: RelaysTo is not a federation id",
-					      m->node_id);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: RelaysTo is not a federation id",
+			    m->node_id);
 		if (!sp_proto__add(e, ns, "RelaysTo", m->relays_to[i]))
 			goto nomem;
 	}
@@ -163,7 +175,8 @@ nomem:
 	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 }
 
-int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why)
+int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
+                const char **why)
 {
 	char seq[24], issued[SP_TIME_TEXT_MAX], next[SP_TIME_TEXT_MAX];
 	xmlDocPtr doc;
@@ -178,26 +191,34 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen, const char **why
 	if (why != NULL)
 		*why = NULL;
 	if (tl == NULL || out == NULL || outlen == NULL)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no trust list");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no trust list");
 	if (!sp_federation_id_valid(tl->federation))
-		return sp_proto__fail(why, SP_ERR_FIELD, "FederationId: invalid");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "FederationId: invalid");
 	if (tl->sequence > (uint64_t)INT64_MAX)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Sequence: out of range");
 	if (sp_time_format(tl->issued, issued) != SP_OK ||
 	    sp_time_format(tl->next_update, next) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Issued/NextUpdate: out of range");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Issued/NextUpdate: out of range");
 	if (tl->next_update <= tl->issued)
-		return sp_proto__fail(why, SP_ERR_FIELD, "NextUpdate must follow Issued");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "NextUpdate must follow Issued");
 	if (!utf8_text(tl->operator_name))
 		return sp_proto__fail(why, SP_ERR_FIELD, "Operator: missing");
 	if (tl->n_members == 0 || tl->members == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member: at least one");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member: at least one");
 	for (size_t i = 0; i < tl->n_members; i++)
 		for (size_t k = 0; k < i; k++)
-			if (strcmp(tl->members[i].node_id, tl->members[k].node_id) == 0)
-				return sp_proto__fail(why, SP_ERR_FIELD,
-						      "Member: duplicate node id %s",
-						      tl->members[i].node_id);
+			if (strcmp(tl->members[i].node_id,
+			           tl->members[k].node_id) == 0)
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Member: duplicate node id %s",
+				    tl->members[i].node_id);
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)tl->sequence);
 
 	doc = sp_proto__new_doc(SP_NS, "TrustList", &ns);
@@ -271,8 +292,8 @@ static size_t count_named(xmlNodePtr first, const char *name)
 	return n;
 }
 
-static int read_b64(xmlNodePtr e, const char *field, uint8_t **der,
-		    size_t *len, const char **why)
+static int read_b64(xmlNodePtr e, const char *field, uint8_t **der, size_t *len,
+                    const char **why)
 {
 	char *t = sp_proto__text(e);
 	int rc;
@@ -292,18 +313,19 @@ static int read_b64(xmlNodePtr e, const char *field, uint8_t **der,
 }
 
 static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
-			  const char **why)
+                          const char **why)
 {
 	xmlChar *v = xmlGetNoNsProp(e, SP_XC(name));
 	int rc;
 
 	if (v == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "SigningCertificate: no %s", name);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "SigningCertificate: no %s", name);
 	rc = sp_time_parse((const char *)v, t);
 	xmlFree(v);
 	if (rc != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "SigningCertificate/@%s: bad time",
-				      name);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "SigningCertificate/@%s: bad time", name);
 	return SP_OK;
 }
 
@@ -315,25 +337,31 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 	int rc;
 
 	if (!sp_proto__is(c, SP_NS, "NodeId"))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member: NodeId expected");
-	if ((rc = sp_proto__text_into(c, m->node_id, sizeof(m->node_id), "Member/NodeId",
-				      why)) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member: NodeId expected");
+	if ((rc = sp_proto__text_into(c, m->node_id, sizeof(m->node_id),
+	                              "Member/NodeId", why)) != SP_OK)
 		return rc;
 	if (!sp_node_id_valid(m->node_id))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member/NodeId: invalid");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member/NodeId: invalid");
 	c = sp_proto__next_elem(c);
-	if (!sp_proto__is(c, SP_NS, "Name") || (m->name = sp_proto__text(c)) == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Name", m->node_id);
+	if (!sp_proto__is(c, SP_NS, "Name") ||
+	    (m->name = sp_proto__text(c)) == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Name",
+		                      m->node_id);
 	c = sp_proto__next_elem(c);
 	if (!sp_proto__is(c, SP_NS, "Role") ||
 	    sp_proto__text_into(c, buf, sizeof(buf), "Role", why) != SP_OK ||
 	    sp_role_parse(buf, &m->role) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Role", m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Role",
+		                      m->node_id);
 	c = sp_proto__next_elem(c);
 	if (!sp_proto__is(c, SP_NS, "Status") ||
 	    sp_proto__text_into(c, buf, sizeof(buf), "Status", why) != SP_OK ||
 	    sp_status_parse(buf, &m->status) != SP_OK)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Status", m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Status",
+		                      m->node_id);
 	c = sp_proto__next_elem(c);
 
 	n = count_named(c, "Endpoint");
@@ -343,44 +371,54 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 		char *u = sp_proto__text(c);
 
 		if (u == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		m->endpoints[m->n_endpoints++] = u;
 		if (strncmp(u, "https://", 8) != 0)
-			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: Endpoint not https",
-					      m->node_id);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Member %s: Endpoint not https",
+			                      m->node_id);
 	}
 	if (!sp_proto__is(c, SP_NS, "TlsCertificate"))
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: TlsCertificate expected",
-				      m->node_id);
-	if ((rc = read_b64(c, "TlsCertificate", &m->tls_cert_der, &m->tls_cert_der_len,
-			   why)) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: TlsCertificate expected",
+		                      m->node_id);
+	if ((rc = read_b64(c, "TlsCertificate", &m->tls_cert_der,
+	                   &m->tls_cert_der_len, why)) != SP_OK)
 		return rc;
 	c = sp_proto__next_elem(c);
 
 	n = count_named(c, "SigningCertificate");
 	if (n == 0)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: SigningCertificate expected",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: SigningCertificate expected",
+		                      m->node_id);
 	if ((m->signing = calloc(n, sizeof(*m->signing))) == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
-	for (; sp_proto__is(c, SP_NS, "SigningCertificate"); c = sp_proto__next_elem(c)) {
+	for (; sp_proto__is(c, SP_NS, "SigningCertificate");
+	     c = sp_proto__next_elem(c)) {
 		sp_tl_signing_cert *s = &m->signing[m->n_signing];
 
-		rc = read_b64(c, "SigningCertificate", &s->der, &s->der_len, why);
+		rc = read_b64(c, "SigningCertificate", &s->der, &s->der_len,
+		              why);
 		if (rc != SP_OK)
 			return rc;
 		m->n_signing++;
-		if ((rc = read_time_attr(c, "validFrom", &s->valid_from, why)) != SP_OK ||
-		    (rc = read_time_attr(c, "validUntil", &s->valid_until, why)) != SP_OK)
+		if ((rc = read_time_attr(c, "validFrom", &s->valid_from,
+		                         why)) != SP_OK ||
+		    (rc = read_time_attr(c, "validUntil", &s->valid_until,
+		                         why)) != SP_OK)
 			return rc;
 		if (s->valid_until < s->valid_from)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-					      "Member %s: validUntil before validFrom",
-					      m->node_id);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: validUntil before validFrom",
+			    m->node_id);
 	}
 	if (sp_proto__is(c, SP_NS, "LogKey")) {
 		if ((m->log_key = sp_proto__text(c)) == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		c = sp_proto__next_elem(c);
 	}
 	n = count_named(c, "RelaysTo");
@@ -390,15 +428,18 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 		char *f = sp_proto__text(c);
 
 		if (f == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
 		m->relays_to[m->n_relays_to++] = f;
 		if (!sp_federation_id_valid(f))
-			return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: RelaysTo invalid",
-					      m->node_id);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Member %s: RelaysTo invalid",
+			                      m->node_id);
 	}
 	if (c != NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD, "Member %s: unexpected element",
-				      m->node_id);
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: unexpected element",
+		                      m->node_id);
 	return SP_OK;
 }
 
@@ -415,10 +456,12 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	if (why != NULL)
 		*why = NULL;
 	if (doc == NULL || out == NULL || doc->kind != SP_DOC_TRUST_LIST)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "not a TrustList");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "not a TrustList");
 	root = xmlDocGetRootElement(doc->tree);
 	if (!sp_proto__is(root, SP_NS, "TrustList"))
-		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT, "not a TrustList");
+		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
+		                      "not a TrustList");
 	tl = calloc(1, sizeof(*tl));
 	if (tl == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
@@ -440,8 +483,9 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	    sp_proto__parse_u64(seq, INT64_MAX, &tl->sequence) != SP_OK ||
 	    sp_time_parse(t1, &tl->issued) != SP_OK ||
 	    sp_time_parse(t2, &tl->next_update) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-				    "FederationId, Sequence, Issued or NextUpdate invalid");
+		rc = sp_proto__fail(
+		    why, SP_ERR_FIELD,
+		    "FederationId, Sequence, Issued or NextUpdate invalid");
 		goto fail;
 	}
 	if (!sp_proto__is(c, SP_NS, "Operator") ||
@@ -468,13 +512,15 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 			goto fail;
 		for (size_t k = 0; k + 1 < tl->n_members; k++)
 			if (strcmp(tl->members[k].node_id, m->node_id) == 0) {
-				rc = sp_proto__fail(why, SP_ERR_FIELD,
-						    "Member: duplicate node id %s", m->node_id);
+				rc = sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Member: duplicate node id %s", m->node_id);
 				goto fail;
 			}
 	}
 	if (c != NULL && !sp_proto__is(c, SP_DSIG_NS, "Signature")) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "TrustList: unexpected element");
+		rc = sp_proto__fail(why, SP_ERR_FIELD,
+		                    "TrustList: unexpected element");
 		goto fail;
 	}
 	*out = tl;

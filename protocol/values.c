@@ -1,4 +1,5 @@
-/* values.c: wire value types (node id, UUID, time, digests, base64, UTF-8) and the thread-local reason buffer. */
+/* values.c: wire value types (node id, UUID, time, digests, base64, UTF-8) and
+ * the thread-local reason buffer. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,8 @@ static int id_tail_valid(const char *s)
 	for (i = 1; s[i] != '\0'; i++) {
 		if (i >= SP_NODE_ID_MAX)
 			return 0;
-		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' &&
+		    s[i] != '-')
 			return 0;
 	}
 	return 1;
@@ -127,7 +129,8 @@ static int is_leap(int64_t y)
 
 static int month_days(int64_t y, int m)
 {
-	static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int d[12] = {31, 28, 31, 30, 31, 30,
+	                          31, 31, 30, 31, 30, 31};
 
 	return m == 2 && is_leap(y) ? 29 : d[m - 1];
 }
@@ -141,7 +144,7 @@ static int64_t days_to_year(int64_t y)
 }
 
 #define MIN_TIME (-62135596800LL) /* 0001-01-01T00:00:00Z */
-#define MAX_TIME 253402300799LL	  /* 9999-12-31T23:59:59Z */
+#define MAX_TIME 253402300799LL   /* 9999-12-31T23:59:59Z */
 
 static void put_digits(char *p, unsigned v, int n)
 {
@@ -234,7 +237,7 @@ void sp_sha256(const uint8_t *data, size_t len, uint8_t out[32])
 	static const uint8_t empty = 0;
 
 	if (EVP_Digest(data != NULL ? data : &empty, len, out, &olen,
-		       EVP_sha256(), NULL) != 1 ||
+	               EVP_sha256(), NULL) != 1 ||
 	    olen != 32) {
 		/* Never hand back a digest that could match anything real. */
 		memset(out, 0, 32);
@@ -320,7 +323,7 @@ char *sp_proto__b64_encode(const uint8_t *in, size_t len)
 }
 
 int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
-			 size_t *outlen)
+                         size_t *outlen)
 {
 	char *text;
 	uint8_t *buf;
@@ -330,12 +333,14 @@ int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
 	*out = NULL;
 	*outlen = 0;
 	/* XML content may wrap the text: ASCII whitespace is not data. */
-	if ((text = malloc(len + 1)) == NULL || (buf = malloc(len / 4 * 3 + 3)) == NULL) {
+	if ((text = malloc(len + 1)) == NULL ||
+	    (buf = malloc(len / 4 * 3 + 3)) == NULL) {
 		free(text);
 		return SP_ERR_NOMEM;
 	}
 	for (i = 0; i < len; i++)
-		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
+		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' &&
+		    in[i] != '\n')
 			text[n++] = in[i];
 	rc = sp_b64_decode(text, n, buf, len / 4 * 3 + 3, outlen);
 	free(text);

@@ -82,7 +82,8 @@ void sp_proto__route_lib_errors(void)
 }
 
 /* The only parser options ever used on untrusted input. */
-#define SP_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NODICT)
+#define SP_PARSE_OPTIONS                                                       \
+	(XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NODICT)
 
 void sp_limits_default(sp_limits *lim)
 {
@@ -98,9 +99,9 @@ struct guard {
 	const sp_limits *lim;
 	unsigned depth;
 	size_t elements;
-	int err;	   /* first refusal, 0 if none */
-	char reason[200];  /* reason for err */
-	char first[256];   /* first libxml2 error message */
+	int err;          /* first refusal, 0 if none */
+	char reason[200]; /* reason for err */
+	char first[256];  /* first libxml2 error message */
 	startElementNsSAX2Func start;
 	endElementNsSAX2Func end;
 };
@@ -117,7 +118,7 @@ static void guard_refuse(xmlParserCtxtPtr ctxt, int err, const char *reason)
 }
 
 static void on_internal_subset(void *ctx, const xmlChar *name,
-			       const xmlChar *ext_id, const xmlChar *sys_id)
+                               const xmlChar *ext_id, const xmlChar *sys_id)
 {
 	(void)name;
 	(void)ext_id;
@@ -126,7 +127,7 @@ static void on_internal_subset(void *ctx, const xmlChar *name,
 }
 
 static void on_external_subset(void *ctx, const xmlChar *name,
-			       const xmlChar *ext_id, const xmlChar *sys_id)
+                               const xmlChar *ext_id, const xmlChar *sys_id)
 {
 	(void)name;
 	(void)ext_id;
@@ -139,25 +140,26 @@ static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 	(void)target;
 	(void)data;
 	guard_refuse(ctx, SP_ERR_PROCESSING_INSTRUCTION,
-		     "processing instructions are not allowed");
+	             "processing instructions are not allowed");
 }
 
 static void on_entity_decl(void *ctx, const xmlChar *name, int type,
-			   const xmlChar *public_id, const xmlChar *system_id,
-			   xmlChar *content)
+                           const xmlChar *public_id, const xmlChar *system_id,
+                           xmlChar *content)
 {
 	(void)name;
 	(void)type;
 	(void)public_id;
 	(void)system_id;
 	(void)content;
-	guard_refuse(ctx, SP_ERR_DOCTYPE, "entity declarations are not allowed");
+	guard_refuse(ctx, SP_ERR_DOCTYPE,
+	             "entity declarations are not allowed");
 }
 
 static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		     const xmlChar *uri, int nb_namespaces,
-		     const xmlChar **namespaces, int nb_attributes,
-		     int nb_defaulted, const xmlChar **attributes)
+                     const xmlChar *uri, int nb_namespaces,
+                     const xmlChar **namespaces, int nb_attributes,
+                     int nb_defaulted, const xmlChar **attributes)
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct guard *g = ctxt->_private;
@@ -170,7 +172,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 	if (g->elements > g->lim->max_elements) {
 		guard_refuse(ctxt, SP_ERR_TOO_MANY_ELEMENTS,
-			     "too many elements");
+		             "too many elements");
 		return;
 	}
 	for (int i = 0; i < nb_attributes; i++) {
@@ -180,16 +182,16 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		if (au != NULL && xmlStrEqual(au, XML_XML_NAMESPACE) &&
 		    xmlStrEqual(an, SP_XC("id"))) {
 			guard_refuse(ctxt, SP_ERR_XML_ID,
-				     "xml:id attributes are not allowed");
+			             "xml:id attributes are not allowed");
 			return;
 		}
 	}
 	g->start(ctx, localname, prefix, uri, nb_namespaces, namespaces,
-		 nb_attributes, nb_defaulted, attributes);
+	         nb_attributes, nb_defaulted, attributes);
 }
 
 static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-		   const xmlChar *uri)
+                   const xmlChar *uri)
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct guard *g = ctxt->_private;
@@ -212,7 +214,7 @@ static void on_error(void *ctx, xmlErrorPtr e)
 	if (g == NULL || g->first[0] != '\0')
 		return;
 	snprintf(g->first, sizeof(g->first), "line %d: %s", e->line,
-		 e->message != NULL ? e->message : "error");
+	         e->message != NULL ? e->message : "error");
 	n = strlen(g->first);
 	while (n > 0 && (g->first[n - 1] == '\n' || g->first[n - 1] == ' '))
 		g->first[--n] = '\0';
@@ -249,7 +251,8 @@ int sp_proto__check_xml_decl(const uint8_t *buf, size_t len)
 
 	if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
 		i = 3;
-	if (len - i < 6 || memcmp(buf + i, "<?xml", 5) != 0 || !is_ws(buf[i + 5]))
+	if (len - i < 6 || memcmp(buf + i, "<?xml", 5) != 0 ||
+	    !is_ws(buf[i + 5]))
 		return SP_OK;
 	for (end = i; end + 1 < len; end++)
 		if (buf[end] == '?' && buf[end + 1] == '>')
@@ -292,43 +295,54 @@ static int check_tree(xmlDocPtr doc, const sp_limits *lim, const char **why)
 	size_t count = 0;
 
 	if (doc->intSubset != NULL || doc->extSubset != NULL)
-		return sp_proto__fail(why, SP_ERR_DOCTYPE, "a DOCTYPE is not allowed");
+		return sp_proto__fail(why, SP_ERR_DOCTYPE,
+		                      "a DOCTYPE is not allowed");
 	if (doc->ids != NULL)
-		return sp_proto__fail(why, SP_ERR_XML_ID, "ID attributes are not allowed");
+		return sp_proto__fail(why, SP_ERR_XML_ID,
+		                      "ID attributes are not allowed");
 	n = doc->children;
 	while (n != NULL) {
 		switch (n->type) {
 		case XML_ELEMENT_NODE:
 			count++;
 			if (depth + 1 > lim->max_depth)
-				return sp_proto__fail(why, SP_ERR_TOO_DEEP,
-						      "element nesting too deep");
+				return sp_proto__fail(
+				    why, SP_ERR_TOO_DEEP,
+				    "element nesting too deep");
 			if (count > lim->max_elements)
-				return sp_proto__fail(why, SP_ERR_TOO_MANY_ELEMENTS,
-						      "too many elements");
-			for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+				return sp_proto__fail(why,
+				                      SP_ERR_TOO_MANY_ELEMENTS,
+				                      "too many elements");
+			for (xmlAttrPtr a = n->properties; a != NULL;
+			     a = a->next)
 				if (a->ns != NULL &&
-				    xmlStrEqual(a->ns->href, XML_XML_NAMESPACE) &&
+				    xmlStrEqual(a->ns->href,
+				                XML_XML_NAMESPACE) &&
 				    xmlStrEqual(a->name, SP_XC("id")))
-					return sp_proto__fail(why, SP_ERR_XML_ID,
-							      "xml:id attributes are not allowed");
+					return sp_proto__fail(
+					    why, SP_ERR_XML_ID,
+					    "xml:id attributes are not "
+					    "allowed");
 			break;
 		case XML_TEXT_NODE:
 		case XML_COMMENT_NODE:
 		case XML_CDATA_SECTION_NODE:
 			break;
 		case XML_PI_NODE:
-			return sp_proto__fail(why, SP_ERR_PROCESSING_INSTRUCTION,
-					      "processing instructions are not allowed");
+			return sp_proto__fail(
+			    why, SP_ERR_PROCESSING_INSTRUCTION,
+			    "processing instructions are not allowed");
 		case XML_DTD_NODE:
 		case XML_ENTITY_DECL:
 		case XML_ENTITY_REF_NODE:
 		case XML_ENTITY_NODE:
-			return sp_proto__fail(why, SP_ERR_DOCTYPE,
-					      "DTDs and entities are not allowed");
+			return sp_proto__fail(
+			    why, SP_ERR_DOCTYPE,
+			    "DTDs and entities are not allowed");
 		default:
 			return sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
-					      "unexpected node type %d", (int)n->type);
+			                      "unexpected node type %d",
+			                      (int)n->type);
 		}
 		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
 			n = n->children;
@@ -350,7 +364,7 @@ static int check_tree(xmlDocPtr doc, const sp_limits *lim, const char **why)
 }
 
 int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *limp,
-			 xmlDocPtr *out, const char **why)
+                         xmlDocPtr *out, const char **why)
 {
 	sp_limits lim;
 	xmlParserCtxtPtr ctxt = NULL;
@@ -367,17 +381,19 @@ int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *limp,
 	if (buf == NULL && len > 0)
 		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "no input");
 	if (len > lim.max_bytes || len > INT_MAX)
-		return sp_proto__fail(why, SP_ERR_TOO_LARGE,
-				      "document of %zu bytes exceeds the limit of %zu",
-				      len, lim.max_bytes);
+		return sp_proto__fail(
+		    why, SP_ERR_TOO_LARGE,
+		    "document of %zu bytes exceeds the limit of %zu", len,
+		    lim.max_bytes);
 	if (len == 0)
-		return sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED, "empty document");
+		return sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
+		                      "empty document");
 	if (!sp_proto__utf8_valid(buf, len))
 		return sp_proto__fail(why, SP_ERR_ENCODING,
-				      "not UTF-8, or contains a NUL byte");
+		                      "not UTF-8, or contains a NUL byte");
 	if (sp_proto__check_xml_decl(buf, len) != SP_OK)
 		return sp_proto__fail(why, SP_ERR_ENCODING,
-				      "the encoding declaration must be UTF-8");
+		                      "the encoding declaration must be UTF-8");
 
 	memset(&g, 0, sizeof(g));
 	g.lim = &lim;
@@ -420,23 +436,25 @@ int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *limp,
 	}
 	if (!ctxt->wellFormed || doc == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED, "%s",
-				    g.first[0] != '\0' ? g.first : "not well-formed");
+		                    g.first[0] != '\0' ? g.first
+		                                       : "not well-formed");
 		goto fail;
 	}
 	if (doc->version == NULL || !xmlStrEqual(doc->version, SP_XC("1.0"))) {
 		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
-				    "XML version must be 1.0");
+		                    "XML version must be 1.0");
 		goto fail;
 	}
 	if (doc->encoding != NULL &&
-	    !ieq((const char *)doc->encoding, strlen((const char *)doc->encoding),
-		 "UTF-8")) {
+	    !ieq((const char *)doc->encoding,
+	         strlen((const char *)doc->encoding), "UTF-8")) {
 		rc = sp_proto__fail(why, SP_ERR_ENCODING,
-				    "the encoding declaration must be UTF-8");
+		                    "the encoding declaration must be UTF-8");
 		goto fail;
 	}
 	if (xmlDocGetRootElement(doc) == NULL) {
-		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED, "no root element");
+		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
+		                    "no root element");
 		goto fail;
 	}
 	rc = check_tree(doc, &lim, why);
@@ -464,11 +482,9 @@ struct root_of {
 static const struct root_of *root_for(sp_doc_kind kind)
 {
 	static const struct root_of roots[] = {
-		{SP_NS, "Record"},
-		{SP_NS, "Receipt"},
-		{SP_NS, "TrustList"},
-		{SP_PROBLEM_NS, "problem"},
-		{SP_NS, "Submit"},
+	    {SP_NS, "Record"},    {SP_NS, "Receipt"},
+	    {SP_NS, "TrustList"}, {SP_PROBLEM_NS, "problem"},
+	    {SP_NS, "Submit"},
 	};
 
 	if (kind < SP_DOC_RECORD || kind > SP_DOC_SUBMIT)
@@ -485,20 +501,24 @@ static int check_dsig_placement(xmlDocPtr doc, const char **why)
 	for (n = root->last; n != NULL; n = n->prev)
 		if (n->type == XML_ELEMENT_NODE)
 			break;
-	if (n != NULL && n->ns != NULL && xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS))) {
+	if (n != NULL && n->ns != NULL &&
+	    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS))) {
 		if (!xmlStrEqual(n->name, SP_XC("Signature")))
-			return sp_proto__fail(why, SP_ERR_SIG_PROFILE,
-					      "only ds:Signature may end the document");
+			return sp_proto__fail(
+			    why, SP_ERR_SIG_PROFILE,
+			    "only ds:Signature may end the document");
 		slot = n;
 	}
 	n = root;
 	while (n != NULL) {
 		if (n->type == XML_ELEMENT_NODE && n != slot && n->ns != NULL &&
 		    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS)))
-			return sp_proto__fail(why, SP_ERR_SIG_PROFILE,
-					      "XML-DSig element %s outside the signature slot",
-					      (const char *)n->name);
-		if (n->type == XML_ELEMENT_NODE && n != slot && n->children != NULL) {
+			return sp_proto__fail(
+			    why, SP_ERR_SIG_PROFILE,
+			    "XML-DSig element %s outside the signature slot",
+			    (const char *)n->name);
+		if (n->type == XML_ELEMENT_NODE && n != slot &&
+		    n->children != NULL) {
 			n = n->children;
 			continue;
 		}
@@ -512,7 +532,7 @@ static int check_dsig_placement(xmlDocPtr doc, const char **why)
 }
 
 int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
-		 const sp_limits *lim, sp_doc **out, const char **why)
+                 const sp_limits *lim, sp_doc **out, const char **why)
 {
 	const struct root_of *ro = root_for(kind);
 	xmlDocPtr tree = NULL;
@@ -525,10 +545,11 @@ int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	if (why != NULL)
 		*why = NULL;
 	if (out == NULL || ro == NULL)
-		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT, "bad arguments");
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "bad arguments");
 	if (!sp_proto__ready())
 		return sp_proto__fail(why, SP_ERR_INTERNAL,
-				      "sp_protocol_init() was not called");
+		                      "sp_protocol_init() was not called");
 	rc = sp_proto__parse_tree(buf, len, lim, &tree, why);
 	if (rc != SP_OK)
 		return rc;
@@ -536,8 +557,8 @@ int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	if (root->ns == NULL || !xmlStrEqual(root->ns->href, SP_XC(ro->ns)) ||
 	    !xmlStrEqual(root->name, SP_XC(ro->name))) {
 		rc = sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
-				    "expected {%s}%s as the root element", ro->ns,
-				    ro->name);
+		                    "expected {%s}%s as the root element",
+		                    ro->ns, ro->name);
 		goto fail;
 	}
 	rc = sp_proto__validate(tree, kind, why);

@@ -185,7 +185,7 @@ static int vkey_parse_ex(const char *text, uint8_t want_alg, vkey *out,
 		out->id[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (sp_b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw,
-	                      sizeof(raw), &n) != SP_OK ||
+	                  sizeof(raw), &n) != SP_OK ||
 	    n != sizeof(raw)) {
 		set_why(why, "verifier key is not base64 of algorithm and key");
 		return SP_ERR_INVALID_ARGUMENT;
@@ -233,8 +233,7 @@ int sp_note_log_key_check(const char *vkey_text, const char *node_id,
 		set_why(why, "no LogKey or NodeId");
 		return SP_ERR_INVALID_ARGUMENT;
 	}
-	if (vkey_parse_ex(vkey_text, ALG_ED25519, &vk, why, &mismatch) !=
-	    SP_OK)
+	if (vkey_parse_ex(vkey_text, ALG_ED25519, &vk, why, &mismatch) != SP_OK)
 		return mismatch ? SP_ERR_FIELD : SP_ERR_SCHEMA;
 	/* silkport/<FederationId>/<NodeId>: the member's own NodeId, and a
 	 * home federation that may be another list's (LOG-6, LOG-7). */
@@ -246,8 +245,9 @@ int sp_note_log_key_check(const char *vkey_text, const char *node_id,
 	    vk.name[nl - il - 1] != '/' ||
 	    memcmp(vk.name + nl - il, node_id, il) != 0 ||
 	    memchr(fed, '/', (size_t)(vk.name + nl - il - 1 - fed)) != NULL) {
-		set_why(why, "LogKey name is not silkport/<FederationId>/<NodeId> "
-		             "with the member's NodeId");
+		set_why(why,
+		        "LogKey name is not silkport/<FederationId>/<NodeId> "
+		        "with the member's NodeId");
 		return SP_ERR_FIELD;
 	}
 	return SP_OK;
@@ -626,7 +626,7 @@ static int find_signature(const char *sigs, size_t len, const vkey *vk,
 			return SP_ERR_CHECKPOINT_INVALID;
 		}
 		if (sp_b64_decode(sp + 1, (size_t)(nl - sp - 1), buf,
-		                      sizeof(buf), &n) != SP_OK ||
+		                  sizeof(buf), &n) != SP_OK ||
 		    n < 5) {
 			set_why(why, "signature line is not base64 of a key id "
 			             "and signature");

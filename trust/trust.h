@@ -35,7 +35,7 @@ typedef struct sp_key sp_key;
 /* Load a PEM private key and PEM certificate that hold the same key pair.
  * Refuses RSA < 2048 and curves other than P-256 (SP_ERR_KEY_WEAK). */
 int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
-		const char **why);
+                const char **why);
 void sp_key_free(sp_key *k);
 sp_key_alg sp_key_get_alg(const sp_key *k);
 /* DER of the certificate, owned by k. */
@@ -54,7 +54,7 @@ const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len);
  * the hardened parser and must not already carry a signature. *out is
  * malloc'd. Thread-safe. */
 int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
-		     uint8_t **out, size_t *outlen, const char **why);
+                     uint8_t **out, size_t *outlen, const char **why);
 
 /* ---------------------------------------------------------------- anchors */
 
@@ -68,8 +68,9 @@ void sp_anchors_free(sp_anchors *a);
 /* ---------------------------------------------------------------- trust */
 
 typedef struct sp_verify_opts {
-	int64_t now;	    /* 0: time(NULL) */
-	int64_t clock_skew; /* seconds of tolerance for Issued and validity; default 300 */
+	int64_t now;        /* 0: time(NULL) */
+	int64_t clock_skew; /* seconds of tolerance for Issued and validity;
+	                       default 300 */
 	const sp_limits *limits; /* NULL: defaults */
 } sp_verify_opts;
 
@@ -89,8 +90,8 @@ typedef struct sp_trust sp_trust;
  * Errors: the parse errors, signature errors, SP_ERR_UNTRUSTED_ANCHOR,
  * SP_ERR_TRUST_LIST_ROLLBACK, SP_ERR_WRONG_FEDERATION, SP_ERR_CERT_INVALID. */
 int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
-		  size_t tl_len, const sp_trust *current,
-		  const sp_verify_opts *o, sp_trust **out, const char **why);
+                  size_t tl_len, const sp_trust *current,
+                  const sp_verify_opts *o, sp_trust **out, const char **why);
 /* A copy of the verified list t in which the members named in node_ids are
  * ignored: no lookup (sp_tl_find, sp_trust_member_by_tls_cert, record and
  * receipt verification) finds them; sp_trust_list_bytes() still gives the
@@ -98,7 +99,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
  * (SPEC [FED-40]). *out is a new reference.
  * Errors: SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
 int sp_trust_without(const sp_trust *t, const char *const *node_ids,
-		     size_t n_ids, sp_trust **out, const char **why);
+                     size_t n_ids, sp_trust **out, const char **why);
 sp_trust *sp_trust_ref(sp_trust *t);
 void sp_trust_unref(sp_trust *t);
 const sp_tl *sp_trust_list(const sp_trust *t);
@@ -116,8 +117,8 @@ int sp_trust_expired(const sp_trust *t, int64_t now);
  * and *rec are set (either out-pointer may be NULL if not wanted).
  * Errors: every parse, profile, signature and trust error above. */
 int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
-		     const sp_verify_opts *o, sp_doc **doc, sp_record **rec,
-		     const char **why);
+                     const sp_verify_opts *o, sp_doc **doc, sp_record **rec,
+                     const char **why);
 
 /* The signed content of a signed Record: the decoded DigestValue of its one
  * Reference, that is SHA-256 over the exclusive canonical form of the
@@ -130,24 +131,25 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
  * size. Errors: the parse errors, SP_ERR_SIG_MISSING, SP_ERR_SIG_PROFILE
  * (no DigestValue of 32 bytes). */
 int sp_signed_content_digest(sp_doc *doc, uint8_t out[32], const char **why);
-int sp_signed_content_digest_of(const uint8_t *buf, size_t len,
-				uint8_t out[32], const char **why);
+int sp_signed_content_digest_of(const uint8_t *buf, size_t len, uint8_t out[32],
+                                const char **why);
 
 /* Verify a signed Receipt: signer is the member named in Receiver, with the
  * same authorization rules as records (Received plays Issued). */
 int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
-		      const sp_verify_opts *o, sp_receipt_info *out,
-		      const char **why);
+                      const sp_verify_opts *o, sp_receipt_info *out,
+                      const char **why);
 
 /* The member whose TLS certificate (DER) is exactly this one, or NULL. */
 const sp_tl_member *sp_trust_member_by_tls_cert(const sp_trust *t,
-						const uint8_t *der, size_t len);
+                                                const uint8_t *der, size_t len);
 
 /* ---------------------------------------------------------------- PKI */
 
 /* Certificate purposes for sp_pki_issue(). */
 typedef enum sp_cert_usage {
-	SP_CERT_SIGNING = 1,  /* record/receipt signing: digitalSignature, nonRepudiation */
+	SP_CERT_SIGNING =
+	    1, /* record/receipt signing: digitalSignature, nonRepudiation */
 	SP_CERT_TLS = 2,      /* node TLS: serverAuth and clientAuth, SANs */
 	SP_CERT_OPERATOR = 3, /* local operator client: clientAuth */
 } sp_cert_usage;
@@ -155,39 +157,41 @@ typedef enum sp_cert_usage {
 /* Make a self-signed federation operator CA; writes key_out (mode 0600) and
  * cert_out as PEM. */
 int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
-		   const char *key_out, const char *cert_out, const char **why);
+                   const char *key_out, const char *cert_out, const char **why);
 /* Issue a certificate signed by the CA for a fresh key of `alg`. `sans` is a
  * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL). */
 int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
-		 const char *common_name, const char *const *sans,
-		 sp_key_alg alg, int days, const char *key_out,
-		 const char *cert_out, const char **why);
+                 const char *common_name, const char *const *sans,
+                 sp_key_alg alg, int days, const char *key_out,
+                 const char *cert_out, const char **why);
 /* Read the first certificate of a PEM file as DER (*der malloc'd). */
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
-		    const char **why);
+                    const char **why);
 
-/* ---------------------------------------------------------------- signed notes */
+/* ---------------------------------------------------------------- signed notes
+ */
 
 /* C2SP signed-note Ed25519 keys for checkpoints (issue "The node"). */
 typedef struct sp_note_signer sp_note_signer;
 
 /* Make an Ed25519 note key named `name`: writes the private key as PEM
- * (mode 0600) and returns the verifier key "name+hhhhhhhh+base64" (malloc'd). */
+ * (mode 0600) and returns the verifier key "name+hhhhhhhh+base64" (malloc'd).
+ */
 int sp_note_keygen(const char *name, const char *key_out, char **vkey_out,
-		   const char **why);
+                   const char **why);
 int sp_note_signer_load(const char *name, const char *key_path,
-			sp_note_signer **out, const char **why);
+                        sp_note_signer **out, const char **why);
 void sp_note_signer_free(sp_note_signer *s);
 /* The verifier key of this signer (owned by s). */
 const char *sp_note_signer_vkey(const sp_note_signer *s);
 /* Sign a note text (each line ends in \n); *out is text + "\n" + the
  * signature line, malloc'd and NUL-terminated. */
 int sp_note_sign(const sp_note_signer *s, const char *text, size_t len,
-		 char **out, const char **why);
+                 char **out, const char **why);
 /* Verify that `note` carries a valid signature by the key `vkey`. Other
  * signature lines are ignored. *text_len is the length of the signed text. */
 int sp_note_verify(const char *vkey, const char *note, size_t len,
-		   size_t *text_len, const char **why);
+                   size_t *text_len, const char **why);
 
 /* Notes follow C2SP signed-note: the text is non-empty, every line ends in
  * "\n", no line is empty and none holds a control character; then exactly
@@ -201,7 +205,7 @@ int sp_note_verify(const char *vkey, const char *note, size_t len,
  * non-0x01 vkey, SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID for a
  * malformed note, SP_ERR_SIG_MISSING when no line carries the key's name and
  * id, SP_ERR_SIG_INVALID when such a line does not verify or appears twice. */
-#define SP_NOTE_MAX_BYTES 16384
+#define SP_NOTE_MAX_BYTES      16384
 #define SP_NOTE_MAX_SIGNATURES 100
 
 /* Check a member's LogKey as a trust list carries it (SPEC [TL-6],
@@ -212,7 +216,7 @@ int sp_note_verify(const char *vkey, const char *note, size_t len,
  * (syntax), SP_ERR_FIELD (key ID or name do not match),
  * SP_ERR_INVALID_ARGUMENT (NULL). */
 int sp_note_log_key_check(const char *vkey, const char *node_id,
-			  const char **why);
+                          const char **why);
 
 /* The key name (owned by s). */
 const char *sp_note_signer_name(const sp_note_signer *s);
@@ -228,9 +232,8 @@ const char *sp_note_cosigner_vkey(const sp_note_signer *s);
  * *sig_line_out is one malloc'd, NUL-terminated line
  * "\u2014 <name> <base64(key id || timestamp(8, big-endian) || sig)>\n" to
  * append to the note's signature lines. */
-int sp_note_cosign(const sp_note_signer *s, const char *checkpoint,
-		   size_t len, int64_t timestamp, char **sig_line_out,
-		   const char **why);
+int sp_note_cosign(const sp_note_signer *s, const char *checkpoint, size_t len,
+                   int64_t timestamp, char **sig_line_out, const char **why);
 /* Verify a cosignature by the cosigner key `vkey` (algorithm 0x04) on the
  * checkpoint (a body or a whole signed note, as above). `sigs` holds one or
  * more signature lines (each ending in "\n"); when sigs is NULL the lines are
@@ -238,8 +241,8 @@ int sp_note_cosign(const sp_note_signer *s, const char *checkpoint,
  * ignored. On success *time_out (may be NULL) is the cosignature's time.
  * Errors as sp_note_verify. */
 int sp_note_verify_cosignature(const char *vkey, const char *checkpoint,
-			       size_t len, const char *sigs, size_t sigs_len,
-			       int64_t *time_out, const char **why);
+                               size_t len, const char *sigs, size_t sigs_len,
+                               int64_t *time_out, const char **why);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ static double now_s(void)
 static void die(const char *what, int err, const char *why)
 {
 	fprintf(stderr, "bench: %s: %s: %s\n", what, sp_strerror(err),
-		why ? why : "");
+	        why ? why : "");
 	exit(1);
 }
 
@@ -47,19 +47,19 @@ struct job {
 };
 
 static const unsigned char digest32[32] = {
-	0x5a, 0x11, 0x20, 0x26, 0x11, 0x27, 0x08, 0x00,
-	0x43, 0x4e, 0x2d, 0x5a, 0x5a, 0x00, 0x01, 0x02,
-	0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
-	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+    0x5a, 0x11, 0x20, 0x26, 0x11, 0x27, 0x08, 0x00, 0x43, 0x4e, 0x2d,
+    0x5a, 0x5a, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
 };
 
 static int op_raw_sign(struct job *j)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(j->pkey, NULL);
 	size_t len = sizeof(j->sig);
-	int ok = c && EVP_PKEY_sign_init(c) == 1 &&
-		 EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
-		 EVP_PKEY_sign(c, j->sig, &len, digest32, sizeof(digest32)) == 1;
+	int ok =
+	    c && EVP_PKEY_sign_init(c) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+	    EVP_PKEY_sign(c, j->sig, &len, digest32, sizeof(digest32)) == 1;
 
 	EVP_PKEY_CTX_free(c);
 	return ok ? 0 : -1;
@@ -69,9 +69,9 @@ static int op_raw_verify(struct job *j)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(j->pkey, NULL);
 	int ok = c && EVP_PKEY_verify_init(c) == 1 &&
-		 EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
-		 EVP_PKEY_verify(c, j->sig, j->sig_len, digest32,
-				 sizeof(digest32)) == 1;
+	         EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+	         EVP_PKEY_verify(c, j->sig, j->sig_len, digest32,
+	                         sizeof(digest32)) == 1;
 
 	EVP_PKEY_CTX_free(c);
 	return ok ? 0 : -1;
@@ -82,7 +82,8 @@ static int op_sign(struct job *j)
 	uint8_t *out = NULL;
 	size_t len;
 	const char *why = NULL;
-	int err = sp_sign_document(j->key, j->doc, j->doc_len, &out, &len, &why);
+	int err =
+	    sp_sign_document(j->key, j->doc, j->doc_len, &out, &len, &why);
 
 	free(out);
 	return err == SP_OK ? 0 : -1;
@@ -92,7 +93,7 @@ static int op_verify(struct job *j)
 {
 	const char *why = NULL;
 	int err = sp_verify_record(j->trust, j->doc, j->doc_len, NULL, NULL,
-				   NULL, &why);
+	                           NULL, &why);
 
 	return err == SP_OK ? 0 : -1;
 }
@@ -100,7 +101,8 @@ static int op_verify(struct job *j)
 static int op_parse(struct job *j)
 {
 	sp_doc *doc = NULL;
-	int err = sp_doc_parse(j->doc, j->doc_len, SP_DOC_RECORD, NULL, &doc, NULL);
+	int err =
+	    sp_doc_parse(j->doc, j->doc_len, SP_DOC_RECORD, NULL, &doc, NULL);
 
 	sp_doc_free(doc);
 	return err == SP_OK ? 0 : -1;
@@ -171,16 +173,19 @@ static size_t make_body(char *buf, size_t cap)
 	size_t n;
 	int i;
 
-	n = (size_t)snprintf(buf, cap,
-			     "<Declaration><DeclarationNo>4601202610000012345</DeclarationNo>"
-			     "<Mode>9610</Mode><Direction>import</Direction>"
-			     "<Declarant>91410100MA44XXXX0A</Declarant>");
+	n = (size_t)snprintf(
+	    buf, cap,
+	    "<Declaration><DeclarationNo>4601202610000012345</DeclarationNo>"
+	    "<Mode>9610</Mode><Direction>import</Direction>"
+	    "<Declarant>91410100MA44XXXX0A</Declarant>");
 	for (i = 0; n < BODY_TARGET - 200; i++)
-		n += (size_t)snprintf(buf + n, cap - n,
-				      "<Item><Name>Infant formula 800g tin, batch %04d</Name>"
-				      "<Quantity>%d</Quantity><Value currency=\"CNY\">%d.00</Value>"
-				      "<HsCode>1901101000</HsCode></Item>",
-				      i, 2 + i, 199 + i);
+		n += (size_t)snprintf(
+		    buf + n, cap - n,
+		    "<Item><Name>Infant formula 800g tin, batch %04d</Name>"
+		    "<Quantity>%d</Quantity><Value "
+		    "currency=\"CNY\">%d.00</Value>"
+		    "<HsCode>1901101000</HsCode></Item>",
+		    i, 2 + i, 199 + i);
 	n += (size_t)snprintf(buf + n, cap - n, "</Declaration>");
 	return n;
 }
@@ -193,8 +198,8 @@ struct alg_case {
 int main(int argc, char **argv)
 {
 	static const struct alg_case algs[] = {
-		{"ECDSA P-256", SP_KEY_P256},
-		{"RSA-2048", SP_KEY_RSA2048},
+	    {"ECDSA P-256", SP_KEY_P256},
+	    {"RSA-2048", SP_KEY_RSA2048},
 	};
 	char dir[] = "/tmp/sp-bench.XXXXXX", ca_key[256], ca_cert[256];
 	char key[256], cert[256], body[BODY_TARGET + 512];
@@ -210,7 +215,8 @@ int main(int argc, char **argv)
 		ncpu = 1;
 	if (sp_trust_init() != SP_OK || mkdtemp(dir) == NULL)
 		return 1;
-	printf("silkport record benchmark: body ~%d bytes, %.1f s per figure, %u cores\n",
+	printf("silkport record benchmark: body ~%d bytes, %.1f s per figure, "
+	       "%u cores\n",
 	       BODY_TARGET, bench_seconds, ncpu);
 	printf("%-12s %-8s %12s %12s %8s   %12s %12s %8s\n", "algorithm",
 	       "threads", "raw sign/s", "sign/s", "ratio", "raw verify/s",
@@ -223,8 +229,10 @@ int main(int argc, char **argv)
 		sp_tl tl;
 		sp_tl_member m;
 		sp_tl_signing_cert sc;
-		uint8_t *tl_u = NULL, *tl_s = NULL, *rec_u = NULL, *rec_s = NULL;
-		size_t tl_ulen = 0, tl_slen = 0, rec_ulen = 0, rec_slen = 0, body_len;
+		uint8_t *tl_u = NULL, *tl_s = NULL, *rec_u = NULL,
+		        *rec_s = NULL;
+		size_t tl_ulen = 0, tl_slen = 0, rec_ulen = 0, rec_slen = 0,
+		       body_len;
 		const char *recips[] = {"CN-HN"};
 		sp_record_draft d;
 		struct job raw_sign, raw_verify, sign, verify;
@@ -235,10 +243,12 @@ int main(int argc, char **argv)
 		snprintf(ca_cert, sizeof(ca_cert), "%s/ca-%u.pem", dir, a);
 		snprintf(key, sizeof(key), "%s/sign-%u.key", dir, a);
 		snprintf(cert, sizeof(cert), "%s/sign-%u.pem", dir, a);
-		if ((err = sp_pki_make_ca("bench operator", algs[a].alg, 30, ca_key, ca_cert, &why)) != SP_OK)
+		if ((err = sp_pki_make_ca("bench operator", algs[a].alg, 30,
+		                          ca_key, ca_cert, &why)) != SP_OK)
 			die("make ca", err, why);
-		if ((err = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ", NULL,
-					algs[a].alg, 30, key, cert, &why)) != SP_OK)
+		if ((err = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING,
+		                        "CN-ZZ", NULL, algs[a].alg, 30, key,
+		                        cert, &why)) != SP_OK)
 			die("issue", err, why);
 		if ((err = sp_key_load(key, cert, &k, &why)) != SP_OK ||
 		    (err = sp_key_load(ca_key, ca_cert, &op, &why)) != SP_OK)
@@ -271,11 +281,14 @@ int main(int argc, char **argv)
 		tl.members = &m;
 		tl.n_members = 1;
 		if ((err = sp_tl_build(&tl, &tl_u, &tl_ulen, &why)) != SP_OK ||
-		    (err = sp_sign_document(op, tl_u, tl_ulen, &tl_s, &tl_slen, &why)) != SP_OK)
+		    (err = sp_sign_document(op, tl_u, tl_ulen, &tl_s, &tl_slen,
+		                            &why)) != SP_OK)
 			die("trust list", err, why);
 		if (sp_anchors_new(&anchors) != SP_OK ||
-		    (err = sp_anchors_add_pem_file(anchors, ca_cert, &why)) != SP_OK ||
-		    (err = sp_trust_open(anchors, tl_s, tl_slen, NULL, NULL, &trust, &why)) != SP_OK)
+		    (err = sp_anchors_add_pem_file(anchors, ca_cert, &why)) !=
+		        SP_OK ||
+		    (err = sp_trust_open(anchors, tl_s, tl_slen, NULL, NULL,
+		                         &trust, &why)) != SP_OK)
 			die("open trust", err, why);
 
 		body_len = make_body(body, sizeof(body));
@@ -287,11 +300,14 @@ int main(int argc, char **argv)
 		d.n_recipients = 1;
 		d.body = (const uint8_t *)body;
 		d.body_len = body_len;
-		if ((err = sp_record_build(&d, &rec_u, &rec_ulen, &why)) != SP_OK ||
-		    (err = sp_sign_document(k, rec_u, rec_ulen, &rec_s, &rec_slen, &why)) != SP_OK)
+		if ((err = sp_record_build(&d, &rec_u, &rec_ulen, &why)) !=
+		        SP_OK ||
+		    (err = sp_sign_document(k, rec_u, rec_ulen, &rec_s,
+		                            &rec_slen, &why)) != SP_OK)
 			die("record", err, why);
 		if (a == 0)
-			printf("record: %zu bytes unsigned, %zu bytes signed\n", rec_ulen, rec_slen);
+			printf("record: %zu bytes unsigned, %zu bytes signed\n",
+			       rec_ulen, rec_slen);
 
 		pkey = read_pkey(key);
 		memset(&raw_sign, 0, sizeof(raw_sign));
@@ -304,9 +320,11 @@ int main(int argc, char **argv)
 
 			raw_verify.sig_len = sizeof(raw_verify.sig);
 			if (c == NULL || EVP_PKEY_sign_init(c) != 1 ||
-			    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1 ||
-			    EVP_PKEY_sign(c, raw_verify.sig, &raw_verify.sig_len,
-					  digest32, sizeof(digest32)) != 1)
+			    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) !=
+			        1 ||
+			    EVP_PKEY_sign(c, raw_verify.sig,
+			                  &raw_verify.sig_len, digest32,
+			                  sizeof(digest32)) != 1)
 				die("raw sign", SP_ERR_INTERNAL, NULL);
 			EVP_PKEY_CTX_free(c);
 		}
@@ -327,14 +345,18 @@ int main(int argc, char **argv)
 			struct job parse = verify;
 
 			parse.op = op_parse;
-			printf("breakdown: hardened parse + schema of the signed record: %.0f/s (one thread)\n",
+			printf("breakdown: hardened parse + schema of the "
+			       "signed record: %.0f/s (one thread)\n",
 			       measure(&parse, 1));
 		}
 		for (t = 1; t <= ncpu; t = (t == ncpu ? ncpu + 1 : ncpu)) {
-			double rs = measure(&raw_sign, t), s = measure(&sign, t);
-			double rv = measure(&raw_verify, t), v = measure(&verify, t);
+			double rs = measure(&raw_sign, t),
+			       s = measure(&sign, t);
+			double rv = measure(&raw_verify, t),
+			       v = measure(&verify, t);
 
-			printf("%-12s %-8u %12.0f %12.0f %7.0f%%   %12.0f %12.0f %7.0f%%\n",
+			printf("%-12s %-8u %12.0f %12.0f %7.0f%%   %12.0f "
+			       "%12.0f %7.0f%%\n",
 			       algs[a].name, t, rs, s, 100.0 * s / rs, rv, v,
 			       100.0 * v / rv);
 			fflush(stdout);
@@ -350,7 +372,8 @@ int main(int argc, char **argv)
 		sp_key_free(k);
 		sp_key_free(op);
 	}
-	printf("targets: sign >= 50%% of raw sign, verify >= 70%% of raw verify\n");
+	printf("targets: sign >= 50%% of raw sign, verify >= 70%% of raw "
+	       "verify\n");
 	{
 		char cmd[300];
 

@@ -20,7 +20,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* Whatever the input, a parse either fails with a parse error and no
  * document, or gives a document of the kind asked for. */
-static void check_parse_result(int rc, sp_doc *doc, sp_doc_kind kind, const char *why)
+static void check_parse_result(int rc, sp_doc *doc, sp_doc_kind kind,
+                               const char *why)
 {
 	if (rc == SP_OK) {
 		if (doc == NULL || sp_doc_get_kind(doc) != kind)
@@ -45,7 +46,8 @@ static void read_record(sp_doc *doc)
 		return;
 	}
 	/* Touch every accessor so that ASan sees every string. */
-	if (strlen(sp_record_id(r)) != SP_UUID_LEN || !sp_node_id_valid(sp_record_origin(r)))
+	if (strlen(sp_record_id(r)) != SP_UUID_LEN ||
+	    !sp_node_id_valid(sp_record_origin(r)))
 		abort();
 	(void)sp_record_sequence(r);
 	if (sp_record_type_find(sp_record_type_code(r)) == NULL)
@@ -62,7 +64,8 @@ static void read_record(sp_doc *doc)
 		if (s == NULL || s->kind == NULL || s->value == NULL)
 			abort();
 	}
-	if (sp_record_supersedes(r) != NULL && !sp_uuid_valid(sp_record_supersedes(r)))
+	if (sp_record_supersedes(r) != NULL &&
+	    !sp_uuid_valid(sp_record_supersedes(r)))
 		abort();
 	(void)sp_record_visible_to(r, "CN-ZZ");
 	sp_record_free(r);
@@ -94,7 +97,7 @@ static void read_other(sp_doc *doc, sp_doc_kind kind)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const sp_doc_kind kinds[] = {SP_DOC_RECORD, SP_DOC_RECEIPT,
-					    SP_DOC_TRUST_LIST, SP_DOC_PROBLEM};
+	                                    SP_DOC_TRUST_LIST, SP_DOC_PROBLEM};
 	size_t k;
 
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -108,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			size_t blen = 0;
 			const uint8_t *b = sp_doc_bytes(doc, &blen);
-			if (blen != size || (size > 0 && memcmp(b, data, size) != 0))
+			if (blen != size ||
+			    (size > 0 && memcmp(b, data, size) != 0))
 				abort();
 		}
 		if (kinds[k] == SP_DOC_RECORD)

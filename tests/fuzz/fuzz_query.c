@@ -25,7 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* API-47: a cursor the store accepts is of the pattern it emits. */
-#define CURSOR_CHARS                                                       \
+#define CURSOR_CHARS                                                           \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 static const char *const u64_names[] = {"start", "count", "limit",

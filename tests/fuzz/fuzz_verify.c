@@ -19,7 +19,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (sp_trust_init() != SP_OK || fx_fed_setup(&F) != SP_OK) {
-		fprintf(stderr, "fuzz_verify: cannot make the test federation\n");
+		fprintf(stderr,
+		        "fuzz_verify: cannot make the test federation\n");
 		abort();
 	}
 	/* Keys and the trust list are in memory now; nothing reads the
@@ -77,8 +78,9 @@ static void self_sign(const uint8_t *data, size_t size)
 	r = NULL;
 	rc = sp_verify_record(F.trust, s, sl, &o, &doc, &r, &why);
 	if (rc == SP_ERR_SIG_INVALID) {
-		fprintf(stderr, "fuzz_verify: own signature did not verify: %s\n",
-			why != NULL ? why : "-");
+		fprintf(stderr,
+		        "fuzz_verify: own signature did not verify: %s\n",
+		        why != NULL ? why : "-");
 		abort();
 	}
 	check_verified(rc, doc, r);

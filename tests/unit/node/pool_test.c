@@ -1,4 +1,5 @@
-/* pool_test.c: worker pool: jobs run on workers, completions on the loop thread, overload, draining free. */
+/* pool_test.c: worker pool: jobs run on workers, completions on the loop
+ * thread, overload, draining free. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,7 +76,8 @@ static void run_loop(struct event_base *base, int seconds)
 {
 	struct timeval tv = {seconds, 0};
 
-	event_base_loopexit(base, &tv); /* a bound, in case completions never come */
+	event_base_loopexit(base,
+	                    &tv); /* a bound, in case completions never come */
 	event_base_dispatch(base);
 }
 
@@ -137,7 +139,8 @@ static void test_overload(void **state)
 		assert_int_equal(sp_pool_submit(p, work, done, &c), SP_OK);
 	assert_int_equal(sp_pool_queued(p), 3);
 	assert_int_equal(sp_pool_submit(p, work, done, &c), SP_ERR_OVERLOADED);
-	assert_int_equal(sp_pool_submit(p, NULL, done, &c), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_pool_submit(p, NULL, done, &c),
+	                 SP_ERR_INVALID_ARGUMENT);
 
 	pthread_mutex_lock(&c.mu);
 	c.gate_open = 1;
@@ -169,7 +172,8 @@ static void test_free_drains(void **state)
 	c.target = -1;
 	assert_int_equal(sp_pool_new(base, 0, 0, &p), SP_OK);
 	assert_true(sp_pool_threads(p) >= 1);
-	assert_int_equal(sp_pool_threads(p), (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+	assert_int_equal(sp_pool_threads(p),
+	                 (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(sp_pool_submit(p, work, done, &c), SP_OK);
 	/* The loop never ran: free still runs every job and completion. */
@@ -194,10 +198,10 @@ static void test_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_many_jobs),
-		cmocka_unit_test(test_overload),
-		cmocka_unit_test(test_free_drains),
-		cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_many_jobs),
+	    cmocka_unit_test(test_overload),
+	    cmocka_unit_test(test_free_drains),
+	    cmocka_unit_test(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

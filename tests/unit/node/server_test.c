@@ -1,4 +1,5 @@
-/* server_test.c: the HTTP/2 server against curl and a raw nghttp2 client: TLS, client certificates, limits, timeouts, late answers, shutdown. */
+/* server_test.c: the HTTP/2 server against curl and a raw nghttp2 client: TLS,
+ * client certificates, limits, timeouts, late answers, shutdown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -74,14 +75,16 @@ static int group_setup(void **state)
 	path_in(ca2_cert, "ca2.pem");
 	path_in(bad_key, "bad.key");
 	path_in(bad_cert, "bad.pem");
-	if (sp_pki_make_ca("Test Federation CA", SP_KEY_P256, 2, ca_key, ca_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-ZZ", sans, SP_KEY_P256, 2,
-			 srv_key, srv_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-HN", sans, SP_KEY_P256, 2,
-			 cli_key, cli_cert, &why) != SP_OK ||
-	    sp_pki_make_ca("Other CA", SP_KEY_P256, 2, ca2_key, ca2_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca2_key, ca2_cert, SP_CERT_TLS, "CN-HN", sans, SP_KEY_P256, 2,
-			 bad_key, bad_cert, &why) != SP_OK) {
+	if (sp_pki_make_ca("Test Federation CA", SP_KEY_P256, 2, ca_key,
+	                   ca_cert, &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-ZZ", sans,
+	                 SP_KEY_P256, 2, srv_key, srv_cert, &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-HN", sans,
+	                 SP_KEY_P256, 2, cli_key, cli_cert, &why) != SP_OK ||
+	    sp_pki_make_ca("Other CA", SP_KEY_P256, 2, ca2_key, ca2_cert,
+	                   &why) != SP_OK ||
+	    sp_pki_issue(ca2_key, ca2_cert, SP_CERT_TLS, "CN-HN", sans,
+	                 SP_KEY_P256, 2, bad_key, bad_cert, &why) != SP_OK) {
 		fprintf(stderr, "pki: %s\n", why != NULL ? why : "?");
 		return -1;
 	}
@@ -100,7 +103,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- server thread */
+/* ---------------------------------------------------------------- server
+ * thread */
 
 typedef struct access_rec {
 	int n;
@@ -179,8 +183,10 @@ static void handler(sp_http_req *req, void *arg)
 	t->handled++;
 	pthread_mutex_unlock(&t->mu);
 	if (strcmp(sp_http_req_path(req), "/async") == 0) {
-		if (sp_pool_submit(t->pool, async_work, async_done, req) != SP_OK)
-			sp_http_respond_problem(req, SP_ERR_OVERLOADED, 0, NULL);
+		if (sp_pool_submit(t->pool, async_work, async_done, req) !=
+		    SP_OK)
+			sp_http_respond_problem(req, SP_ERR_OVERLOADED, 0,
+			                        NULL);
 		return;
 	}
 	if (strcmp(sp_http_req_path(req), "/big") == 0) {
@@ -191,18 +197,22 @@ static void handler(sp_http_req *req, void *arg)
 		return;
 	}
 	if (strcmp(sp_http_req_path(req), "/drop") == 0) {
-		sp_http_req_unref(req); /* no answer at all: the stream is reset */
+		sp_http_req_unref(
+		    req); /* no answer at all: the stream is reset */
 		return;
 	}
 	(void)sp_http_req_body(req, &blen);
 	cert = sp_http_req_client_cert(req, NULL);
 	xrc = sp_http_req_query_param(req, "x", x, sizeof(x), &xlen);
-	snprintf(out, sizeof(out), "method=%s path=%s body=%zu cert=%d x=%s/%d id=%s ua=%s\n",
-		 sp_http_req_method(req), sp_http_req_path(req), blen, cert != NULL,
-		 xrc == SP_OK ? x : "-", xrc, sp_http_req_id(req),
-		 sp_http_req_header(req, "user-agent", NULL) != NULL ? "yes" : "no");
+	snprintf(out, sizeof(out),
+	         "method=%s path=%s body=%zu cert=%d x=%s/%d id=%s ua=%s\n",
+	         sp_http_req_method(req), sp_http_req_path(req), blen,
+	         cert != NULL, xrc == SP_OK ? x : "-", xrc, sp_http_req_id(req),
+	         sp_http_req_header(req, "user-agent", NULL) != NULL ? "yes"
+	                                                             : "no");
 	sp_http_header extra[] = {{"cache-control", "no-store"}};
-	(void)sp_http_respond_ex(req, 200, "text/plain", extra, 1, out, strlen(out));
+	(void)sp_http_respond_ex(req, 200, "text/plain", extra, 1, out,
+	                         strlen(out));
 }
 
 static void *loop_main(void *arg)
@@ -243,7 +253,8 @@ static void run_on_loop(void (*fn)(void *), void *arg)
 
 	pthread_mutex_init(&o.mu, NULL);
 	pthread_cond_init(&o.cv, NULL);
-	assert_int_equal(event_base_once(T.base, -1, EV_TIMEOUT, on_loop_cb, &o, &tv), 0);
+	assert_int_equal(
+	    event_base_once(T.base, -1, EV_TIMEOUT, on_loop_cb, &o, &tv), 0);
 	pthread_mutex_lock(&o.mu);
 	while (!o.done)
 		pthread_cond_wait(&o.cv, &o.mu);
@@ -377,7 +388,8 @@ static curl_res run_curl(const char *path, ...)
 	const char *a;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", (unsigned)T.port, path);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", (unsigned)T.port,
+	         path);
 	path_in(wout, "curl.w");
 	path_in(bout, "curl.body");
 	path_in(hout, "curl.hdr");
@@ -403,11 +415,14 @@ static curl_res run_curl(const char *path, ...)
 	argv[n] = NULL;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, wout, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 1, wout,
+	                                 O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (getenv("SP_CURL_V") == NULL)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	assert_int_equal(posix_spawnp(&pid, "curl", &fa, NULL, (char *const *)(uintptr_t)argv,
-				      environ), 0);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		                                 0);
+	assert_int_equal(posix_spawnp(&pid, "curl", &fa, NULL,
+	                              (char *const *)(uintptr_t)argv, environ),
+	                 0);
 	posix_spawn_file_actions_destroy(&fa);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -415,7 +430,8 @@ static curl_res run_curl(const char *path, ...)
 		char w[256];
 
 		slurp(wout, w, sizeof(w));
-		if (sscanf(w, "%d %7s %127[^\n]", &r.http_code, r.version, r.ctype) < 2)
+		if (sscanf(w, "%d %7s %127[^\n]", &r.http_code, r.version,
+		           r.ctype) < 2)
 			r.http_code = -1;
 	}
 	slurp(bout, r.body, sizeof(r.body));
@@ -433,7 +449,8 @@ static void write_file(const char *path, size_t len, char fill)
 	fclose(f);
 }
 
-/* ---------------------------------------------------------------- raw client */
+/* ---------------------------------------------------------------- raw client
+ */
 
 typedef struct tstream {
 	int32_t id;
@@ -463,7 +480,7 @@ typedef struct tclient {
 } tclient;
 
 static ssize_t tc_send_cb(nghttp2_session *h2, const uint8_t *data, size_t len,
-			  int flags, void *user)
+                          int flags, void *user)
 {
 	(void)h2;
 	(void)data;
@@ -474,10 +491,12 @@ static ssize_t tc_send_cb(nghttp2_session *h2, const uint8_t *data, size_t len,
 }
 
 static int tc_on_header(nghttp2_session *h2, const nghttp2_frame *frame,
-			const uint8_t *name, size_t namelen, const uint8_t *value,
-			size_t valuelen, uint8_t flags, void *user)
+                        const uint8_t *name, size_t namelen,
+                        const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *user)
 {
-	tstream *s = nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
+	tstream *s =
+	    nghttp2_session_get_stream_user_data(h2, frame->hd.stream_id);
 
 	(void)flags;
 	(void)user;
@@ -485,13 +504,14 @@ static int tc_on_header(nghttp2_session *h2, const nghttp2_frame *frame,
 		return 0;
 	if (namelen == 7 && memcmp(name, ":status", 7) == 0)
 		s->status = (int)strtol((const char *)value, NULL, 10);
-	if (namelen == 12 && memcmp(name, "content-type", 12) == 0 && valuelen < sizeof(s->ctype))
+	if (namelen == 12 && memcmp(name, "content-type", 12) == 0 &&
+	    valuelen < sizeof(s->ctype))
 		memcpy(s->ctype, value, valuelen);
 	return 0;
 }
 
 static int tc_on_data(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
-		      const uint8_t *data, size_t len, void *user)
+                      const uint8_t *data, size_t len, void *user)
 {
 	tstream *s = nghttp2_session_get_stream_user_data(h2, stream_id);
 
@@ -506,7 +526,8 @@ static int tc_on_data(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
 	return 0;
 }
 
-static int tc_on_close(nghttp2_session *h2, int32_t stream_id, uint32_t code, void *user)
+static int tc_on_close(nghttp2_session *h2, int32_t stream_id, uint32_t code,
+                       void *user)
 {
 	tstream *s = nghttp2_session_get_stream_user_data(h2, stream_id);
 
@@ -518,28 +539,33 @@ static int tc_on_close(nghttp2_session *h2, int32_t stream_id, uint32_t code, vo
 	return 0;
 }
 
-static int tc_on_frame(nghttp2_session *h2, const nghttp2_frame *frame, void *user)
+static int tc_on_frame(nghttp2_session *h2, const nghttp2_frame *frame,
+                       void *user)
 {
 	tclient *c = user;
 
 	(void)h2;
 	if (frame->hd.type == NGHTTP2_GOAWAY)
 		c->goaway = 1;
-	if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+	if (frame->hd.type == NGHTTP2_SETTINGS &&
+	    !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
 		c->got_settings = 1;
 		for (size_t i = 0; i < frame->settings.niv; i++) {
-			if (frame->settings.iv[i].settings_id == NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
+			if (frame->settings.iv[i].settings_id ==
+			    NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
 				c->max_streams = frame->settings.iv[i].value;
-			if (frame->settings.iv[i].settings_id == NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
-				c->max_header_list = frame->settings.iv[i].value;
+			if (frame->settings.iv[i].settings_id ==
+			    NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)
+				c->max_header_list =
+				    frame->settings.iv[i].value;
 		}
 	}
 	return 0;
 }
 
-static ssize_t tc_read_body(nghttp2_session *h2, int32_t stream_id, uint8_t *buf,
-			    size_t length, uint32_t *data_flags,
-			    nghttp2_data_source *source, void *user)
+static ssize_t tc_read_body(nghttp2_session *h2, int32_t stream_id,
+                            uint8_t *buf, size_t length, uint32_t *data_flags,
+                            nghttp2_data_source *source, void *user)
 {
 	tstream *s = source->ptr;
 	size_t limit = s->stall_at < s->data_len ? s->stall_at : s->data_len;
@@ -579,11 +605,16 @@ static int tc_connect(tclient *c, const char *cert, const char *key)
 	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	assert_non_null(c->ctx);
-	assert_int_equal(SSL_CTX_load_verify_locations(c->ctx, ca_cert, NULL), 1);
+	assert_int_equal(SSL_CTX_load_verify_locations(c->ctx, ca_cert, NULL),
+	                 1);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	if (cert != NULL) {
-		assert_int_equal(SSL_CTX_use_certificate_file(c->ctx, cert, SSL_FILETYPE_PEM), 1);
-		assert_int_equal(SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM), 1);
+		assert_int_equal(SSL_CTX_use_certificate_file(c->ctx, cert,
+		                                              SSL_FILETYPE_PEM),
+		                 1);
+		assert_int_equal(
+		    SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM),
+		    1);
 	}
 	SSL_CTX_set_alpn_protos(c->ctx, alpn, 3);
 	c->ssl = SSL_new(c->ctx);
@@ -600,12 +631,14 @@ static int tc_connect(tclient *c, const char *cert, const char *key)
 	nghttp2_session_callbacks_new(&cb);
 	nghttp2_session_callbacks_set_send_callback(cb, tc_send_cb);
 	nghttp2_session_callbacks_set_on_header_callback(cb, tc_on_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, tc_on_data);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
+	                                                          tc_on_data);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, tc_on_close);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, tc_on_frame);
 	assert_int_equal(nghttp2_session_client_new(&c->h2, cb, c), 0);
 	nghttp2_session_callbacks_del(cb);
-	assert_int_equal(nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, NULL, 0), 0);
+	assert_int_equal(
+	    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, NULL, 0), 0);
 	return 0;
 }
 
@@ -625,8 +658,8 @@ static void tc_close(tclient *c)
 
 /* Submit a request; extra headers as name/value pairs, NULL-terminated. */
 static tstream *tc_request(tclient *c, const char *method, const char *path,
-			   const uint8_t *body, size_t len, size_t stall_at,
-			   const char *const *extra)
+                           const uint8_t *body, size_t len, size_t stall_at,
+                           const char *const *extra)
 {
 	nghttp2_nv nva[200];
 	size_t n = 0;
@@ -640,15 +673,16 @@ static tstream *tc_request(tclient *c, const char *method, const char *path,
 	s->data = body;
 	s->data_len = len;
 	s->stall_at = stall_at;
-	snprintf(authority, sizeof(authority), "127.0.0.1:%u", (unsigned)T.port);
-#define NV(nm, v)                                                                \
-	do {                                                                     \
-		nva[n].name = (uint8_t *)(uintptr_t)(nm);                        \
-		nva[n].namelen = strlen(nm);                                     \
-		nva[n].value = (uint8_t *)(uintptr_t)(v);                        \
-		nva[n].valuelen = strlen(v);                                     \
-		nva[n].flags = NGHTTP2_NV_FLAG_NONE;                             \
-		n++;                                                             \
+	snprintf(authority, sizeof(authority), "127.0.0.1:%u",
+	         (unsigned)T.port);
+#define NV(nm, v)                                                              \
+	do {                                                                   \
+		nva[n].name = (uint8_t *)(uintptr_t)(nm);                      \
+		nva[n].namelen = strlen(nm);                                   \
+		nva[n].value = (uint8_t *)(uintptr_t)(v);                      \
+		nva[n].valuelen = strlen(v);                                   \
+		nva[n].flags = NGHTTP2_NV_FLAG_NONE;                           \
+		n++;                                                           \
 	} while (0)
 	NV(":method", method);
 	NV(":scheme", "https");
@@ -659,14 +693,16 @@ static tstream *tc_request(tclient *c, const char *method, const char *path,
 #undef NV
 	prd.source.ptr = s;
 	prd.read_callback = tc_read_body;
-	s->id = nghttp2_submit_request(c->h2, NULL, nva, n, body != NULL ? &prd : NULL, s);
+	s->id = nghttp2_submit_request(c->h2, NULL, nva, n,
+	                               body != NULL ? &prd : NULL, s);
 	assert_true(s->id > 0);
 	return s;
 }
 
 /* Exchange frames until pred(c, arg) holds, the peer closes, or ms pass.
  * Returns 1 if pred held. */
-static int tc_pump(tclient *c, int ms, int (*pred)(tclient *, void *), void *arg)
+static int tc_pump(tclient *c, int ms, int (*pred)(tclient *, void *),
+                   void *arg)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
 
@@ -697,7 +733,8 @@ static int tc_pump(tclient *c, int ms, int (*pred)(tclient *, void *), void *arg
 			pfd.fd = c->fd;
 			pfd.events = POLLIN;
 			pfd.revents = 0;
-			if (poll(&pfd, 1, (int)(end - now > 50 ? 50 : end - now)) <= 0)
+			if (poll(&pfd, 1,
+			         (int)(end - now > 50 ? 50 : end - now)) <= 0)
 				continue;
 		}
 		rn = SSL_read(c->ssl, buf, sizeof(buf));
@@ -705,7 +742,8 @@ static int tc_pump(tclient *c, int ms, int (*pred)(tclient *, void *), void *arg
 			int e = SSL_get_error(c->ssl, rn);
 
 			ERR_clear_error();
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			if (e == SSL_ERROR_WANT_READ ||
+			    e == SSL_ERROR_WANT_WRITE)
 				continue;
 			c->eof = 1;
 			continue;
@@ -745,11 +783,13 @@ static void test_get_post_client_cert(void **state)
 
 	(void)state;
 	srv_start(NULL, 1);
-	r = run_curl("/echo?y=1&x=a%20b+c", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	r = run_curl("/echo?y=1&x=a%20b+c", "--http2", "--cert", cli_cert,
+	             "--key", cli_key, NULL);
 	assert_int_equal(r.exit_code, 0);
 	assert_int_equal(r.http_code, 200);
 	assert_string_equal(r.version, "2");
-	assert_non_null(strstr(r.body, "method=GET path=/echo body=0 cert=1 x=a b c/0"));
+	assert_non_null(
+	    strstr(r.body, "method=GET path=/echo body=0 cert=1 x=a b c/0"));
 	assert_non_null(strstr(r.body, "ua=yes"));
 	assert_non_null(strstr(r.headers, "content-length: "));
 	assert_non_null(strstr(r.headers, "x-request-id: "));
@@ -786,9 +826,10 @@ static void test_get_post_client_cert(void **state)
 	write_file(body, 1000, 'a');
 	snprintf(arg, sizeof(arg), "@%s", body);
 	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
-		     "--data-binary", arg, NULL);
+	             "--data-binary", arg, NULL);
 	assert_int_equal(r.http_code, 200);
-	assert_non_null(strstr(r.body, "method=POST path=/echo body=1000 cert=1"));
+	assert_non_null(
+	    strstr(r.body, "method=POST path=/echo body=1000 cert=1"));
 	srv_stop();
 }
 
@@ -813,7 +854,8 @@ static void test_foreign_client_cert_refused(void **state)
 
 	(void)state;
 	srv_start(NULL, 1);
-	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key,
+	             NULL);
 	assert_int_not_equal(r.exit_code, 0);
 	assert_int_equal(r.http_code, 0);
 	assert_int_equal(handled(), 0);
@@ -830,7 +872,8 @@ static void test_foreign_client_cert_refused(void **state)
 	st = stats();
 	assert_true(st.handshakes_failed >= 1);
 	/* The right certificate still works. */
-	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
+	             NULL);
 	assert_int_equal(r.http_code, 200);
 	assert_non_null(strstr(r.body, "cert=1"));
 	srv_stop();
@@ -859,19 +902,22 @@ static int make_server_only_cert(const char *key_out, const char *cert_out)
 	    X509_set_version(x, 2) != 1 ||
 	    ASN1_INTEGER_set(X509_get_serialNumber(x), 4242) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
-				       (const unsigned char *)"CN-HN", -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(
+	        X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	        (const unsigned char *)"CN-HN", -1, -1, 0) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(x), 86400) == NULL ||
 	    X509_set_pubkey(x, key) != 1)
 		goto done;
 	X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, "serverAuth")) == NULL ||
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage,
+	                               "serverAuth")) == NULL ||
 	    X509_add_ext(x, ext, -1) != 1)
 		goto done;
 	if (X509_sign(x, cakey, EVP_sha256()) <= 0)
 		goto done;
-	if ((f = fopen(key_out, "w")) == NULL || PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1)
+	if ((f = fopen(key_out, "w")) == NULL ||
+	    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1)
 		goto done;
 	fclose(f);
 	f = NULL;
@@ -907,7 +953,8 @@ static void test_client_cert_purpose_refused(void **state)
 	assert_int_equal(r.http_code, 0);
 	assert_int_equal(handled(), 0);
 	/* a certificate of the same CA fit for clientAuth is admitted */
-	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
+	             NULL);
 	assert_int_equal(r.http_code, 200);
 	srv_stop();
 }
@@ -950,7 +997,8 @@ static void test_body_cap(void **state)
 	write_file(body, 100 * 1024, 'b');
 	r = run_curl("/echo", "--http2", "--data-binary", arg, NULL);
 	if (r.http_code != 413)
-		fprintf(stderr, "curl exit %d code %d headers [%s]\n", r.exit_code, r.http_code, r.headers);
+		fprintf(stderr, "curl exit %d code %d headers [%s]\n",
+		        r.exit_code, r.http_code, r.headers);
 	assert_int_equal(r.http_code, 413);
 	assert_string_equal(r.ctype, "application/problem+xml");
 	assert_non_null(strstr(r.body, "too-large"));
@@ -965,7 +1013,8 @@ static void test_body_cap(void **state)
 
 		memset(data, 'c', sizeof(data));
 		assert_int_equal(tc_connect(&c, NULL, NULL), 0);
-		s = tc_request(&c, "POST", "/echo", data, sizeof(data), sizeof(data), NULL);
+		s = tc_request(&c, "POST", "/echo", data, sizeof(data),
+		               sizeof(data), NULL);
 		assert_true(tc_pump(&c, 5000, pred_closed, s));
 		assert_int_equal(s->status, 413);
 		assert_string_equal(s->ctype, "application/problem+xml");
@@ -1027,7 +1076,8 @@ static void test_header_cap(void **state)
 	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
 	s = tc_request(&c, "GET", "/echo", NULL, 0, 0, extra);
 	assert_true(tc_pump(&c, 5000, pred_closed, s));
-	assert_true(s->status == 431 || (s->status == 0 && s->error_code != NGHTTP2_NO_ERROR));
+	assert_true(s->status == 431 ||
+	            (s->status == 0 && s->error_code != NGHTTP2_NO_ERROR));
 	if (s->status == 431)
 		assert_string_equal(s->ctype, "application/problem+xml");
 
@@ -1068,7 +1118,8 @@ static void test_settings_advertised(void **state)
 	{
 		static const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
-		assert_int_equal(SSL_write(c.ssl, junk, (int)sizeof(junk) - 1), (int)sizeof(junk) - 1);
+		assert_int_equal(SSL_write(c.ssl, junk, (int)sizeof(junk) - 1),
+		                 (int)sizeof(junk) - 1);
 	}
 	assert_true(tc_pump(&c, 3000, pred_eof, NULL));
 	tc_close(&c);
@@ -1115,7 +1166,8 @@ static void test_idle_timeout(void **state)
 		sa.sin_family = AF_INET;
 		sa.sin_port = htons(T.port);
 		sa.sin_addr.s_addr = htonl(0x7f000001);
-		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		t0 = now_ms();
 		assert_int_equal(recv(fd, &b, 1, 0), 0);
 		dt = now_ms() - t0;
@@ -1157,7 +1209,8 @@ static void test_slow_client(void **state)
 	assert_true(now_ms() - t0 >= 1300);
 	assert_true(s->status == 408 || s->error_code != NGHTTP2_NO_ERROR);
 	assert_int_equal(s->status, 408);
-	assert_int_equal(handled(), 1); /* only curl's request reached the handler */
+	assert_int_equal(handled(),
+	                 1); /* only curl's request reached the handler */
 	tc_close(&c);
 	st = stats();
 	assert_true(st.dropped_timeout >= 1);
@@ -1198,7 +1251,8 @@ static void test_late_respond_after_client_left(void **state)
 	s = tc_request(&c, "GET", "/async", NULL, 0, 0, NULL);
 	tc_pump(&c, 200, pred_closed, s);
 	assert_int_equal(handled(), 2);
-	nghttp2_submit_rst_stream(c.h2, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+	nghttp2_submit_rst_stream(c.h2, NGHTTP2_FLAG_NONE, s->id,
+	                          NGHTTP2_CANCEL);
 	tc_pump(&c, 100, NULL, NULL);
 	assert_true(wait_dropped(2, 5000));
 	{
@@ -1291,7 +1345,8 @@ static void test_tls_versions(void **state)
 	srv_start(NULL, 0); /* no client CAs: certificates are not asked for */
 	r = run_curl("/echo", "--http2", "--tlsv1.2", "--tls-max", "1.2", NULL);
 	assert_int_not_equal(r.exit_code, 0);
-	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
+	             NULL);
 	assert_int_equal(r.http_code, 200);
 	assert_non_null(strstr(r.body, "cert=0"));
 	srv_stop();
@@ -1303,11 +1358,11 @@ static void test_tls_versions(void **state)
 	assert_int_equal(r.http_code, 200);
 	assert_string_equal(r.version, "2");
 	/* Only forward-secret AEAD suites. */
-	r = run_curl("/echo", "--http2", "--tlsv1.2", "--tls-max", "1.2", "--ciphers",
-		     "AES128-GCM-SHA256", NULL);
+	r = run_curl("/echo", "--http2", "--tlsv1.2", "--tls-max", "1.2",
+	             "--ciphers", "AES128-GCM-SHA256", NULL);
 	assert_int_not_equal(r.exit_code, 0);
-	r = run_curl("/echo", "--http2", "--tlsv1.2", "--tls-max", "1.2", "--ciphers",
-		     "ECDHE-ECDSA-AES128-SHA256", NULL);
+	r = run_curl("/echo", "--http2", "--tlsv1.2", "--tls-max", "1.2",
+	             "--ciphers", "ECDHE-ECDSA-AES128-SHA256", NULL);
 	assert_int_not_equal(r.exit_code, 0);
 	srv_stop();
 }
@@ -1327,7 +1382,8 @@ static void test_tls_reload(void **state)
 
 	(void)state;
 	srv_start(NULL, 1);
-	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key,
+	             NULL);
 	assert_int_equal(r.http_code, 0);
 	/* The new context trusts only the other CA for clients. */
 	sp_server_config_default(&cfg);
@@ -1337,22 +1393,26 @@ static void test_tls_reload(void **state)
 	assert_int_equal(sp_server_tls_ctx_new(&cfg, &ctx, &why), SP_OK);
 	run_on_loop(set_tls_fn, ctx);
 	SSL_CTX_free(ctx); /* the server keeps its own reference */
-	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", bad_cert, "--key", bad_key,
+	             NULL);
 	assert_int_equal(r.http_code, 200);
 	assert_non_null(strstr(r.body, "cert=1"));
-	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key, NULL);
+	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
+	             NULL);
 	assert_int_equal(r.http_code, 0);
 
 	/* A key that does not match its certificate is refused. */
 	cfg.key_file = cli_key;
 	ctx = NULL;
-	assert_int_equal(sp_server_tls_ctx_new(&cfg, &ctx, &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(sp_server_tls_ctx_new(&cfg, &ctx, &why),
+	                 SP_ERR_CERT_INVALID);
 	assert_null(ctx);
 	assert_non_null(why);
 	srv_stop();
 }
 
-/* ---------------------------------------------------------------- SEC-21..C4 */
+/* ---------------------------------------------------------------- SEC-21..C4
+ */
 
 /* The client certificate counts as authenticated until "revoked". */
 static int auth_cli(const uint8_t *der, size_t len, void *arg)
@@ -1368,7 +1428,8 @@ static void tc_zero_window(tclient *c)
 {
 	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
 
-	assert_int_equal(nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &iv, 1), 0);
+	assert_int_equal(
+	    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &iv, 1), 0);
 }
 
 static int pred_all_closed(tclient *c, void *arg)
@@ -1410,12 +1471,14 @@ static void test_zero_window_cut_off(void **state)
 	tc_pump(&c, 300, NULL, NULL);
 	assert_int_equal(handled(), 6);
 	run_on_loop(buffered_fn, &held);
-	assert_true(held >= 6 * 40000); /* the answers are held for the client */
+	assert_true(held >=
+	            6 * 40000); /* the answers are held for the client */
 	assert_true(tc_pump(&c, 5000, pred_all_closed, NULL));
 	dt = now_ms() - t0;
 	assert_true(dt >= 600 && dt < 2500);
 	for (int i = 0; i < 6; i++) {
-		assert_int_equal(c.st[i].status, 200); /* the HEADERS went out */
+		assert_int_equal(c.st[i].status,
+		                 200); /* the HEADERS went out */
 		assert_int_equal(c.st[i].body_len, 0);
 		assert_int_equal(c.st[i].error_code, NGHTTP2_CANCEL);
 	}
@@ -1477,7 +1540,9 @@ static void test_anon_bytes_share(void **state)
 		int refused = 0;
 
 		for (int i = 0; i < 4; i++)
-			refused += c.st[i].closed && c.st[i].error_code == NGHTTP2_ENHANCE_YOUR_CALM;
+			refused +=
+			    c.st[i].closed &&
+			    c.st[i].error_code == NGHTTP2_ENHANCE_YOUR_CALM;
 		assert_int_equal(refused, 2);
 	}
 	/* A member (authenticated certificate) posts a body bigger than what
@@ -1486,7 +1551,7 @@ static void test_anon_bytes_share(void **state)
 	snprintf(arg, sizeof(arg), "@%s", body);
 	write_file(body, 60 * 1024, 'm');
 	r = run_curl("/echo", "--http2", "--cert", cli_cert, "--key", cli_key,
-		     "--data-binary", arg, NULL);
+	             "--data-binary", arg, NULL);
 	assert_int_equal(r.http_code, 200);
 	assert_non_null(strstr(r.body, "body=61440 cert=1"));
 	/* Without a certificate the same body does not fit. */
@@ -1500,14 +1565,16 @@ static void test_anon_bytes_share(void **state)
 		uint64_t end;
 
 		assert_int_equal(tc_connect(&c, NULL, NULL), 0);
-		(void)tc_request(&c, "POST", "/async", data, sizeof(data), sizeof(data), NULL);
+		(void)tc_request(&c, "POST", "/async", data, sizeof(data),
+		                 sizeof(data), NULL);
 		tc_pump(&c, 200, NULL, NULL);
 		tc_close(&c);
 		end = now_ms() + 3000;
 		do {
 			usleep(50 * 1000);
 			st = stats();
-		} while ((st.buffered_anon != 0 || st.responses_dropped == 0) && now_ms() < end);
+		} while ((st.buffered_anon != 0 || st.responses_dropped == 0) &&
+		         now_ms() < end);
 		assert_int_equal(st.responses_dropped, 1);
 		assert_int_equal(st.buffered_anon, 0);
 		assert_int_equal(st.buffered_bytes, 0);
@@ -1675,26 +1742,26 @@ static void test_alpn_alert(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_post_client_cert),
-		cmocka_unit_test(test_no_client_cert),
-		cmocka_unit_test(test_foreign_client_cert_refused),
-		cmocka_unit_test(test_client_cert_purpose_refused),
-		cmocka_unit_test(test_http11_refused),
-		cmocka_unit_test(test_body_cap),
-		cmocka_unit_test(test_buffered_bound),
-		cmocka_unit_test(test_header_cap),
-		cmocka_unit_test(test_settings_advertised),
-		cmocka_unit_test(test_idle_timeout),
-		cmocka_unit_test(test_slow_client),
-		cmocka_unit_test(test_late_respond_after_client_left),
-		cmocka_unit_test(test_graceful_shutdown),
-		cmocka_unit_test(test_tls_versions),
-		cmocka_unit_test(test_tls_reload),
-		cmocka_unit_test(test_zero_window_cut_off),
-		cmocka_unit_test(test_anon_bytes_share),
-		cmocka_unit_test(test_anon_connection_share),
-		cmocka_unit_test(test_recheck_closes_revoked),
-		cmocka_unit_test(test_alpn_alert),
+	    cmocka_unit_test(test_get_post_client_cert),
+	    cmocka_unit_test(test_no_client_cert),
+	    cmocka_unit_test(test_foreign_client_cert_refused),
+	    cmocka_unit_test(test_client_cert_purpose_refused),
+	    cmocka_unit_test(test_http11_refused),
+	    cmocka_unit_test(test_body_cap),
+	    cmocka_unit_test(test_buffered_bound),
+	    cmocka_unit_test(test_header_cap),
+	    cmocka_unit_test(test_settings_advertised),
+	    cmocka_unit_test(test_idle_timeout),
+	    cmocka_unit_test(test_slow_client),
+	    cmocka_unit_test(test_late_respond_after_client_left),
+	    cmocka_unit_test(test_graceful_shutdown),
+	    cmocka_unit_test(test_tls_versions),
+	    cmocka_unit_test(test_tls_reload),
+	    cmocka_unit_test(test_zero_window_cut_off),
+	    cmocka_unit_test(test_anon_bytes_share),
+	    cmocka_unit_test(test_anon_connection_share),
+	    cmocka_unit_test(test_recheck_closes_revoked),
+	    cmocka_unit_test(test_alpn_alert),
 	};
 
 	if (getenv("SP_TEST_FILTER") != NULL)

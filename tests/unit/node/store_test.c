@@ -45,11 +45,11 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "%s/sp-store-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	         tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/node.db", f->dir);
 	assert_int_equal(sp_store_open(f->path, SP_STORE_CREATE, &f->s, &why),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
 	*state = f;
 	return 0;
@@ -88,7 +88,7 @@ typedef struct rec {
 } rec;
 
 static void rec_make(rec *r, const char *origin, uint64_t seq,
-		     const char *variant)
+                     const char *variant)
 {
 	static unsigned counter;
 	unsigned c = __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
@@ -96,12 +96,12 @@ static void rec_make(rec *r, const char *origin, uint64_t seq,
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%08x-0000-4000-8000-%012llx", c,
-		 (unsigned long long)seq);
+	         (unsigned long long)seq);
 	snprintf(r->origin, sizeof(r->origin), "%s", origin);
 	n = snprintf(r->bytes, sizeof(r->bytes),
-		     "<Record origin=\"%s\" seq=\"%llu\" id=\"%s\">%s</Record>",
-		     origin, (unsigned long long)seq, r->id,
-		     variant ? variant : "");
+	             "<Record origin=\"%s\" seq=\"%llu\" id=\"%s\">%s</Record>",
+	             origin, (unsigned long long)seq, r->id,
+	             variant ? variant : "");
 	r->len = (size_t)n;
 	r->put.bytes = (const uint8_t *)r->bytes;
 	r->put.len = r->len;
@@ -118,9 +118,9 @@ static int64_t db_count(const fx *f, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -139,14 +139,14 @@ static void test_migrations_fresh_and_reopen(void **state)
 	char missing[320];
 
 	assert_int_equal(db_count(f, "PRAGMA user_version"),
-			 SP_STORE_SCHEMA_VERSION);
+	                 SP_STORE_SCHEMA_VERSION);
 	assert_int_equal(db_count(f, "PRAGMA application_id"), 0x534c4b50);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM sqlite_schema"
-				     " WHERE name = 'records'"),
-			 1);
+	                             " WHERE name = 'records'"),
+	                 1);
 	reopen(f);
 	assert_int_equal(db_count(f, "PRAGMA user_version"),
-			 SP_STORE_SCHEMA_VERSION);
+	                 SP_STORE_SCHEMA_VERSION);
 
 	/* without SP_STORE_CREATE a missing file is an error */
 	snprintf(missing, sizeof(missing), "%s/missing.db", f->dir);
@@ -162,12 +162,12 @@ static void test_wal_mode(void **state)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st,
-					    NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
 	sqlite3_finalize(st);
@@ -187,12 +187,12 @@ static void test_refuse_newer_and_foreign(void **state)
 	f->r = NULL;
 	f->s = NULL;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(sp_store_open(f->path, 0, &s2, &why),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_null(s2);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "newer"));
@@ -200,18 +200,19 @@ static void test_refuse_newer_and_foreign(void **state)
 	/* another application's database is not migrated */
 	snprintf(other, sizeof(other), "%s/other.db", f->dir);
 	assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
-				      NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	why = NULL;
 	assert_int_equal(sp_store_open(other, 0, &s2, &why),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_non_null(strstr(why, "not a silkport"));
 	unlink(other);
 
 	/* back to the current version: it opens again */
-	snprintf(other, sizeof(other), "PRAGMA user_version = %d", SP_STORE_SCHEMA_VERSION);
+	snprintf(other, sizeof(other), "PRAGMA user_version = %d",
+	         SP_STORE_SCHEMA_VERSION);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, other, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -236,12 +237,12 @@ static void test_put_outcomes(void **state)
 	a.put.receipt_len = sizeof(rcpt) - 1;
 	a.put.source = "CN-ZZ";
 	assert_int_equal(sp_store_put(f->s, &a.put, &receipt, &rlen),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_null(receipt);
 
 	/* the same bytes again: the stored receipt comes back */
 	assert_int_equal(sp_store_put(f->s, &a.put, &receipt, &rlen),
-			 SP_STORE_DUPLICATE);
+	                 SP_STORE_DUPLICATE);
 	assert_non_null(receipt);
 	assert_int_equal(rlen, sizeof(rcpt) - 1);
 	assert_memory_equal(receipt, rcpt, rlen);
@@ -251,31 +252,31 @@ static void test_put_outcomes(void **state)
 	/* other bytes at the same position: equivocation, evidence kept */
 	rec_make(&b, "CN-ZZ", 0, "second");
 	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
-			 SP_STORE_EQUIVOCATION);
+	                 SP_STORE_EQUIVOCATION);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"
-				     " WHERE kind = 'position' AND origin ="
-				     " 'CN-ZZ' AND sequence = 0"),
-			 1);
+	                             " WHERE kind = 'position' AND origin ="
+	                             " 'CN-ZZ' AND sequence = 0"),
+	                 1);
 	assert_int_equal(db_count(f, "SELECT length(bytes_b) FROM"
-				     " equivocations"),
-			 (int64_t)b.len);
+	                             " equivocations"),
+	                 (int64_t)b.len);
 	/* the same conflicting bytes again: still reported, kept once */
 	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
-			 SP_STORE_EQUIVOCATION);
+	                 SP_STORE_EQUIVOCATION);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 1);
 
 	/* the same record id at another position with other bytes */
 	rec_make(&c, "CN-ZZ", 1, "third");
 	memcpy(c.id, a.id, sizeof(c.id));
-	c.len = (size_t)snprintf(c.bytes, sizeof(c.bytes), "<R id=\"%s\"/>",
-				 c.id);
+	c.len =
+	    (size_t)snprintf(c.bytes, sizeof(c.bytes), "<R id=\"%s\"/>", c.id);
 	c.put.len = c.len;
 	/* by the same Origin: refused (REC-26), not equivocation evidence */
 	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
-			 SP_STORE_ID_REUSED);
+	                 SP_STORE_ID_REUSED);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"
-				     " WHERE kind = 'record-id'"),
-			 0);
+	                             " WHERE kind = 'record-id'"),
+	                 0);
 
 	/* the stored record is still the first one */
 	assert_int_equal(sp_store_get(f->r, "CN-ZZ", a.id, &got), SP_OK);
@@ -287,15 +288,15 @@ static void test_put_outcomes(void **state)
 	assert_int_equal(got->receipt_len, sizeof(rcpt) - 1);
 	sp_store_record_free(got);
 	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 1, &got),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
 	assert_null(got);
 
 	/* an own record has no receipt: a duplicate returns none */
 	rec_make(&own, "CN-HN", 0, NULL);
 	assert_int_equal(sp_store_put(f->s, &own.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_int_equal(sp_store_put(f->s, &own.put, &receipt, &rlen),
-			 SP_STORE_DUPLICATE);
+	                 SP_STORE_DUPLICATE);
 	assert_null(receipt);
 	assert_int_equal(rlen, 0);
 
@@ -317,29 +318,30 @@ static void test_put_rejects_bad_requests(void **state)
 	bad_digest[64] = '\0';
 	a.put.digest = bad_digest;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	a.put.digest = NULL;
 	a.put.record_id = long_id;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	a.put.record_id = a.id;
 	a.put.sequence = (uint64_t)INT64_MAX + 1;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	a.put.sequence = 0;
 	a.put.len = 0;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	a.put.len = a.len;
 	/* the right digest is accepted */
 	sp_sha256_hex(a.put.bytes, a.put.len, bad_digest);
 	a.put.digest = bad_digest;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 1);
 }
 
-/* ---------------------------------------------------------------- group commit */
+/* ---------------------------------------------------------------- group commit
+ */
 
 typedef struct waiter {
 	pthread_mutex_t mu;
@@ -415,7 +417,8 @@ static void test_group_commit_threads(void **state)
 		p[i].n = 500;
 		p[i].go = &go;
 		snprintf(p[i].origin, sizeof(p[i].origin), "CN-T%d", i);
-		assert_int_equal(pthread_create(&t[i], NULL, produce, &p[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, produce, &p[i]),
+		                 0);
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
@@ -457,11 +460,11 @@ static void visible_cb(void *ud, const sp_store_put_result *res)
 	int n = -1;
 
 	if (sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READONLY, NULL) ==
-		    SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_prepare_v2(db,
-			       "SELECT count(*) FROM records WHERE"
-			       " record_id = ?1",
-			       -1, &st, NULL) == SQLITE_OK) {
+	                       "SELECT count(*) FROM records WHERE"
+	                       " record_id = ?1",
+	                       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, w->check_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int(st, 0);
@@ -492,7 +495,7 @@ static void test_callback_after_commit(void **state)
 	rec_make(&a, "CN-ZZ", 0, NULL);
 	w.check_id = a.id;
 	assert_int_equal(sp_store_put_async(f->s, &a.put, visible_cb, &w),
-			 SP_OK);
+	                 SP_OK);
 	pthread_mutex_lock(&w.mu);
 	while (w.done < 1)
 		pthread_cond_wait(&w.cv, &w.mu);
@@ -507,9 +510,9 @@ static void test_callback_after_commit(void **state)
 		rec_make(&r, "CN-ZZ", (uint64_t)i, NULL);
 		w.check_id = NULL;
 		assert_int_equal(sp_store_put_async(f->s, &r.put, count_cb, &w),
-				 SP_OK);
+		                 SP_OK);
 		assert_int_equal(sp_store_next_sequence(f->s, "CN-ZZ", &next),
-				 SP_OK);
+		                 SP_OK);
 		assert_int_equal(next, (uint64_t)i + 1);
 	}
 	pthread_mutex_lock(&w.mu);
@@ -522,12 +525,13 @@ static void test_callback_after_commit(void **state)
 	assert_int_equal(next, 0);
 	/* a callback is required */
 	assert_int_equal(sp_store_put_async(f->s, &a.put, NULL, NULL),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	pthread_mutex_destroy(&w.mu);
 	pthread_cond_destroy(&w.cv);
 }
 
-/* ---------------------------------------------------------------- record ids */
+/* ---------------------------------------------------------------- record ids
+ */
 
 /* MEDIUM 2 (REC-25, REC-26): a member that signs its own record with
  * another Origin's RecordId and delivers it first neither blocks, nor
@@ -545,9 +549,9 @@ static void test_record_id_per_origin(void **state)
 	memcpy(squat.id, genuine.id, sizeof(squat.id));
 	squat.put.broadcast = 1;
 	assert_int_equal(sp_store_put(f->s, &squat.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_int_equal(sp_store_put(f->s, &genuine.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
 
 	/* each Origin's record by (Origin, RecordId) */
@@ -560,25 +564,24 @@ static void test_record_id_per_origin(void **state)
 
 	/* by RecordId alone: both, in Origin order */
 	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, NULL, 16, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 2);
 	assert_string_equal(l->items[0]->origin, "CN-SQ");
 	assert_string_equal(l->items[1]->origin, "CN-ZZ");
 	sp_store_list_free(l);
-	assert_int_equal(sp_store_find_id(f->r, genuine.id, "CN-ZZ", NULL, 16,
-					  &l),
-			 SP_OK);
+	assert_int_equal(
+	    sp_store_find_id(f->r, genuine.id, "CN-ZZ", NULL, 16, &l), SP_OK);
 	assert_int_equal(l->n, 1);
 	assert_memory_equal(l->items[0]->bytes, genuine.bytes, genuine.len);
 	sp_store_list_free(l);
 	/* only what the viewer may read: the squatter does not see CN-ZZ's */
 	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, &sq, 16, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->items[0]->origin, "CN-SQ");
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_find_id(f->r, genuine.id, NULL, &zz, 16, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->items[0]->origin, "CN-ZZ");
 	sp_store_list_free(l);
@@ -587,9 +590,9 @@ static void test_record_id_per_origin(void **state)
 	rec_make(&again, "CN-ZZ", 7, "again");
 	memcpy(again.id, genuine.id, sizeof(again.id));
 	assert_int_equal(sp_store_put(f->s, &again.put, NULL, NULL),
-			 SP_STORE_ID_REUSED);
+	                 SP_STORE_ID_REUSED);
 	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 7, &got),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
 }
 
@@ -612,7 +615,7 @@ static void test_migration_record_id_scope(void **state)
 	a.put.deliver_to = to;
 	a.put.n_deliver_to = 1;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	sp_store_reader_close(f->r);
 	sp_store_close(f->s);
 	f->r = NULL;
@@ -620,34 +623,35 @@ static void test_migration_record_id_scope(void **state)
 	/* back to the version 3 table */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
-		sqlite3_exec(db,
-			     "BEGIN;"
-			     "CREATE TABLE r3 (id INTEGER PRIMARY KEY,"
-			     " record_id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL,"
-			     " sequence INTEGER NOT NULL, type TEXT NOT NULL,"
-			     " issued INTEGER NOT NULL, received INTEGER NOT NULL,"
-			     " digest TEXT NOT NULL, bytes BLOB NOT NULL,"
-			     " broadcast INTEGER NOT NULL, receipt BLOB, source TEXT,"
-			     " UNIQUE (origin, sequence));"
-			     "INSERT INTO r3 SELECT id, record_id, origin, sequence,"
-			     " type, issued, received, digest, bytes, broadcast,"
-			     " receipt, source FROM records;"
-			     "DROP TABLE records;"
-			     "ALTER TABLE r3 RENAME TO records;"
-			     "CREATE INDEX records_type ON records(type);"
-			     "CREATE INDEX records_issued ON records(issued);"
-			     "CREATE INDEX records_digest ON records(digest);"
-			     "DROP TABLE revocations;" /* of version 5 */
-			     "PRAGMA user_version = 3;"
-			     "COMMIT;",
-			     NULL, NULL, NULL),
-		SQLITE_OK);
+	    sqlite3_exec(
+	        db,
+	        "BEGIN;"
+	        "CREATE TABLE r3 (id INTEGER PRIMARY KEY,"
+	        " record_id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL,"
+	        " sequence INTEGER NOT NULL, type TEXT NOT NULL,"
+	        " issued INTEGER NOT NULL, received INTEGER NOT NULL,"
+	        " digest TEXT NOT NULL, bytes BLOB NOT NULL,"
+	        " broadcast INTEGER NOT NULL, receipt BLOB, source TEXT,"
+	        " UNIQUE (origin, sequence));"
+	        "INSERT INTO r3 SELECT id, record_id, origin, sequence,"
+	        " type, issued, received, digest, bytes, broadcast,"
+	        " receipt, source FROM records;"
+	        "DROP TABLE records;"
+	        "ALTER TABLE r3 RENAME TO records;"
+	        "CREATE INDEX records_type ON records(type);"
+	        "CREATE INDEX records_issued ON records(issued);"
+	        "CREATE INDEX records_digest ON records(digest);"
+	        "DROP TABLE revocations;" /* of version 5 */
+	        "PRAGMA user_version = 3;"
+	        "COMMIT;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(db_count(f, "PRAGMA user_version"), 3);
 
 	reopen(f);
 	assert_int_equal(db_count(f, "PRAGMA user_version"),
-			 SP_STORE_SCHEMA_VERSION);
+	                 SP_STORE_SCHEMA_VERSION);
 	assert_int_equal(db_count(f, "PRAGMA foreign_key_check"), -1);
 	assert_int_equal(sp_store_get(f->r, "CN-ZZ", a.id, &got), SP_OK);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
@@ -655,19 +659,20 @@ static void test_migration_record_id_scope(void **state)
 	assert_string_equal(got->recipients[0], "KZ-KGS");
 	sp_store_record_free(got);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM outbox o JOIN"
-				     " records r ON r.id = o.rec"),
-			 1);
+	                             " records r ON r.id = o.rec"),
+	                 1);
 	assert_int_equal(db_count(f, "SELECT count(*) FROM subjects s JOIN"
-				     " records r ON r.id = s.rec"),
-			 1);
+	                             " records r ON r.id = s.rec"),
+	                 1);
 	/* now another Origin may carry the same id */
 	rec_make(&b, "CN-SQ", 0, "other");
 	memcpy(b.id, a.id, sizeof(b.id));
 	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 }
 
-/* ---------------------------------------------------------------- visibility */
+/* ---------------------------------------------------------------- visibility
+ */
 
 /* CN-ZZ 0 -> B; 1 broadcast; 2 -> C; 3 -> B, C; 4 -> D (subject shared) */
 static void put_visibility_set(fx *f)
@@ -677,8 +682,8 @@ static void put_visibility_set(fx *f)
 	static const char *const to_bc[] = {"B", "C"};
 	static const char *const to_d[] = {"D"};
 	static const sp_subject subj_x[] = {
-		{"Enterprise", "USCC", "91410100X"},
-		{"Declaration", NULL, "DEC-1"},
+	    {"Enterprise", "USCC", "91410100X"},
+	    {"Declaration", NULL, "DEC-1"},
 	};
 	static const sp_subject subj_y[] = {{"Waybill", NULL, "WB-9"}};
 	rec r[5];
@@ -708,11 +713,10 @@ static void put_visibility_set(fx *f)
 	r[4].put.n_subjects = 1;
 	for (i = 0; i < 5; i++)
 		assert_int_equal(sp_store_put(f->s, &r[i].put, NULL, NULL),
-				 SP_STORE_INSERTED);
+		                 SP_STORE_INSERTED);
 }
 
-static void expect_seqs(const sp_store_list *l, const uint64_t *want,
-			size_t n)
+static void expect_seqs(const sp_store_list *l, const uint64_t *want, size_t n)
 {
 	size_t i;
 
@@ -727,82 +731,82 @@ static void test_visibility_entries(void **state)
 	sp_store_list *l = NULL;
 	sp_store_record *got = NULL;
 	static const uint64_t b[] = {0, 1, 3}, c[] = {1, 2, 3}, d[] = {1, 4},
-			      all[] = {0, 1, 2, 3, 4}, x[] = {1},
-			      from2[] = {2, 3, 4}, d_foreign[] = {4};
+	                      all[] = {0, 1, 2, 3, 4}, x[] = {1},
+	                      from2[] = {2, 3, 4}, d_foreign[] = {4};
 	/* B, C, D and X share a federation with CN-ZZ; K does not */
 	static const char fed[] = " B C CN-ZZ D X ";
 	const sp_store_view vb = {"B", fed}, vc = {"C", fed}, vd = {"D", fed},
-			    vx = {"X", fed}, vo = {"CN-ZZ", fed},
-			    vk = {"K", " GW K "}, dk = {"D", " GW D K "},
-			    near = {"K", " CN-Z CN-ZZZ XCN-ZZ CN-ZZ-"},
-			    none = {"X", NULL};
+	                    vx = {"X", fed}, vo = {"CN-ZZ", fed},
+	                    vk = {"K", " GW K "}, dk = {"D", " GW D K "},
+	                    near = {"K", " CN-Z CN-ZZZ XCN-ZZ CN-ZZ-"},
+	                    none = {"X", NULL};
 
 	put_visibility_set(f);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vb, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, b, 3);
 	assert_int_equal(l->next_start, 4);
 	assert_string_equal(l->next_cursor, "");
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vc, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, c, 3);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vd, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, d, 2);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vx, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, x, 1);
 	sp_store_list_free(l);
 	/* CN-ZZ's broadcast is for its federations' members only (REC-28):
 	 * not for K, nor for D as a member of another federation only */
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vk, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 0);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &dk, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, d_foreign, 1);
 	sp_store_list_free(l);
 	/* ids match whole, never as a part of another */
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &near, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 0);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &none, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 0);
 	sp_store_list_free(l);
 	/* the origin and a wide-access reader see everything */
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, &vo, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, all, 5);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 0, NULL, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, all, 5);
 	sp_store_list_free(l);
 	/* start and count */
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 2, 100, 0, NULL, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, from2, 3);
 	sp_store_list_free(l);
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 2, 0, &vc, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, c, 2);
 	assert_int_equal(l->next_start, 3);
 	assert_string_not_equal(l->next_cursor, "");
 	sp_store_list_free(l);
 	/* the byte cap keeps at least one entry */
 	assert_int_equal(sp_store_entries(f->r, "CN-ZZ", 0, 100, 1, NULL, &l),
-			 SP_OK);
+	                 SP_OK);
 	expect_seqs(l, all, 1);
 	sp_store_list_free(l);
 	/* an unknown origin is an empty list */
 	assert_int_equal(sp_store_entries(f->r, "CN-NONE", 0, 10, 0, NULL, &l),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(l->n, 0);
 	sp_store_list_free(l);
 
@@ -831,11 +835,11 @@ static void test_search_filters(void **state)
 	sp_store_query q;
 	sp_store_list *l = NULL;
 	static const uint64_t x_b[] = {0, 1}, x_all[] = {0, 1, 2, 4},
-			      x_dec[] = {0, 2}, wb[] = {3}, rel[] = {1},
-			      issued[] = {2, 3};
+	                      x_dec[] = {0, 2}, wb[] = {3}, rel[] = {1},
+	                      issued[] = {2, 3};
 	static const char fed[] = " B C CN-ZZ D ";
 	const sp_store_view vb = {"B", fed}, vc = {"C", fed}, vd = {"D", fed},
-			    vk = {"K", " GW K "};
+	                    vk = {"K", " GW K "};
 
 	put_visibility_set(f);
 	memset(&q, 0, sizeof(q));
@@ -907,7 +911,7 @@ static void test_search_filters(void **state)
 	memset(&q, 0, sizeof(q));
 	q.subject_kind = "Waybill";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_null(l);
 }
 
@@ -917,8 +921,10 @@ static int cursor_in_pattern(const char *c)
 	size_t n;
 
 	for (n = 0; c[n]; n++)
-		if (!((c[n] >= 'A' && c[n] <= 'Z') || (c[n] >= 'a' && c[n] <= 'z') ||
-		      (c[n] >= '0' && c[n] <= '9') || c[n] == '_' || c[n] == '-'))
+		if (!((c[n] >= 'A' && c[n] <= 'Z') ||
+		      (c[n] >= 'a' && c[n] <= 'z') ||
+		      (c[n] >= '0' && c[n] <= '9') || c[n] == '_' ||
+		      c[n] == '-'))
 			return 0;
 	return n <= 512;
 }
@@ -947,7 +953,7 @@ static void test_cursor_pagination(void **state)
 			r.put.n_recipients = 1;
 		}
 		assert_int_equal(sp_store_put(f->s, &r.put, NULL, NULL),
-				 SP_STORE_INSERTED);
+		                 SP_STORE_INSERTED);
 	}
 	memset(&q, 0, sizeof(q));
 	q.subject_kind = "Order";
@@ -993,21 +999,22 @@ static void test_cursor_pagination(void **state)
 
 	q.cursor = "garbage";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	/* the old dotted form is outside the API-47 pattern: refused */
 	q.cursor = "v1.12";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	q.cursor = "v1--5";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	q.cursor = "v1-12x";
 	assert_int_equal(sp_store_search(f->r, &q, &l),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_null(l);
 }
 
-/* ---------------------------------------------------------------- checkpoints */
+/* ---------------------------------------------------------------- checkpoints
+ */
 
 static void test_checkpoints(void **state)
 {
@@ -1019,29 +1026,29 @@ static void test_checkpoints(void **state)
 	memset(root2, 2, 32);
 	memset(root3, 3, 32);
 	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
-						 "note five\n", "CN-ZZ"),
-			 SP_STORE_INSERTED);
+	                                         "note five\n", "CN-ZZ"),
+	                 SP_STORE_INSERTED);
 	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
-						 "note five\n", "CN-HN"),
-			 SP_STORE_DUPLICATE);
+	                                         "note five\n", "CN-HN"),
+	                 SP_STORE_DUPLICATE);
 	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root2,
-						 "note nine\n", NULL),
-			 SP_STORE_INSERTED);
+	                                         "note nine\n", NULL),
+	                 SP_STORE_INSERTED);
 	/* another root for size 9: kept as evidence */
 	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root3,
-						 "forked nine\n", "KZ-KGS"),
-			 SP_STORE_EQUIVOCATION);
+	                                         "forked nine\n", "KZ-KGS"),
+	                 SP_STORE_EQUIVOCATION);
 	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
-						  "witness-b", "— w-b sig\n"),
-			 SP_OK);
+	                                          "witness-b", "— w-b sig\n"),
+	                 SP_OK);
 	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
-						  "witness-a", "— w-a sig\n"),
-			 SP_OK);
+	                                          "witness-a", "— w-a sig\n"),
+	                 SP_OK);
 	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 7, root2,
-						  "witness-a", "— x\n"),
-			 SP_ERR_NOT_FOUND);
+	                                          "witness-a", "— x\n"),
+	                 SP_ERR_NOT_FOUND);
 
 	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
 	assert_int_equal(cp->size, 9);
@@ -1078,12 +1085,12 @@ static void test_outbox(void **state)
 	a.put.deliver_to = peers;
 	a.put.n_deliver_to = 2;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
-			 SP_STORE_INSERTED);
+	                 SP_STORE_INSERTED);
 	assert_int_equal(sp_store_outbox_due(f->r, 999, 10, &items, &n), SP_OK);
 	assert_int_equal(n, 0);
 	assert_null(items);
 	assert_int_equal(sp_store_outbox_due(f->r, 1000, 10, &items, &n),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(items[0].record_id, a.id);
 	hn_id = strcmp(items[0].peer, "CN-HN") == 0 ? items[0].id : items[1].id;
@@ -1091,57 +1098,58 @@ static void test_outbox(void **state)
 	free(items);
 
 	assert_int_equal(sp_store_outbox_delivered(f->s, hn_id,
-						   (const uint8_t *)rcpt,
-						   sizeof(rcpt) - 1),
-			 SP_OK);
+	                                           (const uint8_t *)rcpt,
+	                                           sizeof(rcpt) - 1),
+	                 SP_OK);
 	assert_int_equal(sp_store_outbox_reschedule(f->s, kgs_id, 2000,
-						    "connection refused"),
-			 SP_OK);
+	                                            "connection refused"),
+	                 SP_OK);
 	assert_int_equal(sp_store_outbox_due(f->r, 1500, 10, &items, &n),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(sp_store_outbox_due(f->r, 2000, 10, &items, &n),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(items[0].peer, "KZ-KGS");
 	assert_int_equal(items[0].attempts, 1);
 	free(items);
 	/* a delivered item cannot be rescheduled; unknown ids are not found */
 	assert_int_equal(sp_store_outbox_reschedule(f->s, hn_id, 3000, NULL),
-			 SP_ERR_NOT_FOUND);
-	assert_int_equal(sp_store_outbox_delivered(f->s, 987654,
-						   (const uint8_t *)rcpt, 3),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_outbox_delivered(f->s, 987654, (const uint8_t *)rcpt, 3),
+	    SP_ERR_NOT_FOUND);
 
-	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "CN-HN", &got,
-						   &glen),
-			 SP_OK);
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "CN-HN",
+	                                           &got, &glen),
+	                 SP_OK);
 	assert_int_equal(glen, sizeof(rcpt) - 1);
 	assert_memory_equal(got, rcpt, glen);
 	free(got);
-	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "KZ-KGS", &got,
-						   &glen),
-			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id,
+	                                           "KZ-KGS", &got, &glen),
+	                 SP_ERR_NOT_FOUND);
 
 	/* enqueue by record id, idempotent */
-	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000),
-			 SP_OK);
-	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000),
-			 SP_OK);
-	assert_int_equal(sp_store_outbox_enqueue(f->s, "KZ-KGS", a.id, "RU-X",
-						 1000),
-			 SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000), SP_OK);
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000), SP_OK);
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "KZ-KGS", a.id, "RU-X", 1000),
+	    SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ",
-						 "00000000-0000-4000-8000-"
-						 "000000000000",
-						 "RU-X", 1000),
-			 SP_ERR_NOT_FOUND);
+	                                         "00000000-0000-4000-8000-"
+	                                         "000000000000",
+	                                         "RU-X", 1000),
+	                 SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
 	assert_int_equal(st.outbox_pending, 2);
 	sp_store_stats_clear(&st);
 }
 
-/* ---------------------------------------------------------------- trust lists */
+/* ---------------------------------------------------------------- trust lists
+ */
 
 static void test_trust_lists(void **state)
 {
@@ -1153,34 +1161,32 @@ static void test_trust_lists(void **state)
 	size_t len = 0;
 	uint64_t seq = 0;
 
-	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
-						 &len),
-			 SP_ERR_NOT_FOUND);
-	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2,
-						 sizeof(v2) - 1),
-			 SP_OK);
-	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 1, v3,
-						 sizeof(v3) - 1),
-			 SP_ERR_TRUST_LIST_ROLLBACK);
-	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2b,
-						 sizeof(v2b) - 1),
-			 SP_ERR_EQUIVOCATION);
-	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2,
-						 sizeof(v2) - 1),
-			 SP_OK);
-	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
-						 &len),
-			 SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len),
+	    SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2, sizeof(v2) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 1, v3, sizeof(v3) - 1),
+	    SP_ERR_TRUST_LIST_ROLLBACK);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2b, sizeof(v2b) - 1),
+	    SP_ERR_EQUIVOCATION);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2, sizeof(v2) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len), SP_OK);
 	assert_int_equal(seq, 2);
 	assert_int_equal(len, sizeof(v2) - 1);
 	assert_memory_equal(got, v2, len);
 	free(got);
-	assert_int_equal(sp_store_trust_list_put(f->s, "ALLIANCE", 3, v3,
-						 sizeof(v3) - 1),
-			 SP_OK);
-	assert_int_equal(sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got,
-						 &len),
-			 SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 3, v3, sizeof(v3) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len), SP_OK);
 	assert_int_equal(seq, 3);
 	free(got);
 }
@@ -1204,30 +1210,30 @@ static void test_reopen_keeps_everything(void **state)
 	for (i = 0; i < 7; i++) {
 		rec_make(&r[i], "CN-ZZ", (uint64_t)i, "keep");
 		assert_int_equal(sp_store_put(f->s, &r[i].put, NULL, NULL),
-				 SP_STORE_INSERTED);
+		                 SP_STORE_INSERTED);
 	}
 	rec_make(&eq, "CN-ZZ", 3, "fork");
 	assert_int_equal(sp_store_put(f->s, &eq.put, NULL, NULL),
-			 SP_STORE_EQUIVOCATION);
+	                 SP_STORE_EQUIVOCATION);
 	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 7, root_before),
-			 SP_OK);
+	                 SP_OK);
 	memset(cproot, 7, 32);
-	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 7, cproot,
-						 "cp\n", NULL),
-			 SP_STORE_INSERTED);
-	assert_int_equal(sp_store_trust_list_put(f->s, "FED", 4, tl,
-						 sizeof(tl) - 1),
-			 SP_OK);
+	assert_int_equal(
+	    sp_store_checkpoint_put(f->s, "CN-ZZ", 7, cproot, "cp\n", NULL),
+	    SP_STORE_INSERTED);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "FED", 4, tl, sizeof(tl) - 1), SP_OK);
 
 	reopen(f);
 
 	assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size), SP_OK);
 	assert_int_equal(size, 7);
 	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 7, root_after),
-			 SP_OK);
+	                 SP_OK);
 	assert_memory_equal(root_before, root_after, 32);
 	for (i = 0; i < 7; i++) {
-		assert_int_equal(sp_store_get(f->r, "CN-ZZ", r[i].id, &got), SP_OK);
+		assert_int_equal(sp_store_get(f->r, "CN-ZZ", r[i].id, &got),
+		                 SP_OK);
 		assert_int_equal(got->len, r[i].len);
 		assert_memory_equal(got->bytes, r[i].bytes, r[i].len);
 		sp_store_record_free(got);
@@ -1236,7 +1242,7 @@ static void test_reopen_keeps_everything(void **state)
 	assert_int_equal(cp->size, 7);
 	sp_store_checkpoint_free(cp);
 	assert_int_equal(sp_store_trust_list_get(f->r, "FED", &seq, &b, &blen),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(seq, 4);
 	free(b);
 	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
@@ -1248,10 +1254,11 @@ static void test_reopen_keeps_everything(void **state)
 	assert_int_equal(seq, 7);
 	/* the duplicate check survives the reopen too */
 	assert_int_equal(sp_store_put(f->s, &r[2].put, NULL, NULL),
-			 SP_STORE_DUPLICATE);
+	                 SP_STORE_DUPLICATE);
 }
 
-/* ---------------------------------------------------------------- revocations */
+/* ---------------------------------------------------------------- revocations
+ */
 
 /* [TL-39]: revocations are kept for good, per federation, across reopen. */
 static void test_revocations_persist(void **state)
@@ -1269,28 +1276,40 @@ static void test_revocations_persist(void **state)
 	memset(v[1].subject, 'a', 64);
 	snprintf(v[1].node_id, sizeof(v[1].node_id), "CN-X");
 	v[1].sequence = 4;
-	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq),
-			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 2), SP_OK);
 	reopen(f);
-	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq), SP_OK);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_OK);
 	assert_int_equal(seq, 4);
-	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_SIGNING_CERT, v[1].subject, &seq),
-			 SP_OK);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_SIGNING_CERT,
+	                                      v[1].subject, &seq),
+	                 SP_OK);
 	/* the kind, the federation and the subject all matter */
-	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_SIGNING_CERT, "CN-X", &seq),
-			 SP_ERR_NOT_FOUND);
-	assert_int_equal(sp_store_revoked_get(f->r, "PORTS", SP_REVOKED_MEMBER, "CN-X", &seq),
-			 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_SIGNING_CERT, "CN-X",
+	                                      &seq),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_get(f->r, "PORTS", SP_REVOKED_MEMBER,
+	                                      "CN-X", &seq),
+	                 SP_ERR_NOT_FOUND);
 	/* recorded again by a later list: the first sequence stays */
 	v[0].sequence = 9;
 	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1), SP_OK);
-	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE", SP_REVOKED_MEMBER, "CN-X", &seq), SP_OK);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_OK);
 	assert_int_equal(seq, 4);
 	/* bad entries write nothing */
 	v[0].subject[0] = '\0';
-	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1), SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_store_revoked_add(f->s, "", v + 1, 1), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_revoked_add(f->s, "", v + 1, 1),
+	                 SP_ERR_INVALID_ARGUMENT);
 }
 
 /* A list with members as a node reads them; only the fields the check
@@ -1303,8 +1322,8 @@ typedef struct tl_fx {
 } tl_fx;
 
 static void tl_fx_make(tl_fx *x, const char *federation, uint64_t seq,
-		       sp_member_status x_status, sp_member_status s_status,
-		       int y_takes_x_cert)
+                       sp_member_status x_status, sp_member_status s_status,
+                       int y_takes_x_cert)
 {
 	static const char *const ids[3] = {"CN-X", "CN-S", "CN-Y"};
 	size_t i;
@@ -1315,7 +1334,8 @@ static void tl_fx_make(tl_fx *x, const char *federation, uint64_t seq,
 	x->tl.members = x->m;
 	x->tl.n_members = 3;
 	for (i = 0; i < 3; i++) {
-		snprintf(x->m[i].node_id, sizeof(x->m[i].node_id), "%s", ids[i]);
+		snprintf(x->m[i].node_id, sizeof(x->m[i].node_id), "%s",
+		         ids[i]);
 		memset(x->der[i], (int)('1' + i), sizeof(x->der[i]));
 		x->sc[i].der = x->der[y_takes_x_cert && i == 2 ? 0 : i];
 		x->sc[i].der_len = sizeof(x->der[i]);
@@ -1337,26 +1357,31 @@ static void test_revocation_check_list(void **state)
 	tl_fx x;
 
 	/* sequence 4: CN-X revoked, CN-S suspended */
-	tl_fx_make(&x, "ALLIANCE", 4, SP_STATUS_REVOKED, SP_STATUS_SUSPENDED, 0);
+	tl_fx_make(&x, "ALLIANCE", 4, SP_STATUS_REVOKED, SP_STATUS_SUSPENDED,
+	           0);
 	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
 	assert_int_equal(sp_store_revoked_record_list(f->s, &x.tl), SP_OK);
 	reopen(f);
 	/* sequence 5 lists CN-X active again: refused */
 	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED, 0);
-	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
 	assert_int_equal(hit.kind, SP_REVOKED_MEMBER);
 	assert_string_equal(hit.subject, "CN-X");
 	assert_string_equal(hit.node_id, "CN-X");
 	assert_int_equal(hit.sequence, 4);
 	/* suspended is not revoked either */
-	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_SUSPENDED, SP_STATUS_SUSPENDED, 0);
-	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_SUSPENDED, SP_STATUS_SUSPENDED,
+	           0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
 	/* CN-X still revoked, CN-S back from suspension: accepted */
 	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 0);
 	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
 	/* CN-X's signing certificate given to CN-Y: refused */
 	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 1);
-	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
 	assert_int_equal(hit.kind, SP_REVOKED_SIGNING_CERT);
 	assert_string_equal(hit.node_id, "CN-Y");
 	assert_int_equal(strlen(hit.subject), 64);
@@ -1368,40 +1393,37 @@ static void test_revocation_check_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrations_fresh_and_reopen,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuse_newer_and_foreign,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_put_outcomes, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_put_rejects_bad_requests,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_commit_threads,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_callback_after_commit,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_id_per_origin, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_migration_record_id_scope,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_search_filters, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_pagination, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_checkpoints, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trust_lists, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revocations_persist,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revocation_check_list,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrations_fresh_and_reopen,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuse_newer_and_foreign,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_outcomes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_rejects_bad_requests,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit_threads, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_callback_after_commit, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_record_id_per_origin, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_record_id_scope,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_search_filters, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cursor_pagination, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_revocation_check_list, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

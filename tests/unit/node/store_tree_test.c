@@ -31,11 +31,11 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "%s/sp-tree-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	         tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/node.db", f->dir);
 	assert_int_equal(sp_store_open(f->path, SP_STORE_CREATE, &f->s, &why),
-			 SP_OK);
+	                 SP_OK);
 	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
 	*state = f;
 	return 0;
@@ -66,13 +66,13 @@ typedef struct leafrec {
 } leafrec;
 
 static void leafrec_make(leafrec *lr, const char *origin, uint64_t seq,
-			 sp_store_put_req *put)
+                         sp_store_put_req *put)
 {
 	lr->len = (size_t)snprintf(lr->bytes, sizeof(lr->bytes),
-				   "<Record o=\"%s\" s=\"%llu\"/>", origin,
-				   (unsigned long long)seq);
+	                           "<Record o=\"%s\" s=\"%llu\"/>", origin,
+	                           (unsigned long long)seq);
 	snprintf(lr->id, sizeof(lr->id), "%08llx-0000-4000-8000-%012x",
-		 (unsigned long long)seq, (unsigned)origin[3]);
+	         (unsigned long long)seq, (unsigned)origin[3]);
 	memset(put, 0, sizeof(*put));
 	put->bytes = (const uint8_t *)lr->bytes;
 	put->len = lr->len;
@@ -108,9 +108,9 @@ static void test_small_trees_all_proofs(void **state)
 
 	for (n = 1; n <= 40; n++) {
 		assert_int_equal(put_one(f, "CN-ZZ", n - 1, leaves[n - 1]),
-				 SP_STORE_INSERTED);
+		                 SP_STORE_INSERTED);
 		assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size),
-				 SP_OK);
+		                 SP_OK);
 		assert_int_equal(size, n);
 	}
 	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 0, roots[0]), SP_OK);
@@ -118,57 +118,53 @@ static void test_small_trees_all_proofs(void **state)
 	assert_memory_equal(roots[0], ref, 32);
 	for (n = 1; n <= 40; n++) {
 		assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", n, roots[n]),
-				 SP_OK);
-		assert_int_equal(sp_merkle_root((const uint8_t(*)[32])leaves, n,
-						ref),
-				 SP_OK);
+		                 SP_OK);
+		assert_int_equal(
+		    sp_merkle_root((const uint8_t(*)[32])leaves, n, ref),
+		    SP_OK);
 		assert_memory_equal(roots[n], ref, 32);
 	}
 	for (n = 1; n <= 40; n++) {
 		for (i = 0; i < n; i++) {
 			assert_int_equal(sp_store_inclusion_proof(
-						 f->r, "CN-ZZ", i, n, path,
-						 &plen),
-					 SP_OK);
-			assert_int_equal(
-				sp_merkle_verify_inclusion(
-					i, n, leaves[i],
-					(const uint8_t(*)[32])path, plen,
-					roots[n]),
-				SP_OK);
+			                     f->r, "CN-ZZ", i, n, path, &plen),
+			                 SP_OK);
+			assert_int_equal(sp_merkle_verify_inclusion(
+			                     i, n, leaves[i],
+			                     (const uint8_t(*)[32])path, plen,
+			                     roots[n]),
+			                 SP_OK);
 			assert_int_equal(sp_merkle_inclusion_path(
-						 (const uint8_t(*)[32])leaves,
-						 n, i, refpath,
-						 SP_MERKLE_MAX_PATH, &rlen),
-					 SP_OK);
+			                     (const uint8_t(*)[32])leaves, n, i,
+			                     refpath, SP_MERKLE_MAX_PATH,
+			                     &rlen),
+			                 SP_OK);
 			assert_int_equal(plen, rlen);
 			if (plen)
 				assert_memory_equal(path, refpath, plen * 32);
 			/* the proof does not prove another leaf */
 			if (n > 1)
 				assert_int_not_equal(
-					sp_merkle_verify_inclusion(
-						i, n, leaves[(i + 1) % n],
-						(const uint8_t(*)[32])path,
-						plen, roots[n]),
-					SP_OK);
+				    sp_merkle_verify_inclusion(
+				        i, n, leaves[(i + 1) % n],
+				        (const uint8_t(*)[32])path, plen,
+				        roots[n]),
+				    SP_OK);
 			checked++;
 		}
 		for (m = 0; m <= n; m++) {
 			assert_int_equal(sp_store_consistency_proof(
-						 f->r, "CN-ZZ", m, n, path,
-						 &plen),
-					 SP_OK);
+			                     f->r, "CN-ZZ", m, n, path, &plen),
+			                 SP_OK);
 			assert_int_equal(sp_merkle_verify_consistency(
-						 m, n, roots[m], roots[n],
-						 (const uint8_t(*)[32])path,
-						 plen),
-					 SP_OK);
+			                     m, n, roots[m], roots[n],
+			                     (const uint8_t(*)[32])path, plen),
+			                 SP_OK);
 			assert_int_equal(sp_merkle_consistency_path(
-						 (const uint8_t(*)[32])leaves,
-						 n, m, refpath,
-						 SP_MERKLE_MAX_PATH, &rlen),
-					 SP_OK);
+			                     (const uint8_t(*)[32])leaves, n, m,
+			                     refpath, SP_MERKLE_MAX_PATH,
+			                     &rlen),
+			                 SP_OK);
 			assert_int_equal(plen, rlen);
 			if (plen)
 				assert_memory_equal(path, refpath, plen * 32);
@@ -177,11 +173,10 @@ static void test_small_trees_all_proofs(void **state)
 				memcpy(root, roots[m], 32);
 				root[31] ^= 1;
 				assert_int_not_equal(
-					sp_merkle_verify_consistency(
-						m, n, root, roots[n],
-						(const uint8_t(*)[32])path,
-						plen),
-					SP_OK);
+				    sp_merkle_verify_consistency(
+				        m, n, root, roots[n],
+				        (const uint8_t(*)[32])path, plen),
+				    SP_OK);
 			}
 			checked++;
 		}
@@ -190,23 +185,23 @@ static void test_small_trees_all_proofs(void **state)
 
 	/* bounds */
 	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", 41, root),
-			 SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_store_inclusion_proof(f->r, "CN-ZZ", 40, 40, path,
-						  &plen),
-			 SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_store_inclusion_proof(f->r, "CN-ZZ", 0, 41, path,
-						  &plen),
-			 SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_store_consistency_proof(f->r, "CN-ZZ", 5, 4, path,
-						    &plen),
-			 SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_store_consistency_proof(f->r, "CN-ZZ", 5, 41, path,
-						    &plen),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_inclusion_proof(f->r, "CN-ZZ", 40, 40, path, &plen),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_inclusion_proof(f->r, "CN-ZZ", 0, 41, path, &plen),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_consistency_proof(f->r, "CN-ZZ", 5, 4, path, &plen),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_consistency_proof(f->r, "CN-ZZ", 5, 41, path, &plen),
+	    SP_ERR_INVALID_ARGUMENT);
 	assert_int_equal(sp_store_tree_root(f->r, "CN-NONE", 0, root),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_tree_size(f->r, "CN-NONE", &size),
-			 SP_ERR_NOT_FOUND);
+	                 SP_ERR_NOT_FOUND);
 }
 
 /* Another origin's tree covers only its contiguous prefix; records that
@@ -223,14 +218,14 @@ static void test_out_of_order_and_gaps(void **state)
 	assert_int_equal(sp_store_tree_size(f->r, "KZ-KGS", &size), SP_OK);
 	assert_int_equal(size, 0);
 	assert_int_equal(sp_store_tree_root(f->r, "KZ-KGS", 1, root),
-			 SP_ERR_INVALID_ARGUMENT);
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_int_equal(put_one(f, "KZ-KGS", 5, leaves[5]), SP_STORE_INSERTED);
 	assert_int_equal(put_one(f, "KZ-KGS", 0, leaves[0]), SP_STORE_INSERTED);
 	assert_int_equal(sp_store_tree_size(f->r, "KZ-KGS", &size), SP_OK);
 	assert_int_equal(size, 3);
 	assert_int_equal(sp_store_tree_root(f->r, "KZ-KGS", 3, root), SP_OK);
 	assert_int_equal(sp_merkle_root((const uint8_t(*)[32])leaves, 3, ref),
-			 SP_OK);
+	                 SP_OK);
 	assert_memory_equal(root, ref, 32);
 	assert_int_equal(put_one(f, "KZ-KGS", 3, leaves[3]), SP_STORE_INSERTED);
 	assert_int_equal(put_one(f, "KZ-KGS", 4, leaves[4]), SP_STORE_INSERTED);
@@ -238,7 +233,7 @@ static void test_out_of_order_and_gaps(void **state)
 	assert_int_equal(size, 6);
 	assert_int_equal(sp_store_tree_root(f->r, "KZ-KGS", 6, root), SP_OK);
 	assert_int_equal(sp_merkle_root((const uint8_t(*)[32])leaves, 6, ref),
-			 SP_OK);
+	                 SP_OK);
 	assert_memory_equal(root, ref, 32);
 
 	/* a sparse copy (no sequence 0) has an empty tree */
@@ -298,7 +293,8 @@ static void test_bulk_100k(void **state)
 	assert_int_equal(sp_store_stats_get(f->r, &after), SP_OK);
 	/* one transaction per chunk */
 	assert_int_equal(after.commits - before.commits,
-			 (BIG + SP_STORE_BATCH_CHUNK - 1) / SP_STORE_BATCH_CHUNK);
+	                 (BIG + SP_STORE_BATCH_CHUNK - 1) /
+	                     SP_STORE_BATCH_CHUNK);
 	assert_int_equal(after.records, BIG);
 	sp_store_stats_clear(&before);
 	sp_store_stats_clear(&after);
@@ -307,7 +303,7 @@ static void test_bulk_100k(void **state)
 	assert_int_equal(size, BIG);
 	assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", BIG, root), SP_OK);
 	assert_int_equal(sp_merkle_root((const uint8_t(*)[32])leaves, BIG, ref),
-			 SP_OK);
+	                 SP_OK);
 	assert_memory_equal(root, ref, 32);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -317,23 +313,23 @@ static void test_bulk_100k(void **state)
 		seed = seed * 1103515245u + 12345u;
 		idx = seed % BIG;
 		assert_int_equal(sp_store_inclusion_proof(f->r, "CN-ZZ", idx,
-							  BIG, path, &plen),
-				 SP_OK);
+		                                          BIG, path, &plen),
+		                 SP_OK);
 		assert_int_equal(sp_merkle_verify_inclusion(
-					 idx, BIG, leaves[idx],
-					 (const uint8_t(*)[32])path, plen, root),
-				 SP_OK);
+		                     idx, BIG, leaves[idx],
+		                     (const uint8_t(*)[32])path, plen, root),
+		                 SP_OK);
 		seed = seed * 1103515245u + 12345u;
 		m = 1 + seed % BIG;
 		assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", m, rootm),
-				 SP_OK);
+		                 SP_OK);
 		assert_int_equal(sp_store_consistency_proof(f->r, "CN-ZZ", m,
-							    BIG, path, &plen),
-				 SP_OK);
-		assert_int_equal(sp_merkle_verify_consistency(
-					 m, BIG, rootm, root,
-					 (const uint8_t(*)[32])path, plen),
-				 SP_OK);
+		                                            BIG, path, &plen),
+		                 SP_OK);
+		assert_int_equal(
+		    sp_merkle_verify_consistency(
+		        m, BIG, rootm, root, (const uint8_t(*)[32])path, plen),
+		    SP_OK);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("# 200 inclusion + 200 consistency proofs on 100k leaves in "
@@ -344,10 +340,10 @@ static void test_bulk_100k(void **state)
 		uint64_t m = (uint64_t)BIG - 1 - k * 7919;
 
 		assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", m, rootm),
-				 SP_OK);
-		assert_int_equal(sp_merkle_root((const uint8_t(*)[32])leaves, m,
-						ref),
-				 SP_OK);
+		                 SP_OK);
+		assert_int_equal(
+		    sp_merkle_root((const uint8_t(*)[32])leaves, m, ref),
+		    SP_OK);
 		assert_memory_equal(rootm, ref, 32);
 	}
 	/* appending after the bulk path continues the same tree */
@@ -367,12 +363,11 @@ static void test_bulk_100k(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_small_trees_all_proofs,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_order_and_gaps,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_100k, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_small_trees_all_proofs, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_out_of_order_and_gaps, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_bulk_100k, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

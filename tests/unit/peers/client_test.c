@@ -1,4 +1,5 @@
-/* client_test.c: the peers HTTP/2 client against the node's own HTTP/2 server: mTLS, concurrency, pins, backoff, caps, restart, free. */
+/* client_test.c: the peers HTTP/2 client against the node's own HTTP/2 server:
+ * mTLS, concurrency, pins, backoff, caps, restart, free. */
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -68,18 +69,20 @@ static int group_setup(void **state)
 	path_in(oth_cert, "oth.pem");
 	path_in(op_key, "op.key");
 	path_in(op_cert, "op.pem");
-	if (sp_pki_make_ca("Client Test CA", SP_KEY_P256, 2, ca_key, ca_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-ZZ", sans, SP_KEY_P256, 2,
-			 srv_key, srv_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-HN", sans, SP_KEY_P256, 2,
-			 cli_key, cli_cert, &why) != SP_OK ||
-	    sp_pki_make_ca("Other CA", SP_KEY_P256, 2, ca2_key, ca2_cert, &why) != SP_OK ||
-	    sp_pki_issue(ca2_key, ca2_cert, SP_CERT_TLS, "CN-ZZ", sans, SP_KEY_P256, 2,
-			 oth_key, oth_cert, &why) != SP_OK ||
+	if (sp_pki_make_ca("Client Test CA", SP_KEY_P256, 2, ca_key, ca_cert,
+	                   &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-ZZ", sans,
+	                 SP_KEY_P256, 2, srv_key, srv_cert, &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_TLS, "CN-HN", sans,
+	                 SP_KEY_P256, 2, cli_key, cli_cert, &why) != SP_OK ||
+	    sp_pki_make_ca("Other CA", SP_KEY_P256, 2, ca2_key, ca2_cert,
+	                   &why) != SP_OK ||
+	    sp_pki_issue(ca2_key, ca2_cert, SP_CERT_TLS, "CN-ZZ", sans,
+	                 SP_KEY_P256, 2, oth_key, oth_cert, &why) != SP_OK ||
 	    sp_pki_cert_der(srv_cert, &srv_der, &srv_der_len, &why) != SP_OK ||
 	    sp_pki_cert_der(cli_cert, &cli_der, &cli_der_len, &why) != SP_OK ||
-	    sp_pki_issue(ca_key, ca_cert, SP_CERT_OPERATOR, "operator", NULL, SP_KEY_P256, 2,
-			 op_key, op_cert, &why) != SP_OK ||
+	    sp_pki_issue(ca_key, ca_cert, SP_CERT_OPERATOR, "operator", NULL,
+	                 SP_KEY_P256, 2, op_key, op_cert, &why) != SP_OK ||
 	    sp_pki_cert_der(oth_cert, &oth_der, &oth_der_len, &why) != SP_OK ||
 	    sp_pki_cert_der(op_cert, &op_der, &op_der_len, &why) != SP_OK) {
 		fprintf(stderr, "pki: %s\n", why != NULL ? why : "?");
@@ -112,7 +115,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---------------------------------------------------------------- server thread */
+/* ---------------------------------------------------------------- server
+ * thread */
 
 #define MAX_HELD 512
 
@@ -177,19 +181,21 @@ static void handler(sp_http_req *req, void *arg)
 
 		body = sp_http_req_body(req, &blen);
 		cert = sp_http_req_client_cert(req, NULL);
-		n = snprintf(out, sizeof(out), "%s %s?%s cert=%d hello=%s body=%.*s",
-			     sp_http_req_method(req), path, sp_http_req_query(req),
-			     cert != NULL, xh != NULL ? xh : "-",
-			     (int)(blen > 512 ? 512 : blen), (const char *)body);
+		n = snprintf(
+		    out, sizeof(out), "%s %s?%s cert=%d hello=%s body=%.*s",
+		    sp_http_req_method(req), path, sp_http_req_query(req),
+		    cert != NULL, xh != NULL ? xh : "-",
+		    (int)(blen > 512 ? 512 : blen), (const char *)body);
 		(void)sp_http_respond_ex(req, 200, "text/plain", extra, 1, out,
-					 (size_t)n);
+		                         (size_t)n);
 		return;
 	}
 	if (strcmp(path, "/big") == 0) {
 		size_t n = 0;
 		char *big;
 
-		if (sp_http_req_query_param(req, "n", q, sizeof(q), NULL) == SP_OK)
+		if (sp_http_req_query_param(req, "n", q, sizeof(q), NULL) ==
+		    SP_OK)
 			n = strtoull(q, NULL, 10);
 		big = malloc(n + 1);
 		if (big == NULL) {
@@ -197,7 +203,8 @@ static void handler(sp_http_req *req, void *arg)
 			return;
 		}
 		memset(big, 'a', n);
-		(void)sp_http_respond(req, 200, "application/octet-stream", big, n);
+		(void)sp_http_respond(req, 200, "application/octet-stream", big,
+		                      n);
 		free(big);
 		return;
 	}
@@ -225,7 +232,8 @@ static void handler(sp_http_req *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/drop") == 0) {
-		sp_http_req_unref(req); /* no answer: the server resets the stream */
+		sp_http_req_unref(
+		    req); /* no answer: the server resets the stream */
 		return;
 	}
 	if (strcmp(path, "/hold") == 0) {
@@ -266,7 +274,8 @@ static void *loop_main(void *arg)
 	cfg.handler_arg = t;
 	cfg.limits.max_concurrent_streams = 100;
 	cfg.limits.shutdown_timeout_ms = 300;
-	if (t->base == NULL || sp_server_new(t->base, &cfg, &t->srv, &why) != SP_OK) {
+	if (t->base == NULL ||
+	    sp_server_new(t->base, &cfg, &t->srv, &why) != SP_OK) {
 		fprintf(stderr, "server: %s\n", why != NULL ? why : "?");
 		if (t->base != NULL)
 			event_base_free(t->base);
@@ -333,7 +342,8 @@ static void srv_stop(tsrv *t)
 	pthread_join(t->thr, NULL);
 }
 
-/* ---------------------------------------------------------------- client helpers */
+/* ---------------------------------------------------------------- client
+ * helpers */
 
 static const char *g_cas[] = {NULL, NULL};
 
@@ -376,7 +386,8 @@ static void on_resp(void *ud, const sp_h2_response *r)
 	if (r->err == SP_OK) {
 		assert_non_null(r->body);
 		assert_int_equal(r->body[r->body_len], 0);
-		n = r->body_len < sizeof(cl->body) - 1 ? r->body_len : sizeof(cl->body) - 1;
+		n = r->body_len < sizeof(cl->body) - 1 ? r->body_len
+		                                       : sizeof(cl->body) - 1;
 		memcpy(cl->body, r->body, n);
 		cl->body[n] = '\0';
 		cl->body_len = r->body_len;
@@ -399,7 +410,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 
 /* Run base until *count >= want or timeout_ms; returns 1 if reached. */
 static int run_until(struct event_base *base, const int *count, int want,
-		     int timeout_ms)
+                     int timeout_ms)
 {
 	struct event *t = event_new(base, -1, EV_PERSIST, tick, NULL);
 	struct timeval tv = {0, 5 * 1000};
@@ -454,11 +465,12 @@ static void test_fetch_get_post_mtls(void **state)
 	assert_int_equal(srv_start(&t, 0, srv_cert, srv_key), 0);
 	cfg_for(&cfg, t.port);
 
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo?a=1", hdr, 1, NULL, 0,
-				     &res, &why), SP_OK);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo?a=1", hdr, 1, NULL, 0, &res, &why),
+	    SP_OK);
 	assert_int_equal(res.status, 200);
 	assert_string_equal((const char *)res.body,
-			    "GET /echo?a=1 cert=1 hello=world body=");
+	                    "GET /echo?a=1 cert=1 hello=world body=");
 	v = sp_h2_result_header(&res, "X-Test", &len);
 	assert_non_null(v);
 	assert_int_equal(len, 3);
@@ -469,38 +481,45 @@ static void test_fetch_get_post_mtls(void **state)
 	sp_h2_result_free(&res);
 	assert_null(res.body);
 
-	assert_int_equal(sp_h2_fetch(&cfg, "POST", "/echo", NULL, 0, "payload", 7,
-				     &res, &why), SP_OK);
+	assert_int_equal(sp_h2_fetch(&cfg, "POST", "/echo", NULL, 0, "payload",
+	                             7, &res, &why),
+	                 SP_OK);
 	assert_int_equal(res.status, 200);
 	assert_string_equal((const char *)res.body,
-			    "POST /echo? cert=1 hello=- body=payload");
+	                    "POST /echo? cert=1 hello=- body=payload");
 	sp_h2_result_free(&res);
 
 	/* Without a client certificate the server sees none. */
 	cfg.cert_file = cfg.key_file = NULL;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_OK);
-	assert_string_equal((const char *)res.body, "GET /echo? cert=0 hello=- body=");
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_OK);
+	assert_string_equal((const char *)res.body,
+	                    "GET /echo? cert=0 hello=- body=");
 	sp_h2_result_free(&res);
 
 	/* A problem answer is a response, not a transport failure. */
 	cfg_for(&cfg, t.port);
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/nothing", NULL, 0, NULL, 0,
-				     &res, &why), SP_OK);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/nothing", NULL, 0, NULL, 0, &res, &why),
+	    SP_OK);
 	assert_int_equal(res.status, 404);
 	sp_h2_result_free(&res);
 
 	/* Invalid requests are refused before any I/O. */
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "no-slash", NULL, 0, NULL, 0,
-				     &res, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "no-slash", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_INVALID_ARGUMENT);
 	{
 		sp_h2_header bad[] = {{"content-length", "5"}};
 		sp_h2_header crlf[] = {{"x-a", "b\r\nx-c: d"}};
 
-		assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", bad, 1, NULL, 0,
-					     &res, &why), SP_ERR_INVALID_ARGUMENT);
-		assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", crlf, 1, NULL, 0,
-					     &res, &why), SP_ERR_INVALID_ARGUMENT);
+		assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", bad, 1, NULL,
+		                             0, &res, &why),
+		                 SP_ERR_INVALID_ARGUMENT);
+		assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", crlf, 1,
+		                             NULL, 0, &res, &why),
+		                 SP_ERR_INVALID_ARGUMENT);
 	}
 	srv_stop(&t);
 }
@@ -538,8 +557,9 @@ static void test_many_streams_one_connection(void **state)
 	cfg_for(&cfg, t.port);
 	assert_int_equal(sp_h2_client_new(base, &cfg, &c, NULL), SP_OK);
 	for (i = 0; i < 300; i++)
-		assert_int_equal(sp_h2_client_request(c, "GET", "/slow", NULL, 0,
-						      NULL, 0, on_many, &m), SP_OK);
+		assert_int_equal(sp_h2_client_request(c, "GET", "/slow", NULL,
+		                                      0, NULL, 0, on_many, &m),
+		                 SP_OK);
 	sp_h2_client_get_state(c, &st);
 	assert_int_equal(st.queued, 300);
 	assert_int_equal(m.done, 0); /* never from inside the call */
@@ -575,35 +595,40 @@ static void test_pinned_certificate(void **state)
 	cfg_for(&cfg, t.port);
 	cfg.pinned_cert_der = srv_der;
 	cfg.pinned_cert_der_len = srv_der_len;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_OK);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_OK);
 	assert_int_equal(res.status, 200);
 	sp_h2_result_free(&res);
 
 	/* The pin alone (no CA) is enough when it matches ... */
 	cfg.ca_files = NULL;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_OK);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_OK);
 	sp_h2_result_free(&res);
 
 	/* ... and a different certificate from the same CA is refused. */
 	cfg_for(&cfg, t.port);
 	cfg.pinned_cert_der = cli_der;
 	cfg.pinned_cert_der_len = cli_der_len;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "pinned"));
 	assert_null(res.body);
 	cfg.ca_files = NULL;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 
 	/* Garbage as a pin is refused at once. */
 	cfg.pinned_cert_der = (const uint8_t *)"not a certificate";
 	cfg.pinned_cert_der_len = 17;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	srv_stop(&t);
 	/* None of the refused attempts reached the handler. */
 	assert_int_equal(atomic_load(&t.handled), 2);
@@ -624,8 +649,9 @@ static void test_pin_needs_chain_and_purpose(void **state)
 	cfg_for(&cfg, t.port);
 	cfg.pinned_cert_der = oth_der;
 	cfg.pinned_cert_der_len = oth_der_len;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "issuer"));
 	assert_null(res.body);
@@ -637,8 +663,9 @@ static void test_pin_needs_chain_and_purpose(void **state)
 	cfg_for(&cfg, t.port);
 	cfg.pinned_cert_der = op_der;
 	cfg.pinned_cert_der_len = op_der_len;
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "purpose"));
 	assert_null(res.body);
@@ -656,8 +683,9 @@ static void test_wrong_ca_and_name(void **state)
 	(void)state;
 	assert_int_equal(srv_start(&t, 0, oth_cert, oth_key), 0);
 	cfg_for(&cfg, t.port);
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "issuer"));
 	srv_stop(&t);
@@ -665,16 +693,19 @@ static void test_wrong_ca_and_name(void **state)
 	assert_int_equal(srv_start(&t, 0, srv_cert, srv_key), 0);
 	cfg_for(&cfg, t.port);
 	cfg.server_name = "localhost"; /* a DNS SAN of the certificate */
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_OK);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_OK);
 	sp_h2_result_free(&res);
 	cfg.server_name = "other.example";
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	assert_non_null(strstr(why, "hostname"));
 	cfg.server_name = "127.0.0.2"; /* an IP the certificate does not name */
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/echo", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_CERT_INVALID);
 	srv_stop(&t);
 	assert_int_equal(atomic_load(&t.handled), 1);
 }
@@ -699,9 +730,10 @@ static void test_refused_and_backoff(void **state)
 	t0 = now_ms();
 	for (i = 0; i < 8; i++) {
 		cl[i].client = c;
-		assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0,
-						      NULL, 0, on_resp, &cl[i]),
-				 SP_OK);
+		assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL,
+		                                      0, NULL, 0, on_resp,
+		                                      &cl[i]),
+		                 SP_OK);
 		assert_true(run_until(base, &cl[i].calls, 1, 3000));
 		assert_int_equal(cl[i].calls, 1);
 		assert_int_equal(cl[i].err, SP_ERR_UNAVAILABLE);
@@ -720,12 +752,14 @@ static void test_refused_and_backoff(void **state)
 		/* The attempt did not start before the previous failure's
 		 * reconnect time (libevent's coarse clock: a few ms slack). */
 		if (i > 0) {
-			if (st.last_failure_ms + 5 < cl[i - 1].st.next_reconnect_ms)
-				fprintf(stderr, "attempt %d at %lld, due %lld\n", i,
-					(long long)st.last_failure_ms,
-					(long long)cl[i - 1].st.next_reconnect_ms);
+			if (st.last_failure_ms + 5 <
+			    cl[i - 1].st.next_reconnect_ms)
+				fprintf(
+				    stderr, "attempt %d at %lld, due %lld\n", i,
+				    (long long)st.last_failure_ms,
+				    (long long)cl[i - 1].st.next_reconnect_ms);
 			assert_true(st.last_failure_ms + 5 >=
-				    cl[i - 1].st.next_reconnect_ms);
+			            cl[i - 1].st.next_reconnect_ms);
 		}
 		ceil_expect = ceil_expect * 2 > 300 ? 300 : ceil_expect * 2;
 	}
@@ -757,17 +791,20 @@ static void test_body_cap(void **state)
 	memset(&b, 0, sizeof(b));
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(sp_h2_client_request(c, "GET", "/big?n=10000", NULL, 0,
-					      NULL, 0, on_resp, &a), SP_OK);
+	                                      NULL, 0, on_resp, &a),
+	                 SP_OK);
 	assert_int_equal(sp_h2_client_request(c, "GET", "/big?n=10001", NULL, 0,
-					      NULL, 0, on_resp, &b), SP_OK);
+	                                      NULL, 0, on_resp, &b),
+	                 SP_OK);
 	assert_true(run_until(base, &b.calls, 1, 5000));
 	assert_true(run_until(base, &a.calls, 1, 5000));
 	assert_int_equal(a.err, SP_OK);
 	assert_int_equal(a.body_len, 10000);
 	assert_int_equal(b.err, SP_ERR_TOO_LARGE);
 	/* The connection survives a reset stream. */
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &d), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &d),
+	                 SP_OK);
 	assert_true(run_until(base, &d.calls, 1, 5000));
 	assert_int_equal(d.err, SP_OK);
 	d.client = c;
@@ -795,14 +832,16 @@ static void test_request_timeout(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	t0 = now_ms();
-	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL, 0,
-					      on_resp, &a), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL,
+	                                      0, on_resp, &a),
+	                 SP_OK);
 	assert_true(run_until(base, &a.calls, 1, 3000));
 	assert_int_equal(a.err, SP_ERR_UNAVAILABLE);
 	assert_string_equal(a.why, "request timed out");
 	assert_true(a.at - t0 >= 290 && a.at - t0 < 2000);
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &b), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &b),
+	                 SP_OK);
 	assert_true(run_until(base, &b.calls, 1, 3000));
 	assert_int_equal(b.err, SP_OK);
 	sp_h2_client_free(c);
@@ -832,8 +871,9 @@ static void test_server_restart(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &a), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &a),
+	                 SP_OK);
 	assert_true(run_until(base, &a.calls, 1, 5000));
 	assert_int_equal(a.err, SP_OK);
 	sp_h2_client_get_state(c, &st);
@@ -847,19 +887,22 @@ static void test_server_restart(void **state)
 		sp_h2_client_get_state(c, &st);
 	} while (st.connected && now_ms() < deadline);
 	assert_false(st.connected);
-	assert_int_equal(st.consecutive_failures, 0); /* an idle close is no failure */
+	assert_int_equal(st.consecutive_failures,
+	                 0); /* an idle close is no failure */
 
 	/* While the server is down, requests fail ... */
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &b), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &b),
+	                 SP_OK);
 	assert_true(run_until(base, &b.calls, 1, 5000));
 	assert_int_equal(b.err, SP_ERR_UNAVAILABLE);
 
 	/* ... and after it is back, the client reconnects. */
 	assert_int_equal(srv_start(&t, port, srv_cert, srv_key), 0);
 	assert_int_equal(t.port, port);
-	assert_int_equal(sp_h2_client_request(c, "POST", "/echo", NULL, 0, "x", 1,
-					      on_resp, &d), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "POST", "/echo", NULL, 0, "x",
+	                                      1, on_resp, &d),
+	                 SP_OK);
 	assert_true(run_until(base, &d.calls, 1, 5000));
 	assert_int_equal(d.err, SP_OK);
 	assert_string_equal(d.body, "POST /echo? cert=1 hello=- body=x");
@@ -913,9 +956,10 @@ static void test_free_with_requests_in_flight(void **state)
 	for (i = 0; i < 150; i++) {
 		s[i].k = &k;
 		s[i].i = i;
-		assert_int_equal(sp_h2_client_request(c, "POST", "/hold", NULL, 0,
-						      "body", 4, on_counted, &s[i]),
-				 SP_OK);
+		assert_int_equal(sp_h2_client_request(c, "POST", "/hold", NULL,
+		                                      0, "body", 4, on_counted,
+		                                      &s[i]),
+		                 SP_OK);
 	}
 	deadline = now_ms() + 5000;
 	while (atomic_load(&t.held_now) < 100 && now_ms() < deadline)
@@ -952,12 +996,15 @@ static void test_free_from_callback(void **state)
 	memset(&first, 0, sizeof(first));
 	memset(&held1, 0, sizeof(held1));
 	memset(&held2, 0, sizeof(held2));
-	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL, 0,
-					      on_resp, &held1), SP_OK);
-	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL, 0,
-					      on_resp, &held2), SP_OK);
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &first), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL,
+	                                      0, on_resp, &held1),
+	                 SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/hold", NULL, 0, NULL,
+	                                      0, on_resp, &held2),
+	                 SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &first),
+	                 SP_OK);
 	first.client = c;
 	first.free_in_cb = 1;
 	assert_true(run_until(base, &first.calls, 1, 5000));
@@ -993,13 +1040,15 @@ static void test_stream_reset_and_connect_timeout(void **state)
 	assert_int_equal(sp_h2_client_new(base, &cfg, &c, NULL), SP_OK);
 	memset(&x, 0, sizeof(x));
 	memset(&y, 0, sizeof(y));
-	assert_int_equal(sp_h2_client_request(c, "GET", "/drop", NULL, 0, NULL, 0,
-					      on_resp, &x), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/drop", NULL, 0, NULL,
+	                                      0, on_resp, &x),
+	                 SP_OK);
 	assert_true(run_until(base, &x.calls, 1, 5000));
 	assert_int_equal(x.err, SP_ERR_IO);
 	assert_string_equal(x.why, "stream reset by the server");
-	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL, 0,
-					      on_resp, &y), SP_OK);
+	assert_int_equal(sp_h2_client_request(c, "GET", "/echo", NULL, 0, NULL,
+	                                      0, on_resp, &y),
+	                 SP_OK);
 	assert_true(run_until(base, &y.calls, 1, 5000));
 	assert_int_equal(y.err, SP_OK);
 	sp_h2_client_free(c);
@@ -1017,14 +1066,16 @@ static void test_stream_reset_and_connect_timeout(void **state)
 	cfg_for(&cfg, ntohs(a.sin_port));
 	cfg.connect_timeout_ms = 300;
 	t0 = now_ms();
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_UNAVAILABLE);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_UNAVAILABLE);
 	assert_string_equal(why, "connect timed out");
 	assert_true(now_ms() - t0 >= 290 && now_ms() - t0 < 3000);
 	close(lfd);
 }
 
-/* ---------------------------------------------------------------- raw server */
+/* ---------------------------------------------------------------- raw server
+ */
 
 /* A scripted HTTP/2 server on blocking sockets, for what the node's server
  * never does on purpose: GOAWAY below streams it has received, no ALPN. */
@@ -1033,8 +1084,8 @@ typedef struct raw_srv {
 	int lfd;
 	uint16_t port;
 	pthread_t thr;
-	int alpn;	 /* select h2 */
-	int max_conns;	 /* connections to serve before exiting */
+	int alpn;      /* select h2 */
+	int max_conns; /* connections to serve before exiting */
 	atomic_int conns;
 	/* per connection */
 	int32_t done_ids[16];
@@ -1046,8 +1097,9 @@ typedef struct raw_srv {
 static char raw_one[] = "one";
 static char raw_two[] = "two";
 
-static int raw_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-		       const unsigned char *in, unsigned int inlen, void *arg)
+static int raw_alpn_cb(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
 {
 	(void)ssl;
 	(void)arg;
@@ -1060,20 +1112,21 @@ static int raw_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outle
 }
 
 static int raw_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame,
-			  void *user)
+                          void *user)
 {
 	raw_srv *r = user;
 
 	(void)h2;
-	if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+	if ((frame->hd.type == NGHTTP2_HEADERS ||
+	     frame->hd.type == NGHTTP2_DATA) &&
 	    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && r->n_done < 16)
 		r->done_ids[r->n_done++] = frame->hd.stream_id;
 	return 0;
 }
 
 static ssize_t raw_body(nghttp2_session *h2, int32_t id, uint8_t *buf,
-			size_t len, uint32_t *flags, nghttp2_data_source *src,
-			void *user)
+                        size_t len, uint32_t *flags, nghttp2_data_source *src,
+                        void *user)
 {
 	size_t n = strlen(src->ptr);
 
@@ -1090,7 +1143,8 @@ static ssize_t raw_body(nghttp2_session *h2, int32_t id, uint8_t *buf,
 static void raw_respond(nghttp2_session *h2, int32_t id, char *body)
 {
 	static char st[] = ":status", ok[] = "200";
-	nghttp2_nv nv = {(uint8_t *)st, (uint8_t *)ok, 7, 3, NGHTTP2_NV_FLAG_NONE};
+	nghttp2_nv nv = {(uint8_t *)st, (uint8_t *)ok, 7, 3,
+	                 NGHTTP2_NV_FLAG_NONE};
 	nghttp2_data_provider prd;
 
 	prd.source.ptr = body;
@@ -1115,13 +1169,15 @@ static void raw_serve(raw_srv *r, SSL *ssl, int index)
 {
 	nghttp2_session_callbacks *cbs;
 	nghttp2_session *h2;
-	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100};
+	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+	                             100};
 	uint8_t buf[16384];
 	int answered = 0, goaway = 0, n, i;
 
 	r->n_done = 0;
 	nghttp2_session_callbacks_new(&cbs);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, raw_frame_recv);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
+	                                                     raw_frame_recv);
 	nghttp2_session_server_new(&h2, cbs, r);
 	nghttp2_session_callbacks_del(cbs);
 	nghttp2_submit_settings(h2, NGHTTP2_FLAG_NONE, &iv, 1);
@@ -1129,7 +1185,7 @@ static void raw_serve(raw_srv *r, SSL *ssl, int index)
 		if (index == 0 && !goaway && r->n_done >= 3) {
 			raw_respond(h2, 1, raw_one);
 			nghttp2_submit_goaway(h2, NGHTTP2_FLAG_NONE, 1,
-					      NGHTTP2_NO_ERROR, NULL, 0);
+			                      NGHTTP2_NO_ERROR, NULL, 0);
 			goaway = 1;
 		}
 		if (index > 0)
@@ -1177,7 +1233,7 @@ static void *raw_main(void *arg)
 			    SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 			if (i < 16)
 				snprintf(r->sni[i], sizeof(r->sni[i]), "%s",
-					 sni != NULL ? sni : "");
+				         sni != NULL ? sni : "");
 			raw_serve(r, ssl, i);
 		}
 		SSL_free(ssl); /* no close_notify */
@@ -1229,12 +1285,15 @@ static void test_goaway_retries_unprocessed(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(sp_h2_client_request(c, "GET", "/a", NULL, 0, NULL, 0,
-					      on_resp, &a), SP_OK);
+	assert_int_equal(
+	    sp_h2_client_request(c, "GET", "/a", NULL, 0, NULL, 0, on_resp, &a),
+	    SP_OK);
 	assert_int_equal(sp_h2_client_request(c, "POST", "/b", NULL, 0, "bb", 2,
-					      on_resp, &b), SP_OK);
-	assert_int_equal(sp_h2_client_request(c, "GET", "/d", NULL, 0, NULL, 0,
-					      on_resp, &d), SP_OK);
+	                                      on_resp, &b),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_h2_client_request(c, "GET", "/d", NULL, 0, NULL, 0, on_resp, &d),
+	    SP_OK);
 	assert_true(run_until(base, &a.calls, 1, 5000));
 	assert_true(run_until(base, &b.calls, 1, 5000));
 	assert_true(run_until(base, &d.calls, 1, 5000));
@@ -1265,8 +1324,9 @@ static void test_no_alpn_h2(void **state)
 	(void)state;
 	assert_int_equal(raw_start(&r, 0, 1), 0);
 	cfg_for(&cfg, r.port);
-	assert_int_equal(sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res,
-				     &why), SP_ERR_UNAVAILABLE);
+	assert_int_equal(
+	    sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res, &why),
+	    SP_ERR_UNAVAILABLE);
 	assert_non_null(strstr(why, "ALPN"));
 	raw_stop(&r);
 }
@@ -1280,13 +1340,13 @@ static void test_sni_only_for_dns_names(void **state)
 	static const struct {
 		const char *host, *server_name, *want;
 	} cases[] = {
-	    {"127.0.0.1", NULL, ""},		     /* IPv4 endpoint */
+	    {"127.0.0.1", NULL, ""},                 /* IPv4 endpoint */
 	    {"127.0.0.1", "localhost", "localhost"}, /* DNS name */
 	    {"localhost", NULL, "localhost"},
 	    {"127.0.0.1", "localhost.", "localhost"}, /* no trailing dot */
-	    {"127.0.0.1", "::1", ""},		/* IPv6 literal */
-	    {"127.0.0.1", "::ffff:127.0.0.1", ""}, /* mapped IPv4 */
-	    {"127.0.0.1", "fe80::1%lo", ""},	/* IPv6 with a zone */
+	    {"127.0.0.1", "::1", ""},                 /* IPv6 literal */
+	    {"127.0.0.1", "::ffff:127.0.0.1", ""},    /* mapped IPv4 */
+	    {"127.0.0.1", "fe80::1%lo", ""},          /* IPv6 with a zone */
 	};
 	const size_t n = sizeof(cases) / sizeof(cases[0]);
 	raw_srv r;
@@ -1309,7 +1369,7 @@ static void test_sni_only_for_dns_names(void **state)
 		 * does: it completes (the pin matches) and the server saw
 		 * the ClientHello. */
 		(void)sp_h2_fetch(&cfg, "GET", "/", NULL, 0, NULL, 0, &res,
-				  &why);
+		                  &why);
 		sp_h2_result_free(&res);
 	}
 	raw_stop(&r);
@@ -1317,9 +1377,9 @@ static void test_sni_only_for_dns_names(void **state)
 	for (i = 0; i < n; i++) {
 		if (strcmp(r.sni[i], cases[i].want) != 0)
 			fprintf(stderr, "case %zu (%s): SNI \"%s\"\n", i,
-				cases[i].server_name ? cases[i].server_name
-						     : cases[i].host,
-				r.sni[i]);
+			        cases[i].server_name ? cases[i].server_name
+			                             : cases[i].host,
+			        r.sni[i]);
 		assert_string_equal(r.sni[i], cases[i].want);
 	}
 }
@@ -1335,21 +1395,25 @@ static void test_config_errors(void **state)
 	(void)state;
 	cfg_for(&cfg, 443);
 	cfg.host = NULL;
-	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_null(c);
 	cfg_for(&cfg, 443);
 	cfg.ca_files = NULL;
-	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 	cfg_for(&cfg, 443);
 	cfg.ca_files = missing;
 	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why), SP_ERR_IO);
 	cfg_for(&cfg, 443);
 	cfg.key_file = srv_key; /* another certificate's key */
-	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why), SP_ERR_CERT_INVALID);
+	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why),
+	                 SP_ERR_CERT_INVALID);
 	assert_null(c);
 	cfg_for(&cfg, 443);
 	cfg.key_file = NULL;
-	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_h2_client_new(base, &cfg, &c, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 	sp_h2_client_free(NULL);
 	sp_h2_result_free(NULL);
 	event_base_free(base);
@@ -1358,22 +1422,22 @@ static void test_config_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_errors),
-		cmocka_unit_test(test_fetch_get_post_mtls),
-		cmocka_unit_test(test_many_streams_one_connection),
-		cmocka_unit_test(test_pinned_certificate),
-		cmocka_unit_test(test_pin_needs_chain_and_purpose),
-		cmocka_unit_test(test_wrong_ca_and_name),
-		cmocka_unit_test(test_refused_and_backoff),
-		cmocka_unit_test(test_body_cap),
-		cmocka_unit_test(test_request_timeout),
-		cmocka_unit_test(test_server_restart),
-		cmocka_unit_test(test_free_with_requests_in_flight),
-		cmocka_unit_test(test_free_from_callback),
-		cmocka_unit_test(test_goaway_retries_unprocessed),
-		cmocka_unit_test(test_no_alpn_h2),
-		cmocka_unit_test(test_sni_only_for_dns_names),
-		cmocka_unit_test(test_stream_reset_and_connect_timeout),
+	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_fetch_get_post_mtls),
+	    cmocka_unit_test(test_many_streams_one_connection),
+	    cmocka_unit_test(test_pinned_certificate),
+	    cmocka_unit_test(test_pin_needs_chain_and_purpose),
+	    cmocka_unit_test(test_wrong_ca_and_name),
+	    cmocka_unit_test(test_refused_and_backoff),
+	    cmocka_unit_test(test_body_cap),
+	    cmocka_unit_test(test_request_timeout),
+	    cmocka_unit_test(test_server_restart),
+	    cmocka_unit_test(test_free_with_requests_in_flight),
+	    cmocka_unit_test(test_free_from_callback),
+	    cmocka_unit_test(test_goaway_retries_unprocessed),
+	    cmocka_unit_test(test_no_alpn_h2),
+	    cmocka_unit_test(test_sni_only_for_dns_names),
+	    cmocka_unit_test(test_stream_reset_and_connect_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

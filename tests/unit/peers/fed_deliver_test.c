@@ -31,22 +31,23 @@ static int group_teardown(void **state)
  * whatever the random draw: jitter only adds. */
 static void test_backoff_bounds(void **state)
 {
-	static const uint32_t draws[] = {0, 1, 399, 500, 999, 1000, 65535,
-	                                 0x7fffffffu, 0xffffffffu};
-	static const int64_t cfg[][2] = {{1, 300}, {1, 1}, {2, 5}, {3, 2},
-	                                 {60, 86400}, {1, 86400}};
+	static const uint32_t draws[] = {
+	    0, 1, 399, 500, 999, 1000, 65535, 0x7fffffffu, 0xffffffffu};
+	static const int64_t cfg[][2] = {{1, 300}, {1, 1},      {2, 5},
+	                                 {3, 2},   {60, 86400}, {1, 86400}};
 	size_t c, i;
 	uint32_t n;
 
 	(void)state;
 	for (c = 0; c < sizeof(cfg) / sizeof(cfg[0]); c++) {
 		int64_t lo = cfg[c][0] * 1000;
-		int64_t hi = (cfg[c][1] > cfg[c][0] ? cfg[c][1] : cfg[c][0]) * 1000;
+		int64_t hi =
+		    (cfg[c][1] > cfg[c][0] ? cfg[c][1] : cfg[c][0]) * 1000;
 
 		for (n = 0; n < 70; n++) {
 			for (i = 0; i < sizeof(draws) / sizeof(draws[0]); i++) {
-				int64_t d = sp_peers__backoff_ms(cfg[c][0], cfg[c][1], n,
-				                                 draws[i]);
+				int64_t d = sp_peers__backoff_ms(
+				    cfg[c][0], cfg[c][1], n, draws[i]);
 
 				assert_true(d >= lo);
 				assert_true(d <= hi);
@@ -116,8 +117,8 @@ static uint8_t *receipt(int signer, const char *receiver, const char *digest,
 	ri.received = g_fed.now - 5;
 	ri.status = SP_RECEIPT_ACCEPTED;
 	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
-	assert_int_equal(
-	    sp_sign_document(g_fed.k[signer], u, un, &s, n, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[signer], u, un, &s, n, &why),
+	                 SP_OK);
 	free(u);
 	return s;
 }

@@ -27,14 +27,14 @@ static void test_base64_vectors(void **state)
 	(void)state;
 	for (i = 0; i < 7; i++) {
 		size_t pl = strlen(plain[i]);
-		assert_int_equal(sp_b64_encode((const uint8_t *)plain[i],
-		                                   pl, out, sizeof(out)),
+		assert_int_equal(sp_b64_encode((const uint8_t *)plain[i], pl,
+		                               out, sizeof(out)),
 		                 strlen(enc[i]));
 		assert_string_equal(out, enc[i]);
 		n = 99;
-		assert_int_equal(sp_b64_decode(enc[i], strlen(enc[i]), dec,
-		                                   sizeof(dec), &n),
-		                 SP_OK);
+		assert_int_equal(
+		    sp_b64_decode(enc[i], strlen(enc[i]), dec, sizeof(dec), &n),
+		    SP_OK);
 		assert_int_equal(n, pl);
 		assert_memory_equal(dec, plain[i], pl);
 	}
@@ -46,8 +46,8 @@ static void test_base64_vectors(void **state)
 			all[i] = (uint8_t)i;
 		n = sp_b64_encode(all, 256, txt, sizeof(txt));
 		assert_int_equal(n, 344);
-		assert_int_equal(
-		    sp_b64_decode(txt, n, back, sizeof(back), &n), SP_OK);
+		assert_int_equal(sp_b64_decode(txt, n, back, sizeof(back), &n),
+		                 SP_OK);
 		assert_int_equal(n, 256);
 		assert_memory_equal(all, back, 256);
 	}
@@ -77,9 +77,9 @@ static void test_base64_strict(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = 99;
-		assert_int_equal(sp_b64_decode(bad[i], strlen(bad[i]), dec,
-		                                   sizeof(dec), &n),
-		                 SP_ERR_FIELD);
+		assert_int_equal(
+		    sp_b64_decode(bad[i], strlen(bad[i]), dec, sizeof(dec), &n),
+		    SP_ERR_FIELD);
 		assert_int_equal(n, 0);
 	}
 }
@@ -134,8 +134,8 @@ static void test_roundtrip(void **state)
 	                 SP_OK);
 	for (i = 0; i < 32; i++)
 		cp.root[i] = (uint8_t)(i * 7 + 3);
-	assert_int_equal(
-	    sp_b64_encode(cp.root, 32, root_b64, sizeof(root_b64)), 44);
+	assert_int_equal(sp_b64_encode(cp.root, 32, root_b64, sizeof(root_b64)),
+	                 44);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		cp.size = sizes[i];
 		assert_int_equal(sp_checkpoint_format(&cp, &txt, &tl), SP_OK);

@@ -1,4 +1,5 @@
-/* documents_test.c: Receipt, TrustList and Problem documents: build, parse, read round trips and refusals. */
+/* documents_test.c: Receipt, TrustList and Problem documents: build, parse,
+ * read round trips and refusals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,10 +30,11 @@ static void sample_receipt(sp_receipt_info *ri)
 {
 	memset(ri, 0, sizeof(*ri));
 	snprintf(ri->record_id, sizeof(ri->record_id), "%s",
-		 "0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+	         "0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
 	snprintf(ri->origin, sizeof(ri->origin), "%s", "CN-ZZ");
 	ri->sequence = 9223372036854775807ULL;
-	sp_sha256_hex((const uint8_t *)PT_RECORD, strlen(PT_RECORD), ri->record_digest);
+	sp_sha256_hex((const uint8_t *)PT_RECORD, strlen(PT_RECORD),
+	              ri->record_digest);
 	snprintf(ri->receiver, sizeof(ri->receiver), "%s", "KZ-KGS");
 	ri->received = 1795766405;
 	ri->status = SP_RECEIPT_RELAYED;
@@ -49,9 +51,12 @@ static void test_receipt_round_trip(void **state)
 	(void)state;
 	sample_receipt(&ri);
 	assert_int_equal(sp_receipt_build(&ri, &out, &len, &why), SP_OK);
-	assert_memory_equal(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39);
-	assert_non_null(strstr((const char *)out, "<Received>2026-11-27T08:00:05Z</Received>"));
-	assert_int_equal(sp_doc_parse(out, len, SP_DOC_RECEIPT, NULL, &doc, &why), SP_OK);
+	assert_memory_equal(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+	                    39);
+	assert_non_null(strstr((const char *)out,
+	                       "<Received>2026-11-27T08:00:05Z</Received>"));
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_RECEIPT, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_receipt_read(doc, &back, &why), SP_OK);
 	assert_string_equal(back.record_id, ri.record_id);
 	assert_string_equal(back.origin, "CN-ZZ");
@@ -63,7 +68,8 @@ static void test_receipt_round_trip(void **state)
 	/* A receipt is not a record. */
 	{
 		sp_record *r = NULL;
-		assert_int_equal(sp_record_read(doc, &r, &why), SP_ERR_INVALID_ARGUMENT);
+		assert_int_equal(sp_record_read(doc, &r, &why),
+		                 SP_ERR_INVALID_ARGUMENT);
 	}
 	sp_doc_free(doc);
 	free(out);
@@ -93,38 +99,46 @@ static void test_receipt_refusals(void **state)
 	assert_int_equal(sp_receipt_build(&ri, &out, &len, &why), SP_ERR_FIELD);
 	/* Reading a record as a receipt. */
 	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECORD, &doc), SP_OK);
-	assert_int_equal(sp_receipt_read(doc, &back, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_receipt_read(doc, &back, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 	sp_doc_free(doc);
 }
 
-/* ---------------------------------------------------------------- trust list */
+/* ---------------------------------------------------------------- trust list
+ */
 
-static uint8_t fake_der_a[] = {0x30, 0x82, 0x01, 0x0a, 0x02, 0x01, 0x01, 0xde, 0xad};
+static uint8_t fake_der_a[] = {0x30, 0x82, 0x01, 0x0a, 0x02,
+                               0x01, 0x01, 0xde, 0xad};
 static uint8_t fake_der_b[] = {0x30, 0x03, 0x02, 0x01, 0x02};
 static uint8_t fake_der_c[] = {0x30, 0x03, 0x02, 0x01, 0x03, 0xff};
 
 static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
-		      char *ep[2], char *relays[1])
+                      char *ep[2], char *relays[1])
 {
 	memset(tl, 0, sizeof(*tl));
 	memset(m, 0, 2 * sizeof(*m));
-	snprintf(tl->federation, sizeof(tl->federation), "%s", "cn-cbec-alliance");
+	snprintf(tl->federation, sizeof(tl->federation), "%s",
+	         "cn-cbec-alliance");
 	tl->sequence = 12;
 	tl->issued = 1795766400;
 	tl->next_update = 1795766400 + 7 * 86400;
-	tl->operator_name = (char *)(uintptr_t)"跨境电商综试区联盟 federation operator";
+	tl->operator_name =
+	    (char *)(uintptr_t) "跨境电商综试区联盟 federation operator";
 	tl->members = m;
 	tl->n_members = 2;
 
-	sc[0] = (sp_tl_signing_cert){fake_der_a, sizeof(fake_der_a), 1767225600, 1798761599};
-	sc[1] = (sp_tl_signing_cert){fake_der_b, sizeof(fake_der_b), 1790000000, 1830000000};
-	sc[2] = (sp_tl_signing_cert){fake_der_c, sizeof(fake_der_c), 1767225600, 1830000000};
-	ep[0] = (char *)(uintptr_t)"https://srep.zz.example.cn:8443/";
-	ep[1] = (char *)(uintptr_t)"https://[2001:db8::1]:8443";
-	relays[0] = (char *)(uintptr_t)"silkroad-ports";
+	sc[0] = (sp_tl_signing_cert){fake_der_a, sizeof(fake_der_a), 1767225600,
+	                             1798761599};
+	sc[1] = (sp_tl_signing_cert){fake_der_b, sizeof(fake_der_b), 1790000000,
+	                             1830000000};
+	sc[2] = (sp_tl_signing_cert){fake_der_c, sizeof(fake_der_c), 1767225600,
+	                             1830000000};
+	ep[0] = (char *)(uintptr_t) "https://srep.zz.example.cn:8443/";
+	ep[1] = (char *)(uintptr_t) "https://[2001:db8::1]:8443";
+	relays[0] = (char *)(uintptr_t) "silkroad-ports";
 
 	snprintf(m[0].node_id, sizeof(m[0].node_id), "%s", "CN-ZZ");
-	m[0].name = (char *)(uintptr_t)"郑州航空港区跨境电商监管中心";
+	m[0].name = (char *)(uintptr_t) "郑州航空港区跨境电商监管中心";
 	m[0].role = SP_ROLE_ZONE;
 	m[0].status = SP_STATUS_ACTIVE;
 	m[0].endpoints = ep;
@@ -133,12 +147,15 @@ static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
 	m[0].tls_cert_der_len = sizeof(fake_der_c);
 	m[0].signing = sc;
 	m[0].n_signing = 2;
-	m[0].log_key = (char *)(uintptr_t)"silkport/cn-cbec-alliance/CN-ZZ+1a2b3c4d+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+	m[0].log_key =
+	    (char *)(uintptr_t) "silkport/cn-cbec-alliance/"
+	                        "CN-ZZ+1a2b3c4d+"
+	                        "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 	m[0].relays_to = relays;
 	m[0].n_relays_to = 1;
 
 	snprintf(m[1].node_id, sizeof(m[1].node_id), "%s", "KZ-KGS");
-	m[1].name = (char *)(uintptr_t)"Khorgos port authority";
+	m[1].name = (char *)(uintptr_t) "Khorgos port authority";
 	m[1].role = SP_ROLE_PORT_AUTHORITY;
 	m[1].status = SP_STATUS_SUSPENDED;
 	m[1].tls_cert_der = fake_der_b;
@@ -162,7 +179,8 @@ static void test_trust_list_round_trip(void **state)
 	(void)state;
 	sample_tl(&tl, m, sc, ep, relays);
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_OK);
-	assert_int_equal(sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_tl_read(doc, &back, &why), SP_OK);
 	assert_string_equal(back->federation, "cn-cbec-alliance");
 	assert_int_equal(back->sequence, 12);
@@ -219,7 +237,7 @@ static void test_trust_list_refusals(void **state)
 	snprintf(m[1].node_id, sizeof(m[1].node_id), "%s", "CN-ZZ");
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
 	sample_tl(&tl, m, sc, ep, relays);
-	ep[0] = (char *)(uintptr_t)"http://insecure.example.cn/";
+	ep[0] = (char *)(uintptr_t) "http://insecure.example.cn/";
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
 	sample_tl(&tl, m, sc, ep, relays);
 	m[1].n_signing = 0;
@@ -228,7 +246,7 @@ static void test_trust_list_refusals(void **state)
 	tl.next_update = tl.issued;
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
 	sample_tl(&tl, m, sc, ep, relays);
-	m[0].log_key = (char *)(uintptr_t)"not a key";
+	m[0].log_key = (char *)(uintptr_t) "not a key";
 	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_SCHEMA);
 	assert_null(out);
 
@@ -244,7 +262,8 @@ static void test_trust_list_refusals(void **state)
 	t = pt_replace(s, "<Role>zone</Role>", "<Role>hub</Role>");
 	assert_int_equal(pt_parse(t, SP_DOC_TRUST_LIST, &doc), SP_ERR_SCHEMA);
 	free(t);
-	t = pt_replace(s, "validFrom=\"2026-01-01T00:00:00Z\"", "validFrom=\"2026-01-01\"");
+	t = pt_replace(s, "validFrom=\"2026-01-01T00:00:00Z\"",
+	               "validFrom=\"2026-01-01\"");
 	assert_non_null(t);
 	assert_int_equal(pt_parse(t, SP_DOC_TRUST_LIST, &doc), SP_ERR_SCHEMA);
 	free(t);
@@ -256,8 +275,12 @@ static void test_trust_list_refusals(void **state)
 
 static void test_problem_round_trip(void **state)
 {
-	sp_problem p = {SP_ERR_SIG_INVALID, 0, NULL, "digest of Reference 0 does not match",
-			"ds:Signature", "req-42"};
+	sp_problem p = {SP_ERR_SIG_INVALID,
+	                0,
+	                NULL,
+	                "digest of Reference 0 does not match",
+	                "ds:Signature",
+	                "req-42"};
 	uint8_t *out = NULL;
 	size_t len = 0;
 	sp_doc *doc = NULL;
@@ -267,12 +290,16 @@ static void test_problem_round_trip(void **state)
 
 	(void)state;
 	assert_int_equal(sp_problem_build(&p, &out, &len), SP_OK);
-	assert_non_null(strstr((const char *)out,
-			       "<type>urn:silkport:srep:1:error:signature-invalid</type>"));
+	assert_non_null(
+	    strstr((const char *)out,
+	           "<type>urn:silkport:srep:1:error:signature-invalid</type>"));
 	assert_non_null(strstr((const char *)out, "<status>422</status>"));
-	assert_non_null(strstr((const char *)out, "<error>signature-invalid</error>"));
-	assert_non_null(strstr((const char *)out, "<request-id>req-42</request-id>"));
-	assert_int_equal(sp_doc_parse(out, len, SP_DOC_PROBLEM, NULL, &doc, &why), SP_OK);
+	assert_non_null(
+	    strstr((const char *)out, "<error>signature-invalid</error>"));
+	assert_non_null(
+	    strstr((const char *)out, "<request-id>req-42</request-id>"));
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_PROBLEM, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_problem_read(doc, &err, &status, &detail), SP_OK);
 	assert_int_equal(err, SP_ERR_SIG_INVALID);
 	assert_int_equal(status, 422);
@@ -282,10 +309,11 @@ static void test_problem_round_trip(void **state)
 	free(out);
 
 	/* Explicit status and title; text that XML cannot carry is replaced. */
-	p = (sp_problem){SP_ERR_OVERLOADED, 429, "Slow down", "bad \x01 byte \xff here", NULL,
-			 NULL};
+	p = (sp_problem){SP_ERR_OVERLOADED,         429,  "Slow down",
+	                 "bad \x01 byte \xff here", NULL, NULL};
 	assert_int_equal(sp_problem_build(&p, &out, &len), SP_OK);
-	assert_int_equal(sp_doc_parse(out, len, SP_DOC_PROBLEM, NULL, &doc, &why), SP_OK);
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_PROBLEM, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_problem_read(doc, &err, &status, &detail), SP_OK);
 	assert_int_equal(err, SP_ERR_OVERLOADED);
 	assert_int_equal(status, 429);
@@ -295,12 +323,14 @@ static void test_problem_round_trip(void **state)
 	free(out);
 
 	/* Not a silkport error: SP_ERR_INTERNAL, status kept. */
-	assert_int_equal(pt_parse("<problem xmlns=\"urn:ietf:rfc:7807\">"
-				  "<type>https://example.net/probs/out-of-credit</type>"
-				  "<title>You do not have enough credit.</title><status>403</status>"
-				  "</problem>",
-				  SP_DOC_PROBLEM, &doc),
-			 SP_OK);
+	assert_int_equal(
+	    pt_parse("<problem xmlns=\"urn:ietf:rfc:7807\">"
+	             "<type>https://example.net/probs/out-of-credit</type>"
+	             "<title>You do not have enough "
+	             "credit.</title><status>403</status>"
+	             "</problem>",
+	             SP_DOC_PROBLEM, &doc),
+	    SP_OK);
 	assert_int_equal(sp_problem_read(doc, &err, &status, &detail), SP_OK);
 	assert_int_equal(err, SP_ERR_INTERNAL);
 	assert_int_equal(status, 403);
@@ -314,17 +344,18 @@ static void test_problem_round_trip(void **state)
 	assert_non_null(strstr((const char *)out, "<status>500</status>"));
 	free(out);
 	p = (sp_problem){SP_ERR_FORBIDDEN, 99, NULL, NULL, NULL, NULL};
-	assert_int_equal(sp_problem_build(&p, &out, &len), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_problem_build(&p, &out, &len),
+	                 SP_ERR_INVALID_ARGUMENT);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_receipt_round_trip),
-		cmocka_unit_test(test_receipt_refusals),
-		cmocka_unit_test(test_trust_list_round_trip),
-		cmocka_unit_test(test_trust_list_refusals),
-		cmocka_unit_test(test_problem_round_trip),
+	    cmocka_unit_test(test_receipt_round_trip),
+	    cmocka_unit_test(test_receipt_refusals),
+	    cmocka_unit_test(test_trust_list_round_trip),
+	    cmocka_unit_test(test_trust_list_refusals),
+	    cmocka_unit_test(test_problem_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,4 +1,5 @@
-/* errors_test.c: sp_err names are unique, stable and round-trip; HTTP statuses are sensible. */
+/* errors_test.c: sp_err names are unique, stable and round-trip; HTTP statuses
+ * are sensible. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,20 +11,54 @@
 #include "protocol/protocol.h"
 
 static const int all_errs[] = {
-	SP_OK, SP_ERR_NOMEM, SP_ERR_INTERNAL, SP_ERR_IO, SP_ERR_INVALID_ARGUMENT,
-	SP_ERR_NOT_FOUND, SP_ERR_TOO_LARGE, SP_ERR_TOO_DEEP, SP_ERR_TOO_MANY_ELEMENTS,
-	SP_ERR_NOT_WELL_FORMED, SP_ERR_ENCODING, SP_ERR_DOCTYPE, SP_ERR_SCHEMA,
-	SP_ERR_WRONG_DOCUMENT, SP_ERR_XML_ID, SP_ERR_FIELD, SP_ERR_ATTACHMENT_DIGEST,
-	SP_ERR_TYPE_MISMATCH, SP_ERR_PROCESSING_INSTRUCTION, SP_ERR_SIG_MISSING,
-	SP_ERR_SIG_PROFILE, SP_ERR_SIG_ALGORITHM, SP_ERR_SIG_INVALID, SP_ERR_KEY_WEAK,
-	SP_ERR_UNKNOWN_ORIGIN, SP_ERR_SIGNER_REVOKED, SP_ERR_SIGNER_SUSPENDED,
-	SP_ERR_SIGNER_EXPIRED, SP_ERR_ISSUED_IN_FUTURE, SP_ERR_TRUST_LIST_ROLLBACK,
-	SP_ERR_TRUST_LIST_EXPIRED, SP_ERR_UNTRUSTED_ANCHOR, SP_ERR_CERT_INVALID,
-	SP_ERR_WRONG_FEDERATION, SP_ERR_UNAUTHENTICATED, SP_ERR_FORBIDDEN,
-	SP_ERR_EQUIVOCATION, SP_ERR_METHOD, SP_ERR_MEDIA_TYPE, SP_ERR_OVERLOADED,
-	SP_ERR_NOT_RECIPIENT, SP_ERR_BAD_REQUEST, SP_ERR_UNAVAILABLE,
-	SP_ERR_PROOF_INVALID, SP_ERR_CHECKPOINT_INVALID, SP_ERR_RECORD_ID_AMBIGUOUS,
-	SP_ERR_REVOCATION_REVERSED, SP_ERR_NON_CANONICAL,
+    SP_OK,
+    SP_ERR_NOMEM,
+    SP_ERR_INTERNAL,
+    SP_ERR_IO,
+    SP_ERR_INVALID_ARGUMENT,
+    SP_ERR_NOT_FOUND,
+    SP_ERR_TOO_LARGE,
+    SP_ERR_TOO_DEEP,
+    SP_ERR_TOO_MANY_ELEMENTS,
+    SP_ERR_NOT_WELL_FORMED,
+    SP_ERR_ENCODING,
+    SP_ERR_DOCTYPE,
+    SP_ERR_SCHEMA,
+    SP_ERR_WRONG_DOCUMENT,
+    SP_ERR_XML_ID,
+    SP_ERR_FIELD,
+    SP_ERR_ATTACHMENT_DIGEST,
+    SP_ERR_TYPE_MISMATCH,
+    SP_ERR_PROCESSING_INSTRUCTION,
+    SP_ERR_SIG_MISSING,
+    SP_ERR_SIG_PROFILE,
+    SP_ERR_SIG_ALGORITHM,
+    SP_ERR_SIG_INVALID,
+    SP_ERR_KEY_WEAK,
+    SP_ERR_UNKNOWN_ORIGIN,
+    SP_ERR_SIGNER_REVOKED,
+    SP_ERR_SIGNER_SUSPENDED,
+    SP_ERR_SIGNER_EXPIRED,
+    SP_ERR_ISSUED_IN_FUTURE,
+    SP_ERR_TRUST_LIST_ROLLBACK,
+    SP_ERR_TRUST_LIST_EXPIRED,
+    SP_ERR_UNTRUSTED_ANCHOR,
+    SP_ERR_CERT_INVALID,
+    SP_ERR_WRONG_FEDERATION,
+    SP_ERR_UNAUTHENTICATED,
+    SP_ERR_FORBIDDEN,
+    SP_ERR_EQUIVOCATION,
+    SP_ERR_METHOD,
+    SP_ERR_MEDIA_TYPE,
+    SP_ERR_OVERLOADED,
+    SP_ERR_NOT_RECIPIENT,
+    SP_ERR_BAD_REQUEST,
+    SP_ERR_UNAVAILABLE,
+    SP_ERR_PROOF_INVALID,
+    SP_ERR_CHECKPOINT_INVALID,
+    SP_ERR_RECORD_ID_AMBIGUOUS,
+    SP_ERR_REVOCATION_REVERSED,
+    SP_ERR_NON_CANONICAL,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
@@ -37,8 +72,8 @@ static void test_names_unique_and_round_trip(void **state)
 		assert_string_not_equal(n, "unknown-error");
 		/* Names are URI-safe: lowercase letters, digits, '-'. */
 		for (const char *p = n; *p; p++)
-			assert_true((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-				    *p == '-');
+			assert_true((*p >= 'a' && *p <= 'z') ||
+			            (*p >= '0' && *p <= '9') || *p == '-');
 		assert_int_equal(sp_err_from_name(n), all_errs[i]);
 		for (size_t k = 0; k < i; k++)
 			assert_string_not_equal(n, sp_strerror(all_errs[k]));
@@ -48,11 +83,13 @@ static void test_names_unique_and_round_trip(void **state)
 static void test_known_names(void **state)
 {
 	(void)state;
-	assert_string_equal(sp_strerror(SP_ERR_SIG_INVALID), "signature-invalid");
+	assert_string_equal(sp_strerror(SP_ERR_SIG_INVALID),
+	                    "signature-invalid");
 	assert_string_equal(sp_strerror(SP_ERR_ENCODING), "encoding-invalid");
 	assert_string_equal(sp_strerror(SP_ERR_DOCTYPE), "doctype-forbidden");
 	assert_string_equal(sp_strerror(SP_ERR_NOMEM), "out-of-memory");
-	assert_string_equal(sp_strerror(SP_ERR_SIGNER_EXPIRED), "signer-expired");
+	assert_string_equal(sp_strerror(SP_ERR_SIGNER_EXPIRED),
+	                    "signer-expired");
 	assert_string_equal(sp_strerror(SP_ERR_NON_CANONICAL), "non-canonical");
 	assert_string_equal(sp_strerror(-9999), "unknown-error");
 	assert_string_equal(sp_strerror(5), "unknown-error");
@@ -87,9 +124,9 @@ static void test_statuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_unique_and_round_trip),
-		cmocka_unit_test(test_known_names),
-		cmocka_unit_test(test_statuses),
+	    cmocka_unit_test(test_names_unique_and_round_trip),
+	    cmocka_unit_test(test_known_names),
+	    cmocka_unit_test(test_statuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

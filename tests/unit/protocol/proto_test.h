@@ -1,4 +1,5 @@
-/* proto_test.h: shared helpers for the protocol unit tests (fixtures, records). */
+/* proto_test.h: shared helpers for the protocol unit tests (fixtures, records).
+ */
 #ifndef SP_PROTO_TEST_H
 #define SP_PROTO_TEST_H
 
@@ -48,7 +49,8 @@ static inline int pt_parse(const char *s, sp_doc_kind kind, sp_doc **out)
 {
 	const char *why = NULL;
 
-	return sp_doc_parse((const uint8_t *)s, strlen(s), kind, NULL, out, &why);
+	return sp_doc_parse((const uint8_t *)s, strlen(s), kind, NULL, out,
+	                    &why);
 }
 
 /* Replace the first occurrence of `from` in s by `to`; malloc'd result. */
@@ -75,14 +77,15 @@ static inline char *pt_replace(const char *s, const char *from, const char *to)
 /* A minimal valid unsigned record with the given header pieces. */
 #define PT_RECORD_HEAD                                                         \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                         \
-	"<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">"                  \
-	"<Header><RecordId>0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b</RecordId>"     \
-	"<Origin>CN-ZZ</Origin><Sequence>7</Sequence><Type>release</Type>"      \
-	"<Issued>2026-11-27T08:00:00Z</Issued>"                                 \
+	"<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">"                 \
+	"<Header><RecordId>0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b</RecordId>"    \
+	"<Origin>CN-ZZ</Origin><Sequence>7</Sequence><Type>release</Type>"     \
+	"<Issued>2026-11-27T08:00:00Z</Issued>"                                \
 	"<Recipients><Node>KZ-KGS</Node></Recipients></Header>"
 #define PT_RECORD_BODY                                                         \
-	"<Body><Release><DeclarationNo>4604202611270000123</DeclarationNo>"     \
-	"<Decision>released</Decision><DecidedAt>2026-11-27T09:12:00Z</DecidedAt>" \
+	"<Body><Release><DeclarationNo>4604202611270000123</DeclarationNo>"    \
+	"<Decision>released</Decision><DecidedAt>2026-11-27T09:12:00Z</"       \
+	"DecidedAt>"                                                           \
 	"</Release></Body>"
 #define PT_RECORD PT_RECORD_HEAD PT_RECORD_BODY "</Record>"
 

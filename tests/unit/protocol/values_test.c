@@ -50,8 +50,10 @@ static void test_uuid(void **state)
 	assert_true(strchr("89ab", a[19]) != NULL);
 	assert_true(sp_uuid_valid("0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"));
 	assert_false(sp_uuid_valid("0F8A3C1E-2B4D-4E6F-8A9B-0C1D2E3F4A5B"));
-	assert_false(sp_uuid_valid("0f8a3c1e-2b4d-1e6f-8a9b-0c1d2e3f4a5b")); /* v1 */
-	assert_false(sp_uuid_valid("0f8a3c1e-2b4d-4e6f-ca9b-0c1d2e3f4a5b")); /* variant */
+	assert_false(
+	    sp_uuid_valid("0f8a3c1e-2b4d-1e6f-8a9b-0c1d2e3f4a5b")); /* v1 */
+	assert_false(sp_uuid_valid(
+	    "0f8a3c1e-2b4d-4e6f-ca9b-0c1d2e3f4a5b")); /* variant */
 	assert_false(sp_uuid_valid("0f8a3c1e2b4d4e6f8a9b0c1d2e3f4a5b"));
 	assert_false(sp_uuid_valid("0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b0"));
 	assert_false(sp_uuid_valid("0f8a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5"));
@@ -77,9 +79,11 @@ static void test_time(void **state)
 	assert_string_equal(out, "1969-12-31T23:59:59Z");
 	assert_int_equal(sp_time_format(253402300799LL, out), SP_OK);
 	assert_string_equal(out, "9999-12-31T23:59:59Z");
-	assert_int_equal(sp_time_format(253402300800LL, out), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_time_format(253402300800LL, out),
+	                 SP_ERR_INVALID_ARGUMENT);
 	/* Round trip over a spread of instants. */
-	for (int64_t x = -86400LL * 365 * 50; x < 86400LL * 365 * 300; x += 7777777) {
+	for (int64_t x = -86400LL * 365 * 50; x < 86400LL * 365 * 300;
+	     x += 7777777) {
 		int64_t back;
 		assert_int_equal(sp_time_format(x, out), SP_OK);
 		assert_int_equal(sp_time_parse(out, &back), SP_OK);
@@ -87,16 +91,27 @@ static void test_time(void **state)
 	}
 	/* Everything the profile forbids. */
 	const char *bad[] = {
-		"2026-11-27T08:00:00+08:00", "2026-11-27T08:00:00.5Z",
-		"2026-11-27t08:00:00Z", "2026-11-27T08:00:00z",
-		"2026-11-27 08:00:00Z", "2026-11-27T08:00:00",
-		" 2026-11-27T08:00:00Z", "2026-11-27T08:00:00Z ",
-		"2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
-		"2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z",
-		"2026-04-31T00:00:00Z", "2026-11-27T24:00:00Z",
-		"2026-11-27T23:60:00Z", "2026-11-27T23:59:60Z",
-		"0000-01-01T00:00:00Z", "+026-11-27T08:00:00Z",
-		"2026-1-27T08:00:00Z", "", "2026-11-27",
+	    "2026-11-27T08:00:00+08:00",
+	    "2026-11-27T08:00:00.5Z",
+	    "2026-11-27t08:00:00Z",
+	    "2026-11-27T08:00:00z",
+	    "2026-11-27 08:00:00Z",
+	    "2026-11-27T08:00:00",
+	    " 2026-11-27T08:00:00Z",
+	    "2026-11-27T08:00:00Z ",
+	    "2026-02-29T00:00:00Z",
+	    "1900-02-29T00:00:00Z",
+	    "2026-13-01T00:00:00Z",
+	    "2026-00-01T00:00:00Z",
+	    "2026-04-31T00:00:00Z",
+	    "2026-11-27T24:00:00Z",
+	    "2026-11-27T23:60:00Z",
+	    "2026-11-27T23:59:60Z",
+	    "0000-01-01T00:00:00Z",
+	    "+026-11-27T08:00:00Z",
+	    "2026-1-27T08:00:00Z",
+	    "",
+	    "2026-11-27",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		t = 42;
@@ -113,9 +128,13 @@ static void test_sha256(void **state)
 
 	(void)state;
 	sp_sha256_hex((const uint8_t *)"", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(
+	    hex,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	sp_sha256_hex((const uint8_t *)"abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(
+	    hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	sp_sha256((const uint8_t *)"abc", 3, d);
 	assert_int_equal(d[0], 0xba);
 	assert_int_equal(d[31], 0xad);
@@ -137,33 +156,46 @@ static void test_base64(void **state)
 	e = sp_proto__b64_encode((const uint8_t *)"f", 1);
 	assert_string_equal(e, "Zg==");
 	free(e);
-	assert_int_equal(sp_proto__b64_decode("Zm9v\n YmE=\n", 11, &out, &len), SP_OK);
+	assert_int_equal(sp_proto__b64_decode("Zm9v\n YmE=\n", 11, &out, &len),
+	                 SP_OK);
 	assert_int_equal(len, 5);
 	assert_memory_equal(out, "fooba", 5);
 	free(out);
 	assert_int_equal(sp_proto__b64_decode("", 0, &out, &len), SP_OK);
 	assert_int_equal(len, 0);
 	free(out);
-	assert_int_equal(sp_proto__b64_decode("Zm9", 3, &out, &len), SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("Zm9", 3, &out, &len),
+	                 SP_ERR_FIELD);
 	assert_null(out);
-	assert_int_equal(sp_proto__b64_decode("Zm=v", 4, &out, &len), SP_ERR_FIELD);
-	assert_int_equal(sp_proto__b64_decode("Zh==", 4, &out, &len), SP_ERR_FIELD);
-	assert_int_equal(sp_proto__b64_decode("Zg==Zg==", 8, &out, &len), SP_ERR_FIELD);
-	assert_int_equal(sp_proto__b64_decode("Zm9v!", 5, &out, &len), SP_ERR_FIELD);
-	assert_int_equal(sp_proto__b64_decode("=Zg=", 4, &out, &len), SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("Zm=v", 4, &out, &len),
+	                 SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("Zh==", 4, &out, &len),
+	                 SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("Zg==Zg==", 8, &out, &len),
+	                 SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("Zm9v!", 5, &out, &len),
+	                 SP_ERR_FIELD);
+	assert_int_equal(sp_proto__b64_decode("=Zg=", 4, &out, &len),
+	                 SP_ERR_FIELD);
 }
 
 static void test_utf8(void **state)
 {
 	(void)state;
-	assert_true(sp_proto__utf8_valid((const uint8_t *)"郑州 CN-ZZ", strlen("郑州 CN-ZZ")));
+	assert_true(sp_proto__utf8_valid((const uint8_t *)"郑州 CN-ZZ",
+	                                 strlen("郑州 CN-ZZ")));
 	assert_false(sp_proto__utf8_valid((const uint8_t *)"a\0b", 3));
-	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xc0\xaf", 2));	/* overlong */
-	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
-	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
-	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xe9\x83", 2)); /* cut */
+	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xc0\xaf",
+	                                  2)); /* overlong */
+	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xed\xa0\x80",
+	                                  3)); /* surrogate */
+	assert_false(
+	    sp_proto__utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
+	assert_false(
+	    sp_proto__utf8_valid((const uint8_t *)"\xe9\x83", 2)); /* cut */
 	assert_false(sp_proto__utf8_valid((const uint8_t *)"\xff", 1));
-	assert_true(sp_proto__utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4));
+	assert_true(
+	    sp_proto__utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4));
 }
 
 static void test_subject_from_arg(void **state)
@@ -194,12 +226,17 @@ static void test_subject_from_arg(void **state)
 	assert_int_equal(sp_subject_from_arg(a9, &s, &why), SP_OK);
 	assert_string_equal(s.kind, "Goods");
 	assert_null(s.scheme);
-	assert_int_equal(sp_subject_from_arg(a4, &s, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_subject_from_arg(a4, &s, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 	assert_non_null(why);
-	assert_int_equal(sp_subject_from_arg(a5, &s, &why), SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_subject_from_arg(a6, &s, &why), SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_subject_from_arg(a7, &s, &why), SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_subject_from_arg(a8, &s, &why), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_subject_from_arg(a5, &s, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_subject_from_arg(a6, &s, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_subject_from_arg(a7, &s, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_subject_from_arg(a8, &s, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
 }
 
 static void test_registry(void **state)
@@ -207,7 +244,8 @@ static void test_registry(void **state)
 	size_t n = 0;
 
 	(void)state;
-	for (const sp_record_type *t = sp_record_types(); t->code != NULL; t++) {
+	for (const sp_record_type *t = sp_record_types(); t->code != NULL;
+	     t++) {
 		assert_ptr_equal(sp_record_type_find(t->code), t);
 		assert_true(strlen(t->code) <= SP_TYPE_MAX);
 		assert_non_null(t->body_element);
@@ -216,7 +254,7 @@ static void test_registry(void **state)
 	}
 	assert_int_equal(n, 22);
 	assert_string_equal(sp_record_type_find("negative-list")->body_element,
-			    "NegativeListEntry");
+	                    "NegativeListEntry");
 	assert_null(sp_record_type_find("Declaration"));
 	assert_null(sp_record_type_find(""));
 	assert_null(sp_record_type_find(NULL));
@@ -241,11 +279,15 @@ static void test_roles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_node_id),	  cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_time),	  cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_base64),	  cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_subject_from_arg),
-		cmocka_unit_test(test_registry),  cmocka_unit_test(test_roles),
+	    cmocka_unit_test(test_node_id),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_subject_from_arg),
+	    cmocka_unit_test(test_registry),
+	    cmocka_unit_test(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* xml_test.c: the hardened parser refuses DTDs, entities, PIs, xml:id, bad encodings and oversized or deep input. */
+/* xml_test.c: the hardened parser refuses DTDs, entities, PIs, xml:id, bad
+ * encodings and oversized or deep input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,11 +31,12 @@ static void expect_err(const char *s, size_t len, int want)
 {
 	sp_doc *doc = (sp_doc *)1;
 	const char *why = NULL;
-	int rc = sp_doc_parse((const uint8_t *)s, len, SP_DOC_RECORD, NULL, &doc, &why);
+	int rc = sp_doc_parse((const uint8_t *)s, len, SP_DOC_RECORD, NULL,
+	                      &doc, &why);
 
 	if (rc != want)
 		print_error("got %s (%s), want %s\n", sp_strerror(rc),
-			    why != NULL ? why : "-", sp_strerror(want));
+		            why != NULL ? why : "-", sp_strerror(want));
 	assert_int_equal(rc, want);
 	if (want == SP_OK) {
 		assert_non_null(doc);
@@ -56,9 +58,10 @@ static void test_valid(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD, strlen(PT_RECORD),
-				      SP_DOC_RECORD, NULL, &doc, &why),
-			 SP_OK);
+	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD,
+	                              strlen(PT_RECORD), SP_DOC_RECORD, NULL,
+	                              &doc, &why),
+	                 SP_OK);
 	assert_non_null(doc);
 	assert_int_equal(sp_doc_get_kind(doc), SP_DOC_RECORD);
 	b = sp_doc_bytes(doc, &len);
@@ -72,11 +75,12 @@ static void test_valid(void **state)
 static void test_doctype_plain(void **state)
 {
 	(void)state;
-	EXPECT("<?xml version=\"1.0\"?>\n<!DOCTYPE Record>\n" PT_RECORD_HEAD PT_RECORD_BODY
-	       "</Record>",
+	EXPECT("<?xml version=\"1.0\"?>\n<!DOCTYPE Record>\n" PT_RECORD_HEAD
+	           PT_RECORD_BODY "</Record>",
 	       SP_ERR_DOCTYPE);
-	EXPECT("<!DOCTYPE Record SYSTEM \"http://127.0.0.1:1/x.dtd\">" PT_RECORD_HEAD
-	       PT_RECORD_BODY "</Record>",
+	EXPECT("<!DOCTYPE Record SYSTEM "
+	       "\"http://127.0.0.1:1/x.dtd\">" PT_RECORD_HEAD PT_RECORD_BODY
+	       "</Record>",
 	       SP_ERR_DOCTYPE);
 }
 
@@ -85,9 +89,11 @@ static void test_internal_entity(void **state)
 	char *s;
 
 	(void)state;
-	s = pt_replace(PT_RECORD, "<Origin>CN-ZZ</Origin>", "<Origin>&o;</Origin>");
+	s = pt_replace(PT_RECORD, "<Origin>CN-ZZ</Origin>",
+	               "<Origin>&o;</Origin>");
 	assert_non_null(s);
-	char *d = pt_replace(s, "<Record ", "<!DOCTYPE Record [<!ENTITY o \"CN-ZZ\">]><Record ");
+	char *d = pt_replace(
+	    s, "<Record ", "<!DOCTYPE Record [<!ENTITY o \"CN-ZZ\">]><Record ");
 	assert_non_null(d);
 	/* pt_replace hits the first "<Record " after the XML declaration. */
 	EXPECT(d, SP_ERR_DOCTYPE);
@@ -100,20 +106,38 @@ static void test_internal_entity(void **state)
 static void test_billion_laughs(void **state)
 {
 	const char *bomb =
-		"<?xml version=\"1.0\"?>\n"
-		"<!DOCTYPE Record [\n"
-		" <!ENTITY lol \"lol\">\n"
-		" <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-		" <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-		" <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-		" <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-		" <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-		" <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-		" <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-		" <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-		" <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-		"]>\n"
-		"<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">&lol9;</Record>";
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE Record [\n"
+	    " <!ENTITY lol \"lol\">\n"
+	    " <!ENTITY lol1 "
+	    "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    " <!ENTITY lol2 "
+	    "\"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+	    "\n"
+	    " <!ENTITY lol3 "
+	    "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+	    "\n"
+	    " <!ENTITY lol4 "
+	    "\"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+	    "\n"
+	    " <!ENTITY lol5 "
+	    "\"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+	    "\n"
+	    " <!ENTITY lol6 "
+	    "\"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+	    "\n"
+	    " <!ENTITY lol7 "
+	    "\"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+	    "\n"
+	    " <!ENTITY lol8 "
+	    "\"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+	    "\n"
+	    " <!ENTITY lol9 "
+	    "\"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
+	    "\n"
+	    "]>\n"
+	    "<Record xmlns=\"urn:silkport:srep:1\" "
+	    "version=\"1\">&lol9;</Record>";
 	clock_t t0 = clock();
 
 	(void)state;
@@ -124,12 +148,16 @@ static void test_billion_laughs(void **state)
 static void test_external_entity(void **state)
 {
 	(void)state;
-	EXPECT("<?xml version=\"1.0\"?>\n"
-	       "<!DOCTYPE Record [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
-	       "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">&xxe;</Record>",
-	       SP_ERR_DOCTYPE);
-	EXPECT("<!DOCTYPE Record [<!ENTITY xxe SYSTEM \"http://127.0.0.1:1/secret\">]>"
-	       "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">&xxe;</Record>",
+	EXPECT(
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE Record [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"
+	    "<Record xmlns=\"urn:silkport:srep:1\" "
+	    "version=\"1\">&xxe;</Record>",
+	    SP_ERR_DOCTYPE);
+	EXPECT("<!DOCTYPE Record [<!ENTITY xxe SYSTEM "
+	       "\"http://127.0.0.1:1/secret\">]>"
+	       "<Record xmlns=\"urn:silkport:srep:1\" "
+	       "version=\"1\">&xxe;</Record>",
 	       SP_ERR_DOCTYPE);
 }
 
@@ -137,12 +165,14 @@ static void test_parameter_entity(void **state)
 {
 	(void)state;
 	EXPECT("<?xml version=\"1.0\"?>\n"
-	       "<!DOCTYPE Record [<!ENTITY % p SYSTEM \"http://127.0.0.1:1/evil.dtd\"> %p;]>\n"
+	       "<!DOCTYPE Record [<!ENTITY % p SYSTEM "
+	       "\"http://127.0.0.1:1/evil.dtd\"> %p;]>\n"
 	       "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\"/>",
 	       SP_ERR_DOCTYPE);
-	EXPECT("<!DOCTYPE Record [<!ENTITY % a \"<!ENTITY b 'x'>\"> %a;]>"
-	       "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">&b;</Record>",
-	       SP_ERR_DOCTYPE);
+	EXPECT(
+	    "<!DOCTYPE Record [<!ENTITY % a \"<!ENTITY b 'x'>\"> %a;]>"
+	    "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">&b;</Record>",
+	    SP_ERR_DOCTYPE);
 }
 
 static void test_processing_instruction(void **state)
@@ -150,8 +180,8 @@ static void test_processing_instruction(void **state)
 	char *s;
 
 	(void)state;
-	EXPECT("<?xml version=\"1.0\"?>\n<?xml-stylesheet href=\"x.xsl\"?>\n" PT_RECORD_HEAD
-	       PT_RECORD_BODY "</Record>",
+	EXPECT("<?xml version=\"1.0\"?>\n<?xml-stylesheet "
+	       "href=\"x.xsl\"?>\n" PT_RECORD_HEAD PT_RECORD_BODY "</Record>",
 	       SP_ERR_PROCESSING_INSTRUCTION);
 	s = pt_replace(PT_RECORD, "<Origin>", "<?php echo 1; ?><Origin>");
 	EXPECT(s, SP_ERR_PROCESSING_INSTRUCTION);
@@ -169,7 +199,8 @@ static void test_xml_id(void **state)
 	s = pt_replace(PT_RECORD, "<Header>", "<Header xml:id=\"h\">");
 	EXPECT(s, SP_ERR_XML_ID);
 	free(s);
-	s = pt_replace(PT_RECORD, "version=\"1\"", "version=\"1\" xml:id=\"r\"");
+	s = pt_replace(PT_RECORD, "version=\"1\"",
+	               "version=\"1\" xml:id=\"r\"");
 	EXPECT(s, SP_ERR_XML_ID);
 	free(s);
 }
@@ -177,7 +208,8 @@ static void test_xml_id(void **state)
 static void test_deep_nesting(void **state)
 {
 	const size_t depth = 100000;
-	const char *open = "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">";
+	const char *open =
+	    "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">";
 	size_t n = strlen(open) + depth * 7 + 16, o;
 	char *s = malloc(n);
 	clock_t t0;
@@ -209,7 +241,8 @@ static void test_deep_nesting(void **state)
 
 static void test_too_many_elements(void **state)
 {
-	const char *open = "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">";
+	const char *open =
+	    "<Record xmlns=\"urn:silkport:srep:1\" version=\"1\">";
 	size_t n = strlen(open) + 10001 * 4 + 16, o;
 	char *s = malloc(n);
 	sp_limits lim;
@@ -230,9 +263,10 @@ static void test_too_many_elements(void **state)
 	/* A caller's tighter limit applies to a valid record too. */
 	sp_limits_default(&lim);
 	lim.max_elements = 5;
-	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD, strlen(PT_RECORD),
-				      SP_DOC_RECORD, &lim, &doc, &why),
-			 SP_ERR_TOO_MANY_ELEMENTS);
+	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD,
+	                              strlen(PT_RECORD), SP_DOC_RECORD, &lim,
+	                              &doc, &why),
+	                 SP_ERR_TOO_MANY_ELEMENTS);
 	assert_null(doc);
 }
 
@@ -256,9 +290,10 @@ static void test_oversized(void **state)
 	assert_int_equal(lim.max_bytes, SP_DEFAULT_MAX_BYTES);
 	assert_int_equal(lim.max_depth, SP_DEFAULT_MAX_DEPTH);
 	lim.max_bytes = 100;
-	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD, strlen(PT_RECORD),
-				      SP_DOC_RECORD, &lim, &doc, &why),
-			 SP_ERR_TOO_LARGE);
+	assert_int_equal(sp_doc_parse((const uint8_t *)PT_RECORD,
+	                              strlen(PT_RECORD), SP_DOC_RECORD, &lim,
+	                              &doc, &why),
+	                 SP_ERR_TOO_LARGE);
 }
 
 static void test_encoding(void **state)
@@ -280,7 +315,8 @@ static void test_encoding(void **state)
 	buf[60] = '\0';
 	expect_err(buf, n, SP_ERR_ENCODING);
 	/* Declared non-UTF-8 encodings. */
-	s = pt_replace(PT_RECORD, "encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"");
+	s = pt_replace(PT_RECORD, "encoding=\"UTF-8\"",
+	               "encoding=\"ISO-8859-1\"");
 	EXPECT(s, SP_ERR_ENCODING);
 	free(s);
 	s = pt_replace(PT_RECORD, "encoding=\"UTF-8\"", "encoding='GB18030'");
@@ -325,15 +361,21 @@ static void test_wrong_document(void **state)
 	s = pt_replace(PT_RECORD, " xmlns=\"urn:silkport:srep:1\"", "");
 	EXPECT(s, SP_ERR_WRONG_DOCUMENT);
 	free(s);
-	EXPECT("<Receipt xmlns=\"urn:silkport:srep:1\" version=\"1\"/>", SP_ERR_WRONG_DOCUMENT);
+	EXPECT("<Receipt xmlns=\"urn:silkport:srep:1\" version=\"1\"/>",
+	       SP_ERR_WRONG_DOCUMENT);
 	/* A record is not a receipt or a trust list. */
-	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECEIPT, &doc), SP_ERR_WRONG_DOCUMENT);
-	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_TRUST_LIST, &doc), SP_ERR_WRONG_DOCUMENT);
-	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_PROBLEM, &doc), SP_ERR_WRONG_DOCUMENT);
-	assert_int_equal(pt_parse(PT_RECORD, (sp_doc_kind)9, &doc), SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECEIPT, &doc),
+	                 SP_ERR_WRONG_DOCUMENT);
+	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_TRUST_LIST, &doc),
+	                 SP_ERR_WRONG_DOCUMENT);
+	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_PROBLEM, &doc),
+	                 SP_ERR_WRONG_DOCUMENT);
+	assert_int_equal(pt_parse(PT_RECORD, (sp_doc_kind)9, &doc),
+	                 SP_ERR_INVALID_ARGUMENT);
 	/* Any prefix is accepted for the namespace. */
 	s = pt_replace(PT_RECORD, "<Record xmlns=\"urn:silkport:srep:1\"",
-		       "<s:Record xmlns:s=\"urn:silkport:srep:1\" xmlns=\"urn:silkport:srep:1\"");
+	               "<s:Record xmlns:s=\"urn:silkport:srep:1\" "
+	               "xmlns=\"urn:silkport:srep:1\"");
 	char *t = pt_replace(s, "</Record>", "</s:Record>");
 	EXPECT(t, SP_OK);
 	free(s);
@@ -346,7 +388,7 @@ static void test_cdata_and_comments_accepted(void **state)
 
 	(void)state;
 	s = pt_replace(PT_RECORD, "<DeclarationNo>4604202611270000123",
-		       "<DeclarationNo><![CDATA[46042026]]>11270000123");
+	               "<DeclarationNo><![CDATA[46042026]]>11270000123");
 	EXPECT(s, SP_OK);
 	free(s);
 	s = pt_replace(PT_RECORD, "<Header>", "<!-- note --><Header>");
@@ -359,19 +401,23 @@ static void test_dsig_placement(void **state)
 	char *s;
 
 	(void)state;
-	/* A signature slot at the end of the record is fine before verifying. */
+	/* A signature slot at the end of the record is fine before verifying.
+	 */
 	s = pt_replace(PT_RECORD, "</Body>",
-		       "</Body><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>");
+	               "</Body><ds:Signature "
+	               "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>");
 	EXPECT(s, SP_OK);
 	free(s);
 	s = pt_replace(PT_RECORD, "</Body>",
-		       "</Body><ds:Object xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>");
+	               "</Body><ds:Object "
+	               "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>");
 	EXPECT(s, SP_ERR_SIG_PROFILE);
 	free(s);
 	/* Hidden in an Extension. */
 	s = pt_replace(PT_RECORD, "</Release>",
-		       "<Extension><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>"
-		       "</Extension></Release>");
+	               "<Extension><ds:Signature "
+	               "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>"
+	               "</Extension></Release>");
 	EXPECT(s, SP_ERR_SIG_PROFILE);
 	free(s);
 }
@@ -382,7 +428,8 @@ static void test_not_initialised(void **state)
 
 	(void)state;
 	sp_protocol_cleanup();
-	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECORD, &doc), SP_ERR_INTERNAL);
+	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECORD, &doc),
+	                 SP_ERR_INTERNAL);
 	assert_int_equal(sp_protocol_init(), SP_OK);
 	assert_int_equal(sp_protocol_init(), SP_OK);
 	assert_int_equal(pt_parse(PT_RECORD, SP_DOC_RECORD, &doc), SP_OK);
@@ -400,12 +447,12 @@ static void *parse_loop(void *arg)
 		sp_doc *doc = NULL;
 		const char *why = NULL;
 
-		if (sp_doc_parse((const uint8_t *)PT_RECORD, strlen(PT_RECORD), SP_DOC_RECORD,
-				 NULL, &doc, &why) == SP_OK)
+		if (sp_doc_parse((const uint8_t *)PT_RECORD, strlen(PT_RECORD),
+		                 SP_DOC_RECORD, NULL, &doc, &why) == SP_OK)
 			ok++;
 		sp_doc_free(doc);
-		if (sp_doc_parse((const uint8_t *)"<Record/>", 9, SP_DOC_RECORD, NULL, &doc,
-				 &why) == SP_ERR_WRONG_DOCUMENT &&
+		if (sp_doc_parse((const uint8_t *)"<Record/>", 9, SP_DOC_RECORD,
+		                 NULL, &doc, &why) == SP_ERR_WRONG_DOCUMENT &&
 		    why != NULL && strstr(why, "Record") != NULL)
 			ok++;
 	}
@@ -418,7 +465,8 @@ static void test_threads(void **state)
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, parse_loop, NULL), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, parse_loop, NULL),
+		                 0);
 	for (int i = 0; i < 4; i++) {
 		void *ret = NULL;
 		assert_int_equal(pthread_join(th[i], &ret), 0);
@@ -429,24 +477,24 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_doctype_plain),
-		cmocka_unit_test(test_internal_entity),
-		cmocka_unit_test(test_billion_laughs),
-		cmocka_unit_test(test_external_entity),
-		cmocka_unit_test(test_parameter_entity),
-		cmocka_unit_test(test_processing_instruction),
-		cmocka_unit_test(test_xml_id),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_too_many_elements),
-		cmocka_unit_test(test_oversized),
-		cmocka_unit_test(test_encoding),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_wrong_document),
-		cmocka_unit_test(test_cdata_and_comments_accepted),
-		cmocka_unit_test(test_dsig_placement),
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_not_initialised),
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_doctype_plain),
+	    cmocka_unit_test(test_internal_entity),
+	    cmocka_unit_test(test_billion_laughs),
+	    cmocka_unit_test(test_external_entity),
+	    cmocka_unit_test(test_parameter_entity),
+	    cmocka_unit_test(test_processing_instruction),
+	    cmocka_unit_test(test_xml_id),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_too_many_elements),
+	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_encoding),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_wrong_document),
+	    cmocka_unit_test(test_cdata_and_comments_accepted),
+	    cmocka_unit_test(test_dsig_placement),
+	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_not_initialised),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,16 +21,16 @@
 /* Valid both as SPEC.md's NodeId syntax and as the lowercase form the
  * trust-list code accepts. */
 #define FX_FEDERATION "0sp-test"
-#define FX_PATH 512
-#define FX_DAY ((int64_t)86400)
+#define FX_PATH       512
+#define FX_DAY        ((int64_t)86400)
 
 /* Indexes into fx_fed.m[]. */
 enum {
 	FX_ZZ = 0, /* CN-ZZ, P-256, active */
-	FX_HN,	   /* CN-HN, RSA-2048, active */
-	FX_RV,	   /* CN-RV, P-256, revoked */
-	FX_SP,	   /* CN-SP, P-256, suspended */
-	FX_EX,	   /* CN-EX, P-256, active, signing window ended 10 days ago */
+	FX_HN,     /* CN-HN, RSA-2048, active */
+	FX_RV,     /* CN-RV, P-256, revoked */
+	FX_SP,     /* CN-SP, P-256, suspended */
+	FX_EX,     /* CN-EX, P-256, active, signing window ended 10 days ago */
 	FX_NMEMBERS
 };
 
@@ -104,11 +104,12 @@ static inline void fx_rmtree(const char *dir)
 static inline int fx_report(const char *what, int rc, const char *why)
 {
 	fprintf(stderr, "fixture: %s: %s (%s)\n", what, sp_strerror(rc),
-		why != NULL ? why : "-");
+	        why != NULL ? why : "-");
 	return rc;
 }
 
-static inline int fx_write_file(const char *path, const uint8_t *buf, size_t len)
+static inline int fx_write_file(const char *path, const uint8_t *buf,
+                                size_t len)
 {
 	FILE *f = fopen(path, "wb");
 	if (f == NULL)
@@ -182,11 +183,11 @@ static inline int fx_issue_member(fx_fed *f, fx_member *m)
 	if (fx_path(m->tls_cert, f->dir, name) != 0)
 		return SP_ERR_INTERNAL;
 	rc = sp_pki_issue(f->ca_key, f->ca_cert, SP_CERT_SIGNING, m->id, NULL,
-			  m->alg, 825, m->key, m->cert, &why);
+	                  m->alg, 825, m->key, m->cert, &why);
 	if (rc != SP_OK)
 		return fx_report("sp_pki_issue signing", rc, why);
 	rc = sp_pki_issue(f->ca_key, f->ca_cert, SP_CERT_TLS, m->id, sans,
-			  SP_KEY_P256, 825, m->tls_key, m->tls_cert, &why);
+	                  SP_KEY_P256, 825, m->tls_key, m->tls_cert, &why);
 	if (rc != SP_OK)
 		return fx_report("sp_pki_issue tls", rc, why);
 	rc = sp_key_load(m->key, m->cert, &m->sk, &why);
@@ -232,19 +233,20 @@ static inline int fx_make_trust(fx_fed *f)
 		fx_member *m = &f->m[i];
 		char url[128];
 		snprintf(tm[i].node_id, sizeof(tm[i].node_id), "%s", m->id);
-		tm[i].name = (char *)(uintptr_t)"Test authority";
+		tm[i].name = (char *)(uintptr_t) "Test authority";
 		tm[i].role = i == FX_HN ? SP_ROLE_PORT_AUTHORITY : SP_ROLE_ZONE;
 		tm[i].status = m->status;
 		snprintf(url, sizeof(url), "https://127.0.0.1:%u/",
-			 (unsigned)(18443 + i));
+		         (unsigned)(18443 + i));
 		tm[i].endpoints = calloc(1, sizeof(char *));
-		if (tm[i].endpoints == NULL || (tm[i].endpoints[0] = strdup(url)) == NULL) {
+		if (tm[i].endpoints == NULL ||
+		    (tm[i].endpoints[0] = strdup(url)) == NULL) {
 			rc = SP_ERR_NOMEM;
 			goto fail;
 		}
 		tm[i].n_endpoints = 1;
 		rc = sp_pki_cert_der(m->tls_cert, &tm[i].tls_cert_der,
-				     &tm[i].tls_cert_der_len, &why);
+		                     &tm[i].tls_cert_der_len, &why);
 		if (rc != SP_OK) {
 			fx_report("sp_pki_cert_der tls", rc, why);
 			goto fail;
@@ -256,7 +258,7 @@ static inline int fx_make_trust(fx_fed *f)
 		}
 		tm[i].n_signing = 1;
 		rc = sp_pki_cert_der(m->cert, &tm[i].signing[0].der,
-				     &tm[i].signing[0].der_len, &why);
+		                     &tm[i].signing[0].der_len, &why);
 		if (rc != SP_OK) {
 			fx_report("sp_pki_cert_der signing", rc, why);
 			goto fail;
@@ -269,7 +271,7 @@ static inline int fx_make_trust(fx_fed *f)
 	tl.sequence = 1;
 	tl.issued = f->now - 3600;
 	tl.next_update = f->now + 30 * FX_DAY;
-	tl.operator_name = (char *)(uintptr_t)"Test federation operator";
+	tl.operator_name = (char *)(uintptr_t) "Test federation operator";
 	tl.members = tm;
 	tl.n_members = FX_NMEMBERS;
 
@@ -283,7 +285,8 @@ static inline int fx_make_trust(fx_fed *f)
 		fx_report("sp_key_load ca", rc, why);
 		goto fail;
 	}
-	rc = sp_sign_document(ca, unsigned_tl, unsigned_len, &f->tl, &f->tl_len, &why);
+	rc = sp_sign_document(ca, unsigned_tl, unsigned_len, &f->tl, &f->tl_len,
+	                      &why);
 	if (rc != SP_OK) {
 		fx_report("sp_sign_document trust list", rc, why);
 		goto fail;
@@ -298,7 +301,8 @@ static inline int fx_make_trust(fx_fed *f)
 	}
 	sp_verify_opts_default(&o);
 	o.now = f->now;
-	rc = sp_trust_open(f->anchors, f->tl, f->tl_len, NULL, &o, &f->trust, &why);
+	rc = sp_trust_open(f->anchors, f->tl, f->tl_len, NULL, &o, &f->trust,
+	                   &why);
 	if (rc != SP_OK) {
 		fx_report("sp_trust_open", rc, why);
 		goto fail;
@@ -342,11 +346,12 @@ static inline int fx_fed_setup(fx_fed *f)
 		sp_member_status status;
 		int64_t from, until; /* relative to now */
 	} spec[FX_NMEMBERS] = {
-		{"CN-ZZ", SP_KEY_P256, SP_STATUS_ACTIVE, -FX_DAY, 365 * FX_DAY},
-		{"CN-HN", SP_KEY_RSA2048, SP_STATUS_ACTIVE, -FX_DAY, 365 * FX_DAY},
-		{"CN-RV", SP_KEY_P256, SP_STATUS_REVOKED, -FX_DAY, 365 * FX_DAY},
-		{"CN-SP", SP_KEY_P256, SP_STATUS_SUSPENDED, -FX_DAY, 365 * FX_DAY},
-		{"CN-EX", SP_KEY_P256, SP_STATUS_ACTIVE, -20 * FX_DAY, -10 * FX_DAY},
+	    {"CN-ZZ", SP_KEY_P256, SP_STATUS_ACTIVE, -FX_DAY, 365 * FX_DAY},
+	    {"CN-HN", SP_KEY_RSA2048, SP_STATUS_ACTIVE, -FX_DAY, 365 * FX_DAY},
+	    {"CN-RV", SP_KEY_P256, SP_STATUS_REVOKED, -FX_DAY, 365 * FX_DAY},
+	    {"CN-SP", SP_KEY_P256, SP_STATUS_SUSPENDED, -FX_DAY, 365 * FX_DAY},
+	    {"CN-EX", SP_KEY_P256, SP_STATUS_ACTIVE, -20 * FX_DAY,
+	     -10 * FX_DAY},
 	};
 	const char *tmp = getenv("TMPDIR");
 	const char *why = NULL;
@@ -357,19 +362,22 @@ static inline int fx_fed_setup(fx_fed *f)
 	f->now = (int64_t)time(NULL);
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
-	if (snprintf(f->dir, sizeof(f->dir), "%s/sp-fed-XXXXXX", tmp) >= (int)sizeof(f->dir))
+	if (snprintf(f->dir, sizeof(f->dir), "%s/sp-fed-XXXXXX", tmp) >=
+	    (int)sizeof(f->dir))
 		return SP_ERR_INTERNAL;
 	if (mkdtemp(f->dir) == NULL) {
 		f->dir[0] = '\0';
 		return SP_ERR_IO;
 	}
-	if (fx_path(f->ca_key, f->dir, "ca.key") || fx_path(f->ca_cert, f->dir, "ca.pem") ||
+	if (fx_path(f->ca_key, f->dir, "ca.key") ||
+	    fx_path(f->ca_cert, f->dir, "ca.pem") ||
 	    fx_path(f->out_ca_key, f->dir, "outsider-ca.key") ||
 	    fx_path(f->out_ca_cert, f->dir, "outsider-ca.pem") ||
 	    fx_path(f->out_key, f->dir, "outsider.key") ||
 	    fx_path(f->out_cert, f->dir, "outsider.pem"))
 		return SP_ERR_INTERNAL;
-	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, f->ca_key, f->ca_cert, &why);
+	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, f->ca_key,
+	                    f->ca_cert, &why);
 	if (rc != SP_OK)
 		return fx_report("sp_pki_make_ca", rc, why);
 	for (i = 0; i < FX_NMEMBERS; i++) {
@@ -382,12 +390,13 @@ static inline int fx_fed_setup(fx_fed *f)
 		if (rc != SP_OK)
 			return rc;
 	}
-	rc = sp_pki_make_ca("Outsider operator", SP_KEY_P256, 3650, f->out_ca_key,
-			    f->out_ca_cert, &why);
+	rc = sp_pki_make_ca("Outsider operator", SP_KEY_P256, 3650,
+	                    f->out_ca_key, f->out_ca_cert, &why);
 	if (rc != SP_OK)
 		return fx_report("sp_pki_make_ca outsider", rc, why);
-	rc = sp_pki_issue(f->out_ca_key, f->out_ca_cert, SP_CERT_SIGNING, "CN-ZZ", NULL,
-			  SP_KEY_P256, 825, f->out_key, f->out_cert, &why);
+	rc = sp_pki_issue(f->out_ca_key, f->out_ca_cert, SP_CERT_SIGNING,
+	                  "CN-ZZ", NULL, SP_KEY_P256, 825, f->out_key,
+	                  f->out_cert, &why);
 	if (rc != SP_OK)
 		return fx_report("sp_pki_issue outsider", rc, why);
 	rc = sp_key_load(f->out_key, f->out_cert, &f->outsider, &why);
@@ -397,26 +406,27 @@ static inline int fx_fed_setup(fx_fed *f)
 }
 
 /* A Declaration body with an Extension, used when no body file is given. */
-#define FX_DECLARATION_BODY                                                     \
-	"<Declaration>"                                                         \
-	"<DeclarationNo>4600202611270001</DeclarationNo>"                       \
-	"<Mode>9610</Mode><Direction>export</Direction>"                        \
-	"<Declarant>Zhengzhou Test Customs Broker Co., Ltd.</Declarant>"        \
-	"<Item><Name>Green tea</Name><Quantity>2</Quantity>"                    \
-	"<Value currency=\"CNY\">120.50</Value><HsCode>090210</HsCode></Item>"  \
-	"<Extension><Note>test</Note></Extension>"                              \
+#define FX_DECLARATION_BODY                                                    \
+	"<Declaration>"                                                        \
+	"<DeclarationNo>4600202611270001</DeclarationNo>"                      \
+	"<Mode>9610</Mode><Direction>export</Direction>"                       \
+	"<Declarant>Zhengzhou Test Customs Broker Co., Ltd.</Declarant>"       \
+	"<Item><Name>Green tea</Name><Quantity>2</Quantity>"                   \
+	"<Value currency=\"CNY\">120.50</Value><HsCode>090210</HsCode></Item>" \
+	"<Extension><Note>test</Note></Extension>"                             \
 	"</Declaration>"
 
 /* Build an unsigned record. body NULL means FX_DECLARATION_BODY with type
  * "declaration". *out is malloc'd. */
-static inline int fx_record_build(const char *origin, uint64_t seq, const char *type,
-			   int64_t issued, const char *body, size_t body_len,
-			   uint8_t **out, size_t *len)
+static inline int fx_record_build(const char *origin, uint64_t seq,
+                                  const char *type, int64_t issued,
+                                  const char *body, size_t body_len,
+                                  uint8_t **out, size_t *len)
 {
 	static const char *const recips[] = {"CN-HN", "CN-ZZ"};
 	sp_subject subj[2] = {
-		{"Enterprise", "USCC", "91410100MA44XXXX0X"},
-		{"Declaration", NULL, "4600202611270001"},
+	    {"Enterprise", "USCC", "91410100MA44XXXX0X"},
+	    {"Declaration", NULL, "4600202611270001"},
 	};
 	sp_record_draft d;
 	const char *why = NULL;
@@ -443,8 +453,8 @@ static inline int fx_record_build(const char *origin, uint64_t seq, const char *
 	return rc;
 }
 
-static inline int fx_sign(const sp_key *k, const uint8_t *in, size_t len, uint8_t **out,
-		   size_t *outlen)
+static inline int fx_sign(const sp_key *k, const uint8_t *in, size_t len,
+                          uint8_t **out, size_t *outlen)
 {
 	const char *why = NULL;
 	int rc = sp_sign_document(k, in, len, out, outlen, &why);
@@ -454,8 +464,9 @@ static inline int fx_sign(const sp_key *k, const uint8_t *in, size_t len, uint8_
 }
 
 /* Build and sign a record in one go. */
-static inline int fx_signed_record(const sp_key *k, const char *origin, uint64_t seq,
-			    int64_t issued, uint8_t **out, size_t *len)
+static inline int fx_signed_record(const sp_key *k, const char *origin,
+                                   uint64_t seq, int64_t issued, uint8_t **out,
+                                   size_t *len)
 {
 	uint8_t *u = NULL;
 	size_t ul = 0;
@@ -467,8 +478,8 @@ static inline int fx_signed_record(const sp_key *k, const char *origin, uint64_t
 }
 
 /* Verify with the fixture's clock. */
-static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len, sp_record **rec,
-		     const char **why)
+static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len,
+                            sp_record **rec, const char **why)
 {
 	sp_verify_opts o;
 	sp_verify_opts_default(&o);
@@ -493,29 +504,34 @@ static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len, sp_
 #include <openssl/pem.h>
 
 #define FX_ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-#define FX_ALG_EXC "http://www.w3.org/2001/10/xml-exc-c14n#"
-#define FX_ALG_EXC_COMMENTS "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+#define FX_ALG_EXC       "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define FX_ALG_EXC_COMMENTS                                                    \
+	"http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
 #define FX_ALG_C14N10 "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-#define FX_ALG_C14N10_COMMENTS "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+#define FX_ALG_C14N10_COMMENTS                                                 \
+	"http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
 #define FX_ALG_C14N11 "http://www.w3.org/2006/12/xml-c14n11"
-#define FX_ALG_C14N11_COMMENTS "http://www.w3.org/2006/12/xml-c14n11#WithComments"
-#define FX_ALG_SHA1 "http://www.w3.org/2000/09/xmldsig#sha1"
-#define FX_ALG_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
-#define FX_ALG_SHA384 "http://www.w3.org/2001/04/xmldsig-more#sha384"
-#define FX_ALG_SHA512 "http://www.w3.org/2001/04/xmlenc#sha512"
-#define FX_ALG_MD5 "http://www.w3.org/2001/04/xmldsig-more#md5"
-#define FX_ALG_RSA_SHA1 "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+#define FX_ALG_C14N11_COMMENTS                                                 \
+	"http://www.w3.org/2006/12/xml-c14n11#WithComments"
+#define FX_ALG_SHA1       "http://www.w3.org/2000/09/xmldsig#sha1"
+#define FX_ALG_SHA256     "http://www.w3.org/2001/04/xmlenc#sha256"
+#define FX_ALG_SHA384     "http://www.w3.org/2001/04/xmldsig-more#sha384"
+#define FX_ALG_SHA512     "http://www.w3.org/2001/04/xmlenc#sha512"
+#define FX_ALG_MD5        "http://www.w3.org/2001/04/xmldsig-more#md5"
+#define FX_ALG_RSA_SHA1   "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 #define FX_ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 #define FX_ALG_RSA_SHA512 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
-#define FX_ALG_RSA_MD5 "http://www.w3.org/2001/04/xmldsig-more#rsa-md5"
+#define FX_ALG_RSA_MD5    "http://www.w3.org/2001/04/xmldsig-more#rsa-md5"
 #define FX_ALG_ECDSA_SHA1 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1"
-#define FX_ALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-#define FX_ALG_ECDSA_SHA512 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
-#define FX_ALG_HMAC_SHA1 "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+#define FX_ALG_ECDSA_SHA256                                                    \
+	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+#define FX_ALG_ECDSA_SHA512                                                    \
+	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
+#define FX_ALG_HMAC_SHA1   "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
 #define FX_ALG_HMAC_SHA256 "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
-#define FX_ALG_XPATH "http://www.w3.org/TR/1999/REC-xpath-19991116"
-#define FX_ALG_XPATH2 "http://www.w3.org/2002/06/xmldsig-filter2"
-#define FX_ALG_XSLT "http://www.w3.org/TR/1999/REC-xslt-19991116"
+#define FX_ALG_XPATH       "http://www.w3.org/TR/1999/REC-xpath-19991116"
+#define FX_ALG_XPATH2      "http://www.w3.org/2002/06/xmldsig-filter2"
+#define FX_ALG_XSLT        "http://www.w3.org/TR/1999/REC-xslt-19991116"
 
 #define FX_X(s) ((const xmlChar *)(s))
 
@@ -548,7 +564,8 @@ static inline xmlDocPtr fx_dom(const fx_buf *b)
 {
 	if (b->n > INT_MAX)
 		return NULL;
-	return xmlReadMemory((const char *)b->p, (int)b->n, NULL, NULL, XML_PARSE_NONET);
+	return xmlReadMemory((const char *)b->p, (int)b->n, NULL, NULL,
+	                     XML_PARSE_NONET);
 }
 
 /* Serialize and free the tree, as exclusive C14N with comments: for an
@@ -563,7 +580,7 @@ static inline int fx_dump(xmlDocPtr d, fx_buf *o)
 	if (d == NULL)
 		return SP_ERR_INTERNAL;
 	len = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1,
-				   &mem);
+	                           &mem);
 	xmlFreeDoc(d);
 	if (mem == NULL || len < 0)
 		return SP_ERR_NOMEM;
@@ -590,13 +607,15 @@ static inline xmlNodePtr fx_find(xmlNodePtr n, const char *ns, const char *name)
 		xmlNodePtr r;
 		if (fx_is(n, ns, name))
 			return n;
-		if (n->type == XML_ELEMENT_NODE && (r = fx_find(n->children, ns, name)) != NULL)
+		if (n->type == XML_ELEMENT_NODE &&
+		    (r = fx_find(n->children, ns, name)) != NULL)
 			return r;
 	}
 	return NULL;
 }
 
-static inline xmlNodePtr fx_child(xmlNodePtr parent, const char *ns, const char *name)
+static inline xmlNodePtr fx_child(xmlNodePtr parent, const char *ns,
+                                  const char *name)
 {
 	xmlNodePtr n;
 	if (parent == NULL)
@@ -623,7 +642,9 @@ static inline int fx_set_alg(xmlNodePtr n, const char *uri)
 {
 	if (n == NULL)
 		return SP_ERR_NOT_FOUND;
-	return xmlSetProp(n, FX_X("Algorithm"), FX_X(uri)) != NULL ? SP_OK : SP_ERR_NOMEM;
+	return xmlSetProp(n, FX_X("Algorithm"), FX_X(uri)) != NULL
+	           ? SP_OK
+	           : SP_ERR_NOMEM;
 }
 
 static inline int fx_c14n_alg(const char *uri, int *mode, int *comments)
@@ -632,12 +653,12 @@ static inline int fx_c14n_alg(const char *uri, int *mode, int *comments)
 		const char *uri;
 		int mode, comments;
 	} t[] = {
-		{FX_ALG_EXC, XML_C14N_EXCLUSIVE_1_0, 0},
-		{FX_ALG_EXC_COMMENTS, XML_C14N_EXCLUSIVE_1_0, 1},
-		{FX_ALG_C14N10, XML_C14N_1_0, 0},
-		{FX_ALG_C14N10_COMMENTS, XML_C14N_1_0, 1},
-		{FX_ALG_C14N11, XML_C14N_1_1, 0},
-		{FX_ALG_C14N11_COMMENTS, XML_C14N_1_1, 1},
+	    {FX_ALG_EXC, XML_C14N_EXCLUSIVE_1_0, 0},
+	    {FX_ALG_EXC_COMMENTS, XML_C14N_EXCLUSIVE_1_0, 1},
+	    {FX_ALG_C14N10, XML_C14N_1_0, 0},
+	    {FX_ALG_C14N10_COMMENTS, XML_C14N_1_0, 1},
+	    {FX_ALG_C14N11, XML_C14N_1_1, 0},
+	    {FX_ALG_C14N11_COMMENTS, XML_C14N_1_1, 1},
 	};
 	size_t i;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -670,8 +691,8 @@ static inline int fx_vis_cb(void *ud, xmlNodePtr node, xmlNodePtr parent)
 	return v->include ? inside : !inside;
 }
 
-static inline int fx_c14n(xmlDocPtr d, xmlNodePtr sub, int include, int mode, int comments,
-			  fx_buf *o)
+static inline int fx_c14n(xmlDocPtr d, xmlNodePtr sub, int include, int mode,
+                          int comments, fx_buf *o)
 {
 	struct fx_vis v;
 	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
@@ -682,7 +703,8 @@ static inline int fx_c14n(xmlDocPtr d, xmlNodePtr sub, int include, int mode, in
 	if (ob == NULL)
 		return SP_ERR_NOMEM;
 	if (xmlC14NExecute(d, fx_vis_cb, &v, mode, NULL, comments, ob) >= 0)
-		rc = fx_buf_set(o, xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob));
+		rc = fx_buf_set(o, xmlOutputBufferGetContent(ob),
+		                xmlOutputBufferGetSize(ob));
 	xmlOutputBufferClose(ob);
 	return rc;
 }
@@ -713,20 +735,24 @@ static inline int fx_sig_of(const char *uri, int *kind, const EVP_MD **md)
 		int kind;
 		int md; /* 1 sha1, 256, 512, 5 md5 */
 	} t[] = {
-		{FX_ALG_RSA_SHA1, FX_SIG_RSA, 1},     {FX_ALG_RSA_SHA256, FX_SIG_RSA, 256},
-		{FX_ALG_RSA_SHA512, FX_SIG_RSA, 512}, {FX_ALG_RSA_MD5, FX_SIG_RSA, 5},
-		{FX_ALG_ECDSA_SHA1, FX_SIG_ECDSA, 1}, {FX_ALG_ECDSA_SHA256, FX_SIG_ECDSA, 256},
-		{FX_ALG_ECDSA_SHA512, FX_SIG_ECDSA, 512}, {FX_ALG_HMAC_SHA1, FX_SIG_HMAC, 1},
-		{FX_ALG_HMAC_SHA256, FX_SIG_HMAC, 256},
+	    {FX_ALG_RSA_SHA1, FX_SIG_RSA, 1},
+	    {FX_ALG_RSA_SHA256, FX_SIG_RSA, 256},
+	    {FX_ALG_RSA_SHA512, FX_SIG_RSA, 512},
+	    {FX_ALG_RSA_MD5, FX_SIG_RSA, 5},
+	    {FX_ALG_ECDSA_SHA1, FX_SIG_ECDSA, 1},
+	    {FX_ALG_ECDSA_SHA256, FX_SIG_ECDSA, 256},
+	    {FX_ALG_ECDSA_SHA512, FX_SIG_ECDSA, 512},
+	    {FX_ALG_HMAC_SHA1, FX_SIG_HMAC, 1},
+	    {FX_ALG_HMAC_SHA256, FX_SIG_HMAC, 256},
 	};
 	size_t i;
 	for (i = 0; uri != NULL && i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(uri, t[i].uri) == 0) {
 			*kind = t[i].kind;
-			*md = t[i].md == 1 ? EVP_sha1()
+			*md = t[i].md == 1     ? EVP_sha1()
 			      : t[i].md == 256 ? EVP_sha256()
 			      : t[i].md == 512 ? EVP_sha512()
-					       : EVP_md5();
+			                       : EVP_md5();
 			return 0;
 		}
 	return -1;
@@ -756,8 +782,9 @@ static inline char *fx_prop(xmlNodePtr n, const char *name)
 
 /* Sign data by a ds SignatureMethod URI: RSA PKCS#1 v1.5, ECDSA as r||s
  * (XML-DSig form), or HMAC with hkey. */
-static inline int fx_sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey, size_t hklen,
-			      const fx_buf *data, uint8_t *out, size_t *outlen)
+static inline int fx_sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
+                              size_t hklen, const fx_buf *data, uint8_t *out,
+                              size_t *outlen)
 {
 	const EVP_MD *md = NULL;
 	int kind = 0, rc = SP_ERR_INTERNAL;
@@ -769,8 +796,9 @@ static inline int fx_sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
 		return SP_ERR_INVALID_ARGUMENT;
 	if (kind == FX_SIG_HMAC) {
 		size_t ol = 0;
-		if (EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL, hkey, hklen,
-			      data->p, data->n, out, *outlen, &ol) == NULL)
+		if (EVP_Q_mac(NULL, "HMAC", NULL, EVP_MD_get0_name(md), NULL,
+		              hkey, hklen, data->p, data->n, out, *outlen,
+		              &ol) == NULL)
 			return SP_ERR_INTERNAL;
 		*outlen = ol;
 		return SP_OK;
@@ -803,11 +831,13 @@ static inline int fx_sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
 		}
 		EC_GROUP_free(g);
 		ECDSA_SIG_get0(es, &r, &s);
-		/* The low-s twin, as a canonical signer writes it (SPEC 4.6). */
+		/* The low-s twin, as a canonical signer writes it (SPEC 4.6).
+		 */
 		if (BN_rshift1(hs, n) == 1 && BN_cmp(s, hs) > 0 &&
 		    BN_sub(hs, n, s) == 1)
 			s = hs;
-		if ((size_t)half * 2 <= *outlen && BN_bn2binpad(r, out, half) == half &&
+		if ((size_t)half * 2 <= *outlen &&
+		    BN_bn2binpad(r, out, half) == half &&
 		    BN_bn2binpad(s, out + half, half) == half) {
 			*outlen = (size_t)half * 2;
 			rc = SP_OK;
@@ -825,8 +855,8 @@ fail:
  * (when every transform is a known C14N or enveloped-signature; otherwise
  * leave it), then SignatureValue over SignedInfo by its CanonicalizationMethod
  * and SignatureMethod. sig is the Signature element to re-sign. */
-static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint8_t *hkey,
-			    size_t hklen, int redigest)
+static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k,
+                            const uint8_t *hkey, size_t hklen, int redigest)
 {
 	xmlNodePtr si = fx_child(sig, SP_DSIG_NS, "SignedInfo");
 	xmlNodePtr ref = fx_child(si, SP_DSIG_NS, "Reference");
@@ -839,8 +869,9 @@ static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint
 	if (si == NULL)
 		return SP_ERR_NOT_FOUND;
 	if (redigest && ref != NULL) {
-		xmlNodePtr tr = fx_child(fx_child(ref, SP_DSIG_NS, "Transforms"), SP_DSIG_NS,
-					 "Transform");
+		xmlNodePtr tr =
+		    fx_child(fx_child(ref, SP_DSIG_NS, "Transforms"),
+		             SP_DSIG_NS, "Transform");
 		char *uri = fx_prop(ref, "URI");
 		int env = 0, known = 1, tmode = XML_C14N_1_0, tcom = 0;
 		const EVP_MD *md;
@@ -862,7 +893,8 @@ static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint
 		if (uri == NULL || strncmp(uri, "#xpointer(/)", 12) != 0)
 			tcom = 0;
 		free(uri);
-		alg = fx_prop(fx_child(ref, SP_DSIG_NS, "DigestMethod"), "Algorithm");
+		alg = fx_prop(fx_child(ref, SP_DSIG_NS, "DigestMethod"),
+		              "Algorithm");
 		md = fx_md_of(alg);
 		free(alg);
 		alg = NULL;
@@ -875,12 +907,15 @@ static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint
 				return SP_ERR_INTERNAL;
 			}
 			fx_buf_free(&c);
-			rc = fx_set_b64(fx_child(ref, SP_DSIG_NS, "DigestValue"), dg, dglen);
+			rc =
+			    fx_set_b64(fx_child(ref, SP_DSIG_NS, "DigestValue"),
+			               dg, dglen);
 			if (rc != SP_OK)
 				return rc;
 		}
 	}
-	alg = fx_prop(fx_child(si, SP_DSIG_NS, "CanonicalizationMethod"), "Algorithm");
+	alg = fx_prop(fx_child(si, SP_DSIG_NS, "CanonicalizationMethod"),
+	              "Algorithm");
 	if (fx_c14n_alg(alg, &mode, &comments) != 0) {
 		free(alg);
 		return SP_ERR_INVALID_ARGUMENT;
@@ -895,7 +930,8 @@ static inline int fx_resign(xmlDocPtr d, xmlNodePtr sig, EVP_PKEY *k, const uint
 	fx_buf_free(&c);
 	if (rc != SP_OK)
 		return rc;
-	return fx_set_b64(fx_child(sig, SP_DSIG_NS, "SignatureValue"), sv, svlen);
+	return fx_set_b64(fx_child(sig, SP_DSIG_NS, "SignatureValue"), sv,
+	                  svlen);
 }
 
 /* What a signer other than trust/ does to the signed document it made
@@ -917,7 +953,8 @@ static inline int fx_transport_form(const fx_buf *in, fx_buf *out)
 		goto done;
 	for (c = sig->children; c != NULL; c = next) {
 		next = c->next;
-		if (c->type != XML_ELEMENT_NODE || fx_is(c, SP_DSIG_NS, "KeyInfo")) {
+		if (c->type != XML_ELEMENT_NODE ||
+		    fx_is(c, SP_DSIG_NS, "KeyInfo")) {
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 		}
@@ -939,14 +976,17 @@ static inline int fx_transport_form(const fx_buf *in, fx_buf *out)
 	if (len == 64) {
 		char *alg = fx_prop(fx_find(sig, SP_DSIG_NS, "SignatureMethod"),
 		                    "Algorithm");
-		int ecdsa = alg != NULL && strcmp(alg, FX_ALG_ECDSA_SHA256) == 0;
+		int ecdsa =
+		    alg != NULL && strcmp(alg, FX_ALG_ECDSA_SHA256) == 0;
 
 		free(alg);
 		if (ecdsa) {
 			BIGNUM *n = BN_new(), *hs = BN_new(),
 			       *ss = BN_bin2bn(raw + 32, 32, NULL);
-			EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-			int ok = n != NULL && hs != NULL && ss != NULL && g != NULL &&
+			EC_GROUP *g =
+			    EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+			int ok = n != NULL && hs != NULL && ss != NULL &&
+			         g != NULL &&
 			         EC_GROUP_get_order(g, n, NULL) == 1 &&
 			         BN_rshift1(hs, n) == 1;
 

@@ -126,8 +126,8 @@ static void check_vkey(const char *vk, const char *name, uint8_t alg,
 	assert_int_equal(vk[nl], '+');
 	assert_int_equal(vk[nl + 9], '+');
 	assert_int_equal(strlen(vk), nl + 1 + 8 + 1 + 44);
-	assert_int_equal(
-	    sp_b64_decode(vk + nl + 10, 44, raw, sizeof(raw), &n), SP_OK);
+	assert_int_equal(sp_b64_decode(vk + nl + 10, 44, raw, sizeof(raw), &n),
+	                 SP_OK);
 	assert_int_equal(n, 33);
 	assert_int_equal(raw[0], alg);
 	memcpy(pub, raw + 1, 32);
@@ -152,8 +152,7 @@ static size_t line_payload(const char *line, const char *name, uint8_t *out,
 	assert_int_equal(line[4 + nl], ' ');
 	assert_int_equal(line[len - 1], '\n');
 	assert_int_equal(
-	    sp_b64_decode(line + 5 + nl, len - 6 - nl, out, cap, &n),
-	    SP_OK);
+	    sp_b64_decode(line + 5 + nl, len - 6 - nl, out, cap, &n), SP_OK);
 	return n;
 }
 

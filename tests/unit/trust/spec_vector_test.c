@@ -133,7 +133,7 @@ static int vis_cb(void *ud, xmlNodePtr node, xmlNodePtr parent)
 }
 
 static int exc_c14n(xmlDocPtr d, xmlNodePtr sub, xmlNodePtr sub2, int include,
-		    uint8_t **out, size_t *len)
+                    uint8_t **out, size_t *len)
 {
 	struct vis v = {sub, sub2, include};
 	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
@@ -142,7 +142,7 @@ static int exc_c14n(xmlDocPtr d, xmlNodePtr sub, xmlNodePtr sub2, int include,
 	if (ob == NULL)
 		return -1;
 	if (xmlC14NExecute(d, vis_cb, &v, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
-			   ob) >= 0) {
+	                   ob) >= 0) {
 		size_t n = xmlOutputBufferGetSize(ob);
 		*out = malloc(n + 1);
 		if (*out != NULL) {
@@ -205,22 +205,22 @@ static uint8_t *cert_for(EVP_PKEY *pub, size_t *len)
 	if (ca_key == NULL || ca == NULL || x == NULL || name == NULL)
 		goto done;
 	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-				       (const unsigned char *)"CN-ZZ", -1, -1,
-				       0) != 1 ||
+	                               (const unsigned char *)"CN-ZZ", -1, -1,
+	                               0) != 1 ||
 	    X509_set_version(x, 2) != 1 ||
 	    ASN1_INTEGER_set(X509_get_serialNumber(x), 0x5a05) != 1 ||
 	    X509_set_subject_name(x, name) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
 	    ASN1_TIME_set_string(X509_getm_notBefore(x), "20260101000000Z") !=
-		1 ||
+	        1 ||
 	    ASN1_TIME_set_string(X509_getm_notAfter(x), "20991231235959Z") !=
-		1 ||
+	        1 ||
 	    X509_set_pubkey(x, pub) != 1)
 		goto done;
 	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		ext = X509V3_EXT_conf_nid(NULL, &ctx, exts[i].nid,
-					  exts[i].value);
+		ext =
+		    X509V3_EXT_conf_nid(NULL, &ctx, exts[i].nid, exts[i].value);
 		if (ext == NULL)
 			goto done;
 		n = X509_add_ext(x, ext, -1);
@@ -251,7 +251,7 @@ done:
 
 /* ECDSA-SHA256 over `msg` with the XML-DSig r||s value `rs` (64 bytes). */
 static int ecdsa_ok(EVP_PKEY *pub, const uint8_t *msg, size_t len,
-		    const uint8_t rs[64])
+                    const uint8_t rs[64])
 {
 	ECDSA_SIG *sig = ECDSA_SIG_new();
 	BIGNUM *r = BN_bin2bn(rs, 32, NULL), *s = BN_bin2bn(rs + 32, 32, NULL);
@@ -333,18 +333,18 @@ static void test_vector(void **state)
 	g_fed.sign_der_len[0] = sign_der_len;
 	g_fed.now = issued + 3600;
 	assert_int_equal(fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now - 60,
-				     g_fed.ca, &tl, &tl_len),
-			 SP_OK);
+	                             g_fed.ca, &tl, &tl_len),
+	                 SP_OK);
 	g_fed.sign_der[0] = NULL;
-	assert_int_equal(sp_trust_open(g_fed.anchors, tl, tl_len, NULL, NULL,
-				       &trust, &why),
-			 SP_OK);
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, tl, tl_len, NULL, NULL, &trust, &why),
+	    SP_OK);
 	sp_verify_opts_default(&o);
 	o.now = issued + 3600;
 	rc = sp_verify_record(trust, rec, rec_len, &o, &doc, &rec_info, &why);
 	if (rc != SP_OK)
 		fprintf(stderr, "record does not verify: %s (%s)\n",
-			sp_strerror(rc), why ? why : "-");
+		        sp_strerror(rc), why ? why : "-");
 	assert_int_equal(rc, SP_OK);
 	assert_non_null(doc);
 	assert_string_equal(sp_record_origin(rec_info), "CN-ZZ");
@@ -366,7 +366,7 @@ static void test_vector(void **state)
 	assert_non_null(sig->next);
 	assert_int_equal(sig->next->type, XML_TEXT_NODE);
 	assert_int_equal(exc_c14n(tree, sig, sig->next, 0, &lxml, &lxml_len),
-			 0);
+	                 0);
 	assert_true(lxml_len != din_len || memcmp(lxml, din, din_len) != 0);
 
 	/* 3. DigestValue = SHA-256 of the digest input, as shown and as the
@@ -384,17 +384,16 @@ static void test_vector(void **state)
 	assert_string_equal((const char *)dv_in_rec, dv_b64);
 	xmlFree(dv_in_rec);
 	assert_int_equal(sp_b64_decode((const char *)dv_text, dv_len, want,
-				       sizeof(want), &n),
-			 SP_OK);
+	                               sizeof(want), &n),
+	                 SP_OK);
 	assert_int_equal(n, 32);
 	assert_int_equal(sp_signed_content_digest_of(rec, rec_len, held, &why),
-			 SP_OK);
+	                 SP_OK);
 	assert_memory_equal(held, want, 32);
 
 	/* 4. The canonical SignedInfo shown is what SignatureValue signs. */
-	assert_int_equal(exc_c14n(tree, si_node, NULL, 1, &si_mine,
-				  &si_mine_len),
-			 0);
+	assert_int_equal(
+	    exc_c14n(tree, si_node, NULL, 1, &si_mine, &si_mine_len), 0);
 	if (si_mine_len != si_len || memcmp(si_mine, si, si_len) != 0)
 		show("SignedInfo", si_mine, si_mine_len);
 	assert_int_equal(si_mine_len, si_len);
@@ -404,9 +403,9 @@ static void test_vector(void **state)
 	sv_text = xmlNodeGetContent(sv_node);
 	assert_non_null(sv_text);
 	assert_int_equal(sp_b64_decode((const char *)sv_text,
-				       strlen((const char *)sv_text), rs,
-				       sizeof(rs), &n),
-			 SP_OK);
+	                               strlen((const char *)sv_text), rs,
+	                               sizeof(rs), &n),
+	                 SP_OK);
 	xmlFree(sv_text);
 	assert_int_equal(n, 64);
 	assert_true(ecdsa_ok(pkey, si, si_len, rs));

@@ -373,7 +373,7 @@ static int open_with_log_key(const char *vkey)
 static void test_log_keys(void **state)
 {
 	char path[160], *home = NULL, *other_fed = NULL, *other_node = NULL,
-	     *bad;
+	                *bad;
 	const char *why = NULL;
 	size_t nl;
 
@@ -386,9 +386,9 @@ static void test_log_keys(void **state)
 	    sp_note_keygen("silkport/cn-cbec/CN-ZZ", path, &other_fed, &why),
 	    SP_OK);
 	fx_path(path, sizeof(path), g_fed.dir, "log-other-node.pem");
-	assert_int_equal(sp_note_keygen("silkport/silk-zz/KZ-KGS", path,
-	                                &other_node, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_note_keygen("silkport/silk-zz/KZ-KGS", path, &other_node, &why),
+	    SP_OK);
 
 	assert_int_equal(open_with_log_key(home), SP_OK);
 	/* the home federation may be another list's (LOG-6, LOG-7) */
@@ -410,13 +410,14 @@ static void test_log_keys(void **state)
 	/* a name that is not silkport/<FederationId>/<NodeId> */
 	fx_path(path, sizeof(path), g_fed.dir, "log-deep.pem");
 	bad = NULL;
-	assert_int_equal(
-	    sp_note_keygen("silkport/a/b/CN-ZZ", path, &bad, &why), SP_OK);
+	assert_int_equal(sp_note_keygen("silkport/a/b/CN-ZZ", path, &bad, &why),
+	                 SP_OK);
 	assert_int_equal(open_with_log_key(bad), SP_ERR_FIELD);
 	free(bad);
 	/* a key part that is not base64 of 33 bytes */
-	assert_int_equal(open_with_log_key("silkport/silk-zz/CN-ZZ+01234567+AQ=="),
-	                 SP_ERR_SCHEMA);
+	assert_int_equal(
+	    open_with_log_key("silkport/silk-zz/CN-ZZ+01234567+AQ=="),
+	    SP_ERR_SCHEMA);
 	free(home);
 	free(other_fed);
 	free(other_node);
