@@ -2,7 +2,7 @@
  * methods and media types, delivery (201, 200 with the identical receipt,
  * 409 equivocation, 403 not-recipient), the signed receipt, record fetch,
  * search and entries parameters. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

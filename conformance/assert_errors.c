@@ -1,7 +1,7 @@
 /* assert_errors.c: assertions over every response of the run: problem
  * documents for every 4xx and 5xx, registered error names with their
  * statuses, and request ids. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

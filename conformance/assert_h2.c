@@ -1,8 +1,8 @@
 /* assert_h2.c: HTTP/2 robustness assertions: rapid reset, CONTINUATION
  * flood, invalid frames, control-frame floods, a stalled request, and
  * afterwards: the target still answers and still accepts records. */
-#include "conformance/conf_int.h"
-#include "conformance/h2raw.h"
+#include "conf_int.h"
+#include "h2raw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

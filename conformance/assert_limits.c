@@ -1,8 +1,8 @@
 /* assert_limits.c: Limits assertions: advertised SETTINGS, oversized bodies
  * (declared and streamed), oversized and flooded header lists, more streams
  * than advertised, and concurrent streams within the limit. */
-#include "conformance/conf_int.h"
-#include "conformance/h2raw.h"
+#include "conf_int.h"
+#include "h2raw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * origin signature, cosignatures), its entries verified as records and
  * proven by inclusion and consistency proofs, proof parameter errors, and
  * the sparse copy of the auditor's own log at the target. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * structures, parser attacks) is delivered over the wire and must be refused
  * with its SPEC error name; positive controls must be accepted. Each variant
  * starts from a fresh record signed by the auditor member. */
-#include "conformance/conf_int.h"
-#include "conformance/sigcase_int.h"
+#include "conf_int.h"
+#include "sigcase_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* assert_transport.c: Transport assertions: TLS versions and suites, ALPN
  * h2 only, the server's certificate, client certificates requested in the
  * handshake, peer endpoints closed to anonymous callers and non-members. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * no rollback), and records from unknown, revoked, suspended and expired
  * signers, or dated outside their window, refused with the right names;
  * suspended and revoked members' own requests refused. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* client.c: the suite's own HTTP/2 client: an nghttp2 client session over a
  * non-blocking OpenSSL socket driven by poll(), with the TLS knobs the
  * transport assertions need. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

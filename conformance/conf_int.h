@@ -10,8 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "protocol/protocol.h"
-#include "trust/trust.h"
+#include "protocol.h"
+#include "trust.h"
 
 #define CF_PATH         4096
 #define CF_MAX_EVIDENCE 8

@@ -1,7 +1,7 @@
 /* docs.c: the documents the suite makes and checks: fresh signed records
  * from the auditor member, their delivery, receipts, members in a given
  * trust state, and throw-away outsider identities. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* h2raw.c: a raw HTTP/2-over-TLS frame writer and reader for abuse probes. */
-#include "conformance/h2raw.h"
+#include "h2raw.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* main.c: silkport-conformance: arguments, setup against the target (its
  * trust list and identity), the assertion runner, and the report writers'
  * dispatch. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <signal.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 /* rawprobe.c: helpers over the raw frame writer for the limit and
  * robustness probes: connecting, watching how a connection ends, and the
  * stalled-request probe that runs in a background thread. */
-#include "conformance/conf_int.h"
-#include "conformance/h2raw.h"
+#include "conf_int.h"
+#include "h2raw.h"
 
 #include <pthread.h>
 #include <stdio.h>

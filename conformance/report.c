@@ -1,6 +1,6 @@
 /* report.c: the three reports: TAP 14 on stdout, JUnit XML, and one
  * self-contained HTML page (inline CSS, no scripts, every text escaped). */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <stdio.h>
 #include <string.h>

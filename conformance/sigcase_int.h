@@ -3,7 +3,7 @@
 #ifndef SP_SIGCASE_INT_H
 #define SP_SIGCASE_INT_H
 
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #define NO_CASE SP_ERR_UNAVAILABLE /* a variant's precondition is missing */
 

@@ -2,8 +2,8 @@
  * assertions: DOCTYPEs and entities, depth, element count and size limits,
  * encodings, well-formedness, wrong documents, processing instructions and
  * xml:id, each made from a valid signed record. */
-#include "conformance/conf_int.h"
-#include "conformance/sigcase_int.h"
+#include "conf_int.h"
+#include "sigcase_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * hand (libxml2 canonicalization, OpenSSL signatures), so that hostile
  * variants can carry cryptographically valid signatures over forbidden
  * structures and algorithms. Independent of trust/'s signing code. */
-#include "conformance/conf_int.h"
+#include "conf_int.h"
 
 #include <limits.h>
 #include <stdlib.h>

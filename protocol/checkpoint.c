@@ -1,5 +1,5 @@
 /* checkpoint.c: log texts: base64, checkpoints, cosigned message, proofs. */
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #include <inttypes.h>
 #include <stdio.h>

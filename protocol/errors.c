@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 /* The error table. The name is the stable identifier that ends the problem
  * type URI (urn:silkport:srep:1:error:<name>); the status is what a node

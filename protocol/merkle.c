@@ -1,5 +1,5 @@
 /* merkle.c: RFC 9162 Merkle tree hashing, proof generation and verification. */
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 
 #include <libxml/tree.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 /* Problems are built on error paths and must not fail on odd text: copy s
  * with invalid UTF-8 and characters XML 1.0 cannot carry replaced by '?',

@@ -11,7 +11,7 @@
 /* A C string as libxml2's const xmlChar * (BAD_CAST drops const). */
 #define SP_XC(s) ((const xmlChar *)(s))
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 /* Schemas embedded at build time by embed.cmake (one per XSD in schemas/). */
 extern const unsigned char sp_proto__schema_record[];

@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 static const char *status_name(sp_receipt_status s)
 {

@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 static const sp_record_type registry[] = {
     {"party-registration", "PartyRegistration",

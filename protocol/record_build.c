@@ -7,7 +7,7 @@
 
 #include <libxml/tree.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 #define FRAG_OPEN  "<sp-fragment xmlns=\"" SP_NS "\">"
 #define FRAG_CLOSE "</sp-fragment>"

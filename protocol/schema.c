@@ -6,7 +6,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 /* Submit documents are validated by the record schema (one root more). */
 static xmlSchemaPtr schemas[SP_DOC_PROBLEM + 1];

@@ -1,6 +1,6 @@
 /* submit.c: the Submit document a local operator posts to its node: parse it
  * and turn it into a record draft. */
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 #include <stdlib.h>
 #include <string.h>

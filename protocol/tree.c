@@ -6,7 +6,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 xmlNodePtr sp_proto__first_elem(xmlNodePtr parent)
 {

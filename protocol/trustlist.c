@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 const char *sp_role_name(sp_member_role r)
 {

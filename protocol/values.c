@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 static _Thread_local char why_buf[512];
 

@@ -11,7 +11,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-#include "protocol/protocol_int.h"
+#include "protocol_int.h"
 
 /* ---------------------------------------------------------------- diagnostics
  */

@@ -8,7 +8,7 @@
 #include <libxml/tree.h>
 #include <openssl/bn.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 /* floor(n / 2) for the P-256 group order n, big-endian. */
 static const uint8_t p256_half_order[32] = {

@@ -11,7 +11,7 @@
 #include <xmlsec/parser.h>
 #include <xmlsec/xmlsec.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 static int g_ready;
 

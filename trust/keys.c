@@ -16,7 +16,7 @@
 #include <xmlsec/keys.h>
 #include <xmlsec/openssl/evp.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 sp_key_alg sp_trust__key_alg(EVP_PKEY *pkey)
 {

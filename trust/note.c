@@ -1,5 +1,5 @@
 /* note.c: C2SP signed notes and tlog-cosignatures with Ed25519 keys. */
-#include "trust/trust.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 #define SP_PKI_MAX_DAYS 36500
 

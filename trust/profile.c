@@ -11,7 +11,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 #define ALG_EXC_C14N     "http://www.w3.org/2001/10/xml-exc-c14n#"
 #define ALG_ENVELOPED    "http://www.w3.org/2000/09/xmldsig#enveloped-signature"

@@ -10,7 +10,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 /* Which document the bytes hold, from the root element's local name. The
  * hardened parse that follows checks the root again with its namespace. */

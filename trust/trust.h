@@ -5,7 +5,7 @@
 #ifndef SP_TRUST_H
 #define SP_TRUST_H
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #ifdef __cplusplus
 extern "C" {

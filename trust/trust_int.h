@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 #include <xmlsec/keys.h>
 
-#include "trust/trust.h"
+#include "trust.h"
 
 /* At most this many certificates are tried for one signature. */
 #define SP_TRUST__MAX_CANDIDATES 4

@@ -9,7 +9,7 @@
 #include <openssl/sha.h>
 #include <xmlsec/keys.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 /* ---------------------------------------------------------------- anchors */
 

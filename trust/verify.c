@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 #define SP_DEFAULT_SKEW 300
 

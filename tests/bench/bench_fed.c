@@ -3,7 +3,7 @@
  * request senders (closed loop or paced) that both runs use. */
 #include "bench_fed.h"
 
-#include "trust/trust.h"
+#include "trust.h"
 
 #include <event2/event.h>
 #include <getopt.h>

@@ -5,7 +5,7 @@
 
 #include "bench_util.h"
 
-#include "peers/peers.h"
+#include "h2client.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * the origin, against single-node ingest of the same records. */
 #include "bench_fed.h"
 
-#include "trust/trust.h"
+#include "trust.h"
 
 #include <event2/event.h>
 #include <stdio.h>

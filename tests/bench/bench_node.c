@@ -3,8 +3,8 @@
  * and memory), against the in-process ceiling measured in the same run. */
 #include "bench_util.h"
 
-#include "peers/peers.h"
-#include "trust/trust.h"
+#include "h2client.h"
+#include "trust.h"
 
 #include <event2/event.h>
 #include <getopt.h>

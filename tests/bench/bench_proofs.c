@@ -3,9 +3,9 @@
  * proofs timed in-process, then over HTTP/2 from a node started on it. */
 #include "bench_util.h"
 
-#include "node/store_int.h"
-#include "peers/peers.h"
-#include "trust/trust.h"
+#include "store.h"
+#include "h2client.h"
+#include "trust.h"
 
 #include <event2/event.h>
 #include <getopt.h>

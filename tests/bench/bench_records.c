@@ -1,6 +1,6 @@
 /* bench_records.c: record sign and verify rates against the raw OpenSSL
  * signature rates measured in the same run (the ceiling). */
-#include "trust/trust.h"
+#include "trust.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

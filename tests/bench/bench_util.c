@@ -2,7 +2,7 @@
  * and node child processes for the node benchmarks. */
 #include "bench_util.h"
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>

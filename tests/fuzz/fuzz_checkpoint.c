@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz/fuzz_keys.h"
-#include "peers/fed_int.h"
+#include "fed_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peers/fed_int.h"
+#include "fed_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trust/trust.h"
+#include "trust.h"
 
 /* The origin whose checkpoints are fuzzed, and a witness that cosigns. */
 #define FZ_ORIGIN_NAME  "silkport/0sp-test/CN-ZZ"

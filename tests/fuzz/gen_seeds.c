@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz/fuzz_keys.h"
-#include "protocol/protocol.h"
+#include "protocol.h"
 #include "unit/trust/fixture.h"
 
 static const char *dir;

@@ -80,7 +80,7 @@ done
 [ -z "$missing" ] && ok "silkport --help lists all 15 commands and each answers --help" \
 	|| not_ok "silkport --help:$missing"
 grep -q -- "--version" "$WORK/help.txt" && ok "and names --version" || not_ok "--help does not name --version"
-spec=$(sed -n 's/^#define SP_SPEC_VERSION "\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/protocol.h")
+spec=$(sed -n 's/^#define SP_SPEC_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/protocol.h")
 expect 0 "silkport --version" -- "$SILKPORT" --version
 grep -Eqx "silkport [0-9]+\.[0-9]+\.[0-9]+ \(SREP $spec\)" "$WORK/out" && [ -n "$spec" ] \
 	&& ok "--version prints the version and SREP $spec" || not_ok "--version printed: $(cat "$WORK/out")"

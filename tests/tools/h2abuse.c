@@ -1,6 +1,6 @@
 /* h2abuse.c: drive one HTTP/2 abuse pattern against a node and report how it
  * defended itself. Used by tests/integration/node_abuse.sh. */
-#include "conformance/h2raw.h"
+#include "h2raw.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -16,8 +16,9 @@
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 
-#include "node/log_int.h"
-#include "protocol/protocol.h"
+#include "base.h"
+#include "node_int.h" /* sp_node__log_setup: the libraries' hooks */
+#include "protocol.h"
 
 /* ---------------------------------------------------------------- a reader */
 
@@ -645,7 +646,7 @@ static void c14n_relative(void)
 	xmlDocPtr doc;
 	xmlChar *out = NULL;
 
-	sp_log_setup("debug", "kv");
+	sp_node__log_setup("debug", "kv");
 	doc = xmlReadMemory(doc_text, (int)sizeof(doc_text) - 1, "x.xml", NULL,
 	                    XML_PARSE_NONET);
 	assert_non_null(doc);

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "node/pool_int.h"
-#include "protocol/protocol.h"
+#include "pool_int.h"
+#include "protocol.h"
 
 typedef struct ctx {
 	pthread_t loop_thread;

@@ -30,10 +30,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "node/pool_int.h"
-#include "node/server_int.h"
-#include "protocol/protocol.h"
-#include "trust/trust.h"
+#include "pool_int.h"
+#include "http.h"
+#include "protocol.h"
+#include "trust.h"
 
 extern char **environ;
 

@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "node/store_int.h"
+#include "store.h"
 #include "unit/trust/trust_fixture.h"
 
 static fx_fed g_fed;

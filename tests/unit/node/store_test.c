@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "node/store_int.h"
+#include "store.h"
 
 /* ---------------------------------------------------------------- fixture */
 

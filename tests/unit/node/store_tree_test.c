@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "node/store_int.h"
+#include "store.h"
 
 typedef struct fx {
 	char dir[256];

@@ -21,10 +21,10 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 
-#include "node/server_int.h"
-#include "peers/peers.h"
-#include "protocol/protocol.h"
-#include "trust/trust.h"
+#include "http.h"
+#include "h2client.h"
+#include "protocol.h"
+#include "trust.h"
 
 #define PATHLEN 512
 

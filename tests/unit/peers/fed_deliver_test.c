@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "peers/fed_int.h"
+#include "fed_int.h"
 #include "unit/trust/trust_fixture.h"
 
 static fx_fed g_fed;

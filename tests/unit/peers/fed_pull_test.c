@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "peers/fed_int.h"
+#include "fed_int.h"
 
 /* Read every frame of body; the number read, or -1 if the reader refused. */
 static int read_all(const char *body, uint64_t start, size_t max_frames,

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #define ROOT_B64 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 

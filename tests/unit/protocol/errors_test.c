@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 static const int all_errs[] = {
     SP_OK,

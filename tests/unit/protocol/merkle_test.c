@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <openssl/sha.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 #define MAX_LEAVES 70
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 
 /* Read tests/data/<rel> into a malloc'd buffer (NUL-terminated for
  * convenience; *len excludes the NUL). NULL if missing. */

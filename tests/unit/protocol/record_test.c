@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 #include "proto_test.h"
 
 static int setup(void **state)

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "protocol/protocol.h"
-#include "protocol/protocol_int.h"
+#include "protocol.h"
+#include "protocol_int.h"
 
 static void test_node_id(void **state)
 {

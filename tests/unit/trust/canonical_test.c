@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 #include "unit/trust/trust_fixture.h"
 
 static fx_fed g_fed;

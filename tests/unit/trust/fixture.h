@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol/protocol.h"
-#include "trust/trust.h"
+#include "protocol.h"
+#include "trust.h"
 
 /* Valid both as SPEC.md's NodeId syntax and as the lowercase form the
  * trust-list code accepts. */

@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
-#include "trust/trust.h"
+#include "trust.h"
 
 #define ORIGIN  "silkport/SILK-ROAD/CN-ZZ"
 #define WITNESS "silkport/SILK-ROAD/KZ-KGS"

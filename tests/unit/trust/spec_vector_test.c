@@ -26,7 +26,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "protocol/protocol.h"
+#include "protocol.h"
 #include "unit/trust/trust_fixture.h"
 
 #define DS_NS "http://www.w3.org/2000/09/xmldsig#"

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trust/trust.h"
+#include "trust.h"
 
 #define FX_UNUSED  __attribute__((unused))
 #define FX_MEMBERS 6

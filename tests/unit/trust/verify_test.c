@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 #include "unit/trust/trust_fixture.h"
 
 static fx_fed g_fed;

@@ -1,0 +1,501 @@
+/* api_read.c: GET endpoints that read the store, run on the worker pool:
+ * one record, log entries, checkpoints, proofs and search. */
+#include "relay_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRIES_DEFAULT   100
+#define ENTRIES_MAX       1000
+#define ENTRIES_MAX_BYTES ((size_t)16 << 20)
+#define SEARCH_DEFAULT    50
+#define SEARCH_MAX        100
+#define ID_ORIGINS_MAX    16 /* Origins listed in a record-id-ambiguous answer */
+
+typedef struct read_job {
+	sp_node *n;
+	sp_http_req *req;
+	sp_endpoint ep;
+	char viewer[SP_NODE_ID_MAX + 1];
+	sp_text broadcasters; /* " A B ": whose broadcasts viewer reads */
+	sp_store_view view;
+	int wide;
+	char origin[SP_NODE_ID_MAX + 1];
+	char id[SP_UUID_LEN + 8];
+	/* query parameters, read on the loop thread */
+	int has_start, has_count, has_index, has_size, has_old;
+	uint64_t start, count, index, size, old;
+	char kind[32], scheme[SP_STORE_SUBJECT_MAX + 1],
+	    value[SP_STORE_SUBJECT_MAX + 1];
+	char type[SP_TYPE_MAX + 1], by_origin[SP_NODE_ID_MAX + 1];
+	char since[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
+	char cursor[SP_STORE_CURSOR_MAX];
+	int has_kind, has_scheme, has_value, has_type, has_by_origin, has_since,
+	    has_until, has_cursor;
+	/* result */
+	int status;
+	int err;
+	char why[256];
+	const char *ctype;
+	sp_text out;
+	char next_header[64];
+} read_job;
+
+static void fail(read_job *j, int err, const char *why)
+{
+	j->err = err;
+	snprintf(j->why, sizeof(j->why), "%s", why);
+}
+
+static const sp_store_view *viewer(const read_job *j)
+{
+	return j->wide ? NULL : &j->view;
+}
+
+/* Escape text for XML content. */
+static void xml_text(sp_text *t, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			sp_text_append(t, "&lt;", 4);
+			break;
+		case '>':
+			sp_text_append(t, "&gt;", 4);
+			break;
+		case '&':
+			sp_text_append(t, "&amp;", 5);
+			break;
+		case '"':
+			sp_text_append(t, "&quot;", 6);
+			break;
+		default:
+			sp_text_append(t, s, 1);
+		}
+	}
+}
+
+/* RecordIds are scoped per Origin (REC-25): `origin=` picks one; without
+ * it, an id that records of several Origins visible to the caller carry is
+ * ambiguous (409 record-id-ambiguous naming them), so that a squatter
+ * can neither shadow nor hide the genuine record (API-30). */
+static void get_record(read_job *j, sp_store_reader *r)
+{
+	sp_store_list *l = NULL;
+	sp_text why = {0};
+	size_t i;
+	int err;
+
+	if (!sp_uuid_valid(j->id)) {
+		fail(j, SP_ERR_BAD_REQUEST, "a record id is a lowercase UUID");
+		return;
+	}
+	err = sp_store_find_id(r, j->id, j->has_by_origin ? j->by_origin : NULL,
+	                       viewer(j), ID_ORIGINS_MAX, &l);
+	if (err != SP_OK) {
+		fail(j, err, "the store could not be read");
+	} else if (l->n == 0) {
+		/* Not revealing whether an invisible record exists. */
+		fail(j, SP_ERR_NOT_FOUND,
+		     "no record with that id is visible to you");
+	} else if (l->n > 1) {
+		sp_text_printf(&why, "records of several Origins carry this "
+		                     "RecordId; ask with origin= one of:");
+		for (i = 0; i < l->n; i++)
+			sp_text_printf(&why, " %s", l->items[i]->origin);
+		fail(j, SP_ERR_RECORD_ID_AMBIGUOUS,
+		     why.failed
+		         ? "records of several Origins carry this RecordId"
+		         : why.buf);
+	} else {
+		sp_text_append(&j->out, l->items[0]->bytes, l->items[0]->len);
+		j->ctype = "application/xml";
+		j->status = 200;
+	}
+	sp_text_free(&why);
+	sp_store_list_free(l);
+}
+
+static void get_entries(read_job *j, sp_store_reader *r)
+{
+	sp_store_list *l = NULL;
+	size_t i;
+	int err;
+	uint64_t count = j->has_count ? j->count : ENTRIES_DEFAULT;
+
+	if (count == 0 || count > ENTRIES_MAX) {
+		fail(j, SP_ERR_BAD_REQUEST, "count is 1 to 1000");
+		return;
+	}
+	if ((err = sp_store_entries(r, j->origin, j->has_start ? j->start : 0,
+	                            (size_t)count, ENTRIES_MAX_BYTES, viewer(j),
+	                            &l)) != SP_OK) {
+		fail(j, err, "the store could not be read");
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		sp_text_printf(&j->out, "%llu %zu\n",
+		               (unsigned long long)l->items[i]->sequence,
+		               l->items[i]->len);
+		sp_text_append(&j->out, l->items[i]->bytes, l->items[i]->len);
+		sp_text_append(&j->out, "\n", 1);
+	}
+	if (l->n > 0)
+		snprintf(j->next_header, sizeof(j->next_header), "%llu",
+		         (unsigned long long)l->next_start);
+	sp_store_list_free(l);
+	j->ctype = "application/vnd.silkport.entries";
+	j->status = 200;
+}
+
+static void get_checkpoint(read_job *j, sp_store_reader *r)
+{
+	sp_store_checkpoint *cp = NULL;
+	size_t i;
+	int err = sp_store_checkpoint_latest(r, j->origin, &cp);
+
+	if (err == SP_ERR_NOT_FOUND) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "no checkpoint of that log is held here");
+		return;
+	}
+	if (err != SP_OK) {
+		fail(j, err, "the store could not be read");
+		return;
+	}
+	sp_text_append(&j->out, cp->note, strlen(cp->note));
+	for (i = 0; i < cp->n_cosignatures; i++)
+		sp_text_append(&j->out, cp->cosignatures[i],
+		               strlen(cp->cosignatures[i]));
+	sp_store_checkpoint_free(cp);
+	j->ctype = "text/plain; charset=utf-8";
+	j->status = 200;
+}
+
+/* The tree size proofs default to: the latest checkpoint's. */
+static int default_size(read_job *j, sp_store_reader *r, uint64_t *size)
+{
+	sp_store_checkpoint *cp = NULL;
+
+	if (j->has_size) {
+		*size = j->size;
+		return 0;
+	}
+	if (sp_store_checkpoint_latest(r, j->origin, &cp) != SP_OK) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "no checkpoint of that log is held here; give size");
+		return -1;
+	}
+	*size = cp->size;
+	sp_store_checkpoint_free(cp);
+	return 0;
+}
+
+static void get_proof(read_job *j, sp_store_reader *r)
+{
+	sp_proof p;
+	uint64_t tree = 0;
+	char *text = NULL;
+	size_t len;
+	int err;
+
+	memset(&p, 0, sizeof(p));
+	/* API-38 before API-39 (SPEC 10.7): what the parameters alone make
+	 * invalid is 400 whatever the log holds, even when it holds nothing;
+	 * only then is a size the log does not reach 404. */
+	if (j->ep == SP_EP_INCLUSION ? !j->has_index
+	                             : (!j->has_old || j->old == 0)) {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     j->ep == SP_EP_INCLUSION
+		         ? "index is required and must be below size"
+		         : "old is required, from 1 to size");
+		return;
+	}
+	if (default_size(j, r, &p.size) != 0)
+		return;
+	if (j->ep == SP_EP_INCLUSION && j->index >= p.size) {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     "index is required and must be below size");
+		return;
+	}
+	if (j->ep != SP_EP_INCLUSION && j->old > p.size) {
+		fail(j, SP_ERR_BAD_REQUEST, "old is required, from 1 to size");
+		return;
+	}
+	if (sp_store_tree_size(r, j->origin, &tree) != SP_OK || p.size > tree) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "this node does not hold that log up to that size");
+		return;
+	}
+	if (j->ep == SP_EP_INCLUSION) {
+		p.kind = SP_PROOF_INCLUSION;
+		p.index = j->index;
+		err = sp_store_inclusion_proof(r, j->origin, p.index, p.size,
+		                               p.hashes, &p.n_hashes);
+	} else {
+		p.kind = SP_PROOF_CONSISTENCY;
+		p.old_size = j->old;
+		err = sp_store_consistency_proof(r, j->origin, p.old_size,
+		                                 p.size, p.hashes, &p.n_hashes);
+	}
+	if (err != SP_OK || (err = sp_proof_format(&p, &text, &len)) != SP_OK) {
+		fail(j, err, "the proof could not be made");
+		return;
+	}
+	sp_text_append(&j->out, text, len);
+	free(text);
+	j->ctype = "text/plain; charset=utf-8";
+	j->status = 200;
+}
+
+static void search(read_job *j, sp_store_reader *r)
+{
+	sp_store_query q;
+	sp_store_list *l = NULL;
+	size_t i;
+	int err;
+	char t[SP_TIME_TEXT_MAX];
+
+	memset(&q, 0, sizeof(q));
+	q.view = viewer(j);
+	if (j->has_value != j->has_kind || (j->has_scheme && !j->has_kind)) {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     "subject-kind and subject-value go together");
+		return;
+	}
+	q.subject_kind = j->has_kind ? j->kind : NULL;
+	q.subject_scheme = j->has_scheme ? j->scheme : NULL;
+	q.subject_value = j->has_value ? j->value : NULL;
+	q.type = j->has_type ? j->type : NULL;
+	q.origin = j->has_by_origin ? j->by_origin : NULL;
+	if ((j->has_since &&
+	     sp_time_parse(j->since, &q.issued_from) != SP_OK) ||
+	    (j->has_until && sp_time_parse(j->until, &q.issued_to) != SP_OK)) {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     "since and until are RFC 3339 UTC times");
+		return;
+	}
+	if (j->has_count && (j->count == 0 || j->count > SEARCH_MAX)) {
+		fail(j, SP_ERR_BAD_REQUEST, "limit is 1 to 100");
+		return;
+	}
+	q.limit = j->has_count ? (size_t)j->count : SEARCH_DEFAULT;
+	q.cursor = j->has_cursor ? j->cursor : NULL;
+	if ((err = sp_store_search(r, &q, &l)) != SP_OK) {
+		fail(j, err,
+		     err == SP_ERR_INVALID_ARGUMENT
+		         ? "malformed cursor or query"
+		         : "the store could not be read");
+		if (err == SP_ERR_INVALID_ARGUMENT)
+			j->err = SP_ERR_BAD_REQUEST;
+		return;
+	}
+	sp_text_printf(&j->out,
+	               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	               "<SearchResult xmlns=\"" SP_NS "\" version=\"1\">\n");
+	for (i = 0; i < l->n; i++) {
+		const sp_store_record *rec = l->items[i];
+
+		sp_text_printf(&j->out, "  <Match>\n    <RecordId>");
+		xml_text(&j->out, rec->record_id);
+		sp_text_printf(&j->out, "</RecordId>\n    <Origin>");
+		xml_text(&j->out, rec->origin);
+		sp_text_printf(
+		    &j->out,
+		    "</Origin>\n    <Sequence>%llu</Sequence>\n    <Type>",
+		    (unsigned long long)rec->sequence);
+		xml_text(&j->out, rec->type);
+		if (sp_time_format(rec->issued, t) != SP_OK)
+			snprintf(t, sizeof(t), "1970-01-01T00:00:00Z");
+		sp_text_printf(&j->out,
+		               "</Type>\n    <Issued>%s</Issued>\n    "
+		               "<Digest>%s</Digest>\n  </Match>\n",
+		               t, rec->digest);
+	}
+	if (l->next_cursor[0] != '\0') {
+		sp_text_printf(&j->out, "  <NextCursor>");
+		xml_text(&j->out, l->next_cursor);
+		sp_text_printf(&j->out, "</NextCursor>\n");
+	}
+	sp_text_printf(&j->out, "</SearchResult>\n");
+	sp_store_list_free(l);
+	j->ctype = "application/xml";
+	j->status = 200;
+}
+
+static void work(void *arg)
+{
+	read_job *j = arg;
+	sp_store_reader *r = sp_node__reader(j->n);
+
+	if (r == NULL) {
+		fail(j, SP_ERR_UNAVAILABLE, "the store is not available");
+		return;
+	}
+	switch (j->ep) {
+	case SP_EP_RECORD_GET:
+		get_record(j, r);
+		break;
+	case SP_EP_ENTRIES:
+		get_entries(j, r);
+		break;
+	case SP_EP_CHECKPOINT:
+		get_checkpoint(j, r);
+		break;
+	case SP_EP_INCLUSION:
+	case SP_EP_CONSISTENCY:
+		get_proof(j, r);
+		break;
+	case SP_EP_SEARCH:
+		search(j, r);
+		break;
+	default:
+		fail(j, SP_ERR_NOT_FOUND, "no such endpoint");
+	}
+	if (j->status != 0 && j->out.failed)
+		fail(j, SP_ERR_NOMEM, "out of memory");
+}
+
+static void done(void *arg)
+{
+	read_job *j = arg;
+	sp_http_header h[2];
+	size_t nh = 0;
+
+	if (j->err != SP_OK || j->status == 0) {
+		sp_api__problem(j->n, j->req, j->ep,
+		                j->err ? j->err : SP_ERR_INTERNAL, j->why);
+	} else {
+		sp_metrics_request(j->n->metrics, j->ep, j->status);
+		/* Records are for the caller only: no shared cache may keep
+		 * them. */
+		if (j->ep == SP_EP_RECORD_GET || j->ep == SP_EP_ENTRIES ||
+		    j->ep == SP_EP_SEARCH) {
+			h[nh].name = "cache-control";
+			h[nh++].value = "no-store";
+		}
+		if (j->next_header[0]) {
+			h[nh].name = "x-silkport-next-start";
+			h[nh++].value = j->next_header;
+		}
+		sp_http_respond_take(j->req, j->status, j->ctype, h, nh,
+		                     (uint8_t *)j->out.buf, j->out.len);
+		j->out.buf = NULL;
+	}
+	sp_text_free(&j->out);
+	sp_text_free(&j->broadcasters);
+	free(j);
+}
+
+int sp_api__param_u64(const char *query, const char *name, uint64_t *v,
+                      int *has)
+{
+	char buf[32], *end;
+	unsigned long long x;
+	int err = sp_node__query_param(query, name, buf, sizeof(buf), NULL);
+
+	*has = 0;
+	if (err == SP_ERR_NOT_FOUND)
+		return 0;
+	if (err != SP_OK || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	x = strtoull(buf, &end, 10);
+	if (*end != '\0' || x > INT64_MAX)
+		return -1;
+	*v = x;
+	*has = 1;
+	return 0;
+}
+
+int sp_api__param_str(const char *query, const char *name, char *buf,
+                      size_t cap, int *has)
+{
+	int err = sp_node__query_param(query, name, buf, cap, NULL);
+
+	*has = err == SP_OK;
+	return err == SP_OK || err == SP_ERR_NOT_FOUND ? 0 : -1;
+}
+
+void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
+                 sp_endpoint ep, const char *origin, const char *rest)
+{
+	read_job *j = calloc(1, sizeof(*j));
+	const char *q = sp_http_req_query(req);
+	int bad = 0, err;
+
+	if (j == NULL) {
+		sp_api__problem(n, req, ep, SP_ERR_NOMEM, NULL);
+		return;
+	}
+	j->n = n;
+	j->req = req;
+	j->ep = ep;
+	/* An operator reads what its own node is an addressee of (ACC-5)
+	 * unless [access] operator_read = all made it a wide reader. */
+	snprintf(j->viewer, sizeof(j->viewer), "%s",
+	         c->operator? n->cfg->node_id : c->id);
+	j->wide = c->wide_read;
+	if (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES ||
+	                 ep == SP_EP_SEARCH)) {
+		sp_node__broadcasters(n, n->trust, j->viewer, &j->broadcasters);
+		if (j->broadcasters.failed) {
+			sp_text_free(&j->broadcasters);
+			free(j);
+			sp_api__problem(n, req, ep, SP_ERR_NOMEM, NULL);
+			return;
+		}
+	}
+	j->view.viewer = j->viewer;
+	j->view.broadcasters = j->broadcasters.buf;
+	if (origin != NULL)
+		snprintf(j->origin, sizeof(j->origin), "%s", origin);
+	if (ep == SP_EP_RECORD_GET &&
+	    snprintf(j->id, sizeof(j->id), "%s", rest) >= (int)sizeof(j->id))
+		j->id[0] = '\0';
+	bad |= sp_api__param_u64(q, "start", &j->start, &j->has_start);
+	bad |= sp_api__param_u64(q, ep == SP_EP_SEARCH ? "limit" : "count",
+	                         &j->count, &j->has_count);
+	bad |= sp_api__param_u64(q, "index", &j->index, &j->has_index);
+	bad |= sp_api__param_u64(q, "size", &j->size, &j->has_size);
+	bad |= sp_api__param_u64(q, "old", &j->old, &j->has_old);
+	if (ep == SP_EP_RECORD_GET) {
+		bad |=
+		    sp_api__param_str(q, "origin", j->by_origin,
+		                      sizeof(j->by_origin), &j->has_by_origin);
+		if (j->has_by_origin && !sp_node_id_valid(j->by_origin))
+			bad = 1;
+	}
+	if (ep == SP_EP_SEARCH) {
+		bad |= sp_api__param_str(q, "subject-kind", j->kind,
+		                         sizeof(j->kind), &j->has_kind);
+		bad |= sp_api__param_str(q, "subject-scheme", j->scheme,
+		                         sizeof(j->scheme), &j->has_scheme);
+		bad |= sp_api__param_str(q, "subject-value", j->value,
+		                         sizeof(j->value), &j->has_value);
+		bad |= sp_api__param_str(q, "type", j->type, sizeof(j->type),
+		                         &j->has_type);
+		bad |=
+		    sp_api__param_str(q, "origin", j->by_origin,
+		                      sizeof(j->by_origin), &j->has_by_origin);
+		bad |= sp_api__param_str(q, "since", j->since, sizeof(j->since),
+		                         &j->has_since);
+		bad |= sp_api__param_str(q, "until", j->until, sizeof(j->until),
+		                         &j->has_until);
+		bad |= sp_api__param_str(q, "cursor", j->cursor,
+		                         sizeof(j->cursor), &j->has_cursor);
+	}
+	if (bad) {
+		sp_api__problem(n, req, ep, SP_ERR_BAD_REQUEST,
+		                "a query parameter is malformed or too long");
+		sp_text_free(&j->broadcasters);
+		free(j);
+		return;
+	}
+	if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
+		sp_api__problem(n, req, ep, err,
+		                "the node is at capacity; retry later");
+		sp_text_free(&j->broadcasters);
+		free(j);
+	}
+}

@@ -1,0 +1,348 @@
+/* logging.c: structured log lines (key=value or JSON) on stderr, every value
+ * escaped here so that no caller can write a foreign string raw. */
+#include "base.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+int sp_log__min_level = SP_LOG_INFO;
+static int log_json;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void sp_log_setup(const char *level, const char *format)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (level != NULL && strcmp(level, level_names[i]) == 0)
+			sp_log__min_level = i;
+	log_json = format != NULL && strcmp(format, "json") == 0;
+}
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct obuf {
+	char *p;
+	size_t cap; /* usable bytes, one kept for the NUL */
+	size_t len;
+	int full;
+} obuf;
+
+static void put(obuf *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void puts_(obuf *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putc_(obuf *o, char c)
+{
+	put(o, &c, 1);
+}
+
+static void put_hex(obuf *o, const char *pre, unsigned v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[8];
+	int i;
+
+	puts_(o, pre);
+	for (i = 0; i < digits; i++)
+		t[i] = hex[(v >> (4 * (digits - 1 - i))) & 0xf];
+	put(o, t, (size_t)digits);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 if there is none; the
+ * code point in *cp. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points that some viewer treats as a line break or that reorder what
+ * an operator sees: C1 controls (NEL), LS, PS, bidi and other invisible
+ * format characters, BOM. Escaped even when well-formed. */
+static int cp_unsafe(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+	       c == 0xfeff;
+}
+
+/* A kv value stays bare when it is printable ASCII with nothing that a
+ * reader splits on. */
+static int kv_bare(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '"' ||
+		    s[i] == '\\' || s[i] == '=')
+			return 0;
+	return 1;
+}
+
+/* One text value, escaped for kv or JSON; NULL is "-" or null. */
+static void put_text(obuf *o, int json, const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, cut = n;
+	uint32_t cp;
+
+	if (s == NULL) {
+		puts_(o, json ? "null" : "-");
+		return;
+	}
+	if (cut > SP_LOG_VALUE_MAX)
+		cut = SP_LOG_VALUE_MAX;
+	if (!json && cut == n && kv_bare(s, n)) {
+		put(o, (const char *)s, n);
+		return;
+	}
+	putc_(o, '"');
+	while (i < cut) {
+		unsigned char c = s[i];
+
+		switch (c) {
+		case '"':
+			puts_(o, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			puts_(o, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			puts_(o, "\\n");
+			i++;
+			continue;
+		case '\r':
+			puts_(o, "\\r");
+			i++;
+			continue;
+		case '\t':
+			puts_(o, "\\t");
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			put_hex(o, json ? "\\u00" : "\\x", c, 2);
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			putc_(o, (char)c);
+			i++;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i, &cp);
+		if (k == 0) {
+			/* not UTF-8: kv keeps the byte's value, JSON cannot */
+			if (json)
+				puts_(o, "\\ufffd");
+			else
+				put_hex(o, "\\x", c, 2);
+			i++;
+			continue;
+		}
+		if (i + k > cut) /* never cut a character in two */
+			break;
+		if (!cp_unsafe(cp))
+			put(o, (const char *)s + i, k);
+		else if (json)
+			put_hex(o, "\\u", cp, 4);
+		else
+			for (size_t j = 0; j < k; j++)
+				put_hex(o, "\\x", s[i + j], 2);
+		i += k;
+	}
+	if (i < n)
+		puts_(o, "...");
+	putc_(o, '"');
+}
+
+/* Keys, event, file and function names are the node's own literals;
+ * anything outside [A-Za-z0-9_.-] would still not get through, and at most
+ * 64 bytes are used (so the tail of a line always fits). */
+static void put_name(obuf *o, const char *s)
+{
+	for (size_t i = 0; *s != '\0' && i < 64; s++, i++) {
+		char c = *s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			c = '_';
+		putc_(o, c);
+	}
+}
+
+static void put_field(obuf *o, int json, const sp_log_field *f)
+{
+	char num[32];
+
+	if (json) {
+		putc_(o, ',');
+		putc_(o, '"');
+		put_name(o, f->key);
+		puts_(o, "\":");
+	} else {
+		putc_(o, ' ');
+		put_name(o, f->key);
+		putc_(o, '=');
+	}
+	switch (f->type) {
+	case SP_LOG_T_STR:
+		put_text(o, json, (const unsigned char *)f->s,
+		         f->s != NULL ? strlen(f->s) : 0);
+		break;
+	case SP_LOG_T_BYTES:
+		put_text(o, json, f->b, f->b != NULL ? f->n : 0);
+		break;
+	case SP_LOG_T_INT:
+		snprintf(num, sizeof(num), "%lld", f->i);
+		puts_(o, num);
+		break;
+	case SP_LOG_T_UINT:
+		snprintf(num, sizeof(num), "%llu", f->u);
+		puts_(o, num);
+		break;
+	default:
+		puts_(o, json ? "null" : "-");
+		break;
+	}
+}
+
+size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
+                      const char *ts, const char *file, int line,
+                      const char *func, const char *event,
+                      const sp_log_field *fields)
+{
+	/* room kept for the tail (src, func, truncated, close, newline) */
+	enum { TAIL = 320 };
+	const char *base = strrchr(file, '/');
+	char src[32];
+	obuf o;
+	int truncated = 0;
+
+	if (cap < TAIL + 64) {
+		if (cap > 0)
+			out[0] = '\0';
+		return 0;
+	}
+	base = base != NULL ? base + 1 : file;
+	if ((unsigned)level > SP_LOG_ERROR)
+		level = SP_LOG_ERROR;
+	o.p = out;
+	o.cap = cap - 1 - TAIL;
+	o.len = 0;
+	o.full = 0;
+	puts_(&o, json ? "{\"ts\":" : "ts=");
+	put_text(&o, json, (const unsigned char *)ts, strlen(ts));
+	puts_(&o, json ? ",\"level\":\"" : " level=");
+	puts_(&o, level_names[level]);
+	puts_(&o, json ? "\",\"event\":\"" : " event=");
+	put_name(&o, event);
+	if (json)
+		putc_(&o, '"');
+	for (; fields != NULL && fields->type != SP_LOG_T_END; fields++) {
+		size_t mark = o.len;
+
+		put_field(&o, json, fields);
+		if (o.full) {
+			/* a field is written whole or not at all */
+			o.len = mark;
+			o.full = 0;
+			truncated = 1;
+			break;
+		}
+	}
+	o.cap = cap - 1;
+	snprintf(src, sizeof(src), "%d", line);
+	if (json) {
+		if (truncated)
+			puts_(&o, ",\"truncated\":true");
+		puts_(&o, ",\"src\":\"");
+		put_name(&o, base);
+		putc_(&o, ':');
+		puts_(&o, src);
+		puts_(&o, "\",\"func\":\"");
+		put_name(&o, func);
+		puts_(&o, "\"}\n");
+	} else {
+		if (truncated)
+			puts_(&o, " truncated=1");
+		puts_(&o, " src=");
+		put_name(&o, base);
+		putc_(&o, ':');
+		puts_(&o, src);
+		putc_(&o, '\n');
+	}
+	out[o.len] = '\0';
+	return o.len;
+}
+
+void sp_log__emit(sp_log_level level, const char *file, int line,
+                  const char *func, const char *event,
+                  const sp_log_field *fields)
+{
+	char out[SP_LOG_LINE_MAX], ts[64];
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	n = sp_log__format(out, sizeof(out), log_json, level, ts, file, line,
+	                   func, event, fields);
+	/* one write per line, so that lines from threads never interleave */
+	fwrite(out, 1, n, stderr);
+}

@@ -1,0 +1,77 @@
+/* text.c: the monotonic clock and the growable text buffer (sp_text). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base.h"
+
+uint64_t sp_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void sp_text_append(sp_text *t, const void *data, size_t len)
+{
+	char *nb;
+	size_t cap;
+
+	if (t->failed)
+		return;
+	if (t->len + len + 1 > t->cap) {
+		cap = t->cap ? t->cap : 1024;
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		if ((nb = realloc(t->buf, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->buf = nb;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, data, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+}
+
+void sp_text_printf(sp_text *t, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->failed = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sp_text_append(t, small, (size_t)n);
+		return;
+	}
+	{
+		char *big = malloc((size_t)n + 1);
+
+		if (big == NULL) {
+			t->failed = 1;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		sp_text_append(t, big, (size_t)n);
+		free(big);
+	}
+}
+
+void sp_text_free(sp_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}

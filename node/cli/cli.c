@@ -1,0 +1,163 @@
+/* cli.c: the silkport command dispatcher and the helpers its commands share. */
+#include "node.h"
+#include "cli_int.h"
+#include "base.h"
+#include "trust.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: silkport COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  federation init   create a federation: operator CA, member keys, trust "
+    "list\n"
+    "  record new        print an unsigned record\n"
+    "  record sign       sign a record with a member's signing key\n"
+    "  record verify     verify a signed record against a trust list\n"
+    "  trust-list sign|verify|show|update\n"
+    "                    work with a federation's signed trust list\n"
+    "  run               run a node (the daemon)\n"
+    "  submit            submit a record to a running node (operator)\n"
+    "  status            show a running node's state\n"
+    "  peers             show a running node's peers: connection, outbox, lag\n"
+    "  log verify        check a record against an inclusion proof and "
+    "checkpoint\n"
+    "  log consistency   check that one checkpoint's log extends another's\n"
+    "  check-config      validate a node configuration without starting it\n"
+    "\n"
+    "  --help            this list\n"
+    "  --version         the silkport version and the SREP version it "
+    "implements\n"
+    "\n"
+    "Every command takes --help. Exit status: 0 success, 1 refused or failed,\n"
+    "2 usage error.\n";
+
+void sp_cli__err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("silkport: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sp_cli__read_input(const char *path, uint8_t **buf, size_t *len)
+{
+	const char *why;
+
+	if (sp_read_file(path, SP_CLI_MAX_INPUT, buf, len, &why) != 0) {
+		sp_cli__err("%s: %s",
+		            path == NULL || strcmp(path, "-") == 0
+		                ? "(standard input)"
+		                : path,
+		            why);
+		return -1;
+	}
+	return 0;
+}
+
+int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
+                         int private_file)
+{
+	int fd;
+	size_t off = 0;
+	ssize_t w;
+
+	if (path == NULL) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			sp_cli__err("standard output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	          private_file ? 0600 : 0644);
+	if (fd < 0) {
+		sp_cli__err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			sp_cli__err("%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		sp_cli__err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sp_cli__parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int sp_cli__init_crypto(void)
+{
+	if (sp_trust_init() != SP_OK) {
+		sp_cli__err("could not initialise the XML security library");
+		return -1;
+	}
+	return 0;
+}
+
+int sp_cli_main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return SP_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("silkport %s (SREP %s)\n", SP_VERSION_STRING,
+		       SP_SPEC_VERSION);
+		return SP_EXIT_OK;
+	}
+	if (strcmp(cmd, "federation") == 0)
+		return sp_cli_federation(argc - 1, argv + 1);
+	if (strcmp(cmd, "record") == 0)
+		return sp_cli_record(argc - 1, argv + 1);
+	if (strcmp(cmd, "trust-list") == 0)
+		return sp_cli_trust_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "log") == 0)
+		return sp_cli_log(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return sp_cli_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "check-config") == 0)
+		return sp_cli_check_config(argc - 1, argv + 1);
+	sp_cli__err("unknown command '%s' (see silkport --help)", cmd);
+	return SP_EXIT_USAGE;
+}

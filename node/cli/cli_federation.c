@@ -1,0 +1,531 @@
+/* cli_federation.c: "silkport federation init": a new federation's operator CA,
+ * member identities and the first signed trust list. */
+#include "cli_int.h"
+#include "config_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_MEMBERS 64
+#define CA_DAYS     3650
+#define MEMBER_DAYS 825
+#define LIST_DAYS   365
+
+static const char usage_text[] =
+    "usage: silkport federation init DIR --federation ID --member ID[:ROLE] "
+    "...\n"
+    "         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host "
+    "NAME]\n"
+    "Creates DIR with the federation operator's CA (DIR/operator/), one "
+    "folder\n"
+    "per member (DIR/members/ID/: signing, TLS, operator-client and log keys,\n"
+    "and node.ini, the member's node configuration)\n"
+    "and DIR/trust-list.xml signed by the operator.\n"
+    "  ROLE          zone (default), port-authority or auditor\n"
+    "  --rsa         RSA-2048 keys instead of ECDSA P-256\n"
+    "  --base-port N member i (from 0, in the order given) gets port N+i "
+    "(7400)\n"
+    "  --host NAME   extra TLS name and the host in member endpoints\n"
+    "  --existing ID=MEMBER-DIR  member ID runs its node in another "
+    "federation\n"
+    "                (MEMBER-DIR is its folder there, with node.ini): list "
+    "its\n"
+    "                signing certificate and LogKey from there and issue only "
+    "a\n"
+    "                TLS and an operator identity for this federation (a\n"
+    "                gateway); prints the [relay] lines for its node.ini\n";
+
+struct member_arg {
+	char id[SP_NODE_ID_MAX + 1];
+	sp_member_role role;
+	const char *existing; /* its member folder in its own federation */
+};
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf)) {
+		sp_cli__err("path too long: %s", path);
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST) {
+			sp_cli__err("%s: %s", buf, strerror(errno));
+			return -1;
+		}
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static int path_join(char *out, size_t cap, const char *a, const char *b)
+{
+	int n = snprintf(out, cap, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= cap) {
+		sp_cli__err("path too long: %s/%s", a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* snprintf that reports truncation: every name here is bounded (ids are at
+ * most 64 bytes), so truncation means a bug, not input to shorten. */
+static int fmt(char *out, size_t cap, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fmt(char *out, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(out, cap, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap) {
+		sp_cli__err("name too long: %s", out);
+		return -1;
+	}
+	return 0;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* A member that already runs a node in another federation: take its
+ * signing certificate and LogKey from that node's config (SPEC FED-32). */
+static int existing_identity(const struct member_arg *ma, sp_tl_member *m)
+{
+	char path[4096], errbuf[2048], name[256];
+	sp_config *cfg = NULL;
+	sp_note_signer *ns = NULL;
+	sp_tl_signing_cert *sc;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	if (path_join(path, sizeof(path), ma->existing, "node.ini") != 0)
+		return -1;
+	if ((cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
+		sp_cli__err("federation init: member %s: %s", ma->id, errbuf);
+		return -1;
+	}
+	if (strcmp(cfg->node_id, ma->id) != 0) {
+		sp_cli__err("federation init: %s is the config of %s, not %s",
+		            path, cfg->node_id, ma->id);
+		goto out;
+	}
+	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+		goto out;
+	m->n_signing = 1;
+	sc = &m->signing[0];
+	if ((err = sp_pki_cert_der(cfg->sign_cert, &sc->der, &sc->der_len,
+	                           &why)) != SP_OK)
+		goto fail;
+	sc->valid_from = (int64_t)time(NULL) - 3600;
+	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	if (fmt(name, sizeof(name), "silkport/%s/%s", cfg->federation,
+	        ma->id) != 0)
+		goto out;
+	if ((err = sp_note_signer_load(name, cfg->log_key, &ns, &why)) != SP_OK)
+		goto fail;
+	if ((m->log_key = strdup(sp_note_signer_vkey(ns))) == NULL)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	sp_cli__err("federation init: member %s: %s: %s", ma->id,
+	            sp_strerror(err), why ? why : "");
+out:
+	sp_note_signer_free(ns);
+	sp_config_free(cfg);
+	return rc;
+}
+
+/* Issue a certificate for a fresh key, signed by DIR/operator's CA. */
+static int issue(const char *dir, sp_cert_usage usage, const char *cn,
+                 const char *const *sans, sp_key_alg alg, const char *key_out,
+                 const char *cert_out, const char **why)
+{
+	char ca_key[4096], ca_cert[4096];
+
+	if (path_join(ca_key, sizeof(ca_key), dir, "operator/key.pem") != 0 ||
+	    path_join(ca_cert, sizeof(ca_cert), dir, "operator/cert.pem") != 0)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_pki_issue(ca_key, ca_cert, usage, cn, sans, alg, MEMBER_DAYS,
+	                    key_out, cert_out, why);
+}
+
+/* Issue one member's keys and fill its trust-list entry. */
+static int make_member(const char *dir, const char *federation,
+                       const struct member_arg *ma, sp_key_alg alg,
+                       unsigned port, const char *host, sp_tl_member *m)
+{
+	char mdir[4096], key[4096], cert[4096], cn[256], url[512], origin[256];
+	const char *sans[4] = {"localhost", "127.0.0.1", NULL, NULL};
+	const char *why = NULL;
+	sp_tl_signing_cert *sc;
+	int err;
+
+	if (snprintf(mdir, sizeof(mdir), "%s/members/%s", dir, ma->id) >=
+	        (int)sizeof(mdir) ||
+	    mkdir_p(mdir, 0700) != 0)
+		return -1;
+	if (host != NULL)
+		sans[2] = host;
+
+	if (ma->existing != NULL) {
+		if (existing_identity(ma, m) != 0)
+			return -1;
+	} else {
+		if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0)
+			return -1;
+		if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
+		    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
+			return -1;
+		if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL, alg, key, cert,
+		                 &why)) != SP_OK)
+			goto fail;
+		if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+			return -1;
+		m->n_signing = 1;
+		sc = &m->signing[0];
+		if ((err = sp_pki_cert_der(cert, &sc->der, &sc->der_len,
+		                           &why)) != SP_OK)
+			goto fail;
+		sc->valid_from = (int64_t)time(NULL) - 3600;
+		sc->valid_until =
+		    (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	}
+
+	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0)
+		return -1;
+	if (path_join(key, sizeof(key), mdir, "tls-key.pem") != 0 ||
+	    path_join(cert, sizeof(cert), mdir, "tls-cert.pem") != 0)
+		return -1;
+	if ((err = issue(dir, SP_CERT_TLS, cn, sans, alg, key, cert, &why)) !=
+	        SP_OK ||
+	    (err = sp_pki_cert_der(cert, &m->tls_cert_der, &m->tls_cert_der_len,
+	                           &why)) != SP_OK)
+		goto fail;
+
+	if (fmt(cn, sizeof(cn), "%s local operator", ma->id) != 0)
+		return -1;
+	if (path_join(key, sizeof(key), mdir, "operator-key.pem") != 0 ||
+	    path_join(cert, sizeof(cert), mdir, "operator-cert.pem") != 0)
+		return -1;
+	if ((err = issue(dir, SP_CERT_OPERATOR, cn, NULL, alg, key, cert,
+	                 &why)) != SP_OK)
+		goto fail;
+
+	if (ma->existing == NULL) {
+		if (path_join(key, sizeof(key), mdir, "log-key.pem") != 0)
+			return -1;
+		if (fmt(origin, sizeof(origin), "silkport/%s/%s", federation,
+		        ma->id) != 0)
+			return -1;
+		if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) !=
+		    SP_OK)
+			goto fail;
+	}
+
+	if (fmt(m->node_id, sizeof(m->node_id), "%s", ma->id) != 0 ||
+	    fmt(cn, sizeof(cn), "%s (%s)", ma->id, sp_role_name(ma->role)) != 0)
+		return -1;
+	if ((m->name = strdup(cn)) == NULL)
+		return -1;
+	m->role = ma->role;
+	m->status = SP_STATUS_ACTIVE;
+	if (fmt(url, sizeof(url), "https://%s:%u", host ? host : "127.0.0.1",
+	        port) != 0)
+		return -1;
+	if ((m->endpoints = calloc(1, sizeof(char *))) == NULL ||
+	    (m->endpoints[0] = strdup(url)) == NULL)
+		return -1;
+	m->n_endpoints = 1;
+
+	if (ma->existing != NULL) {
+		/* its node runs from its own federation's config */
+		char abs[4096];
+
+		if (realpath(dir, abs) == NULL)
+			snprintf(abs, sizeof(abs), "%s", dir);
+		fprintf(stderr,
+		        "  member %s is a gateway: add to %s/node.ini\n"
+		        "    [relay]\n    federation = %s\n    trust_list = "
+		        "%s/trust-list.xml\n"
+		        "    anchor = %s/operator/cert.pem\n    tls_cert = "
+		        "%s/members/%s/tls-cert.pem\n"
+		        "    tls_key = %s/members/%s/tls-key.pem\n",
+		        ma->id, ma->existing, federation, abs, abs, abs, ma->id,
+		        abs, ma->id);
+		return 0;
+	}
+	if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
+		return -1;
+	if (sp_config_write_member(key, ma->id, federation, port,
+	                           "../../trust-list.xml",
+	                           "../../operator/cert.pem") != 0) {
+		sp_cli__err("federation init: %s: %s", key, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	sp_cli__err("federation init: member %s: %s: %s", ma->id,
+	            sp_strerror(err), why ? why : "");
+	return -1;
+}
+
+static void free_members(sp_tl_member *ms, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sp_tl_member *m = &ms[i];
+
+		free(m->name);
+		if (m->endpoints)
+			free(m->endpoints[0]);
+		free(m->endpoints);
+		free(m->tls_cert_der);
+		if (m->signing)
+			free(m->signing[0].der);
+		free(m->signing);
+		free(m->log_key);
+	}
+	free(ms);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"federation", required_argument, NULL, 'f'},
+	    {"member", required_argument, NULL, 'm'},
+	    {"rsa", no_argument, NULL, 'r'},
+	    {"base-port", required_argument, NULL, 'p'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"existing", required_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct member_arg margs[MAX_MEMBERS];
+	char *existing[MAX_MEMBERS];
+	size_t n_members = 0, n_existing = 0, i, j, ulen, slen;
+	const char *dir = NULL, *federation = NULL, *host = NULL, *why = NULL;
+	sp_key_alg alg = SP_KEY_P256;
+	uint64_t base_port = 7400;
+	char path[4096], cert_path[4096], cn[256];
+	sp_tl tl;
+	sp_key *op = NULL;
+	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
+	int c, err, rc = SP_EXIT_USAGE;
+
+	memset(&tl, 0, sizeof(tl));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			federation = optarg;
+			break;
+		case 'm': {
+			char *colon = strchr(optarg, ':');
+			struct member_arg *ma = &margs[n_members];
+
+			if (n_members == MAX_MEMBERS) {
+				sp_cli__err(
+				    "federation init: more than %d members",
+				    MAX_MEMBERS);
+				return SP_EXIT_USAGE;
+			}
+			ma->role = SP_ROLE_ZONE;
+			ma->existing = NULL;
+			if (colon != NULL) {
+				*colon = '\0';
+				if (sp_role_parse(colon + 1, &ma->role) !=
+				    SP_OK) {
+					sp_cli__err(
+					    "federation init: role '%s' is not "
+					    "zone, port-authority or auditor",
+					    colon + 1);
+					return SP_EXIT_USAGE;
+				}
+			}
+			if (!sp_node_id_valid(optarg)) {
+				sp_cli__err(
+				    "federation init: '%s' is not a node id "
+				    "([A-Z0-9][A-Za-z0-9._-]{0,63})",
+				    optarg);
+				return SP_EXIT_USAGE;
+			}
+			snprintf(ma->id, sizeof(ma->id), "%s", optarg);
+			for (j = 0; j < n_members; j++) {
+				if (strcmp(margs[j].id, ma->id) == 0) {
+					sp_cli__err("federation init: member "
+					            "%s given twice",
+					            ma->id);
+					return SP_EXIT_USAGE;
+				}
+			}
+			n_members++;
+			break;
+		}
+		case 'r':
+			alg = SP_KEY_RSA2048;
+			break;
+		case 'p':
+			if (sp_cli__parse_u64(optarg, &base_port) != 0 ||
+			    base_port == 0 || base_port > 65535) {
+				sp_cli__err("federation init: --base-port "
+				            "wants 1 to 65535");
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'e':
+			if (n_existing == MAX_MEMBERS ||
+			    strchr(optarg, '=') == NULL) {
+				sp_cli__err("federation init: --existing wants "
+				            "ID=MEMBER-DIR");
+				return SP_EXIT_USAGE;
+			}
+			existing[n_existing++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || federation == NULL || n_members == 0) {
+		sp_cli__err("federation init: DIR, --federation and at least "
+		            "one --member are required");
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	dir = argv[optind];
+	for (i = 0; i < n_existing; i++) {
+		char *eq = strchr(existing[i], '=');
+
+		*eq = '\0';
+		for (j = 0;
+		     j < n_members && strcmp(margs[j].id, existing[i]) != 0;
+		     j++)
+			;
+		if (j == n_members) {
+			sp_cli__err(
+			    "federation init: --existing %s: no such --member",
+			    existing[i]);
+			return SP_EXIT_USAGE;
+		}
+		margs[j].existing = eq + 1;
+	}
+	if (!sp_federation_id_valid(federation)) {
+		sp_cli__err("federation init: '%s' is not a federation id",
+		            federation);
+		return SP_EXIT_USAGE;
+	}
+	if (base_port + n_members - 1 > 65535) {
+		sp_cli__err("federation init: ports %llu.. run past 65535",
+		            (unsigned long long)base_port);
+		return SP_EXIT_USAGE;
+	}
+	rc = SP_EXIT_FAIL;
+	if (path_join(path, sizeof(path), dir, "trust-list.xml") != 0)
+		return rc;
+	if (file_exists(path)) {
+		sp_cli__err("federation init: %s exists; refusing to overwrite "
+		            "a federation",
+		            path);
+		return rc;
+	}
+	if (sp_cli__init_crypto() != 0 || mkdir_p(dir, 0755) != 0)
+		return rc;
+	if (path_join(path, sizeof(path), dir, "operator") != 0 ||
+	    mkdir_p(path, 0700) != 0)
+		return rc;
+
+	if (path_join(path, sizeof(path), dir, "operator/key.pem") != 0 ||
+	    path_join(cert_path, sizeof(cert_path), dir, "operator/cert.pem") !=
+	        0)
+		return rc;
+	snprintf(cn, sizeof(cn), "silkport federation %s operator", federation);
+	if ((err = sp_pki_make_ca(cn, alg, CA_DAYS, path, cert_path, &why)) !=
+	    SP_OK) {
+		sp_cli__err("federation init: operator CA: %s: %s",
+		            sp_strerror(err), why ? why : "");
+		return rc;
+	}
+	fprintf(stderr, "federation %s: operator CA %s\n", federation,
+	        cert_path);
+
+	if ((tl.members = calloc(n_members, sizeof(*tl.members))) == NULL)
+		goto out;
+	for (i = 0; i < n_members; i++) {
+		tl.n_members++; /* counted first: a failure frees what it made
+		                 */
+		if (make_member(dir, federation, &margs[i], alg,
+		                (unsigned)(base_port + i), host,
+		                &tl.members[i]) != 0)
+			goto out;
+		fprintf(stderr, "  member %-12s %-15s https://%s:%u\n",
+		        margs[i].id, sp_role_name(margs[i].role),
+		        host ? host : "127.0.0.1", (unsigned)(base_port + i));
+	}
+
+	snprintf(tl.federation, sizeof(tl.federation), "%s", federation);
+	tl.sequence = 1;
+	tl.issued = (int64_t)time(NULL);
+	tl.next_update = tl.issued + (int64_t)LIST_DAYS * 86400;
+	tl.operator_name = cn;
+	if ((err = sp_key_load(path, cert_path, &op, &why)) != SP_OK ||
+	    (err = sp_tl_build(&tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
+	    (err = sp_sign_document(op, unsigned_doc, ulen, &signed_doc, &slen,
+	                            &why)) != SP_OK) {
+		sp_cli__err("federation init: trust list: %s: %s",
+		            sp_strerror(err), why ? why : "");
+		goto out;
+	}
+	if (path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
+	    sp_cli__write_output(path, signed_doc, slen, 0) != 0)
+		goto out;
+	fprintf(stderr, "trust list %s (sequence 1, %zu members)\n", path,
+	        n_members);
+	rc = SP_EXIT_OK;
+out:
+	tl.operator_name = NULL;
+	free_members(tl.members, tl.n_members);
+	sp_key_free(op);
+	free(unsigned_doc);
+	free(signed_doc);
+	return rc;
+}
+
+int sp_cli_federation(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return SP_EXIT_OK;
+	}
+	fputs(usage_text, stderr);
+	return SP_EXIT_USAGE;
+}

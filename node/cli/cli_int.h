@@ -1,0 +1,62 @@
+/* cli_int.h: helpers shared by the silkport sub-commands (node-internal). */
+#ifndef SP_CLI_INT_H
+#define SP_CLI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trust.h"
+
+/* Exit statuses of every command. */
+#define SP_EXIT_OK    0
+#define SP_EXIT_FAIL  1
+#define SP_EXIT_USAGE 2
+
+/* Largest file a command reads (records are capped far lower by the
+ * verifier; this only bounds memory). */
+#define SP_CLI_MAX_INPUT ((size_t)64 << 20)
+
+/* Read a whole file, or standard input when path is NULL or "-". *buf is
+ * malloc'd and NUL-terminated (the NUL is not counted in *len). Prints an
+ * error naming the file and returns -1 on failure. */
+int sp_cli__read_input(const char *path, uint8_t **buf, size_t *len);
+/* Write all bytes to a file (mode 0644, or 0600 when private), or to stdout
+ * when path is NULL. Prints an error and returns -1 on failure. */
+int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
+                         int private_file);
+/* Print "silkport: " + message to stderr. */
+void sp_cli__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse a decimal unsigned number; -1 if not one. */
+int sp_cli__parse_u64(const char *s, uint64_t *out);
+/* Initialise protocol/ and trust/ (xmlsec); prints and returns -1 on error. */
+int sp_cli__init_crypto(void);
+
+/* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
+ * Returns an exit status. */
+int sp_cli__sign_file(const char *what, const char *key_path,
+                      const char *cert_path, const char *in_path);
+/* Fill verify options from --at and --skew (either may be NULL). */
+int sp_cli__time_opts(const char *at, const char *skew, sp_verify_opts *o);
+/* Open a trust list file against one anchor file, as of o->now. Prints the
+ * reason and returns NULL on failure; *anchors_out must outlive the result. */
+sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
+                             const char *anchor_path, const sp_verify_opts *o,
+                             sp_anchors **anchors_out);
+
+int sp_cli_federation(int argc, char **argv);
+int sp_cli_record(int argc, char **argv);
+int sp_cli_trust_list(int argc, char **argv);
+int sp_cli_check_config(int argc, char **argv);
+int sp_cli_run(int argc, char **argv);
+int sp_cli_log(int argc, char **argv);
+
+/* Run a command that talks to a running node ("submit", "status",
+ * "peers", cli_peers.c) from argv[1]. Returns its exit status, or -1 when
+ * argv[1] is not one of them. */
+int sp_peers_cli(int argc, char **argv);
+
+/* Run the command line (argv[1] is the sub-command). Returns the process
+ * exit status: 0 success, 1 a refusal or failure, 2 a usage error. */
+int sp_cli_main(int argc, char **argv);
+
+#endif /* SP_CLI_INT_H */

@@ -1,0 +1,450 @@
+/* cli_trustlist.c: "silkport trust-list sign|verify|show|update". */
+#include "cli_int.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_STATUS_CHANGES 64
+
+static const char usage_text[] =
+    "usage: silkport trust-list sign --key KEY.pem --cert CERT.pem [FILE]\n"
+    "       silkport trust-list verify --anchor CERT.pem [--at TIME] [FILE]\n"
+    "       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
+    "       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
+    "           [--status MEMBER=active|suspended|revoked ...]\n"
+    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
+    "sign    signs an unsigned TrustList with the federation operator's key\n"
+    "verify  checks the operator's signature and validity window; prints\n"
+    "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
+    "show    prints the members, verified first when --anchor is given\n"
+    "update  prints a new list: sequence + 1, issued now, statuses changed,\n"
+    "        signed with the operator key (FILE is the current list);\n"
+    "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
+    "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
+    "FILE defaults to standard input.\n";
+
+static int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *key = NULL, *cert = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'k')
+			key = optarg;
+		else if (c == 'c')
+			cert = optarg;
+		else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (key == NULL || cert == NULL || argc - optind > 1) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	return sp_cli__sign_file("trust-list sign", key, cert,
+	                         optind < argc ? argv[optind] : NULL);
+}
+
+static void print_time(const char *label, int64_t t)
+{
+	char buf[SP_TIME_TEXT_MAX];
+
+	if (sp_time_format(t, buf) != SP_OK)
+		snprintf(buf, sizeof(buf), "(invalid)");
+	printf("%s%s\n", label, buf);
+}
+
+static void show_list(const sp_tl *tl)
+{
+	size_t i, j;
+	char fp[65];
+
+	printf("federation:  %s\n", tl->federation);
+	printf("sequence:    %llu\n", (unsigned long long)tl->sequence);
+	print_time("issued:      ", tl->issued);
+	print_time("next-update: ", tl->next_update);
+	printf("operator:    %s\n", tl->operator_name ? tl->operator_name : "");
+	printf("members:     %zu\n", tl->n_members);
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		printf("\n  %s  %s  role=%s status=%s\n", m->node_id,
+		       m->name ? m->name : "", sp_role_name(m->role),
+		       sp_status_name(m->status));
+		for (j = 0; j < m->n_endpoints; j++)
+			printf("    endpoint     %s\n", m->endpoints[j]);
+		if (m->tls_cert_der != NULL) {
+			sp_sha256_hex(m->tls_cert_der, m->tls_cert_der_len, fp);
+			printf("    tls-cert     sha256:%s\n", fp);
+		}
+		for (j = 0; j < m->n_signing; j++) {
+			char from[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
+
+			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
+			              fp);
+			if (sp_time_format(m->signing[j].valid_from, from) !=
+			    SP_OK)
+				snprintf(from, sizeof(from), "?");
+			if (sp_time_format(m->signing[j].valid_until, until) !=
+			    SP_OK)
+				snprintf(until, sizeof(until), "?");
+			printf("    signing-cert sha256:%s %s .. %s\n", fp,
+			       from, until);
+		}
+		if (m->log_key != NULL)
+			printf("    log-key      %s\n", m->log_key);
+		for (j = 0; j < m->n_relays_to; j++)
+			printf("    relays-to    %s\n", m->relays_to[j]);
+	}
+}
+
+/* Parse without verifying: for show (no anchor) and update (operator's own). */
+static int read_unverified(const char *what, const char *path, sp_tl **out)
+{
+	uint8_t *in = NULL;
+	size_t len;
+	sp_doc *doc = NULL;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	*out = NULL;
+	if (sp_cli__read_input(path, &in, &len) != 0)
+		return -1;
+	if ((err = sp_doc_parse(in, len, SP_DOC_TRUST_LIST, NULL, &doc,
+	                        &why)) != SP_OK ||
+	    (err = sp_tl_read(doc, out, &why)) != SP_OK) {
+		sp_cli__err("%s: %s: %s: %s", what,
+		            path ? path : "(standard input)", sp_strerror(err),
+		            why ? why : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	sp_doc_free(doc);
+	free(in);
+	return rc;
+}
+
+static int cmd_verify_or_show(int argc, char **argv, int show)
+{
+	static const struct option opts[] = {
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"at", required_argument, NULL, 't'},
+	    {"skew", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *anchor = NULL, *at = NULL, *skew = NULL, *path;
+	const char *what = show ? "trust-list show" : "trust-list verify";
+	sp_verify_opts o;
+	sp_anchors *anchors = NULL;
+	sp_trust *t = NULL;
+	sp_tl *own = NULL;
+	const sp_tl *tl;
+	char next[SP_TIME_TEXT_MAX];
+	int c, rc = SP_EXIT_FAIL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'a')
+			anchor = optarg;
+		else if (c == 't')
+			at = optarg;
+		else if (c == 's')
+			skew = optarg;
+		else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if ((!show && anchor == NULL) || argc - optind > 1) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	path = optind < argc ? argv[optind] : NULL;
+	if (sp_cli__time_opts(at, skew, &o) != 0)
+		return SP_EXIT_USAGE;
+	if (sp_cli__init_crypto() != 0)
+		return SP_EXIT_FAIL;
+	if (anchor == NULL) {
+		if (read_unverified(what, path, &own) != 0)
+			goto out;
+		printf("signature:   NOT verified (give --anchor to verify)\n");
+		show_list(own);
+		rc = SP_EXIT_OK;
+		goto out;
+	}
+	if ((t = sp_cli__open_trust(what, path ? path : "-", anchor, &o,
+	                            &anchors)) == NULL)
+		goto out;
+	tl = sp_trust_list(t);
+	if (show) {
+		printf("signature:   verified with anchor %s\n", anchor);
+		show_list(tl);
+		rc = SP_EXIT_OK;
+		goto out;
+	}
+	if (sp_trust_expired(t, o.now ? o.now : (int64_t)time(NULL))) {
+		fprintf(stderr, "rejected %s: next update was due %s\n",
+		        sp_strerror(SP_ERR_TRUST_LIST_EXPIRED),
+		        sp_time_format(tl->next_update, next) == SP_OK ? next
+		                                                       : "?");
+		goto out;
+	}
+	if (sp_time_format(tl->next_update, next) != SP_OK)
+		goto out;
+	printf("ok %s %llu members=%zu next-update=%s\n", tl->federation,
+	       (unsigned long long)tl->sequence, tl->n_members, next);
+	rc = SP_EXIT_OK;
+out:
+	sp_tl_free(own);
+	sp_trust_unref(t);
+	sp_anchors_free(anchors);
+	return rc;
+}
+
+/* "MEMBER=FEDERATION": add FEDERATION to MEMBER's RelaysTo; "MEMBER=":
+ * clear it. SP_ERR_INVALID_ARGUMENT for a malformed value, SP_ERR_NOT_FOUND
+ * for an unknown member, SP_ERR_TOO_LARGE past 16, SP_ERR_NOMEM. */
+static int set_relays_to(sp_tl *tl, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	sp_tl_member *m = NULL;
+	char **a;
+	size_t k;
+
+	if (eq == NULL) {
+		sp_cli__err("trust-list update: --relays-to wants "
+		            "MEMBER=FEDERATION, got '%s'",
+		            arg);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	*eq = '\0';
+	for (k = 0; k < tl->n_members; k++)
+		if (strcmp(tl->members[k].node_id, arg) == 0)
+			m = &tl->members[k];
+	if (m == NULL) {
+		sp_cli__err("trust-list update: no member '%s' in the list",
+		            arg);
+		return SP_ERR_NOT_FOUND;
+	}
+	if (eq[1] == '\0') {
+		for (k = 0; k < m->n_relays_to; k++)
+			free(m->relays_to[k]);
+		m->n_relays_to = 0;
+		return SP_OK;
+	}
+	if (!sp_federation_id_valid(eq + 1)) {
+		sp_cli__err("trust-list update: '%s' is not a federation id",
+		            eq + 1);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (strcmp(eq + 1, tl->federation) == 0) {
+		sp_cli__err(
+		    "trust-list update: %s is this list's own federation",
+		    eq + 1);
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	for (k = 0; k < m->n_relays_to; k++)
+		if (strcmp(m->relays_to[k], eq + 1) == 0)
+			return SP_OK;
+	if (m->n_relays_to == 16) {
+		sp_cli__err(
+		    "trust-list update: %s relays to 16 federations already",
+		    m->node_id);
+		return SP_ERR_TOO_LARGE;
+	}
+	if ((a = realloc(m->relays_to, (m->n_relays_to + 1) * sizeof(*a))) ==
+	    NULL)
+		return SP_ERR_NOMEM;
+	m->relays_to = a;
+	if ((a[m->n_relays_to] = strdup(eq + 1)) == NULL)
+		return SP_ERR_NOMEM;
+	m->n_relays_to++;
+	return SP_OK;
+}
+
+static int cmd_update(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"status", required_argument, NULL, 's'},
+	    {"valid-days", required_argument, NULL, 'd'},
+	    {"relays-to", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *key_path = NULL, *cert_path = NULL, *why = NULL;
+	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
+	size_t n_changes = 0, n_relays = 0, i;
+	uint64_t days = 0;
+	int64_t now = (int64_t)time(NULL), window;
+	sp_tl *tl = NULL;
+	sp_key *key = NULL;
+	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
+	size_t ulen, slen;
+	int c, err, rc = SP_EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'c':
+			cert_path = optarg;
+			break;
+		case 's':
+			if (n_changes == MAX_STATUS_CHANGES) {
+				sp_cli__err(
+				    "trust-list update: more than %d --status",
+				    MAX_STATUS_CHANGES);
+				return SP_EXIT_USAGE;
+			}
+			changes[n_changes++] = optarg;
+			break;
+		case 'r':
+			if (n_relays == MAX_STATUS_CHANGES) {
+				sp_cli__err("trust-list update: more than %d "
+				            "--relays-to",
+				            MAX_STATUS_CHANGES);
+				return SP_EXIT_USAGE;
+			}
+			relays[n_relays++] = optarg;
+			break;
+		case 'd':
+			if (sp_cli__parse_u64(optarg, &days) != 0 ||
+			    days == 0 || days > 3650) {
+				sp_cli__err("trust-list update: --valid-days "
+				            "wants 1 to 3650");
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (key_path == NULL || cert_path == NULL || argc - optind > 1) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0)
+		goto out;
+	if (read_unverified("trust-list update",
+	                    optind < argc ? argv[optind] : NULL, &tl) != 0)
+		goto out;
+	for (i = 0; i < n_changes; i++) {
+		char *eq = strchr(changes[i], '=');
+		sp_tl_member *m = NULL;
+		sp_member_status st;
+		size_t k;
+
+		if (eq == NULL) {
+			sp_cli__err("trust-list update: --status wants "
+			            "MEMBER=STATUS, got '%s'",
+			            changes[i]);
+			rc = SP_EXIT_USAGE;
+			goto out;
+		}
+		*eq = '\0';
+		for (k = 0; k < tl->n_members; k++)
+			if (strcmp(tl->members[k].node_id, changes[i]) == 0)
+				m = &tl->members[k];
+		if (m == NULL) {
+			sp_cli__err(
+			    "trust-list update: no member '%s' in the list",
+			    changes[i]);
+			goto out;
+		}
+		if (sp_status_parse(eq + 1, &st) != SP_OK) {
+			sp_cli__err("trust-list update: status '%s' is not "
+			            "active, suspended or revoked",
+			            eq + 1);
+			rc = SP_EXIT_USAGE;
+			goto out;
+		}
+		if (m->status == SP_STATUS_REVOKED && st != SP_STATUS_REVOKED) {
+			sp_cli__err("trust-list update: %s is revoked; "
+			            "revocation is permanent",
+			            m->node_id);
+			goto out;
+		}
+		m->status = st;
+	}
+	for (i = 0; i < n_relays; i++) {
+		if ((err = set_relays_to(tl, relays[i])) != SP_OK) {
+			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE
+			                                    : SP_EXIT_FAIL;
+			goto out;
+		}
+	}
+	window = tl->next_update - tl->issued;
+	if (days > 0)
+		window = (int64_t)days * 86400;
+	if (window <= 0)
+		window = 365 * 86400;
+	tl->sequence++;
+	tl->issued = now;
+	tl->next_update = now + window;
+	if ((err = sp_key_load(key_path, cert_path, &key, &why)) != SP_OK ||
+	    (err = sp_tl_build(tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
+	    (err = sp_sign_document(key, unsigned_doc, ulen, &signed_doc, &slen,
+	                            &why)) != SP_OK) {
+		sp_cli__err("trust-list update: %s: %s", sp_strerror(err),
+		            why ? why : "");
+		goto out;
+	}
+	if (sp_cli__write_output(NULL, signed_doc, slen, 0) == 0)
+		rc = SP_EXIT_OK;
+out:
+	sp_tl_free(tl);
+	sp_key_free(key);
+	free(unsigned_doc);
+	free(signed_doc);
+	return rc;
+}
+
+int sp_cli_trust_list(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "sign") == 0)
+		return cmd_sign(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify_or_show(argc - 1, argv + 1, 0);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_verify_or_show(argc - 1, argv + 1, 1);
+	if (strcmp(argv[1], "update") == 0)
+		return cmd_update(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return SP_EXIT_OK;
+	}
+	sp_cli__err("trust-list: unknown sub-command '%s'", argv[1]);
+	return SP_EXIT_USAGE;
+}

@@ -1,0 +1,600 @@
+/* config.c: the node's INI configuration: one option table, file:line errors.
+ */
+#include "config_int.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_type {
+	T_STRING,   /* free text */
+	T_PATH,     /* a path; made absolute */
+	T_FILE,     /* a path to a file that must be readable */
+	T_INT,      /* decimal within [min, max] */
+	T_BOOL,     /* true/false, yes/no, on/off, 1/0 */
+	T_NODE_ID,  /* a node or federation id */
+	T_ENUM,     /* one of `choices`, '|'-separated */
+	T_FILES,    /* repeatable T_FILE */
+	T_NODE_IDS, /* repeatable T_NODE_ID */
+	T_STRINGS,  /* repeatable T_STRING */
+	T_FED_ID,   /* a federation id */
+	T_FED_IDS,  /* repeatable T_FED_ID */
+};
+
+struct opt {
+	const char *section;
+	const char *name;
+	enum opt_type type;
+	size_t off;       /* field in sp_config */
+	size_t count_off; /* repeatable: the size_t count field */
+	int64_t min, max;
+	const char *def; /* NULL: no default */
+	int required;
+	const char *choices;
+	const char *help;
+};
+
+#define F(field) offsetof(sp_config, field)
+#define N(field) offsetof(sp_config, n_##field)
+
+static const struct opt options[] = {
+    {"node", "id", T_NODE_ID, F(node_id), 0, 0, 0, NULL, 1, NULL,
+     "this node's id in the trust list"},
+    {"node", "federation", T_FED_ID, F(federation), 0, 0, 0, NULL, 1, NULL,
+     "the federation whose trust list this node follows"},
+    {"node", "database", T_PATH, F(database), 0, 0, 0, "node.db", 0, NULL,
+     "SQLite database file"},
+    {"listen", "address", T_STRING, F(listen_address), 0, 0, 0, "127.0.0.1", 0,
+     NULL, "listen address"},
+    {"listen", "port", T_INT, F(listen_port), 0, 0, 65535, "7400", 0, NULL,
+     "listen port (0: any free port)"},
+    {"listen", "tls12", T_BOOL, F(tls12), 0, 0, 0, "false", 0, NULL,
+     "also accept TLS 1.2 (ECDHE with AEAD only)"},
+    {"tls", "cert", T_FILE, F(tls_cert), 0, 0, 0, "tls-cert.pem", 0, NULL,
+     "TLS certificate (server and client), PEM"},
+    {"tls", "key", T_FILE, F(tls_key), 0, 0, 0, "tls-key.pem", 0, NULL,
+     "TLS private key, PEM"},
+    {"signing", "key", T_FILE, F(sign_key), 0, 0, 0, "sign-key.pem", 0, NULL,
+     "record and receipt signing key, PEM"},
+    {"signing", "cert", T_FILE, F(sign_cert), 0, 0, 0, "sign-cert.pem", 0, NULL,
+     "signing certificate, PEM"},
+    {"signing", "log_key", T_FILE, F(log_key), 0, 0, 0, "log-key.pem", 0, NULL,
+     "Ed25519 checkpoint key, PEM"},
+    {"trust", "list", T_FILE, F(trust_list), 0, 0, 0, NULL, 1, NULL,
+     "the signed trust list this node starts from"},
+    {"trust", "anchor", T_FILES, F(anchors), N(anchors), 0, 0, NULL, 1, NULL,
+     "federation operator certificate (repeatable)"},
+    {"trust", "clock_skew", T_INT, F(clock_skew), 0, 0, 3600, "300", 0, NULL,
+     "seconds of clock tolerance"},
+    {"trust", "expiry_grace", T_INT, F(expiry_grace), 0, 0, 30 * 86400, "86400",
+     0, NULL, "seconds past NextUpdate before peer traffic is refused"},
+    {"trust", "list_url", T_STRING, F(trust_list_url), 0, 0, 0, NULL, 0, NULL,
+     "https URL to fetch newer trust lists from"},
+    {"operators", "cert", T_FILES, F(operator_certs), N(operator_certs), 0, 0,
+     NULL, 0, NULL, "local operator client certificate (repeatable)"},
+    {"access", "wide_read", T_NODE_IDS, F(wide_readers), N(wide_readers), 0, 0,
+     NULL, 0, NULL,
+     "member granted read access to every record (repeatable; e.g. an "
+     "auditor)"},
+    {"access", "operator_read", T_ENUM, F(operator_read), 0, 0, 0, "addressed",
+     0, "addressed|all",
+     "what this node's operators read: the records this node is an addressee "
+     "of, or every record it holds (also those it only relays)"},
+    {"limits", "max_body", T_INT, F(max_body), 0, 4096, 16 << 20, "1048576", 0,
+     NULL, "largest request body and document, bytes"},
+    {"limits", "max_header_list", T_INT, F(max_header_list), 0, 1024, 1 << 20,
+     "16384", 0, NULL, "largest request header list, bytes"},
+    {"limits", "max_streams", T_INT, F(max_streams), 0, 1, 1000, "100", 0, NULL,
+     "concurrent streams per connection"},
+    {"limits", "max_connections", T_INT, F(max_connections), 0, 1, 100000,
+     "1024", 0, NULL, "open connections"},
+    {"limits", "max_depth", T_INT, F(max_depth), 0, 8, 256, "32", 0, NULL,
+     "XML element nesting"},
+    {"limits", "max_elements", T_INT, F(max_elements), 0, 100, 1000000, "10000",
+     0, NULL, "XML elements per document"},
+    {"limits", "handshake_timeout", T_INT, F(handshake_timeout), 0, 1, 300,
+     "10", 0, NULL, "TLS handshake timeout, seconds"},
+    {"limits", "idle_timeout", T_INT, F(idle_timeout), 0, 1, 86400, "60", 0,
+     NULL, "idle connection timeout, seconds"},
+    {"limits", "stream_timeout", T_INT, F(stream_timeout), 0, 1, 3600, "15", 0,
+     NULL, "a request must arrive within, seconds"},
+    {"limits", "global_buffer_mb", T_INT, F(global_buffer_mb), 0, 8, 65536,
+     "256", 0, NULL,
+     "memory for request and response bodies, all connections, MiB"},
+    {"limits", "anon_connections", T_INT, F(anon_connections), 0, 0, 100000,
+     "0", 0, NULL,
+     "connections without a member's or operator's certificate, and handshakes "
+     "(0: a quarter of max_connections)"},
+    {"limits", "anon_buffer_mb", T_INT, F(anon_buffer_mb), 0, 0, 65536, "0", 0,
+     NULL,
+     "of global_buffer_mb, what those connections may hold, MiB (0: a "
+     "quarter)"},
+    {"metrics", "allow", T_ENUM, F(metrics_allow), 0, 0, 0, "operators", 0,
+     "operators|members|anyone",
+     "who may read /metrics: this node's operators, also active members, or "
+     "anyone"},
+    {"workers", "threads", T_INT, F(threads), 0, 0, 256, "0", 0, NULL,
+     "crypto worker threads (0: one per core)"},
+    {"workers", "queue", T_INT, F(queue), 0, 16, 1000000, "4096", 0, NULL,
+     "jobs waiting for a worker before 503"},
+    {"log", "level", T_ENUM, F(log_level), 0, 0, 0, "info", 0,
+     "debug|info|warn|error", "log level"},
+    {"log", "format", T_ENUM, F(log_format), 0, 0, 0, "kv", 0, "kv|json",
+     "log line format"},
+    {"peers", "retry_min", T_INT, F(retry_min), 0, 1, 3600, "1", 0, NULL,
+     "first delivery retry delay, seconds"},
+    {"peers", "retry_max", T_INT, F(retry_max), 0, 1, 86400, "300", 0, NULL,
+     "longest delivery retry delay, seconds"},
+    {"peers", "retention_days", T_INT, F(retention_days), 0, 1, 3650, "30", 0,
+     NULL, "how long undelivered records are retried"},
+    {"peers", "pull_interval", T_INT, F(pull_interval), 0, 1, 86400, "30", 0,
+     NULL, "catch-up and checkpoint poll period, seconds"},
+    {"relay", "federation", T_FED_IDS, F(relay_federations),
+     N(relay_federations), 0, 0, NULL, 0, NULL,
+     "another federation whose trust list this node follows, to verify its "
+     "members and relay to it (repeatable)"},
+    {"relay", "trust_list", T_FILES, F(relay_trust_lists), N(relay_trust_lists),
+     0, 0, NULL, 0, NULL,
+     "that federation's trust list (repeatable, same order)"},
+    {"relay", "anchor", T_FILES, F(relay_anchors), N(relay_anchors), 0, 0, NULL,
+     0, NULL,
+     "that federation's operator certificate (repeatable, same order)"},
+    {"relay", "tls_cert", T_FILES, F(relay_tls_certs), N(relay_tls_certs), 0, 0,
+     NULL, 0, NULL,
+     "a gateway's TLS certificate in that federation, PEM (none, or one per "
+     "federation line, same order)"},
+    {"relay", "tls_key", T_FILES, F(relay_tls_keys), N(relay_tls_keys), 0, 0,
+     NULL, 0, NULL, "its private key, PEM (same order)"},
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+struct parse_state {
+	sp_config *cfg;
+	FILE *f;
+	unsigned line;
+	char dir[4096];
+	unsigned char seen[N_OPTIONS];
+	unsigned set_line[N_OPTIONS];
+	char *errbuf;
+	size_t errlen, errused;
+	unsigned nerr;
+};
+
+static void add_error(struct parse_state *st, unsigned line, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+
+static void add_error(struct parse_state *st, unsigned line, const char *fmt,
+                      ...)
+{
+	va_list ap;
+	int n;
+
+	st->nerr++;
+	if (st->nerr > SP_CONFIG_MAX_ERRORS || st->errbuf == NULL ||
+	    st->errused + 1 >= st->errlen)
+		return;
+	if (line > 0)
+		n = snprintf(st->errbuf + st->errused, st->errlen - st->errused,
+		             "%s:%u: ", st->cfg->path, line);
+	else
+		n = snprintf(st->errbuf + st->errused, st->errlen - st->errused,
+		             "%s: ", st->cfg->path);
+	if (n < 0 || (size_t)n >= st->errlen - st->errused)
+		goto full;
+	st->errused += (size_t)n;
+	va_start(ap, fmt);
+	n = vsnprintf(st->errbuf + st->errused, st->errlen - st->errused, fmt,
+	              ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= st->errlen - st->errused - 1)
+		goto full;
+	st->errused += (size_t)n;
+	st->errbuf[st->errused++] = '\n';
+	st->errbuf[st->errused] = '\0';
+	return;
+full:
+	st->errused = st->errlen - 1;
+	st->errbuf[st->errused] = '\0';
+}
+
+static char *make_path(const struct parse_state *st, const char *v)
+{
+	char buf[8192];
+	int n;
+
+	if (v[0] == '/')
+		return strdup(v);
+	n = snprintf(buf, sizeof(buf), "%s/%s", st->dir, v);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return strdup(buf);
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int in_choices(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (p != NULL && *p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		p = bar ? bar + 1 : NULL;
+	}
+	return 0;
+}
+
+static int is_list(const struct opt *o)
+{
+	return o->type == T_FILES || o->type == T_NODE_IDS ||
+	       o->type == T_STRINGS || o->type == T_FED_IDS;
+}
+
+/* Store one value; reports its own errors. */
+static void set_option(struct parse_state *st, size_t idx, const char *v,
+                       unsigned line)
+{
+	const struct opt *o = &options[idx];
+	char *base = (char *)st->cfg;
+	char *s = NULL;
+	char *end;
+	long long n;
+	int b;
+	size_t *count;
+
+	switch (o->type) {
+	case T_INT:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || n < o->min ||
+		    n > o->max) {
+			add_error(st, line,
+			          "[%s] %s = '%s': want a whole number from "
+			          "%lld to %lld",
+			          o->section, o->name, v, (long long)o->min,
+			          (long long)o->max);
+			return;
+		}
+		*(int64_t *)(void *)(base + o->off) = n;
+		return;
+	case T_BOOL:
+		if (parse_bool(v, &b) != 0) {
+			add_error(st, line,
+			          "[%s] %s = '%s': want true or false",
+			          o->section, o->name, v);
+			return;
+		}
+		*(int *)(void *)(base + o->off) = b;
+		return;
+	case T_ENUM:
+		if (!in_choices(o->choices, v)) {
+			add_error(st, line, "[%s] %s = '%s': want one of %s",
+			          o->section, o->name, v, o->choices);
+			return;
+		}
+		s = strdup(v);
+		break;
+	case T_NODE_ID:
+	case T_NODE_IDS:
+		if (!sp_node_id_valid(v)) {
+			add_error(st, line,
+			          "[%s] %s = '%s': not a node id "
+			          "([A-Z0-9][A-Za-z0-9._-]{0,63})",
+			          o->section, o->name, v);
+			return;
+		}
+		s = strdup(v);
+		break;
+	case T_FED_ID:
+	case T_FED_IDS:
+		if (!sp_federation_id_valid(v)) {
+			add_error(st, line,
+			          "[%s] %s = '%s': not a federation id "
+			          "([A-Za-z0-9][A-Za-z0-9._-]{0,63})",
+			          o->section, o->name, v);
+			return;
+		}
+		s = strdup(v);
+		break;
+	case T_PATH:
+	case T_FILE:
+	case T_FILES:
+		if (*v == '\0') {
+			add_error(st, line, "[%s] %s: empty path", o->section,
+			          o->name);
+			return;
+		}
+		s = make_path(st, v);
+		if (s != NULL && o->type != T_PATH && access(s, R_OK) != 0) {
+			add_error(st, line, "[%s] %s: cannot read %s: %s",
+			          o->section, o->name, s, strerror(errno));
+			free(s);
+			return;
+		}
+		break;
+	case T_STRING:
+	case T_STRINGS:
+		s = strdup(v);
+		break;
+	}
+	if (s == NULL) {
+		add_error(st, line, "out of memory");
+		return;
+	}
+	if (is_list(o)) {
+		count = (size_t *)(void *)(base + o->count_off);
+		if (*count == SP_CONFIG_MAX_LIST) {
+			add_error(st, line, "[%s] %s: more than %d values",
+			          o->section, o->name, SP_CONFIG_MAX_LIST);
+			free(s);
+			return;
+		}
+		((char **)(void *)(base + o->off))[(*count)++] = s;
+		return;
+	}
+	free(*(char **)(void *)(base + o->off));
+	*(char **)(void *)(base + o->off) = s;
+}
+
+static int on_value(void *user, const char *section, const char *name,
+                    const char *value)
+{
+	struct parse_state *st = user;
+	size_t i;
+
+	for (i = 0; i < N_OPTIONS; i++) {
+		if (strcmp(options[i].section, section) != 0 ||
+		    strcmp(options[i].name, name) != 0)
+			continue;
+		if (st->seen[i] && !is_list(&options[i])) {
+			add_error(st, st->line,
+			          "[%s] %s given twice (first on line %u)",
+			          section, name, st->set_line[i]);
+			return 1;
+		}
+		st->seen[i] = 1;
+		st->set_line[i] = st->line;
+		set_option(st, i, value, st->line);
+		return 1;
+	}
+	add_error(st, st->line, "unknown option '%s' in section [%s]", name,
+	          section);
+	return 1;
+}
+
+/* inih reads through this so that errors can name the line. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	char *r = fgets(buf, size, st->f);
+
+	if (r != NULL)
+		st->line++;
+	return r;
+}
+
+void sp_config_free(sp_config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+		char *base = (char *)c;
+
+		if (is_list(o)) {
+			size_t j, n = *(size_t *)(void *)(base + o->count_off);
+
+			for (j = 0; j < n; j++)
+				free(((char **)(void *)(base + o->off))[j]);
+		} else if (o->type != T_INT && o->type != T_BOOL) {
+			free(*(char **)(void *)(base + o->off));
+		}
+	}
+	free(c->path);
+	free(c);
+}
+
+sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
+{
+	struct parse_state st;
+	sp_config *c;
+	char *slash;
+	size_t i;
+	int r;
+
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	memset(&st, 0, sizeof(st));
+	st.errbuf = errbuf;
+	st.errlen = errlen;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(path)) == NULL) {
+		free(c);
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: out of memory\n", path);
+		return NULL;
+	}
+	st.cfg = c;
+	if (realpath(path, st.dir) == NULL) {
+		add_error(&st, 0, "%s", strerror(errno));
+		goto fail;
+	}
+	if ((slash = strrchr(st.dir, '/')) != NULL)
+		*(slash == st.dir ? slash + 1 : slash) = '\0';
+	if ((st.f = fopen(path, "r")) == NULL) {
+		add_error(&st, 0, "%s", strerror(errno));
+		goto fail;
+	}
+	r = ini_parse_stream(read_line, &st, on_value, &st);
+	fclose(st.f);
+	if (r > 0)
+		add_error(&st, (unsigned)r,
+		          "syntax error (want [section] or name = value)");
+	else if (r < 0)
+		add_error(&st, 0, "could not be read");
+
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+
+		if (st.seen[i])
+			continue;
+		if (o->required) {
+			add_error(&st, 0, "[%s] %s is required (%s)",
+			          o->section, o->name, o->help);
+			continue;
+		}
+		if (o->def != NULL)
+			set_option(&st, i, o->def, 0);
+	}
+	if (c->n_relay_federations != c->n_relay_trust_lists ||
+	    c->n_relay_federations != c->n_relay_anchors)
+		add_error(&st, 0,
+		          "[relay] needs as many trust_list and anchor lines "
+		          "as federation lines");
+	if (c->n_relay_tls_certs != c->n_relay_tls_keys ||
+	    (c->n_relay_tls_certs != 0 &&
+	     c->n_relay_tls_certs != c->n_relay_federations))
+		add_error(&st, 0,
+		          "[relay] tls_cert and tls_key: none, or one of each "
+		          "per federation line");
+	if (c->anon_connections >= c->max_connections &&
+	    c->anon_connections > 0)
+		add_error(
+		    &st, 0,
+		    "[limits] anon_connections must be below max_connections");
+	if (c->anon_buffer_mb >= c->global_buffer_mb && c->anon_buffer_mb > 0)
+		add_error(
+		    &st, 0,
+		    "[limits] anon_buffer_mb must be below global_buffer_mb");
+	for (i = 0; i < c->n_relay_federations; i++)
+		if (c->federation != NULL &&
+		    strcmp(c->relay_federations[i], c->federation) == 0)
+			add_error(&st, 0,
+			          "[relay] federation %s is this node's own "
+			          "federation",
+			          c->federation);
+	if (st.nerr > 0)
+		goto fail;
+	return c;
+fail:
+	sp_config_free(c);
+	return NULL;
+}
+
+void sp_config_print_options(void)
+{
+	size_t i;
+	const char *last = "";
+
+	for (i = 0; i < N_OPTIONS; i++) {
+		const struct opt *o = &options[i];
+
+		if (strcmp(last, o->section) != 0)
+			printf("%s[%s]\n", i ? "\n" : "", o->section);
+		last = o->section;
+		printf("%-18s %s", o->name, o->help);
+		if (o->type == T_INT)
+			printf(" [%lld..%lld]", (long long)o->min,
+			       (long long)o->max);
+		if (o->choices != NULL)
+			printf(" (%s)", o->choices);
+		if (o->required)
+			printf(" (required)");
+		else if (o->def != NULL)
+			printf(" (default: %s)", o->def);
+		putchar('\n');
+	}
+}
+
+int sp_config_write_member(const char *path, const char *node_id,
+                           const char *federation, unsigned port,
+                           const char *trust_list_rel, const char *anchor_rel)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	fprintf(
+	    f,
+	    "; silkport node %s of federation %s (written by federation "
+	    "init).\n"
+	    "; Relative paths are from this file's folder. 'silkport "
+	    "check-config\n"
+	    "; --list' prints every option with its default.\n"
+	    "[node]\n"
+	    "id = %s\n"
+	    "federation = %s\n"
+	    "database = node.db\n"
+	    "\n[listen]\n"
+	    "address = 127.0.0.1\n"
+	    "port = %u\n"
+	    "\n[tls]\n"
+	    "cert = tls-cert.pem\n"
+	    "key = tls-key.pem\n"
+	    "\n[signing]\n"
+	    "key = sign-key.pem\n"
+	    "cert = sign-cert.pem\n"
+	    "log_key = log-key.pem\n"
+	    "\n[trust]\n"
+	    "list = %s\n"
+	    "anchor = %s\n"
+	    "clock_skew = 300\n"
+	    "\n[operators]\n"
+	    "cert = operator-cert.pem\n"
+	    "\n[limits]\n"
+	    "max_body = 1048576\n"
+	    "max_header_list = 16384\n"
+	    "max_streams = 100\n"
+	    "handshake_timeout = 10\n"
+	    "idle_timeout = 60\n"
+	    "stream_timeout = 15\n"
+	    "; anonymous clients (no member's or operator's certificate) "
+	    "share\n"
+	    "; anon_connections and anon_buffer_mb; 0: a quarter of "
+	    "max_connections\n"
+	    "; and of global_buffer_mb\n"
+	    "anon_connections = 0\n"
+	    "anon_buffer_mb = 0\n"
+	    "\n[metrics]\n"
+	    "; who may read /metrics: operators, members (active) or anyone\n"
+	    "allow = operators\n"
+	    "\n[log]\n"
+	    "level = info\n"
+	    "format = kv\n",
+	    node_id, federation, node_id, federation, port, trust_list_rel,
+	    anchor_rel);
+	ok = ferror(f) == 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,105 @@
+/* own_log.c: signed checkpoints of this node's own log, made on the worker
+ * pool whenever the log has grown (checked once a second). */
+#include "node_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ckpt_job {
+	sp_node *n;
+	uint64_t last_size;
+	uint64_t size;
+	int err;
+	int made;
+} ckpt_job;
+
+static void work(void *arg)
+{
+	ckpt_job *j = arg;
+	sp_node *n = j->n;
+	sp_store_reader *r = sp_node__reader(n);
+	sp_checkpoint cp;
+	char *body = NULL, *note = NULL;
+	size_t len;
+	const char *why = NULL;
+	int err;
+
+	if (r == NULL) {
+		j->err = SP_ERR_UNAVAILABLE;
+		return;
+	}
+	err = sp_store_tree_size(r, n->cfg->node_id, &j->size);
+	if (err == SP_ERR_NOT_FOUND)
+		j->size = 0;
+	else if (err != SP_OK) {
+		j->err = err;
+		return;
+	}
+	if (j->size == j->last_size && n->checkpoint_ok)
+		return;
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", n->log_origin);
+	cp.size = j->size;
+	if ((err = sp_store_tree_root(r, n->cfg->node_id, j->size, cp.root)) !=
+	        SP_OK &&
+	    !(err == SP_ERR_NOT_FOUND && j->size == 0))
+		goto fail;
+	if (err == SP_ERR_NOT_FOUND)
+		sp_sha256(NULL, 0, cp.root);
+	if ((err = sp_checkpoint_format(&cp, &body, &len)) != SP_OK ||
+	    (err = sp_note_sign(n->log_signer, body, len, &note, &why)) !=
+	        SP_OK)
+		goto fail;
+	err = sp_store_checkpoint_put(n->store, n->cfg->node_id, cp.size,
+	                              cp.root, note, NULL);
+	if (err < 0)
+		goto fail;
+	if (err == SP_STORE_EQUIVOCATION)
+		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
+		       SP_LF_UINT("size", cp.size));
+	j->made = 1;
+	free(body);
+	free(note);
+	return;
+fail:
+	j->err = err;
+	sp_log(SP_LOG_ERROR, "checkpoint_failed", SP_LF_UINT("size", j->size),
+	       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+	free(body);
+	free(note);
+}
+
+static void done(void *arg)
+{
+	ckpt_job *j = arg;
+	sp_node *n = j->n;
+
+	n->checkpoint_busy = 0;
+	if (j->err == SP_OK) {
+		if (j->made) {
+			sp_metrics_count(n->metrics, SP_CTR_CHECKPOINTS, 1);
+			sp_log(SP_LOG_DEBUG, "checkpoint_signed",
+			       SP_LF_STR("origin", n->cfg->node_id),
+			       SP_LF_UINT("size", j->size));
+		}
+		n->checkpoint_size = j->size;
+		n->checkpoint_ok = 1;
+	}
+	free(j);
+}
+
+void sp_node__checkpoint_tick(sp_node *n)
+{
+	ckpt_job *j;
+
+	if (n->checkpoint_busy || (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->n = n;
+	j->last_size = n->checkpoint_size;
+	if (sp_pool_submit(n->pool, work, done, j) != SP_OK) {
+		free(j);
+		return;
+	}
+	n->checkpoint_busy = 1;
+}

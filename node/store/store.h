@@ -1,0 +1,536 @@
+/* store_int.h: the node's storage layer (SQLite 3): records, the per-origin
+ * Merkle logs, equivocation evidence, checkpoints, the delivery outbox and
+ * trust lists. Internal to node/ and its tests. */
+#ifndef SP_NODE_STORE_INT_H
+#define SP_NODE_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Threads and connections
+ * -----------------------
+ * An sp_store owns one writer connection that only its committer thread
+ * touches. Every write (record puts, checkpoints, outbox, trust lists) is a
+ * request queued to that thread; the committer drains the queue and runs all
+ * pending requests in ONE transaction (group commit), each request inside its
+ * own savepoint so that one failing request does not undo the others.
+ * Callbacks and synchronous returns happen only after COMMIT returned
+ * SQLITE_OK; if the COMMIT fails every request of the group reports an error.
+ *
+ * Reads go through an sp_store_reader: one SQLite connection with its own
+ * prepared statements. A reader must be used by one thread at a time (open
+ * one per thread); readers never block the writer (WAL). Close every reader
+ * before sp_store_close().
+ *
+ * The store does not parse or verify XML: callers hand it what they already
+ * parsed and verified. It computes the digest and the Merkle leaf hash of the
+ * bytes itself.
+ */
+typedef struct sp_store sp_store;
+typedef struct sp_store_reader sp_store_reader;
+
+/* Current schema version (PRAGMA user_version after migrations). */
+#define SP_STORE_SCHEMA_VERSION 5
+
+/* sp_store_open flags. */
+#define SP_STORE_CREATE 0x1u /* create the database file if missing */
+
+/* Caps. */
+#define SP_STORE_MAX_RECIPIENTS 1024u
+#define SP_STORE_MAX_SUBJECTS   256u
+#define SP_STORE_MAX_DELIVER    1024u
+#define SP_STORE_SUBJECT_MAX    128u   /* bytes of kind, scheme or value */
+#define SP_STORE_QUEUE_MAX      65536u /* pending write requests */
+#define SP_STORE_QUEUE_BYTES    ((size_t)256 << 20) /* pending record bytes */
+#define SP_STORE_GROUP_MAX      10000u /* requests per group transaction */
+#define SP_STORE_BATCH_CHUNK    10000u /* records per bulk transaction */
+#define SP_STORE_LIST_MAX       1000u  /* entries / search page cap */
+#define SP_STORE_CURSOR_MAX     32u    /* text cursor, NUL included */
+#define SP_STORE_PROOF_MAX      64u    /* hashes in any proof */
+
+/* Open (creating with SP_STORE_CREATE) the database at `path`, run pending
+ * migrations (each in its own transaction) and start the committer thread.
+ * Refuses a database whose schema is newer than this code, or that another
+ * application owns. On success *out owns the store; on error *out is NULL and
+ * *why (if why) is a static reason. Errors: SP_ERR_IO (cannot open, disk),
+ * SP_ERR_UNAVAILABLE (locked), SP_ERR_INVALID_ARGUMENT (newer schema, not a
+ * silkport database), SP_ERR_NOMEM, SP_ERR_INTERNAL. */
+int sp_store_open(const char *path, unsigned flags, sp_store **out,
+                  const char **why);
+/* Run every queued request, stop the committer, close the writer. NULL-safe.
+ * All readers must already be closed. */
+void sp_store_close(sp_store *s);
+
+/* Call hook(ud, seconds, n) on the committer thread after each group
+ * transaction that committed (for a latency histogram). Set it before the
+ * first write; it must be quick and thread-safe. */
+void sp_store_set_commit_hook(sp_store *s,
+                              void (*hook)(void *ud, double seconds,
+                                           size_t n_requests),
+                              void *ud);
+
+/* Open a reader connection for the calling thread. */
+int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why);
+void sp_store_reader_close(sp_store_reader *r);
+
+/* ---------------------------------------------------------------- puts */
+
+/* Outcomes (positive, so that errors stay negative sp_err values). */
+typedef enum sp_store_outcome {
+	SP_STORE_INSERTED = 1,
+	/* Same (origin, sequence) and same digest, or (when the request
+	 * carries signed_digest) other bytes that sign the same content:
+	 * nothing changed; the receipt this node issued at first acceptance
+	 * is returned, and the held bytes stay the record (SPEC LOG-37). */
+	SP_STORE_DUPLICATE = 2,
+	/* Same (origin, sequence) with a different digest (and, when the
+	 * request carries signed_digest, different signed content). The new
+	 * bytes were stored in `equivocations` as evidence (once per distinct
+	 * digest), in the same transaction; the record itself was not
+	 * stored. */
+	SP_STORE_EQUIVOCATION = 3,
+	/* The same Origin holds this RecordId at another Sequence (REC-26):
+	 * nothing was stored; existing_digest is the held record's. A
+	 * RecordId of another Origin is no clash (REC-25). */
+	SP_STORE_ID_REUSED = 4,
+} sp_store_outcome;
+
+/* Everything the caller already parsed and verified about one record. All
+ * pointers are borrowed for the duration of the call only (the async path
+ * copies what it needs). */
+typedef struct sp_store_put_req {
+	const uint8_t *bytes; /* the exact signed record bytes */
+	size_t len;
+	const char *record_id; /* UUID text */
+	const char *origin;    /* node id */
+	uint64_t sequence;     /* 0 .. 2^63-1; the leaf index in origin's log */
+	const char *type;      /* registry code */
+	int64_t issued;        /* unix seconds */
+	int64_t received;      /* unix seconds; 0: now */
+	/* Lowercase hex SHA-256 of bytes, or NULL. The store computes it
+	 * anyway; a given digest that does not match is refused. */
+	const char *digest;
+	/* The verified record's signed content (sp_signed_content_digest(),
+	 * 32 bytes), or NULL. With it, a record held at the same (origin,
+	 * sequence) is compared by signed content rather than by bytes. */
+	const uint8_t *signed_digest;
+	int broadcast;
+	const char *const *recipients;
+	size_t n_recipients;
+	const sp_subject *subjects; /* scheme NULL is stored as "" */
+	size_t n_subjects;
+	/* The receipt this node signed for the record, made durable together
+	 * with it. NULL for the node's own records. */
+	const uint8_t *receipt;
+	size_t receipt_len;
+	/* The peer the record came from; NULL for local submissions. */
+	const char *source;
+	/* Peers to deliver to: one outbox row each, due at `received`, in
+	 * the same transaction. Used for own records. */
+	const char *const *deliver_to;
+	size_t n_deliver_to;
+} sp_store_put_req;
+
+typedef struct sp_store_put_result {
+	int outcome; /* sp_store_outcome, or a negative sp_err */
+	/* SP_STORE_DUPLICATE: the stored receipt (NULL if the stored record
+	 * is one of the node's own). Owned by the store: valid only during the
+	 * callback. */
+	const uint8_t *receipt;
+	size_t receipt_len;
+	/* SP_STORE_INSERTED / DUPLICATE: rowid of the record. */
+	int64_t rowid;
+	/* SP_STORE_EQUIVOCATION: digest of the record already stored. */
+	char existing_digest[65];
+} sp_store_put_result;
+
+/* Called on the committer thread once the group's COMMIT has returned (or
+ * failed). It must not block and must not call synchronous store functions;
+ * marshal the result back to the caller's loop. */
+typedef void (*sp_store_put_cb)(void *ud, const sp_store_put_result *res);
+
+/* Queue a put. The request is validated and copied; digest and leaf hash are
+ * computed here, on the caller's thread. Returns SP_OK when queued (the
+ * callback will fire exactly once), or an error and the callback will not
+ * fire: SP_ERR_INVALID_ARGUMENT (bad field or digest mismatch),
+ * SP_ERR_OVERLOADED (queue full), SP_ERR_UNAVAILABLE (store closing),
+ * SP_ERR_NOMEM.
+ *
+ * A receiving node must send its Receipt only after the callback reported
+ * SP_STORE_INSERTED (send the receipt it stored) or SP_STORE_DUPLICATE (send
+ * res->receipt, the one stored at first acceptance): only then are the
+ * record and receipt durable. */
+int sp_store_put_async(sp_store *s, const sp_store_put_req *req,
+                       sp_store_put_cb cb, void *ud);
+
+/* Synchronous put for the CLI and tests (never from the committer thread).
+ * Returns an sp_store_outcome or a negative sp_err. On SP_STORE_DUPLICATE
+ * with a stored receipt, *receipt (if receipt) is a malloc'd copy. */
+int sp_store_put(sp_store *s, const sp_store_put_req *req, uint8_t **receipt,
+                 size_t *receipt_len);
+
+/* Bulk append (imports, benchmarks): runs on the committer, one transaction
+ * per SP_STORE_BATCH_CHUNK records. outcomes (may be NULL) receives one
+ * sp_store_outcome or sp_err per request. Returns SP_OK if every chunk
+ * committed, else the first error (chunks already committed stay). */
+int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
+                       int *outcomes);
+
+/* The next Sequence for `origin`: max(stored sequence, sequence of puts
+ * queued but not yet committed) + 1, or 0. Meant for the node's own origin:
+ * call it and sp_store_put_async() from one thread, without yielding in
+ * between, so that two submissions never get the same sequence. */
+int sp_store_next_sequence(sp_store *s, const char *origin, uint64_t *seq);
+
+/* ---------------------------------------------------------------- reads */
+
+typedef struct sp_store_record {
+	int64_t rowid;
+	char record_id[SP_UUID_LEN + 1];
+	char origin[SP_NODE_ID_MAX + 1];
+	uint64_t sequence;
+	char type[SP_TYPE_MAX + 1];
+	int64_t issued;
+	int64_t received;
+	char digest[65];
+	int broadcast;
+	char source[SP_NODE_ID_MAX + 1]; /* "" for local */
+	uint8_t *bytes;
+	size_t len;
+	uint8_t *receipt; /* NULL for own records */
+	size_t receipt_len;
+	/* Filled by the single-record getters; lists leave them empty. */
+	char **recipients;
+	size_t n_recipients;
+} sp_store_record;
+
+void sp_store_record_free(sp_store_record *rec);
+
+typedef struct sp_store_list {
+	sp_store_record **items;
+	size_t n;
+	/* Non-empty if more may follow: pass it back as the cursor. */
+	char next_cursor[SP_STORE_CURSOR_MAX];
+	/* entries only: the sequence to ask for next (last + 1). */
+	uint64_t next_start;
+} sp_store_list;
+void sp_store_list_free(sp_store_list *l);
+
+/* Who reads (SPEC REC-28, ACC-7). The store knows no trust lists: the
+ * caller says whose broadcasts the viewer may read, i.e. the members of
+ * every federation whose list lists the viewer. A NULL view (wide access
+ * configured by the operator) reads everything. */
+typedef struct sp_store_view {
+	const char
+	    *viewer; /* NodeId: reads its own records and those naming it */
+	/* " A B C ": the Origins whose broadcasts viewer may read, each
+	 * between single spaces; NULL or "": none. */
+	const char *broadcasters;
+} sp_store_view;
+
+/* True if view may read rec: the viewer is its Origin or a recipient, or
+ * rec is a broadcast of one of view's broadcasters. Needs the recipients,
+ * i.e. a record from a single-record getter. */
+int sp_store_record_visible_to(const sp_store_record *rec,
+                               const sp_store_view *view);
+
+/* By (Origin, RecordId) / by position: RecordIds are scoped per Origin
+ * (SPEC REC-25). SP_ERR_NOT_FOUND if absent. */
+int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
+                 sp_store_record **out);
+int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
+                    sp_store_record **out);
+/* The records carrying record_id that view may read (NULL: all), of
+ * Origin `origin` when not NULL, in Origin order, at most max (<=
+ * SP_STORE_LIST_MAX). Several Origins may use one RecordId; an empty list
+ * is not an error. Items carry their recipients. */
+int sp_store_find_id(sp_store_reader *r, const char *record_id,
+                     const char *origin, const sp_store_view *view, size_t max,
+                     sp_store_list **out);
+
+/* Entries of `origin` with sequence >= start that view may read (NULL:
+ * all), in sequence order, at most `count` (capped at SP_STORE_LIST_MAX)
+ * and, after the first, at most max_bytes of record bytes (0: no byte
+ * cap). An empty list is not an error. */
+int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
+                     size_t count, size_t max_bytes, const sp_store_view *view,
+                     sp_store_list **out);
+
+typedef struct sp_store_query {
+	const sp_store_view *view;  /* NULL: no visibility filter */
+	const char *subject_kind;   /* with subject_value; NULL: any */
+	const char *subject_scheme; /* NULL: any scheme; "": none */
+	const char *subject_value;
+	const char *type;    /* NULL: any */
+	const char *origin;  /* NULL: any */
+	int64_t issued_from; /* inclusive; 0: unbounded */
+	int64_t issued_to;   /* inclusive; 0: unbounded */
+	size_t limit;        /* 1 .. SP_STORE_LIST_MAX; 0: 100 */
+	const char *cursor;  /* NULL or "": from the start */
+} sp_store_query;
+
+/* A search cursor (as next_cursor gives it) into the row id to continue
+ * after; NULL or "" is 0. SP_ERR_INVALID_ARGUMENT if malformed. */
+int sp_store__cursor_parse(const char *cursor, int64_t *rowid);
+/* Records matching every given filter, in storage order, one page.
+ * SP_ERR_INVALID_ARGUMENT for a malformed cursor or half a subject. */
+int sp_store_search(sp_store_reader *r, const sp_store_query *q,
+                    sp_store_list **out);
+
+typedef struct sp_store_origin_stats {
+	char origin[SP_NODE_ID_MAX + 1];
+	uint64_t records;
+	int64_t max_sequence; /* -1: none */
+	uint64_t tree_size;   /* leaves in the Merkle log (contiguous prefix) */
+} sp_store_origin_stats;
+
+typedef struct sp_store_stats {
+	uint64_t records;
+	uint64_t equivocations;
+	uint64_t checkpoints;
+	uint64_t outbox_pending;
+	/* Since open, from the handle: write requests run and group
+	 * transactions committed (commits < puts shows group commit). */
+	uint64_t puts;
+	uint64_t commits;
+	uint64_t queue_depth;
+	sp_store_origin_stats *origins;
+	size_t n_origins;
+} sp_store_stats;
+int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out);
+void sp_store_stats_clear(sp_store_stats *st);
+
+/* ---------------------------------------------------------------- Merkle log
+ */
+
+/*
+ * Each origin has an RFC 9162 Merkle tree over its records in Sequence order
+ * (leaf index = Sequence). A leaf is appended only while the log is
+ * contiguous from 0: a record whose sequence equals the current tree size is
+ * appended, followed by any stored successors. That always holds for the
+ * node's own origin; for another origin the tree covers the contiguous
+ * prefix the node holds (a recipient's sparse copy may have none: it proves
+ * its entries with the origin's checkpoints instead).
+ *
+ * Stored: leaf hashes (level 0) and the hash of every complete perfect
+ * subtree (level l, index i covers leaves [i*2^l, (i+1)*2^l)), written in the
+ * record's transaction. Roots and proofs use O(log n) point lookups.
+ */
+
+/* Leaves in origin's tree. SP_ERR_NOT_FOUND if the origin is unknown. */
+int sp_store_tree_size(sp_store_reader *r, const char *origin, uint64_t *size);
+/* MTH of the first `size` leaves; size 0 gives SHA-256(""). Errors:
+ * SP_ERR_NOT_FOUND (origin), SP_ERR_INVALID_ARGUMENT (size > tree size). */
+int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
+                       uint8_t root[32]);
+/* RFC 9162 §2.1.3 audit path for leaf `index` in the tree of `size`
+ * leaves, leaf-side first. index < size <= tree size. */
+int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
+                             uint64_t index, uint64_t size,
+                             uint8_t path[SP_STORE_PROOF_MAX][32],
+                             size_t *path_len);
+/* RFC 9162 §2.1.4 consistency proof between sizes m and n,
+ * m <= n <= tree size (m == 0 or m == n give an empty proof, as
+ * sp_merkle_verify_consistency() expects). */
+int sp_store_consistency_proof(sp_store_reader *r, const char *origin,
+                               uint64_t m, uint64_t n,
+                               uint8_t path[SP_STORE_PROOF_MAX][32],
+                               size_t *path_len);
+
+/* ---------------------------------------------------------------- checkpoints
+ */
+
+typedef struct sp_store_checkpoint {
+	char origin[SP_NODE_ID_MAX + 1];
+	uint64_t size;
+	uint8_t root[32];
+	char *note; /* the signed note text as received */
+	int64_t seen_at;
+	char source[SP_NODE_ID_MAX + 1]; /* "" for own */
+	char **cosignatures;             /* signature lines, by witness */
+	char **witnesses;
+	size_t n_cosignatures;
+} sp_store_checkpoint;
+void sp_store_checkpoint_free(sp_store_checkpoint *cp);
+
+/* Keep a checkpoint (origin, size, root) with its note. Returns
+ * SP_STORE_INSERTED, SP_STORE_DUPLICATE (already known), or
+ * SP_STORE_EQUIVOCATION (another root is stored for that size: both are
+ * kept as evidence), or an error. source NULL for own. */
+int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
+                            const uint8_t root[32], const char *note,
+                            const char *source);
+/* Add a witness cosignature line to a stored checkpoint (first line per
+ * witness is kept). SP_ERR_NOT_FOUND if the checkpoint is unknown. */
+int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
+                             const uint8_t root[32], const char *witness,
+                             const char *line);
+/* The largest checkpoint stored for origin (first seen if several roots),
+ * with its cosignatures. SP_ERR_NOT_FOUND if none. */
+int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
+                               sp_store_checkpoint **out);
+
+/* ---------------------------------------------------------------- outbox */
+
+typedef struct sp_store_outbox_item {
+	int64_t id;
+	int64_t rowid; /* the record */
+	char record_id[SP_UUID_LEN + 1];
+	char peer[SP_NODE_ID_MAX + 1];
+	int64_t next_attempt;
+	uint32_t attempts;
+} sp_store_outbox_item;
+
+/* Queue delivery of the stored record (origin, record_id) to a peer
+ * (idempotent per record and peer). SP_ERR_NOT_FOUND if the record is
+ * unknown. */
+int sp_store_outbox_enqueue(sp_store *s, const char *origin,
+                            const char *record_id, const char *peer,
+                            int64_t next_attempt);
+/* Pending deliveries due at `now`, oldest first, at most max. *items is
+ * malloc'd (NULL when *n == 0). */
+int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
+                        sp_store_outbox_item **items, size_t *n);
+/* Mark delivered and keep the peer's receipt (in peer_receipts). */
+int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
+                              size_t receipt_len);
+/* Count a failed attempt and set the next one. error may be NULL. */
+int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
+                               const char *error);
+/* The receipt `peer` gave for the record (origin, record_id). *out
+ * malloc'd. */
+int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
+                              const char *record_id, const char *peer,
+                              uint8_t **out, size_t *len);
+
+/* ---------------------------------------------------------------- trust lists
+ */
+
+/* Persist the current (already verified) trust list of a federation.
+ * SP_ERR_TRUST_LIST_ROLLBACK if a higher sequence is stored,
+ * SP_ERR_EQUIVOCATION if other bytes are stored for the same sequence;
+ * the same bytes again are SP_OK. */
+int sp_store_trust_list_put(sp_store *s, const char *federation,
+                            uint64_t sequence, const uint8_t *bytes,
+                            size_t len);
+/* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
+int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
+                            uint64_t *sequence, uint8_t **bytes, size_t *len);
+
+/* ---------------------------------------------------------------- revocations
+ */
+
+/* What an accepted trust list revoked (store_revoked.c), kept for good
+ * (TL-27, [TL-39]). */
+typedef enum sp_store_revoked_kind {
+	SP_REVOKED_MEMBER = 1,       /* subject: the NodeId */
+	SP_REVOKED_SIGNING_CERT = 2, /* subject: hex SHA-256 of the DER */
+} sp_store_revoked_kind;
+
+typedef struct sp_store_revocation {
+	sp_store_revoked_kind kind;
+	char subject[65];                 /* a NodeId, or 64 hex digits */
+	char node_id[SP_NODE_ID_MAX + 1]; /* the member that was revoked */
+	uint64_t sequence;                /* of the list that revoked it */
+} sp_store_revocation;
+
+/* Record revocations of `federation` (one transaction); one already
+ * recorded keeps its first sequence. SP_ERR_INVALID_ARGUMENT on a bad
+ * entry (nothing is written). */
+int sp_store_revoked_add(sp_store *s, const char *federation,
+                         const sp_store_revocation *v, size_t n);
+/* SP_OK and *sequence (may be NULL) when `subject` of `kind` is revoked in
+ * `federation`, SP_ERR_NOT_FOUND when it is not, or a store error. */
+int sp_store_revoked_get(sp_store_reader *r, const char *federation,
+                         sp_store_revoked_kind kind, const char *subject,
+                         uint64_t *sequence);
+/* Record every revocation of an accepted list: its revoked members and
+ * their signing certificates. */
+int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
+/* SP_OK when tl undoes no recorded revocation of its federation;
+ * SP_ERR_REVOCATION_REVERSED with *hit (the first one found: kind,
+ * subject, the member that lists it now in node_id, and the sequence of
+ * the list that revoked it) when a member it lists as active or suspended
+ * was revoked, or lists a revoked signing certificate; or a store error. */
+int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
+                                sp_store_revocation *hit);
+
+#ifdef __cplusplus
+}
+#endif
+/* ------------------------------------------------- federation side */
+
+/* A pending delivery with the record's bytes. */
+typedef struct sp_fed_outbox_item {
+	int64_t id;
+	char record_id[SP_UUID_LEN + 1];
+	char origin[SP_NODE_ID_MAX + 1]; /* this node, or relayed records' */
+	uint64_t sequence;
+	char digest[65];
+	int64_t received;
+	uint32_t attempts;
+	uint8_t *bytes;
+	size_t len;
+} sp_fed_outbox_item;
+
+void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n);
+
+/* Pending deliveries to `peer` with id > after_id and next_attempt <= now,
+ * by id, at most max (<= SP_STORE_LIST_MAX). *items malloc'd (NULL when
+ * *n == 0). */
+int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
+                            int64_t after_id, int64_t now, size_t max,
+                            sp_fed_outbox_item **items, size_t *n);
+
+/* Outbox counts per peer: pending (retrying), failed (given up: pending with
+ * next_attempt = SP_FED_NEVER) and the oldest pending record's received
+ * time (0: none). */
+#define SP_FED_NEVER INT64_MAX
+typedef struct sp_fed_outbox_count {
+	char peer[SP_NODE_ID_MAX + 1];
+	uint64_t pending;
+	uint64_t failed;
+	int64_t oldest;
+} sp_fed_outbox_count;
+int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
+                               size_t *n);
+
+/* Asynchronous outbox writes: run on the committer in the next group;
+ * done(arg, rc) is called on the committer thread after COMMIT (it must
+ * not block: post to the loop). Returns SP_OK (done will be called) or an
+ * error (it will not). error may be NULL. */
+typedef void (*sp_fed_store_done)(void *arg, int rc);
+int sp_store_fed_delivered_async(sp_store *s, int64_t id,
+                                 const uint8_t *receipt, size_t receipt_len,
+                                 sp_fed_store_done done, void *arg);
+int sp_store_fed_reschedule_async(sp_store *s, int64_t id, int64_t next_attempt,
+                                  const char *error, sp_fed_store_done done,
+                                  void *arg);
+/* Give up every pending delivery to `peer` (revoked recipient): sets
+ * next_attempt to SP_FED_NEVER with the error. Synchronous (worker). */
+int sp_store_fed_abandon_peer(sp_store *s, const char *peer, const char *error);
+
+/* The highest Sequence held for origin, or -1. */
+int sp_store_fed_max_sequence(sp_store_reader *r, const char *origin,
+                              int64_t *max);
+/* The digest of the record held at (origin, sequence); SP_ERR_NOT_FOUND. */
+int sp_store_fed_digest_at(sp_store_reader *r, const char *origin,
+                           uint64_t sequence, char digest[65]);
+
+/* The record held with these exact bytes (by digest) and the receipt this
+ * node issued for it: a re-delivery is answered from here without verifying
+ * again. *receipt is malloc'd. SP_ERR_NOT_FOUND if none (or none with a
+ * receipt: the node's own records). */
+int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
+                           char record_id[SP_UUID_LEN + 1],
+                           char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
+                           uint8_t **receipt, size_t *receipt_len);
+
+#endif /* SP_NODE_STORE_INT_H */

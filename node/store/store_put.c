@@ -1,0 +1,975 @@
+/* store_put.c: record puts (async group commit, sync, bulk) with duplicate
+ * and equivocation handling, and the store's other writes: checkpoints,
+ * cosignatures, the outbox and trust lists. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "trust.h"
+
+#define SP_STORE_RECORD_MAX     ((size_t)64 << 20)
+#define SP_STORE_RECEIPT_MAX    ((size_t)1 << 20)
+#define SP_STORE_NOTE_MAX       ((size_t)64 << 10)
+#define SP_STORE_WITNESS_MAX    256u
+#define SP_STORE_COSIG_MAX      1024u
+#define SP_STORE_ERROR_TEXT_MAX 1024u
+
+/* ---------------------------------------------------------------- requests */
+
+/* 1..max bytes, NUL-terminated within max + 1. */
+static int text_ok(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strnlen(s, max + 1);
+	return n >= 1 && n <= max;
+}
+
+int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
+{
+	size_t i;
+
+	memset(req, 0, sizeof(*req));
+	if (!p || !p->bytes || p->len == 0 || p->len > SP_STORE_RECORD_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (!text_ok(p->record_id, SP_UUID_LEN) ||
+	    !text_ok(p->origin, SP_NODE_ID_MAX) ||
+	    !text_ok(p->type, SP_TYPE_MAX) ||
+	    (p->source && !text_ok(p->source, SP_NODE_ID_MAX)))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (p->sequence > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (p->n_recipients > SP_STORE_MAX_RECIPIENTS ||
+	    (p->n_recipients && !p->recipients) ||
+	    p->n_subjects > SP_STORE_MAX_SUBJECTS ||
+	    (p->n_subjects && !p->subjects) ||
+	    p->n_deliver_to > SP_STORE_MAX_DELIVER ||
+	    (p->n_deliver_to && !p->deliver_to))
+		return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < p->n_recipients; i++)
+		if (!text_ok(p->recipients[i], SP_NODE_ID_MAX))
+			return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < p->n_deliver_to; i++)
+		if (!text_ok(p->deliver_to[i], SP_NODE_ID_MAX))
+			return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < p->n_subjects; i++) {
+		const sp_subject *sj = &p->subjects[i];
+
+		if (!text_ok(sj->kind, SP_STORE_SUBJECT_MAX) ||
+		    !text_ok(sj->value, SP_STORE_SUBJECT_MAX) ||
+		    (sj->scheme && *sj->scheme &&
+		     !text_ok(sj->scheme, SP_STORE_SUBJECT_MAX)))
+			return SP_ERR_INVALID_ARGUMENT;
+	}
+	if ((p->receipt_len && !p->receipt) ||
+	    p->receipt_len > SP_STORE_RECEIPT_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+
+	sp_sha256_hex(p->bytes, p->len, req->digest);
+	if (p->digest && (strnlen(p->digest, 65) != 64 ||
+	                  memcmp(p->digest, req->digest, 64) != 0))
+		return SP_ERR_INVALID_ARGUMENT;
+	sp_merkle_leaf_hash(p->bytes, p->len, req->leaf);
+	if (p->signed_digest) {
+		memcpy(req->signed_digest, p->signed_digest, 32);
+		req->has_signed_digest = 1;
+	}
+
+	req->bytes = p->bytes;
+	req->len = p->len;
+	req->record_id = p->record_id;
+	req->origin = p->origin;
+	req->type = p->type;
+	req->source = p->source;
+	req->sequence = p->sequence;
+	req->issued = p->issued;
+	req->received = p->received ? p->received : sp_store__now();
+	req->broadcast = p->broadcast ? 1 : 0;
+	req->recipients = p->recipients;
+	req->n_recipients = p->n_recipients;
+	req->subjects = p->subjects;
+	req->n_subjects = p->n_subjects;
+	req->receipt = p->receipt_len ? p->receipt : NULL;
+	req->receipt_len = p->receipt_len;
+	req->deliver = p->deliver_to;
+	req->n_deliver = p->n_deliver_to;
+	return SP_OK;
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static char *put_str(char **cursor, const char *s)
+{
+	size_t n;
+	char *out;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	out = *cursor;
+	memcpy(out, s, n);
+	*cursor += n;
+	return out;
+}
+
+/* One allocation holding the request and everything it points to. */
+static sp_store_req *req_copy(const sp_store_req *in)
+{
+	size_t i, total = sizeof(sp_store_req);
+	size_t ptrs = (in->n_recipients + in->n_deliver) * sizeof(char *);
+	size_t subj = in->n_subjects * sizeof(sp_subject);
+	sp_store_req *out;
+	const char **recip, **deliv;
+	sp_subject *sj;
+	char *c;
+	uint8_t *b;
+
+	total += ptrs + subj + in->len + in->receipt_len;
+	total += str_size(in->record_id) + str_size(in->origin) +
+	         str_size(in->type) + str_size(in->source);
+	for (i = 0; i < in->n_recipients; i++)
+		total += str_size(in->recipients[i]);
+	for (i = 0; i < in->n_deliver; i++)
+		total += str_size(in->deliver[i]);
+	for (i = 0; i < in->n_subjects; i++)
+		total += str_size(in->subjects[i].kind) +
+		         str_size(in->subjects[i].scheme) +
+		         str_size(in->subjects[i].value);
+	if (!(out = malloc(total)))
+		return NULL;
+	*out = *in;
+	/* pointer-sized items first, so everything stays aligned */
+	recip = (const char **)(void *)(out + 1);
+	deliv = recip + in->n_recipients;
+	sj = (sp_subject *)(void *)(deliv + in->n_deliver);
+	b = (uint8_t *)(sj + in->n_subjects);
+	memcpy(b, in->bytes, in->len);
+	out->bytes = b;
+	b += in->len;
+	if (in->receipt_len) {
+		memcpy(b, in->receipt, in->receipt_len);
+		out->receipt = b;
+		b += in->receipt_len;
+	}
+	c = (char *)b;
+	out->record_id = put_str(&c, in->record_id);
+	out->origin = put_str(&c, in->origin);
+	out->type = put_str(&c, in->type);
+	out->source = put_str(&c, in->source);
+	for (i = 0; i < in->n_recipients; i++)
+		recip[i] = put_str(&c, in->recipients[i]);
+	for (i = 0; i < in->n_deliver; i++)
+		deliv[i] = put_str(&c, in->deliver[i]);
+	for (i = 0; i < in->n_subjects; i++) {
+		sj[i].kind = put_str(&c, in->subjects[i].kind);
+		sj[i].scheme = put_str(&c, in->subjects[i].scheme);
+		sj[i].value = put_str(&c, in->subjects[i].value);
+	}
+	out->recipients = in->n_recipients ? recip : NULL;
+	out->deliver = in->n_deliver ? deliv : NULL;
+	out->subjects = in->n_subjects ? sj : NULL;
+	return out;
+}
+
+/* ---------------------------------------------------------------- put
+ * (committer) */
+
+static const char sql_find_pos[] = "SELECT id, digest, receipt FROM records"
+                                   " WHERE origin = ?1 AND sequence = ?2";
+/* RecordIds are scoped per Origin (REC-25): another Origin's record with
+ * the same id is no clash, so that no member can squat an id. */
+static const char sql_find_id[] =
+    "SELECT digest FROM records WHERE origin = ?1 AND record_id = ?2";
+static const char sql_evidence[] =
+    "INSERT OR IGNORE INTO equivocations (kind, origin, sequence,"
+    " record_id, digest_a, digest_b, bytes_b, seen_at, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char sql_origin_get[] =
+    "SELECT id, tree_size, max_sequence FROM origins WHERE name = ?1";
+static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
+static const char sql_insert[] =
+    "INSERT INTO records (record_id, origin, sequence, type, issued,"
+    " received, digest, bytes, broadcast, receipt, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char sql_recipient[] =
+    "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
+static const char sql_subject[] =
+    "INSERT OR IGNORE INTO subjects (rec, kind, scheme, value)"
+    " VALUES (?1, ?2, ?3, ?4)";
+static const char sql_outbox_add[] =
+    "INSERT OR IGNORE INTO outbox (rec, peer, next_attempt)"
+    " VALUES (?1, ?2, ?3)";
+static const char sql_origin_upd[] =
+    "UPDATE origins SET records = records + 1,"
+    " max_sequence = max(max_sequence, ?2), tree_size = ?3 WHERE id = ?1";
+static const char sql_next_leaf[] =
+    "SELECT bytes FROM records WHERE origin = ?1 AND sequence = ?2";
+
+#define STMT(name)                                                             \
+	do {                                                                   \
+		if (!(st = sp_store__stmt(s->db, &s->wst, name, &err)))        \
+			return err;                                            \
+	} while (0)
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sp_store__err(db, rc, what);
+	return SP_OK;
+}
+
+static int store_evidence(sp_store *s, const sp_store_req *req,
+                          const char *kind, const char *digest_a)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK;
+
+	STMT(sql_evidence);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)req->sequence);
+	sqlite3_bind_text(st, 4, req->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, digest_a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, req->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 7, req->bytes, req->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, req->received);
+	sp_store__bind_text(st, 9, req->source);
+	return step_done(s->db, st, "evidence");
+}
+
+/* Does the record held at the request's position sign the same content
+ * as the request (SPEC REC-25)? Records are verified in their canonical
+ * transport form, so two with one signed content but different bytes can
+ * only be two signatures by the Origin: a duplicate, not equivocation.
+ * 1: same content, 0: different, <0: error. Parses the held record, so
+ * only on the rare path of a byte mismatch at a held position. */
+static int same_signed_content(sp_store *s, const sp_store_req *req)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc, same = 0;
+	uint8_t held[32];
+	const char *why = NULL;
+
+	if (!req->has_signed_digest)
+		return 0;
+	STMT(sql_next_leaf);
+	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		/* the held record verified when it was taken; a stored record
+		 * that no longer parses signs nothing comparable */
+		if (b && n > 0 &&
+		    sp_signed_content_digest_of(b, (size_t)n, held, &why) ==
+		        SP_OK)
+			same = memcmp(held, req->signed_digest, 32) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "held-record");
+	return same;
+}
+
+/* Look for the position, then the record id. >0: the outcome was decided
+ * (duplicate or equivocation); 0: the record is new. */
+static int check_existing(sp_store *s, const sp_store_req *req,
+                          sp_store_put_result *res, uint8_t **receipt_copy)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc, same;
+	char digest[65];
+
+	STMT(sql_find_pos);
+	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 2);
+		int n = sqlite3_column_bytes(st, 2);
+
+		res->rowid = sqlite3_column_int64(st, 0);
+		if ((err = sp_store__col_text(st, 1, digest, sizeof(digest)))) {
+			sqlite3_reset(st);
+			return err;
+		}
+		/* the held receipt, answered for a duplicate */
+		if (b && n > 0) {
+			if (!(*receipt_copy = malloc((size_t)n))) {
+				sqlite3_reset(st);
+				return SP_ERR_NOMEM;
+			}
+			memcpy(*receipt_copy, b, (size_t)n);
+			res->receipt = *receipt_copy;
+			res->receipt_len = (size_t)n;
+		}
+		sqlite3_reset(st);
+		same = strcmp(digest, req->digest) == 0;
+		if (!same)
+			same = same_signed_content(s, req);
+		if (same == 1)
+			return SP_STORE_DUPLICATE;
+		free(*receipt_copy);
+		*receipt_copy = NULL;
+		res->receipt = NULL;
+		res->receipt_len = 0;
+		if (same < 0)
+			return same;
+		res->rowid = 0;
+		memcpy(res->existing_digest, digest, sizeof(digest));
+		if ((err = store_evidence(s, req, "position", digest)))
+			return err;
+		return SP_STORE_EQUIVOCATION;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "find-position");
+
+	STMT(sql_find_id);
+	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->record_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = sp_store__col_text(st, 0, digest, sizeof(digest));
+		sqlite3_reset(st);
+		if (err)
+			return err;
+		/* the Origin reused one of its ids at another position
+		 * (REC-3): refused with field-invalid (REC-26) */
+		memcpy(res->existing_digest, digest, sizeof(digest));
+		return SP_STORE_ID_REUSED;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "find-id");
+	return 0;
+}
+
+static int origin_row(sp_store *s, const char *origin, int64_t *id,
+                      uint64_t *tree_size, int64_t *max_seq)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		STMT(sql_origin_get);
+		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*id = sqlite3_column_int64(st, 0);
+			*tree_size = (uint64_t)sqlite3_column_int64(st, 1);
+			*max_seq = sqlite3_column_int64(st, 2);
+			sqlite3_reset(st);
+			return SP_OK;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sp_store__err(s->db, rc, "origin");
+		STMT(sql_origin_add);
+		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+		if ((err = step_done(s->db, st, "origin-add")))
+			return err;
+	}
+	return SP_ERR_INTERNAL;
+}
+
+/* Extend the tree over successors stored before their predecessor. */
+static int tree_catch_up(sp_store *s, const sp_store_req *req,
+                         int64_t origin_id, uint64_t *size)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	uint8_t leaf[32];
+
+	for (;;) {
+		STMT(sql_next_leaf);
+		sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)*size);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return rc == SQLITE_DONE
+			           ? SP_OK
+			           : sp_store__err(s->db, rc, "next-leaf");
+		}
+		sp_merkle_leaf_hash(sqlite3_column_blob(st, 0),
+		                    (size_t)sqlite3_column_bytes(st, 0), leaf);
+		sqlite3_reset(st);
+		if ((err = sp_store__tree_append(s, origin_id, *size, leaf)))
+			return err;
+		(*size)++;
+	}
+}
+
+int sp_store__put_exec(sp_store *s, const sp_store_req *req,
+                       sp_store_put_result *res, uint8_t **receipt_copy)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	int64_t origin_id = 0, max_seq = -1, rowid;
+	uint64_t size = 0;
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	*receipt_copy = NULL;
+	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
+		return rc;
+	if ((err = origin_row(s, req->origin, &origin_id, &size, &max_seq)))
+		return err;
+
+	STMT(sql_insert);
+	sqlite3_bind_text(st, 1, req->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)req->sequence);
+	sqlite3_bind_text(st, 4, req->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, req->issued);
+	sqlite3_bind_int64(st, 6, req->received);
+	sqlite3_bind_text(st, 7, req->digest, 64, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 8, req->bytes, req->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, req->broadcast);
+	if (req->receipt)
+		sqlite3_bind_blob64(st, 10, req->receipt, req->receipt_len,
+		                    SQLITE_STATIC);
+	sp_store__bind_text(st, 11, req->source);
+	if ((err = step_done(s->db, st, "insert")))
+		return err;
+	rowid = sqlite3_last_insert_rowid(s->db);
+
+	for (i = 0; i < req->n_recipients; i++) {
+		STMT(sql_recipient);
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, req->recipients[i], -1, SQLITE_STATIC);
+		if ((err = step_done(s->db, st, "recipient")))
+			return err;
+	}
+	for (i = 0; i < req->n_subjects; i++) {
+		const sp_subject *sj = &req->subjects[i];
+
+		STMT(sql_subject);
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, sj->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sj->scheme ? sj->scheme : "", -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, sj->value, -1, SQLITE_STATIC);
+		if ((err = step_done(s->db, st, "subject")))
+			return err;
+	}
+	for (i = 0; i < req->n_deliver; i++) {
+		STMT(sql_outbox_add);
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, req->deliver[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, req->received);
+		if ((err = step_done(s->db, st, "outbox-add")))
+			return err;
+	}
+
+	/* the log grows only while it is contiguous from 0 */
+	if (req->sequence == size) {
+		if ((err =
+		         sp_store__tree_append(s, origin_id, size, req->leaf)))
+			return err;
+		size++;
+		if (max_seq > (int64_t)req->sequence &&
+		    (err = tree_catch_up(s, req, origin_id, &size)))
+			return err;
+	}
+	STMT(sql_origin_upd);
+	sqlite3_bind_int64(st, 1, origin_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	if ((err = step_done(s->db, st, "origin-update")))
+		return err;
+	res->rowid = rowid;
+	return SP_STORE_INSERTED;
+}
+
+/* ---------------------------------------------------------------- put API */
+
+int sp_store_put_async(sp_store *s, const sp_store_put_req *p,
+                       sp_store_put_cb cb, void *ud)
+{
+	sp_store_req tmp;
+	sp_store_job *job;
+	int err;
+
+	if (!s || !cb)
+		return SP_ERR_INVALID_ARGUMENT;
+	if ((err = sp_store__req_fill(p, &tmp)))
+		return err;
+	if (!(job = calloc(1, sizeof(*job))))
+		return SP_ERR_NOMEM;
+	if (!(job->req = req_copy(&tmp))) {
+		free(job);
+		return SP_ERR_NOMEM;
+	}
+	job->kind = SP_STORE_JOB_PUT;
+	job->cb = cb;
+	job->ud = ud;
+	if ((err = sp_store__enqueue(s, job, tmp.len + tmp.receipt_len))) {
+		free(job->req);
+		free(job);
+		return err;
+	}
+	return SP_OK;
+}
+
+int sp_store_put(sp_store *s, const sp_store_put_req *p, uint8_t **receipt,
+                 size_t *receipt_len)
+{
+	sp_store_req req;
+	sp_store_job job;
+	int err;
+
+	if (receipt)
+		*receipt = NULL;
+	if (receipt_len)
+		*receipt_len = 0;
+	if (!s)
+		return SP_ERR_INVALID_ARGUMENT;
+	if ((err = sp_store__req_fill(p, &req)))
+		return err;
+	memset(&job, 0, sizeof(job));
+	job.kind = SP_STORE_JOB_PUT;
+	job.req = &req; /* borrowed: this caller waits */
+	job.sync = 1;
+	if ((err = sp_store__enqueue(s, &job, 0)))
+		return err;
+	pthread_mutex_lock(&s->mu);
+	while (!job.done)
+		pthread_cond_wait(&s->done_cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	if (job.res.outcome == SP_STORE_DUPLICATE && job.res_receipt &&
+	    receipt) {
+		*receipt = job.res_receipt;
+		if (receipt_len)
+			*receipt_len = job.res.receipt_len;
+		job.res_receipt = NULL;
+	}
+	free(job.res_receipt);
+	return job.res.outcome;
+}
+
+/* One bulk transaction. No per-record savepoint: a request that fails
+ * validation writes nothing, and a database error aborts the whole chunk. */
+static int chunk_run(sp_store *s, const sp_store_put_req *reqs, size_t n,
+                     int *outcomes)
+{
+	sp_store_req req;
+	sp_store_put_result res;
+	uint8_t *copy = NULL;
+	size_t i;
+	int err, rc;
+
+	if ((err = sp_store__exec(s->db, &s->wst, "BEGIN IMMEDIATE")))
+		return err;
+	for (i = 0; i < n; i++) {
+		rc = sp_store__req_fill(&reqs[i], &req);
+		if (rc == SP_OK) {
+			rc = sp_store__put_exec(s, &req, &res, &copy);
+			free(copy);
+			copy = NULL;
+			if (rc < 0) {
+				err = rc;
+				goto abort;
+			}
+		}
+		if (outcomes)
+			outcomes[i] = rc;
+	}
+	if ((err = sp_store__exec(s->db, &s->wst, "COMMIT")) == SP_OK)
+		return SP_OK;
+abort:
+	if (!sqlite3_get_autocommit(s->db))
+		sp_store__exec(s->db, &s->wst, "ROLLBACK");
+	return err < 0 ? err : SP_ERR_IO;
+}
+
+int sp_store__batch_exec(sp_store *s, sp_store_job *job)
+{
+	size_t off, n, i;
+	int err;
+
+	for (off = 0; off < job->n_reqs; off += n) {
+		n = job->n_reqs - off;
+		if (n > SP_STORE_BATCH_CHUNK)
+			n = SP_STORE_BATCH_CHUNK;
+		err = chunk_run(s, job->reqs + off, n,
+		                job->outcomes ? job->outcomes + off : NULL);
+		if (err) {
+			for (i = off; job->outcomes && i < job->n_reqs; i++)
+				job->outcomes[i] = err;
+			return err;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->commits++;
+		s->puts += n;
+		pthread_mutex_unlock(&s->mu);
+	}
+	return SP_OK;
+}
+
+int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
+                       int *outcomes)
+{
+	sp_store_job job;
+	int err;
+
+	if (!s || (n && !reqs))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (n == 0)
+		return SP_OK;
+	memset(&job, 0, sizeof(job));
+	job.kind = SP_STORE_JOB_BATCH;
+	job.reqs = reqs;
+	job.n_reqs = n;
+	job.outcomes = outcomes;
+	job.sync = 1;
+	if ((err = sp_store__enqueue(s, &job, 0)))
+		return err;
+	pthread_mutex_lock(&s->mu);
+	while (!job.done)
+		pthread_cond_wait(&s->done_cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return job.rc;
+}
+
+/* ---------------------------------------------------------------- checkpoints
+ */
+
+typedef struct cp_args {
+	const char *origin;
+	uint64_t size;
+	const uint8_t *root;
+	const char *note;
+	const char *source;
+	const char *witness;
+	const char *line;
+} cp_args;
+
+static const char sql_cp_find[] =
+    "SELECT id FROM checkpoints WHERE origin = ?1 AND size = ?2"
+    " AND root = ?3";
+static const char sql_cp_other[] =
+    "SELECT count(*) FROM checkpoints WHERE origin = ?1 AND size = ?2"
+    " AND root <> ?3";
+static const char sql_cp_add[] =
+    "INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_cosig_add[] =
+    "INSERT OR IGNORE INTO cosignatures (checkpoint, witness, line,"
+    " seen_at) VALUES (?1, ?2, ?3, ?4)";
+
+/* >0: id of the checkpoint; 0: none; <0: error. */
+static int64_t cp_find(sp_store *s, const cp_args *a)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	int64_t id = 0;
+
+	STMT(sql_cp_find);
+	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
+	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "checkpoint-find");
+	return id;
+}
+
+static int cp_put_fn(sp_store *s, void *arg)
+{
+	const cp_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	int64_t id, others = 0;
+
+	if ((id = cp_find(s, a)) < 0)
+		return (int)id;
+	if (id > 0)
+		return SP_STORE_DUPLICATE;
+	STMT(sql_cp_other);
+	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
+	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		others = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sp_store__err(s->db, rc, "checkpoint-other");
+	STMT(sql_cp_add);
+	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
+	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, sp_store__now());
+	sp_store__bind_text(st, 6, a->source);
+	if ((err = step_done(s->db, st, "checkpoint-add")))
+		return err;
+	return others ? SP_STORE_EQUIVOCATION : SP_STORE_INSERTED;
+}
+
+int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
+                            const uint8_t root[32], const char *note,
+                            const char *source)
+{
+	cp_args a = {origin, size, root, note, source, NULL, NULL};
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
+	    !text_ok(note, SP_STORE_NOTE_MAX) ||
+	    (source && !text_ok(source, SP_NODE_ID_MAX)) ||
+	    size > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_store__run(s, cp_put_fn, &a);
+}
+
+static int cosig_put_fn(sp_store *s, void *arg)
+{
+	const cp_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK;
+	int64_t id;
+
+	if ((id = cp_find(s, a)) < 0)
+		return (int)id;
+	if (id == 0)
+		return SP_ERR_NOT_FOUND;
+	STMT(sql_cosig_add);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a->witness, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->line, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sp_store__now());
+	return step_done(s->db, st, "cosignature-add");
+}
+
+int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
+                             const uint8_t root[32], const char *witness,
+                             const char *line)
+{
+	cp_args a = {origin, size, root, NULL, NULL, witness, line};
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
+	    !text_ok(witness, SP_STORE_WITNESS_MAX) ||
+	    !text_ok(line, SP_STORE_COSIG_MAX) || size > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_store__run(s, cosig_put_fn, &a);
+}
+
+/* ---------------------------------------------------------------- outbox */
+
+typedef struct ob_args {
+	const char *origin;
+	const char *record_id;
+	const char *peer;
+	int64_t id;
+	int64_t next_attempt;
+	const uint8_t *receipt;
+	size_t receipt_len;
+	const char *error;
+} ob_args;
+
+static const char sql_rec_by_id[] =
+    "SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
+static const char sql_ob_delivered[] =
+    "UPDATE outbox SET state = 'delivered', last_error = NULL"
+    " WHERE id = ?1 RETURNING rec, peer";
+static const char sql_peer_receipt[] =
+    "INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
+    " received_at) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_ob_resched[] =
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
+    " last_error = ?3 WHERE id = ?1 AND state = 'pending'";
+
+static int ob_enqueue_fn(sp_store *s, void *arg)
+{
+	const ob_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	int64_t rec = 0;
+
+	STMT(sql_rec_by_id);
+	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->record_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rec = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return SP_ERR_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return sp_store__err(s->db, rc, "outbox-record");
+	STMT(sql_outbox_add);
+	sqlite3_bind_int64(st, 1, rec);
+	sqlite3_bind_text(st, 2, a->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, a->next_attempt);
+	return step_done(s->db, st, "outbox-enqueue");
+}
+
+int sp_store_outbox_enqueue(sp_store *s, const char *origin,
+                            const char *record_id, const char *peer,
+                            int64_t next_attempt)
+{
+	ob_args a;
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) ||
+	    !text_ok(record_id, SP_UUID_LEN) || !text_ok(peer, SP_NODE_ID_MAX))
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(&a, 0, sizeof(a));
+	a.origin = origin;
+	a.record_id = record_id;
+	a.peer = peer;
+	a.next_attempt = next_attempt;
+	return sp_store__run(s, ob_enqueue_fn, &a);
+}
+
+static int ob_delivered_fn(sp_store *s, void *arg)
+{
+	const ob_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+	int64_t rec;
+	char peer[SP_NODE_ID_MAX + 1];
+
+	STMT(sql_ob_delivered);
+	sqlite3_bind_int64(st, 1, a->id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE
+		           ? SP_ERR_NOT_FOUND
+		           : sp_store__err(s->db, rc, "outbox-delivered");
+	}
+	rec = sqlite3_column_int64(st, 0);
+	err = sp_store__col_text(st, 1, peer, sizeof(peer));
+	/* finish the RETURNING statement before the next write */
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (err)
+		return err;
+	if (rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "outbox-delivered");
+	STMT(sql_peer_receipt);
+	sqlite3_bind_int64(st, 1, rec);
+	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 3, a->receipt, a->receipt_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sp_store__now());
+	return step_done(s->db, st, "peer-receipt");
+}
+
+int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
+                              size_t receipt_len)
+{
+	ob_args a;
+
+	if (!s || !receipt || receipt_len == 0 ||
+	    receipt_len > SP_STORE_RECEIPT_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.receipt = receipt;
+	a.receipt_len = receipt_len;
+	return sp_store__run(s, ob_delivered_fn, &a);
+}
+
+static int ob_resched_fn(sp_store *s, void *arg)
+{
+	const ob_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK;
+
+	STMT(sql_ob_resched);
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 2, a->next_attempt);
+	sp_store__bind_text(st, 3, a->error);
+	if ((err = step_done(s->db, st, "outbox-reschedule")))
+		return err;
+	return sqlite3_changes(s->db) == 1 ? SP_OK : SP_ERR_NOT_FOUND;
+}
+
+int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
+                               const char *error)
+{
+	ob_args a;
+
+	if (!s || (error && strnlen(error, SP_STORE_ERROR_TEXT_MAX + 1) >
+	                        SP_STORE_ERROR_TEXT_MAX))
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.next_attempt = next_attempt;
+	a.error = error;
+	return sp_store__run(s, ob_resched_fn, &a);
+}
+
+/* ---------------------------------------------------------------- trust lists
+ */
+
+typedef struct tl_args {
+	const char *federation;
+	uint64_t sequence;
+	const uint8_t *bytes;
+	size_t len;
+} tl_args;
+
+static const char sql_tl_get[] =
+    "SELECT sequence, bytes FROM trust_lists WHERE federation = ?1";
+static const char sql_tl_put[] =
+    "INSERT OR REPLACE INTO trust_lists (federation, sequence, bytes,"
+    " stored_at) VALUES (?1, ?2, ?3, ?4)";
+
+static int tl_put_fn(sp_store *s, void *arg)
+{
+	const tl_args *a = arg;
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+
+	STMT(sql_tl_get);
+	sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		uint64_t have = (uint64_t)sqlite3_column_int64(st, 0);
+		const void *b = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		int same = n == a->len && b && memcmp(b, a->bytes, n) == 0;
+
+		sqlite3_reset(st);
+		if (have > a->sequence)
+			return SP_ERR_TRUST_LIST_ROLLBACK;
+		if (have == a->sequence)
+			return same ? SP_OK : SP_ERR_EQUIVOCATION;
+	} else {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sp_store__err(s->db, rc, "trust-list-get");
+	}
+	STMT(sql_tl_put);
+	sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->sequence);
+	sqlite3_bind_blob64(st, 3, a->bytes, a->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, sp_store__now());
+	return step_done(s->db, st, "trust-list-put");
+}
+
+int sp_store_trust_list_put(sp_store *s, const char *federation,
+                            uint64_t sequence, const uint8_t *bytes, size_t len)
+{
+	tl_args a = {federation, sequence, bytes, len};
+
+	if (!s || !text_ok(federation, SP_NODE_ID_MAX) || !bytes || len == 0 ||
+	    len > SP_STORE_RECORD_MAX || sequence > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_store__run(s, tl_put_fn, &a);
+}

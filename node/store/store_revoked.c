@@ -1,0 +1,219 @@
+/* store_revoked.c: the permanent record of what accepted trust lists
+ * revoked (members and their signing certificates), per federation. */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+_Static_assert(SP_NODE_ID_MAX + 1 <= 65,
+               "a NodeId fits sp_store_revocation.subject");
+
+static const char *kind_name(sp_store_revoked_kind k)
+{
+	switch (k) {
+	case SP_REVOKED_MEMBER:
+		return "member";
+	case SP_REVOKED_SIGNING_CERT:
+		return "signing-cert";
+	}
+	return NULL;
+}
+
+static int bounded(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	return n > 0 && n <= max;
+}
+
+typedef struct add_args {
+	const char *federation;
+	const sp_store_revocation *v;
+	size_t n;
+} add_args;
+
+static const char sql_add[] =
+    "INSERT OR IGNORE INTO revocations (federation, kind, subject, node_id,"
+    " sequence, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+static int add_fn(sp_store *s, void *arg)
+{
+	const add_args *a = arg;
+	sqlite3_stmt *st;
+	size_t i;
+	int err = SP_OK, rc;
+
+	for (i = 0; i < a->n; i++) {
+		if (!(st = sp_store__stmt(s->db, &s->wst, sql_add, &err)))
+			return err;
+		sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind_name(a->v[i].kind), -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->v[i].subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->v[i].node_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)a->v[i].sequence);
+		sqlite3_bind_int64(st, 6, sp_store__now());
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sp_store__err(s->db, rc, "revoked-add");
+	}
+	return SP_OK;
+}
+
+int sp_store_revoked_add(sp_store *s, const char *federation,
+                         const sp_store_revocation *v, size_t n)
+{
+	add_args a = {federation, v, n};
+	size_t i;
+
+	if (!s || !federation || !bounded(federation, SP_NODE_ID_MAX) ||
+	    (n > 0 && !v))
+		return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < n; i++)
+		if (kind_name(v[i].kind) == NULL ||
+		    !bounded(v[i].subject, sizeof(v[i].subject) - 1) ||
+		    !bounded(v[i].node_id, SP_NODE_ID_MAX) ||
+		    v[i].sequence > (uint64_t)INT64_MAX)
+			return SP_ERR_INVALID_ARGUMENT;
+	if (n == 0)
+		return SP_OK;
+	return sp_store__run(s, add_fn, &a);
+}
+
+static const char sql_get[] =
+    "SELECT sequence FROM revocations WHERE federation = ?1 AND kind = ?2"
+    " AND subject = ?3";
+
+int sp_store_revoked_get(sp_store_reader *r, const char *federation,
+                         sp_store_revoked_kind kind, const char *subject,
+                         uint64_t *sequence)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+
+	if (!r || !federation || !subject || kind_name(kind) == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (!(st = sp_store__stmt(r->db, &r->st, sql_get, &err)))
+		return err;
+	sqlite3_bind_text(st, 1, federation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sequence)
+			*sequence = (uint64_t)sqlite3_column_int64(st, 0);
+		err = SP_OK;
+	} else {
+		err = rc == SQLITE_DONE
+		          ? SP_ERR_NOT_FOUND
+		          : sp_store__err(r->db, rc, "revoked-get");
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+static void hex_sha256(const uint8_t *der, size_t len, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t h[32];
+	size_t i;
+
+	SHA256(der, len, h);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
+{
+	sp_store_revocation *v;
+	size_t i, j, k = 0, cap = 0;
+	int err;
+
+	if (!s || !tl)
+		return SP_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < tl->n_members; i++)
+		if (tl->members[i].status == SP_STATUS_REVOKED)
+			cap += 1 + tl->members[i].n_signing;
+	if (cap == 0)
+		return SP_OK;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return SP_ERR_NOMEM;
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		if (m->status != SP_STATUS_REVOKED)
+			continue;
+		v[k].kind = SP_REVOKED_MEMBER;
+		snprintf(v[k].subject, sizeof(v[k].subject), "%s", m->node_id);
+		snprintf(v[k].node_id, sizeof(v[k].node_id), "%s", m->node_id);
+		v[k++].sequence = tl->sequence;
+		for (j = 0; j < m->n_signing; j++) {
+			v[k].kind = SP_REVOKED_SIGNING_CERT;
+			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			           v[k].subject);
+			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s",
+			         m->node_id);
+			v[k++].sequence = tl->sequence;
+		}
+	}
+	err = sp_store_revoked_add(s, tl->federation, v, k);
+	free(v);
+	return err;
+}
+
+int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
+                                sp_store_revocation *hit)
+{
+	char hex[65];
+	uint64_t at = 0;
+	size_t i, j;
+	int err;
+
+	if (!r || !tl || !hit)
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(hit, 0, sizeof(*hit));
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		/* suspended or active: either undoes a revocation */
+		if (m->status == SP_STATUS_REVOKED)
+			continue;
+		err = sp_store_revoked_get(r, tl->federation, SP_REVOKED_MEMBER,
+		                           m->node_id, &at);
+		if (err == SP_OK) {
+			hit->kind = SP_REVOKED_MEMBER;
+			snprintf(hit->subject, sizeof(hit->subject), "%s",
+			         m->node_id);
+			goto found;
+		}
+		if (err != SP_ERR_NOT_FOUND)
+			return err;
+		for (j = 0; j < m->n_signing; j++) {
+			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			           hex);
+			err = sp_store_revoked_get(r, tl->federation,
+			                           SP_REVOKED_SIGNING_CERT, hex,
+			                           &at);
+			if (err == SP_OK) {
+				hit->kind = SP_REVOKED_SIGNING_CERT;
+				memcpy(hit->subject, hex, sizeof(hex));
+				goto found;
+			}
+			if (err != SP_ERR_NOT_FOUND)
+				return err;
+		}
+	}
+	return SP_OK;
+found:
+	snprintf(hit->node_id, sizeof(hit->node_id), "%s",
+	         tl->members[i].node_id);
+	hit->sequence = at;
+	return SP_ERR_REVOCATION_REVERSED;
+}

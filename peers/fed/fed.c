@@ -1,0 +1,587 @@
+/* fed.c (peers): the federation side as a node extension: its life cycle,
+ * the per-member client set built from the trust list, the once-a-second
+ * tick that drives delivery retries, catch-up, witnessing and trust-list
+ * polls, and equivocation alarms. */
+#include "fed_int.h"
+#include "fed.h"
+#include "relay_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t fed_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int fed_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- references
+ */
+
+static void fed_free(fed *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_origins; i++)
+		fed_origin_free(f->origins[i]);
+	free(f);
+}
+
+void fed_ref(fed *f)
+{
+	f->refs++;
+}
+
+void fed_unref(fed *f)
+{
+	if (--f->refs == 0)
+		fed_free(f);
+}
+
+void fed_peer_ref(fed_peer *p)
+{
+	p->refs++;
+}
+
+void fed_peer_unref(fed_peer *p)
+{
+	if (--p->refs > 0)
+		return;
+	fed_deliver_drop(p);
+	sp_h2_client_free(p->client);
+	free(p->fly_ids);
+	free(p->cert_der);
+	free(p->endpoint);
+	free(p);
+}
+
+typedef struct pool_call {
+	fed *f;
+	void (*work)(void *);
+	void (*done)(void *);
+	void *arg;
+} pool_call;
+
+static void pool_work(void *arg)
+{
+	pool_call *c = arg;
+
+	c->work(c->arg);
+}
+
+static void pool_done(void *arg)
+{
+	pool_call *c = arg;
+	fed *f = c->f;
+
+	if (c->done != NULL)
+		c->done(c->arg);
+	free(c);
+	fed_unref(f);
+}
+
+int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
+{
+	pool_call *c = malloc(sizeof(*c));
+	int err;
+
+	if (c == NULL)
+		return SP_ERR_NOMEM;
+	c->f = f;
+	c->work = work;
+	c->done = done;
+	c->arg = arg;
+	fed_ref(f);
+	if ((err = sp_pool_submit(f->n->pool, pool_work, pool_done, c)) !=
+	    SP_OK) {
+		free(c);
+		fed_unref(f);
+	}
+	return err;
+}
+
+fed_peer *fed_peer_find(fed *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_peers; i++)
+		if (strcmp(f->peers[i]->id, id) == 0)
+			return f->peers[i];
+	return NULL;
+}
+
+fed_origin *fed_origin_find(fed *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_origins; i++)
+		if (strcmp(f->origins[i]->id, id) == 0)
+			return f->origins[i];
+	return NULL;
+}
+
+int fed_peer_usable(const fed_peer *p)
+{
+	sp_h2_client_state st;
+
+	if (p->client == NULL || p->gone || p->status != SP_STATUS_ACTIVE)
+		return 0;
+	sp_h2_client_get_state(p->client, &st);
+	return st.connected || st.next_reconnect_ms == 0 ||
+	       st.next_reconnect_ms <= fed_now_ms();
+}
+
+void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
+                            const char *detail)
+{
+	fed_origin *o = fed_origin_find(f, origin);
+	fed_peer *p = fed_peer_find(f, origin);
+
+	f->equivocation_alarms++;
+	sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
+	sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", kind),
+	       SP_LF_STR("origin", origin), SP_LF_STR("detail", detail));
+	if (o != NULL) {
+		o->equivocations++;
+		snprintf(o->last_alarm, sizeof(o->last_alarm), "%s: %s", kind,
+		         detail);
+	}
+	if (p != NULL) {
+		snprintf(p->last_alarm, sizeof(p->last_alarm),
+		         "equivocation %s: %s", kind, detail);
+	}
+}
+
+/* ---------------------------------------------------------------- peer set */
+
+/* "https://HOST[:PORT][/...]" into host and port. */
+static int parse_endpoint(const char *url, char *host, size_t cap,
+                          uint16_t *port)
+{
+	const char *h, *end, *colon;
+	uint64_t v = 443;
+	size_t len;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return -1;
+	h = url + 8;
+	end = h + strcspn(h, "/?#");
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if (rb == NULL)
+			return -1;
+		len = (size_t)(rb - h - 1);
+		if (len == 0 || len >= cap)
+			return -1;
+		memcpy(host, h + 1, len);
+		host[len] = '\0';
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		len = (size_t)((colon ? colon : end) - h);
+		if (len == 0 || len >= cap)
+			return -1;
+		memcpy(host, h, len);
+		host[len] = '\0';
+	}
+	if (colon != NULL &&
+	    (fed_parse_u64(colon + 1, (size_t)(end - colon - 1), &v) != 0 ||
+	     v == 0 || v > 65535))
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
+{
+	sp_node *n = f->n;
+	sp_h2_client_config cc;
+	const char *cas[SP_CONFIG_MAX_LIST + 1];
+	char host[256];
+	uint16_t port;
+	const char *why = NULL;
+	size_t i;
+	int err;
+
+	if (m->n_endpoints == 0 || m->tls_cert_der == NULL ||
+	    parse_endpoint(m->endpoints[0], host, sizeof(host), &port) != 0) {
+		snprintf(p->last_error, sizeof(p->last_error),
+		         "no usable https endpoint");
+		return -1;
+	}
+	for (i = 0; i < n->cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
+		cas[i] = n->cfg->anchors[i];
+	cas[i] = NULL;
+	sp_h2_client_config_default(&cc);
+	cc.host = host;
+	cc.port = port;
+	cc.cert_file = n->cfg->tls_cert;
+	cc.key_file = n->cfg->tls_key;
+	cc.ca_files = cas;
+	/* a member of another federation: this node's identity there */
+	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
+		snprintf(p->last_error, sizeof(p->last_error),
+		         "no identity in federation %s", p->federation);
+		return -1;
+	}
+	cc.pinned_cert_der = m->tls_cert_der;
+	cc.pinned_cert_der_len = m->tls_cert_der_len;
+	cc.allow_tls12 = n->cfg->tls12;
+	cc.backoff_base_ms = 250;
+	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000
+	                        ? (uint32_t)(n->cfg->retry_max * 1000)
+	                        : 60000;
+	if ((err = sp_h2_client_new(n->base, &cc, &p->client, &why)) != SP_OK) {
+		sp_log(
+		    SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
+		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+		snprintf(p->last_error, sizeof(p->last_error), "client: %s",
+		         why ? why : sp_strerror(err));
+		return -1;
+	}
+	free(p->cert_der);
+	free(p->endpoint);
+	p->cert_der = malloc(m->tls_cert_der_len);
+	p->endpoint = strdup(m->endpoints[0]);
+	if (p->cert_der != NULL)
+		memcpy(p->cert_der, m->tls_cert_der, m->tls_cert_der_len);
+	p->cert_len = p->cert_der ? m->tls_cert_der_len : 0;
+	return 0;
+}
+
+static void drop_client(fed_peer *p)
+{
+	sp_h2_client *c = p->client;
+
+	p->client = NULL;
+	sp_h2_client_free(c); /* pending requests end with "client closed" */
+}
+
+typedef struct abandon_job {
+	fed *f;
+	fed_peer *p;
+	char peer[SP_NODE_ID_MAX + 1];
+	int err;
+} abandon_job;
+
+static void abandon_work(void *arg)
+{
+	abandon_job *a = arg;
+
+	a->err = sp_store_fed_abandon_peer(
+	    a->f->n->store, a->peer,
+	    "abandoned: the recipient is revoked (FED-6)");
+}
+
+static void abandon_done(void *arg)
+{
+	abandon_job *a = arg;
+
+	sp_log(a->err == SP_OK ? SP_LOG_WARN : SP_LOG_ERROR,
+	       "deliveries_abandoned", SP_LF_STR("peer", a->peer),
+	       SP_LF_STR("why", "revoked"),
+	       SP_LF_STR("err", sp_strerror(a->err)));
+	a->p->abandoning = 0;
+	fed_peer_unref(a->p);
+	free(a);
+}
+
+void fed_abandon(fed *f, fed_peer *p)
+{
+	abandon_job *a;
+
+	if (f->stopping || p->abandoning || (a = calloc(1, sizeof(*a))) == NULL)
+		return;
+	a->f = f;
+	a->p = p;
+	fed_peer_ref(p);
+	p->abandoning = 1;
+	snprintf(a->peer, sizeof(a->peer), "%s", p->id);
+	if (fed_pool(f, abandon_work, abandon_done, a) != SP_OK) {
+		p->abandoning = 0;
+		fed_peer_unref(p);
+		free(a);
+	}
+}
+
+static fed_origin *origin_new(const sp_tl_member *m)
+{
+	fed_origin *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	snprintf(o->id, sizeof(o->id), "%s", m->node_id);
+	return o;
+}
+
+void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
+{
+	fed_peer *p;
+	sp_member_status was;
+
+	if ((p = fed_peer_find(f, m->node_id)) != NULL && !p->gone &&
+	    strcmp(p->federation, federation) != 0)
+		return; /* known already through another list (home first) */
+	if (p == NULL) {
+		if (f->n_peers == FED_MAX_PEERS ||
+		    (p = calloc(1, sizeof(*p))) == NULL)
+			return;
+		p->f = f;
+		p->refs = 1;
+		p->status = SP_STATUS_ACTIVE;
+		snprintf(p->id, sizeof(p->id), "%s", m->node_id);
+		f->peers[f->n_peers++] = p;
+	}
+	if (strcmp(p->federation, federation) != 0) {
+		drop_client(p); /* another identity is needed to reach it */
+		snprintf(p->federation, sizeof(p->federation), "%s",
+		         federation);
+	}
+	p->gone = 0;
+	was = p->status;
+	p->status = m->status;
+	if (m->status != SP_STATUS_ACTIVE) {
+		if (p->client != NULL)
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
+			       SP_LF_STR("status", sp_status_name(m->status)));
+		drop_client(p);
+		fed_deliver_drop(p);
+		if (m->status == SP_STATUS_REVOKED && was != SP_STATUS_REVOKED)
+			fed_abandon(f, p);
+		return;
+	}
+	if (p->client != NULL &&
+	    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
+	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 ||
+	     m->n_endpoints == 0 || p->endpoint == NULL ||
+	     strcmp(m->endpoints[0], p->endpoint) != 0)) {
+		sp_log(SP_LOG_INFO, "peer_changed", SP_LF_STR("peer", p->id));
+		drop_client(p);
+	}
+	if (p->client == NULL && make_client(f, p, m) == 0) {
+		p->after_id = 0;
+		p->hold_until_ms = 0;
+		fed_deliver_kick(f, p);
+	}
+}
+
+/* Build or update the peer and origin sets from the trust lists in force. */
+static void rebuild(fed *f)
+{
+	sp_node *n = f->n;
+	const sp_tl *tl = sp_trust_list(n->trust);
+	size_t i, k;
+
+	for (i = 0; i < f->n_peers; i++)
+		f->peers[i]->gone = 1;
+	for (i = 0; i < f->n_origins; i++)
+		f->origins[i]->gone = 1;
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+		fed_origin *o;
+
+		if (strcmp(m->node_id, n->cfg->node_id) == 0)
+			continue;
+		if ((o = fed_origin_find(f, m->node_id)) == NULL &&
+		    f->n_origins < FED_MAX_PEERS && (o = origin_new(m)) != NULL)
+			f->origins[f->n_origins++] = o;
+		if (o != NULL) {
+			o->gone = m->status == SP_STATUS_REVOKED;
+			if (m->log_key != NULL &&
+			    (o->log_key == NULL ||
+			     strcmp(o->log_key, m->log_key) != 0)) {
+				free(o->log_key);
+				o->log_key = strdup(m->log_key);
+			}
+		}
+		fed_peer_update(f, m, "");
+	}
+	fed_relay_rebuild(f);
+	/* members no longer listed */
+	for (i = k = 0; i < f->n_peers; i++) {
+		fed_peer *p = f->peers[i];
+
+		if (p->gone) {
+			sp_log(SP_LOG_WARN, "peer_dropped",
+			       SP_LF_STR("peer", p->id),
+			       SP_LF_STR("why", "not in the trust list"));
+			drop_client(p);
+			fed_peer_unref(p);
+		} else {
+			f->peers[k++] = p;
+		}
+	}
+	f->n_peers = k;
+}
+
+/* ---------------------------------------------------------------- extension */
+
+static int ext_start(sp_node *n, void **state)
+{
+	fed *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->n = n;
+	f->refs = 1;
+	rebuild(f);
+	f->next_pull_ms = fed_now_ms() + 1000; /* catch up right after start */
+	*state = f;
+	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
+	       SP_LF_UINT("origins", f->n_origins));
+	return 0;
+}
+
+static void ext_tick(void *state)
+{
+	fed *f = state;
+	int64_t now = fed_now_ms();
+	size_t i;
+	int pull = 0;
+
+	if (f->stopping)
+		return;
+	if (now >= f->next_pull_ms) {
+		pull = 1;
+		f->next_pull_ms = now + f->n->cfg->pull_interval * 1000;
+	}
+	for (i = 0; i < f->n_peers; i++) {
+		fed_peer *p = f->peers[i];
+		sp_h2_client_state st;
+
+		if (p->client == NULL)
+			continue;
+		sp_h2_client_get_state(p->client, &st);
+		if (st.connects != p->seen_connects) {
+			/* (re)connected: retry deliveries now, catch up on it
+			 */
+			int first = p->seen_connects == 0;
+
+			p->seen_connects = st.connects;
+			p->hold_until_ms = 0;
+			p->fail_streak = 0;
+			p->next_sweep_ms = 0;
+			if (!first || !pull) {
+				fed_origin *o = fed_origin_find(f, p->id);
+
+				if (o != NULL)
+					fed_witness_fetch(f, o);
+			}
+		}
+		fed_deliver_tick(f, p, now);
+	}
+	for (i = 0; i < f->n_origins; i++) {
+		fed_origin *o = f->origins[i];
+
+		if (o->gone)
+			continue;
+		if (pull)
+			fed_witness_fetch(f, o);
+		fed_pull_tick(f, o, now);
+	}
+	if (pull)
+		fed_trust_poll(f);
+	if (now >= f->next_counts_ms) {
+		f->next_counts_ms = now + 1000;
+		fed_counts_refresh(f);
+	}
+}
+
+static void ext_own_record_stored(void *state, const char *record_id,
+                                  uint64_t sequence)
+{
+	fed *f = state;
+	size_t i;
+
+	(void)record_id;
+	(void)sequence;
+	if (f->stopping)
+		return;
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->client != NULL)
+			fed_deliver_kick(f, f->peers[i]);
+}
+
+static void ext_trust_changed(void *state)
+{
+	fed *f = state;
+
+	if (f->stopping)
+		return;
+	rebuild(f);
+}
+
+static void ext_stop(void *state)
+{
+	fed *f = state;
+	size_t i;
+
+	f->stopping = 1;
+	for (i = 0; i < f->n_peers; i++) {
+		drop_client(f->peers[i]);
+		fed_deliver_drop(f->peers[i]);
+	}
+	for (i = 0; i < f->n_peers; i++)
+		fed_peer_unref(f->peers[i]);
+	f->n_peers = 0;
+	fed_unref(f);
+}
+
+static void ext_relay_stored(void *state, const char *record_id)
+{
+	ext_own_record_stored(state, record_id, 0);
+}
+
+static void ext_record_received(void *state, const char *origin,
+                                uint64_t sequence, const char digest[65])
+{
+	fed *f = state;
+
+	if (!f->stopping)
+		fed_pull_received(f, origin, sequence, digest);
+}
+
+static const sp_node_extension fed_extension = {
+    .name = "peers",
+    .start = ext_start,
+    .tick = ext_tick,
+    .own_record_stored = ext_own_record_stored,
+    .relay_stored = ext_relay_stored,
+    .record_received = ext_record_received,
+    .trust_changed = ext_trust_changed,
+    .stop = ext_stop,
+    .metrics = fed_metrics,
+    .status = fed_status,
+};
+
+int sp_peers_register(void)
+{
+	static int done;
+
+	if (done)
+		return 0;
+	done = 1;
+	return sp_node_register_extension(&fed_extension);
+}

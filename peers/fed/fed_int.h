@@ -1,0 +1,270 @@
+/* fed_int.h: the federation side of a running node (delivery, catch-up,
+ * witnessing, trust-list distribution, peer status), shared by the fed*.c
+ * files of peers/. Everything here runs on the node's loop thread unless a
+ * comment says "worker". */
+#ifndef SP_PEERS_FED_INT_H
+#define SP_PEERS_FED_INT_H
+
+#include "ingest_int.h"
+#include "h2client.h"
+
+#define FED_MAX_PEERS       256
+#define FED_INFLIGHT_CAP    100    /* deliveries on the wire per peer */
+#define FED_QUEUE_CAP       1000   /* deliveries loaded in memory per peer */
+#define FED_PAGE_COUNT      1000   /* entries per catch-up page */
+#define FED_PAGES_AHEAD     3      /* catch-up pages fetched ahead */
+#define FED_INGEST_WINDOW   256    /* pulled records being accepted at once */
+#define FED_PROOFS_INFLIGHT 32     /* inclusion proofs on the wire per origin */
+#define FED_UNPROVEN_MAX    65536u /* received records awaiting a proof */
+#define FED_LEAVES_BATCH    256 /* pushed records' leaf hashes read at once */
+#define FED_SOURCES_MAX     64  /* catch-up positions kept per origin */
+
+typedef struct fed fed;
+typedef struct fed_peer fed_peer;
+typedef struct fed_origin fed_origin;
+typedef struct dl_item dl_item;
+typedef struct pull_page pull_page;
+
+struct fed_peer {
+	fed *f;
+	int refs;
+	int gone; /* no longer in the trust list */
+	char id[SP_NODE_ID_MAX + 1];
+	/* "": a member of this node's federation; else the relay federation
+	 * of which it is a member (reached with this node's identity there) */
+	char federation[SP_NODE_ID_MAX + 1];
+	sp_member_status status;
+	sp_h2_client *client; /* NULL unless active with a usable endpoint */
+	uint8_t *cert_der;
+	size_t cert_len;
+	char *endpoint;
+	uint64_t seen_connects; /* client connects at the last tick */
+	int abandoning;
+
+	/* delivery */
+	int64_t after_id; /* outbox scan cursor */
+	int scanning;     /* a scan job is out */
+	int rescan;       /* more may be due: scan again when it returns */
+	dl_item *q_head, *q_tail;
+	size_t queued;
+	size_t in_flight; /* outbox ids in fly_ids */
+	int64_t *fly_ids;
+	size_t cap_fly;
+	int64_t hold_until_ms; /* no new attempts before (peer backoff) */
+	unsigned fail_streak;
+	int64_t next_sweep_ms; /* rescan from the start (retries due) */
+	int64_t last_receipt_ms;
+	int64_t last_ok_ms; /* last complete response of any kind */
+	uint64_t delivered;
+	uint64_t gave_up;
+	char last_error[200];
+	/* from the store, refreshed every tick */
+	uint64_t outbox_pending, outbox_failed;
+	int64_t outbox_oldest;
+
+	/* alarms about this peer (equivocation answers, bad receipts) */
+	uint64_t alarms;
+	char last_alarm[240];
+};
+
+/* Catch-up position for one source of one origin's entries. */
+typedef struct pull_pos {
+	char source[SP_NODE_ID_MAX + 1];
+	uint64_t next; /* every position below was examined at that source */
+} pull_pos;
+
+typedef struct unproven {
+	uint64_t seq;
+	/* the Merkle leaf hash; while need_leaf, the SHA-256 of the record's
+	 * bytes instead (a pushed record: its leaf is read from the store) */
+	uint8_t leaf[32];
+	int need_leaf;
+} unproven;
+
+struct fed_origin {
+	int gone;
+	char id[SP_NODE_ID_MAX + 1];
+	char *
+	    log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
+
+	/* witnessing: the largest checkpoint verified so far */
+	int have_cp;
+	uint64_t cp_size;
+	uint8_t cp_root[32];
+	int64_t cp_seen_ms;
+	int cp_busy;
+	int64_t next_cp_ms;
+	uint64_t equivocations;
+	char last_alarm[240];
+
+	/* catch-up */
+	pull_pos pos[FED_SOURCES_MAX];
+	size_t n_pos;
+	int pos_loaded; /* positions seeded from the store */
+	int pulling;    /* a pull session is running */
+	int pull_again; /* asked for while running */
+	char pull_source[SP_NODE_ID_MAX + 1];
+	pull_page *pages; /* received, being accepted, in order */
+	size_t pages_out; /* requests on the wire */
+	int page_end;     /* the source said there is no more */
+	uint64_t ask_next;
+	size_t ingesting;
+	int64_t behind_since_ms; /* first time the checkpoint was ahead */
+	uint64_t pulled, refused;
+	int64_t last_pull_ms;
+
+	/* inclusion proofs for received records (pulled or pushed) */
+	unproven *unproven;
+	size_t n_unproven;
+	int leaves_busy; /* a job reads pushed records' leaf hashes */
+	size_t proofs_out;
+	uint64_t proven, proof_failures;
+	int root_check_busy;
+	uint64_t root_checked_size; /* checkpoint size last compared */
+	int root_alarmed;
+};
+
+struct fed {
+	sp_node *n;
+	int refs;
+	int stopping;
+	fed_peer *peers[FED_MAX_PEERS];
+	size_t n_peers;
+	fed_origin *origins[FED_MAX_PEERS];
+	size_t n_origins;
+	int64_t next_pull_ms;
+	int64_t next_counts_ms;
+	int counts_busy;
+	int trust_busy;
+	size_t tl_rotor;
+	uint64_t equivocation_alarms; /* every alarm this side raised */
+	uint64_t delivery_alarms;
+};
+
+/* fed.c */
+int64_t fed_now_ms(void);
+void fed_ref(fed *f);
+void fed_unref(fed *f);
+void fed_peer_ref(fed_peer *p);
+void fed_peer_unref(fed_peer *p);
+fed_peer *fed_peer_find(fed *f, const char *id);
+fed_origin *fed_origin_find(fed *f, const char *id);
+/* A peer that can take requests now (client, not held back). */
+int fed_peer_usable(const fed_peer *p);
+/* Submit work to the node's pool holding a reference on f; done always
+ * runs (also while stopping). */
+int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg);
+/* Raise an equivocation alarm: log line event=equivocation_alarm at error
+ * level, silkport_equivocations_total, and the origin's / peer's status. */
+void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
+                            const char *detail);
+/* Give up every pending delivery to a revoked peer (FED-6). */
+void fed_abandon(fed *f, fed_peer *p);
+/* Decimal query helpers. */
+int fed_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* fed_deliver.c */
+/* How one delivery attempt ended (FED-3..6, RCP-9). */
+enum fed_verdict {
+	FED_V_NONE = 0,
+	FED_V_DELIVERED, /* receipt verified: mark delivered */
+	FED_V_TRANSPORT, /* no answer: retry, hold the peer back */
+	FED_V_TRANSIENT, /* 5xx, overloaded, unavailable: retry */
+	FED_V_SLOW, /* signer-suspended, unknown-origin: retry at the slow rate
+	             */
+	FED_V_BAD_RECEIPT,  /* a receipt that fails RCP-9: transient, retry and
+	                       alarm */
+	FED_V_PERMANENT,    /* any other 4xx: stop, keep the problem, alarm */
+	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level
+	                     */
+	FED_V_EXPIRED,      /* retention ended before a receipt came */
+};
+/* Milliseconds to wait before the next attempt after `failures` failed ones
+ * (FED-4): the base retry_min * 2^failures capped at retry_max, plus a
+ * jitter of r modulo (half the base + 1) that never takes the delay past
+ * retry_max. The result lies in [retry_min, retry_max] seconds (a retry_max
+ * below retry_min counts as retry_min): jitter only adds. */
+int64_t sp_peers__backoff_ms(int64_t retry_min, int64_t retry_max,
+                             uint32_t failures, uint32_t r);
+/* The wall-clock second at which an attempt delayed by delay_ms from now_ms
+ * comes due: rounded up, so that an outbox row due at that second (whose
+ * time is compared in whole seconds) is never tried before delay_ms. */
+int64_t sp_peers__due_s(int64_t now_ms, int64_t delay_ms);
+/* Judge a 200/201 answer's receipt (RCP-9): FED_V_DELIVERED when it
+ * verifies with `trust`, names `peer` as Receiver and `it`'s record (its
+ * RecordId, Origin, Sequence and digest); else FED_V_BAD_RECEIPT with the
+ * reason in why. */
+int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
+                            const char *peer, const sp_fed_outbox_item *it,
+                            const sp_verify_opts *o, char *why, size_t why_len);
+/* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it.
+ */
+int sp_peers__verdict_retries(int verdict);
+void fed_deliver_kick(fed *f, fed_peer *p);
+void fed_deliver_tick(fed *f, fed_peer *p, int64_t now);
+void fed_deliver_drop(fed_peer *p); /* free what is queued in memory */
+
+/* fed_pull.c */
+/* Reader of an entries body (LOG-33..35): frames of Sequence >= start, in
+ * strictly increasing order, at most max_frames of them, each record of 1 to
+ * max_len bytes. Set body, body_len, start, max_len and max_frames; pos, n
+ * and last start at 0. */
+typedef struct sp_peers__entries {
+	const uint8_t *body;
+	size_t body_len;
+	size_t pos; /* offset of the next frame */
+	uint64_t start;
+	uint64_t max_len;
+	size_t max_frames;
+	size_t n;      /* frames read */
+	uint64_t last; /* Sequence of the last frame read */
+} sp_peers__entries;
+/* The next frame: 1 with its Sequence and the record at body + *off, *len
+ * bytes; 0 at the end of the body; -1 if the frame is malformed or breaks
+ * the order or the bounds (the whole response is then refused). */
+int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
+                           size_t *len);
+
+void fed_pull_start(fed *f, fed_origin *o);
+void fed_pull_tick(fed *f, fed_origin *o, int64_t now);
+void fed_origin_free(fed_origin *o);
+/* A record of origin received and stored (ingest's record_received):
+ * listed as unproven until proven against the origin's checkpoint. */
+void fed_pull_received(fed *f, const char *origin, uint64_t seq,
+                       const char digest[65]);
+
+/* fed_witness.c */
+void fed_witness_fetch(fed *f, fed_origin *o);
+/* A copy (malloc'd, NUL-terminated) of a verified note: its text (text_len
+ * bytes, as sp_note_verify gives it), the blank line and only the signature
+ * lines of key `name` (the origin's); NULL if none is there or on no memory. */
+char *sp_peers__origin_lines(const char *note, size_t len, size_t text_len,
+                             const char *name);
+
+/* Create or update the peer for member m of `federation` ("" for home):
+ * status, client (rebuilt when its certificate or endpoint changed). A
+ * member already known as a peer of another federation is left alone. */
+void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation);
+
+/* fed_trust.c */
+void fed_trust_poll(fed *f);
+/* Ask peer p for the current list of federation `federation` (a relay
+ * federation at index relay, or -1 for home), verify it against that
+ * federation's anchors, install it when newer. */
+void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay);
+
+/* fed_relay.c: peers of the other federations in which this node is a
+ * gateway, their client identity, and relay-list polling */
+void fed_relay_rebuild(fed *f);
+/* Client identity for a relay peer: this node's TLS identity in the peer's
+ * federation and that federation's anchor. 0, or -1 (no identity). */
+int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
+                     const char **cas);
+void fed_relay_poll(fed *f);
+
+/* fed_status.c */
+void fed_metrics(void *state, void *out);
+void fed_status(void *state, void *out);
+void fed_counts_refresh(fed *f);
+
+#endif /* SP_PEERS_FED_INT_H */

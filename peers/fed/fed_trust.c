@@ -1,0 +1,235 @@
+/* fed_trust.c (peers): trust-list distribution: poll the members' (and the
+ * operator's configured URL's) current list each pull interval, verify it
+ * against the anchors on the worker pool, install a newer one. */
+#include "fed_int.h"
+#include "relay_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TL_MAX_BYTES     ((size_t)8 << 20)
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+typedef struct tl_job {
+	fed *f;
+	char source[300];
+	int relay; /* -1: the home list; else the relay federation's index */
+	const sp_anchors *anchors;
+	uint8_t *body;
+	size_t len;
+	sp_trust *current;
+	/* list_url: fetched on the worker */
+	char *url;
+	char *cas[SP_CONFIG_MAX_LIST + 2];
+	char *cert, *key;
+	int tls12;
+	/* result */
+	sp_trust *t;
+	int err;
+	const char *why;
+} tl_job;
+
+static void tl_job_free(tl_job *j)
+{
+	size_t i;
+
+	free(j->body);
+	free(j->url);
+	for (i = 0; j->cas[i] != NULL; i++)
+		free(j->cas[i]);
+	free(j->cert);
+	free(j->key);
+	sp_trust_unref(j->current);
+	sp_trust_unref(j->t);
+	free(j);
+}
+
+/* Worker: fetch from the URL (when that is the source), then verify. */
+static void tl_work(void *arg)
+{
+	tl_job *j = arg;
+	sp_node *n = j->f->n;
+	sp_verify_opts o;
+
+	if (j->url != NULL) {
+		sp_h2_client_config cc;
+		sp_h2_result r;
+		char host[256], path[1024];
+		const char *h = j->url + 8, *slash = strchr(h, '/'), *colon;
+		size_t hl = slash ? (size_t)(slash - h) : strlen(h);
+		uint64_t port = 443;
+
+		memset(&r, 0, sizeof(r));
+		colon = memchr(h, ':', hl);
+		if (hl == 0 ||
+		    (size_t)(colon ? colon - h : (ptrdiff_t)hl) >=
+		        sizeof(host) ||
+		    (colon &&
+		     fed_parse_u64(colon + 1, hl - (size_t)(colon - h) - 1,
+		                   &port) != 0) ||
+		    port == 0 || port > 65535) {
+			j->err = SP_ERR_INVALID_ARGUMENT;
+			j->why =
+			    "[trust] list_url is not https://HOST[:PORT]/PATH";
+			return;
+		}
+		memcpy(host, h, colon ? (size_t)(colon - h) : hl);
+		host[colon ? (size_t)(colon - h) : hl] = '\0';
+		snprintf(path, sizeof(path), "%s", slash ? slash : "/");
+		sp_h2_client_config_default(&cc);
+		cc.host = host;
+		cc.port = (uint16_t)port;
+		cc.ca_files = (const char *const *)j->cas;
+		cc.cert_file = j->cert;
+		cc.key_file = j->key;
+		cc.allow_tls12 = j->tls12;
+		cc.max_response_body = TL_MAX_BYTES;
+		if ((j->err = sp_h2_fetch(&cc, "GET", path, NULL, 0, NULL, 0,
+		                          &r, &j->why)) != SP_OK)
+			return;
+		if (r.status != 200) {
+			j->err = SP_ERR_UNAVAILABLE;
+			j->why = "the list URL did not answer 200";
+			sp_h2_result_free(&r);
+			return;
+		}
+		j->body = r.body;
+		j->len = r.body_len;
+		r.body = NULL;
+		sp_h2_result_free(&r);
+	}
+	sp_verify_opts_default(&o);
+	o.clock_skew = n->cfg->clock_skew;
+	o.limits = NULL;
+	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
+	                       &j->t, &j->why);
+}
+
+static void tl_done(void *arg)
+{
+	tl_job *j = arg;
+	fed *f = j->f;
+	sp_node *n = f->n;
+
+	f->trust_busy--;
+	if (j->err == SP_OK && !f->stopping) {
+		/* Not newer is no news; a refusal is logged by the installer.
+		 */
+		sp_node__install_list(n, j->relay, j->t, j->source);
+	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
+		sp_log(SP_LOG_WARN, "trust_list_refused",
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
+	}
+	tl_job_free(j);
+}
+
+static void on_list(void *ud, const sp_h2_response *resp)
+{
+	tl_job *j = ud;
+	fed *f = j->f;
+
+	if (f->stopping || resp->err != SP_OK || resp->status != 200 ||
+	    resp->body_len == 0 || resp->body_len > TL_MAX_BYTES ||
+	    (j->body = malloc(resp->body_len)) == NULL) {
+		f->trust_busy--;
+		tl_job_free(j);
+		fed_unref(f);
+		return;
+	}
+	memcpy(j->body, resp->body, resp->body_len);
+	j->len = resp->body_len;
+	if (fed_pool(f, tl_work, tl_done, j) != SP_OK) {
+		f->trust_busy--;
+		tl_job_free(j);
+	}
+	fed_unref(f);
+}
+
+static tl_job *tl_job_new(fed *f, const char *source)
+{
+	tl_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->f = f;
+	snprintf(j->source, sizeof(j->source), "%s", source);
+	j->current = sp_trust_ref(f->n->trust);
+	j->relay = -1;
+	j->anchors = f->n->anchors;
+	return j;
+}
+
+static void poll_url(fed *f, const char *url)
+{
+	sp_config *cfg = f->n->cfg;
+	tl_job *j;
+	size_t i, k = 0;
+
+	if (strncmp(url, "https://", 8) != 0 ||
+	    (j = tl_job_new(f, url)) == NULL)
+		return;
+	if ((j->url = strdup(url)) == NULL)
+		goto fail;
+	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
+		if ((j->cas[k++] = strdup(cfg->anchors[i])) == NULL)
+			goto fail;
+	if (access(SYSTEM_CA_BUNDLE, R_OK) == 0 &&
+	    (j->cas[k++] = strdup(SYSTEM_CA_BUNDLE)) == NULL)
+		goto fail;
+	if ((j->cert = strdup(cfg->tls_cert)) == NULL ||
+	    (j->key = strdup(cfg->tls_key)) == NULL)
+		goto fail;
+	j->tls12 = cfg->tls12;
+	f->trust_busy++;
+	if (fed_pool(f, tl_work, tl_done, j) != SP_OK) {
+		f->trust_busy--;
+		goto fail;
+	}
+	return;
+fail:
+	tl_job_free(j);
+}
+
+void fed_trust_poll(fed *f)
+{
+	const char *fedid = sp_trust_list(f->n->trust)->federation;
+	size_t i;
+
+	if (f->stopping || f->trust_busy > 0)
+		return;
+	if (f->n->cfg->trust_list_url != NULL &&
+	    f->n->cfg->trust_list_url[0] != '\0')
+		poll_url(f, f->n->cfg->trust_list_url);
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->federation[0] == '\0')
+			fed_trust_request(f, f->peers[i], fedid, -1);
+	fed_relay_poll(f);
+}
+
+void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
+{
+	char path[128];
+	tl_job *j;
+
+	if (!fed_peer_usable(p) || (j = tl_job_new(f, p->id)) == NULL)
+		return;
+	if (relay >= 0) {
+		sp_trust_unref(j->current);
+		j->current = sp_node__relay_trust(f->n, (size_t)relay);
+		j->relay = relay;
+		j->anchors = sp_node__relay_anchors(f->n, (size_t)relay);
+	}
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s", federation);
+	f->trust_busy++;
+	fed_ref(f);
+	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0,
+	                         on_list, j) != SP_OK) {
+		f->trust_busy--;
+		fed_unref(f);
+		tl_job_free(j);
+	}
+}

@@ -1,0 +1,443 @@
+/* fed_witness.c (peers): witnessing: fetch each origin's checkpoint (from
+ * the origin, or from a peer that serves it when the origin is away),
+ * verify its note with the origin's LogKey, prove consistency with the
+ * largest one verified before, store it, cosign it, and alarm on any
+ * inconsistency. Then catch up on that origin. */
+#include "fed_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct cp_job {
+	fed *f;
+	fed_origin *o;
+	char source[SP_NODE_ID_MAX + 1];
+	int from_origin;
+	char *note;
+	size_t len;
+	char *log_key;
+	int have_prev;
+	uint64_t prev_size;
+	uint8_t prev_root[32];
+	/* results */
+	int err;
+	char why[256];
+	sp_checkpoint cp;
+	char *keep; /* note text + the origin's signature lines only */
+	int need_proof;
+	char *proof;
+	size_t proof_len;
+	int proof_from_origin;
+	int equivocation;
+	char alarm[256];
+	int accepted; /* verified, consistent, stored, cosigned */
+} cp_job;
+
+static void cp_job_free(cp_job *j)
+{
+	free(j->note);
+	free(j->log_key);
+	free(j->keep);
+	free(j->proof);
+	free(j);
+}
+
+/* The key name of a verifier key "name+hash+key". */
+static int key_name(const char *vkey, char *out, size_t cap)
+{
+	const char *plus = strchr(vkey, '+');
+	size_t len = plus ? (size_t)(plus - vkey) : 0;
+
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(out, vkey, len);
+	out[len] = '\0';
+	return 0;
+}
+
+char *sp_peers__origin_lines(const char *note, size_t len, size_t text_len,
+                             const char *name)
+{
+	static const char dash[] = "\xe2\x80\x94 ";
+	size_t nl = strlen(name), off = text_len + 1, keep = text_len + 1;
+	char *out = malloc(len + 1);
+
+	if (out == NULL || text_len + 1 > len)
+		goto fail;
+	memcpy(out, note, text_len);
+	out[text_len] = '\n';
+	while (off < len) {
+		const char *line = note + off,
+		           *eol = memchr(line, '\n', len - off);
+		size_t ll = eol ? (size_t)(eol - line) + 1 : len - off;
+
+		if (ll > 4 + nl && memcmp(line, dash, 4) == 0 &&
+		    memcmp(line + 4, name, nl) == 0 && line[4 + nl] == ' ') {
+			memcpy(out + keep, line, ll);
+			keep += ll;
+		}
+		off += ll;
+	}
+	if (keep == text_len + 1)
+		goto fail;
+	out[keep] = '\0';
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+/* Worker: verify the note (and the consistency proof when one came), then
+ * store and cosign. */
+static void cp_work(void *arg)
+{
+	cp_job *j = arg;
+	sp_node *n = j->f->n;
+	const char *why = NULL;
+	char name[SP_CHECKPOINT_ORIGIN_MAX];
+	size_t text_len = 0;
+	int err, put;
+	char *line = NULL;
+
+	if (j->proof == NULL) {
+		sp_store_checkpoint *prev = NULL;
+		sp_store_reader *r;
+
+		if (key_name(j->log_key, name, sizeof(name)) != 0) {
+			j->err = SP_ERR_FIELD;
+			snprintf(j->why, sizeof(j->why),
+			         "the origin's LogKey has no key name");
+			return;
+		}
+		if ((err = sp_note_verify(j->log_key, j->note, j->len,
+		                          &text_len, &why)) != SP_OK ||
+		    (err = sp_checkpoint_parse(j->note, j->len, &j->cp, NULL,
+		                               &why)) != SP_OK) {
+			j->err = err;
+			snprintf(j->why, sizeof(j->why), "checkpoint: %s: %s",
+			         sp_strerror(err), why ? why : "");
+			return;
+		}
+		if (strcmp(j->cp.origin, name) != 0) {
+			j->err = SP_ERR_CHECKPOINT_INVALID;
+			snprintf(
+			    j->why, sizeof(j->why),
+			    "checkpoint origin line is not the LogKey's name");
+			return;
+		}
+		if ((j->keep = sp_peers__origin_lines(j->note, j->len, text_len,
+		                                      name)) == NULL) {
+			j->err = SP_ERR_NOMEM;
+			snprintf(j->why, sizeof(j->why),
+			         "checkpoint note could not be copied");
+			return;
+		}
+		if (!j->have_prev && (r = sp_node__reader(n)) != NULL &&
+		    sp_store_checkpoint_latest(r, j->o->id, &prev) == SP_OK) {
+			j->have_prev = 1;
+			j->prev_size = prev->size;
+			memcpy(j->prev_root, prev->root, 32);
+			sp_store_checkpoint_free(prev);
+		}
+		if (j->have_prev && j->cp.size == j->prev_size &&
+		    memcmp(j->cp.root, j->prev_root, 32) != 0) {
+			j->equivocation = 1;
+			snprintf(j->alarm, sizeof(j->alarm),
+			         "two checkpoints of size %llu with different "
+			         "roots (from %s)",
+			         (unsigned long long)j->cp.size, j->source);
+		} else if (j->have_prev && j->cp.size < j->prev_size) {
+			j->err = SP_ERR_NOT_FOUND;
+			snprintf(j->why, sizeof(j->why),
+			         "older than the checkpoint already verified");
+			/* still kept: two roots for one size show up in the
+			 * store */
+		} else if (j->have_prev && j->cp.size > j->prev_size &&
+		           j->prev_size > 0) {
+			j->need_proof = 1;
+			return;
+		}
+	} else {
+		sp_proof p;
+
+		j->need_proof = 0;
+		err = sp_proof_parse(j->proof, j->proof_len, &p, &why);
+		if (err == SP_OK &&
+		    (p.kind != SP_PROOF_CONSISTENCY ||
+		     p.old_size != j->prev_size || p.size != j->cp.size))
+			err = SP_ERR_PROOF_INVALID,
+			why = "proof for other sizes";
+		if (err == SP_OK)
+			err = sp_merkle_verify_consistency(
+			    j->prev_size, j->cp.size, j->prev_root, j->cp.root,
+			    (const uint8_t(*)[32])p.hashes, p.n_hashes);
+		if (err != SP_OK) {
+			if (j->proof_from_origin) {
+				j->equivocation = 1;
+				snprintf(j->alarm, sizeof(j->alarm),
+				         "checkpoint %llu is not consistent "
+				         "with %llu: %s",
+				         (unsigned long long)j->cp.size,
+				         (unsigned long long)j->prev_size,
+				         why ? why : "proof-invalid");
+			} else {
+				j->err = SP_ERR_PROOF_INVALID;
+				snprintf(j->why, sizeof(j->why),
+				         "consistency proof from %s refused",
+				         j->source);
+				return;
+			}
+		}
+	}
+	/* Keep it (evidence too), then cosign only what is consistent. */
+	put = sp_store_checkpoint_put(n->store, j->o->id, j->cp.size,
+	                              j->cp.root, j->keep, j->o->id);
+	if (put == SP_STORE_EQUIVOCATION && !j->equivocation) {
+		j->equivocation = 1;
+		snprintf(j->alarm, sizeof(j->alarm),
+		         "another root is held for checkpoint size %llu",
+		         (unsigned long long)j->cp.size);
+	}
+	if (put < 0) {
+		j->err = put;
+		snprintf(j->why, sizeof(j->why),
+		         "the checkpoint could not be stored");
+		return;
+	}
+	if (j->equivocation || j->err != SP_OK)
+		return;
+	if (n->log_signer != NULL &&
+	    (err = sp_note_cosign(n->log_signer, j->keep, strlen(j->keep),
+	                          (int64_t)time(NULL), &line, &why)) == SP_OK) {
+		err =
+		    sp_store_cosignature_put(n->store, j->o->id, j->cp.size,
+		                             j->cp.root, n->cfg->node_id, line);
+		free(line);
+	}
+	if (err != SP_OK) {
+		j->err = err;
+		snprintf(j->why, sizeof(j->why), "cosigning failed: %s",
+		         why ? why : sp_strerror(err));
+		return;
+	}
+	j->accepted = 1;
+}
+
+static void cp_done(void *arg);
+
+static void on_proof(void *ud, const sp_h2_response *resp)
+{
+	cp_job *j = ud;
+	fed *f = j->f;
+
+	if (resp->err != SP_OK || resp->status != 200 ||
+	    resp->body_len > SP_PROOF_MAX_TEXT ||
+	    (j->proof = malloc(resp->body_len + 1)) == NULL) {
+		j->o->cp_busy = 0;
+		sp_log(SP_LOG_INFO, "consistency_unavailable",
+		       SP_LF_STR("origin", j->o->id),
+		       SP_LF_UINT("old", j->prev_size),
+		       SP_LF_UINT("size", j->cp.size),
+		       SP_LF_INT("status", resp->status));
+		if (!f->stopping)
+			fed_pull_start(f, j->o);
+		cp_job_free(j);
+		fed_unref(f);
+		return;
+	}
+	memcpy(j->proof, resp->body, resp->body_len);
+	j->proof[resp->body_len] = '\0';
+	j->proof_len = resp->body_len;
+	if (f->stopping || fed_pool(f, cp_work, cp_done, j) != SP_OK) {
+		j->o->cp_busy = 0;
+		cp_job_free(j);
+	}
+	fed_unref(f);
+}
+
+static void cp_done(void *arg)
+{
+	cp_job *j = arg;
+	fed *f = j->f;
+	fed_origin *o = j->o;
+	fed_peer *src;
+	char path[160];
+
+	if (j->need_proof && !f->stopping) {
+		/* the origin proves its own log; a witness may not hold it */
+		src = fed_peer_find(f, o->id);
+		if (src == NULL || !fed_peer_usable(src))
+			src = fed_peer_find(f, j->source);
+		snprintf(path, sizeof(path),
+		         "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu",
+		         o->id, (unsigned long long)j->prev_size,
+		         (unsigned long long)j->cp.size);
+		if (src != NULL && src->client != NULL) {
+			j->proof_from_origin = strcmp(src->id, o->id) == 0;
+			fed_ref(f);
+			if (sp_h2_client_request(src->client, "GET", path, NULL,
+			                         0, NULL, 0, on_proof,
+			                         j) == SP_OK)
+				return;
+			fed_unref(f);
+		}
+	}
+	o->cp_busy = 0;
+	if (j->equivocation)
+		fed_equivocation_alarm(f, o->id, "checkpoint", j->alarm);
+	else if (j->err != SP_OK && j->err != SP_ERR_NOT_FOUND)
+		sp_log(SP_LOG_WARN, "checkpoint_refused",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
+	if (j->accepted && (!o->have_cp || j->cp.size >= o->cp_size)) {
+		if (!o->have_cp || j->cp.size > o->cp_size)
+			sp_log(SP_LOG_DEBUG, "checkpoint_witnessed",
+			       SP_LF_STR("origin", o->id),
+			       SP_LF_UINT("size", j->cp.size),
+			       SP_LF_STR("source", j->source));
+		o->have_cp = 1;
+		o->cp_size = j->cp.size;
+		memcpy(o->cp_root, j->cp.root, 32);
+		o->cp_seen_ms = fed_now_ms();
+	} else if (!o->have_cp && j->have_prev && !j->equivocation) {
+		/* what this node verified before a restart */
+		o->have_cp = 1;
+		o->cp_size = j->prev_size;
+		memcpy(o->cp_root, j->prev_root, 32);
+	}
+	if (!f->stopping)
+		fed_pull_start(f, o);
+	cp_job_free(j);
+}
+
+typedef struct cp_req {
+	fed *f;
+	fed_origin *o;
+	char source[SP_NODE_ID_MAX + 1];
+	int tried_origin;
+} cp_req;
+
+static int cp_ask(fed *f, fed_origin *o, cp_req *q);
+
+static void on_checkpoint(void *ud, const sp_h2_response *resp)
+{
+	cp_req *q = ud;
+	fed *f = q->f;
+	fed_origin *o = q->o;
+	cp_job *j;
+
+	if (f->stopping) {
+		o->cp_busy = 0;
+		free(q);
+		fed_unref(f);
+		return;
+	}
+	if (resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
+	    resp->body_len > SP_CHECKPOINT_MAX_NOTE) {
+		/* the origin is away: ask a peer that witnesses it */
+		if (cp_ask(f, o, q) == 0) {
+			fed_unref(f);
+			return;
+		}
+		o->cp_busy = 0;
+		free(q);
+		fed_pull_start(f, o);
+		fed_unref(f);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->note = malloc(resp->body_len + 1)) == NULL ||
+	    (j->log_key = strdup(o->log_key)) == NULL) {
+		if (j != NULL)
+			cp_job_free(j);
+		o->cp_busy = 0;
+		free(q);
+		fed_unref(f);
+		return;
+	}
+	j->f = f;
+	j->o = o;
+	snprintf(j->source, sizeof(j->source), "%s", q->source);
+	j->from_origin = strcmp(q->source, o->id) == 0;
+	memcpy(j->note, resp->body, resp->body_len);
+	j->note[resp->body_len] = '\0';
+	j->len = resp->body_len;
+	j->have_prev = o->have_cp;
+	j->prev_size = o->cp_size;
+	memcpy(j->prev_root, o->cp_root, 32);
+	free(q);
+	if (fed_pool(f, cp_work, cp_done, j) != SP_OK) {
+		o->cp_busy = 0;
+		cp_job_free(j);
+	}
+	fed_unref(f);
+}
+
+/* Ask the origin first, then each usable peer after q->source. 0 when a
+ * request went out. */
+static int cp_ask(fed *f, fed_origin *o, cp_req *q)
+{
+	char path[128];
+	size_t i, start = 0;
+	fed_peer *p;
+
+	snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", o->id);
+	if (!q->tried_origin) {
+		q->tried_origin = 1;
+		p = fed_peer_find(f, o->id);
+		if (p != NULL && fed_peer_usable(p)) {
+			snprintf(q->source, sizeof(q->source), "%s", p->id);
+			fed_ref(f);
+			if (sp_h2_client_request(p->client, "GET", path, NULL,
+			                         0, NULL, 0, on_checkpoint,
+			                         q) == SP_OK)
+				return 0;
+			fed_unref(f);
+		}
+		q->source[0] = '\0';
+	}
+	if (q->source[0] != '\0')
+		for (i = 0; i < f->n_peers; i++)
+			if (strcmp(f->peers[i]->id, q->source) == 0)
+				start = i + 1;
+	for (i = start; i < f->n_peers; i++) {
+		p = f->peers[i];
+		if (strcmp(p->id, o->id) == 0 || !fed_peer_usable(p))
+			continue;
+		snprintf(q->source, sizeof(q->source), "%s", p->id);
+		fed_ref(f);
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_checkpoint, q) == SP_OK)
+			return 0;
+		fed_unref(f);
+	}
+	return -1;
+}
+
+void fed_witness_fetch(fed *f, fed_origin *o)
+{
+	cp_req *q;
+
+	if (f->stopping || o->gone)
+		return;
+	if (o->log_key == NULL) {
+		fed_pull_start(f, o);
+		return;
+	}
+	if (o->cp_busy)
+		return;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return;
+	q->f = f;
+	q->o = o;
+	o->cp_busy = 1;
+	if (cp_ask(f, o, q) != 0) {
+		o->cp_busy = 0;
+		free(q);
+		fed_pull_start(f, o);
+	}
+}
