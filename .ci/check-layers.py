@@ -11,6 +11,7 @@ own folder; a header is named by its file name ("store.h"). The rules:
   4. Nothing includes node/cli; only node/cli (and the conformance suite,
      tests, tools) defines executables.
   5. Only the SQLite store driver includes sqlite3.h.
+  6. A comment that names a source or document file names one that exists.
 Prints every violation as FILE:LINE: message and exits 1 if there is any.
 """
 import os
@@ -42,6 +43,9 @@ FOREIGN = re.compile(r'^(event2|openssl|libxml|xmlsec|nghttp2|sqlite3|ini|'
 SQLITE_OK = ('node/store/sqlite',)
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^">]+)[">]')
 EXEC = re.compile(r'add_executable\s*\(')
+# A file named in a comment: at least three characters before the dot, so
+# that member accesses such as "w.c" are not taken for file names.
+FILEREF = re.compile(r'(?<![\w/.>-])([\w/-]*\w{3}\.(?:c|h|md))\b')
 
 
 def folder_of(path):
@@ -105,6 +109,34 @@ def main():
                 elif target not in ALLOWED[floor]:
                     errors.append('%s: %s may not include %s (%s)' %
                                   (where, floor, target, name))
+    known = set()
+    for dirpath, dirs, files in os.walk(ROOT):
+        rel = os.path.relpath(dirpath, ROOT)
+        dirs[:] = [d for d in dirs if not d.startswith(('build', '.git'))]
+        for name in files:
+            known.add(os.path.normpath(os.path.join(rel, name)))
+    names = {os.path.basename(k) for k in known}
+    for rel in sorted(k for k in known if k.endswith(('.c', '.h')) and
+                      k.split(os.sep)[0] in ('protocol', 'trust', 'node',
+                                             'peers', 'conformance', 'tests')):
+        with open(os.path.join(ROOT, rel), encoding='utf-8') as fh:
+            in_comment = False
+            for lineno, line in enumerate(fh, 1):
+                text = line
+                if not in_comment and '/*' not in line and '//' not in line:
+                    continue
+                if '/*' in line:
+                    in_comment = True
+                    text = line[line.index('/*'):]
+                if '*/' in line:
+                    in_comment = False
+                for m in FILEREF.finditer(text):
+                    ref = m.group(1)
+                    if ref in known or ('/' not in ref and ref in names) or \
+                            any(k.endswith('/' + ref) for k in known):
+                        continue
+                    errors.append('%s:%d: the comment names %s, which is no '
+                                  'file of the tree' % (rel, lineno, ref))
     for dirpath, _, files in os.walk(ROOT):
         rel = os.path.relpath(dirpath, ROOT)
         if rel.startswith(('build', '.git', 'tests', 'conformance')) or \

@@ -158,22 +158,7 @@ static int line_clean(const char *s, size_t len)
 /* Decimal without sign or leading zeros, within uint64_t. */
 static int parse_u64(const char *s, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 1;
+	return sp_parse_u64(s, len, UINT64_MAX, out) == SP_OK;
 }
 
 /* "<keyword> <decimal>" */

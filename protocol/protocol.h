@@ -182,11 +182,25 @@ int sp_time_format(int64_t t, char out[SP_TIME_TEXT_MAX]);
 int sp_time_parse(const char *s, int64_t *t);
 /* Lowercase hex of SHA-256(data). out holds 65 bytes. */
 void sp_sha256_hex(const uint8_t *data, size_t len, char out[65]);
+
+/* The protocol's one decimal grammar: [0-9]+ without sign or leading zeros
+ * ("0" itself is fine), at most `max`, in exactly `len` bytes. SP_OK or
+ * SP_ERR_FIELD. Every number a peer, an operator or a query sends is parsed
+ * with it. */
+int sp_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* Lowercase hex, the protocol's only form: the value of one digit (-1 for
+ * anything else, uppercase included); encode `len` bytes into 2*len+1 (NUL
+ * added); decode exactly `hexlen` digits (even) into hexlen/2 bytes, SP_OK or
+ * SP_ERR_FIELD. */
+int sp_hex_nibble(char c);
+void sp_hex_encode(const uint8_t *in, size_t len, char *out);
+int sp_hex_decode(const char *hex, size_t hexlen, uint8_t *out);
 void sp_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 
 /* ---------------------------------------------------------------- record */
 
-/* The record-type registry (DESIGN.md, SPEC.md §"Record types"). */
+/* The record-type registry (SPEC section 5). */
 typedef struct sp_record_type {
 	const char *code;         /* "declaration" */
 	const char *body_element; /* "Declaration" */

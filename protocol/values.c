@@ -96,9 +96,42 @@ int sp_uuid_v4(char out[SP_UUID_LEN + 1])
 	return SP_OK;
 }
 
+int sp_hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 static int is_lhex(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+	return sp_hex_nibble(c) >= 0;
+}
+
+void sp_hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hexdig[in[i] >> 4];
+		out[2 * i + 1] = hexdig[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+int sp_hex_decode(const char *hex, size_t hexlen, uint8_t *out)
+{
+	if (hexlen % 2 != 0)
+		return SP_ERR_FIELD;
+	for (size_t i = 0; i < hexlen / 2; i++) {
+		int hi = sp_hex_nibble(hex[2 * i]),
+		    lo = sp_hex_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return SP_ERR_FIELD;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return SP_OK;
 }
 
 int sp_uuid_valid(const char *s)
@@ -251,11 +284,7 @@ void sp_sha256_hex(const uint8_t *data, size_t len, char out[65])
 	uint8_t d[32];
 
 	sp_sha256(data, len, d);
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hexdig[d[i] >> 4];
-		out[2 * i + 1] = hexdig[d[i] & 0x0f];
-	}
-	out[64] = '\0';
+	sp_hex_encode(d, sizeof(d), out);
 }
 
 /* ---------------------------------------------------------------- UTF-8 */
@@ -355,17 +384,17 @@ int sp_proto__b64_decode(const char *in, size_t len, uint8_t **out,
 
 /* ---------------------------------------------------------------- numbers */
 
-int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out)
+int sp_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
 
 	*out = 0;
-	if (s == NULL || s[0] == '\0')
+	if (s == NULL || len == 0)
 		return SP_ERR_FIELD;
-	if (s[0] == '0' && s[1] != '\0')
+	if (s[0] == '0' && len > 1)
 		return SP_ERR_FIELD;
-	for (i = 0; s[i] != '\0'; i++) {
+	for (i = 0; i < len; i++) {
 		unsigned d;
 
 		if (s[i] < '0' || s[i] > '9')
@@ -377,4 +406,9 @@ int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out)
 	}
 	*out = v;
 	return SP_OK;
+}
+
+int sp_proto__parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	return sp_parse_u64(s, s != NULL ? strlen(s) : 0, max, out);
 }

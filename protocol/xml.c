@@ -1,4 +1,5 @@
-/* xml.c: the hardened XML parser (SECURITY.md) and the sp_doc handle. */
+/* xml.c: the hardened XML parser (SPEC 14.2 and the notes in
+ * protocol/README.md) and the sp_doc handle. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -127,15 +127,6 @@ static char *vkey_text(const char *name, size_t name_len, uint8_t alg,
 	return out;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Parse "name+hhhhhhhh+base64(alg || pub)" and check that the id matches. */
 /* Parse a verifier key "name+id+key" of algorithm want_alg. On a key ID
  * that does not match the key, *id_mismatch (when not NULL) is set. */
@@ -143,7 +134,7 @@ static int vkey_parse_ex(const char *text, uint8_t want_alg, vkey *out,
                          const char **why, int *id_mismatch)
 {
 	const char *p1, *p2;
-	size_t len, i, n = 0;
+	size_t len, n = 0;
 	uint8_t raw[1 + PUB_LEN];
 	uint8_t id[4];
 
@@ -175,14 +166,9 @@ static int vkey_parse_ex(const char *text, uint8_t want_alg, vkey *out,
 		set_why(why, "verifier key id is not 8 hex digits");
 		return SP_ERR_INVALID_ARGUMENT;
 	}
-	for (i = 0; i < 4; i++) {
-		int hi = hex_nibble(p1[1 + 2 * i]),
-		    lo = hex_nibble(p1[2 + 2 * i]);
-		if (hi < 0 || lo < 0) {
-			set_why(why, "verifier key id is not lowercase hex");
-			return SP_ERR_INVALID_ARGUMENT;
-		}
-		out->id[i] = (uint8_t)(hi << 4 | lo);
+	if (sp_hex_decode(p1 + 1, 8, out->id) != SP_OK) {
+		set_why(why, "verifier key id is not lowercase hex");
+		return SP_ERR_INVALID_ARGUMENT;
 	}
 	if (sp_b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw,
 	                  sizeof(raw), &n) != SP_OK ||

@@ -13,7 +13,8 @@ extern "C" {
 
 /* ---------------------------------------------------------------- init */
 
-/* Initialise protocol/, libxml2 and xmlsec by SECURITY.md: parser options
+/* Initialise protocol/, libxml2 and xmlsec hardened against the
+ * known library pitfalls (trust/README.md): parser options
  * without HUGE, no I/O callbacks, crypto once. Main thread, before threads.
  * Idempotent. Returns SP_OK or SP_ERR_INTERNAL (the library's text is logged
  * to stderr). */

@@ -391,19 +391,16 @@ static void done(void *arg)
 int sp_api__param_u64(const char *query, const char *name, uint64_t *v,
                       int *has)
 {
-	char buf[32], *end;
-	unsigned long long x;
+	char buf[32];
 	int err = sp_node__query_param(query, name, buf, sizeof(buf), NULL);
 
 	*has = 0;
 	if (err == SP_ERR_NOT_FOUND)
 		return 0;
-	if (err != SP_OK || buf[0] < '0' || buf[0] > '9')
+	/* the protocol's one decimal grammar: "007" is refused like "-7" */
+	if (err != SP_OK ||
+	    sp_parse_u64(buf, strlen(buf), INT64_MAX, v) != SP_OK)
 		return -1;
-	x = strtoull(buf, &end, 10);
-	if (*end != '\0' || x > INT64_MAX)
-		return -1;
-	*v = x;
 	*has = 1;
 	return 0;
 }

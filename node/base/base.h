@@ -94,6 +94,10 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 
 /* CLOCK_MONOTONIC in microseconds (the clock of sp_http_req_start_us()). */
 uint64_t sp_monotonic_us(void);
+/* CLOCK_MONOTONIC in milliseconds: intervals, deadlines, backoff. */
+int64_t sp_clock_mono_ms(void);
+/* CLOCK_REALTIME in milliseconds since the epoch (UTC). */
+int64_t sp_clock_wall_ms(void);
 
 /* A growable text buffer for building responses and gauges. */
 typedef struct sp_text {

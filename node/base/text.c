@@ -1,19 +1,10 @@
-/* text.c: the monotonic clock and the growable text buffer (sp_text). */
+/* text.c: the growable text buffer (sp_text). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base.h"
-
-uint64_t sp_monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void sp_text_append(sp_text *t, const void *data, size_t len)
 {

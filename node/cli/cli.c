@@ -105,16 +105,9 @@ int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
 
 int sp_cli__parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
+	if (s == NULL ||
+	    sp_parse_u64(s, strlen(s), UINT64_MAX, out) != SP_OK)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	*out = (uint64_t)v;
 	return 0;
 }
 

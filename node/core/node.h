@@ -14,7 +14,7 @@ extern "C" {
 int sp_node_run(const char *config_path);
 
 /* A running node (opaque here; modules that build on the node see its
- * internals through node/node_int.h). */
+ * internals through node_int.h). */
 typedef struct sp_node sp_node;
 
 /* An extension runs inside a node's event loop: peers/ registers the
@@ -46,7 +46,7 @@ typedef struct sp_node_extension {
 	/* At shutdown, after the server stopped, before the store closes. */
 	void (*stop)(void *state);
 	/* GET /metrics: append Prometheus text (gauges computed now) to `out`,
-	 * an sp_text (node/metrics_int.h). */
+	 * an sp_text (base.h). */
 	void (*metrics)(void *state, void *out);
 	/* GET /v1/peers (operators): append a plain-text status report to
 	 * `out`, an sp_text. */

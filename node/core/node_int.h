@@ -48,7 +48,7 @@ struct sp_node {
 	sp_metrics *metrics;
 	sp_anchors *anchors;
 	sp_trust *trust; /* loop thread only; jobs take their own reference */
-	sp_relay *relay; /* NULL without [relay] (node/relay_int.h) */
+	sp_relay *relay; /* NULL without [relay] (relay_int.h) */
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];

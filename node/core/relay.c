@@ -112,7 +112,7 @@ static int relays_to(const sp_tl_member *m, const char *federation)
 static unsigned endpoint_port(const char *url)
 {
 	const char *h, *end, *colon;
-	unsigned long v = 0;
+	uint64_t v = 0;
 
 	if (strncmp(url, "https://", 8) != 0)
 		return 0;
@@ -129,12 +129,10 @@ static unsigned endpoint_port(const char *url)
 	}
 	if (colon == NULL)
 		return 443;
-	for (h = colon + 1; h < end; h++) {
-		if (*h < '0' || *h > '9' || v > 65535)
-			return 0;
-		v = v * 10 + (unsigned long)(*h - '0');
-	}
-	return v > 0 && v <= 65535 ? (unsigned)v : 0;
+	if (sp_parse_u64(colon + 1, (size_t)(end - colon - 1), 65535, &v) !=
+	    SP_OK)
+		return 0;
+	return v > 0 ? (unsigned)v : 0;
 }
 
 /* The listener of a relay federation: callers are identified against

@@ -1,4 +1,4 @@
-/* server_int.h: the node's HTTP/2 server (nghttp2 over TLS on libevent):
+/* http.h: the node's HTTP/2 server (nghttp2 over TLS on libevent):
  * configuration, limits, the request object, responses, stats, shutdown.
  *
  * Threading: every function here runs on the event-loop thread of the

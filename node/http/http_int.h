@@ -1,5 +1,5 @@
-/* server_conn_int.h: the HTTP/2 server's private structures, shared by
- * node/server*.c only (the public side is node/server_int.h). */
+/* http_int.h: the HTTP/2 server's private structures, shared by
+ * node/server*.c only (the public side is http.h). */
 #ifndef SP_NODE_SERVER_CONN_INT_H
 #define SP_NODE_SERVER_CONN_INT_H
 

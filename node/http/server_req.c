@@ -18,7 +18,7 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	sp_server *s = c->srv;
 	sp_http_req *r = calloc(1, sizeof(*r));
 	struct timeval tv;
-	static const char hex[] = "0123456789abcdef";
+	uint8_t be[8];
 	uint64_t v;
 
 	if (r == NULL)
@@ -29,9 +29,9 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
 	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
 	v ^= v >> 31;
-	for (size_t i = 0; i < 16; i++)
-		r->id[i] = hex[(v >> (60 - 4 * i)) & 15];
-	r->id[16] = '\0';
+	for (size_t i = 0; i < 8; i++)
+		be[i] = (uint8_t)(v >> (56 - 8 * i));
+	sp_hex_encode(be, sizeof(be), r->id);
 	r->timer = evtimer_new(s->base, stream_timer_cb, r);
 	if (r->timer == NULL) {
 		free(r);
@@ -312,15 +312,11 @@ const char *sp_http_req_header(const sp_http_req *req, const char *name,
 	return NULL;
 }
 
+/* RFC 3986 percent-escapes take either case of hex digit. */
 static int hexval(char ch)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
+	return sp_hex_nibble(ch >= 'A' && ch <= 'F' ? (char)(ch - 'A' + 'a')
+	                                            : ch);
 }
 
 /* Percent-decode [p, p+n) into out (cap bytes, NUL added). */

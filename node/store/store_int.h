@@ -1,4 +1,4 @@
-/* store_db_int.h: internals shared by the store_*.c files of node/: handle
+/* store_int.h: internals shared by the store_*.c files of node/: handle
  * layout, the committer's job queue and SQLite helpers. */
 #ifndef SP_NODE_STORE_DB_INT_H
 #define SP_NODE_STORE_DB_INT_H

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 _Static_assert(SP_NODE_ID_MAX + 1 <= 65,
                "a NodeId fits sp_store_revocation.subject");
@@ -116,20 +115,6 @@ int sp_store_revoked_get(sp_store_reader *r, const char *federation,
 	return err;
 }
 
-static void hex_sha256(const uint8_t *der, size_t len, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t h[32];
-	size_t i;
-
-	SHA256(der, len, h);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = digits[h[i] >> 4];
-		out[2 * i + 1] = digits[h[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
 {
 	sp_store_revocation *v;
@@ -156,7 +141,7 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
 		v[k++].sequence = tl->sequence;
 		for (j = 0; j < m->n_signing; j++) {
 			v[k].kind = SP_REVOKED_SIGNING_CERT;
-			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
 			           v[k].subject);
 			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s",
 			         m->node_id);
@@ -196,7 +181,7 @@ int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
 		if (err != SP_ERR_NOT_FOUND)
 			return err;
 		for (j = 0; j < m->n_signing; j++) {
-			hex_sha256(m->signing[j].der, m->signing[j].der_len,
+			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
 			           hex);
 			err = sp_store_revoked_get(r, tl->federation,
 			                           SP_REVOKED_SIGNING_CERT, hex,

@@ -11,30 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t fed_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int fed_parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* ---------------------------------------------------------------- references
  */
 
@@ -148,7 +124,7 @@ int fed_peer_usable(const fed_peer *p)
 		return 0;
 	sp_h2_client_get_state(p->client, &st);
 	return st.connected || st.next_reconnect_ms == 0 ||
-	       st.next_reconnect_ms <= fed_now_ms();
+	       st.next_reconnect_ms <= sp_clock_wall_ms();
 }
 
 void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
@@ -206,7 +182,7 @@ static int parse_endpoint(const char *url, char *host, size_t cap,
 		host[len] = '\0';
 	}
 	if (colon != NULL &&
-	    (fed_parse_u64(colon + 1, (size_t)(end - colon - 1), &v) != 0 ||
+	    (sp_parse_u64(colon + 1, (size_t)(end - colon - 1), INT64_MAX, &v) != SP_OK ||
 	     v == 0 || v > 65535))
 		return -1;
 	*port = (uint16_t)v;
@@ -447,7 +423,7 @@ static int ext_start(sp_node *n, void **state)
 	f->n = n;
 	f->refs = 1;
 	rebuild(f);
-	f->next_pull_ms = fed_now_ms() + 1000; /* catch up right after start */
+	f->next_pull_ms = sp_clock_wall_ms() + 1000; /* catch up right after start */
 	*state = f;
 	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
 	       SP_LF_UINT("origins", f->n_origins));
@@ -457,7 +433,7 @@ static int ext_start(sp_node *n, void **state)
 static void ext_tick(void *state)
 {
 	fed *f = state;
-	int64_t now = fed_now_ms();
+	int64_t now = sp_clock_wall_ms();
 	size_t i;
 	int pull = 0;
 

@@ -308,7 +308,7 @@ static void finished(void *arg)
 		       SP_LF_STR("err", sp_strerror(d->store_err)));
 	if (d->verdict == FED_V_DELIVERED && d->store_err == SP_OK) {
 		p->delivered++;
-		p->last_receipt_ms = fed_now_ms();
+		p->last_receipt_ms = sp_clock_wall_ms();
 		sp_log(SP_LOG_DEBUG, "delivered", SP_LF_STR("peer", p->id),
 		       SP_LF_UINT("sequence", d->it.sequence),
 		       SP_LF_STR("record_id", d->it.record_id));
@@ -373,7 +373,7 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
 
 static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 {
-	int64_t now_ms = fed_now_ms();
+	int64_t now_ms = sp_clock_wall_ms();
 	int64_t delay =
 	    slow ? f->n->cfg->retry_max * 1000 : backoff_ms(f, d->it.attempts);
 	int64_t next;
@@ -391,7 +391,7 @@ static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 static void apply(fed *f, dl_item *d)
 {
 	fed_peer *p = d->p;
-	int64_t now_ms = fed_now_ms();
+	int64_t now_ms = sp_clock_wall_ms();
 	int err;
 
 	switch (d->verdict) {
@@ -542,7 +542,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	d->status = resp->status;
 	if ((ra = sp_h2_response_header(resp, "retry-after", &ra_len)) !=
 	        NULL &&
-	    fed_parse_u64(ra, ra_len, &v) == 0 && v <= 86400)
+	    sp_parse_u64(ra, ra_len, INT64_MAX, &v) == SP_OK && v <= 86400)
 		d->retry_after = (int64_t)v;
 	if ((d->body = malloc(resp->body_len + 1)) == NULL) {
 		d->verdict = FED_V_TRANSIENT;
@@ -570,7 +570,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 static void pump(fed *f, fed_peer *p)
 {
 	static const sp_h2_header h[1] = {{"content-type", "application/xml"}};
-	int64_t now = fed_now_ms();
+	int64_t now = sp_clock_wall_ms();
 
 	while (p->q_head != NULL && p->in_flight < FED_INFLIGHT_CAP &&
 	       p->client != NULL && now >= p->hold_until_ms && !f->stopping) {

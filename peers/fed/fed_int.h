@@ -6,6 +6,7 @@
 #define SP_PEERS_FED_INT_H
 
 #include "ingest_int.h"
+#include "base.h"
 #include "h2client.h"
 
 #define FED_MAX_PEERS       256
@@ -141,8 +142,6 @@ struct fed {
 	uint64_t delivery_alarms;
 };
 
-/* fed.c */
-int64_t fed_now_ms(void);
 void fed_ref(fed *f);
 void fed_unref(fed *f);
 void fed_peer_ref(fed_peer *p);
@@ -160,8 +159,6 @@ void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
                             const char *detail);
 /* Give up every pending delivery to a revoked peer (FED-6). */
 void fed_abandon(fed *f, fed_peer *p);
-/* Decimal query helpers. */
-int fed_parse_u64(const char *s, size_t len, uint64_t *out);
 
 /* fed_deliver.c */
 /* How one delivery attempt ended (FED-3..6, RCP-9). */

@@ -120,32 +120,16 @@ static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32],
 	u->need_leaf = need_leaf;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 void fed_pull_received(fed *f, const char *origin, uint64_t seq,
                        const char digest[65])
 {
 	fed_origin *o = fed_origin_find(f, origin);
 	uint8_t d[32];
-	size_t i;
 
 	if (o == NULL || o->gone)
 		return; /* not a member this side follows: no checkpoint */
-	for (i = 0; i < 32; i++) {
-		int hi = hex_nibble(digest[2 * i]),
-		    lo = hex_nibble(digest[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return;
-		d[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (sp_hex_decode(digest, 64, d) != SP_OK)
+		return;
 	unproven_add(o, seq, d, 1);
 }
 
@@ -166,7 +150,7 @@ static void unproven_del(fed_origin *o, uint64_t seq)
 static void session_end(fed *f, fed_origin *o)
 {
 	o->pulling = 0;
-	o->last_pull_ms = fed_now_ms();
+	o->last_pull_ms = sp_clock_wall_ms();
 	if (o->pull_again && !f->stopping) {
 		o->pull_again = 0;
 		fed_pull_start(f, o);
@@ -284,8 +268,8 @@ int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
 		return -1;
 	/* "<sequence> <length>\n": canonical decimals, a length of 1 to
 	 * max_len that the body holds, then the record and a line feed */
-	if (fed_parse_u64((const char *)b, (size_t)(sp - b), &s) != 0 ||
-	    fed_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), &l) != 0)
+	if (sp_parse_u64((const char *)b, (size_t)(sp - b), INT64_MAX, &s) != SP_OK ||
+	    sp_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), INT64_MAX, &l) != SP_OK)
 		return -1;
 	if (l == 0 || l > e->max_len || l + 1 > (uint64_t)(end - nl - 1) ||
 	    nl[1 + l] != '\n')
@@ -436,7 +420,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		fed_unref(f);
 		return;
 	}
-	o->last_pull_ms = fed_now_ms();
+	o->last_pull_ms = sp_clock_wall_ms();
 	if (resp->body_len == 0) {
 		/* nothing more is visible to this node from here on: at the
 		 * origin, every position of the known checkpoint is examined */
@@ -453,7 +437,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		return;
 	}
 	ns = sp_h2_response_header(resp, "x-silkport-next-start", &ns_len);
-	if (ns == NULL || fed_parse_u64(ns, ns_len, &next) != 0 ||
+	if (ns == NULL || sp_parse_u64(ns, ns_len, INT64_MAX, &next) != SP_OK ||
 	    next <= pg->start || (pg->body = malloc(resp->body_len)) == NULL) {
 		sp_log(SP_LOG_WARN, "entries_refused",
 		       SP_LF_STR("origin", o->id),

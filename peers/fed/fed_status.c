@@ -90,7 +90,7 @@ void fed_metrics(void *state, void *out)
 {
 	fed *f = state;
 	sp_text *t = out;
-	int64_t now = fed_now_ms();
+	int64_t now = sp_clock_wall_ms();
 	size_t i;
 
 	sp_text_printf(
@@ -191,7 +191,7 @@ void fed_status(void *state, void *out)
 {
 	fed *f = state;
 	sp_text *t = out;
-	int64_t now = fed_now_ms();
+	int64_t now = sp_clock_wall_ms();
 	size_t i;
 
 	sp_text_printf(t, "equivocation-alarms %llu\ndelivery-alarms %llu\n",

@@ -302,7 +302,7 @@ static void cp_done(void *arg)
 		o->have_cp = 1;
 		o->cp_size = j->cp.size;
 		memcpy(o->cp_root, j->cp.root, 32);
-		o->cp_seen_ms = fed_now_ms();
+		o->cp_seen_ms = sp_clock_wall_ms();
 	} else if (!o->have_cp && j->have_prev && !j->equivocation) {
 		/* what this node verified before a restart */
 		o->have_cp = 1;

@@ -17,24 +17,6 @@
 #define MAX_HEADER_VALUE 8192
 #define MAX_REQ_HEADERS  64
 
-/* ---------------------------------------------------------------- clocks */
-
-int64_t sp_peers__mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t sp_peers__wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct timeval ms_tv(uint32_t ms)
 {
 	struct timeval tv;
@@ -590,12 +572,12 @@ static void arm_backoff(sp_h2_client *c)
 	if (ceiling > c->backoff_cap_ms)
 		ceiling = c->backoff_cap_ms;
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		rnd = (uint32_t)sp_peers__mono_ms();
+		rnd = (uint32_t)sp_clock_mono_ms();
 	delay = (uint32_t)(rnd % (ceiling + 1));
 	c->st.backoff_ceiling_ms = (uint32_t)ceiling;
 	c->st.backoff_delay_ms = delay;
-	c->next_reconnect_mono_ms = sp_peers__mono_ms() + delay;
-	c->st.next_reconnect_ms = sp_peers__wall_ms() + delay;
+	c->next_reconnect_mono_ms = sp_clock_mono_ms() + delay;
+	c->st.next_reconnect_ms = sp_clock_wall_ms() + delay;
 	c->waiting_backoff = 1;
 	/* libevent measures from the time cached at the start of this loop
 	 * pass, which may be well behind now. */
@@ -607,7 +589,7 @@ static void arm_backoff(sp_h2_client *c)
 static void note_failure(sp_h2_client *c, int err, const char *why)
 {
 	c->st.consecutive_failures++;
-	c->st.last_failure_ms = sp_peers__wall_ms();
+	c->st.last_failure_ms = sp_clock_wall_ms();
 	c->st.last_error = err;
 	c->st.last_why = why;
 	arm_backoff(c);
@@ -663,7 +645,7 @@ void sp_peers__conn_ready(sp_h2_conn *k)
 	k->peer_der_len = 0;
 	c->st.connected = 1;
 	c->st.connects++;
-	c->st.last_success_ms = sp_peers__wall_ms();
+	c->st.last_success_ms = sp_clock_wall_ms();
 	c->st.consecutive_failures = 0;
 	c->st.next_reconnect_ms = 0;
 	c->st.backoff_delay_ms = 0;

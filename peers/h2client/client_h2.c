@@ -462,7 +462,7 @@ void sp_peers__conn_cancel(sp_h2_conn *k, sp_h2_req *r)
 	/* Nothing from the server for a whole request timeout: the
 	 * connection is probably dead; drop it so the next request
 	 * reconnects. */
-	if (sp_peers__mono_ms() - k->last_read_ms >=
+	if (sp_clock_mono_ms() - k->last_read_ms >=
 	    (int64_t)c->request_timeout_ms) {
 		sp_peers__req_finish(r, SP_ERR_UNAVAILABLE,
 		                     "request timed out");
@@ -482,7 +482,7 @@ static void conn_readcb(struct bufferevent *bev, void *arg)
 
 	if (k->state == SP_CONN_DEAD || k->h2 == NULL)
 		return;
-	k->last_read_ms = sp_peers__mono_ms();
+	k->last_read_ms = sp_clock_mono_ms();
 	while ((len = evbuffer_get_length(in)) > 0) {
 		struct evbuffer_iovec v;
 
@@ -540,7 +540,7 @@ static void conn_eventcb(struct bufferevent *bev, short events, void *arg)
 			return;
 		}
 		k->state = SP_CONN_SETTINGS;
-		k->last_read_ms = sp_peers__mono_ms();
+		k->last_read_ms = sp_clock_mono_ms();
 		sp_peers__conn_pump(k);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 
+#include "base.h"
 #include "h2client.h"
 
 struct event;
@@ -129,9 +130,6 @@ struct sp_h2_client {
 
 /* ---------------------------------------------------------------- client.c */
 
-/* Monotonic and wall clocks in milliseconds. */
-int64_t sp_peers__mono_ms(void);
-int64_t sp_peers__wall_ms(void);
 /* Ask the work event to run (deliver callbacks, connect, submit). */
 void sp_peers__kick(sp_h2_client *c);
 /* Finish a request with err (SP_OK: the response it holds) and move it to

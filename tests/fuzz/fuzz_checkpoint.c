@@ -3,7 +3,7 @@
  * 9.4): the origin's note signature, the checkpoint body, the copy the node
  * keeps and serves (only the origin's lines), its cosignature and the
  * verification of cosignatures, in the order the witness runs them
- * (peers/fed_witness.c).
+ * (peers/fed/fed_witness.c).
  *
  * A note whose body parses as a checkpoint is also signed by the origin
  * key and run again, so that mutated bodies reach the steps after the

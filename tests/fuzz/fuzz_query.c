@@ -1,8 +1,8 @@
 /* fuzz_query.c: libFuzzer target for the query strings of the read
  * endpoints (SPEC 10.5..10.7: entries ?start=&count=, proofs ?index=&size=
  * and ?old=&size=, search ?subject-kind=&...&cursor=): the server's
- * percent-decoding parameter reader (node/server_req.c), the decimal and
- * text parameter readers of node/api_read.c with the buffer sizes it uses,
+ * percent-decoding parameter reader (node/http/server_req.c), the decimal and
+ * text parameter readers of node/api/api_read.c with the buffer sizes it uses,
  * and what the search then parses of them (times, the cursor).
  *
  * Input: the raw query, the part of :path after '?'. */

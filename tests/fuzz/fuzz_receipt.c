@@ -1,6 +1,6 @@
 /* fuzz_receipt.c: libFuzzer target for the receipts a sender gets back
  * from a recipient (SPEC 10.3): the Receipt reader and the verification a
- * sender runs on the response body (peers/fed_deliver.c: sp_verify_receipt
+ * sender runs on the response body (peers/fed/fed_deliver.c: sp_verify_receipt
  * against the recipient federation's trust list), against a test
  * federation made once at start-up.
  *

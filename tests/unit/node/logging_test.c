@@ -401,7 +401,7 @@ static void fmt_event(int json, const char *v, size_t n, char *line, size_t cap,
 {
 	*len = sp_log__format(
 	    line, cap, json, SP_LOG_WARN, "2026-12-02T15:00:00.000Z",
-	    "peers/fed_pull.c", 42, "on_entries", "pull_failed",
+	    "peers/fed/fed_pull.c", 42, "on_entries", "pull_failed",
 	    (const sp_log_field[]){SP_LF_STR("peer", v),
 	                           SP_LF_INT("status", -7),
 	                           SP_LF_BYTES("why", v, n),

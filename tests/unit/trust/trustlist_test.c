@@ -237,7 +237,7 @@ static void test_member_by_tls_cert(void **state)
 
 /* The trust module reports each list as its operator signed it: a list
  * that shows a revoked member active again opens with that status. Keeping
- * revocations for good is the node's rule ([TL-39], node/trust_gate.c),
+ * revocations for good is the node's rule ([TL-39], node/core/trust_gate.c),
  * which refuses such a list against what its store recorded. */
 static void test_status_as_listed(void **state)
 {
