@@ -141,6 +141,11 @@ expect_status 200 "entries"
 head -1 "$WORK/entries" | grep -q "^0 $(stat -c %s "$REC")$" && ok "framed as 'sequence length'" || not_ok "entries framing: $(head -1 "$WORK/entries")"
 hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/entries?start=0&count=10" >"$WORK/entries2"
 [ ! -s "$WORK/entries2" ] && ok "entries hide what is addressed to others" || not_ok "entries visible to KZ-KGS"
+# Query numbers use the protocol's one decimal grammar (API-13).
+for q in "start=007&count=10" "start=0&count=010" "start=-1&count=10" "start=%2B1&count=10"; do
+	hcurl "$F" CN-ZZ CN-XA "/v1/logs/CN-ZZ/entries?$q" >/dev/null; expect_status 400 "entries?$q is refused"
+	expect_problem bad-request "entries?$q is a bad-request problem"
+done
 
 # The log: checkpoint and proofs of CN-ZZ's own log.
 sleep 1.2
