@@ -105,8 +105,7 @@ int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
 
 int sp_cli__parse_u64(const char *s, uint64_t *out)
 {
-	if (s == NULL ||
-	    sp_parse_u64(s, strlen(s), UINT64_MAX, out) != SP_OK)
+	if (s == NULL || sp_parse_u64(s, strlen(s), UINT64_MAX, out) != SP_OK)
 		return -1;
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 _Static_assert(SP_NODE_ID_MAX + 1 <= 65,
                "a NodeId fits sp_store_revocation.subject");
 
@@ -142,7 +141,7 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)
 		for (j = 0; j < m->n_signing; j++) {
 			v[k].kind = SP_REVOKED_SIGNING_CERT;
 			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
-			           v[k].subject);
+			              v[k].subject);
 			snprintf(v[k].node_id, sizeof(v[k].node_id), "%s",
 			         m->node_id);
 			v[k++].sequence = tl->sequence;
@@ -182,7 +181,7 @@ int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
 			return err;
 		for (j = 0; j < m->n_signing; j++) {
 			sp_sha256_hex(m->signing[j].der, m->signing[j].der_len,
-			           hex);
+			              hex);
 			err = sp_store_revoked_get(r, tl->federation,
 			                           SP_REVOKED_SIGNING_CERT, hex,
 			                           &at);

@@ -181,9 +181,9 @@ static int parse_endpoint(const char *url, char *host, size_t cap,
 		memcpy(host, h, len);
 		host[len] = '\0';
 	}
-	if (colon != NULL &&
-	    (sp_parse_u64(colon + 1, (size_t)(end - colon - 1), INT64_MAX, &v) != SP_OK ||
-	     v == 0 || v > 65535))
+	if (colon != NULL && (sp_parse_u64(colon + 1, (size_t)(end - colon - 1),
+	                                   INT64_MAX, &v) != SP_OK ||
+	                      v == 0 || v > 65535))
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -423,7 +423,8 @@ static int ext_start(sp_node *n, void **state)
 	f->n = n;
 	f->refs = 1;
 	rebuild(f);
-	f->next_pull_ms = sp_clock_wall_ms() + 1000; /* catch up right after start */
+	f->next_pull_ms =
+	    sp_clock_wall_ms() + 1000; /* catch up right after start */
 	*state = f;
 	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
 	       SP_LF_UINT("origins", f->n_origins));

@@ -268,8 +268,10 @@ int sp_peers__entries_next(sp_peers__entries *e, uint64_t *seq, size_t *off,
 		return -1;
 	/* "<sequence> <length>\n": canonical decimals, a length of 1 to
 	 * max_len that the body holds, then the record and a line feed */
-	if (sp_parse_u64((const char *)b, (size_t)(sp - b), INT64_MAX, &s) != SP_OK ||
-	    sp_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), INT64_MAX, &l) != SP_OK)
+	if (sp_parse_u64((const char *)b, (size_t)(sp - b), INT64_MAX, &s) !=
+	        SP_OK ||
+	    sp_parse_u64((const char *)sp + 1, (size_t)(nl - sp - 1), INT64_MAX,
+	                 &l) != SP_OK)
 		return -1;
 	if (l == 0 || l > e->max_len || l + 1 > (uint64_t)(end - nl - 1) ||
 	    nl[1 + l] != '\n')

@@ -67,7 +67,8 @@ static void tl_work(void *arg)
 		    (size_t)(colon ? colon - h : (ptrdiff_t)hl) >=
 		        sizeof(host) ||
 		    (colon &&
-		     sp_parse_u64(colon + 1, hl - (size_t)(colon - h) - 1, INT64_MAX, &port) != SP_OK) ||
+		     sp_parse_u64(colon + 1, hl - (size_t)(colon - h) - 1,
+		                  INT64_MAX, &port) != SP_OK) ||
 		    port == 0 || port > 65535) {
 			j->err = SP_ERR_INVALID_ARGUMENT;
 			j->why =
