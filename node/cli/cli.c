@@ -119,6 +119,23 @@ int sp_cli__init_crypto(void)
 	return 0;
 }
 
+/* Every command of the binary, by its first word. Each takes its own argv
+ * (argv[0] is the command's name) and answers --help. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+    {"federation", sp_cli_federation},
+    {"record", sp_cli_record},
+    {"trust-list", sp_cli_trust_list},
+    {"log", sp_cli_log},
+    {"run", sp_cli_run},
+    {"check-config", sp_cli_check_config},
+    {"submit", sp_cli_submit},
+    {"status", sp_cli_status},
+    {"peers", sp_cli_peers},
+};
+
 int sp_cli_main(int argc, char **argv)
 {
 	const char *cmd;
@@ -138,18 +155,9 @@ int sp_cli_main(int argc, char **argv)
 		       SP_SPEC_VERSION);
 		return SP_EXIT_OK;
 	}
-	if (strcmp(cmd, "federation") == 0)
-		return sp_cli_federation(argc - 1, argv + 1);
-	if (strcmp(cmd, "record") == 0)
-		return sp_cli_record(argc - 1, argv + 1);
-	if (strcmp(cmd, "trust-list") == 0)
-		return sp_cli_trust_list(argc - 1, argv + 1);
-	if (strcmp(cmd, "log") == 0)
-		return sp_cli_log(argc - 1, argv + 1);
-	if (strcmp(cmd, "run") == 0)
-		return sp_cli_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "check-config") == 0)
-		return sp_cli_check_config(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
 	sp_cli__err("unknown command '%s' (see silkport --help)", cmd);
 	return SP_EXIT_USAGE;
 }

@@ -50,10 +50,10 @@ int sp_cli_check_config(int argc, char **argv);
 int sp_cli_run(int argc, char **argv);
 int sp_cli_log(int argc, char **argv);
 
-/* Run a command that talks to a running node ("submit", "status",
- * "peers", cli_peers.c) from argv[1]. Returns its exit status, or -1 when
- * argv[1] is not one of them. */
-int sp_peers_cli(int argc, char **argv);
+/* The commands that talk to a running node (cli_peers.c). */
+int sp_cli_submit(int argc, char **argv);
+int sp_cli_status(int argc, char **argv);
+int sp_cli_peers(int argc, char **argv);
 
 /* Run the command line (argv[1] is the sub-command). Returns the process
  * exit status: 0 success, 1 a refusal or failure, 2 a usage error. */

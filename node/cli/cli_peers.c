@@ -125,7 +125,7 @@ static void report(const char *what, int err, const char *why,
 	sp_doc_free(doc);
 }
 
-static int cmd_submit(int argc, char **argv)
+int sp_cli_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -297,7 +297,7 @@ static void metric(const sp_h2_result *r, const char *name, const char *label)
 	}
 }
 
-static int cmd_status(int argc, char **argv)
+int sp_cli_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -386,7 +386,7 @@ static int cmd_status(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_peers(int argc, char **argv)
+int sp_cli_peers(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -437,17 +437,4 @@ out:
 	sp_h2_result_free(&r);
 	target_close(&t);
 	return rc;
-}
-
-int sp_peers_cli(int argc, char **argv)
-{
-	if (argc < 2)
-		return -1;
-	if (strcmp(argv[1], "submit") == 0)
-		return cmd_submit(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "peers") == 0)
-		return cmd_peers(argc - 1, argv + 1);
-	return -1;
 }
