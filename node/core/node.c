@@ -51,13 +51,16 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 int sp_node_ready(sp_node *n, const char **why)
 {
-	int64_t valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
+	int64_t valid_at;
 
 	*why = NULL;
-	if (n->stopping)
+	if (n->stopping) {
 		*why = "stopping";
-	else if (sp_trust_expired(n->trust, valid_at) ||
-	         sp_node__relay_expired(n, valid_at))
+		return SP_ERR_UNAVAILABLE;
+	}
+	valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
+	if (sp_trust_expired(n->trust, valid_at) ||
+	    sp_node__relay_expired(n, valid_at))
 		*why = "the trust list has expired";
 	else if (!n->checkpoint_ok)
 		*why = "the own log has no checkpoint yet";
