@@ -20,8 +20,8 @@ struct sp_http_req;
 
 /* ================================================================ config */
 
-#define SP_CONFIG_MAX_LIST 16 /* repeatable options: anchors, operators, ...   \
-	                       */
+/* Repeatable options (anchors, operators, ...) hold at most this many. */
+#define SP_CONFIG_MAX_LIST   16
 #define SP_CONFIG_MAX_ERRORS 32
 
 /* A node's configuration (INI, one option table in config.c). Read-only for
