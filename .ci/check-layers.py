@@ -7,7 +7,8 @@ own folder; a header is named by its file name ("store.h"). The rules:
      node/base on libc only.
   2. http, store and h2client never include each other; core never includes
      api, cli or peers; api and fed use public headers only.
-  3. A *_int.h header is included only from its own folder.
+  3. A *_int.h header is included only from its own folder, and never from
+     a public header (which would hand the internals to every includer).
   4. Nothing includes node/cli; only node/cli (and the conformance suite,
      tests, tools) defines executables.
   5. Only the SQLite store driver includes sqlite3.h.
@@ -98,6 +99,10 @@ def main():
                         errors.append('%s: "%s" is no header of the tree' %
                                       (where, name))
                     continue
+                if (name.endswith('_int.h') and rel.endswith('.h') and
+                        not rel.endswith('_int.h')):
+                    errors.append('%s: a public header includes %s' %
+                                  (where, name))
                 if target == floor:
                     continue
                 if name.endswith('_int.h'):

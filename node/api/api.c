@@ -1,13 +1,10 @@
 /* api.c: request routing, access control by client certificate, and the
  * endpoints that need no storage (health, readiness, metrics, trust list). */
-#include "api.h"
-#include "ingest_int.h"
-#include "relay_int.h"
+#include "api_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
                      const char *ctype, uint8_t *body, size_t len)
@@ -20,9 +17,9 @@ void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
                         const sp_http_header *headers, size_t n_headers,
                         uint8_t *body, size_t len)
 {
-	sp_metrics_request(n->metrics, ep, status);
-	sp_metrics_observe(
-	    n->metrics, SP_HIST_REQUEST,
+	sp_node_count_request(n, ep, status);
+	sp_node_observe(
+	    n, SP_HIST_REQUEST,
 	    (double)(sp_monotonic_us() - sp_http_req_start_us(req)) / 1e6);
 	if (body == NULL)
 		sp_http_respond_ex(req, status, ctype, headers, n_headers, "",
@@ -37,9 +34,9 @@ void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
 {
 	int status = sp_err_http_status(err);
 
-	sp_metrics_request(n->metrics, ep, status);
+	sp_node_count_request(n, ep, status);
 	if (err == SP_ERR_OVERLOADED)
-		sp_metrics_count(n->metrics, SP_CTR_OVERLOADED, 1);
+		sp_node_count(n, SP_CTR_OVERLOADED, 1);
 	sp_http_respond_problem(req, err, status, detail);
 }
 
@@ -80,64 +77,10 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 
 static void metrics(sp_node *n, sp_http_req *req)
 {
-	sp_server_stats ss;
-	sp_text extra = {0};
 	char *body;
 	size_t len;
 
-	sp_server_get_stats(n->server, &ss);
-	sp_text_printf(
-	    &extra,
-	    "# HELP silkport_connections Open client connections.\n"
-	    "# TYPE silkport_connections gauge\nsilkport_connections %llu\n"
-	    "# HELP silkport_connections_total Connections accepted.\n"
-	    "# TYPE silkport_connections_total "
-	    "counter\nsilkport_connections_total %llu\n"
-	    "# HELP silkport_connections_dropped_total Connections dropped, by "
-	    "cause.\n"
-	    "# TYPE silkport_connections_dropped_total counter\n"
-	    "silkport_connections_dropped_total{cause=\"flood\"} %llu\n"
-	    "silkport_connections_dropped_total{cause=\"timeout\"} %llu\n"
-	    "silkport_connections_dropped_total{cause=\"limits\"} %llu\n"
-	    "silkport_connections_dropped_total{cause=\"handshake\"} %llu\n"
-	    "# HELP silkport_streams Open HTTP/2 streams.\n"
-	    "# TYPE silkport_streams gauge\nsilkport_streams %llu\n"
-	    "# HELP silkport_buffered_bytes Request and response bytes held in "
-	    "memory.\n"
-	    "# TYPE silkport_buffered_bytes gauge\nsilkport_buffered_bytes "
-	    "%llu\n"
-	    "# HELP silkport_worker_queue Jobs waiting for a worker.\n"
-	    "# TYPE silkport_worker_queue gauge\nsilkport_worker_queue %zu\n"
-	    "# HELP silkport_trust_list_sequence Sequence of the trust list in "
-	    "force.\n"
-	    "# TYPE silkport_trust_list_sequence "
-	    "gauge\nsilkport_trust_list_sequence %llu\n"
-	    "# HELP silkport_trust_list_seconds_left Seconds until the trust "
-	    "list's NextUpdate.\n"
-	    "# TYPE silkport_trust_list_seconds_left "
-	    "gauge\nsilkport_trust_list_seconds_left %lld\n"
-	    "# HELP silkport_log_size Leaves in this node's own log (last "
-	    "checkpoint).\n"
-	    "# TYPE silkport_log_size gauge\nsilkport_log_size{origin=\"%s\"} "
-	    "%llu\n",
-	    (unsigned long long)ss.conns_open,
-	    (unsigned long long)ss.conns_accepted,
-	    (unsigned long long)ss.dropped_flood,
-	    (unsigned long long)ss.dropped_timeout,
-	    (unsigned long long)ss.dropped_limits,
-	    (unsigned long long)ss.handshakes_failed,
-	    (unsigned long long)ss.streams_open,
-	    (unsigned long long)ss.buffered_bytes, sp_pool_queued(n->pool),
-	    (unsigned long long)sp_trust_list(n->trust)->sequence,
-	    (long long)(sp_trust_list(n->trust)->next_update -
-	                (int64_t)time(NULL)),
-	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
-	for (size_t i = 0; i < n->n_ext; i++)
-		if (n->ext[i]->metrics != NULL)
-			n->ext[i]->metrics(n->ext_state[i], &extra);
-	body = sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf,
-	                         &len);
-	sp_text_free(&extra);
+	body = sp_node_metrics_text(n, &len);
 	if (body == NULL) {
 		sp_api__problem(n, req, SP_EP_METRICS, SP_ERR_NOMEM, NULL);
 		return;
@@ -152,13 +95,14 @@ static void metrics(sp_node *n, sp_http_req *req)
  * (also active members), or "anyone". */
 static int metrics_allowed(sp_node *n, sp_http_req *req, int slot)
 {
-	const char *allow =
-	    n->cfg->metrics_allow != NULL ? n->cfg->metrics_allow : "operators";
+	const char *allow = sp_node_config(n)->metrics_allow != NULL
+	                        ? sp_node_config(n)->metrics_allow
+	                        : "operators";
 	sp_caller c;
 
 	if (strcmp(allow, "anyone") == 0)
 		return 1;
-	sp_node__caller(n, req, slot, &c);
+	sp_node_caller(n, req, slot, &c);
 	if (c.operator||(strcmp(allow, "members") == 0 && c.member_active))
 		return 1;
 	sp_api__problem(n, req, SP_EP_METRICS,
@@ -174,19 +118,16 @@ static int metrics_allowed(sp_node *n, sp_http_req *req, int slot)
 
 static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 {
-	const sp_tl *tl = sp_trust_list(n->trust);
 	const uint8_t *b;
 	size_t len;
 
-	if (strcmp(federation, tl->federation) == 0)
-		b = sp_trust_list_bytes(n->trust, &len);
-	else if ((b = sp_node__relay_list_bytes(n, federation, &len)) == NULL) {
+	if ((b = sp_node_list_bytes(n, federation, &len)) == NULL) {
 		sp_api__problem(
 		    n, req, SP_EP_TRUST_LIST, SP_ERR_NOT_FOUND,
 		    "this node holds no trust list of that federation");
 		return;
 	}
-	sp_metrics_request(n->metrics, SP_EP_TRUST_LIST, 200);
+	sp_node_count_request(n, SP_EP_TRUST_LIST, 200);
 	sp_http_respond(req, 200, "application/xml", b, len);
 }
 
@@ -202,7 +143,7 @@ static int need_method(sp_node *n, sp_http_req *req, sp_endpoint ep,
 		sp_http_header allow = {
 		    "allow", strcmp(want, "GET") == 0 ? "GET, HEAD" : want};
 
-		sp_metrics_request(n->metrics, ep, 405);
+		sp_node_count_request(n, ep, 405);
 		sp_http_respond_problem_ex(req, SP_ERR_METHOD, 405, want,
 		                           &allow, 1);
 	}
@@ -245,23 +186,13 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 		return;
 	}
 	if (strcmp(path, "/readyz") == 0) {
-		int64_t now = (int64_t)time(NULL);
+		const char *why;
+		int err;
 
 		if (!need_method(n, req, SP_EP_READYZ, "GET"))
 			return;
-		if (n->stopping)
-			sp_api__problem(n, req, SP_EP_READYZ,
-			                SP_ERR_UNAVAILABLE, "stopping");
-		else if (sp_trust_expired(n->trust,
-		                          now - n->cfg->expiry_grace) ||
-		         sp_node__relay_expired(n, now - n->cfg->expiry_grace))
-			sp_api__problem(n, req, SP_EP_READYZ,
-			                SP_ERR_UNAVAILABLE,
-			                "the trust list has expired");
-		else if (!n->checkpoint_ok)
-			sp_api__problem(n, req, SP_EP_READYZ,
-			                SP_ERR_UNAVAILABLE,
-			                "the own log has no checkpoint yet");
+		if ((err = sp_node_ready(n, &why)) != SP_OK)
+			sp_api__problem(n, req, SP_EP_READYZ, err, why);
 		else
 			respond_text(n, req, SP_EP_READYZ, 200, "ready\n");
 		return;
@@ -277,7 +208,7 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 			trust_list(n, req, path + 16);
 		return;
 	}
-	sp_node__caller(n, req, slot, &c);
+	sp_node_caller(n, req, slot, &c);
 	if (strcmp(path, "/v1/records") == 0) {
 		if (need_method(n, req, SP_EP_RECORDS_POST, "POST") &&
 		    need_member(n, req, SP_EP_RECORDS_POST, &c))

@@ -1,6 +1,6 @@
 /* api_peers.c: GET /v1/peers: the operator's view of the federation side
  * (per peer: connection, outbox, lag, checkpoints, alarms), as text. */
-#include "ingest_int.h"
+#include "api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 void sp_api_peers(sp_node *n, sp_http_req *req, const sp_caller *c)
 {
 	sp_text t = {0};
-	size_t i, len;
+	size_t len;
 	uint8_t *body;
 
 	if (!c->operator) {
@@ -20,10 +20,9 @@ void sp_api_peers(sp_node *n, sp_http_req *req, const sp_caller *c)
 		                "certificates");
 		return;
 	}
-	sp_text_printf(&t, "silkport-peers/v1\nnode %s\n", n->cfg->node_id);
-	for (i = 0; i < n->n_ext; i++)
-		if (n->ext[i]->status != NULL)
-			n->ext[i]->status(n->ext_state[i], &t);
+	sp_text_printf(&t, "silkport-peers/v1\nnode %s\n",
+	               sp_node_config(n)->node_id);
+	sp_node_status_text(n, &t);
 	if (t.failed || t.buf == NULL) {
 		sp_text_free(&t);
 		sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOMEM, NULL);

@@ -1,6 +1,6 @@
 /* api_read.c: GET endpoints that read the store, run on the worker pool:
  * one record, log entries, checkpoints, proofs and search. */
-#include "relay_int.h"
+#include "api_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +327,7 @@ static void search(read_job *j, sp_store_reader *r)
 static void work(void *arg)
 {
 	read_job *j = arg;
-	sp_store_reader *r = sp_node__reader(j->n);
+	sp_store_reader *r = sp_node_reader(j->n);
 
 	if (r == NULL) {
 		fail(j, SP_ERR_UNAVAILABLE, "the store is not available");
@@ -367,7 +367,7 @@ static void done(void *arg)
 		sp_api__problem(j->n, j->req, j->ep,
 		                j->err ? j->err : SP_ERR_INTERNAL, j->why);
 	} else {
-		sp_metrics_request(j->n->metrics, j->ep, j->status);
+		sp_node_count_request(j->n, j->ep, j->status);
 		/* Records are for the caller only: no shared cache may keep
 		 * them. */
 		if (j->ep == SP_EP_RECORD_GET || j->ep == SP_EP_ENTRIES ||
@@ -431,11 +431,12 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	/* An operator reads what its own node is an addressee of (ACC-5)
 	 * unless [access] operator_read = all made it a wide reader. */
 	snprintf(j->viewer, sizeof(j->viewer), "%s",
-	         c->operator? n->cfg->node_id : c->id);
+	         c->operator? sp_node_config(n)->node_id : c->id);
 	j->wide = c->wide_read;
 	if (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES ||
 	                 ep == SP_EP_SEARCH)) {
-		sp_node__broadcasters(n, n->trust, j->viewer, &j->broadcasters);
+		sp_node_broadcasters(n, sp_node_trust(n), j->viewer,
+		                     &j->broadcasters);
 		if (j->broadcasters.failed) {
 			sp_text_free(&j->broadcasters);
 			free(j);
@@ -489,7 +490,7 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 		free(j);
 		return;
 	}
-	if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
+	if ((err = sp_node_work(n, work, done, j)) != SP_OK) {
 		sp_api__problem(n, req, ep, err,
 		                "the node is at capacity; retry later");
 		sp_text_free(&j->broadcasters);

@@ -1,7 +1,7 @@
 /* api_records.c: POST /v1/records: a peer's record goes through the node's
  * one acceptance path (ingest.c) and is answered 201/200 with the receipt,
  * or with the refusal's problem document. */
-#include "ingest_int.h"
+#include "api_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ static void respond_error(rec_req *r, int err, const char *why)
 	sp_node *n = r->n;
 
 	if (err != SP_ERR_OVERLOADED && err != SP_ERR_UNAVAILABLE)
-		sp_metrics_rejected(n->metrics, err);
+		sp_node_count_rejected(n, err);
 	sp_log(SP_LOG_INFO, "record_refused",
 	       SP_LF_STR("request_id", sp_http_req_id(r->req)),
 	       SP_LF_STR("peer", r->caller), SP_LF_STR("err", sp_strerror(err)),
@@ -91,8 +91,7 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c)
 	memset(&o, 0, sizeof(o));
 	o.source = r->caller;
 	o.expect_sequence = -1;
-	if ((err = sp_node__ingest(n, body, len, &o, on_ingested, r)) !=
-	    SP_OK) {
+	if ((err = sp_node_ingest(n, body, len, &o, on_ingested, r)) != SP_OK) {
 		sp_api__problem(n, req, SP_EP_RECORDS_POST, err,
 		                "the node is at capacity; retry later");
 		free(r);

@@ -1,244 +1,62 @@
-/* api_submit.c: POST /v1/submit: a local operator's submission becomes this
- * node's next record: Sequence assigned in order, signed, logged, queued for
- * delivery, answered with the signed record once durable. */
-#include "node_int.h"
-#include "relay_int.h"
+/* api_submit.c: POST /v1/submit: a local operator's submission goes to the
+ * node's submit pipeline (sp_node_submit) and is answered 201 with the
+ * signed record once durable, or with the refusal's problem document. */
+#include "api_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-struct sp_submit_job {
-	sp_submit_job *next;
+typedef struct submit_req {
 	sp_node *n;
 	sp_http_req *req;
-	sp_trust *trust;
-	const uint8_t *body;
-	size_t body_len;
-	uint64_t sequence;
-	int refs;
-	int queued;
-	int err;
-	char why[256];
-	char record_id[SP_UUID_LEN + 1];
-	uint8_t *record;
-	size_t record_len;
-	int outcome;
-};
+} submit_req;
 
-#define SUBMIT_QUEUE_MAX 10000
-
-static void kick(sp_node *n);
-
-static void job_unref(sp_submit_job *j)
+/* Loop thread: the record is durable, or the submission was refused. */
+static void on_submitted(void *ud, sp_submit_result *res)
 {
-	if (--j->refs > 0)
-		return;
-	sp_trust_unref(j->trust);
-	free(j->record);
-	free(j);
-}
-
-static void finish(void *arg);
-static void on_stored(void *ud, const sp_store_put_result *res)
-{
-	sp_submit_job *j = ud;
-
-	j->outcome = res->outcome;
-	sp_node__post(j->n, finish, j);
-}
-
-/* Worker: parse, build, sign, queue the write. */
-static void work(void *arg)
-{
-	sp_submit_job *j = arg;
-	sp_node *n = j->n;
-	const sp_tl *tl = sp_trust_list(j->trust);
-	sp_submission *sub = NULL;
-	sp_record_draft d;
-	sp_store_put_req put;
-	const char *why = NULL;
-	uint8_t *unsigned_rec = NULL;
-	size_t ulen, i, n_deliver = 0;
-	const char *deliver[SP_STORE_MAX_RECIPIENTS];
-	char digest[65];
-
-	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits,
-	                                  &sub, &why)) != SP_OK ||
-	    (j->err = sp_submission_draft(sub, &d, &why)) != SP_OK)
-		goto fail;
-	if (sp_uuid_v4(j->record_id) != SP_OK) {
-		j->err = SP_ERR_INTERNAL;
-		goto fail;
-	}
-	d.record_id = j->record_id;
-	d.origin = n->cfg->node_id;
-	d.sequence = j->sequence;
-	d.issued = (int64_t)time(NULL);
-	/* Deliver to the named members, or to every other member. */
-	if (d.broadcast) {
-		/* Broadcast reaches every active member; a suspended or
-		 * revoked one would refuse the delivery anyway. */
-		for (i = 0;
-		     i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS;
-		     i++)
-			if (strcmp(tl->members[i].node_id, n->cfg->node_id) !=
-			        0 &&
-			    tl->members[i].status == SP_STATUS_ACTIVE)
-				deliver[n_deliver++] = tl->members[i].node_id;
-	} else {
-		if (d.n_recipients > SP_STORE_MAX_RECIPIENTS) {
-			j->err = SP_ERR_FIELD;
-			why = "Recipients: too many";
-			goto fail;
-		}
-		/* Members of this federation directly; members of another
-		 * followed federation through a gateway (relay.c). */
-		if ((j->err = sp_node__route_submit(
-		         n, j->trust, d.recipients, d.n_recipients, deliver,
-		         &n_deliver, j->why, sizeof(j->why))) != SP_OK)
-			goto fail_keep_why;
-	}
-	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) !=
-	        SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen,
-	                               &j->record, &j->record_len, &why)) !=
-	        SP_OK)
-		goto fail;
-	sp_sha256_hex(j->record, j->record_len, digest);
-
-	memset(&put, 0, sizeof(put));
-	put.bytes = j->record;
-	put.len = j->record_len;
-	put.record_id = j->record_id;
-	put.origin = n->cfg->node_id;
-	put.sequence = j->sequence;
-	put.type = d.type;
-	put.issued = d.issued;
-	put.received = d.issued;
-	put.digest = digest;
-	put.broadcast = d.broadcast;
-	put.recipients = d.recipients;
-	put.n_recipients = d.n_recipients;
-	put.subjects = d.subjects;
-	put.n_subjects = d.n_subjects;
-	put.deliver_to = deliver;
-	put.n_deliver_to = n_deliver;
-	if ((j->err = sp_store_put_async(n->store, &put, on_stored, j)) !=
-	    SP_OK) {
-		why = "the store refused the write";
-		goto fail;
-	}
-	j->queued = 1;
-	free(unsigned_rec);
-	sp_submission_free(sub);
-	return;
-fail:
-	snprintf(j->why, sizeof(j->why), "%s", why ? why : sp_strerror(j->err));
-fail_keep_why:
-	free(unsigned_rec);
-	sp_submission_free(sub);
-}
-
-static void done(void *arg)
-{
-	sp_submit_job *j = arg;
-	sp_node *n = j->n;
-
-	n->submit_busy = 0;
-	if (j->queued) {
-		n->next_sequence = j->sequence + 1;
-	} else {
-		sp_log(SP_LOG_INFO, "submission_refused",
-		       SP_LF_STR("request_id", sp_http_req_id(j->req)),
-		       SP_LF_STR("err", sp_strerror(j->err)),
-		       SP_LF_STR("why", j->why));
-		sp_api__problem(n, j->req, SP_EP_SUBMIT, j->err, j->why);
-		j->refs--;
-	}
-	job_unref(j);
-	kick(n);
-}
-
-static void finish(void *arg)
-{
-	sp_submit_job *j = arg;
-	sp_node *n = j->n;
-	uint8_t *rec;
+	submit_req *s = ud;
+	sp_node *n = s->n;
 	/* "/v1/records/" + RecordId + "?origin=" + NodeId; both are
 	 * URL-safe by their syntax (SPEC 4), so nothing is escaped. */
 	char loc[sizeof("/v1/records/?origin=") + SP_UUID_LEN + SP_NODE_ID_MAX];
 	sp_http_header h;
+	uint8_t *rec;
 
-	if (j->outcome == SP_STORE_INSERTED) {
-		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
-		sp_log(SP_LOG_INFO, "record_submitted",
-		       SP_LF_STR("request_id", sp_http_req_id(j->req)),
-		       SP_LF_STR("origin", n->cfg->node_id),
-		       SP_LF_UINT("sequence", j->sequence),
-		       SP_LF_STR("record_id", j->record_id));
-		rec = j->record;
-		j->record = NULL;
-		/* API-53: RecordIds are unique per Origin only (API-62), so
-		 * the location names the Origin as well. */
-		snprintf(loc, sizeof(loc), "/v1/records/%s?origin=%s",
-		         j->record_id, n->cfg->node_id);
-		h.name = "location";
-		h.value = loc;
-		sp_api__respond_ex(n, j->req, SP_EP_SUBMIT, 201,
-		                   "application/xml", &h, 1, rec,
-		                   j->record_len);
-		for (size_t i = 0; i < n->n_ext; i++)
-			if (n->ext[i]->own_record_stored != NULL)
-				n->ext[i]->own_record_stored(
-				    n->ext_state[i], j->record_id, j->sequence);
-	} else {
-		/* A failed commit leaves a hole in the Sequence unless the
-		 * next submission reuses it: re-read where the log stands. */
-		uint64_t next;
-
-		sp_log(SP_LOG_ERROR, "submission_store_failed",
-		       SP_LF_UINT("sequence", j->sequence),
-		       SP_LF_INT("outcome", j->outcome));
-		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) ==
-		    SP_OK)
-			n->next_sequence = next;
-		sp_api__problem(n, j->req, SP_EP_SUBMIT,
-		                j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
-		                "the record could not be stored");
+	if (res->err != SP_OK) {
+		sp_log(SP_LOG_INFO, "submission_refused",
+		       SP_LF_STR("request_id", sp_http_req_id(s->req)),
+		       SP_LF_STR("err", sp_strerror(res->err)),
+		       SP_LF_STR("why", res->why));
+		sp_api__problem(n, s->req, SP_EP_SUBMIT, res->err, res->why);
+		free(s);
+		return;
 	}
-	job_unref(j);
-}
-
-static void kick(sp_node *n)
-{
-	sp_submit_job *j;
-	int err;
-
-	while (!n->submit_busy && (j = n->submit_head) != NULL) {
-		n->submit_head = j->next;
-		if (n->submit_head == NULL)
-			n->submit_tail = NULL;
-		n->submit_queued--;
-		j->sequence = n->next_sequence;
-		j->trust = sp_trust_ref(n->trust);
-		j->refs = 2;
-		if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
-			sp_api__problem(n, j->req, SP_EP_SUBMIT, err,
-			                "the node is at capacity; retry later");
-			j->refs = 1;
-			job_unref(j);
-			continue;
-		}
-		n->submit_busy = 1;
-	}
+	sp_log(SP_LOG_INFO, "record_submitted",
+	       SP_LF_STR("request_id", sp_http_req_id(s->req)),
+	       SP_LF_STR("origin", res->origin),
+	       SP_LF_UINT("sequence", res->sequence),
+	       SP_LF_STR("record_id", res->record_id));
+	rec = res->record;
+	res->record = NULL; /* handed over to the response */
+	/* API-53: RecordIds are unique per Origin only (API-62), so the
+	 * location names the Origin as well. */
+	snprintf(loc, sizeof(loc), "/v1/records/%s?origin=%s", res->record_id,
+	         res->origin);
+	h.name = "location";
+	h.value = loc;
+	sp_api__respond_ex(n, s->req, SP_EP_SUBMIT, 201, "application/xml", &h,
+	                   1, rec, res->record_len);
+	free(s);
 }
 
 void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c)
 {
-	sp_submit_job *j;
+	submit_req *s;
 	const char *ctype = sp_http_req_header(req, "content-type", NULL);
+	const uint8_t *body;
+	size_t len;
+	int err;
 
 	(void)c;
 	if (ctype == NULL || strncmp(ctype, "application/xml", 15) != 0 ||
@@ -247,23 +65,19 @@ void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c)
 		                "submissions are sent as application/xml");
 		return;
 	}
-	if (n->submit_queued >= SUBMIT_QUEUE_MAX) {
-		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_OVERLOADED,
-		                "too many submissions waiting; retry later");
-		return;
-	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		sp_api__problem(n, req, SP_EP_SUBMIT, SP_ERR_NOMEM, NULL);
 		return;
 	}
-	j->n = n;
-	j->req = req;
-	j->body = sp_http_req_body(req, &j->body_len);
-	if (n->submit_tail)
-		n->submit_tail->next = j;
-	else
-		n->submit_head = j;
-	n->submit_tail = j;
-	n->submit_queued++;
-	kick(n);
+	s->n = n;
+	s->req = req;
+	body = sp_http_req_body(req, &len);
+	if ((err = sp_node_submit(n, body, len, on_submitted, s)) != SP_OK) {
+		sp_api__problem(
+		    n, req, SP_EP_SUBMIT, err,
+		    err == SP_ERR_OVERLOADED
+		        ? "too many submissions waiting; retry later"
+		        : NULL);
+		free(s);
+	}
 }

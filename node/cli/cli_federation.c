@@ -1,7 +1,7 @@
 /* cli_federation.c: "silkport federation init": a new federation's operator CA,
  * member identities and the first signed trust list. */
 #include "cli_int.h"
-#include "config_int.h"
+#include "node.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* cli_node.c: "silkport check-config": validate a node configuration. */
 #include "cli_int.h"
-#include "config_int.h"
+#include "node.h"
 
 #include <getopt.h>
 #include <stdio.h>

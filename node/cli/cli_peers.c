@@ -3,7 +3,7 @@
  * mutual TLS. */
 #include "h2client.h"
 #include "cli_int.h"
-#include "config_int.h"
+#include "node.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* config.c: the node's INI configuration: one option table, file:line errors.
  */
-#include "config_int.h"
+#include "node.h"
 #include "protocol.h"
 
 #include <errno.h>

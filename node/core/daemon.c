@@ -86,7 +86,7 @@ static void notify(const char *state)
 #endif
 }
 
-void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg)
+void sp_node_post(sp_node *n, void (*fn)(void *arg), void *arg)
 {
 	sp_mbox_item *it = malloc(sizeof(*it));
 	uint64_t one = 1;
@@ -134,7 +134,7 @@ static void on_mbox(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-sp_store_reader *sp_node__reader(sp_node *n)
+sp_store_reader *sp_node_reader(sp_node *n)
 {
 	static _Thread_local sp_store_reader *mine;
 	static _Thread_local sp_node *owner;
@@ -158,7 +158,7 @@ sp_store_reader *sp_node__reader(sp_node *n)
 	return mine;
 }
 
-void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out)
+void sp_node_caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out)
 {
 	size_t len;
 	const uint8_t *der = sp_http_req_client_cert(req, &len);
@@ -213,11 +213,11 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
 		snprintf(out->federation, sizeof(out->federation), "%s",
 		         n->cfg->federation);
 	} else {
-		t = sp_node__relay_trust(n, (size_t)slot);
+		t = sp_node_relay_trust(n, (size_t)slot);
 		out->member = sp_trust_member_by_tls_cert(t, der, len);
 		expired = sp_trust_expired(t, valid_at);
 		snprintf(out->federation, sizeof(out->federation), "%s",
-		         sp_node__relay_federation(n, (size_t)slot));
+		         sp_node_relay_federation(n, (size_t)slot));
 		/* loop thread: the list outlives this request's handling, as
 		 * the home list does (swapped only on this thread) */
 		sp_trust_unref(t);
@@ -494,7 +494,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	sp_server_set_tls(n->server, ctx);
 	SSL_CTX_free(ctx);
 	if (t != NULL) {
-		sp_node__install_list(n, -1, t, "file");
+		sp_node_install_list(n, -1, t, "file");
 		sp_trust_unref(t);
 	}
 	free_operators(n);
@@ -536,7 +536,6 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	sp_node *n = arg;
 	char status[256];
-	size_t i;
 
 	(void)fd;
 	(void)what;
@@ -544,9 +543,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	trust_expiry_check(n, (int64_t)time(NULL));
 	sp_node__checkpoint_tick(n);
-	for (i = 0; i < n->n_ext; i++)
-		if (n->ext[i]->tick != NULL)
-			n->ext[i]->tick(n->ext_state[i]);
+	sp_node__notify(n, SP_NODE_EV_TICK, NULL);
 	snprintf(status, sizeof(status),
 	         "STATUS=node %s serving; log size %llu; trust list %llu",
 	         n->cfg->node_id, (unsigned long long)n->checkpoint_size,

@@ -1,7 +1,7 @@
 /* ingest.c: the one path by which a record from a peer is accepted, whether
  * pushed (POST /v1/records) or pulled (catch-up): verify on the worker pool,
  * sign a receipt, make both durable by group commit, answer on the loop. */
-#include "ingest_int.h"
+#include "node_int.h"
 #include "relay_int.h"
 
 #include <stdio.h>
@@ -73,7 +73,7 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 	    res->outcome == SP_STORE_ID_REUSED)
 		memcpy(j->existing_digest, res->existing_digest,
 		       sizeof(j->existing_digest));
-	sp_node__post(j->n, finish, j);
+	sp_node_post(j->n, finish, j);
 }
 
 /* Worker thread. */
@@ -100,13 +100,13 @@ static void work(void *arg)
 	sp_sha256_hex(j->body, j->body_len, j->digest);
 	/* The same bytes again: they were verified when first accepted, and
 	 * the answer is the receipt given then (SPEC API-24). */
-	if (j->expect_origin[0] == '\0' && (r = sp_node__reader(n)) != NULL &&
+	if (j->expect_origin[0] == '\0' && (r = sp_node_reader(n)) != NULL &&
 	    sp_store_fed_by_digest(r, j->digest, j->record_id, j->origin,
 	                           &j->sequence, &j->stored_receipt,
 	                           &j->stored_receipt_len) == SP_OK) {
 		j->outcome = SP_STORE_DUPLICATE;
 		j->queued = 1; /* finish() answers, as after a store put */
-		sp_node__post(n, finish, j);
+		sp_node_post(n, finish, j);
 		return;
 	}
 	sp_verify_opts_default(&o);
@@ -298,13 +298,16 @@ static void finish(void *arg)
 		sp_metrics_accepted(n->metrics);
 		/* before the caller's answer, so that the federation side
 		 * knows of the record by the time the caller is told */
-		if (strcmp(j->origin, n->cfg->node_id) != 0)
-			for (size_t i = 0; i < n->n_ext; i++)
-				if (n->ext[i]->record_received != NULL)
-					n->ext[i]->record_received(
-					    n->ext_state[i], j->origin,
-					    j->sequence, j->digest);
+		if (strcmp(j->origin, n->cfg->node_id) != 0) {
+			sp_node_event_args a = {.origin = j->origin,
+			                        .sequence = j->sequence,
+			                        .digest = j->digest};
+
+			sp_node__notify(n, SP_NODE_EV_RECORD_RECEIVED, &a);
+		}
 		if (j->n_relay > 0) {
+			sp_node_event_args a = {.record_id = j->record_id};
+
 			sp_log(SP_LOG_INFO, "record_relayed",
 			       SP_LF_STR("origin", j->origin),
 			       SP_LF_UINT("sequence", j->sequence),
@@ -312,10 +315,7 @@ static void finish(void *arg)
 			       SP_LF_UINT("recipients", j->n_relay),
 			       SP_LF_STR("source",
 			                 j->source[0] ? j->source : NULL));
-			for (size_t i = 0; i < n->n_ext; i++)
-				if (n->ext[i]->relay_stored != NULL)
-					n->ext[i]->relay_stored(n->ext_state[i],
-					                        j->record_id);
+			sp_node__notify(n, SP_NODE_EV_RELAY_STORED, &a);
 		}
 	} else if (j->outcome == SP_STORE_DUPLICATE) {
 		sp_metrics_count(n->metrics, SP_CTR_DUPLICATES, 1);
@@ -324,8 +324,8 @@ static void finish(void *arg)
 	job_unref(j);
 }
 
-int sp_node__ingest(sp_node *n, const uint8_t *bytes, size_t len,
-                    const sp_ingest_opts *o, sp_ingest_cb cb, void *ud)
+int sp_node_ingest(sp_node *n, const uint8_t *bytes, size_t len,
+                   const sp_ingest_opts *o, sp_ingest_cb cb, void *ud)
 {
 	ingest_job *j;
 	int err;

@@ -1,5 +1,5 @@
 /* metrics_int.h: the node's counters and histograms, rendered in the
- * Prometheus text format under the prefix silkport_. Internal to node/. */
+ * Prometheus text format under the prefix silkport_. Internal to node/core. */
 #ifndef SP_NODE_METRICS_INT_H
 #define SP_NODE_METRICS_INT_H
 
@@ -7,43 +7,10 @@
 #include <stdint.h>
 
 #include "base.h"
+#include "node.h"
 
-/* API endpoints, for per-endpoint request counts. */
-typedef enum sp_endpoint {
-	SP_EP_RECORDS_POST = 0,
-	SP_EP_RECORD_GET,
-	SP_EP_ENTRIES,
-	SP_EP_CHECKPOINT,
-	SP_EP_INCLUSION,
-	SP_EP_CONSISTENCY,
-	SP_EP_TRUST_LIST,
-	SP_EP_SUBMIT,
-	SP_EP_SEARCH,
-	SP_EP_HEALTHZ,
-	SP_EP_READYZ,
-	SP_EP_METRICS,
-	SP_EP_COSIGN,
-	SP_EP_OTHER,
-	SP_EP_COUNT
-} sp_endpoint;
-
-typedef enum sp_histogram_id {
-	SP_HIST_VERIFY = 0, /* record verification, seconds */
-	SP_HIST_COMMIT,     /* group commit, seconds */
-	SP_HIST_REQUEST,    /* request handling, seconds */
-	SP_HIST_COUNT
-} sp_histogram_id;
-
-/* Plain counters. */
-typedef enum sp_counter_id {
-	SP_CTR_SUBMITTED = 0, /* records signed for local operators */
-	SP_CTR_DUPLICATES,    /* identical re-deliveries answered 200 */
-	SP_CTR_EQUIVOCATIONS, /* conflicting records or checkpoints seen */
-	SP_CTR_CHECKPOINTS,   /* checkpoints this node signed */
-	SP_CTR_TRUST_RELOADS, /* trust lists installed after start */
-	SP_CTR_OVERLOADED,    /* requests refused with 503 */
-	SP_CTR_COUNT
-} sp_counter_id;
+/* The enums sp_endpoint, sp_histogram_id and sp_counter_id are public
+ * (node.h): the API counts its requests through sp_node_count_request(). */
 
 typedef struct sp_metrics sp_metrics;
 

@@ -1,23 +1,138 @@
-/* node.h: the silkport daemon and command line. */
+/* node.h: the node's core: its configuration, a running node, and what the
+ * floors above (node/api, peers/fed, node/cli) may ask of it. */
 #ifndef SP_NODE_H
 #define SP_NODE_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "base.h"
+#include "protocol.h"
+#include "store.h"
+#include "trust.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct event_base;
+struct sp_http_req;
+
+/* ================================================================ config */
+
+/* Repeatable options (anchors, operators, ...) hold at most this many. */
+#define SP_CONFIG_MAX_LIST   16
+#define SP_CONFIG_MAX_ERRORS 32
+
+/* A node's configuration (INI, one option table in config.c). Read-only for
+ * everyone but config.c: a running node's (sp_node_config) is replaced as a
+ * whole on SIGHUP, so keep no pointer into it past the current callback. */
+typedef struct sp_config {
+	char *
+	    path; /* the file read; relative paths inside are from its folder */
+	/* [node] */
+	char *node_id;
+	char *federation;
+	char *database;
+	/* [listen] */
+	char *listen_address;
+	int64_t listen_port;
+	int tls12;
+	/* [tls] */
+	char *tls_cert;
+	char *tls_key;
+	/* [signing] */
+	char *sign_key;
+	char *sign_cert;
+	char *log_key;
+	/* [trust] */
+	char *trust_list;
+	char *anchors[SP_CONFIG_MAX_LIST];
+	size_t n_anchors;
+	int64_t clock_skew;
+	int64_t
+	    expiry_grace; /* seconds past NextUpdate before peers are refused */
+	/* [operators] */
+	char *operator_certs[SP_CONFIG_MAX_LIST];
+	size_t n_operator_certs;
+	/* [access] */
+	char *wide_readers[SP_CONFIG_MAX_LIST]; /* members with read access to
+	                                           all */
+	size_t n_wide_readers;
+	/* "addressed" (default): operators read what this node is an
+	 * addressee of; "all": every record held, relayed ones too (ACC-14) */
+	char *operator_read;
+	/* [limits] */
+	int64_t max_body;
+	int64_t max_header_list;
+	int64_t max_streams;
+	int64_t max_connections;
+	int64_t max_depth;
+	int64_t max_elements;
+	int64_t handshake_timeout;
+	int64_t idle_timeout;
+	int64_t stream_timeout;
+	int64_t global_buffer_mb;
+	int64_t anon_connections; /* 0: a quarter of max_connections */
+	int64_t anon_buffer_mb;   /* 0: a quarter of global_buffer_mb */
+	/* [metrics] */
+	char *metrics_allow; /* "operators", "members" or "anyone" */
+	/* [workers] */
+	int64_t threads;
+	int64_t queue;
+	/* [log] */
+	char *log_level;
+	char *log_format;
+	/* [peers] (federation) */
+	int64_t retry_min;
+	int64_t retry_max;
+	int64_t retention_days;
+	int64_t pull_interval;
+	char *trust_list_url;
+	char *relay_federations[SP_CONFIG_MAX_LIST];
+	size_t n_relay_federations;
+	char *relay_trust_lists[SP_CONFIG_MAX_LIST];
+	size_t n_relay_trust_lists;
+	char *relay_anchors[SP_CONFIG_MAX_LIST];
+	size_t n_relay_anchors;
+	/* a gateway's TLS identity in each of those federations (none, or
+	 * one per federation line, same order) */
+	char *relay_tls_certs[SP_CONFIG_MAX_LIST];
+	size_t n_relay_tls_certs;
+	char *relay_tls_keys[SP_CONFIG_MAX_LIST];
+	size_t n_relay_tls_keys;
+} sp_config;
+
+/* Read and check a config file. On failure returns NULL and writes each
+ * problem as "file:line: what" (up to SP_CONFIG_MAX_ERRORS) to errbuf, one
+ * per line. Relative paths in the file are made absolute from the file's
+ * folder, and required files are checked to be readable. */
+sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen);
+void sp_config_free(sp_config *c);
+
+/* Write the config that "federation init" gives a member: all paths
+ * relative to the member's folder. Returns 0 or -1 (errno set). */
+int sp_config_write_member(const char *path, const char *node_id,
+                           const char *federation, unsigned port,
+                           const char *trust_list_rel, const char *anchor_rel);
+
+/* Print every option with its default and bounds (silkport check-config
+ * --list). */
+void sp_config_print_options(void);
+
+/* ================================================================ running */
 
 /* Run a node from its configuration file in the foreground until SIGTERM
  * or SIGINT (SIGHUP reloads). Returns 0 on a clean stop, else non-zero
  * (errors are printed or logged). */
 int sp_node_run(const char *config_path);
 
-/* A running node (opaque here; modules that build on the node see its
- * internals through node_int.h). */
+/* A running node. Opaque: the floors above use the functions below. Unless
+ * a comment says otherwise, they are for the node's loop thread (where
+ * every extension callback and API handler runs). */
 typedef struct sp_node sp_node;
 
-/* An extension runs inside a node's event loop: peers/ registers the
+/* An extension runs inside a node's event loop: peers/fed registers the
  * federation side (delivery, catch-up, witnessing) this way, so that the
  * node never depends on the modules built on it. Every callback runs on the
  * loop thread; any may be NULL. */
@@ -53,19 +168,247 @@ typedef struct sp_node_extension {
 	void (*status)(void *state, void *out);
 } sp_node_extension;
 
+/* Register an extension for every node this process runs (before
+ * sp_node_run). At most 4. Returns 0, or -1 when full. */
+int sp_node_register_extension(const sp_node_extension *ext);
+
 /* The node's API: every request of every listener goes to one handler,
  * registered before the node runs by whoever assembles the binary
  * (node/cli). `slot` is -1 for the home listener, else the index of the
  * relay federation whose listener took the request. Without one, every
  * request is 404. */
-struct sp_http_req;
 typedef void (*sp_node_api_handler)(sp_node *n, struct sp_http_req *req,
                                     int slot);
 void sp_node_set_api(sp_node_api_handler h);
 
-/* Register an extension for every node this process runs (before
- * sp_cli_main). At most 4. Returns 0, or -1 when full. */
-int sp_node_register_extension(const sp_node_extension *ext);
+/* ================================================================ parts */
+
+/* The configuration in force (replaced as a whole on SIGHUP: read it anew
+ * in each callback). Also read by workers for options that never change at
+ * run time (node_id, federation). */
+const sp_config *sp_node_config(const sp_node *n);
+/* The loop's event base (for clients that run on the node's loop). */
+struct event_base *sp_node_event_base(sp_node *n);
+/* The store (writes and async writes; any thread, as store.h says). */
+sp_store *sp_node_store(sp_node *n);
+/* The calling worker thread's store reader (opened on first use, closed
+ * at shutdown). NULL when it cannot be opened (logged). Worker threads. */
+sp_store_reader *sp_node_reader(sp_node *n);
+/* The document limits every record from outside is parsed with. Fixed
+ * after start; any thread. */
+const sp_limits *sp_node_limits(const sp_node *n);
+/* The home federation's trust list in force, borrowed: valid on the loop
+ * thread until control returns to the loop (a newer list replaces it
+ * there); take sp_trust_ref() to keep it longer or hand it to a worker. */
+sp_trust *sp_node_trust(sp_node *n);
+/* The home federation's trust anchors (live while the node runs). */
+const sp_anchors *sp_node_anchors(const sp_node *n);
+/* The signer of this node's checkpoints and cosignatures (live while the
+ * node runs; any thread). */
+sp_note_signer *sp_node_log_signer(sp_node *n);
+
+/* Run fn(arg) on the loop thread, soon. Any thread. */
+void sp_node_post(sp_node *n, void (*fn)(void *arg), void *arg);
+/* Run work(arg) on a worker thread, then done(arg) (may be NULL) on the
+ * loop thread. Returns SP_OK, or SP_ERR_OVERLOADED when the queue is full,
+ * SP_ERR_UNAVAILABLE while stopping, SP_ERR_NOMEM (then neither runs). */
+int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
+                 void *arg);
+
+/* SP_OK when the node is ready to serve (GET /readyz); else
+ * SP_ERR_UNAVAILABLE with *why: stopping, a trust list past NextUpdate and
+ * the grace period, or no checkpoint of the own log yet. */
+int sp_node_ready(sp_node *n, const char **why);
+
+/* ================================================================ metrics */
+
+/* API endpoints, for per-endpoint request counts. */
+typedef enum sp_endpoint {
+	SP_EP_RECORDS_POST = 0,
+	SP_EP_RECORD_GET,
+	SP_EP_ENTRIES,
+	SP_EP_CHECKPOINT,
+	SP_EP_INCLUSION,
+	SP_EP_CONSISTENCY,
+	SP_EP_TRUST_LIST,
+	SP_EP_SUBMIT,
+	SP_EP_SEARCH,
+	SP_EP_HEALTHZ,
+	SP_EP_READYZ,
+	SP_EP_METRICS,
+	SP_EP_COSIGN,
+	SP_EP_OTHER,
+	SP_EP_COUNT
+} sp_endpoint;
+
+typedef enum sp_histogram_id {
+	SP_HIST_VERIFY = 0, /* record verification, seconds */
+	SP_HIST_COMMIT,     /* group commit, seconds */
+	SP_HIST_REQUEST,    /* request handling, seconds */
+	SP_HIST_COUNT
+} sp_histogram_id;
+
+/* Plain counters. */
+typedef enum sp_counter_id {
+	SP_CTR_SUBMITTED = 0, /* records signed for local operators */
+	SP_CTR_DUPLICATES,    /* identical re-deliveries answered 200 */
+	SP_CTR_EQUIVOCATIONS, /* conflicting records or checkpoints seen */
+	SP_CTR_CHECKPOINTS,   /* checkpoints this node signed */
+	SP_CTR_TRUST_RELOADS, /* trust lists installed after start */
+	SP_CTR_OVERLOADED,    /* requests refused with 503 */
+	SP_CTR_COUNT
+} sp_counter_id;
+
+/* The node's counters and histograms (silkport_* in /metrics). Any
+ * thread. */
+void sp_node_count_request(sp_node *n, sp_endpoint ep, int status);
+void sp_node_count_rejected(sp_node *n, int err); /* a negative sp_err */
+void sp_node_count(sp_node *n, sp_counter_id c, uint64_t delta);
+void sp_node_observe(sp_node *n, sp_histogram_id h, double seconds);
+
+/* GET /metrics: every metric in the Prometheus text format, the gauges
+ * (connections, worker queue, trust list, own log, each extension's)
+ * computed now. Returns a malloc'd body of *len bytes, or NULL (no
+ * memory). */
+char *sp_node_metrics_text(sp_node *n, size_t *len);
+/* GET /v1/peers: append every extension's status report to out. */
+void sp_node_status_text(sp_node *n, sp_text *out);
+
+/* ================================================================ callers */
+
+/* Who is calling, from the client certificate. */
+typedef struct sp_caller {
+	const sp_tl_member *member; /* NULL: not a member of the trust list */
+	int member_active;
+	int operator;  /* one of this node's configured operator certificates */
+	int wide_read; /* operator, or a member granted wide read access */
+	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
+	/* The federation whose listener and list identified the caller:
+	 * (federation, id) is its identity, never id alone ([FED-41]). */
+	char federation[SP_NODE_ID_MAX + 1];
+} sp_caller;
+
+/* Identify the caller of a request that arrived on the listener of the
+ * home federation (slot -1) or of relay federation `slot`. out->member is
+ * borrowed from a trust list: valid until control returns to the loop. */
+void sp_node_caller(sp_node *n, struct sp_http_req *req, int slot,
+                    sp_caller *out);
+
+/* ================================================================ records */
+
+/* What the node did with a record from a peer. Pointers are valid only
+ * during the callback. */
+typedef struct sp_ingest_result {
+	/* SP_OK: the store answered (see outcome); else the refusal (parse,
+	 * signature, trust, not-recipient, forbidden, overloaded, store). */
+	int err;
+	const char *why;
+	int outcome;           /* sp_store_outcome when err == SP_OK */
+	const char *origin;    /* "" when the record did not verify */
+	const char *record_id; /* "" when the record did not verify */
+	uint64_t sequence;
+	char digest[65]; /* of the bytes, always set */
+	/* INSERTED: the receipt signed now; DUPLICATE: the one stored at
+	 * first acceptance (NULL if it could not be read). */
+	const uint8_t *receipt;
+	size_t receipt_len;
+	const char *existing_digest; /* EQUIVOCATION: the record already held */
+} sp_ingest_result;
+
+typedef void (*sp_ingest_cb)(void *ud, const sp_ingest_result *res);
+
+typedef struct sp_ingest_opts {
+	const char *source; /* caller's id, kept as the record's source */
+	const char
+	    *expect_origin;      /* NULL, or the Origin the record must have */
+	int64_t expect_sequence; /* -1, or the Sequence it must have */
+} sp_ingest_opts;
+
+/* Accept a record from a peer exactly as POST /v1/records does: verify on
+ * the worker pool, refuse own records and records not addressed to this
+ * node, sign a receipt, make record and receipt durable (group commit),
+ * then call cb on the loop thread, once. `bytes` is borrowed: it must stay
+ * valid until cb. Returns SP_OK (cb will be called), or SP_ERR_OVERLOADED /
+ * SP_ERR_NOMEM / SP_ERR_UNAVAILABLE (cb will not). An equivocation is
+ * alarmed (log event=equivocation_alarm and silkport_equivocations_total)
+ * before cb. */
+int sp_node_ingest(sp_node *n, const uint8_t *bytes, size_t len,
+                   const sp_ingest_opts *o, sp_ingest_cb cb, void *ud);
+
+/* What became of a local submission. */
+typedef struct sp_submit_result {
+	/* SP_OK: signed and durable; else why it was refused or failed */
+	int err;
+	const char *why;
+	const char *origin;    /* this node */
+	const char *record_id; /* SP_OK only */
+	uint64_t sequence;     /* SP_OK only */
+	/* SP_OK: the signed record (malloc'd, record_len bytes). The callback
+	 * may take it by setting record to NULL; else it is freed after. */
+	uint8_t *record;
+	size_t record_len;
+} sp_submit_result;
+
+typedef void (*sp_submit_cb)(void *ud, sp_submit_result *res);
+
+/* Make a submission (SPEC 11.8: an unsigned Submission document) this
+ * node's next record: queued, one at a time through Sequence assignment,
+ * signing and the group commit, so that the own log stays contiguous even
+ * when a submission is refused; addressed as the submission says (its
+ * Node recipients routed directly or through a gateway, a broadcast to
+ * every other active member). `bytes` is borrowed until cb. cb runs once on
+ * the loop thread, possibly before this returns (when the worker pool
+ * refuses the job); then the extensions hear own_record_stored. Returns
+ * SP_OK (cb will be called), or SP_ERR_OVERLOADED (too many waiting) /
+ * SP_ERR_NOMEM (cb will not). */
+int sp_node_submit(sp_node *n, const uint8_t *bytes, size_t len,
+                   sp_submit_cb cb, void *ud);
+
+/* ================================================================ trust */
+
+/* Install a newer trust list of the home federation (slot -1) or of relay
+ * federation `slot`, already verified against that federation's anchors:
+ * gate it (revocations never undone, [TL-39]; [FED-40]), persist it, swap
+ * it in, tell the extensions. Returns SP_OK, SP_ERR_TRUST_LIST_ROLLBACK
+ * when it is not newer, SP_ERR_WRONG_FEDERATION,
+ * SP_ERR_REVOCATION_REVERSED, or a store error. `source` names where it
+ * came from, for the log. */
+int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source);
+/* The exact bytes of the current list of `federation` (home or followed),
+ * or NULL when the node holds none. Valid until the list is replaced. */
+const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,
+                                  size_t *len);
+/* A new reference to the first list this node holds (home first, then the
+ * relay lists in config order) that lists node_id, or NULL. */
+sp_trust *sp_node_trust_for(sp_node *n, const char *node_id);
+/* The Origins whose broadcasts `viewer` may read (REC-28): every member of
+ * every list this node holds (home, then the relay lists) that lists
+ * viewer, appended to out as " A B ... " (each id between single spaces;
+ * nothing when no list lists viewer). A broadcast never crosses a gateway
+ * (FED-29, FED-37), so this is its whole audience. Any thread; home is the
+ * caller's reference to the home list. */
+void sp_node_broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
+                          sp_text *out);
+
+/* ================================================================ relay */
+
+/* The other federations this node follows ([relay] in its config), by
+ * index 0 .. sp_node_relay_count() - 1, in config order. */
+size_t sp_node_relay_count(const sp_node *n);
+/* Federation id of relay federation i. */
+const char *sp_node_relay_federation(const sp_node *n, size_t i);
+/* Index of a relay federation, or -1. */
+int sp_node_relay_index(const sp_node *n, const char *federation);
+/* A new reference to relay federation i's current list. Any thread. */
+sp_trust *sp_node_relay_trust(sp_node *n, size_t i);
+/* Its anchors (live while the node runs). */
+const sp_anchors *sp_node_relay_anchors(const sp_node *n, size_t i);
+/* 1 if this node is a member of relay federation i with a TLS identity
+ * there (it can deliver to that federation's members); then *cert, *key
+ * and *anchor_file (each may be NULL) are the identity's PEM files and the
+ * federation's anchor file. */
+int sp_node_relay_identity(const sp_node *n, size_t i, const char **cert,
+                           const char **key, const char **anchor_file);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
-/* node_int.h: the running node (daemon) shared by its request handlers.
- * Internal to node/. */
+/* node_int.h: the running node's state, shared by the files of node/core.
+ * Internal to node/core: the floors above use node.h. */
 #ifndef SP_NODE_NODE_INT_H
 #define SP_NODE_NODE_INT_H
 
@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "node.h"
-#include "config_int.h"
 #include "base.h"
 #include "metrics_int.h"
 #include "pool_int.h"
@@ -19,20 +18,8 @@ struct event;
 struct event_base;
 
 typedef struct sp_mbox_item sp_mbox_item;
-typedef struct sp_submit_job sp_submit_job;
 typedef struct sp_relay sp_relay; /* relay.c: other federations followed */
-
-/* Who is calling, from the client certificate. */
-typedef struct sp_caller {
-	const sp_tl_member *member; /* NULL: not a member of the trust list */
-	int member_active;
-	int operator;  /* one of this node's configured operator certificates */
-	int wide_read; /* operator, or a member granted wide read access */
-	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
-	/* The federation whose listener and list identified the caller:
-	 * (federation, id) is its identity, never id alone ([FED-41]). */
-	char federation[SP_NODE_ID_MAX + 1];
-} sp_caller;
+typedef struct sp_submit_job sp_submit_job;
 
 #define SP_NODE_MAX_EXTENSIONS 4
 /* Largest trust-list file the node reads (the parser enforces its own,
@@ -110,67 +97,49 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
  * without them. Alarms are logged at error level. Loop thread. */
 int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source);
 
-/* Install a newer trust list of the home federation (slot -1) or of relay
- * federation `slot`, already verified against that federation's anchors:
- * gate it, persist it, swap it in, tell the extensions. Loop thread.
- * Returns SP_OK, SP_ERR_TRUST_LIST_ROLLBACK when it is not newer,
- * SP_ERR_WRONG_FEDERATION, SP_ERR_REVOCATION_REVERSED, or a store error.
- * `source` names where it came from, for the log. */
-int sp_node__install_list(sp_node *n, int slot, sp_trust *t,
-                          const char *source);
-
 /* The server settings of the config (listener, TLS identity, limits), and
  * the access log hook, shared by the main and the relay listeners. */
 void sp_node__server_config(const sp_config *cfg, sp_server_config *sc);
 void sp_node__access_log(const sp_access_entry *e, void *arg);
 
-/* Run fn(arg) on the loop thread; any thread. */
-void sp_node__post(sp_node *n, void (*fn)(void *arg), void *arg);
-/* The calling worker thread's store reader (opened on first use). */
-sp_store_reader *sp_node__reader(sp_node *n);
-/* Identify the caller of a request that arrived on the listener of the
- * home federation (slot -1) or of relay federation `slot`. Loop thread. */
-void sp_node__caller(sp_node *n, sp_http_req *req, int slot, sp_caller *out);
-/* The same for a client certificate's DER (NULL: anonymous). */
+/* The caller of a client certificate's DER (NULL: anonymous), as
+ * sp_node_caller() says. */
 void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
                          sp_caller *out);
 /* After a trust-list or operator change: close the connections of
  * members and operators that are no longer accepted ([SEC-24]). */
 void sp_node__recheck_conns(sp_node *n);
 
-/* api.c: the request handler given to the main server (arg: the node), and
- * the same for a request on relay federation slot's listener. */
 /* Hand a request to the registered API (sp_node_set_api); `slot` is -1 for
  * the home listener, else the relay federation's index. */
 void sp_node__dispatch(sp_node *n, sp_http_req *req, int slot);
-/* api_submit.c */
-void sp_api_submit(sp_node *n, sp_http_req *req, const sp_caller *c);
-/* api_records.c */
-void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c);
-/* api_read.c: GET endpoints that read the store (run on the pool). */
-void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
-                 sp_endpoint ep, const char *origin, const char *rest);
-/* Query parameters of the read endpoints, from a raw query string: 0 and
- * *has = 0 when absent, 0 and *has = 1 with the value, -1 when malformed
- * (u64: a decimal of at most INT64_MAX; str: too long or a bad escape). */
-int sp_api__param_u64(const char *query, const char *name, uint64_t *v,
-                      int *has);
-int sp_api__param_str(const char *query, const char *name, char *buf,
-                      size_t cap, int *has);
-/* checkpoint.c (node): sign a checkpoint of the own log when it grew. */
+/* own_log.c: sign a checkpoint of the own log when it grew. */
 void sp_node__checkpoint_tick(sp_node *n);
 
-/* Respond with a problem and count it. */
-void sp_api__problem(sp_node *n, sp_http_req *req, sp_endpoint ep, int err,
-                     const char *detail);
-/* Respond and count. Takes ownership of body (malloc'd, may be NULL). */
-void sp_api__respond(sp_node *n, sp_http_req *req, sp_endpoint ep, int status,
-                     const char *ctype, uint8_t *body, size_t len);
-/* The same with extra response headers (copied before it returns). */
-void sp_api__respond_ex(sp_node *n, sp_http_req *req, sp_endpoint ep,
-                        int status, const char *ctype,
-                        const sp_http_header *headers, size_t n_headers,
-                        uint8_t *body, size_t len);
+/* What happened, for the extensions (sp_node_extension). start and stop are
+ * the daemon's: they run in order and in reverse order. */
+typedef enum sp_node_event {
+	SP_NODE_EV_TICK,
+	SP_NODE_EV_OWN_RECORD_STORED, /* record_id, sequence */
+	SP_NODE_EV_RELAY_STORED,      /* record_id */
+	SP_NODE_EV_RECORD_RECEIVED,   /* origin, sequence, digest */
+	SP_NODE_EV_TRUST_CHANGED,
+	SP_NODE_EV_METRICS, /* out */
+	SP_NODE_EV_STATUS   /* out */
+} sp_node_event;
+
+typedef struct sp_node_event_args {
+	const char *record_id;
+	const char *origin;
+	uint64_t sequence;
+	const char *digest; /* 64 hex digits and a NUL */
+	sp_text *out;
+} sp_node_event_args;
+
+/* node.c: tell every started extension, in registration order, through the
+ * callback of `ev` (those without one are skipped). `a` may be NULL for
+ * TICK and TRUST_CHANGED. Loop thread. */
+void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a);
 
 /* Log level and format (sp_log_setup), and on the first call route the
  * libraries' diagnostics into the log. Safe to call again on reload. */

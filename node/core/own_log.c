@@ -18,7 +18,7 @@ static void work(void *arg)
 {
 	ckpt_job *j = arg;
 	sp_node *n = j->n;
-	sp_store_reader *r = sp_node__reader(n);
+	sp_store_reader *r = sp_node_reader(n);
 	sp_checkpoint cp;
 	char *body = NULL, *note = NULL;
 	size_t len;

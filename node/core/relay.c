@@ -353,27 +353,27 @@ void sp_node__relay_free(sp_node *n)
 
 /* ---------------------------------------------------------------- queries */
 
-size_t sp_node__relay_count(const sp_node *n)
+size_t sp_node_relay_count(const sp_node *n)
 {
 	return n->relay != NULL ? n->relay->n : 0;
 }
 
-const char *sp_node__relay_federation(const sp_node *n, size_t i)
+const char *sp_node_relay_federation(const sp_node *n, size_t i)
 {
 	return n->relay->feds[i].id;
 }
 
-int sp_node__relay_index(const sp_node *n, const char *federation)
+int sp_node_relay_index(const sp_node *n, const char *federation)
 {
 	size_t i;
 
-	for (i = 0; i < sp_node__relay_count(n); i++)
+	for (i = 0; i < sp_node_relay_count(n); i++)
 		if (strcmp(n->relay->feds[i].id, federation) == 0)
 			return (int)i;
 	return -1;
 }
 
-sp_trust *sp_node__relay_trust(sp_node *n, size_t i)
+sp_trust *sp_node_relay_trust(sp_node *n, size_t i)
 {
 	sp_trust *t;
 
@@ -383,13 +383,13 @@ sp_trust *sp_node__relay_trust(sp_node *n, size_t i)
 	return t;
 }
 
-const sp_anchors *sp_node__relay_anchors(const sp_node *n, size_t i)
+const sp_anchors *sp_node_relay_anchors(const sp_node *n, size_t i)
 {
 	return n->relay->feds[i].anchors;
 }
 
-int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
-                            const char **key, const char **anchor_file)
+int sp_node_relay_identity(const sp_node *n, size_t i, const char **cert,
+                           const char **key, const char **anchor_file)
 {
 	const relay_fed *rf = &n->relay->feds[i];
 
@@ -402,7 +402,7 @@ int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
 	return rf->member;
 }
 
-sp_trust *sp_node__trust_for(sp_node *n, const char *node_id)
+sp_trust *sp_node_trust_for(sp_node *n, const char *node_id)
 {
 	sp_relay *r = n->relay;
 	sp_trust *t = NULL;
@@ -443,18 +443,20 @@ int sp_node__relay_expired(sp_node *n, int64_t t)
 {
 	size_t i;
 
-	for (i = 0; i < sp_node__relay_count(n); i++)
+	for (i = 0; i < sp_node_relay_count(n); i++)
 		if (sp_trust_expired(n->relay->feds[i].trust, t))
 			return 1;
 	return 0;
 }
 
-const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
-                                         size_t *len)
+const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,
+                                  size_t *len)
 {
-	int i = sp_node__relay_index(n, federation);
+	int i;
 
-	if (i < 0)
+	if (strcmp(federation, sp_trust_list(n->trust)->federation) == 0)
+		return sp_trust_list_bytes(n->trust, len);
+	if ((i = sp_node_relay_index(n, federation)) < 0)
 		return NULL;
 	return sp_trust_list_bytes(n->relay->feds[i].trust, len);
 }
@@ -474,8 +476,8 @@ void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t)
 /* ---------------------------------------------------------------- visibility
  */
 
-void sp_node__broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
-                           sp_text *out)
+void sp_node_broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
+                          sp_text *out)
 {
 	snap s;
 	size_t i, k;

@@ -1,7 +1,7 @@
 /* relay_int.h: the other federations a node follows ([relay] in its config):
  * their anchors and trust lists, a gateway's identity and listener in each,
  * and the routing rules of relay between federations (SPEC 13.5). Internal
- * to node/ and peers/. */
+ * to node/core; what the floors above need of it is in node.h. */
 #ifndef SP_NODE_RELAY_INT_H
 #define SP_NODE_RELAY_INT_H
 
@@ -25,56 +25,20 @@ void sp_node__relay_free(sp_node *n);
 
 /* ---------------------------------------------------------------- queries */
 
-/* Number of [relay] federations (0 when none). */
-size_t sp_node__relay_count(const sp_node *n);
-/* Federation id of relay federation i. */
-const char *sp_node__relay_federation(const sp_node *n, size_t i);
-/* Index of a relay federation, or -1. */
-int sp_node__relay_index(const sp_node *n, const char *federation);
-/* A new reference to relay federation i's current list. Any thread. */
-sp_trust *sp_node__relay_trust(sp_node *n, size_t i);
 /* Ask every relay listener again about its authenticated connections and
  * close those whose client is no longer an operator or an active member
  * there (SPEC SEC-24). Returns how many were closed. Loop thread. */
 size_t sp_node__relay_recheck(sp_node *n);
-/* Its anchors (live until sp_node__relay_free). */
-const sp_anchors *sp_node__relay_anchors(const sp_node *n, size_t i);
-/* 1 if this node is a member of relay federation i with a TLS identity
- * there (it can deliver to that federation's members); then *cert, *key
- * and *anchor_file (may be NULL) are the identity's PEM files and the
- * federation's anchor file. */
-int sp_node__relay_identity(const sp_node *n, size_t i, const char **cert,
-                            const char **key, const char **anchor_file);
 
-/* A new reference to the first list this node holds (home first, then the
- * relay lists in config order) that lists node_id, or NULL. Loop thread
- * (the home list is swapped there). */
-sp_trust *sp_node__trust_for(sp_node *n, const char *node_id);
 /* Which list binds node_id (FED-31, [FED-40]): -1 the home list, i the
  * first relay list that lists it, -2 none. Loop thread. */
 int sp_node__binding(sp_node *n, const char *node_id);
 /* 1 if any relay list is past NextUpdate at time t. */
 int sp_node__relay_expired(sp_node *n, int64_t t);
-/* The exact bytes of relay federation `federation`'s current list, or
- * NULL. Loop thread (valid until the list is replaced). */
-const uint8_t *sp_node__relay_list_bytes(sp_node *n, const char *federation,
-                                         size_t *len);
 
 /* Make t (a new reference is taken) relay federation i's current list;
- * only sp_node__install_list() calls it. Loop thread. */
+ * only sp_node_install_list() calls it. Loop thread. */
 void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t);
-
-/* ---------------------------------------------------------------- visibility
- */
-
-/* The Origins whose broadcasts `viewer` may read (REC-28): every member of
- * every list this node holds (home, then the relay lists) that lists
- * viewer, appended to out as " A B ... " (each id between single spaces;
- * nothing when no list lists viewer). A broadcast never crosses a gateway
- * (FED-29, FED-37), so this is its whole audience. Any thread; home is the
- * caller's reference to the home list. */
-void sp_node__broadcasters(sp_node *n, const sp_trust *home, const char *viewer,
-                           sp_text *out);
 
 /* ---------------------------------------------------------------- routing */
 

@@ -102,7 +102,7 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t,
 	const char **drop = NULL;
 	sp_trust *other, *nt = NULL;
 	const char *why = NULL;
-	size_t i, j, k = 0, count = sp_node__relay_count(n);
+	size_t i, j, k = 0, count = sp_node_relay_count(n);
 	int err = SP_OK;
 
 	if (tl->n_members == 0)
@@ -120,7 +120,7 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t,
 			} else if ((int)(j - 1) == slot) {
 				continue;
 			} else {
-				other = sp_node__relay_trust(n, j - 1);
+				other = sp_node_relay_trust(n, j - 1);
 			}
 			if (other != NULL &&
 			    (o = sp_tl_find(sp_trust_list(other),
@@ -130,9 +130,8 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t,
 				             both */
 			else if (o != NULL)
 				where =
-				    j == 0
-				        ? n->cfg->federation
-				        : sp_node__relay_federation(n, j - 1);
+				    j == 0 ? n->cfg->federation
+				           : sp_node_relay_federation(n, j - 1);
 			sp_trust_unref(other);
 		}
 		if (o == NULL)
@@ -174,16 +173,15 @@ int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source)
 	return slot >= 0 ? drop_collisions(n, slot, t, source) : SP_OK;
 }
 
-int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source)
+int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 {
 	const sp_tl *tl = sp_trust_list(t);
 	sp_trust *cur = slot < 0 ? sp_trust_ref(n->trust)
-	                         : sp_node__relay_trust(n, (size_t)slot);
-	const char *want = slot < 0
-	                       ? n->cfg->federation
-	                       : sp_node__relay_federation(n, (size_t)slot);
+	                         : sp_node_relay_trust(n, (size_t)slot);
+	const char *want = slot < 0 ? n->cfg->federation
+	                            : sp_node_relay_federation(n, (size_t)slot);
 	const uint8_t *b;
-	size_t len, i;
+	size_t len;
 	int err = SP_OK;
 
 	if (strcmp(tl->federation, want) != 0)
@@ -216,9 +214,7 @@ int sp_node__install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 	       SP_LF_STR("federation", tl->federation),
 	       SP_LF_UINT("sequence", tl->sequence),
 	       SP_LF_STR("source", source));
-	for (i = 0; i < n->n_ext; i++)
-		if (n->ext[i]->trust_changed != NULL)
-			n->ext[i]->trust_changed(n->ext_state[i]);
+	sp_node__notify(n, SP_NODE_EV_TRUST_CHANGED, NULL);
 	sp_node__recheck_conns(n); /* a member may be suspended or revoked */
 done:
 	sp_trust_unref(t);

@@ -4,7 +4,6 @@
  * polls, and equivocation alarms. */
 #include "fed_int.h"
 #include "fed.h"
-#include "relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,8 +87,7 @@ int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
 	c->done = done;
 	c->arg = arg;
 	fed_ref(f);
-	if ((err = sp_pool_submit(f->n->pool, pool_work, pool_done, c)) !=
-	    SP_OK) {
+	if ((err = sp_node_work(f->n, pool_work, pool_done, c)) != SP_OK) {
 		free(c);
 		fed_unref(f);
 	}
@@ -134,7 +132,7 @@ void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
 	fed_peer *p = fed_peer_find(f, origin);
 
 	f->equivocation_alarms++;
-	sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
+	sp_node_count(f->n, SP_CTR_EQUIVOCATIONS, 1);
 	sp_log(SP_LOG_ERROR, "equivocation_alarm", SP_LF_STR("kind", kind),
 	       SP_LF_STR("origin", origin), SP_LF_STR("detail", detail));
 	if (o != NULL) {
@@ -192,6 +190,7 @@ static int parse_endpoint(const char *url, char *host, size_t cap,
 static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 {
 	sp_node *n = f->n;
+	const sp_config *cfg = sp_node_config(n);
 	sp_h2_client_config cc;
 	const char *cas[SP_CONFIG_MAX_LIST + 1];
 	char host[256];
@@ -206,14 +205,14 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		         "no usable https endpoint");
 		return -1;
 	}
-	for (i = 0; i < n->cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
-		cas[i] = n->cfg->anchors[i];
+	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
+		cas[i] = cfg->anchors[i];
 	cas[i] = NULL;
 	sp_h2_client_config_default(&cc);
 	cc.host = host;
 	cc.port = port;
-	cc.cert_file = n->cfg->tls_cert;
-	cc.key_file = n->cfg->tls_key;
+	cc.cert_file = cfg->tls_cert;
+	cc.key_file = cfg->tls_key;
 	cc.ca_files = cas;
 	/* a member of another federation: this node's identity there */
 	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
@@ -223,12 +222,13 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	}
 	cc.pinned_cert_der = m->tls_cert_der;
 	cc.pinned_cert_der_len = m->tls_cert_der_len;
-	cc.allow_tls12 = n->cfg->tls12;
+	cc.allow_tls12 = cfg->tls12;
 	cc.backoff_base_ms = 250;
-	cc.backoff_cap_ms = n->cfg->retry_max * 1000 < 60000
-	                        ? (uint32_t)(n->cfg->retry_max * 1000)
+	cc.backoff_cap_ms = cfg->retry_max * 1000 < 60000
+	                        ? (uint32_t)(cfg->retry_max * 1000)
 	                        : 60000;
-	if ((err = sp_h2_client_new(n->base, &cc, &p->client, &why)) != SP_OK) {
+	if ((err = sp_h2_client_new(sp_node_event_base(n), &cc, &p->client,
+	                            &why)) != SP_OK) {
 		sp_log(
 		    SP_LOG_WARN, "peer_client_failed", SP_LF_STR("peer", p->id),
 		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
@@ -266,7 +266,7 @@ static void abandon_work(void *arg)
 	abandon_job *a = arg;
 
 	a->err = sp_store_fed_abandon_peer(
-	    a->f->n->store, a->peer,
+	    sp_node_store(a->f->n), a->peer,
 	    "abandoned: the recipient is revoked (FED-6)");
 }
 
@@ -367,7 +367,7 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 static void rebuild(fed *f)
 {
 	sp_node *n = f->n;
-	const sp_tl *tl = sp_trust_list(n->trust);
+	const sp_tl *tl = sp_trust_list(sp_node_trust(n));
 	size_t i, k;
 
 	for (i = 0; i < f->n_peers; i++)
@@ -378,7 +378,7 @@ static void rebuild(fed *f)
 		const sp_tl_member *m = &tl->members[i];
 		fed_origin *o;
 
-		if (strcmp(m->node_id, n->cfg->node_id) == 0)
+		if (strcmp(m->node_id, sp_node_config(n)->node_id) == 0)
 			continue;
 		if ((o = fed_origin_find(f, m->node_id)) == NULL &&
 		    f->n_origins < FED_MAX_PEERS && (o = origin_new(m)) != NULL)
@@ -442,7 +442,8 @@ static void ext_tick(void *state)
 		return;
 	if (now >= f->next_pull_ms) {
 		pull = 1;
-		f->next_pull_ms = now + f->n->cfg->pull_interval * 1000;
+		f->next_pull_ms =
+		    now + sp_node_config(f->n)->pull_interval * 1000;
 	}
 	for (i = 0; i < f->n_peers; i++) {
 		fed_peer *p = f->peers[i];

@@ -3,7 +3,6 @@
  * the worker pool, retries with exponential backoff and jitter, permanent
  * failures and equivocation answers kept and alarmed. */
 #include "fed_int.h"
-#include "relay_int.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -141,8 +140,9 @@ static int64_t backoff_ms(const fed *f, uint32_t failures)
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (uint32_t)rand();
-	return sp_peers__backoff_ms(f->n->cfg->retry_min, f->n->cfg->retry_max,
-	                            failures, r);
+	return sp_peers__backoff_ms(sp_node_config(f->n)->retry_min,
+	                            sp_node_config(f->n)->retry_max, failures,
+	                            r);
 }
 
 int sp_peers__verdict_retries(int verdict)
@@ -174,7 +174,7 @@ typedef struct scan_job {
 static void scan_work(void *arg)
 {
 	scan_job *s = arg;
-	sp_store_reader *r = sp_node__reader(s->f->n);
+	sp_store_reader *r = sp_node_reader(s->f->n);
 
 	s->err = r == NULL
 	             ? SP_ERR_IO
@@ -190,7 +190,7 @@ static void scan_done(void *arg)
 	scan_job *s = arg;
 	fed *f = s->f;
 	fed_peer *p = s->p;
-	int64_t keep_s = f->n->cfg->retention_days * 86400;
+	int64_t keep_s = sp_node_config(f->n)->retention_days * 86400;
 	int64_t max_id = p->after_id;
 	size_t i;
 
@@ -284,8 +284,8 @@ void fed_deliver_tick(fed *f, fed_peer *p, int64_t now)
 	if (p->next_sweep_ms == 0) {
 		/* rows rescheduled before a restart come due without a failure
 		 * in this process: look for them now and then */
-		int64_t every =
-		    f->n->cfg->retry_min > 5 ? f->n->cfg->retry_min : 5;
+		int64_t retry_min = sp_node_config(f->n)->retry_min;
+		int64_t every = retry_min > 5 ? retry_min : 5;
 
 		p->next_sweep_ms = now + every * 1000;
 	}
@@ -324,13 +324,13 @@ static void stored(void *arg, int rc)
 	dl_item *d = arg;
 
 	d->store_err = rc;
-	sp_node__post(d->f->n, finished, d);
+	sp_node_post(d->f->n, finished, d);
 }
 
 static void reschedule(fed *f, dl_item *d, int64_t next, const char *why)
 {
-	int err = sp_store_fed_reschedule_async(f->n->store, d->it.id, next,
-	                                        why, stored, d);
+	int err = sp_store_fed_reschedule_async(sp_node_store(f->n), d->it.id,
+	                                        next, why, stored, d);
 
 	if (err != SP_OK) {
 		d->store_err = err;
@@ -353,7 +353,7 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
 	if (verdict == FED_V_EQUIVOCATION) {
 		/* FED-5: our own log (or, relayed, the origin's) is suspect */
 		f->equivocation_alarms++;
-		sp_metrics_count(f->n->metrics, SP_CTR_EQUIVOCATIONS, 1);
+		sp_node_count(f->n, SP_CTR_EQUIVOCATIONS, 1);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
 		       SP_LF_STR("kind", "delivery"),
 		       SP_LF_STR("origin", d->it.origin),
@@ -374,8 +374,8 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
 static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 {
 	int64_t now_ms = sp_clock_wall_ms();
-	int64_t delay =
-	    slow ? f->n->cfg->retry_max * 1000 : backoff_ms(f, d->it.attempts);
+	int64_t delay = slow ? sp_node_config(f->n)->retry_max * 1000
+	                     : backoff_ms(f, d->it.attempts);
 	int64_t next;
 
 	if (d->retry_after * 1000 > delay)
@@ -398,8 +398,9 @@ static void apply(fed *f, dl_item *d)
 	case FED_V_DELIVERED:
 		p->last_ok_ms = now_ms;
 		p->fail_streak = 0;
-		err = sp_store_fed_delivered_async(
-		    f->n->store, d->it.id, d->body, d->body_len, stored, d);
+		err = sp_store_fed_delivered_async(sp_node_store(f->n),
+		                                   d->it.id, d->body,
+		                                   d->body_len, stored, d);
 		if (err != SP_OK) {
 			d->store_err = err;
 			finished(d);
@@ -476,8 +477,8 @@ static void judge_work(void *arg)
 
 	if (d->status == 200 || d->status == 201) {
 		sp_verify_opts_default(&o);
-		o.clock_skew = n->cfg->clock_skew;
-		o.limits = &n->limits;
+		o.clock_skew = sp_node_config(n)->clock_skew;
+		o.limits = sp_node_limits(n);
 		d->verdict = sp_peers__judge_receipt(
 		    d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
 		    d->why, sizeof(d->why));
@@ -553,8 +554,8 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	memcpy(d->body, resp->body, resp->body_len);
 	d->body_len = resp->body_len;
 	/* the list of the recipient's federation verifies its receipt */
-	if ((d->trust = sp_node__trust_for(f->n, d->p->id)) == NULL)
-		d->trust = sp_trust_ref(f->n->trust);
+	if ((d->trust = sp_node_trust_for(f->n, d->p->id)) == NULL)
+		d->trust = sp_trust_ref(sp_node_trust(f->n));
 	if (f->stopping || fed_pool(f, judge_work, judge_done, d) != SP_OK) {
 		d->verdict = FED_V_TRANSIENT;
 		snprintf(d->why, sizeof(d->why), "the node is busy");

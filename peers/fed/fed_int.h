@@ -5,8 +5,8 @@
 #ifndef SP_PEERS_FED_INT_H
 #define SP_PEERS_FED_INT_H
 
-#include "ingest_int.h"
 #include "base.h"
+#include "node.h"
 #include "h2client.h"
 
 #define FED_MAX_PEERS       256

@@ -175,7 +175,7 @@ typedef struct seed_job {
 static void seed_work(void *arg)
 {
 	seed_job *s = arg;
-	sp_store_reader *r = sp_node__reader(s->f->n);
+	sp_store_reader *r = sp_node_reader(s->f->n);
 	uint64_t size = 0;
 
 	/* every position below the contiguous prefix held is examined */
@@ -296,7 +296,7 @@ static void parse_work(void *arg)
 	sp_peers__entries e = {.body = pg->body,
 	                       .body_len = pg->body_len,
 	                       .start = pg->start,
-	                       .max_len = n->limits.max_bytes,
+	                       .max_len = sp_node_limits(n)->max_bytes,
 	                       .max_frames = FED_PAGE_COUNT};
 	size_t cap = 0;
 	uint64_t seq;
@@ -332,7 +332,7 @@ static void parse_work(void *arg)
 		         pg->n_frames);
 		return;
 	}
-	if ((r = sp_node__reader(n)) == NULL)
+	if ((r = sp_node_reader(n)) == NULL)
 		return;
 	for (size_t i = 0; i < pg->n_frames; i++) {
 		char held[65], have[65];
@@ -581,8 +581,8 @@ static void feed(fed *f, fed_origin *o)
 			opts.expect_origin = o->id;
 			opts.expect_sequence = (int64_t)fr->seq;
 			fed_ref(f);
-			err = sp_node__ingest(f->n, pg->body + fr->off, fr->len,
-			                      &opts, on_ingested, g);
+			err = sp_node_ingest(f->n, pg->body + fr->off, fr->len,
+			                     &opts, on_ingested, g);
 			if (err != SP_OK) {
 				/* the pool is full: try again on the next tick
 				 */
@@ -611,7 +611,7 @@ typedef struct root_job {
 static void root_work(void *arg)
 {
 	root_job *j = arg;
-	sp_store_reader *r = sp_node__reader(j->f->n);
+	sp_store_reader *r = sp_node_reader(j->f->n);
 	uint64_t tree = 0;
 	uint8_t mine[32];
 
@@ -738,7 +738,7 @@ typedef struct leaves_job {
 static void leaves_work(void *arg)
 {
 	leaves_job *j = arg;
-	sp_store_reader *r = sp_node__reader(j->f->n);
+	sp_store_reader *r = sp_node_reader(j->f->n);
 	size_t i;
 
 	for (i = 0; r != NULL && i < j->n; i++) {

@@ -3,7 +3,6 @@
  * node is a gateway, reached with its own TLS identity there, and polling
  * of the other federations' trust lists from the peers that hold them. */
 #include "fed_int.h"
-#include "relay_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,20 +12,20 @@ void fed_relay_rebuild(fed *f)
 	sp_node *n = f->n;
 	size_t i, k;
 
-	for (i = 0; i < sp_node__relay_count(n); i++) {
-		const char *federation = sp_node__relay_federation(n, i);
+	for (i = 0; i < sp_node_relay_count(n); i++) {
+		const char *federation = sp_node_relay_federation(n, i);
 		sp_trust *t;
 		const sp_tl *tl;
 
 		/* Only where this node is a member with an identity: elsewhere
 		 * it follows the list to verify, and reaches no one. */
-		if (!sp_node__relay_identity(n, i, NULL, NULL, NULL) ||
-		    (t = sp_node__relay_trust(n, i)) == NULL)
+		if (!sp_node_relay_identity(n, i, NULL, NULL, NULL) ||
+		    (t = sp_node_relay_trust(n, i)) == NULL)
 			continue;
 		tl = sp_trust_list(t);
 		for (k = 0; k < tl->n_members; k++)
-			if (strcmp(tl->members[k].node_id, n->cfg->node_id) !=
-			    0)
+			if (strcmp(tl->members[k].node_id,
+			           sp_node_config(n)->node_id) != 0)
 				fed_peer_update(f, &tl->members[k], federation);
 		sp_trust_unref(t);
 	}
@@ -36,10 +35,10 @@ int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
                      const char **cas)
 {
 	const char *cert = NULL, *key = NULL, *anchor = NULL;
-	int i = sp_node__relay_index(f->n, p->federation);
+	int i = sp_node_relay_index(f->n, p->federation);
 
 	if (i < 0 ||
-	    !sp_node__relay_identity(f->n, (size_t)i, &cert, &key, &anchor))
+	    !sp_node_relay_identity(f->n, (size_t)i, &cert, &key, &anchor))
 		return -1;
 	cc->cert_file = cert;
 	cc->key_file = key;
@@ -56,9 +55,9 @@ void fed_relay_poll(fed *f)
 	sp_node *n = f->n;
 	size_t i, k;
 
-	for (i = 0; i < sp_node__relay_count(n); i++) {
-		const char *federation = sp_node__relay_federation(n, i);
-		sp_trust *t = sp_node__relay_trust(n, i);
+	for (i = 0; i < sp_node_relay_count(n); i++) {
+		const char *federation = sp_node_relay_federation(n, i);
+		sp_trust *t = sp_node_relay_trust(n, i);
 
 		if (t == NULL)
 			continue;

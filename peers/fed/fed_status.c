@@ -17,7 +17,7 @@ typedef struct counts_job {
 static void counts_work(void *arg)
 {
 	counts_job *j = arg;
-	sp_store_reader *r = sp_node__reader(j->f->n);
+	sp_store_reader *r = sp_node_reader(j->f->n);
 
 	j->err =
 	    r == NULL ? SP_ERR_IO : sp_store_fed_outbox_counts(r, &j->c, &j->n);

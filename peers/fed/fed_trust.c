@@ -2,7 +2,6 @@
  * operator's configured URL's) current list each pull interval, verify it
  * against the anchors on the worker pool, install a newer one. */
 #include "fed_int.h"
-#include "relay_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +100,7 @@ static void tl_work(void *arg)
 		sp_h2_result_free(&r);
 	}
 	sp_verify_opts_default(&o);
-	o.clock_skew = n->cfg->clock_skew;
+	o.clock_skew = sp_node_config(n)->clock_skew;
 	o.limits = NULL;
 	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
 	                       &j->t, &j->why);
@@ -117,7 +116,7 @@ static void tl_done(void *arg)
 	if (j->err == SP_OK && !f->stopping) {
 		/* Not newer is no news; a refusal is logged by the installer.
 		 */
-		sp_node__install_list(n, j->relay, j->t, j->source);
+		sp_node_install_list(n, j->relay, j->t, j->source);
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused",
 		       SP_LF_STR("source", j->source),
@@ -157,15 +156,15 @@ static tl_job *tl_job_new(fed *f, const char *source)
 		return NULL;
 	j->f = f;
 	snprintf(j->source, sizeof(j->source), "%s", source);
-	j->current = sp_trust_ref(f->n->trust);
+	j->current = sp_trust_ref(sp_node_trust(f->n));
 	j->relay = -1;
-	j->anchors = f->n->anchors;
+	j->anchors = sp_node_anchors(f->n);
 	return j;
 }
 
 static void poll_url(fed *f, const char *url)
 {
-	sp_config *cfg = f->n->cfg;
+	const sp_config *cfg = sp_node_config(f->n);
 	tl_job *j;
 	size_t i, k = 0;
 
@@ -196,14 +195,14 @@ fail:
 
 void fed_trust_poll(fed *f)
 {
-	const char *fedid = sp_trust_list(f->n->trust)->federation;
+	const char *fedid = sp_trust_list(sp_node_trust(f->n))->federation;
+	const char *url = sp_node_config(f->n)->trust_list_url;
 	size_t i;
 
 	if (f->stopping || f->trust_busy > 0)
 		return;
-	if (f->n->cfg->trust_list_url != NULL &&
-	    f->n->cfg->trust_list_url[0] != '\0')
-		poll_url(f, f->n->cfg->trust_list_url);
+	if (url != NULL && url[0] != '\0')
+		poll_url(f, url);
 	for (i = 0; i < f->n_peers; i++)
 		if (f->peers[i]->federation[0] == '\0')
 			fed_trust_request(f, f->peers[i], fedid, -1);
@@ -219,9 +218,9 @@ void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
 		return;
 	if (relay >= 0) {
 		sp_trust_unref(j->current);
-		j->current = sp_node__relay_trust(f->n, (size_t)relay);
+		j->current = sp_node_relay_trust(f->n, (size_t)relay);
 		j->relay = relay;
-		j->anchors = sp_node__relay_anchors(f->n, (size_t)relay);
+		j->anchors = sp_node_relay_anchors(f->n, (size_t)relay);
 	}
 	snprintf(path, sizeof(path), "/v1/trust-lists/%s", federation);
 	f->trust_busy++;

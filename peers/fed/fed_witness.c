@@ -134,7 +134,7 @@ static void cp_work(void *arg)
 			         "checkpoint note could not be copied");
 			return;
 		}
-		if (!j->have_prev && (r = sp_node__reader(n)) != NULL &&
+		if (!j->have_prev && (r = sp_node_reader(n)) != NULL &&
 		    sp_store_checkpoint_latest(r, j->o->id, &prev) == SP_OK) {
 			j->have_prev = 1;
 			j->prev_size = prev->size;
@@ -192,7 +192,7 @@ static void cp_work(void *arg)
 		}
 	}
 	/* Keep it (evidence too), then cosign only what is consistent. */
-	put = sp_store_checkpoint_put(n->store, j->o->id, j->cp.size,
+	put = sp_store_checkpoint_put(sp_node_store(n), j->o->id, j->cp.size,
 	                              j->cp.root, j->keep, j->o->id);
 	if (put == SP_STORE_EQUIVOCATION && !j->equivocation) {
 		j->equivocation = 1;
@@ -208,12 +208,13 @@ static void cp_work(void *arg)
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
-	if (n->log_signer != NULL &&
-	    (err = sp_note_cosign(n->log_signer, j->keep, strlen(j->keep),
-	                          (int64_t)time(NULL), &line, &why)) == SP_OK) {
-		err =
-		    sp_store_cosignature_put(n->store, j->o->id, j->cp.size,
-		                             j->cp.root, n->cfg->node_id, line);
+	if (sp_node_log_signer(n) != NULL &&
+	    (err =
+	         sp_note_cosign(sp_node_log_signer(n), j->keep, strlen(j->keep),
+	                        (int64_t)time(NULL), &line, &why)) == SP_OK) {
+		err = sp_store_cosignature_put(
+		    sp_node_store(n), j->o->id, j->cp.size, j->cp.root,
+		    sp_node_config(n)->node_id, line);
 		free(line);
 	}
 	if (err != SP_OK) {

@@ -1,16 +1,16 @@
 /* fuzz_query.c: libFuzzer target for the query strings of the read
  * endpoints (SPEC 10.5..10.7: entries ?start=&count=, proofs ?index=&size=
  * and ?old=&size=, search ?subject-kind=&...&cursor=): the server's
- * percent-decoding parameter reader (node/http/server_req.c), the decimal and
- * text parameter readers of node/api/api_read.c with the buffer sizes it uses,
- * and what the search then parses of them (times, the cursor).
+ * percent-decoding parameter reader (node/http/server_req.c), the decimal
+ * and text parameter readers of node/api/api_read.c with the buffer sizes it
+ * uses, and what the search then parses of them (times, the cursor).
  *
  * Input: the raw query, the part of :path after '?'. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "node_int.h"
+#include "api_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
