@@ -379,14 +379,12 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 
 /* ---------------------------------------------------------------- outbox */
 
-typedef struct sp_store_outbox_item {
-	int64_t id;
-	int64_t rowid; /* the record */
-	char record_id[SP_UUID_LEN + 1];
-	char peer[SP_NODE_ID_MAX + 1];
-	int64_t next_attempt;
-	uint32_t attempts;
-} sp_store_outbox_item;
+/* The outbox holds one row per (record, peer) to deliver to. Rows are
+ * added by a put's deliver_to (own records) or by sp_store_outbox_enqueue();
+ * delivery reads and writes them through the federation-side functions
+ * below (sp_store_fed_outbox_due, sp_store_fed_delivered_async,
+ * sp_store_fed_reschedule_async, sp_store_fed_abandon_peer,
+ * sp_store_fed_outbox_counts): one API, the one delivery uses. */
 
 /* Queue delivery of the stored record (origin, record_id) to a peer
  * (idempotent per record and peer). SP_ERR_NOT_FOUND if the record is
@@ -394,16 +392,6 @@ typedef struct sp_store_outbox_item {
 int sp_store_outbox_enqueue(sp_store *s, const char *origin,
                             const char *record_id, const char *peer,
                             int64_t next_attempt);
-/* Pending deliveries due at `now`, oldest first, at most max. *items is
- * malloc'd (NULL when *n == 0). */
-int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-                        sp_store_outbox_item **items, size_t *n);
-/* Mark delivered and keep the peer's receipt (in peer_receipts). */
-int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-                              size_t receipt_len);
-/* Count a failed attempt and set the next one. error may be NULL. */
-int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-                               const char *error);
 /* The receipt `peer` gave for the record (origin, record_id). *out
  * malloc'd. */
 int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,

@@ -12,7 +12,6 @@
 #define SP_STORE_NOTE_MAX       ((size_t)64 << 10)
 #define SP_STORE_WITNESS_MAX    256u
 #define SP_STORE_COSIG_MAX      1024u
-#define SP_STORE_ERROR_TEXT_MAX 1024u
 
 /* ---------------------------------------------------------------- requests */
 
@@ -774,24 +773,11 @@ typedef struct ob_args {
 	const char *origin;
 	const char *record_id;
 	const char *peer;
-	int64_t id;
 	int64_t next_attempt;
-	const uint8_t *receipt;
-	size_t receipt_len;
-	const char *error;
 } ob_args;
 
 static const char sql_rec_by_id[] =
     "SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
-static const char sql_ob_delivered[] =
-    "UPDATE outbox SET state = 'delivered', last_error = NULL"
-    " WHERE id = ?1 RETURNING rec, peer";
-static const char sql_peer_receipt[] =
-    "INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
-    " received_at) VALUES (?1, ?2, ?3, ?4)";
-static const char sql_ob_resched[] =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
-    " last_error = ?3 WHERE id = ?1 AND state = 'pending'";
 
 static int ob_enqueue_fn(sp_store *s, void *arg)
 {
@@ -833,85 +819,6 @@ int sp_store_outbox_enqueue(sp_store *s, const char *origin,
 	a.peer = peer;
 	a.next_attempt = next_attempt;
 	return sp_store__run(s, ob_enqueue_fn, &a);
-}
-
-static int ob_delivered_fn(sp_store *s, void *arg)
-{
-	const ob_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t rec;
-	char peer[SP_NODE_ID_MAX + 1];
-
-	STMT(sql_ob_delivered);
-	sqlite3_bind_int64(st, 1, a->id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE
-		           ? SP_ERR_NOT_FOUND
-		           : sp_store__err(s->db, rc, "outbox-delivered");
-	}
-	rec = sqlite3_column_int64(st, 0);
-	err = sp_store__col_text(st, 1, peer, sizeof(peer));
-	/* finish the RETURNING statement before the next write */
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (err)
-		return err;
-	if (rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "outbox-delivered");
-	STMT(sql_peer_receipt);
-	sqlite3_bind_int64(st, 1, rec);
-	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 3, a->receipt, a->receipt_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, sp_store__now());
-	return step_done(s->db, st, "peer-receipt");
-}
-
-int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-                              size_t receipt_len)
-{
-	ob_args a;
-
-	if (!s || !receipt || receipt_len == 0 ||
-	    receipt_len > SP_STORE_RECEIPT_MAX)
-		return SP_ERR_INVALID_ARGUMENT;
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.receipt = receipt;
-	a.receipt_len = receipt_len;
-	return sp_store__run(s, ob_delivered_fn, &a);
-}
-
-static int ob_resched_fn(sp_store *s, void *arg)
-{
-	const ob_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK;
-
-	STMT(sql_ob_resched);
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_int64(st, 2, a->next_attempt);
-	sp_store__bind_text(st, 3, a->error);
-	if ((err = step_done(s->db, st, "outbox-reschedule")))
-		return err;
-	return sqlite3_changes(s->db) == 1 ? SP_OK : SP_ERR_NOT_FOUND;
-}
-
-int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-                               const char *error)
-{
-	ob_args a;
-
-	if (!s || (error && strnlen(error, SP_STORE_ERROR_TEXT_MAX + 1) >
-	                        SP_STORE_ERROR_TEXT_MAX))
-		return SP_ERR_INVALID_ARGUMENT;
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.next_attempt = next_attempt;
-	a.error = error;
-	return sp_store__run(s, ob_resched_fn, &a);
 }
 
 /* ---------------------------------------------------------------- trust lists

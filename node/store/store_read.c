@@ -753,62 +753,6 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 
 /* ---------------------------------------------------------------- outbox */
 
-static const char sql_ob_due[] =
-    "SELECT o.id, o.rec, r.record_id, o.peer, o.next_attempt, o.attempts"
-    " FROM outbox o JOIN records r ON r.id = o.rec"
-    " WHERE o.state = 'pending' AND o.next_attempt <= ?1"
-    " ORDER BY o.next_attempt, o.id LIMIT ?2";
-
-int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-                        sp_store_outbox_item **items, size_t *n)
-{
-	sp_store_outbox_item *a = NULL;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	size_t k = 0;
-
-	if (items)
-		*items = NULL;
-	if (n)
-		*n = 0;
-	if (!r || !items || !n)
-		return SP_ERR_INVALID_ARGUMENT;
-	if (max == 0)
-		return SP_OK;
-	if (max > SP_STORE_LIST_MAX)
-		max = SP_STORE_LIST_MAX;
-	if (!(st = sp_store__stmt(r->db, &r->st, sql_ob_due, &err)))
-		return err;
-	if (!(a = calloc(max, sizeof(*a)))) {
-		sqlite3_reset(st);
-		return SP_ERR_NOMEM;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a[k].id = sqlite3_column_int64(st, 0);
-		a[k].rowid = sqlite3_column_int64(st, 1);
-		a[k].next_attempt = sqlite3_column_int64(st, 4);
-		a[k].attempts = (uint32_t)sqlite3_column_int64(st, 5);
-		if ((err = sp_store__col_text(st, 2, a[k].record_id,
-		                              sizeof(a[k].record_id))) ||
-		    (err = sp_store__col_text(st, 3, a[k].peer,
-		                              sizeof(a[k].peer))))
-			break;
-		k++;
-	}
-	if (err == SP_OK && k < max && rc != SQLITE_DONE)
-		err = sp_store__err(r->db, rc, "outbox-due");
-	sqlite3_reset(st);
-	if (err || k == 0) {
-		free(a);
-		return err;
-	}
-	*items = a;
-	*n = k;
-	return SP_OK;
-}
-
 static const char sql_peer_receipt_get[] =
     "SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec"
     " WHERE r.origin = ?1 AND r.record_id = ?2 AND p.peer = ?3";
