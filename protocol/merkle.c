@@ -111,8 +111,7 @@ static int path_append(path_out *po, uint64_t start, uint64_t size)
 
 	if (po->len >= po->max)
 		return SP_ERR_TOO_LARGE;
-	if ((rc = po->hash(po->ctx, start, size, po->hashes[po->len])) !=
-	    SP_OK)
+	if ((rc = po->hash(po->ctx, start, size, po->hashes[po->len])) != SP_OK)
 		return rc;
 	po->len++;
 	return SP_OK;
@@ -214,8 +213,9 @@ int sp_merkle_inclusion_path(const uint8_t (*leaves)[32], uint64_t n,
 	if (leaves == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
 	/* the callback only reads the leaves */
-	return sp_merkle_inclusion_path_fn(array_subtree, (void *)(uintptr_t)leaves,
-	                                   n, index, path, max, path_len);
+	return sp_merkle_inclusion_path_fn(array_subtree,
+	                                   (void *)(uintptr_t)leaves, n, index,
+	                                   path, max, path_len);
 }
 
 int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,

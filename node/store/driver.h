@@ -56,6 +56,12 @@
 
 typedef struct sp_store_conn sp_store_conn;
 
+/* A search cursor is this prefix and the row id to continue after, in
+ * decimal (sp_store__cursor_parse): only characters of the pattern API-47
+ * gives cursors ([A-Za-z0-9_-]), so a client may check, store or pass it on
+ * without escaping. A driver writes next_cursor in this form. */
+#define SP_STORE_CURSOR_PREFIX "v1-"
+
 /* A record put as the committer runs it: either borrowed from the caller
  * (bulk path, caller waits) or a private copy (async path). Validated,
  * with digest and leaf computed, before any op sees it. */
@@ -205,8 +211,7 @@ typedef struct sp_store_driver {
 
 	/* ------------------------------------------------ reads
 	 * (a reader connection; arguments already checked as in store.h) */
-	int (*max_sequence)(sp_store_conn *c, const char *origin,
-	                    int64_t *max);
+	int (*max_sequence)(sp_store_conn *c, const char *origin, int64_t *max);
 	int (*get)(sp_store_conn *c, const char *origin, const char *record_id,
 	           sp_store_record **out);
 	int (*get_at)(sp_store_conn *c, const char *origin, uint64_t sequence,
@@ -250,6 +255,9 @@ extern const sp_store_driver sp_store_sqlite_driver;
 /* sp_store_open() with a given driver and target (its path or DSN). */
 int sp_store_open_driver(const sp_store_driver *d, const char *target,
                          unsigned flags, sp_store **out, const char **why);
+
+/* The wall clock in unix seconds, for the times a driver stamps rows with. */
+int64_t sp_store__now(void);
 
 /* Revocation kinds as the database stores them; NULL if unknown. */
 const char *sp_store__revoked_kind_name(sp_store_revoked_kind k);

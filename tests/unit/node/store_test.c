@@ -1097,21 +1097,18 @@ static int ob_wait_for(ob_wait *w)
 
 static int ob_delivered(fx *f, int64_t id, const char *receipt)
 {
-	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0,
-	             0};
-	int err = sp_store_fed_delivered_async(f->s, id,
-	                                       (const uint8_t *)receipt,
-	                                       strlen(receipt), ob_done, &w);
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err = sp_store_fed_delivered_async(
+	    f->s, id, (const uint8_t *)receipt, strlen(receipt), ob_done, &w);
 
 	return err ? err : ob_wait_for(&w);
 }
 
 static int ob_reschedule(fx *f, int64_t id, int64_t next, const char *error)
 {
-	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0,
-	             0};
-	int err = sp_store_fed_reschedule_async(f->s, id, next, error, ob_done,
-	                                        &w);
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err =
+	    sp_store_fed_reschedule_async(f->s, id, next, error, ob_done, &w);
 
 	return err ? err : ob_wait_for(&w);
 }
@@ -1275,9 +1272,9 @@ static void test_outbox(void **state)
 	sp_fed_outbox_items_free(items, n);
 
 	/* bad arguments are refused before anything is queued */
-	assert_int_equal(sp_store_fed_delivered_async(f->s, hn_b, NULL, 0,
-	                                              ob_done, NULL),
-	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_fed_delivered_async(f->s, hn_b, NULL, 0, ob_done, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
 	assert_int_equal(
 	    sp_store_fed_reschedule_async(f->s, hn_b, 1, NULL, NULL, NULL),
 	    SP_ERR_INVALID_ARGUMENT);
