@@ -1,4 +1,4 @@
-/* store.c: the store's lifecycle over a driver: open and close, reader
+/* handle.c: the store's lifecycle over a driver: open and close, reader
  * connections, and the entry points that pass reads to the driver. */
 #include <stdlib.h>
 #include <string.h>
