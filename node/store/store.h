@@ -1,8 +1,9 @@
-/* store_int.h: the node's storage layer (SQLite 3): records, the per-origin
- * Merkle logs, equivocation evidence, checkpoints, the delivery outbox and
- * trust lists. Internal to node/ and its tests. */
-#ifndef SP_NODE_STORE_INT_H
-#define SP_NODE_STORE_INT_H
+/* store.h: the node's storage API, the only one the rest of the node uses:
+ * records, the per-origin Merkle logs, equivocation evidence, checkpoints,
+ * the delivery outbox and trust lists, over a database driver (driver.h;
+ * SQLite by default). */
+#ifndef SP_NODE_STORE_H
+#define SP_NODE_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,18 +17,18 @@ extern "C" {
 /*
  * Threads and connections
  * -----------------------
- * An sp_store owns one writer connection that only its committer thread
- * touches. Every write (record puts, checkpoints, outbox, trust lists) is a
+ * An sp_store owns one writer connection (of its driver) that only its
+ * committer thread touches. Every write (record puts, checkpoints, outbox, trust lists) is a
  * request queued to that thread; the committer drains the queue and runs all
  * pending requests in ONE transaction (group commit), each request inside its
  * own savepoint so that one failing request does not undo the others.
- * Callbacks and synchronous returns happen only after COMMIT returned
- * SQLITE_OK; if the COMMIT fails every request of the group reports an error.
+ * Callbacks and synchronous returns happen only after the COMMIT succeeded;
+ * if the COMMIT fails every request of the group reports an error.
  *
- * Reads go through an sp_store_reader: one SQLite connection with its own
+ * Reads go through an sp_store_reader: one driver connection with its own
  * prepared statements. A reader must be used by one thread at a time (open
- * one per thread); readers never block the writer (WAL). Close every reader
- * before sp_store_close().
+ * one per thread); readers never block the writer (SQLite: WAL). Close every
+ * reader before sp_store_close().
  *
  * The store does not parse or verify XML: callers hand it what they already
  * parsed and verified. It computes the digest and the Merkle leaf hash of the
@@ -521,4 +522,4 @@ int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
                            char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
                            uint8_t **receipt, size_t *receipt_len);
 
-#endif /* SP_NODE_STORE_INT_H */
+#endif /* SP_NODE_STORE_H */

@@ -1,7 +1,7 @@
 /* store_int.h: internals shared by the backend-independent files of
  * node/store: the handle, the committer's job queue and the put path. */
-#ifndef SP_NODE_STORE_INT_H_
-#define SP_NODE_STORE_INT_H_
+#ifndef SP_NODE_STORE_INT_H
+#define SP_NODE_STORE_INT_H
 
 #include <pthread.h>
 
@@ -104,4 +104,4 @@ int sp_store__batch_exec(sp_store *s, sp_store_job *job);
 int sp_store__tree_append(sp_store *s, int64_t origin_id, uint64_t index,
                           const uint8_t leaf[32]);
 
-#endif /* SP_NODE_STORE_INT_H_ */
+#endif /* SP_NODE_STORE_INT_H */
