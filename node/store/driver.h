@@ -96,6 +96,10 @@ typedef struct sp_store_held {
 	char digest[65];
 	uint8_t *receipt; /* malloc'd, NULL for own records */
 	size_t receipt_len;
+	/* The signed content digest stored with it (records stored with
+	 * one, schema 6 on), else has_signed_digest is 0. */
+	int has_signed_digest;
+	uint8_t signed_digest[32];
 } sp_store_held;
 
 /* Given the bytes of a held record, borrowed for the call only. */
@@ -167,8 +171,9 @@ typedef struct sp_store_driver {
 	/* origin's row, created if absent: id, tree size, max sequence. */
 	int (*origin_get)(sp_store_conn *w, const char *origin, int64_t *id,
 	                  uint64_t *tree_size, int64_t *max_sequence);
-	/* Insert the record with its recipients, subjects and outbox rows
-	 * (due at req->received); *rowid its row id. */
+	/* Insert the record (with req's signed digest when it has one),
+	 * its recipients, subjects and outbox rows (due at req->received);
+	 * *rowid its row id. */
 	int (*record_insert)(sp_store_conn *w, const sp_store_req *req,
 	                     int64_t *rowid);
 	/* One more record of origin at `sequence`; the tree now has

@@ -18,12 +18,12 @@ extern "C" {
  * Threads and connections
  * -----------------------
  * An sp_store owns one writer connection (of its driver) that only its
- * committer thread touches. Every write (record puts, checkpoints, outbox, trust lists) is a
- * request queued to that thread; the committer drains the queue and runs all
- * pending requests in ONE transaction (group commit), each request inside its
- * own savepoint so that one failing request does not undo the others.
- * Callbacks and synchronous returns happen only after the COMMIT succeeded;
- * if the COMMIT fails every request of the group reports an error.
+ * committer thread touches. Every write (record puts, checkpoints, outbox,
+ * trust lists) is a request queued to that thread; the committer drains the
+ * queue and runs all pending requests in ONE transaction (group commit), each
+ * request inside its own savepoint so that one failing request does not undo
+ * the others. Callbacks and synchronous returns happen only after the COMMIT
+ * succeeded; if the COMMIT fails every request of the group reports an error.
  *
  * Reads go through an sp_store_reader: one driver connection with its own
  * prepared statements. A reader must be used by one thread at a time (open
@@ -38,7 +38,7 @@ typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define SP_STORE_SCHEMA_VERSION 5
+#define SP_STORE_SCHEMA_VERSION 6
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */

@@ -198,14 +198,19 @@ static int held_same_content(void *ctx, const uint8_t *b, size_t n)
  * as the request (SPEC REC-25)? Records are verified in their canonical
  * transport form, so two with one signed content but different bytes can
  * only be two signatures by the Origin: a duplicate, not equivocation.
- * 1: same content, 0: different, <0: error. Parses the held record, so
- * only on the rare path of a byte mismatch at a held position. */
-static int same_signed_content(sp_store *s, const sp_store_req *req)
+ * 1: same content, 0: different, <0: error. The held record's signed
+ * digest is stored with it; only a record stored without one (before
+ * schema 6, or put without it) is parsed again, on this rare path of a
+ * byte mismatch at a held position. */
+static int same_signed_content(sp_store *s, const sp_store_req *req,
+                               const sp_store_held *held)
 {
 	int rc;
 
 	if (!req->has_signed_digest)
 		return 0;
+	if (held->has_signed_digest)
+		return memcmp(held->signed_digest, req->signed_digest, 32) == 0;
 	rc = s->ops->bytes_at(s->w, req->origin, req->sequence,
 	                      held_same_content, (void *)(uintptr_t)req);
 	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
@@ -229,7 +234,7 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 		res->receipt_len = held.receipt_len;
 		same = strcmp(held.digest, req->digest) == 0;
 		if (!same)
-			same = same_signed_content(s, req);
+			same = same_signed_content(s, req, &held);
 		if (same == 1)
 			return SP_STORE_DUPLICATE;
 		free(*receipt_copy);

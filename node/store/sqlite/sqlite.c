@@ -169,8 +169,16 @@ static const char schema_v5[] =
     " revoked_at INTEGER NOT NULL,"
     " PRIMARY KEY (federation, kind, subject)) WITHOUT ROWID;";
 
+/* The signed content digest (sp_signed_content_digest()) of a record put
+ * with one, so that a second signature at a held position is compared
+ * without parsing the held record again on the committer. NULL for rows
+ * stored before (they are parsed as before). */
+static const char schema_v6[] =
+    "ALTER TABLE records ADD COLUMN signed_digest BLOB"
+    " CHECK (signed_digest IS NULL OR length(signed_digest) = 32);";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-                                         schema_v4, schema_v5};
+                                         schema_v4, schema_v5, schema_v6};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,

@@ -5,8 +5,9 @@
 
 #include "sqlite_int.h"
 
-static const char sql_find_pos[] = "SELECT id, digest, receipt FROM records"
-                                   " WHERE origin = ?1 AND sequence = ?2";
+static const char sql_find_pos[] =
+    "SELECT id, digest, receipt, signed_digest FROM records"
+    " WHERE origin = ?1 AND sequence = ?2";
 /* RecordIds are scoped per Origin (REC-25): another Origin's record with
  * the same id is no clash, so that no member can squat an id. */
 static const char sql_find_id[] =
@@ -20,8 +21,8 @@ static const char sql_origin_get[] =
 static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
 static const char sql_insert[] =
     "INSERT INTO records (record_id, origin, sequence, type, issued,"
-    " received, digest, bytes, broadcast, receipt, source)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    " received, digest, bytes, broadcast, receipt, source, signed_digest)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char sql_recipient[] =
     "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
 static const char sql_subject[] =
@@ -78,6 +79,11 @@ int sp_sqlite_held_at(sp_store_conn *s, const char *origin, uint64_t sequence,
 		int n = sqlite3_column_bytes(st, 2);
 
 		out->rowid = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 3) == 32) {
+			memcpy(out->signed_digest, sqlite3_column_blob(st, 3),
+			       32);
+			out->has_signed_digest = 1;
+		}
 		if ((err = sp_store__col_text(st, 1, out->digest,
 		                              sizeof(out->digest)))) {
 			sqlite3_reset(st);
@@ -196,6 +202,9 @@ int sp_sqlite_record_insert(sp_store_conn *s, const sp_store_req *req,
 		sqlite3_bind_blob64(st, 10, req->receipt, req->receipt_len,
 		                    SQLITE_STATIC);
 	sp_store__bind_text(st, 11, req->source);
+	if (req->has_signed_digest)
+		sqlite3_bind_blob(st, 12, req->signed_digest, 32,
+		                  SQLITE_STATIC);
 	if ((err = sp_sqlite_step_done(s->db, st, "insert")))
 		return err;
 	*rowid_out = rowid = sqlite3_last_insert_rowid(s->db);

@@ -1063,6 +1063,37 @@ static void test_checkpoints(void **state)
 	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
 }
 
+/* The held record's signed digest is compared from its row: two puts at
+ * one position whose bytes differ (and do not parse: the store must not
+ * need to) but that carry the same signed digest are one record, a
+ * different digest is equivocation. */
+static void test_signed_digest_from_the_row(void **state)
+{
+	fx *f = *state;
+	uint8_t d1[32], d2[32];
+	rec a, b, c;
+
+	memset(d1, 0x11, sizeof(d1));
+	memset(d2, 0x22, sizeof(d2));
+	rec_make(&a, "CN-ZZ", 0, "first signature");
+	rec_make(&b, "CN-ZZ", 0, "second signature");
+	rec_make(&c, "CN-ZZ", 0, "other content");
+	snprintf(b.id, sizeof(b.id), "%s", a.id);
+	snprintf(c.id, sizeof(c.id), "%s", a.id);
+	a.put.signed_digest = d1;
+	b.put.signed_digest = d1;
+	c.put.signed_digest = d2;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_DUPLICATE);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_EQUIVOCATION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 1);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 1);
+}
+
 /* ---------------------------------------------------------------- outbox */
 
 /* The outbox API delivery uses: sp_store_fed_* writes run on the committer
@@ -1571,6 +1602,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cursor_pagination, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_signed_digest_from_the_row,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,

@@ -175,10 +175,10 @@ static void test_proofs_equal_merkle_c_to_300(void **state)
 			                     root),
 			                 SP_OK);
 			/* consistency from m = pts[j] + 1 (1..n) to n */
-			assert_int_equal(sp_store_consistency_proof(
-			                     f->r, "CN-ZZ", pts[j] + 1, n, path,
-			                     &plen),
-			                 SP_OK);
+			assert_int_equal(
+			    sp_store_consistency_proof(
+			        f->r, "CN-ZZ", pts[j] + 1, n, path, &plen),
+			    SP_OK);
 			assert_int_equal(sp_merkle_consistency_path(
 			                     (const uint8_t(*)[32])leaves, n,
 			                     pts[j] + 1, refpath,

@@ -481,8 +481,7 @@ typedef struct cb_ctx {
 	unsigned fail_at; /* 0: never */
 } cb_ctx;
 
-static int cb_subtree(void *ctx, uint64_t start, uint64_t size,
-                      uint8_t out[32])
+static int cb_subtree(void *ctx, uint64_t start, uint64_t size, uint8_t out[32])
 {
 	cb_ctx *c = ctx;
 
@@ -505,10 +504,10 @@ static void test_callback_recursion(void **state)
 			                     cb_subtree, &c, n, i, path,
 			                     SP_MERKLE_MAX_PATH, &len),
 			                 SP_OK);
-			assert_int_equal(sp_merkle_inclusion_path(
-			                     cleaves(), n, i, ref,
-			                     SP_MERKLE_MAX_PATH, &rlen),
-			                 SP_OK);
+			assert_int_equal(
+			    sp_merkle_inclusion_path(cleaves(), n, i, ref,
+			                             SP_MERKLE_MAX_PATH, &rlen),
+			    SP_OK);
 			assert_int_equal(len, rlen);
 			if (len)
 				assert_memory_equal(path, ref, len * 32);
@@ -546,8 +545,8 @@ static void test_callback_recursion(void **state)
 	c.calls = 0;
 	len = 99;
 	assert_int_equal(sp_merkle_consistency_path_fn(cb_subtree, &c, 70, 33,
-	                                               path,
-	                                               SP_MERKLE_MAX_PATH, &len),
+	                                               path, SP_MERKLE_MAX_PATH,
+	                                               &len),
 	                 SP_ERR_IO);
 	assert_int_equal(len, 0);
 	/* bounds and a short buffer */
@@ -560,12 +559,12 @@ static void test_callback_recursion(void **state)
 	                                             &len),
 	                 SP_ERR_INVALID_ARGUMENT);
 	assert_int_equal(sp_merkle_consistency_path_fn(cb_subtree, &c, 70, 71,
-	                                               path,
-	                                               SP_MERKLE_MAX_PATH, &len),
+	                                               path, SP_MERKLE_MAX_PATH,
+	                                               &len),
 	                 SP_ERR_INVALID_ARGUMENT);
-	assert_int_equal(sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 33,
-	                                             path, 2, &len),
-	                 SP_ERR_TOO_LARGE);
+	assert_int_equal(
+	    sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 33, path, 2, &len),
+	    SP_ERR_TOO_LARGE);
 }
 
 static void test_edges(void **state)
