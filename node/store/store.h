@@ -37,7 +37,8 @@ extern "C" {
 typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
-/* Current schema version (PRAGMA user_version after migrations). */
+/* Current schema version (the number of migrations a driver has run;
+ * SQLite: PRAGMA user_version). */
 #define SP_STORE_SCHEMA_VERSION 6
 
 /* sp_store_open flags. */
