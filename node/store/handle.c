@@ -67,6 +67,27 @@ int64_t sp_store__now(void)
 	return (int64_t)time(NULL);
 }
 
+/* The drivers a node can be configured with, by name. */
+static const sp_store_driver *const drivers[] = {
+    &sp_store_sqlite_driver,
+};
+
+int sp_store_open_backend(const char *backend, const char *target,
+                          unsigned flags, sp_store **out, const char **why)
+{
+	size_t i;
+
+	for (i = 0; backend && i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (strcmp(backend, drivers[i]->name) == 0)
+			return sp_store_open_driver(drivers[i], target, flags,
+			                            out, why);
+	if (out)
+		*out = NULL;
+	if (why)
+		*why = "unknown store backend (known: sqlite)";
+	return SP_ERR_INVALID_ARGUMENT;
+}
+
 void sp_store_close(sp_store *s)
 {
 	if (!s)

@@ -66,6 +66,11 @@ typedef struct sp_store_reader sp_store_reader;
  * silkport database), SP_ERR_NOMEM, SP_ERR_INTERNAL. */
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
                   const char **why);
+/* sp_store_open() on a named backend: "sqlite" (target: the database
+ * path); a driver added under node/store adds its name. Unknown names are
+ * SP_ERR_INVALID_ARGUMENT with *why naming the known ones. */
+int sp_store_open_backend(const char *backend, const char *target,
+                          unsigned flags, sp_store **out, const char **why);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);

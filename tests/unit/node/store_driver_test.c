@@ -231,6 +231,27 @@ static void test_failed_commit_reports_and_keeps_nothing(void **state)
 	}
 }
 
+/* A backend is chosen by name; an unknown one is refused with a reason. */
+static void test_backend_by_name(void **state)
+{
+	fx *f = *state;
+	sp_store *s2 = (sp_store *)f; /* any non-NULL value: must be reset */
+	const char *why = NULL;
+
+	assert_int_equal(
+	    sp_store_open_backend("postgres", f->path, 0, &s2, &why),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_null(s2);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "sqlite"));
+	assert_int_equal(sp_store_open_backend(NULL, f->path, 0, &s2, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	/* a second handle on the same database, through the SQLite driver */
+	assert_int_equal(sp_store_open_backend("sqlite", f->path, 0, &s2, &why),
+	                 SP_OK);
+	sp_store_close(s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +259,8 @@ int main(void)
 	        test_writes_and_proofs_go_through_the_ops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_failed_commit_reports_and_keeps_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backend_by_name, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
