@@ -95,26 +95,30 @@ int sp_merkle_root(const uint8_t (*leaves)[32], uint64_t n, uint8_t out[32])
 	return mth(leaves, n, out);
 }
 
-/* Output of proof generation: a bounded list of hashes. */
+/* Output of proof generation: a bounded list of hashes, each the MTH of a
+ * subtree as the caller's callback computes it. */
 typedef struct path_out {
+	sp_merkle_subtree_fn hash;
+	void *ctx;
 	uint8_t (*hashes)[32];
 	size_t max;
 	size_t len;
 } path_out;
 
-static int path_append_mth(path_out *po, const uint8_t (*d)[32], uint64_t n)
+static int path_append(path_out *po, uint64_t start, uint64_t size)
 {
+	int rc;
+
 	if (po->len >= po->max)
 		return SP_ERR_TOO_LARGE;
-	if (mth(d, n, po->hashes[po->len]) != SP_OK)
-		return SP_ERR_INTERNAL;
+	if ((rc = po->hash(po->ctx, start, size, po->hashes[po->len])) != SP_OK)
+		return rc;
 	po->len++;
 	return SP_OK;
 }
 
-/* PATH(m, D[0:n]) of RFC 9162 §2.1.3.1. */
-static int inclusion_rec(const uint8_t (*d)[32], uint64_t n, uint64_t m,
-                         path_out *po)
+/* PATH(m, D[start : start + n]) of RFC 9162 §2.1.3.1, deepest first. */
+static int inclusion_rec(path_out *po, uint64_t start, uint64_t n, uint64_t m)
 {
 	uint64_t k;
 	int rc;
@@ -123,71 +127,108 @@ static int inclusion_rec(const uint8_t (*d)[32], uint64_t n, uint64_t m,
 		return SP_OK;
 	k = split_point(n);
 	if (m < k) {
-		if ((rc = inclusion_rec(d, k, m, po)) != SP_OK)
+		if ((rc = inclusion_rec(po, start, k, m)) != SP_OK)
 			return rc;
-		return path_append_mth(po, d + k, n - k);
+		return path_append(po, start + k, n - k);
 	}
-	if ((rc = inclusion_rec(d + k, n - k, m - k, po)) != SP_OK)
+	if ((rc = inclusion_rec(po, start + k, n - k, m - k)) != SP_OK)
 		return rc;
-	return path_append_mth(po, d, k);
+	return path_append(po, start, k);
 }
 
-/* SUBPROOF(m, D[0:n], b) of RFC 9162 §2.1.4.1. */
-static int subproof_rec(const uint8_t (*d)[32], uint64_t n, uint64_t m,
-                        int whole, path_out *po)
+/* SUBPROOF(m, D[start : start + n], b) of RFC 9162 §2.1.4.1. */
+static int subproof_rec(path_out *po, uint64_t start, uint64_t n, uint64_t m,
+                        int whole)
 {
 	uint64_t k;
 	int rc;
 
 	if (m == n)
-		return whole ? SP_OK : path_append_mth(po, d, n);
+		return whole ? SP_OK : path_append(po, start, n);
 	k = split_point(n);
 	if (m <= k) {
-		if ((rc = subproof_rec(d, k, m, whole, po)) != SP_OK)
+		if ((rc = subproof_rec(po, start, k, m, whole)) != SP_OK)
 			return rc;
-		return path_append_mth(po, d + k, n - k);
+		return path_append(po, start + k, n - k);
 	}
-	if ((rc = subproof_rec(d + k, n - k, m - k, 0, po)) != SP_OK)
+	if ((rc = subproof_rec(po, start + k, n - k, m - k, 0)) != SP_OK)
 		return rc;
-	return path_append_mth(po, d, k);
+	return path_append(po, start, k);
+}
+
+int sp_merkle_inclusion_path_fn(sp_merkle_subtree_fn hash, void *ctx,
+                                uint64_t n, uint64_t index, uint8_t (*path)[32],
+                                size_t max, size_t *path_len)
+{
+	path_out po = {hash, ctx, path, max, 0};
+	int rc;
+
+	if (path_len != NULL)
+		*path_len = 0;
+	if (hash == NULL || path_len == NULL || index >= n ||
+	    (path == NULL && max > 0))
+		return SP_ERR_INVALID_ARGUMENT;
+	rc = inclusion_rec(&po, 0, n, index);
+	if (rc == SP_OK)
+		*path_len = po.len;
+	return rc;
+}
+
+int sp_merkle_consistency_path_fn(sp_merkle_subtree_fn hash, void *ctx,
+                                  uint64_t n, uint64_t m, uint8_t (*path)[32],
+                                  size_t max, size_t *path_len)
+{
+	path_out po = {hash, ctx, path, max, 0};
+	int rc;
+
+	if (path_len != NULL)
+		*path_len = 0;
+	if (hash == NULL || path_len == NULL || m > n ||
+	    (path == NULL && max > 0))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (m == 0 || m == n)
+		return SP_OK;
+	rc = subproof_rec(&po, 0, n, m, 1);
+	if (rc == SP_OK)
+		*path_len = po.len;
+	return rc;
+}
+
+/* The subtree callback over an in-memory array of leaf hashes. */
+static int array_subtree(void *ctx, uint64_t start, uint64_t size,
+                         uint8_t out[32])
+{
+	const uint8_t(*leaves)[32] = ctx;
+
+	return mth(leaves + start, size, out) == SP_OK ? SP_OK
+	                                               : SP_ERR_INTERNAL;
 }
 
 int sp_merkle_inclusion_path(const uint8_t (*leaves)[32], uint64_t n,
                              uint64_t index, uint8_t (*path)[32], size_t max,
                              size_t *path_len)
 {
-	path_out po = {path, max, 0};
-	int rc;
-
 	if (path_len != NULL)
 		*path_len = 0;
-	if (leaves == NULL || path_len == NULL || index >= n ||
-	    (path == NULL && max > 0))
+	if (leaves == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
-	rc = inclusion_rec(leaves, n, index, &po);
-	if (rc == SP_OK)
-		*path_len = po.len;
-	return rc;
+	/* the callback only reads the leaves */
+	return sp_merkle_inclusion_path_fn(array_subtree,
+	                                   (void *)(uintptr_t)leaves, n, index,
+	                                   path, max, path_len);
 }
 
 int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
                                uint64_t m, uint8_t (*path)[32], size_t max,
                                size_t *path_len)
 {
-	path_out po = {path, max, 0};
-	int rc;
-
 	if (path_len != NULL)
 		*path_len = 0;
-	if (path_len == NULL || m > n || (leaves == NULL && n > 0) ||
-	    (path == NULL && max > 0))
+	if (leaves == NULL && n > 0)
 		return SP_ERR_INVALID_ARGUMENT;
-	if (m == 0 || m == n)
-		return SP_OK;
-	rc = subproof_rec(leaves, n, m, 1, &po);
-	if (rc == SP_OK)
-		*path_len = po.len;
-	return rc;
+	return sp_merkle_consistency_path_fn(array_subtree,
+	                                     (void *)(uintptr_t)leaves, n, m,
+	                                     path, max, path_len);
 }
 
 static int hash_equal(const uint8_t a[32], const uint8_t b[32])

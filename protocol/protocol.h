@@ -469,6 +469,21 @@ int sp_merkle_consistency_path(const uint8_t (*leaves)[32], uint64_t n,
                                uint64_t m, uint8_t (*path)[32], size_t max,
                                size_t *path_len);
 
+/* The same two recursions over any tree: `hash` gives MTH(D[start :
+ * start + size]) of the tree (size >= 1; start is a multiple of the largest
+ * power of two <= size, so a store that keeps perfect subtrees finds the
+ * left part of every split as one node). An error from `hash` stops the
+ * recursion and is returned. The array functions above and the node's
+ * stored logs both use these, so there is one proof recursion. */
+typedef int (*sp_merkle_subtree_fn)(void *ctx, uint64_t start, uint64_t size,
+                                    uint8_t out[32]);
+int sp_merkle_inclusion_path_fn(sp_merkle_subtree_fn hash, void *ctx,
+                                uint64_t n, uint64_t index, uint8_t (*path)[32],
+                                size_t max, size_t *path_len);
+int sp_merkle_consistency_path_fn(sp_merkle_subtree_fn hash, void *ctx,
+                                  uint64_t n, uint64_t m, uint8_t (*path)[32],
+                                  size_t max, size_t *path_len);
+
 /* Strict base64 (RFC 4648 §4, padded, canonical: no whitespace, zero pad
  * bits) as used by proofs, checkpoints and signed notes.
  * sp_b64_encode writes the text and a NUL into out (cap bytes, at least

@@ -1,8 +1,9 @@
-/* store_int.h: the node's storage layer (SQLite 3): records, the per-origin
- * Merkle logs, equivocation evidence, checkpoints, the delivery outbox and
- * trust lists. Internal to node/ and its tests. */
-#ifndef SP_NODE_STORE_INT_H
-#define SP_NODE_STORE_INT_H
+/* store.h: the node's storage API, the only one the rest of the node uses:
+ * records, the per-origin Merkle logs, equivocation evidence, checkpoints,
+ * the delivery outbox and trust lists, over a database driver (driver.h;
+ * SQLite by default). */
+#ifndef SP_NODE_STORE_H
+#define SP_NODE_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,18 +17,18 @@ extern "C" {
 /*
  * Threads and connections
  * -----------------------
- * An sp_store owns one writer connection that only its committer thread
- * touches. Every write (record puts, checkpoints, outbox, trust lists) is a
- * request queued to that thread; the committer drains the queue and runs all
- * pending requests in ONE transaction (group commit), each request inside its
- * own savepoint so that one failing request does not undo the others.
- * Callbacks and synchronous returns happen only after COMMIT returned
- * SQLITE_OK; if the COMMIT fails every request of the group reports an error.
+ * An sp_store owns one writer connection (of its driver) that only its
+ * committer thread touches. Every write (record puts, checkpoints, outbox,
+ * trust lists) is a request queued to that thread; the committer drains the
+ * queue and runs all pending requests in ONE transaction (group commit), each
+ * request inside its own savepoint so that one failing request does not undo
+ * the others. Callbacks and synchronous returns happen only after the COMMIT
+ * succeeded; if the COMMIT fails every request of the group reports an error.
  *
- * Reads go through an sp_store_reader: one SQLite connection with its own
+ * Reads go through an sp_store_reader: one driver connection with its own
  * prepared statements. A reader must be used by one thread at a time (open
- * one per thread); readers never block the writer (WAL). Close every reader
- * before sp_store_close().
+ * one per thread); readers never block the writer (SQLite: WAL). Close every
+ * reader before sp_store_close().
  *
  * The store does not parse or verify XML: callers hand it what they already
  * parsed and verified. It computes the digest and the Merkle leaf hash of the
@@ -36,8 +37,9 @@ extern "C" {
 typedef struct sp_store sp_store;
 typedef struct sp_store_reader sp_store_reader;
 
-/* Current schema version (PRAGMA user_version after migrations). */
-#define SP_STORE_SCHEMA_VERSION 5
+/* Current schema version (the number of migrations a driver has run;
+ * SQLite: PRAGMA user_version). */
+#define SP_STORE_SCHEMA_VERSION 6
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -64,6 +66,11 @@ typedef struct sp_store_reader sp_store_reader;
  * silkport database), SP_ERR_NOMEM, SP_ERR_INTERNAL. */
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
                   const char **why);
+/* sp_store_open() on a named backend: "sqlite" (target: the database
+ * path); a driver added under node/store adds its name. Unknown names are
+ * SP_ERR_INVALID_ARGUMENT with *why naming the known ones. */
+int sp_store_open_backend(const char *backend, const char *target,
+                          unsigned flags, sp_store **out, const char **why);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);
@@ -379,14 +386,12 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 
 /* ---------------------------------------------------------------- outbox */
 
-typedef struct sp_store_outbox_item {
-	int64_t id;
-	int64_t rowid; /* the record */
-	char record_id[SP_UUID_LEN + 1];
-	char peer[SP_NODE_ID_MAX + 1];
-	int64_t next_attempt;
-	uint32_t attempts;
-} sp_store_outbox_item;
+/* The outbox holds one row per (record, peer) to deliver to. Rows are
+ * added by a put's deliver_to (own records) or by sp_store_outbox_enqueue();
+ * delivery reads and writes them through the federation-side functions
+ * below (sp_store_fed_outbox_due, sp_store_fed_delivered_async,
+ * sp_store_fed_reschedule_async, sp_store_fed_abandon_peer,
+ * sp_store_fed_outbox_counts): one API, the one delivery uses. */
 
 /* Queue delivery of the stored record (origin, record_id) to a peer
  * (idempotent per record and peer). SP_ERR_NOT_FOUND if the record is
@@ -394,16 +399,6 @@ typedef struct sp_store_outbox_item {
 int sp_store_outbox_enqueue(sp_store *s, const char *origin,
                             const char *record_id, const char *peer,
                             int64_t next_attempt);
-/* Pending deliveries due at `now`, oldest first, at most max. *items is
- * malloc'd (NULL when *n == 0). */
-int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-                        sp_store_outbox_item **items, size_t *n);
-/* Mark delivered and keep the peer's receipt (in peer_receipts). */
-int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-                              size_t receipt_len);
-/* Count a failed attempt and set the next one. error may be NULL. */
-int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-                               const char *error);
 /* The receipt `peer` gave for the record (origin, record_id). *out
  * malloc'd. */
 int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
@@ -533,4 +528,4 @@ int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
                            char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
                            uint8_t **receipt, size_t *receipt_len);
 
-#endif /* SP_NODE_STORE_INT_H */
+#endif /* SP_NODE_STORE_H */

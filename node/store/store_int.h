@@ -1,50 +1,14 @@
-/* store_int.h: internals shared by the store_*.c files of node/: handle
- * layout, the committer's job queue and SQLite helpers. */
-#ifndef SP_NODE_STORE_DB_INT_H
-#define SP_NODE_STORE_DB_INT_H
+/* store_int.h: internals shared by the backend-independent files of
+ * node/store: the handle, the committer's job queue and the put path. */
+#ifndef SP_NODE_STORE_INT_H
+#define SP_NODE_STORE_INT_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 
-#include "store.h"
+#include "driver.h"
 
-/* Prepared statements cached per connection, keyed by the address of their
- * static SQL text. */
-#define SP_STORE_STMT_CACHE 64
-typedef struct sp_store_stmts {
-	const char *sql[SP_STORE_STMT_CACHE];
-	sqlite3_stmt *st[SP_STORE_STMT_CACHE];
-	size_t n;
-} sp_store_stmts;
-
-/* A put request as the committer runs it: either borrowed from the caller
- * (bulk path, caller waits) or a private copy (async path). */
-typedef struct sp_store_req {
-	const uint8_t *bytes;
-	size_t len;
-	const char *record_id;
-	const char *origin;
-	const char *type;
-	const char *source; /* NULL: local */
-	uint64_t sequence;
-	int64_t issued;
-	int64_t received;
-	int broadcast;
-	char digest[65];
-	uint8_t leaf[32];
-	int has_signed_digest;
-	uint8_t signed_digest[32];
-	const char *const *recipients;
-	size_t n_recipients;
-	const sp_subject *subjects;
-	size_t n_subjects;
-	const uint8_t *receipt;
-	size_t receipt_len;
-	const char *const *deliver;
-	size_t n_deliver;
-} sp_store_req;
-
-/* Work run on the committer inside the group transaction (own savepoint). */
+/* Work run on the committer inside the group transaction (own savepoint),
+ * on the driver's writer connection. */
 typedef int (*sp_store_fn)(sp_store *s, void *arg);
 
 typedef enum sp_store_job_kind {
@@ -86,9 +50,9 @@ typedef struct sp_store_inflight {
 } sp_store_inflight;
 
 struct sp_store {
-	char *path;
-	sqlite3 *db; /* writer: committer thread only (and open/close) */
-	sp_store_stmts wst;
+	const sp_store_driver *ops;
+	char *target;     /* the driver's path or DSN, for more connections */
+	sp_store_conn *w; /* writer: committer thread only (and open/close) */
 	pthread_t thread;
 	int thread_started;
 	pthread_mutex_t mu;
@@ -107,32 +71,18 @@ struct sp_store {
 	void *commit_hook_ud;
 	/* for sp_store_next_sequence, from any thread */
 	pthread_mutex_t seq_mu;
-	sqlite3 *seq_db;
-	sp_store_stmts seq_st;
+	sp_store_conn *seq;
 };
 
 struct sp_store_reader {
 	sp_store *s;
-	sqlite3 *db;
-	sp_store_stmts st;
+	sp_store_conn *c;
 };
 
-/* Translate a SQLite result code, logging the connection's message. */
-int sp_store__err(sqlite3 *db, int rc, const char *what);
-/* The cached statement for sql, reset with bindings cleared. NULL on error
- * (*err set). */
-sqlite3_stmt *sp_store__stmt(sqlite3 *db, sp_store_stmts *c, const char *sql,
-                             int *err);
-void sp_store__stmts_clear(sp_store_stmts *c);
-/* Run a one-shot statement that returns no rows. */
-int sp_store__exec(sqlite3 *db, sp_store_stmts *c, const char *sql);
-int64_t sp_store__now(void);
-/* Copy a TEXT column into a fixed buffer (truncating never happens for
- * values the store validated on the way in; longer ones are an error). */
-int sp_store__col_text(sqlite3_stmt *st, int col, char *buf, size_t cap);
-/* Bind a text of known-bounded length (NUL-terminated). */
-int sp_store__bind_text(sqlite3_stmt *st, int idx, const char *s);
-
+/* Start the committer thread (queue.c). */
+int sp_store__committer_start(sp_store *s);
+/* Run every queued request and stop the committer. */
+void sp_store__committer_stop(sp_store *s);
 /* Run fn on the committer in the next group and wait for its result. */
 int sp_store__run(sp_store *s, sp_store_fn fn, void *arg);
 /* Queue a job; takes ownership of job on SP_OK. */
@@ -149,9 +99,9 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req);
 /* Run a bulk job on the committer (outside any group transaction). */
 int sp_store__batch_exec(sp_store *s, sp_store_job *job);
 
-/* Merkle tree, writer side: append leaf `index` (== current size) of the
- * origin with id origin_id. */
+/* Merkle tree, writer side (tree.c): append leaf `index` (== current
+ * size) of the origin with id origin_id. */
 int sp_store__tree_append(sp_store *s, int64_t origin_id, uint64_t index,
                           const uint8_t leaf[32]);
 
-#endif /* SP_NODE_STORE_DB_INT_H */
+#endif /* SP_NODE_STORE_INT_H */

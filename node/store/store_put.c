@@ -1,18 +1,18 @@
 /* store_put.c: record puts (async group commit, sync, bulk) with duplicate
  * and equivocation handling, and the store's other writes: checkpoints,
  * cosignatures, the outbox and trust lists. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
 #include "trust.h"
 
-#define SP_STORE_RECORD_MAX     ((size_t)64 << 20)
-#define SP_STORE_RECEIPT_MAX    ((size_t)1 << 20)
-#define SP_STORE_NOTE_MAX       ((size_t)64 << 10)
-#define SP_STORE_WITNESS_MAX    256u
-#define SP_STORE_COSIG_MAX      1024u
-#define SP_STORE_ERROR_TEXT_MAX 1024u
+#define SP_STORE_RECORD_MAX  ((size_t)64 << 20)
+#define SP_STORE_RECEIPT_MAX ((size_t)1 << 20)
+#define SP_STORE_NOTE_MAX    ((size_t)64 << 10)
+#define SP_STORE_WITNESS_MAX 256u
+#define SP_STORE_COSIG_MAX   1024u
 
 /* ---------------------------------------------------------------- requests */
 
@@ -179,106 +179,41 @@ static sp_store_req *req_copy(const sp_store_req *in)
 /* ---------------------------------------------------------------- put
  * (committer) */
 
-static const char sql_find_pos[] = "SELECT id, digest, receipt FROM records"
-                                   " WHERE origin = ?1 AND sequence = ?2";
-/* RecordIds are scoped per Origin (REC-25): another Origin's record with
- * the same id is no clash, so that no member can squat an id. */
-static const char sql_find_id[] =
-    "SELECT digest FROM records WHERE origin = ?1 AND record_id = ?2";
-static const char sql_evidence[] =
-    "INSERT OR IGNORE INTO equivocations (kind, origin, sequence,"
-    " record_id, digest_a, digest_b, bytes_b, seen_at, source)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char sql_origin_get[] =
-    "SELECT id, tree_size, max_sequence FROM origins WHERE name = ?1";
-static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
-static const char sql_insert[] =
-    "INSERT INTO records (record_id, origin, sequence, type, issued,"
-    " received, digest, bytes, broadcast, receipt, source)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-static const char sql_recipient[] =
-    "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
-static const char sql_subject[] =
-    "INSERT OR IGNORE INTO subjects (rec, kind, scheme, value)"
-    " VALUES (?1, ?2, ?3, ?4)";
-static const char sql_outbox_add[] =
-    "INSERT OR IGNORE INTO outbox (rec, peer, next_attempt)"
-    " VALUES (?1, ?2, ?3)";
-static const char sql_origin_upd[] =
-    "UPDATE origins SET records = records + 1,"
-    " max_sequence = max(max_sequence, ?2), tree_size = ?3 WHERE id = ?1";
-static const char sql_next_leaf[] =
-    "SELECT bytes FROM records WHERE origin = ?1 AND sequence = ?2";
-
-#define STMT(name)                                                             \
-	do {                                                                   \
-		if (!(st = sp_store__stmt(s->db, &s->wst, name, &err)))        \
-			return err;                                            \
-	} while (0)
-
-static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+/* Compare a held record's signed content with the request's. */
+static int held_same_content(void *ctx, const uint8_t *b, size_t n)
 {
-	int rc = sqlite3_step(st);
+	const sp_store_req *req = ctx;
+	uint8_t held[32];
+	const char *why = NULL;
 
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sp_store__err(db, rc, what);
-	return SP_OK;
-}
-
-static int store_evidence(sp_store *s, const sp_store_req *req,
-                          const char *kind, const char *digest_a)
-{
-	sqlite3_stmt *st;
-	int err = SP_OK;
-
-	STMT(sql_evidence);
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, req->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)req->sequence);
-	sqlite3_bind_text(st, 4, req->record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, digest_a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, req->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 7, req->bytes, req->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, req->received);
-	sp_store__bind_text(st, 9, req->source);
-	return step_done(s->db, st, "evidence");
+	/* the held record verified when it was taken; a stored record
+	 * that no longer parses signs nothing comparable */
+	if (b && n > 0 &&
+	    sp_signed_content_digest_of(b, n, held, &why) == SP_OK)
+		return memcmp(held, req->signed_digest, 32) == 0;
+	return 0;
 }
 
 /* Does the record held at the request's position sign the same content
  * as the request (SPEC REC-25)? Records are verified in their canonical
  * transport form, so two with one signed content but different bytes can
  * only be two signatures by the Origin: a duplicate, not equivocation.
- * 1: same content, 0: different, <0: error. Parses the held record, so
- * only on the rare path of a byte mismatch at a held position. */
-static int same_signed_content(sp_store *s, const sp_store_req *req)
+ * 1: same content, 0: different, <0: error. The held record's signed
+ * digest is stored with it; only a record stored without one (before
+ * schema 6, or put without it) is parsed again, on this rare path of a
+ * byte mismatch at a held position. */
+static int same_signed_content(sp_store *s, const sp_store_req *req,
+                               const sp_store_held *held)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc, same = 0;
-	uint8_t held[32];
-	const char *why = NULL;
+	int rc;
 
 	if (!req->has_signed_digest)
 		return 0;
-	STMT(sql_next_leaf);
-	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-
-		/* the held record verified when it was taken; a stored record
-		 * that no longer parses signs nothing comparable */
-		if (b && n > 0 &&
-		    sp_signed_content_digest_of(b, (size_t)n, held, &why) ==
-		        SP_OK)
-			same = memcmp(held, req->signed_digest, 32) == 0;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "held-record");
-	return same;
+	if (held->has_signed_digest)
+		return memcmp(held->signed_digest, req->signed_digest, 32) == 0;
+	rc = s->ops->bytes_at(s->w, req->origin, req->sequence,
+	                      held_same_content, (void *)(uintptr_t)req);
+	return rc == SP_ERR_NOT_FOUND ? 0 : rc;
 }
 
 /* Look for the position, then the record id. >0: the outcome was decided
@@ -286,37 +221,20 @@ static int same_signed_content(sp_store *s, const sp_store_req *req)
 static int check_existing(sp_store *s, const sp_store_req *req,
                           sp_store_put_result *res, uint8_t **receipt_copy)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc, same;
+	sp_store_held held;
+	int err, same;
 	char digest[65];
 
-	STMT(sql_find_pos);
-	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 2);
-		int n = sqlite3_column_bytes(st, 2);
-
-		res->rowid = sqlite3_column_int64(st, 0);
-		if ((err = sp_store__col_text(st, 1, digest, sizeof(digest)))) {
-			sqlite3_reset(st);
-			return err;
-		}
+	err = s->ops->held_at(s->w, req->origin, req->sequence, &held);
+	if (err == SP_OK) {
+		res->rowid = held.rowid;
 		/* the held receipt, answered for a duplicate */
-		if (b && n > 0) {
-			if (!(*receipt_copy = malloc((size_t)n))) {
-				sqlite3_reset(st);
-				return SP_ERR_NOMEM;
-			}
-			memcpy(*receipt_copy, b, (size_t)n);
-			res->receipt = *receipt_copy;
-			res->receipt_len = (size_t)n;
-		}
-		sqlite3_reset(st);
-		same = strcmp(digest, req->digest) == 0;
+		*receipt_copy = held.receipt;
+		res->receipt = held.receipt;
+		res->receipt_len = held.receipt_len;
+		same = strcmp(held.digest, req->digest) == 0;
 		if (!same)
-			same = same_signed_content(s, req);
+			same = same_signed_content(s, req, &held);
 		if (same == 1)
 			return SP_STORE_DUPLICATE;
 		free(*receipt_copy);
@@ -326,85 +244,44 @@ static int check_existing(sp_store *s, const sp_store_req *req,
 		if (same < 0)
 			return same;
 		res->rowid = 0;
-		memcpy(res->existing_digest, digest, sizeof(digest));
-		if ((err = store_evidence(s, req, "position", digest)))
+		memcpy(res->existing_digest, held.digest, sizeof(held.digest));
+		if ((err = s->ops->evidence_put(s->w, req, "position",
+		                                held.digest)))
 			return err;
 		return SP_STORE_EQUIVOCATION;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "find-position");
+	if (err != SP_ERR_NOT_FOUND)
+		return err;
 
-	STMT(sql_find_id);
-	sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, req->record_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = sp_store__col_text(st, 0, digest, sizeof(digest));
-		sqlite3_reset(st);
-		if (err)
-			return err;
+	err = s->ops->digest_of_id(s->w, req->origin, req->record_id, digest);
+	if (err == SP_OK) {
 		/* the Origin reused one of its ids at another position
 		 * (REC-3): refused with field-invalid (REC-26) */
 		memcpy(res->existing_digest, digest, sizeof(digest));
 		return SP_STORE_ID_REUSED;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "find-id");
-	return 0;
+	return err == SP_ERR_NOT_FOUND ? 0 : err;
 }
 
-static int origin_row(sp_store *s, const char *origin, int64_t *id,
-                      uint64_t *tree_size, int64_t *max_seq)
+static int leaf_of(void *ctx, const uint8_t *b, size_t n)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc, pass;
-
-	for (pass = 0; pass < 2; pass++) {
-		STMT(sql_origin_get);
-		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*id = sqlite3_column_int64(st, 0);
-			*tree_size = (uint64_t)sqlite3_column_int64(st, 1);
-			*max_seq = sqlite3_column_int64(st, 2);
-			sqlite3_reset(st);
-			return SP_OK;
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return sp_store__err(s->db, rc, "origin");
-		STMT(sql_origin_add);
-		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-		if ((err = step_done(s->db, st, "origin-add")))
-			return err;
-	}
-	return SP_ERR_INTERNAL;
+	sp_merkle_leaf_hash(b, n, ctx);
+	return SP_OK;
 }
 
 /* Extend the tree over successors stored before their predecessor. */
 static int tree_catch_up(sp_store *s, const sp_store_req *req,
                          int64_t origin_id, uint64_t *size)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
 	uint8_t leaf[32];
+	int err;
 
 	for (;;) {
-		STMT(sql_next_leaf);
-		sqlite3_bind_text(st, 1, req->origin, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)*size);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(st);
-			return rc == SQLITE_DONE
-			           ? SP_OK
-			           : sp_store__err(s->db, rc, "next-leaf");
-		}
-		sp_merkle_leaf_hash(sqlite3_column_blob(st, 0),
-		                    (size_t)sqlite3_column_bytes(st, 0), leaf);
-		sqlite3_reset(st);
+		err = s->ops->bytes_at(s->w, req->origin, *size, leaf_of, leaf);
+		if (err == SP_ERR_NOT_FOUND)
+			return SP_OK;
+		if (err)
+			return err;
 		if ((err = sp_store__tree_append(s, origin_id, *size, leaf)))
 			return err;
 		(*size)++;
@@ -414,64 +291,20 @@ static int tree_catch_up(sp_store *s, const sp_store_req *req,
 int sp_store__put_exec(sp_store *s, const sp_store_req *req,
                        sp_store_put_result *res, uint8_t **receipt_copy)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t origin_id = 0, max_seq = -1, rowid;
+	const sp_store_driver *d = s->ops;
+	int err, rc;
+	int64_t origin_id = 0, max_seq = -1, rowid = 0;
 	uint64_t size = 0;
-	size_t i;
 
 	memset(res, 0, sizeof(*res));
 	*receipt_copy = NULL;
 	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
 		return rc;
-	if ((err = origin_row(s, req->origin, &origin_id, &size, &max_seq)))
+	if ((err =
+	         d->origin_get(s->w, req->origin, &origin_id, &size, &max_seq)))
 		return err;
-
-	STMT(sql_insert);
-	sqlite3_bind_text(st, 1, req->record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, req->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)req->sequence);
-	sqlite3_bind_text(st, 4, req->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, req->issued);
-	sqlite3_bind_int64(st, 6, req->received);
-	sqlite3_bind_text(st, 7, req->digest, 64, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 8, req->bytes, req->len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, req->broadcast);
-	if (req->receipt)
-		sqlite3_bind_blob64(st, 10, req->receipt, req->receipt_len,
-		                    SQLITE_STATIC);
-	sp_store__bind_text(st, 11, req->source);
-	if ((err = step_done(s->db, st, "insert")))
+	if ((err = d->record_insert(s->w, req, &rowid)))
 		return err;
-	rowid = sqlite3_last_insert_rowid(s->db);
-
-	for (i = 0; i < req->n_recipients; i++) {
-		STMT(sql_recipient);
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, req->recipients[i], -1, SQLITE_STATIC);
-		if ((err = step_done(s->db, st, "recipient")))
-			return err;
-	}
-	for (i = 0; i < req->n_subjects; i++) {
-		const sp_subject *sj = &req->subjects[i];
-
-		STMT(sql_subject);
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, sj->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, sj->scheme ? sj->scheme : "", -1,
-		                  SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, sj->value, -1, SQLITE_STATIC);
-		if ((err = step_done(s->db, st, "subject")))
-			return err;
-	}
-	for (i = 0; i < req->n_deliver; i++) {
-		STMT(sql_outbox_add);
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, req->deliver[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, req->received);
-		if ((err = step_done(s->db, st, "outbox-add")))
-			return err;
-	}
 
 	/* the log grows only while it is contiguous from 0 */
 	if (req->sequence == size) {
@@ -483,11 +316,7 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 		    (err = tree_catch_up(s, req, origin_id, &size)))
 			return err;
 	}
-	STMT(sql_origin_upd);
-	sqlite3_bind_int64(st, 1, origin_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)req->sequence);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
-	if ((err = step_done(s->db, st, "origin-update")))
+	if ((err = d->origin_update(s->w, origin_id, req->sequence, size)))
 		return err;
 	res->rowid = rowid;
 	return SP_STORE_INSERTED;
@@ -570,7 +399,7 @@ static int chunk_run(sp_store *s, const sp_store_put_req *reqs, size_t n,
 	size_t i;
 	int err, rc;
 
-	if ((err = sp_store__exec(s->db, &s->wst, "BEGIN IMMEDIATE")))
+	if ((err = s->ops->begin(s->w)))
 		return err;
 	for (i = 0; i < n; i++) {
 		rc = sp_store__req_fill(&reqs[i], &req);
@@ -586,11 +415,11 @@ static int chunk_run(sp_store *s, const sp_store_put_req *reqs, size_t n,
 		if (outcomes)
 			outcomes[i] = rc;
 	}
-	if ((err = sp_store__exec(s->db, &s->wst, "COMMIT")) == SP_OK)
+	if ((err = s->ops->commit(s->w)) == SP_OK)
 		return SP_OK;
 abort:
-	if (!sqlite3_get_autocommit(s->db))
-		sp_store__exec(s->db, &s->wst, "ROLLBACK");
+	if (s->ops->in_transaction(s->w))
+		s->ops->rollback(s->w);
 	return err < 0 ? err : SP_ERR_IO;
 }
 
@@ -646,87 +475,21 @@ int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
 /* ---------------------------------------------------------------- checkpoints
  */
 
-typedef struct cp_args {
-	const char *origin;
-	uint64_t size;
-	const uint8_t *root;
-	const char *note;
-	const char *source;
-	const char *witness;
-	const char *line;
-} cp_args;
-
-static const char sql_cp_find[] =
-    "SELECT id FROM checkpoints WHERE origin = ?1 AND size = ?2"
-    " AND root = ?3";
-static const char sql_cp_other[] =
-    "SELECT count(*) FROM checkpoints WHERE origin = ?1 AND size = ?2"
-    " AND root <> ?3";
-static const char sql_cp_add[] =
-    "INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char sql_cosig_add[] =
-    "INSERT OR IGNORE INTO cosignatures (checkpoint, witness, line,"
-    " seen_at) VALUES (?1, ?2, ?3, ?4)";
-
-/* >0: id of the checkpoint; 0: none; <0: error. */
-static int64_t cp_find(sp_store *s, const cp_args *a)
-{
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t id = 0;
-
-	STMT(sql_cp_find);
-	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
-	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "checkpoint-find");
-	return id;
-}
-
 static int cp_put_fn(sp_store *s, void *arg)
 {
-	const cp_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t id, others = 0;
+	return s->ops->checkpoint_put(s->w, arg);
+}
 
-	if ((id = cp_find(s, a)) < 0)
-		return (int)id;
-	if (id > 0)
-		return SP_STORE_DUPLICATE;
-	STMT(sql_cp_other);
-	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
-	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		others = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return sp_store__err(s->db, rc, "checkpoint-other");
-	STMT(sql_cp_add);
-	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
-	sqlite3_bind_blob(st, 3, a->root, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, a->note, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, sp_store__now());
-	sp_store__bind_text(st, 6, a->source);
-	if ((err = step_done(s->db, st, "checkpoint-add")))
-		return err;
-	return others ? SP_STORE_EQUIVOCATION : SP_STORE_INSERTED;
+static int cosig_put_fn(sp_store *s, void *arg)
+{
+	return s->ops->cosignature_put(s->w, arg);
 }
 
 int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source)
 {
-	cp_args a = {origin, size, root, note, source, NULL, NULL};
+	sp_store_cp_args a = {origin, size, root, note, source, NULL, NULL};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(note, SP_STORE_NOTE_MAX) ||
@@ -736,30 +499,11 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
 	return sp_store__run(s, cp_put_fn, &a);
 }
 
-static int cosig_put_fn(sp_store *s, void *arg)
-{
-	const cp_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK;
-	int64_t id;
-
-	if ((id = cp_find(s, a)) < 0)
-		return (int)id;
-	if (id == 0)
-		return SP_ERR_NOT_FOUND;
-	STMT(sql_cosig_add);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, a->witness, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->line, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, sp_store__now());
-	return step_done(s->db, st, "cosignature-add");
-}
-
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
                              const uint8_t root[32], const char *witness,
                              const char *line)
 {
-	cp_args a = {origin, size, root, NULL, NULL, witness, line};
+	sp_store_cp_args a = {origin, size, root, NULL, NULL, witness, line};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(witness, SP_STORE_WITNESS_MAX) ||
@@ -770,59 +514,16 @@ int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
 
 /* ---------------------------------------------------------------- outbox */
 
-typedef struct ob_args {
-	const char *origin;
-	const char *record_id;
-	const char *peer;
-	int64_t id;
-	int64_t next_attempt;
-	const uint8_t *receipt;
-	size_t receipt_len;
-	const char *error;
-} ob_args;
-
-static const char sql_rec_by_id[] =
-    "SELECT id FROM records WHERE origin = ?1 AND record_id = ?2";
-static const char sql_ob_delivered[] =
-    "UPDATE outbox SET state = 'delivered', last_error = NULL"
-    " WHERE id = ?1 RETURNING rec, peer";
-static const char sql_peer_receipt[] =
-    "INSERT OR REPLACE INTO peer_receipts (rec, peer, receipt,"
-    " received_at) VALUES (?1, ?2, ?3, ?4)";
-static const char sql_ob_resched[] =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2,"
-    " last_error = ?3 WHERE id = ?1 AND state = 'pending'";
-
 static int ob_enqueue_fn(sp_store *s, void *arg)
 {
-	const ob_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t rec = 0;
-
-	STMT(sql_rec_by_id);
-	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->record_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rec = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return SP_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
-		return sp_store__err(s->db, rc, "outbox-record");
-	STMT(sql_outbox_add);
-	sqlite3_bind_int64(st, 1, rec);
-	sqlite3_bind_text(st, 2, a->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, a->next_attempt);
-	return step_done(s->db, st, "outbox-enqueue");
+	return s->ops->outbox_enqueue(s->w, arg);
 }
 
 int sp_store_outbox_enqueue(sp_store *s, const char *origin,
                             const char *record_id, const char *peer,
                             int64_t next_attempt)
 {
-	ob_args a;
+	sp_store_ob_args a;
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) ||
 	    !text_ok(record_id, SP_UUID_LEN) || !text_ok(peer, SP_NODE_ID_MAX))
@@ -835,85 +536,6 @@ int sp_store_outbox_enqueue(sp_store *s, const char *origin,
 	return sp_store__run(s, ob_enqueue_fn, &a);
 }
 
-static int ob_delivered_fn(sp_store *s, void *arg)
-{
-	const ob_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	int64_t rec;
-	char peer[SP_NODE_ID_MAX + 1];
-
-	STMT(sql_ob_delivered);
-	sqlite3_bind_int64(st, 1, a->id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE
-		           ? SP_ERR_NOT_FOUND
-		           : sp_store__err(s->db, rc, "outbox-delivered");
-	}
-	rec = sqlite3_column_int64(st, 0);
-	err = sp_store__col_text(st, 1, peer, sizeof(peer));
-	/* finish the RETURNING statement before the next write */
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (err)
-		return err;
-	if (rc != SQLITE_DONE)
-		return sp_store__err(s->db, rc, "outbox-delivered");
-	STMT(sql_peer_receipt);
-	sqlite3_bind_int64(st, 1, rec);
-	sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 3, a->receipt, a->receipt_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, sp_store__now());
-	return step_done(s->db, st, "peer-receipt");
-}
-
-int sp_store_outbox_delivered(sp_store *s, int64_t id, const uint8_t *receipt,
-                              size_t receipt_len)
-{
-	ob_args a;
-
-	if (!s || !receipt || receipt_len == 0 ||
-	    receipt_len > SP_STORE_RECEIPT_MAX)
-		return SP_ERR_INVALID_ARGUMENT;
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.receipt = receipt;
-	a.receipt_len = receipt_len;
-	return sp_store__run(s, ob_delivered_fn, &a);
-}
-
-static int ob_resched_fn(sp_store *s, void *arg)
-{
-	const ob_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK;
-
-	STMT(sql_ob_resched);
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_int64(st, 2, a->next_attempt);
-	sp_store__bind_text(st, 3, a->error);
-	if ((err = step_done(s->db, st, "outbox-reschedule")))
-		return err;
-	return sqlite3_changes(s->db) == 1 ? SP_OK : SP_ERR_NOT_FOUND;
-}
-
-int sp_store_outbox_reschedule(sp_store *s, int64_t id, int64_t next_attempt,
-                               const char *error)
-{
-	ob_args a;
-
-	if (!s || (error && strnlen(error, SP_STORE_ERROR_TEXT_MAX + 1) >
-	                        SP_STORE_ERROR_TEXT_MAX))
-		return SP_ERR_INVALID_ARGUMENT;
-	memset(&a, 0, sizeof(a));
-	a.id = id;
-	a.next_attempt = next_attempt;
-	a.error = error;
-	return sp_store__run(s, ob_resched_fn, &a);
-}
-
 /* ---------------------------------------------------------------- trust lists
  */
 
@@ -924,43 +546,12 @@ typedef struct tl_args {
 	size_t len;
 } tl_args;
 
-static const char sql_tl_get[] =
-    "SELECT sequence, bytes FROM trust_lists WHERE federation = ?1";
-static const char sql_tl_put[] =
-    "INSERT OR REPLACE INTO trust_lists (federation, sequence, bytes,"
-    " stored_at) VALUES (?1, ?2, ?3, ?4)";
-
 static int tl_put_fn(sp_store *s, void *arg)
 {
 	const tl_args *a = arg;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
 
-	STMT(sql_tl_get);
-	sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		uint64_t have = (uint64_t)sqlite3_column_int64(st, 0);
-		const void *b = sqlite3_column_blob(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		int same = n == a->len && b && memcmp(b, a->bytes, n) == 0;
-
-		sqlite3_reset(st);
-		if (have > a->sequence)
-			return SP_ERR_TRUST_LIST_ROLLBACK;
-		if (have == a->sequence)
-			return same ? SP_OK : SP_ERR_EQUIVOCATION;
-	} else {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return sp_store__err(s->db, rc, "trust-list-get");
-	}
-	STMT(sql_tl_put);
-	sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->sequence);
-	sqlite3_bind_blob64(st, 3, a->bytes, a->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, sp_store__now());
-	return step_done(s->db, st, "trust-list-put");
+	return s->ops->trust_list_put(s->w, a->federation, a->sequence,
+	                              a->bytes, a->len);
 }
 
 int sp_store_trust_list_put(sp_store *s, const char *federation,

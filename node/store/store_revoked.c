@@ -9,7 +9,7 @@
 _Static_assert(SP_NODE_ID_MAX + 1 <= 65,
                "a NodeId fits sp_store_revocation.subject");
 
-static const char *kind_name(sp_store_revoked_kind k)
+const char *sp_store__revoked_kind_name(sp_store_revoked_kind k)
 {
 	switch (k) {
 	case SP_REVOKED_MEMBER:
@@ -33,33 +33,11 @@ typedef struct add_args {
 	size_t n;
 } add_args;
 
-static const char sql_add[] =
-    "INSERT OR IGNORE INTO revocations (federation, kind, subject, node_id,"
-    " sequence, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
 static int add_fn(sp_store *s, void *arg)
 {
 	const add_args *a = arg;
-	sqlite3_stmt *st;
-	size_t i;
-	int err = SP_OK, rc;
 
-	for (i = 0; i < a->n; i++) {
-		if (!(st = sp_store__stmt(s->db, &s->wst, sql_add, &err)))
-			return err;
-		sqlite3_bind_text(st, 1, a->federation, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kind_name(a->v[i].kind), -1,
-		                  SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, a->v[i].subject, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, a->v[i].node_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)a->v[i].sequence);
-		sqlite3_bind_int64(st, 6, sp_store__now());
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return sp_store__err(s->db, rc, "revoked-add");
-	}
-	return SP_OK;
+	return s->ops->revoked_add(s->w, a->federation, a->v, a->n);
 }
 
 int sp_store_revoked_add(sp_store *s, const char *federation,
@@ -72,7 +50,7 @@ int sp_store_revoked_add(sp_store *s, const char *federation,
 	    (n > 0 && !v))
 		return SP_ERR_INVALID_ARGUMENT;
 	for (i = 0; i < n; i++)
-		if (kind_name(v[i].kind) == NULL ||
+		if (sp_store__revoked_kind_name(v[i].kind) == NULL ||
 		    !bounded(v[i].subject, sizeof(v[i].subject) - 1) ||
 		    !bounded(v[i].node_id, SP_NODE_ID_MAX) ||
 		    v[i].sequence > (uint64_t)INT64_MAX)
@@ -82,36 +60,15 @@ int sp_store_revoked_add(sp_store *s, const char *federation,
 	return sp_store__run(s, add_fn, &a);
 }
 
-static const char sql_get[] =
-    "SELECT sequence FROM revocations WHERE federation = ?1 AND kind = ?2"
-    " AND subject = ?3";
-
 int sp_store_revoked_get(sp_store_reader *r, const char *federation,
                          sp_store_revoked_kind kind, const char *subject,
                          uint64_t *sequence)
 {
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-
-	if (!r || !federation || !subject || kind_name(kind) == NULL)
+	if (!r || !federation || !subject ||
+	    sp_store__revoked_kind_name(kind) == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
-	if (!(st = sp_store__stmt(r->db, &r->st, sql_get, &err)))
-		return err;
-	sqlite3_bind_text(st, 1, federation, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind_name(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, subject, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sequence)
-			*sequence = (uint64_t)sqlite3_column_int64(st, 0);
-		err = SP_OK;
-	} else {
-		err = rc == SQLITE_DONE
-		          ? SP_ERR_NOT_FOUND
-		          : sp_store__err(r->db, rc, "revoked-get");
-	}
-	sqlite3_reset(st);
-	return err;
+	return r->s->ops->revoked_get(r->c, federation, kind, subject,
+	                              sequence);
 }
 
 int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl)

@@ -165,10 +165,68 @@ static void test_same_content_is_a_duplicate(void **state)
 	free(u2);
 }
 
+/* A record held without its signed digest (stored before schema 6, or put
+ * without one) is parsed again to compare: a second signature is still a
+ * duplicate, other content still equivocation. A record put with one keeps
+ * it in the row. */
+static void test_held_without_digest_is_parsed(void **state)
+{
+	char dir[128], path[160];
+	sp_store *s = NULL;
+	uint8_t *u = NULL, *u2 = NULL, *receipt = NULL;
+	size_t un = 0, un2 = 0, rlen = 0;
+	signed_rec a, b, c;
+	const char *why = NULL;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/store-nodigest", g_fed.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/node.db", dir);
+	assert_int_equal(sp_store_open(path, SP_STORE_CREATE, &s, &why), SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 7, "order", g_fed.now - 10, &u, &un), SP_OK);
+	assert_int_equal(
+	    fx_record("CN-ZZ", 7, "order", g_fed.now - 10, &u2, &un2), SP_OK);
+	make(&a, u, un);
+	make(&b, u, un);
+	make(&c, u2, un2);
+	a.put.signed_digest = NULL;
+	assert_int_equal(sp_store_put(s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(db_count(path, "SELECT count(*) FROM records"
+	                                " WHERE signed_digest IS NULL"),
+	                 1);
+	assert_int_equal(sp_store_put(s, &b.put, &receipt, &rlen),
+	                 SP_STORE_DUPLICATE);
+	free(receipt);
+	assert_int_equal(sp_store_put(s, &c.put, NULL, NULL),
+	                 SP_STORE_EQUIVOCATION);
+	/* a put with its digest keeps it */
+	free(a.bytes);
+	free(u);
+	u = NULL;
+	assert_int_equal(
+	    fx_record("CN-ZZ", 8, "order", g_fed.now - 10, &u, &un), SP_OK);
+	make(&a, u, un);
+	assert_int_equal(sp_store_put(s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(db_count(path, "SELECT count(*) FROM records"
+	                                " WHERE sequence = 8 AND"
+	                                " length(signed_digest) = 32"),
+	                 1);
+	sp_store_close(s);
+	free(a.bytes);
+	free(b.bytes);
+	free(c.bytes);
+	free(u);
+	free(u2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_content_is_a_duplicate),
+	    cmocka_unit_test(test_held_without_digest_is_parsed),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1063,19 +1063,112 @@ static void test_checkpoints(void **state)
 	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
 }
 
+/* The held record's signed digest is compared from its row: two puts at
+ * one position whose bytes differ (and do not parse: the store must not
+ * need to) but that carry the same signed digest are one record, a
+ * different digest is equivocation. */
+static void test_signed_digest_from_the_row(void **state)
+{
+	fx *f = *state;
+	uint8_t d1[32], d2[32];
+	rec a, b, c;
+
+	memset(d1, 0x11, sizeof(d1));
+	memset(d2, 0x22, sizeof(d2));
+	rec_make(&a, "CN-ZZ", 0, "first signature");
+	rec_make(&b, "CN-ZZ", 0, "second signature");
+	rec_make(&c, "CN-ZZ", 0, "other content");
+	snprintf(b.id, sizeof(b.id), "%s", a.id);
+	snprintf(c.id, sizeof(c.id), "%s", a.id);
+	a.put.signed_digest = d1;
+	b.put.signed_digest = d1;
+	c.put.signed_digest = d2;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_DUPLICATE);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_EQUIVOCATION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 1);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 1);
+}
+
 /* ---------------------------------------------------------------- outbox */
+
+/* The outbox API delivery uses: sp_store_fed_* writes run on the committer
+ * and report through a callback after COMMIT; the test waits for it. */
+typedef struct ob_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	int rc;
+} ob_wait;
+
+static void ob_done(void *arg, int rc)
+{
+	ob_wait *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int ob_wait_for(ob_wait *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->done = 0;
+	pthread_mutex_unlock(&w->mu);
+	return w->rc;
+}
+
+static int ob_delivered(fx *f, int64_t id, const char *receipt)
+{
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err = sp_store_fed_delivered_async(
+	    f->s, id, (const uint8_t *)receipt, strlen(receipt), ob_done, &w);
+
+	return err ? err : ob_wait_for(&w);
+}
+
+static int ob_reschedule(fx *f, int64_t id, int64_t next, const char *error)
+{
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err =
+	    sp_store_fed_reschedule_async(f->s, id, next, error, ob_done, &w);
+
+	return err ? err : ob_wait_for(&w);
+}
+
+/* The count row of `peer`, or NULL. */
+static const sp_fed_outbox_count *ob_count(const sp_fed_outbox_count *c,
+                                           size_t n, const char *peer)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(c[i].peer, peer) == 0)
+			return &c[i];
+	return NULL;
+}
 
 static void test_outbox(void **state)
 {
 	fx *f = *state;
 	static const char *const peers[] = {"CN-HN", "KZ-KGS"};
-	sp_store_outbox_item *items = NULL;
+	sp_fed_outbox_item *items = NULL;
+	sp_fed_outbox_count *counts = NULL;
+	const sp_fed_outbox_count *c;
 	size_t n = 0;
 	uint8_t *got = NULL;
 	size_t glen = 0;
 	const char rcpt[] = "<Receipt>from CN-HN</Receipt>";
-	rec a;
-	int64_t hn_id, kgs_id;
+	rec a, b;
+	int64_t hn_a, kgs_a, hn_b;
 	sp_store_stats st;
 
 	rec_make(&a, "CN-ZZ", 0, NULL);
@@ -1086,40 +1179,71 @@ static void test_outbox(void **state)
 	a.put.n_deliver_to = 2;
 	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
 	                 SP_STORE_INSERTED);
-	assert_int_equal(sp_store_outbox_due(f->r, 999, 10, &items, &n), SP_OK);
+	rec_make(&b, "CN-ZZ", 1, NULL);
+	b.put.received = 1100;
+	b.put.deliver_to = peers;
+	b.put.n_deliver_to = 1;
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+
+	/* due: per peer, by id, only rows whose time has come, with bytes */
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 999, 10, &items, &n),
+	    SP_OK);
 	assert_int_equal(n, 0);
 	assert_null(items);
-	assert_int_equal(sp_store_outbox_due(f->r, 1000, 10, &items, &n),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 10, &items, &n),
+	    SP_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(items[0].record_id, a.id);
-	hn_id = strcmp(items[0].peer, "CN-HN") == 0 ? items[0].id : items[1].id;
-	kgs_id = hn_id == items[0].id ? items[1].id : items[0].id;
-	free(items);
-
-	assert_int_equal(sp_store_outbox_delivered(f->s, hn_id,
-	                                           (const uint8_t *)rcpt,
-	                                           sizeof(rcpt) - 1),
-	                 SP_OK);
-	assert_int_equal(sp_store_outbox_reschedule(f->s, kgs_id, 2000,
-	                                            "connection refused"),
-	                 SP_OK);
-	assert_int_equal(sp_store_outbox_due(f->r, 1500, 10, &items, &n),
-	                 SP_OK);
-	assert_int_equal(n, 0);
-	assert_int_equal(sp_store_outbox_due(f->r, 2000, 10, &items, &n),
-	                 SP_OK);
-	assert_int_equal(n, 1);
-	assert_string_equal(items[0].peer, "KZ-KGS");
-	assert_int_equal(items[0].attempts, 1);
-	free(items);
-	/* a delivered item cannot be rescheduled; unknown ids are not found */
-	assert_int_equal(sp_store_outbox_reschedule(f->s, hn_id, 3000, NULL),
-	                 SP_ERR_NOT_FOUND);
+	assert_string_equal(items[0].origin, "CN-ZZ");
+	assert_int_equal(items[0].sequence, 0);
+	assert_int_equal(items[0].received, 1000);
+	assert_int_equal(items[0].attempts, 0);
+	assert_int_equal(items[0].len, a.len);
+	assert_memory_equal(items[0].bytes, a.bytes, a.len);
+	assert_string_equal(items[1].record_id, b.id);
+	assert_true(items[1].id > items[0].id);
+	hn_a = items[0].id;
+	hn_b = items[1].id;
+	sp_fed_outbox_items_free(items, n);
+	/* paging: after_id skips what was already read; max caps the page */
 	assert_int_equal(
-	    sp_store_outbox_delivered(f->s, 987654, (const uint8_t *)rcpt, 3),
-	    SP_ERR_NOT_FOUND);
+	    sp_store_fed_outbox_due(f->r, "CN-HN", hn_a, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_b);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 1, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_a);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	kgs_a = items[0].id;
+	sp_fed_outbox_items_free(items, n);
 
+	/* counts before any attempt */
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "CN-HN"));
+	assert_int_equal(c->pending, 2);
+	assert_int_equal(c->failed, 0);
+	assert_int_equal(c->oldest, 1000);
+	assert_non_null(c = ob_count(counts, n, "KZ-KGS"));
+	assert_int_equal(c->pending, 1);
+	free(counts);
+
+	/* delivered: the row leaves the queue and the peer's receipt is kept;
+	 * a second answer for the same row is not found (nothing changes) */
+	assert_int_equal(ob_delivered(f, hn_a, rcpt), SP_OK);
+	assert_int_equal(ob_delivered(f, hn_a, "<Receipt>again</Receipt>"),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(ob_delivered(f, 987654, rcpt), SP_ERR_NOT_FOUND);
 	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "CN-HN",
 	                                           &got, &glen),
 	                 SP_OK);
@@ -1129,6 +1253,64 @@ static void test_outbox(void **state)
 	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id,
 	                                           "KZ-KGS", &got, &glen),
 	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_b);
+	sp_fed_outbox_items_free(items, n);
+
+	/* reschedule: counts the attempt and moves the due time */
+	assert_int_equal(ob_reschedule(f, kgs_a, 2000, "connection refused"),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 1999, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 2000, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 1);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(ob_reschedule(f, kgs_a, 2500, NULL), SP_OK);
+	/* a delivered row cannot be rescheduled; unknown ids are not found */
+	assert_int_equal(ob_reschedule(f, hn_a, 3000, NULL), SP_ERR_NOT_FOUND);
+	assert_int_equal(ob_reschedule(f, 987654, 3000, NULL),
+	                 SP_ERR_NOT_FOUND);
+
+	/* abandon: every pending row of the peer is given up for good, and
+	 * counted as failed, not pending; other peers are untouched */
+	assert_int_equal(sp_store_fed_abandon_peer(f->s, "CN-HN", "revoked"),
+	                 SP_OK);
+	assert_int_equal(sp_store_fed_outbox_due(f->r, "CN-HN", 0,
+	                                         SP_FED_NEVER - 1, 10, &items,
+	                                         &n),
+	                 SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "CN-HN"));
+	assert_int_equal(c->failed, 1);
+	assert_non_null(c = ob_count(counts, n, "KZ-KGS"));
+	assert_int_equal(c->pending, 1);
+	assert_int_equal(c->failed, 0);
+	free(counts);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 2500, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 2);
+	sp_fed_outbox_items_free(items, n);
+
+	/* bad arguments are refused before anything is queued */
+	assert_int_equal(
+	    sp_store_fed_delivered_async(f->s, hn_b, NULL, 0, ob_done, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_fed_reschedule_async(f->s, hn_b, 1, NULL, NULL, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_fed_abandon_peer(f->s, "CN-HN", NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
 
 	/* enqueue by record id, idempotent */
 	assert_int_equal(
@@ -1143,8 +1325,12 @@ static void test_outbox(void **state)
 	                                         "000000000000",
 	                                         "RU-X", 1000),
 	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "RU-X"));
+	assert_int_equal(c->pending, 1);
+	free(counts);
 	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
-	assert_int_equal(st.outbox_pending, 2);
+	assert_int_equal(st.outbox_pending, 3);
 	sp_store_stats_clear(&st);
 }
 
@@ -1416,6 +1602,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cursor_pagination, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_signed_digest_from_the_row,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,

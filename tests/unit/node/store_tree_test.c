@@ -95,6 +95,108 @@ static int put_one(fx *f, const char *origin, uint64_t seq, uint8_t leaf[32])
 	return sp_store_put(f->s, &put, NULL, NULL);
 }
 
+/* Positions worth proving in a tree of n leaves: all of them in small
+ * trees, else the ends, the middle and both sides of every power of two. */
+static size_t probe_points(uint64_t n, uint64_t *out, size_t cap)
+{
+	size_t k = 0;
+	uint64_t p, i;
+
+	if (n <= 64) {
+		for (i = 0; i < n && k < cap; i++)
+			out[k++] = i;
+		return k;
+	}
+	out[k++] = 0;
+	out[k++] = n - 1;
+	out[k++] = n / 2;
+	out[k++] = n / 3;
+	for (p = 1; p < n && k + 2 <= cap; p <<= 1) {
+		out[k++] = p - 1;
+		out[k++] = p;
+	}
+	return k;
+}
+
+/* The store's log (tree.c over the driver's node rows) and protocol's
+ * in-memory generator share one proof recursion: every root of trees
+ * 1..300 and the proofs at probe_points() are byte-for-byte equal. */
+#define TREE_N 300u
+
+static void test_proofs_equal_merkle_c_to_300(void **state)
+{
+	fx *f = *state;
+	leafrec *lrs = calloc(TREE_N, sizeof(*lrs));
+	sp_store_put_req *puts = calloc(TREE_N, sizeof(*puts));
+	int *out = calloc(TREE_N, sizeof(*out));
+	uint8_t(*leaves)[32] = calloc(TREE_N, 32);
+	uint8_t root[32], ref[32];
+	uint8_t path[SP_STORE_PROOF_MAX][32], refpath[SP_MERKLE_MAX_PATH][32];
+	uint64_t pts[80], n;
+	size_t plen, rlen, np, j;
+	unsigned checked = 0;
+
+	assert_non_null(lrs);
+	assert_non_null(puts);
+	assert_non_null(out);
+	assert_non_null(leaves);
+	for (j = 0; j < TREE_N; j++) {
+		leafrec_make(&lrs[j], "CN-ZZ", j, &puts[j]);
+		sp_merkle_leaf_hash(puts[j].bytes, puts[j].len, leaves[j]);
+	}
+	assert_int_equal(sp_store_put_batch(f->s, puts, TREE_N, out), SP_OK);
+	for (j = 0; j < TREE_N; j++)
+		assert_int_equal(out[j], SP_STORE_INSERTED);
+
+	for (n = 1; n <= TREE_N; n++) {
+		assert_int_equal(sp_store_tree_root(f->r, "CN-ZZ", n, root),
+		                 SP_OK);
+		assert_int_equal(
+		    sp_merkle_root((const uint8_t(*)[32])leaves, n, ref),
+		    SP_OK);
+		assert_memory_equal(root, ref, 32);
+		np = probe_points(n, pts, sizeof(pts) / sizeof(pts[0]));
+		for (j = 0; j < np; j++) {
+			assert_int_equal(sp_store_inclusion_proof(f->r, "CN-ZZ",
+			                                          pts[j], n,
+			                                          path, &plen),
+			                 SP_OK);
+			assert_int_equal(sp_merkle_inclusion_path(
+			                     (const uint8_t(*)[32])leaves, n,
+			                     pts[j], refpath,
+			                     SP_MERKLE_MAX_PATH, &rlen),
+			                 SP_OK);
+			assert_int_equal(plen, rlen);
+			if (plen)
+				assert_memory_equal(path, refpath, plen * 32);
+			assert_int_equal(sp_merkle_verify_inclusion(
+			                     pts[j], n, leaves[pts[j]],
+			                     (const uint8_t(*)[32])path, plen,
+			                     root),
+			                 SP_OK);
+			/* consistency from m = pts[j] + 1 (1..n) to n */
+			assert_int_equal(
+			    sp_store_consistency_proof(
+			        f->r, "CN-ZZ", pts[j] + 1, n, path, &plen),
+			    SP_OK);
+			assert_int_equal(sp_merkle_consistency_path(
+			                     (const uint8_t(*)[32])leaves, n,
+			                     pts[j] + 1, refpath,
+			                     SP_MERKLE_MAX_PATH, &rlen),
+			                 SP_OK);
+			assert_int_equal(plen, rlen);
+			if (plen)
+				assert_memory_equal(path, refpath, plen * 32);
+			checked += 2;
+		}
+	}
+	printf("# %u proofs equal to protocol/merkle.c's\n", checked);
+	free(lrs);
+	free(puts);
+	free(out);
+	free(leaves);
+}
+
 /* Every root, inclusion and consistency proof of trees 1..40, checked with
  * protocol's verifiers and against protocol's in-memory generators. */
 static void test_small_trees_all_proofs(void **state)
@@ -363,6 +465,8 @@ static void test_bulk_100k(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_proofs_equal_merkle_c_to_300,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_small_trees_all_proofs, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_order_and_gaps, setup,

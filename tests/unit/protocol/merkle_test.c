@@ -473,6 +473,100 @@ static void test_consistency_all(void **state)
 			check_consistency(m, n, roots);
 }
 
+/* The callback recursion: a subtree hash from the callback, the callback's
+ * errors stopping the proof, and the bounds checked before any call. */
+typedef struct cb_ctx {
+	const uint8_t (*leaves)[32];
+	unsigned calls;
+	unsigned fail_at; /* 0: never */
+} cb_ctx;
+
+static int cb_subtree(void *ctx, uint64_t start, uint64_t size, uint8_t out[32])
+{
+	cb_ctx *c = ctx;
+
+	if (++c->calls == c->fail_at)
+		return SP_ERR_IO;
+	return sp_merkle_root(c->leaves + start, size, out);
+}
+
+static void test_callback_recursion(void **state)
+{
+	uint8_t path[SP_MERKLE_MAX_PATH][32], ref[SP_MERKLE_MAX_PATH][32];
+	cb_ctx c = {cleaves(), 0, 0};
+	size_t len = 0, rlen = 0;
+	uint64_t n, i;
+
+	(void)state;
+	for (n = 1; n <= MAX_LEAVES; n++) {
+		for (i = 0; i < n; i++) {
+			assert_int_equal(sp_merkle_inclusion_path_fn(
+			                     cb_subtree, &c, n, i, path,
+			                     SP_MERKLE_MAX_PATH, &len),
+			                 SP_OK);
+			assert_int_equal(
+			    sp_merkle_inclusion_path(cleaves(), n, i, ref,
+			                             SP_MERKLE_MAX_PATH, &rlen),
+			    SP_OK);
+			assert_int_equal(len, rlen);
+			if (len)
+				assert_memory_equal(path, ref, len * 32);
+		}
+		for (i = 0; i <= n; i++) {
+			assert_int_equal(sp_merkle_consistency_path_fn(
+			                     cb_subtree, &c, n, i, path,
+			                     SP_MERKLE_MAX_PATH, &len),
+			                 SP_OK);
+			assert_int_equal(sp_merkle_consistency_path(
+			                     cleaves(), n, i, ref,
+			                     SP_MERKLE_MAX_PATH, &rlen),
+			                 SP_OK);
+			assert_int_equal(len, rlen);
+			if (len)
+				assert_memory_equal(path, ref, len * 32);
+		}
+	}
+	/* one hash per path element: a store pays one subtree per hash */
+	c.calls = 0;
+	assert_int_equal(sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 33,
+	                                             path, SP_MERKLE_MAX_PATH,
+	                                             &len),
+	                 SP_OK);
+	assert_int_equal(c.calls, len);
+	/* the callback's error is the result, and no path is given */
+	c.calls = 0;
+	c.fail_at = 2;
+	len = 99;
+	assert_int_equal(sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 33,
+	                                             path, SP_MERKLE_MAX_PATH,
+	                                             &len),
+	                 SP_ERR_IO);
+	assert_int_equal(len, 0);
+	c.calls = 0;
+	len = 99;
+	assert_int_equal(sp_merkle_consistency_path_fn(cb_subtree, &c, 70, 33,
+	                                               path, SP_MERKLE_MAX_PATH,
+	                                               &len),
+	                 SP_ERR_IO);
+	assert_int_equal(len, 0);
+	/* bounds and a short buffer */
+	c.fail_at = 0;
+	assert_int_equal(sp_merkle_inclusion_path_fn(NULL, &c, 70, 3, path,
+	                                             SP_MERKLE_MAX_PATH, &len),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 70,
+	                                             path, SP_MERKLE_MAX_PATH,
+	                                             &len),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_merkle_consistency_path_fn(cb_subtree, &c, 70, 71,
+	                                               path, SP_MERKLE_MAX_PATH,
+	                                               &len),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_merkle_inclusion_path_fn(cb_subtree, &c, 70, 33, path, 2, &len),
+	    SP_ERR_TOO_LARGE);
+}
+
 static void test_edges(void **state)
 {
 	uint8_t path[SP_MERKLE_MAX_PATH + 2][32], root[32], empty[32];
@@ -766,6 +860,7 @@ int main(void)
 	    cmocka_unit_test(test_roots_match_reference),
 	    cmocka_unit_test(test_inclusion_all),
 	    cmocka_unit_test(test_consistency_all),
+	    cmocka_unit_test(test_callback_recursion),
 	    cmocka_unit_test(test_edges),
 	    cmocka_unit_test(test_proof_text_roundtrip),
 	    cmocka_unit_test(test_proof_text_malformed),

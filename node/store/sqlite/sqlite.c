@@ -1,5 +1,5 @@
-/* store.c: the SQLite store's lifecycle: open, versioned migrations, the
- * committer thread with group commit, reader connections and helpers. */
+/* sqlite.c: the SQLite store driver: connections, versioned migrations,
+ * transactions, helpers, and the ops table that node/store runs on. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "base.h"
-#include "store_int.h"
-#include "base.h"
+#include "sqlite_int.h"
 
 /* "SLKP": marks a database as silkport's, so that another application's
  * file is refused rather than migrated. */
@@ -170,8 +169,16 @@ static const char schema_v5[] =
     " revoked_at INTEGER NOT NULL,"
     " PRIMARY KEY (federation, kind, subject)) WITHOUT ROWID;";
 
+/* The signed content digest (sp_signed_content_digest()) of a record put
+ * with one, so that a second signature at a held position is compared
+ * without parsing the held record again on the committer. NULL for rows
+ * stored before (they are parsed as before). */
+static const char schema_v6[] =
+    "ALTER TABLE records ADD COLUMN signed_digest BLOB"
+    " CHECK (signed_digest IS NULL OR length(signed_digest) = 32);";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-                                         schema_v4, schema_v5};
+                                         schema_v4, schema_v5, schema_v6};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -262,11 +269,6 @@ int sp_store__exec(sqlite3 *db, sp_store_stmts *c, const char *sql)
 	return SP_OK;
 }
 
-int64_t sp_store__now(void)
-{
-	return (int64_t)time(NULL);
-}
-
 int sp_store__col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -290,6 +292,16 @@ int sp_store__bind_text(sqlite3_stmt *st, int idx, const char *s)
 	if (!s)
 		return sqlite3_bind_null(st, idx);
 	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+int sp_sqlite_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sp_store__err(db, rc, what);
+	return SP_OK;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -430,243 +442,74 @@ static int migrate(sqlite3 *db, const char **why)
 	return SP_OK;
 }
 
-static void *committer_main(void *arg);
+/* ---------------------------------------------------------------- driver */
 
-int sp_store_open(const char *path, unsigned flags, sp_store **out,
-                  const char **why)
+static int sq_open(const char *path, unsigned flags, sp_store_conn **out,
+                   const char **why)
 {
-	sp_store *s = NULL;
-	const char *dummy;
+	sp_store_conn *c = calloc(1, sizeof(*c));
 	int err, oflags = SQLITE_OPEN_READWRITE;
-	size_t plen;
 
-	if (!why)
-		why = &dummy;
-	*why = NULL;
-	if (out)
-		*out = NULL;
-	if (!out || !path || !*path) {
-		*why = "no database path";
-		return SP_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (!c) {
+		*why = "out of memory";
+		return SP_ERR_NOMEM;
 	}
 	if (flags & SP_STORE_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
-	s = calloc(1, sizeof(*s));
-	plen = strlen(path);
-	if (!s || !(s->path = malloc(plen + 1))) {
-		free(s);
-		*why = "out of memory";
-		return SP_ERR_NOMEM;
-	}
-	memcpy(s->path, path, plen + 1);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->seq_mu, NULL);
-	pthread_cond_init(&s->work_cv, NULL);
-	pthread_cond_init(&s->done_cv, NULL);
-
-	if ((err = open_conn(path, oflags, &s->db, why)))
+	if ((err = open_conn(path, oflags, &c->db, why)))
 		goto fail;
-	if ((err = sp_store__exec(s->db, &s->wst, "PRAGMA synchronous=FULL"))) {
+	if ((err = sp_store__exec(c->db, &c->st, "PRAGMA synchronous=FULL"))) {
 		*why = "cannot configure the database";
 		goto fail;
 	}
-	if ((err = set_wal(s->db, why)))
+	if ((err = set_wal(c->db, why)))
 		goto fail;
 	/* Foreign keys on only after the migrations: a table rebuild (v4)
 	 * drops a referenced table, which SQLite allows only with them off. */
-	if ((err = migrate(s->db, why)))
+	if ((err = migrate(c->db, why)))
 		goto fail;
-	if ((err = sp_store__exec(s->db, &s->wst, "PRAGMA foreign_keys=ON"))) {
+	if ((err = sp_store__exec(c->db, &c->st, "PRAGMA foreign_keys=ON"))) {
 		*why = "cannot configure the database";
 		goto fail;
 	}
-	if ((err = open_conn(path, SQLITE_OPEN_READONLY, &s->seq_db, why)))
-		goto fail;
-	if (pthread_create(&s->thread, NULL, committer_main, s) != 0) {
-		*why = "cannot start the committer thread";
-		err = SP_ERR_INTERNAL;
-		goto fail;
-	}
-	s->thread_started = 1;
-	*out = s;
+	*out = c;
 	return SP_OK;
 fail:
-	if (!*why)
-		*why = "cannot open the store";
-	sp_store_close(s);
+	sp_store__stmts_clear(&c->st);
+	sqlite3_close(c->db);
+	free(c);
 	return err;
 }
 
-void sp_store_close(sp_store *s)
+static int sq_conn_open(const char *path, sp_store_conn **out, const char **why)
 {
-	if (!s)
-		return;
-	if (s->thread_started) {
-		pthread_mutex_lock(&s->mu);
-		s->stopping = 1;
-		pthread_cond_broadcast(&s->work_cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-	}
-	if (s->readers)
-		sp_log(SP_LOG_WARN, "store_error",
-		       SP_LF_STR("why", "closed with readers still open"),
-		       SP_LF_UINT("readers", s->readers));
-	while (s->inflight) {
-		sp_store_inflight *n = s->inflight->next;
-
-		free(s->inflight);
-		s->inflight = n;
-	}
-	sp_store__stmts_clear(&s->wst);
-	sp_store__stmts_clear(&s->seq_st);
-	sqlite3_close(s->seq_db);
-	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"),
-		       SP_LF_STR("msg", sqlite3_errmsg(s->db)));
-	pthread_cond_destroy(&s->work_cv);
-	pthread_cond_destroy(&s->done_cv);
-	pthread_mutex_destroy(&s->mu);
-	pthread_mutex_destroy(&s->seq_mu);
-	free(s->path);
-	free(s);
-}
-
-int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why)
-{
-	sp_store_reader *r;
-	const char *dummy;
+	sp_store_conn *c = calloc(1, sizeof(*c));
 	int err;
 
-	if (!why)
-		why = &dummy;
-	*why = NULL;
-	if (!out)
-		return SP_ERR_INVALID_ARGUMENT;
 	*out = NULL;
-	if (!s)
-		return SP_ERR_INVALID_ARGUMENT;
-	if (!(r = calloc(1, sizeof(*r)))) {
+	if (!c) {
 		*why = "out of memory";
 		return SP_ERR_NOMEM;
 	}
-	r->s = s;
-	if ((err = open_conn(s->path, SQLITE_OPEN_READONLY, &r->db, why))) {
-		free(r);
+	if ((err = open_conn(path, SQLITE_OPEN_READONLY, &c->db, why))) {
+		free(c);
 		return err;
 	}
-	pthread_mutex_lock(&s->mu);
-	s->readers++;
-	pthread_mutex_unlock(&s->mu);
-	*out = r;
+	*out = c;
 	return SP_OK;
 }
 
-void sp_store_reader_close(sp_store_reader *r)
+static void sq_conn_close(sp_store_conn *c)
 {
-	if (!r)
+	if (!c)
 		return;
-	sp_store__stmts_clear(&r->st);
-	sqlite3_close(r->db);
-	pthread_mutex_lock(&r->s->mu);
-	r->s->readers--;
-	pthread_mutex_unlock(&r->s->mu);
-	free(r);
+	sp_store__stmts_clear(&c->st);
+	if (c->db && sqlite3_close(c->db) != SQLITE_OK)
+		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"),
+		       SP_LF_STR("msg", sqlite3_errmsg(c->db)));
+	free(c);
 }
-
-/* ---------------------------------------------------------------- queue */
-
-static sp_store_inflight *inflight_find(sp_store *s, const char *origin)
-{
-	sp_store_inflight *f;
-
-	for (f = s->inflight; f; f = f->next)
-		if (strcmp(f->origin, origin) == 0)
-			return f;
-	return NULL;
-}
-
-int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes)
-{
-	sp_store_inflight *f = NULL;
-
-	pthread_mutex_lock(&s->mu);
-	if (s->stopping) {
-		pthread_mutex_unlock(&s->mu);
-		return SP_ERR_UNAVAILABLE;
-	}
-	/* synchronous callers already wait; only async work is capped */
-	if (!job->sync && (s->queue_len >= SP_STORE_QUEUE_MAX ||
-	                   s->queue_bytes + bytes > SP_STORE_QUEUE_BYTES)) {
-		pthread_mutex_unlock(&s->mu);
-		return SP_ERR_OVERLOADED;
-	}
-	if (job->kind == SP_STORE_JOB_PUT) {
-		f = inflight_find(s, job->req->origin);
-		if (!f) {
-			if (!(f = calloc(1, sizeof(*f)))) {
-				pthread_mutex_unlock(&s->mu);
-				return SP_ERR_NOMEM;
-			}
-			/* origin length was validated by the caller */
-			snprintf(f->origin, sizeof(f->origin), "%s",
-			         job->req->origin);
-			f->next = s->inflight;
-			s->inflight = f;
-		}
-		if (f->count == 0 || job->req->sequence > f->max_sequence)
-			f->max_sequence = job->req->sequence;
-		f->count++;
-	}
-	job->qbytes = bytes;
-	job->next = NULL;
-	if (s->tail)
-		s->tail->next = job;
-	else
-		s->head = job;
-	s->tail = job;
-	s->queue_len++;
-	s->queue_bytes += bytes;
-	pthread_cond_signal(&s->work_cv);
-	pthread_mutex_unlock(&s->mu);
-	return SP_OK;
-}
-
-void sp_store__inflight_done(sp_store *s, const sp_store_req *req)
-{
-	sp_store_inflight **pp, *f;
-
-	for (pp = &s->inflight; (f = *pp); pp = &f->next) {
-		if (strcmp(f->origin, req->origin) != 0)
-			continue;
-		if (--f->count == 0) {
-			*pp = f->next;
-			free(f);
-		}
-		return;
-	}
-}
-
-int sp_store__run(sp_store *s, sp_store_fn fn, void *arg)
-{
-	sp_store_job job;
-	int err;
-
-	memset(&job, 0, sizeof(job));
-	job.kind = SP_STORE_JOB_FN;
-	job.fn = fn;
-	job.arg = arg;
-	job.sync = 1;
-	if ((err = sp_store__enqueue(s, &job, 0)))
-		return err;
-	pthread_mutex_lock(&s->mu);
-	while (!job.done)
-		pthread_cond_wait(&s->done_cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
-	return job.rc;
-}
-
-/* ---------------------------------------------------------------- committer */
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
@@ -675,207 +518,85 @@ static const char sql_savepoint[] = "SAVEPOINT job";
 static const char sql_release[] = "RELEASE job";
 static const char sql_rollback_to[] = "ROLLBACK TO job";
 
-static void job_fail(sp_store_job *j, int err)
+static int sq_begin(sp_store_conn *w)
 {
-	j->rc = err;
-	j->res.outcome = err;
-	j->res.receipt = NULL;
-	j->res.receipt_len = 0;
-	free(j->res_receipt);
-	j->res_receipt = NULL;
+	return sp_store__exec(w->db, &w->st, sql_begin);
 }
 
-static void group_fail(sp_store_job *grp, int err)
+static int sq_commit(sp_store_conn *w)
 {
-	for (; grp; grp = grp->next)
-		job_fail(grp, err);
+	return sp_store__exec(w->db, &w->st, sql_commit);
 }
 
-static int run_one(sp_store *s, sp_store_job *j)
+static int sq_rollback(sp_store_conn *w)
 {
-	int rc;
-
-	if (j->kind == SP_STORE_JOB_PUT) {
-		rc = sp_store__put_exec(s, j->req, &j->res, &j->res_receipt);
-		j->res.outcome = rc;
-		j->res.receipt = j->res_receipt;
-	} else {
-		rc = j->fn(s, j->arg);
-	}
-	j->rc = rc;
-	return rc;
+	return sp_store__exec(w->db, &w->st, sql_rollback);
 }
 
-/* Run every job of the group in one transaction. Results are final only if
- * COMMIT succeeds; otherwise every job reports the error. */
-static int run_group(sp_store *s, sp_store_job *grp)
+static int sq_savepoint(sp_store_conn *w)
 {
-	sp_store_job *j;
-	int err;
-
-	if ((err = sp_store__exec(s->db, &s->wst, sql_begin))) {
-		group_fail(grp, err);
-		return 0;
-	}
-	for (j = grp; j; j = j->next) {
-		if ((err = sp_store__exec(s->db, &s->wst, sql_savepoint)))
-			goto abort;
-		if (run_one(s, j) < 0) {
-			free(j->res_receipt);
-			j->res_receipt = NULL;
-			j->res.receipt = NULL;
-			if (sqlite3_get_autocommit(s->db)) {
-				/* SQLite rolled the whole transaction back */
-				err = j->rc;
-				goto abort;
-			}
-			if ((err = sp_store__exec(s->db, &s->wst,
-			                          sql_rollback_to)))
-				goto abort;
-		}
-		if ((err = sp_store__exec(s->db, &s->wst, sql_release)))
-			goto abort;
-	}
-	if ((err = sp_store__exec(s->db, &s->wst, sql_commit)) == SP_OK)
-		return 1;
-abort:
-	if (!sqlite3_get_autocommit(s->db))
-		sp_store__exec(s->db, &s->wst, sql_rollback);
-	group_fail(grp, err < 0 ? err : SP_ERR_IO);
-	return 0;
+	return sp_store__exec(w->db, &w->st, sql_savepoint);
 }
 
-void sp_store_set_commit_hook(sp_store *s,
-                              void (*hook)(void *ud, double seconds,
-                                           size_t n_requests),
-                              void *ud)
+static int sq_release(sp_store_conn *w)
 {
-	s->commit_hook = hook;
-	s->commit_hook_ud = ud;
+	return sp_store__exec(w->db, &w->st, sql_release);
 }
 
-static void *committer_main(void *arg)
+static int sq_rollback_to(sp_store_conn *w)
 {
-	sp_store *s = arg;
-
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		sp_store_job *grp, *j, *next, **tailp, *waiters = NULL;
-		size_t n = 0;
-		int batch, committed = 0;
-
-		while (!s->head && !s->stopping)
-			pthread_cond_wait(&s->work_cv, &s->mu);
-		if (!s->head)
-			break;
-		/* a bulk job runs alone; other jobs group up to the cap */
-		grp = NULL;
-		tailp = &grp;
-		batch = s->head->kind == SP_STORE_JOB_BATCH;
-		while (s->head && n < SP_STORE_GROUP_MAX &&
-		       (batch ? n == 0 : s->head->kind != SP_STORE_JOB_BATCH)) {
-			j = s->head;
-			s->head = j->next;
-			if (!s->head)
-				s->tail = NULL;
-			j->next = NULL;
-			*tailp = j;
-			tailp = &j->next;
-			s->queue_len--;
-			s->queue_bytes -= j->qbytes;
-			n++;
-		}
-		pthread_mutex_unlock(&s->mu);
-
-		if (batch) {
-			grp->rc = sp_store__batch_exec(s, grp);
-		} else {
-			uint64_t t0 = sp_monotonic_us();
-
-			committed = run_group(s, grp);
-			if (committed && s->commit_hook != NULL)
-				s->commit_hook(
-				    s->commit_hook_ud,
-				    (double)(sp_monotonic_us() - t0) / 1e6, n);
-		}
-
-		pthread_mutex_lock(&s->mu);
-		s->puts += batch ? 0 : n;
-		s->commits += (uint64_t)committed;
-		for (j = grp; j; j = j->next)
-			if (j->kind == SP_STORE_JOB_PUT)
-				sp_store__inflight_done(s, j->req);
-		pthread_mutex_unlock(&s->mu);
-
-		/* async callbacks, outside the lock: they may queue more */
-		for (j = grp; j; j = next) {
-			next = j->next;
-			if (j->sync) {
-				j->next = waiters;
-				waiters = j;
-				continue;
-			}
-			if (j->cb)
-				j->cb(j->ud, &j->res);
-			free(j->res_receipt);
-			free(j->req);
-			free(j);
-		}
-		/* a waiter may free its job as soon as done is set */
-		pthread_mutex_lock(&s->mu);
-		for (j = waiters; j; j = next) {
-			next = j->next;
-			j->done = 1;
-		}
-		pthread_cond_broadcast(&s->done_cv);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
+	return sp_store__exec(w->db, &w->st, sql_rollback_to);
 }
 
-/* ---------------------------------------------------------------- sequence */
-
-static const char sql_max_seq[] =
-    "SELECT max_sequence FROM origins WHERE name = ?1";
-
-int sp_store_next_sequence(sp_store *s, const char *origin, uint64_t *seq)
+static int sq_in_transaction(sp_store_conn *w)
 {
-	sp_store_inflight *f;
-	sqlite3_stmt *st;
-	int64_t dbmax = -1;
-	uint64_t next = 0;
-	int have_inflight = 0, err = SP_OK, rc;
-
-	if (!s || !origin || !seq)
-		return SP_ERR_INVALID_ARGUMENT;
-	*seq = 0;
-	/* in-flight first, then committed: a put leaves the in-flight set
-	 * only after its commit, so one of the two always sees it */
-	pthread_mutex_lock(&s->mu);
-	if ((f = inflight_find(s, origin))) {
-		have_inflight = 1;
-		next = f->max_sequence + 1;
-	}
-	pthread_mutex_unlock(&s->mu);
-
-	pthread_mutex_lock(&s->seq_mu);
-	st = sp_store__stmt(s->seq_db, &s->seq_st, sql_max_seq, &err);
-	if (st) {
-		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			dbmax = sqlite3_column_int64(st, 0);
-		else if (rc != SQLITE_DONE)
-			err = sp_store__err(s->seq_db, rc, "next-sequence");
-		sqlite3_reset(st);
-	}
-	pthread_mutex_unlock(&s->seq_mu);
-	if (err)
-		return err;
-	if (dbmax >= 0 && (!have_inflight || (uint64_t)dbmax + 1 > next))
-		next = (uint64_t)dbmax + 1;
-	if (next > (uint64_t)INT64_MAX)
-		return SP_ERR_INTERNAL;
-	*seq = next;
-	return SP_OK;
+	/* SQLite rolls the whole transaction back on some errors */
+	return !sqlite3_get_autocommit(w->db);
 }
+
+const sp_store_driver sp_store_sqlite_driver = {
+    .name = "sqlite",
+    .open = sq_open,
+    .conn_open = sq_conn_open,
+    .conn_close = sq_conn_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .in_transaction = sq_in_transaction,
+    .held_at = sp_sqlite_held_at,
+    .bytes_at = sp_sqlite_bytes_at,
+    .digest_of_id = sp_sqlite_digest_of_id,
+    .evidence_put = sp_sqlite_evidence_put,
+    .origin_get = sp_sqlite_origin_get,
+    .record_insert = sp_sqlite_record_insert,
+    .origin_update = sp_sqlite_origin_update,
+    .tree_origin = sp_sqlite_tree_origin,
+    .node_get = sp_sqlite_node_get,
+    .node_put = sp_sqlite_node_put,
+    .checkpoint_put = sp_sqlite_checkpoint_put,
+    .cosignature_put = sp_sqlite_cosignature_put,
+    .outbox_enqueue = sp_sqlite_outbox_enqueue,
+    .outbox_delivered = sp_sqlite_outbox_delivered,
+    .outbox_reschedule = sp_sqlite_outbox_reschedule,
+    .outbox_abandon = sp_sqlite_outbox_abandon,
+    .trust_list_put = sp_sqlite_trust_list_put,
+    .revoked_add = sp_sqlite_revoked_add,
+    .max_sequence = sp_sqlite_max_sequence,
+    .get = sp_sqlite_get,
+    .get_at = sp_sqlite_get_at,
+    .find_id = sp_sqlite_find_id,
+    .entries = sp_sqlite_entries,
+    .search = sp_sqlite_search,
+    .stats = sp_sqlite_stats,
+    .checkpoint_latest = sp_sqlite_checkpoint_latest,
+    .peer_receipt_get = sp_sqlite_peer_receipt_get,
+    .trust_list_get = sp_sqlite_trust_list_get,
+    .revoked_get = sp_sqlite_revoked_get,
+    .outbox_due = sp_sqlite_outbox_due,
+    .outbox_counts = sp_sqlite_outbox_counts,
+    .digest_at = sp_sqlite_digest_at,
+    .by_digest = sp_sqlite_by_digest,
+};

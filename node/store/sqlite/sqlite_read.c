@@ -1,13 +1,13 @@
-/* store_read.c: the store's read side on reader connections: records by id
- * and position, entry ranges and search with visibility filters and
- * cursors, stats, checkpoints, the outbox and trust lists. */
+/* sqlite_read.c: the SQLite driver's reads on reader connections: records
+ * by id and position, entry ranges and search with visibility filters and
+ * cursors, stats, checkpoints, peer receipts and trust lists. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "sqlite_int.h"
 
 #define REC_COLS                                                               \
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
@@ -20,11 +20,6 @@
 	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1"      \
 	" FROM record_recipients rr WHERE rr.rec = r.id"                       \
 	" AND rr.node_id = :viewer))"
-
-/* A search cursor is "v1-" and a row id in decimal: only characters of
- * the pattern API-47 gives cursors ([A-Za-z0-9_-]), so a client may
- * check, store or pass it on without escaping. */
-#define CURSOR_PREFIX "v1-"
 
 static void *dup_blob(const void *b, size_t n)
 {
@@ -50,57 +45,6 @@ static char *dup_text(sqlite3_stmt *st, int col)
 	return out;
 }
 
-void sp_store_record_free(sp_store_record *rec)
-{
-	size_t i;
-
-	if (!rec)
-		return;
-	for (i = 0; i < rec->n_recipients; i++)
-		free(rec->recipients[i]);
-	free(rec->recipients);
-	free(rec->bytes);
-	free(rec->receipt);
-	free(rec);
-}
-
-/* 1 if " A B " list holds id. */
-static int in_list(const char *list, const char *id)
-{
-	size_t n = strlen(id);
-	const char *p;
-
-	if (!list || n == 0)
-		return 0;
-	for (p = strstr(list, id); p; p = strstr(p + 1, id))
-		if (p > list && p[-1] == ' ' && p[n] == ' ')
-			return 1;
-	return 0;
-}
-
-int sp_store_record_visible_to(const sp_store_record *rec,
-                               const sp_store_view *view)
-{
-	size_t i;
-
-	if (!rec)
-		return 0;
-	if (!view)
-		return 1;
-	if (!view->viewer)
-		return 0;
-	if (strcmp(rec->origin, view->viewer) == 0)
-		return 1;
-	if (rec->broadcast && in_list(view->broadcasters, rec->origin))
-		return 1;
-	for (i = 0; i < rec->n_recipients; i++)
-		if (strcmp(rec->recipients[i], view->viewer) == 0)
-			return 1;
-	return 0;
-}
-
-/* Bind a view's :viewer and :bcast (absent parameters are skipped). A
- * view without a viewer sees nothing: bind an id no record carries. */
 static int bind_view(sqlite3_stmt *st, const sp_store_view *view)
 {
 	int i = sqlite3_bind_parameter_index(st, ":viewer"), rc = SQLITE_OK;
@@ -166,7 +110,7 @@ static const char sql_recipients[] =
     "SELECT node_id FROM record_recipients WHERE rec = ?1"
     " ORDER BY node_id";
 
-static int load_recipients(sp_store_reader *r, sp_store_record *rec)
+static int load_recipients(sp_store_conn *r, sp_store_record *rec)
 {
 	int err = SP_OK, rc;
 	sqlite3_stmt *st = sp_store__stmt(r->db, &r->st, sql_recipients, &err);
@@ -201,7 +145,7 @@ static int load_recipients(sp_store_reader *r, sp_store_record *rec)
 	return err;
 }
 
-static int get_one(sp_store_reader *r, sqlite3_stmt *st, sp_store_record **out)
+static int get_one(sp_store_conn *r, sqlite3_stmt *st, sp_store_record **out)
 {
 	int rc = sqlite3_step(st), err;
 	sp_store_record *rec = NULL;
@@ -230,8 +174,8 @@ static const char sql_get_at[] =
     "SELECT " REC_COLS " FROM records r WHERE r.origin = ?1"
     " AND r.sequence = ?2";
 
-int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
-                 sp_store_record **out)
+int sp_sqlite_get(sp_store_conn *r, const char *origin, const char *record_id,
+                  sp_store_record **out)
 {
 	int err = SP_OK;
 	sqlite3_stmt *st;
@@ -247,8 +191,8 @@ int sp_store_get(sp_store_reader *r, const char *origin, const char *record_id,
 	return get_one(r, st, out);
 }
 
-int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
-                    sp_store_record **out)
+int sp_sqlite_get_at(sp_store_conn *r, const char *origin, uint64_t sequence,
+                     sp_store_record **out)
 {
 	int err = SP_OK;
 	sqlite3_stmt *st;
@@ -268,22 +212,7 @@ int sp_store_get_at(sp_store_reader *r, const char *origin, uint64_t sequence,
 
 /* ---------------------------------------------------------------- lists */
 
-void sp_store_list_free(sp_store_list *l)
-{
-	size_t i;
-
-	if (!l)
-		return;
-	for (i = 0; i < l->n; i++)
-		sp_store_record_free(l->items[i]);
-	free(l->items);
-	free(l);
-}
-
-/* Collect rows of st into a new list: at most max items and, after the
- * first, at most max_bytes (0: no cap) of record bytes. *more is set if a
- * row was left over. */
-static int collect(sp_store_reader *r, sqlite3_stmt *st, size_t max,
+static int collect(sp_store_conn *r, sqlite3_stmt *st, size_t max,
                    size_t max_bytes, sp_store_list **out, int *more)
 {
 	sp_store_list *l = calloc(1, sizeof(*l));
@@ -327,9 +256,9 @@ static const char sql_entries[] =
     " AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
     " ORDER BY r.sequence LIMIT :lim";
 
-int sp_store_entries(sp_store_reader *r, const char *origin, uint64_t start,
-                     size_t count, size_t max_bytes, const sp_store_view *view,
-                     sp_store_list **out)
+int sp_sqlite_entries(sp_store_conn *r, const char *origin, uint64_t start,
+                      size_t count, size_t max_bytes, const sp_store_view *view,
+                      sp_store_list **out)
 {
 	int err = SP_OK, more;
 	sqlite3_stmt *st;
@@ -370,9 +299,9 @@ static const char sql_find_id[] =
     " AND (:all = 1 OR " VISIBLE_TO_VIEWER ")"
     " ORDER BY r.origin LIMIT :lim";
 
-int sp_store_find_id(sp_store_reader *r, const char *record_id,
-                     const char *origin, const sp_store_view *view, size_t max,
-                     sp_store_list **out)
+int sp_sqlite_find_id(sp_store_conn *r, const char *record_id,
+                      const char *origin, const sp_store_view *view, size_t max,
+                      sp_store_list **out)
 {
 	int err = SP_OK, more;
 	sqlite3_stmt *st;
@@ -408,29 +337,6 @@ int sp_store_find_id(sp_store_reader *r, const char *record_id,
 	return SP_OK;
 }
 
-int sp_store__cursor_parse(const char *c, int64_t *rowid)
-{
-	const char *p;
-	char *end;
-	long long v;
-
-	*rowid = 0;
-	if (!c || !*c)
-		return SP_OK;
-	if (strnlen(c, SP_STORE_CURSOR_MAX) >= SP_STORE_CURSOR_MAX ||
-	    strncmp(c, CURSOR_PREFIX, strlen(CURSOR_PREFIX)) != 0)
-		return SP_ERR_INVALID_ARGUMENT;
-	p = c + strlen(CURSOR_PREFIX);
-	if (*p < '0' || *p > '9')
-		return SP_ERR_INVALID_ARGUMENT;
-	errno = 0;
-	v = strtoll(p, &end, 10);
-	if (errno || *end != '\0' || v < 0)
-		return SP_ERR_INVALID_ARGUMENT;
-	*rowid = (int64_t)v;
-	return SP_OK;
-}
-
 static int bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
@@ -456,8 +362,8 @@ static int append(char *buf, size_t cap, size_t *len, const char *s)
 	return SP_OK;
 }
 
-int sp_store_search(sp_store_reader *r, const sp_store_query *q,
-                    sp_store_list **out)
+int sp_sqlite_search(sp_store_conn *r, const sp_store_query *q,
+                     sp_store_list **out)
 {
 	char sql[1024];
 	size_t len = 0, limit;
@@ -544,7 +450,7 @@ int sp_store_search(sp_store_reader *r, const sp_store_query *q,
 		return err;
 	if (more && l->n)
 		snprintf(l->next_cursor, sizeof(l->next_cursor),
-		         CURSOR_PREFIX "%lld",
+		         SP_STORE_CURSOR_PREFIX "%lld",
 		         (long long)l->items[l->n - 1]->rowid);
 	*out = l;
 	return SP_OK;
@@ -560,15 +466,7 @@ static const char sql_stats_counts[] =
     " (SELECT count(*) FROM checkpoints),"
     " (SELECT count(*) FROM outbox WHERE state = 'pending')";
 
-void sp_store_stats_clear(sp_store_stats *st)
-{
-	if (!st)
-		return;
-	free(st->origins);
-	memset(st, 0, sizeof(*st));
-}
-
-int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out)
+int sp_sqlite_stats(sp_store_conn *r, sp_store_stats *out)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
@@ -577,11 +475,6 @@ int sp_store_stats_get(sp_store_reader *r, sp_store_stats *out)
 	if (!r || !out)
 		return SP_ERR_INVALID_ARGUMENT;
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&r->s->mu);
-	out->puts = r->s->puts;
-	out->commits = r->s->commits;
-	out->queue_depth = r->s->queue_len;
-	pthread_mutex_unlock(&r->s->mu);
 
 	if (!(st = sp_store__stmt(r->db, &r->st, sql_stats_origins, &err)))
 		return err;
@@ -645,23 +538,7 @@ static const char sql_cosigs[] =
     "SELECT witness, line FROM cosignatures WHERE checkpoint = ?1"
     " ORDER BY witness";
 
-void sp_store_checkpoint_free(sp_store_checkpoint *cp)
-{
-	size_t i;
-
-	if (!cp)
-		return;
-	for (i = 0; i < cp->n_cosignatures; i++) {
-		free(cp->cosignatures[i]);
-		free(cp->witnesses[i]);
-	}
-	free(cp->cosignatures);
-	free(cp->witnesses);
-	free(cp->note);
-	free(cp);
-}
-
-static int load_cosigs(sp_store_reader *r, int64_t id, sp_store_checkpoint *cp)
+static int load_cosigs(sp_store_conn *r, int64_t id, sp_store_checkpoint *cp)
 {
 	int err = SP_OK, rc;
 	sqlite3_stmt *st = sp_store__stmt(r->db, &r->st, sql_cosigs, &err);
@@ -702,8 +579,8 @@ static int load_cosigs(sp_store_reader *r, int64_t id, sp_store_checkpoint *cp)
 	return err;
 }
 
-int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
-                               sp_store_checkpoint **out)
+int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
+                                sp_store_checkpoint **out)
 {
 	sp_store_checkpoint *cp = NULL;
 	sqlite3_stmt *st;
@@ -753,67 +630,11 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 
 /* ---------------------------------------------------------------- outbox */
 
-static const char sql_ob_due[] =
-    "SELECT o.id, o.rec, r.record_id, o.peer, o.next_attempt, o.attempts"
-    " FROM outbox o JOIN records r ON r.id = o.rec"
-    " WHERE o.state = 'pending' AND o.next_attempt <= ?1"
-    " ORDER BY o.next_attempt, o.id LIMIT ?2";
-
-int sp_store_outbox_due(sp_store_reader *r, int64_t now, size_t max,
-                        sp_store_outbox_item **items, size_t *n)
-{
-	sp_store_outbox_item *a = NULL;
-	sqlite3_stmt *st;
-	int err = SP_OK, rc;
-	size_t k = 0;
-
-	if (items)
-		*items = NULL;
-	if (n)
-		*n = 0;
-	if (!r || !items || !n)
-		return SP_ERR_INVALID_ARGUMENT;
-	if (max == 0)
-		return SP_OK;
-	if (max > SP_STORE_LIST_MAX)
-		max = SP_STORE_LIST_MAX;
-	if (!(st = sp_store__stmt(r->db, &r->st, sql_ob_due, &err)))
-		return err;
-	if (!(a = calloc(max, sizeof(*a)))) {
-		sqlite3_reset(st);
-		return SP_ERR_NOMEM;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a[k].id = sqlite3_column_int64(st, 0);
-		a[k].rowid = sqlite3_column_int64(st, 1);
-		a[k].next_attempt = sqlite3_column_int64(st, 4);
-		a[k].attempts = (uint32_t)sqlite3_column_int64(st, 5);
-		if ((err = sp_store__col_text(st, 2, a[k].record_id,
-		                              sizeof(a[k].record_id))) ||
-		    (err = sp_store__col_text(st, 3, a[k].peer,
-		                              sizeof(a[k].peer))))
-			break;
-		k++;
-	}
-	if (err == SP_OK && k < max && rc != SQLITE_DONE)
-		err = sp_store__err(r->db, rc, "outbox-due");
-	sqlite3_reset(st);
-	if (err || k == 0) {
-		free(a);
-		return err;
-	}
-	*items = a;
-	*n = k;
-	return SP_OK;
-}
-
 static const char sql_peer_receipt_get[] =
     "SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec"
     " WHERE r.origin = ?1 AND r.record_id = ?2 AND p.peer = ?3";
 
-static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
+static int blob_query(sp_store_conn *r, sqlite3_stmt *st, int col,
                       uint8_t **out, size_t *len)
 {
 	int rc = sqlite3_step(st), err = SP_OK;
@@ -832,9 +653,9 @@ static int blob_query(sp_store_reader *r, sqlite3_stmt *st, int col,
 	return err;
 }
 
-int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
-                              const char *record_id, const char *peer,
-                              uint8_t **out, size_t *len)
+int sp_sqlite_peer_receipt_get(sp_store_conn *r, const char *origin,
+                               const char *record_id, const char *peer,
+                               uint8_t **out, size_t *len)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;
@@ -861,8 +682,8 @@ int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
 static const char sql_tl_read[] =
     "SELECT bytes, sequence FROM trust_lists WHERE federation = ?1";
 
-int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
-                            uint64_t *sequence, uint8_t **bytes, size_t *len)
+int sp_sqlite_trust_list_get(sp_store_conn *r, const char *federation,
+                             uint64_t *sequence, uint8_t **bytes, size_t *len)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;

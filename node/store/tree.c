@@ -1,0 +1,182 @@
+/* tree.c: the per-origin RFC 9162 Merkle logs over the driver's node rows:
+ * appending leaves and perfect-subtree hashes, and roots, inclusion and
+ * consistency proofs from O(log n) point lookups, with protocol/merkle.c's
+ * proof recursion. */
+#include <string.h>
+
+#include "base.h"
+#include "store_int.h"
+
+/* A driver connection and an origin's tree, for lookups on either side. */
+typedef struct tree_ctx {
+	const sp_store_driver *d;
+	sp_store_conn *c;
+	int64_t origin_id;
+} tree_ctx;
+
+static int node_get(const tree_ctx *t, unsigned level, uint64_t idx,
+                    uint8_t out[32])
+{
+	return t->d->node_get(t->c, t->origin_id, level, idx, out);
+}
+
+static int node_put(const tree_ctx *t, unsigned level, uint64_t idx,
+                    const uint8_t h[32])
+{
+	return t->d->node_put(t->c, t->origin_id, level, idx, h);
+}
+
+int sp_store__tree_append(sp_store *s, int64_t origin_id, uint64_t index,
+                          const uint8_t leaf[32])
+{
+	tree_ctx t = {s->ops, s->w, origin_id};
+	uint8_t h[32], left[32];
+	uint64_t end = index + 1; /* leaves now in the tree */
+	unsigned level;
+	int err;
+
+	if ((err = node_put(&t, 0, index, leaf)))
+		return err;
+	memcpy(h, leaf, 32);
+	/* each perfect subtree that this leaf completes: its right half ends
+	 * here, its left half is the previous subtree of the level below */
+	for (level = 1; level < 64 && (end & (((uint64_t)1 << level) - 1)) == 0;
+	     level++) {
+		uint64_t right_idx = (end >> (level - 1)) - 1;
+
+		if ((err = node_get(&t, level - 1, right_idx - 1, left)))
+			return err;
+		sp_merkle_node_hash(left, h, h);
+		if ((err = node_put(&t, level, (end >> level) - 1, h)))
+			return err;
+	}
+	return SP_OK;
+}
+
+/* ---------------------------------------------------------------- reads */
+
+/* Largest power of two strictly less than n (n >= 2). */
+static uint64_t split_point(uint64_t n)
+{
+	uint64_t k = 1;
+
+	while (k << 1 < n)
+		k <<= 1;
+	return k;
+}
+
+static unsigned log2_exact(uint64_t n)
+{
+	unsigned l = 0;
+
+	while (((uint64_t)1 << l) < n)
+		l++;
+	return l;
+}
+
+/* MTH(D[start : start + size]) for a subtree of an RFC 9162 tree: start is
+ * always a multiple of the largest power of two <= size, so the left part
+ * of every split is a stored perfect subtree. */
+static int subtree_hash(void *ctx, uint64_t start, uint64_t size,
+                        uint8_t out[32])
+{
+	const tree_ctx *t = ctx;
+	uint8_t left[32], right[32];
+	uint64_t k;
+	int err;
+
+	if ((size & (size - 1)) == 0) {
+		unsigned l = log2_exact(size);
+
+		return node_get(t, l, start >> l, out);
+	}
+	k = split_point(size);
+	if ((err = node_get(t, log2_exact(k), start >> log2_exact(k), left)) ||
+	    (err = subtree_hash(ctx, start + k, size - k, right)))
+		return err;
+	sp_merkle_node_hash(left, right, out);
+	return SP_OK;
+}
+
+static int tree_open(sp_store_reader *r, const char *origin, tree_ctx *t,
+                     uint64_t *size)
+{
+	if (!r || !origin)
+		return SP_ERR_INVALID_ARGUMENT;
+	t->d = r->s->ops;
+	t->c = r->c;
+	return t->d->tree_origin(r->c, origin, &t->origin_id, size);
+}
+
+int sp_store_tree_size(sp_store_reader *r, const char *origin, uint64_t *size)
+{
+	tree_ctx t;
+
+	if (!size)
+		return SP_ERR_INVALID_ARGUMENT;
+	*size = 0;
+	return tree_open(r, origin, &t, size);
+}
+
+int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
+                       uint8_t root[32])
+{
+	tree_ctx t;
+	uint64_t have = 0;
+	int err;
+
+	if (!root)
+		return SP_ERR_INVALID_ARGUMENT;
+	if ((err = tree_open(r, origin, &t, &have)))
+		return err;
+	if (size > have)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (size == 0) {
+		sp_sha256((const uint8_t *)"", 0, root);
+		return SP_OK;
+	}
+	return subtree_hash(&t, 0, size, root);
+}
+
+int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
+                             uint64_t index, uint64_t size,
+                             uint8_t path[SP_STORE_PROOF_MAX][32],
+                             size_t *path_len)
+{
+	tree_ctx t;
+	uint64_t have = 0;
+	int err;
+
+	if (!path || !path_len)
+		return SP_ERR_INVALID_ARGUMENT;
+	*path_len = 0;
+	if ((err = tree_open(r, origin, &t, &have)))
+		return err;
+	if (size > have || index >= size)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_merkle_inclusion_path_fn(subtree_hash, &t, size, index, path,
+	                                   SP_STORE_PROOF_MAX, path_len);
+}
+
+int sp_store_consistency_proof(sp_store_reader *r, const char *origin,
+                               uint64_t m, uint64_t n,
+                               uint8_t path[SP_STORE_PROOF_MAX][32],
+                               size_t *path_len)
+{
+	tree_ctx t;
+	uint64_t have = 0;
+	int err;
+
+	if (!path || !path_len)
+		return SP_ERR_INVALID_ARGUMENT;
+	*path_len = 0;
+	if ((err = tree_open(r, origin, &t, &have)))
+		return err;
+	if (m > n || n > have)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (m == 0 || m == n)
+		return SP_OK; /* the empty tree and equal sizes need no hashes
+		               */
+	return sp_merkle_consistency_path_fn(subtree_hash, &t, n, m, path,
+	                                     SP_STORE_PROOF_MAX, path_len);
+}
