@@ -26,14 +26,25 @@ typedef enum sp_key_alg {
 	SP_KEY_P256 = 1,    /* ECDSA P-256, signs ECDSA-SHA256 */
 	SP_KEY_RSA2048 = 2, /* RSA 2048, signs RSA-SHA256 */
 	SP_KEY_ED25519 = 3, /* checkpoint notes only */
+	SP_KEY_SM2 = 4,     /* SM2 (GB/T 32918), signs SM2-with-SM3; record,
+	                       receipt and trust-list signing only, never TLS */
 } sp_key_alg;
+
+/* The signing algorithm named on a command line: "p256", "rsa2048" (or
+ * "rsa") and "sm2". Returns SP_OK or SP_ERR_INVALID_ARGUMENT. */
+int sp_key_alg_parse(const char *name, sp_key_alg *out);
+/* The name sp_key_alg_parse() reads ("p256", "rsa2048", "sm2"), or "?". */
+const char *sp_key_alg_name(sp_key_alg alg);
+/* The signature method a key of this algorithm signs with (SPEC 5). */
+sp_sig_method sp_key_alg_method(sp_key_alg alg);
 
 /* A signing identity: private key plus its certificate. Immutable once
  * loaded; may be shared read-only between threads. */
 typedef struct sp_key sp_key;
 
 /* Load a PEM private key and PEM certificate that hold the same key pair.
- * Refuses RSA < 2048 and curves other than P-256 (SP_ERR_KEY_WEAK). */
+ * Refuses RSA < 2048 and curves other than P-256 and SM2
+ * (SP_ERR_KEY_WEAK). */
 int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
                 const char **why);
 void sp_key_free(sp_key *k);
@@ -155,11 +166,16 @@ typedef enum sp_cert_usage {
 } sp_cert_usage;
 
 /* Make a self-signed federation operator CA; writes key_out (mode 0600) and
- * cert_out as PEM. */
+ * cert_out as PEM. `alg` is P-256, RSA 2048 or SM2; an SM2 CA signs its
+ * certificates with SM2-with-SM3 and the SM2 distinguishing identifier
+ * SP_SM2_DISTID. */
 int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
                    const char *key_out, const char *cert_out, const char **why);
 /* Issue a certificate signed by the CA for a fresh key of `alg`. `sans` is a
- * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL). */
+ * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL).
+ * SP_KEY_SM2 is for SP_CERT_SIGNING only: TLS stays on P-256 and RSA (SPEC
+ * [SEC-D1]); SP_ERR_INVALID_ARGUMENT otherwise. This is the one place a
+ * signing key of any algorithm is made (federation init, member init). */
 int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *common_name, const char *const *sans,
                  sp_key_alg alg, int days, const char *key_out,

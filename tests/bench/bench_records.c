@@ -255,6 +255,7 @@ int main(int argc, char **argv)
 			die("load key", err, why);
 
 		memset(&m, 0, sizeof(m));
+		memset(&sc, 0, sizeof(sc));
 		memset(&tl, 0, sizeof(tl));
 		snprintf(m.node_id, sizeof(m.node_id), "CN-ZZ");
 		m.name = name_buf;
