@@ -401,3 +401,19 @@ sp_sig_method sp_key_alg_method(sp_key_alg alg)
 		return SP_SIGM_UNSPECIFIED;
 	}
 }
+
+sp_key_alg sp_pki_cert_alg(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+	sp_key_alg a = 0;
+
+	if (der == NULL || len == 0 || len > (size_t)LONG_MAX)
+		return 0;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p == der + len)
+		a = sp_trust__key_alg(X509_get0_pubkey(x));
+	X509_free(x);
+	ERR_clear_error();
+	return a;
+}

@@ -180,6 +180,8 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *common_name, const char *const *sans,
                  sp_key_alg alg, int days, const char *key_out,
                  const char *cert_out, const char **why);
+/* The profile algorithm of a DER certificate's key, 0 if it is none. */
+sp_key_alg sp_pki_cert_alg(const uint8_t *der, size_t len);
 /* Read the first certificate of a PEM file as DER (*der malloc'd). */
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
                     const char **why);
