@@ -846,6 +846,26 @@ static int x_sig_sm2(hctx *h, cf_buf *o)
 {
 	return alg_at(h, "SignatureMethod", -1, CF_ALG_SM2_SM3, 0, 0, o);
 }
+/* SIG-D4: SM2-SM3 goes with SM3 only, ECDSA and RSA with SHA-256 only. For
+ * an ECDSA or RSA signer the SignatureMethod becomes SM2-SM3 over the
+ * SHA-256 reference; for an SM2 signer the DigestMethod becomes SHA-256. */
+static int is_sm2(hctx *h)
+{
+	return EVP_PKEY_is_a(h->x->sign_pkey, "SM2");
+}
+static int x_sig_sm2_sha256(hctx *h, cf_buf *o)
+{
+	if (is_sm2(h))
+		return alg_at(h, "DigestMethod", -1, CF_ALG_SHA256, 0, 0, o);
+	return alg_at(h, "SignatureMethod", -1, SP_ALG_SM2_SM3, 0, 0, o);
+}
+static int x_digest_sm3_other(hctx *h, cf_buf *o)
+{
+	if (is_sm2(h))
+		return alg_at(h, "SignatureMethod", -1, CF_ALG_ECDSA_SHA256, 0,
+		              0, o);
+	return alg_at(h, "DigestMethod", -1, SP_ALG_SM3, 0, 0, o);
+}
 static int x_sig_other_key_type(hctx *h, cf_buf *o)
 {
 	return alg_at(h, "SignatureMethod", -1,
@@ -1140,10 +1160,14 @@ static const hcase cases[] = {
      SP_ERR_SIG_ALGORITHM},
     {"SignatureMethod RSA-MD5 (RSA signers)", "SIG-14, SEC-4", x_sig_md5,
      SP_ERR_SIG_ALGORITHM},
-    {"SignatureMethod SM2-SM3 (reserved)", "SIG-17", x_sig_sm2,
-     SP_ERR_SIG_ALGORITHM},
-    {"SignatureMethod of the other key type than the signer's", "SIG-15, SEC-5",
-     x_sig_other_key_type, SP_ERR_SIG_INVALID},
+    {"SignatureMethod under an unregistered SM2-SM3 URI", "SIG-14, SIG-D1",
+     x_sig_sm2, SP_ERR_SIG_ALGORITHM},
+    {"SM2-SM3 paired with a SHA-256 reference digest", "SIG-D4, SEC-D2",
+     x_sig_sm2_sha256, SP_ERR_SIG_ALGORITHM},
+    {"an SM3 reference digest under ECDSA or RSA", "SIG-D4, SEC-D2",
+     x_digest_sm3_other, SP_ERR_SIG_ALGORITHM},
+    {"SignatureMethod of the other key type than the signer's",
+     "SIG-15, SEC-5, TL-D1", x_sig_other_key_type, SP_ERR_ALG_NOT_LISTED},
     {"SignedInfo canonicalized exclusive with comments", "SIG-14",
      x_si_exc_comments, SP_ERR_SIG_ALGORITHM},
     {"SignedInfo canonicalized inclusive C14N 1.0", "SIG-14", x_si_c14n10,
