@@ -217,8 +217,8 @@ static int make_member(const char *dir, const char *federation,
 		sc->valid_until =
 		    (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
 		/* SPEC [TL-D1]: the list names the method */
-		sc->method = sp_key_alg_method(ma->sign_alg ? ma->sign_alg
-		                                            : alg);
+		sc->method =
+		    sp_key_alg_method(ma->sign_alg ? ma->sign_alg : alg);
 	}
 	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-D1]) */
 	if (ma->sign_alg == SP_KEY_P256 || ma->sign_alg == SP_KEY_RSA2048)
@@ -373,7 +373,8 @@ static int cmd_init(int argc, char **argv)
 				if (alg_s != NULL) {
 					*alg_s++ = '\0';
 					if (sp_key_alg_parse(alg_s,
-					                     &ma->sign_alg) != SP_OK) {
+					                     &ma->sign_alg) !=
+					    SP_OK) {
 						sp_cli__err(
 						    "federation init: member "
 						    "%s: algorithm '%s' is not "

@@ -21,13 +21,14 @@ extern "C" {
 /* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
  * have no IANA XML Security URI (RFC 9231 registry): they are the
  * protocol's own (SPEC [SIG-D1]). */
-#define SP_ALG_EXC_C14N     "http://www.w3.org/2001/10/xml-exc-c14n#"
-#define SP_ALG_ENVELOPED    "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-#define SP_ALG_SHA256       "http://www.w3.org/2001/04/xmlenc#sha256"
-#define SP_ALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-#define SP_ALG_RSA_SHA256   "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-#define SP_ALG_SM3          "urn:silkport:srep:1:alg:sm3"
-#define SP_ALG_SM2_SM3      "urn:silkport:srep:1:alg:sm2-sm3"
+#define SP_ALG_EXC_C14N  "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define SP_ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#define SP_ALG_SHA256    "http://www.w3.org/2001/04/xmlenc#sha256"
+#define SP_ALG_ECDSA_SHA256                                                    \
+	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+#define SP_ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define SP_ALG_SM3        "urn:silkport:srep:1:alg:sm3"
+#define SP_ALG_SM2_SM3    "urn:silkport:srep:1:alg:sm2-sm3"
 /* The SM2 distinguishing identifier of every SM2 signature (GB/T 35276). */
 #define SP_SM2_DISTID "1234567812345678"
 

@@ -160,8 +160,7 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 				    why, SP_ERR_FIELD,
 				    "Member %s: unknown signatureMethod",
 				    m->node_id);
-			if (!xmlSetProp(sc, SP_XC("signatureMethod"),
-			                SP_XC(u)))
+			if (!xmlSetProp(sc, SP_XC("signatureMethod"), SP_XC(u)))
 				goto nomem;
 		}
 	}
@@ -342,8 +341,8 @@ static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
 }
 
 /* The optional signatureMethod of a SigningCertificate (SPEC [TL-D1]). */
-static int read_method_attr(xmlNodePtr e, sp_sig_method *m,
-                            const char *node_id, const char **why)
+static int read_method_attr(xmlNodePtr e, sp_sig_method *m, const char *node_id,
+                            const char **why)
 {
 	xmlChar *v = xmlGetNoNsProp(e, SP_XC("signatureMethod"));
 	int rc;

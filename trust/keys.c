@@ -294,7 +294,8 @@ int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
 	k->alg = sp_trust__key_alg(k->pkey);
 	if (k->alg == 0) {
 		if (why)
-			*why = "key is neither ECDSA P-256, RSA >= 2048 nor SM2";
+			*why =
+			    "key is neither ECDSA P-256, RSA >= 2048 nor SM2";
 		rc = SP_ERR_KEY_WEAK;
 		goto fail;
 	}

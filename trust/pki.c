@@ -214,7 +214,8 @@ static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
 	m = EVP_MD_CTX_new();
 	if (m == NULL)
 		return -1;
-	ok = sp_trust__sm2_init(m, issuer_key, 1) == 0 && X509_sign_ctx(x, m) > 0;
+	ok = sp_trust__sm2_init(m, issuer_key, 1) == 0 &&
+	     X509_sign_ctx(x, m) > 0;
 	EVP_MD_CTX_free(m);
 	return ok ? 0 : -1;
 }

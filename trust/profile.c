@@ -233,9 +233,8 @@ static int check_reference(xmlNodePtr ref, sp_key_alg alg, const char **why)
 		goto done;
 	if (strcmp((const char *)v, digest_uri(alg)) != 0)
 		FAIL(SP_ERR_SIG_ALGORITHM,
-		     alg == SP_KEY_SM2
-		         ? "an SM2 signature's digest must be SM3"
-		         : "digest is not SHA-256");
+		     alg == SP_KEY_SM2 ? "an SM2 signature's digest must be SM3"
+		                       : "digest is not SHA-256");
 	rc = method_children_empty(c, why);
 	if (rc != SP_OK)
 		goto done;

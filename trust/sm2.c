@@ -165,17 +165,18 @@ int sp_trust__sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64])
 		return -1;
 	}
 	ECDSA_SIG_get0(s, &r, &sv);
-	ok = BN_bn2binpad(r, raw, 32) == 32 && BN_bn2binpad(sv, raw + 32, 32) == 32;
+	ok = BN_bn2binpad(r, raw, 32) == 32 &&
+	     BN_bn2binpad(sv, raw + 32, 32) == 32;
 	ECDSA_SIG_free(s);
 	ERR_clear_error();
 	return ok ? 0 : -1;
 }
 
-int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der,
-                             size_t *len)
+int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *len)
 {
 	ECDSA_SIG *s = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32, NULL);
+	BIGNUM *r = BN_bin2bn(raw, 32, NULL),
+	       *sv = BN_bin2bn(raw + 32, 32, NULL);
 	unsigned char *p = NULL;
 	int n = -1;
 
@@ -246,8 +247,8 @@ static int tr_update(xmlSecTransformPtr t, int is_sig)
 	else if (t->operation == xmlSecTransformOperationSign)
 		ok = EVP_DigestSignUpdate(c->mctx, xmlSecBufferGetData(in), n);
 	else
-		ok = EVP_DigestVerifyUpdate(c->mctx, xmlSecBufferGetData(in),
-		                            n);
+		ok =
+		    EVP_DigestVerifyUpdate(c->mctx, xmlSecBufferGetData(in), n);
 	if (ok != 1 || xmlSecBufferRemoveHead(in, n) < 0) {
 		ERR_clear_error();
 		return -1;
@@ -364,8 +365,8 @@ static int sm2_execute(xmlSecTransformPtr t, int last,
 
 	(void)tctx;
 	if (t->status == xmlSecTransformStatusNone) {
-		if (c->pkey == NULL || sp_trust__sm2_init(c->mctx, c->pkey,
-		                                          sign) < 0)
+		if (c->pkey == NULL ||
+		    sp_trust__sm2_init(c->mctx, c->pkey, sign) < 0)
 			return -1;
 		t->status = xmlSecTransformStatusWorking;
 	}

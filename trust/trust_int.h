@@ -113,8 +113,7 @@ int sp_trust__sm2_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, int sign);
 /* DER ECDSA-Sig-Value <-> r || s (32 bytes each). 0 or -1; *der is
  * OPENSSL_malloc'd. */
 int sp_trust__sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
-int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der,
-                             size_t *len);
+int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *len);
 
 /* profile.c */
 /* Structural and algorithm checks of the signature profile, done on the

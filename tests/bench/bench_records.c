@@ -109,9 +109,9 @@ static int op_raw_verify(struct job *j)
 		return raw_sm2(j, 0);
 	c = EVP_PKEY_CTX_new(j->pkey, NULL);
 	ok = c && EVP_PKEY_verify_init(c) == 1 &&
-	         EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
-	         EVP_PKEY_verify(c, j->sig, j->sig_len, digest32,
-	                         sizeof(digest32)) == 1;
+	     EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+	     EVP_PKEY_verify(c, j->sig, j->sig_len, digest32,
+	                     sizeof(digest32)) == 1;
 
 	EVP_PKEY_CTX_free(c);
 	return ok ? 0 : -1;

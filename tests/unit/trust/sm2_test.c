@@ -171,8 +171,7 @@ static int group_setup(void **state)
 			return -1;
 	}
 	if ((rc = sp_key_load(g.ca_key, g.ca_cert, &g.ca, &why)) != SP_OK ||
-	    (rc = sp_key_load(g.smca_key, g.smca_cert, &g.smca, &why)) !=
-	        SP_OK)
+	    (rc = sp_key_load(g.smca_key, g.smca_cert, &g.smca, &why)) != SP_OK)
 		return fx_die("load ca", rc, why);
 	if (sp_anchors_new(&g.anchors) != SP_OK ||
 	    sp_anchors_add_pem_file(g.anchors, g.ca_cert, &why) != SP_OK ||
@@ -263,8 +262,7 @@ static int c14n_bytes(const uint8_t *in, size_t len, xmlChar **out)
 
 	if (d == NULL)
 		return -1;
-	n = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
-	                         out);
+	n = xmlC14NDocDumpMemory(d, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, out);
 	xmlFreeDoc(d);
 	return n;
 }
@@ -288,13 +286,14 @@ static int raw_sign_info(const raw_opts *o, const uint8_t *si, size_t silen,
 	if (m == NULL)
 		return -1;
 	if (EVP_PKEY_is_a(o->key, "SM2")) {
-		ok = EVP_DigestSignInit_ex(m, &pc, EVP_MD_get0_name(o->sm2_hash),
-		                           NULL, NULL, o->key, NULL) == 1 &&
-		     EVP_PKEY_CTX_set1_id(pc, o->distid, strlen(o->distid)) == 1;
+		ok =
+		    EVP_DigestSignInit_ex(m, &pc, EVP_MD_get0_name(o->sm2_hash),
+		                          NULL, NULL, o->key, NULL) == 1 &&
+		    EVP_PKEY_CTX_set1_id(pc, o->distid, strlen(o->distid)) == 1;
 	} else {
 		/* ECDSA-SHA256 and RSA-SHA256 sign over SHA-256 */
-		ok = EVP_DigestSignInit(m, &pc, EVP_sha256(), NULL, o->key) ==
-		     1;
+		ok =
+		    EVP_DigestSignInit(m, &pc, EVP_sha256(), NULL, o->key) == 1;
 	}
 	ok = ok && EVP_DigestSign(m, der, &dl, si, silen) == 1;
 	EVP_MD_CTX_free(m);
@@ -488,8 +487,8 @@ static void test_keys_and_certs(void **state)
 		ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
 
 		assert_int_equal(
-		    ASN1_OCTET_STRING_set(id, (const unsigned char *)SP_SM2_DISTID,
-		                          16),
+		    ASN1_OCTET_STRING_set(
+		        id, (const unsigned char *)SP_SM2_DISTID, 16),
 		    1);
 		X509_set0_distinguishing_id(x, id);
 		assert_int_equal(X509_verify(x, pub), 1);
@@ -729,9 +728,8 @@ static void test_no_twin_from_signer(void **state)
 	p += strlen("<ds:SignatureValue>");
 	e = strstr(p, "</ds:SignatureValue>");
 	assert_non_null(e);
-	assert_int_equal(sp_b64_decode(p, (size_t)(e - p), raw, sizeof(raw),
-	                               &rl),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_b64_decode(p, (size_t)(e - p), raw, sizeof(raw), &rl), SP_OK);
 	assert_int_equal(rl, 64);
 	/* flip s to n - s in place: refused */
 	{
