@@ -132,8 +132,9 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
                      const char **why);
 
 /* The signed content of a signed Record: the decoded DigestValue of its one
- * Reference, that is SHA-256 over the exclusive canonical form of the
- * document without its ds:Signature (SPEC SIG-28). Only meaningful for a
+ * Reference, that is SHA-256 (SM3 for an SM2 signer, SPEC SIG-D4) over the
+ * exclusive canonical form of the document without its ds:Signature (SPEC
+ * SIG-28). Only meaningful for a
  * document that verified: two verified records of one Origin with equal
  * values sign the same content, and only different values are equivocation
  * (SPEC LOG-37). sp_signed_content_digest() reads it from a parsed tree (as
