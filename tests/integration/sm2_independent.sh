@@ -16,6 +16,9 @@ for t in xmllint openssl python3; do
 done
 "$SILKPORT" federation init "$F" --federation silk-ind --member CN-ZZ:zone:sm2 \
 	--member KZ-KGS:port-authority 2>/dev/null || { not_ok "federation init"; finish; exit 1; }
+expect 2 "federation init refuses an unknown signing algorithm" -- \
+	"$SILKPORT" federation init "$WORK/bad" --federation silk-bad --member CN-ZZ:zone:ed448
+expect_err "algorithm 'ed448' is not p256, rsa2048 or sm2" "naming the algorithm and the choices"
 K="$F/members/CN-ZZ/sign-key.pem"
 C="$F/members/CN-ZZ/sign-cert.pem"
 openssl x509 -in "$C" -pubkey -noout >"$WORK/pub.pem"
