@@ -106,6 +106,18 @@ if [ -x "$CONF" ]; then
 		{ not_ok "conformance against the SM2 node exited $rc"; grep -A3 '^not ok' "$WORK/conf.tap" | head -30 | sed 's/^/#   /' >&2; }
 	grep -E '^ok [0-9]+ - CONF-LOG-[0-9]+ entries are framed, ascending, verified records' "$WORK/conf.tap" | grep -qv '# SKIP' &&
 		ok "it verified CN-ZZ's SM2 log entries" || not_ok "entries assertion: $(grep 'entries are framed' "$WORK/conf.tap")"
+	# and as the SM2 member against the P-256 node: the hostile signature
+	# variants made from SM2 records (SM2 pairings, the other key type,
+	# an outsider SM2 key, no ECDSA twin) are each refused by name
+	set +e
+	timeout 120 "$CONF" --target "https://127.0.0.1:$PORT_KZ_KGS" --federation-dir "$F" --as CN-ZZ --only CONF-SIG \
+		>"$WORK/conf-sm2.tap" 2>"$WORK/conf-sm2.err"
+	rc=$?
+	set -e
+	[ "$rc" = 0 ] && ok "the conformance signature assertions pass with SM2 records against the P-256 node" ||
+		{ not_ok "conformance as CN-ZZ exited $rc"; grep -A3 '^not ok' "$WORK/conf-sm2.tap" | head -30 | sed 's/^/#   /' >&2; }
+	grep -q '^ok [0-9]* - CONF-SIG-[0-9]* SM2-SM3 paired with a SHA-256 reference digest' "$WORK/conf-sm2.tap" &&
+		ok "including the SM2 pairing variant" || not_ok "SM2 pairing variant: $(grep 'SHA-256 reference digest' "$WORK/conf-sm2.tap")"
 fi
 fed_stop_all CN-ZZ KZ-KGS UZ-TAS
 finish
