@@ -787,9 +787,9 @@ static void t_malleated(cf_ctx *x, const void *arg, cf_result *r)
 			made = with_extra(&genuine, "\xEF\xBB\xBF", 3, 0, &v);
 		else if (i == 3)
 			made = sigvalue_break(&genuine, &v);
-		else
-			made = ecdsa_twin(
-			    &genuine, &v); /* -1: not an ECDSA P-256 record */
+		else if (sp_key_get_alg(x->sign) == SP_KEY_P256)
+			made = ecdsa_twin(&genuine, &v);
+		/* else: SM2 and RSA have no twin (SPEC REC-32, SIG-D5) */
 		if (made != 0) {
 			cf_buf_free(&v);
 			continue;

@@ -85,6 +85,28 @@ static const char *other_member(const hctx *h)
 	return h->x->target_id;
 }
 
+/* Another member (neither the auditor nor the target) whose signing
+ * certificates are of the auditor's algorithm, or NULL: a record moved to a
+ * member of another algorithm is refused by name first (SPEC TL-D1). */
+static const char *other_member_same_alg(const hctx *h)
+{
+	const sp_tl *tl = sp_trust_list(h->x->trust);
+	sp_key_alg mine = sp_key_get_alg(h->x->sign);
+
+	for (size_t i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *m = &tl->members[i];
+
+		if (strcmp(m->node_id, h->x->as) == 0 ||
+		    strcmp(m->node_id, h->x->target_id) == 0 ||
+		    m->n_signing == 0)
+			continue;
+		if (sp_pki_cert_alg(m->signing[0].der, m->signing[0].der_len) ==
+		    mine)
+			return m->node_id;
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- controls */
 
 static int x_resigned(hctx *h, cf_buf *o)
@@ -143,6 +165,45 @@ static int x_trailing_newline(hctx *h, cf_buf *o)
 		return SP_ERR_NOMEM;
 	o->p[h->valid.n] = '\n';
 	return SP_OK;
+}
+
+/* An r || s value brought to P-256's low-s form, as one forging an ECDSA
+ * signature from another 64-byte value would (SPEC REC-32 is checked before
+ * the signer's method). */
+static int p256_low_s(xmlDocPtr d)
+{
+	xmlNodePtr sv = ds(d, "SignatureValue");
+	xmlChar *v = sv != NULL ? xmlNodeGetContent(sv) : NULL;
+	uint8_t raw[64];
+	size_t rawlen = 0;
+	BIGNUM *n = NULL, *half = NULL, *s = NULL;
+	EC_GROUP *g = NULL;
+	int rc = SP_ERR_INTERNAL;
+
+	if (v == NULL ||
+	    sp_b64_decode((const char *)v, strlen((const char *)v), raw,
+	                  sizeof(raw), &rawlen) != SP_OK ||
+	    rawlen != 64)
+		goto out;
+	g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	n = BN_new();
+	half = BN_new();
+	s = BN_bin2bn(raw + 32, 32, NULL);
+	if (g == NULL || n == NULL || half == NULL || s == NULL ||
+	    EC_GROUP_get_order(g, n, NULL) != 1 || BN_rshift1(half, n) != 1)
+		goto out;
+	rc = SP_OK;
+	if (BN_cmp(s, half) > 0)
+		rc = BN_sub(s, n, s) == 1 && BN_bn2binpad(s, raw + 32, 32) == 32
+		         ? cf_dom_set_b64(sv, raw, 64)
+		         : SP_ERR_INTERNAL;
+out:
+	xmlFree(v);
+	BN_free(n);
+	BN_free(half);
+	BN_free(s);
+	EC_GROUP_free(g);
+	return rc;
 }
 
 /* (r, s) -> (r, n - s): the ECDSA twin, valid wherever the original is. */
@@ -711,8 +772,12 @@ static int x_tamper_origin_member(hctx *h, cf_buf *o)
 {
 	char old[SP_NODE_ID_MAX + 32], nw[SP_NODE_ID_MAX + 32];
 
+	const char *other = other_member_same_alg(h);
+
+	if (other == NULL)
+		return NO_CASE;
 	snprintf(old, sizeof(old), ">%s</Origin>", h->x->as);
-	snprintf(nw, sizeof(nw), ">%s</Origin>", other_member(h));
+	snprintf(nw, sizeof(nw), ">%s</Origin>", other);
 	return sub(h, old, nw, o);
 }
 
@@ -846,8 +911,44 @@ static int x_sig_sm2(hctx *h, cf_buf *o)
 {
 	return alg_at(h, "SignatureMethod", -1, CF_ALG_SM2_SM3, 0, 0, o);
 }
+/* SIG-D4: SM2-SM3 goes with SM3 only, ECDSA and RSA with SHA-256 only. For
+ * an ECDSA or RSA signer the SignatureMethod becomes SM2-SM3 over the
+ * SHA-256 reference; for an SM2 signer the DigestMethod becomes SHA-256. */
+static int is_sm2(hctx *h)
+{
+	return EVP_PKEY_is_a(h->x->sign_pkey, "SM2");
+}
+static int x_sig_sm2_sha256(hctx *h, cf_buf *o)
+{
+	if (is_sm2(h))
+		return alg_at(h, "DigestMethod", -1, CF_ALG_SHA256, 0, 0, o);
+	return alg_at(h, "SignatureMethod", -1, SP_ALG_SM2_SM3, 0, 0, o);
+}
+static int x_digest_sm3_other(hctx *h, cf_buf *o)
+{
+	if (is_sm2(h))
+		return alg_at(h, "SignatureMethod", -1, CF_ALG_ECDSA_SHA256, 0,
+		              0, o);
+	return alg_at(h, "DigestMethod", -1, SP_ALG_SM3, 0, 0, o);
+}
 static int x_sig_other_key_type(hctx *h, cf_buf *o)
 {
+	if (is_sm2(h)) {
+		/* ECDSA with its own digest, so that only the listed method
+		 * is wrong, not the pairing (SIG-D4) */
+		xmlDocPtr d = cf_dom(&h->valid);
+		int rc = cf_dom_set_alg(ds(d, "SignatureMethod"),
+		                        CF_ALG_ECDSA_SHA256);
+
+		if (rc == SP_OK)
+			rc = cf_dom_set_alg(ds(d, "DigestMethod"),
+			                    CF_ALG_SHA256);
+		if (rc == SP_OK)
+			rc = p256_low_s(d);
+		if (rc != SP_OK)
+			return fail_doc(d, rc);
+		return done(d, o);
+	}
 	return alg_at(h, "SignatureMethod", -1,
 	              is_ec(h) ? CF_ALG_RSA_SHA256 : CF_ALG_ECDSA_SHA256, 0, 0,
 	              o);
@@ -1140,10 +1241,14 @@ static const hcase cases[] = {
      SP_ERR_SIG_ALGORITHM},
     {"SignatureMethod RSA-MD5 (RSA signers)", "SIG-14, SEC-4", x_sig_md5,
      SP_ERR_SIG_ALGORITHM},
-    {"SignatureMethod SM2-SM3 (reserved)", "SIG-17", x_sig_sm2,
-     SP_ERR_SIG_ALGORITHM},
-    {"SignatureMethod of the other key type than the signer's", "SIG-15, SEC-5",
-     x_sig_other_key_type, SP_ERR_SIG_INVALID},
+    {"SignatureMethod under an unregistered SM2-SM3 URI", "SIG-14, SIG-D1",
+     x_sig_sm2, SP_ERR_SIG_ALGORITHM},
+    {"SM2-SM3 paired with a SHA-256 reference digest", "SIG-D4, SEC-D2",
+     x_sig_sm2_sha256, SP_ERR_SIG_ALGORITHM},
+    {"an SM3 reference digest under ECDSA or RSA", "SIG-D4, SEC-D2",
+     x_digest_sm3_other, SP_ERR_SIG_ALGORITHM},
+    {"SignatureMethod of the other key type than the signer's",
+     "SIG-15, SEC-5, TL-D1", x_sig_other_key_type, SP_ERR_ALG_NOT_LISTED},
     {"SignedInfo canonicalized exclusive with comments", "SIG-14",
      x_si_exc_comments, SP_ERR_SIG_ALGORITHM},
     {"SignedInfo canonicalized inclusive C14N 1.0", "SIG-14", x_si_c14n10,

@@ -246,8 +246,12 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 	 * federation does not know. */
 	snprintf(k, sizeof(k), "%s/sign-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/sign-cert.pem", x->tmpdir);
+	/* of the auditor's own algorithm, so that only the key is wrong
+	 * (another method would be algorithm-not-listed, SPEC TL-D1) */
 	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, x->as, NULL,
-	                       SP_KEY_P256, 2, k, c, &why)) != SP_OK ||
+	                       x->sign != NULL ? sp_key_get_alg(x->sign)
+	                                       : SP_KEY_P256,
+	                       2, k, c, &why)) != SP_OK ||
 	    (rc = sp_key_load(k, c, &x->outsider_sign, &why)) != SP_OK)
 		goto fail;
 	snprintf(k, sizeof(k), "%s/tls-key.pem", x->tmpdir);

@@ -3,6 +3,8 @@
 # federation: two pilot zones (Zhengzhou CN-ZZ, Xi'an CN-XA) and a gateway
 # (CN-GW) in the pilot-zone alliance, and a foreign port authority
 # (Khorgos KZ-KGS) in the Silk Road port group, reached through the gateway.
+# Zhengzhou signs its records and receipts with SM2-with-SM3 (China's national
+# algorithms); the others with ECDSA P-256.
 # Records of several types are submitted, delivered, receipted and proved.
 # The nodes keep running afterwards; demo/stop.sh stops them.
 set -eu
@@ -32,7 +34,7 @@ done
 
 step "1. Two federations, each with its operator CA and signed trust list"
 "$SP" federation init "$A" --federation silk-alliance --base-port "$BASE" \
-	--member CN-ZZ:zone --member CN-XA:zone --member CN-GW:zone
+	--member CN-ZZ:zone:sm2 --member CN-XA:zone --member CN-GW:zone
 "$SP" federation init "$B" --federation silk-ports --base-port $((BASE + 10)) \
 	--member CN-GW:zone --member KZ-KGS:port-authority --existing CN-GW="$A/members/CN-GW" 2>"$DEMO/ports-init.txt"
 sed -n '1,/^    \[relay\]$/p' "$DEMO/ports-init.txt" | grep -v '^    \[relay\]$' >&2 || true

@@ -82,6 +82,7 @@ static const struct err_entry err_table[] = {
     {SP_ERR_RECORD_ID_AMBIGUOUS, "record-id-ambiguous", 409},
     {SP_ERR_REVOCATION_REVERSED, "revocation-reversed", 422},
     {SP_ERR_NON_CANONICAL, "non-canonical", 400},
+    {SP_ERR_ALG_NOT_LISTED, "algorithm-not-listed", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

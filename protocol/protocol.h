@@ -18,6 +18,33 @@ extern "C" {
 #define SP_DSIG_NS          "http://www.w3.org/2000/09/xmldsig#"
 #define SP_SPEC_VERSION     "1.1"
 
+/* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
+ * have no IANA XML Security URI (RFC 9231 registry): they are the
+ * protocol's own (SPEC [SIG-D1]). */
+#define SP_ALG_EXC_C14N  "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define SP_ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#define SP_ALG_SHA256    "http://www.w3.org/2001/04/xmlenc#sha256"
+#define SP_ALG_ECDSA_SHA256                                                    \
+	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+#define SP_ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define SP_ALG_SM3        "urn:silkport:srep:1:alg:sm3"
+#define SP_ALG_SM2_SM3    "urn:silkport:srep:1:alg:sm2-sm3"
+/* The SM2 distinguishing identifier of every SM2 signature (GB/T 35276). */
+#define SP_SM2_DISTID "1234567812345678"
+
+/* A signature method a trust list can name for a signing certificate. */
+typedef enum sp_sig_method {
+	SP_SIGM_UNSPECIFIED = 0, /* not named: implied by the key (1.0 lists) */
+	SP_SIGM_ECDSA_SHA256 = 1,
+	SP_SIGM_RSA_SHA256 = 2,
+	SP_SIGM_SM2_SM3 = 3,
+} sp_sig_method;
+
+/* The URI of a method (NULL for UNSPECIFIED or unknown), and the method
+ * of a URI (SP_ERR_FIELD if it is none of them). */
+const char *sp_sig_method_uri(sp_sig_method m);
+int sp_sig_method_parse(const char *uri, sp_sig_method *out);
+
 /* ---------------------------------------------------------------- errors */
 
 /* One error space for the whole project. 0 is success, errors are negative.
@@ -88,6 +115,9 @@ typedef enum sp_err {
 	SP_ERR_REVOCATION_REVERSED = -72, /* revocation-reversed */
 	SP_ERR_NON_CANONICAL = -73,       /* non-canonical: a record not in its
 	                                     canonical transport form */
+	SP_ERR_ALG_NOT_LISTED =
+	    -74, /* algorithm-not-listed: the signature method is not the one
+	            the trust list names for the signer's certificates */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -358,6 +388,9 @@ typedef struct sp_tl_signing_cert {
 	int64_t valid_from; /* the list's own window; the certificate's applies
 	                       too */
 	int64_t valid_until;
+	/* signatureMethod: the one method records and receipts under this
+	 * certificate may use (SPEC [TL-D1]); UNSPECIFIED when absent. */
+	sp_sig_method method;
 } sp_tl_signing_cert;
 
 typedef struct sp_tl_member {

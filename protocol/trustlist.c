@@ -152,6 +152,17 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		    !xmlSetProp(sc, SP_XC("validFrom"), SP_XC(from)) ||
 		    !xmlSetProp(sc, SP_XC("validUntil"), SP_XC(until)))
 			goto nomem;
+		if (s->method != SP_SIGM_UNSPECIFIED) {
+			const char *u = sp_sig_method_uri(s->method);
+
+			if (u == NULL)
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Member %s: unknown signatureMethod",
+				    m->node_id);
+			if (!xmlSetProp(sc, SP_XC("signatureMethod"), SP_XC(u)))
+				goto nomem;
+		}
 	}
 	if (m->log_key != NULL) {
 		if (!utf8_text(m->log_key))
@@ -329,6 +340,54 @@ static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
 	return SP_OK;
 }
 
+/* The optional signatureMethod of a SigningCertificate (SPEC [TL-D1]). */
+static int read_method_attr(xmlNodePtr e, sp_sig_method *m, const char *node_id,
+                            const char **why)
+{
+	xmlChar *v = xmlGetNoNsProp(e, SP_XC("signatureMethod"));
+	int rc;
+
+	*m = SP_SIGM_UNSPECIFIED;
+	if (v == NULL)
+		return SP_OK;
+	rc = sp_sig_method_parse((const char *)v, m);
+	xmlFree(v);
+	if (rc != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: SigningCertificate/"
+		                      "@signatureMethod is not a method of the "
+		                      "profile",
+		                      node_id);
+	return SP_OK;
+}
+
+const char *sp_sig_method_uri(sp_sig_method m)
+{
+	switch (m) {
+	case SP_SIGM_ECDSA_SHA256:
+		return SP_ALG_ECDSA_SHA256;
+	case SP_SIGM_RSA_SHA256:
+		return SP_ALG_RSA_SHA256;
+	case SP_SIGM_SM2_SM3:
+		return SP_ALG_SM2_SM3;
+	default:
+		return NULL;
+	}
+}
+
+int sp_sig_method_parse(const char *uri, sp_sig_method *out)
+{
+	sp_sig_method m;
+
+	for (m = SP_SIGM_ECDSA_SHA256; m <= SP_SIGM_SM2_SM3; m++) {
+		if (uri != NULL && strcmp(uri, sp_sig_method_uri(m)) == 0) {
+			*out = m;
+			return SP_OK;
+		}
+	}
+	return SP_ERR_FIELD;
+}
+
 static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 {
 	xmlNodePtr c = sp_proto__first_elem(me);
@@ -414,6 +473,9 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 			    why, SP_ERR_FIELD,
 			    "Member %s: validUntil before validFrom",
 			    m->node_id);
+		if ((rc = read_method_attr(c, &s->method, m->node_id, why)) !=
+		    SP_OK)
+			return rc;
 	}
 	if (sp_proto__is(c, SP_NS, "LogKey")) {
 		if ((m->log_key = sp_proto__text(c)) == NULL)

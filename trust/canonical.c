@@ -208,7 +208,10 @@ int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
 		REFUSE("SignatureValue is not canonical base64 (padded, no "
 		       "whitespace)");
 	/* Rule 4: of the twins (r, s) and (r, n - s) only the low one. A
-	 * value of another length is left to the cryptographic check. */
+	 * value of another length is left to the cryptographic check. SM2
+	 * has no such twin ((r, n - s) does not verify) and its r || s is
+	 * fixed-width, so its one form is already the only one that verifies
+	 * (SPEC [SIG-D5]). */
 	if (sig->alg == SP_KEY_P256 && rawlen == 64 &&
 	    sp_trust__ecdsa_high_s(raw))
 		REFUSE("a high-s ECDSA signature");

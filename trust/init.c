@@ -73,6 +73,14 @@ int sp_trust_init(void)
 		xmlSecCryptoAppShutdown();
 		goto fail_xmlsec;
 	}
+	/* SM2-with-SM3 and SM3, which xmlsec 1.2.37 lacks (sm2.c). */
+	if (sp_trust__sm_register() < 0) {
+		fprintf(stderr,
+		        "trust: cannot register the SM2/SM3 transforms\n");
+		xmlSecCryptoShutdown();
+		xmlSecCryptoAppShutdown();
+		goto fail_xmlsec;
+	}
 	/* Last: the init calls above install xmlsec's default callback. */
 	xmlSecErrorsSetCallback(sp_trust_xmlsec_errors);
 	g_ready = 1;

@@ -34,6 +34,8 @@ static EVP_PKEY *gen_key(sp_key_alg alg)
 		return EVP_EC_gen("P-256");
 	case SP_KEY_RSA2048:
 		return EVP_RSA_gen(2048);
+	case SP_KEY_SM2:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
 	default:
 		return NULL;
 	}
@@ -199,6 +201,25 @@ fail:
 	return rc;
 }
 
+/* Sign with SHA-256 (ECDSA, RSA) or, for an SM2 issuer, SM2-with-SM3 and
+ * the SM2 distinguishing identifier, which OpenSSL 3.0 would otherwise
+ * leave empty (an empty one is what other SM2 software does not expect). */
+static int sign_cert(X509 *x, EVP_PKEY *issuer_key)
+{
+	EVP_MD_CTX *m;
+	int ok;
+
+	if (sp_trust__key_alg(issuer_key) != SP_KEY_SM2)
+		return X509_sign(x, issuer_key, EVP_sha256()) > 0 ? 0 : -1;
+	m = EVP_MD_CTX_new();
+	if (m == NULL)
+		return -1;
+	ok = sp_trust__sm2_init(m, issuer_key, 1) == 0 &&
+	     X509_sign_ctx(x, m) > 0;
+	EVP_MD_CTX_free(m);
+	return ok ? 0 : -1;
+}
+
 /* A certificate for `key`, issued by (issuer, issuer_key), or self-signed
  * when issuer is NULL. */
 static int make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
@@ -284,7 +305,7 @@ static int make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
 			goto fail;
 		}
 	}
-	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0)
+	if (sign_cert(x, issuer_key) != 0)
 		goto fail;
 	X509_NAME_free(name);
 	*out = x;
@@ -305,8 +326,9 @@ static int check_args(const char *cn, sp_key_alg alg, int days,
 	if (cn == NULL || cn[0] == '\0' || key_out == NULL || cert_out == NULL)
 		return set_why(why, "missing argument",
 		               SP_ERR_INVALID_ARGUMENT);
-	if (alg != SP_KEY_P256 && alg != SP_KEY_RSA2048)
-		return set_why(why, "certificates use ECDSA P-256 or RSA 2048",
+	if (alg != SP_KEY_P256 && alg != SP_KEY_RSA2048 && alg != SP_KEY_SM2)
+		return set_why(why,
+		               "certificates use ECDSA P-256, RSA 2048 or SM2",
 		               SP_ERR_INVALID_ARGUMENT);
 	if (days < 1 || days > SP_PKI_MAX_DAYS)
 		return set_why(why, "validity must be 1 to 36500 days",
@@ -368,6 +390,13 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
 	if (usage != SP_CERT_SIGNING && usage != SP_CERT_TLS &&
 	    usage != SP_CERT_OPERATOR)
 		return set_why(why, "unknown certificate usage",
+		               SP_ERR_INVALID_ARGUMENT);
+	/* OpenSSL 3.0 has neither TLCP nor the RFC 8998 suites: SM2 keys sign
+	 * documents, TLS stays on P-256 and RSA (SPEC [SEC-D1]). */
+	if (alg == SP_KEY_SM2 && usage != SP_CERT_SIGNING)
+		return set_why(why,
+		               "SM2 is for signing certificates only; TLS and "
+		               "operator certificates use P-256 or RSA 2048",
 		               SP_ERR_INVALID_ARGUMENT);
 	bio = BIO_new_file(ca_key, "r");
 	if (bio == NULL) {

@@ -13,11 +13,37 @@
 
 #include "trust_int.h"
 
-#define ALG_EXC_C14N     "http://www.w3.org/2001/10/xml-exc-c14n#"
-#define ALG_ENVELOPED    "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-#define ALG_SHA256       "http://www.w3.org/2001/04/xmlenc#sha256"
-#define ALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-#define ALG_RSA_SHA256   "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define ALG_EXC_C14N     SP_ALG_EXC_C14N
+#define ALG_ENVELOPED    SP_ALG_ENVELOPED
+#define ALG_SHA256       SP_ALG_SHA256
+#define ALG_ECDSA_SHA256 SP_ALG_ECDSA_SHA256
+#define ALG_RSA_SHA256   SP_ALG_RSA_SHA256
+
+/* The reference digest goes with the signature method: SM3 for SM2, SHA-256
+ * for ECDSA and RSA (SPEC [SIG-D4]); no other pairing is in the profile. */
+static const char *digest_uri(sp_key_alg alg)
+{
+	return alg == SP_KEY_SM2 ? SP_ALG_SM3 : ALG_SHA256;
+}
+
+static xmlSecTransformId digest_id(sp_key_alg alg)
+{
+	return alg == SP_KEY_SM2 ? sp_trust__sm3_id() : xmlSecTransformSha256Id;
+}
+
+static xmlSecTransformId sign_id_of(sp_key_alg alg)
+{
+	switch (alg) {
+	case SP_KEY_P256:
+		return xmlSecTransformEcdsaSha256Id;
+	case SP_KEY_RSA2048:
+		return xmlSecTransformRsaSha256Id;
+	case SP_KEY_SM2:
+		return sp_trust__sm2_sm3_id();
+	default:
+		return xmlSecTransformIdUnknown;
+	}
+}
 
 static int is_ns(xmlNodePtr n, const char *ns)
 {
@@ -143,7 +169,7 @@ static int method_children_empty(xmlNodePtr n, const char **why)
 	return SP_OK;
 }
 
-static int check_reference(xmlNodePtr ref, const char **why)
+static int check_reference(xmlNodePtr ref, sp_key_alg alg, const char **why)
 {
 	xmlNodePtr c, t;
 	xmlChar *v = NULL;
@@ -205,8 +231,10 @@ static int check_reference(xmlNodePtr ref, const char **why)
 	rc = method(c, &v, why);
 	if (rc != SP_OK)
 		goto done;
-	if (strcmp((const char *)v, ALG_SHA256) != 0)
-		FAIL(SP_ERR_SIG_ALGORITHM, "digest is not SHA-256");
+	if (strcmp((const char *)v, digest_uri(alg)) != 0)
+		FAIL(SP_ERR_SIG_ALGORITHM,
+		     alg == SP_KEY_SM2 ? "an SM2 signature's digest must be SM3"
+		                       : "digest is not SHA-256");
 	rc = method_children_empty(c, why);
 	if (rc != SP_OK)
 		goto done;
@@ -254,6 +282,8 @@ static int check_signed_info(xmlNodePtr si, sp_key_alg *alg, const char **why)
 		*alg = SP_KEY_P256;
 	else if (strcmp((const char *)v, ALG_RSA_SHA256) == 0)
 		*alg = SP_KEY_RSA2048;
+	else if (strcmp((const char *)v, SP_ALG_SM2_SM3) == 0)
+		*alg = SP_KEY_SM2;
 	else
 		FAIL(SP_ERR_SIG_ALGORITHM, "signature method not allowed");
 	rc = method_children_empty(c, why);
@@ -270,7 +300,7 @@ static int check_signed_info(xmlNodePtr si, sp_key_alg *alg, const char **why)
 		     is_ds_named(c, "Reference")
 		         ? "more than one Reference"
 		         : "unexpected element in SignedInfo");
-	rc = check_reference(ref, why);
+	rc = check_reference(ref, *alg, why);
 done:
 	xmlFree(v);
 	return rc;
@@ -448,9 +478,7 @@ int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v)
 
 static int enable_transforms(xmlSecDSigCtxPtr ctx, sp_key_alg alg)
 {
-	xmlSecTransformId sign = alg == SP_KEY_P256
-	                             ? xmlSecTransformEcdsaSha256Id
-	                             : xmlSecTransformRsaSha256Id;
+	xmlSecTransformId sign = sign_id_of(alg);
 
 	if (xmlSecDSigCtxEnableSignatureTransform(
 	        ctx, xmlSecTransformExclC14NId) < 0 ||
@@ -459,17 +487,16 @@ static int enable_transforms(xmlSecDSigCtxPtr ctx, sp_key_alg alg)
 	        ctx, xmlSecTransformEnvelopedId) < 0 ||
 	    xmlSecDSigCtxEnableReferenceTransform(
 	        ctx, xmlSecTransformExclC14NId) < 0 ||
-	    xmlSecDSigCtxEnableReferenceTransform(ctx,
-	                                          xmlSecTransformSha256Id) < 0)
+	    xmlSecDSigCtxEnableReferenceTransform(ctx, digest_id(alg)) < 0)
 		return -1;
 	return 0;
 }
 
 /* The transform chain of the reference must be exactly enveloped,
- * exclusive C14N, SHA-256; xmlsec's own memory buffers (the pre-digest one
- * when asked for, and the one after the digest that holds its result) are
- * not transforms of the document. */
-static int chain_ok(xmlSecDSigReferenceCtxPtr r)
+ * exclusive C14N, then the method's digest (SHA-256, SM3 for SM2); xmlsec's
+ * own memory buffers (the pre-digest one when asked for, and the one after
+ * the digest that holds its result) are not transforms of the document. */
+static int chain_ok(xmlSecDSigReferenceCtxPtr r, sp_key_alg alg)
 {
 	xmlSecTransformId ids[3];
 	xmlSecTransformPtr t;
@@ -477,7 +504,7 @@ static int chain_ok(xmlSecDSigReferenceCtxPtr r)
 
 	ids[0] = xmlSecTransformEnvelopedId;
 	ids[1] = xmlSecTransformExclC14NId;
-	ids[2] = xmlSecTransformSha256Id;
+	ids[2] = digest_id(alg);
 	for (t = r->transformCtx.first; t != NULL; t = t->next) {
 		if (t == r->preDigestMemBufMethod ||
 		    t->id == xmlSecTransformMemBufId)
@@ -514,8 +541,9 @@ int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
 	if (alg != s->alg)
 		FAIL(SP_ERR_SIG_INVALID,
 		     "signature method does not match the key");
-	sign_id = alg == SP_KEY_P256 ? xmlSecTransformEcdsaSha256Id
-	                             : xmlSecTransformRsaSha256Id;
+	sign_id = sign_id_of(alg);
+	if (sign_id == xmlSecTransformIdUnknown)
+		FAIL(SP_ERR_SIG_ALGORITHM, "no signature method for the key");
 	ctx = xmlSecDSigCtxCreate(NULL);
 	if (ctx == NULL)
 		FAIL(SP_ERR_NOMEM, "out of memory");
@@ -556,10 +584,10 @@ int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
 	if (r->origin != xmlSecDSigReferenceOriginSignedInfo ||
 	    r->uri == NULL || r->uri[0] != '\0')
 		FAIL(SP_ERR_SIG_PROFILE, "verified reference is not URI=\"\"");
-	if (r->digestMethod == NULL ||
-	    r->digestMethod->id != xmlSecTransformSha256Id)
-		FAIL(SP_ERR_SIG_ALGORITHM, "verified digest is not SHA-256");
-	if (!chain_ok(r))
+	if (r->digestMethod == NULL || r->digestMethod->id != digest_id(alg))
+		FAIL(SP_ERR_SIG_ALGORITHM,
+		     "verified digest is not the method's digest");
+	if (!chain_ok(r, alg))
 		FAIL(SP_ERR_SIG_PROFILE,
 		     "verified transform chain is not the profile's");
 	if (ctx->signMethod == NULL || ctx->signMethod->id != sign_id)

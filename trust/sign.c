@@ -108,7 +108,8 @@ static void drop_blank_text(xmlNodePtr parent)
 
 /* Bring what the signature does not cover into its one form (SPEC 4.6): no
  * text between the signature's elements, SignatureValue as canonical base64
- * without line breaks, and for ECDSA the low-s twin of the signature. */
+ * without line breaks, and for ECDSA the low-s twin of the signature. SM2
+ * has no twin to choose: (r, n - s) does not verify (SPEC [SIG-D5]). */
 static int transport_form(xmlNodePtr sig, sp_key_alg alg, const char **why)
 {
 	xmlNodePtr v;
@@ -133,7 +134,7 @@ static int transport_form(xmlNodePtr sig, sp_key_alg alg, const char **why)
 			b64[k++] = (char)text[i];
 	if (text[i] != '\0' ||
 	    sp_b64_decode(b64, k, raw, sizeof(raw), &rawlen) != SP_OK ||
-	    (alg == SP_KEY_P256 && rawlen != 64)) {
+	    ((alg == SP_KEY_P256 || alg == SP_KEY_SM2) && rawlen != 64)) {
 		rc = SP_ERR_INTERNAL;
 		goto done;
 	}
@@ -162,6 +163,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	xmlSecDSigCtxPtr ctx = NULL;
 	xmlChar *mem = NULL;
 	sp_doc_kind kind;
+	xmlSecTransformId sign_id, digest_id = xmlSecTransformSha256Id;
 	int size = 0, rc;
 
 	if (out)
@@ -200,11 +202,26 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 		goto fail;
 	}
 
+	switch (key->alg) {
+	case SP_KEY_P256:
+		sign_id = xmlSecTransformEcdsaSha256Id;
+		break;
+	case SP_KEY_RSA2048:
+		sign_id = xmlSecTransformRsaSha256Id;
+		break;
+	case SP_KEY_SM2:
+		/* SM2 signs with SM3 and digests with SM3 (SPEC [SIG-D4]) */
+		sign_id = sp_trust__sm2_sm3_id();
+		digest_id = sp_trust__sm3_id();
+		break;
+	default:
+		if (why)
+			*why = "the key's algorithm does not sign documents";
+		rc = SP_ERR_INVALID_ARGUMENT;
+		goto fail;
+	}
 	sig = xmlSecTmplSignatureCreateNsPref(tree, xmlSecTransformExclC14NId,
-	                                      key->alg == SP_KEY_P256
-	                                          ? xmlSecTransformEcdsaSha256Id
-	                                          : xmlSecTransformRsaSha256Id,
-	                                      NULL, SP_XC("ds"));
+	                                      sign_id, NULL, SP_XC("ds"));
 	if (sig == NULL)
 		goto nomem;
 	if (xmlAddChild(root, sig) == NULL) {
@@ -214,8 +231,8 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	/* A line break before the root's end tag, for readers of the bytes. */
 	if (xmlAddChild(root, xmlNewDocText(tree, SP_XC("\n"))) == NULL)
 		goto nomem;
-	ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id,
-	                                      NULL, SP_XC(""), NULL);
+	ref = xmlSecTmplSignatureAddReference(sig, digest_id, NULL, SP_XC(""),
+	                                      NULL);
 	if (ref == NULL ||
 	    xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ==
 	        NULL ||

@@ -27,14 +27,25 @@ typedef enum sp_key_alg {
 	SP_KEY_P256 = 1,    /* ECDSA P-256, signs ECDSA-SHA256 */
 	SP_KEY_RSA2048 = 2, /* RSA 2048, signs RSA-SHA256 */
 	SP_KEY_ED25519 = 3, /* checkpoint notes only */
+	SP_KEY_SM2 = 4,     /* SM2 (GB/T 32918), signs SM2-with-SM3; record,
+	                       receipt and trust-list signing only, never TLS */
 } sp_key_alg;
+
+/* The signing algorithm named on a command line: "p256", "rsa2048" (or
+ * "rsa") and "sm2". Returns SP_OK or SP_ERR_INVALID_ARGUMENT. */
+int sp_key_alg_parse(const char *name, sp_key_alg *out);
+/* The name sp_key_alg_parse() reads ("p256", "rsa2048", "sm2"), or "?". */
+const char *sp_key_alg_name(sp_key_alg alg);
+/* The signature method a key of this algorithm signs with (SPEC 5). */
+sp_sig_method sp_key_alg_method(sp_key_alg alg);
 
 /* A signing identity: private key plus its certificate. Immutable once
  * loaded; may be shared read-only between threads. */
 typedef struct sp_key sp_key;
 
 /* Load a PEM private key and PEM certificate that hold the same key pair.
- * Refuses RSA < 2048 and curves other than P-256 (SP_ERR_KEY_WEAK). */
+ * Refuses RSA < 2048 and curves other than P-256 and SM2
+ * (SP_ERR_KEY_WEAK). */
 int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
                 const char **why);
 void sp_key_free(sp_key *k);
@@ -122,8 +133,9 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
                      const char **why);
 
 /* The signed content of a signed Record: the decoded DigestValue of its one
- * Reference, that is SHA-256 over the exclusive canonical form of the
- * document without its ds:Signature (SPEC SIG-28). Only meaningful for a
+ * Reference, that is SHA-256 (SM3 for an SM2 signer, SPEC SIG-D4) over the
+ * exclusive canonical form of the document without its ds:Signature (SPEC
+ * SIG-28). Only meaningful for a
  * document that verified: two verified records of one Origin with equal
  * values sign the same content, and only different values are equivocation
  * (SPEC LOG-37). sp_signed_content_digest() reads it from a parsed tree (as
@@ -156,15 +168,22 @@ typedef enum sp_cert_usage {
 } sp_cert_usage;
 
 /* Make a self-signed federation operator CA; writes key_out (mode 0600) and
- * cert_out as PEM. */
+ * cert_out as PEM. `alg` is P-256, RSA 2048 or SM2; an SM2 CA signs its
+ * certificates with SM2-with-SM3 and the SM2 distinguishing identifier
+ * SP_SM2_DISTID. */
 int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
                    const char *key_out, const char *cert_out, const char **why);
 /* Issue a certificate signed by the CA for a fresh key of `alg`. `sans` is a
- * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL). */
+ * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL).
+ * SP_KEY_SM2 is for SP_CERT_SIGNING only: TLS stays on P-256 and RSA (SPEC
+ * [SEC-D1]); SP_ERR_INVALID_ARGUMENT otherwise. This is the one place a
+ * signing key of any algorithm is made (federation init, member init). */
 int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *common_name, const char *const *sans,
                  sp_key_alg alg, int days, const char *key_out,
                  const char *cert_out, const char **why);
+/* The profile algorithm of a DER certificate's key, 0 if it is none. */
+sp_key_alg sp_pki_cert_alg(const uint8_t *der, size_t len);
 /* Read the first certificate of a PEM file as DER (*der malloc'd). */
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
                     const char **why);

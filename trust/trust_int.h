@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <xmlsec/keys.h>
+#include <xmlsec/transforms.h>
 
 #include "trust.h"
 
@@ -98,6 +99,21 @@ int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why);
 void sp_trust__vkey_clear(sp_trust__vkey *v);
 /* 1 if both windows of v contain t within skew. */
 int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew);
+
+/* sm2.c: SM2-with-SM3 and SM3 for xmlsec (SPEC [SIG-D1]..) */
+/* Register both transform classes with xmlsec; once, from sp_trust_init. */
+int sp_trust__sm_register(void);
+xmlSecTransformId sp_trust__sm3_id(void);
+xmlSecTransformId sp_trust__sm2_sm3_id(void);
+/* An xmlsec key of the SM2 key class holding a new reference to pkey. */
+xmlSecKeyPtr sp_trust__sm2_xmlsec_key(EVP_PKEY *pkey);
+/* Start an SM2-with-SM3 signature or verification on mctx with the
+ * distinguishing identifier SP_SM2_DISTID. 0 or -1. */
+int sp_trust__sm2_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, int sign);
+/* DER ECDSA-Sig-Value <-> r || s (32 bytes each). 0 or -1; *der is
+ * OPENSSL_malloc'd. */
+int sp_trust__sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
+int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *len);
 
 /* profile.c */
 /* Structural and algorithm checks of the signature profile, done on the

@@ -58,8 +58,8 @@ int sp_anchors_add_pem_file(sp_anchors *a, const char *path, const char **why)
 		if (v.alg == 0) {
 			sp_trust__vkey_clear(&v);
 			if (why)
-				*why = "anchor key is neither ECDSA P-256 nor "
-				       "RSA >= 2048";
+				*why = "anchor key is neither ECDSA P-256, "
+				       "RSA >= 2048 nor SM2";
 			rc = SP_ERR_KEY_WEAK;
 			break;
 		}
@@ -225,8 +225,22 @@ static int index_members(sp_trust *t, const char **why)
 				if (why)
 					*why =
 					    "a member's signing key is neither "
-					    "ECDSA P-256 nor RSA >= 2048";
+					    "ECDSA P-256, RSA >= 2048 nor SM2";
 				return SP_ERR_KEY_WEAK;
+			}
+			/* SPEC [TL-D1]: the method the list names is the
+			 * key's one; an SM2 certificate must name it, so no
+			 * 1.0 reader takes an SM2 key for an ECDSA one. */
+			if (m->signing[j].method == SP_SIGM_UNSPECIFIED
+			        ? v->alg == SP_KEY_SM2
+			        : sp_key_alg_method(v->alg) !=
+			              m->signing[j].method) {
+				if (why)
+					*why = "a member's SigningCertificate "
+					       "names a signatureMethod its "
+					       "key does not sign with (or an "
+					       "SM2 one names none)";
+				return SP_ERR_ALG_NOT_LISTED;
 			}
 			v->list_from = m->signing[j].valid_from;
 			v->list_until = m->signing[j].valid_until;

@@ -129,11 +129,17 @@ static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
 			    why, "the signer's certificates hold weak keys",
 			    SP_ERR_KEY_WEAK);
 	}
-	return set_why(
-	    why,
-	    n == 0 ? "no certificate of the signer fits the signature method"
-	           : "the signature does not verify with the signer's keys",
-	    SP_ERR_SIG_INVALID);
+	/* SPEC [TL-D1]: a document is accepted only under the method the
+	 * list names for the signer; an SM2 member's record under ECDSA (or
+	 * the reverse) is refused by name before any cryptography. */
+	if (n == 0)
+		return set_why(why,
+		               "the signature method is not the one the trust "
+		               "list names for the signer's certificates",
+		               SP_ERR_ALG_NOT_LISTED);
+	return set_why(why,
+	               "the signature does not verify with the signer's keys",
+	               SP_ERR_SIG_INVALID);
 }
 
 /* Signer and time read from the tree before verification: hints that only

@@ -18,7 +18,8 @@
 #define LIST_DAYS   365
 
 static const char usage_text[] =
-    "usage: silkport federation init DIR --federation ID --member ID[:ROLE] "
+    "usage: silkport federation init DIR --federation ID --member "
+    "ID[:ROLE[:ALG]] "
     "...\n"
     "         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host "
     "NAME]\n"
@@ -28,6 +29,8 @@ static const char usage_text[] =
     "and node.ini, the member's node configuration)\n"
     "and DIR/trust-list.xml signed by the operator.\n"
     "  ROLE          zone (default), port-authority or auditor\n"
+    "  ALG           the member's record signing algorithm: p256, rsa2048\n"
+    "                or sm2 (SM2-with-SM3; its TLS key stays P-256)\n"
     "  --rsa         RSA-2048 keys instead of ECDSA P-256\n"
     "  --base-port N member i (from 0, in the order given) gets port N+i "
     "(7400)\n"
@@ -45,6 +48,7 @@ struct member_arg {
 	char id[SP_NODE_ID_MAX + 1];
 	sp_member_role role;
 	const char *existing; /* its member folder in its own federation */
+	sp_key_alg sign_alg;  /* 0: the federation's (--rsa or P-256) */
 };
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -136,6 +140,7 @@ static int existing_identity(const struct member_arg *ma, sp_tl_member *m)
 	if ((err = sp_pki_cert_der(cfg->sign_cert, &sc->der, &sc->der_len,
 	                           &why)) != SP_OK)
 		goto fail;
+	sc->method = sp_key_alg_method(sp_pki_cert_alg(sc->der, sc->der_len));
 	sc->valid_from = (int64_t)time(NULL) - 3600;
 	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
 	if (fmt(name, sizeof(name), "silkport/%s/%s", cfg->federation,
@@ -197,7 +202,8 @@ static int make_member(const char *dir, const char *federation,
 		if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
 		    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
 			return -1;
-		if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL, alg, key, cert,
+		if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL,
+		                 ma->sign_alg ? ma->sign_alg : alg, key, cert,
 		                 &why)) != SP_OK)
 			goto fail;
 		if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
@@ -210,7 +216,13 @@ static int make_member(const char *dir, const char *federation,
 		sc->valid_from = (int64_t)time(NULL) - 3600;
 		sc->valid_until =
 		    (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+		/* SPEC [TL-D1]: the list names the method */
+		sc->method =
+		    sp_key_alg_method(ma->sign_alg ? ma->sign_alg : alg);
 	}
+	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-D1]) */
+	if (ma->sign_alg == SP_KEY_P256 || ma->sign_alg == SP_KEY_RSA2048)
+		alg = ma->sign_alg;
 
 	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0)
 		return -1;
@@ -353,8 +365,24 @@ static int cmd_init(int argc, char **argv)
 			}
 			ma->role = SP_ROLE_ZONE;
 			ma->existing = NULL;
+			ma->sign_alg = 0;
 			if (colon != NULL) {
+				char *alg_s = strchr(colon + 1, ':');
+
 				*colon = '\0';
+				if (alg_s != NULL) {
+					*alg_s++ = '\0';
+					if (sp_key_alg_parse(alg_s,
+					                     &ma->sign_alg) !=
+					    SP_OK) {
+						sp_cli__err(
+						    "federation init: member "
+						    "%s: algorithm '%s' is not "
+						    "p256, rsa2048 or sm2",
+						    optarg, alg_s);
+						return SP_EXIT_USAGE;
+					}
+				}
 				if (sp_role_parse(colon + 1, &ma->role) !=
 				    SP_OK) {
 					sp_cli__err(

@@ -102,8 +102,10 @@ static void show_list(const sp_tl *tl)
 			if (sp_time_format(m->signing[j].valid_until, until) !=
 			    SP_OK)
 				snprintf(until, sizeof(until), "?");
-			printf("    signing-cert sha256:%s %s .. %s\n", fp,
-			       from, until);
+			printf("    signing-cert sha256:%s %s .. %s %s\n", fp,
+			       from, until,
+			       sp_key_alg_name(sp_pki_cert_alg(
+			           m->signing[j].der, m->signing[j].der_len)));
 		}
 		if (m->log_key != NULL)
 			printf("    log-key      %s\n", m->log_key);

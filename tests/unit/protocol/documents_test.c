@@ -128,11 +128,11 @@ static void sample_tl(sp_tl *tl, sp_tl_member m[2], sp_tl_signing_cert sc[3],
 	tl->n_members = 2;
 
 	sc[0] = (sp_tl_signing_cert){fake_der_a, sizeof(fake_der_a), 1767225600,
-	                             1798761599};
+	                             1798761599, SP_SIGM_UNSPECIFIED};
 	sc[1] = (sp_tl_signing_cert){fake_der_b, sizeof(fake_der_b), 1790000000,
-	                             1830000000};
+	                             1830000000, SP_SIGM_UNSPECIFIED};
 	sc[2] = (sp_tl_signing_cert){fake_der_c, sizeof(fake_der_c), 1767225600,
-	                             1830000000};
+	                             1830000000, SP_SIGM_UNSPECIFIED};
 	ep[0] = (char *)(uintptr_t) "https://srep.zz.example.cn:8443/";
 	ep[1] = (char *)(uintptr_t) "https://[2001:db8::1]:8443";
 	relays[0] = (char *)(uintptr_t) "silkroad-ports";

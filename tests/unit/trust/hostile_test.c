@@ -1180,8 +1180,10 @@ static const hcase cases[] = {
     C("xsw-manifest", x_manifest, SP_ERR_SIG_PROFILE),
     /* tampering */
     C("tamper-sequence", x_tamper_sequence, SP_ERR_SIG_INVALID),
+    /* CN-HN signs with another algorithm than CN-ZZ: the method is not
+     * the one listed for the claimed Origin (SPEC [TL-D1]) */
     C("tamper-origin-to-other-member", x_tamper_origin_member,
-      SP_ERR_SIG_INVALID),
+      SP_ERR_ALG_NOT_LISTED),
     C("tamper-origin-to-non-member", x_tamper_origin_nonmember,
       SP_ERR_UNKNOWN_ORIGIN),
     C("tamper-type", x_tamper_type, SP_ERR_SIG_INVALID),
@@ -1221,7 +1223,7 @@ static const hcase cases[] = {
     C("signer-issued-before-window", x_issued_before_window,
       SP_ERR_SIGNER_EXPIRED),
     C("signer-other-member-signs-as-origin", x_hn_signs_as_zz,
-      SP_ERR_SIG_INVALID),
+      SP_ERR_ALG_NOT_LISTED),
     C("signer-issued-one-day-in-future", x_issued_in_future,
       SP_ERR_ISSUED_IN_FUTURE),
     C("signature-missing", x_unsigned, SP_ERR_SIG_MISSING),

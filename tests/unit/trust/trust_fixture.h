@@ -112,6 +112,8 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 
 	memset(&tl, 0, sizeof(tl));
 	memset(m, 0, sizeof(m));
+	memset(sc, 0, sizeof(sc));
+	memset(two, 0, sizeof(two));
 	snprintf(tl.federation, sizeof(tl.federation), "%s", federation);
 	tl.sequence = seq;
 	tl.issued = issued;
