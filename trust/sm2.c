@@ -15,7 +15,7 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmlsec.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 
 /* ------------------------------------------------------------ key data */
 
@@ -75,7 +75,7 @@ static xmlSecSize kd_get_size(xmlSecKeyDataPtr data)
 	return *kd_slot(data) != NULL ? 256 : 0;
 }
 
-/* Usage Unknown: never read from or written to KeyInfo (SECURITY.md: the
+/* Usage Unknown: never read from or written to KeyInfo (SPEC 14.4: the
  * key comes from the trust list only). */
 static xmlSecKeyDataKlass sm2_key_klass = {
     sizeof(xmlSecKeyDataKlass),

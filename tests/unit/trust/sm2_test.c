@@ -15,7 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "trust/trust_int.h"
+#include "trust_int.h"
 #include "unit/trust/trust_fixture.h"
 
 #define NM 3
