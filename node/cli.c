@@ -30,6 +30,7 @@ static const char usage_text[] =
     "checkpoint\n"
     "  log consistency   check that one checkpoint's log extends another's\n"
     "  check-config      validate a node configuration without starting it\n"
+    "  key generate      make a key pair inside a PKCS#11 token\n"
     "\n"
     "  --help            this list\n"
     "  --version         the silkport version and the SREP version it "
@@ -195,6 +196,8 @@ int sp_cli_main(int argc, char **argv)
 		return sp_cli_log(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return sp_cli_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "key") == 0)
+		return sp_cli_key(argc - 1, argv + 1);
 	if (strcmp(cmd, "check-config") == 0)
 		return sp_cli_check_config(argc - 1, argv + 1);
 	sp_cli__err("unknown command '%s' (see silkport --help)", cmd);

@@ -49,5 +49,6 @@ int sp_cli_trust_list(int argc, char **argv);
 int sp_cli_check_config(int argc, char **argv);
 int sp_cli_run(int argc, char **argv);
 int sp_cli_log(int argc, char **argv);
+int sp_cli_key(int argc, char **argv);
 
 #endif /* SP_CLI_INT_H */

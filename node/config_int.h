@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_CONFIG_MAX_LIST 16 /* repeatable options: anchors, operators, ...   \
-	                       */
+#define SP_CONFIG_MAX_LIST                                                     \
+	16 /* repeatable options: anchors, operators, ...                      \
+	    */
 #define SP_CONFIG_MAX_ERRORS 32
 
 typedef struct sp_config {
@@ -35,6 +36,10 @@ typedef struct sp_config {
 	int64_t clock_skew;
 	int64_t
 	    expiry_grace; /* seconds past NextUpdate before peers are refused */
+	int64_t expiry_warn_days; /* warn before a certificate expires */
+	/* [pkcs11] */
+	char *pkcs11_module;  /* NULL: p11-kit's proxy */
+	char *pkcs11_pin_env; /* NULL: the PIN is in each URI */
 	/* [operators] */
 	char *operator_certs[SP_CONFIG_MAX_LIST];
 	size_t n_operator_certs;

@@ -588,8 +588,11 @@ static int start(sp_node *n)
 		       SP_LF_STR("status", sp_status_name(me->status)));
 	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert,
 	                       &n->sign_key, &why)) != SP_OK) {
+		char shown[512];
+
 		sp_log(SP_LOG_ERROR, "signing_key_refused",
-		       SP_LF_STR("file", n->cfg->sign_key),
+		       SP_LF_STR("file", sp_key_redact(n->cfg->sign_key, shown,
+		                                       sizeof(shown))),
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
@@ -775,7 +778,11 @@ int sp_cli_run(int argc, char **argv)
 		return SP_EXIT_FAIL;
 	}
 	sp_log_setup(n.cfg->log_level, n.cfg->log_format);
-	if (start(&n) == 0) {
+	/* Before any key is read: keys may be pkcs11: URIs. */
+	if (sp_key_pkcs11_setup(n.cfg->pkcs11_module, n.cfg->pkcs11_pin_env,
+	                        NULL) != SP_OK)
+		n.exit_code = SP_EXIT_FAIL;
+	else if (start(&n) == 0) {
 		event_base_dispatch(n.base);
 		rc = n.exit_code;
 	}

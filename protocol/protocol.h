@@ -88,6 +88,10 @@ typedef enum sp_err {
 	SP_ERR_REVOCATION_REVERSED = -72, /* revocation-reversed */
 	SP_ERR_NON_CANONICAL = -73,       /* non-canonical: a record not in its
 	                                     canonical transport form */
+	/* keys in hardware tokens (issue 11) */
+	SP_ERR_TOKEN_PIN = -74, /* token-pin: no PIN, or the token refused it */
+	SP_ERR_TOKEN = -75, /* token-unavailable: PKCS#11 module, token or key
+	                       not found */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

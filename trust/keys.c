@@ -210,18 +210,7 @@ int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew)
 	       in_window(t, v->list_from, v->list_until, skew);
 }
 
-/* Keys are stored unencrypted (mode 0600): never prompt on a terminal. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
-static int read_pem_file(const char *path, int want_key, EVP_PKEY **pkey,
-                         X509 **cert)
+static int read_pem_cert(const char *path, X509 **cert)
 {
 	BIO *bio = BIO_new_file(path, "r");
 
@@ -229,12 +218,9 @@ static int read_pem_file(const char *path, int want_key, EVP_PKEY **pkey,
 		ERR_clear_error();
 		return SP_ERR_IO;
 	}
-	if (want_key)
-		*pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	else
-		*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+	*cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
-	if ((want_key && *pkey == NULL) || (!want_key && *cert == NULL)) {
+	if (*cert == NULL) {
 		ERR_clear_error();
 		return SP_ERR_CERT_INVALID;
 	}
@@ -259,15 +245,10 @@ int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return SP_ERR_NOMEM;
-	rc = read_pem_file(key_path, 1, &k->pkey, NULL);
-	if (rc != SP_OK) {
-		if (why)
-			*why = rc == SP_ERR_IO
-			           ? "cannot open the private key file"
-			           : "no PEM private key in the file";
+	rc = sp_key_load_private(key_path, &k->pkey, why);
+	if (rc != SP_OK)
 		goto fail;
-	}
-	rc = read_pem_file(cert_path, 0, NULL, &k->cert);
+	rc = read_pem_cert(cert_path, &k->cert);
 	if (rc != SP_OK) {
 		if (why)
 			*why = rc == SP_ERR_IO
