@@ -248,6 +248,7 @@ int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
 	rc = sp_key_load_private(key_path, &k->pkey, why);
 	if (rc != SP_OK)
 		goto fail;
+	k->external = sp_key_is_pkcs11(key_path);
 	rc = read_pem_cert(cert_path, &k->cert);
 	if (rc != SP_OK) {
 		if (why)

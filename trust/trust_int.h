@@ -27,6 +27,7 @@ struct sp_key {
 	char *cert_b64; /* base64 of der, no line breaks, for KeyInfo */
 	size_t cert_b64_len;
 	xmlSecKeyPtr xkey; /* prepared once; duplicated per signature */
+	int external;      /* held in a token: sign.c signs without xmlsec */
 };
 
 /* A verification key prepared from one certificate. */
