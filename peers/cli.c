@@ -80,6 +80,10 @@ static int target_open(struct target *t, const char *config, const char *cert,
 		snprintf(t->key, sizeof(t->key), "%.*s-key.pem",
 		         (int)(n - strlen(suffix)), t->cert);
 	}
+	/* --key may be a pkcs11: URI, with the node's token settings. */
+	if (sp_key_pkcs11_setup(t->cfg->pkcs11_module, t->cfg->pkcs11_pin_env,
+	                        NULL) != SP_OK)
+		return -1;
 	for (i = 0; i < t->cfg->n_anchors; i++)
 		t->cas[i] = t->cfg->anchors[i];
 	sp_h2_client_config_default(&t->cc);
