@@ -77,6 +77,19 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	                len);
 }
 
+/* Ready, with a line for each certificate near or past its end (SPEC
+ * [OPS-I2]). */
+static void ready(sp_node *n, sp_http_req *req, int64_t now)
+{
+	sp_text t = {0};
+	char fail[256];
+
+	sp_text_printf(&t, "ready\n");
+	sp_node__expiry_check(n, now, &t, fail, sizeof(fail));
+	respond_text(n, req, SP_EP_READYZ, 200, t.failed ? "ready\n" : t.buf);
+	sp_text_free(&t);
+}
+
 static void metrics(sp_node *n, sp_http_req *req)
 {
 	sp_server_stats ss;
@@ -131,6 +144,7 @@ static void metrics(sp_node *n, sp_http_req *req)
 	    (long long)(sp_trust_list(n->trust)->next_update -
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
+	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
 	for (size_t i = 0; i < n->n_ext; i++)
 		if (n->ext[i]->metrics != NULL)
 			n->ext[i]->metrics(n->ext_state[i], &extra);
@@ -250,6 +264,7 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 	}
 	if (strcmp(path, "/readyz") == 0) {
 		int64_t now = (int64_t)time(NULL);
+		char fail[256];
 
 		if (!need_method(n, req, SP_EP_READYZ, "GET"))
 			return;
@@ -266,8 +281,12 @@ void sp_api__handle_in(sp_node *n, sp_http_req *req, int slot)
 			sp_api__problem(n, req, SP_EP_READYZ,
 			                SP_ERR_UNAVAILABLE,
 			                "the own log has no checkpoint yet");
+		else if (sp_node__expiry_check(n, now, NULL, fail,
+		                               sizeof(fail)))
+			sp_api__problem(n, req, SP_EP_READYZ,
+			                SP_ERR_UNAVAILABLE, fail);
 		else
-			respond_text(n, req, SP_EP_READYZ, 200, "ready\n");
+			ready(n, req, now);
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {

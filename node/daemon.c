@@ -616,6 +616,8 @@ static int start(sp_node *n)
 		                        "checkpoint key for this node"));
 	if (load_operators(n, n->cfg) != 0)
 		return -1;
+	if (sp_node__expiry_load(n) != 0)
+		return -1;
 	if ((n->metrics = sp_metrics_new()) == NULL)
 		return -1;
 	sp_store_set_commit_hook(n->store, on_commit, n);
@@ -730,6 +732,8 @@ static void stop(sp_node *n)
 	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
 	sp_key_free(n->sign_key);
+	sp_node__expiry_free(n->expiry);
+	n->expiry = NULL;
 	sp_note_signer_free(n->log_signer);
 	free_operators(n);
 	sp_metrics_free(n->metrics);

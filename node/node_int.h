@@ -36,6 +36,9 @@ typedef struct sp_caller {
 
 #define SP_NODE_MAX_EXTENSIONS 4
 
+/* cert_expiry.c: the certificates the node uses and when they expire. */
+typedef struct sp_node_expiry sp_node_expiry;
+
 struct sp_node {
 	sp_config *cfg;
 	struct event_base *base;
@@ -48,6 +51,7 @@ struct sp_node {
 	sp_relay *relay; /* NULL without [relay] (node/relay_int.h) */
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
+	sp_node_expiry *expiry; /* read at start (cert_expiry.c) */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
 	size_t n_operators;
@@ -87,6 +91,23 @@ struct sp_node {
 	int exit_code;
 	struct event *sig_term, *sig_int, *sig_hup, *tick;
 };
+
+/* cert_expiry.c. Read the signing, TLS, operator and anchor certificates'
+ * validity from the files the config names; logs those expired or within
+ * [trust] expiry_warn_days. Logs and returns -1 on an unreadable file. */
+int sp_node__expiry_load(sp_node *n);
+void sp_node__expiry_free(sp_node_expiry *e);
+/* The silkport_certificate_expiry_seconds gauges (kind signing, tls,
+ * operator, anchor, and checkpoint: the NextUpdate of the list carrying
+ * the LogKey). */
+void sp_node__expiry_metrics(const sp_node *n, struct sp_text *t, int64_t now);
+/* 1 when a certificate the node needs has expired (its signing or TLS
+ * certificate, or every anchor), with fail naming it; 0 otherwise. Adds a
+ * "warning: ..." line to `warnings` (may be NULL) for each certificate
+ * within expiry_warn_days of its end or past it. */
+int sp_node__expiry_check(const sp_node *n, int64_t now,
+                          struct sp_text *warnings, char *fail,
+                          size_t fail_len);
 
 /* Open a federation's trust list from `file` against `anchors`, or the
  * newer one persisted in the store; the list must be of `federation`. The

@@ -329,3 +329,57 @@ const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len)
 		*len = k->der_len;
 	return k->der;
 }
+
+int sp_cert_file_info(const char *pem_path, sp_cert_info *out, size_t max,
+                      size_t *n, const char **why)
+{
+	BIO *bio;
+	X509 *x;
+	int rc = SP_OK;
+
+	*n = 0;
+	bio = BIO_new_file(pem_path, "r");
+	if (bio == NULL) {
+		ERR_clear_error();
+		if (why)
+			*why = "cannot open the certificate file";
+		return SP_ERR_IO;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		sp_cert_info *ci = &out[*n];
+		X509_NAME *name = X509_get_subject_name(x);
+
+		if (*n == max) {
+			X509_free(x);
+			if (why)
+				*why = "too many certificates in the file";
+			rc = SP_ERR_TOO_LARGE;
+			break;
+		}
+		memset(ci, 0, sizeof(*ci));
+		if (X509_NAME_get_text_by_NID(name, NID_commonName, ci->subject,
+		                              sizeof(ci->subject)) < 0)
+			X509_NAME_oneline(name, ci->subject,
+			                  sizeof(ci->subject));
+		if (sp_trust__asn1_time(X509_get0_notBefore(x),
+		                        &ci->not_before) != SP_OK ||
+		    sp_trust__asn1_time(X509_get0_notAfter(x),
+		                        &ci->not_after) != SP_OK) {
+			X509_free(x);
+			if (why)
+				*why = "certificate validity unreadable";
+			rc = SP_ERR_CERT_INVALID;
+			break;
+		}
+		X509_free(x);
+		(*n)++;
+	}
+	ERR_clear_error(); /* the end of the file reads as an error */
+	BIO_free(bio);
+	if (rc == SP_OK && *n == 0) {
+		if (why)
+			*why = "no PEM certificate in the file";
+		rc = SP_ERR_CERT_INVALID;
+	}
+	return rc;
+}

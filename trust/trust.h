@@ -207,6 +207,16 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *common_name, const char *const *sans,
                  sp_key_alg alg, int days, const char *key_out,
                  const char *cert_out, const char **why);
+/* What the node shows of a certificate it uses (expiry metrics). */
+typedef struct sp_cert_info {
+	char subject[128]; /* the CN, else the whole subject, truncated */
+	int64_t not_before;
+	int64_t not_after;
+} sp_cert_info;
+/* Every certificate of a PEM file, at most max. Errors: SP_ERR_IO,
+ * SP_ERR_CERT_INVALID (none, or a validity unreadable), SP_ERR_TOO_LARGE. */
+int sp_cert_file_info(const char *pem_path, sp_cert_info *out, size_t max,
+                      size_t *n, const char **why);
 /* Read the first certificate of a PEM file as DER (*der malloc'd). */
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
                     const char **why);
