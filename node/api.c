@@ -78,7 +78,7 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 }
 
 /* Ready, with a line for each certificate near or past its end (SPEC
- * [OPS-I2]). */
+ * [API-I2]). */
 static void ready(sp_node *n, sp_http_req *req, int64_t now)
 {
 	sp_text t = {0};

@@ -114,7 +114,7 @@ static int load_key(SSL_CTX *ctx, const char *path, const char **why)
 	EVP_PKEY *pk = NULL;
 	int ok, rc;
 
-	/* A PEM file or a key in a PKCS#11 token (SPEC 14.x). */
+	/* A PEM file or a key in a PKCS#11 token (SPEC 14.21). */
 	rc = sp_key_load_private(path, &pk, why);
 	if (rc != SP_OK)
 		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
