@@ -86,6 +86,7 @@ SP_HSM_PIN=Wrong-pin-3z "$SILKPORT" run --config "$H/node.ini" >"$WORK/wrongpin.
 grep -q "err=token-pin" "$WORK/wrongpin.log" && grep -q "cn-hsm" "$WORK/wrongpin.log" &&
 	ok "with the named error token-pin, naming the token" || not_ok "wrong PIN log: $(head -c 600 "$WORK/wrongpin.log")"
 grep -q Wrong-pin-3z "$WORK/wrongpin.log" && not_ok "the PIN appears in the log" || ok "the PIN is not logged"
+grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/wrongpin.log" && not_ok "sanitizer report on the refused start: $(head -c 600 "$WORK/wrongpin.log")" || ok "and it stops cleanly"
 
 for m in CN-ZZ CN-XA CN-HSM; do fstart "$F" "$m" || { finish; exit 1; }; done
 for m in CN-ZZ CN-XA CN-HSM; do
