@@ -8,6 +8,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
 libssl-dev openssl libevent-dev libnghttp2-dev libxml2-dev libxml2-utils
 libxmlsec1-dev libxmlsec1-openssl xmlsec1 libsqlite3-dev sqlite3
 libcmocka-dev libinih-dev libsystemd-dev
+libp11-kit-dev libengine-pkcs11-openssl softhsm2 opensc
 curl nghttp2-client nghttp2-server clang libclang-rt-14-dev clang-format gcovr python3
 chromium"
 

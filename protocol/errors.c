@@ -83,6 +83,8 @@ static const struct err_entry err_table[] = {
     {SP_ERR_REVOCATION_REVERSED, "revocation-reversed", 422},
     {SP_ERR_NON_CANONICAL, "non-canonical", 400},
     {SP_ERR_ALG_NOT_LISTED, "algorithm-not-listed", 422},
+    {SP_ERR_TOKEN_PIN, "token-pin", 500},
+    {SP_ERR_TOKEN, "token-unavailable", 500},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -118,6 +118,10 @@ typedef enum sp_err {
 	SP_ERR_ALG_NOT_LISTED =
 	    -74, /* algorithm-not-listed: the signature method is not the one
 	            the trust list names for the signer's certificates */
+	/* keys in hardware tokens (issue 11) */
+	SP_ERR_TOKEN_PIN = -75, /* token-pin: no PIN, or the token refused it */
+	SP_ERR_TOKEN = -76, /* token-unavailable: PKCS#11 module, token or key
+	                       not found */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

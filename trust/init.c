@@ -95,6 +95,7 @@ void sp_trust_cleanup(void)
 {
 	if (!g_ready)
 		return;
+	sp_trust__pkcs11_cleanup();
 	xmlSecCryptoShutdown();
 	xmlSecCryptoAppShutdown();
 	xmlSecShutdown();

@@ -219,18 +219,7 @@ int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew)
 	       in_window(t, v->list_from, v->list_until, skew);
 }
 
-/* Keys are stored unencrypted (mode 0600): never prompt on a terminal. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
-static int read_pem_file(const char *path, int want_key, EVP_PKEY **pkey,
-                         X509 **cert)
+static int read_pem_cert(const char *path, X509 **cert)
 {
 	BIO *bio = BIO_new_file(path, "r");
 
@@ -238,12 +227,9 @@ static int read_pem_file(const char *path, int want_key, EVP_PKEY **pkey,
 		ERR_clear_error();
 		return SP_ERR_IO;
 	}
-	if (want_key)
-		*pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	else
-		*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+	*cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
-	if ((want_key && *pkey == NULL) || (!want_key && *cert == NULL)) {
+	if (*cert == NULL) {
 		ERR_clear_error();
 		return SP_ERR_CERT_INVALID;
 	}
@@ -268,15 +254,11 @@ int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return SP_ERR_NOMEM;
-	rc = read_pem_file(key_path, 1, &k->pkey, NULL);
-	if (rc != SP_OK) {
-		if (why)
-			*why = rc == SP_ERR_IO
-			           ? "cannot open the private key file"
-			           : "no PEM private key in the file";
+	rc = sp_key_load_private(key_path, &k->pkey, why);
+	if (rc != SP_OK)
 		goto fail;
-	}
-	rc = read_pem_file(cert_path, 0, NULL, &k->cert);
+	k->external = sp_key_is_pkcs11(key_path);
+	rc = read_pem_cert(cert_path, &k->cert);
 	if (rc != SP_OK) {
 		if (why)
 			*why = rc == SP_ERR_IO
@@ -417,4 +399,58 @@ sp_key_alg sp_pki_cert_alg(const uint8_t *der, size_t len)
 	X509_free(x);
 	ERR_clear_error();
 	return a;
+}
+
+int sp_cert_file_info(const char *pem_path, sp_cert_info *out, size_t max,
+                      size_t *n, const char **why)
+{
+	BIO *bio;
+	X509 *x;
+	int rc = SP_OK;
+
+	*n = 0;
+	bio = BIO_new_file(pem_path, "r");
+	if (bio == NULL) {
+		ERR_clear_error();
+		if (why)
+			*why = "cannot open the certificate file";
+		return SP_ERR_IO;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		sp_cert_info *ci = &out[*n];
+		X509_NAME *name = X509_get_subject_name(x);
+
+		if (*n == max) {
+			X509_free(x);
+			if (why)
+				*why = "too many certificates in the file";
+			rc = SP_ERR_TOO_LARGE;
+			break;
+		}
+		memset(ci, 0, sizeof(*ci));
+		if (X509_NAME_get_text_by_NID(name, NID_commonName, ci->subject,
+		                              sizeof(ci->subject)) < 0)
+			X509_NAME_oneline(name, ci->subject,
+			                  sizeof(ci->subject));
+		if (sp_trust__asn1_time(X509_get0_notBefore(x),
+		                        &ci->not_before) != SP_OK ||
+		    sp_trust__asn1_time(X509_get0_notAfter(x),
+		                        &ci->not_after) != SP_OK) {
+			X509_free(x);
+			if (why)
+				*why = "certificate validity unreadable";
+			rc = SP_ERR_CERT_INVALID;
+			break;
+		}
+		X509_free(x);
+		(*n)++;
+	}
+	ERR_clear_error(); /* the end of the file reads as an error */
+	BIO_free(bio);
+	if (rc == SP_OK && *n == 0) {
+		if (why)
+			*why = "no PEM certificate in the file";
+		rc = SP_ERR_CERT_INVALID;
+	}
+	return rc;
 }

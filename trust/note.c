@@ -290,15 +290,6 @@ static int ed25519_verify(const uint8_t pub[PUB_LEN], const void *msg,
 
 /* ---------------------------------------------------------------- keys */
 
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
 int sp_note_keygen(const char *name, const char *key_out, char **vkey_out,
                    const char **why)
 {
@@ -400,7 +391,6 @@ int sp_note_signer_load(const char *name, const char *key_path,
                         sp_note_signer **out, const char **why)
 {
 	sp_note_signer *s = NULL;
-	FILE *fp = NULL;
 	size_t pl = PUB_LEN, nl;
 	int rc = SP_ERR_INTERNAL;
 
@@ -428,19 +418,23 @@ int sp_note_signer_load(const char *name, const char *key_path,
 		set_why(why, "out of memory");
 		goto fail;
 	}
-	fp = fopen(key_path, "re");
-	if (fp == NULL) {
-		rc = SP_ERR_IO;
-		set_why(why, "cannot open the key file");
+	/* libp11 0.4.12 (Debian 12) knows RSA and EC keys only: an Ed25519
+	 * key in a token cannot be used through the engine (and hides the
+	 * token's other keys from it). */
+	if (sp_key_is_pkcs11(key_path)) {
+		rc = SP_ERR_TOKEN;
+		set_why(why, "the Ed25519 checkpoint key cannot be used from a "
+		             "PKCS#11 token (libp11 0.4.12 has no Ed25519): "
+		             "keep it in a file");
 		goto fail;
 	}
-	s->pkey = PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL);
-	fclose(fp);
-	fp = NULL;
-	if (s->pkey == NULL) {
-		log_openssl("read note key");
-		rc = SP_ERR_INVALID_ARGUMENT;
-		set_why(why, "key file does not hold a PEM private key");
+	rc = sp_key_load_private(key_path, &s->pkey, why);
+	if (rc != SP_OK) {
+		if (rc == SP_ERR_CERT_INVALID) {
+			rc = SP_ERR_INVALID_ARGUMENT;
+			set_why(why,
+			        "key file does not hold a PEM private key");
+		}
 		goto fail;
 	}
 	if (EVP_PKEY_get_id(s->pkey) != EVP_PKEY_ED25519) {

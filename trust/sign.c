@@ -5,6 +5,10 @@
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <libxml/xmlmemory.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
@@ -154,6 +158,150 @@ done:
 	return rc;
 }
 
+/* Exclusive C14N of the nodes `visible` admits, into a malloc'd buffer. */
+static int c14n_subset(xmlDocPtr doc, xmlC14NIsVisibleCallback visible,
+                       void *arg, uint8_t **out, size_t *outlen)
+{
+	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
+	const xmlChar *content;
+	size_t n;
+	int rc = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	if (ob == NULL)
+		return SP_ERR_NOMEM;
+	if (xmlC14NExecute(doc, visible, arg, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                   ob) < 0)
+		goto done;
+	content = xmlOutputBufferGetContent(ob);
+	n = xmlOutputBufferGetSize(ob);
+	if (content == NULL || (*out = malloc(n ? n : 1)) == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto done;
+	}
+	memcpy(*out, content, n);
+	*outlen = n;
+	rc = SP_OK;
+done:
+	xmlOutputBufferClose(ob);
+	return rc;
+}
+
+/* 1 if n lies inside (or is) `top`. Namespace nodes hang off `parent`. */
+static int inside(xmlNodePtr n, xmlNodePtr parent, xmlNodePtr top)
+{
+	if (n != NULL && n->type == XML_NAMESPACE_DECL)
+		n = parent;
+	for (; n != NULL; n = n->parent)
+		if (n == top)
+			return 1;
+	return 0;
+}
+
+/* The enveloped-signature transform: everything but the signature. */
+static int outside_signature(void *sig, xmlNodePtr n, xmlNodePtr parent)
+{
+	return !inside(n, parent, sig);
+}
+
+static int in_signed_info(void *si, xmlNodePtr n, xmlNodePtr parent)
+{
+	return inside(n, parent, si);
+}
+
+static xmlNodePtr ds_child(xmlNodePtr parent, const char *name)
+{
+	xmlNodePtr c;
+
+	for (c = parent ? parent->children : NULL; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && c->ns != NULL &&
+		    strcmp((const char *)c->ns->href, SP_DSIG_NS) == 0 &&
+		    strcmp((const char *)c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Fill the template's DigestValue and SignatureValue without xmlsec, for a
+ * key held in a token: xmlsec 1.2.37 takes such a key for a public one
+ * (it looks for the private scalar or exponent, which stay in the token),
+ * while OpenSSL signs with it through the engine. The profile is the one
+ * xmlsec writes: one Reference URI="", enveloped-signature then exclusive
+ * C14N, SHA-256; ECDSA as r||s (SIG-18) or RSA PKCS#1 v1.5. The verifier
+ * checks the result like any other. */
+static int sign_external(const sp_key *key, xmlDocPtr tree, xmlNodePtr sig,
+                         const char **why)
+{
+	xmlNodePtr si = ds_child(sig, "SignedInfo");
+	xmlNodePtr ref = ds_child(si, "Reference");
+	xmlNodePtr dv = ds_child(ref, "DigestValue");
+	xmlNodePtr sv = ds_child(sig, "SignatureValue");
+	uint8_t *c = NULL, digest[32], *der = NULL, raw[1024];
+	char b64[1400];
+	size_t clen = 0, dlen = 0, rawlen = 0;
+	EVP_MD_CTX *md = NULL;
+	ECDSA_SIG *es = NULL;
+	int rc = SP_ERR_INTERNAL;
+
+	if (si == NULL || dv == NULL || sv == NULL)
+		goto done;
+	rc = c14n_subset(tree, outside_signature, sig, &c, &clen);
+	if (rc != SP_OK)
+		goto done;
+	rc = SP_ERR_INTERNAL;
+	if (EVP_Digest(c, clen, digest, NULL, EVP_sha256(), NULL) != 1 ||
+	    sp_b64_encode(digest, sizeof(digest), b64, sizeof(b64)) == 0)
+		goto done;
+	xmlNodeSetContent(dv, SP_XC(b64));
+	free(c);
+	c = NULL;
+	rc = c14n_subset(tree, in_signed_info, si, &c, &clen);
+	if (rc != SP_OK)
+		goto done;
+	rc = SP_ERR_INTERNAL;
+	md = EVP_MD_CTX_new();
+	if (md == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key->pkey) != 1 ||
+	    EVP_DigestSign(md, NULL, &dlen, c, clen) != 1 ||
+	    (der = malloc(dlen)) == NULL ||
+	    EVP_DigestSign(md, der, &dlen, c, clen) != 1) {
+		ERR_clear_error();
+		if (why)
+			*why = "the token refused to sign";
+		rc = SP_ERR_TOKEN;
+		goto done;
+	}
+	if (key->alg == SP_KEY_P256) {
+		const unsigned char *p = der;
+		const BIGNUM *r, *s;
+
+		es = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
+		if (es == NULL)
+			goto done;
+		ECDSA_SIG_get0(es, &r, &s);
+		if (BN_bn2binpad(r, raw, 32) != 32 ||
+		    BN_bn2binpad(s, raw + 32, 32) != 32)
+			goto done;
+		rawlen = 64;
+	} else {
+		if (dlen > sizeof(raw))
+			goto done;
+		memcpy(raw, der, dlen);
+		rawlen = dlen;
+	}
+	if (sp_b64_encode(raw, rawlen, b64, sizeof(b64)) == 0)
+		goto done;
+	xmlNodeSetContent(sv, SP_XC(b64));
+	rc = SP_OK;
+done:
+	if (rc == SP_ERR_INTERNAL && why)
+		*why = "could not sign with the token key";
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+	free(der);
+	free(c);
+	return rc;
+}
+
 int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
                      uint8_t **out, size_t *outlen, const char **why)
 {
@@ -240,17 +388,23 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	        NULL)
 		goto nomem;
 
-	ctx = xmlSecDSigCtxCreate(NULL);
-	if (ctx == NULL)
-		goto nomem;
-	ctx->signKey = xmlSecKeyDuplicate(key->xkey);
-	if (ctx->signKey == NULL)
-		goto nomem;
-	if (xmlSecDSigCtxSign(ctx, sig) < 0) {
-		if (why)
-			*why = "xmlsec could not sign the document";
-		rc = SP_ERR_INTERNAL;
-		goto fail;
+	if (key->external) {
+		rc = sign_external(key, tree, sig, why);
+		if (rc != SP_OK)
+			goto fail;
+	} else {
+		ctx = xmlSecDSigCtxCreate(NULL);
+		if (ctx == NULL)
+			goto nomem;
+		ctx->signKey = xmlSecKeyDuplicate(key->xkey);
+		if (ctx->signKey == NULL)
+			goto nomem;
+		if (xmlSecDSigCtxSign(ctx, sig) < 0) {
+			if (why)
+				*why = "xmlsec could not sign the document";
+			rc = SP_ERR_INTERNAL;
+			goto fail;
+		}
 	}
 	/* Receipts and trust lists carry the certificate as a hint; it is
 	 * added after signing: it lies inside the enveloped signature and is

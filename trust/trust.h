@@ -43,7 +43,8 @@ sp_sig_method sp_key_alg_method(sp_key_alg alg);
  * loaded; may be shared read-only between threads. */
 typedef struct sp_key sp_key;
 
-/* Load a PEM private key and PEM certificate that hold the same key pair.
+/* Load a private key and a PEM certificate that hold the same key pair.
+ * key_path is a PEM file or a pkcs11: URI (sp_key_load_private()).
  * Refuses RSA < 2048 and curves other than P-256 and SM2
  * (SP_ERR_KEY_WEAK). */
 int sp_key_load(const char *key_path, const char *cert_path, sp_key **out,
@@ -52,6 +53,48 @@ void sp_key_free(sp_key *k);
 sp_key_alg sp_key_get_alg(const sp_key *k);
 /* DER of the certificate, owned by k. */
 const uint8_t *sp_key_cert_der(const sp_key *k, size_t *len);
+
+/* ---------------------------------------------------------------- tokens */
+
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
+/* The one private-key loader: `where` is a PEM file (unencrypted, never
+ * prompts) or an RFC 7512 URI "pkcs11:token=T;object=L[;type=private]
+ * [?pin-source=FILE|pin-value=PIN][&module-path=SO]" for a key held in a
+ * PKCS#11 token, used through libp11's OpenSSL engine so that the key never
+ * leaves the token. The PIN comes from pin-value, else the pin-source file,
+ * else the environment variable named in sp_key_pkcs11_setup(); it is never
+ * logged nor put into *why. *out is a new reference (EVP_PKEY_free).
+ * Errors: SP_ERR_IO (file unreadable), SP_ERR_CERT_INVALID (no PEM key),
+ * SP_ERR_INVALID_ARGUMENT (URI syntax), SP_ERR_TOKEN_PIN (no PIN, or the
+ * token refused it: *why names the token), SP_ERR_TOKEN (module, token or
+ * key not found). Thread-safe. */
+int sp_key_load_private(const char *where, struct evp_pkey_st **out,
+                        const char **why);
+/* `where` as it may be logged or shown: a pkcs11: URI loses its query
+ * (which may hold pin-value); a file path is returned as is. Uses buf. */
+const char *sp_key_redact(const char *where, char *buf, size_t len);
+/* 1 if `where` is a pkcs11: URI. */
+int sp_key_is_pkcs11(const char *where);
+/* Check a pkcs11: URI's syntax without touching a token (config checks). */
+int sp_key_pkcs11_uri_check(const char *uri, const char **why);
+/* Process-wide token settings ([pkcs11] in node.ini): the PKCS#11 module
+ * (NULL: p11-kit's proxy, which reaches every module registered with
+ * p11-kit) used when a URI has no module-path, and the name of an
+ * environment variable holding the PIN (NULL: none). Copies both. One
+ * module per process: the engine is process-wide. */
+int sp_key_pkcs11_setup(const char *module, const char *pin_env,
+                        const char **why);
+/* Generate a key pair inside the token named by token_uri
+ * ("pkcs11:token=T[?pin-source=...]", no object): `alg` SP_KEY_P256 or
+ * SP_KEY_RSA2048 (the token's Ed25519 keys are out of libp11 0.4.12's
+ * reach), private half sensitive, not extractable, for signing only, with
+ * CKA_LABEL `label` and a random CKA_ID. *key_uri (malloc'd) names the new
+ * key for sp_key_load_private(), without any pin-value. Errors: as
+ * sp_key_load_private(), SP_ERR_KEY_WEAK (another algorithm),
+ * SP_ERR_INVALID_ARGUMENT (label taken). */
+int sp_key_pkcs11_generate(const char *token_uri, sp_key_alg alg,
+                           const char *label, char **key_uri, const char **why);
 
 /* ---------------------------------------------------------------- signing */
 
@@ -184,6 +227,16 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *cert_out, const char **why);
 /* The profile algorithm of a DER certificate's key, 0 if it is none. */
 sp_key_alg sp_pki_cert_alg(const uint8_t *der, size_t len);
+/* What the node shows of a certificate it uses (expiry metrics). */
+typedef struct sp_cert_info {
+	char subject[128]; /* the CN, else the whole subject, truncated */
+	int64_t not_before;
+	int64_t not_after;
+} sp_cert_info;
+/* Every certificate of a PEM file, at most max. Errors: SP_ERR_IO,
+ * SP_ERR_CERT_INVALID (none, or a validity unreadable), SP_ERR_TOO_LARGE. */
+int sp_cert_file_info(const char *pem_path, sp_cert_info *out, size_t max,
+                      size_t *n, const char **why);
 /* Read the first certificate of a PEM file as DER (*der malloc'd). */
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
                     const char **why);

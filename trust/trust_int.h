@@ -28,6 +28,7 @@ struct sp_key {
 	char *cert_b64; /* base64 of der, no line breaks, for KeyInfo */
 	size_t cert_b64_len;
 	xmlSecKeyPtr xkey; /* prepared once; duplicated per signature */
+	int external;      /* held in a token: sign.c signs without xmlsec */
 };
 
 /* A verification key prepared from one certificate. */
@@ -154,6 +155,31 @@ int sp_trust__ecdsa_low_s(uint8_t sig[64]);
 
 /* trustlist.c */
 const sp_trust__member *sp_trust__find(const sp_trust *t, const char *node_id);
+
+/* pkcs11.c */
+/* An RFC 7512 pkcs11: URI naming a key (the attributes silkport uses). */
+typedef struct sp_trust__p11uri {
+	char *token; /* token label */
+	char *object;
+	char *manufacturer;
+	char *serial;
+	char *model;
+	uint8_t id[64]; /* CKA_ID */
+	size_t id_len;
+	char *pin_value;   /* wiped on clear */
+	char *pin_source;  /* a file holding the PIN ("file:" prefix allowed) */
+	char *module_path; /* the PKCS#11 module */
+	char *path;        /* "pkcs11:" + the path part: what the engine gets */
+} sp_trust__p11uri;
+
+/* Parse a pkcs11: URI; refuses attributes libp11 cannot honour and a URI
+ * naming no object (object= or id=). Errors: SP_ERR_INVALID_ARGUMENT,
+ * SP_ERR_NOMEM. */
+int sp_trust__p11uri_parse(const char *uri, sp_trust__p11uri *u,
+                           const char **why);
+void sp_trust__p11uri_clear(sp_trust__p11uri *u);
+/* Release the engine (sp_trust_cleanup). */
+void sp_trust__pkcs11_cleanup(void);
 
 /* verify.c */
 int64_t sp_trust__now(const sp_verify_opts *o);

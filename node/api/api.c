@@ -75,6 +75,18 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	                len);
 }
 
+/* Ready, with a line for each certificate near or past its end (SPEC
+ * [API-I2]). */
+static void ready(sp_node *n, sp_http_req *req)
+{
+	sp_text t = {0};
+
+	sp_text_printf(&t, "ready\n");
+	sp_node_ready_warnings(n, &t);
+	respond_text(n, req, SP_EP_READYZ, 200, t.failed ? "ready\n" : t.buf);
+	sp_text_free(&t);
+}
+
 static void metrics(sp_node *n, sp_http_req *req)
 {
 	char *body;
@@ -194,7 +206,7 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 		if ((err = sp_node_ready(n, &why)) != SP_OK)
 			sp_api__problem(n, req, SP_EP_READYZ, err, why);
 		else
-			respond_text(n, req, SP_EP_READYZ, 200, "ready\n");
+			ready(n, req);
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {

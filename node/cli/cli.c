@@ -31,6 +31,7 @@ static const char usage_text[] =
     "checkpoint\n"
     "  log consistency   check that one checkpoint's log extends another's\n"
     "  check-config      validate a node configuration without starting it\n"
+    "  key generate      make a key pair inside a PKCS#11 token\n"
     "\n"
     "  --help            this list\n"
     "  --version         the silkport version and the SREP version it "
@@ -130,6 +131,7 @@ static const struct {
     {"trust-list", sp_cli_trust_list},
     {"log", sp_cli_log},
     {"run", sp_cli_run},
+    {"key", sp_cli_key},
     {"check-config", sp_cli_check_config},
     {"submit", sp_cli_submit},
     {"status", sp_cli_status},

@@ -49,6 +49,7 @@ int sp_cli_trust_list(int argc, char **argv);
 int sp_cli_check_config(int argc, char **argv);
 int sp_cli_run(int argc, char **argv);
 int sp_cli_log(int argc, char **argv);
+int sp_cli_key(int argc, char **argv);
 
 /* The commands that talk to a running node (cli_peers.c). */
 int sp_cli_submit(int argc, char **argv);

@@ -80,6 +80,10 @@ static int target_open(struct target *t, const char *config, const char *cert,
 		snprintf(t->key, sizeof(t->key), "%.*s-key.pem",
 		         (int)(n - strlen(suffix)), t->cert);
 	}
+	/* --key may be a pkcs11: URI, with the node's token settings. */
+	if (sp_key_pkcs11_setup(t->cfg->pkcs11_module, t->cfg->pkcs11_pin_env,
+	                        NULL) != SP_OK)
+		return -1;
 	for (i = 0; i < t->cfg->n_anchors; i++)
 		t->cas[i] = t->cfg->anchors[i];
 	sp_h2_client_config_default(&t->cc);
@@ -297,6 +301,78 @@ static void metric(const sp_h2_result *r, const char *name, const char *label)
 	}
 }
 
+/* Why the node is not ready, or the warnings of a ready one ("warning:"
+ * lines: certificates near their end). */
+static void readyz_detail(const sp_h2_result *r, int st)
+{
+	const char *p = (const char *)r->body, *end = p + r->body_len;
+	sp_doc *doc = NULL;
+	char *detail = NULL;
+	int perr, status;
+
+	if (st != 200) {
+		if (st != 0 &&
+		    sp_doc_parse(r->body, r->body_len, SP_DOC_PROBLEM, NULL,
+		                 &doc, NULL) == SP_OK &&
+		    sp_problem_read(doc, &perr, &status, &detail) == SP_OK &&
+		    detail != NULL)
+			printf("  %-22s %s\n", "not ready", detail);
+		free(detail);
+		sp_doc_free(doc);
+		return;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (len > 9 && strncmp(p, "warning: ", 9) == 0)
+			printf("  %-22s %.*s\n", "WARNING", (int)(len - 9),
+			       p + 9);
+		p += len + 1;
+	}
+}
+
+/* One line per certificate from silkport_certificate_expiry_seconds:
+ * kind, subject, days left, and WARN or EXPIRED by [trust]
+ * expiry_warn_days of the local configuration. */
+static void cert_expiry(const sp_h2_result *r, int64_t warn_days)
+{
+	static const char name[] =
+	    "silkport_certificate_expiry_seconds{kind=\"";
+	const char *p = (const char *)r->body, *end = p + r->body_len;
+	size_t n = sizeof(name) - 1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[512], *kind, *subj, *q, *val;
+		long long secs;
+
+		if (len > n && len < sizeof(line) && strncmp(p, name, n) == 0) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			kind = line + n;
+			q = strchr(kind, '"');
+			subj = q ? strstr(q, "subject=\"") : NULL;
+			val = strrchr(line, ' ');
+			if (q != NULL && subj != NULL && val != NULL) {
+				*q = '\0';
+				subj += 9;
+				if ((q = strrchr(subj, '"')) != NULL)
+					*q = '\0';
+				secs = strtoll(val + 1, NULL, 10);
+				printf("  %-22s %-10s %lld days%s  %s\n",
+				       "certificate", kind, secs / 86400,
+				       secs < 0                   ? " EXPIRED"
+				       : secs < warn_days * 86400 ? " WARN"
+				                                  : "",
+				       subj);
+			}
+		}
+		p += len + 1;
+	}
+}
+
 int sp_cli_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -352,6 +428,7 @@ int sp_cli_status(int argc, char **argv)
 		rc = SP_EXIT_OK;
 		st = get(&t, "/readyz", &r);
 		printf("  %-22s %s\n", "ready", st == 200 ? "yes" : "NO");
+		readyz_detail(&r, st);
 		snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint",
 		         t.cfg->node_id);
 		if (get(&t, path, &r) == 200) {
@@ -364,6 +441,7 @@ int sp_cli_status(int argc, char **argv)
 				       (unsigned long long)cp.size, cp.origin);
 		}
 		if (get(&t, "/metrics", &r) == 200) {
+			cert_expiry(&r, (int64_t)t.cfg->expiry_warn_days);
 			metric(&r, "silkport_trust_list_sequence",
 			       "trust list sequence");
 			metric(&r, "silkport_trust_list_seconds_left",

@@ -2,6 +2,7 @@
  */
 #include "node.h"
 #include "protocol.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -24,6 +25,7 @@ enum opt_type {
 	T_STRINGS,  /* repeatable T_STRING */
 	T_FED_ID,   /* a federation id */
 	T_FED_IDS,  /* repeatable T_FED_ID */
+	T_KEY,      /* a private key: a readable file, or a pkcs11: URI */
 };
 
 struct opt {
@@ -57,14 +59,15 @@ static const struct opt options[] = {
      "also accept TLS 1.2 (ECDHE with AEAD only)"},
     {"tls", "cert", T_FILE, F(tls_cert), 0, 0, 0, "tls-cert.pem", 0, NULL,
      "TLS certificate (server and client), PEM"},
-    {"tls", "key", T_FILE, F(tls_key), 0, 0, 0, "tls-key.pem", 0, NULL,
-     "TLS private key, PEM"},
-    {"signing", "key", T_FILE, F(sign_key), 0, 0, 0, "sign-key.pem", 0, NULL,
-     "record and receipt signing key, PEM"},
+    {"tls", "key", T_KEY, F(tls_key), 0, 0, 0, "tls-key.pem", 0, NULL,
+     "TLS private key, PEM, or a pkcs11: URI (key in a token)"},
+    {"signing", "key", T_KEY, F(sign_key), 0, 0, 0, "sign-key.pem", 0, NULL,
+     "record and receipt signing key, PEM, or a pkcs11: URI"},
     {"signing", "cert", T_FILE, F(sign_cert), 0, 0, 0, "sign-cert.pem", 0, NULL,
      "signing certificate, PEM"},
-    {"signing", "log_key", T_FILE, F(log_key), 0, 0, 0, "log-key.pem", 0, NULL,
-     "Ed25519 checkpoint key, PEM"},
+    {"signing", "log_key", T_KEY, F(log_key), 0, 0, 0, "log-key.pem", 0, NULL,
+     "Ed25519 checkpoint key, PEM (a file even when the other keys are in a "
+     "token: libp11 0.4.12 has no Ed25519)"},
     {"trust", "list", T_FILE, F(trust_list), 0, 0, 0, NULL, 1, NULL,
      "the signed trust list this node starts from"},
     {"trust", "anchor", T_FILES, F(anchors), N(anchors), 0, 0, NULL, 1, NULL,
@@ -73,8 +76,18 @@ static const struct opt options[] = {
      "seconds of clock tolerance"},
     {"trust", "expiry_grace", T_INT, F(expiry_grace), 0, 0, 30 * 86400, "86400",
      0, NULL, "seconds past NextUpdate before peer traffic is refused"},
+    {"trust", "expiry_warn_days", T_INT, F(expiry_warn_days), 0, 0, 3650, "30",
+     0, NULL,
+     "warn in /readyz and status this many days before a certificate the "
+     "node uses expires"},
     {"trust", "list_url", T_STRING, F(trust_list_url), 0, 0, 0, NULL, 0, NULL,
      "https URL to fetch newer trust lists from"},
+    {"pkcs11", "module", T_STRING, F(pkcs11_module), 0, 0, 0, NULL, 0, NULL,
+     "PKCS#11 module for keys given as pkcs11: URIs without module-path "
+     "(default: p11-kit's proxy, every module registered with p11-kit)"},
+    {"pkcs11", "pin_env", T_STRING, F(pkcs11_pin_env), 0, 0, 0, NULL, 0, NULL,
+     "environment variable holding the token's user PIN, when the URI has "
+     "no pin-source or pin-value"},
     {"operators", "cert", T_FILES, F(operator_certs), N(operator_certs), 0, 0,
      NULL, 0, NULL, "local operator client certificate (repeatable)"},
     {"access", "wide_read", T_NODE_IDS, F(wide_readers), N(wide_readers), 0, 0,
@@ -323,6 +336,30 @@ static void set_option(struct parse_state *st, size_t idx, const char *v,
 		}
 		s = strdup(v);
 		break;
+	case T_KEY:
+		if (strncmp(v, "pkcs11:", 7) == 0) {
+			const char *why = NULL;
+
+			if (strcmp(o->name, "log_key") == 0) {
+				add_error(
+				    st, line,
+				    "[%s] %s: the Ed25519 checkpoint key "
+				    "cannot be used from a token (libp11 "
+				    "0.4.12 has no Ed25519): keep it in a "
+				    "file",
+				    o->section, o->name);
+				return;
+			}
+			if (sp_key_pkcs11_uri_check(v, &why) != SP_OK) {
+				add_error(st, line, "[%s] %s: %s", o->section,
+				          o->name, why);
+				return;
+			}
+			s = strdup(v);
+			break;
+		}
+		/* not a URI: a file */
+		__attribute__((fallthrough));
 	case T_PATH:
 	case T_FILE:
 	case T_FILES:

@@ -610,8 +610,11 @@ static int start(sp_node *n)
 		       SP_LF_STR("status", sp_status_name(me->status)));
 	if ((err = sp_key_load(n->cfg->sign_key, n->cfg->sign_cert,
 	                       &n->sign_key, &why)) != SP_OK) {
+		char shown[512];
+
 		sp_log(SP_LOG_ERROR, "signing_key_refused",
-		       SP_LF_STR("file", n->cfg->sign_key),
+		       SP_LF_STR("file", sp_key_redact(n->cfg->sign_key, shown,
+		                                       sizeof(shown))),
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
@@ -634,6 +637,8 @@ static int start(sp_node *n)
 		       SP_LF_STR("why", "the trust list lists another "
 		                        "checkpoint key for this node"));
 	if (load_operators(n, n->cfg) != 0)
+		return -1;
+	if (sp_node__expiry_load(n) != 0)
 		return -1;
 	if ((n->metrics = sp_metrics_new()) == NULL)
 		return -1;
@@ -749,6 +754,8 @@ static void stop(sp_node *n)
 	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
 	sp_key_free(n->sign_key);
+	sp_node__expiry_free(n->expiry);
+	n->expiry = NULL;
 	sp_note_signer_free(n->log_signer);
 	free_operators(n);
 	sp_metrics_free(n->metrics);
@@ -775,7 +782,11 @@ int sp_node_run(const char *path)
 		return 1;
 	}
 	sp_node__log_setup(n.cfg->log_level, n.cfg->log_format);
-	if (start(&n) == 0) {
+	/* Before any key is read: keys may be pkcs11: URIs. */
+	if (sp_key_pkcs11_setup(n.cfg->pkcs11_module, n.cfg->pkcs11_pin_env,
+	                        NULL) != SP_OK)
+		n.exit_code = 1;
+	else if (start(&n) == 0) {
 		event_base_dispatch(n.base);
 		rc = n.exit_code;
 	}

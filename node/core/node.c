@@ -64,7 +64,17 @@ int sp_node_ready(sp_node *n, const char **why)
 		*why = "the trust list has expired";
 	else if (!n->checkpoint_ok)
 		*why = "the own log has no checkpoint yet";
+	else if (sp_node__expiry_check(n, (int64_t)time(NULL), NULL,
+	                               n->ready_why, sizeof(n->ready_why)))
+		*why = n->ready_why;
 	return *why == NULL ? SP_OK : SP_ERR_UNAVAILABLE;
+}
+
+void sp_node_ready_warnings(sp_node *n, sp_text *out)
+{
+	char fail[256];
+
+	sp_node__expiry_check(n, (int64_t)time(NULL), out, fail, sizeof(fail));
 }
 
 /* ---------------------------------------------------------------- metrics */
@@ -143,6 +153,7 @@ char *sp_node_metrics_text(sp_node *n, size_t *len)
 	    (long long)(sp_trust_list(n->trust)->next_update -
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
+	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
 	sp_node__notify(n, SP_NODE_EV_METRICS, &a);
 	body =
 	    sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf, len);

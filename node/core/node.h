@@ -52,6 +52,10 @@ typedef struct sp_config {
 	int64_t clock_skew;
 	int64_t
 	    expiry_grace; /* seconds past NextUpdate before peers are refused */
+	int64_t expiry_warn_days; /* warn before a certificate expires */
+	/* [pkcs11] */
+	char *pkcs11_module;  /* NULL: p11-kit's proxy */
+	char *pkcs11_pin_env; /* NULL: the PIN is in each URI */
 	/* [operators] */
 	char *operator_certs[SP_CONFIG_MAX_LIST];
 	size_t n_operator_certs;
@@ -219,6 +223,9 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
  * SP_ERR_UNAVAILABLE with *why: stopping, a trust list past NextUpdate and
  * the grace period, or no checkpoint of the own log yet. */
 int sp_node_ready(sp_node *n, const char **why);
+/* A ready node's warnings for /readyz and `status`: one "warning: ..." line
+ * per certificate within [trust] expiry_warn_days of its end. */
+void sp_node_ready_warnings(sp_node *n, sp_text *out);
 
 /* ================================================================ metrics */
 

@@ -22,6 +22,9 @@ typedef struct sp_relay sp_relay; /* relay.c: other federations followed */
 typedef struct sp_submit_job sp_submit_job;
 
 #define SP_NODE_MAX_EXTENSIONS 4
+
+/* cert_expiry.c: the certificates the node uses and when they expire. */
+typedef struct sp_node_expiry sp_node_expiry;
 /* Largest trust-list file the node reads (the parser enforces its own,
  * lower limits on the document). */
 #define SP_NODE_MAX_TRUST_LIST ((size_t)64 << 20)
@@ -38,6 +41,8 @@ struct sp_node {
 	sp_relay *relay; /* NULL without [relay] (relay_int.h) */
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
+	sp_node_expiry *expiry; /* read at start (cert_expiry.c) */
+	char ready_why[256];    /* sp_node_ready()'s reason, loop thread */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
 	size_t n_operators;
@@ -144,5 +149,22 @@ void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a);
 /* Log level and format (sp_log_setup), and on the first call route the
  * libraries' diagnostics into the log. Safe to call again on reload. */
 void sp_node__log_setup(const char *level, const char *format);
+
+/* cert_expiry.c. Read the signing, TLS, operator and anchor certificates'
+ * validity from the files the config names; logs those expired or within
+ * [trust] expiry_warn_days. Logs and returns -1 on an unreadable file. */
+int sp_node__expiry_load(sp_node *n);
+void sp_node__expiry_free(sp_node_expiry *e);
+/* The silkport_certificate_expiry_seconds gauges (kind signing, tls,
+ * operator, anchor, and checkpoint: the NextUpdate of the list carrying
+ * the LogKey). */
+void sp_node__expiry_metrics(const sp_node *n, struct sp_text *t, int64_t now);
+/* 1 when a certificate the node needs has expired (its signing or TLS
+ * certificate, or every anchor), with fail naming it; 0 otherwise. Adds a
+ * "warning: ..." line to `warnings` (may be NULL) for each certificate
+ * within expiry_warn_days of its end or past it. */
+int sp_node__expiry_check(const sp_node *n, int64_t now,
+                          struct sp_text *warnings, char *fail,
+                          size_t fail_len);
 
 #endif /* SP_NODE_NODE_INT_H */

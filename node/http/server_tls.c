@@ -13,6 +13,7 @@
 #include "base.h"
 #include "http_int.h"
 #include "protocol.h"
+#include "trust.h"
 
 static const unsigned char alpn_h2[] = "h2";
 
@@ -144,18 +145,13 @@ static int load_client_cas(SSL_CTX *ctx, const char *const *files,
  * the first is a file problem, the second a wrong key. */
 static int load_key(SSL_CTX *ctx, const char *path, const char **why)
 {
-	BIO *b = BIO_new_file(path, "r");
 	EVP_PKEY *pk = NULL;
-	int ok;
+	int ok, rc;
 
-	if (b != NULL)
-		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	if (pk == NULL) {
-		log_ssl_errors(path);
-		*why = "cannot load the TLS private key";
-		return SP_ERR_IO;
-	}
+	/* A PEM file or a key in a PKCS#11 token (SPEC 14.21). */
+	rc = sp_key_load_private(path, &pk, why);
+	if (rc != SP_OK)
+		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
 	ok = SSL_CTX_use_PrivateKey(ctx, pk);
 	EVP_PKEY_free(pk);
 	if (ok != 1) {

@@ -13,6 +13,7 @@
 
 #include "base.h"
 #include "client_int.h"
+#include "trust.h"
 
 static const unsigned char alpn_h2[] = {2, 'h', '2'};
 
@@ -110,18 +111,13 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *xctx)
  * certificate's key" (SP_ERR_CERT_INVALID) stay apart. */
 static int load_key(SSL_CTX *ctx, const char *path, const char **why)
 {
-	BIO *bio = BIO_new_file(path, "r");
 	EVP_PKEY *pk = NULL;
-	int ok;
+	int ok, rc;
 
-	if (bio != NULL)
-		pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (pk == NULL) {
-		log_ssl_errors(path);
-		*why = "cannot read the client key";
-		return SP_ERR_IO;
-	}
+	/* A PEM file or a key in a PKCS#11 token (SPEC 14.21). */
+	rc = sp_key_load_private(path, &pk, why);
+	if (rc != SP_OK)
+		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
 	ok = SSL_CTX_use_PrivateKey(ctx, pk);
 	EVP_PKEY_free(pk);
 	if (ok != 1) {
