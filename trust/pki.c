@@ -298,6 +298,22 @@ fail:
 	return rc;
 }
 
+int sp_pki__make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
+                      EVP_PKEY *issuer_key, sp_cert_usage usage,
+                      const char *const *sans, X509 **out, const char **why)
+{
+	if (days < 1 || days > SP_PKI_MAX_DAYS)
+		return set_why(why, "validity must be 1 to 36500 days",
+		               SP_ERR_INVALID_ARGUMENT);
+	return make_cert(key, cn, days, issuer, issuer_key, usage, 0, sans,
+	                 out, why);
+}
+
+int sp_pki__write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)
+{
+	return write_pem(path, mode, key, cert);
+}
+
 static int check_args(const char *cn, sp_key_alg alg, int days,
                       const char *key_out, const char *cert_out,
                       const char **why)
