@@ -347,7 +347,8 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->port = (uint16_t)cfg->listen_port;
 	sc->cert_file = cfg->tls_cert;
 	sc->key_file = cfg->tls_key;
-	sc->client_ca_files = (const char *const *)cfg->anchors;
+	/* the anchors, and the node's own operator CAs (SPEC [TL-F10]) */
+	sc->client_ca_files = cfg->client_cas;
 	sc->allow_tls12 = cfg->tls12;
 	sc->limits.max_concurrent_streams = (uint32_t)cfg->max_streams;
 	sc->limits.max_header_list_bytes = (size_t)cfg->max_header_list;
