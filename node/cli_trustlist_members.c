@@ -365,6 +365,17 @@ int sp_cli__tl_renew_member(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < m->n_signing; i++)
+		if (sp_pki_csr_matches_cert(r->signing_csr, r->signing_csr_len,
+		                            m->signing[i].der,
+		                            m->signing[i].der_len)) {
+			fprintf(stderr,
+			        "rejected %s: %s: the key of SigningCsr is "
+			        "already listed for %s\n",
+			        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+			        m->node_id);
+			goto out;
+		}
+	for (i = 0; i < m->n_signing; i++)
 		if (m->signing[i].valid_from <= now &&
 		    now <= m->signing[i].valid_until)
 			valid++;

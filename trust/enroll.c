@@ -320,6 +320,21 @@ static int csr_key(const uint8_t *der, size_t len, EVP_PKEY **out,
 	return SP_OK;
 }
 
+int sp_pki_csr_matches_cert(const uint8_t *csr, size_t csr_len,
+                            const uint8_t *der, size_t len)
+{
+	X509_REQ *q = der_csr(csr, csr_len);
+	X509 *x = der_cert(der, len);
+	EVP_PKEY *k = q ? X509_REQ_get0_pubkey(q) : NULL;
+	int same = k != NULL && x != NULL &&
+	           EVP_PKEY_eq(k, X509_get0_pubkey(x)) == 1;
+
+	ERR_clear_error();
+	X509_REQ_free(q);
+	X509_free(x);
+	return same;
+}
+
 /* ---------------------------------------------------------------- proofs */
 
 static int hexdigest(const uint8_t *d, size_t n, char out[65])

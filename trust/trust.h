@@ -227,6 +227,9 @@ int sp_pki_issue_csr(const char *ca_key, const char *ca_cert,
                      const char *common_name, const char *const *sans,
                      int days, uint8_t **der, size_t *der_len,
                      const char **why);
+/* 1 if the CSR and the DER certificate hold the same public key. */
+int sp_pki_csr_matches_cert(const uint8_t *csr, size_t csr_len,
+                            const uint8_t *der, size_t len);
 /* Write a DER certificate as PEM (mode 0644). */
 int sp_pki_write_cert(const uint8_t *der, size_t len, const char *path,
                       const char **why);
