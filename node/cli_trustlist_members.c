@@ -116,14 +116,8 @@ static int open_request(const char *what, const char *path, sp_doc_kind kind,
 	if (sp_cli__read_input(path, &b, &n) != 0)
 		return -1;
 	sp_verify_opts_default(&o);
-	err = sp_enroll_open(b, n, kind, &o, out, &why);
+	err = sp_enroll_open(b, n, kind, tl->federation, &o, out, &why);
 	free(b);
-	if (err == SP_OK && strcmp((*out)->federation, tl->federation) != 0) {
-		err = SP_ERR_WRONG_FEDERATION;
-		why = "the request is for another federation";
-		sp_enroll_req_free(*out);
-		*out = NULL;
-	}
 	if (err != SP_OK) {
 		fprintf(stderr, "rejected %s: %s: %s\n", sp_strerror(err), path,
 		        why ? why : "");

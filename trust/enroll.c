@@ -526,8 +526,8 @@ int sp_enroll_check_previous(const sp_enroll_req *r, const sp_tl_member *m,
 /* ---------------------------------------------------------------- open */
 
 int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
-                   const sp_verify_opts *o, sp_enroll_req **out,
-                   const char **why)
+                   const char *federation, const sp_verify_opts *o,
+                   sp_enroll_req **out, const char **why)
 {
 	sp_doc *doc = NULL;
 	sp_enroll_req *r = NULL;
@@ -558,24 +558,12 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	}
 	if ((rc = sp_enroll_req_read(doc, &r, why)) != SP_OK)
 		goto done;
-	/* proof of possession first: a CSR that does not verify with its own
-	 * key says nothing about who signed the document */
+	/* Who signed first: the key of SigningCsr, whose self-signature
+	 * proves possession; a CSR that does not verify with its own key says
+	 * nothing about who signed the document. */
 	if ((rc = csr_key(r->signing_csr, r->signing_csr_len, &sk, why)) !=
 	    SP_OK)
 		goto done;
-	if (kind == SP_DOC_JOIN_REQUEST) {
-		if ((rc = csr_key(r->tls_csr, r->tls_csr_len, &tk, why)) !=
-		    SP_OK)
-			goto done;
-		if (EVP_PKEY_eq(sk, tk) == 1) {
-			rc = set_why(why,
-			             "the signing and TLS keys must differ",
-			             SP_ERR_FIELD);
-			goto done;
-		}
-		if ((rc = check_log_key_proof(r, why)) != SP_OK)
-			goto done;
-	}
 	if (sp_trust__key_alg(sk) != sig.alg) {
 		rc = set_why(why,
 		             "the SignatureMethod does not fit the key of "
@@ -597,6 +585,12 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	}
 	if (rc != SP_OK)
 		goto done;
+	/* Then what the signed content says: federation, window. */
+	if (federation != NULL && strcmp(r->federation, federation) != 0) {
+		rc = set_why(why, "the request is for another federation",
+		             SP_ERR_WRONG_FEDERATION);
+		goto done;
+	}
 	if (r->created > now + skew) {
 		rc = set_why(why, "Created is in the future",
 		             SP_ERR_ISSUED_IN_FUTURE);
@@ -611,6 +605,20 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 		rc = set_why(why, "a request may be valid for 30 days at most",
 		             SP_ERR_FIELD);
 		goto done;
+	}
+	/* Then possession of the other keys it carries. */
+	if (kind == SP_DOC_JOIN_REQUEST) {
+		if ((rc = csr_key(r->tls_csr, r->tls_csr_len, &tk, why)) !=
+		    SP_OK)
+			goto done;
+		if (EVP_PKEY_eq(sk, tk) == 1) {
+			rc = set_why(why,
+			             "the signing and TLS keys must differ",
+			             SP_ERR_FIELD);
+			goto done;
+		}
+		if ((rc = check_log_key_proof(r, why)) != SP_OK)
+			goto done;
 	}
 	*out = r;
 	r = NULL;

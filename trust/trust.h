@@ -201,18 +201,21 @@ int sp_enroll_prove_log_key(sp_enroll_req *r, const char *log_key_path,
  * set. */
 int sp_enroll_sign_previous(sp_enroll_req *r, const sp_key *old,
                             const char **why);
-/* Parse and check a request of `kind` as the operator receives it: hardened
- * parse and schema, the signature profile without KeyInfo, each CSR's
- * self-signature (SP_ERR_KEY_UNPROVEN), the LogKey and its proof
- * (SP_ERR_KEY_UNPROVEN), the document's signature by the key of SigningCsr
- * (SP_ERR_REQUEST_SIGNER; SP_ERR_SIG_INVALID when the content was altered),
- * Created not in the future (SP_ERR_ISSUED_IN_FUTURE), Expires not passed
- * (SP_ERR_REQUEST_EXPIRED), at most SP_ENROLL_MAX_VALIDITY. For a renewal
- * the previous key's signature is checked by sp_enroll_check_previous()
- * against the list. *out is malloc'd. */
+/* Parse and check a request of `kind` as the operator receives it, in this
+ * order (SPEC [TL-F5]): hardened parse and schema; the signature profile
+ * without KeyInfo; SigningCsr's self-signature (SP_ERR_KEY_UNPROVEN); the
+ * document's signature by that key (SP_ERR_REQUEST_SIGNER, or
+ * SP_ERR_SIG_INVALID when the content was altered); FederationId equal to
+ * `federation` when not NULL (SP_ERR_WRONG_FEDERATION); Created not in the
+ * future (SP_ERR_ISSUED_IN_FUTURE), Expires not passed
+ * (SP_ERR_REQUEST_EXPIRED), at most SP_ENROLL_MAX_VALIDITY apart
+ * (SP_ERR_FIELD); for a join request, TlsCsr's self-signature and the LogKey
+ * with its proof (SP_ERR_KEY_UNPROVEN). For a renewal the previous key's
+ * signature is checked by sp_enroll_check_previous() against the list.
+ * *out is malloc'd. */
 int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
-                   const sp_verify_opts *o, sp_enroll_req **out,
-                   const char **why);
+                   const char *federation, const sp_verify_opts *o,
+                   sp_enroll_req **out, const char **why);
 /* A renewal's PreviousCertificate must be one of m's SigningCertificates
  * and PreviousKeySignature must verify with its key: SP_OK or
  * SP_ERR_REQUEST_SIGNER. */
