@@ -313,6 +313,21 @@ static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 	                          cfg->trust_list, cfg->clock_skew, out);
 }
 
+/* A certificate of the node's own outside its profile is refused at start
+ * (SPEC [TL-F11]): peers would refuse it later, less clearly. */
+static int check_profile(const char *file, const uint8_t *der, size_t len,
+                         sp_cert_usage usage)
+{
+	const char *why = NULL;
+	int err = sp_pki_cert_profile_check(der, len, usage, &why);
+
+	if (err == SP_OK)
+		return 0;
+	sp_log(SP_LOG_ERROR, "certificate_refused", SP_LF_STR("file", file),
+	       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+	return -1;
+}
+
 static int load_operators(sp_node *n, const sp_config *cfg)
 {
 	size_t i;
@@ -327,6 +342,10 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 			return -1;
 		}
 		n->n_operators = i + 1;
+		if (check_profile(cfg->operator_certs[i], n->operator_der[i],
+		                  n->operator_der_len[i],
+		                  SP_CERT_OPERATOR) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -594,6 +613,25 @@ static int start(sp_node *n)
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
+	}
+	{
+		size_t dl = 0;
+		const uint8_t *d = sp_key_cert_der(n->sign_key, &dl);
+		uint8_t *tls = NULL;
+		size_t tl = 0;
+		int bad;
+
+		if (check_profile(n->cfg->sign_cert, d, dl, SP_CERT_SIGNING) !=
+		    0)
+			return -1;
+		if (sp_pki_cert_der(n->cfg->tls_cert, &tls, &tl, &why) ==
+		    SP_OK) {
+			bad = check_profile(n->cfg->tls_cert, tls, tl,
+			                    SP_CERT_TLS);
+			free(tls);
+			if (bad)
+				return -1;
+		}
 	}
 	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
 	             n->cfg->federation,

@@ -712,7 +712,7 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
                               sp_cert_usage usage, const char **why)
 {
 	X509 *x = der_cert(der, len);
-	uint32_t ku, xku;
+	uint32_t ku, xku, flags;
 	int rc = SP_OK;
 
 	if (x == NULL)
@@ -728,8 +728,12 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
 		             SP_ERR_KEY_WEAK);
 		goto done;
 	}
-	ku = X509_get_key_usage(x);
-	xku = X509_get_extended_key_usage(x);
+	/* keyUsage and extendedKeyUsage are checked when present (SPEC
+	 * [TL-41], [TL-F11]); OpenSSL reports an absent one as all bits. */
+	flags = X509_get_extension_flags(x);
+	ku = (flags & EXFLAG_KUSAGE) ? X509_get_key_usage(x) : UINT32_MAX;
+	xku = (flags & EXFLAG_XKUSAGE) ? X509_get_extended_key_usage(x)
+	                               : UINT32_MAX;
 	if (!(ku & KU_DIGITAL_SIGNATURE)) {
 		rc = set_why(why, "keyUsage lacks digitalSignature",
 		             SP_ERR_CERT_INVALID);
@@ -737,7 +741,8 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
 	}
 	switch (usage) {
 	case SP_CERT_SIGNING:
-		if (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN))
+		if ((flags & EXFLAG_KUSAGE) &&
+		    (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)))
 			rc = set_why(why,
 			             "a signing certificate may not sign "
 			             "certificates",
@@ -746,14 +751,15 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
 	case SP_CERT_TLS:
 		if (!(xku & XKU_SSL_SERVER) || !(xku & XKU_SSL_CLIENT))
 			rc = set_why(why,
-			             "a TLS certificate needs serverAuth and "
-			             "clientAuth",
+			             "a TLS certificate's extendedKeyUsage needs "
+			             "serverAuth and clientAuth",
 			             SP_ERR_CERT_INVALID);
 		break;
 	case SP_CERT_OPERATOR:
 		if (!(xku & XKU_SSL_CLIENT))
 			rc = set_why(why,
-			             "an operator certificate needs clientAuth",
+			             "an operator certificate's extendedKeyUsage "
+			             "needs clientAuth",
 			             SP_ERR_CERT_INVALID);
 		break;
 	default:
