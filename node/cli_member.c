@@ -41,7 +41,8 @@ static const char usage_text[] =
     "into\n"
     "         DIR and writes DIR/node.ini for 'silkport run'. After 'member\n"
     "         renew' it installs the renewed signing certificate instead.\n"
-    "renew    a new signing key and DIR/renewal-request.xml, signed by the new\n"
+    "renew    a new signing key and DIR/renewal-request.xml, signed by the "
+    "new\n"
     "         key and by the current one (DIR/node.ini names them), for the\n"
     "         operator's 'trust-list renew-member'\n";
 
@@ -288,18 +289,19 @@ static int cmd_init(int argc, char **argv)
 	}
 	if (sign_and_write("member init", &r, sign_key, req_path) != 0)
 		goto out;
-	fprintf(stderr,
-	        "member %s of federation %s: keys made in %s (they stay "
-	        "there)\n"
-	        "  signing key   %s\n  TLS key       %s\n  checkpoint "
-	        "key %s\n  your node's operators: CA %s, certificate %s\n"
-	        "  log key       %s\n"
-	        "send %s to the operator of federation %s (it holds public keys "
-	        "and\n"
-	        "CSRs only) and confirm its digest with them by another "
-	        "channel:\n",
-	        member, federation, dir, sign_key, tls_key, log_key, ca_cert,
-	        op_cert, r.log_key ? r.log_key : "", req_path, federation);
+	fprintf(
+	    stderr,
+	    "member %s of federation %s: keys made in %s (they stay "
+	    "there)\n"
+	    "  signing key   %s\n  TLS key       %s\n  checkpoint "
+	    "key %s\n  your node's operators: CA %s, certificate %s\n"
+	    "  log key       %s\n"
+	    "send %s to the operator of federation %s (it holds public keys "
+	    "and\n"
+	    "CSRs only) and confirm its digest with them by another "
+	    "channel:\n",
+	    member, federation, dir, sign_key, tls_key, log_key, ca_cert,
+	    op_cert, r.log_key ? r.log_key : "", req_path, federation);
 	print_digest(req_path);
 	fprintf(stderr,
 	        "the operator answers with the issued certificates, the new "
@@ -358,8 +360,7 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-static int der_in_member(const sp_tl_member *m, const uint8_t *der,
-                         size_t len)
+static int der_in_member(const sp_tl_member *m, const uint8_t *der, size_t len)
 {
 	for (size_t i = 0; i < m->n_signing; i++)
 		if (m->signing[i].der_len == len &&
@@ -389,9 +390,9 @@ static int load_issued(const char *out_dir, const char *file,
 }
 
 /* Does LIST (verified with anchor) list node_id, active, with these? */
-static int list_lists(const char *list, const char *anchor,
-                      const char *node_id, const uint8_t *sign_der,
-                      size_t sign_len, const uint8_t *tls_der, size_t tls_len,
+static int list_lists(const char *list, const char *anchor, const char *node_id,
+                      const uint8_t *sign_der, size_t sign_len,
+                      const uint8_t *tls_der, size_t tls_len,
                       const char *log_key)
 {
 	sp_verify_opts o;
@@ -600,8 +601,7 @@ static int cmd_install(int argc, char **argv)
 		fail_msg("member install", path, SP_ERR_IO, why);
 		goto out;
 	}
-	if (sp_cli__path_join(path, sizeof(path), dir, "trust-list.xml") !=
-	        0 ||
+	if (sp_cli__path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
 	    copy_file(list, path) != 0 ||
 	    sp_cli__path_join(path, sizeof(path), dir,
 	                      "federation-anchor.pem") != 0 ||

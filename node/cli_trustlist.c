@@ -375,7 +375,8 @@ static int cmd_update(int argc, char **argv)
 	if (sp_cli__init_crypto() != 0)
 		goto out;
 	if (sp_cli__tl_read_unverified("trust-list update",
-	                    optind < argc ? argv[optind] : NULL, &tl) != 0)
+	                               optind < argc ? argv[optind] : NULL,
+	                               &tl) != 0)
 		goto out;
 	for (i = 0; i < n_changes; i++) {
 		char *eq = strchr(changes[i], '=');

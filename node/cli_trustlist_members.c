@@ -78,7 +78,8 @@ static int parse_opts(const char *what, int argc, char **argv,
 		sp_cli__err("%s: --key, --cert, %s and the current LIST file "
 		            "are required",
 		            what,
-		            want_request ? "--request, --issued-dir" : "--member");
+		            want_request ? "--request, --issued-dir"
+		                         : "--member");
 		return -1;
 	}
 	t->list = argv[optind];
@@ -150,8 +151,8 @@ static int url_host(const char *url, char *out, size_t cap)
 /* Issue one certificate from a CSR into OUT/file. */
 static int issue_one(const char *what, const struct tl_opts *t,
                      sp_cert_usage usage, const uint8_t *csr, size_t csr_len,
-                     const char *cn, const char *const *sans,
-                     const char *file, uint8_t **der, size_t *len)
+                     const char *cn, const char *const *sans, const char *file,
+                     uint8_t **der, size_t *len)
 {
 	char path[4096];
 	const char *why = NULL;
@@ -206,8 +207,8 @@ int sp_cli__tl_add_member(int argc, char **argv)
 		/* a revoked NodeId is never given again (SPEC [TL-27]) */
 		fprintf(stderr,
 		        "rejected %s: %s: NodeId %s is already listed (%s)\n",
-		        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request, r->node_id,
-		        sp_status_name(m->status));
+		        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+		        r->node_id, sp_status_name(m->status));
 		goto out;
 	}
 	if (tl->n_members >= 1000) {
@@ -215,8 +216,8 @@ int sp_cli__tl_add_member(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < r->n_endpoints && i < 16; i++) {
-		if (url_host(r->endpoints[i], hosts[n_sans], sizeof(hosts[0])) !=
-		    0) {
+		if (url_host(r->endpoints[i], hosts[n_sans],
+		             sizeof(hosts[0])) != 0) {
 			fprintf(stderr,
 			        "rejected %s: %s: Endpoint %s has no host\n",
 			        sp_strerror(SP_ERR_FIELD), t.request,

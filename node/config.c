@@ -608,7 +608,8 @@ int sp_config_write_member(const char *path, const char *node_id,
 	    "format = kv\n",
 	    node_id, federation, node_id, federation, port, trust_list_rel,
 	    anchor_rel, operator_ca_rel ? "ca = " : "",
-	    operator_ca_rel ? operator_ca_rel : "", operator_ca_rel ? "\n" : "");
+	    operator_ca_rel ? operator_ca_rel : "",
+	    operator_ca_rel ? "\n" : "");
 	ok = ferror(f) == 0;
 	if (fclose(f) != 0)
 		ok = 0;

@@ -89,13 +89,13 @@ typedef enum sp_err {
 	SP_ERR_NON_CANONICAL = -73,       /* non-canonical: a record not in its
 	                                     canonical transport form */
 	/* joining and renewal (SPEC 7.8) */
-	SP_ERR_REQUEST_SIGNER = -74, /* request-signer-mismatch: a join or
-	                                renewal request not signed by the key
-	                                it must be signed by */
-	SP_ERR_KEY_UNPROVEN = -75,   /* key-possession-unproven: a CSR or the
-	                                LogKey proof does not verify with its
-	                                own key */
-	SP_ERR_MEMBER_EXISTS = -76,  /* member-exists: NodeId (or key) taken */
+	SP_ERR_REQUEST_SIGNER = -74,  /* request-signer-mismatch: a join or
+	                                 renewal request not signed by the key
+	                                 it must be signed by */
+	SP_ERR_KEY_UNPROVEN = -75,    /* key-possession-unproven: a CSR or the
+	                                 LogKey proof does not verify with its
+	                                 own key */
+	SP_ERR_MEMBER_EXISTS = -76,   /* member-exists: NodeId (or key) taken */
 	SP_ERR_REQUEST_EXPIRED = -77, /* request-expired */
 	SP_ERR_ISSUED_MISMATCH = -78, /* issued-certificate-mismatch: an issued
 	                                 certificate not for this member's key,
@@ -409,9 +409,9 @@ typedef struct sp_enroll_req {
 	sp_doc_kind kind; /* SP_DOC_JOIN_REQUEST or SP_DOC_RENEWAL_REQUEST */
 	char federation[SP_NODE_ID_MAX + 1];
 	char node_id[SP_NODE_ID_MAX + 1];
-	char *name;             /* join */
-	sp_member_role role;    /* join */
-	char **endpoints;       /* join: 1..16 https URLs */
+	char *name;          /* join */
+	sp_member_role role; /* join */
+	char **endpoints;    /* join: 1..16 https URLs */
 	size_t n_endpoints;
 	int64_t created;
 	int64_t expires;

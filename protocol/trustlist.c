@@ -495,7 +495,7 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	n = count_named(c, "Member");
-	/* n may be 0: a new federation before its first member (SPEC [TL-F1]) */
+	/* none in a new federation's first list (SPEC [TL-F1]) */
 	tl->members = calloc(n ? n : 1, sizeof(*tl->members));
 	if (tl->members == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");

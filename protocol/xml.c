@@ -482,9 +482,9 @@ struct root_of {
 static const struct root_of *root_for(sp_doc_kind kind)
 {
 	static const struct root_of roots[] = {
-	    {SP_NS, "Record"},    {SP_NS, "Receipt"},
-	    {SP_NS, "TrustList"}, {SP_PROBLEM_NS, "problem"},
-	    {SP_NS, "Submit"},    {SP_NS, "JoinRequest"},
+	    {SP_NS, "Record"},         {SP_NS, "Receipt"},
+	    {SP_NS, "TrustList"},      {SP_PROBLEM_NS, "problem"},
+	    {SP_NS, "Submit"},         {SP_NS, "JoinRequest"},
 	    {SP_NS, "RenewalRequest"},
 	};
 

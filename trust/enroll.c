@@ -124,8 +124,8 @@ int sp_pki_keygen(sp_key_alg alg, const char *key_out, const char **why)
 	}
 	/* A key is never replaced by accident: the file must not exist, and
 	 * it is private from its first byte. */
-	fd = open(key_out,
-	          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(key_out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0600);
 	if (fd < 0) {
 		EVP_PKEY_free(key);
 		return set_why(why,
@@ -168,7 +168,8 @@ int sp_key_load_bare(const char *key_path, sp_key **out, const char **why)
 	}
 	if ((k->alg = sp_trust__key_alg(k->pkey)) == 0) {
 		sp_key_free(k);
-		return set_why(why, "key is neither ECDSA P-256 nor RSA >= 2048",
+		return set_why(why,
+		               "key is neither ECDSA P-256 nor RSA >= 2048",
 		               SP_ERR_KEY_WEAK);
 	}
 	if ((k->xkey = sp_trust__xmlsec_key(k->pkey)) == NULL) {
@@ -250,7 +251,8 @@ int sp_pki_csr_make(const char *key_path, const char *cn, uint8_t **der,
 		return set_why(why, "cannot read the private key", SP_ERR_IO);
 	if (sp_trust__key_alg(key) == 0) {
 		EVP_PKEY_free(key);
-		return set_why(why, "key is neither ECDSA P-256 nor RSA >= 2048",
+		return set_why(why,
+		               "key is neither ECDSA P-256 nor RSA >= 2048",
 		               SP_ERR_KEY_WEAK);
 	}
 	if ((q = X509_REQ_new()) == NULL || (name = X509_NAME_new()) == NULL ||
@@ -326,8 +328,8 @@ int sp_pki_csr_matches_cert(const uint8_t *csr, size_t csr_len,
 	X509_REQ *q = der_csr(csr, csr_len);
 	X509 *x = der_cert(der, len);
 	EVP_PKEY *k = q ? X509_REQ_get0_pubkey(q) : NULL;
-	int same = k != NULL && x != NULL &&
-	           EVP_PKEY_eq(k, X509_get0_pubkey(x)) == 1;
+	int same =
+	    k != NULL && x != NULL && EVP_PKEY_eq(k, X509_get0_pubkey(x)) == 1;
 
 	ERR_clear_error();
 	X509_REQ_free(q);
@@ -383,8 +385,7 @@ int sp_enroll_prove_log_key(sp_enroll_req *r, const char *log_key_path,
 	size_t rawlen = 0;
 	int rc;
 
-	if (r == NULL || log_key_path == NULL ||
-	    r->kind != SP_DOC_JOIN_REQUEST)
+	if (r == NULL || log_key_path == NULL || r->kind != SP_DOC_JOIN_REQUEST)
 		return set_why(why, "missing argument",
 		               SP_ERR_INVALID_ARGUMENT);
 	if (snprintf(name, sizeof(name), "silkport/%s/%s", r->federation,
@@ -612,9 +613,9 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 		    SP_OK)
 			goto done;
 		if (EVP_PKEY_eq(sk, tk) == 1) {
-			rc = set_why(why,
-			             "the signing and TLS keys must differ",
-			             SP_ERR_FIELD);
+			rc =
+			    set_why(why, "the signing and TLS keys must differ",
+			            SP_ERR_FIELD);
 			goto done;
 		}
 		if ((rc = check_log_key_proof(r, why)) != SP_OK)
@@ -637,9 +638,8 @@ done:
 
 int sp_pki_issue_csr(const char *ca_key, const char *ca_cert,
                      sp_cert_usage usage, const uint8_t *csr, size_t csr_len,
-                     const char *common_name, const char *const *sans,
-                     int days, uint8_t **der, size_t *der_len,
-                     const char **why)
+                     const char *common_name, const char *const *sans, int days,
+                     uint8_t **der, size_t *der_len, const char **why)
 {
 	EVP_PKEY *cakey = NULL, *key = NULL;
 	X509 *cacert = NULL, *cert = NULL;
@@ -676,7 +676,8 @@ int sp_pki_issue_csr(const char *ca_key, const char *ca_cert,
 	                       sans, &cert, why);
 	if (rc != SP_OK)
 		goto done;
-	if ((n = i2d_X509(cert, &p)) <= 0 || (*der = malloc((size_t)n)) == NULL) {
+	if ((n = i2d_X509(cert, &p)) <= 0 ||
+	    (*der = malloc((size_t)n)) == NULL) {
 		rc = SP_ERR_NOMEM;
 		goto done;
 	}
@@ -700,7 +701,8 @@ int sp_pki_write_cert(const uint8_t *der, size_t len, const char *path,
 	int rc;
 
 	if (x == NULL)
-		return set_why(why, "not a DER certificate", SP_ERR_CERT_INVALID);
+		return set_why(why, "not a DER certificate",
+		               SP_ERR_CERT_INVALID);
 	rc = sp_pki__write_pem(path, 0644, NULL, x);
 	X509_free(x);
 	return rc == SP_OK ? SP_OK
@@ -750,17 +752,19 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
 		break;
 	case SP_CERT_TLS:
 		if (!(xku & XKU_SSL_SERVER) || !(xku & XKU_SSL_CLIENT))
-			rc = set_why(why,
-			             "a TLS certificate's extendedKeyUsage needs "
-			             "serverAuth and clientAuth",
-			             SP_ERR_CERT_INVALID);
+			rc = set_why(
+			    why,
+			    "a TLS certificate's extendedKeyUsage needs "
+			    "serverAuth and clientAuth",
+			    SP_ERR_CERT_INVALID);
 		break;
 	case SP_CERT_OPERATOR:
 		if (!(xku & XKU_SSL_CLIENT))
-			rc = set_why(why,
-			             "an operator certificate's extendedKeyUsage "
-			             "needs clientAuth",
-			             SP_ERR_CERT_INVALID);
+			rc = set_why(
+			    why,
+			    "an operator certificate's extendedKeyUsage "
+			    "needs clientAuth",
+			    SP_ERR_CERT_INVALID);
 		break;
 	default:
 		rc = set_why(why, "unknown certificate usage",
@@ -785,7 +789,8 @@ int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
 		return set_why(why, "not one DER X.509 certificate",
 		               SP_ERR_ISSUED_MISMATCH);
 	if ((key = read_key(key_path)) == NULL) {
-		rc = set_why(why, "cannot read the member's own key", SP_ERR_IO);
+		rc =
+		    set_why(why, "cannot read the member's own key", SP_ERR_IO);
 		goto done;
 	}
 	if ((anchor = read_cert_pem(anchor_path)) == NULL) {
@@ -794,8 +799,9 @@ int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
 		goto done;
 	}
 	if (EVP_PKEY_eq(X509_get0_pubkey(x), key) != 1) {
-		rc = set_why(why, "the certificate is not for this member's key",
-		             SP_ERR_ISSUED_MISMATCH);
+		rc =
+		    set_why(why, "the certificate is not for this member's key",
+		            SP_ERR_ISSUED_MISMATCH);
 		goto done;
 	}
 	if (X509_verify(x, X509_get0_pubkey(anchor)) != 1 ||

@@ -305,8 +305,8 @@ int sp_pki__make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
 	if (days < 1 || days > SP_PKI_MAX_DAYS)
 		return set_why(why, "validity must be 1 to 36500 days",
 		               SP_ERR_INVALID_ARGUMENT);
-	return make_cert(key, cn, days, issuer, issuer_key, usage, 0, sans,
-	                 out, why);
+	return make_cert(key, cn, days, issuer, issuer_key, usage, 0, sans, out,
+	                 why);
 }
 
 int sp_pki__write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)

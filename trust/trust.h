@@ -227,9 +227,8 @@ int sp_enroll_check_previous(const sp_enroll_req *r, const sp_tl_member *m,
  * sp_enroll_open, SP_ERR_CERT_INVALID (CA), SP_ERR_INVALID_ARGUMENT. */
 int sp_pki_issue_csr(const char *ca_key, const char *ca_cert,
                      sp_cert_usage usage, const uint8_t *csr, size_t csr_len,
-                     const char *common_name, const char *const *sans,
-                     int days, uint8_t **der, size_t *der_len,
-                     const char **why);
+                     const char *common_name, const char *const *sans, int days,
+                     uint8_t **der, size_t *der_len, const char **why);
 /* 1 if the CSR and the DER certificate hold the same public key. */
 int sp_pki_csr_matches_cert(const uint8_t *csr, size_t csr_len,
                             const uint8_t *der, size_t len);

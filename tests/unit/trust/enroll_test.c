@@ -130,8 +130,8 @@ static int open_join(const uint8_t *b, size_t n, const char *fed)
 {
 	sp_enroll_req *r = NULL;
 	const char *why = NULL;
-	int err = sp_enroll_open(b, n, SP_DOC_JOIN_REQUEST, fed, NULL, &r,
-	                         &why);
+	int err =
+	    sp_enroll_open(b, n, SP_DOC_JOIN_REQUEST, fed, NULL, &r, &why);
 
 	if (err == SP_OK)
 		assert_non_null(r);
@@ -155,9 +155,9 @@ static void test_join_ok(void **state)
 	b = build_signed(&r, m.sign, &n);
 	assert_null(strstr((const char *)b, "PRIVATE"));
 	assert_null(strstr((const char *)b, "KeyInfo"));
-	assert_int_equal(sp_enroll_open(b, n, SP_DOC_JOIN_REQUEST, "silk",
-	                                NULL, &got, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_enroll_open(b, n, SP_DOC_JOIN_REQUEST, "silk", NULL, &got, &why),
+	    SP_OK);
 	assert_string_equal(got->node_id, "CN-ZZ");
 	assert_string_equal(got->endpoints[0], "https://127.0.0.1:7400");
 	assert_string_equal(got->log_key, r.log_key);
@@ -166,7 +166,7 @@ static void test_join_ok(void **state)
 	sp_enroll_req_free(got);
 	/* the other kind's root is refused */
 	assert_int_equal(sp_enroll_open(b, n, SP_DOC_RENEWAL_REQUEST, NULL,
-	                                 NULL, &got, &why),
+	                                NULL, &got, &why),
 	                 SP_ERR_WRONG_DOCUMENT);
 	free(b);
 	join_clear(&r);
@@ -422,11 +422,11 @@ static void test_renewal(void **state)
 
 		assert_int_equal(sp_pki_csr_make(m.sign, "s", &csr, &cl, &why),
 		                 SP_OK);
-		assert_int_equal(
-		    sp_pki_issue_csr(g_ca_key, g_ca_cert, SP_CERT_SIGNING, csr,
-		                     cl, "CN-ZZ record signing", NULL, 30, &der,
-		                     &dl, &why),
-		    SP_OK);
+		assert_int_equal(sp_pki_issue_csr(g_ca_key, g_ca_cert,
+		                                  SP_CERT_SIGNING, csr, cl,
+		                                  "CN-ZZ record signing", NULL,
+		                                  30, &der, &dl, &why),
+		                 SP_OK);
 		assert_int_equal(sp_pki_write_cert(der, dl, old_cert, &why),
 		                 SP_OK);
 		free(csr);
