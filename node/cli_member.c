@@ -289,19 +289,22 @@ static int cmd_init(int argc, char **argv)
 	}
 	if (sign_and_write("member init", &r, sign_key, req_path) != 0)
 		goto out;
-	fprintf(
-	    stderr,
-	    "member %s of federation %s: keys made in %s (they stay "
-	    "there)\n"
-	    "  signing key   %s\n  TLS key       %s\n  checkpoint "
-	    "key %s\n  your node's operators: CA %s, certificate %s\n"
-	    "  log key       %s\n"
-	    "send %s to the operator of federation %s (it holds public keys "
-	    "and\n"
-	    "CSRs only) and confirm its digest with them by another "
-	    "channel:\n",
-	    member, federation, dir, sign_key, tls_key, log_key, ca_cert,
-	    op_cert, r.log_key ? r.log_key : "", req_path, federation);
+	fprintf(stderr,
+	        "member %s of federation %s: keys made in %s (they stay "
+	        "there)\n"
+	        "  signing key     %s\n"
+	        "  TLS key         %s\n"
+	        "  checkpoint key  %s\n"
+	        "                  %s\n"
+	        "  operators' CA   %s (your node's own operators)\n"
+	        "  operator cert   %s\n"
+	        "send %s to the operator of federation %s (it holds public "
+	        "keys and\n"
+	        "CSRs only) and confirm its digest with them by another "
+	        "channel:\n",
+	        member, federation, dir, sign_key, tls_key, log_key,
+	        r.log_key ? r.log_key : "", ca_cert, op_cert, req_path,
+	        federation);
 	print_digest(req_path);
 	fprintf(stderr,
 	        "the operator answers with the issued certificates, the new "
