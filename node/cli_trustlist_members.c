@@ -211,6 +211,33 @@ int sp_cli__tl_add_member(int argc, char **argv)
 		        r->node_id, sp_status_name(m->status));
 		goto out;
 	}
+	/* one key, one member: a key listed for anyone is not certified again
+	 * (SPEC [TL-F5]) */
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *o = &tl->members[i];
+		int dup = sp_pki_csr_matches_cert(r->tls_csr, r->tls_csr_len,
+		                                  o->tls_cert_der,
+		                                  o->tls_cert_der_len);
+
+		for (size_t k = 0; !dup && k < o->n_signing; k++)
+			dup = sp_pki_csr_matches_cert(
+			          r->signing_csr, r->signing_csr_len,
+			          o->signing[k].der, o->signing[k].der_len) ||
+			      sp_pki_csr_matches_cert(
+			          r->tls_csr, r->tls_csr_len, o->signing[k].der,
+			          o->signing[k].der_len);
+		dup = dup || sp_pki_csr_matches_cert(
+		                 r->signing_csr, r->signing_csr_len,
+		                 o->tls_cert_der, o->tls_cert_der_len);
+		if (dup) {
+			fprintf(stderr,
+			        "rejected %s: %s: a key of the request is "
+			        "already listed for %s\n",
+			        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+			        o->node_id);
+			goto out;
+		}
+	}
 	if (tl->n_members >= 1000) {
 		sp_cli__err("%s: the list holds 1000 members already", what);
 		goto out;

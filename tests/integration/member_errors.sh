@@ -97,6 +97,32 @@ expect_err '^rejected wrong-federation: ' "as wrong-federation"
 add "$WORK/impostor/join-request.xml" "a request for an id already listed is refused"
 expect_err '^rejected member-exists: .*CN-ZZ is already listed \(active\)' "as member-exists"
 [ "$(sha "$LIST")" = "$list_sum" ] && ok "the list file is unchanged" || not_ok "the list changed"
+# The same keys under a new NodeId: CN-ZZ's CSRs in a request for CN-ZZ2,
+# with a LogKey proof made here from SPEC 7.8's text by openssl (so every
+# proof holds), signed by CN-ZZ's own key: refused for its keys.
+python3 - "$OP/received/CN-ZZ-join-request.xml" "$F/members/CN-ZZ/log-key.pem" >"$WORK/samekeys.xml" <<'PY'
+import base64, hashlib, re, subprocess, sys, tempfile
+doc = open(sys.argv[1]).read()
+node = "CN-ZZ2"
+field = lambda n: re.search("<%s>([^<]*)</%s>" % (n, n), doc).group(1)
+pub = subprocess.run(["openssl", "pkey", "-in", sys.argv[2], "-pubout", "-outform", "DER"],
+                     capture_output=True, check=True).stdout[-32:]
+name = "silkport/silk/" + node
+kid = hashlib.sha256(name.encode() + b"\n\x01" + pub).digest()[:4]
+vkey = "%s+%s+%s" % (name, kid.hex(), base64.b64encode(b"\x01" + pub).decode())
+h = lambda n: hashlib.sha256(base64.b64decode(field(n))).hexdigest()
+text = "silkport join-request/v1\nsilk\n%s\n%s\n%s\n%s\n" % (node, h("SigningCsr"), h("TlsCsr"), field("Created"))
+with tempfile.NamedTemporaryFile() as t:  # a one-shot signature reads a file
+    t.write(text.encode()); t.flush()
+    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", sys.argv[2], "-in", t.name],
+                         capture_output=True, check=True).stdout
+doc = doc.replace("<NodeId>CN-ZZ</NodeId>", "<NodeId>%s</NodeId>" % node)
+doc = doc.replace(field("LogKey"), vkey).replace(field("LogKeyProof"), base64.b64encode(kid + sig).decode())
+sys.stdout.write(doc)
+PY
+resign "$WORK/samekeys.xml" "$F/members/CN-ZZ/sign-key.pem" >"$WORK/samekeys-signed.xml"
+add "$WORK/samekeys-signed.xml" "keys already listed for a member are not certified again under another id"
+expect_err '^rejected member-exists: .*a key of the request is already listed for CN-ZZ' "as member-exists"
 
 # shellcheck disable=SC2086
 expect 0 "remove-member: CN-ZZ leaves" -- "$SILKPORT" trust-list remove-member $KEY --member CN-ZZ "$LIST"
