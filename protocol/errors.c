@@ -15,7 +15,8 @@
  *   403  forbidden, not-recipient
  *   404  not-found
  *   405  method-not-allowed
- *   409  equivocation (conflicts with what the node already holds)
+ *   409  equivocation (conflicts with what the node already holds),
+ *        member-exists (a join request for a NodeId already listed)
  *   413  too-large
  *   415  unsupported-media-type
  *   422  a well-formed document that breaks a rule: document limits and
@@ -85,6 +86,11 @@ static const struct err_entry err_table[] = {
     {SP_ERR_ALG_NOT_LISTED, "algorithm-not-listed", 422},
     {SP_ERR_TOKEN_PIN, "token-pin", 500},
     {SP_ERR_TOKEN, "token-unavailable", 500},
+    {SP_ERR_REQUEST_SIGNER, "request-signer-mismatch", 422},
+    {SP_ERR_KEY_UNPROVEN, "key-possession-unproven", 422},
+    {SP_ERR_MEMBER_EXISTS, "member-exists", 409},
+    {SP_ERR_REQUEST_EXPIRED, "request-expired", 422},
+    {SP_ERR_ISSUED_MISMATCH, "issued-certificate-mismatch", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -122,6 +122,18 @@ typedef enum sp_err {
 	SP_ERR_TOKEN_PIN = -75, /* token-pin: no PIN, or the token refused it */
 	SP_ERR_TOKEN = -76, /* token-unavailable: PKCS#11 module, token or key
 	                       not found */
+	/* joining and renewal (SPEC 7.8) */
+	SP_ERR_REQUEST_SIGNER = -77,  /* request-signer-mismatch: a join or
+	                                 renewal request not signed by the key
+	                                 it must be signed by */
+	SP_ERR_KEY_UNPROVEN = -78,    /* key-possession-unproven: a CSR or the
+	                                 LogKey proof does not verify with its
+	                                 own key */
+	SP_ERR_MEMBER_EXISTS = -79,   /* member-exists: NodeId (or key) taken */
+	SP_ERR_REQUEST_EXPIRED = -80, /* request-expired */
+	SP_ERR_ISSUED_MISMATCH = -81, /* issued-certificate-mismatch: an issued
+	                                 certificate not for this member's key,
+	                                 not by the anchor, or not listed */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -172,6 +184,8 @@ typedef enum sp_doc_kind {
 	SP_DOC_TRUST_LIST = 3,
 	SP_DOC_PROBLEM = 4,
 	SP_DOC_SUBMIT = 5, /* root Submit, validated by the record schema */
+	SP_DOC_JOIN_REQUEST = 6,    /* root JoinRequest (SPEC 7.8) */
+	SP_DOC_RENEWAL_REQUEST = 7, /* root RenewalRequest (SPEC 7.8) */
 } sp_doc_kind;
 
 /* A parsed, schema-valid document. The tree is what later reads and the
@@ -435,6 +449,47 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why);
 void sp_tl_free(sp_tl *tl);
 const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id);
+
+/* ---------------------------------------------------------------- requests
+ */
+
+/* A member's JoinRequest or RenewalRequest (SPEC 7.8): what a new member
+ * sends its federation operator instead of private keys. The fields a kind
+ * does not carry are NULL / 0. */
+typedef struct sp_enroll_req {
+	sp_doc_kind kind; /* SP_DOC_JOIN_REQUEST or SP_DOC_RENEWAL_REQUEST */
+	char federation[SP_NODE_ID_MAX + 1];
+	char node_id[SP_NODE_ID_MAX + 1];
+	char *name;          /* join */
+	sp_member_role role; /* join */
+	char **endpoints;    /* join: 1..16 https URLs */
+	size_t n_endpoints;
+	int64_t created;
+	int64_t expires;
+	uint8_t *signing_csr; /* DER PKCS#10 */
+	size_t signing_csr_len;
+	uint8_t *tls_csr; /* join: DER PKCS#10 */
+	size_t tls_csr_len;
+	char *log_key;          /* join: signed-note verifier key */
+	uint8_t *log_key_proof; /* join: key id || Ed25519 signature */
+	size_t log_key_proof_len;
+	uint8_t *previous_cert; /* renewal: DER of the listed certificate */
+	size_t previous_cert_len;
+	uint8_t *previous_sig; /* renewal: signature by the previous key */
+	size_t previous_sig_len;
+} sp_enroll_req;
+
+/* Build an unsigned JoinRequest or RenewalRequest (by r->kind) and check it
+ * against the schema. *out is malloc'd. Errors: SP_ERR_FIELD (with *why),
+ * SP_ERR_SCHEMA, SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
+int sp_enroll_req_build(const sp_enroll_req *r, uint8_t **out, size_t *outlen,
+                        const char **why);
+/* Read a parsed (SP_DOC_JOIN_REQUEST or SP_DOC_RENEWAL_REQUEST) tree; the
+ * signature is not checked here (trust/ sp_enroll_open does). *out is
+ * malloc'd; free with sp_enroll_req_free(). Errors: SP_ERR_FIELD,
+ * SP_ERR_WRONG_DOCUMENT, SP_ERR_NOMEM. */
+int sp_enroll_req_read(sp_doc *doc, sp_enroll_req **out, const char **why);
+void sp_enroll_req_free(sp_enroll_req *r);
 
 /* ---------------------------------------------------------------- problem */
 

@@ -8,8 +8,9 @@
 
 #include "protocol_int.h"
 
-/* Submit documents are validated by the record schema (one root more). */
-static xmlSchemaPtr schemas[SP_DOC_PROBLEM + 1];
+/* Submit documents are validated by the record schema (one root more);
+ * join and renewal requests share request.xsd (two roots). */
+static xmlSchemaPtr schemas[SP_DOC_JOIN_REQUEST + 1];
 static int ready;
 
 static void on_schema_parse_error(void *ctx, xmlErrorPtr e)
@@ -51,7 +52,11 @@ int sp_protocol_init(void)
 	    compile(sp_proto__schema_trustlist, sp_proto__schema_trustlist_len);
 	schemas[SP_DOC_PROBLEM] =
 	    compile(sp_proto__schema_problem, sp_proto__schema_problem_len);
-	for (int k = SP_DOC_RECORD; k <= SP_DOC_PROBLEM; k++) {
+	schemas[SP_DOC_JOIN_REQUEST] =
+	    compile(sp_proto__schema_request, sp_proto__schema_request_len);
+	for (int k = SP_DOC_RECORD; k <= SP_DOC_JOIN_REQUEST; k++) {
+		if (k == SP_DOC_SUBMIT)
+			continue;
 		if (schemas[k] == NULL) {
 			fprintf(stderr,
 			        "silkport: cannot compile the schema for "
@@ -68,7 +73,7 @@ int sp_protocol_init(void)
 void sp_protocol_cleanup(void)
 {
 	ready = 0;
-	for (int k = 0; k <= SP_DOC_PROBLEM; k++) {
+	for (int k = 0; k <= SP_DOC_JOIN_REQUEST; k++) {
 		if (schemas[k] != NULL)
 			xmlSchemaFree(schemas[k]);
 		schemas[k] = NULL;
@@ -107,7 +112,10 @@ int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why)
 
 	if (kind == SP_DOC_SUBMIT)
 		kind = SP_DOC_RECORD;
-	if (!ready || kind < SP_DOC_RECORD || kind > SP_DOC_PROBLEM)
+	if (kind == SP_DOC_RENEWAL_REQUEST)
+		kind = SP_DOC_JOIN_REQUEST;
+	if (!ready || kind < SP_DOC_RECORD || kind > SP_DOC_JOIN_REQUEST ||
+	    kind == SP_DOC_SUBMIT)
 		return sp_proto__fail(why, SP_ERR_INTERNAL,
 		                      "schemas not loaded");
 	vc = xmlSchemaNewValidCtxt(schemas[kind]);

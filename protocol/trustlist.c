@@ -219,9 +219,9 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 		                      "NextUpdate must follow Issued");
 	if (!utf8_text(tl->operator_name))
 		return sp_proto__fail(why, SP_ERR_FIELD, "Operator: missing");
-	if (tl->n_members == 0 || tl->members == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD,
-		                      "Member: at least one");
+	/* A new federation's first list lists no member yet (SPEC [TL-F1]). */
+	if (tl->n_members > 0 && tl->members == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD, "Member: missing");
 	for (size_t i = 0; i < tl->n_members; i++)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(tl->members[i].node_id,
@@ -557,11 +557,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	n = count_named(c, "Member");
-	if (n == 0) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Member expected");
-		goto fail;
-	}
-	tl->members = calloc(n, sizeof(*tl->members));
+	/* none in a new federation's first list (SPEC [TL-F1]) */
+	tl->members = calloc(n ? n : 1, sizeof(*tl->members));
 	if (tl->members == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 		goto fail;

@@ -483,12 +483,13 @@ struct root_of {
 static const struct root_of *root_for(sp_doc_kind kind)
 {
 	static const struct root_of roots[] = {
-	    {SP_NS, "Record"},    {SP_NS, "Receipt"},
-	    {SP_NS, "TrustList"}, {SP_PROBLEM_NS, "problem"},
-	    {SP_NS, "Submit"},
+	    {SP_NS, "Record"},         {SP_NS, "Receipt"},
+	    {SP_NS, "TrustList"},      {SP_PROBLEM_NS, "problem"},
+	    {SP_NS, "Submit"},         {SP_NS, "JoinRequest"},
+	    {SP_NS, "RenewalRequest"},
 	};
 
-	if (kind < SP_DOC_RECORD || kind > SP_DOC_SUBMIT)
+	if (kind < SP_DOC_RECORD || kind > SP_DOC_RENEWAL_REQUEST)
 		return NULL;
 	return &roots[kind - SP_DOC_RECORD];
 }

@@ -27,9 +27,11 @@ static int set_why(const char **why, const char *msg, int rc)
 	return rc;
 }
 
-static EVP_PKEY *gen_key(sp_key_alg alg)
+EVP_PKEY *sp_trust__gen_key(sp_key_alg alg)
 {
 	switch (alg) {
+	case SP_KEY_ED25519:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	case SP_KEY_P256:
 		return EVP_EC_gen("P-256");
 	case SP_KEY_RSA2048:
@@ -319,6 +321,22 @@ fail:
 	return rc;
 }
 
+int sp_pki__make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
+                      EVP_PKEY *issuer_key, sp_cert_usage usage,
+                      const char *const *sans, X509 **out, const char **why)
+{
+	if (days < 1 || days > SP_PKI_MAX_DAYS)
+		return set_why(why, "validity must be 1 to 36500 days",
+		               SP_ERR_INVALID_ARGUMENT);
+	return make_cert(key, cn, days, issuer, issuer_key, usage, 0, sans, out,
+	                 why);
+}
+
+int sp_pki__write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)
+{
+	return write_pem(path, mode, key, cert);
+}
+
 static int check_args(const char *cn, sp_key_alg alg, int days,
                       const char *key_out, const char *cert_out,
                       const char **why)
@@ -358,7 +376,7 @@ int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
 	rc = check_args(common_name, alg, days, key_out, cert_out, why);
 	if (rc != SP_OK)
 		return rc;
-	key = gen_key(alg);
+	key = sp_trust__gen_key(alg);
 	if (key == NULL) {
 		ERR_clear_error();
 		return set_why(why, "key generation failed", SP_ERR_INTERNAL);
@@ -427,7 +445,7 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
 		    set_why(why, "the issuer is not a CA", SP_ERR_CERT_INVALID);
 		goto done;
 	}
-	key = gen_key(alg);
+	key = sp_trust__gen_key(alg);
 	if (key == NULL) {
 		rc = set_why(why, "key generation failed", SP_ERR_INTERNAL);
 		goto done;

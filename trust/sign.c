@@ -1,4 +1,5 @@
-/* sign.c: enveloped XML-DSig signing of Records, Receipts and TrustLists. */
+/* sign.c: enveloped XML-DSig signing of Records, Receipts, TrustLists and
+ * join and renewal requests. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,10 @@ static int sniff_kind(const uint8_t *b, size_t len, sp_doc_kind *kind)
 		*kind = SP_DOC_RECEIPT;
 	else if (IS("TrustList"))
 		*kind = SP_DOC_TRUST_LIST;
+	else if (IS("JoinRequest"))
+		*kind = SP_DOC_JOIN_REQUEST;
+	else if (IS("RenewalRequest"))
+		*kind = SP_DOC_RENEWAL_REQUEST;
 	else
 		return SP_ERR_WRONG_DOCUMENT;
 #undef IS
@@ -331,7 +336,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	rc = sniff_kind(buf, len, &kind);
 	if (rc != SP_OK) {
 		if (why)
-			*why = "not a Record, Receipt or TrustList";
+			*why = "not a Record, Receipt, TrustList or request";
 		return rc;
 	}
 	rc = sp_doc_parse(buf, len, kind, NULL, &doc, why);
@@ -410,7 +415,10 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	 * added after signing: it lies inside the enveloped signature and is
 	 * not covered by it. A record carries none: what is not signed there
 	 * would let anyone make a second byte string of it (SPEC 4.6). */
-	if (kind != SP_DOC_RECORD) {
+	/* A join or renewal request carries its key in its CSR and has no
+	 * certificate yet (SPEC 7.8): no KeyInfo either. */
+	if (kind != SP_DOC_RECORD && kind != SP_DOC_JOIN_REQUEST &&
+	    kind != SP_DOC_RENEWAL_REQUEST && key->cert_b64 != NULL) {
 		ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
 		if (ki == NULL)
 			goto nomem;

@@ -241,6 +241,87 @@ int sp_cert_file_info(const char *pem_path, sp_cert_info *out, size_t max,
 int sp_pki_cert_der(const char *pem_path, uint8_t **der, size_t *len,
                     const char **why);
 
+/* ---------------------------------------------------------------- joining
+ */
+
+/* Members keep their own keys (SPEC 7.8): a member generates its keys and
+ * sends a signed JoinRequest (or RenewalRequest) with CSRs; the operator
+ * checks it and issues certificates from the CSRs. */
+
+/* Longest Expires - Created of a request: 30 days. */
+#define SP_ENROLL_MAX_VALIDITY ((int64_t)30 * 86400)
+
+/* Generate a private key of `alg` (P-256, RSA 2048 or Ed25519 for
+ * checkpoints) into key_out, PEM, created with mode 0600; never replaces an
+ * existing file (SP_ERR_IO). The one place keys are made for a member: other
+ * key stores (tokens, SM2) plug in here. */
+int sp_pki_keygen(sp_key_alg alg, const char *key_out, const char **why);
+/* A signing identity without a certificate yet (sp_sign_document() of a
+ * request adds no KeyInfo). Errors: SP_ERR_IO, SP_ERR_KEY_WEAK, NOMEM. */
+int sp_key_load_bare(const char *key_path, sp_key **out, const char **why);
+/* A PKCS#10 CSR (DER, *der malloc'd) for the key in key_path, subject
+ * CN=cn, self-signed with SHA-256. */
+int sp_pki_csr_make(const char *key_path, const char *cn, uint8_t **der,
+                    size_t *len, const char **why);
+/* Fill r->log_key and r->log_key_proof: the Ed25519 checkpoint key in
+ * log_key_path signs the request's binding text (SPEC [TL-F4]). r's
+ * federation, node_id, created and both CSRs must be set. */
+int sp_enroll_prove_log_key(sp_enroll_req *r, const char *log_key_path,
+                            const char **why);
+/* Fill r->previous_cert and r->previous_sig: the member's current signing
+ * key (with its listed certificate) signs the renewal's binding text (SPEC
+ * [TL-F8]). r's federation, node_id, created, expires, signing_csr must be
+ * set. */
+int sp_enroll_sign_previous(sp_enroll_req *r, const sp_key *old,
+                            const char **why);
+/* Parse and check a request of `kind` as the operator receives it, in this
+ * order (SPEC [TL-F5]): hardened parse and schema; the signature profile
+ * without KeyInfo; SigningCsr's self-signature (SP_ERR_KEY_UNPROVEN); the
+ * document's signature by that key (SP_ERR_REQUEST_SIGNER, or
+ * SP_ERR_SIG_INVALID when the content was altered); FederationId equal to
+ * `federation` when not NULL (SP_ERR_WRONG_FEDERATION); Created not in the
+ * future (SP_ERR_ISSUED_IN_FUTURE), Expires not passed
+ * (SP_ERR_REQUEST_EXPIRED), at most SP_ENROLL_MAX_VALIDITY apart
+ * (SP_ERR_FIELD); for a join request, TlsCsr's self-signature and the LogKey
+ * with its proof (SP_ERR_KEY_UNPROVEN). For a renewal the previous key's
+ * signature is checked by sp_enroll_check_previous() against the list.
+ * *out is malloc'd. */
+int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
+                   const char *federation, const sp_verify_opts *o,
+                   sp_enroll_req **out, const char **why);
+/* A renewal's PreviousCertificate must be one of m's SigningCertificates
+ * and PreviousKeySignature must verify with its key: SP_OK or
+ * SP_ERR_REQUEST_SIGNER. */
+int sp_enroll_check_previous(const sp_enroll_req *r, const sp_tl_member *m,
+                             const char **why);
+/* Issue a certificate of `usage` (SPEC 7.7 profiles) for the key of a CSR
+ * whose self-signature verifies, signed by the CA; subject CN and SANs are
+ * the caller's, never the CSR's. *der malloc'd. Errors: csr errors as
+ * sp_enroll_open, SP_ERR_CERT_INVALID (CA), SP_ERR_INVALID_ARGUMENT. */
+int sp_pki_issue_csr(const char *ca_key, const char *ca_cert,
+                     sp_cert_usage usage, const uint8_t *csr, size_t csr_len,
+                     const char *common_name, const char *const *sans, int days,
+                     uint8_t **der, size_t *der_len, const char **why);
+/* 1 if the CSR and the DER certificate hold the same public key. */
+int sp_pki_csr_matches_cert(const uint8_t *csr, size_t csr_len,
+                            const uint8_t *der, size_t len);
+/* Write a DER certificate as PEM (mode 0644). */
+int sp_pki_write_cert(const uint8_t *der, size_t len, const char *path,
+                      const char **why);
+/* Check a member certificate against its SPEC 7.7 profile: v3, cA false,
+ * key allowed (SP_ERR_KEY_WEAK), keyUsage digitalSignature, signing: no
+ * keyCertSign; TLS: serverAuth and clientAuth; operator: clientAuth.
+ * SP_OK or SP_ERR_CERT_INVALID with *why naming the rule. */
+int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
+                              sp_cert_usage usage, const char **why);
+/* The member's check of a certificate it was issued: for the key in
+ * key_path, signed by the anchor in anchor_path (SP_ERR_ISSUED_MISMATCH
+ * otherwise: altered or someone else's), valid at now (SP_ERR_CERT_INVALID),
+ * and in its profile. */
+int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
+                        const char *anchor_path, sp_cert_usage usage,
+                        int64_t now, const char **why);
+
 /* ---------------------------------------------------------------- signed notes
  */
 

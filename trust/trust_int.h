@@ -153,6 +153,16 @@ int sp_trust__ecdsa_high_s(const uint8_t sig[64]);
  * OpenSSL failure. */
 int sp_trust__ecdsa_low_s(uint8_t sig[64]);
 
+/* pki.c */
+#include <sys/types.h>
+/* An end-entity certificate of `usage` for key, issued by (issuer,
+ * issuer_key), by the profiles of SPEC 7.7. */
+int sp_pki__make_cert(EVP_PKEY *key, const char *cn, int days, X509 *issuer,
+                      EVP_PKEY *issuer_key, sp_cert_usage usage,
+                      const char *const *sans, X509 **out, const char **why);
+/* PEM of key (when not NULL) or cert, through a file created with mode. */
+int sp_pki__write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert);
+
 /* trustlist.c */
 const sp_trust__member *sp_trust__find(const sp_trust *t, const char *node_id);
 
@@ -184,5 +194,8 @@ void sp_trust__pkcs11_cleanup(void);
 /* verify.c */
 int64_t sp_trust__now(const sp_verify_opts *o);
 int64_t sp_trust__skew(const sp_verify_opts *o);
+
+/* A new key pair of a profile algorithm (pki.c), NULL on failure. */
+EVP_PKEY *sp_trust__gen_key(sp_key_alg alg);
 
 #endif /* SP_TRUST_INT_H */

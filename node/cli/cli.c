@@ -10,19 +10,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
     "usage: silkport COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  federation init   create a federation: operator CA, member keys, trust "
-    "list\n"
+    "  federation init   create a federation: operator CA, trust list (and, "
+    "for\n"
+    "                    demos, member keys)\n"
+    "  member init|install|renew\n"
+    "                    join a federation with keys made and kept here\n"
     "  record new        print an unsigned record\n"
     "  record sign       sign a record with a member's signing key\n"
     "  record verify     verify a signed record against a trust list\n"
     "  trust-list sign|verify|show|update\n"
     "                    work with a federation's signed trust list\n"
+    "  trust-list add-member|remove-member|renew-member\n"
+    "                    the operator's side of joining, leaving and renewal\n"
     "  run               run a node (the daemon)\n"
     "  submit            submit a record to a running node (operator)\n"
     "  status            show a running node's state\n"
@@ -104,6 +110,47 @@ int sp_cli__write_output(const char *path, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+int sp_cli__mkdir_p(const char *path, unsigned mode)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf)) {
+		sp_cli__err("path too long: %s", path);
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST) {
+			sp_cli__err("%s: %s", buf, strerror(errno));
+			return -1;
+		}
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int sp_cli__path_join(char *out, size_t cap, const char *a, const char *b)
+{
+	int n = snprintf(out, cap, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= cap) {
+		sp_cli__err("path too long: %s/%s", a, b);
+		return -1;
+	}
+	return 0;
+}
+
+int sp_cli__exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
 int sp_cli__parse_u64(const char *s, uint64_t *out)
 {
 	if (s == NULL || sp_parse_u64(s, strlen(s), UINT64_MAX, out) != SP_OK)
@@ -129,6 +176,7 @@ static const struct {
     {"federation", sp_cli_federation},
     {"record", sp_cli_record},
     {"trust-list", sp_cli_trust_list},
+    {"member", sp_cli_member},
     {"log", sp_cli_log},
     {"run", sp_cli_run},
     {"key", sp_cli_key},

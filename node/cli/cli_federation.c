@@ -18,12 +18,17 @@
 #define LIST_DAYS   365
 
 static const char usage_text[] =
-    "usage: silkport federation init DIR --federation ID --member "
+    "usage: silkport federation init DIR --federation ID [--rsa]\n"
+    "       silkport federation init DIR --federation ID --member "
     "ID[:ROLE[:ALG]] "
     "...\n"
     "         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host "
     "NAME]\n"
-    "Creates DIR with the federation operator's CA (DIR/operator/), one "
+    "Without --member: the operator's CA (DIR/operator/) and a signed trust\n"
+    "list with no members (DIR/trust-list.xml); members then join with\n"
+    "'silkport member init' on their own machines and the operator's\n"
+    "'silkport trust-list add-member', and no private key of theirs is ever\n"
+    "here. With --member (the quick path, for demos and tests): also one "
     "folder\n"
     "per member (DIR/members/ID/: signing, TLS, operator-client and log keys,\n"
     "and node.ini, the member's node configuration)\n"
@@ -291,7 +296,7 @@ static int make_member(const char *dir, const char *federation,
 		return -1;
 	if (sp_config_write_member(key, ma->id, federation, port,
 	                           "../../trust-list.xml",
-	                           "../../operator/cert.pem") != 0) {
+	                           "../../operator/cert.pem", NULL) != 0) {
 		sp_cli__err("federation init: %s: %s", key, strerror(errno));
 		return -1;
 	}
@@ -442,9 +447,9 @@ static int cmd_init(int argc, char **argv)
 			return SP_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || federation == NULL || n_members == 0) {
-		sp_cli__err("federation init: DIR, --federation and at least "
-		            "one --member are required");
+	if (argc - optind != 1 || federation == NULL) {
+		sp_cli__err("federation init: DIR and --federation are "
+		            "required");
 		fputs(usage_text, stderr);
 		return SP_EXIT_USAGE;
 	}
@@ -504,7 +509,8 @@ static int cmd_init(int argc, char **argv)
 	fprintf(stderr, "federation %s: operator CA %s\n", federation,
 	        cert_path);
 
-	if ((tl.members = calloc(n_members, sizeof(*tl.members))) == NULL)
+	if ((tl.members = calloc(n_members ? n_members : 1,
+	                         sizeof(*tl.members))) == NULL)
 		goto out;
 	for (i = 0; i < n_members; i++) {
 		tl.n_members++; /* counted first: a failure frees what it made
@@ -536,6 +542,15 @@ static int cmd_init(int argc, char **argv)
 		goto out;
 	fprintf(stderr, "trust list %s (sequence 1, %zu members)\n", path,
 	        n_members);
+	if (n_members == 0)
+		fprintf(stderr,
+		        "members join from their own machines: each runs "
+		        "'silkport member init'\n"
+		        "and sends you its join-request.xml; you run 'silkport "
+		        "trust-list add-member\n"
+		        "--key %s/operator/key.pem --cert %s --request REQ "
+		        "--issued-dir OUT %s'\n",
+		        dir, cert_path, path);
 	rc = SP_EXIT_OK;
 out:
 	tl.operator_name = NULL;

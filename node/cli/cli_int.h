@@ -31,6 +31,14 @@ int sp_cli__parse_u64(const char *s, uint64_t *out);
 /* Initialise protocol/ and trust/ (xmlsec); prints and returns -1 on error. */
 int sp_cli__init_crypto(void);
 
+/* mkdir -p with mode for the folders it creates; prints and returns -1 on
+ * error. */
+int sp_cli__mkdir_p(const char *path, unsigned mode);
+/* out = a "/" b; prints and returns -1 when it does not fit. */
+int sp_cli__path_join(char *out, size_t cap, const char *a, const char *b);
+/* 1 if path exists. */
+int sp_cli__exists(const char *path);
+
 /* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
  * Returns an exit status. */
 int sp_cli__sign_file(const char *what, const char *key_path,
@@ -43,12 +51,25 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
                              const char *anchor_path, const sp_verify_opts *o,
                              sp_anchors **anchors_out);
 
+/* trust-list helpers (cli_trustlist.c): parse a list without verifying it
+ * (prints and returns -1 on error); bump its sequence, set Issued to now and
+ * NextUpdate to now + days (0: the list's own window), sign it with the
+ * operator's key and print it (returns 0 or -1, having printed why). */
+int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
+int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
+                    const char *cert_path, uint64_t days);
+/* cli_trustlist_members.c: add-member, remove-member, renew-member */
+int sp_cli__tl_add_member(int argc, char **argv);
+int sp_cli__tl_remove_member(int argc, char **argv);
+int sp_cli__tl_renew_member(int argc, char **argv);
+
 int sp_cli_federation(int argc, char **argv);
 int sp_cli_record(int argc, char **argv);
 int sp_cli_trust_list(int argc, char **argv);
 int sp_cli_check_config(int argc, char **argv);
 int sp_cli_run(int argc, char **argv);
 int sp_cli_log(int argc, char **argv);
+int sp_cli_member(int argc, char **argv);
 int sp_cli_key(int argc, char **argv);
 
 /* The commands that talk to a running node (cli_peers.c). */

@@ -1,4 +1,5 @@
-/* cli_trustlist.c: "silkport trust-list sign|verify|show|update". */
+/* cli_trustlist.c: "silkport trust-list sign|verify|show|update" (and the
+ * dispatch of add-member, remove-member, renew-member). */
 #include "cli_int.h"
 
 #include <getopt.h>
@@ -24,7 +25,31 @@ static const char usage_text[] =
     "        signed with the operator key (FILE is the current list);\n"
     "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
     "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
-    "FILE defaults to standard input.\n";
+    "FILE defaults to standard input.\n"
+    "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
+    "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N] "
+    "LIST\n"
+    "       silkport trust-list remove-member --key KEY.pem --cert CERT.pem\n"
+    "           --member ID LIST\n"
+    "       silkport trust-list renew-member --key KEY.pem --cert CERT.pem\n"
+    "           --request RENEWAL-REQUEST.xml --issued-dir OUT [--valid-days "
+    "N] LIST\n"
+    "add-member     checks a member's signed join request (signature, proof "
+    "of\n"
+    "               possession of each key, id not taken, not expired), "
+    "issues\n"
+    "               its signing and TLS certificates into OUT/ (valid N "
+    "days,\n"
+    "               825) and prints the new list with the member active\n"
+    "remove-member  prints the new list with the member revoked: it has "
+    "left\n"
+    "               for good, and its NodeId is never given again\n"
+    "renew-member   checks a renewal request (signed by the new key and the\n"
+    "               listed one), issues the new signing certificate into "
+    "OUT/\n"
+    "               and lists it beside the old one, which stays valid\n"
+    "LIST is the current list, verified with CERT.pem; the new one goes to\n"
+    "standard output.\n";
 
 static int cmd_sign(int argc, char **argv)
 {
@@ -115,7 +140,7 @@ static void show_list(const sp_tl *tl)
 }
 
 /* Parse without verifying: for show (no anchor) and update (operator's own). */
-static int read_unverified(const char *what, const char *path, sp_tl **out)
+int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
 {
 	uint8_t *in = NULL;
 	size_t len;
@@ -186,7 +211,7 @@ static int cmd_verify_or_show(int argc, char **argv, int show)
 	if (sp_cli__init_crypto() != 0)
 		return SP_EXIT_FAIL;
 	if (anchor == NULL) {
-		if (read_unverified(what, path, &own) != 0)
+		if (sp_cli__tl_read_unverified(what, path, &own) != 0)
 			goto out;
 		printf("signature:   NOT verified (give --anchor to verify)\n");
 		show_list(own);
@@ -294,15 +319,11 @@ static int cmd_update(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *key_path = NULL, *cert_path = NULL, *why = NULL;
+	const char *key_path = NULL, *cert_path = NULL;
 	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
 	size_t n_changes = 0, n_relays = 0, i;
 	uint64_t days = 0;
-	int64_t now = (int64_t)time(NULL), window;
 	sp_tl *tl = NULL;
-	sp_key *key = NULL;
-	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
-	size_t ulen, slen;
 	int c, err, rc = SP_EXIT_USAGE;
 
 	optind = 1;
@@ -355,8 +376,9 @@ static int cmd_update(int argc, char **argv)
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0)
 		goto out;
-	if (read_unverified("trust-list update",
-	                    optind < argc ? argv[optind] : NULL, &tl) != 0)
+	if (sp_cli__tl_read_unverified("trust-list update",
+	                               optind < argc ? argv[optind] : NULL,
+	                               &tl) != 0)
 		goto out;
 	for (i = 0; i < n_changes; i++) {
 		char *eq = strchr(changes[i], '=');
@@ -403,6 +425,24 @@ static int cmd_update(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (sp_cli__tl_emit("trust-list update", tl, key_path, cert_path,
+	                    days) == 0)
+		rc = SP_EXIT_OK;
+out:
+	sp_tl_free(tl);
+	return rc;
+}
+
+int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
+                    const char *cert_path, uint64_t days)
+{
+	int64_t now = (int64_t)time(NULL), window;
+	sp_key *key = NULL;
+	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
+	size_t ulen, slen;
+	const char *why = NULL;
+	int err, rc = -1;
+
 	window = tl->next_update - tl->issued;
 	if (days > 0)
 		window = (int64_t)days * 86400;
@@ -415,14 +455,12 @@ static int cmd_update(int argc, char **argv)
 	    (err = sp_tl_build(tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
 	    (err = sp_sign_document(key, unsigned_doc, ulen, &signed_doc, &slen,
 	                            &why)) != SP_OK) {
-		sp_cli__err("trust-list update: %s: %s", sp_strerror(err),
+		sp_cli__err("%s: %s: %s", what, sp_strerror(err),
 		            why ? why : "");
 		goto out;
 	}
-	if (sp_cli__write_output(NULL, signed_doc, slen, 0) == 0)
-		rc = SP_EXIT_OK;
+	rc = sp_cli__write_output(NULL, signed_doc, slen, 0);
 out:
-	sp_tl_free(tl);
 	sp_key_free(key);
 	free(unsigned_doc);
 	free(signed_doc);
@@ -443,6 +481,12 @@ int sp_cli_trust_list(int argc, char **argv)
 		return cmd_verify_or_show(argc - 1, argv + 1, 1);
 	if (strcmp(argv[1], "update") == 0)
 		return cmd_update(argc - 1, argv + 1);
+	if (strcmp(argv[1], "add-member") == 0)
+		return sp_cli__tl_add_member(argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove-member") == 0)
+		return sp_cli__tl_remove_member(argc - 1, argv + 1);
+	if (strcmp(argv[1], "renew-member") == 0)
+		return sp_cli__tl_renew_member(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0) {
 		fputs(usage_text, stdout);
 		return SP_EXIT_OK;

@@ -90,6 +90,10 @@ static const struct opt options[] = {
      "no pin-source or pin-value"},
     {"operators", "cert", T_FILES, F(operator_certs), N(operator_certs), 0, 0,
      NULL, 0, NULL, "local operator client certificate (repeatable)"},
+    {"operators", "ca", T_FILES, F(operator_cas), N(operator_cas), 0, 0, NULL,
+     0, NULL,
+     "this node's own CA of its operator certificates, trusted beside the "
+     "anchors in the handshake (repeatable; 'member init' makes one)"},
     {"access", "wide_read", T_NODE_IDS, F(wide_readers), N(wide_readers), 0, 0,
      NULL, 0, NULL,
      "member granted read access to every record (repeatable; e.g. an "
@@ -512,6 +516,15 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 		if (o->def != NULL)
 			set_option(&st, i, o->def, 0);
 	}
+	{
+		size_t k = 0, j;
+
+		for (j = 0; j < c->n_anchors; j++)
+			c->client_cas[k++] = c->anchors[j];
+		for (j = 0; j < c->n_operator_cas; j++)
+			c->client_cas[k++] = c->operator_cas[j];
+		c->client_cas[k] = NULL;
+	}
 	if (c->n_relay_federations != c->n_relay_trust_lists ||
 	    c->n_relay_federations != c->n_relay_anchors)
 		add_error(&st, 0,
@@ -574,7 +587,8 @@ void sp_config_print_options(void)
 
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
-                           const char *trust_list_rel, const char *anchor_rel)
+                           const char *trust_list_rel, const char *anchor_rel,
+                           const char *operator_ca_rel)
 {
 	FILE *f = fopen(path, "w");
 	int ok;
@@ -584,7 +598,7 @@ int sp_config_write_member(const char *path, const char *node_id,
 	fprintf(
 	    f,
 	    "; silkport node %s of federation %s (written by federation "
-	    "init).\n"
+	    "init or member install).\n"
 	    "; Relative paths are from this file's folder. 'silkport "
 	    "check-config\n"
 	    "; --list' prints every option with its default.\n"
@@ -608,6 +622,7 @@ int sp_config_write_member(const char *path, const char *node_id,
 	    "clock_skew = 300\n"
 	    "\n[operators]\n"
 	    "cert = operator-cert.pem\n"
+	    "%s%s%s"
 	    "\n[limits]\n"
 	    "max_body = 1048576\n"
 	    "max_header_list = 16384\n"
@@ -629,7 +644,9 @@ int sp_config_write_member(const char *path, const char *node_id,
 	    "level = info\n"
 	    "format = kv\n",
 	    node_id, federation, node_id, federation, port, trust_list_rel,
-	    anchor_rel);
+	    anchor_rel, operator_ca_rel ? "ca = " : "",
+	    operator_ca_rel ? operator_ca_rel : "",
+	    operator_ca_rel ? "\n" : "");
 	ok = ferror(f) == 0;
 	if (fclose(f) != 0)
 		ok = 0;

@@ -334,6 +334,21 @@ static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 	                          cfg->trust_list, cfg->clock_skew, out);
 }
 
+/* A certificate of the node's own outside its profile is refused at start
+ * (SPEC [TL-F11]): peers would refuse it later, less clearly. */
+static int check_profile(const char *file, const uint8_t *der, size_t len,
+                         sp_cert_usage usage)
+{
+	const char *why = NULL;
+	int err = sp_pki_cert_profile_check(der, len, usage, &why);
+
+	if (err == SP_OK)
+		return 0;
+	sp_log(SP_LOG_ERROR, "certificate_refused", SP_LF_STR("file", file),
+	       SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
+	return -1;
+}
+
 static int load_operators(sp_node *n, const sp_config *cfg)
 {
 	size_t i;
@@ -348,6 +363,10 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 			return -1;
 		}
 		n->n_operators = i + 1;
+		if (check_profile(cfg->operator_certs[i], n->operator_der[i],
+		                  n->operator_der_len[i],
+		                  SP_CERT_OPERATOR) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -368,7 +387,8 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->port = (uint16_t)cfg->listen_port;
 	sc->cert_file = cfg->tls_cert;
 	sc->key_file = cfg->tls_key;
-	sc->client_ca_files = (const char *const *)cfg->anchors;
+	/* the anchors, and the node's own operator CAs (SPEC [TL-F10]) */
+	sc->client_ca_files = cfg->client_cas;
 	sc->allow_tls12 = cfg->tls12;
 	sc->limits.max_concurrent_streams = (uint32_t)cfg->max_streams;
 	sc->limits.max_header_list_bytes = (size_t)cfg->max_header_list;
@@ -618,6 +638,25 @@ static int start(sp_node *n)
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
+	}
+	{
+		size_t dl = 0;
+		const uint8_t *d = sp_key_cert_der(n->sign_key, &dl);
+		uint8_t *tls = NULL;
+		size_t tl = 0;
+		int bad;
+
+		if (check_profile(n->cfg->sign_cert, d, dl, SP_CERT_SIGNING) !=
+		    0)
+			return -1;
+		if (sp_pki_cert_der(n->cfg->tls_cert, &tls, &tl, &why) ==
+		    SP_OK) {
+			bad = check_profile(n->cfg->tls_cert, tls, tl,
+			                    SP_CERT_TLS);
+			free(tls);
+			if (bad)
+				return -1;
+		}
 	}
 	if (snprintf(n->log_origin, sizeof(n->log_origin), "silkport/%s/%s",
 	             n->cfg->federation,

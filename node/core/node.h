@@ -59,6 +59,14 @@ typedef struct sp_config {
 	/* [operators] */
 	char *operator_certs[SP_CONFIG_MAX_LIST];
 	size_t n_operator_certs;
+	/* the node's own operator CAs (SPEC [TL-F10]): trusted in the
+	 * handshake of the home listener beside the anchors, for operator
+	 * certificates only */
+	char *operator_cas[SP_CONFIG_MAX_LIST];
+	size_t n_operator_cas;
+	/* anchors then operator_cas, NULL-terminated: the home listener's
+	 * client CAs (filled by sp_config_load) */
+	const char *client_cas[2 * SP_CONFIG_MAX_LIST + 1];
 	/* [access] */
 	char *wide_readers[SP_CONFIG_MAX_LIST]; /* members with read access to
 	                                           all */
@@ -114,11 +122,15 @@ typedef struct sp_config {
 sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen);
 void sp_config_free(sp_config *c);
 
-/* Write the config that "federation init" gives a member: all paths
- * relative to the member's folder. Returns 0 or -1 (errno set). */
+/* Write the config that "federation init" and "member install" give a
+ * member: all paths relative to the member's folder. operator_ca_rel is the
+ * node's own operator CA ("member init"), or NULL when the operator
+ * certificate is issued by the federation anchor. Returns 0 or -1 (errno
+ * set). */
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
-                           const char *trust_list_rel, const char *anchor_rel);
+                           const char *trust_list_rel, const char *anchor_rel,
+                           const char *operator_ca_rel);
 
 /* Print every option with its default and bounds (silkport check-config
  * --list). */

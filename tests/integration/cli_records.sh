@@ -68,16 +68,20 @@ expect 0 "silkport --help" -- "$SILKPORT" --help
 cp "$WORK/out" "$WORK/help.txt"
 missing=""
 for cmd in "federation init" "record new" "record sign" "record verify" "trust-list sign" "trust-list verify" \
-	"trust-list show" "trust-list update" run submit status peers "log verify" "log consistency" check-config; do
+	"trust-list show" "trust-list update" run submit status peers "log verify" "log consistency" check-config \
+	"member init" "member install" "member renew" "trust-list add-member" "trust-list remove-member" \
+	"trust-list renew-member"; do
 	case "$cmd" in
+	trust-list\ *-member) listed="trust-list add-member|remove-member|renew-member" ;;
 	trust-list\ *) listed="trust-list sign|verify|show|update" ;;
+	member\ *) listed="member init|install|renew" ;;
 	*) listed=$cmd ;;
 	esac
 	grep -q "^  $listed\( \|$\)" "$WORK/help.txt" || missing="$missing '$cmd' (not listed)"
 	# shellcheck disable=SC2086
 	"$SILKPORT" $cmd --help >/dev/null 2>&1 || missing="$missing '$cmd' (no --help)"
 done
-[ -z "$missing" ] && ok "silkport --help lists all 15 commands and each answers --help" \
+[ -z "$missing" ] && ok "silkport --help lists all 21 commands and each answers --help" \
 	|| not_ok "silkport --help:$missing"
 grep -q -- "--version" "$WORK/help.txt" && ok "and names --version" || not_ok "--help does not name --version"
 spec=$(sed -n 's/^#define SP_SPEC_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$(dirname "$0")/../../protocol/protocol.h")

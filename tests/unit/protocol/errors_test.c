@@ -59,6 +59,11 @@ static const int all_errs[] = {
     SP_ERR_RECORD_ID_AMBIGUOUS,
     SP_ERR_REVOCATION_REVERSED,
     SP_ERR_NON_CANONICAL,
+    SP_ERR_REQUEST_SIGNER,
+    SP_ERR_KEY_UNPROVEN,
+    SP_ERR_MEMBER_EXISTS,
+    SP_ERR_REQUEST_EXPIRED,
+    SP_ERR_ISSUED_MISMATCH,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 

@@ -1,0 +1,759 @@
+/* cli_member.c: "silkport member init|install|renew": a member makes and
+ * keeps its own keys and sends its federation operator only a signed
+ * request with CSRs (SPEC 7.8). */
+#include "cli_int.h"
+#include "node.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define OPERATOR_CA_DAYS   3650
+#define OPERATOR_DAYS      825
+#define REQUEST_DAYS       7
+#define JOIN_REQUEST_FILE  "join-request.xml"
+#define RENEW_REQUEST_FILE "renewal-request.xml"
+#define RENEW_KEY_FILE     "renewal-sign-key.pem"
+
+static const char usage_text[] =
+    "usage: silkport member init DIR --federation ID --member ID --role ROLE\n"
+    "           --host NAME --port N [--alg p256|rsa2048|sm2] [--name TEXT]\n"
+    "           [--valid-days N]\n"
+    "       silkport member install DIR --issued OUT --trust-list LIST "
+    "--anchor OPCERT\n"
+    "       silkport member renew DIR [--valid-days N]\n"
+    "init     on the member's machine: makes the signing, TLS and checkpoint\n"
+    "         (Ed25519) keys in DIR, a CA of this node's own operators and "
+    "one\n"
+    "         operator certificate, and DIR/join-request.xml: the public keys "
+    "and\n"
+    "         CSRs, signed, for the federation operator (no private key "
+    "leaves\n"
+    "         DIR). ROLE: zone, port-authority or auditor. --valid-days: how\n"
+    "         long the request may be used (1 to 30, default 7)\n"
+    "install  checks the certificates the operator issued (OUT/sign-cert.pem,\n"
+    "         OUT/tls-cert.pem) against DIR's keys and the anchor, and that "
+    "the\n"
+    "         signed LIST lists them, then copies them, LIST and the anchor "
+    "into\n"
+    "         DIR and writes DIR/node.ini for 'silkport run'. After 'member\n"
+    "         renew' it installs the renewed signing certificate instead.\n"
+    "renew    a new signing key and DIR/renewal-request.xml, signed by the "
+    "new\n"
+    "         key and by the current one (DIR/node.ini names them), for the\n"
+    "         operator's 'trust-list renew-member'\n";
+
+static void fail_msg(const char *what, const char *file, int err,
+                     const char *why)
+{
+	sp_cli__err("%s: %s%s%s: %s", what, file ? file : "", file ? ": " : "",
+	            sp_strerror(err), why ? why : "");
+}
+
+static int sign_and_write(const char *what, const sp_enroll_req *r,
+                          const char *key_path, const char *out_path)
+{
+	uint8_t *doc = NULL, *signed_doc = NULL;
+	size_t len, slen;
+	sp_key *k = NULL;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	if ((err = sp_enroll_req_build(r, &doc, &len, &why)) != SP_OK ||
+	    (err = sp_key_load_bare(key_path, &k, &why)) != SP_OK ||
+	    (err = sp_sign_document(k, doc, len, &signed_doc, &slen, &why)) !=
+	        SP_OK) {
+		fail_msg(what, out_path, err, why);
+		goto out;
+	}
+	if (sp_cli__write_output(out_path, signed_doc, slen, 0) != 0)
+		goto out;
+	rc = 0;
+out:
+	sp_key_free(k);
+	free(doc);
+	free(signed_doc);
+	return rc;
+}
+
+static void print_digest(const char *path)
+{
+	uint8_t *b = NULL;
+	size_t n;
+	char hex[65];
+
+	if (sp_cli__read_input(path, &b, &n) != 0)
+		return;
+	sp_sha256_hex(b, n, hex);
+	fprintf(stderr, "  SHA-256 %s\n", hex);
+	free(b);
+}
+
+/* ---------------------------------------------------------------- init */
+
+static int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"federation", required_argument, NULL, 'f'},
+	    {"member", required_argument, NULL, 'm'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"alg", required_argument, NULL, 'a'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"valid-days", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir, *federation = NULL, *member = NULL, *host = NULL;
+	const char *name = NULL, *why = NULL;
+	char sign_key[4096], tls_key[4096], log_key[4096], ca_key[4096];
+	char ca_cert[4096], op_key[4096], op_cert[4096], req_path[4096];
+	char cn[256], url[600], defname[256];
+	uint64_t port = 0, days = REQUEST_DAYS;
+	sp_member_role role = 0;
+	sp_key_alg alg = SP_KEY_P256, tls_alg = SP_KEY_P256;
+	sp_enroll_req r;
+	char *endpoint;
+	int c, err, rc = SP_EXIT_USAGE;
+
+	memset(&r, 0, sizeof(r));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			federation = optarg;
+			break;
+		case 'm':
+			member = optarg;
+			break;
+		case 'r':
+			if (sp_role_parse(optarg, &role) != SP_OK) {
+				sp_cli__err("member init: role '%s' is not "
+				            "zone, port-authority or auditor",
+				            optarg);
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'p':
+			if (sp_cli__parse_u64(optarg, &port) != 0 ||
+			    port == 0 || port > 65535) {
+				sp_cli__err("member init: --port wants 1 to "
+				            "65535");
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'a':
+			if (sp_key_alg_parse(optarg, &alg) != SP_OK ||
+			    alg == SP_KEY_ED25519) {
+				sp_cli__err("member init: --alg is p256, "
+				            "rsa2048 or sm2, not '%s'",
+				            optarg);
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'd':
+			if (sp_cli__parse_u64(optarg, &days) != 0 || days < 1 ||
+			    days > 30) {
+				sp_cli__err("member init: --valid-days wants "
+				            "1 to 30");
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || federation == NULL || member == NULL ||
+	    role == 0 || host == NULL || port == 0) {
+		sp_cli__err("member init: DIR, --federation, --member, --role, "
+		            "--host and --port are required");
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	dir = argv[optind];
+	if (!sp_federation_id_valid(federation)) {
+		sp_cli__err("member init: '%s' is not a federation id",
+		            federation);
+		return SP_EXIT_USAGE;
+	}
+	if (!sp_node_id_valid(member)) {
+		sp_cli__err("member init: '%s' is not a node id "
+		            "([A-Z0-9][A-Za-z0-9._-]{0,63})",
+		            member);
+		return SP_EXIT_USAGE;
+	}
+	if (strpbrk(host, "/?#@ []") != NULL || host[0] == '\0') {
+		sp_cli__err("member init: --host '%s' is not a host name or "
+		            "IPv4 address",
+		            host);
+		return SP_EXIT_USAGE;
+	}
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__path_join(sign_key, sizeof(sign_key), dir,
+	                      "sign-key.pem") != 0 ||
+	    sp_cli__path_join(tls_key, sizeof(tls_key), dir, "tls-key.pem") !=
+	        0 ||
+	    sp_cli__path_join(log_key, sizeof(log_key), dir, "log-key.pem") !=
+	        0 ||
+	    sp_cli__path_join(ca_key, sizeof(ca_key), dir,
+	                      "operator-ca-key.pem") != 0 ||
+	    sp_cli__path_join(ca_cert, sizeof(ca_cert), dir,
+	                      "operator-ca.pem") != 0 ||
+	    sp_cli__path_join(op_key, sizeof(op_key), dir,
+	                      "operator-key.pem") != 0 ||
+	    sp_cli__path_join(op_cert, sizeof(op_cert), dir,
+	                      "operator-cert.pem") != 0 ||
+	    sp_cli__path_join(req_path, sizeof(req_path), dir,
+	                      JOIN_REQUEST_FILE) != 0)
+		return rc;
+	if (sp_cli__exists(req_path) || sp_cli__exists(sign_key)) {
+		sp_cli__err("member init: %s already holds a member's keys; "
+		            "refusing to replace them",
+		            dir);
+		return rc;
+	}
+	if (sp_cli__init_crypto() != 0 || sp_cli__mkdir_p(dir, 0700) != 0)
+		return rc;
+
+	/* every key is made here and stays here */
+	if ((err = sp_pki_keygen(alg, sign_key, &why)) != SP_OK) {
+		fail_msg("member init", sign_key, err, why);
+		goto out;
+	}
+	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-D1) */
+	tls_alg = alg == SP_KEY_SM2 ? SP_KEY_P256 : alg;
+	if ((err = sp_pki_keygen(tls_alg, tls_key, &why)) != SP_OK) {
+		fail_msg("member init", tls_key, err, why);
+		goto out;
+	}
+	if ((err = sp_pki_keygen(SP_KEY_ED25519, log_key, &why)) != SP_OK) {
+		fail_msg("member init", log_key, err, why);
+		goto out;
+	}
+	snprintf(cn, sizeof(cn), "%s node operators CA", member);
+	if ((err = sp_pki_make_ca(cn, tls_alg, OPERATOR_CA_DAYS, ca_key,
+	                          ca_cert, &why)) != SP_OK) {
+		fail_msg("member init", ca_cert, err, why);
+		goto out;
+	}
+	snprintf(cn, sizeof(cn), "%s local operator", member);
+	if ((err = sp_pki_issue(ca_key, ca_cert, SP_CERT_OPERATOR, cn, NULL,
+	                        tls_alg, OPERATOR_DAYS, op_key, op_cert,
+	                        &why)) != SP_OK) {
+		fail_msg("member init", op_cert, err, why);
+		goto out;
+	}
+
+	r.kind = SP_DOC_JOIN_REQUEST;
+	snprintf(r.federation, sizeof(r.federation), "%s", federation);
+	snprintf(r.node_id, sizeof(r.node_id), "%s", member);
+	if (name != NULL)
+		snprintf(defname, sizeof(defname), "%s", name);
+	else
+		snprintf(defname, sizeof(defname), "%s (%s)", member,
+		         sp_role_name(role));
+	r.name = defname;
+	r.role = role;
+	snprintf(url, sizeof(url), "https://%s:%u", host, (unsigned)port);
+	endpoint = url;
+	r.endpoints = &endpoint;
+	r.n_endpoints = 1;
+	r.created = (int64_t)time(NULL);
+	r.expires = r.created + (int64_t)days * 86400;
+	snprintf(cn, sizeof(cn), "%s record signing", member);
+	if ((err = sp_pki_csr_make(sign_key, cn, &r.signing_csr,
+	                           &r.signing_csr_len, &why)) != SP_OK ||
+	    (err = sp_pki_csr_make(tls_key, member, &r.tls_csr, &r.tls_csr_len,
+	                           &why)) != SP_OK) {
+		fail_msg("member init", "CSR", err, why);
+		goto out;
+	}
+	if ((err = sp_enroll_prove_log_key(&r, log_key, &why)) != SP_OK) {
+		fail_msg("member init", log_key, err, why);
+		goto out;
+	}
+	if (sign_and_write("member init", &r, sign_key, req_path) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s of federation %s: keys made in %s (they stay "
+	        "there)\n"
+	        "  signing key     %s\n"
+	        "  TLS key         %s\n"
+	        "  checkpoint key  %s\n"
+	        "                  %s\n"
+	        "  operators' CA   %s (your node's own operators)\n"
+	        "  operator cert   %s\n"
+	        "send %s to the operator of federation %s (it holds public "
+	        "keys and\n"
+	        "CSRs only) and confirm its digest with them by another "
+	        "channel:\n",
+	        member, federation, dir, sign_key, tls_key, log_key,
+	        r.log_key ? r.log_key : "", ca_cert, op_cert, req_path,
+	        federation);
+	print_digest(req_path);
+	fprintf(stderr,
+	        "the operator answers with the issued certificates, the new "
+	        "trust list and\n"
+	        "its anchor certificate; then run 'silkport member install "
+	        "%s --issued OUT\n"
+	        "--trust-list LIST --anchor OPCERT'. The request can be used "
+	        "until %d day(s) from now.\n",
+	        dir, (int)days);
+	rc = SP_EXIT_OK;
+out:
+	r.name = NULL;
+	r.endpoints = NULL;
+	r.n_endpoints = 0;
+	free(r.signing_csr);
+	free(r.tls_csr);
+	free(r.log_key);
+	free(r.log_key_proof);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- install */
+
+static int read_own_request(const char *path, sp_doc_kind kind,
+                            sp_enroll_req **out)
+{
+	uint8_t *b = NULL;
+	size_t n;
+	sp_doc *doc = NULL;
+	const char *why = NULL;
+	int err;
+
+	*out = NULL;
+	if (sp_cli__read_input(path, &b, &n) != 0)
+		return -1;
+	err = sp_doc_parse(b, n, kind, NULL, &doc, &why);
+	if (err == SP_OK)
+		err = sp_enroll_req_read(doc, out, &why);
+	if (err != SP_OK)
+		fail_msg("member install", path, err, why);
+	sp_doc_free(doc);
+	free(b);
+	return err == SP_OK ? 0 : -1;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	uint8_t *b = NULL;
+	size_t n;
+	int rc;
+
+	if (sp_cli__read_input(from, &b, &n) != 0)
+		return -1;
+	rc = sp_cli__write_output(to, b, n, 0);
+	free(b);
+	return rc;
+}
+
+static int der_in_member(const sp_tl_member *m, const uint8_t *der, size_t len)
+{
+	for (size_t i = 0; i < m->n_signing; i++)
+		if (m->signing[i].der_len == len &&
+		    memcmp(m->signing[i].der, der, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The issued certificate of `usage` for the key in key_path, checked. */
+static int load_issued(const char *out_dir, const char *file,
+                       const char *key_path, const char *anchor,
+                       sp_cert_usage usage, uint8_t **der, size_t *len)
+{
+	char path[4096];
+	const char *why = NULL;
+	int err;
+
+	if (sp_cli__path_join(path, sizeof(path), out_dir, file) != 0)
+		return -1;
+	if ((err = sp_pki_cert_der(path, der, len, &why)) != SP_OK ||
+	    (err = sp_pki_issued_check(*der, *len, key_path, anchor, usage,
+	                               (int64_t)time(NULL), &why)) != SP_OK) {
+		fail_msg("member install", path, err, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Does LIST (verified with anchor) list node_id, active, with these? */
+static int list_lists(const char *list, const char *anchor, const char *node_id,
+                      const uint8_t *sign_der, size_t sign_len,
+                      const uint8_t *tls_der, size_t tls_len,
+                      const char *log_key)
+{
+	sp_verify_opts o;
+	sp_anchors *anchors = NULL;
+	sp_trust *t;
+	const sp_tl_member *m;
+	const char *why = NULL;
+	int rc = -1;
+
+	sp_verify_opts_default(&o);
+	if ((t = sp_cli__open_trust("member install", list, anchor, &o,
+	                            &anchors)) == NULL)
+		goto out;
+	m = sp_tl_find(sp_trust_list(t), node_id);
+	if (m == NULL)
+		why = "the trust list does not list this member";
+	else if (m->status != SP_STATUS_ACTIVE)
+		why = "the trust list does not list this member as active";
+	else if (tls_der != NULL &&
+	         (m->tls_cert_der_len != tls_len ||
+	          memcmp(m->tls_cert_der, tls_der, tls_len) != 0))
+		why = "the trust list gives this member another TLS "
+		      "certificate";
+	else if (!der_in_member(m, sign_der, sign_len))
+		why = "the trust list does not list the issued signing "
+		      "certificate";
+	else if (log_key != NULL &&
+	         (m->log_key == NULL || strcmp(m->log_key, log_key) != 0))
+		why = "the trust list gives this member another LogKey";
+	if (why != NULL) {
+		fail_msg("member install", list, SP_ERR_ISSUED_MISMATCH, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	sp_trust_unref(t);
+	sp_anchors_free(anchors);
+	return rc;
+}
+
+static unsigned endpoint_port(const char *url)
+{
+	const char *host = url + 8, *colon, *slash;
+	uint64_t p = 0;
+	char buf[8];
+	size_t n;
+
+	slash = strchr(host, '/');
+	colon = strrchr(host, ':');
+	if (colon == NULL || (slash != NULL && colon > slash))
+		return 443;
+	n = slash ? (size_t)(slash - colon - 1) : strlen(colon + 1);
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, colon + 1, n);
+	buf[n] = '\0';
+	if (sp_cli__parse_u64(buf, &p) != 0 || p == 0 || p > 65535)
+		return 0;
+	return (unsigned)p;
+}
+
+/* After "member renew": put the renewed signing key and certificate where
+ * node.ini names them; the retired key is kept aside, private. */
+static int install_renewal(const char *dir, const char *out_dir,
+                           const char *list, const char *anchor)
+{
+	char cfg_path[4096], new_key[4096], req[4096], retired[4096];
+	char stamp[32], errbuf[4096];
+	sp_config *cfg = NULL;
+	sp_enroll_req *r = NULL;
+	uint8_t *der = NULL;
+	size_t len;
+	const char *why = NULL;
+	int err, rc = SP_EXIT_FAIL;
+
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
+	        0 ||
+	    sp_cli__path_join(new_key, sizeof(new_key), dir, RENEW_KEY_FILE) !=
+	        0 ||
+	    sp_cli__path_join(req, sizeof(req), dir, RENEW_REQUEST_FILE) != 0)
+		return rc;
+	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		return rc;
+	}
+	if (read_own_request(req, SP_DOC_RENEWAL_REQUEST, &r) != 0 ||
+	    load_issued(out_dir, "sign-cert.pem", new_key, anchor,
+	                SP_CERT_SIGNING, &der, &len) != 0 ||
+	    list_lists(list, anchor, cfg->node_id, der, len, NULL, 0, NULL) !=
+	        0)
+		goto out;
+	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
+	if (snprintf(retired, sizeof(retired), "%s/retired-sign-key-%s.pem",
+	             dir, stamp) >= (int)sizeof(retired))
+		goto out;
+	if (rename(cfg->sign_key, retired) != 0 ||
+	    rename(new_key, cfg->sign_key) != 0) {
+		sp_cli__err("member install: %s: %s", cfg->sign_key,
+		            strerror(errno));
+		goto out;
+	}
+	if ((err = sp_pki_write_cert(der, len, cfg->sign_cert, &why)) !=
+	    SP_OK) {
+		fail_msg("member install", cfg->sign_cert, err, why);
+		goto out;
+	}
+	if (copy_file(list, cfg->trust_list) != 0)
+		goto out;
+	remove(req);
+	fprintf(stderr,
+	        "member %s: renewed signing certificate installed in %s\n"
+	        "  the retired key is %s (its certificate stays listed, so "
+	        "records it\n"
+	        "  signed keep verifying; delete the key when you no longer "
+	        "need it)\n"
+	        "restart the node to sign with the new key; start once the "
+	        "list has\n"
+	        "reached your peers (SPEC TL-34)\n",
+	        cfg->node_id, cfg->sign_cert, retired);
+	rc = SP_EXIT_OK;
+out:
+	free(der);
+	sp_enroll_req_free(r);
+	sp_config_free(cfg);
+	return rc;
+}
+
+static int cmd_install(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"issued", required_argument, NULL, 'i'},
+	    {"trust-list", required_argument, NULL, 'l'},
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir, *out_dir = NULL, *list = NULL, *anchor = NULL;
+	const char *why = NULL;
+	char path[4096], sign_key[4096], tls_key[4096], cfg_path[4096];
+	sp_enroll_req *r = NULL;
+	uint8_t *sign_der = NULL, *tls_der = NULL;
+	size_t sign_len = 0, tls_len = 0;
+	unsigned port;
+	int c, err, rc = SP_EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'i')
+			out_dir = optarg;
+		else if (c == 'l')
+			list = optarg;
+		else if (c == 'a')
+			anchor = optarg;
+		else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || out_dir == NULL || list == NULL ||
+	    anchor == NULL) {
+		sp_cli__err("member install: DIR, --issued, --trust-list and "
+		            "--anchor are required");
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	dir = argv[optind];
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0)
+		return rc;
+	if (sp_cli__path_join(path, sizeof(path), dir, RENEW_KEY_FILE) != 0)
+		return rc;
+	if (sp_cli__exists(path))
+		return install_renewal(dir, out_dir, list, anchor);
+
+	if (sp_cli__path_join(path, sizeof(path), dir, JOIN_REQUEST_FILE) !=
+	        0 ||
+	    sp_cli__path_join(sign_key, sizeof(sign_key), dir,
+	                      "sign-key.pem") != 0 ||
+	    sp_cli__path_join(tls_key, sizeof(tls_key), dir, "tls-key.pem") !=
+	        0 ||
+	    sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") != 0)
+		return rc;
+	if (read_own_request(path, SP_DOC_JOIN_REQUEST, &r) != 0)
+		goto out;
+	if (load_issued(out_dir, "sign-cert.pem", sign_key, anchor,
+	                SP_CERT_SIGNING, &sign_der, &sign_len) != 0 ||
+	    load_issued(out_dir, "tls-cert.pem", tls_key, anchor, SP_CERT_TLS,
+	                &tls_der, &tls_len) != 0)
+		goto out;
+	if (list_lists(list, anchor, r->node_id, sign_der, sign_len, tls_der,
+	               tls_len, r->log_key) != 0)
+		goto out;
+	if ((port = endpoint_port(r->endpoints[0])) == 0) {
+		sp_cli__err("member install: %s: no port in Endpoint %s", path,
+		            r->endpoints[0]);
+		goto out;
+	}
+	if (sp_cli__path_join(path, sizeof(path), dir, "sign-cert.pem") != 0 ||
+	    (err = sp_pki_write_cert(sign_der, sign_len, path, &why)) !=
+	        SP_OK ||
+	    sp_cli__path_join(path, sizeof(path), dir, "tls-cert.pem") != 0 ||
+	    (err = sp_pki_write_cert(tls_der, tls_len, path, &why)) != SP_OK) {
+		fail_msg("member install", path, SP_ERR_IO, why);
+		goto out;
+	}
+	if (sp_cli__path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
+	    copy_file(list, path) != 0 ||
+	    sp_cli__path_join(path, sizeof(path), dir,
+	                      "federation-anchor.pem") != 0 ||
+	    copy_file(anchor, path) != 0)
+		goto out;
+	if (sp_cli__exists(cfg_path)) {
+		fprintf(stderr, "member install: %s exists; kept as it is\n",
+		        cfg_path);
+	} else if (sp_config_write_member(cfg_path, r->node_id, r->federation,
+	                                  port, "trust-list.xml",
+	                                  "federation-anchor.pem",
+	                                  "operator-ca.pem") != 0) {
+		sp_cli__err("member install: %s: %s", cfg_path,
+		            strerror(errno));
+		goto out;
+	}
+	fprintf(stderr,
+	        "member %s installed: certificates checked against your keys "
+	        "and the\n"
+	        "anchor, and listed in the trust list. Start the node with\n"
+	        "  silkport run --config %s\n"
+	        "(check it first with 'silkport check-config %s'; [listen] "
+	        "address is 127.0.0.1)\n",
+	        r->node_id, cfg_path, cfg_path);
+	rc = SP_EXIT_OK;
+out:
+	free(sign_der);
+	free(tls_der);
+	sp_enroll_req_free(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- renew */
+
+static int cmd_renew(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"valid-days", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir, *why = NULL;
+	char cfg_path[4096], new_key[4096], req[4096], cn[256];
+	char errbuf[4096];
+	uint64_t days = REQUEST_DAYS;
+	sp_config *cfg = NULL;
+	sp_key *old = NULL;
+	sp_enroll_req r;
+	int c, err, rc = SP_EXIT_USAGE;
+
+	memset(&r, 0, sizeof(r));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'd') {
+			if (sp_cli__parse_u64(optarg, &days) != 0 || days < 1 ||
+			    days > 30) {
+				sp_cli__err("member renew: --valid-days wants "
+				            "1 to 30");
+				return SP_EXIT_USAGE;
+			}
+		} else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return SP_EXIT_OK;
+		} else {
+			fputs(usage_text, stderr);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fputs(usage_text, stderr);
+		return SP_EXIT_USAGE;
+	}
+	dir = argv[optind];
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
+	        0 ||
+	    sp_cli__path_join(new_key, sizeof(new_key), dir, RENEW_KEY_FILE) !=
+	        0 ||
+	    sp_cli__path_join(req, sizeof(req), dir, RENEW_REQUEST_FILE) != 0)
+		return rc;
+	if (sp_cli__init_crypto() != 0)
+		return rc;
+	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		return rc;
+	}
+	if (sp_cli__exists(new_key)) {
+		sp_cli__err("member renew: %s exists: a renewal is pending "
+		            "(install it, or delete it and %s to start over)",
+		            new_key, req);
+		goto out;
+	}
+	if ((err = sp_key_load(cfg->sign_key, cfg->sign_cert, &old, &why)) !=
+	    SP_OK) {
+		fail_msg("member renew", cfg->sign_key, err, why);
+		goto out;
+	}
+	if ((err = sp_pki_keygen(sp_key_get_alg(old), new_key, &why)) !=
+	    SP_OK) {
+		fail_msg("member renew", new_key, err, why);
+		goto out;
+	}
+	r.kind = SP_DOC_RENEWAL_REQUEST;
+	snprintf(r.federation, sizeof(r.federation), "%s", cfg->federation);
+	snprintf(r.node_id, sizeof(r.node_id), "%s", cfg->node_id);
+	r.created = (int64_t)time(NULL);
+	r.expires = r.created + (int64_t)days * 86400;
+	snprintf(cn, sizeof(cn), "%s record signing", cfg->node_id);
+	if ((err = sp_pki_csr_make(new_key, cn, &r.signing_csr,
+	                           &r.signing_csr_len, &why)) != SP_OK ||
+	    (err = sp_enroll_sign_previous(&r, old, &why)) != SP_OK) {
+		fail_msg("member renew", new_key, err, why);
+		goto out;
+	}
+	if (sign_and_write("member renew", &r, new_key, req) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s: new signing key %s (it stays here)\n"
+	        "send %s to the operator of federation %s; it is signed by "
+	        "the new key\n"
+	        "and by your current one. Digest, to confirm by another "
+	        "channel:\n",
+	        cfg->node_id, new_key, req, cfg->federation);
+	print_digest(req);
+	fprintf(stderr,
+	        "then 'silkport member install %s --issued OUT --trust-list "
+	        "LIST --anchor OPCERT'.\n",
+	        dir);
+	rc = SP_EXIT_OK;
+out:
+	free(r.signing_csr);
+	free(r.previous_cert);
+	free(r.previous_sig);
+	sp_key_free(old);
+	sp_config_free(cfg);
+	return rc;
+}
+
+int sp_cli_member(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "install") == 0)
+		return cmd_install(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "renew") == 0)
+		return cmd_renew(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return SP_EXIT_OK;
+	}
+	fputs(usage_text, stderr);
+	return SP_EXIT_USAGE;
+}

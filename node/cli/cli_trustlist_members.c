@@ -1,0 +1,450 @@
+/* cli_trustlist_members.c: "silkport trust-list add-member|remove-member|
+ * renew-member": the operator's side of joining, leaving and renewal, from
+ * a member's signed request and never from its private keys (SPEC 7.8). */
+#include "cli_int.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MEMBER_DAYS     825
+#define MAX_VALID_CERTS 4 /* SPEC [TL-33] */
+
+struct tl_opts {
+	const char *key, *cert, *request, *issued, *member, *list;
+	uint64_t days;
+};
+
+/* Options shared by the three commands: 0, 1 (--help printed) or -1. */
+static int parse_opts(const char *what, int argc, char **argv,
+                      struct tl_opts *t, int want_request)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"request", required_argument, NULL, 'r'},
+	    {"issued-dir", required_argument, NULL, 'o'},
+	    {"member", required_argument, NULL, 'm'},
+	    {"valid-days", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(t, 0, sizeof(*t));
+	t->days = MEMBER_DAYS;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			t->key = optarg;
+			break;
+		case 'c':
+			t->cert = optarg;
+			break;
+		case 'r':
+			t->request = optarg;
+			break;
+		case 'o':
+			t->issued = optarg;
+			break;
+		case 'm':
+			t->member = optarg;
+			break;
+		case 'd':
+			if (sp_cli__parse_u64(optarg, &t->days) != 0 ||
+			    t->days < 1 || t->days > 3650) {
+				sp_cli__err("%s: --valid-days wants 1 to 3650",
+				            what);
+				return -1;
+			}
+			break;
+		case 'h': {
+			char a0[] = "trust-list", a1[] = "--help";
+			char *av[] = {a0, a1, NULL};
+
+			sp_cli_trust_list(2, av);
+			return 1;
+		}
+		default:
+			return -1;
+		}
+	}
+	if (argc - optind != 1 || t->key == NULL || t->cert == NULL ||
+	    (want_request && (t->request == NULL || t->issued == NULL)) ||
+	    (!want_request && t->member == NULL)) {
+		sp_cli__err("%s: --key, --cert, %s and the current LIST file "
+		            "are required",
+		            what,
+		            want_request ? "--request, --issued-dir"
+		                         : "--member");
+		return -1;
+	}
+	t->list = argv[optind];
+	return 0;
+}
+
+/* The current list, verified with the operator's own certificate (a list
+ * the operator did not sign is never extended), as an editable copy. */
+static int open_list(const char *what, const struct tl_opts *t, sp_tl **out)
+{
+	sp_verify_opts o;
+	sp_anchors *anchors = NULL;
+	sp_trust *tr;
+
+	*out = NULL;
+	sp_verify_opts_default(&o);
+	if ((tr = sp_cli__open_trust(what, t->list, t->cert, &o, &anchors)) ==
+	    NULL)
+		return -1;
+	sp_trust_unref(tr);
+	sp_anchors_free(anchors);
+	return sp_cli__tl_read_unverified(what, t->list, out);
+}
+
+static int open_request(const char *what, const char *path, sp_doc_kind kind,
+                        const sp_tl *tl, sp_enroll_req **out)
+{
+	uint8_t *b = NULL;
+	size_t n;
+	sp_verify_opts o;
+	const char *why = NULL;
+	int err;
+
+	*out = NULL;
+	if (sp_cli__read_input(path, &b, &n) != 0)
+		return -1;
+	sp_verify_opts_default(&o);
+	err = sp_enroll_open(b, n, kind, tl->federation, &o, out, &why);
+	free(b);
+	if (err != SP_OK) {
+		fprintf(stderr, "rejected %s: %s: %s\n", sp_strerror(err), path,
+		        why ? why : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The host of an https URL (brackets of an IPv6 literal removed). */
+static int url_host(const char *url, char *out, size_t cap)
+{
+	const char *h = url + 8, *end;
+	size_t n;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return -1;
+	if (*h == '[') {
+		h++;
+		end = strchr(h, ']');
+	} else {
+		end = h + strcspn(h, ":/");
+	}
+	if (end == NULL || end == h || (n = (size_t)(end - h)) >= cap)
+		return -1;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Issue one certificate from a CSR into OUT/file. */
+static int issue_one(const char *what, const struct tl_opts *t,
+                     sp_cert_usage usage, const uint8_t *csr, size_t csr_len,
+                     const char *cn, const char *const *sans, const char *file,
+                     uint8_t **der, size_t *len)
+{
+	char path[4096];
+	const char *why = NULL;
+	int err;
+
+	if (sp_cli__path_join(path, sizeof(path), t->issued, file) != 0)
+		return -1;
+	if (sp_cli__exists(path)) {
+		sp_cli__err("%s: %s exists; give an empty --issued-dir", what,
+		            path);
+		return -1;
+	}
+	if ((err = sp_pki_issue_csr(t->key, t->cert, usage, csr, csr_len, cn,
+	                            sans, (int)t->days, der, len, &why)) !=
+	        SP_OK ||
+	    (err = sp_pki_write_cert(*der, *len, path, &why)) != SP_OK) {
+		fprintf(stderr, "rejected %s: %s: %s\n", sp_strerror(err), what,
+		        why ? why : "");
+		return -1;
+	}
+	return 0;
+}
+
+static sp_tl_member *find(sp_tl *tl, const char *id)
+{
+	for (size_t i = 0; i < tl->n_members; i++)
+		if (strcmp(tl->members[i].node_id, id) == 0)
+			return &tl->members[i];
+	return NULL;
+}
+
+int sp_cli__tl_add_member(int argc, char **argv)
+{
+	const char *what = "trust-list add-member";
+	struct tl_opts t;
+	sp_tl *tl = NULL;
+	sp_enroll_req *r = NULL;
+	sp_tl_member *m, *ms;
+	char cn[256], hosts[16][256];
+	const char *sans[17];
+	size_t i, n_sans = 0;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = parse_opts(what, argc, argv, &t, 1)) != 0)
+		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
+	    open_request(what, t.request, SP_DOC_JOIN_REQUEST, tl, &r) != 0)
+		goto out;
+	if ((m = find(tl, r->node_id)) != NULL) {
+		/* a revoked NodeId is never given again (SPEC [TL-27]) */
+		fprintf(stderr,
+		        "rejected %s: %s: NodeId %s is already listed (%s)\n",
+		        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+		        r->node_id, sp_status_name(m->status));
+		goto out;
+	}
+	/* one key, one member: a key listed for anyone is not certified again
+	 * (SPEC [TL-F5]) */
+	for (i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *o = &tl->members[i];
+		int dup = sp_pki_csr_matches_cert(r->tls_csr, r->tls_csr_len,
+		                                  o->tls_cert_der,
+		                                  o->tls_cert_der_len);
+
+		for (size_t k = 0; !dup && k < o->n_signing; k++)
+			dup = sp_pki_csr_matches_cert(
+			          r->signing_csr, r->signing_csr_len,
+			          o->signing[k].der, o->signing[k].der_len) ||
+			      sp_pki_csr_matches_cert(
+			          r->tls_csr, r->tls_csr_len, o->signing[k].der,
+			          o->signing[k].der_len);
+		dup = dup || sp_pki_csr_matches_cert(
+		                 r->signing_csr, r->signing_csr_len,
+		                 o->tls_cert_der, o->tls_cert_der_len);
+		if (dup) {
+			fprintf(stderr,
+			        "rejected %s: %s: a key of the request is "
+			        "already listed for %s\n",
+			        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+			        o->node_id);
+			goto out;
+		}
+	}
+	if (tl->n_members >= 1000) {
+		sp_cli__err("%s: the list holds 1000 members already", what);
+		goto out;
+	}
+	for (i = 0; i < r->n_endpoints && i < 16; i++) {
+		if (url_host(r->endpoints[i], hosts[n_sans],
+		             sizeof(hosts[0])) != 0) {
+			fprintf(stderr,
+			        "rejected %s: %s: Endpoint %s has no host\n",
+			        sp_strerror(SP_ERR_FIELD), t.request,
+			        r->endpoints[i]);
+			goto out;
+		}
+		sans[n_sans] = hosts[n_sans];
+		n_sans++;
+	}
+	sans[n_sans] = NULL;
+	if (sp_cli__mkdir_p(t.issued, 0755) != 0)
+		goto out;
+	if ((ms = realloc(tl->members, (tl->n_members + 1) * sizeof(*ms))) ==
+	    NULL)
+		goto out;
+	tl->members = ms;
+	m = &tl->members[tl->n_members++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->node_id, sizeof(m->node_id), "%s", r->node_id);
+	m->role = r->role;
+	m->status = SP_STATUS_ACTIVE;
+	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+		goto out;
+	m->n_signing = 1;
+	snprintf(cn, sizeof(cn), "%s record signing", r->node_id);
+	if (issue_one(what, &t, SP_CERT_SIGNING, r->signing_csr,
+	              r->signing_csr_len, cn, NULL, "sign-cert.pem",
+	              &m->signing[0].der, &m->signing[0].der_len) != 0 ||
+	    issue_one(what, &t, SP_CERT_TLS, r->tls_csr, r->tls_csr_len,
+	              r->node_id, sans, "tls-cert.pem", &m->tls_cert_der,
+	              &m->tls_cert_der_len) != 0)
+		goto out;
+	/* the list's window of the certificate is the certificate's own */
+	m->signing[0].valid_from = now - 3600;
+	m->signing[0].valid_until = now + (int64_t)t.days * 86400;
+	/* the method the member's records must use ([TL-D1]) */
+	m->signing[0].method = sp_key_alg_method(
+	    sp_pki_cert_alg(m->signing[0].der, m->signing[0].der_len));
+	/* the request's strings move into the list */
+	m->name = r->name;
+	r->name = NULL;
+	m->endpoints = r->endpoints;
+	m->n_endpoints = r->n_endpoints;
+	r->endpoints = NULL;
+	r->n_endpoints = 0;
+	m->log_key = r->log_key;
+	r->log_key = NULL;
+	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s (%s) added, active, in list sequence %llu\n"
+	        "issued %s/sign-cert.pem and %s/tls-cert.pem from its CSRs; "
+	        "send them,\n"
+	        "the new list and %s (the anchor) to %s, and publish the new "
+	        "list\n"
+	        "to every member\n",
+	        m->node_id, sp_role_name(m->role),
+	        (unsigned long long)tl->sequence, t.issued, t.issued, t.cert,
+	        m->node_id);
+	rc = SP_EXIT_OK;
+out:
+	sp_enroll_req_free(r);
+	sp_tl_free(tl);
+	return rc;
+}
+
+int sp_cli__tl_remove_member(int argc, char **argv)
+{
+	const char *what = "trust-list remove-member";
+	struct tl_opts t;
+	sp_tl *tl = NULL;
+	sp_tl_member *m;
+	int rc;
+
+	if ((rc = parse_opts(what, argc, argv, &t, 0)) != 0)
+		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0)
+		goto out;
+	if ((m = find(tl, t.member)) == NULL) {
+		fprintf(stderr, "rejected %s: no member '%s' in %s\n",
+		        sp_strerror(SP_ERR_NOT_FOUND), t.member, t.list);
+		goto out;
+	}
+	if (m->status == SP_STATUS_REVOKED) {
+		sp_cli__err("%s: %s has left already (revoked)", what,
+		            t.member);
+		goto out;
+	}
+	/* Kept in the list as revoked: nodes refuse its traffic from now on,
+	 * keep what they accepted before, and the NodeId is never reused
+	 * (SPEC [TL-26], [TL-27], [TL-F9]). */
+	m->status = SP_STATUS_REVOKED;
+	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s revoked in list sequence %llu; publish the new list "
+	        "to every member\n",
+	        t.member, (unsigned long long)tl->sequence);
+	rc = SP_EXIT_OK;
+out:
+	sp_tl_free(tl);
+	return rc;
+}
+
+int sp_cli__tl_renew_member(int argc, char **argv)
+{
+	const char *what = "trust-list renew-member";
+	struct tl_opts t;
+	sp_tl *tl = NULL;
+	sp_enroll_req *r = NULL;
+	sp_tl_member *m;
+	sp_tl_signing_cert *sc;
+	char cn[256];
+	const char *why = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, valid = 0;
+	int err, rc;
+
+	if ((rc = parse_opts(what, argc, argv, &t, 1)) != 0)
+		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
+	    open_request(what, t.request, SP_DOC_RENEWAL_REQUEST, tl, &r) != 0)
+		goto out;
+	if ((m = find(tl, r->node_id)) == NULL) {
+		fprintf(stderr, "rejected %s: %s: no member %s in %s\n",
+		        sp_strerror(SP_ERR_UNKNOWN_ORIGIN), t.request,
+		        r->node_id, t.list);
+		goto out;
+	}
+	if (m->status != SP_STATUS_ACTIVE) {
+		fprintf(stderr, "rejected %s: %s: member %s is %s\n",
+		        sp_strerror(m->status == SP_STATUS_REVOKED
+		                        ? SP_ERR_SIGNER_REVOKED
+		                        : SP_ERR_SIGNER_SUSPENDED),
+		        t.request, r->node_id, sp_status_name(m->status));
+		goto out;
+	}
+	if ((err = sp_enroll_check_previous(r, m, &why)) != SP_OK) {
+		fprintf(stderr, "rejected %s: %s: %s\n", sp_strerror(err),
+		        t.request, why ? why : "");
+		goto out;
+	}
+	for (i = 0; i < m->n_signing; i++)
+		if (sp_pki_csr_matches_cert(r->signing_csr, r->signing_csr_len,
+		                            m->signing[i].der,
+		                            m->signing[i].der_len)) {
+			fprintf(stderr,
+			        "rejected %s: %s: the key of SigningCsr is "
+			        "already listed for %s\n",
+			        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+			        m->node_id);
+			goto out;
+		}
+	for (i = 0; i < m->n_signing; i++)
+		if (m->signing[i].valid_from <= now &&
+		    now <= m->signing[i].valid_until)
+			valid++;
+	if (valid >= MAX_VALID_CERTS || m->n_signing >= 16) {
+		sp_cli__err("%s: %s has %zu signing certificates valid now; "
+		            "at most %d at once (SPEC TL-33): shorten an old "
+		            "one first",
+		            what, m->node_id, valid, MAX_VALID_CERTS);
+		goto out;
+	}
+	if (sp_cli__mkdir_p(t.issued, 0755) != 0)
+		goto out;
+	if ((sc = realloc(m->signing, (m->n_signing + 1) * sizeof(*sc))) ==
+	    NULL)
+		goto out;
+	m->signing = sc;
+	sc = &m->signing[m->n_signing];
+	memset(sc, 0, sizeof(*sc));
+	snprintf(cn, sizeof(cn), "%s record signing", m->node_id);
+	if (issue_one(what, &t, SP_CERT_SIGNING, r->signing_csr,
+	              r->signing_csr_len, cn, NULL, "sign-cert.pem", &sc->der,
+	              &sc->der_len) != 0) {
+		free(sc->der);
+		goto out;
+	}
+	/* Beside the old certificate, which keeps its window: records it
+	 * signed stay verifiable at their Issued time (SPEC [TL-36]). */
+	sc->valid_from = now - 3600;
+	sc->valid_until = now + (int64_t)t.days * 86400;
+	sc->method = sp_key_alg_method(sp_pki_cert_alg(sc->der, sc->der_len));
+	m->n_signing++;
+	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s: new signing certificate %s/sign-cert.pem listed "
+	        "beside the\n"
+	        "old one in list sequence %llu; send it and the new list to "
+	        "%s and\n"
+	        "publish the list to every member\n",
+	        m->node_id, t.issued, (unsigned long long)tl->sequence,
+	        m->node_id);
+	rc = SP_EXIT_OK;
+out:
+	sp_enroll_req_free(r);
+	sp_tl_free(tl);
+	return rc;
+}
