@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SP_CONFIG_MAX_LIST 16 /* repeatable options: anchors, operators, ...   \
-	                       */
+#define SP_CONFIG_MAX_LIST                                                     \
+	16 /* repeatable options: anchors, operators, ...                      \
+	    */
 #define SP_CONFIG_MAX_ERRORS 32
 
 typedef struct sp_config {
@@ -93,11 +94,16 @@ typedef struct sp_config {
 sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen);
 void sp_config_free(sp_config *c);
 
-/* Write the config that "federation init" gives a member: all paths
- * relative to the member's folder. Returns 0 or -1 (errno set). */
+/* Write the node.ini of a member (federation init, member init). config_dir
+ * is the folder of its keys and certificates and state_dir the folder of its
+ * database; both should be absolute (the unit runs with another working
+ * folder). config_dir NULL: key paths relative to node.ini's folder (the
+ * single-folder demo layout); state_dir NULL: the database beside the keys.
+ * trust_list and anchor are written as given. Returns 0 or -1 (errno set). */
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
-                           const char *trust_list_rel, const char *anchor_rel);
+                           const char *config_dir, const char *state_dir,
+                           const char *trust_list, const char *anchor);
 
 /* Print every option with its default and bounds (silkport check-config
  * --list). */
