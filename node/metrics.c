@@ -162,6 +162,31 @@ void sp_text_append(sp_text *t, const void *data, size_t len)
 	t->buf[t->len] = '\0';
 }
 
+void sp_text_json_str(sp_text *t, const char *s)
+{
+	const char *run;
+
+	if (s == NULL) {
+		sp_text_append(t, "null", 4);
+		return;
+	}
+	sp_text_append(t, "\"", 1);
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sp_text_append(t, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			sp_text_printf(t, "\\%c", c);
+		else
+			sp_text_printf(t, "\\u%04x", c);
+		run = s + 1;
+	}
+	sp_text_append(t, run, (size_t)(s - run));
+	sp_text_append(t, "\"", 1);
+}
+
 void sp_text_printf(sp_text *t, const char *fmt, ...)
 {
 	char small[512];

@@ -50,6 +50,10 @@ typedef struct sp_node_extension {
 	/* GET /v1/peers (operators): append a plain-text status report to
 	 * `out`, an sp_text. */
 	void (*status)(void *state, void *out);
+	/* GET /v1/peers?format=json: the same report as JSON members
+	 * ("name": value, comma-separated, without the enclosing braces),
+	 * appended to `out`, an sp_text. May be NULL. */
+	void (*status_json)(void *state, void *out);
 } sp_node_extension;
 
 /* Register an extension for every node this process runs (before

@@ -227,6 +227,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	    parse_endpoint(m->endpoints[0], host, sizeof(host), &port) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no usable https endpoint");
+		p->last_error_ms = fed_now_ms();
 		return -1;
 	}
 	for (i = 0; i < n->cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
@@ -242,6 +243,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no identity in federation %s", p->federation);
+		p->last_error_ms = fed_now_ms();
 		return -1;
 	}
 	cc.pinned_cert_der = m->tls_cert_der;
@@ -257,6 +259,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 		snprintf(p->last_error, sizeof(p->last_error), "client: %s",
 		         why ? why : sp_strerror(err));
+		p->last_error_ms = fed_now_ms();
 		return -1;
 	}
 	free(p->cert_der);
@@ -266,6 +269,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->cert_der != NULL)
 		memcpy(p->cert_der, m->tls_cert_der, m->tls_cert_der_len);
 	p->cert_len = p->cert_der ? m->tls_cert_der_len : 0;
+	p->last_error[0] = '\0'; /* a working client clears an old error */
 	return 0;
 }
 
@@ -573,6 +577,7 @@ static const sp_node_extension fed_extension = {
     .stop = ext_stop,
     .metrics = fed_metrics,
     .status = fed_status,
+    .status_json = fed_status_json,
 };
 
 int sp_peers_register(void)
