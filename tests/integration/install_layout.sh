@@ -55,6 +55,16 @@ expect 0 "submit through it" -- "$SILKPORT" submit --config "$INI" --type declar
 left=$(ls "$WORK/cwd"; ls "$ETC/CN-ZZ" | grep -v '\.pem$\|\.xml$\|^node\.ini$' || true)
 [ -z "$left" ] && ok "nothing written to the working or the config folder" || not_ok "stray files: $left"
 
+# Reload says which changes need a restart: the node started with port = 0,
+# node.ini now names the port it got.
+npid=$(cat "$WORK/pids" | tail -1)
+kill -HUP "$npid"
+for _ in $(seq 1 100); do grep -q 'event=reloaded' "$WORK/zz.log" && break; sleep 0.1; done
+grep 'event=reload_needs_restart' "$WORK/zz.log" | grep -q 'changed="\[listen\] port"' &&
+	ok "a reload that changes the listen port says it needs a restart" || not_ok "reload log: $(grep reload "$WORK/zz.log")"
+grep 'event=reloaded' "$WORK/zz.log" | grep -q 'needs_restart="\[listen\] port"' &&
+	ok "and so does its 'reloaded' line" || not_ok "reloaded line: $(grep 'event=reloaded' "$WORK/zz.log")"
+
 # check-config finds what run would refuse.
 sed 's/^id = CN-ZZ/id = CN-QQ/' "$INI" >"$ETC/CN-ZZ/other-id.ini"
 expect 1 "check-config refuses a node id the trust list does not list" -- "$SILKPORT" check-config --config "$ETC/CN-ZZ/other-id.ini"
