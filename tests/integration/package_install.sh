@@ -62,13 +62,13 @@ doc=$(sed -n 's#^Documentation=.*file://\(/[^ ]*\).*#\1#p' "$R/lib/systemd/syste
 # The README's "Running in production" commands, in the root.
 expect 0 "federation init --config-dir /etc/silkport --state-dir /var/lib/silkport" -- in_root silkport federation init \
 	/root/fed --federation silk-alliance --member CN-ZZ --member CN-XA --config-dir /etc/silkport --state-dir /var/lib/silkport
-st=$(stat -c '%U:%G %a' "$R/etc/silkport/CN-ZZ")
+st=$(in_root stat -c '%U:%G %a' /etc/silkport/CN-ZZ)
 [ "$st" = "root:silkport 750" ] && ok "/etc/silkport/CN-ZZ is root:silkport 750" || not_ok "config folder: $st"
-st=$(stat -c '%U:%G %a' "$R/etc/silkport/CN-ZZ/tls-key.pem")
+st=$(in_root stat -c '%U:%G %a' /etc/silkport/CN-ZZ/tls-key.pem)
 [ "$st" = "root:silkport 640" ] && ok "its keys are root:silkport 640" || not_ok "tls-key.pem: $st"
-st=$(stat -c '%U:%G %a' "$R/etc/silkport/CN-ZZ/operator-key.pem")
+st=$(in_root stat -c '%U:%G %a' /etc/silkport/CN-ZZ/operator-key.pem)
 [ "$st" = "root:root 600" ] && ok "the operator's client key is root's only" || not_ok "operator-key.pem: $st"
-st=$(stat -c '%U:%G' "$R/var/lib/silkport/CN-ZZ")
+st=$(in_root stat -c '%U:%G' /var/lib/silkport/CN-ZZ)
 [ "$st" = "silkport:silkport" ] && ok "/var/lib/silkport/CN-ZZ is the service user's" || not_ok "state folder: $st"
 INI=/etc/silkport/CN-ZZ/node.ini
 expect 0 "check-config passes as the service user (as the unit's ExecStartPre runs it)" -- \
@@ -90,7 +90,7 @@ sed -i "s/^port = .*/port = ${port:-0}/" "$R$INI"
 expect 0 "silkport status reaches it with the operator's identity" -- in_root silkport status --config $INI
 grep -Eq '^  trust list +sequence 1, valid for 36[45] d' "$WORK/out" && ok "status says how long the trust list stays valid" ||
 	not_ok "status: $(cat "$WORK/out")"
-[ -s "$R/var/lib/silkport/CN-ZZ/node.db" ] && [ "$(stat -c %U "$R/var/lib/silkport/CN-ZZ/node.db")" = silkport ] &&
+[ -s "$R/var/lib/silkport/CN-ZZ/node.db" ] && [ "$(in_root stat -c %U /var/lib/silkport/CN-ZZ/node.db)" = silkport ] &&
 	ok "its database is in the state folder, the service user's" || not_ok "no node.db in /var/lib/silkport/CN-ZZ"
 
 # A config the unit could not run: the database outside its StateDirectory.
