@@ -10,7 +10,8 @@ libxmlsec1-dev libxmlsec1-openssl xmlsec1 libsqlite3-dev sqlite3
 libcmocka-dev libinih-dev libsystemd-dev
 libp11-kit-dev libengine-pkcs11-openssl softhsm2 opensc
 curl nghttp2-client nghttp2-server clang libclang-rt-14-dev clang-format gcovr python3
-chromium"
+chromium
+debhelper lintian scdoc debootstrap man-db"
 
 missing=""
 for p in $PKGS; do
@@ -21,14 +22,17 @@ done
 
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
-	exit 0
+else
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then
+		SUDO="sudo"
+	fi
+	echo "install-deps: installing:$missing"
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-	SUDO="sudo"
-fi
-echo "install-deps: installing:$missing"
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+# The Debian 12 root that tests/integration/package_install.sh installs the
+# .deb into (downloaded here, once, never by the test; root only).
+"$(dirname "$0")/test-root.sh"

@@ -228,6 +228,15 @@ int sp_uuid_valid(const char *s);
 /* RFC 3339 UTC with 'Z' and whole seconds, as the profile requires. */
 int sp_time_format(int64_t t, char out[SP_TIME_TEXT_MAX]);
 int sp_time_parse(const char *s, int64_t *t);
+#define SP_DURATION_TEXT_MAX 32
+/* A duration for people, in its two largest non-zero units: "364 d 23 h",
+ * "3 min 12 s", "3 min", "45 s", "0 s"; a negative one starts with '-'. */
+void sp_duration_text(int64_t seconds, char out[SP_DURATION_TEXT_MAX]);
+#define SP_WHEN_TEXT_MAX 80
+/* A point in time for people, relative to now (both Unix seconds):
+ * "2026-12-02T14:30:46Z (3 min ago)", "... (in 2 d 4 h)", "... (now)";
+ * "never" when t <= 0. */
+void sp_when_text(int64_t t, int64_t now, char out[SP_WHEN_TEXT_MAX]);
 /* Lowercase hex of SHA-256(data). out holds 65 bytes. */
 void sp_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 

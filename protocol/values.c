@@ -235,6 +235,53 @@ static int digits(const char *s, size_t n, int *out)
 	return 1;
 }
 
+void sp_duration_text(int64_t seconds, char out[SP_DURATION_TEXT_MAX])
+{
+	static const struct {
+		uint64_t secs;
+		const char *name;
+	} units[] = {{86400, "d"}, {3600, "h"}, {60, "min"}, {1, "s"}};
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t left =
+	    seconds < 0 ? (uint64_t)0 - (uint64_t)seconds : (uint64_t)seconds;
+	const char *sign = seconds < 0 ? "-" : "";
+	uint64_t q, r;
+	size_t i;
+
+	for (i = 0; i < 4 && left < units[i].secs; i++)
+		;
+	if (i == 4) {
+		snprintf(out, SP_DURATION_TEXT_MAX, "0 s");
+		return;
+	}
+	q = left / units[i].secs;
+	r = i + 1 < 4 ? left % units[i].secs / units[i + 1].secs : 0;
+	if (r > 0)
+		snprintf(out, SP_DURATION_TEXT_MAX, "%s%llu %s %llu %s", sign,
+		         (unsigned long long)q, units[i].name,
+		         (unsigned long long)r, units[i + 1].name);
+	else
+		snprintf(out, SP_DURATION_TEXT_MAX, "%s%llu %s", sign,
+		         (unsigned long long)q, units[i].name);
+}
+
+void sp_when_text(int64_t t, int64_t now, char out[SP_WHEN_TEXT_MAX])
+{
+	char ts[SP_TIME_TEXT_MAX], d[SP_DURATION_TEXT_MAX];
+
+	if (t <= 0 || sp_time_format(t, ts) != SP_OK) {
+		snprintf(out, SP_WHEN_TEXT_MAX, "never");
+		return;
+	}
+	if (t == now) {
+		snprintf(out, SP_WHEN_TEXT_MAX, "%s (now)", ts);
+		return;
+	}
+	sp_duration_text(t < now ? now - t : t - now, d);
+	snprintf(out, SP_WHEN_TEXT_MAX, t < now ? "%s (%s ago)" : "%s (in %s)",
+	         ts, d);
+}
+
 int sp_time_parse(const char *s, int64_t *t)
 {
 	int y, mo, d, h, mi, se;

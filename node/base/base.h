@@ -110,6 +110,10 @@ void sp_text_printf(sp_text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sp_text_append(sp_text *t, const void *data, size_t len);
 void sp_text_free(sp_text *t);
+/* Append s as a JSON string, quotes included; NULL appends null. Control
+ * characters, quotes and backslashes are escaped, bytes >= 0x80 are copied
+ * (s is UTF-8 or the caller's own text). */
+void sp_text_json_str(sp_text *t, const char *s);
 
 /* Read all of `path` ("-" or NULL: standard input) into a malloc'd,
  * NUL-terminated buffer (the NUL is not counted in *len). More than `max`

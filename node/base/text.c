@@ -66,3 +66,28 @@ void sp_text_free(sp_text *t)
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
 }
+
+void sp_text_json_str(sp_text *t, const char *s)
+{
+	const char *run;
+
+	if (s == NULL) {
+		sp_text_append(t, "null", 4);
+		return;
+	}
+	sp_text_append(t, "\"", 1);
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sp_text_append(t, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			sp_text_printf(t, "\\%c", c);
+		else
+			sp_text_printf(t, "\\u%04x", c);
+		run = s + 1;
+	}
+	sp_text_append(t, run, (size_t)(s - run));
+	sp_text_append(t, "\"", 1);
+}

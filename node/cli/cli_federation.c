@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_MEMBERS 64
 #define CA_DAYS     3650
@@ -24,6 +27,7 @@ static const char usage_text[] =
     "...\n"
     "         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host "
     "NAME]\n"
+    "         [--config-dir DIR --state-dir DIR]\n"
     "Without --member: the operator's CA (DIR/operator/) and a signed trust\n"
     "list with no members (DIR/trust-list.xml); members then join with\n"
     "'silkport member init' on their own machines and the operator's\n"
@@ -47,7 +51,30 @@ static const char usage_text[] =
     "                signing certificate and LogKey from there and issue only "
     "a\n"
     "                TLS and an operator identity for this federation (a\n"
-    "                gateway); prints the [relay] lines for its node.ini\n";
+    "                gateway); prints the [relay] lines for its node.ini\n"
+    "  --config-dir DIR  put each member's keys, node.ini and a copy of the\n"
+    "                trust list and anchor in DIR/ID/ (e.g. /etc/silkport)\n"
+    "                instead of DIR/members/ID/; node.ini then has absolute\n"
+    "                paths\n"
+    "  --state-dir DIR   put each member's database in DIR/ID/ (e.g.\n"
+    "                /var/lib/silkport, the unit's StateDirectory); needs\n"
+    "                --config-dir\n"
+    "  Run as root with a 'silkport' system user (the Debian package makes\n"
+    "  it), the config folders become root:silkport 0750 with keys 0640, the\n"
+    "  operator's client key root-only, and the state folders silkport's.\n";
+
+/* Where members' files go: DIR/members/ID (both NULL) or the production
+ * layout CONFIG/ID and STATE/ID. */
+struct layout {
+	const char *config_dir;
+	const char *state_dir;
+	int chown;         /* root with a service user: hand files to it */
+	uid_t uid;         /* the service user */
+	gid_t gid;         /* its group */
+	const char *group; /* its name, for messages */
+};
+
+#define SERVICE_USER "silkport"
 
 struct member_arg {
 	char id[SP_NODE_ID_MAX + 1];
@@ -180,20 +207,95 @@ static int issue(const char *dir, sp_cert_usage usage, const char *cn,
 	                    key_out, cert_out, why);
 }
 
+/* The folder of member id's keys and node.ini. */
+static int member_dir(char *out, size_t cap, const char *dir,
+                      const struct layout *l, const char *id)
+{
+	return l->config_dir != NULL ? fmt(out, cap, "%s/%s", l->config_dir, id)
+	                             : fmt(out, cap, "%s/members/%s", dir, id);
+}
+
+/* Copy a small file (a trust list or a certificate), mode 0644 before
+ * finish_member() narrows it. */
+static int copy_file(const char *from, const char *to)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (sp_cli__read_input(from, &buf, &len) != 0)
+		return -1;
+	rc = sp_cli__write_output(to, buf, len, 0);
+	free(buf);
+	return rc;
+}
+
+/* Production layout: the config folder and the files the node reads go to
+ * root:GROUP 0750/0640 so that only the service user (and root) read them
+ * and it cannot change them; the operator's client key stays root's; the
+ * state folder is the service user's. Without a service user (not root):
+ * the folder is 0700 and the files 0600 for whoever ran init. */
+static int finish_member(const struct layout *l, const char *mdir,
+                         const char *sdir)
+{
+	static const char *const files[] = {
+	    "node.ini",       "tls-cert.pem",     "tls-key.pem",
+	    "sign-key.pem",   "sign-cert.pem",    "log-key.pem",
+	    "trust-list.xml", "trust-anchor.pem", "operator-cert.pem"};
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (path_join(path, sizeof(path), mdir, files[i]) != 0)
+			return -1;
+		if (l->chown
+		        ? chown(path, 0, l->gid) != 0 || chmod(path, 0640) != 0
+		        : chmod(path, 0600) != 0) {
+			sp_cli__err("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (path_join(path, sizeof(path), mdir, "operator-key.pem") != 0)
+		return -1;
+	if (chmod(path, 0600) != 0 ||
+	    (l->chown ? chown(mdir, 0, l->gid) != 0 || chmod(mdir, 0750) != 0
+	              : chmod(mdir, 0700) != 0)) {
+		sp_cli__err("%s: %s", mdir, strerror(errno));
+		return -1;
+	}
+	if (sdir != NULL && (l->chown ? chown(sdir, l->uid, l->gid) != 0 : 0)) {
+		sp_cli__err("%s: %s", sdir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Issue one member's keys and fill its trust-list entry. */
-static int make_member(const char *dir, const char *federation,
-                       const struct member_arg *ma, sp_key_alg alg,
-                       unsigned port, const char *host, sp_tl_member *m)
+static int make_member(const char *dir, const struct layout *l,
+                       const char *federation, const struct member_arg *ma,
+                       sp_key_alg alg, unsigned port, const char *host,
+                       sp_tl_member *m)
 {
 	char mdir[4096], key[4096], cert[4096], cn[256], url[512], origin[256];
+	char abs_cfg[4096], abs_state[4096], tl_path[4096], anchor[4096];
 	const char *sans[4] = {"localhost", "127.0.0.1", NULL, NULL};
 	const char *why = NULL;
 	sp_tl_signing_cert *sc;
 	int err;
 
-	if (snprintf(mdir, sizeof(mdir), "%s/members/%s", dir, ma->id) >=
-	        (int)sizeof(mdir) ||
-	    mkdir_p(mdir, 0700) != 0)
+	if (member_dir(mdir, sizeof(mdir), dir, l, ma->id) != 0)
+		return -1;
+	if (l->config_dir != NULL && ma->existing == NULL) {
+		if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
+			return -1;
+		if (file_exists(key)) {
+			sp_cli__err("federation init: %s exists; refusing to "
+			            "overwrite a node's configuration",
+			            key);
+			return -1;
+		}
+	}
+	if (mkdir_p(mdir, 0700) != 0)
 		return -1;
 	if (host != NULL)
 		sans[2] = host;
@@ -294,9 +396,45 @@ static int make_member(const char *dir, const char *federation,
 	}
 	if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
 		return -1;
-	if (sp_config_write_member(key, ma->id, federation, port,
-	                           "../../trust-list.xml",
-	                           "../../operator/cert.pem", NULL) != 0) {
+	if (l->config_dir == NULL) {
+		if (sp_config_write_member(key, ma->id, federation, port, NULL,
+		                           NULL, "../../trust-list.xml",
+		                           "../../operator/cert.pem",
+		                           NULL) != 0) {
+			sp_cli__err("federation init: %s: %s", key,
+			            strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* Production layout: absolute paths (the unit's working folder is the
+	 * state folder), and the node's own copies of the trust list and
+	 * anchor, so that nothing it reads lives in the operator's folder. */
+	if (realpath(mdir, abs_cfg) == NULL) {
+		sp_cli__err("%s: %s", mdir, strerror(errno));
+		return -1;
+	}
+	if (l->state_dir != NULL) {
+		if (fmt(abs_state, sizeof(abs_state), "%s/%s", l->state_dir,
+		        ma->id) != 0 ||
+		    mkdir_p(abs_state, 0700) != 0)
+			return -1;
+		if (realpath(abs_state, cert) == NULL) {
+			sp_cli__err("%s: %s", abs_state, strerror(errno));
+			return -1;
+		}
+		snprintf(abs_state, sizeof(abs_state), "%s", cert);
+	}
+	if (path_join(tl_path, sizeof(tl_path), abs_cfg, "trust-list.xml") !=
+	        0 ||
+	    path_join(anchor, sizeof(anchor), abs_cfg, "trust-anchor.pem") !=
+	        0 ||
+	    path_join(cert, sizeof(cert), dir, "operator/cert.pem") != 0 ||
+	    copy_file(cert, anchor) != 0)
+		return -1;
+	if (sp_config_write_member(key, ma->id, federation, port, abs_cfg,
+	                           l->state_dir ? abs_state : NULL, tl_path,
+	                           anchor, NULL) != 0) {
 		sp_cli__err("federation init: %s: %s", key, strerror(errno));
 		return -1;
 	}
@@ -336,6 +474,8 @@ static int cmd_init(int argc, char **argv)
 	    {"base-port", required_argument, NULL, 'p'},
 	    {"host", required_argument, NULL, 'H'},
 	    {"existing", required_argument, NULL, 'e'},
+	    {"config-dir", required_argument, NULL, 'C'},
+	    {"state-dir", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -346,12 +486,14 @@ static int cmd_init(int argc, char **argv)
 	sp_key_alg alg = SP_KEY_P256;
 	uint64_t base_port = 7400;
 	char path[4096], cert_path[4096], cn[256];
+	struct layout lay;
 	sp_tl tl;
 	sp_key *op = NULL;
 	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
 	int c, err, rc = SP_EXIT_USAGE;
 
 	memset(&tl, 0, sizeof(tl));
+	memset(&lay, 0, sizeof(lay));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -439,6 +581,12 @@ static int cmd_init(int argc, char **argv)
 			}
 			existing[n_existing++] = optarg;
 			break;
+		case 'C':
+			lay.config_dir = optarg;
+			break;
+		case 'S':
+			lay.state_dir = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return SP_EXIT_OK;
@@ -446,6 +594,25 @@ static int cmd_init(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return SP_EXIT_USAGE;
 		}
+	}
+	if (lay.state_dir != NULL && lay.config_dir == NULL) {
+		sp_cli__err("federation init: --state-dir needs --config-dir");
+		return SP_EXIT_USAGE;
+	}
+	if (lay.config_dir != NULL && geteuid() == 0) {
+		const struct passwd *pw = getpwnam(SERVICE_USER);
+
+		if (pw != NULL) {
+			lay.chown = 1;
+			lay.uid = pw->pw_uid;
+			lay.gid = pw->pw_gid;
+			lay.group = SERVICE_USER;
+		}
+	}
+	if (lay.config_dir != NULL && n_members == 0) {
+		sp_cli__err("federation init: --config-dir lays out members' "
+		            "nodes: it needs --member");
+		return SP_EXIT_USAGE;
 	}
 	if (argc - optind != 1 || federation == NULL) {
 		sp_cli__err("federation init: DIR and --federation are "
@@ -515,7 +682,7 @@ static int cmd_init(int argc, char **argv)
 	for (i = 0; i < n_members; i++) {
 		tl.n_members++; /* counted first: a failure frees what it made
 		                 */
-		if (make_member(dir, federation, &margs[i], alg,
+		if (make_member(dir, &lay, federation, &margs[i], alg,
 		                (unsigned)(base_port + i), host,
 		                &tl.members[i]) != 0)
 			goto out;
@@ -551,6 +718,28 @@ static int cmd_init(int argc, char **argv)
 		        "--key %s/operator/key.pem --cert %s --request REQ "
 		        "--issued-dir OUT %s'\n",
 		        dir, cert_path, path);
+	for (i = 0; lay.config_dir != NULL && i < n_members; i++) {
+		char mdir[4096], sdir[4096], copy[4096];
+
+		if (margs[i].existing != NULL)
+			continue;
+		if (member_dir(mdir, sizeof(mdir), dir, &lay, margs[i].id) !=
+		        0 ||
+		    path_join(copy, sizeof(copy), mdir, "trust-list.xml") !=
+		        0 ||
+		    sp_cli__write_output(copy, signed_doc, slen, 0) != 0)
+			goto out;
+		if (lay.state_dir != NULL &&
+		    fmt(sdir, sizeof(sdir), "%s/%s", lay.state_dir,
+		        margs[i].id) != 0)
+			goto out;
+		if (finish_member(&lay, mdir,
+		                  lay.state_dir != NULL ? sdir : NULL) != 0)
+			goto out;
+		fprintf(stderr, "  %s/node.ini%s%s%s\n", mdir,
+		        lay.chown ? " (readable by group " : "",
+		        lay.chown ? lay.group : "", lay.chown ? ")" : "");
+	}
 	rc = SP_EXIT_OK;
 out:
 	tl.operator_name = NULL;

@@ -613,7 +613,7 @@ static int cmd_install(int argc, char **argv)
 		fprintf(stderr, "member install: %s exists; kept as it is\n",
 		        cfg_path);
 	} else if (sp_config_write_member(cfg_path, r->node_id, r->federation,
-	                                  port, "trust-list.xml",
+	                                  port, NULL, NULL, "trust-list.xml",
 	                                  "federation-anchor.pem",
 	                                  "operator-ca.pem") != 0) {
 		sp_cli__err("member install: %s: %s", cfg_path,

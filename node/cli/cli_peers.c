@@ -1,8 +1,9 @@
 /* cli.c (peers): the commands that talk to a running node: "silkport submit",
  * "silkport status" and "silkport peers", through the operator endpoint over
  * mutual TLS. */
-#include "h2client.h"
+#include "base.h"
 #include "cli_int.h"
+#include "h2client.h"
 #include "node.h"
 
 #include <getopt.h>
@@ -25,17 +26,22 @@ static const char submit_usage[] =
     "and the key beside it (operator-key.pem).\n";
 
 static const char status_usage[] =
-    "usage: silkport status --config FILE [--cert OPERATOR-CERT --key "
-    "OPERATOR-KEY]\n"
-    "Prints the state of the node of FILE: health, readiness, its log's\n"
-    "latest checkpoint, the trust list in force and its main counters.\n";
+    "usage: silkport status --config FILE [--json] [--cert OPERATOR-CERT "
+    "--key OPERATOR-KEY]\n"
+    "Prints the state of the node of FILE: health, readiness (and why not),\n"
+    "its log's latest checkpoint, the trust list in force and how long it\n"
+    "stays valid, its main counters and its peers. --json prints one JSON\n"
+    "object for scripts (times in Unix seconds, durations in seconds).\n"
+    "Exit status 1 when the node is down or unreachable.\n";
 
 static const char peers_usage[] =
-    "usage: silkport peers --config FILE [--cert OPERATOR-CERT --key "
-    "OPERATOR-KEY]\n"
+    "usage: silkport peers --config FILE [--json] [--cert OPERATOR-CERT "
+    "--key OPERATOR-KEY]\n"
     "Prints, for each peer of the node of FILE: connected or not and the last\n"
-    "success, outbox depth, lag in records and seconds, the last checkpoint\n"
-    "seen, and alarms (GET /v1/peers with the operator identity).\n";
+    "success, outbox depth, lag in records and time, the last checkpoint\n"
+    "seen, the last error with its time (cleared by a later success), and\n"
+    "alarms (GET /v1/peers with the operator identity). --json prints one\n"
+    "JSON object for scripts (GET /v1/peers?format=json).\n";
 
 /* The operator identity and TLS settings to reach the node of cfg. */
 struct target {
@@ -267,6 +273,9 @@ out:
 	return rc;
 }
 
+/* status --json: transport failures go to stderr, not into the JSON. */
+static int quiet_unreachable;
+
 /* GET path; returns the HTTP status (0 on transport failure) and keeps the
  * body in r. */
 static int get(struct target *t, const char *path, sp_h2_result *r)
@@ -276,39 +285,114 @@ static int get(struct target *t, const char *path, sp_h2_result *r)
 	sp_h2_result_free(r);
 	if (sp_h2_fetch(&t->cc, "GET", path, NULL, 0, NULL, 0, r, &why) !=
 	    SP_OK) {
-		printf("  %-22s unreachable (%s)\n", path, why ? why : "");
+		if (quiet_unreachable)
+			sp_cli__err("%s: unreachable (%s)", path,
+			            why ? why : "");
+		else
+			printf("  %-22s unreachable (%s)\n", path,
+			       why ? why : "");
 		return 0;
 	}
 	return r->status;
 }
 
-/* Print one metric's value lines from a Prometheus text body. */
-static void metric(const sp_h2_result *r, const char *name, const char *label)
+/* One sample of a Prometheus text body: the value of `name`, or of
+ * name{label="value"}; *label_out gets the label's value (or ""). Walks
+ * from *pos; returns 1 while it finds one. */
+static int metric_next(const sp_h2_result *r, const char *name, size_t *pos,
+                       char *label_out, size_t label_cap, double *value)
 {
-	const char *p = (const char *)r->body, *end = p + r->body_len;
-	size_t n = strlen(name);
+	const char *body = (const char *)r->body;
+	size_t n = strlen(name), end = r->body_len;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	while (*pos < end) {
+		const char *p = body + *pos;
+		const char *nl = memchr(p, '\n', end - *pos);
+		size_t len = nl ? (size_t)(nl - p) : end - *pos;
+		char line[512];
+		const char *v, *q1, *q2;
+		char *e;
 
-		if (len > n && strncmp(p, name, n) == 0 && p[n] == ' ')
-			printf("  %-22s %.*s\n", label, (int)(len - n - 1),
-			       p + n + 1);
-		else if (len > n && strncmp(p, name, n) == 0 && p[n] == '{')
-			printf("  %-22s %.*s\n", label, (int)(len - n), p + n);
-		p += len + 1;
+		*pos += len + 1;
+		if (len <= n || len >= sizeof(line) ||
+		    strncmp(p, name, n) != 0 || (p[n] != ' ' && p[n] != '{'))
+			continue;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		label_out[0] = '\0';
+		v = line + n;
+		if (*v == '{') {
+			if ((q1 = strchr(v, '"')) == NULL ||
+			    (q2 = strchr(q1 + 1, '"')) == NULL ||
+			    (v = strchr(q2, '}')) == NULL)
+				continue;
+			snprintf(label_out, label_cap, "%.*s",
+			         (int)(q2 - q1 - 1), q1 + 1);
+			v++;
+		}
+		*value = strtod(v, &e);
+		if (e == v)
+			continue;
+		return 1;
 	}
+	return 0;
 }
 
-/* Why the node is not ready, or the warnings of a ready one ("warning:"
- * lines: certificates near their end). */
-static void readyz_detail(const sp_h2_result *r, int st)
+/* The sum of a metric's samples (all labels); *found 0 when absent. */
+static double metric_sum(const sp_h2_result *r, const char *name, int *found)
+{
+	size_t pos = 0;
+	double v, sum = 0;
+	char label[128];
+	int dummy;
+
+	if (found == NULL)
+		found = &dummy;
+	*found = 0;
+	while (metric_next(r, name, &pos, label, sizeof(label), &v)) {
+		sum += v;
+		*found = 1;
+	}
+	return sum;
+}
+
+/* What "silkport status" shows, fetched first, then printed for people
+ * or as JSON. */
+struct node_status {
+	int health, ready; /* -1: unknown */
+	char ready_why[256];
+	char warnings[1024]; /* a ready node's "warning:" lines, one per line */
+	long long log_size;  /* -1: unknown */
+	int have_metrics, have_tl;
+	double tl_sequence, tl_left, accepted, submitted, rejected,
+	    equivocations, connections;
+};
+
+/* The first line of a response body, printable, for a reason. */
+static void first_line(const sp_h2_result *r, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->body_len && n + 1 < cap; i++) {
+		unsigned char c = r->body[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[n] = '\0';
+}
+
+/* Why the node is not ready (the problem's detail, else the first line),
+ * or the warnings of a ready one ("warning:" lines: certificates near their
+ * end, SPEC [API-I2]). */
+static void readyz_detail(const sp_h2_result *r, int st, struct node_status *ns)
 {
 	const char *p = (const char *)r->body, *end = p + r->body_len;
 	sp_doc *doc = NULL;
 	char *detail = NULL;
 	int perr, status;
+	size_t n = 0;
 
 	if (st != 200) {
 		if (st != 0 &&
@@ -316,7 +400,10 @@ static void readyz_detail(const sp_h2_result *r, int st)
 		                 &doc, NULL) == SP_OK &&
 		    sp_problem_read(doc, &perr, &status, &detail) == SP_OK &&
 		    detail != NULL)
-			printf("  %-22s %s\n", "not ready", detail);
+			snprintf(ns->ready_why, sizeof(ns->ready_why), "%s",
+			         detail);
+		else
+			first_line(r, ns->ready_why, sizeof(ns->ready_why));
 		free(detail);
 		sp_doc_free(doc);
 		return;
@@ -324,10 +411,13 @@ static void readyz_detail(const sp_h2_result *r, int st)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int w;
 
-		if (len > 9 && strncmp(p, "warning: ", 9) == 0)
-			printf("  %-22s %.*s\n", "WARNING", (int)(len - 9),
-			       p + 9);
+		if (len > 9 && strncmp(p, "warning: ", 9) == 0 &&
+		    (w = snprintf(ns->warnings + n, sizeof(ns->warnings) - n,
+		                  "%.*s\n", (int)(len - 9), p + 9)) > 0 &&
+		    (size_t)w < sizeof(ns->warnings) - n)
+			n += (size_t)w;
 		p += len + 1;
 	}
 }
@@ -373,22 +463,199 @@ static void cert_expiry(const sp_h2_result *r, int64_t warn_days)
 	}
 }
 
+static void status_fetch(struct target *t, struct node_status *ns,
+                         sp_h2_result *r, sp_h2_result *metrics)
+{
+	char path[256];
+	int st;
+
+	memset(ns, 0, sizeof(*ns));
+	ns->ready = -1;
+	ns->log_size = -1;
+	st = get(t, "/healthz", r);
+	ns->health = st == 200;
+	if (!ns->health)
+		return;
+	st = get(t, "/readyz", r);
+	ns->ready = st == 200;
+	readyz_detail(r, st, ns);
+	snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", t->cfg->node_id);
+	if (get(t, path, r) == 200) {
+		sp_checkpoint cp;
+
+		if (sp_checkpoint_parse((const char *)r->body, r->body_len, &cp,
+		                        NULL, NULL) == SP_OK)
+			ns->log_size = (long long)cp.size;
+	}
+	if (get(t, "/metrics", metrics) == 200) {
+		ns->have_metrics = 1;
+		int seq_found, left_found;
+
+		ns->tl_sequence = metric_sum(
+		    metrics, "silkport_trust_list_sequence", &seq_found);
+		ns->tl_left = metric_sum(
+		    metrics, "silkport_trust_list_seconds_left", &left_found);
+		ns->have_tl = seq_found && left_found;
+		ns->accepted = metric_sum(
+		    metrics, "silkport_records_accepted_total", NULL);
+		ns->submitted =
+		    metric_sum(metrics, "silkport_submitted_total", NULL);
+		ns->rejected = metric_sum(
+		    metrics, "silkport_records_rejected_total", NULL);
+		ns->equivocations =
+		    metric_sum(metrics, "silkport_equivocations_total", NULL);
+		ns->connections =
+		    metric_sum(metrics, "silkport_connections", NULL);
+	}
+}
+
+static void status_print(const struct target *t, const struct node_status *ns,
+                         const sp_h2_result *m)
+{
+	char d[SP_DURATION_TEXT_MAX], label[128];
+	double v, up;
+	size_t pos = 0, pos2;
+
+	printf("node %s (federation %s) at https://%s:%u\n", t->cfg->node_id,
+	       t->cfg->federation, t->cc.host, (unsigned)t->cc.port);
+	/* The read grants of the configuration the node runs on (ACC-14). */
+	printf("  %-22s %s\n", "operator read", t->cfg->operator_read);
+	printf("  %-22s", "wide read");
+	for (size_t i = 0; i < t->cfg->n_wide_readers; i++)
+		printf(" %s", t->cfg->wide_readers[i]);
+	printf("%s\n", t->cfg->n_wide_readers ? "" : " -");
+	printf("  %-22s %s\n", "health", ns->health ? "ok" : "DOWN");
+	if (!ns->health)
+		return;
+	printf("  %-22s %s%s%s\n", "ready", ns->ready ? "yes" : "NO",
+	       ns->ready_why[0] ? ": " : "", ns->ready_why);
+	for (const char *w = ns->warnings; *w != '\0';) {
+		const char *nl = strchr(w, '\n');
+		int len = nl ? (int)(nl - w) : (int)strlen(w);
+
+		printf("  %-22s %.*s\n", "WARNING", len, w);
+		w += len + (nl != NULL);
+	}
+	if (ns->log_size >= 0)
+		printf("  %-22s size %lld (silkport/%s/%s)\n", "own log",
+		       ns->log_size, t->cfg->federation, t->cfg->node_id);
+	if (!ns->have_metrics)
+		return;
+	if (ns->have_tl) {
+		sp_duration_text((int64_t)ns->tl_left, d);
+		printf("  %-22s sequence %.0f, %s %s\n", "trust list",
+		       ns->tl_sequence,
+		       ns->tl_left >= 0 ? "valid for" : "EXPIRED", d);
+	}
+	printf("  %-22s %.0f\n", "records accepted", ns->accepted);
+	printf("  %-22s %.0f\n", "records submitted", ns->submitted);
+	printf("  %-22s %.0f\n", "records rejected", ns->rejected);
+	printf("  %-22s %.0f\n", "equivocations", ns->equivocations);
+	printf("  %-22s %.0f\n", "connections", ns->connections);
+	cert_expiry(m, (int64_t)t->cfg->expiry_warn_days);
+	while (metric_next(m, "silkport_peer_up", &pos, label, sizeof(label),
+	                   &up)) {
+		char peer[128], l2[128];
+		double depth = 0;
+
+		snprintf(peer, sizeof(peer), "peer %s", label);
+		pos2 = 0;
+		while (metric_next(m, "silkport_outbox_depth", &pos2, l2,
+		                   sizeof(l2), &v))
+			if (strcmp(l2, label) == 0)
+				depth = v;
+		printf("  %-22s %s, outbox %.0f\n", peer,
+		       up > 0 ? "up" : "DOWN", depth);
+	}
+}
+
+/* A number for JSON: null when the node did not report it. */
+static void json_num(sp_text *j, const char *key, double v, int known)
+{
+	if (known)
+		sp_text_printf(j, ",\"%s\":%.0f", key, v);
+	else
+		sp_text_printf(j, ",\"%s\":null", key);
+}
+
+static int status_json(const struct target *t, const struct node_status *ns,
+                       const sp_h2_result *m)
+{
+	sp_text j = {0};
+	char label[128];
+	size_t pos = 0, i;
+	double v;
+	int rc = 0;
+
+	sp_text_printf(&j, "{\"node\":");
+	sp_text_json_str(&j, t->cfg->node_id);
+	sp_text_printf(&j, ",\"federation\":");
+	sp_text_json_str(&j, t->cfg->federation);
+	sp_text_printf(&j, ",\"url\":\"https://%s:%u\",\"operator_read\":",
+	               t->cc.host, (unsigned)t->cc.port);
+	sp_text_json_str(&j, t->cfg->operator_read);
+	sp_text_printf(&j, ",\"wide_read\":[");
+	for (i = 0; i < t->cfg->n_wide_readers; i++) {
+		sp_text_printf(&j, "%s", i ? "," : "");
+		sp_text_json_str(&j, t->cfg->wide_readers[i]);
+	}
+	sp_text_printf(&j, "],\"health\":%s", ns->health ? "true" : "false");
+	sp_text_printf(&j, ",\"ready\":%s,\"ready_reason\":",
+	               ns->ready < 0   ? "null"
+	               : ns->ready > 0 ? "true"
+	                               : "false");
+	sp_text_json_str(&j, ns->ready_why[0] ? ns->ready_why : NULL);
+	json_num(&j, "own_log_size", (double)ns->log_size, ns->log_size >= 0);
+	json_num(&j, "trust_list_sequence", ns->tl_sequence, ns->have_tl);
+	json_num(&j, "trust_list_seconds_left", ns->tl_left, ns->have_tl);
+	json_num(&j, "records_accepted", ns->accepted, ns->have_metrics);
+	json_num(&j, "records_submitted", ns->submitted, ns->have_metrics);
+	json_num(&j, "records_rejected", ns->rejected, ns->have_metrics);
+	json_num(&j, "equivocations", ns->equivocations, ns->have_metrics);
+	json_num(&j, "connections", ns->connections, ns->have_metrics);
+	sp_text_printf(&j, ",\"peers\":[");
+	for (i = 0; ns->have_metrics && metric_next(m, "silkport_peer_up", &pos,
+	                                            label, sizeof(label), &v);
+	     i++) {
+		char l2[128];
+		size_t pos2 = 0;
+		double depth = 0, d;
+
+		while (metric_next(m, "silkport_outbox_depth", &pos2, l2,
+		                   sizeof(l2), &d))
+			if (strcmp(l2, label) == 0)
+				depth = d;
+		sp_text_printf(&j, "%s{\"peer\":", i ? "," : "");
+		sp_text_json_str(&j, label);
+		sp_text_printf(&j, ",\"up\":%s,\"outbox_depth\":%.0f}",
+		               v > 0 ? "true" : "false", depth);
+	}
+	sp_text_printf(&j, "]}\n");
+	if (j.failed || j.buf == NULL ||
+	    fwrite(j.buf, 1, j.len, stdout) != j.len)
+		rc = -1;
+	sp_text_free(&j);
+	return rc;
+}
+
 int sp_cli_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"cert", required_argument, NULL, 'C'},
 	    {"key", required_argument, NULL, 'K'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *cert = NULL, *key = NULL;
 	struct target t;
-	sp_h2_result r;
-	char path[256];
-	int c, st, rc = SP_EXIT_FAIL;
+	struct node_status ns;
+	sp_h2_result r, m;
+	int c, json = 0, rc = SP_EXIT_FAIL;
 
 	memset(&r, 0, sizeof(r));
+	memset(&m, 0, sizeof(m));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'c')
@@ -397,6 +664,8 @@ int sp_cli_status(int argc, char **argv)
 			cert = optarg;
 		else if (c == 'K')
 			key = optarg;
+		else if (c == 'j')
+			json = 1;
 		else if (c == 'h') {
 			fputs(status_usage, stdout);
 			return SP_EXIT_OK;
@@ -414,52 +683,13 @@ int sp_cli_status(int argc, char **argv)
 		target_close(&t);
 		return SP_EXIT_FAIL;
 	}
-	printf("node %s (federation %s) at https://%s:%u\n", t.cfg->node_id,
-	       t.cfg->federation, t.cc.host, (unsigned)t.cc.port);
-	/* The read grants of the configuration the node runs on (ACC-14). */
-	printf("  %-22s %s\n", "operator read", t.cfg->operator_read);
-	printf("  %-22s", "wide read");
-	for (size_t i = 0; i < t.cfg->n_wide_readers; i++)
-		printf(" %s", t.cfg->wide_readers[i]);
-	printf("%s\n", t.cfg->n_wide_readers ? "" : " -");
-	st = get(&t, "/healthz", &r);
-	printf("  %-22s %s\n", "health", st == 200 ? "ok" : "DOWN");
-	if (st == 200) {
-		rc = SP_EXIT_OK;
-		st = get(&t, "/readyz", &r);
-		printf("  %-22s %s\n", "ready", st == 200 ? "yes" : "NO");
-		readyz_detail(&r, st);
-		snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint",
-		         t.cfg->node_id);
-		if (get(&t, path, &r) == 200) {
-			sp_checkpoint cp;
-
-			if (sp_checkpoint_parse((const char *)r.body,
-			                        r.body_len, &cp, NULL,
-			                        NULL) == SP_OK)
-				printf("  %-22s size %llu (%s)\n", "own log",
-				       (unsigned long long)cp.size, cp.origin);
-		}
-		if (get(&t, "/metrics", &r) == 200) {
-			cert_expiry(&r, (int64_t)t.cfg->expiry_warn_days);
-			metric(&r, "silkport_trust_list_sequence",
-			       "trust list sequence");
-			metric(&r, "silkport_trust_list_seconds_left",
-			       "trust list seconds left");
-			metric(&r, "silkport_records_accepted_total",
-			       "records accepted");
-			metric(&r, "silkport_submitted_total",
-			       "records submitted");
-			metric(&r, "silkport_records_rejected_total",
-			       "records rejected");
-			metric(&r, "silkport_equivocations_total",
-			       "equivocations");
-			metric(&r, "silkport_connections", "connections");
-			metric(&r, "silkport_outbox_depth", "outbox depth");
-			metric(&r, "silkport_peer_up", "peer up");
-		}
-	}
+	quiet_unreachable = json; /* stdout is one JSON document */
+	status_fetch(&t, &ns, &r, &m);
+	if (json ? status_json(&t, &ns, &m) == 0
+	         : (status_print(&t, &ns, &m), 1))
+		rc = ns.health ? SP_EXIT_OK : SP_EXIT_FAIL;
 	sp_h2_result_free(&r);
+	sp_h2_result_free(&m);
 	target_close(&t);
 	return rc;
 }
@@ -470,13 +700,14 @@ int sp_cli_peers(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"cert", required_argument, NULL, 'C'},
 	    {"key", required_argument, NULL, 'K'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *cert = NULL, *key = NULL, *why = NULL;
 	struct target t;
 	sp_h2_result r;
-	int c, err, rc = SP_EXIT_FAIL;
+	int c, err, json = 0, rc = SP_EXIT_FAIL;
 
 	memset(&r, 0, sizeof(r));
 	memset(&t, 0, sizeof(t));
@@ -488,6 +719,8 @@ int sp_cli_peers(int argc, char **argv)
 			cert = optarg;
 		else if (c == 'K')
 			key = optarg;
+		else if (c == 'j')
+			json = 1;
 		else if (c == 'h') {
 			fputs(peers_usage, stdout);
 			return SP_EXIT_OK;
@@ -503,8 +736,9 @@ int sp_cli_peers(int argc, char **argv)
 	if (sp_cli__init_crypto() != 0 ||
 	    target_open(&t, config, cert, key) != 0)
 		goto out;
-	err =
-	    sp_h2_fetch(&t.cc, "GET", "/v1/peers", NULL, 0, NULL, 0, &r, &why);
+	err = sp_h2_fetch(&t.cc, "GET",
+	                  json ? "/v1/peers?format=json" : "/v1/peers", NULL, 0,
+	                  NULL, 0, &r, &why);
 	if (err != SP_OK || r.status != 200) {
 		report("peers", err, why, &r);
 		goto out;

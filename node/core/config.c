@@ -585,44 +585,81 @@ void sp_config_print_options(void)
 	}
 }
 
+/* A key or database path for node.ini: bare (relative to node.ini's folder)
+ * when dir is NULL, else dir/name. */
+static int layout_path(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = dir == NULL ? snprintf(out, cap, "%s", name)
+	                    : snprintf(out, cap, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
-                           const char *trust_list_rel, const char *anchor_rel,
-                           const char *operator_ca_rel)
+                           const char *config_dir, const char *state_dir,
+                           const char *trust_list, const char *anchor,
+                           const char *operator_ca)
 {
-	FILE *f = fopen(path, "w");
+	static const char *const names[] = {
+	    "tls-cert.pem",  "tls-key.pem", "sign-key.pem",
+	    "sign-cert.pem", "log-key.pem", "operator-cert.pem"};
+	char p[6][4096], db[4096], ca[4096];
+	FILE *f;
+	size_t i;
 	int ok;
 
-	if (f == NULL)
+	for (i = 0; i < 6; i++)
+		if (layout_path(p[i], sizeof(p[i]), config_dir, names[i]) != 0)
+			return -1;
+	if (layout_path(db, sizeof(db), state_dir ? state_dir : config_dir,
+	                "node.db") != 0)
 		return -1;
+	if (operator_ca != NULL &&
+	    layout_path(ca, sizeof(ca), config_dir, operator_ca) != 0)
+		return -1;
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+	        "; silkport node %s of federation %s (written by silkport).\n"
+	        "; %s\n"
+	        "; 'silkport check-config --list' prints every option with "
+	        "its default.\n"
+	        "[node]\n"
+	        "id = %s\n"
+	        "federation = %s\n"
+	        "database = %s\n"
+	        "\n[listen]\n"
+	        "address = 127.0.0.1\n"
+	        "port = %u\n"
+	        "\n[tls]\n"
+	        "cert = %s\n"
+	        "key = %s\n"
+	        "\n[signing]\n"
+	        "key = %s\n"
+	        "cert = %s\n"
+	        "log_key = %s\n"
+	        "\n[trust]\n"
+	        "list = %s\n"
+	        "anchor = %s\n"
+	        "clock_skew = 300\n"
+	        "\n[operators]\n"
+	        "cert = %s\n",
+	        node_id, federation,
+	        config_dir == NULL
+	            ? "Relative paths are from this file's folder."
+	            : "Absolute paths: keys beside this file, the database in "
+	              "the state folder.",
+	        node_id, federation, db, port, p[0], p[1], p[2], p[3], p[4],
+	        trust_list, anchor, p[5]);
+	if (operator_ca != NULL)
+		fprintf(f, "ca = %s\n", ca);
 	fprintf(
 	    f,
-	    "; silkport node %s of federation %s (written by federation "
-	    "init or member install).\n"
-	    "; Relative paths are from this file's folder. 'silkport "
-	    "check-config\n"
-	    "; --list' prints every option with its default.\n"
-	    "[node]\n"
-	    "id = %s\n"
-	    "federation = %s\n"
-	    "database = node.db\n"
-	    "\n[listen]\n"
-	    "address = 127.0.0.1\n"
-	    "port = %u\n"
-	    "\n[tls]\n"
-	    "cert = tls-cert.pem\n"
-	    "key = tls-key.pem\n"
-	    "\n[signing]\n"
-	    "key = sign-key.pem\n"
-	    "cert = sign-cert.pem\n"
-	    "log_key = log-key.pem\n"
-	    "\n[trust]\n"
-	    "list = %s\n"
-	    "anchor = %s\n"
-	    "clock_skew = 300\n"
-	    "\n[operators]\n"
-	    "cert = operator-cert.pem\n"
-	    "%s%s%s"
 	    "\n[limits]\n"
 	    "max_body = 1048576\n"
 	    "max_header_list = 16384\n"
@@ -642,11 +679,7 @@ int sp_config_write_member(const char *path, const char *node_id,
 	    "allow = operators\n"
 	    "\n[log]\n"
 	    "level = info\n"
-	    "format = kv\n",
-	    node_id, federation, node_id, federation, port, trust_list_rel,
-	    anchor_rel, operator_ca_rel ? "ca = " : "",
-	    operator_ca_rel ? operator_ca_rel : "",
-	    operator_ca_rel ? "\n" : "");
+	    "format = kv\n");
 	ok = ferror(f) == 0;
 	if (fclose(f) != 0)
 		ok = 0;

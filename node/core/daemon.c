@@ -450,12 +450,63 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	sp_server_shutdown(n->server, on_shutdown_done, n);
 }
 
+/* Options read only at start: name the changed ones so that the operator
+ * knows the reload did not apply them (listen port, database, limits...). */
+static void restart_changes(const sp_config *a, const sp_config *b, char *out,
+                            size_t cap)
+{
+#define STR_CHANGED(f) (strcmp(a->f ? a->f : "", b->f ? b->f : "") != 0)
+	const struct {
+		const char *name;
+		int changed;
+	} c[] = {
+	    {"[node] database", STR_CHANGED(database)},
+	    {"[listen] address", STR_CHANGED(listen_address)},
+	    {"[listen] port", a->listen_port != b->listen_port},
+	    {"[limits] max_body", a->max_body != b->max_body},
+	    {"[limits] max_header_list",
+	     a->max_header_list != b->max_header_list},
+	    {"[limits] max_streams", a->max_streams != b->max_streams},
+	    {"[limits] max_connections",
+	     a->max_connections != b->max_connections},
+	    {"[limits] max_depth", a->max_depth != b->max_depth},
+	    {"[limits] max_elements", a->max_elements != b->max_elements},
+	    {"[limits] handshake_timeout",
+	     a->handshake_timeout != b->handshake_timeout},
+	    {"[limits] idle_timeout", a->idle_timeout != b->idle_timeout},
+	    {"[limits] stream_timeout", a->stream_timeout != b->stream_timeout},
+	    {"[limits] global_buffer_mb",
+	     a->global_buffer_mb != b->global_buffer_mb},
+	    {"[limits] anon_connections",
+	     a->anon_connections != b->anon_connections},
+	    {"[limits] anon_buffer_mb", a->anon_buffer_mb != b->anon_buffer_mb},
+	    {"[workers] threads", a->threads != b->threads},
+	    {"[workers] queue", a->queue != b->queue},
+	    {"[relay] federation",
+	     a->n_relay_federations != b->n_relay_federations},
+	};
+#undef STR_CHANGED
+	size_t i, used = 0;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (!c[i].changed)
+			continue;
+		n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "",
+		             c[i].name);
+		if (n < 0 || (size_t)n >= cap - used)
+			return;
+		used += (size_t)n;
+	}
+}
+
 /* SIGHUP: re-validate the config; install a newer trust list and the TLS
  * identity; keep everything old when anything new is invalid. */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	sp_node *n = arg;
-	char errbuf[4096];
+	char errbuf[4096], pending[1024];
 	sp_config *cfg;
 	sp_trust *t = NULL;
 	sp_server_config sc;
@@ -526,11 +577,18 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		        "operator certificates unreadable; none are accepted"));
 	sp_node__log_setup(cfg->log_level, cfg->log_format);
 	/* Options read only at start (listen address, limits, database) keep
-	 * their old values until a restart. */
+	 * their old values until a restart: say which ones changed. */
+	restart_changes(n->cfg, cfg, pending, sizeof(pending));
+	if (pending[0] != '\0')
+		sp_log(SP_LOG_WARN, "reload_needs_restart",
+		       SP_LF_STR("changed", pending),
+		       SP_LF_STR("why", "read only at start; the old values "
+		                        "stay until a restart"));
 	sp_config_free(n->cfg);
 	n->cfg = cfg;
 	sp_node__recheck_conns(n); /* an operator certificate may be gone */
-	sp_log(SP_LOG_INFO, "reloaded", SP_LF_STR("config", cfg->path));
+	sp_log(SP_LOG_INFO, "reloaded", SP_LF_STR("config", cfg->path),
+	       SP_LF_STR("needs_restart", pending[0] ? pending : "none"));
 	notify("READY=1");
 }
 

@@ -168,6 +168,13 @@ void sp_node_status_text(sp_node *n, sp_text *out)
 	sp_node__notify(n, SP_NODE_EV_STATUS, &a);
 }
 
+void sp_node_status_json(sp_node *n, sp_text *out)
+{
+	sp_node_event_args a = {.out = out};
+
+	sp_node__notify(n, SP_NODE_EV_STATUS_JSON, &a);
+}
+
 /* ---------------------------------------------------------------- extensions
  */
 
@@ -212,6 +219,10 @@ void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a)
 		case SP_NODE_EV_STATUS:
 			if (x->status != NULL)
 				x->status(st, a->out);
+			break;
+		case SP_NODE_EV_STATUS_JSON:
+			if (x->status_json != NULL)
+				x->status_json(st, a->out);
 			break;
 		}
 	}

@@ -122,15 +122,20 @@ typedef struct sp_config {
 sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen);
 void sp_config_free(sp_config *c);
 
-/* Write the config that "federation init" and "member install" give a
- * member: all paths relative to the member's folder. operator_ca_rel is the
- * node's own operator CA ("member init"), or NULL when the operator
- * certificate is issued by the federation anchor. Returns 0 or -1 (errno
- * set). */
+/* Write the node.ini of a member (federation init, member install).
+ * config_dir is the folder of its keys and certificates and state_dir the
+ * folder of its database; both should be absolute (the unit runs with
+ * another working folder). config_dir NULL: key paths relative to
+ * node.ini's folder (the single-folder demo layout); state_dir NULL: the
+ * database beside the keys. trust_list and anchor are written as given.
+ * operator_ca: the file name of the node's own operator CA in config_dir
+ * ("member init"), or NULL when the operator certificate is issued by the
+ * federation anchor. Returns 0 or -1 (errno set). */
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
-                           const char *trust_list_rel, const char *anchor_rel,
-                           const char *operator_ca_rel);
+                           const char *config_dir, const char *state_dir,
+                           const char *trust_list, const char *anchor,
+                           const char *operator_ca);
 
 /* Print every option with its default and bounds (silkport check-config
  * --list). */
@@ -182,6 +187,10 @@ typedef struct sp_node_extension {
 	/* GET /v1/peers (operators): append a plain-text status report to
 	 * `out`, an sp_text. */
 	void (*status)(void *state, void *out);
+	/* GET /v1/peers?format=json: the same report as JSON members
+	 * ("name": value, comma-separated, without the enclosing braces),
+	 * appended to `out`, an sp_text. May be NULL. */
+	void (*status_json)(void *state, void *out);
 } sp_node_extension;
 
 /* Register an extension for every node this process runs (before
@@ -292,6 +301,8 @@ void sp_node_observe(sp_node *n, sp_histogram_id h, double seconds);
 char *sp_node_metrics_text(sp_node *n, size_t *len);
 /* GET /v1/peers: append every extension's status report to out. */
 void sp_node_status_text(sp_node *n, sp_text *out);
+/* The same as JSON members, from the extensions' status_json callbacks. */
+void sp_node_status_json(sp_node *n, sp_text *out);
 
 /* ================================================================ callers */
 

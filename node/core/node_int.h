@@ -129,8 +129,9 @@ typedef enum sp_node_event {
 	SP_NODE_EV_RELAY_STORED,      /* record_id */
 	SP_NODE_EV_RECORD_RECEIVED,   /* origin, sequence, digest */
 	SP_NODE_EV_TRUST_CHANGED,
-	SP_NODE_EV_METRICS, /* out */
-	SP_NODE_EV_STATUS   /* out */
+	SP_NODE_EV_METRICS,    /* out */
+	SP_NODE_EV_STATUS,     /* out */
+	SP_NODE_EV_STATUS_JSON /* out */
 } sp_node_event;
 
 typedef struct sp_node_event_args {

@@ -203,6 +203,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	    parse_endpoint(m->endpoints[0], host, sizeof(host), &port) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no usable https endpoint");
+		p->last_error_ms = sp_clock_wall_ms();
 		return -1;
 	}
 	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
@@ -218,6 +219,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no identity in federation %s", p->federation);
+		p->last_error_ms = sp_clock_wall_ms();
 		return -1;
 	}
 	cc.pinned_cert_der = m->tls_cert_der;
@@ -234,6 +236,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 		snprintf(p->last_error, sizeof(p->last_error), "client: %s",
 		         why ? why : sp_strerror(err));
+		p->last_error_ms = sp_clock_wall_ms();
 		return -1;
 	}
 	free(p->cert_der);
@@ -243,6 +246,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->cert_der != NULL)
 		memcpy(p->cert_der, m->tls_cert_der, m->tls_cert_der_len);
 	p->cert_len = p->cert_der ? m->tls_cert_der_len : 0;
+	p->last_error[0] = '\0'; /* a working client clears an old error */
 	return 0;
 }
 
@@ -552,6 +556,7 @@ static const sp_node_extension fed_extension = {
     .stop = ext_stop,
     .metrics = fed_metrics,
     .status = fed_status,
+    .status_json = fed_status_json,
 };
 
 int sp_peers_register(void)

@@ -381,6 +381,7 @@ static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 	if (d->retry_after * 1000 > delay)
 		delay = d->retry_after * 1000;
 	snprintf(p->last_error, sizeof(p->last_error), "%.190s", why);
+	p->last_error_ms = now_ms;
 	next = sp_peers__due_s(now_ms, delay);
 	if (p->next_sweep_ms == 0 || next * 1000 < p->next_sweep_ms)
 		p->next_sweep_ms = next * 1000;
@@ -398,6 +399,7 @@ static void apply(fed *f, dl_item *d)
 	case FED_V_DELIVERED:
 		p->last_ok_ms = now_ms;
 		p->fail_streak = 0;
+		p->last_error[0] = '\0'; /* a later success clears it */
 		err = sp_store_fed_delivered_async(sp_node_store(f->n),
 		                                   d->it.id, d->body,
 		                                   d->body_len, stored, d);

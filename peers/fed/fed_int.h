@@ -58,7 +58,8 @@ struct fed_peer {
 	int64_t last_ok_ms; /* last complete response of any kind */
 	uint64_t delivered;
 	uint64_t gave_up;
-	char last_error[200];
+	char last_error[200]; /* cleared by a later success */
+	int64_t last_error_ms;
 	/* from the store, refreshed every tick */
 	uint64_t outbox_pending, outbox_failed;
 	int64_t outbox_oldest;
@@ -262,6 +263,7 @@ void fed_relay_poll(fed *f);
 /* fed_status.c */
 void fed_metrics(void *state, void *out);
 void fed_status(void *state, void *out);
+void fed_status_json(void *state, void *out);
 void fed_counts_refresh(fed *f);
 
 #endif /* SP_PEERS_FED_INT_H */

@@ -176,99 +176,249 @@ void fed_metrics(void *state, void *out)
 	               (unsigned long long)f->equivocation_alarms);
 }
 
-static void when(sp_text *t, const char *label, int64_t ms, int64_t now)
-{
-	char tbuf[SP_TIME_TEXT_MAX];
+/* The status report is written once, through these, as text for people
+ * (GET /v1/peers, "silkport peers") or as JSON members for scripts
+ * (?format=json, "silkport peers --json"): the two cannot drift apart. */
+typedef struct report {
+	sp_text *t;
+	int json;
+	int64_t now_ms;
+	int first; /* JSON: no member written yet in the current object */
+} report;
 
-	if (ms <= 0 || sp_time_format(ms / 1000, tbuf) != SP_OK)
-		sp_text_printf(t, "  %-18s never\n", label);
+static void r_key(report *r, const char *key)
+{
+	if (r->json) {
+		sp_text_printf(r->t, "%s\"%s\":", r->first ? "" : ",", key);
+		r->first = 0;
+	} else {
+		sp_text_printf(r->t, "  %-18s ", key);
+	}
+}
+
+static void r_str(report *r, const char *key, const char *v)
+{
+	r_key(r, key);
+	if (r->json)
+		sp_text_json_str(r->t, v);
 	else
-		sp_text_printf(t, "  %-18s %s (%llds ago)\n", label, tbuf,
-		               (long long)((now - ms) / 1000));
+		sp_text_printf(r->t, "%s\n", v ? v : "-");
+}
+
+static void r_uint(report *r, const char *key, uint64_t v)
+{
+	r_key(r, key);
+	sp_text_printf(r->t, r->json ? "%llu" : "%llu\n",
+	               (unsigned long long)v);
+}
+
+static void r_bool(report *r, const char *key, int v)
+{
+	r_key(r, key);
+	sp_text_printf(r->t, "%s",
+	               r->json ? (v ? "true" : "false")
+	                       : (v ? "yes\n" : "no\n"));
+}
+
+/* A time in ms: RFC 3339 with how long ago for people, Unix seconds (or
+ * null for never) for scripts. */
+static void r_time(report *r, const char *key, int64_t ms)
+{
+	char w[SP_WHEN_TEXT_MAX];
+
+	r_key(r, key);
+	if (r->json) {
+		if (ms > 0)
+			sp_text_printf(r->t, "%lld", (long long)(ms / 1000));
+		else
+			sp_text_printf(r->t, "null");
+		return;
+	}
+	sp_when_text(ms > 0 ? ms / 1000 : 0, r->now_ms / 1000, w);
+	sp_text_printf(r->t, "%s\n", w);
+}
+
+/* A duration in ms: "3 min 12 s" for people, seconds for scripts. */
+static void r_duration(report *r, const char *key, int64_t ms)
+{
+	char d[SP_DURATION_TEXT_MAX];
+
+	r_key(r, key);
+	if (r->json) {
+		sp_text_printf(r->t, "%.3f", (double)ms / 1000.0);
+		return;
+	}
+	sp_duration_text(ms / 1000, d);
+	sp_text_printf(r->t, "%s\n", d);
+}
+
+static void r_open(report *r, const char *key)
+{
+	if (r->json) {
+		r_key(r, key);
+		sp_text_printf(r->t, "{");
+		r->first = 1;
+	}
+}
+
+static void r_close(report *r)
+{
+	if (r->json) {
+		sp_text_printf(r->t, "}");
+		r->first = 0;
+	}
+}
+
+static void peer_report(report *r, fed *f, fed_peer *p)
+{
+	fed_origin *o = fed_origin_find(f, p->id);
+	sp_h2_client_state st;
+	int64_t ok;
+	char buf[300], root[48];
+
+	memset(&st, 0, sizeof(st));
+	if (p->client != NULL)
+		sp_h2_client_get_state(p->client, &st);
+	if (r->json) {
+		sp_text_printf(r->t, "{");
+		r->first = 1;
+		r_str(r, "peer", p->id);
+	} else {
+		sp_text_printf(r->t, "peer %s\n", p->id);
+	}
+	r_str(r, "status", sp_status_name(p->status));
+	r_bool(r, "connected", st.connected);
+	ok = st.last_success_ms > p->last_ok_ms ? st.last_success_ms
+	                                        : p->last_ok_ms;
+	if (p->federation[0] != '\0') {
+		if (r->json) {
+			r_str(r, "federation", p->federation);
+		} else {
+			snprintf(buf, sizeof(buf), "%s (relay)", p->federation);
+			r_str(r, "federation", buf);
+		}
+	}
+	r_time(r, "last-success", ok);
+	r_time(r, "last-receipt", p->last_receipt_ms);
+	if (st.consecutive_failures > 0 || r->json) {
+		const char *why = st.consecutive_failures == 0 ? NULL
+		                  : st.last_why                ? st.last_why
+		                                : sp_strerror(st.last_error);
+
+		if (r->json) {
+			r_uint(r, "connect-failures", st.consecutive_failures);
+			r_str(r, "connect-error", why);
+		} else {
+			snprintf(buf, sizeof(buf), "%u (%s)",
+			         st.consecutive_failures, why);
+			r_str(r, "connect-failures", buf);
+		}
+	}
+	r_uint(r, "outbox-depth", p->outbox_pending);
+	r_uint(r, "outbox-failed", p->outbox_failed);
+	r_uint(r, "in-flight", p->in_flight);
+	r_uint(r, "delivered", p->delivered);
+	/* Cleared by a later success (a receipt, a working client): an old
+	 * error next to a healthy peer only misleads. */
+	if (r->json) {
+		r_str(r, "last-error", p->last_error[0] ? p->last_error : NULL);
+		r_time(r, "last-error-time",
+		       p->last_error[0] ? p->last_error_ms : 0);
+	} else if (p->last_error[0]) {
+		char w[SP_WHEN_TEXT_MAX];
+
+		sp_when_text(p->last_error_ms / 1000, r->now_ms / 1000, w);
+		snprintf(buf, sizeof(buf), "%s, at %s", p->last_error, w);
+		r_str(r, "last-error", buf);
+	}
+	if (o != NULL) {
+		r_uint(r, "lag-records", lag_records(o));
+		r_duration(r, r->json ? "lag-seconds" : "lag-time",
+		           (int64_t)(lag_seconds(o, r->now_ms) * 1000.0));
+		if (o->have_cp)
+			sp_b64_encode(o->cp_root, 32, root, sizeof(root));
+		if (r->json) {
+			r_open(r, "checkpoint");
+			if (o->have_cp) {
+				r_uint(r, "size", o->cp_size);
+				r_str(r, "root", root);
+				r_time(r, "seen", o->cp_seen_ms);
+			}
+			r_close(r);
+			r_open(r, "catch-up");
+			r_uint(r, "pulled", o->pulled);
+			r_uint(r, "refused", o->refused);
+			r_uint(r, "proven", o->proven);
+			r_uint(r, "unproven", o->n_unproven);
+			r_close(r);
+		} else {
+			if (o->have_cp) {
+				snprintf(buf, sizeof(buf), "size %llu root %s",
+				         (unsigned long long)o->cp_size, root);
+				r_str(r, "checkpoint", buf);
+				r_time(r, "checkpoint-seen", o->cp_seen_ms);
+			} else {
+				r_str(r, "checkpoint", "none");
+			}
+			snprintf(buf, sizeof(buf),
+			         "%llu pulled, %llu refused, %llu proven, %zu "
+			         "unproven",
+			         (unsigned long long)o->pulled,
+			         (unsigned long long)o->refused,
+			         (unsigned long long)o->proven, o->n_unproven);
+			r_str(r, "catch-up", buf);
+		}
+	}
+	r_uint(r, "alarms", p->alarms + (o ? o->equivocations : 0));
+	if (p->last_alarm[0] || r->json)
+		r_str(r, "last-alarm", p->last_alarm[0] ? p->last_alarm : NULL);
+	if (o != NULL && o->last_alarm[0] &&
+	    strcmp(o->last_alarm, p->last_alarm) != 0)
+		r_str(r, "origin-alarm", o->last_alarm);
+	if (r->json)
+		sp_text_printf(r->t, "}");
+}
+
+static void status_report(fed *f, sp_text *t, int json)
+{
+	report r;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	r.json = json;
+	r.now_ms = sp_clock_wall_ms();
+	if (json) {
+		/* members of the caller's object: it writes what comes before
+		 */
+		sp_text_printf(t, ",");
+		r.first = 1;
+	}
+	if (json) {
+		r_uint(&r, "equivocation-alarms", f->equivocation_alarms);
+		r_uint(&r, "delivery-alarms", f->delivery_alarms);
+		sp_text_printf(t, ",\"peers\":[");
+	} else {
+		sp_text_printf(
+		    t, "equivocation-alarms %llu\ndelivery-alarms %llu\n",
+		    (unsigned long long)f->equivocation_alarms,
+		    (unsigned long long)f->delivery_alarms);
+	}
+	for (i = 0; i < f->n_peers; i++) {
+		if (json && i > 0)
+			sp_text_printf(t, ",");
+		peer_report(&r, f, f->peers[i]);
+	}
+	if (json)
+		sp_text_printf(t, "]");
 }
 
 void fed_status(void *state, void *out)
 {
-	fed *f = state;
-	sp_text *t = out;
-	int64_t now = sp_clock_wall_ms();
-	size_t i;
+	status_report(state, out, 0);
+}
 
-	sp_text_printf(t, "equivocation-alarms %llu\ndelivery-alarms %llu\n",
-	               (unsigned long long)f->equivocation_alarms,
-	               (unsigned long long)f->delivery_alarms);
-	for (i = 0; i < f->n_peers; i++) {
-		fed_peer *p = f->peers[i];
-		fed_origin *o = fed_origin_find(f, p->id);
-		sp_h2_client_state st;
-		int64_t ok;
-
-		memset(&st, 0, sizeof(st));
-		if (p->client != NULL)
-			sp_h2_client_get_state(p->client, &st);
-		sp_text_printf(t, "peer %s\n  %-18s %s\n  %-18s %s\n", p->id,
-		               "status", sp_status_name(p->status), "connected",
-		               st.connected ? "yes" : "no");
-		ok = st.last_success_ms > p->last_ok_ms ? st.last_success_ms
-		                                        : p->last_ok_ms;
-		if (p->federation[0] != '\0')
-			sp_text_printf(t, "  %-18s %s (relay)\n", "federation",
-			               p->federation);
-		when(t, "last-success", ok, now);
-		when(t, "last-receipt", p->last_receipt_ms, now);
-		if (st.consecutive_failures > 0)
-			sp_text_printf(
-			    t, "  %-18s %u (%s)\n", "connect-failures",
-			    st.consecutive_failures,
-			    st.last_why ? st.last_why
-			                : sp_strerror(st.last_error));
-		sp_text_printf(
-		    t,
-		    "  %-18s %llu\n  %-18s %llu\n  %-18s %zu\n  %-18s %llu\n",
-		    "outbox-depth", (unsigned long long)p->outbox_pending,
-		    "outbox-failed", (unsigned long long)p->outbox_failed,
-		    "in-flight", p->in_flight, "delivered",
-		    (unsigned long long)p->delivered);
-		if (p->last_error[0])
-			sp_text_printf(t, "  %-18s %s\n", "last-error",
-			               p->last_error);
-		if (o != NULL) {
-			sp_text_printf(t, "  %-18s %llu\n  %-18s %.3f\n",
-			               "lag-records",
-			               (unsigned long long)lag_records(o),
-			               "lag-seconds", lag_seconds(o, now));
-			if (o->have_cp) {
-				char root[48];
-
-				sp_b64_encode(o->cp_root, 32, root,
-				              sizeof(root));
-				sp_text_printf(t, "  %-18s size %llu root %s\n",
-				               "checkpoint",
-				               (unsigned long long)o->cp_size,
-				               root);
-				when(t, "checkpoint-seen", o->cp_seen_ms, now);
-			} else {
-				sp_text_printf(t, "  %-18s none\n",
-				               "checkpoint");
-			}
-			sp_text_printf(
-			    t,
-			    "  %-18s %llu pulled, %llu refused, %llu proven, "
-			    "%zu unproven\n",
-			    "catch-up", (unsigned long long)o->pulled,
-			    (unsigned long long)o->refused,
-			    (unsigned long long)o->proven, o->n_unproven);
-		}
-		sp_text_printf(
-		    t, "  %-18s %llu\n", "alarms",
-		    (unsigned long long)(p->alarms +
-		                         (o ? o->equivocations : 0)));
-		if (p->last_alarm[0])
-			sp_text_printf(t, "  %-18s %s\n", "last-alarm",
-			               p->last_alarm);
-		if (o != NULL && o->last_alarm[0] &&
-		    strcmp(o->last_alarm, p->last_alarm) != 0)
-			sp_text_printf(t, "  %-18s %s\n", "origin-alarm",
-			               o->last_alarm);
-	}
+void fed_status_json(void *state, void *out)
+{
+	status_report(state, out, 1);
 }

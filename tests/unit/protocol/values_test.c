@@ -276,12 +276,50 @@ static void test_roles(void **state)
 	assert_int_equal(sp_status_parse("active ", &s), SP_ERR_FIELD);
 }
 
+static void test_duration_text(void **state)
+{
+	char d[SP_DURATION_TEXT_MAX], w[SP_WHEN_TEXT_MAX];
+	int64_t t;
+
+	(void)state;
+	sp_duration_text(0, d);
+	assert_string_equal(d, "0 s");
+	sp_duration_text(45, d);
+	assert_string_equal(d, "45 s");
+	sp_duration_text(180, d);
+	assert_string_equal(d, "3 min");
+	sp_duration_text(192, d);
+	assert_string_equal(d, "3 min 12 s");
+	sp_duration_text(3600 + 59, d); /* the two largest units only */
+	assert_string_equal(d, "1 h");
+	/* the example: a trust list valid for 364 d 23 h more */
+	sp_duration_text(31535989, d);
+	assert_string_equal(d, "364 d 23 h");
+	sp_duration_text(-90, d);
+	assert_string_equal(d, "-1 min 30 s");
+	sp_duration_text(INT64_MIN, d);
+	assert_true(d[0] == '-' && strstr(d, " d") != NULL);
+	sp_duration_text(INT64_MAX, d);
+	assert_non_null(strstr(d, " d "));
+
+	assert_int_equal(sp_time_parse("2026-12-02T14:30:46Z", &t), SP_OK);
+	sp_when_text(t, t + 180, w);
+	assert_string_equal(w, "2026-12-02T14:30:46Z (3 min ago)");
+	sp_when_text(t, t - 2 * 86400 - 4 * 3600, w);
+	assert_string_equal(w, "2026-12-02T14:30:46Z (in 2 d 4 h)");
+	sp_when_text(t, t, w);
+	assert_string_equal(w, "2026-12-02T14:30:46Z (now)");
+	sp_when_text(0, t, w);
+	assert_string_equal(w, "never");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_node_id),
 	    cmocka_unit_test(test_uuid),
 	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_duration_text),
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_utf8),
