@@ -13,6 +13,8 @@ TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \((now|[0-9]+ (d|h|mi
 
 fsubmit "$F" CN-ZZ declaration CN-XA >/dev/null
 wait_for 30 has_metric "$F" CN-ZZ '^silkport_outbox_depth\{peer="CN-XA"\} 0$' || true
+# the own log's checkpoint is signed within a second of the record
+wait_for 30 has_metric "$F" CN-ZZ '^silkport_log_size\{origin="CN-ZZ"\} 1$' || true
 
 expect 0 "silkport status" -- "$SILKPORT" status --config "$ZZ"
 cp "$WORK/out" "$WORK/status.txt"
@@ -51,6 +53,12 @@ last_error_shown() {
 }
 wait_for 30 last_error_shown && ok "a failed delivery shows last-error with its time" ||
 	not_ok "no last-error: $(cat "$WORK/peers2.txt")"
+# the outbox counts are refreshed on the federation side's tick
+outbox_counted() {
+	"$SILKPORT" peers --config "$ZZ" --json >"$WORK/pj.json" 2>/dev/null &&
+		python3 -c 'import json,sys; p=[p for p in json.load(open(sys.argv[1]))["peers"] if p["peer"]=="CN-XA"][0]; sys.exit(0 if p["outbox-depth"] >= 1 else 1)' "$WORK/pj.json"
+}
+wait_for 30 outbox_counted || true
 expect 0 "silkport peers --json" -- "$SILKPORT" peers --config "$ZZ" --json
 python3 - "$WORK/out" <<'EOF' && ok "peers --json: last-error and its time (Unix seconds)" || not_ok "peers --json: $(cat "$WORK/out")"
 import json, sys, time
