@@ -4,7 +4,7 @@
 # ThreadSanitizer and the unit tests with line coverage.
 set -eu
 cd "$(dirname "$0")/.."
-./packaging/install-deps.sh
+./packaging/install-deps.sh --tests
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 echo "== house rules: floors and formatting"

@@ -10,7 +10,7 @@ outdir=${1:-$top/build-deb}
 
 for tool in git dpkg-buildpackage dh dpkg-parsechangelog; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "deb.sh: $tool is missing; run packaging/install-deps.sh" >&2
+		echo "deb.sh: $tool is missing; run packaging/install-deps.sh --tests" >&2
 		exit 1
 	fi
 done

@@ -295,7 +295,7 @@ echo "# the gateway run took $(($(date +%s) - t0)) s"
 # ---- the report in a browser
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then
-	echo "# SKIP browser check: chromium is not installed (packaging/install-deps.sh installs it)"
+	echo "# SKIP browser check: chromium is not installed (packaging/install-deps.sh --tests installs it)"
 else
 	chrome() {
 		timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \

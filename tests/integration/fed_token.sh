@@ -10,7 +10,7 @@
 
 MOD=/usr/lib/softhsm/libsofthsm2.so
 command -v softhsm2-util >/dev/null && [ -e "$MOD" ] || {
-	not_ok "softhsm2 is not installed (packaging/install-deps.sh)"; finish; exit 1; }
+	not_ok "softhsm2 is not installed (packaging/install-deps.sh --tests)"; finish; exit 1; }
 
 F="$WORK/fed"
 H="$F/members/CN-HSM"

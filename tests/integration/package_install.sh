@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 if [ ! -f "$CACHE/.silkport-test-root" ]; then
-	echo "# SKIP: no Debian 12 root at $CACHE (run packaging/install-deps.sh or packaging/test-root.sh)"
+	echo "# SKIP: no Debian 12 root at $CACHE (run packaging/install-deps.sh --tests or packaging/test-root.sh)"
 	exit 77
 fi
 
