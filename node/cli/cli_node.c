@@ -220,6 +220,7 @@ int sp_cli_check_config(int argc, char **argv)
 	char errbuf[8192];
 	sp_config *cfg;
 	struct check chk;
+	const char *why = NULL;
 	int c;
 
 	optind = 1;
@@ -254,7 +255,15 @@ int sp_cli_check_config(int argc, char **argv)
 		return SP_EXIT_FAIL;
 	}
 	check_paths(&chk, cfg);
-	check_identity(&chk, cfg);
+	/* Keys may be pkcs11: URIs: the token settings come first, as in
+	 * `run`. */
+	if (sp_key_pkcs11_setup(cfg->pkcs11_module, cfg->pkcs11_pin_env,
+	                        &why) != SP_OK)
+		problem(&chk, 1, "[pkcs11] module %s: %s",
+		        cfg->pkcs11_module ? cfg->pkcs11_module : "(default)",
+		        why ? why : "cannot be loaded");
+	else
+		check_identity(&chk, cfg);
 	if (chk.errors > 0) {
 		fprintf(stderr, "%s: %u error(s), %u warning(s)\n", path,
 		        chk.errors, chk.warnings);
