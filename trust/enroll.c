@@ -38,14 +38,13 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static EVP_PKEY *read_key(const char *path)
+/* Through the one private-key loader: a PEM file or a pkcs11: URI. */
+static EVP_PKEY *read_key(const char *where)
 {
-	BIO *b = BIO_new_file(path, "r");
 	EVP_PKEY *k = NULL;
 
-	if (b != NULL)
-		k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
-	BIO_free(b);
+	if (sp_key_load_private(where, &k, NULL) != SP_OK)
+		k = NULL;
 	ERR_clear_error();
 	return k;
 }
@@ -145,6 +144,7 @@ done:
 int sp_key_load_bare(const char *key_path, sp_key **out, const char **why)
 {
 	sp_key *k;
+	int rc;
 
 	if (out == NULL || key_path == NULL)
 		return set_why(why, "missing argument",
@@ -152,11 +152,11 @@ int sp_key_load_bare(const char *key_path, sp_key **out, const char **why)
 	*out = NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return SP_ERR_NOMEM;
-	if ((k->pkey = read_key(key_path)) == NULL) {
+	if ((rc = sp_key_load_private(key_path, &k->pkey, why)) != SP_OK) {
 		free(k);
-		return set_why(why, "no PEM private key in the file",
-		               SP_ERR_IO);
+		return rc;
 	}
+	k->external = sp_key_is_pkcs11(key_path);
 	if ((k->alg = sp_trust__key_alg(k->pkey)) == 0) {
 		sp_key_free(k);
 		return set_why(why,

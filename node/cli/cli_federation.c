@@ -399,7 +399,7 @@ static int make_member(const char *dir, const struct layout *l,
 	if (l->config_dir == NULL) {
 		if (sp_config_write_member(key, ma->id, federation, port, NULL,
 		                           NULL, "../../trust-list.xml",
-		                           "../../operator/cert.pem",
+		                           "../../operator/cert.pem", NULL,
 		                           NULL) != 0) {
 			sp_cli__err("federation init: %s: %s", key,
 			            strerror(errno));
@@ -434,7 +434,7 @@ static int make_member(const char *dir, const struct layout *l,
 		return -1;
 	if (sp_config_write_member(key, ma->id, federation, port, abs_cfg,
 	                           l->state_dir ? abs_state : NULL, tl_path,
-	                           anchor, NULL) != 0) {
+	                           anchor, NULL, NULL) != 0) {
 		sp_cli__err("federation init: %s: %s", key, strerror(errno));
 		return -1;
 	}

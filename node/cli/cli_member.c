@@ -17,11 +17,13 @@
 #define JOIN_REQUEST_FILE  "join-request.xml"
 #define RENEW_REQUEST_FILE "renewal-request.xml"
 #define RENEW_KEY_FILE     "renewal-sign-key.pem"
+#define TOKEN_KEYS_FILE    "token-keys.ini"
 
 static const char usage_text[] =
     "usage: silkport member init DIR --federation ID --member ID --role ROLE\n"
     "           --host NAME --port N [--alg p256|rsa2048|sm2] [--name TEXT]\n"
-    "           [--valid-days N]\n"
+    "           [--valid-days N] [--pkcs11 TOKEN-URI [--module PATH]\n"
+    "           [--pin-env VAR]]\n"
     "       silkport member install DIR --issued OUT --trust-list LIST "
     "--anchor OPCERT\n"
     "       silkport member renew DIR [--valid-days N]\n"
@@ -33,7 +35,9 @@ static const char usage_text[] =
     "         CSRs, signed, for the federation operator (no private key "
     "leaves\n"
     "         DIR). ROLE: zone, port-authority or auditor. --valid-days: how\n"
-    "         long the request may be used (1 to 30, default 7)\n"
+    "         long the request may be used (1 to 30, default 7). --pkcs11:\n"
+    "         the signing and TLS keys are made inside that token instead\n"
+    "         (p256 or rsa2048; DIR/token-keys.ini names them)\n"
     "install  checks the certificates the operator issued (OUT/sign-cert.pem,\n"
     "         OUT/tls-cert.pem) against DIR's keys and the anchor, and that "
     "the\n"
@@ -94,6 +98,35 @@ static void print_digest(const char *path)
 
 /* ---------------------------------------------------------------- init */
 
+/* The signing and TLS keys made inside the token (SPEC SEC-I1), labelled
+ * MEMBER-sign and MEMBER-tls; k->sign_key and k->tls_key get their URIs
+ * (malloc'd), the token settings stay as given. */
+static int make_token_keys(const char *token, const char *member,
+                           sp_key_alg alg, sp_member_keys *k)
+{
+	char label[96], shown[512];
+	const char *why = NULL;
+	int err;
+
+	if ((err = sp_key_pkcs11_setup(k->pkcs11_module, k->pkcs11_pin_env,
+	                               &why)) != SP_OK)
+		goto fail;
+	snprintf(label, sizeof(label), "%s-sign", member);
+	if ((err = sp_key_pkcs11_generate(token, alg, label, &k->sign_key,
+	                                  &why)) != SP_OK)
+		goto fail;
+	snprintf(label, sizeof(label), "%s-tls", member);
+	if ((err = sp_key_pkcs11_generate(token, alg, label, &k->tls_key,
+	                                  &why)) != SP_OK)
+		goto fail;
+	return 0;
+fail:
+	sp_cli__err("member init: %s: %s: %s",
+	            sp_key_redact(token, shown, sizeof(shown)),
+	            sp_strerror(err), why ? why : "-");
+	return -1;
+}
+
 static int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -105,11 +138,16 @@ static int cmd_init(int argc, char **argv)
 	    {"alg", required_argument, NULL, 'a'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"valid-days", required_argument, NULL, 'd'},
+	    {"pkcs11", required_argument, NULL, 'u'},
+	    {"module", required_argument, NULL, 'M'},
+	    {"pin-env", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *dir, *federation = NULL, *member = NULL, *host = NULL;
-	const char *name = NULL, *why = NULL;
+	const char *name = NULL, *why = NULL, *token = NULL;
+	sp_member_keys tk = {NULL, NULL, NULL, NULL};
+	char tk_path[4096];
 	char sign_key[4096], tls_key[4096], log_key[4096], ca_key[4096];
 	char ca_cert[4096], op_key[4096], op_cert[4096], req_path[4096];
 	char cn[256], url[600], defname[256];
@@ -169,6 +207,15 @@ static int cmd_init(int argc, char **argv)
 				return SP_EXIT_USAGE;
 			}
 			break;
+		case 'u':
+			token = optarg;
+			break;
+		case 'M':
+			tk.pkcs11_module = optarg;
+			break;
+		case 'e':
+			tk.pkcs11_pin_env = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return SP_EXIT_OK;
@@ -185,6 +232,19 @@ static int cmd_init(int argc, char **argv)
 		return SP_EXIT_USAGE;
 	}
 	dir = argv[optind];
+	if (token == NULL && (tk.pkcs11_module || tk.pkcs11_pin_env)) {
+		sp_cli__err("member init: --module and --pin-env go with "
+		            "--pkcs11");
+		return SP_EXIT_USAGE;
+	}
+	/* libp11 0.4.12 makes P-256 and RSA keys only (SPEC 14, keys in
+	 * hardware tokens). */
+	if (token != NULL && alg != SP_KEY_P256 && alg != SP_KEY_RSA2048) {
+		sp_cli__err("member init: --pkcs11 makes p256 or rsa2048 keys; "
+		            "an SM2 key cannot be made in a token through "
+		            "Debian 12's libp11");
+		return SP_EXIT_USAGE;
+	}
 	if (!sp_federation_id_valid(federation)) {
 		sp_cli__err("member init: '%s' is not a federation id",
 		            federation);
@@ -218,9 +278,12 @@ static int cmd_init(int argc, char **argv)
 	    sp_cli__path_join(op_cert, sizeof(op_cert), dir,
 	                      "operator-cert.pem") != 0 ||
 	    sp_cli__path_join(req_path, sizeof(req_path), dir,
-	                      JOIN_REQUEST_FILE) != 0)
+	                      JOIN_REQUEST_FILE) != 0 ||
+	    sp_cli__path_join(tk_path, sizeof(tk_path), dir, TOKEN_KEYS_FILE) !=
+	        0)
 		return rc;
-	if (sp_cli__exists(req_path) || sp_cli__exists(sign_key)) {
+	if (sp_cli__exists(req_path) || sp_cli__exists(sign_key) ||
+	    sp_cli__exists(tk_path)) {
 		sp_cli__err("member init: %s already holds a member's keys; "
 		            "refusing to replace them",
 		            dir);
@@ -229,14 +292,23 @@ static int cmd_init(int argc, char **argv)
 	if (sp_cli__init_crypto() != 0 || sp_cli__mkdir_p(dir, 0700) != 0)
 		return rc;
 
-	/* every key is made here and stays here */
-	if ((err = sp_pki_keygen(alg, sign_key, &why)) != SP_OK) {
-		fail_msg("member init", sign_key, err, why);
-		goto out;
-	}
 	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-D1) */
 	tls_alg = alg == SP_KEY_SM2 ? SP_KEY_P256 : alg;
-	if ((err = sp_pki_keygen(tls_alg, tls_key, &why)) != SP_OK) {
+	/* every key is made here and stays here: in DIR, or in the token */
+	if (token != NULL) {
+		if (make_token_keys(token, member, alg, &tk) != 0)
+			goto out;
+		snprintf(sign_key, sizeof(sign_key), "%s", tk.sign_key);
+		snprintf(tls_key, sizeof(tls_key), "%s", tk.tls_key);
+		if (sp_member_keys_write(tk_path, &tk) != 0) {
+			sp_cli__err("member init: %s: %s", tk_path,
+			            strerror(errno));
+			goto out;
+		}
+	} else if ((err = sp_pki_keygen(alg, sign_key, &why)) != SP_OK) {
+		fail_msg("member init", sign_key, err, why);
+		goto out;
+	} else if ((err = sp_pki_keygen(tls_alg, tls_key, &why)) != SP_OK) {
 		fail_msg("member init", tls_key, err, why);
 		goto out;
 	}
@@ -315,6 +387,10 @@ static int cmd_init(int argc, char **argv)
 	        dir, (int)days);
 	rc = SP_EXIT_OK;
 out:
+	if (token != NULL) {
+		free(tk.sign_key);
+		free(tk.tls_key);
+	}
 	r.name = NULL;
 	r.endpoints = NULL;
 	r.n_endpoints = 0;
@@ -534,6 +610,8 @@ static int cmd_install(int argc, char **argv)
 	const char *dir, *out_dir = NULL, *list = NULL, *anchor = NULL;
 	const char *why = NULL;
 	char path[4096], sign_key[4096], tls_key[4096], cfg_path[4096];
+	char errbuf[4096];
+	sp_member_keys tk = {NULL, NULL, NULL, NULL};
 	sp_enroll_req *r = NULL;
 	uint8_t *sign_der = NULL, *tls_der = NULL;
 	size_t sign_len = 0, tls_len = 0;
@@ -582,6 +660,23 @@ static int cmd_install(int argc, char **argv)
 		return rc;
 	if (read_own_request(path, SP_DOC_JOIN_REQUEST, &r) != 0)
 		goto out;
+	/* keys made in a token by "member init --pkcs11" */
+	if (sp_cli__path_join(path, sizeof(path), dir, TOKEN_KEYS_FILE) != 0)
+		goto out;
+	if (sp_cli__exists(path)) {
+		if (sp_member_keys_read(path, &tk, errbuf, sizeof(errbuf)) !=
+		    0) {
+			fputs(errbuf, stderr);
+			goto out;
+		}
+		if ((err = sp_key_pkcs11_setup(
+		         tk.pkcs11_module, tk.pkcs11_pin_env, &why)) != SP_OK) {
+			fail_msg("member install", path, err, why);
+			goto out;
+		}
+		snprintf(sign_key, sizeof(sign_key), "%s", tk.sign_key);
+		snprintf(tls_key, sizeof(tls_key), "%s", tk.tls_key);
+	}
 	if (load_issued(out_dir, "sign-cert.pem", sign_key, anchor,
 	                SP_CERT_SIGNING, &sign_der, &sign_len) != 0 ||
 	    load_issued(out_dir, "tls-cert.pem", tls_key, anchor, SP_CERT_TLS,
@@ -612,10 +707,10 @@ static int cmd_install(int argc, char **argv)
 	if (sp_cli__exists(cfg_path)) {
 		fprintf(stderr, "member install: %s exists; kept as it is\n",
 		        cfg_path);
-	} else if (sp_config_write_member(cfg_path, r->node_id, r->federation,
-	                                  port, NULL, NULL, "trust-list.xml",
-	                                  "federation-anchor.pem",
-	                                  "operator-ca.pem") != 0) {
+	} else if (sp_config_write_member(
+	               cfg_path, r->node_id, r->federation, port, NULL, NULL,
+	               "trust-list.xml", "federation-anchor.pem",
+	               "operator-ca.pem", tk.sign_key ? &tk : NULL) != 0) {
 		sp_cli__err("member install: %s: %s", cfg_path,
 		            strerror(errno));
 		goto out;
@@ -630,6 +725,7 @@ static int cmd_install(int argc, char **argv)
 	        r->node_id, cfg_path, cfg_path);
 	rc = SP_EXIT_OK;
 out:
+	sp_member_keys_clear(&tk);
 	free(sign_der);
 	free(tls_der);
 	sp_enroll_req_free(r);
@@ -689,6 +785,15 @@ static int cmd_renew(int argc, char **argv)
 	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
 		fputs(errbuf, stderr);
 		return rc;
+	}
+	if (sp_key_is_pkcs11(cfg->sign_key)) {
+		sp_cli__err(
+		    "member renew: %s: the signing key is in a token; "
+		    "make the new one there with 'silkport key generate "
+		    "--pkcs11', then ask the operator to renew with a "
+		    "request made from it (not automated yet)",
+		    cfg_path);
+		goto out;
 	}
 	if (sp_cli__exists(new_key)) {
 		sp_cli__err("member renew: %s exists: a renewal is pending "

@@ -603,7 +603,7 @@ int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
                            const char *config_dir, const char *state_dir,
                            const char *trust_list, const char *anchor,
-                           const char *operator_ca)
+                           const char *operator_ca, const sp_member_keys *keys)
 {
 	static const char *const names[] = {
 	    "tls-cert.pem",  "tls-key.pem", "sign-key.pem",
@@ -654,10 +654,19 @@ int sp_config_write_member(const char *path, const char *node_id,
 	            ? "Relative paths are from this file's folder."
 	            : "Absolute paths: keys beside this file, the database in "
 	              "the state folder.",
-	        node_id, federation, db, port, p[0], p[1], p[2], p[3], p[4],
+	        node_id, federation, db, port, p[0],
+	        keys && keys->tls_key ? keys->tls_key : p[1],
+	        keys && keys->sign_key ? keys->sign_key : p[2], p[3], p[4],
 	        trust_list, anchor, p[5]);
 	if (operator_ca != NULL)
 		fprintf(f, "ca = %s\n", ca);
+	if (keys != NULL && (keys->pkcs11_module || keys->pkcs11_pin_env)) {
+		fprintf(f, "\n[pkcs11]\n");
+		if (keys->pkcs11_module)
+			fprintf(f, "module = %s\n", keys->pkcs11_module);
+		if (keys->pkcs11_pin_env)
+			fprintf(f, "pin_env = %s\n", keys->pkcs11_pin_env);
+	}
 	fprintf(
 	    f,
 	    "\n[limits]\n"
@@ -684,4 +693,123 @@ int sp_config_write_member(const char *path, const char *node_id,
 	if (fclose(f) != 0)
 		ok = 0;
 	return ok ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- token keys
+ */
+
+int sp_member_keys_write(const char *path, const sp_member_keys *k)
+{
+	FILE *f;
+	int ok;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+	        "; keys this member made inside a PKCS#11 token (silkport "
+	        "member init\n"
+	        "; --pkcs11); 'silkport member install' copies them into "
+	        "node.ini.\n"
+	        "[tls]\nkey = %s\n\n[signing]\nkey = %s\n",
+	        k->tls_key, k->sign_key);
+	if (k->pkcs11_module || k->pkcs11_pin_env)
+		fprintf(f, "\n[pkcs11]\n");
+	if (k->pkcs11_module)
+		fprintf(f, "module = %s\n", k->pkcs11_module);
+	if (k->pkcs11_pin_env)
+		fprintf(f, "pin_env = %s\n", k->pkcs11_pin_env);
+	ok = ferror(f) == 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+struct keys_parse {
+	sp_member_keys *k;
+	const char *path;
+	char *err;
+	size_t err_len;
+	FILE *f;
+	int line;
+	int failed;
+};
+
+static char *keys_read_line(char *buf, int size, void *stream)
+{
+	struct keys_parse *st = stream;
+	char *r = fgets(buf, size, st->f);
+
+	if (r != NULL)
+		st->line++;
+	return r;
+}
+
+static int keys_entry(void *user, const char *section, const char *name,
+                      const char *value)
+{
+	struct keys_parse *st = user;
+	char **slot = NULL;
+	int line = st->line;
+
+	if (strcmp(section, "tls") == 0 && strcmp(name, "key") == 0)
+		slot = &st->k->tls_key;
+	else if (strcmp(section, "signing") == 0 && strcmp(name, "key") == 0)
+		slot = &st->k->sign_key;
+	else if (strcmp(section, "pkcs11") == 0 && strcmp(name, "module") == 0)
+		slot = &st->k->pkcs11_module;
+	else if (strcmp(section, "pkcs11") == 0 && strcmp(name, "pin_env") == 0)
+		slot = &st->k->pkcs11_pin_env;
+	if (slot == NULL || *slot != NULL || *value == '\0') {
+		snprintf(st->err, st->err_len, "%s:%d: [%s] %s: %s\n", st->path,
+		         line, section, name,
+		         slot == NULL    ? "not an option of this file"
+		         : *slot != NULL ? "given twice"
+		                         : "empty");
+		st->failed = 1;
+		return 0;
+	}
+	if ((*slot = strdup(value)) == NULL) {
+		snprintf(st->err, st->err_len, "%s: out of memory\n", st->path);
+		st->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int sp_member_keys_read(const char *path, sp_member_keys *k, char *err,
+                        size_t err_len)
+{
+	struct keys_parse st = {k, path, err, err_len, NULL, 0, 0};
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((st.f = fopen(path, "r")) == NULL) {
+		snprintf(err, err_len, "%s: cannot read: %s\n", path,
+		         strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(keys_read_line, &st, keys_entry, &st);
+	fclose(st.f);
+	if (rc < 0)
+		snprintf(err, err_len, "%s: cannot read\n", path);
+	else if (rc > 0 && !st.failed)
+		snprintf(err, err_len, "%s:%d: not INI syntax\n", path, rc);
+	else if (!st.failed && (k->sign_key == NULL || k->tls_key == NULL))
+		snprintf(err, err_len,
+		         "%s: [tls] key and [signing] key are "
+		         "required\n",
+		         path);
+	else if (!st.failed)
+		return 0;
+	sp_member_keys_clear(k);
+	return -1;
+}
+
+void sp_member_keys_clear(sp_member_keys *k)
+{
+	free(k->sign_key);
+	free(k->tls_key);
+	free(k->pkcs11_module);
+	free(k->pkcs11_pin_env);
+	memset(k, 0, sizeof(*k));
 }

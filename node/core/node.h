@@ -122,6 +122,20 @@ typedef struct sp_config {
 sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen);
 void sp_config_free(sp_config *c);
 
+/* Where a member's signing and TLS keys are when they are not the files
+ * sign-key.pem and tls-key.pem: pkcs11: URIs of keys that "member init
+ * --pkcs11" made inside a token, and the token settings ([pkcs11] module,
+ * pin_env; NULL: none). Kept in DIR/token-keys.ini (the [tls], [signing]
+ * and [pkcs11] sections of node.ini's grammar, nothing else) until "member
+ * install" writes node.ini; sp_config_write_member() writes them there
+ * when keys is not NULL. */
+typedef struct sp_member_keys {
+	char *sign_key;
+	char *tls_key;
+	char *pkcs11_module;
+	char *pkcs11_pin_env;
+} sp_member_keys;
+
 /* Write the node.ini of a member (federation init, member install).
  * config_dir is the folder of its keys and certificates and state_dir the
  * folder of its database; both should be absolute (the unit runs with
@@ -130,12 +144,20 @@ void sp_config_free(sp_config *c);
  * database beside the keys. trust_list and anchor are written as given.
  * operator_ca: the file name of the node's own operator CA in config_dir
  * ("member init"), or NULL when the operator certificate is issued by the
- * federation anchor. Returns 0 or -1 (errno set). */
+ * federation anchor. keys: NULL for the key files in config_dir, else the
+ * keys' URIs and the token settings. Returns 0 or -1 (errno set). */
 int sp_config_write_member(const char *path, const char *node_id,
                            const char *federation, unsigned port,
                            const char *config_dir, const char *state_dir,
                            const char *trust_list, const char *anchor,
-                           const char *operator_ca);
+                           const char *operator_ca, const sp_member_keys *keys);
+
+int sp_member_keys_write(const char *path, const sp_member_keys *k);
+/* Read PATH; on error returns -1 with a message naming the file and line in
+ * err. */
+int sp_member_keys_read(const char *path, sp_member_keys *k, char *err,
+                        size_t err_len);
+void sp_member_keys_clear(sp_member_keys *k);
 
 /* Print every option with its default and bounds (silkport check-config
  * --list). */
