@@ -89,6 +89,7 @@ static void work(void *arg)
 	const char *why = NULL;
 	uint8_t *unsigned_receipt = NULL;
 	size_t ulen, i;
+	int err;
 	const char *recips[SP_STORE_MAX_RECIPIENTS];
 	const char *relay[SP_STORE_MAX_RECIPIENTS];
 	int addressee = 0;
@@ -207,12 +208,16 @@ static void work(void *arg)
 	put.deliver_to = relay; /* durable with the receipt (FED-25) */
 	put.n_deliver_to = j->n_relay;
 	/* done() and on_stored() each drop one reference; the loop thread
-	 * owns the count, and done() runs there after this returns. */
-	j->err = sp_store_put_async(n->store, &put, on_stored, j);
-	if (j->err != SP_OK)
+	 * owns the count, and done() runs there after this returns. Once the
+	 * store has the write, finish() may run on the loop thread before
+	 * this returns: nothing here writes the job after the call unless
+	 * the store refused it (and so will never answer). */
+	j->queued = 1;
+	if ((err = sp_store_put_async(n->store, &put, on_stored, j)) != SP_OK) {
+		j->queued = 0;
+		j->err = err;
 		set_why(j, "the store refused the write");
-	else
-		j->queued = 1; /* from here on only finish() reads the job */
+	}
 out:
 	free(unsigned_receipt);
 	sp_record_free(rec);

@@ -84,6 +84,7 @@ static void work(void *arg)
 	size_t ulen, i, n_deliver = 0;
 	const char *deliver[SP_STORE_MAX_RECIPIENTS];
 	char digest[65];
+	int err;
 
 	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits,
 	                                  &sub, &why)) != SP_OK ||
@@ -146,12 +147,16 @@ static void work(void *arg)
 	put.n_subjects = d.n_subjects;
 	put.deliver_to = deliver;
 	put.n_deliver_to = n_deliver;
-	if ((j->err = sp_store_put_async(n->store, &put, on_stored, j)) !=
-	    SP_OK) {
+	/* Once the store has the write, finish() may run on the loop thread
+	 * before this returns: the job is not written after the call unless
+	 * the store refused it (and so will never answer). */
+	j->queued = 1;
+	if ((err = sp_store_put_async(n->store, &put, on_stored, j)) != SP_OK) {
+		j->queued = 0;
+		j->err = err;
 		why = "the store refused the write";
 		goto fail;
 	}
-	j->queued = 1;
 	free(unsigned_rec);
 	sp_submission_free(sub);
 	return;

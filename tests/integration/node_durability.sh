@@ -22,9 +22,11 @@ submission release "$SP_DATA_DIR/bodies/release.xml" CN-XA >"$WORK/sub.xml"
 # deliver_loop FIRST COUNT: deliver pool records, note the acknowledged ones.
 deliver_loop() {
 	for i in $(seq "$1" $(($1 + $2 - 1))); do
+		# An answer cut short by the kill is no acknowledgment: curl
+		# must have read all of it (exit 0), not only its status.
 		code=$(curl -sS --http2 --cacert "$ANCHOR" --cert "$F/members/CN-XA/tls-cert.pem" --key "$F/members/CN-XA/tls-key.pem" \
 			-H 'content-type: application/xml' --data-binary @"$WORK/pool/$i.xml" -o "$WORK/acked/d$i.receipt" -w '%{http_code}' \
-			"https://127.0.0.1:$PORT_CN_ZZ/v1/records" 2>/dev/null) || true
+			"https://127.0.0.1:$PORT_CN_ZZ/v1/records" 2>/dev/null) || code=cut
 		case "$code" in 200|201) echo "$i" >>"$WORK/acked/deliveries" ;; *) rm -f "$WORK/acked/d$i.receipt" ;; esac
 	done
 }
@@ -35,7 +37,7 @@ submit_loop() {
 		out="$WORK/acked/s-$1-$k.xml"
 		code=$(curl -sS --http2 --cacert "$ANCHOR" --cert "$F/members/CN-ZZ/operator-cert.pem" --key "$F/members/CN-ZZ/operator-key.pem" \
 			-H 'content-type: application/xml' --data-binary @"$WORK/sub.xml" -o "$out" -w '%{http_code}' \
-			"https://127.0.0.1:$PORT_CN_ZZ/v1/submit" 2>/dev/null) || true
+			"https://127.0.0.1:$PORT_CN_ZZ/v1/submit" 2>/dev/null) || code=cut
 		[ "$code" = 201 ] || rm -f "$out"
 	done
 }
