@@ -175,6 +175,17 @@ void sp_node_status_json(sp_node *n, sp_text *out)
 	sp_node__notify(n, SP_NODE_EV_STATUS_JSON, &a);
 }
 
+size_t sp_node_peer_views(sp_node *n, sp_node_peer_view *out, size_t cap)
+{
+	size_t i, got = 0;
+
+	for (i = 0; i < n->n_ext; i++)
+		if (n->ext[i]->peer_views != NULL && got < cap)
+			got += n->ext[i]->peer_views(n->ext_state[i], out + got,
+			                             cap - got);
+	return got;
+}
+
 /* ---------------------------------------------------------------- extensions
  */
 
