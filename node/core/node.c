@@ -1,5 +1,6 @@
 /* node.c: what a running node offers the floors above it (node.h): its
  * parts, work on the pool, readiness, metrics, and the extension calls. */
+#include "console_int.h"
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -196,6 +197,7 @@ void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a)
 
 	if (a == NULL)
 		a = &none;
+	sp_node__console_note(n, (int)ev, a);
 	for (i = 0; i < n->n_ext; i++) {
 		const sp_node_extension *x = n->ext[i];
 		void *st = n->ext_state[i];

@@ -342,6 +342,13 @@ void sp_node_status_json(sp_node *n, sp_text *out);
 /* Every extension's peers (peer_views), at most cap; returns how many. */
 size_t sp_node_peer_views(sp_node *n, sp_node_peer_view *out, size_t cap);
 
+/* ================================================================ console */
+
+/* The operator console's pages (read-only HTML, SPEC [API-E1]) for a GET
+ * under /console/ on the TLS port. The caller (node/api) has checked that
+ * it comes from one of this node's operators. Answers req, now or later. */
+void sp_node_console(sp_node *n, struct sp_http_req *req);
+
 /* ================================================================ callers */
 
 /* Who is calling, from the client certificate. */

@@ -470,6 +470,7 @@ typedef struct sp_store_console_query {
 	const char *subject_value;
 	const char *type; /* NULL: any */
 	size_t limit;     /* 1 .. SP_STORE_LIST_MAX */
+	const sp_store_view *view; /* NULL: every record held */
 } sp_store_console_query;
 
 /* The newest matching records first, by storage order; items carry neither

@@ -73,7 +73,7 @@ static int record_row(sqlite3_stmt *st, sp_store_record **out)
 int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
                               sp_store_list **out)
 {
-	char sql[768];
+	char sql[1024];
 	sqlite3_stmt *st = NULL;
 	sp_store_list *l = NULL;
 	int n, rc, err = SP_OK;
@@ -83,9 +83,10 @@ int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
 	    sql, sizeof(sql),
 	    "SELECT r.id, r.record_id, r.origin, r.sequence, r.type,"
 	    " r.issued, r.received, r.digest, r.broadcast, r.source"
-	    " FROM records r WHERE r.origin %s :own%s%s"
+	    " FROM records r WHERE r.origin %s :own%s%s%s"
 	    " ORDER BY r.id DESC LIMIT :lim",
-	    q->sent ? "=" : "<>", q->type ? " AND r.type = :type" : "",
+	    q->sent ? "=" : "<>", q->view ? " AND " VISIBLE_TO_VIEWER : "",
+	    q->type ? " AND r.type = :type" : "",
 	    q->subject_value == NULL ? ""
 	    : q->subject_kind        ? " AND r.id IN (SELECT rec FROM subjects"
 	                               " WHERE kind = :kind AND value = :value)"
@@ -97,6 +98,8 @@ int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
 	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK)
 		return sp_store__err(r->db, rc, "console-records-prepare");
 	rc = named_text(st, ":own", q->own);
+	if (rc == SQLITE_OK && q->view)
+		rc = sp_sqlite_bind_view(st, q->view);
 	if (rc == SQLITE_OK)
 		rc = named_text(st, ":type", q->type);
 	if (rc == SQLITE_OK)
