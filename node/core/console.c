@@ -623,10 +623,10 @@ static void render_records(page *p, sp_text *t)
 	           "<label>subject kind<select name=\"kind\"><option "
 	           "value=\"\">any</option>");
 	for (i = 0; i < N_KINDS; i++)
-		sp_html(t, "<option%s>%s</option>",
+		sp_html(t,
 		        strcmp(p->kind_param, subject_kinds[i]) == 0
-		            ? " selected"
-		            : "",
+		            ? "<option selected>%s</option>"
+		            : "<option>%s</option>",
 		        subject_kinds[i]);
 	sp_html(t,
 	        "</select></label><label>subject value<input name=\"subject\" "

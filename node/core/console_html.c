@@ -172,11 +172,12 @@ void sp_html_begin(sp_text *t, const char *node_id, const char *title,
 	        "<nav>",
 	        title, node_id, node_id);
 	for (i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
-		sp_html(t, "<a href=\"/console/%s\"%s>%s</a>", nav[i].path,
+		sp_html(t,
 		        strcmp(nav[i].path, active) == 0
-		            ? " class=\"on\" aria-current=\"page\""
-		            : "",
-		        nav[i].label);
+		            ? "<a href=\"/console/%s\" class=\"on\" "
+		              "aria-current=\"page\">%s</a>"
+		            : "<a href=\"/console/%s\">%s</a>",
+		        nav[i].path, nav[i].label);
 	sp_html(t, "</nav></header>\n<main>\n<h1>%s</h1>\n", title);
 }
 
