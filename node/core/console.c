@@ -43,7 +43,6 @@ struct sp_console {
 	minute ring[RING_MINUTES];
 	char lag_peer[LAG_PEERS][SP_NODE_ID_MAX + 1]; /* "" free */
 	uint64_t delivered_seen; /* the peers' delivered sum at the last sample */
-	int have_delivered;
 	int64_t next_sample;
 };
 
@@ -106,10 +105,11 @@ static void sample(sp_console *c, int64_t now)
 		if (k >= 0 && v[i].lag_seconds > x->lag[k])
 			x->lag[k] = v[i].lag_seconds;
 	}
-	if (c->have_delivered && sum >= c->delivered_seen)
+	/* the peers' counters start at 0 with the node, as the ring does;
+	 * one that went down (a peer that left) only moves the mark */
+	if (sum >= c->delivered_seen)
 		x->delivered += sum - c->delivered_seen;
 	c->delivered_seen = sum;
-	c->have_delivered = 1;
 }
 
 void sp_node__console_note(sp_node *n, int ev, const sp_node_event_args *a)
