@@ -568,7 +568,8 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 				break;
 		if (sp_config_console_listen(c->console_listen, host, &port,
 		                             &why) != 0)
-			add_error(&st, st.set_line[i], "[console] listen = '%s': %s",
+			add_error(&st, st.set_line[i],
+			          "[console] listen = '%s': %s",
 			          c->console_listen, why);
 	}
 	if (st.nerr > 0)

@@ -42,20 +42,19 @@ struct sp_console {
 	struct evhttp *http;
 	minute ring[RING_MINUTES];
 	char lag_peer[LAG_PEERS][SP_NODE_ID_MAX + 1]; /* "" free */
-	uint64_t delivered_seen; /* the peers' delivered sum at the last sample */
+	uint64_t
+	    delivered_seen; /* the peers' delivered sum at the last sample */
 	int64_t next_sample;
 };
 
 /* The response headers of every page (SECURITY: no script runs, nothing
  * is loaded from elsewhere, no frame, no cache). */
 #define CSP                                                                    \
-	"default-src 'none'; style-src 'self'; img-src data:; "               \
+	"default-src 'none'; style-src 'self'; img-src data:; "                \
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 static const sp_http_header page_headers[] = {
-    {"cache-control", "no-store"},
-    {"content-security-policy", CSP},
-    {"x-content-type-options", "nosniff"},
-    {"x-frame-options", "DENY"},
+    {"cache-control", "no-store"},         {"content-security-policy", CSP},
+    {"x-content-type-options", "nosniff"}, {"x-frame-options", "DENY"},
     {"referrer-policy", "no-referrer"},
 };
 #define N_PAGE_HEADERS (sizeof(page_headers) / sizeof(page_headers[0]))
@@ -179,7 +178,7 @@ typedef struct page {
 	sp_http_req *h2;           /* /console/ on the TLS port */
 	struct evhttp_request *h1; /* the plain listener */
 	page_kind kind;
-	int head; /* HEAD: headers only */
+	int head;     /* HEAD: headers only */
 	char api[96]; /* prefix of links to the API: "" on TLS */
 	/* parameters */
 	char origin[SP_NODE_ID_MAX + 1];
@@ -376,24 +375,27 @@ static void render_overview(page *p, sp_text *t)
 		for (i = 0; i < np; i++)
 			if (peer_problem(&v[i], buf, sizeof(buf)) != NULL)
 				sp_html(t,
-				        "<li>peer <a href=\"/console/peers\">%s</a>: "
+				        "<li>peer <a "
+				        "href=\"/console/peers\">%s</a>: "
 				        "%s</li>\n",
 				        v[i].id, buf);
 		if (alarms > 0)
-			sp_html(t,
-			        "<li>%llu alarm(s): see <a "
-			        "href=\"/console/evidence\">evidence</a></li>\n",
-			        (unsigned long long)alarms);
+			sp_html(
+			    t,
+			    "<li>%llu alarm(s): see <a "
+			    "href=\"/console/evidence\">evidence</a></li>\n",
+			    (unsigned long long)alarms);
 		sp_html(t, "</ul>\n");
 	}
-	sp_html(t, "<div class=\"cards\">"
-	           "<div class=\"card\">received, last hour<b "
-	           "id=\"in-hour\">%.0f</b></div>"
-	           "<div class=\"card\">submitted, last hour<b "
-	           "id=\"submitted-hour\">%.0f</b></div>"
-	           "<div class=\"card\">delivered, last hour<b "
-	           "id=\"delivered-hour\">%.0f</b></div>",
-	           hour[0], hour[1], hour[2]);
+	sp_html(t,
+	        "<div class=\"cards\">"
+	        "<div class=\"card\">received, last hour<b "
+	        "id=\"in-hour\">%.0f</b></div>"
+	        "<div class=\"card\">submitted, last hour<b "
+	        "id=\"submitted-hour\">%.0f</b></div>"
+	        "<div class=\"card\">delivered, last hour<b "
+	        "id=\"delivered-hour\">%.0f</b></div>",
+	        hour[0], hour[1], hour[2]);
 	if (p->have_stats)
 		sp_html(t,
 		        "<div class=\"card\">records held<b "
@@ -405,9 +407,10 @@ static void render_overview(page *p, sp_text *t)
 		        (unsigned long long)p->stats.records,
 		        (unsigned long long)p->stats.outbox_pending,
 		        (unsigned long long)p->stats.equivocations);
-	sp_html(t, "</div>\n<table id=\"node\"><tbody>\n"
-	           "<tr><th>node</th><td class=\"mono\">%s</td></tr>\n"
-	           "<tr><th>federations</th><td>%s (home)",
+	sp_html(t,
+	        "</div>\n<table id=\"node\"><tbody>\n"
+	        "<tr><th>node</th><td class=\"mono\">%s</td></tr>\n"
+	        "<tr><th>federations</th><td>%s (home)",
 	        cfg->node_id, cfg->federation);
 	for (i = 0; i < sp_node_relay_count(n); i++)
 		sp_html(t, ", %s (relay)", sp_node_relay_federation(n, i));
@@ -428,10 +431,11 @@ static void render_overview(page *p, sp_text *t)
 	duration(t, now - n->started);
 	sp_html(t, " (since ");
 	sp_html_when(t, n->started, now);
-	sp_html(t, ")</td></tr>\n<tr><th>own log</th><td>%llu records "
-	           "in the last signed checkpoint</td></tr>\n"
-	           "<tr><th>alarms</th><td>%llu</td></tr>\n"
-	           "</tbody></table>\n",
+	sp_html(t,
+	        ")</td></tr>\n<tr><th>own log</th><td>%llu records "
+	        "in the last signed checkpoint</td></tr>\n"
+	        "<tr><th>alarms</th><td>%llu</td></tr>\n"
+	        "</tbody></table>\n",
 	        (unsigned long long)n->checkpoint_size,
 	        (unsigned long long)alarms);
 	sp_html_end(t);
@@ -471,12 +475,11 @@ static void render_peers(page *p, sp_text *t)
 	if (np == 0)
 		sp_html(t, "<p>No peers: this node's trust lists name no other "
 		           "member.</p>\n");
-	sp_html(t,
-	        "<table id=\"peers\"><thead><tr><th>peer</th><th>status</th>"
-	        "<th>connected</th><th>last success</th><th>last error</th>"
-	        "<th>outbox</th><th>given up</th><th>delivered</th>"
-	        "<th>lag</th><th>checkpoint seen</th><th>cosigned here</th>"
-	        "<th>alarms</th></tr></thead><tbody>\n");
+	sp_html(t, "<table id=\"peers\"><thead><tr><th>peer</th><th>status</th>"
+	           "<th>connected</th><th>last success</th><th>last error</th>"
+	           "<th>outbox</th><th>given up</th><th>delivered</th>"
+	           "<th>lag</th><th>checkpoint seen</th><th>cosigned here</th>"
+	           "<th>alarms</th></tr></thead><tbody>\n");
 	for (i = 0; i < np; i++) {
 		const sp_node_peer_view *x = &v[i];
 		const sp_store_checkpoint *cp = peer_cp(p, x->id);
@@ -497,13 +500,14 @@ static void render_peers(page *p, sp_text *t)
 		} else {
 			sp_html(t, "<td class=\"muted\">none</td>");
 		}
-		sp_html(t,
-		        "<td class=\"num outbox\">%llu</td><td class=\"num\">"
-		        "%llu</td><td class=\"num\">%llu</td><td>%llu records, ",
-		        (unsigned long long)x->outbox_depth,
-		        (unsigned long long)x->outbox_failed,
-		        (unsigned long long)x->delivered,
-		        (unsigned long long)x->lag_records);
+		sp_html(
+		    t,
+		    "<td class=\"num outbox\">%llu</td><td class=\"num\">"
+		    "%llu</td><td class=\"num\">%llu</td><td>%llu records, ",
+		    (unsigned long long)x->outbox_depth,
+		    (unsigned long long)x->outbox_failed,
+		    (unsigned long long)x->delivered,
+		    (unsigned long long)x->lag_records);
 		duration(t, (int64_t)x->lag_seconds);
 		sp_html(t, "</td>");
 		if (x->have_checkpoint) {
@@ -515,15 +519,15 @@ static void render_peers(page *p, sp_text *t)
 			sp_html(t, "<td class=\"muted\">none</td>");
 		}
 		if (cp != NULL)
-			sp_html(t, "<td>%s (size %llu, %zu cosignature(s))</td>",
-			        cosigned_by(cp, sp_node_config(n)->node_id)
-			            ? "yes"
-			            : "no",
-			        (unsigned long long)cp->size,
-			        cp->n_cosignatures);
+			sp_html(
+			    t, "<td>%s (size %llu, %zu cosignature(s))</td>",
+			    cosigned_by(cp, sp_node_config(n)->node_id) ? "yes"
+			                                                : "no",
+			    (unsigned long long)cp->size, cp->n_cosignatures);
 		else
 			sp_html(t, "<td class=\"muted\">none</td>");
-		sp_html(t, "<td class=\"num\">%llu", (unsigned long long)x->alarms);
+		sp_html(t, "<td class=\"num\">%llu",
+		        (unsigned long long)x->alarms);
 		if (x->last_alarm[0])
 			sp_html(t, ": <span class=\"bad\">%s</span>",
 			        x->last_alarm);
@@ -597,7 +601,8 @@ static void record_table(sp_text *t, const char *id, const sp_store_list *l,
 		sp_html(t,
 		        "</td><td class=\"mono\">%s</td><td class=\"num\">%llu"
 		        "</td><td>%s</td><td>%s</td><td>",
-		        r->origin, (unsigned long long)r->sequence, r->type, ts);
+		        r->origin, (unsigned long long)r->sequence, r->type,
+		        ts);
 		if (sent)
 			sp_html_when(t, r->received, now);
 		else
@@ -635,7 +640,8 @@ static void render_records(page *p, sp_text *t)
 	        "<button>Search</button></form>\n",
 	        p->subject, p->type);
 	if (p->err != SP_OK)
-		sp_html(t, "<p class=\"bad\">The store could not be read: %s</p>",
+		sp_html(t,
+		        "<p class=\"bad\">The store could not be read: %s</p>",
 		        sp_strerror(p->err));
 	sp_html(t, "<h2>Latest received</h2>\n");
 	record_table(t, "received", p->received, 0, now);
@@ -676,22 +682,25 @@ static void render_record(page *p, sp_text *t)
 		sp_html(t, "broadcast");
 	for (i = 0; i < r->n_recipients; i++)
 		sp_html(t, "%s%s", i ? ", " : "", r->recipients[i]);
-	sp_html(t, "</td></tr><tr><th>SHA-256</th><td class=\"mono\">%s</td>"
-	           "</tr><tr><th>received</th><td>",
+	sp_html(t,
+	        "</td></tr><tr><th>SHA-256</th><td class=\"mono\">%s</td>"
+	        "</tr><tr><th>received</th><td>",
 	        r->digest);
 	sp_html_when(t, r->received, now);
 	sp_html(t, "%s%s</td></tr>", r->source[0] ? " from " : " (own)",
 	        r->source);
-	sp_html(t, "<tr><th>signer</th><td>%s, with its signing certificate "
-	           "in the trust list (the key is never taken from the record)"
-	           "</td></tr>",
+	sp_html(t,
+	        "<tr><th>signer</th><td>%s, with its signing certificate "
+	        "in the trust list (the key is never taken from the record)"
+	        "</td></tr>",
 	        r->origin);
 	sp_html(t, "<tr><th>bytes</th><td><a href=\"%s/v1/records/", p->api);
 	sp_html_url(t, r->record_id);
 	sp_html(t, "?origin=");
 	sp_html_url(t, r->origin);
-	sp_html(t, "\">GET /v1/records/%s</a> (members and operators)"
-	           "</td></tr><tr><th>inclusion proof</th><td>",
+	sp_html(t,
+	        "\">GET /v1/records/%s</a> (members and operators)"
+	        "</td></tr><tr><th>inclusion proof</th><td>",
 	        r->record_id);
 	if (p->cp[0] != NULL && p->cp[0]->size > r->sequence) {
 		sp_html(t, "<a href=\"%s/v1/logs/", p->api);
@@ -703,14 +712,16 @@ static void render_record(page *p, sp_text *t)
 		        (unsigned long long)p->cp[0]->size,
 		        (unsigned long long)p->cp[0]->size);
 	} else {
-		sp_html(t, "<span class=\"muted\">no checkpoint of %s held here "
-		           "covers it yet</span>",
+		sp_html(t,
+		        "<span class=\"muted\">no checkpoint of %s held here "
+		        "covers it yet</span>",
 		        r->origin);
 	}
 	sp_html(t, "</td></tr></tbody></table>\n<h2>Receipts held</h2>\n");
 	if (r->receipt != NULL)
-		sp_html(t, "<p>The receipt this node signed when it accepted "
-		           "the record (%zu bytes).</p>\n",
+		sp_html(t,
+		        "<p>The receipt this node signed when it accepted "
+		        "the record (%zu bytes).</p>\n",
 		        r->receipt_len);
 	sp_html(t, "<table id=\"receipts\"><thead><tr><th>peer</th><th>state"
 	           "</th><th>attempts</th><th>receipt</th><th>last error</th>"
@@ -722,7 +733,7 @@ static void render_record(page *p, sp_text *t)
 		        "<tr><td class=\"mono\">%s</td><td class=\"%s\">%s</td>"
 		        "<td class=\"num\">%u</td><td>",
 		        d->peer, d->delivered ? "ok" : "warn",
-		        d->delivered                   ? "delivered"
+		        d->delivered                      ? "delivered"
 		        : d->next_attempt == SP_FED_NEVER ? "given up"
 		                                          : "pending",
 		        d->attempts);
@@ -772,17 +783,20 @@ static void render_evidence(page *p, sp_text *t)
 	sp_html_begin(t, sp_node_config(p->n)->node_id, "Evidence", "evidence",
 	              0);
 	if (p->err != SP_OK)
-		sp_html(t, "<p class=\"bad\">The store could not be read: %s</p>",
+		sp_html(t,
+		        "<p class=\"bad\">The store could not be read: %s</p>",
 		        sp_strerror(p->err));
 	if (p->n_ev == 0)
-		sp_html(t, "<p id=\"no-evidence\" class=\"ok\">No equivocation or "
-		           "inconsistency evidence is held.</p>\n");
+		sp_html(t,
+		        "<p id=\"no-evidence\" class=\"ok\">No equivocation or "
+		        "inconsistency evidence is held.</p>\n");
 	for (i = 0; i < p->n_ev; i++) {
 		const sp_store_evidence *e = &p->ev[i];
 		int cp = strcmp(e->kind, "checkpoint") == 0;
 
-		sp_html(t, "<section class=\"evidence\"><h2>%s: %s %s %llu</h2>"
-		           "<p>",
+		sp_html(t,
+		        "<section class=\"evidence\"><h2>%s: %s %s %llu</h2>"
+		        "<p>",
 		        cp ? "Two checkpoints of one size"
 		        : strcmp(e->kind, "record-id") == 0
 		            ? "One RecordId at two positions"
@@ -838,12 +852,14 @@ static void trust_table(sp_text *t, const sp_tl *tl, int64_t now)
 	        tl->federation);
 	for (i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
-		int64_t tls = cert_not_after(m->tls_cert_der, m->tls_cert_der_len);
+		int64_t tls =
+		    cert_not_after(m->tls_cert_der, m->tls_cert_der_len);
 
 		sp_html(t,
 		        "<tr><td class=\"mono\">%s</td><td>%s</td><td>%s</td>"
 		        "<td class=\"%s\">%s</td><td class=\"%s\">",
-		        m->node_id, m->name ? m->name : "", sp_role_name(m->role),
+		        m->node_id, m->name ? m->name : "",
+		        sp_role_name(m->role),
 		        m->status == SP_STATUS_ACTIVE ? "ok" : "bad",
 		        sp_status_name(m->status),
 		        tls > 0 && tls - now < 30 * 86400 ? "warn" : "");
@@ -909,7 +925,8 @@ static void page_work(void *arg)
 		break;
 	case PAGE_PEERS:
 		for (i = 0; i < p->n_peer_ids; i++)
-			sp_store_checkpoint_latest(r, p->peer_ids[i], &p->cp[i]);
+			sp_store_checkpoint_latest(r, p->peer_ids[i],
+			                           &p->cp[i]);
 		break;
 	case PAGE_RECORDS: {
 		sp_store_console_query q = {
@@ -930,7 +947,8 @@ static void page_work(void *arg)
 	}
 	case PAGE_RECORD:
 		p->err = sp_store_get(r, p->origin, p->id, &p->rec);
-		if (p->err == SP_OK && !sp_store_record_visible_to(p->rec, vp)) {
+		if (p->err == SP_OK &&
+		    !sp_store_record_visible_to(p->rec, vp)) {
 			sp_store_record_free(p->rec);
 			p->rec = NULL;
 			p->err = SP_ERR_NOT_FOUND;
@@ -993,9 +1011,9 @@ static const struct {
 	page_kind kind;
 	int store; /* needs the pool */
 } routes[] = {
-    {"", PAGE_OVERVIEW, 1},      {"peers", PAGE_PEERS, 1},
-    {"chart", PAGE_CHART, 0},    {"records", PAGE_RECORDS, 1},
-    {"record", PAGE_RECORD, 1},  {"evidence", PAGE_EVIDENCE, 1},
+    {"", PAGE_OVERVIEW, 1},     {"peers", PAGE_PEERS, 1},
+    {"chart", PAGE_CHART, 0},   {"records", PAGE_RECORDS, 1},
+    {"record", PAGE_RECORD, 1}, {"evidence", PAGE_EVIDENCE, 1},
     {"trust", PAGE_TRUST, 0},
 };
 
@@ -1035,8 +1053,8 @@ static int read_params(page *p, const char *query)
 /* Serve one console request. `path` is the raw path (no query), `query`
  * the raw query; exactly one of h2 / h1 is the request to answer. */
 static void serve(sp_node *n, const char *method, const char *path,
-                  const char *query, sp_http_req *h2,
-                  struct evhttp_request *h1, const char *api)
+                  const char *query, sp_http_req *h2, struct evhttp_request *h1,
+                  const char *api)
 {
 	static const sp_http_header allow = {"allow", "GET, HEAD"};
 	int head = strcmp(method, "HEAD") == 0;
@@ -1063,8 +1081,8 @@ static void serve(sp_node *n, const char *method, const char *path,
 	}
 	rest = path + 9;
 	if (strcmp(rest, "style.css") == 0) {
-		send_reply(n, h2, h1, head, 200, "text/css; charset=utf-8", NULL,
-		           0, sp_console_css, strlen(sp_console_css));
+		send_reply(n, h2, h1, head, 200, "text/css; charset=utf-8",
+		           NULL, 0, sp_console_css, strlen(sp_console_css));
 		return;
 	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
@@ -1181,8 +1199,8 @@ static void on_plain(struct evhttp_request *req, void *arg)
 	sp_node *n = c->n;
 	const char *uri = evhttp_request_get_uri(req);
 	struct evhttp_uri *u = evhttp_uri_parse_with_flags(uri, 0);
-	const char *host = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Host");
+	const char *host =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
 	char api[96];
 	const char *addr = sp_node_config(n)->listen_address;
 
@@ -1201,7 +1219,8 @@ static void on_plain(struct evhttp_request *req, void *arg)
 		    strcmp(addr, "::") == 0)
 			addr = "127.0.0.1";
 		snprintf(api, sizeof(api),
-		         strchr(addr, ':') ? "https://[%s]:%u" : "https://%s:%u",
+		         strchr(addr, ':') ? "https://[%s]:%u"
+		                           : "https://%s:%u",
 		         addr, (unsigned)sp_server_port(n->server));
 		serve(n, method_name(evhttp_request_get_command(req)),
 		      evhttp_uri_get_path(u),

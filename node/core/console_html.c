@@ -54,8 +54,8 @@ void sp_html_url(sp_text *t, const char *s)
 		char pct[3] = {'%', hex[c >> 4], hex[c & 15]};
 
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-		    c == '~')
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
 			sp_text_append(t, s, 1);
 		else
 			sp_text_append(t, pct, 3);
@@ -81,7 +81,8 @@ void sp_html(sp_text *t, const char *fmt, ...)
 		sp_text_append(t, lit, (size_t)(p - lit));
 		/* copy the conversion: flags, precision, length, type */
 		spec[k++] = *p++;
-		while (*p && strchr(".0123456789lz", *p) && k < sizeof(spec) - 2)
+		while (*p && strchr(".0123456789lz", *p) &&
+		       k < sizeof(spec) - 2)
 			spec[k++] = *p++;
 		spec[k++] = *p;
 		spec[k] = '\0';
@@ -97,7 +98,8 @@ void sp_html(sp_text *t, const char *fmt, ...)
 			break;
 		}
 		case 'f':
-			n = snprintf(num, sizeof(num), spec, va_arg(ap, double));
+			n = snprintf(num, sizeof(num), spec,
+			             va_arg(ap, double));
 			break;
 		case 'd':
 			if (strstr(spec, "ll"))
@@ -125,9 +127,10 @@ void sp_html(sp_text *t, const char *fmt, ...)
 				p--;
 		}
 		if (n > 0)
-			sp_text_append(t, num, (size_t)n < sizeof(num)
-			                           ? (size_t)n
-			                           : sizeof(num) - 1);
+			sp_text_append(t, num,
+			               (size_t)n < sizeof(num)
+			                   ? (size_t)n
+			                   : sizeof(num) - 1);
 		lit = ++p;
 	}
 	sp_text_append(t, lit, strlen(lit));
@@ -148,9 +151,8 @@ void sp_html_when(sp_text *t, int64_t unix_s, int64_t now_s)
 static const struct {
 	const char *path, *label;
 } nav[] = {
-    {"", "Overview"},       {"peers", "Peers"},
-    {"chart", "Chart"},     {"records", "Records"},
-    {"evidence", "Evidence"}, {"trust", "Trust"},
+    {"", "Overview"},       {"peers", "Peers"},       {"chart", "Chart"},
+    {"records", "Records"}, {"evidence", "Evidence"}, {"trust", "Trust"},
 };
 
 void sp_html_begin(sp_text *t, const char *node_id, const char *title,
@@ -158,10 +160,9 @@ void sp_html_begin(sp_text *t, const char *node_id, const char *title,
 {
 	size_t i;
 
-	sp_html(t,
-	        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-	        "charset=\"utf-8\">\n<meta name=\"viewport\" "
-	        "content=\"width=device-width, initial-scale=1\">\n");
+	sp_html(t, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	           "charset=\"utf-8\">\n<meta name=\"viewport\" "
+	           "content=\"width=device-width, initial-scale=1\">\n");
 	if (refresh > 0)
 		sp_html(t, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
 		        refresh);

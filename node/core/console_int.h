@@ -44,7 +44,8 @@ void sp_html_chart(sp_text *t, const char *title, const char *unit,
                    const char *const *labels, const double *const *values,
                    size_t n_series, size_t n);
 
-/* ---------------------------------------------------------------- node hooks */
+/* ---------------------------------------------------------------- node hooks
+ */
 
 typedef struct sp_console sp_console;
 

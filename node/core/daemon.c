@@ -485,6 +485,7 @@ static void restart_changes(const sp_config *a, const sp_config *b, char *out,
 	    {"[workers] queue", a->queue != b->queue},
 	    {"[relay] federation",
 	     a->n_relay_federations != b->n_relay_federations},
+	    {"[console] listen", STR_CHANGED(console_listen)},
 	};
 #undef STR_CHANGED
 	size_t i, used = 0;

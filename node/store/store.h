@@ -463,13 +463,13 @@ int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
  * page, never on the write path. */
 typedef struct sp_store_console_query {
 	const char *own; /* this node's id */
-	int sent;        /* 1: the node's own records; 0: every other origin's */
+	int sent; /* 1: the node's own records; 0: every other origin's */
 	/* NULL: any; else a Subject value, of subject_kind when that is not
 	 * NULL, else of any kind (protocol.h lists them) */
 	const char *subject_kind;
 	const char *subject_value;
-	const char *type; /* NULL: any */
-	size_t limit;     /* 1 .. SP_STORE_LIST_MAX */
+	const char *type;          /* NULL: any */
+	size_t limit;              /* 1 .. SP_STORE_LIST_MAX */
 	const sp_store_view *view; /* NULL: every record held */
 } sp_store_console_query;
 
@@ -482,7 +482,7 @@ int sp_store_console_records(sp_store_reader *r,
 /* One outbox row of a record: a delivery to a peer and the receipt held. */
 typedef struct sp_store_delivery {
 	char peer[SP_NODE_ID_MAX + 1];
-	int delivered;        /* the peer's receipt is held */
+	int delivered; /* the peer's receipt is held */
 	uint32_t attempts;
 	int64_t next_attempt; /* SP_FED_NEVER: given up */
 	char last_error[256]; /* "" if none (cut at 255 bytes) */

@@ -62,7 +62,8 @@ static int record_row(sqlite3_stmt *st, sp_store_record **out)
 	    (err = sp_store__col_text(st, 4, rec->type, sizeof(rec->type))) ||
 	    (err =
 	         sp_store__col_text(st, 7, rec->digest, sizeof(rec->digest))) ||
-	    (err = sp_store__col_text(st, 9, rec->source, sizeof(rec->source)))) {
+	    (err =
+	         sp_store__col_text(st, 9, rec->source, sizeof(rec->source)))) {
 		free(rec);
 		return err;
 	}
@@ -79,20 +80,20 @@ int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
 	int n, rc, err = SP_OK;
 
 	*out = NULL;
-	n = snprintf(
-	    sql, sizeof(sql),
-	    "SELECT r.id, r.record_id, r.origin, r.sequence, r.type,"
-	    " r.issued, r.received, r.digest, r.broadcast, r.source"
-	    " FROM records r WHERE r.origin %s :own%s%s%s"
-	    " ORDER BY r.id DESC LIMIT :lim",
-	    q->sent ? "=" : "<>", q->view ? " AND " VISIBLE_TO_VIEWER : "",
-	    q->type ? " AND r.type = :type" : "",
-	    q->subject_value == NULL ? ""
-	    : q->subject_kind        ? " AND r.id IN (SELECT rec FROM subjects"
-	                               " WHERE kind = :kind AND value = :value)"
-	                             : " AND r.id IN (SELECT rec FROM subjects"
-	                               " WHERE kind IN " ANY_KIND
-	                               " AND value = :value)");
+	n = snprintf(sql, sizeof(sql),
+	             "SELECT r.id, r.record_id, r.origin, r.sequence, r.type,"
+	             " r.issued, r.received, r.digest, r.broadcast, r.source"
+	             " FROM records r WHERE r.origin %s :own%s%s%s"
+	             " ORDER BY r.id DESC LIMIT :lim",
+	             q->sent ? "=" : "<>",
+	             q->view ? " AND " VISIBLE_TO_VIEWER : "",
+	             q->type ? " AND r.type = :type" : "",
+	             q->subject_value == NULL ? ""
+	             : q->subject_kind
+	                 ? " AND r.id IN (SELECT rec FROM subjects"
+	                   " WHERE kind = :kind AND value = :value)"
+	                 : " AND r.id IN (SELECT rec FROM subjects"
+	                   " WHERE kind IN " ANY_KIND " AND value = :value)");
 	if (n < 0 || (size_t)n >= sizeof(sql))
 		return SP_ERR_INTERNAL;
 	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK)
@@ -147,8 +148,8 @@ static const char sql_deliveries[] =
     " WHERE r.origin = ?1 AND r.record_id = ?2 ORDER BY o.peer LIMIT 1024";
 
 int sp_sqlite_console_deliveries(sp_store_conn *r, const char *origin,
-                                 const char *record_id,
-                                 sp_store_delivery **out, size_t *n)
+                                 const char *record_id, sp_store_delivery **out,
+                                 size_t *n)
 {
 	sqlite3_stmt *st;
 	sp_store_delivery *d = NULL, *grown;
@@ -230,10 +231,10 @@ static int evidence_row(sqlite3_stmt *st, sp_store_evidence *x)
 	    (err = sp_store__col_text(st, 1, x->origin, sizeof(x->origin))) ||
 	    (err = sp_store__col_text(st, 3, x->record_id,
 	                              sizeof(x->record_id))) ||
-	    (err = sp_store__col_text(st, 4, x->digest_a,
-	                              sizeof(x->digest_a))) ||
-	    (err = sp_store__col_text(st, 5, x->digest_b,
-	                              sizeof(x->digest_b))) ||
+	    (err =
+	         sp_store__col_text(st, 4, x->digest_a, sizeof(x->digest_a))) ||
+	    (err =
+	         sp_store__col_text(st, 5, x->digest_b, sizeof(x->digest_b))) ||
 	    (err = sp_store__col_text(st, 8, x->source, sizeof(x->source))) ||
 	    (err = copy_blob(st, 6, &x->b, &x->b_len)) ||
 	    (err = copy_blob(st, 9, &x->a, &x->a_len)))

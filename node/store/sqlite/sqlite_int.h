@@ -126,8 +126,8 @@ int sp_sqlite_revoked_get(sp_store_conn *r, const char *federation,
 int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
                               sp_store_list **out);
 int sp_sqlite_console_deliveries(sp_store_conn *r, const char *origin,
-                                 const char *record_id,
-                                 sp_store_delivery **out, size_t *n);
+                                 const char *record_id, sp_store_delivery **out,
+                                 size_t *n);
 int sp_sqlite_console_evidence(sp_store_conn *r, size_t max,
                                sp_store_evidence **out, size_t *n);
 
