@@ -221,6 +221,22 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 		return;
 	}
 	sp_node_caller(n, req, slot, &c);
+	if (strcmp(path, "/console") == 0 ||
+	    strncmp(path, "/console/", 9) == 0) {
+		/* the operator console (SPEC [API-E1]): operators only, like
+		 * /v1/peers; the console answers 405 to anything but GET */
+		if (!c.operator) {
+			sp_api__problem(n, req, SP_EP_OTHER,
+			                sp_http_req_client_cert(req, NULL)
+			                    ? SP_ERR_FORBIDDEN
+			                    : SP_ERR_UNAUTHENTICATED,
+			                "the console needs one of this node's "
+			                "operator certificates");
+			return;
+		}
+		sp_node_console(n, req);
+		return;
+	}
 	if (strcmp(path, "/v1/records") == 0) {
 		if (need_method(n, req, SP_EP_RECORDS_POST, "POST") &&
 		    need_member(n, req, SP_EP_RECORDS_POST, &c))

@@ -4,7 +4,10 @@
 #include "protocol.h"
 #include "trust.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,6 +170,9 @@ static const struct opt options[] = {
      "federation line, same order)"},
     {"relay", "tls_key", T_FILES, F(relay_tls_keys), N(relay_tls_keys), 0, 0,
      NULL, 0, NULL, "its private key, PEM (same order)"},
+    {"console", "listen", T_STRING, F(console_listen), 0, 0, 0, NULL, 0, NULL,
+     "the operator console's plain-HTTP listener, a loopback ADDRESS:PORT "
+     "(reach it through an SSH tunnel; off when absent)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -552,12 +558,73 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 			          "[relay] federation %s is this node's own "
 			          "federation",
 			          c->federation);
+	if (c->console_listen != NULL) {
+		char host[64];
+		unsigned port;
+		const char *why;
+
+		for (i = 0; i < N_OPTIONS; i++)
+			if (options[i].off == F(console_listen))
+				break;
+		if (sp_config_console_listen(c->console_listen, host, &port,
+		                             &why) != 0)
+			add_error(&st, st.set_line[i],
+			          "[console] listen = '%s': %s",
+			          c->console_listen, why);
+	}
 	if (st.nerr > 0)
 		goto fail;
 	return c;
 fail:
 	sp_config_free(c);
 	return NULL;
+}
+
+int sp_config_console_listen(const char *v, char host[64], unsigned *port,
+                             const char **why)
+{
+	const char *colon, *end;
+	uint64_t p;
+	size_t len;
+	unsigned char addr[16];
+
+	*why = "want a loopback ADDRESS:PORT, e.g. 127.0.0.1:7480 or "
+	       "[::1]:7480";
+	if (v[0] == '[') {
+		if ((end = strchr(v, ']')) == NULL || end[1] != ':')
+			return -1;
+		colon = end + 1;
+		v++;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL)
+			return -1;
+		end = colon;
+	}
+	len = (size_t)(end - v);
+	if (len == 0 || len >= 64 ||
+	    sp_parse_u64(colon + 1, strlen(colon + 1), 65535, &p) != SP_OK)
+		return -1;
+	memcpy(host, v, len);
+	host[len] = '\0';
+	*port = (unsigned)p;
+	/* the console is plain HTTP: only this machine may reach it */
+	if (inet_pton(AF_INET, host, addr) == 1) {
+		if (addr[0] == 127)
+			return 0;
+	} else if (inet_pton(AF_INET6, host, addr) == 1) {
+		static const unsigned char one[16] = {[15] = 1};
+
+		if (memcmp(addr, one, 16) == 0)
+			return 0;
+	} else {
+		*why = "not an IP address: want a loopback ADDRESS:PORT, e.g. "
+		       "127.0.0.1:7480";
+		return -1;
+	}
+	*why = "not a loopback address: the console speaks plain HTTP and "
+	       "listens on 127.0.0.0/8 or ::1 only (reach it through an SSH "
+	       "tunnel, or use /console/ on the TLS port)";
+	return -1;
 }
 
 void sp_config_print_options(void)
@@ -597,6 +664,35 @@ static int layout_path(char *out, size_t cap, const char *dir, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 if nothing listens on 127.0.0.1:port now. */
+static int port_free(unsigned port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* A port for the console to suggest in node.ini: the node's port + 1000
+ * when that is free now, else the next free one above it. */
+static unsigned console_port(unsigned port)
+{
+	unsigned p;
+
+	for (p = port + 1000; p < port + 1100 && p <= 65535; p++)
+		if (port_free(p))
+			return p;
+	return port + 1000 <= 65535 ? port + 1000 : 7480;
 }
 
 int sp_config_write_member(const char *path, const char *node_id,
@@ -689,6 +785,16 @@ int sp_config_write_member(const char *path, const char *node_id,
 	    "\n[log]\n"
 	    "level = info\n"
 	    "format = kv\n");
+	fprintf(f,
+	        "\n[console]\n"
+	        "; the operator console, read-only HTML pages over plain HTTP "
+	        "on\n"
+	        "; loopback (ssh -L 7480:127.0.0.1:PORT, then "
+	        "http://localhost:7480/);\n"
+	        "; the same pages are at /console/ on the TLS port for "
+	        "operators\n"
+	        ";listen = 127.0.0.1:%u\n",
+	        console_port(port));
 	ok = ferror(f) == 0;
 	if (fclose(f) != 0)
 		ok = 0;

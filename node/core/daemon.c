@@ -1,5 +1,6 @@
 /* daemon.c: "silkport run": the node's lifecycle: config, keys, trust, store,
  * server, worker pool, signals, systemd notification, shutdown. */
+#include "console_int.h"
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -484,6 +485,7 @@ static void restart_changes(const sp_config *a, const sp_config *b, char *out,
 	    {"[workers] queue", a->queue != b->queue},
 	    {"[relay] federation",
 	     a->n_relay_federations != b->n_relay_federations},
+	    {"[console] listen", STR_CHANGED(console_listen)},
 	};
 #undef STR_CHANGED
 	size_t i, used = 0;
@@ -799,6 +801,8 @@ static int start(sp_node *n)
 		}
 		n->n_ext = i + 1;
 	}
+	if (sp_node__console_start(n) != 0)
+		return -1;
 	sp_node__checkpoint_tick(n);
 	sp_log(SP_LOG_INFO, "started", SP_LF_STR("node", n->cfg->node_id),
 	       SP_LF_STR("federation", n->cfg->federation),
@@ -838,6 +842,9 @@ static void stop(sp_node *n)
 	/* Store callbacks post to the mailbox: run what is left. */
 	if (n->mbox_ev != NULL)
 		on_mbox(n->mbox_fd, EV_READ, n);
+	/* Every console page has been answered by now. */
+	sp_node__console_free(n->console);
+	n->console = NULL;
 	for (i = 0; i < n->n_readers; i++)
 		sp_store_reader_close(n->readers[i]);
 	sp_store_close(n->store);

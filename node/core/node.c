@@ -1,5 +1,6 @@
 /* node.c: what a running node offers the floors above it (node.h): its
  * parts, work on the pool, readiness, metrics, and the extension calls. */
+#include "console_int.h"
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -175,6 +176,17 @@ void sp_node_status_json(sp_node *n, sp_text *out)
 	sp_node__notify(n, SP_NODE_EV_STATUS_JSON, &a);
 }
 
+size_t sp_node_peer_views(sp_node *n, sp_node_peer_view *out, size_t cap)
+{
+	size_t i, got = 0;
+
+	for (i = 0; i < n->n_ext; i++)
+		if (n->ext[i]->peer_views != NULL && got < cap)
+			got += n->ext[i]->peer_views(n->ext_state[i], out + got,
+			                             cap - got);
+	return got;
+}
+
 /* ---------------------------------------------------------------- extensions
  */
 
@@ -185,6 +197,7 @@ void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a)
 
 	if (a == NULL)
 		a = &none;
+	sp_node__console_note(n, (int)ev, a);
 	for (i = 0; i < n->n_ext; i++) {
 		const sp_node_extension *x = n->ext[i];
 		void *st = n->ext_state[i];

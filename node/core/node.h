@@ -113,6 +113,8 @@ typedef struct sp_config {
 	size_t n_relay_tls_certs;
 	char *relay_tls_keys[SP_CONFIG_MAX_LIST];
 	size_t n_relay_tls_keys;
+	/* [console] listen: "ADDR:PORT" on loopback, or NULL (off) */
+	char *console_listen;
 } sp_config;
 
 /* Read and check a config file. On failure returns NULL and writes each
@@ -159,6 +161,13 @@ int sp_member_keys_read(const char *path, sp_member_keys *k, char *err,
                         size_t err_len);
 void sp_member_keys_clear(sp_member_keys *k);
 
+/* Parse a [console] listen value: an IPv4 or bracketed IPv6 loopback
+ * address and a port ("127.0.0.1:7480", "[::1]:7480"; port 0: any free
+ * one). The console speaks plain HTTP, so any other address is refused.
+ * host gets the address without brackets. Returns 0, or -1 with *why. */
+int sp_config_console_listen(const char *v, char host[64], unsigned *port,
+                             const char **why);
+
 /* Print every option with its default and bounds (silkport check-config
  * --list). */
 void sp_config_print_options(void);
@@ -174,6 +183,30 @@ int sp_node_run(const char *config_path);
  * a comment says otherwise, they are for the node's loop thread (where
  * every extension callback and API handler runs). */
 typedef struct sp_node sp_node;
+
+/* One peer as the federation side sees it, for the operator console. */
+typedef struct sp_node_peer_view {
+	char id[SP_NODE_ID_MAX + 1];
+	/* "": a member of this node's federation; else the relay federation */
+	char federation[SP_NODE_ID_MAX + 1];
+	sp_member_status status;
+	int connected;
+	int64_t last_success_ms; /* 0: never */
+	int64_t last_receipt_ms;
+	uint32_t connect_failures; /* in a row, now */
+	char last_error[200];      /* "" once a later delivery succeeded */
+	int64_t last_error_ms;
+	uint64_t outbox_depth; /* waiting for a receipt */
+	uint64_t outbox_failed;
+	uint64_t delivered; /* receipts received since start */
+	uint64_t lag_records;
+	double lag_seconds;
+	int have_checkpoint; /* the origin's latest checkpoint verified here */
+	uint64_t checkpoint_size;
+	int64_t checkpoint_seen_ms;
+	uint64_t alarms;
+	char last_alarm[240];
+} sp_node_peer_view;
 
 /* An extension runs inside a node's event loop: peers/fed registers the
  * federation side (delivery, catch-up, witnessing) this way, so that the
@@ -213,6 +246,9 @@ typedef struct sp_node_extension {
 	 * ("name": value, comma-separated, without the enclosing braces),
 	 * appended to `out`, an sp_text. May be NULL. */
 	void (*status_json)(void *state, void *out);
+	/* The operator console: fill out[0 .. cap-1] with the peers, return
+	 * how many were written. May be NULL. */
+	size_t (*peer_views)(void *state, sp_node_peer_view *out, size_t cap);
 } sp_node_extension;
 
 /* Register an extension for every node this process runs (before
@@ -325,6 +361,15 @@ char *sp_node_metrics_text(sp_node *n, size_t *len);
 void sp_node_status_text(sp_node *n, sp_text *out);
 /* The same as JSON members, from the extensions' status_json callbacks. */
 void sp_node_status_json(sp_node *n, sp_text *out);
+/* Every extension's peers (peer_views), at most cap; returns how many. */
+size_t sp_node_peer_views(sp_node *n, sp_node_peer_view *out, size_t cap);
+
+/* ================================================================ console */
+
+/* The operator console's pages (read-only HTML, SPEC [API-E1]) for a GET
+ * under /console/ on the TLS port. The caller (node/api) has checked that
+ * it comes from one of this node's operators. Answers req, now or later. */
+void sp_node_console(sp_node *n, struct sp_http_req *req);
 
 /* ================================================================ callers */
 

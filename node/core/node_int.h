@@ -73,6 +73,9 @@ struct sp_node {
 	int checkpoint_busy;
 	int checkpoint_ok;
 
+	/* The operator console (console.c): its ring and listener. */
+	struct sp_console *console;
+
 	/* Extensions (peers/) and their state. */
 	const sp_node_extension *ext[SP_NODE_MAX_EXTENSIONS];
 	void *ext_state[SP_NODE_MAX_EXTENSIONS];

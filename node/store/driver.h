@@ -252,6 +252,15 @@ typedef struct sp_store_driver {
 	                 char record_id[SP_UUID_LEN + 1],
 	                 char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
 	                 uint8_t **receipt, size_t *receipt_len);
+	/* the operator console's reads (store.h says what they return) */
+	int (*console_records)(sp_store_conn *c,
+	                       const sp_store_console_query *q,
+	                       sp_store_list **out);
+	int (*console_deliveries)(sp_store_conn *c, const char *origin,
+	                          const char *record_id,
+	                          sp_store_delivery **out, size_t *n);
+	int (*console_evidence)(sp_store_conn *c, size_t max,
+	                        sp_store_evidence **out, size_t *n);
 } sp_store_driver;
 
 /* The SQLite driver (node/store/sqlite/). */

@@ -325,3 +325,41 @@ int sp_store_fed_by_digest(sp_store_reader *r, const char digest[65],
 	return READER_OPS(r)->by_digest(r->c, digest, record_id, origin,
 	                                sequence, receipt, receipt_len);
 }
+
+int sp_store_console_records(sp_store_reader *r,
+                             const sp_store_console_query *q,
+                             sp_store_list **out)
+{
+	if (out)
+		*out = NULL;
+	if (!r || !q || !q->own || !out || q->limit == 0 ||
+	    q->limit > SP_STORE_LIST_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return READER_OPS(r)->console_records(r->c, q, out);
+}
+
+int sp_store_console_deliveries(sp_store_reader *r, const char *origin,
+                                const char *record_id, sp_store_delivery **out,
+                                size_t *n)
+{
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!r || !origin || !record_id || !out || !n)
+		return SP_ERR_INVALID_ARGUMENT;
+	return READER_OPS(r)->console_deliveries(r->c, origin, record_id, out,
+	                                         n);
+}
+
+int sp_store_console_evidence(sp_store_reader *r, size_t max,
+                              sp_store_evidence **out, size_t *n)
+{
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!r || !out || !n || max == 0 || max > SP_STORE_LIST_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return READER_OPS(r)->console_evidence(r->c, max, out, n);
+}

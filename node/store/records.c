@@ -22,6 +22,19 @@ void sp_store_record_free(sp_store_record *rec)
 	free(rec);
 }
 
+void sp_store_evidence_free(sp_store_evidence *e, size_t n)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < n; i++) {
+		free(e[i].a);
+		free(e[i].b);
+	}
+	free(e);
+}
+
 /* 1 if " A B " list holds id. */
 static int in_list(const char *list, const char *id)
 {

@@ -457,6 +457,69 @@ int sp_store_revoked_record_list(sp_store *s, const sp_tl *tl);
 int sp_store_revoked_check_list(sp_store_reader *r, const sp_tl *tl,
                                 sp_store_revocation *hit);
 
+/* ---------------------------------------------------------------- console */
+
+/* The reads of the operator console (node/core), on a reader: a few per
+ * page, never on the write path. */
+typedef struct sp_store_console_query {
+	const char *own; /* this node's id */
+	int sent; /* 1: the node's own records; 0: every other origin's */
+	/* NULL: any; else a Subject value, of subject_kind when that is not
+	 * NULL, else of any kind (protocol.h lists them) */
+	const char *subject_kind;
+	const char *subject_value;
+	const char *type;          /* NULL: any */
+	size_t limit;              /* 1 .. SP_STORE_LIST_MAX */
+	const sp_store_view *view; /* NULL: every record held */
+} sp_store_console_query;
+
+/* The newest matching records first, by storage order; items carry neither
+ * bytes nor receipts nor recipients. */
+int sp_store_console_records(sp_store_reader *r,
+                             const sp_store_console_query *q,
+                             sp_store_list **out);
+
+/* One outbox row of a record: a delivery to a peer and the receipt held. */
+typedef struct sp_store_delivery {
+	char peer[SP_NODE_ID_MAX + 1];
+	int delivered; /* the peer's receipt is held */
+	uint32_t attempts;
+	int64_t next_attempt; /* SP_FED_NEVER: given up */
+	char last_error[256]; /* "" if none (cut at 255 bytes) */
+	int64_t receipt_at;   /* when the receipt came; 0: none */
+	size_t receipt_len;
+} sp_store_delivery;
+
+/* The deliveries of (origin, record_id), by peer; *out malloc'd (NULL when
+ * *n == 0). */
+int sp_store_console_deliveries(sp_store_reader *r, const char *origin,
+                                const char *record_id, sp_store_delivery **out,
+                                size_t *n);
+
+/* Evidence side by side: two records for one position or one RecordId
+ * (kind "position", "record-id": a is the record held, b the other), or two
+ * roots for one checkpoint size (kind "checkpoint": a and b are the signed
+ * notes, digests the roots in hex, sequence the size). */
+typedef struct sp_store_evidence {
+	char kind[16];
+	char origin[SP_NODE_ID_MAX + 1];
+	uint64_t sequence;
+	char record_id[SP_UUID_LEN + 1]; /* "" for a checkpoint */
+	char digest_a[65], digest_b[65];
+	uint8_t *a; /* NULL when the held side is gone */
+	size_t a_len;
+	uint8_t *b;
+	size_t b_len;
+	int64_t seen_at;                 /* when b was seen */
+	char source[SP_NODE_ID_MAX + 1]; /* who sent b; "" if unknown */
+} sp_store_evidence;
+
+/* The newest evidence first, at most max of each kind group (records, then
+ * checkpoints); *out malloc'd, free with sp_store_evidence_free(). */
+int sp_store_console_evidence(sp_store_reader *r, size_t max,
+                              sp_store_evidence **out, size_t *n);
+void sp_store_evidence_free(sp_store_evidence *e, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

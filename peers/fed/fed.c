@@ -557,6 +557,7 @@ static const sp_node_extension fed_extension = {
     .metrics = fed_metrics,
     .status = fed_status,
     .status_json = fed_status_json,
+    .peer_views = fed_peer_views,
 };
 
 int sp_peers_register(void)

@@ -264,6 +264,7 @@ void fed_relay_poll(fed *f);
 void fed_metrics(void *state, void *out);
 void fed_status(void *state, void *out);
 void fed_status_json(void *state, void *out);
+size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap);
 void fed_counts_refresh(fed *f);
 
 #endif /* SP_PEERS_FED_INT_H */

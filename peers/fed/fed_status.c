@@ -422,3 +422,58 @@ void fed_status_json(void *state, void *out)
 {
 	status_report(state, out, 1);
 }
+
+size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
+{
+	fed *f = state;
+	int64_t now = sp_clock_wall_ms();
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n_peers && n < cap; i++) {
+		fed_peer *p = f->peers[i];
+		fed_origin *o = fed_origin_find(f, p->id);
+		sp_node_peer_view *v = &out[n++];
+		sp_h2_client_state st;
+
+		memset(&st, 0, sizeof(st));
+		if (p->client != NULL)
+			sp_h2_client_get_state(p->client, &st);
+		memset(v, 0, sizeof(*v));
+		snprintf(v->id, sizeof(v->id), "%s", p->id);
+		snprintf(v->federation, sizeof(v->federation), "%s",
+		         p->federation);
+		v->status = p->status;
+		v->connected = st.connected;
+		v->last_success_ms = st.last_success_ms > p->last_ok_ms
+		                         ? st.last_success_ms
+		                         : p->last_ok_ms;
+		v->last_receipt_ms = p->last_receipt_ms;
+		v->connect_failures = st.consecutive_failures;
+		snprintf(v->last_error, sizeof(v->last_error), "%s",
+		         p->last_error);
+		v->last_error_ms = p->last_error[0] ? p->last_error_ms : 0;
+		if (!p->last_error[0] && st.consecutive_failures > 0) {
+			snprintf(v->last_error, sizeof(v->last_error),
+			         "cannot connect: %s",
+			         st.last_why ? st.last_why
+			                     : sp_strerror(st.last_error));
+			v->last_error_ms = st.last_failure_ms;
+		}
+		v->outbox_depth = p->outbox_pending;
+		v->outbox_failed = p->outbox_failed;
+		v->delivered = p->delivered;
+		v->alarms = p->alarms + (o ? o->equivocations : 0);
+		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",
+		         p->last_alarm[0] ? p->last_alarm
+		         : o != NULL      ? o->last_alarm
+		                          : "");
+		if (o != NULL) {
+			v->lag_records = lag_records(o);
+			v->lag_seconds = lag_seconds(o, now);
+			v->have_checkpoint = o->have_cp;
+			v->checkpoint_size = o->cp_size;
+			v->checkpoint_seen_ms = o->cp_seen_ms;
+		}
+	}
+	return n;
+}

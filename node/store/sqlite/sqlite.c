@@ -599,4 +599,7 @@ const sp_store_driver sp_store_sqlite_driver = {
     .outbox_counts = sp_sqlite_outbox_counts,
     .digest_at = sp_sqlite_digest_at,
     .by_digest = sp_sqlite_by_digest,
+    .console_records = sp_sqlite_console_records,
+    .console_deliveries = sp_sqlite_console_deliveries,
+    .console_evidence = sp_sqlite_console_evidence,
 };

@@ -40,6 +40,17 @@ int sp_store__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Step a statement that returns no rows, then reset it. */
 int sp_sqlite_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what);
 
+/* Visibility for :viewer (origin, recipient, or a broadcast of one of the
+ * " A B " :bcast Origins, REC-28), on a records row `r`. NodeIds hold no
+ * spaces. */
+#define VISIBLE_TO_VIEWER                                                      \
+	"(r.origin = :viewer OR (r.broadcast = 1 AND"                          \
+	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1"      \
+	" FROM record_recipients rr WHERE rr.rec = r.id"                       \
+	" AND rr.node_id = :viewer))"
+/* Bind a view's :viewer and :bcast (NULL view: the empty viewer). */
+int sp_sqlite_bind_view(sqlite3_stmt *st, const sp_store_view *view);
+
 /* The ops of sp_store_sqlite_driver, by file. sqlite_put.c: */
 int sp_sqlite_held_at(sp_store_conn *s, const char *origin, uint64_t sequence,
                       sp_store_held *out);
@@ -111,5 +122,13 @@ int sp_sqlite_revoked_add(sp_store_conn *s, const char *federation,
 int sp_sqlite_revoked_get(sp_store_conn *r, const char *federation,
                           sp_store_revoked_kind kind, const char *subject,
                           uint64_t *sequence);
+/* sqlite_console.c: */
+int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
+                              sp_store_list **out);
+int sp_sqlite_console_deliveries(sp_store_conn *r, const char *origin,
+                                 const char *record_id, sp_store_delivery **out,
+                                 size_t *n);
+int sp_sqlite_console_evidence(sp_store_conn *r, size_t max,
+                               sp_store_evidence **out, size_t *n);
 
 #endif /* SP_NODE_STORE_SQLITE_INT_H */

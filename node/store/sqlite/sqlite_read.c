@@ -13,14 +13,6 @@
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt"
 
-/* Visibility for :viewer (origin, recipient, or a broadcast of one of the
- * " A B " :bcast Origins, REC-28). NodeIds hold no spaces. */
-#define VISIBLE_TO_VIEWER                                                      \
-	"(r.origin = :viewer OR (r.broadcast = 1 AND"                          \
-	" instr(:bcast, ' ' || r.origin || ' ') > 0) OR EXISTS (SELECT 1"      \
-	" FROM record_recipients rr WHERE rr.rec = r.id"                       \
-	" AND rr.node_id = :viewer))"
-
 static void *dup_blob(const void *b, size_t n)
 {
 	void *out = malloc(n ? n : 1);
@@ -45,7 +37,7 @@ static char *dup_text(sqlite3_stmt *st, int col)
 	return out;
 }
 
-static int bind_view(sqlite3_stmt *st, const sp_store_view *view)
+int sp_sqlite_bind_view(sqlite3_stmt *st, const sp_store_view *view)
 {
 	int i = sqlite3_bind_parameter_index(st, ":viewer"), rc = SQLITE_OK;
 
@@ -280,7 +272,7 @@ int sp_sqlite_entries(sp_store_conn *r, const char *origin, uint64_t start,
 	                   (sqlite3_int64)start);
 	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"),
 	                 view == NULL);
-	bind_view(st, view);
+	sp_sqlite_bind_view(st, view);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
 	                   (sqlite3_int64)count + 1);
 	if ((err = collect(r, st, count, max_bytes, &l, &more)))
@@ -322,7 +314,7 @@ int sp_sqlite_find_id(sp_store_conn *r, const char *record_id,
 	                    origin);
 	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":all"),
 	                 view == NULL);
-	bind_view(st, view);
+	sp_sqlite_bind_view(st, view);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"),
 	                   (sqlite3_int64)max);
 	if ((err = collect(r, st, max, 0, &l, &more)))
@@ -422,7 +414,7 @@ int sp_sqlite_search(sp_store_conn *r, const sp_store_query *q,
 		return sp_store__err(r->db, rc, "search-prepare");
 	rc = bind_named_int(st, ":after", after);
 	if (rc == SQLITE_OK)
-		rc = bind_view(st, q->view);
+		rc = sp_sqlite_bind_view(st, q->view);
 	if (rc == SQLITE_OK)
 		rc = bind_named_text(st, ":kind", q->subject_kind);
 	if (rc == SQLITE_OK)
