@@ -1,5 +1,6 @@
-/* api.c: request routing, access control by client certificate, and the
- * endpoints that need no storage (health, readiness, metrics, trust list). */
+/* api.c: the route table (path, method, who may call, handler), access
+ * control by client certificate, and the endpoints that need no storage
+ * (health, readiness, metrics, trust list). */
 #include "api_int.h"
 
 #include <stdio.h>
@@ -186,125 +187,203 @@ static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	return 0;
 }
 
+/* ---------------------------------------------------------------- routes */
+
+/* One request, as a route's handler sees it. */
+typedef struct call {
+	sp_node *n;
+	sp_http_req *req;
+	const sp_caller *c; /* NULL for routes that do not need the caller */
+	sp_endpoint ep;
+	const char *origin; /* /v1/logs/{origin}/...: the origin */
+	const char *arg;    /* the rest of the path after a prefix route's */
+} call;
+
+static void on_healthz(const call *k)
+{
+	respond_text(k->n, k->req, k->ep, 200, "ok\n");
+}
+
+static void on_readyz(const call *k)
+{
+	const char *why;
+	int err;
+
+	if ((err = sp_node_ready(k->n, &why)) != SP_OK)
+		sp_api__problem(k->n, k->req, k->ep, err, why);
+	else
+		ready(k->n, k->req);
+}
+
+static void on_metrics(const call *k)
+{
+	metrics(k->n, k->req);
+}
+
+static void on_trust_list(const call *k)
+{
+	trust_list(k->n, k->req, k->arg);
+}
+
+static void on_console(const call *k)
+{
+	sp_node_console(k->n, k->req);
+}
+
+static void on_post_record(const call *k)
+{
+	sp_api_post_record(k->n, k->req, k->c);
+}
+
+static void on_submit(const call *k)
+{
+	sp_api_submit(k->n, k->req, k->c);
+}
+
+static void on_peers(const call *k)
+{
+	sp_api_peers(k->n, k->req, k->c);
+}
+
+static void on_read(const call *k)
+{
+	sp_api_read(k->n, k->req, k->c, k->ep, k->origin, k->arg);
+}
+
+/* Who may call a route, checked after its method. */
+enum who {
+	ANYONE,   /* the handler decides what this caller may see */
+	MEMBER,   /* an active member, or one of this node's operators */
+	OPERATOR, /* one of this node's operator certificates only */
+	METRICS,  /* as [metrics] allow says (SPEC API-58) */
+};
+
+enum match {
+	EXACT,  /* the whole path */
+	PREFIX, /* the path starts with it; the rest is the argument */
+	LOG,    /* /v1/logs/{origin}/ followed by exactly this */
+};
+
+/* Every endpoint of the node: path, method, who may call, handler. The
+ * console answers methods itself (405 but for GET and HEAD), after the
+ * caller check. */
+static const struct route {
+	enum match match;
+	const char *path;
+	const char *method; /* NULL: the handler checks */
+	sp_endpoint ep;
+	enum who who;
+	int caller;         /* the handler needs the caller */
+	const char *denied; /* OPERATOR: the detail of the refusal */
+	void (*fn)(const call *k);
+} routes[] = {
+    {EXACT, "/healthz", "GET", SP_EP_HEALTHZ, ANYONE, 0, NULL, on_healthz},
+    {EXACT, "/readyz", "GET", SP_EP_READYZ, ANYONE, 0, NULL, on_readyz},
+    {EXACT, "/metrics", "GET", SP_EP_METRICS, METRICS, 0, NULL, on_metrics},
+    {PREFIX, "/v1/trust-lists/", "GET", SP_EP_TRUST_LIST, ANYONE, 0, NULL,
+     on_trust_list},
+    /* the operator console (SPEC [API-E1]), like /v1/peers */
+    {EXACT, "/console", NULL, SP_EP_OTHER, OPERATOR, 1,
+     "the console needs one of this node's operator certificates", on_console},
+    {PREFIX, "/console/", NULL, SP_EP_OTHER, OPERATOR, 1,
+     "the console needs one of this node's operator certificates", on_console},
+    {EXACT, "/v1/records", "POST", SP_EP_RECORDS_POST, MEMBER, 1, NULL,
+     on_post_record},
+    {EXACT, "/v1/submit", "POST", SP_EP_SUBMIT, OPERATOR, 1,
+     "submission needs one of this node's operator certificates", on_submit},
+    {EXACT, "/v1/peers", "GET", SP_EP_OTHER, ANYONE, 1, NULL, on_peers},
+    {PREFIX, "/v1/records/", "GET", SP_EP_RECORD_GET, MEMBER, 1, NULL, on_read},
+    {EXACT, "/v1/search", "GET", SP_EP_SEARCH, MEMBER, 1, NULL, on_read},
+    {LOG, "entries", "GET", SP_EP_ENTRIES, MEMBER, 1, NULL, on_read},
+    {LOG, "checkpoint", "GET", SP_EP_CHECKPOINT, ANYONE, 1, NULL, on_read},
+    {LOG, "proofs/inclusion", "GET", SP_EP_INCLUSION, ANYONE, 1, NULL, on_read},
+    {LOG, "proofs/consistency", "GET", SP_EP_CONSISTENCY, ANYONE, 1, NULL,
+     on_read},
+};
+
+static int operator_only(sp_node *n, sp_http_req *req, sp_endpoint ep,
+                         const sp_caller *c, const char *denied)
+{
+	if (c->operator)
+		return 1;
+	sp_api__problem(n, req, ep,
+	                sp_http_req_client_cert(req, NULL)
+	                    ? SP_ERR_FORBIDDEN
+	                    : SP_ERR_UNAUTHENTICATED,
+	                denied);
+	return 0;
+}
+
+/* The route for path, with k->origin and k->arg set; NULL and *why when
+ * there is none. */
+static const struct route *find_route(const char *path, call *k, char *origin,
+                                      size_t cap, const char **why)
+{
+	const char *rest = NULL;
+	int is_log = strncmp(path, "/v1/logs/", 9) == 0;
+	size_t i, len;
+
+	*why = "no such endpoint";
+	if (is_log) {
+		*why = "no such log path";
+		if (split_log_path(path, origin, cap, &rest) != 0)
+			return NULL;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+
+		len = strlen(r->path);
+		if ((r->match == LOG) != is_log)
+			continue;
+		if ((r->match == EXACT && strcmp(path, r->path) == 0) ||
+		    (r->match == LOG && strcmp(rest, r->path) == 0)) {
+			k->origin = r->match == LOG ? origin : NULL;
+			k->arg = r->match == LOG ? rest : NULL;
+			return r;
+		}
+		if (r->match == PREFIX && strncmp(path, r->path, len) == 0) {
+			k->arg = path + len;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 {
-	const char *path = sp_http_req_path(req), *rest;
 	char origin[SP_NODE_ID_MAX + 1];
+	const struct route *r;
+	const char *why;
 	sp_caller c;
+	call k = {n, req, NULL, SP_EP_OTHER, NULL, NULL};
 
-	if (strcmp(path, "/healthz") == 0) {
-		if (need_method(n, req, SP_EP_HEALTHZ, "GET"))
-			respond_text(n, req, SP_EP_HEALTHZ, 200, "ok\n");
+	if ((r = find_route(sp_http_req_path(req), &k, origin, sizeof(origin),
+	                    &why)) == NULL) {
+		sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND, why);
 		return;
 	}
-	if (strcmp(path, "/readyz") == 0) {
-		const char *why;
-		int err;
-
-		if (!need_method(n, req, SP_EP_READYZ, "GET"))
+	k.ep = r->ep;
+	if (r->method != NULL && !need_method(n, req, r->ep, r->method))
+		return;
+	if (r->caller) {
+		sp_node_caller(n, req, slot, &c);
+		k.c = &c;
+	}
+	switch (r->who) {
+	case ANYONE:
+		break;
+	case MEMBER:
+		if (!need_member(n, req, r->ep, &c))
 			return;
-		if ((err = sp_node_ready(n, &why)) != SP_OK)
-			sp_api__problem(n, req, SP_EP_READYZ, err, why);
-		else
-			ready(n, req);
-		return;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		if (need_method(n, req, SP_EP_METRICS, "GET") &&
-		    metrics_allowed(n, req, slot))
-			metrics(n, req);
-		return;
-	}
-	if (strncmp(path, "/v1/trust-lists/", 16) == 0) {
-		if (need_method(n, req, SP_EP_TRUST_LIST, "GET"))
-			trust_list(n, req, path + 16);
-		return;
-	}
-	sp_node_caller(n, req, slot, &c);
-	if (strcmp(path, "/console") == 0 ||
-	    strncmp(path, "/console/", 9) == 0) {
-		/* the operator console (SPEC [API-E1]): operators only, like
-		 * /v1/peers; the console answers 405 to anything but GET */
-		if (!c.operator) {
-			sp_api__problem(n, req, SP_EP_OTHER,
-			                sp_http_req_client_cert(req, NULL)
-			                    ? SP_ERR_FORBIDDEN
-			                    : SP_ERR_UNAUTHENTICATED,
-			                "the console needs one of this node's "
-			                "operator certificates");
+		break;
+	case OPERATOR:
+		if (!operator_only(n, req, r->ep, &c, r->denied))
 			return;
-		}
-		sp_node_console(n, req);
-		return;
-	}
-	if (strcmp(path, "/v1/records") == 0) {
-		if (need_method(n, req, SP_EP_RECORDS_POST, "POST") &&
-		    need_member(n, req, SP_EP_RECORDS_POST, &c))
-			sp_api_post_record(n, req, &c);
-		return;
-	}
-	if (strcmp(path, "/v1/submit") == 0) {
-		if (!need_method(n, req, SP_EP_SUBMIT, "POST"))
+		break;
+	case METRICS:
+		if (!metrics_allowed(n, req, slot))
 			return;
-		if (!c.operator) {
-			sp_api__problem(n, req, SP_EP_SUBMIT,
-			                sp_http_req_client_cert(req, NULL)
-			                    ? SP_ERR_FORBIDDEN
-			                    : SP_ERR_UNAUTHENTICATED,
-			                "submission needs one of this node's "
-			                "operator certificates");
-			return;
-		}
-		sp_api_submit(n, req, &c);
-		return;
+		break;
 	}
-	if (strcmp(path, "/v1/peers") == 0) {
-		if (need_method(n, req, SP_EP_OTHER, "GET"))
-			sp_api_peers(n, req, &c);
-		return;
-	}
-	if (strncmp(path, "/v1/records/", 12) == 0) {
-		if (need_method(n, req, SP_EP_RECORD_GET, "GET") &&
-		    need_member(n, req, SP_EP_RECORD_GET, &c))
-			sp_api_read(n, req, &c, SP_EP_RECORD_GET, NULL,
-			            path + 12);
-		return;
-	}
-	if (strcmp(path, "/v1/search") == 0) {
-		if (need_method(n, req, SP_EP_SEARCH, "GET") &&
-		    need_member(n, req, SP_EP_SEARCH, &c))
-			sp_api_read(n, req, &c, SP_EP_SEARCH, NULL, NULL);
-		return;
-	}
-	if (strncmp(path, "/v1/logs/", 9) == 0) {
-		if (split_log_path(path, origin, sizeof(origin), &rest) != 0) {
-			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
-			                "no such log path");
-			return;
-		}
-		if (strcmp(rest, "entries") == 0) {
-			if (need_method(n, req, SP_EP_ENTRIES, "GET") &&
-			    need_member(n, req, SP_EP_ENTRIES, &c))
-				sp_api_read(n, req, &c, SP_EP_ENTRIES, origin,
-				            rest);
-		} else if (strcmp(rest, "checkpoint") == 0) {
-			if (need_method(n, req, SP_EP_CHECKPOINT, "GET"))
-				sp_api_read(n, req, &c, SP_EP_CHECKPOINT,
-				            origin, rest);
-		} else if (strcmp(rest, "proofs/inclusion") == 0) {
-			if (need_method(n, req, SP_EP_INCLUSION, "GET"))
-				sp_api_read(n, req, &c, SP_EP_INCLUSION, origin,
-				            rest);
-		} else if (strcmp(rest, "proofs/consistency") == 0) {
-			if (need_method(n, req, SP_EP_CONSISTENCY, "GET"))
-				sp_api_read(n, req, &c, SP_EP_CONSISTENCY,
-				            origin, rest);
-		} else {
-			sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
-			                "no such log path");
-		}
-		return;
-	}
-	sp_api__problem(n, req, SP_EP_OTHER, SP_ERR_NOT_FOUND,
-	                "no such endpoint");
+	r->fn(&k);
 }
