@@ -77,6 +77,18 @@ int sp_cli_submit(int argc, char **argv);
 int sp_cli_status(int argc, char **argv);
 int sp_cli_peers(int argc, char **argv);
 
+/* A member's signing key in a token (cli_member_token.c). Renew: make
+ * the new key inside the token of cfg's [signing] key, write its URI to
+ * uri_file and into new_key. Pending: read that URI back. Install: name it
+ * in node.ini's [signing] key and drop uri_file. Each prints its error and
+ * returns -1, or 0. */
+struct sp_config;
+int sp_cli__token_renew_key(const struct sp_config *cfg, sp_key_alg alg,
+                            const char *uri_file, char *new_key, size_t cap);
+int sp_cli__token_pending(const char *uri_file, char *new_key, size_t cap);
+int sp_cli__token_install_renewal(const char *cfg_path, const char *uri_file,
+                                  const char *new_key);
+
 /* Run the command line (argv[1] is the sub-command). Returns the process
  * exit status: 0 success, 1 a refusal or failure, 2 a usage error. */
 int sp_cli_main(int argc, char **argv);

@@ -17,6 +17,7 @@
 #define JOIN_REQUEST_FILE  "join-request.xml"
 #define RENEW_REQUEST_FILE "renewal-request.xml"
 #define RENEW_KEY_FILE     "renewal-sign-key.pem"
+#define RENEW_URI_FILE     "renewal-sign-key.uri" /* a key in a token */
 #define TOKEN_KEYS_FILE    "token-keys.ini"
 
 static const char usage_text[] =
@@ -48,7 +49,8 @@ static const char usage_text[] =
     "renew    a new signing key and DIR/renewal-request.xml, signed by the "
     "new\n"
     "         key and by the current one (DIR/node.ini names them), for the\n"
-    "         operator's 'trust-list renew-member'\n";
+    "         operator's 'trust-list renew-member'. A key in a token is\n"
+    "         renewed inside the same token\n";
 
 static void fail_msg(const char *what, const char *file, int err,
                      const char *why)
@@ -538,23 +540,37 @@ static int install_renewal(const char *dir, const char *out_dir,
                            const char *list, const char *anchor)
 {
 	char cfg_path[4096], new_key[4096], req[4096], retired[4096];
-	char stamp[32], errbuf[4096];
+	char stamp[32], errbuf[4096], uri_file[4096];
 	sp_config *cfg = NULL;
 	sp_enroll_req *r = NULL;
 	uint8_t *der = NULL;
 	size_t len;
 	const char *why = NULL;
-	int err, rc = SP_EXIT_FAIL;
+	int err = SP_OK, rc = SP_EXIT_FAIL, token;
 
 	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
 	        0 ||
 	    sp_cli__path_join(new_key, sizeof(new_key), dir, RENEW_KEY_FILE) !=
 	        0 ||
+	    sp_cli__path_join(uri_file, sizeof(uri_file), dir,
+	                      RENEW_URI_FILE) != 0 ||
 	    sp_cli__path_join(req, sizeof(req), dir, RENEW_REQUEST_FILE) != 0)
 		return rc;
 	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
 		fputs(errbuf, stderr);
 		return rc;
+	}
+	/* a new key in the token: its URI waits in uri_file */
+	if ((token = sp_cli__exists(uri_file)) != 0) {
+		if (sp_cli__token_pending(uri_file, new_key, sizeof(new_key)) !=
+		    0)
+			goto out;
+		if ((err = sp_key_pkcs11_setup(cfg->pkcs11_module,
+		                               cfg->pkcs11_pin_env, &why)) !=
+		    SP_OK) {
+			fail_msg("member install", cfg_path, err, why);
+			goto out;
+		}
 	}
 	if (read_own_request(req, SP_DOC_RENEWAL_REQUEST, &r) != 0 ||
 	    load_issued(out_dir, "sign-cert.pem", new_key, anchor,
@@ -563,11 +579,18 @@ static int install_renewal(const char *dir, const char *out_dir,
 	        0)
 		goto out;
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
-	if (snprintf(retired, sizeof(retired), "%s/retired-sign-key-%s.pem",
-	             dir, stamp) >= (int)sizeof(retired))
+	if (token) {
+		/* the old key stays in the token, under its own label */
+		sp_key_redact(cfg->sign_key, retired, sizeof(retired));
+		if (sp_cli__token_install_renewal(cfg_path, uri_file,
+		                                  new_key) != 0)
+			goto out;
+	} else if (snprintf(retired, sizeof(retired),
+	                    "%s/retired-sign-key-%s.pem", dir,
+	                    stamp) >= (int)sizeof(retired))
 		goto out;
-	if (rename(cfg->sign_key, retired) != 0 ||
-	    rename(new_key, cfg->sign_key) != 0) {
+	else if (rename(cfg->sign_key, retired) != 0 ||
+	         rename(new_key, cfg->sign_key) != 0) {
 		sp_cli__err("member install: %s: %s", cfg->sign_key,
 		            strerror(errno));
 		goto out;
@@ -646,6 +669,10 @@ static int cmd_install(int argc, char **argv)
 	if (sp_cli__init_crypto() != 0)
 		return rc;
 	if (sp_cli__path_join(path, sizeof(path), dir, RENEW_KEY_FILE) != 0)
+		return rc;
+	if (sp_cli__exists(path))
+		return install_renewal(dir, out_dir, list, anchor);
+	if (sp_cli__path_join(path, sizeof(path), dir, RENEW_URI_FILE) != 0)
 		return rc;
 	if (sp_cli__exists(path))
 		return install_renewal(dir, out_dir, list, anchor);
@@ -743,7 +770,7 @@ static int cmd_renew(int argc, char **argv)
 	};
 	const char *dir, *why = NULL;
 	char cfg_path[4096], new_key[4096], req[4096], cn[256];
-	char errbuf[4096];
+	char errbuf[4096], uri_file[4096];
 	uint64_t days = REQUEST_DAYS;
 	sp_config *cfg = NULL;
 	sp_key *old = NULL;
@@ -786,13 +813,13 @@ static int cmd_renew(int argc, char **argv)
 		fputs(errbuf, stderr);
 		return rc;
 	}
-	if (sp_key_is_pkcs11(cfg->sign_key)) {
-		sp_cli__err(
-		    "member renew: %s: the signing key is in a token; "
-		    "make the new one there with 'silkport key generate "
-		    "--pkcs11', then ask the operator to renew with a "
-		    "request made from it (not automated yet)",
-		    cfg_path);
+	if (sp_cli__path_join(uri_file, sizeof(uri_file), dir,
+	                      RENEW_URI_FILE) != 0)
+		goto out;
+	if (sp_cli__exists(uri_file)) {
+		sp_cli__err("member renew: %s exists: a renewal is pending "
+		            "(install it, or delete it and %s to start over)",
+		            uri_file, req);
 		goto out;
 	}
 	if (sp_cli__exists(new_key)) {
@@ -801,13 +828,21 @@ static int cmd_renew(int argc, char **argv)
 		            new_key, req);
 		goto out;
 	}
-	if ((err = sp_key_load(cfg->sign_key, cfg->sign_cert, &old, &why)) !=
-	    SP_OK) {
+	/* the listed key may be a pkcs11: URI: the token settings first */
+	if ((err = sp_key_pkcs11_setup(cfg->pkcs11_module, cfg->pkcs11_pin_env,
+	                               &why)) != SP_OK ||
+	    (err = sp_key_load(cfg->sign_key, cfg->sign_cert, &old, &why)) !=
+	        SP_OK) {
 		fail_msg("member renew", cfg->sign_key, err, why);
 		goto out;
 	}
-	if ((err = sp_pki_keygen(sp_key_get_alg(old), new_key, &why)) !=
-	    SP_OK) {
+	/* the new key where the listed one is: in its token, or a file */
+	if (sp_key_is_pkcs11(cfg->sign_key)) {
+		if (sp_cli__token_renew_key(cfg, sp_key_get_alg(old), uri_file,
+		                            new_key, sizeof(new_key)) != 0)
+			goto out;
+	} else if ((err = sp_pki_keygen(sp_key_get_alg(old), new_key, &why)) !=
+	           SP_OK) {
 		fail_msg("member renew", new_key, err, why);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum opt_type {
@@ -918,4 +919,114 @@ void sp_member_keys_clear(sp_member_keys *k)
 	free(k->pkcs11_module);
 	free(k->pkcs11_pin_env);
 	memset(k, 0, sizeof(*k));
+}
+
+/* ---------------------------------------------------------------- editing */
+
+/* "[name]" (with optional blanks) -> 1 and the name in sec. */
+static int section_line(const char *l, char *sec, size_t cap)
+{
+	const char *e;
+	size_t n;
+
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (*l != '[' || (e = strchr(l, ']')) == NULL)
+		return 0;
+	n = (size_t)(e - l - 1);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(sec, l + 1, n);
+	sec[n] = '\0';
+	return 1;
+}
+
+/* "name = ..." or "name=..." */
+static int option_line(const char *l, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (strncmp(l, name, n) != 0)
+		return 0;
+	l += n;
+	while (*l == ' ' || *l == '\t')
+		l++;
+	return *l == '=';
+}
+
+int sp_config_set(const char *path, const char *section, const char *name,
+                  const char *value)
+{
+	char tmp[4096], sec[128] = "", line[8192];
+	FILE *in, *out = NULL;
+	struct stat st;
+	int in_target = 0, done = 0, blanks = 0, ok, e;
+
+	if (strchr(value, '\n') != NULL || strchr(name, '\n') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((in = fopen(path, "r")) == NULL)
+		return -1;
+	/* the same owner's permissions as the file it replaces (node.ini
+	 * may name token settings and is kept from other users) */
+	if (fstat(fileno(in), &st) != 0 || (out = fopen(tmp, "w")) == NULL ||
+	    fchmod(fileno(out), st.st_mode & 07777) != 0) {
+		e = errno;
+		if (out != NULL) {
+			fclose(out);
+			remove(tmp);
+		}
+		fclose(in);
+		errno = e;
+		return -1;
+	}
+	while (fgets(line, sizeof(line), in) != NULL) {
+		int header = section_line(line, sec, sizeof(sec));
+
+		if (in_target && !done && !header &&
+		    line[strspn(line, " \t\r\n")] == '\0') {
+			blanks++; /* held: an added option goes before them */
+			continue;
+		}
+		if (in_target && !done && (header || option_line(line, name))) {
+			/* in place of the option's line, or at the end of its
+			 * section, before the blank lines that close it */
+			if (!header)
+				for (; blanks > 0; blanks--)
+					fputc('\n', out);
+			fprintf(out, "%s = %s\n", name, value);
+			done = 1;
+			if (!header)
+				continue;
+		}
+		for (; blanks > 0; blanks--)
+			fputc('\n', out);
+		fputs(line, out);
+		if (header)
+			in_target = strcmp(sec, section) == 0;
+	}
+	if (!done && in_target)
+		fprintf(out, "%s = %s\n", name, value);
+	else if (!done)
+		fprintf(out, "\n[%s]\n%s = %s\n", section, name, value);
+	for (; blanks > 0; blanks--)
+		fputc('\n', out);
+	ok = !ferror(in) && !ferror(out);
+	fclose(in);
+	if (fclose(out) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		e = errno ? errno : EIO;
+		remove(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
 }

@@ -168,6 +168,15 @@ void sp_member_keys_clear(sp_member_keys *k);
 int sp_config_console_listen(const char *v, char host[64], unsigned *port,
                              const char **why);
 
+/* Set [section] name = value in the config file at path, keeping every
+ * other line (comments included) as it is: the first such line in that
+ * section is replaced, or the option is added at the end of the section
+ * (the section at the end of the file when there is none). Written to a
+ * temporary file beside it and renamed over it, so that a crash leaves the
+ * old file or the new one. Returns 0 or -1 (errno set). */
+int sp_config_set(const char *path, const char *section, const char *name,
+                  const char *value);
+
 /* Print every option with its default and bounds (silkport check-config
  * --list). */
 void sp_config_print_options(void);

@@ -3,7 +3,9 @@
 # a PKCS#11 token (SoftHSM2) by "member init --pkcs11": the join request
 # carries CSRs signed in the token, "member install" writes a node.ini that
 # names the keys by URI with the token settings, no file holds either key,
-# and the node exchanges records with a member whose keys are files.
+# and the node exchanges records with a member whose keys are files. Then
+# "member renew" makes the new signing key in the same token and "member
+# install" of the renewal points node.ini at it; old and new records verify.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 . "$(dirname "$0")/join_common.bash"
@@ -77,7 +79,45 @@ expect 0 "CN-ZZ submits (signed in the token)" -- fsubmit "$F" CN-ZZ declaration
 wait_for 20 held_count_is "$F" CN-XA CN-ZZ 1 && ok "CN-XA holds CN-ZZ's record, verified" || not_ok "not delivered: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
 expect 0 "CN-XA submits to CN-ZZ" -- fsubmit "$F" CN-XA waybill CN-ZZ
 wait_for 20 held_count_is "$F" CN-ZZ CN-XA 1 && ok "CN-ZZ holds CN-XA's record (TLS key in the token)" || not_ok "not delivered to CN-ZZ"
-expect 1 "member renew refuses a token key with a clear message" -- "$SILKPORT" member renew "$M"
-expect_err "signing key is in a token" "naming what to do"
+"$SILKPORT" submit --config "$M/node.ini" --type release --recipient CN-XA \
+	--body "$SP_DATA_DIR/bodies/release.xml" --out "$WORK/old.xml" >/dev/null
+cp "$OP/trust-list.xml" "$WORK/list-before.xml"
+
+# Renewal in the token: the new key is made beside the listed one, the
+# operator certifies it, install points node.ini at it.
+expect 0 "member renew: a new signing key inside the token" -- "$SILKPORT" member renew "$M"
+grep -q '^pkcs11:token=zz-hsm;object=CN-ZZ-sign-[0-9]*;type=private$' "$M/renewal-sign-key.uri" &&
+	ok "its URI waits in renewal-sign-key.uri" || not_ok "uri file: $(cat "$M/renewal-sign-key.uri" 2>&1)"
+[ ! -e "$M/renewal-sign-key.pem" ] && ok "and no key file is made" || not_ok "a renewal key file"
+expect 1 "a second renewal while one is pending is refused" -- "$SILKPORT" member renew "$M"
+expect_err "renewal is pending" "saying a renewal is pending"
+expect 0 "the operator renews CN-ZZ" -- "$SILKPORT" trust-list renew-member --key "$OP/operator/key.pem" \
+	--cert "$OP/operator/cert.pem" --request "$M/renewal-request.xml" --issued-dir "$OP/renewed/CN-ZZ" \
+	"$OP/trust-list.xml"
+cp "$WORK/out" "$OP/trust-list.xml"
+expect 0 "member install of the renewal" -- "$SILKPORT" member install "$M" --issued "$OP/renewed/CN-ZZ" \
+	--trust-list "$OP/trust-list.xml" --anchor "$OP/operator/cert.pem"
+new_uri=$(sed -n 's/^key = \(pkcs11:token=zz-hsm;object=CN-ZZ-sign-[0-9]*;type=private\)$/\1/p' "$M/node.ini")
+[ -n "$new_uri" ] && ok "node.ini's [signing] key names the new key" || not_ok "node.ini: $(grep '^key' "$M/node.ini")"
+grep -q '^key = pkcs11:token=zz-hsm;object=CN-ZZ-tls;type=private$' "$M/node.ini" && ok "and the TLS key is unchanged" ||
+	not_ok "tls key: $(grep '^key' "$M/node.ini")"
+[ ! -e "$M/renewal-sign-key.uri" ] && ok "the pending URI is gone" || not_ok "renewal-sign-key.uri left"
+expect 0 "check-config accepts it" -- "$SILKPORT" check-config --config "$M/node.ini"
+cp "$OP/trust-list.xml" "$F/members/CN-XA/trust-list.xml"
+kill -HUP "$PID_CN_XA"
+wait_for 20 grep -q 'event=trust_list_installed federation=silk sequence=4' "$WORK/CN-XA.log" &&
+	ok "CN-XA takes the list with the new certificate" || not_ok "CN-XA: $(grep trust_list "$WORK/CN-XA.log" | tail -2)"
+stop_node CN-ZZ
+fstart "$F" CN-ZZ || { finish; exit 1; }
+"$SILKPORT" submit --config "$M/node.ini" --type release --recipient CN-XA \
+	--body "$SP_DATA_DIR/bodies/release.xml" --out "$WORK/new.xml" >/dev/null
+wait_for 20 held_count_is "$F" CN-XA CN-ZZ 3 && ok "a record signed with the renewed token key reaches CN-XA" ||
+	not_ok "held: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
+expect 0 "the record signed before the renewal verifies with the new list" -- "$SILKPORT" record verify \
+	--trust-list "$OP/trust-list.xml" --anchor "$OP/operator/cert.pem" "$WORK/old.xml"
+expect 0 "the record signed after it verifies too" -- "$SILKPORT" record verify \
+	--trust-list "$OP/trust-list.xml" --anchor "$OP/operator/cert.pem" "$WORK/new.xml"
+expect 1 "the new record does not verify with the list from before" -- "$SILKPORT" record verify \
+	--trust-list "$WORK/list-before.xml" --anchor "$OP/operator/cert.pem" "$WORK/new.xml"
 fed_stop_all CN-ZZ CN-XA
 finish
