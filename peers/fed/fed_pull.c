@@ -150,7 +150,7 @@ static void unproven_del(fed_origin *o, uint64_t seq)
 static void session_end(fed *f, fed_origin *o)
 {
 	o->pulling = 0;
-	o->last_pull_ms = sp_clock_wall_ms();
+	o->last_pull_ms = fed_now_ms(f);
 	if (o->pull_again && !f->stopping) {
 		o->pull_again = 0;
 		fed_pull_start(f, o);
@@ -422,7 +422,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		fed_unref(f);
 		return;
 	}
-	o->last_pull_ms = sp_clock_wall_ms();
+	o->last_pull_ms = fed_now_ms(f);
 	if (resp->body_len == 0) {
 		/* nothing more is visible to this node from here on: at the
 		 * origin, every position of the known checkpoint is examined */
