@@ -306,6 +306,9 @@ static int fh_ext_start(sp_node *n, void **state)
 		return rc;
 	h->f = *state;
 	h->f->clock_ms = fh_clock;
+	/* start planned the first catch-up on the real clock: replan it on
+	 * the test's, 1 s on as start does */
+	h->f->next_pull_ms = fh_clock() + 1000;
 	h->n = n;
 	pthread_mutex_lock(&h->mu);
 	h->state = 1;
@@ -598,8 +601,7 @@ static void fh_connect_report(fh *h, void *arg)
  * on a failure's backoff is not cleared by a first connect. 0 or -1. */
 FH_UNUSED static int fh_connect(fh *h)
 {
-	/* start read the real clock for its first catch-up: up to 1 s on */
-	fh_advance(2000);
+	fh_advance(1000);
 	if (fh_wait(h, fh_connected, NULL, 10000))
 		return 0;
 	fh_run(h, fh_connect_report, NULL);
