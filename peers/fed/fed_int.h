@@ -108,6 +108,7 @@ struct fed_origin {
 	char pull_source[SP_NODE_ID_MAX + 1];
 	pull_page *pages; /* received, being accepted, in order */
 	size_t pages_out; /* requests on the wire */
+	size_t parsing;   /* answered pages being split on the pool */
 	int page_end;     /* the source said there is no more */
 	uint64_t ask_next;
 	size_t ingesting;

@@ -161,8 +161,12 @@ static void session_end(fed *f, fed_origin *o)
 
 static void maybe_end(fed *f, fed_origin *o)
 {
+	/* a page being split on the pool is neither on the wire nor listed
+	 * yet: ending before it is back would start the next session from
+	 * the position before it (asking the same page again) */
 	if (o->pulling && o->pages == NULL && o->pages_out == 0 &&
-	    o->ingesting == 0 && (o->page_end || f->stopping))
+	    o->parsing == 0 && o->ingesting == 0 &&
+	    (o->page_end || f->stopping))
 		session_end(f, o);
 }
 
@@ -382,6 +386,7 @@ static void parse_done(void *arg)
 	fed_origin *o = pg->o;
 	pull_page **pp;
 
+	o->parsing--;
 	pg->parsed = 1;
 	if (pg->err != SP_OK) {
 		sp_log(SP_LOG_WARN, "entries_refused",
@@ -459,6 +464,8 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		o->page_end = 1;
 		page_free(pg);
 		maybe_end(f, o);
+	} else {
+		o->parsing++;
 	}
 	/* fetch ahead while earlier pages are being accepted */
 	if (!o->page_end)
