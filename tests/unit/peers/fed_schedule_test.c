@@ -17,7 +17,7 @@ enum { ME = 0, XA = 1, KG = 2 };
 
 static fh g_h;
 static int g_mode; /* how the fake peers answer a delivery */
-enum { M_FAIL, M_ACCEPT, M_HOLD };
+enum { M_FAIL, M_ACCEPT, M_HOLD, M_BAD_RECEIPT };
 
 static void refuse(fh *h, int peer, sp_http_req *req)
 {
@@ -39,6 +39,10 @@ static void answer(fh *h, int peer, sp_http_req *req)
 		break;
 	case M_ACCEPT:
 		fh_accept(h, peer, req);
+		break;
+	case M_BAD_RECEIPT:
+		/* a receipt by another member than the recipient */
+		fh_accept(h, peer == XA ? KG : XA, req);
 		break;
 	default:
 		fh_hold(h, peer, req);
@@ -340,6 +344,31 @@ static void test_retry_after_is_a_lower_bound(void **state)
 	assert_int_equal(at[1], t0 + 45000);
 }
 
+/* RCP-9, FED-4: a refused receipt is a transient failure of that
+ * delivery only (the peer answered, so it is not held back): the row
+ * itself must not come due before its backoff. */
+static void test_refused_receipt_retried_after_backoff(void **state)
+{
+	int64_t t0, at[4];
+	uint64_t got[4];
+	int err;
+
+	(void)state;
+	g_mode = M_BAD_RECEIPT;
+	assert_true(fh_submit_to(&g_h, "CN-XA", &err) >= 0);
+	assert_true(wait_for("CN-XA", 1, 1, 0));
+	t0 = fh_now();
+	assert_true(look("CN-XA").hold_until_ms <= t0);
+	g_mode = M_ACCEPT;
+	quiet_for("CN-XA", 9, 1);
+	fh_advance(1000);
+	fh_tick(&g_h);
+	assert_true(wait_for("CN-XA", 2, 1, 1));
+	assert_int_equal(posts_to(XA, got, at, 4), 2);
+	assert_int_equal(got[0], got[1]);
+	assert_int_equal(at[1], t0 + 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +378,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_after_is_a_lower_bound,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_refused_receipt_retried_after_backoff, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
