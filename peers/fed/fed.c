@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---------------------------------------------------------------- references
  */
@@ -20,6 +19,11 @@ static void fed_free(fed *f)
 	for (i = 0; i < f->n_origins; i++)
 		fed_origin_free(f->origins[i]);
 	free(f);
+}
+
+int64_t fed_now_ms(const fed *f)
+{
+	return f->clock_ms != NULL ? f->clock_ms() : sp_clock_wall_ms();
 }
 
 void fed_ref(fed *f)
@@ -122,7 +126,7 @@ int fed_peer_usable(const fed_peer *p)
 		return 0;
 	sp_h2_client_get_state(p->client, &st);
 	return st.connected || st.next_reconnect_ms == 0 ||
-	       st.next_reconnect_ms <= sp_clock_wall_ms();
+	       st.next_reconnect_ms <= fed_now_ms(p->f);
 }
 
 void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,
@@ -203,7 +207,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	    parse_endpoint(m->endpoints[0], host, sizeof(host), &port) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no usable https endpoint");
-		p->last_error_ms = sp_clock_wall_ms();
+		p->last_error_ms = fed_now_ms(f);
 		return -1;
 	}
 	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
@@ -219,7 +223,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->federation[0] != '\0' && fed_relay_client(f, p, &cc, cas) != 0) {
 		snprintf(p->last_error, sizeof(p->last_error),
 		         "no identity in federation %s", p->federation);
-		p->last_error_ms = sp_clock_wall_ms();
+		p->last_error_ms = fed_now_ms(f);
 		return -1;
 	}
 	cc.pinned_cert_der = m->tls_cert_der;
@@ -236,7 +240,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		    SP_LF_STR("err", sp_strerror(err)), SP_LF_STR("why", why));
 		snprintf(p->last_error, sizeof(p->last_error), "client: %s",
 		         why ? why : sp_strerror(err));
-		p->last_error_ms = sp_clock_wall_ms();
+		p->last_error_ms = fed_now_ms(f);
 		return -1;
 	}
 	free(p->cert_der);
@@ -427,8 +431,7 @@ static int ext_start(sp_node *n, void **state)
 	f->n = n;
 	f->refs = 1;
 	rebuild(f);
-	f->next_pull_ms =
-	    sp_clock_wall_ms() + 1000; /* catch up right after start */
+	f->next_pull_ms = fed_now_ms(f) + 1000; /* catch up right after start */
 	*state = f;
 	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
 	       SP_LF_UINT("origins", f->n_origins));
@@ -438,7 +441,7 @@ static int ext_start(sp_node *n, void **state)
 static void ext_tick(void *state)
 {
 	fed *f = state;
-	int64_t now = sp_clock_wall_ms();
+	int64_t now = fed_now_ms(f);
 	size_t i;
 	int pull = 0;
 
@@ -559,6 +562,11 @@ static const sp_node_extension fed_extension = {
     .status_json = fed_status_json,
     .peer_views = fed_peer_views,
 };
+
+const sp_node_extension *sp_peers__extension(void)
+{
+	return &fed_extension;
+}
 
 int sp_peers_register(void)
 {

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct dl_item {
 	dl_item *next;
@@ -256,7 +255,7 @@ void fed_deliver_kick(fed *f, fed_peer *p)
 	s->f = f;
 	s->p = p;
 	s->after = p->after_id;
-	s->now = (int64_t)time(NULL);
+	s->now = fed_now_ms(f) / 1000;
 	s->max = FED_QUEUE_CAP - p->queued;
 	fed_peer_ref(p);
 	p->scanning = 1;
@@ -308,7 +307,7 @@ static void finished(void *arg)
 		       SP_LF_STR("err", sp_strerror(d->store_err)));
 	if (d->verdict == FED_V_DELIVERED && d->store_err == SP_OK) {
 		p->delivered++;
-		p->last_receipt_ms = sp_clock_wall_ms();
+		p->last_receipt_ms = fed_now_ms(f);
 		sp_log(SP_LOG_DEBUG, "delivered", SP_LF_STR("peer", p->id),
 		       SP_LF_UINT("sequence", d->it.sequence),
 		       SP_LF_STR("record_id", d->it.record_id));
@@ -373,7 +372,7 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
 
 static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 {
-	int64_t now_ms = sp_clock_wall_ms();
+	int64_t now_ms = fed_now_ms(f);
 	int64_t delay = slow ? sp_node_config(f->n)->retry_max * 1000
 	                     : backoff_ms(f, d->it.attempts);
 	int64_t next;
@@ -392,7 +391,7 @@ static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 static void apply(fed *f, dl_item *d)
 {
 	fed_peer *p = d->p;
-	int64_t now_ms = sp_clock_wall_ms();
+	int64_t now_ms = fed_now_ms(f);
 	int err;
 
 	switch (d->verdict) {
@@ -573,7 +572,7 @@ static void on_response(void *ud, const sp_h2_response *resp)
 static void pump(fed *f, fed_peer *p)
 {
 	static const sp_h2_header h[1] = {{"content-type", "application/xml"}};
-	int64_t now = sp_clock_wall_ms();
+	int64_t now = fed_now_ms(f);
 
 	while (p->q_head != NULL && p->in_flight < FED_INFLIGHT_CAP &&
 	       p->client != NULL && now >= p->hold_until_ms && !f->stopping) {

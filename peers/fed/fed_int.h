@@ -108,6 +108,7 @@ struct fed_origin {
 	char pull_source[SP_NODE_ID_MAX + 1];
 	pull_page *pages; /* received, being accepted, in order */
 	size_t pages_out; /* requests on the wire */
+	size_t parsing;   /* answered pages being split on the pool */
 	int page_end;     /* the source said there is no more */
 	uint64_t ask_next;
 	size_t ingesting;
@@ -141,10 +142,18 @@ struct fed {
 	size_t tl_rotor;
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t delivery_alarms;
+	/* The wall clock of this side, in ms since the epoch: NULL reads
+	 * sp_clock_wall_ms(); a test sets its own right after start, so that
+	 * backoff, due times and sweeps can be driven without waiting. */
+	int64_t (*clock_ms)(void);
 };
 
 void fed_ref(fed *f);
 void fed_unref(fed *f);
+/* Now, in ms since the epoch: every time this side reads (any thread). */
+int64_t fed_now_ms(const fed *f);
+/* The node extension that sp_peers_register() registers; tests wrap it. */
+const sp_node_extension *sp_peers__extension(void);
 void fed_peer_ref(fed_peer *p);
 void fed_peer_unref(fed_peer *p);
 fed_peer *fed_peer_find(fed *f, const char *id);

@@ -150,7 +150,7 @@ static void unproven_del(fed_origin *o, uint64_t seq)
 static void session_end(fed *f, fed_origin *o)
 {
 	o->pulling = 0;
-	o->last_pull_ms = sp_clock_wall_ms();
+	o->last_pull_ms = fed_now_ms(f);
 	if (o->pull_again && !f->stopping) {
 		o->pull_again = 0;
 		fed_pull_start(f, o);
@@ -161,8 +161,12 @@ static void session_end(fed *f, fed_origin *o)
 
 static void maybe_end(fed *f, fed_origin *o)
 {
+	/* a page being split on the pool is neither on the wire nor listed
+	 * yet: ending before it is back would start the next session from
+	 * the position before it (asking the same page again) */
 	if (o->pulling && o->pages == NULL && o->pages_out == 0 &&
-	    o->ingesting == 0 && (o->page_end || f->stopping))
+	    o->parsing == 0 && o->ingesting == 0 &&
+	    (o->page_end || f->stopping))
 		session_end(f, o);
 }
 
@@ -382,6 +386,7 @@ static void parse_done(void *arg)
 	fed_origin *o = pg->o;
 	pull_page **pp;
 
+	o->parsing--;
 	pg->parsed = 1;
 	if (pg->err != SP_OK) {
 		sp_log(SP_LOG_WARN, "entries_refused",
@@ -422,7 +427,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		fed_unref(f);
 		return;
 	}
-	o->last_pull_ms = sp_clock_wall_ms();
+	o->last_pull_ms = fed_now_ms(f);
 	if (resp->body_len == 0) {
 		/* nothing more is visible to this node from here on: at the
 		 * origin, every position of the known checkpoint is examined */
@@ -459,6 +464,8 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		o->page_end = 1;
 		page_free(pg);
 		maybe_end(f, o);
+	} else {
+		o->parsing++;
 	}
 	/* fetch ahead while earlier pages are being accepted */
 	if (!o->page_end)

@@ -90,7 +90,7 @@ void fed_metrics(void *state, void *out)
 {
 	fed *f = state;
 	sp_text *t = out;
-	int64_t now = sp_clock_wall_ms();
+	int64_t now = fed_now_ms(f);
 	size_t i;
 
 	sp_text_printf(
@@ -387,7 +387,7 @@ static void status_report(fed *f, sp_text *t, int json)
 	memset(&r, 0, sizeof(r));
 	r.t = t;
 	r.json = json;
-	r.now_ms = sp_clock_wall_ms();
+	r.now_ms = fed_now_ms(f);
 	if (json) {
 		/* members of the caller's object: it writes what comes before
 		 */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct cp_job {
 	fed *f;
@@ -209,9 +208,9 @@ static void cp_work(void *arg)
 	if (j->equivocation || j->err != SP_OK)
 		return;
 	if (sp_node_log_signer(n) != NULL &&
-	    (err =
-	         sp_note_cosign(sp_node_log_signer(n), j->keep, strlen(j->keep),
-	                        (int64_t)time(NULL), &line, &why)) == SP_OK) {
+	    (err = sp_note_cosign(sp_node_log_signer(n), j->keep,
+	                          strlen(j->keep), fed_now_ms(j->f) / 1000,
+	                          &line, &why)) == SP_OK) {
 		err = sp_store_cosignature_put(
 		    sp_node_store(n), j->o->id, j->cp.size, j->cp.root,
 		    sp_node_config(n)->node_id, line);
@@ -303,7 +302,7 @@ static void cp_done(void *arg)
 		o->have_cp = 1;
 		o->cp_size = j->cp.size;
 		memcpy(o->cp_root, j->cp.root, 32);
-		o->cp_seen_ms = sp_clock_wall_ms();
+		o->cp_seen_ms = fed_now_ms(f);
 	} else if (!o->have_cp && j->have_prev && !j->equivocation) {
 		/* what this node verified before a restart */
 		o->have_cp = 1;
