@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/ui.h>
 /* The standard field names (pValue, ulValueLen) rather than p11-kit's. */
 #define CRYPTOKI_COMPAT 1
@@ -685,6 +686,26 @@ int sp_key_load_private(const char *where, EVP_PKEY **out, const char **why)
 		ERR_clear_error();
 		return fail(why, SP_ERR_CERT_INVALID,
 		            "no PEM private key in the file");
+	}
+	return SP_OK;
+}
+
+/* Reading the key and pairing it with the certificate are told apart: the
+ * first is a file (or token) problem, the second a wrong key. */
+int sp_tls_use_key(SSL_CTX *ctx, const char *where, const char **why)
+{
+	EVP_PKEY *pk = NULL;
+	int ok, rc;
+
+	rc = sp_key_load_private(where, &pk, why);
+	if (rc != SP_OK)
+		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
+	ok = SSL_CTX_use_PrivateKey(ctx, pk);
+	EVP_PKEY_free(pk);
+	if (ok != 1) {
+		ERR_clear_error();
+		return fail(why, SP_ERR_CERT_INVALID,
+		            "the TLS key does not match its certificate");
 	}
 	return SP_OK;
 }

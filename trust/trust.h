@@ -71,6 +71,12 @@ struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
  * key not found). Thread-safe. */
 int sp_key_load_private(const char *where, struct evp_pkey_st **out,
                         const char **why);
+/* Put the private key at `where` (as sp_key_load_private()) into an
+ * OpenSSL TLS context whose certificate is set already, for the server's
+ * and the client's side alike. Errors: SP_ERR_IO (the key cannot be read),
+ * SP_ERR_CERT_INVALID (not the certificate's key), the token's errors. */
+struct ssl_ctx_st;
+int sp_tls_use_key(struct ssl_ctx_st *ctx, const char *where, const char **why);
 /* `where` as it may be logged or shown: a pkcs11: URI loses its query
  * (which may hold pin-value); a file path is returned as is. Uses buf. */
 const char *sp_key_redact(const char *where, char *buf, size_t len);

@@ -141,27 +141,6 @@ static int load_client_cas(SSL_CTX *ctx, const char *const *files,
 	return SP_OK;
 }
 
-/* Reading the key and pairing it with the certificate are told apart:
- * the first is a file problem, the second a wrong key. */
-static int load_key(SSL_CTX *ctx, const char *path, const char **why)
-{
-	EVP_PKEY *pk = NULL;
-	int ok, rc;
-
-	/* A PEM file or a key in a PKCS#11 token (SPEC 14.21). */
-	rc = sp_key_load_private(path, &pk, why);
-	if (rc != SP_OK)
-		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
-	ok = SSL_CTX_use_PrivateKey(ctx, pk);
-	EVP_PKEY_free(pk);
-	if (ok != 1) {
-		log_ssl_errors(path);
-		*why = "the TLS key does not match the certificate";
-		return SP_ERR_CERT_INVALID;
-	}
-	return SP_OK;
-}
-
 int sp_server_tls_ctx_new(const sp_server_config *cfg, SSL_CTX **out,
                           const char **why)
 {
@@ -208,7 +187,7 @@ int sp_server_tls_ctx_new(const sp_server_config *cfg, SSL_CTX **out,
 		rc = SP_ERR_IO;
 		goto fail;
 	}
-	rc = load_key(ctx, cfg->key_file, why);
+	rc = sp_tls_use_key(ctx, cfg->key_file, why);
 	if (rc != SP_OK)
 		goto fail;
 	if (SSL_CTX_check_private_key(ctx) != 1) {

@@ -107,27 +107,6 @@ static int verify_cb(int preverify_ok, X509_STORE_CTX *xctx)
 	return 1;
 }
 
-/* Read the key ourselves so that "cannot read" (SP_ERR_IO) and "not the
- * certificate's key" (SP_ERR_CERT_INVALID) stay apart. */
-static int load_key(SSL_CTX *ctx, const char *path, const char **why)
-{
-	EVP_PKEY *pk = NULL;
-	int ok, rc;
-
-	/* A PEM file or a key in a PKCS#11 token (SPEC 14.21). */
-	rc = sp_key_load_private(path, &pk, why);
-	if (rc != SP_OK)
-		return rc == SP_ERR_CERT_INVALID ? SP_ERR_IO : rc;
-	ok = SSL_CTX_use_PrivateKey(ctx, pk);
-	EVP_PKEY_free(pk);
-	if (ok != 1) {
-		ERR_clear_error();
-		*why = "the client key does not match its certificate";
-		return SP_ERR_CERT_INVALID;
-	}
-	return SP_OK;
-}
-
 int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
                           const char **why)
 {
@@ -177,7 +156,7 @@ int sp_peers__tls_ctx_new(const sp_h2_client_config *cfg, SSL_CTX **out,
 			rc = SP_ERR_IO;
 			goto fail;
 		}
-		rc = load_key(ctx, cfg->key_file, why);
+		rc = sp_tls_use_key(ctx, cfg->key_file, why);
 		if (rc != SP_OK)
 			goto fail;
 		if (SSL_CTX_check_private_key(ctx) != 1) {
