@@ -9,13 +9,13 @@
 #include <string.h>
 #include <time.h>
 
-#define N_STATUS  16
+#define N_STATUS  17
 #define N_ERR     128
 #define N_BUCKETS 14
 
-static const int status_codes[N_STATUS] = {200, 201, 204, 400, 401, 403,
-                                           404, 405, 408, 409, 413, 415,
-                                           422, 431, 500, 503};
+static const int status_codes[N_STATUS] = {200, 201, 204, 304, 400, 401,
+                                           403, 404, 405, 408, 409, 413,
+                                           415, 422, 431, 500, 503};
 
 /* Upper bounds in seconds. */
 static const double bucket_bounds[N_BUCKETS] = {

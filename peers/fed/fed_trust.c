@@ -24,6 +24,10 @@ typedef struct tl_job {
 	char *cas[SP_CONFIG_MAX_LIST + 2];
 	char *cert, *key;
 	int tls12;
+	/* the entity tag of the list held (SPEC API-P1): a source that
+	 * answers 304 has nothing newer, and nothing is verified */
+	char etag[67];
+	int unchanged; /* the source answered 304 */
 	/* result */
 	sp_trust *t;
 	int err;
@@ -54,6 +58,7 @@ static void tl_work(void *arg)
 
 	if (j->url != NULL) {
 		sp_h2_client_config cc;
+		sp_h2_header inm = {"if-none-match", j->etag};
 		sp_h2_result r;
 		char host[256], path[1024];
 		const char *h = j->url + 8, *slash = strchr(h, '/'), *colon;
@@ -85,9 +90,15 @@ static void tl_work(void *arg)
 		cc.key_file = j->key;
 		cc.allow_tls12 = j->tls12;
 		cc.max_response_body = TL_MAX_BYTES;
-		if ((j->err = sp_h2_fetch(&cc, "GET", path, NULL, 0, NULL, 0,
-		                          &r, &j->why)) != SP_OK)
+		if ((j->err =
+		         sp_h2_fetch(&cc, "GET", path, &inm, j->etag[0] ? 1 : 0,
+		                     NULL, 0, &r, &j->why)) != SP_OK)
 			return;
+		if (r.status == 304) {
+			j->unchanged = 1;
+			sp_h2_result_free(&r);
+			return;
+		}
 		if (r.status != 200) {
 			j->err = SP_ERR_UNAVAILABLE;
 			j->why = "the list URL did not answer 200";
@@ -113,7 +124,9 @@ static void tl_done(void *arg)
 	sp_node *n = f->n;
 
 	f->trust_busy--;
-	if (j->err == SP_OK && !f->stopping) {
+	if (j->unchanged) {
+		/* the list this node holds is the source's */
+	} else if (j->err == SP_OK && !f->stopping) {
 		/* Not newer is no news; a refusal is logged by the installer.
 		 */
 		sp_node_install_list(n, j->relay, j->t, j->source);
@@ -131,6 +144,7 @@ static void on_list(void *ud, const sp_h2_response *resp)
 	tl_job *j = ud;
 	fed *f = j->f;
 
+	/* 304: the peer holds the list this node holds; nothing to verify */
 	if (f->stopping || resp->err != SP_OK || resp->status != 200 ||
 	    resp->body_len == 0 || resp->body_len > TL_MAX_BYTES ||
 	    (j->body = malloc(resp->body_len)) == NULL) {
@@ -162,6 +176,21 @@ static tl_job *tl_job_new(fed *f, const char *source)
 	return j;
 }
 
+/* The entity tag of the list this node holds for federation, as a server
+ * makes it: the quoted hex SHA-256 of its bytes. */
+static void held_etag(fed *f, const char *federation, char out[67])
+{
+	const uint8_t *b;
+	size_t len;
+	char hex[65];
+
+	out[0] = '\0';
+	if ((b = sp_node_list_bytes(f->n, federation, &len)) == NULL)
+		return;
+	sp_sha256_hex(b, len, hex);
+	snprintf(out, 67, "\"%s\"", hex);
+}
+
 static void poll_url(fed *f, const char *url)
 {
 	const sp_config *cfg = sp_node_config(f->n);
@@ -171,6 +200,7 @@ static void poll_url(fed *f, const char *url)
 	if (strncmp(url, "https://", 8) != 0 ||
 	    (j = tl_job_new(f, url)) == NULL)
 		return;
+	held_etag(f, sp_trust_list(j->current)->federation, j->etag);
 	if ((j->url = strdup(url)) == NULL)
 		goto fail;
 	for (i = 0; i < cfg->n_anchors && i < SP_CONFIG_MAX_LIST; i++)
@@ -212,6 +242,7 @@ void fed_trust_poll(fed *f)
 void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
 {
 	char path[128];
+	sp_h2_header inm = {"if-none-match", NULL};
 	tl_job *j;
 
 	if (!fed_peer_usable(p) || (j = tl_job_new(f, p->id)) == NULL)
@@ -223,10 +254,13 @@ void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
 		j->anchors = sp_node_relay_anchors(f->n, (size_t)relay);
 	}
 	snprintf(path, sizeof(path), "/v1/trust-lists/%s", federation);
+	held_etag(f, federation, j->etag);
+	inm.value = j->etag;
 	f->trust_busy++;
 	fed_ref(f);
-	if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL, 0,
-	                         on_list, j) != SP_OK) {
+	if (sp_h2_client_request(p->client, "GET", path, &inm,
+	                         j->etag[0] ? 1 : 0, NULL, 0, on_list,
+	                         j) != SP_OK) {
 		f->trust_busy--;
 		fed_unref(f);
 		tl_job_free(j);

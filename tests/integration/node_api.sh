@@ -23,6 +23,21 @@ expect_status 200 "readyz"
 hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance >"$WORK/tl.xml"; expect_status 200 "trust list served"
 cmp -s "$WORK/tl.xml" "$F/trust-list.xml" && ok "as the exact signed bytes" || not_ok "trust list bytes differ"
 hcurl "$F" none CN-XA /v1/trust-lists/other >/dev/null; expect_status 404 "unknown federation: 404"; expect_problem not-found "as a problem document"
+# The list's entity tag is its SHA-256 (API-P1): a caller holding it gets
+# 304 with nothing to read, anyone else the list.
+hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance >/dev/null
+etag=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^etag: //Ip')
+[ "$etag" = "\"$(sha256sum "$WORK/tl.xml" | cut -d' ' -f1)\"" ] && ok "the list's etag is its quoted SHA-256" ||
+	not_ok "etag: '$etag'"
+rm -f "$WORK/body" # curl writes no file for an empty answer
+hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance -H "if-none-match: $etag" >/dev/null
+expect_status 304 "if-none-match with the list's etag: 304"
+[ ! -s "$WORK/body" ] && ok "with no body" || not_ok "304 body: $(head -c 100 "$WORK/body")"
+hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance -H "if-none-match: \"00\", $etag" >/dev/null
+expect_status 304 "an etag list naming it: 304"
+hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance -H 'if-none-match: "0000"' >"$WORK/tl2.xml"
+expect_status 200 "another etag: 200"
+cmp -s "$WORK/tl.xml" "$WORK/tl2.xml" && ok "with the list" || not_ok "list differs"
 
 # Local submission through the operator endpoint.
 submission declaration "$SP_DATA_DIR/bodies/declaration.xml" CN-XA >"$WORK/sub.xml"

@@ -85,5 +85,12 @@ python3 -c 'import json,sys; p=[p for p in json.load(open(sys.argv[1]))["peers"]
 hcurl "$F" op:CN-ZZ CN-ZZ '/v1/peers?format=xml' >/dev/null
 expect_status 400 "GET /v1/peers?format=xml: 400"
 
+# An unchanged list is polled with its etag and answered 304: nothing moves
+# and nothing is verified again (pull_interval is 2 s here).
+wait_for 20 has_metric "$F" CN-ZZ '^silkport_requests_total\{endpoint="trust_list",status="304"\} [1-9]' &&
+	ok "CN-XA's polls of the unchanged list get 304" ||
+	not_ok "trust_list requests: $(grep 'endpoint="trust_list"' "$WORK/metrics.CN-ZZ" | tr '\n' ' ')"
+grep -q 'endpoint="trust_list",status="200"' "$WORK/metrics.CN-ZZ" &&
+	not_ok "a poll was answered with the whole list" || ok "and none with the whole list"
 fed_stop_all CN-ZZ CN-XA
 finish
