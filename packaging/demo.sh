@@ -56,6 +56,9 @@ done
 printf '\n[relay]\nfederation = silk-alliance\ntrust_list = %s\nanchor = %s\n' \
 	"$A/trust-list.xml" "$A/operator/cert.pem" >>"$B/members/KZ-KGS/node.ini"
 { echo; sed -n '/^    \[relay\]$/,/^    tls_key = /p' "$DEMO/ports-init.txt" | sed 's/^    //'; } >>"$A/members/CN-GW/node.ini"
+# Zhengzhou's operator console, on the loopback port federation init chose.
+sed -i 's/^;\(listen = 127\.0\.0\.1:[0-9]*\)$/\1/' "$A/members/CN-ZZ/node.ini"
+CONSOLE=$(sed -n 's/^listen = \(127\.0\.0\.1:[0-9]*\)$/\1/p' "$A/members/CN-ZZ/node.ini")
 for ini in "$A"/members/CN-{ZZ,XA,GW}/node.ini "$B/members/KZ-KGS/node.ini"; do
 	printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 5\n' >>"$ini"
 	"$SP" check-config --config "$ini"
@@ -167,6 +170,8 @@ cat <<EOF
 
 Done: 4 nodes are running (stop them with $DEMO/stop.sh). Next, try:
 
+  # Zhengzhou's operator console, in a browser on this machine
+  http://$CONSOLE/
   # a node's state, its peers, a record's bytes
   $SP status --config $A/members/CN-ZZ/node.ini
   $SP peers --config $A/members/CN-ZZ/node.ini
