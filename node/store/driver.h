@@ -252,6 +252,20 @@ typedef struct sp_store_driver {
 	                 char record_id[SP_UUID_LEN + 1],
 	                 char origin[SP_NODE_ID_MAX + 1], uint64_t *sequence,
 	                 uint8_t **receipt, size_t *receipt_len);
+
+	/* ------------------------------------------------ node state */
+	/* The value of key (NUL-terminated, at most cap - 1 bytes) into buf;
+	 * SP_ERR_NOT_FOUND. Either connection. */
+	int (*state_get)(sp_store_conn *c, const char *key, char *buf,
+	                 size_t cap);
+	/* Set key to value; value NULL removes it. Writer. */
+	int (*state_put)(sp_store_conn *w, const char *key, const char *value);
+
+	/* ------------------------------------------------ backup */
+	/* A consistent copy of the database at `target` into the new file
+	 * `dest`, while other processes may write to it. No connection of
+	 * the store is needed. *why is a static reason on error. */
+	int (*backup)(const char *target, const char *dest, const char **why);
 } sp_store_driver;
 
 /* The SQLite driver (node/store/sqlite/). */

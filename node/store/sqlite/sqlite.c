@@ -177,8 +177,19 @@ static const char schema_v6[] =
     "ALTER TABLE records ADD COLUMN signed_digest BLOB"
     " CHECK (signed_digest IS NULL OR length(signed_digest) = 32);";
 
+/* The node's own facts, by key: `node_id` (the NodeId the database
+ * belongs to, so that a restore or a start with another identity is
+ * refused) and `fenced` (present while the node must not sign: its value
+ * says why; set by a restore, cleared once the own log is recovered). */
+static const char schema_v7[] =
+    "CREATE TABLE node_state ("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL,"
+    " updated INTEGER NOT NULL) WITHOUT ROWID;";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-                                         schema_v4, schema_v5, schema_v6};
+                                         schema_v4, schema_v5, schema_v6,
+                                         schema_v7};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -599,4 +610,7 @@ const sp_store_driver sp_store_sqlite_driver = {
     .outbox_counts = sp_sqlite_outbox_counts,
     .digest_at = sp_sqlite_digest_at,
     .by_digest = sp_sqlite_by_digest,
+    .state_get = sp_sqlite_state_get,
+    .state_put = sp_sqlite_state_put,
+    .backup = sp_sqlite_backup,
 };

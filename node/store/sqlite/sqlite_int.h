@@ -111,5 +111,10 @@ int sp_sqlite_revoked_add(sp_store_conn *s, const char *federation,
 int sp_sqlite_revoked_get(sp_store_conn *r, const char *federation,
                           sp_store_revoked_kind kind, const char *subject,
                           uint64_t *sequence);
+/* sqlite_state.c: */
+int sp_sqlite_state_get(sp_store_conn *c, const char *key, char *buf,
+                        size_t cap);
+int sp_sqlite_state_put(sp_store_conn *w, const char *key, const char *value);
+int sp_sqlite_backup(const char *src, const char *dest, const char **why);
 
 #endif /* SP_NODE_STORE_SQLITE_INT_H */
