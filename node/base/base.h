@@ -121,4 +121,13 @@ void sp_text_json_str(sp_text *t, const char *s);
 int sp_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
                  const char **why);
 
+/* Take the exclusive advisory lock (flock) of `path`, creating it (0600),
+ * without waiting, and write this process's pid into it. One running node
+ * per database holds its lock for its whole life; a command that must not
+ * run beside a node (restore) takes it too. Returns the open descriptor
+ * (keep it open to hold the lock; closing releases it), or -1 with *why
+ * set; when another process holds it, *holder is its pid as written in the
+ * file (0 if unreadable) and *why says so. */
+int sp_lock_file(const char *path, long *holder, const char **why);
+
 #endif /* SP_NODE_BASE_H */

@@ -629,6 +629,77 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	notify(status);
 }
 
+/* One node per database: the lock of DATABASE.lock is held for the
+ * node's life, so that a second node, or a restore, on the same database
+ * is refused rather than corrupting what this one does. */
+static int lock_database(sp_node *n)
+{
+	char path[4096];
+	const char *why = NULL;
+	long holder = 0;
+
+	if (snprintf(path, sizeof(path), "%s.lock", n->cfg->database) >=
+	    (int)sizeof(path))
+		return -1;
+	if ((n->lock_fd = sp_lock_file(path, &holder, &why)) < 0) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the database is in use"),
+		       SP_LF_STR("file", path), SP_LF_STR("lock", why),
+		       SP_LF_INT("holder_pid", holder));
+		return -1;
+	}
+	return 0;
+}
+
+/* The store names the node it belongs to (written on first start): a
+ * database of another node is refused. Then the fence it carries. */
+static int check_store_identity(sp_node *n)
+{
+	sp_store_reader *r = NULL;
+	char owner[SP_STORE_STATE_MAX], fence[SP_STORE_STATE_MAX];
+	const char *why = NULL;
+	int err, ferr;
+
+	if ((err = sp_store_reader_open(n->store, &r, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "store_open_failed",
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
+		return -1;
+	}
+	err = sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner,
+	                         sizeof(owner));
+	ferr = sp_store_state_get(r, SP_STORE_STATE_FENCED, fence,
+	                          sizeof(fence));
+	sp_store_reader_close(r);
+	if (err == SP_OK && strcmp(owner, n->cfg->node_id) != 0) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the database belongs to another node"),
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("owner", owner),
+		       SP_LF_STR("node", n->cfg->node_id));
+		return -1;
+	}
+	if (err == SP_ERR_NOT_FOUND)
+		err = sp_store_state_set(n->store, SP_STORE_STATE_NODE_ID,
+		                         n->cfg->node_id);
+	if (err != SP_OK || (ferr != SP_OK && ferr != SP_ERR_NOT_FOUND)) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "cannot read or write the node state"),
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err ? err : ferr)));
+		return -1;
+	}
+	if (ferr == SP_OK) {
+		n->fenced = 1;
+		n->fence_persisted = 1;
+		snprintf(n->fence_why, sizeof(n->fence_why), "%s", fence);
+		sp_log(SP_LOG_WARN, "fenced", SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("why", fence), SP_LF_INT("persisted", 1));
+	}
+	return 0;
+}
+
 static int start(sp_node *n)
 {
 	sp_server_config sc;
@@ -665,6 +736,8 @@ static int start(sp_node *n)
 			return -1;
 		}
 	}
+	if (lock_database(n) != 0)
+		return -1;
 	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store,
 	                         &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "store_open_failed",
@@ -673,6 +746,8 @@ static int start(sp_node *n)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
+	if (check_store_identity(n) != 0)
+		return -1;
 	if (load_trust(n, n->cfg, &n->trust) != 0)
 		return -1;
 	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
@@ -847,6 +922,8 @@ static void stop(sp_node *n)
 	}
 	if (n->mbox_fd > 0)
 		close(n->mbox_fd);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd); /* after the store closed */
 	sp_trust_unref(n->trust);
 	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
@@ -870,6 +947,7 @@ int sp_node_run(const char *path)
 
 	memset(&n, 0, sizeof(n));
 	n.mbox_fd = -1;
+	n.lock_fd = -1;
 	pthread_mutex_init(&n.mbox_mu, NULL);
 	pthread_mutex_init(&n.readers_mu, NULL);
 	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {

@@ -3,6 +3,7 @@
 #include "node_int.h"
 #include "relay_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -59,7 +60,11 @@ int sp_node_ready(sp_node *n, const char **why)
 		return SP_ERR_UNAVAILABLE;
 	}
 	valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
-	if (sp_trust_expired(n->trust, valid_at) ||
+	if (n->fenced) {
+		snprintf(n->ready_why, sizeof(n->ready_why), "fenced: %s",
+		         n->fence_why);
+		*why = n->ready_why;
+	} else if (sp_trust_expired(n->trust, valid_at) ||
 	    sp_node__relay_expired(n, valid_at))
 		*why = "the trust list has expired";
 	else if (!n->checkpoint_ok)

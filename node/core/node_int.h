@@ -42,7 +42,7 @@ struct sp_node {
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
 	sp_node_expiry *expiry; /* read at start (cert_expiry.c) */
-	char ready_why[256];    /* sp_node_ready()'s reason, loop thread */
+	char ready_why[512];    /* sp_node_ready()'s reason, loop thread */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
 	size_t n_operators;
@@ -77,6 +77,16 @@ struct sp_node {
 	const sp_node_extension *ext[SP_NODE_MAX_EXTENSIONS];
 	void *ext_state[SP_NODE_MAX_EXTENSIONS];
 	size_t n_ext;
+
+	/* Fencing (FED-H1): while fenced the node signs no record and no
+	 * checkpoint of its own log. fence_persisted: the store carries the
+	 * flag (a restore, or peers ahead of the store), so a restart stays
+	 * fenced. Loop thread. */
+	int fenced;
+	int fence_persisted;
+	int fence_busy; /* a worker writes or clears the stored flag */
+	char fence_why[256];
+	int lock_fd; /* the database's lock file, held while running */
 
 	int stopping;
 	int exit_code;

@@ -217,6 +217,14 @@ static void kick(sp_node *n)
 		if (n->submit_head == NULL)
 			n->submit_tail = NULL;
 		n->submit_queued--;
+		if (n->fenced) {
+			/* FED-H1: no Sequence is signed until the own log is
+			 * recovered */
+			report(j, SP_ERR_FENCED, n->fence_why);
+			j->refs = 1;
+			job_unref(j);
+			continue;
+		}
 		j->sequence = n->next_sequence;
 		j->trust = sp_trust_ref(n->trust);
 		j->refs = 2;

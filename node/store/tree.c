@@ -151,13 +151,13 @@ typedef struct extended_ctx {
 static int extended_hash(void *ctx, uint64_t start, uint64_t size,
                          uint8_t out[32])
 {
-	const extended_ctx *e = ctx;
+	extended_ctx *e = ctx;
 	uint8_t left[32], right[32];
 	uint64_t k;
 	int err;
 
 	if (start + size <= e->stored)
-		return subtree_hash((void *)&e->t, start, size, out);
+		return subtree_hash(&e->t, start, size, out);
 	if (start >= e->stored)
 		return sp_merkle_root(e->extra + (start - e->stored), size,
 		                      out);
