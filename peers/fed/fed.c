@@ -19,6 +19,7 @@ static void fed_free(fed *f)
 
 	for (i = 0; i < f->n_origins; i++)
 		fed_origin_free(f->origins[i]);
+	fed_recover_free(f->recover);
 	free(f);
 }
 
@@ -427,6 +428,10 @@ static int ext_start(sp_node *n, void **state)
 	f->n = n;
 	f->refs = 1;
 	rebuild(f);
+	if (fed_recover_start(f) != 0) {
+		free(f);
+		return -1;
+	}
 	f->next_pull_ms =
 	    sp_clock_wall_ms() + 1000; /* catch up right after start */
 	*state = f;
@@ -485,6 +490,7 @@ static void ext_tick(void *state)
 	}
 	if (pull)
 		fed_trust_poll(f);
+	fed_recover_tick(f, now);
 	if (now >= f->next_counts_ms) {
 		f->next_counts_ms = now + 1000;
 		fed_counts_refresh(f);
