@@ -13,7 +13,7 @@ int sp_node_fenced(const sp_node *n, const char **why)
 {
 	if (why != NULL)
 		*why = n->fenced ? n->fence_why : NULL;
-	return n->fenced;
+	return !n->fenced ? 0 : n->fence_hold ? 2 : 1;
 }
 
 int sp_node_fence_persisted(const sp_node *n)
@@ -54,11 +54,13 @@ static void fence_written(void *arg)
 	} else {
 		n->fence_persisted = 0;
 		n->fenced = 0;
+		n->fence_hold = 0;
 		n->fence_why[0] = '\0';
 		n->next_sequence = j->next;
 		sp_log(SP_LOG_INFO, "unfenced",
 		       SP_LF_STR("node", n->cfg->node_id),
 		       SP_LF_UINT("next_sequence", j->next));
+		sp_node__submit_kick(n); /* those that waited */
 	}
 	free(j);
 }
@@ -85,10 +87,15 @@ void sp_node_fence(sp_node *n, const char *why, int persist)
 		       SP_LF_STR("node", n->cfg->node_id),
 		       SP_LF_STR("why", why),
 		       SP_LF_INT("persisted", persist || n->fence_persisted));
+	/* only the start-up check holds submissions; any other reason
+	 * refuses them, those waiting included */
+	n->fence_hold = !persist && (!n->fenced || n->fence_hold);
 	n->fenced = 1;
 	snprintf(n->fence_why, sizeof(n->fence_why), "%s", why);
 	if (persist && !n->fence_persisted && !n->fence_busy)
 		fence_job_start(n, why);
+	if (!n->fence_hold)
+		sp_node__submit_kick(n);
 }
 
 void sp_node_unfence(sp_node *n)

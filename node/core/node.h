@@ -257,12 +257,15 @@ void sp_node_ready_warnings(sp_node *n, sp_text *out);
  * log, and is not ready. peers/fed decides and recovers; the core keeps the
  * state. Loop thread. */
 
-/* 1 when fenced, with *why (may be NULL) the reason; else 0. */
+/* 1 when fenced, 2 when fenced only by the start-up check (a fence with
+ * persist 0 on an unfenced node: submissions wait in the queue rather than
+ * being refused), with *why (may be NULL) the reason; else 0. */
 int sp_node_fenced(const sp_node *n, const char **why);
 /* 1 when the store carries the fenced flag (a restart stays fenced). */
 int sp_node_fence_persisted(const sp_node *n);
 /* Fence the node, or change the reason of a fence. persist: also keep the
- * flag in the store (written on a worker). */
+ * flag in the store (written on a worker); persist 0 on an unfenced node is
+ * the start-up check (FED-H2). */
 void sp_node_fence(sp_node *n, const char *why, int persist);
 /* Lift the fence: the stored flag is cleared first (on a worker), then the
  * next Sequence is read again from the store and the node signs again. */

@@ -83,6 +83,7 @@ struct sp_node {
 	 * flag (a restore, or peers ahead of the store), so a restart stays
 	 * fenced. Loop thread. */
 	int fenced;
+	int fence_hold; /* only a start-up check: submissions wait */
 	int fence_persisted;
 	int fence_busy; /* a worker writes or clears the stored flag */
 	char fence_why[256];
@@ -128,6 +129,9 @@ void sp_node__recheck_conns(sp_node *n);
 /* Hand a request to the registered API (sp_node_set_api); `slot` is -1 for
  * the home listener, else the relay federation's index. */
 void sp_node__dispatch(sp_node *n, sp_http_req *req, int slot);
+/* submit.c: run queued submissions (after the fence is lifted, or to
+ * refuse them once it holds). */
+void sp_node__submit_kick(sp_node *n);
 /* own_log.c: sign a checkpoint of the own log when it grew. */
 void sp_node__checkpoint_tick(sp_node *n);
 

@@ -33,6 +33,7 @@ enum rc_phase {
 struct fed_recover {
 	enum rc_phase phase;
 	int64_t next_ms;
+	int64_t hold_until_ms; /* the start-up check waits no longer */
 	uint64_t tree; /* own log size at the start of the round */
 	size_t out;    /* requests on the wire */
 	size_t answered;
@@ -511,8 +512,20 @@ void fed_recover_tick(fed *f, int64_t now)
 	fed_recover *rc = f->recover;
 	tree_job *j;
 
-	if (rc == NULL || f->stopping || rc->phase != RC_IDLE ||
-	    now < rc->next_ms)
+	if (rc == NULL || f->stopping)
+		return;
+	if (rc->hold_until_ms != 0 && now >= rc->hold_until_ms) {
+		/* peers that neither answer nor fail keep submissions
+		 * waiting only so long; a checkpoint that comes later still
+		 * fences the node */
+		rc->hold_until_ms = 0;
+		if (sp_node_fenced(f->n, NULL) == 2) {
+			sp_log(SP_LOG_WARN, "own_log_check_slow",
+			       SP_LF_STR("why", "peers did not answer in time"));
+			sp_node_unfence(f->n);
+		}
+	}
+	if (rc->phase != RC_IDLE || now < rc->next_ms)
 		return;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
@@ -534,11 +547,13 @@ int fed_recover_start(fed *f)
 		peers += rc_peer_ok(f->peers[i]);
 	/* Until the peers have said how far they saw this node's log, it
 	 * might sign a Sequence they already hold (FED-H2). */
-	if (peers > 0 && !sp_node_fenced(f->n, NULL))
+	if (peers > 0 && !sp_node_fenced(f->n, NULL)) {
 		sp_node_fence(f->n,
 		              "asking the peers for their checkpoints of this "
 		              "node's log",
 		              0);
+		f->recover->hold_until_ms = sp_clock_wall_ms() + 10000;
+	}
 	snprintf(f->recover->state, sizeof(f->recover->state),
 	         "first check pending");
 	return 0;
