@@ -61,6 +61,7 @@ static void fence_written(void *arg)
 		       SP_LF_STR("node", n->cfg->node_id),
 		       SP_LF_UINT("next_sequence", j->next));
 		sp_node__submit_kick(n); /* those that waited */
+		sp_node__checkpoint_tick(n);
 	}
 	free(j);
 }

@@ -52,26 +52,25 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 int sp_node_ready(sp_node *n, const char **why)
 {
-	int64_t valid_at;
+	int64_t now = (int64_t)time(NULL);
+	int64_t valid_at = now - n->cfg->expiry_grace;
 
 	*why = NULL;
-	if (n->stopping) {
+	/* faults first, then the states that pass by themselves */
+	if (n->stopping)
 		*why = "stopping";
-		return SP_ERR_UNAVAILABLE;
-	}
-	valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
-	if (n->fenced) {
+	else if (sp_trust_expired(n->trust, valid_at) ||
+	         sp_node__relay_expired(n, valid_at))
+		*why = "the trust list has expired";
+	else if (sp_node__expiry_check(n, now, NULL, n->ready_why,
+	                               sizeof(n->ready_why)))
+		*why = n->ready_why;
+	else if (n->fenced) {
 		snprintf(n->ready_why, sizeof(n->ready_why), "fenced: %s",
 		         n->fence_why);
 		*why = n->ready_why;
-	} else if (sp_trust_expired(n->trust, valid_at) ||
-	    sp_node__relay_expired(n, valid_at))
-		*why = "the trust list has expired";
-	else if (!n->checkpoint_ok)
+	} else if (!n->checkpoint_ok)
 		*why = "the own log has no checkpoint yet";
-	else if (sp_node__expiry_check(n, (int64_t)time(NULL), NULL,
-	                               n->ready_why, sizeof(n->ready_why)))
-		*why = n->ready_why;
 	return *why == NULL ? SP_OK : SP_ERR_UNAVAILABLE;
 }
 

@@ -556,6 +556,7 @@ int fed_recover_start(fed *f)
 	}
 	snprintf(f->recover->state, sizeof(f->recover->state),
 	         "first check pending");
+	fed_recover_tick(f, sp_clock_wall_ms()); /* now, not at the first tick */
 	return 0;
 }
 

@@ -642,6 +642,7 @@ static void test_migration_record_id_scope(void **state)
 	        "CREATE INDEX records_issued ON records(issued);"
 	        "CREATE INDEX records_digest ON records(digest);"
 	        "DROP TABLE revocations;" /* of version 5 */
+	        "DROP TABLE node_state;"  /* of version 7 */
 	        "PRAGMA user_version = 3;"
 	        "COMMIT;",
 	        NULL, NULL, NULL),
