@@ -621,6 +621,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	trust_expiry_check(n, (int64_t)time(NULL));
 	sp_node__checkpoint_tick(n);
+	sp_node__storage_probe(n);
 	sp_node__notify(n, SP_NODE_EV_TICK, NULL);
 	snprintf(status, sizeof(status),
 	         "STATUS=node %s serving; log size %llu; trust list %llu",

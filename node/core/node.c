@@ -54,6 +54,7 @@ int sp_node_ready(sp_node *n, const char **why)
 {
 	int64_t now = (int64_t)time(NULL);
 	int64_t valid_at = now - n->cfg->expiry_grace;
+	sp_store_health h;
 
 	*why = NULL;
 	/* faults first, then the states that pass by themselves */
@@ -65,7 +66,19 @@ int sp_node_ready(sp_node *n, const char **why)
 	else if (sp_node__expiry_check(n, now, NULL, n->ready_why,
 	                               sizeof(n->ready_why)))
 		*why = n->ready_why;
-	else if (n->fenced) {
+	else if (sp_store_health_get(n->store, &h), h.failing) {
+		snprintf(n->ready_why, sizeof(n->ready_why),
+		         "the store cannot commit: %s: %s (%llu storage "
+		         "errors)",
+		         sp_strerror(h.last_err), h.why,
+		         (unsigned long long)h.errors);
+		*why = n->ready_why;
+	} else if (n->own_equivocation[0] != '\0') {
+		snprintf(n->ready_why, sizeof(n->ready_why),
+		         "the own log is in equivocation: %s",
+		         n->own_equivocation);
+		*why = n->ready_why;
+	} else if (n->fenced) {
 		snprintf(n->ready_why, sizeof(n->ready_why), "fenced: %s",
 		         n->fence_why);
 		*why = n->ready_why;
@@ -158,6 +171,7 @@ char *sp_node_metrics_text(sp_node *n, size_t *len)
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
 	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
+	sp_node__health_metrics(n, &extra);
 	sp_node__notify(n, SP_NODE_EV_METRICS, &a);
 	body =
 	    sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf, len);

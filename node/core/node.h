@@ -242,7 +242,9 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 /* SP_OK when the node is ready to serve (GET /readyz); else
  * SP_ERR_UNAVAILABLE with *why: stopping, a trust list past NextUpdate and
- * the grace period, or no checkpoint of the own log yet. */
+ * the grace period, a needed certificate expired, the store not committing
+ * (disk full, read-only, I/O error), the own log in equivocation, fenced,
+ * or no checkpoint of the own log yet. */
 int sp_node_ready(sp_node *n, const char **why);
 /* A ready node's warnings for /readyz and `status`: one "warning: ..." line
  * per certificate within [trust] expiry_warn_days of its end. */
@@ -270,6 +272,11 @@ void sp_node_fence(sp_node *n, const char *why, int persist);
 /* Lift the fence: the stored flag is cleared first (on a worker), then the
  * next Sequence is read again from the store and the node signs again. */
 void sp_node_unfence(sp_node *n);
+
+/* A peer refused one of this node's own records as an equivocation (409),
+ * or peers hold conflicting checkpoints of its log (FED-5): the node is not
+ * ready until restarted, with why in /readyz. */
+void sp_node_own_log_alarm(sp_node *n, const char *why);
 
 /* One of this node's own records obtained back from a peer. */
 typedef struct sp_node_own_record {

@@ -88,6 +88,11 @@ struct sp_node {
 	int fence_busy; /* a worker writes or clears the stored flag */
 	char fence_why[256];
 	int lock_fd; /* the database's lock file, held while running */
+	/* FED-5: a peer answered 409 to one of this node's own records, or
+	 * peers hold conflicting checkpoints of its log. Loop thread. */
+	char own_equivocation[256];
+	int64_t next_probe_ms; /* storage probe (health.c) */
+	int probe_busy;
 
 	int stopping;
 	int exit_code;
@@ -129,6 +134,13 @@ void sp_node__recheck_conns(sp_node *n);
 /* Hand a request to the registered API (sp_node_set_api); `slot` is -1 for
  * the home listener, else the relay federation's index. */
 void sp_node__dispatch(sp_node *n, sp_http_req *req, int slot);
+/* health.c: a small write now and then, so that a store that stopped
+ * committing (disk full, read-only) is seen, and seen to recover, without
+ * waiting for a submission. Loop thread, from the tick. */
+void sp_node__storage_probe(sp_node *n);
+/* The storage and fence gauges of /metrics. */
+void sp_node__health_metrics(sp_node *n, sp_text *t);
+
 /* submit.c: run queued submissions (after the fence is lifted, or to
  * refuse them once it holds). */
 void sp_node__submit_kick(sp_node *n);

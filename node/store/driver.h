@@ -266,6 +266,9 @@ typedef struct sp_store_driver {
 	 * `dest`, while other processes may write to it. No connection of
 	 * the store is needed. *why is a static reason on error. */
 	int (*backup)(const char *target, const char *dest, const char **why);
+	/* The database's message for the last error on c (static or owned
+	 * by c, valid until its next call), for the store's health. */
+	const char *(*last_error)(sp_store_conn *c);
 } sp_store_driver;
 
 /* The SQLite driver (node/store/sqlite/). */

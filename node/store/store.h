@@ -83,6 +83,19 @@ void sp_store_set_commit_hook(sp_store *s,
                                            size_t n_requests),
                               void *ud);
 
+/* Whether writes commit (SPEC API-56 "storage writable"): set by every
+ * write the committer runs. A storage error (disk full, read-only, I/O)
+ * makes the store failing until a later write commits. */
+typedef struct sp_store_health {
+	int failing;         /* the last write failed with a storage error */
+	int last_err;        /* sp_err of the last storage error; 0: none */
+	int64_t last_err_ms; /* wall clock of it */
+	uint64_t errors;     /* storage errors since open */
+	char why[160];       /* the database's message for it */
+} sp_store_health;
+/* Any thread. */
+void sp_store_health_get(sp_store *s, sp_store_health *out);
+
 /* Open a reader connection for the calling thread. */
 int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why);
 void sp_store_reader_close(sp_store_reader *r);

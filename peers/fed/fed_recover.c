@@ -315,6 +315,7 @@ static void checkpoints_done(fed *f)
 	if (rc->conflict[0] != '\0') {
 		fed_equivocation_alarm(f, sp_node_config(n)->node_id, "own-log",
 		                       rc->conflict);
+		sp_node_own_log_alarm(n, rc->conflict);
 		snprintf(why, sizeof(why), "%s", rc->conflict);
 		sp_node_fence(n, why, 1);
 		round_end(f, why);

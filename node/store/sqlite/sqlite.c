@@ -565,6 +565,11 @@ static int sq_in_transaction(sp_store_conn *w)
 	return !sqlite3_get_autocommit(w->db);
 }
 
+static const char *sq_last_error(sp_store_conn *c)
+{
+	return sqlite3_errmsg(c->db);
+}
+
 const sp_store_driver sp_store_sqlite_driver = {
     .name = "sqlite",
     .open = sq_open,
@@ -613,4 +618,5 @@ const sp_store_driver sp_store_sqlite_driver = {
     .state_get = sp_sqlite_state_get,
     .state_put = sp_sqlite_state_put,
     .backup = sp_sqlite_backup,
+    .last_error = sq_last_error,
 };
