@@ -193,6 +193,7 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
 		if (n->operator_der_len[i] == len &&
 		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
 			out->operator= 1;
+			out->operator_index = (int)i;
 			/* only by explicit grant (ACC-5, ACC-14) */
 			out->wide_read =
 			    strcmp(n->cfg->operator_read, "all") == 0;
@@ -363,6 +364,19 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 			return -1;
 		}
 		n->n_operators = i + 1;
+		{
+			sp_cert_info info;
+			size_t got = 0;
+
+			snprintf(n->operator_subject[i],
+			         sizeof(n->operator_subject[i]), "%s",
+			         sp_cert_file_info(cfg->operator_certs[i],
+			                           &info, 1, &got,
+			                           &why) == SP_OK &&
+			                 got == 1
+			             ? info.subject
+			             : "?");
+		}
 		if (check_profile(cfg->operator_certs[i], n->operator_der[i],
 		                  n->operator_der_len[i],
 		                  SP_CERT_OPERATOR) != 0)
@@ -407,15 +421,42 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
 }
 
+/* Who called, for the access log: "anonymous" (no certificate), the
+ * member's NodeId (home list first, then each followed list), or
+ * "operator:" and the operator certificate's subject; a certificate that
+ * is none of these is "unknown-certificate". */
+static void caller_name(sp_node *n, const uint8_t *der, size_t len, char *out,
+                        size_t cap)
+{
+	sp_caller c;
+	size_t i;
+
+	snprintf(out, cap, der == NULL ? "anonymous" : "unknown-certificate");
+	if (der == NULL)
+		return;
+	sp_node__caller_der(n, -1, der, len, &c);
+	for (i = 0; c.member == NULL && !c.operator&&
+	            i < sp_node_relay_count(n);
+	     i++)
+		sp_node__caller_der(n, (int)i, der, len, &c);
+	if (c.operator)
+		snprintf(out, cap, "operator:%s",
+		         n->operator_subject[c.operator_index]);
+	else if (c.member != NULL)
+		snprintf(out, cap, "%s", c.id);
+}
+
 void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
-	(void)arg;
+	char caller[160];
+
+	caller_name(arg, e->client_der, e->client_der_len, caller,
+	            sizeof(caller));
 	sp_log(SP_LOG_INFO, "request", SP_LF_STR("request_id", e->request_id),
 	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path),
 	       SP_LF_INT("status", e->status), SP_LF_UINT("bytes", e->bytes),
 	       SP_LF_UINT("duration_us", e->duration_us),
-	       SP_LF_STR("remote", e->remote),
-	       SP_LF_INT("cert", e->client_cert));
+	       SP_LF_STR("remote", e->remote), SP_LF_STR("caller", caller));
 }
 
 static void on_commit(void *ud, double seconds, size_t n_requests)

@@ -367,6 +367,7 @@ typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
 	int operator;  /* one of this node's configured operator certificates */
+	int operator_index; /* which one ([operators] cert order) */
 	int wide_read; /* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 	/* The federation whose listener and list identified the caller:

@@ -45,6 +45,7 @@ struct sp_node {
 	char ready_why[512];    /* sp_node_ready()'s reason, loop thread */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
+	char operator_subject[SP_CONFIG_MAX_LIST][128]; /* for the log */
 	size_t n_operators;
 	sp_limits limits;
 	char log_origin[256]; /* checkpoint origin line of this node's log */

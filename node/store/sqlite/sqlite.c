@@ -1,6 +1,7 @@
 /* sqlite.c: the SQLite store driver: connections, versioned migrations,
  * transactions, helpers, and the ops table that node/store runs on. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,12 +456,37 @@ static int migrate(sqlite3 *db, const char **why)
 
 /* ---------------------------------------------------------------- driver */
 
+/* SQLite's own notices (a WAL recovered at open, an I/O error retried, a
+ * corrupt page) become structured lines like every other, rather than
+ * going unseen. Warnings and errors at warn, the rest at debug. */
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+	int prim = code & 0xff;
+
+	(void)arg;
+	if (prim == SQLITE_NOTICE || prim == SQLITE_SCHEMA)
+		sp_log(SP_LOG_DEBUG, "store_diagnostic",
+		       SP_LF_INT("sqlite", code), SP_LF_STR("msg", msg));
+	else
+		sp_log(SP_LOG_WARN, "store_diagnostic",
+		       SP_LF_INT("sqlite", code), SP_LF_STR("msg", msg));
+}
+
+static void sqlite_log_setup(void)
+{
+	/* only before SQLite initialises: a process that used SQLite
+	 * already keeps its own setting */
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+}
+
 static int sq_open(const char *path, unsigned flags, sp_store_conn **out,
                    const char **why)
 {
+	static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 	sp_store_conn *c = calloc(1, sizeof(*c));
 	int err, oflags = SQLITE_OPEN_READWRITE;
 
+	pthread_once(&log_once, sqlite_log_setup);
 	*out = NULL;
 	if (!c) {
 		*why = "out of memory";
