@@ -83,14 +83,21 @@ static void fence_job_start(sp_node *n, const char *why)
 
 void sp_node_fence(sp_node *n, const char *why, int persist)
 {
-	if (!n->fenced || strcmp(n->fence_why, why) != 0)
+	int check = !persist && (!n->fenced || n->fence_hold);
+
+	/* the start-up check is routine; a fence is an operator's concern */
+	if ((!n->fenced || strcmp(n->fence_why, why) != 0) && check)
+		sp_log(SP_LOG_INFO, "own_log_check",
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("why", why));
+	else if (!n->fenced || strcmp(n->fence_why, why) != 0)
 		sp_log(SP_LOG_ERROR, "fenced",
 		       SP_LF_STR("node", n->cfg->node_id),
 		       SP_LF_STR("why", why),
 		       SP_LF_INT("persisted", persist || n->fence_persisted));
 	/* only the start-up check holds submissions; any other reason
 	 * refuses them, those waiting included */
-	n->fence_hold = !persist && (!n->fenced || n->fence_hold);
+	n->fence_hold = check;
 	n->fenced = 1;
 	snprintf(n->fence_why, sizeof(n->fence_why), "%s", why);
 	if (persist && !n->fence_persisted && !n->fence_busy)
