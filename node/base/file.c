@@ -89,8 +89,8 @@ int sp_lock_file(const char *path, long *holder, const char **why)
 			*holder = strtol(buf, NULL, 10);
 		}
 		close(fd);
-		*why = e == EWOULDBLOCK ? "held by another process"
-		                        : strerror(e);
+		*why =
+		    e == EWOULDBLOCK ? "held by another process" : strerror(e);
 		return -1;
 	}
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());

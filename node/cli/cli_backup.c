@@ -88,8 +88,7 @@ static int sync_dir_of(const char *path)
 }
 
 /* The copy's node_id (set when absent: a store from before schema 7). */
-static int backup_describe(const char *file, const sp_config *cfg,
-                           sp_text *m)
+static int backup_describe(const char *file, const sp_config *cfg, sp_text *m)
 {
 	sp_store *s = NULL;
 	sp_store_reader *r = NULL;
@@ -105,19 +104,20 @@ static int backup_describe(const char *file, const sp_config *cfg,
 	memset(&st, 0, sizeof(st));
 	if ((err = sp_store_open(file, 0, &s, &why)) != SP_OK ||
 	    (err = sp_store_reader_open(s, &r, &why)) != SP_OK) {
-		sp_cli__err("backup: %s: %s", file, why ? why : sp_strerror(err));
+		sp_cli__err("backup: %s: %s", file,
+		            why ? why : sp_strerror(err));
 		sp_store_close(s);
 		return -1;
 	}
-	err = sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner,
-	                         sizeof(owner));
+	err =
+	    sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner, sizeof(owner));
 	if (err == SP_OK && strcmp(owner, cfg->node_id) != 0) {
 		sp_cli__err("backup: %s holds the store of node %s, not %s",
 		            cfg->database, owner, cfg->node_id);
 		err = SP_ERR_FIELD;
 	} else if (err == SP_ERR_NOT_FOUND) {
-		err = sp_store_state_set(s, SP_STORE_STATE_NODE_ID,
-		                         cfg->node_id);
+		err =
+		    sp_store_state_set(s, SP_STORE_STATE_NODE_ID, cfg->node_id);
 	}
 	if (err == SP_OK && (err = sp_store_stats_get(r, &st)) != SP_OK)
 		sp_cli__err("backup: %s: cannot read the copy: %s", file,
@@ -232,12 +232,13 @@ static int restore_prepare(const char *file, const char *in,
 	 * and brings an older schema up to date */
 	if ((err = sp_store_open(file, 0, &s, &why)) != SP_OK ||
 	    (err = sp_store_reader_open(s, &r, &why)) != SP_OK) {
-		sp_cli__err("restore: %s: %s", in, why ? why : sp_strerror(err));
+		sp_cli__err("restore: %s: %s", in,
+		            why ? why : sp_strerror(err));
 		sp_store_close(s);
 		return -1;
 	}
-	err = sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner,
-	                         sizeof(owner));
+	err =
+	    sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner, sizeof(owner));
 	sp_store_reader_close(r);
 	if (err == SP_ERR_NOT_FOUND) {
 		sp_cli__err("restore: %s: the store does not name its node "
@@ -247,8 +248,8 @@ static int restore_prepare(const char *file, const char *in,
 		sp_cli__err("restore: %s: cannot read the node state: %s", in,
 		            sp_strerror(err));
 	} else if (strcmp(owner, cfg->node_id) != 0) {
-		sp_cli__err("restore: %s is a backup of node %s, not of %s",
-		            in, owner, cfg->node_id);
+		sp_cli__err("restore: %s is a backup of node %s, not of %s", in,
+		            owner, cfg->node_id);
 		err = SP_ERR_FIELD;
 	} else {
 		gmtime_r(&now, &tm);
@@ -266,6 +267,33 @@ static int restore_prepare(const char *file, const char *in,
 	return err == SP_OK ? 0 : -1;
 }
 
+/* The files restore makes belong to whoever owns the database (or its
+ * folder): run as root, it must not leave the node's user a database it
+ * cannot write, or a lock file it cannot take. */
+static int owner_of(const char *db, struct stat *st)
+{
+	char dir[4096];
+
+	if (stat(db, st) == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", db);
+	if (stat(dirname(dir), st) != 0)
+		return -1;
+	st->st_mode = 0600;
+	return 0;
+}
+
+static int give_to(const char *path, const struct stat *owner)
+{
+	if ((geteuid() == 0 &&
+	     chown(path, owner->st_uid, owner->st_gid) != 0) ||
+	    chmod(path, owner->st_mode & 0660) != 0) {
+		sp_cli__err("restore: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void unlink_sidecars(const char *db)
 {
 	char p[4096];
@@ -281,6 +309,7 @@ int sp_cli_restore(int argc, char **argv)
 	const char *config, *in, *why = NULL;
 	char tmp[4096], lock[4096];
 	sp_config *cfg;
+	struct stat owner;
 	long holder = 0;
 	int rc, err, lock_fd = -1;
 
@@ -298,6 +327,10 @@ int sp_cli_restore(int argc, char **argv)
 	}
 	/* the node holds this lock while it runs; holding it here also
 	 * keeps a node from starting half-way through */
+	if (owner_of(cfg->database, &owner) != 0) {
+		sp_cli__err("restore: %s: %s", cfg->database, strerror(errno));
+		goto out;
+	}
 	if ((lock_fd = sp_lock_file(lock, &holder, &why)) < 0) {
 		if (holder > 0)
 			sp_cli__err("restore: the node is running (pid %ld "
@@ -312,10 +345,12 @@ int sp_cli_restore(int argc, char **argv)
 		goto out;
 	}
 	if ((err = sp_store_backup(in, tmp, &why)) != SP_OK) {
-		sp_cli__err("restore: %s: %s", in, why ? why : sp_strerror(err));
+		sp_cli__err("restore: %s: %s", in,
+		            why ? why : sp_strerror(err));
 		goto fail;
 	}
-	if (restore_prepare(tmp, in, cfg) != 0)
+	if (give_to(lock, &owner) != 0 || restore_prepare(tmp, in, cfg) != 0 ||
+	    give_to(tmp, &owner) != 0)
 		goto fail;
 	unlink_sidecars(cfg->database);
 	if (rename(tmp, cfg->database) != 0 ||

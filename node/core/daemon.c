@@ -435,8 +435,7 @@ static void caller_name(sp_node *n, const uint8_t *der, size_t len, char *out,
 	if (der == NULL)
 		return;
 	sp_node__caller_der(n, -1, der, len, &c);
-	for (i = 0; c.member == NULL && !c.operator&&
-	            i < sp_node_relay_count(n);
+	for (i = 0; c.member == NULL && !c.operator&& i<sp_node_relay_count(n);
 	     i++)
 		sp_node__caller_der(n, (int)i, der, len, &c);
 	if (c.operator)
@@ -709,10 +708,10 @@ static int check_store_identity(sp_node *n)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
-	err = sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner,
-	                         sizeof(owner));
-	ferr = sp_store_state_get(r, SP_STORE_STATE_FENCED, fence,
-	                          sizeof(fence));
+	err =
+	    sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner, sizeof(owner));
+	ferr =
+	    sp_store_state_get(r, SP_STORE_STATE_FENCED, fence, sizeof(fence));
 	sp_store_reader_close(r);
 	if (err == SP_OK && strcmp(owner, n->cfg->node_id) != 0) {
 		sp_log(SP_LOG_ERROR, "start_failed",
@@ -736,7 +735,8 @@ static int check_store_identity(sp_node *n)
 		n->fenced = 1;
 		n->fence_persisted = 1;
 		snprintf(n->fence_why, sizeof(n->fence_why), "%s", fence);
-		sp_log(SP_LOG_WARN, "fenced", SP_LF_STR("node", n->cfg->node_id),
+		sp_log(SP_LOG_WARN, "fenced",
+		       SP_LF_STR("node", n->cfg->node_id),
 		       SP_LF_STR("why", fence), SP_LF_INT("persisted", 1));
 	}
 	return 0;

@@ -35,8 +35,8 @@ static void fence_write(void *arg)
 	j->err = sp_store_state_set(j->n->store, SP_STORE_STATE_FENCED,
 	                            j->why[0] ? j->why : NULL);
 	if (j->err == SP_OK && j->why[0] == '\0')
-		j->err = sp_store_next_sequence(j->n->store,
-		                                j->n->cfg->node_id, &j->next);
+		j->err = sp_store_next_sequence(j->n->store, j->n->cfg->node_id,
+		                                &j->next);
 }
 
 static void fence_written(void *arg)
@@ -220,9 +220,9 @@ static int prove_root(sp_node *n, sp_store_reader *r, uint64_t tree,
 			return SP_ERR_NOMEM;
 		for (i = 0; i < covered; i++)
 			memcpy(leaves[i], v[i].leaf, 32);
-		err = sp_store_tree_root_extended(
-		    r, n->cfg->node_id, (const uint8_t(*)[32])leaves, covered,
-		    root);
+		err = sp_store_tree_root_extended(r, n->cfg->node_id,
+		                                  (const uint8_t(*)[32])leaves,
+		                                  covered, root);
 		free(leaves);
 	}
 	if (err != SP_OK) {
@@ -266,20 +266,22 @@ int sp_node_recover_own(sp_node *n, sp_trust *t, const sp_node_own_record *recs,
 	}
 	covered = cp_size > tree ? cp_size - tree : 0;
 	if (covered > count) {
-		snprintf(why, why_len,
-		         "records %llu..%llu of the own log are held by no peer "
-		         "that answered",
-		         (unsigned long long)(tree + count),
-		         (unsigned long long)cp_size - 1);
+		snprintf(
+		    why, why_len,
+		    "records %llu..%llu of the own log are held by no peer "
+		    "that answered",
+		    (unsigned long long)(tree + count),
+		    (unsigned long long)cp_size - 1);
 		return SP_ERR_NOT_FOUND;
 	}
 	if (count > 0 && (v = calloc(count, sizeof(*v))) == NULL)
 		return SP_ERR_NOMEM;
 	for (i = 0; i < count; i++) {
 		if (recs[i].sequence != tree + i) {
-			snprintf(why, why_len,
-			         "recovered records are not contiguous from %llu",
-			         (unsigned long long)tree);
+			snprintf(
+			    why, why_len,
+			    "recovered records are not contiguous from %llu",
+			    (unsigned long long)tree);
 			err = SP_ERR_INVALID_ARGUMENT;
 			goto out;
 		}

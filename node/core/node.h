@@ -366,9 +366,9 @@ void sp_node_status_json(sp_node *n, sp_text *out);
 typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
-	int operator;  /* one of this node's configured operator certificates */
+	int operator; /* one of this node's configured operator certificates */
 	int operator_index; /* which one ([operators] cert order) */
-	int wide_read; /* operator, or a member granted wide read access */
+	int wide_read;      /* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 	/* The federation whose listener and list identified the caller:
 	 * (federation, id) is its identity, never id alone ([FED-41]). */

@@ -140,7 +140,7 @@ struct fed {
 	int counts_busy;
 	int trust_busy;
 	size_t tl_rotor;
-	fed_recover *recover; /* fed_recover.c: the own log's fence */
+	fed_recover *recover;         /* fed_recover.c: the own log's fence */
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t delivery_alarms;
 };

@@ -34,8 +34,8 @@ struct fed_recover {
 	enum rc_phase phase;
 	int64_t next_ms;
 	int64_t hold_until_ms; /* the start-up check waits no longer */
-	uint64_t tree; /* own log size at the start of the round */
-	size_t out;    /* requests on the wire */
+	uint64_t tree;         /* own log size at the start of the round */
+	size_t out;            /* requests on the wire */
 	size_t answered;
 	int have_cp;
 	uint64_t cp_size;
@@ -322,11 +322,12 @@ static void checkpoints_done(fed *f)
 		return;
 	}
 	if (ahead) {
-		snprintf(why, sizeof(why),
-		         "peer %s holds checkpoint %llu of this node's log; the "
-		         "store holds %llu records of it",
-		         rc->cp_from, (unsigned long long)rc->cp_size,
-		         (unsigned long long)rc->tree);
+		snprintf(
+		    why, sizeof(why),
+		    "peer %s holds checkpoint %llu of this node's log; the "
+		    "store holds %llu records of it",
+		    rc->cp_from, (unsigned long long)rc->cp_size,
+		    (unsigned long long)rc->tree);
 		sp_node_fence(n, why, 1);
 	}
 	if (!sp_node_fenced(n, NULL)) {
@@ -484,8 +485,8 @@ static void tree_work(void *arg)
 		j->err = SP_ERR_UNAVAILABLE;
 		return;
 	}
-	j->err = sp_store_tree_size(r, sp_node_config(j->f->n)->node_id,
-	                            &j->size);
+	j->err =
+	    sp_store_tree_size(r, sp_node_config(j->f->n)->node_id, &j->size);
 	if (j->err == SP_ERR_NOT_FOUND) {
 		j->size = 0;
 		j->err = SP_OK;
@@ -521,8 +522,9 @@ void fed_recover_tick(fed *f, int64_t now)
 		 * fences the node */
 		rc->hold_until_ms = 0;
 		if (sp_node_fenced(f->n, NULL) == 2) {
-			sp_log(SP_LOG_WARN, "own_log_check_slow",
-			       SP_LF_STR("why", "peers did not answer in time"));
+			sp_log(
+			    SP_LOG_WARN, "own_log_check_slow",
+			    SP_LF_STR("why", "peers did not answer in time"));
 			sp_node_unfence(f->n);
 		}
 	}
@@ -557,7 +559,8 @@ int fed_recover_start(fed *f)
 	}
 	snprintf(f->recover->state, sizeof(f->recover->state),
 	         "first check pending");
-	fed_recover_tick(f, sp_clock_wall_ms()); /* now, not at the first tick */
+	fed_recover_tick(f,
+	                 sp_clock_wall_ms()); /* now, not at the first tick */
 	return 0;
 }
 

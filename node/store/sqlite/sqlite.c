@@ -182,11 +182,10 @@ static const char schema_v6[] =
  * belongs to, so that a restore or a start with another identity is
  * refused) and `fenced` (present while the node must not sign: its value
  * says why; set by a restore, cleared once the own log is recovered). */
-static const char schema_v7[] =
-    "CREATE TABLE node_state ("
-    " key TEXT PRIMARY KEY,"
-    " value TEXT NOT NULL,"
-    " updated INTEGER NOT NULL) WITHOUT ROWID;";
+static const char schema_v7[] = "CREATE TABLE node_state ("
+                                " key TEXT PRIMARY KEY,"
+                                " value TEXT NOT NULL,"
+                                " updated INTEGER NOT NULL) WITHOUT ROWID;";
 
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
                                          schema_v4, schema_v5, schema_v6,

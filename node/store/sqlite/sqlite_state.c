@@ -40,8 +40,8 @@ int sp_sqlite_state_put(sp_store_conn *w, const char *key, const char *value)
 	sqlite3_stmt *st;
 	int err = SP_OK;
 
-	st = sp_store__stmt(w->db, &w->st, value ? sql_state_put : sql_state_del,
-	                    &err);
+	st = sp_store__stmt(w->db, &w->st,
+	                    value ? sql_state_put : sql_state_del, &err);
 	if (!st)
 		return err;
 	sp_store__bind_text(st, 1, key);

@@ -741,8 +741,8 @@ static void emit_journal(void)
 
 static void test_journal_emit(void **state)
 {
-	static const char *const want[] = {"<3>", "<4>", "<6>", "<7>", "<6>",
-	                                   ""};
+	static const char *const want[] = {"<3>", "<4>", "<6>",
+	                                   "<7>", "<6>", ""};
 	char *out = capture(emit_journal), *line, *save = NULL;
 	size_t i = 0;
 	parsed p;
