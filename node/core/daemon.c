@@ -435,13 +435,15 @@ static void caller_name(sp_node *n, const uint8_t *der, size_t len, char *out,
 	if (der == NULL)
 		return;
 	sp_node__caller_der(n, -1, der, len, &c);
-	for (i = 0; c.member == NULL && !c.operator&& i<sp_node_relay_count(n);
-	     i++)
-		sp_node__caller_der(n, (int)i, der, len, &c);
-	if (c.operator)
+	if (c.operator) {
 		snprintf(out, cap, "operator:%s",
 		         n->operator_subject[c.operator_index]);
-	else if (c.member != NULL)
+		return;
+	}
+	/* a member of a followed federation, on its own listener */
+	for (i = 0; c.member == NULL && i < sp_node_relay_count(n); i++)
+		sp_node__caller_der(n, (int)i, der, len, &c);
+	if (c.member != NULL)
 		snprintf(out, cap, "%s", c.id);
 }
 
