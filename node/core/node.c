@@ -52,16 +52,18 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 int sp_node_ready(sp_node *n, const char **why)
 {
-	int64_t now = (int64_t)time(NULL);
-	int64_t valid_at = now - n->cfg->expiry_grace;
+	int64_t now = (int64_t)time(NULL), valid_at;
 	sp_store_health h;
 
 	*why = NULL;
-	/* faults first, then the states that pass by themselves */
-	if (n->stopping)
+	if (n->stopping) {
 		*why = "stopping";
-	else if (sp_trust_expired(n->trust, valid_at) ||
-	         sp_node__relay_expired(n, valid_at))
+		return SP_ERR_UNAVAILABLE;
+	}
+	/* faults first, then the states that pass by themselves */
+	valid_at = now - n->cfg->expiry_grace;
+	if (sp_trust_expired(n->trust, valid_at) ||
+	    sp_node__relay_expired(n, valid_at))
 		*why = "the trust list has expired";
 	else if (sp_node__expiry_check(n, now, NULL, n->ready_why,
 	                               sizeof(n->ready_why)))

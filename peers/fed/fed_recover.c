@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Recovered records kept in memory at most (bytes of record text). */
+/* Recovered records kept in memory at most (bytes of record text), and
+ * positions after the log's end that one round looks at: a peer cannot
+ * make the node fetch or hold more, however many pages it offers. */
 #define RECOVER_MAX_BYTES ((size_t)256 << 20)
+#define RECOVER_WINDOW    ((size_t)1 << 20)
 
+/* The record for position tree + i is slot i (bytes NULL: none yet). */
 typedef struct rc_frame {
-	uint64_t seq;
 	uint8_t *bytes;
 	size_t len;
 } rc_frame;
@@ -45,7 +48,7 @@ struct fed_recover {
 	/* entries */
 	size_t peer_idx;
 	uint64_t start;
-	rc_frame *frames;
+	rc_frame *frames; /* slots, by position after the log's end */
 	size_t n_frames, cap_frames, bytes;
 	/* what the last round found, for status */
 	uint64_t recovered;
@@ -56,7 +59,7 @@ static void rc_frames_free(fed_recover *rc)
 {
 	size_t i;
 
-	for (i = 0; i < rc->n_frames; i++)
+	for (i = 0; i < rc->cap_frames; i++)
 		free(rc->frames[i].bytes);
 	free(rc->frames);
 	rc->frames = NULL;
@@ -151,13 +154,6 @@ static void verify_done(void *arg)
 	free(j);
 }
 
-static int frame_cmp(const void *a, const void *b)
-{
-	const rc_frame *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* Hand the contiguous run from the own tree size to the core. */
 static void verify_start(fed *f)
 {
@@ -165,8 +161,7 @@ static void verify_start(fed *f)
 	verify_job *j = calloc(1, sizeof(*j));
 	size_t i, run = 0;
 
-	qsort(rc->frames, rc->n_frames, sizeof(*rc->frames), frame_cmp);
-	while (run < rc->n_frames && rc->frames[run].seq == rc->tree + run)
+	while (run < rc->cap_frames && rc->frames[run].bytes != NULL)
 		run++;
 	if (j == NULL ||
 	    (run > 0 && (j->recs = calloc(run, sizeof(*j->recs))) == NULL)) {
@@ -178,7 +173,7 @@ static void verify_start(fed *f)
 	j->trust = sp_trust_ref(sp_node_trust(f->n));
 	j->count = run;
 	for (i = 0; i < run; i++) {
-		j->recs[i].sequence = rc->frames[i].seq;
+		j->recs[i].sequence = rc->tree + i;
 		j->recs[i].bytes = rc->frames[i].bytes;
 		j->recs[i].len = rc->frames[i].len;
 	}
@@ -203,31 +198,34 @@ static void verify_start(fed *f)
 
 static void entries_next(fed *f);
 
+/* Keep the record served for position seq (>= the log's end); -1 when
+ * it lies beyond the window or the byte cap (stop asking this peer). */
 static int frame_add(fed_recover *rc, uint64_t seq, const uint8_t *b,
                      size_t len)
 {
-	size_t i;
+	size_t i = (size_t)(seq - rc->tree), cap;
 	rc_frame *nf;
 
-	for (i = 0; i < rc->n_frames; i++)
-		if (rc->frames[i].seq == seq)
-			return 0; /* the first copy is proven or refused */
-	if (rc->bytes + len > RECOVER_MAX_BYTES)
+	if (seq - rc->tree >= RECOVER_WINDOW ||
+	    rc->bytes + len > RECOVER_MAX_BYTES)
 		return -1;
-	if (rc->n_frames == rc->cap_frames) {
-		size_t cap = rc->cap_frames ? rc->cap_frames * 2 : 64;
-
+	if (i >= rc->cap_frames) {
+		for (cap = rc->cap_frames ? rc->cap_frames : 64; cap <= i;)
+			cap *= 2;
 		if ((nf = realloc(rc->frames, cap * sizeof(*nf))) == NULL)
 			return -1;
+		memset(nf + rc->cap_frames, 0,
+		       (cap - rc->cap_frames) * sizeof(*nf));
 		rc->frames = nf;
 		rc->cap_frames = cap;
 	}
-	nf = &rc->frames[rc->n_frames];
+	nf = &rc->frames[i];
+	if (nf->bytes != NULL)
+		return 0; /* the first copy is proven or refused */
 	if ((nf->bytes = malloc(len)) == NULL)
 		return -1;
 	memcpy(nf->bytes, b, len);
 	nf->len = len;
-	nf->seq = seq;
 	rc->n_frames++;
 	rc->bytes += len;
 	return 0;
@@ -241,7 +239,7 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 	const char *ns;
 	size_t ns_len, off, len;
 	uint64_t seq, next = 0;
-	int r, more = 0;
+	int r, more = 0, full = 0;
 
 	rc->out--;
 	if (f->stopping) {
@@ -256,11 +254,13 @@ static void on_entries(void *ud, const sp_h2_response *resp)
 		e.max_len = sp_node_limits(f->n)->max_bytes;
 		e.max_frames = FED_PAGE_COUNT;
 		while ((r = sp_peers__entries_next(&e, &seq, &off, &len)) == 1)
-			if (frame_add(rc, seq, resp->body + off, len) != 0)
+			if (frame_add(rc, seq, resp->body + off, len) != 0) {
+				full = 1;
 				break;
+			}
 		ns = sp_h2_response_header(resp, "x-silkport-next-start",
 		                           &ns_len);
-		more = r == 0 && ns != NULL &&
+		more = r == 0 && !full && ns != NULL &&
 		       sp_parse_u64(ns, ns_len, INT64_MAX, &next) == SP_OK &&
 		       next > rc->start;
 	}
@@ -333,7 +333,6 @@ static void checkpoints_done(fed *f)
 	if (!sp_node_fenced(n, NULL)) {
 		/* in service: only check the stored log against what the
 		 * peers hold (no records are fetched while signing) */
-		rc->n_frames = 0;
 		verify_start(f);
 		return;
 	}
