@@ -46,7 +46,9 @@ struct fed_recover {
 	char cp_from[SP_NODE_ID_MAX + 1];
 	char conflict[256];
 	/* entries */
-	size_t peer_idx;
+	size_t peer_idx;   /* peers asked so far this round */
+	size_t first_peer; /* where this round starts: taking turns, so */
+	uint64_t rounds;   /* that one peer's bad copy wins no round twice */
 	uint64_t start;
 	rc_frame *frames; /* slots, by position after the log's end */
 	size_t n_frames, cap_frames, bytes;
@@ -282,7 +284,7 @@ static void entries_next(fed *f)
 	fed_peer *p;
 
 	for (; rc->peer_idx < f->n_peers; rc->peer_idx++) {
-		p = f->peers[rc->peer_idx];
+		p = f->peers[(rc->first_peer + rc->peer_idx) % f->n_peers];
 		if (!rc_peer_ok(p))
 			continue;
 		snprintf(path, sizeof(path),
@@ -355,6 +357,7 @@ static void checkpoints_done(fed *f)
 	}
 	rc->phase = RC_ENTRIES;
 	rc->peer_idx = 0;
+	rc->first_peer = f->n_peers ? (size_t)(rc->rounds++ % f->n_peers) : 0;
 	rc->start = rc->tree;
 	entries_next(f);
 }

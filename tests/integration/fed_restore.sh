@@ -76,6 +76,34 @@ grep -Eq 'equivocation|status=409' "$WORK/CN-ZZ.log" && not_ok "CN-ZZ saw an equ
 expect 0 "status of the recovered node" -- "$SILKPORT" peers --config "$INI"
 grep -q '^own-log *not fenced' "$WORK/out" && ok "peers shows the own log not fenced" || not_ok "peers: $(head -5 "$WORK/out")"
 
+# A peer that serves an altered copy of one of CN-ZZ's records: the copy
+# fails its signature check, nothing is stored, the node stays fenced and
+# says which record; with the other peer back it recovers from that one.
+stop_node CN-ZZ
+stop_node CN-XA
+stop_node KZ-KGS
+sqlite3 "$F/members/CN-XA/node.db" "UPDATE records SET bytes = CAST(replace(CAST(bytes AS TEXT), '<Quantity>2</Quantity>', '<Quantity>9</Quantity>') AS BLOB) WHERE origin = 'CN-ZZ' AND sequence = 10"
+sqlite3 "$F/members/CN-XA/node.db" "SELECT CAST(bytes AS TEXT) FROM records WHERE origin = 'CN-ZZ' AND sequence = 10" | grep -q '<Quantity>9</Quantity>' &&
+	ok "CN-XA now holds an altered copy of CN-ZZ's sequence 10" || not_ok "the copy was not altered"
+fstart "$F" CN-XA || exit 1
+expect 0 "restore the old backup again" -- "$SILKPORT" restore --config "$INI" "$WORK/zz.db"
+fstart "$F" CN-ZZ || exit 1
+wait_for 20 grep -q 'event=fenced .*the record at sequence 10: signature-invalid' "$WORK/CN-ZZ.log" &&
+	ok "the altered copy is refused: signature-invalid at sequence 10" || not_ok "log: $(grep -E 'fenced|recover' "$WORK/CN-ZZ.log" | tail -3)"
+hcurl "$F" none CN-ZZ /readyz >/dev/null
+expect_status 503 "/readyz: still not ready"
+grep -q 'fenced: own log not recovered: the record at sequence 10' "$WORK/body" && ok "and says which record" || not_ok "readyz: $(cat "$WORK/body")"
+held_count_is "$F" CN-ZZ CN-ZZ 3 && ok "nothing of it was stored" || not_ok "own log: $(held "$F" CN-ZZ CN-ZZ | wc -l)"
+fstart "$F" KZ-KGS || exit 1
+wait_for 40 ready "$PORT_CN_ZZ" && ok "with KZ-KGS back, the node recovers and becomes ready" ||
+	not_ok "readyz: $(curl -sk --http2 "https://127.0.0.1:$PORT_CN_ZZ/readyz")"
+held_count_is "$F" CN-ZZ CN-ZZ 24 && ok "all 24, the unaltered copies" || not_ok "own log: $(held "$F" CN-ZZ CN-ZZ | wc -l)"
+hcurl "$F" op:CN-ZZ CN-ZZ "/v1/logs/CN-ZZ/entries?start=10&count=1" | grep -q '<Quantity>2</Quantity>' && ok "sequence 10 is the signed original" || not_ok "sequence 10 at CN-ZZ"
+fsubmit "$F" CN-ZZ declaration broadcast >"$WORK/next"
+awk '{print $2}' "$WORK/next" | grep -qx 24 && ok "the next submission gets sequence 24" || not_ok "next: $(cat "$WORK/next")"
+wait_for 30 held_count_is "$F" KZ-KGS CN-ZZ 25 && ok "and KZ-KGS accepts it" || not_ok "KZ-KGS holds $(held "$F" KZ-KGS CN-ZZ | wc -l)"
+grep -Eq 'equivocation_alarm|status=409' "$WORK/KZ-KGS.log" && not_ok "KZ-KGS raised an alarm" || ok "no alarm at KZ-KGS"
+
 # Every peer away: the restored node stays fenced and says why.
 fed_stop_all CN-ZZ CN-XA KZ-KGS
 expect 0 "restore again with the peers stopped" -- "$SILKPORT" restore --config "$INI" "$WORK/zz.db"
@@ -91,6 +119,8 @@ expect_problem fenced "with the fenced error"
 grep -q 'event=fence_holds .*no peer answered' "$WORK/CN-ZZ.log" && ok "the log says no peer answered" || not_ok "log: $(grep fence "$WORK/CN-ZZ.log" | tail -3)"
 expect 0 "peers output while fenced" -- "$SILKPORT" peers --config "$INI"
 grep -q '^own-log *FENCED: restored from a backup' "$WORK/out" && ok "silkport peers says FENCED and why" || not_ok "peers: $(head -5 "$WORK/out")"
+expect 0 "status while fenced" -- "$SILKPORT" status --config "$INI"
+grep -Eq '^  ready +NO: fenced: restored from a backup' "$WORK/out" && ok "silkport status says fenced and why" || not_ok "status: $(head -8 "$WORK/out")"
 held_count_is "$F" CN-ZZ CN-ZZ 3 && ok "nothing was signed: the log still holds 3" || not_ok "own log: $(held "$F" CN-ZZ CN-ZZ | wc -l)"
 fed_stop_all CN-ZZ
 finish
