@@ -106,6 +106,10 @@ grep -Eq 'equivocation_alarm|status=409' "$WORK/KZ-KGS.log" && not_ok "KZ-KGS ra
 
 # Every peer away: the restored node stays fenced and says why.
 fed_stop_all CN-ZZ CN-XA KZ-KGS
+for m in CN-XA KZ-KGS; do
+	n=$(sqlite3 "$F/members/$m/node.db" "SELECT count(*) FROM equivocations")
+	[ "$n" = 0 ] && ok "$m keeps no equivocation evidence" || not_ok "$m holds $n pieces of evidence"
+done
 expect 0 "restore again with the peers stopped" -- "$SILKPORT" restore --config "$INI" "$WORK/zz.db"
 fstart "$F" CN-ZZ || exit 1
 sleep 4
