@@ -26,7 +26,7 @@
  *        processing-instruction-forbidden), the signature profile, signer
  *        authorization and trust-list rules, proofs and checkpoints
  *   500  out-of-memory, internal, io
- *   503  overloaded, unavailable
+ *   503  overloaded, unavailable, fenced
  * Numbers and names are append-only. */
 struct err_entry {
 	int code;
@@ -91,6 +91,7 @@ static const struct err_entry err_table[] = {
     {SP_ERR_MEMBER_EXISTS, "member-exists", 409},
     {SP_ERR_REQUEST_EXPIRED, "request-expired", 422},
     {SP_ERR_ISSUED_MISMATCH, "issued-certificate-mismatch", 422},
+    {SP_ERR_FENCED, "fenced", 503},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

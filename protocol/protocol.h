@@ -134,6 +134,8 @@ typedef enum sp_err {
 	SP_ERR_ISSUED_MISMATCH = -81, /* issued-certificate-mismatch: an issued
 	                                 certificate not for this member's key,
 	                                 not by the anchor, or not listed */
+	SP_ERR_FENCED = -82, /* fenced: the node may not sign records of its
+	                        own log until it has recovered it (FED-H1) */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

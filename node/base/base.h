@@ -18,8 +18,19 @@ extern int sp_log__min_level;
 
 /* Level and format ("kv" or "json"); lines go to stderr (journald takes
  * them under systemd). Safe to call again on reload. The first call also
- * routes libxml2's and xmlsec's diagnostics into the log (debug level). */
+ * routes libxml2's and xmlsec's diagnostics into the log (debug level).
+ * When stderr is the journal (sp_log__journal_stream), each line starts
+ * with its syslog priority, "<3>" for error, "<4>" warn, "<6>" info, "<7>"
+ * debug (sd-daemon's prefixes), so that journald files it by level. */
 void sp_log_setup(const char *level, const char *format);
+
+/* 1 if the environment's JOURNAL_STREAM ("DEVICE:INODE", decimal, as
+ * systemd sets it for a service's output stream) names the file with
+ * device `dev` and inode `ino` (stderr's), else 0. NULL is 0. */
+int sp_log__journal_stream(const char *env, unsigned long long dev,
+                           unsigned long long ino);
+/* The syslog priority of a level (3 error, 4 warn, 6 info, 7 debug). */
+int sp_log__priority(sp_log_level level);
 
 /* One field of an event. Callers never fill this in by hand: they use the
  * SP_LF_* macros, whose key must be a string literal. There is no way to put
@@ -120,5 +131,14 @@ void sp_text_json_str(sp_text *t, const char *s);
  * bytes is an error. Returns 0, or -1 with *why set. */
 int sp_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
                  const char **why);
+
+/* Take the exclusive advisory lock (flock) of `path`, creating it (0600),
+ * without waiting, and write this process's pid into it. One running node
+ * per database holds its lock for its whole life; a command that must not
+ * run beside a node (restore) takes it too. Returns the open descriptor
+ * (keep it open to hold the lock; closing releases it), or -1 with *why
+ * set; when another process holds it, *holder is its pid as written in the
+ * file (0 if unreadable) and *why says so. */
+int sp_lock_file(const char *path, long *holder, const char **why);
 
 #endif /* SP_NODE_BASE_H */

@@ -1,5 +1,9 @@
-/* file.c: read a whole file (or standard input) into memory, with a cap. */
+/* file.c: read a whole file (or standard input) into memory, with a cap;
+ * lock files. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,4 +65,39 @@ fail:
 		fclose(f);
 	free(b);
 	return -1;
+}
+
+int sp_lock_file(const char *path, long *holder, const char **why)
+{
+	char buf[32];
+	ssize_t n;
+	int fd, len;
+
+	*holder = 0;
+	*why = NULL;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			*holder = strtol(buf, NULL, 10);
+		}
+		close(fd);
+		*why =
+		    e == EWOULDBLOCK ? "held by another process" : strerror(e);
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -4,23 +4,64 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 int sp_log__min_level = SP_LOG_INFO;
 static int log_json;
+static int log_journal;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+int sp_log__journal_stream(const char *env, unsigned long long dev,
+                           unsigned long long ino)
+{
+	unsigned long long d, i;
+	char *end;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return 0;
+	d = strtoull(env, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	i = strtoull(end + 1, &end, 10);
+	return *end == '\0' && d == dev && i == ino;
+}
+
+int sp_log__priority(sp_log_level level)
+{
+	/* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+	switch (level) {
+	case SP_LOG_ERROR:
+		return 3;
+	case SP_LOG_WARN:
+		return 4;
+	case SP_LOG_INFO:
+		return 6;
+	default:
+		return 7;
+	}
+}
+
 void sp_log_setup(const char *level, const char *format)
 {
+	struct stat st;
 	int i;
 
 	for (i = 0; i < 4; i++)
 		if (level != NULL && strcmp(level, level_names[i]) == 0)
 			sp_log__min_level = i;
 	log_json = format != NULL && strcmp(format, "json") == 0;
+	/* systemd names the stream it connected to stderr; output that was
+	 * redirected elsewhere (a file, a pipe) has another inode */
+	log_journal = fstat(STDERR_FILENO, &st) == 0 &&
+	              sp_log__journal_stream(getenv("JOURNAL_STREAM"),
+	                                     (unsigned long long)st.st_dev,
+	                                     (unsigned long long)st.st_ino);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -331,18 +372,24 @@ void sp_log__emit(sp_log_level level, const char *file, int line,
                   const char *func, const char *event,
                   const sp_log_field *fields)
 {
-	char out[SP_LOG_LINE_MAX], ts[64];
+	char out[SP_LOG_LINE_MAX + 4], ts[64];
 	struct timeval tv;
 	struct tm tm;
-	size_t n;
+	size_t n, pre = 0;
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
-	n = sp_log__format(out, sizeof(out), log_json, level, ts, file, line,
-	                   func, event, fields);
+	if (log_journal) {
+		out[0] = '<';
+		out[1] = (char)('0' + sp_log__priority(level));
+		out[2] = '>';
+		pre = 3;
+	}
+	n = sp_log__format(out + pre, SP_LOG_LINE_MAX, log_json, level, ts,
+	                   file, line, func, event, fields);
 	/* one write per line, so that lines from threads never interleave */
-	fwrite(out, 1, n, stderr);
+	fwrite(out, 1, pre + n, stderr);
 }

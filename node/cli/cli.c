@@ -37,6 +37,9 @@ static const char usage_text[] =
     "checkpoint\n"
     "  log consistency   check that one checkpoint's log extends another's\n"
     "  check-config      validate a node configuration without starting it\n"
+    "  backup            copy a node's store while it runs, with a manifest\n"
+    "  restore           install a backup (node stopped); the node starts "
+    "fenced\n"
     "  key generate      make a key pair inside a PKCS#11 token\n"
     "\n"
     "  --help            this list\n"
@@ -184,6 +187,8 @@ static const struct {
     {"submit", sp_cli_submit},
     {"status", sp_cli_status},
     {"peers", sp_cli_peers},
+    {"backup", sp_cli_backup},
+    {"restore", sp_cli_restore},
 };
 
 int sp_cli_main(int argc, char **argv)

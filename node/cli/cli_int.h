@@ -71,6 +71,9 @@ int sp_cli_run(int argc, char **argv);
 int sp_cli_log(int argc, char **argv);
 int sp_cli_member(int argc, char **argv);
 int sp_cli_key(int argc, char **argv);
+/* cli_backup.c */
+int sp_cli_backup(int argc, char **argv);
+int sp_cli_restore(int argc, char **argv);
 
 /* The commands that talk to a running node (cli_peers.c). */
 int sp_cli_submit(int argc, char **argv);

@@ -194,6 +194,7 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
 		if (n->operator_der_len[i] == len &&
 		    CRYPTO_memcmp(n->operator_der[i], der, len) == 0) {
 			out->operator= 1;
+			out->operator_index = (int)i;
 			/* only by explicit grant (ACC-5, ACC-14) */
 			out->wide_read =
 			    strcmp(n->cfg->operator_read, "all") == 0;
@@ -364,6 +365,19 @@ static int load_operators(sp_node *n, const sp_config *cfg)
 			return -1;
 		}
 		n->n_operators = i + 1;
+		{
+			sp_cert_info info;
+			size_t got = 0;
+
+			snprintf(n->operator_subject[i],
+			         sizeof(n->operator_subject[i]), "%s",
+			         sp_cert_file_info(cfg->operator_certs[i],
+			                           &info, 1, &got,
+			                           &why) == SP_OK &&
+			                 got == 1
+			             ? info.subject
+			             : "?");
+		}
 		if (check_profile(cfg->operator_certs[i], n->operator_der[i],
 		                  n->operator_der_len[i],
 		                  SP_CERT_OPERATOR) != 0)
@@ -408,15 +422,43 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->limits.stream_timeout_ms = (uint32_t)cfg->stream_timeout * 1000;
 }
 
+/* Who called, for the access log: "anonymous" (no certificate), the
+ * member's NodeId (home list first, then each followed list), or
+ * "operator:" and the operator certificate's subject; a certificate that
+ * is none of these is "unknown-certificate". */
+static void caller_name(sp_node *n, const uint8_t *der, size_t len, char *out,
+                        size_t cap)
+{
+	sp_caller c;
+	size_t i;
+
+	snprintf(out, cap, der == NULL ? "anonymous" : "unknown-certificate");
+	if (der == NULL)
+		return;
+	sp_node__caller_der(n, -1, der, len, &c);
+	if (c.operator) {
+		snprintf(out, cap, "operator:%s",
+		         n->operator_subject[c.operator_index]);
+		return;
+	}
+	/* a member of a followed federation, on its own listener */
+	for (i = 0; c.member == NULL && i < sp_node_relay_count(n); i++)
+		sp_node__caller_der(n, (int)i, der, len, &c);
+	if (c.member != NULL)
+		snprintf(out, cap, "%s", c.id);
+}
+
 void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
-	(void)arg;
+	char caller[160];
+
+	caller_name(arg, e->client_der, e->client_der_len, caller,
+	            sizeof(caller));
 	sp_log(SP_LOG_INFO, "request", SP_LF_STR("request_id", e->request_id),
 	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path),
 	       SP_LF_INT("status", e->status), SP_LF_UINT("bytes", e->bytes),
 	       SP_LF_UINT("duration_us", e->duration_us),
-	       SP_LF_STR("remote", e->remote),
-	       SP_LF_INT("cert", e->client_cert));
+	       SP_LF_STR("remote", e->remote), SP_LF_STR("caller", caller));
 }
 
 static void on_commit(void *ud, double seconds, size_t n_requests)
@@ -623,12 +665,85 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	trust_expiry_check(n, (int64_t)time(NULL));
 	sp_node__checkpoint_tick(n);
+	sp_node__storage_probe(n);
 	sp_node__notify(n, SP_NODE_EV_TICK, NULL);
 	snprintf(status, sizeof(status),
 	         "STATUS=node %s serving; log size %llu; trust list %llu",
 	         n->cfg->node_id, (unsigned long long)n->checkpoint_size,
 	         (unsigned long long)sp_trust_list(n->trust)->sequence);
 	notify(status);
+}
+
+/* One node per database: the lock of DATABASE.lock is held for the
+ * node's life, so that a second node, or a restore, on the same database
+ * is refused rather than corrupting what this one does. */
+static int lock_database(sp_node *n)
+{
+	char path[4096];
+	const char *why = NULL;
+	long holder = 0;
+
+	if (snprintf(path, sizeof(path), "%s.lock", n->cfg->database) >=
+	    (int)sizeof(path))
+		return -1;
+	if ((n->lock_fd = sp_lock_file(path, &holder, &why)) < 0) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the database is in use"),
+		       SP_LF_STR("file", path), SP_LF_STR("lock", why),
+		       SP_LF_INT("holder_pid", holder));
+		return -1;
+	}
+	return 0;
+}
+
+/* The store names the node it belongs to (written on first start): a
+ * database of another node is refused. Then the fence it carries. */
+static int check_store_identity(sp_node *n)
+{
+	sp_store_reader *r = NULL;
+	char owner[SP_STORE_STATE_MAX], fence[SP_STORE_STATE_MAX];
+	const char *why = NULL;
+	int err, ferr;
+
+	if ((err = sp_store_reader_open(n->store, &r, &why)) != SP_OK) {
+		sp_log(SP_LOG_ERROR, "store_open_failed",
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
+		return -1;
+	}
+	err =
+	    sp_store_state_get(r, SP_STORE_STATE_NODE_ID, owner, sizeof(owner));
+	ferr =
+	    sp_store_state_get(r, SP_STORE_STATE_FENCED, fence, sizeof(fence));
+	sp_store_reader_close(r);
+	if (err == SP_OK && strcmp(owner, n->cfg->node_id) != 0) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "the database belongs to another node"),
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("owner", owner),
+		       SP_LF_STR("node", n->cfg->node_id));
+		return -1;
+	}
+	if (err == SP_ERR_NOT_FOUND)
+		err = sp_store_state_set(n->store, SP_STORE_STATE_NODE_ID,
+		                         n->cfg->node_id);
+	if (err != SP_OK || (ferr != SP_OK && ferr != SP_ERR_NOT_FOUND)) {
+		sp_log(SP_LOG_ERROR, "start_failed",
+		       SP_LF_STR("why", "cannot read or write the node state"),
+		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("err", sp_strerror(err ? err : ferr)));
+		return -1;
+	}
+	if (ferr == SP_OK) {
+		n->fenced = 1;
+		n->fence_persisted = 1;
+		snprintf(n->fence_why, sizeof(n->fence_why), "%s", fence);
+		sp_log(SP_LOG_WARN, "fenced",
+		       SP_LF_STR("node", n->cfg->node_id),
+		       SP_LF_STR("why", fence), SP_LF_INT("persisted", 1));
+	}
+	return 0;
 }
 
 static int start(sp_node *n)
@@ -667,6 +782,8 @@ static int start(sp_node *n)
 			return -1;
 		}
 	}
+	if (lock_database(n) != 0)
+		return -1;
 	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store,
 	                         &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "store_open_failed",
@@ -675,6 +792,8 @@ static int start(sp_node *n)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
+	if (check_store_identity(n) != 0)
+		return -1;
 	if (load_trust(n, n->cfg, &n->trust) != 0)
 		return -1;
 	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
@@ -854,6 +973,8 @@ static void stop(sp_node *n)
 	}
 	if (n->mbox_fd > 0)
 		close(n->mbox_fd);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd); /* after the store closed */
 	sp_trust_unref(n->trust);
 	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
@@ -877,6 +998,7 @@ int sp_node_run(const char *path)
 
 	memset(&n, 0, sizeof(n));
 	n.mbox_fd = -1;
+	n.lock_fd = -1;
 	pthread_mutex_init(&n.mbox_mu, NULL);
 	pthread_mutex_init(&n.readers_mu, NULL);
 	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {

@@ -4,6 +4,7 @@
 #include "node_int.h"
 #include "relay_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -52,22 +53,40 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 int sp_node_ready(sp_node *n, const char **why)
 {
-	int64_t valid_at;
+	int64_t now = (int64_t)time(NULL), valid_at;
+	sp_store_health h;
 
 	*why = NULL;
 	if (n->stopping) {
 		*why = "stopping";
 		return SP_ERR_UNAVAILABLE;
 	}
-	valid_at = (int64_t)time(NULL) - n->cfg->expiry_grace;
+	/* faults first, then the states that pass by themselves */
+	valid_at = now - n->cfg->expiry_grace;
 	if (sp_trust_expired(n->trust, valid_at) ||
 	    sp_node__relay_expired(n, valid_at))
 		*why = "the trust list has expired";
-	else if (!n->checkpoint_ok)
-		*why = "the own log has no checkpoint yet";
-	else if (sp_node__expiry_check(n, (int64_t)time(NULL), NULL,
-	                               n->ready_why, sizeof(n->ready_why)))
+	else if (sp_node__expiry_check(n, now, NULL, n->ready_why,
+	                               sizeof(n->ready_why)))
 		*why = n->ready_why;
+	else if (sp_store_health_get(n->store, &h), h.failing) {
+		snprintf(n->ready_why, sizeof(n->ready_why),
+		         "the store cannot commit: %s: %s (%llu storage "
+		         "errors)",
+		         sp_strerror(h.last_err), h.why,
+		         (unsigned long long)h.errors);
+		*why = n->ready_why;
+	} else if (n->own_equivocation[0] != '\0') {
+		snprintf(n->ready_why, sizeof(n->ready_why),
+		         "the own log is in equivocation: %s",
+		         n->own_equivocation);
+		*why = n->ready_why;
+	} else if (n->fenced) {
+		snprintf(n->ready_why, sizeof(n->ready_why), "fenced: %s",
+		         n->fence_why);
+		*why = n->ready_why;
+	} else if (!n->checkpoint_ok)
+		*why = "the own log has no checkpoint yet";
 	return *why == NULL ? SP_OK : SP_ERR_UNAVAILABLE;
 }
 
@@ -155,6 +174,7 @@ char *sp_node_metrics_text(sp_node *n, size_t *len)
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
 	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
+	sp_node__health_metrics(n, &extra);
 	sp_node__notify(n, SP_NODE_EV_METRICS, &a);
 	body =
 	    sp_metrics_render(n->metrics, extra.failed ? NULL : extra.buf, len);

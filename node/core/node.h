@@ -309,11 +309,67 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 
 /* SP_OK when the node is ready to serve (GET /readyz); else
  * SP_ERR_UNAVAILABLE with *why: stopping, a trust list past NextUpdate and
- * the grace period, or no checkpoint of the own log yet. */
+ * the grace period, a needed certificate expired, the store not committing
+ * (disk full, read-only, I/O error), the own log in equivocation, fenced,
+ * or no checkpoint of the own log yet. */
 int sp_node_ready(sp_node *n, const char **why);
 /* A ready node's warnings for /readyz and `status`: one "warning: ..." line
  * per certificate within [trust] expiry_warn_days of its end. */
 void sp_node_ready_warnings(sp_node *n, sp_text *out);
+
+/* ================================================================ fencing */
+
+/* A node is fenced (SPEC FED-H1) while its store may be behind what it
+ * has published of its own log: after a restore, or when a peer presents
+ * a checkpoint of its log larger than the store holds. A fenced node signs
+ * no record (submissions get SP_ERR_FENCED) and no checkpoint of its own
+ * log, and is not ready. peers/fed decides and recovers; the core keeps the
+ * state. Loop thread. */
+
+/* 1 when fenced, 2 when fenced only by the start-up check (a fence with
+ * persist 0 on an unfenced node: submissions wait in the queue rather than
+ * being refused), with *why (may be NULL) the reason; else 0. */
+int sp_node_fenced(const sp_node *n, const char **why);
+/* 1 when the store carries the fenced flag (a restart stays fenced). */
+int sp_node_fence_persisted(const sp_node *n);
+/* Fence the node, or change the reason of a fence. persist: also keep the
+ * flag in the store (written on a worker); persist 0 on an unfenced node is
+ * the start-up check (FED-H2). */
+void sp_node_fence(sp_node *n, const char *why, int persist);
+/* Lift the fence: the stored flag is cleared first (on a worker), then the
+ * next Sequence is read again from the store and the node signs again. */
+void sp_node_unfence(sp_node *n);
+
+/* A peer refused one of this node's own records as an equivocation (409),
+ * or peers hold conflicting checkpoints of its log (FED-5): the node is not
+ * ready until restarted, with why in /readyz. */
+void sp_node_own_log_alarm(sp_node *n, const char *why);
+
+/* One of this node's own records obtained back from a peer. */
+typedef struct sp_node_own_record {
+	uint64_t sequence;
+	const uint8_t *bytes;
+	size_t len;
+} sp_node_own_record;
+
+/* Recovery of the own log (worker thread). recs are the records for the
+ * positions from the store's own tree size on, in Sequence order, with no
+ * gap. Each must verify (signature by this node, through `t`, the home
+ * list) with this node as Origin and its Sequence; the first
+ * cp_size - tree size of them must make, with the stored log, exactly the
+ * root of the checkpoint (cp_size, cp_root) signed with this node's
+ * checkpoint key (the caller verified its note); when cp_size is at or
+ * below the tree size, the stored log's root at cp_size must be cp_root.
+ * Only then is anything stored, in order: the records the checkpoint
+ * covers, and those after it (proven by their signatures alone). Returns
+ * SP_OK with *appended set, or an error with why: SP_ERR_FIELD (a record
+ * that is not this node's at its position), SP_ERR_PROOF_INVALID (the
+ * root does not match), SP_ERR_NOT_FOUND (fewer records than the
+ * checkpoint covers), a store error. */
+int sp_node_recover_own(sp_node *n, sp_trust *t, const sp_node_own_record *recs,
+                        size_t count, uint64_t cp_size,
+                        const uint8_t cp_root[32], uint64_t *appended,
+                        char *why, size_t why_len);
 
 /* ================================================================ metrics */
 
@@ -386,8 +442,9 @@ void sp_node_console(sp_node *n, struct sp_http_req *req);
 typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
-	int operator;  /* one of this node's configured operator certificates */
-	int wide_read; /* operator, or a member granted wide read access */
+	int operator; /* one of this node's configured operator certificates */
+	int operator_index; /* which one ([operators] cert order) */
+	int wide_read;      /* operator, or a member granted wide read access */
 	char id[SP_NODE_ID_MAX + 1]; /* member id, "operator", or "" */
 	/* The federation whose listener and list identified the caller:
 	 * (federation, id) is its identity, never id alone ([FED-41]). */

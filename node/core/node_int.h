@@ -42,9 +42,10 @@ struct sp_node {
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
 	sp_node_expiry *expiry; /* read at start (cert_expiry.c) */
-	char ready_why[256];    /* sp_node_ready()'s reason, loop thread */
+	char ready_why[512];    /* sp_node_ready()'s reason, loop thread */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
+	char operator_subject[SP_CONFIG_MAX_LIST][128]; /* for the log */
 	size_t n_operators;
 	sp_limits limits;
 	char log_origin[256]; /* checkpoint origin line of this node's log */
@@ -80,6 +81,22 @@ struct sp_node {
 	const sp_node_extension *ext[SP_NODE_MAX_EXTENSIONS];
 	void *ext_state[SP_NODE_MAX_EXTENSIONS];
 	size_t n_ext;
+
+	/* Fencing (FED-H1): while fenced the node signs no record and no
+	 * checkpoint of its own log. fence_persisted: the store carries the
+	 * flag (a restore, or peers ahead of the store), so a restart stays
+	 * fenced. Loop thread. */
+	int fenced;
+	int fence_hold; /* only a start-up check: submissions wait */
+	int fence_persisted;
+	int fence_busy; /* a worker writes or clears the stored flag */
+	char fence_why[256];
+	int lock_fd; /* the database's lock file, held while running */
+	/* FED-5: a peer answered 409 to one of this node's own records, or
+	 * peers hold conflicting checkpoints of its log. Loop thread. */
+	char own_equivocation[256];
+	int64_t next_probe_ms; /* storage probe (health.c) */
+	int probe_busy;
 
 	int stopping;
 	int exit_code;
@@ -121,6 +138,16 @@ void sp_node__recheck_conns(sp_node *n);
 /* Hand a request to the registered API (sp_node_set_api); `slot` is -1 for
  * the home listener, else the relay federation's index. */
 void sp_node__dispatch(sp_node *n, sp_http_req *req, int slot);
+/* health.c: a small write now and then, so that a store that stopped
+ * committing (disk full, read-only) is seen, and seen to recover, without
+ * waiting for a submission. Loop thread, from the tick. */
+void sp_node__storage_probe(sp_node *n);
+/* The storage and fence gauges of /metrics. */
+void sp_node__health_metrics(sp_node *n, sp_text *t);
+
+/* submit.c: run queued submissions (after the fence is lifted, or to
+ * refuse them once it holds). */
+void sp_node__submit_kick(sp_node *n);
 /* own_log.c: sign a checkpoint of the own log when it grew. */
 void sp_node__checkpoint_tick(sp_node *n);
 

@@ -93,7 +93,9 @@ void sp_node__checkpoint_tick(sp_node *n)
 {
 	ckpt_job *j;
 
-	if (n->checkpoint_busy || (j = calloc(1, sizeof(*j))) == NULL)
+	/* a fenced node signs no checkpoint of a log it may not hold whole */
+	if (n->checkpoint_busy || n->fenced ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	j->n = n;
 	j->last_size = n->checkpoint_size;

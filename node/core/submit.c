@@ -32,6 +32,11 @@ struct sp_submit_job {
 
 static void kick(sp_node *n);
 
+void sp_node__submit_kick(sp_node *n)
+{
+	kick(n);
+}
+
 static void job_unref(sp_submit_job *j)
 {
 	if (--j->refs > 0)
@@ -217,11 +222,22 @@ static void kick(sp_node *n)
 	sp_submit_job *j;
 	int err;
 
-	while (!n->submit_busy && (j = n->submit_head) != NULL) {
+	/* during the start-up check of the own log (FED-H2) submissions
+	 * wait in the queue rather than being refused */
+	while (!n->submit_busy && !(n->fenced && n->fence_hold) &&
+	       (j = n->submit_head) != NULL) {
 		n->submit_head = j->next;
 		if (n->submit_head == NULL)
 			n->submit_tail = NULL;
 		n->submit_queued--;
+		if (n->fenced) {
+			/* FED-H1: no Sequence is signed until the own log is
+			 * recovered */
+			report(j, SP_ERR_FENCED, n->fence_why);
+			j->refs = 1;
+			job_unref(j);
+			continue;
+		}
 		j->sequence = n->next_sequence;
 		j->trust = sp_trust_ref(n->trust);
 		j->refs = 2;

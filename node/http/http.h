@@ -68,6 +68,8 @@ typedef struct sp_access_entry {
 	    duration_us;    /* from the first HEADERS frame to the last byte */
 	const char *remote; /* "ip:port" */
 	int client_cert;    /* 1 if the connection presented a certificate */
+	const uint8_t *client_der; /* its DER (NULL: none), for naming the */
+	size_t client_der_len;     /* caller in the log */
 } sp_access_entry;
 
 /* The request handler. It receives one reference to req and must give it

@@ -152,6 +152,8 @@ void sp_node__req_log(sp_http_req *r)
 	e.duration_us = sp_monotonic_us() - r->start_us;
 	e.remote = r->conn->remote;
 	e.client_cert = r->conn->peer_der != NULL;
+	e.client_der = r->conn->peer_der;
+	e.client_der_len = r->conn->peer_der_len;
 	s->access_log(&e, s->access_log_arg);
 }
 

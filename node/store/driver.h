@@ -261,6 +261,23 @@ typedef struct sp_store_driver {
 	                          sp_store_delivery **out, size_t *n);
 	int (*console_evidence)(sp_store_conn *c, size_t max,
 	                        sp_store_evidence **out, size_t *n);
+
+	/* ------------------------------------------------ node state */
+	/* The value of key (NUL-terminated, at most cap - 1 bytes) into buf;
+	 * SP_ERR_NOT_FOUND. Either connection. */
+	int (*state_get)(sp_store_conn *c, const char *key, char *buf,
+	                 size_t cap);
+	/* Set key to value; value NULL removes it. Writer. */
+	int (*state_put)(sp_store_conn *w, const char *key, const char *value);
+
+	/* ------------------------------------------------ backup */
+	/* A consistent copy of the database at `target` into the new file
+	 * `dest`, while other processes may write to it. No connection of
+	 * the store is needed. *why is a static reason on error. */
+	int (*backup)(const char *target, const char *dest, const char **why);
+	/* The database's message for the last error on c (static or owned
+	 * by c, valid until its next call), for the store's health. */
+	const char *(*last_error)(sp_store_conn *c);
 } sp_store_driver;
 
 /* The SQLite driver (node/store/sqlite/). */

@@ -118,6 +118,39 @@ static void group_fail(sp_store_job *grp, int err)
 		job_fail(grp, err);
 }
 
+/* A storage error (not a refused request): the disk, not the data. */
+static int storage_error(int err)
+{
+	return err == SP_ERR_IO || err == SP_ERR_NOMEM ||
+	       err == SP_ERR_UNAVAILABLE;
+}
+
+/* Committer: what this group's writes say about the storage. */
+static void health_note(sp_store *s, int err)
+{
+	const char *msg = err ? s->ops->last_error(s->w) : NULL;
+
+	pthread_mutex_lock(&s->mu);
+	if (err == SP_OK) {
+		s->health.failing = 0;
+	} else {
+		s->health.failing = 1;
+		s->health.errors++;
+		s->health.last_err = err;
+		s->health.last_err_ms = sp_clock_wall_ms();
+		snprintf(s->health.why, sizeof(s->health.why), "%s",
+		         msg ? msg : sp_strerror(err));
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sp_store_health_get(sp_store *s, sp_store_health *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->health;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static int run_one(sp_store *s, sp_store_job *j)
 {
 	int rc;
@@ -141,14 +174,19 @@ static int run_group(sp_store *s, sp_store_job *grp)
 	sp_store_job *j;
 	int err;
 
+	int job_err = SP_OK;
+
 	if ((err = d->begin(s->w))) {
 		group_fail(grp, err);
+		health_note(s, storage_error(err) ? err : SP_ERR_IO);
 		return 0;
 	}
 	for (j = grp; j; j = j->next) {
 		if ((err = d->savepoint(s->w)))
 			goto abort;
 		if (run_one(s, j) < 0) {
+			if (storage_error(j->rc))
+				job_err = j->rc; /* e.g. the disk filled up */
 			free(j->res_receipt);
 			j->res_receipt = NULL;
 			j->res.receipt = NULL;
@@ -164,9 +202,12 @@ static int run_group(sp_store *s, sp_store_job *grp)
 		if ((err = d->release(s->w)))
 			goto abort;
 	}
-	if ((err = d->commit(s->w)) == SP_OK)
+	if ((err = d->commit(s->w)) == SP_OK) {
+		health_note(s, job_err);
 		return 1;
+	}
 abort:
+	health_note(s, err < 0 ? err : SP_ERR_IO);
 	if (d->in_transaction(s->w))
 		d->rollback(s->w);
 	group_fail(grp, err < 0 ? err : SP_ERR_IO);

@@ -39,7 +39,7 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (the number of migrations a driver has run;
  * SQLite: PRAGMA user_version). */
-#define SP_STORE_SCHEMA_VERSION 6
+#define SP_STORE_SCHEMA_VERSION 7
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -82,6 +82,19 @@ void sp_store_set_commit_hook(sp_store *s,
                               void (*hook)(void *ud, double seconds,
                                            size_t n_requests),
                               void *ud);
+
+/* Whether writes commit (SPEC API-56 "storage writable"): set by every
+ * write the committer runs. A storage error (disk full, read-only, I/O)
+ * makes the store failing until a later write commits. */
+typedef struct sp_store_health {
+	int failing;         /* the last write failed with a storage error */
+	int last_err;        /* sp_err of the last storage error; 0: none */
+	int64_t last_err_ms; /* wall clock of it */
+	uint64_t errors;     /* storage errors since open */
+	char why[160];       /* the database's message for it */
+} sp_store_health;
+/* Any thread. */
+void sp_store_health_get(sp_store *s, sp_store_health *out);
 
 /* Open a reader connection for the calling thread. */
 int sp_store_reader_open(sp_store *s, sp_store_reader **out, const char **why);
@@ -337,6 +350,13 @@ int sp_store_tree_size(sp_store_reader *r, const char *origin, uint64_t *size);
  * SP_ERR_NOT_FOUND (origin), SP_ERR_INVALID_ARGUMENT (size > tree size). */
 int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
                        uint8_t root[32]);
+/* MTH of origin's whole stored tree followed by n_extra more leaf hashes
+ * (records not stored yet): what the root would be after appending them,
+ * so that records recovered from elsewhere are checked against a
+ * checkpoint before any is stored. An unknown origin has an empty tree. */
+int sp_store_tree_root_extended(sp_store_reader *r, const char *origin,
+                                const uint8_t (*extra)[32], uint64_t n_extra,
+                                uint8_t root[32]);
 /* RFC 9162 §2.1.3 audit path for leaf `index` in the tree of `size`
  * leaves, leaf-side first. index < size <= tree size. */
 int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
@@ -418,6 +438,32 @@ int sp_store_trust_list_put(sp_store *s, const char *federation,
 /* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
                             uint64_t *sequence, uint8_t **bytes, size_t *len);
+
+/* ---------------------------------------------------------------- node state
+ */
+
+/* The node's own small facts, kept with its data so that a backup carries
+ * them (schema 7). Keys in use: */
+#define SP_STORE_STATE_NODE_ID "node_id" /* the NodeId the store belongs to */
+#define SP_STORE_STATE_FENCED  "fenced"  /* present: why the node is fenced */
+#define SP_STORE_STATE_MAX     512       /* bytes of a value, NUL included */
+
+/* Set key to value (value NULL removes the key). Synchronous (never from
+ * the committer thread). SP_ERR_INVALID_ARGUMENT for an empty key or a
+ * value of SP_STORE_STATE_MAX bytes or more. */
+int sp_store_state_set(sp_store *s, const char *key, const char *value);
+/* The value of key into buf (cap bytes). SP_ERR_NOT_FOUND if unset. */
+int sp_store_state_get(sp_store_reader *r, const char *key, char *buf,
+                       size_t cap);
+
+/* ---------------------------------------------------------------- backup */
+
+/* A consistent online copy of the SQLite store at `path` into `dest` (a
+ * new file; an existing one is overwritten), while a node may be writing
+ * to it (SQLite's online backup API). The copy is one self-contained file.
+ * Errors: SP_ERR_IO (cannot open or write, with *why), SP_ERR_UNAVAILABLE
+ * (locked too long), SP_ERR_NOMEM. */
+int sp_store_backup(const char *path, const char *dest, const char **why);
 
 /* ---------------------------------------------------------------- revocations
  */

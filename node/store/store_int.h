@@ -65,6 +65,7 @@ struct sp_store {
 	uint64_t puts;
 	uint64_t commits;
 	unsigned readers;
+	sp_store_health health;      /* under mu */
 	sp_store_inflight *inflight; /* under mu */
 	/* Told the duration of each committed group (committer thread). */
 	void (*commit_hook)(void *ud, double seconds, size_t n_requests);

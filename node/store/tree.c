@@ -138,6 +138,60 @@ int sp_store_tree_root(sp_store_reader *r, const char *origin, uint64_t size,
 	return subtree_hash(&t, 0, size, root);
 }
 
+/* The stored tree of `stored` leaves followed by leaves not stored. */
+typedef struct extended_ctx {
+	tree_ctx t;
+	uint64_t stored;
+	const uint8_t (*extra)[32];
+} extended_ctx;
+
+/* MTH(D[start : start + size]) of the extended tree: stored subtrees from
+ * the store, the rest computed; a range across the boundary is split as
+ * RFC 9162 splits it. */
+static int extended_hash(void *ctx, uint64_t start, uint64_t size,
+                         uint8_t out[32])
+{
+	extended_ctx *e = ctx;
+	uint8_t left[32], right[32];
+	uint64_t k;
+	int err;
+
+	if (start + size <= e->stored)
+		return subtree_hash(&e->t, start, size, out);
+	if (start >= e->stored)
+		return sp_merkle_root(e->extra + (start - e->stored), size,
+		                      out);
+	k = split_point(size);
+	if ((err = extended_hash(ctx, start, k, left)) ||
+	    (err = extended_hash(ctx, start + k, size - k, right)))
+		return err;
+	sp_merkle_node_hash(left, right, out);
+	return SP_OK;
+}
+
+int sp_store_tree_root_extended(sp_store_reader *r, const char *origin,
+                                const uint8_t (*extra)[32], uint64_t n_extra,
+                                uint8_t root[32])
+{
+	extended_ctx e;
+	int err;
+
+	if (!root || (n_extra > 0 && !extra))
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(&e, 0, sizeof(e));
+	err = tree_open(r, origin, &e.t, &e.stored);
+	if (err == SP_ERR_NOT_FOUND)
+		e.stored = 0;
+	else if (err != SP_OK)
+		return err;
+	e.extra = extra;
+	if (e.stored + n_extra == 0) {
+		sp_sha256((const uint8_t *)"", 0, root);
+		return SP_OK;
+	}
+	return extended_hash(&e, 0, e.stored + n_extra, root);
+}
+
 int sp_store_inclusion_proof(sp_store_reader *r, const char *origin,
                              uint64_t index, uint64_t size,
                              uint8_t path[SP_STORE_PROOF_MAX][32],

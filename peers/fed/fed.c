@@ -18,6 +18,7 @@ static void fed_free(fed *f)
 
 	for (i = 0; i < f->n_origins; i++)
 		fed_origin_free(f->origins[i]);
+	fed_recover_free(f->recover);
 	free(f);
 }
 
@@ -431,6 +432,10 @@ static int ext_start(sp_node *n, void **state)
 	f->n = n;
 	f->refs = 1;
 	rebuild(f);
+	if (fed_recover_start(f) != 0) {
+		free(f);
+		return -1;
+	}
 	f->next_pull_ms = fed_now_ms(f) + 1000; /* catch up right after start */
 	*state = f;
 	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
@@ -488,6 +493,7 @@ static void ext_tick(void *state)
 	}
 	if (pull)
 		fed_trust_poll(f);
+	fed_recover_tick(f, now);
 	if (now >= f->next_counts_ms) {
 		f->next_counts_ms = now + 1000;
 		fed_counts_refresh(f);

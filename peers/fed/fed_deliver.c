@@ -353,6 +353,8 @@ static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,
 		/* FED-5: our own log (or, relayed, the origin's) is suspect */
 		f->equivocation_alarms++;
 		sp_node_count(f->n, SP_CTR_EQUIVOCATIONS, 1);
+		if (strcmp(d->it.origin, sp_node_config(f->n)->node_id) == 0)
+			sp_node_own_log_alarm(f->n, p->last_alarm);
 		sp_log(SP_LOG_ERROR, "equivocation_alarm",
 		       SP_LF_STR("kind", "delivery"),
 		       SP_LF_STR("origin", d->it.origin),

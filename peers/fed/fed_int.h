@@ -25,6 +25,7 @@ typedef struct fed_peer fed_peer;
 typedef struct fed_origin fed_origin;
 typedef struct dl_item dl_item;
 typedef struct pull_page pull_page;
+typedef struct fed_recover fed_recover;
 
 struct fed_peer {
 	fed *f;
@@ -140,6 +141,7 @@ struct fed {
 	int counts_busy;
 	int trust_busy;
 	size_t tl_rotor;
+	fed_recover *recover;         /* fed_recover.c: the own log's fence */
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
@@ -268,6 +270,13 @@ void fed_relay_rebuild(fed *f);
 int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
                      const char **cas);
 void fed_relay_poll(fed *f);
+
+/* fed_recover.c: fencing and recovery of the own log (FED-H1..) */
+int fed_recover_start(fed *f);
+void fed_recover_tick(fed *f, int64_t now);
+void fed_recover_free(fed_recover *rc);
+/* The own log's fence for `silkport peers` / status (json: JSON members). */
+void fed_recover_status(fed *f, sp_text *t, int json);
 
 /* fed_status.c */
 void fed_metrics(void *state, void *out);

@@ -397,12 +397,15 @@ static void status_report(fed *f, sp_text *t, int json)
 	if (json) {
 		r_uint(&r, "equivocation-alarms", f->equivocation_alarms);
 		r_uint(&r, "delivery-alarms", f->delivery_alarms);
+		sp_text_printf(t, ",");
+		fed_recover_status(f, t, 1);
 		sp_text_printf(t, ",\"peers\":[");
 	} else {
 		sp_text_printf(
 		    t, "equivocation-alarms %llu\ndelivery-alarms %llu\n",
 		    (unsigned long long)f->equivocation_alarms,
 		    (unsigned long long)f->delivery_alarms);
+		fed_recover_status(f, t, 0);
 	}
 	for (i = 0; i < f->n_peers; i++) {
 		if (json && i > 0)
@@ -426,7 +429,7 @@ void fed_status_json(void *state, void *out)
 size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 {
 	fed *f = state;
-	int64_t now = sp_clock_wall_ms();
+	int64_t now = fed_now_ms(f);
 	size_t i, n = 0;
 
 	for (i = 0; i < f->n_peers && n < cap; i++) {

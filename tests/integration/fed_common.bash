@@ -66,7 +66,7 @@ fstart() {
 	eval "PID_$var=$!"
 	track $!
 	for _ in $(seq 1 200); do
-		if tail -n +"$((mark + 1))" "$log" | grep -q 'event=started '; then
+		if tail -n +"$((mark + 1))" "$log" | grep -Eq 'event=started |"event":"started"'; then
 			eval "PORT_$var=$(sed -n 's/^port = //p' "$ini")"
 			return 0
 		fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """logcheck.py: read a node's log strictly as the node's own format.
 
-usage: logcheck.py kv|json LOGFILE
+usage: logcheck.py kv|json LOGFILE [--journal]
 
 Every line must be one event that the node formatted: key=value with the
 node's quoting and escapes (kv), or one JSON object with ts, level and event
@@ -9,6 +9,10 @@ first and src (and func) last. A line that is anything else (a forged line, a
 library's own message, a line split by a raw CR or LF) fails the check, with
 the line number. On success prints one JSON object per event with the
 decoded fields, for the test to look into (SPEC 14, [SEC-28]).
+
+With --journal every line must start with the syslog priority of its level,
+as the node writes it when stderr is the journal: <3> error, <4> warn, <6>
+info, <7> debug.
 """
 import json
 import re
@@ -60,15 +64,27 @@ def js(line):
     return dict(obj)
 
 
+PRIORITY = {"error": b"<3>", "warn": b"<4>", "info": b"<6>", "debug": b"<7>"}
+PREFIX = re.compile(rb"<[0-7]>")
+
+
 def main():
     fmt, path = sys.argv[1], sys.argv[2]
+    journal = sys.argv[3:] == ["--journal"]
     data = open(path, "rb").read()
     if data and not data.endswith(b"\n"):
         print("%s: no newline at the end" % path, file=sys.stderr)
         return 1
     for n, line in enumerate(data.split(b"\n")[:-1], 1):
         try:
+            pre = b""
+            if journal:
+                if not PREFIX.match(line):
+                    raise ValueError("no syslog priority prefix")
+                pre, line = line[:3], line[3:]
             ev = kv(line) if fmt == "kv" else js(line)
+            if journal and PRIORITY.get(ev.get("level")) != pre:
+                raise ValueError("priority %r for level %r" % (pre, ev.get("level")))
         except (ValueError, UnicodeDecodeError) as e:
             print("%s:%d: %s: %r" % (path, n, e, line[:300]), file=sys.stderr)
             return 1

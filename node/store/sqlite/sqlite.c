@@ -1,6 +1,7 @@
 /* sqlite.c: the SQLite store driver: connections, versioned migrations,
  * transactions, helpers, and the ops table that node/store runs on. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,8 +178,18 @@ static const char schema_v6[] =
     "ALTER TABLE records ADD COLUMN signed_digest BLOB"
     " CHECK (signed_digest IS NULL OR length(signed_digest) = 32);";
 
+/* The node's own facts, by key: `node_id` (the NodeId the database
+ * belongs to, so that a restore or a start with another identity is
+ * refused) and `fenced` (present while the node must not sign: its value
+ * says why; set by a restore, cleared once the own log is recovered). */
+static const char schema_v7[] = "CREATE TABLE node_state ("
+                                " key TEXT PRIMARY KEY,"
+                                " value TEXT NOT NULL,"
+                                " updated INTEGER NOT NULL) WITHOUT ROWID;";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-                                         schema_v4, schema_v5, schema_v6};
+                                         schema_v4, schema_v5, schema_v6,
+                                         schema_v7};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -444,12 +455,37 @@ static int migrate(sqlite3 *db, const char **why)
 
 /* ---------------------------------------------------------------- driver */
 
+/* SQLite's own notices (a WAL recovered at open, an I/O error retried, a
+ * corrupt page) become structured lines like every other, rather than
+ * going unseen. Warnings and errors at warn, the rest at debug. */
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+	int prim = code & 0xff;
+
+	(void)arg;
+	if (prim == SQLITE_NOTICE || prim == SQLITE_SCHEMA)
+		sp_log(SP_LOG_DEBUG, "store_diagnostic",
+		       SP_LF_INT("sqlite", code), SP_LF_STR("msg", msg));
+	else
+		sp_log(SP_LOG_WARN, "store_diagnostic",
+		       SP_LF_INT("sqlite", code), SP_LF_STR("msg", msg));
+}
+
+static void sqlite_log_setup(void)
+{
+	/* only before SQLite initialises: a process that used SQLite
+	 * already keeps its own setting */
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+}
+
 static int sq_open(const char *path, unsigned flags, sp_store_conn **out,
                    const char **why)
 {
+	static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 	sp_store_conn *c = calloc(1, sizeof(*c));
 	int err, oflags = SQLITE_OPEN_READWRITE;
 
+	pthread_once(&log_once, sqlite_log_setup);
 	*out = NULL;
 	if (!c) {
 		*why = "out of memory";
@@ -554,6 +590,11 @@ static int sq_in_transaction(sp_store_conn *w)
 	return !sqlite3_get_autocommit(w->db);
 }
 
+static const char *sq_last_error(sp_store_conn *c)
+{
+	return sqlite3_errmsg(c->db);
+}
+
 const sp_store_driver sp_store_sqlite_driver = {
     .name = "sqlite",
     .open = sq_open,
@@ -602,4 +643,8 @@ const sp_store_driver sp_store_sqlite_driver = {
     .console_records = sp_sqlite_console_records,
     .console_deliveries = sp_sqlite_console_deliveries,
     .console_evidence = sp_sqlite_console_evidence,
+    .state_get = sp_sqlite_state_get,
+    .state_put = sp_sqlite_state_put,
+    .backup = sp_sqlite_backup,
+    .last_error = sq_last_error,
 };

@@ -130,5 +130,10 @@ int sp_sqlite_console_deliveries(sp_store_conn *r, const char *origin,
                                  size_t *n);
 int sp_sqlite_console_evidence(sp_store_conn *r, size_t max,
                                sp_store_evidence **out, size_t *n);
+/* sqlite_state.c: */
+int sp_sqlite_state_get(sp_store_conn *c, const char *key, char *buf,
+                        size_t cap);
+int sp_sqlite_state_put(sp_store_conn *w, const char *key, const char *value);
+int sp_sqlite_backup(const char *src, const char *dest, const char **why);
 
 #endif /* SP_NODE_STORE_SQLITE_INT_H */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -692,6 +693,80 @@ static void test_library_errors(void **state)
 	sp_protocol_cleanup();
 }
 
+static void test_journal_stream(void **state)
+{
+	(void)state;
+	assert_int_equal(sp_log__journal_stream("12:34", 12, 34), 1);
+	assert_int_equal(sp_log__journal_stream("12:35", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("13:34", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("12:34x", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("12:", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("12", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream(":34", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("-12:34", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream("", 12, 34), 0);
+	assert_int_equal(sp_log__journal_stream(NULL, 12, 34), 0);
+	assert_int_equal(sp_log__priority(SP_LOG_ERROR), 3);
+	assert_int_equal(sp_log__priority(SP_LOG_WARN), 4);
+	assert_int_equal(sp_log__priority(SP_LOG_INFO), 6);
+	assert_int_equal(sp_log__priority(SP_LOG_DEBUG), 7);
+}
+
+/* stderr is the journal when JOURNAL_STREAM names it (here: the capture
+ * file); a stream that is not stderr's gets no prefix. */
+static void emit_journal(void)
+{
+	struct stat st;
+	char env[64];
+
+	assert_int_equal(fstat(2, &st), 0);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	sp_log_setup("debug", "kv");
+	sp_log(SP_LOG_ERROR, "e", SP_LF_STR("origin", values[0].v));
+	sp_log(SP_LOG_WARN, "w", SP_LF_INT("n", -1));
+	sp_log(SP_LOG_INFO, "i", SP_LF_UINT("n", 1));
+	sp_log(SP_LOG_DEBUG, "d", SP_LF_STR("x", NULL));
+	sp_log_setup("info", "json");
+	sp_log(SP_LOG_INFO, "j", SP_LF_INT("status", 503));
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", env, 1);
+	sp_log_setup("info", "kv");
+	sp_log(SP_LOG_INFO, "plain", SP_LF_INT("n", 2));
+	unsetenv("JOURNAL_STREAM");
+	sp_log_setup("info", "kv");
+}
+
+static void test_journal_emit(void **state)
+{
+	static const char *const want[] = {"<3>", "<4>", "<6>",
+	                                   "<7>", "<6>", ""};
+	char *out = capture(emit_journal), *line, *save = NULL;
+	size_t i = 0;
+	parsed p;
+
+	(void)state;
+	assert_int_equal(count_lines(out), 6);
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		char one[SP_LOG_LINE_MAX];
+		size_t pre = strlen(want[i]);
+
+		assert_memory_equal(line, want[i], pre);
+		/* after the prefix, the line is the node's own format */
+		snprintf(one, sizeof(one), "%s\n", line + pre);
+		if (i == 4) {
+			assert_int_equal(parse_json(one, &p), 0);
+			assert_non_null(strstr(one, "\"status\":503,"));
+		} else {
+			assert_int_equal(parse_kv(one, &p), 0);
+		}
+	}
+	assert_int_equal(i, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +776,8 @@ int main(void)
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_emit),
 	    cmocka_unit_test(test_library_errors),
+	    cmocka_unit_test(test_journal_stream),
+	    cmocka_unit_test(test_journal_emit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -642,6 +642,7 @@ static void test_migration_record_id_scope(void **state)
 	        "CREATE INDEX records_issued ON records(issued);"
 	        "CREATE INDEX records_digest ON records(digest);"
 	        "DROP TABLE revocations;" /* of version 5 */
+	        "DROP TABLE node_state;"  /* of version 7 */
 	        "PRAGMA user_version = 3;"
 	        "COMMIT;",
 	        NULL, NULL, NULL),
@@ -1576,6 +1577,107 @@ static void test_revocation_check_list(void **state)
 	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
 }
 
+/* The root of a stored log extended by leaves not stored is the root the
+ * log has once they are stored, for every split of stored and new. */
+static void test_tree_root_extended(void **state)
+{
+	fx *f = *state;
+	enum { N = 13 };
+	rec r[N];
+	uint8_t leaves[N][32], want[N + 1][32], got[32];
+	uint64_t stored, k;
+
+	for (k = 0; k < N; k++) {
+		rec_make(&r[k], "CN-ZZ", k, NULL);
+		sp_merkle_leaf_hash(r[k].put.bytes, r[k].put.len, leaves[k]);
+	}
+	for (k = 0; k <= N; k++)
+		assert_int_equal(
+		    sp_merkle_root((const uint8_t(*)[32])leaves, k, want[k]),
+		    SP_OK);
+	/* an origin the store does not know has the empty tree */
+	assert_int_equal(
+	    sp_store_tree_root_extended(f->r, "CN-ZZ",
+	                                (const uint8_t(*)[32])leaves, 5, got),
+	    SP_OK);
+	assert_memory_equal(got, want[5], 32);
+	for (stored = 0; stored < N; stored++) {
+		assert_int_equal(sp_store_put(f->s, &r[stored].put, NULL, NULL),
+		                 SP_STORE_INSERTED);
+		for (k = stored + 1; k <= N; k++) {
+			assert_int_equal(
+			    sp_store_tree_root_extended(
+			        f->r, "CN-ZZ",
+			        (const uint8_t(*)[32])leaves + stored + 1,
+			        k - stored - 1, got),
+			    SP_OK);
+			assert_memory_equal(got, want[k], 32);
+		}
+	}
+	/* another leaf at the end is another root */
+	leaves[0][0] ^= 1;
+	assert_int_equal(
+	    sp_store_tree_root_extended(f->r, "CN-ZZ",
+	                                (const uint8_t(*)[32])leaves, 1, got),
+	    SP_OK);
+	assert_memory_not_equal(got, want[N], 32);
+}
+
+/* node_state survives a reopen and a backup; a backup is a store. */
+static void test_state_and_backup(void **state)
+{
+	fx *f = *state;
+	char buf[SP_STORE_STATE_MAX], copy[400], big[SP_STORE_STATE_MAX + 1];
+	const char *why = NULL;
+	sp_store *s2 = NULL;
+	sp_store_reader *r2 = NULL;
+	sp_store_stats st;
+	rec r;
+
+	assert_int_equal(sp_store_state_get(f->r, "fenced", buf, sizeof(buf)),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_state_set(f->s, "node_id", "CN-ZZ"), SP_OK);
+	assert_int_equal(sp_store_state_set(f->s, "fenced", "restored"), SP_OK);
+	assert_int_equal(sp_store_state_set(f->s, "fenced", "restored again"),
+	                 SP_OK);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(sp_store_state_set(f->s, "fenced", big),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_state_set(f->s, "", "x"),
+	                 SP_ERR_INVALID_ARGUMENT);
+	rec_make(&r, "CN-ZZ", 0, NULL);
+	assert_int_equal(sp_store_put(f->s, &r.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	reopen(f);
+	assert_int_equal(sp_store_state_get(f->r, "fenced", buf, sizeof(buf)),
+	                 SP_OK);
+	assert_string_equal(buf, "restored again");
+
+	snprintf(copy, sizeof(copy), "%s/copy.db", f->dir);
+	assert_int_equal(sp_store_backup(f->path, copy, &why), SP_OK);
+	assert_int_equal(sp_store_open(copy, 0, &s2, &why), SP_OK);
+	assert_int_equal(sp_store_reader_open(s2, &r2, &why), SP_OK);
+	assert_int_equal(sp_store_state_get(r2, "node_id", buf, sizeof(buf)),
+	                 SP_OK);
+	assert_string_equal(buf, "CN-ZZ");
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(sp_store_stats_get(r2, &st), SP_OK);
+	assert_int_equal(st.records, 1);
+	sp_store_stats_clear(&st);
+	assert_int_equal(sp_store_state_set(s2, "fenced", NULL), SP_OK);
+	assert_int_equal(sp_store_state_get(r2, "fenced", buf, sizeof(buf)),
+	                 SP_ERR_NOT_FOUND);
+	sp_store_reader_close(r2);
+	sp_store_close(s2);
+	unlink(copy);
+	/* no such file: an error naming why, nothing written */
+	snprintf(big, sizeof(big), "%s/other.db", f->dir);
+	assert_int_not_equal(sp_store_backup(copy, big, &why), SP_OK);
+	assert_non_null(why);
+	assert_int_not_equal(access(big, F_OK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1605,6 +1707,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_signed_digest_from_the_row,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_root_extended, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_state_and_backup, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,
 	                                    teardown),
