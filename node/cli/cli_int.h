@@ -62,9 +62,10 @@ typedef struct {
 	int value;
 } sp_cli_word;
 
-/* A repeated option's values (pointers into argv), at most max of them. */
+/* A repeated option's values (pointers into argv, which a command may
+ * split in place), at most max of them. */
 typedef struct {
-	const char **v;
+	char **v;
 	size_t n, max;
 } sp_cli_list;
 

@@ -106,7 +106,7 @@ static int set_enum(const sp_cli_cmd *cmd, const sp_cli_opt *o, const char *arg)
 	return -1;
 }
 
-static int set_list(const sp_cli_cmd *cmd, const sp_cli_opt *o, const char *arg)
+static int set_list(const sp_cli_cmd *cmd, const sp_cli_opt *o, char *arg)
 {
 	sp_cli_list *l = o->out;
 
@@ -119,8 +119,7 @@ static int set_list(const sp_cli_cmd *cmd, const sp_cli_opt *o, const char *arg)
 }
 
 /* Check one value and store it where the table says; prints why not. */
-static int set_value(const sp_cli_cmd *cmd, const sp_cli_opt *o,
-                     const char *arg)
+static int set_value(const sp_cli_cmd *cmd, const sp_cli_opt *o, char *arg)
 {
 	uint64_t v;
 

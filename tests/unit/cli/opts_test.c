@@ -20,7 +20,7 @@ struct run {
 	const char *host, *node, *fed, *path;
 	uint64_t port;
 	int json, colour;
-	const char *items_v[2];
+	char *items_v[2];
 	sp_cli_list items;
 	char **args;
 	int n_args, rc;
