@@ -151,6 +151,8 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
+/* The usage of every trust-list command (cli_trustlist.c). */
+extern const char sp_cli__tl_usage[];
 /* cli_trustlist_members.c: add-member, remove-member, renew-member */
 int sp_cli__tl_add_member(int argc, char **argv);
 int sp_cli__tl_remove_member(int argc, char **argv);
