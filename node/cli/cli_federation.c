@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,40 +82,6 @@ struct member_arg {
 	sp_key_alg sign_alg;  /* 0: the federation's (--rsa or P-256) */
 };
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t i, n = strlen(path);
-
-	if (n == 0 || n >= sizeof(buf)) {
-		sp_cli__err("path too long: %s", path);
-		return -1;
-	}
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST) {
-			sp_cli__err("%s: %s", buf, strerror(errno));
-			return -1;
-		}
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
-static int path_join(char *out, size_t cap, const char *a, const char *b)
-{
-	int n = snprintf(out, cap, "%s/%s", a, b);
-
-	if (n < 0 || (size_t)n >= cap) {
-		sp_cli__err("path too long: %s/%s", a, b);
-		return -1;
-	}
-	return 0;
-}
-
 /* snprintf that reports truncation: every name here is bounded (ids are at
  * most 64 bytes), so truncation means a bug, not input to shorten. */
 static int fmt(char *out, size_t cap, const char *f, ...)
@@ -136,13 +101,6 @@ static int fmt(char *out, size_t cap, const char *f, ...)
 	return 0;
 }
 
-static int file_exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
 /* A member that already runs a node in another federation: take its
  * signing certificate and LogKey from that node's config (SPEC FED-32). */
 static int existing_identity(const struct member_arg *ma, sp_tl_member *m)
@@ -154,7 +112,8 @@ static int existing_identity(const struct member_arg *ma, sp_tl_member *m)
 	const char *why = NULL;
 	int err, rc = -1;
 
-	if (path_join(path, sizeof(path), ma->existing, "node.ini") != 0)
+	if (sp_cli__path_join(path, sizeof(path), ma->existing, "node.ini") !=
+	    0)
 		return -1;
 	if ((cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
 		sp_cli__err("federation init: member %s: %s", ma->id, errbuf);
@@ -200,8 +159,10 @@ static int issue(const char *dir, sp_cert_usage usage, const char *cn,
 {
 	char ca_key[4096], ca_cert[4096];
 
-	if (path_join(ca_key, sizeof(ca_key), dir, "operator/key.pem") != 0 ||
-	    path_join(ca_cert, sizeof(ca_cert), dir, "operator/cert.pem") != 0)
+	if (sp_cli__path_join(ca_key, sizeof(ca_key), dir,
+	                      "operator/key.pem") != 0 ||
+	    sp_cli__path_join(ca_cert, sizeof(ca_cert), dir,
+	                      "operator/cert.pem") != 0)
 		return SP_ERR_INVALID_ARGUMENT;
 	return sp_pki_issue(ca_key, ca_cert, usage, cn, sans, alg, MEMBER_DAYS,
 	                    key_out, cert_out, why);
@@ -246,7 +207,7 @@ static int finish_member(const struct layout *l, const char *mdir,
 	size_t i;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if (path_join(path, sizeof(path), mdir, files[i]) != 0)
+		if (sp_cli__path_join(path, sizeof(path), mdir, files[i]) != 0)
 			return -1;
 		if (l->chown
 		        ? chown(path, 0, l->gid) != 0 || chmod(path, 0640) != 0
@@ -255,7 +216,8 @@ static int finish_member(const struct layout *l, const char *mdir,
 			return -1;
 		}
 	}
-	if (path_join(path, sizeof(path), mdir, "operator-key.pem") != 0)
+	if (sp_cli__path_join(path, sizeof(path), mdir, "operator-key.pem") !=
+	    0)
 		return -1;
 	if (chmod(path, 0600) != 0 ||
 	    (l->chown ? chown(mdir, 0, l->gid) != 0 || chmod(mdir, 0750) != 0
@@ -270,97 +232,96 @@ static int finish_member(const struct layout *l, const char *mdir,
 	return 0;
 }
 
-/* Issue one member's keys and fill its trust-list entry. */
-static int make_member(const char *dir, const struct layout *l,
-                       const char *federation, const struct member_arg *ma,
-                       sp_key_alg alg, unsigned port, const char *host,
-                       sp_tl_member *m)
+/* The member's signing certificate: from its node in another federation
+ * (--existing), or a fresh key issued here. */
+static int member_signing(const char *dir, const char *mdir,
+                          const struct member_arg *ma, sp_key_alg alg,
+                          sp_tl_member *m)
 {
-	char mdir[4096], key[4096], cert[4096], cn[256], url[512], origin[256];
-	char abs_cfg[4096], abs_state[4096], tl_path[4096], anchor[4096];
-	const char *sans[4] = {"localhost", "127.0.0.1", NULL, NULL};
+	char key[4096], cert[4096], cn[256];
 	const char *why = NULL;
 	sp_tl_signing_cert *sc;
 	int err;
 
-	if (member_dir(mdir, sizeof(mdir), dir, l, ma->id) != 0)
-		return -1;
-	if (l->config_dir != NULL && ma->existing == NULL) {
-		if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
-			return -1;
-		if (file_exists(key)) {
-			sp_cli__err("federation init: %s exists; refusing to "
-			            "overwrite a node's configuration",
-			            key);
-			return -1;
-		}
-	}
-	if (mkdir_p(mdir, 0700) != 0)
-		return -1;
-	if (host != NULL)
-		sans[2] = host;
-
-	if (ma->existing != NULL) {
-		if (existing_identity(ma, m) != 0)
-			return -1;
-	} else {
-		if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0)
-			return -1;
-		if (path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
-		    path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
-			return -1;
-		if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL,
-		                 ma->sign_alg ? ma->sign_alg : alg, key, cert,
-		                 &why)) != SP_OK)
-			goto fail;
-		if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
-			return -1;
-		m->n_signing = 1;
-		sc = &m->signing[0];
-		if ((err = sp_pki_cert_der(cert, &sc->der, &sc->der_len,
-		                           &why)) != SP_OK)
-			goto fail;
-		sc->valid_from = (int64_t)time(NULL) - 3600;
-		sc->valid_until =
-		    (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
-		/* SPEC [TL-D1]: the list names the method */
-		sc->method =
-		    sp_key_alg_method(ma->sign_alg ? ma->sign_alg : alg);
-	}
-	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-D1]) */
-	if (ma->sign_alg == SP_KEY_P256 || ma->sign_alg == SP_KEY_RSA2048)
+	if (ma->existing != NULL)
+		return existing_identity(ma, m);
+	if (ma->sign_alg)
 		alg = ma->sign_alg;
-
-	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0)
+	if (fmt(cn, sizeof(cn), "%s record signing", ma->id) != 0 ||
+	    sp_cli__path_join(key, sizeof(key), mdir, "sign-key.pem") != 0 ||
+	    sp_cli__path_join(cert, sizeof(cert), mdir, "sign-cert.pem") != 0)
 		return -1;
-	if (path_join(key, sizeof(key), mdir, "tls-key.pem") != 0 ||
-	    path_join(cert, sizeof(cert), mdir, "tls-cert.pem") != 0)
+	if ((err = issue(dir, SP_CERT_SIGNING, cn, NULL, alg, key, cert,
+	                 &why)) != SP_OK)
+		goto fail;
+	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
+		return -1;
+	m->n_signing = 1;
+	sc = &m->signing[0];
+	if ((err = sp_pki_cert_der(cert, &sc->der, &sc->der_len, &why)) !=
+	    SP_OK)
+		goto fail;
+	sc->valid_from = (int64_t)time(NULL) - 3600;
+	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
+	/* SPEC [TL-D1]: the list names the method */
+	sc->method = sp_key_alg_method(alg);
+	return 0;
+fail:
+	sp_cli__err("federation init: member %s: %s: %s", ma->id,
+	            sp_strerror(err), why ? why : "");
+	return -1;
+}
+
+/* The member's TLS and operator-client identities (and, but for a
+ * gateway, its checkpoint key). */
+static int member_identities(const char *dir, const char *mdir,
+                             const char *federation,
+                             const struct member_arg *ma, sp_key_alg alg,
+                             const char *host, sp_tl_member *m)
+{
+	char key[4096], cert[4096], cn[256], origin[256];
+	const char *sans[4] = {"localhost", "127.0.0.1", host, NULL};
+	const char *why = NULL;
+	int err;
+
+	if (fmt(cn, sizeof(cn), "%s", ma->id) != 0 ||
+	    sp_cli__path_join(key, sizeof(key), mdir, "tls-key.pem") != 0 ||
+	    sp_cli__path_join(cert, sizeof(cert), mdir, "tls-cert.pem") != 0)
 		return -1;
 	if ((err = issue(dir, SP_CERT_TLS, cn, sans, alg, key, cert, &why)) !=
 	        SP_OK ||
 	    (err = sp_pki_cert_der(cert, &m->tls_cert_der, &m->tls_cert_der_len,
 	                           &why)) != SP_OK)
 		goto fail;
-
-	if (fmt(cn, sizeof(cn), "%s local operator", ma->id) != 0)
-		return -1;
-	if (path_join(key, sizeof(key), mdir, "operator-key.pem") != 0 ||
-	    path_join(cert, sizeof(cert), mdir, "operator-cert.pem") != 0)
+	if (fmt(cn, sizeof(cn), "%s local operator", ma->id) != 0 ||
+	    sp_cli__path_join(key, sizeof(key), mdir, "operator-key.pem") !=
+	        0 ||
+	    sp_cli__path_join(cert, sizeof(cert), mdir, "operator-cert.pem") !=
+	        0)
 		return -1;
 	if ((err = issue(dir, SP_CERT_OPERATOR, cn, NULL, alg, key, cert,
 	                 &why)) != SP_OK)
 		goto fail;
+	if (ma->existing != NULL)
+		return 0;
+	if (sp_cli__path_join(key, sizeof(key), mdir, "log-key.pem") != 0 ||
+	    fmt(origin, sizeof(origin), "silkport/%s/%s", federation, ma->id) !=
+	        0)
+		return -1;
+	if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) != SP_OK)
+		goto fail;
+	return 0;
+fail:
+	sp_cli__err("federation init: member %s: %s: %s", ma->id,
+	            sp_strerror(err), why ? why : "");
+	return -1;
+}
 
-	if (ma->existing == NULL) {
-		if (path_join(key, sizeof(key), mdir, "log-key.pem") != 0)
-			return -1;
-		if (fmt(origin, sizeof(origin), "silkport/%s/%s", federation,
-		        ma->id) != 0)
-			return -1;
-		if ((err = sp_note_keygen(origin, key, &m->log_key, &why)) !=
-		    SP_OK)
-			goto fail;
-	}
+/* The entry's id, name, role and endpoint. */
+static int member_entry(const struct member_arg *ma, unsigned port,
+                        const char *host, sp_tl_member *m)
+{
+	char cn[256], url[512];
 
 	if (fmt(m->node_id, sizeof(m->node_id), "%s", ma->id) != 0 ||
 	    fmt(cn, sizeof(cn), "%s (%s)", ma->id, sp_role_name(ma->role)) != 0)
@@ -376,73 +337,125 @@ static int make_member(const char *dir, const struct layout *l,
 	    (m->endpoints[0] = strdup(url)) == NULL)
 		return -1;
 	m->n_endpoints = 1;
+	return 0;
+}
 
-	if (ma->existing != NULL) {
-		/* its node runs from its own federation's config */
-		char abs[4096];
+/* A gateway's node runs from its own federation's config: say what to
+ * add there. */
+static void print_gateway(const char *dir, const char *federation,
+                          const struct member_arg *ma)
+{
+	char abs[4096];
 
-		if (realpath(dir, abs) == NULL)
-			snprintf(abs, sizeof(abs), "%s", dir);
-		fprintf(stderr,
-		        "  member %s is a gateway: add to %s/node.ini\n"
-		        "    [relay]\n    federation = %s\n    trust_list = "
-		        "%s/trust-list.xml\n"
-		        "    anchor = %s/operator/cert.pem\n    tls_cert = "
-		        "%s/members/%s/tls-cert.pem\n"
-		        "    tls_key = %s/members/%s/tls-key.pem\n",
-		        ma->id, ma->existing, federation, abs, abs, abs, ma->id,
-		        abs, ma->id);
-		return 0;
-	}
-	if (path_join(key, sizeof(key), mdir, "node.ini") != 0)
-		return -1;
-	if (l->config_dir == NULL) {
-		if (sp_config_write_member(key, ma->id, federation, port, NULL,
-		                           NULL, "../../trust-list.xml",
-		                           "../../operator/cert.pem", NULL,
-		                           NULL) != 0) {
-			sp_cli__err("federation init: %s: %s", key,
-			            strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	/* Production layout: absolute paths (the unit's working folder is the
-	 * state folder), and the node's own copies of the trust list and
-	 * anchor, so that nothing it reads lives in the operator's folder. */
+	if (realpath(dir, abs) == NULL)
+		snprintf(abs, sizeof(abs), "%s", dir);
+	fprintf(stderr,
+	        "  member %s is a gateway: add to %s/node.ini\n"
+	        "    [relay]\n    federation = %s\n    trust_list = "
+	        "%s/trust-list.xml\n"
+	        "    anchor = %s/operator/cert.pem\n    tls_cert = "
+	        "%s/members/%s/tls-cert.pem\n"
+	        "    tls_key = %s/members/%s/tls-key.pem\n",
+	        ma->id, ma->existing, federation, abs, abs, abs, ma->id, abs,
+	        ma->id);
+}
+
+/* Production layout: absolute paths (the unit's working folder is the
+ * state folder), and the node's own copies of the trust list and anchor,
+ * so that nothing it reads lives in the operator's folder. */
+static int production_config(const char *dir, const struct layout *l,
+                             const char *federation, const char *id,
+                             unsigned port, const char *mdir, const char *ini)
+{
+	char abs_cfg[4096], abs_state[4096], tl_path[4096], anchor[4096];
+	char buf[4096];
+
 	if (realpath(mdir, abs_cfg) == NULL) {
 		sp_cli__err("%s: %s", mdir, strerror(errno));
 		return -1;
 	}
 	if (l->state_dir != NULL) {
-		if (fmt(abs_state, sizeof(abs_state), "%s/%s", l->state_dir,
-		        ma->id) != 0 ||
-		    mkdir_p(abs_state, 0700) != 0)
+		if (fmt(buf, sizeof(buf), "%s/%s", l->state_dir, id) != 0 ||
+		    sp_cli__mkdir_p(buf, 0700) != 0)
 			return -1;
-		if (realpath(abs_state, cert) == NULL) {
-			sp_cli__err("%s: %s", abs_state, strerror(errno));
+		if (realpath(buf, abs_state) == NULL) {
+			sp_cli__err("%s: %s", buf, strerror(errno));
 			return -1;
 		}
-		snprintf(abs_state, sizeof(abs_state), "%s", cert);
 	}
-	if (path_join(tl_path, sizeof(tl_path), abs_cfg, "trust-list.xml") !=
+	if (sp_cli__path_join(tl_path, sizeof(tl_path), abs_cfg,
+	                      "trust-list.xml") != 0 ||
+	    sp_cli__path_join(anchor, sizeof(anchor), abs_cfg,
+	                      "trust-anchor.pem") != 0 ||
+	    sp_cli__path_join(buf, sizeof(buf), dir, "operator/cert.pem") !=
 	        0 ||
-	    path_join(anchor, sizeof(anchor), abs_cfg, "trust-anchor.pem") !=
-	        0 ||
-	    path_join(cert, sizeof(cert), dir, "operator/cert.pem") != 0 ||
-	    copy_file(cert, anchor) != 0)
+	    copy_file(buf, anchor) != 0)
 		return -1;
-	if (sp_config_write_member(key, ma->id, federation, port, abs_cfg,
+	if (sp_config_write_member(ini, id, federation, port, abs_cfg,
 	                           l->state_dir ? abs_state : NULL, tl_path,
 	                           anchor, NULL, NULL) != 0) {
-		sp_cli__err("federation init: %s: %s", key, strerror(errno));
+		sp_cli__err("federation init: %s: %s", ini, strerror(errno));
 		return -1;
 	}
 	return 0;
-fail:
-	sp_cli__err("federation init: member %s: %s: %s", ma->id,
-	            sp_strerror(err), why ? why : "");
-	return -1;
+}
+
+/* The member's node.ini, in the layout asked for. */
+static int member_config(const char *dir, const struct layout *l,
+                         const char *federation, const struct member_arg *ma,
+                         unsigned port, const char *mdir)
+{
+	char ini[4096];
+
+	if (ma->existing != NULL) {
+		print_gateway(dir, federation, ma);
+		return 0;
+	}
+	if (sp_cli__path_join(ini, sizeof(ini), mdir, "node.ini") != 0)
+		return -1;
+	if (l->config_dir != NULL)
+		return production_config(dir, l, federation, ma->id, port, mdir,
+		                         ini);
+	if (sp_config_write_member(ini, ma->id, federation, port, NULL, NULL,
+	                           "../../trust-list.xml",
+	                           "../../operator/cert.pem", NULL,
+	                           NULL) != 0) {
+		sp_cli__err("federation init: %s: %s", ini, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Issue one member's keys and fill its trust-list entry. */
+static int make_member(const char *dir, const struct layout *l,
+                       const char *federation, const struct member_arg *ma,
+                       sp_key_alg alg, unsigned port, const char *host,
+                       sp_tl_member *m)
+{
+	char mdir[4096], ini[4096];
+
+	if (member_dir(mdir, sizeof(mdir), dir, l, ma->id) != 0)
+		return -1;
+	if (l->config_dir != NULL && ma->existing == NULL) {
+		if (sp_cli__path_join(ini, sizeof(ini), mdir, "node.ini") != 0)
+			return -1;
+		if (sp_cli__exists(ini)) {
+			sp_cli__err("federation init: %s exists; refusing to "
+			            "overwrite a node's configuration",
+			            ini);
+			return -1;
+		}
+	}
+	if (sp_cli__mkdir_p(mdir, 0700) != 0 ||
+	    member_signing(dir, mdir, ma, alg, m) != 0)
+		return -1;
+	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-D1]) */
+	if (ma->sign_alg == SP_KEY_P256 || ma->sign_alg == SP_KEY_RSA2048)
+		alg = ma->sign_alg;
+	if (member_identities(dir, mdir, federation, ma, alg, host, m) != 0 ||
+	    member_entry(ma, port, host, m) != 0)
+		return -1;
+	return member_config(dir, l, federation, ma, port, mdir);
 }
 
 static void free_members(sp_tl_member *ms, size_t n)
@@ -465,251 +478,229 @@ static void free_members(sp_tl_member *ms, size_t n)
 	free(ms);
 }
 
-static int cmd_init(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"federation", required_argument, NULL, 'f'},
-	    {"member", required_argument, NULL, 'm'},
-	    {"rsa", no_argument, NULL, 'r'},
-	    {"base-port", required_argument, NULL, 'p'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"existing", required_argument, NULL, 'e'},
-	    {"config-dir", required_argument, NULL, 'C'},
-	    {"state-dir", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct member_arg margs[MAX_MEMBERS];
-	char *existing[MAX_MEMBERS];
-	size_t n_members = 0, n_existing = 0, i, j, ulen, slen;
-	const char *dir = NULL, *federation = NULL, *host = NULL, *why = NULL;
-	sp_key_alg alg = SP_KEY_P256;
-	uint64_t base_port = 7400;
-	char path[4096], cert_path[4096], cn[256];
+/* "federation init": what the command line asked for. */
+struct init_args {
+	const char *dir, *federation, *host;
+	int rsa;
+	uint64_t base_port;
 	struct layout lay;
-	sp_tl tl;
-	sp_key *op = NULL;
-	uint8_t *unsigned_doc = NULL, *signed_doc = NULL;
-	int c, err, rc = SP_EXIT_USAGE;
+	char *member_v[MAX_MEMBERS], *existing_v[MAX_MEMBERS];
+	sp_cli_list members, existing;
+	struct member_arg margs[MAX_MEMBERS];
+	size_t n_members;
+};
 
-	memset(&tl, 0, sizeof(tl));
-	memset(&lay, 0, sizeof(lay));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			federation = optarg;
-			break;
-		case 'm': {
-			char *colon = strchr(optarg, ':');
-			struct member_arg *ma = &margs[n_members];
+/* --member ID[:ROLE[:ALG]] (split in place). */
+static int parse_member(const sp_cli_cmd *cmd, char *arg, struct member_arg *ma)
+{
+	char *colon = strchr(arg, ':'), *alg_s;
 
-			if (n_members == MAX_MEMBERS) {
-				sp_cli__err(
-				    "federation init: more than %d members",
-				    MAX_MEMBERS);
-				return SP_EXIT_USAGE;
-			}
-			ma->role = SP_ROLE_ZONE;
-			ma->existing = NULL;
-			ma->sign_alg = 0;
-			if (colon != NULL) {
-				char *alg_s = strchr(colon + 1, ':');
-
-				*colon = '\0';
-				if (alg_s != NULL) {
-					*alg_s++ = '\0';
-					if (sp_key_alg_parse(alg_s,
-					                     &ma->sign_alg) !=
-					    SP_OK) {
-						sp_cli__err(
-						    "federation init: member "
-						    "%s: algorithm '%s' is not "
-						    "p256, rsa2048 or sm2",
-						    optarg, alg_s);
-						return SP_EXIT_USAGE;
-					}
-				}
-				if (sp_role_parse(colon + 1, &ma->role) !=
-				    SP_OK) {
-					sp_cli__err(
-					    "federation init: role '%s' is not "
-					    "zone, port-authority or auditor",
-					    colon + 1);
-					return SP_EXIT_USAGE;
-				}
-			}
-			if (!sp_node_id_valid(optarg)) {
-				sp_cli__err(
-				    "federation init: '%s' is not a node id "
-				    "([A-Z0-9][A-Za-z0-9._-]{0,63})",
-				    optarg);
-				return SP_EXIT_USAGE;
-			}
-			snprintf(ma->id, sizeof(ma->id), "%s", optarg);
-			for (j = 0; j < n_members; j++) {
-				if (strcmp(margs[j].id, ma->id) == 0) {
-					sp_cli__err("federation init: member "
-					            "%s given twice",
-					            ma->id);
-					return SP_EXIT_USAGE;
-				}
-			}
-			n_members++;
-			break;
+	ma->role = SP_ROLE_ZONE;
+	ma->existing = NULL;
+	ma->sign_alg = 0;
+	if (colon != NULL) {
+		*colon = '\0';
+		if ((alg_s = strchr(colon + 1, ':')) != NULL) {
+			*alg_s++ = '\0';
+			if (sp_key_alg_parse(alg_s, &ma->sign_alg) != SP_OK)
+				return sp_cli__usage_error(
+				    cmd,
+				    "member %s: algorithm '%s' is not p256, "
+				    "rsa2048 or sm2",
+				    arg, alg_s);
 		}
-		case 'r':
-			alg = SP_KEY_RSA2048;
-			break;
-		case 'p':
-			if (sp_cli__parse_u64(optarg, &base_port) != 0 ||
-			    base_port == 0 || base_port > 65535) {
-				sp_cli__err("federation init: --base-port "
-				            "wants 1 to 65535");
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'e':
-			if (n_existing == MAX_MEMBERS ||
-			    strchr(optarg, '=') == NULL) {
-				sp_cli__err("federation init: --existing wants "
-				            "ID=MEMBER-DIR");
-				return SP_EXIT_USAGE;
-			}
-			existing[n_existing++] = optarg;
-			break;
-		case 'C':
-			lay.config_dir = optarg;
-			break;
-		case 'S':
-			lay.state_dir = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
+		if (sp_role_parse(colon + 1, &ma->role) != SP_OK)
+			return sp_cli__usage_error(cmd,
+			                           "role '%s' is not zone, "
+			                           "port-authority or auditor",
+			                           colon + 1);
 	}
-	if (lay.state_dir != NULL && lay.config_dir == NULL) {
-		sp_cli__err("federation init: --state-dir needs --config-dir");
-		return SP_EXIT_USAGE;
-	}
-	if (lay.config_dir != NULL && geteuid() == 0) {
-		const struct passwd *pw = getpwnam(SERVICE_USER);
+	if (!sp_node_id_valid(arg))
+		return sp_cli__usage_error(
+		    cmd, "'%s' is not a node id ([A-Z0-9][A-Za-z0-9._-]{0,63})",
+		    arg);
+	snprintf(ma->id, sizeof(ma->id), "%s", arg);
+	return SP_CLI_GO;
+}
 
-		if (pw != NULL) {
-			lay.chown = 1;
-			lay.uid = pw->pw_uid;
-			lay.gid = pw->pw_gid;
-			lay.group = SERVICE_USER;
-		}
-	}
-	if (lay.config_dir != NULL && n_members == 0) {
-		sp_cli__err("federation init: --config-dir lays out members' "
-		            "nodes: it needs --member");
-		return SP_EXIT_USAGE;
-	}
-	if (argc - optind != 1 || federation == NULL) {
-		sp_cli__err("federation init: DIR and --federation are "
-		            "required");
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	dir = argv[optind];
-	for (i = 0; i < n_existing; i++) {
-		char *eq = strchr(existing[i], '=');
+/* Every --member, then every --existing ID=MEMBER-DIR onto its member. */
+static int parse_members(const sp_cli_cmd *cmd, struct init_args *a)
+{
+	size_t i, j;
+	int rc;
 
+	for (i = 0; i < a->members.n; i++) {
+		if ((rc = parse_member(cmd, a->member_v[i], &a->margs[i])) !=
+		    SP_CLI_GO)
+			return rc;
+		for (j = 0; j < i; j++)
+			if (strcmp(a->margs[j].id, a->margs[i].id) == 0)
+				return sp_cli__usage_error(
+				    cmd, "member %s given twice",
+				    a->margs[i].id);
+	}
+	a->n_members = a->members.n;
+	for (i = 0; i < a->existing.n; i++) {
+		char *id = a->existing_v[i], *eq = strchr(id, '=');
+
+		if (eq == NULL)
+			return sp_cli__usage_error(
+			    cmd, "--existing wants ID=MEMBER-DIR");
 		*eq = '\0';
-		for (j = 0;
-		     j < n_members && strcmp(margs[j].id, existing[i]) != 0;
+		for (j = 0; j < a->n_members && strcmp(a->margs[j].id, id) != 0;
 		     j++)
 			;
-		if (j == n_members) {
-			sp_cli__err(
-			    "federation init: --existing %s: no such --member",
-			    existing[i]);
-			return SP_EXIT_USAGE;
-		}
-		margs[j].existing = eq + 1;
+		if (j == a->n_members)
+			return sp_cli__usage_error(
+			    cmd, "--existing %s: no such --member", id);
+		a->margs[j].existing = eq + 1;
 	}
-	if (!sp_federation_id_valid(federation)) {
-		sp_cli__err("federation init: '%s' is not a federation id",
-		            federation);
-		return SP_EXIT_USAGE;
-	}
-	if (base_port + n_members - 1 > 65535) {
-		sp_cli__err("federation init: ports %llu.. run past 65535",
-		            (unsigned long long)base_port);
-		return SP_EXIT_USAGE;
-	}
-	rc = SP_EXIT_FAIL;
-	if (path_join(path, sizeof(path), dir, "trust-list.xml") != 0)
+	return SP_CLI_GO;
+}
+
+/* Run as root with a 'silkport' system user: hand it the files. */
+static void find_service_user(struct layout *lay)
+{
+	const struct passwd *pw;
+
+	if (lay->config_dir == NULL || geteuid() != 0 ||
+	    (pw = getpwnam(SERVICE_USER)) == NULL)
+		return;
+	lay->chown = 1;
+	lay->uid = pw->pw_uid;
+	lay->gid = pw->pw_gid;
+	lay->group = SERVICE_USER;
+}
+
+static int init_parse(int argc, char **argv, struct init_args *a)
+{
+	const sp_cli_opt opts[] = {
+	    SP_CLI_FEDERATION_ID("federation", &a->federation, SP_CLI_REQUIRED),
+	    SP_CLI_LIST("member", &a->members),
+	    SP_CLI_FLAG("rsa", &a->rsa),
+	    SP_CLI_U64("base-port", &a->base_port, 1, 65535, 0),
+	    SP_CLI_STRING("host", &a->host, 0),
+	    SP_CLI_LIST("existing", &a->existing),
+	    SP_CLI_PATH("config-dir", &a->lay.config_dir, 0),
+	    SP_CLI_PATH("state-dir", &a->lay.state_dir, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {
+	    "federation init", usage_text, "DIR", 1, 1, opts};
+	char **args;
+	int n_args, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->base_port = 7400;
+	a->members = (sp_cli_list){a->member_v, 0, MAX_MEMBERS};
+	a->existing = (sp_cli_list){a->existing_v, 0, MAX_MEMBERS};
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
-	if (file_exists(path)) {
+	a->dir = args[0];
+	if (a->lay.state_dir != NULL && a->lay.config_dir == NULL)
+		return sp_cli__usage_error(&cmd, "--state-dir needs "
+		                                 "--config-dir");
+	if (a->lay.config_dir != NULL && a->members.n == 0)
+		return sp_cli__usage_error(&cmd, "--config-dir lays out "
+		                                 "members' nodes: it needs "
+		                                 "--member");
+	if ((rc = parse_members(&cmd, a)) != SP_CLI_GO)
+		return rc;
+	if (a->base_port + a->n_members - 1 > 65535)
+		return sp_cli__usage_error(&cmd, "ports %llu.. run past 65535",
+		                           (unsigned long long)a->base_port);
+	find_service_user(&a->lay);
+	return SP_CLI_GO;
+}
+
+/* DIR/operator: the federation operator's CA (key.pem, cert.pem). */
+static int make_operator(const struct init_args *a, sp_key_alg alg, char *key,
+                         char *cert, char *cn, size_t cn_cap)
+{
+	char path[4096];
+	const char *why = NULL;
+	int err;
+
+	if (sp_cli__path_join(path, sizeof(path), a->dir, "trust-list.xml") !=
+	    0)
+		return -1;
+	if (sp_cli__exists(path)) {
 		sp_cli__err("federation init: %s exists; refusing to overwrite "
 		            "a federation",
 		            path);
-		return rc;
+		return -1;
 	}
-	if (sp_cli__init_crypto() != 0 || mkdir_p(dir, 0755) != 0)
-		return rc;
-	if (path_join(path, sizeof(path), dir, "operator") != 0 ||
-	    mkdir_p(path, 0700) != 0)
-		return rc;
-
-	if (path_join(path, sizeof(path), dir, "operator/key.pem") != 0 ||
-	    path_join(cert_path, sizeof(cert_path), dir, "operator/cert.pem") !=
-	        0)
-		return rc;
-	snprintf(cn, sizeof(cn), "silkport federation %s operator", federation);
-	if ((err = sp_pki_make_ca(cn, alg, CA_DAYS, path, cert_path, &why)) !=
+	if (sp_cli__init_crypto() != 0 || sp_cli__mkdir_p(a->dir, 0755) != 0 ||
+	    sp_cli__path_join(path, sizeof(path), a->dir, "operator") != 0 ||
+	    sp_cli__mkdir_p(path, 0700) != 0 ||
+	    sp_cli__path_join(key, 4096, a->dir, "operator/key.pem") != 0 ||
+	    sp_cli__path_join(cert, 4096, a->dir, "operator/cert.pem") != 0)
+		return -1;
+	snprintf(cn, cn_cap, "silkport federation %s operator", a->federation);
+	if ((err = sp_pki_make_ca(cn, alg, CA_DAYS, key, cert, &why)) !=
 	    SP_OK) {
 		sp_cli__err("federation init: operator CA: %s: %s",
 		            sp_strerror(err), why ? why : "");
-		return rc;
+		return -1;
 	}
-	fprintf(stderr, "federation %s: operator CA %s\n", federation,
-	        cert_path);
+	fprintf(stderr, "federation %s: operator CA %s\n", a->federation, cert);
+	return 0;
+}
 
-	if ((tl.members = calloc(n_members ? n_members : 1,
-	                         sizeof(*tl.members))) == NULL)
-		goto out;
-	for (i = 0; i < n_members; i++) {
-		tl.n_members++; /* counted first: a failure frees what it made
-		                 */
-		if (make_member(dir, &lay, federation, &margs[i], alg,
-		                (unsigned)(base_port + i), host,
-		                &tl.members[i]) != 0)
-			goto out;
+/* Every member's keys, node.ini and list entry. */
+static int make_members(const struct init_args *a, sp_key_alg alg, sp_tl *tl)
+{
+	const char *host = a->host ? a->host : "127.0.0.1";
+
+	if ((tl->members = calloc(a->n_members ? a->n_members : 1,
+	                          sizeof(*tl->members))) == NULL)
+		return -1;
+	for (size_t i = 0; i < a->n_members; i++) {
+		unsigned port = (unsigned)(a->base_port + i);
+
+		tl->n_members++; /* counted first: a failure frees what it made
+		                  */
+		if (make_member(a->dir, &a->lay, a->federation, &a->margs[i],
+		                alg, port, a->host, &tl->members[i]) != 0)
+			return -1;
 		fprintf(stderr, "  member %-12s %-15s https://%s:%u\n",
-		        margs[i].id, sp_role_name(margs[i].role),
-		        host ? host : "127.0.0.1", (unsigned)(base_port + i));
+		        a->margs[i].id, sp_role_name(a->margs[i].role), host,
+		        port);
 	}
+	return 0;
+}
 
-	snprintf(tl.federation, sizeof(tl.federation), "%s", federation);
-	tl.sequence = 1;
-	tl.issued = (int64_t)time(NULL);
-	tl.next_update = tl.issued + (int64_t)LIST_DAYS * 86400;
-	tl.operator_name = cn;
-	if ((err = sp_key_load(path, cert_path, &op, &why)) != SP_OK ||
-	    (err = sp_tl_build(&tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
-	    (err = sp_sign_document(op, unsigned_doc, ulen, &signed_doc, &slen,
+/* The first list, signed by the operator, into DIR/trust-list.xml; the
+ * signed document stays in *signed_doc. */
+static int write_list(const struct init_args *a, sp_tl *tl, const char *key,
+                      const char *cert, uint8_t **signed_doc, size_t *slen)
+{
+	char path[4096];
+	sp_key *op = NULL;
+	uint8_t *unsigned_doc = NULL;
+	size_t ulen;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	snprintf(tl->federation, sizeof(tl->federation), "%s", a->federation);
+	tl->sequence = 1;
+	tl->issued = (int64_t)time(NULL);
+	tl->next_update = tl->issued + (int64_t)LIST_DAYS * 86400;
+	if ((err = sp_key_load(key, cert, &op, &why)) != SP_OK ||
+	    (err = sp_tl_build(tl, &unsigned_doc, &ulen, &why)) != SP_OK ||
+	    (err = sp_sign_document(op, unsigned_doc, ulen, signed_doc, slen,
 	                            &why)) != SP_OK) {
 		sp_cli__err("federation init: trust list: %s: %s",
 		            sp_strerror(err), why ? why : "");
 		goto out;
 	}
-	if (path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
-	    sp_cli__write_output(path, signed_doc, slen, 0) != 0)
+	if (sp_cli__path_join(path, sizeof(path), a->dir, "trust-list.xml") !=
+	        0 ||
+	    sp_cli__write_output(path, *signed_doc, *slen, 0) != 0)
 		goto out;
 	fprintf(stderr, "trust list %s (sequence 1, %zu members)\n", path,
-	        n_members);
-	if (n_members == 0)
+	        a->n_members);
+	if (a->n_members == 0)
 		fprintf(stderr,
 		        "members join from their own machines: each runs "
 		        "'silkport member init'\n"
@@ -717,35 +708,68 @@ static int cmd_init(int argc, char **argv)
 		        "trust-list add-member\n"
 		        "--key %s/operator/key.pem --cert %s --request REQ "
 		        "--issued-dir OUT %s'\n",
-		        dir, cert_path, path);
-	for (i = 0; lay.config_dir != NULL && i < n_members; i++) {
-		char mdir[4096], sdir[4096], copy[4096];
-
-		if (margs[i].existing != NULL)
-			continue;
-		if (member_dir(mdir, sizeof(mdir), dir, &lay, margs[i].id) !=
-		        0 ||
-		    path_join(copy, sizeof(copy), mdir, "trust-list.xml") !=
-		        0 ||
-		    sp_cli__write_output(copy, signed_doc, slen, 0) != 0)
-			goto out;
-		if (lay.state_dir != NULL &&
-		    fmt(sdir, sizeof(sdir), "%s/%s", lay.state_dir,
-		        margs[i].id) != 0)
-			goto out;
-		if (finish_member(&lay, mdir,
-		                  lay.state_dir != NULL ? sdir : NULL) != 0)
-			goto out;
-		fprintf(stderr, "  %s/node.ini%s%s%s\n", mdir,
-		        lay.chown ? " (readable by group " : "",
-		        lay.chown ? lay.group : "", lay.chown ? ")" : "");
-	}
-	rc = SP_EXIT_OK;
+		        a->dir, cert, path);
+	rc = 0;
 out:
-	tl.operator_name = NULL;
-	free_members(tl.members, tl.n_members);
 	sp_key_free(op);
 	free(unsigned_doc);
+	return rc;
+}
+
+/* Production layout: each node's own copy of the list, then the
+ * ownership and modes of its folders. */
+static int finish_members(const struct init_args *a, const uint8_t *list,
+                          size_t len)
+{
+	const struct layout *lay = &a->lay;
+
+	for (size_t i = 0; lay->config_dir != NULL && i < a->n_members; i++) {
+		const char *id = a->margs[i].id;
+		char mdir[4096], sdir[4096], copy[4096];
+
+		if (a->margs[i].existing != NULL)
+			continue;
+		if (member_dir(mdir, sizeof(mdir), a->dir, lay, id) != 0 ||
+		    sp_cli__path_join(copy, sizeof(copy), mdir,
+		                      "trust-list.xml") != 0 ||
+		    sp_cli__write_output(copy, list, len, 0) != 0)
+			return -1;
+		if (lay->state_dir != NULL &&
+		    fmt(sdir, sizeof(sdir), "%s/%s", lay->state_dir, id) != 0)
+			return -1;
+		if (finish_member(lay, mdir,
+		                  lay->state_dir != NULL ? sdir : NULL) != 0)
+			return -1;
+		fprintf(stderr, "  %s/node.ini%s%s%s\n", mdir,
+		        lay->chown ? " (readable by group " : "",
+		        lay->chown ? lay->group : "", lay->chown ? ")" : "");
+	}
+	return 0;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	struct init_args a;
+	char key[4096], cert[4096], cn[256];
+	sp_key_alg alg;
+	sp_tl tl;
+	uint8_t *signed_doc = NULL;
+	size_t slen = 0;
+	int rc;
+
+	if ((rc = init_parse(argc, argv, &a)) != SP_CLI_GO)
+		return rc;
+	alg = a.rsa ? SP_KEY_RSA2048 : SP_KEY_P256;
+	if (make_operator(&a, alg, key, cert, cn, sizeof(cn)) != 0)
+		return SP_EXIT_FAIL;
+	memset(&tl, 0, sizeof(tl));
+	tl.operator_name = cn;
+	rc = SP_EXIT_FAIL;
+	if (make_members(&a, alg, &tl) == 0 &&
+	    write_list(&a, &tl, key, cert, &signed_doc, &slen) == 0 &&
+	    finish_members(&a, signed_doc, slen) == 0)
+		rc = SP_EXIT_OK;
+	free_members(tl.members, tl.n_members);
 	free(signed_doc);
 	return rc;
 }

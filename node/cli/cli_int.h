@@ -39,6 +39,99 @@ int sp_cli__path_join(char *out, size_t cap, const char *a, const char *b);
 /* 1 if path exists. */
 int sp_cli__exists(const char *path);
 
+/* ---- options (cli_opts.c): each command declares its options in one
+ * table and sp_cli__parse() reads argv from it (README.md). */
+
+/* What an option's value is, and so where it goes (the `out` pointer). */
+typedef enum {
+	SP_CLI_KIND_FLAG,          /* no value; int *out = 1 */
+	SP_CLI_KIND_STRING,        /* const char **out */
+	SP_CLI_KIND_PATH,          /* const char **out; 1 to 4095 bytes */
+	SP_CLI_KIND_U64,           /* uint64_t *out; decimal, min to max */
+	SP_CLI_KIND_NODE_ID,       /* const char **out; sp_node_id_valid() */
+	SP_CLI_KIND_FEDERATION_ID, /* const char **out; sp_federation_id_valid
+	                            */
+	SP_CLI_KIND_LIST,          /* sp_cli_list *out; repeated, in order */
+	SP_CLI_KIND_ENUM,          /* int *out = the value of one of `words` */
+} sp_cli_kind;
+
+/* One word an enum option accepts. A value may have several words: the
+ * first is the one messages offer, the others are accepted aliases. */
+typedef struct {
+	const char *word;
+	int value;
+} sp_cli_word;
+
+/* A repeated option's values (pointers into argv, which a command may
+ * split in place), at most max of them. */
+typedef struct {
+	char **v;
+	size_t n, max;
+} sp_cli_list;
+
+typedef struct {
+	const char *name; /* the long name, without "--" */
+	sp_cli_kind kind;
+	void *out;
+	int required;
+	uint64_t min, max;        /* SP_CLI_KIND_U64 bounds */
+	const sp_cli_word *words; /* SP_CLI_KIND_ENUM; ends with {NULL, 0} */
+} sp_cli_opt;
+
+#define SP_CLI_REQUIRED 1
+#define SP_CLI_MAX_OPTS 24
+
+/* The table's rows; `p` must point to the type the kind stores into (the
+ * conditional makes the compiler check it). `req`: 0 or SP_CLI_REQUIRED.
+ * clang-format off: one row per line reads better than its layout. */
+// clang-format off
+#define SP_CLI__OUT(type, p) ((void *)(1 ? (p) : (type *)0))
+#define SP_CLI_FLAG(n, p) \
+	{(n), SP_CLI_KIND_FLAG, SP_CLI__OUT(int, p), 0, 0, 0, NULL}
+#define SP_CLI_STRING(n, p, req) \
+	{(n), SP_CLI_KIND_STRING, SP_CLI__OUT(const char *, p), (req), 0, 0, NULL}
+#define SP_CLI_PATH(n, p, req) \
+	{(n), SP_CLI_KIND_PATH, SP_CLI__OUT(const char *, p), (req), 0, 0, NULL}
+#define SP_CLI_U64(n, p, lo, hi, req) \
+	{(n), SP_CLI_KIND_U64, SP_CLI__OUT(uint64_t, p), (req), (lo), (hi), NULL}
+#define SP_CLI_NODE_ID(n, p, req) \
+	{(n), SP_CLI_KIND_NODE_ID, SP_CLI__OUT(const char *, p), (req), 0, 0, \
+	 NULL}
+#define SP_CLI_FEDERATION_ID(n, p, req) \
+	{(n), SP_CLI_KIND_FEDERATION_ID, SP_CLI__OUT(const char *, p), (req), \
+	 0, 0, NULL}
+#define SP_CLI_LIST(n, p) \
+	{(n), SP_CLI_KIND_LIST, SP_CLI__OUT(sp_cli_list, p), 0, 0, 0, NULL}
+#define SP_CLI_ENUM(n, p, w, req) \
+	{(n), SP_CLI_KIND_ENUM, SP_CLI__OUT(int, p), (req), 0, 0, (w)}
+#define SP_CLI_END {NULL, SP_CLI_KIND_FLAG, NULL, 0, 0, 0, NULL}
+// clang-format on
+
+/* One command's command line. */
+typedef struct {
+	const char *what;  /* "member init": begins every message */
+	const char *usage; /* --help: stdout; a usage error: stderr */
+	const char *args;  /* the positional arguments' name ("DIR") */
+	int min_args, max_args;
+	const sp_cli_opt *opts; /* ends with SP_CLI_END */
+} sp_cli_cmd;
+
+/* sp_cli__parse() found a command line to run. */
+#define SP_CLI_GO (-1)
+
+/* Read argv (argv[0] is the command's name) by cmd's table with
+ * getopt_long: --help/-h prints the usage to stdout and gives SP_EXIT_OK; a
+ * bad value ("member init: --port wants 1 to 65535"), an unknown option, a
+ * missing required option or a wrong number of arguments prints why (and,
+ * but for a bad value, the usage) to stderr and gives SP_EXIT_USAGE. Else
+ * SP_CLI_GO with the positional arguments in *args (n_args of them). */
+int sp_cli__parse(const sp_cli_cmd *cmd, int argc, char **argv, char ***args,
+                  int *n_args);
+/* Print "silkport: WHAT: message" and give SP_EXIT_USAGE: for the checks
+ * a command makes across options after sp_cli__parse(). */
+int sp_cli__usage_error(const sp_cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
  * Returns an exit status. */
 int sp_cli__sign_file(const char *what, const char *key_path,
@@ -58,6 +151,8 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
+/* The usage of every trust-list command (cli_trustlist.c). */
+extern const char sp_cli__tl_usage[];
 /* cli_trustlist_members.c: add-member, remove-member, renew-member */
 int sp_cli__tl_add_member(int argc, char **argv);
 int sp_cli__tl_remove_member(int argc, char **argv);

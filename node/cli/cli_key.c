@@ -2,7 +2,6 @@
  */
 #include "cli_int.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,71 +54,34 @@ done:
 	return rc;
 }
 
+static const sp_cli_word key_algs[] = {
+    {"p256", SP_KEY_P256}, {"rsa2048", SP_KEY_RSA2048}, {NULL, 0}};
+
 static int cmd_generate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"pkcs11", required_argument, NULL, 'u'},
-	    {"alg", required_argument, NULL, 'a'},
-	    {"label", required_argument, NULL, 'l'},
-	    {"module", required_argument, NULL, 'm'},
-	    {"pin-env", required_argument, NULL, 'e'},
-	    {"pub", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *uri = NULL, *label = NULL, *module = NULL, *pin_env = NULL;
 	const char *pub = NULL, *why = NULL;
-	sp_key_alg alg = SP_KEY_P256;
-	char *key_uri = NULL, shown[512];
-	int c, err;
+	int alg = SP_KEY_P256, n_args, err;
+	char **args, *key_uri = NULL, shown[512];
+	const sp_cli_opt opts[] = {
+	    SP_CLI_STRING("pkcs11", &uri, SP_CLI_REQUIRED),
+	    SP_CLI_ENUM("alg", &alg, key_algs, 0),
+	    SP_CLI_STRING("label", &label, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("module", &module, 0),
+	    SP_CLI_STRING("pin-env", &pin_env, 0),
+	    SP_CLI_PATH("pub", &pub, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"key generate", usage_text, NULL, 0, 0, opts};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u':
-			uri = optarg;
-			break;
-		case 'a':
-			if (strcmp(optarg, "p256") == 0)
-				alg = SP_KEY_P256;
-			else if (strcmp(optarg, "rsa2048") == 0)
-				alg = SP_KEY_RSA2048;
-			else {
-				sp_cli__err("key generate: --alg '%s': want "
-				            "p256 or rsa2048",
-				            optarg);
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'l':
-			label = optarg;
-			break;
-		case 'm':
-			module = optarg;
-			break;
-		case 'e':
-			pin_env = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (uri == NULL || label == NULL || optind != argc) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((err = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) !=
+	    SP_CLI_GO)
+		return err;
 	if (sp_cli__init_crypto() != 0)
 		return SP_EXIT_FAIL;
 	if ((err = sp_key_pkcs11_setup(module, pin_env, &why)) != SP_OK ||
-	    (err = sp_key_pkcs11_generate(uri, alg, label, &key_uri, &why)) !=
-	        SP_OK) {
+	    (err = sp_key_pkcs11_generate(uri, (sp_key_alg)alg, label, &key_uri,
+	                                  &why)) != SP_OK) {
 		sp_cli__err("key generate: %s: %s: %s",
 		            sp_key_redact(uri, shown, sizeof(shown)),
 		            sp_strerror(err), why ? why : "-");

@@ -2,7 +2,6 @@
  * origin's log, by an inclusion proof against a signed checkpoint. */
 #include "cli_int.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,207 +57,197 @@ static int signed_checkpoint(const sp_trust *t, const uint8_t *text, size_t len,
 	return SP_ERR_CHECKPOINT_INVALID;
 }
 
+/* The three files a command reads, in the order given. */
+struct inputs {
+	uint8_t *b[3];
+	size_t len[3];
+};
+
+static int read_inputs(char **paths, struct inputs *in)
+{
+	for (int i = 0; i < 3; i++)
+		if (sp_cli__read_input(paths[i], &in->b[i], &in->len[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static void free_inputs(struct inputs *in)
+{
+	for (int i = 0; i < 3; i++)
+		free(in->b[i]);
+}
+
+/* The record's proof, checked against the checkpoint (both already read
+ * and, for the checkpoint, signature-checked). */
+static int check_inclusion(const sp_record *rec, const uint8_t *rec_bytes,
+                           size_t rec_len, const sp_checkpoint *cp,
+                           const uint8_t *proof_text, size_t proof_len)
+{
+	sp_proof proof;
+	uint8_t leaf[32];
+	const char *why = NULL;
+	int err;
+
+	if ((err = sp_proof_parse((const char *)proof_text, proof_len, &proof,
+	                          &why)) != SP_OK)
+		return reject(err, why);
+	if (proof.kind != SP_PROOF_INCLUSION)
+		return reject(SP_ERR_PROOF_INVALID, "not an inclusion proof");
+	if (proof.index != sp_record_sequence(rec))
+		return reject(SP_ERR_PROOF_INVALID,
+		              "the proof is for another position than the "
+		              "record's Sequence");
+	if (proof.size != cp->size)
+		return reject(SP_ERR_PROOF_INVALID,
+		              "the proof is for another tree size than the "
+		              "checkpoint's");
+	sp_merkle_leaf_hash(rec_bytes, rec_len, leaf);
+	if (sp_merkle_verify_inclusion(proof.index, proof.size, leaf,
+	                               (const uint8_t(*)[32])proof.hashes,
+	                               proof.n_hashes, cp->root) != SP_OK)
+		return reject(SP_ERR_PROOF_INVALID,
+		              "the proof does not lead from the record to the "
+		              "checkpoint's root");
+	printf("ok %s %llu size=%llu\n", sp_record_origin(rec),
+	       (unsigned long long)sp_record_sequence(rec),
+	       (unsigned long long)cp->size);
+	return SP_EXIT_OK;
+}
+
+/* RECORD PROOF CHECKPOINT, as read, against the trust list. */
+static int verify_files(const sp_trust *t, const sp_verify_opts *o,
+                        const struct inputs *in)
+{
+	sp_record *rec = NULL;
+	sp_checkpoint cp;
+	char want_origin[SP_CHECKPOINT_ORIGIN_MAX];
+	const char *why = NULL;
+	int err, rc;
+
+	if ((err = sp_verify_record(t, in->b[0], in->len[0], o, NULL, &rec,
+	                            &why)) != SP_OK)
+		return reject(err, why);
+	if ((err = signed_checkpoint(t, in->b[2], in->len[2], &cp, &why)) !=
+	    SP_OK)
+		rc = reject(err, why);
+	else if (sp_checkpoint_origin(sp_trust_list(t)->federation,
+	                              sp_record_origin(rec),
+	                              want_origin) != SP_OK ||
+	         strcmp(cp.origin, want_origin) != 0)
+		rc = reject(
+		    SP_ERR_CHECKPOINT_INVALID,
+		    "the checkpoint is not of the record's origin's log");
+	else
+		rc = check_inclusion(rec, in->b[0], in->len[0], &cp, in->b[1],
+		                     in->len[1]);
+	sp_record_free(rec);
+	return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"trust-list", required_argument, NULL, 'l'},
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"at", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const char *tl_path = NULL, *anchor = NULL, *at = NULL;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("trust-list", &tl_path, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("anchor", &anchor, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("at", &at, 0),
+	    SP_CLI_END,
 	};
-	const char *tl_path = NULL, *anchor = NULL, *at = NULL, *why = NULL;
-	uint8_t *rec_bytes = NULL, *proof_text = NULL, *cp_text = NULL;
-	size_t rec_len, proof_len, cp_len;
+	const sp_cli_cmd cmd = {
+	    "log verify", usage_text, "RECORD PROOF CHECKPOINT", 3, 3, opts};
+	struct inputs in = {{NULL, NULL, NULL}, {0, 0, 0}};
 	sp_verify_opts o;
 	sp_anchors *anchors = NULL;
 	sp_trust *t = NULL;
-	sp_record *rec = NULL;
-	sp_checkpoint cp;
-	sp_proof proof;
-	uint8_t leaf[32];
-	char want_origin[SP_CHECKPOINT_ORIGIN_MAX];
-	int c, err, rc = SP_EXIT_FAIL;
+	char **args;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'l')
-			tl_path = optarg;
-		else if (c == 'a')
-			anchor = optarg;
-		else if (c == 't')
-			at = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (tl_path == NULL || anchor == NULL || argc - optind != 3) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	if (sp_cli__time_opts(at, NULL, &o) != 0)
 		return SP_EXIT_USAGE;
 	if (sp_cli__init_crypto() != 0)
 		return SP_EXIT_FAIL;
+	rc = SP_EXIT_FAIL;
 	if ((t = sp_cli__open_trust("log verify", tl_path, anchor, &o,
-	                            &anchors)) == NULL)
-		goto out;
-	if (sp_cli__read_input(argv[optind], &rec_bytes, &rec_len) != 0 ||
-	    sp_cli__read_input(argv[optind + 1], &proof_text, &proof_len) !=
-	        0 ||
-	    sp_cli__read_input(argv[optind + 2], &cp_text, &cp_len) != 0)
-		goto out;
-
-	if ((err = sp_verify_record(t, rec_bytes, rec_len, &o, NULL, &rec,
-	                            &why)) != SP_OK) {
-		rc = reject(err, why);
-		goto out;
-	}
-	if ((err = signed_checkpoint(t, cp_text, cp_len, &cp, &why)) != SP_OK) {
-		rc = reject(err, why);
-		goto out;
-	}
-	if (sp_checkpoint_origin(sp_trust_list(t)->federation,
-	                         sp_record_origin(rec), want_origin) != SP_OK ||
-	    strcmp(cp.origin, want_origin) != 0) {
-		rc = reject(
-		    SP_ERR_CHECKPOINT_INVALID,
-		    "the checkpoint is not of the record's origin's log");
-		goto out;
-	}
-	if ((err = sp_proof_parse((const char *)proof_text, proof_len, &proof,
-	                          &why)) != SP_OK) {
-		rc = reject(err, why);
-		goto out;
-	}
-	if (proof.kind != SP_PROOF_INCLUSION) {
-		rc = reject(SP_ERR_PROOF_INVALID, "not an inclusion proof");
-		goto out;
-	}
-	if (proof.index != sp_record_sequence(rec)) {
-		rc = reject(SP_ERR_PROOF_INVALID,
-		            "the proof is for another position than the "
-		            "record's Sequence");
-		goto out;
-	}
-	if (proof.size != cp.size) {
-		rc = reject(
-		    SP_ERR_PROOF_INVALID,
-		    "the proof is for another tree size than the checkpoint's");
-		goto out;
-	}
-	sp_merkle_leaf_hash(rec_bytes, rec_len, leaf);
-	if (sp_merkle_verify_inclusion(proof.index, proof.size, leaf,
-	                               (const uint8_t(*)[32])proof.hashes,
-	                               proof.n_hashes, cp.root) != SP_OK) {
-		rc = reject(SP_ERR_PROOF_INVALID,
-		            "the proof does not lead from the record to the "
-		            "checkpoint's root");
-		goto out;
-	}
-	printf("ok %s %llu size=%llu\n", sp_record_origin(rec),
-	       (unsigned long long)sp_record_sequence(rec),
-	       (unsigned long long)cp.size);
-	rc = SP_EXIT_OK;
-out:
-	sp_record_free(rec);
+	                            &anchors)) != NULL &&
+	    read_inputs(args, &in) == 0)
+		rc = verify_files(t, &o, &in);
 	sp_trust_unref(t);
 	sp_anchors_free(anchors);
-	free(rec_bytes);
-	free(proof_text);
-	free(cp_text);
+	free_inputs(&in);
 	return rc;
+}
+
+/* OLD-CHECKPOINT NEW-CHECKPOINT PROOF, as read, against the trust list. */
+static int check_consistency(const sp_trust *t, const struct inputs *in)
+{
+	sp_checkpoint old_cp, new_cp;
+	sp_proof proof;
+	const char *why = NULL;
+	int err;
+
+	if ((err = signed_checkpoint(t, in->b[0], in->len[0], &old_cp, &why)) !=
+	        SP_OK ||
+	    (err = signed_checkpoint(t, in->b[1], in->len[1], &new_cp, &why)) !=
+	        SP_OK)
+		return reject(err, why);
+	if (strcmp(old_cp.origin, new_cp.origin) != 0)
+		return reject(SP_ERR_CHECKPOINT_INVALID,
+		              "the checkpoints are of different logs");
+	if ((err = sp_proof_parse((const char *)in->b[2], in->len[2], &proof,
+	                          &why)) != SP_OK)
+		return reject(err, why);
+	if (proof.kind != SP_PROOF_CONSISTENCY ||
+	    proof.old_size != old_cp.size || proof.size != new_cp.size)
+		return reject(SP_ERR_PROOF_INVALID,
+		              "the proof is not between these two tree sizes");
+	if (sp_merkle_verify_consistency(
+	        old_cp.size, new_cp.size, old_cp.root, new_cp.root,
+	        (const uint8_t(*)[32])proof.hashes, proof.n_hashes) != SP_OK)
+		return reject(SP_ERR_EQUIVOCATION,
+		              "the new checkpoint does not extend the old one: "
+		              "the log was rewritten");
+	printf("ok %s %llu %llu\n", new_cp.origin,
+	       (unsigned long long)old_cp.size,
+	       (unsigned long long)new_cp.size);
+	return SP_EXIT_OK;
 }
 
 static int cmd_consistency(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"trust-list", required_argument, NULL, 'l'},
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const char *tl_path = NULL, *anchor = NULL;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("trust-list", &tl_path, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("anchor", &anchor, SP_CLI_REQUIRED),
+	    SP_CLI_END,
 	};
-	const char *tl_path = NULL, *anchor = NULL, *why = NULL;
-	uint8_t *a = NULL, *b = NULL, *p = NULL;
-	size_t alen, blen, plen;
+	const sp_cli_cmd cmd = {"log consistency",
+	                        usage_text,
+	                        "OLD-CHECKPOINT NEW-CHECKPOINT PROOF",
+	                        3,
+	                        3,
+	                        opts};
+	struct inputs in = {{NULL, NULL, NULL}, {0, 0, 0}};
 	sp_verify_opts o;
 	sp_anchors *anchors = NULL;
 	sp_trust *t = NULL;
-	sp_checkpoint old_cp, new_cp;
-	sp_proof proof;
-	int c, err, rc = SP_EXIT_FAIL;
+	char **args;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'l')
-			tl_path = optarg;
-		else if (c == 'a')
-			anchor = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (tl_path == NULL || anchor == NULL || argc - optind != 3) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	sp_verify_opts_default(&o);
 	if (sp_cli__init_crypto() != 0)
 		return SP_EXIT_FAIL;
+	rc = SP_EXIT_FAIL;
 	if ((t = sp_cli__open_trust("log consistency", tl_path, anchor, &o,
-	                            &anchors)) == NULL)
-		goto out;
-	if (sp_cli__read_input(argv[optind], &a, &alen) != 0 ||
-	    sp_cli__read_input(argv[optind + 1], &b, &blen) != 0 ||
-	    sp_cli__read_input(argv[optind + 2], &p, &plen) != 0)
-		goto out;
-	if ((err = signed_checkpoint(t, a, alen, &old_cp, &why)) != SP_OK ||
-	    (err = signed_checkpoint(t, b, blen, &new_cp, &why)) != SP_OK) {
-		rc = reject(err, why);
-		goto out;
-	}
-	if (strcmp(old_cp.origin, new_cp.origin) != 0) {
-		rc = reject(SP_ERR_CHECKPOINT_INVALID,
-		            "the checkpoints are of different logs");
-		goto out;
-	}
-	if ((err = sp_proof_parse((const char *)p, plen, &proof, &why)) !=
-	    SP_OK) {
-		rc = reject(err, why);
-		goto out;
-	}
-	if (proof.kind != SP_PROOF_CONSISTENCY ||
-	    proof.old_size != old_cp.size || proof.size != new_cp.size) {
-		rc = reject(SP_ERR_PROOF_INVALID,
-		            "the proof is not between these two tree sizes");
-		goto out;
-	}
-	if (sp_merkle_verify_consistency(
-	        old_cp.size, new_cp.size, old_cp.root, new_cp.root,
-	        (const uint8_t(*)[32])proof.hashes, proof.n_hashes) != SP_OK) {
-		rc = reject(SP_ERR_EQUIVOCATION,
-		            "the new checkpoint does not extend the old one: "
-		            "the log was rewritten");
-		goto out;
-	}
-	printf("ok %s %llu %llu\n", new_cp.origin,
-	       (unsigned long long)old_cp.size,
-	       (unsigned long long)new_cp.size);
-	rc = SP_EXIT_OK;
-out:
+	                            &anchors)) != NULL &&
+	    read_inputs(args, &in) == 0)
+		rc = check_consistency(t, &in);
 	sp_trust_unref(t);
 	sp_anchors_free(anchors);
-	free(a);
-	free(b);
-	free(p);
+	free_inputs(&in);
 	return rc;
 }
 

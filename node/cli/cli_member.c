@@ -5,7 +5,6 @@
 #include "node.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,8 @@
 #define JOIN_REQUEST_FILE  "join-request.xml"
 #define RENEW_REQUEST_FILE "renewal-request.xml"
 #define RENEW_KEY_FILE     "renewal-sign-key.pem"
-#define RENEW_URI_FILE     "renewal-sign-key.uri" /* a key in a token */
 #define TOKEN_KEYS_FILE    "token-keys.ini"
+#define RENEW_URI_FILE     "renewal-sign-key.uri" /* a key in a token */
 
 static const char usage_text[] =
     "usage: silkport member init DIR --federation ID --member ID --role ROLE\n"
@@ -129,239 +128,215 @@ fail:
 	return -1;
 }
 
-static int cmd_init(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"federation", required_argument, NULL, 'f'},
-	    {"member", required_argument, NULL, 'm'},
-	    {"role", required_argument, NULL, 'r'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"alg", required_argument, NULL, 'a'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"valid-days", required_argument, NULL, 'd'},
-	    {"pkcs11", required_argument, NULL, 'u'},
-	    {"module", required_argument, NULL, 'M'},
-	    {"pin-env", required_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *dir, *federation = NULL, *member = NULL, *host = NULL;
-	const char *name = NULL, *why = NULL, *token = NULL;
-	sp_member_keys tk = {NULL, NULL, NULL, NULL};
-	char tk_path[4096];
-	char sign_key[4096], tls_key[4096], log_key[4096], ca_key[4096];
-	char ca_cert[4096], op_key[4096], op_cert[4096], req_path[4096];
-	char cn[256], url[600], defname[256];
-	uint64_t port = 0, days = REQUEST_DAYS;
-	sp_member_role role = 0;
-	sp_key_alg alg = SP_KEY_P256, tls_alg = SP_KEY_P256;
-	sp_enroll_req r;
-	char *endpoint;
-	int c, err, rc = SP_EXIT_USAGE;
+static const sp_cli_word roles[] = {{"zone", SP_ROLE_ZONE},
+                                    {"port-authority", SP_ROLE_PORT_AUTHORITY},
+                                    {"auditor", SP_ROLE_AUDITOR},
+                                    {NULL, 0}};
 
-	memset(&r, 0, sizeof(r));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			federation = optarg;
-			break;
-		case 'm':
-			member = optarg;
-			break;
-		case 'r':
-			if (sp_role_parse(optarg, &role) != SP_OK) {
-				sp_cli__err("member init: role '%s' is not "
-				            "zone, port-authority or auditor",
-				            optarg);
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'p':
-			if (sp_cli__parse_u64(optarg, &port) != 0 ||
-			    port == 0 || port > 65535) {
-				sp_cli__err("member init: --port wants 1 to "
-				            "65535");
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'a':
-			if (sp_key_alg_parse(optarg, &alg) != SP_OK ||
-			    alg == SP_KEY_ED25519) {
-				sp_cli__err("member init: --alg is p256, "
-				            "rsa2048 or sm2, not '%s'",
-				            optarg);
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'd':
-			if (sp_cli__parse_u64(optarg, &days) != 0 || days < 1 ||
-			    days > 30) {
-				sp_cli__err("member init: --valid-days wants "
-				            "1 to 30");
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'u':
-			token = optarg;
-			break;
-		case 'M':
-			tk.pkcs11_module = optarg;
-			break;
-		case 'e':
-			tk.pkcs11_pin_env = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1 || federation == NULL || member == NULL ||
-	    role == 0 || host == NULL || port == 0) {
-		sp_cli__err("member init: DIR, --federation, --member, --role, "
-		            "--host and --port are required");
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	dir = argv[optind];
-	if (token == NULL && (tk.pkcs11_module || tk.pkcs11_pin_env)) {
-		sp_cli__err("member init: --module and --pin-env go with "
-		            "--pkcs11");
-		return SP_EXIT_USAGE;
-	}
+/* The spellings sp_key_alg_parse() takes, but not Ed25519: a member's
+ * signing key signs records. */
+static const sp_cli_word sign_algs[] = {{"p256", SP_KEY_P256},
+                                        {"rsa2048", SP_KEY_RSA2048},
+                                        {"sm2", SP_KEY_SM2},
+                                        {"P-256", SP_KEY_P256},
+                                        {"rsa", SP_KEY_RSA2048},
+                                        {"SM2", SP_KEY_SM2},
+                                        {NULL, 0}};
+
+/* "member init": what the command line asked for. */
+struct init_args {
+	const char *dir, *federation, *member, *host, *name, *token;
+	const char *module, *pin_env;
+	uint64_t port, days;
+	int role, alg;
+	sp_member_keys tk; /* the token's settings and keys' URIs (malloc'd) */
+};
+
+/* The files "member init" makes in DIR. */
+struct init_paths {
+	char sign_key[4096], tls_key[4096], log_key[4096], ca_key[4096];
+	char ca_cert[4096], op_key[4096], op_cert[4096], req[4096], tk[4096];
+};
+
+static int init_parse(int argc, char **argv, struct init_args *a)
+{
+	const sp_cli_opt opts[] = {
+	    SP_CLI_FEDERATION_ID("federation", &a->federation, SP_CLI_REQUIRED),
+	    SP_CLI_NODE_ID("member", &a->member, SP_CLI_REQUIRED),
+	    SP_CLI_ENUM("role", &a->role, roles, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("host", &a->host, SP_CLI_REQUIRED),
+	    SP_CLI_U64("port", &a->port, 1, 65535, SP_CLI_REQUIRED),
+	    SP_CLI_ENUM("alg", &a->alg, sign_algs, 0),
+	    SP_CLI_STRING("name", &a->name, 0),
+	    SP_CLI_U64("valid-days", &a->days, 1, 30, 0),
+	    SP_CLI_STRING("pkcs11", &a->token, 0),
+	    SP_CLI_PATH("module", &a->module, 0),
+	    SP_CLI_STRING("pin-env", &a->pin_env, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"member init", usage_text, "DIR", 1, 1, opts};
+	char **args;
+	int n_args, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->days = REQUEST_DAYS;
+	a->alg = SP_KEY_P256;
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	a->dir = args[0];
+	if (a->token == NULL && (a->module != NULL || a->pin_env != NULL))
+		return sp_cli__usage_error(&cmd, "--module and --pin-env go "
+		                                 "with --pkcs11");
 	/* libp11 0.4.12 makes P-256 and RSA keys only (SPEC 14, keys in
 	 * hardware tokens). */
-	if (token != NULL && alg != SP_KEY_P256 && alg != SP_KEY_RSA2048) {
-		sp_cli__err("member init: --pkcs11 makes p256 or rsa2048 keys; "
-		            "an SM2 key cannot be made in a token through "
-		            "Debian 12's libp11");
-		return SP_EXIT_USAGE;
-	}
-	if (!sp_federation_id_valid(federation)) {
-		sp_cli__err("member init: '%s' is not a federation id",
-		            federation);
-		return SP_EXIT_USAGE;
-	}
-	if (!sp_node_id_valid(member)) {
-		sp_cli__err("member init: '%s' is not a node id "
-		            "([A-Z0-9][A-Za-z0-9._-]{0,63})",
-		            member);
-		return SP_EXIT_USAGE;
-	}
-	if (strpbrk(host, "/?#@ []") != NULL || host[0] == '\0') {
-		sp_cli__err("member init: --host '%s' is not a host name or "
-		            "IPv4 address",
-		            host);
-		return SP_EXIT_USAGE;
-	}
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__path_join(sign_key, sizeof(sign_key), dir,
-	                      "sign-key.pem") != 0 ||
-	    sp_cli__path_join(tls_key, sizeof(tls_key), dir, "tls-key.pem") !=
-	        0 ||
-	    sp_cli__path_join(log_key, sizeof(log_key), dir, "log-key.pem") !=
-	        0 ||
-	    sp_cli__path_join(ca_key, sizeof(ca_key), dir,
-	                      "operator-ca-key.pem") != 0 ||
-	    sp_cli__path_join(ca_cert, sizeof(ca_cert), dir,
-	                      "operator-ca.pem") != 0 ||
-	    sp_cli__path_join(op_key, sizeof(op_key), dir,
-	                      "operator-key.pem") != 0 ||
-	    sp_cli__path_join(op_cert, sizeof(op_cert), dir,
-	                      "operator-cert.pem") != 0 ||
-	    sp_cli__path_join(req_path, sizeof(req_path), dir,
-	                      JOIN_REQUEST_FILE) != 0 ||
-	    sp_cli__path_join(tk_path, sizeof(tk_path), dir, TOKEN_KEYS_FILE) !=
-	        0)
-		return rc;
-	if (sp_cli__exists(req_path) || sp_cli__exists(sign_key) ||
-	    sp_cli__exists(tk_path)) {
-		sp_cli__err("member init: %s already holds a member's keys; "
-		            "refusing to replace them",
-		            dir);
-		return rc;
-	}
-	if (sp_cli__init_crypto() != 0 || sp_cli__mkdir_p(dir, 0700) != 0)
-		return rc;
+	if (a->token != NULL && a->alg != SP_KEY_P256 &&
+	    a->alg != SP_KEY_RSA2048)
+		return sp_cli__usage_error(
+		    &cmd,
+		    "--pkcs11 makes p256 or rsa2048 keys; an SM2 key "
+		    "cannot be made in a token through Debian 12's libp11");
+	if (strpbrk(a->host, "/?#@ []") != NULL || a->host[0] == '\0')
+		return sp_cli__usage_error(
+		    &cmd, "--host '%s' is not a host name or IPv4 address",
+		    a->host);
+	return SP_CLI_GO;
+}
 
-	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-D1) */
-	tls_alg = alg == SP_KEY_SM2 ? SP_KEY_P256 : alg;
-	/* every key is made here and stays here: in DIR, or in the token */
-	if (token != NULL) {
-		if (make_token_keys(token, member, alg, &tk) != 0)
-			goto out;
-		snprintf(sign_key, sizeof(sign_key), "%s", tk.sign_key);
-		snprintf(tls_key, sizeof(tls_key), "%s", tk.tls_key);
-		if (sp_member_keys_write(tk_path, &tk) != 0) {
-			sp_cli__err("member init: %s: %s", tk_path,
+static int init_paths(const char *dir, struct init_paths *p)
+{
+	const struct {
+		char *out;
+		const char *file;
+	} files[] = {
+	    {p->sign_key, "sign-key.pem"},
+	    {p->tls_key, "tls-key.pem"},
+	    {p->log_key, "log-key.pem"},
+	    {p->ca_key, "operator-ca-key.pem"},
+	    {p->ca_cert, "operator-ca.pem"},
+	    {p->op_key, "operator-key.pem"},
+	    {p->op_cert, "operator-cert.pem"},
+	    {p->req, JOIN_REQUEST_FILE},
+	    {p->tk, TOKEN_KEYS_FILE},
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (sp_cli__path_join(files[i].out, 4096, dir, files[i].file) !=
+		    0)
+			return -1;
+	return 0;
+}
+
+/* The signing and TLS keys: in the token, or in DIR. */
+static int init_member_keys(struct init_args *a, struct init_paths *p,
+                            sp_key_alg tls_alg)
+{
+	const char *why = NULL;
+	int err;
+
+	if (a->token != NULL) {
+		if (make_token_keys(a->token, a->member, (sp_key_alg)a->alg,
+		                    &a->tk) != 0)
+			return -1;
+		snprintf(p->sign_key, sizeof(p->sign_key), "%s",
+		         a->tk.sign_key);
+		snprintf(p->tls_key, sizeof(p->tls_key), "%s", a->tk.tls_key);
+		if (sp_member_keys_write(p->tk, &a->tk) != 0) {
+			sp_cli__err("member init: %s: %s", p->tk,
 			            strerror(errno));
-			goto out;
+			return -1;
 		}
-	} else if ((err = sp_pki_keygen(alg, sign_key, &why)) != SP_OK) {
-		fail_msg("member init", sign_key, err, why);
-		goto out;
-	} else if ((err = sp_pki_keygen(tls_alg, tls_key, &why)) != SP_OK) {
-		fail_msg("member init", tls_key, err, why);
-		goto out;
+		return 0;
 	}
-	if ((err = sp_pki_keygen(SP_KEY_ED25519, log_key, &why)) != SP_OK) {
-		fail_msg("member init", log_key, err, why);
-		goto out;
+	if ((err = sp_pki_keygen((sp_key_alg)a->alg, p->sign_key, &why)) !=
+	    SP_OK) {
+		fail_msg("member init", p->sign_key, err, why);
+		return -1;
 	}
-	snprintf(cn, sizeof(cn), "%s node operators CA", member);
-	if ((err = sp_pki_make_ca(cn, tls_alg, OPERATOR_CA_DAYS, ca_key,
-	                          ca_cert, &why)) != SP_OK) {
-		fail_msg("member init", ca_cert, err, why);
-		goto out;
+	if ((err = sp_pki_keygen(tls_alg, p->tls_key, &why)) != SP_OK) {
+		fail_msg("member init", p->tls_key, err, why);
+		return -1;
 	}
-	snprintf(cn, sizeof(cn), "%s local operator", member);
-	if ((err = sp_pki_issue(ca_key, ca_cert, SP_CERT_OPERATOR, cn, NULL,
-	                        tls_alg, OPERATOR_DAYS, op_key, op_cert,
-	                        &why)) != SP_OK) {
-		fail_msg("member init", op_cert, err, why);
-		goto out;
-	}
+	return 0;
+}
 
-	r.kind = SP_DOC_JOIN_REQUEST;
-	snprintf(r.federation, sizeof(r.federation), "%s", federation);
-	snprintf(r.node_id, sizeof(r.node_id), "%s", member);
-	if (name != NULL)
-		snprintf(defname, sizeof(defname), "%s", name);
+/* Every key: made here and kept here, in DIR or in the token; then the
+ * node's own operators' CA and one operator certificate. */
+static int init_keys(struct init_args *a, struct init_paths *p)
+{
+	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-D1) */
+	sp_key_alg tls_alg =
+	    a->alg == SP_KEY_SM2 ? SP_KEY_P256 : (sp_key_alg)a->alg;
+	const char *why = NULL, *file;
+	char cn[256];
+	int err;
+
+	if (init_member_keys(a, p, tls_alg) != 0)
+		return -1;
+	file = p->log_key;
+	if ((err = sp_pki_keygen(SP_KEY_ED25519, p->log_key, &why)) != SP_OK)
+		goto fail;
+	snprintf(cn, sizeof(cn), "%s node operators CA", a->member);
+	file = p->ca_cert;
+	if ((err = sp_pki_make_ca(cn, tls_alg, OPERATOR_CA_DAYS, p->ca_key,
+	                          p->ca_cert, &why)) != SP_OK)
+		goto fail;
+	snprintf(cn, sizeof(cn), "%s local operator", a->member);
+	file = p->op_cert;
+	if ((err = sp_pki_issue(p->ca_key, p->ca_cert, SP_CERT_OPERATOR, cn,
+	                        NULL, tls_alg, OPERATOR_DAYS, p->op_key,
+	                        p->op_cert, &why)) != SP_OK)
+		goto fail;
+	return 0;
+fail:
+	fail_msg("member init", file, err, why);
+	return -1;
+}
+
+/* The join request: public keys, CSRs and the LogKey's proof, signed
+ * with the new signing key into DIR/join-request.xml. r's buffers are
+ * the caller's to free. */
+static int init_request(const struct init_args *a, const struct init_paths *p,
+                        sp_enroll_req *r, char *name, size_t name_cap,
+                        char *url, size_t url_cap, char **endpoint)
+{
+	const char *why = NULL;
+	char cn[256];
+	int err;
+
+	r->kind = SP_DOC_JOIN_REQUEST;
+	snprintf(r->federation, sizeof(r->federation), "%s", a->federation);
+	snprintf(r->node_id, sizeof(r->node_id), "%s", a->member);
+	if (a->name != NULL)
+		snprintf(name, name_cap, "%s", a->name);
 	else
-		snprintf(defname, sizeof(defname), "%s (%s)", member,
-		         sp_role_name(role));
-	r.name = defname;
-	r.role = role;
-	snprintf(url, sizeof(url), "https://%s:%u", host, (unsigned)port);
-	endpoint = url;
-	r.endpoints = &endpoint;
-	r.n_endpoints = 1;
-	r.created = (int64_t)time(NULL);
-	r.expires = r.created + (int64_t)days * 86400;
-	snprintf(cn, sizeof(cn), "%s record signing", member);
-	if ((err = sp_pki_csr_make(sign_key, cn, &r.signing_csr,
-	                           &r.signing_csr_len, &why)) != SP_OK ||
-	    (err = sp_pki_csr_make(tls_key, member, &r.tls_csr, &r.tls_csr_len,
-	                           &why)) != SP_OK) {
+		snprintf(name, name_cap, "%s (%s)", a->member,
+		         sp_role_name((sp_member_role)a->role));
+	r->name = name;
+	r->role = (sp_member_role)a->role;
+	snprintf(url, url_cap, "https://%s:%u", a->host, (unsigned)a->port);
+	*endpoint = url;
+	r->endpoints = endpoint;
+	r->n_endpoints = 1;
+	r->created = (int64_t)time(NULL);
+	r->expires = r->created + (int64_t)a->days * 86400;
+	snprintf(cn, sizeof(cn), "%s record signing", a->member);
+	if ((err = sp_pki_csr_make(p->sign_key, cn, &r->signing_csr,
+	                           &r->signing_csr_len, &why)) != SP_OK ||
+	    (err = sp_pki_csr_make(p->tls_key, a->member, &r->tls_csr,
+	                           &r->tls_csr_len, &why)) != SP_OK) {
 		fail_msg("member init", "CSR", err, why);
-		goto out;
+		return -1;
 	}
-	if ((err = sp_enroll_prove_log_key(&r, log_key, &why)) != SP_OK) {
-		fail_msg("member init", log_key, err, why);
-		goto out;
+	if ((err = sp_enroll_prove_log_key(r, p->log_key, &why)) != SP_OK) {
+		fail_msg("member init", p->log_key, err, why);
+		return -1;
 	}
-	if (sign_and_write("member init", &r, sign_key, req_path) != 0)
-		goto out;
+	return sign_and_write("member init", r, p->sign_key, p->req);
+}
+
+static void init_report(const struct init_args *a, const struct init_paths *p,
+                        const sp_enroll_req *r)
+{
 	fprintf(stderr,
 	        "member %s of federation %s: keys made in %s (they stay "
 	        "there)\n"
@@ -375,10 +350,10 @@ static int cmd_init(int argc, char **argv)
 	        "keys and\n"
 	        "CSRs only) and confirm its digest with them by another "
 	        "channel:\n",
-	        member, federation, dir, sign_key, tls_key, log_key,
-	        r.log_key ? r.log_key : "", ca_cert, op_cert, req_path,
-	        federation);
-	print_digest(req_path);
+	        a->member, a->federation, a->dir, p->sign_key, p->tls_key,
+	        p->log_key, r->log_key ? r->log_key : "", p->ca_cert,
+	        p->op_cert, p->req, a->federation);
+	print_digest(p->req);
 	fprintf(stderr,
 	        "the operator answers with the issued certificates, the new "
 	        "trust list and\n"
@@ -386,16 +361,43 @@ static int cmd_init(int argc, char **argv)
 	        "%s --issued OUT\n"
 	        "--trust-list LIST --anchor OPCERT'. The request can be used "
 	        "until %d day(s) from now.\n",
-	        dir, (int)days);
-	rc = SP_EXIT_OK;
-out:
-	if (token != NULL) {
-		free(tk.sign_key);
-		free(tk.tls_key);
+	        a->dir, (int)a->days);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	struct init_args a;
+	struct init_paths p;
+	sp_enroll_req r;
+	char name[256], url[600], *endpoint;
+	int rc;
+
+	if ((rc = init_parse(argc, argv, &a)) != SP_CLI_GO)
+		return rc;
+	if (init_paths(a.dir, &p) != 0)
+		return SP_EXIT_FAIL;
+	if (sp_cli__exists(p.req) || sp_cli__exists(p.sign_key) ||
+	    sp_cli__exists(p.tk)) {
+		sp_cli__err("member init: %s already holds a member's keys; "
+		            "refusing to replace them",
+		            a.dir);
+		return SP_EXIT_FAIL;
 	}
-	r.name = NULL;
-	r.endpoints = NULL;
-	r.n_endpoints = 0;
+	if (sp_cli__init_crypto() != 0 || sp_cli__mkdir_p(a.dir, 0700) != 0)
+		return SP_EXIT_FAIL;
+	memset(&r, 0, sizeof(r));
+	rc = SP_EXIT_FAIL;
+	if ((a.module == NULL ||
+	     (a.tk.pkcs11_module = strdup(a.module)) != NULL) &&
+	    (a.pin_env == NULL ||
+	     (a.tk.pkcs11_pin_env = strdup(a.pin_env)) != NULL) &&
+	    init_keys(&a, &p) == 0 &&
+	    init_request(&a, &p, &r, name, sizeof(name), url, sizeof(url),
+	                 &endpoint) == 0) {
+		init_report(&a, &p, &r);
+		rc = SP_EXIT_OK;
+	}
+	sp_member_keys_clear(&a.tk);
 	free(r.signing_csr);
 	free(r.tls_csr);
 	free(r.log_key);
@@ -546,7 +548,7 @@ static int install_renewal(const char *dir, const char *out_dir,
 	uint8_t *der = NULL;
 	size_t len;
 	const char *why = NULL;
-	int err = SP_OK, rc = SP_EXIT_FAIL, token;
+	int err, rc = SP_EXIT_FAIL, token;
 
 	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
 	        0 ||
@@ -621,89 +623,110 @@ out:
 	return rc;
 }
 
-static int cmd_install(int argc, char **argv)
+/* Keys made in a token by "member init --pkcs11": DIR/token-keys.ini
+ * names them; sign_key and tls_key (4096 bytes each) become their URIs.
+ * 0 also when there is no such file. */
+static int use_token_keys(const char *dir, sp_member_keys *tk, char *sign_key,
+                          char *tls_key)
 {
-	static const struct option opts[] = {
-	    {"issued", required_argument, NULL, 'i'},
-	    {"trust-list", required_argument, NULL, 'l'},
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *dir, *out_dir = NULL, *list = NULL, *anchor = NULL;
+	char path[4096], errbuf[4096];
 	const char *why = NULL;
-	char path[4096], sign_key[4096], tls_key[4096], cfg_path[4096];
-	char errbuf[4096];
+	int err;
+
+	if (sp_cli__path_join(path, sizeof(path), dir, TOKEN_KEYS_FILE) != 0)
+		return -1;
+	if (!sp_cli__exists(path))
+		return 0;
+	if (sp_member_keys_read(path, tk, errbuf, sizeof(errbuf)) != 0) {
+		fputs(errbuf, stderr);
+		return -1;
+	}
+	if ((err = sp_key_pkcs11_setup(tk->pkcs11_module, tk->pkcs11_pin_env,
+	                               &why)) != SP_OK) {
+		fail_msg("member install", path, err, why);
+		return -1;
+	}
+	snprintf(sign_key, 4096, "%s", tk->sign_key);
+	snprintf(tls_key, 4096, "%s", tk->tls_key);
+	return 0;
+}
+
+/* The checked certificates, the list and the anchor into DIR. */
+static int install_files(const char *dir, const uint8_t *sign_der,
+                         size_t sign_len, const uint8_t *tls_der,
+                         size_t tls_len, const char *list, const char *anchor)
+{
+	char path[4096];
+	const char *why = NULL;
+
+	if (sp_cli__path_join(path, sizeof(path), dir, "sign-cert.pem") != 0 ||
+	    sp_pki_write_cert(sign_der, sign_len, path, &why) != SP_OK ||
+	    sp_cli__path_join(path, sizeof(path), dir, "tls-cert.pem") != 0 ||
+	    sp_pki_write_cert(tls_der, tls_len, path, &why) != SP_OK) {
+		fail_msg("member install", path, SP_ERR_IO, why);
+		return -1;
+	}
+	if (sp_cli__path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
+	    copy_file(list, path) != 0 ||
+	    sp_cli__path_join(path, sizeof(path), dir,
+	                      "federation-anchor.pem") != 0 ||
+	    copy_file(anchor, path) != 0)
+		return -1;
+	return 0;
+}
+
+/* DIR/node.ini for 'silkport run', unless one is there already. */
+static int install_config(const char *dir, const sp_enroll_req *r,
+                          unsigned port, const sp_member_keys *tk)
+{
+	char cfg_path[4096];
+
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") != 0)
+		return -1;
+	if (sp_cli__exists(cfg_path)) {
+		fprintf(stderr, "member install: %s exists; kept as it is\n",
+		        cfg_path);
+	} else if (sp_config_write_member(
+	               cfg_path, r->node_id, r->federation, port, NULL, NULL,
+	               "trust-list.xml", "federation-anchor.pem",
+	               "operator-ca.pem", tk->sign_key ? tk : NULL) != 0) {
+		sp_cli__err("member install: %s: %s", cfg_path,
+		            strerror(errno));
+		return -1;
+	}
+	fprintf(stderr,
+	        "member %s installed: certificates checked against your keys "
+	        "and the\n"
+	        "anchor, and listed in the trust list. Start the node with\n"
+	        "  silkport run --config %s\n"
+	        "(check it first with 'silkport check-config %s'; [listen] "
+	        "address is 127.0.0.1)\n",
+	        r->node_id, cfg_path, cfg_path);
+	return 0;
+}
+
+/* After "member init": the first certificates, checked, and node.ini. */
+static int install_join(const char *dir, const char *out_dir, const char *list,
+                        const char *anchor)
+{
+	char path[4096], sign_key[4096], tls_key[4096];
 	sp_member_keys tk = {NULL, NULL, NULL, NULL};
 	sp_enroll_req *r = NULL;
 	uint8_t *sign_der = NULL, *tls_der = NULL;
 	size_t sign_len = 0, tls_len = 0;
 	unsigned port;
-	int c, err, rc = SP_EXIT_USAGE;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'i')
-			out_dir = optarg;
-		else if (c == 'l')
-			list = optarg;
-		else if (c == 'a')
-			anchor = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1 || out_dir == NULL || list == NULL ||
-	    anchor == NULL) {
-		sp_cli__err("member install: DIR, --issued, --trust-list and "
-		            "--anchor are required");
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	dir = argv[optind];
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__init_crypto() != 0)
-		return rc;
-	if (sp_cli__path_join(path, sizeof(path), dir, RENEW_KEY_FILE) != 0)
-		return rc;
-	if (sp_cli__exists(path))
-		return install_renewal(dir, out_dir, list, anchor);
-	if (sp_cli__path_join(path, sizeof(path), dir, RENEW_URI_FILE) != 0)
-		return rc;
-	if (sp_cli__exists(path))
-		return install_renewal(dir, out_dir, list, anchor);
+	int rc = SP_EXIT_FAIL;
 
 	if (sp_cli__path_join(path, sizeof(path), dir, JOIN_REQUEST_FILE) !=
 	        0 ||
 	    sp_cli__path_join(sign_key, sizeof(sign_key), dir,
 	                      "sign-key.pem") != 0 ||
 	    sp_cli__path_join(tls_key, sizeof(tls_key), dir, "tls-key.pem") !=
-	        0 ||
-	    sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") != 0)
+	        0)
 		return rc;
-	if (read_own_request(path, SP_DOC_JOIN_REQUEST, &r) != 0)
+	if (read_own_request(path, SP_DOC_JOIN_REQUEST, &r) != 0 ||
+	    use_token_keys(dir, &tk, sign_key, tls_key) != 0)
 		goto out;
-	/* keys made in a token by "member init --pkcs11" */
-	if (sp_cli__path_join(path, sizeof(path), dir, TOKEN_KEYS_FILE) != 0)
-		goto out;
-	if (sp_cli__exists(path)) {
-		if (sp_member_keys_read(path, &tk, errbuf, sizeof(errbuf)) !=
-		    0) {
-			fputs(errbuf, stderr);
-			goto out;
-		}
-		if ((err = sp_key_pkcs11_setup(
-		         tk.pkcs11_module, tk.pkcs11_pin_env, &why)) != SP_OK) {
-			fail_msg("member install", path, err, why);
-			goto out;
-		}
-		snprintf(sign_key, sizeof(sign_key), "%s", tk.sign_key);
-		snprintf(tls_key, sizeof(tls_key), "%s", tk.tls_key);
-	}
 	if (load_issued(out_dir, "sign-cert.pem", sign_key, anchor,
 	                SP_CERT_SIGNING, &sign_der, &sign_len) != 0 ||
 	    load_issued(out_dir, "tls-cert.pem", tls_key, anchor, SP_CERT_TLS,
@@ -717,40 +740,10 @@ static int cmd_install(int argc, char **argv)
 		            r->endpoints[0]);
 		goto out;
 	}
-	if (sp_cli__path_join(path, sizeof(path), dir, "sign-cert.pem") != 0 ||
-	    (err = sp_pki_write_cert(sign_der, sign_len, path, &why)) !=
-	        SP_OK ||
-	    sp_cli__path_join(path, sizeof(path), dir, "tls-cert.pem") != 0 ||
-	    (err = sp_pki_write_cert(tls_der, tls_len, path, &why)) != SP_OK) {
-		fail_msg("member install", path, SP_ERR_IO, why);
-		goto out;
-	}
-	if (sp_cli__path_join(path, sizeof(path), dir, "trust-list.xml") != 0 ||
-	    copy_file(list, path) != 0 ||
-	    sp_cli__path_join(path, sizeof(path), dir,
-	                      "federation-anchor.pem") != 0 ||
-	    copy_file(anchor, path) != 0)
-		goto out;
-	if (sp_cli__exists(cfg_path)) {
-		fprintf(stderr, "member install: %s exists; kept as it is\n",
-		        cfg_path);
-	} else if (sp_config_write_member(
-	               cfg_path, r->node_id, r->federation, port, NULL, NULL,
-	               "trust-list.xml", "federation-anchor.pem",
-	               "operator-ca.pem", tk.sign_key ? &tk : NULL) != 0) {
-		sp_cli__err("member install: %s: %s", cfg_path,
-		            strerror(errno));
-		goto out;
-	}
-	fprintf(stderr,
-	        "member %s installed: certificates checked against your keys "
-	        "and the\n"
-	        "anchor, and listed in the trust list. Start the node with\n"
-	        "  silkport run --config %s\n"
-	        "(check it first with 'silkport check-config %s'; [listen] "
-	        "address is 127.0.0.1)\n",
-	        r->node_id, cfg_path, cfg_path);
-	rc = SP_EXIT_OK;
+	if (install_files(dir, sign_der, sign_len, tls_der, tls_len, list,
+	                  anchor) == 0 &&
+	    install_config(dir, r, port, &tk) == 0)
+		rc = SP_EXIT_OK;
 out:
 	sp_member_keys_clear(&tk);
 	free(sign_der);
@@ -759,92 +752,63 @@ out:
 	return rc;
 }
 
+static int cmd_install(int argc, char **argv)
+{
+	const char *out_dir = NULL, *list = NULL, *anchor = NULL;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("issued", &out_dir, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("trust-list", &list, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("anchor", &anchor, SP_CLI_REQUIRED),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {
+	    "member install", usage_text, "DIR", 1, 1, opts};
+	char path[4096], uri_path[4096], **args;
+	int n_args, rc;
+
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	if (sp_cli__init_crypto() != 0 ||
+	    sp_cli__path_join(path, sizeof(path), args[0], RENEW_KEY_FILE) !=
+	        0 ||
+	    sp_cli__path_join(uri_path, sizeof(uri_path), args[0],
+	                      RENEW_URI_FILE) != 0)
+		return SP_EXIT_FAIL;
+	if (sp_cli__exists(path) || sp_cli__exists(uri_path))
+		return install_renewal(args[0], out_dir, list, anchor);
+	return install_join(args[0], out_dir, list, anchor);
+}
+
 /* ---------------------------------------------------------------- renew */
 
-static int cmd_renew(int argc, char **argv)
+/* The renewal request: a CSR for the new key, signed by the current key
+ * (in r) and then by the new one into `req`. */
+static int renew_request(const sp_config *cfg, char *new_key,
+                         const char *uri_file, const char *req, uint64_t days)
 {
-	static const struct option opts[] = {
-	    {"valid-days", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *dir, *why = NULL;
-	char cfg_path[4096], new_key[4096], req[4096], cn[256];
-	char errbuf[4096], uri_file[4096];
-	uint64_t days = REQUEST_DAYS;
-	sp_config *cfg = NULL;
 	sp_key *old = NULL;
 	sp_enroll_req r;
-	int c, err, rc = SP_EXIT_USAGE;
+	const char *why = NULL, *file = cfg->sign_key;
+	char cn[256];
+	int err, rc = -1;
 
 	memset(&r, 0, sizeof(r));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'd') {
-			if (sp_cli__parse_u64(optarg, &days) != 0 || days < 1 ||
-			    days > 30) {
-				sp_cli__err("member renew: --valid-days wants "
-				            "1 to 30");
-				return SP_EXIT_USAGE;
-			}
-		} else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	dir = argv[optind];
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
-	        0 ||
-	    sp_cli__path_join(new_key, sizeof(new_key), dir, RENEW_KEY_FILE) !=
-	        0 ||
-	    sp_cli__path_join(req, sizeof(req), dir, RENEW_REQUEST_FILE) != 0)
-		return rc;
-	if (sp_cli__init_crypto() != 0)
-		return rc;
-	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
-		fputs(errbuf, stderr);
-		return rc;
-	}
-	if (sp_cli__path_join(uri_file, sizeof(uri_file), dir,
-	                      RENEW_URI_FILE) != 0)
-		goto out;
-	if (sp_cli__exists(uri_file)) {
-		sp_cli__err("member renew: %s exists: a renewal is pending "
-		            "(install it, or delete it and %s to start over)",
-		            uri_file, req);
-		goto out;
-	}
-	if (sp_cli__exists(new_key)) {
-		sp_cli__err("member renew: %s exists: a renewal is pending "
-		            "(install it, or delete it and %s to start over)",
-		            new_key, req);
-		goto out;
-	}
 	/* the listed key may be a pkcs11: URI: the token settings first */
 	if ((err = sp_key_pkcs11_setup(cfg->pkcs11_module, cfg->pkcs11_pin_env,
 	                               &why)) != SP_OK ||
 	    (err = sp_key_load(cfg->sign_key, cfg->sign_cert, &old, &why)) !=
-	        SP_OK) {
-		fail_msg("member renew", cfg->sign_key, err, why);
-		goto out;
-	}
+	        SP_OK)
+		goto fail;
 	/* the new key where the listed one is: in its token, or a file */
 	if (sp_key_is_pkcs11(cfg->sign_key)) {
 		if (sp_cli__token_renew_key(cfg, sp_key_get_alg(old), uri_file,
-		                            new_key, sizeof(new_key)) != 0)
+		                            new_key, 4096) != 0)
 			goto out;
-	} else if ((err = sp_pki_keygen(sp_key_get_alg(old), new_key, &why)) !=
-	           SP_OK) {
-		fail_msg("member renew", new_key, err, why);
-		goto out;
+	} else {
+		file = new_key;
+		if ((err = sp_pki_keygen(sp_key_get_alg(old), new_key, &why)) !=
+		    SP_OK)
+			goto fail;
 	}
 	r.kind = SP_DOC_RENEWAL_REQUEST;
 	snprintf(r.federation, sizeof(r.federation), "%s", cfg->federation);
@@ -854,11 +818,49 @@ static int cmd_renew(int argc, char **argv)
 	snprintf(cn, sizeof(cn), "%s record signing", cfg->node_id);
 	if ((err = sp_pki_csr_make(new_key, cn, &r.signing_csr,
 	                           &r.signing_csr_len, &why)) != SP_OK ||
-	    (err = sp_enroll_sign_previous(&r, old, &why)) != SP_OK) {
-		fail_msg("member renew", new_key, err, why);
+	    (err = sp_enroll_sign_previous(&r, old, &why)) != SP_OK)
+		goto fail;
+	rc = sign_and_write("member renew", &r, new_key, req);
+	goto out;
+fail:
+	fail_msg("member renew", file, err, why);
+out:
+	free(r.signing_csr);
+	free(r.previous_cert);
+	free(r.previous_sig);
+	sp_key_free(old);
+	return rc;
+}
+
+/* A new signing key beside the current one named by DIR/node.ini. */
+static int renew(const char *dir, uint64_t days)
+{
+	char cfg_path[4096], new_key[4096], req[4096], errbuf[4096];
+	char uri_file[4096];
+	sp_config *cfg = NULL;
+	int rc = SP_EXIT_FAIL;
+
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
+	        0 ||
+	    sp_cli__path_join(new_key, sizeof(new_key), dir, RENEW_KEY_FILE) !=
+	        0 ||
+	    sp_cli__path_join(uri_file, sizeof(uri_file), dir,
+	                      RENEW_URI_FILE) != 0 ||
+	    sp_cli__path_join(req, sizeof(req), dir, RENEW_REQUEST_FILE) != 0)
+		return rc;
+	if (sp_cli__init_crypto() != 0)
+		return rc;
+	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		return rc;
+	}
+	if (sp_cli__exists(new_key) || sp_cli__exists(uri_file)) {
+		sp_cli__err("member renew: %s exists: a renewal is pending "
+		            "(install it, or delete it and %s to start over)",
+		            sp_cli__exists(new_key) ? new_key : uri_file, req);
 		goto out;
 	}
-	if (sign_and_write("member renew", &r, new_key, req) != 0)
+	if (renew_request(cfg, new_key, uri_file, req, days) != 0)
 		goto out;
 	fprintf(stderr,
 	        "member %s: new signing key %s (it stays here)\n"
@@ -874,12 +876,24 @@ static int cmd_renew(int argc, char **argv)
 	        dir);
 	rc = SP_EXIT_OK;
 out:
-	free(r.signing_csr);
-	free(r.previous_cert);
-	free(r.previous_sig);
-	sp_key_free(old);
 	sp_config_free(cfg);
 	return rc;
+}
+
+static int cmd_renew(int argc, char **argv)
+{
+	uint64_t days = REQUEST_DAYS;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_U64("valid-days", &days, 1, 30, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"member renew", usage_text, "DIR", 1, 1, opts};
+	char **args;
+	int n_args, rc;
+
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	return renew(args[0], days);
 }
 
 int sp_cli_member(int argc, char **argv)

@@ -6,7 +6,6 @@
 #include "h2client.h"
 #include "node.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,114 +134,27 @@ static void report(const char *what, int err, const char *why,
 	sp_doc_free(doc);
 }
 
-int sp_cli_submit(int argc, char **argv)
+/* POST the draft to the node and print what it made of it: RECORD-ID
+ * SEQUENCE SHA256 (and keep the signed record in out_path). */
+static int submit_draft(struct target *t, const sp_record_draft *d,
+                        const char *out_path)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"type", required_argument, NULL, 't'},
-	    {"recipient", required_argument, NULL, 'r'},
-	    {"broadcast", no_argument, NULL, 'B'},
-	    {"subject", required_argument, NULL, 's'},
-	    {"body", required_argument, NULL, 'b'},
-	    {"supersedes", required_argument, NULL, 'S'},
-	    {"cert", required_argument, NULL, 'C'},
-	    {"key", required_argument, NULL, 'K'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *config = NULL, *body_path = NULL, *cert = NULL, *key = NULL,
-	           *out_path = NULL;
-	const char *recipients[MAX_RECIPIENTS], *why = NULL;
-	sp_subject subjects[MAX_SUBJECTS];
-	sp_record_draft d;
-	uint8_t *body = NULL, *doc = NULL;
-	size_t doc_len;
-	struct target t;
-	sp_h2_result r;
 	sp_h2_header h[1] = {{"content-type", "application/xml"}};
+	sp_h2_result r;
 	sp_doc *rdoc = NULL;
 	sp_record *rec = NULL;
+	uint8_t *doc = NULL;
+	size_t doc_len;
+	const char *why = NULL;
 	char hex[65];
-	int c, err, rc = SP_EXIT_USAGE;
+	int err, rc = SP_EXIT_FAIL;
 
-	memset(&d, 0, sizeof(d));
 	memset(&r, 0, sizeof(r));
-	memset(&t, 0, sizeof(t));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 't':
-			d.type = optarg;
-			break;
-		case 'r':
-			if (d.n_recipients == MAX_RECIPIENTS) {
-				sp_cli__err("submit: more than %d recipients",
-				            MAX_RECIPIENTS);
-				goto out;
-			}
-			recipients[d.n_recipients++] = optarg;
-			break;
-		case 'B':
-			d.broadcast = 1;
-			break;
-		case 's':
-			if (d.n_subjects == MAX_SUBJECTS ||
-			    sp_subject_from_arg(optarg, &subjects[d.n_subjects],
-			                        &why) != SP_OK) {
-				sp_cli__err("submit: --subject: %s",
-				            why ? why : "too many");
-				goto out;
-			}
-			d.n_subjects++;
-			break;
-		case 'b':
-			body_path = optarg;
-			break;
-		case 'S':
-			d.supersedes = optarg;
-			break;
-		case 'C':
-			cert = optarg;
-			break;
-		case 'K':
-			key = optarg;
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'h':
-			fputs(submit_usage, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(submit_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (config == NULL || d.type == NULL || body_path == NULL ||
-	    optind != argc || d.broadcast == (d.n_recipients > 0)) {
-		sp_cli__err("submit: --config, --type, --body and either "
-		            "--recipient or --broadcast are required");
-		fputs(submit_usage, stderr);
-		goto out;
-	}
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__init_crypto() != 0 ||
-	    target_open(&t, config, cert, key) != 0)
-		goto out;
-	if (sp_cli__read_input(body_path, &body, &d.body_len) != 0)
-		goto out;
-	d.body = body;
-	d.recipients = recipients;
-	d.subjects = subjects;
-	if ((err = sp_submission_build(&d, &doc, &doc_len, &why)) != SP_OK) {
+	if ((err = sp_submission_build(d, &doc, &doc_len, &why)) != SP_OK) {
 		sp_cli__err("submit: %s: %s", sp_strerror(err), why ? why : "");
 		goto out;
 	}
-	err = sp_h2_fetch(&t.cc, "POST", "/v1/submit", h, 1, doc, doc_len, &r,
+	err = sp_h2_fetch(&t->cc, "POST", "/v1/submit", h, 1, doc, doc_len, &r,
 	                  &why);
 	if (err != SP_OK || r.status != 201) {
 		report("submit", err, why, &r);
@@ -267,9 +179,80 @@ out:
 	sp_record_free(rec);
 	sp_doc_free(rdoc);
 	sp_h2_result_free(&r);
+	free(doc);
+	return rc;
+}
+
+/* What "submit" reads besides the draft's own fields. */
+struct submit_args {
+	const char *config, *body_path, *cert, *key, *out_path;
+	char *recipients[MAX_RECIPIENTS], *subject_args[MAX_SUBJECTS];
+	sp_cli_list recipient_list, subject_list;
+	sp_subject subjects[MAX_SUBJECTS];
+};
+
+/* The checks across options and the subjects into the draft; an exit
+ * status, or SP_CLI_GO. */
+static int submit_check(const sp_cli_cmd *cmd, sp_record_draft *d,
+                        struct submit_args *sa)
+{
+	const char *why = NULL;
+
+	d->n_recipients = sa->recipient_list.n;
+	d->recipients = (const char *const *)sa->recipients;
+	if (d->broadcast == (d->n_recipients > 0))
+		return sp_cli__usage_error(cmd, "give either --recipient (one "
+		                                "or more) or --broadcast");
+	for (size_t i = 0; i < sa->subject_list.n; i++, d->n_subjects++)
+		if (sp_subject_from_arg(sa->subject_args[i], &sa->subjects[i],
+		                        &why) != SP_OK)
+			return sp_cli__usage_error(cmd, "--subject: %s",
+			                           why ? why : "invalid");
+	d->subjects = sa->subjects;
+	return SP_CLI_GO;
+}
+
+int sp_cli_submit(int argc, char **argv)
+{
+	struct submit_args sa;
+	sp_record_draft d;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("config", &sa.config, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("type", &d.type, SP_CLI_REQUIRED),
+	    SP_CLI_LIST("recipient", &sa.recipient_list),
+	    SP_CLI_FLAG("broadcast", &d.broadcast),
+	    SP_CLI_LIST("subject", &sa.subject_list),
+	    SP_CLI_PATH("body", &sa.body_path, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("supersedes", &d.supersedes, 0),
+	    SP_CLI_PATH("cert", &sa.cert, 0),
+	    SP_CLI_STRING("key", &sa.key, 0), /* a file or a pkcs11: URI */
+	    SP_CLI_PATH("out", &sa.out_path, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"submit", submit_usage, NULL, 0, 0, opts};
+	struct target t;
+	uint8_t *body = NULL;
+	char **args;
+	int n_args, rc;
+
+	memset(&d, 0, sizeof(d));
+	memset(&sa, 0, sizeof(sa));
+	memset(&t, 0, sizeof(t));
+	sa.recipient_list = (sp_cli_list){sa.recipients, 0, MAX_RECIPIENTS};
+	sa.subject_list = (sp_cli_list){sa.subject_args, 0, MAX_SUBJECTS};
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) !=
+	        SP_CLI_GO ||
+	    (rc = submit_check(&cmd, &d, &sa)) != SP_CLI_GO)
+		return rc;
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() == 0 &&
+	    target_open(&t, sa.config, sa.cert, sa.key) == 0 &&
+	    sp_cli__read_input(sa.body_path, &body, &d.body_len) == 0) {
+		d.body = body;
+		rc = submit_draft(&t, &d, sa.out_path);
+	}
 	target_close(&t);
 	free(body);
-	free(doc);
 	return rc;
 }
 
@@ -638,51 +621,44 @@ static int status_json(const struct target *t, const struct node_status *ns,
 	return rc;
 }
 
+/* The options of status and peers; an exit status, or SP_CLI_GO. */
+static int parse_node_opts(const char *what, const char *usage, int argc,
+                           char **argv, const char **config, const char **cert,
+                           const char **key, int *json)
+{
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("config", config, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("cert", cert, 0),
+	    SP_CLI_STRING("key", key, 0), /* a file or a pkcs11: URI */
+	    SP_CLI_FLAG("json", json),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {what, usage, NULL, 0, 0, opts};
+	char **args;
+	int n_args;
+
+	return sp_cli__parse(&cmd, argc, argv, &args, &n_args);
+}
+
 int sp_cli_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"cert", required_argument, NULL, 'C'},
-	    {"key", required_argument, NULL, 'K'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *config = NULL, *cert = NULL, *key = NULL;
 	struct target t;
 	struct node_status ns;
 	sp_h2_result r, m;
-	int c, json = 0, rc = SP_EXIT_FAIL;
+	int json = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	memset(&m, 0, sizeof(m));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'C')
-			cert = optarg;
-		else if (c == 'K')
-			key = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'h') {
-			fputs(status_usage, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(status_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (config == NULL || optind != argc) {
-		fputs(status_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = parse_node_opts("status", status_usage, argc, argv, &config,
+	                          &cert, &key, &json)) != SP_CLI_GO)
+		return rc;
 	if (sp_cli__init_crypto() != 0 ||
 	    target_open(&t, config, cert, key) != 0) {
 		target_close(&t);
 		return SP_EXIT_FAIL;
 	}
+	rc = SP_EXIT_FAIL;
 	quiet_unreachable = json; /* stdout is one JSON document */
 	status_fetch(&t, &ns, &r, &m);
 	if (json ? status_json(&t, &ns, &m) == 0
@@ -696,43 +672,17 @@ int sp_cli_status(int argc, char **argv)
 
 int sp_cli_peers(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"cert", required_argument, NULL, 'C'},
-	    {"key", required_argument, NULL, 'K'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *config = NULL, *cert = NULL, *key = NULL, *why = NULL;
 	struct target t;
 	sp_h2_result r;
-	int c, err, json = 0, rc = SP_EXIT_FAIL;
+	int err, json = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	memset(&t, 0, sizeof(t));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'C')
-			cert = optarg;
-		else if (c == 'K')
-			key = optarg;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'h') {
-			fputs(peers_usage, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(peers_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (config == NULL || optind != argc) {
-		fputs(peers_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = parse_node_opts("peers", peers_usage, argc, argv, &config,
+	                          &cert, &key, &json)) != SP_CLI_GO)
+		return rc;
+	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0 ||
 	    target_open(&t, config, cert, key) != 0)
 		goto out;

@@ -3,7 +3,6 @@
 #include "cli_int.h"
 #include "trust.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,172 +42,132 @@ static const char verify_usage[] =
     "  --at TIME       verify as of TIME (RFC 3339, e.g. "
     "2026-11-27T08:00:00Z)\n";
 
-static int cmd_new(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"origin", required_argument, NULL, 'o'},
-	    {"sequence", required_argument, NULL, 'n'},
-	    {"type", required_argument, NULL, 't'},
-	    {"recipient", required_argument, NULL, 'r'},
-	    {"broadcast", no_argument, NULL, 'B'},
-	    {"subject", required_argument, NULL, 's'},
-	    {"body", required_argument, NULL, 'b'},
-	    {"attach", required_argument, NULL, 'a'},
-	    {"supersedes", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *recipients[MAX_RECIPIENTS];
+/* What "record new" reads besides the draft's own fields. */
+struct new_args {
+	char *recipients[MAX_RECIPIENTS], *subject_args[MAX_SUBJECTS];
+	char *attach_args[MAX_ATTACHMENTS];
+	sp_cli_list recipient_list, subject_list, attach_list;
 	sp_subject subjects[MAX_SUBJECTS];
 	sp_attachment atts[MAX_ATTACHMENTS];
-	uint8_t *att_data[MAX_ATTACHMENTS] = {NULL};
-	sp_record_draft d;
-	const char *body_path = NULL, *why = NULL;
-	uint8_t *body = NULL, *out = NULL;
-	size_t out_len = 0, i;
-	int c, rc = SP_EXIT_USAGE, err, have_seq = 0;
+	uint8_t *att_data[MAX_ATTACHMENTS];
+	const char *body_path;
+	uint8_t *body;
+};
 
-	memset(&d, 0, sizeof(d));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			d.origin = optarg;
-			break;
-		case 'n':
-			if (sp_cli__parse_u64(optarg, &d.sequence) != 0 ||
-			    d.sequence > INT64_MAX) {
-				sp_cli__err("record new: --sequence '%s' is "
-				            "not a number from 0 to 2^63-1",
-				            optarg);
-				goto out;
-			}
-			have_seq = 1;
-			break;
-		case 't':
-			d.type = optarg;
-			break;
-		case 'r':
-			if (d.n_recipients == MAX_RECIPIENTS) {
-				sp_cli__err(
-				    "record new: more than %d recipients",
-				    MAX_RECIPIENTS);
-				goto out;
-			}
-			recipients[d.n_recipients++] = optarg;
-			break;
-		case 'B':
-			d.broadcast = 1;
-			break;
-		case 's':
-			if (d.n_subjects == MAX_SUBJECTS) {
-				sp_cli__err("record new: more than %d subjects",
-				            MAX_SUBJECTS);
-				goto out;
-			}
-			if (sp_subject_from_arg(optarg, &subjects[d.n_subjects],
-			                        &why) != SP_OK) {
-				sp_cli__err("record new: --subject: %s",
-				            why ? why : "invalid");
-				goto out;
-			}
-			d.n_subjects++;
-			break;
-		case 'b':
-			body_path = optarg;
-			break;
-		case 'a': {
-			char *mt = optarg, *prof, *file;
+/* The checks across options; an exit status, or SP_CLI_GO. */
+static int new_check(const sp_cli_cmd *cmd, const sp_record_draft *d,
+                     const struct new_args *na)
+{
+	if (d->broadcast == (d->n_recipients > 0))
+		return sp_cli__usage_error(cmd, "give either --recipient (one "
+		                                "or more) or --broadcast");
+	if (sp_record_type_find(d->type) == NULL)
+		return sp_cli__usage_error(
+		    cmd, "unknown type '%s' (see --help)", d->type);
+	if (na->body_path == NULL)
+		return sp_cli__usage_error(
+		    cmd,
+		    "--body FILE is required: a '%s' record carries a <%s> "
+		    "element (protocol/SPEC.md; samples in tests/data/bodies/)",
+		    d->type, sp_record_type_find(d->type)->body_element);
+	return SP_CLI_GO;
+}
 
-			if (d.n_attachments == MAX_ATTACHMENTS) {
-				sp_cli__err(
-				    "record new: more than %d attachments",
-				    MAX_ATTACHMENTS);
-				goto out;
-			}
-			if ((prof = strchr(mt, ':')) == NULL ||
-			    (file = strchr(prof + 1, ':')) == NULL) {
-				sp_cli__err("record new: --attach wants "
-				            "MEDIATYPE:PROFILE:FILE, got '%s'",
-				            optarg);
-				goto out;
-			}
-			*prof++ = '\0';
-			*file++ = '\0';
-			i = d.n_attachments;
-			atts[i].media_type = mt;
-			atts[i].profile = prof;
-			if (sp_cli__read_input(file, &att_data[i],
-			                       &atts[i].content_len) != 0) {
-				rc = SP_EXIT_FAIL;
-				goto out;
-			}
-			atts[i].content = att_data[i];
-			d.n_attachments++;
-			break;
-		}
-		case 'S':
-			d.supersedes = optarg;
-			break;
-		case 'h':
-			fputs(new_usage, stdout);
-			rc = SP_EXIT_OK;
-			goto out;
-		default:
-			fputs(new_usage, stderr);
-			goto out;
-		}
+/* --subject SCHEME=VALUE and --attach MEDIATYPE:PROFILE:FILE into the
+ * draft (reading each attached file); an exit status, or SP_CLI_GO. */
+static int new_parts(const sp_cli_cmd *cmd, sp_record_draft *d,
+                     struct new_args *na)
+{
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < na->subject_list.n; i++, d->n_subjects++)
+		if (sp_subject_from_arg(na->subject_args[i], &na->subjects[i],
+		                        &why) != SP_OK)
+			return sp_cli__usage_error(cmd, "--subject: %s",
+			                           why ? why : "invalid");
+	for (i = 0; i < na->attach_list.n; i++, d->n_attachments++) {
+		char *mt = na->attach_args[i], *prof, *file;
+
+		if ((prof = strchr(mt, ':')) == NULL ||
+		    (file = strchr(prof + 1, ':')) == NULL)
+			return sp_cli__usage_error(
+			    cmd,
+			    "--attach wants MEDIATYPE:PROFILE:FILE, got '%s'",
+			    mt);
+		*prof++ = '\0';
+		*file++ = '\0';
+		na->atts[i].media_type = mt;
+		na->atts[i].profile = prof;
+		if (sp_cli__read_input(file, &na->att_data[i],
+		                       &na->atts[i].content_len) != 0)
+			return SP_EXIT_FAIL;
+		na->atts[i].content = na->att_data[i];
 	}
-	if (optind != argc) {
-		sp_cli__err("record new: unexpected argument '%s'",
-		            argv[optind]);
-		goto out;
-	}
-	if (d.origin == NULL || !have_seq || d.type == NULL) {
-		sp_cli__err(
-		    "record new: --origin, --sequence and --type are required");
-		fputs(new_usage, stderr);
-		goto out;
-	}
-	if (d.broadcast == (d.n_recipients > 0)) {
-		sp_cli__err("record new: give either --recipient (one or more) "
-		            "or --broadcast");
-		goto out;
-	}
-	if (sp_record_type_find(d.type) == NULL) {
-		sp_cli__err("record new: unknown type '%s' (see --help)",
-		            d.type);
-		goto out;
-	}
-	if (body_path == NULL) {
-		sp_cli__err("record new: --body FILE is required: a '%s' "
-		            "record carries a <%s> element (protocol/SPEC.md; "
-		            "samples in tests/data/bodies/)",
-		            d.type, sp_record_type_find(d.type)->body_element);
-		goto out;
-	}
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__read_input(body_path, &body, &d.body_len) != 0)
-		goto out;
-	d.body = body;
-	d.recipients = recipients;
-	d.subjects = subjects;
-	d.attachments = atts;
+	d->subjects = na->subjects;
+	d->attachments = na->atts;
+	return SP_CLI_GO;
+}
+
+/* Build the record of the draft and print it. */
+static int new_print(sp_record_draft *d, struct new_args *na)
+{
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	const char *why = NULL;
+	int err, rc = SP_EXIT_FAIL;
+
+	if (sp_cli__read_input(na->body_path, &na->body, &d->body_len) != 0)
+		return SP_EXIT_FAIL;
+	d->body = na->body;
+	d->recipients = (const char *const *)na->recipients;
 	if (sp_cli__init_crypto() != 0)
-		goto out;
-	err = sp_record_build(&d, &out, &out_len, &why);
-	if (err != SP_OK) {
+		return SP_EXIT_FAIL;
+	if ((err = sp_record_build(d, &out, &out_len, &why)) != SP_OK)
 		sp_cli__err("record new: %s: %s", sp_strerror(err),
 		            why ? why : "refused");
-		goto out;
-	}
-	if (sp_cli__write_output(NULL, out, out_len, 0) == 0)
+	else if (sp_cli__write_output(NULL, out, out_len, 0) == 0)
 		rc = SP_EXIT_OK;
-out:
-	for (i = 0; i < MAX_ATTACHMENTS; i++)
-		free(att_data[i]);
-	free(body);
 	free(out);
+	return rc;
+}
+
+static int cmd_new(int argc, char **argv)
+{
+	struct new_args na;
+	sp_record_draft d;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_STRING("origin", &d.origin, SP_CLI_REQUIRED),
+	    SP_CLI_U64("sequence", &d.sequence, 0, INT64_MAX, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("type", &d.type, SP_CLI_REQUIRED),
+	    SP_CLI_LIST("recipient", &na.recipient_list),
+	    SP_CLI_FLAG("broadcast", &d.broadcast),
+	    SP_CLI_LIST("subject", &na.subject_list),
+	    SP_CLI_PATH("body", &na.body_path, 0),
+	    SP_CLI_LIST("attach", &na.attach_list),
+	    SP_CLI_STRING("supersedes", &d.supersedes, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"record new", new_usage, NULL, 0, 0, opts};
+	char **args;
+	int n_args, rc;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	memset(&na, 0, sizeof(na));
+	na.recipient_list = (sp_cli_list){na.recipients, 0, MAX_RECIPIENTS};
+	na.subject_list = (sp_cli_list){na.subject_args, 0, MAX_SUBJECTS};
+	na.attach_list = (sp_cli_list){na.attach_args, 0, MAX_ATTACHMENTS};
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) ==
+	    SP_CLI_GO) {
+		d.n_recipients = na.recipient_list.n;
+		if ((rc = new_check(&cmd, &d, &na)) == SP_CLI_GO &&
+		    (rc = new_parts(&cmd, &d, &na)) == SP_CLI_GO)
+			rc = new_print(&d, &na);
+	}
+	for (i = 0; i < MAX_ATTACHMENTS; i++)
+		free(na.att_data[i]);
+	free(na.body);
 	return rc;
 }
 
@@ -248,38 +207,20 @@ out:
 
 static int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *key = NULL, *cert = NULL;
-	int c;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("key", &key, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("cert", &cert, SP_CLI_REQUIRED),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"record sign", sign_usage, "FILE", 0, 1, opts};
+	char **args;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key = optarg;
-			break;
-		case 'c':
-			cert = optarg;
-			break;
-		case 'h':
-			fputs(sign_usage, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(sign_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (key == NULL || cert == NULL || argc - optind > 1) {
-		fputs(sign_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	return sp_cli__sign_file("record sign", key, cert,
-	                         optind < argc ? argv[optind] : NULL);
+	                         n_args > 0 ? args[0] : NULL);
 }
 
 sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
@@ -342,80 +283,65 @@ int sp_cli__time_opts(const char *at, const char *skew, sp_verify_opts *o)
 	return 0;
 }
 
-static int cmd_verify(int argc, char **argv)
+/* Verify the record in `path` (stdin if NULL) and print what it is. */
+static int verify_print(const sp_trust *t, const sp_verify_opts *o,
+                        const char *path)
 {
-	static const struct option opts[] = {
-	    {"trust-list", required_argument, NULL, 'l'},
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"at", required_argument, NULL, 't'},
-	    {"skew", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *tl_path = NULL, *anchor = NULL, *at = NULL, *skew = NULL;
-	const char *why = NULL;
-	sp_verify_opts o;
-	sp_anchors *anchors = NULL;
-	sp_trust *t = NULL;
 	sp_record *rec = NULL;
 	uint8_t *in = NULL;
 	size_t in_len;
+	const char *why = NULL;
 	char hex[65];
-	int c, err, rc = SP_EXIT_FAIL;
+	int err, rc = SP_EXIT_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			tl_path = optarg;
-			break;
-		case 'a':
-			anchor = optarg;
-			break;
-		case 't':
-			at = optarg;
-			break;
-		case 's':
-			skew = optarg;
-			break;
-		case 'h':
-			fputs(verify_usage, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(verify_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
+	if (sp_cli__read_input(path, &in, &in_len) != 0)
+		return SP_EXIT_FAIL;
+	err = sp_verify_record(t, in, in_len, o, NULL, &rec, &why);
+	if (err != SP_OK) {
+		fprintf(stderr, "rejected %s: %s\n", sp_strerror(err),
+		        why ? why : sp_strerror(err));
+	} else {
+		sp_sha256_hex(in, in_len, hex);
+		printf("ok %s %llu %s %s\n", sp_record_origin(rec),
+		       (unsigned long long)sp_record_sequence(rec),
+		       sp_record_type_code(rec), hex);
+		rc = fflush(stdout) == 0 ? SP_EXIT_OK : SP_EXIT_FAIL;
 	}
-	if (tl_path == NULL || anchor == NULL || argc - optind > 1) {
-		fputs(verify_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	sp_record_free(rec);
+	free(in);
+	return rc;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	const char *tl_path = NULL, *anchor = NULL, *at = NULL, *skew = NULL;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("trust-list", &tl_path, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("anchor", &anchor, SP_CLI_REQUIRED),
+	    SP_CLI_STRING("at", &at, 0),
+	    SP_CLI_STRING("skew", &skew, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {
+	    "record verify", verify_usage, "FILE", 0, 1, opts};
+	sp_verify_opts o;
+	sp_anchors *anchors = NULL;
+	sp_trust *t;
+	char **args;
+	int n_args, rc;
+
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	if (sp_cli__time_opts(at, skew, &o) != 0)
 		return SP_EXIT_USAGE;
 	if (sp_cli__init_crypto() != 0)
 		return SP_EXIT_FAIL;
 	if ((t = sp_cli__open_trust("record verify", tl_path, anchor, &o,
 	                            &anchors)) == NULL)
-		goto out;
-	if (sp_cli__read_input(optind < argc ? argv[optind] : NULL, &in,
-	                       &in_len) != 0)
-		goto out;
-	err = sp_verify_record(t, in, in_len, &o, NULL, &rec, &why);
-	if (err != SP_OK) {
-		fprintf(stderr, "rejected %s: %s\n", sp_strerror(err),
-		        why ? why : sp_strerror(err));
-		goto out;
-	}
-	sp_sha256_hex(in, in_len, hex);
-	printf("ok %s %llu %s %s\n", sp_record_origin(rec),
-	       (unsigned long long)sp_record_sequence(rec),
-	       sp_record_type_code(rec), hex);
-	rc = fflush(stdout) == 0 ? SP_EXIT_OK : SP_EXIT_FAIL;
-out:
-	sp_record_free(rec);
+		return SP_EXIT_FAIL;
+	rc = verify_print(t, &o, n_args > 0 ? args[0] : NULL);
 	sp_trust_unref(t);
 	sp_anchors_free(anchors);
-	free(in);
 	return rc;
 }
 

@@ -2,7 +2,6 @@
  * dispatch of add-member, remove-member, renew-member). */
 #include "cli_int.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,7 @@
 
 #define MAX_STATUS_CHANGES 64
 
-static const char usage_text[] =
+const char sp_cli__tl_usage[] =
     "usage: silkport trust-list sign --key KEY.pem --cert CERT.pem [FILE]\n"
     "       silkport trust-list verify --anchor CERT.pem [--at TIME] [FILE]\n"
     "       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
@@ -53,35 +52,21 @@ static const char usage_text[] =
 
 static int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *key = NULL, *cert = NULL;
-	int c;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("key", &key, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("cert", &cert, SP_CLI_REQUIRED),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {
+	    "trust-list sign", sp_cli__tl_usage, "FILE", 0, 1, opts};
+	char **args;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'k')
-			key = optarg;
-		else if (c == 'c')
-			cert = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (key == NULL || cert == NULL || argc - optind > 1) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	return sp_cli__sign_file("trust-list sign", key, cert,
-	                         optind < argc ? argv[optind] : NULL);
+	                         n_args > 0 ? args[0] : NULL);
 }
 
 static void print_time(const char *label, int64_t t)
@@ -166,82 +151,75 @@ out:
 	return rc;
 }
 
-static int cmd_verify_or_show(int argc, char **argv, int show)
+/* "trust-list show" without --anchor: the list as it says it is. */
+static int show_unverified(const char *what, const char *path)
 {
-	static const struct option opts[] = {
-	    {"anchor", required_argument, NULL, 'a'},
-	    {"at", required_argument, NULL, 't'},
-	    {"skew", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *anchor = NULL, *at = NULL, *skew = NULL, *path;
-	const char *what = show ? "trust-list show" : "trust-list verify";
-	sp_verify_opts o;
-	sp_anchors *anchors = NULL;
-	sp_trust *t = NULL;
 	sp_tl *own = NULL;
-	const sp_tl *tl;
-	char next[SP_TIME_TEXT_MAX];
-	int c, rc = SP_EXIT_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'a')
-			anchor = optarg;
-		else if (c == 't')
-			at = optarg;
-		else if (c == 's')
-			skew = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if ((!show && anchor == NULL) || argc - optind > 1) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	path = optind < argc ? argv[optind] : NULL;
-	if (sp_cli__time_opts(at, skew, &o) != 0)
-		return SP_EXIT_USAGE;
-	if (sp_cli__init_crypto() != 0)
+	if (sp_cli__tl_read_unverified(what, path, &own) != 0)
 		return SP_EXIT_FAIL;
-	if (anchor == NULL) {
-		if (sp_cli__tl_read_unverified(what, path, &own) != 0)
-			goto out;
-		printf("signature:   NOT verified (give --anchor to verify)\n");
-		show_list(own);
-		rc = SP_EXIT_OK;
-		goto out;
-	}
-	if ((t = sp_cli__open_trust(what, path ? path : "-", anchor, &o,
-	                            &anchors)) == NULL)
-		goto out;
-	tl = sp_trust_list(t);
-	if (show) {
-		printf("signature:   verified with anchor %s\n", anchor);
-		show_list(tl);
-		rc = SP_EXIT_OK;
-		goto out;
-	}
-	if (sp_trust_expired(t, o.now ? o.now : (int64_t)time(NULL))) {
+	printf("signature:   NOT verified (give --anchor to verify)\n");
+	show_list(own);
+	sp_tl_free(own);
+	return SP_EXIT_OK;
+}
+
+/* "trust-list verify": in force as of o->now, or rejected. */
+static int print_verified(const sp_trust *t, const sp_verify_opts *o)
+{
+	const sp_tl *tl = sp_trust_list(t);
+	char next[SP_TIME_TEXT_MAX];
+
+	if (sp_trust_expired(t, o->now ? o->now : (int64_t)time(NULL))) {
 		fprintf(stderr, "rejected %s: next update was due %s\n",
 		        sp_strerror(SP_ERR_TRUST_LIST_EXPIRED),
 		        sp_time_format(tl->next_update, next) == SP_OK ? next
 		                                                       : "?");
-		goto out;
+		return SP_EXIT_FAIL;
 	}
 	if (sp_time_format(tl->next_update, next) != SP_OK)
-		goto out;
+		return SP_EXIT_FAIL;
 	printf("ok %s %llu members=%zu next-update=%s\n", tl->federation,
 	       (unsigned long long)tl->sequence, tl->n_members, next);
-	rc = SP_EXIT_OK;
-out:
-	sp_tl_free(own);
+	return SP_EXIT_OK;
+}
+
+static int cmd_verify_or_show(int argc, char **argv, int show)
+{
+	const char *anchor = NULL, *at = NULL, *skew = NULL, *path;
+	const char *what = show ? "trust-list show" : "trust-list verify";
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("anchor", &anchor, show ? 0 : SP_CLI_REQUIRED),
+	    SP_CLI_STRING("at", &at, 0),
+	    SP_CLI_STRING("skew", &skew, 0),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {what, sp_cli__tl_usage, "FILE", 0, 1, opts};
+	sp_verify_opts o;
+	sp_anchors *anchors = NULL;
+	sp_trust *t;
+	char **args;
+	int n_args, rc;
+
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	path = n_args > 0 ? args[0] : NULL;
+	if (sp_cli__time_opts(at, skew, &o) != 0)
+		return SP_EXIT_USAGE;
+	if (sp_cli__init_crypto() != 0)
+		return SP_EXIT_FAIL;
+	if (anchor == NULL)
+		return show_unverified(what, path);
+	if ((t = sp_cli__open_trust(what, path ? path : "-", anchor, &o,
+	                            &anchors)) == NULL)
+		return SP_EXIT_FAIL;
+	if (show) {
+		printf("signature:   verified with anchor %s\n", anchor);
+		show_list(sp_trust_list(t));
+		rc = SP_EXIT_OK;
+	} else {
+		rc = print_verified(t, &o);
+	}
 	sp_trust_unref(t);
 	sp_anchors_free(anchors);
 	return rc;
@@ -308,127 +286,85 @@ static int set_relays_to(sp_tl *tl, char *arg)
 	return SP_OK;
 }
 
-static int cmd_update(int argc, char **argv)
+/* --status MEMBER=STATUS, each in turn; an exit status, or SP_CLI_GO. */
+static int set_statuses(sp_tl *tl, const sp_cli_list *changes)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"status", required_argument, NULL, 's'},
-	    {"valid-days", required_argument, NULL, 'd'},
-	    {"relays-to", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *key_path = NULL, *cert_path = NULL;
-	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
-	size_t n_changes = 0, n_relays = 0, i;
-	uint64_t days = 0;
-	sp_tl *tl = NULL;
-	int c, err, rc = SP_EXIT_USAGE;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key_path = optarg;
-			break;
-		case 'c':
-			cert_path = optarg;
-			break;
-		case 's':
-			if (n_changes == MAX_STATUS_CHANGES) {
-				sp_cli__err(
-				    "trust-list update: more than %d --status",
-				    MAX_STATUS_CHANGES);
-				return SP_EXIT_USAGE;
-			}
-			changes[n_changes++] = optarg;
-			break;
-		case 'r':
-			if (n_relays == MAX_STATUS_CHANGES) {
-				sp_cli__err("trust-list update: more than %d "
-				            "--relays-to",
-				            MAX_STATUS_CHANGES);
-				return SP_EXIT_USAGE;
-			}
-			relays[n_relays++] = optarg;
-			break;
-		case 'd':
-			if (sp_cli__parse_u64(optarg, &days) != 0 ||
-			    days == 0 || days > 3650) {
-				sp_cli__err("trust-list update: --valid-days "
-				            "wants 1 to 3650");
-				return SP_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (key_path == NULL || cert_path == NULL || argc - optind > 1) {
-		fputs(usage_text, stderr);
-		return SP_EXIT_USAGE;
-	}
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__init_crypto() != 0)
-		goto out;
-	if (sp_cli__tl_read_unverified("trust-list update",
-	                               optind < argc ? argv[optind] : NULL,
-	                               &tl) != 0)
-		goto out;
-	for (i = 0; i < n_changes; i++) {
-		char *eq = strchr(changes[i], '=');
+	for (size_t i = 0; i < changes->n; i++) {
+		char *arg = changes->v[i], *eq = strchr(arg, '=');
 		sp_tl_member *m = NULL;
 		sp_member_status st;
-		size_t k;
 
 		if (eq == NULL) {
 			sp_cli__err("trust-list update: --status wants "
 			            "MEMBER=STATUS, got '%s'",
-			            changes[i]);
-			rc = SP_EXIT_USAGE;
-			goto out;
+			            arg);
+			return SP_EXIT_USAGE;
 		}
 		*eq = '\0';
-		for (k = 0; k < tl->n_members; k++)
-			if (strcmp(tl->members[k].node_id, changes[i]) == 0)
+		for (size_t k = 0; k < tl->n_members; k++)
+			if (strcmp(tl->members[k].node_id, arg) == 0)
 				m = &tl->members[k];
 		if (m == NULL) {
 			sp_cli__err(
 			    "trust-list update: no member '%s' in the list",
-			    changes[i]);
-			goto out;
+			    arg);
+			return SP_EXIT_FAIL;
 		}
 		if (sp_status_parse(eq + 1, &st) != SP_OK) {
 			sp_cli__err("trust-list update: status '%s' is not "
 			            "active, suspended or revoked",
 			            eq + 1);
-			rc = SP_EXIT_USAGE;
-			goto out;
+			return SP_EXIT_USAGE;
 		}
 		if (m->status == SP_STATUS_REVOKED && st != SP_STATUS_REVOKED) {
 			sp_cli__err("trust-list update: %s is revoked; "
 			            "revocation is permanent",
 			            m->node_id);
-			goto out;
+			return SP_EXIT_FAIL;
 		}
 		m->status = st;
 	}
-	for (i = 0; i < n_relays; i++) {
-		if ((err = set_relays_to(tl, relays[i])) != SP_OK) {
+	return SP_CLI_GO;
+}
+
+static int cmd_update(int argc, char **argv)
+{
+	const char *key_path = NULL, *cert_path = NULL;
+	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
+	sp_cli_list change_list = {changes, 0, MAX_STATUS_CHANGES};
+	sp_cli_list relay_list = {relays, 0, MAX_STATUS_CHANGES};
+	uint64_t days = 0;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
+	    SP_CLI_LIST("status", &change_list),
+	    SP_CLI_U64("valid-days", &days, 1, 3650, 0),
+	    SP_CLI_LIST("relays-to", &relay_list),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {
+	    "trust-list update", sp_cli__tl_usage, "FILE", 0, 1, opts};
+	sp_tl *tl = NULL;
+	char **args;
+	int n_args, err, rc;
+	size_t i;
+
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	if (sp_cli__init_crypto() != 0 ||
+	    sp_cli__tl_read_unverified("trust-list update",
+	                               n_args > 0 ? args[0] : NULL, &tl) != 0)
+		return SP_EXIT_FAIL;
+	rc = set_statuses(tl, &change_list);
+	for (i = 0; rc == SP_CLI_GO && i < relay_list.n; i++)
+		if ((err = set_relays_to(tl, relays[i])) != SP_OK)
 			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE
 			                                    : SP_EXIT_FAIL;
-			goto out;
-		}
-	}
-	if (sp_cli__tl_emit("trust-list update", tl, key_path, cert_path,
-	                    days) == 0)
-		rc = SP_EXIT_OK;
-out:
+	if (rc == SP_CLI_GO)
+		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
+		                     cert_path, days) == 0
+		         ? SP_EXIT_OK
+		         : SP_EXIT_FAIL;
 	sp_tl_free(tl);
 	return rc;
 }
@@ -470,7 +406,7 @@ out:
 int sp_cli_trust_list(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		fputs(sp_cli__tl_usage, stderr);
 		return SP_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "sign") == 0)
@@ -488,7 +424,7 @@ int sp_cli_trust_list(int argc, char **argv)
 	if (strcmp(argv[1], "renew-member") == 0)
 		return sp_cli__tl_renew_member(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0) {
-		fputs(usage_text, stdout);
+		fputs(sp_cli__tl_usage, stdout);
 		return SP_EXIT_OK;
 	}
 	sp_cli__err("trust-list: unknown sub-command '%s'", argv[1]);

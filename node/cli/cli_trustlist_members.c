@@ -3,7 +3,6 @@
  * a member's signed request and never from its private keys (SPEC 7.8). */
 #include "cli_int.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,73 +16,31 @@ struct tl_opts {
 	uint64_t days;
 };
 
-/* Options shared by the three commands: 0, 1 (--help printed) or -1. */
+/* The options the three commands share: add-member and renew-member want
+ * --request and --issued-dir, remove-member --member. An exit status, or
+ * SP_CLI_GO. */
 static int parse_opts(const char *what, int argc, char **argv,
                       struct tl_opts *t, int want_request)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"request", required_argument, NULL, 'r'},
-	    {"issued-dir", required_argument, NULL, 'o'},
-	    {"member", required_argument, NULL, 'm'},
-	    {"valid-days", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const int req = want_request ? SP_CLI_REQUIRED : 0;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("key", &t->key, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("cert", &t->cert, SP_CLI_REQUIRED),
+	    SP_CLI_PATH("request", &t->request, req),
+	    SP_CLI_PATH("issued-dir", &t->issued, req),
+	    SP_CLI_STRING("member", &t->member, req ? 0 : SP_CLI_REQUIRED),
+	    SP_CLI_U64("valid-days", &t->days, 1, 3650, 0),
+	    SP_CLI_END,
 	};
-	int c;
+	const sp_cli_cmd cmd = {what, sp_cli__tl_usage, "LIST", 1, 1, opts};
+	char **args;
+	int n_args, rc;
 
 	memset(t, 0, sizeof(*t));
 	t->days = MEMBER_DAYS;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			t->key = optarg;
-			break;
-		case 'c':
-			t->cert = optarg;
-			break;
-		case 'r':
-			t->request = optarg;
-			break;
-		case 'o':
-			t->issued = optarg;
-			break;
-		case 'm':
-			t->member = optarg;
-			break;
-		case 'd':
-			if (sp_cli__parse_u64(optarg, &t->days) != 0 ||
-			    t->days < 1 || t->days > 3650) {
-				sp_cli__err("%s: --valid-days wants 1 to 3650",
-				            what);
-				return -1;
-			}
-			break;
-		case 'h': {
-			char a0[] = "trust-list", a1[] = "--help";
-			char *av[] = {a0, a1, NULL};
-
-			sp_cli_trust_list(2, av);
-			return 1;
-		}
-		default:
-			return -1;
-		}
-	}
-	if (argc - optind != 1 || t->key == NULL || t->cert == NULL ||
-	    (want_request && (t->request == NULL || t->issued == NULL)) ||
-	    (!want_request && t->member == NULL)) {
-		sp_cli__err("%s: --key, --cert, %s and the current LIST file "
-		            "are required",
-		            what,
-		            want_request ? "--request, --issued-dir"
-		                         : "--member");
-		return -1;
-	}
-	t->list = argv[optind];
-	return 0;
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) == SP_CLI_GO)
+		t->list = args[0];
+	return rc;
 }
 
 /* The current list, verified with the operator's own certificate (a list
@@ -184,36 +141,12 @@ static sp_tl_member *find(sp_tl *tl, const char *id)
 	return NULL;
 }
 
-int sp_cli__tl_add_member(int argc, char **argv)
+/* Is a key of the request already listed, for anyone? One key, one
+ * member: it is not certified again (SPEC [TL-F5]). Prints who has it. */
+static int key_listed(const sp_tl *tl, const sp_enroll_req *r,
+                      const char *request)
 {
-	const char *what = "trust-list add-member";
-	struct tl_opts t;
-	sp_tl *tl = NULL;
-	sp_enroll_req *r = NULL;
-	sp_tl_member *m, *ms;
-	char cn[256], hosts[16][256];
-	const char *sans[17];
-	size_t i, n_sans = 0;
-	int64_t now = (int64_t)time(NULL);
-	int rc;
-
-	if ((rc = parse_opts(what, argc, argv, &t, 1)) != 0)
-		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
-	rc = SP_EXIT_FAIL;
-	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
-	    open_request(what, t.request, SP_DOC_JOIN_REQUEST, tl, &r) != 0)
-		goto out;
-	if ((m = find(tl, r->node_id)) != NULL) {
-		/* a revoked NodeId is never given again (SPEC [TL-27]) */
-		fprintf(stderr,
-		        "rejected %s: %s: NodeId %s is already listed (%s)\n",
-		        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
-		        r->node_id, sp_status_name(m->status));
-		goto out;
-	}
-	/* one key, one member: a key listed for anyone is not certified again
-	 * (SPEC [TL-F5]) */
-	for (i = 0; i < tl->n_members; i++) {
+	for (size_t i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *o = &tl->members[i];
 		int dup = sp_pki_csr_matches_cert(r->tls_csr, r->tls_csr_len,
 		                                  o->tls_cert_der,
@@ -233,33 +166,48 @@ int sp_cli__tl_add_member(int argc, char **argv)
 			fprintf(stderr,
 			        "rejected %s: %s: a key of the request is "
 			        "already listed for %s\n",
-			        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+			        sp_strerror(SP_ERR_MEMBER_EXISTS), request,
 			        o->node_id);
-			goto out;
+			return 1;
 		}
 	}
-	if (tl->n_members >= 1000) {
-		sp_cli__err("%s: the list holds 1000 members already", what);
-		goto out;
-	}
+	return 0;
+}
+
+/* The TLS certificate's names: the host of each Endpoint (at most 16),
+ * NULL-terminated in sans. */
+static int endpoint_sans(const sp_enroll_req *r, const char *request,
+                         char hosts[16][256], const char *sans[17])
+{
+	size_t i, n = 0;
+
 	for (i = 0; i < r->n_endpoints && i < 16; i++) {
-		if (url_host(r->endpoints[i], hosts[n_sans],
-		             sizeof(hosts[0])) != 0) {
+		if (url_host(r->endpoints[i], hosts[n], 256) != 0) {
 			fprintf(stderr,
 			        "rejected %s: %s: Endpoint %s has no host\n",
-			        sp_strerror(SP_ERR_FIELD), t.request,
+			        sp_strerror(SP_ERR_FIELD), request,
 			        r->endpoints[i]);
-			goto out;
+			return -1;
 		}
-		sans[n_sans] = hosts[n_sans];
-		n_sans++;
+		sans[n] = hosts[n];
+		n++;
 	}
-	sans[n_sans] = NULL;
-	if (sp_cli__mkdir_p(t.issued, 0755) != 0)
-		goto out;
+	sans[n] = NULL;
+	return 0;
+}
+
+/* The new member's entry, appended to the list: its certificates issued
+ * from the request's CSRs, its strings moved over from the request. */
+static int add_entry(const char *what, const struct tl_opts *t, sp_tl *tl,
+                     sp_enroll_req *r, const char *const *sans)
+{
+	int64_t now = (int64_t)time(NULL);
+	sp_tl_member *m, *ms;
+	char cn[256];
+
 	if ((ms = realloc(tl->members, (tl->n_members + 1) * sizeof(*ms))) ==
 	    NULL)
-		goto out;
+		return -1;
 	tl->members = ms;
 	m = &tl->members[tl->n_members++];
 	memset(m, 0, sizeof(*m));
@@ -267,23 +215,22 @@ int sp_cli__tl_add_member(int argc, char **argv)
 	m->role = r->role;
 	m->status = SP_STATUS_ACTIVE;
 	if ((m->signing = calloc(1, sizeof(*m->signing))) == NULL)
-		goto out;
+		return -1;
 	m->n_signing = 1;
 	snprintf(cn, sizeof(cn), "%s record signing", r->node_id);
-	if (issue_one(what, &t, SP_CERT_SIGNING, r->signing_csr,
+	if (issue_one(what, t, SP_CERT_SIGNING, r->signing_csr,
 	              r->signing_csr_len, cn, NULL, "sign-cert.pem",
 	              &m->signing[0].der, &m->signing[0].der_len) != 0 ||
-	    issue_one(what, &t, SP_CERT_TLS, r->tls_csr, r->tls_csr_len,
+	    issue_one(what, t, SP_CERT_TLS, r->tls_csr, r->tls_csr_len,
 	              r->node_id, sans, "tls-cert.pem", &m->tls_cert_der,
 	              &m->tls_cert_der_len) != 0)
-		goto out;
+		return -1;
 	/* the list's window of the certificate is the certificate's own */
 	m->signing[0].valid_from = now - 3600;
-	m->signing[0].valid_until = now + (int64_t)t.days * 86400;
+	m->signing[0].valid_until = now + (int64_t)t->days * 86400;
 	/* the method the member's records must use ([TL-D1]) */
 	m->signing[0].method = sp_key_alg_method(
 	    sp_pki_cert_alg(m->signing[0].der, m->signing[0].der_len));
-	/* the request's strings move into the list */
 	m->name = r->name;
 	r->name = NULL;
 	m->endpoints = r->endpoints;
@@ -292,8 +239,46 @@ int sp_cli__tl_add_member(int argc, char **argv)
 	r->n_endpoints = 0;
 	m->log_key = r->log_key;
 	r->log_key = NULL;
-	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
+	return 0;
+}
+
+int sp_cli__tl_add_member(int argc, char **argv)
+{
+	const char *what = "trust-list add-member";
+	struct tl_opts t;
+	sp_tl *tl = NULL;
+	sp_enroll_req *r = NULL;
+	sp_tl_member *m;
+	char hosts[16][256];
+	const char *sans[17];
+	int rc;
+
+	if ((rc = parse_opts(what, argc, argv, &t, 1)) != SP_CLI_GO)
+		return rc;
+	rc = SP_EXIT_FAIL;
+	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
+	    open_request(what, t.request, SP_DOC_JOIN_REQUEST, tl, &r) != 0)
 		goto out;
+	if ((m = find(tl, r->node_id)) != NULL) {
+		/* a revoked NodeId is never given again (SPEC [TL-27]) */
+		fprintf(stderr,
+		        "rejected %s: %s: NodeId %s is already listed (%s)\n",
+		        sp_strerror(SP_ERR_MEMBER_EXISTS), t.request,
+		        r->node_id, sp_status_name(m->status));
+		goto out;
+	}
+	if (key_listed(tl, r, t.request))
+		goto out;
+	if (tl->n_members >= 1000) {
+		sp_cli__err("%s: the list holds 1000 members already", what);
+		goto out;
+	}
+	if (endpoint_sans(r, t.request, hosts, sans) != 0 ||
+	    sp_cli__mkdir_p(t.issued, 0755) != 0 ||
+	    add_entry(what, &t, tl, r, sans) != 0 ||
+	    sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
+		goto out;
+	m = &tl->members[tl->n_members - 1];
 	fprintf(stderr,
 	        "member %s (%s) added, active, in list sequence %llu\n"
 	        "issued %s/sign-cert.pem and %s/tls-cert.pem from its CSRs; "
@@ -319,8 +304,8 @@ int sp_cli__tl_remove_member(int argc, char **argv)
 	sp_tl_member *m;
 	int rc;
 
-	if ((rc = parse_opts(what, argc, argv, &t, 0)) != 0)
-		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
+	if ((rc = parse_opts(what, argc, argv, &t, 0)) != SP_CLI_GO)
+		return rc;
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0)
 		goto out;
@@ -364,8 +349,8 @@ int sp_cli__tl_renew_member(int argc, char **argv)
 	size_t i, valid = 0;
 	int err, rc;
 
-	if ((rc = parse_opts(what, argc, argv, &t, 1)) != 0)
-		return rc > 0 ? SP_EXIT_OK : SP_EXIT_USAGE;
+	if ((rc = parse_opts(what, argc, argv, &t, 1)) != SP_CLI_GO)
+		return rc;
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
 	    open_request(what, t.request, SP_DOC_RENEWAL_REQUEST, tl, &r) != 0)
