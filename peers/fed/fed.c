@@ -465,14 +465,20 @@ static void ext_tick(void *state)
 			continue;
 		sp_h2_client_get_state(p->client, &st);
 		if (st.connects != p->seen_connects) {
-			/* (re)connected: retry deliveries now, catch up on it
-			 */
+			/* (re)connected: the peer is no longer held back; look
+			 * for what is due now, catch up on it. The sweep
+			 * planned for the next retry's due time stays: rows
+			 * rescheduled after a failure are due only then, and
+			 * dropping it would leave them to the periodic sweep,
+			 * past FED-4's bound (the first connection, opened by
+			 * a delivery that then failed, comes here too). */
 			int first = p->seen_connects == 0;
 
 			p->seen_connects = st.connects;
 			p->hold_until_ms = 0;
 			p->fail_streak = 0;
-			p->next_sweep_ms = 0;
+			p->after_id = 0;
+			fed_deliver_kick(f, p);
 			if (!first || !pull) {
 				fed_origin *o = fed_origin_find(f, p->id);
 

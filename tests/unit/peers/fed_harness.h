@@ -59,6 +59,12 @@ struct fh {
 	const char *ids[FH_MEMBERS];
 	int n_members;
 	char extra_ini[512]; /* appended to the node's node.ini */
+	/* run after `federation init`, before the node starts (more folders,
+	 * trust-list updates, node.ini lines): 0 or -1 */
+	int (*prepare)(fh *h);
+	int capture_log; /* the node's log lines (stderr) go to log_path */
+	char log_path[FH_PATH];
+	int saved_stderr;
 	char ini[FH_PATH];
 	int base_port; /* member i listens on base_port + i */
 	/* the fake peers' signing and checkpoint keys */
@@ -242,36 +248,43 @@ FH_UNUSED static void fh_accept(fh *h, int peer, sp_http_req *req)
 	(void)sp_http_respond_take(req, 201, "application/xml", NULL, 0, s, n);
 }
 
-static int fh_servers_start(fh *h, struct event_base *base)
+/* Start fake peer i's server on the node's loop. 0 or -1. */
+static int fh_server_start(fh *h, struct event_base *base, int i)
 {
 	char cert[FH_PATH], key[FH_PATH], ca[FH_PATH];
 	const char *cas[2] = {ca, NULL};
 	const char *why = NULL;
-	int i;
+	sp_server_config sc;
 
 	fh_path(h, ca, NULL, "operator/cert.pem");
-	for (i = 1; i < h->n_members; i++) {
-		sp_server_config sc;
-
-		fh_path(h, cert, h->ids[i], "tls-cert.pem");
-		fh_path(h, key, h->ids[i], "tls-key.pem");
-		sp_server_config_default(&sc);
-		sc.host = "127.0.0.1";
-		sc.port = (uint16_t)(h->base_port + i);
-		sc.cert_file = cert;
-		sc.key_file = key;
-		sc.client_ca_files = cas;
-		sc.handler = fh_serve;
-		sc.handler_arg = &h->srv[i];
-		sc.limits.shutdown_timeout_ms = 100;
-		h->srv[i].h = h;
-		h->srv[i].peer = i;
-		if (sp_server_new(base, &sc, &h->srv[i].srv, &why) != SP_OK) {
-			fprintf(stderr, "fake peer %s: %s\n", h->ids[i],
-			        why ? why : "?");
-			return -1;
-		}
+	fh_path(h, cert, h->ids[i], "tls-cert.pem");
+	fh_path(h, key, h->ids[i], "tls-key.pem");
+	sp_server_config_default(&sc);
+	sc.host = "127.0.0.1";
+	sc.port = (uint16_t)(h->base_port + i);
+	sc.cert_file = cert;
+	sc.key_file = key;
+	sc.client_ca_files = cas;
+	sc.handler = fh_serve;
+	sc.handler_arg = &h->srv[i];
+	sc.limits.shutdown_timeout_ms = 100;
+	h->srv[i].h = h;
+	h->srv[i].peer = i;
+	if (sp_server_new(base, &sc, &h->srv[i].srv, &why) != SP_OK) {
+		fprintf(stderr, "fake peer %s: %s\n", h->ids[i],
+		        why ? why : "?");
+		return -1;
 	}
+	return 0;
+}
+
+static int fh_servers_start(fh *h, struct event_base *base)
+{
+	int i;
+
+	for (i = 1; i < h->n_members; i++)
+		if (fh_server_start(h, base, i) != 0)
+			return -1;
 	return 0;
 }
 
@@ -394,6 +407,54 @@ static void fh_unload_keys(fh *h)
 	}
 }
 
+/* Send this process's stderr (the node's log lines) to h->log_path. */
+static int fh_log_open(fh *h)
+{
+	FILE *f;
+
+	snprintf(h->log_path, sizeof(h->log_path), "%s/node.log", h->dir);
+	fflush(stderr);
+	if ((f = fopen(h->log_path, "w")) == NULL)
+		return -1;
+	h->saved_stderr = dup(2);
+	if (h->saved_stderr < 0 || dup2(fileno(f), 2) < 0) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void fh_log_close(fh *h)
+{
+	if (h->saved_stderr <= 0)
+		return;
+	fflush(stderr);
+	dup2(h->saved_stderr, 2);
+	close(h->saved_stderr);
+	h->saved_stderr = 0;
+}
+
+/* Log lines so far (capture_log) that hold every one of the n strings
+ * `all`. */
+FH_UNUSED static size_t fh_log_count(fh *h, const char *const *all, size_t n)
+{
+	char line[2048];
+	size_t hits = 0, i;
+	FILE *f;
+
+	fflush(stderr);
+	if ((f = fopen(h->log_path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		for (i = 0; i < n && strstr(line, all[i]) != NULL; i++)
+			;
+		hits += i == n;
+	}
+	fclose(f);
+	return hits;
+}
+
 /* A federation "silk" of ids[0..n) on a random port range (ids[0] is the
  * node under test), its node started with `extra_ini` appended to its
  * node.ini. 0 or -1. */
@@ -429,11 +490,15 @@ FH_UNUSED static int fh_start(fh *h)
 		if (fh_sh(cmd) != 0 || fh_load_keys(h) != 0)
 			return -1;
 		fh_path(h, h->ini, h->ids[0], "node.ini");
+		h->base_port = base;
+		if (h->prepare != NULL && h->prepare(h) != 0)
+			return -1;
 		if ((ini = fopen(h->ini, "a")) == NULL)
 			return -1;
 		fprintf(ini, "\n%s\n", h->extra_ini);
 		fclose(ini);
-		h->base_port = base;
+		if (h->capture_log && fh_log_open(h) != 0)
+			return -1;
 		h->state = 0;
 		if (pthread_create(&h->thr, NULL, fh_node_main, h) != 0)
 			return -1;
@@ -444,6 +509,7 @@ FH_UNUSED static int fh_start(fh *h)
 		if (h->state == 1)
 			return 0;
 		pthread_join(h->thr, NULL);
+		fh_log_close(h);
 		fh_unload_keys(h);
 		h->dir[strlen(h->dir) - 2] = '\0';
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
@@ -498,6 +564,7 @@ FH_UNUSED static void fh_finish(fh *h)
 		fh_run(h, fh_stop_loop, NULL);
 		pthread_join(h->thr, NULL);
 	}
+	fh_log_close(h);
 	fh_unload_keys(h);
 	h->dir[strlen(h->dir) - 2] = '\0';
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
@@ -517,6 +584,36 @@ static void fh_tick_fn(fh *h, void *arg)
 FH_UNUSED static void fh_tick(fh *h)
 {
 	fh_run(h, fh_tick_fn, NULL);
+}
+
+static void fh_down_fn(fh *h, void *arg)
+{
+	int i = *(int *)arg;
+
+	sp_server_free(h->srv[i].srv); /* its connections close now */
+	h->srv[i].srv = NULL;
+}
+
+static void fh_up_fn(fh *h, void *arg)
+{
+	int *i = arg;
+
+	if (h->srv[*i].srv == NULL &&
+	    fh_server_start(h, sp_node_event_base(h->n), *i) != 0)
+		*i = -1;
+}
+
+/* Take fake peer `peer` off the network (its port refuses connections)
+ * and back. fh_peer_up: 0 or -1. */
+FH_UNUSED static void fh_peer_down(fh *h, int peer)
+{
+	fh_run(h, fh_down_fn, &peer);
+}
+
+FH_UNUSED static int fh_peer_up(fh *h, int peer)
+{
+	fh_run(h, fh_up_fn, &peer);
+	return peer < 0 ? -1 : 0;
 }
 
 typedef struct fh_pred {
@@ -669,21 +766,21 @@ static uint8_t *fh_body(size_t *len)
 	return b;
 }
 
-/* Submit a declaration from the node under test to `to` (NULL:
- * broadcast). Its Sequence, or -1 with *err set. */
-FH_UNUSED static int64_t fh_submit_to(fh *h, const char *to, int *err)
+/* Submit a declaration from the node under test to the n recipients `to`
+ * (n = 0: broadcast). Its Sequence, or -1 with *err set. */
+FH_UNUSED static int64_t fh_submit_rcpts(fh *h, const char **to, size_t n,
+                                         int *err)
 {
 	sp_subject subj = {"Declaration", NULL, "4604202611270000123"};
-	const char *rcpt[1] = {to};
 	sp_record_draft d;
 	fh_submit s;
 
 	memset(&s, 0, sizeof(s));
 	memset(&d, 0, sizeof(d));
 	d.type = "declaration";
-	d.broadcast = to == NULL;
-	d.recipients = rcpt;
-	d.n_recipients = to != NULL;
+	d.broadcast = n == 0;
+	d.recipients = to;
+	d.n_recipients = n;
 	d.subjects = &subj;
 	d.n_subjects = 1;
 	if ((d.body = fh_body(&d.body_len)) == NULL ||
@@ -698,6 +795,15 @@ FH_UNUSED static int64_t fh_submit_to(fh *h, const char *to, int *err)
 	free(s.doc);
 	*err = s.done ? s.err : SP_ERR_UNAVAILABLE;
 	return *err == SP_OK ? (int64_t)s.seq : -1;
+}
+
+/* Submit a declaration from the node under test to `to` (NULL:
+ * broadcast). Its Sequence, or -1 with *err set. */
+FH_UNUSED static int64_t fh_submit_to(fh *h, const char *to, int *err)
+{
+	const char *rcpt[1] = {to};
+
+	return fh_submit_rcpts(h, rcpt, to != NULL, err);
 }
 
 /* A record of fake peer `peer` at `seq` addressed to `to` (NULL:

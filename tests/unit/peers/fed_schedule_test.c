@@ -369,6 +369,49 @@ static void test_refused_receipt_retried_after_backoff(void **state)
 	assert_int_equal(at[1], t0 + 10000);
 }
 
+/* The first connection to a peer is no reconnect: when the first
+ * delivery, which opened it, fails, the tick that then sees the connection
+ * must keep the retry planned for the failure's due time (FED-4: within
+ * retry_max = 2 s, not at the next periodic sweep, 5 s on). */
+static int setup_unconnected(void **state)
+{
+	(void)state;
+	memset(&g_h, 0, sizeof(g_h));
+	g_h.ids[ME] = "CN-ZZ";
+	g_h.ids[XA] = "CN-XA";
+	g_h.ids[KG] = "KZ-KGS";
+	g_h.n_members = 3;
+	snprintf(g_h.extra_ini, sizeof(g_h.extra_ini),
+	         "[peers]\nretry_min = 2\nretry_max = 2\n"
+	         "pull_interval = 86400\n");
+	g_h.handler = answer;
+	g_mode = M_FAIL;
+	return fh_start(&g_h);
+}
+
+static void test_retry_due_after_first_connect(void **state)
+{
+	int64_t seq, t0, at[4];
+	uint64_t got[4];
+	int err, s;
+
+	(void)state;
+	/* no tick yet: the delivery itself opens the first connection */
+	seq = fh_submit_to(&g_h, "CN-XA", &err);
+	assert_int_equal(err, SP_OK);
+	assert_true(wait_for("CN-XA", 1, 1, 0));
+	t0 = fh_now();
+	g_mode = M_ACCEPT;
+	for (s = 0; s < 10 && look("CN-XA").posts < 2; s++) {
+		fh_advance(1000);
+		fh_settle(&g_h, 60);
+	}
+	assert_true(wait_for("CN-XA", 2, 1, 1));
+	assert_int_equal(posts_to(XA, got, at, 4), 2);
+	assert_int_equal(got[1], (uint64_t)seq);
+	assert_int_equal(at[1] - t0, 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +423,8 @@ int main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_refused_receipt_retried_after_backoff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_due_after_first_connect,
+	                                    setup_unconnected, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
