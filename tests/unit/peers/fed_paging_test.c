@@ -166,12 +166,16 @@ static void probe_fn(fh *h, void *arg)
 		if (strcmp(o->pos[i].source, "CN-XA") == 0)
 			pr->next = o->pos[i].next;
 	for (i = 0; i < h->n_hits; i++) {
-		const char *q = strstr(h->hits[i].path, "entries?start=");
+		/* CN-XA's own log only: the node also asks its peers for its
+		 * own records when they hold more of them (SPEC 13.6) */
+		static const char want[] = "/v1/logs/CN-XA/entries?start=";
+		const char *q = strstr(h->hits[i].path, want);
 
 		if (h->hits[i].peer != XA || q == NULL)
 			continue;
 		if (pr->asks < 16)
-			pr->starts[pr->asks] = strtoull(q + 14, NULL, 10);
+			pr->starts[pr->asks] =
+			    strtoull(q + sizeof(want) - 1, NULL, 10);
 		pr->asks++;
 	}
 }
