@@ -88,6 +88,40 @@ fail:
 	return NULL;
 }
 
+/* The checkpoint of each origin this node verified last, kept apart from
+ * the stored checkpoints: those include the evidence of an inconsistent
+ * one, which must never become the baseline that later checkpoints are
+ * proven against (after a restart it would otherwise be the largest). */
+#define BASELINE_KEY "witnessed:"
+
+static int baseline_load(sp_store_reader *r, const char *origin, uint64_t *size,
+                         uint8_t root[32])
+{
+	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[SP_STORE_STATE_MAX];
+	const char *sp;
+
+	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
+	if (sp_store_state_get(r, key, v, sizeof(v)) != SP_OK ||
+	    (sp = strchr(v, ' ')) == NULL ||
+	    sp_parse_u64(v, (size_t)(sp - v), INT64_MAX, size) != SP_OK ||
+	    strlen(sp + 1) != 64 || sp_hex_decode(sp + 1, 64, root) != SP_OK)
+		return -1;
+	return 0;
+}
+
+static void baseline_save(sp_node *n, const char *origin, uint64_t size,
+                          const uint8_t root[32])
+{
+	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[96], hex[65];
+
+	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
+	sp_hex_encode(root, 32, hex);
+	snprintf(v, sizeof(v), "%llu %s", (unsigned long long)size, hex);
+	if (sp_store_state_set(sp_node_store(n), key, v) != SP_OK)
+		sp_log(SP_LOG_WARN, "witness_baseline_unsaved",
+		       SP_LF_STR("origin", origin), SP_LF_UINT("size", size));
+}
+
 /* Worker: verify the note (and the consistency proof when one came), then
  * store and cosign. */
 static void cp_work(void *arg)
@@ -133,12 +167,18 @@ static void cp_work(void *arg)
 			         "checkpoint note could not be copied");
 			return;
 		}
-		if (!j->have_prev && (r = sp_node_reader(n)) != NULL &&
-		    sp_store_checkpoint_latest(r, j->o->id, &prev) == SP_OK) {
-			j->have_prev = 1;
-			j->prev_size = prev->size;
-			memcpy(j->prev_root, prev->root, 32);
-			sp_store_checkpoint_free(prev);
+		if (!j->have_prev && (r = sp_node_reader(n)) != NULL) {
+			if (baseline_load(r, j->o->id, &j->prev_size,
+			                  j->prev_root) == 0)
+				j->have_prev = 1;
+			else if (sp_store_checkpoint_latest(r, j->o->id,
+			                                    &prev) == SP_OK) {
+				/* a store from before the baseline was kept */
+				j->have_prev = 1;
+				j->prev_size = prev->size;
+				memcpy(j->prev_root, prev->root, 32);
+				sp_store_checkpoint_free(prev);
+			}
 		}
 		if (j->have_prev && j->cp.size == j->prev_size &&
 		    memcmp(j->cp.root, j->prev_root, 32) != 0) {
@@ -222,6 +262,7 @@ static void cp_work(void *arg)
 		         why ? why : sp_strerror(err));
 		return;
 	}
+	baseline_save(n, j->o->id, j->cp.size, j->cp.root);
 	j->accepted = 1;
 }
 

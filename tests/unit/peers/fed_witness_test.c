@@ -555,6 +555,41 @@ static void test_wrong_key_refused(void **state)
 	assert_int_equal(st.n_cosignatures, 1);
 }
 
+static void forget_fn(fh *h, void *arg)
+{
+	fed_origin *o = fed_origin_find(h->f, "CN-XA");
+
+	(void)arg;
+	o->have_cp = 0; /* as after a restart: the store decides */
+}
+
+/* The rejected fork is kept as evidence and is then the largest stored
+ * checkpoint, but the baseline a restarted node proves later checkpoints
+ * against is the one it verified (size 4): the honest size 12 is proven
+ * from 4 and cosigned, with no alarm, and the fork never becomes trusted. */
+static void test_evidence_is_no_baseline(void **state)
+{
+	seen s;
+
+	(void)state;
+	present((const uint8_t(*)[32])g_fork, 8, g_h.log[XA]);
+	s = poll_once();
+	assert_int_equal(s.alarms, 1);
+	assert_int_equal(latest().size, 8); /* the fork, as evidence */
+	fh_run(&g_h, forget_fn, NULL);
+	present((const uint8_t(*)[32])g_honest, 12, g_h.log[XA]);
+	s = poll_once();
+	assert_int_equal(
+	    asked("/v1/logs/CN-XA/proofs/consistency?old=4&size=12"), 1);
+	assert_int_equal(
+	    asked("/v1/logs/CN-XA/proofs/consistency?old=8&size=12"), 0);
+	assert_int_equal(s.alarms, 1);
+	assert_true(s.have_cp);
+	assert_int_equal(s.cp_size, 12);
+	assert_root(s.cp_root, (const uint8_t(*)[32])g_honest, 12);
+	assert_int_equal(latest().n_cosignatures, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +604,9 @@ int main(void)
 	        (void *)(uintptr_t)8),
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_wrong_key_refused, setup, teardown, (void *)(uintptr_t)4),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_evidence_is_no_baseline, setup, teardown,
+	        (void *)(uintptr_t)4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
