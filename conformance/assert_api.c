@@ -789,7 +789,7 @@ static void t_malleated(cf_ctx *x, const void *arg, cf_result *r)
 			made = sigvalue_break(&genuine, &v);
 		else if (sp_key_get_alg(x->sign) == SP_KEY_P256)
 			made = ecdsa_twin(&genuine, &v);
-		/* else: SM2 and RSA have no twin (SPEC REC-32, SIG-D5) */
+		/* else: SM2 and RSA have no twin (SPEC REC-32, SIG-37) */
 		if (made != 0) {
 			cf_buf_free(&v);
 			continue;

@@ -87,7 +87,7 @@ static const char *other_member(const hctx *h)
 
 /* Another member (neither the auditor nor the target) whose signing
  * certificates are of the auditor's algorithm, or NULL: a record moved to a
- * member of another algorithm is refused by name first (SPEC TL-D1). */
+ * member of another algorithm is refused by name first (SPEC TL-45). */
 static const char *other_member_same_alg(const hctx *h)
 {
 	const sp_tl *tl = sp_trust_list(h->x->trust);
@@ -911,7 +911,7 @@ static int x_sig_sm2(hctx *h, cf_buf *o)
 {
 	return alg_at(h, "SignatureMethod", -1, CF_ALG_SM2_SM3, 0, 0, o);
 }
-/* SIG-D4: SM2-SM3 goes with SM3 only, ECDSA and RSA with SHA-256 only. For
+/* SIG-39: SM2-SM3 goes with SM3 only, ECDSA and RSA with SHA-256 only. For
  * an ECDSA or RSA signer the SignatureMethod becomes SM2-SM3 over the
  * SHA-256 reference; for an SM2 signer the DigestMethod becomes SHA-256. */
 static int is_sm2(hctx *h)
@@ -935,7 +935,7 @@ static int x_sig_other_key_type(hctx *h, cf_buf *o)
 {
 	if (is_sm2(h)) {
 		/* ECDSA with its own digest, so that only the listed method
-		 * is wrong, not the pairing (SIG-D4) */
+		 * is wrong, not the pairing (SIG-39) */
 		xmlDocPtr d = cf_dom(&h->valid);
 		int rc = cf_dom_set_alg(ds(d, "SignatureMethod"),
 		                        CF_ALG_ECDSA_SHA256);
@@ -1241,14 +1241,14 @@ static const hcase cases[] = {
      SP_ERR_SIG_ALGORITHM},
     {"SignatureMethod RSA-MD5 (RSA signers)", "SIG-14, SEC-4", x_sig_md5,
      SP_ERR_SIG_ALGORITHM},
-    {"SignatureMethod under an unregistered SM2-SM3 URI", "SIG-14, SIG-D1",
+    {"SignatureMethod under an unregistered SM2-SM3 URI", "SIG-14, SIG-38",
      x_sig_sm2, SP_ERR_SIG_ALGORITHM},
-    {"SM2-SM3 paired with a SHA-256 reference digest", "SIG-D4, SEC-D2",
+    {"SM2-SM3 paired with a SHA-256 reference digest", "SIG-39, SEC-33",
      x_sig_sm2_sha256, SP_ERR_SIG_ALGORITHM},
-    {"an SM3 reference digest under ECDSA or RSA", "SIG-D4, SEC-D2",
+    {"an SM3 reference digest under ECDSA or RSA", "SIG-39, SEC-33",
      x_digest_sm3_other, SP_ERR_SIG_ALGORITHM},
     {"SignatureMethod of the other key type than the signer's",
-     "SIG-15, SEC-5, TL-D1", x_sig_other_key_type, SP_ERR_ALG_NOT_LISTED},
+     "SIG-15, SEC-5, TL-45", x_sig_other_key_type, SP_ERR_ALG_NOT_LISTED},
     {"SignedInfo canonicalized exclusive with comments", "SIG-14",
      x_si_exc_comments, SP_ERR_SIG_ALGORITHM},
     {"SignedInfo canonicalized inclusive C14N 1.0", "SIG-14", x_si_c14n10,

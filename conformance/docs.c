@@ -247,7 +247,7 @@ int cf_make_outsiders(cf_ctx *x, char *err, size_t errlen)
 	snprintf(k, sizeof(k), "%s/sign-key.pem", x->tmpdir);
 	snprintf(c, sizeof(c), "%s/sign-cert.pem", x->tmpdir);
 	/* of the auditor's own algorithm, so that only the key is wrong
-	 * (another method would be algorithm-not-listed, SPEC TL-D1) */
+	 * (another method would be algorithm-not-listed, SPEC TL-45) */
 	if ((rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, x->as, NULL,
 	                       x->sign != NULL ? sp_key_get_alg(x->sign)
 	                                       : SP_KEY_P256,

@@ -373,8 +373,8 @@ static int sign_raw(const char *alg, EVP_PKEY *k, const uint8_t *hkey,
 	if (k == NULL || (mctx = EVP_MD_CTX_new()) == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
 	if (kind == M_SM2 || EVP_PKEY_is_a(k, "SM2")) {
-		/* SM2 hashes Z (SPEC SIG-D3's identifier and the key) first;
-		 * its r || s is fixed-width and has no low-s rule (SIG-D5) */
+		/* SM2 hashes Z (SPEC SIG-41's identifier and the key) first;
+		 * its r || s is fixed-width and has no low-s rule (SIG-37) */
 		EVP_PKEY_CTX *pc = NULL;
 		const unsigned char *p = der;
 		ECDSA_SIG *es;

@@ -20,7 +20,7 @@ extern "C" {
 
 /* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
  * have no IANA XML Security URI (RFC 9231 registry): they are the
- * protocol's own (SPEC [SIG-D1]). */
+ * protocol's own (SPEC [SIG-38]). */
 #define SP_ALG_EXC_C14N  "http://www.w3.org/2001/10/xml-exc-c14n#"
 #define SP_ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 #define SP_ALG_SHA256    "http://www.w3.org/2001/04/xmlenc#sha256"
@@ -135,7 +135,7 @@ typedef enum sp_err {
 	                                 certificate not for this member's key,
 	                                 not by the anchor, or not listed */
 	SP_ERR_FENCED = -82, /* fenced: the node may not sign records of its
-	                        own log until it has recovered it (FED-H1) */
+	                        own log until it has recovered it (FED-44) */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -418,7 +418,7 @@ typedef struct sp_tl_signing_cert {
 	                       too */
 	int64_t valid_until;
 	/* signatureMethod: the one method records and receipts under this
-	 * certificate may use (SPEC [TL-D1]); UNSPECIFIED when absent. */
+	 * certificate may use (SPEC [TL-45]); UNSPECIFIED when absent. */
 	sp_sig_method method;
 } sp_tl_signing_cert;
 

@@ -219,7 +219,7 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 		                      "NextUpdate must follow Issued");
 	if (!utf8_text(tl->operator_name))
 		return sp_proto__fail(why, SP_ERR_FIELD, "Operator: missing");
-	/* A new federation's first list lists no member yet (SPEC [TL-F1]). */
+	/* A new federation's first list lists no member yet (SPEC [TL-46]). */
 	if (tl->n_members > 0 && tl->members == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Member: missing");
 	for (size_t i = 0; i < tl->n_members; i++)
@@ -340,7 +340,7 @@ static int read_time_attr(xmlNodePtr e, const char *name, int64_t *t,
 	return SP_OK;
 }
 
-/* The optional signatureMethod of a SigningCertificate (SPEC [TL-D1]). */
+/* The optional signatureMethod of a SigningCertificate (SPEC [TL-45]). */
 static int read_method_attr(xmlNodePtr e, sp_sig_method *m, const char *node_id,
                             const char **why)
 {
@@ -557,7 +557,7 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	n = count_named(c, "Member");
-	/* none in a new federation's first list (SPEC [TL-F1]) */
+	/* none in a new federation's first list (SPEC [TL-46]) */
 	tl->members = calloc(n ? n : 1, sizeof(*tl->members));
 	if (tl->members == NULL) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");

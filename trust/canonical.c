@@ -211,7 +211,7 @@ int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
 	 * value of another length is left to the cryptographic check. SM2
 	 * has no such twin ((r, n - s) does not verify) and its r || s is
 	 * fixed-width, so its one form is already the only one that verifies
-	 * (SPEC [SIG-D5]). */
+	 * (SPEC [SIG-37]). */
 	if (sig->alg == SP_KEY_P256 && rawlen == 64 &&
 	    sp_trust__ecdsa_high_s(raw))
 		REFUSE("a high-s ECDSA signature");

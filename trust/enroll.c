@@ -225,7 +225,7 @@ static int verify_raw(EVP_PKEY *pkey, const char *text, const uint8_t *sig,
 /* ---------------------------------------------------------------- CSRs */
 
 /* A CSR's self-signature: SHA-256 for ECDSA and RSA; SM2-with-SM3 with the
- * SPEC [SIG-D3] distinguishing identifier for an SM2 key. */
+ * SPEC [SIG-41] distinguishing identifier for an SM2 key. */
 static int csr_sign(X509_REQ *q, EVP_PKEY *key)
 {
 	EVP_MD_CTX *m;
@@ -241,7 +241,7 @@ static int csr_sign(X509_REQ *q, EVP_PKEY *key)
 }
 
 /* 1 when the CSR's self-signature verifies with k (for SM2 under the
- * [SIG-D3] identifier, which the CSR's verification must be told). */
+ * [SIG-41] identifier, which the CSR's verification must be told). */
 static int csr_verify(X509_REQ *q, EVP_PKEY *k)
 {
 	ASN1_OCTET_STRING *id;
@@ -370,7 +370,7 @@ static int hexdigest(const uint8_t *d, size_t n, char out[65])
 	return 0;
 }
 
-/* The text the LogKey signs, as a signed note (SPEC [TL-F4]). */
+/* The text the LogKey signs, as a signed note (SPEC [TL-49]). */
 static int join_proof_text(const sp_enroll_req *r, char *buf, size_t cap)
 {
 	char h1[65], h2[65], t[SP_TIME_TEXT_MAX];
@@ -385,7 +385,7 @@ static int join_proof_text(const sp_enroll_req *r, char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-/* The text the previous signing key signs (SPEC [TL-F8]). */
+/* The text the previous signing key signs (SPEC [TL-53]). */
 static int renewal_proof_text(const sp_enroll_req *r, char *buf, size_t cap)
 {
 	char h[65], t1[SP_TIME_TEXT_MAX], t2[SP_TIME_TEXT_MAX];
@@ -756,7 +756,7 @@ int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
 		goto done;
 	}
 	/* keyUsage and extendedKeyUsage are checked when present (SPEC
-	 * [TL-41], [TL-F11]); OpenSSL reports an absent one as all bits. */
+	 * [TL-41], [TL-56]); OpenSSL reports an absent one as all bits. */
 	flags = X509_get_extension_flags(x);
 	ku = (flags & EXFLAG_KUSAGE) ? X509_get_key_usage(x) : UINT32_MAX;
 	xku = (flags & EXFLAG_XKUSAGE) ? X509_get_extended_key_usage(x)

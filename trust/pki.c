@@ -410,7 +410,7 @@ int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
 		return set_why(why, "unknown certificate usage",
 		               SP_ERR_INVALID_ARGUMENT);
 	/* OpenSSL 3.0 has neither TLCP nor the RFC 8998 suites: SM2 keys sign
-	 * documents, TLS stays on P-256 and RSA (SPEC [SEC-D1]). */
+	 * documents, TLS stays on P-256 and RSA (SPEC [SEC-34]). */
 	if (alg == SP_KEY_SM2 && usage != SP_CERT_SIGNING)
 		return set_why(why,
 		               "SM2 is for signing certificates only; TLS and "

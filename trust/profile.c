@@ -20,7 +20,7 @@
 #define ALG_RSA_SHA256   SP_ALG_RSA_SHA256
 
 /* The reference digest goes with the signature method: SM3 for SM2, SHA-256
- * for ECDSA and RSA (SPEC [SIG-D4]); no other pairing is in the profile. */
+ * for ECDSA and RSA (SPEC [SIG-39]); no other pairing is in the profile. */
 static const char *digest_uri(sp_key_alg alg)
 {
 	return alg == SP_KEY_SM2 ? SP_ALG_SM3 : ALG_SHA256;

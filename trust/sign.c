@@ -118,7 +118,7 @@ static void drop_blank_text(xmlNodePtr parent)
 /* Bring what the signature does not cover into its one form (SPEC 4.6): no
  * text between the signature's elements, SignatureValue as canonical base64
  * without line breaks, and for ECDSA the low-s twin of the signature. SM2
- * has no twin to choose: (r, n - s) does not verify (SPEC [SIG-D5]). */
+ * has no twin to choose: (r, n - s) does not verify (SPEC [SIG-37]). */
 static int transport_form(xmlNodePtr sig, sp_key_alg alg, const char **why)
 {
 	xmlNodePtr v;
@@ -363,7 +363,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 		sign_id = xmlSecTransformRsaSha256Id;
 		break;
 	case SP_KEY_SM2:
-		/* SM2 signs with SM3 and digests with SM3 (SPEC [SIG-D4]) */
+		/* SM2 signs with SM3 and digests with SM3 (SPEC [SIG-39]) */
 		sign_id = sp_trust__sm2_sm3_id();
 		digest_id = sp_trust__sm3_id();
 		break;

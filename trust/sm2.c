@@ -1,7 +1,7 @@
 /* sm2.c: SM2-with-SM3 signatures and SM3 digests for xmlsec 1.2.37, which
  * has neither: a key data class holding an OpenSSL SM2 key and two transform
  * classes, registered once at start-up so that every document type is signed
- * and verified by the one profile (SPEC 5.x, [SIG-D1]..). */
+ * and verified by the one profile (SPEC 5.x, [SIG-38]..). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +139,7 @@ int sp_trust__sm2_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, int sign)
 		ok = EVP_DigestVerifyInit_ex(mctx, &pctx, "SM3", NULL, NULL,
 		                             pkey, NULL);
 	/* OpenSSL 3.0 uses an empty identifier when none is set; GB/T 35276
-	 * and SPEC [SIG-D3] fix it, so it is always set explicitly. It can
+	 * and SPEC [SIG-41] fix it, so it is always set explicitly. It can
 	 * only be set after the init (3.0 refuses it as an init parameter)
 	 * and before the first update. */
 	if (ok != 1 || pctx == NULL ||
@@ -387,7 +387,7 @@ static int sm2_execute(xmlSecTransformPtr t, int last,
 				return -1;
 			}
 			/* XML-DSig form, as for ECDSA: r || s, 32 bytes
-			 * each, big-endian (SPEC [SIG-D2]). */
+			 * each, big-endian (SPEC [SIG-40]). */
 			if (sp_trust__sm2_der_to_raw(der, dlen, raw) < 0 ||
 			    xmlSecBufferAppend(&t->outBuf, raw, 64) < 0)
 				return -1;

@@ -182,7 +182,7 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
                      const char **why);
 
 /* The signed content of a signed Record: the decoded DigestValue of its one
- * Reference, that is SHA-256 (SM3 for an SM2 signer, SPEC SIG-D4) over the
+ * Reference, that is SHA-256 (SM3 for an SM2 signer, SPEC SIG-39) over the
  * exclusive canonical form of the document without its ds:Signature (SPEC
  * SIG-28). Only meaningful for a
  * document that verified: two verified records of one Origin with equal
@@ -225,7 +225,7 @@ int sp_pki_make_ca(const char *common_name, sp_key_alg alg, int days,
 /* Issue a certificate signed by the CA for a fresh key of `alg`. `sans` is a
  * NULL-terminated list of DNS names or IP addresses (TLS only; may be NULL).
  * SP_KEY_SM2 is for SP_CERT_SIGNING only: TLS stays on P-256 and RSA (SPEC
- * [SEC-D1]); SP_ERR_INVALID_ARGUMENT otherwise. This is the one place a
+ * [SEC-34]); SP_ERR_INVALID_ARGUMENT otherwise. This is the one place a
  * signing key of any algorithm is made (federation init, member init). */
 int sp_pki_issue(const char *ca_key, const char *ca_cert, sp_cert_usage usage,
                  const char *common_name, const char *const *sans,
@@ -270,18 +270,18 @@ int sp_key_load_bare(const char *key_path, sp_key **out, const char **why);
 int sp_pki_csr_make(const char *key_path, const char *cn, uint8_t **der,
                     size_t *len, const char **why);
 /* Fill r->log_key and r->log_key_proof: the Ed25519 checkpoint key in
- * log_key_path signs the request's binding text (SPEC [TL-F4]). r's
+ * log_key_path signs the request's binding text (SPEC [TL-49]). r's
  * federation, node_id, created and both CSRs must be set. */
 int sp_enroll_prove_log_key(sp_enroll_req *r, const char *log_key_path,
                             const char **why);
 /* Fill r->previous_cert and r->previous_sig: the member's current signing
  * key (with its listed certificate) signs the renewal's binding text (SPEC
- * [TL-F8]). r's federation, node_id, created, expires, signing_csr must be
+ * [TL-53]). r's federation, node_id, created, expires, signing_csr must be
  * set. */
 int sp_enroll_sign_previous(sp_enroll_req *r, const sp_key *old,
                             const char **why);
 /* Parse and check a request of `kind` as the operator receives it, in this
- * order (SPEC [TL-F5]): hardened parse and schema; the signature profile
+ * order (SPEC [TL-50]): hardened parse and schema; the signature profile
  * without KeyInfo; SigningCsr's self-signature (SP_ERR_KEY_UNPROVEN); the
  * document's signature by that key (SP_ERR_REQUEST_SIGNER, or
  * SP_ERR_SIG_INVALID when the content was altered); FederationId equal to

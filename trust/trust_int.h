@@ -101,7 +101,7 @@ void sp_trust__vkey_clear(sp_trust__vkey *v);
 /* 1 if both windows of v contain t within skew. */
 int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew);
 
-/* sm2.c: SM2-with-SM3 and SM3 for xmlsec (SPEC [SIG-D1]..) */
+/* sm2.c: SM2-with-SM3 and SM3 for xmlsec (SPEC [SIG-38]..) */
 /* Register both transform classes with xmlsec; once, from sp_trust_init. */
 int sp_trust__sm_register(void);
 xmlSecTransformId sp_trust__sm3_id(void);

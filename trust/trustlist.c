@@ -228,7 +228,7 @@ static int index_members(sp_trust *t, const char **why)
 					    "ECDSA P-256, RSA >= 2048 nor SM2";
 				return SP_ERR_KEY_WEAK;
 			}
-			/* SPEC [TL-D1]: the method the list names is the
+			/* SPEC [TL-45]: the method the list names is the
 			 * key's one; an SM2 certificate must name it, so no
 			 * 1.0 reader takes an SM2 key for an ECDSA one. */
 			if (m->signing[j].method == SP_SIGM_UNSPECIFIED

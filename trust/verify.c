@@ -129,7 +129,7 @@ static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
 			    why, "the signer's certificates hold weak keys",
 			    SP_ERR_KEY_WEAK);
 	}
-	/* SPEC [TL-D1]: a document is accepted only under the method the
+	/* SPEC [TL-45]: a document is accepted only under the method the
 	 * list names for the signer; an SM2 member's record under ECDSA (or
 	 * the reverse) is refused by name before any cryptography. */
 	if (n == 0)

@@ -77,7 +77,7 @@ static void respond_text(sp_node *n, sp_http_req *req, sp_endpoint ep,
 }
 
 /* Ready, with a line for each certificate near or past its end (SPEC
- * [API-I2]). */
+ * [API-69]). */
 static void ready(sp_node *n, sp_http_req *req)
 {
 	sp_text t = {0};
@@ -154,7 +154,7 @@ static int etag_matches(const char *inm, const char *etag)
 }
 
 /* The current list, with its entity tag; 304 when the caller holds it
- * already (SPEC API-P1), so that polling an unchanged list moves no
+ * already (SPEC API-66), so that polling an unchanged list moves no
  * bytes and costs no verification. */
 static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 {
@@ -319,7 +319,7 @@ static const struct route {
     {EXACT, "/metrics", "GET", SP_EP_METRICS, METRICS, 0, NULL, on_metrics},
     {PREFIX, "/v1/trust-lists/", "GET", SP_EP_TRUST_LIST, ANYONE, 0, NULL,
      on_trust_list},
-    /* the operator console (SPEC [API-E1]), like /v1/peers */
+    /* the operator console (SPEC [API-65]), like /v1/peers */
     {EXACT, "/console", NULL, SP_EP_OTHER, OPERATOR, 1,
      "the console needs one of this node's operator certificates", on_console},
     {PREFIX, "/console/", NULL, SP_EP_OTHER, OPERATOR, 1,

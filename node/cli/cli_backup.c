@@ -1,6 +1,6 @@
 /* cli_backup.c: "silkport backup" (a consistent online copy of a node's
  * store and a manifest beside it) and "silkport restore" (install a backup
- * while the node is stopped; the node then starts fenced, SPEC FED-H1). */
+ * while the node is stopped; the node then starts fenced, SPEC FED-44). */
 #include "cli_int.h"
 #include "node.h"
 

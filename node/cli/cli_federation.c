@@ -263,7 +263,7 @@ static int member_signing(const char *dir, const char *mdir,
 		goto fail;
 	sc->valid_from = (int64_t)time(NULL) - 3600;
 	sc->valid_until = (int64_t)time(NULL) + (int64_t)MEMBER_DAYS * 86400;
-	/* SPEC [TL-D1]: the list names the method */
+	/* SPEC [TL-45]: the list names the method */
 	sc->method = sp_key_alg_method(alg);
 	return 0;
 fail:
@@ -449,7 +449,7 @@ static int make_member(const char *dir, const struct layout *l,
 	if (sp_cli__mkdir_p(mdir, 0700) != 0 ||
 	    member_signing(dir, mdir, ma, alg, m) != 0)
 		return -1;
-	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-D1]) */
+	/* TLS and the operator client stay on P-256 or RSA (SPEC [SEC-34]) */
 	if (ma->sign_alg == SP_KEY_P256 || ma->sign_alg == SP_KEY_RSA2048)
 		alg = ma->sign_alg;
 	if (member_identities(dir, mdir, federation, ma, alg, host, m) != 0 ||

@@ -99,7 +99,7 @@ static void print_digest(const char *path)
 
 /* ---------------------------------------------------------------- init */
 
-/* The signing and TLS keys made inside the token (SPEC SEC-I1), labelled
+/* The signing and TLS keys made inside the token (SPEC SEC-35), labelled
  * MEMBER-sign and MEMBER-tls; k->sign_key and k->tls_key get their URIs
  * (malloc'd), the token settings stay as given. */
 static int make_token_keys(const char *token, const char *member,
@@ -263,7 +263,7 @@ static int init_member_keys(struct init_args *a, struct init_paths *p,
  * node's own operators' CA and one operator certificate. */
 static int init_keys(struct init_args *a, struct init_paths *p)
 {
-	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-D1) */
+	/* TLS and operator keys stay P-256 for an SM2 signer (SPEC SEC-34) */
 	sp_key_alg tls_alg =
 	    a->alg == SP_KEY_SM2 ? SP_KEY_P256 : (sp_key_alg)a->alg;
 	const char *why = NULL, *file;

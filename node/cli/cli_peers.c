@@ -368,7 +368,7 @@ static void first_line(const sp_h2_result *r, char *out, size_t cap)
 
 /* Why the node is not ready (the problem's detail, else the first line),
  * or the warnings of a ready one ("warning:" lines: certificates near their
- * end, SPEC [API-I2]). */
+ * end, SPEC [API-69]). */
 static void readyz_detail(const sp_h2_result *r, int st, struct node_status *ns)
 {
 	const char *p = (const char *)r->body, *end = p + r->body_len;

@@ -142,7 +142,7 @@ static sp_tl_member *find(sp_tl *tl, const char *id)
 }
 
 /* Is a key of the request already listed, for anyone? One key, one
- * member: it is not certified again (SPEC [TL-F5]). Prints who has it. */
+ * member: it is not certified again (SPEC [TL-50]). Prints who has it. */
 static int key_listed(const sp_tl *tl, const sp_enroll_req *r,
                       const char *request)
 {
@@ -228,7 +228,7 @@ static int add_entry(const char *what, const struct tl_opts *t, sp_tl *tl,
 	/* the list's window of the certificate is the certificate's own */
 	m->signing[0].valid_from = now - 3600;
 	m->signing[0].valid_until = now + (int64_t)t->days * 86400;
-	/* the method the member's records must use ([TL-D1]) */
+	/* the method the member's records must use ([TL-45]) */
 	m->signing[0].method = sp_key_alg_method(
 	    sp_pki_cert_alg(m->signing[0].der, m->signing[0].der_len));
 	m->name = r->name;
@@ -321,7 +321,7 @@ int sp_cli__tl_remove_member(int argc, char **argv)
 	}
 	/* Kept in the list as revoked: nodes refuse its traffic from now on,
 	 * keep what they accepted before, and the NodeId is never reused
-	 * (SPEC [TL-26], [TL-27], [TL-F9]). */
+	 * (SPEC [TL-26], [TL-27], [TL-54]). */
 	m->status = SP_STATUS_REVOKED;
 	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
 		goto out;

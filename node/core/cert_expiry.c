@@ -1,6 +1,6 @@
 /* cert_expiry.c: when the certificates this node uses expire: the
  * silkport_certificate_expiry_seconds gauges, the /readyz condition and its
- * warnings (SPEC [API-I1], [API-I2]). */
+ * warnings (SPEC [API-68], [API-69]). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -337,7 +337,7 @@ static int load_trust(sp_node *n, const sp_config *cfg, sp_trust **out)
 }
 
 /* A certificate of the node's own outside its profile is refused at start
- * (SPEC [TL-F11]): peers would refuse it later, less clearly. */
+ * (SPEC [TL-56]): peers would refuse it later, less clearly. */
 static int check_profile(const char *file, const uint8_t *der, size_t len,
                          sp_cert_usage usage)
 {
@@ -402,7 +402,7 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 	sc->port = (uint16_t)cfg->listen_port;
 	sc->cert_file = cfg->tls_cert;
 	sc->key_file = cfg->tls_key;
-	/* the anchors, and the node's own operator CAs (SPEC [TL-F10]) */
+	/* the anchors, and the node's own operator CAs (SPEC [TL-55]) */
 	sc->client_ca_files = cfg->client_cas;
 	sc->allow_tls12 = cfg->tls12;
 	sc->limits.max_concurrent_streams = (uint32_t)cfg->max_streams;

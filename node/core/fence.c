@@ -1,4 +1,4 @@
-/* fence.c: fencing of the own log (SPEC FED-H1..): the state the core keeps
+/* fence.c: fencing of the own log (SPEC FED-44..): the state the core keeps
  * while peers/fed recovers the node's own records from its peers, and the
  * recovery step itself: verify the records, prove them against a
  * checkpoint of the own log, append them in order. */

@@ -59,7 +59,7 @@ typedef struct sp_config {
 	/* [operators] */
 	char *operator_certs[SP_CONFIG_MAX_LIST];
 	size_t n_operator_certs;
-	/* the node's own operator CAs (SPEC [TL-F10]): trusted in the
+	/* the node's own operator CAs (SPEC [TL-55]): trusted in the
 	 * handshake of the home listener beside the anchors, for operator
 	 * certificates only */
 	char *operator_cas[SP_CONFIG_MAX_LIST];
@@ -319,7 +319,7 @@ void sp_node_ready_warnings(sp_node *n, sp_text *out);
 
 /* ================================================================ fencing */
 
-/* A node is fenced (SPEC FED-H1) while its store may be behind what it
+/* A node is fenced (SPEC FED-44) while its store may be behind what it
  * has published of its own log: after a restore, or when a peer presents
  * a checkpoint of its log larger than the store holds. A fenced node signs
  * no record (submissions get SP_ERR_FENCED) and no checkpoint of its own
@@ -334,7 +334,7 @@ int sp_node_fenced(const sp_node *n, const char **why);
 int sp_node_fence_persisted(const sp_node *n);
 /* Fence the node, or change the reason of a fence. persist: also keep the
  * flag in the store (written on a worker); persist 0 on an unfenced node is
- * the start-up check (FED-H2). */
+ * the start-up check (FED-45). */
 void sp_node_fence(sp_node *n, const char *why, int persist);
 /* Lift the fence: the stored flag is cleared first (on a worker), then the
  * next Sequence is read again from the store and the node signs again. */
@@ -431,7 +431,7 @@ size_t sp_node_peer_views(sp_node *n, sp_node_peer_view *out, size_t cap);
 
 /* ================================================================ console */
 
-/* The operator console's pages (read-only HTML, SPEC [API-E1]) for a GET
+/* The operator console's pages (read-only HTML, SPEC [API-65]) for a GET
  * under /console/ on the TLS port. The caller (node/api) has checked that
  * it comes from one of this node's operators. Answers req, now or later. */
 void sp_node_console(sp_node *n, struct sp_http_req *req);

@@ -82,7 +82,7 @@ struct sp_node {
 	void *ext_state[SP_NODE_MAX_EXTENSIONS];
 	size_t n_ext;
 
-	/* Fencing (FED-H1): while fenced the node signs no record and no
+	/* Fencing (FED-44): while fenced the node signs no record and no
 	 * checkpoint of its own log. fence_persisted: the store carries the
 	 * flag (a restore, or peers ahead of the store), so a restart stays
 	 * fenced. Loop thread. */

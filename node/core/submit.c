@@ -222,7 +222,7 @@ static void kick(sp_node *n)
 	sp_submit_job *j;
 	int err;
 
-	/* during the start-up check of the own log (FED-H2) submissions
+	/* during the start-up check of the own log (FED-45) submissions
 	 * wait in the queue rather than being refused */
 	while (!n->submit_busy && !(n->fenced && n->fence_hold) &&
 	       (j = n->submit_head) != NULL) {
@@ -231,7 +231,7 @@ static void kick(sp_node *n)
 			n->submit_tail = NULL;
 		n->submit_queued--;
 		if (n->fenced) {
-			/* FED-H1: no Sequence is signed until the own log is
+			/* FED-44: no Sequence is signed until the own log is
 			 * recovered */
 			report(j, SP_ERR_FENCED, n->fence_why);
 			j->refs = 1;

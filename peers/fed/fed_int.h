@@ -271,7 +271,7 @@ int fed_relay_client(fed *f, const fed_peer *p, sp_h2_client_config *cc,
                      const char **cas);
 void fed_relay_poll(fed *f);
 
-/* fed_recover.c: fencing and recovery of the own log (FED-H1..) */
+/* fed_recover.c: fencing and recovery of the own log (FED-44..) */
 int fed_recover_start(fed *f);
 void fed_recover_tick(fed *f, int64_t now);
 void fed_recover_free(fed_recover *rc);

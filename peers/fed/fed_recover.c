@@ -1,5 +1,5 @@
 /* fed_recover.c (peers): fencing and recovery of this node's own log (SPEC
- * 13.6, FED-H1..FED-H5). At start and every pull interval, the node asks
+ * 13.6, FED-44..FED-48). At start and every pull interval, the node asks
  * its peers for their checkpoints of its own log. A checkpoint larger than
  * the store's own log (a restored backup, a lost disk) fences the node:
  * it signs nothing until it has fetched its missing records back from the
@@ -551,7 +551,7 @@ int fed_recover_start(fed *f)
 	for (i = 0; i < f->n_peers; i++)
 		peers += rc_peer_ok(f->peers[i]);
 	/* Until the peers have said how far they saw this node's log, it
-	 * might sign a Sequence they already hold (FED-H2). */
+	 * might sign a Sequence they already hold (FED-45). */
 	if (peers > 0 && !sp_node_fenced(f->n, NULL)) {
 		sp_node_fence(f->n,
 		              "asking the peers for their checkpoints of this "

@@ -24,7 +24,7 @@ typedef struct tl_job {
 	char *cas[SP_CONFIG_MAX_LIST + 2];
 	char *cert, *key;
 	int tls12;
-	/* the entity tag of the list held (SPEC API-P1): a source that
+	/* the entity tag of the list held (SPEC API-66): a source that
 	 * answers 304 has nothing newer, and nothing is verified */
 	char etag[67];
 	int unchanged; /* the source answered 304 */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_restore.sh: backup and restore cannot make a node equivocate (SPEC
-# 13.6, FED-H1..). Three nodes; CN-ZZ is backed up, signs 20 more records
+# 13.6, FED-44..). Three nodes; CN-ZZ is backed up, signs 20 more records
 # that its peers receive and witness, is stopped and restored from the old
 # backup: it starts fenced, fetches the 20 back from its peers, proves them
 # against their checkpoint of its log, and only then signs again, at the

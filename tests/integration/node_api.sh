@@ -23,7 +23,7 @@ expect_status 200 "readyz"
 hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance >"$WORK/tl.xml"; expect_status 200 "trust list served"
 cmp -s "$WORK/tl.xml" "$F/trust-list.xml" && ok "as the exact signed bytes" || not_ok "trust list bytes differ"
 hcurl "$F" none CN-XA /v1/trust-lists/other >/dev/null; expect_status 404 "unknown federation: 404"; expect_problem not-found "as a problem document"
-# The list's entity tag is its SHA-256 (API-P1): a caller holding it gets
+# The list's entity tag is its SHA-256 (API-66): a caller holding it gets
 # 304 with nothing to read, anyone else the list.
 hcurl "$F" none CN-XA /v1/trust-lists/silk-alliance >/dev/null
 etag=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^etag: //Ip')

@@ -1,6 +1,6 @@
 #!/bin/bash
 # sm2_independent.sh: SM2 records checked without our verifier, and made
-# without our signer (SPEC [SIG-D1]..[SIG-D5]). One way: a record signed by
+# without our signer (SPEC [SIG-38]..[SIG-37]). One way: a record signed by
 # "silkport record sign" with an SM2 key is verified by xmllint --exc-c14n,
 # openssl dgst -sm3 and openssl pkeyutl -verify with the distinguishing
 # identifier 1234567812345678. The other way: a record signed by xmllint,

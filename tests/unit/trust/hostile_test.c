@@ -1181,7 +1181,7 @@ static const hcase cases[] = {
     /* tampering */
     C("tamper-sequence", x_tamper_sequence, SP_ERR_SIG_INVALID),
     /* CN-HN signs with another algorithm than CN-ZZ: the method is not
-     * the one listed for the claimed Origin (SPEC [TL-D1]) */
+     * the one listed for the claimed Origin (SPEC [TL-45]) */
     C("tamper-origin-to-other-member", x_tamper_origin_member,
       SP_ERR_ALG_NOT_LISTED),
     C("tamper-origin-to-non-member", x_tamper_origin_nonmember,

@@ -1,6 +1,6 @@
 /* sm2_test.c: SM2-with-SM3 records, receipts and trust lists through the one
  * verifier, in a mixed federation (SM2, P-256, RSA), and the hostile corpus
- * of algorithm confusion (SPEC [SIG-D1]..[SIG-D5], [TL-D1]). */
+ * of algorithm confusion (SPEC [SIG-38]..[SIG-37], [TL-45]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

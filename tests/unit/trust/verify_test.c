@@ -241,7 +241,7 @@ static void test_signer_authorization(void **state)
 	assert_int_equal(verify(s, n, NULL), SP_ERR_SIG_INVALID);
 	free(s);
 	/* other algorithm: refused by name before any cryptography (SPEC
-	 * [TL-D1]) */
+	 * [TL-45]) */
 	assert_int_equal(
 	    fx_signed_record(&g_fed, 1, "CN-ZZ", "order", g_fed.now, &s, &n),
 	    SP_OK);
