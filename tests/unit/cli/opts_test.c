@@ -41,7 +41,7 @@ static void parse(struct run *r, int argc, const char *const *argv)
 	};
 	const sp_cli_cmd cmd = {"test cmd", usage, "DIR", 1, 1, opts};
 	static char store[24][64]; /* getopt_long may permute argv */
-	static char *copy[24]; /* r->args points into it */
+	static char *copy[24];     /* r->args points into it */
 
 	memset(r, 0, sizeof(*r));
 	r->items.v = r->items_v;
