@@ -687,8 +687,16 @@ static int lock_database(sp_node *n)
 	    (int)sizeof(path))
 		return -1;
 	if ((n->lock_fd = sp_lock_file(path, &holder, &why)) < 0) {
+		/* held by another node, or not even openable (a read-only
+		 * or full disk, a folder this user cannot write) */
+		int held =
+		    holder > 0 || (why != NULL &&
+		                   strcmp(why, "held by another process") == 0);
+
 		sp_log(SP_LOG_ERROR, "start_failed",
-		       SP_LF_STR("why", "the database is in use"),
+		       SP_LF_STR("why", held ? "the database is in use"
+		                             : "the database's lock file "
+		                               "cannot be written"),
 		       SP_LF_STR("file", path), SP_LF_STR("lock", why),
 		       SP_LF_INT("holder_pid", holder));
 		return -1;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # node_health.sh: honest health. /healthz is liveness only; /readyz says not
 # ready, and why, when the store cannot commit: a disk that fills up (a
-# small tmpfs this test mounts) and a read-only one; submissions then fail
+# small tmpfs this test mounts) and a read-only one (a running node keeps
+# the disk busy, so Linux refuses that remount; a node started on a
+# read-only disk refuses to start, naming it); submissions then fail
 # cleanly, the storage gauges show it, and readiness comes back once space
 # is free again. Needs root (mount); skipped (77) otherwise.
 . "$(dirname "$0")/lib.sh"
@@ -64,9 +66,24 @@ if mount -o remount,ro "$DISK" 2>"$WORK/ro.err"; then
 	mount -o remount,rw "$DISK"
 	wait_for 15 readyz 200 && ok "ready again once writable" || not_ok "readyz: $(cat "$WORK/body")"
 else
-	echo "# skip read-only case: $(head -1 "$WORK/ro.err")"
+	echo "# skip read-only case on a running node: $(head -1 "$WORK/ro.err")"
 fi
 
+# Read-only from the start: the node refuses to start and says why.
+stop_node CN-ZZ
+if mount -o remount,ro "$DISK" 2>"$WORK/ro.err"; then
+	"$SILKPORT" run --config "$INI" 2>"$WORK/ro.log" &
+	track $!
+	wait_for 10 grep -q 'event=start_failed' "$WORK/ro.log" &&
+		grep -q 'lock file cannot be written.*Read-only file system' "$WORK/ro.log" &&
+		ok "on a read-only disk the node refuses to start, naming it" || not_ok "read-only start: $(tail -3 "$WORK/ro.log")"
+	grep -q 'database is in use' "$WORK/ro.log" && not_ok "it claims the database is in use" || ok "and does not call it in use"
+	mount -o remount,rw "$DISK"
+else
+	not_ok "remount read-only with the node stopped: $(head -1 "$WORK/ro.err")"
+fi
+start_node "$F" CN-ZZ || exit 1
+wait_for 20 readyz 200 && ok "writable again: the node starts and is ready" || not_ok "readyz: $(cat "$WORK/body")"
 stop_node CN-ZZ
 grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/CN-ZZ.log" && not_ok "sanitizer report" || ok "no sanitizer report"
 finish
