@@ -23,7 +23,6 @@
 
 /* libp11 0.4.12 (Debian 12) is an ENGINE: OpenSSL 3 marks the API
  * deprecated, and there is no PKCS#11 provider in Debian 12. */
-#pragma clang diagnostic ignored "-Wdeprecated-declarations"
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 /* p11-kit's proxy module reaches every module registered with p11-kit
