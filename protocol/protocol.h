@@ -230,11 +230,11 @@ int sp_uuid_valid(const char *s);
 /* RFC 3339 UTC with 'Z' and whole seconds, as the profile requires. */
 int sp_time_format(int64_t t, char out[SP_TIME_TEXT_MAX]);
 int sp_time_parse(const char *s, int64_t *t);
-#define SP_DURATION_TEXT_MAX 32
+#define SP_DURATION_TEXT_MAX 64 /* room for any int64 number of days */
 /* A duration for people, in its two largest non-zero units: "364 d 23 h",
  * "3 min 12 s", "3 min", "45 s", "0 s"; a negative one starts with '-'. */
 void sp_duration_text(int64_t seconds, char out[SP_DURATION_TEXT_MAX]);
-#define SP_WHEN_TEXT_MAX 80
+#define SP_WHEN_TEXT_MAX 112
 /* A point in time for people, relative to now (both Unix seconds):
  * "2026-12-02T14:30:46Z (3 min ago)", "... (in 2 d 4 h)", "... (now)";
  * "never" when t <= 0. */

@@ -538,7 +538,7 @@ static void status_print(const struct target *t, const struct node_status *ns,
 	cert_expiry(m, (int64_t)t->cfg->expiry_warn_days);
 	while (metric_next(m, "silkport_peer_up", &pos, label, sizeof(label),
 	                   &up)) {
-		char peer[128], l2[128];
+		char peer[160], l2[128];
 		double depth = 0;
 
 		snprintf(peer, sizeof(peer), "peer %s", label);

@@ -42,7 +42,8 @@ struct sp_node {
 	sp_key *sign_key;
 	sp_note_signer *log_signer;
 	sp_node_expiry *expiry; /* read at start (cert_expiry.c) */
-	char ready_why[512];    /* sp_node_ready()'s reason, loop thread */
+	char ready_why[SP_STORE_STATE_MAX +
+	               64]; /* sp_node_ready()'s reason, loop thread */
 	uint8_t *operator_der[SP_CONFIG_MAX_LIST];
 	size_t operator_der_len[SP_CONFIG_MAX_LIST];
 	char operator_subject[SP_CONFIG_MAX_LIST][128]; /* for the log */
@@ -90,7 +91,7 @@ struct sp_node {
 	int fence_hold; /* only a start-up check: submissions wait */
 	int fence_persisted;
 	int fence_busy; /* a worker writes or clears the stored flag */
-	char fence_why[256];
+	char fence_why[SP_STORE_STATE_MAX]; /* as persisted */
 	int lock_fd; /* the database's lock file, held while running */
 	/* FED-5: a peer answered 409 to one of this node's own records, or
 	 * peers hold conflicting checkpoints of its log. Loop thread. */

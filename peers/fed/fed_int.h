@@ -96,6 +96,8 @@ struct fed_origin {
 	uint8_t cp_root[32];
 	int64_t cp_seen_ms;
 	int cp_busy;
+	int cp_fresh; /* verified this round: the pull may stop at its size */
+	uint64_t cp_turn; /* which witness to ask when the origin has none */
 	int64_t next_cp_ms;
 	uint64_t equivocations;
 	char last_alarm[240];

@@ -203,7 +203,8 @@ static void seed_done(void *arg)
 
 void fed_pull_start(fed *f, fed_origin *o)
 {
-	fed_peer *src = NULL, *p;
+	fed_peer *src = NULL, *origin, *p;
+	uint64_t next;
 	size_t i;
 
 	if (f->stopping || o->gone)
@@ -226,9 +227,9 @@ void fed_pull_start(fed *f, fed_origin *o)
 		}
 		return;
 	}
-	p = fed_peer_find(f, o->id);
-	if (p != NULL && fed_peer_usable(p)) {
-		src = p;
+	origin = fed_peer_find(f, o->id);
+	if (origin != NULL && fed_peer_usable(origin)) {
+		src = origin;
 	} else {
 		/* the origin is away: ask a peer that holds its entries,
 		 * taking turns between calls */
@@ -245,11 +246,24 @@ void fed_pull_start(fed *f, fed_origin *o)
 	}
 	if (src == NULL)
 		return;
+	next = pos_get(o, src->id, pos_get(o, o->id, 0)->next)->next;
+	/* FED-10 asks for entries up to the checkpoint's size: when the
+	 * origin's own position is past the checkpoint verified this round,
+	 * there is nothing to ask, only proofs to finish (an idle federation
+	 * then asks its peers for checkpoints alone). A reconnect, a start
+	 * or an origin away still pulls. */
+	if (o->cp_fresh && src == origin && next >= o->cp_size) {
+		o->cp_fresh = 0;
+		o->last_pull_ms = fed_now_ms(f);
+		prove(f, o);
+		return;
+	}
+	o->cp_fresh = 0;
 	o->pulling = 1;
 	o->pull_again = 0;
 	o->page_end = 0;
 	snprintf(o->pull_source, sizeof(o->pull_source), "%s", src->id);
-	o->ask_next = pos_get(o, src->id, pos_get(o, o->id, 0)->next)->next;
+	o->ask_next = next;
 	ask_page(f, o);
 	maybe_end(f, o);
 }

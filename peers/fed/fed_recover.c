@@ -87,9 +87,14 @@ static void round_end(fed *f, const char *state)
 {
 	fed_recover *rc = f->recover;
 
+	/* fenced: try again each pull interval; in service, the periodic
+	 * check (FED-45's SHOULD) every ten, as it costs a request to every
+	 * peer and only a restore or a lost disk, both seen at start, make
+	 * a peer hold more of this log than the node */
 	rc->phase = RC_IDLE;
 	rc->next_ms =
-	    fed_now_ms(f) + sp_node_config(f->n)->pull_interval * 1000;
+	    fed_now_ms(f) + sp_node_config(f->n)->pull_interval *
+	                        (sp_node_fenced(f->n, NULL) ? 1000 : 10000);
 	snprintf(rc->state, sizeof(rc->state), "%s", state);
 	rc_frames_free(rc);
 }
@@ -340,11 +345,14 @@ static void checkpoints_done(fed *f)
 	}
 	if (rc->answered == 0) {
 		if (sp_node_fence_persisted(n)) {
-			snprintf(why, sizeof(why),
+			char held[sizeof(why) + 64];
+
+			/* not into why itself: it may be the argument */
+			snprintf(held, sizeof(held),
 			         "%s; no peer answered for its checkpoint of "
 			         "this node's log",
 			         ahead ? why : "fenced by a restore");
-			round_end(f, why);
+			round_end(f, held);
 			/* keep the stored reason; say why it holds */
 			sp_log(SP_LOG_WARN, "fence_holds",
 			       SP_LF_STR("why", "no peer answered"));

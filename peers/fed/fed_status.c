@@ -274,7 +274,7 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 	fed_origin *o = fed_origin_find(f, p->id);
 	sp_h2_client_state st;
 	int64_t ok;
-	char buf[300], root[48];
+	char buf[400], root[48];
 
 	memset(&st, 0, sizeof(st));
 	if (p->client != NULL)

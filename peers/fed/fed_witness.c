@@ -350,6 +350,7 @@ static void cp_done(void *arg)
 		o->cp_size = j->prev_size;
 		memcpy(o->cp_root, j->prev_root, 32);
 	}
+	o->cp_fresh = j->accepted;
 	if (!f->stopping)
 		fed_pull_start(f, o);
 	cp_job_free(j);
@@ -360,6 +361,11 @@ typedef struct cp_req {
 	fed_origin *o;
 	char source[SP_NODE_ID_MAX + 1];
 	int tried_origin;
+	/* the origin answered that it has no checkpoint (an empty log): one
+	 * witness, taken in turns across rounds, is asked in case the origin
+	 * hides one from this node; not every peer every round, which in an
+	 * idle federation costs the square of the members each interval */
+	int origin_has_none;
 } cp_req;
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
@@ -379,8 +385,14 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	}
 	if (resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
 	    resp->body_len > SP_CHECKPOINT_MAX_NOTE) {
-		/* the origin is away: ask a peer that witnesses it */
-		if (cp_ask(f, o, q) == 0) {
+		int from_origin = strcmp(q->source, o->id) == 0;
+
+		if (from_origin && resp->err == SP_OK && resp->status == 404)
+			q->origin_has_none = 1;
+		/* the origin is away (or has none): ask a peer that
+		 * witnesses it; after an empty origin, only one */
+		if ((from_origin || !q->origin_has_none) &&
+		    cp_ask(f, o, q) == 0) {
 			fed_unref(f);
 			return;
 		}
@@ -441,12 +453,15 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 		}
 		q->source[0] = '\0';
 	}
-	if (q->source[0] != '\0')
+	if (q->origin_has_none && f->n_peers > 0)
+		start = (size_t)(o->cp_turn++ % f->n_peers);
+	else if (q->source[0] != '\0')
 		for (i = 0; i < f->n_peers; i++)
 			if (strcmp(f->peers[i]->id, q->source) == 0)
 				start = i + 1;
-	for (i = start; i < f->n_peers; i++) {
-		p = f->peers[i];
+	for (i = start; i < f->n_peers + (q->origin_has_none ? start : 0);
+	     i++) {
+		p = f->peers[i % f->n_peers];
 		if (strcmp(p->id, o->id) == 0 || !fed_peer_usable(p))
 			continue;
 		snprintf(q->source, sizeof(q->source), "%s", p->id);

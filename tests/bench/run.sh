@@ -153,7 +153,12 @@ awk -v a="$node_rps" -v b="$ngh_rps" 'BEGIN {
 	printf "target: GET /healthz = %.0f req/s against nghttpd %.0f req/s = %.0f%% (>= 70%%): %s\n",
 		a, b, 100 * r, (r >= 0.7 ? "MET" : "NOT MET") }' | tee "$WORK/healthz.out"
 
+section "an idle federation (bench_idle.sh)"
+if [ $QUICK = 1 ]; then IDLE_ARGS="10 10"; else IDLE_ARGS="50 60"; fi
+# shellcheck disable=SC2086
+bash "$(dirname "$0")/bench_idle.sh" "$SILKPORT" $IDLE_ARGS | tee "$WORK/idle.out"
+
 section "summary ($(($(date +%s) - start)) s)"
 grep -h '^targets:' "$WORK/records.out" || true
 grep -h "^ECDSA P-256 *$(nproc) " "$WORK/records.out" | awk -v n="$(nproc)"  '{ printf "bench_records: P-256, %s threads: sign %s/s (%s of raw), verify %s/s (%s of raw)\n", n, $5, $6, $8, $9 }' || true
-grep -h -e '^target:' -e '^check:' "$WORK/node.out" "$WORK/proofs.out" "$WORK/fed.out" "$WORK/healthz.out"
+grep -h -e '^target:' -e '^check:' "$WORK/node.out" "$WORK/proofs.out" "$WORK/fed.out" "$WORK/healthz.out" "$WORK/idle.out"
