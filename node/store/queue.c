@@ -84,20 +84,26 @@ void sp_store__inflight_done(sp_store *s, const sp_store_req *req)
 int sp_store__run(sp_store *s, sp_store_fn fn, void *arg)
 {
 	sp_store_job job;
-	int err;
 
 	memset(&job, 0, sizeof(job));
 	job.kind = SP_STORE_JOB_FN;
 	job.fn = fn;
 	job.arg = arg;
-	job.sync = 1;
-	if ((err = sp_store__enqueue(s, &job, 0)))
+	return sp_store__run_sync(s, &job);
+}
+
+int sp_store__run_sync(sp_store *s, sp_store_job *job)
+{
+	int err;
+
+	job->sync = 1;
+	if ((err = sp_store__enqueue(s, job, 0)))
 		return err;
 	pthread_mutex_lock(&s->mu);
-	while (!job.done)
+	while (!job->done)
 		pthread_cond_wait(&s->done_cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	return job.rc;
+	return job->rc;
 }
 
 /* ---------------------------------------------------------------- committer */

@@ -88,6 +88,9 @@ void sp_store__committer_stop(sp_store *s);
 int sp_store__run(sp_store *s, sp_store_fn fn, void *arg);
 /* Queue a job; takes ownership of job on SP_OK. */
 int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes);
+/* Enqueue a job of the caller's (on its stack) and wait until the
+ * committer has done it: job->rc, or the enqueue's error. */
+int sp_store__run_sync(sp_store *s, sp_store_job *job);
 /* Remove an origin's in-flight mark once its put is done (under s->mu). */
 void sp_store__inflight_done(sp_store *s, const sp_store_req *req);
 

@@ -370,13 +370,8 @@ int sp_store_put(sp_store *s, const sp_store_put_req *p, uint8_t **receipt,
 	memset(&job, 0, sizeof(job));
 	job.kind = SP_STORE_JOB_PUT;
 	job.req = &req; /* borrowed: this caller waits */
-	job.sync = 1;
-	if ((err = sp_store__enqueue(s, &job, 0)))
+	if ((err = sp_store__run_sync(s, &job)) != SP_OK && !job.done)
 		return err;
-	pthread_mutex_lock(&s->mu);
-	while (!job.done)
-		pthread_cond_wait(&s->done_cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
 	if (job.res.outcome == SP_STORE_DUPLICATE && job.res_receipt &&
 	    receipt) {
 		*receipt = job.res_receipt;
@@ -451,7 +446,6 @@ int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
                        int *outcomes)
 {
 	sp_store_job job;
-	int err;
 
 	if (!s || (n && !reqs))
 		return SP_ERR_INVALID_ARGUMENT;
@@ -462,14 +456,7 @@ int sp_store_put_batch(sp_store *s, const sp_store_put_req *reqs, size_t n,
 	job.reqs = reqs;
 	job.n_reqs = n;
 	job.outcomes = outcomes;
-	job.sync = 1;
-	if ((err = sp_store__enqueue(s, &job, 0)))
-		return err;
-	pthread_mutex_lock(&s->mu);
-	while (!job.done)
-		pthread_cond_wait(&s->done_cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
-	return job.rc;
+	return sp_store__run_sync(s, &job);
 }
 
 /* ---------------------------------------------------------------- checkpoints
