@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,36 +30,25 @@ static const char restore_usage[] =
     "nothing until it has fetched its own newer records back from its peers\n"
     "and proven them against their checkpoints of its log.\n";
 
-/* Parse "--config FILE" and one operand. */
-static int parse_args(int argc, char **argv, const char *usage,
+/* "--config FILE" and one operand, through the CLI's option table:
+ * SP_CLI_GO (-1) to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char *name,
+                      const char *usage, const char *operand_name,
                       const char **config, const char **operand)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("config", config, SP_CLI_REQUIRED),
+	    SP_CLI_END,
 	};
-	int c;
+	const sp_cli_cmd cmd = {name, usage, operand_name, 1, 1, opts};
+	char **args;
+	int n_args, rc;
 
 	*config = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'c') {
-			*config = optarg;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (*config == NULL || optind + 1 != argc) {
-		fputs(usage, stderr);
-		return SP_EXIT_USAGE;
-	}
-	*operand = argv[optind];
-	return -1; /* go on */
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	*operand = args[0];
+	return SP_CLI_GO;
 }
 
 static sp_config *load_config(const char *path)
@@ -173,7 +161,8 @@ int sp_cli_backup(int argc, char **argv)
 	sp_text m = {0};
 	int rc, err;
 
-	if ((rc = parse_args(argc, argv, backup_usage, &config, &out)) >= 0)
+	if ((rc = parse_args(argc, argv, "backup", backup_usage, "OUT", &config,
+	                     &out)) >= 0)
 		return rc;
 	if ((cfg = load_config(config)) == NULL)
 		return SP_EXIT_FAIL;
@@ -313,7 +302,8 @@ int sp_cli_restore(int argc, char **argv)
 	long holder = 0;
 	int rc, err, lock_fd = -1;
 
-	if ((rc = parse_args(argc, argv, restore_usage, &config, &in)) >= 0)
+	if ((rc = parse_args(argc, argv, "restore", restore_usage, "IN",
+	                     &config, &in)) >= 0)
 		return rc;
 	if ((cfg = load_config(config)) == NULL)
 		return SP_EXIT_FAIL;

@@ -3,7 +3,6 @@
 #include "node.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,40 +209,29 @@ static const char check_usage[] =
 
 int sp_cli_check_config(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"list", no_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *path = NULL;
-	char errbuf[8192];
+	int list = 0;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("config", &path, 0),
+	    SP_CLI_FLAG("list", &list),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"check-config", check_usage, NULL, 0, 0, opts};
+	char errbuf[8192], **args;
 	sp_config *cfg;
 	struct check chk;
 	const char *why = NULL;
-	int c;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'l':
-			sp_config_print_options();
-			return SP_EXIT_OK;
-		case 'h':
-			fputs(check_usage, stdout);
-			return SP_EXIT_OK;
-		default:
-			fputs(check_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	if (list) {
+		sp_config_print_options();
+		return SP_EXIT_OK;
 	}
-	if (path == NULL || optind != argc) {
-		fputs(check_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if (path == NULL)
+		return sp_cli__usage_error(&cmd,
+		                           "--config or --list is required");
 	if ((cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
 		fputs(errbuf, stderr);
 		return SP_EXIT_FAIL;

@@ -1,6 +1,5 @@
 /* cli_run.c: "silkport run": parse the command line, then hand over to the
  * node's lifecycle (core/daemon.c). */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli_int.h"
@@ -15,29 +14,16 @@ static const char run_usage[] =
 
 int sp_cli_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *path = NULL;
-	int c;
+	const sp_cli_opt opts[] = {
+	    SP_CLI_PATH("config", &path, SP_CLI_REQUIRED),
+	    SP_CLI_END,
+	};
+	const sp_cli_cmd cmd = {"run", run_usage, NULL, 0, 0, opts};
+	char **args;
+	int n_args, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'c')
-			path = optarg;
-		else if (c == 'h') {
-			fputs(run_usage, stdout);
-			return SP_EXIT_OK;
-		} else {
-			fputs(run_usage, stderr);
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (path == NULL || optind != argc) {
-		fputs(run_usage, stderr);
-		return SP_EXIT_USAGE;
-	}
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
 	return sp_node_run(path) == 0 ? SP_EXIT_OK : SP_EXIT_FAIL;
 }
