@@ -166,6 +166,9 @@ void sp_trust_unref(sp_trust *t);
 const sp_tl *sp_trust_list(const sp_trust *t);
 /* The exact signed bytes of the list. */
 const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len);
+/* The lowercase hex SHA-256 of those bytes (made when the list was
+ * opened, so that serving or comparing it hashes nothing). */
+const char *sp_trust_list_digest(const sp_trust *t);
 /* 1 if now > next_update, 0 otherwise. */
 int sp_trust_expired(const sp_trust *t, int64_t now);
 

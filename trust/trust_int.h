@@ -64,6 +64,7 @@ struct sp_trust {
 	sp_tl *tl;
 	uint8_t *bytes;
 	size_t len;
+	char digest[65];           /* hex SHA-256 of bytes, made once at open */
 	sp_trust__member *members; /* in list order */
 	sp_trust__member **by_id;  /* sorted by node id */
 	sp_trust__member **by_tls; /* sorted by tls_hash */

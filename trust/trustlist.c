@@ -425,6 +425,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	}
 	memcpy(t->bytes, bytes, blen);
 	t->len = blen;
+	sp_sha256_hex(t->bytes, t->len, t->digest);
 	rc = index_members(t, why);
 	if (rc != SP_OK)
 		goto fail;
@@ -475,6 +476,7 @@ int sp_trust_without(const sp_trust *t, const char *const *node_ids,
 	}
 	memcpy(nt->bytes, t->bytes, t->len);
 	nt->len = t->len;
+	memcpy(nt->digest, t->digest, sizeof(nt->digest));
 	/* Stable: the kept members keep their list order (routing uses it);
 	 * the ignored ones go after them, still owned by the list. */
 	for (i = 0; i < n; i++) {
@@ -533,6 +535,11 @@ void sp_trust_unref(sp_trust *t)
 const sp_tl *sp_trust_list(const sp_trust *t)
 {
 	return t ? t->tl : NULL;
+}
+
+const char *sp_trust_list_digest(const sp_trust *t)
+{
+	return t ? t->digest : NULL;
 }
 
 const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len)

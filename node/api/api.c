@@ -129,15 +129,6 @@ static int metrics_allowed(sp_node *n, sp_http_req *req, int slot)
 	return 0;
 }
 
-/* "<hex>" of the list's SHA-256: the entity tag of a trust list. */
-static void list_etag(const uint8_t *b, size_t len, char *out /* [67] */)
-{
-	char hex[65];
-
-	sp_sha256_hex(b, len, hex);
-	snprintf(out, 67, "\"%s\"", hex);
-}
-
 /* Does an If-None-Match value name etag (one tag, a list, or "*")? */
 static int etag_matches(const char *inm, const char *etag)
 {
@@ -170,7 +161,8 @@ static void trust_list(sp_node *n, sp_http_req *req, const char *federation)
 		    "this node holds no trust list of that federation");
 		return;
 	}
-	list_etag(b, len, etag);
+	snprintf(etag, sizeof(etag), "\"%s\"",
+	         sp_node_list_digest(n, federation));
 	if ((inm = sp_http_req_header(req, "if-none-match", NULL)) != NULL &&
 	    etag_matches(inm, etag)) {
 		sp_node_count_request(n, SP_EP_TRUST_LIST, 304);

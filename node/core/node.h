@@ -541,6 +541,8 @@ int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source);
  * or NULL when the node holds none. Valid until the list is replaced. */
 const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,
                                   size_t *len);
+/* The hex SHA-256 of those bytes (sp_trust_list_digest()), or NULL. */
+const char *sp_node_list_digest(sp_node *n, const char *federation);
 /* A new reference to the first list this node holds (home first, then the
  * relay lists in config order) that lists node_id, or NULL. */
 sp_trust *sp_node_trust_for(sp_node *n, const char *node_id);

@@ -461,6 +461,17 @@ const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,
 	return sp_trust_list_bytes(n->relay->feds[i].trust, len);
 }
 
+const char *sp_node_list_digest(sp_node *n, const char *federation)
+{
+	int i;
+
+	if (strcmp(federation, sp_trust_list(n->trust)->federation) == 0)
+		return sp_trust_list_digest(n->trust);
+	if ((i = sp_node_relay_index(n, federation)) < 0)
+		return NULL;
+	return sp_trust_list_digest(n->relay->feds[i].trust);
+}
+
 void sp_node__relay_set_trust(sp_node *n, size_t i, sp_trust *t)
 {
 	relay_fed *rf = &n->relay->feds[i];

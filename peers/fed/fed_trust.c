@@ -177,18 +177,14 @@ static tl_job *tl_job_new(fed *f, const char *source)
 }
 
 /* The entity tag of the list this node holds for federation, as a server
- * makes it: the quoted hex SHA-256 of its bytes. */
+ * makes it: its quoted hex SHA-256 (made when the list was opened). */
 static void held_etag(fed *f, const char *federation, char out[67])
 {
-	const uint8_t *b;
-	size_t len;
-	char hex[65];
+	const char *d = sp_node_list_digest(f->n, federation);
 
 	out[0] = '\0';
-	if ((b = sp_node_list_bytes(f->n, federation, &len)) == NULL)
-		return;
-	sp_sha256_hex(b, len, hex);
-	snprintf(out, 67, "\"%s\"", hex);
+	if (d != NULL)
+		snprintf(out, 67, "\"%s\"", d);
 }
 
 static void poll_url(fed *f, const char *url)
