@@ -50,20 +50,7 @@ static int record_row(sqlite3_stmt *st, sp_store_record **out)
 	*out = NULL;
 	if (rec == NULL)
 		return SP_ERR_NOMEM;
-	rec->rowid = sqlite3_column_int64(st, 0);
-	rec->sequence = (uint64_t)sqlite3_column_int64(st, 3);
-	rec->issued = sqlite3_column_int64(st, 5);
-	rec->received = sqlite3_column_int64(st, 6);
-	rec->broadcast = sqlite3_column_int(st, 8);
-	if ((err = sp_store__col_text(st, 1, rec->record_id,
-	                              sizeof(rec->record_id))) ||
-	    (err =
-	         sp_store__col_text(st, 2, rec->origin, sizeof(rec->origin))) ||
-	    (err = sp_store__col_text(st, 4, rec->type, sizeof(rec->type))) ||
-	    (err =
-	         sp_store__col_text(st, 7, rec->digest, sizeof(rec->digest))) ||
-	    (err =
-	         sp_store__col_text(st, 9, rec->source, sizeof(rec->source)))) {
+	if ((err = sp_sqlite__record_header(st, rec)) != SP_OK) {
 		free(rec);
 		return err;
 	}

@@ -122,6 +122,8 @@ int sp_sqlite_revoked_add(sp_store_conn *s, const char *federation,
 int sp_sqlite_revoked_get(sp_store_conn *r, const char *federation,
                           sp_store_revoked_kind kind, const char *subject,
                           uint64_t *sequence);
+/* sqlite_read.c: the header columns (0 to 9) of a REC_COLS row into rec. */
+int sp_sqlite__record_header(sqlite3_stmt *st, sp_store_record *rec);
 /* sqlite_console.c: */
 int sp_sqlite_console_records(sp_store_conn *r, const sp_store_console_query *q,
                               sp_store_list **out);

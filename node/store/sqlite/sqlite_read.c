@@ -54,16 +54,10 @@ int sp_sqlite_bind_view(sqlite3_stmt *st, const sp_store_view *view)
 	return rc;
 }
 
-/* A record from a REC_COLS row. */
-static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
+int sp_sqlite__record_header(sqlite3_stmt *st, sp_store_record *rec)
 {
-	sp_store_record *rec = calloc(1, sizeof(*rec));
-	const void *b;
 	int err;
 
-	*out = NULL;
-	if (!rec)
-		return SP_ERR_NOMEM;
 	rec->rowid = sqlite3_column_int64(st, 0);
 	rec->sequence = (uint64_t)sqlite3_column_int64(st, 3);
 	rec->issued = sqlite3_column_int64(st, 5);
@@ -74,9 +68,22 @@ static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
 	    (err =
 	         sp_store__col_text(st, 2, rec->origin, sizeof(rec->origin))) ||
 	    (err = sp_store__col_text(st, 4, rec->type, sizeof(rec->type))) ||
-	    (err =
-	         sp_store__col_text(st, 7, rec->digest, sizeof(rec->digest))) ||
-	    (err = sp_store__col_text(st, 9, rec->source, sizeof(rec->source))))
+	    (err = sp_store__col_text(st, 7, rec->digest, sizeof(rec->digest))))
+		return err;
+	return sp_store__col_text(st, 9, rec->source, sizeof(rec->source));
+}
+
+/* A record from a REC_COLS row. */
+static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
+{
+	sp_store_record *rec = calloc(1, sizeof(*rec));
+	const void *b;
+	int err;
+
+	*out = NULL;
+	if (!rec)
+		return SP_ERR_NOMEM;
+	if ((err = sp_sqlite__record_header(st, rec)) != SP_OK)
 		goto fail;
 	b = sqlite3_column_blob(st, 10);
 	rec->len = (size_t)sqlite3_column_bytes(st, 10);
