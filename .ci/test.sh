@@ -25,10 +25,10 @@ if [ "${SP_SKIP_TSAN:-}" != 1 ]; then
 	cmake -S . -B "$TSAN" -DCMAKE_BUILD_TYPE=Debug -DSP_TSAN=ON -DSP_WERROR=ON \
 		-DCMAKE_C_COMPILER="${CC:-clang}" >"$TSAN.configure.log" 2>&1 || { cat "$TSAN.configure.log"; exit 1; }
 	cmake --build "$TSAN" -j "$JOBS" --target silkport node_pool_test node_store_test \
-		node_store_content_test node_server_test peers_client_test peers_fed_deliver_test
+		node_store_content_test node_store_fed_test node_server_test peers_client_test peers_fed_deliver_test
 	(cd "$TSAN" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		ctest --output-on-failure -j "$JOBS" \
-		-R '^unit/node/(pool|store|store_content|server)_test$|^unit/peers/(client|fed_deliver)_test$|^integration/(fed_delivery|node_api|node_durability)$')
+		-R '^unit/node/(pool|store|store_content|store_fed|server)_test$|^unit/peers/(client|fed_deliver)_test$|^integration/(fed_delivery|node_api|node_durability)$')
 fi
 
 if [ "${SP_SKIP_COVERAGE:-}" != 1 ]; then

@@ -1,0 +1,487 @@
+/* store_fed_test.c: what the store keeps for the federation side:
+ * checkpoints (with their evidence), the outbox, trust lists and the
+ * revocations that stay for good. */
+#include <pthread.h>
+
+#include "store_fixture.h"
+
+/* ---------------------------------------------------------------- checkpoints
+ */
+
+static void test_checkpoints(void **state)
+{
+	fx *f = *state;
+	uint8_t root1[32], root2[32], root3[32];
+	sp_store_checkpoint *cp = NULL;
+
+	memset(root1, 1, 32);
+	memset(root2, 2, 32);
+	memset(root3, 3, 32);
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
+	                                         "note five\n", "CN-ZZ"),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 5, root1,
+	                                         "note five\n", "CN-HN"),
+	                 SP_STORE_DUPLICATE);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root2,
+	                                         "note nine\n", NULL),
+	                 SP_STORE_INSERTED);
+	/* another root for size 9: kept as evidence */
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 9, root3,
+	                                         "forked nine\n", "KZ-KGS"),
+	                 SP_STORE_EQUIVOCATION);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
+	                                          "witness-b", "— w-b sig\n"),
+	                 SP_OK);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 9, root2,
+	                                          "witness-a", "— w-a sig\n"),
+	                 SP_OK);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 7, root2,
+	                                          "witness-a", "— x\n"),
+	                 SP_ERR_NOT_FOUND);
+
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_int_equal(cp->size, 9);
+	assert_memory_equal(cp->root, root2, 32);
+	assert_string_equal(cp->note, "note nine\n");
+	assert_string_equal(cp->source, "");
+	assert_int_equal(cp->n_cosignatures, 2);
+	assert_string_equal(cp->witnesses[0], "witness-a");
+	assert_string_equal(cp->cosignatures[0], "— w-a sig\n");
+	assert_string_equal(cp->witnesses[1], "witness-b");
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
+}
+
+/* ---------------------------------------------------------------- outbox */
+
+/* The outbox API delivery uses: sp_store_fed_* writes run on the committer
+ * and report through a callback after COMMIT; the test waits for it. */
+typedef struct ob_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	int rc;
+} ob_wait;
+
+static void ob_done(void *arg, int rc)
+{
+	ob_wait *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int ob_wait_for(ob_wait *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->done = 0;
+	pthread_mutex_unlock(&w->mu);
+	return w->rc;
+}
+
+static int ob_delivered(fx *f, int64_t id, const char *receipt)
+{
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err = sp_store_fed_delivered_async(
+	    f->s, id, (const uint8_t *)receipt, strlen(receipt), ob_done, &w);
+
+	return err ? err : ob_wait_for(&w);
+}
+
+static int ob_reschedule(fx *f, int64_t id, int64_t next, const char *error)
+{
+	ob_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	int err =
+	    sp_store_fed_reschedule_async(f->s, id, next, error, ob_done, &w);
+
+	return err ? err : ob_wait_for(&w);
+}
+
+/* The count row of `peer`, or NULL. */
+static const sp_fed_outbox_count *ob_count(const sp_fed_outbox_count *c,
+                                           size_t n, const char *peer)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(c[i].peer, peer) == 0)
+			return &c[i];
+	return NULL;
+}
+
+static void test_outbox(void **state)
+{
+	fx *f = *state;
+	static const char *const peers[] = {"CN-HN", "KZ-KGS"};
+	sp_fed_outbox_item *items = NULL;
+	sp_fed_outbox_count *counts = NULL;
+	const sp_fed_outbox_count *c;
+	size_t n = 0;
+	uint8_t *got = NULL;
+	size_t glen = 0;
+	const char rcpt[] = "<Receipt>from CN-HN</Receipt>";
+	rec a, b;
+	int64_t hn_a, kgs_a, hn_b;
+	sp_store_stats st;
+
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	a.put.received = 1000;
+	a.put.recipients = peers;
+	a.put.n_recipients = 2;
+	a.put.deliver_to = peers;
+	a.put.n_deliver_to = 2;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	rec_make(&b, "CN-ZZ", 1, NULL);
+	b.put.received = 1100;
+	b.put.deliver_to = peers;
+	b.put.n_deliver_to = 1;
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+
+	/* due: per peer, by id, only rows whose time has come, with bytes */
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 999, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 0);
+	assert_null(items);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].record_id, a.id);
+	assert_string_equal(items[0].origin, "CN-ZZ");
+	assert_int_equal(items[0].sequence, 0);
+	assert_int_equal(items[0].received, 1000);
+	assert_int_equal(items[0].attempts, 0);
+	assert_int_equal(items[0].len, a.len);
+	assert_memory_equal(items[0].bytes, a.bytes, a.len);
+	assert_string_equal(items[1].record_id, b.id);
+	assert_true(items[1].id > items[0].id);
+	hn_a = items[0].id;
+	hn_b = items[1].id;
+	sp_fed_outbox_items_free(items, n);
+	/* paging: after_id skips what was already read; max caps the page */
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", hn_a, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_b);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 1, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_a);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	kgs_a = items[0].id;
+	sp_fed_outbox_items_free(items, n);
+
+	/* counts before any attempt */
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "CN-HN"));
+	assert_int_equal(c->pending, 2);
+	assert_int_equal(c->failed, 0);
+	assert_int_equal(c->oldest, 1000);
+	assert_non_null(c = ob_count(counts, n, "KZ-KGS"));
+	assert_int_equal(c->pending, 1);
+	free(counts);
+
+	/* delivered: the row leaves the queue and the peer's receipt is kept;
+	 * a second answer for the same row is not found (nothing changes) */
+	assert_int_equal(ob_delivered(f, hn_a, rcpt), SP_OK);
+	assert_int_equal(ob_delivered(f, hn_a, "<Receipt>again</Receipt>"),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(ob_delivered(f, 987654, rcpt), SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id, "CN-HN",
+	                                           &got, &glen),
+	                 SP_OK);
+	assert_int_equal(glen, sizeof(rcpt) - 1);
+	assert_memory_equal(got, rcpt, glen);
+	free(got);
+	assert_int_equal(sp_store_peer_receipt_get(f->r, "CN-ZZ", a.id,
+	                                           "KZ-KGS", &got, &glen),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1100, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, hn_b);
+	sp_fed_outbox_items_free(items, n);
+
+	/* reschedule: counts the attempt and moves the due time */
+	assert_int_equal(ob_reschedule(f, kgs_a, 2000, "connection refused"),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 1999, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 2000, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 1);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(ob_reschedule(f, kgs_a, 2500, NULL), SP_OK);
+	/* a delivered row cannot be rescheduled; unknown ids are not found */
+	assert_int_equal(ob_reschedule(f, hn_a, 3000, NULL), SP_ERR_NOT_FOUND);
+	assert_int_equal(ob_reschedule(f, 987654, 3000, NULL),
+	                 SP_ERR_NOT_FOUND);
+
+	/* abandon: every pending row of the peer is given up for good, and
+	 * counted as failed, not pending; other peers are untouched */
+	assert_int_equal(sp_store_fed_abandon_peer(f->s, "CN-HN", "revoked"),
+	                 SP_OK);
+	assert_int_equal(sp_store_fed_outbox_due(f->r, "CN-HN", 0,
+	                                         SP_FED_NEVER - 1, 10, &items,
+	                                         &n),
+	                 SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "CN-HN"));
+	assert_int_equal(c->failed, 1);
+	assert_non_null(c = ob_count(counts, n, "KZ-KGS"));
+	assert_int_equal(c->pending, 1);
+	assert_int_equal(c->failed, 0);
+	free(counts);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "KZ-KGS", 0, 2500, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 2);
+	sp_fed_outbox_items_free(items, n);
+
+	/* bad arguments are refused before anything is queued */
+	assert_int_equal(
+	    sp_store_fed_delivered_async(f->s, hn_b, NULL, 0, ob_done, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_fed_reschedule_async(f->s, hn_b, 1, NULL, NULL, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_fed_abandon_peer(f->s, "CN-HN", NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
+
+	/* enqueue by record id, idempotent */
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000), SP_OK);
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "CN-ZZ", a.id, "RU-X", 1000), SP_OK);
+	assert_int_equal(
+	    sp_store_outbox_enqueue(f->s, "KZ-KGS", a.id, "RU-X", 1000),
+	    SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_outbox_enqueue(f->s, "CN-ZZ",
+	                                         "00000000-0000-4000-8000-"
+	                                         "000000000000",
+	                                         "RU-X", 1000),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_fed_outbox_counts(f->r, &counts, &n), SP_OK);
+	assert_non_null(c = ob_count(counts, n, "RU-X"));
+	assert_int_equal(c->pending, 1);
+	free(counts);
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	assert_int_equal(st.outbox_pending, 3);
+	sp_store_stats_clear(&st);
+}
+
+/* ---------------------------------------------------------------- trust lists
+ */
+
+static void test_trust_lists(void **state)
+{
+	fx *f = *state;
+	const uint8_t v2[] = "<TrustList>2</TrustList>";
+	const uint8_t v2b[] = "<TrustList>2 forged</TrustList>";
+	const uint8_t v3[] = "<TrustList>3</TrustList>";
+	uint8_t *got = NULL;
+	size_t len = 0;
+	uint64_t seq = 0;
+
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len),
+	    SP_ERR_NOT_FOUND);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2, sizeof(v2) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 1, v3, sizeof(v3) - 1),
+	    SP_ERR_TRUST_LIST_ROLLBACK);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2b, sizeof(v2b) - 1),
+	    SP_ERR_EQUIVOCATION);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 2, v2, sizeof(v2) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len), SP_OK);
+	assert_int_equal(seq, 2);
+	assert_int_equal(len, sizeof(v2) - 1);
+	assert_memory_equal(got, v2, len);
+	free(got);
+	assert_int_equal(
+	    sp_store_trust_list_put(f->s, "ALLIANCE", 3, v3, sizeof(v3) - 1),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_trust_list_get(f->r, "ALLIANCE", &seq, &got, &len), SP_OK);
+	assert_int_equal(seq, 3);
+	free(got);
+}
+
+/* ---------------------------------------------------------------- revocations
+ */
+
+/* [TL-39]: revocations are kept for good, per federation, across reopen. */
+static void test_revocations_persist(void **state)
+{
+	fx *f = *state;
+	sp_store_revocation v[2];
+	uint64_t seq = 0;
+
+	memset(v, 0, sizeof(v));
+	v[0].kind = SP_REVOKED_MEMBER;
+	snprintf(v[0].subject, sizeof(v[0].subject), "CN-X");
+	snprintf(v[0].node_id, sizeof(v[0].node_id), "CN-X");
+	v[0].sequence = 4;
+	v[1].kind = SP_REVOKED_SIGNING_CERT;
+	memset(v[1].subject, 'a', 64);
+	snprintf(v[1].node_id, sizeof(v[1].node_id), "CN-X");
+	v[1].sequence = 4;
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 2), SP_OK);
+	reopen(f);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_SIGNING_CERT,
+	                                      v[1].subject, &seq),
+	                 SP_OK);
+	/* the kind, the federation and the subject all matter */
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_SIGNING_CERT, "CN-X",
+	                                      &seq),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_revoked_get(f->r, "PORTS", SP_REVOKED_MEMBER,
+	                                      "CN-X", &seq),
+	                 SP_ERR_NOT_FOUND);
+	/* recorded again by a later list: the first sequence stays */
+	v[0].sequence = 9;
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1), SP_OK);
+	assert_int_equal(sp_store_revoked_get(f->r, "ALLIANCE",
+	                                      SP_REVOKED_MEMBER, "CN-X", &seq),
+	                 SP_OK);
+	assert_int_equal(seq, 4);
+	/* bad entries write nothing */
+	v[0].subject[0] = '\0';
+	assert_int_equal(sp_store_revoked_add(f->s, "ALLIANCE", v, 1),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_revoked_add(f->s, "", v + 1, 1),
+	                 SP_ERR_INVALID_ARGUMENT);
+}
+
+/* A list with members as a node reads them; only the fields the check
+ * reads are set. */
+typedef struct tl_fx {
+	sp_tl tl;
+	sp_tl_member m[3];
+	sp_tl_signing_cert sc[3];
+	uint8_t der[3][8];
+} tl_fx;
+
+static void tl_fx_make(tl_fx *x, const char *federation, uint64_t seq,
+                       sp_member_status x_status, sp_member_status s_status,
+                       int y_takes_x_cert)
+{
+	static const char *const ids[3] = {"CN-X", "CN-S", "CN-Y"};
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->tl.federation, sizeof(x->tl.federation), "%s", federation);
+	x->tl.sequence = seq;
+	x->tl.members = x->m;
+	x->tl.n_members = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(x->m[i].node_id, sizeof(x->m[i].node_id), "%s",
+		         ids[i]);
+		memset(x->der[i], (int)('1' + i), sizeof(x->der[i]));
+		x->sc[i].der = x->der[y_takes_x_cert && i == 2 ? 0 : i];
+		x->sc[i].der_len = sizeof(x->der[i]);
+		x->m[i].signing = &x->sc[i];
+		x->m[i].n_signing = 1;
+		x->m[i].status = SP_STATUS_ACTIVE;
+	}
+	x->m[0].status = x_status;
+	x->m[1].status = s_status;
+}
+
+/* [TL-39]: a list that shows a revoked member (or a revoked member's
+ * signing certificate) as not revoked is refused, also after reopen;
+ * suspension stays reversible. */
+static void test_revocation_check_list(void **state)
+{
+	fx *f = *state;
+	sp_store_revocation hit;
+	tl_fx x;
+
+	/* sequence 4: CN-X revoked, CN-S suspended */
+	tl_fx_make(&x, "ALLIANCE", 4, SP_STATUS_REVOKED, SP_STATUS_SUSPENDED,
+	           0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+	assert_int_equal(sp_store_revoked_record_list(f->s, &x.tl), SP_OK);
+	reopen(f);
+	/* sequence 5 lists CN-X active again: refused */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_ACTIVE, SP_STATUS_SUSPENDED, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(hit.kind, SP_REVOKED_MEMBER);
+	assert_string_equal(hit.subject, "CN-X");
+	assert_string_equal(hit.node_id, "CN-X");
+	assert_int_equal(hit.sequence, 4);
+	/* suspended is not revoked either */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_SUSPENDED, SP_STATUS_SUSPENDED,
+	           0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
+	/* CN-X still revoked, CN-S back from suspension: accepted */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+	/* CN-X's signing certificate given to CN-Y: refused */
+	tl_fx_make(&x, "ALLIANCE", 5, SP_STATUS_REVOKED, SP_STATUS_ACTIVE, 1);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit),
+	                 SP_ERR_REVOCATION_REVERSED);
+	assert_int_equal(hit.kind, SP_REVOKED_SIGNING_CERT);
+	assert_string_equal(hit.node_id, "CN-Y");
+	assert_int_equal(strlen(hit.subject), 64);
+	/* a CN-X in another federation is another node */
+	tl_fx_make(&x, "PORTS", 1, SP_STATUS_ACTIVE, SP_STATUS_ACTIVE, 0);
+	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_revocation_check_list, setup,
+	                                    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
