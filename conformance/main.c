@@ -32,7 +32,8 @@ static const char usage_text[] =
     "        or the shortcut --federation-dir DIR --as MEMBER, which fills in\n"
     "        every one of them not given from a directory as 'silkport\n"
     "        federation init' writes it (DIR/trust-list.xml, "
-    "DIR/operator/cert.pem,\n"
+    "DIR/operator/cert.pem\n"
+    "        or, with an SM2 list signer, DIR/operator/anchors.pem,\n"
     "        DIR/members/MEMBER/{tls,sign}-{cert,key}.pem).\n"
     "Checks a node that claims to implement protocol/SPEC.md.\n"
     "  --trust-list FILE  the federation's trust list\n"
@@ -582,15 +583,25 @@ static int open_list(const char *anchor, const char *list_path,
 	return 0;
 }
 
-/* A federation directory's anchor (DIR/operator/cert.pem) and its trust
- * list (DIR/trust-list.xml). */
+/* The anchor file of a directory as 'federation init' writes it:
+ * operator/anchors.pem when the operator signs its lists with a key of its
+ * own beside the CA (--list-alg), else the CA, operator/cert.pem. */
+static void fed_dir_anchor(const char *dir, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/operator/anchors.pem", dir);
+	if (access(buf, F_OK) != 0)
+		snprintf(buf, cap, "%s/operator/cert.pem", dir);
+}
+
+/* A federation directory's anchor (fed_dir_anchor) and its trust list
+ * (DIR/trust-list.xml). */
 static int open_fed_dir(const char *dir, char *anchor_path, size_t apcap,
                         sp_anchors **anchors, sp_trust **list, char *err,
                         size_t errlen)
 {
 	char anchor[CF_PATH], path[CF_PATH];
 
-	snprintf(anchor, sizeof(anchor), "%s/operator/cert.pem", dir);
+	fed_dir_anchor(dir, anchor, sizeof(anchor));
 	snprintf(path, sizeof(path), "%s/trust-list.xml", dir);
 	return open_list(anchor, path, anchor_path, apcap, anchors, list, err,
 	                 errlen);
@@ -679,8 +690,10 @@ static int setup_local(cf_ctx *x, char *err, size_t errlen)
 
 	x->trust_list_path = dir_default(x, x->trust_list_path, tl_buf,
 	                                 sizeof(tl_buf), 0, "trust-list.xml");
-	x->anchor_arg = dir_default(x, x->anchor_arg, an_buf, sizeof(an_buf), 0,
-	                            "operator/cert.pem");
+	if (x->anchor_arg == NULL && x->fed_dir != NULL) {
+		fed_dir_anchor(x->fed_dir, an_buf, sizeof(an_buf));
+		x->anchor_arg = an_buf;
+	}
 	if (x->trust_list_path == NULL || x->anchor_arg == NULL) {
 		snprintf(err, errlen,
 		         "the federation's list and anchor: --trust-list FILE "

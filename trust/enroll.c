@@ -801,14 +801,37 @@ done:
 	return rc;
 }
 
+/* Is x signed by one of the certificates of the anchor file? 1 yes, 0 no,
+ * -1 the file holds no certificate. A federation whose operator signs its
+ * lists with SM2 has two anchors in the file, and its CA is the second. */
+static int issued_by_anchor(X509 *x, const char *anchor_path)
+{
+	BIO *b = BIO_new_file(anchor_path, "r");
+	X509 *anchor;
+	int found = 0, any = 0;
+
+	while (b != NULL && !found &&
+	       (anchor = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) !=
+	           NULL) {
+		any = 1;
+		found = X509_NAME_cmp(X509_get_issuer_name(x),
+		                      X509_get_subject_name(anchor)) == 0 &&
+		        X509_verify(x, X509_get0_pubkey(anchor)) == 1;
+		X509_free(anchor);
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	return found ? 1 : any ? 0 : -1;
+}
+
 int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
                         const char *anchor_path, sp_cert_usage usage,
                         int64_t now, const char **why)
 {
-	X509 *x = NULL, *anchor = NULL;
+	X509 *x = NULL;
 	EVP_PKEY *key = NULL;
 	int64_t nb, na;
-	int rc;
+	int rc, by;
 
 	if ((x = der_cert(der, len)) == NULL)
 		return set_why(why, "not one DER X.509 certificate",
@@ -818,20 +841,18 @@ int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
 		    set_why(why, "cannot read the member's own key", SP_ERR_IO);
 		goto done;
 	}
-	if ((anchor = read_cert_pem(anchor_path)) == NULL) {
-		rc = set_why(why, "cannot read the anchor certificate",
-		             SP_ERR_IO);
-		goto done;
-	}
 	if (EVP_PKEY_eq(X509_get0_pubkey(x), key) != 1) {
 		rc =
 		    set_why(why, "the certificate is not for this member's key",
 		            SP_ERR_ISSUED_MISMATCH);
 		goto done;
 	}
-	if (X509_verify(x, X509_get0_pubkey(anchor)) != 1 ||
-	    X509_NAME_cmp(X509_get_issuer_name(x),
-	                  X509_get_subject_name(anchor)) != 0) {
+	if ((by = issued_by_anchor(x, anchor_path)) < 0) {
+		rc = set_why(why, "cannot read the anchor certificate",
+		             SP_ERR_IO);
+		goto done;
+	}
+	if (by == 0) {
 		rc = set_why(why,
 		             "the certificate is not signed by the federation "
 		             "anchor (altered, or from someone else)",
@@ -849,7 +870,6 @@ int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,
 done:
 	ERR_clear_error();
 	EVP_PKEY_free(key);
-	X509_free(anchor);
 	X509_free(x);
 	return rc;
 }

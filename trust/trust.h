@@ -324,7 +324,8 @@ int sp_pki_write_cert(const uint8_t *der, size_t len, const char *path,
 int sp_pki_cert_profile_check(const uint8_t *der, size_t len,
                               sp_cert_usage usage, const char **why);
 /* The member's check of a certificate it was issued: for the key in
- * key_path, signed by the anchor in anchor_path (SP_ERR_ISSUED_MISMATCH
+ * key_path, signed by an anchor of the PEM file anchor_path (one or more
+ * certificates; SP_ERR_ISSUED_MISMATCH
  * otherwise: altered or someone else's), valid at now (SP_ERR_CERT_INVALID),
  * and in its profile. */
 int sp_pki_issued_check(const uint8_t *der, size_t len, const char *key_path,

@@ -20,12 +20,13 @@
 #define LIST_DAYS   365
 
 static const char usage_text[] =
-    "usage: silkport federation init DIR --federation ID [--rsa]\n"
+    "usage: silkport federation init DIR --federation ID [--rsa] "
+    "[--list-alg sm2]\n"
     "       silkport federation init DIR --federation ID --member "
     "ID[:ROLE[:ALG]] "
     "...\n"
-    "         [--existing ID=MEMBER-DIR ...] [--rsa] [--base-port N] [--host "
-    "NAME]\n"
+    "         [--existing ID=MEMBER-DIR ...] [--rsa] [--list-alg sm2]\n"
+    "         [--base-port N] [--host NAME]\n"
     "         [--config-dir DIR --state-dir DIR]\n"
     "Without --member: the operator's CA (DIR/operator/) and a signed trust\n"
     "list with no members (DIR/trust-list.xml); members then join with\n"
@@ -40,6 +41,11 @@ static const char usage_text[] =
     "  ALG           the member's record signing algorithm: p256, rsa2048\n"
     "                or sm2 (SM2-with-SM3; its TLS key stays P-256)\n"
     "  --rsa         RSA-2048 keys instead of ECDSA P-256\n"
+    "  --list-alg sm2  the operator signs trust lists with SM2-with-SM3: a\n"
+    "                second operator key (DIR/operator/list-key.pem and\n"
+    "                list-cert.pem) beside the CA, which stays P-256 (or RSA)\n"
+    "                because it issues the TLS certificates; nodes configure\n"
+    "                both as anchors (DIR/operator/anchors.pem)\n"
     "  --base-port N member i (from 0, in the order given) gets port N+i "
     "(7400)\n"
     "  --host NAME   extra TLS name and the host in member endpoints\n"
@@ -67,10 +73,12 @@ static const char usage_text[] =
 struct layout {
 	const char *config_dir;
 	const char *state_dir;
-	int chown;         /* root with a service user: hand files to it */
-	uid_t uid;         /* the service user */
-	gid_t gid;         /* its group */
-	const char *group; /* its name, for messages */
+	int chown;          /* root with a service user: hand files to it */
+	uid_t uid;          /* the service user */
+	gid_t gid;          /* its group */
+	const char *group;  /* its name, for messages */
+	const char *anchor; /* what nodes configure as the federation's
+	                       anchors, relative to DIR (make_operator) */
 };
 
 #define SERVICE_USER "silkport"
@@ -343,7 +351,7 @@ static int member_entry(const struct member_arg *ma, unsigned port,
 /* A gateway's node runs from its own federation's config: say what to
  * add there. */
 static void print_gateway(const char *dir, const char *federation,
-                          const struct member_arg *ma)
+                          const char *anchor, const struct member_arg *ma)
 {
 	char abs[4096];
 
@@ -353,11 +361,11 @@ static void print_gateway(const char *dir, const char *federation,
 	        "  member %s is a gateway: add to %s/node.ini\n"
 	        "    [relay]\n    federation = %s\n    trust_list = "
 	        "%s/trust-list.xml\n"
-	        "    anchor = %s/operator/cert.pem\n    tls_cert = "
+	        "    anchor = %s/%s\n    tls_cert = "
 	        "%s/members/%s/tls-cert.pem\n"
 	        "    tls_key = %s/members/%s/tls-key.pem\n",
-	        ma->id, ma->existing, federation, abs, abs, abs, ma->id, abs,
-	        ma->id);
+	        ma->id, ma->existing, federation, abs, abs, anchor, abs, ma->id,
+	        abs, ma->id);
 }
 
 /* Production layout: absolute paths (the unit's working folder is the
@@ -387,8 +395,7 @@ static int production_config(const char *dir, const struct layout *l,
 	                      "trust-list.xml") != 0 ||
 	    sp_cli__path_join(anchor, sizeof(anchor), abs_cfg,
 	                      "trust-anchor.pem") != 0 ||
-	    sp_cli__path_join(buf, sizeof(buf), dir, "operator/cert.pem") !=
-	        0 ||
+	    sp_cli__path_join(buf, sizeof(buf), dir, l->anchor) != 0 ||
 	    copy_file(buf, anchor) != 0)
 		return -1;
 	if (sp_config_write_member(ini, id, federation, port, abs_cfg,
@@ -405,10 +412,10 @@ static int member_config(const char *dir, const struct layout *l,
                          const char *federation, const struct member_arg *ma,
                          unsigned port, const char *mdir)
 {
-	char ini[4096];
+	char ini[4096], anchor[4096];
 
 	if (ma->existing != NULL) {
-		print_gateway(dir, federation, ma);
+		print_gateway(dir, federation, l->anchor, ma);
 		return 0;
 	}
 	if (sp_cli__path_join(ini, sizeof(ini), mdir, "node.ini") != 0)
@@ -416,9 +423,10 @@ static int member_config(const char *dir, const struct layout *l,
 	if (l->config_dir != NULL)
 		return production_config(dir, l, federation, ma->id, port, mdir,
 		                         ini);
+	if (fmt(anchor, sizeof(anchor), "../../%s", l->anchor) != 0)
+		return -1;
 	if (sp_config_write_member(ini, ma->id, federation, port, NULL, NULL,
-	                           "../../trust-list.xml",
-	                           "../../operator/cert.pem", NULL,
+	                           "../../trust-list.xml", anchor, NULL,
 	                           NULL) != 0) {
 		sp_cli__err("federation init: %s: %s", ini, strerror(errno));
 		return -1;
@@ -482,6 +490,7 @@ static void free_members(sp_tl_member *ms, size_t n)
 struct init_args {
 	const char *dir, *federation, *host;
 	int rsa;
+	int list_alg; /* an sp_key_alg; 0: the CA's own key signs the list */
 	uint64_t base_port;
 	struct layout lay;
 	char *member_v[MAX_MEMBERS], *existing_v[MAX_MEMBERS];
@@ -574,10 +583,13 @@ static void find_service_user(struct layout *lay)
 
 static int init_parse(int argc, char **argv, struct init_args *a)
 {
+	/* Only SM2 is offered: for P-256 and RSA the CA's own key signs. */
+	static const sp_cli_word list_algs[] = {{"sm2", SP_KEY_SM2}, {NULL, 0}};
 	const sp_cli_opt opts[] = {
 	    SP_CLI_FEDERATION_ID("federation", &a->federation, SP_CLI_REQUIRED),
 	    SP_CLI_LIST("member", &a->members),
 	    SP_CLI_FLAG("rsa", &a->rsa),
+	    SP_CLI_ENUM("list-alg", &a->list_alg, list_algs, 0),
 	    SP_CLI_U64("base-port", &a->base_port, 1, 65535, 0),
 	    SP_CLI_STRING("host", &a->host, 0),
 	    SP_CLI_LIST("existing", &a->existing),
@@ -604,6 +616,8 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 		return sp_cli__usage_error(&cmd, "--config-dir lays out "
 		                                 "members' nodes: it needs "
 		                                 "--member");
+	a->lay.anchor =
+	    a->list_alg ? "operator/anchors.pem" : "operator/cert.pem";
 	if ((rc = parse_members(&cmd, a)) != SP_CLI_GO)
 		return rc;
 	if (a->base_port + a->n_members - 1 > 65535)
@@ -613,7 +627,58 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 	return SP_CLI_GO;
 }
 
-/* DIR/operator: the federation operator's CA (key.pem, cert.pem). */
+/* With --list-alg: the operator's list-signing key beside its CA
+ * (list-key.pem, list-cert.pem), and anchors.pem, the two certificates
+ * that nodes configure as the federation's anchors. The CA stays the
+ * issuer of every member certificate: OpenSSL 3.0 verifies an SM2-signed
+ * certificate chain only without the SM2 distinguishing identifier, which
+ * other SM2 software would not verify, so SM2 keys never sign
+ * certificates of the TLS chain (SPEC [SEC-34]). key and cert become the
+ * list signer's. */
+static int make_list_signer(const struct init_args *a, char *key, char *cert)
+{
+	char anchors[4096], cn[256];
+	uint8_t *ca = NULL, *ls = NULL, *both = NULL;
+	size_t ca_len = 0, ls_len = 0;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	snprintf(cn, sizeof(cn), "silkport federation %s list signer",
+	         a->federation);
+	if (sp_cli__path_join(anchors, sizeof(anchors), a->dir,
+	                      a->lay.anchor) != 0 ||
+	    sp_cli__read_input(cert, &ca, &ca_len) != 0 ||
+	    sp_cli__path_join(key, 4096, a->dir, "operator/list-key.pem") !=
+	        0 ||
+	    sp_cli__path_join(cert, 4096, a->dir, "operator/list-cert.pem") !=
+	        0)
+		goto out;
+	if ((err = sp_pki_make_ca(cn, (sp_key_alg)a->list_alg, CA_DAYS, key,
+	                          cert, &why)) != SP_OK) {
+		sp_cli__err("federation init: list signer: %s: %s",
+		            sp_strerror(err), why ? why : "");
+		goto out;
+	}
+	if (sp_cli__read_input(cert, &ls, &ls_len) != 0 ||
+	    (both = malloc(ls_len + ca_len)) == NULL)
+		goto out;
+	memcpy(both, ls, ls_len);
+	memcpy(both + ls_len, ca, ca_len);
+	if (sp_cli__write_output(anchors, both, ls_len + ca_len, 0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "federation %s: list signer %s (SM2); anchors for nodes: %s\n",
+	        a->federation, cert, anchors);
+	rc = 0;
+out:
+	free(ca);
+	free(ls);
+	free(both);
+	return rc;
+}
+
+/* DIR/operator: the federation operator's CA (key.pem, cert.pem), and with
+ * --list-alg its list signer. */
 static int make_operator(const struct init_args *a, sp_key_alg alg, char *key,
                          char *cert, char *cn, size_t cn_cap)
 {
@@ -644,7 +709,7 @@ static int make_operator(const struct init_args *a, sp_key_alg alg, char *key,
 		return -1;
 	}
 	fprintf(stderr, "federation %s: operator CA %s\n", a->federation, cert);
-	return 0;
+	return a->list_alg ? make_list_signer(a, key, cert) : 0;
 }
 
 /* Every member's keys, node.ini and list entry. */
@@ -701,14 +766,19 @@ static int write_list(const struct init_args *a, sp_tl *tl, const char *key,
 	fprintf(stderr, "trust list %s (sequence 1, %zu members)\n", path,
 	        a->n_members);
 	if (a->n_members == 0)
-		fprintf(stderr,
-		        "members join from their own machines: each runs "
-		        "'silkport member init'\n"
-		        "and sends you its join-request.xml; you run 'silkport "
-		        "trust-list add-member\n"
-		        "--key %s/operator/key.pem --cert %s --request REQ "
-		        "--issued-dir OUT %s'\n",
-		        a->dir, cert, path);
+		fprintf(
+		    stderr,
+		    "members join from their own machines: each runs "
+		    "'silkport member init'\n"
+		    "and sends you its join-request.xml; you run 'silkport "
+		    "trust-list add-member\n"
+		    "--key %s --cert %s%s --request REQ --issued-dir OUT %s'\n"
+		    "and send it OUT's certificates, the list and %s/%s\n",
+		    key, cert,
+		    a->list_alg ? " --ca-key DIR/operator/key.pem --ca-cert "
+		                  "DIR/operator/cert.pem"
+		                : "",
+		    path, a->dir, a->lay.anchor);
 	rc = 0;
 out:
 	sp_key_free(op);

@@ -26,13 +26,14 @@ const char sp_cli__tl_usage[] =
     "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
     "FILE defaults to standard input.\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
-    "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N] "
-    "LIST\n"
+    "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N]\n"
+    "           [--ca-key KEY.pem --ca-cert CERT.pem] LIST\n"
     "       silkport trust-list remove-member --key KEY.pem --cert CERT.pem\n"
     "           --member ID LIST\n"
     "       silkport trust-list renew-member --key KEY.pem --cert CERT.pem\n"
     "           --request RENEWAL-REQUEST.xml --issued-dir OUT [--valid-days "
-    "N] LIST\n"
+    "N]\n"
+    "           [--ca-key KEY.pem --ca-cert CERT.pem] LIST\n"
     "add-member     checks a member's signed join request (signature, proof "
     "of\n"
     "               possession of each key, id not taken, not expired), "
@@ -48,7 +49,10 @@ const char sp_cli__tl_usage[] =
     "OUT/\n"
     "               and lists it beside the old one, which stays valid\n"
     "LIST is the current list, verified with CERT.pem; the new one goes to\n"
-    "standard output.\n";
+    "standard output. --ca-key and --ca-cert name the CA that issues the\n"
+    "certificates when it is not the list's signer (an operator that signs\n"
+    "lists with SM2 issues from its P-256 or RSA CA: federation init\n"
+    "--list-alg sm2).\n";
 
 static int cmd_sign(int argc, char **argv)
 {

@@ -13,6 +13,8 @@
 
 struct tl_opts {
 	const char *key, *cert, *request, *issued, *member, *list;
+	const char *ca_key, *ca_cert; /* the issuing CA: key and cert unless
+	                                 the list signer is not a CA for TLS */
 	uint64_t days;
 };
 
@@ -30,6 +32,8 @@ static int parse_opts(const char *what, int argc, char **argv,
 	    SP_CLI_PATH("issued-dir", &t->issued, req),
 	    SP_CLI_STRING("member", &t->member, req ? 0 : SP_CLI_REQUIRED),
 	    SP_CLI_U64("valid-days", &t->days, 1, 3650, 0),
+	    SP_CLI_PATH("ca-key", &t->ca_key, 0),
+	    SP_CLI_PATH("ca-cert", &t->ca_cert, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {what, sp_cli__tl_usage, "LIST", 1, 1, opts};
@@ -38,9 +42,19 @@ static int parse_opts(const char *what, int argc, char **argv,
 
 	memset(t, 0, sizeof(*t));
 	t->days = MEMBER_DAYS;
-	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) == SP_CLI_GO)
-		t->list = args[0];
-	return rc;
+	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
+		return rc;
+	t->list = args[0];
+	if ((t->ca_key == NULL) != (t->ca_cert == NULL))
+		return sp_cli__usage_error(&cmd, "--ca-key and --ca-cert go "
+		                                 "together");
+	if (!want_request && t->ca_key != NULL)
+		return sp_cli__usage_error(&cmd, "--ca-key: nothing to issue");
+	if (t->ca_key == NULL) {
+		t->ca_key = t->key;
+		t->ca_cert = t->cert;
+	}
+	return SP_CLI_GO;
 }
 
 /* The current list, verified with the operator's own certificate (a list
@@ -122,8 +136,8 @@ static int issue_one(const char *what, const struct tl_opts *t,
 		            path);
 		return -1;
 	}
-	if ((err = sp_pki_issue_csr(t->key, t->cert, usage, csr, csr_len, cn,
-	                            sans, (int)t->days, der, len, &why)) !=
+	if ((err = sp_pki_issue_csr(t->ca_key, t->ca_cert, usage, csr, csr_len,
+	                            cn, sans, (int)t->days, der, len, &why)) !=
 	        SP_OK ||
 	    (err = sp_pki_write_cert(*der, *len, path, &why)) != SP_OK) {
 		fprintf(stderr, "rejected %s: %s: %s\n", sp_strerror(err), what,
@@ -283,12 +297,13 @@ int sp_cli__tl_add_member(int argc, char **argv)
 	        "member %s (%s) added, active, in list sequence %llu\n"
 	        "issued %s/sign-cert.pem and %s/tls-cert.pem from its CSRs; "
 	        "send them,\n"
-	        "the new list and %s (the anchor) to %s, and publish the new "
-	        "list\n"
-	        "to every member\n",
+	        "the new list and the federation's anchors (%s%s%s) to %s, and "
+	        "publish\n"
+	        "the new list to every member\n",
 	        m->node_id, sp_role_name(m->role),
 	        (unsigned long long)tl->sequence, t.issued, t.issued, t.cert,
-	        m->node_id);
+	        t.ca_cert != t.cert ? " and " : "",
+	        t.ca_cert != t.cert ? t.ca_cert : "", m->node_id);
 	rc = SP_EXIT_OK;
 out:
 	sp_enroll_req_free(r);

@@ -4,7 +4,9 @@
 # with RSA 2048. Records flow every way, each receiver's receipt is signed
 # with its own algorithm and verified by the sender (the outbox drains),
 # catch-up from a peer and inclusion proofs work for SM2 records, and the
-# conformance suite, acting as the SM2 member, checks the SM2 node.
+# conformance suite, acting as the SM2 member, checks the SM2 node. The
+# operator signs the trust list with SM2 too (--list-alg sm2): its P-256 CA
+# issues the TLS certificates, and both are the nodes' anchors.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -12,11 +14,13 @@ F="$WORK/fed"
 CONF="$SP_BINARY_DIR/conformance/silkport-conformance"
 SM2_URI='urn:silkport:srep:1:alg:sm2-sm3'
 SM3_URI='urn:silkport:srep:1:alg:sm3'
-fed_up "$F" CN-ZZ:zone:sm2 KZ-KGS:port-authority:p256 UZ-TAS:port-authority:rsa2048 || exit 1
+FED_INIT_ARGS="--list-alg sm2" fed_up "$F" CN-ZZ:zone:sm2 KZ-KGS:port-authority:p256 UZ-TAS:port-authority:rsa2048 || exit 1
 for m in CN-ZZ KZ-KGS UZ-TAS; do
 	wait_for 20 bash -c "curl -sk --http2 -o /dev/null -w '%{http_code}' https://127.0.0.1:$(eval echo \$PORT_$(echo $m | tr -- '-.' '__'))/readyz | grep -q 200"
 done
 
+grep -q "<ds:SignatureMethod Algorithm=\"$SM2_URI\"" "$F/trust-list.xml" && [ "$(grep -c "SignatureMethod Algorithm=" "$F/trust-list.xml")" = 1 ] &&
+	ok "the operator signed the trust list with SM2-SM3" || not_ok "list signature: $(grep -o 'SignatureMethod Algorithm="[^"]*"' "$F/trust-list.xml")"
 # The list names each signing certificate's method; CN-ZZ's key is SM2 and
 # its TLS key stays P-256.
 grep -c "signatureMethod=\"$SM2_URI\"" "$F/trust-list.xml" | grep -qx 1 &&
@@ -59,13 +63,13 @@ grep -Eq 'event=receipt_(invalid|refused)' "$WORK"/*.log && not_ok "a receipt wa
 grep -q "SignatureMethod Algorithm=\"$SM2_URI\"" "$WORK/zz90.xml" && grep -q "DigestMethod Algorithm=\"$SM3_URI\"" "$WORK/zz90.xml" &&
 	ok "CN-ZZ's records are signed SM2-with-SM3 over an SM3 reference digest" || not_ok "SM2 record: $(head -c 600 "$WORK/zz90.xml")"
 expect 0 "silkport record verify accepts the SM2 record" -- \
-	"$SILKPORT" record verify --trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem" "$WORK/zz90.xml"
+	"$SILKPORT" record verify --trust-list "$F/trust-list.xml" --anchor "$F/operator/anchors.pem" "$WORK/zz90.xml"
 # A record claiming CN-ZZ signed with KZ-KGS's P-256 key: refused by name.
 "$SILKPORT" record new --origin CN-ZZ --sequence 91 --type release --broadcast \
 	--body "$SP_DATA_DIR/bodies/release.xml" |
 	"$SILKPORT" record sign --key "$F/members/KZ-KGS/sign-key.pem" --cert "$F/members/KZ-KGS/sign-cert.pem" >"$WORK/zz91.xml"
 expect 1 "silkport record verify refuses an ECDSA record of the SM2 member" -- \
-	"$SILKPORT" record verify --trust-list "$F/trust-list.xml" --anchor "$F/operator/cert.pem" "$WORK/zz91.xml"
+	"$SILKPORT" record verify --trust-list "$F/trust-list.xml" --anchor "$F/operator/anchors.pem" "$WORK/zz91.xml"
 expect_err algorithm-not-listed "with algorithm-not-listed"
 hcurl "$F" KZ-KGS UZ-TAS /v1/records -H 'content-type: application/xml' --data-binary @"$WORK/zz91.xml" >/dev/null
 expect_status 422 "pushed to a node: refused with 422"

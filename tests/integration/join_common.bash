@@ -15,23 +15,36 @@ free_base() {
 	done
 }
 
-# join_init OP F ID[:ROLE]...: the operator's federation "silk" without
-# members, each member's member init, the operator's add-member from the
-# request alone, each member's install. OP/trust-list.xml is the result.
+# join_init OP F ID[:ROLE[:ALG]]...: the operator's federation "silk"
+# without members, each member's member init, the operator's add-member from
+# the request alone, each member's install. OP/trust-list.xml is the result.
+# With JOIN_LIST_ALG=sm2 the operator signs its lists with an SM2 key beside
+# its CA (federation init --list-alg sm2); JOIN_ANCHOR is then the file of
+# both anchors, and F/operator/cert.pem a copy of it.
 join_init() {
 	op=$1; f=$2; shift 2
 	free_base $#
-	"$SILKPORT" federation init "$op" --federation silk 2>/dev/null || return 1
+	# shellcheck disable=SC2086
+	"$SILKPORT" federation init "$op" --federation silk ${JOIN_LIST_ALG:+--list-alg $JOIN_LIST_ALG} 2>/dev/null || return 1
+	signer="--key $op/operator/key.pem --cert $op/operator/cert.pem"
+	JOIN_ANCHOR="$op/operator/cert.pem"
+	if [ -n "${JOIN_LIST_ALG:-}" ]; then
+		signer="--key $op/operator/list-key.pem --cert $op/operator/list-cert.pem"
+		signer="$signer --ca-key $op/operator/key.pem --ca-cert $op/operator/cert.pem"
+		JOIN_ANCHOR="$op/operator/anchors.pem"
+	fi
 	mkdir -p "$op/received" "$f/operator"
-	cp "$op/operator/cert.pem" "$f/operator/cert.pem"
+	cp "$JOIN_ANCHOR" "$f/operator/cert.pem"
 	i=0
 	for mr in "$@"; do
-		m=${mr%%:*}; role=zone
+		m=${mr%%:*}; role=zone; alg=p256
 		[ "$m" != "$mr" ] && role=${mr#*:}
+		case $role in *:*) alg=${role#*:}; role=${role%%:*} ;; esac
 		"$SILKPORT" member init "$f/members/$m" --federation silk --member "$m" --role "$role" \
-			--host 127.0.0.1 --port $((BASE + i)) 2>/dev/null || return 1
+			--alg "$alg" --host 127.0.0.1 --port $((BASE + i)) 2>/dev/null || return 1
 		cp "$f/members/$m/join-request.xml" "$op/received/$m-join-request.xml"
-		"$SILKPORT" trust-list add-member --key "$op/operator/key.pem" --cert "$op/operator/cert.pem" \
+		# shellcheck disable=SC2086
+		"$SILKPORT" trust-list add-member $signer \
 			--request "$op/received/$m-join-request.xml" --issued-dir "$op/issued/$m" \
 			"$op/trust-list.xml" >"$op/next.xml" 2>/dev/null || return 1
 		mv "$op/next.xml" "$op/trust-list.xml"
@@ -40,7 +53,7 @@ join_init() {
 	for mr in "$@"; do
 		m=${mr%%:*}
 		"$SILKPORT" member install "$f/members/$m" --issued "$op/issued/$m" \
-			--trust-list "$op/trust-list.xml" --anchor "$op/operator/cert.pem" 2>/dev/null || return 1
+			--trust-list "$op/trust-list.xml" --anchor "$JOIN_ANCHOR" 2>/dev/null || return 1
 		printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$f/members/$m/node.ini"
 	done
 }

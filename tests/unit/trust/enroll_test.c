@@ -55,6 +55,20 @@ static void fresh(char *out, size_t cap, const char *what)
 	fx_path(out, cap, g_dir, name);
 }
 
+/* Copy the file at path to the end of f (an anchor file of several
+ * certificates). */
+static void append_file(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char buf[4096];
+	size_t n;
+
+	assert_non_null(in);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, f), n);
+	fclose(in);
+}
+
 struct member {
 	char sign[128], tls[128], log[128];
 };
@@ -379,6 +393,32 @@ static void test_issue_and_check(void **state)
 	assert_int_equal(sp_pki_issued_check(sd, sl, m.sign, other_ca,
 	                                     SP_CERT_SIGNING, now, &why),
 	                 SP_ERR_ISSUED_MISMATCH);
+	/* an anchor file of several certificates (an SM2 list signer before
+	 * the issuing CA, as federation init --list-alg sm2 writes it): the
+	 * issuer is found among them, and a file without it still refuses */
+	{
+		char sm2_key[128], sm2_cert[128], both[128];
+		FILE *f;
+
+		fresh(sm2_key, sizeof(sm2_key), "lskey");
+		fresh(sm2_cert, sizeof(sm2_cert), "ls");
+		fresh(both, sizeof(both), "anchors");
+		assert_int_equal(sp_pki_make_ca("List signer", SP_KEY_SM2, 30,
+		                                sm2_key, sm2_cert, &why),
+		                 SP_OK);
+		assert_non_null(f = fopen(both, "w"));
+		append_file(f, sm2_cert);
+		append_file(f, g_ca_cert);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(sp_pki_issued_check(sd, sl, m.sign, both,
+		                                     SP_CERT_SIGNING, now,
+		                                     &why),
+		                 SP_OK);
+		assert_int_equal(sp_pki_issued_check(sd, sl, m.sign, sm2_cert,
+		                                     SP_CERT_SIGNING, now,
+		                                     &why),
+		                 SP_ERR_ISSUED_MISMATCH);
+	}
 	/* altered: a byte of the signature */
 	sd[sl - 3] ^= 0x01;
 	assert_int_equal(sp_pki_issued_check(sd, sl, m.sign, g_ca_cert,
