@@ -4,7 +4,8 @@
 # (CN-GW) in the pilot-zone alliance, and a foreign port authority
 # (Khorgos KZ-KGS) in the Silk Road port group, reached through the gateway.
 # Zhengzhou signs its records and receipts with SM2-with-SM3 (China's national
-# algorithms); the others with ECDSA P-256.
+# algorithms); the others with ECDSA P-256. The alliance's operator signs
+# its trust lists with SM2 too.
 # Records of several types are submitted, delivered, receipted and proved.
 # The nodes keep running afterwards; demo/stop.sh stops them.
 set -eu
@@ -33,17 +34,20 @@ for p in $BASE $((BASE + 1)) $((BASE + 2)) $((BASE + 10)) $((BASE + 11)); do
 done
 
 step "1. Two federations, each with its operator CA and signed trust list"
-"$SP" federation init "$A" --federation silk-alliance --base-port "$BASE" \
+# The pilot-zone alliance's operator signs its lists with SM2 (beside its
+# P-256 CA, which issues the TLS certificates); its nodes' anchor file holds
+# both certificates.
+"$SP" federation init "$A" --federation silk-alliance --list-alg sm2 --base-port "$BASE" \
 	--member CN-ZZ:zone:sm2 --member CN-XA:zone --member CN-GW:zone
 "$SP" federation init "$B" --federation silk-ports --base-port $((BASE + 10)) \
 	--member CN-GW:zone --member KZ-KGS:port-authority --existing CN-GW="$A/members/CN-GW" 2>"$DEMO/ports-init.txt"
 sed -n '1,/^    \[relay\]$/p' "$DEMO/ports-init.txt" | grep -v '^    \[relay\]$' >&2 || true
 # Each operator authorizes CN-GW to relay into the other federation.
-"$SP" trust-list update --key "$A/operator/key.pem" --cert "$A/operator/cert.pem" \
+"$SP" trust-list update --key "$A/operator/list-key.pem" --cert "$A/operator/list-cert.pem" \
 	--relays-to CN-GW=silk-ports "$A/trust-list.xml" >"$DEMO/tl.xml" && mv "$DEMO/tl.xml" "$A/trust-list.xml"
 "$SP" trust-list update --key "$B/operator/key.pem" --cert "$B/operator/cert.pem" \
 	--relays-to CN-GW=silk-alliance "$B/trust-list.xml" >"$DEMO/tl.xml" && mv "$DEMO/tl.xml" "$B/trust-list.xml"
-"$SP" trust-list verify --anchor "$A/operator/cert.pem" "$A/trust-list.xml"
+"$SP" trust-list verify --anchor "$A/operator/anchors.pem" "$A/trust-list.xml"
 "$SP" trust-list verify --anchor "$B/operator/cert.pem" "$B/trust-list.xml"
 
 # Node configuration beyond what federation init writes: each node follows
@@ -54,7 +58,7 @@ for ini in "$A"/members/CN-{ZZ,XA}/node.ini; do
 		"$B/trust-list.xml" "$B/operator/cert.pem" >>"$ini"
 done
 printf '\n[relay]\nfederation = silk-alliance\ntrust_list = %s\nanchor = %s\n' \
-	"$A/trust-list.xml" "$A/operator/cert.pem" >>"$B/members/KZ-KGS/node.ini"
+	"$A/trust-list.xml" "$A/operator/anchors.pem" >>"$B/members/KZ-KGS/node.ini"
 { echo; sed -n '/^    \[relay\]$/,/^    tls_key = /p' "$DEMO/ports-init.txt" | sed 's/^    //'; } >>"$A/members/CN-GW/node.ini"
 # Zhengzhou's operator console, on the loopback port federation init chose.
 sed -i 's/^;\(listen = 127\.0\.0\.1:[0-9]*\)$/\1/' "$A/members/CN-ZZ/node.ini"
@@ -157,7 +161,7 @@ seq=$(sed -n 's:.*<Sequence>\(.*\)</Sequence>.*:\1:p' "$DEMO/records/declaration
 curl -s --http2 --cacert "$A/operator/cert.pem" \
 	"https://127.0.0.1:$BASE/v1/logs/CN-ZZ/proofs/inclusion?index=$seq&size=4" >"$DEMO/proof.txt"
 "$SP" log verify "$DEMO/records/declaration.xml" "$DEMO/proof.txt" "$DEMO/checkpoint.txt" \
-	--trust-list "$A/trust-list.xml" --anchor "$A/operator/cert.pem"
+	--trust-list "$A/trust-list.xml" --anchor "$A/operator/anchors.pem"
 echo "  witnessed: Xi'an serves CN-ZZ's checkpoint with its cosignature:"
 for _ in $(seq 1 40); do
 	curl -s --http2 --cacert "$A/operator/cert.pem" "https://127.0.0.1:$((BASE + 1))/v1/logs/CN-ZZ/checkpoint" >"$DEMO/witnessed.txt"
@@ -182,7 +186,7 @@ Done: 4 nodes are running (stop them with $DEMO/stop.sh). Next, try:
        'https://127.0.0.1:$((BASE + 1))/v1/search?subject-kind=Enterprise&subject-scheme=USCC&subject-value=91410100MA44XXXX0A'
   # submit another record, then verify one offline
   $SP submit --config $A/members/CN-ZZ/node.ini --type tax --recipient CN-XA --body tests/data/bodies/tax.xml
-  $SP record verify --trust-list $A/trust-list.xml --anchor $A/operator/cert.pem $DEMO/records/transfer.xml
+  $SP record verify --trust-list $A/trust-list.xml --anchor $A/operator/anchors.pem $DEMO/records/transfer.xml
   # a public log endpoint; metrics, for the node's operator
   curl --http2 --cacert $A/operator/cert.pem https://127.0.0.1:$BASE/v1/logs/CN-ZZ/checkpoint
   curl --http2 --cacert $A/operator/cert.pem --cert $A/members/CN-ZZ/operator-cert.pem \
