@@ -581,17 +581,15 @@ fail:
 	return NULL;
 }
 
-int sp_config_console_listen(const char *v, char host[64], unsigned *port,
-                             const char **why)
+int sp_config_addr_port(const char *v, char host[64], unsigned *port)
 {
 	const char *colon, *end;
 	uint64_t p;
 	size_t len;
 	unsigned char addr[16];
+	int bracketed = v[0] == '[';
 
-	*why = "want a loopback ADDRESS:PORT, e.g. 127.0.0.1:7480 or "
-	       "[::1]:7480";
-	if (v[0] == '[') {
+	if (bracketed) {
 		if ((end = strchr(v, ']')) == NULL || end[1] != ':')
 			return -1;
 		colon = end + 1;
@@ -608,14 +606,33 @@ int sp_config_console_listen(const char *v, char host[64], unsigned *port,
 	memcpy(host, v, len);
 	host[len] = '\0';
 	*port = (unsigned)p;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return AF_INET;
+	if (bracketed && inet_pton(AF_INET6, host, addr) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+int sp_config_console_listen(const char *v, char host[64], unsigned *port,
+                             const char **why)
+{
+	unsigned char addr[16];
+	int af = sp_config_addr_port(v, host, port);
+
+	if (af < 0) {
+		*why = "want a loopback ADDRESS:PORT, e.g. 127.0.0.1:7480 or "
+		       "[::1]:7480";
+		return -1;
+	}
 	/* the console is plain HTTP: only this machine may reach it */
-	if (inet_pton(AF_INET, host, addr) == 1) {
-		if (addr[0] == 127)
+	if (af == AF_INET) {
+		if (inet_pton(AF_INET, host, addr) == 1 && addr[0] == 127)
 			return 0;
-	} else if (inet_pton(AF_INET6, host, addr) == 1) {
+	} else if (af == AF_INET6) {
 		static const unsigned char one[16] = {[15] = 1};
 
-		if (memcmp(addr, one, 16) == 0)
+		if (inet_pton(AF_INET6, host, addr) == 1 &&
+		    memcmp(addr, one, 16) == 0)
 			return 0;
 	} else {
 		*why = "not an IP address: want a loopback ADDRESS:PORT, e.g. "

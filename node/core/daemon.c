@@ -493,6 +493,25 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	sp_server_shutdown(n->server, on_shutdown_done, n);
 }
 
+/* run --listen: the address and port in place of the file's, at start
+ * and at every reload (so that a reload does not report them changed). */
+static int apply_listen(sp_config *cfg, const char *listen)
+{
+	char host[64];
+	unsigned port;
+	char *dup;
+
+	if (listen == NULL)
+		return 0;
+	if (sp_config_addr_port(listen, host, &port) <= 0 ||
+	    (dup = strdup(host)) == NULL)
+		return -1;
+	free(cfg->listen_address);
+	cfg->listen_address = dup;
+	cfg->listen_port = (int64_t)port;
+	return 0;
+}
+
 /* Options read only at start: name the changed ones so that the operator
  * knows the reload did not apply them (listen port, database, limits...). */
 static void restart_changes(const sp_config *a, const sp_config *b, char *out,
@@ -562,6 +581,11 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	notify("RELOADING=1");
 	cfg = sp_config_load(n->cfg->path, errbuf, sizeof(errbuf));
+	if (cfg != NULL && apply_listen(cfg, n->listen_override) != 0) {
+		sp_config_free(cfg);
+		cfg = NULL;
+		snprintf(errbuf, sizeof(errbuf), "--listen: out of memory");
+	}
 	if (cfg == NULL) {
 		sp_log(SP_LOG_ERROR, "reload_refused",
 		       SP_LF_STR("why", errbuf));
@@ -998,7 +1022,7 @@ static void stop(sp_node *n)
 	pthread_mutex_destroy(&n->readers_mu);
 }
 
-int sp_node_run(const char *path)
+int sp_node_run(const char *path, const char *listen)
 {
 	char errbuf[8192];
 	sp_node n;
@@ -1009,8 +1033,17 @@ int sp_node_run(const char *path)
 	n.lock_fd = -1;
 	pthread_mutex_init(&n.mbox_mu, NULL);
 	pthread_mutex_init(&n.readers_mu, NULL);
-	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
-		fputs(errbuf, stderr);
+	n.listen_override = listen;
+	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL ||
+	    apply_listen(n.cfg, listen) != 0) {
+		if (n.cfg == NULL)
+			fputs(errbuf, stderr);
+		else
+			fprintf(stderr,
+			        "silkport: --listen %s: want "
+			        "ADDRESS:PORT\n",
+			        listen);
+		sp_config_free(n.cfg);
 		pthread_mutex_destroy(&n.mbox_mu);
 		pthread_mutex_destroy(&n.readers_mu);
 		return 1;

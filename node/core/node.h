@@ -161,6 +161,12 @@ int sp_member_keys_read(const char *path, sp_member_keys *k, char *err,
                         size_t err_len);
 void sp_member_keys_clear(sp_member_keys *k);
 
+/* Split "ADDRESS:PORT" (an IPv4 address, or an IPv6 one in brackets:
+ * "[::1]:7400"; port 0 to 65535) into host (without brackets) and port.
+ * Returns AF_INET or AF_INET6, 0 when the part before the port is not an IP
+ * address (host and port are still set), -1 when v is not NAME:PORT. */
+int sp_config_addr_port(const char *v, char host[64], unsigned *port);
+
 /* Parse a [console] listen value: an IPv4 or bracketed IPv6 loopback
  * address and a port ("127.0.0.1:7480", "[::1]:7480"; port 0: any free
  * one). The console speaks plain HTTP, so any other address is refused.
@@ -184,9 +190,12 @@ void sp_config_print_options(void);
 /* ================================================================ running */
 
 /* Run a node from its configuration file in the foreground until SIGTERM
- * or SIGINT (SIGHUP reloads). Returns 0 on a clean stop, else non-zero
- * (errors are printed or logged). */
-int sp_node_run(const char *config_path);
+ * or SIGINT (SIGHUP reloads). listen, when not NULL, is an "ADDRESS:PORT"
+ * that replaces [listen] address and port (checked by the caller with
+ * sp_config_addr_port), so that several processes can run from one
+ * configuration. Returns 0 on a clean stop, else non-zero (errors are
+ * printed or logged). */
+int sp_node_run(const char *config_path, const char *listen);
 
 /* A running node. Opaque: the floors above use the functions below. Unless
  * a comment says otherwise, they are for the node's loop thread (where

@@ -31,6 +31,7 @@ typedef struct sp_node_expiry sp_node_expiry;
 
 struct sp_node {
 	sp_config *cfg;
+	const char *listen_override; /* run --listen ADDRESS:PORT, or NULL */
 	struct event_base *base;
 	sp_server *server;
 	sp_pool *pool;

@@ -19,7 +19,7 @@ track() { echo "$1" >>"$WORK/pids"; }
 
 pass=0
 fail=0
-ok() { pass=$((pass + 1)); echo "ok $pass - $*"; }
+ok() { pass=$((pass + 1)); echo "ok $((pass + fail)) - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $*"; }
 
 # expect STATUS DESCRIPTION -- COMMAND...: run COMMAND, compare its exit status.

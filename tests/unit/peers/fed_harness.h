@@ -340,7 +340,7 @@ static void *fh_node_main(void *arg)
 {
 	fh *h = arg;
 
-	h->rc = sp_node_run(h->ini);
+	h->rc = sp_node_run(h->ini, NULL);
 	pthread_mutex_lock(&h->mu);
 	h->state = -1;
 	pthread_cond_broadcast(&h->cv);
