@@ -31,9 +31,10 @@ int sp_cli_run(int argc, char **argv)
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
 	if (listen != NULL && sp_config_addr_port(listen, host, &port) <= 0)
-		return sp_cli__usage_error(&cmd,
-		                           "--listen %s: want an IP ADDRESS:PORT "
-		                           "(e.g. 127.0.0.1:7410 or [::1]:7410)",
-		                           listen);
+		return sp_cli__usage_error(
+		    &cmd,
+		    "--listen %s: want an IP ADDRESS:PORT "
+		    "(e.g. 127.0.0.1:7410 or [::1]:7410)",
+		    listen);
 	return sp_node_run(path, listen) == 0 ? SP_EXIT_OK : SP_EXIT_FAIL;
 }
