@@ -50,12 +50,14 @@ static int crypto_only(const uint8_t *b, size_t n, int who)
 	const char *why = NULL;
 	int rc;
 
+	memset(&sig, 0, sizeof(sig));
 	rc = sp_doc_parse(b, n, SP_DOC_RECORD, NULL, &doc, &why);
 	if (rc == SP_OK)
 		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, &why);
 	if (rc == SP_OK)
-		rc = sp_trust__dsig_verify(&sig, g_fed.k[who]->xkey,
+		rc = sp_trust__dsig_verify(&sig, g_fed.k[who]->pkey,
 		                           g_fed.k[who]->alg, NULL, &why);
+	sp_trust__sig_clear(&sig);
 	sp_doc_free(doc);
 	return rc;
 }
