@@ -515,12 +515,10 @@ static int reference_digest(const sp_trust__sig *s, uint8_t *md,
 
 	if (m == NULL)
 		return SP_ERR_NOMEM;
-	ok = EVP_DigestInit_ex(m, s->alg == SP_KEY_SM2 ? EVP_sm3()
-	                                              : EVP_sha256(),
-	                       NULL) == 1;
+	ok = EVP_DigestInit_ex(
+	         m, s->alg == SP_KEY_SM2 ? EVP_sm3() : EVP_sha256(), NULL) == 1;
 	if (s->canon != NULL) {
-		ok = ok &&
-		     EVP_DigestUpdate(m, s->canon, s->sig_start) == 1 &&
+		ok = ok && EVP_DigestUpdate(m, s->canon, s->sig_start) == 1 &&
 		     EVP_DigestUpdate(m, s->canon + s->sig_end,
 		                      s->canon_len - s->sig_end) == 1;
 	} else {
