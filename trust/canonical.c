@@ -259,6 +259,79 @@ static int signature_span(const uint8_t *b, size_t n, size_t *start,
 	return -1;
 }
 
+#define DS_SIGNATURE_TAG   "<ds:Signature xmlns:ds=\"" SP_DSIG_NS "\">"
+#define DS_SIGNED_INFO_TAG "<ds:SignedInfo>"
+#define DS_SIGNED_INFO_END "</ds:SignedInfo>"
+
+/* Where SignedInfo's content lies in the signature's canonical bytes
+ * [start, end), if its canonical form follows from them: the signature's
+ * start tag declares ds and nothing else, SignedInfo comes next (rule 2:
+ * no text between), and inside it every element is written with the
+ * prefix ds and nothing declares a namespace. In the document's canonical
+ * form ds is then rendered on ds:Signature only; canonicalized alone,
+ * SignedInfo (the apex) renders it instead, and nothing else changes
+ * (the profile allows only the unqualified attributes Algorithm and URI
+ * there). Anything else is left to libxml2's C14N of the subtree. */
+static void signed_info_span(const uint8_t *b, size_t start, size_t end,
+                             size_t *si_start, size_t *si_end)
+{
+	const size_t tag = sizeof(DS_SIGNATURE_TAG) - 1,
+	             open = sizeof(DS_SIGNED_INFO_TAG) - 1,
+	             close = sizeof(DS_SIGNED_INFO_END) - 1;
+	size_t i, e;
+
+	*si_start = *si_end = 0;
+	if (end - start < tag + open ||
+	    memcmp(b + start, DS_SIGNATURE_TAG, tag) != 0 ||
+	    memcmp(b + start + tag, DS_SIGNED_INFO_TAG, open) != 0)
+		return;
+	for (e = start + tag + open; e + close <= end; e++)
+		if (memcmp(b + e, DS_SIGNED_INFO_END, close) == 0)
+			break;
+	if (e + close > end)
+		return;
+	for (i = start + tag + open; i < e; i++) {
+		if (b[i] == '<' && !starts(b + i + 1, e - i - 1, "ds:") &&
+		    !starts(b + i + 1, e - i - 1, "/ds:"))
+			return;
+		if (b[i] == 'x' && starts(b + i, e - i, "xmlns"))
+			return;
+	}
+	*si_start = start + tag + open;
+	*si_end = e;
+}
+
+int sp_trust__signed_info(const sp_trust__sig *s, uint8_t **out, size_t *outlen)
+{
+	static const char head[] =
+	    "<ds:SignedInfo xmlns:ds=\"" SP_DSIG_NS "\">";
+	const size_t hlen = sizeof(head) - 1,
+	             tlen = sizeof(DS_SIGNED_INFO_END) - 1;
+	xmlNodePtr si;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (s->canon != NULL && s->si_end > s->si_start) {
+		n = s->si_end - s->si_start;
+		if ((*out = malloc(hlen + n + tlen)) == NULL)
+			return SP_ERR_NOMEM;
+		memcpy(*out, head, hlen);
+		memcpy(*out + hlen, s->canon + s->si_start, n);
+		memcpy(*out + hlen + n, DS_SIGNED_INFO_END, tlen);
+		*outlen = hlen + n + tlen;
+		return SP_OK;
+	}
+	for (si = s->node->children; si != NULL; si = si->next)
+		if (si->type == XML_ELEMENT_NODE && si->ns != NULL &&
+		    strcmp((const char *)si->ns->href, SP_DSIG_NS) == 0 &&
+		    strcmp((const char *)si->name, "SignedInfo") == 0)
+			break;
+	if (si == NULL)
+		return SP_ERR_INTERNAL; /* the profile check ran before */
+	return sp_trust__c14n_subtree(s->node->doc, si, out, outlen);
+}
+
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
                               sp_trust__sig *sig, const char **why)
 {
@@ -321,6 +394,8 @@ int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
 		REFUSE("ds:Signature is not where the canonical form puts it");
 	sig->canon = buf;
 	sig->canon_len = len;
+	signed_info_span(buf, sig->sig_start, sig->sig_end, &sig->si_start,
+	                 &sig->si_end);
 done:
 	xmlFree(text);
 	if (c14n != NULL)

@@ -542,7 +542,7 @@ static int prepare(sp_trust__sig *s)
 {
 	uint8_t want[32], got[EVP_MAX_MD_SIZE];
 	unsigned glen = 0;
-	xmlNodePtr si, sv;
+	xmlNodePtr sv;
 	int rc;
 
 	s->prepared = 1;
@@ -564,12 +564,10 @@ static int prepare(sp_trust__sig *s)
 		return s->prep_rc = SP_ERR_SIG_INVALID;
 	}
 	s->digest_state = 1;
-	si = ds_child(s->node, "SignedInfo");
 	sv = ds_child(s->node, "SignatureValue");
-	if (si == NULL || sv == NULL)
+	if (sv == NULL)
 		return s->prep_rc = SP_ERR_INTERNAL; /* the profile check ran */
-	rc = sp_trust__c14n_subtree(s->node->doc, si, &s->signed_info,
-	                            &s->signed_info_len);
+	rc = sp_trust__signed_info(s, &s->signed_info, &s->signed_info_len);
 	if (rc == SP_OK)
 		rc = decode_value(sv, &s->value, &s->value_len);
 	if (rc == SP_ERR_SIG_INVALID)

@@ -37,7 +37,7 @@ typedef struct sp_trust__vkey {
 	/* The certificate's public key, decoded once with it (owned by cert);
 	 * NULL when the profile does not allow the key (weak). */
 	EVP_PKEY *pkey;
-	sp_key_alg alg;    /* 0 when the key is not allowed */
+	sp_key_alg alg; /* 0 when the key is not allowed */
 	int is_ca;
 	int64_t not_before; /* the certificate's own window */
 	int64_t not_after;
@@ -90,6 +90,10 @@ typedef struct sp_trust__sig {
 	 * the reference is canonicalized from the tree. */
 	const uint8_t *canon;
 	size_t canon_len, sig_start, sig_end;
+	/* and, when SignedInfo and all in it are written with the prefix ds
+	 * declared on ds:Signature alone, the span of SignedInfo's content,
+	 * from which its own canonical form follows (0, 0: canonicalize). */
+	size_t si_start, si_end;
 	/* Made by the first sp_trust__dsig_verify(); sp_trust__sig_clear()
 	 * frees them. */
 	int prepared;
@@ -157,6 +161,11 @@ int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v);
  * SP_ERR_SIG_INVALID, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
 int sp_trust__dsig_verify(sp_trust__sig *s, EVP_PKEY *key, sp_key_alg alg,
                           int *digest_ok, const char **why);
+/* The exclusive C14N of the signature's SignedInfo, malloc'd: from the
+ * canonical bytes when sp_trust__canonical_check() found them written so
+ * that it follows from them, else canonicalized from the tree. */
+int sp_trust__signed_info(const sp_trust__sig *s, uint8_t **out,
+                          size_t *outlen);
 /* Free what sp_trust__dsig_verify() kept in s. */
 void sp_trust__sig_clear(sp_trust__sig *s);
 /* Trimmed xmlNodeGetContent() of a child element of parent in SP_NS,

@@ -62,6 +62,37 @@ static int crypto_only(const uint8_t *b, size_t n, int who)
 	return rc;
 }
 
+/* The SignedInfo that the verifier takes from the canonical bytes of b
+ * equals libxml2's exclusive C14N of the SignedInfo subtree. */
+static void signed_info_agrees(const uint8_t *b, size_t n)
+{
+	sp_doc *doc = NULL;
+	sp_trust__sig sig, tree_only;
+	const char *why = NULL;
+	uint8_t *x = NULL, *y = NULL;
+	size_t xn = 0, yn = 0;
+
+	memset(&sig, 0, sizeof(sig));
+	assert_int_equal(sp_doc_parse(b, n, SP_DOC_RECORD, NULL, &doc, &why),
+	                 SP_OK);
+	assert_int_equal(sp_trust__profile_check(sp_doc_tree(doc), &sig, &why),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_trust__canonical_check(sp_doc_tree(doc), b, n, &sig, &why),
+	    SP_OK);
+	assert_true(sig.si_end > sig.si_start); /* the signer's own form */
+	tree_only = sig;
+	tree_only.canon = NULL;
+	assert_int_equal(sp_trust__signed_info(&sig, &x, &xn), SP_OK);
+	assert_int_equal(sp_trust__signed_info(&tree_only, &y, &yn), SP_OK);
+	assert_int_equal(xn, yn);
+	assert_memory_equal(x, y, xn);
+	free(x);
+	free(y);
+	sp_trust__sig_clear(&sig);
+	sp_doc_free(doc);
+}
+
 /* The bytes between open and close (exclusive), malloc'd, NUL-terminated. */
 static char *between(const uint8_t *s, size_t n, const char *open,
                      const char *close)
@@ -429,6 +460,8 @@ static void test_builder_output(void **state)
 				                 SP_OK);
 			}
 			assert_int_equal(verify_why(s, n, &why), SP_OK);
+			if (i == 0)
+				signed_info_agrees(s, n);
 			assert_true(n > 8 && memcmp(s, "<Record ", 8) == 0);
 			assert_true(s[n - 1] == '>');
 			assert_true(fx_find(s, n, "<?xml") < 0);
@@ -507,6 +540,7 @@ static void test_reference_from_canonical_bytes(void **state)
 	assert_true(fx_find(s, n, "urn:example:decoy") > 0);
 	assert_int_equal(verify_why(s, n, &why), SP_OK);
 	assert_int_equal(crypto_only(s, n, 0), SP_OK);
+	signed_info_agrees(s, n);
 	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		t = fx_replace(s, n, edits[i][0], edits[i][1], &tn);
 		assert_non_null(t);
