@@ -104,10 +104,15 @@ for c in "P-256 CN-ZZ 10 $raw_p256" "RSA-2048 CN-XA 2.5 $raw_rsa"; do
 	echo "  openssl speed (raw signature verify, one thread, same machine): $4/s"
 	o=$(echo "$ours" | sed -n 's/^verify one-thread \([0-9]*\)\/s.*/\1/p')
 	j=$(echo "$jdk" | sed -n 's/^jdk verify one-thread \([0-9]*\)\/s.*/\1/p')
-	awk -v alg="$1" -v o="$o" -v j="$j" -v raw="$4" -v want="$3" 'BEGIN {
+	oc=$(echo "$ours" | sed -n 's/.*; \([0-9]*\)\/s per CPU-second.*/\1/p')
+	jc=$(echo "$jdk" | sed -n 's/.*; \([0-9]*\)\/s per CPU-second.*/\1/p')
+	# The target is judged on wall-clock rates, as issue 16 states it; the
+	# CPU-time ratio beside it shows whether a busy machine moved it.
+	awk -v alg="$1" -v o="$o" -v j="$j" -v oc="$oc" -v jc="$jc" -v raw="$4" -v want="$3" 'BEGIN {
 		r = (j > 0) ? o / j : 0
-		printf "target: verify one thread, %s: silkport %d/s against the JDK %d/s = %.1fx (>= %sx): %s; raw OpenSSL %d/s, silkport at %.0f%% of it\n",
-			alg, o, j, r, want, (r >= want ? "MET" : "NOT MET"), raw, (raw > 0 ? 100 * o / raw : 0) }' |
+		rc = (jc > 0) ? oc / jc : 0
+		printf "target: verify one thread, %s: silkport %d/s against the JDK %d/s = %.1fx (>= %sx): %s; per CPU-second %d/s against %d/s = %.1fx; raw OpenSSL verify %d/s, silkport at %.0f%% of it\n",
+			alg, o, j, r, want, (r >= want ? "MET" : "NOT MET"), oc, jc, rc, raw, (raw > 0 ? 100 * o / raw : 0) }' |
 		tee -a "$WORK/verify.out"
 done
 
