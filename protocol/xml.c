@@ -87,8 +87,7 @@ void sp_proto__route_lib_errors(void)
  * document's own dictionary (randomized hash, freed with the document)
  * instead of a malloc'd copy of each: the parser interns them either way,
  * so this adds no exposure, and it saves a sixth of a record's parse. */
-#define SP_PARSE_OPTIONS                                                       \
-	(XML_PARSE_NONET | XML_PARSE_NOCDATA)
+#define SP_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA)
 
 void sp_limits_default(sp_limits *lim)
 {
