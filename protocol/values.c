@@ -336,6 +336,14 @@ void sp_sha256_hex(const uint8_t *data, size_t len, char out[65])
 
 /* ---------------------------------------------------------------- UTF-8 */
 
+/* 1 if none of the 8 bytes of v is NUL or >= 0x80: plain ASCII text. */
+static int ascii8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+
+	return ((v | ((v - ones) & ~v)) & highs) == 0;
+}
+
 int sp_proto__utf8_valid(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
@@ -344,7 +352,16 @@ int sp_proto__utf8_valid(const uint8_t *s, size_t len)
 		uint8_t c = s[i];
 		uint32_t cp;
 		size_t n;
+		uint64_t w;
 
+		/* Markup is mostly ASCII: eight bytes at a time. */
+		if (len - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (ascii8(w)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c == 0)
 			return 0;
 		if (c < 0x80) {

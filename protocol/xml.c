@@ -82,9 +82,12 @@ void sp_proto__route_lib_errors(void)
 	xmlThrDefSetGenericErrorFunc(NULL, on_lib_generic);
 }
 
-/* The only parser options ever used on untrusted input. */
-#define SP_PARSE_OPTIONS                                                       \
-	(XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NODICT)
+/* The only parser options ever used on untrusted input. Without
+ * XML_PARSE_NODICT the tree keeps the names the parser interned in the
+ * document's own dictionary (randomized hash, freed with the document)
+ * instead of a malloc'd copy of each: the parser interns them either way,
+ * so this adds no exposure, and it saves a sixth of a record's parse. */
+#define SP_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA)
 
 void sp_limits_default(sp_limits *lim)
 {

@@ -149,6 +149,71 @@ static int is_ds_prefixed(xmlNodePtr n)
 	       strcmp((const char *)n->ns->prefix, "ds") == 0;
 }
 
+/* Exclusive C14N (without comments) of the nodes `visible` admits, into a
+ * malloc'd buffer. */
+static int c14n_subset(xmlDocPtr doc, xmlC14NIsVisibleCallback visible,
+                       void *arg, uint8_t **out, size_t *outlen)
+{
+	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
+	const xmlChar *content;
+	size_t n;
+	int rc = SP_ERR_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (ob == NULL)
+		return SP_ERR_NOMEM;
+	if (xmlC14NExecute(doc, visible, arg, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                   ob) < 0)
+		goto done;
+	content = xmlOutputBufferGetContent(ob);
+	n = xmlOutputBufferGetSize(ob);
+	if (content == NULL || (*out = malloc(n ? n : 1)) == NULL) {
+		rc = SP_ERR_NOMEM;
+		goto done;
+	}
+	memcpy(*out, content, n);
+	*outlen = n;
+	rc = SP_OK;
+done:
+	xmlOutputBufferClose(ob);
+	return rc;
+}
+
+/* 1 if n lies inside (or is) `top`. Namespace nodes hang off `parent`. */
+static int inside(xmlNodePtr n, xmlNodePtr parent, xmlNodePtr top)
+{
+	if (n != NULL && n->type == XML_NAMESPACE_DECL)
+		n = parent;
+	for (; n != NULL; n = n->parent)
+		if (n == top)
+			return 1;
+	return 0;
+}
+
+/* The enveloped-signature transform: everything but the signature. */
+static int outside_top(void *top, xmlNodePtr n, xmlNodePtr parent)
+{
+	return !inside(n, parent, top);
+}
+
+static int in_top(void *top, xmlNodePtr n, xmlNodePtr parent)
+{
+	return inside(n, parent, top);
+}
+
+int sp_trust__c14n_without(xmlDocPtr doc, xmlNodePtr sig, uint8_t **out,
+                           size_t *outlen)
+{
+	return c14n_subset(doc, outside_top, sig, out, outlen);
+}
+
+int sp_trust__c14n_subtree(xmlDocPtr doc, xmlNodePtr top, uint8_t **out,
+                           size_t *outlen)
+{
+	return c14n_subset(doc, in_top, top, out, outlen);
+}
+
 #define REFUSE(msg)                                                            \
 	do {                                                                   \
 		if (why)                                                       \
@@ -157,8 +222,118 @@ static int is_ds_prefixed(xmlNodePtr n)
 		goto done;                                                     \
 	} while (0)
 
+/* Where the signature lies in canonical bytes b. There, '<' only starts
+ * markup (text and attribute values write it as "&lt;"); the ds:Signature
+ * is the root's last element child, written with the prefix ds (rule 2),
+ * and holds only SignedInfo and SignatureValue, whose descendants the
+ * profile check named one by one: so its start tag is the last
+ * "<ds:Signature" followed by a space or '>' (not "<ds:SignatureValue"),
+ * and only whitespace and the root's end tag follow its end tag. */
+static int signature_span(const uint8_t *b, size_t n, size_t *start,
+                          size_t *end)
+{
+	static const char open[] = "<ds:Signature", close[] = "</ds:Signature>";
+	const size_t olen = sizeof(open) - 1, clen = sizeof(close) - 1;
+	size_t i = n;
+
+	/* the root's end tag: the last '<' */
+	while (i > 0 && b[i - 1] != '<')
+		i--;
+	if (i == 0 || i >= n || b[i] != '/')
+		return -1;
+	i--;
+	while (i > 0 && is_space(b[i - 1]))
+		i--;
+	if (i < clen || memcmp(b + i - clen, close, clen) != 0)
+		return -1;
+	*end = i;
+	for (i -= clen; i >= olen; i--) {
+		size_t s = i - olen;
+
+		if (memcmp(b + s, open, olen) == 0 &&
+		    (b[i] == ' ' || b[i] == '>')) {
+			*start = s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+#define DS_SIGNATURE_TAG   "<ds:Signature xmlns:ds=\"" SP_DSIG_NS "\">"
+#define DS_SIGNED_INFO_TAG "<ds:SignedInfo>"
+#define DS_SIGNED_INFO_END "</ds:SignedInfo>"
+
+/* Where SignedInfo's content lies in the signature's canonical bytes
+ * [start, end), if its canonical form follows from them: the signature's
+ * start tag declares ds and nothing else, SignedInfo comes next (rule 2:
+ * no text between), and inside it every element is written with the
+ * prefix ds and nothing declares a namespace. In the document's canonical
+ * form ds is then rendered on ds:Signature only; canonicalized alone,
+ * SignedInfo (the apex) renders it instead, and nothing else changes
+ * (the profile allows only the unqualified attributes Algorithm and URI
+ * there). Anything else is left to libxml2's C14N of the subtree. */
+static void signed_info_span(const uint8_t *b, size_t start, size_t end,
+                             size_t *si_start, size_t *si_end)
+{
+	const size_t tag = sizeof(DS_SIGNATURE_TAG) - 1,
+	             open = sizeof(DS_SIGNED_INFO_TAG) - 1,
+	             close = sizeof(DS_SIGNED_INFO_END) - 1;
+	size_t i, e;
+
+	*si_start = *si_end = 0;
+	if (end - start < tag + open ||
+	    memcmp(b + start, DS_SIGNATURE_TAG, tag) != 0 ||
+	    memcmp(b + start + tag, DS_SIGNED_INFO_TAG, open) != 0)
+		return;
+	for (e = start + tag + open; e + close <= end; e++)
+		if (memcmp(b + e, DS_SIGNED_INFO_END, close) == 0)
+			break;
+	if (e + close > end)
+		return;
+	for (i = start + tag + open; i < e; i++) {
+		if (b[i] == '<' && !starts(b + i + 1, e - i - 1, "ds:") &&
+		    !starts(b + i + 1, e - i - 1, "/ds:"))
+			return;
+		if (b[i] == 'x' && starts(b + i, e - i, "xmlns"))
+			return;
+	}
+	*si_start = start + tag + open;
+	*si_end = e;
+}
+
+int sp_trust__signed_info(const sp_trust__sig *s, uint8_t **out, size_t *outlen)
+{
+	static const char head[] =
+	    "<ds:SignedInfo xmlns:ds=\"" SP_DSIG_NS "\">";
+	const size_t hlen = sizeof(head) - 1,
+	             tlen = sizeof(DS_SIGNED_INFO_END) - 1;
+	xmlNodePtr si;
+	size_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (s->canon != NULL && s->si_end > s->si_start) {
+		n = s->si_end - s->si_start;
+		if ((*out = malloc(hlen + n + tlen)) == NULL)
+			return SP_ERR_NOMEM;
+		memcpy(*out, head, hlen);
+		memcpy(*out + hlen, s->canon + s->si_start, n);
+		memcpy(*out + hlen + n, DS_SIGNED_INFO_END, tlen);
+		*outlen = hlen + n + tlen;
+		return SP_OK;
+	}
+	for (si = s->node->children; si != NULL; si = si->next)
+		if (si->type == XML_ELEMENT_NODE && si->ns != NULL &&
+		    strcmp((const char *)si->ns->href, SP_DSIG_NS) == 0 &&
+		    strcmp((const char *)si->name, "SignedInfo") == 0)
+			break;
+	if (si == NULL)
+		return SP_ERR_INTERNAL; /* the profile check ran before */
+	return sp_trust__c14n_subtree(s->node->doc, si, out, outlen);
+}
+
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
-                              const sp_trust__sig *sig, const char **why)
+                              sp_trust__sig *sig, const char **why)
 {
 	xmlChar *c14n = NULL, *text = NULL;
 	xmlNodePtr c, value = NULL;
@@ -215,6 +390,12 @@ int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
 	if (sig->alg == SP_KEY_P256 && rawlen == 64 &&
 	    sp_trust__ecdsa_high_s(raw))
 		REFUSE("a high-s ECDSA signature");
+	if (signature_span(buf, len, &sig->sig_start, &sig->sig_end) != 0)
+		REFUSE("ds:Signature is not where the canonical form puts it");
+	sig->canon = buf;
+	sig->canon_len = len;
+	signed_info_span(buf, sig->sig_start, sig->sig_end, &sig->si_start,
+	                 &sig->si_end);
 done:
 	xmlFree(text);
 	if (c14n != NULL)
@@ -222,30 +403,18 @@ done:
 	return rc;
 }
 
-/* The decoded DigestValue of the one Reference of the root's ds:Signature. */
-static int digest_value(xmlDocPtr doc, uint8_t out[32], const char **why)
+int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why)
 {
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n,
-	           last = NULL;
 	static const char *const path[] = {"SignedInfo", "Reference",
 	                                   "DigestValue"};
+	xmlNodePtr n = sig;
 	xmlChar *text;
 	char b64[64];
 	uint8_t raw[48];
 	size_t rawlen = 0, i, k;
 	int rc;
 
-	for (n = root ? root->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			last = n;
-	if (last == NULL || last->ns == NULL ||
-	    strcmp((const char *)last->ns->href, SP_DSIG_NS) != 0 ||
-	    strcmp((const char *)last->name, "Signature") != 0) {
-		if (why)
-			*why = "the document is not signed";
-		return SP_ERR_SIG_MISSING;
-	}
-	for (i = 0, n = last; i < sizeof(path) / sizeof(path[0]); i++) {
+	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
 		xmlNodePtr c;
 
 		for (c = n->children; c != NULL; c = c->next)
@@ -278,6 +447,25 @@ static int digest_value(xmlDocPtr doc, uint8_t out[32], const char **why)
 	}
 	memcpy(out, raw, 32);
 	return SP_OK;
+}
+
+/* The decoded DigestValue of the one Reference of the root's ds:Signature. */
+static int digest_value(xmlDocPtr doc, uint8_t out[32], const char **why)
+{
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, n,
+	           last = NULL;
+
+	for (n = root ? root->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			last = n;
+	if (last == NULL || last->ns == NULL ||
+	    strcmp((const char *)last->ns->href, SP_DSIG_NS) != 0 ||
+	    strcmp((const char *)last->name, "Signature") != 0) {
+		if (why)
+			*why = "the document is not signed";
+		return SP_ERR_SIG_MISSING;
+	}
+	return sp_trust__digest_value(last, out, why);
 }
 
 int sp_signed_content_digest(sp_doc *doc, uint8_t out[32], const char **why)

@@ -559,7 +559,6 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	sp_enroll_req *r = NULL;
 	sp_trust__sig sig;
 	EVP_PKEY *sk = NULL, *tk = NULL;
-	xmlSecKeyPtr xk = NULL;
 	int64_t now = sp_trust__now(o), skew = sp_trust__skew(o);
 	int rc, digest_ok = 0;
 
@@ -597,11 +596,7 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 		             SP_ERR_REQUEST_SIGNER);
 		goto done;
 	}
-	if ((xk = sp_trust__xmlsec_key(sk)) == NULL) {
-		rc = SP_ERR_NOMEM;
-		goto done;
-	}
-	rc = sp_trust__dsig_verify(&sig, xk, sig.alg, &digest_ok, why);
+	rc = sp_trust__dsig_verify(&sig, sk, sig.alg, &digest_ok, why);
 	if (rc == SP_ERR_SIG_INVALID && digest_ok >= 0) {
 		rc = set_why(why,
 		             "the request is not signed by the key of its "
@@ -650,8 +645,7 @@ int sp_enroll_open(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	r = NULL;
 	rc = SP_OK;
 done:
-	if (xk != NULL)
-		xmlSecKeyDestroy(xk);
+	sp_trust__sig_clear(&sig);
 	EVP_PKEY_free(sk);
 	EVP_PKEY_free(tk);
 	sp_enroll_req_free(r);

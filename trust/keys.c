@@ -140,13 +140,8 @@ int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why)
 		goto fail;
 	}
 	v->alg = sp_trust__key_alg(pub);
-	if (v->alg != 0) {
-		v->xkey = sp_trust__xmlsec_key(pub);
-		if (v->xkey == NULL) {
-			rc = SP_ERR_NOMEM;
-			goto fail;
-		}
-	}
+	if (v->alg != 0)
+		v->pkey = pub;
 	dlen = i2d_X509(cert, &der);
 	if (dlen <= 0) {
 		rc = SP_ERR_CERT_INVALID;
@@ -158,8 +153,6 @@ int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why)
 		goto fail;
 	return SP_OK;
 fail:
-	if (v->xkey != NULL)
-		xmlSecKeyDestroy(v->xkey);
 	free(v->b64);
 	memset(v, 0, sizeof(*v));
 	return rc;
@@ -196,8 +189,6 @@ void sp_trust__vkey_clear(sp_trust__vkey *v)
 {
 	if (v == NULL)
 		return;
-	if (v->xkey != NULL)
-		xmlSecKeyDestroy(v->xkey);
 	X509_free(v->cert);
 	free(v->b64);
 	memset(v, 0, sizeof(*v));

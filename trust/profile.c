@@ -1,15 +1,13 @@
-/* profile.c: the signature profile: tree checks, xmlsec verify, post-checks. */
+/* profile.c: the signature profile: the tree checks, then the signature
+ * itself (reference digest, SignedInfo, SignatureValue) computed by the
+ * profile with libxml2's C14N and OpenSSL. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <xmlsec/crypto.h>
-#include <xmlsec/keys.h>
-#include <xmlsec/list.h>
-#include <xmlsec/membuf.h>
-#include <xmlsec/transforms.h>
-#include <xmlsec/xmldsig.h>
-#include <xmlsec/xmlsec.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "trust_int.h"
 
@@ -24,25 +22,6 @@
 static const char *digest_uri(sp_key_alg alg)
 {
 	return alg == SP_KEY_SM2 ? SP_ALG_SM3 : ALG_SHA256;
-}
-
-static xmlSecTransformId digest_id(sp_key_alg alg)
-{
-	return alg == SP_KEY_SM2 ? sp_trust__sm3_id() : xmlSecTransformSha256Id;
-}
-
-static xmlSecTransformId sign_id_of(sp_key_alg alg)
-{
-	switch (alg) {
-	case SP_KEY_P256:
-		return xmlSecTransformEcdsaSha256Id;
-	case SP_KEY_RSA2048:
-		return xmlSecTransformRsaSha256Id;
-	case SP_KEY_SM2:
-		return sp_trust__sm2_sm3_id();
-	default:
-		return xmlSecTransformIdUnknown;
-	}
 }
 
 static int is_ns(xmlNodePtr n, const char *ns)
@@ -476,63 +455,170 @@ int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v)
 	return pos == v->b64_len;
 }
 
-static int enable_transforms(xmlSecDSigCtxPtr ctx, sp_key_alg alg)
+/* Whitespace-free base64 of a leaf's text, decoded into a malloc'd buffer.
+ * A receipt or trust list from another implementation may break
+ * SignatureValue into lines; records are held to canonical base64 by
+ * sp_trust__canonical_check() before they get here. */
+static int decode_value(xmlNodePtr n, uint8_t **out, size_t *outlen)
 {
-	xmlSecTransformId sign = sign_id_of(alg);
+	xmlChar *text = xmlNodeGetContent(n);
+	char *b64 = NULL;
+	size_t i, k = 0, cap;
+	int rc = SP_ERR_NOMEM;
 
-	if (xmlSecDSigCtxEnableSignatureTransform(
-	        ctx, xmlSecTransformExclC14NId) < 0 ||
-	    xmlSecDSigCtxEnableSignatureTransform(ctx, sign) < 0 ||
-	    xmlSecDSigCtxEnableReferenceTransform(
-	        ctx, xmlSecTransformEnvelopedId) < 0 ||
-	    xmlSecDSigCtxEnableReferenceTransform(
-	        ctx, xmlSecTransformExclC14NId) < 0 ||
-	    xmlSecDSigCtxEnableReferenceTransform(ctx, digest_id(alg)) < 0)
-		return -1;
-	return 0;
-}
-
-/* The transform chain of the reference must be exactly enveloped,
- * exclusive C14N, then the method's digest (SHA-256, SM3 for SM2); xmlsec's
- * own memory buffers (the pre-digest one when asked for, and the one after
- * the digest that holds its result) are not transforms of the document. */
-static int chain_ok(xmlSecDSigReferenceCtxPtr r, sp_key_alg alg)
-{
-	xmlSecTransformId ids[3];
-	xmlSecTransformPtr t;
-	size_t i = 0;
-
-	ids[0] = xmlSecTransformEnvelopedId;
-	ids[1] = xmlSecTransformExclC14NId;
-	ids[2] = digest_id(alg);
-	for (t = r->transformCtx.first; t != NULL; t = t->next) {
-		if (t == r->preDigestMemBufMethod ||
-		    t->id == xmlSecTransformMemBufId)
-			continue;
-		if (i >= 3 || t->id != ids[i])
-			return 0;
-		i++;
+	*out = NULL;
+	*outlen = 0;
+	if (text == NULL)
+		return SP_ERR_NOMEM;
+	cap = strlen((const char *)text) + 1;
+	if ((b64 = malloc(cap)) == NULL || (*out = malloc(cap)) == NULL)
+		goto done;
+	for (i = 0; text[i] != '\0'; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
+		    text[i] != '\r')
+			b64[k++] = (char)text[i];
+	rc = sp_b64_decode(b64, k, *out, cap, outlen) == SP_OK
+	         ? SP_OK
+	         : SP_ERR_SIG_INVALID;
+done:
+	if (rc != SP_OK) {
+		free(*out);
+		*out = NULL;
 	}
-	return i == 3 && r->digestMethod != NULL &&
-	       r->digestMethod->id == ids[2];
+	free(b64);
+	xmlFree(text);
+	return rc;
 }
 
-static int digest_state(xmlSecDSigReferenceCtxPtr r)
+static xmlNodePtr ds_child(xmlNodePtr parent, const char *local)
 {
-	if (r->status == xmlSecDSigStatusSucceeded)
-		return 1;
-	if (r->status == xmlSecDSigStatusInvalid)
+	xmlNodePtr c;
+
+	for (c = parent->children; c != NULL; c = c->next)
+		if (is_ds_named(c, local))
+			return c;
+	return NULL;
+}
+
+/* The reference digest: SHA-256 (SM3 for SM2, SPEC [SIG-39]) over the
+ * document without its signature, canonicalized exclusively without
+ * comments: what enveloped-signature then exclusive C14N give for URI=""
+ * (SPEC SIG-28). A record in canonical transport form is that already,
+ * outside the signature's span; anything else is canonicalized here. */
+static int reference_digest(const sp_trust__sig *s, uint8_t *md,
+                            unsigned *mdlen)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	uint8_t *c = NULL;
+	size_t clen = 0;
+	int rc = SP_ERR_NOMEM, ok;
+
+	if (m == NULL)
+		return SP_ERR_NOMEM;
+	ok = EVP_DigestInit_ex(
+	         m, s->alg == SP_KEY_SM2 ? EVP_sm3() : EVP_sha256(), NULL) == 1;
+	if (s->canon != NULL) {
+		ok = ok && EVP_DigestUpdate(m, s->canon, s->sig_start) == 1 &&
+		     EVP_DigestUpdate(m, s->canon + s->sig_end,
+		                      s->canon_len - s->sig_end) == 1;
+	} else {
+		rc = sp_trust__c14n_without(s->node->doc, s->node, &c, &clen);
+		if (rc != SP_OK)
+			goto done;
+		ok = ok && EVP_DigestUpdate(m, c, clen) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(m, md, mdlen) == 1;
+	rc = ok ? SP_OK : SP_ERR_INTERNAL;
+done:
+	free(c);
+	EVP_MD_CTX_free(m);
+	return rc;
+}
+
+/* What every key needs from the document, computed on the first call: the
+ * reference digest compared with DigestValue, SignedInfo canonicalized,
+ * SignatureValue decoded. */
+static int prepare(sp_trust__sig *s)
+{
+	uint8_t want[32], got[EVP_MAX_MD_SIZE];
+	unsigned glen = 0;
+	xmlNodePtr sv;
+	int rc;
+
+	s->prepared = 1;
+	s->prep_why = "signature could not be verified";
+	rc = sp_trust__digest_value(s->node, want, &s->prep_why);
+	if (rc == SP_ERR_SIG_PROFILE) {
+		/* Not 32 bytes: no document has that digest. */
+		s->digest_state = -1;
+		return s->prep_rc = SP_ERR_SIG_INVALID;
+	}
+	if (rc != SP_OK)
+		return s->prep_rc = rc;
+	rc = reference_digest(s, got, &glen);
+	if (rc != SP_OK)
+		return s->prep_rc = rc;
+	if (glen != sizeof(want) || CRYPTO_memcmp(got, want, glen) != 0) {
+		s->digest_state = -1;
+		s->prep_why = "digest does not match the document";
+		return s->prep_rc = SP_ERR_SIG_INVALID;
+	}
+	s->digest_state = 1;
+	sv = ds_child(s->node, "SignatureValue");
+	if (sv == NULL)
+		return s->prep_rc = SP_ERR_INTERNAL; /* the profile check ran */
+	rc = sp_trust__signed_info(s, &s->signed_info, &s->signed_info_len);
+	if (rc == SP_OK)
+		rc = decode_value(sv, &s->value, &s->value_len);
+	if (rc == SP_ERR_SIG_INVALID)
+		s->prep_why = "SignatureValue is not base64";
+	return s->prep_rc = rc;
+}
+
+/* SignatureValue over the canonical SignedInfo with one key: RSA PKCS#1
+ * v1.5 with SHA-256, or r || s (32 bytes each, XML-DSig 1.1 for ECDSA,
+ * SPEC [SIG-37] for SM2) made DER for OpenSSL. 1 verified, 0 not, -1 an
+ * OpenSSL failure. */
+static int check_value(const sp_trust__sig *s, EVP_PKEY *key, sp_key_alg alg)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	uint8_t *der = NULL;
+	const uint8_t *sv = s->value;
+	size_t svlen = s->value_len;
+	int ok = -1;
+
+	if (m == NULL)
 		return -1;
-	return 0;
+	if (alg == SP_KEY_P256 || alg == SP_KEY_SM2) {
+		/* Any other length is not a signature of this profile. */
+		if (svlen != 64) {
+			ok = 0;
+			goto done;
+		}
+		if (sp_trust__sm2_raw_to_der(sv, &der, &svlen) != 0)
+			goto done;
+		sv = der;
+	}
+	if (alg == SP_KEY_SM2) {
+		if (sp_trust__sm2_init(m, key, 0) != 0)
+			goto done;
+	} else if (EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, key) !=
+	           1) {
+		goto done;
+	}
+	ok = EVP_DigestVerify(m, sv, svlen, s->signed_info,
+	                      s->signed_info_len) == 1;
+done:
+	ERR_clear_error();
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(m);
+	return ok;
 }
 
-int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
-                          sp_key_alg alg, int *digest_ok, const char **why)
+int sp_trust__dsig_verify(sp_trust__sig *s, EVP_PKEY *key, sp_key_alg alg,
+                          int *digest_ok, const char **why)
 {
-	xmlSecDSigCtxPtr ctx = NULL;
-	xmlSecDSigReferenceCtxPtr r;
-	xmlSecTransformId sign_id;
-	int rc = SP_OK;
+	int rc = SP_OK, ok;
 
 	if (digest_ok)
 		*digest_ok = 0;
@@ -541,66 +627,28 @@ int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
 	if (alg != s->alg)
 		FAIL(SP_ERR_SIG_INVALID,
 		     "signature method does not match the key");
-	sign_id = sign_id_of(alg);
-	if (sign_id == xmlSecTransformIdUnknown)
-		FAIL(SP_ERR_SIG_ALGORITHM, "no signature method for the key");
-	ctx = xmlSecDSigCtxCreate(NULL);
-	if (ctx == NULL)
-		FAIL(SP_ERR_NOMEM, "out of memory");
-	ctx->flags = XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
-	/* KeyInfo is never read for key material: no keys manager, and the
-	 * trusted key is set before verification so xmlsec skips KeyInfo. */
-	ctx->keyInfoReadCtx.keysMngr = NULL;
-	if (enable_transforms(ctx, alg) < 0)
-		FAIL(SP_ERR_NOMEM, "cannot set the transform allow-lists");
-	ctx->signKey = xmlSecKeyDuplicate(key);
-	if (ctx->signKey == NULL)
-		FAIL(SP_ERR_NOMEM, "cannot duplicate the key");
-
-	if (xmlSecDSigCtxVerify(ctx, s->node) < 0) {
-		r = xmlSecPtrListGetSize(&ctx->signedInfoReferences) == 1
-		        ? xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0)
-		        : NULL;
-		if (digest_ok && r != NULL)
-			*digest_ok = digest_state(r);
-		FAIL(SP_ERR_SIG_INVALID, "signature could not be verified");
-	}
-	if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1)
-		FAIL(SP_ERR_SIG_PROFILE,
-		     "xmlsec processed other than one Reference");
-	r = xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
-	if (r == NULL)
-		FAIL(SP_ERR_INTERNAL, "reference context missing");
+	if (!s->prepared)
+		prepare(s);
 	if (digest_ok)
-		*digest_ok = digest_state(r);
-	if (ctx->status != xmlSecDSigStatusSucceeded)
-		FAIL(SP_ERR_SIG_INVALID,
-		     r->status == xmlSecDSigStatusSucceeded
-		         ? "signature value does not verify"
-		         : "digest does not match the document");
-	if (r->status != xmlSecDSigStatusSucceeded)
-		FAIL(SP_ERR_SIG_INVALID, "digest does not match the document");
-	if (r->origin != xmlSecDSigReferenceOriginSignedInfo ||
-	    r->uri == NULL || r->uri[0] != '\0')
-		FAIL(SP_ERR_SIG_PROFILE, "verified reference is not URI=\"\"");
-	if (r->digestMethod == NULL || r->digestMethod->id != digest_id(alg))
-		FAIL(SP_ERR_SIG_ALGORITHM,
-		     "verified digest is not the method's digest");
-	if (!chain_ok(r, alg))
-		FAIL(SP_ERR_SIG_PROFILE,
-		     "verified transform chain is not the profile's");
-	if (ctx->signMethod == NULL || ctx->signMethod->id != sign_id)
-		FAIL(SP_ERR_SIG_ALGORITHM,
-		     "verified signature method unexpected");
-	if (ctx->c14nMethod == NULL ||
-	    ctx->c14nMethod->id != xmlSecTransformExclC14NId)
-		FAIL(SP_ERR_SIG_ALGORITHM,
-		     "verified canonicalization unexpected");
+		*digest_ok = s->digest_state;
+	if (s->prep_rc != SP_OK)
+		FAIL(s->prep_rc, s->prep_why);
+	ok = check_value(s, key, alg);
+	if (ok < 0)
+		FAIL(SP_ERR_INTERNAL, "the signature check failed in OpenSSL");
+	if (ok == 0)
+		FAIL(SP_ERR_SIG_INVALID, "signature value does not verify");
 done:
-	if (ctx != NULL)
-		xmlSecDSigCtxDestroy(ctx); /* also destroys ctx->signKey */
 	return rc;
+}
+
+void sp_trust__sig_clear(sp_trust__sig *s)
+{
+	if (s == NULL)
+		return;
+	free(s->signed_info);
+	free(s->value);
+	memset(s, 0, sizeof(*s));
 }
 
 xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local)

@@ -163,57 +163,6 @@ done:
 	return rc;
 }
 
-/* Exclusive C14N of the nodes `visible` admits, into a malloc'd buffer. */
-static int c14n_subset(xmlDocPtr doc, xmlC14NIsVisibleCallback visible,
-                       void *arg, uint8_t **out, size_t *outlen)
-{
-	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
-	const xmlChar *content;
-	size_t n;
-	int rc = SP_ERR_INTERNAL;
-
-	*out = NULL;
-	if (ob == NULL)
-		return SP_ERR_NOMEM;
-	if (xmlC14NExecute(doc, visible, arg, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
-	                   ob) < 0)
-		goto done;
-	content = xmlOutputBufferGetContent(ob);
-	n = xmlOutputBufferGetSize(ob);
-	if (content == NULL || (*out = malloc(n ? n : 1)) == NULL) {
-		rc = SP_ERR_NOMEM;
-		goto done;
-	}
-	memcpy(*out, content, n);
-	*outlen = n;
-	rc = SP_OK;
-done:
-	xmlOutputBufferClose(ob);
-	return rc;
-}
-
-/* 1 if n lies inside (or is) `top`. Namespace nodes hang off `parent`. */
-static int inside(xmlNodePtr n, xmlNodePtr parent, xmlNodePtr top)
-{
-	if (n != NULL && n->type == XML_NAMESPACE_DECL)
-		n = parent;
-	for (; n != NULL; n = n->parent)
-		if (n == top)
-			return 1;
-	return 0;
-}
-
-/* The enveloped-signature transform: everything but the signature. */
-static int outside_signature(void *sig, xmlNodePtr n, xmlNodePtr parent)
-{
-	return !inside(n, parent, sig);
-}
-
-static int in_signed_info(void *si, xmlNodePtr n, xmlNodePtr parent)
-{
-	return inside(n, parent, si);
-}
-
 static xmlNodePtr ds_child(xmlNodePtr parent, const char *name)
 {
 	xmlNodePtr c;
@@ -249,7 +198,7 @@ static int sign_external(const sp_key *key, xmlDocPtr tree, xmlNodePtr sig,
 
 	if (si == NULL || dv == NULL || sv == NULL)
 		goto done;
-	rc = c14n_subset(tree, outside_signature, sig, &c, &clen);
+	rc = sp_trust__c14n_without(tree, sig, &c, &clen);
 	if (rc != SP_OK)
 		goto done;
 	rc = SP_ERR_INTERNAL;
@@ -259,7 +208,7 @@ static int sign_external(const sp_key *key, xmlDocPtr tree, xmlNodePtr sig,
 	xmlNodeSetContent(dv, SP_XC(b64));
 	free(c);
 	c = NULL;
-	rc = c14n_subset(tree, in_signed_info, si, &c, &clen);
+	rc = sp_trust__c14n_subtree(tree, si, &c, &clen);
 	if (rc != SP_OK)
 		goto done;
 	rc = SP_ERR_INTERNAL;

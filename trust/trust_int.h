@@ -34,8 +34,10 @@ struct sp_key {
 /* A verification key prepared from one certificate. */
 typedef struct sp_trust__vkey {
 	X509 *cert;
-	xmlSecKeyPtr xkey; /* NULL when the key is not allowed (weak) */
-	sp_key_alg alg;    /* 0 when the key is not allowed */
+	/* The certificate's public key, decoded once with it (owned by cert);
+	 * NULL when the profile does not allow the key (weak). */
+	EVP_PKEY *pkey;
+	sp_key_alg alg; /* 0 when the key is not allowed */
 	int is_ca;
 	int64_t not_before; /* the certificate's own window */
 	int64_t not_after;
@@ -74,12 +76,34 @@ struct sp_trust {
 	size_t n_all;
 };
 
-/* What the profile check found in a parsed document. */
+/* What the profile check found in a parsed document, and what the
+ * signature check computes from it once for every key it tries. */
 typedef struct sp_trust__sig {
 	xmlNodePtr node; /* the ds:Signature, last child of the root */
 	sp_key_alg alg;  /* by SignatureMethod */
 	xmlNodePtr
 	    hint_cert; /* first KeyInfo/X509Data/X509Certificate or NULL */
+	/* Set by sp_trust__canonical_check(): the document's bytes, which are
+	 * its own exclusive canonical form, and the span [sig_start, sig_end)
+	 * of ds:Signature in them. The enveloped reference then covers the
+	 * bytes outside the span, with no second canonicalization. NULL:
+	 * the reference is canonicalized from the tree. */
+	const uint8_t *canon;
+	size_t canon_len, sig_start, sig_end;
+	/* and, when SignedInfo and all in it are written with the prefix ds
+	 * declared on ds:Signature alone, the span of SignedInfo's content,
+	 * from which its own canonical form follows (0, 0: canonicalize). */
+	size_t si_start, si_end;
+	/* Made by the first sp_trust__dsig_verify(); sp_trust__sig_clear()
+	 * frees them. */
+	int prepared;
+	int prep_rc;          /* SP_OK, or the refusal for every key */
+	const char *prep_why; /* its reason */
+	int digest_state;     /* 1 the reference digest matched, -1 not */
+	uint8_t *signed_info; /* exclusive C14N of SignedInfo */
+	size_t signed_info_len;
+	uint8_t *value; /* SignatureValue, decoded */
+	size_t value_len;
 } sp_trust__sig;
 
 /* init.c */
@@ -125,13 +149,25 @@ int sp_trust__profile_check(xmlDocPtr doc, sp_trust__sig *out,
                             const char **why);
 /* 1 if the KeyInfo hint names exactly this certificate. */
 int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v);
-/* Verify the signature with `key` (never from KeyInfo) under the xmlsec
- * allow-lists, then re-check what xmlsec used. *digest_ok (may be NULL) is
- * set to 1 when the reference digest matched, -1 when it did not (no key
- * can help then), 0 when it was not reached. Returns SP_OK,
- * SP_ERR_SIG_INVALID, SP_ERR_SIG_PROFILE, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
-int sp_trust__dsig_verify(const sp_trust__sig *s, xmlSecKeyPtr key,
-                          sp_key_alg alg, int *digest_ok, const char **why);
+/* Verify the signature with `key` (a trusted key, never from KeyInfo) for
+ * the profile algorithm `alg`, which must be the one SignatureMethod names:
+ * the reference digest (SHA-256, SM3 for SM2) over the enveloped,
+ * exclusively canonicalized document against DigestValue, then
+ * SignatureValue over the exclusive C14N of SignedInfo. Everything but the
+ * last step is computed once per document and kept in *s, so trying
+ * several keys costs one public-key operation each. *digest_ok (may be
+ * NULL) is set to 1 when the reference digest matched, -1 when it did not
+ * (no key can help then), 0 when it was not reached. Returns SP_OK,
+ * SP_ERR_SIG_INVALID, SP_ERR_NOMEM or SP_ERR_INTERNAL. */
+int sp_trust__dsig_verify(sp_trust__sig *s, EVP_PKEY *key, sp_key_alg alg,
+                          int *digest_ok, const char **why);
+/* The exclusive C14N of the signature's SignedInfo, malloc'd: from the
+ * canonical bytes when sp_trust__canonical_check() found them written so
+ * that it follows from them, else canonicalized from the tree. */
+int sp_trust__signed_info(const sp_trust__sig *s, uint8_t **out,
+                          size_t *outlen);
+/* Free what sp_trust__dsig_verify() kept in s. */
+void sp_trust__sig_clear(sp_trust__sig *s);
 /* Trimmed xmlNodeGetContent() of a child element of parent in SP_NS,
  * malloc'd; NULL if absent. */
 char *sp_trust__child_text(xmlNodePtr parent, const char *local);
@@ -143,11 +179,22 @@ xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
  * buf equals the exclusive C14N (without comments) of the whole tree; no
  * text between the children of ds:Signature, both elements outside
  * SignedInfo written with the prefix ds; no KeyInfo; SignatureValue
- * canonical base64; an ECDSA signature low-s. Returns SP_OK or
- * SP_ERR_NON_CANONICAL with *why naming the rule broken (or
- * SP_ERR_INVALID_ARGUMENT). */
+ * canonical base64; an ECDSA signature low-s. On success it records in
+ * *sig where ds:Signature lies in buf (buf must outlive *sig's use).
+ * Returns SP_OK or SP_ERR_NON_CANONICAL with *why naming the rule broken
+ * (or SP_ERR_INVALID_ARGUMENT). */
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
-                              const sp_trust__sig *sig, const char **why);
+                              sp_trust__sig *sig, const char **why);
+/* Exclusive C14N without comments into a malloc'd buffer: of the whole
+ * document without the subtree `sig` (the enveloped-signature transform),
+ * or of the subtree `top` alone. SP_OK, SP_ERR_NOMEM, SP_ERR_INTERNAL. */
+int sp_trust__c14n_without(xmlDocPtr doc, xmlNodePtr sig, uint8_t **out,
+                           size_t *outlen);
+int sp_trust__c14n_subtree(xmlDocPtr doc, xmlNodePtr top, uint8_t **out,
+                           size_t *outlen);
+/* The decoded DigestValue of the one Reference of the signature `sig`
+ * (whitespace inside it is not data). SP_OK or SP_ERR_SIG_PROFILE. */
+int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why);
 /* 1 if the ECDSA-P256 signature r||s has s > n/2. */
 int sp_trust__ecdsa_high_s(const uint8_t sig[64]);
 /* Replace s by n - s when s > n/2: 1 if changed, 0 if already low, -1 on an

@@ -271,7 +271,7 @@ static int index_members(sp_trust *t, const char **why)
 /* Verify the list's signature with the anchors. The KeyInfo certificate
  * only orders the attempts and names the error; the key always comes from
  * an anchor. */
-static int verify_with_anchors(const sp_anchors *a, const sp_trust__sig *sig,
+static int verify_with_anchors(const sp_anchors *a, sp_trust__sig *sig,
                                int64_t now, int64_t skew, const char **why)
 {
 	size_t i, tried = 0;
@@ -293,9 +293,9 @@ static int verify_with_anchors(const sp_anchors *a, const sp_trust__sig *sig,
 			/* pass 0: the hinted anchor; pass 1: the others */
 			if ((pass == 0) != (hinted != 0))
 				continue;
-			if (v->xkey == NULL || v->alg != sig->alg)
+			if (v->pkey == NULL || v->alg != sig->alg)
 				continue;
-			rc = sp_trust__dsig_verify(sig, v->xkey, v->alg,
+			rc = sp_trust__dsig_verify(sig, v->pkey, v->alg,
 			                           &digest_ok, why);
 			tried++;
 			if (digest_ok > 0)
@@ -370,8 +370,9 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 		return rc;
 	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
 	if (rc != SP_OK)
-		goto fail;
+		goto fail; /* a failed check leaves sig empty */
 	rc = verify_with_anchors(anchors, &sig, now, skew, why);
+	sp_trust__sig_clear(&sig);
 	if (rc != SP_OK)
 		goto fail;
 

@@ -43,7 +43,7 @@ static int set_why(const char **why, const char *msg, int rc)
 
 /* Signer authorization, then the signature with the signer's certificates
  * that are valid at `when` and now. *used is the member whose key verified. */
-static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
+static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
                                 const char *signer, int64_t when, int64_t now,
                                 int64_t skew, const sp_trust__member **used,
                                 const char **why)
@@ -97,7 +97,7 @@ static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
 			hinted = sp_trust__hint_matches(sig, v);
 			if ((pass == 0) != (hinted != 0))
 				continue;
-			if (v->xkey == NULL || v->alg != sig->alg)
+			if (v->pkey == NULL || v->alg != sig->alg)
 				continue;
 			if (n < SP_TRUST__MAX_CANDIDATES)
 				cand[n++] = v;
@@ -109,7 +109,7 @@ static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
 		               "at the document's time and now",
 		               SP_ERR_SIGNER_EXPIRED);
 	for (i = 0; i < n; i++) {
-		rc = sp_trust__dsig_verify(sig, cand[i]->xkey, cand[i]->alg,
+		rc = sp_trust__dsig_verify(sig, cand[i]->pkey, cand[i]->alg,
 		                           &digest_ok, why);
 		if (rc == SP_OK) {
 			*used = m;
@@ -122,7 +122,7 @@ static int authorize_and_verify(const sp_trust *t, const sp_trust__sig *sig,
 	}
 	if (n == 0) {
 		for (i = 0; i < m->n_keys; i++)
-			if (m->keys[i].xkey != NULL)
+			if (m->keys[i].pkey != NULL)
 				break;
 		if (i == m->n_keys)
 			return set_why(
@@ -180,6 +180,7 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 	int64_t issued = 0, now = sp_trust__now(o), skew = sp_trust__skew(o);
 	int rc;
 
+	memset(&sig, 0, sizeof(sig));
 	if (doc_out)
 		*doc_out = NULL;
 	if (rec_out)
@@ -219,6 +220,7 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 		goto fail;
 	}
 	free(origin);
+	sp_trust__sig_clear(&sig);
 	if (rec_out)
 		*rec_out = rec;
 	else
@@ -230,6 +232,7 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 	return SP_OK;
 fail:
 	free(origin);
+	sp_trust__sig_clear(&sig);
 	sp_record_free(rec);
 	sp_doc_free(doc);
 	return rc;
@@ -247,6 +250,7 @@ int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
 	int64_t received = 0, now = sp_trust__now(o), skew = sp_trust__skew(o);
 	int rc;
 
+	memset(&sig, 0, sizeof(sig));
 	if (out)
 		memset(out, 0, sizeof(*out));
 	if (t == NULL || buf == NULL)
@@ -281,6 +285,7 @@ int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
 		*out = ri;
 done:
 	free(receiver);
+	sp_trust__sig_clear(&sig);
 	sp_doc_free(doc);
 	return rc;
 }

@@ -179,6 +179,31 @@ static void test_base64(void **state)
 	                 SP_ERR_FIELD);
 }
 
+/* The validator reads ASCII eight bytes at a time: every bad byte must be
+ * found at every offset, inside a word and across the words' ends. */
+static void test_utf8_every_offset(void **state)
+{
+	static const char *const bad[] = {
+	    "\0", "\x80", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe9\x83"};
+	uint8_t buf[40];
+	size_t b, at, bl;
+
+	(void)state;
+	for (at = 0; at < 24; at++) {
+		memset(buf, 'a', sizeof(buf));
+		assert_true(sp_proto__utf8_valid(buf, sizeof(buf)));
+		memcpy(buf + at, "\xe9\x83\x91", 3); /* U+90D1 */
+		assert_true(sp_proto__utf8_valid(buf, sizeof(buf)));
+		assert_false(sp_proto__utf8_valid(buf, at + 2)); /* cut */
+		for (b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			memset(buf, 'a', sizeof(buf));
+			bl = b == 0 ? 1 : strlen(bad[b]);
+			memcpy(buf + at, bad[b], bl);
+			assert_false(sp_proto__utf8_valid(buf, sizeof(buf)));
+		}
+	}
+}
+
 static void test_utf8(void **state)
 {
 	(void)state;
@@ -323,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_utf8_every_offset),
 	    cmocka_unit_test(test_subject_from_arg),
 	    cmocka_unit_test(test_registry),
 	    cmocka_unit_test(test_roles),

@@ -50,14 +50,47 @@ static int crypto_only(const uint8_t *b, size_t n, int who)
 	const char *why = NULL;
 	int rc;
 
+	memset(&sig, 0, sizeof(sig));
 	rc = sp_doc_parse(b, n, SP_DOC_RECORD, NULL, &doc, &why);
 	if (rc == SP_OK)
 		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, &why);
 	if (rc == SP_OK)
-		rc = sp_trust__dsig_verify(&sig, g_fed.k[who]->xkey,
+		rc = sp_trust__dsig_verify(&sig, g_fed.k[who]->pkey,
 		                           g_fed.k[who]->alg, NULL, &why);
+	sp_trust__sig_clear(&sig);
 	sp_doc_free(doc);
 	return rc;
+}
+
+/* The SignedInfo that the verifier takes from the canonical bytes of b
+ * equals libxml2's exclusive C14N of the SignedInfo subtree. */
+static void signed_info_agrees(const uint8_t *b, size_t n)
+{
+	sp_doc *doc = NULL;
+	sp_trust__sig sig, tree_only;
+	const char *why = NULL;
+	uint8_t *x = NULL, *y = NULL;
+	size_t xn = 0, yn = 0;
+
+	memset(&sig, 0, sizeof(sig));
+	assert_int_equal(sp_doc_parse(b, n, SP_DOC_RECORD, NULL, &doc, &why),
+	                 SP_OK);
+	assert_int_equal(sp_trust__profile_check(sp_doc_tree(doc), &sig, &why),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_trust__canonical_check(sp_doc_tree(doc), b, n, &sig, &why),
+	    SP_OK);
+	assert_true(sig.si_end > sig.si_start); /* the signer's own form */
+	tree_only = sig;
+	tree_only.canon = NULL;
+	assert_int_equal(sp_trust__signed_info(&sig, &x, &xn), SP_OK);
+	assert_int_equal(sp_trust__signed_info(&tree_only, &y, &yn), SP_OK);
+	assert_int_equal(xn, yn);
+	assert_memory_equal(x, y, xn);
+	free(x);
+	free(y);
+	sp_trust__sig_clear(&sig);
+	sp_doc_free(doc);
 }
 
 /* The bytes between open and close (exclusive), malloc'd, NUL-terminated. */
@@ -427,6 +460,8 @@ static void test_builder_output(void **state)
 				                 SP_OK);
 			}
 			assert_int_equal(verify_why(s, n, &why), SP_OK);
+			if (i == 0)
+				signed_info_agrees(s, n);
 			assert_true(n > 8 && memcmp(s, "<Record ", 8) == 0);
 			assert_true(s[n - 1] == '>');
 			assert_true(fx_find(s, n, "<?xml") < 0);
@@ -457,6 +492,63 @@ static void test_builder_output(void **state)
 			free(s);
 		}
 	}
+	free(u);
+}
+
+/* The verifier takes a record's enveloped reference from its canonical
+ * bytes outside the span of ds:Signature (SPEC 4.6 makes them the exclusive
+ * canonical form), not from a second canonicalization. An element with the
+ * signature's qualified name in another namespace, earlier in the body, must
+ * not move that span; and both ways of computing the reference (the bytes,
+ * or libxml2's C14N without the signature as for receipts) agree, on the
+ * record and on a copy altered inside and beside the decoy. */
+static void test_reference_from_canonical_bytes(void **state)
+{
+	static const char body[] =
+	    "<Order><OrderNo>ZZ20261127000123</OrderNo>"
+	    "<Platform>Silk Road shop</Platform>"
+	    "<TotalAmount currency=\"CNY\">398.00</TotalAmount>"
+	    "<Extension><ds:Signature xmlns:ds=\"urn:example:decoy\">"
+	    "<ds:SignedInfo>decoy</ds:SignedInfo></ds:Signature> tail"
+	    "</Extension></Order>";
+	static const char *const edits[][2] = {
+	    {">decoy<", ">decoi<"},
+	    {"</ds:Signature> tail", "</ds:Signature> tale"},
+	    {"<ds:Signature xmlns:ds=\"urn:example:decoy\">",
+	     "<ds:Signature xmlns:ds=\"urn:example:decoi\">"},
+	};
+	sp_subject subj = {"Declaration", NULL, "4604202611270000123"};
+	sp_record_draft d;
+	uint8_t *u = NULL, *s = NULL, *t;
+	size_t un = 0, n = 0, tn, i;
+	const char *why = NULL;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.origin = "CN-ZZ";
+	d.sequence = 9;
+	d.type = "order";
+	d.issued = g_fed.now - 10;
+	d.broadcast = 1;
+	d.subjects = &subj;
+	d.n_subjects = 1;
+	d.body = (const uint8_t *)body;
+	d.body_len = sizeof(body) - 1;
+	assert_int_equal(sp_record_build(&d, &u, &un, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &s, &n, &why),
+	                 SP_OK);
+	assert_true(fx_find(s, n, "urn:example:decoy") > 0);
+	assert_int_equal(verify_why(s, n, &why), SP_OK);
+	assert_int_equal(crypto_only(s, n, 0), SP_OK);
+	signed_info_agrees(s, n);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		t = fx_replace(s, n, edits[i][0], edits[i][1], &tn);
+		assert_non_null(t);
+		assert_int_equal(verify_why(t, tn, &why), SP_ERR_SIG_INVALID);
+		assert_int_equal(crypto_only(t, tn, 0), SP_ERR_SIG_INVALID);
+		free(t);
+	}
+	free(s);
 	free(u);
 }
 
@@ -543,6 +635,7 @@ int main(void)
 	    cmocka_unit_test(test_keyinfo_in_record),
 	    cmocka_unit_test(test_ecdsa_twin),
 	    cmocka_unit_test(test_builder_output),
+	    cmocka_unit_test(test_reference_from_canonical_bytes),
 	    cmocka_unit_test(test_signed_content_digest),
 	    cmocka_unit_test(test_receipt_keeps_keyinfo),
 	};
