@@ -368,20 +368,91 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 	return o.len;
 }
 
+/* The calling thread's batch (sp_log_batch): NULL when it writes each
+ * line at once. */
+static __thread struct log_batch {
+	void (*arm)(void *arg);
+	void *arg;
+	size_t len;
+	char buf[SP_LOG_BATCH_MAX];
+} * batch;
+
+void sp_log_flush(void)
+{
+	if (batch == NULL || batch->len == 0)
+		return;
+	fwrite(batch->buf, 1, batch->len, stderr);
+	batch->len = 0;
+}
+
+void sp_log_batch(int on, void (*arm)(void *arg), void *arg)
+{
+	if (!on) {
+		sp_log_flush();
+		free(batch);
+		batch = NULL;
+		return;
+	}
+	if (batch == NULL && (batch = calloc(1, sizeof(*batch))) == NULL)
+		return; /* each line is written at once, as before */
+	batch->arm = arm;
+	batch->arg = arg;
+}
+
+/* One formatted line: into the thread's batch, or written at once. */
+static void put_line(sp_log_level level, const char *line, size_t n)
+{
+	if (batch == NULL) {
+		/* one write per line, so that lines from threads never
+		 * interleave */
+		fwrite(line, 1, n, stderr);
+		return;
+	}
+	if (n > sizeof(batch->buf) - batch->len)
+		sp_log_flush();
+	if (n > sizeof(batch->buf)) {
+		fwrite(line, 1, n, stderr);
+		return;
+	}
+	memcpy(batch->buf + batch->len, line, n);
+	batch->len += n;
+	if (level >= SP_LOG_WARN)
+		sp_log_flush();
+	else if (batch->len == n && batch->arm != NULL)
+		batch->arm(batch->arg);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" of now; the part up to the seconds is made
+ * once per second per thread. */
+static void time_stamp(char *ts, size_t cap)
+{
+	static __thread time_t sec = (time_t)-1;
+	static __thread char head[48];
+	struct timeval tv;
+	struct tm tm;
+	unsigned ms;
+
+	gettimeofday(&tv, NULL);
+	if (tv.tv_sec != sec) {
+		gmtime_r(&tv.tv_sec, &tm);
+		snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		sec = tv.tv_sec;
+	}
+	ms = (unsigned)(tv.tv_usec / 1000);
+	snprintf(ts, cap, "%s.%c%c%cZ", head, '0' + ms / 100,
+	         '0' + ms / 10 % 10, '0' + ms % 10);
+}
+
 void sp_log__emit(sp_log_level level, const char *file, int line,
                   const char *func, const char *event,
                   const sp_log_field *fields)
 {
 	char out[SP_LOG_LINE_MAX + 4], ts[64];
-	struct timeval tv;
-	struct tm tm;
 	size_t n, pre = 0;
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	time_stamp(ts, sizeof(ts));
 	if (log_journal) {
 		out[0] = '<';
 		out[1] = (char)('0' + sp_log__priority(level));
@@ -390,6 +461,5 @@ void sp_log__emit(sp_log_level level, const char *file, int line,
 	}
 	n = sp_log__format(out + pre, SP_LOG_LINE_MAX, log_json, level, ts,
 	                   file, line, func, event, fields);
-	/* one write per line, so that lines from threads never interleave */
-	fwrite(out, 1, pre + n, stderr);
+	put_line(level, out, pre + n);
 }

@@ -62,7 +62,7 @@ static struct {
 	sp_h2_client *clients[MAX_CONNS];
 	unsigned n_clients;
 	sp_h2_client *operator_client; /* for GET /metrics */
-	uint8_t *sample_receipt; /* one 201 body, verified at the end */
+	uint8_t *sample_receipt;       /* one 201 body, verified at the end */
 	size_t sample_receipt_len;
 } g;
 
@@ -325,8 +325,8 @@ static void node_work_op(size_t i)
 	                            &why)) != SP_OK)
 		sp_bench_die("node work: verify", err, why);
 	if (!sp_record_visible_to(rp, RECEIVER))
-		sp_bench_die("node work: record not addressed to the receiver", 0,
-		             NULL);
+		sp_bench_die("node work: record not addressed to the receiver",
+		             0, NULL);
 	memset(&ri, 0, sizeof(ri));
 	snprintf(ri.record_id, sizeof(ri.record_id), "%s", sp_record_id(rp));
 	snprintf(ri.origin, sizeof(ri.origin), "%s", sp_record_origin(rp));
@@ -887,8 +887,8 @@ int main(int argc, char **argv)
 
 	/* (d) and (e) first, while nothing else runs. */
 	raw_setup();
-	ceil_rate = ceiling(raw_op, g.ncpu, g.duration < 3 ? g.duration : 3,
-	                    &ceil_cpu);
+	ceil_rate =
+	    ceiling(raw_op, g.ncpu, g.duration < 3 ? g.duration : 3, &ceil_cpu);
 	printf("(d) raw ceiling, %u threads: SHA-256 of the record bytes + "
 	       "ECDSA P-256 verify + ECDSA P-256 sign (OpenSSL, no XML, no "
 	       "store, no HTTP): %.0f records/s (%.3f ms CPU per record)\n",
