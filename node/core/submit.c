@@ -44,8 +44,10 @@ struct sp_submit_job {
 	const uint8_t *body;
 	size_t body_len;
 	job_state state;
-	/* numbered again while on the pool: sign once more when back */
+	/* numbered again while on the pool (the worker reads `sequence`, so
+	 * the new one waits here): sign once more with it when back */
 	int stale;
+	uint64_t stale_sequence;
 	/* n->submit_epoch when handed to the store */
 	unsigned epoch;
 	/* check */
@@ -229,10 +231,13 @@ static void renumber(sp_node *n, uint64_t first)
 
 	n->next_sequence = first;
 	for (w = n->submit_win_head; w; w = w->next, count++) {
-		w->sequence = n->next_sequence++;
-		if (w->state == JOB_SIGNING)
+		if (w->state == JOB_SIGNING) {
 			w->stale = 1;
-		else if (w->state == JOB_SIGNED)
+			w->stale_sequence = n->next_sequence++;
+			continue;
+		}
+		w->sequence = n->next_sequence++;
+		if (w->state == JOB_SIGNED)
 			sign_start(w);
 	}
 	if (count > 0)
@@ -244,9 +249,10 @@ static void signed_done(void *arg)
 {
 	sp_submit_job *j = arg;
 
-	if (j->stale)
+	if (j->stale) {
+		j->sequence = j->stale_sequence;
 		sign_start(j);
-	else
+	} else
 		j->state = j->err == SP_OK ? JOB_SIGNED : JOB_FAILED;
 	flush(j->n);
 }
