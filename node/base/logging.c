@@ -263,9 +263,31 @@ static void put_name(obuf *o, const char *s)
 	}
 }
 
+/* Decimal digits of v, without printf (an access line has several). */
+static void put_u64(obuf *o, unsigned long long v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, t + i, sizeof(t) - i);
+}
+
+static void put_i64(obuf *o, long long v)
+{
+	if (v < 0) {
+		putc_(o, '-');
+		put_u64(o, 0ull - (unsigned long long)v);
+	} else {
+		put_u64(o, (unsigned long long)v);
+	}
+}
+
 static void put_field(obuf *o, int json, const sp_log_field *f)
 {
-	char num[32];
 
 	if (json) {
 		putc_(o, ',');
@@ -286,12 +308,10 @@ static void put_field(obuf *o, int json, const sp_log_field *f)
 		put_text(o, json, f->b, f->b != NULL ? f->n : 0);
 		break;
 	case SP_LOG_T_INT:
-		snprintf(num, sizeof(num), "%lld", f->i);
-		puts_(o, num);
+		put_i64(o, f->i);
 		break;
 	case SP_LOG_T_UINT:
-		snprintf(num, sizeof(num), "%llu", f->u);
-		puts_(o, num);
+		put_u64(o, f->u);
 		break;
 	default:
 		puts_(o, json ? "null" : "-");
@@ -307,7 +327,6 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 	/* room kept for the tail (src, func, truncated, close, newline) */
 	enum { TAIL = 320 };
 	const char *base = strrchr(file, '/');
-	char src[32];
 	obuf o;
 	int truncated = 0;
 
@@ -344,14 +363,13 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 		}
 	}
 	o.cap = cap - 1;
-	snprintf(src, sizeof(src), "%d", line);
 	if (json) {
 		if (truncated)
 			puts_(&o, ",\"truncated\":true");
 		puts_(&o, ",\"src\":\"");
 		put_name(&o, base);
 		putc_(&o, ':');
-		puts_(&o, src);
+		put_i64(&o, line);
 		puts_(&o, "\",\"func\":\"");
 		put_name(&o, func);
 		puts_(&o, "\"}\n");
@@ -361,7 +379,7 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 		puts_(&o, " src=");
 		put_name(&o, base);
 		putc_(&o, ':');
-		puts_(&o, src);
+		put_i64(&o, line);
 		putc_(&o, '\n');
 	}
 	out[o.len] = '\0';
@@ -431,6 +449,7 @@ static void time_stamp(char *ts, size_t cap)
 	struct timeval tv;
 	struct tm tm;
 	unsigned ms;
+	size_t n;
 
 	gettimeofday(&tv, NULL);
 	if (tv.tv_sec != sec) {
@@ -441,8 +460,16 @@ static void time_stamp(char *ts, size_t cap)
 		sec = tv.tv_sec;
 	}
 	ms = (unsigned)(tv.tv_usec / 1000);
-	snprintf(ts, cap, "%s.%c%c%cZ", head, '0' + ms / 100,
-	         '0' + ms / 10 % 10, '0' + ms % 10);
+	n = strlen(head);
+	if (cap < n + 6)
+		return;
+	memcpy(ts, head, n);
+	ts[n++] = '.';
+	ts[n++] = (char)('0' + ms / 100);
+	ts[n++] = (char)('0' + ms / 10 % 10);
+	ts[n++] = (char)('0' + ms % 10);
+	ts[n++] = 'Z';
+	ts[n] = '\0';
 }
 
 void sp_log__emit(sp_log_level level, const char *file, int line,
