@@ -370,9 +370,13 @@ static void finish(void *arg)
 			                           &next) == SP_OK)
 				renumber(n, next);
 		}
+		refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
+		       "the record could not be stored");
+	} else {
+		/* nothing wrong with this one: one before it failed */
+		refuse(j, SP_ERR_UNAVAILABLE,
+		       "an earlier record could not be stored; submit again");
 	}
-	refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
-	       "the record could not be stored");
 	flush(n);
 }
 
