@@ -28,7 +28,7 @@ if [ "${SP_SKIP_TSAN:-}" != 1 ]; then
 		node_store_content_test node_store_fed_test node_server_test peers_client_test peers_fed_deliver_test
 	(cd "$TSAN" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		ctest --output-on-failure -j "$JOBS" \
-		-R '^unit/node/(pool|store|store_content|store_fed|server)_test$|^unit/peers/(client|fed_deliver)_test$|^integration/(fed_delivery|node_api|node_durability)$')
+		-R '^unit/node/(pool|store|store_content|store_fed|server)_test$|^unit/peers/(client|fed_deliver)_test$|^integration/(fed_delivery|node_api|node_durability|node_submit_parallel)$')
 fi
 
 if [ "${SP_SKIP_COVERAGE:-}" != 1 ]; then

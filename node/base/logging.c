@@ -263,9 +263,31 @@ static void put_name(obuf *o, const char *s)
 	}
 }
 
+/* Decimal digits of v, without printf (an access line has several). */
+static void put_u64(obuf *o, unsigned long long v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, t + i, sizeof(t) - i);
+}
+
+static void put_i64(obuf *o, long long v)
+{
+	if (v < 0) {
+		putc_(o, '-');
+		put_u64(o, 0ull - (unsigned long long)v);
+	} else {
+		put_u64(o, (unsigned long long)v);
+	}
+}
+
 static void put_field(obuf *o, int json, const sp_log_field *f)
 {
-	char num[32];
 
 	if (json) {
 		putc_(o, ',');
@@ -286,12 +308,10 @@ static void put_field(obuf *o, int json, const sp_log_field *f)
 		put_text(o, json, f->b, f->b != NULL ? f->n : 0);
 		break;
 	case SP_LOG_T_INT:
-		snprintf(num, sizeof(num), "%lld", f->i);
-		puts_(o, num);
+		put_i64(o, f->i);
 		break;
 	case SP_LOG_T_UINT:
-		snprintf(num, sizeof(num), "%llu", f->u);
-		puts_(o, num);
+		put_u64(o, f->u);
 		break;
 	default:
 		puts_(o, json ? "null" : "-");
@@ -307,7 +327,6 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 	/* room kept for the tail (src, func, truncated, close, newline) */
 	enum { TAIL = 320 };
 	const char *base = strrchr(file, '/');
-	char src[32];
 	obuf o;
 	int truncated = 0;
 
@@ -344,14 +363,13 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 		}
 	}
 	o.cap = cap - 1;
-	snprintf(src, sizeof(src), "%d", line);
 	if (json) {
 		if (truncated)
 			puts_(&o, ",\"truncated\":true");
 		puts_(&o, ",\"src\":\"");
 		put_name(&o, base);
 		putc_(&o, ':');
-		puts_(&o, src);
+		put_i64(&o, line);
 		puts_(&o, "\",\"func\":\"");
 		put_name(&o, func);
 		puts_(&o, "\"}\n");
@@ -361,11 +379,97 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 		puts_(&o, " src=");
 		put_name(&o, base);
 		putc_(&o, ':');
-		puts_(&o, src);
+		put_i64(&o, line);
 		putc_(&o, '\n');
 	}
 	out[o.len] = '\0';
 	return o.len;
+}
+
+/* The calling thread's batch (sp_log_batch): NULL when it writes each
+ * line at once. */
+static __thread struct log_batch {
+	void (*arm)(void *arg);
+	void *arg;
+	size_t len;
+	char buf[SP_LOG_BATCH_MAX];
+} * batch;
+
+void sp_log_flush(void)
+{
+	if (batch == NULL || batch->len == 0)
+		return;
+	fwrite(batch->buf, 1, batch->len, stderr);
+	batch->len = 0;
+}
+
+void sp_log_batch(int on, void (*arm)(void *arg), void *arg)
+{
+	if (!on) {
+		sp_log_flush();
+		free(batch);
+		batch = NULL;
+		return;
+	}
+	if (batch == NULL && (batch = calloc(1, sizeof(*batch))) == NULL)
+		return; /* each line is written at once, as before */
+	batch->arm = arm;
+	batch->arg = arg;
+}
+
+/* One formatted line: into the thread's batch, or written at once. */
+static void put_line(sp_log_level level, const char *line, size_t n)
+{
+	if (batch == NULL) {
+		/* one write per line, so that lines from threads never
+		 * interleave */
+		fwrite(line, 1, n, stderr);
+		return;
+	}
+	if (n > sizeof(batch->buf) - batch->len)
+		sp_log_flush();
+	if (n > sizeof(batch->buf)) {
+		fwrite(line, 1, n, stderr);
+		return;
+	}
+	memcpy(batch->buf + batch->len, line, n);
+	batch->len += n;
+	if (level >= SP_LOG_WARN)
+		sp_log_flush();
+	else if (batch->len == n && batch->arm != NULL)
+		batch->arm(batch->arg);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" of now; the part up to the seconds is made
+ * once per second per thread. */
+static void time_stamp(char *ts, size_t cap)
+{
+	static __thread time_t sec = (time_t)-1;
+	static __thread char head[48];
+	struct timeval tv;
+	struct tm tm;
+	unsigned ms;
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	if (tv.tv_sec != sec) {
+		gmtime_r(&tv.tv_sec, &tm);
+		snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		sec = tv.tv_sec;
+	}
+	ms = (unsigned)(tv.tv_usec / 1000);
+	n = strlen(head);
+	if (cap < n + 6)
+		return;
+	memcpy(ts, head, n);
+	ts[n++] = '.';
+	ts[n++] = (char)('0' + ms / 100);
+	ts[n++] = (char)('0' + ms / 10 % 10);
+	ts[n++] = (char)('0' + ms % 10);
+	ts[n++] = 'Z';
+	ts[n] = '\0';
 }
 
 void sp_log__emit(sp_log_level level, const char *file, int line,
@@ -373,15 +477,9 @@ void sp_log__emit(sp_log_level level, const char *file, int line,
                   const sp_log_field *fields)
 {
 	char out[SP_LOG_LINE_MAX + 4], ts[64];
-	struct timeval tv;
-	struct tm tm;
 	size_t n, pre = 0;
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	time_stamp(ts, sizeof(ts));
 	if (log_journal) {
 		out[0] = '<';
 		out[1] = (char)('0' + sp_log__priority(level));
@@ -390,6 +488,5 @@ void sp_log__emit(sp_log_level level, const char *file, int line,
 	}
 	n = sp_log__format(out + pre, SP_LOG_LINE_MAX, log_json, level, ts,
 	                   file, line, func, event, fields);
-	/* one write per line, so that lines from threads never interleave */
-	fwrite(out, 1, pre + n, stderr);
+	put_line(level, out, pre + n);
 }

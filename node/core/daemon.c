@@ -461,6 +461,23 @@ void sp_node__access_log(const sp_access_entry *e, void *arg)
 	       SP_LF_STR("remote", e->remote), SP_LF_STR("caller", caller));
 }
 
+static void on_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sp_log_flush();
+}
+
+/* A line entered the loop thread's empty log batch: write it out after
+ * the callbacks that are due now (they may add more). */
+static void arm_log_flush(void *arg)
+{
+	sp_node *n = arg;
+
+	event_active(n->log_flush, EV_TIMEOUT, 0);
+}
+
 static void on_commit(void *ud, double seconds, size_t n_requests)
 {
 	sp_node *n = ud;
@@ -895,6 +912,11 @@ static int start(sp_node *n)
 	sp_store_set_commit_hook(n->store, on_commit, n);
 	if ((n->base = event_base_new()) == NULL)
 		return -1;
+	/* The loop's lines (an access line per request) are written together
+	 * once the callbacks now due have run: one write for many. */
+	if ((n->log_flush = event_new(n->base, -1, 0, on_log_flush, n)) == NULL)
+		return -1;
+	sp_log_batch(1, arm_log_flush, n);
 	if ((err = sp_pool_new(n->base, (unsigned)n->cfg->threads,
 	                       (size_t)n->cfg->queue, &n->pool)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "start_failed",
@@ -969,6 +991,11 @@ static int start(sp_node *n)
 static void stop(sp_node *n)
 {
 	size_t i;
+
+	/* from here each line is written at once */
+	sp_log_batch(0, NULL, NULL);
+	if (n->log_flush)
+		event_free(n->log_flush);
 
 	if (n->sig_term)
 		event_free(n->sig_term);

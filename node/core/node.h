@@ -524,9 +524,10 @@ typedef struct sp_submit_result {
 typedef void (*sp_submit_cb)(void *ud, sp_submit_result *res);
 
 /* Make a submission (SPEC 11.8: an unsigned Submission document) this
- * node's next record: queued, one at a time through Sequence assignment,
- * signing and the group commit, so that the own log stays contiguous even
- * when a submission is refused; addressed as the submission says (its
+ * node's next record: queued, checked, numbered in order, signed in
+ * parallel with others and committed in Sequence order, so that the own log
+ * stays contiguous even when a submission is refused (SPEC API-O1);
+ * addressed as the submission says (its
  * Node recipients routed directly or through a gateway, a broadcast to
  * every other active member). `bytes` is borrowed until cb. cb runs once on
  * the loop thread, possibly before this returns (when the worker pool

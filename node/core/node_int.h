@@ -64,11 +64,14 @@ struct sp_node {
 	sp_store_reader *readers[300];
 	size_t n_readers;
 
-	/* Local submissions: one at a time through signing, so that the
-	 * Sequence stays contiguous even when a submission is refused. */
+	/* Local submissions (submit.c): waiting, then numbered in order and
+	 * signed in parallel; the window holds the numbered ones in Sequence
+	 * order until each is handed to the store. Loop thread. */
 	sp_submit_job *submit_head, *submit_tail;
 	size_t submit_queued;
-	int submit_busy;
+	sp_submit_job *submit_win_head, *submit_win_tail;
+	size_t submit_active;   /* taken from the queue, not yet stored */
+	unsigned submit_epoch;  /* raised by each failed store of a record */
 	uint64_t next_sequence; /* of this node's own log */
 
 	/* Checkpoints of the node's own log. */
@@ -103,6 +106,7 @@ struct sp_node {
 	int stopping;
 	int exit_code;
 	struct event *sig_term, *sig_int, *sig_hup, *tick;
+	struct event *log_flush; /* writes the loop's batched log lines */
 };
 
 /* Open a federation's trust list from `file` against `anchors`, or the

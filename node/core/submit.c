@@ -1,6 +1,24 @@
 /* submit.c: a local operator's submission becomes this node's next record:
- * queued, Sequence assigned in order, signed, logged, queued for delivery,
- * answered once durable (sp_node_submit; POST /v1/submit is its handler). */
+ * checked, numbered in order, signed in parallel on the worker pool, handed
+ * to the group commit in Sequence order, answered once durable
+ * (sp_node_submit; POST /v1/submit is its handler).
+ *
+ * A submission goes through three steps:
+ *
+ *   check   (pool)  parse the Submission, make the draft, route its
+ *                   recipients; a refusal here costs no Sequence
+ *   number  (loop)  the next Sequence and the Issued time, in order, so both
+ *                   rise together (REC-7); the job joins the window
+ *   sign    (pool)  build and sign the record, in parallel with the others
+ *
+ * The window holds the numbered jobs in Sequence order. Its head goes to the
+ * store as soon as it is signed, so the store receives the own log's records
+ * in order and commits many in one transaction. A job that fails after it
+ * was numbered (its record does not build, or the store refuses it) would
+ * leave a hole: the jobs behind it are numbered again from its Sequence and
+ * signed again. The store takes own records only as the log's next leaf
+ * (sp_store_put_req.append_only), so after a failed commit the records
+ * queued behind it fail too instead of landing after a gap. */
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -9,39 +27,70 @@
 #include <string.h>
 #include <time.h>
 
+typedef enum job_state {
+	JOB_CHECKING = 1, /* on the pool: parse, draft, route */
+	JOB_SIGNING,      /* numbered, on the pool: build, sign */
+	JOB_SIGNED,       /* numbered and signed, waiting for its turn */
+	JOB_FAILED,       /* numbered, could not be signed */
+	JOB_STORING,      /* handed to the store */
+} job_state;
+
 struct sp_submit_job {
-	sp_submit_job *next;
+	sp_submit_job *next; /* the waiting queue, then the window */
 	sp_node *n;
 	sp_submit_cb cb;
 	void *ud;
 	sp_trust *trust;
 	const uint8_t *body;
 	size_t body_len;
+	job_state state;
+	/* numbered again while on the pool (the worker reads `sequence`, so
+	 * the new one waits here): sign once more with it when back */
+	int stale;
+	uint64_t stale_sequence;
+	/* n->submit_epoch when handed to the store */
+	unsigned epoch;
+	/* check */
+	sp_submission *sub;
+	sp_record_draft d; /* borrows from sub */
+	const char *deliver[SP_STORE_MAX_DELIVER];
+	size_t n_deliver;
+	/* number */
 	uint64_t sequence;
-	int refs;
-	int queued;
-	int err;
-	char why[256];
+	int64_t issued;
+	/* sign */
 	char record_id[SP_UUID_LEN + 1];
 	uint8_t *record;
 	size_t record_len;
+	char digest[65];
+	int err;
+	char why[256];
+	/* store */
 	int outcome;
 };
 
 #define SUBMIT_QUEUE_MAX 10000
 
 static void kick(sp_node *n);
+static void flush(sp_node *n);
 
 void sp_node__submit_kick(sp_node *n)
 {
 	kick(n);
 }
 
-static void job_unref(sp_submit_job *j)
+/* Jobs taken from the waiting queue at once: enough to keep every worker
+ * signing while the loop numbers and stores, few enough that a failure
+ * re-signs little. */
+static size_t parallel_max(const sp_node *n)
 {
-	if (--j->refs > 0)
-		return;
+	return 2 * (size_t)sp_pool_threads(n->pool);
+}
+
+static void job_free(sp_submit_job *j)
+{
 	sp_trust_unref(j->trust);
+	sp_submission_free(j->sub);
 	free(j->record);
 	free(j);
 }
@@ -66,7 +115,152 @@ static void report(sp_submit_job *j, int err, const char *why)
 	free(res.record); /* unless the callback took it */
 }
 
+/* Refuse a job that no longer counts as active. */
+static void refuse(sp_submit_job *j, int err, const char *why)
+{
+	report(j, err, why);
+	job_free(j);
+}
+
+static void fail_why(sp_submit_job *j, const char *why)
+{
+	snprintf(j->why, sizeof(j->why), "%s", why ? why : sp_strerror(j->err));
+}
+
+/* ---------------------------------------------------------------- check */
+
+/* Worker: what can refuse a submission before it has a Sequence. */
+static void check_work(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+	const sp_tl *tl = sp_trust_list(j->trust);
+	const char *why = NULL;
+	size_t i;
+
+	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits,
+	                                  &j->sub, &why)) != SP_OK ||
+	    (j->err = sp_submission_draft(j->sub, &j->d, &why)) != SP_OK) {
+		fail_why(j, why);
+		return;
+	}
+	if ((j->err = sp_uuid_v4(j->record_id)) != SP_OK) {
+		fail_why(j, "no random RecordId");
+		return;
+	}
+	if (j->d.broadcast) {
+		/* Broadcast reaches every active member; a suspended or
+		 * revoked one would refuse the delivery anyway. */
+		for (i = 0;
+		     i < tl->n_members && j->n_deliver < SP_STORE_MAX_DELIVER;
+		     i++)
+			if (strcmp(tl->members[i].node_id, n->cfg->node_id) !=
+			        0 &&
+			    tl->members[i].status == SP_STATUS_ACTIVE)
+				j->deliver[j->n_deliver++] =
+				    tl->members[i].node_id;
+		return;
+	}
+	if (j->d.n_recipients > SP_STORE_MAX_RECIPIENTS) {
+		j->err = SP_ERR_FIELD;
+		fail_why(j, "Recipients: too many");
+		return;
+	}
+	/* Members of this federation directly; members of another followed
+	 * federation through a gateway (relay.c). */
+	j->err = sp_node__route_submit(n, j->trust, j->d.recipients,
+	                               j->d.n_recipients, j->deliver,
+	                               &j->n_deliver, j->why, sizeof(j->why));
+}
+
+/* ---------------------------------------------------------------- sign */
+
+/* Worker: the record with its Sequence, signed. Only reads the job's
+ * numbering (set on the loop before the job was queued). */
+static void sign_work(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+	sp_record_draft d = j->d;
+	const char *why = NULL;
+	uint8_t *unsigned_rec = NULL;
+	size_t ulen;
+
+	free(j->record);
+	j->record = NULL;
+	d.record_id = j->record_id;
+	d.origin = n->cfg->node_id;
+	d.sequence = j->sequence;
+	d.issued = j->issued;
+	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) !=
+	        SP_OK ||
+	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen,
+	                               &j->record, &j->record_len, &why)) !=
+	        SP_OK) {
+		fail_why(j, why);
+		free(unsigned_rec);
+		return;
+	}
+	free(unsigned_rec);
+	sp_sha256_hex(j->record, j->record_len, j->digest);
+}
+
+static void signed_done(void *arg);
+
+static void sign_start(sp_submit_job *j)
+{
+	int err;
+
+	j->state = JOB_SIGNING;
+	j->stale = 0;
+	if ((err = sp_pool_submit(j->n->pool, sign_work, signed_done, j)) !=
+	    SP_OK) {
+		j->state = JOB_FAILED;
+		j->err = err;
+		fail_why(j, "the node is at capacity; retry later");
+	}
+}
+
+/* Number the window's jobs again from `first` on (the Sequence of a job
+ * that will not be stored): each takes the next Sequence and is signed
+ * again, so the log has no hole. Loop thread. */
+static void renumber(sp_node *n, uint64_t first)
+{
+	sp_submit_job *w;
+	size_t count = 0;
+
+	n->next_sequence = first;
+	for (w = n->submit_win_head; w; w = w->next, count++) {
+		if (w->state == JOB_SIGNING) {
+			w->stale = 1;
+			w->stale_sequence = n->next_sequence++;
+			continue;
+		}
+		w->sequence = n->next_sequence++;
+		if (w->state == JOB_SIGNED)
+			sign_start(w);
+	}
+	if (count > 0)
+		sp_log(SP_LOG_DEBUG, "submissions_renumbered",
+		       SP_LF_UINT("from", first), SP_LF_UINT("count", count));
+}
+
+static void signed_done(void *arg)
+{
+	sp_submit_job *j = arg;
+
+	if (j->stale) {
+		j->sequence = j->stale_sequence;
+		sign_start(j);
+	} else
+		j->state = j->err == SP_OK ? JOB_SIGNED : JOB_FAILED;
+	flush(j->n);
+}
+
+/* ---------------------------------------------------------------- store */
+
 static void finish(void *arg);
+
 static void on_stored(void *ud, const sp_store_put_result *res)
 {
 	sp_submit_job *j = ud;
@@ -75,65 +269,11 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 	sp_node_post(j->n, finish, j);
 }
 
-/* Worker: parse, build, sign, queue the write. */
-static void work(void *arg)
+/* Hand a signed job to the store (group commit). */
+static int store_put(sp_submit_job *j)
 {
-	sp_submit_job *j = arg;
 	sp_node *n = j->n;
-	const sp_tl *tl = sp_trust_list(j->trust);
-	sp_submission *sub = NULL;
-	sp_record_draft d;
 	sp_store_put_req put;
-	const char *why = NULL;
-	uint8_t *unsigned_rec = NULL;
-	size_t ulen, i, n_deliver = 0;
-	const char *deliver[SP_STORE_MAX_RECIPIENTS];
-	char digest[65];
-	int err;
-
-	if ((j->err = sp_submission_parse(j->body, j->body_len, &n->limits,
-	                                  &sub, &why)) != SP_OK ||
-	    (j->err = sp_submission_draft(sub, &d, &why)) != SP_OK)
-		goto fail;
-	if (sp_uuid_v4(j->record_id) != SP_OK) {
-		j->err = SP_ERR_INTERNAL;
-		goto fail;
-	}
-	d.record_id = j->record_id;
-	d.origin = n->cfg->node_id;
-	d.sequence = j->sequence;
-	d.issued = (int64_t)time(NULL);
-	/* Deliver to the named members, or to every other member. */
-	if (d.broadcast) {
-		/* Broadcast reaches every active member; a suspended or
-		 * revoked one would refuse the delivery anyway. */
-		for (i = 0;
-		     i < tl->n_members && n_deliver < SP_STORE_MAX_RECIPIENTS;
-		     i++)
-			if (strcmp(tl->members[i].node_id, n->cfg->node_id) !=
-			        0 &&
-			    tl->members[i].status == SP_STATUS_ACTIVE)
-				deliver[n_deliver++] = tl->members[i].node_id;
-	} else {
-		if (d.n_recipients > SP_STORE_MAX_RECIPIENTS) {
-			j->err = SP_ERR_FIELD;
-			why = "Recipients: too many";
-			goto fail;
-		}
-		/* Members of this federation directly; members of another
-		 * followed federation through a gateway (relay.c). */
-		if ((j->err = sp_node__route_submit(
-		         n, j->trust, d.recipients, d.n_recipients, deliver,
-		         &n_deliver, j->why, sizeof(j->why))) != SP_OK)
-			goto fail_keep_why;
-	}
-	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) !=
-	        SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen,
-	                               &j->record, &j->record_len, &why)) !=
-	        SP_OK)
-		goto fail;
-	sp_sha256_hex(j->record, j->record_len, digest);
 
 	memset(&put, 0, sizeof(put));
 	put.bytes = j->record;
@@ -141,50 +281,57 @@ static void work(void *arg)
 	put.record_id = j->record_id;
 	put.origin = n->cfg->node_id;
 	put.sequence = j->sequence;
-	put.type = d.type;
-	put.issued = d.issued;
-	put.received = d.issued;
-	put.digest = digest;
-	put.broadcast = d.broadcast;
-	put.recipients = d.recipients;
-	put.n_recipients = d.n_recipients;
-	put.subjects = d.subjects;
-	put.n_subjects = d.n_subjects;
-	put.deliver_to = deliver;
-	put.n_deliver_to = n_deliver;
-	/* Once the store has the write, finish() may run on the loop thread
-	 * before this returns: the job is not written after the call unless
-	 * the store refused it (and so will never answer). */
-	j->queued = 1;
-	if ((err = sp_store_put_async(n->store, &put, on_stored, j)) != SP_OK) {
-		j->queued = 0;
-		j->err = err;
-		why = "the store refused the write";
-		goto fail;
-	}
-	free(unsigned_rec);
-	sp_submission_free(sub);
-	return;
-fail:
-	snprintf(j->why, sizeof(j->why), "%s", why ? why : sp_strerror(j->err));
-fail_keep_why:
-	free(unsigned_rec);
-	sp_submission_free(sub);
+	put.type = j->d.type;
+	put.issued = j->issued;
+	put.received = j->issued;
+	put.digest = j->digest;
+	put.broadcast = j->d.broadcast;
+	put.recipients = j->d.recipients;
+	put.n_recipients = j->d.n_recipients;
+	put.subjects = j->d.subjects;
+	put.n_subjects = j->d.n_subjects;
+	put.deliver_to = j->deliver;
+	put.n_deliver_to = j->n_deliver;
+	put.append_only = 1;
+	j->state = JOB_STORING;
+	j->epoch = n->submit_epoch;
+	return sp_store_put_async(n->store, &put, on_stored, j);
 }
 
-static void done(void *arg)
+/* Move the window's head along: signed jobs go to the store in Sequence
+ * order; a failed one is refused and the jobs behind it renumbered. Loop
+ * thread. */
+static void flush(sp_node *n)
 {
-	sp_submit_job *j = arg;
-	sp_node *n = j->n;
+	sp_submit_job *j;
+	int err;
 
-	n->submit_busy = 0;
-	if (j->queued) {
-		n->next_sequence = j->sequence + 1;
-	} else {
-		report(j, j->err, j->why);
-		j->refs--;
+	while ((j = n->submit_win_head) != NULL && j->state != JOB_SIGNING) {
+		n->submit_win_head = j->next;
+		if (n->submit_win_head == NULL)
+			n->submit_win_tail = NULL;
+		j->next = NULL;
+		n->submit_active--;
+		if (j->state == JOB_SIGNED && n->fenced && !n->fence_hold) {
+			/* FED-44: fenced while it was signed; none of it
+			 * leaves the node */
+			j->state = JOB_FAILED;
+			j->err = SP_ERR_FENCED;
+			fail_why(j, n->fence_why);
+		}
+		if (j->state == JOB_SIGNED) {
+			/* the store's copy is made before this returns */
+			if ((err = store_put(j)) == SP_OK) {
+				sp_submission_free(j->sub);
+				j->sub = NULL;
+				continue;
+			}
+			j->err = err;
+			fail_why(j, "the store refused the write");
+		}
+		renumber(n, j->sequence);
+		refuse(j, j->err, j->why);
 	}
-	job_unref(j);
 	kick(n);
 }
 
@@ -200,21 +347,68 @@ static void finish(void *arg)
 		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
 		report(j, SP_OK, NULL);
 		sp_node__notify(n, SP_NODE_EV_OWN_RECORD_STORED, &a);
-	} else {
-		/* A failed commit leaves a hole in the Sequence unless the
-		 * next submission reuses it: re-read where the log stands. */
-		uint64_t next;
-
-		sp_log(SP_LOG_ERROR, "submission_store_failed",
-		       SP_LF_UINT("sequence", j->sequence),
-		       SP_LF_INT("outcome", j->outcome));
-		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) ==
-		    SP_OK)
-			n->next_sequence = next;
-		report(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
-		       "the record could not be stored");
+		job_free(j);
+		return;
 	}
-	job_unref(j);
+	sp_log(SP_LOG_ERROR, "submission_store_failed",
+	       SP_LF_UINT("sequence", j->sequence),
+	       SP_LF_INT("outcome", j->outcome));
+	/* The first failure of an epoch is the lowest Sequence that did not
+	 * get stored: those handed over after it are refused by the store
+	 * (append_only) and come back here in a later epoch; those still in
+	 * the window take its Sequence on. */
+	if (j->epoch == n->submit_epoch) {
+		n->submit_epoch++;
+		if (j->outcome < 0) {
+			renumber(n, j->sequence);
+		} else {
+			/* something is held at that position already: ask
+			 * the store where the log stands */
+			uint64_t next;
+
+			if (sp_store_next_sequence(n->store, n->cfg->node_id,
+			                           &next) == SP_OK)
+				renumber(n, next);
+		}
+		refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
+		       "the record could not be stored");
+	} else {
+		/* nothing wrong with this one: one before it failed */
+		refuse(j, SP_ERR_UNAVAILABLE,
+		       "an earlier record could not be stored; submit again");
+	}
+	flush(n);
+}
+
+/* ---------------------------------------------------------------- queue */
+
+/* Loop thread: a checked job gets its Sequence and goes to be signed. */
+static void checked_done(void *arg)
+{
+	sp_submit_job *j = arg;
+	sp_node *n = j->n;
+
+	if (j->err == SP_OK && n->fenced && !n->fence_hold) {
+		j->err = SP_ERR_FENCED;
+		fail_why(j, n->fence_why);
+	}
+	if (j->err != SP_OK) {
+		n->submit_active--;
+		refuse(j, j->err, j->why);
+		kick(n);
+		return;
+	}
+	j->sequence = n->next_sequence++;
+	/* numbered in order on this thread: Issued never falls as the
+	 * Sequence rises (REC-7) */
+	j->issued = (int64_t)time(NULL);
+	if (n->submit_win_tail)
+		n->submit_win_tail->next = j;
+	else
+		n->submit_win_head = j;
+	n->submit_win_tail = j;
+	sign_start(j);
+	flush(n);
 }
 
 static void kick(sp_node *n)
@@ -224,30 +418,27 @@ static void kick(sp_node *n)
 
 	/* during the start-up check of the own log (FED-45) submissions
 	 * wait in the queue rather than being refused */
-	while (!n->submit_busy && !(n->fenced && n->fence_hold) &&
-	       (j = n->submit_head) != NULL) {
+	while (n->submit_active < parallel_max(n) &&
+	       !(n->fenced && n->fence_hold) && (j = n->submit_head) != NULL) {
 		n->submit_head = j->next;
 		if (n->submit_head == NULL)
 			n->submit_tail = NULL;
+		j->next = NULL;
 		n->submit_queued--;
 		if (n->fenced) {
 			/* FED-44: no Sequence is signed until the own log is
 			 * recovered */
-			report(j, SP_ERR_FENCED, n->fence_why);
-			j->refs = 1;
-			job_unref(j);
+			refuse(j, SP_ERR_FENCED, n->fence_why);
 			continue;
 		}
-		j->sequence = n->next_sequence;
 		j->trust = sp_trust_ref(n->trust);
-		j->refs = 2;
-		if ((err = sp_pool_submit(n->pool, work, done, j)) != SP_OK) {
-			report(j, err, "the node is at capacity; retry later");
-			j->refs = 1;
-			job_unref(j);
+		j->state = JOB_CHECKING;
+		if ((err = sp_pool_submit(n->pool, check_work, checked_done,
+		                          j)) != SP_OK) {
+			refuse(j, err, "the node is at capacity; retry later");
 			continue;
 		}
-		n->submit_busy = 1;
+		n->submit_active++;
 	}
 }
 

@@ -596,7 +596,10 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 		nva[n++] = mknv("content-type", ctype);
 	if (status != 204 && status != 304)
 		nva[n++] = mknv("content-length", cl);
-	nva[n++] = mknv("x-request-id", r->id);
+	/* unique per response: indexing it in the HPACK dynamic table would
+	 * only evict entries that repeat (RFC 7541 6.2.2) */
+	nva[n] = mknv("x-request-id", r->id);
+	nva[n++].flags = NGHTTP2_NV_FLAG_NO_INDEX;
 	for (size_t i = 0; i < n_extra; i++)
 		nva[n++] = mknv(extra[i].name, extra[i].value);
 

@@ -156,6 +156,11 @@ typedef struct sp_store_put_req {
 	 * the same transaction. Used for own records. */
 	const char *const *deliver_to;
 	size_t n_deliver_to;
+	/* The node's own record: stored only as the next leaf of its log
+	 * (sequence == the log's size), else refused with
+	 * SP_ERR_INVALID_ARGUMENT and nothing stored, so that a record
+	 * queued behind one that failed cannot leave a hole in the log. */
+	int append_only;
 } sp_store_put_req;
 
 typedef struct sp_store_put_result {

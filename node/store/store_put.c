@@ -95,6 +95,7 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 	req->receipt_len = p->receipt_len;
 	req->deliver = p->deliver_to;
 	req->n_deliver = p->n_deliver_to;
+	req->append_only = p->append_only ? 1 : 0;
 	return SP_OK;
 }
 
@@ -303,6 +304,8 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 	if ((err =
 	         d->origin_get(s->w, req->origin, &origin_id, &size, &max_seq)))
 		return err;
+	if (req->append_only && req->sequence != size)
+		return SP_ERR_INVALID_ARGUMENT; /* a hole before it */
 	if ((err = d->record_insert(s->w, req, &rowid)))
 		return err;
 

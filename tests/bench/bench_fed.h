@@ -41,6 +41,7 @@ struct fb_globals {
 	size_t submit_len;
 	double lag_p99_ms, lag_rate;
 	size_t lag_missing;
+	double submit_rate; /* catch-up step 1: POST /v1/submit, closed loop */
 	double ingest_rate, catchup_rate;
 	int catchup_complete, catchup_verified, ingest_clean;
 };

@@ -193,6 +193,7 @@ void fb_catchup(void)
 	       1000 * sp_bench_quantile(sub.lat, sub.n_lat, 0.5),
 	       1000 * sp_bench_quantile(sub.lat, sub.n_lat, 0.99), peer);
 	fb_sender_failures(&sub);
+	fb.submit_rate = fb_sender_rate(&sub);
 	if (sub.ok != fb.backlog)
 		sp_bench_die("the backlog is incomplete", 0, NULL);
 	fb_sender_free(&sub);

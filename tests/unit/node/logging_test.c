@@ -637,6 +637,97 @@ static void test_emit(void **state)
 	}
 }
 
+/* What stderr (the capture file) holds so far, in bytes. */
+static long written(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	assert_int_equal(fstat(2, &st), 0);
+	return (long)st.st_size;
+}
+
+static int arms;
+
+static void count_arm(void *arg)
+{
+	assert_ptr_equal(arg, &arms);
+	arms++;
+}
+
+/* Lines of a batching thread wait for sp_log_flush(), in order; a warning
+ * takes the waiting lines out with it at once; a line larger than the
+ * batch is written after those before it. */
+static void emit_batched(void)
+{
+	char big[500];
+	long before;
+	int i;
+
+	sp_log_setup("info", "kv");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	arms = 0;
+	sp_log_batch(1, count_arm, &arms);
+	sp_log(SP_LOG_INFO, "one", SP_LF_INT("n", 1));
+	sp_log(SP_LOG_INFO, "two", SP_LF_INT("n", 2));
+	assert_int_equal(written(), 0);
+	assert_int_equal(arms, 1); /* once, when the buffer was empty */
+	sp_log_flush();
+	before = written();
+	assert_true(before > 0);
+	sp_log_flush(); /* nothing waits: nothing more */
+	assert_int_equal(written(), before);
+
+	sp_log(SP_LOG_INFO, "three", SP_LF_INT("n", 3));
+	assert_int_equal(arms, 2);
+	assert_int_equal(written(), before);
+	sp_log(SP_LOG_WARN, "four", SP_LF_INT("n", 4));
+	before = written();
+	assert_true(before > 0);
+
+	/* more than one batch of lines: each batch fills, then goes */
+	for (i = 5; i < 45; i++)
+		sp_log(SP_LOG_INFO, "many", SP_LF_INT("n", i),
+		       SP_LF_STR("v", big));
+	assert_true(written() > before);
+	assert_true(written() - before <= 40 * 600);
+	/* one line larger than a batch: after the ones waiting */
+	sp_log(SP_LOG_INFO, "large", SP_LF_INT("n", 45), SP_LF_STR("a", big),
+	       SP_LF_STR("b", big), SP_LF_STR("c", big), SP_LF_STR("d", big),
+	       SP_LF_STR("e", big), SP_LF_STR("f", big), SP_LF_STR("g", big),
+	       SP_LF_STR("h", big), SP_LF_STR("i", big));
+	sp_log(SP_LOG_INFO, "last", SP_LF_INT("n", 46));
+	sp_log_batch(0, NULL, NULL); /* flushes */
+	sp_log(SP_LOG_INFO, "unbatched", SP_LF_INT("n", 47));
+	/* a buffer emptied by a full batch is armed again by the next line */
+	assert_true(arms >= 4);
+}
+
+static void test_batch(void **state)
+{
+	char *out = capture(emit_batched), *line, *save = NULL;
+	long want = 1;
+	parsed p;
+
+	(void)state;
+	assert_int_equal(count_lines(out), 47);
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save), want++) {
+		char one[SP_LOG_LINE_MAX + 2];
+		size_t k;
+
+		snprintf(one, sizeof(one), "%s\n", line);
+		assert_int_equal(parse_kv(one, &p), 0);
+		for (k = 0; k < p.n && strcmp(p.key[k], "n") != 0; k++)
+			;
+		assert_true(k < p.n);
+		assert_int_equal(strtol((const char *)p.val[k], NULL, 10),
+		                 want);
+	}
+	assert_int_equal(want, 48);
+}
+
 /* libxml2 would print "C14N error : Relative namespace UR is invalid here"
  * and more, unformatted, for a document with a relative namespace URI. */
 static void c14n_relative(void)
@@ -775,6 +866,7 @@ int main(void)
 	    cmocka_unit_test(test_bytes_and_null),
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_emit),
+	    cmocka_unit_test(test_batch),
 	    cmocka_unit_test(test_library_errors),
 	    cmocka_unit_test(test_journal_stream),
 	    cmocka_unit_test(test_journal_emit),

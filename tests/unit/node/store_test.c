@@ -183,6 +183,48 @@ static void test_put_outcomes(void **state)
 	sp_store_stats_clear(&st);
 }
 
+/* An own record (append_only) is stored only as the next leaf of its log:
+ * one queued behind a record that was not stored is refused and leaves no
+ * row, so the own log keeps no hole; a peer's record may still arrive out
+ * of order. */
+static void test_append_only(void **state)
+{
+	fx *f = *state;
+	rec r0, r2, r1, p1;
+	sp_store_record *got = NULL;
+	uint64_t size = 0, next = 0;
+
+	rec_make(&r0, "CN-ZZ", 0, NULL);
+	rec_make(&r1, "CN-ZZ", 1, NULL);
+	rec_make(&r2, "CN-ZZ", 2, NULL);
+	r0.put.append_only = r1.put.append_only = r2.put.append_only = 1;
+	assert_int_equal(sp_store_put(f->s, &r0.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	/* 1 never came: 2 would be a hole */
+	assert_int_equal(sp_store_put(f->s, &r2.put, NULL, NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 2, &got),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(sp_store_next_sequence(f->s, "CN-ZZ", &next), SP_OK);
+	assert_int_equal(next, 1);
+	assert_int_equal(sp_store_put(f->s, &r1.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &r2.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size), SP_OK);
+	assert_int_equal(size, 3);
+	/* a duplicate is still a duplicate, not a refusal */
+	assert_int_equal(sp_store_put(f->s, &r1.put, NULL, NULL),
+	                 SP_STORE_DUPLICATE);
+
+	/* without the flag (a peer's record) a later one is kept */
+	rec_make(&p1, "CN-XA", 1, NULL);
+	assert_int_equal(sp_store_put(f->s, &p1.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_tree_size(f->r, "CN-XA", &size), SP_OK);
+	assert_int_equal(size, 0);
+}
+
 static void test_put_rejects_bad_requests(void **state)
 {
 	fx *f = *state;
@@ -1098,6 +1140,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refuse_newer_and_foreign,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_outcomes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_put_rejects_bad_requests,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit_threads, setup,
