@@ -95,6 +95,15 @@ static void work(void *arg)
 	                                  &sub, &why)) != SP_OK ||
 	    (j->err = sp_submission_draft(sub, &d, &why)) != SP_OK)
 		goto fail;
+	/* SPEC [TL-A4]: the node never signs a Type its own entry forbids;
+	 * every receiver would refuse the record, and the log would hold it. */
+	if (!sp_tl_member_may_originate(sp_tl_find(tl, n->cfg->node_id),
+	                                d.type)) {
+		j->err = SP_ERR_TYPE_NOT_AUTHORIZED;
+		why = "this node's trust-list entry does not let it originate "
+		      "records of this Type";
+		goto fail;
+	}
 	if (sp_uuid_v4(j->record_id) != SP_OK) {
 		j->err = SP_ERR_INTERNAL;
 		goto fail;
