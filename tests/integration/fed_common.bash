@@ -3,7 +3,8 @@
 # trust list's Endpoint URLs carry them.
 
 # fed_init DIR MEMBER...: a federation "silk" on a free random port range,
-# with short retry and pull periods; sets FED_BASE.
+# with short retry and pull periods; sets FED_BASE. FED_INIT_ARGS, when set,
+# is added to "federation init" (e.g. --may-originate ID=TYPE,...).
 fed_init() {
 	dir=$1; shift
 	n=$#
@@ -20,7 +21,7 @@ fed_init() {
 	args=""
 	for m in "$@"; do args="$args --member $m"; done
 	# shellcheck disable=SC2086
-	"$SILKPORT" federation init "$dir" --federation silk $args --base-port "$FED_BASE" 2>/dev/null
+	"$SILKPORT" federation init "$dir" --federation silk $args ${FED_INIT_ARGS:-} --base-port "$FED_BASE" 2>/dev/null
 	for m in "$@"; do
 		m=${m%%:*}
 		printf '\n[peers]\npull_interval = 2\nretry_min = 1\nretry_max = 2\n' >>"$dir/members/$m/node.ini"
