@@ -191,8 +191,7 @@ static void t_public(cf_ctx *x, const void *arg, cf_result *r)
 		        "neither 200 nor 401 unauthenticated",
 		        path, resp.status, name);
 	else if (sig != NULL &&
-	         count_cosignature_lines((const char *)resp.body, resp.len) >
-	             0)
+	         count_cosignature_lines((const char *)resp.body, resp.len) > 0)
 		cf_fail(r, "the checkpoint served without a client "
 		           "certificate carries cosignature lines (the "
 		           "witness graph is for members)");

@@ -289,11 +289,12 @@ static void t_type_not_authorized(cf_ctx *x, const void *arg, cf_result *r)
 		if (!sp_tl_member_may_originate(m, foreign_types[i].type))
 			break;
 	if (i == sizeof(foreign_types) / sizeof(foreign_types[0])) {
-		cf_skip(r,
-		        "the auditor %s may originate credit, negative-list and "
-		        "statistics records: the suite has no record it may "
-		        "not originate",
-		        x->as);
+		cf_skip(
+		    r,
+		    "the auditor %s may originate credit, negative-list and "
+		    "statistics records: the suite has no record it may "
+		    "not originate",
+		    x->as);
 		return;
 	}
 	memset(&ro, 0, sizeof(ro));

@@ -71,7 +71,8 @@ int sp_type_set_parse(const char *list, sp_type_set *out, const char **why)
 
 	*out = 0;
 	if (list == NULL || *list == '\0')
-		return sp_proto__fail(why, SP_ERR_FIELD, "no record type given");
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "no record type given");
 	for (;;) {
 		size_t n = strcspn(p, ",");
 
@@ -82,8 +83,8 @@ int sp_type_set_parse(const char *list, sp_type_set *out, const char **why)
 			n = SP_TYPE_MAX; /* no code is as long: refused below */
 		memcpy(code, p, n);
 		code[n] = '\0';
-		if ((bit = sp_type_bit(code)) == 0 || (p[n] != '\0' &&
-		                                       p[n] != ','))
+		if ((bit = sp_type_bit(code)) == 0 ||
+		    (p[n] != '\0' && p[n] != ','))
 			return sp_proto__fail(why, SP_ERR_FIELD,
 			                      "'%s' is not a record type of "
 			                      "the registry (SPEC 5.2)",
@@ -109,8 +110,8 @@ const char *sp_type_set_format(sp_type_set set, char *buf, size_t cap)
 
 		if ((set & sp_type_bit(t->code)) == 0)
 			continue;
-		n = snprintf(buf + len, cap - len, "%s%s",
-		                 len > 0 ? "," : "", t->code);
+		n = snprintf(buf + len, cap - len, "%s%s", len > 0 ? "," : "",
+		             t->code);
 		if (n < 0 || (size_t)n >= cap - len)
 			break; /* truncated: buf holds what fitted */
 		len += (size_t)n;

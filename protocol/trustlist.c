@@ -45,7 +45,7 @@ int sp_role_parse(const char *s, sp_member_role *out)
 sp_type_set sp_role_default_types(sp_member_role r)
 {
 	static const char *const port[] = {
-	    "declaration", "risk-assessment", "inspection", "test-acceptance",
+	    "declaration", "risk-assessment", "inspection",   "test-acceptance",
 	    "release",     "transfer",        "cancellation", "return",
 	    "enforcement", "trace",           "statistics",
 	};
@@ -232,8 +232,7 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		                      "Member %s: MayOriginate outside the "
 		                      "registry",
 		                      m->node_id);
-	for (const sp_record_type *t = sp_record_types(); t->code != NULL;
-	     t++)
+	for (const sp_record_type *t = sp_record_types(); t->code != NULL; t++)
 		if ((m->may_originate & sp_type_bit(t->code)) != 0 &&
 		    !sp_proto__add(e, ns, "MayOriginate", t->code))
 			goto nomem;
@@ -456,15 +455,17 @@ static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
 		if (sp_proto__text_into(*c, code, sizeof(code), "MayOriginate",
 		                        why) != SP_OK ||
 		    (bit = sp_type_bit(code)) == 0)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-			                      "Member %s: MayOriginate is not a "
-			                      "record type",
-			                      m->node_id);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: MayOriginate is not a "
+			    "record type",
+			    m->node_id);
 		if ((m->may_originate & bit) != 0)
-			return sp_proto__fail(why, SP_ERR_FIELD,
-			                      "Member %s: MayOriginate %s given "
-			                      "twice",
-			                      m->node_id, code);
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: MayOriginate %s given "
+			    "twice",
+			    m->node_id, code);
 		m->may_originate |= bit;
 	}
 	return SP_OK;

@@ -557,8 +557,8 @@ static int parse_may_originate(const sp_cli_cmd *cmd, struct init_args *a)
 			    cmd, "--may-originate %s given twice", id);
 		if (sp_type_set_parse(eq + 1, &a->margs[j].types, &why) !=
 		    SP_OK)
-			return sp_cli__usage_error(cmd, "--may-originate %s: %s",
-			                           id, why);
+			return sp_cli__usage_error(
+			    cmd, "--may-originate %s: %s", id, why);
 	}
 	return SP_CLI_GO;
 }

@@ -378,8 +378,8 @@ static void test_trust_list_may_originate(void **state)
 	            strstr(s, "<MayOriginate>credit"));
 	/* only KZ-KGS's entry lists any: CN-ZZ keeps its role's defaults */
 	assert_true(strstr(s, "<MayOriginate>") > strstr(s, "<NodeId>KZ-KGS"));
-	assert_null(strstr(strstr(s, "<MayOriginate>credit") + 1,
-	                   "<MayOriginate>"));
+	assert_null(
+	    strstr(strstr(s, "<MayOriginate>credit") + 1, "<MayOriginate>"));
 	assert_int_equal(
 	    sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
 	assert_int_equal(sp_tl_read(doc, &back, &why), SP_OK);
@@ -429,12 +429,12 @@ static void test_role_defaults(void **state)
 {
 	sp_type_set port = sp_role_default_types(SP_ROLE_PORT_AUTHORITY);
 	static const char *const port_yes[] = {
-	    "declaration", "risk-assessment", "inspection", "test-acceptance",
+	    "declaration", "risk-assessment", "inspection",   "test-acceptance",
 	    "release",     "transfer",        "cancellation", "return",
 	    "enforcement", "trace",           "statistics"};
 	static const char *const port_no[] = {
-	    "party-registration", "order",  "payment",       "waybill",
-	    "zone-entry",         "tax",    "write-off",     "credit",
+	    "party-registration", "order",   "payment",   "waybill",
+	    "zone-entry",         "tax",     "write-off", "credit",
 	    "negative-list",      "dispute", "warehouse"};
 	sp_type_set all = 0;
 

@@ -762,9 +762,9 @@ static sp_trust *list_with_types(sp_type_set types)
 	const char *why = NULL;
 
 	g_fed.may_originate[1] = types;
-	assert_int_equal(fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now - 60,
-	                             g_fed.ca, &b, &n),
-	                 SP_OK);
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now - 60, g_fed.ca, &b, &n),
+	    SP_OK);
 	g_fed.may_originate[1] = saved;
 	assert_int_equal(
 	    sp_trust_open(g_fed.anchors, b, n, NULL, NULL, &t, &why), SP_OK);
@@ -830,9 +830,9 @@ static void test_type_authorization(void **state)
 	    SP_OK);
 	bad = fx_replace(s, n, "<Sequence>1<", "<Sequence>2<", &bn);
 	assert_non_null(bad);
-	assert_int_equal(sp_verify_record(dflt, bad, bn, NULL, NULL, NULL,
-	                                  &why),
-	                 SP_ERR_SIG_INVALID);
+	assert_int_equal(
+	    sp_verify_record(dflt, bad, bn, NULL, NULL, NULL, &why),
+	    SP_ERR_SIG_INVALID);
 	free(bad);
 	free(s);
 	sp_trust_unref(dflt);
