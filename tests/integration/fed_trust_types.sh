@@ -73,6 +73,13 @@ wait_for 30 grep -q 'event=record_refused .*peer=KZ-KGS err=type-not-authorized'
 held "$F" CN-ZZ KZ-KGS | grep -q . && not_ok "CN-ZZ stored a record it refused" || ok "and CN-ZZ stores nothing of it"
 has_metric "$F" CN-ZZ 'type-not-authorized' && ok "its metrics count the refusal by name" ||
 	not_ok "no type-not-authorized in CN-ZZ's metrics"
+# [ERR-10]: the sender retries type-not-authorized slowly (a newer list
+# may authorize it), it does not give the delivery up.
+has_metric "$F" KZ-KGS '^silkport_outbox_depth\{peer="CN-ZZ"\} 1$' &&
+	ok "KZ-KGS keeps the refused delivery pending, to retry slowly" ||
+	not_ok "KZ-KGS's outbox: $(grep -E 'outbox_(depth|failed)' "$WORK/metrics.KZ-KGS" | tr '\n' ' ')"
+grep -q '^silkport_outbox_failed{peer="CN-ZZ"} [1-9]' "$WORK/metrics.KZ-KGS" &&
+	not_ok "KZ-KGS abandoned the delivery as failed" || ok "and has not abandoned it"
 
 # ---- delivery by hand, to a node that has learnt sequence 2 from a peer.
 wait_for 30 grep -q 'event=trust_list_installed federation=silk sequence=2' "$WORK/CN-XA.log" &&
