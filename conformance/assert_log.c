@@ -59,8 +59,10 @@ static void fetch_checkpoint(cf_ctx *x, cf_result *r)
 		return;
 	L.fetched = 1;
 	atexit(free_state);
+	/* As a member: a node may keep even its own log from anonymous
+	 * callers ([ACC-A2]), and serves cosignatures to members only. */
 	snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", x->target_id);
-	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, r);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
 	L.status = resp.status;
 	ct = cf_resp_header(&resp, "content-type");
 	snprintf(L.ctype, sizeof(L.ctype), "%s", ct ? ct : "");
@@ -132,21 +134,73 @@ static int need_verified(cf_ctx *x, cf_result *r)
 /* ---------------------------------------------------------------- checkpoint
  */
 
+/* Signature lines after the origin's first one: cosignatures, or any other
+ * signature, that a served note carries. */
+static size_t count_cosignature_lines(const char *note, size_t len)
+{
+	const char *p = note, *end = note + len;
+	size_t n = 0;
+	int after_blank = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (after_blank && ll > 0)
+			n++;
+		if (ll == 0)
+			after_blank = 1;
+		p += ll + 1;
+	}
+	return n > 0 ? n - 1 : 0;
+}
+
+/* The node's own checkpoint: text/plain to members; to anonymous callers
+ * either the same note without cosignature lines or, when the node keeps
+ * its own log from them, 401 unauthenticated ([ACC-A2], [ACC-A3]). */
 static void t_public(cf_ctx *x, const void *arg, cf_result *r)
 {
+	char path[160], name[72];
+	cf_resp resp;
+	const char *sig;
+
 	(void)arg;
 	if (!need_checkpoint(x, r))
 		return;
-	if (strncmp(L.ctype, "text/plain", 10) != 0)
+	if (strncmp(L.ctype, "text/plain", 10) != 0) {
 		cf_fail(r,
 		        "the checkpoint came as '%s', not text/plain; "
 		        "charset=utf-8",
 		        L.ctype);
+		return;
+	}
+	snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", x->target_id);
+	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, r);
+	cf_problem_name(&resp, name, sizeof(name));
+	sig = resp.status == 200 && resp.body != NULL
+	          ? memchr(resp.body, '\n', resp.len)
+	          : NULL;
+	if (resp.status == 401 && strcmp(name, "unauthenticated") == 0)
+		cf_pass(r,
+		        "the checkpoint is served to members as %s; the node "
+		        "keeps its own log from anonymous callers (401)",
+		        L.ctype);
+	else if (resp.status != 200)
+		cf_fail(r,
+		        "GET %s without a client certificate answered %d %s, "
+		        "neither 200 nor 401 unauthenticated",
+		        path, resp.status, name);
+	else if (sig != NULL &&
+	         count_cosignature_lines((const char *)resp.body, resp.len) > 0)
+		cf_fail(r, "the checkpoint served without a client "
+		           "certificate carries cosignature lines (the "
+		           "witness graph is for members)");
 	else
 		cf_pass(r,
-		        "the checkpoint is served without a client certificate "
-		        "as %s",
+		        "the checkpoint is served to members as %s, and "
+		        "without a client certificate with no cosignature",
 		        L.ctype);
+	cf_resp_free(&resp);
 }
 
 static void t_format(cf_ctx *x, const void *arg, cf_result *r)
@@ -512,7 +566,7 @@ static int get_proof(cf_ctx *x, const char *path, sp_proof *p, char *why,
 	const char *w = NULL;
 	int rc;
 
-	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, r);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
 	if (resp.status != 200) {
 		snprintf(why, whylen, "GET %s answered %d", path, resp.status);
 		cf_resp_free(&resp);
@@ -683,7 +737,7 @@ static void t_proof_params(cf_ctx *x, const void *arg, cf_result *r)
 	for (int i = 0; i < 3; i++) {
 		cf_resp resp;
 
-		cf_http(x, CF_AS_ANON, "GET", p[i], NULL, NULL, 0, &resp, r);
+		cf_http(x, CF_AS_MEMBER, "GET", p[i], NULL, NULL, 0, &resp, r);
 		cf_problem_name(&resp, name, sizeof(name));
 		if (resp.status != want[i] || strcmp(name, wname[i]) != 0)
 			bad++;
@@ -882,9 +936,57 @@ static void t_over_time(cf_ctx *x, const void *arg, cf_result *r)
 	free(p);
 }
 
+/* [ACC-A1]: another Origin's checkpoint and proofs are for members: an
+ * anonymous caller gets 401 whether the target holds that log or not, a
+ * member does not. The auditor's own log stands for the other Origin. */
+static void t_foreign_members_only(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char p[3][200], name[72];
+	int bad = 0, member_bad = 0;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	snprintf(p[0], sizeof(p[0]), "/v1/logs/%s/checkpoint", x->as);
+	snprintf(p[1], sizeof(p[1]),
+	         "/v1/logs/%s/proofs/inclusion?index=0&size=1", x->as);
+	snprintf(p[2], sizeof(p[2]),
+	         "/v1/logs/%s/proofs/consistency?old=1&size=1", x->as);
+	for (int i = 0; i < 3; i++) {
+		cf_resp resp;
+
+		cf_http(x, CF_AS_ANON, "GET", p[i], NULL, NULL, 0, &resp, r);
+		cf_problem_name(&resp, name, sizeof(name));
+		if (resp.status != 401 || strcmp(name, "unauthenticated") != 0)
+			bad++;
+		cf_resp_free(&resp);
+		cf_http(x, CF_AS_MEMBER, "GET", p[i], NULL, NULL, 0, &resp, r);
+		if (resp.status == 401 || resp.status == 403)
+			member_bad++;
+		cf_resp_free(&resp);
+	}
+	if (bad > 0)
+		cf_fail(r,
+		        "%d of 3 anonymous requests for %s's checkpoint and "
+		        "proofs were not answered 401 unauthenticated",
+		        bad, x->as);
+	else if (member_bad > 0)
+		cf_fail(r,
+		        "%d of 3 requests of the member %s for its own log's "
+		        "checkpoint and proofs were refused",
+		        member_bad, x->as);
+	else
+		cf_pass(r,
+		        "another Origin's (%s) checkpoint and proofs: 401 "
+		        "unauthenticated without a client certificate, "
+		        "served (or 404) to a member",
+		        x->as);
+}
+
 static const cf_assertion list[] = {
-    {"the checkpoint is public, text/plain", "API-36, API-37, ACC-9", CF_MUST,
-     t_public, NULL, CF_READS},
+    {"the checkpoint is served to members as text/plain, to anonymous "
+     "callers without cosignatures or not at all",
+     "API-36, API-37, ACC-A2, ACC-A3", CF_MUST, t_public, NULL, CF_READS},
     {"the checkpoint has the tlog-checkpoint form",
      "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL, CF_READS},
     {"the checkpoint's origin signature verifies with the LogKey",
@@ -905,6 +1007,9 @@ static const cf_assertion list[] = {
      "LOG-5, API-31, API-33, REC-24", CF_MUST, t_sparse_copy, NULL, CF_WRITES},
     {"the log is consistent over time with an earlier checkpoint",
      "ACC-16, LOG-2, LOG-29", CF_MUST, t_over_time, NULL, CF_READS},
+    /* appended, so that the ids of the others stay as they were */
+    {"another Origin's checkpoint and proofs are for members only",
+     "ACC-A1, ACC-9", CF_MUST, t_foreign_members_only, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_log(size_t *n)

@@ -1,7 +1,8 @@
 /* assert_trust.c: Trust assertions: the served trust list (anchor, federation,
  * no rollback), and records from unknown, revoked, suspended and expired
- * signers, or dated outside their window, refused with the right names;
- * suspended and revoked members' own requests refused. */
+ * signers, or dated outside their window, or of a Type their Origin may
+ * not originate, refused with the right names; suspended and revoked
+ * members' own requests refused. */
 #include "conf_int.h"
 
 #include <stdio.h>
@@ -243,6 +244,78 @@ static void t_future(cf_ctx *x, const void *arg, cf_result *r)
 	            SP_ERR_ISSUED_IN_FUTURE, "a record dated one day ahead", r);
 }
 
+/* Types whose bodies the suite carries for TL-A3, in the order tried:
+ * those a port authority and an auditor may not originate by default. */
+static const struct {
+	const char *type, *body;
+} foreign_types[] = {
+    {"credit", "<Credit><PartyIdentifier scheme=\"USCC\">"
+               "91410100MA44K7QX2P</PartyIdentifier><Rating>B</Rating>"
+               "<EffectiveFrom>2026-12-01T00:00:00Z</EffectiveFrom>"
+               "</Credit>"},
+    {"negative-list", "<NegativeListEntry><Scope>goods</Scope>"
+                      "<Item>Conformance suite item</Item>"
+                      "<Measure>prohibited</Measure>"
+                      "<EffectiveFrom>2026-12-01T00:00:00Z</EffectiveFrom>"
+                      "</NegativeListEntry>"},
+    {"statistics", "<Statistics><PeriodStart>2026-11-01T00:00:00Z"
+                   "</PeriodStart><PeriodEnd>2026-11-30T23:59:59Z"
+                   "</PeriodEnd><Indicator name=\"declarations.9610\">1"
+                   "</Indicator></Statistics>"},
+};
+
+/* SPEC [TL-A3]: a record that the auditor signed validly, of a Type its
+ * entry in the served list does not authorize (its MayOriginate, else its
+ * role's defaults). */
+static void t_type_not_authorized(cf_ctx *x, const void *arg, cf_result *r)
+{
+	const sp_tl_member *m;
+	cf_recopt ro;
+	uint8_t *rec = NULL;
+	size_t len = 0, i;
+	char e[200], what[160];
+	cf_resp resp;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	m = sp_tl_find(sp_trust_list(x->trust), x->as);
+	if (m == NULL) {
+		cf_fail(r, "the auditor %s is not in the target's trust list",
+		        x->as);
+		return;
+	}
+	for (i = 0; i < sizeof(foreign_types) / sizeof(foreign_types[0]); i++)
+		if (!sp_tl_member_may_originate(m, foreign_types[i].type))
+			break;
+	if (i == sizeof(foreign_types) / sizeof(foreign_types[0])) {
+		cf_skip(
+		    r,
+		    "the auditor %s may originate credit, negative-list and "
+		    "statistics records: the suite has no record it may "
+		    "not originate",
+		    x->as);
+		return;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.type = foreign_types[i].type;
+	ro.body = foreign_types[i].body;
+	if (cf_record(x, &ro, &rec, &len, e, sizeof(e)) != SP_OK) {
+		cf_fail(r, "suite: %s", e);
+		return;
+	}
+	cf_evidence_add(r, "signed with", 0, "", 0,
+	                "the auditor's own key: the signature is valid");
+	snprintf(what, sizeof(what),
+	         "a %s record from %s (role %s), whose entry does not "
+	         "authorize that Type",
+	         ro.type, x->as, sp_role_name(m->role));
+	cf_deliver(x, rec, len, &resp, r);
+	cf_expect_error(r, &resp, SP_ERR_TYPE_NOT_AUTHORIZED, what);
+	cf_resp_free(&resp);
+	free(rec);
+}
+
 static void member_requests(cf_ctx *x, sp_member_status st, cf_result *r)
 {
 	const sp_tl_member *m;
@@ -357,6 +430,11 @@ static const cf_assertion list[] = {
      "ACC-4, TL-26", CF_MUST, t_revoked_requests, NULL, CF_WRITES},
     {"requests authenticated as a suspended member: 403 forbidden",
      "ACC-4, TL-25", CF_MUST, t_suspended_requests, NULL, CF_WRITES},
+    /* appended, so that the ids of the others stay as they were */
+    {"a validly signed record of a Type its Origin may not originate: "
+     "type-not-authorized",
+     "TL-A1, TL-A2, TL-A3, SIG-25", CF_MUST, t_type_not_authorized, NULL,
+     CF_WRITES},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

@@ -162,9 +162,11 @@ curl -s --http2 --cacert "$A/operator/cert.pem" \
 	"https://127.0.0.1:$BASE/v1/logs/CN-ZZ/proofs/inclusion?index=$seq&size=4" >"$DEMO/proof.txt"
 "$SP" log verify "$DEMO/records/declaration.xml" "$DEMO/proof.txt" "$DEMO/checkpoint.txt" \
 	--trust-list "$A/trust-list.xml" --anchor "$A/operator/anchors.pem"
-echo "  witnessed: Xi'an serves CN-ZZ's checkpoint with its cosignature:"
+echo "  witnessed: Xi'an serves CN-ZZ's checkpoint with its cosignature (to members):"
 for _ in $(seq 1 40); do
-	curl -s --http2 --cacert "$A/operator/cert.pem" "https://127.0.0.1:$((BASE + 1))/v1/logs/CN-ZZ/checkpoint" >"$DEMO/witnessed.txt"
+	curl -s --http2 --cacert "$A/operator/cert.pem" --cert "$A/members/CN-ZZ/tls-cert.pem" \
+		--key "$A/members/CN-ZZ/tls-key.pem" \
+		"https://127.0.0.1:$((BASE + 1))/v1/logs/CN-ZZ/checkpoint" >"$DEMO/witnessed.txt"
 	grep -q '^— silkport/silk-alliance/CN-XA ' "$DEMO/witnessed.txt" && break
 	sleep 0.2
 done
@@ -187,7 +189,8 @@ Done: 4 nodes are running (stop them with $DEMO/stop.sh). Next, try:
   # submit another record, then verify one offline
   $SP submit --config $A/members/CN-ZZ/node.ini --type tax --recipient CN-XA --body tests/data/bodies/tax.xml
   $SP record verify --trust-list $A/trust-list.xml --anchor $A/operator/anchors.pem $DEMO/records/transfer.xml
-  # a public log endpoint; metrics, for the node's operator
+  # the node's own log is public (without cosignatures); other origins'
+  # logs and the cosignatures are for members; metrics, for the operator
   curl --http2 --cacert $A/operator/cert.pem https://127.0.0.1:$BASE/v1/logs/CN-ZZ/checkpoint
   curl --http2 --cacert $A/operator/cert.pem --cert $A/members/CN-ZZ/operator-cert.pem \
        --key $A/members/CN-ZZ/operator-key.pem https://127.0.0.1:$BASE/metrics

@@ -24,7 +24,8 @@
  *        schema-invalid, wrong-document, xml-id-forbidden, field-invalid,
  *        attachment-digest-mismatch, type-mismatch,
  *        processing-instruction-forbidden), the signature profile, signer
- *        authorization and trust-list rules, proofs and checkpoints
+ *        authorization (type-not-authorized too) and trust-list rules,
+ *        proofs and checkpoints
  *   500  out-of-memory, internal, io
  *   503  overloaded, unavailable, fenced
  * Numbers and names are append-only. */
@@ -92,6 +93,7 @@ static const struct err_entry err_table[] = {
     {SP_ERR_REQUEST_EXPIRED, "request-expired", 422},
     {SP_ERR_ISSUED_MISMATCH, "issued-certificate-mismatch", 422},
     {SP_ERR_FENCED, "fenced", 503},
+    {SP_ERR_TYPE_NOT_AUTHORIZED, "type-not-authorized", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -136,6 +136,10 @@ typedef enum sp_err {
 	                                 not by the anchor, or not listed */
 	SP_ERR_FENCED = -82, /* fenced: the node may not sign records of its
 	                        own log until it has recovered it (FED-44) */
+	/* per-type signer authorization (issue 15) */
+	SP_ERR_TYPE_NOT_AUTHORIZED = -83, /* type-not-authorized: the Origin's
+	                                     trust-list entry does not let it
+	                                     originate records of this Type */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -269,6 +273,21 @@ typedef struct sp_record_type {
 /* The registry, terminated by an entry with code == NULL. */
 const sp_record_type *sp_record_types(void);
 const sp_record_type *sp_record_type_find(const char *code);
+
+/* A set of record types: bit i stands for sp_record_types()[i] (22 codes,
+ * SPEC 5.2). */
+typedef uint32_t sp_type_set;
+#define SP_TYPE_SET_ALL ((sp_type_set)0x3fffff)
+/* The bit of a registry code, 0 for anything else. */
+sp_type_set sp_type_bit(const char *code);
+/* Parse registry codes separated by commas ("credit,release") into *out
+ * (the union; a code given twice counts once). Errors: SP_ERR_FIELD with
+ * *why saying what is wrong (an empty list, an empty item or a code that
+ * is not in the registry). */
+int sp_type_set_parse(const char *list, sp_type_set *out, const char **why);
+/* The codes of a set, in registry order, separated by commas, into buf
+ * ("" for the empty set); truncated to cap - 1 bytes. Returns buf. */
+const char *sp_type_set_format(sp_type_set set, char *buf, size_t cap);
 
 /* One lookup key of the Header's Subject. kind is the element name
  * (Enterprise, Declaration, Waybill, Order, Payment, Goods, Container,
@@ -440,6 +459,10 @@ typedef struct sp_tl_member {
 	/* Further federations this member relays to (gateways). */
 	char **relays_to;
 	size_t n_relays_to;
+	/* MayOriginate: the record types this member may originate (SPEC
+	 * [TL-A1]); 0 when the entry lists none and its Role's defaults
+	 * apply (sp_tl_member_types()). */
+	sp_type_set may_originate;
 } sp_tl_member;
 
 typedef struct sp_tl {
@@ -460,6 +483,14 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why);
 void sp_tl_free(sp_tl *tl);
 const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id);
+/* The record types a member of this role may originate when its entry
+ * lists none (SPEC [TL-A2]'s table). */
+sp_type_set sp_role_default_types(sp_member_role r);
+/* The record types m may originate: its MayOriginate, else its role's
+ * defaults. */
+sp_type_set sp_tl_member_types(const sp_tl_member *m);
+/* 1 if m may originate records of Type `code` (a registry code), else 0. */
+int sp_tl_member_may_originate(const sp_tl_member *m, const char *code);
 
 /* ---------------------------------------------------------------- requests
  */

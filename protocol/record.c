@@ -1,5 +1,6 @@
 /* record.c: the record-type registry, CLI subjects, and reading a Record header
  * from a parsed tree. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,69 @@ const sp_record_type *sp_record_type_find(const char *code)
 		if (strcmp(t->code, code) == 0)
 			return t;
 	return NULL;
+}
+
+sp_type_set sp_type_bit(const char *code)
+{
+	const sp_record_type *t = sp_record_type_find(code);
+
+	return t != NULL ? (sp_type_set)1 << (t - registry) : 0;
+}
+
+int sp_type_set_parse(const char *list, sp_type_set *out, const char **why)
+{
+	char code[SP_TYPE_MAX + 1];
+	const char *p = list;
+	sp_type_set set = 0, bit;
+
+	*out = 0;
+	if (list == NULL || *list == '\0')
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "no record type given");
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "an empty record type");
+		if (n > SP_TYPE_MAX)
+			n = SP_TYPE_MAX; /* no code is as long: refused below */
+		memcpy(code, p, n);
+		code[n] = '\0';
+		if ((bit = sp_type_bit(code)) == 0 ||
+		    (p[n] != '\0' && p[n] != ','))
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "'%s' is not a record type of "
+			                      "the registry (SPEC 5.2)",
+			                      code);
+		set |= bit;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	*out = set;
+	return SP_OK;
+}
+
+const char *sp_type_set_format(sp_type_set set, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	for (const sp_record_type *t = registry; t->code != NULL; t++) {
+		int n;
+
+		if ((set & sp_type_bit(t->code)) == 0)
+			continue;
+		n = snprintf(buf + len, cap - len, "%s%s", len > 0 ? "," : "",
+		             t->code);
+		if (n < 0 || (size_t)n >= cap - len)
+			break; /* truncated: buf holds what fitted */
+		len += (size_t)n;
+	}
+	return buf;
 }
 
 /* ---------------------------------------------------------------- subjects */

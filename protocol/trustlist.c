@@ -34,6 +34,51 @@ int sp_role_parse(const char *s, sp_member_role *out)
 	return SP_ERR_FIELD;
 }
 
+/* SPEC [TL-A2]: what a role originates when its entry lists no
+ * MayOriginate. A zone is the Chinese pilot zone whose offices issue every
+ * step of the supervision chain (SPEC 5.1). A port authority decides at its
+ * own port: declarations lodged there, risk, control and release, transit,
+ * and the notices any authority may send; enterprise data a zone vouches
+ * for, bonded-zone procedures, the zone's tax, and ratings and lists about
+ * Chinese enterprises (credit, negative-list) need an explicit MayOriginate.
+ * An auditor originates nothing. */
+sp_type_set sp_role_default_types(sp_member_role r)
+{
+	static const char *const port[] = {
+	    "declaration", "risk-assessment", "inspection",   "test-acceptance",
+	    "release",     "transfer",        "cancellation", "return",
+	    "enforcement", "trace",           "statistics",
+	};
+	sp_type_set set = 0;
+
+	switch (r) {
+	case SP_ROLE_ZONE:
+		return SP_TYPE_SET_ALL;
+	case SP_ROLE_PORT_AUTHORITY:
+		for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++)
+			set |= sp_type_bit(port[i]);
+		return set;
+	case SP_ROLE_AUDITOR:
+		return 0;
+	}
+	return 0;
+}
+
+sp_type_set sp_tl_member_types(const sp_tl_member *m)
+{
+	if (m == NULL)
+		return 0;
+	return m->may_originate != 0 ? m->may_originate
+	                             : sp_role_default_types(m->role);
+}
+
+int sp_tl_member_may_originate(const sp_tl_member *m, const char *code)
+{
+	sp_type_set bit = sp_type_bit(code);
+
+	return bit != 0 && (sp_tl_member_types(m) & bit) != 0;
+}
+
 const char *sp_status_name(sp_member_status s)
 {
 	switch (s) {
@@ -181,6 +226,16 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		if (!sp_proto__add(e, ns, "RelaysTo", m->relays_to[i]))
 			goto nomem;
 	}
+	/* MayOriginate (SPEC [TL-A1]), in registry order */
+	if ((m->may_originate & ~SP_TYPE_SET_ALL) != 0)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: MayOriginate outside the "
+		                      "registry",
+		                      m->node_id);
+	for (const sp_record_type *t = sp_record_types(); t->code != NULL; t++)
+		if ((m->may_originate & sp_type_bit(t->code)) != 0 &&
+		    !sp_proto__add(e, ns, "MayOriginate", t->code))
+			goto nomem;
 	return SP_OK;
 nomem:
 	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
@@ -388,6 +443,34 @@ int sp_sig_method_parse(const char *uri, sp_sig_method *out)
 	return SP_ERR_FIELD;
 }
 
+/* MayOriginate* (SPEC [TL-A1]): registry codes, each at most once, so
+ * that one set has one spelling. Advances *c past them. */
+static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
+{
+	char code[SP_TYPE_MAX + 1];
+	sp_type_set bit;
+
+	for (; sp_proto__is(*c, SP_NS, "MayOriginate");
+	     *c = sp_proto__next_elem(*c)) {
+		if (sp_proto__text_into(*c, code, sizeof(code), "MayOriginate",
+		                        why) != SP_OK ||
+		    (bit = sp_type_bit(code)) == 0)
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: MayOriginate is not a "
+			    "record type",
+			    m->node_id);
+		if ((m->may_originate & bit) != 0)
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: MayOriginate %s given "
+			    "twice",
+			    m->node_id, code);
+		m->may_originate |= bit;
+	}
+	return SP_OK;
+}
+
 static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 {
 	xmlNodePtr c = sp_proto__first_elem(me);
@@ -498,6 +581,8 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 			                      "Member %s: RelaysTo invalid",
 			                      m->node_id);
 	}
+	if ((rc = read_may_originate(&c, m, why)) != SP_OK)
+		return rc;
 	if (c != NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD,
 		                      "Member %s: unexpected element",

@@ -177,8 +177,10 @@ int sp_trust_expired(const sp_trust *t, int64_t now);
  * with the key taken from the trust list for the record's Origin
  * (never from KeyInfo), signer authorization (Origin an active member; the
  * signing certificate valid at Issued and now, within the skew; Issued not in
- * the future), and the header read from the verified tree. On success *doc
- * and *rec are set (either out-pointer may be NULL if not wanted).
+ * the future), the header read from the verified tree, and then the
+ * Origin's authority for the record's Type (its entry's MayOriginate, else
+ * its role's defaults: SP_ERR_TYPE_NOT_AUTHORIZED, SPEC [TL-A3]). On success
+ * *doc and *rec are set (either out-pointer may be NULL if not wanted).
  * Errors: every parse, profile, signature and trust error above. */
 int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
                      const sp_verify_opts *o, sp_doc **doc, sp_record **rec,

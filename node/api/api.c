@@ -285,6 +285,7 @@ enum who {
 	MEMBER,   /* an active member, or one of this node's operators */
 	OPERATOR, /* one of this node's operator certificates only */
 	METRICS,  /* as [metrics] allow says (SPEC API-58) */
+	LOG_META, /* checkpoints and proofs: see log_meta_allowed() */
 };
 
 enum match {
@@ -324,9 +325,10 @@ static const struct route {
     {PREFIX, "/v1/records/", "GET", SP_EP_RECORD_GET, MEMBER, 1, NULL, on_read},
     {EXACT, "/v1/search", "GET", SP_EP_SEARCH, MEMBER, 1, NULL, on_read},
     {LOG, "entries", "GET", SP_EP_ENTRIES, MEMBER, 1, NULL, on_read},
-    {LOG, "checkpoint", "GET", SP_EP_CHECKPOINT, ANYONE, 1, NULL, on_read},
-    {LOG, "proofs/inclusion", "GET", SP_EP_INCLUSION, ANYONE, 1, NULL, on_read},
-    {LOG, "proofs/consistency", "GET", SP_EP_CONSISTENCY, ANYONE, 1, NULL,
+    {LOG, "checkpoint", "GET", SP_EP_CHECKPOINT, LOG_META, 1, NULL, on_read},
+    {LOG, "proofs/inclusion", "GET", SP_EP_INCLUSION, LOG_META, 1, NULL,
+     on_read},
+    {LOG, "proofs/consistency", "GET", SP_EP_CONSISTENCY, LOG_META, 1, NULL,
      on_read},
 };
 
@@ -341,6 +343,23 @@ static int operator_only(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	                    : SP_ERR_UNAUTHENTICATED,
 	                denied);
 	return 0;
+}
+
+/* Checkpoints and proofs (SPEC [ACC-A1], [ACC-A2]): the tree sizes of
+ * another Origin's log are its declaration volumes, and which logs a node
+ * holds is its partner graph, so those are for members and operators; the
+ * node's own log is anyone's unless [access] public_own_log = no. Checked
+ * before any lookup: the refusal does not say whether the log is held. */
+static int log_meta_allowed(sp_node *n, sp_http_req *req, const call *k,
+                            const sp_caller *c)
+{
+	const sp_config *cfg = sp_node_config(n);
+
+	if (c->operator|| c->member_active)
+		return 1;
+	if (cfg->public_own_log && strcmp(k->origin, cfg->node_id) == 0)
+		return 1;
+	return need_member(n, req, k->ep, c);
 }
 
 /* The route for path, with k->origin and k->arg set; NULL and *why when
@@ -411,6 +430,10 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 		break;
 	case METRICS:
 		if (!metrics_allowed(n, req, slot))
+			return;
+		break;
+	case LOG_META:
+		if (!log_meta_allowed(n, req, &k, &c))
 			return;
 		break;
 	}

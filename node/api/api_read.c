@@ -21,6 +21,7 @@ typedef struct read_job {
 	sp_text broadcasters; /* " A B ": whose broadcasts viewer reads */
 	sp_store_view view;
 	int wide;
+	int anonymous; /* neither an active member nor an operator */
 	char origin[SP_NODE_ID_MAX + 1];
 	char id[SP_UUID_LEN + 8];
 	/* query parameters, read on the loop thread */
@@ -165,7 +166,10 @@ static void get_checkpoint(read_job *j, sp_store_reader *r)
 		return;
 	}
 	sp_text_append(&j->out, cp->note, strlen(cp->note));
-	for (i = 0; i < cp->n_cosignatures; i++)
+	/* Who witnesses whom is the witness graph: members only (SPEC
+	 * [ACC-A3]). The Origin's own signature stays, so that anyone can
+	 * still verify the note. */
+	for (i = 0; !j->anonymous && i < cp->n_cosignatures; i++)
 		sp_text_append(&j->out, cp->cosignatures[i],
 		               strlen(cp->cosignatures[i]));
 	sp_store_checkpoint_free(cp);
@@ -433,6 +437,7 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	snprintf(j->viewer, sizeof(j->viewer), "%s",
 	         c->operator? sp_node_config(n)->node_id : c->id);
 	j->wide = c->wide_read;
+	j->anonymous = !c->operator&& !c->member_active;
 	if (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES ||
 	                 ep == SP_EP_SEARCH)) {
 		sp_node_broadcasters(n, sp_node_trust(n), j->viewer,

@@ -28,6 +28,7 @@ static const char usage_text[] =
     "         [--existing ID=MEMBER-DIR ...] [--rsa] [--list-alg sm2]\n"
     "         [--base-port N] [--host NAME]\n"
     "         [--config-dir DIR --state-dir DIR]\n"
+    "         [--may-originate ID=TYPE[,TYPE...] ...]\n"
     "Without --member: the operator's CA (DIR/operator/) and a signed trust\n"
     "list with no members (DIR/trust-list.xml); members then join with\n"
     "'silkport member init' on their own machines and the operator's\n"
@@ -57,6 +58,11 @@ static const char usage_text[] =
     "a\n"
     "                TLS and an operator identity for this federation (a\n"
     "                gateway); prints the [relay] lines for its node.ini\n"
+    "  --may-originate ID=TYPE[,TYPE...]  member ID may originate exactly\n"
+    "                these record types (SPEC 5.2 codes); without it, its\n"
+    "                role's: a zone every type, a port authority its port's\n"
+    "                decisions (not credit, negative-list, ...), an auditor\n"
+    "                none\n"
     "  --config-dir DIR  put each member's keys, node.ini and a copy of the\n"
     "                trust list and anchor in DIR/ID/ (e.g. /etc/silkport)\n"
     "                instead of DIR/members/ID/; node.ini then has absolute\n"
@@ -88,6 +94,7 @@ struct member_arg {
 	sp_member_role role;
 	const char *existing; /* its member folder in its own federation */
 	sp_key_alg sign_alg;  /* 0: the federation's (--rsa or P-256) */
+	sp_type_set types;    /* --may-originate; 0: the role's defaults */
 };
 
 /* snprintf that reports truncation: every name here is bounded (ids are at
@@ -338,6 +345,7 @@ static int member_entry(const struct member_arg *ma, unsigned port,
 		return -1;
 	m->role = ma->role;
 	m->status = SP_STATUS_ACTIVE;
+	m->may_originate = ma->types;
 	if (fmt(url, sizeof(url), "https://%s:%u", host ? host : "127.0.0.1",
 	        port) != 0)
 		return -1;
@@ -495,6 +503,8 @@ struct init_args {
 	struct layout lay;
 	char *member_v[MAX_MEMBERS], *existing_v[MAX_MEMBERS];
 	sp_cli_list members, existing;
+	char *types_v[MAX_MEMBERS];
+	sp_cli_list types; /* --may-originate ID=TYPE,... */
 	struct member_arg margs[MAX_MEMBERS];
 	size_t n_members;
 };
@@ -532,6 +542,36 @@ static int parse_member(const sp_cli_cmd *cmd, char *arg, struct member_arg *ma)
 	return SP_CLI_GO;
 }
 
+/* Every --may-originate ID=TYPE[,TYPE...] onto its member (SPEC [TL-A1]). */
+static int parse_may_originate(const sp_cli_cmd *cmd, struct init_args *a)
+{
+	const char *why = NULL;
+	size_t i, j;
+
+	for (i = 0; i < a->types.n; i++) {
+		char *id = a->types_v[i], *eq = strchr(id, '=');
+
+		if (eq == NULL)
+			return sp_cli__usage_error(
+			    cmd, "--may-originate wants ID=TYPE[,TYPE...]");
+		*eq = '\0';
+		for (j = 0; j < a->n_members && strcmp(a->margs[j].id, id) != 0;
+		     j++)
+			;
+		if (j == a->n_members)
+			return sp_cli__usage_error(
+			    cmd, "--may-originate %s: no such --member", id);
+		if (a->margs[j].types != 0)
+			return sp_cli__usage_error(
+			    cmd, "--may-originate %s given twice", id);
+		if (sp_type_set_parse(eq + 1, &a->margs[j].types, &why) !=
+		    SP_OK)
+			return sp_cli__usage_error(
+			    cmd, "--may-originate %s: %s", id, why);
+	}
+	return SP_CLI_GO;
+}
+
 /* Every --member, then every --existing ID=MEMBER-DIR onto its member. */
 static int parse_members(const sp_cli_cmd *cmd, struct init_args *a)
 {
@@ -564,7 +604,7 @@ static int parse_members(const sp_cli_cmd *cmd, struct init_args *a)
 			    cmd, "--existing %s: no such --member", id);
 		a->margs[j].existing = eq + 1;
 	}
-	return SP_CLI_GO;
+	return parse_may_originate(cmd, a);
 }
 
 /* Run as root with a 'silkport' system user: hand it the files. */
@@ -593,6 +633,7 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 	    SP_CLI_U64("base-port", &a->base_port, 1, 65535, 0),
 	    SP_CLI_STRING("host", &a->host, 0),
 	    SP_CLI_LIST("existing", &a->existing),
+	    SP_CLI_LIST("may-originate", &a->types),
 	    SP_CLI_PATH("config-dir", &a->lay.config_dir, 0),
 	    SP_CLI_PATH("state-dir", &a->lay.state_dir, 0),
 	    SP_CLI_END,
@@ -606,6 +647,7 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 	a->base_port = 7400;
 	a->members = (sp_cli_list){a->member_v, 0, MAX_MEMBERS};
 	a->existing = (sp_cli_list){a->existing_v, 0, MAX_MEMBERS};
+	a->types = (sp_cli_list){a->types_v, 0, MAX_MEMBERS};
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
 	a->dir = args[0];

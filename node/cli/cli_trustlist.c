@@ -15,7 +15,8 @@ const char sp_cli__tl_usage[] =
     "       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
     "       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
     "           [--status MEMBER=active|suspended|revoked ...]\n"
-    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
+    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N]\n"
+    "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...] [FILE]\n"
     "sign    signs an unsigned TrustList with the federation operator's key\n"
     "verify  checks the operator's signature and validity window; prints\n"
     "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
@@ -23,11 +24,14 @@ const char sp_cli__tl_usage[] =
     "update  prints a new list: sequence + 1, issued now, statuses changed,\n"
     "        signed with the operator key (FILE is the current list);\n"
     "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
-    "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
+    "        relay records to it as a gateway); MEMBER= clears its RelaysTo;\n"
+    "        --may-originate sets the record types MEMBER may originate\n"
+    "        (MayOriginate); MEMBER= returns it to its role's defaults\n"
     "FILE defaults to standard input.\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
     "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N]\n"
-    "           [--ca-key KEY.pem --ca-cert CERT.pem] LIST\n"
+    "           [--ca-key KEY.pem --ca-cert CERT.pem]\n"
+    "           [--may-originate TYPE[,TYPE...]] LIST\n"
     "       silkport trust-list remove-member --key KEY.pem --cert CERT.pem\n"
     "           --member ID LIST\n"
     "       silkport trust-list renew-member --key KEY.pem --cert CERT.pem\n"
@@ -40,7 +44,9 @@ const char sp_cli__tl_usage[] =
     "issues\n"
     "               its signing and TLS certificates into OUT/ (valid N "
     "days,\n"
-    "               825) and prints the new list with the member active\n"
+    "               825) and prints the new list with the member active;\n"
+    "               --may-originate lists the record types it may originate\n"
+    "               (default: its role's, SPEC 7.6)\n"
     "remove-member  prints the new list with the member revoked: it has "
     "left\n"
     "               for good, and its NodeId is never given again\n"
@@ -80,6 +86,21 @@ static void print_time(const char *label, int64_t t)
 	if (sp_time_format(t, buf) != SP_OK)
 		snprintf(buf, sizeof(buf), "(invalid)");
 	printf("%s%s\n", label, buf);
+}
+
+/* The record types a member may originate, and whether its entry lists
+ * them or its role gives them (SPEC [TL-A1], [TL-A2]). */
+static void print_may_originate(const sp_tl_member *m)
+{
+	char buf[512];
+	sp_type_set set = sp_tl_member_types(m);
+
+	sp_type_set_format(set, buf, sizeof(buf));
+	printf("    may-originate %s (%s)\n",
+	       set == SP_TYPE_SET_ALL ? "every type"
+	       : set != 0             ? buf
+	                              : "none",
+	       m->may_originate != 0 ? "listed" : "role default");
 }
 
 static void show_list(const sp_tl *tl)
@@ -125,6 +146,7 @@ static void show_list(const sp_tl *tl)
 			printf("    log-key      %s\n", m->log_key);
 		for (j = 0; j < m->n_relays_to; j++)
 			printf("    relays-to    %s\n", m->relays_to[j]);
+		print_may_originate(m);
 	}
 }
 
@@ -290,6 +312,43 @@ static int set_relays_to(sp_tl *tl, char *arg)
 	return SP_OK;
 }
 
+/* --may-originate MEMBER=TYPE[,TYPE...] (MayOriginate, SPEC [TL-A1]), or
+ * MEMBER= for its role's defaults; an exit status, or SP_CLI_GO. */
+static int set_may_originate(sp_tl *tl, const sp_cli_list *changes)
+{
+	for (size_t i = 0; i < changes->n; i++) {
+		char *arg = changes->v[i], *eq = strchr(arg, '=');
+		sp_tl_member *m = NULL;
+		sp_type_set set = 0;
+		const char *why = NULL;
+
+		if (eq == NULL) {
+			sp_cli__err("trust-list update: --may-originate wants "
+			            "MEMBER=TYPE[,TYPE...], got '%s'",
+			            arg);
+			return SP_EXIT_USAGE;
+		}
+		*eq = '\0';
+		for (size_t k = 0; k < tl->n_members; k++)
+			if (strcmp(tl->members[k].node_id, arg) == 0)
+				m = &tl->members[k];
+		if (m == NULL) {
+			sp_cli__err("trust-list update: no member '%s' in the "
+			            "list",
+			            arg);
+			return SP_EXIT_FAIL;
+		}
+		if (eq[1] != '\0' &&
+		    sp_type_set_parse(eq + 1, &set, &why) != SP_OK) {
+			sp_cli__err("trust-list update: --may-originate %s: %s",
+			            arg, why);
+			return SP_EXIT_USAGE;
+		}
+		m->may_originate = set;
+	}
+	return SP_CLI_GO;
+}
+
 /* --status MEMBER=STATUS, each in turn; an exit status, or SP_CLI_GO. */
 static int set_statuses(sp_tl *tl, const sp_cli_list *changes)
 {
@@ -337,6 +396,8 @@ static int cmd_update(int argc, char **argv)
 	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
 	sp_cli_list change_list = {changes, 0, MAX_STATUS_CHANGES};
 	sp_cli_list relay_list = {relays, 0, MAX_STATUS_CHANGES};
+	char *types[MAX_STATUS_CHANGES];
+	sp_cli_list types_list = {types, 0, MAX_STATUS_CHANGES};
 	uint64_t days = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
@@ -344,6 +405,7 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_LIST("status", &change_list),
 	    SP_CLI_U64("valid-days", &days, 1, 3650, 0),
 	    SP_CLI_LIST("relays-to", &relay_list),
+	    SP_CLI_LIST("may-originate", &types_list),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -364,6 +426,8 @@ static int cmd_update(int argc, char **argv)
 		if ((err = set_relays_to(tl, relays[i])) != SP_OK)
 			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE
 			                                    : SP_EXIT_FAIL;
+	if (rc == SP_CLI_GO)
+		rc = set_may_originate(tl, &types_list);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0

@@ -16,6 +16,7 @@ struct tl_opts {
 	const char *ca_key, *ca_cert; /* the issuing CA: key and cert unless
 	                                 the list signer is not a CA for TLS */
 	uint64_t days;
+	const char *types; /* add-member --may-originate */
 };
 
 /* The options the three commands share: add-member and renew-member want
@@ -34,6 +35,7 @@ static int parse_opts(const char *what, int argc, char **argv,
 	    SP_CLI_U64("valid-days", &t->days, 1, 3650, 0),
 	    SP_CLI_PATH("ca-key", &t->ca_key, 0),
 	    SP_CLI_PATH("ca-cert", &t->ca_cert, 0),
+	    SP_CLI_STRING("may-originate", &t->types, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {what, sp_cli__tl_usage, "LIST", 1, 1, opts};
@@ -54,6 +56,10 @@ static int parse_opts(const char *what, int argc, char **argv,
 		t->ca_key = t->key;
 		t->ca_cert = t->cert;
 	}
+	/* a member's types are set when it joins (or by trust-list update) */
+	if (t->types != NULL && strcmp(what, "trust-list add-member") != 0)
+		return sp_cli__usage_error(&cmd, "--may-originate is for "
+		                                 "add-member and update");
 	return SP_CLI_GO;
 }
 
@@ -253,7 +259,23 @@ static int add_entry(const char *what, const struct tl_opts *t, sp_tl *tl,
 	r->n_endpoints = 0;
 	m->log_key = r->log_key;
 	r->log_key = NULL;
+	/* SPEC [TL-A1]: checked already by sp_cli__tl_add_member() */
+	if (t->types != NULL &&
+	    sp_type_set_parse(t->types, &m->may_originate, NULL) != SP_OK)
+		return -1;
 	return 0;
+}
+
+/* --may-originate TYPE[,TYPE...]: registry codes (SPEC 5.2). */
+static int check_types(const char *what, const char *list)
+{
+	sp_type_set set;
+	const char *why = NULL;
+
+	if (sp_type_set_parse(list, &set, &why) == SP_OK)
+		return 0;
+	sp_cli__err("%s: --may-originate: %s", what, why);
+	return -1;
 }
 
 int sp_cli__tl_add_member(int argc, char **argv)
@@ -269,6 +291,8 @@ int sp_cli__tl_add_member(int argc, char **argv)
 
 	if ((rc = parse_opts(what, argc, argv, &t, 1)) != SP_CLI_GO)
 		return rc;
+	if (t.types != NULL && check_types(what, t.types) != 0)
+		return SP_EXIT_USAGE;
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0 || open_list(what, &t, &tl) != 0 ||
 	    open_request(what, t.request, SP_DOC_JOIN_REQUEST, tl, &r) != 0)

@@ -106,6 +106,11 @@ static const struct opt options[] = {
      0, "addressed|all",
      "what this node's operators read: the records this node is an addressee "
      "of, or every record it holds (also those it only relays)"},
+    {"access", "public_own_log", T_BOOL, F(public_own_log), 0, 0, 0, "yes", 0,
+     NULL,
+     "serve this node's own checkpoint and proofs to callers without a "
+     "member's or operator's certificate (no: members and operators only; "
+     "other origins' logs and all cosignatures are always members-only)"},
     {"limits", "max_body", T_INT, F(max_body), 0, 4096, 16 << 20, "1048576", 0,
      NULL, "largest request body and document, bytes"},
     {"limits", "max_header_list", T_INT, F(max_header_list), 0, 1024, 1 << 20,

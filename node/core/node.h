@@ -74,6 +74,10 @@ typedef struct sp_config {
 	/* "addressed" (default): operators read what this node is an
 	 * addressee of; "all": every record held, relayed ones too (ACC-14) */
 	char *operator_read;
+	/* 1 (default): anyone may read this node's own checkpoint and proofs;
+	 * 0: members and operators only. Other Origins' logs are always
+	 * members' and operators' (SPEC [ACC-A1], [ACC-A2]). */
+	int public_own_log;
 	/* [limits] */
 	int64_t max_body;
 	int64_t max_header_list;

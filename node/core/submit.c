@@ -144,6 +144,15 @@ static void check_work(void *arg)
 		fail_why(j, why);
 		return;
 	}
+	/* SPEC [TL-A4]: the node never signs a Type its own entry forbids;
+	 * every receiver would refuse the record, and the log would hold it. */
+	if (!sp_tl_member_may_originate(sp_tl_find(tl, n->cfg->node_id),
+	                                j->d.type)) {
+		j->err = SP_ERR_TYPE_NOT_AUTHORIZED;
+		fail_why(j, "this node's trust-list entry does not let it "
+		            "originate records of this Type");
+		return;
+	}
 	if ((j->err = sp_uuid_v4(j->record_id)) != SP_OK) {
 		fail_why(j, "no random RecordId");
 		return;

@@ -509,7 +509,8 @@ static void judge_work(void *arg)
 		         perr == SP_ERR_TRUST_LIST_EXPIRED)
 			d->verdict = FED_V_TRANSIENT;
 		else if (perr == SP_ERR_SIGNER_SUSPENDED ||
-		         perr == SP_ERR_UNKNOWN_ORIGIN)
+		         perr == SP_ERR_UNKNOWN_ORIGIN ||
+		         perr == SP_ERR_TYPE_NOT_AUTHORIZED) /* [ERR-10] */
 			d->verdict = FED_V_SLOW;
 		else
 			d->verdict = FED_V_PERMANENT;

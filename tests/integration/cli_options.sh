@@ -38,7 +38,26 @@ expect_msg 2 "federation init: role 'boss' is not zone" "federation init checks 
 	"$SILKPORT" federation init "$WORK/f" --federation silk --member CN-XA:boss
 expect_msg 2 "federation init: --base-port wants 1 to 65535" "federation init checks --base-port" -- \
 	"$SILKPORT" federation init "$WORK/f" --federation silk --base-port 0
+# SPEC [TL-A1]: MayOriginate takes registry codes, for a member given
+expect_msg 2 "federation init: --may-originate KZ-KGS: 'rating' is not a record type of the registry" \
+	"federation init checks --may-originate's types" -- \
+	"$SILKPORT" federation init "$WORK/f" --federation silk --member KZ-KGS:port-authority \
+	--may-originate KZ-KGS=credit,rating
+expect_msg 2 "federation init: --may-originate CN-XA: no such --member" \
+	"and that it names a --member" -- \
+	"$SILKPORT" federation init "$WORK/f" --federation silk --member KZ-KGS --may-originate CN-XA=credit
+expect_msg 2 "federation init: --may-originate wants ID=TYPE" "and its form" -- \
+	"$SILKPORT" federation init "$WORK/f" --federation silk --member KZ-KGS --may-originate credit
 [ ! -e "$WORK/f" ] && ok "and made no federation" || not_ok "a usage error made $WORK/f"
+expect_msg 2 "trust-list add-member: --may-originate: 'blacklist' is not a record type" \
+	"add-member checks --may-originate before anything" -- \
+	"$SILKPORT" trust-list add-member --key k --cert c --request r --issued-dir "$WORK/o" \
+	--may-originate release,blacklist list.xml
+expect_msg 2 "trust-list renew-member: --may-originate is for add-member and update" \
+	"renew-member takes no types" -- \
+	"$SILKPORT" trust-list renew-member --key k --cert c --request r --issued-dir "$WORK/o" \
+	--may-originate release list.xml
+[ ! -e "$WORK/o" ] && ok "and issued nothing" || not_ok "a usage error made $WORK/o"
 
 expect_msg 2 "trust-list update: unknown option '--bogus'" "an unknown option names the command" -- \
 	"$SILKPORT" trust-list update --key k --cert c --bogus
@@ -54,7 +73,8 @@ expect_msg 2 "trust-list update: --valid-days wants 1 to 3650" "trust-list updat
 	"$SILKPORT" trust-list update --key k --cert c --valid-days 0
 
 for cmd in "federation init" "member init" "member install" "member renew" "record new" \
-	"record sign" "record verify" "trust-list update" "trust-list add-member" "log verify" \
+	"record sign" "record verify" "trust-list update" "trust-list add-member" \
+	"trust-list renew-member" "log verify" \
 	"log consistency" "key generate" submit status peers; do
 	# shellcheck disable=SC2086
 	expect 0 "$cmd --help" -- "$SILKPORT" $cmd --help

@@ -14,8 +14,10 @@ F="$WORK/fed"
 T=CN-ZZ
 TL="$F/members/$T/node-tl.xml"
 
+# The auditor's entry lists the one Type the suite delivers (an auditor
+# originates none by default, SPEC TL-A2).
 "$SILKPORT" federation init "$F" --federation silk-alliance --member "$T" --member CN-XA \
-	--member KZ-RV --member KZ-SP --member AUDIT-1:auditor 2>/dev/null
+	--member KZ-RV --member KZ-SP --member AUDIT-1:auditor --may-originate AUDIT-1=declaration 2>/dev/null
 # The node reads its own copy of the list, so that a rollback can be tried on
 # it while the auditor keeps the newest one; a short request timeout keeps
 # the stalled-request probe quick.
@@ -106,6 +108,12 @@ results=$(grep -cE '^(not )?ok [0-9]+ - CONF-' "$WORK/good.tap" || true)
 	|| not_ok "MUST failures: $(grep -E '^not ok .*\[MUST ' "$WORK/good.tap" | cut -d' ' -f5 | tr '\n' ' ')"
 grep -q '^ok [0-9]* - CONF-TRUST-4 .*' "$WORK/good.tap" && ! grep -q 'CONF-TRUST-4 .*# SKIP' "$WORK/good.tap" \
 	&& ok "the revoked-signer assertion ran and passed" || not_ok "CONF-TRUST-4 did not pass: $(grep 'CONF-TRUST-4 ' "$WORK/good.tap")"
+# TL-A3: the auditor (listed for declaration only) delivers a validly
+# signed credit record; the node must refuse it by name.
+TYPES_ID=$(sed -n 's/^ok [0-9]* - \(CONF-TRUST-[0-9]*\) a validly signed record of a Type its Origin may not originate.*/\1/p' "$WORK/good.tap")
+[ -n "$TYPES_ID" ] && ! grep -q "$TYPES_ID .*# SKIP" "$WORK/good.tap" \
+	&& ok "$TYPES_ID (type-not-authorized) ran and passed" \
+	|| not_ok "the type-authorization assertion: $(grep 'may not originate' "$WORK/good.tap")"
 # The cross-federation broadcast assertion needs a second federation: without
 # one it is skipped, naming the arguments that are missing.
 BCAST=$(sed -n 's/^ok [0-9]* - \(CONF-API-[0-9]*\) a cross-federation broadcast is not readable .*/\1/p' "$WORK/good.tap")

@@ -4,7 +4,7 @@
 
 # fed_init DIR MEMBER...: a federation "silk" on a free random port range,
 # with short retry and pull periods; sets FED_BASE. FED_INIT_ARGS, when set,
-# goes to federation init too (e.g. --list-alg sm2).
+# goes to federation init too (e.g. --list-alg sm2, --may-originate ID=TYPE,...).
 fed_init() {
 	dir=$1; shift
 	n=$#

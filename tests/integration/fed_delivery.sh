@@ -29,12 +29,29 @@ grep -q 'delivered *[1-9]' "$WORK/out" && ok "with delivered counts" || not_ok "
 hcurl "$F" CN-XA CN-ZZ /v1/peers >/dev/null; expect_status 403 "GET /v1/peers with a member's certificate: 403"
 hcurl "$F" none CN-ZZ /v1/peers >/dev/null; expect_status 401 "GET /v1/peers without a certificate: 401"
 
-# Witnessing: CN-XA serves CN-ZZ's checkpoint with its own cosignature.
-wait_for 20 bash -c "curl -sk --http2 https://127.0.0.1:$PORT_CN_XA/v1/logs/CN-ZZ/checkpoint | grep -q '^— silkport/silk/CN-XA '" &&
-	ok "a witness serves the origin's checkpoint with its cosignature" || not_ok "no cosignature line at CN-XA"
-hcurl "$F" none CN-XA /v1/logs/CN-ZZ/checkpoint >"$WORK/cp.txt"
+# Witnessing: CN-XA serves CN-ZZ's checkpoint with its own cosignature, to
+# members ([ACC-A1]).
+cosigned_at_xa() {
+	hcurl "$F" KZ-KGS CN-XA /v1/logs/CN-ZZ/checkpoint >"$WORK/cp-xa.txt"
+	grep -q '^— silkport/silk/CN-XA ' "$WORK/cp-xa.txt" && [ "$(sed -n 2p "$WORK/cp-xa.txt")" != 0 ]
+}
+wait_for 20 cosigned_at_xa && ok "a witness serves the origin's checkpoint with its cosignature to a member" ||
+	not_ok "no cosignature line at CN-XA"
+hcurl "$F" KZ-KGS CN-XA /v1/logs/CN-ZZ/checkpoint >"$WORK/cp.txt"
 head -1 "$WORK/cp.txt" | grep -qx 'silkport/silk/CN-ZZ' && grep -q '^— silkport/silk/CN-ZZ ' "$WORK/cp.txt" &&
 	ok "the origin's signature line comes with it" || not_ok "checkpoint at witness: $(cat "$WORK/cp.txt")"
+size=$(sed -n 2p "$WORK/cp.txt")
+hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=$size" >/dev/null
+expect_status 200 "and a consistency proof of CN-ZZ's log held at CN-XA"
+# Anonymous callers learn neither CN-ZZ's tree size from CN-XA nor who
+# witnesses CN-ZZ ([ACC-A1], [ACC-A3]).
+hcurl "$F" none CN-XA /v1/logs/CN-ZZ/checkpoint >/dev/null
+expect_status 401 "anonymous: CN-ZZ's checkpoint at CN-XA is refused"; expect_problem unauthenticated "as unauthenticated"
+hcurl "$F" none CN-XA "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=$size" >/dev/null
+expect_status 401 "and so is a proof of it"
+hcurl "$F" none CN-ZZ /v1/logs/CN-ZZ/checkpoint >"$WORK/cp-anon.txt"; expect_status 200 "anonymous: CN-ZZ's own checkpoint is public"
+grep -q '^— silkport/silk/CN-ZZ ' "$WORK/cp-anon.txt" && ok "with the origin's signature" ||
+	not_ok "anonymous checkpoint: $(cat "$WORK/cp-anon.txt")"
 
 # A recipient down for a while: the outbox keeps retrying; after the
 # restart it converges with no loss and no duplicates.

@@ -174,7 +174,9 @@ expect 0 "GW submits a record for KZ-KGS" -- \
 	--body "$SP_DATA_DIR/bodies/inspection.xml"
 wait_for 20 held_count_is "$B" KZ-KGS GW 1 && ok "KZ-KGS holds GW's own record (same signing key in both lists)" ||
 	not_ok "KZ-KGS holds of GW: $(held "$B" KZ-KGS GW | tr '\n' ' ')"
-wait_for 20 bash -c "curl -sk --http2 https://127.0.0.1:$PORT_KZ_KGS/v1/logs/GW/checkpoint | grep -q '^— silkport/ports/KZ-KGS '" &&
+# (a member's request: another Origin's checkpoint is members-only, [ACC-A1])
+gw_cosigned() { hcurl "$B" GW KZ-KGS /v1/logs/GW/checkpoint | grep -q '^— silkport/ports/KZ-KGS '; }
+wait_for 20 gw_cosigned &&
 	ok "KZ-KGS witnesses GW's log (the same LogKey)" || not_ok "no cosignature of GW's checkpoint at KZ-KGS"
 
 grep -q 'event=equivocation_alarm' "$WORK"/*.log && not_ok "no equivocation alarm" || ok "no equivocation alarm"

@@ -15,9 +15,10 @@ fed_up "$F" CN-ZZ CN-XA KZ-KGS:port-authority || exit 1
 ready() { curl -sk --http2 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/readyz" | grep -q 200; }
 for p in "$PORT_CN_ZZ" "$PORT_CN_XA" "$PORT_KZ_KGS"; do wait_for 30 ready "$p"; done
 
-# checkpoint_size AT: the size of AT's checkpoint of CN-ZZ's log.
+# checkpoint_size AT: the size of AT's checkpoint of CN-ZZ's log (asked as
+# the operator of AT: another Origin's checkpoint is members-only, [ACC-A1]).
 checkpoint_size() {
-	hcurl "$F" none "$1" /v1/logs/CN-ZZ/checkpoint | sed -n 2p
+	hcurl "$F" "op:$1" "$1" /v1/logs/CN-ZZ/checkpoint | sed -n 2p
 }
 witnessed() { [ "$(checkpoint_size "$1")" = "$2" ]; }
 

@@ -35,7 +35,7 @@ openssl x509 -in "$F/members/CN-ZZ/tls-cert.pem" -noout -text | grep -q 'ASN1 OI
 # Records every way.
 for i in 1 2 3; do fsubmit "$F" CN-ZZ declaration broadcast >/dev/null; done
 for i in 1 2; do fsubmit "$F" KZ-KGS inspection broadcast >/dev/null; done
-for i in 1 2; do fsubmit "$F" UZ-TAS order broadcast >/dev/null; done
+for i in 1 2; do fsubmit "$F" UZ-TAS transfer broadcast >/dev/null; done
 fsubmit "$F" CN-ZZ release KZ-KGS >/dev/null
 for at in KZ-KGS UZ-TAS; do
 	n=3; [ $at = KZ-KGS ] && n=4

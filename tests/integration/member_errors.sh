@@ -34,6 +34,15 @@ REQ="$XA/join-request.xml"
 # shellcheck disable=SC2086
 expect 0 "CN-XA's own request is accepted (the control)" -- "$SILKPORT" trust-list add-member $KEY --request "$REQ" \
 	--issued-dir "$WORK/control" "$LIST"
+# SPEC [TL-A1]: the operator lists the Types the new member may originate.
+# shellcheck disable=SC2086
+expect 0 "add-member --may-originate lists its record types" -- "$SILKPORT" trust-list add-member $KEY \
+	--request "$REQ" --issued-dir "$WORK/control-types" --may-originate statistics,trace "$LIST"
+cp "$WORK/out" "$WORK/list-types.xml"
+grep -c '<MayOriginate>' "$WORK/list-types.xml" | grep -qx 2 &&
+	"$SILKPORT" trust-list show "$WORK/list-types.xml" | grep -A8 '^  CN-XA ' | grep -q 'may-originate trace,statistics (listed)' &&
+	ok "the new entry names trace and statistics, in registry order" ||
+	not_ok "entry: $("$SILKPORT" trust-list show "$WORK/list-types.xml" | grep -A8 '^  CN-XA ')"
 
 # -- request signed by the wrong key
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/other-key.pem" 2>/dev/null

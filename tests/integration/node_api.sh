@@ -176,6 +176,32 @@ expect 1 "and refuses a record that is not at that index" -- "$SILKPORT" log ver
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "consistency proof"
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=4" >/dev/null; expect_status 400 "an index past the size: 400"
 
+# Metadata ([ACC-A1], [ACC-A2]): another Origin's checkpoint and proofs are
+# members-only, refused before any lookup (a log not held answers alike);
+# the node's own log is public until [access] public_own_log = no.
+for p in /v1/logs/CN-ZZ/checkpoint "/v1/logs/CN-ZZ/proofs/inclusion?index=0&size=1" \
+	"/v1/logs/CN-ZZ/proofs/consistency?old=1&size=1" /v1/logs/XX-NOT-HELD/checkpoint; do
+	hcurl "$F" none CN-XA "$p" >/dev/null
+	expect_status 401 "anonymous $p at CN-XA (not its own log): 401"
+	expect_problem unauthenticated "as unauthenticated"
+done
+hcurl "$F" KZ-KGS CN-XA /v1/logs/XX-NOT-HELD/checkpoint >/dev/null
+expect_status 404 "a member asking for a log CN-XA does not hold: 404, not a refusal"
+hcurl "$F" CN-XA CN-ZZ /v1/logs/CN-ZZ/checkpoint >"$WORK/cp-member.txt"; expect_status 200 "a member reads CN-ZZ's checkpoint"
+cmp -s "$WORK/cp.txt" "$WORK/cp-member.txt" && ok "the same note the anonymous caller got (no cosignature yet)" ||
+	not_ok "member's and anonymous notes differ: $(diff "$WORK/cp.txt" "$WORK/cp-member.txt" | head -5)"
+printf '\n[access]\npublic_own_log = no\n' >>"$F/members/CN-ZZ/node.ini"
+expect 0 "check-config takes [access] public_own_log" -- "$SILKPORT" check-config --config "$F/members/CN-ZZ/node.ini"
+kill -HUP "$PID_CN_ZZ"
+for _ in $(seq 1 50); do grep -q 'event=reloaded' "$WORK/CN-ZZ.log" && break; sleep 0.1; done
+grep -q 'event=reloaded' "$WORK/CN-ZZ.log" && ok "CN-ZZ reloads with public_own_log = no" || not_ok "no reload"
+hcurl "$F" none CN-ZZ /v1/logs/CN-ZZ/checkpoint >/dev/null; expect_status 401 "then its own checkpoint is refused anonymously"
+expect_problem unauthenticated "as unauthenticated"
+hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 401 "and so are its proofs"
+hcurl "$F" AUDIT-1 CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "while a member still reads them"
+hcurl "$F" op:CN-ZZ CN-ZZ /v1/logs/CN-ZZ/checkpoint >/dev/null; expect_status 200 "and so does an operator"
+hcurl "$F" none CN-ZZ /v1/trust-lists/silk-alliance >/dev/null; expect_status 200 "the trust list stays public"
+
 # Revocation by trust-list update and SIGHUP.
 "$SILKPORT" trust-list update --key "$F/operator/key.pem" --cert "$F/operator/cert.pem" --status CN-ZZ=revoked "$F/trust-list.xml" >"$WORK/tl2.xml"
 cp "$WORK/tl2.xml" "$F/trust-list.xml"

@@ -348,6 +348,141 @@ static void test_problem_round_trip(void **state)
 	                 SP_ERR_INVALID_ARGUMENT);
 }
 
+/* SPEC [TL-A1], [TL-A2]: MayOriginate survives a round trip in registry
+ * order; without it the role's defaults apply; a code outside the registry
+ * or given twice refuses the list. */
+static void test_trust_list_may_originate(void **state)
+{
+	sp_tl tl, *back = NULL;
+	sp_tl_member m[2];
+	sp_tl_signing_cert sc[3];
+	char *ep[2], *relays[1];
+	uint8_t *out = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	sp_doc *doc = NULL;
+	const sp_tl_member *z, *k;
+	char *s, *t;
+
+	(void)state;
+	sample_tl(&tl, m, sc, ep, relays);
+	m[1].may_originate = sp_type_bit("credit") | sp_type_bit("release");
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_OK);
+	s = calloc(1, len + 1);
+	assert_non_null(s);
+	memcpy(s, out, len);
+	/* registry order: release (11th) before credit (18th) */
+	assert_non_null(strstr(s, "<MayOriginate>release</MayOriginate>"));
+	assert_non_null(strstr(s, "<MayOriginate>credit</MayOriginate>"));
+	assert_true(strstr(s, "<MayOriginate>release") <
+	            strstr(s, "<MayOriginate>credit"));
+	/* only KZ-KGS's entry lists any: CN-ZZ keeps its role's defaults */
+	assert_true(strstr(s, "<MayOriginate>") > strstr(s, "<NodeId>KZ-KGS"));
+	assert_null(
+	    strstr(strstr(s, "<MayOriginate>credit") + 1, "<MayOriginate>"));
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
+	assert_int_equal(sp_tl_read(doc, &back, &why), SP_OK);
+	z = sp_tl_find(back, "CN-ZZ");
+	k = sp_tl_find(back, "KZ-KGS");
+	assert_int_equal(z->may_originate, 0);
+	assert_int_equal(sp_tl_member_types(z), SP_TYPE_SET_ALL);
+	assert_int_equal(k->may_originate,
+	                 sp_type_bit("credit") | sp_type_bit("release"));
+	assert_true(sp_tl_member_may_originate(k, "credit"));
+	assert_false(sp_tl_member_may_originate(k, "declaration"));
+	assert_false(sp_tl_member_may_originate(k, "Credit"));
+	assert_false(sp_tl_member_may_originate(k, NULL));
+	sp_tl_free(back);
+	sp_doc_free(doc);
+	doc = NULL;
+
+	/* a code outside the registry: the schema refuses it */
+	t = pt_replace(s, "<MayOriginate>credit<", "<MayOriginate>rating<");
+	assert_int_equal(pt_parse(t, SP_DOC_TRUST_LIST, &doc), SP_ERR_SCHEMA);
+	free(t);
+	/* the same code twice: one set has one spelling */
+	t = pt_replace(s, "<MayOriginate>credit<", "<MayOriginate>release<");
+	assert_int_equal(pt_parse(t, SP_DOC_TRUST_LIST, &doc), SP_OK);
+	assert_int_equal(sp_tl_read(doc, &back, &why), SP_ERR_FIELD);
+	assert_non_null(strstr(why, "given twice"));
+	sp_doc_free(doc);
+	doc = NULL;
+	free(t);
+	/* after RelaysTo, never before it */
+	t = pt_replace(s, "<RelaysTo>silkroad-ports</RelaysTo>",
+	               "<MayOriginate>tax</MayOriginate>"
+	               "<RelaysTo>silkroad-ports</RelaysTo>");
+	assert_int_equal(pt_parse(t, SP_DOC_TRUST_LIST, &doc), SP_ERR_SCHEMA);
+	free(t);
+	/* a set outside the registry is not built */
+	m[1].may_originate = (sp_type_set)1 << 30;
+	free(out);
+	out = NULL;
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	free(s);
+}
+
+/* SPEC [TL-A2]'s table: a zone originates every type, a port authority
+ * the port's decisions but not credit or negative-list, an auditor none. */
+static void test_role_defaults(void **state)
+{
+	sp_type_set port = sp_role_default_types(SP_ROLE_PORT_AUTHORITY);
+	static const char *const port_yes[] = {
+	    "declaration", "risk-assessment", "inspection",   "test-acceptance",
+	    "release",     "transfer",        "cancellation", "return",
+	    "enforcement", "trace",           "statistics"};
+	static const char *const port_no[] = {
+	    "party-registration", "order",   "payment",   "waybill",
+	    "zone-entry",         "tax",     "write-off", "credit",
+	    "negative-list",      "dispute", "warehouse"};
+	sp_type_set all = 0;
+
+	(void)state;
+	for (const sp_record_type *t = sp_record_types(); t->code != NULL; t++)
+		all |= sp_type_bit(t->code);
+	assert_int_equal(all, SP_TYPE_SET_ALL);
+	assert_int_equal(sp_role_default_types(SP_ROLE_ZONE), SP_TYPE_SET_ALL);
+	assert_int_equal(sp_role_default_types(SP_ROLE_AUDITOR), 0);
+	for (size_t i = 0; i < sizeof(port_yes) / sizeof(port_yes[0]); i++)
+		assert_true((port & sp_type_bit(port_yes[i])) != 0);
+	for (size_t i = 0; i < sizeof(port_no) / sizeof(port_no[0]); i++)
+		assert_true((port & sp_type_bit(port_no[i])) == 0);
+}
+
+/* The operator's comma lists (trust-list add-member --may-originate). */
+static void test_type_set_parse(void **state)
+{
+	sp_type_set set = 1;
+	const char *why = NULL;
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(sp_type_set_parse("credit,release,credit", &set, &why),
+	                 SP_OK);
+	assert_int_equal(set, sp_type_bit("credit") | sp_type_bit("release"));
+	assert_string_equal(sp_type_set_format(set, buf, sizeof(buf)),
+	                    "release,credit");
+	assert_string_equal(sp_type_set_format(0, buf, sizeof(buf)), "");
+	assert_string_equal(sp_type_set_format(SP_TYPE_SET_ALL, buf, 12),
+	                    "party-regis");
+	assert_int_equal(sp_type_set_parse("credit,,release", &set, &why),
+	                 SP_ERR_FIELD);
+	assert_int_equal(set, 0);
+	assert_int_equal(sp_type_set_parse("", &set, &why), SP_ERR_FIELD);
+	assert_int_equal(sp_type_set_parse(NULL, &set, &why), SP_ERR_FIELD);
+	assert_int_equal(sp_type_set_parse("release,", &set, &why),
+	                 SP_ERR_FIELD);
+	assert_int_equal(sp_type_set_parse("Credit", &set, &why), SP_ERR_FIELD);
+	assert_non_null(strstr(why, "'Credit'"));
+	assert_int_equal(
+	    sp_type_set_parse("credit-rating-of-every-enterprise-in-the-zone",
+	                      &set, &why),
+	    SP_ERR_FIELD);
+	assert_int_equal(sp_type_bit("negative-list"), 1u << 18);
+	assert_int_equal(sp_type_bit("NegativeListEntry"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +490,9 @@ int main(void)
 	    cmocka_unit_test(test_receipt_refusals),
 	    cmocka_unit_test(test_trust_list_round_trip),
 	    cmocka_unit_test(test_trust_list_refusals),
+	    cmocka_unit_test(test_trust_list_may_originate),
+	    cmocka_unit_test(test_role_defaults),
+	    cmocka_unit_test(test_type_set_parse),
 	    cmocka_unit_test(test_problem_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

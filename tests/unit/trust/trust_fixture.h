@@ -41,6 +41,10 @@ typedef struct fx_fed {
 	size_t sign_der_len[FX_MEMBERS];
 	/* and optional LogKeys (none by default) */
 	const char *log_key[FX_MEMBERS];
+	/* and MayOriginate (SPEC [TL-A1]): KZ-KGS, the port authority, is
+	 * listed for every type so that every signer signs every type; 0
+	 * gives the role's defaults */
+	sp_type_set may_originate[FX_MEMBERS];
 } fx_fed;
 
 static const char *const fx_ids[FX_MEMBERS] = {"CN-ZZ", "KZ-KGS", "CN-HZ",
@@ -139,6 +143,7 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].tls_cert_der = tls[i];
 		m[i].tls_cert_der_len = tls_len[i];
 		m[i].log_key = fx_unconst(f->log_key[i]);
+		m[i].may_originate = f->may_originate[i];
 		if (f->sign_der[i] != NULL) {
 			d = f->sign_der[i];
 			dl = f->sign_der_len[i];
@@ -200,6 +205,7 @@ FX_UNUSED static int fx_setup(fx_fed *f)
 		f->status[i] = i == 2   ? SP_STATUS_REVOKED
 		               : i == 3 ? SP_STATUS_SUSPENDED
 		                        : SP_STATUS_ACTIVE;
+	f->may_originate[1] = SP_TYPE_SET_ALL;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/sp-trust-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return SP_ERR_IO;

@@ -751,6 +751,94 @@ static void test_threads(void **state)
 	}
 }
 
+/* A list like the fixture's in which KZ-KGS (port authority) lists `types`
+ * (0: its role's defaults), opened on its own. */
+static sp_trust *list_with_types(sp_type_set types)
+{
+	sp_type_set saved = g_fed.may_originate[1];
+	uint8_t *b = NULL;
+	size_t n = 0;
+	sp_trust *t = NULL;
+	const char *why = NULL;
+
+	g_fed.may_originate[1] = types;
+	assert_int_equal(
+	    fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now - 60, g_fed.ca, &b, &n),
+	    SP_OK);
+	g_fed.may_originate[1] = saved;
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, b, n, NULL, NULL, &t, &why), SP_OK);
+	free(b);
+	return t;
+}
+
+static int verify_with(const sp_trust *t, int who, const char *type,
+                       const char **why)
+{
+	uint8_t *s = NULL;
+	size_t n = 0;
+	sp_record *rec = NULL;
+	int rc;
+
+	assert_int_equal(
+	    fx_signed_record(&g_fed, who, NULL, type, g_fed.now - 10, &s, &n),
+	    SP_OK);
+	rc = sp_verify_record(t, s, n, NULL, NULL, &rec, why);
+	if (rc == SP_OK)
+		assert_string_equal(sp_record_type_code(rec), type);
+	else
+		assert_null(rec);
+	sp_record_free(rec);
+	free(s);
+	return rc;
+}
+
+/* SPEC [TL-A3]: a validly signed record whose Type its Origin may not
+ * originate is refused by name; the role's defaults apply without
+ * MayOriginate, and a MayOriginate replaces them. */
+static void test_type_authorization(void **state)
+{
+	sp_trust *dflt = list_with_types(0);
+	sp_trust *listed = list_with_types(sp_type_bit("credit"));
+	const char *why = NULL;
+	uint8_t *s = NULL, *bad;
+	size_t n = 0, bn;
+
+	(void)state;
+	/* the port authority by its role: its port's decisions, not credit
+	 * or negative-list entries about Chinese enterprises */
+	assert_int_equal(verify_with(dflt, 1, "credit", &why),
+	                 SP_ERR_TYPE_NOT_AUTHORIZED);
+	assert_non_null(strstr(why, "Type"));
+	assert_int_equal(verify_with(dflt, 1, "negative-list", &why),
+	                 SP_ERR_TYPE_NOT_AUTHORIZED);
+	assert_int_equal(verify_with(dflt, 1, "waybill", &why),
+	                 SP_ERR_TYPE_NOT_AUTHORIZED);
+	assert_int_equal(verify_with(dflt, 1, "release", &why), SP_OK);
+	assert_int_equal(verify_with(dflt, 1, "declaration", &why), SP_OK);
+	/* a zone originates every type */
+	assert_int_equal(verify_with(dflt, 0, "credit", &why), SP_OK);
+	assert_int_equal(verify_with(dflt, 0, "negative-list", &why), SP_OK);
+	/* listed: exactly what the entry names, defaults no longer apply */
+	assert_int_equal(verify_with(listed, 1, "credit", &why), SP_OK);
+	assert_int_equal(verify_with(listed, 1, "release", &why),
+	                 SP_ERR_TYPE_NOT_AUTHORIZED);
+	/* the signature comes first: a record altered after signing is
+	 * signature-invalid, never mistaken for a question of authority */
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 1, NULL, "credit", g_fed.now - 10, &s, &n),
+	    SP_OK);
+	bad = fx_replace(s, n, "<Sequence>1<", "<Sequence>2<", &bn);
+	assert_non_null(bad);
+	assert_int_equal(
+	    sp_verify_record(dflt, bad, bn, NULL, NULL, NULL, &why),
+	    SP_ERR_SIG_INVALID);
+	free(bad);
+	free(s);
+	sp_trust_unref(dflt);
+	sp_trust_unref(listed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(test_unsigned_missing),
 	    cmocka_unit_test(test_tampering),
 	    cmocka_unit_test(test_signer_authorization),
+	    cmocka_unit_test(test_type_authorization),
 	    cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_keyinfo_is_only_a_hint),
 	    cmocka_unit_test(test_profile_violations),
