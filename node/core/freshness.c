@@ -147,7 +147,7 @@ int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value)
 
 	/* exactly "FEDERATION SEQUENCE": one space, a valid FederationId,
 	 * a decimal of the protocol's grammar; nothing else */
-	if (value == NULL || (len = strlen(value)) > sizeof(fed) + 20 ||
+	if (value == NULL || (len = strlen(value)) > SP_NODE_ID_MAX + 1 + 19 ||
 	    (sp = memchr(value, ' ', len)) == NULL)
 		return SP_ERR_BAD_REQUEST;
 	flen = (size_t)(sp - value);
