@@ -81,6 +81,10 @@ fsubmit "$F" KZ-KGS release CN-XA >/dev/null
 sleep 5
 [ "$(held "$F" CN-XA KZ-KGS | wc -l)" = 1 ] && ok "KZ-KGS's next record is neither delivered nor pulled" ||
 	not_ok "CN-XA holds $(held "$F" CN-XA KZ-KGS | wc -l) records of KZ-KGS"
+fsubmit "$F" CN-XA release KZ-KGS >/dev/null
+sleep 4
+held "$F" KZ-KGS CN-XA | grep -q . && not_ok "CN-XA delivered to KZ-KGS on a stale list" ||
+	ok "and KZ-KGS gets none of CN-XA's records while the list is stale"
 hcurl "$F" none CN-XA /v1/trust-lists/silk >/dev/null
 expect_status 200 "public endpoints stay open while stale"
 
