@@ -129,6 +129,28 @@ void sp_node__fresh_tick(sp_node *n, int64_t now)
 	}
 }
 
+void sp_node__fresh_metrics(sp_node *n, sp_text *t, int64_t now)
+{
+	int64_t until = atomic_load(&n->fresh_until);
+
+	sp_text_printf(
+	    t,
+	    "# HELP silkport_trust_list_stale 1 while the trust list "
+	    "is stale (SPEC 7.9): peer traffic is refused.\n"
+	    "# TYPE silkport_trust_list_stale gauge\n"
+	    "silkport_trust_list_stale %d\n",
+	    now > until ? 1 : 0);
+	if (sp_trust_has_timestamp_key(n->trust))
+		sp_text_printf(
+		    t,
+		    "# HELP silkport_trust_list_fresh_seconds Seconds "
+		    "until the trust list is stale without a newer "
+		    "statement (negative: stale).\n"
+		    "# TYPE silkport_trust_list_fresh_seconds gauge\n"
+		    "silkport_trust_list_fresh_seconds %lld\n",
+		    (long long)(until - now));
+}
+
 void sp_node_list_header(sp_node *n, char *out, size_t cap)
 {
 	const sp_tl *tl = sp_trust_list(n->trust);

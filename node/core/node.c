@@ -177,6 +177,7 @@ char *sp_node_metrics_text(sp_node *n, size_t *len)
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
 	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
+	sp_node__fresh_metrics(n, &extra, (int64_t)time(NULL));
 	sp_node__health_metrics(n, &extra);
 	sp_node__notify(n, SP_NODE_EV_METRICS, &a);
 	body =

@@ -195,6 +195,9 @@ void sp_node__fresh_reset(sp_node *n);
  * again. */
 void sp_node__fresh_tick(sp_node *n, int64_t now);
 void sp_node__fresh_free(sp_node *n);
+/* The silkport_trust_list_stale gauge, and the seconds the home list stays
+ * fresh (only for a list that names a timestamp key). */
+void sp_node__fresh_metrics(sp_node *n, sp_text *t, int64_t now);
 
 /* Log level and format (sp_log_setup), and on the first call route the
  * libraries' diagnostics into the log. Safe to call again on reload. */

@@ -67,6 +67,7 @@ wait_for $((BOUND + 10)) grep -q 'event=trust_list_stale_alarm federation=silk s
 hcurl "$F" none CN-XA /readyz >/dev/null
 expect_status 503 "and is not ready"
 grep -q 'stale' "$WORK/body" && ok "saying the list is stale" || not_ok "readyz: $(cat "$WORK/body")"
+has_metric "$F" CN-XA '^silkport_trust_list_stale 1$' && ok "silkport_trust_list_stale is 1" || not_ok "no stale gauge"
 
 # KZ-KGS (revoked in a list CN-XA cannot see) is no longer accepted.
 "$SILKPORT" record new --origin KZ-KGS --sequence 9 --type release --recipient CN-XA \
@@ -105,6 +106,7 @@ wait_for 10 grep -q 'event=trust_list_fresh federation=silk sequence=3' "$WORK/C
 	ok "a statement about it makes CN-XA fresh again" || not_ok "not fresh: $(grep -E 'stale|fresh|timestamp' "$WORK/CN-XA.log" | tail -3 | tr '\n' ' ')"
 hcurl "$F" none CN-XA /readyz >/dev/null
 expect_status 200 "and ready"
+has_metric "$F" CN-XA '^silkport_trust_list_stale 0$' && ok "silkport_trust_list_stale is 0" || not_ok "stale gauge not 0"
 hcurl "$F" KZ-KGS CN-XA /v1/records -H 'content-type: application/xml' --data-binary @"$WORK/kgs.xml" >/dev/null
 expect_status 403 "KZ-KGS is now refused as revoked"
 sleep 3
