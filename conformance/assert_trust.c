@@ -54,6 +54,54 @@ static void t_served_list(cf_ctx *x, const void *arg, cf_result *r)
 	cf_resp_free(&resp);
 }
 
+/* SPEC [API-F2], [TL-F2]: the statement a node serves about its list is
+ * one the list's timestamp key signed, about exactly that list. */
+static void t_timestamp(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[180];
+	cf_resp resp;
+	sp_tl_timestamp ts;
+	sp_verify_opts o;
+	const char *why = NULL;
+	int rc;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/timestamp",
+	         x->federation);
+	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, r);
+	sp_verify_opts_default(&o);
+	o.clock_skew = SKEW_MAX;
+	if (resp.status == 404)
+		cf_pass(r,
+		        "GET %s: 404, no statement held (the list %s a "
+		        "timestamp key)",
+		        path,
+		        sp_trust_has_timestamp_key(x->trust) ? "names"
+		                                             : "names no");
+	else if (resp.status != 200)
+		cf_fail(r, "GET %s answered %d, not 200 or 404", path,
+		        resp.status);
+	else if ((rc = sp_tl_timestamp_open(x->trust, resp.body, resp.len, &o,
+	                                    &ts, &why)) != SP_OK)
+		cf_fail(r,
+		        "the served statement does not verify with the list's "
+		        "timestamp key: %s: %s",
+		        sp_strerror(rc), why ? why : "");
+	else if (!sp_tl_timestamp_names(x->trust, &ts))
+		cf_fail(r,
+		        "the served statement names sequence %llu, not the "
+		        "served list",
+		        (unsigned long long)ts.sequence);
+	else
+		cf_pass(r,
+		        "a statement about sequence %llu, signed by the "
+		        "list's timestamp key",
+		        (unsigned long long)ts.sequence);
+	cf_resp_free(&resp);
+}
+
 static void t_no_rollback(cf_ctx *x, const void *arg, cf_result *r)
 {
 	const sp_tl *served, *local = sp_trust_list(x->local);
@@ -435,6 +483,8 @@ static const cf_assertion list[] = {
      "type-not-authorized",
      "TL-A1, TL-A2, TL-A3, SIG-25", CF_MUST, t_type_not_authorized, NULL,
      CF_WRITES},
+    {"a served freshness statement verifies and names the served list",
+     "API-F2, TL-F2", CF_MUST, t_timestamp, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

@@ -60,6 +60,13 @@ done
 printf '\n[relay]\nfederation = silk-alliance\ntrust_list = %s\nanchor = %s\n' \
 	"$A/trust-list.xml" "$A/operator/anchors.pem" >>"$B/members/KZ-KGS/node.ini"
 { echo; sed -n '/^    \[relay\]$/,/^    tls_key = /p' "$DEMO/ports-init.txt" | sed 's/^    //'; } >>"$A/members/CN-GW/node.ini"
+# Freshness (SPEC 7.9): each node reads its federation's newest signed
+# statement that its list is current from the file the publisher below
+# rewrites; without one for an hour the list would be stale.
+for m in CN-ZZ CN-XA CN-GW; do
+	sed -i "s|^\[trust\]\$|[trust]\ntimestamp_file = $A/trust-list-timestamp.xml|" "$A/members/$m/node.ini"
+done
+sed -i "s|^\[trust\]\$|[trust]\ntimestamp_file = $B/trust-list-timestamp.xml|" "$B/members/KZ-KGS/node.ini"
 # Zhengzhou's operator console, on the loopback port federation init chose.
 sed -i 's/^;\(listen = 127\.0\.0\.1:[0-9]*\)$/\1/' "$A/members/CN-ZZ/node.ini"
 CONSOLE=$(sed -n 's/^listen = \(127\.0\.0\.1:[0-9]*\)$/\1/p' "$A/members/CN-ZZ/node.ini")
@@ -70,6 +77,26 @@ done
 
 step "2. Four nodes on 127.0.0.1 (logs in $DEMO/logs)"
 : >"$DEMO/pids"
+# Each operator's publisher: a statement by the online timestamp key about
+# the current list, every 5 minutes (the staleness bound is an hour).
+publish() {
+	while :; do
+		for d in "$A" "$B"; do
+			"$SP" trust-list timestamp --key "$d/operator/timestamp-key.pem" \
+				--cert "$d/operator/timestamp-cert.pem" --output "$d/trust-list-timestamp.xml" \
+				"$d/trust-list.xml" 2>>"$DEMO/logs/publisher.log"
+		done
+		sleep 300
+	done
+}
+publish &
+echo $! >>"$DEMO/pids"
+for d in "$A" "$B"; do # the first statements, before the nodes start
+	for _ in $(seq 1 50); do
+		grep -q "<Sequence>2</Sequence>" "$d/trust-list-timestamp.xml" 2>/dev/null && break
+		sleep 0.1
+	done
+done
 start() { # DIR MEMBER
 	"$SP" run --config "$1/members/$2/node.ini" 2>"$DEMO/logs/$2.log" &
 	echo $! >>"$DEMO/pids"

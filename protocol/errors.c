@@ -94,6 +94,9 @@ static const struct err_entry err_table[] = {
     {SP_ERR_ISSUED_MISMATCH, "issued-certificate-mismatch", 422},
     {SP_ERR_FENCED, "fenced", 503},
     {SP_ERR_TYPE_NOT_AUTHORIZED, "type-not-authorized", 422},
+    {SP_ERR_VALIDITY_TOO_LONG, "validity-too-long", 422},
+    {SP_ERR_TRUST_LIST_STALE, "trust-list-stale", 422},
+    {SP_ERR_TIMESTAMP_INVALID, "timestamp-invalid", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -140,6 +140,13 @@ typedef enum sp_err {
 	SP_ERR_TYPE_NOT_AUTHORIZED = -83, /* type-not-authorized: the Origin's
 	                                     trust-list entry does not let it
 	                                     originate records of this Type */
+	/* freshness of trust lists (SPEC 7.9) */
+	SP_ERR_VALIDITY_TOO_LONG = -86, /* validity-too-long: NextUpdate -
+	                                   Issued above the federation's cap */
+	SP_ERR_TRUST_LIST_STALE = -87,  /* trust-list-stale: no fresh signed
+	                                   statement for the list (transient) */
+	SP_ERR_TIMESTAMP_INVALID = -88, /* timestamp-invalid: a freshness
+	                                   statement that is not usable */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -192,6 +199,7 @@ typedef enum sp_doc_kind {
 	SP_DOC_SUBMIT = 5, /* root Submit, validated by the record schema */
 	SP_DOC_JOIN_REQUEST = 6,    /* root JoinRequest (SPEC 7.8) */
 	SP_DOC_RENEWAL_REQUEST = 7, /* root RenewalRequest (SPEC 7.8) */
+	SP_DOC_TL_TIMESTAMP = 8,    /* root TrustListTimestamp (SPEC 7.9) */
 } sp_doc_kind;
 
 /* A parsed, schema-valid document. The tree is what later reads and the
@@ -471,9 +479,30 @@ typedef struct sp_tl {
 	int64_t issued;
 	int64_t next_update;
 	char *operator_name;
+	/* Freshness (SPEC 7.9); 0 / NULL when the element is absent */
+	uint64_t max_validity; /* cap on next_update - issued, seconds (0: the
+	                          default, SP_TL_MAX_VALIDITY_DEFAULT) */
+	uint8_t *timestamp_cert_der; /* online key of TrustListTimestamps; NULL:
+	                                none, the list is never stale */
+	size_t timestamp_cert_der_len;
+	uint64_t staleness_bound; /* seconds (0: SP_TL_STALENESS_DEFAULT) */
 	sp_tl_member *members;
 	size_t n_members;
 } sp_tl;
+
+/* Freshness defaults and limits (SPEC 7.9). */
+#define SP_TL_MAX_VALIDITY_DEFAULT ((uint64_t)7 * 86400)
+#define SP_TL_MAX_VALIDITY_MAX     ((uint64_t)366 * 86400)
+#define SP_TL_STALENESS_DEFAULT    ((uint64_t)3600)
+#define SP_TL_STALENESS_MAX        ((uint64_t)7 * 86400)
+/* The cap and the staleness bound that apply to tl (defaults filled in). */
+uint64_t sp_tl_max_validity(const sp_tl *tl);
+uint64_t sp_tl_staleness_bound(const sp_tl *tl);
+/* The list's window within its cap, the durations within their ranges
+ * (SPEC [TL-F1]): SP_OK, SP_ERR_VALIDITY_TOO_LONG or SP_ERR_FIELD (with
+ * *why). sp_tl_build() and trust/'s sp_trust_open() apply it; sp_tl_read()
+ * does not, so that an operator's tool can read an older, longer list. */
+int sp_tl_window_check(const sp_tl *tl, const char **why);
 
 /* Build an unsigned TrustList from its contents. */
 int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
@@ -491,6 +520,29 @@ sp_type_set sp_role_default_types(sp_member_role r);
 sp_type_set sp_tl_member_types(const sp_tl_member *m);
 /* 1 if m may originate records of Type `code` (a registry code), else 0. */
 int sp_tl_member_may_originate(const sp_tl_member *m, const char *code);
+
+/* ---------------------------------------------------------------- timestamp
+ */
+
+/* A TrustListTimestamp (SPEC 7.9): the timestamp key's signed statement
+ * that the list of `federation` with this sequence and SHA-256 was the
+ * current one at `issued`; it is no evidence after `expires`. */
+typedef struct sp_tl_timestamp {
+	char federation[SP_NODE_ID_MAX + 1];
+	uint64_t sequence;
+	char list_digest[65]; /* lowercase hex SHA-256 of the list's bytes */
+	int64_t issued;
+	int64_t expires;
+} sp_tl_timestamp;
+
+/* Build an unsigned TrustListTimestamp, checked against its schema.
+ * Errors: SP_ERR_FIELD (with *why), SP_ERR_INVALID_ARGUMENT, SP_ERR_NOMEM. */
+int sp_tl_timestamp_build(const sp_tl_timestamp *ts, uint8_t **out,
+                          size_t *outlen, const char **why);
+/* Read a parsed (SP_DOC_TL_TIMESTAMP) tree; the signature is not checked
+ * here (trust/ sp_tl_timestamp_open does). Errors: SP_ERR_FIELD (Expires
+ * not after Issued, a value out of range), SP_ERR_WRONG_DOCUMENT. */
+int sp_tl_timestamp_read(sp_doc *doc, sp_tl_timestamp *out, const char **why);
 
 /* ---------------------------------------------------------------- requests
  */

@@ -24,6 +24,8 @@ extern const unsigned char sp_proto__schema_problem[];
 extern const size_t sp_proto__schema_problem_len;
 extern const unsigned char sp_proto__schema_request[];
 extern const size_t sp_proto__schema_request_len;
+extern const unsigned char sp_proto__schema_timestamp[];
+extern const size_t sp_proto__schema_timestamp_len;
 
 struct sp_doc {
 	sp_doc_kind kind;

@@ -10,7 +10,7 @@
 
 /* Submit documents are validated by the record schema (one root more);
  * join and renewal requests share request.xsd (two roots). */
-static xmlSchemaPtr schemas[SP_DOC_JOIN_REQUEST + 1];
+static xmlSchemaPtr schemas[SP_DOC_TL_TIMESTAMP + 1];
 static int ready;
 
 static void on_schema_parse_error(void *ctx, xmlErrorPtr e)
@@ -54,8 +54,10 @@ int sp_protocol_init(void)
 	    compile(sp_proto__schema_problem, sp_proto__schema_problem_len);
 	schemas[SP_DOC_JOIN_REQUEST] =
 	    compile(sp_proto__schema_request, sp_proto__schema_request_len);
-	for (int k = SP_DOC_RECORD; k <= SP_DOC_JOIN_REQUEST; k++) {
-		if (k == SP_DOC_SUBMIT)
+	schemas[SP_DOC_TL_TIMESTAMP] =
+	    compile(sp_proto__schema_timestamp, sp_proto__schema_timestamp_len);
+	for (int k = SP_DOC_RECORD; k <= SP_DOC_TL_TIMESTAMP; k++) {
+		if (k == SP_DOC_SUBMIT || k == SP_DOC_RENEWAL_REQUEST)
 			continue;
 		if (schemas[k] == NULL) {
 			fprintf(stderr,
@@ -73,7 +75,7 @@ int sp_protocol_init(void)
 void sp_protocol_cleanup(void)
 {
 	ready = 0;
-	for (int k = 0; k <= SP_DOC_JOIN_REQUEST; k++) {
+	for (int k = 0; k <= SP_DOC_TL_TIMESTAMP; k++) {
 		if (schemas[k] != NULL)
 			xmlSchemaFree(schemas[k]);
 		schemas[k] = NULL;
@@ -114,8 +116,8 @@ int sp_proto__validate(xmlDocPtr doc, sp_doc_kind kind, const char **why)
 		kind = SP_DOC_RECORD;
 	if (kind == SP_DOC_RENEWAL_REQUEST)
 		kind = SP_DOC_JOIN_REQUEST;
-	if (!ready || kind < SP_DOC_RECORD || kind > SP_DOC_JOIN_REQUEST ||
-	    kind == SP_DOC_SUBMIT)
+	if (!ready || kind < SP_DOC_RECORD || kind > SP_DOC_TL_TIMESTAMP ||
+	    kind == SP_DOC_SUBMIT || kind == SP_DOC_RENEWAL_REQUEST)
 		return sp_proto__fail(why, SP_ERR_INTERNAL,
 		                      "schemas not loaded");
 	vc = xmlSchemaNewValidCtxt(schemas[kind]);

@@ -241,6 +241,68 @@ nomem:
 	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 }
 
+/* ---------------------------------------------------------------- freshness
+ */
+
+uint64_t sp_tl_max_validity(const sp_tl *tl)
+{
+	return tl->max_validity ? tl->max_validity : SP_TL_MAX_VALIDITY_DEFAULT;
+}
+
+uint64_t sp_tl_staleness_bound(const sp_tl *tl)
+{
+	return tl->staleness_bound ? tl->staleness_bound
+	                           : SP_TL_STALENESS_DEFAULT;
+}
+
+int sp_tl_window_check(const sp_tl *tl, const char **why)
+{
+	if (tl->max_validity > SP_TL_MAX_VALIDITY_MAX)
+		return sp_proto__fail(
+		    why, SP_ERR_FIELD, "MaxValidity: above %llu seconds",
+		    (unsigned long long)SP_TL_MAX_VALIDITY_MAX);
+	if (tl->staleness_bound > SP_TL_STALENESS_MAX)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "StalenessBound: above %llu seconds",
+		                      (unsigned long long)SP_TL_STALENESS_MAX);
+	if (tl->next_update > tl->issued &&
+	    (uint64_t)(tl->next_update - tl->issued) > sp_tl_max_validity(tl))
+		return sp_proto__fail(
+		    why, SP_ERR_VALIDITY_TOO_LONG,
+		    "NextUpdate - Issued is %lld seconds, above the "
+		    "federation's cap (MaxValidity) of %llu",
+		    (long long)(tl->next_update - tl->issued),
+		    (unsigned long long)sp_tl_max_validity(tl));
+	return SP_OK;
+}
+
+static int add_seconds(xmlNodePtr root, xmlNsPtr ns, const char *name,
+                       uint64_t v)
+{
+	char text[24];
+
+	if (v == 0)
+		return SP_OK; /* absent: the default */
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)v);
+	return sp_proto__add(root, ns, name, text) != NULL ? SP_OK
+	                                                   : SP_ERR_NOMEM;
+}
+
+static int add_freshness(xmlNodePtr root, xmlNsPtr ns, const sp_tl *tl,
+                         const char **why)
+{
+	if (add_seconds(root, ns, "MaxValidity", tl->max_validity) != SP_OK ||
+	    (tl->timestamp_cert_der != NULL &&
+	     add_b64(root, ns, "TimestampCertificate", tl->timestamp_cert_der,
+	             tl->timestamp_cert_der_len, NULL) != SP_OK) ||
+	    add_seconds(root, ns, "StalenessBound", tl->staleness_bound) !=
+	        SP_OK)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	return SP_OK;
+}
+
+/* ---------------------------------------------------------------- build */
+
 int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
                 const char **why)
 {
@@ -274,6 +336,8 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 		                      "NextUpdate must follow Issued");
 	if (!utf8_text(tl->operator_name))
 		return sp_proto__fail(why, SP_ERR_FIELD, "Operator: missing");
+	if ((rc = sp_tl_window_check(tl, why)) != SP_OK)
+		return rc;
 	/* A new federation's first list lists no member yet (SPEC [TL-46]). */
 	if (tl->n_members > 0 && tl->members == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Member: missing");
@@ -300,6 +364,8 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 		goto done;
 	}
+	if ((rc = add_freshness(root, ns, tl, why)) != SP_OK)
+		goto done;
 	for (size_t i = 0; i < tl->n_members; i++) {
 		rc = add_member(root, ns, &tl->members[i], why);
 		if (rc != SP_OK)
@@ -335,6 +401,7 @@ void sp_tl_free(sp_tl *tl)
 	}
 	free(tl->members);
 	free(tl->operator_name);
+	free(tl->timestamp_cert_der);
 	free(tl);
 }
 
@@ -590,6 +657,45 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 	return SP_OK;
 }
 
+/* An optional element of seconds at *c (the schema gave its form). */
+static int read_seconds(xmlNodePtr *c, const char *name, uint64_t max,
+                        uint64_t *out, const char **why)
+{
+	char text[24];
+	int rc;
+
+	if (!sp_proto__is(*c, SP_NS, name))
+		return SP_OK;
+	if ((rc = sp_proto__field(c, name, text, sizeof(text), why)) != SP_OK)
+		return rc;
+	if (sp_proto__parse_u64(text, max, out) != SP_OK || *out == 0)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "%s: not 1 to %llu seconds", name,
+		                      (unsigned long long)max);
+	return SP_OK;
+}
+
+/* MaxValidity?, TimestampCertificate?, StalenessBound? (SPEC 7.9). The
+ * window's cap is the verifier's check (sp_tl_window_check()): an operator's
+ * tool still reads an older, longer list to issue its successor. */
+static int read_freshness(xmlNodePtr *c, sp_tl *tl, const char **why)
+{
+	int rc;
+
+	if ((rc = read_seconds(c, "MaxValidity", SP_TL_MAX_VALIDITY_MAX,
+	                       &tl->max_validity, why)) != SP_OK)
+		return rc;
+	if (sp_proto__is(*c, SP_NS, "TimestampCertificate")) {
+		if ((rc = read_b64(*c, "TimestampCertificate",
+		                   &tl->timestamp_cert_der,
+		                   &tl->timestamp_cert_der_len, why)) != SP_OK)
+			return rc;
+		*c = sp_proto__next_elem(*c);
+	}
+	return read_seconds(c, "StalenessBound", SP_TL_STALENESS_MAX,
+	                    &tl->staleness_bound, why);
+}
+
 int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 {
 	sp_tl *tl = NULL;
@@ -641,6 +747,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
+	if ((rc = read_freshness(&c, tl, why)) != SP_OK)
+		goto fail;
 	n = count_named(c, "Member");
 	/* none in a new federation's first list (SPEC [TL-46]) */
 	tl->members = calloc(n ? n : 1, sizeof(*tl->members));

@@ -489,10 +489,10 @@ static const struct root_of *root_for(sp_doc_kind kind)
 	    {SP_NS, "Record"},         {SP_NS, "Receipt"},
 	    {SP_NS, "TrustList"},      {SP_PROBLEM_NS, "problem"},
 	    {SP_NS, "Submit"},         {SP_NS, "JoinRequest"},
-	    {SP_NS, "RenewalRequest"},
+	    {SP_NS, "RenewalRequest"}, {SP_NS, "TrustListTimestamp"},
 	};
 
-	if (kind < SP_DOC_RECORD || kind > SP_DOC_RENEWAL_REQUEST)
+	if (kind < SP_DOC_RECORD || kind > SP_DOC_TL_TIMESTAMP)
 		return NULL;
 	return &roots[kind - SP_DOC_RECORD];
 }

@@ -67,6 +67,8 @@ static int sniff_kind(const uint8_t *b, size_t len, sp_doc_kind *kind)
 		*kind = SP_DOC_RECEIPT;
 	else if (IS("TrustList"))
 		*kind = SP_DOC_TRUST_LIST;
+	else if (IS("TrustListTimestamp"))
+		*kind = SP_DOC_TL_TIMESTAMP;
 	else if (IS("JoinRequest"))
 		*kind = SP_DOC_JOIN_REQUEST;
 	else if (IS("RenewalRequest"))

@@ -172,6 +172,32 @@ const char *sp_trust_list_digest(const sp_trust *t);
 /* 1 if now > next_update, 0 otherwise. */
 int sp_trust_expired(const sp_trust *t, int64_t now);
 
+/* ---------------------------------------------------------------- freshness
+ * (SPEC 7.9) */
+
+/* 1 if the list names a TimestampCertificate (its freshness is then bounded
+ * by signed statements); 0 for a list without one (SREP 1.2: never stale).
+ */
+int sp_trust_has_timestamp_key(const sp_trust *t);
+/* Verify a signed TrustListTimestamp with the TimestampCertificate of the
+ * verified list t (never with a KeyInfo certificate): the profile of section
+ * 6, the key valid now, FederationId t's, Issued not in the future, Expires
+ * - Issued within t's StalenessBound, Expires not passed (all within the
+ * skew). It may name another Sequence than t's: sp_tl_timestamp_names()
+ * tells. Errors: the parse and signature errors, SP_ERR_WRONG_FEDERATION,
+ * SP_ERR_ISSUED_IN_FUTURE, SP_ERR_CERT_INVALID, SP_ERR_TIMESTAMP_INVALID (t
+ * has no timestamp key, the statement expired or is too long). */
+int sp_tl_timestamp_open(const sp_trust *t, const uint8_t *buf, size_t len,
+                         const sp_verify_opts *o, sp_tl_timestamp *out,
+                         const char **why);
+/* 1 if ts names exactly the list t: its federation, sequence and SHA-256. */
+int sp_tl_timestamp_names(const sp_trust *t, const sp_tl_timestamp *ts);
+/* The time until which t is fresh ([TL-F3]): the later of t's Issued and,
+ * when ts (verified, may be NULL) names t, ts's Issued, plus t's
+ * StalenessBound, and never past ts's Expires for the statement's part.
+ * INT64_MAX when t names no timestamp key. */
+int64_t sp_trust_fresh_until(const sp_trust *t, const sp_tl_timestamp *ts);
+
 /* Verify a signed Record: hardened parse and schema, the full signature
  * profile, the canonical transport form (SPEC 4.6: SP_ERR_NON_CANONICAL),
  * with the key taken from the trust list for the record's Origin

@@ -141,6 +141,11 @@ int sp_trust__sm2_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, int sign);
 int sp_trust__sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64]);
 int sp_trust__sm2_raw_to_der(const uint8_t raw[64], uint8_t **der, size_t *len);
 
+/* timestamp.c */
+/* A list's TimestampCertificate, when it has one, decodes and holds a key
+ * of the profile: SP_OK, SP_ERR_CERT_INVALID or SP_ERR_KEY_WEAK. */
+int sp_trust__timestamp_key_check(const sp_tl *tl, const char **why);
+
 /* profile.c */
 /* Structural and algorithm checks of the signature profile, done on the
  * parsed tree before any cryptography. Errors: SP_ERR_SIG_MISSING,

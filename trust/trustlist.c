@@ -387,6 +387,11 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	rc = sp_tl_read(doc, &t->tl, why);
 	if (rc != SP_OK)
 		goto fail;
+	/* SPEC 7.9: a window within the federation's cap, a usable
+	 * timestamp key */
+	if ((rc = sp_tl_window_check(t->tl, why)) != SP_OK ||
+	    (rc = sp_trust__timestamp_key_check(t->tl, why)) != SP_OK)
+		goto fail;
 	if (t->tl->issued > now && t->tl->issued - now > skew) {
 		if (why)
 			*why = "the trust list is issued in the future";

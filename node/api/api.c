@@ -202,6 +202,12 @@ static int need_member(sp_node *n, sp_http_req *req, sp_endpoint ep,
 		sp_api__problem(
 		    n, req, ep, SP_ERR_UNAUTHENTICATED,
 		    "this endpoint needs a member's client certificate");
+	else if (c->member != NULL && c->member->status == SP_STATUS_ACTIVE &&
+	         c->list_stale)
+		sp_api__problem(n, req, ep, SP_ERR_TRUST_LIST_STALE,
+		                "this node holds no statement of its trust "
+		                "list's timestamp key newer than the staleness "
+		                "bound; retry later");
 	else if (c->member != NULL && c->member->status == SP_STATUS_ACTIVE)
 		sp_api__problem(n, req, ep, SP_ERR_TRUST_LIST_EXPIRED,
 		                "this node's trust list is past its NextUpdate "
@@ -249,8 +255,38 @@ static void on_metrics(const call *k)
 	metrics(k->n, k->req);
 }
 
+/* GET /v1/trust-lists/{federation}/timestamp (SPEC [API-F2]): the newest
+ * statement this node holds that its list is current, to anyone. */
+static void trust_list_timestamp(sp_node *n, sp_http_req *req,
+                                 const char *federation)
+{
+	const uint8_t *b;
+	size_t len;
+	sp_http_header h = {"cache-control", "no-cache"};
+
+	if ((b = sp_node_timestamp_bytes(n, federation, &len)) == NULL) {
+		sp_api__problem(n, req, SP_EP_TRUST_LIST, SP_ERR_NOT_FOUND,
+		                "this node holds no statement about a current "
+		                "trust list of that federation");
+		return;
+	}
+	sp_node_count_request(n, SP_EP_TRUST_LIST, 200);
+	sp_http_respond_ex(req, 200, "application/xml", &h, 1, b, len);
+}
+
 static void on_trust_list(const call *k)
 {
+	static const char suffix[] = "/timestamp";
+	char federation[SP_NODE_ID_MAX + 1];
+	size_t len = strlen(k->arg), flen = len - (sizeof(suffix) - 1);
+
+	if (len > sizeof(suffix) - 1 && strcmp(k->arg + flen, suffix) == 0 &&
+	    flen < sizeof(federation)) {
+		memcpy(federation, k->arg, flen);
+		federation[flen] = '\0';
+		trust_list_timestamp(k->n, k->req, federation);
+		return;
+	}
 	trust_list(k->n, k->req, k->arg);
 }
 
@@ -397,6 +433,23 @@ static const struct route *find_route(const char *path, call *k, char *origin,
 	return NULL;
 }
 
+/* A member says which list of the home federation it holds (SPEC
+ * [API-F1]); a higher sequence than this node's makes it fetch that list
+ * from the member (rate-limited per peer by the fetcher). Before the
+ * access check: a node whose list went stale learns of the newer one from
+ * the very requests it refuses. */
+static void peer_list_header(sp_node *n, sp_http_req *req, int slot,
+                             const sp_caller *c)
+{
+	const char *v;
+
+	if (slot >= 0 || c->member == NULL ||
+	    (v = sp_http_req_header(req, "silkport-trust-list", NULL)) == NULL)
+		return;
+	(void)sp_node_peer_list_seen(n, c->id, v); /* advisory: a bad value
+	                                              is ignored */
+}
+
 void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 {
 	char origin[SP_NODE_ID_MAX + 1];
@@ -416,6 +469,7 @@ void sp_api_handle(sp_node *n, sp_http_req *req, int slot)
 	if (r->caller) {
 		sp_node_caller(n, req, slot, &c);
 		k.c = &c;
+		peer_list_header(n, req, slot, &c);
 	}
 	switch (r->who) {
 	case ANYONE:

@@ -93,7 +93,9 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c)
 	o.expect_sequence = -1;
 	if ((err = sp_node_ingest(n, body, len, &o, on_ingested, r)) != SP_OK) {
 		sp_api__problem(n, req, SP_EP_RECORDS_POST, err,
-		                "the node is at capacity; retry later");
+		                err == SP_ERR_TRUST_LIST_STALE
+		                    ? "the trust list is stale; retry later"
+		                    : "the node is at capacity; retry later");
 		free(r);
 	}
 }

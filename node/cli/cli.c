@@ -29,6 +29,8 @@ static const char usage_text[] =
     "                    work with a federation's signed trust list\n"
     "  trust-list add-member|remove-member|renew-member\n"
     "                    the operator's side of joining, leaving and renewal\n"
+    "  trust-list timestamp\n"
+    "                    the timestamp key's statement that a list is current\n"
     "  run               run a node (the daemon)\n"
     "  submit            submit a record to a running node (operator)\n"
     "  status            show a running node's state\n"

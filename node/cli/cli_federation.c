@@ -17,7 +17,7 @@
 #define MAX_MEMBERS 64
 #define CA_DAYS     3650
 #define MEMBER_DAYS 825
-#define LIST_DAYS   365
+#define LIST_DAYS   7 /* the default cap on a list's window, SPEC [TL-F1] */
 
 static const char usage_text[] =
     "usage: silkport federation init DIR --federation ID [--rsa] "
@@ -777,6 +777,65 @@ static int make_members(const struct init_args *a, sp_key_alg alg, sp_tl *tl)
 	return 0;
 }
 
+/* The federation's online timestamp key (SPEC 7.9), issued by the operator
+ * CA into DIR/operator/timestamp-{key,cert}.pem, and named in the list: the
+ * CA's key can then stay offline while statements are made every few
+ * minutes. */
+static int make_timestamp_key(const struct init_args *a, sp_key_alg alg,
+                              sp_tl *tl)
+{
+	char key[4096], cert[4096], cn[256];
+	const char *why = NULL;
+	int err;
+
+	if (sp_cli__path_join(key, sizeof(key), a->dir,
+	                      "operator/timestamp-key.pem") != 0 ||
+	    sp_cli__path_join(cert, sizeof(cert), a->dir,
+	                      "operator/timestamp-cert.pem") != 0 ||
+	    fmt(cn, sizeof(cn), "silkport federation %s trust-list timestamps",
+	        a->federation) != 0)
+		return -1;
+	if ((err = issue(a->dir, SP_CERT_SIGNING, cn, NULL, alg, key, cert,
+	                 &why)) != SP_OK ||
+	    (err = sp_pki_cert_der(cert, &tl->timestamp_cert_der,
+	                           &tl->timestamp_cert_der_len, &why)) !=
+	        SP_OK) {
+		sp_cli__err("federation init: timestamp key: %s: %s",
+		            sp_strerror(err), why ? why : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The first statement that the list is current, DIR/trust-list-timestamp.xml:
+ * a publisher renews it every few minutes ("trust-list timestamp"). */
+static int write_timestamp(const struct init_args *a, const uint8_t *list,
+                           size_t len)
+{
+	char key[4096], cert[4096], path[4096];
+	uint8_t *doc = NULL;
+	size_t dlen = 0;
+	int rc = -1;
+
+	if (sp_cli__path_join(key, sizeof(key), a->dir,
+	                      "operator/timestamp-key.pem") == 0 &&
+	    sp_cli__path_join(cert, sizeof(cert), a->dir,
+	                      "operator/timestamp-cert.pem") == 0 &&
+	    sp_cli__path_join(path, sizeof(path), a->dir,
+	                      "trust-list-timestamp.xml") == 0 &&
+	    sp_cli__tl_timestamp_make("federation init", key, cert, list, len,
+	                              0, &doc, &dlen) == 0 &&
+	    sp_cli__write_output(path, doc, dlen, 0) == 0) {
+		fprintf(stderr,
+		        "timestamp key %s (online; renew %s every few minutes "
+		        "with 'silkport trust-list timestamp')\n",
+		        cert, path);
+		rc = 0;
+	}
+	free(doc);
+	return rc;
+}
+
 /* The first list, signed by the operator, into DIR/trust-list.xml; the
  * signed document stays in *signed_doc. */
 static int write_list(const struct init_args *a, sp_tl *tl, const char *key,
@@ -878,10 +937,13 @@ static int cmd_init(int argc, char **argv)
 	tl.operator_name = cn;
 	rc = SP_EXIT_FAIL;
 	if (make_members(&a, alg, &tl) == 0 &&
+	    make_timestamp_key(&a, alg, &tl) == 0 &&
 	    write_list(&a, &tl, key, cert, &signed_doc, &slen) == 0 &&
+	    write_timestamp(&a, signed_doc, slen) == 0 &&
 	    finish_members(&a, signed_doc, slen) == 0)
 		rc = SP_EXIT_OK;
 	free_members(tl.members, tl.n_members);
+	free(tl.timestamp_cert_der);
 	free(signed_doc);
 	return rc;
 }

@@ -151,6 +151,16 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
+/* cli_trustlist_timestamp.c: "trust-list timestamp", and the statement
+ * itself (SPEC 7.9): for the list's bytes, signed with the key and
+ * certificate given, which must be the list's TimestampCertificate, valid
+ * valid_seconds (0 or more than the list's StalenessBound: the bound).
+ * *out is malloc'd. Returns 0 or -1, having printed why. */
+int sp_cli__tl_timestamp(int argc, char **argv);
+int sp_cli__tl_timestamp_make(const char *what, const char *key_path,
+                              const char *cert_path, const uint8_t *list,
+                              size_t list_len, uint64_t valid_seconds,
+                              uint8_t **out, size_t *out_len);
 /* The usage of every trust-list command (cli_trustlist.c). */
 extern const char sp_cli__tl_usage[];
 /* cli_trustlist_members.c: add-member, remove-member, renew-member */

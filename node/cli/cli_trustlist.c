@@ -16,7 +16,12 @@ const char sp_cli__tl_usage[] =
     "       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
     "           [--status MEMBER=active|suspended|revoked ...]\n"
     "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N]\n"
-    "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...] [FILE]\n"
+    "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...]\n"
+    "           [--timestamp-cert CERT.pem] [--staleness-bound SECONDS]\n"
+    "           [--max-validity SECONDS] [FILE]\n"
+    "       silkport trust-list timestamp --key TS-KEY.pem --cert "
+    "TS-CERT.pem\n"
+    "           [--valid-seconds N] [--output FILE] [LIST]\n"
     "sign    signs an unsigned TrustList with the federation operator's key\n"
     "verify  checks the operator's signature and validity window; prints\n"
     "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
@@ -26,7 +31,16 @@ const char sp_cli__tl_usage[] =
     "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
     "        relay records to it as a gateway); MEMBER= clears its RelaysTo;\n"
     "        --may-originate sets the record types MEMBER may originate\n"
-    "        (MayOriginate); MEMBER= returns it to its role's defaults\n"
+    "        (MayOriginate); MEMBER= returns it to its role's defaults;\n"
+    "        --timestamp-cert names the online key of the federation's\n"
+    "        freshness statements, --staleness-bound how old the newest may\n"
+    "        be before nodes take the list as stale (3600), --max-validity\n"
+    "        the cap on NextUpdate - Issued (604800, 7 days)\n"
+    "timestamp  prints (or writes to --output in one step) a statement by\n"
+    "        the list's timestamp key that LIST is current, valid N seconds\n"
+    "        (at most the list's staleness bound); run it every few "
+    "minutes\n"
+    "        and publish it beside the list\n"
     "FILE defaults to standard input.\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
     "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N]\n"
@@ -113,6 +127,17 @@ static void show_list(const sp_tl *tl)
 	print_time("issued:      ", tl->issued);
 	print_time("next-update: ", tl->next_update);
 	printf("operator:    %s\n", tl->operator_name ? tl->operator_name : "");
+	printf("max-validity: %llu s\n",
+	       (unsigned long long)sp_tl_max_validity(tl));
+	if (tl->timestamp_cert_der != NULL) {
+		sp_sha256_hex(tl->timestamp_cert_der,
+		              tl->timestamp_cert_der_len, fp);
+		printf("timestamp-key: sha256:%s\n", fp);
+		printf("staleness-bound: %llu s\n",
+		       (unsigned long long)sp_tl_staleness_bound(tl));
+	} else {
+		printf("timestamp-key: none (the list is never stale)\n");
+	}
 	printf("members:     %zu\n", tl->n_members);
 	for (i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
@@ -390,6 +415,34 @@ static int set_statuses(sp_tl *tl, const sp_cli_list *changes)
 	return SP_CLI_GO;
 }
 
+/* --timestamp-cert, --staleness-bound, --max-validity (SPEC 7.9); an
+ * exit status, or SP_CLI_GO. */
+static int set_freshness(sp_tl *tl, const char *ts_cert, uint64_t staleness,
+                         uint64_t max_validity)
+{
+	const char *why = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int err;
+
+	if (ts_cert != NULL) {
+		if ((err = sp_pki_cert_der(ts_cert, &der, &len, &why)) !=
+		    SP_OK) {
+			sp_cli__err("trust-list update: %s: %s: %s", ts_cert,
+			            sp_strerror(err), why ? why : "");
+			return SP_EXIT_FAIL;
+		}
+		free(tl->timestamp_cert_der);
+		tl->timestamp_cert_der = der;
+		tl->timestamp_cert_der_len = len;
+	}
+	if (staleness > 0)
+		tl->staleness_bound = staleness;
+	if (max_validity > 0)
+		tl->max_validity = max_validity;
+	return SP_CLI_GO;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *key_path = NULL, *cert_path = NULL;
@@ -399,6 +452,9 @@ static int cmd_update(int argc, char **argv)
 	char *types[MAX_STATUS_CHANGES];
 	sp_cli_list types_list = {types, 0, MAX_STATUS_CHANGES};
 	uint64_t days = 0;
+	/* freshness (SPEC 7.9) */
+	const char *ts_cert = NULL;
+	uint64_t staleness = 0, max_validity = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
@@ -406,6 +462,11 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_U64("valid-days", &days, 1, 3650, 0),
 	    SP_CLI_LIST("relays-to", &relay_list),
 	    SP_CLI_LIST("may-originate", &types_list),
+	    SP_CLI_PATH("timestamp-cert", &ts_cert, 0),
+	    SP_CLI_U64("staleness-bound", &staleness, 1, SP_TL_STALENESS_MAX,
+	               0),
+	    SP_CLI_U64("max-validity", &max_validity, 1, SP_TL_MAX_VALIDITY_MAX,
+	               0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -429,6 +490,8 @@ static int cmd_update(int argc, char **argv)
 	if (rc == SP_CLI_GO)
 		rc = set_may_originate(tl, &types_list);
 	if (rc == SP_CLI_GO)
+		rc = set_freshness(tl, ts_cert, staleness, max_validity);
+	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0
 		         ? SP_EXIT_OK
@@ -448,10 +511,14 @@ int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
 	int err, rc = -1;
 
 	window = tl->next_update - tl->issued;
+	/* A list made before the cap (SPEC [TL-F1]) keeps its window only up
+	 * to the cap; an explicit --valid-days above it is refused below. */
+	if (window > (int64_t)sp_tl_max_validity(tl))
+		window = (int64_t)sp_tl_max_validity(tl);
 	if (days > 0)
 		window = (int64_t)days * 86400;
 	if (window <= 0)
-		window = 365 * 86400;
+		window = (int64_t)sp_tl_max_validity(tl);
 	tl->sequence++;
 	tl->issued = now;
 	tl->next_update = now + window;
@@ -491,6 +558,8 @@ int sp_cli_trust_list(int argc, char **argv)
 		return sp_cli__tl_remove_member(argc - 1, argv + 1);
 	if (strcmp(argv[1], "renew-member") == 0)
 		return sp_cli__tl_renew_member(argc - 1, argv + 1);
+	if (strcmp(argv[1], "timestamp") == 0)
+		return sp_cli__tl_timestamp(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0) {
 		fputs(sp_cli__tl_usage, stdout);
 		return SP_EXIT_OK;

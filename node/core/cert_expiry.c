@@ -198,7 +198,19 @@ int sp_node__expiry_check(const sp_node *n, int64_t now, sp_text *warnings,
 		failed = 1;
 	}
 	/* The LogKey's "certificate" is the list that carries it; an
-	 * expired list has its own condition (trust-list expired). */
+	 * expired list has its own condition (trust-list expired). A list is
+	 * short-lived (a week at most by default, SPEC [TL-F1]) and replaced
+	 * well before its end: warn only from TL-20's threshold, the shorter
+	 * of a quarter of its window and 7 days. */
+	{
+		const sp_tl *tl = sp_trust_list(n->trust);
+		int64_t quarter = (tl->next_update - tl->issued) / 4;
+		int64_t list_horizon =
+		    now + (quarter < 7 * DAY ? quarter : 7 * DAY);
+
+		if (list_horizon < horizon)
+			horizon = list_horizon;
+	}
 	if (next_update < horizon && next_update >= now && warnings != NULL) {
 		char when[SP_TIME_TEXT_MAX];
 

@@ -86,6 +86,10 @@ static const struct opt options[] = {
      "node uses expires"},
     {"trust", "list_url", T_STRING, F(trust_list_url), 0, 0, 0, NULL, 0, NULL,
      "https URL to fetch newer trust lists from"},
+    {"trust", "timestamp_file", T_PATH, F(timestamp_file), 0, 0, 0, NULL, 0,
+     NULL,
+     "a file the operator's publisher rewrites with the newest freshness "
+     "statement of the trust list (TrustListTimestamp), read at each poll"},
     {"pkcs11", "module", T_STRING, F(pkcs11_module), 0, 0, 0, NULL, 0, NULL,
      "PKCS#11 module for keys given as pkcs11: URIs without module-path "
      "(default: p11-kit's proxy, every module registered with p11-kit)"},

@@ -230,8 +230,12 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
 	if (out->member == NULL)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
-	out->member_active =
-	    out->member->status == SP_STATUS_ACTIVE && !expired;
+	/* the home list's freshness (SPEC [TL-F3]); a followed list's is
+	 * not tracked (its statements reach this node only through the
+	 * gateway that could withhold them) */
+	out->list_stale = slot < 0 && sp_node_list_stale(n);
+	out->member_active = out->member->status == SP_STATUS_ACTIVE &&
+	                     !expired && !out->list_stale;
 	for (j = 0; j < n->cfg->n_wide_readers; j++)
 		if (strcmp(n->cfg->wide_readers[j], out->id) == 0)
 			out->wide_read = out->member_active;
@@ -705,6 +709,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (n->stopping)
 		return;
 	trust_expiry_check(n, (int64_t)time(NULL));
+	sp_node__fresh_tick(n, (int64_t)time(NULL));
 	sp_node__checkpoint_tick(n);
 	sp_node__storage_probe(n);
 	sp_node__notify(n, SP_NODE_EV_TICK, NULL);
@@ -845,6 +850,7 @@ static int start(sp_node *n)
 		return -1;
 	if (load_trust(n, n->cfg, &n->trust) != 0)
 		return -1;
+	sp_node__fresh_reset(n);
 	me = sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
 	if (me == NULL) {
 		sp_log(SP_LOG_ERROR, "start_failed",
@@ -1035,6 +1041,7 @@ static void stop(sp_node *n)
 	if (n->lock_fd >= 0)
 		close(n->lock_fd); /* after the store closed */
 	sp_trust_unref(n->trust);
+	sp_node__fresh_free(n);
 	sp_node__relay_free(n);
 	sp_anchors_free(n->anchors);
 	sp_key_free(n->sign_key);

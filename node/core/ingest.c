@@ -339,6 +339,10 @@ int sp_node_ingest(sp_node *n, const uint8_t *bytes, size_t len,
 		return SP_ERR_INVALID_ARGUMENT;
 	if (n->stopping)
 		return SP_ERR_UNAVAILABLE;
+	/* SPEC [TL-F3]: a stale list may hide a revocation; pushed records
+	 * are refused before (the caller is not active), pulled ones wait */
+	if (sp_node_list_stale(n))
+		return SP_ERR_TRUST_LIST_STALE;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return SP_ERR_NOMEM;
 	j->n = n;

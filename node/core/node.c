@@ -66,6 +66,9 @@ int sp_node_ready(sp_node *n, const char **why)
 	if (sp_trust_expired(n->trust, valid_at) ||
 	    sp_node__relay_expired(n, valid_at))
 		*why = "the trust list has expired";
+	else if (sp_node_list_stale(n))
+		*why = "the trust list is stale: no fresh statement of its "
+		       "timestamp key (trust-list-stale)";
 	else if (sp_node__expiry_check(n, now, NULL, n->ready_why,
 	                               sizeof(n->ready_why)))
 		*why = n->ready_why;
@@ -174,6 +177,7 @@ char *sp_node_metrics_text(sp_node *n, size_t *len)
 	                (int64_t)time(NULL)),
 	    n->cfg->node_id, (unsigned long long)n->checkpoint_size);
 	sp_node__expiry_metrics(n, &extra, (int64_t)time(NULL));
+	sp_node__fresh_metrics(n, &extra, (int64_t)time(NULL));
 	sp_node__health_metrics(n, &extra);
 	sp_node__notify(n, SP_NODE_EV_METRICS, &a);
 	body =
@@ -256,6 +260,10 @@ void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a)
 		case SP_NODE_EV_STATUS_JSON:
 			if (x->status_json != NULL)
 				x->status_json(st, a->out);
+			break;
+		case SP_NODE_EV_LIST_NEWER:
+			if (x->list_newer != NULL)
+				x->list_newer(st, a->origin, a->sequence);
 			break;
 		}
 	}

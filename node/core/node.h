@@ -105,6 +105,7 @@ typedef struct sp_config {
 	int64_t retention_days;
 	int64_t pull_interval;
 	char *trust_list_url;
+	char *timestamp_file; /* [trust] timestamp_file, or NULL (SPEC 7.9) */
 	char *relay_federations[SP_CONFIG_MAX_LIST];
 	size_t n_relay_federations;
 	char *relay_trust_lists[SP_CONFIG_MAX_LIST];
@@ -271,6 +272,10 @@ typedef struct sp_node_extension {
 	/* The operator console: fill out[0 .. cap-1] with the peers, return
 	 * how many were written. May be NULL. */
 	size_t (*peer_views)(void *state, sp_node_peer_view *out, size_t cap);
+	/* A member peer says (header silkport-trust-list, SPEC [API-F1]) or a
+	 * verified statement shows that the home federation has a list with
+	 * a higher sequence than this node's: fetch it. May be NULL. */
+	void (*list_newer)(void *state, const char *peer, uint64_t sequence);
 } sp_node_extension;
 
 /* Register an extension for every node this process runs (before
@@ -306,6 +311,36 @@ const sp_limits *sp_node_limits(const sp_node *n);
  * thread until control returns to the loop (a newer list replaces it
  * there); take sp_trust_ref() to keep it longer or hand it to a worker. */
 sp_trust *sp_node_trust(sp_node *n);
+/* ---- freshness of the home list (SPEC 7.9) */
+
+/* 1 when the home list names a timestamp key and no statement (nor the
+ * list's own Issued) is newer than its StalenessBound: peer traffic that
+ * depends on it is refused with SP_ERR_TRUST_LIST_STALE. Any thread. */
+int sp_node_list_stale(sp_node *n);
+/* The time until which it is fresh (INT64_MAX without a timestamp key). */
+int64_t sp_node_fresh_until(sp_node *n);
+/* Offer a statement verified (sp_tl_timestamp_open) against the home list
+ * this node held then, with its exact bytes; `source` names where it came
+ * from. Kept when it names the current list and is newer than the one
+ * held; one naming a higher sequence asks the extensions to fetch that
+ * list from `peer` (NULL: from every source). Loop thread. */
+void sp_node_offer_timestamp(sp_node *n, const uint8_t *bytes, size_t len,
+                             const sp_tl_timestamp *ts, const char *source,
+                             const char *peer);
+/* The newest statement held for the home list of `federation`, or NULL. */
+const uint8_t *sp_node_timestamp_bytes(sp_node *n, const char *federation,
+                                       size_t *len);
+/* The header every request to a peer carries ([API-F1]): "FEDERATION
+ * SEQUENCE" of the home list, into out. */
+void sp_node_list_header(sp_node *n, char *out, size_t cap);
+/* A peer's silkport-trust-list header value (attacker input: parsed
+ * strictly, bounded): when it names the home federation with a higher
+ * sequence than this node's, the extensions are asked to fetch it from
+ * `peer` (they rate-limit). Returns SP_OK, or SP_ERR_BAD_REQUEST for a
+ * malformed value (ignored by the caller: the header is advisory).
+ * Loop thread. */
+int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value);
+
 /* The home federation's trust anchors (live while the node runs). */
 const sp_anchors *sp_node_anchors(const sp_node *n);
 /* The signer of this node's checkpoints and cosignatures (live while the
@@ -455,6 +490,7 @@ void sp_node_console(sp_node *n, struct sp_http_req *req);
 typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
+	int list_stale; /* the list that lists it is stale (SPEC [TL-F3]) */
 	int operator; /* one of this node's configured operator certificates */
 	int operator_index; /* which one ([operators] cert order) */
 	int wide_read;      /* operator, or a member granted wide read access */

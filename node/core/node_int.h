@@ -103,6 +103,15 @@ struct sp_node {
 	int64_t next_probe_ms; /* storage probe (health.c) */
 	int probe_busy;
 
+	/* Freshness of the home list (freshness.c, SPEC 7.9): the newest
+	 * verified statement about it (bytes served as they came), and the
+	 * time until which the list is fresh, read by workers too. */
+	sp_tl_timestamp fresh_ts;
+	uint8_t *fresh_bytes; /* NULL: none held for the current list */
+	size_t fresh_len;
+	_Atomic int64_t fresh_until;
+	int stale_alarmed; /* loop thread: the alarm of the current spell */
+
 	int stopping;
 	int exit_code;
 	struct event *sig_term, *sig_int, *sig_hup, *tick;
@@ -165,9 +174,10 @@ typedef enum sp_node_event {
 	SP_NODE_EV_RELAY_STORED,      /* record_id */
 	SP_NODE_EV_RECORD_RECEIVED,   /* origin, sequence, digest */
 	SP_NODE_EV_TRUST_CHANGED,
-	SP_NODE_EV_METRICS,    /* out */
-	SP_NODE_EV_STATUS,     /* out */
-	SP_NODE_EV_STATUS_JSON /* out */
+	SP_NODE_EV_METRICS,     /* out */
+	SP_NODE_EV_STATUS,      /* out */
+	SP_NODE_EV_STATUS_JSON, /* out */
+	SP_NODE_EV_LIST_NEWER   /* origin: the peer, sequence: its list's */
 } sp_node_event;
 
 typedef struct sp_node_event_args {
@@ -182,6 +192,17 @@ typedef struct sp_node_event_args {
  * callback of `ev` (those without one are skipped). `a` may be NULL for
  * TICK and TRUST_CHANGED. Loop thread. */
 void sp_node__notify(sp_node *n, sp_node_event ev, const sp_node_event_args *a);
+
+/* freshness.c (SPEC 7.9). After the home list changed (and at start):
+ * drop a statement that does not name it, compute when it goes stale. */
+void sp_node__fresh_reset(sp_node *n);
+/* Once a second: alarm when the list goes stale, log when it is fresh
+ * again. */
+void sp_node__fresh_tick(sp_node *n, int64_t now);
+void sp_node__fresh_free(sp_node *n);
+/* The silkport_trust_list_stale gauge, and the seconds the home list stays
+ * fresh (only for a list that names a timestamp key). */
+void sp_node__fresh_metrics(sp_node *n, sp_text *t, int64_t now);
 
 /* Log level and format (sp_log_setup), and on the first call route the
  * libraries' diagnostics into the log. Safe to call again on reload. */

@@ -206,6 +206,7 @@ int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 	if (slot < 0) {
 		sp_trust_unref(n->trust);
 		n->trust = sp_trust_ref(t);
+		sp_node__fresh_reset(n); /* a newer list is fresh of itself */
 	} else {
 		sp_node__relay_set_trust(n, (size_t)slot, t);
 	}

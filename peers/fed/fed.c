@@ -252,6 +252,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		memcpy(p->cert_der, m->tls_cert_der, m->tls_cert_der_len);
 	p->cert_len = p->cert_der ? m->tls_cert_der_len : 0;
 	p->last_error[0] = '\0'; /* a working client clears an old error */
+	fed_trust_announce(f);
 	return 0;
 }
 
@@ -528,6 +529,15 @@ static void ext_trust_changed(void *state)
 	if (f->stopping)
 		return;
 	rebuild(f);
+	fed_trust_announce(f);
+}
+
+static void ext_list_newer(void *state, const char *peer, uint64_t sequence)
+{
+	fed *f = state;
+
+	if (!f->stopping)
+		fed_trust_list_newer(f, peer, sequence);
 }
 
 static void ext_stop(void *state)
@@ -573,6 +583,7 @@ static const sp_node_extension fed_extension = {
     .status = fed_status,
     .status_json = fed_status_json,
     .peer_views = fed_peer_views,
+    .list_newer = ext_list_newer,
 };
 
 const sp_node_extension *sp_peers__extension(void)

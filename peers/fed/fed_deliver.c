@@ -245,6 +245,13 @@ void fed_deliver_kick(fed *f, fed_peer *p)
 
 	if (f->stopping || p->client == NULL || p->status != SP_STATUS_ACTIVE)
 		return;
+	/* A stale home list may still list a revoked member as active:
+	 * hold deliveries (and the receipts they bring) until it is fresh
+	 * (SPEC [TL-F3]); the tick looks again. */
+	if (p->federation[0] == '\0' && sp_node_list_stale(f->n)) {
+		p->rescan = 1;
+		return;
+	}
 	if (p->scanning || p->queued >= FED_QUEUE_CAP / 2) {
 		p->rescan = 1;
 		return;

@@ -68,6 +68,9 @@ struct fed_peer {
 	/* alarms about this peer (equivocation answers, bad receipts) */
 	uint64_t alarms;
 	char last_alarm[240];
+
+	/* when it last made this node fetch its list (SPEC [API-F1]) */
+	int64_t list_fetch_ms;
 };
 
 /* Catch-up position for one source of one origin's entries. */
@@ -263,6 +266,15 @@ void fed_trust_poll(fed *f);
  * federation at index relay, or -1 for home), verify it against that
  * federation's anchors, install it when newer. */
 void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay);
+/* Freshness (SPEC 7.9): statements about the home list from the
+ * configured file and, once the one held is a quarter of the bound old,
+ * from the members; each verified on the pool and offered to the node. */
+void fed_timestamp_poll(fed *f);
+/* A peer (NULL: a statement) shows a home list newer than this node's:
+ * fetch it from that peer at once, at most once a minute per peer. */
+void fed_trust_list_newer(fed *f, const char *peer, uint64_t sequence);
+/* Every home peer's client says which home list this node holds. */
+void fed_trust_announce(fed *f);
 
 /* fed_relay.c: peers of the other federations in which this node is a
  * gateway, their client identity, and relay-list polling */

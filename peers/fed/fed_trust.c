@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TL_MAX_BYTES     ((size_t)8 << 20)
@@ -225,7 +226,10 @@ void fed_trust_poll(fed *f)
 	const char *url = sp_node_config(f->n)->trust_list_url;
 	size_t i;
 
-	if (f->stopping || f->trust_busy > 0)
+	if (f->stopping)
+		return;
+	fed_timestamp_poll(f);
+	if (f->trust_busy > 0)
 		return;
 	if (url != NULL && url[0] != '\0')
 		poll_url(f, url);
@@ -261,4 +265,202 @@ void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
 		fed_unref(f);
 		tl_job_free(j);
 	}
+}
+
+/* ---------------------------------------------------------------- freshness
+ * (SPEC 7.9) */
+
+#define TS_MAX_BYTES ((size_t)64 << 10)
+/* a peer makes this node fetch its list at most this often ([API-F1]) */
+#define LIST_FETCH_GAP_MS ((int64_t)60 * 1000)
+
+typedef struct ts_job {
+	fed *f;
+	char source[300];
+	char peer[SP_NODE_ID_MAX + 1]; /* "": not a peer (the file) */
+	sp_trust *trust;               /* the home list when the job started */
+	char *file;                    /* read on the worker when set */
+	uint8_t *body;
+	size_t len;
+	sp_tl_timestamp ts;
+	int err;
+	const char *why;
+} ts_job;
+
+static void ts_job_free(ts_job *j)
+{
+	sp_trust_unref(j->trust);
+	free(j->file);
+	free(j->body);
+	free(j);
+}
+
+static void ts_work(void *arg)
+{
+	ts_job *j = arg;
+	sp_verify_opts o;
+
+	if (j->file != NULL && sp_read_file(j->file, TS_MAX_BYTES, &j->body,
+	                                    &j->len, &j->why) != 0) {
+		j->err = SP_ERR_IO;
+		return;
+	}
+	sp_verify_opts_default(&o);
+	o.clock_skew = sp_node_config(j->f->n)->clock_skew;
+	j->err = sp_tl_timestamp_open(j->trust, j->body, j->len, &o, &j->ts,
+	                              &j->why);
+}
+
+static void ts_done(void *arg)
+{
+	ts_job *j = arg;
+	fed *f = j->f;
+
+	if (f->stopping) {
+		/* nothing to offer */
+	} else if (j->err == SP_OK) {
+		sp_node_offer_timestamp(f->n, j->body, j->len, &j->ts,
+		                        j->source,
+		                        j->peer[0] != '\0' ? j->peer : NULL);
+	} else {
+		/* a statement that does not verify is no news; an operator
+		 * sees a file's problems, a peer's are debug */
+		sp_log(j->peer[0] != '\0' ? SP_LOG_DEBUG : SP_LOG_WARN,
+		       "trust_list_timestamp_refused",
+		       SP_LF_STR("source", j->source),
+		       SP_LF_STR("err", sp_strerror(j->err)),
+		       SP_LF_STR("why", j->why));
+	}
+	ts_job_free(j);
+	fed_unref(f);
+}
+
+static ts_job *ts_job_new(fed *f, const char *source, const char *peer)
+{
+	ts_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->f = f;
+	snprintf(j->source, sizeof(j->source), "%s", source);
+	snprintf(j->peer, sizeof(j->peer), "%s", peer ? peer : "");
+	j->trust = sp_trust_ref(sp_node_trust(f->n));
+	return j;
+}
+
+static void ts_submit(fed *f, ts_job *j)
+{
+	fed_ref(f);
+	if (fed_pool(f, ts_work, ts_done, j) != SP_OK) {
+		ts_job_free(j);
+		fed_unref(f);
+	}
+}
+
+static void on_timestamp(void *ud, const sp_h2_response *resp)
+{
+	ts_job *j = ud;
+	fed *f = j->f;
+
+	if (f->stopping || resp->err != SP_OK || resp->status != 200 ||
+	    resp->body_len == 0 || resp->body_len > TS_MAX_BYTES ||
+	    (j->body = malloc(resp->body_len)) == NULL) {
+		ts_job_free(j);
+		fed_unref(f);
+		return;
+	}
+	memcpy(j->body, resp->body, resp->body_len);
+	j->len = resp->body_len;
+	ts_submit(f, j);
+	fed_unref(f); /* the request's reference; ts_submit took its own */
+}
+
+/* Does this node need a newer statement from its peers? When it holds none
+ * for its list, or the list's own Issued or the one it holds is older
+ * than a quarter of the staleness bound: so that peers are asked a few
+ * times per bound, not at every poll. */
+static int want_statement(fed *f)
+{
+	sp_trust *t = sp_node_trust(f->n);
+	int64_t bound = (int64_t)sp_tl_staleness_bound(sp_trust_list(t));
+
+	return (int64_t)time(NULL) > sp_node_fresh_until(f->n) - 3 * bound / 4;
+}
+
+void fed_timestamp_poll(fed *f)
+{
+	sp_trust *t = sp_node_trust(f->n);
+	const char *file = sp_node_config(f->n)->timestamp_file;
+	const char *fedid = sp_trust_list(t)->federation;
+	char path[128];
+	ts_job *j;
+	size_t i;
+
+	if (!sp_trust_has_timestamp_key(t))
+		return; /* SREP 1.2 behaviour: no statements (SPEC [TL-F4]) */
+	if (file != NULL && file[0] != '\0' &&
+	    (j = ts_job_new(f, file, NULL)) != NULL) {
+		if ((j->file = strdup(file)) == NULL)
+			ts_job_free(j);
+		else
+			ts_submit(f, j);
+	}
+	if (!want_statement(f))
+		return;
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/timestamp", fedid);
+	for (i = 0; i < f->n_peers; i++) {
+		fed_peer *p = f->peers[i];
+
+		if (p->federation[0] != '\0' || !fed_peer_usable(p) ||
+		    (j = ts_job_new(f, p->id, p->id)) == NULL)
+			continue;
+		fed_ref(f);
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_timestamp, j) != SP_OK) {
+			ts_job_free(j);
+			fed_unref(f);
+		}
+	}
+}
+
+void fed_trust_list_newer(fed *f, const char *peer, uint64_t sequence)
+{
+	const char *fedid = sp_trust_list(sp_node_trust(f->n))->federation;
+	int64_t now = fed_now_ms(f);
+	fed_peer *p;
+	size_t i;
+
+	for (i = 0; i < f->n_peers; i++) {
+		p = f->peers[i];
+		/* a statement names no peer: ask every member */
+		if (p->federation[0] != '\0' ||
+		    (peer != NULL && strcmp(p->id, peer) != 0))
+			continue;
+		/* a peer that keeps announcing a list it does not serve (or
+		 * that does not verify) is asked once a minute, no more */
+		if (p->list_fetch_ms != 0 &&
+		    now - p->list_fetch_ms < LIST_FETCH_GAP_MS)
+			continue;
+		p->list_fetch_ms = now;
+		sp_log(
+		    SP_LOG_INFO, "trust_list_fetch", SP_LF_STR("peer", p->id),
+		    SP_LF_STR("federation", fedid),
+		    SP_LF_UINT("announced", sequence),
+		    SP_LF_UINT("held",
+		               sp_trust_list(sp_node_trust(f->n))->sequence));
+		fed_trust_request(f, p, fedid, -1);
+	}
+}
+
+void fed_trust_announce(fed *f)
+{
+	char v[SP_NODE_ID_MAX + 24];
+	size_t i;
+
+	sp_node_list_header(f->n, v, sizeof(v));
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->client != NULL &&
+		    f->peers[i]->federation[0] == '\0')
+			(void)sp_h2_client_set_header(f->peers[i]->client,
+			                              "silkport-trust-list", v);
 }

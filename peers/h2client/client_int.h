@@ -124,6 +124,9 @@ struct sp_h2_client {
 	uint8_t *peer_der;
 	size_t peer_der_len;
 
+	/* sent with every request (sp_h2_client_set_header()); NULL: none */
+	char *extra_name, *extra_value;
+
 	sp_h2_client_state st;
 	int64_t next_reconnect_mono_ms;
 };

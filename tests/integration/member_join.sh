@@ -78,12 +78,14 @@ grep -q 'Digital Signature' "$WORK/ext" && grep -q 'CA:FALSE' "$WORK/ext" && ! g
 
 # -- no private key on the operator's side: neither as PEM nor as any DER
 # openssl parses; and none of a member's key bytes anywhere there
-pk=$(grep -rl 'PRIVATE KEY' "$OP" | sort)
-[ "$pk" = "$OP/operator/key.pem" ] && ok "the operator's own CA key is the only PEM private key in its folder" ||
+pk=$(grep -rl 'PRIVATE KEY' "$OP" | sort | tr '\n' ' ')
+# the operator's own keys: its CA's and its online timestamp key (SPEC 7.9)
+[ "$pk" = "$OP/operator/key.pem $OP/operator/timestamp-key.pem " ] &&
+	ok "the operator's own CA and timestamp keys are the only PEM private keys in its folder" ||
 	not_ok "private keys under the operator's folder: $pk"
 leaks=""
 while IFS= read -r f; do
-	[ "$f" = "$OP/operator/key.pem" ] && continue
+	case $f in "$OP/operator/key.pem" | "$OP/operator/timestamp-key.pem") continue ;; esac
 	if openssl pkey -in "$f" -noout 2>/dev/null || openssl pkey -inform DER -in "$f" -noout 2>/dev/null; then leaks="$leaks $f"; fi
 done < <(find "$OP" -type f)
 [ -z "$leaks" ] && ok "openssl finds no private key in any other file there" || not_ok "parsed as private keys:$leaks"

@@ -41,7 +41,7 @@ cp "$WORK/out" "$OP/trust-list.xml"
 [ "$(sed -n '/^  CN-ZZ /,/^$/p' "$WORK/show" | grep -c 'signing-cert')" = 2 ] && ok "CN-ZZ has the old and the new signing certificate" ||
 	not_ok "show: $(cat "$WORK/show")"
 grep -q 'sequence:    4' "$WORK/show" && ok "in sequence 4" || not_ok "sequence: $(grep sequence "$WORK/show")"
-grep -rl 'PRIVATE KEY' "$OP" | grep -qv "^$OP/operator/key.pem\$" && not_ok "a private key reached the operator" ||
+grep -rl 'PRIVATE KEY' "$OP" | grep -Ev "^$OP/operator/(timestamp-)?key.pem\$" | grep -q . && not_ok "a private key reached the operator" ||
 	ok "still no member key under the operator's folder"
 expect 1 "the same renewal request again is refused: its key is listed already" -- "$SILKPORT" trust-list renew-member \
 	--key "$OP/operator/key.pem" --cert "$OP/operator/cert.pem" --request "$OP/received/CN-ZZ-renewal.xml" \

@@ -64,6 +64,9 @@ static const int all_errs[] = {
     SP_ERR_MEMBER_EXISTS,
     SP_ERR_REQUEST_EXPIRED,
     SP_ERR_ISSUED_MISMATCH,
+    SP_ERR_VALIDITY_TOO_LONG,
+    SP_ERR_TRUST_LIST_STALE,
+    SP_ERR_TIMESTAMP_INVALID,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 

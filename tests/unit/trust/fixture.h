@@ -270,7 +270,7 @@ static inline int fx_make_trust(fx_fed *f)
 	snprintf(tl.federation, sizeof(tl.federation), "%s", FX_FEDERATION);
 	tl.sequence = 1;
 	tl.issued = f->now - 3600;
-	tl.next_update = f->now + 30 * FX_DAY;
+	tl.next_update = f->now + 6 * FX_DAY;
 	tl.operator_name = (char *)(uintptr_t) "Test federation operator";
 	tl.members = tm;
 	tl.n_members = FX_NMEMBERS;

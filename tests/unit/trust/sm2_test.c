@@ -66,7 +66,7 @@ static int build_tl(const sp_key *signer, uint8_t **out, size_t *outlen)
 	snprintf(tl.federation, sizeof(tl.federation), "silk-mixed");
 	tl.sequence = 1;
 	tl.issued = g.now - 60;
-	tl.next_update = g.now + 30 * 86400;
+	tl.next_update = g.now + 6 * 86400;
 	tl.operator_name = fx_unconst("Mixed Operator");
 	for (i = 0; i < NM; i++) {
 		size_t dl;

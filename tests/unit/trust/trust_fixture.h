@@ -45,6 +45,12 @@ typedef struct fx_fed {
 	 * listed for every type so that every signer signs every type; 0
 	 * gives the role's defaults */
 	sp_type_set may_originate[FX_MEMBERS];
+	/* freshness (SPEC 7.9): a TimestampCertificate, the bounds, and the
+	 * window NextUpdate - Issued (0: 7 days) */
+	const uint8_t *ts_der;
+	size_t ts_der_len;
+	uint64_t max_validity, staleness_bound;
+	int64_t window;
 } fx_fed;
 
 static const char *const fx_ids[FX_MEMBERS] = {"CN-ZZ", "KZ-KGS", "CN-HZ",
@@ -121,8 +127,12 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 	snprintf(tl.federation, sizeof(tl.federation), "%s", federation);
 	tl.sequence = seq;
 	tl.issued = issued;
-	tl.next_update = issued + 30 * 86400;
+	tl.next_update = issued + (f->window ? f->window : 7 * 86400);
 	tl.operator_name = fx_unconst("Zhengzhou Pilot Zone Alliance");
+	tl.timestamp_cert_der = (uint8_t *)(uintptr_t)f->ts_der;
+	tl.timestamp_cert_der_len = f->ts_der_len;
+	tl.max_validity = f->max_validity;
+	tl.staleness_bound = f->staleness_bound;
 	for (i = 0; i < FX_MEMBERS; i++) {
 		size_t dl;
 		const uint8_t *d = sp_key_cert_der(f->k[i], &dl);
