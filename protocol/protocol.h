@@ -448,9 +448,27 @@ typedef struct sp_tl {
 	int64_t issued;
 	int64_t next_update;
 	char *operator_name;
+	/* Witnessing (SPEC 9.4, [LOG-W1]): the NodeIds of the federation's
+	 * witnesses (members with a LogKey), the quorum k of their
+	 * cosignatures a checkpoint needs to count as witnessed (0 with no
+	 * witnesses: every checkpoint the Origin's key verifies counts), and
+	 * the maximum merge delay in seconds (0: absent, the default
+	 * SP_TL_MERGE_DELAY_DEFAULT applies). */
+	char **witnesses;
+	size_t n_witnesses;
+	unsigned quorum;
+	uint32_t merge_delay;
 	sp_tl_member *members;
 	size_t n_members;
 } sp_tl;
+
+#define SP_TL_WITNESSES_MAX       64
+#define SP_TL_MERGE_DELAY_DEFAULT 10    /* seconds */
+#define SP_TL_MERGE_DELAY_MAX     86400 /* seconds */
+/* The merge delay a list sets (its default when it sets none). */
+uint32_t sp_tl_merge_delay(const sp_tl *tl);
+/* 1 if node_id is one of tl's witnesses. */
+int sp_tl_is_witness(const sp_tl *tl, const char *node_id);
 
 /* Build an unsigned TrustList from its contents. */
 int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,

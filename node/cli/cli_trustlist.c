@@ -15,7 +15,9 @@ const char sp_cli__tl_usage[] =
     "       silkport trust-list show [--anchor CERT.pem] [FILE]\n"
     "       silkport trust-list update --key KEY.pem --cert CERT.pem\n"
     "           [--status MEMBER=active|suspended|revoked ...]\n"
-    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N] [FILE]\n"
+    "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N]\n"
+    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS] "
+    "[FILE]\n"
     "sign    signs an unsigned TrustList with the federation operator's key\n"
     "verify  checks the operator's signature and validity window; prints\n"
     "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
@@ -23,7 +25,11 @@ const char sp_cli__tl_usage[] =
     "update  prints a new list: sequence + 1, issued now, statuses changed,\n"
     "        signed with the operator key (FILE is the current list);\n"
     "        --relays-to adds FEDERATION to MEMBER's RelaysTo (the member may\n"
-    "        relay records to it as a gateway); MEMBER= clears its RelaysTo\n"
+    "        relay records to it as a gateway); MEMBER= clears its RelaysTo;\n"
+    "        --witness (repeated) names the federation's witnesses and\n"
+    "        --quorum the cosignatures of them a checkpoint needs (--quorum 0\n"
+    "        lists none); --merge-delay is how long a record may wait for\n"
+    "        inclusion in a witnessed checkpoint (default 10 seconds)\n"
     "FILE defaults to standard input.\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
     "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N] "
@@ -88,6 +94,11 @@ static void show_list(const sp_tl *tl)
 	print_time("issued:      ", tl->issued);
 	print_time("next-update: ", tl->next_update);
 	printf("operator:    %s\n", tl->operator_name ? tl->operator_name : "");
+	for (i = 0; i < tl->n_witnesses; i++)
+		printf("witness:     %s\n", tl->witnesses[i]);
+	printf("quorum:      %u\n", tl->quorum);
+	printf("merge-delay: %u%s\n", (unsigned)sp_tl_merge_delay(tl),
+	       tl->merge_delay ? "" : " (default)");
 	printf("members:     %zu\n", tl->n_members);
 	for (i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
@@ -327,19 +338,59 @@ static int set_statuses(sp_tl *tl, const sp_cli_list *changes)
 	return SP_CLI_GO;
 }
 
+/* --witness, --quorum, --merge-delay of trust-list update: the witnesses
+ * given replace the list's; --quorum 0 lists none. The list's own check
+ * (sp_tl_build) says what is wrong with the result. */
+static int set_witnessing(sp_tl *tl, const sp_cli_list *witnesses,
+                          uint64_t quorum, uint64_t merge_delay)
+{
+	char **w = NULL;
+
+	if (witnesses->n > 0 || quorum == 0) {
+		if (witnesses->n > 0 &&
+		    (w = calloc(witnesses->n, sizeof(*w))) == NULL)
+			return SP_EXIT_FAIL;
+		for (size_t i = 0; i < witnesses->n; i++)
+			if ((w[i] = strdup(witnesses->v[i])) == NULL) {
+				while (i > 0)
+					free(w[--i]);
+				free(w);
+				return SP_EXIT_FAIL;
+			}
+		for (size_t i = 0; i < tl->n_witnesses; i++)
+			free(tl->witnesses[i]);
+		free(tl->witnesses);
+		tl->witnesses = w;
+		tl->n_witnesses = witnesses->n;
+		if (quorum == UINT64_MAX)
+			quorum = witnesses->n; /* all of them unless told */
+	}
+	if (quorum != UINT64_MAX)
+		tl->quorum = (unsigned)quorum;
+	if (merge_delay > 0)
+		tl->merge_delay = (uint32_t)merge_delay;
+	return SP_CLI_GO;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *key_path = NULL, *cert_path = NULL;
 	char *changes[MAX_STATUS_CHANGES], *relays[MAX_STATUS_CHANGES];
 	sp_cli_list change_list = {changes, 0, MAX_STATUS_CHANGES};
 	sp_cli_list relay_list = {relays, 0, MAX_STATUS_CHANGES};
-	uint64_t days = 0;
+	char *witnesses[SP_TL_WITNESSES_MAX];
+	sp_cli_list witness_list = {witnesses, 0, SP_TL_WITNESSES_MAX};
+	uint64_t days = 0, quorum = UINT64_MAX, merge_delay = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
 	    SP_CLI_LIST("status", &change_list),
 	    SP_CLI_U64("valid-days", &days, 1, 3650, 0),
 	    SP_CLI_LIST("relays-to", &relay_list),
+	    SP_CLI_LIST("witness", &witness_list),
+	    SP_CLI_U64("quorum", &quorum, 0, SP_TL_WITNESSES_MAX, 0),
+	    SP_CLI_U64("merge-delay", &merge_delay, 1, SP_TL_MERGE_DELAY_MAX,
+	               0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -360,6 +411,8 @@ static int cmd_update(int argc, char **argv)
 		if ((err = set_relays_to(tl, relays[i])) != SP_OK)
 			rc = err == SP_ERR_INVALID_ARGUMENT ? SP_EXIT_USAGE
 			                                    : SP_EXIT_FAIL;
+	if (rc == SP_CLI_GO)
+		rc = set_witnessing(tl, &witness_list, quorum, merge_delay);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0
