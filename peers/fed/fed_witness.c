@@ -91,32 +91,44 @@ fail:
 /* The checkpoint of each origin this node verified last, kept apart from
  * the stored checkpoints: those include the evidence of an inconsistent
  * one, which must never become the baseline that later checkpoints are
- * proven against (after a restart it would otherwise be the largest). */
+ * proven against (after a restart it would otherwise be the largest).
+ * "SIZE ROOT-HEX [TIME]": TIME is the timestamp of the last cosignature
+ * this node made for the origin ([LOG-W1]: never cosign earlier than it;
+ * absent in values written before). */
 #define BASELINE_KEY "witnessed:"
 
 static int baseline_load(sp_store_reader *r, const char *origin, uint64_t *size,
-                         uint8_t root[32])
+                         uint8_t root[32], int64_t *cosigned)
 {
 	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[SP_STORE_STATE_MAX];
-	const char *sp;
+	const char *sp, *sp2;
+	uint64_t t = 0;
 
 	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
 	if (sp_store_state_get(r, key, v, sizeof(v)) != SP_OK ||
 	    (sp = strchr(v, ' ')) == NULL ||
 	    sp_parse_u64(v, (size_t)(sp - v), INT64_MAX, size) != SP_OK ||
-	    strlen(sp + 1) != 64 || sp_hex_decode(sp + 1, 64, root) != SP_OK)
+	    strlen(sp + 1) < 64 || sp_hex_decode(sp + 1, 64, root) != SP_OK)
 		return -1;
+	sp2 = sp + 1 + 64;
+	if (*sp2 != '\0' &&
+	    (*sp2 != ' ' ||
+	     sp_parse_u64(sp2 + 1, strlen(sp2 + 1), INT64_MAX, &t) != SP_OK))
+		return -1;
+	if (cosigned != NULL)
+		*cosigned = (int64_t)t;
 	return 0;
 }
 
 static void baseline_save(sp_node *n, const char *origin, uint64_t size,
-                          const uint8_t root[32])
+                          const uint8_t root[32], int64_t cosigned)
 {
-	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[96], hex[65];
+	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[120], hex[65];
 
 	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
 	sp_hex_encode(root, 32, hex);
-	snprintf(v, sizeof(v), "%llu %s", (unsigned long long)size, hex);
+	snprintf(v, sizeof(v), "%llu %s %lld", (unsigned long long)size, hex,
+	         (long long)cosigned);
 	if (sp_store_state_set(sp_node_store(n), key, v) != SP_OK)
 		sp_log(SP_LOG_WARN, "witness_baseline_unsaved",
 		       SP_LF_STR("origin", origin), SP_LF_UINT("size", size));
@@ -133,10 +145,11 @@ static void cp_work(void *arg)
 	size_t text_len = 0;
 	int err, put;
 	char *line = NULL;
+	int64_t now_s, last = 0;
+	sp_store_reader *r;
 
 	if (j->proof == NULL) {
 		sp_store_checkpoint *prev = NULL;
-		sp_store_reader *r;
 
 		if (key_name(j->log_key, name, sizeof(name)) != 0) {
 			j->err = SP_ERR_FIELD;
@@ -169,7 +182,7 @@ static void cp_work(void *arg)
 		}
 		if (!j->have_prev && (r = sp_node_reader(n)) != NULL) {
 			if (baseline_load(r, j->o->id, &j->prev_size,
-			                  j->prev_root) == 0)
+			                  j->prev_root, NULL) == 0)
 				j->have_prev = 1;
 			else if (sp_store_checkpoint_latest(r, j->o->id,
 			                                    &prev) == SP_OK) {
@@ -247,10 +260,25 @@ static void cp_work(void *arg)
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
+	/* [LOG-W1]: a cosignature's time never goes back for one origin
+	 * (after a clock step back, this node waits rather than vouch for
+	 * a later checkpoint with an earlier time) */
+	now_s = fed_now_ms(j->f) / 1000;
+	if ((r = sp_node_reader(n)) != NULL &&
+	    baseline_load(r, j->o->id, &(uint64_t){0}, (uint8_t[32]){0},
+	                  &last) == 0 &&
+	    now_s < last) {
+		j->err = SP_ERR_FIELD;
+		snprintf(j->why, sizeof(j->why),
+		         "the clock (%lld) is behind this node's last "
+		         "cosignature for the origin (%lld)",
+		         (long long)now_s, (long long)last);
+		return;
+	}
 	if (sp_node_log_signer(n) != NULL &&
 	    (err = sp_note_cosign(sp_node_log_signer(n), j->keep,
-	                          strlen(j->keep), fed_now_ms(j->f) / 1000,
-	                          &line, &why)) == SP_OK) {
+	                          strlen(j->keep), now_s, &line, &why)) ==
+	        SP_OK) {
 		err = sp_store_cosignature_put(
 		    sp_node_store(n), j->o->id, j->cp.size, j->cp.root,
 		    sp_node_config(n)->node_id, line);
@@ -262,7 +290,7 @@ static void cp_work(void *arg)
 		         why ? why : sp_strerror(err));
 		return;
 	}
-	baseline_save(n, j->o->id, j->cp.size, j->cp.root);
+	baseline_save(n, j->o->id, j->cp.size, j->cp.root, now_s);
 	j->accepted = 1;
 }
 
@@ -351,9 +379,27 @@ static void cp_done(void *arg)
 		memcpy(o->cp_root, j->prev_root, 32);
 	}
 	o->cp_fresh = j->accepted;
-	if (!f->stopping)
+	if (!f->stopping) {
+		fed_quorum_check(f, o, fed_now_ms(f));
 		fed_pull_start(f, o);
+	}
 	cp_job_free(j);
+}
+
+int fed_witness_due(fed *f, fed_origin *o, int64_t now)
+{
+	const sp_tl *tl = sp_trust_list(sp_node_trust(f->n));
+	int64_t every = fed_merge_delay_ms(f) / 5;
+	size_t i;
+	int want = sp_tl_is_witness(tl, sp_node_config(f->n)->node_id);
+
+	/* records waiting for a checkpoint that covers them */
+	for (i = 0; !want && i < o->n_unproven; i++)
+		want = !o->have_wit || o->unproven[i].seq >= o->wit_size;
+	if (!want || now < o->next_cp_ms)
+		return 0;
+	o->next_cp_ms = now + (every > 1000 ? every : 1000);
+	return 1;
 }
 
 typedef struct cp_req {
