@@ -285,8 +285,9 @@ static int read_witnessing(xmlNodePtr *c, sp_tl *tl, const char **why)
 			                      "out of memory");
 	if (sp_proto__is(*c, SP_NS, "Quorum")) {
 		t = sp_proto__text(*c);
-		if (t == NULL || sp_proto__parse_u64(t, SP_TL_WITNESSES_MAX,
-		                                     &v) != SP_OK || v == 0) {
+		if (t == NULL ||
+		    sp_proto__parse_u64(t, SP_TL_WITNESSES_MAX, &v) != SP_OK ||
+		    v == 0) {
 			free(t);
 			return sp_proto__fail(why, SP_ERR_FIELD,
 			                      "Quorum: 1 to 64");
@@ -297,8 +298,10 @@ static int read_witnessing(xmlNodePtr *c, sp_tl *tl, const char **why)
 	}
 	if (sp_proto__is(*c, SP_NS, "MergeDelay")) {
 		t = sp_proto__text(*c);
-		if (t == NULL || sp_proto__parse_u64(t, SP_TL_MERGE_DELAY_MAX,
-		                                     &v) != SP_OK || v == 0) {
+		if (t == NULL ||
+		    sp_proto__parse_u64(t, SP_TL_MERGE_DELAY_MAX, &v) !=
+		        SP_OK ||
+		    v == 0) {
 			free(t);
 			return sp_proto__fail(why, SP_ERR_FIELD,
 			                      "MergeDelay: 1 to 86400 seconds");

@@ -311,12 +311,12 @@ static void search(read_job *j, sp_store_reader *r)
 		if (sp_time_format(rec->issued, t) != SP_OK)
 			snprintf(t, sizeof(t), "1970-01-01T00:00:00Z");
 		/* LogState: whether the match has taken effect ([API-W1]) */
-		sp_text_printf(&j->out,
-		               "</Type>\n    <Issued>%s</Issued>\n    "
-		               "<Digest>%s</Digest>\n    <LogState>%s</LogState>"
-		               "\n  </Match>\n",
-		               t, rec->digest,
-		               sp_store_log_state_name(rec->log_state));
+		sp_text_printf(
+		    &j->out,
+		    "</Type>\n    <Issued>%s</Issued>\n    "
+		    "<Digest>%s</Digest>\n    <LogState>%s</LogState>"
+		    "\n  </Match>\n",
+		    t, rec->digest, sp_store_log_state_name(rec->log_state));
 	}
 	if (l->next_cursor[0] != '\0') {
 		sp_text_printf(&j->out, "  <NextCursor>");

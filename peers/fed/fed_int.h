@@ -82,8 +82,9 @@ typedef struct unproven {
 	 * bytes instead (a pushed record: its leaf is read from the store) */
 	uint8_t leaf[32];
 	int need_leaf;
-	int64_t since_ms; /* when it was listed: the merge delay runs from here */
-	int alarmed;      /* past the merge delay and alarmed ([FED-W1]) */
+	int64_t
+	    since_ms; /* when it was listed: the merge delay runs from here */
+	int alarmed;  /* past the merge delay and alarmed ([FED-W1]) */
 } unproven;
 
 struct fed_origin {
@@ -147,10 +148,10 @@ struct fed_origin {
 	uint64_t *to_confirm, *to_unlog;
 	size_t n_confirm, cap_confirm, n_unlog, cap_unlog;
 	int confirm_busy;
-	uint64_t overdue;         /* listed past the merge delay, now */
-	uint64_t overdue_alarms;  /* records alarmed as overdue, ever */
-	int64_t next_overdue_ms;  /* next scan of the list for overdue ones */
-	int pending_loaded;       /* the store's pending records were listed */
+	uint64_t overdue;        /* listed past the merge delay, now */
+	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
+	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
+	int pending_loaded;      /* the store's pending records were listed */
 };
 
 struct fed {

@@ -194,8 +194,8 @@ static void load_pending(seed_job *s, sp_store_reader *r)
 	size_t n = 0;
 
 	while (s->n_pending < FED_UNPROVEN_MAX &&
-	       sp_store_log_pending(r, s->o->id, from, SP_STORE_LIST_MAX,
-	                            &page, &n) == SP_OK &&
+	       sp_store_log_pending(r, s->o->id, from, SP_STORE_LIST_MAX, &page,
+	                            &n) == SP_OK &&
 	       n > 0) {
 		all = realloc(s->pending,
 		              (s->n_pending + n) * sizeof(*s->pending));
@@ -883,7 +883,8 @@ static void leaves_read(fed *f, fed_origin *o)
 	if (o->leaves_busy)
 		return;
 	for (i = 0; i < o->n_unproven; i++)
-		if (o->unproven[i].need_leaf && o->unproven[i].seq < o->wit_size)
+		if (o->unproven[i].need_leaf &&
+		    o->unproven[i].seq < o->wit_size)
 			break;
 	if (i == o->n_unproven || (j = calloc(1, sizeof(*j))) == NULL)
 		return;

@@ -16,8 +16,7 @@
 
 int64_t fed_merge_delay_ms(fed *f)
 {
-	return (int64_t)sp_tl_merge_delay(
-	           sp_trust_list(sp_node_trust(f->n))) *
+	return (int64_t)sp_tl_merge_delay(sp_trust_list(sp_node_trust(f->n))) *
 	       1000;
 }
 
@@ -136,9 +135,8 @@ static void check_fork(round *q, const sp_tl_member *om, const answer *a,
 	const char *why = NULL;
 	char *keep;
 
-	if (om->log_key == NULL ||
-	    sp_note_verify(om->log_key, a->body, a->len, &text_len, &why) !=
-	        SP_OK)
+	if (om->log_key == NULL || sp_note_verify(om->log_key, a->body, a->len,
+	                                          &text_len, &why) != SP_OK)
 		return; /* not the origin's: proves nothing */
 	keep = sp_peers__origin_lines(a->body, a->len, text_len, cp->origin);
 	if (keep != NULL &&
@@ -384,9 +382,9 @@ static void settle_work(void *arg)
 	for (off = 0; off < j->n && j->err == SP_OK; off += chunk) {
 		chunk = j->n - off < SP_STORE_LIST_MAX ? j->n - off
 		                                       : SP_STORE_LIST_MAX;
-		j->err = sp_store_log_state_set(sp_node_store(j->f->n),
-		                                j->o->id, j->seqs + off, chunk,
-		                                j->state);
+		j->err =
+		    sp_store_log_state_set(sp_node_store(j->f->n), j->o->id,
+		                           j->seqs + off, chunk, j->state);
 	}
 }
 

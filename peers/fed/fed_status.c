@@ -168,17 +168,19 @@ void fed_metrics(void *state, void *out)
 			sp_text_printf(
 			    t, "silkport_records_unproven{origin=\"%s\"} %zu\n",
 			    f->origins[i]->id, f->origins[i]->n_unproven);
-	sp_text_printf(t, "# HELP silkport_records_unconfirmed_overdue Records "
-	                  "of the origin received here and not confirmed in a "
-	                  "witnessed checkpoint within the merge delay.\n"
-	                  "# TYPE silkport_records_unconfirmed_overdue gauge\n");
+	sp_text_printf(t,
+	               "# HELP silkport_records_unconfirmed_overdue Records "
+	               "of the origin received here and not confirmed in a "
+	               "witnessed checkpoint within the merge delay.\n"
+	               "# TYPE silkport_records_unconfirmed_overdue gauge\n");
 	for (i = 0; i < f->n_origins; i++)
 		if (!f->origins[i]->gone)
-			sp_text_printf(t,
-			               "silkport_records_unconfirmed_overdue{"
-			               "origin=\"%s\"} %llu\n",
-			               f->origins[i]->id,
-			               (unsigned long long)f->origins[i]->overdue);
+			sp_text_printf(
+			    t,
+			    "silkport_records_unconfirmed_overdue{"
+			    "origin=\"%s\"} %llu\n",
+			    f->origins[i]->id,
+			    (unsigned long long)f->origins[i]->overdue);
 	sp_text_printf(t, "# HELP silkport_witnessed_checkpoint_size Size of "
 	                  "the origin's largest checkpoint that the quorum "
 	                  "of witnesses cosigned.\n"

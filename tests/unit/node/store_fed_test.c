@@ -529,9 +529,9 @@ static void test_log_state(void **state)
 	assert_int_equal(
 	    sp_store_log_state_set(f->s, "CN-XA", seqs, 2, SP_LOG_CONFIRMED),
 	    SP_OK);
-	assert_int_equal(sp_store_log_state_set(f->s, "CN-XA", seqs, 1,
-	                                        SP_LOG_PENDING),
-	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", seqs, 1, SP_LOG_PENDING),
+	    SP_ERR_INVALID_ARGUMENT);
 	reopen(f);
 	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 3, &got), SP_OK);
 	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);

@@ -32,7 +32,7 @@ static fh g_h;
 typedef struct fakes {
 	int ready; /* the log is made: until then the origin has none */
 	uint8_t leaves[TREE][32];
-	int cosign[FH_MEMBERS];     /* the witness serves its cosignature */
+	int cosign[FH_MEMBERS];       /* the witness serves its cosignature */
 	int64_t cos_time[FH_MEMBERS]; /* ... with this timestamp (s) */
 } fakes;
 
@@ -313,7 +313,7 @@ static int setup(void **state)
 	g_h.ids[KG] = "KZ-KGS";
 	g_h.ids[HN] = "CN-HN";
 	g_h.n_members = 4;
-	g_h.capture_log = getenv("FQ_LOG") == NULL;
+	g_h.capture_log = 1;
 	g_h.prepare = prepare;
 	snprintf(g_h.extra_ini, sizeof(g_h.extra_ini),
 	         "[peers]\npull_interval = 86400\n");
@@ -363,7 +363,8 @@ static void count_fn(fh *h, void *arg)
 	count_q *q = arg;
 	const sp_tl *tl = sp_trust_list(sp_node_trust(h->n));
 	int64_t now = fh_now() / 1000;
-	char *kg = cosigned_note(h, KG, now), *hn = cosigned_note(h, HN, now + 50);
+	char *kg = cosigned_note(h, KG, now),
+	     *hn = cosigned_note(h, HN, now + 50);
 	char *xa = cosigned_note(h, XA, now); /* the origin, not a witness */
 	char *note = origin_note(h), *all = NULL, *other = NULL, *line = NULL;
 	size_t nl = strlen(note), sig_kg = strlen(kg) - nl,
@@ -383,8 +384,8 @@ static void count_fn(fh *h, void *arg)
 	memcpy(all + nl + 2 * sig_kg + sig_hn, xa + nl, sig_xa + 1);
 	q->at_now =
 	    sp_peers__cosigners(tl, "CN-XA", all, strlen(all), now, NULL);
-	q->later = sp_peers__cosigners(tl, "CN-XA", all, strlen(all), now + 60,
-	                               NULL);
+	q->later =
+	    sp_peers__cosigners(tl, "CN-XA", all, strlen(all), now + 60, NULL);
 	/* KG's cosignature over another checkpoint (size 5) */
 	memset(&cp, 0, sizeof(cp));
 	snprintf(cp.origin, sizeof(cp.origin), "%s", h->log_origin[XA]);
@@ -399,8 +400,8 @@ static void count_fn(fh *h, void *arg)
 	q->other_text =
 	    sp_peers__cosigners(tl, "CN-XA", other, strlen(other), now, NULL);
 	/* with CN-HN as origin: its own cosignature never counts (LOG-27) */
-	q->none_listed = sp_peers__cosigners(tl, "CN-HN", all, strlen(all),
-	                                     now + 60, NULL);
+	q->none_listed =
+	    sp_peers__cosigners(tl, "CN-HN", all, strlen(all), now + 60, NULL);
 	free(kg);
 	free(hn);
 	free(xa);

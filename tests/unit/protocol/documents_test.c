@@ -358,7 +358,8 @@ static void test_trust_list_witnessing(void **state)
 	sp_tl_member m[2];
 	sp_tl_signing_cert sc[3];
 	char *ep[2], *relays[1];
-	char *w[2] = {(char *)(uintptr_t) "CN-ZZ", (char *)(uintptr_t) "KZ-KGS"};
+	char *w[2] = {(char *)(uintptr_t) "CN-ZZ",
+	              (char *)(uintptr_t) "KZ-KGS"};
 	uint8_t *out = NULL;
 	size_t len = 0;
 	const char *why = NULL;
