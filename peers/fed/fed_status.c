@@ -525,7 +525,10 @@ size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 		v->outbox_depth = p->outbox_pending;
 		v->outbox_failed = p->outbox_failed;
 		v->delivered = p->delivered;
-		v->alarms = p->alarms + (o ? o->equivocations : 0);
+		/* records past the merge delay are alarms about the origin
+		 * too ([FED-W3]): status and the console show them */
+		v->alarms =
+		    p->alarms + (o ? o->equivocations + o->overdue_alarms : 0);
 		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",
 		         p->last_alarm[0] ? p->last_alarm
 		         : o != NULL      ? o->last_alarm
