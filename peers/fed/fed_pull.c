@@ -225,6 +225,16 @@ static void seed_work(void *arg)
 		load_pending(s, r);
 }
 
+static int listed(const fed_origin *o, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_unproven; i++)
+		if (o->unproven[i].seq == seq)
+			return 1;
+	return 0;
+}
+
 static void seed_done(void *arg)
 {
 	seed_job *s = arg;
@@ -234,9 +244,11 @@ static void seed_done(void *arg)
 	uint8_t d[32];
 
 	/* the merge delay of records found pending at start runs from now:
-	 * the alarm before the restart was raised then */
+	 * the alarm before the restart was raised then. Records received
+	 * since start are listed already (record_received). */
 	for (i = 0; i < s->n_pending; i++)
-		if (sp_hex_decode(s->pending[i].digest, 64, d) == SP_OK)
+		if (!listed(o, s->pending[i].sequence) &&
+		    sp_hex_decode(s->pending[i].digest, 64, d) == SP_OK)
 			unproven_add(o, s->pending[i].sequence, d, 1, now);
 	free(s->pending);
 	o->pending_loaded = 1;
@@ -977,7 +989,10 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now)
 	} else {
 		o->behind_since_ms = 0;
 	}
-	fed_quorum_check(f, o, now);
+	/* a round while records wait for a witnessed checkpoint; otherwise
+	 * only once per new checkpoint (fed_witness.c) */
+	if (o->n_unproven > 0)
+		fed_quorum_check(f, o, now);
 	if (o->pulling)
 		feed(f, o); /* frames the pool refused before */
 	else if ((o->n_unproven > 0 || o->root_checked_size != o->wit_size) &&

@@ -396,7 +396,7 @@ int fed_witness_due(fed *f, fed_origin *o, int64_t now)
 	/* records waiting for a checkpoint that covers them */
 	for (i = 0; !want && i < o->n_unproven; i++)
 		want = !o->have_wit || o->unproven[i].seq >= o->wit_size;
-	if (!want || now < o->next_cp_ms)
+	if (!want || o->log_key == NULL || now < o->next_cp_ms)
 		return 0;
 	o->next_cp_ms = now + (every > 1000 ? every : 1000);
 	return 1;
