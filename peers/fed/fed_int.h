@@ -152,6 +152,10 @@ struct fed_origin {
 	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
 	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
 	int pending_loaded;      /* the store's pending records were listed */
+	/* checkpoint gossip ([FED-W5]): another peer's checkpoint of this
+	 * origin, compared with the one verified here */
+	int64_t next_gossip_ms;
+	uint64_t gossip_turn;
 };
 
 struct fed {

@@ -14,6 +14,7 @@ typedef struct cp_job {
 	fed_origin *o;
 	char source[SP_NODE_ID_MAX + 1];
 	int from_origin;
+	int gossip; /* a peer's checkpoint asked to compare ([FED-W5]) */
 	char *note;
 	size_t len;
 	char *log_key;
@@ -326,6 +327,8 @@ static void on_proof(void *ud, const sp_h2_response *resp)
 	fed_unref(f);
 }
 
+static void gossip_start(fed *f, fed_origin *o);
+
 static void cp_done(void *arg)
 {
 	cp_job *j = arg;
@@ -378,10 +381,17 @@ static void cp_done(void *arg)
 		o->cp_size = j->prev_size;
 		memcpy(o->cp_root, j->prev_root, 32);
 	}
-	o->cp_fresh = j->accepted;
+	if (!j->gossip)
+		o->cp_fresh = j->accepted;
+	else if (j->accepted)
+		o->cp_fresh = 1;
 	if (!f->stopping) {
 		fed_quorum_check(f, o, fed_now_ms(f));
-		fed_pull_start(f, o);
+		/* a peer's older or equal checkpoint brings nothing to pull */
+		if (!j->gossip || j->accepted)
+			fed_pull_start(f, o);
+		if (j->from_origin)
+			gossip_start(f, o);
 	}
 	cp_job_free(j);
 }
@@ -412,6 +422,7 @@ typedef struct cp_req {
 	 * hides one from this node; not every peer every round, which in an
 	 * idle federation costs the square of the members each interval */
 	int origin_has_none;
+	int gossip; /* one peer asked to compare: no fallback ([FED-W5]) */
 } cp_req;
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
@@ -432,6 +443,13 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	if (resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
 	    resp->body_len > SP_CHECKPOINT_MAX_NOTE) {
 		int from_origin = strcmp(q->source, o->id) == 0;
+
+		if (q->gossip) {
+			o->cp_busy = 0;
+			free(q);
+			fed_unref(f);
+			return;
+		}
 
 		if (from_origin && resp->err == SP_OK && resp->status == 404)
 			q->origin_has_none = 1;
@@ -462,6 +480,7 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	j->o = o;
 	snprintf(j->source, sizeof(j->source), "%s", q->source);
 	j->from_origin = strcmp(q->source, o->id) == 0;
+	j->gossip = q->gossip;
 	memcpy(j->note, resp->body, resp->body_len);
 	j->note[resp->body_len] = '\0';
 	j->len = resp->body_len;
@@ -518,6 +537,49 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 		fed_unref(f);
 	}
 	return -1;
+}
+
+/* [FED-W5]: after the origin's checkpoint, once per pull interval, the
+ * checkpoint of the same origin that one other peer holds (peers in
+ * turn), through the same verification: a larger one is proven
+ * consistent by the origin, one of the same size must have the same root,
+ * so that a fork shown to another node is seen here (kept as evidence,
+ * alarmed) as soon as this node holds both sides. */
+static void gossip_start(fed *f, fed_origin *o)
+{
+	int64_t now = fed_now_ms(f);
+	char path[128];
+	size_t i;
+	cp_req *q;
+
+	if (f->stopping || o->cp_busy || now < o->next_gossip_ms ||
+	    f->n_peers == 0)
+		return;
+	o->next_gossip_ms = now + sp_node_config(f->n)->pull_interval * 1000;
+	for (i = 0; i < f->n_peers; i++) {
+		fed_peer *p = f->peers[o->gossip_turn++ % f->n_peers];
+
+		if (strcmp(p->id, o->id) == 0 || p->federation[0] != '\0' ||
+		    !fed_peer_usable(p))
+			continue;
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return;
+		q->f = f;
+		q->o = o;
+		q->tried_origin = 1;
+		q->gossip = 1;
+		snprintf(q->source, sizeof(q->source), "%s", p->id);
+		snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", o->id);
+		o->cp_busy = 1;
+		fed_ref(f);
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_checkpoint, q) == SP_OK)
+			return;
+		fed_unref(f);
+		o->cp_busy = 0;
+		free(q);
+		return;
+	}
 }
 
 void fed_witness_fetch(fed *f, fed_origin *o)
