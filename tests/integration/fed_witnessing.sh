@@ -99,5 +99,16 @@ hcurl "$F" op:CN-XA CN-XA "/v1/search?origin=CN-ZZ&type=release" >"$WORK/s2.xml"
 grep -q "<RecordId>$FID</RecordId>" "$WORK/s2.xml" && grep -q "<LogState>pending</LogState>" "$WORK/s2.xml" &&
 	ok "search shows the superseding record as pending (it supersedes nothing)" || not_ok "search: $(cat "$WORK/s2.xml")"
 
+# (3) The state is durable: after a restart of CN-XA the confirmed records
+# stay confirmed, the forward-dated one is still pending, is proven again
+# and alarmed again once the merge delay has passed since the start.
+stop_node CN-XA
+fstart "$F" CN-XA || not_ok "restart"
+state_is CN-XA CN-ZZ "$ID" confirmed && state_is CN-XA CN-ZZ "$ID2" confirmed &&
+	ok "after a restart, the confirmed records are still confirmed" || not_ok "states: $(log_state CN-XA CN-ZZ "$ID") $(log_state CN-XA CN-ZZ "$ID2")"
+state_is CN-XA CN-ZZ "$FID" pending && ok "and the forward-dated one still pending" || not_ok "state: $(log_state CN-XA CN-ZZ "$FID")"
+wait_for $((MERGE + 10)) has_metric "$F" CN-XA '^silkport_records_unconfirmed_overdue\{origin="CN-ZZ"\} 1$' &&
+	ok "it is listed from the store again and alarmed after the merge delay" || not_ok "metric: $(grep unconfirmed "$WORK/metrics.CN-XA")"
+
 fed_stop_all CN-ZZ CN-XA KZ-KGS
 finish
