@@ -91,6 +91,9 @@ grep -A30 '^peer CN-ZZ' "$WORK/peers2.txt" | grep -Eq '^  confirmation +1 pendin
 	ok "silkport peers shows it past the merge delay" || not_ok "peers: $(grep -A30 '^peer CN-ZZ' "$WORK/peers2.txt")"
 grep -A30 '^peer CN-ZZ' "$WORK/peers2.txt" | grep -q 'origin-alarm.*unconfirmed' &&
 	ok "with the alarm" || not_ok "peers: $(grep -A30 '^peer CN-ZZ' "$WORK/peers2.txt")"
+"$SILKPORT" status --config "$F/members/CN-XA/node.ini" >"$WORK/status.txt"
+grep -Eq '^  unconfirmed +1 past the merge delay now, 1 alarmed$' "$WORK/status.txt" &&
+	ok "silkport status counts it" || not_ok "status: $(cat "$WORK/status.txt")"
 sleep 3
 state_is CN-XA CN-ZZ "$FID" pending && ok "it stays pending" || not_ok "state: $(log_state CN-XA CN-ZZ "$FID")"
 # REC-19 with [FED-W1]: a reader takes only confirmed records as current,
