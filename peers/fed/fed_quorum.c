@@ -149,6 +149,16 @@ static void check_fork(round *q, const sp_tl_member *om, const answer *a,
 	free(keep);
 }
 
+static int stored_by(const sp_store_checkpoint *cp, const char *witness)
+{
+	size_t i;
+
+	for (i = 0; i < cp->n_cosignatures; i++)
+		if (strcmp(cp->witnesses[i], witness) == 0)
+			return 1;
+	return 0;
+}
+
 /* Worker: the latest checkpoint of the origin held here, its stored
  * cosignatures and those the witnesses served for the same text; the
  * valid ones of listed witnesses are kept and counted. */
@@ -210,8 +220,8 @@ static void round_work(void *arg)
 	    q->now_ms / 1000 + sp_node_config(n)->clock_skew, lines);
 	for (i = 0; i < tl->n_witnesses; i++) {
 		/* kept and served with the checkpoint (API-36), so that
-		 * others can count them from here too */
-		if (lines[i] != NULL)
+		 * others can count them from here too (once) */
+		if (lines[i] != NULL && !stored_by(cp, tl->witnesses[i]))
 			(void)sp_store_cosignature_put(
 			    sp_node_store(n), q->o->id, cp->size, cp->root,
 			    tl->witnesses[i], lines[i]);
