@@ -94,7 +94,7 @@ fail:
  * one, which must never become the baseline that later checkpoints are
  * proven against (after a restart it would otherwise be the largest).
  * "SIZE ROOT-HEX [TIME]": TIME is the timestamp of the last cosignature
- * this node made for the origin ([LOG-W1]: never cosign earlier than it;
+ * this node made for the origin ([LOG-W2]: never cosign earlier than it;
  * absent in values written before). */
 #define BASELINE_KEY "witnessed:"
 
@@ -195,6 +195,14 @@ static void cp_work(void *arg)
 			}
 		}
 		if (j->have_prev && j->cp.size == j->prev_size &&
+		    memcmp(j->cp.root, j->prev_root, 32) == 0) {
+			/* the checkpoint this node verified, stored and
+			 * cosigned already: nothing to write (a listed
+			 * witness asks every few seconds, [FED-W2]) */
+			j->accepted = 1;
+			return;
+		}
+		if (j->have_prev && j->cp.size == j->prev_size &&
 		    memcmp(j->cp.root, j->prev_root, 32) != 0) {
 			j->equivocation = 1;
 			snprintf(j->alarm, sizeof(j->alarm),
@@ -261,7 +269,7 @@ static void cp_work(void *arg)
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
-	/* [LOG-W1]: a cosignature's time never goes back for one origin
+	/* [LOG-W2]: a cosignature's time never goes back for one origin
 	 * (after a clock step back, this node waits rather than vouch for
 	 * a later checkpoint with an earlier time) */
 	now_s = fed_now_ms(j->f) / 1000;
