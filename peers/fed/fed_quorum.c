@@ -95,7 +95,7 @@ typedef struct answer {
 	size_t len;
 } answer;
 
-typedef struct round {
+typedef struct cos_round {
 	fed *f;
 	fed_origin *o;
 	sp_trust *trust;
@@ -112,9 +112,9 @@ typedef struct round {
 	int fork;
 	char fork_from[SP_NODE_ID_MAX + 1];
 	int larger; /* a witness holds a larger checkpoint */
-} round;
+} cos_round;
 
-static void round_free(round *q)
+static void round_free(cos_round *q)
 {
 	size_t i;
 
@@ -128,7 +128,7 @@ static void round_free(round *q)
 /* A witness's checkpoint of the origin of another root at the size held
  * here, signed by the origin: the fork is kept as evidence (the store
  * keeps both notes) and alarmed by the caller. */
-static void check_fork(round *q, const sp_tl_member *om, const answer *a,
+static void check_fork(cos_round *q, const sp_tl_member *om, const answer *a,
                        const sp_checkpoint *cp)
 {
 	size_t text_len = 0;
@@ -164,7 +164,7 @@ static int stored_by(const sp_store_checkpoint *cp, const char *witness)
  * valid ones of listed witnesses are kept and counted. */
 static void round_work(void *arg)
 {
-	round *q = arg;
+	cos_round *q = arg;
 	sp_node *n = q->f->n;
 	const sp_tl *tl = sp_trust_list(q->trust);
 	const sp_tl_member *om = sp_tl_find(tl, q->o->id);
@@ -250,7 +250,7 @@ static void witnessed(fed *f, fed_origin *o, uint64_t size,
 
 static void round_done(void *arg)
 {
-	round *q = arg;
+	cos_round *q = arg;
 	fed *f = q->f;
 	fed_origin *o = q->o;
 	const sp_tl *tl = sp_trust_list(q->trust);
@@ -271,12 +271,12 @@ static void round_done(void *arg)
 	if (q->larger)
 		o->next_cp_ms = 0; /* fetch the newer one at the next tick */
 	round_free(q);
-	fed_unref(f);
 	if (!f->stopping)
 		fed_pull_tick(f, o, fed_now_ms(f)); /* prove what it covers */
+	fed_unref(f);
 }
 
-static void round_answered(round *q)
+static void round_answered(cos_round *q)
 {
 	fed *f = q->f;
 
@@ -290,7 +290,7 @@ static void round_answered(round *q)
 }
 
 typedef struct ask {
-	round *q;
+	cos_round *q;
 	size_t i;
 } ask;
 
@@ -315,7 +315,7 @@ void fed_quorum_check(fed *f, fed_origin *o, int64_t now)
 	const sp_tl *tl;
 	const char *self = sp_node_config(f->n)->node_id;
 	char path[128];
-	round *q;
+	cos_round *q;
 	size_t i;
 
 	if (f->stopping || !o->have_cp || o->cosig_busy)
