@@ -925,7 +925,10 @@ static void prove(fed *f, fed_origin *o)
 	size_t i;
 	char path[160];
 
-	if (f->stopping || !o->have_wit || o->root_check_busy)
+	/* not before the store's pending records are listed: a record
+	 * proven meanwhile could be read back as pending and counted twice */
+	if (f->stopping || !o->have_wit || o->root_check_busy ||
+	    !o->pending_loaded)
 		return;
 	if (o->root_checked_size != o->wit_size && o->proofs_out == 0) {
 		root_job *j = calloc(1, sizeof(*j));
