@@ -486,6 +486,16 @@ typedef struct sp_tl {
 	                                none, the list is never stale */
 	size_t timestamp_cert_der_len;
 	uint64_t staleness_bound; /* seconds (0: SP_TL_STALENESS_DEFAULT) */
+	/* Witnessing (SPEC 9.4, [LOG-W1]): the NodeIds of the federation's
+	 * witnesses (members with a LogKey), the quorum k of their
+	 * cosignatures a checkpoint needs to count as witnessed (0 with no
+	 * witnesses: every checkpoint the Origin's key verifies counts), and
+	 * the maximum merge delay in seconds (0: absent, the default
+	 * SP_TL_MERGE_DELAY_DEFAULT applies). */
+	char **witnesses;
+	size_t n_witnesses;
+	unsigned quorum;
+	uint32_t merge_delay;
 	sp_tl_member *members;
 	size_t n_members;
 } sp_tl;
@@ -503,6 +513,13 @@ uint64_t sp_tl_staleness_bound(const sp_tl *tl);
  * *why). sp_tl_build() and trust/'s sp_trust_open() apply it; sp_tl_read()
  * does not, so that an operator's tool can read an older, longer list. */
 int sp_tl_window_check(const sp_tl *tl, const char **why);
+#define SP_TL_WITNESSES_MAX       64
+#define SP_TL_MERGE_DELAY_DEFAULT 10    /* seconds */
+#define SP_TL_MERGE_DELAY_MAX     86400 /* seconds */
+/* The merge delay a list sets (its default when it sets none). */
+uint32_t sp_tl_merge_delay(const sp_tl *tl);
+/* 1 if node_id is one of tl's witnesses. */
+int sp_tl_is_witness(const sp_tl *tl, const char *node_id);
 
 /* Build an unsigned TrustList from its contents. */
 int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,

@@ -241,6 +241,133 @@ nomem:
 	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 }
 
+/* ---------------------------------------------------------------- witnessing
+ */
+
+uint32_t sp_tl_merge_delay(const sp_tl *tl)
+{
+	return tl != NULL && tl->merge_delay > 0 ? tl->merge_delay
+	                                         : SP_TL_MERGE_DELAY_DEFAULT;
+}
+
+int sp_tl_is_witness(const sp_tl *tl, const char *node_id)
+{
+	for (size_t i = 0; tl != NULL && node_id != NULL && i < tl->n_witnesses;
+	     i++)
+		if (strcmp(tl->witnesses[i], node_id) == 0)
+			return 1;
+	return 0;
+}
+
+/* The rules the schema cannot say (SPEC [LOG-W1]): each Witness names a
+ * distinct member that has a LogKey (a witness cosigns with it), and the
+ * quorum is given exactly when witnesses are, between 1 and their number. */
+static int witnessing_check(const sp_tl *tl, const char **why)
+{
+	const sp_tl_member *m;
+
+	if (tl->n_witnesses > SP_TL_WITNESSES_MAX ||
+	    (tl->n_witnesses > 0 && tl->witnesses == NULL))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Witness: at most 64 of them");
+	for (size_t i = 0; i < tl->n_witnesses; i++) {
+		if (!sp_node_id_valid(tl->witnesses[i]))
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Witness: not a node id");
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(tl->witnesses[i], tl->witnesses[k]) == 0)
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Witness: %s is listed twice",
+				    tl->witnesses[i]);
+		m = sp_tl_find(tl, tl->witnesses[i]);
+		if (m == NULL || m->log_key == NULL)
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Witness: %s is not a member with a LogKey",
+			    tl->witnesses[i]);
+	}
+	if ((tl->n_witnesses == 0) != (tl->quorum == 0) ||
+	    tl->quorum > tl->n_witnesses)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Quorum: 1 to the number of Witness "
+		                      "elements, present exactly with them");
+	if (tl->merge_delay > SP_TL_MERGE_DELAY_MAX)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "MergeDelay: 1 to 86400 seconds");
+	return SP_OK;
+}
+
+static int add_witnessing(xmlNodePtr root, xmlNsPtr ns, const sp_tl *tl)
+{
+	char num[24];
+
+	for (size_t i = 0; i < tl->n_witnesses; i++)
+		if (!sp_proto__add(root, ns, "Witness", tl->witnesses[i]))
+			return SP_ERR_NOMEM;
+	if (tl->quorum > 0) {
+		snprintf(num, sizeof(num), "%u", tl->quorum);
+		if (!sp_proto__add(root, ns, "Quorum", num))
+			return SP_ERR_NOMEM;
+	}
+	if (tl->merge_delay > 0) {
+		snprintf(num, sizeof(num), "%u", (unsigned)tl->merge_delay);
+		if (!sp_proto__add(root, ns, "MergeDelay", num))
+			return SP_ERR_NOMEM;
+	}
+	return SP_OK;
+}
+
+/* Witness*, Quorum?, MergeDelay? after Operator; *c moves past them. */
+static int read_witnessing(xmlNodePtr *c, sp_tl *tl, const char **why)
+{
+	size_t n = 0;
+	uint64_t v;
+	char *t;
+
+	for (xmlNodePtr e = *c; sp_proto__is(e, SP_NS, "Witness");
+	     e = sp_proto__next_elem(e))
+		n++;
+	if (n > SP_TL_WITNESSES_MAX)
+		return sp_proto__fail(why, SP_ERR_SCHEMA,
+		                      "Witness: at most 64 of them");
+	if (n > 0 && (tl->witnesses = calloc(n, sizeof(char *))) == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	for (; sp_proto__is(*c, SP_NS, "Witness"); *c = sp_proto__next_elem(*c))
+		if ((tl->witnesses[tl->n_witnesses++] = sp_proto__text(*c)) ==
+		    NULL)
+			return sp_proto__fail(why, SP_ERR_NOMEM,
+			                      "out of memory");
+	if (sp_proto__is(*c, SP_NS, "Quorum")) {
+		t = sp_proto__text(*c);
+		if (t == NULL ||
+		    sp_proto__parse_u64(t, SP_TL_WITNESSES_MAX, &v) != SP_OK ||
+		    v == 0) {
+			free(t);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Quorum: 1 to 64");
+		}
+		free(t);
+		tl->quorum = (unsigned)v;
+		*c = sp_proto__next_elem(*c);
+	}
+	if (sp_proto__is(*c, SP_NS, "MergeDelay")) {
+		t = sp_proto__text(*c);
+		if (t == NULL ||
+		    sp_proto__parse_u64(t, SP_TL_MERGE_DELAY_MAX, &v) !=
+		        SP_OK ||
+		    v == 0) {
+			free(t);
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "MergeDelay: 1 to 86400 seconds");
+		}
+		free(t);
+		tl->merge_delay = (uint32_t)v;
+		*c = sp_proto__next_elem(*c);
+	}
+	return SP_OK;
+}
+
 /* ---------------------------------------------------------------- freshness
  */
 
@@ -349,6 +476,8 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 				    why, SP_ERR_FIELD,
 				    "Member: duplicate node id %s",
 				    tl->members[i].node_id);
+	if ((rc = witnessing_check(tl, why)) != SP_OK)
+		return rc;
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)tl->sequence);
 
 	doc = sp_proto__new_doc(SP_NS, "TrustList", &ns);
@@ -366,6 +495,10 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 	}
 	if ((rc = add_freshness(root, ns, tl, why)) != SP_OK)
 		goto done;
+	if (add_witnessing(root, ns, tl) != SP_OK) {
+		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < tl->n_members; i++) {
 		rc = add_member(root, ns, &tl->members[i], why);
 		if (rc != SP_OK)
@@ -402,6 +535,9 @@ void sp_tl_free(sp_tl *tl)
 	free(tl->members);
 	free(tl->operator_name);
 	free(tl->timestamp_cert_der);
+	for (size_t i = 0; i < tl->n_witnesses; i++)
+		free(tl->witnesses[i]);
+	free(tl->witnesses);
 	free(tl);
 }
 
@@ -748,6 +884,7 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	if ((rc = read_freshness(&c, tl, why)) != SP_OK)
+	if ((rc = read_witnessing(&c, tl, why)) != SP_OK)
 		goto fail;
 	n = count_named(c, "Member");
 	/* none in a new federation's first list (SPEC [TL-46]) */
@@ -775,6 +912,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 		                    "TrustList: unexpected element");
 		goto fail;
 	}
+	if ((rc = witnessing_check(tl, why)) != SP_OK)
+		goto fail;
 	*out = tl;
 	return SP_OK;
 fail:

@@ -206,6 +206,25 @@ static int vkey_parse(const char *text, uint8_t want_alg, vkey *out,
 	return vkey_parse_ex(text, want_alg, out, why, NULL);
 }
 
+char *sp_note_cosigner_vkey_of(const char *log_key, const char **why)
+{
+	vkey vk;
+	uint8_t id[4];
+	char *out;
+
+	/* LOG-10: the same name and Ed25519 key, type byte 0x04 and the key
+	 * ID derived with it */
+	if (vkey_parse(log_key, ALG_ED25519, &vk, why) != SP_OK)
+		return NULL;
+	if (key_id(vk.name, vk.name_len, ALG_COSIG_V1, vk.pub, id) != SP_OK ||
+	    (out = vkey_text(vk.name, vk.name_len, ALG_COSIG_V1, id, vk.pub)) ==
+	        NULL) {
+		set_why(why, "cannot derive the cosigner key");
+		return NULL;
+	}
+	return out;
+}
+
 int sp_note_log_key_check(const char *vkey_text, const char *node_id,
                           const char **why)
 {

@@ -416,6 +416,11 @@ const char *sp_note_signer_name(const sp_note_signer *s);
  * algorithm byte 0x04 (C2SP tlog-cosignature/v1). Owned by s. */
 const char *sp_note_cosigner_vkey(const sp_note_signer *s);
 
+/* The cosigner verifier key (algorithm 0x04, SPEC [LOG-10]) of a member's
+ * LogKey (an Ed25519 note verifier key): malloc'd, or NULL with *why when
+ * log_key is malformed or memory runs out. */
+char *sp_note_cosigner_vkey_of(const char *log_key, const char **why);
+
 /* Cosign a checkpoint as a witness (C2SP tlog-cosignature/v1): signs
  * "cosignature/v1\ntime <timestamp>\n" + the checkpoint body. `checkpoint`
  * is a checkpoint body or a whole signed checkpoint note (only the body is

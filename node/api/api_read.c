@@ -41,6 +41,7 @@ typedef struct read_job {
 	const char *ctype;
 	sp_text out;
 	char next_header[64];
+	const char *log_state; /* silkport-log-state of a record (API-W1) */
 } read_job;
 
 static void fail(read_job *j, int err, const char *why)
@@ -111,6 +112,7 @@ static void get_record(read_job *j, sp_store_reader *r)
 		         : why.buf);
 	} else {
 		sp_text_append(&j->out, l->items[0]->bytes, l->items[0]->len);
+		j->log_state = sp_store_log_state_name(l->items[0]->log_state);
 		j->ctype = "application/xml";
 		j->status = 200;
 	}
@@ -312,10 +314,13 @@ static void search(read_job *j, sp_store_reader *r)
 		xml_text(&j->out, rec->type);
 		if (sp_time_format(rec->issued, t) != SP_OK)
 			snprintf(t, sizeof(t), "1970-01-01T00:00:00Z");
-		sp_text_printf(&j->out,
-		               "</Type>\n    <Issued>%s</Issued>\n    "
-		               "<Digest>%s</Digest>\n  </Match>\n",
-		               t, rec->digest);
+		/* LogState: whether the match has taken effect ([API-W1]) */
+		sp_text_printf(
+		    &j->out,
+		    "</Type>\n    <Issued>%s</Issued>\n    "
+		    "<Digest>%s</Digest>\n    <LogState>%s</LogState>"
+		    "\n  </Match>\n",
+		    t, rec->digest, sp_store_log_state_name(rec->log_state));
 	}
 	if (l->next_cursor[0] != '\0') {
 		sp_text_printf(&j->out, "  <NextCursor>");
@@ -364,7 +369,7 @@ static void work(void *arg)
 static void done(void *arg)
 {
 	read_job *j = arg;
-	sp_http_header h[2];
+	sp_http_header h[3];
 	size_t nh = 0;
 
 	if (j->err != SP_OK || j->status == 0) {
@@ -382,6 +387,10 @@ static void done(void *arg)
 		if (j->next_header[0]) {
 			h[nh].name = "x-silkport-next-start";
 			h[nh++].value = j->next_header;
+		}
+		if (j->log_state != NULL) {
+			h[nh].name = "silkport-log-state";
+			h[nh++].value = j->log_state;
 		}
 		sp_http_respond_take(j->req, j->status, j->ctype, h, nh,
 		                     (uint8_t *)j->out.buf, j->out.len);

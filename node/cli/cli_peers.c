@@ -409,6 +409,9 @@ struct node_status {
 	int have_metrics, have_tl;
 	double tl_sequence, tl_left, accepted, submitted, rejected,
 	    equivocations, connections;
+	/* records not confirmed within the merge delay (SPEC [FED-W3]), and
+	 * those past it now */
+	double unconfirmed_alarms, unconfirmed_now;
 };
 
 /* The first line of a response body, printable, for a reason. */
@@ -549,6 +552,10 @@ static void status_fetch(struct target *t, struct node_status *ns,
 		    metric_sum(metrics, "silkport_equivocations_total", NULL);
 		ns->connections =
 		    metric_sum(metrics, "silkport_connections", NULL);
+		ns->unconfirmed_alarms = metric_sum(
+		    metrics, "silkport_unconfirmed_alarms_total", NULL);
+		ns->unconfirmed_now = metric_sum(
+		    metrics, "silkport_records_unconfirmed_overdue", NULL);
 	}
 }
 
@@ -594,6 +601,8 @@ static void status_print(const struct target *t, const struct node_status *ns,
 	printf("  %-22s %.0f\n", "records submitted", ns->submitted);
 	printf("  %-22s %.0f\n", "records rejected", ns->rejected);
 	printf("  %-22s %.0f\n", "equivocations", ns->equivocations);
+	printf("  %-22s %.0f past the merge delay now, %.0f alarmed\n",
+	       "unconfirmed", ns->unconfirmed_now, ns->unconfirmed_alarms);
 	printf("  %-22s %.0f\n", "connections", ns->connections);
 	cert_expiry(m, (int64_t)t->cfg->expiry_warn_days);
 	while (metric_next(m, "silkport_peer_up", &pos, label, sizeof(label),
@@ -655,6 +664,10 @@ static int status_json(const struct target *t, const struct node_status *ns,
 	json_num(&j, "records_submitted", ns->submitted, ns->have_metrics);
 	json_num(&j, "records_rejected", ns->rejected, ns->have_metrics);
 	json_num(&j, "equivocations", ns->equivocations, ns->have_metrics);
+	json_num(&j, "unconfirmed_overdue", ns->unconfirmed_now,
+	         ns->have_metrics);
+	json_num(&j, "unconfirmed_alarms", ns->unconfirmed_alarms,
+	         ns->have_metrics);
 	json_num(&j, "connections", ns->connections, ns->have_metrics);
 	sp_text_printf(&j, ",\"peers\":[");
 	for (i = 0; ns->have_metrics && metric_next(m, "silkport_peer_up", &pos,

@@ -18,7 +18,8 @@ const char sp_cli__tl_usage[] =
     "           [--relays-to MEMBER=FEDERATION ...] [--valid-days N]\n"
     "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...]\n"
     "           [--timestamp-cert CERT.pem] [--staleness-bound SECONDS]\n"
-    "           [--max-validity SECONDS] [FILE]\n"
+    "           [--max-validity SECONDS]\n"
+    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS] [FILE]\n"
     "       silkport trust-list timestamp --key TS-KEY.pem --cert "
     "TS-CERT.pem\n"
     "           [--valid-seconds N] [--output FILE] [LIST]\n"
@@ -35,7 +36,11 @@ const char sp_cli__tl_usage[] =
     "        --timestamp-cert names the online key of the federation's\n"
     "        freshness statements, --staleness-bound how old the newest may\n"
     "        be before nodes take the list as stale (3600), --max-validity\n"
-    "        the cap on NextUpdate - Issued (604800, 7 days)\n"
+    "        the cap on NextUpdate - Issued (604800, 7 days);\n"
+    "        --witness (repeated) names the federation's witnesses and\n"
+    "        --quorum the cosignatures of them a checkpoint needs (--quorum 0\n"
+    "        lists none); --merge-delay is how long a record may wait for\n"
+    "        inclusion in a witnessed checkpoint (default 10 seconds)\n"
     "timestamp  prints (or writes to --output in one step) a statement by\n"
     "        the list's timestamp key that LIST is current, valid N seconds\n"
     "        (at most the list's staleness bound); run it every few "
@@ -138,6 +143,11 @@ static void show_list(const sp_tl *tl)
 	} else {
 		printf("timestamp-key: none (the list is never stale)\n");
 	}
+	for (i = 0; i < tl->n_witnesses; i++)
+		printf("witness:     %s\n", tl->witnesses[i]);
+	printf("quorum:      %u\n", tl->quorum);
+	printf("merge-delay: %u%s\n", (unsigned)sp_tl_merge_delay(tl),
+	       tl->merge_delay ? "" : " (default)");
 	printf("members:     %zu\n", tl->n_members);
 	for (i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
@@ -443,6 +453,40 @@ static int set_freshness(sp_tl *tl, const char *ts_cert, uint64_t staleness,
 	return SP_CLI_GO;
 }
 
+/* --witness, --quorum, --merge-delay of trust-list update: the witnesses
+ * given replace the list's; --quorum 0 lists none. The list's own check
+ * (sp_tl_build) says what is wrong with the result. */
+static int set_witnessing(sp_tl *tl, const sp_cli_list *witnesses,
+                          uint64_t quorum, uint64_t merge_delay)
+{
+	char **w = NULL;
+
+	if (witnesses->n > 0 || quorum == 0) {
+		if (witnesses->n > 0 &&
+		    (w = calloc(witnesses->n, sizeof(*w))) == NULL)
+			return SP_EXIT_FAIL;
+		for (size_t i = 0; i < witnesses->n; i++)
+			if ((w[i] = strdup(witnesses->v[i])) == NULL) {
+				while (i > 0)
+					free(w[--i]);
+				free(w);
+				return SP_EXIT_FAIL;
+			}
+		for (size_t i = 0; i < tl->n_witnesses; i++)
+			free(tl->witnesses[i]);
+		free(tl->witnesses);
+		tl->witnesses = w;
+		tl->n_witnesses = witnesses->n;
+		if (quorum == UINT64_MAX)
+			quorum = witnesses->n; /* all of them unless told */
+	}
+	if (quorum != UINT64_MAX)
+		tl->quorum = (unsigned)quorum;
+	if (merge_delay > 0)
+		tl->merge_delay = (uint32_t)merge_delay;
+	return SP_CLI_GO;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *key_path = NULL, *cert_path = NULL;
@@ -451,10 +495,12 @@ static int cmd_update(int argc, char **argv)
 	sp_cli_list relay_list = {relays, 0, MAX_STATUS_CHANGES};
 	char *types[MAX_STATUS_CHANGES];
 	sp_cli_list types_list = {types, 0, MAX_STATUS_CHANGES};
-	uint64_t days = 0;
 	/* freshness (SPEC 7.9) */
 	const char *ts_cert = NULL;
 	uint64_t staleness = 0, max_validity = 0;
+	char *witnesses[SP_TL_WITNESSES_MAX];
+	sp_cli_list witness_list = {witnesses, 0, SP_TL_WITNESSES_MAX};
+	uint64_t days = 0, quorum = UINT64_MAX, merge_delay = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
@@ -466,6 +512,10 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_U64("staleness-bound", &staleness, 1, SP_TL_STALENESS_MAX,
 	               0),
 	    SP_CLI_U64("max-validity", &max_validity, 1, SP_TL_MAX_VALIDITY_MAX,
+	               0),
+	    SP_CLI_LIST("witness", &witness_list),
+	    SP_CLI_U64("quorum", &quorum, 0, SP_TL_WITNESSES_MAX, 0),
+	    SP_CLI_U64("merge-delay", &merge_delay, 1, SP_TL_MERGE_DELAY_MAX,
 	               0),
 	    SP_CLI_END,
 	};
@@ -491,6 +541,8 @@ static int cmd_update(int argc, char **argv)
 		rc = set_may_originate(tl, &types_list);
 	if (rc == SP_CLI_GO)
 		rc = set_freshness(tl, ts_cert, staleness, max_validity);
+	if (rc == SP_CLI_GO)
+		rc = set_witnessing(tl, &witness_list, quorum, merge_delay);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0

@@ -76,6 +76,18 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 	sp_node_post(j->n, finish, j);
 }
 
+/* A received record takes effect only once proven in its Origin's
+ * witnessed log (SPEC [FED-W1]): pending until then. An Origin whose log
+ * this node does not follow (no LogKey in the home list, or a member of a
+ * followed federation only) can never be proven here: unlogged. */
+static int log_state_on_arrival(const sp_trust *home, const char *origin)
+{
+	const sp_tl_member *m = sp_tl_find(sp_trust_list(home), origin);
+
+	return m != NULL && m->log_key != NULL ? SP_LOG_PENDING
+	                                       : SP_LOG_UNLOGGED;
+}
+
 /* Worker thread. */
 static void work(void *arg)
 {
@@ -207,6 +219,7 @@ static void work(void *arg)
 	put.source = j->source[0] ? j->source : NULL;
 	put.deliver_to = relay; /* durable with the receipt (FED-25) */
 	put.n_deliver_to = j->n_relay;
+	put.log_state = log_state_on_arrival(j->trust, j->origin);
 	/* done() and on_stored() each drop one reference; the loop thread
 	 * owns the count, and done() runs there after this returns. Once the
 	 * store has the write, finish() may run on the loop thread before

@@ -89,6 +89,7 @@ typedef struct sp_store_req {
 	const char *const *deliver;
 	size_t n_deliver;
 	int append_only;
+	int log_state; /* sp_store_log_state of the new row */
 } sp_store_req;
 
 /* The record held at a position, for the duplicate / equivocation check. */
@@ -214,6 +215,10 @@ typedef struct sp_store_driver {
 	                      size_t len);
 	int (*revoked_add)(sp_store_conn *w, const char *federation,
 	                   const sp_store_revocation *v, size_t n);
+	/* The records of origin at seqs[0..n) whose log state is pending
+	 * get `state`; others are left as they are. */
+	int (*log_state_set)(sp_store_conn *w, const char *origin,
+	                     const uint64_t *seqs, size_t n, int state);
 
 	/* ------------------------------------------------ reads
 	 * (a reader connection; arguments already checked as in store.h) */
@@ -247,6 +252,9 @@ typedef struct sp_store_driver {
 	                  size_t *n);
 	int (*outbox_counts)(sp_store_conn *c, sp_fed_outbox_count **out,
 	                     size_t *n);
+	/* origin's pending records from Sequence `from`, by Sequence. */
+	int (*log_pending)(sp_store_conn *c, const char *origin, uint64_t from,
+	                   size_t max, sp_store_pending **out, size_t *n);
 	int (*digest_at)(sp_store_conn *c, const char *origin,
 	                 uint64_t sequence, char digest[65]);
 	int (*by_digest)(sp_store_conn *c, const char digest[65],

@@ -39,7 +39,7 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (the number of migrations a driver has run;
  * SQLite: PRAGMA user_version). */
-#define SP_STORE_SCHEMA_VERSION 7
+#define SP_STORE_SCHEMA_VERSION 8
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -122,6 +122,20 @@ typedef enum sp_store_outcome {
 	SP_STORE_ID_REUSED = 4,
 } sp_store_outcome;
 
+/* Where a record stands against its Origin's witnessed log (SPEC
+ * [FED-W1]): confirmed once this node verified its inclusion in a
+ * checkpoint of its Origin that a quorum of witnesses cosigned (a node's
+ * own records are confirmed when logged); pending until then; unlogged
+ * when it can never be (its Origin has no LogKey). Only confirmed records
+ * take effect (current for Supersedes). */
+typedef enum sp_store_log_state {
+	SP_LOG_CONFIRMED = 0,
+	SP_LOG_PENDING = 1,
+	SP_LOG_UNLOGGED = 2,
+} sp_store_log_state;
+/* "confirmed", "pending", "unlogged" (the API's words); NULL if unknown. */
+const char *sp_store_log_state_name(int state);
+
 /* Everything the caller already parsed and verified about one record. All
  * pointers are borrowed for the duration of the call only (the async path
  * copies what it needs). */
@@ -161,6 +175,10 @@ typedef struct sp_store_put_req {
 	 * SP_ERR_INVALID_ARGUMENT and nothing stored, so that a record
 	 * queued behind one that failed cannot leave a hole in the log. */
 	int append_only;
+	/* sp_store_log_state on arrival: SP_LOG_PENDING for a record of
+	 * another Origin that must be proven in its witnessed log; 0
+	 * (confirmed) for the node's own. A duplicate keeps the held row's. */
+	int log_state;
 } sp_store_put_req;
 
 typedef struct sp_store_put_result {
@@ -231,6 +249,7 @@ typedef struct sp_store_record {
 	size_t len;
 	uint8_t *receipt; /* NULL for own records */
 	size_t receipt_len;
+	int log_state; /* sp_store_log_state (not filled by console reads) */
 	/* Filled by the single-record getters; lists leave them empty. */
 	char **recipients;
 	size_t n_recipients;
@@ -443,6 +462,28 @@ int sp_store_trust_list_put(sp_store *s, const char *federation,
 /* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
                             uint64_t *sequence, uint8_t **bytes, size_t *len);
+
+/* ---------------------------------------------------------------- log state
+ */
+
+/* A record of another Origin still pending (SPEC [FED-W1]). */
+typedef struct sp_store_pending {
+	uint64_t sequence;
+	char digest[65];  /* SHA-256 of its bytes, lowercase hex */
+	int64_t received; /* unix seconds */
+} sp_store_pending;
+
+/* Set the records of `origin` at the n given Sequences that are pending to
+ * `state` (SP_LOG_CONFIRMED or SP_LOG_UNLOGGED); confirmed records never
+ * change. Synchronous (never from the committer thread); n <=
+ * SP_STORE_LIST_MAX. */
+int sp_store_log_state_set(sp_store *s, const char *origin,
+                           const uint64_t *seqs, size_t n, int state);
+/* The pending records of `origin` with Sequence >= from, in Sequence
+ * order, at most max (<= SP_STORE_LIST_MAX); *out malloc'd (NULL when
+ * *n == 0). */
+int sp_store_log_pending(sp_store_reader *r, const char *origin, uint64_t from,
+                         size_t max, sp_store_pending **out, size_t *n);
 
 /* ---------------------------------------------------------------- node state
  */

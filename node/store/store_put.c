@@ -96,6 +96,9 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 	req->deliver = p->deliver_to;
 	req->n_deliver = p->n_deliver_to;
 	req->append_only = p->append_only ? 1 : 0;
+	if (p->log_state < SP_LOG_CONFIRMED || p->log_state > SP_LOG_UNLOGGED)
+		return SP_ERR_INVALID_ARGUMENT;
+	req->log_state = p->log_state;
 	return SP_OK;
 }
 

@@ -1,5 +1,5 @@
-/* store_state.c: the node's own facts (node_state) and the online backup,
- * above the driver. */
+/* store_state.c: the node's own facts (node_state), the log state of
+ * received records and the online backup, above the driver. */
 #include <string.h>
 
 #include "base.h"
@@ -33,6 +33,59 @@ int sp_store_state_get(sp_store_reader *r, const char *key, char *buf,
 	if (!r || !key || !buf || cap == 0)
 		return SP_ERR_INVALID_ARGUMENT;
 	return r->s->ops->state_get(r->c, key, buf, cap);
+}
+
+const char *sp_store_log_state_name(int state)
+{
+	switch (state) {
+	case SP_LOG_CONFIRMED:
+		return "confirmed";
+	case SP_LOG_PENDING:
+		return "pending";
+	case SP_LOG_UNLOGGED:
+		return "unlogged";
+	}
+	return NULL;
+}
+
+typedef struct log_state_args {
+	const char *origin;
+	const uint64_t *seqs;
+	size_t n;
+	int state;
+} log_state_args;
+
+static int log_state_fn(sp_store *s, void *arg)
+{
+	const log_state_args *a = arg;
+
+	return s->ops->log_state_set(s->w, a->origin, a->seqs, a->n, a->state);
+}
+
+int sp_store_log_state_set(sp_store *s, const char *origin,
+                           const uint64_t *seqs, size_t n, int state)
+{
+	log_state_args a = {origin, seqs, n, state};
+
+	if (!s || !origin || (n > 0 && !seqs) || n > SP_STORE_LIST_MAX ||
+	    (state != SP_LOG_CONFIRMED && state != SP_LOG_UNLOGGED))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (n == 0)
+		return SP_OK;
+	return sp_store__run(s, log_state_fn, &a);
+}
+
+int sp_store_log_pending(sp_store_reader *r, const char *origin, uint64_t from,
+                         size_t max, sp_store_pending **out, size_t *n)
+{
+	if (out)
+		*out = NULL;
+	if (n)
+		*n = 0;
+	if (!r || !origin || !out || !n || max == 0 ||
+	    max > SP_STORE_LIST_MAX || from > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return r->s->ops->log_pending(r->c, origin, from, max, out, n);
 }
 
 int sp_store_backup(const char *path, const char *dest, const char **why)

@@ -494,7 +494,10 @@ static void ext_tick(void *state)
 
 		if (o->gone)
 			continue;
-		if (pull)
+		/* a listed witness, or a receiver waiting for a witnessed
+		 * checkpoint, looks more often than the pull interval, so
+		 * that records are confirmed within the merge delay */
+		if (fed_witness_due(f, o, now) || pull)
 			fed_witness_fetch(f, o);
 		fed_pull_tick(f, o, now);
 	}

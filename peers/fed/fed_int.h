@@ -85,6 +85,9 @@ typedef struct unproven {
 	 * bytes instead (a pushed record: its leaf is read from the store) */
 	uint8_t leaf[32];
 	int need_leaf;
+	int64_t
+	    since_ms; /* when it was listed: the merge delay runs from here */
+	int alarmed;  /* past the merge delay and alarmed ([FED-W1]) */
 } unproven;
 
 struct fed_origin {
@@ -131,6 +134,31 @@ struct fed_origin {
 	int root_check_busy;
 	uint64_t root_checked_size; /* checkpoint size last compared */
 	int root_alarmed;
+
+	/* witness quorum (fed_quorum.c, [LOG-W1]): the largest checkpoint
+	 * verified here that the quorum of listed witnesses cosigned (with
+	 * k = 0, the largest verified); received records are proven, and
+	 * so confirmed, against this one only */
+	int have_wit;
+	uint64_t wit_size;
+	uint8_t wit_root[32];
+	unsigned wit_cosigners; /* valid cosignatures counted for it */
+	unsigned cp_cosigners;  /* ... for the latest verified, last round */
+	int cosig_busy;
+	int64_t next_cosig_ms;
+	/* confirmations ([FED-W1]): proven Sequences waiting to be written
+	 * as confirmed (or, disproven, as unlogged) */
+	uint64_t *to_confirm, *to_unlog;
+	size_t n_confirm, cap_confirm, n_unlog, cap_unlog;
+	int confirm_busy;
+	uint64_t overdue;        /* listed past the merge delay, now */
+	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
+	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
+	int pending_loaded;      /* the store's pending records were listed */
+	/* checkpoint gossip ([FED-W5]): another peer's checkpoint of this
+	 * origin, compared with the one verified here */
+	int64_t next_gossip_ms;
+	uint64_t gossip_turn;
 };
 
 struct fed {
@@ -148,6 +176,7 @@ struct fed {
 	size_t tl_rotor;
 	fed_recover *recover;         /* fed_recover.c: the own log's fence */
 	uint64_t equivocation_alarms; /* every alarm this side raised */
+	uint64_t unconfirmed_alarms;  /* records past the merge delay */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -249,6 +278,33 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq,
 
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);
+/* 1 if o's checkpoint should be fetched before the next pull interval:
+ * this node is a listed witness, or holds records of o waiting for a
+ * witnessed checkpoint; every max(1, merge delay / 5) seconds. */
+int fed_witness_due(fed *f, fed_origin *o, int64_t now);
+
+/* fed_quorum.c: witness quorum and confirmation ([LOG-W1], [FED-W1]) */
+/* How many distinct witnesses of tl, other than `origin`, have a valid
+ * cosignature (C2SP tlog-cosignature/v1 with their LogKey, LOG-25) among
+ * the signature lines of `note` (a checkpoint note: text, blank line,
+ * lines) whose timestamp is at most latest_s. lines (may be NULL; n_lines
+ * >= tl->n_witnesses) gets, per witness index, a malloc'd copy of the
+ * line that counted, or NULL. */
+unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
+                             const char *note, size_t len, int64_t latest_s,
+                             char **lines);
+/* After a checkpoint of o was verified (or at any tick): with k = 0 it is
+ * witnessed at once; else a round asks each listed witness for its
+ * checkpoint of o, counts the cosignatures and moves o's witnessed
+ * checkpoint when k of them are valid. */
+void fed_quorum_check(fed *f, fed_origin *o, int64_t now);
+/* Proven (confirmed = 1) or disproven (0) records of o: written to the
+ * store as confirmed or unlogged, in batches. */
+void fed_quorum_settled(fed *f, fed_origin *o, uint64_t seq, int confirmed);
+/* Alarm once for each record listed longer than the merge delay. */
+void fed_quorum_overdue(fed *f, fed_origin *o, int64_t now);
+/* The merge delay of the home list, in ms. */
+int64_t fed_merge_delay_ms(fed *f);
 /* A copy (malloc'd, NUL-terminated) of a verified note: its text (text_len
  * bytes, as sp_note_verify gives it), the blank line and only the signature
  * lines of key `name` (the origin's); NULL if none is there or on no memory. */

@@ -53,6 +53,8 @@ void fed_origin_free(fed_origin *o)
 		free(pg);
 	}
 	free(o->unproven);
+	free(o->to_confirm);
+	free(o->to_unlog);
 	free(o->log_key);
 	free(o);
 }
@@ -89,7 +91,7 @@ static uint64_t pos_max(const fed_origin *o)
  * path and the node's record_received hook both report the same insert,
  * one right after the other, so a repeat can only be the last entry. */
 static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32],
-                         int need_leaf)
+                         int need_leaf, int64_t now)
 {
 	unproven *u;
 
@@ -118,6 +120,8 @@ static void unproven_add(fed_origin *o, uint64_t seq, const uint8_t leaf[32],
 	u->seq = seq;
 	memcpy(u->leaf, leaf, 32);
 	u->need_leaf = need_leaf;
+	u->since_ms = now;
+	u->alarmed = 0;
 }
 
 void fed_pull_received(fed *f, const char *origin, uint64_t seq,
@@ -126,11 +130,13 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq,
 	fed_origin *o = fed_origin_find(f, origin);
 	uint8_t d[32];
 
-	if (o == NULL || o->gone)
-		return; /* not a member this side follows: no checkpoint */
+	/* not a member this side follows, or one without a LogKey: no
+	 * checkpoint, and ingest stored the record unlogged */
+	if (o == NULL || o->gone || o->log_key == NULL)
+		return;
 	if (sp_hex_decode(digest, 64, d) != SP_OK)
 		return;
-	unproven_add(o, seq, d, 1);
+	unproven_add(o, seq, d, 1, fed_now_ms(f));
 }
 
 static void unproven_del(fed_origin *o, uint64_t seq)
@@ -174,7 +180,37 @@ typedef struct seed_job {
 	fed *f;
 	fed_origin *o;
 	uint64_t tree;
+	sp_store_pending *pending; /* records still pending in the store */
+	size_t n_pending;
 } seed_job;
+
+/* The pending records the store holds for the origin ([FED-W1]): listed
+ * again after a restart, so that they are proven and confirmed, or
+ * alarmed. */
+static void load_pending(seed_job *s, sp_store_reader *r)
+{
+	uint64_t from = 0;
+	sp_store_pending *page = NULL, *all;
+	size_t n = 0;
+
+	while (s->n_pending < FED_UNPROVEN_MAX &&
+	       sp_store_log_pending(r, s->o->id, from, SP_STORE_LIST_MAX, &page,
+	                            &n) == SP_OK &&
+	       n > 0) {
+		all = realloc(s->pending,
+		              (s->n_pending + n) * sizeof(*s->pending));
+		if (all == NULL) {
+			free(page);
+			return;
+		}
+		s->pending = all;
+		memcpy(s->pending + s->n_pending, page, n * sizeof(*page));
+		s->n_pending += n;
+		from = page[n - 1].sequence + 1;
+		free(page);
+		page = NULL;
+	}
+}
 
 static void seed_work(void *arg)
 {
@@ -185,13 +221,37 @@ static void seed_work(void *arg)
 	/* every position below the contiguous prefix held is examined */
 	if (r != NULL && sp_store_tree_size(r, s->o->id, &size) == SP_OK)
 		s->tree = size;
+	if (r != NULL && !s->o->pending_loaded && s->o->log_key != NULL)
+		load_pending(s, r);
+}
+
+static int listed(const fed_origin *o, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_unproven; i++)
+		if (o->unproven[i].seq == seq)
+			return 1;
+	return 0;
 }
 
 static void seed_done(void *arg)
 {
 	seed_job *s = arg;
 	fed_origin *o = s->o;
+	int64_t now = fed_now_ms(s->f);
+	size_t i;
+	uint8_t d[32];
 
+	/* the merge delay of records found pending at start runs from now:
+	 * the alarm before the restart was raised then. Records received
+	 * since start are listed already (record_received). */
+	for (i = 0; i < s->n_pending; i++)
+		if (!listed(o, s->pending[i].sequence) &&
+		    sp_hex_decode(s->pending[i].digest, 64, d) == SP_OK)
+			unproven_add(o, s->pending[i].sequence, d, 1, now);
+	free(s->pending);
+	o->pending_loaded = 1;
 	o->pos_loaded = 1;
 	o->n_pos = 0;
 	pos_get(o, o->id, s->tree);
@@ -557,7 +617,7 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 		       SP_LF_STR("why", res->why));
 	} else if (res->outcome == SP_STORE_INSERTED) {
 		o->pulled++;
-		unproven_add(o, fr->seq, fr->leaf, 0);
+		unproven_add(o, fr->seq, fr->leaf, 0, fed_now_ms(f));
 	} else if (res->outcome == SP_STORE_EQUIVOCATION) {
 		/* ingest alarmed already; count it for this origin's status */
 		o->equivocations++;
@@ -658,6 +718,8 @@ static void root_done(void *arg)
 		o->root_alarmed = 0;
 		for (i = 0; i < o->n_unproven;) {
 			if (o->unproven[i].seq < j->size) {
+				fed_quorum_settled(j->f, o, o->unproven[i].seq,
+				                   1);
 				o->unproven[i] = o->unproven[--o->n_unproven];
 				o->proven++;
 			} else {
@@ -719,6 +781,7 @@ static void on_inclusion(void *ud, const sp_h2_response *resp)
 	if (err == SP_OK) {
 		unproven_del(o, q->seq);
 		o->proven++;
+		fed_quorum_settled(f, o, q->seq, 1);
 	} else if (q->from_origin) {
 		char d[200];
 
@@ -732,6 +795,8 @@ static void on_inclusion(void *ud, const sp_h2_response *resp)
 		fed_equivocation_alarm(f, o->id, "record", d);
 		o->proof_failures++;
 		unproven_del(o, q->seq);
+		/* never in the witnessed log: it never takes effect */
+		fed_quorum_settled(f, o, q->seq, 0);
 	}
 	free(q);
 	if (o->proofs_out == 0 && !f->stopping)
@@ -830,7 +895,8 @@ static void leaves_read(fed *f, fed_origin *o)
 	if (o->leaves_busy)
 		return;
 	for (i = 0; i < o->n_unproven; i++)
-		if (o->unproven[i].need_leaf && o->unproven[i].seq < o->cp_size)
+		if (o->unproven[i].need_leaf &&
+		    o->unproven[i].seq < o->wit_size)
 			break;
 	if (i == o->n_unproven || (j = calloc(1, sizeof(*j))) == NULL)
 		return;
@@ -838,7 +904,7 @@ static void leaves_read(fed *f, fed_origin *o)
 	j->o = o;
 	for (; i < o->n_unproven && j->n < FED_LEAVES_BATCH; i++) {
 		if (!o->unproven[i].need_leaf ||
-		    o->unproven[i].seq >= o->cp_size)
+		    o->unproven[i].seq >= o->wit_size)
 			continue;
 		j->items[j->n].seq = o->unproven[i].seq;
 		memcpy(j->items[j->n].digest, o->unproven[i].leaf, 32);
@@ -851,23 +917,27 @@ static void leaves_read(fed *f, fed_origin *o)
 	}
 }
 
-/* Prove what was received against the largest verified checkpoint. */
+/* Prove what was received against the largest witnessed checkpoint
+ * ([FED-W1]: with k = 0 the largest verified one). */
 static void prove(fed *f, fed_origin *o)
 {
 	fed_peer *p;
 	size_t i;
 	char path[160];
 
-	if (f->stopping || !o->have_cp || o->root_check_busy)
+	/* not before the store's pending records are listed: a record
+	 * proven meanwhile could be read back as pending and counted twice */
+	if (f->stopping || !o->have_wit || o->root_check_busy ||
+	    !o->pending_loaded)
 		return;
-	if (o->root_checked_size != o->cp_size && o->proofs_out == 0) {
+	if (o->root_checked_size != o->wit_size && o->proofs_out == 0) {
 		root_job *j = calloc(1, sizeof(*j));
 
 		if (j != NULL) {
 			j->f = f;
 			j->o = o;
-			j->size = o->cp_size;
-			memcpy(j->root, o->cp_root, 32);
+			j->size = o->wit_size;
+			memcpy(j->root, o->wit_root, 32);
 			o->root_check_busy = 1;
 			if (fed_pool(f, root_work, root_done, j) == SP_OK)
 				return;
@@ -883,7 +953,7 @@ static void prove(fed *f, fed_origin *o)
 	     i++) {
 		proof_req *q;
 
-		if (o->unproven[i].seq >= o->cp_size ||
+		if (o->unproven[i].seq >= o->wit_size ||
 		    o->unproven[i].need_leaf)
 			continue; /* waits for a newer checkpoint, or its leaf
 			           */
@@ -892,8 +962,8 @@ static void prove(fed *f, fed_origin *o)
 		q->f = f;
 		q->o = o;
 		q->seq = o->unproven[i].seq;
-		q->size = o->cp_size;
-		memcpy(q->root, o->cp_root, 32);
+		q->size = o->wit_size;
+		memcpy(q->root, o->wit_root, 32);
 		memcpy(q->leaf, o->unproven[i].leaf, 32);
 		q->from_origin = 1;
 		snprintf(path, sizeof(path),
@@ -922,9 +992,14 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now)
 	} else {
 		o->behind_since_ms = 0;
 	}
+	/* a round while records wait for a witnessed checkpoint; otherwise
+	 * only once per new checkpoint (fed_witness.c) */
+	if (o->n_unproven > 0)
+		fed_quorum_check(f, o, now);
 	if (o->pulling)
 		feed(f, o); /* frames the pool refused before */
-	else if ((o->n_unproven > 0 || o->root_checked_size != o->cp_size) &&
+	else if ((o->n_unproven > 0 || o->root_checked_size != o->wit_size) &&
 	         o->proofs_out == 0)
 		prove(f, o);
+	fed_quorum_overdue(f, o, now);
 }

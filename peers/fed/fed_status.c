@@ -169,6 +169,37 @@ void fed_metrics(void *state, void *out)
 			    t, "silkport_records_unproven{origin=\"%s\"} %zu\n",
 			    f->origins[i]->id, f->origins[i]->n_unproven);
 	sp_text_printf(t,
+	               "# HELP silkport_records_unconfirmed_overdue Records "
+	               "of the origin received here and not confirmed in a "
+	               "witnessed checkpoint within the merge delay.\n"
+	               "# TYPE silkport_records_unconfirmed_overdue gauge\n");
+	for (i = 0; i < f->n_origins; i++)
+		if (!f->origins[i]->gone)
+			sp_text_printf(
+			    t,
+			    "silkport_records_unconfirmed_overdue{"
+			    "origin=\"%s\"} %llu\n",
+			    f->origins[i]->id,
+			    (unsigned long long)f->origins[i]->overdue);
+	sp_text_printf(t, "# HELP silkport_witnessed_checkpoint_size Size of "
+	                  "the origin's largest checkpoint that the quorum "
+	                  "of witnesses cosigned.\n"
+	                  "# TYPE silkport_witnessed_checkpoint_size gauge\n");
+	for (i = 0; i < f->n_origins; i++)
+		if (f->origins[i]->have_wit)
+			sp_text_printf(
+			    t,
+			    "silkport_witnessed_checkpoint_size{origin=\"%s\"} "
+			    "%llu\n",
+			    f->origins[i]->id,
+			    (unsigned long long)f->origins[i]->wit_size);
+	sp_text_printf(t,
+	               "# HELP silkport_unconfirmed_alarms_total Records "
+	               "alarmed for missing the merge delay.\n"
+	               "# TYPE silkport_unconfirmed_alarms_total counter\n"
+	               "silkport_unconfirmed_alarms_total %llu\n",
+	               (unsigned long long)f->unconfirmed_alarms);
+	sp_text_printf(t,
 	               "# HELP silkport_equivocation_alarms Equivocation "
 	               "alarms raised by delivery, catch-up and witnessing.\n"
 	               "# TYPE silkport_equivocation_alarms "
@@ -351,6 +382,18 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 			r_uint(r, "proven", o->proven);
 			r_uint(r, "unproven", o->n_unproven);
 			r_close(r);
+			r_open(r, "witnessed");
+			if (o->have_wit) {
+				r_uint(r, "size", o->wit_size);
+				r_uint(r, "cosigners", o->wit_cosigners);
+			}
+			r_close(r);
+			r_open(r, "confirmation");
+			r_uint(r, "confirmed", o->proven);
+			r_uint(r, "pending", o->n_unproven);
+			r_uint(r, "overdue", o->overdue);
+			r_uint(r, "overdue-alarms", o->overdue_alarms);
+			r_close(r);
 		} else {
 			if (o->have_cp) {
 				snprintf(buf, sizeof(buf), "size %llu root %s",
@@ -367,9 +410,26 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 			         (unsigned long long)o->refused,
 			         (unsigned long long)o->proven, o->n_unproven);
 			r_str(r, "catch-up", buf);
+			if (o->have_wit)
+				snprintf(buf, sizeof(buf),
+				         "size %llu, %u cosigner(s)",
+				         (unsigned long long)o->wit_size,
+				         o->wit_cosigners);
+			else
+				snprintf(buf, sizeof(buf),
+				         "none (%u cosigner(s) of the latest)",
+				         o->cp_cosigners);
+			r_str(r, "witnessed", buf);
+			snprintf(buf, sizeof(buf),
+			         "%zu pending, %llu past the merge delay "
+			         "(%llu alarmed)",
+			         o->n_unproven, (unsigned long long)o->overdue,
+			         (unsigned long long)o->overdue_alarms);
+			r_str(r, "confirmation", buf);
 		}
 	}
-	r_uint(r, "alarms", p->alarms + (o ? o->equivocations : 0));
+	r_uint(r, "alarms",
+	       p->alarms + (o ? o->equivocations + o->overdue_alarms : 0));
 	if (p->last_alarm[0] || r->json)
 		r_str(r, "last-alarm", p->last_alarm[0] ? p->last_alarm : NULL);
 	if (o != NULL && o->last_alarm[0] &&
@@ -465,7 +525,10 @@ size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 		v->outbox_depth = p->outbox_pending;
 		v->outbox_failed = p->outbox_failed;
 		v->delivered = p->delivered;
-		v->alarms = p->alarms + (o ? o->equivocations : 0);
+		/* records past the merge delay are alarms about the origin
+		 * too ([FED-W3]): status and the console show them */
+		v->alarms =
+		    p->alarms + (o ? o->equivocations + o->overdue_alarms : 0);
 		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",
 		         p->last_alarm[0] ? p->last_alarm
 		         : o != NULL      ? o->last_alarm

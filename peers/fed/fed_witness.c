@@ -14,6 +14,7 @@ typedef struct cp_job {
 	fed_origin *o;
 	char source[SP_NODE_ID_MAX + 1];
 	int from_origin;
+	int gossip; /* a peer's checkpoint asked to compare ([FED-W5]) */
 	char *note;
 	size_t len;
 	char *log_key;
@@ -91,32 +92,44 @@ fail:
 /* The checkpoint of each origin this node verified last, kept apart from
  * the stored checkpoints: those include the evidence of an inconsistent
  * one, which must never become the baseline that later checkpoints are
- * proven against (after a restart it would otherwise be the largest). */
+ * proven against (after a restart it would otherwise be the largest).
+ * "SIZE ROOT-HEX [TIME]": TIME is the timestamp of the last cosignature
+ * this node made for the origin ([LOG-W2]: never cosign earlier than it;
+ * absent in values written before). */
 #define BASELINE_KEY "witnessed:"
 
 static int baseline_load(sp_store_reader *r, const char *origin, uint64_t *size,
-                         uint8_t root[32])
+                         uint8_t root[32], int64_t *cosigned)
 {
 	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[SP_STORE_STATE_MAX];
-	const char *sp;
+	const char *sp, *sp2;
+	uint64_t t = 0;
 
 	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
 	if (sp_store_state_get(r, key, v, sizeof(v)) != SP_OK ||
 	    (sp = strchr(v, ' ')) == NULL ||
 	    sp_parse_u64(v, (size_t)(sp - v), INT64_MAX, size) != SP_OK ||
-	    strlen(sp + 1) != 64 || sp_hex_decode(sp + 1, 64, root) != SP_OK)
+	    strlen(sp + 1) < 64 || sp_hex_decode(sp + 1, 64, root) != SP_OK)
 		return -1;
+	sp2 = sp + 1 + 64;
+	if (*sp2 != '\0' &&
+	    (*sp2 != ' ' ||
+	     sp_parse_u64(sp2 + 1, strlen(sp2 + 1), INT64_MAX, &t) != SP_OK))
+		return -1;
+	if (cosigned != NULL)
+		*cosigned = (int64_t)t;
 	return 0;
 }
 
 static void baseline_save(sp_node *n, const char *origin, uint64_t size,
-                          const uint8_t root[32])
+                          const uint8_t root[32], int64_t cosigned)
 {
-	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[96], hex[65];
+	char key[sizeof(BASELINE_KEY) + SP_NODE_ID_MAX], v[120], hex[65];
 
 	snprintf(key, sizeof(key), BASELINE_KEY "%s", origin);
 	sp_hex_encode(root, 32, hex);
-	snprintf(v, sizeof(v), "%llu %s", (unsigned long long)size, hex);
+	snprintf(v, sizeof(v), "%llu %s %lld", (unsigned long long)size, hex,
+	         (long long)cosigned);
 	if (sp_store_state_set(sp_node_store(n), key, v) != SP_OK)
 		sp_log(SP_LOG_WARN, "witness_baseline_unsaved",
 		       SP_LF_STR("origin", origin), SP_LF_UINT("size", size));
@@ -133,10 +146,11 @@ static void cp_work(void *arg)
 	size_t text_len = 0;
 	int err, put;
 	char *line = NULL;
+	int64_t now_s, last = 0;
+	sp_store_reader *r;
 
 	if (j->proof == NULL) {
 		sp_store_checkpoint *prev = NULL;
-		sp_store_reader *r;
 
 		if (key_name(j->log_key, name, sizeof(name)) != 0) {
 			j->err = SP_ERR_FIELD;
@@ -169,7 +183,7 @@ static void cp_work(void *arg)
 		}
 		if (!j->have_prev && (r = sp_node_reader(n)) != NULL) {
 			if (baseline_load(r, j->o->id, &j->prev_size,
-			                  j->prev_root) == 0)
+			                  j->prev_root, NULL) == 0)
 				j->have_prev = 1;
 			else if (sp_store_checkpoint_latest(r, j->o->id,
 			                                    &prev) == SP_OK) {
@@ -179,6 +193,14 @@ static void cp_work(void *arg)
 				memcpy(j->prev_root, prev->root, 32);
 				sp_store_checkpoint_free(prev);
 			}
+		}
+		if (j->have_prev && j->cp.size == j->prev_size &&
+		    memcmp(j->cp.root, j->prev_root, 32) == 0) {
+			/* the checkpoint this node verified, stored and
+			 * cosigned already: nothing to write (a listed
+			 * witness asks every few seconds, [FED-W2]) */
+			j->accepted = 1;
+			return;
 		}
 		if (j->have_prev && j->cp.size == j->prev_size &&
 		    memcmp(j->cp.root, j->prev_root, 32) != 0) {
@@ -247,10 +269,25 @@ static void cp_work(void *arg)
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
+	/* [LOG-W2]: a cosignature's time never goes back for one origin
+	 * (after a clock step back, this node waits rather than vouch for
+	 * a later checkpoint with an earlier time) */
+	now_s = fed_now_ms(j->f) / 1000;
+	if ((r = sp_node_reader(n)) != NULL &&
+	    baseline_load(r, j->o->id, &(uint64_t){0}, (uint8_t[32]){0},
+	                  &last) == 0 &&
+	    now_s < last) {
+		j->err = SP_ERR_FIELD;
+		snprintf(j->why, sizeof(j->why),
+		         "the clock (%lld) is behind this node's last "
+		         "cosignature for the origin (%lld)",
+		         (long long)now_s, (long long)last);
+		return;
+	}
 	if (sp_node_log_signer(n) != NULL &&
 	    (err = sp_note_cosign(sp_node_log_signer(n), j->keep,
-	                          strlen(j->keep), fed_now_ms(j->f) / 1000,
-	                          &line, &why)) == SP_OK) {
+	                          strlen(j->keep), now_s, &line, &why)) ==
+	        SP_OK) {
 		err = sp_store_cosignature_put(
 		    sp_node_store(n), j->o->id, j->cp.size, j->cp.root,
 		    sp_node_config(n)->node_id, line);
@@ -262,7 +299,7 @@ static void cp_work(void *arg)
 		         why ? why : sp_strerror(err));
 		return;
 	}
-	baseline_save(n, j->o->id, j->cp.size, j->cp.root);
+	baseline_save(n, j->o->id, j->cp.size, j->cp.root, now_s);
 	j->accepted = 1;
 }
 
@@ -297,6 +334,8 @@ static void on_proof(void *ud, const sp_h2_response *resp)
 	}
 	fed_unref(f);
 }
+
+static void gossip_start(fed *f, fed_origin *o);
 
 static void cp_done(void *arg)
 {
@@ -350,10 +389,35 @@ static void cp_done(void *arg)
 		o->cp_size = j->prev_size;
 		memcpy(o->cp_root, j->prev_root, 32);
 	}
-	o->cp_fresh = j->accepted;
-	if (!f->stopping)
-		fed_pull_start(f, o);
+	if (!j->gossip)
+		o->cp_fresh = j->accepted;
+	else if (j->accepted)
+		o->cp_fresh = 1;
+	if (!f->stopping) {
+		fed_quorum_check(f, o, fed_now_ms(f));
+		/* a peer's older or equal checkpoint brings nothing to pull */
+		if (!j->gossip || j->accepted)
+			fed_pull_start(f, o);
+		if (j->from_origin)
+			gossip_start(f, o);
+	}
 	cp_job_free(j);
+}
+
+int fed_witness_due(fed *f, fed_origin *o, int64_t now)
+{
+	const sp_tl *tl = sp_trust_list(sp_node_trust(f->n));
+	int64_t every = fed_merge_delay_ms(f) / 5;
+	size_t i;
+	int want = sp_tl_is_witness(tl, sp_node_config(f->n)->node_id);
+
+	/* records waiting for a checkpoint that covers them */
+	for (i = 0; !want && i < o->n_unproven; i++)
+		want = !o->have_wit || o->unproven[i].seq >= o->wit_size;
+	if (!want || o->log_key == NULL || now < o->next_cp_ms)
+		return 0;
+	o->next_cp_ms = now + (every > 1000 ? every : 1000);
+	return 1;
 }
 
 typedef struct cp_req {
@@ -366,6 +430,7 @@ typedef struct cp_req {
 	 * hides one from this node; not every peer every round, which in an
 	 * idle federation costs the square of the members each interval */
 	int origin_has_none;
+	int gossip; /* one peer asked to compare: no fallback ([FED-W5]) */
 } cp_req;
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
@@ -386,6 +451,13 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	if (resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
 	    resp->body_len > SP_CHECKPOINT_MAX_NOTE) {
 		int from_origin = strcmp(q->source, o->id) == 0;
+
+		if (q->gossip) {
+			o->cp_busy = 0;
+			free(q);
+			fed_unref(f);
+			return;
+		}
 
 		if (from_origin && resp->err == SP_OK && resp->status == 404)
 			q->origin_has_none = 1;
@@ -416,6 +488,7 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	j->o = o;
 	snprintf(j->source, sizeof(j->source), "%s", q->source);
 	j->from_origin = strcmp(q->source, o->id) == 0;
+	j->gossip = q->gossip;
 	memcpy(j->note, resp->body, resp->body_len);
 	j->note[resp->body_len] = '\0';
 	j->len = resp->body_len;
@@ -472,6 +545,49 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 		fed_unref(f);
 	}
 	return -1;
+}
+
+/* [FED-W5]: after the origin's checkpoint, once per pull interval, the
+ * checkpoint of the same origin that one other peer holds (peers in
+ * turn), through the same verification: a larger one is proven
+ * consistent by the origin, one of the same size must have the same root,
+ * so that a fork shown to another node is seen here (kept as evidence,
+ * alarmed) as soon as this node holds both sides. */
+static void gossip_start(fed *f, fed_origin *o)
+{
+	int64_t now = fed_now_ms(f);
+	char path[128];
+	size_t i;
+	cp_req *q;
+
+	if (f->stopping || o->cp_busy || now < o->next_gossip_ms ||
+	    f->n_peers == 0)
+		return;
+	o->next_gossip_ms = now + sp_node_config(f->n)->pull_interval * 1000;
+	for (i = 0; i < f->n_peers; i++) {
+		fed_peer *p = f->peers[o->gossip_turn++ % f->n_peers];
+
+		if (strcmp(p->id, o->id) == 0 || p->federation[0] != '\0' ||
+		    !fed_peer_usable(p))
+			continue;
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return;
+		q->f = f;
+		q->o = o;
+		q->tried_origin = 1;
+		q->gossip = 1;
+		snprintf(q->source, sizeof(q->source), "%s", p->id);
+		snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", o->id);
+		o->cp_busy = 1;
+		fed_ref(f);
+		if (sp_h2_client_request(p->client, "GET", path, NULL, 0, NULL,
+		                         0, on_checkpoint, q) == SP_OK)
+			return;
+		fed_unref(f);
+		o->cp_busy = 0;
+		free(q);
+		return;
+	}
 }
 
 void fed_witness_fetch(fed *f, fed_origin *o)

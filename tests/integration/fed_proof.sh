@@ -38,6 +38,14 @@ for m in CN-XA KZ-KGS; do
 		not_ok "$m: silkport peers: pulled=$pulled proven=$proven unproven=$unproven"
 done
 grep -q 'event=record_accepted.*origin=CN-ZZ' "$WORK/KZ-KGS.log" && ok "the records reached KZ-KGS by push" || not_ok "no record_accepted at KZ-KGS"
+# A 1.2 list (no witnesses, k = 0): proven means confirmed ([FED-W1]).
+for m in CN-XA KZ-KGS; do
+	hcurl "$F" "op:$m" "$m" "/v1/search?origin=CN-ZZ" >"$WORK/s.$m.xml"
+	n=$(grep -c '<LogState>confirmed</LogState>' "$WORK/s.$m.xml" || true)
+	other=$(grep '<LogState>' "$WORK/s.$m.xml" | grep -vc confirmed || true)
+	[ "$n" -ge 3 ] && [ "$other" = 0 ] && ok "$m: with k = 0 every proven record is confirmed ($n)" ||
+		not_ok "$m search: $(cat "$WORK/s.$m.xml")"
+done
 
 # A forged sequence 4 pushed to KZ-KGS before the origin issues its own: it
 # is stored, waits unproven, and the origin's next checkpoint convicts it.

@@ -187,9 +187,23 @@ static const char schema_v7[] = "CREATE TABLE node_state ("
                                 " value TEXT NOT NULL,"
                                 " updated INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Where each record stands against its Origin's witnessed log (SPEC
+ * [FED-W1]): records of other Origins arrive pending and become confirmed
+ * once proven in a witnessed checkpoint. Rows from before were received
+ * without that check: the node's own are confirmed, the others pending
+ * (the node proves them again after the upgrade). The partial index finds
+ * the pending ones of an origin. */
+static const char schema_v8[] =
+    "ALTER TABLE records ADD COLUMN log_state TEXT NOT NULL"
+    " DEFAULT 'pending'"
+    " CHECK (log_state IN ('confirmed', 'pending', 'unlogged'));"
+    "UPDATE records SET log_state = 'confirmed' WHERE source IS NULL;"
+    "CREATE INDEX records_pending ON records(origin, sequence)"
+    " WHERE log_state = 'pending';";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
                                          schema_v4, schema_v5, schema_v6,
-                                         schema_v7};
+                                         schema_v7, schema_v8};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -619,6 +633,8 @@ const sp_store_driver sp_store_sqlite_driver = {
     .node_put = sp_sqlite_node_put,
     .checkpoint_put = sp_sqlite_checkpoint_put,
     .cosignature_put = sp_sqlite_cosignature_put,
+    .log_state_set = sp_sqlite_log_state_set,
+    .log_pending = sp_sqlite_log_pending,
     .outbox_enqueue = sp_sqlite_outbox_enqueue,
     .outbox_delivered = sp_sqlite_outbox_delivered,
     .outbox_reschedule = sp_sqlite_outbox_reschedule,

@@ -308,3 +308,44 @@ int sp_sqlite_by_digest(sp_store_conn *r, const char digest[65],
 	sqlite3_reset(st);
 	return err;
 }
+
+static const char sql_log_pending[] =
+    "SELECT sequence, digest, received FROM records"
+    " WHERE origin = ?1 AND sequence >= ?2 AND log_state = 'pending'"
+    " ORDER BY sequence LIMIT ?3";
+
+int sp_sqlite_log_pending(sp_store_conn *r, const char *origin, uint64_t from,
+                          size_t max, sp_store_pending **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	sp_store_pending *v;
+	int err = SP_OK, rc;
+
+	if (!(v = calloc(max, sizeof(*v))))
+		return SP_ERR_NOMEM;
+	if (!(st = sp_store__stmt(r->db, &r->st, sql_log_pending, &err))) {
+		free(v);
+		return err;
+	}
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v[*n].sequence = (uint64_t)sqlite3_column_int64(st, 0);
+		v[*n].received = sqlite3_column_int64(st, 2);
+		if ((err = sp_store__col_text(st, 1, v[*n].digest, 65)) !=
+		    SP_OK)
+			break;
+		(*n)++;
+	}
+	if (err == SP_OK && *n < max && rc != SQLITE_DONE)
+		err = sp_store__err(r->db, rc, "log-pending");
+	sqlite3_reset(st);
+	if (err != SP_OK || *n == 0) {
+		free(v);
+		*n = 0;
+		return err;
+	}
+	*out = v;
+	return SP_OK;
+}

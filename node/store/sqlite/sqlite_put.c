@@ -21,8 +21,9 @@ static const char sql_origin_get[] =
 static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
 static const char sql_insert[] =
     "INSERT INTO records (record_id, origin, sequence, type, issued,"
-    " received, digest, bytes, broadcast, receipt, source, signed_digest)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    " received, digest, bytes, broadcast, receipt, source, signed_digest,"
+    " log_state)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char sql_recipient[] =
     "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
 static const char sql_subject[] =
@@ -205,6 +206,8 @@ int sp_sqlite_record_insert(sp_store_conn *s, const sp_store_req *req,
 	if (req->has_signed_digest)
 		sqlite3_bind_blob(st, 12, req->signed_digest, 32,
 		                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, sp_store_log_state_name(req->log_state), -1,
+	                  SQLITE_STATIC);
 	if ((err = sp_sqlite_step_done(s->db, st, "insert")))
 		return err;
 	*rowid_out = rowid = sqlite3_last_insert_rowid(s->db);
@@ -401,4 +404,30 @@ int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
 	sqlite3_bind_blob64(st, 3, bytes, len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, sp_store__now());
 	return sp_sqlite_step_done(s->db, st, "trust-list-put");
+}
+
+/* ---------------------------------------------------------------- log state
+ */
+
+static const char sql_log_state[] =
+    "UPDATE records SET log_state = ?3"
+    " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'";
+
+int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
+                            const uint64_t *seqs, size_t n, int state)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		STMT(sql_log_state);
+		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)seqs[i]);
+		sqlite3_bind_text(st, 3, sp_store_log_state_name(state), -1,
+		                  SQLITE_STATIC);
+		if ((err = sp_sqlite_step_done(s->db, st, "log-state")))
+			return err;
+	}
+	return SP_OK;
 }

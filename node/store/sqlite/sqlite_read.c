@@ -11,7 +11,8 @@
 
 #define REC_COLS                                                               \
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
-	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt"
+	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt,"    \
+	" r.log_state"
 
 static void *dup_blob(const void *b, size_t n)
 {
@@ -73,6 +74,18 @@ int sp_sqlite__record_header(sqlite3_stmt *st, sp_store_record *rec)
 	return sp_store__col_text(st, 9, rec->source, sizeof(rec->source));
 }
 
+/* The log state column as sp_store_log_state; pending if unknown. */
+static int log_state_of(sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	int i;
+
+	for (i = SP_LOG_CONFIRMED; t != NULL && i <= SP_LOG_UNLOGGED; i++)
+		if (strcmp(t, sp_store_log_state_name(i)) == 0)
+			return i;
+	return SP_LOG_PENDING;
+}
+
 /* A record from a REC_COLS row. */
 static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
 {
@@ -98,6 +111,7 @@ static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
 			goto fail;
 		}
 	}
+	rec->log_state = log_state_of(st, 12);
 	*out = rec;
 	return SP_OK;
 fail:

@@ -471,11 +471,97 @@ static void test_revocation_check_list(void **state)
 	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
 }
 
+/* [FED-W1]: a received record is stored pending, an own one confirmed;
+ * log_pending lists the pending ones of an origin by Sequence from a
+ * position; log_state_set confirms pending records only and a confirmed
+ * record never goes back; the state survives a reopen and is read with
+ * the record (get and search). */
+static void test_log_state(void **state)
+{
+	fx *f = *state;
+	sp_store_pending *p = NULL;
+	sp_store_record *got = NULL;
+	size_t n = 0;
+	rec a, b, c, own;
+	uint64_t seqs[2];
+
+	rec_make(&a, "CN-XA", 3, NULL);
+	a.put.source = "CN-XA";
+	a.put.received = 1000;
+	a.put.log_state = SP_LOG_PENDING;
+	rec_make(&b, "CN-XA", 1, NULL);
+	b.put.source = "CN-XA";
+	b.put.log_state = SP_LOG_PENDING;
+	rec_make(&c, "CN-XA", 7, NULL);
+	c.put.source = "CN-XA";
+	c.put.log_state = SP_LOG_UNLOGGED;
+	rec_make(&own, "CN-ZZ", 0, NULL);
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &own.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+
+	assert_int_equal(sp_store_log_pending(f->r, "CN-XA", 0, 10, &p, &n),
+	                 SP_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(p[0].sequence, 1);
+	assert_int_equal(p[1].sequence, 3);
+	assert_int_equal(p[1].received, 1000);
+	assert_int_equal(strlen(p[1].digest), 64);
+	free(p);
+	assert_int_equal(sp_store_log_pending(f->r, "CN-XA", 2, 10, &p, &n),
+	                 SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].sequence, 3);
+	free(p);
+	assert_int_equal(sp_store_log_pending(f->r, "CN-ZZ", 0, 10, &p, &n),
+	                 SP_OK);
+	assert_int_equal(n, 0);
+	assert_null(p);
+
+	/* confirm 3 (and 7, which is unlogged and stays so) */
+	seqs[0] = 3;
+	seqs[1] = 7;
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", seqs, 2, SP_LOG_CONFIRMED),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", seqs, 1, SP_LOG_PENDING),
+	    SP_ERR_INVALID_ARGUMENT);
+	reopen(f);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 3, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 7, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 1, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_PENDING);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 0, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	/* a confirmed record is never made unlogged */
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", seqs, 1, SP_LOG_UNLOGGED),
+	    SP_OK);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 3, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_string_equal(sp_store_log_state_name(SP_LOG_PENDING), "pending");
+	assert_null(sp_store_log_state_name(9));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
 	                                    teardown),

@@ -591,6 +591,51 @@ static void test_migration_record_id_scope(void **state)
 	                 SP_STORE_INSERTED);
 }
 
+/* Version 7 to 8 ([FED-W1]): rows stored before the log state existed are
+ * confirmed when they are the node's own (no source) and pending when
+ * they came from a peer, which then proves them again. */
+static void test_migration_log_state(void **state)
+{
+	fx *f = *state;
+	rec own, got_rec;
+	sqlite3 *db = NULL;
+	sp_store_record *got = NULL;
+
+	rec_make(&own, "CN-ZZ", 0, NULL);
+	assert_int_equal(sp_store_put(f->s, &own.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	rec_make(&got_rec, "CN-XA", 4, NULL);
+	got_rec.put.source = "CN-XA";
+	got_rec.put.log_state = SP_LOG_CONFIRMED; /* overwritten below */
+	assert_int_equal(sp_store_put(f->s, &got_rec.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "BEGIN;"
+	                 "DROP INDEX records_pending;"
+	                 "ALTER TABLE records DROP COLUMN log_state;"
+	                 "PRAGMA user_version = 7;"
+	                 "COMMIT;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	reopen(f);
+	assert_int_equal(db_count(f, "PRAGMA user_version"),
+	                 SP_STORE_SCHEMA_VERSION);
+	assert_int_equal(sp_store_get_at(f->r, "CN-ZZ", 0, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 4, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_PENDING);
+	sp_store_record_free(got);
+}
+
 /* ---------------------------------------------------------------- visibility
  */
 
@@ -1151,6 +1196,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_record_id_scope,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_log_state, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_search_filters, setup,

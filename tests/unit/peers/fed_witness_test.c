@@ -590,6 +590,57 @@ static void test_evidence_is_no_baseline(void **state)
 	assert_int_equal(latest().n_cosignatures, 1);
 }
 
+/* [LOG-W2]: after the clock went back (behind the time of the last
+ * cosignature this node gave for the origin), a newer consistent
+ * checkpoint is not cosigned: nothing is vouched for with an earlier time,
+ * and the old checkpoint stays the one trusted. Once the clock is past
+ * that time again, it is cosigned. */
+static void set_last_cosignature(fh *h, void *arg)
+{
+	char v[128], hex[65];
+	uint8_t root[32];
+
+	/* the baseline as this node keeps it, with its last cosignature
+	 * 1000 s ahead of the clock: as if the clock had stepped back */
+	root_of((const uint8_t(*)[32])g_honest, 4, root);
+	sp_hex_encode(root, 32, hex);
+	snprintf(v, sizeof(v), "4 %s %lld", hex,
+	         (long long)(fh_now() / 1000 + *(int64_t *)arg));
+	assert_int_equal(
+	    sp_store_state_set(sp_node_store(h->n), "witnessed:CN-XA", v),
+	    SP_OK);
+}
+
+static void test_cosignature_time_never_goes_back(void **state)
+{
+	stored st;
+	seen s;
+	int64_t ahead = 1000;
+
+	(void)state;
+	assert_int_equal(latest().n_cosignatures, 1);
+	fh_run(&g_h, set_last_cosignature, &ahead);
+	present((const uint8_t(*)[32])g_honest, 8, g_h.log[XA]);
+	s = poll_once();
+	assert_int_equal(s.cp_size, 4);
+	st = latest();
+	assert_int_equal(st.size, 8);
+	assert_int_equal(st.n_cosignatures, 0);
+	assert_int_equal(log_lines("event=checkpoint_refused", "origin=CN-XA",
+	                           "last cosignature"),
+	                 1);
+
+	fh_advance(1000 * 1000);
+	fh_tick(&g_h); /* the poll planned before */
+	fh_settle(&g_h, 300);
+	s = poll_once();
+	assert_int_equal(s.cp_size, 8);
+	st = latest();
+	assert_int_equal(st.n_cosignatures, 1);
+	assert_string_equal(st.witness, "CN-ZZ");
+	assert_int_equal(s.alarms, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +657,9 @@ int main(void)
 	        test_wrong_key_refused, setup, teardown, (void *)(uintptr_t)4),
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_evidence_is_no_baseline, setup, teardown,
+	        (void *)(uintptr_t)4),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_cosignature_time_never_goes_back, setup, teardown,
 	        (void *)(uintptr_t)4),
 	};
 

@@ -348,6 +348,65 @@ static void test_problem_round_trip(void **state)
 	                 SP_ERR_INVALID_ARGUMENT);
 }
 
+/* [LOG-W1]: the witnesses, their quorum and the merge delay survive a
+ * round trip; a list without them means k = 0 and the default delay; a
+ * witness that is no member with a LogKey, a quorum without witnesses or
+ * above their number, and witnesses without a quorum are refused. */
+static void test_trust_list_witnessing(void **state)
+{
+	sp_tl tl, *back = NULL;
+	sp_tl_member m[2];
+	sp_tl_signing_cert sc[3];
+	char *ep[2], *relays[1];
+	char *w[2] = {(char *)(uintptr_t) "CN-ZZ",
+	              (char *)(uintptr_t) "KZ-KGS"};
+	uint8_t *out = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	sp_doc *doc = NULL;
+
+	(void)state;
+	sample_tl(&tl, m, sc, ep, relays);
+	assert_int_equal(sp_tl_merge_delay(&tl), SP_TL_MERGE_DELAY_DEFAULT);
+	tl.witnesses = w;
+	tl.n_witnesses = 1;
+	tl.quorum = 1;
+	tl.merge_delay = 7;
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_OK);
+	assert_int_equal(
+	    sp_doc_parse(out, len, SP_DOC_TRUST_LIST, NULL, &doc, &why), SP_OK);
+	assert_int_equal(sp_tl_read(doc, &back, &why), SP_OK);
+	assert_int_equal(back->n_witnesses, 1);
+	assert_string_equal(back->witnesses[0], "CN-ZZ");
+	assert_int_equal(back->quorum, 1);
+	assert_int_equal(sp_tl_merge_delay(back), 7);
+	assert_true(sp_tl_is_witness(back, "CN-ZZ"));
+	assert_false(sp_tl_is_witness(back, "KZ-KGS"));
+	sp_tl_free(back);
+	back = NULL;
+	sp_doc_free(doc);
+	doc = NULL;
+	free(out);
+	out = NULL;
+
+	/* KZ-KGS has no LogKey: it cannot cosign */
+	tl.n_witnesses = 2;
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	assert_non_null(strstr(why, "KZ-KGS"));
+	tl.n_witnesses = 1;
+	tl.quorum = 2; /* more than the witnesses */
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	tl.quorum = 0; /* witnesses without a quorum */
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	tl.n_witnesses = 0;
+	tl.quorum = 1; /* a quorum of no witnesses */
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	tl.quorum = 0;
+	tl.merge_delay = SP_TL_MERGE_DELAY_MAX + 1;
+	assert_int_equal(sp_tl_build(&tl, &out, &len, &why), SP_ERR_FIELD);
+	assert_null(out);
+}
+
 /* SPEC [TL-A1], [TL-A2]: MayOriginate survives a round trip in registry
  * order; without it the role's defaults apply; a code outside the registry
  * or given twice refuses the list. */
@@ -491,6 +550,7 @@ int main(void)
 	    cmocka_unit_test(test_trust_list_round_trip),
 	    cmocka_unit_test(test_trust_list_refusals),
 	    cmocka_unit_test(test_trust_list_may_originate),
+	    cmocka_unit_test(test_trust_list_witnessing),
 	    cmocka_unit_test(test_role_defaults),
 	    cmocka_unit_test(test_type_set_parse),
 	    cmocka_unit_test(test_problem_round_trip),
