@@ -618,7 +618,8 @@ static size_t gateways_to(const sp_tl *tl, const char *self, const char *dfed,
 size_t sp_node_relay_gateways(sp_node *n, const char *recipient,
                               char (*gw)[SP_NODE_ID_MAX + 1], size_t cap)
 {
-	sp_trust *home = sp_node_trust(n) ? sp_trust_ref(sp_node_trust(n)) : NULL;
+	sp_trust *home =
+	    sp_node_trust(n) ? sp_trust_ref(sp_node_trust(n)) : NULL;
 	size_t n_gw = 0;
 	snap s;
 	int d;

@@ -23,13 +23,13 @@ struct dl_item {
 	int store_err;
 	char why[480];
 	/* [FED-R1]: an own record handed to a gateway */
-	int relay_checked;     /* the recipients were read for the deadline */
+	int relay_checked; /* the recipients were read for the deadline */
 	char (*recips)[SP_NODE_ID_MAX + 1]; /* its Node recipients */
 	size_t n_recips;
 	char (*finals)[SP_NODE_ID_MAX + 1]; /* those behind this gateway */
 	size_t n_finals, k;                 /* k: the next final to ask for */
-	int gw_pos;       /* the gateway's place among finals[k]'s gateways */
-	sp_trust *final_trust; /* the list that binds finals[k] */
+	int gw_pos; /* the gateway's place among finals[k]'s gateways */
+	sp_trust *final_trust;  /* the list that binds finals[k] */
 	uint8_t *final_receipt; /* the first final receipt, kept */
 	size_t final_len;
 };
@@ -419,8 +419,7 @@ static void apply(fed *f, dl_item *d)
 	}
 	/* [FED-R1]: an own record that a gateway does not take may be
 	 * due for the next gateway */
-	if (d->verdict != FED_V_DELIVERED &&
-	    d->verdict != FED_V_EQUIVOCATION &&
+	if (d->verdict != FED_V_DELIVERED && d->verdict != FED_V_EQUIVOCATION &&
 	    relay_check(f, d, !sp_peers__verdict_retries(d->verdict)))
 		return;
 	switch (d->verdict) {
@@ -569,8 +568,9 @@ static void judge_work(void *arg)
 		sp_verify_opts_default(&o);
 		o.clock_skew = sp_node_config(n)->clock_skew;
 		o.limits = sp_node_limits(n);
-		d->verdict = judge(d->trust, d->body, d->body_len, d->p->id,
-		                   &d->it, &o, &rstatus, d->why, sizeof(d->why));
+		d->verdict =
+		    judge(d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
+		          &rstatus, d->why, sizeof(d->why));
 		/* [FED-R1]: a gateway's `relayed` for an own record only
 		 * starts the wait for the final receipts */
 		if (d->verdict == FED_V_DELIVERED &&
@@ -769,7 +769,7 @@ static void failover_done(void *arg)
 /* Loop: the gateway failed, or missed its deadline: alarm, and hand the
  * record to the next gateway of each final receiver still without a
  * receipt; with none left, keep asking this one (FED-4 retries). */
-static void relay_overdue(fed *f, dl_item *d, const char *why)
+static void relay_overdue(fed *f, dl_item *d, const char *why, int failed)
 {
 	char gw[RELAY_GW_MAX][SP_NODE_ID_MAX + 1];
 	fed_peer *p = d->p;
@@ -777,8 +777,8 @@ static void relay_overdue(fed *f, dl_item *d, const char *why)
 	size_t i, m, n_gw;
 	int pos;
 
-	if (j == NULL || (j->next = calloc(d->n_finals, sizeof(*j->next))) ==
-	                     NULL) {
+	if (j == NULL ||
+	    (j->next = calloc(d->n_finals, sizeof(*j->next))) == NULL) {
 		free(j);
 		retry(f, p, d, 0, why);
 		return;
@@ -797,25 +797,40 @@ static void relay_overdue(fed *f, dl_item *d, const char *why)
 			         gw[pos + 1]);
 	}
 	snprintf(j->why, sizeof(j->why),
-	         "relay deadline missed: gateway %s gave no final receipt of "
-	         "%s (%.200s)%s%s",
-	         p->id, d->finals[d->k], why,
+	         "%s: gateway %s gave no final receipt "
+	         "of %s (%.200s)%s%s",
+	         failed ? "relay failed" : "relay deadline missed", p->id,
+	         d->finals[d->k], why,
 	         j->n_next ? "; handed to " : "; no other gateway",
 	         j->n_next ? j->next[0] : "");
 	p->alarms++;
 	f->delivery_alarms++;
-	sp_node_count(f->n, SP_CTR_RELAY_LATE, 1);
+	if (!failed)
+		sp_node_count(f->n, SP_CTR_RELAY_LATE, 1);
 	snprintf(p->last_alarm, sizeof(p->last_alarm), "sequence %llu: %.200s",
 	         (unsigned long long)d->it.sequence, j->why);
-	sp_log(SP_LOG_ERROR, "relay_deadline_missed",
-	       SP_LF_STR("gateway", p->id),
-	       SP_LF_UINT("sequence", d->it.sequence),
-	       SP_LF_STR("record_id", d->it.record_id),
-	       SP_LF_STR("receiver", d->finals[d->k]),
-	       SP_LF_STR("next", j->n_next ? j->next[0] : ""),
-	       SP_LF_STR("why", why));
+	if (failed)
+		sp_log(SP_LOG_ERROR, "relay_gateway_failed",
+		       SP_LF_STR("gateway", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("receiver", d->finals[d->k]),
+		       SP_LF_STR("next", j->n_next ? j->next[0] : ""),
+		       SP_LF_STR("why", why));
+	else
+		sp_log(SP_LOG_ERROR, "relay_deadline_missed",
+		       SP_LF_STR("gateway", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("receiver", d->finals[d->k]),
+		       SP_LF_STR("next", j->n_next ? j->next[0] : ""),
+		       SP_LF_STR("why", why));
 	if (j->n_next == 0) {
-		retry(f, p, d, 0, j->why);
+		/* FED-5 still ends a delivery the gateway refused for good */
+		if (failed)
+			give_up(f, p, d, d->verdict, j->why);
+		else
+			retry(f, p, d, 0, j->why);
 		free(j->next);
 		free(j);
 		return;
@@ -836,11 +851,12 @@ static void relay_wait(fed *f, dl_item *d, const char *why)
 	    d->it.received, sp_node_config(f->n)->relay_deadline, d->gw_pos);
 
 	if (fed_now_ms(f) / 1000 >= due) {
-		relay_overdue(f, d, why);
+		relay_overdue(f, d, why, 0);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "relayed by %s, awaiting the final receipt "
-	                           "of %s: %.300s",
+	snprintf(msg, sizeof(msg),
+	         "relayed by %s, awaiting the final receipt "
+	         "of %s: %.300s",
 	         d->p->id, d->finals[d->k], why);
 	retry(f, d->p, d, 0, msg);
 }
@@ -856,9 +872,9 @@ static void final_work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = sp_node_config(n)->clock_skew;
 	o.limits = sp_node_limits(n);
-	d->verdict = sp_peers__judge_final(d->final_trust, d->body,
-	                                   d->body_len, d->finals[d->k],
-	                                   &d->it, &o, d->why, sizeof(d->why));
+	d->verdict = sp_peers__judge_final(d->final_trust, d->body, d->body_len,
+	                                   d->finals[d->k], &d->it, &o, d->why,
+	                                   sizeof(d->why));
 }
 
 static void final_done(void *arg)
@@ -928,8 +944,9 @@ static void on_final(void *ud, const sp_h2_response *resp)
 	/* the receiver's own federation's list verifies it (FED-34) */
 	if ((d->final_trust = sp_node_trust_for(f->n, d->finals[d->k])) ==
 	    NULL) {
-		relay_wait(f, d, "no trust list this node holds lists the "
-		                 "receiver");
+		relay_wait(f, d,
+		           "no trust list this node holds lists the "
+		           "receiver");
 		return;
 	}
 	if (fed_pool(f, final_work, final_done, d) != SP_OK) {
@@ -965,7 +982,8 @@ static void relay_ask(fed *f, dl_item *d)
 		relay_wait(f, d, "the gateway is not connected");
 		return;
 	}
-	snprintf(path, sizeof(path), "/v1/records/%s/receipt?origin=%s&receiver=%s",
+	snprintf(path, sizeof(path),
+	         "/v1/records/%s/receipt?origin=%s&receiver=%s",
 	         d->it.record_id, d->it.origin, d->finals[d->k]);
 	err = sp_h2_client_request(d->p->client, "GET", path, NULL, 0, NULL, 0,
 	                           on_final, d);
@@ -1017,7 +1035,7 @@ static void recip_done(void *arg)
 		return;
 	}
 	if (failed)
-		relay_overdue(d->f, d, d->why);
+		relay_overdue(d->f, d, d->why, 1);
 	else
 		relay_wait(d->f, d, d->why);
 }
@@ -1033,10 +1051,10 @@ static int relay_check(fed *f, dl_item *d, int failed)
 	if (d->relay_checked || d->it.bytes == NULL ||
 	    strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0)
 		return 0;
-	if (!failed && fed_now_ms(f) / 1000 <
-	                   sp_peers__relay_due_s(
-	                       d->it.received,
-	                       sp_node_config(f->n)->relay_deadline, 0))
+	if (!failed &&
+	    fed_now_ms(f) / 1000 <
+	        sp_peers__relay_due_s(d->it.received,
+	                              sp_node_config(f->n)->relay_deadline, 0))
 		return 0;
 	d->relay_checked = 1;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
