@@ -326,9 +326,13 @@ static void finished(void *arg)
 		       SP_LF_UINT("sequence", d->it.sequence),
 		       SP_LF_STR("record_id", d->it.record_id));
 	}
+	/* while stopping, d may hold the last references to f and p */
+	if (f->stopping) {
+		item_free(d);
+		return;
+	}
 	item_free(d);
-	if (!f->stopping)
-		pump(f, p);
+	pump(f, p);
 }
 
 /* Committer thread. */
@@ -529,6 +533,24 @@ int64_t sp_peers__relay_due_s(int64_t received, int64_t deadline_s, int pos)
 	return received + deadline_s * (int64_t)(pos + 1);
 }
 
+/* 1 if peer's entry in t names any federation in RelaysTo. */
+static int may_relay(const sp_trust *t, const char *peer)
+{
+	const sp_tl_member *m = sp_tl_find(sp_trust_list(t), peer);
+
+	return m != NULL && m->n_relays_to > 0;
+}
+
+static int is_recipient(const dl_item *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_recips; i++)
+		if (strcmp(d->recips[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Worker: the Node recipients of the record's bytes, for [FED-R1]. An own
  * record, so it was verified when it was signed; a failure leaves none. */
 static void read_recipients(dl_item *d)
@@ -571,13 +593,18 @@ static void judge_work(void *arg)
 		d->verdict =
 		    judge(d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
 		          &rstatus, d->why, sizeof(d->why));
-		/* [FED-R1]: a gateway's `relayed` for an own record only
-		 * starts the wait for the final receipts */
+		/* [FED-R1]: a gateway's receipt for an own record only
+		 * starts the wait for the final receipts. A gateway is known
+		 * by what it is, not by what it says: one that answers
+		 * `accepted` for a record it only relays must not end the
+		 * delivery either. */
 		if (d->verdict == FED_V_DELIVERED &&
-		    rstatus == SP_RECEIPT_RELAYED &&
-		    strcmp(d->it.origin, sp_node_config(n)->node_id) == 0) {
-			d->verdict = FED_V_RELAYED;
+		    strcmp(d->it.origin, sp_node_config(n)->node_id) == 0 &&
+		    (rstatus == SP_RECEIPT_RELAYED ||
+		     may_relay(d->trust, d->p->id))) {
 			read_recipients(d);
+			if (!is_recipient(d, d->p->id))
+				d->verdict = FED_V_RELAYED;
 		}
 		return;
 	} else {
