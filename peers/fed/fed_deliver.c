@@ -603,8 +603,7 @@ static void judge_work(void *arg)
 		    (rstatus == SP_RECEIPT_RELAYED ||
 		     may_relay(d->trust, d->p->id))) {
 			read_recipients(d);
-			if (!is_recipient(d, d->p->id))
-				d->verdict = FED_V_RELAYED;
+			d->verdict = FED_V_RELAYED;
 		}
 		return;
 	} else {
@@ -1025,6 +1024,14 @@ static void relay_ask(fed *f, dl_item *d)
 static void relay_start(fed *f, dl_item *d)
 {
 	relay_finals(f, d);
+	if (d->n_finals > 0 && is_recipient(d, d->p->id)) {
+		/* the gateway is an addressee too: its own receipt is the
+		 * one to keep, once the receivers behind it have answered */
+		d->final_receipt = d->body;
+		d->final_len = d->body_len;
+		d->body = NULL;
+		d->body_len = 0;
+	}
 	if (d->n_finals == 0) {
 		/* none of its recipients is reached through this peer any
 		 * more (the lists changed since): its receipt is all there

@@ -569,6 +569,25 @@ static void test_accepted_from_gateway_is_not_final(void **state)
 	assert_int_equal(look().alarms[GW], 0);
 }
 
+/* [FED-R1]: a gateway that is an addressee too answers `accepted` for
+ * itself; the receivers behind it must still answer before the delivery
+ * completes. */
+static void test_addressee_gateway_still_needs_final(void **state)
+{
+	int err;
+
+	(void)state;
+	g_gw.says_accepted = 1;
+	g_gw.holds[GW] = 1;
+	assert_true(submit("GW", "KZ-KGS", &err) >= 0);
+	pass_seconds(8);
+	assert_int_equal(look().delivered[GW], 0);
+	g_gw.holds[GW] = 0;
+	pass_seconds(4);
+	wait_delivered(0, 1);
+	assert_int_equal(g_gw.finals_served[GW], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +612,9 @@ int main(void)
 	        test_holding_gateway_bypassed, setup, teardown, (void *)&both),
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_accepted_from_gateway_is_not_final, setup, teardown,
+	        (void *)&only_gw),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_addressee_gateway_still_needs_final, setup, teardown,
 	        (void *)&only_gw),
 	};
 
