@@ -1083,7 +1083,8 @@ static int relay_check(fed *f, dl_item *d, int failed)
 	recip_job *j;
 
 	if (d->relay_checked || d->it.bytes == NULL ||
-	    strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0)
+	    strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0 ||
+	    !may_relay(sp_node_trust(f->n), d->p->id))
 		return 0;
 	if (!failed &&
 	    fed_now_ms(f) / 1000 <
@@ -1131,9 +1132,10 @@ static void pump(fed *f, fed_peer *p)
 			apply(f, d);
 			continue;
 		}
-		/* the client copied them; an own record's are kept, for its
-		 * recipients if a gateway takes it ([FED-R1]) */
-		if (strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0) {
+		/* the client copied them; an own record's to a gateway are
+		 * kept, for its recipients ([FED-R1]) */
+		if (strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0 ||
+		    !may_relay(sp_node_trust(f->n), p->id)) {
 			free(d->it.bytes);
 			d->it.bytes = NULL;
 		}
