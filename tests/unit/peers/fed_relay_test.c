@@ -48,7 +48,9 @@ static struct {
 	uint8_t *bytes[POSTED_MAX];
 	size_t len[POSTED_MAX];
 	size_t n;
-	int holds[3];      /* this gateway never has a final receipt (404) */
+	int holds[3];   /* this gateway never has a final receipt (404) */
+	int hold_first; /* CN-XA holds the first record it gets, only it */
+	char held_id[SP_UUID_LEN + 1];
 	int says_accepted; /* the gateways answer `accepted`, not `relayed` */
 	size_t finals_served[3];
 } g_gw;
@@ -99,13 +101,22 @@ static void keep_posted(sp_http_req *req)
 	const uint8_t *b = sp_http_req_body(req, &len);
 	const char *id = strstr((const char *)b, "<RecordId>");
 
-	if (i == POSTED_MAX || id == NULL ||
-	    (g_gw.bytes[i] = malloc(len)) == NULL)
+	size_t k;
+
+	if (id == NULL)
+		return;
+	for (k = 0; k < g_gw.n; k++) /* a re-delivery: kept already */
+		if (strncmp(g_gw.id[k], id + strlen("<RecordId>"),
+		            SP_UUID_LEN) == 0)
+			return;
+	if (i == POSTED_MAX || (g_gw.bytes[i] = malloc(len)) == NULL)
 		return;
 	memcpy(g_gw.bytes[i], b, len);
 	g_gw.len[i] = len;
 	snprintf(g_gw.id[i], sizeof(g_gw.id[i]), "%.36s",
 	         id + strlen("<RecordId>"));
+	if (g_gw.hold_first && g_gw.held_id[0] == '\0')
+		memcpy(g_gw.held_id, g_gw.id[i], sizeof(g_gw.held_id));
 	g_gw.n++;
 }
 
@@ -140,6 +151,8 @@ static void answer(fh *h, int peer, sp_http_req *req)
 	}
 	if (strncmp(path, "/v1/records/", 12) == 0 &&
 	    strstr(path, "/receipt") != NULL && !g_gw.holds[peer] &&
+	    !(peer == XA && g_gw.held_id[0] != '\0' &&
+	      strncmp(path + 12, g_gw.held_id, SP_UUID_LEN) == 0) &&
 	    (rcv = strstr(q, "receiver=")) != NULL) {
 		snprintf(receiver, sizeof(receiver), "%.*s",
 		         (int)strcspn(rcv + 9, "&"), rcv + 9);
@@ -569,6 +582,35 @@ static void test_accepted_from_gateway_is_not_final(void **state)
 	assert_int_equal(look().alarms[GW], 0);
 }
 
+/* [FED-R2], [SEC-R1]: CN-XA forwards a later record but holds an earlier
+ * one (a reordering): the later completes through CN-XA, the earlier misses
+ * its deadline, is alarmed about and goes through GW. */
+static void test_reordering_gateway_detected(void **state)
+{
+	int64_t s1, s2;
+	int err;
+	probe pr;
+
+	(void)state;
+	g_gw.hold_first = 1;
+	s1 = submit("KZ-KGS", NULL, &err);
+	assert_true(s1 >= 0);
+	fh_settle(&g_h, 200);
+	s2 = submit("KZ-ALA", NULL, &err);
+	assert_true(s2 > s1);
+	pass_seconds(8);
+	pr = look();
+	assert_int_equal(pr.delivered[XA], 1); /* the later record */
+	assert_int_equal(pr.posts[GW], 0);
+	assert_int_equal(pr.alarms[XA], 0);
+	pass_seconds(18);
+	wait_delivered(1, 1);
+	pr = look();
+	assert_int_equal(pr.last_seq[GW], (uint64_t)s1);
+	assert_true(pr.alarms[XA] >= 1);
+	assert_non_null(strstr(pr.last_alarm[XA], "relay deadline missed"));
+}
+
 /* [FED-R1]: a gateway that is an addressee too answers `accepted` for
  * itself; the receivers behind it must still answer before the delivery
  * completes. */
@@ -616,6 +658,9 @@ int main(void)
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_addressee_gateway_still_needs_final, setup, teardown,
 	        (void *)&only_gw),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_reordering_gateway_detected, setup, teardown,
+	        (void *)&both),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
