@@ -792,6 +792,18 @@ static void failover_done(void *arg)
 	free(j);
 }
 
+/* 1 if p's row `id` was alarmed about as late already; else remember it. */
+static int late_alarmed(fed_peer *p, int64_t id)
+{
+	size_t i, n = sizeof(p->relay_late) / sizeof(p->relay_late[0]);
+
+	for (i = 0; i < n; i++)
+		if (p->relay_late[i] == id)
+			return 1;
+	p->relay_late[p->relay_late_next++ % n] = id;
+	return 0;
+}
+
 /* Loop: the gateway failed, or missed its deadline: alarm, and hand the
  * record to the next gateway of each final receiver still without a
  * receipt; with none left, keep asking this one (FED-4 retries). */
@@ -821,6 +833,12 @@ static void relay_overdue(fed *f, dl_item *d, const char *why, int failed)
 		if (m == j->n_next)
 			snprintf(j->next[j->n_next++], sizeof(j->next[0]), "%s",
 			         gw[pos + 1]);
+	}
+	if (j->n_next == 0 && !failed && late_alarmed(p, d->it.id)) {
+		free(j->next);
+		free(j);
+		retry(f, p, d, 0, why);
+		return;
 	}
 	snprintf(j->why, sizeof(j->why),
 	         "%s: gateway %s gave no final receipt "

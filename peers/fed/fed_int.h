@@ -68,6 +68,11 @@ struct fed_peer {
 	/* alarms about this peer (equivocation answers, bad receipts) */
 	uint64_t alarms;
 	char last_alarm[240];
+	/* outbox rows this gateway is late with and that have no other
+	 * gateway left: alarmed about once each ([FED-R2]), not at every
+	 * question that follows (a ring; a restart alarms again) */
+	int64_t relay_late[16];
+	size_t relay_late_next;
 };
 
 /* Catch-up position for one source of one origin's entries. */

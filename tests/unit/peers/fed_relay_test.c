@@ -611,6 +611,29 @@ static void test_reordering_gateway_detected(void **state)
 	assert_non_null(strstr(pr.last_alarm[XA], "relay deadline missed"));
 }
 
+/* [FED-R2]: the only gateway holds: past the deadline one alarm, not one
+ * per question; the delivery stays open and it is still asked. */
+static void test_last_gateway_late_alarms_once(void **state)
+{
+	size_t asked;
+	int err;
+	probe pr;
+
+	(void)state;
+	g_gw.holds[GW] = 1;
+	assert_true(submit("KZ-KGS", NULL, &err) >= 0);
+	pass_seconds(26);
+	pr = look();
+	assert_int_equal(pr.alarms[GW], 1);
+	assert_non_null(strstr(pr.last_alarm[GW], "no other gateway"));
+	assert_int_equal(pr.delivered[GW], 0);
+	asked = pr.asks[GW];
+	pass_seconds(8);
+	pr = look();
+	assert_true(pr.asks[GW] > asked);
+	assert_int_equal(pr.alarms[GW], 1);
+}
+
 /* [FED-R1]: a gateway that is an addressee too answers `accepted` for
  * itself; the receivers behind it must still answer before the delivery
  * completes. */
@@ -661,6 +684,9 @@ int main(void)
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_reordering_gateway_detected, setup, teardown,
 	        (void *)&both),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_last_gateway_late_alarms_once, setup, teardown,
+	        (void *)&only_gw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
