@@ -23,7 +23,7 @@ typedef struct read_job {
 	int wide;
 	int anonymous; /* neither an active member nor an operator */
 	char origin[SP_NODE_ID_MAX + 1];
-	char id[SP_UUID_LEN + 8];
+	char id[SP_UUID_LEN + 16]; /* room for "/receipt" */
 	/* query parameters, read on the loop thread */
 	int has_start, has_count, has_index, has_size, has_old;
 	uint64_t start, count, index, size, old;
@@ -34,6 +34,11 @@ typedef struct read_job {
 	char cursor[SP_STORE_CURSOR_MAX];
 	int has_kind, has_scheme, has_value, has_type, has_by_origin, has_since,
 	    has_until, has_cursor;
+	/* GET /v1/records/{id}/receipt ([API-R1]): the downstream receipt of
+	 * `receiver` for a record this node relays, asked by its Origin */
+	int final_receipt;
+	char receiver[SP_NODE_ID_MAX + 1];
+	char caller[SP_NODE_ID_MAX + 1];
 	/* result */
 	int status;
 	int err;
@@ -118,6 +123,46 @@ static void get_record(read_job *j, sp_store_reader *r)
 	}
 	sp_text_free(&why);
 	sp_store_list_free(l);
+}
+
+/* [API-R1]: a gateway answers the Origin of a record it relays with the
+ * receipt the final receiver gave for it, exactly as it holds it, so that
+ * the Origin verifies it with the receiver's own list ([FED-R1]). Only the
+ * Origin asks: anyone else learns nothing, not even that the record
+ * exists. */
+static void get_final_receipt(read_job *j, sp_store_reader *r)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!sp_uuid_valid(j->id)) {
+		fail(j, SP_ERR_BAD_REQUEST, "a record id is a lowercase UUID");
+		return;
+	}
+	if (!j->has_by_origin || j->receiver[0] == '\0') {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     "origin= and receiver= are both required");
+		return;
+	}
+	if (strcmp(j->caller, j->by_origin) != 0) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "no receipt for that record is visible to you");
+		return;
+	}
+	err = sp_store_peer_receipt_get(r, j->by_origin, j->id, j->receiver,
+	                                &buf, &len);
+	if (err == SP_ERR_NOT_FOUND || (err == SP_OK && len == 0)) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "no receipt of that receiver is held for that record yet");
+	} else if (err != SP_OK) {
+		fail(j, err, "the store could not be read");
+	} else {
+		sp_text_append(&j->out, (const char *)buf, len);
+		j->ctype = "application/xml";
+		j->status = 200;
+	}
+	free(buf);
 }
 
 static void get_entries(read_job *j, sp_store_reader *r)
@@ -344,7 +389,10 @@ static void work(void *arg)
 	}
 	switch (j->ep) {
 	case SP_EP_RECORD_GET:
-		get_record(j, r);
+		if (j->final_receipt)
+			get_final_receipt(j, r);
+		else
+			get_record(j, r);
 		break;
 	case SP_EP_ENTRIES:
 		get_entries(j, r);
@@ -432,7 +480,8 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 {
 	read_job *j = calloc(1, sizeof(*j));
 	const char *q = sp_http_req_query(req);
-	int bad = 0, err;
+	char *slash;
+	int bad = 0, err, has_receiver = 0;
 
 	if (j == NULL) {
 		sp_api__problem(n, req, ep, SP_ERR_NOMEM, NULL);
@@ -465,6 +514,17 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	if (ep == SP_EP_RECORD_GET &&
 	    snprintf(j->id, sizeof(j->id), "%s", rest) >= (int)sizeof(j->id))
 		j->id[0] = '\0';
+	if (ep == SP_EP_RECORD_GET && (slash = strchr(j->id, '/')) != NULL &&
+	    strcmp(slash, "/receipt") == 0) {
+		*slash = '\0';
+		j->final_receipt = 1;
+		snprintf(j->caller, sizeof(j->caller), "%s",
+		         c->operator? "" : c->id);
+		bad |= sp_api__param_str(q, "receiver", j->receiver,
+		                         sizeof(j->receiver), &has_receiver);
+		if (j->receiver[0] != '\0' && !sp_node_id_valid(j->receiver))
+			bad = 1;
+	}
 	bad |= sp_api__param_u64(q, "start", &j->start, &j->has_start);
 	bad |= sp_api__param_u64(q, ep == SP_EP_SEARCH ? "limit" : "count",
 	                         &j->count, &j->has_count);

@@ -162,6 +162,10 @@ static const struct opt options[] = {
      "longest delivery retry delay, seconds"},
     {"peers", "retention_days", T_INT, F(retention_days), 0, 1, 3650, "30", 0,
      NULL, "how long undelivered records are retried"},
+    {"peers", "relay_deadline", T_INT, F(relay_deadline), 0, 1, 2592000, "3600",
+     0, NULL,
+     "seconds a relayed record may wait for its final receipt before the "
+     "next gateway is tried"},
     {"peers", "pull_interval", T_INT, F(pull_interval), 0, 1, 86400, "30", 0,
      NULL, "catch-up and checkpoint poll period, seconds"},
     {"relay", "federation", T_FED_IDS, F(relay_federations),

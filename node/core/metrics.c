@@ -54,6 +54,8 @@ static const char *const counter_names[SP_CTR_COUNT][2] = {
      "Newer trust lists installed after start."},
     {"silkport_overloaded_total",
      "Requests refused because the node was overloaded."},
+    {"silkport_relay_deadline_missed_total",
+     "Relayed records whose final receipt missed the relay deadline."},
 };
 
 struct sp_metrics {

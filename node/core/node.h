@@ -103,6 +103,7 @@ typedef struct sp_config {
 	int64_t retry_min;
 	int64_t retry_max;
 	int64_t retention_days;
+	int64_t relay_deadline; /* seconds, [FED-R1] */
 	int64_t pull_interval;
 	char *trust_list_url;
 	char *timestamp_file; /* [trust] timestamp_file, or NULL (SPEC 7.9) */
@@ -455,6 +456,7 @@ typedef enum sp_counter_id {
 	SP_CTR_CHECKPOINTS,   /* checkpoints this node signed */
 	SP_CTR_TRUST_RELOADS, /* trust lists installed after start */
 	SP_CTR_OVERLOADED,    /* requests refused with 503 */
+	SP_CTR_RELAY_LATE,    /* final receipts past the relay deadline */
 	SP_CTR_COUNT
 } sp_counter_id;
 
@@ -624,6 +626,16 @@ const sp_anchors *sp_node_relay_anchors(const sp_node *n, size_t i);
  * federation's anchor file. */
 int sp_node_relay_identity(const sp_node *n, size_t i, const char **cert,
                            const char **key, const char **anchor_file);
+
+/* The gateways through which this node reaches `recipient` of a record it
+ * issues (FED-36, [FED-R1]): every active member of its own federation,
+ * other than itself, whose RelaysTo names the followed federation that
+ * binds `recipient`, in list order, copied into gw (at most cap). Returns
+ * how many; 0 when the recipient is reached directly (a member of the own
+ * federation, or of a followed one where this node has its identity) or
+ * not at all. Loop thread. */
+size_t sp_node_relay_gateways(sp_node *n, const char *recipient,
+                              char (*gw)[SP_NODE_ID_MAX + 1], size_t cap);
 
 #ifdef __cplusplus
 }

@@ -595,6 +595,49 @@ static int add_unique(const char **deliver, size_t *n, const char *id)
 	return 0;
 }
 
+/* The gateways of this node towards dfed, in home-list order ([FED-R1]):
+ * every active member other than itself whose RelaysTo names dfed. */
+static size_t gateways_to(const sp_tl *tl, const char *self, const char *dfed,
+                          char (*gw)[SP_NODE_ID_MAX + 1], size_t cap)
+{
+	size_t k, n_gw = 0;
+
+	for (k = 0; k < tl->n_members; k++) {
+		const sp_tl_member *m = &tl->members[k];
+
+		if (strcmp(m->node_id, self) == 0 ||
+		    m->status != SP_STATUS_ACTIVE || !relays_to(m, dfed))
+			continue;
+		if (n_gw < cap)
+			snprintf(gw[n_gw], sizeof(gw[n_gw]), "%s", m->node_id);
+		n_gw++;
+	}
+	return n_gw < cap ? n_gw : cap;
+}
+
+size_t sp_node_relay_gateways(sp_node *n, const char *recipient,
+                              char (*gw)[SP_NODE_ID_MAX + 1], size_t cap)
+{
+	sp_trust *home =
+	    sp_node_trust(n) ? sp_trust_ref(sp_node_trust(n)) : NULL;
+	size_t n_gw = 0;
+	snap s;
+	int d;
+
+	if (home == NULL)
+		return 0;
+	snap_take(n, home, &s);
+	d = sp_tl_find(sp_trust_list(home), recipient) != NULL
+	        ? 0
+	        : snap_find(&s, recipient);
+	if (d > 0 && !s.member[d])
+		n_gw = gateways_to(sp_trust_list(home), n->cfg->node_id,
+		                   sp_trust_list(s.t[d])->federation, gw, cap);
+	snap_release(&s);
+	sp_trust_unref(home);
+	return n_gw;
+}
+
 int sp_node__route_submit(sp_node *n, const sp_trust *home,
                           const char *const *recips, size_t n_recips,
                           const char **deliver, size_t *n_deliver, char *why,
@@ -630,6 +673,8 @@ int sp_node__route_submit(sp_node *n, const sp_trust *home,
 			via = x; /* this node is a member there itself */
 		} else {
 			dfed = sp_trust_list(s.t[d])->federation;
+			/* the first gateway; the others take over when it
+			 * fails or misses the relay deadline ([FED-R1]) */
 			for (k = 0; k < tl->n_members && via == NULL; k++) {
 				const sp_tl_member *m = &tl->members[k];
 

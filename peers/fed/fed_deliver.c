@@ -22,6 +22,16 @@ struct dl_item {
 	int verdict;
 	int store_err;
 	char why[480];
+	/* [FED-R1]: an own record handed to a gateway */
+	int relay_checked; /* the recipients were read for the deadline */
+	char (*recips)[SP_NODE_ID_MAX + 1]; /* its Node recipients */
+	size_t n_recips;
+	char (*finals)[SP_NODE_ID_MAX + 1]; /* those behind this gateway */
+	size_t n_finals, k;                 /* k: the next final to ask for */
+	int gw_pos; /* the gateway's place among finals[k]'s gateways */
+	sp_trust *final_trust;  /* the list that binds finals[k] */
+	uint8_t *final_receipt; /* the first final receipt, kept */
+	size_t final_len;
 };
 
 static void pump(fed *f, fed_peer *p);
@@ -32,6 +42,10 @@ static void item_free(dl_item *d)
 
 	free(d->it.bytes);
 	free(d->body);
+	free(d->recips);
+	free(d->finals);
+	free(d->final_receipt);
+	sp_trust_unref(d->final_trust);
 	sp_trust_unref(d->trust);
 	fed_peer_unref(d->p);
 	free(d);
@@ -319,9 +333,13 @@ static void finished(void *arg)
 		       SP_LF_UINT("sequence", d->it.sequence),
 		       SP_LF_STR("record_id", d->it.record_id));
 	}
+	/* while stopping, d may hold the last references to f and p */
+	if (f->stopping) {
+		item_free(d);
+		return;
+	}
 	item_free(d);
-	if (!f->stopping)
-		pump(f, p);
+	pump(f, p);
 }
 
 /* Committer thread. */
@@ -396,6 +414,9 @@ static void retry(fed *f, fed_peer *p, dl_item *d, int slow, const char *why)
 	reschedule(f, d, next, why);
 }
 
+static void relay_start(fed *f, dl_item *d);
+static int relay_check(fed *f, dl_item *d, int failed);
+
 /* Loop thread: act on the verdict. */
 static void apply(fed *f, dl_item *d)
 {
@@ -403,6 +424,15 @@ static void apply(fed *f, dl_item *d)
 	int64_t now_ms = fed_now_ms(f);
 	int err;
 
+	if (d->verdict == FED_V_RELAYED) {
+		relay_start(f, d);
+		return;
+	}
+	/* [FED-R1]: an own record that a gateway does not take may be
+	 * due for the next gateway */
+	if (d->verdict != FED_V_DELIVERED && d->verdict != FED_V_EQUIVOCATION &&
+	    relay_check(f, d, !sp_peers__verdict_retries(d->verdict)))
+		return;
 	switch (d->verdict) {
 	case FED_V_DELIVERED:
 		p->last_ok_ms = now_ms;
@@ -452,9 +482,11 @@ static void apply(fed *f, dl_item *d)
 		give_up(f, p, d, d->verdict, d->why);
 }
 
-int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
-                            const char *peer, const sp_fed_outbox_item *it,
-                            const sp_verify_opts *o, char *why, size_t why_len)
+/* RCP-9 with the receipt's Status in *status. */
+static int judge(sp_trust *trust, const uint8_t *body, size_t len,
+                 const char *peer, const sp_fed_outbox_item *it,
+                 const sp_verify_opts *o, int *status, char *why,
+                 size_t why_len)
 {
 	sp_receipt_info ri;
 	const char *vwhy = NULL;
@@ -472,9 +504,83 @@ int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
 	         ri.sequence != it->sequence ||
 	         strcmp(ri.record_digest, it->digest) != 0)
 		snprintf(why, why_len, "receipt names another record");
-	else
+	else {
+		*status = (int)ri.status;
 		return FED_V_DELIVERED;
+	}
 	return FED_V_BAD_RECEIPT;
+}
+
+int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
+                            const char *peer, const sp_fed_outbox_item *it,
+                            const sp_verify_opts *o, char *why, size_t why_len)
+{
+	int status = 0;
+
+	return judge(trust, body, len, peer, it, o, &status, why, why_len);
+}
+
+int sp_peers__judge_final(sp_trust *trust, const uint8_t *body, size_t len,
+                          const char *receiver, const sp_fed_outbox_item *it,
+                          const sp_verify_opts *o, char *why, size_t why_len)
+{
+	int status = 0;
+	int v = judge(trust, body, len, receiver, it, o, &status, why, why_len);
+
+	if (v == FED_V_DELIVERED && status != SP_RECEIPT_ACCEPTED) {
+		snprintf(why, why_len,
+		         "the final receipt of %s is not 'accepted'", receiver);
+		return FED_V_BAD_RECEIPT;
+	}
+	return v;
+}
+
+int64_t sp_peers__relay_due_s(int64_t received, int64_t deadline_s, int pos)
+{
+	return received + deadline_s * (int64_t)(pos + 1);
+}
+
+/* 1 if peer's entry in t names any federation in RelaysTo. */
+static int may_relay(const sp_trust *t, const char *peer)
+{
+	const sp_tl_member *m = sp_tl_find(sp_trust_list(t), peer);
+
+	return m != NULL && m->n_relays_to > 0;
+}
+
+static int is_recipient(const dl_item *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_recips; i++)
+		if (strcmp(d->recips[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Worker: the Node recipients of the record's bytes, for [FED-R1]. An own
+ * record, so it was verified when it was signed; a failure leaves none. */
+static void read_recipients(dl_item *d)
+{
+	sp_doc *doc = NULL;
+	sp_record *rec = NULL;
+	size_t i, n;
+
+	if (d->recips != NULL || d->it.bytes == NULL)
+		return;
+	if (sp_doc_parse(d->it.bytes, d->it.len, SP_DOC_RECORD, NULL, &doc,
+	                 NULL) == SP_OK &&
+	    sp_record_read(doc, &rec, NULL) == SP_OK &&
+	    !sp_record_is_broadcast(rec) &&
+	    (n = sp_record_recipient_count(rec)) > 0 &&
+	    (d->recips = calloc(n, sizeof(*d->recips))) != NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(d->recips[i], sizeof(d->recips[i]), "%s",
+			         sp_record_recipient(rec, i));
+		d->n_recips = n;
+	}
+	sp_record_free(rec);
+	sp_doc_free(doc);
 }
 
 /* Worker: check the receipt, or read the problem. */
@@ -486,12 +592,26 @@ static void judge_work(void *arg)
 	sp_verify_opts o;
 
 	if (d->status == 200 || d->status == 201) {
+		int rstatus = 0;
+
 		sp_verify_opts_default(&o);
 		o.clock_skew = sp_node_config(n)->clock_skew;
 		o.limits = sp_node_limits(n);
-		d->verdict = sp_peers__judge_receipt(
-		    d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
-		    d->why, sizeof(d->why));
+		d->verdict =
+		    judge(d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
+		          &rstatus, d->why, sizeof(d->why));
+		/* [FED-R1]: a gateway's receipt for an own record only
+		 * starts the wait for the final receipts. A gateway is known
+		 * by what it is, not by what it says: one that answers
+		 * `accepted` for a record it only relays must not end the
+		 * delivery either. */
+		if (d->verdict == FED_V_DELIVERED &&
+		    strcmp(d->it.origin, sp_node_config(n)->node_id) == 0 &&
+		    (rstatus == SP_RECEIPT_RELAYED ||
+		     may_relay(d->trust, d->p->id))) {
+			read_recipients(d);
+			d->verdict = FED_V_RELAYED;
+		}
 		return;
 	} else {
 		sp_doc *doc = NULL;
@@ -579,6 +699,436 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	}
 }
 
+/* ---------------------------------------------------------------- relay */
+
+/* [FED-R1]: an own record delivered to a gateway is complete only when the
+ * final receivers' `accepted` receipts, fetched from the gateway
+ * (GET /v1/records/{id}/receipt, [API-R1]) and verified here with the list
+ * that binds each receiver, are held. A gateway that fails, or has not
+ * produced them by its deadline, is alarmed about and the next gateway
+ * towards those receivers gets the record. */
+
+#define RELAY_GW_MAX 16
+
+/* The place of `gateway` among recipient's gateways, or -1; gw filled. */
+static int gateway_pos(fed *f, const char *recipient, const char *gateway,
+                       char (*gw)[SP_NODE_ID_MAX + 1], size_t *n_gw)
+{
+	size_t g;
+
+	*n_gw = sp_node_relay_gateways(f->n, recipient, gw, RELAY_GW_MAX);
+	for (g = 0; g < *n_gw; g++)
+		if (strcmp(gw[g], gateway) == 0)
+			return (int)g;
+	return -1;
+}
+
+/* Loop: the recipients reached through d's peer, and the peer's earliest
+ * place among their gateways (which sets its deadline). */
+static void relay_finals(fed *f, dl_item *d)
+{
+	char gw[RELAY_GW_MAX][SP_NODE_ID_MAX + 1];
+	size_t i, n_gw;
+	int pos;
+
+	free(d->finals);
+	d->finals = NULL;
+	d->n_finals = d->k = 0;
+	d->gw_pos = -1;
+	if (d->n_recips == 0 ||
+	    (d->finals = calloc(d->n_recips, sizeof(*d->finals))) == NULL)
+		return;
+	for (i = 0; i < d->n_recips; i++) {
+		if ((pos = gateway_pos(f, d->recips[i], d->p->id, gw, &n_gw)) <
+		    0)
+			continue;
+		snprintf(d->finals[d->n_finals], sizeof(d->finals[0]), "%s",
+		         d->recips[i]);
+		d->n_finals++;
+		if (d->gw_pos < 0 || pos < d->gw_pos)
+			d->gw_pos = pos;
+	}
+}
+
+typedef struct failover_job {
+	dl_item *d;
+	char (*next)[SP_NODE_ID_MAX + 1];
+	size_t n_next;
+	int64_t now;
+	int err;
+	char why[480];
+} failover_job;
+
+/* Worker: queue the record to the next gateways, in one write each. */
+static void failover_work(void *arg)
+{
+	failover_job *j = arg;
+	size_t i;
+
+	for (i = 0; i < j->n_next && j->err == SP_OK; i++)
+		j->err = sp_store_outbox_enqueue(
+		    sp_node_store(j->d->f->n), j->d->it.origin,
+		    j->d->it.record_id, j->next[i], j->now);
+}
+
+static void failover_done(void *arg)
+{
+	failover_job *j = arg;
+	dl_item *d = j->d;
+	fed *f = d->f;
+	size_t i;
+
+	if (j->err != SP_OK) {
+		/* this gateway stays the one; the next poll tries again */
+		sp_log(SP_LOG_ERROR, "outbox_write_failed",
+		       SP_LF_STR("peer", d->p->id),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("err", sp_strerror(j->err)));
+		retry(f, d->p, d, 0, j->why);
+	} else {
+		for (i = 0; i < j->n_next; i++) {
+			fed_peer *q = fed_peer_find(f, j->next[i]);
+
+			if (q != NULL)
+				fed_deliver_kick(f, q);
+		}
+		/* the late gateway's row ends: its receipt no longer
+		 * completes anything */
+		reschedule(f, d, SP_FED_NEVER, j->why);
+	}
+	free(j->next);
+	free(j);
+}
+
+/* 1 if p's row `id` was alarmed about as late already; else remember it. */
+static int late_alarmed(fed_peer *p, int64_t id)
+{
+	size_t i, n = sizeof(p->relay_late) / sizeof(p->relay_late[0]);
+
+	for (i = 0; i < n; i++)
+		if (p->relay_late[i] == id)
+			return 1;
+	p->relay_late[p->relay_late_next++ % n] = id;
+	return 0;
+}
+
+/* Loop: the gateway failed, or missed its deadline: alarm, and hand the
+ * record to the next gateway of each final receiver still without a
+ * receipt; with none left, keep asking this one (FED-4 retries). */
+static void relay_overdue(fed *f, dl_item *d, const char *why, int failed)
+{
+	char gw[RELAY_GW_MAX][SP_NODE_ID_MAX + 1];
+	fed_peer *p = d->p;
+	failover_job *j = calloc(1, sizeof(*j));
+	size_t i, m, n_gw;
+	int pos;
+
+	if (j == NULL ||
+	    (j->next = calloc(d->n_finals, sizeof(*j->next))) == NULL) {
+		free(j);
+		retry(f, p, d, 0, why);
+		return;
+	}
+	j->d = d;
+	j->now = fed_now_ms(f) / 1000;
+	for (i = d->k; i < d->n_finals; i++) {
+		pos = gateway_pos(f, d->finals[i], p->id, gw, &n_gw);
+		if (pos < 0 || (size_t)pos + 1 >= n_gw)
+			continue;
+		for (m = 0; m < j->n_next; m++)
+			if (strcmp(j->next[m], gw[pos + 1]) == 0)
+				break;
+		if (m == j->n_next)
+			snprintf(j->next[j->n_next++], sizeof(j->next[0]), "%s",
+			         gw[pos + 1]);
+	}
+	if (j->n_next == 0 && !failed && late_alarmed(p, d->it.id)) {
+		free(j->next);
+		free(j);
+		retry(f, p, d, 0, why);
+		return;
+	}
+	snprintf(j->why, sizeof(j->why),
+	         "%s: gateway %s gave no final receipt "
+	         "of %s (%.200s)%s%s",
+	         failed ? "relay failed" : "relay deadline missed", p->id,
+	         d->finals[d->k], why,
+	         j->n_next ? "; handed to " : "; no other gateway",
+	         j->n_next ? j->next[0] : "");
+	p->alarms++;
+	f->delivery_alarms++;
+	if (!failed)
+		sp_node_count(f->n, SP_CTR_RELAY_LATE, 1);
+	snprintf(p->last_alarm, sizeof(p->last_alarm), "sequence %llu: %.200s",
+	         (unsigned long long)d->it.sequence, j->why);
+	if (failed)
+		sp_log(SP_LOG_ERROR, "relay_gateway_failed",
+		       SP_LF_STR("gateway", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("receiver", d->finals[d->k]),
+		       SP_LF_STR("next", j->n_next ? j->next[0] : ""),
+		       SP_LF_STR("why", why));
+	else
+		sp_log(SP_LOG_ERROR, "relay_deadline_missed",
+		       SP_LF_STR("gateway", p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_STR("receiver", d->finals[d->k]),
+		       SP_LF_STR("next", j->n_next ? j->next[0] : ""),
+		       SP_LF_STR("why", why));
+	if (j->n_next == 0) {
+		/* FED-5 still ends a delivery the gateway refused for good */
+		if (failed)
+			give_up(f, p, d, d->verdict, j->why);
+		else
+			retry(f, p, d, 0, j->why);
+		free(j->next);
+		free(j);
+		return;
+	}
+	if (fed_pool(f, failover_work, failover_done, j) != SP_OK) {
+		retry(f, p, d, 0, j->why);
+		free(j->next);
+		free(j);
+	}
+}
+
+/* Loop: no final receipt yet: wait (FED-4 retries, which ask again) until
+ * the gateway's deadline, then fail over. */
+static void relay_wait(fed *f, dl_item *d, const char *why)
+{
+	char msg[480];
+	int64_t due = sp_peers__relay_due_s(
+	    d->it.received, sp_node_config(f->n)->relay_deadline, d->gw_pos);
+
+	if (fed_now_ms(f) / 1000 >= due) {
+		relay_overdue(f, d, why, 0);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+	         "relayed by %s, awaiting the final receipt "
+	         "of %s: %.300s",
+	         d->p->id, d->finals[d->k], why);
+	retry(f, d->p, d, 0, msg);
+}
+
+static void relay_ask(fed *f, dl_item *d);
+
+static void final_work(void *arg)
+{
+	dl_item *d = arg;
+	sp_node *n = d->f->n;
+	sp_verify_opts o;
+
+	sp_verify_opts_default(&o);
+	o.clock_skew = sp_node_config(n)->clock_skew;
+	o.limits = sp_node_limits(n);
+	d->verdict = sp_peers__judge_final(d->final_trust, d->body, d->body_len,
+	                                   d->finals[d->k], &d->it, &o, d->why,
+	                                   sizeof(d->why));
+}
+
+static void final_done(void *arg)
+{
+	dl_item *d = arg;
+	fed *f = d->f;
+	fed_peer *p = d->p;
+
+	sp_trust_unref(d->final_trust);
+	d->final_trust = NULL;
+	if (d->verdict != FED_V_DELIVERED) {
+		/* RCP-9 for the final receipt: alarmed, and not complete */
+		p->alarms++;
+		f->delivery_alarms++;
+		snprintf(p->last_alarm, sizeof(p->last_alarm),
+		         "bad final receipt for sequence %llu: %.160s",
+		         (unsigned long long)d->it.sequence, d->why);
+		sp_log(SP_LOG_ERROR, "receipt_refused",
+		       SP_LF_STR("peer", p->id),
+		       SP_LF_STR("receiver", d->finals[d->k]),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("why", d->why));
+		relay_wait(f, d, d->why);
+		return;
+	}
+	if (d->final_receipt == NULL) {
+		d->final_receipt = d->body; /* the first is the one kept */
+		d->final_len = d->body_len;
+		d->body = NULL;
+		d->body_len = 0;
+	}
+	d->k++;
+	relay_ask(f, d);
+}
+
+static void on_final(void *ud, const sp_h2_response *resp)
+{
+	dl_item *d = ud;
+	fed *f = d->f;
+	char why[300];
+
+	if (f->stopping) {
+		fly_del(d->p, d->it.id);
+		item_free(d);
+		return;
+	}
+	if (resp->err != SP_OK) {
+		snprintf(why, sizeof(why), "asking the gateway: %s",
+		         sp_strerror(resp->err));
+		relay_wait(f, d, why);
+		return;
+	}
+	if (resp->status != 200) {
+		snprintf(why, sizeof(why), "the gateway answered HTTP %d",
+		         resp->status);
+		relay_wait(f, d, why);
+		return;
+	}
+	free(d->body);
+	d->body_len = 0;
+	if ((d->body = malloc(resp->body_len + 1)) == NULL) {
+		relay_wait(f, d, "out of memory");
+		return;
+	}
+	memcpy(d->body, resp->body, resp->body_len);
+	d->body_len = resp->body_len;
+	/* the receiver's own federation's list verifies it (FED-34) */
+	if ((d->final_trust = sp_node_trust_for(f->n, d->finals[d->k])) ==
+	    NULL) {
+		relay_wait(f, d,
+		           "no trust list this node holds lists the "
+		           "receiver");
+		return;
+	}
+	if (fed_pool(f, final_work, final_done, d) != SP_OK) {
+		sp_trust_unref(d->final_trust);
+		d->final_trust = NULL;
+		relay_wait(f, d, "the node is busy");
+	}
+}
+
+/* Loop: ask the gateway for finals[k]'s receipt, or, with all of them
+ * verified, complete the delivery with the first. */
+static void relay_ask(fed *f, dl_item *d)
+{
+	char path[sizeof("/v1/records//receipt?origin=&receiver=") +
+	          SP_UUID_LEN + 2 * SP_NODE_ID_MAX];
+	int err;
+
+	if (d->k == d->n_finals) {
+		sp_log(SP_LOG_INFO, "relay_complete",
+		       SP_LF_STR("gateway", d->p->id),
+		       SP_LF_UINT("sequence", d->it.sequence),
+		       SP_LF_STR("record_id", d->it.record_id),
+		       SP_LF_UINT("receivers", d->n_finals));
+		free(d->body);
+		d->body = d->final_receipt;
+		d->body_len = d->final_len;
+		d->final_receipt = NULL;
+		d->verdict = FED_V_DELIVERED;
+		apply(f, d);
+		return;
+	}
+	if (d->p->client == NULL) {
+		relay_wait(f, d, "the gateway is not connected");
+		return;
+	}
+	snprintf(path, sizeof(path),
+	         "/v1/records/%s/receipt?origin=%s&receiver=%s",
+	         d->it.record_id, d->it.origin, d->finals[d->k]);
+	err = sp_h2_client_request(d->p->client, "GET", path, NULL, 0, NULL, 0,
+	                           on_final, d);
+	if (err != SP_OK) {
+		char why[120];
+
+		snprintf(why, sizeof(why), "request: %s", sp_strerror(err));
+		relay_wait(f, d, why);
+	}
+}
+
+static void relay_start(fed *f, dl_item *d)
+{
+	relay_finals(f, d);
+	if (d->n_finals > 0 && is_recipient(d, d->p->id)) {
+		/* the gateway is an addressee too: its own receipt is the
+		 * one to keep, once the receivers behind it have answered */
+		d->final_receipt = d->body;
+		d->final_len = d->body_len;
+		d->body = NULL;
+		d->body_len = 0;
+	}
+	if (d->n_finals == 0) {
+		/* none of its recipients is reached through this peer any
+		 * more (the lists changed since): its receipt is all there
+		 * is to hold */
+		sp_log(SP_LOG_WARN, "relay_no_final_receiver",
+		       SP_LF_STR("peer", d->p->id),
+		       SP_LF_STR("record_id", d->it.record_id));
+		d->verdict = FED_V_DELIVERED;
+		apply(f, d);
+		return;
+	}
+	relay_ask(f, d);
+}
+
+typedef struct recip_job {
+	dl_item *d;
+	int failed;
+} recip_job;
+
+static void recip_work(void *arg)
+{
+	read_recipients(((recip_job *)arg)->d);
+}
+
+static void recip_done(void *arg)
+{
+	recip_job *j = arg;
+	dl_item *d = j->d;
+	int failed = j->failed;
+
+	free(j);
+	relay_finals(d->f, d);
+	if (d->n_finals == 0 || d->f->stopping) {
+		apply(d->f, d); /* not a relay: the usual retry or end */
+		return;
+	}
+	if (failed)
+		relay_overdue(d->f, d, d->why, 1);
+	else
+		relay_wait(d->f, d, d->why);
+}
+
+/* Loop: an own record's delivery to a peer did not succeed. When that
+ * peer may be a gateway for it and the delivery failed for good, or its
+ * first deadline has passed, read the record's recipients (worker) and let
+ * relay_wait/relay_overdue decide. Returns 1 when it took d over. */
+static int relay_check(fed *f, dl_item *d, int failed)
+{
+	recip_job *j;
+
+	if (d->relay_checked || d->it.bytes == NULL ||
+	    strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0 ||
+	    !may_relay(sp_node_trust(f->n), d->p->id))
+		return 0;
+	if (!failed &&
+	    fed_now_ms(f) / 1000 <
+	        sp_peers__relay_due_s(d->it.received,
+	                              sp_node_config(f->n)->relay_deadline, 0))
+		return 0;
+	d->relay_checked = 1;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return 0;
+	j->d = d;
+	j->failed = failed;
+	if (fed_pool(f, recip_work, recip_done, j) != SP_OK) {
+		free(j);
+		return 0;
+	}
+	return 1;
+}
+
 static void pump(fed *f, fed_peer *p)
 {
 	static const sp_h2_header h[1] = {{"content-type", "application/xml"}};
@@ -608,8 +1158,13 @@ static void pump(fed *f, fed_peer *p)
 			apply(f, d);
 			continue;
 		}
-		free(d->it.bytes); /* the client copied them */
-		d->it.bytes = NULL;
+		/* the client copied them; an own record's to a gateway are
+		 * kept, for its recipients ([FED-R1]) */
+		if (strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0 ||
+		    !may_relay(sp_node_trust(f->n), p->id)) {
+			free(d->it.bytes);
+			d->it.bytes = NULL;
+		}
 	}
 	if (p->queued < FED_QUEUE_CAP / 2 && p->rescan && !p->scanning &&
 	    now >= p->hold_until_ms)

@@ -71,6 +71,11 @@ struct fed_peer {
 
 	/* when it last made this node fetch its list (SPEC [API-F1]) */
 	int64_t list_fetch_ms;
+	/* outbox rows this gateway is late with and that have no other
+	 * gateway left: alarmed about once each ([FED-R2]), not at every
+	 * question that follows (a ring; a restart alarms again) */
+	int64_t relay_late[16];
+	size_t relay_late_next;
 };
 
 /* Catch-up position for one source of one origin's entries. */
@@ -221,6 +226,8 @@ enum fed_verdict {
 	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level
 	                     */
 	FED_V_EXPIRED,      /* retention ended before a receipt came */
+	FED_V_RELAYED,      /* an own record's gateway took it ([FED-R1]): ask
+	                       it for the final receipts */
 };
 /* Milliseconds to wait before the next attempt after `failures` failed ones
  * (FED-4): the base retry_min * 2^failures capped at retry_max, plus a
@@ -240,6 +247,17 @@ int64_t sp_peers__due_s(int64_t now_ms, int64_t delay_ms);
 int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
                             const char *peer, const sp_fed_outbox_item *it,
                             const sp_verify_opts *o, char *why, size_t why_len);
+/* Judge a final receiver's receipt for an own record relayed through a
+ * gateway ([FED-R1]): as sp_peers__judge_receipt() with `receiver` as the
+ * peer, verified with `trust` (the list that binds the receiver), and its
+ * Status must be `accepted`: a receiver that relays again is not final. */
+int sp_peers__judge_final(sp_trust *trust, const uint8_t *body, size_t len,
+                          const char *receiver, const sp_fed_outbox_item *it,
+                          const sp_verify_opts *o, char *why, size_t why_len);
+/* The second by which the gateway at place `pos` (0: the first) among a
+ * recipient's gateways must have produced its final receipt ([FED-R1]):
+ * each gateway gets `deadline_s` more, from `received`. */
+int64_t sp_peers__relay_due_s(int64_t received, int64_t deadline_s, int pos);
 /* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it.
  */
 int sp_peers__verdict_retries(int verdict);

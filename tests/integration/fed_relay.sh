@@ -96,8 +96,14 @@ peer_receipt() { # DB RECORD-ID PEER
 }
 wait_for 20 bash -c "sqlite3 '$A/members/CN-ZZ/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'GW'\" | grep -q 1" || true
 peer_receipt "$A/members/CN-ZZ/node.db" "$RID" GW >"$WORK/rcpt-gw.xml"
-grep -q '<Receiver>GW</Receiver>' "$WORK/rcpt-gw.xml" && grep -q '<Status>relayed</Status>' "$WORK/rcpt-gw.xml" &&
-	ok "CN-ZZ holds GW's receipt with Status relayed" || not_ok "CN-ZZ's receipt from GW: $(head -c 300 "$WORK/rcpt-gw.xml")"
+# [FED-R1]: GW's `relayed` receipt does not complete the delivery; the one
+# CN-ZZ holds for it is KZ-KGS's own, fetched from GW and verified
+grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/rcpt-gw.xml" && grep -q '<Status>accepted</Status>' "$WORK/rcpt-gw.xml" &&
+	grep -q "<RecordDigest>$SUM</RecordDigest>" "$WORK/rcpt-gw.xml" &&
+	ok "CN-ZZ holds the final receipt (KZ-KGS, accepted) for its delivery through GW" ||
+	not_ok "CN-ZZ's receipt for GW: $(head -c 300 "$WORK/rcpt-gw.xml")"
+grep -q "event=relay_complete gateway=GW sequence=$SEQ record_id=$RID receivers=1" "$WORK/CN-ZZ.log" &&
+	ok "CN-ZZ logged the relay complete" || not_ok "no relay_complete at CN-ZZ"
 wait_for 20 bash -c "sqlite3 '$A/members/GW/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'KZ-KGS'\" | grep -q 1" || true
 peer_receipt "$A/members/GW/node.db" "$RID" KZ-KGS >"$WORK/rcpt-kgs.xml"
 grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/rcpt-kgs.xml" && grep -q '<Status>accepted</Status>' "$WORK/rcpt-kgs.xml" &&

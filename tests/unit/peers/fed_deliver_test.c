@@ -1,5 +1,6 @@
-/* fed_deliver_test.c: the delivery retry delay (FED-4) and the class of a
- * receipt the sender refuses (RCP-9). */
+/* fed_deliver_test.c: the delivery retry delay (FED-4), the class of a
+ * receipt the sender refuses (RCP-9), and the final receipt and deadline of
+ * a record relayed through a gateway ([FED-R1]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,7 @@ static void test_due_rounds_up(void **state)
 }
 
 static sp_fed_outbox_item g_it;
+static sp_receipt_status g_status = SP_RECEIPT_ACCEPTED;
 
 /* A receipt by member `signer` (index in the fixture) naming `receiver`
  * for g_it, with `digest` as RecordDigest. */
@@ -115,7 +117,7 @@ static uint8_t *receipt(int signer, const char *receiver, const char *digest,
 	snprintf(ri.record_digest, sizeof(ri.record_digest), "%s", digest);
 	snprintf(ri.receiver, sizeof(ri.receiver), "%s", receiver);
 	ri.received = g_fed.now - 5;
-	ri.status = SP_RECEIPT_ACCEPTED;
+	ri.status = g_status;
 	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
 	assert_int_equal(sp_sign_document(g_fed.k[signer], u, un, &s, n, &why),
 	                 SP_OK);
@@ -185,6 +187,64 @@ static void test_refused_receipt_is_transient(void **state)
 	assert_int_equal(sp_peers__verdict_retries(FED_V_EXPIRED), 0);
 }
 
+static int judge_final(const uint8_t *b, size_t n, const char *receiver)
+{
+	sp_verify_opts o;
+	char why[480];
+
+	sp_verify_opts_default(&o);
+	why[0] = '\0';
+	return sp_peers__judge_final(g_fed.trust, b, n, receiver, &g_it, &o,
+	                             why, sizeof(why));
+}
+
+/* [FED-R1]: only the final receiver's own `accepted` receipt completes a
+ * relayed delivery; the gateway's `relayed` receipt, or a receipt the
+ * gateway made up in the receiver's name, does not. */
+static void test_final_receipt(void **state)
+{
+	uint8_t *s;
+	size_t n = 0;
+
+	(void)state;
+	memset(&g_it, 0, sizeof(g_it));
+	assert_int_equal(sp_uuid_v4(g_it.record_id), SP_OK);
+	snprintf(g_it.origin, sizeof(g_it.origin), "CN-ZZ");
+	g_it.sequence = 9;
+	sp_sha256_hex((const uint8_t *)"relayed record", 14, g_it.digest);
+
+	/* the receiver's accepted receipt, verified with its list */
+	s = receipt(1, "KZ-KGS", g_it.digest, &n);
+	assert_int_equal(judge_final(s, n, "KZ-KGS"), FED_V_DELIVERED);
+	/* it is not the receipt of another receiver behind the gateway */
+	assert_int_equal(judge_final(s, n, "CN-SH"), FED_V_BAD_RECEIPT);
+	free(s);
+	/* a gateway (CN-ZZ here) signing a receipt in KZ-KGS's name */
+	s = receipt(0, "KZ-KGS", g_it.digest, &n);
+	assert_int_equal(judge_final(s, n, "KZ-KGS"), FED_V_BAD_RECEIPT);
+	free(s);
+	/* the gateway's own receipt: valid, but `relayed` is not final */
+	g_status = SP_RECEIPT_RELAYED;
+	s = receipt(0, "CN-ZZ", g_it.digest, &n);
+	assert_int_equal(judge(s, n, "CN-ZZ"), FED_V_DELIVERED);
+	assert_int_equal(judge_final(s, n, "CN-ZZ"), FED_V_BAD_RECEIPT);
+	free(s);
+	/* a receiver that relays again is not final either */
+	s = receipt(1, "KZ-KGS", g_it.digest, &n);
+	assert_int_equal(judge_final(s, n, "KZ-KGS"), FED_V_BAD_RECEIPT);
+	free(s);
+	g_status = SP_RECEIPT_ACCEPTED;
+}
+
+/* [FED-R1]: each gateway in turn gets one more relay deadline. */
+static void test_relay_deadline(void **state)
+{
+	(void)state;
+	assert_int_equal(sp_peers__relay_due_s(1000, 3600, 0), 4600);
+	assert_int_equal(sp_peers__relay_due_s(1000, 3600, 1), 8200);
+	assert_int_equal(sp_peers__relay_due_s(1000, 6, 2), 1018);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +252,8 @@ int main(void)
 	    cmocka_unit_test(test_backoff_growth),
 	    cmocka_unit_test(test_due_rounds_up),
 	    cmocka_unit_test(test_refused_receipt_is_transient),
+	    cmocka_unit_test(test_final_receipt),
+	    cmocka_unit_test(test_relay_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
