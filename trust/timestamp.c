@@ -58,17 +58,18 @@ static int verify_signature(const sp_trust *t, xmlDocPtr tree, int64_t now,
 	                              t->tl->timestamp_cert_der_len, why)) !=
 	    SP_OK)
 		return rc;
-	if (v.xkey == NULL || v.alg != sig.alg)
+	if (v.pkey == NULL || v.alg != sig.alg)
 		rc = set_why(why,
 		             "the statement's SignatureMethod is not the "
 		             "timestamp key's",
 		             SP_ERR_SIG_INVALID);
-	else if ((rc = sp_trust__dsig_verify(&sig, v.xkey, v.alg, NULL, why)) ==
+	else if ((rc = sp_trust__dsig_verify(&sig, v.pkey, v.alg, NULL, why)) ==
 	             SP_OK &&
 	         !sp_trust__vkey_valid_at(&v, now, skew))
 		rc = set_why(why, "the TimestampCertificate is not valid now",
 		             SP_ERR_CERT_INVALID);
 	sp_trust__vkey_clear(&v);
+	sp_trust__sig_clear(&sig);
 	return rc;
 }
 
