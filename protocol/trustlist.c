@@ -883,8 +883,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 		goto fail;
 	}
 	c = sp_proto__next_elem(c);
-	if ((rc = read_freshness(&c, tl, why)) != SP_OK)
-	if ((rc = read_witnessing(&c, tl, why)) != SP_OK)
+	if ((rc = read_freshness(&c, tl, why)) != SP_OK ||
+	    (rc = read_witnessing(&c, tl, why)) != SP_OK)
 		goto fail;
 	n = count_named(c, "Member");
 	/* none in a new federation's first list (SPEC [TL-46]) */
