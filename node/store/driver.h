@@ -282,6 +282,9 @@ typedef struct sp_store_driver {
 
 /* The SQLite driver (node/store/sqlite/). */
 extern const sp_store_driver sp_store_sqlite_driver;
+/* The PostgreSQL driver (node/store/pg/); target is a libpq connection
+ * string. */
+extern const sp_store_driver sp_store_pg_driver;
 
 /* sp_store_open() with a given driver and target (its path or DSN). */
 int sp_store_open_driver(const sp_store_driver *d, const char *target,

@@ -70,6 +70,7 @@ int64_t sp_store__now(void)
 /* The drivers a node can be configured with, by name. */
 static const sp_store_driver *const drivers[] = {
     &sp_store_sqlite_driver,
+    &sp_store_pg_driver,
 };
 
 int sp_store_open_backend(const char *backend, const char *target,
@@ -84,7 +85,7 @@ int sp_store_open_backend(const char *backend, const char *target,
 	if (out)
 		*out = NULL;
 	if (why)
-		*why = "unknown store backend (known: sqlite)";
+		*why = "unknown store backend (known: sqlite, postgresql)";
 	return SP_ERR_INVALID_ARGUMENT;
 }
 

@@ -67,10 +67,18 @@ typedef struct sp_store_reader sp_store_reader;
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
                   const char **why);
 /* sp_store_open() on a named backend: "sqlite" (target: the database
- * path); a driver added under node/store adds its name. Unknown names are
+ * path) or "postgresql" (target: a libpq connection string; the schema is
+ * the connection's current schema). Unknown names are
  * SP_ERR_INVALID_ARGUMENT with *why naming the known ones. */
 int sp_store_open_backend(const char *backend, const char *target,
                           unsigned flags, sp_store **out, const char **why);
+/* Check the syntax of a PostgreSQL connection string (libpq's own parser:
+ * keyword=value pairs or a postgresql:// URI) without connecting. SP_OK,
+ * or SP_ERR_INVALID_ARGUMENT with libpq's message in err. */
+int sp_store_dsn_check(const char *dsn, char *err, size_t cap);
+/* The connection string for messages: every keyword it sets, the password
+ * shown as "***". */
+void sp_store_dsn_redact(const char *dsn, char *out, size_t cap);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);
