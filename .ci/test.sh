@@ -14,7 +14,9 @@ python3 .ci/check-layers.py
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer: every test"
 BUILD=${SP_BUILD_DIR:-build-test}
 # clang builds everything, so that the libFuzzer targets share the sanitized libraries.
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON -DSP_WERROR=ON -DSP_FUZZ=ON \
+# SP_PG_TESTS: the store tests and fed_delivery, node_api and node_durability
+# once more on a PostgreSQL server that ctest starts (fixture "pg").
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON -DSP_WERROR=ON -DSP_FUZZ=ON -DSP_PG_TESTS=ON \
 	-DCMAKE_C_COMPILER="${CC:-clang}" >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
 cmake --build "$BUILD" -j "$JOBS"
 (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" ${SP_CTEST_ARGS:-})

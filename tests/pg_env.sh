@@ -62,7 +62,8 @@ stop() {
 db() {
 	local dir=$1 name=$2 base
 	base=$(cat "$dir/dsn")
-	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$base" \
+	PGOPTIONS="-c client_min_messages=warning" \
+		"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$base" \
 		-c "DROP DATABASE IF EXISTS \"$name\"" \
 		-c "CREATE DATABASE \"$name\"" >/dev/null
 	echo "${base% dbname=postgres} dbname=$name"
