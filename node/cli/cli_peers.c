@@ -13,45 +13,92 @@
 #define MAX_RECIPIENTS 256
 #define MAX_SUBJECTS   64
 
+/* Several processes of one node (run --listen) each have an address. */
+#define URL_HELP                                                               \
+	"--url https://ADDRESS:PORT reaches that process of the node rather "  \
+	"than\nthe config's [listen] address and port.\n"
+
 static const char submit_usage[] =
     "usage: silkport submit --config FILE --type TYPE\n"
     "         (--recipient ID ... | --broadcast) [--subject SCHEME=VALUE ...]\n"
     "         --body FILE [--supersedes RECORD-ID]\n"
-    "         [--cert OPERATOR-CERT --key OPERATOR-KEY]\n"
+    "         [--cert OPERATOR-CERT --key OPERATOR-KEY] [--url URL]\n"
     "Submits a record to the node of FILE through its operator endpoint. The\n"
     "node assigns the Sequence, signs, logs and delivers it. Prints\n"
     "'RECORD-ID SEQUENCE SHA256' of the signed record; --out FILE keeps it.\n"
     "The operator identity defaults to the config's first [operators] cert\n"
-    "and the key beside it (operator-key.pem).\n";
+    "and the key beside it (operator-key.pem).\n" URL_HELP;
 
 static const char status_usage[] =
     "usage: silkport status --config FILE [--json] [--cert OPERATOR-CERT "
-    "--key OPERATOR-KEY]\n"
+    "--key OPERATOR-KEY] [--url URL]\n"
     "Prints the state of the node of FILE: health, readiness (and why not),\n"
     "its log's latest checkpoint, the trust list in force and how long it\n"
     "stays valid, its main counters and its peers. --json prints one JSON\n"
     "object for scripts (times in Unix seconds, durations in seconds).\n"
-    "Exit status 1 when the node is down or unreachable.\n";
+    "Exit status 1 when the node is down or unreachable.\n" URL_HELP;
 
 static const char peers_usage[] =
     "usage: silkport peers --config FILE [--json] [--cert OPERATOR-CERT "
-    "--key OPERATOR-KEY]\n"
+    "--key OPERATOR-KEY] [--url URL]\n"
     "Prints, for each peer of the node of FILE: connected or not and the last\n"
     "success, outbox depth, lag in records and time, the last checkpoint\n"
     "seen, the last error with its time (cleared by a later success), and\n"
     "alarms (GET /v1/peers with the operator identity). --json prints one\n"
-    "JSON object for scripts (GET /v1/peers?format=json).\n";
+    "JSON object for scripts (GET /v1/peers?format=json).\n" URL_HELP;
 
 /* The operator identity and TLS settings to reach the node of cfg. */
 struct target {
 	sp_config *cfg;
 	char cert[4096], key[4096];
+	char host[256];
 	const char *cas[SP_CONFIG_MAX_LIST + 1];
 	sp_h2_client_config cc;
 };
 
+/* https://HOST:PORT (HOST a name, an IPv4 address or [an IPv6 one]), with
+ * an optional trailing slash: 0, or -1. */
+static int url_parse(const char *url, char host[256], uint16_t *port)
+{
+	static const char scheme[] = "https://";
+	const char *h, *end, *colon;
+	uint64_t p;
+	size_t len;
+
+	if (url == NULL || strncmp(url, scheme, strlen(scheme)) != 0)
+		return -1;
+	h = url + strlen(scheme);
+	len = strlen(h);
+	if (len > 0 && h[len - 1] == '/')
+		len--;
+	if (h[0] == '[') {
+		if ((end = memchr(h, ']', len)) == NULL || end + 1 >= h + len ||
+		    end[1] != ':')
+			return -1;
+		colon = end + 1;
+		h++;
+	} else {
+		for (colon = h + len; colon > h && colon[-1] != ':'; colon--)
+			;
+		if (colon == h)
+			return -1;
+		end = --colon;
+	}
+	if (end == h || (size_t)(end - h) >= 256 || memchr(h, '/', end - h) ||
+	    memchr(h, '@', end - h) ||
+	    sp_parse_u64(colon + 1,
+	                 (size_t)(url + strlen(scheme) + len - (colon + 1)),
+	                 65535, &p) != SP_OK ||
+	    p == 0)
+		return -1;
+	memcpy(host, h, (size_t)(end - h));
+	host[end - h] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
 static int target_open(struct target *t, const char *config, const char *cert,
-                       const char *key)
+                       const char *key, const char *url)
 {
 	char errbuf[8192];
 	const char *suffix = "-cert.pem";
@@ -97,6 +144,13 @@ static int target_open(struct target *t, const char *config, const char *cert,
 	                 ? "127.0.0.1"
 	                 : t->cfg->listen_address;
 	t->cc.port = (uint16_t)t->cfg->listen_port;
+	if (url != NULL) {
+		if (url_parse(url, t->host, &t->cc.port) != 0) {
+			sp_cli__err("--url %s: want https://ADDRESS:PORT", url);
+			return -1;
+		}
+		t->cc.host = t->host;
+	}
 	t->cc.cert_file = t->cert;
 	t->cc.key_file = t->key;
 	t->cc.ca_files = t->cas;
@@ -185,7 +239,7 @@ out:
 
 /* What "submit" reads besides the draft's own fields. */
 struct submit_args {
-	const char *config, *body_path, *cert, *key, *out_path;
+	const char *config, *body_path, *cert, *key, *out_path, *url;
 	char *recipients[MAX_RECIPIENTS], *subject_args[MAX_SUBJECTS];
 	sp_cli_list recipient_list, subject_list;
 	sp_subject subjects[MAX_SUBJECTS];
@@ -227,6 +281,7 @@ int sp_cli_submit(int argc, char **argv)
 	    SP_CLI_PATH("cert", &sa.cert, 0),
 	    SP_CLI_STRING("key", &sa.key, 0), /* a file or a pkcs11: URI */
 	    SP_CLI_PATH("out", &sa.out_path, 0),
+	    SP_CLI_STRING("url", &sa.url, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {"submit", submit_usage, NULL, 0, 0, opts};
@@ -246,7 +301,7 @@ int sp_cli_submit(int argc, char **argv)
 		return rc;
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() == 0 &&
-	    target_open(&t, sa.config, sa.cert, sa.key) == 0 &&
+	    target_open(&t, sa.config, sa.cert, sa.key, sa.url) == 0 &&
 	    sp_cli__read_input(sa.body_path, &body, &d.body_len) == 0) {
 		d.body = body;
 		rc = submit_draft(&t, &d, sa.out_path);
@@ -624,13 +679,14 @@ static int status_json(const struct target *t, const struct node_status *ns,
 /* The options of status and peers; an exit status, or SP_CLI_GO. */
 static int parse_node_opts(const char *what, const char *usage, int argc,
                            char **argv, const char **config, const char **cert,
-                           const char **key, int *json)
+                           const char **key, int *json, const char **url)
 {
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("config", config, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", cert, 0),
 	    SP_CLI_STRING("key", key, 0), /* a file or a pkcs11: URI */
 	    SP_CLI_FLAG("json", json),
+	    SP_CLI_STRING("url", url, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {what, usage, NULL, 0, 0, opts};
@@ -642,7 +698,7 @@ static int parse_node_opts(const char *what, const char *usage, int argc,
 
 int sp_cli_status(int argc, char **argv)
 {
-	const char *config = NULL, *cert = NULL, *key = NULL;
+	const char *config = NULL, *cert = NULL, *key = NULL, *url = NULL;
 	struct target t;
 	struct node_status ns;
 	sp_h2_result r, m;
@@ -651,10 +707,10 @@ int sp_cli_status(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	memset(&m, 0, sizeof(m));
 	if ((rc = parse_node_opts("status", status_usage, argc, argv, &config,
-	                          &cert, &key, &json)) != SP_CLI_GO)
+	                          &cert, &key, &json, &url)) != SP_CLI_GO)
 		return rc;
 	if (sp_cli__init_crypto() != 0 ||
-	    target_open(&t, config, cert, key) != 0) {
+	    target_open(&t, config, cert, key, url) != 0) {
 		target_close(&t);
 		return SP_EXIT_FAIL;
 	}
@@ -673,6 +729,7 @@ int sp_cli_status(int argc, char **argv)
 int sp_cli_peers(int argc, char **argv)
 {
 	const char *config = NULL, *cert = NULL, *key = NULL, *why = NULL;
+	const char *url = NULL;
 	struct target t;
 	sp_h2_result r;
 	int err, json = 0, rc;
@@ -680,11 +737,11 @@ int sp_cli_peers(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	memset(&t, 0, sizeof(t));
 	if ((rc = parse_node_opts("peers", peers_usage, argc, argv, &config,
-	                          &cert, &key, &json)) != SP_CLI_GO)
+	                          &cert, &key, &json, &url)) != SP_CLI_GO)
 		return rc;
 	rc = SP_EXIT_FAIL;
 	if (sp_cli__init_crypto() != 0 ||
-	    target_open(&t, config, cert, key) != 0)
+	    target_open(&t, config, cert, key, url) != 0)
 		goto out;
 	err = sp_h2_fetch(&t.cc, "GET",
 	                  json ? "/v1/peers?format=json" : "/v1/peers", NULL, 0,

@@ -626,16 +626,14 @@ fail:
 	return NULL;
 }
 
-int sp_config_console_listen(const char *v, char host[64], unsigned *port,
-                             const char **why)
+/* ADDRESS:PORT or [ADDRESS]:PORT, an IP address: 0, or -1. */
+static int split_addr_port(const char *v, char host[64], unsigned *port)
 {
 	const char *colon, *end;
 	uint64_t p;
 	size_t len;
 	unsigned char addr[16];
 
-	*why = "want a loopback ADDRESS:PORT, e.g. 127.0.0.1:7480 or "
-	       "[::1]:7480";
 	if (v[0] == '[') {
 		if ((end = strchr(v, ']')) == NULL || end[1] != ':')
 			return -1;
@@ -653,6 +651,21 @@ int sp_config_console_listen(const char *v, char host[64], unsigned *port,
 	memcpy(host, v, len);
 	host[len] = '\0';
 	*port = (unsigned)p;
+	return inet_pton(AF_INET, host, addr) == 1 ||
+	               inet_pton(AF_INET6, host, addr) == 1
+	           ? 0
+	           : -1;
+}
+
+int sp_config_console_listen(const char *v, char host[64], unsigned *port,
+                             const char **why)
+{
+	unsigned char addr[16];
+
+	*why = "want a loopback ADDRESS:PORT, e.g. 127.0.0.1:7480 or "
+	       "[::1]:7480";
+	if (split_addr_port(v, host, port) != 0)
+		return -1;
 	/* the console is plain HTTP: only this machine may reach it */
 	if (inet_pton(AF_INET, host, addr) == 1) {
 		if (addr[0] == 127)
@@ -662,15 +675,31 @@ int sp_config_console_listen(const char *v, char host[64], unsigned *port,
 
 		if (memcmp(addr, one, 16) == 0)
 			return 0;
-	} else {
-		*why = "not an IP address: want a loopback ADDRESS:PORT, e.g. "
-		       "127.0.0.1:7480";
-		return -1;
 	}
 	*why = "not a loopback address: the console speaks plain HTTP and "
 	       "listens on 127.0.0.0/8 or ::1 only (reach it through an SSH "
 	       "tunnel, or use /console/ on the TLS port)";
 	return -1;
+}
+
+int sp_config_listen_override(sp_config *c, const char *v, const char **why)
+{
+	char host[64], *dup;
+	unsigned port;
+
+	*why = "want an IP ADDRESS:PORT, e.g. 127.0.0.1:7401 or [::1]:7401";
+	if (v == NULL || split_addr_port(v, host, &port) != 0)
+		return -1;
+	if (c == NULL)
+		return 0;
+	if ((dup = strdup(host)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	free(c->listen_address);
+	c->listen_address = dup;
+	c->listen_port = port;
+	return 0;
 }
 
 void sp_config_print_options(void)

@@ -564,6 +564,12 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	notify("RELOADING=1");
 	cfg = sp_config_load(n->cfg->path, errbuf, sizeof(errbuf));
+	if (cfg != NULL && n->listen_override != NULL &&
+	    sp_config_listen_override(cfg, n->listen_override, &why) != 0) {
+		snprintf(errbuf, sizeof(errbuf), "--listen: %s", why);
+		sp_config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg == NULL) {
 		sp_log(SP_LOG_ERROR, "reload_refused",
 		       SP_LF_STR("why", errbuf));
@@ -1028,16 +1034,31 @@ static void stop(sp_node *n)
 
 int sp_node_run(const char *path)
 {
+	return sp_node_run_listen(path, NULL);
+}
+
+int sp_node_run_listen(const char *path, const char *listen)
+{
 	char errbuf[8192];
+	const char *why = NULL;
 	sp_node n;
 	int rc = 1;
 
 	memset(&n, 0, sizeof(n));
 	n.mbox_fd = -1;
 	n.lock_fd = -1;
+	n.listen_override = listen;
 	pthread_mutex_init(&n.mbox_mu, NULL);
 	pthread_mutex_init(&n.readers_mu, NULL);
-	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL) {
+	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) != NULL &&
+	    listen != NULL &&
+	    sp_config_listen_override(n.cfg, listen, &why) != 0) {
+		snprintf(errbuf, sizeof(errbuf), "--listen %s: %s\n", listen,
+		         why);
+		sp_config_free(n.cfg);
+		n.cfg = NULL;
+	}
+	if (n.cfg == NULL) {
 		fputs(errbuf, stderr);
 		pthread_mutex_destroy(&n.mbox_mu);
 		pthread_mutex_destroy(&n.readers_mu);

@@ -168,6 +168,10 @@ void sp_member_keys_clear(sp_member_keys *k);
  * address and a port ("127.0.0.1:7480", "[::1]:7480"; port 0: any free
  * one). The console speaks plain HTTP, so any other address is refused.
  * host gets the address without brackets. Returns 0, or -1 with *why. */
+/* Replace [listen] address and port with v, an IP ADDRESS:PORT (run
+ * --listen: several processes of one node side by side). c NULL: only
+ * check v. 0, or -1 with *why. */
+int sp_config_listen_override(sp_config *c, const char *v, const char **why);
 int sp_config_console_listen(const char *v, char host[64], unsigned *port,
                              const char **why);
 
@@ -190,6 +194,9 @@ void sp_config_print_options(void);
  * or SIGINT (SIGHUP reloads). Returns 0 on a clean stop, else non-zero
  * (errors are printed or logged). */
 int sp_node_run(const char *config_path);
+/* sp_node_run with [listen] address and port replaced by listen (an IP
+ * ADDRESS:PORT, kept across reloads); NULL: as configured. */
+int sp_node_run_listen(const char *config_path, const char *listen);
 
 /* A running node. Opaque: the floors above use the functions below. Unless
  * a comment says otherwise, they are for the node's loop thread (where

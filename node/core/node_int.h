@@ -96,6 +96,7 @@ struct sp_node {
 	/* The store as messages name it: the SQLite file, or the
 	 * PostgreSQL connection string without its password. */
 	char store_name[512];
+	const char *listen_override; /* run --listen, or NULL */
 	/* FED-5: a peer answered 409 to one of this node's own records, or
 	 * peers hold conflicting checkpoints of its log. Loop thread. */
 	char own_equivocation[256];

@@ -26,9 +26,17 @@ struct sp_submit_job {
 	uint8_t *record;
 	size_t record_len;
 	int outcome;
+	/* SP_STORE_SEQUENCE_TAKEN: signed again at the next free Sequence,
+	 * up to SUBMIT_RESIGN_MAX times, once both done() and finish() ran */
+	unsigned resigned;
+	int resign;
 };
 
 #define SUBMIT_QUEUE_MAX 10000
+/* Another process of this node (a shared PostgreSQL store) may take the
+ * Sequence a submission was signed at; under a burst on every process a
+ * submission can lose that race a few times in a row. */
+#define SUBMIT_RESIGN_MAX 64
 
 static void kick(sp_node *n);
 
@@ -152,6 +160,7 @@ static void work(void *arg)
 	put.n_subjects = d.n_subjects;
 	put.deliver_to = deliver;
 	put.n_deliver_to = n_deliver;
+	put.next_only = 1;
 	/* Once the store has the write, finish() may run on the loop thread
 	 * before this returns: the job is not written after the call unless
 	 * the store refused it (and so will never answer). */
@@ -172,12 +181,40 @@ fail_keep_why:
 	sp_submission_free(sub);
 }
 
+/* Back to the head of the queue, to be signed at the next free Sequence
+ * (loop thread; the job's worker and store answer are both done). */
+static void resign(sp_submit_job *j)
+{
+	sp_node *n = j->n;
+
+	free(j->record);
+	j->record = NULL;
+	j->record_len = 0;
+	sp_trust_unref(j->trust);
+	j->trust = NULL;
+	j->queued = 0;
+	j->resign = 0;
+	j->resigned++;
+	j->next = n->submit_head;
+	n->submit_head = j;
+	if (n->submit_tail == NULL)
+		n->submit_tail = j;
+	n->submit_queued++;
+	kick(n);
+}
+
 static void done(void *arg)
 {
 	sp_submit_job *j = arg;
 	sp_node *n = j->n;
 
 	n->submit_busy = 0;
+	if (j->resign) {
+		/* finish() ran first and set next_sequence from the store */
+		j->refs--;
+		resign(j);
+		return;
+	}
 	if (j->queued) {
 		n->next_sequence = j->sequence + 1;
 	} else {
@@ -200,6 +237,22 @@ static void finish(void *arg)
 		sp_metrics_count(n->metrics, SP_CTR_SUBMITTED, 1);
 		report(j, SP_OK, NULL);
 		sp_node__notify(n, SP_NODE_EV_OWN_RECORD_STORED, &a);
+	} else if (j->outcome == SP_STORE_SEQUENCE_TAKEN &&
+	           j->resigned < SUBMIT_RESIGN_MAX) {
+		uint64_t next;
+
+		sp_log(SP_LOG_INFO, "submission_sequence_taken",
+		       SP_LF_UINT("sequence", j->sequence),
+		       SP_LF_UINT("resigned", j->resigned));
+		if (sp_store_next_sequence(n->store, n->cfg->node_id, &next) ==
+		    SP_OK)
+			n->next_sequence = next;
+		if (--j->refs > 0) {
+			j->resign = 1; /* done() requeues it */
+			return;
+		}
+		resign(j);
+		return;
 	} else {
 		/* A failed commit leaves a hole in the Sequence unless the
 		 * next submission reuses it: re-read where the log stands. */

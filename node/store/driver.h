@@ -88,6 +88,7 @@ typedef struct sp_store_req {
 	size_t receipt_len;
 	const char *const *deliver;
 	size_t n_deliver;
+	int next_only; /* sp_store_put_req.next_only */
 } sp_store_req;
 
 /* The record held at a position, for the duplicate / equivocation check. */

@@ -128,6 +128,12 @@ typedef enum sp_store_outcome {
 	 * nothing was stored; existing_digest is the held record's. A
 	 * RecordId of another Origin is no clash (REC-25). */
 	SP_STORE_ID_REUSED = 4,
+	/* A put with next_only whose Sequence is not the one after the
+	 * origin's highest held record: another process sharing the database
+	 * stored that Sequence first (or an earlier put of this process
+	 * failed). Nothing was stored; sign again at sp_store_next_sequence().
+	 */
+	SP_STORE_SEQUENCE_TAKEN = 5,
 } sp_store_outcome;
 
 /* Everything the caller already parsed and verified about one record. All
@@ -164,6 +170,12 @@ typedef struct sp_store_put_req {
 	 * the same transaction. Used for own records. */
 	const char *const *deliver_to;
 	size_t n_deliver_to;
+	/* The node's own next record: stored only at the Sequence after the
+	 * origin's highest held one, as read inside the write transaction
+	 * (under a row lock on a server database), else
+	 * SP_STORE_SEQUENCE_TAKEN. Keeps the own log contiguous and its
+	 * Sequences unique when several processes of one node sign. */
+	int next_only;
 } sp_store_put_req;
 
 typedef struct sp_store_put_result {

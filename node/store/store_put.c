@@ -95,6 +95,7 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 	req->receipt_len = p->receipt_len;
 	req->deliver = p->deliver_to;
 	req->n_deliver = p->n_deliver_to;
+	req->next_only = p->next_only ? 1 : 0;
 	return SP_OK;
 }
 
@@ -298,11 +299,21 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 
 	memset(res, 0, sizeof(*res));
 	*receipt_copy = NULL;
-	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
-		return rc;
+	/* The origin's row first: a database shared by several processes
+	 * locks it here until the commit, so that what follows sees every
+	 * record of that origin another process committed (a second copy
+	 * is then a duplicate, not a failed insert) and one log grows at a
+	 * time. */
 	if ((err =
 	         d->origin_get(s->w, req->origin, &origin_id, &size, &max_seq)))
 		return err;
+	/* The node's own next record: another process of the node may have
+	 * signed this Sequence first; it is signed again, never stored at a
+	 * second place or as evidence against the node itself. */
+	if (req->next_only && req->sequence != (uint64_t)(max_seq + 1))
+		return SP_STORE_SEQUENCE_TAKEN;
+	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
+		return rc;
 	if ((err = d->record_insert(s->w, req, &rowid)))
 		return err;
 

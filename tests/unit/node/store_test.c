@@ -1103,6 +1103,43 @@ static void test_tree_root_extended(void **state)
 	assert_memory_not_equal(got, want[N], 32);
 }
 
+/* Two handles on one database, as two processes of one node: a next_only
+ * put at a Sequence the other took is SEQUENCE_TAKEN, with nothing stored
+ * and no evidence against the node; only the Sequence after the highest
+ * held one is stored, so the own log stays contiguous. */
+static void test_next_only_across_handles(void **state)
+{
+	fx *f = *state;
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	rec a, b, c, d;
+	uint64_t size = 0;
+
+	assert_int_equal(fx_open(f, f->path, 0, &s2, &why), SP_OK);
+	rec_make(&a, "CN-ZZ", 0, "first");
+	rec_make(&b, "CN-ZZ", 0, "second");
+	a.put.next_only = b.put.next_only = 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(s2, &b.put, NULL, NULL),
+	                 SP_STORE_SEQUENCE_TAKEN);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+	/* signed again at the next Sequence: stored */
+	rec_make(&c, "CN-ZZ", 1, "second");
+	c.put.next_only = 1;
+	assert_int_equal(sp_store_put(s2, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	/* a gap is refused too */
+	rec_make(&d, "CN-ZZ", 3, "third");
+	d.put.next_only = 1;
+	assert_int_equal(sp_store_put(f->s, &d.put, NULL, NULL),
+	                 SP_STORE_SEQUENCE_TAKEN);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 2);
+	assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size), SP_OK);
+	assert_int_equal(size, 2);
+	sp_store_close(s2);
+}
+
 /* node_state survives a reopen and a backup; a backup is a store. */
 static void test_state_and_backup(void **state)
 {
@@ -1199,6 +1236,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_state_and_backup, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_next_only_across_handles,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,
 	                                    teardown),
 	};
