@@ -6,6 +6,8 @@
 #                               connection string to DIR/dsn
 #   tests/pg_env.sh stop DIR    stop it and remove DIR
 #   tests/pg_env.sh db DIR NAME create database NAME, print its DSN
+#   tests/pg_env.sh restart DIR [SECONDS]
+#                               stop the server (fast), wait, start it again
 #
 # initdb refuses to run as root: as root, the server runs as an
 # unprivileged user (SP_PG_USER, default nobody), which owns DIR. The
@@ -38,12 +40,17 @@ start() {
 		cat "$dir/initdb.log" >&2
 		return 1
 	}
-	# the tests need speed, not durability of the test server itself
-	# (one line: pg_ctl runs the options through a shell)
-	local opts="-c listen_addresses='' -c unix_socket_directories='$dir'"
-	opts+=" -c fsync=off -c full_page_writes=off -c max_connections=200"
+	# the tests need speed, not durability of the test server itself;
+	# in the configuration file, so that a restart keeps them
+	cat >>"$dir/data/postgresql.conf" <<-EOF
+		listen_addresses = ''
+		unix_socket_directories = '$dir'
+		fsync = off
+		full_page_writes = off
+		max_connections = 200
+	EOF
 	as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-		-t 60 -o "$opts" start >/dev/null || {
+		-t 60 start >/dev/null || {
 		cat "$dir/server.log" >&2
 		return 1
 	}
@@ -57,6 +64,14 @@ stop() {
 			stop >/dev/null 2>&1 || true
 	fi
 	rm -rf "$dir"
+}
+
+restart() {
+	local dir=$1
+	as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+	sleep "${2:-1}"
+	as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+		-t 60 start >/dev/null
 }
 
 db() {
@@ -73,8 +88,9 @@ case "${1:-}" in
 start) start "$2" ;;
 stop) stop "$2" ;;
 db) db "$2" "$3" ;;
+restart) restart "$2" "${3:-1}" ;;
 *)
-	echo "usage: $0 start|stop DIR | db DIR NAME" >&2
+	echo "usage: $0 start|stop DIR | db DIR NAME | restart DIR [SECONDS]" >&2
 	exit 2
 	;;
 esac

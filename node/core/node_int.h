@@ -97,6 +97,7 @@ struct sp_node {
 	 * PostgreSQL connection string without its password. */
 	char store_name[512];
 	const char *listen_override; /* run --listen, or NULL */
+	int checkpoint_leader; /* this process signs checkpoints (own_log.c) */
 	/* FED-5: a peer answered 409 to one of this node's own records, or
 	 * peers hold conflicting checkpoints of its log. Loop thread. */
 	char own_equivocation[256];

@@ -276,6 +276,12 @@ typedef struct sp_store_driver {
 	 * `dest`, while other processes may write to it. No connection of
 	 * the store is needed. *why is a static reason on error. */
 	int (*backup)(const char *target, const char *dest, const char **why);
+	/* ------------------------------------------------ several processes */
+	/* Whether this connection holds `role` among the processes sharing
+	 * the database (one holder at a time, held until the holder's
+	 * connection ends; try to take it when nobody holds it). NULL for a
+	 * database one process opens at a time: always held. */
+	int (*leader)(sp_store_conn *c, const char *role, int *held);
 	/* The database's message for the last error on c (static or owned
 	 * by c, valid until its next call), for the store's health. */
 	const char *(*last_error)(sp_store_conn *c);

@@ -79,6 +79,12 @@ int sp_store_dsn_check(const char *dsn, char *err, size_t cap);
 /* The connection string for messages: every keyword it sets, the password
  * shown as "***". */
 void sp_store_dsn_redact(const char *dsn, char *out, size_t cap);
+/* Whether this process holds `role` (a short name, e.g. "checkpoints")
+ * among the processes that share the database: at most one holds a role,
+ * until its process or its database connection ends; a call when nobody
+ * holds it takes it. Always held on SQLite (one process per file). Any
+ * thread; it may wait on the database. */
+int sp_store_leader(sp_store *s, const char *role, int *held);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);

@@ -765,6 +765,49 @@ static const char *pg_last_error(sp_store_conn *c)
 	return c->msg[0] ? c->msg : PQerrorMessage(c->pg);
 }
 
+/* A role is a session-level advisory lock, keyed by the role and the
+ * schema (two nodes may keep their tables in one database): the server
+ * releases it when the holder's session ends, a process killed included,
+ * and the next try by another process takes it. */
+static const char sql_lock_try[] =
+    "SELECT pg_try_advisory_lock(hashtextextended("
+    "'silkport:' || $1::text || ':' || current_schema(), 0))";
+static const char sql_alive[] = "SELECT 1";
+
+static int pg_leader(sp_store_conn *c, const char *role, int *held)
+{
+	sp_pg_args a = {0};
+	PGresult *res;
+	int err;
+
+	*held = 0;
+	if (PQstatus(c->pg) != CONNECTION_OK && c->leader) {
+		/* the session, and the lock with it, are gone */
+		c->leader = 0;
+		sp_log(SP_LOG_WARN, "store_role_lost", SP_LF_STR("role", role),
+		       SP_LF_STR("why", "the database connection was lost"));
+	}
+	if (c->leader) {
+		/* still the same session: the lock is still ours */
+		if ((err = sp_pg_exec(c, sql_alive, NULL, "role-alive"))) {
+			c->leader = 0;
+			return err;
+		}
+		*held = 1;
+		return SP_OK;
+	}
+	sp_pg_arg_text(&a, role);
+	if (!(res = sp_pg_run(c, sql_lock_try, &a, "role-try", &err)))
+		return err;
+	c->leader = PQntuples(res) == 1 && sp_pg_i64(res, 0, 0) != 0;
+	PQclear(res);
+	if (c->leader)
+		sp_log(SP_LOG_INFO, "store_role_taken",
+		       SP_LF_STR("role", role));
+	*held = c->leader;
+	return SP_OK;
+}
+
 /* PostgreSQL has its own tools for consistent copies. */
 static int pg_backup(const char *dsn, const char *dest, const char **why)
 {
@@ -826,5 +869,6 @@ const sp_store_driver sp_store_pg_driver = {
     .state_get = sp_pg_state_get,
     .state_put = sp_pg_state_put,
     .backup = pg_backup,
+    .leader = pg_leader,
     .last_error = pg_last_error,
 };

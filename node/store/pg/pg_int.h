@@ -20,7 +20,8 @@ struct sp_store_conn {
 	char *dsn;
 	const char *sql[SP_PG_STMT_CACHE];
 	size_t n_prepared;
-	int in_tx; /* begin ran, commit or rollback not yet */
+	int in_tx;  /* begin ran, commit or rollback not yet */
+	int leader; /* holds the session advisory lock of sp_store_leader */
 	char msg[256];
 };
 
