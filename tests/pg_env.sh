@@ -35,6 +35,10 @@ start() {
 	mkdir -p "$dir"
 	[ "$(id -u)" = 0 ] && chown "$RUN_AS" "$dir"
 	chmod 0755 "$dir"
+	if ! as_owner test -w "$dir"; then
+		echo "pg_env.sh: $RUN_AS cannot write $dir: every folder above it must be searchable (o+x)" >&2
+		return 1
+	fi
 	as_owner "$PG_BIN/initdb" -D "$dir/data" -U silkport -A trust \
 		-E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
 		cat "$dir/initdb.log" >&2
