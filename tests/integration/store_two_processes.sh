@@ -5,16 +5,22 @@
 # acknowledged record is stored, no Sequence is issued twice and the log
 # has no hole, the survivor signs the checkpoints and delivers to CN-XA.
 # Then the PostgreSQL server restarts under traffic: the survivor reports
-# not ready, then recovers without a restart of its own.
-# PostgreSQL only (ctest's fixture pg: SP_TEST_STORE, SP_TEST_PG_DIR).
+# not ready, then recovers without a restart of its own. The test runs a
+# PostgreSQL server of its own (tests/pg_env.sh), as it restarts it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
-if [ "${SP_TEST_STORE:-}" != postgresql ]; then
-	echo "# SP_TEST_STORE=postgresql and SP_TEST_PG_DIR are needed (ctest -R store_two_processes)"
+PG_BIN=${SP_PG_BIN:-/usr/lib/postgresql/15/bin}
+if [ ! -x "$PG_BIN/initdb" ]; then
+	echo "# no PostgreSQL server binaries in $PG_BIN (SP_PG_BIN)"
 	exit 77
 fi
-PG_BIN=${SP_PG_BIN:-/usr/lib/postgresql/15/bin}
+chmod 0711 "$WORK" # the server may run as another user
+export SP_TEST_STORE=postgresql SP_TEST_PG_DIR="$WORK/pg"
+PG_ENV="$(cd "$(dirname "$0")/.." && pwd)/pg_env.sh"
+# at exit: the server (immediate stop), then lib.sh's cleanup
+trap 'bash "$PG_ENV" stop "$SP_TEST_PG_DIR"; sp_cleanup' EXIT
+bash "$PG_ENV" start "$SP_TEST_PG_DIR" || exit 1
 F="$WORK/fed"
 fed_up "$F" CN-ZZ CN-XA || exit 1
 INI="$F/members/CN-ZZ/node.ini"
@@ -87,7 +93,7 @@ grep -q 'status=409\|equivocation' "$WORK/CN-XA.log" && not_ok "CN-XA saw an equ
 submit_loop c "https://127.0.0.1:$PORT_B" 30 &
 LC=$!
 sleep 1
-bash "$(dirname "$0")/../pg_env.sh" restart "$SP_TEST_PG_DIR" 3 &
+bash "$PG_ENV" restart "$SP_TEST_PG_DIR" 3 &
 RS=$!
 notready=0
 for _ in $(seq 1 40); do
