@@ -245,6 +245,13 @@ typedef struct sp_store_driver {
 	int (*outbox_due)(sp_store_conn *c, const char *peer, int64_t after_id,
 	                  int64_t now, size_t max, sp_fed_outbox_item **items,
 	                  size_t *n);
+	/* Writer, in a transaction: outbox_due's rows, each claimed (next
+	 * attempt moved to now + lease_s), skipping rows another transaction
+	 * holds. NULL for a database one process opens at a time: then
+	 * outbox_due on a reader. */
+	int (*outbox_claim)(sp_store_conn *w, const char *peer,
+	                    int64_t after_id, int64_t now, int64_t lease_s,
+	                    size_t max, sp_fed_outbox_item **items, size_t *n);
 	int (*outbox_counts)(sp_store_conn *c, sp_fed_outbox_count **out,
 	                     size_t *n);
 	int (*digest_at)(sp_store_conn *c, const char *origin,

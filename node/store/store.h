@@ -618,6 +618,18 @@ void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n);
 int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
                             int64_t after_id, int64_t now, size_t max,
                             sp_fed_outbox_item **items, size_t *n);
+/* sp_store_fed_outbox_due for delivery when several processes may share the
+ * database: the rows returned are claimed for lease_s seconds (their next
+ * attempt moves that far ahead; rows another process is claiming right now
+ * are skipped), so that no other process delivers them meanwhile. A result
+ * (sp_store_fed_delivered_async, sp_store_fed_reschedule_async) ends the
+ * claim; a process that dies leaves its rows due again after the lease. On
+ * SQLite (one process per file) the same as sp_store_fed_outbox_due. A
+ * write: it waits for the committer. */
+int sp_store_fed_outbox_claim(sp_store_reader *r, const char *peer,
+                              int64_t after_id, int64_t now, int64_t lease_s,
+                              size_t max, sp_fed_outbox_item **items,
+                              size_t *n);
 
 /* Outbox counts per peer: pending (retrying), failed (given up: pending with
  * next_attempt = SP_FED_NEVER) and the oldest pending record's received

@@ -860,6 +860,7 @@ const sp_store_driver sp_store_pg_driver = {
     .trust_list_get = sp_pg_trust_list_get,
     .revoked_get = sp_pg_revoked_get,
     .outbox_due = sp_pg_outbox_due,
+    .outbox_claim = sp_pg_outbox_claim,
     .outbox_counts = sp_pg_outbox_counts,
     .digest_at = sp_pg_digest_at,
     .by_digest = sp_pg_by_digest,

@@ -104,6 +104,63 @@ int sp_pg_outbox_due(sp_store_conn *c, const char *peer, int64_t after_id,
 	return SP_OK;
 }
 
+/* The due rows, locked (SKIP LOCKED: not those another process's
+ * transaction is claiming), moved lease seconds ahead, then read with
+ * their records in id order. */
+static const char sql_claim[] =
+    "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
+    " AND peer = $1 AND id > $2 AND next_attempt <= $3"
+    " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),"
+    " claimed AS (UPDATE outbox o SET next_attempt = $3 + $5 FROM due"
+    " WHERE o.id = due.id RETURNING o.id, o.rec, o.attempts)"
+    " SELECT c.id, r.record_id, r.sequence, r.digest, r.received,"
+    " c.attempts, r.bytes, r.origin FROM claimed c JOIN records r"
+    " ON r.id = c.rec ORDER BY c.id";
+
+int sp_pg_outbox_claim(sp_store_conn *c, const char *peer, int64_t after_id,
+                       int64_t now, int64_t lease_s, size_t max,
+                       sp_fed_outbox_item **items, size_t *n)
+{
+	sp_pg_args a = {0};
+	sp_fed_outbox_item *it;
+	PGresult *res;
+	size_t k, rows;
+	int err = SP_OK;
+
+	*items = NULL;
+	*n = 0;
+	if (max == 0)
+		return SP_OK;
+	if (max > SP_STORE_LIST_MAX)
+		max = SP_STORE_LIST_MAX;
+	sp_pg_arg_text(&a, peer);
+	sp_pg_arg_i64(&a, after_id);
+	sp_pg_arg_i64(&a, now);
+	sp_pg_arg_i64(&a, (int64_t)max);
+	sp_pg_arg_i64(&a, lease_s);
+	if (!(res = sp_pg_run(c, sql_claim, &a, "fed-outbox-claim", &err)))
+		return err;
+	rows = (size_t)PQntuples(res);
+	if (rows == 0) {
+		PQclear(res);
+		return SP_OK;
+	}
+	if (!(it = calloc(rows, sizeof(*it)))) {
+		PQclear(res);
+		return SP_ERR_NOMEM;
+	}
+	for (k = 0; k < rows && err == SP_OK; k++)
+		err = due_row(res, (int)k, &it[k]);
+	PQclear(res);
+	if (err) {
+		sp_fed_outbox_items_free(it, k);
+		return err;
+	}
+	*items = it;
+	*n = rows;
+	return SP_OK;
+}
+
 static const char sql_counts[] =
     "SELECT o.peer, count(*) FILTER (WHERE o.next_attempt < $1),"
     " count(*) FILTER (WHERE o.next_attempt >= $1),"

@@ -114,6 +114,9 @@ int sp_pg_outbox_abandon(sp_store_conn *c, const sp_store_ob_args *a);
 int sp_pg_outbox_due(sp_store_conn *c, const char *peer, int64_t after_id,
                      int64_t now, size_t max, sp_fed_outbox_item **items,
                      size_t *n);
+int sp_pg_outbox_claim(sp_store_conn *c, const char *peer, int64_t after_id,
+                       int64_t now, int64_t lease_s, size_t max,
+                       sp_fed_outbox_item **items, size_t *n);
 int sp_pg_outbox_counts(sp_store_conn *c, sp_fed_outbox_count **out, size_t *n);
 int sp_pg_max_sequence(sp_store_conn *c, const char *origin, int64_t *max);
 int sp_pg_digest_at(sp_store_conn *c, const char *origin, uint64_t sequence,
