@@ -154,7 +154,13 @@ _Static_assert(SP_STORE_SCHEMA_VERSION == 7,
 
 void sp_pg_arg_text(sp_pg_args *a, const char *s)
 {
-	int i = a->n++;
+	int i;
+
+	if (a->n == SP_PG_MAX_ARGS) {
+		a->overflow = 1;
+		return;
+	}
+	i = a->n++;
 
 	a->v[i] = s;
 	a->len[i] = 0;
@@ -163,7 +169,13 @@ void sp_pg_arg_text(sp_pg_args *a, const char *s)
 
 void sp_pg_arg_i64(sp_pg_args *a, int64_t v)
 {
-	int i = a->n++;
+	int i;
+
+	if (a->n == SP_PG_MAX_ARGS) {
+		a->overflow = 1;
+		return;
+	}
+	i = a->n++;
 
 	snprintf(a->num[i], sizeof(a->num[i]), "%" PRId64, v);
 	a->v[i] = a->num[i];
@@ -173,7 +185,13 @@ void sp_pg_arg_i64(sp_pg_args *a, int64_t v)
 
 void sp_pg_arg_blob(sp_pg_args *a, const void *b, size_t n)
 {
-	int i = a->n++;
+	int i;
+
+	if (a->n == SP_PG_MAX_ARGS) {
+		a->overflow = 1;
+		return;
+	}
+	i = a->n++;
 
 	/* a NULL pointer is SQL NULL; an empty value needs a pointer */
 	a->v[i] = b ? (const char *)b : NULL;
@@ -306,6 +324,12 @@ PGresult *sp_pg_run(sp_store_conn *c, const char *sql, const sp_pg_args *a,
 {
 	char name[16];
 
+	if (a && a->overflow) {
+		*err = SP_ERR_INTERNAL;
+		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", what),
+		       SP_LF_STR("why", "too many parameters"));
+		return NULL;
+	}
 	if ((*err = pg_ensure(c)) != SP_OK ||
 	    (*err = prepared(c, sql, a, name, what)) != SP_OK)
 		return NULL;

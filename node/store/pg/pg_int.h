@@ -12,7 +12,7 @@
  * SQL text (named "s0", "s1", ... on the server). */
 #define SP_PG_STMT_CACHE 96
 /* Most parameters any statement of the driver takes. */
-#define SP_PG_MAX_ARGS 16
+#define SP_PG_MAX_ARGS 24
 
 /* One libpq connection: the writer, a reader or the sequence reader. */
 struct sp_store_conn {
@@ -33,6 +33,7 @@ typedef struct sp_pg_args {
 	int fmt[SP_PG_MAX_ARGS];
 	char num[SP_PG_MAX_ARGS][24];
 	int n;
+	int overflow; /* more than SP_PG_MAX_ARGS: the statement is not run */
 } sp_pg_args;
 
 void sp_pg_arg_text(sp_pg_args *a, const char *s);

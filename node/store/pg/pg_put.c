@@ -24,20 +24,25 @@ static const char sql_origin_get[] =
     " FOR UPDATE";
 static const char sql_origin_add[] =
     "INSERT INTO origins (name) VALUES ($1) ON CONFLICT DO NOTHING";
+/* The record with its recipients, subjects and outbox rows in one round
+ * trip: the lists are text arrays ($13 to $17), unnested beside the new
+ * row's id. */
 static const char sql_insert[] =
-    "INSERT INTO records (record_id, origin, sequence, type, issued,"
-    " received, digest, bytes, broadcast, receipt, source, signed_digest)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    " RETURNING id";
-static const char sql_recipient[] =
-    "INSERT INTO record_recipients (rec, node_id) VALUES ($1, $2)"
-    " ON CONFLICT DO NOTHING";
-static const char sql_subject[] =
-    "INSERT INTO subjects (rec, kind, scheme, value) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT DO NOTHING";
-static const char sql_outbox_add[] =
-    "INSERT INTO outbox (rec, peer, next_attempt) VALUES ($1, $2, $3)"
-    " ON CONFLICT DO NOTHING";
+    "WITH r AS (INSERT INTO records (record_id, origin, sequence, type,"
+    " issued, received, digest, bytes, broadcast, receipt, source,"
+    " signed_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+    " $12) RETURNING id),"
+    " rr AS (INSERT INTO record_recipients (rec, node_id)"
+    " SELECT r.id, x FROM r, unnest($13::text[]) AS x"
+    " ON CONFLICT DO NOTHING),"
+    " sj AS (INSERT INTO subjects (rec, kind, scheme, value)"
+    " SELECT r.id, k, sc, v FROM r,"
+    " unnest($14::text[], $15::text[], $16::text[]) AS t(k, sc, v)"
+    " ON CONFLICT DO NOTHING),"
+    " ob AS (INSERT INTO outbox (rec, peer, next_attempt)"
+    " SELECT r.id, p, $6 FROM r, unnest($17::text[]) AS p"
+    " ON CONFLICT DO NOTHING)"
+    " SELECT id FROM r";
 static const char sql_origin_upd[] =
     "UPDATE origins SET records = records + 1,"
     " max_sequence = greatest(max_sequence, $2), tree_size = $3"
@@ -160,38 +165,45 @@ int sp_pg_origin_get(sp_store_conn *c, const char *origin, int64_t *id,
 	return SP_ERR_INTERNAL;
 }
 
-static int insert_rows(sp_store_conn *c, const sp_store_req *req, int64_t rowid)
+/* Append s to a PostgreSQL array literal, quoted: backslash and double
+ * quote escaped (the values are NodeIds and subject texts the store
+ * validated; any text is safe this way). */
+static void array_item(sp_text *t, const char *s)
 {
-	size_t i;
-	int err;
+	const char *p;
 
-	for (i = 0; i < req->n_recipients; i++) {
-		sp_pg_args a = {0};
-
-		sp_pg_arg_i64(&a, rowid);
-		sp_pg_arg_text(&a, req->recipients[i]);
-		if ((err = sp_pg_exec(c, sql_recipient, &a, "recipient")))
-			return err;
+	sp_text_append(t, t->len > 1 ? ",\"" : "\"", t->len > 1 ? 2 : 1);
+	for (p = s; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			sp_text_append(t, "\\", 1);
+		sp_text_append(t, p, 1);
 	}
+	sp_text_append(t, "\"", 1);
+}
+
+/* The text arrays of a record's lists; t[0..4]: recipients, subject
+ * kinds, schemes, values, peers to deliver to. */
+static int arrays(const sp_store_req *req, sp_text t[5])
+{
+	size_t i, k;
+
+	for (k = 0; k < 5; k++)
+		sp_text_append(&t[k], "{", 1);
+	for (i = 0; i < req->n_recipients; i++)
+		array_item(&t[0], req->recipients[i]);
 	for (i = 0; i < req->n_subjects; i++) {
 		const sp_subject *sj = &req->subjects[i];
-		sp_pg_args a = {0};
 
-		sp_pg_arg_i64(&a, rowid);
-		sp_pg_arg_text(&a, sj->kind);
-		sp_pg_arg_text(&a, sj->scheme ? sj->scheme : "");
-		sp_pg_arg_text(&a, sj->value);
-		if ((err = sp_pg_exec(c, sql_subject, &a, "subject")))
-			return err;
+		array_item(&t[1], sj->kind);
+		array_item(&t[2], sj->scheme ? sj->scheme : "");
+		array_item(&t[3], sj->value);
 	}
-	for (i = 0; i < req->n_deliver; i++) {
-		sp_pg_args a = {0};
-
-		sp_pg_arg_i64(&a, rowid);
-		sp_pg_arg_text(&a, req->deliver[i]);
-		sp_pg_arg_i64(&a, req->received);
-		if ((err = sp_pg_exec(c, sql_outbox_add, &a, "outbox-add")))
-			return err;
+	for (i = 0; i < req->n_deliver; i++)
+		array_item(&t[4], req->deliver[i]);
+	for (k = 0; k < 5; k++) {
+		sp_text_append(&t[k], "}", 2); /* with the NUL */
+		if (t[k].failed)
+			return SP_ERR_NOMEM;
 	}
 	return SP_OK;
 }
@@ -200,9 +212,13 @@ int sp_pg_record_insert(sp_store_conn *c, const sp_store_req *req,
                         int64_t *rowid)
 {
 	sp_pg_args a = {0};
-	PGresult *res;
+	sp_text t[5];
+	PGresult *res = NULL;
+	size_t k;
 	int err;
 
+	memset(t, 0, sizeof(t));
+	*rowid = 0;
 	sp_pg_arg_text(&a, req->record_id);
 	sp_pg_arg_text(&a, req->origin);
 	sp_pg_arg_i64(&a, (int64_t)req->sequence);
@@ -216,13 +232,18 @@ int sp_pg_record_insert(sp_store_conn *c, const sp_store_req *req,
 	sp_pg_arg_text(&a, req->source);
 	sp_pg_arg_blob(&a, req->has_signed_digest ? req->signed_digest : NULL,
 	               32);
-	if (!(res = sp_pg_run(c, sql_insert, &a, "insert", &err)))
+	if ((err = arrays(req, t)) == SP_OK) {
+		for (k = 0; k < 5; k++)
+			sp_pg_arg_text(&a, t[k].buf);
+		res = sp_pg_run(c, sql_insert, &a, "insert", &err);
+	}
+	for (k = 0; k < 5; k++)
+		sp_text_free(&t[k]);
+	if (!res)
 		return err;
 	*rowid = PQntuples(res) == 1 ? sp_pg_i64(res, 0, 0) : 0;
 	PQclear(res);
-	if (*rowid == 0)
-		return SP_ERR_INTERNAL;
-	return insert_rows(c, req, *rowid);
+	return *rowid == 0 ? SP_ERR_INTERNAL : SP_OK;
 }
 
 int sp_pg_origin_update(sp_store_conn *c, int64_t origin_id, uint64_t sequence,
