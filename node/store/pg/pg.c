@@ -261,6 +261,7 @@ static int pg_ensure(sp_store_conn *c)
 		return SP_ERR_UNAVAILABLE;
 	PQreset(c->pg);
 	c->n_prepared = 0;
+	sp_pg_nodes_forget(c);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		snprintf(c->msg, sizeof(c->msg), "%s", PQerrorMessage(c->pg));
 		return SP_ERR_UNAVAILABLE;
@@ -735,6 +736,7 @@ static int pg_commit(sp_store_conn *w)
 		         "the transaction failed before its commit");
 		simple(w, sql_rollback, "rollback");
 		w->in_tx = 0;
+		sp_pg_nodes_forget(w);
 		return SP_ERR_UNAVAILABLE;
 	}
 	res = sp_pg_run(w, sql_commit, NULL, "commit", &err);
@@ -742,6 +744,8 @@ static int pg_commit(sp_store_conn *w)
 		err = SP_ERR_IO;
 	PQclear(res);
 	w->in_tx = 0;
+	if (err)
+		sp_pg_nodes_forget(w);
 	return err;
 }
 
@@ -752,6 +756,7 @@ static int pg_rollback(sp_store_conn *w)
 	              : SP_OK;
 
 	w->in_tx = 0;
+	sp_pg_nodes_forget(w);
 	return err;
 }
 
@@ -767,6 +772,7 @@ static int pg_release(sp_store_conn *w)
 
 static int pg_rollback_to(sp_store_conn *w)
 {
+	sp_pg_nodes_forget(w);
 	return sp_pg_exec(w, sql_rollback_to, NULL, "rollback-to");
 }
 
@@ -781,6 +787,7 @@ static int pg_in_transaction(sp_store_conn *w)
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		return 1;
 	w->in_tx = 0;
+	sp_pg_nodes_forget(w);
 	return 0;
 }
 

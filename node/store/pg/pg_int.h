@@ -14,6 +14,15 @@
 /* Most parameters any statement of the driver takes. */
 #define SP_PG_MAX_ARGS 24
 
+/* The last Merkle node the writer stored at one level. */
+typedef struct sp_pg_node {
+	int64_t origin_id;
+	uint64_t idx;
+	uint8_t hash[32];
+	int valid;
+} sp_pg_node;
+#define SP_PG_LEVELS 64
+
 /* One libpq connection: the writer, a reader or the sequence reader. */
 struct sp_store_conn {
 	PGconn *pg;
@@ -22,6 +31,11 @@ struct sp_store_conn {
 	size_t n_prepared;
 	int in_tx;  /* begin ran, commit or rollback not yet */
 	int leader; /* holds the session advisory lock of sp_store_leader */
+	/* An append reads back the left sibling the writer stored last at
+	 * that level: kept here, it costs no round trip. Nodes never change
+	 * once committed; the whole cache goes with any rollback, a failed
+	 * commit or a new session. */
+	sp_pg_node last[SP_PG_LEVELS];
 	char msg[256];
 };
 
@@ -79,6 +93,8 @@ void sp_pg_arg_view(sp_pg_args *a, const sp_store_view *view);
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt"
 int sp_pg_record_header(const PGresult *r, int row, sp_store_record *rec);
 
+/* Forget the writer's cached nodes (pg_put.c). */
+void sp_pg_nodes_forget(sp_store_conn *c);
 /* pg_put.c */
 int sp_pg_held_at(sp_store_conn *c, const char *origin, uint64_t sequence,
                   sp_store_held *out);

@@ -268,6 +268,11 @@ static const char sql_node_put[] =
 static const char sql_tree_origin[] =
     "SELECT id, tree_size FROM origins WHERE name = $1";
 
+void sp_pg_nodes_forget(sp_store_conn *c)
+{
+	memset(c->last, 0, sizeof(c->last));
+}
+
 int sp_pg_node_get(sp_store_conn *c, int64_t origin_id, unsigned level,
                    uint64_t idx, uint8_t out[32])
 {
@@ -277,6 +282,12 @@ int sp_pg_node_get(sp_store_conn *c, int64_t origin_id, unsigned level,
 	size_t n = 0;
 	int err;
 
+	if (level < SP_PG_LEVELS && c->last[level].valid &&
+	    c->last[level].origin_id == origin_id &&
+	    c->last[level].idx == idx) {
+		memcpy(out, c->last[level].hash, 32);
+		return SP_OK;
+	}
 	sp_pg_arg_i64(&a, origin_id);
 	sp_pg_arg_i64(&a, level);
 	sp_pg_arg_i64(&a, (int64_t)idx);
@@ -303,11 +314,21 @@ int sp_pg_node_put(sp_store_conn *c, int64_t origin_id, unsigned level,
 {
 	sp_pg_args a = {0};
 
+	int err;
+
 	sp_pg_arg_i64(&a, origin_id);
 	sp_pg_arg_i64(&a, level);
 	sp_pg_arg_i64(&a, (int64_t)idx);
 	sp_pg_arg_blob(&a, h, 32);
-	return sp_pg_exec(c, sql_node_put, &a, "merkle-put");
+	if ((err = sp_pg_exec(c, sql_node_put, &a, "merkle-put")))
+		return err;
+	if (level < SP_PG_LEVELS) {
+		c->last[level].origin_id = origin_id;
+		c->last[level].idx = idx;
+		memcpy(c->last[level].hash, h, 32);
+		c->last[level].valid = 1;
+	}
+	return SP_OK;
 }
 
 int sp_pg_tree_origin(sp_store_conn *c, const char *origin, int64_t *origin_id,
