@@ -6,9 +6,12 @@
  *   submit  the node's own records: one at a time per handle, at
  *           sp_store_next_sequence() with next_only, signed again (here:
  *           put again) at the next Sequence when another handle took it
+ *   proofs  a log of N records (bulk puts), then inclusion proofs at
+ *           random indexes against the full size: p50 and p99 latency
  * Prints records/s. Records are synthetic: the store never parses them.
  * usage: bench_store --target PATH|DSN [--backend sqlite|postgresql]
- *                    [--handles N] [--records N] [--mode ingest|submit] */
+ *                    [--handles N] [--records N]
+ *                    [--mode ingest|submit|proofs] */
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -154,6 +157,73 @@ static void *submit(void *arg)
 	return NULL;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A log of g.records records of CN-ZZ in bulk, then 2000 proofs. */
+static int proofs(sp_store *s)
+{
+	enum { CHUNK = 10000, PROOFS = 2000 };
+	static char bytes[CHUNK][160], ids[CHUNK][40];
+	sp_store_put_req *p = calloc(CHUNK, sizeof(*p));
+	uint8_t path[SP_STORE_PROOF_MAX][32];
+	double *lat = calloc(PROOFS, sizeof(*lat)), t0, t;
+	sp_store_reader *r = NULL;
+	const char *why = NULL;
+	size_t done = 0, k, plen;
+	unsigned seed = 7;
+	int err = SP_OK;
+
+	if (!p || !lat)
+		return 1;
+	t0 = now_s();
+	while (done < g.records && err == SP_OK) {
+		size_t n = g.records - done < CHUNK ? g.records - done : CHUNK;
+
+		for (k = 0; k < n; k++) {
+			memset(&p[k], 0, sizeof(p[k]));
+			make(bytes[k], sizeof(bytes[k]), &p[k].len, ids[k],
+			     "CN-ZZ", done + k, 1);
+			p[k].bytes = (const uint8_t *)bytes[k];
+			p[k].record_id = ids[k];
+			p[k].origin = "CN-ZZ";
+			p[k].sequence = done + k;
+			p[k].type = "waybill";
+			p[k].issued = 1790000000;
+		}
+		err = sp_store_put_batch(s, p, n, NULL);
+		done += n;
+	}
+	t = now_s() - t0;
+	printf("proofs-load %s records=%zu seconds=%.1f rate=%.0f/s\n",
+	       g.backend, done, t, (double)done / t);
+	if (err == SP_OK)
+		err = sp_store_reader_open(s, &r, &why);
+	for (k = 0; k < PROOFS && err == SP_OK; k++) {
+		seed = seed * 1103515245u + 12345u;
+		t0 = now_s();
+		err = sp_store_inclusion_proof(r, "CN-ZZ", seed % g.records,
+		                               g.records, path, &plen);
+		lat[k] = now_s() - t0;
+	}
+	sp_store_reader_close(r);
+	if (err == SP_OK) {
+		qsort(lat, PROOFS, sizeof(*lat), cmp_double);
+		printf("proofs %s records=%zu p50=%.2fms p99=%.2fms\n",
+		       g.backend, g.records, lat[PROOFS / 2] * 1e3,
+		       lat[PROOFS * 99 / 100] * 1e3);
+	} else {
+		fprintf(stderr, "bench_store: proofs: %s\n", sp_strerror(err));
+	}
+	free(p);
+	free(lat);
+	return err == SP_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,6 +283,12 @@ int main(int argc, char **argv)
 			        why);
 			return 1;
 		}
+	}
+	if (strcmp(g.mode, "proofs") == 0) {
+		c = proofs(w[0].s);
+		for (i = 0; i < g.handles; i++)
+			sp_store_close(w[i].s);
+		return c;
 	}
 	t0 = now_s();
 	for (i = 0; i < g.handles; i++)

@@ -4,10 +4,12 @@
 # and with two handles (a handle is what each process of a node has: a
 # writer connection and a committer), with the ratios to SQLite. Starts a
 # throwaway PostgreSQL server (tests/pg_env.sh) and removes it at exit.
-# usage: tests/bench/bench_store.sh BUILD_DIR [RECORDS]
+# Then inclusion proofs (p50, p99) at a log of PROOF_RECORDS on each.
+# usage: tests/bench/bench_store.sh BUILD_DIR [RECORDS [PROOF_RECORDS]]
 set -eu
 B=$(cd "${1:?usage: bench_store.sh BUILD_DIR [RECORDS]}" && pwd)
 N=${2:-20000}
+NP=${3:-100000}
 BIN="$B/tests/bench/bench_store"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PG_BIN=${SP_PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -32,6 +34,10 @@ for mode in ingest submit; do
 	pg2=$(run "$mode" postgresql 2 "$(bash "$HERE/../pg_env.sh" db "$WORK/pg" "${mode}2")")
 	printf '%-6s sqlite x1 %6s/s   postgresql x1 %6s/s (%.2f)   postgresql x2 %6s/s (%.2f)\n' \
 		"$mode" "$lite" "$pg1" "$(echo "$pg1 / $lite" | bc -l)" "$pg2" "$(echo "$pg2 / $lite" | bc -l)"
+done
+for b in sqlite postgresql; do
+	if [ $b = sqlite ]; then t="$WORK/proofs.db"; else t=$(bash "$HERE/../pg_env.sh" db "$WORK/pg" proofs); fi
+	"$BIN" --mode proofs --backend $b --target "$t" --records "$NP" | tee -a "$WORK/out" | grep '^proofs '
 done
 echo "# details:"
 sed 's/^/#   /' "$WORK/out"
