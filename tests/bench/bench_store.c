@@ -265,11 +265,12 @@ int main(int argc, char **argv)
 	}
 	sub = strcmp(g.mode, "submit") == 0;
 	if (!g.target || g.handles < 1 || g.handles > 8 || g.records < 1 ||
-	    (!sub && strcmp(g.mode, "ingest") != 0)) {
+	    (!sub && strcmp(g.mode, "ingest") != 0 &&
+	     strcmp(g.mode, "proofs") != 0)) {
 		fprintf(stderr,
 		        "usage: bench_store --target PATH|DSN [--backend "
 		        "sqlite|postgresql] [--handles 1-8] [--records "
-		        "N] [--mode ingest|submit]\n");
+		        "N] [--mode ingest|submit|proofs]\n");
 		return 2;
 	}
 	memset(w, 0, sizeof(w));
