@@ -884,8 +884,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	if ((rc = read_freshness(&c, tl, why)) != SP_OK)
-	if ((rc = read_witnessing(&c, tl, why)) != SP_OK)
-		goto fail;
+		if ((rc = read_witnessing(&c, tl, why)) != SP_OK)
+			goto fail;
 	n = count_named(c, "Member");
 	/* none in a new federation's first list (SPEC [TL-46]) */
 	tl->members = calloc(n ? n : 1, sizeof(*tl->members));
