@@ -11,7 +11,8 @@ own folder; a header is named by its file name ("store.h"). The rules:
      a public header (which would hand the internals to every includer).
   4. Nothing includes node/cli; only node/cli (and the conformance suite,
      tests, tools) defines executables.
-  5. Only the SQLite store driver includes sqlite3.h.
+  5. Only the SQLite store driver includes sqlite3.h; only the PostgreSQL
+     store driver includes libpq-fe.h.
   6. A comment that names a source or document file names one that exists.
 Prints every violation as FILE:LINE: message and exits 1 if there is any.
 """
@@ -42,6 +43,7 @@ ALLOWED = {
 FOREIGN = re.compile(r'^(event2|openssl|libxml|xmlsec|nghttp2|sqlite3|ini|'
                      r'systemd|evhttp|libpq)')
 SQLITE_OK = ('node/store/sqlite',)
+LIBPQ_OK = ('node/store/pg',)
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^">]+)[">]')
 EXEC = re.compile(r'add_executable\s*\(')
 # A file named in a comment: at least three characters before the dot, so
@@ -92,6 +94,10 @@ def main():
                         errors.append('%s: only the SQLite driver (%s) '
                                       'includes sqlite3.h' %
                                       (where, SQLITE_OK[0]))
+                    if name == 'libpq-fe.h' and not rel.startswith(LIBPQ_OK):
+                        errors.append('%s: only the PostgreSQL driver (%s) '
+                                      'includes libpq-fe.h' %
+                                      (where, LIBPQ_OK[0]))
                     continue
                 target = headers.get(os.path.basename(name))
                 if target is None:

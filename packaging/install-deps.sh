@@ -2,7 +2,8 @@
 # install-deps.sh: install the build and demo dependencies from Debian 12 packages;
 # with --tests, also what the test suite needs (sanitizer runtimes, fuzzing,
 # SoftHSM2, Chromium, the packaging tools, the JDK that tests/bench/run.sh
-# measures the verifier against) and the Debian 12 root the package
+# measures the verifier against, a PostgreSQL 15 server that the tests on
+# PostgreSQL start themselves) and the Debian 12 root the package
 # test installs into.
 # Idempotent: packages already present are left alone, and apt-get update runs only
 # when something is missing.
@@ -20,11 +21,11 @@ esac
 
 PKGS="build-essential cmake pkg-config git ca-certificates
 libssl-dev openssl libevent-dev libnghttp2-dev libxml2-dev libxml2-utils
-libxmlsec1-dev libxmlsec1-openssl xmlsec1 libsqlite3-dev sqlite3
+libxmlsec1-dev libxmlsec1-openssl xmlsec1 libsqlite3-dev sqlite3 libpq-dev
 libcmocka-dev libinih-dev libsystemd-dev
 libp11-kit-dev libengine-pkcs11-openssl curl python3 scdoc man-db"
 TEST_PKGS="softhsm2 opensc nghttp2-client nghttp2-server clang libclang-rt-14-dev
-clang-format gcovr chromium debhelper lintian debootstrap default-jdk-headless"
+clang-format gcovr chromium debhelper lintian debootstrap default-jdk-headless postgresql"
 if [ "$tests" = 1 ]; then
 	PKGS="$PKGS $TEST_PKGS"
 fi

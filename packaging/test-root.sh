@@ -11,7 +11,7 @@ root=${1:-/var/cache/silkport/debian12-root}
 # postinst, man-db for `man -w`.
 RUNTIME="adduser man-db libevent-2.1-7 libevent-core-2.1-7 libevent-openssl-2.1-7
 libevent-pthreads-2.1-7 libnghttp2-14 libxml2 libxmlsec1 libxmlsec1-openssl
-libxslt1.1 libsqlite3-0 libinih1 libsystemd0 libssl3"
+libxslt1.1 libsqlite3-0 libpq5 libinih1 libsystemd0 libssl3"
 stamp="$root/.silkport-test-root"
 want=$(echo "bookworm minbase $RUNTIME" | tr -s ' \n' ' ')
 

@@ -51,13 +51,25 @@ static int parse_args(int argc, char **argv, const char *name,
 	return SP_CLI_GO;
 }
 
-static sp_config *load_config(const char *path)
+/* The node's configuration; backup and restore copy SQLite files only. */
+static sp_config *load_config(const char *path, const char *what)
 {
 	char errbuf[4096];
 	sp_config *cfg = sp_config_load(path, errbuf, sizeof(errbuf));
 
-	if (cfg == NULL)
+	if (cfg == NULL) {
 		fputs(errbuf, stderr);
+		return NULL;
+	}
+	if (strcmp(cfg->store_backend, "postgresql") == 0) {
+		sp_cli__err(
+		    "%s: %s: [store] backend = postgresql: use "
+		    "PostgreSQL's own tools (pg_dump, or a standby made "
+		    "with pg_basebackup)",
+		    what, path);
+		sp_config_free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -164,7 +176,7 @@ int sp_cli_backup(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, "backup", backup_usage, "OUT", &config,
 	                     &out)) >= 0)
 		return rc;
-	if ((cfg = load_config(config)) == NULL)
+	if ((cfg = load_config(config, "backup")) == NULL)
 		return SP_EXIT_FAIL;
 	rc = SP_EXIT_FAIL;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", out, (long)getpid()) >=
@@ -305,7 +317,7 @@ int sp_cli_restore(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, "restore", restore_usage, "IN",
 	                     &config, &in)) >= 0)
 		return rc;
-	if ((cfg = load_config(config)) == NULL)
+	if ((cfg = load_config(config, "restore")) == NULL)
 		return SP_EXIT_FAIL;
 	rc = SP_EXIT_FAIL;
 	if (snprintf(tmp, sizeof(tmp), "%s.restore-%ld", cfg->database,

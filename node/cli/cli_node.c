@@ -67,6 +67,9 @@ static void check_paths(struct check *c, const sp_config *cfg)
 	size_t i;
 	const char *keys[] = {cfg->tls_key, cfg->sign_key, cfg->log_key};
 
+	/* a PostgreSQL store has no file here (its dsn was parsed on load) */
+	if (strcmp(cfg->store_backend, "postgresql") == 0)
+		goto keys;
 	snprintf(dir, sizeof(dir), "%s", cfg->database);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*(slash == dir ? slash + 1 : slash) = '\0';
@@ -93,6 +96,7 @@ static void check_paths(struct check *c, const sp_config *cfg)
 			        "read-only)",
 			        cfg->database, inst, state);
 	}
+keys:
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (stat(keys[i], &st) == 0 && (st.st_mode & S_IROTH))
 			problem(c, 0,
@@ -202,7 +206,8 @@ static const char check_usage[] =
     "is valid, 1 with 'file:line: what' lines when not. Beyond the syntax it\n"
     "checks what 'run' would refuse (errors: the node id is not in the trust\n"
     "list, a key does not go with its certificate, the database folder is\n"
-    "not writable by this user) and warns about what the unit as shipped\n"
+    "not writable by this user, a [store] dsn libpq cannot parse) and warns "
+    "about what the unit as shipped\n"
     "cannot do (a database outside /var/lib/silkport/ID when the config is\n"
     "/etc/silkport/ID/node.ini) and keys that every user can read.\n"
     "--list prints every option with its default and bounds.\n";

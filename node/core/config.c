@@ -2,6 +2,7 @@
  */
 #include "node.h"
 #include "protocol.h"
+#include "store.h"
 #include "trust.h"
 
 #include <arpa/inet.h>
@@ -54,7 +55,15 @@ static const struct opt options[] = {
     {"node", "federation", T_FED_ID, F(federation), 0, 0, 0, NULL, 1, NULL,
      "the federation whose trust list this node follows"},
     {"node", "database", T_PATH, F(database), 0, 0, 0, "node.db", 0, NULL,
-     "SQLite database file"},
+     "SQLite database file (with [store] backend = sqlite)"},
+    {"store", "backend", T_ENUM, F(store_backend), 0, 0, 0, "sqlite", 0,
+     "sqlite|postgresql",
+     "where the node keeps its records: the SQLite file [node] database, or "
+     "the PostgreSQL database [store] dsn (several processes may share it)"},
+    {"store", "dsn", T_STRING, F(store_dsn), 0, 0, 0, NULL, 0, NULL,
+     "libpq connection string of the PostgreSQL database (keyword=value "
+     "pairs or a postgresql:// URI); keep a password in a passfile "
+     "(PGPASSFILE), not here"},
     {"listen", "address", T_STRING, F(listen_address), 0, 0, 0, "127.0.0.1", 0,
      NULL, "listen address"},
     {"listen", "port", T_INT, F(listen_port), 0, 0, 65535, "7400", 0, NULL,
@@ -484,6 +493,41 @@ void sp_config_free(sp_config *c)
 	free(c);
 }
 
+/* The line an option was set on (0: its default). */
+static unsigned line_of(const struct parse_state *st, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTIONS; i++)
+		if (options[i].off == off)
+			return st->set_line[i];
+	return 0;
+}
+
+/* PostgreSQL needs a connection string that libpq can parse; the message
+ * is libpq's own. Connecting is for `run`. */
+static void check_store(struct parse_state *st, const sp_config *c)
+{
+	char why[256];
+
+	if (c->store_backend == NULL ||
+	    strcmp(c->store_backend, "postgresql") != 0) {
+		if (c->store_dsn != NULL)
+			add_error(st, line_of(st, F(store_dsn)),
+			          "[store] dsn is for backend = postgresql");
+		return;
+	}
+	if (c->store_dsn == NULL) {
+		add_error(st, line_of(st, F(store_backend)),
+		          "[store] backend = postgresql needs [store] dsn "
+		          "(a libpq connection string)");
+		return;
+	}
+	if (sp_store_dsn_check(c->store_dsn, why, sizeof(why)) != SP_OK)
+		add_error(st, line_of(st, F(store_dsn)), "[store] dsn: %s",
+		          why);
+}
+
 sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 {
 	struct parse_state st;
@@ -572,6 +616,7 @@ sp_config *sp_config_load(const char *path, char *errbuf, size_t errlen)
 			          "[relay] federation %s is this node's own "
 			          "federation",
 			          c->federation);
+	check_store(&st, c);
 	if (c->console_listen != NULL) {
 		char host[64];
 		unsigned port;
@@ -647,10 +692,6 @@ int sp_config_console_listen(const char *v, char host[64], unsigned *port,
 		if (inet_pton(AF_INET6, host, addr) == 1 &&
 		    memcmp(addr, one, 16) == 0)
 			return 0;
-	} else {
-		*why = "not an IP address: want a loopback ADDRESS:PORT, e.g. "
-		       "127.0.0.1:7480";
-		return -1;
 	}
 	*why = "not a loopback address: the console speaks plain HTTP and "
 	       "listens on 127.0.0.0/8 or ::1 only (reach it through an SSH "

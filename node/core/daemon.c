@@ -544,6 +544,8 @@ static void restart_changes(const sp_config *a, const sp_config *b, char *out,
 		int changed;
 	} c[] = {
 	    {"[node] database", STR_CHANGED(database)},
+	    {"[store] backend", STR_CHANGED(store_backend)},
+	    {"[store] dsn", STR_CHANGED(store_dsn)},
 	    {"[listen] address", STR_CHANGED(listen_address)},
 	    {"[listen] port", a->listen_port != b->listen_port},
 	    {"[limits] max_body", a->max_body != b->max_body},
@@ -750,6 +752,40 @@ static int lock_database(sp_node *n)
 	return 0;
 }
 
+/* The SQLite file (locked: one process per file), or the PostgreSQL
+ * database, which several processes of one node may share: it must answer
+ * and its schema be this silkport's (created or migrated here). */
+static int open_store(sp_node *n)
+{
+	const sp_config *c = n->cfg;
+	int pg = strcmp(c->store_backend, "postgresql") == 0;
+	const char *why = NULL;
+	int err;
+
+	if (pg)
+		sp_store_dsn_redact(c->store_dsn, n->store_name,
+		                    sizeof(n->store_name));
+	else
+		snprintf(n->store_name, sizeof(n->store_name), "%s",
+		         c->database);
+	if (!pg && lock_database(n) != 0)
+		return -1;
+	err = sp_store_open_backend(c->store_backend,
+	                            pg ? c->store_dsn : c->database,
+	                            SP_STORE_CREATE, &n->store, &why);
+	if (err != SP_OK) {
+		sp_log(SP_LOG_ERROR, "store_open_failed",
+		       SP_LF_STR("store", n->store_name),
+		       SP_LF_STR("err", sp_strerror(err)),
+		       SP_LF_STR("why", why));
+		return -1;
+	}
+	sp_log(SP_LOG_INFO, "store_opened",
+	       SP_LF_STR("backend", c->store_backend),
+	       SP_LF_STR("store", n->store_name));
+	return 0;
+}
+
 /* The store names the node it belongs to (written on first start): a
  * database of another node is refused. Then the fence it carries. */
 static int check_store_identity(sp_node *n)
@@ -761,7 +797,7 @@ static int check_store_identity(sp_node *n)
 
 	if ((err = sp_store_reader_open(n->store, &r, &why)) != SP_OK) {
 		sp_log(SP_LOG_ERROR, "store_open_failed",
-		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("store", n->store_name),
 		       SP_LF_STR("err", sp_strerror(err)),
 		       SP_LF_STR("why", why));
 		return -1;
@@ -774,7 +810,7 @@ static int check_store_identity(sp_node *n)
 	if (err == SP_OK && strcmp(owner, n->cfg->node_id) != 0) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("why", "the database belongs to another node"),
-		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("store", n->store_name),
 		       SP_LF_STR("owner", owner),
 		       SP_LF_STR("node", n->cfg->node_id));
 		return -1;
@@ -785,7 +821,7 @@ static int check_store_identity(sp_node *n)
 	if (err != SP_OK || (ferr != SP_OK && ferr != SP_ERR_NOT_FOUND)) {
 		sp_log(SP_LOG_ERROR, "start_failed",
 		       SP_LF_STR("why", "cannot read or write the node state"),
-		       SP_LF_STR("file", n->cfg->database),
+		       SP_LF_STR("store", n->store_name),
 		       SP_LF_STR("err", sp_strerror(err ? err : ferr)));
 		return -1;
 	}
@@ -836,16 +872,8 @@ static int start(sp_node *n)
 			return -1;
 		}
 	}
-	if (lock_database(n) != 0)
+	if (open_store(n) != 0)
 		return -1;
-	if ((err = sp_store_open(n->cfg->database, SP_STORE_CREATE, &n->store,
-	                         &why)) != SP_OK) {
-		sp_log(SP_LOG_ERROR, "store_open_failed",
-		       SP_LF_STR("file", n->cfg->database),
-		       SP_LF_STR("err", sp_strerror(err)),
-		       SP_LF_STR("why", why));
-		return -1;
-	}
 	if (check_store_identity(n) != 0)
 		return -1;
 	if (load_trust(n, n->cfg, &n->trust) != 0)

@@ -34,6 +34,9 @@ typedef struct sp_config {
 	char *node_id;
 	char *federation;
 	char *database;
+	/* [store] */
+	char *store_backend; /* "sqlite" ([node] database) or "postgresql" */
+	char *store_dsn;     /* postgresql: the libpq connection string */
 	/* [listen] */
 	char *listen_address;
 	int64_t listen_port;

@@ -97,6 +97,10 @@ struct sp_node {
 	int fence_busy; /* a worker writes or clears the stored flag */
 	char fence_why[SP_STORE_STATE_MAX]; /* as persisted */
 	int lock_fd; /* the database's lock file, held while running */
+	/* The store as messages name it: the SQLite file, or the
+	 * PostgreSQL connection string without its password. */
+	char store_name[512];
+	int checkpoint_leader; /* this process signs checkpoints (own_log.c) */
 	/* FED-5: a peer answered 409 to one of this node's own records, or
 	 * peers hold conflicting checkpoints of its log. Loop thread. */
 	char own_equivocation[256];

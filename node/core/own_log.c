@@ -12,6 +12,7 @@ typedef struct ckpt_job {
 	uint64_t size;
 	int err;
 	int made;
+	int leader; /* this process signs the node's checkpoints */
 } ckpt_job;
 
 static void work(void *arg)
@@ -36,7 +37,16 @@ static void work(void *arg)
 		j->err = err;
 		return;
 	}
-	if (j->size == j->last_size && n->checkpoint_ok)
+	/* Processes sharing a PostgreSQL store sign one at a time: the one
+	 * holding the role; another takes it over within a tick of the
+	 * holder's end. The others serve the checkpoints it stores. */
+	if ((err = sp_store_leader(n->store, "checkpoints", &j->leader))) {
+		j->err = err;
+		return;
+	}
+	if (!j->leader)
+		return;
+	if (j->size == j->last_size && n->checkpoint_ok && n->checkpoint_leader)
 		return;
 	memset(&cp, 0, sizeof(cp));
 	snprintf(cp.origin, sizeof(cp.origin), "%s", n->log_origin);
@@ -76,6 +86,12 @@ static void done(void *arg)
 	sp_node *n = j->n;
 
 	n->checkpoint_busy = 0;
+	if (j->err == SP_OK && j->leader != n->checkpoint_leader) {
+		sp_log(SP_LOG_INFO, "checkpoint_signer",
+		       SP_LF_STR("origin", n->cfg->node_id),
+		       SP_LF_INT("this_process", j->leader));
+		n->checkpoint_leader = j->leader;
+	}
 	if (j->err == SP_OK) {
 		if (j->made) {
 			sp_metrics_count(n->metrics, SP_CTR_CHECKPOINTS, 1);

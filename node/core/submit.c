@@ -302,6 +302,7 @@ static int store_put(sp_submit_job *j)
 	put.deliver_to = j->deliver;
 	put.n_deliver_to = j->n_deliver;
 	put.append_only = 1;
+	put.next_only = 1; /* another process of the node may sign too */
 	j->state = JOB_STORING;
 	j->epoch = n->submit_epoch;
 	return sp_store_put_async(n->store, &put, on_stored, j);
@@ -379,8 +380,15 @@ static void finish(void *arg)
 			                           &next) == SP_OK)
 				renumber(n, next);
 		}
-		refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
-		       "the record could not be stored");
+		if (j->outcome == SP_STORE_SEQUENCE_TAKEN)
+			/* another process of this node signed that Sequence
+			 * first (a shared PostgreSQL store): transient */
+			refuse(j, SP_ERR_UNAVAILABLE,
+			       "another process of this node took the "
+			       "Sequence; submit again");
+		else
+			refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
+			       "the record could not be stored");
 	} else {
 		/* nothing wrong with this one: one before it failed */
 		refuse(j, SP_ERR_UNAVAILABLE,

@@ -90,6 +90,7 @@ typedef struct sp_store_req {
 	size_t n_deliver;
 	int append_only;
 	int log_state; /* sp_store_log_state of the new row */
+	int next_only; /* sp_store_put_req.next_only */
 } sp_store_req;
 
 /* The record held at a position, for the duplicate / equivocation check. */
@@ -250,6 +251,13 @@ typedef struct sp_store_driver {
 	int (*outbox_due)(sp_store_conn *c, const char *peer, int64_t after_id,
 	                  int64_t now, size_t max, sp_fed_outbox_item **items,
 	                  size_t *n);
+	/* Writer, in a transaction: outbox_due's rows, each claimed (next
+	 * attempt moved to now + lease_s), skipping rows another transaction
+	 * holds. NULL for a database one process opens at a time: then
+	 * outbox_due on a reader. */
+	int (*outbox_claim)(sp_store_conn *w, const char *peer,
+	                    int64_t after_id, int64_t now, int64_t lease_s,
+	                    size_t max, sp_fed_outbox_item **items, size_t *n);
 	int (*outbox_counts)(sp_store_conn *c, sp_fed_outbox_count **out,
 	                     size_t *n);
 	/* origin's pending records from Sequence `from`, by Sequence. */
@@ -284,6 +292,12 @@ typedef struct sp_store_driver {
 	 * `dest`, while other processes may write to it. No connection of
 	 * the store is needed. *why is a static reason on error. */
 	int (*backup)(const char *target, const char *dest, const char **why);
+	/* ------------------------------------------------ several processes */
+	/* Whether this connection holds `role` among the processes sharing
+	 * the database (one holder at a time, held until the holder's
+	 * connection ends; try to take it when nobody holds it). NULL for a
+	 * database one process opens at a time: always held. */
+	int (*leader)(sp_store_conn *c, const char *role, int *held);
 	/* The database's message for the last error on c (static or owned
 	 * by c, valid until its next call), for the store's health. */
 	const char *(*last_error)(sp_store_conn *c);
@@ -291,6 +305,9 @@ typedef struct sp_store_driver {
 
 /* The SQLite driver (node/store/sqlite/). */
 extern const sp_store_driver sp_store_sqlite_driver;
+/* The PostgreSQL driver (node/store/pg/); target is a libpq connection
+ * string. */
+extern const sp_store_driver sp_store_pg_driver;
 
 /* sp_store_open() with a given driver and target (its path or DSN). */
 int sp_store_open_driver(const sp_store_driver *d, const char *target,

@@ -70,6 +70,7 @@ int64_t sp_store__now(void)
 /* The drivers a node can be configured with, by name. */
 static const sp_store_driver *const drivers[] = {
     &sp_store_sqlite_driver,
+    &sp_store_pg_driver,
 };
 
 int sp_store_open_backend(const char *backend, const char *target,
@@ -84,8 +85,31 @@ int sp_store_open_backend(const char *backend, const char *target,
 	if (out)
 		*out = NULL;
 	if (why)
-		*why = "unknown store backend (known: sqlite)";
+		*why = "unknown store backend (known: sqlite, postgresql)";
 	return SP_ERR_INVALID_ARGUMENT;
+}
+
+int sp_store_leader(sp_store *s, const char *role, int *held)
+{
+	const char *why = NULL;
+	int err = SP_OK;
+
+	if (held)
+		*held = 0;
+	if (!s || !role || !*role || !held)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (!s->ops->leader) {
+		*held = 1;
+		return SP_OK;
+	}
+	pthread_mutex_lock(&s->seq_mu);
+	/* a connection of its own: the role lasts as long as it does */
+	if (!s->leader)
+		err = s->ops->conn_open(s->target, &s->leader, &why);
+	if (err == SP_OK)
+		err = s->ops->leader(s->leader, role, held);
+	pthread_mutex_unlock(&s->seq_mu);
+	return err;
 }
 
 void sp_store_close(sp_store *s)
@@ -103,6 +127,7 @@ void sp_store_close(sp_store *s)
 		free(s->inflight);
 		s->inflight = n;
 	}
+	s->ops->conn_close(s->leader);
 	s->ops->conn_close(s->seq);
 	s->ops->conn_close(s->w);
 	pthread_cond_destroy(&s->work_cv);

@@ -1,6 +1,7 @@
 /* outbox.c: the outbox writes delivery makes, over the driver: delivery
  * results and retries queued to the committer without blocking a worker,
- * and giving up on a revoked peer. */
+ * giving up on a revoked peer, and claims of due rows when several
+ * processes share the database. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,54 @@ int sp_store_fed_abandon_peer(sp_store *s, const char *peer, const char *error)
 	a.peer = peer;
 	a.error = error;
 	return sp_store__run(s, abandon_fn, &a);
+}
+
+/* ---------------------------------------------------------------- claims */
+
+typedef struct claim_args {
+	const char *peer;
+	int64_t after_id, now, lease_s;
+	size_t max;
+	sp_fed_outbox_item *items;
+	size_t n;
+} claim_args;
+
+static int claim_fn(sp_store *s, void *arg)
+{
+	claim_args *a = arg;
+
+	return s->ops->outbox_claim(s->w, a->peer, a->after_id, a->now,
+	                            a->lease_s, a->max, &a->items, &a->n);
+}
+
+int sp_store_fed_outbox_claim(sp_store_reader *r, const char *peer,
+                              int64_t after_id, int64_t now, int64_t lease_s,
+                              size_t max, sp_fed_outbox_item **items, size_t *n)
+{
+	claim_args a;
+	int err;
+
+	if (items)
+		*items = NULL;
+	if (n)
+		*n = 0;
+	if (!r || !peer || !items || !n || lease_s < 0)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (!r->s->ops->outbox_claim)
+		return sp_store_fed_outbox_due(r, peer, after_id, now, max,
+		                               items, n);
+	memset(&a, 0, sizeof(a));
+	a.peer = peer;
+	a.after_id = after_id;
+	a.now = now;
+	a.lease_s = lease_s;
+	a.max = max;
+	/* the claim counts only once committed */
+	if ((err = sp_store__run(r->s, claim_fn, &a)) != SP_OK) {
+		sp_fed_outbox_items_free(a.items, a.n);
+		return err;
+	}
+	*items = a.items;
+	*n = a.n;
+	return SP_OK;
 }

@@ -67,10 +67,24 @@ typedef struct sp_store_reader sp_store_reader;
 int sp_store_open(const char *path, unsigned flags, sp_store **out,
                   const char **why);
 /* sp_store_open() on a named backend: "sqlite" (target: the database
- * path); a driver added under node/store adds its name. Unknown names are
+ * path) or "postgresql" (target: a libpq connection string; the schema is
+ * the connection's current schema). Unknown names are
  * SP_ERR_INVALID_ARGUMENT with *why naming the known ones. */
 int sp_store_open_backend(const char *backend, const char *target,
                           unsigned flags, sp_store **out, const char **why);
+/* Check the syntax of a PostgreSQL connection string (libpq's own parser:
+ * keyword=value pairs or a postgresql:// URI) without connecting. SP_OK,
+ * or SP_ERR_INVALID_ARGUMENT with libpq's message in err. */
+int sp_store_dsn_check(const char *dsn, char *err, size_t cap);
+/* The connection string for messages: every keyword it sets, the password
+ * shown as "***". */
+void sp_store_dsn_redact(const char *dsn, char *out, size_t cap);
+/* Whether this process holds `role` (a short name, e.g. "checkpoints")
+ * among the processes that share the database: at most one holds a role,
+ * until its process or its database connection ends; a call when nobody
+ * holds it takes it. Always held on SQLite (one process per file). Any
+ * thread; it may wait on the database. */
+int sp_store_leader(sp_store *s, const char *role, int *held);
 /* Run every queued request, stop the committer, close the writer. NULL-safe.
  * All readers must already be closed. */
 void sp_store_close(sp_store *s);
@@ -120,6 +134,12 @@ typedef enum sp_store_outcome {
 	 * nothing was stored; existing_digest is the held record's. A
 	 * RecordId of another Origin is no clash (REC-25). */
 	SP_STORE_ID_REUSED = 4,
+	/* A put with next_only whose Sequence is not the one after the
+	 * origin's highest held record: another process sharing the database
+	 * stored that Sequence first (or an earlier put of this process
+	 * failed). Nothing was stored; sign again at sp_store_next_sequence().
+	 */
+	SP_STORE_SEQUENCE_TAKEN = 5,
 } sp_store_outcome;
 
 /* Where a record stands against its Origin's witnessed log (SPEC
@@ -179,6 +199,12 @@ typedef struct sp_store_put_req {
 	 * another Origin that must be proven in its witnessed log; 0
 	 * (confirmed) for the node's own. A duplicate keeps the held row's. */
 	int log_state;
+	/* The node's own next record: stored only at the Sequence after the
+	 * origin's highest held one, as read inside the write transaction
+	 * (under a row lock on a server database), else
+	 * SP_STORE_SEQUENCE_TAKEN. Keeps the own log contiguous and its
+	 * Sequences unique when several processes of one node sign. */
+	int next_only;
 } sp_store_put_req;
 
 typedef struct sp_store_put_result {
@@ -638,6 +664,18 @@ void sp_fed_outbox_items_free(sp_fed_outbox_item *items, size_t n);
 int sp_store_fed_outbox_due(sp_store_reader *r, const char *peer,
                             int64_t after_id, int64_t now, size_t max,
                             sp_fed_outbox_item **items, size_t *n);
+/* sp_store_fed_outbox_due for delivery when several processes may share the
+ * database: the rows returned are claimed for lease_s seconds (their next
+ * attempt moves that far ahead; rows another process is claiming right now
+ * are skipped), so that no other process delivers them meanwhile. A result
+ * (sp_store_fed_delivered_async, sp_store_fed_reschedule_async) ends the
+ * claim; a process that dies leaves its rows due again after the lease. On
+ * SQLite (one process per file) the same as sp_store_fed_outbox_due. A
+ * write: it waits for the committer. */
+int sp_store_fed_outbox_claim(sp_store_reader *r, const char *peer,
+                              int64_t after_id, int64_t now, int64_t lease_s,
+                              size_t max, sp_fed_outbox_item **items,
+                              size_t *n);
 
 /* Outbox counts per peer: pending (retrying), failed (given up: pending with
  * next_attempt = SP_FED_NEVER) and the oldest pending record's received

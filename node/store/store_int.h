@@ -73,6 +73,8 @@ struct sp_store {
 	/* for sp_store_next_sequence, from any thread */
 	pthread_mutex_t seq_mu;
 	sp_store_conn *seq;
+	/* for sp_store_leader (under seq_mu), opened on first use */
+	sp_store_conn *leader;
 };
 
 struct sp_store_reader {

@@ -99,6 +99,7 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 	if (p->log_state < SP_LOG_CONFIRMED || p->log_state > SP_LOG_UNLOGGED)
 		return SP_ERR_INVALID_ARGUMENT;
 	req->log_state = p->log_state;
+	req->next_only = p->next_only ? 1 : 0;
 	return SP_OK;
 }
 
@@ -302,11 +303,22 @@ int sp_store__put_exec(sp_store *s, const sp_store_req *req,
 
 	memset(res, 0, sizeof(*res));
 	*receipt_copy = NULL;
-	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
-		return rc;
+	/* The origin's row first: a database shared by several processes
+	 * locks it here until the commit, so that what follows sees every
+	 * record of that origin another process committed (a second copy
+	 * is then a duplicate, not a failed insert) and one log grows at a
+	 * time. */
 	if ((err =
 	         d->origin_get(s->w, req->origin, &origin_id, &size, &max_seq)))
 		return err;
+	/* The node's own next record: another process of the node may have
+	 * signed this Sequence first (SP_STORE_SEQUENCE_TAKEN: never stored
+	 * at a second place or as evidence against the node itself), and
+	 * nothing is stored past a hole in its log. */
+	if (req->next_only && req->sequence != (uint64_t)(max_seq + 1))
+		return SP_STORE_SEQUENCE_TAKEN;
+	if ((rc = check_existing(s, req, res, receipt_copy)) != 0)
+		return rc;
 	if (req->append_only && req->sequence != size)
 		return SP_ERR_INVALID_ARGUMENT; /* a hole before it */
 	if ((err = d->record_insert(s->w, req, &rowid)))

@@ -184,6 +184,11 @@ typedef struct scan_job {
 	int err;
 } scan_job;
 
+/* Rows this process takes for delivery are claimed for this long: another
+ * process of the node sharing its PostgreSQL store leaves them alone, and
+ * delivers them if this one dies before a result (a no-op on SQLite). */
+#define FED_CLAIM_LEASE_S 60
+
 static void scan_work(void *arg)
 {
 	scan_job *s = arg;
@@ -191,8 +196,9 @@ static void scan_work(void *arg)
 
 	s->err = r == NULL
 	             ? SP_ERR_IO
-	             : sp_store_fed_outbox_due(r, s->p->id, s->after, s->now,
-	                                       s->max, &s->items, &s->n);
+	             : sp_store_fed_outbox_claim(r, s->p->id, s->after, s->now,
+	                                         FED_CLAIM_LEASE_S, s->max,
+	                                         &s->items, &s->n);
 }
 
 static void give_up(fed *f, fed_peer *p, dl_item *d, int verdict,

@@ -60,6 +60,7 @@ fed_up() {
 fstart() {
 	dir=$1; m=$2; var=$(echo "$m" | tr -- '-.' '__')
 	ini="$dir/members/$m/node.ini"
+	store_ini "$ini" || return 1
 	log="$WORK/$m.log"
 	touch "$log"
 	mark=$(wc -l <"$log")

@@ -46,6 +46,20 @@ finish() {
 
 # ---- nodes
 
+# store_ini INI: with SP_TEST_STORE=postgresql (ctest's *_pg tests), give the
+# node of INI a database of its own on the test server (tests/pg_env.sh,
+# SP_TEST_PG_DIR) through a [store] section; once per INI. Otherwise the
+# node keeps its SQLite file.
+store_ini() {
+	[ "${SP_TEST_STORE:-sqlite}" = postgresql ] || return 0
+	grep -q '^\[store\]' "$1" && return 0
+	: "${SP_TEST_PG_DIR:?SP_TEST_STORE=postgresql needs SP_TEST_PG_DIR}"
+	local name dsn
+	name=$(printf 'sp_%s_%s' "$$" "$(basename "$(dirname "$1")")" | tr 'A-Z.-' 'a-z__')
+	dsn=$(bash "$(dirname "${BASH_SOURCE[0]}")/../pg_env.sh" db "$SP_TEST_PG_DIR" "$name") || return 1
+	printf '\n[store]\nbackend = postgresql\ndsn = %s\n' "$dsn" >>"$1"
+}
+
 # start_node FED MEMBER: run MEMBER's node (config FED/members/MEMBER/node.ini,
 # port rewritten to 0) in the background; sets PORT_<MEMBER> and PID_<MEMBER>
 # (dashes in the id become underscores).
@@ -53,6 +67,7 @@ start_node() {
 	fed=$1; m=$2; var=$(echo "$m" | tr -- '-.' '__')
 	ini="$fed/members/$m/node.ini"
 	[ "${SP_KEEP_PORTS:-0}" = 1 ] || sed -i 's/^port = .*/port = 0/' "$ini"
+	store_ini "$ini" || return 1
 	log="$WORK/$m.log"
 	: >"$log"
 	"$SILKPORT" run --config "$ini" 2>>"$log" &

@@ -1,18 +1,11 @@
 /* store_content_test.c: at a held (Origin, Sequence) the store tells a second
  * signature over the same content (a duplicate: the held receipt, no
  * evidence, the held bytes stay the record) from different signed content
- * (equivocation), with real signed records (SPEC LOG-37). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <sqlite3.h>
+ * (equivocation), with real signed records (SPEC LOG-37), on the backend
+ * store_fixture.h tests. */
 #include <sys/stat.h>
 
-#include "store.h"
+#include "store_fixture.h"
 #include "unit/trust/trust_fixture.h"
 
 static fx_fed g_fed;
@@ -69,25 +62,9 @@ static void make(signed_rec *r, const uint8_t *u, size_t un)
 	sp_doc_free(doc);
 }
 
-static int64_t db_count(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-	        SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void test_same_content_is_a_duplicate(void **state)
 {
-	char dir[128], path[160];
+	fx f = {0};
 	sp_store *s = NULL;
 	sp_store_reader *rd = NULL;
 	sp_store_record *got = NULL;
@@ -99,10 +76,8 @@ static void test_same_content_is_a_duplicate(void **state)
 	const char *why = NULL;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/store", g_fed.dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/node.db", dir);
-	assert_int_equal(sp_store_open(path, SP_STORE_CREATE, &s, &why), SP_OK);
+	fx_make(&f, "node.db");
+	assert_int_equal(fx_open(&f, f.path, SP_STORE_CREATE, &s, &why), SP_OK);
 	assert_int_equal(sp_store_reader_open(s, &rd, &why), SP_OK);
 
 	/* a and b: two signatures by the Origin over one record (different
@@ -134,8 +109,7 @@ static void test_same_content_is_a_duplicate(void **state)
 	assert_memory_equal(receipt, rcpt_a, rlen);
 	free(receipt);
 	receipt = NULL;
-	assert_int_equal(db_count(path, "SELECT count(*) FROM equivocations"),
-	                 0);
+	assert_int_equal(db_count(&f, "SELECT count(*) FROM equivocations"), 0);
 	assert_int_equal(sp_store_get_at(rd, "CN-ZZ", 5, &got), SP_OK);
 	assert_int_equal(got->len, a.len);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
@@ -149,8 +123,8 @@ static void test_same_content_is_a_duplicate(void **state)
 	assert_int_equal(sp_store_put(s, &c.put, &receipt, &rlen),
 	                 SP_STORE_EQUIVOCATION);
 	assert_null(receipt);
-	assert_int_equal(db_count(path, "SELECT count(*) FROM equivocations"
-	                                " WHERE kind = 'position'"),
+	assert_int_equal(db_count(&f, "SELECT count(*) FROM equivocations"
+	                              " WHERE kind = 'position'"),
 	                 1);
 	assert_int_equal(sp_store_get_at(rd, "CN-ZZ", 5, &got), SP_OK);
 	assert_memory_equal(got->bytes, a.bytes, a.len);
@@ -158,6 +132,7 @@ static void test_same_content_is_a_duplicate(void **state)
 
 	sp_store_reader_close(rd);
 	sp_store_close(s);
+	remove_db(&f);
 	free(a.bytes);
 	free(b.bytes);
 	free(c.bytes);
@@ -171,7 +146,7 @@ static void test_same_content_is_a_duplicate(void **state)
  * it in the row. */
 static void test_held_without_digest_is_parsed(void **state)
 {
-	char dir[128], path[160];
+	fx f = {0};
 	sp_store *s = NULL;
 	uint8_t *u = NULL, *u2 = NULL, *receipt = NULL;
 	size_t un = 0, un2 = 0, rlen = 0;
@@ -179,10 +154,8 @@ static void test_held_without_digest_is_parsed(void **state)
 	const char *why = NULL;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/store-nodigest", g_fed.dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/node.db", dir);
-	assert_int_equal(sp_store_open(path, SP_STORE_CREATE, &s, &why), SP_OK);
+	fx_make(&f, "node.db");
+	assert_int_equal(fx_open(&f, f.path, SP_STORE_CREATE, &s, &why), SP_OK);
 	assert_int_equal(
 	    fx_record("CN-ZZ", 7, "order", g_fed.now - 10, &u, &un), SP_OK);
 	assert_int_equal(
@@ -193,8 +166,8 @@ static void test_held_without_digest_is_parsed(void **state)
 	a.put.signed_digest = NULL;
 	assert_int_equal(sp_store_put(s, &a.put, NULL, NULL),
 	                 SP_STORE_INSERTED);
-	assert_int_equal(db_count(path, "SELECT count(*) FROM records"
-	                                " WHERE signed_digest IS NULL"),
+	assert_int_equal(db_count(&f, "SELECT count(*) FROM records"
+	                              " WHERE signed_digest IS NULL"),
 	                 1);
 	assert_int_equal(sp_store_put(s, &b.put, &receipt, &rlen),
 	                 SP_STORE_DUPLICATE);
@@ -210,11 +183,12 @@ static void test_held_without_digest_is_parsed(void **state)
 	make(&a, u, un);
 	assert_int_equal(sp_store_put(s, &a.put, NULL, NULL),
 	                 SP_STORE_INSERTED);
-	assert_int_equal(db_count(path, "SELECT count(*) FROM records"
-	                                " WHERE sequence = 8 AND"
-	                                " length(signed_digest) = 32"),
+	assert_int_equal(db_count(&f, "SELECT count(*) FROM records"
+	                              " WHERE sequence = 8 AND"
+	                              " length(signed_digest) = 32"),
 	                 1);
 	sp_store_close(s);
+	remove_db(&f);
 	free(a.bytes);
 	free(b.bytes);
 	free(c.bytes);

@@ -298,6 +298,68 @@ static void test_outbox(void **state)
 /* ---------------------------------------------------------------- trust lists
  */
 
+/* Claims: on PostgreSQL the rows one handle (process) takes for delivery
+ * are not due for another until the lease ends or a result is stored; on
+ * SQLite (one process per file) a claim is a plain read of the due rows. */
+static void test_outbox_claims(void **state)
+{
+	fx *f = *state;
+	static const char *const peers[] = {"CN-HN"};
+	sp_fed_outbox_item *items = NULL;
+	sp_store_reader *r2 = NULL;
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	size_t n = 0;
+	int64_t id;
+	rec a;
+
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	a.put.received = 1000;
+	a.put.deliver_to = peers;
+	a.put.n_deliver_to = 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(fx_open(f, f->path, 0, &s2, &why), SP_OK);
+	assert_int_equal(sp_store_reader_open(s2, &r2, &why), SP_OK);
+
+	assert_int_equal(sp_store_fed_outbox_claim(f->r, "CN-HN", 0, 1100, 60,
+	                                           10, &items, &n),
+	                 SP_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].record_id, a.id);
+	id = items[0].id;
+	sp_fed_outbox_items_free(items, n);
+	/* the other handle, within the lease */
+	assert_int_equal(
+	    sp_store_fed_outbox_claim(r2, "CN-HN", 0, 1159, 60, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, f->pg ? 0 : 1);
+	sp_fed_outbox_items_free(items, n);
+	/* after it: due again (the claiming process died) */
+	assert_int_equal(
+	    sp_store_fed_outbox_claim(r2, "CN-HN", 0, 1160, 60, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].id, id);
+	sp_fed_outbox_items_free(items, n);
+	/* a reschedule ends the claim at its own time */
+	assert_int_equal(ob_reschedule(f, id, 1170, "down"), SP_OK);
+	sp_store_reader_close(r2);
+	sp_store_close(s2);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1170, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	sp_fed_outbox_items_free(items, n);
+	assert_int_equal(sp_store_fed_outbox_claim(f->r, "CN-HN", 0, 1100, 60,
+	                                           10, &items, &n),
+	                 SP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sp_store_fed_outbox_claim(f->r, "CN-HN", 0, 1170, -1,
+	                                           10, &items, &n),
+	                 SP_ERR_INVALID_ARGUMENT);
+}
+
 static void test_trust_lists(void **state)
 {
 	fx *f = *state;
@@ -562,6 +624,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
 	                                    teardown),

@@ -1,12 +1,42 @@
-/* store_test.c: the SQLite store: migrations, put outcomes, group commit,
- * visibility, search cursors, signed digests, reopen, the tree root with
- * unstored leaves, node state and backup. What the federation side keeps
- * (checkpoints, outbox, trust lists, revocations) is store_fed_test.c. */
+/* store_test.c: the store on SQLite or PostgreSQL (store_fixture.h):
+ * migrations, put outcomes, group commit, visibility, search cursors, signed
+ * digests, reopen, the tree root with unstored leaves, node state and backup.
+ * What the federation side keeps (checkpoints, outbox, trust lists,
+ * revocations) is store_fed_test.c. */
 #include <pthread.h>
 
 #include "store_fixture.h"
 
 /* ---------------------------------------------------------------- open */
+
+/* PostgreSQL: the version row, and a schema without silkport's tables
+ * opened without SP_STORE_CREATE is an error that creates nothing. */
+static void pg_migrations_fresh_and_reopen(fx *f)
+{
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	fx g;
+
+	assert_int_equal(db_count(f, "SELECT version FROM silkport_schema"),
+	                 SP_STORE_SCHEMA_VERSION);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM pg_tables WHERE"
+	                             " schemaname = current_schema()"
+	                             " AND tablename = 'records'"),
+	                 1);
+	reopen(f);
+	assert_int_equal(db_count(f, "SELECT version FROM silkport_schema"),
+	                 SP_STORE_SCHEMA_VERSION);
+
+	memset(&g, 0, sizeof(g));
+	fx_make(&g, "missing.db");
+	assert_int_not_equal(fx_open(&g, g.path, 0, &s2, &why), SP_OK);
+	assert_null(s2);
+	assert_non_null(why);
+	assert_int_equal(db_count(&g, "SELECT count(*) FROM pg_tables WHERE"
+	                              " schemaname = current_schema()"),
+	                 0);
+	remove_db(&g);
+}
 
 static void test_migrations_fresh_and_reopen(void **state)
 {
@@ -15,6 +45,10 @@ static void test_migrations_fresh_and_reopen(void **state)
 	const char *why = NULL;
 	char missing[320];
 
+	if (f->pg) {
+		pg_migrations_fresh_and_reopen(f);
+		return;
+	}
 	assert_int_equal(db_count(f, "PRAGMA user_version"),
 	                 SP_STORE_SCHEMA_VERSION);
 	assert_int_equal(db_count(f, "PRAGMA application_id"), 0x534c4b50);
@@ -39,6 +73,8 @@ static void test_wal_mode(void **state)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 
+	FX_SQLITE_ONLY(f);
+
 	assert_int_equal(
 	    sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
@@ -51,6 +87,41 @@ static void test_wal_mode(void **state)
 	sqlite3_close(db);
 }
 
+/* PostgreSQL: a newer version row, and another application's tables in
+ * the schema, are refused; the current version opens again. */
+static void pg_refuse_newer_and_foreign(fx *f)
+{
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	char sql[96];
+	fx g;
+
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	db_exec_pg(f, "UPDATE silkport_schema SET version = 99");
+	assert_int_equal(fx_open(f, f->path, 0, &s2, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_null(s2);
+	assert_non_null(strstr(why, "newer"));
+
+	memset(&g, 0, sizeof(g));
+	fx_make(&g, "other.db");
+	db_exec_pg(&g, "CREATE TABLE t (x integer)");
+	why = NULL;
+	assert_int_equal(fx_open(&g, g.path, SP_STORE_CREATE, &s2, &why),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_non_null(strstr(why, "not a silkport"));
+	remove_db(&g);
+
+	snprintf(sql, sizeof(sql), "UPDATE silkport_schema SET version = %d",
+	         SP_STORE_SCHEMA_VERSION);
+	db_exec_pg(f, sql);
+	assert_int_equal(fx_open(f, f->path, 0, &f->s, &why), SP_OK);
+	assert_int_equal(sp_store_reader_open(f->s, &f->r, &why), SP_OK);
+}
+
 static void test_refuse_newer_and_foreign(void **state)
 {
 	fx *f = *state;
@@ -59,6 +130,10 @@ static void test_refuse_newer_and_foreign(void **state)
 	const char *why = NULL;
 	char other[320];
 
+	if (f->pg) {
+		pg_refuse_newer_and_foreign(f);
+		return;
+	}
 	sp_store_reader_close(f->r);
 	sp_store_close(f->s);
 	f->r = NULL;
@@ -268,7 +343,7 @@ typedef struct waiter {
 	int done;
 	int inserted;
 	int other;
-	const char *path;
+	const fx *f;
 	int visible_in_callback; /* for the commit-before-callback check */
 	const char *check_id;
 } waiter;
@@ -374,24 +449,17 @@ static void test_group_commit_threads(void **state)
 static void visible_cb(void *ud, const sp_store_put_result *res)
 {
 	waiter *w = ud;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int n = -1;
+	char sql[128];
+	int64_t n = -1;
 
-	if (sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READONLY, NULL) ==
-	        SQLITE_OK &&
-	    sqlite3_prepare_v2(db,
-	                       "SELECT count(*) FROM records WHERE"
-	                       " record_id = ?1",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, w->check_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int(st, 0);
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	/* the id is the test's own: [0-9a-f-] only */
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM records WHERE record_id = '%s'",
+	         w->check_id);
+	if (db_value(w->f, sql, &n) != 0)
+		n = -1;
 	pthread_mutex_lock(&w->mu);
-	w->visible_in_callback = n;
+	w->visible_in_callback = (int)n;
 	if (res->outcome == SP_STORE_INSERTED)
 		w->inserted++;
 	w->done++;
@@ -410,7 +478,7 @@ static void test_callback_after_commit(void **state)
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_init(&w.mu, NULL);
 	pthread_cond_init(&w.cv, NULL);
-	w.path = f->path;
+	w.f = f;
 	rec_make(&a, "CN-ZZ", 0, NULL);
 	w.check_id = a.id;
 	assert_int_equal(sp_store_put_async(f->s, &a.put, visible_cb, &w),
@@ -526,6 +594,7 @@ static void test_migration_record_id_scope(void **state)
 	sqlite3 *db = NULL;
 	sp_store_record *got = NULL;
 
+	FX_SQLITE_ONLY(f); /* PostgreSQL's first schema is version 7 */
 	rec_make(&a, "CN-ZZ", 0, "old");
 	a.put.recipients = to;
 	a.put.n_recipients = 1;
@@ -601,6 +670,7 @@ static void test_migration_log_state(void **state)
 	sqlite3 *db = NULL;
 	sp_store_record *got = NULL;
 
+	FX_SQLITE_ONLY(f); /* a fresh PostgreSQL schema runs step 8 itself */
 	rec_make(&own, "CN-ZZ", 0, NULL);
 	assert_int_equal(sp_store_put(f->s, &own.put, NULL, NULL),
 	                 SP_STORE_INSERTED);
@@ -1121,6 +1191,43 @@ static void test_tree_root_extended(void **state)
 	assert_memory_not_equal(got, want[N], 32);
 }
 
+/* Two handles on one database, as two processes of one node: a next_only
+ * put at a Sequence the other took is SEQUENCE_TAKEN, with nothing stored
+ * and no evidence against the node; only the Sequence after the highest
+ * held one is stored, so the own log stays contiguous. */
+static void test_next_only_across_handles(void **state)
+{
+	fx *f = *state;
+	sp_store *s2 = NULL;
+	const char *why = NULL;
+	rec a, b, c, d;
+	uint64_t size = 0;
+
+	assert_int_equal(fx_open(f, f->path, 0, &s2, &why), SP_OK);
+	rec_make(&a, "CN-ZZ", 0, "first");
+	rec_make(&b, "CN-ZZ", 0, "second");
+	a.put.next_only = b.put.next_only = 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(s2, &b.put, NULL, NULL),
+	                 SP_STORE_SEQUENCE_TAKEN);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM equivocations"), 0);
+	/* signed again at the next Sequence: stored */
+	rec_make(&c, "CN-ZZ", 1, "second");
+	c.put.next_only = 1;
+	assert_int_equal(sp_store_put(s2, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	/* a gap is refused too */
+	rec_make(&d, "CN-ZZ", 3, "third");
+	d.put.next_only = 1;
+	assert_int_equal(sp_store_put(f->s, &d.put, NULL, NULL),
+	                 SP_STORE_SEQUENCE_TAKEN);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM records"), 2);
+	assert_int_equal(sp_store_tree_size(f->r, "CN-ZZ", &size), SP_OK);
+	assert_int_equal(size, 2);
+	sp_store_close(s2);
+}
+
 /* node_state survives a reopen and a backup; a backup is a store. */
 static void test_state_and_backup(void **state)
 {
@@ -1151,10 +1258,20 @@ static void test_state_and_backup(void **state)
 	assert_int_equal(sp_store_state_get(f->r, "fenced", buf, sizeof(buf)),
 	                 SP_OK);
 	assert_string_equal(buf, "restored again");
+	if (f->pg) {
+		/* silkport copies SQLite files only; PostgreSQL has its own
+		 * tools */
+		assert_int_equal(sp_store_state_set(f->s, "fenced", NULL),
+		                 SP_OK);
+		assert_int_equal(
+		    sp_store_state_get(f->r, "fenced", buf, sizeof(buf)),
+		    SP_ERR_NOT_FOUND);
+		return;
+	}
 
 	snprintf(copy, sizeof(copy), "%s/copy.db", f->dir);
 	assert_int_equal(sp_store_backup(f->path, copy, &why), SP_OK);
-	assert_int_equal(sp_store_open(copy, 0, &s2, &why), SP_OK);
+	assert_int_equal(fx_open(f, copy, 0, &s2, &why), SP_OK);
 	assert_int_equal(sp_store_reader_open(s2, &r2, &why), SP_OK);
 	assert_int_equal(sp_store_state_get(r2, "node_id", buf, sizeof(buf)),
 	                 SP_OK);
@@ -1210,6 +1327,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_state_and_backup, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_next_only_across_handles,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup,
 	                                    teardown),
 	};
