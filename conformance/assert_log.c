@@ -60,7 +60,7 @@ static void fetch_checkpoint(cf_ctx *x, cf_result *r)
 	L.fetched = 1;
 	atexit(free_state);
 	/* As a member: a node may keep even its own log from anonymous
-	 * callers ([ACC-A2]), and serves cosignatures to members only. */
+	 * callers ([ACC-19]), and serves cosignatures to members only. */
 	snprintf(path, sizeof(path), "/v1/logs/%s/checkpoint", x->target_id);
 	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
 	L.status = resp.status;
@@ -157,7 +157,7 @@ static size_t count_cosignature_lines(const char *note, size_t len)
 
 /* The node's own checkpoint: text/plain to members; to anonymous callers
  * either the same note without cosignature lines or, when the node keeps
- * its own log from them, 401 unauthenticated ([ACC-A2], [ACC-A3]). */
+ * its own log from them, 401 unauthenticated ([ACC-19], [ACC-20]). */
 static void t_public(cf_ctx *x, const void *arg, cf_result *r)
 {
 	char path[160], name[72];
@@ -936,7 +936,7 @@ static void t_over_time(cf_ctx *x, const void *arg, cf_result *r)
 	free(p);
 }
 
-/* [ACC-A1]: another Origin's checkpoint and proofs are for members: an
+/* [ACC-18]: another Origin's checkpoint and proofs are for members: an
  * anonymous caller gets 401 whether the target holds that log or not, a
  * member does not. The auditor's own log stands for the other Origin. */
 static void t_foreign_members_only(cf_ctx *x, const void *arg, cf_result *r)
@@ -986,7 +986,7 @@ static void t_foreign_members_only(cf_ctx *x, const void *arg, cf_result *r)
 static const cf_assertion list[] = {
     {"the checkpoint is served to members as text/plain, to anonymous "
      "callers without cosignatures or not at all",
-     "API-36, API-37, ACC-A2, ACC-A3", CF_MUST, t_public, NULL, CF_READS},
+     "API-36, API-37, ACC-19, ACC-20", CF_MUST, t_public, NULL, CF_READS},
     {"the checkpoint has the tlog-checkpoint form",
      "LOG-12, LOG-13, LOG-14, LOG-15", CF_MUST, t_format, NULL, CF_READS},
     {"the checkpoint's origin signature verifies with the LogKey",
@@ -1009,7 +1009,7 @@ static const cf_assertion list[] = {
      "ACC-16, LOG-2, LOG-29", CF_MUST, t_over_time, NULL, CF_READS},
     /* appended, so that the ids of the others stay as they were */
     {"another Origin's checkpoint and proofs are for members only",
-     "ACC-A1, ACC-9", CF_MUST, t_foreign_members_only, NULL, CF_READS},
+     "ACC-18, ACC-9", CF_MUST, t_foreign_members_only, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_log(size_t *n)

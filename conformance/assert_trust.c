@@ -54,7 +54,7 @@ static void t_served_list(cf_ctx *x, const void *arg, cf_result *r)
 	cf_resp_free(&resp);
 }
 
-/* SPEC [API-F2], [TL-F2]: the statement a node serves about its list is
+/* SPEC [API-72], [TL-65]: the statement a node serves about its list is
  * one the list's timestamp key signed, about exactly that list. */
 static void t_timestamp(cf_ctx *x, const void *arg, cf_result *r)
 {
@@ -292,7 +292,7 @@ static void t_future(cf_ctx *x, const void *arg, cf_result *r)
 	            SP_ERR_ISSUED_IN_FUTURE, "a record dated one day ahead", r);
 }
 
-/* Types whose bodies the suite carries for TL-A3, in the order tried:
+/* Types whose bodies the suite carries for TL-61, in the order tried:
  * those a port authority and an auditor may not originate by default. */
 static const struct {
 	const char *type, *body;
@@ -312,7 +312,7 @@ static const struct {
                    "</Indicator></Statistics>"},
 };
 
-/* SPEC [TL-A3]: a record that the auditor signed validly, of a Type its
+/* SPEC [TL-61]: a record that the auditor signed validly, of a Type its
  * entry in the served list does not authorize (its MayOriginate, else its
  * role's defaults). */
 static void t_type_not_authorized(cf_ctx *x, const void *arg, cf_result *r)
@@ -481,10 +481,10 @@ static const cf_assertion list[] = {
     /* appended, so that the ids of the others stay as they were */
     {"a validly signed record of a Type its Origin may not originate: "
      "type-not-authorized",
-     "TL-A1, TL-A2, TL-A3, SIG-25", CF_MUST, t_type_not_authorized, NULL,
+     "TL-59, TL-60, TL-61, SIG-25", CF_MUST, t_type_not_authorized, NULL,
      CF_WRITES},
     {"a served freshness statement verifies and names the served list",
-     "API-F2, TL-F2", CF_MUST, t_timestamp, NULL, CF_READS},
+     "API-72, TL-65", CF_MUST, t_timestamp, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

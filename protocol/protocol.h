@@ -16,7 +16,7 @@ extern "C" {
 #define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
 #define SP_PROBLEM_NS       "urn:ietf:rfc:7807"
 #define SP_DSIG_NS          "http://www.w3.org/2000/09/xmldsig#"
-#define SP_SPEC_VERSION     "1.2"
+#define SP_SPEC_VERSION     "1.3"
 
 /* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
  * have no IANA XML Security URI (RFC 9231 registry): they are the
@@ -468,7 +468,7 @@ typedef struct sp_tl_member {
 	char **relays_to;
 	size_t n_relays_to;
 	/* MayOriginate: the record types this member may originate (SPEC
-	 * [TL-A1]); 0 when the entry lists none and its Role's defaults
+	 * [TL-59]); 0 when the entry lists none and its Role's defaults
 	 * apply (sp_tl_member_types()). */
 	sp_type_set may_originate;
 } sp_tl_member;
@@ -486,7 +486,7 @@ typedef struct sp_tl {
 	                                none, the list is never stale */
 	size_t timestamp_cert_der_len;
 	uint64_t staleness_bound; /* seconds (0: SP_TL_STALENESS_DEFAULT) */
-	/* Witnessing (SPEC 9.4, [LOG-W1]): the NodeIds of the federation's
+	/* Witnessing (SPEC 9.4, [LOG-46]): the NodeIds of the federation's
 	 * witnesses (members with a LogKey), the quorum k of their
 	 * cosignatures a checkpoint needs to count as witnessed (0 with no
 	 * witnesses: every checkpoint the Origin's key verifies counts), and
@@ -509,7 +509,7 @@ typedef struct sp_tl {
 uint64_t sp_tl_max_validity(const sp_tl *tl);
 uint64_t sp_tl_staleness_bound(const sp_tl *tl);
 /* The list's window within its cap, the durations within their ranges
- * (SPEC [TL-F1]): SP_OK, SP_ERR_VALIDITY_TOO_LONG or SP_ERR_FIELD (with
+ * (SPEC [TL-64]): SP_OK, SP_ERR_VALIDITY_TOO_LONG or SP_ERR_FIELD (with
  * *why). sp_tl_build() and trust/'s sp_trust_open() apply it; sp_tl_read()
  * does not, so that an operator's tool can read an older, longer list. */
 int sp_tl_window_check(const sp_tl *tl, const char **why);
@@ -530,7 +530,7 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why);
 void sp_tl_free(sp_tl *tl);
 const sp_tl_member *sp_tl_find(const sp_tl *tl, const char *node_id);
 /* The record types a member of this role may originate when its entry
- * lists none (SPEC [TL-A2]'s table). */
+ * lists none (SPEC [TL-60]'s table). */
 sp_type_set sp_role_default_types(sp_member_role r);
 /* The record types m may originate: its MayOriginate, else its role's
  * defaults. */

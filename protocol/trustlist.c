@@ -34,7 +34,7 @@ int sp_role_parse(const char *s, sp_member_role *out)
 	return SP_ERR_FIELD;
 }
 
-/* SPEC [TL-A2]: what a role originates when its entry lists no
+/* SPEC [TL-60]: what a role originates when its entry lists no
  * MayOriginate. A zone is the Chinese pilot zone whose offices issue every
  * step of the supervision chain (SPEC 5.1). A port authority decides at its
  * own port: declarations lodged there, risk, control and release, transit,
@@ -226,7 +226,7 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		if (!sp_proto__add(e, ns, "RelaysTo", m->relays_to[i]))
 			goto nomem;
 	}
-	/* MayOriginate (SPEC [TL-A1]), in registry order */
+	/* MayOriginate (SPEC [TL-59]), in registry order */
 	if ((m->may_originate & ~SP_TYPE_SET_ALL) != 0)
 		return sp_proto__fail(why, SP_ERR_FIELD,
 		                      "Member %s: MayOriginate outside the "
@@ -259,7 +259,7 @@ int sp_tl_is_witness(const sp_tl *tl, const char *node_id)
 	return 0;
 }
 
-/* The rules the schema cannot say (SPEC [LOG-W1]): each Witness names a
+/* The rules the schema cannot say (SPEC [LOG-46]): each Witness names a
  * distinct member that has a LogKey (a witness cosigns with it), and the
  * quorum is given exactly when witnesses are, between 1 and their number. */
 static int witnessing_check(const sp_tl *tl, const char **why)
@@ -646,7 +646,7 @@ int sp_sig_method_parse(const char *uri, sp_sig_method *out)
 	return SP_ERR_FIELD;
 }
 
-/* MayOriginate* (SPEC [TL-A1]): registry codes, each at most once, so
+/* MayOriginate* (SPEC [TL-59]): registry codes, each at most once, so
  * that one set has one spelling. Advances *c past them. */
 static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
 {

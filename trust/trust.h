@@ -192,7 +192,7 @@ int sp_tl_timestamp_open(const sp_trust *t, const uint8_t *buf, size_t len,
                          const char **why);
 /* 1 if ts names exactly the list t: its federation, sequence and SHA-256. */
 int sp_tl_timestamp_names(const sp_trust *t, const sp_tl_timestamp *ts);
-/* The time until which t is fresh ([TL-F3]): the later of t's Issued and,
+/* The time until which t is fresh ([TL-66]): the later of t's Issued and,
  * when ts (verified, may be NULL) names t, ts's Issued, plus t's
  * StalenessBound, and never past ts's Expires for the statement's part.
  * INT64_MAX when t names no timestamp key. */
@@ -205,7 +205,7 @@ int64_t sp_trust_fresh_until(const sp_trust *t, const sp_tl_timestamp *ts);
  * signing certificate valid at Issued and now, within the skew; Issued not in
  * the future), the header read from the verified tree, and then the
  * Origin's authority for the record's Type (its entry's MayOriginate, else
- * its role's defaults: SP_ERR_TYPE_NOT_AUTHORIZED, SPEC [TL-A3]). On success
+ * its role's defaults: SP_ERR_TYPE_NOT_AUTHORIZED, SPEC [TL-61]). On success
  * *doc and *rec are set (either out-pointer may be NULL if not wanted).
  * Errors: every parse, profile, signature and trust error above. */
 int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,

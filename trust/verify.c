@@ -219,7 +219,7 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 		             SP_ERR_SIG_INVALID);
 		goto fail;
 	}
-	/* SPEC [TL-A3]: a valid signature makes the Origin the author, not an
+	/* SPEC [TL-61]: a valid signature makes the Origin the author, not an
 	 * authority for every Type: a port authority's credit rating of a
 	 * Chinese enterprise is refused unless its entry lists `credit`. */
 	if (!sp_tl_member_may_originate(m->m, sp_record_type_code(rec))) {

@@ -255,7 +255,7 @@ static void on_metrics(const call *k)
 	metrics(k->n, k->req);
 }
 
-/* GET /v1/trust-lists/{federation}/timestamp (SPEC [API-F2]): the newest
+/* GET /v1/trust-lists/{federation}/timestamp (SPEC [API-72]): the newest
  * statement this node holds that its list is current, to anyone. */
 static void trust_list_timestamp(sp_node *n, sp_http_req *req,
                                  const char *federation)
@@ -381,7 +381,7 @@ static int operator_only(sp_node *n, sp_http_req *req, sp_endpoint ep,
 	return 0;
 }
 
-/* Checkpoints and proofs (SPEC [ACC-A1], [ACC-A2]): the tree sizes of
+/* Checkpoints and proofs (SPEC [ACC-18], [ACC-19]): the tree sizes of
  * another Origin's log are its declaration volumes, and which logs a node
  * holds is its partner graph, so those are for members and operators; the
  * node's own log is anyone's unless [access] public_own_log = no. Checked
@@ -434,7 +434,7 @@ static const struct route *find_route(const char *path, call *k, char *origin,
 }
 
 /* A member says which list of the home federation it holds (SPEC
- * [API-F1]); a higher sequence than this node's makes it fetch that list
+ * [API-73]); a higher sequence than this node's makes it fetch that list
  * from the member (rate-limited per peer by the fetcher). Before the
  * access check: a node whose list went stale learns of the newer one from
  * the very requests it refuses. */

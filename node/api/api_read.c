@@ -34,7 +34,7 @@ typedef struct read_job {
 	char cursor[SP_STORE_CURSOR_MAX];
 	int has_kind, has_scheme, has_value, has_type, has_by_origin, has_since,
 	    has_until, has_cursor;
-	/* GET /v1/records/{id}/receipt ([API-R1]): the downstream receipt of
+	/* GET /v1/records/{id}/receipt ([API-77]): the downstream receipt of
 	 * `receiver` for a record this node relays, asked by its Origin */
 	int final_receipt;
 	char receiver[SP_NODE_ID_MAX + 1];
@@ -46,7 +46,7 @@ typedef struct read_job {
 	const char *ctype;
 	sp_text out;
 	char next_header[64];
-	const char *log_state; /* silkport-log-state of a record (API-W1) */
+	const char *log_state; /* silkport-log-state of a record (API-71) */
 } read_job;
 
 static void fail(read_job *j, int err, const char *why)
@@ -125,9 +125,9 @@ static void get_record(read_job *j, sp_store_reader *r)
 	sp_store_list_free(l);
 }
 
-/* [API-R1]: a gateway answers the Origin of a record it relays with the
+/* [API-77]: a gateway answers the Origin of a record it relays with the
  * receipt the final receiver gave for it, exactly as it holds it, so that
- * the Origin verifies it with the receiver's own list ([FED-R1]). Only the
+ * the Origin verifies it with the receiver's own list ([FED-53]). Only the
  * Origin asks: anyone else learns nothing, not even that the record
  * exists. */
 static void get_final_receipt(read_job *j, sp_store_reader *r)
@@ -214,7 +214,7 @@ static void get_checkpoint(read_job *j, sp_store_reader *r)
 	}
 	sp_text_append(&j->out, cp->note, strlen(cp->note));
 	/* Who witnesses whom is the witness graph: members only (SPEC
-	 * [ACC-A3]). The Origin's own signature stays, so that anyone can
+	 * [ACC-20]). The Origin's own signature stays, so that anyone can
 	 * still verify the note. */
 	for (i = 0; !j->anonymous && i < cp->n_cosignatures; i++)
 		sp_text_append(&j->out, cp->cosignatures[i],
@@ -359,7 +359,7 @@ static void search(read_job *j, sp_store_reader *r)
 		xml_text(&j->out, rec->type);
 		if (sp_time_format(rec->issued, t) != SP_OK)
 			snprintf(t, sizeof(t), "1970-01-01T00:00:00Z");
-		/* LogState: whether the match has taken effect ([API-W1]) */
+		/* LogState: whether the match has taken effect ([API-71]) */
 		sp_text_printf(
 		    &j->out,
 		    "</Type>\n    <Issued>%s</Issued>\n    "

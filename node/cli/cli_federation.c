@@ -17,7 +17,7 @@
 #define MAX_MEMBERS 64
 #define CA_DAYS     3650
 #define MEMBER_DAYS 825
-#define LIST_DAYS   7 /* the default cap on a list's window, SPEC [TL-F1] */
+#define LIST_DAYS   7 /* the default cap on a list's window, SPEC [TL-64] */
 
 static const char usage_text[] =
     "usage: silkport federation init DIR --federation ID [--rsa] "
@@ -542,7 +542,7 @@ static int parse_member(const sp_cli_cmd *cmd, char *arg, struct member_arg *ma)
 	return SP_CLI_GO;
 }
 
-/* Every --may-originate ID=TYPE[,TYPE...] onto its member (SPEC [TL-A1]). */
+/* Every --may-originate ID=TYPE[,TYPE...] onto its member (SPEC [TL-59]). */
 static int parse_may_originate(const sp_cli_cmd *cmd, struct init_args *a)
 {
 	const char *why = NULL;

@@ -409,7 +409,7 @@ struct node_status {
 	int have_metrics, have_tl;
 	double tl_sequence, tl_left, accepted, submitted, rejected,
 	    equivocations, connections;
-	/* records not confirmed within the merge delay (SPEC [FED-W3]), and
+	/* records not confirmed within the merge delay (SPEC [FED-56]), and
 	 * those past it now */
 	double unconfirmed_alarms, unconfirmed_now;
 };

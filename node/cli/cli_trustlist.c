@@ -109,7 +109,7 @@ static void print_time(const char *label, int64_t t)
 }
 
 /* The record types a member may originate, and whether its entry lists
- * them or its role gives them (SPEC [TL-A1], [TL-A2]). */
+ * them or its role gives them (SPEC [TL-59], [TL-60]). */
 static void print_may_originate(const sp_tl_member *m)
 {
 	char buf[512];
@@ -348,7 +348,7 @@ static int set_relays_to(sp_tl *tl, char *arg)
 	return SP_OK;
 }
 
-/* --may-originate MEMBER=TYPE[,TYPE...] (MayOriginate, SPEC [TL-A1]), or
+/* --may-originate MEMBER=TYPE[,TYPE...] (MayOriginate, SPEC [TL-59]), or
  * MEMBER= for its role's defaults; an exit status, or SP_CLI_GO. */
 static int set_may_originate(sp_tl *tl, const sp_cli_list *changes)
 {
@@ -564,7 +564,7 @@ int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
 	int err, rc = -1;
 
 	window = tl->next_update - tl->issued;
-	/* A list made before the cap (SPEC [TL-F1]) keeps its window only up
+	/* A list made before the cap (SPEC [TL-64]) keeps its window only up
 	 * to the cap; an explicit --valid-days above it is refused below. */
 	if (window > (int64_t)sp_tl_max_validity(tl))
 		window = (int64_t)sp_tl_max_validity(tl);

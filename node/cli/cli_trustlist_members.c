@@ -259,7 +259,7 @@ static int add_entry(const char *what, const struct tl_opts *t, sp_tl *tl,
 	r->n_endpoints = 0;
 	m->log_key = r->log_key;
 	r->log_key = NULL;
-	/* SPEC [TL-A1]: checked already by sp_cli__tl_add_member() */
+	/* SPEC [TL-59]: checked already by sp_cli__tl_add_member() */
 	if (t->types != NULL &&
 	    sp_type_set_parse(t->types, &m->may_originate, NULL) != SP_OK)
 		return -1;

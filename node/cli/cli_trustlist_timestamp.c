@@ -49,7 +49,7 @@ int sp_cli__tl_timestamp_make(const char *what, const char *key_path,
 	ts.sequence = tl->sequence;
 	sp_sha256_hex(list, list_len, ts.list_digest);
 	ts.issued = (int64_t)time(NULL);
-	/* at most the bound: a longer statement is refused ([TL-F2]) */
+	/* at most the bound: a longer statement is refused ([TL-65]) */
 	ts.expires =
 	    ts.issued + (int64_t)(valid_seconds > 0 && valid_seconds < bound
 	                              ? valid_seconds

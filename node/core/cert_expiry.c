@@ -199,7 +199,7 @@ int sp_node__expiry_check(const sp_node *n, int64_t now, sp_text *warnings,
 	}
 	/* The LogKey's "certificate" is the list that carries it; an
 	 * expired list has its own condition (trust-list expired). A list is
-	 * short-lived (a week at most by default, SPEC [TL-F1]) and replaced
+	 * short-lived (a week at most by default, SPEC [TL-64]) and replaced
 	 * well before its end: warn only from TL-20's threshold, the shorter
 	 * of a quarter of its window and 7 days. */
 	{

@@ -230,7 +230,7 @@ void sp_node__caller_der(sp_node *n, int slot, const uint8_t *der, size_t len,
 	if (out->member == NULL)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", out->member->node_id);
-	/* the home list's freshness (SPEC [TL-F3]); a followed list's is
+	/* the home list's freshness (SPEC [TL-66]); a followed list's is
 	 * not tracked (its statements reach this node only through the
 	 * gateway that could withhold them) */
 	out->list_stale = slot < 0 && sp_node_list_stale(n);

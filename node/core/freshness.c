@@ -3,7 +3,7 @@
  * newest signed statement about it (or its own Issued); past that, a
  * gateway or a peer may be withholding a newer list, and the node refuses
  * the peer traffic that depends on it until a statement or a newer list
- * arrives ([TL-F3]). Peers also say which list they hold ([API-F1]). */
+ * arrives ([TL-66]). Peers also say which list they hold ([API-73]). */
 #include "node_int.h"
 
 #include <stdatomic.h>
@@ -111,7 +111,7 @@ void sp_node__fresh_tick(sp_node *n, int64_t now)
 	int64_t until = atomic_load(&n->fresh_until);
 
 	if (now > until && !n->stale_alarmed) {
-		/* [TL-F3]: someone on the way may be withholding a newer
+		/* [TL-66]: someone on the way may be withholding a newer
 		 * list; peers are refused until a statement or a list comes */
 		n->stale_alarmed = 1;
 		sp_log(SP_LOG_ERROR, "trust_list_stale_alarm",

@@ -77,7 +77,7 @@ static void on_stored(void *ud, const sp_store_put_result *res)
 }
 
 /* A received record takes effect only once proven in its Origin's
- * witnessed log (SPEC [FED-W1]): pending until then. An Origin whose log
+ * witnessed log (SPEC [FED-55]): pending until then. An Origin whose log
  * this node does not follow (no LogKey in the home list, or a member of a
  * followed federation only) can never be proven here: unlogged. */
 static int log_state_on_arrival(const sp_trust *home, const char *origin)
@@ -352,7 +352,7 @@ int sp_node_ingest(sp_node *n, const uint8_t *bytes, size_t len,
 		return SP_ERR_INVALID_ARGUMENT;
 	if (n->stopping)
 		return SP_ERR_UNAVAILABLE;
-	/* SPEC [TL-F3]: a stale list may hide a revocation; pushed records
+	/* SPEC [TL-66]: a stale list may hide a revocation; pushed records
 	 * are refused before (the caller is not active), pulled ones wait */
 	if (sp_node_list_stale(n))
 		return SP_ERR_TRUST_LIST_STALE;

@@ -79,7 +79,7 @@ typedef struct sp_config {
 	char *operator_read;
 	/* 1 (default): anyone may read this node's own checkpoint and proofs;
 	 * 0: members and operators only. Other Origins' logs are always
-	 * members' and operators' (SPEC [ACC-A1], [ACC-A2]). */
+	 * members' and operators' (SPEC [ACC-18], [ACC-19]). */
 	int public_own_log;
 	/* [limits] */
 	int64_t max_body;
@@ -106,7 +106,7 @@ typedef struct sp_config {
 	int64_t retry_min;
 	int64_t retry_max;
 	int64_t retention_days;
-	int64_t relay_deadline; /* seconds, [FED-R1] */
+	int64_t relay_deadline; /* seconds, [FED-53] */
 	int64_t pull_interval;
 	char *trust_list_url;
 	char *timestamp_file; /* [trust] timestamp_file, or NULL (SPEC 7.9) */
@@ -276,7 +276,7 @@ typedef struct sp_node_extension {
 	/* The operator console: fill out[0 .. cap-1] with the peers, return
 	 * how many were written. May be NULL. */
 	size_t (*peer_views)(void *state, sp_node_peer_view *out, size_t cap);
-	/* A member peer says (header silkport-trust-list, SPEC [API-F1]) or a
+	/* A member peer says (header silkport-trust-list, SPEC [API-73]) or a
 	 * verified statement shows that the home federation has a list with
 	 * a higher sequence than this node's: fetch it. May be NULL. */
 	void (*list_newer)(void *state, const char *peer, uint64_t sequence);
@@ -334,7 +334,7 @@ void sp_node_offer_timestamp(sp_node *n, const uint8_t *bytes, size_t len,
 /* The newest statement held for the home list of `federation`, or NULL. */
 const uint8_t *sp_node_timestamp_bytes(sp_node *n, const char *federation,
                                        size_t *len);
-/* The header every request to a peer carries ([API-F1]): "FEDERATION
+/* The header every request to a peer carries ([API-73]): "FEDERATION
  * SEQUENCE" of the home list, into out. */
 void sp_node_list_header(sp_node *n, char *out, size_t cap);
 /* A peer's silkport-trust-list header value (attacker input: parsed
@@ -495,7 +495,7 @@ void sp_node_console(sp_node *n, struct sp_http_req *req);
 typedef struct sp_caller {
 	const sp_tl_member *member; /* NULL: not a member of the trust list */
 	int member_active;
-	int list_stale; /* the list that lists it is stale (SPEC [TL-F3]) */
+	int list_stale; /* the list that lists it is stale (SPEC [TL-66]) */
 	int operator; /* one of this node's configured operator certificates */
 	int operator_index; /* which one ([operators] cert order) */
 	int wide_read;      /* operator, or a member granted wide read access */
@@ -571,7 +571,7 @@ typedef void (*sp_submit_cb)(void *ud, sp_submit_result *res);
 /* Make a submission (SPEC 11.8: an unsigned Submission document) this
  * node's next record: queued, checked, numbered in order, signed in
  * parallel with others and committed in Sequence order, so that the own log
- * stays contiguous even when a submission is refused (SPEC API-O1);
+ * stays contiguous even when a submission is refused (SPEC API-75);
  * addressed as the submission says (its
  * Node recipients routed directly or through a gateway, a broadcast to
  * every other active member). `bytes` is borrowed until cb. cb runs once on
@@ -631,7 +631,7 @@ int sp_node_relay_identity(const sp_node *n, size_t i, const char **cert,
                            const char **key, const char **anchor_file);
 
 /* The gateways through which this node reaches `recipient` of a record it
- * issues (FED-36, [FED-R1]): every active member of its own federation,
+ * issues (FED-36, [FED-53]): every active member of its own federation,
  * other than itself, whose RelaysTo names the followed federation that
  * binds `recipient`, in list order, copied into gw (at most cap). Returns
  * how many; 0 when the recipient is reached directly (a member of the own

@@ -595,7 +595,7 @@ static int add_unique(const char **deliver, size_t *n, const char *id)
 	return 0;
 }
 
-/* The gateways of this node towards dfed, in home-list order ([FED-R1]):
+/* The gateways of this node towards dfed, in home-list order ([FED-53]):
  * every active member other than itself whose RelaysTo names dfed. */
 static size_t gateways_to(const sp_tl *tl, const char *self, const char *dfed,
                           char (*gw)[SP_NODE_ID_MAX + 1], size_t cap)
@@ -674,7 +674,7 @@ int sp_node__route_submit(sp_node *n, const sp_trust *home,
 		} else {
 			dfed = sp_trust_list(s.t[d])->federation;
 			/* the first gateway; the others take over when it
-			 * fails or misses the relay deadline ([FED-R1]) */
+			 * fails or misses the relay deadline ([FED-53]) */
 			for (k = 0; k < tl->n_members && via == NULL; k++) {
 				const sp_tl_member *m = &tl->members[k];
 

@@ -144,7 +144,7 @@ static void check_work(void *arg)
 		fail_why(j, why);
 		return;
 	}
-	/* SPEC [TL-A4]: the node never signs a Type its own entry forbids;
+	/* SPEC [TL-62]: the node never signs a Type its own entry forbids;
 	 * every receiver would refuse the record, and the log would hold it. */
 	if (!sp_tl_member_may_originate(sp_tl_find(tl, n->cfg->node_id),
 	                                j->d.type)) {

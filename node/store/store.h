@@ -143,7 +143,7 @@ typedef enum sp_store_outcome {
 } sp_store_outcome;
 
 /* Where a record stands against its Origin's witnessed log (SPEC
- * [FED-W1]): confirmed once this node verified its inclusion in a
+ * [FED-55]): confirmed once this node verified its inclusion in a
  * checkpoint of its Origin that a quorum of witnesses cosigned (a node's
  * own records are confirmed when logged); pending until then; unlogged
  * when it can never be (its Origin has no LogKey). Only confirmed records
@@ -492,7 +492,7 @@ int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
 /* ---------------------------------------------------------------- log state
  */
 
-/* A record of another Origin still pending (SPEC [FED-W1]). */
+/* A record of another Origin still pending (SPEC [FED-55]). */
 typedef struct sp_store_pending {
 	uint64_t sequence;
 	char digest[65];  /* SHA-256 of its bytes, lowercase hex */

@@ -22,7 +22,7 @@ struct dl_item {
 	int verdict;
 	int store_err;
 	char why[480];
-	/* [FED-R1]: an own record handed to a gateway */
+	/* [FED-53]: an own record handed to a gateway */
 	int relay_checked; /* the recipients were read for the deadline */
 	char (*recips)[SP_NODE_ID_MAX + 1]; /* its Node recipients */
 	size_t n_recips;
@@ -267,7 +267,7 @@ void fed_deliver_kick(fed *f, fed_peer *p)
 		return;
 	/* A stale home list may still list a revoked member as active:
 	 * hold deliveries (and the receipts they bring) until it is fresh
-	 * (SPEC [TL-F3]); the tick looks again. */
+	 * (SPEC [TL-66]); the tick looks again. */
 	if (p->federation[0] == '\0' && sp_node_list_stale(f->n)) {
 		p->rescan = 1;
 		return;
@@ -434,7 +434,7 @@ static void apply(fed *f, dl_item *d)
 		relay_start(f, d);
 		return;
 	}
-	/* [FED-R1]: an own record that a gateway does not take may be
+	/* [FED-53]: an own record that a gateway does not take may be
 	 * due for the next gateway */
 	if (d->verdict != FED_V_DELIVERED && d->verdict != FED_V_EQUIVOCATION &&
 	    relay_check(f, d, !sp_peers__verdict_retries(d->verdict)))
@@ -564,7 +564,7 @@ static int is_recipient(const dl_item *d, const char *id)
 	return 0;
 }
 
-/* Worker: the Node recipients of the record's bytes, for [FED-R1]. An own
+/* Worker: the Node recipients of the record's bytes, for [FED-53]. An own
  * record, so it was verified when it was signed; a failure leaves none. */
 static void read_recipients(dl_item *d)
 {
@@ -606,7 +606,7 @@ static void judge_work(void *arg)
 		d->verdict =
 		    judge(d->trust, d->body, d->body_len, d->p->id, &d->it, &o,
 		          &rstatus, d->why, sizeof(d->why));
-		/* [FED-R1]: a gateway's receipt for an own record only
+		/* [FED-53]: a gateway's receipt for an own record only
 		 * starts the wait for the final receipts. A gateway is known
 		 * by what it is, not by what it says: one that answers
 		 * `accepted` for a record it only relays must not end the
@@ -707,9 +707,9 @@ static void on_response(void *ud, const sp_h2_response *resp)
 
 /* ---------------------------------------------------------------- relay */
 
-/* [FED-R1]: an own record delivered to a gateway is complete only when the
+/* [FED-53]: an own record delivered to a gateway is complete only when the
  * final receivers' `accepted` receipts, fetched from the gateway
- * (GET /v1/records/{id}/receipt, [API-R1]) and verified here with the list
+ * (GET /v1/records/{id}/receipt, [API-77]) and verified here with the list
  * that binds each receiver, are held. A gateway that fails, or has not
  * produced them by its deadline, is alarmed about and the next gateway
  * towards those receivers gets the record. */
@@ -1165,7 +1165,7 @@ static void pump(fed *f, fed_peer *p)
 			continue;
 		}
 		/* the client copied them; an own record's to a gateway are
-		 * kept, for its recipients ([FED-R1]) */
+		 * kept, for its recipients ([FED-53]) */
 		if (strcmp(d->it.origin, sp_node_config(f->n)->node_id) != 0 ||
 		    !may_relay(sp_node_trust(f->n), p->id)) {
 			free(d->it.bytes);

@@ -69,10 +69,10 @@ struct fed_peer {
 	uint64_t alarms;
 	char last_alarm[240];
 
-	/* when it last made this node fetch its list (SPEC [API-F1]) */
+	/* when it last made this node fetch its list (SPEC [API-73]) */
 	int64_t list_fetch_ms;
 	/* outbox rows this gateway is late with and that have no other
-	 * gateway left: alarmed about once each ([FED-R2]), not at every
+	 * gateway left: alarmed about once each ([FED-54]), not at every
 	 * question that follows (a ring; a restart alarms again) */
 	int64_t relay_late[16];
 	size_t relay_late_next;
@@ -92,7 +92,7 @@ typedef struct unproven {
 	int need_leaf;
 	int64_t
 	    since_ms; /* when it was listed: the merge delay runs from here */
-	int alarmed;  /* past the merge delay and alarmed ([FED-W1]) */
+	int alarmed;  /* past the merge delay and alarmed ([FED-55]) */
 } unproven;
 
 struct fed_origin {
@@ -140,7 +140,7 @@ struct fed_origin {
 	uint64_t root_checked_size; /* checkpoint size last compared */
 	int root_alarmed;
 
-	/* witness quorum (fed_quorum.c, [LOG-W1]): the largest checkpoint
+	/* witness quorum (fed_quorum.c, [LOG-46]): the largest checkpoint
 	 * verified here that the quorum of listed witnesses cosigned (with
 	 * k = 0, the largest verified); received records are proven, and
 	 * so confirmed, against this one only */
@@ -151,7 +151,7 @@ struct fed_origin {
 	unsigned cp_cosigners;  /* ... for the latest verified, last round */
 	int cosig_busy;
 	int64_t next_cosig_ms;
-	/* confirmations ([FED-W1]): proven Sequences waiting to be written
+	/* confirmations ([FED-55]): proven Sequences waiting to be written
 	 * as confirmed (or, disproven, as unlogged) */
 	uint64_t *to_confirm, *to_unlog;
 	size_t n_confirm, cap_confirm, n_unlog, cap_unlog;
@@ -160,7 +160,7 @@ struct fed_origin {
 	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
 	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
 	int pending_loaded;      /* the store's pending records were listed */
-	/* checkpoint gossip ([FED-W5]): another peer's checkpoint of this
+	/* checkpoint gossip ([FED-52]): another peer's checkpoint of this
 	 * origin, compared with the one verified here */
 	int64_t next_gossip_ms;
 	uint64_t gossip_turn;
@@ -226,7 +226,7 @@ enum fed_verdict {
 	FED_V_EQUIVOCATION, /* 409: stop, keep the problem, alarm at error level
 	                     */
 	FED_V_EXPIRED,      /* retention ended before a receipt came */
-	FED_V_RELAYED,      /* an own record's gateway took it ([FED-R1]): ask
+	FED_V_RELAYED,      /* an own record's gateway took it ([FED-53]): ask
 	                       it for the final receipts */
 };
 /* Milliseconds to wait before the next attempt after `failures` failed ones
@@ -248,14 +248,14 @@ int sp_peers__judge_receipt(sp_trust *trust, const uint8_t *body, size_t len,
                             const char *peer, const sp_fed_outbox_item *it,
                             const sp_verify_opts *o, char *why, size_t why_len);
 /* Judge a final receiver's receipt for an own record relayed through a
- * gateway ([FED-R1]): as sp_peers__judge_receipt() with `receiver` as the
+ * gateway ([FED-53]): as sp_peers__judge_receipt() with `receiver` as the
  * peer, verified with `trust` (the list that binds the receiver), and its
  * Status must be `accepted`: a receiver that relays again is not final. */
 int sp_peers__judge_final(sp_trust *trust, const uint8_t *body, size_t len,
                           const char *receiver, const sp_fed_outbox_item *it,
                           const sp_verify_opts *o, char *why, size_t why_len);
 /* The second by which the gateway at place `pos` (0: the first) among a
- * recipient's gateways must have produced its final receipt ([FED-R1]):
+ * recipient's gateways must have produced its final receipt ([FED-53]):
  * each gateway gets `deadline_s` more, from `received`. */
 int64_t sp_peers__relay_due_s(int64_t received, int64_t deadline_s, int pos);
 /* 1 if a verdict keeps the delivery pending (retried later), 0 if it ends it.
@@ -301,7 +301,7 @@ void fed_witness_fetch(fed *f, fed_origin *o);
  * witnessed checkpoint; every max(1, merge delay / 5) seconds. */
 int fed_witness_due(fed *f, fed_origin *o, int64_t now);
 
-/* fed_quorum.c: witness quorum and confirmation ([LOG-W1], [FED-W1]) */
+/* fed_quorum.c: witness quorum and confirmation ([LOG-46], [FED-55]) */
 /* How many distinct witnesses of tl, other than `origin`, have a valid
  * cosignature (C2SP tlog-cosignature/v1 with their LogKey, LOG-25) among
  * the signature lines of `note` (a checkpoint note: text, blank line,

@@ -184,7 +184,7 @@ typedef struct seed_job {
 	size_t n_pending;
 } seed_job;
 
-/* The pending records the store holds for the origin ([FED-W1]): listed
+/* The pending records the store holds for the origin ([FED-55]): listed
  * again after a restart, so that they are proven and confirmed, or
  * alarmed. */
 static void load_pending(seed_job *s, sp_store_reader *r)
@@ -918,7 +918,7 @@ static void leaves_read(fed *f, fed_origin *o)
 }
 
 /* Prove what was received against the largest witnessed checkpoint
- * ([FED-W1]: with k = 0 the largest verified one). */
+ * ([FED-55]: with k = 0 the largest verified one). */
 static void prove(fed *f, fed_origin *o)
 {
 	fed_peer *p;

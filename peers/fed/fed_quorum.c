@@ -1,5 +1,5 @@
-/* fed_quorum.c (peers): witness quorum and confirmation (SPEC [LOG-W1],
- * [FED-W1]): collect the cosignatures of the trust list's witnesses on an
+/* fed_quorum.c (peers): witness quorum and confirmation (SPEC [LOG-46],
+ * [FED-55]): collect the cosignatures of the trust list's witnesses on an
  * origin's latest verified checkpoint (from the witnesses' own served
  * checkpoints), count them, move the origin's witnessed checkpoint when a
  * quorum is reached, write proven records as confirmed, and alarm on

@@ -526,7 +526,7 @@ size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 		v->outbox_failed = p->outbox_failed;
 		v->delivered = p->delivered;
 		/* records past the merge delay are alarms about the origin
-		 * too ([FED-W3]): status and the console show them */
+		 * too ([FED-56]): status and the console show them */
 		v->alarms =
 		    p->alarms + (o ? o->equivocations + o->overdue_alarms : 0);
 		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",

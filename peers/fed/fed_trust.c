@@ -271,7 +271,7 @@ void fed_trust_request(fed *f, fed_peer *p, const char *federation, int relay)
  * (SPEC 7.9) */
 
 #define TS_MAX_BYTES ((size_t)64 << 10)
-/* a peer makes this node fetch its list at most this often ([API-F1]) */
+/* a peer makes this node fetch its list at most this often ([API-73]) */
 #define LIST_FETCH_GAP_MS ((int64_t)60 * 1000)
 
 typedef struct ts_job {
@@ -397,7 +397,7 @@ void fed_timestamp_poll(fed *f)
 	size_t i;
 
 	if (!sp_trust_has_timestamp_key(t))
-		return; /* SREP 1.2 behaviour: no statements (SPEC [TL-F4]) */
+		return; /* SREP 1.2 behaviour: no statements (SPEC [TL-67]) */
 	if (file != NULL && file[0] != '\0' &&
 	    (j = ts_job_new(f, file, NULL)) != NULL) {
 		if ((j->file = strdup(file)) == NULL)

@@ -14,7 +14,7 @@ typedef struct cp_job {
 	fed_origin *o;
 	char source[SP_NODE_ID_MAX + 1];
 	int from_origin;
-	int gossip; /* a peer's checkpoint asked to compare ([FED-W5]) */
+	int gossip; /* a peer's checkpoint asked to compare ([FED-52]) */
 	char *note;
 	size_t len;
 	char *log_key;
@@ -94,7 +94,7 @@ fail:
  * one, which must never become the baseline that later checkpoints are
  * proven against (after a restart it would otherwise be the largest).
  * "SIZE ROOT-HEX [TIME]": TIME is the timestamp of the last cosignature
- * this node made for the origin ([LOG-W2]: never cosign earlier than it;
+ * this node made for the origin ([LOG-45]: never cosign earlier than it;
  * absent in values written before). */
 #define BASELINE_KEY "witnessed:"
 
@@ -198,7 +198,7 @@ static void cp_work(void *arg)
 		    memcmp(j->cp.root, j->prev_root, 32) == 0) {
 			/* the checkpoint this node verified, stored and
 			 * cosigned already: nothing to write (a listed
-			 * witness asks every few seconds, [FED-W2]) */
+			 * witness asks every few seconds, [FED-51]) */
 			j->accepted = 1;
 			return;
 		}
@@ -269,7 +269,7 @@ static void cp_work(void *arg)
 	}
 	if (j->equivocation || j->err != SP_OK)
 		return;
-	/* [LOG-W2]: a cosignature's time never goes back for one origin
+	/* [LOG-45]: a cosignature's time never goes back for one origin
 	 * (after a clock step back, this node waits rather than vouch for
 	 * a later checkpoint with an earlier time) */
 	now_s = fed_now_ms(j->f) / 1000;
@@ -430,7 +430,7 @@ typedef struct cp_req {
 	 * hides one from this node; not every peer every round, which in an
 	 * idle federation costs the square of the members each interval */
 	int origin_has_none;
-	int gossip; /* one peer asked to compare: no fallback ([FED-W5]) */
+	int gossip; /* one peer asked to compare: no fallback ([FED-52]) */
 } cp_req;
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
@@ -547,7 +547,7 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 	return -1;
 }
 
-/* [FED-W5]: after the origin's checkpoint, once per pull interval, the
+/* [FED-52]: after the origin's checkpoint, once per pull interval, the
  * checkpoint of the same origin that one other peer holds (peers in
  * turn), through the same verification: a larger one is proven
  * consistent by the origin, one of the same size must have the same root,

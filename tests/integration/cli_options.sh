@@ -38,7 +38,7 @@ expect_msg 2 "federation init: role 'boss' is not zone" "federation init checks 
 	"$SILKPORT" federation init "$WORK/f" --federation silk --member CN-XA:boss
 expect_msg 2 "federation init: --base-port wants 1 to 65535" "federation init checks --base-port" -- \
 	"$SILKPORT" federation init "$WORK/f" --federation silk --base-port 0
-# SPEC [TL-A1]: MayOriginate takes registry codes, for a member given
+# SPEC [TL-59]: MayOriginate takes registry codes, for a member given
 expect_msg 2 "federation init: --may-originate KZ-KGS: 'rating' is not a record type of the registry" \
 	"federation init checks --may-originate's types" -- \
 	"$SILKPORT" federation init "$WORK/f" --federation silk --member KZ-KGS:port-authority \

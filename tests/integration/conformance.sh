@@ -15,7 +15,7 @@ T=CN-ZZ
 TL="$F/members/$T/node-tl.xml"
 
 # The auditor's entry lists the one Type the suite delivers (an auditor
-# originates none by default, SPEC TL-A2).
+# originates none by default, SPEC TL-60).
 "$SILKPORT" federation init "$F" --federation silk-alliance --member "$T" --member CN-XA \
 	--member KZ-RV --member KZ-SP --member AUDIT-1:auditor --may-originate AUDIT-1=declaration 2>/dev/null
 # The node reads its own copy of the list, so that a rollback can be tried on
@@ -108,7 +108,7 @@ results=$(grep -cE '^(not )?ok [0-9]+ - CONF-' "$WORK/good.tap" || true)
 	|| not_ok "MUST failures: $(grep -E '^not ok .*\[MUST ' "$WORK/good.tap" | cut -d' ' -f5 | tr '\n' ' ')"
 grep -q '^ok [0-9]* - CONF-TRUST-4 .*' "$WORK/good.tap" && ! grep -q 'CONF-TRUST-4 .*# SKIP' "$WORK/good.tap" \
 	&& ok "the revoked-signer assertion ran and passed" || not_ok "CONF-TRUST-4 did not pass: $(grep 'CONF-TRUST-4 ' "$WORK/good.tap")"
-# TL-A3: the auditor (listed for declaration only) delivers a validly
+# TL-61: the auditor (listed for declaration only) delivers a validly
 # signed credit record; the node must refuse it by name.
 TYPES_ID=$(sed -n 's/^ok [0-9]* - \(CONF-TRUST-[0-9]*\) a validly signed record of a Type its Origin may not originate.*/\1/p' "$WORK/good.tap")
 [ -n "$TYPES_ID" ] && ! grep -q "$TYPES_ID .*# SKIP" "$WORK/good.tap" \

@@ -30,7 +30,7 @@ hcurl "$F" CN-XA CN-ZZ /v1/peers >/dev/null; expect_status 403 "GET /v1/peers wi
 hcurl "$F" none CN-ZZ /v1/peers >/dev/null; expect_status 401 "GET /v1/peers without a certificate: 401"
 
 # Witnessing: CN-XA serves CN-ZZ's checkpoint with its own cosignature, to
-# members ([ACC-A1]).
+# members ([ACC-18]).
 cosigned_at_xa() {
 	hcurl "$F" KZ-KGS CN-XA /v1/logs/CN-ZZ/checkpoint >"$WORK/cp-xa.txt"
 	grep -q '^— silkport/silk/CN-XA ' "$WORK/cp-xa.txt" && [ "$(sed -n 2p "$WORK/cp-xa.txt")" != 0 ]
@@ -44,7 +44,7 @@ size=$(sed -n 2p "$WORK/cp.txt")
 hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=$size" >/dev/null
 expect_status 200 "and a consistency proof of CN-ZZ's log held at CN-XA"
 # Anonymous callers learn neither CN-ZZ's tree size from CN-XA nor who
-# witnesses CN-ZZ ([ACC-A1], [ACC-A3]).
+# witnesses CN-ZZ ([ACC-18], [ACC-20]).
 hcurl "$F" none CN-XA /v1/logs/CN-ZZ/checkpoint >/dev/null
 expect_status 401 "anonymous: CN-ZZ's checkpoint at CN-XA is refused"; expect_problem unauthenticated "as unauthenticated"
 hcurl "$F" none CN-XA "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=$size" >/dev/null

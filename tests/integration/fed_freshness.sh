@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_freshness.sh: the freeze attack (SPEC 14, issue 15.1) and what stops it
-# ([TL-F3]). The list names a timestamp key and a short staleness bound;
+# ([TL-66]). The list names a timestamp key and a short staleness bound;
 # statements keep CN-XA fresh while they come (from its file, and to CN-ZZ
 # from its peers). Then the operator revokes KZ-KGS in a list that CN-XA's
 # only source withholds, with the statements: once the bound passes, CN-XA

@@ -38,7 +38,7 @@ for m in CN-XA KZ-KGS; do
 		not_ok "$m: silkport peers: pulled=$pulled proven=$proven unproven=$unproven"
 done
 grep -q 'event=record_accepted.*origin=CN-ZZ' "$WORK/KZ-KGS.log" && ok "the records reached KZ-KGS by push" || not_ok "no record_accepted at KZ-KGS"
-# A 1.2 list (no witnesses, k = 0): proven means confirmed ([FED-W1]).
+# A 1.2 list (no witnesses, k = 0): proven means confirmed ([FED-55]).
 for m in CN-XA KZ-KGS; do
 	hcurl "$F" "op:$m" "$m" "/v1/search?origin=CN-ZZ" >"$WORK/s.$m.xml"
 	n=$(grep -c '<LogState>confirmed</LogState>' "$WORK/s.$m.xml" || true)

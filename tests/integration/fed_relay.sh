@@ -96,7 +96,7 @@ peer_receipt() { # DB RECORD-ID PEER
 }
 wait_for 20 bash -c "sqlite3 '$A/members/CN-ZZ/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'GW'\" | grep -q 1" || true
 peer_receipt "$A/members/CN-ZZ/node.db" "$RID" GW >"$WORK/rcpt-gw.xml"
-# [FED-R1]: GW's `relayed` receipt does not complete the delivery; the one
+# [FED-53]: GW's `relayed` receipt does not complete the delivery; the one
 # CN-ZZ holds for it is KZ-KGS's own, fetched from GW and verified
 grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/rcpt-gw.xml" && grep -q '<Status>accepted</Status>' "$WORK/rcpt-gw.xml" &&
 	grep -q "<RecordDigest>$SUM</RecordDigest>" "$WORK/rcpt-gw.xml" &&
@@ -180,7 +180,7 @@ expect 0 "GW submits a record for KZ-KGS" -- \
 	--body "$SP_DATA_DIR/bodies/inspection.xml"
 wait_for 20 held_count_is "$B" KZ-KGS GW 1 && ok "KZ-KGS holds GW's own record (same signing key in both lists)" ||
 	not_ok "KZ-KGS holds of GW: $(held "$B" KZ-KGS GW | tr '\n' ' ')"
-# (a member's request: another Origin's checkpoint is members-only, [ACC-A1])
+# (a member's request: another Origin's checkpoint is members-only, [ACC-18])
 gw_cosigned() { hcurl "$B" GW KZ-KGS /v1/logs/GW/checkpoint | grep -q '^— silkport/ports/KZ-KGS '; }
 wait_for 20 gw_cosigned &&
 	ok "KZ-KGS witnesses GW's log (the same LogKey)" || not_ok "no cosignature of GW's checkpoint at KZ-KGS"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_relay_failover.sh: end-to-end relay receipts and gateway failover
-# (SPEC 13.5, [FED-R1], [API-R1]). The alliance (CN-ZZ, GW1, GW2) and the
+# (SPEC 13.5, [FED-53], [API-77]). The alliance (CN-ZZ, GW1, GW2) and the
 # port group (GW1, GW2, KZ-KGS); both gateways relay to the port group, GW1
 # first in the list. GW1 takes a record with a `relayed` receipt and holds
 # it (its own retries wait an hour): CN-ZZ keeps the delivery open, alarms
@@ -103,7 +103,7 @@ sed -n '/^peer GW1/,/^$/p' "$WORK/peers.txt" | grep -q 'relay deadline missed: g
 	not_ok "GW2 alarmed: $(grep relay_deadline_missed "$WORK/CN-ZZ.log" | grep GW2 | head -2)"
 [ "$missed" -ge 1 ] && ok "the alarm came after $late s (deadline $DEADLINE s)" || not_ok "no alarm"
 
-# ---- the final receipt endpoint ([API-R1])
+# ---- the final receipt endpoint ([API-77])
 hcurl "$A" CN-ZZ GW2 "/v1/records/$RID/receipt?origin=CN-ZZ&receiver=KZ-KGS" >"$WORK/api-final.xml"
 expect_status 200 "GW2 serves the final receipt to the Origin"
 # (sqlite3 ends the blob it prints with a newline)

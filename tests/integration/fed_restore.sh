@@ -16,7 +16,7 @@ ready() { curl -sk --http2 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/
 for p in "$PORT_CN_ZZ" "$PORT_CN_XA" "$PORT_KZ_KGS"; do wait_for 30 ready "$p"; done
 
 # checkpoint_size AT: the size of AT's checkpoint of CN-ZZ's log (asked as
-# the operator of AT: another Origin's checkpoint is members-only, [ACC-A1]).
+# the operator of AT: another Origin's checkpoint is members-only, [ACC-18]).
 checkpoint_size() {
 	hcurl "$F" "op:$1" "$1" /v1/logs/CN-ZZ/checkpoint | sed -n 2p
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_trust_header.sh: every request between nodes says which list its
-# sender holds (silkport-trust-list, SPEC [API-F1]); a node that sees a
+# sender holds (silkport-trust-list, SPEC [API-73]); a node that sees a
 # higher sequence fetches that list from the sender at once, verified like
 # any list, instead of waiting for its next poll. The header is attacker
 # input: a malformed value is ignored, and a member that claims a list it

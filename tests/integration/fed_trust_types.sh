@@ -1,6 +1,6 @@
 #!/bin/bash
-# fed_trust_types.sh: per-type signer authorization (SPEC 7.6, [TL-A1] to
-# [TL-A4]). A port authority listed for `credit` issues it and is heard;
+# fed_trust_types.sh: per-type signer authorization (SPEC 7.6, [TL-59] to
+# [TL-62]). A port authority listed for `credit` issues it and is heard;
 # once the operator's list returns it to its role's defaults, its validly
 # signed `credit` records are refused with type-not-authorized wherever they
 # arrive: pushed to a node (delivery), pulled from its log (catch-up), and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_witnessing.sh: nothing counts until it is in a witnessed log (SPEC
-# [LOG-W1], [FED-W1], [API-W1]). Three nodes whose trust list names all
+# [LOG-46], [FED-55], [API-71]). Three nodes whose trust list names all
 # three as witnesses with a quorum of 2 and a merge delay of 20 s (the
 # unit test fed_quorum_test checks the timing on a fake clock): a record
 # delivered normally is pending, then confirmed within the merge delay
@@ -97,7 +97,7 @@ grep -Eq '^  unconfirmed +1 past the merge delay now, 1 alarmed$' "$WORK/status.
 	ok "silkport status counts it" || not_ok "status: $(cat "$WORK/status.txt")"
 sleep 3
 state_is CN-XA CN-ZZ "$FID" pending && ok "it stays pending" || not_ok "state: $(log_state CN-XA CN-ZZ "$FID")"
-# REC-19 with [FED-W1]: a reader takes only confirmed records as current,
+# REC-19 with [FED-55]: a reader takes only confirmed records as current,
 # so the superseded record stays the current statement.
 hcurl "$F" op:CN-XA CN-XA "/v1/search?origin=CN-ZZ&type=release" >"$WORK/s2.xml"
 grep -q "<RecordId>$FID</RecordId>" "$WORK/s2.xml" && grep -q "<LogState>pending</LogState>" "$WORK/s2.xml" &&

@@ -34,7 +34,7 @@ REQ="$XA/join-request.xml"
 # shellcheck disable=SC2086
 expect 0 "CN-XA's own request is accepted (the control)" -- "$SILKPORT" trust-list add-member $KEY --request "$REQ" \
 	--issued-dir "$WORK/control" "$LIST"
-# SPEC [TL-A1]: the operator lists the Types the new member may originate.
+# SPEC [TL-59]: the operator lists the Types the new member may originate.
 # shellcheck disable=SC2086
 expect 0 "add-member --may-originate lists its record types" -- "$SILKPORT" trust-list add-member $KEY \
 	--request "$REQ" --issued-dir "$WORK/control-types" --may-originate statistics,trace "$LIST"

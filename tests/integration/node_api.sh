@@ -176,7 +176,7 @@ expect 1 "and refuses a record that is not at that index" -- "$SILKPORT" log ver
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "consistency proof"
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=4" >/dev/null; expect_status 400 "an index past the size: 400"
 
-# Metadata ([ACC-A1], [ACC-A2]): another Origin's checkpoint and proofs are
+# Metadata ([ACC-18], [ACC-19]): another Origin's checkpoint and proofs are
 # members-only, refused before any lookup (a log not held answers alike);
 # the node's own log is public until [access] public_own_log = no.
 for p in /v1/logs/CN-ZZ/checkpoint "/v1/logs/CN-ZZ/proofs/inclusion?index=0&size=1" \

@@ -27,7 +27,7 @@ grep -q warning "$WORK/body" && not_ok "warnings for fresh certificates: $(cat "
 hcurl "$F" op:CN-ZZ CN-ZZ /metrics >"$WORK/metrics"
 for kind in signing tls operator anchor checkpoint; do
 	v=$(sed -n "s/^silkport_certificate_expiry_seconds{kind=\"$kind\",subject=\"[^\"]*\"} //p" "$WORK/metrics" | head -1)
-	# the checkpoint key's is the list's NextUpdate: a week (SPEC TL-F1)
+	# the checkpoint key's is the list's NextUpdate: a week (SPEC TL-64)
 	least=$((300 * 86400))
 	[ "$kind" = checkpoint ] && least=$((6 * 86400))
 	[ -n "$v" ] && [ "$v" -gt "$least" ] && ok "metric kind=$kind: $v s left" || not_ok "metric kind=$kind: '$v'"
@@ -50,7 +50,7 @@ for kind in signing tls operator anchor; do
 	grep -q "^warning: the $kind certificate (.*) expires in [0-9]* days" "$WORK/body" && ok "/readyz warns about the $kind certificate" ||
 		not_ok "no $kind warning: $(cat "$WORK/body")"
 done
-# A list is short-lived (SPEC TL-F1): its NextUpdate warns from TL-20's
+# A list is short-lived (SPEC TL-64): its NextUpdate warns from TL-20's
 # threshold (a quarter of its window), not from expiry_warn_days.
 grep -q '^warning: the trust list that vouches for the checkpoint key' "$WORK/body" &&
 	not_ok "a week-long list warns: $(cat "$WORK/body")" || ok "but not about a fresh week-long list carrying the checkpoint key"

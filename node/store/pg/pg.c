@@ -138,7 +138,7 @@ static const char pg_schema_v7[] =
     "INSERT INTO silkport_schema (id, application, version)"
     " VALUES (1, '" SP_PG_APPLICATION "', 0);";
 
-/* Schema 8 (SPEC [FED-W1]): where each record stands against its Origin's
+/* Schema 8 (SPEC [FED-55]): where each record stands against its Origin's
  * witnessed log, as in the SQLite driver: records of other Origins arrive
  * pending; rows from before are the node's own (confirmed) or proven
  * again. */

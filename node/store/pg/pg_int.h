@@ -94,7 +94,7 @@ void sp_pg_arg_view(sp_pg_args *a, const sp_store_view *view);
 	" r.log_state"
 int sp_pg_record_header(const PGresult *r, int row, sp_store_record *rec);
 
-/* The log state of records (SPEC [FED-W1]; driver.h). */
+/* The log state of records (SPEC [FED-55]; driver.h). */
 int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
                         const uint64_t *seqs, size_t n, int state);
 int sp_pg_log_pending(sp_store_conn *c, const char *origin, uint64_t from,

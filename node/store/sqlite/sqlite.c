@@ -188,7 +188,7 @@ static const char schema_v7[] = "CREATE TABLE node_state ("
                                 " updated INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* Where each record stands against its Origin's witnessed log (SPEC
- * [FED-W1]): records of other Origins arrive pending and become confirmed
+ * [FED-55]): records of other Origins arrive pending and become confirmed
  * once proven in a witnessed checkpoint. Rows from before were received
  * without that check: the node's own are confirmed, the others pending
  * (the node proves them again after the upgrade). The partial index finds

@@ -533,7 +533,7 @@ static void test_revocation_check_list(void **state)
 	assert_int_equal(sp_store_revoked_check_list(f->r, &x.tl, &hit), SP_OK);
 }
 
-/* [FED-W1]: a received record is stored pending, an own one confirmed;
+/* [FED-55]: a received record is stored pending, an own one confirmed;
  * log_pending lists the pending ones of an origin by Sequence from a
  * position; log_state_set confirms pending records only and a confirmed
  * record never goes back; the state survives a reopen and is read with

@@ -660,7 +660,7 @@ static void test_migration_record_id_scope(void **state)
 	                 SP_STORE_INSERTED);
 }
 
-/* Version 7 to 8 ([FED-W1]): rows stored before the log state existed are
+/* Version 7 to 8 ([FED-55]): rows stored before the log state existed are
  * confirmed when they are the node's own (no source) and pending when
  * they came from a peer, which then proves them again. */
 static void test_migration_log_state(void **state)

@@ -1,6 +1,6 @@
 /* fed_deliver_test.c: the delivery retry delay (FED-4), the class of a
  * receipt the sender refuses (RCP-9), and the final receipt and deadline of
- * a record relayed through a gateway ([FED-R1]). */
+ * a record relayed through a gateway ([FED-53]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,7 +198,7 @@ static int judge_final(const uint8_t *b, size_t n, const char *receiver)
 	                             why, sizeof(why));
 }
 
-/* [FED-R1]: only the final receiver's own `accepted` receipt completes a
+/* [FED-53]: only the final receiver's own `accepted` receipt completes a
  * relayed delivery; the gateway's `relayed` receipt, or a receipt the
  * gateway made up in the receiver's name, does not. */
 static void test_final_receipt(void **state)
@@ -236,7 +236,7 @@ static void test_final_receipt(void **state)
 	g_status = SP_RECEIPT_ACCEPTED;
 }
 
-/* [FED-R1]: each gateway in turn gets one more relay deadline. */
+/* [FED-53]: each gateway in turn gets one more relay deadline. */
 static void test_relay_deadline(void **state)
 {
 	(void)state;

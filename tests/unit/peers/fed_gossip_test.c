@@ -1,4 +1,4 @@
-/* fed_gossip_test.c: checkpoint gossip (SPEC [FED-W5]) on a real node with
+/* fed_gossip_test.c: checkpoint gossip (SPEC [FED-52]) on a real node with
  * a fake clock. The fake origin CN-XA shows this node one history; the
  * fake peer KZ-KGS holds a checkpoint of CN-XA's log, signed with CN-XA's
  * real LogKey, of another history (a split view: the origin showed it a

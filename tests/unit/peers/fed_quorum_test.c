@@ -1,5 +1,5 @@
-/* fed_quorum_test.c: witness quorum and confirmation (SPEC [LOG-W1],
- * [FED-W1]) on a real node with a fake clock. The trust list names two
+/* fed_quorum_test.c: witness quorum and confirmation (SPEC [LOG-46],
+ * [FED-55]) on a real node with a fake clock. The trust list names two
  * witnesses (KZ-KGS, CN-HN) with a quorum of 2 and a merge delay of 20 s;
  * the fake origin CN-XA serves its checkpoints and proofs, the fake
  * witnesses serve its checkpoint with their cosignature (or none). A
@@ -352,7 +352,7 @@ static int teardown(void **state)
 
 /* ---------------------------------------------------------------- tests */
 
-/* [LOG-W1] counting: each listed witness once, with its own key, over
+/* [LOG-46] counting: each listed witness once, with its own key, over
  * this checkpoint's text, not after latest_s; nobody else counts. */
 typedef struct count_q {
 	unsigned at_now, later, other_text, none_listed;
@@ -470,7 +470,7 @@ static void test_future_cosignature(void **state)
 	assert_int_equal(log_state(IN_LOG_SEQ), SP_LOG_PENDING);
 }
 
-/* [FED-W1]: a record signed with the origin's real key at Sequence 2^62,
+/* [FED-55]: a record signed with the origin's real key at Sequence 2^62,
  * beyond anything its witnessed log holds, never becomes confirmed, and
  * is alarmed once the merge delay has passed; the origin's honest record
  * received with it is confirmed. */

@@ -7,7 +7,7 @@
  * ports, once per gateway; a recipient in no list, or with no gateway, is
  * refused and nothing is queued; with the gateway unreachable the record
  * waits in the outbox for it (no other member is tried) and goes out once
- * it is back. End to end ([FED-R1], [FED-R2]): the fake gateways answer
+ * it is back. End to end ([FED-53], [FED-54]): the fake gateways answer
  * `relayed` (or, lying, `accepted`) and serve the final receivers' receipts,
  * signed with the ports members' own keys, at GET /v1/records/{id}/receipt;
  * the delivery completes only with those, and a gateway that holds the
@@ -484,7 +484,7 @@ static void test_waits_for_unreachable_gateway(void **state)
 	assert_int_equal(pr.pending[GW], 0);
 }
 
-/* [FED-R1]: the gateway's `relayed` receipt does not end the delivery; the
+/* [FED-53]: the gateway's `relayed` receipt does not end the delivery; the
  * node asks the gateway for each final receiver's receipt (two receivers
  * behind one gateway: two), verifies them with the ports list, and only
  * then is the delivery done. */
@@ -514,7 +514,7 @@ static void pass_seconds(int s)
 	}
 }
 
-/* [FED-R2], [SEC-R1]: CN-XA, the first gateway, takes the record and
+/* [FED-54], [SEC-42]: CN-XA, the first gateway, takes the record and
  * holds it (no final receipt ever): nothing is delivered, no alarm before
  * the deadline; past it the node alarms about CN-XA and hands the record
  * to GW, the next gateway, whose final receipt completes it. */
@@ -557,7 +557,7 @@ static void test_holding_gateway_bypassed(void **state)
 	}
 }
 
-/* [FED-R1]: a gateway that answers `accepted` for a record it only relays
+/* [FED-53]: a gateway that answers `accepted` for a record it only relays
  * (not an addressee) does not end the delivery either: its RelaysTo makes
  * it a gateway, and the final receipt is still required. */
 static void test_accepted_from_gateway_is_not_final(void **state)
@@ -582,7 +582,7 @@ static void test_accepted_from_gateway_is_not_final(void **state)
 	assert_int_equal(look().alarms[GW], 0);
 }
 
-/* [FED-R2], [SEC-R1]: CN-XA forwards a later record but holds an earlier
+/* [FED-54], [SEC-42]: CN-XA forwards a later record but holds an earlier
  * one (a reordering): the later completes through CN-XA, the earlier misses
  * its deadline, is alarmed about and goes through GW. */
 static void test_reordering_gateway_detected(void **state)
@@ -611,7 +611,7 @@ static void test_reordering_gateway_detected(void **state)
 	assert_non_null(strstr(pr.last_alarm[XA], "relay deadline missed"));
 }
 
-/* [FED-R2]: the only gateway holds: past the deadline one alarm, not one
+/* [FED-54]: the only gateway holds: past the deadline one alarm, not one
  * per question; the delivery stays open and it is still asked. */
 static void test_last_gateway_late_alarms_once(void **state)
 {
@@ -634,7 +634,7 @@ static void test_last_gateway_late_alarms_once(void **state)
 	assert_int_equal(pr.alarms[GW], 1);
 }
 
-/* [FED-R1]: a gateway that is an addressee too answers `accepted` for
+/* [FED-53]: a gateway that is an addressee too answers `accepted` for
  * itself; the receivers behind it must still answer before the delivery
  * completes. */
 static void test_addressee_gateway_still_needs_final(void **state)

@@ -590,7 +590,7 @@ static void test_evidence_is_no_baseline(void **state)
 	assert_int_equal(latest().n_cosignatures, 1);
 }
 
-/* [LOG-W2]: after the clock went back (behind the time of the last
+/* [LOG-45]: after the clock went back (behind the time of the last
  * cosignature this node gave for the origin), a newer consistent
  * checkpoint is not cosigned: nothing is vouched for with an earlier time,
  * and the old checkpoint stays the one trusted. Once the clock is past

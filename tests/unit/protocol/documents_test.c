@@ -348,7 +348,7 @@ static void test_problem_round_trip(void **state)
 	                 SP_ERR_INVALID_ARGUMENT);
 }
 
-/* [LOG-W1]: the witnesses, their quorum and the merge delay survive a
+/* [LOG-46]: the witnesses, their quorum and the merge delay survive a
  * round trip; a list without them means k = 0 and the default delay; a
  * witness that is no member with a LogKey, a quorum without witnesses or
  * above their number, and witnesses without a quorum are refused. */
@@ -407,7 +407,7 @@ static void test_trust_list_witnessing(void **state)
 	assert_null(out);
 }
 
-/* SPEC [TL-A1], [TL-A2]: MayOriginate survives a round trip in registry
+/* SPEC [TL-59], [TL-60]: MayOriginate survives a round trip in registry
  * order; without it the role's defaults apply; a code outside the registry
  * or given twice refuses the list. */
 static void test_trust_list_may_originate(void **state)
@@ -482,7 +482,7 @@ static void test_trust_list_may_originate(void **state)
 	free(s);
 }
 
-/* SPEC [TL-A2]'s table: a zone originates every type, a port authority
+/* SPEC [TL-60]'s table: a zone originates every type, a port authority
  * the port's decisions but not credit or negative-list, an auditor none. */
 static void test_role_defaults(void **state)
 {

@@ -86,7 +86,7 @@ static int open_statement(const sp_trust *t, const uint8_t *b, size_t n,
 	return sp_tl_timestamp_open(t, b, n, NULL, out, &why);
 }
 
-/* [TL-F1]: the window within the cap, 7 days by default. */
+/* [TL-64]: the window within the cap, 7 days by default. */
 static void test_window_cap(void **state)
 {
 	uint8_t *b = NULL, *u = NULL, *s = NULL;
@@ -252,7 +252,7 @@ static void test_statement_refusals(void **state)
 	free(b);
 }
 
-/* [TL-F3]: fresh until the later of the list's Issued and the statement's,
+/* [TL-66]: fresh until the later of the list's Issued and the statement's,
  * plus the bound; a statement about another list does not count. */
 static void test_fresh_until(void **state)
 {

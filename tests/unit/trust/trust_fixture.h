@@ -41,7 +41,7 @@ typedef struct fx_fed {
 	size_t sign_der_len[FX_MEMBERS];
 	/* and optional LogKeys (none by default) */
 	const char *log_key[FX_MEMBERS];
-	/* and MayOriginate (SPEC [TL-A1]): KZ-KGS, the port authority, is
+	/* and MayOriginate (SPEC [TL-59]): KZ-KGS, the port authority, is
 	 * listed for every type so that every signer signs every type; 0
 	 * gives the role's defaults */
 	sp_type_set may_originate[FX_MEMBERS];

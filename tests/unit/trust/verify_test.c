@@ -793,7 +793,7 @@ static int verify_with(const sp_trust *t, int who, const char *type,
 	return rc;
 }
 
-/* SPEC [TL-A3]: a validly signed record whose Type its Origin may not
+/* SPEC [TL-61]: a validly signed record whose Type its Origin may not
  * originate is refused by name; the role's defaults apply without
  * MayOriginate, and a MayOriginate replaces them. */
 static void test_type_authorization(void **state)
