@@ -251,10 +251,10 @@ int main(int argc, char **argv)
 			g.backend = optarg;
 			break;
 		case 'h':
-			g.handles = (unsigned)atoi(optarg);
+			g.handles = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'n':
-			g.records = (size_t)atol(optarg);
+			g.records = (size_t)strtoull(optarg, NULL, 10);
 			break;
 		case 'm':
 			g.mode = optarg;

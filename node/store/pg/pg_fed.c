@@ -57,33 +57,13 @@ static int due_row(const PGresult *res, int i, sp_fed_outbox_item *it)
 	return it->bytes && it->len ? SP_OK : SP_ERR_IO;
 }
 
-int sp_pg_outbox_due(sp_store_conn *c, const char *peer, int64_t after_id,
-                     int64_t now, size_t max, sp_fed_outbox_item **items,
-                     size_t *n)
+/* Every row of res (the columns due_row reads) into *items; clears res. */
+static int due_rows(PGresult *res, sp_fed_outbox_item **items, size_t *n)
 {
-	sp_pg_args a = {0};
+	size_t k, rows = (size_t)PQntuples(res);
 	sp_fed_outbox_item *it;
-	PGresult *res;
-	size_t k = 0, rows;
 	int err = SP_OK;
 
-	if (items)
-		*items = NULL;
-	if (n)
-		*n = 0;
-	if (!c || !peer || !items || !n)
-		return SP_ERR_INVALID_ARGUMENT;
-	if (max == 0)
-		return SP_OK;
-	if (max > SP_STORE_LIST_MAX)
-		max = SP_STORE_LIST_MAX;
-	sp_pg_arg_text(&a, peer);
-	sp_pg_arg_i64(&a, after_id);
-	sp_pg_arg_i64(&a, now);
-	sp_pg_arg_i64(&a, (int64_t)max);
-	if (!(res = sp_pg_run(c, sql_peer_due, &a, "fed-outbox-due", &err)))
-		return err;
-	rows = (size_t)PQntuples(res);
 	if (rows == 0) {
 		PQclear(res);
 		return SP_OK;
@@ -104,6 +84,33 @@ int sp_pg_outbox_due(sp_store_conn *c, const char *peer, int64_t after_id,
 	return SP_OK;
 }
 
+int sp_pg_outbox_due(sp_store_conn *c, const char *peer, int64_t after_id,
+                     int64_t now, size_t max, sp_fed_outbox_item **items,
+                     size_t *n)
+{
+	sp_pg_args a = {0};
+	PGresult *res;
+	int err = SP_OK;
+
+	if (items)
+		*items = NULL;
+	if (n)
+		*n = 0;
+	if (!c || !peer || !items || !n)
+		return SP_ERR_INVALID_ARGUMENT;
+	if (max == 0)
+		return SP_OK;
+	if (max > SP_STORE_LIST_MAX)
+		max = SP_STORE_LIST_MAX;
+	sp_pg_arg_text(&a, peer);
+	sp_pg_arg_i64(&a, after_id);
+	sp_pg_arg_i64(&a, now);
+	sp_pg_arg_i64(&a, (int64_t)max);
+	if (!(res = sp_pg_run(c, sql_peer_due, &a, "fed-outbox-due", &err)))
+		return err;
+	return due_rows(res, items, n);
+}
+
 /* The due rows, locked (SKIP LOCKED: not those another process's
  * transaction is claiming), moved lease seconds ahead, then read with
  * their records in id order. */
@@ -122,9 +129,7 @@ int sp_pg_outbox_claim(sp_store_conn *c, const char *peer, int64_t after_id,
                        sp_fed_outbox_item **items, size_t *n)
 {
 	sp_pg_args a = {0};
-	sp_fed_outbox_item *it;
 	PGresult *res;
-	size_t k, rows;
 	int err = SP_OK;
 
 	*items = NULL;
@@ -140,25 +145,7 @@ int sp_pg_outbox_claim(sp_store_conn *c, const char *peer, int64_t after_id,
 	sp_pg_arg_i64(&a, lease_s);
 	if (!(res = sp_pg_run(c, sql_claim, &a, "fed-outbox-claim", &err)))
 		return err;
-	rows = (size_t)PQntuples(res);
-	if (rows == 0) {
-		PQclear(res);
-		return SP_OK;
-	}
-	if (!(it = calloc(rows, sizeof(*it)))) {
-		PQclear(res);
-		return SP_ERR_NOMEM;
-	}
-	for (k = 0; k < rows && err == SP_OK; k++)
-		err = due_row(res, (int)k, &it[k]);
-	PQclear(res);
-	if (err) {
-		sp_fed_outbox_items_free(it, k);
-		return err;
-	}
-	*items = it;
-	*n = rows;
-	return SP_OK;
+	return due_rows(res, items, n);
 }
 
 static const char sql_counts[] =
