@@ -67,6 +67,7 @@ struct sp_submit_job {
 	char why[256];
 	/* store */
 	int outcome;
+	unsigned resigned; /* times signed again at another Sequence */
 };
 
 #define SUBMIT_QUEUE_MAX 10000
@@ -331,11 +332,10 @@ static void flush(sp_node *n)
 		}
 		if (j->state == JOB_SIGNED) {
 			/* the store's copy is made before this returns */
-			if ((err = store_put(j)) == SP_OK) {
-				sp_submission_free(j->sub);
-				j->sub = NULL;
+			/* the submission stays: signed again if another
+			 * process of the node takes this Sequence first */
+			if ((err = store_put(j)) == SP_OK)
 				continue;
-			}
 			j->err = err;
 			fail_why(j, "the store refused the write");
 		}
@@ -343,6 +343,38 @@ static void flush(sp_node *n)
 		refuse(j, j->err, j->why);
 	}
 	kick(n);
+}
+
+/* A job that was not stored through no fault of its own (another process
+ * of the node took its Sequence, or one before it failed) joins the
+ * window's tail again with the next Sequence and a fresh Issued, and is
+ * signed again: the submitter only hears of it if that happens
+ * RESIGN_MAX times, when the node is too busy racing itself. Loop
+ * thread. */
+#define RESIGN_MAX 16
+
+static void resign(sp_node *n, sp_submit_job *j, const char *why)
+{
+	if (j->resigned >= RESIGN_MAX) {
+		refuse(j, SP_ERR_UNAVAILABLE,
+		       "the record's Sequence was taken by another process "
+		       "of this node too often; submit again");
+		return;
+	}
+	j->resigned++;
+	sp_log(SP_LOG_INFO, "submission_resigned", SP_LF_STR("why", why),
+	       SP_LF_UINT("sequence", j->sequence),
+	       SP_LF_UINT("next", n->next_sequence));
+	j->outcome = 0;
+	j->sequence = n->next_sequence++;
+	j->issued = (int64_t)time(NULL); /* REC-7: not below the others' */
+	n->submit_active++;
+	if (n->submit_win_tail)
+		n->submit_win_tail->next = j;
+	else
+		n->submit_win_head = j;
+	n->submit_win_tail = j;
+	sign_start(j);
 }
 
 static void finish(void *arg)
@@ -382,17 +414,14 @@ static void finish(void *arg)
 		}
 		if (j->outcome == SP_STORE_SEQUENCE_TAKEN)
 			/* another process of this node signed that Sequence
-			 * first (a shared PostgreSQL store): transient */
-			refuse(j, SP_ERR_UNAVAILABLE,
-			       "another process of this node took the "
-			       "Sequence; submit again");
+			 * first (a shared PostgreSQL store): sign it again */
+			resign(n, j, "sequence_taken");
 		else
 			refuse(j, j->outcome < 0 ? j->outcome : SP_ERR_INTERNAL,
 			       "the record could not be stored");
 	} else {
 		/* nothing wrong with this one: one before it failed */
-		refuse(j, SP_ERR_UNAVAILABLE,
-		       "an earlier record could not be stored; submit again");
+		resign(n, j, "earlier_failed");
 	}
 	flush(n);
 }

@@ -195,6 +195,12 @@ typedef struct sp_store_driver {
 	                uint64_t idx, uint8_t out[32]);
 	int (*node_put)(sp_store_conn *w, int64_t origin_id, unsigned level,
 	                uint64_t idx, const uint8_t hash[32]);
+	/* Optional, for a store across a network: the n nodes (level[i],
+	 * idx[i]) in one round trip, into hash[i]; a missing node is
+	 * SP_ERR_INTERNAL, as for node_get. NULL: node_get one by one. */
+	int (*nodes_get)(sp_store_conn *c, int64_t origin_id, size_t n,
+	                 const unsigned *level, const uint64_t *idx,
+	                 uint8_t (*hash)[32]);
 
 	/* ------------------------------------------------ other writes */
 	/* SP_STORE_INSERTED / DUPLICATE / EQUIVOCATION (witness unused). */

@@ -884,6 +884,7 @@ const sp_store_driver sp_store_pg_driver = {
     .tree_origin = sp_pg_tree_origin,
     .node_get = sp_pg_node_get,
     .node_put = sp_pg_node_put,
+    .nodes_get = sp_pg_nodes_get,
     .checkpoint_put = sp_pg_checkpoint_put,
     .cosignature_put = sp_pg_cosignature_put,
     .outbox_enqueue = sp_pg_outbox_enqueue,

@@ -123,6 +123,9 @@ int sp_pg_node_get(sp_store_conn *c, int64_t origin_id, unsigned level,
                    uint64_t idx, uint8_t out[32]);
 int sp_pg_node_put(sp_store_conn *c, int64_t origin_id, unsigned level,
                    uint64_t idx, const uint8_t h[32]);
+int sp_pg_nodes_get(sp_store_conn *c, int64_t origin_id, size_t n,
+                    const unsigned *level, const uint64_t *idx,
+                    uint8_t (*hash)[32]);
 int sp_pg_checkpoint_put(sp_store_conn *c, const sp_store_cp_args *a);
 int sp_pg_cosignature_put(sp_store_conn *c, const sp_store_cp_args *a);
 int sp_pg_trust_list_put(sp_store_conn *c, const char *federation,

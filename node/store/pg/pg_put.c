@@ -1,6 +1,7 @@
 /* pg_put.c: the PostgreSQL driver's writes: the steps of a record put, the
  * Merkle node rows, checkpoints and cosignatures, trust lists, revocations
  * and the node's own state. Every op runs inside the writer's transaction. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,6 +309,75 @@ int sp_pg_node_get(sp_store_conn *c, int64_t origin_id, unsigned level,
 	       SP_LF_INT("origin_id", origin_id), SP_LF_UINT("level", level),
 	       SP_LF_UINT("idx", idx));
 	return SP_ERR_INTERNAL;
+}
+
+/* All the nodes one proof reads, in one statement: the wanted (level, idx)
+ * pairs as two arrays, joined with the table's primary key. */
+static const char sql_nodes_get[] =
+    "SELECT n.level, n.idx, n.hash FROM merkle_nodes n"
+    " JOIN unnest($2::bigint[], $3::bigint[]) AS w(level, idx)"
+    " ON n.level = w.level AND n.idx = w.idx WHERE n.origin_id = $1";
+
+/* "{a,b,...}" of n numbers into a buffer of at least n * 21 + 3 bytes */
+static void pg_array(char *buf, size_t n, const uint64_t *v, const unsigned *u)
+{
+	size_t i, o = 0;
+
+	buf[o++] = '{';
+	for (i = 0; i < n; i++)
+		o += (size_t)sprintf(buf + o, "%s%llu", i ? "," : "",
+		                     (unsigned long long)(v ? v[i] : u[i]));
+	buf[o++] = '}';
+	buf[o] = '\0';
+}
+
+int sp_pg_nodes_get(sp_store_conn *c, int64_t origin_id, size_t n,
+                    const unsigned *level, const uint64_t *idx,
+                    uint8_t (*hash)[32])
+{
+	sp_pg_args a = {0};
+	PGresult *res;
+	char *levels = malloc(n * 21 + 3), *idxs = malloc(n * 21 + 3);
+	size_t i, got = 0;
+	int err = SP_OK, row;
+
+	if (!levels || !idxs) {
+		free(levels);
+		free(idxs);
+		return SP_ERR_NOMEM;
+	}
+	pg_array(levels, n, NULL, level);
+	pg_array(idxs, n, idx, NULL);
+	sp_pg_arg_i64(&a, origin_id);
+	sp_pg_arg_text(&a, levels);
+	sp_pg_arg_text(&a, idxs);
+	res = sp_pg_run(c, sql_nodes_get, &a, "merkle-get-many", &err);
+	free(levels);
+	free(idxs);
+	if (!res)
+		return err;
+	for (row = 0; row < PQntuples(res); row++) {
+		int64_t l = sp_pg_i64(res, row, 0), x = sp_pg_i64(res, row, 1);
+		const uint8_t *b;
+		size_t blen = 0;
+
+		b = sp_pg_blob(res, row, 2, &blen);
+		for (i = 0; i < n && b && blen == 32; i++)
+			if ((int64_t)level[i] == l && (int64_t)idx[i] == x) {
+				memcpy(hash[i], b, 32);
+				got++;
+			}
+	}
+	PQclear(res);
+	if (got != n) {
+		/* every node below the tree size is written with its leaf */
+		sp_log(SP_LOG_ERROR, "store_error",
+		       SP_LF_STR("why", "merkle node missing"),
+		       SP_LF_INT("origin_id", origin_id),
+		       SP_LF_UINT("wanted", n), SP_LF_UINT("found", got));
+		return SP_ERR_INTERNAL;
+	}
+	return SP_OK;
 }
 
 int sp_pg_node_put(sp_store_conn *c, int64_t origin_id, unsigned level,
