@@ -400,6 +400,24 @@ static void settle_work(void *arg)
 
 static void settle_flush(fed *f, fed_origin *o);
 
+/* One info line per batch made durable: the Sequences' range and count
+ * (count = last - first + 1 when the batch is contiguous, as it is when a
+ * checkpoint confirms everything pending below it). */
+static void log_confirmed(const fed_origin *o, const uint64_t *seqs, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lo = seqs[i] < lo ? seqs[i] : lo;
+		hi = seqs[i] > hi ? seqs[i] : hi;
+	}
+	if (n > 0)
+		sp_log(SP_LOG_INFO, "records_confirmed",
+		       SP_LF_STR("origin", o->id), SP_LF_UINT("first", lo),
+		       SP_LF_UINT("last", hi), SP_LF_UINT("count", n));
+}
+
 static void settle_done(void *arg)
 {
 	settle_job *j = arg;
@@ -411,6 +429,8 @@ static void settle_done(void *arg)
 		sp_log(SP_LOG_WARN, "log_state_unsaved",
 		       SP_LF_STR("origin", o->id), SP_LF_UINT("records", j->n),
 		       SP_LF_STR("err", sp_strerror(j->err)));
+	else if (j->state == SP_LOG_CONFIRMED)
+		log_confirmed(o, j->seqs, j->n);
 	free(j->seqs);
 	free(j);
 	if (!f->stopping)

@@ -436,6 +436,7 @@ static const char usage[] =
     "usage: bench_fed --silkport PATH [--quick] [--dir DIR] [--rate N]\n"
     "                 [--seconds S] [--poll-ms MS] [--backlog N]\n"
     "                 [--concurrency N] [--only lag|catchup]\n"
+    "                 [--witnessed MERGE_DELAY]\n"
     "  --silkport PATH   the node binary (build/node/silkport)\n"
     "  --quick           3 s of lag, a 10,000-record backlog\n"
     "  --dir DIR         make the federations under DIR and keep them\n"
@@ -449,7 +450,12 @@ static const char usage[] =
     "  --backlog N       records of the catch-up backlog (100000)\n"
     "  --concurrency N   in flight for the backlog and the reference "
     "ingest (256)\n"
-    "  --only PART       run only the lag or the catchup part\n";
+    "  --only PART       run only the lag or the catchup part\n"
+    "  --witnessed S     the lag run's three members are the federation's "
+    "Witnesses,\n"
+    "                    Quorum 2, MergeDelay S seconds; it also measures "
+    "how long\n"
+    "                    each record takes to be confirmed at the peers\n";
 
 static const char *verdict(int ok)
 {
@@ -468,6 +474,7 @@ int main(int argc, char **argv)
 	    {"backlog", required_argument, NULL, 'b'},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"only", required_argument, NULL, 'o'},
+	    {"witnessed", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -522,6 +529,11 @@ int main(int argc, char **argv)
 				fputs(usage, stderr);
 				exit(2);
 			}
+			break;
+		case 'w':
+			fb.witnessed = 1;
+			fb.merge_delay = (unsigned)sp_bench_arg_ulong(
+			    "--witnessed", optarg, 1, 3600);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -607,6 +619,17 @@ int main(int argc, char **argv)
 		               fb.lag_p99_ms <= 50));
 		printf("check: every submitted record reached both peers: %s\n",
 		       verdict(fb.lag_missing == 0));
+		if (fb.witnessed)
+			printf(
+			    "target: confirmation latency at %.0f records/s, "
+			    "3 nodes, quorum 2 of 3 witnesses: p50 %.0f ms, "
+			    "p99 %.0f ms, within the merge delay of %u s: "
+			    "%s\n",
+			    fb.lag_rate, fb.confirm_p50_ms, fb.confirm_p99_ms,
+			    fb.merge_delay,
+			    verdict(fb.confirm_missing == 0 &&
+			            fb.confirm_p99_ms <=
+			                1000.0 * fb.merge_delay));
 	}
 	free(fb.submit_doc);
 	event_base_free(fb.base);

@@ -41,6 +41,13 @@ struct fb_globals {
 	size_t submit_len;
 	double lag_p99_ms, lag_rate;
 	size_t lag_missing;
+	/* lag run on a witnessed federation (--witnessed): its three members
+	 * are the Witnesses, Quorum 2, MergeDelay merge_delay seconds; the
+	 * records' confirmation latency at the peers */
+	int witnessed;
+	unsigned merge_delay;
+	double confirm_p50_ms, confirm_p99_ms;
+	size_t confirm_missing;
 	double submit_rate; /* catch-up step 1: POST /v1/submit, closed loop */
 	double ingest_rate, catchup_rate;
 	int catchup_complete, catchup_verified, ingest_clean;

@@ -32,8 +32,11 @@ typedef struct reader {
 	struct timeval interval;
 	unsigned long polls, frames, fresh, errors;
 	char why[160];
-	double *logged; /* per sequence: record_accepted in the peer's log,
-	                   wall clock seconds, 0 = not there */
+	double *logged;    /* per sequence: record_accepted in the peer's log,
+	                      wall clock seconds, 0 = not there */
+	double *confirmed; /* per sequence: records_confirmed covering it in
+	                      the peer's log, wall clock seconds, 0 = not */
+	unsigned long scattered; /* records_confirmed batches with holes */
 } reader;
 
 struct lagrun {
@@ -153,6 +156,12 @@ static int all_seen(void *arg)
 	return 1;
 }
 
+static int never(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 typedef struct lagstat {
 	double *hi, *lo, *win;
 	size_t n, missing;
@@ -211,41 +220,208 @@ static void lag_print(const char *who, const lagstat *st, int from_log)
 	printf("\n");
 }
 
+/* "ts=2026-12-03T14:05:01.123Z ..." at the start of a log line: wall clock
+ * seconds (the millisecond truncated, so + 0.5 ms), or 0. */
+static double log_line_time(const char *line)
+{
+	char stamp[SP_TIME_TEXT_MAX], *end;
+	int64_t sec;
+	long ms;
+
+	if (strncmp(line, "ts=", 3) != 0 || strlen(line) < 27 ||
+	    line[22] != '.' || line[26] != 'Z')
+		return 0;
+	memcpy(stamp, line + 3, 19);
+	stamp[19] = 'Z';
+	stamp[20] = '\0';
+	ms = strtol(line + 23, &end, 10);
+	if (sp_time_parse(stamp, &sec) != SP_OK || end != line + 26)
+		return 0;
+	return (double)sec + (double)ms / 1000 + 0.0005;
+}
+
 /* Read "ts=... event=record_accepted ... origin=ORIGIN sequence=N" lines
  * of a peer's log (written once the record is committed there, before the
- * 201): the millisecond timestamp (truncated, so + 0.5 ms) per sequence. */
+ * 201): the time per sequence. */
 static size_t read_peer_log(const char *path, reader *r, size_t cap)
 {
 	static const char key[] = " origin=" ORIGIN " sequence=";
 	size_t len, found = 0;
 	uint8_t *text = sp_bench_read_file(path, &len);
-	char *line = (char *)text, *nl, *p, *end, stamp[SP_TIME_TEXT_MAX];
+	char *line = (char *)text, *nl, *p, *end;
 	unsigned long long seq;
-	int64_t sec;
-	long ms;
+	double t;
 
 	for (; line != NULL && *line != '\0'; line = nl ? nl + 1 : NULL) {
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl = '\0';
-		if (strncmp(line, "ts=", 3) != 0 ||
-		    strstr(line, " event=record_accepted ") == NULL ||
-		    (p = strstr(line, key)) == NULL || strlen(line) < 27 ||
-		    line[22] != '.' || line[26] != 'Z')
+		if (strstr(line, " event=record_accepted ") == NULL ||
+		    (p = strstr(line, key)) == NULL ||
+		    (t = log_line_time(line)) == 0)
 			continue;
 		seq = strtoull(p + sizeof(key) - 1, &end, 10);
 		if (end == p + sizeof(key) - 1 || seq >= cap)
 			continue;
-		memcpy(stamp, line + 3, 19);
-		stamp[19] = 'Z';
-		stamp[20] = '\0';
-		ms = strtol(line + 23, &end, 10);
-		if (sp_time_parse(stamp, &sec) != SP_OK || end != line + 26)
-			continue;
-		r->logged[seq] = (double)sec + (double)ms / 1000 + 0.0005;
+		r->logged[seq] = t;
 		found++;
 	}
 	free(text);
 	return found;
+}
+
+/* A "name=DECIMAL" field of a log line, or -1. */
+static long long log_field(const char *line, const char *name)
+{
+	const char *p = strstr(line, name);
+	char *end;
+	long long v;
+
+	if (p == NULL)
+		return -1;
+	v = strtoll(p + strlen(name), &end, 10);
+	return end == p + strlen(name) ? -1 : v;
+}
+
+/* Read "event=records_confirmed origin=ORIGIN first=A last=B count=N"
+ * lines of a peer's log (fed_quorum.c logs one per batch of records made
+ * confirmed in its store): each record in A..B is confirmed at the line's
+ * time. A batch with holes (count < B - A + 1) confirms, of A..B, what was
+ * not confirmed before and not accepted after it; such batches are
+ * counted. Returns the records found confirmed. */
+static size_t read_peer_confirmations(const char *path, reader *r, size_t cap)
+{
+	size_t len, found = 0;
+	uint8_t *text = sp_bench_read_file(path, &len);
+	char *line = (char *)text, *nl;
+	long long first, last, count, q;
+	double t;
+
+	for (; line != NULL && *line != '\0'; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (strstr(line, " event=records_confirmed ") == NULL ||
+		    strstr(line, " origin=" ORIGIN " ") == NULL ||
+		    (t = log_line_time(line)) == 0 ||
+		    (first = log_field(line, " first=")) < 0 ||
+		    (last = log_field(line, " last=")) < first ||
+		    (count = log_field(line, " count=")) < 1)
+			continue;
+		if (count < last - first + 1)
+			r->scattered++;
+		for (q = first; q <= last && (size_t)q < cap; q++) {
+			if (r->confirmed[q] != 0)
+				continue;
+			/* accepted after this batch: not in it (records
+			 * caught up rather than pushed have no line) */
+			if (count < last - first + 1 && r->logged[q] > t)
+				continue;
+			r->confirmed[q] = t;
+			found++;
+		}
+	}
+	free(text);
+	return found;
+}
+
+/* Every measured record confirmed at both peers (their logs re-read). */
+static int all_confirmed(lagrun *L, const char *dir)
+{
+	char logp[SP_BENCH_PATH_MAX];
+	size_t s;
+	int i, all = 1;
+
+	for (i = 0; i < N_PEERS; i++) {
+		reader *r = &L->rd[i];
+
+		memset(r->confirmed, 0, L->cap * sizeof(double));
+		r->scattered = 0;
+		fb_log_path(logp, sizeof(logp), dir, fb_peer_ids[i], "");
+		read_peer_log(logp, r, L->cap);
+		read_peer_confirmations(logp, r, L->cap);
+		for (s = 0; s < L->cap; s++)
+			if (L->measured[s] && L->commit[s] != 0 &&
+			    r->confirmed[s] == 0)
+				all = 0;
+	}
+	return all;
+}
+
+/* Confirmation latency of the measured records: the peer's
+ * records_confirmed line - the 201 at the client (wall clock). */
+static void confirm_report(const lagrun *L)
+{
+	double *v = calloc(N_PEERS * L->cap + 1, sizeof(double));
+	size_t n = 0, missing = 0, s;
+	int i;
+
+	if (v == NULL)
+		sp_bench_die("out of memory", 0, NULL);
+	for (s = 0; s < L->cap; s++) {
+		if (!L->measured[s] || L->commit[s] == 0)
+			continue;
+		for (i = 0; i < N_PEERS; i++) {
+			if (L->rd[i].confirmed[s] == 0)
+				missing++;
+			else
+				v[n++] = L->rd[i].confirmed[s] - L->wall[s];
+		}
+	}
+	sp_bench_sort(v, n);
+	fb.confirm_p50_ms = 1000 * sp_bench_quantile(v, n, 0.50);
+	fb.confirm_p99_ms = 1000 * sp_bench_quantile(v, n, 0.99);
+	fb.confirm_missing = missing;
+	printf("confirmation, from the peers' logs: event=records_confirmed "
+	       "(the record proven in a\ncheckpoint with 2 of 3 witness "
+	       "cosignatures, made durable) - the 201 at the client\n(wall "
+	       "clock); %zu records x 2 peers: p50 %.0f ms, p99 %.0f ms, max "
+	       "%.0f ms,\nnot confirmed %zu; batches with holes %lu, %lu\n",
+	       (n + missing) / 2, fb.confirm_p50_ms, fb.confirm_p99_ms,
+	       n ? 1000 * v[n - 1] : 0, missing, L->rd[0].scattered,
+	       L->rd[1].scattered);
+	free(v);
+}
+
+/* The trust list of the federation in dir names its three members as
+ * Witnesses, with Quorum 2 and MergeDelay fb.merge_delay (trust-list
+ * update, signed by the operator as federation init left it). */
+static void make_witnessed(const char *dir, const char *const *members)
+{
+	char bin[SP_BENCH_PATH_MAX], key[SP_BENCH_PATH_MAX],
+	    cert[SP_BENCH_PATH_MAX], list[SP_BENCH_PATH_MAX],
+	    out[SP_BENCH_PATH_MAX], delay[16], m[3][SP_NODE_ID_MAX + 1];
+	char *argv[24];
+	size_t a = 0;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s", fb.silkport);
+	fb_path(key, sizeof(key), dir, NULL, "operator/key.pem");
+	fb_path(cert, sizeof(cert), dir, NULL, "operator/cert.pem");
+	fb_path(list, sizeof(list), dir, NULL, "trust-list.xml");
+	fb_path(out, sizeof(out), dir, NULL, "trust-list.witnessed.xml");
+	snprintf(delay, sizeof(delay), "%u", fb.merge_delay);
+	argv[a++] = bin;
+	argv[a++] = (char *)(uintptr_t) "trust-list";
+	argv[a++] = (char *)(uintptr_t) "update";
+	argv[a++] = (char *)(uintptr_t) "--key";
+	argv[a++] = key;
+	argv[a++] = (char *)(uintptr_t) "--cert";
+	argv[a++] = cert;
+	for (i = 0; i < 3; i++) {
+		snprintf(m[i], sizeof(m[i]), "%s", members[i]);
+		argv[a++] = (char *)(uintptr_t) "--witness";
+		argv[a++] = m[i];
+	}
+	argv[a++] = (char *)(uintptr_t) "--quorum";
+	argv[a++] = (char *)(uintptr_t) "2";
+	argv[a++] = (char *)(uintptr_t) "--merge-delay";
+	argv[a++] = delay;
+	argv[a++] = list;
+	argv[a] = NULL;
+	sp_bench_run_to(argv, out, "silkport trust-list update --witness");
+	if (rename(out, list) != 0)
+		sp_bench_die("rename", 0, out);
+	printf("trust list: Witnesses %s %s %s, Quorum 2, MergeDelay %u s\n",
+	       members[0], members[1], members[2], fb.merge_delay);
 }
 
 void fb_lag(void)
@@ -268,10 +444,13 @@ void fb_lag(void)
 	printf("\n-- replication lag: %s submits %.0f records/s for %.1f s "
 	       "(Broadcast), peers %s and %s\n",
 	       ORIGIN, fb.rate, fb.seconds, fb_peer_ids[0], fb_peer_ids[1]);
-	fb_path(dir, sizeof(dir), fb.work, NULL, "lag");
+	fb_path(dir, sizeof(dir), fb.work, NULL,
+	        fb.witnessed ? "confirm" : "lag");
 	base = sp_bench_free_port_base(N_PEERS + 1);
 	sp_bench_federation_init_ports(fb.silkport, dir, FEDERATION, members,
 	                               base);
+	if (fb.witnessed)
+		make_witnessed(dir, members);
 	t0 = sp_bench_now();
 	for (i = 0; i <= N_PEERS; i++) {
 		fb_path(ini, sizeof(ini), dir, members[i], "node.ini");
@@ -307,6 +486,7 @@ void fb_lag(void)
 		if ((r->seen = calloc(L.cap, sizeof(double))) == NULL ||
 		    (r->win = calloc(L.cap, sizeof(double))) == NULL ||
 		    (r->logged = calloc(L.cap, sizeof(double))) == NULL ||
+		    (r->confirmed = calloc(L.cap, sizeof(double))) == NULL ||
 		    (r->timer = evtimer_new(fb.base, on_poll_timer, r)) == NULL)
 			sp_bench_die("out of memory", 0, NULL);
 		fb_connect(&r->c, 1);
@@ -342,6 +522,14 @@ void fb_lag(void)
 	for (i = 0; i <= N_PEERS; i++) {
 		cpu1[i] = sp_bench_proc_cpu(nodes[i].pid);
 		m1[i] = fb_metrics(mon[i]);
+	}
+	if (fb.witnessed) {
+		/* the records confirmed within the merge delay, or late:
+		 * wait up to twice it (logs re-read once a second) */
+		double until = sp_bench_now() + 2.0 * fb.merge_delay + 5;
+
+		while (!all_confirmed(&L, dir) && sp_bench_now() < until)
+			fb_run_until(never, NULL, 1.0);
 	}
 	for (i = 0; i < N_PEERS; i++) {
 		L.rd[i].stop = 1;
@@ -442,7 +630,13 @@ void fb_lag(void)
 		lag_print(i < 0 ? "both peers" : fb_peer_ids[i], &st, 1);
 	}
 
+	if (fb.witnessed) {
+		all_confirmed(&L, dir);
+		confirm_report(&L);
+	}
+
 	for (i = 0; i < N_PEERS; i++) {
+		free(L.rd[i].confirmed);
 		event_free(L.rd[i].timer);
 		free(L.rd[i].seen);
 		free(L.rd[i].win);

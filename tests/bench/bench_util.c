@@ -315,6 +315,18 @@ static void print_file(const char *path)
 	fclose(f);
 }
 
+void sp_bench_run_to(char *const argv[], const char *out_path, const char *what)
+{
+	pid_t pid = spawn(argv, out_path, 1);
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		print_file(out_path);
+		sp_bench_die(what, 0, argv[0]);
+	}
+}
+
 /* federation init; base_port 0: the command's default ports. */
 static void federation_init(const char *silkport, const char *dir,
                             const char *federation, const char *const *members,

@@ -69,6 +69,11 @@ int sp_bench_node_stop(sp_bench_node *n);
  * on fixed ports (trust-list endpoints carry the ports, so a multi-node
  * federation keeps the ports "federation init --base-port" gave it). */
 
+/* Run argv to completion, its stdout and stderr into out_path; dies naming
+ * `what` (and showing the output) unless it exits with 0. */
+void sp_bench_run_to(char *const argv[], const char *out_path,
+                     const char *what);
+
 /* A base port B such that B .. B+n-1 on 127.0.0.1 can all be bound now,
  * drawn at random from 12000..31999 (below the usual ephemeral range that
  * outgoing connections take their ports from). Dies if none is found. */
