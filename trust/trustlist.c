@@ -146,8 +146,8 @@ static int cmp_tls(const void *a, const void *b)
 	return memcmp(x->hash, y->hash, 32);
 }
 
-static void add_tls(sp_trust *t, const sp_trust__member *tm,
-                    const uint8_t *der, size_t len)
+static void add_tls(sp_trust *t, const sp_trust__member *tm, const uint8_t *der,
+                    size_t len)
 {
 	sp_trust__tls *e = &t->by_tls[t->n_tls++];
 
@@ -288,8 +288,7 @@ static int index_members(sp_trust *t, const char **why)
 		}
 	qsort(t->by_tls, t->n_tls, sizeof(*t->by_tls), cmp_tls);
 	for (i = 1; i < t->n_tls; i++)
-		if (memcmp(t->by_tls[i - 1].hash, t->by_tls[i].hash, 32) ==
-		    0) {
+		if (memcmp(t->by_tls[i - 1].hash, t->by_tls[i].hash, 32) == 0) {
 			if (why)
 				*why = "two members share one TLS certificate";
 			return SP_ERR_FIELD;

@@ -899,8 +899,7 @@ static int renew_next_tls(const char *dir, const sp_config *cfg)
 	const char *why = NULL;
 	int err, rc = -1;
 
-	if (sp_cli__path_join(key, sizeof(key), dir, "next-tls-key.pem") !=
-	        0 ||
+	if (sp_cli__path_join(key, sizeof(key), dir, "next-tls-key.pem") != 0 ||
 	    sp_cli__path_join(csr_path, sizeof(csr_path), dir,
 	                      "next-tls.csr") != 0)
 		return -1;

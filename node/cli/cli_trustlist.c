@@ -506,7 +506,7 @@ static int set_witnessing(sp_tl *tl, const sp_cli_list *witnesses,
 }
 
 static sp_tl_member *update_member(sp_tl *tl, const char *opt, char *arg,
-                                    char **value)
+                                   char **value)
 {
 	char *eq = value != NULL ? strchr(arg, '=') : NULL;
 
@@ -552,9 +552,10 @@ static int set_key_overlap(sp_tl *tl, const sp_cli_list *tls,
 			return SP_EXIT_USAGE;
 		if (*v != '\0' &&
 		    (err = sp_pki_cert_der(v, &der, &len, &why)) != SP_OK) {
-			sp_cli__err("trust-list update: --next-tls-cert %s: %s: "
-			            "%s",
-			            v, sp_strerror(err), why ? why : "");
+			sp_cli__err(
+			    "trust-list update: --next-tls-cert %s: %s: "
+			    "%s",
+			    v, sp_strerror(err), why ? why : "");
 			return SP_EXIT_FAIL;
 		}
 		free(m->next_tls_cert_der);
@@ -576,8 +577,8 @@ static int set_key_overlap(sp_tl *tl, const sp_cli_list *tls,
 		    NULL)
 			return SP_EXIT_USAGE;
 		if (*v != '\0') {
-			if ((err = sp_note_log_key_check(v, m->node_id, &why)) !=
-			    SP_OK) {
+			if ((err = sp_note_log_key_check(v, m->node_id,
+			                                 &why)) != SP_OK) {
 				sp_cli__err("trust-list update: --next-log-key "
 				            "%s: %s: %s",
 				            m->node_id, sp_strerror(err),
@@ -595,9 +596,10 @@ static int set_key_overlap(sp_tl *tl, const sp_cli_list *tls,
 		    NULL)
 			return SP_EXIT_USAGE;
 		if (m->next_tls_cert_der == NULL && m->next_log_key == NULL) {
-			sp_cli__err("trust-list update: --promote %s: it has no "
-			            "next certificate or key",
-			            m->node_id);
+			sp_cli__err(
+			    "trust-list update: --promote %s: it has no "
+			    "next certificate or key",
+			    m->node_id);
 			return SP_EXIT_FAIL;
 		}
 		if (m->next_tls_cert_der != NULL) {

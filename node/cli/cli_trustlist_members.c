@@ -131,17 +131,16 @@ static const sp_tl_member *csr_key_listed(const sp_tl *tl, const uint8_t *csr,
 {
 	for (size_t i = 0; i < tl->n_members; i++) {
 		const sp_tl_member *o = &tl->members[i];
-		int dup = sp_pki_csr_matches_cert(csr, len, o->tls_cert_der,
-		                                  o->tls_cert_der_len) ||
-		          (o->next_tls_cert_der != NULL &&
-		           sp_pki_csr_matches_cert(csr, len,
-		                                   o->next_tls_cert_der,
-		                                   o->next_tls_cert_der_len));
+		int dup =
+		    sp_pki_csr_matches_cert(csr, len, o->tls_cert_der,
+		                            o->tls_cert_der_len) ||
+		    (o->next_tls_cert_der != NULL &&
+		     sp_pki_csr_matches_cert(csr, len, o->next_tls_cert_der,
+		                             o->next_tls_cert_der_len));
 
 		for (size_t k = 0; !dup && k < o->n_signing; k++)
-			dup = sp_pki_csr_matches_cert(csr, len,
-			                              o->signing[k].der,
-			                              o->signing[k].der_len);
+			dup = sp_pki_csr_matches_cert(
+			    csr, len, o->signing[k].der, o->signing[k].der_len);
 		if (dup)
 			return o;
 	}
@@ -194,8 +193,9 @@ int sp_cli__tl_issue_next_tls(const sp_tl *tl, sp_tl_member *m,
 		        what, csr_path, why ? why : "");
 		goto out;
 	}
-	fprintf(stderr, "%s: %s's next TLS certificate is %s; send it to the "
-	                "member\n",
+	fprintf(stderr,
+	        "%s: %s's next TLS certificate is %s; send it to the "
+	        "member\n",
 	        what, m->node_id, out);
 	free(m->next_tls_cert_der);
 	m->next_tls_cert_der = der;

@@ -273,8 +273,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 static int same_next_pin(const fed_peer *p, const sp_tl_member *m)
 {
 	if (m->next_tls_cert_der == NULL || p->next_cert_der == NULL)
-		return m->next_tls_cert_der == NULL &&
-		       p->next_cert_der == NULL;
+		return m->next_tls_cert_der == NULL && p->next_cert_der == NULL;
 	return m->next_tls_cert_der_len == p->next_cert_len &&
 	       memcmp(m->next_tls_cert_der, p->next_cert_der,
 	              p->next_cert_len) == 0;

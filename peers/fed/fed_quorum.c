@@ -159,8 +159,8 @@ static void check_fork(cos_round *q, const sp_tl_member *om, const answer *a,
 	char *keep;
 
 	if (om->log_key == NULL ||
-	    sp_note_verify_either(om->log_key, om->next_log_key, a->body, a->len,
-	                          &text_len, &why) != SP_OK)
+	    sp_note_verify_either(om->log_key, om->next_log_key, a->body,
+	                          a->len, &text_len, &why) != SP_OK)
 		return; /* not the origin's: proves nothing */
 	keep = sp_peers__origin_lines(a->body, a->len, text_len, cp->origin);
 	if (keep != NULL &&

@@ -157,7 +157,8 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].tls_cert_der = tls[i];
 		m[i].tls_cert_der_len = tls_len[i];
 		m[i].log_key = fx_unconst(f->log_key[i]);
-		m[i].next_tls_cert_der = (uint8_t *)(uintptr_t)f->next_tls_der[i];
+		m[i].next_tls_cert_der =
+		    (uint8_t *)(uintptr_t)f->next_tls_der[i];
 		m[i].next_tls_cert_der_len = f->next_tls_der_len[i];
 		m[i].next_log_key = fx_unconst(f->next_log_key[i]);
 		m[i].may_originate = f->may_originate[i];

@@ -459,14 +459,16 @@ static void test_next_tls_certificate(void **state)
 	sp_trust *t = NULL;
 
 	(void)state;
-	assert_int_equal(sp_pki_cert_der(g_fed.tls_cert[0], &cur, &cur_len, &why),
-	                 SP_OK);
-	assert_int_equal(sp_pki_cert_der(g_fed.old_cert, &next, &next_len, &why),
-	                 SP_OK);
 	assert_int_equal(
-	    sp_pki_cert_der(g_fed.tls_cert[1], &other, &other_len, &why), SP_OK);
+	    sp_pki_cert_der(g_fed.tls_cert[0], &cur, &cur_len, &why), SP_OK);
 	assert_int_equal(
-	    sp_pki_cert_der(g_fed.sign_cert[0], &third, &third_len, &why), SP_OK);
+	    sp_pki_cert_der(g_fed.old_cert, &next, &next_len, &why), SP_OK);
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.tls_cert[1], &other, &other_len, &why),
+	    SP_OK);
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.sign_cert[0], &third, &third_len, &why),
+	    SP_OK);
 	/* without a next slot the next certificate is nobody */
 	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, next, next_len));
 
@@ -502,9 +504,9 @@ static void test_next_tls_certificate(void **state)
 	                 SP_ERR_FIELD);
 	assert_null(t);
 	/* not a certificate */
-	assert_int_equal(open_with_next((const uint8_t *)"junk", 4, NULL, NULL,
-	                                &t),
-	                 SP_ERR_CERT_INVALID);
+	assert_int_equal(
+	    open_with_next((const uint8_t *)"junk", 4, NULL, NULL, &t),
+	    SP_ERR_CERT_INVALID);
 	assert_null(t);
 	free(cur);
 	free(next);
@@ -565,9 +567,9 @@ static void test_next_log_key(void **state)
 	/* a checkpoint signed by the next key verifies with either slot */
 	assert_int_equal(
 	    sp_note_sign(s_next, text, sizeof(text) - 1, &note, &why), SP_OK);
-	assert_int_equal(sp_note_verify_either(cur, next, note, strlen(note),
-	                                       &tl, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), &tl, &why),
+	    SP_OK);
 	assert_int_equal(tl, sizeof(text) - 1);
 	assert_int_equal(
 	    sp_note_verify_either(cur, NULL, note, strlen(note), &tl, &why),
@@ -576,16 +578,16 @@ static void test_next_log_key(void **state)
 	/* the current key's as before */
 	assert_int_equal(
 	    sp_note_sign(s_cur, text, sizeof(text) - 1, &note, &why), SP_OK);
-	assert_int_equal(sp_note_verify_either(cur, next, note, strlen(note),
-	                                       NULL, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), NULL, &why),
+	    SP_OK);
 	free(note);
 	/* a key in neither slot is refused */
 	assert_int_equal(
 	    sp_note_sign(s_third, text, sizeof(text) - 1, &note, &why), SP_OK);
-	assert_int_equal(sp_note_verify_either(cur, next, note, strlen(note),
-	                                       &tl, &why),
-	                 SP_ERR_SIG_MISSING);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), &tl, &why),
+	    SP_ERR_SIG_MISSING);
 	free(note);
 	sp_note_signer_free(s_cur);
 	sp_note_signer_free(s_next);
