@@ -1027,15 +1027,15 @@ static int foreign_ready(cf_ctx *x, cf_result *r)
 	return 1;
 }
 
-/* The NodeId whose TlsCertificate in tl is der, or NULL. */
+/* The NodeId whose TlsCertificate (or NextTlsCertificate, SPEC TL-K1) in
+ * tl is der, or NULL. */
 static const char *cert_owner(const sp_tl *tl, const uint8_t *der,
                               size_t der_len)
 {
 	for (size_t i = 0; der != NULL && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		if (m->tls_cert_der_len == der_len &&
-		    memcmp(m->tls_cert_der, der, der_len) == 0)
+		if (sp_tl_member_has_tls_cert(m, der, der_len))
 			return m->node_id;
 	}
 	return NULL;
