@@ -121,5 +121,18 @@ wait_for 20 grep -q 'event=checkpoint_refused.*origin=CN-ZZ' "$WORK/CN-XA.log" &
 	ok "CN-XA refuses the checkpoint of a key in neither slot" || not_ok "no checkpoint_refused: $(grep checkpoint "$WORK/CN-XA.log" | tail -3)"
 state_is CN-XA CN-ZZ "$id" pending && ok "and the record stays pending" || not_ok "state $(log_state CN-XA CN-ZZ "$id")"
 
+# CN-ZZ presents the dropped certificate: CN-XA, as client, refuses it in
+# the handshake (the pin), and holds its delivery.
+sed -i -e 's#^cert = next-tls-cert.pem#cert = tls-cert.pem#' -e 's#^key = next-tls-key.pem#key = tls-key.pem#' "$ZZ/node.ini"
+stop_node CN-ZZ
+fstart "$F" CN-ZZ || not_ok "CN-ZZ restart"
+fsubmit "$F" CN-XA declaration CN-ZZ >/dev/null
+wait_for 20 has_metric "$F" CN-XA '^silkport_outbox_depth\{peer="CN-ZZ"\} [1-9]' && sleep 3 &&
+	"$SILKPORT" peers --config "$F/members/CN-XA/node.ini" >"$WORK/peers.txt" &&
+	grep -A12 '^peer CN-ZZ' "$WORK/peers.txt" | grep -q 'does not match the pinned certificate' &&
+	ok "CN-XA refuses CN-ZZ's server certificate in neither slot and holds the delivery" ||
+	not_ok "pin: $(grep -A12 '^peer CN-ZZ' "$WORK/peers.txt" 2>/dev/null) $(grep -E 'outbox_depth' "$WORK/metrics.CN-XA")"
+held_count_is "$F" CN-ZZ CN-XA $N_XA && ok "nothing reached CN-ZZ" || not_ok "CN-ZZ got the record"
+
 fed_stop_all CN-ZZ CN-XA
 finish
