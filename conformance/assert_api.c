@@ -281,6 +281,40 @@ static void t_fetch(cf_ctx *x, const void *arg, cf_result *r)
 	cf_resp_free(&resp);
 }
 
+/* [API-71]: a record's answer says its state at the node. The suite's
+ * record is of the auditor's log, which the target may or may not be able
+ * to prove yet: any of the three states, but exactly one of them. */
+static void t_log_state(cf_ctx *x, const void *arg, cf_result *r)
+{
+	static const char *const states[] = {"confirmed", "pending",
+	                                     "unlogged"};
+	char path[80];
+	cf_resp resp;
+	const char *st;
+	int known = 0;
+
+	(void)arg;
+	if (!need_first(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/records/%s", first.id);
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &resp, r);
+	st = cf_resp_header(&resp, "silkport-log-state");
+	for (size_t i = 0; st != NULL && i < 3; i++)
+		known |= strcmp(st, states[i]) == 0;
+	if (resp.status != 200)
+		cf_fail(r, "GET %s answered %d, not 200", path, resp.status);
+	else if (st == NULL)
+		cf_fail(r, "the 200 answer has no silkport-log-state header");
+	else if (!known)
+		cf_fail(r,
+		        "silkport-log-state is '%.60s', not confirmed, pending "
+		        "or unlogged",
+		        st);
+	else
+		cf_pass(r, "silkport-log-state: %s", st);
+	cf_resp_free(&resp);
+}
+
 static void t_no_store(cf_ctx *x, const void *arg, cf_result *r)
 {
 	char path[80];
@@ -993,15 +1027,15 @@ static int foreign_ready(cf_ctx *x, cf_result *r)
 	return 1;
 }
 
-/* The NodeId whose TlsCertificate in tl is der, or NULL. */
+/* The NodeId whose TlsCertificate (or NextTlsCertificate, SPEC TL-K1) in
+ * tl is der, or NULL. */
 static const char *cert_owner(const sp_tl *tl, const uint8_t *der,
                               size_t der_len)
 {
 	for (size_t i = 0; der != NULL && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		if (m->tls_cert_der_len == der_len &&
-		    memcmp(m->tls_cert_der, der, der_len) == 0)
+		if (sp_tl_member_has_tls_cert(m, der, der_len))
 			return m->node_id;
 	}
 	return NULL;
@@ -1243,6 +1277,9 @@ static const cf_assertion list[] = {
      t_peers_access, NULL, CF_READS},
     {"a cross-federation broadcast is not readable (record, search, entries)",
      "REC-28, ACC-13", CF_MUST, t_broadcast_foreign, NULL, CF_WRITES},
+    /* appended, so that the ids of the others stay as they were */
+    {"GET /v1/records/{id} says the record's state in silkport-log-state",
+     "API-71, FED-55", CF_MUST, t_log_state, NULL, CF_WRITES},
 };
 
 const cf_assertion *cf_area_api(size_t *n)

@@ -28,8 +28,9 @@ static struct {
 	size_t body_len;
 	int parsed; /* sp_checkpoint_parse succeeded */
 	char parse_why[200];
-	const char *vkey; /* the target's LogKey, or NULL */
-	int verified;     /* the origin signature verified */
+	const char *vkey;      /* the target's LogKey, or NULL */
+	const char *next_vkey; /* its NextLogKey (SPEC LOG-K1), or NULL */
+	int verified;          /* the origin signature verified */
 	char verify_why[200];
 	/* entries of the target's log visible to the auditor */
 	int entries_fetched;
@@ -84,11 +85,12 @@ static void fetch_checkpoint(cf_ctx *x, cf_result *r)
 	cf_resp_free(&resp);
 	m = sp_tl_find(sp_trust_list(x->trust), x->target_id);
 	L.vkey = m != NULL ? m->log_key : NULL;
+	L.next_vkey = m != NULL ? m->next_log_key : NULL;
 	if (L.note != NULL && L.vkey != NULL) {
 		size_t text_len = 0;
 
-		rc =
-		    sp_note_verify(L.vkey, L.note, L.note_len, &text_len, &why);
+		rc = sp_note_verify_either(L.vkey, L.next_vkey, L.note,
+		                           L.note_len, &text_len, &why);
 		L.verified = rc == SP_OK;
 		if (!L.verified)
 			snprintf(L.verify_why, sizeof(L.verify_why), "%s: %s",
@@ -320,14 +322,15 @@ static void t_cosignatures(cf_ctx *x, const void *arg, cf_result *r)
 	if (!need_verified(x, r))
 		return;
 	tl = sp_trust_list(x->trust);
-	for (size_t i = 0; i < tl->n_members; i++) {
-		const sp_tl_member *m = &tl->members[i];
+	/* each member's current and next key (SPEC LOG-K1): 2 * i + slot */
+	for (size_t k = 0; k < 2 * tl->n_members; k++) {
+		const sp_tl_member *m = &tl->members[k / 2];
+		const char *key = k % 2 ? m->next_log_key : m->log_key;
 		const char *why = NULL;
 		int rc;
 
-		if (m->log_key == NULL ||
-		    strcmp(m->node_id, x->target_id) == 0 ||
-		    cosigner_vkey(m->log_key, vk, sizeof(vk)) != 0)
+		if (key == NULL || strcmp(m->node_id, x->target_id) == 0 ||
+		    cosigner_vkey(key, vk, sizeof(vk)) != 0)
 			continue;
 		rc = sp_note_verify_cosignature(vk, L.note, L.note_len, NULL, 0,
 		                                NULL, &why);
@@ -865,7 +868,8 @@ static void t_over_time(cf_ctx *x, const void *arg, cf_result *r)
 	fclose(f);
 	/* The earlier checkpoint counts only if the target's LogKey signed it
 	 * for the same log. */
-	if ((rc = sp_note_verify(L.vkey, old, n, &text_len, &w)) != SP_OK ||
+	if ((rc = sp_note_verify_either(L.vkey, L.next_vkey, old, n, &text_len,
+	                                &w)) != SP_OK ||
 	    (rc = sp_checkpoint_parse(old, n, &oc, &body_len, &w)) != SP_OK) {
 		cf_fail(r,
 		        "suite: the earlier checkpoint %s is not one of the "

@@ -456,6 +456,74 @@ static void t_suspended_requests(cf_ctx *x, const void *arg, cf_result *r)
 	member_requests(x, SP_STATUS_SUSPENDED, r);
 }
 
+/* [API-73]: a member's silkport-trust-list header is attacker input that
+ * never changes the answer: malformed values (a Sequence beyond 2^63 - 1,
+ * a leading zero, a sign, two spaces, three parts, too long), one
+ * naming another federation, and a well-formed one naming a Sequence no
+ * higher than the node's (which asks for no fetch) leave the answer to
+ * GET /v1/trust-lists/{federation} byte-identical. */
+#define HDR_CASES 8
+static void t_list_header_ignored(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[160], v[HDR_CASES][200];
+	const char *extra[2];
+	cf_resp base;
+	int bad = 0;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s", x->federation);
+	snprintf(v[0], sizeof(v[0]), "%s 9223372036854775808", x->federation);
+	snprintf(v[1], sizeof(v[1]), "%s 01", x->federation);
+	snprintf(v[2], sizeof(v[2]), "%s -1", x->federation);
+	snprintf(v[3], sizeof(v[3]), "%s  1", x->federation);
+	snprintf(v[4], sizeof(v[4]), "%s 1 2", x->federation);
+	snprintf(v[5], sizeof(v[5]), "%s 1%0120d", x->federation, 0);
+	snprintf(v[6], sizeof(v[6]), "conformance-other-federation 1");
+	snprintf(v[7], sizeof(v[7]), "%s 1", x->federation);
+	/* the answer without the header, on the member connection */
+	cf_http(x, CF_AS_MEMBER, "GET", path, NULL, NULL, 0, &base, r);
+	if (base.status != 200) {
+		cf_fail(r, "GET %s as a member answered %d, not 200", path,
+		        base.status);
+		cf_resp_free(&base);
+		return;
+	}
+	extra[0] = "silkport-trust-list";
+	for (int i = 0; i < HDR_CASES; i++) {
+		cf_req q;
+
+		memset(&q, 0, sizeof(q));
+		q.method = "GET";
+		q.path = path;
+		extra[1] = v[i];
+		q.extra = extra;
+		q.n_extra = 1;
+		if (x->member == NULL ||
+		    cf_exchange(x->member, &q, 1, x->timeout_ms) != 0 ||
+		    q.resp.status != base.status || q.resp.len != base.len ||
+		    memcmp(q.resp.body, base.body, base.len) != 0) {
+			bad++;
+			cf_evidence_add(r, "GET with silkport-trust-list",
+			                q.resp.status, "", q.resp.ms, v[i]);
+		}
+		cf_note_response(x, "GET", path, &q.resp, x->as, r);
+		cf_resp_free(&q.resp);
+	}
+	cf_resp_free(&base);
+	if (bad > 0)
+		cf_fail(r,
+		        "%d of %d requests with a malformed, foreign or "
+		        "lower silkport-trust-list value got another answer",
+		        bad, HDR_CASES);
+	else
+		cf_pass(r,
+		        "%d malformed, foreign or lower silkport-trust-list "
+		        "values left the answer byte-identical",
+		        HDR_CASES);
+}
+
 static const cf_assertion list[] = {
     {"the served trust list verifies with the federation anchor",
      "API-42, TL-10, TL-13, FED-15", CF_MUST, t_served_list, NULL, CF_READS},
@@ -485,6 +553,9 @@ static const cf_assertion list[] = {
      CF_WRITES},
     {"a served freshness statement verifies and names the served list",
      "API-72, TL-65", CF_MUST, t_timestamp, NULL, CF_READS},
+    {"a malformed, foreign or lower silkport-trust-list header never "
+     "changes the answer",
+     "API-73", CF_MUST, t_list_header_ignored, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

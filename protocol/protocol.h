@@ -464,6 +464,12 @@ typedef struct sp_tl_member {
 	/* Ed25519 public key that signs this node's checkpoints, as a C2SP
 	 * signed-note verifier key "name+hash+base64". NULL if none. */
 	char *log_key;
+	/* Key overlap (SPEC [TL-K1], [LOG-K1]): the member's next TLS
+	 * certificate and next checkpoint key, accepted beside the current
+	 * ones during a rotation; NULL when the entry lists none. */
+	uint8_t *next_tls_cert_der;
+	size_t next_tls_cert_der_len;
+	char *next_log_key;
 	/* Further federations this member relays to (gateways). */
 	char **relays_to;
 	size_t n_relays_to;
@@ -537,6 +543,12 @@ sp_type_set sp_role_default_types(sp_member_role r);
 sp_type_set sp_tl_member_types(const sp_tl_member *m);
 /* 1 if m may originate records of Type `code` (a registry code), else 0. */
 int sp_tl_member_may_originate(const sp_tl_member *m, const char *code);
+/* 1 if der is byte-identical to m's TlsCertificate or NextTlsCertificate
+ * (SPEC [TL-37], [TL-K1]), else 0. */
+int sp_tl_member_has_tls_cert(const sp_tl_member *m, const uint8_t *der,
+                              size_t len);
+/* 1 if vkey is m's LogKey or NextLogKey (SPEC [LOG-K1]), else 0. */
+int sp_tl_member_has_log_key(const sp_tl_member *m, const char *vkey);
 
 /* ---------------------------------------------------------------- timestamp
  */

@@ -79,6 +79,31 @@ int sp_tl_member_may_originate(const sp_tl_member *m, const char *code)
 	return bit != 0 && (sp_tl_member_types(m) & bit) != 0;
 }
 
+static int same_der(const uint8_t *a, size_t alen, const uint8_t *b,
+                    size_t blen)
+{
+	return a != NULL && b != NULL && alen == blen && alen > 0 &&
+	       memcmp(a, b, alen) == 0;
+}
+
+int sp_tl_member_has_tls_cert(const sp_tl_member *m, const uint8_t *der,
+                              size_t len)
+{
+	if (m == NULL)
+		return 0;
+	return same_der(m->tls_cert_der, m->tls_cert_der_len, der, len) ||
+	       same_der(m->next_tls_cert_der, m->next_tls_cert_der_len, der,
+	                len);
+}
+
+int sp_tl_member_has_log_key(const sp_tl_member *m, const char *vkey)
+{
+	if (m == NULL || vkey == NULL)
+		return 0;
+	return (m->log_key != NULL && strcmp(m->log_key, vkey) == 0) ||
+	       (m->next_log_key != NULL && strcmp(m->next_log_key, vkey) == 0);
+}
+
 const char *sp_status_name(sp_member_status s)
 {
 	switch (s) {
@@ -178,6 +203,10 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 	if (add_b64(e, ns, "TlsCertificate", m->tls_cert_der,
 	            m->tls_cert_der_len, NULL) != SP_OK)
 		goto nomem;
+	if (m->next_tls_cert_der != NULL &&
+	    add_b64(e, ns, "NextTlsCertificate", m->next_tls_cert_der,
+	            m->next_tls_cert_der_len, NULL) != SP_OK)
+		goto nomem;
 	for (size_t i = 0; i < m->n_signing; i++) {
 		const sp_tl_signing_cert *s = &m->signing[i];
 
@@ -215,6 +244,16 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 			                      "Member %s: bad LogKey",
 			                      m->node_id);
 		if (!sp_proto__add(e, ns, "LogKey", m->log_key))
+			goto nomem;
+	}
+	if (m->next_log_key != NULL) {
+		/* a next key only beside a current one (SPEC [LOG-K1]) */
+		if (m->log_key == NULL || !utf8_text(m->next_log_key) ||
+		    strcmp(m->next_log_key, m->log_key) == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Member %s: bad NextLogKey",
+			                      m->node_id);
+		if (!sp_proto__add(e, ns, "NextLogKey", m->next_log_key))
 			goto nomem;
 	}
 	for (size_t i = 0; i < m->n_relays_to; i++) {
@@ -524,10 +563,12 @@ void sp_tl_free(sp_tl *tl)
 			free(m->endpoints[k]);
 		free(m->endpoints);
 		free(m->tls_cert_der);
+		free(m->next_tls_cert_der);
 		for (size_t k = 0; k < m->n_signing; k++)
 			free(m->signing[k].der);
 		free(m->signing);
 		free(m->log_key);
+		free(m->next_log_key);
 		for (size_t k = 0; k < m->n_relays_to; k++)
 			free(m->relays_to[k]);
 		free(m->relays_to);
@@ -732,6 +773,20 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 	                   &m->tls_cert_der_len, why)) != SP_OK)
 		return rc;
 	c = sp_proto__next_elem(c);
+	if (sp_proto__is(c, SP_NS, "NextTlsCertificate")) {
+		if ((rc = read_b64(c, "NextTlsCertificate",
+		                   &m->next_tls_cert_der,
+		                   &m->next_tls_cert_der_len, why)) != SP_OK)
+			return rc;
+		if (same_der(m->tls_cert_der, m->tls_cert_der_len,
+		             m->next_tls_cert_der, m->next_tls_cert_der_len))
+			return sp_proto__fail(
+			    why, SP_ERR_FIELD,
+			    "Member %s: NextTlsCertificate is the "
+			    "TlsCertificate",
+			    m->node_id);
+		c = sp_proto__next_elem(c);
+	}
 
 	n = count_named(c, "SigningCertificate");
 	if (n == 0)
@@ -768,6 +823,17 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 			return sp_proto__fail(why, SP_ERR_NOMEM,
 			                      "out of memory");
 		c = sp_proto__next_elem(c);
+		if (sp_proto__is(c, SP_NS, "NextLogKey")) {
+			if ((m->next_log_key = sp_proto__text(c)) == NULL)
+				return sp_proto__fail(why, SP_ERR_NOMEM,
+				                      "out of memory");
+			if (strcmp(m->next_log_key, m->log_key) == 0)
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "Member %s: NextLogKey is the LogKey",
+				    m->node_id);
+			c = sp_proto__next_elem(c);
+		}
 	}
 	n = count_named(c, "RelaysTo");
 	if (n > 0 && (m->relays_to = calloc(n, sizeof(char *))) == NULL)

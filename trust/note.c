@@ -762,6 +762,29 @@ int sp_note_verify(const char *vk_text, const char *note, size_t len,
 	return SP_OK;
 }
 
+int sp_note_verify_either(const char *vkey, const char *next_vkey,
+                          const char *note, size_t len, size_t *text_len,
+                          const char **why)
+{
+	const char *why2 = NULL;
+	size_t tl2 = 0;
+	int rc, rc2;
+
+	rc = sp_note_verify(vkey, note, len, text_len, why);
+	if (next_vkey == NULL || rc == SP_ERR_SIG_INVALID)
+		return rc;
+	rc2 = sp_note_verify(next_vkey, note, len, &tl2, &why2);
+	/* A line of a listed key that fails refuses the whole note (SPEC
+	 * LOG-18), even when the other key's line verifies. */
+	if (rc2 == SP_ERR_SIG_INVALID || (rc != SP_OK && rc2 == SP_OK)) {
+		set_why(why, why2);
+		if (text_len != NULL)
+			*text_len = tl2;
+		return rc2;
+	}
+	return rc;
+}
+
 /* ---------------------------------------------------------------- cosignatures
  */
 

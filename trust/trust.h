@@ -397,6 +397,13 @@ int sp_note_verify(const char *vkey, const char *note, size_t len,
  * non-0x01 vkey, SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID for a
  * malformed note, SP_ERR_SIG_MISSING when no line carries the key's name and
  * id, SP_ERR_SIG_INVALID when such a line does not verify or appears twice. */
+/* Key overlap (SPEC [LOG-K1]): verify a note of a member that lists a
+ * LogKey (vkey) and perhaps a NextLogKey (next_vkey, or NULL) with
+ * either: SP_OK when a line by one of them verifies and no line by the
+ * other fails; errors as sp_note_verify. */
+int sp_note_verify_either(const char *vkey, const char *next_vkey,
+                          const char *note, size_t len, size_t *text_len,
+                          const char **why);
 #define SP_NOTE_MAX_BYTES      16384
 #define SP_NOTE_MAX_SIGNATURES 100
 

@@ -57,8 +57,16 @@ typedef struct sp_trust__member {
 	const sp_tl_member *m; /* points into the owning sp_trust's list */
 	sp_trust__vkey *keys;
 	size_t n_keys;
-	uint8_t tls_hash[32]; /* SHA-256 of the TLS certificate DER */
 } sp_trust__member;
+
+/* One TLS certificate a member may present: its TlsCertificate or its
+ * NextTlsCertificate (SPEC [TL-K1]). */
+typedef struct sp_trust__tls {
+	uint8_t hash[32]; /* SHA-256 of the DER */
+	const uint8_t *der;
+	size_t len;
+	const sp_trust__member *tm;
+} sp_trust__tls;
 
 struct sp_trust {
 	atomic_int refs;
@@ -69,7 +77,8 @@ struct sp_trust {
 	char digest[65];           /* hex SHA-256 of bytes, made once at open */
 	sp_trust__member *members; /* in list order */
 	sp_trust__member **by_id;  /* sorted by node id */
-	sp_trust__member **by_tls; /* sorted by tls_hash */
+	sp_trust__tls *by_tls;     /* every listed TLS certificate, by hash */
+	size_t n_tls;
 	size_t n_members;
 	/* sp_trust_without(): tl->members holds n_all members, the ignored
 	 * ones after tl->n_members; 0 when none is ignored. */

@@ -140,10 +140,21 @@ static int cmp_id(const void *a, const void *b)
 
 static int cmp_tls(const void *a, const void *b)
 {
-	const sp_trust__member *x = *(const sp_trust__member *const *)a;
-	const sp_trust__member *y = *(const sp_trust__member *const *)b;
+	const sp_trust__tls *x = a;
+	const sp_trust__tls *y = b;
 
-	return memcmp(x->tls_hash, y->tls_hash, 32);
+	return memcmp(x->hash, y->hash, 32);
+}
+
+static void add_tls(sp_trust *t, const sp_trust__member *tm, const uint8_t *der,
+                    size_t len)
+{
+	sp_trust__tls *e = &t->by_tls[t->n_tls++];
+
+	SHA256(der, len, e->hash);
+	e->der = der;
+	e->len = len;
+	e->tm = tm;
 }
 
 static int check_der_cert(const uint8_t *der, size_t len)
@@ -172,7 +183,7 @@ static int index_members(sp_trust *t, const char **why)
 
 	t->members = calloc(n ? n : 1, sizeof(*t->members));
 	t->by_id = calloc(n ? n : 1, sizeof(*t->by_id));
-	t->by_tls = calloc(n ? n : 1, sizeof(*t->by_tls));
+	t->by_tls = calloc(n ? 2 * n : 1, sizeof(*t->by_tls));
 	if (t->members == NULL || t->by_id == NULL || t->by_tls == NULL)
 		return SP_ERR_NOMEM;
 	t->n_members = n;
@@ -181,9 +192,6 @@ static int index_members(sp_trust *t, const char **why)
 		sp_trust__member *tm = &t->members[i];
 
 		tm->m = m;
-		if (m->tls_cert_der != NULL)
-			SHA256(m->tls_cert_der, m->tls_cert_der_len,
-			       tm->tls_hash);
 		tm->keys =
 		    calloc(m->n_signing ? m->n_signing : 1, sizeof(*tm->keys));
 		if (tm->keys == NULL)
@@ -200,10 +208,32 @@ static int index_members(sp_trust *t, const char **why)
 				       "DER X.509 certificate";
 			return rc;
 		}
+		add_tls(t, tm, m->tls_cert_der, m->tls_cert_der_len);
+		if (m->next_tls_cert_der != NULL) {
+			rc = check_der_cert(m->next_tls_cert_der,
+			                    m->next_tls_cert_der_len);
+			if (rc != SP_OK) {
+				if (why)
+					*why = "a member's NextTlsCertificate "
+					       "is not one DER X.509 "
+					       "certificate";
+				return rc;
+			}
+			add_tls(t, tm, m->next_tls_cert_der,
+			        m->next_tls_cert_der_len);
+		}
 		/* SPEC TL-6: a LogKey that does not split, or whose name or
 		 * key ID does not match, refuses the list. */
 		if (m->log_key != NULL) {
 			rc = sp_note_log_key_check(m->log_key, m->node_id, why);
+			if (rc != SP_OK)
+				return rc;
+		}
+		/* SPEC LOG-K1: the next key obeys TL-6 as the current one
+		 * does (same name, so same origin line). */
+		if (m->next_log_key != NULL) {
+			rc = sp_note_log_key_check(m->next_log_key, m->node_id,
+			                           why);
 			if (rc != SP_OK)
 				return rc;
 		}
@@ -246,7 +276,6 @@ static int index_members(sp_trust *t, const char **why)
 			v->list_until = m->signing[j].valid_until;
 		}
 		t->by_id[i] = tm;
-		t->by_tls[i] = tm;
 	}
 	qsort(t->by_id, n, sizeof(*t->by_id), cmp_id);
 	for (i = 1; i < n; i++)
@@ -257,10 +286,9 @@ static int index_members(sp_trust *t, const char **why)
 				    "a node id appears twice in the trust list";
 			return SP_ERR_FIELD;
 		}
-	qsort(t->by_tls, n, sizeof(*t->by_tls), cmp_tls);
-	for (i = 1; i < n; i++)
-		if (memcmp(t->by_tls[i - 1]->tls_hash, t->by_tls[i]->tls_hash,
-		           32) == 0) {
+	qsort(t->by_tls, t->n_tls, sizeof(*t->by_tls), cmp_tls);
+	for (i = 1; i < t->n_tls; i++)
+		if (memcmp(t->by_tls[i - 1].hash, t->by_tls[i].hash, 32) == 0) {
 			if (why)
 				*why = "two members share one TLS certificate";
 			return SP_ERR_FIELD;
@@ -576,18 +604,17 @@ const sp_tl_member *sp_trust_member_by_tls_cert(const sp_trust *t,
 	if (t == NULL || der == NULL || len == 0)
 		return NULL;
 	SHA256(der, len, h);
-	hi = t->n_members;
+	hi = t->n_tls;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const sp_trust__member *m = t->by_tls[mid];
-		int c = memcmp(h, m->tls_hash, 32);
+		const sp_trust__tls *e = &t->by_tls[mid];
+		int c = memcmp(h, e->hash, 32);
 
 		if (c == 0) {
 			/* Confirm on the bytes themselves, not only the hash.
 			 */
-			if (m->m->tls_cert_der_len == len &&
-			    memcmp(m->m->tls_cert_der, der, len) == 0)
-				return m->m;
+			if (e->len == len && memcmp(e->der, der, len) == 0)
+				return e->tm->m;
 			return NULL;
 		}
 		if (c < 0)

@@ -165,6 +165,13 @@ int sp_cli__tl_timestamp_make(const char *what, const char *key_path,
 extern const char sp_cli__tl_usage[];
 /* cli_trustlist_members.c: add-member, remove-member, renew-member */
 int sp_cli__tl_add_member(int argc, char **argv);
+/* Key overlap (SPEC 14.K1): issue member m's next TLS certificate from the
+ * DER CSR in csr_path with the CA ca_key/ca_cert (subject and names from
+ * the list, as TL-51), write it to csr_path without ".csr" + "-cert.pem",
+ * and list it as m's NextTlsCertificate. 0, or -1 after a message. */
+int sp_cli__tl_issue_next_tls(const sp_tl *tl, sp_tl_member *m,
+                              const char *csr_path, const char *ca_key,
+                              const char *ca_cert);
 int sp_cli__tl_remove_member(int argc, char **argv);
 int sp_cli__tl_renew_member(int argc, char **argv);
 

@@ -48,8 +48,9 @@ static int signed_checkpoint(const sp_trust *t, const uint8_t *text, size_t len,
 			continue;
 		if (tl->members[i].log_key == NULL)
 			break;
-		err = sp_note_verify(tl->members[i].log_key, (const char *)text,
-		                     len, NULL, why);
+		err = sp_note_verify_either(tl->members[i].log_key,
+		                            tl->members[i].next_log_key,
+		                            (const char *)text, len, NULL, why);
 		return err == SP_OK ? SP_OK : SP_ERR_CHECKPOINT_INVALID;
 	}
 	*why = "no member of the trust list has a log key for this "

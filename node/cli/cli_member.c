@@ -27,6 +27,7 @@ static const char usage_text[] =
     "       silkport member install DIR --issued OUT --trust-list LIST "
     "--anchor OPCERT\n"
     "       silkport member renew DIR [--valid-days N]\n"
+    "       silkport member renew DIR --next-tls|--next-log-key\n"
     "init     on the member's machine: makes the signing, TLS and checkpoint\n"
     "         (Ed25519) keys in DIR, a CA of this node's own operators and "
     "one\n"
@@ -49,7 +50,13 @@ static const char usage_text[] =
     "new\n"
     "         key and by the current one (DIR/node.ini names them), for the\n"
     "         operator's 'trust-list renew-member'. A key in a token is\n"
-    "         renewed inside the same token\n";
+    "         renewed inside the same token. Key overlap (SPEC 14.K1):\n"
+    "         --next-tls makes DIR/next-tls-key.pem and its CSR\n"
+    "         DIR/next-tls.csr for the operator's 'trust-list update\n"
+    "         --next-tls-csr'; --next-log-key makes DIR/next-log-key.pem and\n"
+    "         prints its verifier key for 'trust-list update --next-log-key'.\n"
+    "         Point node.ini at them once the list that lists them is\n"
+    "         installed, then restart the node\n";
 
 static void fail_msg(const char *what, const char *file, int err,
                      const char *why)
@@ -880,11 +887,97 @@ out:
 	return rc;
 }
 
+/* Key overlap (SPEC 14.K1): the member's next TLS key and its CSR, and
+ * its next checkpoint key, made here beside the current ones; only public
+ * parts go to the operator. Existing files are never replaced. */
+static int renew_next_tls(const char *dir, const sp_config *cfg)
+{
+	char key[4096], csr_path[4096];
+	uint8_t *csr = NULL;
+	size_t csr_len = 0;
+	sp_key *cur = NULL;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	if (sp_cli__path_join(key, sizeof(key), dir, "next-tls-key.pem") != 0 ||
+	    sp_cli__path_join(csr_path, sizeof(csr_path), dir,
+	                      "next-tls.csr") != 0)
+		return -1;
+	/* the same algorithm as the current TLS key */
+	if ((err = sp_key_load(cfg->tls_key, cfg->tls_cert, &cur, &why)) !=
+	        SP_OK ||
+	    (err = sp_pki_keygen(sp_key_get_alg(cur), key, &why)) != SP_OK ||
+	    (err = sp_pki_csr_make(key, cfg->node_id, &csr, &csr_len, &why)) !=
+	        SP_OK) {
+		fail_msg("member renew --next-tls", key, err, why);
+		goto out;
+	}
+	if (sp_cli__write_output(csr_path, csr, csr_len, 0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s: next TLS key %s (it stays here); send %s to the "
+	        "operator\n",
+	        cfg->node_id, key, csr_path);
+	rc = 0;
+out:
+	free(csr);
+	sp_key_free(cur);
+	return rc;
+}
+
+static int renew_next_log_key(const char *dir, const sp_config *cfg)
+{
+	char key[4096], origin[SP_CHECKPOINT_ORIGIN_MAX], *vkey = NULL;
+	const char *why = NULL;
+	int err;
+
+	if (sp_cli__path_join(key, sizeof(key), dir, "next-log-key.pem") != 0)
+		return -1;
+	/* the same key name (origin line) as the current key (LOG-6) */
+	if (sp_checkpoint_origin(cfg->federation, cfg->node_id, origin) !=
+	        SP_OK ||
+	    (err = sp_note_keygen(origin, key, &vkey, &why)) != SP_OK) {
+		fail_msg("member renew --next-log-key", key, SP_ERR_FIELD, why);
+		return -1;
+	}
+	printf("%s\n", vkey);
+	fprintf(stderr,
+	        "member %s: next checkpoint key %s (it stays here); send the "
+	        "verifier key above to the operator\n",
+	        cfg->node_id, key);
+	free(vkey);
+	return 0;
+}
+
+static int renew_next(const char *dir, int tls, int log_key)
+{
+	char cfg_path[4096], errbuf[4096];
+	sp_config *cfg = NULL;
+	int rc = SP_EXIT_FAIL;
+
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
+	        0 ||
+	    sp_cli__init_crypto() != 0)
+		return rc;
+	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		return rc;
+	}
+	if ((!tls || renew_next_tls(dir, cfg) == 0) &&
+	    (!log_key || renew_next_log_key(dir, cfg) == 0))
+		rc = SP_EXIT_OK;
+	sp_config_free(cfg);
+	return rc;
+}
+
 static int cmd_renew(int argc, char **argv)
 {
 	uint64_t days = REQUEST_DAYS;
+	int next_tls = 0, next_log = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_U64("valid-days", &days, 1, 30, 0),
+	    SP_CLI_FLAG("next-tls", &next_tls),
+	    SP_CLI_FLAG("next-log-key", &next_log),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {"member renew", usage_text, "DIR", 1, 1, opts};
@@ -893,6 +986,8 @@ static int cmd_renew(int argc, char **argv)
 
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
+	if (next_tls || next_log)
+		return renew_next(args[0], next_tls, next_log);
 	return renew(args[0], days);
 }
 

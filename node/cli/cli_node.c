@@ -166,10 +166,10 @@ static void check_identity(struct check *c, const sp_config *cfg)
 		        "[trust] list %s is past its NextUpdate; peers refuse "
 		        "traffic after [trust] expiry_grace",
 		        cfg->trust_list);
+	/* the current or the next certificate (SPEC TL-K1) */
 	if (me != NULL && k != NULL && me->tls_cert_der != NULL &&
 	    ((der = sp_key_cert_der(k, &len)) == NULL ||
-	     len != me->tls_cert_der_len ||
-	     memcmp(der, me->tls_cert_der, len) != 0))
+	     !sp_tl_member_has_tls_cert(me, der, len)))
 		problem(c, 0,
 		        "[tls] cert %s is not the TLS certificate the trust "
 		        "list gives %s: peers will not recognise this node",
@@ -186,7 +186,7 @@ keys:
 		problem(c, 1, "[signing] log_key %s: %s", cfg->log_key,
 		        why ? why : "unreadable");
 	else if (me != NULL && me->log_key != NULL &&
-	         strcmp(me->log_key, sp_note_signer_vkey(ns)) != 0)
+	         !sp_tl_member_has_log_key(me, sp_note_signer_vkey(ns)))
 		problem(c, 1,
 		        "[signing] log_key %s is not the LogKey the trust list "
 		        "gives %s",

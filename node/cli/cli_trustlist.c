@@ -19,7 +19,10 @@ const char sp_cli__tl_usage[] =
     "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...]\n"
     "           [--timestamp-cert CERT.pem] [--staleness-bound SECONDS]\n"
     "           [--max-validity SECONDS]\n"
-    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS] "
+    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS]\n"
+    "           [--next-tls-cert MEMBER=[CERT.pem] ...]\n"
+    "           [--next-tls-csr MEMBER=CSR ...]\n"
+    "           [--next-log-key MEMBER=[VKEY] ...] [--promote MEMBER ...] "
     "[FILE]\n"
     "       silkport trust-list timestamp --key TS-KEY.pem --cert "
     "TS-CERT.pem\n"
@@ -41,7 +44,14 @@ const char sp_cli__tl_usage[] =
     "        --witness (repeated) names the federation's witnesses and\n"
     "        --quorum the cosignatures of them a checkpoint needs (--quorum 0\n"
     "        lists none); --merge-delay is how long a record may wait for\n"
-    "        inclusion in a witnessed checkpoint (default 10 seconds)\n"
+    "        inclusion in a witnessed checkpoint (default 10 seconds);\n"
+    "        key overlap (SPEC 14.K1): --next-tls-cert lists CERT.pem as\n"
+    "        MEMBER's NextTlsCertificate; --next-tls-csr issues it from the\n"
+    "        member's CSR ('member renew --next-tls') with --key/--cert into\n"
+    "        CSR's name with -cert.pem; --next-log-key VKEY (printed by\n"
+    "        'member renew --next-log-key') as its NextLogKey; MEMBER=\n"
+    "        clears it; --promote makes MEMBER's next certificate and key\n"
+    "        its current ones and drops the old (after the member switched)\n"
     "timestamp  prints (or writes to --output in one step) a statement by\n"
     "        the list's timestamp key that LIST is current, valid N seconds\n"
     "        (at most the list's staleness bound); run it every few "
@@ -162,6 +172,11 @@ static void show_list(const sp_tl *tl)
 			sp_sha256_hex(m->tls_cert_der, m->tls_cert_der_len, fp);
 			printf("    tls-cert     sha256:%s\n", fp);
 		}
+		if (m->next_tls_cert_der != NULL) {
+			sp_sha256_hex(m->next_tls_cert_der,
+			              m->next_tls_cert_der_len, fp);
+			printf("    next-tls     sha256:%s\n", fp);
+		}
 		for (j = 0; j < m->n_signing; j++) {
 			char from[SP_TIME_TEXT_MAX], until[SP_TIME_TEXT_MAX];
 
@@ -180,6 +195,8 @@ static void show_list(const sp_tl *tl)
 		}
 		if (m->log_key != NULL)
 			printf("    log-key      %s\n", m->log_key);
+		if (m->next_log_key != NULL)
+			printf("    next-log-key %s\n", m->next_log_key);
 		for (j = 0; j < m->n_relays_to; j++)
 			printf("    relays-to    %s\n", m->relays_to[j]);
 		print_may_originate(m);
@@ -488,6 +505,119 @@ static int set_witnessing(sp_tl *tl, const sp_cli_list *witnesses,
 	return SP_CLI_GO;
 }
 
+static sp_tl_member *update_member(sp_tl *tl, const char *opt, char *arg,
+                                   char **value)
+{
+	char *eq = value != NULL ? strchr(arg, '=') : NULL;
+
+	if (value != NULL && eq == NULL) {
+		sp_cli__err("trust-list update: %s wants MEMBER=VALUE, got "
+		            "'%s'",
+		            opt, arg);
+		return NULL;
+	}
+	if (eq != NULL) {
+		*eq = '\0';
+		*value = eq + 1;
+	}
+	for (size_t k = 0; k < tl->n_members; k++)
+		if (strcmp(tl->members[k].node_id, arg) == 0)
+			return &tl->members[k];
+	sp_cli__err("trust-list update: %s: no member '%s' in the list", opt,
+	            arg);
+	return NULL;
+}
+
+/* Key overlap (SPEC [TL-K1], [LOG-K1]): --next-tls-cert MEMBER=CERT.pem,
+ * --next-log-key MEMBER=VKEY (MEMBER= clears either), then --promote
+ * MEMBER: the next ones become the current ones, the old are dropped.
+ * The list's own checks (sp_tl_build, then every node's) judge the
+ * result; an exit status, or SP_CLI_GO. */
+static int set_key_overlap(sp_tl *tl, const sp_cli_list *tls,
+                           const sp_cli_list *csrs, const char *key_path,
+                           const char *cert_path, const sp_cli_list *logs,
+                           const sp_cli_list *promote)
+{
+	const char *why = NULL;
+	sp_tl_member *m;
+	char *v = NULL;
+	int err;
+
+	for (size_t i = 0; i < tls->n; i++) {
+		uint8_t *der = NULL;
+		size_t len = 0;
+
+		if ((m = update_member(tl, "--next-tls-cert", tls->v[i], &v)) ==
+		    NULL)
+			return SP_EXIT_USAGE;
+		if (*v != '\0' &&
+		    (err = sp_pki_cert_der(v, &der, &len, &why)) != SP_OK) {
+			sp_cli__err(
+			    "trust-list update: --next-tls-cert %s: %s: "
+			    "%s",
+			    v, sp_strerror(err), why ? why : "");
+			return SP_EXIT_FAIL;
+		}
+		free(m->next_tls_cert_der);
+		m->next_tls_cert_der = der;
+		m->next_tls_cert_der_len = len;
+	}
+	for (size_t i = 0; i < csrs->n; i++) {
+		if ((m = update_member(tl, "--next-tls-csr", csrs->v[i], &v)) ==
+		    NULL)
+			return SP_EXIT_USAGE;
+		if (sp_cli__tl_issue_next_tls(tl, m, v, key_path, cert_path) !=
+		    0)
+			return SP_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < logs->n; i++) {
+		char *k = NULL;
+
+		if ((m = update_member(tl, "--next-log-key", logs->v[i], &v)) ==
+		    NULL)
+			return SP_EXIT_USAGE;
+		if (*v != '\0') {
+			if ((err = sp_note_log_key_check(v, m->node_id,
+			                                 &why)) != SP_OK) {
+				sp_cli__err("trust-list update: --next-log-key "
+				            "%s: %s: %s",
+				            m->node_id, sp_strerror(err),
+				            why ? why : "");
+				return SP_EXIT_FAIL;
+			}
+			if ((k = strdup(v)) == NULL)
+				return SP_EXIT_FAIL;
+		}
+		free(m->next_log_key);
+		m->next_log_key = k;
+	}
+	for (size_t i = 0; i < promote->n; i++) {
+		if ((m = update_member(tl, "--promote", promote->v[i], NULL)) ==
+		    NULL)
+			return SP_EXIT_USAGE;
+		if (m->next_tls_cert_der == NULL && m->next_log_key == NULL) {
+			sp_cli__err(
+			    "trust-list update: --promote %s: it has no "
+			    "next certificate or key",
+			    m->node_id);
+			return SP_EXIT_FAIL;
+		}
+		if (m->next_tls_cert_der != NULL) {
+			free(m->tls_cert_der);
+			m->tls_cert_der = m->next_tls_cert_der;
+			m->tls_cert_der_len = m->next_tls_cert_der_len;
+			m->next_tls_cert_der = NULL;
+			m->next_tls_cert_der_len = 0;
+		}
+		if (m->next_log_key != NULL) {
+			free(m->log_key);
+			m->log_key = m->next_log_key;
+			m->next_log_key = NULL;
+		}
+	}
+	return SP_CLI_GO;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *key_path = NULL, *cert_path = NULL;
@@ -502,6 +632,13 @@ static int cmd_update(int argc, char **argv)
 	char *witnesses[SP_TL_WITNESSES_MAX];
 	sp_cli_list witness_list = {witnesses, 0, SP_TL_WITNESSES_MAX};
 	uint64_t days = 0, quorum = UINT64_MAX, merge_delay = 0;
+	/* key overlap (SPEC 14.K1) */
+	char *next_tls[MAX_STATUS_CHANGES], *next_log[MAX_STATUS_CHANGES];
+	char *promote[MAX_STATUS_CHANGES], *next_csr[MAX_STATUS_CHANGES];
+	sp_cli_list next_csr_list = {next_csr, 0, MAX_STATUS_CHANGES};
+	sp_cli_list next_tls_list = {next_tls, 0, MAX_STATUS_CHANGES};
+	sp_cli_list next_log_list = {next_log, 0, MAX_STATUS_CHANGES};
+	sp_cli_list promote_list = {promote, 0, MAX_STATUS_CHANGES};
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
@@ -518,6 +655,10 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_U64("quorum", &quorum, 0, SP_TL_WITNESSES_MAX, 0),
 	    SP_CLI_U64("merge-delay", &merge_delay, 1, SP_TL_MERGE_DELAY_MAX,
 	               0),
+	    SP_CLI_LIST("next-tls-cert", &next_tls_list),
+	    SP_CLI_LIST("next-tls-csr", &next_csr_list),
+	    SP_CLI_LIST("next-log-key", &next_log_list),
+	    SP_CLI_LIST("promote", &promote_list),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -544,6 +685,10 @@ static int cmd_update(int argc, char **argv)
 		rc = set_freshness(tl, ts_cert, staleness, max_validity);
 	if (rc == SP_CLI_GO)
 		rc = set_witnessing(tl, &witness_list, quorum, merge_delay);
+	if (rc == SP_CLI_GO)
+		rc = set_key_overlap(tl, &next_tls_list, &next_csr_list,
+		                     key_path, cert_path, &next_log_list,
+		                     &promote_list);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0

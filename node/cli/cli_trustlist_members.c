@@ -125,6 +125,89 @@ static int url_host(const char *url, char *out, size_t cap)
 	return 0;
 }
 
+/* Is the key of csr the key of a certificate listed for anyone? */
+static const sp_tl_member *csr_key_listed(const sp_tl *tl, const uint8_t *csr,
+                                          size_t len)
+{
+	for (size_t i = 0; i < tl->n_members; i++) {
+		const sp_tl_member *o = &tl->members[i];
+		int dup =
+		    sp_pki_csr_matches_cert(csr, len, o->tls_cert_der,
+		                            o->tls_cert_der_len) ||
+		    (o->next_tls_cert_der != NULL &&
+		     sp_pki_csr_matches_cert(csr, len, o->next_tls_cert_der,
+		                             o->next_tls_cert_der_len));
+
+		for (size_t k = 0; !dup && k < o->n_signing; k++)
+			dup = sp_pki_csr_matches_cert(
+			    csr, len, o->signing[k].der, o->signing[k].der_len);
+		if (dup)
+			return o;
+	}
+	return NULL;
+}
+
+int sp_cli__tl_issue_next_tls(const sp_tl *tl, sp_tl_member *m,
+                              const char *csr_path, const char *ca_key,
+                              const char *ca_cert)
+{
+	const char *what = "trust-list update --next-tls-csr", *why = NULL;
+	char hosts[16][256], out[4096];
+	const char *sans[17];
+	const sp_tl_member *o;
+	uint8_t *csr = NULL, *der = NULL;
+	size_t csr_len = 0, der_len = 0, n = 0, base;
+	int err, rc = -1;
+
+	base = strlen(csr_path);
+	if (base > 4 && strcmp(csr_path + base - 4, ".csr") == 0)
+		base -= 4;
+	if (snprintf(out, sizeof(out), "%.*s-cert.pem", (int)base, csr_path) >=
+	    (int)sizeof(out))
+		return -1;
+	for (size_t i = 0; i < m->n_endpoints && n < 16; i++)
+		if (url_host(m->endpoints[i], hosts[n], 256) == 0) {
+			sans[n] = hosts[n];
+			n++;
+		}
+	sans[n] = NULL;
+	if (sp_cli__read_input(csr_path, &csr, &csr_len) != 0)
+		return -1;
+	if ((o = csr_key_listed(tl, csr, csr_len)) != NULL) {
+		fprintf(stderr,
+		        "rejected %s: %s: %s: the key is already listed for "
+		        "%s\n",
+		        sp_strerror(SP_ERR_MEMBER_EXISTS), what, csr_path,
+		        o->node_id);
+		goto out;
+	}
+	if (sp_cli__exists(out)) {
+		sp_cli__err("%s: %s exists", what, out);
+		goto out;
+	}
+	if ((err = sp_pki_issue_csr(ca_key, ca_cert, SP_CERT_TLS, csr, csr_len,
+	                            m->node_id, sans, 825, &der, &der_len,
+	                            &why)) != SP_OK ||
+	    (err = sp_pki_write_cert(der, der_len, out, &why)) != SP_OK) {
+		fprintf(stderr, "rejected %s: %s: %s: %s\n", sp_strerror(err),
+		        what, csr_path, why ? why : "");
+		goto out;
+	}
+	fprintf(stderr,
+	        "%s: %s's next TLS certificate is %s; send it to the "
+	        "member\n",
+	        what, m->node_id, out);
+	free(m->next_tls_cert_der);
+	m->next_tls_cert_der = der;
+	m->next_tls_cert_der_len = der_len;
+	der = NULL;
+	rc = 0;
+out:
+	free(csr);
+	free(der);
+	return rc;
+}
+
 /* Issue one certificate from a CSR into OUT/file. */
 static int issue_one(const char *what, const struct tl_opts *t,
                      sp_cert_usage usage, const uint8_t *csr, size_t csr_len,

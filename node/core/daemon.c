@@ -932,8 +932,10 @@ static int start(sp_node *n)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
+	/* either slot: a node switches to its NextLogKey once the list
+	 * carrying it is installed (SPEC LOG-K1) */
 	if (me->log_key != NULL &&
-	    strcmp(me->log_key, sp_note_signer_vkey(n->log_signer)) != 0)
+	    !sp_tl_member_has_log_key(me, sp_note_signer_vkey(n->log_signer)))
 		sp_log(SP_LOG_WARN, "log_key_mismatch",
 		       SP_LF_STR("why", "the trust list lists another "
 		                        "checkpoint key for this node"));

@@ -199,8 +199,7 @@ static int start_identity(sp_node *n, relay_fed *rf)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
-	same = me->tls_cert_der != NULL && me->tls_cert_der_len == der_len &&
-	       CRYPTO_memcmp(me->tls_cert_der, der, der_len) == 0;
+	same = sp_tl_member_has_tls_cert(me, der, der_len); /* TL-K1 */
 	free(der);
 	if (!same) {
 		sp_log(SP_LOG_ERROR, "start_failed",

@@ -51,6 +51,7 @@ void fed_peer_unref(fed_peer *p)
 	sp_h2_client_free(p->client);
 	free(p->fly_ids);
 	free(p->cert_der);
+	free(p->next_cert_der);
 	free(p->endpoint);
 	free(p);
 }
@@ -227,8 +228,11 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		p->last_error_ms = fed_now_ms(f);
 		return -1;
 	}
+	/* either slot may answer during a rotation (SPEC TL-K1) */
 	cc.pinned_cert_der = m->tls_cert_der;
 	cc.pinned_cert_der_len = m->tls_cert_der_len;
+	cc.pinned_next_cert_der = m->next_tls_cert_der;
+	cc.pinned_next_cert_der_len = m->next_tls_cert_der_len;
 	cc.allow_tls12 = cfg->tls12;
 	cc.backoff_base_ms = 250;
 	cc.backoff_cap_ms = cfg->retry_max * 1000 < 60000
@@ -251,9 +255,28 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 	if (p->cert_der != NULL)
 		memcpy(p->cert_der, m->tls_cert_der, m->tls_cert_der_len);
 	p->cert_len = p->cert_der ? m->tls_cert_der_len : 0;
+	free(p->next_cert_der);
+	p->next_cert_der = NULL;
+	p->next_cert_len = 0;
+	if (m->next_tls_cert_der != NULL &&
+	    (p->next_cert_der = malloc(m->next_tls_cert_der_len)) != NULL) {
+		memcpy(p->next_cert_der, m->next_tls_cert_der,
+		       m->next_tls_cert_der_len);
+		p->next_cert_len = m->next_tls_cert_der_len;
+	}
 	p->last_error[0] = '\0'; /* a working client clears an old error */
 	fed_trust_announce(f);
 	return 0;
+}
+
+/* 1 if the client's second pin is still m's NextTlsCertificate. */
+static int same_next_pin(const fed_peer *p, const sp_tl_member *m)
+{
+	if (m->next_tls_cert_der == NULL || p->next_cert_der == NULL)
+		return m->next_tls_cert_der == NULL && p->next_cert_der == NULL;
+	return m->next_tls_cert_der_len == p->next_cert_len &&
+	       memcmp(m->next_tls_cert_der, p->next_cert_der,
+	              p->next_cert_len) == 0;
 }
 
 static void drop_client(fed_peer *p)
@@ -311,6 +334,19 @@ void fed_abandon(fed *f, fed_peer *p)
 	}
 }
 
+/* The origin's NextLogKey follows the list, absent included. */
+static void set_next_log_key(fed_origin *o, const sp_tl_member *m)
+{
+	if (m->next_log_key == NULL ||
+	    (o->next_log_key != NULL &&
+	     strcmp(o->next_log_key, m->next_log_key) != 0)) {
+		free(o->next_log_key);
+		o->next_log_key = NULL;
+	}
+	if (m->next_log_key != NULL && o->next_log_key == NULL)
+		o->next_log_key = strdup(m->next_log_key);
+}
+
 static fed_origin *origin_new(const sp_tl_member *m)
 {
 	fed_origin *o = calloc(1, sizeof(*o));
@@ -361,7 +397,8 @@ void fed_peer_update(fed *f, const sp_tl_member *m, const char *federation)
 	if (p->client != NULL &&
 	    (m->tls_cert_der_len != p->cert_len || p->cert_der == NULL ||
 	     memcmp(m->tls_cert_der, p->cert_der, p->cert_len) != 0 ||
-	     m->n_endpoints == 0 || p->endpoint == NULL ||
+	     !same_next_pin(p, m) || m->n_endpoints == 0 ||
+	     p->endpoint == NULL ||
 	     strcmp(m->endpoints[0], p->endpoint) != 0)) {
 		sp_log(SP_LOG_INFO, "peer_changed", SP_LF_STR("peer", p->id));
 		drop_client(p);
@@ -401,6 +438,7 @@ static void rebuild(fed *f)
 				free(o->log_key);
 				o->log_key = strdup(m->log_key);
 			}
+			set_next_log_key(o, m);
 		}
 		fed_peer_update(f, m, "");
 	}

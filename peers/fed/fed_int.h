@@ -39,6 +39,9 @@ struct fed_peer {
 	sp_h2_client *client; /* NULL unless active with a usable endpoint */
 	uint8_t *cert_der;
 	size_t cert_len;
+	uint8_t *next_cert_der; /* its NextTlsCertificate when the client was
+	                           made, or NULL (SPEC TL-K1) */
+	size_t next_cert_len;
 	char *endpoint;
 	uint64_t seen_connects; /* client connects at the last tick */
 	int abandoning;
@@ -100,6 +103,8 @@ struct fed_origin {
 	char id[SP_NODE_ID_MAX + 1];
 	char *
 	    log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
+	char *next_log_key; /* its NextLogKey during a rotation, or NULL
+	                       (SPEC LOG-K1): checkpoints verify with either */
 
 	/* witnessing: the largest checkpoint verified so far */
 	int have_cp;

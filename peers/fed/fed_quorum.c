@@ -39,6 +39,33 @@ static size_t next_line(const char *sigs, size_t len, size_t *off,
 	return ll;
 }
 
+/* The first signature line of note that is a valid cosignature by the
+ * witness key log_key, not later than latest_s: malloc'd, or NULL. One
+ * line at a time, so that the line that counted is known and a bad line
+ * of one witness cannot hide a good one. */
+static char *cosigner_line(const char *log_key, const char *note, size_t len,
+                           size_t body_len, int64_t latest_s)
+{
+	const char *sigs = note + body_len + 1, *line = NULL, *why = NULL;
+	size_t sigs_len = len - body_len - 1, off = 0, ll;
+	char *vkey, *found = NULL;
+
+	if ((vkey = sp_note_cosigner_vkey_of(log_key, &why)) == NULL)
+		return NULL;
+	while ((ll = next_line(sigs, sigs_len, &off, &line)) > 0) {
+		int64_t t = 0;
+
+		if (sp_note_verify_cosignature(vkey, note, body_len, line, ll,
+		                               &t, &why) != SP_OK ||
+		    t > latest_s)
+			continue;
+		found = strndup(line, ll);
+		break;
+	}
+	free(vkey);
+	return found;
+}
+
 unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
                              const char *note, size_t len, int64_t latest_s,
                              char **lines)
@@ -56,33 +83,29 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 		return 0;
 	for (i = 0; i < tl->n_witnesses; i++) {
 		const sp_tl_member *w = sp_tl_find(tl, tl->witnesses[i]);
-		const char *sigs = note + body_len + 1, *line = NULL;
-		size_t sigs_len = len - body_len - 1, off = 0, ll;
-		char *vkey;
+		/* either of the witness's keys (SPEC LOG-K1) */
+		const char *keys[2];
+		char *line = NULL;
 
 		/* an Origin never witnesses its own log (LOG-27), and a
 		 * witness that is not active vouches for nothing */
 		if (w == NULL || w->log_key == NULL ||
 		    w->status != SP_STATUS_ACTIVE ||
-		    strcmp(w->node_id, origin) == 0 ||
-		    (vkey = sp_note_cosigner_vkey_of(w->log_key, &why)) == NULL)
+		    strcmp(w->node_id, origin) == 0)
 			continue;
-		/* one line at a time, so that the line that counted is known
-		 * and a bad line of one witness cannot hide a good one */
-		while ((ll = next_line(sigs, sigs_len, &off, &line)) > 0) {
-			int64_t t = 0;
-
-			if (sp_note_verify_cosignature(vkey, note, body_len,
-			                               line, ll, &t,
-			                               &why) != SP_OK ||
-			    t > latest_s)
-				continue;
-			n++;
-			if (lines != NULL)
-				lines[i] = strndup(line, ll);
-			break;
-		}
-		free(vkey);
+		keys[0] = w->log_key;
+		keys[1] = w->next_log_key;
+		for (size_t k = 0; k < 2 && line == NULL; k++)
+			if (keys[k] != NULL)
+				line = cosigner_line(keys[k], note, len,
+				                     body_len, latest_s);
+		if (line == NULL)
+			continue;
+		n++;
+		if (lines != NULL)
+			lines[i] = line;
+		else
+			free(line);
 	}
 	return n;
 }
@@ -135,8 +158,9 @@ static void check_fork(cos_round *q, const sp_tl_member *om, const answer *a,
 	const char *why = NULL;
 	char *keep;
 
-	if (om->log_key == NULL || sp_note_verify(om->log_key, a->body, a->len,
-	                                          &text_len, &why) != SP_OK)
+	if (om->log_key == NULL ||
+	    sp_note_verify_either(om->log_key, om->next_log_key, a->body,
+	                          a->len, &text_len, &why) != SP_OK)
 		return; /* not the origin's: proves nothing */
 	keep = sp_peers__origin_lines(a->body, a->len, text_len, cp->origin);
 	if (keep != NULL &&

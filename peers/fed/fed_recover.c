@@ -375,8 +375,24 @@ typedef struct cp_ask {
 	char peer[SP_NODE_ID_MAX + 1];
 } cp_ask;
 
+/* The other key of this node's entry during a rotation (SPEC LOG-K1):
+ * peers may hold checkpoints that the key this node no longer signs with
+ * signed, and that key is still listed. NULL when there is none. */
+static const char *other_log_key(sp_node *n, const char *vkey)
+{
+	const sp_tl_member *me = sp_tl_find(sp_trust_list(sp_node_trust(n)),
+	                                    sp_node_config(n)->node_id);
+
+	if (me == NULL || me->log_key == NULL)
+		return NULL;
+	if (strcmp(me->log_key, vkey) != 0)
+		return me->log_key;
+	return me->next_log_key;
+}
+
 /* A peer's checkpoint of this node's log: it must verify with this node's
- * own checkpoint key and carry this log's origin line. */
+ * own checkpoint key (or the other one its entry lists) and carry this
+ * log's origin line. */
 static void take_checkpoint(fed *f, const char *peer, const char *note,
                             size_t len)
 {
@@ -389,7 +405,8 @@ static void take_checkpoint(fed *f, const char *peer, const char *note,
 	size_t text_len = 0;
 	int err;
 
-	if ((err = sp_note_verify(vkey, note, len, &text_len, &why)) != SP_OK ||
+	if ((err = sp_note_verify_either(vkey, other_log_key(n, vkey), note,
+	                                 len, &text_len, &why)) != SP_OK ||
 	    (err = sp_checkpoint_parse(note, len, &cp, NULL, &why)) != SP_OK) {
 		sp_log(SP_LOG_WARN, "own_checkpoint_refused",
 		       SP_LF_STR("peer", peer),

@@ -18,6 +18,7 @@ typedef struct cp_job {
 	char *note;
 	size_t len;
 	char *log_key;
+	char *next_log_key; /* NULL unless the origin rotates (LOG-K1) */
 	int have_prev;
 	uint64_t prev_size;
 	uint8_t prev_root[32];
@@ -39,6 +40,7 @@ static void cp_job_free(cp_job *j)
 {
 	free(j->note);
 	free(j->log_key);
+	free(j->next_log_key);
 	free(j->keep);
 	free(j->proof);
 	free(j);
@@ -158,8 +160,9 @@ static void cp_work(void *arg)
 			         "the origin's LogKey has no key name");
 			return;
 		}
-		if ((err = sp_note_verify(j->log_key, j->note, j->len,
-		                          &text_len, &why)) != SP_OK ||
+		if ((err = sp_note_verify_either(j->log_key, j->next_log_key,
+		                                 j->note, j->len, &text_len,
+		                                 &why)) != SP_OK ||
 		    (err = sp_checkpoint_parse(j->note, j->len, &j->cp, NULL,
 		                               &why)) != SP_OK) {
 			j->err = err;
@@ -476,7 +479,9 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->note = malloc(resp->body_len + 1)) == NULL ||
-	    (j->log_key = strdup(o->log_key)) == NULL) {
+	    (j->log_key = strdup(o->log_key)) == NULL ||
+	    (o->next_log_key != NULL &&
+	     (j->next_log_key = strdup(o->next_log_key)) == NULL)) {
 		if (j != NULL)
 			cp_job_free(j);
 		o->cp_busy = 0;

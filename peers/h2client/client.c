@@ -197,6 +197,21 @@ int sp_h2_client_new(struct event_base *base, const sp_h2_client_config *cfg,
 		memcpy(c->pin, cfg->pinned_cert_der, cfg->pinned_cert_der_len);
 		c->pin_len = cfg->pinned_cert_der_len;
 	}
+	if (cfg->pinned_next_cert_der != NULL) {
+		if (c->pin == NULL || cfg->pinned_next_cert_der_len == 0 ||
+		    cfg->pinned_next_cert_der_len > ((size_t)1 << 20)) {
+			*why = "the next pinned certificate needs a pin and a "
+			       "sane size";
+			rc = SP_ERR_INVALID_ARGUMENT;
+			goto fail;
+		}
+		c->pin_next = malloc(cfg->pinned_next_cert_der_len);
+		if (c->pin_next == NULL)
+			goto nomem;
+		memcpy(c->pin_next, cfg->pinned_next_cert_der,
+		       cfg->pinned_next_cert_der_len);
+		c->pin_next_len = cfg->pinned_next_cert_der_len;
+	}
 	c->ctx_no_ca = cfg->ca_files == NULL || cfg->ca_files[0] == NULL;
 	rc = sp_peers__tls_ctx_new(cfg, &c->ctx, why);
 	if (rc != SP_OK)
@@ -788,6 +803,7 @@ static void client_destroy(sp_h2_client *c)
 	free(c->server_name);
 	free(c->authority);
 	free(c->pin);
+	free(c->pin_next);
 	free(c->peer_der);
 	free(c->extra_name);
 	free(c->extra_value);

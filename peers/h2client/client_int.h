@@ -101,6 +101,8 @@ struct sp_h2_client {
 	int name_is_ip;
 	uint8_t *pin;
 	size_t pin_len;
+	uint8_t *pin_next; /* a second accepted leaf, or NULL (SPEC TL-K1) */
+	size_t pin_next_len;
 	int ctx_no_ca; /* no CA file: the pin alone is the check */
 	uint32_t connect_timeout_ms, request_timeout_ms;
 	size_t max_body, max_header_bytes, max_queued;

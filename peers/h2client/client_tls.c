@@ -68,8 +68,10 @@ static int pin_matches(const sp_h2_client *c, X509 *cert)
 	n = i2d_X509(cert, &der);
 	if (n <= 0)
 		return 0;
-	ok = (size_t)n == c->pin_len &&
-	     CRYPTO_memcmp(der, c->pin, c->pin_len) == 0;
+	ok = ((size_t)n == c->pin_len &&
+	      CRYPTO_memcmp(der, c->pin, c->pin_len) == 0) ||
+	     (c->pin_next != NULL && (size_t)n == c->pin_next_len &&
+	      CRYPTO_memcmp(der, c->pin_next, c->pin_next_len) == 0);
 	OPENSSL_free(der);
 	return ok;
 }

@@ -74,6 +74,10 @@ typedef struct sp_h2_client_config {
 	 * the chain check. The host name is then not checked. */
 	const uint8_t *pinned_cert_der;
 	size_t pinned_cert_der_len;
+	/* A second certificate the leaf may be instead, during a rotation
+	 * (the peer's NextTlsCertificate, SPEC [TL-K1]); only with a pin. */
+	const uint8_t *pinned_next_cert_der;
+	size_t pinned_next_cert_der_len;
 	/* SNI and the name verified in the server certificate (DNS or IP
 	 * SAN). NULL: host. SNI is not sent for an IP literal. */
 	const char *server_name;

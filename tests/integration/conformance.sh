@@ -114,6 +114,12 @@ TYPES_ID=$(sed -n 's/^ok [0-9]* - \(CONF-TRUST-[0-9]*\) a validly signed record 
 [ -n "$TYPES_ID" ] && ! grep -q "$TYPES_ID .*# SKIP" "$WORK/good.tap" \
 	&& ok "$TYPES_ID (type-not-authorized) ran and passed" \
 	|| not_ok "the type-authorization assertion: $(grep 'may not originate' "$WORK/good.tap")"
+# Issue 15's other observable rules: the record's log state (API-71), and a
+# member's silkport-trust-list header as attacker input (API-73).
+for what in "says the record's state in silkport-log-state" "silkport-trust-list header never changes the answer"; do
+	grep -E "^ok [0-9]+ - CONF-[A-Z]+-[0-9]+ .*$what" "$WORK/good.tap" | grep -qv '# SKIP' \
+		&& ok "the assertion that $what ran and passed" || not_ok "assertion '$what': $(grep "$what" "$WORK/good.tap")"
+done
 # The cross-federation broadcast assertion needs a second federation: without
 # one it is skipped, naming the arguments that are missing.
 BCAST=$(sed -n 's/^ok [0-9]* - \(CONF-API-[0-9]*\) a cross-federation broadcast is not readable .*/\1/p' "$WORK/good.tap")

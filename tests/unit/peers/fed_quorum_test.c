@@ -425,6 +425,70 @@ static void test_counting(void **state)
 	assert_int_equal(q.none_listed, 1); /* KG only */
 }
 
+/* [LOG-K1]: a witness's cosignature by its NextLogKey counts while the
+ * list names that key, and not otherwise. The list is the node's, with
+ * KZ-KGS's entry given a next key in a copy. */
+typedef struct next_q {
+	unsigned listed, unlisted;
+} next_q;
+
+static void next_key_fn(fh *h, void *arg)
+{
+	next_q *q = arg;
+	const sp_tl *tl = sp_trust_list(sp_node_trust(h->n));
+	int64_t now = fh_now() / 1000;
+	char path[160], *vkey = NULL, *note = origin_note(h), *line = NULL;
+	char *cosigned;
+	const char *why = NULL;
+	sp_note_signer *next = NULL;
+	sp_tl copy = *tl;
+	sp_tl_member *ms;
+	size_t nl;
+
+	snprintf(path, sizeof(path), "%s/kg-next-log-key.pem", h->dir);
+	assert_int_equal(sp_note_keygen(h->log_origin[KG], path, &vkey, &why),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_note_signer_load(h->log_origin[KG], path, &next, &why), SP_OK);
+	assert_non_null(note);
+	nl = strlen(note);
+	assert_int_equal(sp_note_cosign(next, note, nl, now, &line, &why),
+	                 SP_OK);
+	cosigned = malloc(nl + strlen(line) + 1);
+	assert_non_null(cosigned);
+	memcpy(cosigned, note, nl);
+	memcpy(cosigned + nl, line, strlen(line) + 1);
+	/* the node's list: KZ-KGS has no next key, the line is nobody's */
+	q->unlisted = sp_peers__cosigners(tl, "CN-XA", cosigned,
+	                                  strlen(cosigned), now, NULL);
+	ms = malloc(tl->n_members * sizeof(*ms));
+	assert_non_null(ms);
+	memcpy(ms, tl->members, tl->n_members * sizeof(*ms));
+	for (size_t i = 0; i < tl->n_members; i++)
+		if (strcmp(ms[i].node_id, "KZ-KGS") == 0)
+			ms[i].next_log_key = vkey;
+	copy.members = ms;
+	q->listed = sp_peers__cosigners(&copy, "CN-XA", cosigned,
+	                                strlen(cosigned), now, NULL);
+	free(ms);
+	free(cosigned);
+	free(line);
+	free(note);
+	free(vkey);
+	sp_note_signer_free(next);
+}
+
+static void test_next_key_cosignature(void **state)
+{
+	next_q q;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	fh_run(&g_h, next_key_fn, &q);
+	assert_int_equal(q.unlisted, 0);
+	assert_int_equal(q.listed, 1);
+}
+
 /* k of n: one cosignature of the two the quorum needs leaves a received
  * record pending; once the second witness cosigns, the record is proven
  * in the witnessed checkpoint and confirmed, within the merge delay and
@@ -509,6 +573,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_counting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_next_key_cosignature, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_quorum_confirms, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_future_cosignature, setup,

@@ -41,6 +41,10 @@ typedef struct fx_fed {
 	size_t sign_der_len[FX_MEMBERS];
 	/* and optional LogKeys (none by default) */
 	const char *log_key[FX_MEMBERS];
+	/* and optional next slots (SPEC [TL-K1], [LOG-K1]; none by default) */
+	const uint8_t *next_tls_der[FX_MEMBERS];
+	size_t next_tls_der_len[FX_MEMBERS];
+	const char *next_log_key[FX_MEMBERS];
 	/* and MayOriginate (SPEC [TL-59]): KZ-KGS, the port authority, is
 	 * listed for every type so that every signer signs every type; 0
 	 * gives the role's defaults */
@@ -153,6 +157,10 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].tls_cert_der = tls[i];
 		m[i].tls_cert_der_len = tls_len[i];
 		m[i].log_key = fx_unconst(f->log_key[i]);
+		m[i].next_tls_cert_der =
+		    (uint8_t *)(uintptr_t)f->next_tls_der[i];
+		m[i].next_tls_cert_der_len = f->next_tls_der_len[i];
+		m[i].next_log_key = fx_unconst(f->next_log_key[i]);
 		m[i].may_originate = f->may_originate[i];
 		if (f->sign_der[i] != NULL) {
 			d = f->sign_der[i];

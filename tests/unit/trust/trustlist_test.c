@@ -423,6 +423,181 @@ static void test_log_keys(void **state)
 	free(other_node);
 }
 
+/* Key overlap (SPEC [TL-K1], [LOG-K1]): CN-ZZ's list entry with a next TLS
+ * certificate and a next checkpoint key. */
+static int open_with_next(const uint8_t *next_tls, size_t next_len,
+                          const char *log_key, const char *next_log_key,
+                          sp_trust **out)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	int rc;
+
+	g_fed.next_tls_der[0] = next_tls;
+	g_fed.next_tls_der_len[0] = next_len;
+	g_fed.log_key[0] = log_key;
+	g_fed.next_log_key[0] = next_log_key;
+	rc = fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now, g_fed.ca, &b, &n);
+	g_fed.next_tls_der[0] = NULL;
+	g_fed.next_tls_der_len[0] = 0;
+	g_fed.log_key[0] = NULL;
+	g_fed.next_log_key[0] = NULL;
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_trust_open(g_fed.anchors, b, n, NULL, NULL, out, &why);
+	free(b);
+	return rc;
+}
+
+static void test_next_tls_certificate(void **state)
+{
+	uint8_t *cur = NULL, *next = NULL, *other = NULL, *third = NULL;
+	size_t cur_len = 0, next_len = 0, other_len = 0, third_len = 0;
+	const char *why = NULL;
+	const sp_tl_member *m;
+	sp_trust *t = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.tls_cert[0], &cur, &cur_len, &why), SP_OK);
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.old_cert, &next, &next_len, &why), SP_OK);
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.tls_cert[1], &other, &other_len, &why),
+	    SP_OK);
+	assert_int_equal(
+	    sp_pki_cert_der(g_fed.sign_cert[0], &third, &third_len, &why),
+	    SP_OK);
+	/* without a next slot the next certificate is nobody */
+	assert_null(sp_trust_member_by_tls_cert(g_fed.trust, next, next_len));
+
+	assert_int_equal(open_with_next(next, next_len, NULL, NULL, &t), SP_OK);
+	/* either certificate is CN-ZZ */
+	m = sp_trust_member_by_tls_cert(t, cur, cur_len);
+	assert_non_null(m);
+	assert_string_equal(m->node_id, "CN-ZZ");
+	m = sp_trust_member_by_tls_cert(t, next, next_len);
+	assert_non_null(m);
+	assert_string_equal(m->node_id, "CN-ZZ");
+	assert_true(sp_tl_member_has_tls_cert(m, next, next_len));
+	assert_true(sp_tl_member_has_tls_cert(m, cur, cur_len));
+	/* a certificate in neither slot is not */
+	assert_false(sp_tl_member_has_tls_cert(m, third, third_len));
+	assert_null(sp_trust_member_by_tls_cert(t, third, third_len));
+	next[next_len - 1] ^= 1;
+	assert_null(sp_trust_member_by_tls_cert(t, next, next_len));
+	next[next_len - 1] ^= 1;
+	/* the others are unchanged */
+	m = sp_trust_member_by_tls_cert(t, other, other_len);
+	assert_non_null(m);
+	assert_string_equal(m->node_id, "KZ-KGS");
+	sp_trust_unref(t);
+	t = NULL;
+
+	/* another member's certificate as next: two members, one certificate */
+	assert_int_equal(open_with_next(other, other_len, NULL, NULL, &t),
+	                 SP_ERR_FIELD);
+	assert_null(t);
+	/* its own current certificate again */
+	assert_int_equal(open_with_next(cur, cur_len, NULL, NULL, &t),
+	                 SP_ERR_FIELD);
+	assert_null(t);
+	/* not a certificate */
+	assert_int_equal(
+	    open_with_next((const uint8_t *)"junk", 4, NULL, NULL, &t),
+	    SP_ERR_CERT_INVALID);
+	assert_null(t);
+	free(cur);
+	free(next);
+	free(other);
+	free(third);
+}
+
+static char *make_note_key(const char *file, const char *name,
+                           sp_note_signer **signer)
+{
+	char path[160], *vkey = NULL;
+	const char *why = NULL;
+
+	fx_path(path, sizeof(path), g_fed.dir, file);
+	assert_int_equal(sp_note_keygen(name, path, &vkey, &why), SP_OK);
+	if (signer != NULL)
+		assert_int_equal(sp_note_signer_load(name, path, signer, &why),
+		                 SP_OK);
+	return vkey;
+}
+
+static void test_next_log_key(void **state)
+{
+	static const char text[] =
+	    "silkport/silk-zz/CN-ZZ\n3\n"
+	    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
+	sp_note_signer *s_cur = NULL, *s_next = NULL, *s_third = NULL;
+	char *cur, *next, *third, *other, *note = NULL;
+	const char *why = NULL;
+	const sp_tl_member *m;
+	sp_trust *t = NULL;
+	size_t tl = 0;
+
+	(void)state;
+	cur = make_note_key("k1-cur.pem", "silkport/silk-zz/CN-ZZ", &s_cur);
+	next = make_note_key("k1-next.pem", "silkport/silk-zz/CN-ZZ", &s_next);
+	third =
+	    make_note_key("k1-third.pem", "silkport/silk-zz/CN-ZZ", &s_third);
+	other = make_note_key("k1-other.pem", "silkport/silk-zz/KZ-KGS", NULL);
+
+	assert_int_equal(open_with_next(NULL, 0, cur, next, &t), SP_OK);
+	m = sp_tl_find(sp_trust_list(t), "CN-ZZ");
+	assert_non_null(m);
+	assert_string_equal(m->next_log_key, next);
+	assert_true(sp_tl_member_has_log_key(m, cur));
+	assert_true(sp_tl_member_has_log_key(m, next));
+	assert_false(sp_tl_member_has_log_key(m, third));
+	sp_trust_unref(t);
+	t = NULL;
+	/* the next key obeys TL-6 as the current one does */
+	assert_int_equal(open_with_next(NULL, 0, cur, other, &t), SP_ERR_FIELD);
+	assert_null(t);
+	/* a next key needs a current one, and differs from it */
+	assert_int_equal(open_with_next(NULL, 0, NULL, next, &t), SP_ERR_FIELD);
+	assert_int_equal(open_with_next(NULL, 0, cur, cur, &t), SP_ERR_FIELD);
+	assert_null(t);
+
+	/* a checkpoint signed by the next key verifies with either slot */
+	assert_int_equal(
+	    sp_note_sign(s_next, text, sizeof(text) - 1, &note, &why), SP_OK);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), &tl, &why),
+	    SP_OK);
+	assert_int_equal(tl, sizeof(text) - 1);
+	assert_int_equal(
+	    sp_note_verify_either(cur, NULL, note, strlen(note), &tl, &why),
+	    SP_ERR_SIG_MISSING);
+	free(note);
+	/* the current key's as before */
+	assert_int_equal(
+	    sp_note_sign(s_cur, text, sizeof(text) - 1, &note, &why), SP_OK);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), NULL, &why),
+	    SP_OK);
+	free(note);
+	/* a key in neither slot is refused */
+	assert_int_equal(
+	    sp_note_sign(s_third, text, sizeof(text) - 1, &note, &why), SP_OK);
+	assert_int_equal(
+	    sp_note_verify_either(cur, next, note, strlen(note), &tl, &why),
+	    SP_ERR_SIG_MISSING);
+	free(note);
+	sp_note_signer_free(s_cur);
+	sp_note_signer_free(s_next);
+	sp_note_signer_free(s_third);
+	free(cur);
+	free(next);
+	free(third);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +609,8 @@ int main(void)
 	    cmocka_unit_test(test_without_members),
 	    cmocka_unit_test(test_member_certificates),
 	    cmocka_unit_test(test_log_keys),
+	    cmocka_unit_test(test_next_tls_certificate),
+	    cmocka_unit_test(test_next_log_key),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
