@@ -675,10 +675,13 @@ int sp_index_note_parse(const char *text, size_t len, sp_index_note *out,
 	if ((w = index_head(&lr, out)) != NULL)
 		goto fail;
 	for (end = lr.pos;; end = lr.pos) {
-		if ((r = next_line(&lr, &line, &llen)) == 0 || llen == 0)
+		w = "the text does not end in a line feed";
+		if ((r = next_line(&lr, &line, &llen)) < 0)
+			goto fail;
+		if (r == 0 || llen == 0)
 			break; /* the end, or the blank line before signatures */
 		w = "a Sequence line is not a canonical decimal";
-		if (r < 0 || !parse_u64(line, llen, &s))
+		if (!parse_u64(line, llen, &s))
 			goto fail;
 		w = "a Sequence lies outside the note's range";
 		if (s < out->start || s >= out->end)
