@@ -547,8 +547,8 @@ fail:
 /* An origin line as a key name: non-empty, short, no space or control. */
 static int origin_line_ok(const char *s, size_t len)
 {
-	return len > 0 && len < SP_CHECKPOINT_ORIGIN_MAX && line_clean(s, len) &&
-	       memchr(s, ' ', len) == NULL;
+	return len > 0 && len < SP_CHECKPOINT_ORIGIN_MAX &&
+	       line_clean(s, len) && memchr(s, ' ', len) == NULL;
 }
 
 int sp_index_note_format(const sp_index_note *in, char **out, size_t *outlen)
@@ -577,8 +577,8 @@ int sp_index_note_format(const sp_index_note *in, char **out, size_t *outlen)
 	      SP_NODE_ID_MAX + 64 + in->n * 21;
 	if ((buf = malloc(cap)) == NULL)
 		return SP_ERR_NOMEM;
-	w = snprintf(buf, cap, "%s\n%s\nrecipient %s\nrange %" PRIu64
-	                       " %" PRIu64 "\n",
+	w = snprintf(buf, cap,
+	             "%s\n%s\nrecipient %s\nrange %" PRIu64 " %" PRIu64 "\n",
 	             SP_INDEX_NOTE_HEADER, in->origin, in->recipient, in->start,
 	             in->end);
 	for (pos = (size_t)w, i = 0; w > 0 && i < in->n; i++, pos += (size_t)w)
@@ -679,7 +679,8 @@ int sp_index_note_parse(const char *text, size_t len, sp_index_note *out,
 		if ((r = next_line(&lr, &line, &llen)) < 0)
 			goto fail;
 		if (r == 0 || llen == 0)
-			break; /* the end, or the blank line before signatures */
+			break; /* the end, or the blank line before signatures
+			        */
 		w = "a Sequence line is not a canonical decimal";
 		if (!parse_u64(line, llen, &s))
 			goto fail;

@@ -27,8 +27,7 @@ int sp_peers__index_verify(const char *log_key, const char *recipient,
 		*why = "the origin has no usable LogKey";
 		return SP_ERR_INDEX_INVALID;
 	}
-	if ((err = sp_note_verify(log_key, note, len, &text_len, why)) !=
-	    SP_OK)
+	if ((err = sp_note_verify(log_key, note, len, &text_len, why)) != SP_OK)
 		return SP_ERR_INDEX_INVALID;
 	if ((err = sp_index_note_parse(note, text_len, out, NULL, why)) !=
 	    SP_OK)
@@ -150,8 +149,8 @@ static fed_peer *gap_source(fed *f, fed_origin *o)
 
 	for (i = 0; i < n; i++) {
 		size_t k = (size_t)((o->gap_turn + i) % n);
-		fed_peer *p = k == 0 ? fed_peer_find(f, o->id)
-		                     : f->peers[k - 1];
+		fed_peer *p =
+		    k == 0 ? fed_peer_find(f, o->id) : f->peers[k - 1];
 
 		if (p != NULL && fed_peer_usable(p) &&
 		    (k == 0 || strcmp(p->id, o->id) != 0)) {
@@ -219,7 +218,7 @@ typedef struct idx_job {
 	sp_text broadcasters; /* whose broadcasts this node reads */
 	uint64_t *missing;    /* listed, not held */
 	size_t n_missing;
-	int lie;      /* a held record addressed here is not listed */
+	int lie; /* a held record addressed here is not listed */
 	uint64_t lie_seq;
 	int err;
 } idx_job;
@@ -254,8 +253,8 @@ static void idx_work(void *arg)
 	size_t i;
 	int err;
 
-	if (r == NULL || (j->missing = calloc(j->ix.n + 1,
-	                                      sizeof(*j->missing))) == NULL) {
+	if (r == NULL ||
+	    (j->missing = calloc(j->ix.n + 1, sizeof(*j->missing))) == NULL) {
 		j->err = SP_ERR_UNAVAILABLE;
 		return;
 	}
@@ -269,9 +268,9 @@ static void idx_work(void *arg)
 	while (j->err == SP_OK && !j->lie && at < j->ix.end) {
 		sp_store_list *l = NULL;
 
-		if ((j->err = sp_store_entries(r, j->o->id, at,
-		                               SP_STORE_LIST_MAX, 0, &view,
-		                               &l)) != SP_OK)
+		if ((j->err =
+		         sp_store_entries(r, j->o->id, at, SP_STORE_LIST_MAX, 0,
+		                          &view, &l)) != SP_OK)
 			break;
 		for (i = 0; i < l->n && l->items[i]->sequence < j->ix.end; i++)
 			if (!listed(&j->ix, l->items[i]->sequence)) {
@@ -357,11 +356,10 @@ static void on_index(void *ud, const sp_h2_response *resp)
 	j->f = f;
 	j->o = o;
 	snprintf(j->me, sizeof(j->me), "%s", cfg->node_id);
-	err = sp_peers__index_verify(o->log_key, j->me, o->idx_next, o->cp_size,
-	                             (const char *)resp->body, resp->body_len,
-	                             &j->ix, &why);
-	if (err == SP_OK &&
-	    (j->note = malloc(resp->body_len + 1)) != NULL) {
+	err = sp_peers__index_verify(o->log_key, j->me, o->idx_next,
+	                             o->wit_size, (const char *)resp->body,
+	                             resp->body_len, &j->ix, &why);
+	if (err == SP_OK && (j->note = malloc(resp->body_len + 1)) != NULL) {
 		memcpy(j->note, resp->body, resp->body_len);
 		j->note[resp->body_len] = '\0';
 		sp_node_broadcasters(f->n, sp_node_trust(f->n), j->me,
@@ -397,7 +395,7 @@ static void ask_index(fed *f, fed_origin *o, fed_peer *origin)
 	snprintf(path, sizeof(path),
 	         "/v1/logs/%s/index?recipient=%s&start=%llu&end=%llu", o->id,
 	         sp_node_config(f->n)->node_id, (unsigned long long)o->idx_next,
-	         (unsigned long long)o->cp_size);
+	         (unsigned long long)o->wit_size);
 	fed_ref(f);
 	o->idx_busy = 1;
 	if (sp_h2_client_request(origin->client, "GET", path, NULL, 0, NULL, 0,
@@ -412,13 +410,13 @@ void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 {
 	fed_peer *origin;
 
-	if (f->stopping || o->gone || o->log_key == NULL || !o->have_cp)
+	if (f->stopping || o->gone || o->log_key == NULL || !o->have_wit)
 		return;
 	gaps_overdue(f, o, now);
 	gap_fetch_next(f, o);
 	/* the range is asked again only once its gaps are filled */
 	if (o->idx_busy || o->n_gaps > 0 || o->pulling ||
-	    o->idx_next >= o->cp_size || now < o->next_idx_ms)
+	    o->idx_next >= o->wit_size || now < o->next_idx_ms)
 		return;
 	origin = fed_peer_find(f, o->id);
 	/* only the origin signs its index: without it, what catch-up from

@@ -176,17 +176,17 @@ struct fed_origin {
 	 * origin addressed here below idx_next is held, by the origin's
 	 * signed index notes; listed Sequences not held are gaps */
 	uint64_t idx_next;
-	int idx_busy;           /* a note is asked for or checked */
-	int idx_unproven;       /* the origin is away: past idx_next unproven */
-	int64_t next_idx_ms;    /* no note asked before */
-	uint64_t idx_notes;     /* notes verified and covered */
+	int idx_busy;        /* a note is asked for or checked */
+	int idx_unproven;    /* the origin is away: past idx_next unproven */
+	int64_t next_idx_ms; /* no note asked before */
+	uint64_t idx_notes;  /* notes verified and covered */
 	fed_gap gaps[FED_GAPS_MAX];
 	size_t n_gaps;
-	int gap_out;            /* a fetch of a gap is out */
-	uint64_t gap_turn;      /* which peer to ask for a gap next */
-	uint64_t gap_alarms;    /* gaps alarmed ([FED-U2]) */
-	uint64_t index_lies;    /* notes that omit a record held here */
-	char *lie_note;         /* the first such note, kept as evidence */
+	int gap_out;         /* a fetch of a gap is out */
+	uint64_t gap_turn;   /* which peer to ask for a gap next */
+	uint64_t gap_alarms; /* gaps alarmed ([FED-U2]) */
+	uint64_t index_lies; /* notes that omit a record held here */
+	char *lie_note;      /* the first such note, kept as evidence */
 };
 
 struct fed {
@@ -322,8 +322,8 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq,
 /* Verify a recipient index note (a whole signed note, len bytes) with the
  * origin's LogKey: signed by it, its origin line the key's name, for
  * `recipient`, starting at `start`, ending above start and at most at
- * `size` (a checkpoint size the reader verified). *out must be freed with
- * sp_index_note_free. Errors: SP_ERR_INDEX_INVALID (with *why). */
+ * `size` (the witnessed checkpoint size the reader holds). *out must be freed
+ * with sp_index_note_free. Errors: SP_ERR_INDEX_INVALID (with *why). */
 int sp_peers__index_verify(const char *log_key, const char *recipient,
                            uint64_t start, uint64_t size, const char *note,
                            size_t len, sp_index_note *out, const char **why);

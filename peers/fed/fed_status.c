@@ -222,7 +222,7 @@ static const char *completeness(const fed_origin *o)
 		return "index-lie";
 	if (o->n_gaps > 0)
 		return "gaps";
-	if (o->have_cp && o->idx_next >= o->cp_size)
+	if (o->have_wit && o->idx_next >= o->wit_size)
 		return "complete";
 	return o->idx_unproven ? "unproven" : "proving";
 }
@@ -456,15 +456,17 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 			snprintf(buf, sizeof(buf),
 			         "%s, proven to %llu, %zu gap(s) (%llu "
 			         "alarmed), %llu index lie(s)",
-			         completeness(o), (unsigned long long)o->idx_next,
-			         o->n_gaps, (unsigned long long)o->gap_alarms,
+			         completeness(o),
+			         (unsigned long long)o->idx_next, o->n_gaps,
+			         (unsigned long long)o->gap_alarms,
 			         (unsigned long long)o->index_lies);
 			r_str(r, "completeness", buf);
 		}
 	}
-	r_uint(r, "alarms",
-	       p->alarms + (o ? o->equivocations + o->overdue_alarms + o->gap_alarms
-	                   : 0));
+	r_uint(
+	    r, "alarms",
+	    p->alarms +
+	        (o ? o->equivocations + o->overdue_alarms + o->gap_alarms : 0));
 	if (p->last_alarm[0] || r->json)
 		r_str(r, "last-alarm", p->last_alarm[0] ? p->last_alarm : NULL);
 	if (o != NULL && o->last_alarm[0] &&
@@ -563,8 +565,9 @@ size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 		/* records past the merge delay are alarms about the origin
 		 * too ([FED-56]): status and the console show them */
 		v->alarms =
-		    p->alarms + (o ? o->equivocations + o->overdue_alarms + o->gap_alarms
-	                   : 0);
+		    p->alarms +
+		    (o ? o->equivocations + o->overdue_alarms + o->gap_alarms
+		       : 0);
 		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",
 		         p->last_alarm[0] ? p->last_alarm
 		         : o != NULL      ? o->last_alarm

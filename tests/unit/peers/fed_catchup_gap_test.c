@@ -117,8 +117,8 @@ static void entries(fh *h, int peer, sp_http_req *req)
 		if (one && (s != start || !for_me(s) || !g_sc->gap_served ||
 		            peer != XA))
 			break;
-		if (!for_me(s) || (!one && s == WITHHELD &&
-		                   !g_sc->page_has_withheld))
+		if (!for_me(s) ||
+		    (!one && s == WITHHELD && !g_sc->page_has_withheld))
 			continue;
 		sp_text_printf(&t, "%llu %zu\n", (unsigned long long)s,
 		               g_len[s]);
@@ -241,10 +241,9 @@ static int setup(void **state)
 	if (fh_start(&g_h) != 0 || fh_connect(&g_h) != 0)
 		return -1;
 	for (i = 0; i < TREE; i++) {
-		g_rec[i] = fh_peer_record(&g_h, XA, (uint64_t)i,
-		                          for_me((uint64_t)i) ? "CN-ZZ"
-		                                              : "KZ-KGS",
-		                          &g_len[i]);
+		g_rec[i] = fh_peer_record(
+		    &g_h, XA, (uint64_t)i,
+		    for_me((uint64_t)i) ? "CN-ZZ" : "KZ-KGS", &g_len[i]);
 		if (g_rec[i] == NULL)
 			return -1;
 		sp_merkle_leaf_hash(g_rec[i], g_len[i], g_leaves[i]);
@@ -372,8 +371,8 @@ int main(void)
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_withheld_record_fetched, setup, teardown,
 	        (void *)&s_filled),
-	    cmocka_unit_test_prestate_setup_teardown(
-	        test_gap_alarmed, setup, teardown, (void *)&s_lost),
+	    cmocka_unit_test_prestate_setup_teardown(test_gap_alarmed, setup,
+	                                             teardown, (void *)&s_lost),
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_index_omitting_a_record_caught, setup, teardown,
 	        (void *)&s_lie),

@@ -138,9 +138,11 @@ static void test_malformed_refused(void **state)
 	    HEAD "range 2 5\n1\n",    /* below start */
 	    HEAD "range 0 5\n5\n",    /* at end */
 	    HEAD "range 0 5\n07\n",   /* not canonical */
-	    HEAD "range 0 5\n-1\n",   HEAD "range 0 5\n1 \n",
-	    HEAD "range 0 5\n1\r\n", HEAD "range 0 5\nx\n",
-	    HEAD "range 0 5\n1",      /* no final line feed */
+	    HEAD "range 0 5\n-1\n",
+	    HEAD "range 0 5\n1 \n",
+	    HEAD "range 0 5\n1\r\n",
+	    HEAD "range 0 5\nx\n",
+	    HEAD "range 0 5\n1", /* no final line feed */
 	    "",
 	};
 	sp_index_note out;
