@@ -13,6 +13,9 @@
 #include <string.h>
 
 #define IDX_RETRY_MS 30000 /* after a failed or refused note */
+/* The proven position of each origin, kept with the node's data (a backup
+ * carries it with the records it speaks of): "catchup-proven:<origin>". */
+#define PROVEN_KEY "catchup-proven:"
 
 int sp_peers__index_verify(const char *log_key, const char *recipient,
                            uint64_t start, uint64_t size, const char *note,
@@ -209,6 +212,63 @@ static void gaps_overdue(fed *f, fed_origin *o, int64_t now)
 
 /* ---------------------------------------------------------------- notes */
 
+static void proven_save(sp_node *n, const char *origin, uint64_t pos)
+{
+	char key[sizeof(PROVEN_KEY) + SP_NODE_ID_MAX], v[24];
+
+	snprintf(key, sizeof(key), PROVEN_KEY "%s", origin);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)pos);
+	if (sp_store_state_set(sp_node_store(n), key, v) != SP_OK)
+		sp_log(SP_LOG_WARN, "catchup_position_unsaved",
+		       SP_LF_STR("origin", origin),
+		       SP_LF_UINT("position", pos));
+}
+
+typedef struct load_job {
+	fed *f;
+	fed_origin *o;
+	uint64_t pos;
+} load_job;
+
+static void load_work(void *arg)
+{
+	load_job *j = arg;
+	sp_store_reader *r = sp_node_reader(j->f->n);
+	char key[sizeof(PROVEN_KEY) + SP_NODE_ID_MAX], v[SP_STORE_STATE_MAX];
+
+	snprintf(key, sizeof(key), PROVEN_KEY "%s", j->o->id);
+	if (r == NULL || sp_store_state_get(r, key, v, sizeof(v)) != SP_OK ||
+	    sp_parse_u64(v, strlen(v), INT64_MAX, &j->pos) != SP_OK)
+		j->pos = 0; /* none yet: proven from the start */
+}
+
+static void load_done(void *arg)
+{
+	load_job *j = arg;
+
+	j->o->idx_busy = 0;
+	j->o->idx_loaded = 1;
+	if (j->pos > j->o->idx_next)
+		j->o->idx_next = j->pos;
+	free(j);
+}
+
+/* The proven position saved before a restart, read once. */
+static void proven_load(fed *f, fed_origin *o)
+{
+	load_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return;
+	j->f = f;
+	j->o = o;
+	o->idx_busy = 1;
+	if (fed_pool(f, load_work, load_done, j) != SP_OK) {
+		o->idx_busy = 0;
+		free(j);
+	}
+}
+
 typedef struct idx_job {
 	fed *f;
 	fed_origin *o;
@@ -281,6 +341,8 @@ static void idx_work(void *arg)
 		at = l->n > 0 ? l->next_start : j->ix.end;
 		sp_store_list_free(l);
 	}
+	if (j->err == SP_OK && !j->lie && j->n_missing == 0)
+		proven_save(j->f->n, j->o->id, j->ix.end);
 }
 
 static void idx_done(void *arg)
@@ -408,20 +470,25 @@ static void ask_index(fed *f, fed_origin *o, fed_peer *origin)
 
 void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 {
-	fed_peer *origin;
+	fed_peer *origin = fed_peer_find(f, o->id);
 
-	if (f->stopping || o->gone || o->log_key == NULL || !o->have_wit)
+	if (f->stopping || o->gone || o->log_key == NULL)
+		return;
+	/* only the origin signs its index: without it, what catch-up from
+	 * peers brings past idx_next stays unproven, never complete */
+	o->idx_unproven = origin == NULL || !fed_peer_usable(origin);
+	if (!o->idx_loaded) {
+		if (!o->idx_busy)
+			proven_load(f, o);
+		return;
+	}
+	if (!o->have_wit)
 		return;
 	gaps_overdue(f, o, now);
 	gap_fetch_next(f, o);
 	/* the range is asked again only once its gaps are filled */
-	if (o->idx_busy || o->n_gaps > 0 || o->pulling ||
+	if (o->idx_unproven || o->idx_busy || o->n_gaps > 0 || o->pulling ||
 	    o->idx_next >= o->wit_size || now < o->next_idx_ms)
 		return;
-	origin = fed_peer_find(f, o->id);
-	/* only the origin signs its index: without it, what catch-up from
-	 * peers brought past idx_next stays unproven, never complete */
-	o->idx_unproven = origin == NULL || !fed_peer_usable(origin);
-	if (!o->idx_unproven)
-		ask_index(f, o, origin);
+	ask_index(f, o, origin);
 }

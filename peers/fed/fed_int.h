@@ -176,8 +176,9 @@ struct fed_origin {
 	 * origin addressed here below idx_next is held, by the origin's
 	 * signed index notes; listed Sequences not held are gaps */
 	uint64_t idx_next;
-	int idx_busy;        /* a note is asked for or checked */
-	int idx_unproven;    /* the origin is away: past idx_next unproven */
+	int idx_busy;     /* a note is asked for or checked, or idx_next read */
+	int idx_loaded;   /* idx_next read from the store */
+	int idx_unproven; /* the origin is away: past idx_next unproven */
 	int64_t next_idx_ms; /* no note asked before */
 	uint64_t idx_notes;  /* notes verified and covered */
 	fed_gap gaps[FED_GAPS_MAX];

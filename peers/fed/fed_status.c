@@ -218,6 +218,8 @@ void fed_metrics(void *state, void *out)
  * index notes; with the origin away, what peers gave is "unproven". */
 static const char *completeness(const fed_origin *o)
 {
+	if (o->log_key == NULL)
+		return "no-log-key";
 	if (o->index_lies > 0)
 		return "index-lie";
 	if (o->n_gaps > 0)

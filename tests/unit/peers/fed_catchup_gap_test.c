@@ -31,6 +31,7 @@ typedef struct script {
 	int page_has_withheld; /* the catch-up page carries WITHHELD */
 	int gap_served;        /* entries start=WITHHELD count=1 serve it */
 	int index_lists;       /* the origin's index lists WITHHELD */
+	int no_index;          /* the origin serves no index at all */
 } script;
 
 static fh g_h;
@@ -149,7 +150,8 @@ static void answer(fh *h, int peer, sp_http_req *req)
 	}
 	if (peer == XA && strcmp(path, "/v1/logs/CN-XA/checkpoint") == 0)
 		text = checkpoint_note(h);
-	else if (peer == XA && strcmp(path, "/v1/logs/CN-XA/index") == 0)
+	else if (peer == XA && !g_sc->no_index &&
+	         strcmp(path, "/v1/logs/CN-XA/index") == 0)
 		text = index_note(h, req);
 	if (text == NULL) {
 		(void)sp_http_respond_problem(req, SP_ERR_NOT_FOUND, 0, NULL);
@@ -172,6 +174,7 @@ typedef struct seen {
 	size_t n_gaps;
 	int held[TREE];
 	int lie_note_kept;
+	char saved[SP_STORE_STATE_MAX]; /* the proven position kept */
 } seen;
 
 static void seen_fn(fh *h, void *arg)
@@ -190,6 +193,9 @@ static void seen_fn(fh *h, void *arg)
 	s->n_gaps = o->n_gaps;
 	s->lie_note_kept = o->lie_note != NULL &&
 	                   strstr(o->lie_note, "silkport-index/v1\n") != NULL;
+	if (r == NULL || sp_store_state_get(r, "catchup-proven:CN-XA", s->saved,
+	                                    sizeof(s->saved)) != SP_OK)
+		s->saved[0] = '\0';
 	for (i = 0; i < TREE; i++)
 		s->held[i] = r != NULL &&
 		             sp_store_fed_digest_at(r, "CN-XA", i, d) == SP_OK;
@@ -202,6 +208,45 @@ static seen look(void)
 	memset(&s, 0, sizeof(s));
 	fh_run(&g_h, seen_fn, &s);
 	return s;
+}
+
+typedef struct report {
+	int metrics;
+	char line[256];
+} report;
+
+/* The line of the status report (or, metrics, of the metrics) that
+ * starts with rp->line, copied back whole. */
+static void report_fn(fh *h, void *arg)
+{
+	report *rp = arg;
+	sp_text t = {0};
+	const char *at;
+
+	if (rp->metrics)
+		fed_metrics(h->f, &t);
+	else
+		fed_status(h->f, &t);
+	/* a metric's sample (at a line's start), not its HELP or TYPE */
+	at = t.buf ? strstr(t.buf, rp->line) : NULL;
+	while (rp->metrics && at != NULL && at > t.buf && at[-1] != '\n')
+		at = strstr(at + 1, rp->line);
+	if (at != NULL)
+		snprintf(rp->line, sizeof(rp->line), "%.*s",
+		         (int)strcspn(at, "\n"), at);
+	else
+		rp->line[0] = '\0';
+	sp_text_free(&t);
+}
+
+static const char *report_line(int metrics, const char *start)
+{
+	static report rp;
+
+	rp.metrics = metrics;
+	snprintf(rp.line, sizeof(rp.line), "%s", start);
+	fh_run(&g_h, report_fn, &rp);
+	return rp.line;
 }
 
 static void run_steps(int n)
@@ -282,7 +327,7 @@ static int complete(fh *h, void *arg)
 
 /* The page withholds 4; the index lists it; it is fetched, and only then
  * is the log complete up to the checkpoint. */
-static script s_filled = {0, 1, 1};
+static script s_filled = {0, 1, 1, 0};
 
 static void test_withheld_record_fetched(void **state)
 {
@@ -296,14 +341,17 @@ static void test_withheld_record_fetched(void **state)
 	assert_int_equal(s.n_gaps, 0);
 	assert_int_equal(s.gap_alarms, 0);
 	assert_int_equal(s.index_lies, 0);
+	assert_string_equal(s.saved, "8"); /* read back after a restart */
 	assert_true(log_lines("catchup_gap_filled", "sequence=4") >= 1);
 	assert_true(fh_count(&g_h, XA, "GET",
 	                     "/v1/logs/CN-XA/entries?start=4&count=1") >= 1);
+	assert_non_null(
+	    strstr(report_line(0, "completeness"), "complete, proven to 8,"));
 }
 
 /* Nobody serves 4: the gap is alarmed after the merge delay, once, and the
  * proven position does not pass it. */
-static script s_lost = {0, 0, 1};
+static script s_lost = {0, 0, 1, 0};
 
 static int gap_seen(fh *h, void *arg)
 {
@@ -328,7 +376,12 @@ static void test_gap_alarmed(void **state)
 	assert_int_equal(s.gap_alarms, 1);
 	assert_int_equal(s.idx_next, 0);
 	assert_false(s.held[WITHHELD]);
+	assert_string_equal(s.saved, ""); /* nothing proven, nothing kept */
 	assert_int_equal(log_lines("event=catchup_gap ", "sequence=4"), 1);
+	assert_string_equal(report_line(1, "silkport_catchup_gap_alarms_total"),
+	                    "silkport_catchup_gap_alarms_total 1");
+	assert_non_null(strstr(report_line(0, "completeness"),
+	                       "gaps, proven to 0, 1 gap(s) (1 alarmed)"));
 	/* the peer was asked too, not the origin alone */
 	assert_true(fh_count(&g_h, KG, "GET",
 	                     "/v1/logs/CN-XA/entries?start=4&count=1") >= 1);
@@ -340,7 +393,7 @@ static void test_gap_alarmed(void **state)
 /* The page carries 4, but the origin's signed index leaves it out: a
  * signed statement that it sent the node nothing else, which the held
  * record disproves. */
-static script s_lie = {1, 1, 0};
+static script s_lie = {1, 1, 0, 0};
 
 static int lie_seen(fh *h, void *arg)
 {
@@ -365,6 +418,37 @@ static void test_index_omitting_a_record_caught(void **state)
 	assert_true(log_lines("equivocation_alarm", "kind=index") >= 1);
 }
 
+/* Without the origin's index nothing is proven, however much catch-up
+ * brought; with the origin away (suspended here: the fake clock is ahead
+ * of the client's reconnect clock, so a closed port still looks usable)
+ * the state says unproven, never complete. */
+static script s_no_index = {0, 1, 1, 1};
+
+static void suspend_origin(fh *h, void *arg)
+{
+	(void)arg;
+	fed_peer_find(h->f, "CN-XA")->status = SP_STATUS_SUSPENDED;
+}
+
+static void test_without_index_unproven(void **state)
+{
+	seen s;
+
+	(void)state;
+	run_steps(3);
+	s = look();
+	assert_true(s.held[3] && s.held[5]);
+	assert_int_equal(s.idx_next, 0);
+	assert_int_equal(s.n_gaps, 0);
+	assert_true(fh_count(&g_h, XA, "GET", "/v1/logs/CN-XA/index?") >= 1);
+	assert_non_null(
+	    strstr(report_line(0, "completeness"), "proving, proven to 0"));
+	fh_run(&g_h, suspend_origin, NULL);
+	run_steps(2);
+	assert_non_null(
+	    strstr(report_line(0, "completeness"), "unproven, proven to 0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +460,9 @@ int main(void)
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_index_omitting_a_record_caught, setup, teardown,
 	        (void *)&s_lie),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_without_index_unproven, setup, teardown,
+	        (void *)&s_no_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
