@@ -572,7 +572,7 @@ int sp_api__param_str(const char *query, const char *name, char *buf,
  * the log, whoever asks. 0, or -1 answered. */
 static int index_params(read_job *j, const sp_caller *c, const char *q)
 {
-	int has = 0, bad;
+	int has = 0, bad, home, auditor;
 
 	bad = sp_api__param_str(q, "recipient", j->recipient,
 	                        sizeof(j->recipient), &has);
@@ -583,8 +583,12 @@ static int index_params(read_job *j, const sp_caller *c, const char *q)
 		                "Sequence");
 		return -1;
 	}
-	if (!c->operator&& strcmp(c->id, j->recipient) != 0 &&
-	    (c->member == NULL || c->member->role != SP_ROLE_AUDITOR)) {
+	/* a member of the home federation: the NodeId R names there
+	 * ([FED-41]), not a namesake in a followed one */
+	home = strcmp(c->federation, sp_node_config(j->n)->federation) == 0;
+	auditor = c->member != NULL && c->member->role == SP_ROLE_AUDITOR;
+	if (!c->operator&& !(home &&
+	                     (auditor || strcmp(c->id, j->recipient) == 0))) {
 		sp_api__problem(j->n, j->req, j->ep, SP_ERR_FORBIDDEN,
 		                "an index is served to its recipient and to "
 		                "auditors only");

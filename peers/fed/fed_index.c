@@ -410,6 +410,7 @@ static void on_index(void *ud, const sp_h2_response *resp)
 	free(q);
 	if (f->stopping || resp->err != SP_OK || resp->status != 200 ||
 	    (j = calloc(1, sizeof(*j))) == NULL) {
+		o->idx_unproven = 1; /* the origin does not answer for it */
 		o->idx_busy = 0;
 		o->next_idx_ms = fed_now_ms(f) + IDX_RETRY_MS;
 		fed_unref(f);
@@ -421,6 +422,7 @@ static void on_index(void *ud, const sp_h2_response *resp)
 	err = sp_peers__index_verify(o->log_key, j->me, o->idx_next,
 	                             o->wit_size, (const char *)resp->body,
 	                             resp->body_len, &j->ix, &why);
+	o->idx_unproven = err != SP_OK;
 	if (err == SP_OK && (j->note = malloc(resp->body_len + 1)) != NULL) {
 		memcpy(j->note, resp->body, resp->body_len);
 		j->note[resp->body_len] = '\0';
@@ -475,8 +477,10 @@ void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 	if (f->stopping || o->gone || o->log_key == NULL)
 		return;
 	/* only the origin signs its index: without it, what catch-up from
-	 * peers brings past idx_next stays unproven, never complete */
-	o->idx_unproven = origin == NULL || !fed_peer_usable(origin);
+	 * peers brings past idx_next stays unproven, never complete, until
+	 * a note of the origin verifies again */
+	if (origin == NULL || !fed_peer_usable(origin))
+		o->idx_unproven = 1;
 	if (!o->idx_loaded) {
 		if (!o->idx_busy)
 			proven_load(f, o);
@@ -487,8 +491,9 @@ void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 	gaps_overdue(f, o, now);
 	gap_fetch_next(f, o);
 	/* the range is asked again only once its gaps are filled */
-	if (o->idx_unproven || o->idx_busy || o->n_gaps > 0 || o->pulling ||
-	    o->idx_next >= o->wit_size || now < o->next_idx_ms)
+	if (origin == NULL || !fed_peer_usable(origin) || o->idx_busy ||
+	    o->n_gaps > 0 || o->pulling || o->idx_next >= o->wit_size ||
+	    now < o->next_idx_ms)
 		return;
 	ask_index(f, o, origin);
 }
