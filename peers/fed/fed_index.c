@@ -470,6 +470,18 @@ static void ask_index(fed *f, fed_origin *o, fed_peer *origin)
 	}
 }
 
+/* The origin cannot be asked now, or its last connection attempt failed. */
+static int origin_away(fed_peer *origin)
+{
+	sp_h2_client_state st;
+
+	if (origin == NULL || !fed_peer_usable(origin))
+		return 1;
+	memset(&st, 0, sizeof(st));
+	sp_h2_client_get_state(origin->client, &st);
+	return !st.connected && st.consecutive_failures > 0;
+}
+
 void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 {
 	fed_peer *origin = fed_peer_find(f, o->id);
@@ -479,7 +491,7 @@ void fed_index_tick(fed *f, fed_origin *o, int64_t now)
 	/* only the origin signs its index: without it, what catch-up from
 	 * peers brings past idx_next stays unproven, never complete, until
 	 * a note of the origin verifies again */
-	if (origin == NULL || !fed_peer_usable(origin))
+	if (origin_away(origin))
 		o->idx_unproven = 1;
 	if (!o->idx_loaded) {
 		if (!o->idx_busy)
