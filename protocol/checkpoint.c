@@ -540,3 +540,173 @@ fail:
 		*why = w;
 	return SP_ERR_PROOF_INVALID;
 }
+
+/* ---------------------------------------------------------------- index notes
+ */
+
+/* An origin line as a key name: non-empty, short, no space or control. */
+static int origin_line_ok(const char *s, size_t len)
+{
+	return len > 0 && len < SP_CHECKPOINT_ORIGIN_MAX &&
+	       line_clean(s, len) && memchr(s, ' ', len) == NULL;
+}
+
+int sp_index_note_format(const sp_index_note *in, char **out, size_t *outlen)
+{
+	size_t i, cap, pos;
+	char *buf;
+	int w;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if (in == NULL || out == NULL || (in->n > 0 && in->seqs == NULL))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (!origin_line_ok(in->origin,
+	                    strnlen(in->origin, SP_CHECKPOINT_ORIGIN_MAX)) ||
+	    !sp_node_id_valid(in->recipient) || in->start > in->end ||
+	    in->n > SP_INDEX_NOTE_MAX_SEQS)
+		return SP_ERR_FIELD;
+	for (i = 0; i < in->n; i++)
+		if (in->seqs[i] < in->start || in->seqs[i] >= in->end ||
+		    (i > 0 && in->seqs[i] <= in->seqs[i - 1]))
+			return SP_ERR_FIELD;
+	/* four header lines, then at most 20 digits and a line feed each */
+	cap = sizeof(SP_INDEX_NOTE_HEADER) + SP_CHECKPOINT_ORIGIN_MAX +
+	      SP_NODE_ID_MAX + 64 + in->n * 21;
+	if ((buf = malloc(cap)) == NULL)
+		return SP_ERR_NOMEM;
+	w = snprintf(buf, cap,
+	             "%s\n%s\nrecipient %s\nrange %" PRIu64 " %" PRIu64 "\n",
+	             SP_INDEX_NOTE_HEADER, in->origin, in->recipient, in->start,
+	             in->end);
+	for (pos = (size_t)w, i = 0; w > 0 && i < in->n; i++, pos += (size_t)w)
+		w = snprintf(buf + pos, cap - pos, "%" PRIu64 "\n",
+		             in->seqs[i]);
+	if (w <= 0 || pos >= cap) {
+		free(buf);
+		return SP_ERR_INTERNAL;
+	}
+	*out = buf;
+	if (outlen != NULL)
+		*outlen = pos;
+	return SP_OK;
+}
+
+void sp_index_note_free(sp_index_note *n)
+{
+	if (n == NULL)
+		return;
+	free(n->seqs);
+	n->seqs = NULL;
+	n->n = 0;
+}
+
+/* "range <start> <end>" with start <= end. */
+static int parse_range(const char *line, size_t len, uint64_t *start,
+                       uint64_t *end)
+{
+	const char *sp;
+
+	if (len <= 6 || memcmp(line, "range ", 6) != 0)
+		return 0;
+	line += 6;
+	len -= 6;
+	if ((sp = memchr(line, ' ', len)) == NULL)
+		return 0;
+	return parse_u64(line, (size_t)(sp - line), start) &&
+	       parse_u64(sp + 1, len - (size_t)(sp - line) - 1, end) &&
+	       *start <= *end;
+}
+
+/* The four header lines of an index note into *n. NULL or why. */
+static const char *index_head(line_reader *lr, sp_index_note *n)
+{
+	const char *line = NULL;
+	size_t llen = 0;
+	static const char rcp[] = "recipient ";
+
+	if (next_line(lr, &line, &llen) != 1 ||
+	    llen != strlen(SP_INDEX_NOTE_HEADER) ||
+	    memcmp(line, SP_INDEX_NOTE_HEADER, llen) != 0)
+		return "the first line is not " SP_INDEX_NOTE_HEADER;
+	if (next_line(lr, &line, &llen) != 1 || !origin_line_ok(line, llen))
+		return "the origin line is missing, empty, too long or has a "
+		       "space or control character";
+	memcpy(n->origin, line, llen);
+	n->origin[llen] = '\0';
+	if (next_line(lr, &line, &llen) != 1 || llen <= sizeof(rcp) - 1 ||
+	    llen - (sizeof(rcp) - 1) > SP_NODE_ID_MAX ||
+	    memcmp(line, rcp, sizeof(rcp) - 1) != 0)
+		return "the third line is not \"recipient <NodeId>\"";
+	memcpy(n->recipient, line + sizeof(rcp) - 1, llen - (sizeof(rcp) - 1));
+	n->recipient[llen - (sizeof(rcp) - 1)] = '\0';
+	if (!sp_node_id_valid(n->recipient))
+		return "the recipient is not a NodeId";
+	if (next_line(lr, &line, &llen) != 1 ||
+	    !parse_range(line, llen, &n->start, &n->end))
+		return "the fourth line is not \"range <start> <end>\" with "
+		       "start <= end";
+	return NULL;
+}
+
+int sp_index_note_parse(const char *text, size_t len, sp_index_note *out,
+                        size_t *body_len, const char **why)
+{
+	line_reader lr = {text, len, 0};
+	const char *line = NULL, *w;
+	size_t llen = 0, end;
+	uint64_t s;
+	int r;
+
+	if (body_len != NULL)
+		*body_len = 0;
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL || text == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(out, 0, sizeof(*out));
+	if (len > SP_CHECKPOINT_MAX_NOTE) {
+		if (why != NULL)
+			*why = "index note too large";
+		return SP_ERR_TOO_LARGE;
+	}
+	if ((w = index_head(&lr, out)) != NULL)
+		goto fail;
+	for (end = lr.pos;; end = lr.pos) {
+		w = "the text does not end in a line feed";
+		if ((r = next_line(&lr, &line, &llen)) < 0)
+			goto fail;
+		if (r == 0 || llen == 0)
+			break; /* the end, or the blank line before signatures
+			        */
+		w = "a Sequence line is not a canonical decimal";
+		if (!parse_u64(line, llen, &s))
+			goto fail;
+		w = "a Sequence lies outside the note's range";
+		if (s < out->start || s >= out->end)
+			goto fail;
+		w = "Sequences are not in ascending order";
+		if (out->n > 0 && s <= out->seqs[out->n - 1])
+			goto fail;
+		w = "more Sequences than one note may list";
+		if (out->n == SP_INDEX_NOTE_MAX_SEQS)
+			goto fail;
+		if (out->seqs == NULL &&
+		    (out->seqs = malloc(SP_INDEX_NOTE_MAX_SEQS *
+		                        sizeof(*out->seqs))) == NULL) {
+			sp_index_note_free(out);
+			return SP_ERR_NOMEM;
+		}
+		out->seqs[out->n++] = s;
+	}
+	if (body_len != NULL)
+		*body_len = end;
+	return SP_OK;
+fail:
+	sp_index_note_free(out);
+	if (why != NULL)
+		*why = w;
+	return SP_ERR_INDEX_INVALID;
+}

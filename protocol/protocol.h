@@ -147,6 +147,10 @@ typedef enum sp_err {
 	                                   statement for the list (transient) */
 	SP_ERR_TIMESTAMP_INVALID = -88, /* timestamp-invalid: a freshness
 	                                   statement that is not usable */
+	/* complete catch-up (SPEC 9.9) */
+	SP_ERR_INDEX_INVALID = -92, /* index-invalid: a recipient index note
+	                               that is malformed, out of range or not
+	                               signed by its Origin's LogKey */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -781,6 +785,39 @@ int sp_checkpoint_parse(const char *text, size_t len, sp_checkpoint *out,
 int sp_checkpoint_cosigned_message(const char *body, size_t body_len,
                                    int64_t timestamp, char **out,
                                    size_t *outlen);
+
+/* Recipient index notes (SPEC 9.9): the body of a C2SP signed note by an
+ * Origin's log key listing the Sequences of [start, end) of its log that
+ * are addressed to one recipient:
+ *   "silkport-index/v1\n<origin line>\nrecipient <NodeId>\n"
+ *   "range <start> <end>\n" then one "<sequence>\n" per listed Sequence. */
+#define SP_INDEX_NOTE_HEADER   "silkport-index/v1"
+#define SP_INDEX_NOTE_MAX_SEQS 500 /* keeps a note below SP_NOTE_MAX_BYTES */
+
+typedef struct sp_index_note {
+	char origin[SP_CHECKPOINT_ORIGIN_MAX]; /* the checkpoint origin line */
+	char recipient[SP_NODE_ID_MAX + 1];
+	uint64_t start, end; /* start <= s < end for every listed s */
+	uint64_t *seqs;      /* ascending; malloc'd (NULL when n == 0) */
+	size_t n;
+} sp_index_note;
+
+/* The body text of `in` (seqs ascending within the range, at most
+ * SP_INDEX_NOTE_MAX_SEQS); *out malloc'd, NUL-terminated.
+ * Errors: SP_ERR_FIELD (a value outside the rules above), SP_ERR_NOMEM. */
+int sp_index_note_format(const sp_index_note *in, char **out, size_t *outlen);
+/* Parse an index note body, or a whole signed note whose text is one (the
+ * body ends at the first blank line). *out must be freed with
+ * sp_index_note_free, also on failure. *body_len (may be NULL) as for
+ * sp_checkpoint_parse. Refused: another first line, an origin line that
+ * is empty, has a space or control character or is too long, a recipient
+ * that is not a NodeId, start > end, a Sequence that is not a canonical
+ * decimal, not ascending, outside [start, end), more than
+ * SP_INDEX_NOTE_MAX_SEQS of them, or any other line.
+ * Errors: SP_ERR_TOO_LARGE, SP_ERR_INDEX_INVALID (with *why). */
+int sp_index_note_parse(const char *text, size_t len, sp_index_note *out,
+                        size_t *body_len, const char **why);
+void sp_index_note_free(sp_index_note *n);
 
 #ifdef __cplusplus
 }

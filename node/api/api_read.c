@@ -25,8 +25,10 @@ typedef struct read_job {
 	char origin[SP_NODE_ID_MAX + 1];
 	char id[SP_UUID_LEN + 16]; /* room for "/receipt" */
 	/* query parameters, read on the loop thread */
-	int has_start, has_count, has_index, has_size, has_old;
-	uint64_t start, count, index, size, old;
+	int has_start, has_count, has_index, has_size, has_old, has_end;
+	uint64_t start, count, index, size, old, end;
+	/* GET .../index ([API-U1]): whose index, seen as it would see it */
+	char recipient[SP_NODE_ID_MAX + 1];
 	char kind[32], scheme[SP_STORE_SUBJECT_MAX + 1],
 	    value[SP_STORE_SUBJECT_MAX + 1];
 	char type[SP_TYPE_MAX + 1], by_origin[SP_NODE_ID_MAX + 1];
@@ -224,6 +226,92 @@ static void get_checkpoint(read_job *j, sp_store_reader *r)
 	j->status = 200;
 }
 
+/* The Sequences of this node's log in [start, end) that view reads, at
+ * most SP_INDEX_NOTE_MAX_SEQS; *end is shortened to just past the last one
+ * when that many are found. 0, or -1 with j failed. */
+static int index_seqs(read_job *j, sp_store_reader *r, sp_index_note *ix)
+{
+	uint64_t at = ix->start;
+	size_t i;
+
+	if ((ix->seqs = malloc(SP_INDEX_NOTE_MAX_SEQS * sizeof(*ix->seqs))) ==
+	    NULL) {
+		fail(j, SP_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	while (at < ix->end) {
+		sp_store_list *l = NULL;
+
+		if (sp_store_entries(r, j->origin, at, SP_STORE_LIST_MAX,
+		                     ENTRIES_MAX_BYTES, &j->view,
+		                     &l) != SP_OK) {
+			fail(j, SP_ERR_IO, "the store could not be read");
+			return -1;
+		}
+		for (i = 0; i < l->n && l->items[i]->sequence < ix->end; i++) {
+			ix->seqs[ix->n++] = l->items[i]->sequence;
+			if (ix->n == SP_INDEX_NOTE_MAX_SEQS) {
+				/* the range shortened to what one note holds */
+				ix->end = l->items[i]->sequence + 1;
+				break;
+			}
+		}
+		at = l->n > 0 ? l->next_start : ix->end;
+		sp_store_list_free(l);
+	}
+	return 0;
+}
+
+/* GET /v1/logs/{origin}/index ([API-U1], LOG-U1): the Sequences of this
+ * node's own log addressed to `recipient` in [start, end), end at most the
+ * size of its latest checkpoint, signed with its log key. */
+static void get_index(read_job *j, sp_store_reader *r)
+{
+	sp_store_checkpoint *cp = NULL;
+	sp_index_note ix;
+	char *body = NULL, *note = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	int err;
+
+	memset(&ix, 0, sizeof(ix));
+	if (strcmp(j->origin, sp_node_config(j->n)->node_id) != 0) {
+		fail(j, SP_ERR_NOT_FOUND,
+		     "an index is served by its Origin for its own log only");
+		return;
+	}
+	if (sp_store_checkpoint_latest(r, j->origin, &cp) != SP_OK) {
+		fail(j, SP_ERR_NOT_FOUND, "this node has signed no checkpoint");
+		return;
+	}
+	ix.start = j->has_start ? j->start : 0;
+	ix.end = j->has_end && j->end < cp->size ? j->end : cp->size;
+	snprintf(ix.origin, sizeof(ix.origin), "%s", cp->note);
+	ix.origin[strcspn(ix.origin, "\n")] = '\0';
+	snprintf(ix.recipient, sizeof(ix.recipient), "%s", j->recipient);
+	sp_store_checkpoint_free(cp);
+	if (ix.start > ix.end) {
+		fail(j, SP_ERR_BAD_REQUEST,
+		     "start is beyond end or this node's latest checkpoint");
+		return;
+	}
+	if (index_seqs(j, r, &ix) != 0)
+		goto out;
+	if ((err = sp_index_note_format(&ix, &body, &len)) != SP_OK ||
+	    (err = sp_note_sign(sp_node_log_signer(j->n), body, len, &note,
+	                        &why)) != SP_OK) {
+		fail(j, err, why ? why : "the index note could not be made");
+		goto out;
+	}
+	sp_text_append(&j->out, note, strlen(note));
+	j->ctype = "text/plain; charset=utf-8";
+	j->status = 200;
+out:
+	free(body);
+	free(note);
+	sp_index_note_free(&ix);
+}
+
 /* The tree size proofs default to: the latest checkpoint's. */
 static int default_size(read_job *j, sp_store_reader *r, uint64_t *size)
 {
@@ -407,6 +495,9 @@ static void work(void *arg)
 	case SP_EP_SEARCH:
 		search(j, r);
 		break;
+	case SP_EP_LOG_INDEX:
+		get_index(j, r);
+		break;
 	default:
 		fail(j, SP_ERR_NOT_FOUND, "no such endpoint");
 	}
@@ -428,7 +519,7 @@ static void done(void *arg)
 		/* Records are for the caller only: no shared cache may keep
 		 * them. */
 		if (j->ep == SP_EP_RECORD_GET || j->ep == SP_EP_ENTRIES ||
-		    j->ep == SP_EP_SEARCH) {
+		    j->ep == SP_EP_SEARCH || j->ep == SP_EP_LOG_INDEX) {
 			h[nh].name = "cache-control";
 			h[nh++].value = "no-store";
 		}
@@ -475,6 +566,38 @@ int sp_api__param_str(const char *query, const char *name, char *buf,
 	return err == SP_OK || err == SP_ERR_NOT_FOUND ? 0 : -1;
 }
 
+/* GET .../index: recipient= is required, and the caller must be that
+ * recipient, an auditor (ACC-U1) or an operator: which records a member
+ * was sent is its own business. The index is made as the recipient sees
+ * the log, whoever asks. 0, or -1 answered. */
+static int index_params(read_job *j, const sp_caller *c, const char *q)
+{
+	int has = 0, bad, home, auditor;
+
+	bad = sp_api__param_str(q, "recipient", j->recipient,
+	                        sizeof(j->recipient), &has);
+	bad |= sp_api__param_u64(q, "end", &j->end, &j->has_end);
+	if (bad || !has || !sp_node_id_valid(j->recipient)) {
+		sp_api__problem(j->n, j->req, j->ep, SP_ERR_BAD_REQUEST,
+		                "recipient= must name a NodeId, and end= is a "
+		                "Sequence");
+		return -1;
+	}
+	/* a member of the home federation: the NodeId R names there
+	 * ([FED-41]), not a namesake in a followed one */
+	home = strcmp(c->federation, sp_node_config(j->n)->federation) == 0;
+	auditor = c->member != NULL && c->member->role == SP_ROLE_AUDITOR;
+	if (!c->operator&& !(home &&
+	                     (auditor || strcmp(c->id, j->recipient) == 0))) {
+		sp_api__problem(j->n, j->req, j->ep, SP_ERR_FORBIDDEN,
+		                "an index is served to its recipient and to "
+		                "auditors only");
+		return -1;
+	}
+	snprintf(j->viewer, sizeof(j->viewer), "%s", j->recipient);
+	return 0;
+}
+
 void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
                  sp_endpoint ep, const char *origin, const char *rest)
 {
@@ -496,8 +619,13 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	         c->operator? sp_node_config(n)->node_id : c->id);
 	j->wide = c->wide_read;
 	j->anonymous = !c->operator&& !c->member_active;
-	if (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES ||
-	                 ep == SP_EP_SEARCH)) {
+	if (ep == SP_EP_LOG_INDEX && index_params(j, c, q) != 0) {
+		free(j);
+		return;
+	}
+	if (ep == SP_EP_LOG_INDEX ||
+	    (!j->wide && (ep == SP_EP_RECORD_GET || ep == SP_EP_ENTRIES ||
+	                  ep == SP_EP_SEARCH))) {
 		sp_node_broadcasters(n, sp_node_trust(n), j->viewer,
 		                     &j->broadcasters);
 		if (j->broadcasters.failed) {

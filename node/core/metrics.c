@@ -33,7 +33,7 @@ static const char *const hist_names[SP_HIST_COUNT][2] = {
 static const char *const endpoint_names[SP_EP_COUNT] = {
     "records_post", "record_get", "entries", "checkpoint", "inclusion",
     "consistency",  "trust_list", "submit",  "search",     "healthz",
-    "readyz",       "metrics",    "cosign",  "other"};
+    "readyz",       "metrics",    "cosign",  "index",      "other"};
 
 struct histogram {
 	atomic_uint_fast64_t buckets[N_BUCKETS + 1]; /* last: +Inf */

@@ -440,6 +440,7 @@ typedef enum sp_endpoint {
 	SP_EP_READYZ,
 	SP_EP_METRICS,
 	SP_EP_COSIGN,
+	SP_EP_LOG_INDEX, /* GET /v1/logs/{origin}/index (SPEC 10.14) */
 	SP_EP_OTHER,
 	SP_EP_COUNT
 } sp_endpoint;

@@ -98,6 +98,14 @@ typedef struct unproven {
 	int alarmed;  /* past the merge delay and alarmed ([FED-55]) */
 } unproven;
 
+/* A Sequence an index note lists that this node does not hold. */
+typedef struct fed_gap {
+	uint64_t seq;
+	int64_t since_ms; /* the merge delay runs from here */
+	int alarmed;
+} fed_gap;
+#define FED_GAPS_MAX 64
+
 struct fed_origin {
 	int gone;
 	char id[SP_NODE_ID_MAX + 1];
@@ -169,6 +177,22 @@ struct fed_origin {
 	 * origin, compared with the one verified here */
 	int64_t next_gossip_ms;
 	uint64_t gossip_turn;
+	/* complete catch-up (fed_index.c, [FED-U1]): every record of this
+	 * origin addressed here below idx_next is held, by the origin's
+	 * signed index notes; listed Sequences not held are gaps */
+	uint64_t idx_next;
+	int idx_busy;     /* a note is asked for or checked, or idx_next read */
+	int idx_loaded;   /* idx_next read from the store */
+	int idx_unproven; /* the origin is away: past idx_next unproven */
+	int64_t next_idx_ms; /* no note asked before */
+	uint64_t idx_notes;  /* notes verified and covered */
+	fed_gap gaps[FED_GAPS_MAX];
+	size_t n_gaps;
+	int gap_out;         /* a fetch of a gap is out */
+	uint64_t gap_turn;   /* which peer to ask for a gap next */
+	uint64_t gap_alarms; /* gaps alarmed ([FED-U2]) */
+	uint64_t index_lies; /* notes that omit a record held here */
+	char *lie_note;      /* the first such note, kept as evidence */
 };
 
 struct fed {
@@ -187,6 +211,7 @@ struct fed {
 	fed_recover *recover;         /* fed_recover.c: the own log's fence */
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t unconfirmed_alarms;  /* records past the merge delay */
+	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-U2]) */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -298,6 +323,18 @@ void fed_origin_free(fed_origin *o);
  * listed as unproven until proven against the origin's checkpoint. */
 void fed_pull_received(fed *f, const char *origin, uint64_t seq,
                        const char digest[65]);
+
+/* fed_index.c: complete catch-up ([FED-U1], LOG-U1) */
+/* Verify a recipient index note (a whole signed note, len bytes) with the
+ * origin's LogKey: signed by it, its origin line the key's name, for
+ * `recipient`, starting at `start`, ending above start and at most at
+ * `size` (the witnessed checkpoint size the reader holds). *out must be freed
+ * with sp_index_note_free. Errors: SP_ERR_INDEX_INVALID (with *why). */
+int sp_peers__index_verify(const char *log_key, const char *recipient,
+                           uint64_t start, uint64_t size, const char *note,
+                           size_t len, sp_index_note *out, const char **why);
+/* Ask for, check and follow index notes of o; fetch and alarm gaps. */
+void fed_index_tick(fed *f, fed_origin *o, int64_t now);
 
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);

@@ -57,6 +57,7 @@ void fed_origin_free(fed_origin *o)
 	free(o->to_unlog);
 	free(o->log_key);
 	free(o->next_log_key);
+	free(o->lie_note);
 	free(o);
 }
 
@@ -1003,4 +1004,5 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now)
 	         o->proofs_out == 0)
 		prove(f, o);
 	fed_quorum_overdue(f, o, now);
+	fed_index_tick(f, o, now);
 }

@@ -200,11 +200,33 @@ void fed_metrics(void *state, void *out)
 	               "silkport_unconfirmed_alarms_total %llu\n",
 	               (unsigned long long)f->unconfirmed_alarms);
 	sp_text_printf(t,
+	               "# HELP silkport_catchup_gap_alarms_total Sequences "
+	               "an origin's signed index addresses here that could "
+	               "not be fetched within the merge delay.\n"
+	               "# TYPE silkport_catchup_gap_alarms_total counter\n"
+	               "silkport_catchup_gap_alarms_total %llu\n",
+	               (unsigned long long)f->gap_alarms);
+	sp_text_printf(t,
 	               "# HELP silkport_equivocation_alarms Equivocation "
 	               "alarms raised by delivery, catch-up and witnessing.\n"
 	               "# TYPE silkport_equivocation_alarms "
 	               "gauge\nsilkport_equivocation_alarms %llu\n",
 	               (unsigned long long)f->equivocation_alarms);
+}
+
+/* [FED-U1]: "complete" up to the checkpoint only by the origin's signed
+ * index notes; with the origin away, what peers gave is "unproven". */
+static const char *completeness(const fed_origin *o)
+{
+	if (o->log_key == NULL)
+		return "no-log-key";
+	if (o->index_lies > 0)
+		return "index-lie";
+	if (o->n_gaps > 0)
+		return "gaps";
+	if (o->have_wit && o->idx_next >= o->wit_size)
+		return "complete";
+	return o->idx_unproven ? "unproven" : "proving";
 }
 
 /* The status report is written once, through these, as text for people
@@ -394,6 +416,13 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 			r_uint(r, "overdue", o->overdue);
 			r_uint(r, "overdue-alarms", o->overdue_alarms);
 			r_close(r);
+			r_open(r, "completeness");
+			r_uint(r, "proven-to", o->idx_next);
+			r_str(r, "state", completeness(o));
+			r_uint(r, "gaps", o->n_gaps);
+			r_uint(r, "gap-alarms", o->gap_alarms);
+			r_uint(r, "index-lies", o->index_lies);
+			r_close(r);
 		} else {
 			if (o->have_cp) {
 				snprintf(buf, sizeof(buf), "size %llu root %s",
@@ -426,10 +455,20 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 			         o->n_unproven, (unsigned long long)o->overdue,
 			         (unsigned long long)o->overdue_alarms);
 			r_str(r, "confirmation", buf);
+			snprintf(buf, sizeof(buf),
+			         "%s, proven to %llu, %zu gap(s) (%llu "
+			         "alarmed), %llu index lie(s)",
+			         completeness(o),
+			         (unsigned long long)o->idx_next, o->n_gaps,
+			         (unsigned long long)o->gap_alarms,
+			         (unsigned long long)o->index_lies);
+			r_str(r, "completeness", buf);
 		}
 	}
-	r_uint(r, "alarms",
-	       p->alarms + (o ? o->equivocations + o->overdue_alarms : 0));
+	r_uint(
+	    r, "alarms",
+	    p->alarms +
+	        (o ? o->equivocations + o->overdue_alarms + o->gap_alarms : 0));
 	if (p->last_alarm[0] || r->json)
 		r_str(r, "last-alarm", p->last_alarm[0] ? p->last_alarm : NULL);
 	if (o != NULL && o->last_alarm[0] &&
@@ -528,7 +567,9 @@ size_t fed_peer_views(void *state, sp_node_peer_view *out, size_t cap)
 		/* records past the merge delay are alarms about the origin
 		 * too ([FED-56]): status and the console show them */
 		v->alarms =
-		    p->alarms + (o ? o->equivocations + o->overdue_alarms : 0);
+		    p->alarms +
+		    (o ? o->equivocations + o->overdue_alarms + o->gap_alarms
+		       : 0);
 		snprintf(v->last_alarm, sizeof(v->last_alarm), "%s",
 		         p->last_alarm[0] ? p->last_alarm
 		         : o != NULL      ? o->last_alarm

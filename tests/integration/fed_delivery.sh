@@ -18,6 +18,10 @@ fsubmit "$F" CN-ZZ release CN-XA >>"$WORK/submitted"
 [ "$(wc -l <"$WORK/submitted")" = 4 ] && ok "four records submitted" || not_ok "submissions: $(cat "$WORK/submitted")"
 wait_for 20 held_count_is "$F" CN-XA CN-ZZ 4 && ok "CN-XA holds the 3 broadcasts and its addressed record" ||
 	not_ok "CN-XA holds: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
+# [FED-U1]: CN-ZZ's signed index proves CN-XA holds all it was sent.
+complete_at() { "$SILKPORT" peers --config "$F/members/$1/node.ini" 2>/dev/null | grep -A30 "^peer $2" | grep -Eq "^  completeness +$3,"; }
+wait_for 20 complete_at CN-XA CN-ZZ complete && ok "CN-XA proves by CN-ZZ's index that it holds all CN-ZZ sent it" ||
+	not_ok "completeness: $("$SILKPORT" peers --config "$F/members/CN-XA/node.ini" 2>&1 | grep -A30 '^peer CN-ZZ' | grep completeness)"
 wait_for 20 held_count_is "$F" KZ-KGS CN-ZZ 3 && ok "KZ-KGS holds the 3 broadcasts only" ||
 	not_ok "KZ-KGS holds: $(held "$F" KZ-KGS CN-ZZ | tr '\n' ' ')"
 held "$F" KZ-KGS CN-ZZ | grep -qx 3 && not_ok "the addressed record reached a non-recipient" || ok "the addressed record did not reach KZ-KGS"
@@ -90,6 +94,12 @@ stop_node CN-ZZ
 fstart "$F" CN-XA || exit 1
 wait_for 40 held_count_is "$F" CN-XA CN-ZZ 23 && ok "CN-XA caught up from KZ-KGS without the origin" ||
 	not_ok "CN-XA: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
+# [FED-U1]: the two records caught up from KZ-KGS are held but not proven
+# complete: only CN-ZZ's index could prove them, and CN-ZZ is down.
+line=$("$SILKPORT" peers --config "$F/members/CN-XA/node.ini" 2>&1 | grep -A30 '^peer CN-ZZ' | grep '^  completeness')
+proven=$(echo "$line" | sed -n 's/.*proven to \([0-9]*\),.*/\1/p')
+[ -n "$proven" ] && [ "$proven" -le 21 ] && echo "$line" | grep -q ' unproven, ' && ok "but without the origin what came from KZ-KGS is not proven complete ($line)" ||
+	not_ok "completeness without the origin: $line"
 grep -q 'event=record_accepted.*origin=CN-ZZ' "$WORK/CN-XA.log" && ok "pushed records were accepted" || not_ok "no record_accepted"
 "$SILKPORT" peers --config "$F/members/CN-XA/node.ini" >"$WORK/peers.txt" 2>&1
 grep -A20 '^peer CN-ZZ' "$WORK/peers.txt" | grep -q 'catch-up *[1-9][0-9]* pulled' && ok "silkport peers counts the pulled records" ||

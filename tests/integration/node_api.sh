@@ -176,6 +176,28 @@ expect 1 "and refuses a record that is not at that index" -- "$SILKPORT" log ver
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "consistency proof"
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=4" >/dev/null; expect_status 400 "an index past the size: 400"
 
+# The recipient index ([API-U1], [ACC-U1]): the Origin signs which Sequences
+# of its log up to its checkpoint are addressed to a recipient, for that
+# recipient and auditors only.
+hcurl "$F" CN-XA CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=0" >"$WORK/index.txt"; expect_status 200 "the recipient reads its index"
+printf 'silkport-index/v1\nsilkport/silk-alliance/CN-ZZ\nrecipient CN-XA\nrange 0 4\n0\n1\n2\n3\n\n' >"$WORK/index-want.txt"
+head -c "$(stat -c %s "$WORK/index-want.txt")" "$WORK/index.txt" | cmp -s - "$WORK/index-want.txt" \
+	&& ok "listing sequences 0 to 3 of range 0..4" || not_ok "index: $(cat "$WORK/index.txt")"
+grep -q "^— silkport/silk-alliance/CN-ZZ " "$WORK/index.txt" && ok "signed with the log key" || not_ok "index signature line"
+hcurl "$F" AUDIT-1 CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=0" >/dev/null; expect_status 200 "an auditor reads it"
+hcurl "$F" KZ-KGS CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=0" >/dev/null; expect_status 403 "another member does not"
+expect_problem forbidden "as forbidden"
+hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=0" >/dev/null; expect_status 401 "nor an anonymous caller"
+hcurl "$F" KZ-KGS CN-ZZ "/v1/logs/CN-ZZ/index?recipient=KZ-KGS&start=1" >"$WORK/index-kg.txt"; expect_status 200 "KZ-KGS reads its own"
+sed -n 3,5p "$WORK/index-kg.txt" | tr '\n' '|' | grep -qx 'recipient KZ-KGS|range 1 4||' \
+	&& ok "which lists nothing of range 1..4" || not_ok "KZ-KGS index: $(cat "$WORK/index-kg.txt")"
+hcurl "$F" CN-XA CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=1&end=3" >"$WORK/index-end.txt"
+sed -n 4,7p "$WORK/index-end.txt" | tr '\n' '|' | grep -qx 'range 1 3|1|2||' && ok "end= shortens the range" \
+	|| not_ok "index with end: $(cat "$WORK/index-end.txt")"
+hcurl "$F" CN-XA CN-ZZ "/v1/logs/CN-ZZ/index?start=0" >/dev/null; expect_status 400 "recipient= is required"
+hcurl "$F" CN-XA CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=9" >/dev/null; expect_status 400 "a start past the checkpoint: 400"
+hcurl "$F" CN-ZZ CN-XA "/v1/logs/CN-ZZ/index?recipient=CN-ZZ&start=0" >/dev/null; expect_status 404 "only the Origin serves its index"
+
 # Metadata ([ACC-18], [ACC-19]): another Origin's checkpoint and proofs are
 # members-only, refused before any lookup (a log not held answers alike);
 # the node's own log is public until [access] public_own_log = no.

@@ -67,6 +67,7 @@ static const int all_errs[] = {
     SP_ERR_VALIDITY_TOO_LONG,
     SP_ERR_TRUST_LIST_STALE,
     SP_ERR_TIMESTAMP_INVALID,
+    SP_ERR_INDEX_INVALID,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
@@ -99,6 +100,7 @@ static void test_known_names(void **state)
 	assert_string_equal(sp_strerror(SP_ERR_SIGNER_EXPIRED),
 	                    "signer-expired");
 	assert_string_equal(sp_strerror(SP_ERR_NON_CANONICAL), "non-canonical");
+	assert_string_equal(sp_strerror(SP_ERR_INDEX_INVALID), "index-invalid");
 	assert_string_equal(sp_strerror(-9999), "unknown-error");
 	assert_string_equal(sp_strerror(5), "unknown-error");
 	assert_int_equal(sp_err_from_name("no-such-error"), SP_ERR_INTERNAL);
