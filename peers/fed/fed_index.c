@@ -17,9 +17,10 @@
  * carries it with the records it speaks of): "catchup-proven:<origin>". */
 #define PROVEN_KEY "catchup-proven:"
 
-int sp_peers__index_verify(const char *log_key, const char *recipient,
-                           uint64_t start, uint64_t size, const char *note,
-                           size_t len, sp_index_note *out, const char **why)
+int sp_peers__index_verify(const char *log_key, const char *next_log_key,
+                           const char *recipient, uint64_t start, uint64_t size,
+                           const char *note, size_t len, sp_index_note *out,
+                           const char **why)
 {
 	size_t text_len = 0, name_len;
 	const char *plus;
@@ -30,7 +31,9 @@ int sp_peers__index_verify(const char *log_key, const char *recipient,
 		*why = "the origin has no usable LogKey";
 		return SP_ERR_INDEX_INVALID;
 	}
-	if ((err = sp_note_verify(log_key, note, len, &text_len, why)) != SP_OK)
+	/* either listed key (SPEC [LOG-K1]); both have the same name */
+	if ((err = sp_note_verify_either(log_key, next_log_key, note, len,
+	                                 &text_len, why)) != SP_OK)
 		return SP_ERR_INDEX_INVALID;
 	if ((err = sp_index_note_parse(note, text_len, out, NULL, why)) !=
 	    SP_OK)
@@ -419,9 +422,9 @@ static void on_index(void *ud, const sp_h2_response *resp)
 	j->f = f;
 	j->o = o;
 	snprintf(j->me, sizeof(j->me), "%s", cfg->node_id);
-	err = sp_peers__index_verify(o->log_key, j->me, o->idx_next,
-	                             o->wit_size, (const char *)resp->body,
-	                             resp->body_len, &j->ix, &why);
+	err = sp_peers__index_verify(
+	    o->log_key, o->next_log_key, j->me, o->idx_next, o->wit_size,
+	    (const char *)resp->body, resp->body_len, &j->ix, &why);
 	o->idx_unproven = err != SP_OK;
 	if (err == SP_OK && (j->note = malloc(resp->body_len + 1)) != NULL) {
 		memcpy(j->note, resp->body, resp->body_len);

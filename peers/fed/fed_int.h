@@ -330,9 +330,10 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq,
  * `recipient`, starting at `start`, ending above start and at most at
  * `size` (the witnessed checkpoint size the reader holds). *out must be freed
  * with sp_index_note_free. Errors: SP_ERR_INDEX_INVALID (with *why). */
-int sp_peers__index_verify(const char *log_key, const char *recipient,
-                           uint64_t start, uint64_t size, const char *note,
-                           size_t len, sp_index_note *out, const char **why);
+int sp_peers__index_verify(const char *log_key, const char *next_log_key,
+                           const char *recipient, uint64_t start, uint64_t size,
+                           const char *note, size_t len, sp_index_note *out,
+                           const char **why);
 /* Ask for, check and follow index notes of o; fetch and alarm gaps. */
 void fed_index_tick(fed *f, fed_origin *o, int64_t now);
 

@@ -55,7 +55,10 @@ submit_loop a "https://127.0.0.1:$PORT_CN_ZZ" 40 &
 LA=$!
 submit_loop b "https://127.0.0.1:$PORT_B" 40 &
 LB=$!
-sleep 1.5
+# both take submissions for a while (on a loaded machine the first may be
+# slow to come), then the first is killed in the middle of its loop
+for _ in $(seq 1 60); do [ -s "$WORK/acked.a" ] && break; sleep 0.25; done
+sleep 1
 kill -9 "$PID_CN_ZZ"
 wait "$PID_CN_ZZ" 2>/dev/null || true
 wait $LA $LB 2>/dev/null || true

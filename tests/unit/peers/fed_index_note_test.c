@@ -194,38 +194,38 @@ static void test_verify(void **state)
 	const char *why = NULL;
 
 	(void)state;
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20,
+	                                        note, strlen(note), &out, &why),
 	                 SP_OK);
 	assert_int_equal(out.n, 2);
 	sp_index_note_free(&out);
 	/* a larger verified checkpoint is fine; a smaller one is not: the
 	 * range must lie within what the reader verified */
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 99, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 99,
+	                                        note, strlen(note), &out, &why),
 	                 SP_OK);
 	sp_index_note_free(&out);
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 19, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 19,
+	                                        note, strlen(note), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	assert_non_null(strstr(why, "beyond"));
 	/* for another recipient, or not from where it was asked */
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-YY", 10, 20, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-YY", 10, 20,
+	                                        note, strlen(note), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 0, 20, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 0, 20,
+	                                        note, strlen(note), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	/* a byte changed after signing */
 	note[strlen(text) - 2] = '8';
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, note,
-	                                        strlen(note), &out, &why),
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20,
+	                                        note, strlen(note), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(note);
 
 	/* the same name but another key: not the Origin's */
 	n2 = sign(g_other, text);
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, n2,
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20, n2,
 	                                        strlen(n2), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(n2);
@@ -233,7 +233,7 @@ static void test_verify(void **state)
 	/* the Origin's key over a note naming another log */
 	n2 = sign(g_origin, "silkport-index/v1\n" OTHER
 	                    "\nrecipient CN-ZZ\nrange 10 20\n");
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, n2,
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20, n2,
 	                                        strlen(n2), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(n2);
@@ -241,7 +241,7 @@ static void test_verify(void **state)
 	/* an empty range proves nothing and is not progress */
 	n2 = sign(g_origin, "silkport-index/v1\n" NAME
 	                    "\nrecipient CN-ZZ\nrange 10 10\n");
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, n2,
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20, n2,
 	                                        strlen(n2), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(n2);
@@ -249,7 +249,7 @@ static void test_verify(void **state)
 	/* a signed checkpoint is not an index note */
 	n2 = sign(g_origin, NAME "\n20\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3"
 	                         "hSuFU=\n");
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, n2,
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20, n2,
 	                                        strlen(n2), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(n2);
@@ -257,10 +257,34 @@ static void test_verify(void **state)
 	/* another member's key over its own name: not this Origin's note */
 	n2 = sign(g_renamed, "silkport-index/v1\n" OTHER
 	                     "\nrecipient CN-ZZ\nrange 10 20\n");
-	assert_int_equal(sp_peers__index_verify(vkey, "CN-ZZ", 10, 20, n2,
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20, n2,
 	                                        strlen(n2), &out, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(n2);
+}
+
+/* SPEC [LOG-K1]: a note by the member's NextLogKey verifies while the list
+ * names it as next, and only then. */
+static void test_verify_next_key(void **state)
+{
+	static const char text[] =
+	    "silkport-index/v1\n" NAME "\nrecipient CN-ZZ\nrange 10 20\n12\n";
+	const char *vkey = sp_note_signer_vkey(g_origin);
+	const char *next = sp_note_signer_vkey(g_other);
+	char *note = sign(g_other, text);
+	sp_index_note out;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(sp_peers__index_verify(vkey, NULL, "CN-ZZ", 10, 20,
+	                                        note, strlen(note), &out, &why),
+	                 SP_ERR_INDEX_INVALID);
+	assert_int_equal(sp_peers__index_verify(vkey, next, "CN-ZZ", 10, 20,
+	                                        note, strlen(note), &out, &why),
+	                 SP_OK);
+	assert_int_equal(out.n, 1);
+	sp_index_note_free(&out);
+	free(note);
 }
 
 int main(void)
@@ -270,6 +294,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_refused),
 	    cmocka_unit_test(test_line_bound),
 	    cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_verify_next_key),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
