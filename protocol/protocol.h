@@ -147,6 +147,10 @@ typedef enum sp_err {
 	                                   statement for the list (transient) */
 	SP_ERR_TIMESTAMP_INVALID = -88, /* timestamp-invalid: a freshness
 	                                   statement that is not usable */
+	/* time from witnesses (SPEC [FED-T1]) */
+	SP_ERR_ISSUED_OUT_OF_BOUNDS = -89, /* issued-out-of-bounds: Issued
+	                                      outside what the Origin's
+	                                      witnessed log allows */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

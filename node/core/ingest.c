@@ -145,6 +145,12 @@ static void work(void *arg)
 		           "position it was served at");
 		goto out;
 	}
+	/* a backdated Issued, which the Origin's witnessed log refutes */
+	if ((j->err = sp_node__issued_check(n, j->trust, j->origin,
+	                                    j->sequence,
+	                                    sp_record_issued(rec), j->why,
+	                                    sizeof(j->why))) != SP_OK)
+		goto out;
 	if (strcmp(j->origin, n->cfg->node_id) == 0) {
 		j->err = SP_ERR_FORBIDDEN;
 		set_why(j,

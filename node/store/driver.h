@@ -217,9 +217,14 @@ typedef struct sp_store_driver {
 	int (*revoked_add)(sp_store_conn *w, const char *federation,
 	                   const sp_store_revocation *v, size_t n);
 	/* The records of origin at seqs[0..n) whose log state is pending
-	 * get `state`; others are left as they are. */
+	 * are settled as `how` says (store.h, sp_store_log_settle); others
+	 * are left as they are. Those refused by how->issued_max are
+	 * appended to refused (room for n; NULL when issued_max is
+	 * INT64_MAX) and counted in *n_refused. */
 	int (*log_state_set)(sp_store_conn *w, const char *origin,
-	                     const uint64_t *seqs, size_t n, int state);
+	                     const uint64_t *seqs, size_t n,
+	                     const sp_store_settle *how, uint64_t *refused,
+	                     size_t *n_refused);
 
 	/* ------------------------------------------------ reads
 	 * (a reader connection; arguments already checked as in store.h) */

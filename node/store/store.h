@@ -39,7 +39,7 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (the number of migrations a driver has run;
  * SQLite: PRAGMA user_version). */
-#define SP_STORE_SCHEMA_VERSION 8
+#define SP_STORE_SCHEMA_VERSION 9
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -260,6 +260,8 @@ int sp_store_next_sequence(sp_store *s, const char *origin, uint64_t *seq);
 
 /* ---------------------------------------------------------------- reads */
 
+#define SP_STORE_REFUSAL_MAX 40 /* an error code of SPEC 12.2, NUL included */
+
 typedef struct sp_store_record {
 	int64_t rowid;
 	char record_id[SP_UUID_LEN + 1];
@@ -276,6 +278,13 @@ typedef struct sp_store_record {
 	uint8_t *receipt; /* NULL for own records */
 	size_t receipt_len;
 	int log_state; /* sp_store_log_state (not filled by console reads) */
+	/* A confirmed record's existence bound (SPEC [LOG-T1]): unix seconds
+	 * by which a quorum of witnesses vouches it was logged; 0 when none
+	 * (k = 0, or not confirmed). Not filled by console reads. */
+	int64_t exists_by;
+	/* An unlogged record refused at confirmation: the error code that
+	 * refused it (SPEC [FED-T1], e.g. "issued-out-of-bounds"); "" else. */
+	char log_refused[SP_STORE_REFUSAL_MAX];
 	/* Filled by the single-record getters; lists leave them empty. */
 	char **recipients;
 	size_t n_recipients;
@@ -505,6 +514,28 @@ typedef struct sp_store_pending {
  * SP_STORE_LIST_MAX. */
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state);
+/* How sp_store_log_settle() settles pending records. */
+typedef struct sp_store_settle {
+	int state; /* SP_LOG_CONFIRMED or SP_LOG_UNLOGGED */
+	/* Confirmed only: the existence bound kept with each record (SPEC
+	 * [LOG-T1]), unix seconds; 0 for none (k = 0: no trusted time). */
+	int64_t exists_by;
+	/* Confirmed only: a record whose Issued is later than this is never
+	 * confirmed; it becomes unlogged with the refusal
+	 * "issued-out-of-bounds" instead (SPEC [FED-T1]). INT64_MAX: no
+	 * limit. */
+	int64_t issued_max;
+} sp_store_settle;
+
+/* Settle the pending records of `origin` at the n given Sequences as
+ * `how` says; records not pending are left alone. refused (n entries, may
+ * be NULL when how->issued_max is INT64_MAX) receives the Sequences made
+ * unlogged by issued_max, *n_refused (may be NULL) their count.
+ * Synchronous (never from the committer thread); n <= SP_STORE_LIST_MAX.
+ */
+int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
+                        size_t n, const sp_store_settle *how,
+                        uint64_t *refused, size_t *n_refused);
 /* The pending records of `origin` with Sequence >= from, in Sequence
  * order, at most max (<= SP_STORE_LIST_MAX); *out malloc'd (NULL when
  * *n == 0). */

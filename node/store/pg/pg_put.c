@@ -524,21 +524,63 @@ int sp_pg_state_put(sp_store_conn *c, const char *key, const char *value)
 /* ---------------------------------------------------------------- log state
  */
 
+/* Issued later than the limit: never confirmed, unlogged with a reason;
+ * the row returned says it was refused. */
+static const char sql_log_refuse[] =
+    "UPDATE records SET log_state = 'unlogged',"
+    " log_refused = 'issued-out-of-bounds'"
+    " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'"
+    " AND issued > $3 RETURNING sequence";
+
 static const char sql_log_state[] =
-    "UPDATE records SET log_state = $3"
+    "UPDATE records SET log_state = $3, exists_by = $4"
     " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'";
 
-int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
-                        const uint64_t *seqs, size_t n, int state)
+/* 1 if the record at seq was refused by how->issued_max, 0 if not. */
+static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
+                      const sp_store_settle *how, int *err)
 {
-	int err;
+	sp_pg_args a = {0};
+	PGresult *res;
+	int refused;
+
+	sp_pg_arg_text(&a, origin);
+	sp_pg_arg_i64(&a, (int64_t)seq);
+	sp_pg_arg_i64(&a, how->issued_max);
+	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) ==
+	    NULL)
+		return 0;
+	refused = PQntuples(res) > 0;
+	PQclear(res);
+	return refused;
+}
+
+int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
+                        const uint64_t *seqs, size_t n,
+                        const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused)
+{
+	int err = SP_OK;
 
 	for (size_t i = 0; i < n; i++) {
 		sp_pg_args a = {0};
 
+		if (how->state == SP_LOG_CONFIRMED &&
+		    how->issued_max != INT64_MAX) {
+			if (log_refuse(w, origin, seqs[i], how, &err)) {
+				refused[(*n_refused)++] = seqs[i];
+				continue;
+			}
+			if (err != SP_OK)
+				return err;
+		}
 		sp_pg_arg_text(&a, origin);
 		sp_pg_arg_i64(&a, (int64_t)seqs[i]);
-		sp_pg_arg_text(&a, sp_store_log_state_name(state));
+		sp_pg_arg_text(&a, sp_store_log_state_name(how->state));
+		if (how->state == SP_LOG_CONFIRMED && how->exists_by > 0)
+			sp_pg_arg_i64(&a, how->exists_by);
+		else
+			sp_pg_arg_text(&a, NULL);
 		if ((err = sp_pg_exec(w, sql_log_state, &a, "log-state")))
 			return err;
 	}

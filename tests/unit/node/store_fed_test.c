@@ -618,12 +618,88 @@ static void test_log_state(void **state)
 	assert_null(sp_store_log_state_name(9));
 }
 
+/* [LOG-T1], [FED-T1]: confirming records keeps their existence bound with
+ * them; a record whose Issued is after the limit is not confirmed but made
+ * unlogged with the refusal kept, and reported; without a bound (k = 0)
+ * nothing is kept or refused; all of it survives a reopen and is read by
+ * get and by entries. */
+static void test_log_settle(void **state)
+{
+	fx *f = *state;
+	sp_store_record *got = NULL;
+	sp_store_list *l = NULL;
+	rec a, b, c;
+	uint64_t seqs[2] = {2, 5}, k0[1] = {9}, refused[2] = {0, 0};
+	size_t n_refused = 9;
+	/* rec_make's Issued is 1790000000 + Sequence */
+	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004};
+	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX};
+
+	rec_make(&a, "CN-XA", 2, NULL);
+	rec_make(&b, "CN-XA", 5, NULL);
+	rec_make(&c, "CN-XA", 9, NULL);
+	a.put.source = b.put.source = c.put.source = "CN-XA";
+	a.put.log_state = b.put.log_state = c.put.log_state = SP_LOG_PENDING;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+
+	/* a limit needs room for what it refuses */
+	assert_int_equal(
+	    sp_store_log_settle(f->s, "CN-XA", seqs, 2, &how, NULL, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", seqs, 2, &how,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 1);
+	assert_int_equal(refused[0], 5);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", k0, 1, &plain,
+	                                     NULL, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 0);
+	reopen(f);
+
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 2, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 1790000003);
+	assert_string_equal(got->log_refused, "");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 5, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_int_equal(got->exists_by, 0);
+	assert_string_equal(got->log_refused, "issued-out-of-bounds");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 9, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 0); /* k = 0: no trusted time */
+	sp_store_record_free(got);
+	/* a refused record is never confirmed later */
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", &seqs[1], 1,
+	                           SP_LOG_CONFIRMED),
+	    SP_OK);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 5, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	sp_store_record_free(got);
+	/* lists read the same columns */
+	assert_int_equal(
+	    sp_store_entries(f->r, "CN-XA", 0, 10, 1 << 20, NULL, &l), SP_OK);
+	assert_int_equal(l->n, 3);
+	assert_int_equal(l->items[0]->exists_by, 1790000003);
+	assert_string_equal(l->items[1]->log_refused, "issued-out-of-bounds");
+	sp_store_list_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
