@@ -90,6 +90,7 @@ typedef struct sp_store_req {
 	size_t n_deliver;
 	int append_only;
 	int log_state; /* sp_store_log_state of the new row */
+	int64_t signer_until; /* 0: none (sp_store_put_req) */
 	int next_only; /* sp_store_put_req.next_only */
 } sp_store_req;
 

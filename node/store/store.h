@@ -199,6 +199,11 @@ typedef struct sp_store_put_req {
 	 * another Origin that must be proven in its witnessed log; 0
 	 * (confirmed) for the node's own. A duplicate keeps the held row's. */
 	int log_state;
+	/* A pending record whose signer was judged at its Issued only (SPEC
+	 * [TL-T2]): the end of that signer's validity, unix seconds; it is
+	 * confirmed only if its existence bound is not later (within the
+	 * slack of sp_store_settle). 0: none (judged now, as before). */
+	int64_t signer_until;
 	/* The node's own next record: stored only at the Sequence after the
 	 * origin's highest held one, as read inside the write transaction
 	 * (under a row lock on a server database), else
@@ -525,12 +530,18 @@ typedef struct sp_store_settle {
 	 * "issued-out-of-bounds" instead (SPEC [FED-T1]). INT64_MAX: no
 	 * limit. */
 	int64_t issued_max;
+	/* Confirmed with exists_by > 0 only: a record stored with a
+	 * signer_until earlier than exists_by - signer_slack is never
+	 * confirmed; it becomes unlogged with the refusal "signer-expired"
+	 * (SPEC [TL-T2]). The slack is the clock skew. */
+	int64_t signer_slack;
 } sp_store_settle;
 
 /* Settle the pending records of `origin` at the n given Sequences as
  * `how` says; records not pending are left alone. refused (n entries, may
- * be NULL when how->issued_max is INT64_MAX) receives the Sequences made
- * unlogged by issued_max, *n_refused (may be NULL) their count.
+ * be NULL when how->issued_max is INT64_MAX and how->exists_by is 0)
+ * receives the Sequences made unlogged by issued_max or signer_until,
+ * *n_refused (may be NULL) their count.
  * Synchronous (never from the committer thread); n <= SP_STORE_LIST_MAX.
  */
 int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,

@@ -81,8 +81,8 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 	    (how->state != SP_LOG_CONFIRMED &&
 	     how->state != SP_LOG_UNLOGGED) ||
 	    how->exists_by < 0 ||
-	    (how->state == SP_LOG_CONFIRMED && how->issued_max != INT64_MAX &&
-	     !refused))
+	    (how->state == SP_LOG_CONFIRMED &&
+	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused))
 		return SP_ERR_INVALID_ARGUMENT;
 	if (n == 0)
 		return SP_OK;
@@ -92,7 +92,7 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state)
 {
-	sp_store_settle how = {state, 0, INT64_MAX};
+	sp_store_settle how = {state, 0, INT64_MAX, 0};
 
 	return sp_store_log_settle(s, origin, seqs, n, &how, NULL, NULL);
 }

@@ -449,14 +449,15 @@ static void settle_work(void *arg)
 	}
 }
 
-/* Records whose Issued their existence bound refutes ([FED-T1]): never
- * confirmed, unlogged with the reason in the store, alarmed here. */
+/* Records whose Issued their existence bound refutes ([FED-T1]), or whose
+ * signer's validity ended before it ([TL-T2]): never confirmed, unlogged
+ * with the reason in the store, alarmed here. */
 static void bounds_alarm(fed *f, fed_origin *o, const settle_job *j)
 {
 	size_t i;
 
 	for (i = 0; i < j->n_refused && i < OVERDUE_LOGGED; i++)
-		sp_log(SP_LOG_ERROR, "record_issued_out_of_bounds",
+		sp_log(SP_LOG_ERROR, "record_refused_at_confirmation",
 		       SP_LF_STR("origin", o->id),
 		       SP_LF_UINT("sequence", j->refused[i]),
 		       SP_LF_INT("exists_by", j->how.exists_by),
@@ -464,8 +465,9 @@ static void bounds_alarm(fed *f, fed_origin *o, const settle_job *j)
 	o->out_of_bounds += j->n_refused;
 	f->bounds_alarms += j->n_refused;
 	snprintf(o->last_alarm, sizeof(o->last_alarm),
-	         "issued-out-of-bounds: %zu record(s) with an Issued after "
-	         "their witnessed existence bound %lld (sequence %llu%s)",
+	         "refused at confirmation: %zu record(s) whose Issued or "
+	         "signer lies outside their existence bound %lld (sequence "
+	         "%llu%s)",
 	         j->n_refused, (long long)j->how.exists_by,
 	         (unsigned long long)j->refused[0],
 	         j->n_refused > 1 ? ", ..." : "");
@@ -517,6 +519,9 @@ static void settle_flush(fed *f, fed_origin *o)
 			j->how.exists_by = o->wit_exists_by_s;
 			j->how.issued_max = o->wit_exists_by_s +
 			                    sp_node_config(f->n)->clock_skew;
+			/* a signer judged at Issued only must have been
+			 * valid when the record existed ([TL-T2]) */
+			j->how.signer_slack = sp_node_config(f->n)->clock_skew;
 		}
 	}
 	if (j->how.issued_max != INT64_MAX &&

@@ -200,11 +200,12 @@ void fed_metrics(void *state, void *out)
 	               "silkport_unconfirmed_alarms_total %llu\n",
 	               (unsigned long long)f->unconfirmed_alarms);
 	sp_text_printf(t,
-	               "# HELP silkport_issued_out_of_bounds_total Records "
-	               "never confirmed because their Issued is after the "
-	               "existence bound their witnesses give.\n"
-	               "# TYPE silkport_issued_out_of_bounds_total counter\n"
-	               "silkport_issued_out_of_bounds_total %llu\n",
+	               "# HELP silkport_refused_at_confirmation_total Records "
+	               "never confirmed because their Issued or their "
+	               "signer's validity contradicts the existence bound "
+	               "their witnesses give.\n"
+	               "# TYPE silkport_refused_at_confirmation_total counter\n"
+	               "silkport_refused_at_confirmation_total %llu\n",
 	               (unsigned long long)f->bounds_alarms);
 	sp_text_printf(t,
 	               "# HELP silkport_equivocation_alarms Equivocation "

@@ -155,7 +155,8 @@ static const char pg_schema_v8[] =
  * SQLite driver. */
 static const char pg_schema_v9[] =
     "ALTER TABLE records ADD COLUMN exists_by bigint;"
-    "ALTER TABLE records ADD COLUMN log_refused text;";
+    "ALTER TABLE records ADD COLUMN log_refused text;"
+    "ALTER TABLE records ADD COLUMN signer_until bigint;";
 
 /* Each step brings the schema to `version`. */
 static const struct pg_migration {

@@ -30,8 +30,8 @@ static const char sql_origin_add[] =
 static const char sql_insert[] =
     "WITH r AS (INSERT INTO records (record_id, origin, sequence, type,"
     " issued, received, digest, bytes, broadcast, receipt, source,"
-    " signed_digest, log_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-    " $10, $11, $12, $18) RETURNING id),"
+    " signed_digest, log_state, signer_until) VALUES ($1, $2, $3, $4, $5,"
+    " $6, $7, $8, $9, $10, $11, $12, $18, $19) RETURNING id),"
     " rr AS (INSERT INTO record_recipients (rec, node_id)"
     " SELECT r.id, x FROM r, unnest($13::text[]) AS x"
     " ON CONFLICT DO NOTHING),"
@@ -236,6 +236,10 @@ int sp_pg_record_insert(sp_store_conn *c, const sp_store_req *req,
 		for (k = 0; k < 5; k++)
 			sp_pg_arg_text(&a, t[k].buf);
 		sp_pg_arg_text(&a, sp_store_log_state_name(req->log_state));
+		if (req->signer_until > 0)
+			sp_pg_arg_i64(&a, req->signer_until);
+		else
+			sp_pg_arg_text(&a, NULL);
 		res = sp_pg_run(c, sql_insert, &a, "insert", &err);
 	}
 	for (k = 0; k < 5; k++)
@@ -524,13 +528,15 @@ int sp_pg_state_put(sp_store_conn *c, const char *key, const char *value)
 /* ---------------------------------------------------------------- log state
  */
 
-/* Issued later than the limit: never confirmed, unlogged with a reason;
- * the row returned says it was refused. */
+/* Issued later than the limit, or a signer whose validity ended before
+ * the existence bound: never confirmed, unlogged with a reason; the row
+ * returned says it was refused. */
 static const char sql_log_refuse[] =
     "UPDATE records SET log_state = 'unlogged',"
-    " log_refused = 'issued-out-of-bounds'"
+    " log_refused = CASE WHEN issued > $3 THEN 'issued-out-of-bounds'"
+    " ELSE 'signer-expired' END"
     " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'"
-    " AND issued > $3 RETURNING sequence";
+    " AND (issued > $3 OR signer_until < $4) RETURNING sequence";
 
 static const char sql_log_state[] =
     "UPDATE records SET log_state = $3, exists_by = $4"
@@ -547,6 +553,7 @@ static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
 	sp_pg_arg_text(&a, origin);
 	sp_pg_arg_i64(&a, (int64_t)seq);
 	sp_pg_arg_i64(&a, how->issued_max);
+	sp_pg_arg_i64(&a, how->exists_by - how->signer_slack);
 	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) ==
 	    NULL)
 		return 0;
@@ -566,7 +573,7 @@ int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
 		sp_pg_args a = {0};
 
 		if (how->state == SP_LOG_CONFIRMED &&
-		    how->issued_max != INT64_MAX) {
+		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
 			if (log_refuse(w, origin, seqs[i], how, &err)) {
 				refused[(*n_refused)++] = seqs[i];
 				continue;

@@ -22,8 +22,8 @@ static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
 static const char sql_insert[] =
     "INSERT INTO records (record_id, origin, sequence, type, issued,"
     " received, digest, bytes, broadcast, receipt, source, signed_digest,"
-    " log_state)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    " log_state, signer_until)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char sql_recipient[] =
     "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
 static const char sql_subject[] =
@@ -208,6 +208,8 @@ int sp_sqlite_record_insert(sp_store_conn *s, const sp_store_req *req,
 		                  SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, sp_store_log_state_name(req->log_state), -1,
 	                  SQLITE_STATIC);
+	if (req->signer_until > 0)
+		sqlite3_bind_int64(st, 14, req->signer_until);
 	if ((err = sp_sqlite_step_done(s->db, st, "insert")))
 		return err;
 	*rowid_out = rowid = sqlite3_last_insert_rowid(s->db);
@@ -409,12 +411,14 @@ int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
 /* ---------------------------------------------------------------- log state
  */
 
-/* Issued later than the limit: never confirmed, unlogged with a reason. */
+/* Issued later than the limit, or a signer whose validity ended before
+ * the existence bound: never confirmed, unlogged with a reason. */
 static const char sql_log_refuse[] =
     "UPDATE records SET log_state = 'unlogged',"
-    " log_refused = 'issued-out-of-bounds'"
+    " log_refused = CASE WHEN issued > ?3 THEN 'issued-out-of-bounds'"
+    " ELSE 'signer-expired' END"
     " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'"
-    " AND issued > ?3";
+    " AND (issued > ?3 OR signer_until < ?4)";
 
 static const char sql_log_state[] =
     "UPDATE records SET log_state = ?3, exists_by = ?4"
@@ -431,6 +435,7 @@ static int log_refuse(sp_store_conn *s, const char *origin, uint64_t seq,
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	sqlite3_bind_int64(st, 3, how->issued_max);
+	sqlite3_bind_int64(st, 4, how->exists_by - how->signer_slack);
 	if ((*err = sp_sqlite_step_done(s->db, st, "log-refuse")) != SP_OK)
 		return 0;
 	return sqlite3_changes(s->db) > 0;
@@ -447,7 +452,7 @@ int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
 
 	for (i = 0; i < n; i++) {
 		if (how->state == SP_LOG_CONFIRMED &&
-		    how->issued_max != INT64_MAX) {
+		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
 			if (log_refuse(s, origin, seqs[i], how, &err)) {
 				refused[(*n_refused)++] = seqs[i];
 				continue;

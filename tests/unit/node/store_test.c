@@ -688,6 +688,7 @@ static void test_migration_log_state(void **state)
 	    sqlite3_exec(db,
 	                 "BEGIN;"
 	                 "DROP INDEX records_pending;"
+	                 "ALTER TABLE records DROP COLUMN signer_until;"
 	                 "ALTER TABLE records DROP COLUMN log_refused;"
 	                 "ALTER TABLE records DROP COLUMN exists_by;"
 	                 "ALTER TABLE records DROP COLUMN log_state;"
@@ -731,6 +732,7 @@ static void test_migration_exists_by(void **state)
 	assert_int_equal(
 	    sqlite3_exec(db,
 	                 "BEGIN;"
+	                 "ALTER TABLE records DROP COLUMN signer_until;"
 	                 "ALTER TABLE records DROP COLUMN log_refused;"
 	                 "ALTER TABLE records DROP COLUMN exists_by;"
 	                 "PRAGMA user_version = 8;"

@@ -422,7 +422,7 @@ static void test_backdated_refused(void **state)
  * it is unlogged with the reason kept, and alarmed once. */
 static void test_issued_after_bound(void **state)
 {
-	const char *lines[2] = {"event=record_issued_out_of_bounds",
+	const char *lines[2] = {"event=record_refused_at_confirmation",
 	                        "origin=CN-XA"};
 	held got;
 	wit w;
@@ -446,6 +446,29 @@ static void test_issued_after_bound(void **state)
 	assert_int_equal(witnessed().bounds_alarms, 1);
 }
 
+/* [TL-T2]: with witnesses the signer is judged when the record is proven
+ * to exist. The origin's record is verified on arrival with a certificate
+ * valid at its Issued; its witnesses first cosign the log holding it three
+ * years on (the fake clock is moved there), after the certificate's
+ * validity: the record is never confirmed, refused as signer-expired. */
+static void test_signer_over_at_existence(void **state)
+{
+	const int64_t later = g_t0 + 3 * 365 * 86400;
+	held got;
+
+	(void)state;
+	assert_int_equal(deliver(g_ours, g_ours_len), SP_OK);
+	assert_int_equal(holding(OURS).state, SP_LOG_PENDING);
+	fh_advance((later - g_t0 + 60) * 1000);
+	witnesses_at(later, later + 1);
+	run_steps(4);
+	assert_true(witnessed().have);
+	got = holding(OURS);
+	assert_int_equal(got.state, SP_LOG_UNLOGGED);
+	assert_string_equal(got.refused, "signer-expired");
+	assert_int_equal(witnessed().bounds_alarms, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +478,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_backdated_refused,
 	                                    setup_honest, teardown),
 	    cmocka_unit_test_setup_teardown(test_issued_after_bound,
+	                                    setup_honest, teardown),
+	    cmocka_unit_test_setup_teardown(test_signer_over_at_existence,
 	                                    setup_honest, teardown),
 	};
 

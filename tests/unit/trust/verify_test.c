@@ -285,6 +285,38 @@ static void test_signer_authorization(void **state)
 	free(s);
 }
 
+/* SPEC [TL-T2]: with witnesses, a certificate past its validity (retired)
+ * still authorizes a record whose Issued lies in it: the verifier says when
+ * that validity ended, and the record is confirmed only if proven to exist
+ * by then. An Issued outside the validity is refused all the same. */
+static void test_signer_at_existence(void **state)
+{
+	uint8_t *s = NULL;
+	size_t n = 0;
+	int64_t until = 0;
+	sp_verify_opts o;
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	sp_verify_opts_default(&o);
+	o.now = g_fed.now + 2 * 365 * 86400; /* the certificate is over */
+	assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+	o.existence_later = 1;
+	o.signer_until = &until;
+	assert_int_equal(verify(s, n, &o), SP_OK);
+	assert_true(until > g_fed.now);
+	assert_true(until < o.now);
+	free(s);
+	/* Issued before every certificate of the signer: nothing to judge */
+	assert_int_equal(fx_signed_record(&g_fed, 0, NULL, "order",
+	                                  g_fed.now - 3 * 86400, &s, &n),
+	                 SP_OK);
+	assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+	free(s);
+}
+
 static void test_rotation(void **state)
 {
 	uint8_t *s = NULL, *u = NULL;
@@ -847,6 +879,7 @@ int main(void)
 	    cmocka_unit_test(test_unsigned_missing),
 	    cmocka_unit_test(test_tampering),
 	    cmocka_unit_test(test_signer_authorization),
+	    cmocka_unit_test(test_signer_at_existence),
 	    cmocka_unit_test(test_type_authorization),
 	    cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_keyinfo_is_only_a_hint),
