@@ -475,6 +475,10 @@ typedef struct sp_tl_member {
 	 * [TL-59]); 0 when the entry lists none and its Role's defaults
 	 * apply (sp_tl_member_types()). */
 	sp_type_set may_originate;
+	/* InvalidFrom (SPEC [TL-T1]): for a revoked member, the time from
+	 * which its keys are taken as compromised, unix seconds; 0: none
+	 * (invalid from the revocation, TL-26). */
+	int64_t invalid_from;
 } sp_tl_member;
 
 typedef struct sp_tl {

@@ -55,6 +55,7 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 	const sp_trust__vkey *cand[SP_TRUST__MAX_CANDIDATES];
 	size_t i, n = 0, valid = 0, pass;
 	int rc, digest_ok;
+	int64_t cap = INT64_MAX; /* the end of the signer's authority */
 
 	*used = NULL;
 	m = sp_trust__find(t, signer);
@@ -66,6 +67,14 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 	case SP_STATUS_ACTIVE:
 		break;
 	case SP_STATUS_REVOKED:
+		/* SPEC [TL-T1]: a record issued before the member's keys
+		 * became invalid may still be proven to have existed before
+		 * then; it is held, and judged at its existence bound */
+		if (when_only && m->m->invalid_from > 0 &&
+		    when < m->m->invalid_from) {
+			cap = m->m->invalid_from;
+			break;
+		}
 #ifdef SP_BROKEN_FOR_TESTS
 		/* Test-only build (silkport-broken, conformance self-test): the
 		 * revoked-signer refusal is skipped. Never in a real node. */
@@ -117,10 +126,13 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 		                           &digest_ok, why);
 		if (rc == SP_OK) {
 			*used = m;
-			if (until != NULL)
+			if (until != NULL) {
 				*until = cand[i]->not_after < cand[i]->list_until
 				             ? cand[i]->not_after
 				             : cand[i]->list_until;
+				if (cap < *until)
+					*until = cap;
+			}
 			return SP_OK;
 		}
 		if (rc != SP_ERR_SIG_INVALID)
