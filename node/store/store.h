@@ -535,6 +535,11 @@ typedef struct sp_store_settle {
 	 * confirmed; it becomes unlogged with the refusal "signer-expired"
 	 * (SPEC [TL-T2]). The slack is the clock skew. */
 	int64_t signer_slack;
+	/* Confirmed with exists_by > 0 only: the InvalidFrom of the Origin's
+	 * revocation (SPEC [TL-T1]); when it is earlier than exists_by -
+	 * signer_slack, every record settled is unlogged with the refusal
+	 * "signer-revoked" instead. INT64_MAX: not revoked so. */
+	int64_t invalid_from;
 } sp_store_settle;
 
 /* Settle the pending records of `origin` at the n given Sequences as

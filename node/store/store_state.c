@@ -92,7 +92,7 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state)
 {
-	sp_store_settle how = {state, 0, INT64_MAX, 0};
+	sp_store_settle how = {state, 0, INT64_MAX, 0, INT64_MAX};
 
 	return sp_store_log_settle(s, origin, seqs, n, &how, NULL, NULL);
 }

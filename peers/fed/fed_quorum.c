@@ -495,6 +495,19 @@ static void settle_done(void *arg)
 		settle_flush(f, o);
 }
 
+/* The InvalidFrom of o's revocation in the home list ([TL-T1]): records
+ * held when it came, issued while o was active, are judged by it too. */
+static int64_t revoked_from(fed *f, const fed_origin *o)
+{
+	const sp_tl_member *m =
+	    sp_tl_find(sp_trust_list(sp_node_trust(f->n)), o->id);
+
+	return m != NULL && m->status == SP_STATUS_REVOKED &&
+	               m->invalid_from > 0
+	           ? m->invalid_from
+	           : INT64_MAX;
+}
+
 /* One batch at a time: unlogged ones first (rare), then confirmed. */
 static void settle_flush(fed *f, fed_origin *o)
 {
@@ -506,6 +519,7 @@ static void settle_flush(fed *f, fed_origin *o)
 	    (j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	j->how.issued_max = INT64_MAX;
+	j->how.invalid_from = INT64_MAX;
 	if (o->n_unlog > 0) {
 		v = &o->to_unlog, n = &o->n_unlog, cap = &o->cap_unlog;
 		j->how.state = SP_LOG_UNLOGGED;
@@ -522,6 +536,7 @@ static void settle_flush(fed *f, fed_origin *o)
 			/* a signer judged at Issued only must have been
 			 * valid when the record existed ([TL-T2]) */
 			j->how.signer_slack = sp_node_config(f->n)->clock_skew;
+			j->how.invalid_from = revoked_from(f, o);
 		}
 	}
 	if (j->how.issued_max != INT64_MAX &&

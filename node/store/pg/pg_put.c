@@ -528,15 +528,19 @@ int sp_pg_state_put(sp_store_conn *c, const char *key, const char *value)
 /* ---------------------------------------------------------------- log state
  */
 
-/* Issued later than the limit, or a signer whose validity ended before
- * the existence bound: never confirmed, unlogged with a reason; the row
- * returned says it was refused. */
+/* Issued later than the limit, or a signer whose validity (or whose
+ * member's, by revocation) ended before the existence bound: never
+ * confirmed, unlogged with a reason; the row returned says it was
+ * refused. */
 static const char sql_log_refuse[] =
     "UPDATE records SET log_state = 'unlogged',"
-    " log_refused = CASE WHEN issued > $3 THEN 'issued-out-of-bounds'"
+    " log_refused = CASE WHEN issued > $3::bigint"
+    " THEN 'issued-out-of-bounds'"
+    " WHEN $5::bigint < $4::bigint THEN 'signer-revoked'"
     " ELSE 'signer-expired' END"
     " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'"
-    " AND (issued > $3 OR signer_until < $4) RETURNING sequence";
+    " AND (issued > $3::bigint OR signer_until < $4::bigint"
+    " OR $5::bigint < $4::bigint) RETURNING sequence";
 
 static const char sql_log_state[] =
     "UPDATE records SET log_state = $3, exists_by = $4"
@@ -554,6 +558,7 @@ static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
 	sp_pg_arg_i64(&a, (int64_t)seq);
 	sp_pg_arg_i64(&a, how->issued_max);
 	sp_pg_arg_i64(&a, how->exists_by - how->signer_slack);
+	sp_pg_arg_i64(&a, how->invalid_from);
 	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) ==
 	    NULL)
 		return 0;

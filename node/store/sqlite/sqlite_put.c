@@ -411,14 +411,15 @@ int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
 /* ---------------------------------------------------------------- log state
  */
 
-/* Issued later than the limit, or a signer whose validity ended before
- * the existence bound: never confirmed, unlogged with a reason. */
+/* Issued later than the limit, or a signer whose validity (or whose
+ * member's, by revocation) ended before the existence bound: never
+ * confirmed, unlogged with a reason. */
 static const char sql_log_refuse[] =
     "UPDATE records SET log_state = 'unlogged',"
     " log_refused = CASE WHEN issued > ?3 THEN 'issued-out-of-bounds'"
-    " ELSE 'signer-expired' END"
+    " WHEN ?5 < ?4 THEN 'signer-revoked' ELSE 'signer-expired' END"
     " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'"
-    " AND (issued > ?3 OR signer_until < ?4)";
+    " AND (issued > ?3 OR signer_until < ?4 OR ?5 < ?4)";
 
 static const char sql_log_state[] =
     "UPDATE records SET log_state = ?3, exists_by = ?4"
@@ -436,6 +437,7 @@ static int log_refuse(sp_store_conn *s, const char *origin, uint64_t seq,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	sqlite3_bind_int64(st, 3, how->issued_max);
 	sqlite3_bind_int64(st, 4, how->exists_by - how->signer_slack);
+	sqlite3_bind_int64(st, 5, how->invalid_from);
 	if ((*err = sp_sqlite_step_done(s->db, st, "log-refuse")) != SP_OK)
 		return 0;
 	return sqlite3_changes(s->db) > 0;

@@ -633,8 +633,14 @@ static void test_log_settle(void **state)
 	uint64_t seqs[4] = {2, 5, 6, 7}, k0[1] = {9}, refused[4] = {0};
 	size_t n_refused = 9;
 	/* rec_make's Issued is 1790000000 + Sequence */
-	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004, 300};
-	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0};
+	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004, 300,
+	                       INT64_MAX};
+	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX};
+	/* the Origin revoked with InvalidFrom 400 s before the bound */
+	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX,
+	                           300, 1790000003 - 400};
+	uint64_t later[1] = {11};
+	rec g;
 
 	rec_make(&a, "CN-XA", 2, NULL);
 	rec_make(&b, "CN-XA", 5, NULL);
@@ -700,6 +706,22 @@ static void test_log_settle(void **state)
 	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
 	assert_int_equal(got->exists_by, 1790000003);
 	sp_store_record_free(got);
+	/* [TL-T1]: a record held when its Origin was revoked, proven only
+	 * after the InvalidFrom, is refused as revoked */
+	rec_make(&g, "CN-XA", 11, NULL);
+	g.put.source = "CN-XA";
+	g.put.log_state = SP_LOG_PENDING;
+	g.put.issued = 1790000000 - 1000;
+	assert_int_equal(sp_store_put(f->s, &g.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", later, 1, &revoked,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 1);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 11, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_string_equal(got->log_refused, "signer-revoked");
+	sp_store_record_free(got);
 	/* a refused record is never confirmed later */
 	assert_int_equal(
 	    sp_store_log_state_set(f->s, "CN-XA", &seqs[1], 1,
@@ -711,7 +733,7 @@ static void test_log_settle(void **state)
 	/* lists read the same columns */
 	assert_int_equal(
 	    sp_store_entries(f->r, "CN-XA", 0, 10, 1 << 20, NULL, &l), SP_OK);
-	assert_int_equal(l->n, 5);
+	assert_int_equal(l->n, 6);
 	assert_int_equal(l->items[0]->exists_by, 1790000003);
 	assert_string_equal(l->items[1]->log_refused, "issued-out-of-bounds");
 	sp_store_list_free(l);
