@@ -689,8 +689,7 @@ static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
 
 /* InvalidFrom? (SPEC [TL-T1]): a Time, for a revoked member only.
  * Advances *c past it. */
-static int read_invalid_from(xmlNodePtr *c, sp_tl_member *m,
-                             const char **why)
+static int read_invalid_from(xmlNodePtr *c, sp_tl_member *m, const char **why)
 {
 	char when[SP_TIME_TEXT_MAX + 8];
 

@@ -48,8 +48,7 @@ static int set_why(const char **why, const char *msg, int rc)
 static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
                                 const char *signer, int64_t when, int64_t now,
                                 int64_t skew, int when_only, int64_t *until,
-                                const sp_trust__member **used,
-                                const char **why)
+                                const sp_trust__member **used, const char **why)
 {
 	const sp_trust__member *m;
 	const sp_trust__vkey *cand[SP_TRUST__MAX_CANDIDATES];
@@ -127,9 +126,10 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 		if (rc == SP_OK) {
 			*used = m;
 			if (until != NULL) {
-				*until = cand[i]->not_after < cand[i]->list_until
-				             ? cand[i]->not_after
-				             : cand[i]->list_until;
+				*until =
+				    cand[i]->not_after < cand[i]->list_until
+				        ? cand[i]->not_after
+				        : cand[i]->list_until;
 				if (cap < *until)
 					*until = cap;
 			}

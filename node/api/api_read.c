@@ -47,8 +47,9 @@ typedef struct read_job {
 	sp_text out;
 	char next_header[64];
 	const char *log_state; /* silkport-log-state of a record (API-71) */
-	char exists_by[SP_TIME_TEXT_MAX]; /* silkport-exists-by ([API-T1]); "" none */
-	char log_refused[SP_STORE_REFUSAL_MAX]; /* silkport-log-refused */
+	/* silkport-exists-by and silkport-log-refused ([API-T1]); "" none */
+	char exists_by[SP_TIME_TEXT_MAX];
+	char log_refused[SP_STORE_REFUSAL_MAX];
 } read_job;
 
 static void fail(read_job *j, int err, const char *why)
@@ -377,8 +378,8 @@ static void search(read_job *j, sp_store_reader *r)
 		 * LogRefused: why it will never take effect */
 		if (rec->exists_by > 0 &&
 		    sp_time_format(rec->exists_by, t) == SP_OK)
-			sp_text_printf(&j->out,
-			               "    <ExistsBy>%s</ExistsBy>\n", t);
+			sp_text_printf(&j->out, "    <ExistsBy>%s</ExistsBy>\n",
+			               t);
 		if (rec->log_refused[0] != '\0') {
 			sp_text_printf(&j->out, "    <LogRefused>");
 			xml_text(&j->out, rec->log_refused);

@@ -16,7 +16,7 @@ struct tl_opts {
 	const char *ca_key, *ca_cert; /* the issuing CA: key and cert unless
 	                                 the list signer is not a CA for TLS */
 	uint64_t days;
-	const char *types; /* add-member --may-originate */
+	const char *types;        /* add-member --may-originate */
 	const char *invalid_from; /* remove-member --invalid-from */
 };
 

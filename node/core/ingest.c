@@ -162,8 +162,7 @@ static void work(void *arg)
 		goto out;
 	}
 	/* a backdated Issued, which the Origin's witnessed log refutes */
-	if ((j->err = sp_node__issued_check(n, j->trust, j->origin,
-	                                    j->sequence,
+	if ((j->err = sp_node__issued_check(n, j->trust, j->origin, j->sequence,
 	                                    sp_record_issued(rec), j->why,
 	                                    sizeof(j->why))) != SP_OK)
 		goto out;

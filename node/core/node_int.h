@@ -240,8 +240,8 @@ int sp_node__expiry_check(const sp_node *n, int64_t now,
  * record of origin at sequence, with Issued `issued`, is backdated beyond
  * what the Origin's witnessed checkpoint allows (SPEC [FED-T1]). Any
  * thread. */
-int sp_node__issued_check(sp_node *n, const sp_trust *home,
-                          const char *origin, uint64_t sequence,
-                          int64_t issued, char *why, size_t why_cap);
+int sp_node__issued_check(sp_node *n, const sp_trust *home, const char *origin,
+                          uint64_t sequence, int64_t issued, char *why,
+                          size_t why_cap);
 
 #endif /* SP_NODE_NODE_INT_H */

@@ -59,9 +59,9 @@ out:
 	pthread_mutex_unlock(&n->wtime_mu);
 }
 
-int sp_node__issued_check(sp_node *n, const sp_trust *home,
-                          const char *origin, uint64_t sequence,
-                          int64_t issued, char *why, size_t why_cap)
+int sp_node__issued_check(sp_node *n, const sp_trust *home, const char *origin,
+                          uint64_t sequence, int64_t issued, char *why,
+                          size_t why_cap)
 {
 	const struct sp_wtime *w;
 	uint64_t size = 0;

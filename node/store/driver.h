@@ -89,9 +89,9 @@ typedef struct sp_store_req {
 	const char *const *deliver;
 	size_t n_deliver;
 	int append_only;
-	int log_state; /* sp_store_log_state of the new row */
+	int log_state;        /* sp_store_log_state of the new row */
 	int64_t signer_until; /* 0: none (sp_store_put_req) */
-	int next_only; /* sp_store_put_req.next_only */
+	int next_only;        /* sp_store_put_req.next_only */
 } sp_store_req;
 
 /* The record held at a position, for the duplicate / equivocation check. */

@@ -550,8 +550,8 @@ typedef struct sp_store_settle {
  * Synchronous (never from the committer thread); n <= SP_STORE_LIST_MAX.
  */
 int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
-                        size_t n, const sp_store_settle *how,
-                        uint64_t *refused, size_t *n_refused);
+                        size_t n, const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused);
 /* The pending records of `origin` with Sequence >= from, in Sequence
  * order, at most max (<= SP_STORE_LIST_MAX); *out malloc'd (NULL when
  * *n == 0). */

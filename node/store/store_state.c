@@ -67,19 +67,18 @@ static int log_state_fn(sp_store *s, void *arg)
 }
 
 int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
-                        size_t n, const sp_store_settle *how,
-                        uint64_t *refused, size_t *n_refused)
+                        size_t n, const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused)
 {
 	size_t dummy = 0;
-	log_state_args a = {origin, seqs, n, how, refused,
-	                    n_refused ? n_refused : &dummy};
+	log_state_args a = {origin, seqs,    n,
+	                    how,    refused, n_refused ? n_refused : &dummy};
 
 	if (n_refused)
 		*n_refused = 0;
 	if (!s || !origin || !how || (n > 0 && !seqs) ||
 	    n > SP_STORE_LIST_MAX ||
-	    (how->state != SP_LOG_CONFIRMED &&
-	     how->state != SP_LOG_UNLOGGED) ||
+	    (how->state != SP_LOG_CONFIRMED && how->state != SP_LOG_UNLOGGED) ||
 	    how->exists_by < 0 ||
 	    (how->state == SP_LOG_CONFIRMED &&
 	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused))

@@ -320,9 +320,8 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 /* sp_peers__cosigners(), and times (NULL, or tl->n_witnesses entries) gets
  * per witness index the timestamp of the cosignature that counted, or 0. */
 unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
-                                const char *note, size_t len,
-                                int64_t latest_s, char **lines,
-                                int64_t *times);
+                                const char *note, size_t len, int64_t latest_s,
+                                char **lines, int64_t *times);
 /* The time bounds of a witnessed checkpoint ([LOG-T1]) from the n entries
  * of times (0: not counted) with quorum k >= 1: *first the smallest
  * timestamp, *kth the k-th smallest (at least one of any k cosigners is

@@ -69,9 +69,8 @@ int sp_peers__time_bounds(const int64_t *times, size_t n, unsigned k,
 }
 
 unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
-                                const char *note, size_t len,
-                                int64_t latest_s, char **lines,
-                                int64_t *times)
+                                const char *note, size_t len, int64_t latest_s,
+                                char **lines, int64_t *times)
 {
 	sp_checkpoint cp;
 	size_t body_len = 0, i;
@@ -310,8 +309,8 @@ static void round_done(void *arg)
 	if (q->have)
 		o->cp_cosigners = q->count;
 	if (q->have && tl->quorum > 0 && q->count >= tl->quorum &&
-	    sp_peers__time_bounds(q->times, tl->n_witnesses, tl->quorum,
-	                          &first, &kth) == 0)
+	    sp_peers__time_bounds(q->times, tl->n_witnesses, tl->quorum, &first,
+	                          &kth) == 0)
 		witnessed(f, o, q->size, q->root, q->count, first, kth);
 	if (q->larger)
 		o->next_cp_ms = 0; /* fetch the newer one at the next tick */

@@ -559,8 +559,7 @@ static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
 	sp_pg_arg_i64(&a, how->issued_max);
 	sp_pg_arg_i64(&a, how->exists_by - how->signer_slack);
 	sp_pg_arg_i64(&a, how->invalid_from);
-	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) ==
-	    NULL)
+	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) == NULL)
 		return 0;
 	refused = PQntuples(res) > 0;
 	PQclear(res);

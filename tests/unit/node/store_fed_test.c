@@ -637,8 +637,8 @@ static void test_log_settle(void **state)
 	                       INT64_MAX};
 	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX};
 	/* the Origin revoked with InvalidFrom 400 s before the bound */
-	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX,
-	                           300, 1790000003 - 400};
+	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX, 300,
+	                           1790000003 - 400};
 	uint64_t later[1] = {11};
 	rec g;
 
@@ -678,9 +678,9 @@ static void test_log_settle(void **state)
 	assert_int_equal(n_refused, 2);
 	assert_int_equal(refused[0], 5);
 	assert_int_equal(refused[1], 6);
-	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", k0, 1, &plain,
-	                                     NULL, &n_refused),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_store_log_settle(f->s, "CN-XA", k0, 1, &plain, NULL, &n_refused),
+	    SP_OK);
 	assert_int_equal(n_refused, 0);
 	reopen(f);
 
@@ -723,10 +723,9 @@ static void test_log_settle(void **state)
 	assert_string_equal(got->log_refused, "signer-revoked");
 	sp_store_record_free(got);
 	/* a refused record is never confirmed later */
-	assert_int_equal(
-	    sp_store_log_state_set(f->s, "CN-XA", &seqs[1], 1,
-	                           SP_LOG_CONFIRMED),
-	    SP_OK);
+	assert_int_equal(sp_store_log_state_set(f->s, "CN-XA", &seqs[1], 1,
+	                                        SP_LOG_CONFIRMED),
+	                 SP_OK);
 	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 5, &got), SP_OK);
 	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
 	sp_store_record_free(got);

@@ -124,7 +124,8 @@ static void serve(fh *h, int peer, sp_http_req *req)
 		return;
 	}
 	(void)sp_http_respond_take(req, 200, "text/plain; charset=utf-8", NULL,
-	                           0, (uint8_t *)text, len ? len : strlen(text));
+	                           0, (uint8_t *)text,
+	                           len ? len : strlen(text));
 }
 
 static void set_served(fh *h, void *arg)

@@ -339,9 +339,9 @@ static void test_revoked_invalid_from(void **state)
 	                             g_fed.ca, &list, &list_len),
 	                 SP_OK);
 	g_fed.invalid_from[2] = 0;
-	assert_int_equal(sp_trust_open(g_fed.anchors, list, list_len, NULL,
-	                               NULL, &t, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, list, list_len, NULL, NULL, &t, &why),
+	    SP_OK);
 	assert_int_equal(sp_tl_find(sp_trust_list(t), "CN-HZ")->invalid_from,
 	                 invalid_from);
 	assert_int_equal(fx_signed_record(&g_fed, 2, NULL, "order",
