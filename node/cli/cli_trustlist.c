@@ -186,6 +186,13 @@ static void show_list(const sp_tl *tl)
 		for (j = 0; j < m->n_relays_to; j++)
 			printf("    relays-to    %s\n", m->relays_to[j]);
 		print_may_originate(m);
+		if (m->invalid_from != 0) { /* SPEC [TL-T1] */
+			char t[SP_TIME_TEXT_MAX];
+
+			if (sp_time_format(m->invalid_from, t) != SP_OK)
+				snprintf(t, sizeof(t), "?");
+			printf("    invalid-from %s\n", t);
+		}
 	}
 }
 
