@@ -147,6 +147,10 @@ typedef enum sp_err {
 	                                   statement for the list (transient) */
 	SP_ERR_TIMESTAMP_INVALID = -88, /* timestamp-invalid: a freshness
 	                                   statement that is not usable */
+	/* time from witnesses (SPEC [FED-T1]) */
+	SP_ERR_ISSUED_OUT_OF_BOUNDS = -89, /* issued-out-of-bounds: Issued
+	                                      outside what the Origin's
+	                                      witnessed log allows */
 	/* complete catch-up (SPEC 9.9) */
 	SP_ERR_INDEX_INVALID = -92, /* index-invalid: a recipient index note
 	                               that is malformed, out of range or not
@@ -481,6 +485,10 @@ typedef struct sp_tl_member {
 	 * [TL-59]); 0 when the entry lists none and its Role's defaults
 	 * apply (sp_tl_member_types()). */
 	sp_type_set may_originate;
+	/* InvalidFrom (SPEC [TL-T1]): for a revoked member, the time from
+	 * which its keys are taken as compromised, unix seconds; 0: none
+	 * (invalid from the revocation, TL-26). */
+	int64_t invalid_from;
 } sp_tl_member;
 
 typedef struct sp_tl {

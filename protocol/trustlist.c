@@ -275,6 +275,19 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		if ((m->may_originate & sp_type_bit(t->code)) != 0 &&
 		    !sp_proto__add(e, ns, "MayOriginate", t->code))
 			goto nomem;
+	/* InvalidFrom (SPEC [TL-T1]): a revoked member's only */
+	if (m->invalid_from != 0) {
+		char when[SP_TIME_TEXT_MAX];
+
+		if (m->status != SP_STATUS_REVOKED ||
+		    sp_time_format(m->invalid_from, when) != SP_OK)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Member %s: InvalidFrom needs "
+			                      "status revoked and a valid time",
+			                      m->node_id);
+		if (!sp_proto__add(e, ns, "InvalidFrom", when))
+			goto nomem;
+	}
 	return SP_OK;
 nomem:
 	return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
@@ -715,6 +728,30 @@ static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
 	return SP_OK;
 }
 
+/* InvalidFrom? (SPEC [TL-T1]): a Time, for a revoked member only.
+ * Advances *c past it. */
+static int read_invalid_from(xmlNodePtr *c, sp_tl_member *m, const char **why)
+{
+	char when[SP_TIME_TEXT_MAX + 8];
+
+	if (!sp_proto__is(*c, SP_NS, "InvalidFrom"))
+		return SP_OK;
+	if (sp_proto__text_into(*c, when, sizeof(when), "InvalidFrom", why) !=
+	        SP_OK ||
+	    sp_time_parse(when, &m->invalid_from) != SP_OK ||
+	    m->invalid_from <= 0)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: InvalidFrom is not a time",
+		                      m->node_id);
+	if (m->status != SP_STATUS_REVOKED)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Member %s: InvalidFrom on a member that "
+		                      "is not revoked",
+		                      m->node_id);
+	*c = sp_proto__next_elem(*c);
+	return SP_OK;
+}
+
 static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 {
 	xmlNodePtr c = sp_proto__first_elem(me);
@@ -851,6 +888,8 @@ static int read_member(xmlNodePtr me, sp_tl_member *m, const char **why)
 			                      m->node_id);
 	}
 	if ((rc = read_may_originate(&c, m, why)) != SP_OK)
+		return rc;
+	if ((rc = read_invalid_from(&c, m, why)) != SP_OK)
 		return rc;
 	if (c != NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD,

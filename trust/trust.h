@@ -133,6 +133,15 @@ typedef struct sp_verify_opts {
 	int64_t clock_skew; /* seconds of tolerance for Issued and validity;
 	                       default 300 */
 	const sp_limits *limits; /* NULL: defaults */
+	/* SPEC [TL-T2]: the caller proves later when a record existed (its
+	 * federation has witnesses) and checks the signer then: a signing
+	 * certificate need be valid at the document's time only, not also
+	 * now. Records only; 0: valid at both (TL-31). */
+	int existence_later;
+	/* Out, when not NULL and a record verified: the end of the validity
+	 * of the certificate that verified it (the earlier of its validUntil
+	 * and notAfter), unix seconds. */
+	int64_t *signer_until;
 } sp_verify_opts;
 
 void sp_verify_opts_default(sp_verify_opts *o);

@@ -42,16 +42,19 @@ static int set_why(const char **why, const char *msg, int rc)
 }
 
 /* Signer authorization, then the signature with the signer's certificates
- * that are valid at `when` and now. *used is the member whose key verified. */
+ * that are valid at `when` and now (with when_only, at `when` alone: SPEC
+ * [TL-T2]). *used is the member whose key verified, *until (may be NULL)
+ * the end of the verifying certificate's validity. */
 static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
                                 const char *signer, int64_t when, int64_t now,
-                                int64_t skew, const sp_trust__member **used,
-                                const char **why)
+                                int64_t skew, int when_only, int64_t *until,
+                                const sp_trust__member **used, const char **why)
 {
 	const sp_trust__member *m;
 	const sp_trust__vkey *cand[SP_TRUST__MAX_CANDIDATES];
 	size_t i, n = 0, valid = 0, pass;
 	int rc, digest_ok;
+	int64_t cap = INT64_MAX; /* the end of the signer's authority */
 
 	*used = NULL;
 	m = sp_trust__find(t, signer);
@@ -63,6 +66,14 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 	case SP_STATUS_ACTIVE:
 		break;
 	case SP_STATUS_REVOKED:
+		/* SPEC [TL-T1]: a record issued before the member's keys
+		 * became invalid may still be proven to have existed before
+		 * then; it is held, and judged at its existence bound */
+		if (when_only && m->m->invalid_from > 0 &&
+		    when < m->m->invalid_from) {
+			cap = m->m->invalid_from;
+			break;
+		}
 #ifdef SP_BROKEN_FOR_TESTS
 		/* Test-only build (silkport-broken, conformance self-test): the
 		 * revoked-signer refusal is skipped. Never in a real node. */
@@ -90,7 +101,8 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 			int hinted;
 
 			if (!sp_trust__vkey_valid_at(v, when, skew) ||
-			    !sp_trust__vkey_valid_at(v, now, skew))
+			    (!when_only &&
+			     !sp_trust__vkey_valid_at(v, now, skew)))
 				continue;
 			if (pass == 0)
 				valid++;
@@ -113,6 +125,14 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 		                           &digest_ok, why);
 		if (rc == SP_OK) {
 			*used = m;
+			if (until != NULL) {
+				*until =
+				    cand[i]->not_after < cand[i]->list_until
+				        ? cand[i]->not_after
+				        : cand[i]->list_until;
+				if (cap < *until)
+					*until = cap;
+			}
 			return SP_OK;
 		}
 		if (rc != SP_ERR_SIG_INVALID)
@@ -206,7 +226,9 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 	rc = read_hints(header, "Origin", "Issued", &origin, &issued, why);
 	if (rc != SP_OK)
 		goto fail;
-	rc = authorize_and_verify(t, &sig, origin, issued, now, skew, &m, why);
+	rc = authorize_and_verify(t, &sig, origin, issued, now, skew,
+	                          o != NULL && o->existence_later,
+	                          o != NULL ? o->signer_until : NULL, &m, why);
 	if (rc != SP_OK)
 		goto fail;
 	/* The header, from the same tree that was just verified. */
@@ -277,8 +299,8 @@ int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
 	                "Received", &receiver, &received, why);
 	if (rc != SP_OK)
 		goto done;
-	rc = authorize_and_verify(t, &sig, receiver, received, now, skew, &m,
-	                          why);
+	rc = authorize_and_verify(t, &sig, receiver, received, now, skew, 0,
+	                          NULL, &m, why);
 	if (rc != SP_OK)
 		goto done;
 	memset(&ri, 0, sizeof(ri));

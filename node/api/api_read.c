@@ -49,6 +49,9 @@ typedef struct read_job {
 	sp_text out;
 	char next_header[64];
 	const char *log_state; /* silkport-log-state of a record (API-71) */
+	/* silkport-exists-by and silkport-log-refused ([API-T1]); "" none */
+	char exists_by[SP_TIME_TEXT_MAX];
+	char log_refused[SP_STORE_REFUSAL_MAX];
 } read_job;
 
 static void fail(read_job *j, int err, const char *why)
@@ -120,6 +123,12 @@ static void get_record(read_job *j, sp_store_reader *r)
 	} else {
 		sp_text_append(&j->out, l->items[0]->bytes, l->items[0]->len);
 		j->log_state = sp_store_log_state_name(l->items[0]->log_state);
+		if (l->items[0]->exists_by > 0 &&
+		    sp_time_format(l->items[0]->exists_by, j->exists_by) !=
+		        SP_OK)
+			j->exists_by[0] = '\0';
+		snprintf(j->log_refused, sizeof(j->log_refused), "%s",
+		         l->items[0]->log_refused);
 		j->ctype = "application/xml";
 		j->status = 200;
 	}
@@ -451,9 +460,20 @@ static void search(read_job *j, sp_store_reader *r)
 		sp_text_printf(
 		    &j->out,
 		    "</Type>\n    <Issued>%s</Issued>\n    "
-		    "<Digest>%s</Digest>\n    <LogState>%s</LogState>"
-		    "\n  </Match>\n",
+		    "<Digest>%s</Digest>\n    <LogState>%s</LogState>\n",
 		    t, rec->digest, sp_store_log_state_name(rec->log_state));
+		/* ExistsBy: the time its witnesses vouch for ([API-T1]);
+		 * LogRefused: why it will never take effect */
+		if (rec->exists_by > 0 &&
+		    sp_time_format(rec->exists_by, t) == SP_OK)
+			sp_text_printf(&j->out, "    <ExistsBy>%s</ExistsBy>\n",
+			               t);
+		if (rec->log_refused[0] != '\0') {
+			sp_text_printf(&j->out, "    <LogRefused>");
+			xml_text(&j->out, rec->log_refused);
+			sp_text_printf(&j->out, "</LogRefused>\n");
+		}
+		sp_text_printf(&j->out, "  </Match>\n");
 	}
 	if (l->next_cursor[0] != '\0') {
 		sp_text_printf(&j->out, "  <NextCursor>");
@@ -508,7 +528,7 @@ static void work(void *arg)
 static void done(void *arg)
 {
 	read_job *j = arg;
-	sp_http_header h[3];
+	sp_http_header h[5];
 	size_t nh = 0;
 
 	if (j->err != SP_OK || j->status == 0) {
@@ -530,6 +550,14 @@ static void done(void *arg)
 		if (j->log_state != NULL) {
 			h[nh].name = "silkport-log-state";
 			h[nh++].value = j->log_state;
+		}
+		if (j->exists_by[0] != '\0') {
+			h[nh].name = "silkport-exists-by";
+			h[nh++].value = j->exists_by;
+		}
+		if (j->log_refused[0] != '\0') {
+			h[nh].name = "silkport-log-refused";
+			h[nh++].value = j->log_refused;
 		}
 		sp_http_respond_take(j->req, j->status, j->ctype, h, nh,
 		                     (uint8_t *)j->out.buf, j->out.len);

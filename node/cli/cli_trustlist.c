@@ -63,7 +63,7 @@ const char sp_cli__tl_usage[] =
     "           [--ca-key KEY.pem --ca-cert CERT.pem]\n"
     "           [--may-originate TYPE[,TYPE...]] LIST\n"
     "       silkport trust-list remove-member --key KEY.pem --cert CERT.pem\n"
-    "           --member ID LIST\n"
+    "           --member ID [--invalid-from TIME] LIST\n"
     "       silkport trust-list renew-member --key KEY.pem --cert CERT.pem\n"
     "           --request RENEWAL-REQUEST.xml --issued-dir OUT [--valid-days "
     "N]\n"
@@ -79,7 +79,10 @@ const char sp_cli__tl_usage[] =
     "               (default: its role's, SPEC 7.6)\n"
     "remove-member  prints the new list with the member revoked: it has "
     "left\n"
-    "               for good, and its NodeId is never given again\n"
+    "               for good, and its NodeId is never given again;\n"
+    "               --invalid-from is when its keys became untrusted\n"
+    "               (InvalidFrom, default now): its records proven to\n"
+    "               exist before then stay valid\n"
     "renew-member   checks a renewal request (signed by the new key and the\n"
     "               listed one), issues the new signing certificate into "
     "OUT/\n"
@@ -200,6 +203,13 @@ static void show_list(const sp_tl *tl)
 		for (j = 0; j < m->n_relays_to; j++)
 			printf("    relays-to    %s\n", m->relays_to[j]);
 		print_may_originate(m);
+		if (m->invalid_from != 0) { /* SPEC [TL-T1] */
+			char t[SP_TIME_TEXT_MAX];
+
+			if (sp_time_format(m->invalid_from, t) != SP_OK)
+				snprintf(t, sizeof(t), "?");
+			printf("    invalid-from %s\n", t);
+		}
 	}
 }
 

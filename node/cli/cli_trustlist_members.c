@@ -16,7 +16,8 @@ struct tl_opts {
 	const char *ca_key, *ca_cert; /* the issuing CA: key and cert unless
 	                                 the list signer is not a CA for TLS */
 	uint64_t days;
-	const char *types; /* add-member --may-originate */
+	const char *types;        /* add-member --may-originate */
+	const char *invalid_from; /* remove-member --invalid-from */
 };
 
 /* The options the three commands share: add-member and renew-member want
@@ -36,6 +37,7 @@ static int parse_opts(const char *what, int argc, char **argv,
 	    SP_CLI_PATH("ca-key", &t->ca_key, 0),
 	    SP_CLI_PATH("ca-cert", &t->ca_cert, 0),
 	    SP_CLI_STRING("may-originate", &t->types, 0),
+	    SP_CLI_STRING("invalid-from", &t->invalid_from, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {what, sp_cli__tl_usage, "LIST", 1, 1, opts};
@@ -60,6 +62,10 @@ static int parse_opts(const char *what, int argc, char **argv,
 	if (t->types != NULL && strcmp(what, "trust-list add-member") != 0)
 		return sp_cli__usage_error(&cmd, "--may-originate is for "
 		                                 "add-member and update");
+	if (t->invalid_from != NULL &&
+	    strcmp(what, "trust-list remove-member") != 0)
+		return sp_cli__usage_error(&cmd, "--invalid-from is for "
+		                                 "remove-member");
 	return SP_CLI_GO;
 }
 
@@ -445,6 +451,17 @@ int sp_cli__tl_remove_member(int argc, char **argv)
 	 * keep what they accepted before, and the NodeId is never reused
 	 * (SPEC [TL-26], [TL-27], [TL-54]). */
 	m->status = SP_STATUS_REVOKED;
+	/* Since when its keys are taken as compromised (SPEC [TL-T1]): its
+	 * records proven to exist before then stay valid. Default: now. */
+	m->invalid_from = (int64_t)time(NULL);
+	if (t.invalid_from != NULL &&
+	    (sp_time_parse(t.invalid_from, &m->invalid_from) != SP_OK ||
+	     m->invalid_from <= 0 || m->invalid_from > (int64_t)time(NULL))) {
+		sp_cli__err("%s: --invalid-from %s: want a past Time "
+		            "(YYYY-MM-DDThh:mm:ssZ)",
+		            what, t.invalid_from);
+		goto out;
+	}
 	if (sp_cli__tl_emit(what, tl, t.key, t.cert, 0) != 0)
 		goto out;
 	fprintf(stderr,

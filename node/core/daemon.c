@@ -1084,6 +1084,8 @@ static void stop(sp_node *n)
 		event_base_free(n->base);
 	pthread_mutex_destroy(&n->mbox_mu);
 	pthread_mutex_destroy(&n->readers_mu);
+	free(n->wtimes);
+	pthread_mutex_destroy(&n->wtime_mu);
 }
 
 int sp_node_run(const char *path, const char *listen)
@@ -1097,6 +1099,7 @@ int sp_node_run(const char *path, const char *listen)
 	n.lock_fd = -1;
 	pthread_mutex_init(&n.mbox_mu, NULL);
 	pthread_mutex_init(&n.readers_mu, NULL);
+	pthread_mutex_init(&n.wtime_mu, NULL);
 	n.listen_override = listen;
 	if ((n.cfg = sp_config_load(path, errbuf, sizeof(errbuf))) == NULL ||
 	    apply_listen(n.cfg, listen) != 0) {
@@ -1110,6 +1113,7 @@ int sp_node_run(const char *path, const char *listen)
 		sp_config_free(n.cfg);
 		pthread_mutex_destroy(&n.mbox_mu);
 		pthread_mutex_destroy(&n.readers_mu);
+		pthread_mutex_destroy(&n.wtime_mu);
 		return 1;
 	}
 	sp_node__log_setup(n.cfg->log_level, n.cfg->log_format);

@@ -109,6 +109,8 @@ static void work(void *arg)
 	uint8_t signed_digest[32];
 	sp_store_reader *r;
 	uint64_t t0 = sp_monotonic_us();
+	int64_t signer_until = 0;
+	int log_state;
 
 	sp_sha256_hex(j->body, j->body_len, j->digest);
 	/* The same bytes again: they were verified when first accepted, and
@@ -125,6 +127,10 @@ static void work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;
+	/* with witnesses, the signer is judged when the record is proven to
+	 * have existed, at confirmation (SPEC [TL-T2]) */
+	o.existence_later = sp_trust_list(j->trust)->quorum > 0;
+	o.signer_until = &signer_until;
 	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o,
 	                                &doc, &rec, &why);
 	sp_metrics_observe(n->metrics, SP_HIST_VERIFY,
@@ -145,6 +151,21 @@ static void work(void *arg)
 		           "position it was served at");
 		goto out;
 	}
+	/* A record that will never be proven here (unlogged) has no existence
+	 * bound: its signer must be valid now too, as without witnesses. */
+	log_state = log_state_on_arrival(j->trust, j->origin);
+	if (log_state != SP_LOG_PENDING &&
+	    signer_until < (int64_t)time(NULL) - n->cfg->clock_skew) {
+		j->err = SP_ERR_SIGNER_EXPIRED;
+		set_why(j, "no signing certificate of the signer is valid at "
+		           "the document's time and now");
+		goto out;
+	}
+	/* a backdated Issued, which the Origin's witnessed log refutes */
+	if ((j->err = sp_node__issued_check(n, j->trust, j->origin, j->sequence,
+	                                    sp_record_issued(rec), j->why,
+	                                    sizeof(j->why))) != SP_OK)
+		goto out;
 	if (strcmp(j->origin, n->cfg->node_id) == 0) {
 		j->err = SP_ERR_FORBIDDEN;
 		set_why(j,
@@ -219,7 +240,9 @@ static void work(void *arg)
 	put.source = j->source[0] ? j->source : NULL;
 	put.deliver_to = relay; /* durable with the receipt (FED-25) */
 	put.n_deliver_to = j->n_relay;
-	put.log_state = log_state_on_arrival(j->trust, j->origin);
+	put.log_state = log_state;
+	if (o.existence_later && log_state == SP_LOG_PENDING)
+		put.signer_until = signer_until;
 	/* done() and on_stored() each drop one reference; the loop thread
 	 * owns the count, and done() runs there after this returns. Once the
 	 * store has the write, finish() may run on the loop thread before

@@ -308,6 +308,16 @@ sp_store *sp_node_store(sp_node *n);
 /* The calling worker thread's store reader (opened on first use, closed
  * at shutdown). NULL when it cannot be opened (logged). Worker threads. */
 sp_store_reader *sp_node_reader(sp_node *n);
+/* Time from witnesses (SPEC [FED-T1]): the peers side tells the node,
+ * each time an Origin's witnessed checkpoint moves, its size and the
+ * smallest timestamp of the cosignatures counted for it (0: none, k = 0).
+ * From then on a record of that Origin at a Sequence >= size (which that
+ * checkpoint did not contain) whose Issued is earlier than that time less
+ * the merge delay and the skew is refused on arrival with
+ * issued-out-of-bounds. A smaller size than the one held is ignored. Any
+ * thread. */
+void sp_node_witness_time(sp_node *n, const char *origin, uint64_t size,
+                          int64_t first_s);
 /* The document limits every record from outside is parsed with. Fixed
  * after start; any thread. */
 const sp_limits *sp_node_limits(const sp_node *n);

@@ -59,6 +59,13 @@ struct sp_node {
 	int mbox_fd;
 	struct event *mbox_ev;
 
+	/* Time from witnesses (witness_time.c, SPEC [FED-T1]): per Origin,
+	 * its witnessed checkpoint's size and first cosignature time, as
+	 * the peers side reports them; read by ingest's workers. */
+	pthread_mutex_t wtime_mu;
+	struct sp_wtime *wtimes;
+	size_t n_wtimes, cap_wtimes;
+
 	/* Store readers, one per worker thread, closed at shutdown. */
 	pthread_mutex_t readers_mu;
 	sp_store_reader *readers[300];
@@ -228,5 +235,13 @@ void sp_node__expiry_metrics(const sp_node *n, struct sp_text *t, int64_t now);
 int sp_node__expiry_check(const sp_node *n, int64_t now,
                           struct sp_text *warnings, char *fail,
                           size_t fail_len);
+
+/* witness_time.c: SP_OK, or SP_ERR_ISSUED_OUT_OF_BOUNDS with why when a
+ * record of origin at sequence, with Issued `issued`, is backdated beyond
+ * what the Origin's witnessed checkpoint allows (SPEC [FED-T1]). Any
+ * thread. */
+int sp_node__issued_check(sp_node *n, const sp_trust *home, const char *origin,
+                          uint64_t sequence, int64_t issued, char *why,
+                          size_t why_cap);
 
 #endif /* SP_NODE_NODE_INT_H */

@@ -89,8 +89,9 @@ typedef struct sp_store_req {
 	const char *const *deliver;
 	size_t n_deliver;
 	int append_only;
-	int log_state; /* sp_store_log_state of the new row */
-	int next_only; /* sp_store_put_req.next_only */
+	int log_state;        /* sp_store_log_state of the new row */
+	int64_t signer_until; /* 0: none (sp_store_put_req) */
+	int next_only;        /* sp_store_put_req.next_only */
 } sp_store_req;
 
 /* The record held at a position, for the duplicate / equivocation check. */
@@ -223,9 +224,14 @@ typedef struct sp_store_driver {
 	int (*revoked_add)(sp_store_conn *w, const char *federation,
 	                   const sp_store_revocation *v, size_t n);
 	/* The records of origin at seqs[0..n) whose log state is pending
-	 * get `state`; others are left as they are. */
+	 * are settled as `how` says (store.h, sp_store_log_settle); others
+	 * are left as they are. Those refused by how->issued_max are
+	 * appended to refused (room for n; NULL when issued_max is
+	 * INT64_MAX) and counted in *n_refused. */
 	int (*log_state_set)(sp_store_conn *w, const char *origin,
-	                     const uint64_t *seqs, size_t n, int state);
+	                     const uint64_t *seqs, size_t n,
+	                     const sp_store_settle *how, uint64_t *refused,
+	                     size_t *n_refused);
 
 	/* ------------------------------------------------ reads
 	 * (a reader connection; arguments already checked as in store.h) */

@@ -39,7 +39,7 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (the number of migrations a driver has run;
  * SQLite: PRAGMA user_version). */
-#define SP_STORE_SCHEMA_VERSION 8
+#define SP_STORE_SCHEMA_VERSION 9
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -199,6 +199,11 @@ typedef struct sp_store_put_req {
 	 * another Origin that must be proven in its witnessed log; 0
 	 * (confirmed) for the node's own. A duplicate keeps the held row's. */
 	int log_state;
+	/* A pending record whose signer was judged at its Issued only (SPEC
+	 * [TL-T2]): the end of that signer's validity, unix seconds; it is
+	 * confirmed only if its existence bound is not later (within the
+	 * slack of sp_store_settle). 0: none (judged now, as before). */
+	int64_t signer_until;
 	/* The node's own next record: stored only at the Sequence after the
 	 * origin's highest held one, as read inside the write transaction
 	 * (under a row lock on a server database), else
@@ -260,6 +265,8 @@ int sp_store_next_sequence(sp_store *s, const char *origin, uint64_t *seq);
 
 /* ---------------------------------------------------------------- reads */
 
+#define SP_STORE_REFUSAL_MAX 40 /* an error code of SPEC 12.2, NUL included */
+
 typedef struct sp_store_record {
 	int64_t rowid;
 	char record_id[SP_UUID_LEN + 1];
@@ -276,6 +283,13 @@ typedef struct sp_store_record {
 	uint8_t *receipt; /* NULL for own records */
 	size_t receipt_len;
 	int log_state; /* sp_store_log_state (not filled by console reads) */
+	/* A confirmed record's existence bound (SPEC [LOG-T1]): unix seconds
+	 * by which a quorum of witnesses vouches it was logged; 0 when none
+	 * (k = 0, or not confirmed). Not filled by console reads. */
+	int64_t exists_by;
+	/* An unlogged record refused at confirmation: the error code that
+	 * refused it (SPEC [FED-T1], e.g. "issued-out-of-bounds"); "" else. */
+	char log_refused[SP_STORE_REFUSAL_MAX];
 	/* Filled by the single-record getters; lists leave them empty. */
 	char **recipients;
 	size_t n_recipients;
@@ -505,6 +519,39 @@ typedef struct sp_store_pending {
  * SP_STORE_LIST_MAX. */
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state);
+/* How sp_store_log_settle() settles pending records. */
+typedef struct sp_store_settle {
+	int state; /* SP_LOG_CONFIRMED or SP_LOG_UNLOGGED */
+	/* Confirmed only: the existence bound kept with each record (SPEC
+	 * [LOG-T1]), unix seconds; 0 for none (k = 0: no trusted time). */
+	int64_t exists_by;
+	/* Confirmed only: a record whose Issued is later than this is never
+	 * confirmed; it becomes unlogged with the refusal
+	 * "issued-out-of-bounds" instead (SPEC [FED-T1]). INT64_MAX: no
+	 * limit. */
+	int64_t issued_max;
+	/* Confirmed with exists_by > 0 only: a record stored with a
+	 * signer_until earlier than exists_by - signer_slack is never
+	 * confirmed; it becomes unlogged with the refusal "signer-expired"
+	 * (SPEC [TL-T2]). The slack is the clock skew. */
+	int64_t signer_slack;
+	/* Confirmed with exists_by > 0 only: the InvalidFrom of the Origin's
+	 * revocation (SPEC [TL-T1]); when it is earlier than exists_by -
+	 * signer_slack, every record settled is unlogged with the refusal
+	 * "signer-revoked" instead. INT64_MAX: not revoked so. */
+	int64_t invalid_from;
+} sp_store_settle;
+
+/* Settle the pending records of `origin` at the n given Sequences as
+ * `how` says; records not pending are left alone. refused (n entries, may
+ * be NULL when how->issued_max is INT64_MAX and how->exists_by is 0)
+ * receives the Sequences made unlogged by issued_max or signer_until,
+ * *n_refused (may be NULL) their count.
+ * Synchronous (never from the committer thread); n <= SP_STORE_LIST_MAX.
+ */
+int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
+                        size_t n, const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused);
 /* The pending records of `origin` with Sequence >= from, in Sequence
  * order, at most max (<= SP_STORE_LIST_MAX); *out malloc'd (NULL when
  * *n == 0). */

@@ -99,6 +99,9 @@ int sp_store__req_fill(const sp_store_put_req *p, sp_store_req *req)
 	if (p->log_state < SP_LOG_CONFIRMED || p->log_state > SP_LOG_UNLOGGED)
 		return SP_ERR_INVALID_ARGUMENT;
 	req->log_state = p->log_state;
+	if (p->signer_until < 0)
+		return SP_ERR_INVALID_ARGUMENT;
+	req->signer_until = p->signer_until;
 	req->next_only = p->next_only ? 1 : 0;
 	return SP_OK;
 }

@@ -52,27 +52,48 @@ typedef struct log_state_args {
 	const char *origin;
 	const uint64_t *seqs;
 	size_t n;
-	int state;
+	const sp_store_settle *how;
+	uint64_t *refused;
+	size_t *n_refused;
 } log_state_args;
 
 static int log_state_fn(sp_store *s, void *arg)
 {
 	const log_state_args *a = arg;
 
-	return s->ops->log_state_set(s->w, a->origin, a->seqs, a->n, a->state);
+	*a->n_refused = 0;
+	return s->ops->log_state_set(s->w, a->origin, a->seqs, a->n, a->how,
+	                             a->refused, a->n_refused);
+}
+
+int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
+                        size_t n, const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused)
+{
+	size_t dummy = 0;
+	log_state_args a = {origin, seqs,    n,
+	                    how,    refused, n_refused ? n_refused : &dummy};
+
+	if (n_refused)
+		*n_refused = 0;
+	if (!s || !origin || !how || (n > 0 && !seqs) ||
+	    n > SP_STORE_LIST_MAX ||
+	    (how->state != SP_LOG_CONFIRMED && how->state != SP_LOG_UNLOGGED) ||
+	    how->exists_by < 0 ||
+	    (how->state == SP_LOG_CONFIRMED &&
+	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused))
+		return SP_ERR_INVALID_ARGUMENT;
+	if (n == 0)
+		return SP_OK;
+	return sp_store__run(s, log_state_fn, &a);
 }
 
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state)
 {
-	log_state_args a = {origin, seqs, n, state};
+	sp_store_settle how = {state, 0, INT64_MAX, 0, INT64_MAX};
 
-	if (!s || !origin || (n > 0 && !seqs) || n > SP_STORE_LIST_MAX ||
-	    (state != SP_LOG_CONFIRMED && state != SP_LOG_UNLOGGED))
-		return SP_ERR_INVALID_ARGUMENT;
-	if (n == 0)
-		return SP_OK;
-	return sp_store__run(s, log_state_fn, &a);
+	return sp_store_log_settle(s, origin, seqs, n, &how, NULL, NULL);
 }
 
 int sp_store_log_pending(sp_store_reader *r, const char *origin, uint64_t from,

@@ -161,6 +161,11 @@ struct fed_origin {
 	uint64_t wit_size;
 	uint8_t wit_root[32];
 	unsigned wit_cosigners; /* valid cosignatures counted for it */
+	/* time from witnesses ([LOG-T1]): the smallest and the k-th
+	 * smallest timestamp of the cosignatures counted for it (unix
+	 * seconds; 0 with k = 0, no trusted time) */
+	int64_t wit_first_s, wit_exists_by_s;
+	uint64_t out_of_bounds; /* records refused at confirmation, ever */
 	unsigned cp_cosigners;  /* ... for the latest verified, last round */
 	int cosig_busy;
 	int64_t next_cosig_ms;
@@ -212,6 +217,7 @@ struct fed {
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t unconfirmed_alarms;  /* records past the merge delay */
 	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-U2]) */
+	uint64_t bounds_alarms; /* records refused at confirmation ([FED-T1]) */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -354,6 +360,17 @@ int fed_witness_due(fed *f, fed_origin *o, int64_t now);
 unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
                              const char *note, size_t len, int64_t latest_s,
                              char **lines);
+/* sp_peers__cosigners(), and times (NULL, or tl->n_witnesses entries) gets
+ * per witness index the timestamp of the cosignature that counted, or 0. */
+unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
+                                const char *note, size_t len, int64_t latest_s,
+                                char **lines, int64_t *times);
+/* The time bounds of a witnessed checkpoint ([LOG-T1]) from the n entries
+ * of times (0: not counted) with quorum k >= 1: *first the smallest
+ * timestamp, *kth the k-th smallest (at least one of any k cosigners is
+ * honest). -1 if fewer than k are counted. */
+int sp_peers__time_bounds(const int64_t *times, size_t n, unsigned k,
+                          int64_t *first, int64_t *kth);
 /* After a checkpoint of o was verified (or at any tick): with k = 0 it is
  * witnessed at once; else a round asks each listed witness for its
  * checkpoint of o, counts the cosignatures and moves o's witnessed

@@ -40,11 +40,11 @@ static size_t next_line(const char *sigs, size_t len, size_t *off,
 }
 
 /* The first signature line of note that is a valid cosignature by the
- * witness key log_key, not later than latest_s: malloc'd, or NULL. One
- * line at a time, so that the line that counted is known and a bad line
- * of one witness cannot hide a good one. */
+ * witness key log_key, not later than latest_s: malloc'd, or NULL; its
+ * timestamp in *t. One line at a time, so that the line that counted is
+ * known and a bad line of one witness cannot hide a good one. */
 static char *cosigner_line(const char *log_key, const char *note, size_t len,
-                           size_t body_len, int64_t latest_s)
+                           size_t body_len, int64_t latest_s, int64_t *t_out)
 {
 	const char *sigs = note + body_len + 1, *line = NULL, *why = NULL;
 	size_t sigs_len = len - body_len - 1, off = 0, ll;
@@ -60,6 +60,7 @@ static char *cosigner_line(const char *log_key, const char *note, size_t len,
 		    t > latest_s)
 			continue;
 		found = strndup(line, ll);
+		*t_out = t;
 		break;
 	}
 	free(vkey);
@@ -70,14 +71,46 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
                              const char *note, size_t len, int64_t latest_s,
                              char **lines)
 {
+	return sp_peers__cosign_times(tl, origin, note, len, latest_s, lines,
+	                              NULL);
+}
+
+int sp_peers__time_bounds(const int64_t *times, size_t n, unsigned k,
+                          int64_t *first, int64_t *kth)
+{
+	int64_t sorted[SP_TL_WITNESSES_MAX];
+	size_t m = 0, i, j;
+
+	for (i = 0; i < n && m < SP_TL_WITNESSES_MAX; i++) {
+		if (times[i] <= 0)
+			continue;
+		/* insertion sort: a handful of witnesses */
+		for (j = m++; j > 0 && sorted[j - 1] > times[i]; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = times[i];
+	}
+	if (k == 0 || m < k)
+		return -1;
+	*first = sorted[0];
+	*kth = sorted[k - 1];
+	return 0;
+}
+
+unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
+                                const char *note, size_t len, int64_t latest_s,
+                                char **lines, int64_t *times)
+{
 	sp_checkpoint cp;
 	size_t body_len = 0, i;
 	unsigned n = 0;
 	const char *why = NULL;
 
-	if (lines != NULL)
-		for (i = 0; i < tl->n_witnesses; i++)
+	for (i = 0; i < tl->n_witnesses; i++) {
+		if (lines != NULL)
 			lines[i] = NULL;
+		if (times != NULL)
+			times[i] = 0;
+	}
 	if (sp_checkpoint_parse(note, len, &cp, &body_len, &why) != SP_OK ||
 	    body_len + 1 >= len)
 		return 0;
@@ -86,6 +119,7 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 		/* either of the witness's keys (SPEC LOG-K1) */
 		const char *keys[2];
 		char *line = NULL;
+		int64_t t = 0;
 
 		/* an Origin never witnesses its own log (LOG-27), and a
 		 * witness that is not active vouches for nothing */
@@ -98,7 +132,7 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 		for (size_t k = 0; k < 2 && line == NULL; k++)
 			if (keys[k] != NULL)
 				line = cosigner_line(keys[k], note, len,
-				                     body_len, latest_s);
+				                     body_len, latest_s, &t);
 		if (line == NULL)
 			continue;
 		n++;
@@ -106,6 +140,8 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 			lines[i] = line;
 		else
 			free(line);
+		if (times != NULL)
+			times[i] = t;
 	}
 	return n;
 }
@@ -132,6 +168,7 @@ typedef struct cos_round {
 	uint64_t size;
 	uint8_t root[32];
 	unsigned count;
+	int64_t times[SP_TL_WITNESSES_MAX]; /* of the counted cosignatures */
 	int fork;
 	char fork_from[SP_NODE_ID_MAX + 1];
 	int larger; /* a witness holds a larger checkpoint */
@@ -239,9 +276,9 @@ static void round_work(void *arg)
 	q->size = cp->size;
 	memcpy(q->root, cp->root, 32);
 	/* a cosignature from the future is not counted (LOG-25) */
-	q->count = sp_peers__cosigners(
+	q->count = sp_peers__cosign_times(
 	    tl, q->o->id, all.buf, all.len,
-	    q->now_ms / 1000 + sp_node_config(n)->clock_skew, lines);
+	    q->now_ms / 1000 + sp_node_config(n)->clock_skew, lines, q->times);
 	for (i = 0; i < tl->n_witnesses; i++) {
 		/* kept and served with the checkpoint (API-36), so that
 		 * others can count them from here too (once) */
@@ -256,12 +293,18 @@ out:
 	sp_store_checkpoint_free(cp);
 }
 
-/* The witnessed checkpoint moves (never back) and proofs start. */
+/* The witnessed checkpoint moves (never back) and proofs start. first_s
+ * and exists_by_s are its time bounds ([LOG-T1]; 0 with k = 0), told to
+ * the node so that a backdated Issued is refused on arrival ([FED-T1]). */
 static void witnessed(fed *f, fed_origin *o, uint64_t size,
-                      const uint8_t root[32], unsigned count)
+                      const uint8_t root[32], unsigned count, int64_t first_s,
+                      int64_t exists_by_s)
 {
 	if (o->have_wit && size < o->wit_size)
 		return;
+	o->wit_first_s = first_s;
+	o->wit_exists_by_s = exists_by_s;
+	sp_node_witness_time(f->n, o->id, size, first_s);
 	if (!o->have_wit || size > o->wit_size)
 		sp_log(SP_LOG_DEBUG, "checkpoint_quorum",
 		       SP_LF_STR("origin", o->id), SP_LF_UINT("size", size),
@@ -278,6 +321,7 @@ static void round_done(void *arg)
 	fed *f = q->f;
 	fed_origin *o = q->o;
 	const sp_tl *tl = sp_trust_list(q->trust);
+	int64_t first = 0, kth = 0;
 	char d[200];
 
 	o->cosig_busy = 0;
@@ -290,8 +334,10 @@ static void round_done(void *arg)
 	}
 	if (q->have)
 		o->cp_cosigners = q->count;
-	if (q->have && tl->quorum > 0 && q->count >= tl->quorum)
-		witnessed(f, o, q->size, q->root, q->count);
+	if (q->have && tl->quorum > 0 && q->count >= tl->quorum &&
+	    sp_peers__time_bounds(q->times, tl->n_witnesses, tl->quorum, &first,
+	                          &kth) == 0)
+		witnessed(f, o, q->size, q->root, q->count, first, kth);
 	if (q->larger)
 		o->next_cp_ms = 0; /* fetch the newer one at the next tick */
 	round_free(q);
@@ -347,7 +393,7 @@ void fed_quorum_check(fed *f, fed_origin *o, int64_t now)
 	tl = sp_trust_list(sp_node_trust(f->n));
 	if (tl->quorum == 0) {
 		/* a 1.2 federation: the origin's own signature suffices */
-		witnessed(f, o, o->cp_size, o->cp_root, 0);
+		witnessed(f, o, o->cp_size, o->cp_root, 0, 0, 0);
 		return;
 	}
 	if (o->have_wit && o->wit_size == o->cp_size &&
@@ -404,22 +450,52 @@ typedef struct settle_job {
 	fed_origin *o;
 	uint64_t *seqs;
 	size_t n;
-	int state;
+	sp_store_settle how;
 	int err;
+	/* refused at confirmation ([FED-T1]): n entries of room */
+	uint64_t *refused;
+	size_t n_refused;
 } settle_job;
 
 static void settle_work(void *arg)
 {
 	settle_job *j = arg;
-	size_t off, chunk;
+	size_t off, chunk, got;
 
 	for (off = 0; off < j->n && j->err == SP_OK; off += chunk) {
 		chunk = j->n - off < SP_STORE_LIST_MAX ? j->n - off
 		                                       : SP_STORE_LIST_MAX;
-		j->err =
-		    sp_store_log_state_set(sp_node_store(j->f->n), j->o->id,
-		                           j->seqs + off, chunk, j->state);
+		got = 0;
+		j->err = sp_store_log_settle(
+		    sp_node_store(j->f->n), j->o->id, j->seqs + off, chunk,
+		    &j->how, j->refused ? j->refused + j->n_refused : NULL,
+		    &got);
+		j->n_refused += got;
 	}
+}
+
+/* Records whose Issued their existence bound refutes ([FED-T1]), or whose
+ * signer's validity ended before it ([TL-T2]): never confirmed, unlogged
+ * with the reason in the store, alarmed here. */
+static void bounds_alarm(fed *f, fed_origin *o, const settle_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n_refused && i < OVERDUE_LOGGED; i++)
+		sp_log(SP_LOG_ERROR, "record_refused_at_confirmation",
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_UINT("sequence", j->refused[i]),
+		       SP_LF_INT("exists_by", j->how.exists_by),
+		       SP_LF_INT("issued_max", j->how.issued_max));
+	o->out_of_bounds += j->n_refused;
+	f->bounds_alarms += j->n_refused;
+	snprintf(o->last_alarm, sizeof(o->last_alarm),
+	         "refused at confirmation: %zu record(s) whose Issued or "
+	         "signer lies outside their existence bound %lld (sequence "
+	         "%llu%s)",
+	         j->n_refused, (long long)j->how.exists_by,
+	         (unsigned long long)j->refused[0],
+	         j->n_refused > 1 ? ", ..." : "");
 }
 
 static void settle_flush(fed *f, fed_origin *o);
@@ -427,7 +503,8 @@ static void settle_flush(fed *f, fed_origin *o);
 /* One info line per batch made durable: the Sequences' range and count
  * (count = last - first + 1 when the batch is contiguous, as it is when a
  * checkpoint confirms everything pending below it). */
-static void log_confirmed(const fed_origin *o, const uint64_t *seqs, size_t n)
+static void log_confirmed(const fed_origin *o, const uint64_t *seqs, size_t n,
+                          size_t confirmed)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	size_t i;
@@ -439,7 +516,7 @@ static void log_confirmed(const fed_origin *o, const uint64_t *seqs, size_t n)
 	if (n > 0)
 		sp_log(SP_LOG_INFO, "records_confirmed",
 		       SP_LF_STR("origin", o->id), SP_LF_UINT("first", lo),
-		       SP_LF_UINT("last", hi), SP_LF_UINT("count", n));
+		       SP_LF_UINT("last", hi), SP_LF_UINT("count", confirmed));
 }
 
 static void settle_done(void *arg)
@@ -453,12 +530,29 @@ static void settle_done(void *arg)
 		sp_log(SP_LOG_WARN, "log_state_unsaved",
 		       SP_LF_STR("origin", o->id), SP_LF_UINT("records", j->n),
 		       SP_LF_STR("err", sp_strerror(j->err)));
-	else if (j->state == SP_LOG_CONFIRMED)
-		log_confirmed(o, j->seqs, j->n);
+	else if (j->how.state == SP_LOG_CONFIRMED && j->n > j->n_refused)
+		/* the range may span a refused one: its count says so */
+		log_confirmed(o, j->seqs, j->n, j->n - j->n_refused);
+	if (j->n_refused > 0)
+		bounds_alarm(f, o, j);
+	free(j->refused);
 	free(j->seqs);
 	free(j);
 	if (!f->stopping)
 		settle_flush(f, o);
+}
+
+/* The InvalidFrom of o's revocation in the home list ([TL-T1]): records
+ * held when it came, issued while o was active, are judged by it too. */
+static int64_t revoked_from(fed *f, const fed_origin *o)
+{
+	const sp_tl_member *m =
+	    sp_tl_find(sp_trust_list(sp_node_trust(f->n)), o->id);
+
+	return m != NULL && m->status == SP_STATUS_REVOKED &&
+	               m->invalid_from > 0
+	           ? m->invalid_from
+	           : INT64_MAX;
 }
 
 /* One batch at a time: unlogged ones first (rare), then confirmed. */
@@ -471,12 +565,31 @@ static void settle_flush(fed *f, fed_origin *o)
 	if (o->confirm_busy || (o->n_confirm == 0 && o->n_unlog == 0) ||
 	    (j = calloc(1, sizeof(*j))) == NULL)
 		return;
+	j->how.issued_max = INT64_MAX;
+	j->how.invalid_from = INT64_MAX;
 	if (o->n_unlog > 0) {
 		v = &o->to_unlog, n = &o->n_unlog, cap = &o->cap_unlog;
-		j->state = SP_LOG_UNLOGGED;
+		j->how.state = SP_LOG_UNLOGGED;
 	} else {
 		v = &o->to_confirm, n = &o->n_confirm, cap = &o->cap_confirm;
-		j->state = SP_LOG_CONFIRMED;
+		j->how.state = SP_LOG_CONFIRMED;
+		/* proven in the witnessed checkpoint or one before it, which
+		 * it contains: its bound holds for them all ([LOG-T1]), and
+		 * an Issued after it plus the skew is a lie ([FED-T1]) */
+		if (o->wit_exists_by_s > 0) {
+			j->how.exists_by = o->wit_exists_by_s;
+			j->how.issued_max = o->wit_exists_by_s +
+			                    sp_node_config(f->n)->clock_skew;
+			/* a signer judged at Issued only must have been
+			 * valid when the record existed ([TL-T2]) */
+			j->how.signer_slack = sp_node_config(f->n)->clock_skew;
+			j->how.invalid_from = revoked_from(f, o);
+		}
+	}
+	if (j->how.issued_max != INT64_MAX &&
+	    (j->refused = malloc(*n * sizeof(*j->refused))) == NULL) {
+		free(j);
+		return; /* kept listed: flushed again with the next one */
 	}
 	j->f = f;
 	j->o = o;
@@ -487,6 +600,7 @@ static void settle_flush(fed *f, fed_origin *o)
 	o->confirm_busy = 1;
 	if (fed_pool(f, settle_work, settle_done, j) != SP_OK) {
 		o->confirm_busy = 0;
+		free(j->refused);
 		free(j->seqs);
 		free(j);
 	}

@@ -207,6 +207,14 @@ void fed_metrics(void *state, void *out)
 	               "silkport_catchup_gap_alarms_total %llu\n",
 	               (unsigned long long)f->gap_alarms);
 	sp_text_printf(t,
+	               "# HELP silkport_refused_at_confirmation_total Records "
+	               "never confirmed because their Issued or their "
+	               "signer's validity contradicts the existence bound "
+	               "their witnesses give.\n"
+	               "# TYPE silkport_refused_at_confirmation_total counter\n"
+	               "silkport_refused_at_confirmation_total %llu\n",
+	               (unsigned long long)f->bounds_alarms);
+	sp_text_printf(t,
 	               "# HELP silkport_equivocation_alarms Equivocation "
 	               "alarms raised by delivery, catch-up and witnessing.\n"
 	               "# TYPE silkport_equivocation_alarms "

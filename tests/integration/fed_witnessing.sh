@@ -60,8 +60,16 @@ else
 	not_ok "not confirmed within $MERGE s: $(log_state CN-XA CN-ZZ "$ID"); $(grep -E 'quorum|checkpoint' "$WORK/CN-XA.log" | tail -5)"
 fi
 state_is CN-ZZ CN-ZZ "$ID" confirmed && ok "the origin's own record is confirmed at the origin" || not_ok "own: $(log_state CN-ZZ CN-ZZ "$ID")"
+# [LOG-T1], [API-T1]: the confirmed record's existence bound, a Time from
+# the witnesses' cosignatures: not before the submission, not after now.
+log_state CN-XA CN-ZZ "$ID" >/dev/null
+eb=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^silkport-exists-by: //Ip')
+ebs=$(date -u -d "$eb" +%s 2>/dev/null || echo 0)
+[ "$ebs" -ge $((t0 - 1)) ] && [ "$ebs" -le $(($(date +%s) + 1)) ] &&
+	ok "GET /v1/records carries silkport-exists-by ($eb)" || not_ok "silkport-exists-by '$eb' (submitted at $t0)"
 hcurl "$F" op:CN-XA CN-XA "/v1/search?origin=CN-ZZ" >"$WORK/s1.xml"
 grep -q "<LogState>confirmed</LogState>" "$WORK/s1.xml" && ok "search matches carry LogState" || not_ok "search: $(cat "$WORK/s1.xml")"
+grep -q "<ExistsBy>$eb</ExistsBy>" "$WORK/s1.xml" && ok "search matches carry ExistsBy" || not_ok "search: $(cat "$WORK/s1.xml")"
 "$SILKPORT" peers --config "$F/members/CN-XA/node.ini" >"$WORK/peers1.txt"
 grep -A30 '^peer CN-ZZ' "$WORK/peers1.txt" | grep -Eq '^  witnessed +size [1-9][0-9]*, [2-9] cosigner' &&
 	ok "silkport peers shows CN-ZZ's witnessed checkpoint and its cosigners" || not_ok "peers: $(grep -A30 '^peer CN-ZZ' "$WORK/peers1.txt")"

@@ -138,6 +138,17 @@ expect 0 "remove-member: CN-ZZ leaves" -- "$SILKPORT" trust-list remove-member $
 cp "$WORK/out" "$WORK/left.xml"
 "$SILKPORT" trust-list show --anchor "$OP/operator/cert.pem" "$WORK/left.xml" | grep -q 'CN-ZZ .*status=revoked' &&
 	ok "CN-ZZ is revoked in the new list" || not_ok "CN-ZZ not revoked"
+grep -q '<InvalidFrom>' "$WORK/left.xml" &&
+	ok "the revocation carries an InvalidFrom (default now)" || not_ok "no InvalidFrom in the new list"
+# SPEC [TL-T1]: --invalid-from dates it back; a future or malformed time is refused
+# shellcheck disable=SC2086
+expect 0 "remove-member --invalid-from a past time" -- "$SILKPORT" trust-list remove-member $KEY --member CN-ZZ \
+	--invalid-from 2026-01-02T03:04:05Z "$LIST"
+"$SILKPORT" trust-list show --anchor "$OP/operator/cert.pem" "$WORK/out" | grep -q '^    invalid-from 2026-01-02T03:04:05Z$' &&
+	ok "trust-list show prints the InvalidFrom" || not_ok "show: $("$SILKPORT" trust-list show "$WORK/out" | grep -A12 CN-ZZ)"
+# shellcheck disable=SC2086
+expect 1 "remove-member --invalid-from in the future is refused" -- "$SILKPORT" trust-list remove-member $KEY \
+	--member CN-ZZ --invalid-from 2999-01-01T00:00:00Z "$LIST"
 # shellcheck disable=SC2086
 expect 1 "a second remove-member of CN-ZZ is refused" -- "$SILKPORT" trust-list remove-member $KEY --member CN-ZZ "$WORK/left.xml"
 # shellcheck disable=SC2086

@@ -150,6 +150,14 @@ static const char pg_schema_v8[] =
     "CREATE INDEX records_pending ON records(origin, sequence)"
     " WHERE log_state = 'pending';";
 
+/* Schema 9 (SPEC [LOG-T1], [FED-T1]): a confirmed record's existence
+ * bound and the error code of a record refused at confirmation, as in the
+ * SQLite driver. */
+static const char pg_schema_v9[] =
+    "ALTER TABLE records ADD COLUMN exists_by bigint;"
+    "ALTER TABLE records ADD COLUMN log_refused text;"
+    "ALTER TABLE records ADD COLUMN signer_until bigint;";
+
 /* Each step brings the schema to `version`. */
 static const struct pg_migration {
 	int version;
@@ -157,10 +165,11 @@ static const struct pg_migration {
 } pg_migrations[] = {
     {7, pg_schema_v7},
     {8, pg_schema_v8},
+    {9, pg_schema_v9},
 };
 #define N_PG_MIGRATIONS (sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 
-_Static_assert(SP_STORE_SCHEMA_VERSION == 8,
+_Static_assert(SP_STORE_SCHEMA_VERSION == 9,
                "a new schema version needs a PostgreSQL step too");
 
 /* ---------------------------------------------------------------- args */

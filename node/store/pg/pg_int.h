@@ -91,12 +91,14 @@ void sp_pg_arg_view(sp_pg_args *a, const sp_store_view *view);
 #define SP_PG_REC_COLS                                                         \
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt,"    \
-	" r.log_state"
+	" r.log_state, r.exists_by, r.log_refused"
 int sp_pg_record_header(const PGresult *r, int row, sp_store_record *rec);
 
 /* The log state of records (SPEC [FED-55]; driver.h). */
 int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
-                        const uint64_t *seqs, size_t n, int state);
+                        const uint64_t *seqs, size_t n,
+                        const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused);
 int sp_pg_log_pending(sp_store_conn *c, const char *origin, uint64_t from,
                       size_t max, sp_store_pending **out, size_t *n);
 

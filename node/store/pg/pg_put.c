@@ -31,8 +31,8 @@ static const char sql_origin_add[] =
 static const char sql_insert[] =
     "WITH r AS (INSERT INTO records (record_id, origin, sequence, type,"
     " issued, received, digest, bytes, broadcast, receipt, source,"
-    " signed_digest, log_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-    " $10, $11, $12, $18) RETURNING id),"
+    " signed_digest, log_state, signer_until) VALUES ($1, $2, $3, $4, $5,"
+    " $6, $7, $8, $9, $10, $11, $12, $18, $19) RETURNING id),"
     " rr AS (INSERT INTO record_recipients (rec, node_id)"
     " SELECT r.id, x FROM r, unnest($13::text[]) AS x"
     " ON CONFLICT DO NOTHING),"
@@ -237,6 +237,10 @@ int sp_pg_record_insert(sp_store_conn *c, const sp_store_req *req,
 		for (k = 0; k < 5; k++)
 			sp_pg_arg_text(&a, t[k].buf);
 		sp_pg_arg_text(&a, sp_store_log_state_name(req->log_state));
+		if (req->signer_until > 0)
+			sp_pg_arg_i64(&a, req->signer_until);
+		else
+			sp_pg_arg_text(&a, NULL);
 		res = sp_pg_run(c, sql_insert, &a, "insert", &err);
 	}
 	for (k = 0; k < 5; k++)
@@ -594,21 +598,70 @@ int sp_pg_state_put(sp_store_conn *c, const char *key, const char *value)
 /* ---------------------------------------------------------------- log state
  */
 
+/* Issued later than the limit, or a signer whose validity (or whose
+ * member's, by revocation) ended before the existence bound: never
+ * confirmed, unlogged with a reason; the row returned says it was
+ * refused. */
+static const char sql_log_refuse[] =
+    "UPDATE records SET log_state = 'unlogged',"
+    " log_refused = CASE WHEN issued > $3::bigint"
+    " THEN 'issued-out-of-bounds'"
+    " WHEN $5::bigint < $4::bigint THEN 'signer-revoked'"
+    " ELSE 'signer-expired' END"
+    " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'"
+    " AND (issued > $3::bigint OR signer_until < $4::bigint"
+    " OR $5::bigint < $4::bigint) RETURNING sequence";
+
 static const char sql_log_state[] =
-    "UPDATE records SET log_state = $3"
+    "UPDATE records SET log_state = $3, exists_by = $4"
     " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'";
 
-int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
-                        const uint64_t *seqs, size_t n, int state)
+/* 1 if the record at seq was refused by how->issued_max, 0 if not. */
+static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
+                      const sp_store_settle *how, int *err)
 {
-	int err;
+	sp_pg_args a = {0};
+	PGresult *res;
+	int refused;
+
+	sp_pg_arg_text(&a, origin);
+	sp_pg_arg_i64(&a, (int64_t)seq);
+	sp_pg_arg_i64(&a, how->issued_max);
+	sp_pg_arg_i64(&a, how->exists_by - how->signer_slack);
+	sp_pg_arg_i64(&a, how->invalid_from);
+	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) == NULL)
+		return 0;
+	refused = PQntuples(res) > 0;
+	PQclear(res);
+	return refused;
+}
+
+int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
+                        const uint64_t *seqs, size_t n,
+                        const sp_store_settle *how, uint64_t *refused,
+                        size_t *n_refused)
+{
+	int err = SP_OK;
 
 	for (size_t i = 0; i < n; i++) {
 		sp_pg_args a = {0};
 
+		if (how->state == SP_LOG_CONFIRMED &&
+		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
+			if (log_refuse(w, origin, seqs[i], how, &err)) {
+				refused[(*n_refused)++] = seqs[i];
+				continue;
+			}
+			if (err != SP_OK)
+				return err;
+		}
 		sp_pg_arg_text(&a, origin);
 		sp_pg_arg_i64(&a, (int64_t)seqs[i]);
-		sp_pg_arg_text(&a, sp_store_log_state_name(state));
+		sp_pg_arg_text(&a, sp_store_log_state_name(how->state));
+		if (how->state == SP_LOG_CONFIRMED && how->exists_by > 0)
+			sp_pg_arg_i64(&a, how->exists_by);
+		else
+			sp_pg_arg_text(&a, NULL);
 		if ((err = sp_pg_exec(w, sql_log_state, &a, "log-state")))
 			return err;
 	}

@@ -45,7 +45,10 @@ static int record_from_row(const PGresult *r, int row, sp_store_record **out)
 	*out = NULL;
 	if (!rec)
 		return SP_ERR_NOMEM;
+	rec->exists_by = sp_pg_i64(r, row, 13); /* NULL reads 0 */
 	if ((err = sp_pg_record_header(r, row, rec)) ||
+	    (err = sp_pg_text(r, row, 14, rec->log_refused,
+	                      sizeof(rec->log_refused))) ||
 	    (err = sp_pg_blobdup(r, row, 10, &rec->bytes, &rec->len)) ||
 	    (err =
 	         sp_pg_blobdup(r, row, 11, &rec->receipt, &rec->receipt_len))) {

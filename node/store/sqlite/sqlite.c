@@ -201,9 +201,20 @@ static const char schema_v8[] =
     "CREATE INDEX records_pending ON records(origin, sequence)"
     " WHERE log_state = 'pending';";
 
+/* Time from witnesses (SPEC [LOG-T1], [FED-T1], [TL-T2]): a confirmed
+ * record keeps its existence bound (the k-th smallest timestamp of the
+ * counted cosignatures, NULL when k = 0 or confirmed before), a record
+ * refused at confirmation (unlogged) the error code that refused it, and a
+ * record received pending the end of its signer's validity (NULL: judged
+ * now, as before). */
+static const char schema_v9[] =
+    "ALTER TABLE records ADD COLUMN exists_by INTEGER;"
+    "ALTER TABLE records ADD COLUMN log_refused TEXT;"
+    "ALTER TABLE records ADD COLUMN signer_until INTEGER;";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
                                          schema_v4, schema_v5, schema_v6,
-                                         schema_v7, schema_v8};
+                                         schema_v7, schema_v8, schema_v9};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,

@@ -69,7 +69,9 @@ int sp_sqlite_origin_update(sp_store_conn *s, int64_t origin_id,
 int sp_sqlite_checkpoint_put(sp_store_conn *s, const sp_store_cp_args *a);
 int sp_sqlite_cosignature_put(sp_store_conn *s, const sp_store_cp_args *a);
 int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
-                            const uint64_t *seqs, size_t n, int state);
+                            const uint64_t *seqs, size_t n,
+                            const sp_store_settle *how, uint64_t *refused,
+                            size_t *n_refused);
 int sp_sqlite_log_pending(sp_store_conn *c, const char *origin, uint64_t from,
                           size_t max, sp_store_pending **out, size_t *n);
 int sp_sqlite_outbox_enqueue(sp_store_conn *s, const sp_store_ob_args *a);

@@ -22,8 +22,8 @@ static const char sql_origin_add[] = "INSERT INTO origins (name) VALUES (?1)";
 static const char sql_insert[] =
     "INSERT INTO records (record_id, origin, sequence, type, issued,"
     " received, digest, bytes, broadcast, receipt, source, signed_digest,"
-    " log_state)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    " log_state, signer_until)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char sql_recipient[] =
     "INSERT OR IGNORE INTO record_recipients (rec, node_id) VALUES (?1, ?2)";
 static const char sql_subject[] =
@@ -208,6 +208,8 @@ int sp_sqlite_record_insert(sp_store_conn *s, const sp_store_req *req,
 		                  SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, sp_store_log_state_name(req->log_state), -1,
 	                  SQLITE_STATIC);
+	if (req->signer_until > 0)
+		sqlite3_bind_int64(st, 14, req->signer_until);
 	if ((err = sp_sqlite_step_done(s->db, st, "insert")))
 		return err;
 	*rowid_out = rowid = sqlite3_last_insert_rowid(s->db);
@@ -409,23 +411,66 @@ int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
 /* ---------------------------------------------------------------- log state
  */
 
+/* Issued later than the limit, or a signer whose validity (or whose
+ * member's, by revocation) ended before the existence bound: never
+ * confirmed, unlogged with a reason. */
+static const char sql_log_refuse[] =
+    "UPDATE records SET log_state = 'unlogged',"
+    " log_refused = CASE WHEN issued > ?3 THEN 'issued-out-of-bounds'"
+    " WHEN ?5 < ?4 THEN 'signer-revoked' ELSE 'signer-expired' END"
+    " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'"
+    " AND (issued > ?3 OR signer_until < ?4 OR ?5 < ?4)";
+
 static const char sql_log_state[] =
-    "UPDATE records SET log_state = ?3"
+    "UPDATE records SET log_state = ?3, exists_by = ?4"
     " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'";
 
+/* 1 if the record at seq was refused by how->issued_max, 0 if not. */
+static int log_refuse(sp_store_conn *s, const char *origin, uint64_t seq,
+                      const sp_store_settle *how, int *err)
+{
+	sqlite3_stmt *st = sp_store__stmt(s->db, &s->st, sql_log_refuse, err);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 3, how->issued_max);
+	sqlite3_bind_int64(st, 4, how->exists_by - how->signer_slack);
+	sqlite3_bind_int64(st, 5, how->invalid_from);
+	if ((*err = sp_sqlite_step_done(s->db, st, "log-refuse")) != SP_OK)
+		return 0;
+	return sqlite3_changes(s->db) > 0;
+}
+
 int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
-                            const uint64_t *seqs, size_t n, int state)
+                            const uint64_t *seqs, size_t n,
+                            const sp_store_settle *how, uint64_t *refused,
+                            size_t *n_refused)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		if (how->state == SP_LOG_CONFIRMED &&
+		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
+			if (log_refuse(s, origin, seqs[i], how, &err)) {
+				refused[(*n_refused)++] = seqs[i];
+				continue;
+			}
+			if (err != SP_OK)
+				return err;
+		}
 		STMT(sql_log_state);
 		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)seqs[i]);
-		sqlite3_bind_text(st, 3, sp_store_log_state_name(state), -1,
-		                  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sp_store_log_state_name(how->state),
+		                  -1, SQLITE_STATIC);
+		if (how->state == SP_LOG_CONFIRMED && how->exists_by > 0)
+			sqlite3_bind_int64(st, 4, how->exists_by);
+		else
+			sqlite3_bind_null(st, 4);
 		if ((err = sp_sqlite_step_done(s->db, st, "log-state")))
 			return err;
 	}

@@ -12,7 +12,7 @@
 #define REC_COLS                                                               \
 	"r.id, r.record_id, r.origin, r.sequence, r.type, r.issued,"           \
 	" r.received, r.digest, r.broadcast, r.source, r.bytes, r.receipt,"    \
-	" r.log_state"
+	" r.log_state, r.exists_by, r.log_refused"
 
 static void *dup_blob(const void *b, size_t n)
 {
@@ -112,6 +112,10 @@ static int record_from_row(sqlite3_stmt *st, sp_store_record **out)
 		}
 	}
 	rec->log_state = log_state_of(st, 12);
+	rec->exists_by = sqlite3_column_int64(st, 13); /* NULL reads 0 */
+	if ((err = sp_store__col_text(st, 14, rec->log_refused,
+	                              sizeof(rec->log_refused))) != SP_OK)
+		goto fail;
 	*out = rec;
 	return SP_OK;
 fail:

@@ -618,12 +618,133 @@ static void test_log_state(void **state)
 	assert_null(sp_store_log_state_name(9));
 }
 
+/* [LOG-T1], [FED-T1], [TL-T2]: confirming records keeps their existence
+ * bound with them; a record whose Issued is after the limit, or whose
+ * signer's validity ended more than the slack before the bound, is not
+ * confirmed but made unlogged with the refusal kept, and reported; without
+ * a bound (k = 0) nothing is kept or refused; all of it survives a reopen
+ * and is read by get and by entries. */
+static void test_log_settle(void **state)
+{
+	fx *f = *state;
+	sp_store_record *got = NULL;
+	sp_store_list *l = NULL;
+	rec a, b, c, d, e;
+	uint64_t seqs[4] = {2, 5, 6, 7}, k0[1] = {9}, refused[4] = {0};
+	size_t n_refused = 9;
+	/* rec_make's Issued is 1790000000 + Sequence */
+	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004, 300,
+	                       INT64_MAX};
+	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX};
+	/* the Origin revoked with InvalidFrom 400 s before the bound */
+	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX, 300,
+	                           1790000003 - 400};
+	uint64_t later[1] = {11};
+	rec g;
+
+	rec_make(&a, "CN-XA", 2, NULL);
+	rec_make(&b, "CN-XA", 5, NULL);
+	rec_make(&c, "CN-XA", 9, NULL);
+	a.put.source = b.put.source = c.put.source = "CN-XA";
+	a.put.log_state = b.put.log_state = c.put.log_state = SP_LOG_PENDING;
+	/* signers judged at Issued only: d's validity ended 400 s before
+	 * the bound (beyond the slack), e's 100 s before (within it); both
+	 * claim an Issued far enough back to pass issued_max */
+	rec_make(&d, "CN-XA", 6, NULL);
+	rec_make(&e, "CN-XA", 7, NULL);
+	d.put.source = e.put.source = "CN-XA";
+	d.put.log_state = e.put.log_state = SP_LOG_PENDING;
+	d.put.issued = e.put.issued = 1790000000 - 1000;
+	d.put.signer_until = 1790000003 - 400;
+	e.put.signer_until = 1790000003 - 100;
+	assert_int_equal(sp_store_put(f->s, &d.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &e.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+
+	/* a limit needs room for what it refuses */
+	assert_int_equal(
+	    sp_store_log_settle(f->s, "CN-XA", seqs, 2, &how, NULL, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", seqs, 4, &how,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 2);
+	assert_int_equal(refused[0], 5);
+	assert_int_equal(refused[1], 6);
+	assert_int_equal(
+	    sp_store_log_settle(f->s, "CN-XA", k0, 1, &plain, NULL, &n_refused),
+	    SP_OK);
+	assert_int_equal(n_refused, 0);
+	reopen(f);
+
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 2, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 1790000003);
+	assert_string_equal(got->log_refused, "");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 5, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_int_equal(got->exists_by, 0);
+	assert_string_equal(got->log_refused, "issued-out-of-bounds");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 9, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 0); /* k = 0: no trusted time */
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 6, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_string_equal(got->log_refused, "signer-expired");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 7, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 1790000003);
+	sp_store_record_free(got);
+	/* [TL-T1]: a record held when its Origin was revoked, proven only
+	 * after the InvalidFrom, is refused as revoked */
+	rec_make(&g, "CN-XA", 11, NULL);
+	g.put.source = "CN-XA";
+	g.put.log_state = SP_LOG_PENDING;
+	g.put.issued = 1790000000 - 1000;
+	assert_int_equal(sp_store_put(f->s, &g.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", later, 1, &revoked,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 1);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 11, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_string_equal(got->log_refused, "signer-revoked");
+	sp_store_record_free(got);
+	/* a refused record is never confirmed later */
+	assert_int_equal(sp_store_log_state_set(f->s, "CN-XA", &seqs[1], 1,
+	                                        SP_LOG_CONFIRMED),
+	                 SP_OK);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 5, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	sp_store_record_free(got);
+	/* lists read the same columns */
+	assert_int_equal(
+	    sp_store_entries(f->r, "CN-XA", 0, 10, 1 << 20, NULL, &l), SP_OK);
+	assert_int_equal(l->n, 6);
+	assert_int_equal(l->items[0]->exists_by, 1790000003);
+	assert_string_equal(l->items[1]->log_refused, "issued-out-of-bounds");
+	sp_store_list_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),

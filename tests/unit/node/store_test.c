@@ -688,6 +688,9 @@ static void test_migration_log_state(void **state)
 	    sqlite3_exec(db,
 	                 "BEGIN;"
 	                 "DROP INDEX records_pending;"
+	                 "ALTER TABLE records DROP COLUMN signer_until;"
+	                 "ALTER TABLE records DROP COLUMN log_refused;"
+	                 "ALTER TABLE records DROP COLUMN exists_by;"
 	                 "ALTER TABLE records DROP COLUMN log_state;"
 	                 "PRAGMA user_version = 7;"
 	                 "COMMIT;",
@@ -703,6 +706,48 @@ static void test_migration_log_state(void **state)
 	sp_store_record_free(got);
 	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 4, &got), SP_OK);
 	assert_int_equal(got->log_state, SP_LOG_PENDING);
+	sp_store_record_free(got);
+}
+
+/* Schema 9 ([LOG-T1]): a store of schema 8 gains the existence bound and
+ * the refusal, empty for the rows it holds. */
+static void test_migration_exists_by(void **state)
+{
+	fx *f = *state;
+	rec got_rec;
+	sqlite3 *db = NULL;
+	sp_store_record *got = NULL;
+
+	FX_SQLITE_ONLY(f); /* a fresh PostgreSQL schema runs step 9 itself */
+	rec_make(&got_rec, "CN-XA", 4, NULL);
+	got_rec.put.source = "CN-XA";
+	got_rec.put.log_state = SP_LOG_PENDING;
+	assert_int_equal(sp_store_put(f->s, &got_rec.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "BEGIN;"
+	                 "ALTER TABLE records DROP COLUMN signer_until;"
+	                 "ALTER TABLE records DROP COLUMN log_refused;"
+	                 "ALTER TABLE records DROP COLUMN exists_by;"
+	                 "PRAGMA user_version = 8;"
+	                 "COMMIT;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	reopen(f);
+	assert_int_equal(db_count(f, "PRAGMA user_version"),
+	                 SP_STORE_SCHEMA_VERSION);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 4, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_PENDING);
+	assert_int_equal(got->exists_by, 0);
+	assert_string_equal(got->log_refused, "");
 	sp_store_record_free(got);
 }
 
@@ -1314,6 +1359,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migration_record_id_scope,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_log_state, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_exists_by, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
 	                                    teardown),

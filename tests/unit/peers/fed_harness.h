@@ -807,9 +807,11 @@ FH_UNUSED static int64_t fh_submit_to(fh *h, const char *to, int *err)
 }
 
 /* A record of fake peer `peer` at `seq` addressed to `to` (NULL:
- * broadcast), signed with its key; malloc'd. */
-FH_UNUSED static uint8_t *fh_peer_record(fh *h, int peer, uint64_t seq,
-                                         const char *to, size_t *len)
+ * broadcast) with Issued `issued` (unix seconds), signed with its key;
+ * malloc'd. */
+FH_UNUSED static uint8_t *fh_peer_record_issued(fh *h, int peer, uint64_t seq,
+                                                const char *to, int64_t issued,
+                                                size_t *len)
 {
 	sp_subject subj = {"Declaration", NULL, "4604202611270000123"};
 	const char *rcpt[1] = {to};
@@ -821,7 +823,7 @@ FH_UNUSED static uint8_t *fh_peer_record(fh *h, int peer, uint64_t seq,
 	d.origin = h->ids[peer];
 	d.sequence = seq;
 	d.type = "declaration";
-	d.issued = fh_clock() / 1000 - 60;
+	d.issued = issued;
 	d.broadcast = to == NULL;
 	d.recipients = rcpt;
 	d.n_recipients = to != NULL;
@@ -833,6 +835,14 @@ FH_UNUSED static uint8_t *fh_peer_record(fh *h, int peer, uint64_t seq,
 	free((void *)(uintptr_t)d.body);
 	free(u);
 	return s;
+}
+
+/* The same, issued a minute ago by the fake clock. */
+FH_UNUSED static uint8_t *fh_peer_record(fh *h, int peer, uint64_t seq,
+                                         const char *to, size_t *len)
+{
+	return fh_peer_record_issued(h, peer, seq, to, fh_clock() / 1000 - 60,
+	                             len);
 }
 
 /* Requests of `method` whose path starts with `prefix` received by peer

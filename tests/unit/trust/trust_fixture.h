@@ -37,6 +37,7 @@ typedef struct fx_fed {
 	/* What fx_build_tl() lists: statuses, and optional DER overrides of
 	 * members' signing certificates. */
 	sp_member_status status[FX_MEMBERS];
+	int64_t invalid_from[FX_MEMBERS]; /* InvalidFrom of a revoked one */
 	const uint8_t *sign_der[FX_MEMBERS];
 	size_t sign_der_len[FX_MEMBERS];
 	/* and optional LogKeys (none by default) */
@@ -149,6 +150,7 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 		m[i].name = fx_unconst(fx_ids[i]);
 		m[i].role = i == 1 ? SP_ROLE_PORT_AUTHORITY : SP_ROLE_ZONE;
 		m[i].status = f->status[i];
+		m[i].invalid_from = f->invalid_from[i];
 		snprintf(ep[i], sizeof(ep[i]),
 		         "https://node%d.example.test:8443", i);
 		epp[i] = ep[i];

@@ -285,6 +285,87 @@ static void test_signer_authorization(void **state)
 	free(s);
 }
 
+/* SPEC [TL-T2]: with witnesses, a certificate past its validity (retired)
+ * still authorizes a record whose Issued lies in it: the verifier says when
+ * that validity ended, and the record is confirmed only if proven to exist
+ * by then. An Issued outside the validity is refused all the same. */
+static void test_signer_at_existence(void **state)
+{
+	uint8_t *s = NULL;
+	size_t n = 0;
+	int64_t until = 0;
+	sp_verify_opts o;
+
+	(void)state;
+	assert_int_equal(
+	    fx_signed_record(&g_fed, 0, NULL, "order", g_fed.now, &s, &n),
+	    SP_OK);
+	sp_verify_opts_default(&o);
+	o.now = g_fed.now + 2 * 365 * 86400; /* the certificate is over */
+	assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+	o.existence_later = 1;
+	o.signer_until = &until;
+	assert_int_equal(verify(s, n, &o), SP_OK);
+	assert_true(until > g_fed.now);
+	assert_true(until < o.now);
+	free(s);
+	/* Issued before every certificate of the signer: nothing to judge */
+	assert_int_equal(fx_signed_record(&g_fed, 0, NULL, "order",
+	                                  g_fed.now - 3 * 86400, &s, &n),
+	                 SP_OK);
+	assert_int_equal(verify(s, n, &o), SP_ERR_SIGNER_EXPIRED);
+	free(s);
+}
+
+/* SPEC [TL-T1]: CN-HZ is revoked with an InvalidFrom. With
+ * witnesses, a record it issued before then is held (judged later at its
+ * existence bound, which must lie before InvalidFrom); one issued after is
+ * refused; without witnesses the revocation refuses both (TL-26). The
+ * element round-trips through the list. */
+static void test_revoked_invalid_from(void **state)
+{
+	/* its certificate starts at setup: times around now */
+	const int64_t invalid_from = g_fed.now + 100;
+	uint8_t *list = NULL, *before = NULL, *after = NULL;
+	size_t list_len = 0, nb = 0, na = 0;
+	sp_trust *t = NULL;
+	const char *why = NULL;
+	int64_t until = 0;
+	sp_verify_opts o;
+
+	(void)state;
+	g_fed.invalid_from[2] = invalid_from;
+	assert_int_equal(fx_build_tl(&g_fed, "silk-zz", 6, g_fed.now - 60,
+	                             g_fed.ca, &list, &list_len),
+	                 SP_OK);
+	g_fed.invalid_from[2] = 0;
+	assert_int_equal(
+	    sp_trust_open(g_fed.anchors, list, list_len, NULL, NULL, &t, &why),
+	    SP_OK);
+	assert_int_equal(sp_tl_find(sp_trust_list(t), "CN-HZ")->invalid_from,
+	                 invalid_from);
+	assert_int_equal(fx_signed_record(&g_fed, 2, NULL, "order",
+	                                  invalid_from - 200, &before, &nb),
+	                 SP_OK);
+	assert_int_equal(fx_signed_record(&g_fed, 2, NULL, "order",
+	                                  invalid_from + 100, &after, &na),
+	                 SP_OK);
+	sp_verify_opts_default(&o);
+	assert_int_equal(sp_verify_record(t, before, nb, &o, NULL, NULL, &why),
+	                 SP_ERR_SIGNER_REVOKED);
+	o.existence_later = 1;
+	o.signer_until = &until;
+	assert_int_equal(sp_verify_record(t, before, nb, &o, NULL, NULL, &why),
+	                 SP_OK);
+	assert_int_equal(until, invalid_from); /* the end of its authority */
+	assert_int_equal(sp_verify_record(t, after, na, &o, NULL, NULL, &why),
+	                 SP_ERR_SIGNER_REVOKED);
+	sp_trust_unref(t);
+	free(list);
+	free(before);
+	free(after);
+}
+
 static void test_rotation(void **state)
 {
 	uint8_t *s = NULL, *u = NULL;
@@ -847,6 +928,8 @@ int main(void)
 	    cmocka_unit_test(test_unsigned_missing),
 	    cmocka_unit_test(test_tampering),
 	    cmocka_unit_test(test_signer_authorization),
+	    cmocka_unit_test(test_signer_at_existence),
+	    cmocka_unit_test(test_revoked_invalid_from),
 	    cmocka_unit_test(test_type_authorization),
 	    cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_keyinfo_is_only_a_hint),
