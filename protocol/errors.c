@@ -97,6 +97,8 @@ static const struct err_entry err_table[] = {
     {SP_ERR_VALIDITY_TOO_LONG, "validity-too-long", 422},
     {SP_ERR_TRUST_LIST_STALE, "trust-list-stale", 422},
     {SP_ERR_TIMESTAMP_INVALID, "timestamp-invalid", 422},
+    {SP_ERR_THRESHOLD_NOT_MET, "threshold-not-met", 422},
+    {SP_ERR_TRUST_LIST_FORK, "trust-list-fork", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

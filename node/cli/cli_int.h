@@ -132,10 +132,14 @@ int sp_cli__parse(const sp_cli_cmd *cmd, int argc, char **argv, char ***args,
 int sp_cli__usage_error(const sp_cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
- * Returns an exit status. */
-int sp_cli__sign_file(const char *what, const char *key_path,
-                      const char *cert_path, const char *in_path);
+/* A signer of documents: sp_sign_document() or sp_trust_list_cosign(). */
+typedef int (*sp_cli_signer)(const sp_key *key, const uint8_t *doc, size_t len,
+                             uint8_t **out, size_t *outlen, const char **why);
+/* Sign FILE (stdin if NULL) with a key by `sign` and print it; `what`
+ * prefixes errors. Returns an exit status. */
+int sp_cli__sign_file(const char *what, sp_cli_signer sign,
+                      const char *key_path, const char *cert_path,
+                      const char *in_path);
 /* Fill verify options from --at and --skew (either may be NULL). */
 int sp_cli__time_opts(const char *at, const char *skew, sp_verify_opts *o);
 /* Open a trust list file against one anchor file, as of o->now. Prints the

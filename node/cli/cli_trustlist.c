@@ -24,7 +24,9 @@ const char sp_cli__tl_usage[] =
     "       silkport trust-list timestamp --key TS-KEY.pem --cert "
     "TS-CERT.pem\n"
     "           [--valid-seconds N] [--output FILE] [LIST]\n"
-    "sign    signs an unsigned TrustList with the federation operator's key\n"
+    "sign    signs a TrustList with the federation operator's key; a list\n"
+    "        that is signed already gets one more signature beside the\n"
+    "        others (each operator of a threshold signs on its own machine)\n"
     "verify  checks the operator's signature and validity window; prints\n"
     "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
     "show    prints the members, verified first when --anchor is given\n"
@@ -95,8 +97,9 @@ static int cmd_sign(int argc, char **argv)
 
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
-	return sp_cli__sign_file("trust-list sign", key, cert,
-	                         n_args > 0 ? args[0] : NULL);
+	/* A list that carries signatures gets one more (SPEC [TL-N1]) */
+	return sp_cli__sign_file("trust-list sign", sp_trust_list_cosign, key,
+	                         cert, n_args > 0 ? args[0] : NULL);
 }
 
 static void print_time(const char *label, int64_t t)

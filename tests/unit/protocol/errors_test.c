@@ -67,6 +67,8 @@ static const int all_errs[] = {
     SP_ERR_VALIDITY_TOO_LONG,
     SP_ERR_TRUST_LIST_STALE,
     SP_ERR_TIMESTAMP_INVALID,
+    SP_ERR_THRESHOLD_NOT_MET,
+    SP_ERR_TRUST_LIST_FORK,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
