@@ -153,6 +153,9 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
  * NextUpdate to now + days (0: the list's own window), sign it with the
  * operator's key and print it (returns 0 or -1, having printed why). */
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
+/* The same for a list the next one is made from: *out names the list's
+ * SHA-256 as its PreviousList (SPEC [TL-N5]). */
+int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
 /* cli_trustlist_timestamp.c: "trust-list timestamp", and the statement

@@ -19,8 +19,8 @@ const char sp_cli__tl_usage[] =
     "           [--may-originate MEMBER=[TYPE[,TYPE...]] ...]\n"
     "           [--timestamp-cert CERT.pem] [--staleness-bound SECONDS]\n"
     "           [--max-validity SECONDS]\n"
-    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS] "
-    "[FILE]\n"
+    "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS]\n"
+    "           [--operator-cert CERT.pem ... --threshold T] [FILE]\n"
     "       silkport trust-list timestamp --key TS-KEY.pem --cert "
     "TS-CERT.pem\n"
     "           [--valid-seconds N] [--output FILE] [LIST]\n"
@@ -43,7 +43,12 @@ const char sp_cli__tl_usage[] =
     "        --witness (repeated) names the federation's witnesses and\n"
     "        --quorum the cosignatures of them a checkpoint needs (--quorum 0\n"
     "        lists none); --merge-delay is how long a record may wait for\n"
-    "        inclusion in a witnessed checkpoint (default 10 seconds)\n"
+    "        inclusion in a witnessed checkpoint (default 10 seconds);\n"
+    "        --operator-cert (repeated) names the operator keys of the next\n"
+    "        lists and --threshold how many of them must sign one; a list\n"
+    "        that changes them needs the old and the new threshold of\n"
+    "        signatures (add each with trust-list sign); the new list\n"
+    "        names FILE's SHA-256 as its PreviousList\n"
     "timestamp  prints (or writes to --output in one step) a statement by\n"
     "        the list's timestamp key that LIST is current, valid N seconds\n"
     "        (at most the list's staleness bound); run it every few "
@@ -189,8 +194,11 @@ static void show_list(const sp_tl *tl)
 	}
 }
 
-/* Parse without verifying: for show (no anchor) and update (operator's own). */
-int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
+/* Parse without verifying: for show (no anchor) and update (operator's own).
+ * With `successor`, the list is the base of the next one, which names it as
+ * its PreviousList (SPEC [TL-N5]). */
+static int read_unverified(const char *what, const char *path, int successor,
+                           sp_tl **out)
 {
 	uint8_t *in = NULL;
 	size_t len;
@@ -209,11 +217,23 @@ int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
 		            why ? why : "");
 		goto out;
 	}
+	if (successor)
+		sp_sha256_hex(in, len, (*out)->previous_list);
 	rc = 0;
 out:
 	sp_doc_free(doc);
 	free(in);
 	return rc;
+}
+
+int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
+{
+	return read_unverified(what, path, 0, out);
+}
+
+int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out)
+{
+	return read_unverified(what, path, 1, out);
 }
 
 /* "trust-list show" without --anchor: the list as it says it is. */
@@ -457,6 +477,47 @@ static int set_freshness(sp_tl *tl, const char *ts_cert, uint64_t staleness,
 	return SP_CLI_GO;
 }
 
+/* --operator-cert (repeated) and --threshold of trust-list update (SPEC
+ * [TL-N1], [TL-N2]): the certificates given replace the list's operator
+ * keys; --threshold alone changes the threshold. A list that changes
+ * either needs the old and the new threshold's signatures (the other
+ * operators add theirs with trust-list sign). An exit status or
+ * SP_CLI_GO. */
+static int set_operators(sp_tl *tl, const sp_cli_list *certs,
+                         uint64_t threshold)
+{
+	sp_tl_operator_cert *oc = NULL;
+	const char *why = NULL;
+	int err;
+
+	if (certs->n > 0) {
+		if ((oc = calloc(certs->n, sizeof(*oc))) == NULL)
+			return SP_EXIT_FAIL;
+		for (size_t i = 0; i < certs->n; i++)
+			if ((err = sp_pki_cert_der(certs->v[i], &oc[i].der,
+			                           &oc[i].der_len, &why)) !=
+			    SP_OK) {
+				sp_cli__err("trust-list update: %s: %s: %s",
+				            certs->v[i], sp_strerror(err),
+				            why ? why : "");
+				while (i > 0)
+					free(oc[--i].der);
+				free(oc);
+				return SP_EXIT_FAIL;
+			}
+		for (size_t i = 0; i < tl->n_operator_certs; i++)
+			free(tl->operator_certs[i].der);
+		free(tl->operator_certs);
+		tl->operator_certs = oc;
+		tl->n_operator_certs = certs->n;
+		if (threshold == 0 && tl->threshold == 0)
+			threshold = 1;
+	}
+	if (threshold > 0)
+		tl->threshold = (unsigned)threshold;
+	return SP_CLI_GO;
+}
+
 /* --witness, --quorum, --merge-delay of trust-list update: the witnesses
  * given replace the list's; --quorum 0 lists none. The list's own check
  * (sp_tl_build) says what is wrong with the result. */
@@ -505,6 +566,10 @@ static int cmd_update(int argc, char **argv)
 	char *witnesses[SP_TL_WITNESSES_MAX];
 	sp_cli_list witness_list = {witnesses, 0, SP_TL_WITNESSES_MAX};
 	uint64_t days = 0, quorum = UINT64_MAX, merge_delay = 0;
+	/* threshold anchors (SPEC [TL-N1]) */
+	char *op_certs[SP_TL_OPERATORS_MAX];
+	sp_cli_list op_list = {op_certs, 0, SP_TL_OPERATORS_MAX};
+	uint64_t threshold = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
@@ -521,6 +586,8 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_U64("quorum", &quorum, 0, SP_TL_WITNESSES_MAX, 0),
 	    SP_CLI_U64("merge-delay", &merge_delay, 1, SP_TL_MERGE_DELAY_MAX,
 	               0),
+	    SP_CLI_LIST("operator-cert", &op_list),
+	    SP_CLI_U64("threshold", &threshold, 1, SP_TL_OPERATORS_MAX, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -533,8 +600,8 @@ static int cmd_update(int argc, char **argv)
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
 	if (sp_cli__init_crypto() != 0 ||
-	    sp_cli__tl_read_unverified("trust-list update",
-	                               n_args > 0 ? args[0] : NULL, &tl) != 0)
+	    sp_cli__tl_read_base("trust-list update",
+	                         n_args > 0 ? args[0] : NULL, &tl) != 0)
 		return SP_EXIT_FAIL;
 	rc = set_statuses(tl, &change_list);
 	for (i = 0; rc == SP_CLI_GO && i < relay_list.n; i++)
@@ -547,6 +614,8 @@ static int cmd_update(int argc, char **argv)
 		rc = set_freshness(tl, ts_cert, staleness, max_validity);
 	if (rc == SP_CLI_GO)
 		rc = set_witnessing(tl, &witness_list, quorum, merge_delay);
+	if (rc == SP_CLI_GO)
+		rc = set_operators(tl, &op_list, threshold);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0
