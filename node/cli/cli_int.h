@@ -156,6 +156,8 @@ int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
 /* The same for a list the next one is made from: *out names the list's
  * SHA-256 as its PreviousList (SPEC [TL-N5]). */
 int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out);
+/* trust-list reset (cli_trustlist_reset.c, SPEC [TL-N6]). */
+int sp_cli__tl_reset(int argc, char **argv);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
 /* cli_trustlist_timestamp.c: "trust-list timestamp", and the statement

@@ -55,6 +55,12 @@ const char sp_cli__tl_usage[] =
     "minutes\n"
     "        and publish it beside the list\n"
     "FILE defaults to standard input.\n"
+    "       silkport trust-list reset --config NODE.ini [LIST]\n"
+    "reset   recovery after the operator threshold was compromised, on one\n"
+    "        node, stopped: LIST (default: the configured trust_list),\n"
+    "        verified with the configured anchors (install the new anchors\n"
+    "        first), replaces the stored list whatever its sequence; logged\n"
+    "        at error level as trust_list_reset\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
     "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N]\n"
     "           [--ca-key KEY.pem --ca-cert CERT.pem]\n"
@@ -685,6 +691,8 @@ int sp_cli_trust_list(int argc, char **argv)
 		return sp_cli__tl_renew_member(argc - 1, argv + 1);
 	if (strcmp(argv[1], "timestamp") == 0)
 		return sp_cli__tl_timestamp(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reset") == 0)
+		return sp_cli__tl_reset(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0) {
 		fputs(sp_cli__tl_usage, stdout);
 		return SP_EXIT_OK;
