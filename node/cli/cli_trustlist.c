@@ -93,6 +93,19 @@ const char sp_cli__tl_usage[] =
     "lists with SM2 issues from its P-256 or RSA CA: federation init\n"
     "--list-alg sm2).\n";
 
+/* A TrustList gets one more signature (SPEC [TL-N1]); any other document
+ * the one signature it always got. */
+static int sign_list_or_document(const sp_key *key, const uint8_t *doc,
+                                 size_t len, uint8_t **out, size_t *outlen,
+                                 const char **why)
+{
+	int rc = sp_trust_list_cosign(key, doc, len, out, outlen, why);
+
+	if (rc == SP_ERR_WRONG_DOCUMENT)
+		rc = sp_sign_document(key, doc, len, out, outlen, why);
+	return rc;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL;
@@ -109,7 +122,7 @@ static int cmd_sign(int argc, char **argv)
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
 	/* A list that carries signatures gets one more (SPEC [TL-N1]) */
-	return sp_cli__sign_file("trust-list sign", sp_trust_list_cosign, key,
+	return sp_cli__sign_file("trust-list sign", sign_list_or_document, key,
 	                         cert, n_args > 0 ? args[0] : NULL);
 }
 

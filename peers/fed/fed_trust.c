@@ -137,9 +137,13 @@ static void tl_done(void *arg)
 		char d[65];
 
 		sp_sha256_hex(j->body, j->len, d);
-		sp_log(SP_LOG_ERROR, "trust_list_fork",
-		       SP_LF_STR("source", j->source), SP_LF_STR("digest", d),
-		       SP_LF_STR("why", j->why));
+		if (strcmp(d, f->fork_digest) != 0) {
+			memcpy(f->fork_digest, d, sizeof(d));
+			sp_log(SP_LOG_ERROR, "trust_list_fork",
+			       SP_LF_STR("source", j->source),
+			       SP_LF_STR("digest", d),
+			       SP_LF_STR("why", j->why));
+		}
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused",
 		       SP_LF_STR("source", j->source),
