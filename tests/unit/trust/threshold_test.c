@@ -281,6 +281,49 @@ static void test_fork(void **state)
 	free(b);
 }
 
+/* Replace the last occurrence of `from` in the NUL-terminated b by `to`
+ * (same length). */
+static void replace_last(uint8_t *b, const char *from, const char *to)
+{
+	char *p = strstr((char *)b, from), *last = NULL;
+
+	for (; p != NULL; p = strstr(p + 1, from))
+		last = p;
+	assert_non_null(last);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(last, to, strlen(to));
+}
+
+/* Each signature keeps the whole profile: one outside it fails the list,
+ * even when the others reach the threshold. */
+static void test_each_signature_in_profile(void **state)
+{
+	sp_key *three[] = {g.op[0], g.op[1], g.op[2]};
+	const char *why;
+	uint8_t *b, *c;
+	size_t n;
+
+	(void)state;
+	b = make_list(1, g.op, N_OPS, 2, NULL, three, 3, &n);
+	c = malloc(n + 1);
+	assert_non_null(c);
+	memcpy(c, b, n);
+	c[n] = '\0';
+	assert_int_equal(open_list(c, n, NULL, 0, NULL, &why), SP_OK);
+	/* the third signature's digest method becomes SHA-512, outside the
+	 * profile */
+	replace_last(c, "http://www.w3.org/2001/04/xmlenc#sha256",
+	             "http://www.w3.org/2001/04/xmlenc#sha512");
+	assert_int_equal(open_list(c, n, NULL, 0, NULL, &why),
+	                 SP_ERR_SIG_ALGORITHM);
+	/* a Threshold above the number of keys is refused on reading */
+	memcpy(c, b, n);
+	replace_last(c, "<Threshold>2</Threshold>", "<Threshold>4</Threshold>");
+	assert_int_equal(open_list(c, n, NULL, 0, NULL, &why), SP_ERR_FIELD);
+	free(c);
+	free(b);
+}
+
 /* The schema rules the XSD cannot say. */
 static void test_build_rules(void **state)
 {
@@ -320,6 +363,7 @@ int main(void)
 	    cmocka_unit_test(test_held_keys_and_stolen_anchor),
 	    cmocka_unit_test(test_rotation),
 	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_each_signature_in_profile),
 	    cmocka_unit_test(test_build_rules),
 	};
 
