@@ -4,6 +4,7 @@
 # keys under the old and the new threshold (SPEC 7.2, [TL-N1], [TL-N2]).
 # Each signature is also checked by xmlsec1 alone, the others removed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fed_common.bash"
 
 # Three operators, each with its key in its own folder; a fourth to six
 # for the rotation.
@@ -89,5 +90,20 @@ expect 0 "old and new threshold: the rotation verifies" -- "$SILKPORT" trust-lis
 "$SILKPORT" trust-list sign $(op 5) "$WORK/r-1-4.xml" >"$WORK/r-new.xml"
 expect 1 "the new threshold alone does not rotate" -- "$SILKPORT" trust-list verify --anchor "$WORK/anchors.pem" "$WORK/r-new.xml"
 expect_err 'threshold-not-met' "refused with threshold-not-met"
+
+# federation init for a demo of three operators, 2 of 3: the first list
+# carries two signatures, and a node with the three anchors starts on it.
+FED_INIT_ARGS="--operators 3 --threshold 2"
+fed_init "$WORK/demo" CN-ZZ
+[ "$(grep -o '<ds:Signature[ >]' "$WORK/demo/trust-list.xml" | wc -l)" = 2 ] &&
+	grep -q '<Threshold>2</Threshold>' "$WORK/demo/trust-list.xml" &&
+	ok "federation init --operators 3 --threshold 2: two signatures, Threshold 2" || not_ok "demo list"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$WORK/demo/operator/anchors.pem")" = 3 ] &&
+	grep -q 'operator/anchors.pem' "$WORK/demo/members/CN-ZZ/node.ini" &&
+	ok "the node is configured with the three operators' anchors" || not_ok "anchors.pem"
+fstart "$WORK/demo" CN-ZZ && ok "a node starts on the 2-of-3 list" || not_ok "the node does not start"
+stop_node CN-ZZ
+expect 2 "--threshold above --operators is a usage error" -- "$SILKPORT" federation init "$WORK/bad" --federation silk \
+	--operators 2 --threshold 3
 
 finish
