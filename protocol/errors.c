@@ -99,6 +99,8 @@ static const struct err_entry err_table[] = {
     {SP_ERR_TIMESTAMP_INVALID, "timestamp-invalid", 422},
     {SP_ERR_INDEX_INVALID, "index-invalid", 422},
     {SP_ERR_ISSUED_OUT_OF_BOUNDS, "issued-out-of-bounds", 422},
+    {SP_ERR_THRESHOLD_NOT_MET, "threshold-not-met", 422},
+    {SP_ERR_TRUST_LIST_FORK, "trust-list-fork", 422},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

@@ -152,9 +152,17 @@ typedef enum sp_err {
 	                                      outside what the Origin's
 	                                      witnessed log allows */
 	/* complete catch-up (SPEC 9.9) */
-	SP_ERR_INDEX_INVALID = -92, /* index-invalid: a recipient index note
+	SP_ERR_INDEX_INVALID = -90, /* index-invalid: a recipient index note
 	                               that is malformed, out of range or not
 	                               signed by its Origin's LogKey */
+	/* threshold anchors and list chains (SPEC 7.2, 7.3) */
+	SP_ERR_THRESHOLD_NOT_MET = -91, /* threshold-not-met: fewer valid
+	                                   signatures by distinct operator keys
+	                                   than the list held (or, on rotation,
+	                                   the new list) requires */
+	SP_ERR_TRUST_LIST_FORK = -92,   /* trust-list-fork: a list whose
+	                                   PreviousList is not the list held at
+	                                   the sequence before it */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a
@@ -491,6 +499,11 @@ typedef struct sp_tl_member {
 	int64_t invalid_from;
 } sp_tl_member;
 
+typedef struct sp_tl_operator_cert {
+	uint8_t *der; /* DER X.509 */
+	size_t der_len;
+} sp_tl_operator_cert;
+
 typedef struct sp_tl {
 	char federation[SP_NODE_ID_MAX + 1];
 	uint64_t sequence;
@@ -514,9 +527,23 @@ typedef struct sp_tl {
 	size_t n_witnesses;
 	unsigned quorum;
 	uint32_t merge_delay;
+	/* Threshold anchors (SPEC 7.2, [TL-N1]): the operator certificates
+	 * (DER X.509) whose signatures count for the next list, how many of
+	 * them must sign (0 with none: a 1.3 list, one anchor signature),
+	 * and the lowercase hex SHA-256 of the list this one follows ("" when
+	 * absent). */
+	sp_tl_operator_cert *operator_certs;
+	size_t n_operator_certs;
+	unsigned threshold;
+	char previous_list[65];
 	sp_tl_member *members;
 	size_t n_members;
 } sp_tl;
+
+/* At most this many OperatorCertificate elements and signatures. */
+#define SP_TL_OPERATORS_MAX 16
+/* The threshold that applies to tl: its Threshold, or 1. */
+unsigned sp_tl_threshold(const sp_tl *tl);
 
 /* Freshness defaults and limits (SPEC 7.9). */
 #define SP_TL_MAX_VALIDITY_DEFAULT ((uint64_t)7 * 86400)

@@ -420,6 +420,128 @@ static int read_witnessing(xmlNodePtr *c, sp_tl *tl, const char **why)
 	return SP_OK;
 }
 
+/* ---------------------------------------------------------------- threshold
+ * anchors (SPEC 7.2, [TL-N1]) */
+
+unsigned sp_tl_threshold(const sp_tl *tl)
+{
+	return tl != NULL && tl->threshold > 0 ? tl->threshold : 1;
+}
+
+static int hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+/* What the schema cannot say: a threshold exactly when operator keys are
+ * named, at most their number, no key named twice. */
+static int operators_check(const sp_tl *tl, const char **why)
+{
+	if (tl->n_operator_certs > SP_TL_OPERATORS_MAX ||
+	    (tl->n_operator_certs > 0 && tl->operator_certs == NULL))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "OperatorCertificate: at most 16");
+	if ((tl->n_operator_certs == 0) != (tl->threshold == 0) ||
+	    tl->threshold > tl->n_operator_certs)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Threshold: 1 to the number of "
+		                      "OperatorCertificate elements, present "
+		                      "exactly with them");
+	for (size_t i = 0; i < tl->n_operator_certs; i++) {
+		const sp_tl_operator_cert *a = &tl->operator_certs[i];
+
+		if (a->der == NULL || a->der_len == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "OperatorCertificate: empty");
+		for (size_t k = 0; k < i; k++)
+			if (tl->operator_certs[k].der_len == a->der_len &&
+			    memcmp(tl->operator_certs[k].der, a->der,
+			           a->der_len) == 0)
+				return sp_proto__fail(
+				    why, SP_ERR_FIELD,
+				    "OperatorCertificate: listed twice");
+	}
+	if (tl->previous_list[0] != '\0' && !hex64(tl->previous_list))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "PreviousList: not 64 lowercase hex "
+		                      "digits");
+	return SP_OK;
+}
+
+static int add_operators(xmlNodePtr root, xmlNsPtr ns, const sp_tl *tl)
+{
+	char num[24];
+
+	for (size_t i = 0; i < tl->n_operator_certs; i++)
+		if (add_b64(root, ns, "OperatorCertificate",
+		            tl->operator_certs[i].der,
+		            tl->operator_certs[i].der_len, NULL) != SP_OK)
+			return SP_ERR_NOMEM;
+	if (tl->threshold > 0) {
+		snprintf(num, sizeof(num), "%u", tl->threshold);
+		if (!sp_proto__add(root, ns, "Threshold", num))
+			return SP_ERR_NOMEM;
+	}
+	if (tl->previous_list[0] != '\0' &&
+	    !sp_proto__add(root, ns, "PreviousList", tl->previous_list))
+		return SP_ERR_NOMEM;
+	return SP_OK;
+}
+
+static int read_b64(xmlNodePtr e, const char *field, uint8_t **der, size_t *len,
+                    const char **why);
+
+/* OperatorCertificate*, Threshold?, PreviousList? after MergeDelay; *c moves
+ * past them. */
+static int read_operators(xmlNodePtr *c, sp_tl *tl, const char **why)
+{
+	size_t n = 0;
+	uint64_t v;
+	char t[80];
+	int rc;
+
+	for (xmlNodePtr e = *c; sp_proto__is(e, SP_NS, "OperatorCertificate");
+	     e = sp_proto__next_elem(e))
+		n++;
+	if (n > SP_TL_OPERATORS_MAX)
+		return sp_proto__fail(why, SP_ERR_SCHEMA,
+		                      "OperatorCertificate: at most 16");
+	if (n > 0 && (tl->operator_certs =
+	                  calloc(n, sizeof(*tl->operator_certs))) == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	for (; sp_proto__is(*c, SP_NS, "OperatorCertificate");
+	     *c = sp_proto__next_elem(*c)) {
+		sp_tl_operator_cert *a =
+		    &tl->operator_certs[tl->n_operator_certs];
+
+		if ((rc = read_b64(*c, "OperatorCertificate", &a->der,
+		                   &a->der_len, why)) != SP_OK)
+			return rc;
+		tl->n_operator_certs++;
+	}
+	if (sp_proto__is(*c, SP_NS, "Threshold")) {
+		if ((rc = sp_proto__field(c, "Threshold", t, sizeof(t), why)) !=
+		    SP_OK)
+			return rc;
+		if (sp_proto__parse_u64(t, SP_TL_OPERATORS_MAX, &v) != SP_OK ||
+		    v == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Threshold: 1 to 16");
+		tl->threshold = (unsigned)v;
+	}
+	if (sp_proto__is(*c, SP_NS, "PreviousList") &&
+	    (rc = sp_proto__field(c, "PreviousList", tl->previous_list,
+	                          sizeof(tl->previous_list), why)) != SP_OK)
+		return rc;
+	return SP_OK;
+}
+
 /* ---------------------------------------------------------------- freshness
  */
 
@@ -528,7 +650,8 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 				    why, SP_ERR_FIELD,
 				    "Member: duplicate node id %s",
 				    tl->members[i].node_id);
-	if ((rc = witnessing_check(tl, why)) != SP_OK)
+	if ((rc = witnessing_check(tl, why)) != SP_OK ||
+	    (rc = operators_check(tl, why)) != SP_OK)
 		return rc;
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)tl->sequence);
 
@@ -547,7 +670,8 @@ int sp_tl_build(const sp_tl *tl, uint8_t **out, size_t *outlen,
 	}
 	if ((rc = add_freshness(root, ns, tl, why)) != SP_OK)
 		goto done;
-	if (add_witnessing(root, ns, tl) != SP_OK) {
+	if (add_witnessing(root, ns, tl) != SP_OK ||
+	    add_operators(root, ns, tl) != SP_OK) {
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 		goto done;
 	}
@@ -592,6 +716,9 @@ void sp_tl_free(sp_tl *tl)
 	for (size_t i = 0; i < tl->n_witnesses; i++)
 		free(tl->witnesses[i]);
 	free(tl->witnesses);
+	for (size_t i = 0; i < tl->n_operator_certs; i++)
+		free(tl->operator_certs[i].der);
+	free(tl->operator_certs);
 	free(tl);
 }
 
@@ -989,7 +1116,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 	}
 	c = sp_proto__next_elem(c);
 	if ((rc = read_freshness(&c, tl, why)) != SP_OK ||
-	    (rc = read_witnessing(&c, tl, why)) != SP_OK)
+	    (rc = read_witnessing(&c, tl, why)) != SP_OK ||
+	    (rc = read_operators(&c, tl, why)) != SP_OK)
 		goto fail;
 	n = count_named(c, "Member");
 	/* none in a new federation's first list (SPEC [TL-46]) */
@@ -1017,7 +1145,8 @@ int sp_tl_read(sp_doc *doc, sp_tl **out, const char **why)
 		                    "TrustList: unexpected element");
 		goto fail;
 	}
-	if ((rc = witnessing_check(tl, why)) != SP_OK)
+	if ((rc = witnessing_check(tl, why)) != SP_OK ||
+	    (rc = operators_check(tl, why)) != SP_OK)
 		goto fail;
 	*out = tl;
 	return SP_OK;

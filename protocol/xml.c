@@ -497,32 +497,69 @@ static const struct root_of *root_for(sp_doc_kind kind)
 	return &roots[kind - SP_DOC_RECORD];
 }
 
-/* XML-DSig elements may appear only as the root's last child (the
- * enveloped signature slot) and inside it. */
-static int check_dsig_placement(xmlDocPtr doc, const char **why)
+/* 1 if n is from or after `from` among its siblings. */
+static int find_after(xmlNodePtr from, xmlNodePtr n)
 {
-	xmlNodePtr root = xmlDocGetRootElement(doc), slot = NULL, n;
+	for (xmlNodePtr c = from; c != NULL; c = c->next)
+		if (c == n)
+			return 1;
+	return 0;
+}
 
-	for (n = root->last; n != NULL; n = n->prev)
-		if (n->type == XML_ELEMENT_NODE)
+static int is_dsig_elem(xmlNodePtr n)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	       xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS));
+}
+
+/* XML-DSig elements may appear only as the root's last child (the
+ * enveloped signature slot) and inside it. A TrustList may end in several
+ * ds:Signature elements, one per operator (SPEC [TL-N1]): *first is the
+ * first element of the slot, NULL when there is none. */
+static int find_dsig_slot(xmlNodePtr root, int several, xmlNodePtr *first,
+                          const char **why)
+{
+	xmlNodePtr n;
+
+	*first = NULL;
+	for (n = root->last; n != NULL; n = n->prev) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is_dsig_elem(n))
 			break;
-	if (n != NULL && n->ns != NULL &&
-	    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS))) {
 		if (!xmlStrEqual(n->name, SP_XC("Signature")))
 			return sp_proto__fail(
 			    why, SP_ERR_SIG_PROFILE,
 			    "only ds:Signature may end the document");
-		slot = n;
+		*first = n;
+		if (!several)
+			break;
 	}
+	return SP_OK;
+}
+
+static int check_dsig_placement(xmlDocPtr doc, int several, const char **why)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), slot = NULL, n;
+	int rc, in_slot;
+
+	if ((rc = find_dsig_slot(root, several, &slot, why)) != SP_OK)
+		return rc;
 	n = root;
 	while (n != NULL) {
-		if (n->type == XML_ELEMENT_NODE && n != slot && n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS)))
+		/* the slot runs from its first element to the root's end */
+		in_slot =
+		    slot != NULL && n->parent == root &&
+		    (n == slot ||
+		     (n->type == XML_ELEMENT_NODE && is_dsig_elem(n) &&
+		      several && xmlStrEqual(n->name, SP_XC("Signature")) &&
+		      find_after(slot, n)));
+		if (is_dsig_elem(n) && !in_slot)
 			return sp_proto__fail(
 			    why, SP_ERR_SIG_PROFILE,
 			    "XML-DSig element %s outside the signature slot",
 			    (const char *)n->name);
-		if (n->type == XML_ELEMENT_NODE && n != slot &&
+		if (n->type == XML_ELEMENT_NODE && !in_slot &&
 		    n->children != NULL) {
 			n = n->children;
 			continue;
@@ -569,7 +606,7 @@ int sp_doc_parse(const uint8_t *buf, size_t len, sp_doc_kind kind,
 	rc = sp_proto__validate(tree, kind, why);
 	if (rc != SP_OK)
 		goto fail;
-	rc = check_dsig_placement(tree, why);
+	rc = check_dsig_placement(tree, kind == SP_DOC_TRUST_LIST, why);
 	if (rc != SP_OK)
 		goto fail;
 	d = calloc(1, sizeof(*d));

@@ -116,6 +116,14 @@ int sp_key_pkcs11_generate(const char *token_uri, sp_key_alg alg,
  * malloc'd. Thread-safe. */
 int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
                      uint8_t **out, size_t *outlen, const char **why);
+/* Add the key's signature to a TrustList that may already carry others
+ * (SPEC [TL-N1]): the new one is made over the list with no ds:Signature in
+ * it and placed after the others, so that operators sign on their own
+ * machines in any order. A list without a signature gets its first one.
+ * *out is malloc'd. Errors: those of sp_sign_document(), SP_ERR_SIG_PROFILE
+ * (already 16 signatures). */
+int sp_trust_list_cosign(const sp_key *key, const uint8_t *doc, size_t len,
+                         uint8_t **out, size_t *outlen, const char **why);
 
 /* ---------------------------------------------------------------- anchors */
 
@@ -142,6 +150,12 @@ typedef struct sp_verify_opts {
 	 * of the certificate that verified it (the earlier of its validUntil
 	 * and notAfter), unix seconds. */
 	int64_t *signer_until;
+	/* sp_trust_open() with no current list: 1 when the list is the
+	 * node's own durable copy, verified when it was installed, so that a
+	 * list naming operator keys is checked against its own keys and
+	 * Threshold rather than the anchors it may have rotated away from
+	 * (SPEC [TL-N4]). 0 for any list from a file or a peer. */
+	int stored_list;
 } sp_verify_opts;
 
 void sp_verify_opts_default(sp_verify_opts *o);

@@ -253,6 +253,25 @@ void sp_trust__p11uri_clear(sp_trust__p11uri *u);
 /* Release the engine (sp_trust_cleanup). */
 void sp_trust__pkcs11_cleanup(void);
 
+/* threshold.c (SPEC 7.2, [TL-N1] to [TL-N4]) */
+/* The ds:Signature children of the root. */
+size_t sp_trust__count_signatures(xmlDocPtr doc);
+/* 1 when the list in doc (read into tl, unverified) must be checked by the
+ * threshold rules: several signatures, or operator keys named by it or by
+ * the list held (NULL: none). */
+int sp_trust__threshold_needed(xmlDocPtr doc, const sp_tl *tl,
+                               const sp_tl *held);
+/* Check doc's signatures: each by the profile on a copy without the others;
+ * distinct keys the node already trusts (held's operator keys; with
+ * own_keys and no held list, tl's own; else the anchors) must reach their
+ * threshold, and when tl names operator keys, those must reach tl's
+ * threshold too. Errors: the profile and signature errors,
+ * SP_ERR_THRESHOLD_NOT_MET, SP_ERR_CERT_INVALID, SP_ERR_KEY_WEAK. */
+int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
+                               const sp_tl *held, int own_keys,
+                               const sp_anchors *anchors, int64_t now,
+                               int64_t skew, const char **why);
+
 /* verify.c */
 int64_t sp_trust__now(const sp_verify_opts *o);
 int64_t sp_trust__skew(const sp_verify_opts *o);

@@ -396,14 +396,6 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	                  o ? o->limits : NULL, &doc, why);
 	if (rc != SP_OK)
 		return rc;
-	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
-	if (rc != SP_OK)
-		goto fail; /* a failed check leaves sig empty */
-	rc = verify_with_anchors(anchors, &sig, now, skew, why);
-	sp_trust__sig_clear(&sig);
-	if (rc != SP_OK)
-		goto fail;
-
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
 		rc = SP_ERR_NOMEM;
@@ -411,8 +403,25 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	}
 	atomic_init(&t->refs, 1);
 	t->anchors = anchors;
-	/* The list is read from the tree that was verified. */
+	/* The list is read from the tree that is verified: its operator keys
+	 * and Threshold say which signatures a rotation needs (TL-N2); the
+	 * keys that must sign first are never the list's own. */
 	rc = sp_tl_read(doc, &t->tl, why);
+	if (rc != SP_OK)
+		goto fail;
+	if (sp_trust__threshold_needed(sp_doc_tree(doc), t->tl,
+	                               current ? current->tl : NULL)) {
+		rc = sp_trust__threshold_verify(
+		    sp_doc_tree(doc), t->tl, current ? current->tl : NULL,
+		    o != NULL && o->stored_list && current == NULL, anchors,
+		    now, skew, why);
+	} else {
+		/* A 1.3 list: one signature by one anchor. */
+		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
+		if (rc == SP_OK) /* a failed check leaves sig empty */
+			rc = verify_with_anchors(anchors, &sig, now, skew, why);
+		sp_trust__sig_clear(&sig);
+	}
 	if (rc != SP_OK)
 		goto fail;
 	/* SPEC 7.9: a window within the federation's cap, a usable
@@ -449,6 +458,18 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 				*why = "a different trust list with the "
 				       "current sequence";
 			rc = SP_ERR_TRUST_LIST_ROLLBACK;
+			goto fail;
+		}
+		/* TL-N5: the successor names the list held; a list that
+		 * names another was made for a fork (shown to other nodes). */
+		if (t->tl->sequence == current->tl->sequence + 1 &&
+		    t->tl->previous_list[0] != '\0' &&
+		    strcmp(t->tl->previous_list, current->digest) != 0) {
+			if (why)
+				*why =
+				    "the list's PreviousList is not the list "
+				    "held";
+			rc = SP_ERR_TRUST_LIST_FORK;
 			goto fail;
 		}
 	}

@@ -449,8 +449,10 @@ static void peer_list_header(sp_node *n, sp_http_req *req, int slot,
 	if (slot >= 0 || c->member == NULL ||
 	    (v = sp_http_req_header(req, "silkport-trust-list", NULL)) == NULL)
 		return;
-	(void)sp_node_peer_list_seen(n, c->id, v); /* advisory: a bad value
-	                                              is ignored */
+	/* advisory: a bad value is ignored */
+	(void)sp_node_peer_list_seen(
+	    n, c->id, v,
+	    sp_http_req_header(req, "silkport-trust-list-digest", NULL));
 }
 
 void sp_api_handle(sp_node *n, sp_http_req *req, int slot)

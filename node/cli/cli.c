@@ -31,6 +31,8 @@ static const char usage_text[] =
     "                    the operator's side of joining, leaving and renewal\n"
     "  trust-list timestamp\n"
     "                    the timestamp key's statement that a list is current\n"
+    "  trust-list reset  recovery after a compromised operator threshold:\n"
+    "                    a list under new anchors replaces the stored one\n"
     "  run               run a node (the daemon)\n"
     "  submit            submit a record to a running node (operator)\n"
     "  status            show a running node's state\n"

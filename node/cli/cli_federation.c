@@ -29,6 +29,7 @@ static const char usage_text[] =
     "         [--base-port N] [--host NAME]\n"
     "         [--config-dir DIR --state-dir DIR]\n"
     "         [--may-originate ID=TYPE[,TYPE...] ...]\n"
+    "         [--operators N --threshold T]\n"
     "Without --member: the operator's CA (DIR/operator/) and a signed trust\n"
     "list with no members (DIR/trust-list.xml); members then join with\n"
     "'silkport member init' on their own machines and the operator's\n"
@@ -63,6 +64,11 @@ static const char usage_text[] =
     "                role's: a zone every type, a port authority its port's\n"
     "                decisions (not credit, negative-list, ...), an auditor\n"
     "                none\n"
+    "  --operators N --threshold T  N operator keys (the CA and\n"
+    "                DIR/operator/opI-key.pem, opI-cert.pem for I = 2..N),\n"
+    "                all anchors (DIR/operator/anchors.pem); the list names\n"
+    "                them and needs T of their signatures (SPEC 7.2); the\n"
+    "                first list is signed by operators 1..T\n"
     "  --config-dir DIR  put each member's keys, node.ini and a copy of the\n"
     "                trust list and anchor in DIR/ID/ (e.g. /etc/silkport)\n"
     "                instead of DIR/members/ID/; node.ini then has absolute\n"
@@ -507,6 +513,7 @@ struct init_args {
 	sp_cli_list types; /* --may-originate ID=TYPE,... */
 	struct member_arg margs[MAX_MEMBERS];
 	size_t n_members;
+	uint64_t operators, threshold; /* 0: one operator key (SPEC 7.2) */
 };
 
 /* --member ID[:ROLE[:ALG]] (split in place). */
@@ -636,6 +643,8 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 	    SP_CLI_LIST("may-originate", &a->types),
 	    SP_CLI_PATH("config-dir", &a->lay.config_dir, 0),
 	    SP_CLI_PATH("state-dir", &a->lay.state_dir, 0),
+	    SP_CLI_U64("operators", &a->operators, 2, SP_TL_OPERATORS_MAX, 0),
+	    SP_CLI_U64("threshold", &a->threshold, 1, SP_TL_OPERATORS_MAX, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -658,8 +667,16 @@ static int init_parse(int argc, char **argv, struct init_args *a)
 		return sp_cli__usage_error(&cmd, "--config-dir lays out "
 		                                 "members' nodes: it needs "
 		                                 "--member");
-	a->lay.anchor =
-	    a->list_alg ? "operator/anchors.pem" : "operator/cert.pem";
+	if ((a->operators != 0) != (a->threshold != 0) ||
+	    a->threshold > a->operators)
+		return sp_cli__usage_error(&cmd, "--operators N and "
+		                                 "--threshold T go together, "
+		                                 "with T at most N");
+	if (a->operators != 0 && a->list_alg != 0)
+		return sp_cli__usage_error(&cmd, "--operators and --list-alg "
+		                                 "do not go together");
+	a->lay.anchor = a->list_alg || a->operators ? "operator/anchors.pem"
+	                                            : "operator/cert.pem";
 	if ((rc = parse_members(&cmd, a)) != SP_CLI_GO)
 		return rc;
 	if (a->base_port + a->n_members - 1 > 65535)
@@ -752,6 +769,107 @@ static int make_operator(const struct init_args *a, sp_key_alg alg, char *key,
 	}
 	fprintf(stderr, "federation %s: operator CA %s\n", a->federation, cert);
 	return a->list_alg ? make_list_signer(a, key, cert) : 0;
+}
+
+/* --operators N: operator I's key (I = 2..N) as DIR/operator/opI-key.pem
+ * and opI-cert.pem; every operator's certificate in the list and in
+ * anchors.pem, which nodes configure (SPEC [TL-N1]). */
+static int make_operators(const struct init_args *a, sp_key_alg alg,
+                          const char *cert1, sp_tl *tl)
+{
+	char key[4096], cert[4096], cn[256], anchors[4096];
+	sp_text pem;
+	uint8_t *buf = NULL;
+	size_t len;
+	const char *why = NULL;
+	int err, rc = -1;
+
+	if (a->operators == 0)
+		return 0;
+	tl->operator_certs = calloc(a->operators, sizeof(*tl->operator_certs));
+	if (tl->operator_certs == NULL)
+		return -1;
+	memset(&pem, 0, sizeof(pem));
+	for (uint64_t i = 1; i <= a->operators; i++) {
+		sp_tl_operator_cert *oc = &tl->operator_certs[i - 1];
+
+		snprintf(cn, sizeof(cn), "silkport federation %s operator %llu",
+		         a->federation, (unsigned long long)i);
+		if (i == 1)
+			snprintf(cert, sizeof(cert), "%s", cert1);
+		else if (fmt(key, sizeof(key), "%s/operator/op%llu-key.pem",
+		             a->dir, (unsigned long long)i) != 0 ||
+		         fmt(cert, sizeof(cert), "%s/operator/op%llu-cert.pem",
+		             a->dir, (unsigned long long)i) != 0 ||
+		         (err = sp_pki_make_ca(cn, alg, CA_DAYS, key, cert,
+		                               &why)) != SP_OK) {
+			sp_cli__err("federation init: operator %llu: %s",
+			            (unsigned long long)i, why ? why : "");
+			goto out;
+		}
+		if ((err = sp_pki_cert_der(cert, &oc->der, &oc->der_len,
+		                           &why)) != SP_OK ||
+		    sp_cli__read_input(cert, &buf, &len) != 0) {
+			sp_cli__err("federation init: %s: %s", cert,
+			            why ? why : "unreadable");
+			goto out;
+		}
+		tl->n_operator_certs++;
+		sp_text_append(&pem, (const char *)buf, len);
+		free(buf);
+		buf = NULL;
+	}
+	tl->threshold = (unsigned)a->threshold;
+	if (pem.failed ||
+	    sp_cli__path_join(anchors, sizeof(anchors), a->dir,
+	                      a->lay.anchor) != 0 ||
+	    sp_cli__write_output(anchors, (const uint8_t *)pem.buf, pem.len,
+	                         0) != 0)
+		goto out;
+	fprintf(stderr,
+	        "federation %s: %llu operators, threshold %llu; anchors for "
+	        "nodes: %s\n",
+	        a->federation, (unsigned long long)a->operators,
+	        (unsigned long long)a->threshold, anchors);
+	rc = 0;
+out:
+	sp_text_free(&pem);
+	return rc;
+}
+
+/* Operators 2..T add their signatures to the first list (SPEC [TL-N2]). */
+static int cosign_first_list(const struct init_args *a, uint8_t **doc,
+                             size_t *len)
+{
+	char key[4096], cert[4096];
+	sp_key *op = NULL;
+	uint8_t *next = NULL;
+	const char *why = NULL;
+	int err;
+
+	for (uint64_t i = 2; i <= a->threshold; i++) {
+		if (fmt(key, sizeof(key), "%s/operator/op%llu-key.pem", a->dir,
+		        (unsigned long long)i) != 0 ||
+		    fmt(cert, sizeof(cert), "%s/operator/op%llu-cert.pem",
+		        a->dir, (unsigned long long)i) != 0)
+			return -1;
+		if ((err = sp_key_load(key, cert, &op, &why)) != SP_OK ||
+		    (err = sp_trust_list_cosign(op, *doc, *len, &next, len,
+		                                &why)) != SP_OK) {
+			sp_cli__err("federation init: operator %llu signs: "
+			            "%s: %s",
+			            (unsigned long long)i, sp_strerror(err),
+			            why ? why : "");
+			sp_key_free(op);
+			return -1;
+		}
+		sp_key_free(op);
+		op = NULL;
+		free(*doc);
+		*doc = next;
+		next = NULL;
+	}
+	return 0;
 }
 
 /* Every member's keys, node.ini and list entry. */
@@ -860,6 +978,8 @@ static int write_list(const struct init_args *a, sp_tl *tl, const char *key,
 		            sp_strerror(err), why ? why : "");
 		goto out;
 	}
+	if (cosign_first_list(a, signed_doc, slen) != 0)
+		goto out;
 	if (sp_cli__path_join(path, sizeof(path), a->dir, "trust-list.xml") !=
 	        0 ||
 	    sp_cli__write_output(path, *signed_doc, *slen, 0) != 0)
@@ -936,7 +1056,8 @@ static int cmd_init(int argc, char **argv)
 	memset(&tl, 0, sizeof(tl));
 	tl.operator_name = cn;
 	rc = SP_EXIT_FAIL;
-	if (make_members(&a, alg, &tl) == 0 &&
+	if (make_operators(&a, alg, cert, &tl) == 0 &&
+	    make_members(&a, alg, &tl) == 0 &&
 	    make_timestamp_key(&a, alg, &tl) == 0 &&
 	    write_list(&a, &tl, key, cert, &signed_doc, &slen) == 0 &&
 	    write_timestamp(&a, signed_doc, slen) == 0 &&
@@ -944,6 +1065,9 @@ static int cmd_init(int argc, char **argv)
 		rc = SP_EXIT_OK;
 	free_members(tl.members, tl.n_members);
 	free(tl.timestamp_cert_der);
+	for (size_t i = 0; i < tl.n_operator_certs; i++)
+		free(tl.operator_certs[i].der);
+	free(tl.operator_certs);
 	free(signed_doc);
 	return rc;
 }

@@ -132,10 +132,14 @@ int sp_cli__parse(const sp_cli_cmd *cmd, int argc, char **argv, char ***args,
 int sp_cli__usage_error(const sp_cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Sign FILE (stdin if NULL) with a key and print it; `what` prefixes errors.
- * Returns an exit status. */
-int sp_cli__sign_file(const char *what, const char *key_path,
-                      const char *cert_path, const char *in_path);
+/* A signer of documents: sp_sign_document() or sp_trust_list_cosign(). */
+typedef int (*sp_cli_signer)(const sp_key *key, const uint8_t *doc, size_t len,
+                             uint8_t **out, size_t *outlen, const char **why);
+/* Sign FILE (stdin if NULL) with a key by `sign` and print it; `what`
+ * prefixes errors. Returns an exit status. */
+int sp_cli__sign_file(const char *what, sp_cli_signer sign,
+                      const char *key_path, const char *cert_path,
+                      const char *in_path);
 /* Fill verify options from --at and --skew (either may be NULL). */
 int sp_cli__time_opts(const char *at, const char *skew, sp_verify_opts *o);
 /* Open a trust list file against one anchor file, as of o->now. Prints the
@@ -149,6 +153,11 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
  * NextUpdate to now + days (0: the list's own window), sign it with the
  * operator's key and print it (returns 0 or -1, having printed why). */
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
+/* The same for a list the next one is made from: *out names the list's
+ * SHA-256 as its PreviousList (SPEC [TL-N5]). */
+int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out);
+/* trust-list reset (cli_trustlist_reset.c, SPEC [TL-N6]). */
+int sp_cli__tl_reset(int argc, char **argv);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
 /* cli_trustlist_timestamp.c: "trust-list timestamp", and the statement

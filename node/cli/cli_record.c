@@ -171,8 +171,9 @@ static int cmd_new(int argc, char **argv)
 	return rc;
 }
 
-int sp_cli__sign_file(const char *what, const char *key_path,
-                      const char *cert_path, const char *in_path)
+int sp_cli__sign_file(const char *what, sp_cli_signer sign,
+                      const char *key_path, const char *cert_path,
+                      const char *in_path)
 {
 	sp_key *key = NULL;
 	uint8_t *in = NULL, *out = NULL;
@@ -189,8 +190,7 @@ int sp_cli__sign_file(const char *what, const char *key_path,
 	}
 	if (sp_cli__read_input(in_path, &in, &in_len) != 0)
 		goto out;
-	if ((err = sp_sign_document(key, in, in_len, &out, &out_len, &why)) !=
-	    SP_OK) {
+	if ((err = sign(key, in, in_len, &out, &out_len, &why)) != SP_OK) {
 		sp_cli__err("%s: %s: %s: %s", what,
 		            in_path ? in_path : "(standard input)",
 		            sp_strerror(err), why ? why : "refused");
@@ -219,7 +219,7 @@ static int cmd_sign(int argc, char **argv)
 
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
-	return sp_cli__sign_file("record sign", key, cert,
+	return sp_cli__sign_file("record sign", sp_sign_document, key, cert,
 	                         n_args > 0 ? args[0] : NULL);
 }
 

@@ -22,12 +22,14 @@ const char sp_cli__tl_usage[] =
     "           [--witness MEMBER ... --quorum K] [--merge-delay SECONDS]\n"
     "           [--next-tls-cert MEMBER=[CERT.pem] ...]\n"
     "           [--next-tls-csr MEMBER=CSR ...]\n"
-    "           [--next-log-key MEMBER=[VKEY] ...] [--promote MEMBER ...] "
-    "[FILE]\n"
+    "           [--next-log-key MEMBER=[VKEY] ...] [--promote MEMBER ...]\n"
+    "           [--operator-cert CERT.pem ... --threshold T] [FILE]\n"
     "       silkport trust-list timestamp --key TS-KEY.pem --cert "
     "TS-CERT.pem\n"
     "           [--valid-seconds N] [--output FILE] [LIST]\n"
-    "sign    signs an unsigned TrustList with the federation operator's key\n"
+    "sign    signs a TrustList with the federation operator's key; a list\n"
+    "        that is signed already gets one more signature beside the\n"
+    "        others (each operator of a threshold signs on its own machine)\n"
     "verify  checks the operator's signature and validity window; prints\n"
     "        'ok FEDERATION SEQUENCE members=N next-update=TIME'\n"
     "show    prints the members, verified first when --anchor is given\n"
@@ -52,12 +54,23 @@ const char sp_cli__tl_usage[] =
     "        'member renew --next-log-key') as its NextLogKey; MEMBER=\n"
     "        clears it; --promote makes MEMBER's next certificate and key\n"
     "        its current ones and drops the old (after the member switched)\n"
+    "        --operator-cert (repeated) names the operator keys of the next\n"
+    "        lists and --threshold how many of them must sign one; a list\n"
+    "        that changes them needs the old and the new threshold of\n"
+    "        signatures (add each with trust-list sign); the new list\n"
+    "        names FILE's SHA-256 as its PreviousList\n"
     "timestamp  prints (or writes to --output in one step) a statement by\n"
     "        the list's timestamp key that LIST is current, valid N seconds\n"
     "        (at most the list's staleness bound); run it every few "
     "minutes\n"
     "        and publish it beside the list\n"
     "FILE defaults to standard input.\n"
+    "       silkport trust-list reset --config NODE.ini [LIST]\n"
+    "reset   recovery after the operator threshold was compromised, on one\n"
+    "        node, stopped: LIST (default: the configured trust_list),\n"
+    "        verified with the configured anchors (install the new anchors\n"
+    "        first), replaces the stored list whatever its sequence; logged\n"
+    "        at error level as trust_list_reset\n"
     "       silkport trust-list add-member --key KEY.pem --cert CERT.pem\n"
     "           --request JOIN-REQUEST.xml --issued-dir OUT [--valid-days N]\n"
     "           [--ca-key KEY.pem --ca-cert CERT.pem]\n"
@@ -93,6 +106,19 @@ const char sp_cli__tl_usage[] =
     "lists with SM2 issues from its P-256 or RSA CA: federation init\n"
     "--list-alg sm2).\n";
 
+/* A TrustList gets one more signature (SPEC [TL-N1]); any other document
+ * the one signature it always got. */
+static int sign_list_or_document(const sp_key *key, const uint8_t *doc,
+                                 size_t len, uint8_t **out, size_t *outlen,
+                                 const char **why)
+{
+	int rc = sp_trust_list_cosign(key, doc, len, out, outlen, why);
+
+	if (rc == SP_ERR_WRONG_DOCUMENT)
+		rc = sp_sign_document(key, doc, len, out, outlen, why);
+	return rc;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL;
@@ -108,8 +134,9 @@ static int cmd_sign(int argc, char **argv)
 
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
-	return sp_cli__sign_file("trust-list sign", key, cert,
-	                         n_args > 0 ? args[0] : NULL);
+	/* A list that carries signatures gets one more (SPEC [TL-N1]) */
+	return sp_cli__sign_file("trust-list sign", sign_list_or_document, key,
+	                         cert, n_args > 0 ? args[0] : NULL);
 }
 
 static void print_time(const char *label, int64_t t)
@@ -213,8 +240,11 @@ static void show_list(const sp_tl *tl)
 	}
 }
 
-/* Parse without verifying: for show (no anchor) and update (operator's own). */
-int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
+/* Parse without verifying: for show (no anchor) and update (operator's own).
+ * With `successor`, the list is the base of the next one, which names it as
+ * its PreviousList (SPEC [TL-N5]). */
+static int read_unverified(const char *what, const char *path, int successor,
+                           sp_tl **out)
 {
 	uint8_t *in = NULL;
 	size_t len;
@@ -233,11 +263,23 @@ int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
 		            why ? why : "");
 		goto out;
 	}
+	if (successor)
+		sp_sha256_hex(in, len, (*out)->previous_list);
 	rc = 0;
 out:
 	sp_doc_free(doc);
 	free(in);
 	return rc;
+}
+
+int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out)
+{
+	return read_unverified(what, path, 0, out);
+}
+
+int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out)
+{
+	return read_unverified(what, path, 1, out);
 }
 
 /* "trust-list show" without --anchor: the list as it says it is. */
@@ -481,6 +523,47 @@ static int set_freshness(sp_tl *tl, const char *ts_cert, uint64_t staleness,
 	return SP_CLI_GO;
 }
 
+/* --operator-cert (repeated) and --threshold of trust-list update (SPEC
+ * [TL-N1], [TL-N2]): the certificates given replace the list's operator
+ * keys; --threshold alone changes the threshold. A list that changes
+ * either needs the old and the new threshold's signatures (the other
+ * operators add theirs with trust-list sign). An exit status or
+ * SP_CLI_GO. */
+static int set_operators(sp_tl *tl, const sp_cli_list *certs,
+                         uint64_t threshold)
+{
+	sp_tl_operator_cert *oc = NULL;
+	const char *why = NULL;
+	int err;
+
+	if (certs->n > 0) {
+		if ((oc = calloc(certs->n, sizeof(*oc))) == NULL)
+			return SP_EXIT_FAIL;
+		for (size_t i = 0; i < certs->n; i++)
+			if ((err = sp_pki_cert_der(certs->v[i], &oc[i].der,
+			                           &oc[i].der_len, &why)) !=
+			    SP_OK) {
+				sp_cli__err("trust-list update: %s: %s: %s",
+				            certs->v[i], sp_strerror(err),
+				            why ? why : "");
+				while (i > 0)
+					free(oc[--i].der);
+				free(oc);
+				return SP_EXIT_FAIL;
+			}
+		for (size_t i = 0; i < tl->n_operator_certs; i++)
+			free(tl->operator_certs[i].der);
+		free(tl->operator_certs);
+		tl->operator_certs = oc;
+		tl->n_operator_certs = certs->n;
+		if (threshold == 0 && tl->threshold == 0)
+			threshold = 1;
+	}
+	if (threshold > 0)
+		tl->threshold = (unsigned)threshold;
+	return SP_CLI_GO;
+}
+
 /* --witness, --quorum, --merge-delay of trust-list update: the witnesses
  * given replace the list's; --quorum 0 lists none. The list's own check
  * (sp_tl_build) says what is wrong with the result. */
@@ -649,6 +732,10 @@ static int cmd_update(int argc, char **argv)
 	sp_cli_list next_tls_list = {next_tls, 0, MAX_STATUS_CHANGES};
 	sp_cli_list next_log_list = {next_log, 0, MAX_STATUS_CHANGES};
 	sp_cli_list promote_list = {promote, 0, MAX_STATUS_CHANGES};
+	/* threshold anchors (SPEC [TL-N1]) */
+	char *op_certs[SP_TL_OPERATORS_MAX];
+	sp_cli_list op_list = {op_certs, 0, SP_TL_OPERATORS_MAX};
+	uint64_t threshold = 0;
 	const sp_cli_opt opts[] = {
 	    SP_CLI_PATH("key", &key_path, SP_CLI_REQUIRED),
 	    SP_CLI_PATH("cert", &cert_path, SP_CLI_REQUIRED),
@@ -669,6 +756,8 @@ static int cmd_update(int argc, char **argv)
 	    SP_CLI_LIST("next-tls-csr", &next_csr_list),
 	    SP_CLI_LIST("next-log-key", &next_log_list),
 	    SP_CLI_LIST("promote", &promote_list),
+	    SP_CLI_LIST("operator-cert", &op_list),
+	    SP_CLI_U64("threshold", &threshold, 1, SP_TL_OPERATORS_MAX, 0),
 	    SP_CLI_END,
 	};
 	const sp_cli_cmd cmd = {
@@ -681,8 +770,8 @@ static int cmd_update(int argc, char **argv)
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
 	if (sp_cli__init_crypto() != 0 ||
-	    sp_cli__tl_read_unverified("trust-list update",
-	                               n_args > 0 ? args[0] : NULL, &tl) != 0)
+	    sp_cli__tl_read_base("trust-list update",
+	                         n_args > 0 ? args[0] : NULL, &tl) != 0)
 		return SP_EXIT_FAIL;
 	rc = set_statuses(tl, &change_list);
 	for (i = 0; rc == SP_CLI_GO && i < relay_list.n; i++)
@@ -699,6 +788,8 @@ static int cmd_update(int argc, char **argv)
 		rc = set_key_overlap(tl, &next_tls_list, &next_csr_list,
 		                     key_path, cert_path, &next_log_list,
 		                     &promote_list);
+	if (rc == SP_CLI_GO)
+		rc = set_operators(tl, &op_list, threshold);
 	if (rc == SP_CLI_GO)
 		rc = sp_cli__tl_emit("trust-list update", tl, key_path,
 		                     cert_path, days) == 0
@@ -768,6 +859,8 @@ int sp_cli_trust_list(int argc, char **argv)
 		return sp_cli__tl_renew_member(argc - 1, argv + 1);
 	if (strcmp(argv[1], "timestamp") == 0)
 		return sp_cli__tl_timestamp(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reset") == 0)
+		return sp_cli__tl_reset(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0) {
 		fputs(sp_cli__tl_usage, stdout);
 		return SP_EXIT_OK;

@@ -79,12 +79,15 @@ static int open_list(const char *what, const struct tl_opts *t, sp_tl **out)
 
 	*out = NULL;
 	sp_verify_opts_default(&o);
+	/* The operator's own list: one that names operator keys must carry
+	 * the threshold of them (SPEC [TL-N4]); CERT.pem is one operator's. */
+	o.stored_list = 1;
 	if ((tr = sp_cli__open_trust(what, t->list, t->cert, &o, &anchors)) ==
 	    NULL)
 		return -1;
 	sp_trust_unref(tr);
 	sp_anchors_free(anchors);
-	return sp_cli__tl_read_unverified(what, t->list, out);
+	return sp_cli__tl_read_base(what, t->list, out);
 }
 
 static int open_request(const char *what, const char *path, sp_doc_kind kind,

@@ -285,7 +285,10 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		return -1;
 	}
 	/* The list persisted at run time: it wins when newer (TL-18), and
-	 * it stays when the file's list is refused by the gate. */
+	 * it stays when the file's list is refused by the gate. It was
+	 * verified when installed, so after a rotation its own operator keys
+	 * vouch for it, not the anchors it moved away from (TL-N4). */
+	o.stored_list = 1;
 	if (n->store != NULL &&
 	    sp_store_reader_open(n->store, &r, &why) == SP_OK) {
 		if (sp_store_trust_list_get(r, federation, &seq, &buf, &len) ==

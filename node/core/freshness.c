@@ -159,7 +159,36 @@ void sp_node_list_header(sp_node *n, char *out, size_t cap)
 	         (unsigned long long)tl->sequence);
 }
 
-int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value)
+static int hex_digest(const char *d)
+{
+	size_t i;
+
+	for (i = 0; d[i] != '\0'; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') ||
+		      (d[i] >= 'a' && d[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+/* A member holds another list of this node's sequence: the operator
+ * showed different lists to different nodes (SPEC [FED-N1], SEC-N2).
+ * Alarmed once per digest; the list is fetched, and refused by TL-16. */
+static void split_seen(sp_node *n, const char *peer, const sp_tl *tl,
+                       const char *digest)
+{
+	if (strcmp(n->split_digest, digest) == 0)
+		return;
+	snprintf(n->split_digest, sizeof(n->split_digest), "%s", digest);
+	sp_log(SP_LOG_ERROR, "trust_list_split", SP_LF_STR("peer", peer),
+	       SP_LF_STR("federation", tl->federation),
+	       SP_LF_UINT("sequence", tl->sequence),
+	       SP_LF_STR("held", sp_trust_list_digest(n->trust)),
+	       SP_LF_STR("announced", digest));
+	ask_for_list(n, peer, tl->sequence);
+}
+
+int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value,
+                           const char *digest)
 {
 	const sp_tl *tl = sp_trust_list(n->trust);
 	char fed[SP_NODE_ID_MAX + 1];
@@ -180,7 +209,12 @@ int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value)
 	if (!sp_federation_id_valid(fed) ||
 	    sp_parse_u64(sp + 1, len - flen - 1, INT64_MAX, &seq) != SP_OK)
 		return SP_ERR_BAD_REQUEST;
-	if (strcmp(fed, tl->federation) == 0 && seq > tl->sequence)
+	if (strcmp(fed, tl->federation) != 0)
+		return SP_OK;
+	if (seq > tl->sequence)
 		ask_for_list(n, peer, seq);
+	else if (seq == tl->sequence && digest != NULL && hex_digest(digest) &&
+	         strcmp(digest, sp_trust_list_digest(n->trust)) != 0)
+		split_seen(n, peer, tl, digest);
 	return SP_OK;
 }

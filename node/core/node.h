@@ -350,10 +350,14 @@ void sp_node_list_header(sp_node *n, char *out, size_t cap);
 /* A peer's silkport-trust-list header value (attacker input: parsed
  * strictly, bounded): when it names the home federation with a higher
  * sequence than this node's, the extensions are asked to fetch it from
- * `peer` (they rate-limit). Returns SP_OK, or SP_ERR_BAD_REQUEST for a
- * malformed value (ignored by the caller: the header is advisory).
- * Loop thread. */
-int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value);
+ * `peer` (they rate-limit). `digest` (silkport-trust-list-digest, may be
+ * NULL): the SHA-256 of the peer's list; another list of this node's
+ * sequence is a split view: alarmed at error level (once per digest) and
+ * fetched as evidence (SPEC [FED-N1]). Returns SP_OK, or SP_ERR_BAD_REQUEST for
+ * a malformed value (ignored by the caller: the header is advisory). Loop
+ * thread. */
+int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value,
+                           const char *digest);
 
 /* The home federation's trust anchors (live while the node runs). */
 const sp_anchors *sp_node_anchors(const sp_node *n);

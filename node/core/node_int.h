@@ -122,6 +122,9 @@ struct sp_node {
 	size_t fresh_len;
 	_Atomic int64_t fresh_until;
 	int stale_alarmed; /* loop thread: the alarm of the current spell */
+	/* loop thread: the last other list of this node's sequence a peer
+	 * announced (FED-N1), alarmed once */
+	char split_digest[65];
 
 	int stopping;
 	int exit_code;

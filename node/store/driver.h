@@ -218,9 +218,11 @@ typedef struct sp_store_driver {
 	int (*outbox_reschedule)(sp_store_conn *w, const sp_store_ob_args *a);
 	/* peer, error: every pending row of peer due at SP_FED_NEVER. */
 	int (*outbox_abandon)(sp_store_conn *w, const sp_store_ob_args *a);
+	/* reset: replace whatever is stored (the recovery of SPEC
+	 * [TL-N6]); otherwise refuse a lower sequence or other bytes. */
 	int (*trust_list_put)(sp_store_conn *w, const char *federation,
 	                      uint64_t sequence, const uint8_t *bytes,
-	                      size_t len);
+	                      size_t len, int reset);
 	int (*revoked_add)(sp_store_conn *w, const char *federation,
 	                   const sp_store_revocation *v, size_t n);
 	/* The records of origin at seqs[0..n) whose log state is pending

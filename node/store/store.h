@@ -499,6 +499,12 @@ int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
 int sp_store_trust_list_put(sp_store *s, const char *federation,
                             uint64_t sequence, const uint8_t *bytes,
                             size_t len);
+/* Replace the stored list of a federation whatever its sequence: only for
+ * the operator's recovery from a compromised operator threshold (SPEC
+ * [TL-N6], `silkport trust-list reset`), with the node stopped. */
+int sp_store_trust_list_reset(sp_store *s, const char *federation,
+                              uint64_t sequence, const uint8_t *bytes,
+                              size_t len);
 /* *bytes malloc'd. SP_ERR_NOT_FOUND if none. */
 int sp_store_trust_list_get(sp_store_reader *r, const char *federation,
                             uint64_t *sequence, uint8_t **bytes, size_t *len);

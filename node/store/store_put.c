@@ -552,6 +552,7 @@ typedef struct tl_args {
 	uint64_t sequence;
 	const uint8_t *bytes;
 	size_t len;
+	int reset;
 } tl_args;
 
 static int tl_put_fn(sp_store *s, void *arg)
@@ -559,13 +560,25 @@ static int tl_put_fn(sp_store *s, void *arg)
 	const tl_args *a = arg;
 
 	return s->ops->trust_list_put(s->w, a->federation, a->sequence,
-	                              a->bytes, a->len);
+	                              a->bytes, a->len, a->reset);
 }
 
 int sp_store_trust_list_put(sp_store *s, const char *federation,
                             uint64_t sequence, const uint8_t *bytes, size_t len)
 {
-	tl_args a = {federation, sequence, bytes, len};
+	tl_args a = {federation, sequence, bytes, len, 0};
+
+	if (!s || !text_ok(federation, SP_NODE_ID_MAX) || !bytes || len == 0 ||
+	    len > SP_STORE_RECORD_MAX || sequence > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_store__run(s, tl_put_fn, &a);
+}
+
+int sp_store_trust_list_reset(sp_store *s, const char *federation,
+                              uint64_t sequence, const uint8_t *bytes,
+                              size_t len)
+{
+	tl_args a = {federation, sequence, bytes, len, 1};
 
 	if (!s || !text_ok(federation, SP_NODE_ID_MAX) || !bytes || len == 0 ||
 	    len > SP_STORE_RECORD_MAX || sequence > (uint64_t)INT64_MAX)

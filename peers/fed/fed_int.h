@@ -204,6 +204,9 @@ struct fed {
 	sp_node *n;
 	int refs;
 	int stopping;
+	/* the last list refused with trust-list-fork, alarmed once (loop
+	 * thread) */
+	char fork_digest[65];
 	fed_peer *peers[FED_MAX_PEERS];
 	size_t n_peers;
 	fed_origin *origins[FED_MAX_PEERS];

@@ -131,6 +131,19 @@ static void tl_done(void *arg)
 		/* Not newer is no news; a refusal is logged by the installer.
 		 */
 		sp_node_install_list(n, j->relay, j->t, j->source);
+	} else if (j->err == SP_ERR_TRUST_LIST_FORK) {
+		/* the operator made it after a list this node never saw
+		 * (TL-N5): an alarm, like a split view (SEC-N2) */
+		char d[65];
+
+		sp_sha256_hex(j->body, j->len, d);
+		if (strcmp(d, f->fork_digest) != 0) {
+			memcpy(f->fork_digest, d, sizeof(d));
+			sp_log(SP_LOG_ERROR, "trust_list_fork",
+			       SP_LF_STR("source", j->source),
+			       SP_LF_STR("digest", d),
+			       SP_LF_STR("why", j->why));
+		}
 	} else if (j->err != SP_OK && j->err != SP_ERR_TRUST_LIST_ROLLBACK) {
 		sp_log(SP_LOG_WARN, "trust_list_refused",
 		       SP_LF_STR("source", j->source),
@@ -460,7 +473,12 @@ void fed_trust_announce(fed *f)
 	sp_node_list_header(f->n, v, sizeof(v));
 	for (i = 0; i < f->n_peers; i++)
 		if (f->peers[i]->client != NULL &&
-		    f->peers[i]->federation[0] == '\0')
+		    f->peers[i]->federation[0] == '\0') {
 			(void)sp_h2_client_set_header(f->peers[i]->client,
 			                              "silkport-trust-list", v);
+			/* which list of that sequence (FED-N1) */
+			(void)sp_h2_client_set_header(
+			    f->peers[i]->client, "silkport-trust-list-digest",
+			    sp_trust_list_digest(sp_node_trust(f->n)));
+		}
 }

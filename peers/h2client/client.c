@@ -342,10 +342,11 @@ static int req_build(sp_h2_req *r, const char *method, const char *path,
 	         sizeof(":authority") + sizeof("content-length");
 	for (i = 0; i < n_headers; i++)
 		total += strlen(headers[i].name) + strlen(headers[i].value) + 2;
-	if (c->extra_name != NULL)
-		total += strlen(c->extra_name) + strlen(c->extra_value) + 2;
+	for (i = 0; i < SP_H2_EXTRA_MAX && c->extra_name[i] != NULL; i++)
+		total +=
+		    strlen(c->extra_name[i]) + strlen(c->extra_value[i]) + 2;
 	r->strs = malloc(total);
-	r->nva = calloc(n_headers + 6, sizeof(*r->nva));
+	r->nva = calloc(n_headers + 5 + SP_H2_EXTRA_MAX, sizeof(*r->nva));
 	if (r->strs == NULL || r->nva == NULL)
 		return SP_ERR_NOMEM;
 #define PUT_NV(name_, value_, lower_)                                          \
@@ -360,8 +361,8 @@ static int req_build(sp_h2_req *r, const char *method, const char *path,
 	PUT_NV(":path", path, 0);
 	for (i = 0; i < n_headers; i++)
 		PUT_NV(headers[i].name, headers[i].value, 1);
-	if (c->extra_name != NULL)
-		PUT_NV(c->extra_name, c->extra_value, 1);
+	for (i = 0; i < SP_H2_EXTRA_MAX && c->extra_name[i] != NULL; i++)
+		PUT_NV(c->extra_name[i], c->extra_value[i], 1);
 	if (r->body_len > 0)
 		PUT_NV("content-length", clen, 0);
 #undef PUT_NV
@@ -805,8 +806,10 @@ static void client_destroy(sp_h2_client *c)
 	free(c->pin);
 	free(c->pin_next);
 	free(c->peer_der);
-	free(c->extra_name);
-	free(c->extra_value);
+	for (size_t i = 0; i < SP_H2_EXTRA_MAX; i++) {
+		free(c->extra_name[i]);
+		free(c->extra_value[i]);
+	}
 	free(c);
 }
 
@@ -815,17 +818,25 @@ int sp_h2_client_set_header(sp_h2_client *c, const char *name,
 {
 	sp_h2_header h = {name, value};
 	char *nn, *nv;
+	size_t i;
 
 	if (c == NULL || !header_ok(&h))
+		return SP_ERR_INVALID_ARGUMENT;
+	/* the slot of that name, else the first free one */
+	for (i = 0; i < SP_H2_EXTRA_MAX && c->extra_name[i] != NULL &&
+	            strcmp(c->extra_name[i], name) != 0;
+	     i++)
+		;
+	if (i == SP_H2_EXTRA_MAX)
 		return SP_ERR_INVALID_ARGUMENT;
 	if ((nn = strdup(name)) == NULL || (nv = strdup(value)) == NULL) {
 		free(nn);
 		return SP_ERR_NOMEM;
 	}
-	free(c->extra_name);
-	free(c->extra_value);
-	c->extra_name = nn;
-	c->extra_value = nv;
+	free(c->extra_name[i]);
+	free(c->extra_value[i]);
+	c->extra_name[i] = nn;
+	c->extra_value[i] = nv;
 	return SP_OK;
 }
 

@@ -12,6 +12,10 @@
 #include "base.h"
 #include "h2client.h"
 
+/* Headers a client sends with every request: the node's list header and
+ * its digest (SPEC [API-73], [FED-N1]). */
+#define SP_H2_EXTRA_MAX 2
+
 struct event;
 struct bufferevent;
 
@@ -126,8 +130,9 @@ struct sp_h2_client {
 	uint8_t *peer_der;
 	size_t peer_der_len;
 
-	/* sent with every request (sp_h2_client_set_header()); NULL: none */
-	char *extra_name, *extra_value;
+	/* sent with every request (sp_h2_client_set_header()), one per name;
+	 * NULL: none */
+	char *extra_name[SP_H2_EXTRA_MAX], *extra_value[SP_H2_EXTRA_MAX];
 
 	sp_h2_client_state st;
 	int64_t next_reconnect_mono_ms;

@@ -154,10 +154,11 @@ int sp_h2_client_request(sp_h2_client *c, const char *method, const char *path,
                          const sp_h2_header *headers, size_t n_headers,
                          const void *body, size_t body_len,
                          sp_h2_response_cb cb, void *ud);
-/* One header sent with every later request of this client, after the
- * request's own (a node's silkport-trust-list, SPEC [API-73]); replaces
- * the previous one. Copies both. Errors: SP_ERR_INVALID_ARGUMENT (a name
- * or value a request could not carry), SP_ERR_NOMEM. */
+/* A header sent with every later request of this client, after the
+ * request's own (a node's silkport-trust-list and its digest, SPEC
+ * [API-73], [FED-N1]); replaces the earlier value of that name. At most
+ * two names. Copies both. Errors: SP_ERR_INVALID_ARGUMENT (a name or value
+ * a request could not carry, a third name), SP_ERR_NOMEM. */
 int sp_h2_client_set_header(sp_h2_client *c, const char *name,
                             const char *value);
 

@@ -131,7 +131,8 @@ int sp_pg_nodes_get(sp_store_conn *c, int64_t origin_id, size_t n,
 int sp_pg_checkpoint_put(sp_store_conn *c, const sp_store_cp_args *a);
 int sp_pg_cosignature_put(sp_store_conn *c, const sp_store_cp_args *a);
 int sp_pg_trust_list_put(sp_store_conn *c, const char *federation,
-                         uint64_t sequence, const uint8_t *bytes, size_t len);
+                         uint64_t sequence, const uint8_t *bytes, size_t len,
+                         int reset);
 int sp_pg_revoked_add(sp_store_conn *c, const char *federation,
                       const sp_store_revocation *v, size_t n);
 int sp_pg_state_put(sp_store_conn *c, const char *key, const char *value);

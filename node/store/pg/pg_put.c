@@ -518,13 +518,16 @@ static const char sql_tl_put[] =
     " stored_at = excluded.stored_at";
 
 int sp_pg_trust_list_put(sp_store_conn *c, const char *federation,
-                         uint64_t sequence, const uint8_t *bytes, size_t len)
+                         uint64_t sequence, const uint8_t *bytes, size_t len,
+                         int reset)
 {
 	sp_pg_args a = {0};
 	PGresult *res;
 	int err;
 
 	sp_pg_arg_text(&a, federation);
+	if (reset)
+		goto put;
 	if (!(res = sp_pg_run(c, sql_tl_get, &a, "trust-list-get", &err)))
 		return err;
 	if (PQntuples(res) == 1) {
@@ -541,6 +544,7 @@ int sp_pg_trust_list_put(sp_store_conn *c, const char *federation,
 	} else {
 		PQclear(res);
 	}
+put:
 	sp_pg_arg_i64(&a, (int64_t)sequence);
 	sp_pg_arg_blob(&a, bytes, len);
 	sp_pg_arg_i64(&a, sp_store__now());

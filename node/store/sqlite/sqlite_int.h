@@ -77,7 +77,7 @@ int sp_sqlite_log_pending(sp_store_conn *c, const char *origin, uint64_t from,
 int sp_sqlite_outbox_enqueue(sp_store_conn *s, const sp_store_ob_args *a);
 int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
                              uint64_t sequence, const uint8_t *bytes,
-                             size_t len);
+                             size_t len, int reset);
 /* sqlite_tree.c: */
 int sp_sqlite_tree_origin(sp_store_conn *r, const char *origin,
                           int64_t *origin_id, uint64_t *size);

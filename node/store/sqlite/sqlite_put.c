@@ -376,11 +376,13 @@ static const char sql_tl_put[] =
 
 int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
                              uint64_t sequence, const uint8_t *bytes,
-                             size_t len)
+                             size_t len, int reset)
 {
 	sqlite3_stmt *st;
 	int err = SP_OK, rc;
 
+	if (reset)
+		goto put;
 	STMT(sql_tl_get);
 	sqlite3_bind_text(st, 1, federation, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -400,6 +402,7 @@ int sp_sqlite_trust_list_put(sp_store_conn *s, const char *federation,
 		if (rc != SQLITE_DONE)
 			return sp_store__err(s->db, rc, "trust-list-get");
 	}
+put:
 	STMT(sql_tl_put);
 	sqlite3_bind_text(st, 1, federation, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)sequence);

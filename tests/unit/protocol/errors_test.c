@@ -68,6 +68,8 @@ static const int all_errs[] = {
     SP_ERR_TRUST_LIST_STALE,
     SP_ERR_TIMESTAMP_INVALID,
     SP_ERR_INDEX_INVALID,
+    SP_ERR_THRESHOLD_NOT_MET,
+    SP_ERR_TRUST_LIST_FORK,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
