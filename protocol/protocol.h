@@ -16,7 +16,7 @@ extern "C" {
 #define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
 #define SP_PROBLEM_NS       "urn:ietf:rfc:7807"
 #define SP_DSIG_NS          "http://www.w3.org/2000/09/xmldsig#"
-#define SP_SPEC_VERSION     "1.3"
+#define SP_SPEC_VERSION     "1.4"
 
 /* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
  * have no IANA XML Security URI (RFC 9231 registry): they are the

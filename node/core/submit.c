@@ -345,6 +345,21 @@ static void flush(sp_node *n)
 	kick(n);
 }
 
+/* The job takes the next Sequence and joins the window's tail, to be
+ * signed. Numbered in order on the loop thread: Issued never falls as the
+ * Sequence rises (REC-7). */
+static void number_and_sign(sp_node *n, sp_submit_job *j)
+{
+	j->sequence = n->next_sequence++;
+	j->issued = (int64_t)time(NULL);
+	if (n->submit_win_tail)
+		n->submit_win_tail->next = j;
+	else
+		n->submit_win_head = j;
+	n->submit_win_tail = j;
+	sign_start(j);
+}
+
 /* A job that was not stored through no fault of its own (another process
  * of the node took its Sequence, or one before it failed) joins the
  * window's tail again with the next Sequence and a fresh Issued, and is
@@ -366,15 +381,8 @@ static void resign(sp_node *n, sp_submit_job *j, const char *why)
 	       SP_LF_UINT("sequence", j->sequence),
 	       SP_LF_UINT("next", n->next_sequence));
 	j->outcome = 0;
-	j->sequence = n->next_sequence++;
-	j->issued = (int64_t)time(NULL); /* REC-7: not below the others' */
 	n->submit_active++;
-	if (n->submit_win_tail)
-		n->submit_win_tail->next = j;
-	else
-		n->submit_win_head = j;
-	n->submit_win_tail = j;
-	sign_start(j);
+	number_and_sign(n, j);
 }
 
 static void finish(void *arg)
@@ -444,16 +452,7 @@ static void checked_done(void *arg)
 		kick(n);
 		return;
 	}
-	j->sequence = n->next_sequence++;
-	/* numbered in order on this thread: Issued never falls as the
-	 * Sequence rises (REC-7) */
-	j->issued = (int64_t)time(NULL);
-	if (n->submit_win_tail)
-		n->submit_win_tail->next = j;
-	else
-		n->submit_win_head = j;
-	n->submit_win_tail = j;
-	sign_start(j);
+	number_and_sign(n, j);
 	flush(n);
 }
 

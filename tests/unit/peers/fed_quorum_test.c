@@ -166,47 +166,14 @@ static void witness_serves(int peer, int cosign, int64_t t)
 
 /* ---------------------------------------------------------------- records */
 
-typedef struct ingest {
-	const uint8_t *bytes;
-	size_t len;
-	int done, err, outcome;
-} ingest;
-
-static void ingested(void *ud, const sp_ingest_result *res)
-{
-	ingest *g = ud;
-
-	g->err = res->err;
-	g->outcome = res->outcome;
-	g->done = 1;
-}
-
-static void ingest_fn(fh *h, void *arg)
-{
-	ingest *g = arg;
-	sp_ingest_opts o = {.source = "CN-XA", .expect_sequence = -1};
-
-	if (sp_node_ingest(h->n, g->bytes, g->len, &o, ingested, g) != SP_OK) {
-		g->err = SP_ERR_OVERLOADED;
-		g->done = 1;
-	}
-}
-
-static int ingest_done(fh *h, void *arg)
-{
-	(void)h;
-	return ((ingest *)arg)->done;
-}
-
 /* Deliver CN-XA's record at seq to the node, as POST /v1/records would. */
 static void receive(const uint8_t *bytes, size_t len)
 {
-	ingest g = {bytes, len, 0, 0, 0};
+	int outcome = 0;
 
-	fh_run(&g_h, ingest_fn, &g);
-	assert_true(fh_wait(&g_h, ingest_done, &g, 10000));
-	assert_int_equal(g.err, SP_OK);
-	assert_int_equal(g.outcome, SP_STORE_INSERTED);
+	assert_int_equal(fh_deliver(&g_h, "CN-XA", bytes, len, &outcome),
+	                 SP_OK);
+	assert_int_equal(outcome, SP_STORE_INSERTED);
 }
 
 typedef struct state_q {

@@ -146,49 +146,17 @@ static void witnesses_at(int64_t kg, int64_t hn)
 
 /* ---------------------------------------------------------------- the node */
 
-typedef struct delivery {
-	const uint8_t *bytes;
-	size_t len;
-	int done, err, outcome;
-} delivery;
-
-static void delivered(void *ud, const sp_ingest_result *res)
-{
-	delivery *d = ud;
-
-	d->err = res->err;
-	d->outcome = res->outcome;
-	d->done = 1;
-}
-
-static void deliver_fn(fh *h, void *arg)
-{
-	delivery *d = arg;
-	sp_ingest_opts o = {.source = "CN-XA", .expect_sequence = -1};
-
-	if (sp_node_ingest(h->n, d->bytes, d->len, &o, delivered, d) != SP_OK) {
-		d->err = SP_ERR_OVERLOADED;
-		d->done = 1;
-	}
-}
-
-static int delivery_done(fh *h, void *arg)
-{
-	(void)h;
-	return ((delivery *)arg)->done;
-}
-
 /* Deliver a record of CN-XA as POST /v1/records would: the error. */
 static int deliver(const uint8_t *bytes, size_t len)
 {
-	delivery d = {bytes, len, 0, 0, 0};
+	int outcome = 0, err;
 
 	assert_non_null(bytes);
-	fh_run(&g_h, deliver_fn, &d);
-	assert_true(fh_wait(&g_h, delivery_done, &d, 10000));
-	if (d.err == SP_OK)
-		assert_int_equal(d.outcome, SP_STORE_INSERTED);
-	return d.err;
+	err = fh_deliver(&g_h, "CN-XA", bytes, len, &outcome);
+	assert_int_not_equal(err, -1);
+	if (err == SP_OK)
+		assert_int_equal(outcome, SP_STORE_INSERTED);
+	return err;
 }
 
 typedef struct held {
