@@ -1027,7 +1027,7 @@ static int foreign_ready(cf_ctx *x, cf_result *r)
 	return 1;
 }
 
-/* The NodeId whose TlsCertificate (or NextTlsCertificate, SPEC TL-K1) in
+/* The NodeId whose TlsCertificate (or NextTlsCertificate, SPEC TL-79) in
  * tl is der, or NULL. */
 static const char *cert_owner(const sp_tl *tl, const uint8_t *der,
                               size_t der_len)

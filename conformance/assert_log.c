@@ -29,7 +29,7 @@ static struct {
 	int parsed; /* sp_checkpoint_parse succeeded */
 	char parse_why[200];
 	const char *vkey;      /* the target's LogKey, or NULL */
-	const char *next_vkey; /* its NextLogKey (SPEC LOG-K1), or NULL */
+	const char *next_vkey; /* its NextLogKey (SPEC LOG-47), or NULL */
 	int verified;          /* the origin signature verified */
 	char verify_why[200];
 	/* entries of the target's log visible to the auditor */
@@ -322,7 +322,7 @@ static void t_cosignatures(cf_ctx *x, const void *arg, cf_result *r)
 	if (!need_verified(x, r))
 		return;
 	tl = sp_trust_list(x->trust);
-	/* each member's current and next key (SPEC LOG-K1): 2 * i + slot */
+	/* each member's current and next key (SPEC LOG-47): 2 * i + slot */
 	for (size_t k = 0; k < 2 * tl->n_members; k++) {
 		const sp_tl_member *m = &tl->members[k / 2];
 		const char *key = k % 2 ? m->next_log_key : m->log_key;

@@ -237,10 +237,10 @@ static void t_expired(cf_ctx *x, const void *arg, cf_result *r)
 	tl = sp_trust_list(x->trust);
 	/* with witnesses the signer is judged at the record's existence
 	 * bound, at confirmation: the node holds such a record pending
-	 * (SPEC [TL-T2]), so "expired now" is no refusal on arrival */
+	 * (SPEC [TL-78]), so "expired now" is no refusal on arrival */
 	if (tl->quorum > 0) {
 		cf_skip(r, "the federation has witnesses: a retired "
-		           "certificate is judged at existence time (TL-T2)");
+		           "certificate is judged at existence time (TL-78)");
 		return;
 	}
 	for (size_t i = 0; i < tl->n_members; i++) {

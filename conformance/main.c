@@ -661,7 +661,7 @@ static int id_from_cert(cf_ctx *x, char *err, size_t errlen)
 	for (size_t i = 0; len > 0 && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		/* either slot during a rotation (SPEC TL-K1) */
+		/* either slot during a rotation (SPEC TL-79) */
 		if (sp_tl_member_has_tls_cert(m, der, (size_t)len)) {
 			snprintf(x->id_buf, sizeof(x->id_buf), "%s",
 			         m->node_id);
@@ -815,7 +815,7 @@ static void setup_target(cf_ctx *x)
 	for (size_t i = 0; der != NULL && i < tl->n_members; i++) {
 		const sp_tl_member *m = &tl->members[i];
 
-		if (sp_tl_member_has_tls_cert(m, der, der_len)) /* TL-K1 */
+		if (sp_tl_member_has_tls_cert(m, der, der_len)) /* TL-79 */
 			snprintf(x->target_id, sizeof(x->target_id), "%s",
 			         m->node_id);
 	}

@@ -147,7 +147,7 @@ typedef enum sp_err {
 	                                   statement for the list (transient) */
 	SP_ERR_TIMESTAMP_INVALID = -88, /* timestamp-invalid: a freshness
 	                                   statement that is not usable */
-	/* time from witnesses (SPEC [FED-T1]) */
+	/* time from witnesses (SPEC [FED-61]) */
 	SP_ERR_ISSUED_OUT_OF_BOUNDS = -89, /* issued-out-of-bounds: Issued
 	                                      outside what the Origin's
 	                                      witnessed log allows */
@@ -480,7 +480,7 @@ typedef struct sp_tl_member {
 	/* Ed25519 public key that signs this node's checkpoints, as a C2SP
 	 * signed-note verifier key "name+hash+base64". NULL if none. */
 	char *log_key;
-	/* Key overlap (SPEC [TL-K1], [LOG-K1]): the member's next TLS
+	/* Key overlap (SPEC [TL-79], [LOG-47]): the member's next TLS
 	 * certificate and next checkpoint key, accepted beside the current
 	 * ones during a rotation; NULL when the entry lists none. */
 	uint8_t *next_tls_cert_der;
@@ -493,7 +493,7 @@ typedef struct sp_tl_member {
 	 * [TL-59]); 0 when the entry lists none and its Role's defaults
 	 * apply (sp_tl_member_types()). */
 	sp_type_set may_originate;
-	/* InvalidFrom (SPEC [TL-T1]): for a revoked member, the time from
+	/* InvalidFrom (SPEC [TL-77]): for a revoked member, the time from
 	 * which its keys are taken as compromised, unix seconds; 0: none
 	 * (invalid from the revocation, TL-26). */
 	int64_t invalid_from;
@@ -527,7 +527,7 @@ typedef struct sp_tl {
 	size_t n_witnesses;
 	unsigned quorum;
 	uint32_t merge_delay;
-	/* Threshold anchors (SPEC 7.2, [TL-N1]): the operator certificates
+	/* Threshold anchors (SPEC 7.2, [TL-71]): the operator certificates
 	 * (DER X.509) whose signatures count for the next list, how many of
 	 * them must sign (0 with none: a 1.3 list, one anchor signature),
 	 * and the lowercase hex SHA-256 of the list this one follows ("" when
@@ -583,10 +583,10 @@ sp_type_set sp_tl_member_types(const sp_tl_member *m);
 /* 1 if m may originate records of Type `code` (a registry code), else 0. */
 int sp_tl_member_may_originate(const sp_tl_member *m, const char *code);
 /* 1 if der is byte-identical to m's TlsCertificate or NextTlsCertificate
- * (SPEC [TL-37], [TL-K1]), else 0. */
+ * (SPEC [TL-37], [TL-79]), else 0. */
 int sp_tl_member_has_tls_cert(const sp_tl_member *m, const uint8_t *der,
                               size_t len);
-/* 1 if vkey is m's LogKey or NextLogKey (SPEC [LOG-K1]), else 0. */
+/* 1 if vkey is m's LogKey or NextLogKey (SPEC [LOG-47]), else 0. */
 int sp_tl_member_has_log_key(const sp_tl_member *m, const char *vkey);
 
 /* ---------------------------------------------------------------- timestamp

@@ -247,7 +247,7 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 			goto nomem;
 	}
 	if (m->next_log_key != NULL) {
-		/* a next key only beside a current one (SPEC [LOG-K1]) */
+		/* a next key only beside a current one (SPEC [LOG-47]) */
 		if (m->log_key == NULL || !utf8_text(m->next_log_key) ||
 		    strcmp(m->next_log_key, m->log_key) == 0)
 			return sp_proto__fail(why, SP_ERR_FIELD,
@@ -275,7 +275,7 @@ static int add_member(xmlNodePtr root, xmlNsPtr ns, const sp_tl_member *m,
 		if ((m->may_originate & sp_type_bit(t->code)) != 0 &&
 		    !sp_proto__add(e, ns, "MayOriginate", t->code))
 			goto nomem;
-	/* InvalidFrom (SPEC [TL-T1]): a revoked member's only */
+	/* InvalidFrom (SPEC [TL-77]): a revoked member's only */
 	if (m->invalid_from != 0) {
 		char when[SP_TIME_TEXT_MAX];
 
@@ -421,7 +421,7 @@ static int read_witnessing(xmlNodePtr *c, sp_tl *tl, const char **why)
 }
 
 /* ---------------------------------------------------------------- threshold
- * anchors (SPEC 7.2, [TL-N1]) */
+ * anchors (SPEC 7.2, [TL-71]) */
 
 unsigned sp_tl_threshold(const sp_tl *tl)
 {
@@ -855,7 +855,7 @@ static int read_may_originate(xmlNodePtr *c, sp_tl_member *m, const char **why)
 	return SP_OK;
 }
 
-/* InvalidFrom? (SPEC [TL-T1]): a Time, for a revoked member only.
+/* InvalidFrom? (SPEC [TL-77]): a Time, for a revoked member only.
  * Advances *c past it. */
 static int read_invalid_from(xmlNodePtr *c, sp_tl_member *m, const char **why)
 {

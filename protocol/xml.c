@@ -514,7 +514,7 @@ static int is_dsig_elem(xmlNodePtr n)
 
 /* XML-DSig elements may appear only as the root's last child (the
  * enveloped signature slot) and inside it. A TrustList may end in several
- * ds:Signature elements, one per operator (SPEC [TL-N1]): *first is the
+ * ds:Signature elements, one per operator (SPEC [TL-71]): *first is the
  * first element of the slot, NULL when there is none. */
 static int find_dsig_slot(xmlNodePtr root, int several, xmlNodePtr *first,
                           const char **why)

@@ -1,5 +1,5 @@
 /* threshold.c: trust lists signed by a threshold of operator keys, and the
- * rotation of those keys (SPEC 7.2, [TL-N1] to [TL-N4]).
+ * rotation of those keys (SPEC 7.2, [TL-71] to [TL-74]).
  *
  * A list may carry several enveloped ds:Signature elements, all children of
  * the root after the last Member. Each is made over the list with no
@@ -237,8 +237,8 @@ int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
 			    "of the list held";
 		return SP_ERR_THRESHOLD_NOT_MET;
 	}
-	/* The keys the node already trusts (TL-N1): those the held list
-	 * names; a stored list's own (TL-N4); else the anchors, t of them. */
+	/* The keys the node already trusts (TL-71): those the held list
+	 * names; a stored list's own (TL-74); else the anchors, t of them. */
 	if (held != NULL && held->n_operator_certs > 0)
 		rc = keyset_from_list(&sets[n_sets++], held,
 		                      "fewer operator keys of the list held "
@@ -252,7 +252,7 @@ int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
 	else
 		rc = keyset_from_anchors(&sets[n_sets++], anchors,
 		                         sp_tl_threshold(tl));
-	/* Rotation (TL-N2): the keys the new list names must reach its own
+	/* Rotation (TL-72): the keys the new list names must reach its own
 	 * threshold as well. */
 	if (rc == SP_OK && tl->n_operator_certs > 0)
 		rc = keyset_from_list(&sets[n_sets++], tl,

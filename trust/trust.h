@@ -117,7 +117,7 @@ int sp_key_pkcs11_generate(const char *token_uri, sp_key_alg alg,
 int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
                      uint8_t **out, size_t *outlen, const char **why);
 /* Add the key's signature to a TrustList that may already carry others
- * (SPEC [TL-N1]): the new one is made over the list with no ds:Signature in
+ * (SPEC [TL-71]): the new one is made over the list with no ds:Signature in
  * it and placed after the others, so that operators sign on their own
  * machines in any order. A list without a signature gets its first one.
  * *out is malloc'd. Errors: those of sp_sign_document(), SP_ERR_SIG_PROFILE
@@ -141,7 +141,7 @@ typedef struct sp_verify_opts {
 	int64_t clock_skew; /* seconds of tolerance for Issued and validity;
 	                       default 300 */
 	const sp_limits *limits; /* NULL: defaults */
-	/* SPEC [TL-T2]: the caller proves later when a record existed (its
+	/* SPEC [TL-78]: the caller proves later when a record existed (its
 	 * federation has witnesses) and checks the signer then: a signing
 	 * certificate need be valid at the document's time only, not also
 	 * now. Records only; 0: valid at both (TL-31). */
@@ -154,7 +154,7 @@ typedef struct sp_verify_opts {
 	 * node's own durable copy, verified when it was installed, so that a
 	 * list naming operator keys is checked against its own keys and
 	 * Threshold rather than the anchors it may have rotated away from
-	 * (SPEC [TL-N4]). 0 for any list from a file or a peer. */
+	 * (SPEC [TL-74]). 0 for any list from a file or a peer. */
 	int stored_list;
 } sp_verify_opts;
 
@@ -420,7 +420,7 @@ int sp_note_verify(const char *vkey, const char *note, size_t len,
  * non-0x01 vkey, SP_ERR_TOO_LARGE, SP_ERR_CHECKPOINT_INVALID for a
  * malformed note, SP_ERR_SIG_MISSING when no line carries the key's name and
  * id, SP_ERR_SIG_INVALID when such a line does not verify or appears twice. */
-/* Key overlap (SPEC [LOG-K1]): verify a note of a member that lists a
+/* Key overlap (SPEC [LOG-47]): verify a note of a member that lists a
  * LogKey (vkey) and perhaps a NextLogKey (next_vkey, or NULL) with
  * either: SP_OK when a line by one of them verifies and no line by the
  * other fails; errors as sp_note_verify. */

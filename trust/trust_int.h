@@ -60,7 +60,7 @@ typedef struct sp_trust__member {
 } sp_trust__member;
 
 /* One TLS certificate a member may present: its TlsCertificate or its
- * NextTlsCertificate (SPEC [TL-K1]). */
+ * NextTlsCertificate (SPEC [TL-79]). */
 typedef struct sp_trust__tls {
 	uint8_t hash[32]; /* SHA-256 of the DER */
 	const uint8_t *der;
@@ -253,7 +253,7 @@ void sp_trust__p11uri_clear(sp_trust__p11uri *u);
 /* Release the engine (sp_trust_cleanup). */
 void sp_trust__pkcs11_cleanup(void);
 
-/* threshold.c (SPEC 7.2, [TL-N1] to [TL-N4]) */
+/* threshold.c (SPEC 7.2, [TL-71] to [TL-74]) */
 /* The ds:Signature children of the root. */
 size_t sp_trust__count_signatures(xmlDocPtr doc);
 /* 1 when the list in doc (read into tl, unverified) must be checked by the

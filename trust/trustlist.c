@@ -229,7 +229,7 @@ static int index_members(sp_trust *t, const char **why)
 			if (rc != SP_OK)
 				return rc;
 		}
-		/* SPEC LOG-K1: the next key obeys TL-6 as the current one
+		/* SPEC LOG-47: the next key obeys TL-6 as the current one
 		 * does (same name, so same origin line). */
 		if (m->next_log_key != NULL) {
 			rc = sp_note_log_key_check(m->next_log_key, m->node_id,
@@ -404,7 +404,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	atomic_init(&t->refs, 1);
 	t->anchors = anchors;
 	/* The list is read from the tree that is verified: its operator keys
-	 * and Threshold say which signatures a rotation needs (TL-N2); the
+	 * and Threshold say which signatures a rotation needs (TL-72); the
 	 * keys that must sign first are never the list's own. */
 	rc = sp_tl_read(doc, &t->tl, why);
 	if (rc != SP_OK)
@@ -460,7 +460,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 			rc = SP_ERR_TRUST_LIST_ROLLBACK;
 			goto fail;
 		}
-		/* TL-N5: the successor names the list held; a list that
+		/* TL-75: the successor names the list held; a list that
 		 * names another was made for a fork (shown to other nodes). */
 		if (t->tl->sequence == current->tl->sequence + 1 &&
 		    t->tl->previous_list[0] != '\0' &&

@@ -43,7 +43,7 @@ static int set_why(const char **why, const char *msg, int rc)
 
 /* Signer authorization, then the signature with the signer's certificates
  * that are valid at `when` and now (with when_only, at `when` alone: SPEC
- * [TL-T2]). *used is the member whose key verified, *until (may be NULL)
+ * [TL-78]). *used is the member whose key verified, *until (may be NULL)
  * the end of the verifying certificate's validity. */
 static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
                                 const char *signer, int64_t when, int64_t now,
@@ -66,7 +66,7 @@ static int authorize_and_verify(const sp_trust *t, sp_trust__sig *sig,
 	case SP_STATUS_ACTIVE:
 		break;
 	case SP_STATUS_REVOKED:
-		/* SPEC [TL-T1]: a record issued before the member's keys
+		/* SPEC [TL-77]: a record issued before the member's keys
 		 * became invalid may still be proven to have existed before
 		 * then; it is held, and judged at its existence bound */
 		if (when_only && m->m->invalid_from > 0 &&

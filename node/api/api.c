@@ -362,7 +362,7 @@ static const struct route {
     {EXACT, "/v1/search", "GET", SP_EP_SEARCH, MEMBER, 1, NULL, on_read},
     {LOG, "entries", "GET", SP_EP_ENTRIES, MEMBER, 1, NULL, on_read},
     {LOG, "checkpoint", "GET", SP_EP_CHECKPOINT, LOG_META, 1, NULL, on_read},
-    /* the recipient index (SPEC [API-U1]): members; the handler narrows
+    /* the recipient index (SPEC [API-79]): members; the handler narrows
      * it to the recipient itself and auditors */
     {LOG, "index", "GET", SP_EP_LOG_INDEX, MEMBER, 1, NULL, on_read},
     {LOG, "proofs/inclusion", "GET", SP_EP_INCLUSION, LOG_META, 1, NULL,

@@ -27,7 +27,7 @@ typedef struct read_job {
 	/* query parameters, read on the loop thread */
 	int has_start, has_count, has_index, has_size, has_old, has_end;
 	uint64_t start, count, index, size, old, end;
-	/* GET .../index ([API-U1]): whose index, seen as it would see it */
+	/* GET .../index ([API-79]): whose index, seen as it would see it */
 	char recipient[SP_NODE_ID_MAX + 1];
 	char kind[32], scheme[SP_STORE_SUBJECT_MAX + 1],
 	    value[SP_STORE_SUBJECT_MAX + 1];
@@ -49,7 +49,7 @@ typedef struct read_job {
 	sp_text out;
 	char next_header[64];
 	const char *log_state; /* silkport-log-state of a record (API-71) */
-	/* silkport-exists-by and silkport-log-refused ([API-T1]); "" none */
+	/* silkport-exists-by and silkport-log-refused ([API-78]); "" none */
 	char exists_by[SP_TIME_TEXT_MAX];
 	char log_refused[SP_STORE_REFUSAL_MAX];
 } read_job;
@@ -271,7 +271,7 @@ static int index_seqs(read_job *j, sp_store_reader *r, sp_index_note *ix)
 	return 0;
 }
 
-/* GET /v1/logs/{origin}/index ([API-U1], LOG-U1): the Sequences of this
+/* GET /v1/logs/{origin}/index ([API-79], LOG-49): the Sequences of this
  * node's own log addressed to `recipient` in [start, end), end at most the
  * size of its latest checkpoint, signed with its log key. */
 static void get_index(read_job *j, sp_store_reader *r)
@@ -462,7 +462,7 @@ static void search(read_job *j, sp_store_reader *r)
 		    "</Type>\n    <Issued>%s</Issued>\n    "
 		    "<Digest>%s</Digest>\n    <LogState>%s</LogState>\n",
 		    t, rec->digest, sp_store_log_state_name(rec->log_state));
-		/* ExistsBy: the time its witnesses vouch for ([API-T1]);
+		/* ExistsBy: the time its witnesses vouch for ([API-78]);
 		 * LogRefused: why it will never take effect */
 		if (rec->exists_by > 0 &&
 		    sp_time_format(rec->exists_by, t) == SP_OK)
@@ -595,7 +595,7 @@ int sp_api__param_str(const char *query, const char *name, char *buf,
 }
 
 /* GET .../index: recipient= is required, and the caller must be that
- * recipient, an auditor (ACC-U1) or an operator: which records a member
+ * recipient, an auditor (ACC-22) or an operator: which records a member
  * was sent is its own business. The index is made as the recipient sees
  * the log, whoever asks. 0, or -1 answered. */
 static int index_params(read_job *j, const sp_caller *c, const char *q)

@@ -773,7 +773,7 @@ static int make_operator(const struct init_args *a, sp_key_alg alg, char *key,
 
 /* --operators N: operator I's key (I = 2..N) as DIR/operator/opI-key.pem
  * and opI-cert.pem; every operator's certificate in the list and in
- * anchors.pem, which nodes configure (SPEC [TL-N1]). */
+ * anchors.pem, which nodes configure (SPEC [TL-71]). */
 static int make_operators(const struct init_args *a, sp_key_alg alg,
                           const char *cert1, sp_tl *tl)
 {
@@ -837,7 +837,7 @@ out:
 	return rc;
 }
 
-/* Operators 2..T add their signatures to the first list (SPEC [TL-N2]). */
+/* Operators 2..T add their signatures to the first list (SPEC [TL-72]). */
 static int cosign_first_list(const struct init_args *a, uint8_t **doc,
                              size_t *len)
 {

@@ -154,9 +154,9 @@ sp_trust *sp_cli__open_trust(const char *what, const char *tl_path,
  * operator's key and print it (returns 0 or -1, having printed why). */
 int sp_cli__tl_read_unverified(const char *what, const char *path, sp_tl **out);
 /* The same for a list the next one is made from: *out names the list's
- * SHA-256 as its PreviousList (SPEC [TL-N5]). */
+ * SHA-256 as its PreviousList (SPEC [TL-75]). */
 int sp_cli__tl_read_base(const char *what, const char *path, sp_tl **out);
-/* trust-list reset (cli_trustlist_reset.c, SPEC [TL-N6]). */
+/* trust-list reset (cli_trustlist_reset.c, SPEC [TL-76]). */
 int sp_cli__tl_reset(int argc, char **argv);
 int sp_cli__tl_emit(const char *what, sp_tl *tl, const char *key_path,
                     const char *cert_path, uint64_t days);
@@ -174,7 +174,7 @@ int sp_cli__tl_timestamp_make(const char *what, const char *key_path,
 extern const char sp_cli__tl_usage[];
 /* cli_trustlist_members.c: add-member, remove-member, renew-member */
 int sp_cli__tl_add_member(int argc, char **argv);
-/* Key overlap (SPEC 14.K1): issue member m's next TLS certificate from the
+/* Key overlap (SPEC 14.30): issue member m's next TLS certificate from the
  * DER CSR in csr_path with the CA ca_key/ca_cert (subject and names from
  * the list, as TL-51), write it to csr_path without ".csr" + "-cert.pem",
  * and list it as m's NextTlsCertificate. 0, or -1 after a message. */

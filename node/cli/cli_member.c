@@ -50,7 +50,7 @@ static const char usage_text[] =
     "new\n"
     "         key and by the current one (DIR/node.ini names them), for the\n"
     "         operator's 'trust-list renew-member'. A key in a token is\n"
-    "         renewed inside the same token. Key overlap (SPEC 14.K1):\n"
+    "         renewed inside the same token. Key overlap (SPEC 14.30):\n"
     "         --next-tls makes DIR/next-tls-key.pem and its CSR\n"
     "         DIR/next-tls.csr for the operator's 'trust-list update\n"
     "         --next-tls-csr'; --next-log-key makes DIR/next-log-key.pem and\n"
@@ -887,7 +887,7 @@ out:
 	return rc;
 }
 
-/* Key overlap (SPEC 14.K1): the member's next TLS key and its CSR, and
+/* Key overlap (SPEC 14.30): the member's next TLS key and its CSR, and
  * its next checkpoint key, made here beside the current ones; only public
  * parts go to the operator. Existing files are never replaced. */
 static int renew_next_tls(const char *dir, const sp_config *cfg)

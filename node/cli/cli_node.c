@@ -166,7 +166,7 @@ static void check_identity(struct check *c, const sp_config *cfg)
 		        "[trust] list %s is past its NextUpdate; peers refuse "
 		        "traffic after [trust] expiry_grace",
 		        cfg->trust_list);
-	/* the current or the next certificate (SPEC TL-K1) */
+	/* the current or the next certificate (SPEC TL-79) */
 	if (me != NULL && k != NULL && me->tls_cert_der != NULL &&
 	    ((der = sp_key_cert_der(k, &len)) == NULL ||
 	     !sp_tl_member_has_tls_cert(me, der, len)))

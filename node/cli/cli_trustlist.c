@@ -47,7 +47,7 @@ const char sp_cli__tl_usage[] =
     "        --quorum the cosignatures of them a checkpoint needs (--quorum 0\n"
     "        lists none); --merge-delay is how long a record may wait for\n"
     "        inclusion in a witnessed checkpoint (default 10 seconds);\n"
-    "        key overlap (SPEC 14.K1): --next-tls-cert lists CERT.pem as\n"
+    "        key overlap (SPEC 14.30): --next-tls-cert lists CERT.pem as\n"
     "        MEMBER's NextTlsCertificate; --next-tls-csr issues it from the\n"
     "        member's CSR ('member renew --next-tls') with --key/--cert into\n"
     "        CSR's name with -cert.pem; --next-log-key VKEY (printed by\n"
@@ -106,7 +106,7 @@ const char sp_cli__tl_usage[] =
     "lists with SM2 issues from its P-256 or RSA CA: federation init\n"
     "--list-alg sm2).\n";
 
-/* A TrustList gets one more signature (SPEC [TL-N1]); any other document
+/* A TrustList gets one more signature (SPEC [TL-71]); any other document
  * the one signature it always got. */
 static int sign_list_or_document(const sp_key *key, const uint8_t *doc,
                                  size_t len, uint8_t **out, size_t *outlen,
@@ -134,7 +134,7 @@ static int cmd_sign(int argc, char **argv)
 
 	if ((rc = sp_cli__parse(&cmd, argc, argv, &args, &n_args)) != SP_CLI_GO)
 		return rc;
-	/* A list that carries signatures gets one more (SPEC [TL-N1]) */
+	/* A list that carries signatures gets one more (SPEC [TL-71]) */
 	return sp_cli__sign_file("trust-list sign", sign_list_or_document, key,
 	                         cert, n_args > 0 ? args[0] : NULL);
 }
@@ -230,7 +230,7 @@ static void show_list(const sp_tl *tl)
 		for (j = 0; j < m->n_relays_to; j++)
 			printf("    relays-to    %s\n", m->relays_to[j]);
 		print_may_originate(m);
-		if (m->invalid_from != 0) { /* SPEC [TL-T1] */
+		if (m->invalid_from != 0) { /* SPEC [TL-77] */
 			char t[SP_TIME_TEXT_MAX];
 
 			if (sp_time_format(m->invalid_from, t) != SP_OK)
@@ -242,7 +242,7 @@ static void show_list(const sp_tl *tl)
 
 /* Parse without verifying: for show (no anchor) and update (operator's own).
  * With `successor`, the list is the base of the next one, which names it as
- * its PreviousList (SPEC [TL-N5]). */
+ * its PreviousList (SPEC [TL-75]). */
 static int read_unverified(const char *what, const char *path, int successor,
                            sp_tl **out)
 {
@@ -524,7 +524,7 @@ static int set_freshness(sp_tl *tl, const char *ts_cert, uint64_t staleness,
 }
 
 /* --operator-cert (repeated) and --threshold of trust-list update (SPEC
- * [TL-N1], [TL-N2]): the certificates given replace the list's operator
+ * [TL-71], [TL-72]): the certificates given replace the list's operator
  * keys; --threshold alone changes the threshold. A list that changes
  * either needs the old and the new threshold's signatures (the other
  * operators add theirs with trust-list sign). An exit status or
@@ -621,7 +621,7 @@ static sp_tl_member *update_member(sp_tl *tl, const char *opt, char *arg,
 	return NULL;
 }
 
-/* Key overlap (SPEC [TL-K1], [LOG-K1]): --next-tls-cert MEMBER=CERT.pem,
+/* Key overlap (SPEC [TL-79], [LOG-47]): --next-tls-cert MEMBER=CERT.pem,
  * --next-log-key MEMBER=VKEY (MEMBER= clears either), then --promote
  * MEMBER: the next ones become the current ones, the old are dropped.
  * The list's own checks (sp_tl_build, then every node's) judge the
@@ -725,14 +725,14 @@ static int cmd_update(int argc, char **argv)
 	char *witnesses[SP_TL_WITNESSES_MAX];
 	sp_cli_list witness_list = {witnesses, 0, SP_TL_WITNESSES_MAX};
 	uint64_t days = 0, quorum = UINT64_MAX, merge_delay = 0;
-	/* key overlap (SPEC 14.K1) */
+	/* key overlap (SPEC 14.30) */
 	char *next_tls[MAX_STATUS_CHANGES], *next_log[MAX_STATUS_CHANGES];
 	char *promote[MAX_STATUS_CHANGES], *next_csr[MAX_STATUS_CHANGES];
 	sp_cli_list next_csr_list = {next_csr, 0, MAX_STATUS_CHANGES};
 	sp_cli_list next_tls_list = {next_tls, 0, MAX_STATUS_CHANGES};
 	sp_cli_list next_log_list = {next_log, 0, MAX_STATUS_CHANGES};
 	sp_cli_list promote_list = {promote, 0, MAX_STATUS_CHANGES};
-	/* threshold anchors (SPEC [TL-N1]) */
+	/* threshold anchors (SPEC [TL-71]) */
 	char *op_certs[SP_TL_OPERATORS_MAX];
 	sp_cli_list op_list = {op_certs, 0, SP_TL_OPERATORS_MAX};
 	uint64_t threshold = 0;

@@ -80,7 +80,7 @@ static int open_list(const char *what, const struct tl_opts *t, sp_tl **out)
 	*out = NULL;
 	sp_verify_opts_default(&o);
 	/* The operator's own list: one that names operator keys must carry
-	 * the threshold of them (SPEC [TL-N4]); CERT.pem is one operator's. */
+	 * the threshold of them (SPEC [TL-74]); CERT.pem is one operator's. */
 	o.stored_list = 1;
 	if ((tr = sp_cli__open_trust(what, t->list, t->cert, &o, &anchors)) ==
 	    NULL)
@@ -454,7 +454,7 @@ int sp_cli__tl_remove_member(int argc, char **argv)
 	 * keep what they accepted before, and the NodeId is never reused
 	 * (SPEC [TL-26], [TL-27], [TL-54]). */
 	m->status = SP_STATUS_REVOKED;
-	/* Since when its keys are taken as compromised (SPEC [TL-T1]): its
+	/* Since when its keys are taken as compromised (SPEC [TL-77]): its
 	 * records proven to exist before then stay valid. Default: now. */
 	m->invalid_from = (int64_t)time(NULL);
 	if (t.invalid_from != NULL &&

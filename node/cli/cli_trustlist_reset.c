@@ -1,6 +1,6 @@
 /* cli_trustlist_reset.c: "silkport trust-list reset", the node operator's
  * recovery after the federation's operator threshold was compromised (SPEC
- * [TL-N6]): a list signed under new anchors replaces the stored one,
+ * [TL-76]): a list signed under new anchors replaces the stored one,
  * whatever its sequence, on this node only, logged at error level. */
 #include "cli_int.h"
 #include "node.h"
@@ -99,7 +99,7 @@ static int replace_stored(const sp_config *cfg, const sp_trust *t,
 		sp_cli__err("trust-list reset: store: %s", sp_strerror(err));
 		return -1;
 	}
-	/* An alarm: the node's ratchet was set back by hand (SEC-N1). */
+	/* An alarm: the node's ratchet was set back by hand (SEC-46). */
 	sp_log(SP_LOG_ERROR, "trust_list_reset",
 	       SP_LF_STR("federation", cfg->federation),
 	       SP_LF_STR("file", path), SP_LF_UINT("old_sequence", old_seq),

@@ -287,7 +287,7 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 	/* The list persisted at run time: it wins when newer (TL-18), and
 	 * it stays when the file's list is refused by the gate. It was
 	 * verified when installed, so after a rotation its own operator keys
-	 * vouch for it, not the anchors it moved away from (TL-N4). */
+	 * vouch for it, not the anchors it moved away from (TL-74). */
 	o.stored_list = 1;
 	if (n->store != NULL &&
 	    sp_store_reader_open(n->store, &r, &why) == SP_OK) {
@@ -936,7 +936,7 @@ static int start(sp_node *n)
 		return -1;
 	}
 	/* either slot: a node switches to its NextLogKey once the list
-	 * carrying it is installed (SPEC LOG-K1) */
+	 * carrying it is installed (SPEC LOG-47) */
 	if (me->log_key != NULL &&
 	    !sp_tl_member_has_log_key(me, sp_note_signer_vkey(n->log_signer)))
 		sp_log(SP_LOG_WARN, "log_key_mismatch",

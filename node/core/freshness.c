@@ -171,7 +171,7 @@ static int hex_digest(const char *d)
 }
 
 /* A member holds another list of this node's sequence: the operator
- * showed different lists to different nodes (SPEC [FED-N1], SEC-N2).
+ * showed different lists to different nodes (SPEC [FED-60], SEC-47).
  * Alarmed once per digest; the list is fetched, and refused by TL-16. */
 static void split_seen(sp_node *n, const char *peer, const sp_tl *tl,
                        const char *digest)

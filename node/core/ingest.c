@@ -128,7 +128,7 @@ static void work(void *arg)
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;
 	/* with witnesses, the signer is judged when the record is proven to
-	 * have existed, at confirmation (SPEC [TL-T2]) */
+	 * have existed, at confirmation (SPEC [TL-78]) */
 	o.existence_later = sp_trust_list(j->trust)->quorum > 0;
 	o.signer_until = &signer_until;
 	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o,

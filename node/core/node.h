@@ -308,7 +308,7 @@ sp_store *sp_node_store(sp_node *n);
 /* The calling worker thread's store reader (opened on first use, closed
  * at shutdown). NULL when it cannot be opened (logged). Worker threads. */
 sp_store_reader *sp_node_reader(sp_node *n);
-/* Time from witnesses (SPEC [FED-T1]): the peers side tells the node,
+/* Time from witnesses (SPEC [FED-61]): the peers side tells the node,
  * each time an Origin's witnessed checkpoint moves, its size and the
  * smallest timestamp of the cosignatures counted for it (0: none, k = 0).
  * From then on a record of that Origin at a Sequence >= size (which that
@@ -353,7 +353,7 @@ void sp_node_list_header(sp_node *n, char *out, size_t cap);
  * `peer` (they rate-limit). `digest` (silkport-trust-list-digest, may be
  * NULL): the SHA-256 of the peer's list; another list of this node's
  * sequence is a split view: alarmed at error level (once per digest) and
- * fetched as evidence (SPEC [FED-N1]). Returns SP_OK, or SP_ERR_BAD_REQUEST for
+ * fetched as evidence (SPEC [FED-60]). Returns SP_OK, or SP_ERR_BAD_REQUEST for
  * a malformed value (ignored by the caller: the header is advisory). Loop
  * thread. */
 int sp_node_peer_list_seen(sp_node *n, const char *peer, const char *value,

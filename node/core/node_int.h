@@ -59,7 +59,7 @@ struct sp_node {
 	int mbox_fd;
 	struct event *mbox_ev;
 
-	/* Time from witnesses (witness_time.c, SPEC [FED-T1]): per Origin,
+	/* Time from witnesses (witness_time.c, SPEC [FED-61]): per Origin,
 	 * its witnessed checkpoint's size and first cosignature time, as
 	 * the peers side reports them; read by ingest's workers. */
 	pthread_mutex_t wtime_mu;
@@ -123,7 +123,7 @@ struct sp_node {
 	_Atomic int64_t fresh_until;
 	int stale_alarmed; /* loop thread: the alarm of the current spell */
 	/* loop thread: the last other list of this node's sequence a peer
-	 * announced (FED-N1), alarmed once */
+	 * announced (FED-60), alarmed once */
 	char split_digest[65];
 
 	int stopping;
@@ -241,7 +241,7 @@ int sp_node__expiry_check(const sp_node *n, int64_t now,
 
 /* witness_time.c: SP_OK, or SP_ERR_ISSUED_OUT_OF_BOUNDS with why when a
  * record of origin at sequence, with Issued `issued`, is backdated beyond
- * what the Origin's witnessed checkpoint allows (SPEC [FED-T1]). Any
+ * what the Origin's witnessed checkpoint allows (SPEC [FED-61]). Any
  * thread. */
 int sp_node__issued_check(sp_node *n, const sp_trust *home, const char *origin,
                           uint64_t sequence, int64_t issued, char *why,

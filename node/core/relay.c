@@ -199,7 +199,7 @@ static int start_identity(sp_node *n, relay_fed *rf)
 		       SP_LF_STR("why", why));
 		return -1;
 	}
-	same = sp_tl_member_has_tls_cert(me, der, der_len); /* TL-K1 */
+	same = sp_tl_member_has_tls_cert(me, der, der_len); /* TL-79 */
 	free(der);
 	if (!same) {
 		sp_log(SP_LOG_ERROR, "start_failed",

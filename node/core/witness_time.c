@@ -1,4 +1,4 @@
-/* witness_time.c: time from witnesses on arrival (SPEC [FED-T1]). The
+/* witness_time.c: time from witnesses on arrival (SPEC [FED-61]). The
  * peers side reports each Origin's witnessed checkpoint (its size and the
  * smallest timestamp of the cosignatures counted for it); a record of that
  * Origin at a Sequence the checkpoint did not contain cannot have been

@@ -219,7 +219,7 @@ typedef struct sp_store_driver {
 	/* peer, error: every pending row of peer due at SP_FED_NEVER. */
 	int (*outbox_abandon)(sp_store_conn *w, const sp_store_ob_args *a);
 	/* reset: replace whatever is stored (the recovery of SPEC
-	 * [TL-N6]); otherwise refuse a lower sequence or other bytes. */
+	 * [TL-76]); otherwise refuse a lower sequence or other bytes. */
 	int (*trust_list_put)(sp_store_conn *w, const char *federation,
 	                      uint64_t sequence, const uint8_t *bytes,
 	                      size_t len, int reset);

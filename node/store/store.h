@@ -200,7 +200,7 @@ typedef struct sp_store_put_req {
 	 * (confirmed) for the node's own. A duplicate keeps the held row's. */
 	int log_state;
 	/* A pending record whose signer was judged at its Issued only (SPEC
-	 * [TL-T2]): the end of that signer's validity, unix seconds; it is
+	 * [TL-78]): the end of that signer's validity, unix seconds; it is
 	 * confirmed only if its existence bound is not later (within the
 	 * slack of sp_store_settle). 0: none (judged now, as before). */
 	int64_t signer_until;
@@ -283,12 +283,12 @@ typedef struct sp_store_record {
 	uint8_t *receipt; /* NULL for own records */
 	size_t receipt_len;
 	int log_state; /* sp_store_log_state (not filled by console reads) */
-	/* A confirmed record's existence bound (SPEC [LOG-T1]): unix seconds
+	/* A confirmed record's existence bound (SPEC [LOG-48]): unix seconds
 	 * by which a quorum of witnesses vouches it was logged; 0 when none
 	 * (k = 0, or not confirmed). Not filled by console reads. */
 	int64_t exists_by;
 	/* An unlogged record refused at confirmation: the error code that
-	 * refused it (SPEC [FED-T1], e.g. "issued-out-of-bounds"); "" else. */
+	 * refused it (SPEC [FED-61], e.g. "issued-out-of-bounds"); "" else. */
 	char log_refused[SP_STORE_REFUSAL_MAX];
 	/* Filled by the single-record getters; lists leave them empty. */
 	char **recipients;
@@ -501,7 +501,7 @@ int sp_store_trust_list_put(sp_store *s, const char *federation,
                             size_t len);
 /* Replace the stored list of a federation whatever its sequence: only for
  * the operator's recovery from a compromised operator threshold (SPEC
- * [TL-N6], `silkport trust-list reset`), with the node stopped. */
+ * [TL-76], `silkport trust-list reset`), with the node stopped. */
 int sp_store_trust_list_reset(sp_store *s, const char *federation,
                               uint64_t sequence, const uint8_t *bytes,
                               size_t len);
@@ -529,20 +529,20 @@ int sp_store_log_state_set(sp_store *s, const char *origin,
 typedef struct sp_store_settle {
 	int state; /* SP_LOG_CONFIRMED or SP_LOG_UNLOGGED */
 	/* Confirmed only: the existence bound kept with each record (SPEC
-	 * [LOG-T1]), unix seconds; 0 for none (k = 0: no trusted time). */
+	 * [LOG-48]), unix seconds; 0 for none (k = 0: no trusted time). */
 	int64_t exists_by;
 	/* Confirmed only: a record whose Issued is later than this is never
 	 * confirmed; it becomes unlogged with the refusal
-	 * "issued-out-of-bounds" instead (SPEC [FED-T1]). INT64_MAX: no
+	 * "issued-out-of-bounds" instead (SPEC [FED-61]). INT64_MAX: no
 	 * limit. */
 	int64_t issued_max;
 	/* Confirmed with exists_by > 0 only: a record stored with a
 	 * signer_until earlier than exists_by - signer_slack is never
 	 * confirmed; it becomes unlogged with the refusal "signer-expired"
-	 * (SPEC [TL-T2]). The slack is the clock skew. */
+	 * (SPEC [TL-78]). The slack is the clock skew. */
 	int64_t signer_slack;
 	/* Confirmed with exists_by > 0 only: the InvalidFrom of the Origin's
-	 * revocation (SPEC [TL-T1]); when it is earlier than exists_by -
+	 * revocation (SPEC [TL-77]); when it is earlier than exists_by -
 	 * signer_slack, every record settled is unlogged with the refusal
 	 * "signer-revoked" instead. INT64_MAX: not revoked so. */
 	int64_t invalid_from;

@@ -228,7 +228,7 @@ static int make_client(fed *f, fed_peer *p, const sp_tl_member *m)
 		p->last_error_ms = fed_now_ms(f);
 		return -1;
 	}
-	/* either slot may answer during a rotation (SPEC TL-K1) */
+	/* either slot may answer during a rotation (SPEC TL-79) */
 	cc.pinned_cert_der = m->tls_cert_der;
 	cc.pinned_cert_der_len = m->tls_cert_der_len;
 	cc.pinned_next_cert_der = m->next_tls_cert_der;

@@ -1,4 +1,4 @@
-/* fed_index.c (peers): complete catch-up (SPEC 13.2, [FED-U1]). Peers hold
+/* fed_index.c (peers): complete catch-up (SPEC 13.2, [FED-58]). Peers hold
  * sparse logs, so an entries page cannot say what it left out. The origin's
  * signed index notes (SPEC 9.9) can: each lists every Sequence of a range
  * of its log addressed to this node. The proven position (idx_next) moves
@@ -31,7 +31,7 @@ int sp_peers__index_verify(const char *log_key, const char *next_log_key,
 		*why = "the origin has no usable LogKey";
 		return SP_ERR_INDEX_INVALID;
 	}
-	/* either listed key (SPEC [LOG-K1]); both have the same name */
+	/* either listed key (SPEC [LOG-47]); both have the same name */
 	if ((err = sp_note_verify_either(log_key, next_log_key, note, len,
 	                                 &text_len, why)) != SP_OK)
 		return SP_ERR_INDEX_INVALID;
@@ -189,7 +189,7 @@ static void gap_fetch_next(fed *f, fed_origin *o)
 		gap_fetch_end(g);
 }
 
-/* [FED-U2]: a gap not filled within the merge delay is alarmed, once. */
+/* [FED-59]: a gap not filled within the merge delay is alarmed, once. */
 static void gaps_overdue(fed *f, fed_origin *o, int64_t now)
 {
 	int64_t delay = fed_merge_delay_ms(f);
@@ -362,7 +362,7 @@ static void idx_done(void *arg)
 	} else if (j->lie) {
 		char d[200];
 
-		/* LOG-U1: the origin signed that it sent nothing else here in
+		/* LOG-49: the origin signed that it sent nothing else here in
 		 * the range; the held record proves otherwise. The proven
 		 * position stays before the range. */
 		snprintf(d, sizeof(d),

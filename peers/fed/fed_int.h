@@ -40,7 +40,7 @@ struct fed_peer {
 	uint8_t *cert_der;
 	size_t cert_len;
 	uint8_t *next_cert_der; /* its NextTlsCertificate when the client was
-	                           made, or NULL (SPEC TL-K1) */
+	                           made, or NULL (SPEC TL-79) */
 	size_t next_cert_len;
 	char *endpoint;
 	uint64_t seen_connects; /* client connects at the last tick */
@@ -112,7 +112,7 @@ struct fed_origin {
 	char *
 	    log_key; /* the member's LogKey (NULL: cannot verify checkpoints) */
 	char *next_log_key; /* its NextLogKey during a rotation, or NULL
-	                       (SPEC LOG-K1): checkpoints verify with either */
+	                       (SPEC LOG-47): checkpoints verify with either */
 
 	/* witnessing: the largest checkpoint verified so far */
 	int have_cp;
@@ -161,7 +161,7 @@ struct fed_origin {
 	uint64_t wit_size;
 	uint8_t wit_root[32];
 	unsigned wit_cosigners; /* valid cosignatures counted for it */
-	/* time from witnesses ([LOG-T1]): the smallest and the k-th
+	/* time from witnesses ([LOG-48]): the smallest and the k-th
 	 * smallest timestamp of the cosignatures counted for it (unix
 	 * seconds; 0 with k = 0, no trusted time) */
 	int64_t wit_first_s, wit_exists_by_s;
@@ -182,7 +182,7 @@ struct fed_origin {
 	 * origin, compared with the one verified here */
 	int64_t next_gossip_ms;
 	uint64_t gossip_turn;
-	/* complete catch-up (fed_index.c, [FED-U1]): every record of this
+	/* complete catch-up (fed_index.c, [FED-58]): every record of this
 	 * origin addressed here below idx_next is held, by the origin's
 	 * signed index notes; listed Sequences not held are gaps */
 	uint64_t idx_next;
@@ -195,7 +195,7 @@ struct fed_origin {
 	size_t n_gaps;
 	int gap_out;         /* a fetch of a gap is out */
 	uint64_t gap_turn;   /* which peer to ask for a gap next */
-	uint64_t gap_alarms; /* gaps alarmed ([FED-U2]) */
+	uint64_t gap_alarms; /* gaps alarmed ([FED-59]) */
 	uint64_t index_lies; /* notes that omit a record held here */
 	char *lie_note;      /* the first such note, kept as evidence */
 };
@@ -219,8 +219,8 @@ struct fed {
 	fed_recover *recover;         /* fed_recover.c: the own log's fence */
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t unconfirmed_alarms;  /* records past the merge delay */
-	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-U2]) */
-	uint64_t bounds_alarms; /* records refused at confirmation ([FED-T1]) */
+	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-59]) */
+	uint64_t bounds_alarms; /* records refused at confirmation ([FED-61]) */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -333,7 +333,7 @@ void fed_origin_free(fed_origin *o);
 void fed_pull_received(fed *f, const char *origin, uint64_t seq,
                        const char digest[65]);
 
-/* fed_index.c: complete catch-up ([FED-U1], LOG-U1) */
+/* fed_index.c: complete catch-up ([FED-58], LOG-49) */
 /* Verify a recipient index note (a whole signed note, len bytes) with the
  * origin's LogKey: signed by it, its origin line the key's name, for
  * `recipient`, starting at `start`, ending above start and at most at
@@ -368,7 +368,7 @@ unsigned sp_peers__cosigners(const sp_tl *tl, const char *origin,
 unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
                                 const char *note, size_t len, int64_t latest_s,
                                 char **lines, int64_t *times);
-/* The time bounds of a witnessed checkpoint ([LOG-T1]) from the n entries
+/* The time bounds of a witnessed checkpoint ([LOG-48]) from the n entries
  * of times (0: not counted) with quorum k >= 1: *first the smallest
  * timestamp, *kth the k-th smallest (at least one of any k cosigners is
  * honest). -1 if fewer than k are counted. */

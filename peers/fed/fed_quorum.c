@@ -116,7 +116,7 @@ unsigned sp_peers__cosign_times(const sp_tl *tl, const char *origin,
 		return 0;
 	for (i = 0; i < tl->n_witnesses; i++) {
 		const sp_tl_member *w = sp_tl_find(tl, tl->witnesses[i]);
-		/* either of the witness's keys (SPEC LOG-K1) */
+		/* either of the witness's keys (SPEC LOG-47) */
 		const char *keys[2];
 		char *line = NULL;
 		int64_t t = 0;
@@ -294,8 +294,8 @@ out:
 }
 
 /* The witnessed checkpoint moves (never back) and proofs start. first_s
- * and exists_by_s are its time bounds ([LOG-T1]; 0 with k = 0), told to
- * the node so that a backdated Issued is refused on arrival ([FED-T1]). */
+ * and exists_by_s are its time bounds ([LOG-48]; 0 with k = 0), told to
+ * the node so that a backdated Issued is refused on arrival ([FED-61]). */
 static void witnessed(fed *f, fed_origin *o, uint64_t size,
                       const uint8_t root[32], unsigned count, int64_t first_s,
                       int64_t exists_by_s)
@@ -452,7 +452,7 @@ typedef struct settle_job {
 	size_t n;
 	sp_store_settle how;
 	int err;
-	/* refused at confirmation ([FED-T1]): n entries of room */
+	/* refused at confirmation ([FED-61]): n entries of room */
 	uint64_t *refused;
 	size_t n_refused;
 } settle_job;
@@ -474,8 +474,8 @@ static void settle_work(void *arg)
 	}
 }
 
-/* Records whose Issued their existence bound refutes ([FED-T1]), or whose
- * signer's validity ended before it ([TL-T2]): never confirmed, unlogged
+/* Records whose Issued their existence bound refutes ([FED-61]), or whose
+ * signer's validity ended before it ([TL-78]): never confirmed, unlogged
  * with the reason in the store, alarmed here. */
 static void bounds_alarm(fed *f, fed_origin *o, const settle_job *j)
 {
@@ -542,7 +542,7 @@ static void settle_done(void *arg)
 		settle_flush(f, o);
 }
 
-/* The InvalidFrom of o's revocation in the home list ([TL-T1]): records
+/* The InvalidFrom of o's revocation in the home list ([TL-77]): records
  * held when it came, issued while o was active, are judged by it too. */
 static int64_t revoked_from(fed *f, const fed_origin *o)
 {
@@ -574,14 +574,14 @@ static void settle_flush(fed *f, fed_origin *o)
 		v = &o->to_confirm, n = &o->n_confirm, cap = &o->cap_confirm;
 		j->how.state = SP_LOG_CONFIRMED;
 		/* proven in the witnessed checkpoint or one before it, which
-		 * it contains: its bound holds for them all ([LOG-T1]), and
-		 * an Issued after it plus the skew is a lie ([FED-T1]) */
+		 * it contains: its bound holds for them all ([LOG-48]), and
+		 * an Issued after it plus the skew is a lie ([FED-61]) */
 		if (o->wit_exists_by_s > 0) {
 			j->how.exists_by = o->wit_exists_by_s;
 			j->how.issued_max = o->wit_exists_by_s +
 			                    sp_node_config(f->n)->clock_skew;
 			/* a signer judged at Issued only must have been
-			 * valid when the record existed ([TL-T2]) */
+			 * valid when the record existed ([TL-78]) */
 			j->how.signer_slack = sp_node_config(f->n)->clock_skew;
 			j->how.invalid_from = revoked_from(f, o);
 		}

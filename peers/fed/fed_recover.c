@@ -375,7 +375,7 @@ typedef struct cp_ask {
 	char peer[SP_NODE_ID_MAX + 1];
 } cp_ask;
 
-/* The other key of this node's entry during a rotation (SPEC LOG-K1):
+/* The other key of this node's entry during a rotation (SPEC LOG-47):
  * peers may hold checkpoints that the key this node no longer signs with
  * signed, and that key is still listed. NULL when there is none. */
 static const char *other_log_key(sp_node *n, const char *vkey)

@@ -222,7 +222,7 @@ void fed_metrics(void *state, void *out)
 	               (unsigned long long)f->equivocation_alarms);
 }
 
-/* [FED-U1]: "complete" up to the checkpoint only by the origin's signed
+/* [FED-58]: "complete" up to the checkpoint only by the origin's signed
  * index notes; with the origin away, what peers gave is "unproven". */
 static const char *completeness(const fed_origin *o)
 {

@@ -133,7 +133,7 @@ static void tl_done(void *arg)
 		sp_node_install_list(n, j->relay, j->t, j->source);
 	} else if (j->err == SP_ERR_TRUST_LIST_FORK) {
 		/* the operator made it after a list this node never saw
-		 * (TL-N5): an alarm, like a split view (SEC-N2) */
+		 * (TL-75): an alarm, like a split view (SEC-47) */
 		char d[65];
 
 		sp_sha256_hex(j->body, j->len, d);
@@ -476,7 +476,7 @@ void fed_trust_announce(fed *f)
 		    f->peers[i]->federation[0] == '\0') {
 			(void)sp_h2_client_set_header(f->peers[i]->client,
 			                              "silkport-trust-list", v);
-			/* which list of that sequence (FED-N1) */
+			/* which list of that sequence (FED-60) */
 			(void)sp_h2_client_set_header(
 			    f->peers[i]->client, "silkport-trust-list-digest",
 			    sp_trust_list_digest(sp_node_trust(f->n)));

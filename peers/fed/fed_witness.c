@@ -18,7 +18,7 @@ typedef struct cp_job {
 	char *note;
 	size_t len;
 	char *log_key;
-	char *next_log_key; /* NULL unless the origin rotates (LOG-K1) */
+	char *next_log_key; /* NULL unless the origin rotates (LOG-47) */
 	int have_prev;
 	uint64_t prev_size;
 	uint8_t prev_root[32];

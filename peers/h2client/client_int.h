@@ -13,7 +13,7 @@
 #include "h2client.h"
 
 /* Headers a client sends with every request: the node's list header and
- * its digest (SPEC [API-73], [FED-N1]). */
+ * its digest (SPEC [API-73], [FED-60]). */
 #define SP_H2_EXTRA_MAX 2
 
 struct event;
@@ -105,7 +105,7 @@ struct sp_h2_client {
 	int name_is_ip;
 	uint8_t *pin;
 	size_t pin_len;
-	uint8_t *pin_next; /* a second accepted leaf, or NULL (SPEC TL-K1) */
+	uint8_t *pin_next; /* a second accepted leaf, or NULL (SPEC TL-79) */
 	size_t pin_next_len;
 	int ctx_no_ca; /* no CA file: the pin alone is the check */
 	uint32_t connect_timeout_ms, request_timeout_ms;

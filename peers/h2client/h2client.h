@@ -75,7 +75,7 @@ typedef struct sp_h2_client_config {
 	const uint8_t *pinned_cert_der;
 	size_t pinned_cert_der_len;
 	/* A second certificate the leaf may be instead, during a rotation
-	 * (the peer's NextTlsCertificate, SPEC [TL-K1]); only with a pin. */
+	 * (the peer's NextTlsCertificate, SPEC [TL-79]); only with a pin. */
 	const uint8_t *pinned_next_cert_der;
 	size_t pinned_next_cert_der_len;
 	/* SNI and the name verified in the server certificate (DNS or IP
@@ -156,7 +156,7 @@ int sp_h2_client_request(sp_h2_client *c, const char *method, const char *path,
                          sp_h2_response_cb cb, void *ud);
 /* A header sent with every later request of this client, after the
  * request's own (a node's silkport-trust-list and its digest, SPEC
- * [API-73], [FED-N1]); replaces the earlier value of that name. At most
+ * [API-73], [FED-60]); replaces the earlier value of that name. At most
  * two names. Copies both. Errors: SP_ERR_INVALID_ARGUMENT (a name or value
  * a request could not carry, a third name), SP_ERR_NOMEM. */
 int sp_h2_client_set_header(sp_h2_client *c, const char *name,

@@ -18,7 +18,7 @@ fsubmit "$F" CN-ZZ release CN-XA >>"$WORK/submitted"
 [ "$(wc -l <"$WORK/submitted")" = 4 ] && ok "four records submitted" || not_ok "submissions: $(cat "$WORK/submitted")"
 wait_for 20 held_count_is "$F" CN-XA CN-ZZ 4 && ok "CN-XA holds the 3 broadcasts and its addressed record" ||
 	not_ok "CN-XA holds: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
-# [FED-U1]: CN-ZZ's signed index proves CN-XA holds all it was sent.
+# [FED-58]: CN-ZZ's signed index proves CN-XA holds all it was sent.
 complete_at() { "$SILKPORT" peers --config "$F/members/$1/node.ini" 2>/dev/null | grep -A30 "^peer $2" | grep -Eq "^  completeness +$3,"; }
 wait_for 20 complete_at CN-XA CN-ZZ complete && ok "CN-XA proves by CN-ZZ's index that it holds all CN-ZZ sent it" ||
 	not_ok "completeness: $("$SILKPORT" peers --config "$F/members/CN-XA/node.ini" 2>&1 | grep -A30 '^peer CN-ZZ' | grep completeness)"
@@ -94,7 +94,7 @@ stop_node CN-ZZ
 fstart "$F" CN-XA || exit 1
 wait_for 40 held_count_is "$F" CN-XA CN-ZZ 23 && ok "CN-XA caught up from KZ-KGS without the origin" ||
 	not_ok "CN-XA: $(held "$F" CN-XA CN-ZZ | tr '\n' ' ')"
-# [FED-U1]: the two records caught up from KZ-KGS are held but not proven
+# [FED-58]: the two records caught up from KZ-KGS are held but not proven
 # complete: only CN-ZZ's index could prove them, and CN-ZZ is down.
 line=$("$SILKPORT" peers --config "$F/members/CN-XA/node.ini" 2>&1 | grep -A30 '^peer CN-ZZ' | grep '^  completeness')
 proven=$(echo "$line" | sed -n 's/.*proven to \([0-9]*\),.*/\1/p')

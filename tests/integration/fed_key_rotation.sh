@@ -1,5 +1,5 @@
 #!/bin/bash
-# fed_key_rotation.sh: key overlap (SPEC 14.K1, [TL-K1], [LOG-K1]). CN-ZZ
+# fed_key_rotation.sh: key overlap (SPEC 14.30, [TL-79], [LOG-47]). CN-ZZ
 # rotates its TLS certificate and its checkpoint key with overlap while
 # records flow both ways: it makes the next keys ('member renew --next-tls
 # --next-log-key'), the operator lists them as next ('trust-list update

@@ -64,7 +64,7 @@ held "$F" KZ-KGS CN-XA | grep -q . && not_ok "the revoked member got a record" |
 # operator's tool (a misused key signs whatever it is given).
 expect 1 "trust-list update refuses to reinstate KZ-KGS" -- "$SILKPORT" trust-list update --key "$F/operator/key.pem" \
 	--cert "$F/operator/cert.pem" --status KZ-KGS=active "$WORK/tl2.xml"
-# (a successor that names sequence 2 as its PreviousList, TL-N5)
+# (a successor that names sequence 2 as its PreviousList, TL-75)
 sed -e '/<ds:Signature/,/<\/ds:Signature>/d' -e 's#<Sequence>2</Sequence>#<Sequence>3</Sequence>#' \
 	-e "s#<PreviousList>[0-9a-f]*</PreviousList>#<PreviousList>$(sha256sum "$WORK/tl2.xml" | cut -c1-64)</PreviousList>#" \
 	-e 's#<Status>revoked</Status>#<Status>active</Status>#' "$WORK/tl2.xml" |

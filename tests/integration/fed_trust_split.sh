@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_trust_split.sh: the operator shows two members two different lists of
-# one sequence (SPEC [FED-N1], SEC-N2). Each member names the SHA-256 of
+# one sequence (SPEC [FED-60], SEC-47). Each member names the SHA-256 of
 # its list beside the sequence in every request (silkport-trust-list-
 # digest); the other sees a list of its own sequence that is not its own
 # and alarms at error level, naming both digests, and still refuses the

@@ -60,7 +60,7 @@ else
 	not_ok "not confirmed within $MERGE s: $(log_state CN-XA CN-ZZ "$ID"); $(grep -E 'quorum|checkpoint' "$WORK/CN-XA.log" | tail -5)"
 fi
 state_is CN-ZZ CN-ZZ "$ID" confirmed && ok "the origin's own record is confirmed at the origin" || not_ok "own: $(log_state CN-ZZ CN-ZZ "$ID")"
-# [LOG-T1], [API-T1]: the confirmed record's existence bound, a Time from
+# [LOG-48], [API-78]: the confirmed record's existence bound, a Time from
 # the witnesses' cosignatures: not before the submission, not after now.
 log_state CN-XA CN-ZZ "$ID" >/dev/null
 eb=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^silkport-exists-by: //Ip')

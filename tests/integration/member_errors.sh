@@ -140,7 +140,7 @@ cp "$WORK/out" "$WORK/left.xml"
 	ok "CN-ZZ is revoked in the new list" || not_ok "CN-ZZ not revoked"
 grep -q '<InvalidFrom>' "$WORK/left.xml" &&
 	ok "the revocation carries an InvalidFrom (default now)" || not_ok "no InvalidFrom in the new list"
-# SPEC [TL-T1]: --invalid-from dates it back; a future or malformed time is refused
+# SPEC [TL-77]: --invalid-from dates it back; a future or malformed time is refused
 # shellcheck disable=SC2086
 expect 0 "remove-member --invalid-from a past time" -- "$SILKPORT" trust-list remove-member $KEY --member CN-ZZ \
 	--invalid-from 2026-01-02T03:04:05Z "$LIST"

@@ -176,7 +176,7 @@ expect 1 "and refuses a record that is not at that index" -- "$SILKPORT" log ver
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/consistency?old=1&size=4" >/dev/null; expect_status 200 "consistency proof"
 hcurl "$F" none CN-ZZ "/v1/logs/CN-ZZ/proofs/inclusion?index=5&size=4" >/dev/null; expect_status 400 "an index past the size: 400"
 
-# The recipient index ([API-U1], [ACC-U1]): the Origin signs which Sequences
+# The recipient index ([API-79], [ACC-22]): the Origin signs which Sequences
 # of its log up to its checkpoint are addressed to a recipient, for that
 # recipient and auditors only.
 hcurl "$F" CN-XA CN-ZZ "/v1/logs/CN-ZZ/index?recipient=CN-XA&start=0" >"$WORK/index.txt"; expect_status 200 "the recipient reads its index"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # trust_reset.sh: recovery after the operator threshold is compromised
-# (SPEC 7.3, [TL-N6]). A stolen operator key pushed a list the node stored;
+# (SPEC 7.3, [TL-76]). A stolen operator key pushed a list the node stored;
 # a list under the operator's new anchor with a lower sequence cannot
 # replace it in band. The node's operator installs the new anchor and runs
 # `silkport trust-list reset`, which is logged; the node then starts from

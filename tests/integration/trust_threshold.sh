@@ -1,7 +1,7 @@
 #!/bin/bash
 # trust_threshold.sh: a trust list signed by 2 of 3 operators, each on its
 # own machine (a folder of its own here), and the rotation of the operator
-# keys under the old and the new threshold (SPEC 7.2, [TL-N1], [TL-N2]).
+# keys under the old and the new threshold (SPEC 7.2, [TL-71], [TL-72]).
 # Each signature is also checked by xmlsec1 alone, the others removed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"

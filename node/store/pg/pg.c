@@ -150,7 +150,7 @@ static const char pg_schema_v8[] =
     "CREATE INDEX records_pending ON records(origin, sequence)"
     " WHERE log_state = 'pending';";
 
-/* Schema 9 (SPEC [LOG-T1], [FED-T1]): a confirmed record's existence
+/* Schema 9 (SPEC [LOG-48], [FED-61]): a confirmed record's existence
  * bound and the error code of a record refused at confirmation, as in the
  * SQLite driver. */
 static const char pg_schema_v9[] =

@@ -201,7 +201,7 @@ static const char schema_v8[] =
     "CREATE INDEX records_pending ON records(origin, sequence)"
     " WHERE log_state = 'pending';";
 
-/* Time from witnesses (SPEC [LOG-T1], [FED-T1], [TL-T2]): a confirmed
+/* Time from witnesses (SPEC [LOG-48], [FED-61], [TL-78]): a confirmed
  * record keeps its existence bound (the k-th smallest timestamp of the
  * counted cosignatures, NULL when k = 0 or confirmed before), a record
  * refused at confirmation (unlogged) the error code that refused it, and a

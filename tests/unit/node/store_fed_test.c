@@ -618,7 +618,7 @@ static void test_log_state(void **state)
 	assert_null(sp_store_log_state_name(9));
 }
 
-/* [LOG-T1], [FED-T1], [TL-T2]: confirming records keeps their existence
+/* [LOG-48], [FED-61], [TL-78]: confirming records keeps their existence
  * bound with them; a record whose Issued is after the limit, or whose
  * signer's validity ended more than the slack before the bound, is not
  * confirmed but made unlogged with the refusal kept, and reported; without
@@ -706,7 +706,7 @@ static void test_log_settle(void **state)
 	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
 	assert_int_equal(got->exists_by, 1790000003);
 	sp_store_record_free(got);
-	/* [TL-T1]: a record held when its Origin was revoked, proven only
+	/* [TL-77]: a record held when its Origin was revoked, proven only
 	 * after the InvalidFrom, is refused as revoked */
 	rec_make(&g, "CN-XA", 11, NULL);
 	g.put.source = "CN-XA";

@@ -709,7 +709,7 @@ static void test_migration_log_state(void **state)
 	sp_store_record_free(got);
 }
 
-/* Schema 9 ([LOG-T1]): a store of schema 8 gains the existence bound and
+/* Schema 9 ([LOG-48]): a store of schema 8 gains the existence bound and
  * the refusal, empty for the rows it holds. */
 static void test_migration_exists_by(void **state)
 {

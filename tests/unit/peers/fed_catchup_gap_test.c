@@ -1,4 +1,4 @@
-/* fed_catchup_gap_test.c: complete catch-up ([FED-U1], [FED-U2], LOG-U1)
+/* fed_catchup_gap_test.c: complete catch-up ([FED-58], [FED-59], LOG-49)
  * on a real node with a fake origin CN-XA and a fake peer KZ-KGS. CN-XA's
  * log holds TREE records; those at 3, 4 and 5 are addressed to the node
  * (CN-ZZ), the others to KZ-KGS. The catch-up page withholds 4 and claims

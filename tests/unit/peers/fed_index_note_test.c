@@ -1,4 +1,4 @@
-/* fed_index_note_test.c: recipient index notes (SPEC 9.9, [LOG-U1]): the
+/* fed_index_note_test.c: recipient index notes (SPEC 9.9, [LOG-49]): the
  * text an Origin signs, what a reader refuses (malformed lines, Sequences
  * out of order or out of range, another first line, too many lines), and
  * the reader's verification (wrong key, another origin line or recipient,
@@ -263,7 +263,7 @@ static void test_verify(void **state)
 	free(n2);
 }
 
-/* SPEC [LOG-K1]: a note by the member's NextLogKey verifies while the list
+/* SPEC [LOG-47]: a note by the member's NextLogKey verifies while the list
  * names it as next, and only then. */
 static void test_verify_next_key(void **state)
 {

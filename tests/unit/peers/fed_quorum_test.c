@@ -392,7 +392,7 @@ static void test_counting(void **state)
 	assert_int_equal(q.none_listed, 1); /* KG only */
 }
 
-/* [LOG-K1]: a witness's cosignature by its NextLogKey counts while the
+/* [LOG-47]: a witness's cosignature by its NextLogKey counts while the
  * list names that key, and not otherwise. The list is the node's, with
  * KZ-KGS's entry given a next key in a copy. */
 typedef struct next_q {

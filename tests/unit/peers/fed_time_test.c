@@ -1,4 +1,4 @@
-/* fed_time_test.c: time from witnesses (SPEC [LOG-T1], [FED-T1]) on a real
+/* fed_time_test.c: time from witnesses (SPEC [LOG-48], [FED-61]) on a real
  * node with a fake clock. The trust list names two witnesses (KZ-KGS,
  * CN-HN) with a quorum of 2 and a merge delay of 20 s; the fake origin
  * CN-XA serves a checkpoint of 4 leaves (its record at Sequence 2 among
@@ -309,7 +309,7 @@ static int teardown(void **state)
 
 /* ---------------------------------------------------------------- tests */
 
-/* [LOG-T1]: the bound is the k-th smallest of the counted cosignature
+/* [LOG-48]: the bound is the k-th smallest of the counted cosignature
  * times; fewer than k give none. */
 static void test_time_bounds(void **state)
 {
@@ -348,7 +348,7 @@ static void test_existence_bound_kept(void **state)
 	assert_string_equal(got.refused, "");
 }
 
-/* [FED-T1]: once a checkpoint of 4 leaves is witnessed (first cosigned
+/* [FED-61]: once a checkpoint of 4 leaves is witnessed (first cosigned
  * at t1), a record at Sequence 4 or later was signed after about t1: one
  * that claims an Issued more than the merge delay and the skew before t1
  * is refused on arrival; one within the margin is taken (pending). The
@@ -386,7 +386,7 @@ static void test_backdated_refused(void **state)
 	assert_int_equal(holding(OURS).state, SP_LOG_CONFIRMED);
 }
 
-/* [FED-T1]: a record whose Issued is later than the time by which its
+/* [FED-61]: a record whose Issued is later than the time by which its
  * witnesses vouch it was in the log (plus the skew) is never confirmed:
  * it is unlogged with the reason kept, and alarmed once. */
 static void test_issued_after_bound(void **state)
@@ -415,7 +415,7 @@ static void test_issued_after_bound(void **state)
 	assert_int_equal(witnessed().bounds_alarms, 1);
 }
 
-/* [TL-T2]: with witnesses the signer is judged when the record is proven
+/* [TL-78]: with witnesses the signer is judged when the record is proven
  * to exist. The origin's record is verified on arrival with a certificate
  * valid at its Issued; its witnesses first cosign the log holding it three
  * years on (the fake clock is moved there), after the certificate's

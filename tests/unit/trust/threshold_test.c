@@ -1,5 +1,5 @@
 /* threshold_test.c: trust lists signed by a threshold of operator keys
- * (SPEC 7.2, [TL-N1] to [TL-N5]): 2 of 3, rotation under the old and the
+ * (SPEC 7.2, [TL-71] to [TL-75]): 2 of 3, rotation under the old and the
  * new threshold, a stolen single anchor, a list made for a fork, the
  * node's stored list after a rotation. */
 #include <setjmp.h>
@@ -199,7 +199,7 @@ static void test_held_keys_and_stolen_anchor(void **state)
 	free(b);
 }
 
-/* TL-N2: new keys only with the old and the new threshold; TL-N4: the
+/* TL-72: new keys only with the old and the new threshold; TL-74: the
  * node's stored list after the rotation opens by its own keys. */
 static void test_rotation(void **state)
 {
@@ -258,7 +258,7 @@ static void test_rotation(void **state)
 	free(b);
 }
 
-/* TL-N5: a successor that names another predecessor was made for a fork. */
+/* TL-75: a successor that names another predecessor was made for a fork. */
 static void test_fork(void **state)
 {
 	sp_key *two[] = {g.op[0], g.op[1]};

@@ -42,7 +42,7 @@ typedef struct fx_fed {
 	size_t sign_der_len[FX_MEMBERS];
 	/* and optional LogKeys (none by default) */
 	const char *log_key[FX_MEMBERS];
-	/* and optional next slots (SPEC [TL-K1], [LOG-K1]; none by default) */
+	/* and optional next slots (SPEC [TL-79], [LOG-47]; none by default) */
 	const uint8_t *next_tls_der[FX_MEMBERS];
 	size_t next_tls_der_len[FX_MEMBERS];
 	const char *next_log_key[FX_MEMBERS];

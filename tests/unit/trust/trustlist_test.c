@@ -423,7 +423,7 @@ static void test_log_keys(void **state)
 	free(other_node);
 }
 
-/* Key overlap (SPEC [TL-K1], [LOG-K1]): CN-ZZ's list entry with a next TLS
+/* Key overlap (SPEC [TL-79], [LOG-47]): CN-ZZ's list entry with a next TLS
  * certificate and a next checkpoint key. */
 static int open_with_next(const uint8_t *next_tls, size_t next_len,
                           const char *log_key, const char *next_log_key,

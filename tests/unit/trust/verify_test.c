@@ -285,7 +285,7 @@ static void test_signer_authorization(void **state)
 	free(s);
 }
 
-/* SPEC [TL-T2]: with witnesses, a certificate past its validity (retired)
+/* SPEC [TL-78]: with witnesses, a certificate past its validity (retired)
  * still authorizes a record whose Issued lies in it: the verifier says when
  * that validity ended, and the record is confirmed only if proven to exist
  * by then. An Issued outside the validity is refused all the same. */
@@ -317,7 +317,7 @@ static void test_signer_at_existence(void **state)
 	free(s);
 }
 
-/* SPEC [TL-T1]: CN-HZ is revoked with an InvalidFrom. With
+/* SPEC [TL-77]: CN-HZ is revoked with an InvalidFrom. With
  * witnesses, a record it issued before then is held (judged later at its
  * existence bound, which must lie before InvalidFrom); one issued after is
  * refused; without witnesses the revocation refuses both (TL-26). The
