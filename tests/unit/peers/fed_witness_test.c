@@ -334,12 +334,6 @@ static int witnessed(fh *h, void *arg)
 	return s.have_cp && s.cp_size == *(uint64_t *)arg && !s.busy;
 }
 
-static void rounds_reset_fn(fh *h, void *arg)
-{
-	(void)arg;
-	fed_round_reset(fed_origin_find(h->f, "CN-XA"));
-}
-
 static int setup(void **state)
 {
 	uint64_t initial = (uint64_t)(uintptr_t)*state;
@@ -375,10 +369,7 @@ static int setup(void **state)
 	}
 	free(vkey);
 	fh_settle(&g_h, 100);
-	/* the connection and the first round may both have fetched the
-	 * checkpoint, the second finding it unchanged: the tests start with
-	 * a round every pull interval (FED-I1) */
-	fh_run(&g_h, rounds_reset_fn, NULL);
+	fh_rounds_reset(&g_h);
 	return 0;
 }
 
