@@ -59,9 +59,9 @@ if [ $QUICK = 1 ]; then
 	JDK_WARM=2; VER_SECS=1; REC_SECS=0.5; NODE_ARGS="--duration 1.5 --count 20000"; PROOF_ARGS="--records 100000 --proofs 2000 --http 300"; H2N=20000
 	FED_ARGS="--quick"
 else
-	JDK_WARM=10; VER_SECS=3; REC_SECS=1.5; NODE_ARGS="--duration 5 --count 60000"; H2N=100000
+	JDK_WARM=10; VER_SECS=3; REC_SECS=1.5; NODE_ARGS="--duration 5 --count 60000"; H2N=300000
 	PROOF_ARGS="--records 250000"; FED_ARGS="--backlog 20000"
-	if [ $FULL = 1 ]; then PROOF_ARGS=""; FED_ARGS=""; H2N=300000; fi
+	if [ $FULL = 1 ]; then PROOF_ARGS=""; FED_ARGS=""; fi
 fi
 
 # section TITLE: the time the previous section took, then TITLE.
