@@ -236,9 +236,9 @@ awk -v a="$node_rps" -v b="$ngh_rps" 'BEGIN {
 		a, b, 100 * r, (r >= 0.7 ? "MET" : "NOT MET") }' | tee "$WORK/healthz.out"
 
 section "an idle federation (bench_idle.sh)" "bench_idle"
-if [ $QUICK = 1 ]; then IDLE_ARGS="10 10"; else IDLE_ARGS="50 60"; fi
+if [ $QUICK = 1 ]; then IDLE_ARGS="10 10"; IDLE_SETTLE=5; else IDLE_ARGS="50 60"; IDLE_SETTLE=60; fi
 # shellcheck disable=SC2086
-bash "$(dirname "$0")/bench_idle.sh" "$SILKPORT" $IDLE_ARGS | tee "$WORK/idle.out"
+SETTLE=$IDLE_SETTLE bash "$(dirname "$0")/bench_idle.sh" "$SILKPORT" $IDLE_ARGS | tee "$WORK/idle.out"
 
 section "summary ($(($(date +%s) - start)) s)" summary
 cat "$WORK/times.out"
