@@ -521,8 +521,10 @@ static void ext_tick(void *state)
 			if (!first || !pull) {
 				fed_origin *o = fed_origin_find(f, p->id);
 
-				if (o != NULL)
+				if (o != NULL) {
+					fed_round_reset(o);
 					fed_witness_fetch(f, o);
+				}
 			}
 		}
 		fed_deliver_tick(f, p, now);
@@ -534,8 +536,10 @@ static void ext_tick(void *state)
 			continue;
 		/* a listed witness, or a receiver waiting for a witnessed
 		 * checkpoint, looks more often than the pull interval, so
-		 * that records are confirmed within the merge delay */
-		if (fed_witness_due(f, o, now) || pull)
+		 * that records are confirmed within the merge delay; the
+		 * round of an origin that stays unchanged while nothing is
+		 * pending here comes less often ([FED-I1]) */
+		if (fed_witness_due(f, o, now) || (pull && fed_round_due(f, o)))
 			fed_witness_fetch(f, o);
 		fed_pull_tick(f, o, now);
 	}

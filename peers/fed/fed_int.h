@@ -19,6 +19,7 @@
 #define FED_UNPROVEN_MAX    65536u /* received records awaiting a proof */
 #define FED_LEAVES_BATCH    256 /* pushed records' leaf hashes read at once */
 #define FED_SOURCES_MAX     64  /* catch-up positions kept per origin */
+#define FED_ROUND_GAP_MAX   8   /* pull intervals between unchanged rounds */
 
 typedef struct fed fed;
 typedef struct fed_peer fed_peer;
@@ -123,6 +124,12 @@ struct fed_origin {
 	int cp_fresh; /* verified this round: the pull may stop at its size */
 	uint64_t cp_turn; /* which witness to ask when the origin has none */
 	int64_t next_cp_ms;
+	/* catch-up rounds ([FED-10], [FED-I1]): one every `backoff` pull
+	 * intervals (1, 2, 4, up to FED_ROUND_GAP_MAX) while the origin's
+	 * checkpoint comes back unchanged and nothing is pending here;
+	 * rounds_skip counts the pull intervals left before the next one */
+	unsigned backoff;
+	unsigned rounds_skip;
 	uint64_t equivocations;
 	char last_alarm[240];
 
@@ -352,6 +359,17 @@ void fed_witness_fetch(fed *f, fed_origin *o);
  * this node is a listed witness, or holds records of o waiting for a
  * witnessed checkpoint; every max(1, merge delay / 5) seconds. */
 int fed_witness_due(fed *f, fed_origin *o, int64_t now);
+/* At a pull interval: 1 if o's catch-up round ([FED-10]) is due now, 0 if
+ * it is skipped because o's checkpoint came back unchanged the last time
+ * and nothing is pending at this node ([FED-I1]). */
+int fed_round_due(fed *f, fed_origin *o);
+/* The next catch-up round of o comes at the next pull interval again: a
+ * record of o arrived, the connection to o was made again. */
+void fed_round_reset(fed_origin *o);
+/* A round's checkpoint of o was verified: unchanged (the size and root
+ * verified before) doubles the rounds' spacing, up to FED_ROUND_GAP_MAX;
+ * anything else brings it back to one. */
+void fed_round_result(fed_origin *o, int unchanged);
 
 /* fed_quorum.c: witness quorum and confirmation ([LOG-46], [FED-55]) */
 /* How many distinct witnesses of tl, other than `origin`, have a valid

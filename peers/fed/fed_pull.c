@@ -138,6 +138,7 @@ void fed_pull_received(fed *f, const char *origin, uint64_t seq,
 		return;
 	if (sp_hex_decode(digest, 64, d) != SP_OK)
 		return;
+	fed_round_reset(o);
 	unproven_add(o, seq, d, 1, fed_now_ms(f));
 }
 
@@ -619,6 +620,7 @@ static void on_ingested(void *ud, const sp_ingest_result *res)
 		       SP_LF_STR("why", res->why));
 	} else if (res->outcome == SP_STORE_INSERTED) {
 		o->pulled++;
+		fed_round_reset(o);
 		unproven_add(o, fr->seq, fr->leaf, 0, fed_now_ms(f));
 	} else if (res->outcome == SP_STORE_EQUIVOCATION) {
 		/* ingest alarmed already; count it for this origin's status */
@@ -982,6 +984,58 @@ static void prove(fed *f, fed_origin *o)
 			return;
 		}
 	}
+}
+
+/* ---------------------------------------------------------------- rounds */
+
+void fed_round_reset(fed_origin *o)
+{
+	o->backoff = 1;
+	o->rounds_skip = 0;
+}
+
+void fed_round_result(fed_origin *o, int unchanged)
+{
+	if (!unchanged) {
+		fed_round_reset(o);
+		return;
+	}
+	if (o->backoff == 0)
+		o->backoff = 1;
+	else if (o->backoff < FED_ROUND_GAP_MAX)
+		o->backoff *= 2;
+	o->rounds_skip = o->backoff - 1;
+}
+
+/* Anything at this node still waiting on some origin's checkpoint or log:
+ * records not yet proven, a pull running, a checkpoint ahead of what was
+ * examined. While so, no origin's round is skipped. */
+static int pending_here(const fed *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_origins; i++) {
+		const fed_origin *o = f->origins[i];
+
+		if (o->gone)
+			continue;
+		if (o->n_unproven > 0 || o->pulling ||
+		    (o->have_cp && o->cp_size > pos_max(o)))
+			return 1;
+	}
+	return 0;
+}
+
+int fed_round_due(fed *f, fed_origin *o)
+{
+	if (o->rounds_skip == 0)
+		return 1;
+	if (pending_here(f)) {
+		fed_round_reset(o);
+		return 1;
+	}
+	o->rounds_skip--;
+	return 0;
 }
 
 void fed_pull_tick(fed *f, fed_origin *o, int64_t now)

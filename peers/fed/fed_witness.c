@@ -392,9 +392,14 @@ static void cp_done(void *arg)
 		o->cp_size = j->prev_size;
 		memcpy(o->cp_root, j->prev_root, 32);
 	}
-	if (!j->gossip)
+	if (!j->gossip) {
 		o->cp_fresh = j->accepted;
-	else if (j->accepted)
+		/* the same checkpoint as verified before, byte for byte in
+		 * size and root (a different root is an equivocation) */
+		fed_round_result(o, j->accepted && j->have_prev &&
+		                        j->cp.size == j->prev_size &&
+		                        !j->equivocation);
+	} else if (j->accepted)
 		o->cp_fresh = 1;
 	if (!f->stopping) {
 		fed_quorum_check(f, o, fed_now_ms(f));

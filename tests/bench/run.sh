@@ -1,15 +1,25 @@
 #!/bin/bash
 # run.sh: run every benchmark from a build directory (it builds nothing) and
 # print all figures, then the targets in one summary.
-# usage: tests/bench/run.sh BUILD_DIR [--quick]
+# usage: tests/bench/run.sh BUILD_DIR [--quick | --full]
+#   (default) every target in about 10 minutes on 2 cores: a 250,000-record
+#            log for the proofs, a 20,000-record catch-up backlog
 #   --quick  shorter runs and a 100,000-record log (a smoke test, not figures)
+#   --full   the proofs at a 1,000,000-record log and a 100,000-record
+#            backlog (about 7 minutes more)
 set -eu
 
-usage() { echo "usage: $0 BUILD_DIR [--quick]" >&2; exit 2; }
+usage() { echo "usage: $0 BUILD_DIR [--quick | --full]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 B=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; exit 2; }
 QUICK=0
-[ "${2:-}" = "--quick" ] && QUICK=1
+FULL=0
+case "${2:-}" in
+"") ;;
+--quick) QUICK=1 ;;
+--full) FULL=1 ;;
+*) usage ;;
+esac
 SILKPORT="$B/node/silkport"
 for f in "$SILKPORT" "$B/tests/bench/bench_records" "$B/tests/bench/bench_node" "$B/tests/bench/bench_proofs" "$B/tests/bench/bench_fed"; do
 	[ -x "$f" ] || { echo "run.sh: $f is missing: build the tree first (cmake --build $B)" >&2; exit 2; }
@@ -49,16 +59,27 @@ if [ $QUICK = 1 ]; then
 	JDK_WARM=2; VER_SECS=1; REC_SECS=0.5; NODE_ARGS="--duration 1.5 --count 20000"; PROOF_ARGS="--records 100000 --proofs 2000 --http 300"; H2N=20000
 	FED_ARGS="--quick"
 else
-	JDK_WARM=10; VER_SECS=3; REC_SECS=1.5; NODE_ARGS="--duration 5 --count 60000"; PROOF_ARGS=""; H2N=300000
-	FED_ARGS=""
+	JDK_WARM=10; VER_SECS=3; REC_SECS=1.5; NODE_ARGS="--duration 5 --count 60000"; H2N=300000
+	PROOF_ARGS="--records 250000"; FED_ARGS="--backlog 20000"
+	if [ $FULL = 1 ]; then PROOF_ARGS=""; FED_ARGS=""; fi
 fi
 
-section() { printf '\n== %s\n' "$1"; }
+# section TITLE: the time the previous section took, then TITLE.
+SECTION_T=$(date +%s)
+SECTION_NAME=""
+section() {
+	local now
+	now=$(date +%s)
+	[ -z "$SECTION_NAME" ] || echo "($SECTION_NAME: $((now - SECTION_T)) s)" | tee -a "$WORK/times.out"
+	SECTION_T=$now
+	SECTION_NAME=$2
+	printf '\n== %s\n' "$1"
+}
 
-section "record sign and verify (bench_records)"
+section "record sign and verify (bench_records)" "bench_records"
 "$B/tests/bench/bench_records" "$REC_SECS" | tee "$WORK/records.out"
 
-section "verify one thread: silkport against the JDK's XML-DSig and raw OpenSSL (issue 16 target 1)"
+section "verify one thread: silkport against the JDK's XML-DSig and raw OpenSSL (issue 16 target 1)" "verify vs JDK"
 # The same record files for both: written once by the silkport CLI, a
 # declaration of about 2 KB body grown until the signed record is 4.3 KB.
 V="$WORK/verify"
@@ -116,19 +137,19 @@ for c in "P-256 CN-ZZ 10 $raw_p256" "RSA-2048 CN-XA 2.5 $raw_rsa"; do
 		tee -a "$WORK/verify.out"
 done
 
-section "ingest over HTTP/2 + mTLS (bench_node)"
+section "ingest over HTTP/2 + mTLS (bench_node)" "bench_node"
 # shellcheck disable=SC2086
 "$B/tests/bench/bench_node" --silkport "$SILKPORT" $NODE_ARGS | tee "$WORK/node.out"
 
-section "Merkle proofs at a large log (bench_proofs)"
+section "Merkle proofs at a large log (bench_proofs)" "bench_proofs"
 # shellcheck disable=SC2086
 "$B/tests/bench/bench_proofs" --silkport "$SILKPORT" $PROOF_ARGS | tee "$WORK/proofs.out"
 
-section "federation: replication lag and catch-up (bench_fed)"
+section "federation: replication lag and catch-up (bench_fed)" "bench_fed"
 # shellcheck disable=SC2086
 "$B/tests/bench/bench_fed" --silkport "$SILKPORT" $FED_ARGS | tee "$WORK/fed.out"
 
-section "GET /healthz: the node against nghttpd (h2load, same TLS certificate and key)"
+section "GET /healthz: the node against nghttpd (h2load, same TLS certificate and key)" "healthz"
 F="$WORK/hz"
 "$SILKPORT" federation init "$F" --federation bench --member CN-ZZ >/dev/null 2>&1
 M="$F/members/CN-ZZ"
@@ -214,12 +235,13 @@ awk -v a="$node_rps" -v b="$ngh_rps" 'BEGIN {
 	printf "target: GET /healthz = %.0f req/s against nghttpd %.0f req/s = %.0f%% (>= 70%%): %s\n",
 		a, b, 100 * r, (r >= 0.7 ? "MET" : "NOT MET") }' | tee "$WORK/healthz.out"
 
-section "an idle federation (bench_idle.sh)"
-if [ $QUICK = 1 ]; then IDLE_ARGS="10 10"; else IDLE_ARGS="50 60"; fi
+section "an idle federation (bench_idle.sh)" "bench_idle"
+if [ $QUICK = 1 ]; then IDLE_ARGS="10 10"; IDLE_SETTLE=5; else IDLE_ARGS="50 60"; IDLE_SETTLE=60; fi
 # shellcheck disable=SC2086
-bash "$(dirname "$0")/bench_idle.sh" "$SILKPORT" $IDLE_ARGS | tee "$WORK/idle.out"
+SETTLE=$IDLE_SETTLE bash "$(dirname "$0")/bench_idle.sh" "$SILKPORT" $IDLE_ARGS | tee "$WORK/idle.out"
 
-section "summary ($(($(date +%s) - start)) s)"
+section "summary ($(($(date +%s) - start)) s)" summary
+cat "$WORK/times.out"
 grep -h '^targets:' "$WORK/records.out" || true
 grep -h "^ECDSA P-256 *$(nproc) " "$WORK/records.out" | awk -v n="$(nproc)"  '{ printf "bench_records: P-256, %s threads: sign %s/s (%s of raw), verify %s/s (%s of raw)\n", n, $5, $6, $8, $9 }' || true
 grep -h -e '^target:' -e '^check:' "$WORK/verify.out" "$WORK/node.out" "$WORK/proofs.out" "$WORK/fed.out" "$WORK/healthz.out" "$WORK/idle.out"

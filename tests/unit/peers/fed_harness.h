@@ -586,6 +586,24 @@ FH_UNUSED static void fh_tick(fh *h)
 	fh_run(h, fh_tick_fn, NULL);
 }
 
+static void fh_rounds_reset_fn(fh *h, void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < h->f->n_origins; i++)
+		fed_round_reset(h->f->origins[i]);
+}
+
+/* Every origin's next catch-up round at the next pull interval ([FED-I1]):
+ * the connection and the first round may both have fetched a checkpoint
+ * at start, the second finding it unchanged and spacing the rounds out;
+ * tests that poll once per interval start from here. */
+FH_UNUSED static void fh_rounds_reset(fh *h)
+{
+	fh_run(h, fh_rounds_reset_fn, NULL);
+}
+
 static void fh_down_fn(fh *h, void *arg)
 {
 	int i = *(int *)arg;

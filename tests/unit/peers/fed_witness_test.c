@@ -6,7 +6,8 @@
  * equivocation alarm with the notes kept as evidence, and the old
  * checkpoint stays the one trusted (FED-18, LOG-39); a smaller one is no
  * progress; one not signed with the LogKey is refused (LOG-9). Polls come
- * every pull_interval of the fake clock (FED-16). */
+ * every pull_interval of the fake clock (FED-16), spaced out while the
+ * origin's checkpoint stays unchanged (FED-I1). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -368,6 +369,7 @@ static int setup(void **state)
 	}
 	free(vkey);
 	fh_settle(&g_h, 100);
+	fh_rounds_reset(&g_h);
 	return 0;
 }
 
@@ -641,6 +643,50 @@ static void test_cosignature_time_never_goes_back(void **state)
 	assert_int_equal(s.alarms, 0);
 }
 
+/* One pull interval later: 1 if the round asked the origin's checkpoint
+ * (and that fetch ended), 0 if the round was skipped. */
+static int next_interval(void)
+{
+	size_t asks = look().cp_asks;
+
+	fh_advance(POLL_S * 1000);
+	fh_tick(&g_h);
+	fh_settle(&g_h, 150);
+	if (look().cp_asks == asks)
+		return 0;
+	assert_true(fh_wait(&g_h, fetch_ended, &asks, 15000));
+	assert_int_equal(look().cp_asks, asks + 1);
+	return 1;
+}
+
+/* FED-I1: while the origin's checkpoint comes back unchanged and nothing
+ * is pending, its rounds come after 2, 4, then 8 pull intervals, never
+ * more; a round that brings a new checkpoint brings them back to every
+ * interval. */
+static void test_unchanged_rounds_spaced(void **state)
+{
+	static const int unchanged[] = {1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0,
+	                                0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+	size_t i;
+	seen s;
+
+	(void)state;
+	for (i = 0; i < sizeof(unchanged) / sizeof(unchanged[0]); i++)
+		assert_int_equal(next_interval(), unchanged[i]);
+	/* the origin grows: seen at the next round, 8 intervals on */
+	present((const uint8_t(*)[32])g_honest, 8, g_h.log[XA]);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(next_interval(), 0);
+	assert_int_equal(next_interval(), 1);
+	s = look();
+	assert_int_equal(s.cp_size, 8);
+	/* changed: the next round comes one interval on, then two */
+	assert_int_equal(next_interval(), 1);
+	assert_int_equal(next_interval(), 0);
+	assert_int_equal(next_interval(), 1);
+	assert_int_equal(s.alarms, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +706,9 @@ int main(void)
 	        (void *)(uintptr_t)4),
 	    cmocka_unit_test_prestate_setup_teardown(
 	        test_cosignature_time_never_goes_back, setup, teardown,
+	        (void *)(uintptr_t)4),
+	    cmocka_unit_test_prestate_setup_teardown(
+	        test_unchanged_rounds_spaced, setup, teardown,
 	        (void *)(uintptr_t)4),
 	};
 
