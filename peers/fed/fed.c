@@ -538,7 +538,7 @@ static void ext_tick(void *state)
 		 * checkpoint, looks more often than the pull interval, so
 		 * that records are confirmed within the merge delay; the
 		 * round of an origin that stays unchanged while nothing is
-		 * pending here comes less often ([FED-I1]) */
+		 * pending here comes less often ([FED-62]) */
 		if (fed_witness_due(f, o, now) || (pull && fed_round_due(f, o)))
 			fed_witness_fetch(f, o);
 		fed_pull_tick(f, o, now);

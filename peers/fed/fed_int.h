@@ -124,7 +124,7 @@ struct fed_origin {
 	int cp_fresh; /* verified this round: the pull may stop at its size */
 	uint64_t cp_turn; /* which witness to ask when the origin has none */
 	int64_t next_cp_ms;
-	/* catch-up rounds ([FED-10], [FED-I1]): one every `backoff` pull
+	/* catch-up rounds ([FED-10], [FED-62]): one every `backoff` pull
 	 * intervals (1, 2, 4, up to FED_ROUND_GAP_MAX) while the origin's
 	 * checkpoint comes back unchanged and nothing is pending here;
 	 * rounds_skip counts the pull intervals left before the next one */
@@ -361,7 +361,7 @@ void fed_witness_fetch(fed *f, fed_origin *o);
 int fed_witness_due(fed *f, fed_origin *o, int64_t now);
 /* At a pull interval: 1 if o's catch-up round ([FED-10]) is due now, 0 if
  * it is skipped because o's checkpoint came back unchanged the last time
- * and nothing is pending at this node ([FED-I1]). */
+ * and nothing is pending at this node ([FED-62]). */
 int fed_round_due(fed *f, fed_origin *o);
 /* The next catch-up round of o comes at the next pull interval again: a
  * record of o arrived, the connection to o was made again. */

@@ -595,7 +595,7 @@ static void fh_rounds_reset_fn(fh *h, void *arg)
 		fed_round_reset(h->f->origins[i]);
 }
 
-/* Every origin's next catch-up round at the next pull interval ([FED-I1]):
+/* Every origin's next catch-up round at the next pull interval ([FED-62]):
  * the connection and the first round may both have fetched a checkpoint
  * at start, the second finding it unchanged and spacing the rounds out;
  * tests that poll once per interval start from here. */

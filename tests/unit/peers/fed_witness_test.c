@@ -7,7 +7,7 @@
  * checkpoint stays the one trusted (FED-18, LOG-39); a smaller one is no
  * progress; one not signed with the LogKey is refused (LOG-9). Polls come
  * every pull_interval of the fake clock (FED-16), spaced out while the
- * origin's checkpoint stays unchanged (FED-I1). */
+ * origin's checkpoint stays unchanged (FED-62). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -659,7 +659,7 @@ static int next_interval(void)
 	return 1;
 }
 
-/* FED-I1: while the origin's checkpoint comes back unchanged and nothing
+/* FED-62: while the origin's checkpoint comes back unchanged and nothing
  * is pending, its rounds come after 2, 4, then 8 pull intervals, never
  * more; a round that brings a new checkpoint brings them back to every
  * interval. */
