@@ -141,9 +141,9 @@ grep -Eq '<script|<link |src="http|href="http' "$WORK/good.html" && not_ok "the 
 # every origin's record count and tree size, every record and equivocation,
 # and the checkpoint (size and root) of every origin it holds.
 log_state() {
-	sqlite3 "$F/members/$T/node.db" "SELECT name, records, max_sequence, tree_size FROM origins ORDER BY name;
+	db_sql "$F/members/$T/node.db" "SELECT name, records, max_sequence, tree_size FROM origins ORDER BY name;
 		SELECT count(*), max(id) FROM records; SELECT count(*) FROM equivocations; SELECT count(*) FROM outbox"
-	for o in $(sqlite3 "$F/members/$T/node.db" "SELECT name FROM origins ORDER BY name"); do
+	for o in $(db_sql "$F/members/$T/node.db" "SELECT name FROM origins ORDER BY name"); do
 		echo "checkpoint $o: $(hcurl "$F" none "$T" "/v1/logs/$o/checkpoint" | sed -n 1,3p | tr '\n' ' ')"
 	done
 }
@@ -158,7 +158,7 @@ for _ in $(seq 1 40); do
 	sleep 0.1
 done
 # ACC-15: the auditor role reads no record it is not an addressee of.
-XA_ID=$(sqlite3 "$F/members/$T/node.db" "SELECT r.record_id FROM records r JOIN record_recipients p ON p.rec = r.id
+XA_ID=$(db_sql "$F/members/$T/node.db" "SELECT r.record_id FROM records r JOIN record_recipients p ON p.rec = r.id
 	WHERE p.node_id = 'CN-XA' AND r.broadcast = 0 AND r.origin = '$T'")
 hcurl "$F" CN-XA "$T" "/v1/records/$XA_ID" >/dev/null
 expect_status 200 "CN-XA reads the record addressed to it"

@@ -8,6 +8,7 @@
 # genuine record, whether pushed by a member or served in catch-up entries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
+sqlite_only "it rewrites a held record's bytes in the node's SQLite file"
 
 T0=$(date +%s)
 F="$WORK/fed"

@@ -43,7 +43,7 @@ post_as CN-ZZ "$WORK/genuine.xml" >/dev/null
 expect_status 200 "the same bytes again: 200"
 grep -q 'event=equivocation_alarm' "$WORK/KZ-KGS.log" && not_ok "an equivocation alarm against CN-ZZ" ||
 	ok "no equivocation alarm"
-[ "$(sqlite3 "$F/members/KZ-KGS/node.db" 'SELECT count(*) FROM equivocations')" = 0 ] &&
+[ "$(db_sql "$F/members/KZ-KGS/node.db" 'SELECT count(*) FROM equivocations')" = 0 ] &&
 	ok "no equivocation evidence kept" || not_ok "evidence kept against a squatted id"
 
 # By (Origin, RecordId): each Origin's own record.

@@ -92,9 +92,9 @@ grep -q "event=record_relayed origin=CN-ZZ sequence=$SEQ record_id=$RID recipien
 
 # Each hop's receipt, kept by the sender of that hop.
 peer_receipt() { # DB RECORD-ID PEER
-	sqlite3 "$1" "SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$2' AND p.peer = '$3'"
+	db_sql "$1" "SELECT CAST(p.receipt AS TEXT) FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$2' AND p.peer = '$3'"
 }
-wait_for 20 bash -c "sqlite3 '$A/members/CN-ZZ/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'GW'\" | grep -q 1" || true
+wait_for 20 bash -c "db_sql '$A/members/CN-ZZ/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'GW'\" | grep -q 1" || true
 peer_receipt "$A/members/CN-ZZ/node.db" "$RID" GW >"$WORK/rcpt-gw.xml"
 # [FED-53]: GW's `relayed` receipt does not complete the delivery; the one
 # CN-ZZ holds for it is KZ-KGS's own, fetched from GW and verified
@@ -104,7 +104,7 @@ grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/rcpt-gw.xml" && grep -q '<Status>ac
 	not_ok "CN-ZZ's receipt for GW: $(head -c 300 "$WORK/rcpt-gw.xml")"
 grep -q "event=relay_complete gateway=GW sequence=$SEQ record_id=$RID receivers=1" "$WORK/CN-ZZ.log" &&
 	ok "CN-ZZ logged the relay complete" || not_ok "no relay_complete at CN-ZZ"
-wait_for 20 bash -c "sqlite3 '$A/members/GW/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'KZ-KGS'\" | grep -q 1" || true
+wait_for 20 bash -c "db_sql '$A/members/GW/node.db' \"SELECT 1 FROM peer_receipts p JOIN records r ON r.id = p.rec WHERE r.record_id = '$RID' AND p.peer = 'KZ-KGS'\" | grep -q 1" || true
 peer_receipt "$A/members/GW/node.db" "$RID" KZ-KGS >"$WORK/rcpt-kgs.xml"
 grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/rcpt-kgs.xml" && grep -q '<Status>accepted</Status>' "$WORK/rcpt-kgs.xml" &&
 	grep -q "<RecordDigest>$SUM</RecordDigest>" "$WORK/rcpt-kgs.xml" &&

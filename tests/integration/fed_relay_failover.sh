@@ -89,7 +89,7 @@ wait_for 20 grep -q "event=relay_complete gateway=GW2 sequence=$SEQ record_id=$R
 	not_ok "no relay_complete: $(grep -E 'relay' "$WORK/CN-ZZ.log" | tail -3)"
 wait_for 10 outbox_to GW2 0 && ok "CN-ZZ's outbox towards GW2 is empty" ||
 	not_ok "CN-ZZ's outbox: $(grep outbox_depth "$WORK/metrics.CN-ZZ" | tr '\n' ' ')"
-sqlite3 "$A/members/CN-ZZ/node.db" "SELECT p.receipt FROM peer_receipts p JOIN records r ON r.id = p.rec
+db_sql "$A/members/CN-ZZ/node.db" "SELECT CAST(p.receipt AS TEXT) FROM peer_receipts p JOIN records r ON r.id = p.rec
 	WHERE r.record_id = '$RID' AND p.peer = 'GW2'" >"$WORK/final.xml"
 grep -q '<Receiver>KZ-KGS</Receiver>' "$WORK/final.xml" && grep -q '<Status>accepted</Status>' "$WORK/final.xml" &&
 	grep -q "<RecordDigest>$SUM</RecordDigest>" "$WORK/final.xml" &&
@@ -106,7 +106,7 @@ sed -n '/^peer GW1/,/^$/p' "$WORK/peers.txt" | grep -q 'relay deadline missed: g
 # ---- the final receipt endpoint ([API-77])
 hcurl "$A" CN-ZZ GW2 "/v1/records/$RID/receipt?origin=CN-ZZ&receiver=KZ-KGS" >"$WORK/api-final.xml"
 expect_status 200 "GW2 serves the final receipt to the Origin"
-# (sqlite3 ends the blob it prints with a newline)
+# (db_sql ends the text it prints with a newline)
 cmp -s <(cat "$WORK/api-final.xml"; echo) "$WORK/final.xml" && ok "the same bytes CN-ZZ holds" || not_ok "other bytes"
 hcurl "$A" GW1 GW2 "/v1/records/$RID/receipt?origin=CN-ZZ&receiver=KZ-KGS" >/dev/null
 expect_status 404 "another member asking for it gets 404"

@@ -8,6 +8,7 @@
 # restore with every peer away: the node stays fenced and says why.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
+sqlite_only "silkport backup and restore are for SQLite stores (PostgreSQL has pg_dump and standbys)"
 
 F="$WORK/fed"
 INI="$F/members/CN-ZZ/node.ini"

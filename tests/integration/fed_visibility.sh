@@ -33,7 +33,7 @@ done
 PORT_GWP=$((P + 10))
 
 # held_by DB RECORD-ID: how many records with that id the node's store holds.
-held_by() { sqlite3 "$1" "SELECT count(*) FROM records WHERE record_id = '$2'"; }
+held_by() { db_sql "$1" "SELECT count(*) FROM records WHERE record_id = '$2'"; }
 # entries_has FED AS TARGET ORIGIN SEQUENCE: the caller's entries of ORIGIN hold SEQUENCE.
 entries_has() {
 	hcurl "$1" "$2" "$3" "/v1/logs/$4/entries?start=0&count=1000" >"$WORK/entries"
@@ -44,7 +44,7 @@ entries_has() {
 expect 0 "CN-ZZ broadcasts to the alliance" -- "$SILKPORT" submit --config "$A/members/CN-ZZ/node.ini" \
 	--type declaration --broadcast --body "$SP_DATA_DIR/bodies/declaration.xml"
 read -r ABID ABSEQ _ <"$WORK/out"
-wait_for 20 bash -c "[ \"\$(sqlite3 '$A/members/GW/node.db' \"SELECT count(*) FROM records WHERE record_id = '$ABID'\")\" = 1 ]" &&
+wait_for 20 bash -c "[ \"\$(db_sql '$A/members/GW/node.db' \"SELECT count(*) FROM records WHERE record_id = '$ABID'\")\" = 1 ]" &&
 	ok "GW holds CN-ZZ's broadcast (a member of the alliance)" || not_ok "GW does not hold $ABID"
 hcurl "$A" op:GW GW "/v1/records/$ABID" >/dev/null
 expect_status 200 "GW's operator reads it: GW is an addressee"
@@ -62,7 +62,7 @@ expect_status 200 "(entries answered 200)"
 expect 0 "KZ-KGS broadcasts to the port group" -- "$SILKPORT" submit --config "$B/members/KZ-KGS/node.ini" \
 	--type release --broadcast --body "$SP_DATA_DIR/bodies/release.xml"
 read -r PBID PBSEQ _ <"$WORK/out"
-wait_for 20 bash -c "[ \"\$(sqlite3 '$A/members/GW/node.db' \"SELECT count(*) FROM records WHERE record_id = '$PBID'\")\" = 1 ]" &&
+wait_for 20 bash -c "[ \"\$(db_sql '$A/members/GW/node.db' \"SELECT count(*) FROM records WHERE record_id = '$PBID'\")\" = 1 ]" &&
 	ok "GW holds KZ-KGS's broadcast (a member of the port group)" || not_ok "GW does not hold $PBID"
 hcurl "$A" op:GW GW "/v1/records/$PBID" >/dev/null
 expect_status 200 "GW's operator reads it"
@@ -93,9 +93,9 @@ expect 0 "KZ-KGS sends a record to CN-ZZ (relayed by GW)" -- "$SILKPORT" submit 
 	--config "$B/members/KZ-KGS/node.ini" --type release --recipient CN-ZZ \
 	--body "$SP_DATA_DIR/bodies/release.xml"
 read -r R2 _ _ <"$WORK/out"
-wait_for 20 bash -c "[ \"\$(sqlite3 '$B/members/KZ-KGS/node.db' \"SELECT count(*) FROM records WHERE record_id = '$R1'\")\" = 1 ]" &&
+wait_for 20 bash -c "[ \"\$(db_sql '$B/members/KZ-KGS/node.db' \"SELECT count(*) FROM records WHERE record_id = '$R1'\")\" = 1 ]" &&
 	ok "KZ-KGS received CN-ZZ's record through GW" || not_ok "KZ-KGS does not hold $R1"
-wait_for 20 bash -c "[ \"\$(sqlite3 '$A/members/CN-ZZ/node.db' \"SELECT count(*) FROM records WHERE record_id = '$R2'\")\" = 1 ]" &&
+wait_for 20 bash -c "[ \"\$(db_sql '$A/members/CN-ZZ/node.db' \"SELECT count(*) FROM records WHERE record_id = '$R2'\")\" = 1 ]" &&
 	ok "CN-ZZ received KZ-KGS's record through GW" || not_ok "CN-ZZ does not hold $R2"
 hcurl "$B" KZ-KGS GWP "/v1/records/$R1" >/dev/null
 expect_status 200 "at GW, KZ-KGS reads the record relayed to it"

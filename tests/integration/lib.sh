@@ -60,6 +60,33 @@ store_ini() {
 	printf '\n[store]\nbackend = postgresql\ndsn = %s\n' "$dsn" >>"$1"
 }
 
+# db_sql DB SQL: run SQL on a node's store, DB being its SQLite file
+# (FED/members/MEMBER/node.db); when the node.ini beside it puts the store on
+# PostgreSQL (store_ini), on that database instead, with CAST(x AS TEXT) of
+# a blob written as PostgreSQL says it. Rows as sqlite3 prints them: one a
+# line, columns separated by |.
+db_sql() {
+	local ini dsn q
+	ini="$(dirname "$1")/node.ini"
+	if [ -f "$ini" ] && grep -q '^backend = postgresql' "$ini"; then
+		dsn=$(sed -n 's/^dsn = //p' "$ini" | head -1)
+		q=$(printf '%s' "$2" | sed -E "s/CAST\(([A-Za-z_.]+) AS TEXT\)/convert_from(\1, 'UTF8')/g")
+		psql "$dsn" -Atq -c "$q"
+	else
+		sqlite3 "$1" "$2"
+	fi
+}
+export -f db_sql
+
+# sqlite_only WHY: a test that changes the bytes of a node's SQLite file
+# (what it checks lies above the store, the same on both backends) is
+# skipped (77) when the nodes' stores are on PostgreSQL.
+sqlite_only() {
+	[ "${SP_TEST_STORE:-sqlite}" = postgresql ] || return 0
+	echo "1..0 # SKIP on PostgreSQL: $1"
+	exit 77
+}
+
 # start_node FED MEMBER: run MEMBER's node (config FED/members/MEMBER/node.ini,
 # port rewritten to 0) in the background; sets PORT_<MEMBER> and PID_<MEMBER>
 # (dashes in the id become underscores).

@@ -10,6 +10,7 @@
 # line by line as the node's own format, with no forged event.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
+sqlite_only "it plants log-injection text in the nodes' SQLite files"
 CHECK="python3 $(dirname "$0")/logcheck.py"
 
 F="$WORK/fed"

@@ -7,6 +7,7 @@
 # cleanly, the storage gauges show it, and readiness comes back once space
 # is free again. Needs root (mount); skipped (77) otherwise.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it fills the file system under the node's SQLite file and reads its size gauges"
 . "$(dirname "$0")/fed_common.bash"
 
 if [ "$(id -u)" != 0 ]; then echo "# skip: needs root to mount a tmpfs"; exit 77; fi
