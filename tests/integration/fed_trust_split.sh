@@ -4,7 +4,7 @@
 # its list beside the sequence in every request (silkport-trust-list-
 # digest); the other sees a list of its own sequence that is not its own
 # and alarms at error level, naming both digests, and still refuses the
-# other list (TL-16).
+# other list (TL-16), which it keeps in its store as evidence.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -34,6 +34,17 @@ grep 'trust_list_split' "$WORK/CN-ZZ.log" | grep -q "held=$(digest "$WORK/a.xml"
 [ "$(grep -c 'trust_list_split' "$WORK/CN-ZZ.log")" = 1 ] && ok "once per digest" ||
 	not_ok "$(grep -c 'trust_list_split' "$WORK/CN-ZZ.log") alarms"
 wait_for 20 split_logged CN-XA && ok "CN-XA alarms too" || not_ok "no trust_list_split at CN-XA"
+# the other list, fetched and refused, is kept as evidence: its very bytes
+kept() {
+	sqlite3 "$F/members/$1/node.db" "SELECT writefile('$WORK/kept-$1.xml', bytes) FROM evidence \
+		WHERE kind = 'trust-list' AND subject = 'silk' AND digest = '$(digest "$2")'" >/dev/null 2>&1 &&
+		[ -s "$WORK/kept-$1.xml" ] && cmp -s "$WORK/kept-$1.xml" "$2"
+}
+wait_for 20 kept CN-ZZ "$WORK/b.xml" && ok "CN-ZZ keeps CN-XA's list in its store (evidence)" ||
+	not_ok "no evidence at CN-ZZ: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT kind, subject, digest, source FROM evidence' 2>&1)"
+[ "$(sqlite3 "$F/members/CN-ZZ/node.db" "SELECT source FROM evidence WHERE kind = 'trust-list'")" = CN-XA ] &&
+	ok "the evidence names the member it came from" || not_ok "source: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT source FROM evidence')"
+wait_for 20 kept CN-XA "$WORK/a.xml" && ok "CN-XA keeps CN-ZZ's list" || not_ok "no evidence at CN-XA"
 hcurl "$F" none CN-ZZ /v1/trust-lists/silk >"$WORK/served.xml"
 [ "$(digest "$WORK/served.xml")" = "$(digest "$WORK/a.xml")" ] && ok "CN-ZZ keeps its list (TL-16)" || not_ok "CN-ZZ serves another list"
 fed_stop_all
