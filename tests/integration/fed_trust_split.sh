@@ -21,6 +21,7 @@ cp "$WORK/out" "$WORK/b.xml"
 [ "$(digest "$WORK/a.xml")" != "$(digest "$WORK/b.xml")" ] && ok "two different lists" || not_ok "the same list twice"
 sed -i "s|^list = .*|list = $WORK/a.xml|" "$F/members/CN-ZZ/node.ini"
 sed -i "s|^list = .*|list = $WORK/b.xml|" "$F/members/CN-XA/node.ini"
+printf '\n[console]\nlisten = 127.0.0.1:0\n' >>"$F/members/CN-ZZ/node.ini"
 fstart "$F" CN-ZZ || not_ok "CN-ZZ starts"
 fstart "$F" CN-XA || not_ok "CN-XA starts"
 
@@ -45,6 +46,11 @@ wait_for 20 kept CN-ZZ "$WORK/b.xml" && ok "CN-ZZ keeps CN-XA's list in its stor
 [ "$(sqlite3 "$F/members/CN-ZZ/node.db" "SELECT source FROM evidence WHERE kind = 'trust-list'")" = CN-XA ] &&
 	ok "the evidence names the member it came from" || not_ok "source: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT source FROM evidence')"
 wait_for 20 kept CN-XA "$WORK/a.xml" && ok "CN-XA keeps CN-ZZ's list" || not_ok "no evidence at CN-XA"
+CPORT=$(sed -n 's/.*event=console_listening .*port=\([0-9]*\).*/\1/p' "$WORK/CN-ZZ.log" | tail -1)
+curl -sS -o "$WORK/evidence.html" "http://127.0.0.1:$CPORT/console/evidence" 2>"$WORK/curl.err" || true
+grep -q 'A trust list of a split view or fork: silk' "$WORK/evidence.html" &&
+	grep -q "$(digest "$WORK/b.xml")" "$WORK/evidence.html" && ok "the console's evidence page shows it to the operator" ||
+	not_ok "console evidence: $(grep -o '<section.*' "$WORK/evidence.html" | head -c 300)$(cat "$WORK/curl.err")"
 hcurl "$F" none CN-ZZ /v1/trust-lists/silk >"$WORK/served.xml"
 [ "$(digest "$WORK/served.xml")" = "$(digest "$WORK/a.xml")" ] && ok "CN-ZZ keeps its list (TL-16)" || not_ok "CN-ZZ serves another list"
 fed_stop_all
