@@ -156,6 +156,11 @@ typedef struct sp_verify_opts {
 	 * Threshold rather than the anchors it may have rotated away from
 	 * (SPEC [TL-74]). 0 for any list from a file or a peer. */
 	int stored_list;
+	/* sp_trust_open(), out when not NULL: the list's Sequence once its
+	 * signatures verified, set also when it is then refused against
+	 * `current`, so that a caller can tell a split view (an equal
+	 * Sequence, SPEC [TL-16]) from an older list. */
+	uint64_t *list_sequence;
 } sp_verify_opts;
 
 void sp_verify_opts_default(sp_verify_opts *o);

@@ -435,6 +435,8 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 		rc = SP_ERR_ISSUED_IN_FUTURE;
 		goto fail;
 	}
+	if (o != NULL && o->list_sequence != NULL)
+		*o->list_sequence = t->tl->sequence;
 	bytes = sp_doc_bytes(doc, &blen);
 	if (current != NULL) {
 		if (strcmp(current->tl->federation, t->tl->federation) != 0) {

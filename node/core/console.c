@@ -775,6 +775,36 @@ static void evidence_side(sp_text *t, const char *title, const char *digest,
 	sp_html(t, "</pre></div>");
 }
 
+/* The heading of one piece of evidence: what it proves. */
+static const char *evidence_title(const char *kind)
+{
+	if (strcmp(kind, "checkpoint") == 0)
+		return "Two checkpoints of one size";
+	if (strcmp(kind, "record-id") == 0)
+		return "One RecordId at two positions";
+	if (strcmp(kind, "trust-list") == 0)
+		return "A trust list of a split view or fork";
+	if (strcmp(kind, "index-note") == 0)
+		return "An index note that omits a record held";
+	return "Two records at one position";
+}
+
+/* One signed document (a refused trust list, a lying index note): its
+ * subject (the federation, the origin), when and from whom, and the
+ * document; there is no held side to show beside it. */
+static void evidence_document(sp_text *t, const sp_store_evidence *e,
+                              int64_t now)
+{
+	sp_html(t, "<section class=\"evidence\"><h2>%s: %s</h2><p>seen ",
+	        evidence_title(e->kind), e->origin);
+	sp_html_when(t, e->seen_at, now);
+	if (e->source[0])
+		sp_html(t, " from %s", e->source);
+	sp_html(t, "</p><div class=\"side\">");
+	evidence_side(t, "document", e->digest_b, e->b, e->b_len);
+	sp_html(t, "</div></section>\n");
+}
+
 static void render_evidence(page *p, sp_text *t)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -794,14 +824,16 @@ static void render_evidence(page *p, sp_text *t)
 		const sp_store_evidence *e = &p->ev[i];
 		int cp = strcmp(e->kind, "checkpoint") == 0;
 
+		if (strcmp(e->kind, "trust-list") == 0 ||
+		    strcmp(e->kind, "index-note") == 0) {
+			evidence_document(t, e, now);
+			continue;
+		}
 		sp_html(t,
 		        "<section class=\"evidence\"><h2>%s: %s %s %llu</h2>"
 		        "<p>",
-		        cp ? "Two checkpoints of one size"
-		        : strcmp(e->kind, "record-id") == 0
-		            ? "One RecordId at two positions"
-		            : "Two records at one position",
-		        e->origin, cp ? "size" : "sequence",
+		        evidence_title(e->kind), e->origin,
+		        cp ? "size" : "sequence",
 		        (unsigned long long)e->sequence);
 		if (e->record_id[0])
 			sp_html(t, "RecordId <span class=\"mono\">%s</span>; ",

@@ -223,6 +223,12 @@ typedef struct sp_store_driver {
 	int (*trust_list_put)(sp_store_conn *w, const char *federation,
 	                      uint64_t sequence, const uint8_t *bytes,
 	                      size_t len, int reset);
+	/* Keep bytes as evidence of kind about subject, digest their hex
+	 * SHA-256; an existing (kind, subject, digest) row is kept as is. */
+	int (*evidence_add)(sp_store_conn *w, const char *kind,
+	                    const char *subject, const char *digest,
+	                    const uint8_t *bytes, size_t len,
+	                    const char *source);
 	int (*revoked_add)(sp_store_conn *w, const char *federation,
 	                   const sp_store_revocation *v, size_t n);
 	/* The records of origin at seqs[0..n) whose log state is pending

@@ -39,7 +39,7 @@ typedef struct sp_store_reader sp_store_reader;
 
 /* Current schema version (the number of migrations a driver has run;
  * SQLite: PRAGMA user_version). */
-#define SP_STORE_SCHEMA_VERSION 9
+#define SP_STORE_SCHEMA_VERSION 10
 
 /* sp_store_open flags. */
 #define SP_STORE_CREATE 0x1u /* create the database file if missing */
@@ -670,7 +670,9 @@ int sp_store_console_deliveries(sp_store_reader *r, const char *origin,
 /* Evidence side by side: two records for one position or one RecordId
  * (kind "position", "record-id": a is the record held, b the other), or two
  * roots for one checkpoint size (kind "checkpoint": a and b are the signed
- * notes, digests the roots in hex, sequence the size). */
+ * notes, digests the roots in hex, sequence the size). Evidence of one
+ * document (kind "trust-list", "index-note": sp_store_evidence_put) has
+ * only b, digest_b its SHA-256, origin the subject, sequence 0. */
 typedef struct sp_store_evidence {
 	char kind[16];
 	char origin[SP_NODE_ID_MAX + 1];
@@ -685,11 +687,22 @@ typedef struct sp_store_evidence {
 	char source[SP_NODE_ID_MAX + 1]; /* who sent b; "" if unknown */
 } sp_store_evidence;
 
-/* The newest evidence first, at most max of each kind group (records, then
- * checkpoints); *out malloc'd, free with sp_store_evidence_free(). */
+/* The newest evidence first, at most max of each kind group (records,
+ * checkpoints, then documents); *out malloc'd, free with
+ * sp_store_evidence_free(). */
 int sp_store_console_evidence(sp_store_reader *r, size_t max,
                               sp_store_evidence **out, size_t *n);
 void sp_store_evidence_free(sp_store_evidence *e, size_t n);
+
+/* Keep a signed document that proves a misbehaviour as evidence (SPEC
+ * [TL-16], [TL-75], [FED-60], SEC-47: kind "trust-list", the other list of
+ * a split or fork, subject the federation; [LOG-51]: kind "index-note", an
+ * index note that omits a record held, subject the origin). source: who
+ * sent it (NULL: unknown). Kept once per (kind, subject, SHA-256 of the
+ * bytes): a second copy is SP_OK and changes nothing. Never pruned. A
+ * write: it waits for the committer (call it off the event loop). */
+int sp_store_evidence_put(sp_store *s, const char *kind, const char *subject,
+                          const uint8_t *bytes, size_t len, const char *source);
 
 #ifdef __cplusplus
 }

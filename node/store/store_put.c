@@ -585,3 +585,39 @@ int sp_store_trust_list_reset(sp_store *s, const char *federation,
 		return SP_ERR_INVALID_ARGUMENT;
 	return sp_store__run(s, tl_put_fn, &a);
 }
+
+/* ---------------------------------------------------------------- evidence
+ * of one document (a refused trust list, a lying index note) */
+
+typedef struct ev_args {
+	const char *kind;
+	const char *subject;
+	char digest[65];
+	const uint8_t *bytes;
+	size_t len;
+	const char *source;
+} ev_args;
+
+static int ev_add_fn(sp_store *s, void *arg)
+{
+	const ev_args *a = arg;
+
+	return s->ops->evidence_add(s->w, a->kind, a->subject, a->digest,
+	                            a->bytes, a->len, a->source);
+}
+
+int sp_store_evidence_put(sp_store *s, const char *kind, const char *subject,
+                          const uint8_t *bytes, size_t len, const char *source)
+{
+	ev_args a = {kind, subject, "", bytes, len, source};
+
+	if (!s || !kind ||
+	    (strcmp(kind, "trust-list") != 0 &&
+	     strcmp(kind, "index-note") != 0) ||
+	    !text_ok(subject, SP_NODE_ID_MAX) || !bytes || len == 0 ||
+	    len > SP_STORE_RECORD_MAX ||
+	    (source && !text_ok(source, SP_NODE_ID_MAX)))
+		return SP_ERR_INVALID_ARGUMENT;
+	sp_sha256_hex(bytes, len, a.digest);
+	return sp_store__run(s, ev_add_fn, &a);
+}

@@ -277,12 +277,14 @@ typedef struct idx_job {
 	fed_origin *o;
 	sp_index_note ix;
 	char *note;
+	size_t note_len;
 	char me[SP_NODE_ID_MAX + 1];
 	sp_text broadcasters; /* whose broadcasts this node reads */
 	uint64_t *missing;    /* listed, not held */
 	size_t n_missing;
 	int lie; /* a held record addressed here is not listed */
 	uint64_t lie_seq;
+	int kept; /* the result of keeping the lying note as evidence */
 	int err;
 } idx_job;
 
@@ -344,6 +346,13 @@ static void idx_work(void *arg)
 		at = l->n > 0 ? l->next_start : j->ix.end;
 		sp_store_list_free(l);
 	}
+	/* LOG-51: the signed note itself is the evidence; kept in the store
+	 * (once, however often it is seen) so that it outlives a restart. A
+	 * failure is retried with the note asked again after IDX_RETRY_MS. */
+	if (j->err == SP_OK && j->lie)
+		j->kept = sp_store_evidence_put(
+		    sp_node_store(j->f->n), "index-note", j->o->id,
+		    (const uint8_t *)j->note, j->note_len, j->o->id);
 	if (j->err == SP_OK && !j->lie && j->n_missing == 0)
 		proven_save(j->f->n, j->o->id, j->ix.end);
 }
@@ -372,10 +381,10 @@ static void idx_done(void *arg)
 		         (unsigned long long)j->ix.start,
 		         (unsigned long long)j->ix.end - 1);
 		o->index_lies++;
-		if (o->lie_note == NULL) {
-			o->lie_note = j->note;
-			j->note = NULL;
-		}
+		if (j->kept != SP_OK)
+			sp_log(SP_LOG_WARN, "index_evidence_not_kept",
+			       SP_LF_STR("origin", o->id),
+			       SP_LF_STR("err", sp_strerror(j->kept)));
 		fed_equivocation_alarm(f, o->id, "index", d);
 		o->next_idx_ms = now + IDX_RETRY_MS;
 	} else if (j->n_missing > 0) {
@@ -429,6 +438,7 @@ static void on_index(void *ud, const sp_h2_response *resp)
 	if (err == SP_OK && (j->note = malloc(resp->body_len + 1)) != NULL) {
 		memcpy(j->note, resp->body, resp->body_len);
 		j->note[resp->body_len] = '\0';
+		j->note_len = resp->body_len;
 		sp_node_broadcasters(f->n, sp_node_trust(f->n), j->me,
 		                     &j->broadcasters);
 		if (fed_pool(f, idx_work, idx_done, j) == SP_OK) {

@@ -203,8 +203,8 @@ struct fed_origin {
 	int gap_out;         /* a fetch of a gap is out */
 	uint64_t gap_turn;   /* which peer to ask for a gap next */
 	uint64_t gap_alarms; /* gaps alarmed ([FED-59]) */
-	uint64_t index_lies; /* notes that omit a record held here */
-	char *lie_note;      /* the first such note, kept as evidence */
+	uint64_t index_lies; /* notes that omit a record held here (each
+	                      * kept in the store's evidence, [LOG-51]) */
 };
 
 struct fed {

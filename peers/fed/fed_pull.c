@@ -57,7 +57,6 @@ void fed_origin_free(fed_origin *o)
 	free(o->to_unlog);
 	free(o->log_key);
 	free(o->next_log_key);
-	free(o->lie_note);
 	free(o);
 }
 

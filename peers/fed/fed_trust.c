@@ -33,6 +33,8 @@ typedef struct tl_job {
 	sp_trust *t;
 	int err;
 	const char *why;
+	uint64_t sequence; /* the list's, once its signatures verified */
+	int kept;          /* evidence kept: 0 none, 1 kept, -1 failed */
 } tl_job;
 
 static void tl_job_free(tl_job *j)
@@ -48,6 +50,30 @@ static void tl_job_free(tl_job *j)
 	sp_trust_unref(j->current);
 	sp_trust_unref(j->t);
 	free(j);
+}
+
+/* Worker, after verification: a list signed by the operator but refused
+ * because it is another list of the sequence held (a split view, TL-16,
+ * FED-60, SEC-47) or a successor of a list this node never saw (a fork,
+ * TL-75) is the evidence those requirements keep, in the store. A source
+ * too long for a NodeId (a list URL) is not recorded with it. */
+static void keep_refused(tl_job *j)
+{
+	const sp_tl *held;
+	const char *source;
+	int err;
+
+	if (j->current == NULL || j->body == NULL)
+		return;
+	held = sp_trust_list(j->current);
+	if (j->err != SP_ERR_TRUST_LIST_FORK &&
+	    !(j->err == SP_ERR_TRUST_LIST_ROLLBACK &&
+	      j->sequence == held->sequence))
+		return;
+	source = strlen(j->source) <= SP_NODE_ID_MAX ? j->source : NULL;
+	err = sp_store_evidence_put(sp_node_store(j->f->n), "trust-list",
+	                            held->federation, j->body, j->len, source);
+	j->kept = err == SP_OK ? 1 : -1;
 }
 
 /* Worker: fetch from the URL (when that is the source), then verify. */
@@ -114,8 +140,10 @@ static void tl_work(void *arg)
 	sp_verify_opts_default(&o);
 	o.clock_skew = sp_node_config(n)->clock_skew;
 	o.limits = NULL;
+	o.list_sequence = &j->sequence;
 	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
 	                       &j->t, &j->why);
+	keep_refused(j);
 }
 
 static void tl_done(void *arg)
@@ -125,6 +153,20 @@ static void tl_done(void *arg)
 	sp_node *n = f->n;
 
 	f->trust_busy--;
+	if (j->kept != 0) {
+		char d[65];
+
+		sp_sha256_hex(j->body, j->len, d);
+		if (j->kept > 0)
+			sp_log(SP_LOG_INFO, "trust_list_evidence_kept",
+			       SP_LF_STR("source", j->source),
+			       SP_LF_STR("digest", d),
+			       SP_LF_STR("why", j->why));
+		else
+			sp_log(SP_LOG_ERROR, "trust_list_evidence_not_kept",
+			       SP_LF_STR("source", j->source),
+			       SP_LF_STR("digest", d));
+	}
 	if (j->unchanged) {
 		/* the list this node holds is the source's */
 	} else if (j->err == SP_OK && !f->stopping) {

@@ -413,6 +413,12 @@ static const char sql_ev_checkpoints[] =
     "  WHERE c.origin = a.origin AND c.size = a.size)"
     " ORDER BY b.id DESC LIMIT $1";
 
+/* One document: no held side (a NULL a, an empty digest_a). */
+static const char sql_ev_documents[] =
+    "SELECT kind, subject, 0::bigint, ''::text, ''::text, digest, bytes,"
+    " seen_at, source, NULL::bytea"
+    " FROM evidence ORDER BY id DESC LIMIT $1";
+
 static int evidence_row(const PGresult *res, int i, sp_store_evidence *x)
 {
 	int err;
@@ -467,6 +473,8 @@ int sp_pg_console_evidence(sp_store_conn *c, size_t max,
 
 	if ((err = evidence_query(c, sql_ev_records, max, &d, n)) == SP_OK)
 		err = evidence_query(c, sql_ev_checkpoints, max, &d, n);
+	if (err == SP_OK)
+		err = evidence_query(c, sql_ev_documents, max, &d, n);
 	if (err != SP_OK) {
 		sp_store_evidence_free(d, *n);
 		*n = 0;

@@ -111,6 +111,9 @@ int sp_pg_bytes_at(sp_store_conn *c, const char *origin, uint64_t sequence,
                    sp_store_bytes_fn fn, void *ctx);
 int sp_pg_digest_of_id(sp_store_conn *c, const char *origin,
                        const char *record_id, char digest[65]);
+int sp_pg_evidence_add(sp_store_conn *c, const char *kind, const char *subject,
+                       const char *digest, const uint8_t *bytes, size_t len,
+                       const char *source);
 int sp_pg_evidence_put(sp_store_conn *c, const sp_store_req *req,
                        const char *kind, const char *digest_a);
 int sp_pg_origin_get(sp_store_conn *c, const char *origin, int64_t *id,

@@ -68,6 +68,25 @@ int sp_pg_evidence_put(sp_store_conn *c, const sp_store_req *req,
 	return sp_pg_exec(c, sql_evidence, &a, "evidence");
 }
 
+static const char sql_evidence_add[] =
+    "INSERT INTO evidence (kind, subject, digest, bytes, seen_at, source)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+
+int sp_pg_evidence_add(sp_store_conn *c, const char *kind, const char *subject,
+                       const char *digest, const uint8_t *bytes, size_t len,
+                       const char *source)
+{
+	sp_pg_args a = {0};
+
+	sp_pg_arg_text(&a, kind);
+	sp_pg_arg_text(&a, subject);
+	sp_pg_arg_text(&a, digest);
+	sp_pg_arg_blob(&a, bytes, len);
+	sp_pg_arg_i64(&a, sp_store__now());
+	sp_pg_arg_text(&a, source);
+	return sp_pg_exec(c, sql_evidence_add, &a, "evidence-add");
+}
+
 int sp_pg_held_at(sp_store_conn *c, const char *origin, uint64_t sequence,
                   sp_store_held *out)
 {

@@ -212,9 +212,24 @@ static const char schema_v9[] =
     "ALTER TABLE records ADD COLUMN log_refused TEXT;"
     "ALTER TABLE records ADD COLUMN signer_until INTEGER;";
 
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3,
-                                         schema_v4, schema_v5, schema_v6,
-                                         schema_v7, schema_v8, schema_v9};
+/* Evidence of one signed document (SPEC [TL-16], [TL-75], [FED-60],
+ * [LOG-51]): the other trust list of a split view or fork, by federation,
+ * and an index note that omits a record held, by origin; once per digest
+ * (hex SHA-256 of the bytes). No retention limit applies to it. */
+static const char schema_v10[] =
+    "CREATE TABLE evidence ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('trust-list', 'index-note')),"
+    " subject TEXT NOT NULL,"
+    " digest TEXT NOT NULL,"
+    " bytes BLOB NOT NULL,"
+    " seen_at INTEGER NOT NULL,"
+    " source TEXT,"
+    " UNIQUE (kind, subject, digest));";
+
+static const char *const migrations[] = {
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+    schema_v6, schema_v7, schema_v8, schema_v9, schema_v10};
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 _Static_assert(N_MIGRATIONS == SP_STORE_SCHEMA_VERSION,
@@ -636,6 +651,7 @@ const sp_store_driver sp_store_sqlite_driver = {
     .bytes_at = sp_sqlite_bytes_at,
     .digest_of_id = sp_sqlite_digest_of_id,
     .evidence_put = sp_sqlite_evidence_put,
+    .evidence_add = sp_sqlite_evidence_add,
     .origin_get = sp_sqlite_origin_get,
     .record_insert = sp_sqlite_record_insert,
     .origin_update = sp_sqlite_origin_update,

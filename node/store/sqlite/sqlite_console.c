@@ -206,6 +206,11 @@ static const char sql_ev_checkpoints[] =
     "  WHERE c.origin = a.origin AND c.size = a.size)"
     " ORDER BY b.id DESC LIMIT ?1";
 
+/* One document: no held side (a NULL blob, an empty digest). */
+static const char sql_ev_documents[] =
+    "SELECT kind, subject, 0, '', '', digest, bytes, seen_at, source, NULL"
+    " FROM evidence ORDER BY id DESC LIMIT ?1";
+
 static int evidence_row(sqlite3_stmt *st, sp_store_evidence *x)
 {
 	int err;
@@ -276,6 +281,8 @@ int sp_sqlite_console_evidence(sp_store_conn *r, size_t max,
 	if ((err = evidence_query(r, sql_ev_records, max, &d, n, &cap)) ==
 	    SP_OK)
 		err = evidence_query(r, sql_ev_checkpoints, max, &d, n, &cap);
+	if (err == SP_OK)
+		err = evidence_query(r, sql_ev_documents, max, &d, n, &cap);
 	if (err != SP_OK) {
 		sp_store_evidence_free(d, *n);
 		*n = 0;

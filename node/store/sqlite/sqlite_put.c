@@ -63,6 +63,27 @@ int sp_sqlite_evidence_put(sp_store_conn *s, const sp_store_req *req,
 	return sp_sqlite_step_done(s->db, st, "evidence");
 }
 
+static const char sql_evidence_add[] =
+    "INSERT OR IGNORE INTO evidence (kind, subject, digest, bytes, seen_at,"
+    " source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+int sp_sqlite_evidence_add(sp_store_conn *s, const char *kind,
+                           const char *subject, const char *digest,
+                           const uint8_t *bytes, size_t len, const char *source)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK;
+
+	STMT(sql_evidence_add);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 4, bytes, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, sp_store__now());
+	sp_store__bind_text(st, 6, source);
+	return sp_sqlite_step_done(s->db, st, "evidence-add");
+}
+
 /* The position's record: row id, digest and the receipt this node gave. */
 int sp_sqlite_held_at(sp_store_conn *s, const char *origin, uint64_t sequence,
                       sp_store_held *out)

@@ -404,6 +404,71 @@ static void test_trust_lists(void **state)
  */
 
 /* [TL-39]: revocations are kept for good, per federation, across reopen. */
+/* Evidence of one document: kept once per (kind, subject, bytes), read
+ * back by the console with its bytes and digest; bad arguments refused. */
+static void test_evidence_documents(void **state)
+{
+	fx *f = *state;
+	static const uint8_t other[] =
+	    "<TrustList>2 shown elsewhere</TrustList>";
+	static const uint8_t note[] = "silkport-index/v1\nCN-XA 0 4\n";
+	char digest[65];
+	sp_store_evidence *e = NULL;
+	size_t n = 0, i, lists = 0, notes = 0;
+
+	assert_int_equal(sp_store_evidence_put(f->s, "trust-list", "ALLIANCE",
+	                                       other, sizeof(other) - 1,
+	                                       "CN-PEER"),
+	                 SP_OK);
+	/* a second copy, from elsewhere: kept once */
+	assert_int_equal(sp_store_evidence_put(f->s, "trust-list", "ALLIANCE",
+	                                       other, sizeof(other) - 1, NULL),
+	                 SP_OK);
+	assert_int_equal(sp_store_evidence_put(f->s, "index-note", "CN-XA",
+	                                       note, sizeof(note) - 1, "CN-XA"),
+	                 SP_OK);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM evidence"), 2);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM evidence WHERE"
+	                             " kind = 'trust-list' AND"
+	                             " subject = 'ALLIANCE' AND"
+	                             " source = 'CN-PEER'"),
+	                 1);
+
+	assert_int_equal(sp_store_console_evidence(f->r, 10, &e, &n), SP_OK);
+	for (i = 0; i < n; i++) {
+		if (strcmp(e[i].kind, "trust-list") == 0) {
+			lists++;
+			assert_string_equal(e[i].origin, "ALLIANCE");
+			assert_string_equal(e[i].source, "CN-PEER");
+			sp_sha256_hex(other, sizeof(other) - 1, digest);
+			assert_string_equal(e[i].digest_b, digest);
+			assert_int_equal(e[i].b_len, sizeof(other) - 1);
+			assert_memory_equal(e[i].b, other, e[i].b_len);
+			assert_null(e[i].a);
+			assert_true(e[i].seen_at > 0);
+		} else if (strcmp(e[i].kind, "index-note") == 0) {
+			notes++;
+			assert_string_equal(e[i].origin, "CN-XA");
+			assert_int_equal(e[i].b_len, sizeof(note) - 1);
+			assert_memory_equal(e[i].b, note, e[i].b_len);
+		}
+	}
+	assert_int_equal(lists, 1);
+	assert_int_equal(notes, 1);
+	sp_store_evidence_free(e, n);
+
+	assert_int_equal(sp_store_evidence_put(f->s, "record", "ALLIANCE",
+	                                       other, sizeof(other) - 1, NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_evidence_put(f->s, "trust-list", "", other,
+	                                       sizeof(other) - 1, NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sp_store_evidence_put(f->s, "trust-list", "ALLIANCE",
+	                                       other, 0, NULL),
+	                 SP_ERR_INVALID_ARGUMENT);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM evidence"), 2);
+}
+
 static void test_revocations_persist(void **state)
 {
 	fx *f = *state;
@@ -748,6 +813,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_evidence_documents, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_revocation_check_list, setup,

@@ -631,6 +631,7 @@ static void test_migration_record_id_scope(void **state)
 	        "CREATE INDEX records_digest ON records(digest);"
 	        "DROP TABLE revocations;" /* of version 5 */
 	        "DROP TABLE node_state;"  /* of version 7 */
+	        "DROP TABLE evidence;"    /* of version 10 */
 	        "PRAGMA user_version = 3;"
 	        "COMMIT;",
 	        NULL, NULL, NULL),
@@ -692,6 +693,7 @@ static void test_migration_log_state(void **state)
 	                 "ALTER TABLE records DROP COLUMN log_refused;"
 	                 "ALTER TABLE records DROP COLUMN exists_by;"
 	                 "ALTER TABLE records DROP COLUMN log_state;"
+	                 "DROP TABLE evidence;"
 	                 "PRAGMA user_version = 7;"
 	                 "COMMIT;",
 	                 NULL, NULL, NULL),
@@ -735,6 +737,7 @@ static void test_migration_exists_by(void **state)
 	                 "ALTER TABLE records DROP COLUMN signer_until;"
 	                 "ALTER TABLE records DROP COLUMN log_refused;"
 	                 "ALTER TABLE records DROP COLUMN exists_by;"
+	                 "DROP TABLE evidence;"
 	                 "PRAGMA user_version = 8;"
 	                 "COMMIT;",
 	                 NULL, NULL, NULL),
@@ -748,6 +751,51 @@ static void test_migration_exists_by(void **state)
 	assert_int_equal(got->log_state, SP_LOG_PENDING);
 	assert_int_equal(got->exists_by, 0);
 	assert_string_equal(got->log_refused, "");
+	sp_store_record_free(got);
+}
+
+/* Schema 10 ([TL-16], [LOG-51]): a store of schema 9 gains the evidence
+ * table, on either backend, and keeps what it held. */
+static void test_migration_evidence(void **state)
+{
+	fx *f = *state;
+	rec r;
+	sp_store_record *got = NULL;
+
+	rec_make(&r, "CN-XA", 0, NULL);
+	assert_int_equal(sp_store_put(f->s, &r.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	sp_store_reader_close(f->r);
+	sp_store_close(f->s);
+	f->r = NULL;
+	f->s = NULL;
+	if (f->pg) {
+		db_exec_pg(f, "DROP TABLE evidence;"
+		              "UPDATE silkport_schema SET version = 9");
+	} else {
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_exec(db,
+		                 "BEGIN; DROP TABLE evidence;"
+		                 "PRAGMA user_version = 9; COMMIT;",
+		                 NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
+	reopen(f);
+	assert_int_equal(db_count(f, f->pg ? "SELECT version FROM"
+	                                     " silkport_schema"
+	                                   : "PRAGMA user_version"),
+	                 10);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM evidence"), 0);
+	assert_int_equal(sp_store_evidence_put(f->s, "index-note", "CN-XA",
+	                                       (const uint8_t *)"note", 4,
+	                                       "CN-XA"),
+	                 SP_OK);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM evidence"), 1);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 0, &got), SP_OK);
 	sp_store_record_free(got);
 }
 
@@ -1361,6 +1409,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migration_log_state, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_exists_by, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_evidence, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_visibility_entries, setup,
 	                                    teardown),

@@ -173,9 +173,28 @@ typedef struct seen {
 	uint64_t idx_next, idx_notes, gap_alarms, index_lies, equivocations;
 	size_t n_gaps;
 	int held[TREE];
-	int lie_note_kept;
+	int lie_note_kept; /* the lying note is in the store's evidence */
 	char saved[SP_STORE_STATE_MAX]; /* the proven position kept */
 } seen;
+
+/* The store holds an index note of origin as evidence ([LOG-51]). */
+static int index_note_kept(sp_store_reader *r, const char *origin)
+{
+	sp_store_evidence *e = NULL;
+	size_t n = 0, i;
+	int kept = 0;
+
+	if (sp_store_console_evidence(r, 16, &e, &n) != SP_OK)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(e[i].kind, "index-note") == 0 &&
+		    strcmp(e[i].origin, origin) == 0 && e[i].b != NULL &&
+		    e[i].b_len > 18 &&
+		    memcmp(e[i].b, "silkport-index/v1\n", 18) == 0)
+			kept = 1;
+	sp_store_evidence_free(e, n);
+	return kept;
+}
 
 static void seen_fn(fh *h, void *arg)
 {
@@ -191,8 +210,7 @@ static void seen_fn(fh *h, void *arg)
 	s->index_lies = o->index_lies;
 	s->equivocations = o->equivocations;
 	s->n_gaps = o->n_gaps;
-	s->lie_note_kept = o->lie_note != NULL &&
-	                   strstr(o->lie_note, "silkport-index/v1\n") != NULL;
+	s->lie_note_kept = r != NULL && index_note_kept(r, "CN-XA");
 	if (r == NULL || sp_store_state_get(r, "catchup-proven:CN-XA", s->saved,
 	                                    sizeof(s->saved)) != SP_OK)
 		s->saved[0] = '\0';

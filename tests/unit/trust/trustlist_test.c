@@ -69,6 +69,8 @@ static void test_sequence_rules(void **state)
 {
 	uint8_t *b = NULL;
 	size_t n = 0;
+	uint64_t seq = 0;
+	sp_verify_opts o;
 
 	(void)state;
 	/* the same bytes again: fine */
@@ -85,17 +87,22 @@ static void test_sequence_rules(void **state)
 	assert_int_equal(
 	    fx_build_tl(&g_fed, "silk-zz", 4, g_fed.now, g_fed.ca, &b, &n),
 	    SP_OK);
-	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	sp_verify_opts_default(&o);
+	o.list_sequence = &seq;
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, &o),
 	                 SP_ERR_TRUST_LIST_ROLLBACK);
+	assert_int_equal(seq, 4); /* an older list: no split */
 	/* without a current list, any valid sequence opens */
 	assert_int_equal(open_tl(b, n, NULL, NULL, NULL), SP_OK);
 	free(b);
-	/* the same sequence, different contents */
+	/* the same sequence, different contents: refused, and the caller
+	 * learns its sequence (a split view, kept as evidence) */
 	assert_int_equal(
 	    fx_build_tl(&g_fed, "silk-zz", 5, g_fed.now - 30, g_fed.ca, &b, &n),
 	    SP_OK);
-	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, NULL),
+	assert_int_equal(open_tl(b, n, g_fed.trust, NULL, &o),
 	                 SP_ERR_TRUST_LIST_ROLLBACK);
+	assert_int_equal(seq, 5);
 	free(b);
 	/* another federation */
 	assert_int_equal(
