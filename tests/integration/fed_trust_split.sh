@@ -38,14 +38,15 @@ grep 'trust_list_split' "$WORK/CN-ZZ.log" | grep -q "held=$(digest "$WORK/a.xml"
 wait_for 20 split_logged CN-XA && ok "CN-XA alarms too" || not_ok "no trust_list_split at CN-XA"
 # the other list, fetched and refused, is kept as evidence: its very bytes
 kept() {
-	sqlite3 "$F/members/$1/node.db" "SELECT writefile('$WORK/kept-$1.xml', bytes) FROM evidence \
-		WHERE kind = 'trust-list' AND subject = 'silk' AND digest = '$(digest "$2")'" >/dev/null 2>&1 &&
-		[ -s "$WORK/kept-$1.xml" ] && cmp -s "$WORK/kept-$1.xml" "$2"
+	db_sql "$F/members/$1/node.db" "SELECT CAST(bytes AS TEXT) FROM evidence \
+		WHERE kind = 'trust-list' AND subject = 'silk' AND digest = '$(digest "$2")'" \
+		>"$WORK/kept-$1.xml" 2>/dev/null &&
+		[ -s "$WORK/kept-$1.xml" ] && cmp -s "$WORK/kept-$1.xml" <(cat "$2"; echo) # (a line feed after each row)
 }
 wait_for 20 kept CN-ZZ "$WORK/b.xml" && ok "CN-ZZ keeps CN-XA's list in its store (evidence)" ||
-	not_ok "no evidence at CN-ZZ: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT kind, subject, digest, source FROM evidence' 2>&1)"
-[ "$(sqlite3 "$F/members/CN-ZZ/node.db" "SELECT source FROM evidence WHERE kind = 'trust-list'")" = CN-XA ] &&
-	ok "the evidence names the member it came from" || not_ok "source: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT source FROM evidence')"
+	not_ok "no evidence at CN-ZZ: $(db_sql "$F/members/CN-ZZ/node.db" 'SELECT kind, subject, digest, source FROM evidence' 2>&1)"
+[ "$(db_sql "$F/members/CN-ZZ/node.db" "SELECT source FROM evidence WHERE kind = 'trust-list'")" = CN-XA ] &&
+	ok "the evidence names the member it came from" || not_ok "source: $(db_sql "$F/members/CN-ZZ/node.db" 'SELECT source FROM evidence')"
 wait_for 20 kept CN-XA "$WORK/a.xml" && ok "CN-XA keeps CN-ZZ's list" || not_ok "no evidence at CN-XA"
 CPORT=$(sed -n 's/.*event=console_listening .*port=\([0-9]*\).*/\1/p' "$WORK/CN-ZZ.log" | tail -1)
 curl -sS -o "$WORK/evidence.html" "http://127.0.0.1:$CPORT/console/evidence" 2>"$WORK/curl.err" || true
@@ -68,8 +69,8 @@ fork_logged() { grep -q 'trust_list_fork' "$WORK/CN-ZZ.log"; }
 wait_for 30 kept CN-ZZ "$WORK/c.xml" && ok "CN-ZZ keeps the forked list C in its store" ||
 	not_ok "no fork evidence at CN-ZZ: $(grep -E 'trust_list_(fork|refused|fetch)' "$WORK/CN-ZZ.log" | tail -3)"
 fork_logged && ok "and alarms trust_list_fork" || not_ok "no trust_list_fork at CN-ZZ"
-[ "$(sqlite3 "$F/members/CN-ZZ/node.db" "SELECT count(*) FROM evidence WHERE kind = 'trust-list' AND subject = 'silk'")" = 2 ] &&
-	ok "two lists kept, each once" || not_ok "evidence rows: $(sqlite3 "$F/members/CN-ZZ/node.db" 'SELECT kind, digest FROM evidence')"
+[ "$(db_sql "$F/members/CN-ZZ/node.db" "SELECT count(*) FROM evidence WHERE kind = 'trust-list' AND subject = 'silk'")" = 2 ] &&
+	ok "two lists kept, each once" || not_ok "evidence rows: $(db_sql "$F/members/CN-ZZ/node.db" 'SELECT kind, digest FROM evidence')"
 hcurl "$F" none CN-ZZ /v1/trust-lists/silk >"$WORK/served.xml"
 [ "$(digest "$WORK/served.xml")" = "$(digest "$WORK/a.xml")" ] && ok "CN-ZZ still holds A (TL-75)" || not_ok "CN-ZZ took the fork"
 fed_stop_all
