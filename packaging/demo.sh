@@ -190,11 +190,14 @@ curl -s --http2 --cacert "$A/operator/cert.pem" \
 "$SP" log verify "$DEMO/records/declaration.xml" "$DEMO/proof.txt" "$DEMO/checkpoint.txt" \
 	--trust-list "$A/trust-list.xml" --anchor "$A/operator/anchors.pem"
 echo "  witnessed: Xi'an serves CN-ZZ's checkpoint with its cosignature (to members):"
-for _ in $(seq 1 40); do
+# Xi'an cosigned CN-ZZ's empty log at start; wait (up to 30 s) for its
+# cosignature of the checkpoint of the 4 records above
+for _ in $(seq 1 150); do
 	curl -s --http2 --cacert "$A/operator/cert.pem" --cert "$A/members/CN-ZZ/tls-cert.pem" \
 		--key "$A/members/CN-ZZ/tls-key.pem" \
 		"https://127.0.0.1:$((BASE + 1))/v1/logs/CN-ZZ/checkpoint" >"$DEMO/witnessed.txt"
-	grep -q '^— silkport/silk-alliance/CN-XA ' "$DEMO/witnessed.txt" && break
+	grep -q '^— silkport/silk-alliance/CN-XA ' "$DEMO/witnessed.txt" &&
+		[ "$(sed -n 2p "$DEMO/witnessed.txt")" -ge 4 ] 2>/dev/null && break
 	sleep 0.2
 done
 sed 's/^/    /' "$DEMO/witnessed.txt"
