@@ -42,9 +42,11 @@ if [ "${SP_SKIP_COVERAGE:-}" != 1 ]; then
 	find "$COV" -name '*.gcda' -delete
 	# the tests on PostgreSQL ran in the ASan job; not twice (CI time)
 	(cd "$COV" && ctest -L unit -LE pg -j "$JOBS" --output-on-failure)
+	# (the report goes to a file: gcovr removes its -o file first, and
+	# with -o /dev/null it removed the machine's /dev/null)
 	for d in protocol trust node/store; do
 		printf '%-12s ' "$d/"
 		gcovr -r . --object-directory "$COV" --filter "$d/" --exclude '.*_gen\.c' \
-			--print-summary -o /dev/null | grep '^lines:'
+			--print-summary -o "$COV/coverage-$(echo "$d" | tr / -).txt" | grep '^lines:'
 	done
 fi
