@@ -341,15 +341,17 @@ static const char sql_nodes_get[] =
     " JOIN unnest($2::bigint[], $3::bigint[]) AS w(level, idx)"
     " ON n.level = w.level AND n.idx = w.idx WHERE n.origin_id = $1";
 
-/* "{a,b,...}" of n numbers into a buffer of at least n * 21 + 3 bytes */
-static void pg_array(char *buf, size_t n, const uint64_t *v, const unsigned *u)
+/* "{a,b,...}" of n numbers into buf of cap >= n * 21 + 3 bytes (a number
+ * and its comma take at most 21) */
+static void pg_array(char *buf, size_t cap, size_t n, const uint64_t *v,
+                     const unsigned *u)
 {
 	size_t i, o = 0;
 
 	buf[o++] = '{';
 	for (i = 0; i < n; i++)
-		o += (size_t)sprintf(buf + o, "%s%llu", i ? "," : "",
-		                     (unsigned long long)(v ? v[i] : u[i]));
+		o += (size_t)snprintf(buf + o, cap - o, "%s%llu", i ? "," : "",
+		                      (unsigned long long)(v ? v[i] : u[i]));
 	buf[o++] = '}';
 	buf[o] = '\0';
 }
@@ -369,8 +371,8 @@ int sp_pg_nodes_get(sp_store_conn *c, int64_t origin_id, size_t n,
 		free(idxs);
 		return SP_ERR_NOMEM;
 	}
-	pg_array(levels, n, NULL, level);
-	pg_array(idxs, n, idx, NULL);
+	pg_array(levels, n * 21 + 3, n, NULL, level);
+	pg_array(idxs, n * 21 + 3, n, idx, NULL);
 	sp_pg_arg_i64(&a, origin_id);
 	sp_pg_arg_text(&a, levels);
 	sp_pg_arg_text(&a, idxs);

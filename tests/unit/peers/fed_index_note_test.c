@@ -163,22 +163,24 @@ static void test_malformed_refused(void **state)
 
 static void test_line_bound(void **state)
 {
-	char *text = malloc(64 * 1024);
+	const size_t cap = 64 * 1024;
+	char *text = malloc(cap);
 	size_t len, i;
 	sp_index_note out;
 	const char *why = NULL;
 
 	(void)state;
 	assert_non_null(text);
-	len = (size_t)sprintf(text, "silkport-index/v1\n" NAME
-	                            "\nrecipient CN-ZZ\nrange 0 100000\n");
+	len = (size_t)snprintf(text, cap,
+	                       "silkport-index/v1\n" NAME
+	                       "\nrecipient CN-ZZ\nrange 0 100000\n");
 	for (i = 0; i < SP_INDEX_NOTE_MAX_SEQS; i++)
-		len += (size_t)sprintf(text + len, "%zu\n", i);
+		len += (size_t)snprintf(text + len, cap - len, "%zu\n", i);
 	assert_int_equal(sp_index_note_parse(text, len, &out, NULL, &why),
 	                 SP_OK);
 	assert_int_equal(out.n, SP_INDEX_NOTE_MAX_SEQS);
 	sp_index_note_free(&out);
-	len += (size_t)sprintf(text + len, "%zu\n", i);
+	len += (size_t)snprintf(text + len, cap - len, "%zu\n", i);
 	assert_int_equal(sp_index_note_parse(text, len, &out, NULL, &why),
 	                 SP_ERR_INDEX_INVALID);
 	free(text);
