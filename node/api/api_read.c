@@ -25,8 +25,9 @@ typedef struct read_job {
 	char origin[SP_NODE_ID_MAX + 1];
 	char id[SP_UUID_LEN + 16]; /* room for "/receipt" */
 	/* query parameters, read on the loop thread */
-	int has_start, has_count, has_index, has_size, has_old, has_end;
-	uint64_t start, count, index, size, old, end;
+	int has_start, has_count, has_index, has_size, has_old, has_end,
+	    has_covering;
+	uint64_t start, count, index, size, old, end, covering;
 	/* GET .../index ([API-79]): whose index, seen as it would see it */
 	char recipient[SP_NODE_ID_MAX + 1];
 	char kind[32], scheme[SP_STORE_SUBJECT_MAX + 1],
@@ -208,15 +209,24 @@ static void get_entries(read_job *j, sp_store_reader *r)
 	j->status = 200;
 }
 
+/* The latest checkpoint of the log, or with covering= the first one this
+ * node holds cosigned that contains that Sequence ([API-A1]): a node that
+ * joins late asks for it to learn when an old record existed
+ * ([LOG-A1]). */
 static void get_checkpoint(read_job *j, sp_store_reader *r)
 {
 	sp_store_checkpoint *cp = NULL;
 	size_t i;
-	int err = sp_store_checkpoint_latest(r, j->origin, &cp);
+	int err = j->has_covering
+	              ? sp_store_checkpoint_covering(r, j->origin, j->covering,
+	                                             &cp)
+	              : sp_store_checkpoint_latest(r, j->origin, &cp);
 
 	if (err == SP_ERR_NOT_FOUND) {
 		fail(j, SP_ERR_NOT_FOUND,
-		     "no checkpoint of that log is held here");
+		     j->has_covering ? "no cosigned checkpoint of that log "
+		                       "containing that Sequence is held here"
+		                     : "no checkpoint of that log is held here");
 		return;
 	}
 	if (err != SP_OK) {
@@ -687,6 +697,9 @@ void sp_api_read(sp_node *n, sp_http_req *req, const sp_caller *c,
 	bad |= sp_api__param_u64(q, "index", &j->index, &j->has_index);
 	bad |= sp_api__param_u64(q, "size", &j->size, &j->has_size);
 	bad |= sp_api__param_u64(q, "old", &j->old, &j->has_old);
+	if (ep == SP_EP_CHECKPOINT)
+		bad |= sp_api__param_u64(q, "covering", &j->covering,
+		                         &j->has_covering);
 	if (ep == SP_EP_RECORD_GET) {
 		bad |=
 		    sp_api__param_str(q, "origin", j->by_origin,

@@ -260,6 +260,11 @@ typedef struct sp_store_driver {
 	int (*stats)(sp_store_conn *c, sp_store_stats *out);
 	int (*checkpoint_latest)(sp_store_conn *c, const char *origin,
 	                         sp_store_checkpoint **out);
+	/* The smallest checkpoint of origin above sequence that carries a
+	 * cosignature; SP_ERR_NOT_FOUND if none (store.h). */
+	int (*checkpoint_covering)(sp_store_conn *c, const char *origin,
+	                           uint64_t sequence,
+	                           sp_store_checkpoint **out);
 	int (*peer_receipt_get)(sp_store_conn *c, const char *origin,
 	                        const char *record_id, const char *peer,
 	                        uint8_t **out, size_t *len);

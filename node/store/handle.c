@@ -275,6 +275,16 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 	return READER_OPS(r)->checkpoint_latest(r->c, origin, out);
 }
 
+int sp_store_checkpoint_covering(sp_store_reader *r, const char *origin,
+                                 uint64_t sequence, sp_store_checkpoint **out)
+{
+	if (out)
+		*out = NULL;
+	if (!r || !origin || sequence > INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	return READER_OPS(r)->checkpoint_covering(r->c, origin, sequence, out);
+}
+
 int sp_store_peer_receipt_get(sp_store_reader *r, const char *origin,
                               const char *record_id, const char *peer,
                               uint8_t **out, size_t *len)

@@ -467,6 +467,13 @@ int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
  * with its cosignatures. SP_ERR_NOT_FOUND if none. */
 int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
                                sp_store_checkpoint **out);
+/* The smallest checkpoint stored for origin whose size exceeds sequence
+ * and that carries at least one cosignature (first seen if several
+ * roots), with its cosignatures: the first witnessed checkpoint that
+ * contains that Sequence, as far as this node knows (SPEC [API-A1]).
+ * Checkpoints are never pruned. SP_ERR_NOT_FOUND if none. */
+int sp_store_checkpoint_covering(sp_store_reader *r, const char *origin,
+                                 uint64_t sequence, sp_store_checkpoint **out);
 
 /* ---------------------------------------------------------------- outbox */
 
@@ -546,6 +553,14 @@ typedef struct sp_store_settle {
 	 * signer_slack, every record settled is unlogged with the refusal
 	 * "signer-revoked" instead. INT64_MAX: not revoked so. */
 	int64_t invalid_from;
+	/* Confirmed with exists_by > 0 only: when held is not NULL, a record
+	 * that signer_until or invalid_from alone would refuse stays pending
+	 * instead; its Sequence is appended to held (room for n) and counted
+	 * in *n_held, so that the caller can look for an earlier witnessed
+	 * checkpoint that bounds it before its signer's end (SPEC [LOG-A1]).
+	 * Issued is still judged by issued_max. */
+	uint64_t *held;
+	size_t *n_held;
 } sp_store_settle;
 
 /* Settle the pending records of `origin` at the n given Sequences as

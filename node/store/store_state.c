@@ -62,6 +62,8 @@ static int log_state_fn(sp_store *s, void *arg)
 	const log_state_args *a = arg;
 
 	*a->n_refused = 0;
+	if (a->how->n_held != NULL)
+		*a->how->n_held = 0; /* a group run again starts afresh */
 	return s->ops->log_state_set(s->w, a->origin, a->seqs, a->n, a->how,
 	                             a->refused, a->n_refused);
 }
@@ -81,7 +83,8 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 	    (how->state != SP_LOG_CONFIRMED && how->state != SP_LOG_UNLOGGED) ||
 	    how->exists_by < 0 ||
 	    (how->state == SP_LOG_CONFIRMED &&
-	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused))
+	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused) ||
+	    (how->held != NULL && how->n_held == NULL))
 		return SP_ERR_INVALID_ARGUMENT;
 	if (n == 0)
 		return SP_OK;
@@ -91,7 +94,7 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state)
 {
-	sp_store_settle how = {state, 0, INT64_MAX, 0, INT64_MAX};
+	sp_store_settle how = {state, 0, INT64_MAX, 0, INT64_MAX, NULL, NULL};
 
 	return sp_store_log_settle(s, origin, seqs, n, &how, NULL, NULL);
 }

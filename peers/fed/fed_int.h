@@ -185,6 +185,13 @@ struct fed_origin {
 	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
 	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
 	int pending_loaded;      /* the store's pending records were listed */
+	/* an earlier bound (fed_historic.c, [LOG-A1]): records proven in the
+	 * witnessed checkpoint whose signer ended before its bound, waiting
+	 * for the first witnessed checkpoint that contains them */
+	uint64_t *to_date;
+	size_t n_date, cap_date;
+	int date_busy;
+	int64_t next_date_ms;
 	/* checkpoint gossip ([FED-52]): another peer's checkpoint of this
 	 * origin, compared with the one verified here */
 	int64_t next_gossip_ms;
@@ -353,6 +360,15 @@ int sp_peers__index_verify(const char *log_key, const char *next_log_key,
 /* Ask for, check and follow index notes of o; fetch and alarm gaps. */
 void fed_index_tick(fed *f, fed_origin *o, int64_t now);
 
+/* fed_historic.c: an earlier existence bound ([LOG-A1], [FED-A1]) */
+/* Records of o proven in its witnessed checkpoint whose signer ended (or
+ * whose member was revoked) before that checkpoint's bound: the first
+ * witnessed checkpoint that contains them is looked for (the origin, every
+ * peer, this node's store), verified, proven consistent with the witnessed
+ * one, and the records settled at its bound; refused when none holds. */
+void fed_historic_add(fed *f, fed_origin *o, const uint64_t *seqs, size_t n);
+void fed_historic_tick(fed *f, fed_origin *o, int64_t now);
+
 /* fed_witness.c */
 void fed_witness_fetch(fed *f, fed_origin *o);
 /* 1 if o's checkpoint should be fetched before the next pull interval:
@@ -400,6 +416,10 @@ void fed_quorum_check(fed *f, fed_origin *o, int64_t now);
 /* Proven (confirmed = 1) or disproven (0) records of o: written to the
  * store as confirmed or unlogged, in batches. */
 void fed_quorum_settled(fed *f, fed_origin *o, uint64_t seq, int confirmed);
+/* Records of o refused at confirmation (unlogged with the reason in the
+ * store, [FED-61], [TL-78]): logged, counted and shown as o's alarm. */
+void fed_quorum_refused(fed *f, fed_origin *o, const uint64_t *seqs, size_t n,
+                        int64_t exists_by, int64_t issued_max);
 /* Alarm once for each record listed longer than the merge delay. */
 void fed_quorum_overdue(fed *f, fed_origin *o, int64_t now);
 /* The merge delay of the home list, in ms. */

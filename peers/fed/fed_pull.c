@@ -55,6 +55,7 @@ void fed_origin_free(fed_origin *o)
 	free(o->unproven);
 	free(o->to_confirm);
 	free(o->to_unlog);
+	free(o->to_date);
 	free(o->log_key);
 	free(o->next_log_key);
 	free(o);
@@ -1057,5 +1058,6 @@ void fed_pull_tick(fed *f, fed_origin *o, int64_t now)
 	         o->proofs_out == 0)
 		prove(f, o);
 	fed_quorum_overdue(f, o, now);
+	fed_historic_tick(f, o, now);
 	fed_index_tick(f, o, now);
 }

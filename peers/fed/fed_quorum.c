@@ -455,6 +455,9 @@ typedef struct settle_job {
 	/* refused at confirmation ([FED-61]): n entries of room */
 	uint64_t *refused;
 	size_t n_refused;
+	/* left pending for an earlier bound ([LOG-A1]): n entries of room */
+	uint64_t *held;
+	size_t n_held;
 } settle_job;
 
 static void settle_work(void *arg)
@@ -463,39 +466,45 @@ static void settle_work(void *arg)
 	size_t off, chunk, got;
 
 	for (off = 0; off < j->n && j->err == SP_OK; off += chunk) {
+		size_t held = 0;
+
 		chunk = j->n - off < SP_STORE_LIST_MAX ? j->n - off
 		                                       : SP_STORE_LIST_MAX;
 		got = 0;
+		if (j->held != NULL) {
+			j->how.held = j->held + j->n_held;
+			j->how.n_held = &held;
+		}
 		j->err = sp_store_log_settle(
 		    sp_node_store(j->f->n), j->o->id, j->seqs + off, chunk,
 		    &j->how, j->refused ? j->refused + j->n_refused : NULL,
 		    &got);
 		j->n_refused += got;
+		j->n_held += held;
 	}
 }
 
 /* Records whose Issued their existence bound refutes ([FED-61]), or whose
  * signer's validity ended before it ([TL-78]): never confirmed, unlogged
  * with the reason in the store, alarmed here. */
-static void bounds_alarm(fed *f, fed_origin *o, const settle_job *j)
+void fed_quorum_refused(fed *f, fed_origin *o, const uint64_t *seqs, size_t n,
+                        int64_t exists_by, int64_t issued_max)
 {
 	size_t i;
 
-	for (i = 0; i < j->n_refused && i < OVERDUE_LOGGED; i++)
+	for (i = 0; i < n && i < OVERDUE_LOGGED; i++)
 		sp_log(SP_LOG_ERROR, "record_refused_at_confirmation",
-		       SP_LF_STR("origin", o->id),
-		       SP_LF_UINT("sequence", j->refused[i]),
-		       SP_LF_INT("exists_by", j->how.exists_by),
-		       SP_LF_INT("issued_max", j->how.issued_max));
-	o->out_of_bounds += j->n_refused;
-	f->bounds_alarms += j->n_refused;
+		       SP_LF_STR("origin", o->id), SP_LF_UINT("sequence", seqs[i]),
+		       SP_LF_INT("exists_by", exists_by),
+		       SP_LF_INT("issued_max", issued_max));
+	o->out_of_bounds += n;
+	f->bounds_alarms += n;
 	snprintf(o->last_alarm, sizeof(o->last_alarm),
 	         "refused at confirmation: %zu record(s) whose Issued or "
 	         "signer lies outside their existence bound %lld (sequence "
 	         "%llu%s)",
-	         j->n_refused, (long long)j->how.exists_by,
-	         (unsigned long long)j->refused[0],
-	         j->n_refused > 1 ? ", ..." : "");
+	         n, (long long)exists_by, (unsigned long long)seqs[0],
+	         n > 1 ? ", ..." : "");
 }
 
 static void settle_flush(fed *f, fed_origin *o);
@@ -534,7 +543,13 @@ static void settle_done(void *arg)
 		/* the range may span a refused one: its count says so */
 		log_confirmed(o, j->seqs, j->n, j->n - j->n_refused);
 	if (j->n_refused > 0)
-		bounds_alarm(f, o, j);
+		fed_quorum_refused(f, o, j->refused, j->n_refused,
+		                   j->how.exists_by, j->how.issued_max);
+	/* their signer ended before this bound: an earlier one may vouch
+	 * for them ([LOG-A1]) */
+	if (j->err == SP_OK && j->n_held > 0 && !f->stopping)
+		fed_historic_add(f, o, j->held, j->n_held);
+	free(j->held);
 	free(j->refused);
 	free(j->seqs);
 	free(j);
@@ -587,7 +602,9 @@ static void settle_flush(fed *f, fed_origin *o)
 		}
 	}
 	if (j->how.issued_max != INT64_MAX &&
-	    (j->refused = malloc(*n * sizeof(*j->refused))) == NULL) {
+	    ((j->refused = malloc(*n * sizeof(*j->refused))) == NULL ||
+	     (j->held = malloc(*n * sizeof(*j->held))) == NULL)) {
+		free(j->refused);
 		free(j);
 		return; /* kept listed: flushed again with the next one */
 	}
@@ -600,6 +617,7 @@ static void settle_flush(fed *f, fed_origin *o)
 	o->confirm_busy = 1;
 	if (fed_pool(f, settle_work, settle_done, j) != SP_OK) {
 		o->confirm_busy = 0;
+		free(j->held);
 		free(j->refused);
 		free(j->seqs);
 		free(j);

@@ -925,6 +925,7 @@ const sp_store_driver sp_store_pg_driver = {
     .search = sp_pg_search,
     .stats = sp_pg_stats,
     .checkpoint_latest = sp_pg_checkpoint_latest,
+    .checkpoint_covering = sp_pg_checkpoint_covering,
     .peer_receipt_get = sp_pg_peer_receipt_get,
     .trust_list_get = sp_pg_trust_list_get,
     .revoked_get = sp_pg_revoked_get,

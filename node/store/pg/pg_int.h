@@ -180,6 +180,8 @@ int sp_pg_console_records(sp_store_conn *c, const sp_store_console_query *q,
 int sp_pg_stats(sp_store_conn *c, sp_store_stats *out);
 int sp_pg_checkpoint_latest(sp_store_conn *c, const char *origin,
                             sp_store_checkpoint **out);
+int sp_pg_checkpoint_covering(sp_store_conn *c, const char *origin,
+                              uint64_t sequence, sp_store_checkpoint **out);
 int sp_pg_peer_receipt_get(sp_store_conn *c, const char *origin,
                            const char *record_id, const char *peer,
                            uint8_t **out, size_t *len);

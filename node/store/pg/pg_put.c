@@ -637,13 +637,22 @@ static const char sql_log_refuse[] =
     " AND (issued > $3::bigint OR signer_until < $4::bigint"
     " OR $5::bigint < $4::bigint) RETURNING sequence";
 
+/* A pending record whose signer's validity, or whose member's (by
+ * revocation), ended before the bound: held for an earlier one. */
+static const char sql_log_signer_ended[] =
+    "SELECT 1 FROM records WHERE origin = $1 AND sequence = $2"
+    " AND log_state = 'pending'"
+    " AND (signer_until < $3::bigint OR $4::bigint < $3::bigint)";
+
 static const char sql_log_state[] =
     "UPDATE records SET log_state = $3, exists_by = $4"
     " WHERE origin = $1 AND sequence = $2 AND log_state = 'pending'";
 
-/* 1 if the record at seq was refused by how->issued_max, 0 if not. */
+/* 1 if the record at seq was refused by how->issued_max, or by the
+ * signer's end before signer_bound, 0 if not. */
 static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
-                      const sp_store_settle *how, int *err)
+                      const sp_store_settle *how, int64_t signer_bound,
+                      int *err)
 {
 	sp_pg_args a = {0};
 	PGresult *res;
@@ -652,7 +661,7 @@ static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
 	sp_pg_arg_text(&a, origin);
 	sp_pg_arg_i64(&a, (int64_t)seq);
 	sp_pg_arg_i64(&a, how->issued_max);
-	sp_pg_arg_i64(&a, how->exists_by - how->signer_slack);
+	sp_pg_arg_i64(&a, signer_bound);
 	sp_pg_arg_i64(&a, how->invalid_from);
 	if ((res = sp_pg_run(w, sql_log_refuse, &a, "log-refuse", err)) == NULL)
 		return 0;
@@ -661,20 +670,51 @@ static int log_refuse(sp_store_conn *w, const char *origin, uint64_t seq,
 	return refused;
 }
 
+/* 1 if the pending record at seq has a signer that ended before bound. */
+static int signer_ended(sp_store_conn *w, const char *origin, uint64_t seq,
+                        const sp_store_settle *how, int64_t bound, int *err)
+{
+	sp_pg_args a = {0};
+	PGresult *res;
+	int ended;
+
+	sp_pg_arg_text(&a, origin);
+	sp_pg_arg_i64(&a, (int64_t)seq);
+	sp_pg_arg_i64(&a, bound);
+	sp_pg_arg_i64(&a, how->invalid_from);
+	if ((res = sp_pg_run(w, sql_log_signer_ended, &a, "log-signer",
+	                     err)) == NULL)
+		return 0;
+	ended = PQntuples(res) > 0;
+	PQclear(res);
+	return ended;
+}
+
 int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
                         const uint64_t *seqs, size_t n,
                         const sp_store_settle *how, uint64_t *refused,
                         size_t *n_refused)
 {
 	int err = SP_OK;
+	int64_t bound = how->exists_by - how->signer_slack;
+	int hold = how->held != NULL && how->exists_by > 0;
 
 	for (size_t i = 0; i < n; i++) {
 		sp_pg_args a = {0};
 
 		if (how->state == SP_LOG_CONFIRMED &&
 		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
-			if (log_refuse(w, origin, seqs[i], how, &err)) {
+			/* held: only Issued refuses here, the signer's end
+			 * keeps the record pending for an earlier bound */
+			if (log_refuse(w, origin, seqs[i], how,
+			               hold ? INT64_MIN : bound, &err)) {
 				refused[(*n_refused)++] = seqs[i];
+				continue;
+			}
+			if (err == SP_OK && hold &&
+			    signer_ended(w, origin, seqs[i], how, bound,
+			                 &err)) {
+				how->held[(*how->n_held)++] = seqs[i];
 				continue;
 			}
 			if (err != SP_OK)

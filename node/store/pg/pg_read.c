@@ -512,6 +512,13 @@ int sp_pg_stats(sp_store_conn *c, sp_store_stats *out)
 static const char sql_cp_latest[] =
     "SELECT id, size, root, note, seen_at, source FROM checkpoints"
     " WHERE origin = $1 ORDER BY size DESC, id ASC LIMIT 1";
+/* The first checkpoint witnessed to contain a Sequence (SPEC [API-A1]):
+ * the smallest above it that carries a cosignature. */
+static const char sql_cp_covering[] =
+    "SELECT c.id, c.size, c.root, c.note, c.seen_at, c.source"
+    " FROM checkpoints c WHERE c.origin = $1 AND c.size > $2::bigint"
+    " AND EXISTS (SELECT 1 FROM cosignatures s WHERE s.checkpoint = c.id)"
+    " ORDER BY c.size ASC, c.id ASC LIMIT 1";
 static const char sql_cosigs[] =
     "SELECT witness, line FROM cosignatures WHERE checkpoint = $1"
     " ORDER BY witness";
@@ -545,8 +552,10 @@ static int load_cosigs(sp_store_conn *c, int64_t id, sp_store_checkpoint *cp)
 	return err;
 }
 
-int sp_pg_checkpoint_latest(sp_store_conn *c, const char *origin,
-                            sp_store_checkpoint **out)
+/* One checkpoint row of sql (origin as $1, covering as $2 unless
+ * negative) with its cosignatures. */
+static int cp_query(sp_store_conn *c, const char *sql, const char *origin,
+                    int64_t covering, sp_store_checkpoint **out)
 {
 	sp_pg_args a = {0};
 	sp_store_checkpoint *cp;
@@ -561,7 +570,9 @@ int sp_pg_checkpoint_latest(sp_store_conn *c, const char *origin,
 	if (!c || !origin || !out)
 		return SP_ERR_INVALID_ARGUMENT;
 	sp_pg_arg_text(&a, origin);
-	if (!(res = sp_pg_run(c, sql_cp_latest, &a, "checkpoint", &err)))
+	if (covering >= 0)
+		sp_pg_arg_i64(&a, covering);
+	if (!(res = sp_pg_run(c, sql, &a, "checkpoint", &err)))
 		return err;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
@@ -592,6 +603,18 @@ int sp_pg_checkpoint_latest(sp_store_conn *c, const char *origin,
 	}
 	*out = cp;
 	return SP_OK;
+}
+
+int sp_pg_checkpoint_latest(sp_store_conn *c, const char *origin,
+                            sp_store_checkpoint **out)
+{
+	return cp_query(c, sql_cp_latest, origin, -1, out);
+}
+
+int sp_pg_checkpoint_covering(sp_store_conn *c, const char *origin,
+                              uint64_t sequence, sp_store_checkpoint **out)
+{
+	return cp_query(c, sql_cp_covering, origin, (int64_t)sequence, out);
 }
 
 /* ---------------------------------------------------------------- blobs */

@@ -676,6 +676,7 @@ const sp_store_driver sp_store_sqlite_driver = {
     .search = sp_sqlite_search,
     .stats = sp_sqlite_stats,
     .checkpoint_latest = sp_sqlite_checkpoint_latest,
+    .checkpoint_covering = sp_sqlite_checkpoint_covering,
     .peer_receipt_get = sp_sqlite_peer_receipt_get,
     .trust_list_get = sp_sqlite_trust_list_get,
     .revoked_get = sp_sqlite_revoked_get,

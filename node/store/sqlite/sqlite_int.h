@@ -121,6 +121,8 @@ int sp_sqlite_search(sp_store_conn *r, const sp_store_query *q,
 int sp_sqlite_stats(sp_store_conn *r, sp_store_stats *out);
 int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
                                 sp_store_checkpoint **out);
+int sp_sqlite_checkpoint_covering(sp_store_conn *r, const char *origin,
+                                  uint64_t sequence, sp_store_checkpoint **out);
 int sp_sqlite_peer_receipt_get(sp_store_conn *r, const char *origin,
                                const char *record_id, const char *peer,
                                uint8_t **out, size_t *len);

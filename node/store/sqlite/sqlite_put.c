@@ -445,13 +445,21 @@ static const char sql_log_refuse[] =
     " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'"
     " AND (issued > ?3 OR signer_until < ?4 OR ?5 < ?4)";
 
+/* A pending record whose signer's validity, or whose member's (by
+ * revocation), ended before the bound: held for an earlier one. */
+static const char sql_log_signer_ended[] =
+    "SELECT 1 FROM records WHERE origin = ?1 AND sequence = ?2"
+    " AND log_state = 'pending' AND (signer_until < ?3 OR ?4 < ?3)";
+
 static const char sql_log_state[] =
     "UPDATE records SET log_state = ?3, exists_by = ?4"
     " WHERE origin = ?1 AND sequence = ?2 AND log_state = 'pending'";
 
-/* 1 if the record at seq was refused by how->issued_max, 0 if not. */
+/* 1 if the record at seq was refused by how->issued_max, or by the
+ * signer's end before signer_bound, 0 if not. */
 static int log_refuse(sp_store_conn *s, const char *origin, uint64_t seq,
-                      const sp_store_settle *how, int *err)
+                      const sp_store_settle *how, int64_t signer_bound,
+                      int *err)
 {
 	sqlite3_stmt *st = sp_store__stmt(s->db, &s->st, sql_log_refuse, err);
 
@@ -460,11 +468,32 @@ static int log_refuse(sp_store_conn *s, const char *origin, uint64_t seq,
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	sqlite3_bind_int64(st, 3, how->issued_max);
-	sqlite3_bind_int64(st, 4, how->exists_by - how->signer_slack);
+	sqlite3_bind_int64(st, 4, signer_bound);
 	sqlite3_bind_int64(st, 5, how->invalid_from);
 	if ((*err = sp_sqlite_step_done(s->db, st, "log-refuse")) != SP_OK)
 		return 0;
 	return sqlite3_changes(s->db) > 0;
+}
+
+/* 1 if the pending record at seq has a signer that ended before bound. */
+static int signer_ended(sp_store_conn *s, const char *origin, uint64_t seq,
+                        const sp_store_settle *how, int64_t bound, int *err)
+{
+	sqlite3_stmt *st =
+	    sp_store__stmt(s->db, &s->st, sql_log_signer_ended, err);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 3, bound);
+	sqlite3_bind_int64(st, 4, how->invalid_from);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		*err = sp_store__err(s->db, rc, "log-signer");
+	return rc == SQLITE_ROW;
 }
 
 int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
@@ -476,11 +505,23 @@ int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
 	int err = SP_OK;
 	size_t i;
 
+	int64_t bound = how->exists_by - how->signer_slack;
+	int hold = how->held != NULL && how->exists_by > 0;
+
 	for (i = 0; i < n; i++) {
 		if (how->state == SP_LOG_CONFIRMED &&
 		    (how->issued_max != INT64_MAX || how->exists_by > 0)) {
-			if (log_refuse(s, origin, seqs[i], how, &err)) {
+			/* held: only Issued refuses here, the signer's end
+			 * keeps the record pending for an earlier bound */
+			if (log_refuse(s, origin, seqs[i], how,
+			               hold ? INT64_MIN : bound, &err)) {
 				refused[(*n_refused)++] = seqs[i];
+				continue;
+			}
+			if (err == SP_OK && hold &&
+			    signer_ended(s, origin, seqs[i], how, bound,
+			                 &err)) {
+				how->held[(*how->n_held)++] = seqs[i];
 				continue;
 			}
 			if (err != SP_OK)

@@ -551,6 +551,13 @@ fail:
 static const char sql_cp_latest[] =
     "SELECT id, size, root, note, seen_at, source FROM checkpoints"
     " WHERE origin = ?1 ORDER BY size DESC, id ASC LIMIT 1";
+/* The first checkpoint witnessed to contain a Sequence (SPEC [API-A1]):
+ * the smallest above it that carries a cosignature. */
+static const char sql_cp_covering[] =
+    "SELECT c.id, c.size, c.root, c.note, c.seen_at, c.source"
+    " FROM checkpoints c WHERE c.origin = ?1 AND c.size > ?2"
+    " AND EXISTS (SELECT 1 FROM cosignatures s WHERE s.checkpoint = c.id)"
+    " ORDER BY c.size ASC, c.id ASC LIMIT 1";
 static const char sql_cosigs[] =
     "SELECT witness, line FROM cosignatures WHERE checkpoint = ?1"
     " ORDER BY witness";
@@ -596,8 +603,10 @@ static int load_cosigs(sp_store_conn *r, int64_t id, sp_store_checkpoint *cp)
 	return err;
 }
 
-int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
-                                sp_store_checkpoint **out)
+/* One checkpoint row of sql (origin as ?1, covering as ?2 unless
+ * negative) with its cosignatures. */
+static int cp_query(sp_store_conn *r, const char *sql, const char *origin,
+                    int64_t covering, sp_store_checkpoint **out)
 {
 	sp_store_checkpoint *cp = NULL;
 	sqlite3_stmt *st;
@@ -608,9 +617,11 @@ int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
 		*out = NULL;
 	if (!r || !origin || !out)
 		return SP_ERR_INVALID_ARGUMENT;
-	if (!(st = sp_store__stmt(r->db, &r->st, sql_cp_latest, &err)))
+	if (!(st = sp_store__stmt(r->db, &r->st, sql, &err)))
 		return err;
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	if (covering >= 0)
+		sqlite3_bind_int64(st, 2, covering);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -643,6 +654,18 @@ int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
 	}
 	*out = cp;
 	return SP_OK;
+}
+
+int sp_sqlite_checkpoint_latest(sp_store_conn *r, const char *origin,
+                                sp_store_checkpoint **out)
+{
+	return cp_query(r, sql_cp_latest, origin, -1, out);
+}
+
+int sp_sqlite_checkpoint_covering(sp_store_conn *r, const char *origin,
+                                  uint64_t sequence, sp_store_checkpoint **out)
+{
+	return cp_query(r, sql_cp_covering, origin, (int64_t)sequence, out);
 }
 
 /* ---------------------------------------------------------------- outbox */

@@ -55,6 +55,53 @@ static void test_checkpoints(void **state)
 	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
 }
 
+/* [API-A1]: the first checkpoint above a Sequence that carries a
+ * cosignature; one without any (an origin's own, or one only verified)
+ * is skipped, and nothing above the Sequence is not found. */
+static void test_checkpoint_covering(void **state)
+{
+	fx *f = *state;
+	uint8_t r4[32], r6[32], r8[32];
+	sp_store_checkpoint *cp = NULL;
+
+	memset(r4, 4, 32);
+	memset(r6, 6, 32);
+	memset(r8, 8, 32);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 4, r4,
+	                                         "four\n", "CN-XA"),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 6, r6, "six\n",
+	                                         "CN-XA"),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 8, r8,
+	                                         "eight\n", "CN-XA"),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-XA", 6, r6, "CN-HN",
+	                                          "— hn six\n"),
+	                 SP_OK);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-XA", 8, r8, "CN-HN",
+	                                          "— hn eight\n"),
+	                 SP_OK);
+	/* size 4 has no cosignature: 6 is the first witnessed above 2 */
+	assert_int_equal(sp_store_checkpoint_covering(f->r, "CN-XA", 2, &cp),
+	                 SP_OK);
+	assert_int_equal(cp->size, 6);
+	assert_string_equal(cp->note, "six\n");
+	assert_int_equal(cp->n_cosignatures, 1);
+	assert_string_equal(cp->cosignatures[0], "— hn six\n");
+	sp_store_checkpoint_free(cp);
+	/* a checkpoint of size 6 does not contain Sequence 6 */
+	assert_int_equal(sp_store_checkpoint_covering(f->r, "CN-XA", 6, &cp),
+	                 SP_OK);
+	assert_int_equal(cp->size, 8);
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(sp_store_checkpoint_covering(f->r, "CN-XA", 8, &cp),
+	                 SP_ERR_NOT_FOUND);
+	assert_null(cp);
+	assert_int_equal(sp_store_checkpoint_covering(f->r, "CN-ZZ", 0, &cp),
+	                 SP_ERR_NOT_FOUND);
+}
+
 /* ---------------------------------------------------------------- outbox */
 
 /* The outbox API delivery uses: sp_store_fed_* writes run on the committer
@@ -699,11 +746,12 @@ static void test_log_settle(void **state)
 	size_t n_refused = 9;
 	/* rec_make's Issued is 1790000000 + Sequence */
 	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004, 300,
-	                       INT64_MAX};
-	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX};
+	                       INT64_MAX, NULL, NULL};
+	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX,
+	                         NULL, NULL};
 	/* the Origin revoked with InvalidFrom 400 s before the bound */
 	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX, 300,
-	                           1790000003 - 400};
+	                           1790000003 - 400, NULL, NULL};
 	uint64_t later[1] = {11};
 	rec g;
 
@@ -803,13 +851,81 @@ static void test_log_settle(void **state)
 	sp_store_list_free(l);
 }
 
+/* [LOG-A1]: with `held`, a record whose signer ended before the bound
+ * stays pending and is listed, not refused; Issued is still judged; the
+ * same record settled later at an earlier bound is confirmed there. */
+static void test_log_settle_held(void **state)
+{
+	fx *f = *state;
+	sp_store_record *got = NULL;
+	uint64_t seqs[3] = {1, 2, 3}, refused[3] = {0}, held[3] = {0};
+	size_t n_refused = 9, n_held = 9;
+	sp_store_settle late = {SP_LOG_CONFIRMED, 1790000003, 1790000003 + 300,
+	                        300, INT64_MAX, held, &n_held};
+	sp_store_settle early = {SP_LOG_CONFIRMED, 1790000000 - 2000,
+	                         1790000000 - 1700, 300, INT64_MAX, NULL, NULL};
+	rec a, b, c;
+
+	rec_make(&a, "CN-XA", 1, NULL); /* signer ended 1000 s before */
+	rec_make(&b, "CN-XA", 2, NULL); /* signer valid at the bound */
+	rec_make(&c, "CN-XA", 3, NULL); /* Issued after the bound */
+	a.put.source = b.put.source = c.put.source = "CN-XA";
+	a.put.log_state = b.put.log_state = c.put.log_state = SP_LOG_PENDING;
+	a.put.issued = 1790000000 - 5000;
+	a.put.signer_until = 1790000003 - 1000;
+	b.put.signer_until = 1790000003 + 10;
+	c.put.issued = 1790000003 + 1000;
+	c.put.signer_until = 1790000003 - 1000;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", seqs, 3, &late,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 1);
+	assert_int_equal(refused[0], 3);
+	assert_int_equal(n_held, 1);
+	assert_int_equal(held[0], 1);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 1, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_PENDING);
+	assert_string_equal(got->log_refused, "");
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 2, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 3, &got), SP_OK);
+	assert_string_equal(got->log_refused, "issued-out-of-bounds");
+	sp_store_record_free(got);
+	/* the earlier bound, inside the signer's validity */
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", held, 1, &early,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	assert_int_equal(n_refused, 0);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 1, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	assert_int_equal(got->exists_by, 1790000000 - 2000);
+	sp_store_record_free(got);
+	/* held without room for its count is a caller's error */
+	late.n_held = NULL;
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", seqs, 1, &late,
+	                                     refused, &n_refused),
+	                 SP_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoint_covering, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_settle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_settle_held, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),
