@@ -438,6 +438,50 @@ static void test_signer_over_at_existence(void **state)
 	assert_int_equal(witnessed().bounds_alarms, 1);
 }
 
+/* Stop the node and start it again on the same store and configuration
+ * (the fake peers stop and start with it). 0 or -1. */
+static int restart(fh *h)
+{
+	fh_run(h, fh_stop_loop, NULL);
+	pthread_join(h->thr, NULL);
+	h->state = 0;
+	if (pthread_create(&h->thr, NULL, fh_node_main, h) != 0)
+		return -1;
+	pthread_mutex_lock(&h->mu);
+	while (h->state == 0)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+	return h->state == 1 ? 0 : -1;
+}
+
+/* [FED-61] 1 across a restart: the lower bound is kept with the node's
+ * data, so a backdated record that arrives right after a restart, before
+ * any witnessed round (the peers serve nothing now), is still refused. */
+static void test_bound_survives_restart(void **state)
+{
+	const int64_t t1 = g_t0 + SKEW_S; /* the first cosignature */
+	served none;
+	size_t len = 0;
+	uint8_t *backdated;
+
+	(void)state;
+	fh_advance((SKEW_S + 60) * 1000);
+	witnesses_at(t1, t1 + 5);
+	assert_int_equal(deliver(g_ours, g_ours_len), SP_OK);
+	run_steps(4);
+	assert_true(witnessed().have);
+	fh_settle(&g_h, 300); /* the bound is written on the pool */
+	memset(&none, 0, sizeof(none));
+	fh_run(&g_h, set_served, &none);
+	assert_int_equal(restart(&g_h), 0);
+	assert_false(witnessed().have);
+	backdated = fh_peer_record_issued(&g_h, XA, LEAVES, "CN-ZZ",
+	                                  t1 - MERGE_S - SKEW_S - 100, &len);
+	assert_int_equal(deliver(backdated, len), SP_ERR_ISSUED_OUT_OF_BOUNDS);
+	free(backdated);
+	assert_false(holding(LEAVES).found);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +493,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_issued_after_bound,
 	                                    setup_honest, teardown),
 	    cmocka_unit_test_setup_teardown(test_signer_over_at_existence,
+	                                    setup_honest, teardown),
+	    cmocka_unit_test_setup_teardown(test_bound_survives_restart,
 	                                    setup_honest, teardown),
 	};
 
