@@ -240,6 +240,11 @@ typedef struct sp_store_driver {
 	                     const uint64_t *seqs, size_t n,
 	                     const sp_store_settle *how, uint64_t *refused,
 	                     size_t *n_refused);
+	/* Confirmed records of origin bound later than `after` become
+	 * unlogged ("signer-revoked"); up to max of their Sequences into
+	 * seqs, their count into *n (store.h, sp_store_log_revoke). */
+	int (*log_revoke)(sp_store_conn *w, const char *origin, int64_t after,
+	                  uint64_t *seqs, size_t max, size_t *n);
 
 	/* ------------------------------------------------ reads
 	 * (a reader connection; arguments already checked as in store.h) */

@@ -573,6 +573,15 @@ typedef struct sp_store_settle {
 int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
                         size_t n, const sp_store_settle *how, uint64_t *refused,
                         size_t *n_refused);
+/* [TL-77]: the records of `origin` confirmed with an existence bound later
+ * than `after` (its revocation's InvalidFrom plus the skew) become
+ * unlogged with the refusal "signer-revoked", keeping their bound; those
+ * with no bound (k = 0) or an earlier one are left alone. Idempotent. The
+ * Sequences changed go to seqs (room for max, may be NULL with max 0),
+ * how many changed in *n (all of them, also past max). Synchronous
+ * (never from the committer thread). */
+int sp_store_log_revoke(sp_store *s, const char *origin, int64_t after,
+                        uint64_t *seqs, size_t max, size_t *n);
 /* The pending records of `origin` with Sequence >= from, in Sequence
  * order, at most max (<= SP_STORE_LIST_MAX); *out malloc'd (NULL when
  * *n == 0). */

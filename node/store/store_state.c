@@ -91,6 +91,35 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 	return sp_store__run(s, log_state_fn, &a);
 }
 
+typedef struct log_revoke_args {
+	const char *origin;
+	int64_t after;
+	uint64_t *seqs;
+	size_t max;
+	size_t *n;
+} log_revoke_args;
+
+static int log_revoke_fn(sp_store *s, void *arg)
+{
+	const log_revoke_args *a = arg;
+
+	*a->n = 0; /* a group run again starts afresh */
+	return s->ops->log_revoke(s->w, a->origin, a->after, a->seqs, a->max,
+	                          a->n);
+}
+
+int sp_store_log_revoke(sp_store *s, const char *origin, int64_t after,
+                        uint64_t *seqs, size_t max, size_t *n)
+{
+	log_revoke_args a = {origin, after, seqs, max, n};
+
+	if (n)
+		*n = 0;
+	if (!s || !origin || !n || (max > 0 && !seqs))
+		return SP_ERR_INVALID_ARGUMENT;
+	return sp_store__run(s, log_revoke_fn, &a);
+}
+
 int sp_store_log_state_set(sp_store *s, const char *origin,
                            const uint64_t *seqs, size_t n, int state)
 {

@@ -476,6 +476,7 @@ static int ext_start(sp_node *n, void **state)
 		return -1;
 	}
 	f->next_pull_ms = fed_now_ms(f) + 1000; /* catch up right after start */
+	f->revocations_due = 1; /* a list installed before a crash, too */
 	*state = f;
 	sp_log(SP_LOG_INFO, "peers_started", SP_LF_UINT("peers", f->n_peers),
 	       SP_LF_UINT("origins", f->n_origins));
@@ -491,6 +492,8 @@ static void ext_tick(void *state)
 
 	if (f->stopping)
 		return;
+	if (f->revocations_due)
+		fed_quorum_revocations(f);
 	if (now >= f->next_pull_ms) {
 		pull = 1;
 		f->next_pull_ms =
@@ -575,6 +578,7 @@ static void ext_trust_changed(void *state)
 		return;
 	rebuild(f);
 	fed_trust_announce(f);
+	f->revocations_due = 1;
 }
 
 static void ext_list_newer(void *state, const char *peer, uint64_t sequence)

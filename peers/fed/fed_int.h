@@ -234,7 +234,10 @@ struct fed {
 	uint64_t equivocation_alarms; /* every alarm this side raised */
 	uint64_t unconfirmed_alarms;  /* records past the merge delay */
 	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-59]) */
-	uint64_t bounds_alarms; /* records refused at confirmation ([FED-61]) */
+	uint64_t bounds_alarms; /* records refused at confirmation ([FED-61]),
+	                           or whose confirmation a revocation withdrew
+	                           ([TL-A1]) */
+	int revocations_due;    /* the home list changed: re-judge ([TL-A1]) */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -420,6 +423,10 @@ void fed_quorum_settled(fed *f, fed_origin *o, uint64_t seq, int confirmed);
  * store, [FED-61], [TL-78]): logged, counted and shown as o's alarm. */
 void fed_quorum_refused(fed *f, fed_origin *o, const uint64_t *seqs, size_t n,
                         int64_t exists_by, int64_t issued_max);
+/* [TL-A1]: every member the home list revokes with an InvalidFrom: its
+ * records confirmed with an existence bound later than InvalidFrom (plus
+ * the skew) lose their effect (unlogged, signer-revoked), alarmed. */
+void fed_quorum_revocations(fed *f);
 /* Alarm once for each record listed longer than the merge delay. */
 void fed_quorum_overdue(fed *f, fed_origin *o, int64_t now);
 /* The merge delay of the home list, in ms. */

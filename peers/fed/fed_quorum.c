@@ -644,6 +644,93 @@ void fed_quorum_settled(fed *f, fed_origin *o, uint64_t seq, int confirmed)
 	settle_flush(f, o);
 }
 
+/* ---------------------------------------------------------------- revocation
+ */
+
+#define REVOKED_LISTED 8 /* Sequences named per origin in the log */
+
+typedef struct revoke_job {
+	fed *f;
+	char origin[SP_NODE_ID_MAX + 1];
+	int64_t invalid_from, after;
+	uint64_t seqs[REVOKED_LISTED];
+	size_t n;
+	int err;
+} revoke_job;
+
+static void revoke_work(void *arg)
+{
+	revoke_job *j = arg;
+
+	j->err = sp_store_log_revoke(sp_node_store(j->f->n), j->origin,
+	                             j->after, j->seqs, REVOKED_LISTED, &j->n);
+}
+
+/* Records that were in effect and are no longer: alarmed like those
+ * refused at confirmation, with their own event. */
+static void revoke_done(void *arg)
+{
+	revoke_job *j = arg;
+	fed *f = j->f;
+	fed_origin *o = fed_origin_find(f, j->origin);
+	size_t i;
+
+	if (j->err != SP_OK) {
+		sp_log(SP_LOG_WARN, "log_state_unsaved",
+		       SP_LF_STR("origin", j->origin),
+		       SP_LF_STR("err", sp_strerror(j->err)));
+		f->revocations_due = 1; /* again at the next tick */
+	} else if (j->n > 0) {
+		for (i = 0; i < j->n && i < REVOKED_LISTED; i++)
+			sp_log(SP_LOG_ERROR, "record_revoked_after_confirmation",
+			       SP_LF_STR("origin", j->origin),
+			       SP_LF_UINT("sequence", j->seqs[i]),
+			       SP_LF_INT("invalid_from", j->invalid_from));
+		f->bounds_alarms += j->n;
+		if (o != NULL) {
+			o->out_of_bounds += j->n;
+			snprintf(o->last_alarm, sizeof(o->last_alarm),
+			         "revoked with InvalidFrom %lld: %zu confirmed "
+			         "record(s) proven only after it are no longer "
+			         "in effect (sequence %llu%s)",
+			         (long long)j->invalid_from, j->n,
+			         (unsigned long long)j->seqs[0],
+			         j->n > 1 ? ", ..." : "");
+		}
+	}
+	free(j);
+}
+
+void fed_quorum_revocations(fed *f)
+{
+	const sp_tl *tl = sp_trust_list(sp_node_trust(f->n));
+	const char *self = sp_node_config(f->n)->node_id;
+	int64_t skew = sp_node_config(f->n)->clock_skew;
+	size_t i;
+
+	f->revocations_due = 0;
+	for (i = 0; i < tl->n_members && !f->stopping; i++) {
+		const sp_tl_member *m = &tl->members[i];
+		revoke_job *j;
+
+		if (m->status != SP_STATUS_REVOKED || m->invalid_from <= 0 ||
+		    strcmp(m->node_id, self) == 0 ||
+		    (j = calloc(1, sizeof(*j))) == NULL)
+			continue;
+		j->f = f;
+		snprintf(j->origin, sizeof(j->origin), "%s", m->node_id);
+		j->invalid_from = m->invalid_from;
+		/* within the skew, as a pending record is judged ([TL-77]) */
+		j->after = m->invalid_from > INT64_MAX - skew
+		               ? INT64_MAX
+		               : m->invalid_from + skew;
+		if (fed_pool(f, revoke_work, revoke_done, j) != SP_OK) {
+			free(j);
+			f->revocations_due = 1;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- overdue */
 
 void fed_quorum_overdue(fed *f, fed_origin *o, int64_t now)

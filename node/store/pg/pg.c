@@ -932,6 +932,7 @@ const sp_store_driver sp_store_pg_driver = {
     .outbox_due = sp_pg_outbox_due,
     .outbox_claim = sp_pg_outbox_claim,
     .log_state_set = sp_pg_log_state_set,
+    .log_revoke = sp_pg_log_revoke,
     .log_pending = sp_pg_log_pending,
     .outbox_counts = sp_pg_outbox_counts,
     .digest_at = sp_pg_digest_at,

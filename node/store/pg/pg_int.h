@@ -95,6 +95,8 @@ void sp_pg_arg_view(sp_pg_args *a, const sp_store_view *view);
 int sp_pg_record_header(const PGresult *r, int row, sp_store_record *rec);
 
 /* The log state of records (SPEC [FED-55]; driver.h). */
+int sp_pg_log_revoke(sp_store_conn *w, const char *origin, int64_t after,
+                     uint64_t *seqs, size_t max, size_t *n);
 int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
                         const uint64_t *seqs, size_t n,
                         const sp_store_settle *how, uint64_t *refused,

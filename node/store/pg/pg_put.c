@@ -732,3 +732,33 @@ int sp_pg_log_state_set(sp_store_conn *w, const char *origin,
 	}
 	return SP_OK;
 }
+
+/* [TL-77]: a revocation whose InvalidFrom lies before a confirmed record's
+ * bound takes the record's effect away; it stays, with its bound, as
+ * evidence of what the compromised key signed. */
+static const char sql_log_revoke[] =
+    "UPDATE records SET log_state = 'unlogged', log_refused = 'signer-revoked'"
+    " WHERE origin = $1 AND log_state = 'confirmed'"
+    " AND exists_by > $2::bigint RETURNING sequence";
+
+int sp_pg_log_revoke(sp_store_conn *w, const char *origin, int64_t after,
+                     uint64_t *seqs, size_t max, size_t *n)
+{
+	sp_pg_args a = {0};
+	PGresult *res;
+	int err = SP_OK, i, rows;
+
+	sp_pg_arg_text(&a, origin);
+	sp_pg_arg_i64(&a, after);
+	if ((res = sp_pg_run(w, sql_log_revoke, &a, "log-revoke", &err)) ==
+	    NULL)
+		return err;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if (*n < max)
+			seqs[*n] = (uint64_t)sp_pg_i64(res, i, 0);
+		(*n)++;
+	}
+	PQclear(res);
+	return SP_OK;
+}

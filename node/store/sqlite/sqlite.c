@@ -661,6 +661,7 @@ const sp_store_driver sp_store_sqlite_driver = {
     .checkpoint_put = sp_sqlite_checkpoint_put,
     .cosignature_put = sp_sqlite_cosignature_put,
     .log_state_set = sp_sqlite_log_state_set,
+    .log_revoke = sp_sqlite_log_revoke,
     .log_pending = sp_sqlite_log_pending,
     .outbox_enqueue = sp_sqlite_outbox_enqueue,
     .outbox_delivered = sp_sqlite_outbox_delivered,

@@ -72,6 +72,8 @@ int sp_sqlite_origin_update(sp_store_conn *s, int64_t origin_id,
                             uint64_t sequence, uint64_t tree_size);
 int sp_sqlite_checkpoint_put(sp_store_conn *s, const sp_store_cp_args *a);
 int sp_sqlite_cosignature_put(sp_store_conn *s, const sp_store_cp_args *a);
+int sp_sqlite_log_revoke(sp_store_conn *s, const char *origin, int64_t after,
+                         uint64_t *seqs, size_t max, size_t *n);
 int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
                             const uint64_t *seqs, size_t n,
                             const sp_store_settle *how, uint64_t *refused,

@@ -541,3 +541,31 @@ int sp_sqlite_log_state_set(sp_store_conn *s, const char *origin,
 	}
 	return SP_OK;
 }
+
+/* [TL-77]: a revocation whose InvalidFrom lies before a confirmed record's
+ * bound takes the record's effect away; it stays, with its bound, as
+ * evidence of what the compromised key signed. */
+static const char sql_log_revoke[] =
+    "UPDATE records SET log_state = 'unlogged', log_refused = 'signer-revoked'"
+    " WHERE origin = ?1 AND log_state = 'confirmed' AND exists_by > ?2"
+    " RETURNING sequence";
+
+int sp_sqlite_log_revoke(sp_store_conn *s, const char *origin, int64_t after,
+                         uint64_t *seqs, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	int err = SP_OK, rc;
+
+	STMT(sql_log_revoke);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n < max)
+			seqs[*n] = (uint64_t)sqlite3_column_int64(st, 0);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sp_store__err(s->db, rc, "log-revoke");
+	return SP_OK;
+}

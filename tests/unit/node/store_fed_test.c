@@ -915,6 +915,67 @@ static void test_log_settle_held(void **state)
 	                 SP_ERR_INVALID_ARGUMENT);
 }
 
+/* [TL-77]: a revocation's InvalidFrom (plus the skew) takes the effect of
+ * records confirmed with a later bound; earlier ones and records without
+ * a bound stay; the record keeps its bound; a second pass changes
+ * nothing. */
+static void test_log_revoke(void **state)
+{
+	fx *f = *state;
+	sp_store_record *got = NULL;
+	uint64_t one[1], refused[1], seqs[4] = {0};
+	size_t n_refused = 0, n = 9;
+	sp_store_settle early = {SP_LOG_CONFIRMED, 1790000100, INT64_MAX, 300,
+	                         INT64_MAX, NULL, NULL};
+	sp_store_settle late = {SP_LOG_CONFIRMED, 1790000500, INT64_MAX, 300,
+	                        INT64_MAX, NULL, NULL};
+	rec a, b, c;
+
+	rec_make(&a, "CN-XA", 1, NULL);
+	rec_make(&b, "CN-XA", 2, NULL);
+	rec_make(&c, "CN-XA", 3, NULL);
+	a.put.source = b.put.source = c.put.source = "CN-XA";
+	a.put.log_state = b.put.log_state = c.put.log_state = SP_LOG_PENDING;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_put(f->s, &c.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	one[0] = 1;
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", one, 1, &early,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	one[0] = 2;
+	assert_int_equal(sp_store_log_settle(f->s, "CN-XA", one, 1, &late,
+	                                     refused, &n_refused),
+	                 SP_OK);
+	one[0] = 3; /* k = 0: confirmed without a bound */
+	assert_int_equal(
+	    sp_store_log_state_set(f->s, "CN-XA", one, 1, SP_LOG_CONFIRMED),
+	    SP_OK);
+	assert_int_equal(
+	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, seqs, 4, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(seqs[0], 2);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 2, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_UNLOGGED);
+	assert_string_equal(got->log_refused, "signer-revoked");
+	assert_int_equal(got->exists_by, 1790000500);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 1, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 3, &got), SP_OK);
+	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
+	sp_store_record_free(got);
+	assert_int_equal(
+	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, NULL, 0, &n),
+	    SP_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -926,6 +987,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_log_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_settle_held, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_log_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_lists, setup, teardown),

@@ -438,6 +438,98 @@ static void test_signer_over_at_existence(void **state)
 	assert_int_equal(witnessed().bounds_alarms, 1);
 }
 
+typedef struct install {
+	const char *path;
+	int err;
+} install;
+
+static void install_fn(fh *h, void *arg)
+{
+	install *q = arg;
+	sp_verify_opts o;
+	sp_trust *t = NULL;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+
+	sp_verify_opts_default(&o);
+	q->err = sp_read_file(q->path, 1 << 20, &bytes, &len, &why);
+	if (q->err == SP_OK)
+		q->err = sp_trust_open(sp_node_anchors(h->n), bytes, len,
+		                       sp_node_trust(h->n), &o, &t, &why);
+	if (q->err == SP_OK)
+		q->err = sp_node_install_list(h->n, -1, t, "test");
+	sp_trust_unref(t);
+	free(bytes);
+}
+
+/* The operator revokes CN-XA with InvalidFrom `from` (unix seconds) and
+ * the node installs that list. */
+static void revoke_origin(int64_t from)
+{
+	const char *bin = getenv("SP_BINARY_DIR");
+	char cmd[2048], t[SP_TIME_TEXT_MAX], path[FH_PATH];
+	install q;
+
+	assert_int_equal(sp_time_format(from, t), SP_OK);
+	snprintf(cmd, sizeof(cmd),
+	         "'%s/node/silkport' trust-list remove-member --key "
+	         "'%s/operator/key.pem' --cert '%s/operator/cert.pem' "
+	         "--member CN-XA --invalid-from %s '%s/trust-list.xml' "
+	         ">'%s/tl3.xml'",
+	         bin ? bin : "build", g_h.dir, g_h.dir, t, g_h.dir, g_h.dir);
+	assert_int_equal(fh_sh(cmd), 0);
+	snprintf(path, sizeof(path), "%s/tl3.xml", g_h.dir);
+	q.path = path;
+	q.err = -1;
+	fh_run(&g_h, install_fn, &q);
+	assert_int_equal(q.err, SP_OK);
+}
+
+/* [TL-A1]: a revocation whose InvalidFrom lies before the existence bound
+ * of a record confirmed earlier (more than the skew before it) takes the
+ * record's effect away: unlogged, refused signer-revoked, its bound kept,
+ * alarmed once. */
+static void test_revocation_rejudges(void **state)
+{
+	const char *lines[2] = {"event=record_revoked_after_confirmation",
+	                        "origin=CN-XA"};
+	held got;
+
+	(void)state;
+	witnesses_at(g_t0 - 30, g_t0 - 10);
+	assert_int_equal(deliver(g_ours, g_ours_len), SP_OK);
+	run_steps(4);
+	assert_int_equal(holding(OURS).state, SP_LOG_CONFIRMED);
+	revoke_origin(g_t0 - 10 - SKEW_S - 100);
+	run_steps(2);
+	got = holding(OURS);
+	assert_int_equal(got.state, SP_LOG_UNLOGGED);
+	assert_string_equal(got.refused, "signer-revoked");
+	assert_int_equal(got.exists_by, g_t0 - 10);
+	assert_int_equal(witnessed().bounds_alarms, 1);
+	assert_int_equal(fh_log_count(&g_h, lines, 2), 1);
+	run_steps(2); /* judged once: no second alarm */
+	assert_int_equal(witnessed().bounds_alarms, 1);
+}
+
+/* [TL-77]: a record proven to exist before InvalidFrom stays confirmed. */
+static void test_revocation_keeps_earlier(void **state)
+{
+	held got;
+
+	(void)state;
+	witnesses_at(g_t0 - 30, g_t0 - 10);
+	assert_int_equal(deliver(g_ours, g_ours_len), SP_OK);
+	run_steps(4);
+	revoke_origin(g_t0);
+	run_steps(2);
+	got = holding(OURS);
+	assert_int_equal(got.state, SP_LOG_CONFIRMED);
+	assert_int_equal(got.exists_by, g_t0 - 10);
+	assert_int_equal(witnessed().bounds_alarms, 0);
+}
+
 /* Stop the node and start it again on the same store and configuration
  * (the fake peers stop and start with it). 0 or -1. */
 static int restart(fh *h)
@@ -495,6 +587,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_signer_over_at_existence,
 	                                    setup_honest, teardown),
 	    cmocka_unit_test_setup_teardown(test_bound_survives_restart,
+	                                    setup_honest, teardown),
+	    cmocka_unit_test_setup_teardown(test_revocation_rejudges,
+	                                    setup_honest, teardown),
+	    cmocka_unit_test_setup_teardown(test_revocation_keeps_earlier,
 	                                    setup_honest, teardown),
 	};
 
