@@ -217,16 +217,17 @@ static void get_checkpoint(read_job *j, sp_store_reader *r)
 {
 	sp_store_checkpoint *cp = NULL;
 	size_t i;
-	int err = j->has_covering
-	              ? sp_store_checkpoint_covering(r, j->origin, j->covering,
-	                                             &cp)
-	              : sp_store_checkpoint_latest(r, j->origin, &cp);
+	int err =
+	    j->has_covering
+	        ? sp_store_checkpoint_covering(r, j->origin, j->covering, &cp)
+	        : sp_store_checkpoint_latest(r, j->origin, &cp);
 
 	if (err == SP_ERR_NOT_FOUND) {
 		fail(j, SP_ERR_NOT_FOUND,
-		     j->has_covering ? "no cosigned checkpoint of that log "
-		                       "containing that Sequence is held here"
-		                     : "no checkpoint of that log is held here");
+		     j->has_covering
+		         ? "no cosigned checkpoint of that log "
+		           "containing that Sequence is held here"
+		         : "no checkpoint of that log is held here");
 		return;
 	}
 	if (err != SP_OK) {

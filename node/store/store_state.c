@@ -83,7 +83,8 @@ int sp_store_log_settle(sp_store *s, const char *origin, const uint64_t *seqs,
 	    (how->state != SP_LOG_CONFIRMED && how->state != SP_LOG_UNLOGGED) ||
 	    how->exists_by < 0 ||
 	    (how->state == SP_LOG_CONFIRMED &&
-	     (how->issued_max != INT64_MAX || how->exists_by > 0) && !refused) ||
+	     (how->issued_max != INT64_MAX || how->exists_by > 0) &&
+	     !refused) ||
 	    (how->held != NULL && how->n_held == NULL))
 		return SP_ERR_INVALID_ARGUMENT;
 	if (n == 0)

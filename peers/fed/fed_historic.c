@@ -32,7 +32,7 @@ typedef struct hist {
 	int64_t now_ms;
 	uint64_t *seqs; /* the records held for an earlier bound */
 	size_t n;
-	uint64_t covering; /* the smallest of them */
+	uint64_t covering;  /* the smallest of them */
 	uint64_t base_size; /* the witnessed checkpoint they were proven in */
 	uint8_t base_root[32];
 	int64_t base_exists_by;
@@ -308,7 +308,8 @@ static void hist_proof_work(void *arg)
 		if (err == SP_OK &&
 		    (p.kind != SP_PROOF_CONSISTENCY || p.old_size != h->size ||
 		     p.size != h->base_size))
-			err = SP_ERR_PROOF_INVALID, why = "proof for other sizes";
+			err = SP_ERR_PROOF_INVALID,
+			why = "proof for other sizes";
 		if (err == SP_OK)
 			err = sp_merkle_verify_consistency(
 			    h->size, h->base_size, h->root, h->base_root,
@@ -371,8 +372,8 @@ static void hist_settle_work(void *arg)
 		            ? h->n_settle - off
 		            : SP_STORE_LIST_MAX;
 		got = 0;
-		h->err = sp_store_log_settle(sp_node_store(h->f->n), h->o->id, h->seqs + off,
-		                             chunk, &how,
+		h->err = sp_store_log_settle(sp_node_store(h->f->n), h->o->id,
+		                             h->seqs + off, chunk, &how,
 		                             h->refused + h->n_refused, &got);
 		h->n_refused += got;
 	}
@@ -495,9 +496,8 @@ static void hist_ask_proof(hist *h)
 	if (src == NULL || !fed_peer_usable(src))
 		src = fed_peer_find(f, h->cand_source);
 	snprintf(path, sizeof(path),
-	         "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu",
-	         h->o->id, (unsigned long long)h->size,
-	         (unsigned long long)h->base_size);
+	         "/v1/logs/%s/proofs/consistency?old=%llu&size=%llu", h->o->id,
+	         (unsigned long long)h->size, (unsigned long long)h->base_size);
 	if (src == NULL || !fed_peer_usable(src) ||
 	    sp_h2_client_request(src->client, "GET", path, NULL, 0, NULL, 0,
 	                         on_hist_proof, h) != SP_OK) {
@@ -544,9 +544,8 @@ static void hist_own_work(void *arg)
 	sp_text t = {0};
 	size_t i;
 
-	if (r != NULL &&
-	    sp_store_checkpoint_covering(r, h->o->id, h->covering, &cp) ==
-	        SP_OK) {
+	if (r != NULL && sp_store_checkpoint_covering(r, h->o->id, h->covering,
+	                                              &cp) == SP_OK) {
 		sp_text_append(&t, cp->note, strlen(cp->note));
 		for (i = 0; i < cp->n_cosignatures; i++)
 			sp_text_append(&t, cp->cosignatures[i],
@@ -620,13 +619,14 @@ static void hist_ask_all(fed *f, hist *h)
 	h->waiting = 1; /* this function's own share, released below */
 	for (i = 0; i < f->n_peers && h->n_answers < FED_MAX_PEERS; i++) {
 		fed_peer *p = f->peers[i];
-		int witness = sp_tl_is_witness(tl, p->id) &&
-		              strcmp(p->id, h->o->id) != 0;
+		int witness =
+		    sp_tl_is_witness(tl, p->id) && strcmp(p->id, h->o->id) != 0;
 		hist_ask *q;
 
 		if (p->federation[0] != '\0' || strcmp(p->id, self) == 0)
 			continue;
-		if (!fed_peer_usable(p) || (q = calloc(1, sizeof(*q))) == NULL) {
+		if (!fed_peer_usable(p) ||
+		    (q = calloc(1, sizeof(*q))) == NULL) {
 			if (witness)
 				h->away = 1;
 			continue;

@@ -494,7 +494,8 @@ void fed_quorum_refused(fed *f, fed_origin *o, const uint64_t *seqs, size_t n,
 
 	for (i = 0; i < n && i < OVERDUE_LOGGED; i++)
 		sp_log(SP_LOG_ERROR, "record_refused_at_confirmation",
-		       SP_LF_STR("origin", o->id), SP_LF_UINT("sequence", seqs[i]),
+		       SP_LF_STR("origin", o->id),
+		       SP_LF_UINT("sequence", seqs[i]),
 		       SP_LF_INT("exists_by", exists_by),
 		       SP_LF_INT("issued_max", issued_max));
 	o->out_of_bounds += n;
@@ -682,7 +683,8 @@ static void revoke_done(void *arg)
 		f->revocations_due = 1; /* again at the next tick */
 	} else if (j->n > 0) {
 		for (i = 0; i < j->n && i < REVOKED_LISTED; i++)
-			sp_log(SP_LOG_ERROR, "record_revoked_after_confirmation",
+			sp_log(SP_LOG_ERROR,
+			       "record_revoked_after_confirmation",
 			       SP_LF_STR("origin", j->origin),
 			       SP_LF_UINT("sequence", j->seqs[i]),
 			       SP_LF_INT("invalid_from", j->invalid_from));

@@ -682,8 +682,8 @@ static int signer_ended(sp_store_conn *w, const char *origin, uint64_t seq,
 	sp_pg_arg_i64(&a, (int64_t)seq);
 	sp_pg_arg_i64(&a, bound);
 	sp_pg_arg_i64(&a, how->invalid_from);
-	if ((res = sp_pg_run(w, sql_log_signer_ended, &a, "log-signer",
-	                     err)) == NULL)
+	if ((res = sp_pg_run(w, sql_log_signer_ended, &a, "log-signer", err)) ==
+	    NULL)
 		return 0;
 	ended = PQntuples(res) > 0;
 	PQclear(res);

@@ -67,15 +67,15 @@ static void test_checkpoint_covering(void **state)
 	memset(r4, 4, 32);
 	memset(r6, 6, 32);
 	memset(r8, 8, 32);
-	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 4, r4,
-	                                         "four\n", "CN-XA"),
-	                 SP_STORE_INSERTED);
-	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 6, r6, "six\n",
-	                                         "CN-XA"),
-	                 SP_STORE_INSERTED);
-	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-XA", 8, r8,
-	                                         "eight\n", "CN-XA"),
-	                 SP_STORE_INSERTED);
+	assert_int_equal(
+	    sp_store_checkpoint_put(f->s, "CN-XA", 4, r4, "four\n", "CN-XA"),
+	    SP_STORE_INSERTED);
+	assert_int_equal(
+	    sp_store_checkpoint_put(f->s, "CN-XA", 6, r6, "six\n", "CN-XA"),
+	    SP_STORE_INSERTED);
+	assert_int_equal(
+	    sp_store_checkpoint_put(f->s, "CN-XA", 8, r8, "eight\n", "CN-XA"),
+	    SP_STORE_INSERTED);
 	assert_int_equal(sp_store_cosignature_put(f->s, "CN-XA", 6, r6, "CN-HN",
 	                                          "— hn six\n"),
 	                 SP_OK);
@@ -746,12 +746,12 @@ static void test_log_settle(void **state)
 	size_t n_refused = 9;
 	/* rec_make's Issued is 1790000000 + Sequence */
 	sp_store_settle how = {SP_LOG_CONFIRMED, 1790000003, 1790000004, 300,
-	                       INT64_MAX, NULL, NULL};
-	sp_store_settle plain = {SP_LOG_CONFIRMED, 0, INT64_MAX, 0, INT64_MAX,
-	                         NULL, NULL};
+	                       INT64_MAX,        NULL,       NULL};
+	sp_store_settle plain = {SP_LOG_CONFIRMED, 0,    INT64_MAX, 0,
+	                         INT64_MAX,        NULL, NULL};
 	/* the Origin revoked with InvalidFrom 400 s before the bound */
 	sp_store_settle revoked = {SP_LOG_CONFIRMED, 1790000003, INT64_MAX, 300,
-	                           1790000003 - 400, NULL, NULL};
+	                           1790000003 - 400, NULL,       NULL};
 	uint64_t later[1] = {11};
 	rec g;
 
@@ -860,10 +860,16 @@ static void test_log_settle_held(void **state)
 	sp_store_record *got = NULL;
 	uint64_t seqs[3] = {1, 2, 3}, refused[3] = {0}, held[3] = {0};
 	size_t n_refused = 9, n_held = 9;
-	sp_store_settle late = {SP_LOG_CONFIRMED, 1790000003, 1790000003 + 300,
-	                        300, INT64_MAX, held, &n_held};
-	sp_store_settle early = {SP_LOG_CONFIRMED, 1790000000 - 2000,
-	                         1790000000 - 1700, 300, INT64_MAX, NULL, NULL};
+	sp_store_settle late = {
+	    SP_LOG_CONFIRMED, 1790000003, 1790000003 + 300, 300,
+	    INT64_MAX,        held,       &n_held};
+	sp_store_settle early = {SP_LOG_CONFIRMED,
+	                         1790000000 - 2000,
+	                         1790000000 - 1700,
+	                         300,
+	                         INT64_MAX,
+	                         NULL,
+	                         NULL};
 	rec a, b, c;
 
 	rec_make(&a, "CN-XA", 1, NULL); /* signer ended 1000 s before */
@@ -926,9 +932,9 @@ static void test_log_revoke(void **state)
 	uint64_t one[1], refused[1], seqs[4] = {0};
 	size_t n_refused = 0, n = 9;
 	sp_store_settle early = {SP_LOG_CONFIRMED, 1790000100, INT64_MAX, 300,
-	                         INT64_MAX, NULL, NULL};
+	                         INT64_MAX,        NULL,       NULL};
 	sp_store_settle late = {SP_LOG_CONFIRMED, 1790000500, INT64_MAX, 300,
-	                        INT64_MAX, NULL, NULL};
+	                        INT64_MAX,        NULL,       NULL};
 	rec a, b, c;
 
 	rec_make(&a, "CN-XA", 1, NULL);
@@ -955,8 +961,7 @@ static void test_log_revoke(void **state)
 	    sp_store_log_state_set(f->s, "CN-XA", one, 1, SP_LOG_CONFIRMED),
 	    SP_OK);
 	assert_int_equal(
-	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, seqs, 4, &n),
-	    SP_OK);
+	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, seqs, 4, &n), SP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(seqs[0], 2);
 	assert_int_equal(sp_store_get_at(f->r, "CN-XA", 2, &got), SP_OK);
@@ -971,8 +976,7 @@ static void test_log_revoke(void **state)
 	assert_int_equal(got->log_state, SP_LOG_CONFIRMED);
 	sp_store_record_free(got);
 	assert_int_equal(
-	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, NULL, 0, &n),
-	    SP_OK);
+	    sp_store_log_revoke(f->s, "CN-XA", 1790000300, NULL, 0, &n), SP_OK);
 	assert_int_equal(n, 0);
 }
 

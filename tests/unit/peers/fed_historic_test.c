@@ -84,7 +84,7 @@ static int param(sp_http_req *req, const char *name, uint64_t *v)
 	char buf[24];
 
 	return sp_http_req_query_param(req, name, buf, sizeof(buf), NULL) ==
-	               SP_OK &&
+	           SP_OK &&
 	       sp_parse_u64(buf, strlen(buf), INT64_MAX, v) == SP_OK;
 }
 
@@ -312,9 +312,8 @@ static held late_joiner(int64_t kg, int64_t hn, int forked)
 	int outcome = 0;
 	served sv = g_sv;
 
-	assert_int_equal(fh_deliver(&g_h, "CN-XA", g_ours, g_ours_len,
-	                            &outcome),
-	                 SP_OK);
+	assert_int_equal(
+	    fh_deliver(&g_h, "CN-XA", g_ours, g_ours_len, &outcome), SP_OK);
 	assert_int_equal(holding().state, SP_LOG_PENDING);
 	fh_advance((g_later - g_t0 + 60) * 1000);
 	sv.cos_time[KG] = g_later;
@@ -401,8 +400,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_confirmed_by_historic, setup,
 	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_historic_without_quorum,
-	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_historic_without_quorum, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_historic_inconsistent, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_historic_after_retirement,
