@@ -5,8 +5,8 @@
  * checkpoints; the first witnessed checkpoint that contains an old record
  * says when that record existed. It is asked for from the Origin and every
  * peer (GET /v1/logs/{origin}/checkpoint?covering=SEQ, [API-A1]) and taken
- * from this node's own store too; the cosignatures of one note are pooled
- * from every answer, counted against the quorum, and the checkpoint is
+ * from this node's own store too; the cosignatures over one note text are
+ * gathered from every answer, counted against the quorum, and the checkpoint is
  * proven consistent with the witnessed one before its bound is used. The
  * records it contains are then settled at that bound; with none to be had
  * they are refused as before ([TL-78]). */
@@ -143,55 +143,46 @@ static int answer_ok(const hist *h, const hist_answer *a, sp_checkpoint *cp,
 	       cp->size <= h->base_size;
 }
 
-/* The signature lines of sigs (len bytes) other than the origin's (key
- * name `name`, kept once from one answer) appended to t. */
-static void append_cosigs(sp_text *t, const char *sigs, size_t len,
-                          const char *name)
+/* The cosignatures over the text of answer c (text_len bytes and the
+ * blank line) in every answer that has the same text, counted per listed
+ * witness: one source may hold one witness's line, another the rest. Each
+ * answer is counted on its own, as it was verified, so that no source can
+ * spoil another's lines. times and lines get, per witness index, the
+ * first that counted (lines malloc'd). The number of witnesses counted. */
+static unsigned count_over(const hist *h, size_t c, size_t text_len,
+                           int64_t latest, int64_t *times, char **lines)
 {
-	static const char dash[] = "\xe2\x80\x94 ";
-	size_t off = 0, nl = strlen(name);
-
-	while (off < len) {
-		const char *line = sigs + off,
-		           *eol = memchr(line, '\n', len - off);
-		size_t ll = eol ? (size_t)(eol - line) + 1 : len - off;
-
-		if (eol != NULL &&
-		    !(ll > 4 + nl && memcmp(line, dash, 4) == 0 &&
-		      memcmp(line + 4, name, nl) == 0 && line[4 + nl] == ' '))
-			sp_text_append(t, line, ll);
-		off += ll;
-	}
-}
-
-/* The note of answer c (text and the origin's lines) with the signature
- * lines of every answer over exactly the same text: one witness may hold
- * one cosignature, another the rest. malloc'd, or NULL. */
-static char *pooled(const hist *h, size_t c, size_t text_len, const char *name)
-{
+	const sp_tl *tl = sp_trust_list(h->trust);
 	const hist_answer *a = &h->answers[c];
-	sp_text all = {0};
-	char *keep = sp_peers__origin_lines(a->body, a->len, text_len, name);
-	size_t i;
+	int64_t t[SP_TL_WITNESSES_MAX];
+	char *l[SP_TL_WITNESSES_MAX];
+	unsigned count = 0;
+	size_t i, w;
 
-	if (keep == NULL)
-		return NULL;
-	sp_text_append(&all, keep, strlen(keep));
-	free(keep);
+	for (w = 0; w < SP_TL_WITNESSES_MAX; w++) {
+		times[w] = 0;
+		lines[w] = NULL;
+	}
 	for (i = 0; i < h->n_answers; i++) {
 		const hist_answer *b = &h->answers[i];
 
 		if (b->body == NULL || b->len <= text_len + 1 ||
 		    memcmp(b->body, a->body, text_len + 1) != 0)
 			continue;
-		append_cosigs(&all, b->body + text_len + 1,
-		              b->len - text_len - 1, name);
+		(void)sp_peers__cosign_times(tl, h->o->id, b->body, b->len,
+		                             latest, l, t);
+		for (w = 0; w < tl->n_witnesses && w < SP_TL_WITNESSES_MAX;
+		     w++) {
+			if (times[w] == 0 && t[w] > 0) {
+				times[w] = t[w];
+				lines[w] = l[w];
+				count++;
+			} else {
+				free(l[w]);
+			}
+		}
 	}
-	if (all.failed) {
-		sp_text_free(&all);
-		return NULL;
-	}
-	return all.buf;
+	return count;
 }
 
 /* Worker: the smallest verified checkpoint among the answers that a
@@ -209,7 +200,6 @@ static void hist_work(void *arg)
 		size_t best = SIZE_MAX, text_len = 0, best_text = 0;
 		sp_checkpoint cp, best_cp;
 		int64_t times[SP_TL_WITNESSES_MAX], first = 0, kth = 0;
-		char *all;
 		unsigned count;
 
 		for (i = 0; i < h->n_answers; i++) {
@@ -249,28 +239,22 @@ static void hist_work(void *arg)
 		}
 		if (best == SIZE_MAX || h->fork)
 			return;
-		if ((all = pooled(h, best, best_text, name)) == NULL)
-			return;
-		for (i = 0; i < SP_TL_WITNESSES_MAX; i++) {
+		for (i = 0; i < SP_TL_WITNESSES_MAX; i++)
 			free(h->lines[i]);
-			h->lines[i] = NULL;
-		}
-		count = sp_peers__cosign_times(tl, h->o->id, all, strlen(all),
-		                               latest, h->lines, times);
+		count = count_over(h, best, best_text, latest, times, h->lines);
 		if (tl->quorum > 0 && count >= tl->quorum &&
 		    sp_peers__time_bounds(times, tl->n_witnesses, tl->quorum,
-		                          &first, &kth) == 0) {
+		                          &first, &kth) == 0 &&
+		    (h->note = strdup(h->answers[best].body)) != NULL) {
 			h->have = 1;
 			h->size = best_cp.size;
 			memcpy(h->root, best_cp.root, 32);
-			h->note = all;
 			h->text_len = best_text;
 			h->exists_by = kth;
 			snprintf(h->cand_source, sizeof(h->cand_source), "%s",
 			         h->answers[best].source);
 			return;
 		}
-		free(all);
 		/* without a quorum it proves nothing: the next one up, and
 		 * every answer over the same text is spent with it */
 		for (i = 0; i < h->n_answers; i++)
