@@ -8,7 +8,8 @@
 # merge delay and the skew before it (still inside the signing
 # certificate's validity), is refused with issued-out-of-bounds and not
 # stored; one dated within the margin is taken (pending). After a restart
-# of CN-XA the bound still holds before any witnessed round.
+# of CN-XA the bound still holds before any witnessed round. On the way,
+# checkpoint?covering= ([API-A1]) over the real API.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -49,6 +50,22 @@ ID=$(echo "$out" | cut -d' ' -f1)
 wait_for $((MERGE + 10)) state_is CN-XA CN-ZZ "$ID" confirmed &&
 	ok "CN-XA confirms CN-ZZ's record: it holds a witnessed checkpoint of CN-ZZ" ||
 	not_ok "not confirmed: $(log_state CN-XA CN-ZZ "$ID")"
+
+# [API-A1]: the first cosigned checkpoint that contains a Sequence, as a
+# late joiner asks for it ([FED-A1]); same access rules as the latest.
+hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/checkpoint?covering=0" >"$WORK/cov.txt"
+expect_status 200 "CN-XA serves checkpoint?covering=0 of CN-ZZ's log to a member"
+csize=$(sed -n 2p "$WORK/cov.txt")
+[ "${csize:-0}" -ge 1 ] && grep -q '^— silkport/silk/CN-ZZ ' "$WORK/cov.txt" &&
+	grep -Eq '^— silkport/silk/(CN-XA|KZ-KGS) ' "$WORK/cov.txt" &&
+	ok "a checkpoint of size $csize containing Sequence 0, with a witness's cosignature" ||
+	not_ok "covering: $(cat "$WORK/cov.txt")"
+hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/checkpoint?covering=4000000" >/dev/null
+expect_status 404 "none containing a Sequence beyond the log: 404"
+hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/checkpoint?covering=07" >/dev/null
+expect_status 400 "a covering that is not a Sequence: 400"
+hcurl "$F" none CN-XA "/v1/logs/CN-ZZ/checkpoint?covering=0" >/dev/null
+expect_status 401 "another Origin's checkpoints stay for members (ACC-18)"
 
 # signed SEQUENCE ISSUED-UNIX OUT: a declaration of CN-ZZ for CN-XA at
 # SEQUENCE claiming Issued ISSUED-UNIX, signed with CN-ZZ's real key.
