@@ -35,6 +35,9 @@ typedef struct tl_job {
 	const char *why;
 	uint64_t sequence; /* the list's, once its signatures verified */
 	int kept;          /* evidence kept: 0 none, 1 kept, -1 failed */
+	/* a newer home list without the quorum of cosignatures of the
+	 * held list's witnesses yet ([TL-B2]): collect them first */
+	int need_witness;
 } tl_job;
 
 static void tl_job_free(tl_job *j)
@@ -74,6 +77,31 @@ static void keep_refused(tl_job *j)
 	err = sp_store_evidence_put(sp_node_store(j->f->n), "trust-list",
 	                            held->federation, j->body, j->len, source);
 	j->kept = err == SP_OK ? 1 : -1;
+}
+
+/* Worker, once a newer home list verified: when the held list names
+ * witnesses ([TL-B2]), this node cosigns it first if it is one of them
+ * (the same checks as a peer's request, [TL-B3]), then counts the
+ * cosignatures it holds; too few, and tl_done collects the others. */
+static void witness_own(tl_job *j)
+{
+	sp_node *n = j->f->n;
+	const sp_tl *held = sp_trust_list(j->current);
+	char *note = NULL;
+	size_t note_len = 0;
+	const char *why = NULL;
+
+	if (held->quorum == 0 ||
+	    sp_trust_list(j->t)->sequence <= held->sequence)
+		return;
+	if (sp_tl_is_witness(held, sp_node_config(n)->node_id) &&
+	    sp_node_tl_cosign(n, j->current, j->body, j->len, j->source,
+	                      &note, &note_len, &why) != SP_OK)
+		sp_log(SP_LOG_DEBUG, "trust_list_cosign_refused",
+		       SP_LF_STR("source", j->source), SP_LF_STR("why", why));
+	free(note);
+	j->need_witness = sp_node_tl_cosigners(n, j->current, j->t, NULL, 0) <
+	                  held->quorum;
 }
 
 /* Worker: fetch from the URL (when that is the source), then verify. */
@@ -144,6 +172,124 @@ static void tl_work(void *arg)
 	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
 	                       &j->t, &j->why);
 	keep_refused(j);
+	if (j->err == SP_OK && j->relay < 0)
+		witness_own(j);
+}
+
+/* ---------------------------------------------------------------- witnesses
+ * of a newer list ([TL-B2]) */
+
+/* One round of asking the held list's witnesses to cosign a newer list,
+ * and its source for the cosignatures it holds. */
+typedef struct wc_job {
+	fed *f;
+	tl_job *j;   /* the verified list (t), its bytes and source */
+	sp_text sigs; /* cosignature lines gathered, each verified later */
+	int pending;  /* requests not answered yet */
+} wc_job;
+
+#define WITNESS_NOTE_MAX ((size_t)16384)
+
+static void wc_finish(wc_job *w)
+{
+	fed *f = w->f;
+	tl_job *j = w->j;
+
+	f->trust_busy--;
+	if (!f->stopping && !w->sigs.failed)
+		/* counted and logged there (trust_list_not_witnessed) */
+		sp_node_install_list_witnessed(f->n, -1, j->t, w->sigs.buf,
+		                               w->sigs.len, j->source);
+	sp_text_free(&w->sigs);
+	tl_job_free(j);
+	free(w);
+}
+
+static void on_witness_note(void *ud, const sp_h2_response *resp)
+{
+	wc_job *w = ud;
+	fed *f = w->f;
+	const char *sigs = NULL, *why = NULL;
+	size_t sl = 0;
+
+	/* a note about this very list, whatever the sender: every line is
+	 * verified with a witness's key before it counts */
+	if (resp->err == SP_OK && resp->status == 200 &&
+	    resp->body_len <= WITNESS_NOTE_MAX &&
+	    sp_tl_note_sigs(w->j->t, (const char *)resp->body, resp->body_len,
+	                    &sigs, &sl, &why) == SP_OK)
+		sp_text_append(&w->sigs, sigs, sl);
+	else if (resp->err == SP_OK && resp->status != 200)
+		sp_log(SP_LOG_INFO, "trust_list_witness_refused",
+		       SP_LF_UINT("sequence", sp_trust_list(w->j->t)->sequence),
+		       SP_LF_INT("status", resp->status));
+	if (--w->pending == 0)
+		wc_finish(w);
+	fed_unref(f);
+}
+
+static fed_peer *home_peer(fed *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->federation[0] == '\0' &&
+		    strcmp(f->peers[i]->id, id) == 0)
+			return fed_peer_usable(f->peers[i]) ? f->peers[i]
+			                                    : NULL;
+	return NULL;
+}
+
+static void wc_send(wc_job *w, fed_peer *p, const char *method,
+                    const char *path)
+{
+	sp_h2_header ct = {"content-type", "application/xml"};
+	int post = strcmp(method, "POST") == 0;
+
+	w->pending++;
+	fed_ref(w->f);
+	if (sp_h2_client_request(p->client, method, path, post ? &ct : NULL,
+	                         post ? 1 : 0, post ? w->j->body : NULL,
+	                         post ? w->j->len : 0, on_witness_note,
+	                         w) != SP_OK) {
+		w->pending--;
+		fed_unref(w->f);
+	}
+}
+
+/* Loop: ask each witness of the held list (other than this node) to
+ * cosign j's list, and its source for the cosignatures it holds; install
+ * when all have answered. SP_OK: j is taken (trust_busy stays held until
+ * then). */
+static int witness_collect(tl_job *j)
+{
+	fed *f = j->f;
+	const sp_tl *held = sp_trust_list(j->current);
+	const char *self = sp_node_config(f->n)->node_id;
+	const char *fedid = held->federation;
+	char path[128];
+	fed_peer *p;
+	wc_job *w;
+	size_t i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return SP_ERR_NOMEM;
+	w->f = f;
+	w->j = j;
+	w->pending = 1; /* this function's own, released below */
+	f->trust_busy++; /* released by wc_finish */
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosign", fedid);
+	for (i = 0; i < held->n_witnesses; i++)
+		if (strcmp(held->witnesses[i], self) != 0 &&
+		    (p = home_peer(f, held->witnesses[i])) != NULL)
+			wc_send(w, p, "POST", path);
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosignatures", fedid);
+	if ((p = home_peer(f, j->source)) != NULL &&
+	    !sp_tl_is_witness(held, p->id))
+		wc_send(w, p, "GET", path);
+	if (--w->pending == 0)
+		wc_finish(w);
+	return SP_OK;
 }
 
 static void tl_done(void *arg)
@@ -169,6 +315,12 @@ static void tl_done(void *arg)
 	}
 	if (j->unchanged) {
 		/* the list this node holds is the source's */
+	} else if (j->err == SP_OK && !f->stopping && j->need_witness) {
+		/* the witnesses first ([TL-B2]); trust_busy stays taken
+		 * until they answered */
+		if (witness_collect(j) == SP_OK)
+			return;
+		sp_node_install_list(n, j->relay, j->t, j->source);
 	} else if (j->err == SP_OK && !f->stopping) {
 		/* Not newer is no news; a refusal is logged by the installer.
 		 */
