@@ -214,6 +214,11 @@ struct fed {
 	/* the last list refused with trust-list-fork, alarmed once (loop
 	 * thread) */
 	char fork_digest[65];
+	/* the SHA-256 of the [trust] list file's bytes last dealt with
+	 * (installed or refused), so that an unchanged file is not verified
+	 * again at every poll; a list still waiting for its witnesses is not
+	 * recorded, so that it is tried again ([TL-B2]) */
+	char file_digest[65];
 	fed_peer *peers[FED_MAX_PEERS];
 	size_t n_peers;
 	fed_origin *origins[FED_MAX_PEERS];

@@ -22,6 +22,9 @@ typedef struct tl_job {
 	sp_trust *current;
 	/* list_url: fetched on the worker */
 	char *url;
+	/* the [trust] list file, read on the worker ([TL-B2]) */
+	char *file;
+	char file_digest[65];
 	char *cas[SP_CONFIG_MAX_LIST + 2];
 	char *cert, *key;
 	int tls12;
@@ -46,6 +49,7 @@ static void tl_job_free(tl_job *j)
 
 	free(j->body);
 	free(j->url);
+	free(j->file);
 	for (i = 0; j->cas[i] != NULL; i++)
 		free(j->cas[i]);
 	free(j->cert);
@@ -165,6 +169,20 @@ static void tl_work(void *arg)
 		r.body = NULL;
 		sp_h2_result_free(&r);
 	}
+	if (j->file != NULL) {
+		if (sp_read_file(j->file, TL_MAX_BYTES, &j->body, &j->len,
+		                 &j->why) != 0) {
+			j->err = SP_ERR_IO;
+			return;
+		}
+		sp_sha256_hex(j->body, j->len, j->file_digest);
+		/* the list held, or a file already dealt with */
+		if (strncmp(j->etag + 1, j->file_digest, 64) == 0 ||
+		    strcmp(j->f->file_digest, j->file_digest) == 0) {
+			j->unchanged = 1;
+			return;
+		}
+	}
 	sp_verify_opts_default(&o);
 	o.clock_skew = sp_node_config(n)->clock_skew;
 	o.limits = NULL;
@@ -196,10 +214,13 @@ static void wc_finish(wc_job *w)
 	tl_job *j = w->j;
 
 	f->trust_busy--;
-	if (!f->stopping && !w->sigs.failed)
-		/* counted and logged there (trust_list_not_witnessed) */
-		sp_node_install_list_witnessed(f->n, -1, j->t, w->sigs.buf,
-		                               w->sigs.len, j->source);
+	if (!f->stopping && !w->sigs.failed &&
+	    /* counted and logged there (trust_list_not_witnessed) */
+	    sp_node_install_list_witnessed(f->n, -1, j->t, w->sigs.buf,
+	                                   w->sigs.len, j->source) !=
+	        SP_ERR_LIST_NOT_WITNESSED &&
+	    j->file != NULL)
+		memcpy(f->file_digest, j->file_digest, sizeof(f->file_digest));
 	sp_text_free(&w->sigs);
 	tl_job_free(j);
 	free(w);
@@ -299,6 +320,10 @@ static void tl_done(void *arg)
 	sp_node *n = f->n;
 
 	f->trust_busy--;
+	/* a file's list that failed for good is not verified again */
+	if (j->file != NULL && !j->unchanged && !j->need_witness &&
+	    j->file_digest[0] != '\0')
+		memcpy(f->file_digest, j->file_digest, sizeof(f->file_digest));
 	if (j->kept != 0) {
 		char d[65];
 
@@ -427,6 +452,31 @@ fail:
 	tl_job_free(j);
 }
 
+/* The [trust] list file, when the home list names witnesses: a newer
+ * list an operator put there is installed like one from a peer, once the
+ * witnesses cosigned it ([TL-B2]). (With k = 0 the file is read at start
+ * and reload only, as before.) */
+static void poll_file(fed *f)
+{
+	const char *file = sp_node_config(f->n)->trust_list;
+	tl_job *j;
+
+	if (file == NULL || file[0] == '\0' ||
+	    sp_trust_list(sp_node_trust(f->n))->quorum == 0 ||
+	    (j = tl_job_new(f, "file")) == NULL)
+		return;
+	held_etag(f, sp_trust_list(j->current)->federation, j->etag);
+	if ((j->file = strdup(file)) == NULL) {
+		tl_job_free(j);
+		return;
+	}
+	f->trust_busy++;
+	if (fed_pool(f, tl_work, tl_done, j) != SP_OK) {
+		f->trust_busy--;
+		tl_job_free(j);
+	}
+}
+
 void fed_trust_poll(fed *f)
 {
 	const char *fedid = sp_trust_list(sp_node_trust(f->n))->federation;
@@ -440,6 +490,7 @@ void fed_trust_poll(fed *f)
 		return;
 	if (url != NULL && url[0] != '\0')
 		poll_url(f, url);
+	poll_file(f);
 	for (i = 0; i < f->n_peers; i++)
 		if (f->peers[i]->federation[0] == '\0')
 			fed_trust_request(f, f->peers[i], fedid, -1);
