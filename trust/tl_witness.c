@@ -75,11 +75,11 @@ int sp_tl_note_sigs(const sp_trust *t, const char *note, size_t len,
 	/* the text names one list exactly: any other text is about another
 	 * list (or malformed), and a witness line over it counts for nothing
 	 */
-	if (len < tl + 2 || memcmp(note, text, tl) != 0) {
+	if (len < tl || memcmp(note, text, tl) != 0) {
 		set_why(why, "the note names another list");
 		return SP_ERR_FIELD;
 	}
-	if (note[tl] != '\n' || note[tl + 1] == '\n') {
+	if (len < tl + 2 || note[tl] != '\n' || note[tl + 1] == '\n') {
 		set_why(why, "the note's text is not followed by one blank "
 		             "line and signature lines");
 		return SP_ERR_CHECKPOINT_INVALID;
