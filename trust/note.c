@@ -1011,6 +1011,6 @@ int sp_note_verify_cosignature_text(const char *vk_text, const char *text,
 		set_why(why, "no signature lines");
 		return SP_ERR_SIG_MISSING;
 	}
-	return verify_cosignature_text(&vk, text, len, sigs, sigs_len,
-	                               time_out, why);
+	return verify_cosignature_text(&vk, text, len, sigs, sigs_len, time_out,
+	                               why);
 }

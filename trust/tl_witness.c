@@ -146,9 +146,8 @@ unsigned sp_tl_cosigners(const sp_trust *held, const sp_trust *t,
 			const char *why = NULL;
 			char *vkey;
 
-			if (keys[k] == NULL ||
-			    (vkey = sp_note_cosigner_vkey_of(keys[k], &why)) ==
-			        NULL)
+			if (keys[k] == NULL || (vkey = sp_note_cosigner_vkey_of(
+			                            keys[k], &why)) == NULL)
 				continue;
 			line = cosigner_line(vkey, text, tl, sigs, sigs_len,
 			                     latest_s);

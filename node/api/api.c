@@ -281,8 +281,7 @@ static int trust_list_sub(const char *arg, const char *suffix, char *fed,
 {
 	size_t len = strlen(arg), sl = strlen(suffix);
 
-	if (len <= sl || strcmp(arg + len - sl, suffix) != 0 ||
-	    len - sl >= cap)
+	if (len <= sl || strcmp(arg + len - sl, suffix) != 0 || len - sl >= cap)
 		return 0;
 	memcpy(fed, arg, len - sl);
 	fed[len - sl] = '\0';
@@ -293,8 +292,7 @@ static void on_trust_list(const call *k)
 {
 	char federation[SP_NODE_ID_MAX + 1];
 
-	if (trust_list_sub(k->arg, "/cosign", federation,
-	                   sizeof(federation))) {
+	if (trust_list_sub(k->arg, "/cosign", federation, sizeof(federation))) {
 		/* a witness's cosignature of a list (SPEC [API-B1]) */
 		if (need_method(k->n, k->req, k->ep, "POST") &&
 		    need_member(k->n, k->req, k->ep, k->c))

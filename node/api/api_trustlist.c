@@ -51,8 +51,8 @@ static void cosign_done(void *arg)
 	free(j);
 }
 
-void sp_api_trust_list_cosign(sp_node *n, sp_http_req *req,
-                              const sp_caller *c, const char *federation)
+void sp_api_trust_list_cosign(sp_node *n, sp_http_req *req, const sp_caller *c,
+                              const char *federation)
 {
 	const char *ctype = sp_http_req_header(req, "content-type", NULL);
 	sp_trust *held = sp_node_trust(n);

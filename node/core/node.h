@@ -638,8 +638,8 @@ unsigned sp_node_tl_cosigners(sp_node *n, sp_trust *held, const sp_trust *t,
  * cosignature line this node keeps for it (SPEC [API-B2]): *out malloc'd.
  * SP_ERR_NOT_FOUND for another federation or when it keeps none. Loop
  * thread. */
-int sp_node_tl_cosignatures(sp_node *n, const char *federation,
-                            uint8_t **out, size_t *len);
+int sp_node_tl_cosignatures(sp_node *n, const char *federation, uint8_t **out,
+                            size_t *len);
 /* The exact bytes of the current list of `federation` (home or followed),
  * or NULL when the node holds none. Valid until the list is replaced. */
 const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,

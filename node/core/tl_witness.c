@@ -86,12 +86,9 @@ static void keep_evidence(sp_node *n, const char *event, const sp_tl *tl,
 	int err;
 
 	sp_sha256_hex(bytes, len, d);
-	err = sp_store_evidence_put(n->store, "trust-list", tl->federation,
-	                            bytes, len,
-	                            source != NULL &&
-	                                    strlen(source) <= SP_NODE_ID_MAX
-	                                ? source
-	                                : NULL);
+	err = sp_store_evidence_put(
+	    n->store, "trust-list", tl->federation, bytes, len,
+	    source != NULL && strlen(source) <= SP_NODE_ID_MAX ? source : NULL);
 	sp_log(SP_LOG_ERROR, "trust_list_witness_alarm",
 	       SP_LF_STR("kind", event),
 	       SP_LF_STR("federation", tl->federation),
@@ -115,8 +112,7 @@ static int claim_sequence(sp_node *n, const sp_trust *t, const uint8_t *bytes,
 	if (err == SP_OK && strcmp(v, digest) == 0)
 		return SP_OK; /* the same list again: the same answer */
 	if (err == SP_OK) {
-		keep_evidence(n, "equivocation", tl, bytes, len,
-		              source, v);
+		keep_evidence(n, "equivocation", tl, bytes, len, source, v);
 		*why = "this witness cosigned another list of that Sequence";
 		return SP_ERR_LIST_EQUIVOCATION;
 	}
@@ -127,8 +123,7 @@ static int claim_sequence(sp_node *n, const sp_trust *t, const uint8_t *bytes,
 		             tl->sequence - 1);
 		if (state_read(n, key, v, sizeof(v)) == SP_OK &&
 		    strcmp(v, tl->previous_list) != 0) {
-			keep_evidence(n, "fork", tl, bytes, len,
-			              source, v);
+			keep_evidence(n, "fork", tl, bytes, len, source, v);
 			*why = "the list follows another list than the one "
 			       "this witness cosigned before it";
 			return SP_ERR_TRUST_LIST_FORK;
@@ -164,8 +159,8 @@ static int verify_list(sp_node *n, sp_trust *held, const uint8_t *bytes,
 		snprintf(shown.federation, sizeof(shown.federation), "%s",
 		         sp_trust_list(held)->federation);
 		shown.sequence = seq;
-		keep_evidence(n, "split", &shown, bytes, len,
-		              source, sp_trust_list_digest(held));
+		keep_evidence(n, "split", &shown, bytes, len, source,
+		              sp_trust_list_digest(held));
 	}
 	if (err != SP_OK)
 		return err;
@@ -214,8 +209,8 @@ int sp_node_tl_cosign(sp_node *n, sp_trust *held, const uint8_t *bytes,
 	pthread_mutex_unlock(&cosign_mu);
 	if (err != SP_OK)
 		goto done;
-	if ((err = sp_tl_cosign(n->log_signer, t, sp_clock_wall_ms() / 1000, &line,
-	                        why)) != SP_OK)
+	if ((err = sp_tl_cosign(n->log_signer, t, sp_clock_wall_ms() / 1000,
+	                        &line, why)) != SP_OK)
 		goto done;
 	/* kept so that this node counts itself when it installs the list */
 	key_own(key, sizeof(key), sp_trust_list(t)->federation,
@@ -253,11 +248,11 @@ unsigned sp_node_tl_cosigners(sp_node *n, sp_trust *held, const sp_trust *t,
 	stored_lines(n, tl->federation, tl->sequence, &all);
 	if (sigs != NULL)
 		sp_text_append(&all, sigs, sigs_len);
-	c = all.failed ? 0
-	               : sp_tl_cosigners(held, t, all.buf, all.len,
-	                                 sp_clock_wall_ms() / 1000 +
-	                                     n->cfg->clock_skew,
-	                                 NULL);
+	c = all.failed
+	        ? 0
+	        : sp_tl_cosigners(
+	              held, t, all.buf, all.len,
+	              sp_clock_wall_ms() / 1000 + n->cfg->clock_skew, NULL);
 	sp_text_free(&all);
 	return c;
 }
@@ -299,7 +294,8 @@ int sp_node__tl_witness_gate(sp_node *n, sp_trust *held, sp_trust *t,
 		return SP_ERR_NOMEM;
 	}
 	c = sp_tl_cosigners(held, t, all.buf, all.len,
-	                    sp_clock_wall_ms() / 1000 + n->cfg->clock_skew, lines);
+	                    sp_clock_wall_ms() / 1000 + n->cfg->clock_skew,
+	                    lines);
 	sp_text_free(&all);
 	if (c >= h->quorum)
 		keep_lines(n, tl, lines, h->n_witnesses);
@@ -322,8 +318,8 @@ int sp_node__tl_witness_gate(sp_node *n, sp_trust *held, sp_trust *t,
 	return SP_ERR_LIST_NOT_WITNESSED;
 }
 
-int sp_node_tl_cosignatures(sp_node *n, const char *federation,
-                            uint8_t **out, size_t *len)
+int sp_node_tl_cosignatures(sp_node *n, const char *federation, uint8_t **out,
+                            size_t *len)
 {
 	sp_trust *t = n->trust;
 	const sp_tl *tl = sp_trust_list(t);

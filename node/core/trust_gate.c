@@ -196,8 +196,8 @@ int sp_node_install_list_witnessed(sp_node *n, int slot, sp_trust *t,
 	else if (cur != NULL && tl->sequence <= sp_trust_list(cur)->sequence)
 		err = SP_ERR_TRUST_LIST_ROLLBACK;
 	else if (slot < 0)
-		err = sp_node__tl_witness_gate(n, cur, t, sigs, sigs_len,
-		                               source);
+		err =
+		    sp_node__tl_witness_gate(n, cur, t, sigs, sigs_len, source);
 	sp_trust_unref(cur);
 	if (err != SP_OK)
 		return err;

@@ -219,6 +219,10 @@ struct fed {
 	 * again at every poll; a list still waiting for its witnesses is not
 	 * recorded, so that it is tried again ([TL-B2]) */
 	char file_digest[65];
+	/* a round of asking the witnesses to cosign a newer list is under
+	 * way: the lists other peers serve meanwhile wait for the next poll,
+	 * so that the witnesses are not asked once per peer ([FED-B1]) */
+	int witness_round;
 	fed_peer *peers[FED_MAX_PEERS];
 	size_t n_peers;
 	fed_origin *origins[FED_MAX_PEERS];

@@ -99,13 +99,13 @@ static void witness_own(tl_job *j)
 	    sp_trust_list(j->t)->sequence <= held->sequence)
 		return;
 	if (sp_tl_is_witness(held, sp_node_config(n)->node_id) &&
-	    sp_node_tl_cosign(n, j->current, j->body, j->len, j->source,
-	                      &note, &note_len, &why) != SP_OK)
+	    sp_node_tl_cosign(n, j->current, j->body, j->len, j->source, &note,
+	                      &note_len, &why) != SP_OK)
 		sp_log(SP_LOG_DEBUG, "trust_list_cosign_refused",
 		       SP_LF_STR("source", j->source), SP_LF_STR("why", why));
 	free(note);
-	j->need_witness = sp_node_tl_cosigners(n, j->current, j->t, NULL, 0) <
-	                  held->quorum;
+	j->need_witness =
+	    sp_node_tl_cosigners(n, j->current, j->t, NULL, 0) < held->quorum;
 }
 
 /* Worker: fetch from the URL (when that is the source), then verify. */
@@ -201,7 +201,7 @@ static void tl_work(void *arg)
  * and its source for the cosignatures it holds. */
 typedef struct wc_job {
 	fed *f;
-	tl_job *j;   /* the verified list (t), its bytes and source */
+	tl_job *j;    /* the verified list (t), its bytes and source */
 	sp_text sigs; /* cosignature lines gathered, each verified later */
 	int pending;  /* requests not answered yet */
 } wc_job;
@@ -214,6 +214,7 @@ static void wc_finish(wc_job *w)
 	tl_job *j = w->j;
 
 	f->trust_busy--;
+	f->witness_round = 0;
 	if (!f->stopping && !w->sigs.failed &&
 	    /* counted and logged there (trust_list_not_witnessed) */
 	    sp_node_install_list_witnessed(f->n, -1, j->t, w->sigs.buf,
@@ -293,11 +294,16 @@ static int witness_collect(tl_job *j)
 	wc_job *w;
 	size_t i;
 
+	if (f->witness_round) {
+		tl_job_free(j); /* the round under way covers it */
+		return SP_OK;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return SP_ERR_NOMEM;
+	f->witness_round = 1;
 	w->f = f;
 	w->j = j;
-	w->pending = 1; /* this function's own, released below */
+	w->pending = 1;  /* this function's own, released below */
 	f->trust_busy++; /* released by wc_finish */
 	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosign", fedid);
 	for (i = 0; i < held->n_witnesses; i++)

@@ -54,8 +54,8 @@ static int prepare(fh *h)
 static uint8_t *g_l2a, *g_l2b, *g_l3b;
 static size_t g_l2a_len, g_l2b_len, g_l3b_len;
 
-static uint8_t *next_list(const char *from, const char *name,
-                          const char *days, size_t *len)
+static uint8_t *next_list(const char *from, const char *name, const char *days,
+                          size_t *len)
 {
 	char f[FH_PATH], t[FH_PATH], args[64];
 
@@ -65,7 +65,8 @@ static uint8_t *next_list(const char *from, const char *name,
 	uint8_t *b = NULL;
 	const char *why = NULL;
 
-	if (run(args, f, t) != 0 || sp_read_file(t, 1 << 20, &b, len, &why) != 0)
+	if (run(args, f, t) != 0 ||
+	    sp_read_file(t, 1 << 20, &b, len, &why) != 0)
 		return NULL;
 	return b;
 }
@@ -126,9 +127,9 @@ static sp_trust *open_next(sp_trust *cur, const uint8_t *b, size_t len)
 	sp_trust *t = NULL;
 	const char *why = NULL;
 
-	assert_int_equal(sp_trust_open(sp_node_anchors(g_h.n), b, len, cur,
-	                               NULL, &t, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_trust_open(sp_node_anchors(g_h.n), b, len, cur, NULL, &t, &why),
+	    SP_OK);
 	return t;
 }
 
@@ -148,8 +149,7 @@ static void install_fn(fh *h, void *arg)
 	q->err = sp_node_install_list_witnessed(
 	    h->n, -1, q->t, q->sigs, q->sigs ? strlen(q->sigs) : 0, "test");
 	q->seq_after = sp_trust_list(sp_node_trust(h->n))->sequence;
-	(void)sp_node_tl_cosignatures(h->n, "silk", &q->served,
-	                              &q->served_len);
+	(void)sp_node_tl_cosignatures(h->n, "silk", &q->served, &q->served_len);
 }
 
 static void test_witness_and_install(void **state)
@@ -159,7 +159,7 @@ static void test_witness_and_install(void **state)
 	size_t note_len = 0, sl = 0;
 	const char *why = NULL, *sigs = NULL;
 	const char *alarm[2] = {"event=trust_list_witness_alarm",
-	                       "kind=equivocation"};
+	                        "kind=equivocation"};
 	const char *fork[2] = {"event=trust_list_witness_alarm", "kind=fork"};
 	install_q q;
 	uint8_t *bad;
@@ -175,9 +175,10 @@ static void test_witness_and_install(void **state)
 	assert_null(note);
 	free(bad);
 
-	/* the first list of the next Sequence: cosigned, a valid witness note */
-	assert_int_equal(sp_node_tl_cosign(g_h.n, h1, g_l2a, g_l2a_len,
-	                                   "CN-XA", &note, &note_len, &why),
+	/* the first list of the next Sequence: cosigned, a valid witness note
+	 */
+	assert_int_equal(sp_node_tl_cosign(g_h.n, h1, g_l2a, g_l2a_len, "CN-XA",
+	                                   &note, &note_len, &why),
 	                 SP_OK);
 	assert_int_equal(sp_tl_note_sigs(t2a, note, note_len, &sigs, &sl, &why),
 	                 SP_OK);
@@ -185,8 +186,8 @@ static void test_witness_and_install(void **state)
 	                 1);
 	free(note);
 	/* the same list again: the same answer */
-	assert_int_equal(sp_node_tl_cosign(g_h.n, h1, g_l2a, g_l2a_len,
-	                                   "CN-XA", &note, &note_len, &why),
+	assert_int_equal(sp_node_tl_cosign(g_h.n, h1, g_l2a, g_l2a_len, "CN-XA",
+	                                   &note, &note_len, &why),
 	                 SP_OK);
 	free(note);
 	/* another list of that Sequence: refused, kept, alarmed */
@@ -201,7 +202,8 @@ static void test_witness_and_install(void **state)
 	                 SP_ERR_TRUST_LIST_FORK);
 	assert_true(fh_wait(&g_h, logged, fork, 5000));
 
-	/* installing list 2a (Sequence 3; the list held is 2): its own cosignature is one of two */
+	/* installing list 2a (Sequence 3; the list held is 2): its own
+	 * cosignature is one of two */
 	memset(&q, 0, sizeof(q));
 	q.t = t2a;
 	fh_run(&g_h, install_fn, &q);
@@ -209,9 +211,9 @@ static void test_witness_and_install(void **state)
 	assert_int_equal(q.seq_after, sp_trust_list(h1)->sequence);
 	free(q.served);
 	/* with CN-XA's: installed, and both served */
-	assert_int_equal(sp_tl_cosign(g_h.log[XA], t2a, (int64_t)time(NULL),
-	                              &xa, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_tl_cosign(g_h.log[XA], t2a, (int64_t)time(NULL), &xa, &why),
+	    SP_OK);
 	memset(&q, 0, sizeof(q));
 	q.t = t2a;
 	q.sigs = xa;

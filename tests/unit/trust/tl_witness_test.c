@@ -147,14 +147,14 @@ static void test_quorum(void **state)
 	snprintf(both, sizeof(both), "%s%s", a, a);
 	assert_int_equal(count(g.next, both), 1);
 	/* no lines */
-	assert_int_equal(sp_tl_witnessed(g.held, g.next, NULL, 0,
-	                                 g.f.now + 300, &c, &why),
-	                 SP_ERR_LIST_NOT_WITNESSED);
+	assert_int_equal(
+	    sp_tl_witnessed(g.held, g.next, NULL, 0, g.f.now + 300, &c, &why),
+	    SP_ERR_LIST_NOT_WITNESSED);
 	/* a list that is not newer, or a held list without witnesses, needs
 	 * none */
-	assert_int_equal(sp_tl_witnessed(g.held, g.held, NULL, 0,
-	                                 g.f.now + 300, &c, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_tl_witnessed(g.held, g.held, NULL, 0, g.f.now + 300, &c, &why),
+	    SP_OK);
 	assert_int_equal(sp_tl_witnessed(g.f.trust, g.next, NULL, 0,
 	                                 g.f.now + 300, &c, &why),
 	                 SP_OK);
@@ -232,36 +232,35 @@ static void test_malformed(void **state)
 	(void)state;
 	/* a whole note: its lines */
 	snprintf(note, sizeof(note), "%s\n%s", text, a);
-	assert_int_equal(sp_tl_note_sigs(g.next, note, strlen(note), &sigs,
-	                                 &sl, &why),
-	                 SP_OK);
+	assert_int_equal(
+	    sp_tl_note_sigs(g.next, note, strlen(note), &sigs, &sl, &why),
+	    SP_OK);
 	assert_int_equal(sl, strlen(a));
 	assert_memory_equal(sigs, a, sl);
 	/* a note about another list */
-	assert_int_equal(sp_tl_note_sigs(g.other, note, strlen(note), &sigs,
-	                                 &sl, &why),
-	                 SP_ERR_FIELD);
+	assert_int_equal(
+	    sp_tl_note_sigs(g.other, note, strlen(note), &sigs, &sl, &why),
+	    SP_ERR_FIELD);
 	assert_null(sigs);
 	/* not a trust-list note at all */
-	assert_int_equal(sp_tl_note_sigs(g.next, "silk\n1\n\n", 8, &sigs, &sl,
-	                                 &why),
-	                 SP_ERR_CHECKPOINT_INVALID);
-	/* no blank line, or two */
 	assert_int_equal(
-	    sp_tl_note_sigs(g.next, text, tl, &sigs, &sl, &why),
+	    sp_tl_note_sigs(g.next, "silk\n1\n\n", 8, &sigs, &sl, &why),
 	    SP_ERR_CHECKPOINT_INVALID);
+	/* no blank line, or two */
+	assert_int_equal(sp_tl_note_sigs(g.next, text, tl, &sigs, &sl, &why),
+	                 SP_ERR_CHECKPOINT_INVALID);
 	snprintf(note, sizeof(note), "%s%s", text, a);
-	assert_int_equal(sp_tl_note_sigs(g.next, note, strlen(note), &sigs,
-	                                 &sl, &why),
-	                 SP_ERR_CHECKPOINT_INVALID);
+	assert_int_equal(
+	    sp_tl_note_sigs(g.next, note, strlen(note), &sigs, &sl, &why),
+	    SP_ERR_CHECKPOINT_INVALID);
 	snprintf(note, sizeof(note), "%s\n\n%s", text, a);
-	assert_int_equal(sp_tl_note_sigs(g.next, note, strlen(note), &sigs,
-	                                 &sl, &why),
-	                 SP_ERR_CHECKPOINT_INVALID);
+	assert_int_equal(
+	    sp_tl_note_sigs(g.next, note, strlen(note), &sigs, &sl, &why),
+	    SP_ERR_CHECKPOINT_INVALID);
 	/* lines that are not cosignatures: nothing counts, nothing breaks */
 	assert_int_equal(count(g.next, "garbage\n"), 0);
-	assert_int_equal(count(g.next, "\xe2\x80\x94 silkport/silk/CN-ZZ AAAA\n"),
-	                 0);
+	assert_int_equal(
+	    count(g.next, "\xe2\x80\x94 silkport/silk/CN-ZZ AAAA\n"), 0);
 	/* a cosignature line cut short, and one without its line feed */
 	snprintf(bad, sizeof(bad), "%.*s\n", (int)(strlen(a) - 10), a);
 	assert_int_equal(count(g.next, bad), 0);
@@ -273,9 +272,9 @@ static void test_malformed(void **state)
 	assert_int_equal(count(g.next, bad), 0);
 	free(a);
 	/* the generic note API refuses a text with an empty line */
-	assert_int_equal(sp_note_cosign_text(g.w[0], "a\n\nb\n", 5, 1, &a,
-	                                     &why),
-	                 SP_ERR_CHECKPOINT_INVALID);
+	assert_int_equal(
+	    sp_note_cosign_text(g.w[0], "a\n\nb\n", 5, 1, &a, &why),
+	    SP_ERR_CHECKPOINT_INVALID);
 	assert_null(a);
 }
 
