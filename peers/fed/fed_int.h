@@ -223,6 +223,11 @@ struct fed {
 	 * way: the lists other peers serve meanwhile wait for the next poll,
 	 * so that the witnesses are not asked once per peer ([FED-B1]) */
 	int witness_round;
+	/* the newer home list last left unwitnessed, for GET /v1/peers
+	 * (sequence 0: none) */
+	uint64_t tl_pending_seq;
+	char tl_pending_digest[65];
+	unsigned tl_pending_cosigners, tl_pending_quorum;
 	fed_peer *peers[FED_MAX_PEERS];
 	size_t n_peers;
 	fed_origin *origins[FED_MAX_PEERS];

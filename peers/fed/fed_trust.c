@@ -213,15 +213,25 @@ static void wc_finish(wc_job *w)
 	fed *f = w->f;
 	tl_job *j = w->j;
 
+	int err = SP_ERR_UNAVAILABLE;
+
 	f->trust_busy--;
 	f->witness_round = 0;
-	if (!f->stopping && !w->sigs.failed &&
-	    /* counted and logged there (trust_list_not_witnessed) */
-	    sp_node_install_list_witnessed(f->n, -1, j->t, w->sigs.buf,
-	                                   w->sigs.len, j->source) !=
-	        SP_ERR_LIST_NOT_WITNESSED &&
-	    j->file != NULL)
+	if (!f->stopping && !w->sigs.failed)
+		/* counted and logged there (trust_list_not_witnessed) */
+		err = sp_node_install_list_witnessed(
+		    f->n, -1, j->t, w->sigs.buf, w->sigs.len, j->source);
+	if (err == SP_ERR_LIST_NOT_WITNESSED) {
+		/* what GET /v1/peers shows until it is witnessed */
+		f->tl_pending_seq = sp_trust_list(j->t)->sequence;
+		snprintf(f->tl_pending_digest, sizeof(f->tl_pending_digest),
+		         "%s", sp_trust_list_digest(j->t));
+		f->tl_pending_cosigners = sp_node_tl_cosigners(
+		    f->n, j->current, j->t, w->sigs.buf, w->sigs.len);
+		f->tl_pending_quorum = sp_trust_list(j->current)->quorum;
+	} else if (err != SP_ERR_UNAVAILABLE && j->file != NULL) {
 		memcpy(f->file_digest, j->file_digest, sizeof(f->file_digest));
+	}
 	sp_text_free(&w->sigs);
 	tl_job_free(j);
 	free(w);

@@ -14,6 +14,7 @@ F="$WORK/fed"
 O="$F/operator"
 NODES="CN-ZZ CN-XA KZ-KGS"
 digest() { sha256sum "$1" | cut -c1-64; }
+seq_of() { sed -n 's:.*<Sequence>\([0-9]*\)</Sequence>.*:\1:p' "$1" | head -1; }
 update() { # update FROM OUT [ARGS...]: the operator's next list after FROM
 	from=$1; out=$2; shift 2
 	"$SILKPORT" trust-list update --key "$O/key.pem" --cert "$O/cert.pem" "$@" "$from" >"$out" 2>"$WORK/update.err"
@@ -54,7 +55,7 @@ wait_for 30 all_serve "$WORK/l2.xml" && ok "every node installs list 2 with the 
 	not_ok "list 2 not installed: $(grep -hE 'trust_list_(not_witnessed|installed|cosign|witness)' "$WORK"/*.log | tail -5)"
 hcurl "$F" none CN-ZZ /v1/trust-lists/silk/cosignatures >"$WORK/cosigs.txt"
 expect_status 200 "GET .../cosignatures answers 200 to anyone"
-printf 'silkport-trust-list/v1\nsilk\n%s\n%s\n\n' "$(sed -n 's:.*<Sequence>\([0-9]*\)</Sequence>.*:\1:p' "$WORK/l2.xml" | head -1)" \
+printf 'silkport-trust-list/v1\nsilk\n%s\n%s\n\n' "$(seq_of "$WORK/l2.xml")" \
 	"$(digest "$WORK/l2.xml")" >"$WORK/note-head.txt"
 head -c "$(wc -c <"$WORK/note-head.txt")" "$WORK/cosigs.txt" | cmp -s - "$WORK/note-head.txt" &&
 	ok "the note names the federation, the sequence and the list's SHA-256" || not_ok "note: $(head -5 "$WORK/cosigs.txt")"
@@ -70,6 +71,10 @@ not_witnessed() { grep -q "event=trust_list_not_witnessed .*digest=$(digest "$WO
 wait_for 30 not_witnessed && ok "CN-ZZ does not install list 3a: not witnessed (logged)" ||
 	not_ok "no trust_list_not_witnessed: $(grep -E 'trust_list' "$WORK/CN-ZZ.log" | tail -3)"
 serves CN-ZZ "$WORK/l2.xml" && ok "CN-ZZ keeps list 2" || not_ok "CN-ZZ serves another list"
+pending() { "$SILKPORT" peers --config "$F/members/CN-ZZ/node.ini" >"$WORK/peers.txt" 2>&1 &&
+	grep -qF "trust-list-pending sequence $(seq_of "$WORK/l3a.xml") $(digest "$WORK/l3a.xml"): 1 of 2 witness cosignature(s), sequence $(seq_of "$WORK/l2.xml") kept" "$WORK/peers.txt"; }
+wait_for 10 pending && ok "silkport peers says list 3a waits for its witnesses (1 of 2)" ||
+	not_ok "peers: $(grep -E 'trust-list|alarms' "$WORK/peers.txt")"
 grep -q "event=trust_list_cosigned .*digest=$(digest "$WORK/l3a.xml")" "$WORK/CN-XA.log" &&
 	ok "the witness CN-XA has seen list 3a and cosigned it" || not_ok "CN-XA: $(grep trust_list "$WORK/CN-XA.log" | tail -3)"
 
