@@ -83,7 +83,7 @@ grep -q "event=trust_list_cosigned .*digest=$(digest "$WORK/l3a.xml")" "$WORK/CN
 update "$WORK/l2.xml" "$WORK/l3b.xml" --valid-days 5 && ok "the operator makes list 3b of the same sequence" || not_ok "list 3b"
 hcurl "$F" CN-ZZ CN-XA /v1/trust-lists/silk/cosign -X POST -H 'content-type: application/xml' \
 	--data-binary "@$WORK/l3b.xml" >/dev/null
-expect_status 409 "CN-XA refuses to cosign a second list of sequence 3"
+expect_status 409 "CN-XA refuses to cosign a second list of that sequence"
 expect_problem trust-list-equivocation "with trust-list-equivocation"
 grep -q "event=trust_list_witness_alarm kind=equivocation .*digest=$(digest "$WORK/l3b.xml") other=$(digest "$WORK/l3a.xml")" \
 	"$WORK/CN-XA.log" && ok "CN-XA alarms, naming both lists" || not_ok "alarm: $(grep witness_alarm "$WORK/CN-XA.log")"
