@@ -37,6 +37,13 @@ static void cosign_done(void *arg)
 		                "text/plain; charset=utf-8", (uint8_t *)j->note,
 		                j->note_len);
 		j->note = NULL;
+	} else if (j->err == SP_ERR_OVERLOADED) {
+		/* other lists are being verified (SPEC [API-B1], API-20) */
+		sp_http_header ra = {"retry-after", "1"};
+
+		sp_node_count_request(j->n, SP_EP_TRUST_LIST, 503);
+		sp_node_count(j->n, SP_CTR_OVERLOADED, 1);
+		sp_http_respond_problem_ex(j->req, j->err, 503, j->why, &ra, 1);
 	} else {
 		sp_log(SP_LOG_INFO, "trust_list_cosign_refused",
 		       SP_LF_STR("request_id", sp_http_req_id(j->req)),
