@@ -62,6 +62,15 @@ head -c "$(wc -c <"$WORK/note-head.txt")" "$WORK/cosigs.txt" | cmp -s - "$WORK/n
 grep -q '^— silkport/silk/CN-XA ' "$WORK/cosigs.txt" && grep -q '^— silkport/silk/KZ-KGS ' "$WORK/cosigs.txt" &&
 	ok "with the cosignatures of both witnesses" || not_ok "cosignatures: $(cat "$WORK/cosigs.txt")"
 
+# The conformance suite sees the same from outside (CONF-TRUST-14).
+CONF="$SP_BINARY_DIR/conformance/silkport-conformance"
+timeout 60 "$CONF" --target "https://127.0.0.1:$PORT_CN_ZZ" --trust-list "$WORK/l2.xml" --anchor "$O/cert.pem" \
+	--tls-cert "$F/members/KZ-KGS/tls-cert.pem" --tls-key "$F/members/KZ-KGS/tls-key.pem" --read-only \
+	--only CONF-TRUST-14 >"$WORK/conf.tap" 2>"$WORK/conf.err" &&
+	grep -q '^ok [0-9]* - CONF-TRUST-14 ' "$WORK/conf.tap" && ! grep -q -e '^not ok' -e '# SKIP' "$WORK/conf.tap" &&
+	ok "silkport-conformance: CONF-TRUST-14 passes on the served cosignatures" ||
+	not_ok "conformance: $(cat "$WORK/conf.tap" "$WORK/conf.err" | head -c 600)"
+
 # List 3a is shown to CN-ZZ alone while KZ-KGS is away: CN-XA cosigns it
 # (it has seen it), one cosignature is not the quorum, CN-ZZ keeps list 2.
 stop_node KZ-KGS
