@@ -212,8 +212,7 @@ static void wc_finish(wc_job *w)
 {
 	fed *f = w->f;
 	tl_job *j = w->j;
-
-	int err = SP_ERR_UNAVAILABLE;
+	int err = SP_ERR_UNAVAILABLE; /* stopping: nothing installed */
 
 	f->trust_busy--;
 	f->witness_round = 0;
