@@ -532,6 +532,63 @@ static void t_list_header_ignored(cf_ctx *x, const void *arg, cf_result *r)
 		        HDR_CASES);
 }
 
+/* SPEC [API-B2], [TL-B1]: the cosignatures a node serves are a witness note
+ * of exactly the list it serves (or 404: none kept); [API-B1]: no
+ * cosignature for an anonymous caller. Nothing is kept: a witness answers
+ * only a member or an operator. */
+static void t_cosignatures(cf_ctx *x, const void *arg, cf_result *r)
+{
+	char path[200];
+	cf_resp resp;
+	const char *ct, *sigs = NULL, *why = NULL;
+	const uint8_t *list;
+	size_t len, sl = 0;
+	int rc, bad = 0;
+
+	(void)arg;
+	if (!cf_need_target(x, r))
+		return;
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosignatures",
+	         x->federation);
+	cf_http(x, CF_AS_ANON, "GET", path, NULL, NULL, 0, &resp, r);
+	ct = cf_resp_header(&resp, "content-type");
+	if (resp.status == 200 &&
+	    (ct == NULL || strncmp(ct, "text/plain", 10) != 0)) {
+		cf_fail(r, "GET %s: 200 as '%s', not text/plain", path,
+		        ct ? ct : "(none)");
+		bad = 1;
+	} else if (resp.status == 200 &&
+	           (rc = sp_tl_note_sigs(x->trust, (const char *)resp.body,
+	                                 resp.len, &sigs, &sl, &why)) !=
+	               SP_OK) {
+		cf_fail(r,
+		        "GET %s: not a witness note of the served list: %s: %s",
+		        path, sp_strerror(rc), why ? why : "");
+		bad = 1;
+	} else if (resp.status != 200 && resp.status != 404) {
+		cf_fail(r, "GET %s answered %d, not 200 or 404", path,
+		        resp.status);
+		bad = 1;
+	}
+	cf_resp_free(&resp);
+	if (bad)
+		return;
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosign",
+	         x->federation);
+	list = sp_trust_list_bytes(x->trust, &len);
+	cf_http(x, CF_AS_ANON, "POST", path, "application/xml", list, len,
+	        &resp, r);
+	if (resp.status != 401)
+		cf_fail(r,
+		        "POST %s without a client certificate answered %d, "
+		        "not 401",
+		        path, resp.status);
+	else
+		cf_pass(r, "the served cosignatures name the served list; no "
+		           "cosignature for an anonymous caller");
+	cf_resp_free(&resp);
+}
+
 static const cf_assertion list[] = {
     {"the served trust list verifies with the federation anchor",
      "API-42, TL-10, TL-13, FED-15", CF_MUST, t_served_list, NULL, CF_READS},
@@ -564,6 +621,9 @@ static const cf_assertion list[] = {
     {"a malformed, foreign or lower silkport-trust-list header never "
      "changes the answer",
      "API-73", CF_MUST, t_list_header_ignored, NULL, CF_READS},
+    {"served list cosignatures are a witness note of the served list; "
+     "anonymous callers get none",
+     "API-B1, API-B2, TL-B1", CF_MUST, t_cosignatures, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

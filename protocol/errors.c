@@ -101,6 +101,8 @@ static const struct err_entry err_table[] = {
     {SP_ERR_ISSUED_OUT_OF_BOUNDS, "issued-out-of-bounds", 422},
     {SP_ERR_THRESHOLD_NOT_MET, "threshold-not-met", 422},
     {SP_ERR_TRUST_LIST_FORK, "trust-list-fork", 422},
+    {SP_ERR_LIST_NOT_WITNESSED, "list-not-witnessed", 422},
+    {SP_ERR_LIST_EQUIVOCATION, "trust-list-equivocation", 409},
 };
 
 #define N_ERRS (sizeof(err_table) / sizeof(err_table[0]))

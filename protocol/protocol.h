@@ -163,6 +163,13 @@ typedef enum sp_err {
 	SP_ERR_TRUST_LIST_FORK = -92,   /* trust-list-fork: a list whose
 	                                   PreviousList is not the list held at
 	                                   the sequence before it */
+	/* trust lists appended to a witnessed log (SPEC 7.3, [TL-B1]) */
+	SP_ERR_LIST_NOT_WITNESSED = -93, /* list-not-witnessed: a newer list
+	                                    without cosignatures of the quorum
+	                                    of witnesses of the list held */
+	SP_ERR_LIST_EQUIVOCATION = -94,  /* trust-list-equivocation: a witness
+	                                    asked to cosign a second list of a
+	                                    Sequence it cosigned */
 } sp_err;
 
 /* Stable short name of an error ("signature-invalid"); "unknown-error" for a

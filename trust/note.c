@@ -831,27 +831,19 @@ static int checkpoint_body(const char *cp, size_t len, size_t *body_len,
 	return SP_OK;
 }
 
-int sp_note_cosign(const sp_note_signer *s, const char *checkpoint, size_t len,
-                   int64_t timestamp, char **sig_line_out, const char **why)
+/* Cosign a validated note text: the payload is key id, timestamp and the
+ * Ed25519 signature of "cosignature/v1\ntime T\n" + text. */
+static int cosign_text(const sp_note_signer *s, const char *text,
+                       size_t text_len, int64_t timestamp, char **sig_line_out,
+                       const char **why)
 {
 	uint8_t payload[COSIG_PAYLOAD];
 	char *msg = NULL;
-	size_t body_len = 0, msg_len = 0;
+	size_t msg_len = 0;
 	int rc;
 
-	if (sig_line_out != NULL)
-		*sig_line_out = NULL;
-	set_why(why, NULL);
-	if (s == NULL || sig_line_out == NULL || timestamp < 0) {
-		set_why(why, timestamp < 0 ? "negative cosignature time"
-		                           : "missing argument");
-		return SP_ERR_INVALID_ARGUMENT;
-	}
-	rc = checkpoint_body(checkpoint, len, &body_len, why);
-	if (rc != SP_OK)
-		return rc;
-	rc = sp_checkpoint_cosigned_message(checkpoint, body_len, timestamp,
-	                                    &msg, &msg_len);
+	rc = sp_checkpoint_cosigned_message(text, text_len, timestamp, &msg,
+	                                    &msg_len);
 	if (rc != SP_OK) {
 		set_why(why, "cannot build the cosigned message");
 		return rc;
@@ -872,14 +864,74 @@ int sp_note_cosign(const sp_note_signer *s, const char *checkpoint, size_t len,
 	return SP_OK;
 }
 
+/* Verify the cosignature by vk among sigs over a validated note text. */
+static int verify_cosignature_text(const vkey *vk, const char *text,
+                                   size_t text_len, const char *sigs,
+                                   size_t sigs_len, int64_t *time_out,
+                                   const char **why)
+{
+	uint8_t payload[COSIG_PAYLOAD];
+	char *msg = NULL;
+	size_t msg_len = 0;
+	uint64_t t;
+	int rc;
+
+	if (sigs_len > SP_NOTE_MAX_BYTES) {
+		set_why(why, "signature lines too large");
+		return SP_ERR_TOO_LARGE;
+	}
+	rc = find_signature(sigs, sigs_len, vk, sizeof(payload), payload, why);
+	if (rc != SP_OK)
+		return rc;
+	t = get_be64(payload + 4);
+	if (t > (uint64_t)INT64_MAX) {
+		set_why(why, "cosignature time out of range");
+		return SP_ERR_SIG_INVALID;
+	}
+	rc = sp_checkpoint_cosigned_message(text, text_len, (int64_t)t, &msg,
+	                                    &msg_len);
+	if (rc != SP_OK) {
+		set_why(why, "cannot build the cosigned message");
+		return rc;
+	}
+	rc = ed25519_verify(vk->pub, msg, msg_len, payload + 12);
+	free(msg);
+	if (rc != 1) {
+		set_why(why, rc == 0 ? "cosignature does not verify"
+		                     : "cannot verify the cosignature");
+		return rc == 0 ? SP_ERR_SIG_INVALID : rc;
+	}
+	if (time_out != NULL)
+		*time_out = (int64_t)t;
+	return SP_OK;
+}
+
+int sp_note_cosign(const sp_note_signer *s, const char *checkpoint, size_t len,
+                   int64_t timestamp, char **sig_line_out, const char **why)
+{
+	size_t body_len = 0;
+	int rc;
+
+	if (sig_line_out != NULL)
+		*sig_line_out = NULL;
+	set_why(why, NULL);
+	if (s == NULL || sig_line_out == NULL || timestamp < 0) {
+		set_why(why, timestamp < 0 ? "negative cosignature time"
+		                           : "missing argument");
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	rc = checkpoint_body(checkpoint, len, &body_len, why);
+	if (rc != SP_OK)
+		return rc;
+	return cosign_text(s, checkpoint, body_len, timestamp, sig_line_out,
+	                   why);
+}
+
 int sp_note_verify_cosignature(const char *vk_text, const char *checkpoint,
                                size_t len, const char *sigs, size_t sigs_len,
                                int64_t *time_out, const char **why)
 {
-	uint8_t payload[COSIG_PAYLOAD];
-	char *msg = NULL;
-	size_t body_len = 0, msg_len = 0;
-	uint64_t t;
+	size_t body_len = 0;
 	vkey vk;
 	int rc;
 
@@ -900,32 +952,65 @@ int sp_note_verify_cosignature(const char *vk_text, const char *checkpoint,
 		sigs = checkpoint + body_len + 1;
 		sigs_len = len - body_len - 1;
 	}
-	if (sigs_len > SP_NOTE_MAX_BYTES) {
-		set_why(why, "signature lines too large");
+	return verify_cosignature_text(&vk, checkpoint, body_len, sigs,
+	                               sigs_len, time_out, why);
+}
+
+/* A note text that is not a checkpoint (a trust list's, SPEC [TL-B1]):
+ * the caller checks what its lines say; here only the note rules. */
+static int plain_text_check(const char *text, size_t len, const char **why)
+{
+	if (text == NULL) {
+		set_why(why, "no note text");
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (len > SP_NOTE_MAX_BYTES) {
+		set_why(why, "note too large");
 		return SP_ERR_TOO_LARGE;
 	}
-	rc = find_signature(sigs, sigs_len, &vk, sizeof(payload), payload, why);
-	if (rc != SP_OK)
-		return rc;
-	t = get_be64(payload + 4);
-	if (t > (uint64_t)INT64_MAX) {
-		set_why(why, "cosignature time out of range");
-		return SP_ERR_SIG_INVALID;
-	}
-	rc = sp_checkpoint_cosigned_message(checkpoint, body_len, (int64_t)t,
-	                                    &msg, &msg_len);
-	if (rc != SP_OK) {
-		set_why(why, "cannot build the cosigned message");
-		return rc;
-	}
-	rc = ed25519_verify(vk.pub, msg, msg_len, payload + 12);
-	free(msg);
-	if (rc != 1) {
-		set_why(why, rc == 0 ? "cosignature does not verify"
-		                     : "cannot verify the cosignature");
-		return rc == 0 ? SP_ERR_SIG_INVALID : rc;
-	}
-	if (time_out != NULL)
-		*time_out = (int64_t)t;
+	if (!text_valid(text, len, why))
+		return SP_ERR_CHECKPOINT_INVALID;
 	return SP_OK;
+}
+
+int sp_note_cosign_text(const sp_note_signer *s, const char *text, size_t len,
+                        int64_t timestamp, char **sig_line_out,
+                        const char **why)
+{
+	int rc;
+
+	if (sig_line_out != NULL)
+		*sig_line_out = NULL;
+	set_why(why, NULL);
+	if (s == NULL || sig_line_out == NULL || timestamp < 0) {
+		set_why(why, timestamp < 0 ? "negative cosignature time"
+		                           : "missing argument");
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if ((rc = plain_text_check(text, len, why)) != SP_OK)
+		return rc;
+	return cosign_text(s, text, len, timestamp, sig_line_out, why);
+}
+
+int sp_note_verify_cosignature_text(const char *vk_text, const char *text,
+                                    size_t len, const char *sigs,
+                                    size_t sigs_len, int64_t *time_out,
+                                    const char **why)
+{
+	vkey vk;
+	int rc;
+
+	if (time_out != NULL)
+		*time_out = 0;
+	set_why(why, NULL);
+	if ((rc = vkey_parse(vk_text, ALG_COSIG_V1, &vk, why)) != SP_OK)
+		return rc;
+	if ((rc = plain_text_check(text, len, why)) != SP_OK)
+		return rc;
+	if (sigs == NULL) {
+		set_why(why, "no signature lines");
+		return SP_ERR_SIG_MISSING;
+	}
+	return verify_cosignature_text(&vk, text, len, sigs, sigs_len, time_out,
+	                               why);
 }

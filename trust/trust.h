@@ -475,6 +475,54 @@ int sp_note_cosign(const sp_note_signer *s, const char *checkpoint, size_t len,
 int sp_note_verify_cosignature(const char *vkey, const char *checkpoint,
                                size_t len, const char *sigs, size_t sigs_len,
                                int64_t *time_out, const char **why);
+/* The same two for a note text that is not a checkpoint (a trust list's
+ * witness note, SPEC [TL-B1]): `text` is exactly the note text (every line
+ * ends in "\n", no empty line); `sigs` the signature lines (required).
+ * The caller checks what the text says. Errors as above. */
+int sp_note_cosign_text(const sp_note_signer *s, const char *text, size_t len,
+                        int64_t timestamp, char **sig_line_out,
+                        const char **why);
+int sp_note_verify_cosignature_text(const char *vkey, const char *text,
+                                    size_t len, const char *sigs,
+                                    size_t sigs_len, int64_t *time_out,
+                                    const char **why);
+
+/* ---------------------------------------------------------------- trust lists
+ * in a witnessed log (SPEC 7.3, [TL-B1] to [TL-B4]) */
+
+/* The witness note text of a list:
+ * "silkport-trust-list/v1\n<FederationId>\n<Sequence>\n<hex SHA-256>\n". */
+#define SP_TL_NOTE_HEADER "silkport-trust-list/v1"
+/* Write the note text of list t into buf (cap bytes, NUL-terminated);
+ * returns its length, or 0 when it does not fit. */
+size_t sp_tl_note_text(const sp_trust *t, char *buf, size_t cap);
+/* Cosign list t as a witness with signer s at `timestamp` (unix seconds):
+ * *line_out is one malloc'd cosignature line. The caller has verified the
+ * list and checked that it cosigned no other list of that Sequence. */
+int sp_tl_cosign(const sp_note_signer *s, const sp_trust *t, int64_t timestamp,
+                 char **line_out, const char **why);
+/* Read a witness note (text, blank line, cosignature lines) about list t:
+ * SP_OK and *sigs / *sigs_len (pointing into note) when its text is exactly
+ * t's note text; SP_ERR_CHECKPOINT_INVALID (malformed), SP_ERR_FIELD (a note
+ * about another list), SP_ERR_TOO_LARGE. */
+int sp_tl_note_sigs(const sp_trust *t, const char *note, size_t len,
+                    const char **sigs, size_t *sigs_len, const char **why);
+/* Count the witnesses of `held` (its Witness members that are active and
+ * have a LogKey, either key of LOG-47 counting; `self`, if not NULL, is
+ * not skipped: a node may be a witness of its own federation's lists)
+ * whose valid cosignature of t's note text, not later than latest_s, is
+ * among `sigs`. lines (NULL, or held's n_witnesses slots) receives each
+ * counted witness's line (malloc'd, NULL where none). Returns the count. */
+unsigned sp_tl_cosigners(const sp_trust *held, const sp_trust *t,
+                         const char *sigs, size_t sigs_len, int64_t latest_s,
+                         char **lines);
+/* May held's node install t without more? SP_OK when held has no witnesses
+ * (k = 0), t is not newer, or sigs carry k counted cosignatures;
+ * SP_ERR_LIST_NOT_WITNESSED (with *why) otherwise. *count (may be NULL)
+ * receives the count. */
+int sp_tl_witnessed(const sp_trust *held, const sp_trust *t, const char *sigs,
+                    size_t sigs_len, int64_t latest_s, unsigned *count,
+                    const char **why);
 
 #ifdef __cplusplus
 }

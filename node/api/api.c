@@ -274,20 +274,42 @@ static void trust_list_timestamp(sp_node *n, sp_http_req *req,
 	sp_http_respond_ex(req, 200, "application/xml", &h, 1, b, len);
 }
 
+/* The federation of "/v1/trust-lists/{federation}SUFFIX" into fed, or 0
+ * when arg does not end in suffix. */
+static int trust_list_sub(const char *arg, const char *suffix, char *fed,
+                          size_t cap)
+{
+	size_t len = strlen(arg), sl = strlen(suffix);
+
+	if (len <= sl || strcmp(arg + len - sl, suffix) != 0 || len - sl >= cap)
+		return 0;
+	memcpy(fed, arg, len - sl);
+	fed[len - sl] = '\0';
+	return 1;
+}
+
 static void on_trust_list(const call *k)
 {
-	static const char suffix[] = "/timestamp";
 	char federation[SP_NODE_ID_MAX + 1];
-	size_t len = strlen(k->arg), flen = len - (sizeof(suffix) - 1);
 
-	if (len > sizeof(suffix) - 1 && strcmp(k->arg + flen, suffix) == 0 &&
-	    flen < sizeof(federation)) {
-		memcpy(federation, k->arg, flen);
-		federation[flen] = '\0';
-		trust_list_timestamp(k->n, k->req, federation);
+	if (trust_list_sub(k->arg, "/cosign", federation, sizeof(federation))) {
+		/* a witness's cosignature of a list (SPEC [API-B1]) */
+		if (need_method(k->n, k->req, k->ep, "POST") &&
+		    need_member(k->n, k->req, k->ep, k->c))
+			sp_api_trust_list_cosign(k->n, k->req, k->c,
+			                         federation);
 		return;
 	}
-	trust_list(k->n, k->req, k->arg);
+	if (!need_method(k->n, k->req, k->ep, "GET"))
+		return;
+	if (trust_list_sub(k->arg, "/timestamp", federation,
+	                   sizeof(federation)))
+		trust_list_timestamp(k->n, k->req, federation);
+	else if (trust_list_sub(k->arg, "/cosignatures", federation,
+	                        sizeof(federation)))
+		sp_api_trust_list_cosignatures(k->n, k->req, federation);
+	else
+		trust_list(k->n, k->req, k->arg);
 }
 
 static void on_console(const call *k)
@@ -346,7 +368,8 @@ static const struct route {
     {EXACT, "/healthz", "GET", SP_EP_HEALTHZ, ANYONE, 0, NULL, on_healthz},
     {EXACT, "/readyz", "GET", SP_EP_READYZ, ANYONE, 0, NULL, on_readyz},
     {EXACT, "/metrics", "GET", SP_EP_METRICS, METRICS, 0, NULL, on_metrics},
-    {PREFIX, "/v1/trust-lists/", "GET", SP_EP_TRUST_LIST, ANYONE, 0, NULL,
+    /* GET, and POST .../cosign (members): the handler checks */
+    {PREFIX, "/v1/trust-lists/", NULL, SP_EP_TRUST_LIST, ANYONE, 1, NULL,
      on_trust_list},
     /* the operator console (SPEC [API-65]), like /v1/peers */
     {EXACT, "/console", NULL, SP_EP_OTHER, OPERATOR, 1,

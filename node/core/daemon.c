@@ -310,6 +310,16 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		t = stored;
 		stored = NULL;
 	}
+	/* A newer home list from the file needs the cosignatures of the
+	 * stored list's witnesses like one from a peer ([TL-B2]); without
+	 * them the stored list stays. The first list a node ever holds is
+	 * its operator's choice, not witnessed. */
+	if (slot < 0 && stored != NULL &&
+	    sp_node__tl_witness_gate(n, stored, t, NULL, 0, file) != SP_OK) {
+		sp_trust_unref(t);
+		t = stored;
+		stored = NULL;
+	}
 	err = sp_node__trust_gate(n, slot, &t, file);
 	if (err == SP_ERR_REVOCATION_REVERSED && stored != NULL) {
 		sp_trust_unref(t);

@@ -607,6 +607,39 @@ int sp_node_submit(sp_node *n, const uint8_t *bytes, size_t len,
  * SP_ERR_REVOCATION_REVERSED, or a store error. `source` names where it
  * came from, for the log. */
 int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source);
+/* The same with cosignature lines of t's witness note (SPEC [TL-B2]):
+ * a newer home list of a federation whose held list names witnesses
+ * (Quorum k >= 1) is installed only when `sigs`, with the lines this node
+ * keeps for t, hold valid cosignatures of k witnesses of the held list;
+ * else SP_ERR_LIST_NOT_WITNESSED (logged once per list, the held list
+ * kept). The counted lines are kept to be served. sp_node_install_list()
+ * is this with no lines. Loop thread. */
+int sp_node_install_list_witnessed(sp_node *n, int slot, sp_trust *t,
+                                   const char *sigs, size_t sigs_len,
+                                   const char *source);
+/* As a witness of the home federation's lists (SPEC [TL-B3]): verify the
+ * list `bytes` against `held` (the home list, a reference the caller
+ * keeps) as an installer would (FED-17), refuse a list of a Sequence at
+ * which this node cosigned another (SP_ERR_LIST_EQUIVOCATION: kept as
+ * evidence and alarmed) or that follows another list than the one it
+ * cosigned before (SP_ERR_TRUST_LIST_FORK), record it durably, then cosign
+ * it with the node's log key: *note_out (malloc'd) is the witness note,
+ * text, blank line, the cosignature line. SP_ERR_FORBIDDEN when this node
+ * is no witness of `held`, SP_ERR_OVERLOADED when too many are being
+ * verified, or the verification's error (with *why). Worker thread. */
+int sp_node_tl_cosign(sp_node *n, sp_trust *held, const uint8_t *bytes,
+                      size_t len, const char *source, char **note_out,
+                      size_t *note_len, const char **why);
+/* How many witnesses of `held` have valid cosignatures of t among `sigs`
+ * (may be NULL) and the lines this node keeps for t. Any thread. */
+unsigned sp_node_tl_cosigners(sp_node *n, sp_trust *held, const sp_trust *t,
+                              const char *sigs, size_t sigs_len);
+/* The witness note of the current home list of `federation` with every
+ * cosignature line this node keeps for it (SPEC [API-B2]): *out malloc'd.
+ * SP_ERR_NOT_FOUND for another federation or when it keeps none. Loop
+ * thread. */
+int sp_node_tl_cosignatures(sp_node *n, const char *federation, uint8_t **out,
+                            size_t *len);
 /* The exact bytes of the current list of `federation` (home or followed),
  * or NULL when the node holds none. Valid until the list is replaced. */
 const uint8_t *sp_node_list_bytes(sp_node *n, const char *federation,

@@ -132,6 +132,12 @@ struct sp_node {
 	struct event *log_flush; /* writes the loop's batched log lines */
 };
 
+/* tl_witness.c: SP_OK when t may replace held (the home list) as
+ * [TL-B2] says, else SP_ERR_LIST_NOT_WITNESSED (logged). Loop thread. */
+int sp_node__tl_witness_gate(sp_node *n, sp_trust *held, sp_trust *t,
+                             const char *sigs, size_t sigs_len,
+                             const char *source);
+
 /* Open a federation's trust list from `file` against `anchors`, or the
  * newer one persisted in the store; the list must be of `federation`. The
  * result has passed sp_node__trust_gate() for `slot` (-1: the home

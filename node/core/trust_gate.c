@@ -175,6 +175,13 @@ int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source)
 
 int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 {
+	return sp_node_install_list_witnessed(n, slot, t, NULL, 0, source);
+}
+
+int sp_node_install_list_witnessed(sp_node *n, int slot, sp_trust *t,
+                                   const char *sigs, size_t sigs_len,
+                                   const char *source)
+{
 	const sp_tl *tl = sp_trust_list(t);
 	sp_trust *cur = slot < 0 ? sp_trust_ref(n->trust)
 	                         : sp_node_relay_trust(n, (size_t)slot);
@@ -188,6 +195,9 @@ int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source)
 		err = SP_ERR_WRONG_FEDERATION;
 	else if (cur != NULL && tl->sequence <= sp_trust_list(cur)->sequence)
 		err = SP_ERR_TRUST_LIST_ROLLBACK;
+	else if (slot < 0)
+		err =
+		    sp_node__tl_witness_gate(n, cur, t, sigs, sigs_len, source);
 	sp_trust_unref(cur);
 	if (err != SP_OK)
 		return err;

@@ -221,6 +221,20 @@ struct fed {
 	/* the last list refused with trust-list-fork, alarmed once (loop
 	 * thread) */
 	char fork_digest[65];
+	/* the SHA-256 of the [trust] list file's bytes last dealt with
+	 * (installed or refused), so that an unchanged file is not verified
+	 * again at every poll; a list still waiting for its witnesses is not
+	 * recorded, so that it is tried again ([TL-B2]) */
+	char file_digest[65];
+	/* a round of asking the witnesses to cosign a newer list is under
+	 * way: the lists other peers serve meanwhile wait for the next poll,
+	 * so that the witnesses are not asked once per peer ([FED-B1]) */
+	int witness_round;
+	/* the newer home list last left unwitnessed, for GET /v1/peers
+	 * (sequence 0: none) */
+	uint64_t tl_pending_seq;
+	char tl_pending_digest[65];
+	unsigned tl_pending_cosigners, tl_pending_quorum;
 	fed_peer *peers[FED_MAX_PEERS];
 	size_t n_peers;
 	fed_origin *origins[FED_MAX_PEERS];

@@ -486,6 +486,37 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 		sp_text_printf(r->t, "}");
 }
 
+/* A newer home list this node holds back for want of its witnesses'
+ * cosignatures (SPEC [TL-B2]): shown until a newer list is installed. */
+static void pending_list(fed *f, sp_text *t, int json)
+{
+	uint64_t held = sp_trust_list(sp_node_trust(f->n))->sequence;
+	int pending = f->tl_pending_seq > held;
+
+	if (json) {
+		sp_text_printf(t, ",\"trust-list-pending\": ");
+		if (!pending) {
+			sp_text_printf(t, "null");
+			return;
+		}
+		sp_text_printf(t,
+		               "{\"sequence\": %llu, \"digest\": \"%s\", "
+		               "\"cosigners\": %u, \"quorum\": %u, "
+		               "\"held\": %llu}",
+		               (unsigned long long)f->tl_pending_seq,
+		               f->tl_pending_digest, f->tl_pending_cosigners,
+		               f->tl_pending_quorum, (unsigned long long)held);
+		return;
+	}
+	if (pending)
+		sp_text_printf(t,
+		               "trust-list-pending sequence %llu %s: %u of %u "
+		               "witness cosignature(s), sequence %llu kept\n",
+		               (unsigned long long)f->tl_pending_seq,
+		               f->tl_pending_digest, f->tl_pending_cosigners,
+		               f->tl_pending_quorum, (unsigned long long)held);
+}
+
 static void status_report(fed *f, sp_text *t, int json)
 {
 	report r;
@@ -504,6 +535,7 @@ static void status_report(fed *f, sp_text *t, int json)
 	if (json) {
 		r_uint(&r, "equivocation-alarms", f->equivocation_alarms);
 		r_uint(&r, "delivery-alarms", f->delivery_alarms);
+		pending_list(f, t, 1);
 		sp_text_printf(t, ",");
 		fed_recover_status(f, t, 1);
 		sp_text_printf(t, ",\"peers\":[");
@@ -512,6 +544,7 @@ static void status_report(fed *f, sp_text *t, int json)
 		    t, "equivocation-alarms %llu\ndelivery-alarms %llu\n",
 		    (unsigned long long)f->equivocation_alarms,
 		    (unsigned long long)f->delivery_alarms);
+		pending_list(f, t, 0);
 		fed_recover_status(f, t, 0);
 	}
 	for (i = 0; i < f->n_peers; i++) {

@@ -22,6 +22,9 @@ typedef struct tl_job {
 	sp_trust *current;
 	/* list_url: fetched on the worker */
 	char *url;
+	/* the [trust] list file, read on the worker ([TL-B2]) */
+	char *file;
+	char file_digest[65];
 	char *cas[SP_CONFIG_MAX_LIST + 2];
 	char *cert, *key;
 	int tls12;
@@ -35,6 +38,9 @@ typedef struct tl_job {
 	const char *why;
 	uint64_t sequence; /* the list's, once its signatures verified */
 	int kept;          /* evidence kept: 0 none, 1 kept, -1 failed */
+	/* a newer home list without the quorum of cosignatures of the
+	 * held list's witnesses yet ([TL-B2]): collect them first */
+	int need_witness;
 } tl_job;
 
 static void tl_job_free(tl_job *j)
@@ -43,6 +49,7 @@ static void tl_job_free(tl_job *j)
 
 	free(j->body);
 	free(j->url);
+	free(j->file);
 	for (i = 0; j->cas[i] != NULL; i++)
 		free(j->cas[i]);
 	free(j->cert);
@@ -74,6 +81,31 @@ static void keep_refused(tl_job *j)
 	err = sp_store_evidence_put(sp_node_store(j->f->n), "trust-list",
 	                            held->federation, j->body, j->len, source);
 	j->kept = err == SP_OK ? 1 : -1;
+}
+
+/* Worker, once a newer home list verified: when the held list names
+ * witnesses ([TL-B2]), this node cosigns it first if it is one of them
+ * (the same checks as a peer's request, [TL-B3]), then counts the
+ * cosignatures it holds; too few, and tl_done collects the others. */
+static void witness_own(tl_job *j)
+{
+	sp_node *n = j->f->n;
+	const sp_tl *held = sp_trust_list(j->current);
+	char *note = NULL;
+	size_t note_len = 0;
+	const char *why = NULL;
+
+	if (held->quorum == 0 ||
+	    sp_trust_list(j->t)->sequence <= held->sequence)
+		return;
+	if (sp_tl_is_witness(held, sp_node_config(n)->node_id) &&
+	    sp_node_tl_cosign(n, j->current, j->body, j->len, j->source, &note,
+	                      &note_len, &why) != SP_OK)
+		sp_log(SP_LOG_DEBUG, "trust_list_cosign_refused",
+		       SP_LF_STR("source", j->source), SP_LF_STR("why", why));
+	free(note);
+	j->need_witness =
+	    sp_node_tl_cosigners(n, j->current, j->t, NULL, 0) < held->quorum;
 }
 
 /* Worker: fetch from the URL (when that is the source), then verify. */
@@ -137,6 +169,20 @@ static void tl_work(void *arg)
 		r.body = NULL;
 		sp_h2_result_free(&r);
 	}
+	if (j->file != NULL) {
+		if (sp_read_file(j->file, TL_MAX_BYTES, &j->body, &j->len,
+		                 &j->why) != 0) {
+			j->err = SP_ERR_IO;
+			return;
+		}
+		sp_sha256_hex(j->body, j->len, j->file_digest);
+		/* the list held, or a file already dealt with */
+		if (strncmp(j->etag + 1, j->file_digest, 64) == 0 ||
+		    strcmp(j->f->file_digest, j->file_digest) == 0) {
+			j->unchanged = 1;
+			return;
+		}
+	}
 	sp_verify_opts_default(&o);
 	o.clock_skew = sp_node_config(n)->clock_skew;
 	o.limits = NULL;
@@ -144,6 +190,142 @@ static void tl_work(void *arg)
 	j->err = sp_trust_open(j->anchors, j->body, j->len, j->current, &o,
 	                       &j->t, &j->why);
 	keep_refused(j);
+	if (j->err == SP_OK && j->relay < 0)
+		witness_own(j);
+}
+
+/* ---------------------------------------------------------------- witnesses
+ * of a newer list ([TL-B2]) */
+
+/* One round of asking the held list's witnesses to cosign a newer list,
+ * and its source for the cosignatures it holds. */
+typedef struct wc_job {
+	fed *f;
+	tl_job *j;    /* the verified list (t), its bytes and source */
+	sp_text sigs; /* cosignature lines gathered, each verified later */
+	int pending;  /* requests not answered yet */
+} wc_job;
+
+#define WITNESS_NOTE_MAX ((size_t)16384)
+
+static void wc_finish(wc_job *w)
+{
+	fed *f = w->f;
+	tl_job *j = w->j;
+	int err = SP_ERR_UNAVAILABLE; /* stopping: nothing installed */
+
+	f->trust_busy--;
+	f->witness_round = 0;
+	if (!f->stopping && !w->sigs.failed)
+		/* counted and logged there (trust_list_not_witnessed) */
+		err = sp_node_install_list_witnessed(
+		    f->n, -1, j->t, w->sigs.buf, w->sigs.len, j->source);
+	if (err == SP_ERR_LIST_NOT_WITNESSED) {
+		/* what GET /v1/peers shows until it is witnessed */
+		f->tl_pending_seq = sp_trust_list(j->t)->sequence;
+		snprintf(f->tl_pending_digest, sizeof(f->tl_pending_digest),
+		         "%s", sp_trust_list_digest(j->t));
+		f->tl_pending_cosigners = sp_node_tl_cosigners(
+		    f->n, j->current, j->t, w->sigs.buf, w->sigs.len);
+		f->tl_pending_quorum = sp_trust_list(j->current)->quorum;
+	} else if (err != SP_ERR_UNAVAILABLE && j->file != NULL) {
+		memcpy(f->file_digest, j->file_digest, sizeof(f->file_digest));
+	}
+	sp_text_free(&w->sigs);
+	tl_job_free(j);
+	free(w);
+}
+
+static void on_witness_note(void *ud, const sp_h2_response *resp)
+{
+	wc_job *w = ud;
+	fed *f = w->f;
+	const char *sigs = NULL, *why = NULL;
+	size_t sl = 0;
+
+	/* a note about this very list, whatever the sender: every line is
+	 * verified with a witness's key before it counts */
+	if (resp->err == SP_OK && resp->status == 200 &&
+	    resp->body_len <= WITNESS_NOTE_MAX &&
+	    sp_tl_note_sigs(w->j->t, (const char *)resp->body, resp->body_len,
+	                    &sigs, &sl, &why) == SP_OK)
+		sp_text_append(&w->sigs, sigs, sl);
+	else if (resp->err == SP_OK && resp->status != 200)
+		sp_log(SP_LOG_INFO, "trust_list_witness_refused",
+		       SP_LF_UINT("sequence", sp_trust_list(w->j->t)->sequence),
+		       SP_LF_INT("status", resp->status));
+	if (--w->pending == 0)
+		wc_finish(w);
+	fed_unref(f);
+}
+
+static fed_peer *home_peer(fed *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_peers; i++)
+		if (f->peers[i]->federation[0] == '\0' &&
+		    strcmp(f->peers[i]->id, id) == 0)
+			return fed_peer_usable(f->peers[i]) ? f->peers[i]
+			                                    : NULL;
+	return NULL;
+}
+
+static void wc_send(wc_job *w, fed_peer *p, const char *method,
+                    const char *path)
+{
+	sp_h2_header ct = {"content-type", "application/xml"};
+	int post = strcmp(method, "POST") == 0;
+
+	w->pending++;
+	fed_ref(w->f);
+	if (sp_h2_client_request(p->client, method, path, post ? &ct : NULL,
+	                         post ? 1 : 0, post ? w->j->body : NULL,
+	                         post ? w->j->len : 0, on_witness_note,
+	                         w) != SP_OK) {
+		w->pending--;
+		fed_unref(w->f);
+	}
+}
+
+/* Loop: ask each witness of the held list (other than this node) to
+ * cosign j's list, and its source for the cosignatures it holds; install
+ * when all have answered. SP_OK: j is taken (trust_busy stays held until
+ * then). */
+static int witness_collect(tl_job *j)
+{
+	fed *f = j->f;
+	const sp_tl *held = sp_trust_list(j->current);
+	const char *self = sp_node_config(f->n)->node_id;
+	const char *fedid = held->federation;
+	char path[128];
+	fed_peer *p;
+	wc_job *w;
+	size_t i;
+
+	if (f->witness_round) {
+		tl_job_free(j); /* the round under way covers it */
+		return SP_OK;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return SP_ERR_NOMEM;
+	f->witness_round = 1;
+	w->f = f;
+	w->j = j;
+	w->pending = 1;  /* this function's own, released below */
+	f->trust_busy++; /* released by wc_finish */
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosign", fedid);
+	for (i = 0; i < held->n_witnesses; i++)
+		if (strcmp(held->witnesses[i], self) != 0 &&
+		    (p = home_peer(f, held->witnesses[i])) != NULL)
+			wc_send(w, p, "POST", path);
+	snprintf(path, sizeof(path), "/v1/trust-lists/%s/cosignatures", fedid);
+	if ((p = home_peer(f, j->source)) != NULL &&
+	    !sp_tl_is_witness(held, p->id))
+		wc_send(w, p, "GET", path);
+	if (--w->pending == 0)
+		wc_finish(w);
+	return SP_OK;
 }
 
 static void tl_done(void *arg)
@@ -153,6 +335,10 @@ static void tl_done(void *arg)
 	sp_node *n = f->n;
 
 	f->trust_busy--;
+	/* a file's list that failed for good is not verified again */
+	if (j->file != NULL && !j->unchanged && !j->need_witness &&
+	    j->file_digest[0] != '\0')
+		memcpy(f->file_digest, j->file_digest, sizeof(f->file_digest));
 	if (j->kept != 0) {
 		char d[65];
 
@@ -169,6 +355,12 @@ static void tl_done(void *arg)
 	}
 	if (j->unchanged) {
 		/* the list this node holds is the source's */
+	} else if (j->err == SP_OK && !f->stopping && j->need_witness) {
+		/* the witnesses first ([TL-B2]); trust_busy stays taken
+		 * until they answered */
+		if (witness_collect(j) == SP_OK)
+			return;
+		sp_node_install_list(n, j->relay, j->t, j->source);
 	} else if (j->err == SP_OK && !f->stopping) {
 		/* Not newer is no news; a refusal is logged by the installer.
 		 */
@@ -275,6 +467,31 @@ fail:
 	tl_job_free(j);
 }
 
+/* The [trust] list file, when the home list names witnesses: a newer
+ * list an operator put there is installed like one from a peer, once the
+ * witnesses cosigned it ([TL-B2]). (With k = 0 the file is read at start
+ * and reload only, as before.) */
+static void poll_file(fed *f)
+{
+	const char *file = sp_node_config(f->n)->trust_list;
+	tl_job *j;
+
+	if (file == NULL || file[0] == '\0' ||
+	    sp_trust_list(sp_node_trust(f->n))->quorum == 0 ||
+	    (j = tl_job_new(f, "file")) == NULL)
+		return;
+	held_etag(f, sp_trust_list(j->current)->federation, j->etag);
+	if ((j->file = strdup(file)) == NULL) {
+		tl_job_free(j);
+		return;
+	}
+	f->trust_busy++;
+	if (fed_pool(f, tl_work, tl_done, j) != SP_OK) {
+		f->trust_busy--;
+		tl_job_free(j);
+	}
+}
+
 void fed_trust_poll(fed *f)
 {
 	const char *fedid = sp_trust_list(sp_node_trust(f->n))->federation;
@@ -288,6 +505,7 @@ void fed_trust_poll(fed *f)
 		return;
 	if (url != NULL && url[0] != '\0')
 		poll_url(f, url);
+	poll_file(f);
 	for (i = 0; i < f->n_peers; i++)
 		if (f->peers[i]->federation[0] == '\0')
 			fed_trust_request(f, f->peers[i], fedid, -1);

@@ -70,6 +70,8 @@ static const int all_errs[] = {
     SP_ERR_INDEX_INVALID,
     SP_ERR_THRESHOLD_NOT_MET,
     SP_ERR_TRUST_LIST_FORK,
+    SP_ERR_LIST_NOT_WITNESSED,
+    SP_ERR_LIST_EQUIVOCATION,
 };
 #define N_ERRS (sizeof(all_errs) / sizeof(all_errs[0]))
 
@@ -119,6 +121,8 @@ static void test_statuses(void **state)
 	assert_int_equal(sp_err_http_status(SP_ERR_NOT_FOUND), 404);
 	assert_int_equal(sp_err_http_status(SP_ERR_METHOD), 405);
 	assert_int_equal(sp_err_http_status(SP_ERR_EQUIVOCATION), 409);
+	assert_int_equal(sp_err_http_status(SP_ERR_LIST_EQUIVOCATION), 409);
+	assert_int_equal(sp_err_http_status(SP_ERR_LIST_NOT_WITNESSED), 422);
 	assert_int_equal(sp_err_http_status(SP_ERR_MEDIA_TYPE), 415);
 	assert_int_equal(sp_err_http_status(SP_ERR_SCHEMA), 422);
 	assert_int_equal(sp_err_http_status(SP_ERR_SIG_INVALID), 422);

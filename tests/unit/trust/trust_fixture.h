@@ -56,6 +56,10 @@ typedef struct fx_fed {
 	size_t ts_der_len;
 	uint64_t max_validity, staleness_bound;
 	int64_t window;
+	/* witnesses and their quorum (SPEC [TL-57]; none by default) */
+	const char *witnesses[FX_MEMBERS];
+	size_t n_witnesses;
+	unsigned quorum;
 } fx_fed;
 
 static const char *const fx_ids[FX_MEMBERS] = {"CN-ZZ", "KZ-KGS", "CN-HZ",
@@ -138,6 +142,9 @@ FX_UNUSED static int fx_build_tl(fx_fed *f, const char *federation,
 	tl.timestamp_cert_der_len = f->ts_der_len;
 	tl.max_validity = f->max_validity;
 	tl.staleness_bound = f->staleness_bound;
+	tl.witnesses = (char **)(uintptr_t)f->witnesses;
+	tl.n_witnesses = f->n_witnesses;
+	tl.quorum = f->quorum;
 	for (i = 0; i < FX_MEMBERS; i++) {
 		size_t dl;
 		const uint8_t *d = sp_key_cert_der(f->k[i], &dl);
