@@ -451,14 +451,26 @@ static void install_fn(fh *h, void *arg)
 	uint8_t *bytes = NULL;
 	size_t len = 0;
 	const char *why = NULL;
+	char *kg = NULL, *hn = NULL, sigs[1024];
 
 	sp_verify_opts_default(&o);
 	q->err = sp_read_file(q->path, 1 << 20, &bytes, &len, &why);
 	if (q->err == SP_OK)
 		q->err = sp_trust_open(sp_node_anchors(h->n), bytes, len,
 		                       sp_node_trust(h->n), &o, &t, &why);
+	/* the federation has witnesses: the list needs the quorum of the held
+	 * list's witnesses ([TL-B2]), here KG's and HN's cosignatures */
 	if (q->err == SP_OK)
-		q->err = sp_node_install_list(h->n, -1, t, "test");
+		q->err = sp_tl_cosign(h->log[KG], t, g_t0, &kg, &why);
+	if (q->err == SP_OK)
+		q->err = sp_tl_cosign(h->log[HN], t, g_t0, &hn, &why);
+	if (q->err == SP_OK) {
+		snprintf(sigs, sizeof(sigs), "%s%s", kg, hn);
+		q->err = sp_node_install_list_witnessed(h->n, -1, t, sigs,
+		                                        strlen(sigs), "test");
+	}
+	free(kg);
+	free(hn);
 	sp_trust_unref(t);
 	free(bytes);
 }
