@@ -199,6 +199,11 @@ xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
  * (or SP_ERR_INVALID_ARGUMENT). */
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
                               sp_trust__sig *sig, const char **why);
+/* 1 if buf is the exclusive C14N without comments of the whole doc, as
+ * libxml2 writes it, found by comparing while walking the tree; 0 if not or
+ * if the tree holds what the matcher does not model (a caller then asks
+ * libxml2). */
+int sp_trust__c14n_matches(xmlDocPtr doc, const uint8_t *buf, size_t len);
 /* Exclusive C14N without comments into a malloc'd buffer: of the whole
  * document without the subtree `sig` (the enveloped-signature transform),
  * or of the subtree `top` alone. SP_OK, SP_ERR_NOMEM, SP_ERR_INTERNAL. */
