@@ -791,6 +791,26 @@ done:
 	return rc;
 }
 
+void sp_trust__canonical_hint(xmlDocPtr doc, const uint8_t *buf, size_t len,
+                              sp_trust__sig *sig)
+{
+	size_t start, end;
+
+	/* Only a signature written with the prefix ds is found in the bytes
+	 * (signature_span); the matcher then proves the bytes are the tree's
+	 * canonical form, so the span's outside is the reference's input. */
+	if (doc == NULL || buf == NULL || sig == NULL || sig->node == NULL ||
+	    !is_ds_prefixed(sig->node) ||
+	    signature_span(buf, len, &start, &end) != 0 ||
+	    !sp_trust__c14n_matches(doc, buf, len))
+		return;
+	sig->canon = buf;
+	sig->canon_len = len;
+	sig->sig_start = start;
+	sig->sig_end = end;
+	signed_info_span(buf, start, end, &sig->si_start, &sig->si_end);
+}
+
 int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why)
 {
 	static const char *const path[] = {"SignedInfo", "Reference",

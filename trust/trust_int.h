@@ -199,6 +199,16 @@ xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
  * (or SP_ERR_INVALID_ARGUMENT). */
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
                               sp_trust__sig *sig, const char **why);
+/* For documents that need not be in canonical form (receipts, trust lists):
+ * when buf, the bytes doc was parsed from, happens to be its exclusive
+ * C14N (as silkport's signer writes every document) with the signature
+ * under the prefix ds, record in *sig where the signature (and SignedInfo)
+ * lie in buf, as sp_trust__canonical_check() does for records, so that the
+ * reference digest and SignedInfo come from the bytes with no second
+ * canonicalization. Otherwise *sig is left as it was. buf must outlive the
+ * use of *sig. */
+void sp_trust__canonical_hint(xmlDocPtr doc, const uint8_t *buf, size_t len,
+                              sp_trust__sig *sig);
 /* 1 if buf is the exclusive C14N without comments of the whole doc, as
  * libxml2 writes it, found by comparing while walking the tree; 0 if not or
  * if the tree holds what the matcher does not model (a caller then asks

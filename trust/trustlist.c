@@ -418,8 +418,12 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	} else {
 		/* A 1.3 list: one signature by one anchor. */
 		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
-		if (rc == SP_OK) /* a failed check leaves sig empty */
+		if (rc == SP_OK) { /* a failed check leaves sig empty */
+			bytes = sp_doc_bytes(doc, &blen);
+			sp_trust__canonical_hint(sp_doc_tree(doc), bytes, blen,
+			                         &sig);
 			rc = verify_with_anchors(anchors, &sig, now, skew, why);
+		}
 		sp_trust__sig_clear(&sig);
 	}
 	if (rc != SP_OK)

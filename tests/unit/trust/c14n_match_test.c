@@ -68,6 +68,21 @@ static int agrees(xmlDocPtr doc, const uint8_t *b, size_t n)
 	return sp_trust__c14n_matches(doc, b, n) == want;
 }
 
+static uint8_t *concat(const char *pre, const uint8_t *s, size_t n,
+                       const char *post, size_t *outn)
+{
+	size_t a = strlen(pre), c = strlen(post);
+	uint8_t *o = malloc(a + n + c + 1);
+
+	assert_non_null(o);
+	memcpy(o, pre, a);
+	memcpy(o + a, s, n);
+	memcpy(o + a + n, post, c);
+	*outn = a + n + c;
+	o[*outn] = 0;
+	return o;
+}
+
 /* Mutations of the canonical bytes c: each byte replaced by a few others,
  * deleted, or a space inserted before it; reparsed (when well-formed)
  * with and without CDATA merged, the matcher agrees with libxml2 on the
@@ -258,6 +273,100 @@ static void test_signed_documents(void **state)
 	check_doc("trust list", g_fed.tl_bytes, g_fed.tl_len, 0, 0);
 }
 
+/* A signed receipt (bytes, malloc'd) for the fixture's member 0. */
+static uint8_t *signed_receipt(size_t *n)
+{
+	sp_receipt_info ri;
+	uint8_t *u = NULL, *s = NULL;
+	size_t un = 0;
+	const char *why = NULL;
+
+	memset(&ri, 0, sizeof(ri));
+	assert_int_equal(sp_uuid_v4(ri.record_id), SP_OK);
+	snprintf(ri.origin, sizeof(ri.origin), "CN-HN");
+	ri.sequence = 3;
+	sp_sha256_hex((const uint8_t *)"y", 1, ri.record_digest);
+	snprintf(ri.receiver, sizeof(ri.receiver), "CN-ZZ");
+	ri.received = g_fed.now - 5;
+	ri.status = SP_RECEIPT_ACCEPTED;
+	assert_int_equal(sp_receipt_build(&ri, &u, &un, &why), SP_OK);
+	assert_int_equal(sp_sign_document(g_fed.k[0], u, un, &s, n, &why),
+	                 SP_OK);
+	free(u);
+	return s;
+}
+
+/* sp_trust__canonical_hint() on documents that need not be canonical: a
+ * receipt or trust list as the signer writes it gets the signature's span,
+ * and the reference input outside it is libxml2's C14N of the document
+ * without its signature; written otherwise, no span (libxml2
+ * canonicalizes) and it still verifies; a changed byte fails either way. */
+static void hint_case(sp_doc_kind kind, const uint8_t *b, size_t n,
+                      int want_hint)
+{
+	sp_doc *doc = NULL;
+	sp_trust__sig sig;
+	const char *why = NULL;
+	uint8_t *c = NULL;
+	size_t cn = 0;
+
+	memset(&sig, 0, sizeof(sig));
+	assert_int_equal(sp_doc_parse(b, n, kind, NULL, &doc, &why), SP_OK);
+	assert_int_equal(sp_trust__profile_check(sp_doc_tree(doc), &sig, &why),
+	                 SP_OK);
+	sp_trust__canonical_hint(sp_doc_tree(doc), b, n, &sig);
+	assert_int_equal(sig.canon != NULL, want_hint);
+	if (want_hint) {
+		assert_int_equal(
+		    sp_trust__c14n_without(sp_doc_tree(doc), sig.node, &c, &cn),
+		    SP_OK);
+		assert_int_equal(cn, n - (sig.sig_end - sig.sig_start));
+		assert_memory_equal(c, b, sig.sig_start);
+		assert_memory_equal(c + sig.sig_start, b + sig.sig_end,
+		                    n - sig.sig_end);
+		free(c);
+	}
+	sp_trust__sig_clear(&sig);
+	sp_doc_free(doc);
+}
+
+static void test_hint_receipts_and_lists(void **state)
+{
+	sp_receipt_info got;
+	const char *why = NULL;
+	size_t n = 0, tn = 0;
+	uint8_t *s = signed_receipt(&n), *t;
+	sp_trust *tl = NULL;
+
+	(void)state;
+	hint_case(SP_DOC_RECEIPT, s, n, 1);
+	assert_int_equal(sp_verify_receipt(g_fed.trust, s, n, NULL, &got, &why),
+	                 SP_OK);
+	/* another writing of the same receipt: verified from the tree */
+	t = concat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", s, n, "",
+	           &tn);
+	hint_case(SP_DOC_RECEIPT, t, tn, 0);
+	assert_int_equal(
+	    sp_verify_receipt(g_fed.trust, t, tn, NULL, &got, &why), SP_OK);
+	free(t);
+	/* the signed content changed, the bytes still canonical */
+	t = fx_replace(s, n, "<Sequence>3</Sequence>", "<Sequence>4</Sequence>",
+	               &tn);
+	assert_non_null(t);
+	hint_case(SP_DOC_RECEIPT, t, tn, 1);
+	assert_int_equal(
+	    sp_verify_receipt(g_fed.trust, t, tn, NULL, &got, &why),
+	    SP_ERR_SIG_INVALID);
+	free(t);
+	free(s);
+	/* the fixture's trust list, as trust-list sign writes it */
+	hint_case(SP_DOC_TRUST_LIST, g_fed.tl_bytes, g_fed.tl_len, 1);
+	assert_int_equal(sp_trust_open(g_fed.anchors, g_fed.tl_bytes,
+	                               g_fed.tl_len, NULL, NULL, &tl, &why),
+	                 SP_OK);
+	sp_trust_unref(tl);
+}
+
 /* The check as verification runs it: a record the matcher refuses still
  * gets libxml2's reason (a comment here), and one it accepts verifies. */
 static void test_verify_uses_it(void **state)
@@ -288,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_made_documents),
 	    cmocka_unit_test(test_signed_documents),
 	    cmocka_unit_test(test_verify_uses_it),
+	    cmocka_unit_test(test_hint_receipts_and_lists),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
