@@ -131,6 +131,12 @@ int sp_trust__b64(const uint8_t *der, size_t len, char **out, size_t *outlen);
 int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
                         const char **why);
 int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why);
+/* Exactly one DER X.509 certificate, decoded (a new reference: X509_free
+ * it), or NULL. Decoded certificates are kept process-wide (keys.c) and
+ * shared: callers only read them. */
+X509 *sp_trust__x509_decode(const uint8_t *der, size_t len);
+/* Drop the decoded certificates kept (sp_trust_cleanup). */
+void sp_trust__cert_cache_clear(void);
 void sp_trust__vkey_clear(sp_trust__vkey *v);
 /* 1 if both windows of v contain t within skew. */
 int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew);
