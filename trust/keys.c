@@ -174,7 +174,7 @@ fail:
  * when full the cache is emptied, so a stream of new certificates (lists
  * from an attacker) costs what it did before and never memory. */
 
-#define CERT_CACHE_MAX 512
+#define CERT_CACHE_MAX 1024
 
 struct cert_entry {
 	uint8_t hash[SHA256_DIGEST_LENGTH];

@@ -152,7 +152,7 @@ static void test_bound(void **state)
 
 	(void)state;
 	assert_non_null(held);
-	for (long i = 2; i < 700; i++) {
+	for (long i = 2; i < 1100; i++) {
 		d = make_cert(g_fed.ca->pkey, i, &n);
 		x = sp_trust__x509_decode(d, n);
 		assert_non_null(x);
