@@ -444,6 +444,17 @@ int sp_proto__parse_tree(const uint8_t *buf, size_t len, const sp_limits *limp,
 		                                       : "not well-formed");
 		goto fail;
 	}
+	/* SPEC [XML-9]: XML 1.0 with Namespaces. A namespace error (an
+	 * undeclared prefix, an attribute twice by its expanded name, a
+	 * prefix bound to the empty name) only clears nsWellFormed: libxml2
+	 * builds the tree regardless. */
+	if (!ctxt->nsWellFormed) {
+		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
+		                    "not namespace-well-formed: %s",
+		                    g.first[0] != '\0' ? g.first
+		                                       : "namespace error");
+		goto fail;
+	}
 	if (doc->version == NULL || !xmlStrEqual(doc->version, SP_XC("1.0"))) {
 		rc = sp_proto__fail(why, SP_ERR_NOT_WELL_FORMED,
 		                    "XML version must be 1.0");

@@ -96,6 +96,7 @@ void sp_trust_cleanup(void)
 	if (!g_ready)
 		return;
 	sp_trust__pkcs11_cleanup();
+	sp_trust__cert_cache_clear();
 	xmlSecCryptoShutdown();
 	xmlSecCryptoAppShutdown();
 	xmlSecShutdown();

@@ -1,6 +1,7 @@
 /* keys.c: signing keys (key + certificate) and verification keys prepared once.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <xmlsec/keys.h>
@@ -158,10 +160,128 @@ fail:
 	return rc;
 }
 
+/* ------------------------------------------------------ decoded certificates
+ *
+ * OpenSSL 3 decodes a certificate's public key through its provider
+ * decoder machinery: d2i_X509() of one P-256 certificate costs about 1.4 M
+ * instructions, several times a signature verification. A trust list is
+ * opened again whenever it is fetched, re-verified or reloaded, with the
+ * same certificates in it, and each open decoded every one of them. The
+ * certificates decoded are kept here, process-wide, keyed by their exact
+ * DER (SHA-256 to find, the bytes compared to match), and shared by
+ * reference count: an X509 is only read once decoded (its extensions and
+ * key are cached before it is shared). At most CERT_CACHE_MAX are kept;
+ * when full the cache is emptied, so a stream of new certificates (lists
+ * from an attacker) costs what it did before and never memory. */
+
+#define CERT_CACHE_MAX 1024
+
+struct cert_entry {
+	uint8_t hash[SHA256_DIGEST_LENGTH];
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+};
+
+static pthread_mutex_t cert_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cert_entry *cert_cache; /* CERT_CACHE_MAX entries */
+static size_t cert_n;
+
+/* Under cert_lock. */
+static void cert_cache_empty(void)
+{
+	for (size_t i = 0; i < cert_n; i++) {
+		X509_free(cert_cache[i].x);
+		free(cert_cache[i].der);
+	}
+	cert_n = 0;
+}
+
+void sp_trust__cert_cache_clear(void)
+{
+	pthread_mutex_lock(&cert_lock);
+	cert_cache_empty();
+	free(cert_cache);
+	cert_cache = NULL;
+	pthread_mutex_unlock(&cert_lock);
+}
+
+static X509 *cert_cache_find(const uint8_t hash[SHA256_DIGEST_LENGTH],
+                             const uint8_t *der, size_t len)
+{
+	X509 *x = NULL;
+
+	pthread_mutex_lock(&cert_lock);
+	for (size_t i = 0; i < cert_n; i++) {
+		const struct cert_entry *e = &cert_cache[i];
+
+		if (e->len == len &&
+		    memcmp(e->hash, hash, sizeof(e->hash)) == 0 &&
+		    memcmp(e->der, der, len) == 0) {
+			if (X509_up_ref(e->x) == 1)
+				x = e->x;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cert_lock);
+	return x;
+}
+
+/* Keep x (one more reference) under its DER; nothing if out of memory. */
+static void cert_cache_add(const uint8_t hash[SHA256_DIGEST_LENGTH],
+                           const uint8_t *der, size_t len, X509 *x)
+{
+	uint8_t *copy = malloc(len);
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, der, len);
+	pthread_mutex_lock(&cert_lock);
+	if (cert_cache == NULL)
+		cert_cache = calloc(CERT_CACHE_MAX, sizeof(*cert_cache));
+	if (cert_n == CERT_CACHE_MAX)
+		cert_cache_empty();
+	if (cert_cache != NULL && X509_up_ref(x) == 1) {
+		struct cert_entry *e = &cert_cache[cert_n++];
+
+		memcpy(e->hash, hash, sizeof(e->hash));
+		e->der = copy;
+		e->len = len;
+		e->x = x;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&cert_lock);
+	free(copy);
+}
+
+X509 *sp_trust__x509_decode(const uint8_t *der, size_t len)
+{
+	uint8_t hash[SHA256_DIGEST_LENGTH];
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (der == NULL || len == 0 || len > (size_t)LONG_MAX)
+		return NULL;
+	SHA256(der, len, hash);
+	if ((x = cert_cache_find(hash, der, len)) != NULL)
+		return x;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	/* What users read lazily, computed before x is shared. */
+	(void)X509_check_ca(x);
+	(void)X509_get0_pubkey(x);
+	ERR_clear_error();
+	cert_cache_add(hash, der, len, x);
+	return x;
+}
+
 int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
                         const char **why)
 {
-	const unsigned char *p = der;
 	X509 *cert;
 	int rc;
 
@@ -171,10 +291,8 @@ int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
 			*why = "empty certificate";
 		return SP_ERR_CERT_INVALID;
 	}
-	cert = d2i_X509(NULL, &p, (long)len);
-	if (cert == NULL || p != der + len) {
-		X509_free(cert);
-		ERR_clear_error();
+	cert = sp_trust__x509_decode(der, len);
+	if (cert == NULL) {
 		if (why)
 			*why = "certificate is not one DER X.509 certificate";
 		return SP_ERR_CERT_INVALID;

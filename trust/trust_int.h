@@ -131,6 +131,12 @@ int sp_trust__b64(const uint8_t *der, size_t len, char **out, size_t *outlen);
 int sp_trust__vkey_init(sp_trust__vkey *v, const uint8_t *der, size_t len,
                         const char **why);
 int sp_trust__vkey_from_x509(sp_trust__vkey *v, X509 *cert, const char **why);
+/* Exactly one DER X.509 certificate, decoded (a new reference: X509_free
+ * it), or NULL. Decoded certificates are kept process-wide (keys.c) and
+ * shared: callers only read them. */
+X509 *sp_trust__x509_decode(const uint8_t *der, size_t len);
+/* Drop the decoded certificates kept (sp_trust_cleanup). */
+void sp_trust__cert_cache_clear(void);
 void sp_trust__vkey_clear(sp_trust__vkey *v);
 /* 1 if both windows of v contain t within skew. */
 int sp_trust__vkey_valid_at(const sp_trust__vkey *v, int64_t t, int64_t skew);
@@ -199,6 +205,21 @@ xmlNodePtr sp_trust__child(xmlNodePtr parent, const char *local);
  * (or SP_ERR_INVALID_ARGUMENT). */
 int sp_trust__canonical_check(xmlDocPtr doc, const uint8_t *buf, size_t len,
                               sp_trust__sig *sig, const char **why);
+/* For documents that need not be in canonical form (receipts, trust lists):
+ * when buf, the bytes doc was parsed from, happens to be its exclusive
+ * C14N (as silkport's signer writes every document) with the signature
+ * under the prefix ds, record in *sig where the signature (and SignedInfo)
+ * lie in buf, as sp_trust__canonical_check() does for records, so that the
+ * reference digest and SignedInfo come from the bytes with no second
+ * canonicalization. Otherwise *sig is left as it was. buf must outlive the
+ * use of *sig. */
+void sp_trust__canonical_hint(xmlDocPtr doc, const uint8_t *buf, size_t len,
+                              sp_trust__sig *sig);
+/* 1 if buf is the exclusive C14N without comments of the whole doc, as
+ * libxml2 writes it, found by comparing while walking the tree; 0 if not or
+ * if the tree holds what the matcher does not model (a caller then asks
+ * libxml2). */
+int sp_trust__c14n_matches(xmlDocPtr doc, const uint8_t *buf, size_t len);
 /* Exclusive C14N without comments into a malloc'd buffer: of the whole
  * document without the subtree `sig` (the enveloped-signature transform),
  * or of the subtree `top` alone. SP_OK, SP_ERR_NOMEM, SP_ERR_INTERNAL. */

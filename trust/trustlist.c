@@ -159,17 +159,10 @@ static void add_tls(sp_trust *t, const sp_trust__member *tm, const uint8_t *der,
 
 static int check_der_cert(const uint8_t *der, size_t len)
 {
-	const unsigned char *p = der;
-	X509 *x;
+	X509 *x = sp_trust__x509_decode(der, len);
 
-	if (len == 0 || len > (size_t)LONG_MAX)
+	if (x == NULL)
 		return SP_ERR_CERT_INVALID;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x == NULL || p != der + len) {
-		X509_free(x);
-		ERR_clear_error();
-		return SP_ERR_CERT_INVALID;
-	}
 	X509_free(x);
 	return SP_OK;
 }
@@ -418,8 +411,12 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 	} else {
 		/* A 1.3 list: one signature by one anchor. */
 		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
-		if (rc == SP_OK) /* a failed check leaves sig empty */
+		if (rc == SP_OK) { /* a failed check leaves sig empty */
+			bytes = sp_doc_bytes(doc, &blen);
+			sp_trust__canonical_hint(sp_doc_tree(doc), bytes, blen,
+			                         &sig);
 			rc = verify_with_anchors(anchors, &sig, now, skew, why);
+		}
 		sp_trust__sig_clear(&sig);
 	}
 	if (rc != SP_OK)

@@ -295,6 +295,7 @@ int sp_verify_receipt(const sp_trust *t, const uint8_t *buf, size_t len,
 	rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
 	if (rc != SP_OK)
 		goto done;
+	sp_trust__canonical_hint(sp_doc_tree(doc), buf, len, &sig);
 	rc = read_hints(xmlDocGetRootElement(sp_doc_tree(doc)), "Receiver",
 	                "Received", &receiver, &received, why);
 	if (rc != SP_OK)

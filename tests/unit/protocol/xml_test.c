@@ -103,6 +103,46 @@ static void test_internal_entity(void **state)
 	free(s);
 }
 
+/* Namespace well-formedness (SPEC [XML-9]): inside Extension, where the
+ * schema takes any element and attribute, a document that is well-formed
+ * XML but not well-formed with namespaces is still refused. */
+static void test_namespace_well_formed(void **state)
+{
+	static const char *const bad[] = {
+	    /* an undeclared prefix on an attribute, on an element */
+	    "<Extension p:a=\"1\"/>",
+	    "<Extension><p:x/></Extension>",
+	    /* one attribute twice by its expanded name */
+	    "<Extension xmlns:p=\"u:x\" xmlns:q=\"u:x\" p:a=\"\" q:a=\"\"/>",
+	    /* a prefix bound to the empty name (Namespaces in XML 1.0) */
+	    "<Extension><x xmlns:p=\"\"/></Extension>",
+	};
+	const char *good = "<Extension xmlns:p=\"urn:x\" p:a=\"1\"><p:x "
+	                   "xmlns=\"\"/></Extension>";
+	const char *at = "</DecidedAt>";
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char with[256];
+
+		snprintf(with, sizeof(with), "%s%s", at, bad[i]);
+		s = pt_replace(PT_RECORD, at, with);
+		assert_non_null(s);
+		EXPECT(s, SP_ERR_NOT_WELL_FORMED);
+		free(s);
+	}
+	{
+		char with[256];
+
+		snprintf(with, sizeof(with), "%s%s", at, good);
+		s = pt_replace(PT_RECORD, at, with);
+		assert_non_null(s);
+		EXPECT(s, SP_OK);
+		free(s);
+	}
+}
+
 static void test_billion_laughs(void **state)
 {
 	const char *bomb =
@@ -480,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(test_valid),
 	    cmocka_unit_test(test_doctype_plain),
 	    cmocka_unit_test(test_internal_entity),
+	    cmocka_unit_test(test_namespace_well_formed),
 	    cmocka_unit_test(test_billion_laughs),
 	    cmocka_unit_test(test_external_entity),
 	    cmocka_unit_test(test_parameter_entity),
