@@ -497,7 +497,7 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source)
 {
-	sp_store_cp_args a = {origin, size, root, note, source, NULL, NULL};
+	sp_store_cp_args a = {origin, size, root, note, source, NULL, NULL, 0};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(note, SP_STORE_NOTE_MAX) ||
@@ -507,11 +507,27 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
 	return sp_store__run(s, cp_put_fn, &a);
 }
 
+int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
+                               const uint8_t root[32], const char *note)
+{
+	sp_store_cp_args a = {origin, size, root, note, NULL, NULL, NULL, 1};
+	int rc;
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
+	    !text_ok(note, SP_STORE_NOTE_MAX) || size > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	rc = sp_store__run(s, cp_put_fn, &a);
+	if (rc == SP_STORE_DUPLICATE)
+		return SP_OK;
+	/* none was stored: the put just made it, which is as good */
+	return rc < 0 ? rc : SP_OK;
+}
+
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
                              const uint8_t root[32], const char *witness,
                              const char *line)
 {
-	sp_store_cp_args a = {origin, size, root, NULL, NULL, witness, line};
+	sp_store_cp_args a = {origin, size, root, NULL, NULL, witness, line, 0};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(witness, SP_STORE_WITNESS_MAX) ||
