@@ -150,6 +150,10 @@ typedef struct sp_verify_opts {
 	 * of the certificate that verified it (the earlier of its validUntil
 	 * and notAfter), unix seconds. */
 	int64_t *signer_until;
+	/* Out, when not NULL and a record verified: 1 when its signer is
+	 * revoked (it verified under [TL-77], dated before the InvalidFrom,
+	 * and must still be proven to have existed before it), else 0. */
+	int *signer_revoked;
 	/* sp_trust_open() with no current list: 1 when the list is the
 	 * node's own durable copy, verified when it was installed, so that a
 	 * list naming operator keys is checked against its own keys and
