@@ -201,6 +201,11 @@ const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len);
 /* The lowercase hex SHA-256 of those bytes (made when the list was
  * opened, so that serving or comparing it hashes nothing). */
 const char *sp_trust_list_digest(const sp_trust *t);
+/* How many distinct operator keys the node already trusted (anchors, or
+ * the keys of the list held, SPEC [TL-71]) verified t when it was opened:
+ * 1 for a list with one anchor signature. A node's [trust] min_threshold
+ * is checked against it and the list's Threshold ([TL-C1]). */
+unsigned sp_trust_signers(const sp_trust *t);
 /* 1 if now > next_update, 0 otherwise. */
 int sp_trust_expired(const sp_trust *t, int64_t now);
 
