@@ -517,10 +517,7 @@ int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
 	    !text_ok(note, SP_STORE_NOTE_MAX) || size > (uint64_t)INT64_MAX)
 		return SP_ERR_INVALID_ARGUMENT;
 	rc = sp_store__run(s, cp_put_fn, &a);
-	if (rc == SP_STORE_DUPLICATE)
-		return SP_OK;
-	/* none was stored: the put just made it, which is as good */
-	return rc < 0 ? rc : SP_OK;
+	return rc == SP_STORE_DUPLICATE ? SP_OK : rc;
 }
 
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,

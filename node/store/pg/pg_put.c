@@ -505,6 +505,8 @@ int sp_pg_checkpoint_put(sp_store_conn *c, const sp_store_cp_args *cp)
 	}
 	if (id > 0)
 		return SP_STORE_DUPLICATE;
+	if (cp->replace_note)
+		return SP_ERR_NOT_FOUND;
 	cp_key(&a, cp);
 	if (!(res = sp_pg_run(c, sql_cp_other, &a, "checkpoint-other", &err)))
 		return err;

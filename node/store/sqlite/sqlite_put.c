@@ -331,6 +331,8 @@ int sp_sqlite_checkpoint_put(sp_store_conn *s, const sp_store_cp_args *a)
 	}
 	if (id > 0)
 		return SP_STORE_DUPLICATE;
+	if (a->replace_note)
+		return SP_ERR_NOT_FOUND;
 	STMT(sql_cp_other);
 	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);
