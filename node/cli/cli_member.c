@@ -515,7 +515,8 @@ static const char *next_tls_mismatch(const char *dir, const char *anchor,
 	                           SP_CERT_TLS, (int64_t)time(NULL), why);
 	if (*err != SP_OK)
 		return "the trust list's NextTlsCertificate for this member "
-		       "is not the one issued for its next TLS key";
+		       "fails the check of a certificate issued for its next "
+		       "TLS key";
 	return NULL;
 }
 
@@ -559,7 +560,7 @@ static int list_lists(const char *list, const char *anchor, const char *node_id,
 		why = next_tls_mismatch(dir, anchor, m, next_der, next_len,
 		                        &err, &detail);
 	if (why != NULL && detail != NULL) {
-		sp_cli__err("member install: %s: rejected %s: %s (%s)", list,
+		sp_cli__err("member install: %s: %s: %s (%s)", list,
 		            sp_strerror(err), why, detail);
 		goto out;
 	}
