@@ -217,7 +217,8 @@ int sp_trust__threshold_needed(xmlDocPtr doc, const sp_tl *tl,
 int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
                                const sp_tl *held, int own_keys,
                                const sp_anchors *anchors, int64_t now,
-                               int64_t skew, const char **why)
+                               int64_t skew, unsigned *signers,
+                               const char **why)
 {
 	keyset sets[2];
 	size_t n_sets = 0, n_sigs = sp_trust__count_signatures(doc);
@@ -267,6 +268,8 @@ int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
 	if (rc == SP_OK)
 		rc =
 		    check_signatures(doc, n_sigs, sets, n_sets, now, skew, why);
+	if (rc == SP_OK)
+		*signers = keyset_count(&sets[0]);
 	for (size_t s = 0; rc == SP_OK && s < n_sets; s++)
 		if (keyset_count(&sets[s]) < sets[s].need) {
 			if (why)

@@ -150,6 +150,10 @@ typedef struct sp_verify_opts {
 	 * of the certificate that verified it (the earlier of its validUntil
 	 * and notAfter), unix seconds. */
 	int64_t *signer_until;
+	/* Out, when not NULL and a record verified: 1 when its signer is
+	 * revoked (it verified under [TL-77], dated before the InvalidFrom,
+	 * and must still be proven to have existed before it), else 0. */
+	int *signer_revoked;
 	/* sp_trust_open() with no current list: 1 when the list is the
 	 * node's own durable copy, verified when it was installed, so that a
 	 * list naming operator keys is checked against its own keys and
@@ -197,6 +201,11 @@ const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len);
 /* The lowercase hex SHA-256 of those bytes (made when the list was
  * opened, so that serving or comparing it hashes nothing). */
 const char *sp_trust_list_digest(const sp_trust *t);
+/* How many distinct operator keys the node already trusted (anchors, or
+ * the keys of the list held, SPEC [TL-71]) verified t when it was opened:
+ * 1 for a list with one anchor signature. A node's [trust] min_threshold
+ * is checked against it and the list's Threshold ([TL-C1]). */
+unsigned sp_trust_signers(const sp_trust *t);
 /* 1 if now > next_update, 0 otherwise. */
 int sp_trust_expired(const sp_trust *t, int64_t now);
 

@@ -83,6 +83,10 @@ struct sp_trust {
 	/* sp_trust_without(): tl->members holds n_all members, the ignored
 	 * ones after tl->n_members; 0 when none is ignored. */
 	size_t n_all;
+	/* distinct operator keys (anchors, or the keys of the list held)
+	 * that verified the list when it was opened: 1 for a list with one
+	 * anchor signature */
+	unsigned signers;
 };
 
 /* What the profile check found in a parsed document, and what the
@@ -287,11 +291,13 @@ int sp_trust__threshold_needed(xmlDocPtr doc, const sp_tl *tl,
  * own_keys and no held list, tl's own; else the anchors) must reach their
  * threshold, and when tl names operator keys, those must reach tl's
  * threshold too. Errors: the profile and signature errors,
- * SP_ERR_THRESHOLD_NOT_MET, SP_ERR_CERT_INVALID, SP_ERR_KEY_WEAK. */
+ * SP_ERR_THRESHOLD_NOT_MET, SP_ERR_CERT_INVALID, SP_ERR_KEY_WEAK.
+ * *signers (not NULL): the distinct keys already trusted that signed. */
 int sp_trust__threshold_verify(xmlDocPtr doc, const sp_tl *tl,
                                const sp_tl *held, int own_keys,
                                const sp_anchors *anchors, int64_t now,
-                               int64_t skew, const char **why);
+                               int64_t skew, unsigned *signers,
+                               const char **why);
 
 /* verify.c */
 int64_t sp_trust__now(const sp_verify_opts *o);

@@ -407,7 +407,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 		rc = sp_trust__threshold_verify(
 		    sp_doc_tree(doc), t->tl, current ? current->tl : NULL,
 		    o != NULL && o->stored_list && current == NULL, anchors,
-		    now, skew, why);
+		    now, skew, &t->signers, why);
 	} else {
 		/* A 1.3 list: one signature by one anchor. */
 		rc = sp_trust__profile_check(sp_doc_tree(doc), &sig, why);
@@ -418,6 +418,7 @@ int sp_trust_open(const sp_anchors *anchors, const uint8_t *tl_bytes,
 			rc = verify_with_anchors(anchors, &sig, now, skew, why);
 		}
 		sp_trust__sig_clear(&sig);
+		t->signers = 1;
 	}
 	if (rc != SP_OK)
 		goto fail;
@@ -531,6 +532,7 @@ int sp_trust_without(const sp_trust *t, const char *const *node_ids,
 	memcpy(nt->bytes, t->bytes, t->len);
 	nt->len = t->len;
 	memcpy(nt->digest, t->digest, sizeof(nt->digest));
+	nt->signers = t->signers;
 	/* Stable: the kept members keep their list order (routing uses it);
 	 * the ignored ones go after them, still owned by the list. */
 	for (i = 0; i < n; i++) {
@@ -594,6 +596,11 @@ const sp_tl *sp_trust_list(const sp_trust *t)
 const char *sp_trust_list_digest(const sp_trust *t)
 {
 	return t ? t->digest : NULL;
+}
+
+unsigned sp_trust_signers(const sp_trust *t)
+{
+	return t ? t->signers : 0;
 }
 
 const uint8_t *sp_trust_list_bytes(const sp_trust *t, size_t *len)

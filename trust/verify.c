@@ -231,6 +231,8 @@ int sp_verify_record(const sp_trust *t, const uint8_t *buf, size_t len,
 	                          o != NULL ? o->signer_until : NULL, &m, why);
 	if (rc != SP_OK)
 		goto fail;
+	if (o != NULL && o->signer_revoked != NULL)
+		*o->signer_revoked = m->m->status == SP_STATUS_REVOKED;
 	/* The header, from the same tree that was just verified. */
 	rc = sp_record_read(doc, &rec, why);
 	if (rc != SP_OK)

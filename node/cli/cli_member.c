@@ -18,6 +18,8 @@
 #define RENEW_KEY_FILE     "renewal-sign-key.pem"
 #define TOKEN_KEYS_FILE    "token-keys.ini"
 #define RENEW_URI_FILE     "renewal-sign-key.uri" /* a key in a token */
+#define NEXT_TLS_KEY_FILE  "next-tls-key.pem"     /* member renew --next-tls */
+#define NEXT_TLS_CERT_FILE "next-tls-cert.pem"    /* issued from its CSR */
 
 static const char usage_text[] =
     "usage: silkport member init DIR --federation ID --member ID --role ROLE\n"
@@ -45,7 +47,11 @@ static const char usage_text[] =
     "         signed LIST lists them, then copies them, LIST and the anchor "
     "into\n"
     "         DIR and writes DIR/node.ini for 'silkport run'. After 'member\n"
-    "         renew' it installs the renewed signing certificate instead.\n"
+    "         renew' it installs the renewed signing certificate instead;\n"
+    "         with OUT/next-tls-cert.pem (issued from DIR/next-tls.csr), the\n"
+    "         next TLS certificate, checked against DIR/next-tls-key.pem and\n"
+    "         listed as NextTlsCertificate, into DIR. A NextTlsCertificate\n"
+    "         listed for the member must hold DIR's next TLS key.\n"
     "renew    a new signing key and DIR/renewal-request.xml, signed by the "
     "new\n"
     "         key and by the current one (DIR/node.ini names them), for the\n"
@@ -478,18 +484,57 @@ static int load_issued(const char *out_dir, const char *file,
 	return 0;
 }
 
-/* Does LIST (verified with anchor) list node_id, active, with these? */
+/* SPEC [TL-79] with TL-52: the NextTlsCertificate the list gives this
+ * member must hold the key of DIR's next TLS key, and be signed by the
+ * anchor, valid and in the TLS profile, as the current one. next_der, when
+ * not NULL, is the one the operator sent: the list must carry it. NULL
+ * when they match, else the reason (why may name the check that failed). */
+static const char *next_tls_mismatch(const char *dir, const char *anchor,
+                                     const sp_tl_member *m,
+                                     const uint8_t *next_der, size_t next_len,
+                                     int *err, const char **why)
+{
+	char key[4096];
+
+	*err = SP_ERR_ISSUED_MISMATCH;
+	if (next_der != NULL &&
+	    (m->next_tls_cert_der_len != next_len ||
+	     memcmp(m->next_tls_cert_der, next_der, next_len) != 0))
+		return "the trust list does not list the issued next TLS "
+		       "certificate as this member's NextTlsCertificate";
+	if (m->next_tls_cert_der == NULL)
+		return NULL;
+	if (sp_cli__path_join(key, sizeof(key), dir, NEXT_TLS_KEY_FILE) != 0)
+		return "the folder's path is too long";
+	if (!sp_cli__exists(key))
+		return "the trust list lists a NextTlsCertificate for this "
+		       "member, but it has no next TLS key ('member renew "
+		       "--next-tls' makes one)";
+	*err = sp_pki_issued_check(m->next_tls_cert_der,
+	                           m->next_tls_cert_der_len, key, anchor,
+	                           SP_CERT_TLS, (int64_t)time(NULL), why);
+	if (*err != SP_OK)
+		return "the trust list's NextTlsCertificate for this member "
+		       "fails the check of a certificate issued for its next "
+		       "TLS key";
+	return NULL;
+}
+
+/* Does LIST (verified with anchor) list node_id, active, with these
+ * (sign_der NULL: any signing certificate)? The next TLS slot is checked
+ * against DIR's next key (next_der: the next certificate issued). */
 static int list_lists(const char *list, const char *anchor, const char *node_id,
-                      const uint8_t *sign_der, size_t sign_len,
+                      const char *dir, const uint8_t *sign_der, size_t sign_len,
                       const uint8_t *tls_der, size_t tls_len,
-                      const char *log_key)
+                      const char *log_key, const uint8_t *next_der,
+                      size_t next_len)
 {
 	sp_verify_opts o;
 	sp_anchors *anchors = NULL;
 	sp_trust *t;
 	const sp_tl_member *m;
-	const char *why = NULL;
-	int rc = -1;
+	const char *why = NULL, *detail = NULL;
+	int rc = -1, err = SP_ERR_ISSUED_MISMATCH;
 
 	sp_verify_opts_default(&o);
 	if ((t = sp_cli__open_trust("member install", list, anchor, &o,
@@ -505,14 +550,22 @@ static int list_lists(const char *list, const char *anchor, const char *node_id,
 	          memcmp(m->tls_cert_der, tls_der, tls_len) != 0))
 		why = "the trust list gives this member another TLS "
 		      "certificate";
-	else if (!der_in_member(m, sign_der, sign_len))
+	else if (sign_der != NULL && !der_in_member(m, sign_der, sign_len))
 		why = "the trust list does not list the issued signing "
 		      "certificate";
 	else if (log_key != NULL &&
 	         (m->log_key == NULL || strcmp(m->log_key, log_key) != 0))
 		why = "the trust list gives this member another LogKey";
+	else
+		why = next_tls_mismatch(dir, anchor, m, next_der, next_len,
+		                        &err, &detail);
+	if (why != NULL && detail != NULL) {
+		sp_cli__err("member install: %s: %s: %s (%s)", list,
+		            sp_strerror(err), why, detail);
+		goto out;
+	}
 	if (why != NULL) {
-		fail_msg("member install", list, SP_ERR_ISSUED_MISMATCH, why);
+		fail_msg("member install", list, err, why);
 		goto out;
 	}
 	rc = 0;
@@ -584,8 +637,8 @@ static int install_renewal(const char *dir, const char *out_dir,
 	if (read_own_request(req, SP_DOC_RENEWAL_REQUEST, &r) != 0 ||
 	    load_issued(out_dir, "sign-cert.pem", new_key, anchor,
 	                SP_CERT_SIGNING, &der, &len) != 0 ||
-	    list_lists(list, anchor, cfg->node_id, der, len, NULL, 0, NULL) !=
-	        0)
+	    list_lists(list, anchor, cfg->node_id, dir, der, len, NULL, 0, NULL,
+	               NULL, 0) != 0)
 		goto out;
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
 	if (token) {
@@ -739,8 +792,8 @@ static int install_join(const char *dir, const char *out_dir, const char *list,
 	    load_issued(out_dir, "tls-cert.pem", tls_key, anchor, SP_CERT_TLS,
 	                &tls_der, &tls_len) != 0)
 		goto out;
-	if (list_lists(list, anchor, r->node_id, sign_der, sign_len, tls_der,
-	               tls_len, r->log_key) != 0)
+	if (list_lists(list, anchor, r->node_id, dir, sign_der, sign_len,
+	               tls_der, tls_len, r->log_key, NULL, 0) != 0)
 		goto out;
 	if ((port = endpoint_port(r->endpoints[0])) == 0) {
 		sp_cli__err("member install: %s: no port in Endpoint %s", path,
@@ -756,6 +809,63 @@ out:
 	free(sign_der);
 	free(tls_der);
 	sp_enroll_req_free(r);
+	return rc;
+}
+
+/* Key overlap (SPEC 14.30, [TL-79]): the next TLS certificate the operator
+ * issued from DIR/next-tls.csr, checked against DIR's next key and the
+ * anchor, and listed as this member's NextTlsCertificate, goes beside the
+ * current one; node.ini is left to the member's operator (it switches once
+ * the list has reached the peers). */
+static int install_next_tls(const char *dir, const char *out_dir,
+                            const char *list, const char *anchor)
+{
+	char cfg_path[4096], key[4096], path[4096], errbuf[4096];
+	sp_config *cfg = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	int err, rc = SP_EXIT_FAIL;
+
+	if (sp_cli__path_join(cfg_path, sizeof(cfg_path), dir, "node.ini") !=
+	        0 ||
+	    sp_cli__path_join(key, sizeof(key), dir, NEXT_TLS_KEY_FILE) != 0 ||
+	    sp_cli__path_join(path, sizeof(path), dir, NEXT_TLS_CERT_FILE) != 0)
+		return rc;
+	if ((cfg = sp_config_load(cfg_path, errbuf, sizeof(errbuf))) == NULL) {
+		fputs(errbuf, stderr);
+		return rc;
+	}
+	if (!sp_cli__exists(key)) {
+		fail_msg("member install", key, SP_ERR_ISSUED_MISMATCH,
+		         "the operator issued a next TLS certificate, but "
+		         "there is no next TLS key here ('member renew "
+		         "--next-tls' makes one)");
+		goto out;
+	}
+	if (load_issued(out_dir, NEXT_TLS_CERT_FILE, key, anchor, SP_CERT_TLS,
+	                &der, &len) != 0 ||
+	    list_lists(list, anchor, cfg->node_id, dir, NULL, 0, NULL, 0, NULL,
+	               der, len) != 0)
+		goto out;
+	if ((err = sp_pki_write_cert(der, len, path, &why)) != SP_OK) {
+		fail_msg("member install", path, err, why);
+		goto out;
+	}
+	if (copy_file(list, cfg->trust_list) != 0)
+		goto out;
+	fprintf(stderr,
+	        "member %s: next TLS certificate installed in %s, checked "
+	        "against %s\n"
+	        "and listed as NextTlsCertificate. Once the list has reached "
+	        "your peers,\n"
+	        "point [tls] cert and key at them and restart the node (SPEC "
+	        "14.30)\n",
+	        cfg->node_id, path, key);
+	rc = SP_EXIT_OK;
+out:
+	free(der);
+	sp_config_free(cfg);
 	return rc;
 }
 
@@ -783,6 +893,11 @@ static int cmd_install(int argc, char **argv)
 		return SP_EXIT_FAIL;
 	if (sp_cli__exists(path) || sp_cli__exists(uri_path))
 		return install_renewal(args[0], out_dir, list, anchor);
+	if (sp_cli__path_join(path, sizeof(path), out_dir,
+	                      NEXT_TLS_CERT_FILE) != 0)
+		return SP_EXIT_FAIL;
+	if (sp_cli__exists(path))
+		return install_next_tls(args[0], out_dir, list, anchor);
 	return install_join(args[0], out_dir, list, anchor);
 }
 

@@ -93,6 +93,10 @@ static const struct opt options[] = {
      0, NULL,
      "warn in /readyz and status this many days before a certificate the "
      "node uses expires"},
+    {"trust", "min_threshold", T_INT, F(min_threshold), 0, 1, 16, "1", 0, NULL,
+     "the fewest distinct operator signatures, and the lowest Threshold, of a "
+     "trust list of the home federation this node installs, the first one "
+     "included (1: any list the anchors verify)"},
     {"trust", "list_url", T_STRING, F(trust_list_url), 0, 0, 0, NULL, 0, NULL,
      "https URL to fetch newer trust lists from"},
     {"trust", "timestamp_file", T_PATH, F(timestamp_file), 0, 0, 0, NULL, 0,

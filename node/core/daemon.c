@@ -321,7 +321,10 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		stored = NULL;
 	}
 	err = sp_node__trust_gate(n, slot, &t, file);
-	if (err == SP_ERR_REVOCATION_REVERSED && stored != NULL) {
+	/* the list held stays when the file's is refused ([TL-C1] too) */
+	if ((err == SP_ERR_REVOCATION_REVERSED ||
+	     err == SP_ERR_THRESHOLD_NOT_MET) &&
+	    stored != NULL) {
 		sp_trust_unref(t);
 		t = stored;
 		stored = NULL;

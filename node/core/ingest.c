@@ -110,7 +110,7 @@ static void work(void *arg)
 	sp_store_reader *r;
 	uint64_t t0 = sp_monotonic_us();
 	int64_t signer_until = 0;
-	int log_state;
+	int log_state, revoked = 0;
 
 	sp_sha256_hex(j->body, j->body_len, j->digest);
 	/* The same bytes again: they were verified when first accepted, and
@@ -131,6 +131,7 @@ static void work(void *arg)
 	 * have existed, at confirmation (SPEC [TL-78]) */
 	o.existence_later = sp_trust_list(j->trust)->quorum > 0;
 	o.signer_until = &signer_until;
+	o.signer_revoked = &revoked;
 	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o,
 	                                &doc, &rec, &why);
 	sp_metrics_observe(n->metrics, SP_HIST_VERIFY,
@@ -156,9 +157,20 @@ static void work(void *arg)
 	log_state = log_state_on_arrival(j->trust, j->origin);
 	if (log_state != SP_LOG_PENDING &&
 	    signer_until < (int64_t)time(NULL) - n->cfg->clock_skew) {
-		j->err = SP_ERR_SIGNER_EXPIRED;
-		set_why(j, "no signing certificate of the signer is valid at "
-		           "the document's time and now");
+		/* a revoked signer's record, dated before its InvalidFrom,
+		 * is accepted only once proven to precede it ([TL-77]);
+		 * never proven here, it is refused for the revocation, not
+		 * for an expiry */
+		if (revoked) {
+			j->err = SP_ERR_SIGNER_REVOKED;
+			set_why(j, "the signer is revoked, and this record "
+			           "cannot be proven here to precede its "
+			           "InvalidFrom");
+		} else {
+			j->err = SP_ERR_SIGNER_EXPIRED;
+			set_why(j, "no signing certificate of the signer is "
+			           "valid at the document's time and now");
+		}
 		goto out;
 	}
 	/* a backdated Issued, which the Origin's witnessed log refutes */

@@ -56,6 +56,9 @@ typedef struct sp_config {
 	int64_t
 	    expiry_grace; /* seconds past NextUpdate before peers are refused */
 	int64_t expiry_warn_days; /* warn before a certificate expires */
+	/* the fewest operator signatures, and the lowest Threshold, of a
+	 * home list this node installs (SPEC [TL-C1]) */
+	int64_t min_threshold;
 	/* [pkcs11] */
 	char *pkcs11_module;  /* NULL: p11-kit's proxy */
 	char *pkcs11_pin_env; /* NULL: the PIN is in each URI */

@@ -85,6 +85,7 @@ struct sp_node {
 	uint64_t checkpoint_size;
 	int checkpoint_busy;
 	int checkpoint_ok;
+	uint64_t checkpoint_list_seq; /* the home list's, at the last tick */
 
 	/* The operator console (console.c): its ring and listener. */
 	struct sp_console *console;

@@ -1,5 +1,7 @@
 /* own_log.c: signed checkpoints of this node's own log, made on the worker
- * pool whenever the log has grown (checked once a second). */
+ * pool whenever the log has grown (checked once a second), and signed
+ * again with the node's log key when the latest was signed by another
+ * (after a switch to the NextLogKey, SPEC [LOG-C1]). */
 #include "node_int.h"
 
 #include <stdio.h>
@@ -13,7 +15,46 @@ typedef struct ckpt_job {
 	int err;
 	int made;
 	int leader; /* this process signs the node's checkpoints */
+	/* the node's log key is in the list's LogKey or NextLogKey slot:
+	 * the latest checkpoint, if another key signed it, is signed again */
+	int key_listed;
+	int resigned;
 } ckpt_job;
+
+/* [LOG-C1]: the latest own checkpoint, (size, root) of cp, was signed by
+ * a key other than this node's (its key before a switch to the
+ * NextLogKey): peers refuse it once the list drops that key, and with
+ * nothing appended no newer one would replace it. The same checkpoint
+ * signed now (note) replaces it; the witnesses' cosignatures stay valid,
+ * since they sign the checkpoint's text. 1 when replaced. */
+static int resign_latest(ckpt_job *j, sp_store_reader *r,
+                         const sp_checkpoint *cp, const char *note)
+{
+	sp_node *n = j->n;
+	sp_store_checkpoint *latest = NULL;
+	const char *why = NULL;
+	size_t text_len = 0;
+	int stale, err;
+
+	if (sp_store_checkpoint_latest(r, n->cfg->node_id, &latest) != SP_OK)
+		return 0;
+	stale = latest->size == cp->size &&
+	        memcmp(latest->root, cp->root, 32) == 0 &&
+	        sp_note_verify(sp_note_signer_vkey(n->log_signer), latest->note,
+	                       strlen(latest->note), &text_len, &why) != SP_OK;
+	sp_store_checkpoint_free(latest);
+	if (!stale)
+		return 0;
+	if ((err = sp_store_checkpoint_resign(n->store, n->cfg->node_id,
+	                                      cp->size, cp->root, note)) !=
+	    SP_OK) {
+		sp_log(SP_LOG_ERROR, "checkpoint_resign_failed",
+		       SP_LF_UINT("size", cp->size),
+		       SP_LF_STR("err", sp_strerror(err)));
+		return 0;
+	}
+	return 1;
+}
 
 static void work(void *arg)
 {
@@ -68,6 +109,8 @@ static void work(void *arg)
 	if (err == SP_STORE_EQUIVOCATION)
 		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
 		       SP_LF_UINT("size", cp.size));
+	if (err == SP_STORE_DUPLICATE && j->key_listed)
+		j->resigned = resign_latest(j, r, &cp, note);
 	j->made = 1;
 	free(body);
 	free(note);
@@ -92,6 +135,11 @@ static void done(void *arg)
 		       SP_LF_INT("this_process", j->leader));
 		n->checkpoint_leader = j->leader;
 	}
+	if (j->resigned)
+		sp_log(SP_LOG_INFO, "checkpoint_resigned",
+		       SP_LF_STR("origin", n->cfg->node_id),
+		       SP_LF_UINT("size", j->size),
+		       SP_LF_STR("key", sp_note_signer_vkey(n->log_signer)));
 	if (j->err == SP_OK) {
 		if (j->made) {
 			sp_metrics_count(n->metrics, SP_CTR_CHECKPOINTS, 1);
@@ -105,15 +153,35 @@ static void done(void *arg)
 	free(j);
 }
 
+/* 1 if the node's log key is listed for it (either slot, LOG-47). */
+static int own_key_listed(sp_node *n)
+{
+	const sp_tl_member *me =
+	    sp_tl_find(sp_trust_list(n->trust), n->cfg->node_id);
+
+	return me != NULL && me->log_key != NULL &&
+	       sp_tl_member_has_log_key(me, sp_note_signer_vkey(n->log_signer));
+}
+
 void sp_node__checkpoint_tick(sp_node *n)
 {
 	ckpt_job *j;
+	uint64_t seq;
 
 	/* a fenced node signs no checkpoint of a log it may not hold whole */
 	if (n->checkpoint_busy || n->fenced ||
 	    (j = calloc(1, sizeof(*j))) == NULL)
 		return;
+	/* A new list may name the node's key now, or drop the one that
+	 * signed the latest checkpoint: sign once more, as at start, so that
+	 * the latest is signed by a key the list names ([LOG-C1]). */
+	seq = sp_trust_list(n->trust)->sequence;
+	if (seq != n->checkpoint_list_seq) {
+		n->checkpoint_list_seq = seq;
+		n->checkpoint_ok = 0;
+	}
 	j->n = n;
+	j->key_listed = own_key_listed(n);
 	j->last_size = n->checkpoint_size;
 	if (sp_pool_submit(n->pool, work, done, j) != SP_OK) {
 		free(j);

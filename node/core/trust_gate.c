@@ -1,8 +1,9 @@
 /* trust_gate.c: the one check every trust list passes before a node makes
  * it current, whatever its source (file at start or reload, a peer, a list
  * URL) and whichever federation it describes: revocations stay permanent
- * ([TL-39]) and a NodeId names one node across the node's federations
- * ([FED-40]). */
+ * ([TL-39]), a NodeId names one node across the node's federations
+ * ([FED-40]), and a home list carries at least [trust] min_threshold
+ * operator signatures and Threshold ([TL-C1]). */
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -161,12 +162,43 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t,
 	return err;
 }
 
+/* [TL-C1]: one stolen anchor key must not start a fresh node, or move a
+ * running one, on a list of its own. SP_ERR_THRESHOLD_NOT_MET (logged)
+ * when the home list t names a Threshold, or carries distinct signatures
+ * of keys this node already trusts, below [trust] min_threshold. */
+static int check_min_threshold(sp_node *n, const sp_trust *t,
+                               const char *source)
+{
+	const sp_tl *tl = sp_trust_list(t);
+	unsigned min = (unsigned)n->cfg->min_threshold;
+	unsigned threshold = sp_tl_threshold(tl), signers = sp_trust_signers(t);
+
+	if (threshold >= min && signers >= min)
+		return SP_OK;
+	sp_log(SP_LOG_ERROR, "trust_list_refused",
+	       SP_LF_STR("federation", tl->federation),
+	       SP_LF_UINT("sequence", tl->sequence),
+	       SP_LF_STR("err", sp_strerror(SP_ERR_THRESHOLD_NOT_MET)),
+	       SP_LF_UINT("threshold", threshold),
+	       SP_LF_UINT("signers", signers), SP_LF_UINT("min_threshold", min),
+	       SP_LF_STR("source", source),
+	       SP_LF_STR("why", threshold < min
+	                            ? "the list's Threshold is below this "
+	                              "node's [trust] min_threshold"
+	                            : "fewer operator keys signed the list "
+	                              "than this node's [trust] "
+	                              "min_threshold"));
+	return SP_ERR_THRESHOLD_NOT_MET;
+}
+
 int sp_node__trust_gate(sp_node *n, int slot, sp_trust **t, const char *source)
 {
 	int err;
 
 	if (n->store == NULL)
 		return SP_ERR_UNAVAILABLE;
+	if (slot < 0 && (err = check_min_threshold(n, *t, source)) != SP_OK)
+		return err;
 	if ((err = check_revocations(n, sp_trust_list(*t), source)) != SP_OK ||
 	    (err = record_revocations(n, sp_trust_list(*t))) != SP_OK)
 		return err;

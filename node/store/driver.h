@@ -118,6 +118,11 @@ typedef struct sp_store_cp_args {
 	const char *source;
 	const char *witness;
 	const char *line;
+	/* checkpoint_put: an existing (origin, size, root) gets `note` in
+	 * place of the one stored (the same checkpoint signed by another
+	 * key of its origin, SPEC [LOG-47]); still SP_STORE_DUPLICATE, and
+	 * SP_ERR_NOT_FOUND (nothing written) when there is none */
+	int replace_note;
 } sp_store_cp_args;
 
 /* Outbox writes. error NULL: none. */

@@ -458,6 +458,13 @@ void sp_store_checkpoint_free(sp_store_checkpoint *cp);
 int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source);
+/* The node's own checkpoint (origin, size, root) signed again, by another
+ * key of the origin (SPEC [LOG-47], [LOG-C1]): `note` replaces the stored
+ * note, the cosignatures stay (they sign the checkpoint's text, not the
+ * origin's signature). SP_OK, SP_ERR_NOT_FOUND when no checkpoint of that
+ * origin, size and root is stored (nothing is written), or an error. */
+int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
+                               const uint8_t root[32], const char *note);
 /* Add a witness cosignature line to a stored checkpoint (first line per
  * witness is kept). SP_ERR_NOT_FOUND if the checkpoint is unknown. */
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,

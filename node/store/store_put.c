@@ -497,7 +497,7 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source)
 {
-	sp_store_cp_args a = {origin, size, root, note, source, NULL, NULL};
+	sp_store_cp_args a = {origin, size, root, note, source, NULL, NULL, 0};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(note, SP_STORE_NOTE_MAX) ||
@@ -507,11 +507,24 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
 	return sp_store__run(s, cp_put_fn, &a);
 }
 
+int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
+                               const uint8_t root[32], const char *note)
+{
+	sp_store_cp_args a = {origin, size, root, note, NULL, NULL, NULL, 1};
+	int rc;
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
+	    !text_ok(note, SP_STORE_NOTE_MAX) || size > (uint64_t)INT64_MAX)
+		return SP_ERR_INVALID_ARGUMENT;
+	rc = sp_store__run(s, cp_put_fn, &a);
+	return rc == SP_STORE_DUPLICATE ? SP_OK : rc;
+}
+
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
                              const uint8_t root[32], const char *witness,
                              const char *line)
 {
-	sp_store_cp_args a = {origin, size, root, NULL, NULL, witness, line};
+	sp_store_cp_args a = {origin, size, root, NULL, NULL, witness, line, 0};
 
 	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
 	    !text_ok(witness, SP_STORE_WITNESS_MAX) ||

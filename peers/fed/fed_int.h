@@ -99,6 +99,16 @@ typedef struct unproven {
 	int alarmed;  /* past the merge delay and alarmed ([FED-55]) */
 } unproven;
 
+/* A peer that answered that it holds no checkpoint of an origin
+ * ([FED-C1]): not asked for one again before until_ms; each 404 in a row
+ * (`streak`) doubles the wait from one pull interval up to
+ * FED_ROUND_GAP_MAX. */
+typedef struct fed_none {
+	char peer[SP_NODE_ID_MAX + 1];
+	int64_t until_ms;
+	unsigned streak;
+} fed_none;
+
 /* A Sequence an index note lists that this node does not hold. */
 typedef struct fed_gap {
 	uint64_t seq;
@@ -196,6 +206,10 @@ struct fed_origin {
 	 * origin, compared with the one verified here */
 	int64_t next_gossip_ms;
 	uint64_t gossip_turn;
+	/* peers that answered 404 for its checkpoint, asked again later
+	 * (fed_witness.c, [FED-C1]) */
+	fed_none *none;
+	size_t n_none;
 	/* complete catch-up (fed_index.c, [FED-58]): every record of this
 	 * origin addressed here below idx_next is held, by the origin's
 	 * signed index notes; listed Sequences not held are gaps */

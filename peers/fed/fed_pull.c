@@ -58,6 +58,7 @@ void fed_origin_free(fed_origin *o)
 	free(o->to_date);
 	free(o->log_key);
 	free(o->next_log_key);
+	free(o->none);
 	free(o);
 }
 

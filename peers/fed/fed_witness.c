@@ -443,6 +443,59 @@ typedef struct cp_req {
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
 
+/* [FED-C1]: a peer that holds no checkpoint of an origin (it has not
+ * fetched one yet, or cannot) answers 404, and asking it again every round
+ * only costs both sides: in a federation of 50 nodes starting up,
+ * thousands of requests. Such a peer is left out of gossip and of the
+ * fallback for one pull interval, then 2, 4, up to FED_ROUND_GAP_MAX after
+ * each further 404, until it answers with a checkpoint. */
+static fed_none *none_find(fed_origin *o, const char *peer)
+{
+	for (size_t i = 0; i < o->n_none; i++)
+		if (strcmp(o->none[i].peer, peer) == 0)
+			return &o->none[i];
+	return NULL;
+}
+
+static int none_skip(fed *f, fed_origin *o, const char *peer)
+{
+	const fed_none *e = none_find(o, peer);
+
+	return e != NULL && fed_now_ms(f) < e->until_ms;
+}
+
+static void none_note(fed *f, fed_origin *o, const char *peer)
+{
+	int64_t every = sp_node_config(f->n)->pull_interval * 1000;
+	fed_none *e = none_find(o, peer), *grown;
+	unsigned gap;
+
+	if (e == NULL) {
+		if (o->n_none == FED_MAX_PEERS ||
+		    (grown = realloc(o->none,
+		                     (o->n_none + 1) * sizeof(*grown))) == NULL)
+			return;
+		o->none = grown;
+		e = &o->none[o->n_none++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->peer, sizeof(e->peer), "%s", peer);
+	}
+	if (e->streak < 8)
+		e->streak++;
+	gap = 1u << (e->streak - 1);
+	if (gap > FED_ROUND_GAP_MAX)
+		gap = FED_ROUND_GAP_MAX;
+	e->until_ms = fed_now_ms(f) + (int64_t)gap * every;
+}
+
+static void none_clear(fed_origin *o, const char *peer)
+{
+	fed_none *e = none_find(o, peer);
+
+	if (e != NULL)
+		*e = o->none[--o->n_none];
+}
+
 static void on_checkpoint(void *ud, const sp_h2_response *resp)
 {
 	cp_req *q = ud;
@@ -455,6 +508,12 @@ static void on_checkpoint(void *ud, const sp_h2_response *resp)
 		free(q);
 		fed_unref(f);
 		return;
+	}
+	if (strcmp(q->source, o->id) != 0 && resp->err == SP_OK) {
+		if (resp->status == 404)
+			none_note(f, o, q->source);
+		else if (resp->status == 200)
+			none_clear(o, q->source);
 	}
 	if (resp->err != SP_OK || resp->status != 200 || resp->body_len == 0 ||
 	    resp->body_len > SP_CHECKPOINT_MAX_NOTE) {
@@ -545,7 +604,8 @@ static int cp_ask(fed *f, fed_origin *o, cp_req *q)
 	for (i = start; i < f->n_peers + (q->origin_has_none ? start : 0);
 	     i++) {
 		p = f->peers[i % f->n_peers];
-		if (strcmp(p->id, o->id) == 0 || !fed_peer_usable(p))
+		if (strcmp(p->id, o->id) == 0 || !fed_peer_usable(p) ||
+		    none_skip(f, o, p->id))
 			continue;
 		snprintf(q->source, sizeof(q->source), "%s", p->id);
 		fed_ref(f);
@@ -578,7 +638,7 @@ static void gossip_start(fed *f, fed_origin *o)
 		fed_peer *p = f->peers[o->gossip_turn++ % f->n_peers];
 
 		if (strcmp(p->id, o->id) == 0 || p->federation[0] != '\0' ||
-		    !fed_peer_usable(p))
+		    !fed_peer_usable(p) || none_skip(f, o, p->id))
 			continue;
 		if ((q = calloc(1, sizeof(*q))) == NULL)
 			return;

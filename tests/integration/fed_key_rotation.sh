@@ -46,6 +46,15 @@ install() {
 # checkpoint AT FILE: CN-ZZ's checkpoint as AT serves it.
 checkpoint() { hcurl "$F" "op:$1" "$1" /v1/logs/CN-ZZ/checkpoint >"$2"; }
 size_of() { sed -n 2p "$1"; }
+# signer_is AT VKEY: the origin's signature line of CN-ZZ's checkpoint as AT
+# serves it carries VKEY's key ID (its second field, LOG-8).
+signer_is() {
+	checkpoint "$1" "$WORK/cp-signer"
+	want=$(echo "$2" | cut -d+ -f2)
+	got=$(sed -n 's/^— silkport\/silk\/CN-ZZ \([^ ]*\)$/\1/p' "$WORK/cp-signer" | head -1 |
+		base64 -d 2>/dev/null | head -c4 | od -An -tx1 | tr -d ' \n')
+	[ -n "$want" ] && [ "$got" = "$want" ]
+}
 
 traffic "before the rotation"
 checkpoint CN-ZZ "$WORK/cp-old"
@@ -79,6 +88,16 @@ expect 0 "check-config accepts the next certificate and key" -- "$SILKPORT" chec
 stop_node CN-ZZ
 fstart "$F" CN-ZZ || not_ok "CN-ZZ restart"
 grep -q 'event=log_key_mismatch' "$WORK/CN-ZZ.log" && not_ok "log_key_mismatch at start" || ok "CN-ZZ starts on its next keys"
+# [LOG-C1]: nothing appended since the switch, yet the checkpoint it serves
+# is signed again by the next key (same size and root), so that it still
+# verifies once the list drops the old key.
+if wait_for 10 signer_is CN-ZZ "$VKEY" && [ "$(size_of "$WORK/cp-signer")" = "$N_ZZ" ]; then
+	ok "with nothing appended, CN-ZZ serves its latest checkpoint signed by the next key (size $(size_of "$WORK/cp-signer"))"
+else
+	not_ok "CN-ZZ's checkpoint is not signed by the next key: $(cat "$WORK/cp-signer")"
+fi
+grep -q 'event=checkpoint_resigned origin=CN-ZZ' "$WORK/CN-ZZ.log" && ok "and logs checkpoint_resigned" ||
+	not_ok "no checkpoint_resigned: $(grep checkpoint "$WORK/CN-ZZ.log" | tail -3)"
 traffic "after CN-ZZ switched"
 # CN-XA takes the next certificate as CN-ZZ, the one it replaced still too.
 mkdir -p "$F/members/NEXT" "$F/members/OLD"

@@ -459,6 +459,8 @@ static const char sql_cp_other[] =
 static const char sql_cp_add[] =
     "INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
     " VALUES ($1, $2, $3, $4, $5, $6)";
+static const char sql_cp_note[] =
+    "UPDATE checkpoints SET note = $1 WHERE id = $2";
 static const char sql_cosig_add[] =
     "INSERT INTO cosignatures (checkpoint, witness, line, seen_at)"
     " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
@@ -495,8 +497,16 @@ int sp_pg_checkpoint_put(sp_store_conn *c, const sp_store_cp_args *cp)
 
 	if ((id = cp_find(c, cp)) < 0)
 		return (int)id;
+	if (id > 0 && cp->replace_note) {
+		sp_pg_arg_text(&a, cp->note);
+		sp_pg_arg_i64(&a, id);
+		if ((err = sp_pg_exec(c, sql_cp_note, &a, "checkpoint-note")))
+			return err;
+	}
 	if (id > 0)
 		return SP_STORE_DUPLICATE;
+	if (cp->replace_note)
+		return SP_ERR_NOT_FOUND;
 	cp_key(&a, cp);
 	if (!(res = sp_pg_run(c, sql_cp_other, &a, "checkpoint-other", &err)))
 		return err;

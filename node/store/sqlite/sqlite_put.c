@@ -288,6 +288,8 @@ static const char sql_cp_other[] =
 static const char sql_cp_add[] =
     "INSERT INTO checkpoints (origin, size, root, note, seen_at, source)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_cp_note[] =
+    "UPDATE checkpoints SET note = ?1 WHERE id = ?2";
 static const char sql_cosig_add[] =
     "INSERT OR IGNORE INTO cosignatures (checkpoint, witness, line,"
     " seen_at) VALUES (?1, ?2, ?3, ?4)";
@@ -320,8 +322,17 @@ int sp_sqlite_checkpoint_put(sp_store_conn *s, const sp_store_cp_args *a)
 
 	if ((id = cp_find(s, a)) < 0)
 		return (int)id;
+	if (id > 0 && a->replace_note) {
+		STMT(sql_cp_note);
+		sqlite3_bind_text(st, 1, a->note, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		if ((err = sp_sqlite_step_done(s->db, st, "checkpoint-note")))
+			return err;
+	}
 	if (id > 0)
 		return SP_STORE_DUPLICATE;
+	if (a->replace_note)
+		return SP_ERR_NOT_FOUND;
 	STMT(sql_cp_other);
 	sqlite3_bind_text(st, 1, a->origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->size);

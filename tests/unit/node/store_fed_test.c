@@ -450,6 +450,53 @@ static void test_trust_lists(void **state)
 /* ---------------------------------------------------------------- revocations
  */
 
+/* SPEC [LOG-C1]: the own checkpoint signed again by another key of the
+ * origin replaces the note, keeps its cosignatures and adds no row. */
+static void test_checkpoint_resign(void **state)
+{
+	fx *f = *state;
+	uint8_t root[32], other[32];
+	sp_store_checkpoint *cp = NULL;
+
+	memset(root, 4, 32);
+	memset(other, 5, 32);
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 3, root,
+	                                         "three\n\n- old key\n", NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(sp_store_cosignature_put(f->s, "CN-ZZ", 3, root,
+	                                          "CN-XA", "- cosig\n"),
+	                 SP_OK);
+	/* a put of the same checkpoint leaves the note */
+	assert_int_equal(sp_store_checkpoint_put(f->s, "CN-ZZ", 3, root,
+	                                         "three\n\n- new key\n", NULL),
+	                 SP_STORE_DUPLICATE);
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_string_equal(cp->note, "three\n\n- old key\n");
+	sp_store_checkpoint_free(cp);
+	/* signed again: the new note, the same cosignatures, one row */
+	assert_int_equal(sp_store_checkpoint_resign(f->s, "CN-ZZ", 3, root,
+	                                            "three\n\n- new key\n"),
+	                 SP_OK);
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_int_equal(cp->size, 3);
+	assert_string_equal(cp->note, "three\n\n- new key\n");
+	assert_int_equal(cp->n_cosignatures, 1);
+	assert_string_equal(cp->cosignatures[0], "- cosig\n");
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 1);
+	/* never another root's note, nor a new row */
+	assert_int_equal(sp_store_checkpoint_resign(f->s, "CN-ZZ", 3, other,
+	                                            "forged\n\n- k\n"),
+	                 SP_ERR_NOT_FOUND);
+	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 1);
+	assert_int_equal(sp_store_checkpoint_latest(f->r, "CN-ZZ", &cp), SP_OK);
+	assert_string_equal(cp->note, "three\n\n- new key\n");
+	sp_store_checkpoint_free(cp);
+	assert_int_equal(
+	    sp_store_checkpoint_resign(f->s, "CN-ZZ", 3, root, NULL),
+	    SP_ERR_INVALID_ARGUMENT);
+}
+
 /* [TL-39]: revocations are kept for good, per federation, across reopen. */
 /* Evidence of one document: kept once per (kind, subject, bytes), read
  * back by the console with its bytes and digest; bad arguments refused. */
@@ -998,6 +1045,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_evidence_documents, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_revocations_persist, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoint_resign, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_revocation_check_list, setup,
 	                                    teardown),

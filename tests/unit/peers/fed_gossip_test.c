@@ -6,7 +6,9 @@
  * its checkpoint of the same origin: a fork of the same size is seen at
  * once (both notes kept as evidence, an equivocation alarm), and so is a
  * larger one that the origin cannot prove consistent; an honest peer's
- * checkpoint raises nothing. */
+ * checkpoint raises nothing. A peer that holds no checkpoint of the origin
+ * (404) is asked again only after 1, 2, 4, 8 pull intervals, and every
+ * round again once it holds one ([FED-C1]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +265,70 @@ static void test_fork_larger(void **state)
 	assert_non_null(strstr(s.last_alarm, "not consistent"));
 }
 
+typedef struct asks {
+	size_t origin, peer;
+	int busy;
+} asks;
+
+static void asks_fn(fh *h, void *arg)
+{
+	asks *a = arg;
+
+	a->origin = fh_count(h, XA, "GET", "/v1/logs/CN-XA/checkpoint");
+	a->peer = fh_count(h, KG, "GET", "/v1/logs/CN-XA/checkpoint");
+	a->busy = fed_origin_find(h->f, "CN-XA")->cp_busy;
+}
+
+static int round_done(fh *h, void *arg)
+{
+	asks a;
+
+	asks_fn(h, &a);
+	return a.origin > *(size_t *)arg && !a.busy;
+}
+
+/* One round of the origin (its checkpoint, then perhaps gossip), every
+ * pull interval; how many times the peer was asked so far. */
+static size_t round_once(void)
+{
+	asks a;
+
+	fh_rounds_reset(&g_h); /* not spaced out by [FED-62] */
+	fh_run(&g_h, asks_fn, &a);
+	fh_advance(POLL_S * 1000);
+	fh_tick(&g_h);
+	assert_true(fh_wait(&g_h, round_done, &a.origin, 15000));
+	fh_settle(&g_h, 200);
+	fh_run(&g_h, asks_fn, &a);
+	return a.peer;
+}
+
+/* [FED-C1]: the peer answers 404 (it holds no checkpoint of CN-XA). Asked
+ * every round, 12 rounds would be 12 requests; with the wait doubling
+ * (1, 2, 4, 8 intervals) it is asked in rounds 1, 2, 4 and 8 only (or, when
+ * it answered 404 once at start already, at start and in rounds 1, 3 and
+ * 7). Once it holds one, it is asked every round again. */
+static void test_peer_without_checkpoint(void **state)
+{
+	size_t n = 0, before;
+	int i;
+
+	(void)state;
+	show(NULL, 0);
+	for (i = 0; i < 12; i++)
+		n = round_once();
+	assert_in_range(n, 3, 5);
+	show((const uint8_t(*)[32])g_honest, 4);
+	for (i = 0; i < 8 && round_once() == n; i++)
+		;
+	before = round_once();
+	assert_true(before > n);
+	for (i = 0; i < 3; i++)
+		n = round_once();
+	assert_int_equal(n, before + 3);
+	assert_int_equal(look().alarms, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +336,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fork_same_size, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_larger, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_peer_without_checkpoint, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
