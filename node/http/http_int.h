@@ -114,6 +114,11 @@ struct sp_server {
 	struct evconnlistener *listener;
 	SSL_CTX *ctx;
 	sp_server_limits lim;
+	/* stream_timeout_ms as libevent's common timeout of the base: every
+	 * stream's deadline is the same length, so arming and disarming one is
+	 * a queue operation instead of a heap one (two per request) */
+	const struct timeval *stream_tv;
+	struct timeval stream_tv_plain;
 	sp_http_handler handler;
 	void *handler_arg;
 	sp_access_log_fn access_log;

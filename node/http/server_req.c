@@ -17,7 +17,6 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 {
 	sp_server *s = c->srv;
 	sp_http_req *r = calloc(1, sizeof(*r));
-	struct timeval tv;
 	uint8_t be[8];
 	uint64_t v;
 
@@ -37,9 +36,7 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 		free(r);
 		return NULL;
 	}
-	tv.tv_sec = (time_t)(s->lim.stream_timeout_ms / 1000u);
-	tv.tv_usec = (suseconds_t)((s->lim.stream_timeout_ms % 1000u) * 1000u);
-	evtimer_add(r->timer, &tv);
+	evtimer_add(r->timer, s->stream_tv);
 	r->refs = 1; /* the stream's */
 	r->conn = c;
 	c->refs++;
@@ -561,7 +558,7 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	sp_server *s = c->srv;
 	nghttp2_nv nva[4 + MAX_EXTRA_HEADERS];
 	size_t n = 0;
-	char st[4], cl[24];
+	char st[SP_DEC_MAX], cl[SP_DEC_MAX];
 	nghttp2_data_provider prd;
 	int rv;
 
@@ -589,8 +586,9 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 		     strcmp(extra[i].name, "content-type") == 0))
 			goto invalid;
 	}
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(cl, sizeof(cl), "%zu", len);
+	/* no printf: two per response were a twentieth of /healthz */
+	sp_dec_u64((uint64_t)status, st);
+	sp_dec_u64(len, cl);
 	nva[n++] = mknv(":status", st);
 	if (ctype != NULL)
 		nva[n++] = mknv("content-type", ctype);
@@ -638,11 +636,8 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	 * early answer keeps the request's own deadline if it runs). */
 	if (r->timer != NULL &&
 	    (r->dispatched || !evtimer_pending(r->timer, NULL))) {
-		struct timeval tv;
-
 		r->progress_us = sp_monotonic_us();
-		ms_tv(s->lim.stream_timeout_ms, &tv);
-		evtimer_add(r->timer, &tv);
+		evtimer_add(r->timer, s->stream_tv);
 	}
 	s->st.responses[status / 100 <= 5 ? status / 100 : 0]++;
 	return SP_OK;
