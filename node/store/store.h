@@ -458,6 +458,17 @@ void sp_store_checkpoint_free(sp_store_checkpoint *cp);
 int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source);
+/* sp_store_checkpoint_put() of an own checkpoint (source NULL) through
+ * the committer without waiting for it: done(arg, rc) is called on the
+ * committer thread after COMMIT with what sp_store_checkpoint_put() would
+ * return (it must not block: post to the loop). Returns SP_OK (done will be
+ * called) or an error (it will not). The outbox writes below tell their
+ * caller the same way. */
+typedef void (*sp_fed_store_done)(void *arg, int rc);
+int sp_store_checkpoint_put_async(sp_store *s, const char *origin,
+                                  uint64_t size, const uint8_t root[32],
+                                  const char *note, sp_fed_store_done done,
+                                  void *arg);
 /* Add a witness cosignature line to a stored checkpoint (first line per
  * witness is kept). SP_ERR_NOT_FOUND if the checkpoint is unknown. */
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
@@ -760,7 +771,6 @@ int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
  * done(arg, rc) is called on the committer thread after COMMIT (it must
  * not block: post to the loop). Returns SP_OK (done will be called) or an
  * error (it will not). error may be NULL. */
-typedef void (*sp_fed_store_done)(void *arg, int rc);
 int sp_store_fed_delivered_async(sp_store *s, int64_t id,
                                  const uint8_t *receipt, size_t receipt_len,
                                  sp_fed_store_done done, void *arg);
