@@ -52,10 +52,12 @@ typedef struct sp_store_reader sp_store_reader;
 #define SP_STORE_QUEUE_MAX      65536u /* pending write requests */
 #define SP_STORE_QUEUE_BYTES    ((size_t)256 << 20) /* pending record bytes */
 #define SP_STORE_GROUP_MAX      10000u /* requests per group transaction */
-#define SP_STORE_BATCH_CHUNK    10000u /* records per bulk transaction */
-#define SP_STORE_LIST_MAX       1000u  /* entries / search page cap */
-#define SP_STORE_CURSOR_MAX     32u    /* text cursor, NUL included */
-#define SP_STORE_PROOF_MAX      64u    /* hashes in any proof */
+/* the longest a delivery result waits to share a group commit */
+#define SP_STORE_LAZY_MS     50u
+#define SP_STORE_BATCH_CHUNK 10000u /* records per bulk transaction */
+#define SP_STORE_LIST_MAX    1000u  /* entries / search page cap */
+#define SP_STORE_CURSOR_MAX  32u    /* text cursor, NUL included */
+#define SP_STORE_PROOF_MAX   64u    /* hashes in any proof */
 
 /* Open (creating with SP_STORE_CREATE) the database at `path`, run pending
  * migrations (each in its own transaction) and start the committer thread.

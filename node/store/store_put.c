@@ -571,6 +571,7 @@ int sp_store_checkpoint_put_async(sp_store *s, const char *origin,
 	job->arg = c;
 	job->cb = cp_async_cb;
 	job->ud = c;
+	job->lazy = 1; /* served from the store once there, nobody waits */
 	if ((err = sp_store__enqueue(s, job, note_len)) != SP_OK) {
 		free(job);
 		free(c);
