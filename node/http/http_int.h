@@ -28,8 +28,8 @@ struct bufferevent;
 typedef struct sp_conn sp_conn;
 
 typedef struct sp_hdr {
-	char *name; /* NUL-terminated, lower case (HTTP/2 requires it) */
-	char *value;
+	char *name;  /* NUL-terminated, lower case (HTTP/2 requires it) */
+	char *value; /* NUL-terminated, in name's allocation */
 	size_t value_len;
 } sp_hdr;
 
@@ -53,7 +53,7 @@ struct sp_http_req {
 	uint64_t progress_us; /* last progress on the stream */
 	size_t moved;         /* body bytes since then */
 
-	char *method, *path, *query;
+	char *method, *path, *query; /* query: in path's allocation */
 	sp_hdr *hdrs;
 	size_t n_hdrs, cap_hdrs;
 	size_t hdr_bytes, hdr_count;

@@ -91,11 +91,15 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 			if (r->path != NULL)
 				return 0; /* nghttp2 refuses duplicates already
 				           */
-			r->path = dup_bytes(value, plen);
-			r->query = q != NULL
-			               ? dup_bytes(q + 1, valuelen - plen - 1)
-			               : dup_bytes((const uint8_t *)"", 0);
-			return r->path != NULL && r->query != NULL ? 0 : -1;
+			/* one allocation: "path\0query\0" (query may be
+			 * empty); r->query points into it */
+			r->path = dup_bytes(value, valuelen);
+			if (r->path == NULL)
+				return -1;
+			r->path[plen] = '\0';
+			r->query =
+			    q != NULL ? r->path + plen + 1 : r->path + plen;
+			return 0;
 		} else {
 			return 0; /* :scheme, :authority: not needed */
 		}
@@ -114,13 +118,14 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 		r->cap_hdrs = ncap;
 	}
 	h = &r->hdrs[r->n_hdrs];
-	h->name = dup_bytes(name, namelen);
-	h->value = dup_bytes(value, valuelen);
-	if (h->name == NULL || h->value == NULL) {
-		free(h->name);
-		free(h->value);
+	/* one allocation: "name\0value\0"; h->value points into it */
+	if ((h->name = malloc(namelen + valuelen + 2)) == NULL)
 		return -1;
-	}
+	memcpy(h->name, name, namelen);
+	h->name[namelen] = '\0';
+	h->value = h->name + namelen + 1;
+	memcpy(h->value, value, valuelen);
+	h->value[valuelen] = '\0';
 	h->value_len = valuelen;
 	r->n_hdrs++;
 	return 0;

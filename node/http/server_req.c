@@ -120,11 +120,9 @@ void sp_node__req_release(sp_http_req *r)
 		event_free(r->timer);
 	free(r->method);
 	free(r->path);
-	free(r->query);
-	for (size_t i = 0; i < r->n_hdrs; i++) {
+	/* r->query lies in r->path's allocation, each value in its name's */
+	for (size_t i = 0; i < r->n_hdrs; i++)
 		free(r->hdrs[i].name);
-		free(r->hdrs[i].value);
-	}
 	free(r->hdrs);
 	free(r->body);
 	sp_node__req_unhold(r, r->held_body, 0);
