@@ -1,5 +1,6 @@
 /* server_req.c: the HTTP/2 server's request objects: getters, query decoding,
  * responses, references, access log. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,11 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg);
 sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 {
 	sp_server *s = c->srv;
-	sp_http_req *r = calloc(1, sizeof(*r));
+	/* the stream's timer lives in the same allocation, behind the
+	 * request (aligned as malloc aligns): one allocation per stream */
+	size_t at = (sizeof(sp_http_req) + _Alignof(max_align_t) - 1) /
+	            _Alignof(max_align_t) * _Alignof(max_align_t);
+	sp_http_req *r = calloc(1, at + event_get_struct_event_size());
 	uint8_t be[8];
 	uint64_t v;
 
@@ -31,8 +36,8 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	for (size_t i = 0; i < 8; i++)
 		be[i] = (uint8_t)(v >> (56 - 8 * i));
 	sp_hex_encode(be, sizeof(be), r->id);
-	r->timer = evtimer_new(s->base, stream_timer_cb, r);
-	if (r->timer == NULL) {
+	r->timer = (struct event *)((char *)r + at);
+	if (evtimer_assign(r->timer, s->base, stream_timer_cb, r) != 0) {
 		free(r);
 		return NULL;
 	}
@@ -117,7 +122,7 @@ void sp_node__req_release(sp_http_req *r)
 		return;
 	c = r->conn;
 	if (r->timer != NULL)
-		event_free(r->timer);
+		event_del(r->timer); /* its memory is r's */
 	free(r->method);
 	free(r->path);
 	/* r->query lies in r->path's allocation, each value in its name's */
@@ -169,7 +174,7 @@ void sp_node__req_detach(sp_http_req *r)
 	c->n_streams--;
 	c->srv->st.streams_open--;
 	if (r->timer != NULL) {
-		event_free(r->timer);
+		event_del(r->timer); /* its memory is r's, freed with it */
 		r->timer = NULL;
 	}
 	if (r->responded)
