@@ -108,12 +108,21 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 		*slot = dup_bytes(value, valuelen);
 		return *slot != NULL ? 0 : -1;
 	}
+	if (r->hdrs == NULL) {
+		r->hdrs = r->hdrs_inline;
+		r->cap_hdrs =
+		    sizeof(r->hdrs_inline) / sizeof(r->hdrs_inline[0]);
+	}
 	if (r->n_hdrs == r->cap_hdrs) {
-		size_t ncap = r->cap_hdrs ? r->cap_hdrs * 2 : 16;
-		sp_hdr *nh = realloc(r->hdrs, ncap * sizeof(*nh));
+		size_t ncap = r->cap_hdrs * 2;
+		sp_hdr *nh = r->hdrs == r->hdrs_inline
+		                 ? malloc(ncap * sizeof(*nh))
+		                 : realloc(r->hdrs, ncap * sizeof(*nh));
 
 		if (nh == NULL)
 			return -1;
+		if (r->hdrs == r->hdrs_inline)
+			memcpy(nh, r->hdrs_inline, sizeof(r->hdrs_inline));
 		r->hdrs = nh;
 		r->cap_hdrs = ncap;
 	}

@@ -128,7 +128,8 @@ void sp_node__req_release(sp_http_req *r)
 	/* r->query lies in r->path's allocation, each value in its name's */
 	for (size_t i = 0; i < r->n_hdrs; i++)
 		free(r->hdrs[i].name);
-	free(r->hdrs);
+	if (r->hdrs != r->hdrs_inline)
+		free(r->hdrs);
 	free(r->body);
 	sp_node__req_unhold(r, r->held_body, 0);
 	req_free_response(r);
