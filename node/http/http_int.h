@@ -54,6 +54,7 @@ struct sp_http_req {
 	size_t moved;         /* body bytes since then */
 
 	char *method, *path, *query; /* query: in path's allocation */
+	char method_inline[16];      /* method, unless longer */
 	sp_hdr *hdrs; /* hdrs_inline until more arrive than it holds */
 	size_t n_hdrs, cap_hdrs;
 	sp_hdr hdrs_inline[8]; /* a request has a few regular headers */

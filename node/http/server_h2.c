@@ -79,10 +79,18 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 	sp_hdr *h;
 
 	if (namelen > 0 && name[0] == ':') {
-		char **slot = NULL;
-
 		if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
-			slot = &r->method;
+			if (r->method != NULL)
+				return 0;
+			/* a method name fits the request (GET, POST) */
+			if (valuelen < sizeof(r->method_inline)) {
+				memcpy(r->method_inline, value, valuelen);
+				r->method_inline[valuelen] = '\0';
+				r->method = r->method_inline;
+				return 0;
+			}
+			r->method = dup_bytes(value, valuelen);
+			return r->method != NULL ? 0 : -1;
 		} else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
 			const uint8_t *q = memchr(value, '?', valuelen);
 			size_t plen =
@@ -100,13 +108,8 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 			r->query =
 			    q != NULL ? r->path + plen + 1 : r->path + plen;
 			return 0;
-		} else {
-			return 0; /* :scheme, :authority: not needed */
 		}
-		if (*slot != NULL)
-			return 0;
-		*slot = dup_bytes(value, valuelen);
-		return *slot != NULL ? 0 : -1;
+		return 0; /* :scheme, :authority: not needed */
 	}
 	if (r->hdrs == NULL) {
 		r->hdrs = r->hdrs_inline;

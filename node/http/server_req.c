@@ -123,7 +123,8 @@ void sp_node__req_release(sp_http_req *r)
 	c = r->conn;
 	if (r->timer != NULL)
 		event_del(r->timer); /* its memory is r's */
-	free(r->method);
+	if (r->method != r->method_inline)
+		free(r->method);
 	free(r->path);
 	/* r->query lies in r->path's allocation, each value in its name's */
 	for (size_t i = 0; i < r->n_hdrs; i++)
