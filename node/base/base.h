@@ -125,6 +125,12 @@ int64_t sp_clock_mono_ms(void);
 /* CLOCK_REALTIME in milliseconds since the epoch (UTC). */
 int64_t sp_clock_wall_ms(void);
 
+/* The decimal digits of v into out (at least SP_DEC_MAX bytes), NUL
+ * terminated, without printf; returns their count. For hot paths (each
+ * access line, each response's content-length). */
+#define SP_DEC_MAX 21
+size_t sp_dec_u64(uint64_t v, char *out);
+
 /* A growable text buffer for building responses and gauges. */
 typedef struct sp_text {
 	char *buf;

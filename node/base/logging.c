@@ -249,31 +249,30 @@ static void put_text(obuf *o, int json, const unsigned char *s, size_t n)
 
 /* Keys, event, file and function names are the node's own literals;
  * anything outside [A-Za-z0-9_.-] would still not get through, and at most
- * 64 bytes are used (so the tail of a line always fits). */
+ * 64 bytes are used (so the tail of a line always fits). Copied in one
+ * piece: an access line has a dozen. */
 static void put_name(obuf *o, const char *s)
 {
-	for (size_t i = 0; *s != '\0' && i < 64; s++, i++) {
-		char c = *s;
+	char t[64];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < sizeof(t); i++) {
+		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
 		      c == '-'))
 			c = '_';
-		putc_(o, c);
+		t[i] = c;
 	}
+	put(o, t, i);
 }
 
-/* Decimal digits of v, without printf (an access line has several). */
 static void put_u64(obuf *o, unsigned long long v)
 {
-	char t[24];
-	size_t i = sizeof(t);
+	char t[SP_DEC_MAX];
 
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(o, t + i, sizeof(t) - i);
+	put(o, t, sp_dec_u64(v, t));
 }
 
 static void put_i64(obuf *o, long long v)

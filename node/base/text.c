@@ -61,6 +61,21 @@ void sp_text_printf(sp_text *t, const char *fmt, ...)
 	}
 }
 
+size_t sp_dec_u64(uint64_t v, char *out)
+{
+	char t[SP_DEC_MAX];
+	size_t i = sizeof(t), n;
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	n = sizeof(t) - i;
+	memcpy(out, t + i, n);
+	out[n] = '\0';
+	return n;
+}
+
 void sp_text_free(sp_text *t)
 {
 	free(t->buf);

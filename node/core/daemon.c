@@ -445,35 +445,42 @@ void sp_node__server_config(const sp_config *cfg, sp_server_config *sc)
 /* Who called, for the access log: "anonymous" (no certificate), the
  * member's NodeId (home list first, then each followed list), or
  * "operator:" and the operator certificate's subject; a certificate that
- * is none of these is "unknown-certificate". */
-static void caller_name(sp_node *n, const uint8_t *der, size_t len, char *out,
-                        size_t cap)
+ * is none of these is "unknown-certificate". A name that is not a literal
+ * is written into buf. */
+static const char *caller_name(sp_node *n, const uint8_t *der, size_t len,
+                               char *buf, size_t cap)
 {
 	sp_caller c;
 	size_t i;
 
-	snprintf(out, cap, der == NULL ? "anonymous" : "unknown-certificate");
 	if (der == NULL)
-		return;
+		return "anonymous";
 	sp_node__caller_der(n, -1, der, len, &c);
 	if (c.operator) {
-		snprintf(out, cap, "operator:%s",
+		snprintf(buf, cap, "operator:%s",
 		         n->operator_subject[c.operator_index]);
-		return;
+		return buf;
 	}
 	/* a member of a followed federation, on its own listener */
 	for (i = 0; c.member == NULL && i < sp_node_relay_count(n); i++)
 		sp_node__caller_der(n, (int)i, der, len, &c);
-	if (c.member != NULL)
-		snprintf(out, cap, "%s", c.id);
+	if (c.member == NULL)
+		return "unknown-certificate";
+	snprintf(buf, cap, "%s", c.id);
+	return buf;
 }
 
 void sp_node__access_log(const sp_access_entry *e, void *arg)
 {
-	char caller[160];
+	char buf[160];
+	const char *caller;
 
-	caller_name(arg, e->client_der, e->client_der_len, caller,
-	            sizeof(caller));
+	/* the caller's name costs a certificate lookup: none when the line
+	 * is not written */
+	if (SP_LOG_INFO < sp_log__min_level)
+		return;
+	caller = caller_name(arg, e->client_der, e->client_der_len, buf,
+	                     sizeof(buf));
 	sp_log(SP_LOG_INFO, "request", SP_LF_STR("request_id", e->request_id),
 	       SP_LF_STR("method", e->method), SP_LF_STR("path", e->path),
 	       SP_LF_INT("status", e->status), SP_LF_UINT("bytes", e->bytes),

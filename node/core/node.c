@@ -51,6 +51,12 @@ int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
 	return sp_pool_submit(n->pool, work, done, arg);
 }
 
+int sp_node_work_first(sp_node *n, void (*work)(void *arg),
+                       void (*done)(void *arg), void *arg)
+{
+	return sp_pool_submit_first(n->pool, work, done, arg);
+}
+
 int sp_node_ready(sp_node *n, const char **why)
 {
 	int64_t now = (int64_t)time(NULL), valid_at;

@@ -375,6 +375,12 @@ void sp_node_post(sp_node *n, void (*fn)(void *arg), void *arg);
  * SP_ERR_UNAVAILABLE while stopping, SP_ERR_NOMEM (then neither runs). */
 int sp_node_work(sp_node *n, void (*work)(void *arg), void (*done)(void *arg),
                  void *arg);
+/* sp_node_work() ahead of the jobs it queued: for a short job on the
+ * latency path of a record leaving the node (an outbox scan), which must
+ * not wait behind long ones that nothing waits for (receipt checks). The
+ * caller keeps few such jobs queued at a time. */
+int sp_node_work_first(sp_node *n, void (*work)(void *arg),
+                       void (*done)(void *arg), void *arg);
 
 /* SP_OK when the node is ready to serve (GET /readyz); else
  * SP_ERR_UNAVAILABLE with *why: stopping, a trust list past NextUpdate and

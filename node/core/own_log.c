@@ -1,7 +1,10 @@
 /* own_log.c: signed checkpoints of this node's own log, made on the worker
- * pool whenever the log has grown (checked once a second), and signed
- * again with the node's log key when the latest was signed by another
- * (after a switch to the NextLogKey, SPEC [LOG-C1]). */
+ * pool whenever the log has grown (checked once a second), and handed to
+ * the store's committer without a worker waiting for the commit: a worker
+ * blocked on the store would hold back the outbox scans and receipt checks
+ * of records on their way out. The latest is signed again with the node's
+ * log key when another key signed it (after a switch to the NextLogKey,
+ * SPEC [LOG-C1]). */
 #include "node_int.h"
 
 #include <stdio.h>
@@ -19,6 +22,10 @@ typedef struct ckpt_job {
 	 * the latest checkpoint, if another key signed it, is signed again */
 	int key_listed;
 	int resigned;
+	/* signed on the worker, stored from the loop */
+	uint8_t root[32];
+	char *note;
+	int put_rc;
 } ckpt_job;
 
 /* [LOG-C1]: the latest own checkpoint, (size, root) of cp, was signed by
@@ -102,18 +109,17 @@ static void work(void *arg)
 	    (err = sp_note_sign(n->log_signer, body, len, &note, &why)) !=
 	        SP_OK)
 		goto fail;
-	err = sp_store_checkpoint_put(n->store, n->cfg->node_id, cp.size,
-	                              cp.root, note, NULL);
-	if (err < 0)
-		goto fail;
-	if (err == SP_STORE_EQUIVOCATION)
-		sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
-		       SP_LF_UINT("size", cp.size));
-	if (err == SP_STORE_DUPLICATE && j->key_listed)
-		j->resigned = resign_latest(j, r, &cp, note);
-	j->made = 1;
+	/* the same checkpoint stored under another key: replace it (rare,
+	 * after a key switch, so done here rather than by the committer) */
+	if (j->key_listed && (j->resigned = resign_latest(j, r, &cp, note))) {
+		j->made = 1;
+		free(body);
+		free(note);
+		return;
+	}
+	memcpy(j->root, cp.root, sizeof(j->root));
+	j->note = note;
 	free(body);
-	free(note);
 	return;
 fail:
 	j->err = err;
@@ -123,9 +129,10 @@ fail:
 	free(note);
 }
 
-static void done(void *arg)
+/* Loop thread: the round is over (signed and stored, nothing to sign, or
+ * failed). */
+static void finish(ckpt_job *j)
 {
-	ckpt_job *j = arg;
 	sp_node *n = j->n;
 
 	n->checkpoint_busy = 0;
@@ -150,7 +157,55 @@ static void done(void *arg)
 		n->checkpoint_size = j->size;
 		n->checkpoint_ok = 1;
 	}
+	free(j->note);
 	free(j);
+}
+
+/* Loop thread: the store's answer. */
+static void put_done(void *arg)
+{
+	ckpt_job *j = arg;
+
+	if (j->put_rc < 0) {
+		j->err = j->put_rc;
+		sp_log(SP_LOG_ERROR, "checkpoint_failed",
+		       SP_LF_UINT("size", j->size),
+		       SP_LF_STR("err", sp_strerror(j->put_rc)),
+		       SP_LF_STR("why", "the store refused it"));
+	} else {
+		if (j->put_rc == SP_STORE_EQUIVOCATION)
+			sp_log(SP_LOG_ERROR, "own_checkpoint_conflict",
+			       SP_LF_UINT("size", j->size));
+		j->made = 1;
+	}
+	finish(j);
+}
+
+/* Committer thread. */
+static void put_stored(void *arg, int rc)
+{
+	ckpt_job *j = arg;
+
+	j->put_rc = rc;
+	sp_node_post(j->n, put_done, j);
+}
+
+static void done(void *arg)
+{
+	ckpt_job *j = arg;
+	sp_node *n = j->n;
+	int err;
+
+	if (j->err != SP_OK || j->note == NULL) {
+		finish(j);
+		return;
+	}
+	err = sp_store_checkpoint_put_async(n->store, n->cfg->node_id, j->size,
+	                                    j->root, j->note, put_stored, j);
+	if (err != SP_OK) {
+		j->put_rc = err;
+		put_done(j);
+	}
 }
 
 /* 1 if the node's log key is listed for it (either slot, LOG-47). */

@@ -31,8 +31,9 @@ struct sp_pool {
 	int efd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	/* Jobs waiting for a worker (FIFO). */
-	pool_job *q_head, *q_tail;
+	/* Jobs waiting for a worker (FIFO), those queued first (urgent) at
+	 * its head, up to u_tail. */
+	pool_job *q_head, *q_tail, *u_tail;
 	size_t queued, max_queue;
 	/* Jobs whose work is done, waiting for their done_fn (FIFO). */
 	pool_job *d_head, *d_tail;
@@ -71,6 +72,8 @@ static void *pool_worker(void *varg)
 		p->q_head = j->next;
 		if (p->q_head == NULL)
 			p->q_tail = NULL;
+		if (p->u_tail == j)
+			p->u_tail = NULL;
 		p->queued--;
 		p->running++;
 		pthread_mutex_unlock(&p->mu);
@@ -207,8 +210,10 @@ fail:
 	return SP_ERR_INTERNAL;
 }
 
-int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
-                   void *arg)
+/* Queue a job at the tail, or (first) behind the urgent ones already
+ * queued. */
+static int pool_queue(sp_pool *p, sp_pool_work_fn work_fn,
+                      sp_pool_done_fn done_fn, void *arg, int first)
 {
 	pool_job *j;
 
@@ -233,15 +238,38 @@ int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
 		free(j);
 		return SP_ERR_OVERLOADED;
 	}
-	if (p->q_tail != NULL)
-		p->q_tail->next = j;
-	else
-		p->q_head = j;
-	p->q_tail = j;
+	if (first) {
+		pool_job **at =
+		    p->u_tail != NULL ? &p->u_tail->next : &p->q_head;
+
+		j->next = *at;
+		*at = j;
+		if (j->next == NULL)
+			p->q_tail = j;
+		p->u_tail = j;
+	} else {
+		if (p->q_tail != NULL)
+			p->q_tail->next = j;
+		else
+			p->q_head = j;
+		p->q_tail = j;
+	}
 	p->queued++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return SP_OK;
+}
+
+int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
+                   void *arg)
+{
+	return pool_queue(p, work_fn, done_fn, arg, 0);
+}
+
+int sp_pool_submit_first(sp_pool *p, sp_pool_work_fn work_fn,
+                         sp_pool_done_fn done_fn, void *arg)
+{
+	return pool_queue(p, work_fn, done_fn, arg, 1);
 }
 
 size_t sp_pool_queued(sp_pool *p)

@@ -35,6 +35,13 @@ int sp_pool_new(struct event_base *base, unsigned nthreads, size_t max_queue,
 int sp_pool_submit(sp_pool *p, sp_pool_work_fn work_fn, sp_pool_done_fn done_fn,
                    void *arg);
 
+/* The same, ahead of every job queued by sp_pool_submit() (in FIFO order
+ * among those queued first): for short jobs on a record's way out, which
+ * should not wait behind long ones that nothing waits for. The caller
+ * bounds how many it queues; they are counted in max_queue too. */
+int sp_pool_submit_first(sp_pool *p, sp_pool_work_fn work_fn,
+                         sp_pool_done_fn done_fn, void *arg);
+
 /* Jobs waiting for a worker, jobs running on one. Event-loop thread. */
 size_t sp_pool_queued(sp_pool *p);
 size_t sp_pool_running(sp_pool *p);

@@ -28,8 +28,8 @@ struct bufferevent;
 typedef struct sp_conn sp_conn;
 
 typedef struct sp_hdr {
-	char *name; /* NUL-terminated, lower case (HTTP/2 requires it) */
-	char *value;
+	char *name;  /* NUL-terminated, lower case (HTTP/2 requires it) */
+	char *value; /* NUL-terminated, in name's allocation */
 	size_t value_len;
 } sp_hdr;
 
@@ -53,9 +53,11 @@ struct sp_http_req {
 	uint64_t progress_us; /* last progress on the stream */
 	size_t moved;         /* body bytes since then */
 
-	char *method, *path, *query;
-	sp_hdr *hdrs;
+	char *method, *path, *query; /* query: in path's allocation */
+	char method_inline[16];      /* method, unless longer */
+	sp_hdr *hdrs; /* hdrs_inline until more arrive than it holds */
 	size_t n_hdrs, cap_hdrs;
+	sp_hdr hdrs_inline[8]; /* a request has a few regular headers */
 	size_t hdr_bytes, hdr_count;
 
 	uint8_t *body;
@@ -114,6 +116,11 @@ struct sp_server {
 	struct evconnlistener *listener;
 	SSL_CTX *ctx;
 	sp_server_limits lim;
+	/* stream_timeout_ms as libevent's common timeout of the base: every
+	 * stream's deadline is the same length, so arming and disarming one is
+	 * a queue operation instead of a heap one (two per request) */
+	const struct timeval *stream_tv;
+	struct timeval stream_tv_plain;
 	sp_http_handler handler;
 	void *handler_arg;
 	sp_access_log_fn access_log;

@@ -559,6 +559,11 @@ int sp_server_new(struct event_base *base, const sp_server_config *cfg,
 	s->access_log_arg = cfg->access_log_arg;
 	s->authenticated = cfg->authenticated;
 	s->auth_arg = cfg->auth_arg;
+	ms_to_tv(s->lim.stream_timeout_ms, &s->stream_tv_plain);
+	s->stream_tv =
+	    event_base_init_common_timeout(base, &s->stream_tv_plain);
+	if (s->stream_tv == NULL)
+		s->stream_tv = &s->stream_tv_plain;
 	/* The anonymous share never exceeds the whole. */
 	if (s->lim.max_anon_connections > s->lim.max_connections)
 		s->lim.max_anon_connections = s->lim.max_connections;

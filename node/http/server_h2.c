@@ -79,10 +79,18 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 	sp_hdr *h;
 
 	if (namelen > 0 && name[0] == ':') {
-		char **slot = NULL;
-
 		if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
-			slot = &r->method;
+			if (r->method != NULL)
+				return 0;
+			/* a method name fits the request (GET, POST) */
+			if (valuelen < sizeof(r->method_inline)) {
+				memcpy(r->method_inline, value, valuelen);
+				r->method_inline[valuelen] = '\0';
+				r->method = r->method_inline;
+				return 0;
+			}
+			r->method = dup_bytes(value, valuelen);
+			return r->method != NULL ? 0 : -1;
 		} else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
 			const uint8_t *q = memchr(value, '?', valuelen);
 			size_t plen =
@@ -91,36 +99,45 @@ static int store_header(sp_http_req *r, const uint8_t *name, size_t namelen,
 			if (r->path != NULL)
 				return 0; /* nghttp2 refuses duplicates already
 				           */
-			r->path = dup_bytes(value, plen);
-			r->query = q != NULL
-			               ? dup_bytes(q + 1, valuelen - plen - 1)
-			               : dup_bytes((const uint8_t *)"", 0);
-			return r->path != NULL && r->query != NULL ? 0 : -1;
-		} else {
-			return 0; /* :scheme, :authority: not needed */
-		}
-		if (*slot != NULL)
+			/* one allocation: "path\0query\0" (query may be
+			 * empty); r->query points into it */
+			r->path = dup_bytes(value, valuelen);
+			if (r->path == NULL)
+				return -1;
+			r->path[plen] = '\0';
+			r->query =
+			    q != NULL ? r->path + plen + 1 : r->path + plen;
 			return 0;
-		*slot = dup_bytes(value, valuelen);
-		return *slot != NULL ? 0 : -1;
+		}
+		return 0; /* :scheme, :authority: not needed */
+	}
+	if (r->hdrs == NULL) {
+		r->hdrs = r->hdrs_inline;
+		r->cap_hdrs =
+		    sizeof(r->hdrs_inline) / sizeof(r->hdrs_inline[0]);
 	}
 	if (r->n_hdrs == r->cap_hdrs) {
-		size_t ncap = r->cap_hdrs ? r->cap_hdrs * 2 : 16;
-		sp_hdr *nh = realloc(r->hdrs, ncap * sizeof(*nh));
+		size_t ncap = r->cap_hdrs * 2;
+		sp_hdr *nh = r->hdrs == r->hdrs_inline
+		                 ? malloc(ncap * sizeof(*nh))
+		                 : realloc(r->hdrs, ncap * sizeof(*nh));
 
 		if (nh == NULL)
 			return -1;
+		if (r->hdrs == r->hdrs_inline)
+			memcpy(nh, r->hdrs_inline, sizeof(r->hdrs_inline));
 		r->hdrs = nh;
 		r->cap_hdrs = ncap;
 	}
 	h = &r->hdrs[r->n_hdrs];
-	h->name = dup_bytes(name, namelen);
-	h->value = dup_bytes(value, valuelen);
-	if (h->name == NULL || h->value == NULL) {
-		free(h->name);
-		free(h->value);
+	/* one allocation: "name\0value\0"; h->value points into it */
+	if ((h->name = malloc(namelen + valuelen + 2)) == NULL)
 		return -1;
-	}
+	memcpy(h->name, name, namelen);
+	h->name[namelen] = '\0';
+	h->value = h->name + namelen + 1;
+	memcpy(h->value, value, valuelen);
+	h->value[valuelen] = '\0';
 	h->value_len = valuelen;
 	r->n_hdrs++;
 	return 0;

@@ -1,5 +1,6 @@
 /* server_req.c: the HTTP/2 server's request objects: getters, query decoding,
  * responses, references, access log. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,11 @@ static void stream_timer_cb(evutil_socket_t fd, short what, void *arg);
 sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 {
 	sp_server *s = c->srv;
-	sp_http_req *r = calloc(1, sizeof(*r));
-	struct timeval tv;
+	/* the stream's timer lives in the same allocation, behind the
+	 * request (aligned as malloc aligns): one allocation per stream */
+	size_t at = (sizeof(sp_http_req) + _Alignof(max_align_t) - 1) /
+	            _Alignof(max_align_t) * _Alignof(max_align_t);
+	sp_http_req *r = calloc(1, at + event_get_struct_event_size());
 	uint8_t be[8];
 	uint64_t v;
 
@@ -32,14 +36,12 @@ sp_http_req *sp_node__req_new(sp_conn *c, int32_t stream_id)
 	for (size_t i = 0; i < 8; i++)
 		be[i] = (uint8_t)(v >> (56 - 8 * i));
 	sp_hex_encode(be, sizeof(be), r->id);
-	r->timer = evtimer_new(s->base, stream_timer_cb, r);
-	if (r->timer == NULL) {
+	r->timer = (struct event *)((char *)r + at);
+	if (evtimer_assign(r->timer, s->base, stream_timer_cb, r) != 0) {
 		free(r);
 		return NULL;
 	}
-	tv.tv_sec = (time_t)(s->lim.stream_timeout_ms / 1000u);
-	tv.tv_usec = (suseconds_t)((s->lim.stream_timeout_ms % 1000u) * 1000u);
-	evtimer_add(r->timer, &tv);
+	evtimer_add(r->timer, s->stream_tv);
 	r->refs = 1; /* the stream's */
 	r->conn = c;
 	c->refs++;
@@ -120,15 +122,15 @@ void sp_node__req_release(sp_http_req *r)
 		return;
 	c = r->conn;
 	if (r->timer != NULL)
-		event_free(r->timer);
-	free(r->method);
+		event_del(r->timer); /* its memory is r's */
+	if (r->method != r->method_inline)
+		free(r->method);
 	free(r->path);
-	free(r->query);
-	for (size_t i = 0; i < r->n_hdrs; i++) {
+	/* r->query lies in r->path's allocation, each value in its name's */
+	for (size_t i = 0; i < r->n_hdrs; i++)
 		free(r->hdrs[i].name);
-		free(r->hdrs[i].value);
-	}
-	free(r->hdrs);
+	if (r->hdrs != r->hdrs_inline)
+		free(r->hdrs);
 	free(r->body);
 	sp_node__req_unhold(r, r->held_body, 0);
 	req_free_response(r);
@@ -174,7 +176,7 @@ void sp_node__req_detach(sp_http_req *r)
 	c->n_streams--;
 	c->srv->st.streams_open--;
 	if (r->timer != NULL) {
-		event_free(r->timer);
+		event_del(r->timer); /* its memory is r's, freed with it */
 		r->timer = NULL;
 	}
 	if (r->responded)
@@ -561,7 +563,7 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	sp_server *s = c->srv;
 	nghttp2_nv nva[4 + MAX_EXTRA_HEADERS];
 	size_t n = 0;
-	char st[4], cl[24];
+	char st[SP_DEC_MAX], cl[SP_DEC_MAX];
 	nghttp2_data_provider prd;
 	int rv;
 
@@ -589,8 +591,9 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 		     strcmp(extra[i].name, "content-type") == 0))
 			goto invalid;
 	}
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(cl, sizeof(cl), "%zu", len);
+	/* no printf: two per response were a twentieth of /healthz */
+	sp_dec_u64((uint64_t)status, st);
+	sp_dec_u64(len, cl);
 	nva[n++] = mknv(":status", st);
 	if (ctype != NULL)
 		nva[n++] = mknv("content-type", ctype);
@@ -638,11 +641,8 @@ int sp_node__req_submit(sp_http_req *r, int status, const char *ctype,
 	 * early answer keeps the request's own deadline if it runs). */
 	if (r->timer != NULL &&
 	    (r->dispatched || !evtimer_pending(r->timer, NULL))) {
-		struct timeval tv;
-
 		r->progress_us = sp_monotonic_us();
-		ms_tv(s->lim.stream_timeout_ms, &tv);
-		evtimer_add(r->timer, &tv);
+		evtimer_add(r->timer, s->stream_tv);
 	}
 	s->st.responses[status / 100 <= 5 ? status / 100 : 0]++;
 	return SP_OK;

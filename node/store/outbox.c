@@ -67,6 +67,7 @@ static int async_submit(sp_store *s, async_job *a)
 	job->arg = a;
 	job->cb = async_cb;
 	job->ud = a;
+	job->lazy = 1; /* nobody waits for a delivery result */
 	if ((err = sp_store__enqueue(s, job, a->receipt_len)) != SP_OK) {
 		free(job);
 		free(a->receipt);

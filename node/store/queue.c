@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base.h"
 #include "store_int.h"
@@ -53,6 +54,7 @@ int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes)
 		f->count++;
 	}
 	job->qbytes = bytes;
+	job->queued_us = sp_monotonic_us();
 	job->next = NULL;
 	if (s->tail)
 		s->tail->next = job;
@@ -61,7 +63,12 @@ int sp_store__enqueue(sp_store *s, sp_store_job *job, size_t bytes)
 	s->tail = job;
 	s->queue_len++;
 	s->queue_bytes += bytes;
-	pthread_cond_signal(&s->work_cv);
+	if (!job->lazy)
+		s->queue_eager++;
+	/* a lazy job alone only arms the committer's deadline: it is
+	 * woken for the first one, and waits for its time */
+	if (!job->lazy || s->queue_len == 1)
+		pthread_cond_signal(&s->work_cv);
 	pthread_mutex_unlock(&s->mu);
 	return SP_OK;
 }
@@ -220,6 +227,37 @@ abort:
 	return 0;
 }
 
+/* Committer, under s->mu: until there is a group to run. A job somebody
+ * waits for starts one at once; lazy jobs alone (delivery results, the own
+ * checkpoint) wait until the oldest has waited SP_STORE_LAZY_MS, so that
+ * at a low rate the outbox writes of a record's deliveries share the
+ * commit of the next record instead of taking one each (one sync, not
+ * three). Stopping runs what is queued at once. */
+static void wait_for_work(sp_store *s)
+{
+	for (;;) {
+		uint64_t now, due;
+		struct timespec ts;
+
+		if (s->stopping || s->queue_eager > 0)
+			return;
+		if (!s->head) {
+			pthread_cond_wait(&s->work_cv, &s->mu);
+			continue;
+		}
+		now = sp_monotonic_us();
+		due = s->head->queued_us + SP_STORE_LAZY_MS * 1000u;
+		if (now >= due)
+			return;
+		/* the condition variable's clock is CLOCK_REALTIME */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)((due - now) * 1000u);
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	sp_store *s = arg;
@@ -230,8 +268,7 @@ static void *committer_main(void *arg)
 		size_t n = 0;
 		int batch, committed = 0;
 
-		while (!s->head && !s->stopping)
-			pthread_cond_wait(&s->work_cv, &s->mu);
+		wait_for_work(s);
 		if (!s->head)
 			break;
 		/* a bulk job runs alone; other jobs group up to the cap */
@@ -249,6 +286,8 @@ static void *committer_main(void *arg)
 			tailp = &j->next;
 			s->queue_len--;
 			s->queue_bytes -= j->qbytes;
+			if (!j->lazy)
+				s->queue_eager--;
 			n++;
 		}
 		pthread_mutex_unlock(&s->mu);

@@ -52,10 +52,12 @@ typedef struct sp_store_reader sp_store_reader;
 #define SP_STORE_QUEUE_MAX      65536u /* pending write requests */
 #define SP_STORE_QUEUE_BYTES    ((size_t)256 << 20) /* pending record bytes */
 #define SP_STORE_GROUP_MAX      10000u /* requests per group transaction */
-#define SP_STORE_BATCH_CHUNK    10000u /* records per bulk transaction */
-#define SP_STORE_LIST_MAX       1000u  /* entries / search page cap */
-#define SP_STORE_CURSOR_MAX     32u    /* text cursor, NUL included */
-#define SP_STORE_PROOF_MAX      64u    /* hashes in any proof */
+/* the longest a delivery result waits to share a group commit */
+#define SP_STORE_LAZY_MS     50u
+#define SP_STORE_BATCH_CHUNK 10000u /* records per bulk transaction */
+#define SP_STORE_LIST_MAX    1000u  /* entries / search page cap */
+#define SP_STORE_CURSOR_MAX  32u    /* text cursor, NUL included */
+#define SP_STORE_PROOF_MAX   64u    /* hashes in any proof */
 
 /* Open (creating with SP_STORE_CREATE) the database at `path`, run pending
  * migrations (each in its own transaction) and start the committer thread.
@@ -465,6 +467,17 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
  * origin, size and root is stored (nothing is written), or an error. */
 int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
                                const uint8_t root[32], const char *note);
+/* sp_store_checkpoint_put() of an own checkpoint (source NULL) through
+ * the committer without waiting for it: done(arg, rc) is called on the
+ * committer thread after COMMIT with what sp_store_checkpoint_put() would
+ * return (it must not block: post to the loop). Returns SP_OK (done will be
+ * called) or an error (it will not). The outbox writes below tell their
+ * caller the same way. */
+typedef void (*sp_fed_store_done)(void *arg, int rc);
+int sp_store_checkpoint_put_async(sp_store *s, const char *origin,
+                                  uint64_t size, const uint8_t root[32],
+                                  const char *note, sp_fed_store_done done,
+                                  void *arg);
 /* Add a witness cosignature line to a stored checkpoint (first line per
  * witness is kept). SP_ERR_NOT_FOUND if the checkpoint is unknown. */
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
@@ -791,7 +804,6 @@ int sp_store_fed_outbox_counts(sp_store_reader *r, sp_fed_outbox_count **out,
  * done(arg, rc) is called on the committer thread after COMMIT (it must
  * not block: post to the loop). Returns SP_OK (done will be called) or an
  * error (it will not). error may be NULL. */
-typedef void (*sp_fed_store_done)(void *arg, int rc);
 int sp_store_fed_delivered_async(sp_store *s, int64_t id,
                                  const uint8_t *receipt, size_t receipt_len,
                                  sp_fed_store_done done, void *arg);

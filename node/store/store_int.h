@@ -33,6 +33,11 @@ typedef struct sp_store_job {
 	int *outcomes;
 	size_t qbytes; /* counted against SP_STORE_QUEUE_BYTES */
 	int sync;      /* a caller waits on done_cv; else cb, then freed */
+	/* nobody waits for it (a delivery result): it may wait up to
+	 * SP_STORE_LAZY_MS for a job somebody waits for, and share its
+	 * commit, instead of a commit (and a sync) of its own */
+	int lazy;
+	uint64_t queued_us; /* sp_monotonic_us() when queued */
 	/* result */
 	int rc;
 	sp_store_put_result res;
@@ -60,6 +65,7 @@ struct sp_store {
 	pthread_cond_t done_cv;
 	sp_store_job *head, *tail;
 	size_t queue_len;
+	size_t queue_eager; /* queued jobs that are not lazy */
 	size_t queue_bytes;
 	int stopping;
 	uint64_t puts;

@@ -520,6 +520,78 @@ int sp_store_checkpoint_resign(sp_store *s, const char *origin, uint64_t size,
 	return rc == SP_STORE_DUPLICATE ? SP_OK : rc;
 }
 
+/* An own checkpoint on its way to the committer: private copies of what
+ * the driver writes. */
+typedef struct cp_async {
+	sp_store_cp_args a;
+	sp_fed_store_done done;
+	void *arg;
+	int rc;
+	char origin[SP_NODE_ID_MAX + 1];
+	uint8_t root[32];
+	char note[]; /* NUL-terminated */
+} cp_async;
+
+static int cp_async_run(sp_store *s, void *arg)
+{
+	cp_async *c = arg;
+
+	c->rc = s->ops->checkpoint_put(s->w, &c->a);
+	return c->rc;
+}
+
+static void cp_async_cb(void *ud, const sp_store_put_result *res)
+{
+	cp_async *c = ud;
+
+	/* a failed COMMIT undoes what the driver said */
+	c->done(c->arg, res->outcome < 0 ? res->outcome : c->rc);
+	free(c);
+}
+
+int sp_store_checkpoint_put_async(sp_store *s, const char *origin,
+                                  uint64_t size, const uint8_t root[32],
+                                  const char *note, sp_fed_store_done done,
+                                  void *arg)
+{
+	sp_store_job *job;
+	cp_async *c;
+	size_t note_len;
+	int err;
+
+	if (!s || !text_ok(origin, SP_NODE_ID_MAX) || !root ||
+	    !text_ok(note, SP_STORE_NOTE_MAX) || size > (uint64_t)INT64_MAX ||
+	    !done)
+		return SP_ERR_INVALID_ARGUMENT;
+	note_len = strlen(note);
+	if (!(c = calloc(1, sizeof(*c) + note_len + 1)))
+		return SP_ERR_NOMEM;
+	if (!(job = calloc(1, sizeof(*job)))) {
+		free(c);
+		return SP_ERR_NOMEM;
+	}
+	memcpy(c->origin, origin, strlen(origin) + 1);
+	memcpy(c->root, root, sizeof(c->root));
+	memcpy(c->note, note, note_len + 1);
+	c->a.origin = c->origin;
+	c->a.size = size;
+	c->a.root = c->root;
+	c->a.note = c->note;
+	c->done = done;
+	c->arg = arg;
+	job->kind = SP_STORE_JOB_FN;
+	job->fn = cp_async_run;
+	job->arg = c;
+	job->cb = cp_async_cb;
+	job->ud = c;
+	job->lazy = 1; /* served from the store once there, nobody waits */
+	if ((err = sp_store__enqueue(s, job, note_len)) != SP_OK) {
+		free(job);
+		free(c);
+	}
+	return err;
+}
+
 int sp_store_cosignature_put(sp_store *s, const char *origin, uint64_t size,
                              const uint8_t root[32], const char *witness,
                              const char *line)

@@ -81,7 +81,8 @@ static void pool_done(void *arg)
 	fed_unref(f);
 }
 
-int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
+static int pool_call_queue(fed *f, void (*work)(void *), void (*done)(void *),
+                           void *arg, int first)
 {
 	pool_call *c = malloc(sizeof(*c));
 	int err;
@@ -93,11 +94,24 @@ int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
 	c->done = done;
 	c->arg = arg;
 	fed_ref(f);
-	if ((err = sp_node_work(f->n, pool_work, pool_done, c)) != SP_OK) {
+	err = first ? sp_node_work_first(f->n, pool_work, pool_done, c)
+	            : sp_node_work(f->n, pool_work, pool_done, c);
+	if (err != SP_OK) {
 		free(c);
 		fed_unref(f);
 	}
 	return err;
+}
+
+int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg)
+{
+	return pool_call_queue(f, work, done, arg, 0);
+}
+
+int fed_pool_first(fed *f, void (*work)(void *), void (*done)(void *),
+                   void *arg)
+{
+	return pool_call_queue(f, work, done, arg, 1);
 }
 
 fed_peer *fed_peer_find(fed *f, const char *id)

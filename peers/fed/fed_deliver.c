@@ -286,7 +286,9 @@ void fed_deliver_kick(fed *f, fed_peer *p)
 	s->max = FED_QUEUE_CAP - p->queued;
 	fed_peer_ref(p);
 	p->scanning = 1;
-	if (fed_pool(f, scan_work, scan_done, s) != SP_OK) {
+	/* at most one scan per peer at a time (p->scanning): it goes ahead
+	 * of receipt checks, so that a committed record leaves at once */
+	if (fed_pool_first(f, scan_work, scan_done, s) != SP_OK) {
 		p->scanning = 0;
 		p->rescan = 1; /* the tick tries again */
 		fed_peer_unref(p);

@@ -288,6 +288,10 @@ int fed_peer_usable(const fed_peer *p);
 /* Submit work to the node's pool holding a reference on f; done always
  * runs (also while stopping). */
 int fed_pool(fed *f, void (*work)(void *), void (*done)(void *), void *arg);
+/* fed_pool() ahead of the queue (sp_node_work_first): an outbox scan, on
+ * the way of a fresh record to its peers. */
+int fed_pool_first(fed *f, void (*work)(void *), void (*done)(void *),
+                   void *arg);
 /* Raise an equivocation alarm: log line event=equivocation_alarm at error
  * level, silkport_equivocations_total, and the origin's / peer's status. */
 void fed_equivocation_alarm(fed *f, const char *origin, const char *kind,

@@ -858,6 +858,24 @@ static void test_journal_emit(void **state)
 	assert_int_equal(i, 6);
 }
 
+/* sp_dec_u64: the digits of the extremes, NUL-terminated, counted. */
+static void test_dec_u64(void **state)
+{
+	char b[SP_DEC_MAX];
+
+	(void)state;
+	assert_int_equal(sp_dec_u64(0, b), 1);
+	assert_string_equal(b, "0");
+	assert_int_equal(sp_dec_u64(9, b), 1);
+	assert_string_equal(b, "9");
+	assert_int_equal(sp_dec_u64(10, b), 2);
+	assert_string_equal(b, "10");
+	assert_int_equal(sp_dec_u64(200, b), 3);
+	assert_string_equal(b, "200");
+	assert_int_equal(sp_dec_u64(UINT64_MAX, b), 20);
+	assert_string_equal(b, "18446744073709551615");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -870,6 +888,7 @@ int main(void)
 	    cmocka_unit_test(test_library_errors),
 	    cmocka_unit_test(test_journal_stream),
 	    cmocka_unit_test(test_journal_emit),
+	    cmocka_unit_test(test_dec_u64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,6 +185,101 @@ static void test_free_drains(void **state)
 	ctx_fini(&c);
 }
 
+/* sp_pool_submit_first: jobs queued first run before those queued
+ * before them, in their own order; the others keep theirs. */
+typedef struct order_job {
+	ctx *c;
+	char tag;
+	char *log; /* the tags in the order the worker ran them */
+	size_t *n;
+} order_job;
+
+static void order_work(void *arg)
+{
+	order_job *o = arg;
+
+	pthread_mutex_lock(&o->c->mu);
+	o->log[(*o->n)++] = o->tag;
+	pthread_mutex_unlock(&o->c->mu);
+}
+
+static void order_done(void *arg)
+{
+	order_job *o = arg;
+
+	done(o->c);
+}
+
+static void test_first_order(void **state)
+{
+	struct event_base *base = event_base_new();
+	sp_pool *p = NULL;
+	ctx c;
+	struct timespec deadline;
+	char log[8] = {0};
+	size_t n = 0;
+	order_job jobs[6];
+	const char *tags = "ABXYCZ";
+	int rc = 0;
+
+	(void)state;
+	ctx_init(&c);
+	c.base = base;
+	c.gate_open = 0;
+	c.target = 7;
+	assert_int_equal(sp_pool_new(base, 1, 16, &p), SP_OK);
+	/* the only worker waits at the gate */
+	assert_int_equal(sp_pool_submit(p, work, done, &c), SP_OK);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&c.mu);
+	while (c.started < 1 && rc == 0)
+		rc = pthread_cond_timedwait(&c.cv, &c.mu, &deadline);
+	assert_int_equal(c.started, 1);
+	pthread_mutex_unlock(&c.mu);
+	for (int i = 0; i < 6; i++) {
+		jobs[i].c = &c;
+		jobs[i].tag = tags[i];
+		jobs[i].log = log;
+		jobs[i].n = &n;
+	}
+	/* A, B queued; X, Y first; C queued; Z first (behind X, Y) */
+	assert_int_equal(sp_pool_submit(p, order_work, order_done, &jobs[0]),
+	                 SP_OK);
+	assert_int_equal(sp_pool_submit(p, order_work, order_done, &jobs[1]),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_pool_submit_first(p, order_work, order_done, &jobs[2]), SP_OK);
+	assert_int_equal(
+	    sp_pool_submit_first(p, order_work, order_done, &jobs[3]), SP_OK);
+	assert_int_equal(sp_pool_submit(p, order_work, order_done, &jobs[4]),
+	                 SP_OK);
+	assert_int_equal(
+	    sp_pool_submit_first(p, order_work, order_done, &jobs[5]), SP_OK);
+	assert_int_equal(sp_pool_queued(p), 6);
+	pthread_mutex_lock(&c.mu);
+	c.gate_open = 1;
+	pthread_cond_broadcast(&c.cv);
+	pthread_mutex_unlock(&c.mu);
+	run_loop(base, 10);
+	assert_int_equal(c.done, 7);
+	assert_string_equal(log, "XYZABC");
+	/* the queue is whole again: first into an empty queue, then after */
+	c.target = 9;
+	n = 0;
+	memset(log, 0, sizeof(log));
+	assert_int_equal(
+	    sp_pool_submit_first(p, order_work, order_done, &jobs[2]), SP_OK);
+	assert_int_equal(sp_pool_submit(p, order_work, order_done, &jobs[0]),
+	                 SP_OK);
+	run_loop(base, 10);
+	assert_int_equal(c.done, 9);
+	assert_int_equal(strlen(log), 2);
+	sp_pool_free(p);
+	event_base_free(base);
+	ctx_fini(&c);
+}
+
 static void test_bad_args(void **state)
 {
 	sp_pool *p = (sp_pool *)&p;
@@ -201,6 +296,7 @@ int main(void)
 	    cmocka_unit_test(test_many_jobs),
 	    cmocka_unit_test(test_overload),
 	    cmocka_unit_test(test_free_drains),
+	    cmocka_unit_test(test_first_order),
 	    cmocka_unit_test(test_bad_args),
 	};
 

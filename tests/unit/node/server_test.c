@@ -830,6 +830,19 @@ static void test_get_post_client_cert(void **state)
 	assert_int_equal(r.http_code, 200);
 	assert_non_null(
 	    strstr(r.body, "method=POST path=/echo body=1000 cert=1"));
+
+	/* A method name is kept whole on either side of the request's own
+	 * room for it (15 bytes and more), and so is a query. */
+	r = run_curl("/echo?x=q", "--http2", "-X", "ABCDEFGHIJKLMNO", NULL);
+	assert_int_equal(r.http_code, 200);
+	assert_non_null(
+	    strstr(r.body, "method=ABCDEFGHIJKLMNO path=/echo body=0"));
+	assert_non_null(strstr(r.body, "x=q/0"));
+	r = run_curl("/echo", "--http2", "-X", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	             NULL);
+	assert_int_equal(r.http_code, 200);
+	assert_non_null(strstr(
+	    r.body, "method=ABCDEFGHIJKLMNOPQRSTUVWXYZ path=/echo body=0"));
 	srv_stop();
 }
 

@@ -3,6 +3,7 @@
  * revocations that stay for good. */
 #include <pthread.h>
 
+#include "base.h"
 #include "store_fixture.h"
 
 /* ---------------------------------------------------------------- checkpoints
@@ -340,6 +341,75 @@ static void test_outbox(void **state)
 	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
 	assert_int_equal(st.outbox_pending, 3);
 	sp_store_stats_clear(&st);
+}
+
+/* A delivery result is lazy: alone it waits up to SP_STORE_LAZY_MS for a
+ * write somebody waits for, and then shares that one's commit (a record
+ * and the results of earlier deliveries in one sync). */
+static uint64_t commits_of(fx *f)
+{
+	sp_store_stats st;
+	uint64_t n;
+
+	assert_int_equal(sp_store_stats_get(f->r, &st), SP_OK);
+	n = st.commits;
+	sp_store_stats_clear(&st);
+	return n;
+}
+
+static void test_outbox_lazy(void **state)
+{
+	fx *f = *state;
+	static const char *const peers[] = {"CN-HN"};
+	const char rcpt[] = "<Receipt>from CN-HN</Receipt>";
+	sp_fed_outbox_item *items = NULL;
+	size_t n = 0;
+	rec a, b;
+	int shared = 0;
+	uint64_t t0, c0;
+
+	rec_make(&a, "CN-ZZ", 0, NULL);
+	a.put.received = 1000;
+	a.put.deliver_to = peers;
+	a.put.n_deliver_to = 1;
+	assert_int_equal(sp_store_put(f->s, &a.put, NULL, NULL),
+	                 SP_STORE_INSERTED);
+	assert_int_equal(
+	    sp_store_fed_outbox_due(f->r, "CN-HN", 0, 1000, 10, &items, &n),
+	    SP_OK);
+	assert_int_equal(n, 1);
+
+	/* alone: committed once its time is up, not at once */
+	t0 = sp_monotonic_us();
+	assert_int_equal(ob_reschedule(f, items[0].id, 1001, "later"), SP_OK);
+	assert_true(sp_monotonic_us() - t0 >=
+	            SP_STORE_LAZY_MS * 1000u * 9 / 10);
+
+	/* with a put behind it: one commit for both (the put is queued
+	 * 2 ms after the result, which a committer that did not wait would
+	 * have committed alone by then; a few tries in case this thread was
+	 * held up longer than the wait) */
+	for (uint64_t seq = 1; seq <= 3 && !shared; seq++) {
+		ob_wait w = {PTHREAD_MUTEX_INITIALIZER,
+		             PTHREAD_COND_INITIALIZER, 0, 0};
+
+		rec_make(&b, "CN-ZZ", seq, NULL);
+		b.put.received = 1100;
+		c0 = commits_of(f);
+		t0 = sp_monotonic_us();
+		assert_int_equal(sp_store_fed_delivered_async(
+		                     f->s, items[0].id, (const uint8_t *)rcpt,
+		                     strlen(rcpt), ob_done, &w),
+		                 SP_OK);
+		usleep(2000);
+		assert_int_equal(sp_store_put(f->s, &b.put, NULL, NULL),
+		                 SP_STORE_INSERTED);
+		assert_int_equal(ob_wait_for(&w), SP_OK);
+		shared = commits_of(f) == c0 + 1 &&
+		         sp_monotonic_us() - t0 < SP_STORE_LAZY_MS * 1000u;
+	}
+	assert_true(shared);
+	sp_fed_outbox_items_free(items, n);
 }
 
 /* ---------------------------------------------------------------- trust lists
@@ -1034,6 +1104,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_checkpoint_covering, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_lazy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_settle_held, setup,
