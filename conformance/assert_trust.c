@@ -532,8 +532,8 @@ static void t_list_header_ignored(cf_ctx *x, const void *arg, cf_result *r)
 		        HDR_CASES);
 }
 
-/* SPEC [API-B2], [TL-B1]: the cosignatures a node serves are a witness note
- * of exactly the list it serves (or 404: none kept); [API-B1]: no
+/* SPEC [API-82], [TL-81]: the cosignatures a node serves are a witness note
+ * of exactly the list it serves (or 404: none kept); [API-81]: no
  * cosignature for an anonymous caller. Nothing is kept: a witness answers
  * only a member or an operator. */
 static void t_cosignatures(cf_ctx *x, const void *arg, cf_result *r)
@@ -623,7 +623,7 @@ static const cf_assertion list[] = {
      "API-73", CF_MUST, t_list_header_ignored, NULL, CF_READS},
     {"served list cosignatures are a witness note of the served list; "
      "anonymous callers get none",
-     "API-B1, API-B2, TL-B1", CF_MUST, t_cosignatures, NULL, CF_READS},
+     "API-81, API-82, TL-81", CF_MUST, t_cosignatures, NULL, CF_READS},
 };
 
 const cf_assertion *cf_area_trust(size_t *n)

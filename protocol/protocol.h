@@ -16,7 +16,7 @@ extern "C" {
 #define SP_ERROR_URI_PREFIX "urn:silkport:srep:1:error:"
 #define SP_PROBLEM_NS       "urn:ietf:rfc:7807"
 #define SP_DSIG_NS          "http://www.w3.org/2000/09/xmldsig#"
-#define SP_SPEC_VERSION     "1.4"
+#define SP_SPEC_VERSION     "1.5"
 
 /* Algorithm URIs of the signature profile (SPEC 5). The SM2 and SM3 ones
  * have no IANA XML Security URI (RFC 9231 registry): they are the
@@ -163,7 +163,7 @@ typedef enum sp_err {
 	SP_ERR_TRUST_LIST_FORK = -92,   /* trust-list-fork: a list whose
 	                                   PreviousList is not the list held at
 	                                   the sequence before it */
-	/* trust lists appended to a witnessed log (SPEC 7.3, [TL-B1]) */
+	/* trust lists appended to a witnessed log (SPEC 7.3, [TL-81]) */
 	SP_ERR_LIST_NOT_WITNESSED = -93, /* list-not-witnessed: a newer list
 	                                    without cosignatures of the quorum
 	                                    of witnesses of the list held */

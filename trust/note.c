@@ -956,7 +956,7 @@ int sp_note_verify_cosignature(const char *vk_text, const char *checkpoint,
 	                               sigs_len, time_out, why);
 }
 
-/* A note text that is not a checkpoint (a trust list's, SPEC [TL-B1]):
+/* A note text that is not a checkpoint (a trust list's, SPEC [TL-81]):
  * the caller checks what its lines say; here only the note rules. */
 static int plain_text_check(const char *text, size_t len, const char **why)
 {

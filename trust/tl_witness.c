@@ -1,5 +1,5 @@
-/* tl_witness.c: trust lists appended to a witnessed log (SPEC 7.3, [TL-B1]
- * to [TL-B4]): the note text that names one list, the witnesses'
+/* tl_witness.c: trust lists appended to a witnessed log (SPEC 7.3, [TL-81]
+ * to [TL-84]): the note text that names one list, the witnesses'
  * cosignatures of it, and the count a node needs before it installs a
  * newer list. */
 #include "trust.h"

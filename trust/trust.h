@@ -204,7 +204,7 @@ const char *sp_trust_list_digest(const sp_trust *t);
 /* How many distinct operator keys the node already trusted (anchors, or
  * the keys of the list held, SPEC [TL-71]) verified t when it was opened:
  * 1 for a list with one anchor signature. A node's [trust] min_threshold
- * is checked against it and the list's Threshold ([TL-C1]). */
+ * is checked against it and the list's Threshold ([TL-80]). */
 unsigned sp_trust_signers(const sp_trust *t);
 /* 1 if now > next_update, 0 otherwise. */
 int sp_trust_expired(const sp_trust *t, int64_t now);
@@ -485,7 +485,7 @@ int sp_note_verify_cosignature(const char *vkey, const char *checkpoint,
                                size_t len, const char *sigs, size_t sigs_len,
                                int64_t *time_out, const char **why);
 /* The same two for a note text that is not a checkpoint (a trust list's
- * witness note, SPEC [TL-B1]): `text` is exactly the note text (every line
+ * witness note, SPEC [TL-81]): `text` is exactly the note text (every line
  * ends in "\n", no empty line); `sigs` the signature lines (required).
  * The caller checks what the text says. Errors as above. */
 int sp_note_cosign_text(const sp_note_signer *s, const char *text, size_t len,
@@ -497,7 +497,7 @@ int sp_note_verify_cosignature_text(const char *vkey, const char *text,
                                     const char **why);
 
 /* ---------------------------------------------------------------- trust lists
- * in a witnessed log (SPEC 7.3, [TL-B1] to [TL-B4]) */
+ * in a witnessed log (SPEC 7.3, [TL-81] to [TL-84]) */
 
 /* The witness note text of a list:
  * "silkport-trust-list/v1\n<FederationId>\n<Sequence>\n<hex SHA-256>\n". */

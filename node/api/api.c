@@ -293,7 +293,7 @@ static void on_trust_list(const call *k)
 	char federation[SP_NODE_ID_MAX + 1];
 
 	if (trust_list_sub(k->arg, "/cosign", federation, sizeof(federation))) {
-		/* a witness's cosignature of a list (SPEC [API-B1]) */
+		/* a witness's cosignature of a list (SPEC [API-81]) */
 		if (need_method(k->n, k->req, k->ep, "POST") &&
 		    need_member(k->n, k->req, k->ep, k->c))
 			sp_api_trust_list_cosign(k->n, k->req, k->c,

@@ -21,7 +21,7 @@ void sp_api_post_record(sp_node *n, sp_http_req *req, const sp_caller *c);
 /* api_peers.c: GET /v1/peers (operators): the federation side's status. */
 void sp_api_peers(sp_node *n, sp_http_req *req, const sp_caller *c);
 /* api_trustlist.c: POST /v1/trust-lists/{federation}/cosign (members,
- * operators) and GET .../cosignatures (anyone), SPEC 10.B1. */
+ * operators) and GET .../cosignatures (anyone), SPEC 10.15. */
 void sp_api_trust_list_cosign(sp_node *n, sp_http_req *req, const sp_caller *c,
                               const char *federation);
 void sp_api_trust_list_cosignatures(sp_node *n, sp_http_req *req,

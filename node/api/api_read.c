@@ -210,9 +210,9 @@ static void get_entries(read_job *j, sp_store_reader *r)
 }
 
 /* The latest checkpoint of the log, or with covering= the first one this
- * node holds cosigned that contains that Sequence ([API-A1]): a node that
+ * node holds cosigned that contains that Sequence ([API-80]): a node that
  * joins late asks for it to learn when an old record existed
- * ([LOG-A1]). */
+ * ([LOG-53]). */
 static void get_checkpoint(read_job *j, sp_store_reader *r)
 {
 	sp_store_checkpoint *cp = NULL;

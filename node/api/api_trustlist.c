@@ -1,4 +1,4 @@
-/* api_trustlist.c: trust lists in a witnessed log (SPEC 10.B1): a member
+/* api_trustlist.c: trust lists in a witnessed log (SPEC 10.15): a member
  * (or an operator's tool) asks this node, a witness, to cosign a list;
  * anyone reads the cosignatures a node holds for its current list. */
 #include "api_int.h"
@@ -38,7 +38,7 @@ static void cosign_done(void *arg)
 		                j->note_len);
 		j->note = NULL;
 	} else if (j->err == SP_ERR_OVERLOADED) {
-		/* other lists are being verified (SPEC [API-B1], API-20) */
+		/* other lists are being verified (SPEC [API-81], API-20) */
 		sp_http_header ra = {"retry-after", "1"};
 
 		sp_node_count_request(j->n, SP_EP_TRUST_LIST, 503);

@@ -311,7 +311,7 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		stored = NULL;
 	}
 	/* A newer home list from the file needs the cosignatures of the
-	 * stored list's witnesses like one from a peer ([TL-B2]); without
+	 * stored list's witnesses like one from a peer ([TL-82]); without
 	 * them the stored list stays. The first list a node ever holds is
 	 * its operator's choice, not witnessed. */
 	if (slot < 0 && stored != NULL &&
@@ -321,7 +321,7 @@ int sp_node__load_list(sp_node *n, int slot, const sp_anchors *anchors,
 		stored = NULL;
 	}
 	err = sp_node__trust_gate(n, slot, &t, file);
-	/* the list held stays when the file's is refused ([TL-C1] too) */
+	/* the list held stays when the file's is refused ([TL-80] too) */
 	if ((err == SP_ERR_REVOCATION_REVERSED ||
 	     err == SP_ERR_THRESHOLD_NOT_MET) &&
 	    stored != NULL) {

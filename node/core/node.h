@@ -57,7 +57,7 @@ typedef struct sp_config {
 	    expiry_grace; /* seconds past NextUpdate before peers are refused */
 	int64_t expiry_warn_days; /* warn before a certificate expires */
 	/* the fewest operator signatures, and the lowest Threshold, of a
-	 * home list this node installs (SPEC [TL-C1]) */
+	 * home list this node installs (SPEC [TL-80]) */
 	int64_t min_threshold;
 	/* [pkcs11] */
 	char *pkcs11_module;  /* NULL: p11-kit's proxy */
@@ -616,7 +616,7 @@ int sp_node_submit(sp_node *n, const uint8_t *bytes, size_t len,
  * SP_ERR_REVOCATION_REVERSED, or a store error. `source` names where it
  * came from, for the log. */
 int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source);
-/* The same with cosignature lines of t's witness note (SPEC [TL-B2]):
+/* The same with cosignature lines of t's witness note (SPEC [TL-82]):
  * a newer home list of a federation whose held list names witnesses
  * (Quorum k >= 1) is installed only when `sigs`, with the lines this node
  * keeps for t, hold valid cosignatures of k witnesses of the held list;
@@ -626,7 +626,7 @@ int sp_node_install_list(sp_node *n, int slot, sp_trust *t, const char *source);
 int sp_node_install_list_witnessed(sp_node *n, int slot, sp_trust *t,
                                    const char *sigs, size_t sigs_len,
                                    const char *source);
-/* As a witness of the home federation's lists (SPEC [TL-B3]): verify the
+/* As a witness of the home federation's lists (SPEC [TL-83]): verify the
  * list `bytes` against `held` (the home list, a reference the caller
  * keeps) as an installer would (FED-17), refuse a list of a Sequence at
  * which this node cosigned another (SP_ERR_LIST_EQUIVOCATION: kept as
@@ -644,7 +644,7 @@ int sp_node_tl_cosign(sp_node *n, sp_trust *held, const uint8_t *bytes,
 unsigned sp_node_tl_cosigners(sp_node *n, sp_trust *held, const sp_trust *t,
                               const char *sigs, size_t sigs_len);
 /* The witness note of the current home list of `federation` with every
- * cosignature line this node keeps for it (SPEC [API-B2]): *out malloc'd.
+ * cosignature line this node keeps for it (SPEC [API-82]): *out malloc'd.
  * SP_ERR_NOT_FOUND for another federation or when it keeps none. Loop
  * thread. */
 int sp_node_tl_cosignatures(sp_node *n, const char *federation, uint8_t **out,

@@ -134,7 +134,7 @@ struct sp_node {
 };
 
 /* tl_witness.c: SP_OK when t may replace held (the home list) as
- * [TL-B2] says, else SP_ERR_LIST_NOT_WITNESSED (logged). Loop thread. */
+ * [TL-82] says, else SP_ERR_LIST_NOT_WITNESSED (logged). Loop thread. */
 int sp_node__tl_witness_gate(sp_node *n, sp_trust *held, sp_trust *t,
                              const char *sigs, size_t sigs_len,
                              const char *source);

@@ -4,7 +4,7 @@
  * blocked on the store would hold back the outbox scans and receipt checks
  * of records on their way out. The latest is signed again with the node's
  * log key when another key signed it (after a switch to the NextLogKey,
- * SPEC [LOG-C1]). */
+ * SPEC [LOG-52]). */
 #include "node_int.h"
 
 #include <stdio.h>
@@ -28,7 +28,7 @@ typedef struct ckpt_job {
 	int put_rc;
 } ckpt_job;
 
-/* [LOG-C1]: the latest own checkpoint, (size, root) of cp, was signed by
+/* [LOG-52]: the latest own checkpoint, (size, root) of cp, was signed by
  * a key other than this node's (its key before a switch to the
  * NextLogKey): peers refuse it once the list drops that key, and with
  * nothing appended no newer one would replace it. The same checkpoint
@@ -229,7 +229,7 @@ void sp_node__checkpoint_tick(sp_node *n)
 		return;
 	/* A new list may name the node's key now, or drop the one that
 	 * signed the latest checkpoint: sign once more, as at start, so that
-	 * the latest is signed by a key the list names ([LOG-C1]). */
+	 * the latest is signed by a key the list names ([LOG-52]). */
 	seq = sp_trust_list(n->trust)->sequence;
 	if (seq != n->checkpoint_list_seq) {
 		n->checkpoint_list_seq = seq;

@@ -1,5 +1,5 @@
-/* tl_witness.c: trust lists appended to a witnessed log (SPEC 7.3, [TL-B1]
- * to [TL-B4]): as a witness, verify a list and cosign it, never two lists
+/* tl_witness.c: trust lists appended to a witnessed log (SPEC 7.3, [TL-81]
+ * to [TL-84]): as a witness, verify a list and cosign it, never two lists
  * of one Sequence (kept in node state, across restarts); as any node,
  * install a newer home list only with the quorum of cosignatures of the
  * witnesses of the list held, and keep those cosignatures to serve them. */
@@ -13,7 +13,7 @@
 #include <string.h>
 
 /* Cosign requests verified at once (each is a full list verification);
- * more are answered 503 overloaded ([API-B1]). */
+ * more are answered 503 overloaded ([API-81]). */
 #define COSIGN_MAX_INFLIGHT 2
 /* Cosignature lines kept per list (the quorum is at most 64). */
 #define COSIG_LINES_MAX SP_TL_WITNESSES_MAX

@@ -3,7 +3,7 @@
  * URL) and whichever federation it describes: revocations stay permanent
  * ([TL-39]), a NodeId names one node across the node's federations
  * ([FED-40]), and a home list carries at least [trust] min_threshold
- * operator signatures and Threshold ([TL-C1]). */
+ * operator signatures and Threshold ([TL-80]). */
 #include "node_int.h"
 #include "relay_int.h"
 
@@ -162,7 +162,7 @@ static int drop_collisions(sp_node *n, int slot, sp_trust **t,
 	return err;
 }
 
-/* [TL-C1]: one stolen anchor key must not start a fresh node, or move a
+/* [TL-80]: one stolen anchor key must not start a fresh node, or move a
  * running one, on a list of its own. SP_ERR_THRESHOLD_NOT_MET (logged)
  * when the home list t names a Threshold, or carries distinct signatures
  * of keys this node already trusts, below [trust] min_threshold. */

@@ -461,7 +461,7 @@ int sp_store_checkpoint_put(sp_store *s, const char *origin, uint64_t size,
                             const uint8_t root[32], const char *note,
                             const char *source);
 /* The node's own checkpoint (origin, size, root) signed again, by another
- * key of the origin (SPEC [LOG-47], [LOG-C1]): `note` replaces the stored
+ * key of the origin (SPEC [LOG-47], [LOG-52]): `note` replaces the stored
  * note, the cosignatures stay (they sign the checkpoint's text, not the
  * origin's signature). SP_OK, SP_ERR_NOT_FOUND when no checkpoint of that
  * origin, size and root is stored (nothing is written), or an error. */
@@ -490,7 +490,7 @@ int sp_store_checkpoint_latest(sp_store_reader *r, const char *origin,
 /* The smallest checkpoint stored for origin whose size exceeds sequence
  * and that carries at least one cosignature (first seen if several
  * roots), with its cosignatures: the first witnessed checkpoint that
- * contains that Sequence, as far as this node knows (SPEC [API-A1]).
+ * contains that Sequence, as far as this node knows (SPEC [API-80]).
  * Checkpoints are never pruned. SP_ERR_NOT_FOUND if none. */
 int sp_store_checkpoint_covering(sp_store_reader *r, const char *origin,
                                  uint64_t sequence, sp_store_checkpoint **out);
@@ -577,7 +577,7 @@ typedef struct sp_store_settle {
 	 * that signer_until or invalid_from alone would refuse stays pending
 	 * instead; its Sequence is appended to held (room for n) and counted
 	 * in *n_held, so that the caller can look for an earlier witnessed
-	 * checkpoint that bounds it before its signer's end (SPEC [LOG-A1]).
+	 * checkpoint that bounds it before its signer's end (SPEC [LOG-53]).
 	 * Issued is still judged by issued_max. */
 	uint64_t *held;
 	size_t *n_held;

@@ -1,10 +1,10 @@
 /* fed_historic.c (peers): an earlier existence bound for records whose
  * signer ended before the bound of the witnessed checkpoint they were
- * proven in (SPEC [LOG-A1], [FED-A1]). A node that first sees an Origin's
+ * proven in (SPEC [LOG-53], [FED-66]). A node that first sees an Origin's
  * log after one of its signing certificates retired holds only late
  * checkpoints; the first witnessed checkpoint that contains an old record
  * says when that record existed. It is asked for from the Origin and every
- * peer (GET /v1/logs/{origin}/checkpoint?covering=SEQ, [API-A1]) and taken
+ * peer (GET /v1/logs/{origin}/checkpoint?covering=SEQ, [API-80]) and taken
  * from this node's own store too; the cosignatures over one note text are
  * gathered from every answer, counted against the quorum, and the checkpoint is
  * proven consistent with the witnessed one before its bound is used. The
@@ -271,10 +271,10 @@ static void hist_work(void *arg)
 }
 
 /* Worker: the consistency proof from the candidate to the witnessed
- * checkpoint ([LOG-A1]: with the inclusion already proven there, it
+ * checkpoint ([LOG-53]: with the inclusion already proven there, it
  * proves the records below its size included in the candidate too). A
  * candidate that holds is kept with its cosignatures, so that this node
- * serves it as well ([API-A1]), and the records it contains are settled
+ * serves it as well ([API-80]), and the records it contains are settled
  * at its bound. */
 static void hist_proof_work(void *arg)
 {
@@ -590,7 +590,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Ask the origin and every home peer for the first cosigned checkpoint
- * that contains h->covering ([API-A1]). */
+ * that contains h->covering ([API-80]). */
 static void hist_ask_all(fed *f, hist *h)
 {
 	const sp_tl *tl = sp_trust_list(h->trust);

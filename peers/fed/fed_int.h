@@ -100,7 +100,7 @@ typedef struct unproven {
 } unproven;
 
 /* A peer that answered that it holds no checkpoint of an origin
- * ([FED-C1]): not asked for one again before until_ms; each 404 in a row
+ * ([FED-64]): not asked for one again before until_ms; each 404 in a row
  * (`streak`) doubles the wait from one pull interval up to
  * FED_ROUND_GAP_MAX. */
 typedef struct fed_none {
@@ -195,7 +195,7 @@ struct fed_origin {
 	uint64_t overdue_alarms; /* records alarmed as overdue, ever */
 	int64_t next_overdue_ms; /* next scan of the list for overdue ones */
 	int pending_loaded;      /* the store's pending records were listed */
-	/* an earlier bound (fed_historic.c, [LOG-A1]): records proven in the
+	/* an earlier bound (fed_historic.c, [LOG-53]): records proven in the
 	 * witnessed checkpoint whose signer ended before its bound, waiting
 	 * for the first witnessed checkpoint that contains them */
 	uint64_t *to_date;
@@ -207,7 +207,7 @@ struct fed_origin {
 	int64_t next_gossip_ms;
 	uint64_t gossip_turn;
 	/* peers that answered 404 for its checkpoint, asked again later
-	 * (fed_witness.c, [FED-C1]) */
+	 * (fed_witness.c, [FED-64]) */
 	fed_none *none;
 	size_t n_none;
 	/* complete catch-up (fed_index.c, [FED-58]): every record of this
@@ -238,11 +238,11 @@ struct fed {
 	/* the SHA-256 of the [trust] list file's bytes last dealt with
 	 * (installed or refused), so that an unchanged file is not verified
 	 * again at every poll; a list still waiting for its witnesses is not
-	 * recorded, so that it is tried again ([TL-B2]) */
+	 * recorded, so that it is tried again ([TL-82]) */
 	char file_digest[65];
 	/* a round of asking the witnesses to cosign a newer list is under
 	 * way: the lists other peers serve meanwhile wait for the next poll,
-	 * so that the witnesses are not asked once per peer ([FED-B1]) */
+	 * so that the witnesses are not asked once per peer ([FED-63]) */
 	int witness_round;
 	/* the newer home list last left unwitnessed, for GET /v1/peers
 	 * (sequence 0: none) */
@@ -264,8 +264,8 @@ struct fed {
 	uint64_t gap_alarms;          /* catch-up gaps past it ([FED-59]) */
 	uint64_t bounds_alarms; /* records refused at confirmation ([FED-61]),
 	                           or whose confirmation a revocation withdrew
-	                           ([TL-A1]) */
-	int revocations_due;    /* the home list changed: re-judge ([TL-A1]) */
+	                           ([TL-86]) */
+	int revocations_due;    /* the home list changed: re-judge ([TL-86]) */
 	uint64_t delivery_alarms;
 	/* The wall clock of this side, in ms since the epoch: NULL reads
 	 * sp_clock_wall_ms(); a test sets its own right after start, so that
@@ -395,7 +395,7 @@ int sp_peers__index_verify(const char *log_key, const char *next_log_key,
 /* Ask for, check and follow index notes of o; fetch and alarm gaps. */
 void fed_index_tick(fed *f, fed_origin *o, int64_t now);
 
-/* fed_historic.c: an earlier existence bound ([LOG-A1], [FED-A1]) */
+/* fed_historic.c: an earlier existence bound ([LOG-53], [FED-66]) */
 /* Records of o proven in its witnessed checkpoint whose signer ended (or
  * whose member was revoked) before that checkpoint's bound: the first
  * witnessed checkpoint that contains them is looked for (the origin, every
@@ -455,7 +455,7 @@ void fed_quorum_settled(fed *f, fed_origin *o, uint64_t seq, int confirmed);
  * store, [FED-61], [TL-78]): logged, counted and shown as o's alarm. */
 void fed_quorum_refused(fed *f, fed_origin *o, const uint64_t *seqs, size_t n,
                         int64_t exists_by, int64_t issued_max);
-/* [TL-A1]: every member the home list revokes with an InvalidFrom: its
+/* [TL-86]: every member the home list revokes with an InvalidFrom: its
  * records confirmed with an existence bound later than InvalidFrom (plus
  * the skew) lose their effect (unlogged, signer-revoked), alarmed. */
 void fed_quorum_revocations(fed *f);

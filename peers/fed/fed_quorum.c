@@ -455,7 +455,7 @@ typedef struct settle_job {
 	/* refused at confirmation ([FED-61]): n entries of room */
 	uint64_t *refused;
 	size_t n_refused;
-	/* left pending for an earlier bound ([LOG-A1]): n entries of room */
+	/* left pending for an earlier bound ([LOG-53]): n entries of room */
 	uint64_t *held;
 	size_t n_held;
 } settle_job;
@@ -547,7 +547,7 @@ static void settle_done(void *arg)
 		fed_quorum_refused(f, o, j->refused, j->n_refused,
 		                   j->how.exists_by, j->how.issued_max);
 	/* their signer ended before this bound: an earlier one may vouch
-	 * for them ([LOG-A1]) */
+	 * for them ([LOG-53]) */
 	if (j->err == SP_OK && j->n_held > 0 && !f->stopping)
 		fed_historic_add(f, o, j->held, j->n_held);
 	free(j->held);

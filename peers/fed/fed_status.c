@@ -487,7 +487,7 @@ static void peer_report(report *r, fed *f, fed_peer *p)
 }
 
 /* A newer home list this node holds back for want of its witnesses'
- * cosignatures (SPEC [TL-B2]): shown until a newer list is installed. */
+ * cosignatures (SPEC [TL-82]): shown until a newer list is installed. */
 static void pending_list(fed *f, sp_text *t, int json)
 {
 	uint64_t held = sp_trust_list(sp_node_trust(f->n))->sequence;

@@ -22,7 +22,7 @@ typedef struct tl_job {
 	sp_trust *current;
 	/* list_url: fetched on the worker */
 	char *url;
-	/* the [trust] list file, read on the worker ([TL-B2]) */
+	/* the [trust] list file, read on the worker ([TL-82]) */
 	char *file;
 	char file_digest[65];
 	char *cas[SP_CONFIG_MAX_LIST + 2];
@@ -39,7 +39,7 @@ typedef struct tl_job {
 	uint64_t sequence; /* the list's, once its signatures verified */
 	int kept;          /* evidence kept: 0 none, 1 kept, -1 failed */
 	/* a newer home list without the quorum of cosignatures of the
-	 * held list's witnesses yet ([TL-B2]): collect them first */
+	 * held list's witnesses yet ([TL-82]): collect them first */
 	int need_witness;
 } tl_job;
 
@@ -84,8 +84,8 @@ static void keep_refused(tl_job *j)
 }
 
 /* Worker, once a newer home list verified: when the held list names
- * witnesses ([TL-B2]), this node cosigns it first if it is one of them
- * (the same checks as a peer's request, [TL-B3]), then counts the
+ * witnesses ([TL-82]), this node cosigns it first if it is one of them
+ * (the same checks as a peer's request, [TL-83]), then counts the
  * cosignatures it holds; too few, and tl_done collects the others. */
 static void witness_own(tl_job *j)
 {
@@ -195,7 +195,7 @@ static void tl_work(void *arg)
 }
 
 /* ---------------------------------------------------------------- witnesses
- * of a newer list ([TL-B2]) */
+ * of a newer list ([TL-82]) */
 
 /* One round of asking the held list's witnesses to cosign a newer list,
  * and its source for the cosignatures it holds. */
@@ -356,7 +356,7 @@ static void tl_done(void *arg)
 	if (j->unchanged) {
 		/* the list this node holds is the source's */
 	} else if (j->err == SP_OK && !f->stopping && j->need_witness) {
-		/* the witnesses first ([TL-B2]); trust_busy stays taken
+		/* the witnesses first ([TL-82]); trust_busy stays taken
 		 * until they answered */
 		if (witness_collect(j) == SP_OK)
 			return;
@@ -469,7 +469,7 @@ fail:
 
 /* The [trust] list file, when the home list names witnesses: a newer
  * list an operator put there is installed like one from a peer, once the
- * witnesses cosigned it ([TL-B2]). (With k = 0 the file is read at start
+ * witnesses cosigned it ([TL-82]). (With k = 0 the file is read at start
  * and reload only, as before.) */
 static void poll_file(fed *f)
 {

@@ -443,7 +443,7 @@ typedef struct cp_req {
 
 static int cp_ask(fed *f, fed_origin *o, cp_req *q);
 
-/* [FED-C1]: a peer that holds no checkpoint of an origin (it has not
+/* [FED-64]: a peer that holds no checkpoint of an origin (it has not
  * fetched one yet, or cannot) answers 404, and asking it again every round
  * only costs both sides: in a federation of 50 nodes starting up,
  * thousands of requests. Such a peer is left out of gossip and of the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_backdate.sh: a backdated Issued is refused against the witnessed log
-# (SPEC [FED-61] 1, [FED-A2]). Three nodes whose trust list names all three
+# (SPEC [FED-61] 1, [FED-65]). Three nodes whose trust list names all three
 # as witnesses with a quorum of 2 and a merge delay of 20 s. Once CN-XA has
 # confirmed a record of CN-ZZ (so it holds a witnessed checkpoint of CN-ZZ,
 # first cosigned at about now), a record signed with CN-ZZ's real key at a
@@ -9,7 +9,7 @@
 # certificate's validity), is refused with issued-out-of-bounds and not
 # stored; one dated within the margin is taken (pending). After a restart
 # of CN-XA the bound still holds before any witnessed round. On the way,
-# checkpoint?covering= ([API-A1]) over the real API.
+# checkpoint?covering= ([API-80]) over the real API.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fed_common.bash"
 
@@ -51,8 +51,8 @@ wait_for $((MERGE + 10)) state_is CN-XA CN-ZZ "$ID" confirmed &&
 	ok "CN-XA confirms CN-ZZ's record: it holds a witnessed checkpoint of CN-ZZ" ||
 	not_ok "not confirmed: $(log_state CN-XA CN-ZZ "$ID")"
 
-# [API-A1]: the first cosigned checkpoint that contains a Sequence, as a
-# late joiner asks for it ([FED-A1]); same access rules as the latest.
+# [API-80]: the first cosigned checkpoint that contains a Sequence, as a
+# late joiner asks for it ([FED-66]); same access rules as the latest.
 hcurl "$F" KZ-KGS CN-XA "/v1/logs/CN-ZZ/checkpoint?covering=0" >"$WORK/cov.txt"
 expect_status 200 "CN-XA serves checkpoint?covering=0 of CN-ZZ's log to a member"
 csize=$(sed -n 2p "$WORK/cov.txt")
@@ -101,7 +101,7 @@ expect_status 201 "a record dated 30 s back at Sequence 51 is taken"
 state_is CN-XA CN-ZZ "$(record_id "$WORK/recent.xml")" pending && ok "pending, beyond the witnessed log" ||
 	not_ok "state: $(log_state CN-XA CN-ZZ "$(record_id "$WORK/recent.xml")")"
 
-# [FED-A2]: the bound is kept; right after a restart (before any witnessed
+# [FED-65]: the bound is kept; right after a restart (before any witnessed
 # round) another backdated record is refused too.
 stop_node CN-XA
 fstart "$F" CN-XA || not_ok "restart"

@@ -88,7 +88,7 @@ expect 0 "check-config accepts the next certificate and key" -- "$SILKPORT" chec
 stop_node CN-ZZ
 fstart "$F" CN-ZZ || not_ok "CN-ZZ restart"
 grep -q 'event=log_key_mismatch' "$WORK/CN-ZZ.log" && not_ok "log_key_mismatch at start" || ok "CN-ZZ starts on its next keys"
-# [LOG-C1]: nothing appended since the switch, yet the checkpoint it serves
+# [LOG-52]: nothing appended since the switch, yet the checkpoint it serves
 # is signed again by the next key (same size and root), so that it still
 # verifies once the list drops the old key.
 if wait_for 10 signer_is CN-ZZ "$VKEY" && [ "$(size_of "$WORK/cp-signer")" = "$N_ZZ" ]; then

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_log_key_switch.sh: the latest own checkpoint follows the checkpoint
-# key that the list names ([LOG-C1]) with nothing appended. CN-ZZ's
+# key that the list names ([LOG-52]) with nothing appended. CN-ZZ's
 # operator points it at its next key before the list names it: the node
 # warns and keeps serving the checkpoint of the listed key. Once a list
 # that names the next key is installed (a reload), the same checkpoint is

@@ -1,6 +1,6 @@
 #!/bin/bash
 # fed_trust_witnessed.sh: trust lists appended to a witnessed log (SPEC 7.3,
-# [TL-B1] to [TL-B4], 10.B1). The list names two witnesses (CN-XA, KZ-KGS)
+# [TL-81] to [TL-84], 10.15). The list names two witnesses (CN-XA, KZ-KGS)
 # with a quorum of 2; a node installs a newer list only with both
 # cosignatures. A normal update installs everywhere; a list shown to one
 # node while a witness is away is not installed (and the witness that is

@@ -1,5 +1,5 @@
 #!/bin/bash
-# trust_min_threshold.sh: [trust] min_threshold (SPEC [TL-C1]). A node set
+# trust_min_threshold.sh: [trust] min_threshold (SPEC [TL-80]). A node set
 # to 2 refuses to start on a first list with one anchor signature (what one
 # stolen anchor key can sign), starts on a 2-of-2 list, and refuses a later
 # list that lowers the Threshold to 1, keeping the list it holds, at a

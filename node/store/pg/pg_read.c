@@ -512,7 +512,7 @@ int sp_pg_stats(sp_store_conn *c, sp_store_stats *out)
 static const char sql_cp_latest[] =
     "SELECT id, size, root, note, seen_at, source FROM checkpoints"
     " WHERE origin = $1 ORDER BY size DESC, id ASC LIMIT 1";
-/* The first checkpoint witnessed to contain a Sequence (SPEC [API-A1]):
+/* The first checkpoint witnessed to contain a Sequence (SPEC [API-80]):
  * the smallest above it that carries a cosignature. */
 static const char sql_cp_covering[] =
     "SELECT c.id, c.size, c.root, c.note, c.seen_at, c.source"

@@ -551,7 +551,7 @@ fail:
 static const char sql_cp_latest[] =
     "SELECT id, size, root, note, seen_at, source FROM checkpoints"
     " WHERE origin = ?1 ORDER BY size DESC, id ASC LIMIT 1";
-/* The first checkpoint witnessed to contain a Sequence (SPEC [API-A1]):
+/* The first checkpoint witnessed to contain a Sequence (SPEC [API-80]):
  * the smallest above it that carries a cosignature. */
 static const char sql_cp_covering[] =
     "SELECT c.id, c.size, c.root, c.note, c.seen_at, c.source"

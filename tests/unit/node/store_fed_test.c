@@ -56,7 +56,7 @@ static void test_checkpoints(void **state)
 	assert_int_equal(db_count(f, "SELECT count(*) FROM checkpoints"), 3);
 }
 
-/* [API-A1]: the first checkpoint above a Sequence that carries a
+/* [API-80]: the first checkpoint above a Sequence that carries a
  * cosignature; one without any (an origin's own, or one only verified)
  * is skipped, and nothing above the Sequence is not found. */
 static void test_checkpoint_covering(void **state)
@@ -520,7 +520,7 @@ static void test_trust_lists(void **state)
 /* ---------------------------------------------------------------- revocations
  */
 
-/* SPEC [LOG-C1]: the own checkpoint signed again by another key of the
+/* SPEC [LOG-52]: the own checkpoint signed again by another key of the
  * origin replaces the note, keeps its cosignatures and adds no row. */
 static void test_checkpoint_resign(void **state)
 {
@@ -968,7 +968,7 @@ static void test_log_settle(void **state)
 	sp_store_list_free(l);
 }
 
-/* [LOG-A1]: with `held`, a record whose signer ended before the bound
+/* [LOG-53]: with `held`, a record whose signer ended before the bound
  * stays pending and is listed, not refused; Issued is still judged; the
  * same record settled later at an earlier bound is confirmed there. */
 static void test_log_settle_held(void **state)

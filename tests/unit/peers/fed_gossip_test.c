@@ -8,7 +8,7 @@
  * larger one that the origin cannot prove consistent; an honest peer's
  * checkpoint raises nothing. A peer that holds no checkpoint of the origin
  * (404) is asked again only after 1, 2, 4, 8 pull intervals, and every
- * round again once it holds one ([FED-C1]). */
+ * round again once it holds one ([FED-64]). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,7 +303,7 @@ static size_t round_once(void)
 	return a.peer;
 }
 
-/* [FED-C1]: the peer answers 404 (it holds no checkpoint of CN-XA). Asked
+/* [FED-64]: the peer answers 404 (it holds no checkpoint of CN-XA). Asked
  * every round, 12 rounds would be 12 requests; with the wait doubling
  * (1, 2, 4, 8 intervals) it is asked in rounds 1, 2, 4 and 8 only (or, when
  * it answered 404 once at start already, at start and in rounds 1, 3 and

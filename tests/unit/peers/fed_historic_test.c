@@ -1,6 +1,6 @@
 /* fed_historic_test.c: a late joiner proves that an old record existed
- * before its signer's certificate retired (SPEC [LOG-A1], [API-A1],
- * [FED-A1]), on a real node with a fake clock. The trust list names two
+ * before its signer's certificate retired (SPEC [LOG-53], [API-80],
+ * [FED-66]), on a real node with a fake clock. The trust list names two
  * witnesses (KZ-KGS, CN-HN), quorum 2. The fake origin CN-XA serves a log
  * of 8 leaves (its record for CN-ZZ at Sequence 2) and its proofs; the
  * witnesses serve that checkpoint cosigned three years on, after the
@@ -330,7 +330,7 @@ static held late_joiner(int64_t kg, int64_t hn, int forked)
 
 /* ---------------------------------------------------------------- tests */
 
-/* [LOG-A1]: the first witnessed checkpoint that contains the record was
+/* [LOG-53]: the first witnessed checkpoint that contains the record was
  * cosigned (by the quorum) while the certificate was valid: the record is
  * confirmed at that checkpoint's bound, and the node keeps the historic
  * checkpoint with its cosignatures, so that it serves it too. */

@@ -459,7 +459,7 @@ static void install_fn(fh *h, void *arg)
 		q->err = sp_trust_open(sp_node_anchors(h->n), bytes, len,
 		                       sp_node_trust(h->n), &o, &t, &why);
 	/* the federation has witnesses: the list needs the quorum of the held
-	 * list's witnesses ([TL-B2]), here KG's and HN's cosignatures */
+	 * list's witnesses ([TL-82]), here KG's and HN's cosignatures */
 	if (q->err == SP_OK)
 		q->err = sp_tl_cosign(h->log[KG], t, g_t0, &kg, &why);
 	if (q->err == SP_OK)
@@ -498,7 +498,7 @@ static void revoke_origin(int64_t from)
 	assert_int_equal(q.err, SP_OK);
 }
 
-/* [TL-A1]: a revocation whose InvalidFrom lies before the existence bound
+/* [TL-86]: a revocation whose InvalidFrom lies before the existence bound
  * of a record confirmed earlier (more than the skew before it) takes the
  * record's effect away: unlogged, refused signer-revoked, its bound kept,
  * alarmed once. */

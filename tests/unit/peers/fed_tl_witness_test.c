@@ -1,5 +1,5 @@
 /* fed_tl_witness_test.c: a node as a witness of its federation's lists and
- * as an installer of them (SPEC [TL-B2], [TL-B3]), on a real node: it
+ * as an installer of them (SPEC [TL-82], [TL-83]), on a real node: it
  * cosigns a list it verified, the same list again, never a second list of
  * that Sequence (kept as evidence, alarmed) nor a list that follows
  * another than the one it cosigned; a list that does not verify gets no

@@ -1,5 +1,5 @@
-/* tl_witness_test.c: trust lists in a witnessed log (SPEC 7.3, [TL-B1],
- * [TL-B2]): the witness note of a list, cosignatures of the held list's
+/* tl_witness_test.c: trust lists in a witnessed log (SPEC 7.3, [TL-81],
+ * [TL-82]): the witness note of a list, cosignatures of the held list's
  * witnesses, and the refusals: a malformed note or line, a key that is
  * not a witness's, a cosignature of another list (another digest, or
  * another list of the same Sequence), one dated in the future, a witness
