@@ -86,6 +86,7 @@ struct sp_node {
 	int checkpoint_busy;
 	int checkpoint_ok;
 	uint64_t checkpoint_list_seq; /* the home list's, at the last tick */
+	int64_t checkpoint_epoch; /* wall seconds / period, at the last round */
 
 	/* The operator console (console.c): its ring and listener. */
 	struct sp_console *console;

@@ -218,15 +218,34 @@ static int own_key_listed(sp_node *n)
 	       sp_tl_member_has_log_key(me, sp_note_signer_vkey(n->log_signer));
 }
 
+/* The period of the node's checkpoints: 1 s, or with witnesses the period
+ * at which they fetch them, MergeDelay / 5 (SPEC FED-51). */
+static int64_t checkpoint_period_s(const sp_node *n)
+{
+	const sp_tl *tl = sp_trust_list(n->trust);
+	int64_t p = tl->quorum > 0 ? (int64_t)sp_tl_merge_delay(tl) / 5 : 1;
+
+	return p > 1 ? p : 1;
+}
+
 void sp_node__checkpoint_tick(sp_node *n)
 {
 	ckpt_job *j;
 	uint64_t seq;
+	int64_t epoch = sp_clock_wall_ms() / 1000 / checkpoint_period_s(n);
 
+	/* With witnesses, at most one new checkpoint per period, at its start:
+	 * the witnesses fetch once a period, half-way through it
+	 * (fed_witness_due), so that they all hold, and cosign, the same
+	 * checkpoint, and a receiver finds k cosignatures over the checkpoint
+	 * it holds in one round instead of waiting for a chance match. */
+	if (n->checkpoint_ok && epoch == n->checkpoint_epoch)
+		return;
 	/* a fenced node signs no checkpoint of a log it may not hold whole */
 	if (n->checkpoint_busy || n->fenced ||
 	    (j = calloc(1, sizeof(*j))) == NULL)
 		return;
+	n->checkpoint_epoch = epoch;
 	/* A new list may name the node's key now, or drop the one that
 	 * signed the latest checkpoint: sign once more, as at start, so that
 	 * the latest is signed by a key the list names ([LOG-52]). */

@@ -424,7 +424,13 @@ int fed_witness_due(fed *f, fed_origin *o, int64_t now)
 		want = !o->have_wit || o->unproven[i].seq >= o->wit_size;
 	if (!want || o->log_key == NULL || now < o->next_cp_ms)
 		return 0;
-	o->next_cp_ms = now + (every > 1000 ? every : 1000);
+	/* half-way through the origin's checkpoint period (own_log.c signs
+	 * at its start): every witness then fetches the same checkpoint */
+	if (every < 1000)
+		every = 1000;
+	o->next_cp_ms = now / every * every + every / 2;
+	if (o->next_cp_ms <= now)
+		o->next_cp_ms += every;
 	return 1;
 }
 
