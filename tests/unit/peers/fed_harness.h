@@ -928,4 +928,35 @@ FH_UNUSED static size_t fh_count(fh *h, int peer, const char *method,
 	return n;
 }
 
+/* Move the fake clock on by n steps of step_ms, ticking, and let what
+ * each tick started finish. */
+FH_UNUSED static void fh_run_steps(fh *h, int n, int64_t step_ms)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fh_advance(step_ms);
+		fh_tick(h);
+		fh_settle(h, 300);
+	}
+}
+
+/* A prepare hook's body: the federation's list names KZ-KGS and CN-HN as
+ * witnesses, quorum 2, MergeDelay merge_s seconds. */
+FH_UNUSED static int fh_witnessed_list(fh *h, int merge_s)
+{
+	const char *bin = getenv("SP_BINARY_DIR");
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+	         "'%s/node/silkport' trust-list update --key "
+	         "'%s/operator/key.pem' --cert '%s/operator/cert.pem' "
+	         "--witness KZ-KGS --witness CN-HN --quorum 2 --merge-delay %d "
+	         "'%s/trust-list.xml' >'%s/tl2.xml' && mv '%s/tl2.xml' "
+	         "'%s/trust-list.xml'",
+	         bin ? bin : "build", h->dir, h->dir, merge_s, h->dir, h->dir,
+	         h->dir, h->dir);
+	return fh_sh(cmd);
+}
+
 #endif /* SP_TESTS_FED_HARNESS_H */

@@ -221,31 +221,14 @@ static wit witnessed(void)
 
 static void run_steps(int n)
 {
-	int i;
-
-	for (i = 0; i < n; i++) {
-		fh_advance(STEP_MS);
-		fh_tick(&g_h);
-		fh_settle(&g_h, 300);
-	}
+	fh_run_steps(&g_h, n, STEP_MS);
 }
 
 /* ---------------------------------------------------------------- setup */
 
 static int prepare(fh *h)
 {
-	const char *bin = getenv("SP_BINARY_DIR");
-	char cmd[2048];
-
-	snprintf(cmd, sizeof(cmd),
-	         "'%s/node/silkport' trust-list update --key "
-	         "'%s/operator/key.pem' --cert '%s/operator/cert.pem' "
-	         "--witness KZ-KGS --witness CN-HN --quorum 2 --merge-delay %d "
-	         "'%s/trust-list.xml' >'%s/tl2.xml' && mv '%s/tl2.xml' "
-	         "'%s/trust-list.xml'",
-	         bin ? bin : "build", h->dir, h->dir, MERGE_S, h->dir, h->dir,
-	         h->dir, h->dir);
-	return fh_sh(cmd);
+	return fh_witnessed_list(h, MERGE_S);
 }
 
 static uint8_t *g_ours;
