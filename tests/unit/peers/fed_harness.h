@@ -959,4 +959,42 @@ FH_UNUSED static int fh_witnessed_list(fh *h, int merge_s)
 	return fh_sh(cmd);
 }
 
+/* Member `origin`'s signed checkpoint of the tree of `size` leaves, with
+ * the cosignature of member `cosigner` at time t (unix seconds) appended,
+ * or none when cosigner < 0. malloc'd, NULL on failure. */
+FH_UNUSED static char *fh_checkpoint_note(fh *h, int origin,
+                                          const uint8_t (*leaves)[32],
+                                          uint64_t size, int cosigner,
+                                          int64_t t)
+{
+	sp_checkpoint cp;
+	char *body = NULL, *note = NULL, *line = NULL, *out = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", h->log_origin[origin]);
+	cp.size = size;
+	if (sp_merkle_root(leaves, size, cp.root) != SP_OK ||
+	    sp_checkpoint_format(&cp, &body, &len) != SP_OK ||
+	    sp_note_sign(h->log[origin], body, len, &note, &why) != SP_OK)
+		goto out;
+	if (cosigner < 0) {
+		out = note;
+		note = NULL;
+		goto out;
+	}
+	if (sp_note_cosign(h->log[cosigner], note, strlen(note), t, &line,
+	                   &why) != SP_OK ||
+	    (out = malloc(strlen(note) + strlen(line) + 1)) == NULL)
+		goto out;
+	memcpy(out, note, strlen(note));
+	memcpy(out + strlen(note), line, strlen(line) + 1);
+out:
+	free(body);
+	free(note);
+	free(line);
+	return out;
+}
+
 #endif /* SP_TESTS_FED_HARNESS_H */

@@ -40,44 +40,15 @@ static fakes g_fk;
 
 static char *origin_note(fh *h)
 {
-	sp_checkpoint cp;
-	char *body = NULL, *note = NULL;
-	size_t len = 0;
-	const char *why = NULL;
-
-	memset(&cp, 0, sizeof(cp));
-	snprintf(cp.origin, sizeof(cp.origin), "%s", h->log_origin[XA]);
-	cp.size = TREE;
-	if (sp_merkle_root((const uint8_t(*)[32])g_fk.leaves, TREE, cp.root) !=
-	        SP_OK ||
-	    sp_checkpoint_format(&cp, &body, &len) != SP_OK ||
-	    sp_note_sign(h->log[XA], body, len, &note, &why) != SP_OK)
-		note = NULL;
-	free(body);
-	return note;
+	return fh_checkpoint_note(h, XA, (const uint8_t(*)[32])g_fk.leaves,
+	                          TREE, -1, 0);
 }
 
 /* The origin's note with witness `peer`'s cosignature at time t. */
 static char *cosigned_note(fh *h, int peer, int64_t t)
 {
-	char *note = origin_note(h), *line = NULL, *out = NULL;
-	const char *why = NULL;
-	size_t a, b;
-
-	if (note == NULL || sp_note_cosign(h->log[peer], note, strlen(note), t,
-	                                   &line, &why) != SP_OK) {
-		free(note);
-		return NULL;
-	}
-	a = strlen(note);
-	b = strlen(line);
-	if ((out = malloc(a + b + 1)) != NULL) {
-		memcpy(out, note, a);
-		memcpy(out + a, line, b + 1);
-	}
-	free(note);
-	free(line);
-	return out;
+	return fh_checkpoint_note(h, XA, (const uint8_t(*)[32])g_fk.leaves,
+	                          TREE, peer, t);
 }
 
 static char *inclusion_proof(sp_http_req *req, size_t *len)

@@ -41,35 +41,8 @@ static served g_sv;
 
 static char *note_of(fh *h, int cosigner, int64_t t)
 {
-	sp_checkpoint cp;
-	char *body = NULL, *note = NULL, *line = NULL, *out = NULL;
-	size_t len = 0;
-	const char *why = NULL;
-
-	memset(&cp, 0, sizeof(cp));
-	snprintf(cp.origin, sizeof(cp.origin), "%s", h->log_origin[XA]);
-	cp.size = LEAVES;
-	if (sp_merkle_root((const uint8_t(*)[32])g_sv.leaves, LEAVES,
-	                   cp.root) != SP_OK ||
-	    sp_checkpoint_format(&cp, &body, &len) != SP_OK ||
-	    sp_note_sign(h->log[XA], body, len, &note, &why) != SP_OK)
-		goto out;
-	if (cosigner < 0) {
-		out = note;
-		note = NULL;
-		goto out;
-	}
-	if (sp_note_cosign(h->log[cosigner], note, strlen(note), t, &line,
-	                   &why) != SP_OK ||
-	    (out = malloc(strlen(note) + strlen(line) + 1)) == NULL)
-		goto out;
-	memcpy(out, note, strlen(note));
-	memcpy(out + strlen(note), line, strlen(line) + 1);
-out:
-	free(body);
-	free(note);
-	free(line);
-	return out;
+	return fh_checkpoint_note(h, XA, (const uint8_t(*)[32])g_sv.leaves,
+	                          LEAVES, cosigner, t);
 }
 
 static char *proof_of(sp_http_req *req, size_t *len)
