@@ -115,19 +115,6 @@ static void hist_requeue(fed *f, fed_origin *o, hist *h, size_t from)
 
 /* ---------------------------------------------------------------- verify */
 
-/* The key name of a verifier key "name+id+key" into out; -1 if none. */
-static int vkey_name(const char *vkey, char *out, size_t cap)
-{
-	const char *plus = vkey ? strchr(vkey, '+') : NULL;
-	size_t len = plus ? (size_t)(plus - vkey) : 0;
-
-	if (len == 0 || len >= cap)
-		return -1;
-	memcpy(out, vkey, len);
-	out[len] = '\0';
-	return 0;
-}
-
 /* Answer a: a checkpoint of the origin verified with its LogKey whose
  * size lies in (covering, base_size]; its parsed form, text length. */
 static int answer_ok(const hist *h, const hist_answer *a, sp_checkpoint *cp,
@@ -632,18 +619,6 @@ static void hist_ask_all(fed *f, hist *h)
 	hist_answered(h);
 }
 
-/* The InvalidFrom of o's revocation in the home list ([TL-77]). */
-static int64_t invalid_from(fed *f, const fed_origin *o)
-{
-	const sp_tl_member *m =
-	    sp_tl_find(sp_trust_list(sp_node_trust(f->n)), o->id);
-
-	return m != NULL && m->status == SP_STATUS_REVOKED &&
-	               m->invalid_from > 0
-	           ? m->invalid_from
-	           : INT64_MAX;
-}
-
 void fed_historic_tick(fed *f, fed_origin *o, int64_t now)
 {
 	hist *h;
@@ -652,7 +627,7 @@ void fed_historic_tick(fed *f, fed_origin *o, int64_t now)
 	    o->wit_exists_by_s <= 0 || o->log_key == NULL ||
 	    now < o->next_date_ms || (h = calloc(1, sizeof(*h))) == NULL)
 		return;
-	if (vkey_name(o->log_key, h->name, sizeof(h->name)) != 0 ||
+	if (fed_key_name(o->log_key, h->name, sizeof(h->name)) != 0 ||
 	    (h->log_key = strdup(o->log_key)) == NULL ||
 	    (o->next_log_key != NULL &&
 	     (h->next_log_key = strdup(o->next_log_key)) == NULL)) {
@@ -672,7 +647,7 @@ void fed_historic_tick(fed *f, fed_origin *o, int64_t now)
 	h->base_size = o->wit_size;
 	memcpy(h->base_root, o->wit_root, 32);
 	h->base_exists_by = o->wit_exists_by_s;
-	h->invalid_from = invalid_from(f, o);
+	h->invalid_from = fed_revoked_from(f, o);
 	o->date_busy = 1;
 	fed_ref(f);
 	hist_ask_all(f, h);

@@ -463,6 +463,13 @@ void fed_quorum_revocations(fed *f);
 void fed_quorum_overdue(fed *f, fed_origin *o, int64_t now);
 /* The merge delay of the home list, in ms. */
 int64_t fed_merge_delay_ms(fed *f);
+/* The InvalidFrom of o's revocation in the home list ([TL-77]), INT64_MAX
+ * when o is not revoked or its revocation names none: records held when it
+ * came, issued while o was active, are judged by it too. */
+int64_t fed_revoked_from(fed *f, const fed_origin *o);
+/* The key name of a verifier key "name+id+key" (LOG-9) into out; -1 when
+ * vkey is NULL, has no name or the name does not fit. */
+int fed_key_name(const char *vkey, char *out, size_t cap);
 /* A copy (malloc'd, NUL-terminated) of a verified note: its text (text_len
  * bytes, as sp_note_verify gives it), the blank line and only the signature
  * lines of key `name` (the origin's); NULL if none is there or on no memory. */

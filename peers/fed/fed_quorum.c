@@ -558,9 +558,7 @@ static void settle_done(void *arg)
 		settle_flush(f, o);
 }
 
-/* The InvalidFrom of o's revocation in the home list ([TL-77]): records
- * held when it came, issued while o was active, are judged by it too. */
-static int64_t revoked_from(fed *f, const fed_origin *o)
+int64_t fed_revoked_from(fed *f, const fed_origin *o)
 {
 	const sp_tl_member *m =
 	    sp_tl_find(sp_trust_list(sp_node_trust(f->n)), o->id);
@@ -599,7 +597,7 @@ static void settle_flush(fed *f, fed_origin *o)
 			/* a signer judged at Issued only must have been
 			 * valid when the record existed ([TL-78]) */
 			j->how.signer_slack = sp_node_config(f->n)->clock_skew;
-			j->how.invalid_from = revoked_from(f, o);
+			j->how.invalid_from = fed_revoked_from(f, o);
 		}
 	}
 	if (j->how.issued_max != INT64_MAX &&

@@ -46,10 +46,9 @@ static void cp_job_free(cp_job *j)
 	free(j);
 }
 
-/* The key name of a verifier key "name+hash+key". */
-static int key_name(const char *vkey, char *out, size_t cap)
+int fed_key_name(const char *vkey, char *out, size_t cap)
 {
-	const char *plus = strchr(vkey, '+');
+	const char *plus = vkey ? strchr(vkey, '+') : NULL;
 	size_t len = plus ? (size_t)(plus - vkey) : 0;
 
 	if (len == 0 || len >= cap)
@@ -154,7 +153,7 @@ static void cp_work(void *arg)
 	if (j->proof == NULL) {
 		sp_store_checkpoint *prev = NULL;
 
-		if (key_name(j->log_key, name, sizeof(name)) != 0) {
+		if (fed_key_name(j->log_key, name, sizeof(name)) != 0) {
 			j->err = SP_ERR_FIELD;
 			snprintf(j->why, sizeof(j->why),
 			         "the origin's LogKey has no key name");
