@@ -246,6 +246,57 @@ const uint8_t *sp_doc_bytes(const sp_doc *doc, size_t *len);
 /* The libxml2 tree (owned by doc). For trust/ signature work only. */
 struct _xmlDoc *sp_doc_tree(sp_doc *doc);
 
+/* ---------------------------------------------------------------- canonical
+ * reading (cxml.c, record_fast.c)
+ *
+ * A document that is already in the exclusive canonical form of the small
+ * XML subset SREP documents use (SPEC 4.6) is read in one pass, without
+ * libxml2, into a light tree. The reading only ever accepts: anything it
+ * does not model (a comment, a prefix other than ds, a non-ASCII name, a
+ * reference canonical form would not write, a limit reached, ...) answers
+ * SP_CX_OTHER, and the caller then decides with sp_doc_parse() and the
+ * libxml2 path, which also names what is wrong. What the reading accepts,
+ * the full path accepts too and reads the same (tests/fuzz/fuzz_cxml.c and
+ * fuzz_record_fast.c compare the two). */
+
+#define SP_CX_OTHER 1 /* outside the modeled subset: use the full path */
+
+typedef enum sp_cx_ns {
+	SP_CX_NS_SREP = 1, /* urn:silkport:srep:1, unprefixed */
+	SP_CX_NS_DSIG = 2, /* the XML-DSig namespace, written with prefix ds */
+} sp_cx_ns;
+
+typedef struct sp_cx_attr {
+	const char *name;  /* local name; only unqualified attributes */
+	const char *value; /* decoded, NUL-terminated */
+	size_t value_len;
+} sp_cx_attr;
+
+typedef struct sp_cx_node {
+	const char *name; /* local name, NUL-terminated */
+	sp_cx_ns ns;
+	const struct sp_cx_node *parent, *first, *next; /* element children */
+	const sp_cx_attr *attrs; /* in document (= canonical) order; no xmlns */
+	size_t n_attrs;
+	/* All character data directly inside (not in child elements),
+	 * decoded and joined, NUL-terminated; "" when there is none. */
+	const char *text;
+	size_t text_len;
+	/* Byte offsets in the document: start the '<' of the start tag, end
+	 * one past the '>' of the end tag; inner_start one past the start
+	 * tag's '>', inner_end the '<' of the end tag. */
+	size_t start, end, inner_start, inner_end;
+} sp_cx_node;
+
+typedef struct sp_cx_doc sp_cx_doc;
+
+/* SP_OK with *out set, SP_CX_OTHER, or SP_ERR_NOMEM. lim NULL: defaults.
+ * The tree points into nothing of buf: buf may be freed before *out. */
+int sp_cx_read(const uint8_t *buf, size_t len, const sp_limits *lim,
+               sp_cx_doc **out);
+const sp_cx_node *sp_cx_root(const sp_cx_doc *d);
+void sp_cx_free(sp_cx_doc *d);
+
 /* ---------------------------------------------------------------- values */
 
 #define SP_NODE_ID_MAX                                                         \
@@ -378,6 +429,12 @@ typedef struct sp_record sp_record;
  * be SP_DOC_RECORD. Errors: SP_ERR_FIELD, SP_ERR_TYPE_MISMATCH,
  * SP_ERR_ATTACHMENT_DIGEST, SP_ERR_NOMEM. */
 int sp_record_read(sp_doc *doc, sp_record **out, const char **why);
+/* The same record from a canonical reading (record_fast.c): SP_OK only when
+ * sp_doc_parse(SP_DOC_RECORD) and sp_record_read() would accept the same
+ * bytes (schema from record.xsd, the DSig slot placement, the record rules)
+ * and read an equal record; otherwise SP_CX_OTHER (or SP_ERR_NOMEM). The
+ * ds:Signature subtree itself is left to trust/'s profile check. */
+int sp_record_from_cx(const sp_cx_doc *d, sp_record **out);
 void sp_record_free(sp_record *r);
 const char *sp_record_id(const sp_record *r);
 const char *sp_record_origin(const sp_record *r);
