@@ -706,6 +706,8 @@ int sp_trust__signed_info(const sp_trust__sig *s, uint8_t **out, size_t *outlen)
 		*outlen = hlen + n + tlen;
 		return SP_OK;
 	}
+	if (s->node == NULL)
+		return SP_ERR_INTERNAL; /* the canonical reading has the span */
 	for (si = s->node->children; si != NULL; si = si->next)
 		if (si->type == XML_ELEMENT_NODE && si->ns != NULL &&
 		    strcmp((const char *)si->ns->href, SP_DSIG_NS) == 0 &&
@@ -817,9 +819,7 @@ int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why)
 	                                   "DigestValue"};
 	xmlNodePtr n = sig;
 	xmlChar *text;
-	char b64[64];
-	uint8_t raw[48];
-	size_t rawlen = 0, i, k;
+	size_t i;
 	int rc;
 
 	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
@@ -840,14 +840,25 @@ int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why)
 	}
 	if ((text = xmlNodeGetContent(n)) == NULL)
 		return SP_ERR_NOMEM;
+	rc = sp_trust__digest_text((const char *)text, out, why);
+	xmlFree(text);
+	return rc;
+}
+
+int sp_trust__digest_text(const char *text, uint8_t out[32], const char **why)
+{
+	char b64[64];
+	uint8_t raw[48];
+	size_t rawlen = 0, i, k;
+	int rc;
+
 	/* Inside SignedInfo, so the signature fixes how it is written;
 	 * whitespace there is allowed (SIG-21) and is not data. */
 	for (i = 0, k = 0; text[i] != '\0' && k < sizeof(b64); i++)
-		if (!is_space(text[i]))
-			b64[k++] = (char)text[i];
+		if (!is_space((uint8_t)text[i]))
+			b64[k++] = text[i];
 	rc = text[i] == '\0' ? sp_b64_decode(b64, k, raw, sizeof(raw), &rawlen)
 	                     : SP_ERR_TOO_LARGE;
-	xmlFree(text);
 	if (rc != SP_OK || rawlen != 32) {
 		if (why)
 			*why = "DigestValue is not 32 bytes of base64";

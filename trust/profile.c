@@ -459,18 +459,15 @@ int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v)
  * A receipt or trust list from another implementation may break
  * SignatureValue into lines; records are held to canonical base64 by
  * sp_trust__canonical_check() before they get here. */
-static int decode_value(xmlNodePtr n, uint8_t **out, size_t *outlen)
+static int decode_text(const char *text, uint8_t **out, size_t *outlen)
 {
-	xmlChar *text = xmlNodeGetContent(n);
 	char *b64 = NULL;
 	size_t i, k = 0, cap;
 	int rc = SP_ERR_NOMEM;
 
 	*out = NULL;
 	*outlen = 0;
-	if (text == NULL)
-		return SP_ERR_NOMEM;
-	cap = strlen((const char *)text) + 1;
+	cap = strlen(text) + 1;
 	if ((b64 = malloc(cap)) == NULL || (*out = malloc(cap)) == NULL)
 		goto done;
 	for (i = 0; text[i] != '\0'; i++)
@@ -486,6 +483,19 @@ done:
 		*out = NULL;
 	}
 	free(b64);
+	return rc;
+}
+
+static int decode_value(xmlNodePtr n, uint8_t **out, size_t *outlen)
+{
+	xmlChar *text = xmlNodeGetContent(n);
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (text == NULL)
+		return SP_ERR_NOMEM;
+	rc = decode_text((const char *)text, out, outlen);
 	xmlFree(text);
 	return rc;
 }
@@ -547,7 +557,9 @@ static int prepare(sp_trust__sig *s)
 
 	s->prepared = 1;
 	s->prep_why = "signature could not be verified";
-	rc = sp_trust__digest_value(s->node, want, &s->prep_why);
+	rc = s->node != NULL
+	         ? sp_trust__digest_value(s->node, want, &s->prep_why)
+	         : sp_trust__digest_text(s->digest_text, want, &s->prep_why);
 	if (rc == SP_ERR_SIG_PROFILE) {
 		/* Not 32 bytes: no document has that digest. */
 		s->digest_state = -1;
@@ -564,12 +576,16 @@ static int prepare(sp_trust__sig *s)
 		return s->prep_rc = SP_ERR_SIG_INVALID;
 	}
 	s->digest_state = 1;
-	sv = ds_child(s->node, "SignatureValue");
-	if (sv == NULL)
-		return s->prep_rc = SP_ERR_INTERNAL; /* the profile check ran */
+	memcpy(s->digest, want, sizeof(want));
 	rc = sp_trust__signed_info(s, &s->signed_info, &s->signed_info_len);
-	if (rc == SP_OK)
+	if (rc == SP_OK && s->node == NULL) {
+		rc = decode_text(s->value_text, &s->value, &s->value_len);
+	} else if (rc == SP_OK) {
+		sv = ds_child(s->node, "SignatureValue");
+		if (sv == NULL)
+			return s->prep_rc = SP_ERR_INTERNAL; /* profile ran */
 		rc = decode_value(sv, &s->value, &s->value_len);
+	}
 	if (rc == SP_ERR_SIG_INVALID)
 		s->prep_why = "SignatureValue is not base64";
 	return s->prep_rc = rc;
@@ -622,7 +638,8 @@ int sp_trust__dsig_verify(sp_trust__sig *s, EVP_PKEY *key, sp_key_alg alg,
 
 	if (digest_ok)
 		*digest_ok = 0;
-	if (s == NULL || s->node == NULL || key == NULL)
+	if (s == NULL || (s->node == NULL && s->value_text == NULL) ||
+	    key == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
 	if (alg != s->alg)
 		FAIL(SP_ERR_SIG_INVALID,

@@ -165,6 +165,14 @@ typedef struct sp_verify_opts {
 	 * `current`, so that a caller can tell a split view (an equal
 	 * Sequence, SPEC [TL-16]) from an older list. */
 	uint64_t *list_sequence;
+	/* Out, when not NULL and a record verified: its signed-content
+	 * digest (SPEC 9.8: the decoded DigestValue), 32 bytes. */
+	uint8_t *signed_digest;
+	/* Out, when not NULL and a record verified: 1 when the canonical
+	 * reader read it (protocol/cxml.c, no libxml2), 0 when libxml2 did. */
+	int *read_canonically;
+	/* 1: read every record with libxml2 (tests compare the two ways). */
+	int libxml2_only;
 } sp_verify_opts;
 
 void sp_verify_opts_default(sp_verify_opts *o);

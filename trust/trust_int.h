@@ -107,12 +107,16 @@ typedef struct sp_trust__sig {
 	 * declared on ds:Signature alone, the span of SignedInfo's content,
 	 * from which its own canonical form follows (0, 0: canonicalize). */
 	size_t si_start, si_end;
+	/* Read by the canonical reader (verify_cx.c), node is NULL and these
+	 * are the texts of DigestValue and SignatureValue in its tree. */
+	const char *digest_text, *value_text;
 	/* Made by the first sp_trust__dsig_verify(); sp_trust__sig_clear()
 	 * frees them. */
 	int prepared;
 	int prep_rc;          /* SP_OK, or the refusal for every key */
 	const char *prep_why; /* its reason */
 	int digest_state;     /* 1 the reference digest matched, -1 not */
+	uint8_t digest[32];   /* DigestValue, decoded (digest_state != 0) */
 	uint8_t *signed_info; /* exclusive C14N of SignedInfo */
 	size_t signed_info_len;
 	uint8_t *value; /* SignatureValue, decoded */
@@ -171,6 +175,12 @@ int sp_trust__timestamp_key_check(const sp_tl *tl, const char **why);
  * SP_ERR_SIG_PROFILE, SP_ERR_SIG_ALGORITHM. */
 int sp_trust__profile_check(xmlDocPtr doc, sp_trust__sig *out,
                             const char **why);
+/* verify_cx.c: the same profile, and the canonical-form rules 2 to 4 of
+ * SPEC 4.6, on a record read by the canonical reader from buf: SP_OK with
+ * *out ready for sp_trust__dsig_verify (its texts point into d), or
+ * SP_CX_OTHER when the libxml2 path must decide. */
+int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
+                         sp_trust__sig *out);
 /* 1 if the KeyInfo hint names exactly this certificate. */
 int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v);
 /* Verify the signature with `key` (a trusted key, never from KeyInfo) for
@@ -234,6 +244,8 @@ int sp_trust__c14n_subtree(xmlDocPtr doc, xmlNodePtr top, uint8_t **out,
 /* The decoded DigestValue of the one Reference of the signature `sig`
  * (whitespace inside it is not data). SP_OK or SP_ERR_SIG_PROFILE. */
 int sp_trust__digest_value(xmlNodePtr sig, uint8_t out[32], const char **why);
+/* The same from DigestValue's text. */
+int sp_trust__digest_text(const char *text, uint8_t out[32], const char **why);
 /* 1 if the ECDSA-P256 signature r||s has s > n/2. */
 int sp_trust__ecdsa_high_s(const uint8_t sig[64]);
 /* Replace s by n - s when s > n/2: 1 if changed, 0 if already low, -1 on an

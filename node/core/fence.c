@@ -120,7 +120,6 @@ void sp_node_unfence(sp_node *n)
 
 /* A verified own record, ready to be stored. */
 typedef struct own_rec {
-	sp_doc *doc;
 	sp_record *rec;
 	uint8_t leaf[32];
 	uint8_t signed_digest[32];
@@ -137,7 +136,8 @@ static int verify_one(sp_node *n, sp_trust *t, const sp_node_own_record *in,
 	sp_verify_opts_default(&o);
 	o.clock_skew = n->cfg->clock_skew;
 	o.limits = &n->limits;
-	err = sp_node__verify_record(n, t, in->bytes, in->len, &o, &out->doc,
+	o.signed_digest = out->signed_digest;
+	err = sp_node__verify_record(n, t, in->bytes, in->len, &o, NULL,
 	                             &out->rec, &w);
 	if (err != SP_OK) {
 		snprintf(why, why_len, "the record at sequence %llu: %s: %s",
@@ -152,12 +152,6 @@ static int verify_one(sp_node *n, sp_trust *t, const sp_node_own_record *in,
 		         "node's record for that position",
 		         (unsigned long long)in->sequence);
 		return SP_ERR_FIELD;
-	}
-	if ((err = sp_signed_content_digest(out->doc, out->signed_digest,
-	                                    &w)) != SP_OK) {
-		snprintf(why, why_len, "the record at sequence %llu: %s",
-		         (unsigned long long)in->sequence, w ? w : "");
-		return err;
 	}
 	sp_merkle_leaf_hash(in->bytes, in->len, out->leaf);
 	sp_sha256_hex(in->bytes, in->len, out->digest);
@@ -310,7 +304,6 @@ out:
 	*appended = done;
 	for (i = 0; i < count && v != NULL; i++) {
 		sp_record_free(v[i].rec);
-		sp_doc_free(v[i].doc);
 	}
 	free(v);
 	return err;

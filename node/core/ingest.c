@@ -95,7 +95,6 @@ static void work(void *arg)
 	sp_node *n = j->n;
 	sp_verify_opts o;
 	sp_record *rec = NULL;
-	sp_doc *doc = NULL;
 	sp_receipt_info ri;
 	sp_store_put_req put;
 	const char *why = NULL;
@@ -132,8 +131,11 @@ static void work(void *arg)
 	o.existence_later = sp_trust_list(j->trust)->quorum > 0;
 	o.signer_until = &signer_until;
 	o.signer_revoked = &revoked;
+	/* Another byte string of a held record decides nothing by itself:
+	 * the store compares what the two sign (SPEC LOG-37). */
+	o.signed_digest = signed_digest;
 	j->err = sp_node__verify_record(n, j->trust, j->body, j->body_len, &o,
-	                                &doc, &rec, &why);
+	                                NULL, &rec, &why);
 	sp_metrics_observe(n->metrics, SP_HIST_VERIFY,
 	                   (double)(sp_monotonic_us() - t0) / 1e6);
 	if (j->err != SP_OK) {
@@ -230,13 +232,6 @@ static void work(void *arg)
 	put.issued = sp_record_issued(rec);
 	put.received = ri.received;
 	put.digest = j->digest;
-	/* Another byte string of a held record decides nothing by itself:
-	 * the store compares what the two sign (SPEC LOG-37). */
-	if ((j->err = sp_signed_content_digest(doc, signed_digest, &why)) !=
-	    SP_OK) {
-		set_why(j, why);
-		goto out;
-	}
 	put.signed_digest = signed_digest;
 	put.broadcast = sp_record_is_broadcast(rec);
 	for (i = 0; i < sp_record_recipient_count(rec); i++)
@@ -269,7 +264,6 @@ static void work(void *arg)
 out:
 	free(unsigned_receipt);
 	sp_record_free(rec);
-	sp_doc_free(doc);
 }
 
 static void report(ingest_job *j)
