@@ -17,6 +17,7 @@
 
 #include "protocol.h"
 #include "trust.h"
+#include "unit/trust/verify_both.h"
 
 /* Valid both as SPEC.md's NodeId syntax and as the lowercase form the
  * trust-list code accepts. */
@@ -477,14 +478,20 @@ static inline int fx_signed_record(const sp_key *k, const char *origin,
 	return rc;
 }
 
-/* Verify with the fixture's clock. */
+/* Verify with the fixture's clock (both ways, which must agree). */
 static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len,
                             sp_record **rec, const char **why)
 {
 	sp_verify_opts o;
+	sp_record *r = NULL;
+	int rc;
+
 	sp_verify_opts_default(&o);
 	o.now = f->now;
-	return sp_verify_record(f->trust, buf, len, &o, NULL, rec, why);
+	rc = fx_verify_both(f->trust, buf, len, &o, rec != NULL ? rec : &r,
+	                    why, NULL);
+	sp_record_free(r);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- DOM and
