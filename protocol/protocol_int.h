@@ -81,6 +81,61 @@ int sp_proto__subject_check(const sp_subject *s, const char **why);
  * after PeriodEnd): SP_OK or SP_ERR_FIELD. */
 int sp_proto__body_rules(xmlNodePtr elem, const char **why);
 
+/* ---- a record's values (record.c)
+ *
+ * Both readers of a Record, sp_record_read() on the libxml2 tree and
+ * sp_record_from_cx() on the canonical reading (record_fast.c), fill the
+ * sp_record through these, so that each rule on a value (UUID v4, node id,
+ * Sequence range, registry type, time, duplicate recipient, subject,
+ * Supersedes, Type against the body element, PeriodStart <= PeriodEnd,
+ * attachment digest) is written once. Each takes the value's text and
+ * returns SP_OK, SP_ERR_FIELD, SP_ERR_TYPE_MISMATCH,
+ * SP_ERR_ATTACHMENT_DIGEST or SP_ERR_NOMEM, with why naming the field. */
+sp_record *sp_proto__rec_new(void); /* empty; NULL on NOMEM */
+int sp_proto__rec_id(sp_record *r, const char *v, const char **why);
+int sp_proto__rec_origin(sp_record *r, const char *v, const char **why);
+int sp_proto__rec_sequence(sp_record *r, const char *v, const char **why);
+int sp_proto__rec_type(sp_record *r, const char *v, const char **why);
+int sp_proto__rec_issued(sp_record *r, const char *v, const char **why);
+void sp_proto__rec_broadcast(sp_record *r);
+/* One more Recipients/Node (refused if a duplicate). */
+int sp_proto__rec_recipient(sp_record *r, const char *v, const char **why);
+/* One more subject: element is its kind's element name, scheme NULL when
+ * the attribute is absent. */
+int sp_proto__rec_subject(sp_record *r, const char *element, const char *scheme,
+                          const char *value, const char **why);
+/* Call after sp_proto__rec_id (it must differ from the id). */
+int sp_proto__rec_supersedes(sp_record *r, const char *v, const char **why);
+/* The Body's first element, named name (NULL: not an SREP element), must be
+ * the one r's Type calls for. */
+int sp_proto__rec_body_element(const sp_record *r, const char *name,
+                               const char **why);
+/* PeriodStart and PeriodEnd of one body element, both present. */
+int sp_proto__period_rule(const char *start, const char *end, const char **why);
+/* An attachment's base64 text (len bytes) against its sha256 attribute. */
+int sp_proto__attachment_check(const char *sha256, const char *text, size_t len,
+                               const char **why);
+
+/* ---- the record schema compiled for the canonical reading (record_fast.c)
+ *
+ * At sp_protocol_init() record.xsd is read with libxml2 into small tables
+ * for the subset of XSD it uses; a type that uses anything else is marked
+ * unmodeled, and a record that needs it is left to the full path. */
+typedef struct sp_fs_schema sp_fs_schema;
+/* Compile XSD text. SP_OK, SP_ERR_NOMEM, or SP_ERR_INTERNAL (not a schema
+ * this compiler can read at all: then no fast path). */
+int sp_proto__fs_compile(const unsigned char *xsd, size_t len,
+                         sp_fs_schema **out);
+void sp_proto__fs_free(sp_fs_schema *s);
+/* 1 if the named global type exists and is fully modeled (for tests). */
+int sp_proto__fs_type_modeled(const sp_fs_schema *s, const char *name);
+/* sp_record_from_cx() against a given compiled schema. */
+int sp_proto__record_from_cx(const sp_fs_schema *s, const sp_cx_doc *d,
+                             sp_record **out);
+/* record_fast.c: compile the embedded record.xsd / free it (schema.c). */
+int sp_proto__fast_init(void);
+void sp_proto__fast_cleanup(void);
+
 /* ---- tree helpers (tree.c) */
 
 /* First / next element sibling (skips text and comments). */

@@ -255,101 +255,281 @@ void sp_record_free(sp_record *r)
 	free(r);
 }
 
-static size_t count_elems(xmlNodePtr parent)
-{
-	size_t n = 0;
+/* ---- the record's values, shared by both readers
+ *
+ * sp_record_read() (a libxml2 tree) and sp_record_from_cx() (record_fast.c,
+ * the canonical reading) find the values their own way and hand them here
+ * as text, so the rules on a value exist once. */
 
-	for (xmlNodePtr c = sp_proto__first_elem(parent); c != NULL;
-	     c = sp_proto__next_elem(c))
-		n++;
-	return n;
+sp_record *sp_proto__rec_new(void)
+{
+	return calloc(1, sizeof(sp_record));
+}
+
+/* Copy v into buf (cap bytes incl. NUL), as sp_proto__text_into does. */
+static int copy_value(char *buf, size_t cap, const char *v, const char *field,
+                      const char **why)
+{
+	size_t n = strlen(v);
+
+	if (n >= cap)
+		return sp_proto__fail(why, SP_ERR_FIELD, "%s is too long",
+		                      field);
+	memcpy(buf, v, n + 1);
+	return SP_OK;
+}
+
+int sp_proto__rec_id(sp_record *r, const char *v, const char **why)
+{
+	int rc = copy_value(r->id, sizeof(r->id), v, "RecordId", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (!sp_uuid_valid(r->id))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "RecordId: not a v4 UUID");
+	return SP_OK;
+}
+
+int sp_proto__rec_origin(sp_record *r, const char *v, const char **why)
+{
+	int rc = copy_value(r->origin, sizeof(r->origin), v, "Origin", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (!sp_node_id_valid(r->origin))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Origin: not a node id");
+	return SP_OK;
+}
+
+int sp_proto__rec_sequence(sp_record *r, const char *v, const char **why)
+{
+	char seq[24];
+	int rc = copy_value(seq, sizeof(seq), v, "Sequence", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (sp_proto__parse_u64(seq, INT64_MAX, &r->sequence) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Sequence: out of range");
+	return SP_OK;
+}
+
+int sp_proto__rec_type(sp_record *r, const char *v, const char **why)
+{
+	int rc = copy_value(r->type, sizeof(r->type), v, "Type", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (sp_record_type_find(r->type) == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Type: not in the registry");
+	return SP_OK;
+}
+
+int sp_proto__rec_issued(sp_record *r, const char *v, const char **why)
+{
+	char buf[SP_TIME_TEXT_MAX];
+	int rc = copy_value(buf, sizeof(buf), v, "Issued", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (sp_time_parse(buf, &r->issued) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Issued: not an RFC 3339 UTC time");
+	return SP_OK;
+}
+
+void sp_proto__rec_broadcast(sp_record *r)
+{
+	r->broadcast = 1;
+}
+
+int sp_proto__rec_recipient(sp_record *r, const char *v, const char **why)
+{
+	char id[SP_NODE_ID_MAX + 1];
+	char **grown;
+	int rc = copy_value(id, sizeof(id), v, "Recipients/Node", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (!sp_node_id_valid(id))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Recipients/Node: invalid node id");
+	for (size_t i = 0; i < r->n_recipients; i++)
+		if (strcmp(r->recipients[i], id) == 0)
+			return sp_proto__fail(why, SP_ERR_FIELD,
+			                      "Recipients/Node: duplicate %s",
+			                      id);
+	grown = realloc(r->recipients,
+	                (r->n_recipients + 1) * sizeof(*r->recipients));
+	if (grown == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	r->recipients = grown;
+	r->recipients[r->n_recipients] = strdup(id);
+	if (r->recipients[r->n_recipients] == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	r->n_recipients++;
+	return SP_OK;
+}
+
+int sp_proto__rec_subject(sp_record *r, const char *element, const char *scheme,
+                          const char *value, const char **why)
+{
+	const char *kind = subject_kind(element, 0);
+	sp_subject *grown, *s;
+
+	if (kind == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Subject: unexpected element");
+	grown = realloc(r->subjects, (r->n_subjects + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	r->subjects = grown;
+	s = &r->subjects[r->n_subjects++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->value = strdup(value);
+	if (scheme != NULL)
+		s->scheme = strdup(scheme);
+	if (s->value == NULL || (scheme != NULL && s->scheme == NULL))
+		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
+	return sp_proto__subject_check(s, why);
+}
+
+int sp_proto__rec_supersedes(sp_record *r, const char *v, const char **why)
+{
+	int rc = copy_value(r->supersedes, sizeof(r->supersedes), v,
+	                    "Supersedes", why);
+
+	if (rc != SP_OK)
+		return rc;
+	if (!sp_uuid_valid(r->supersedes) || strcmp(r->supersedes, r->id) == 0)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Supersedes: not a v4 UUID, or the "
+		                      "record's own id");
+	return SP_OK;
+}
+
+int sp_proto__rec_body_element(const sp_record *r, const char *name,
+                               const char **why)
+{
+	const sp_record_type *t = sp_record_type_find(r->type);
+
+	if (t == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Type: not in the registry");
+	if (name == NULL || strcmp(name, t->body_element) != 0)
+		return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
+		                      "Type %s needs the body element %s",
+		                      t->code, t->body_element);
+	return SP_OK;
+}
+
+int sp_proto__period_rule(const char *start, const char *end, const char **why)
+{
+	int64_t ta, tb;
+
+	if (strlen(start) >= SP_TIME_TEXT_MAX ||
+	    strlen(end) >= SP_TIME_TEXT_MAX ||
+	    sp_time_parse(start, &ta) != SP_OK ||
+	    sp_time_parse(end, &tb) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "PeriodStart/PeriodEnd: not times");
+	if (ta > tb)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "PeriodStart is after PeriodEnd");
+	return SP_OK;
+}
+
+int sp_proto__attachment_check(const char *sha256, const char *text, size_t len,
+                               const char **why)
+{
+	uint8_t *raw = NULL;
+	size_t rawlen = 0;
+	char got[65];
+	int rc;
+
+	if (sha256 == NULL)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Attachment: no sha256");
+	rc = sp_proto__b64_decode(text, len, &raw, &rawlen);
+	if (rc != SP_OK)
+		return sp_proto__fail(why, rc, "Attachment: invalid base64");
+	sp_sha256_hex(raw, rawlen, got);
+	free(raw);
+	if (strcmp(got, sha256) != 0)
+		return sp_proto__fail(
+		    why, SP_ERR_ATTACHMENT_DIGEST,
+		    "Attachment: sha256 does not match its content");
+	return SP_OK;
+}
+
+/* ---- sp_record_read: the values from a libxml2 tree */
+
+/* The text of node handed to set (one of the sp_proto__rec_* above). */
+static int tree_value(xmlNodePtr node, const char *field, sp_record *r,
+                      int (*set)(sp_record *, const char *, const char **),
+                      const char **why)
+{
+	char buf[SP_NODE_ID_MAX + SP_TIME_TEXT_MAX + SP_UUID_LEN + 4];
+	int rc = sp_proto__text_into(node, buf, sizeof(buf), field, why);
+
+	return rc != SP_OK ? rc : set(r, buf, why);
 }
 
 static int read_recipients(sp_record *r, xmlNodePtr rec, const char **why)
 {
 	xmlNodePtr c = sp_proto__first_elem(rec);
-	size_t n;
 
 	if (sp_proto__is(c, SP_NS, "Broadcast")) {
 		if (sp_proto__next_elem(c) != NULL)
 			return sp_proto__fail(
 			    why, SP_ERR_FIELD,
 			    "Recipients: Broadcast stands alone");
-		r->broadcast = 1;
+		sp_proto__rec_broadcast(r);
 		return SP_OK;
 	}
-	n = count_elems(rec);
-	if (n == 0)
+	if (c == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Recipients: empty");
-	r->recipients = calloc(n, sizeof(char *));
-	if (r->recipients == NULL)
-		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	for (; c != NULL; c = sp_proto__next_elem(c)) {
-		char id[SP_NODE_ID_MAX + 1];
 		int rc;
 
 		if (!sp_proto__is(c, SP_NS, "Node"))
 			return sp_proto__fail(why, SP_ERR_FIELD,
 			                      "Recipients: unexpected element");
-		rc = sp_proto__text_into(c, id, sizeof(id), "Recipients/Node",
-		                         why);
+		rc = tree_value(c, "Recipients/Node", r,
+		                sp_proto__rec_recipient, why);
 		if (rc != SP_OK)
 			return rc;
-		if (!sp_node_id_valid(id))
-			return sp_proto__fail(
-			    why, SP_ERR_FIELD,
-			    "Recipients/Node: invalid node id");
-		for (size_t i = 0; i < r->n_recipients; i++)
-			if (strcmp(r->recipients[i], id) == 0)
-				return sp_proto__fail(
-				    why, SP_ERR_FIELD,
-				    "Recipients/Node: duplicate %s", id);
-		r->recipients[r->n_recipients] = strdup(id);
-		if (r->recipients[r->n_recipients] == NULL)
-			return sp_proto__fail(why, SP_ERR_NOMEM,
-			                      "out of memory");
-		r->n_recipients++;
 	}
 	return SP_OK;
 }
 
 static int read_subjects(sp_record *r, xmlNodePtr subj, const char **why)
 {
-	size_t n = count_elems(subj);
+	xmlNodePtr c = sp_proto__first_elem(subj);
 
-	if (n == 0)
+	if (c == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD, "Subject: empty");
-	r->subjects = calloc(n, sizeof(sp_subject));
-	if (r->subjects == NULL)
-		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
-	for (xmlNodePtr c = sp_proto__first_elem(subj); c != NULL;
-	     c = sp_proto__next_elem(c)) {
-		sp_subject *s = &r->subjects[r->n_subjects];
+	for (; c != NULL; c = sp_proto__next_elem(c)) {
 		xmlChar *scheme;
-		const char *kind;
+		char *value;
 		int rc;
 
-		if (c->ns == NULL || !xmlStrEqual(c->ns->href, SP_XC(SP_NS)) ||
-		    (kind = subject_kind((const char *)c->name, 0)) == NULL)
+		if (c->ns == NULL || !xmlStrEqual(c->ns->href, SP_XC(SP_NS)))
 			return sp_proto__fail(why, SP_ERR_FIELD,
 			                      "Subject: unexpected element");
-		s->kind = kind;
-		s->value = sp_proto__text(c);
-		if (s->value == NULL)
+		value = sp_proto__text(c);
+		if (value == NULL)
 			return sp_proto__fail(why, SP_ERR_NOMEM,
 			                      "out of memory");
 		scheme = xmlGetNoNsProp(c, SP_XC("scheme"));
-		if (scheme != NULL) {
-			s->scheme = strdup((const char *)scheme);
-			xmlFree(scheme);
-			if (s->scheme == NULL) {
-				r->n_subjects++;
-				return sp_proto__fail(why, SP_ERR_NOMEM,
-				                      "out of memory");
-			}
-		}
-		r->n_subjects++;
-		rc = sp_proto__subject_check(s, why);
+		rc = sp_proto__rec_subject(r, (const char *)c->name,
+		                           (const char *)scheme, value, why);
+		xmlFree(scheme);
+		free(value);
 		if (rc != SP_OK)
 			return rc;
 	}
@@ -360,31 +540,17 @@ static int check_attachment(xmlNodePtr a, const char **why)
 {
 	xmlChar *want = xmlGetNoNsProp(a, SP_XC("sha256"));
 	char *text = NULL;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	char got[65];
 	int rc;
 
 	if (want == NULL)
 		return sp_proto__fail(why, SP_ERR_FIELD,
 		                      "Attachment: no sha256");
 	text = sp_proto__text(a);
-	if (text == NULL) {
+	if (text == NULL)
 		rc = sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = sp_proto__b64_decode(text, strlen(text), &raw, &rawlen);
-	if (rc != SP_OK) {
-		rc = sp_proto__fail(why, rc, "Attachment: invalid base64");
-		goto out;
-	}
-	sp_sha256_hex(raw, rawlen, got);
-	if (strcmp(got, (const char *)want) != 0)
-		rc = sp_proto__fail(
-		    why, SP_ERR_ATTACHMENT_DIGEST,
-		    "Attachment: sha256 does not match its content");
-out:
-	free(raw);
+	else
+		rc = sp_proto__attachment_check((const char *)want, text,
+		                                strlen(text), why);
 	free(text);
 	xmlFree(want);
 	return rc;
@@ -394,7 +560,6 @@ int sp_proto__body_rules(xmlNodePtr elem, const char **why)
 {
 	xmlNodePtr c, ps = NULL, pe = NULL;
 	char a[SP_TIME_TEXT_MAX], b[SP_TIME_TEXT_MAX];
-	int64_t ta, tb;
 
 	for (c = sp_proto__first_elem(elem); c != NULL;
 	     c = sp_proto__next_elem(c)) {
@@ -407,29 +572,24 @@ int sp_proto__body_rules(xmlNodePtr elem, const char **why)
 		return SP_OK;
 	if (sp_proto__text_into(ps, a, sizeof(a), "PeriodStart", why) !=
 	        SP_OK ||
-	    sp_proto__text_into(pe, b, sizeof(b), "PeriodEnd", why) != SP_OK ||
-	    sp_time_parse(a, &ta) != SP_OK || sp_time_parse(b, &tb) != SP_OK)
+	    sp_proto__text_into(pe, b, sizeof(b), "PeriodEnd", why) != SP_OK)
 		return sp_proto__fail(why, SP_ERR_FIELD,
 		                      "PeriodStart/PeriodEnd: not times");
-	if (ta > tb)
-		return sp_proto__fail(why, SP_ERR_FIELD,
-		                      "PeriodStart is after PeriodEnd");
-	return SP_OK;
+	return sp_proto__period_rule(a, b, why);
 }
 
 static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 {
-	const sp_record_type *t = sp_record_type_find(r->type);
 	xmlNodePtr c = sp_proto__first_elem(body);
+	const char *name = NULL;
 	int rc;
 
-	if (t == NULL)
-		return sp_proto__fail(why, SP_ERR_FIELD,
-		                      "Type: not in the registry");
-	if (!sp_proto__is(c, SP_NS, t->body_element))
-		return sp_proto__fail(why, SP_ERR_TYPE_MISMATCH,
-		                      "Type %s needs the body element %s",
-		                      t->code, t->body_element);
+	if (c != NULL && c->ns != NULL &&
+	    xmlStrEqual(c->ns->href, SP_XC(SP_NS)))
+		name = (const char *)c->name;
+	rc = sp_proto__rec_body_element(r, name, why);
+	if (rc != SP_OK)
+		return rc;
 	if ((rc = sp_proto__body_rules(c, why)) != SP_OK)
 		return rc;
 	for (c = sp_proto__next_elem(c); c != NULL;
@@ -454,12 +614,20 @@ static int read_body(const sp_record *r, xmlNodePtr body, const char **why)
 		}                                                              \
 	} while (0)
 
+/* The header's fields in order: element name, setter. */
+static const struct {
+	const char *name;
+	int (*set)(sp_record *, const char *, const char **);
+} header_fields[] = {
+    {"RecordId", sp_proto__rec_id},       {"Origin", sp_proto__rec_origin},
+    {"Sequence", sp_proto__rec_sequence}, {"Type", sp_proto__rec_type},
+    {"Issued", sp_proto__rec_issued},
+};
+
 int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 {
 	sp_record *r = NULL;
 	xmlNodePtr root, hdr, body, c;
-	char buf[SP_TIME_TEXT_MAX];
-	char seq[24];
 	int rc;
 
 	if (out != NULL)
@@ -473,62 +641,22 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 	if (!sp_proto__is(root, SP_NS, "Record"))
 		return sp_proto__fail(why, SP_ERR_WRONG_DOCUMENT,
 		                      "not a Record");
-	r = calloc(1, sizeof(*r));
+	r = sp_proto__rec_new();
 	if (r == NULL)
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 
 	hdr = sp_proto__first_elem(root);
 	NEXT_OR_FAIL(hdr, "Header");
 	c = sp_proto__first_elem(hdr);
-	NEXT_OR_FAIL(c, "RecordId");
-	if ((rc = sp_proto__text_into(c, r->id, sizeof(r->id), "RecordId",
-	                              why)) != SP_OK)
-		goto fail;
-	if (!sp_uuid_valid(r->id)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "RecordId: not a v4 UUID");
-		goto fail;
+	for (size_t i = 0; i < sizeof(header_fields) / sizeof(header_fields[0]);
+	     i++) {
+		NEXT_OR_FAIL(c, header_fields[i].name);
+		rc = tree_value(c, header_fields[i].name, r,
+		                header_fields[i].set, why);
+		if (rc != SP_OK)
+			goto fail;
+		c = sp_proto__next_elem(c);
 	}
-	c = sp_proto__next_elem(c);
-	NEXT_OR_FAIL(c, "Origin");
-	if ((rc = sp_proto__text_into(c, r->origin, sizeof(r->origin), "Origin",
-	                              why)) != SP_OK)
-		goto fail;
-	if (!sp_node_id_valid(r->origin)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Origin: not a node id");
-		goto fail;
-	}
-	c = sp_proto__next_elem(c);
-	NEXT_OR_FAIL(c, "Sequence");
-	if ((rc = sp_proto__text_into(c, seq, sizeof(seq), "Sequence", why)) !=
-	    SP_OK)
-		goto fail;
-	if (sp_proto__parse_u64(seq, INT64_MAX, &r->sequence) != SP_OK) {
-		rc =
-		    sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
-		goto fail;
-	}
-	c = sp_proto__next_elem(c);
-	NEXT_OR_FAIL(c, "Type");
-	if ((rc = sp_proto__text_into(c, r->type, sizeof(r->type), "Type",
-	                              why)) != SP_OK)
-		goto fail;
-	if (sp_record_type_find(r->type) == NULL) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "Type: not in the registry");
-		goto fail;
-	}
-	c = sp_proto__next_elem(c);
-	NEXT_OR_FAIL(c, "Issued");
-	if ((rc = sp_proto__text_into(c, buf, sizeof(buf), "Issued", why)) !=
-	    SP_OK)
-		goto fail;
-	if (sp_time_parse(buf, &r->issued) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "Issued: not an RFC 3339 UTC time");
-		goto fail;
-	}
-	c = sp_proto__next_elem(c);
 	NEXT_OR_FAIL(c, "Recipients");
 	if ((rc = read_recipients(r, c, why)) != SP_OK)
 		goto fail;
@@ -539,17 +667,10 @@ int sp_record_read(sp_doc *doc, sp_record **out, const char **why)
 		c = sp_proto__next_elem(c);
 	}
 	if (sp_proto__is(c, SP_NS, "Supersedes")) {
-		if ((rc = sp_proto__text_into(c, r->supersedes,
-		                              sizeof(r->supersedes),
-		                              "Supersedes", why)) != SP_OK)
+		rc = tree_value(c, "Supersedes", r, sp_proto__rec_supersedes,
+		                why);
+		if (rc != SP_OK)
 			goto fail;
-		if (!sp_uuid_valid(r->supersedes) ||
-		    strcmp(r->supersedes, r->id) == 0) {
-			rc = sp_proto__fail(why, SP_ERR_FIELD,
-			                    "Supersedes: not a v4 UUID, or the "
-			                    "record's own id");
-			goto fail;
-		}
 		c = sp_proto__next_elem(c);
 	}
 	if (c != NULL) {

@@ -68,6 +68,12 @@ int sp_protocol_init(void)
 			return SP_ERR_INTERNAL;
 		}
 	}
+	/* The record schema's tables for the canonical reading (record_fast.c),
+	 * from the same embedded record.xsd. */
+	if (sp_proto__fast_init() != SP_OK) {
+		sp_protocol_cleanup();
+		return SP_ERR_INTERNAL;
+	}
 	ready = 1;
 	return SP_OK;
 }
@@ -75,6 +81,7 @@ int sp_protocol_init(void)
 void sp_protocol_cleanup(void)
 {
 	ready = 0;
+	sp_proto__fast_cleanup();
 	for (int k = 0; k <= SP_DOC_TL_TIMESTAMP; k++) {
 		if (schemas[k] != NULL)
 			xmlSchemaFree(schemas[k]);

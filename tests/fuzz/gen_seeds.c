@@ -1,8 +1,10 @@
 /* gen_seeds.c: writes the generated seed corpus of the fuzz targets
- * receipt, note, checkpoint, proof, entries and query into
+ * receipt, note, checkpoint, proof, entries, query and record_fast into
  * <corpus>/<target>/, made with the project's own builders and signers:
  * valid inputs and a few broken ones per target (file names say which).
- * Records come from <corpus>/parse/. Usage: gen_seeds <corpus dir>. */
+ * Records come from <corpus>/parse/, except record_fast's: one signed
+ * record of each registry type with the body of tests/data/bodies/ (the
+ * corpus dir is tests/fuzz/corpus). Usage: gen_seeds <corpus dir>. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -482,6 +484,100 @@ static void queries(void)
 		puts_("query", q[i][0], q[i][1]);
 }
 
+/* ---------------------------------------------------------------- records
+ * of every type, signed in canonical form by a throw-away P-256 member */
+
+static sp_key *record_signer(char *tmpdir)
+{
+	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
+	const char *why = NULL;
+	sp_key *k = NULL;
+	int rc;
+
+	snprintf(tmpdir, FX_PATH, "/tmp/sp-seeds-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || fx_path(ca_key, tmpdir, "ca.key") ||
+	    fx_path(ca_cert, tmpdir, "ca.pem") ||
+	    fx_path(key, tmpdir, "zz.key") || fx_path(cert, tmpdir, "zz.pem"))
+		exit(1);
+	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, ca_key,
+	                    ca_cert, &why);
+	if (rc == SP_OK)
+		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ",
+		                  NULL, SP_KEY_P256, 825, key, cert, &why);
+	if (rc == SP_OK)
+		rc = sp_key_load(key, cert, &k, &why);
+	if (rc != SP_OK) {
+		fprintf(stderr, "gen_seeds: signer: %s\n", why ? why : "-");
+		exit(1);
+	}
+	return k;
+}
+
+static void typed_record(const sp_key *k, const sp_record_type *t,
+                         int broadcast)
+{
+	static const char *const recips[] = {"CN-HN", "KZ-KGS"};
+	static const sp_subject subj[] = {
+	    {"Enterprise", "USCC", "91410100MA44K7QX2P"},
+	    {"Goods", "HS", "1901101000"},
+	    {"Case", NULL, "CASE-77"},
+	};
+	static const char ceb[] = "<CEB621Message>1</CEB621Message>";
+	sp_attachment att = {"application/xml", "CEB621Message",
+	                     (const uint8_t *)ceb, sizeof(ceb) - 1};
+	sp_record_draft d;
+	char path[1024], name[96];
+	uint8_t *body = NULL, *u = NULL, *out = NULL;
+	size_t blen = 0, ul = 0, len = 0;
+	const char *why = NULL;
+
+	snprintf(path, sizeof(path), "%s/../../data/bodies/%s.xml", dir,
+	         t->code);
+	if (fx_read_file(path, &body, &blen) != SP_OK)
+		exit(1);
+	memset(&d, 0, sizeof(d));
+	d.record_id = "5f0c2a9e-8d7b-4c6a-b5e4-d3c2b1a09f8e";
+	d.origin = "CN-ZZ";
+	d.sequence = 42;
+	d.type = t->code;
+	d.issued = 1795766400;
+	d.broadcast = broadcast;
+	d.recipients = recips;
+	d.n_recipients = 2;
+	d.subjects = subj;
+	d.n_subjects = 3;
+	d.supersedes =
+	    broadcast ? "0b8a5c7e-3f2d-4a1b-9c8d-7e6f5a4b3c2d" : NULL;
+	d.body = body;
+	d.body_len = blen;
+	d.attachments = &att;
+	d.n_attachments = broadcast ? 0 : 1;
+	if (sp_record_build(&d, &u, &ul, &why) != SP_OK ||
+	    sp_sign_document(k, u, ul, &out, &len, &why) != SP_OK) {
+		fprintf(stderr, "gen_seeds: record %s: %s\n", t->code,
+		        why ? why : "-");
+		exit(1);
+	}
+	snprintf(name, sizeof(name), "ok-%s%s.xml", t->code,
+	         broadcast ? "-broadcast" : "");
+	put("record_fast", name, out, len);
+	free(out);
+	free(u);
+	free(body);
+}
+
+static void typed_records(void)
+{
+	char tmpdir[FX_PATH];
+	sp_key *k = record_signer(tmpdir);
+
+	for (const sp_record_type *t = sp_record_types(); t->code != NULL; t++)
+		typed_record(k, t, 0);
+	typed_record(k, sp_record_type_find("declaration"), 1);
+	sp_key_free(k);
+	fx_rmtree(tmpdir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -493,7 +589,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (const char *const *t =
 	         (const char *const[]){"receipt", "note", "checkpoint", "proof",
-	                               "entries", "query", NULL};
+	                               "entries", "query", "record_fast", NULL};
 	     *t != NULL; t++) {
 		char p[1024];
 		snprintf(p, sizeof(p), "%s/%s", dir, *t);
@@ -504,5 +600,6 @@ int main(int argc, char **argv)
 	notes();
 	receipts();
 	queries();
+	typed_records();
 	return 0;
 }
