@@ -56,6 +56,9 @@ static const char *const counter_names[SP_CTR_COUNT][2] = {
      "Requests refused because the node was overloaded."},
     {"silkport_relay_deadline_missed_total",
      "Relayed records whose final receipt missed the relay deadline."},
+    {"silkport_records_read_by_libxml2_total",
+     "Accepted records that were not in the form the canonical reader "
+     "reads, and were read by libxml2 instead."},
 };
 
 struct sp_metrics {

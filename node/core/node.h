@@ -484,6 +484,7 @@ typedef enum sp_counter_id {
 	SP_CTR_TRUST_RELOADS, /* trust lists installed after start */
 	SP_CTR_OVERLOADED,    /* requests refused with 503 */
 	SP_CTR_RELAY_LATE,    /* final receipts past the relay deadline */
+	SP_CTR_READ_LIBXML2,  /* accepted records that took the libxml2 path */
 	SP_CTR_COUNT
 } sp_counter_id;
 
