@@ -150,9 +150,9 @@ static int noncharacter_at(const cx_reader *r, size_t pos)
 }
 
 /* Decode character data (up to '<') or an attribute value (up to '"') in
- * place from i, which is on the first byte of the class bit that is not
- * plain: a reference, from which on bytes move down, or a byte that ends
- * it. NUL-ended; pos is left on the delimiter. */
+ * place; the bytes from pos to i are plain and stay where they are, i is
+ * on the first that needs a look. After a reference the rest moves down.
+ * NUL-ended; pos is left on the delimiter. */
 static int decode_chars(cx_reader *r, int in_attr, size_t i, const char **out,
                         size_t *outlen)
 {

@@ -4,7 +4,10 @@
  * the same limits, libxml2's exclusive C14N of the parsed tree is the input
  * byte for byte, and the two trees agree: element names and namespaces,
  * attributes and their values, the joined direct text of each element, and
- * the byte offsets frame each element's tags. abort() on any difference. */
+ * the byte offsets frame each element's tags. abort() on any difference.
+ * And the other way: what is libxml2's own exclusive canonical form of its
+ * tree and stays inside the modelled subset (SREP and ds: names only, ASCII
+ * names) the reader must accept, or the fast path would be lost for it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,69 @@ static void same_tree(const sp_cx_node *c, xmlNodePtr x, const uint8_t *data,
 	free(text);
 }
 
+/* An ASCII name the reader models: [A-Za-z_][A-Za-z0-9._-]*, at most 1000
+ * bytes, not starting with "xml" in any case. */
+static int modelled_name(const xmlChar *n)
+{
+	size_t len = xmlStrlen(n);
+
+	if (len == 0 || len > 1000 || (n[0] >= '0' && n[0] <= '9') ||
+	    n[0] == '.' || n[0] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') ||
+		      (n[i] >= 'A' && n[i] <= 'Z') ||
+		      (n[i] >= '0' && n[i] <= '9') || n[i] == '_' ||
+		      n[i] == '.' || n[i] == '-'))
+			return 0;
+	return !(len >= 3 && (n[0] | 0x20) == 'x' && (n[1] | 0x20) == 'm' &&
+	         (n[2] | 0x20) == 'l');
+}
+
+/* 1 if every element of the tree is in SREP unprefixed (the root too) or
+ * in DSIG with the prefix ds, with modelled names and only unqualified
+ * attributes: what the reader reads when the bytes are the canonical form. */
+static int modelled_tree(xmlNodePtr n, int root)
+{
+	if (n->ns == NULL || !modelled_name(n->name))
+		return 0;
+	if (xmlStrEqual(n->ns->href, SP_XC(SP_NS))) {
+		if (n->ns->prefix != NULL)
+			return 0;
+	} else if (root || !xmlStrEqual(n->ns->href, SP_XC(SP_DSIG_NS)) ||
+	           !xmlStrEqual(n->ns->prefix, SP_XC("ds"))) {
+		return 0;
+	}
+	for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+		if (a->ns != NULL || !modelled_name(a->name))
+			return 0;
+	for (xmlNodePtr k = n->children; k != NULL; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && !modelled_tree(k, 0))
+			return 0;
+	return 1;
+}
+
+/* Refused by the reader: then not libxml2's canonical form of a tree in the
+ * modelled subset. */
+static void check_refusal(const uint8_t *data, size_t size)
+{
+	xmlDocPtr doc = NULL;
+	xmlChar *c14n = NULL;
+	const char *why = NULL;
+	int n;
+
+	if (sp_proto__parse_tree(data, size, NULL, &doc, &why) != SP_OK)
+		return;
+	n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	                         &c14n);
+	if (n >= 0 && c14n != NULL && (size_t)n == size &&
+	    memcmp(c14n, data, size) == 0 &&
+	    modelled_tree(xmlDocGetRootElement(doc), 1))
+		abort(); /* canonical and modelled, yet refused */
+	xmlFree(c14n);
+	xmlFreeDoc(doc);
+}
+
 /* 1 if the full path refuses the input under lim. */
 static int refused(const uint8_t *data, size_t size, const sp_limits *lim)
 {
@@ -177,6 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 16)
 		return 0;
 	whole = differ(data, size, NULL);
+	if (whole == SP_CX_OTHER)
+		check_refusal(data, size);
 	/* and small limits, so that both count depth and elements alike: when
 	 * only the limits refuse, the full path refuses too */
 	if (size > 0) {

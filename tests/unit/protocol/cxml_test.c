@@ -21,11 +21,15 @@
 static char g_dir[FX_PATH];
 static uint8_t *g_rec; /* a signed record in canonical transport form */
 static size_t g_rec_len;
+static uint8_t *g_rsa; /* the same, signed with RSA-2048 */
+static size_t g_rsa_len;
 
-/* A CA, one P-256 member and a record it signed, in a fresh directory. */
+/* A CA, a P-256 and an RSA-2048 member and a record each signed, in a
+ * fresh directory. */
 static int setup(void **state)
 {
 	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
+	char rkey[FX_PATH], rcert[FX_PATH];
 	const char *tmp = getenv("TMPDIR"), *why = NULL;
 	sp_key *k = NULL;
 	int rc;
@@ -39,7 +43,8 @@ static int setup(void **state)
 		return -1;
 	if (fx_path(ca_key, g_dir, "ca.key") ||
 	    fx_path(ca_cert, g_dir, "ca.pem") ||
-	    fx_path(key, g_dir, "zz.key") || fx_path(cert, g_dir, "zz.pem"))
+	    fx_path(key, g_dir, "zz.key") || fx_path(cert, g_dir, "zz.pem") ||
+	    fx_path(rkey, g_dir, "hn.key") || fx_path(rcert, g_dir, "hn.pem"))
 		return -1;
 	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, ca_key,
 	                    ca_cert, &why);
@@ -54,6 +59,15 @@ static int setup(void **state)
 	}
 	rc = fx_signed_record(k, "CN-ZZ", 7, 0, &g_rec, &g_rec_len);
 	sp_key_free(k);
+	k = NULL;
+	if (rc == SP_OK)
+		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-HN",
+		                  NULL, SP_KEY_RSA2048, 825, rkey, rcert, &why);
+	if (rc == SP_OK)
+		rc = sp_key_load(rkey, rcert, &k, &why);
+	if (rc == SP_OK)
+		rc = fx_signed_record(k, "CN-HN", 3, 0, &g_rsa, &g_rsa_len);
+	sp_key_free(k);
 	return rc == SP_OK ? 0 : -1;
 }
 
@@ -61,6 +75,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	free(g_rec);
+	free(g_rsa);
 	fx_rmtree(g_dir);
 	sp_trust_cleanup();
 	return 0;
@@ -222,6 +237,29 @@ static void test_signed_record(void **state)
 
 	/* and libxml2 agrees that it is its own canonical form */
 	sp_cx_free(accept_n((const char *)g_rec, g_rec_len, NULL));
+}
+
+/* The RSA-2048 record reads as well, and is its own canonical form. */
+static void test_signed_record_rsa(void **state)
+{
+	sp_cx_doc *d;
+	const sp_cx_node *root, *sig;
+
+	(void)state;
+	d = accept_n((const char *)g_rsa, g_rsa_len, NULL);
+	root = sp_cx_root(d);
+	assert_string_equal(root->name, "Record");
+	assert_string_equal(child(child(root, "Header"), "Origin")->text,
+	                    "CN-HN");
+	sig = child(root, "Signature");
+	assert_non_null(sig);
+	assert_int_equal(sig->ns, SP_CX_NS_DSIG);
+	assert_string_equal(
+	    child(child(sig, "SignedInfo"), "SignatureMethod")->attrs[0].value,
+	    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+	assert_int_equal(child(sig, "SignatureValue")->text_len, 344);
+	check_node(g_rsa, root);
+	sp_cx_free(d);
 }
 
 /* One case per rule: each is what canonical form never writes, or what the
@@ -432,6 +470,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_signed_record),
+	    cmocka_unit_test(test_signed_record_rsa),
 	    cmocka_unit_test(test_outside_the_subset),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_accepted),
