@@ -45,43 +45,37 @@ static const uint8_t cx_class[256] = {
     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* f0 */
 };
 
-/* A run of character data directly in an element, decoded, NUL-ended. */
-typedef struct cx_run {
-	const char *text;
-	size_t len;
-	struct cx_run *next;
-} cx_run;
-
 /* An element: the public node first, so that a node pointer is one to
  * its cx_elem too. */
 typedef struct cx_elem {
 	sp_cx_node pub;
-	struct cx_elem *up;     /* the parent (pub.parent, writable) */
-	struct cx_elem *last;   /* last element child, to append the next */
-	size_t qlen;            /* bytes of the name as written in the tags */
-	int in_dsig;            /* a ds: element, or one is an ancestor */
-	cx_run *runs, *run_end; /* the text runs, in document order */
-	size_t n_runs, run_bytes;
+	struct cx_elem *up;   /* the parent (pub.parent, but writable) */
+	struct cx_elem *last; /* the last element child read so far */
+	size_t qlen;          /* bytes of the name as the tags write it */
+	unsigned n_runs;      /* runs of character data directly inside */
+	int in_dsig;          /* a ds: element, or one inside a ds: element */
 } cx_elem;
 
-/* One allocation: this header, then the elements, attributes, runs and
- * characters, each sized from the input so that no bound can be passed. */
+/* One allocation holds this header, the elements, the attributes, a copy
+ * of the input and room to join texts, each sized from the input. */
 struct sp_cx_doc {
 	const sp_cx_node *root;
 };
 
+/* The reader works on the copy c of the input (with a NUL after it, which
+ * ends every scan): names, attribute values and text are decoded in place
+ * (decoding only ever shortens) and a NUL replaces the delimiter after
+ * each, so that the tree's strings need no copy of their own. */
 typedef struct cx_reader {
-	const uint8_t *b;
+	uint8_t *c;
 	size_t len, pos;
 	unsigned max_depth, depth;
 	cx_elem *elems;
 	size_t n_elems, cap_elems;
 	sp_cx_attr *attrs;
 	size_t n_attrs, cap_attrs;
-	cx_run *runs;
-	size_t n_runs, cap_runs;
-	char *chars;
-	size_t n_chars, cap_chars;
+	char *join; /* texts of several runs, joined */
+	size_t n_join, cap_join;
 } cx_reader;
 
 static size_t count_byte(const uint8_t *b, size_t len, int c)
@@ -101,34 +95,24 @@ static size_t count_byte(const uint8_t *b, size_t len, int c)
  * reserved by XML and left to the full path. */
 static size_t name_at(const cx_reader *r, size_t pos)
 {
-	const uint8_t *b = r->b;
+	const uint8_t *c = r->c;
 	size_t i = pos;
 
-	if (i >= r->len || !(cx_class[b[i]] & CX_NAME1))
+	if (!(cx_class[c[i]] & CX_NAME1))
 		return 0;
-	while (++i < r->len && (cx_class[b[i]] & CX_NAME))
+	while (cx_class[c[++i]] & CX_NAME)
 		;
 	if (i - pos > CX_MAX_NAME)
 		return 0;
-	if (i - pos >= 3 && (b[pos] | 0x20) == 'x' &&
-	    (b[pos + 1] | 0x20) == 'm' && (b[pos + 2] | 0x20) == 'l')
+	if (i - pos >= 3 && (c[pos] | 0x20) == 'x' &&
+	    (c[pos + 1] | 0x20) == 'm' && (c[pos + 2] | 0x20) == 'l')
 		return 0;
 	return i - pos;
 }
 
 static int starts(const cx_reader *r, size_t pos, const char *s, size_t n)
 {
-	return r->len - pos >= n && memcmp(r->b + pos, s, n) == 0;
-}
-
-static char *copy_name(cx_reader *r, size_t pos, size_t n)
-{
-	char *s = r->chars + r->n_chars;
-
-	memcpy(s, r->b + pos, n);
-	s[n] = '\0';
-	r->n_chars += n + 1;
-	return s;
+	return r->len - pos >= n && memcmp(r->c + pos, s, n) == 0;
 }
 
 /* The reference at pos (on '&') if canonical form writes it there, spelt
@@ -137,21 +121,20 @@ static int ref_at(const cx_reader *r, size_t pos, int in_attr, size_t *n)
 {
 	static const struct {
 		const char *text;
+		size_t len;
 		char c;
 		uint8_t where; /* 1 text, 2 attribute value */
 	} refs[] = {
-	    {"&amp;", '&', 3},  {"&lt;", '<', 3},   {"&gt;", '>', 1},
-	    {"&quot;", '"', 2}, {"&#x9;", '\t', 2}, {"&#xA;", '\n', 2},
-	    {"&#xD;", '\r', 3},
+	    {"&amp;", 5, '&', 3},  {"&lt;", 4, '<', 3},   {"&gt;", 4, '>', 1},
+	    {"&quot;", 6, '"', 2}, {"&#x9;", 5, '\t', 2}, {"&#xA;", 5, '\n', 2},
+	    {"&#xD;", 5, '\r', 3},
 	};
 	uint8_t where = in_attr ? 2 : 1;
 
 	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-		size_t k = strlen(refs[i].text);
-
 		if ((refs[i].where & where) &&
-		    starts(r, pos, refs[i].text, k)) {
-			*n = k;
+		    starts(r, pos, refs[i].text, refs[i].len)) {
+			*n = refs[i].len;
 			return (unsigned char)refs[i].c;
 		}
 	}
@@ -162,52 +145,84 @@ static int ref_at(const cx_reader *r, size_t pos, int in_attr, size_t *n)
  * input is valid UTF-8, so the two bytes after 0xEF exist. */
 static int noncharacter_at(const cx_reader *r, size_t pos)
 {
-	return r->b[pos + 1] == 0xbf &&
-	       (r->b[pos + 2] == 0xbe || r->b[pos + 2] == 0xbf);
+	return r->c[pos + 1] == 0xbf &&
+	       (r->c[pos + 2] == 0xbe || r->c[pos + 2] == 0xbf);
 }
 
-/* Decode character data or an attribute value from pos up to the byte
- * `stop` ('<' or '"') into the character arena, NUL-ended. The class bit
- * says which bytes need a look; everything else is copied as is. */
-static int read_chars(cx_reader *r, int in_attr, const char **out,
-                      size_t *outlen)
+/* Decode character data (up to '<') or an attribute value (up to '"') in
+ * place from i, which is on the first byte of the class bit that is not
+ * plain: a reference, from which on bytes move down, or a byte that ends
+ * it. NUL-ended; pos is left on the delimiter. */
+static int decode_chars(cx_reader *r, int in_attr, size_t i, const char **out,
+                        size_t *outlen)
 {
-	const uint8_t *b = r->b;
+	uint8_t *c = r->c;
 	uint8_t bit = in_attr ? CX_ATTR : CX_TEXT;
 	uint8_t stop = in_attr ? '"' : '<';
-	size_t i = r->pos;
-	char *start = r->chars + r->n_chars, *o = start;
+	size_t o = i;
 
-	/* decoded text is never longer than its bytes (defensive) */
-	if (r->cap_chars - r->n_chars < r->len - i + 1)
-		return SP_CX_OTHER;
 	for (;;) {
 		size_t s = i, n;
-		int c;
+		int ch;
 
-		while (i < r->len && !(cx_class[b[i]] & bit))
+		while (!(cx_class[c[i]] & bit))
 			i++;
-		memcpy(o, b + s, i - s);
+		if (o != s)
+			memmove(c + o, c + s, i - s);
 		o += i - s;
 		if (i >= r->len)
 			return SP_CX_OTHER; /* unterminated */
-		if (b[i] == stop)
+		if (c[i] == stop)
 			break;
-		if (b[i] == '&') {
-			if ((c = ref_at(r, i, in_attr, &n)) < 0)
+		if (c[i] == '&') {
+			if ((ch = ref_at(r, i, in_attr, &n)) < 0)
 				return SP_CX_OTHER;
-			*o++ = (char)c;
+			c[o++] = (uint8_t)ch;
 			i += n;
-		} else if (b[i] == 0xef && !noncharacter_at(r, i)) {
-			*o++ = (char)b[i++];
+		} else if (c[i] == 0xef && !noncharacter_at(r, i)) {
+			c[o++] = c[i++];
 		} else {
 			return SP_CX_OTHER; /* raw <, >, ", CR, TAB, LF, ... */
 		}
 	}
-	*o = '\0';
-	*out = start;
-	*outlen = (size_t)(o - start);
-	r->n_chars += (size_t)(o - start) + 1;
+	c[o] = '\0';
+	*out = (const char *)c + r->pos;
+	*outlen = o - r->pos;
+	r->pos = i;
+	return SP_OK;
+}
+
+/* The same, fast for what nearly all runs are: plain bytes up to the
+ * delimiter. Inlined into its two callers with in_attr a constant. The
+ * scan needs no bound: the NUL after the copy ends it. */
+static inline __attribute__((always_inline)) int
+read_chars(cx_reader *r, int in_attr, const char **out, size_t *outlen)
+{
+	const uint8_t *c = r->c;
+	uint8_t bit = in_attr ? CX_ATTR : CX_TEXT;
+	size_t i = r->pos;
+
+	for (;; i += 4) {
+		if (cx_class[c[i]] & bit)
+			break;
+		if (cx_class[c[i + 1]] & bit) {
+			i += 1;
+			break;
+		}
+		if (cx_class[c[i + 2]] & bit) {
+			i += 2;
+			break;
+		}
+		if (cx_class[c[i + 3]] & bit) {
+			i += 3;
+			break;
+		}
+	}
+	if (c[i] != (in_attr ? '"' : '<') || i >= r->len)
+		return decode_chars(r, in_attr, i, out, outlen);
+	r->c[i] = '\0';
+	*out = (const char *)c + r->pos;
+	*outlen = i - r->pos;
 	r->pos = i;
 	return SP_OK;
 }
@@ -223,7 +238,8 @@ static int read_attr(cx_reader *r, const sp_cx_attr *prev)
 	    r->n_attrs >= r->cap_attrs)
 		return SP_CX_OTHER;
 	a = &r->attrs[r->n_attrs];
-	a->name = copy_name(r, r->pos, n);
+	a->name = (const char *)r->c + r->pos;
+	r->c[r->pos + n] = '\0'; /* the '=' */
 	if (prev != NULL && strcmp(prev->name, a->name) >= 0)
 		return SP_CX_OTHER;
 	r->pos += n + 2;
@@ -245,79 +261,97 @@ static void append_child(cx_elem *parent, cx_elem *e)
 	parent->last = e;
 }
 
+static cx_elem *new_elem(cx_reader *r, size_t start)
+{
+	cx_elem *e;
+
+	if (r->n_elems >= r->cap_elems || ++r->depth > r->max_depth)
+		return NULL;
+	e = &r->elems[r->n_elems++];
+	e->pub.parent = e->pub.first = e->pub.next = NULL;
+	e->pub.attrs = NULL;
+	e->pub.n_attrs = 0;
+	e->pub.text = "";
+	e->pub.text_len = 0;
+	e->pub.start = start;
+	e->up = e->last = NULL;
+	e->n_runs = 0;
+	return e;
+}
+
 /* A start tag at pos (on '<'): the element, linked under parent (NULL for
  * the root), and its namespace declaration and attributes checked. */
 static int read_start_tag(cx_reader *r, cx_elem *parent, cx_elem **out)
 {
-	size_t start = r->pos, n, p = start + 1;
+	size_t n, p = r->pos + 1, name_end;
 	const char *decl = NULL;
-	cx_elem *e;
+	size_t decl_len = 0;
+	cx_elem *e = new_elem(r, r->pos);
 
-	if (r->n_elems >= r->cap_elems || ++r->depth > r->max_depth)
+	if (e == NULL || (n = name_at(r, p)) == 0)
 		return SP_CX_OTHER;
-	e = &r->elems[r->n_elems++];
-	memset(e, 0, sizeof(*e));
-	e->pub.start = start;
-	n = name_at(r, p);
-	if (n == 0)
-		return SP_CX_OTHER;
-	if (p + n < r->len && r->b[p + n] == ':') {
-		if (n != 2 || memcmp(r->b + p, "ds", 2) != 0)
+	e->pub.ns = SP_CX_NS_SREP;
+	e->in_dsig = 0;
+	if (r->c[p + n] == ':') {
+		if (n != 2 || memcmp(r->c + p, "ds", 2) != 0)
 			return SP_CX_OTHER;
 		p += 3;
 		if ((n = name_at(r, p)) == 0)
 			return SP_CX_OTHER;
 		e->pub.ns = SP_CX_NS_DSIG;
 		e->in_dsig = 1;
-	} else {
-		e->pub.ns = SP_CX_NS_SREP;
 	}
-	e->pub.name = copy_name(r, p, n);
-	e->qlen = p + n - (start + 1);
-	r->pos = p + n;
+	e->pub.name = (const char *)r->c + p;
+	name_end = p + n;
+	e->qlen = name_end - (r->pos + 1);
+	r->pos = name_end;
 	if (parent == NULL) {
 		if (e->pub.ns != SP_CX_NS_SREP)
 			return SP_CX_OTHER;
 		decl = srep_decl;
+		decl_len = sizeof(srep_decl) - 1;
 	} else {
 		append_child(parent, e);
-		if (e->in_dsig && !parent->in_dsig)
+		if (e->in_dsig && !parent->in_dsig) {
 			decl = dsig_decl;
+			decl_len = sizeof(dsig_decl) - 1;
+		}
 		e->in_dsig |= parent->in_dsig;
 	}
 	if (decl != NULL) {
-		size_t k = strlen(decl);
-
-		if (!starts(r, r->pos, decl, k))
+		if (!starts(r, r->pos, decl, decl_len))
 			return SP_CX_OTHER;
-		r->pos += k;
+		r->pos += decl_len;
 	}
-	e->pub.attrs = r->attrs + r->n_attrs;
-	while (r->pos < r->len && r->b[r->pos] == ' ') {
-		r->pos++;
-		if (read_attr(r, e->pub.n_attrs > 0 ? &r->attrs[r->n_attrs - 1]
-		                                    : NULL) != SP_OK)
-			return SP_CX_OTHER;
-		e->pub.n_attrs++;
+	if (r->c[r->pos] == ' ') {
+		e->pub.attrs = r->attrs + r->n_attrs;
+		do {
+			r->pos++;
+			if (read_attr(r, e->pub.n_attrs > 0
+			                     ? &r->attrs[r->n_attrs - 1]
+			                     : NULL) != SP_OK)
+				return SP_CX_OTHER;
+			e->pub.n_attrs++;
+		} while (r->c[r->pos] == ' ');
 	}
-	if (e->pub.n_attrs == 0)
-		e->pub.attrs = NULL;
-	if (r->pos >= r->len || r->b[r->pos] != '>')
+	if (r->pos >= r->len || r->c[r->pos] != '>')
 		return SP_CX_OTHER; /* "/>", white space, a quote, ... */
+	r->c[name_end] = '\0';      /* all that follows the name is read */
 	r->pos++;
 	e->pub.inner_start = r->pos;
 	*out = e;
 	return SP_OK;
 }
 
-/* The end tag of e at pos (on "</"): exactly its name, then '>'. */
+/* The end tag of e at pos (on "</"): exactly its name, then '>'. The name
+ * in the start tag is intact: the NUL went after it. */
 static int read_end_tag(cx_reader *r, cx_elem *e)
 {
 	size_t p = r->pos + 2;
 
 	if (r->len - p < e->qlen + 1 ||
-	    memcmp(r->b + p, r->b + e->pub.start + 1, e->qlen) != 0 ||
-	    r->b[p + e->qlen] != '>')
+	    memcmp(r->c + p, r->c + e->pub.start + 1, e->qlen) != 0 ||
+	    r->c[p + e->qlen] != '>')
 		return SP_CX_OTHER;
 	e->pub.inner_end = r->pos;
 	r->pos = p + e->qlen + 1;
@@ -328,21 +362,15 @@ static int read_end_tag(cx_reader *r, cx_elem *e)
 
 static int read_text(cx_reader *r, cx_elem *e)
 {
-	cx_run *run;
+	const char *s;
+	size_t n;
 
-	if (r->n_runs >= r->cap_runs)
+	if (read_chars(r, 0, &s, &n) != SP_OK)
 		return SP_CX_OTHER;
-	run = &r->runs[r->n_runs++];
-	run->next = NULL;
-	if (read_chars(r, 0, &run->text, &run->len) != SP_OK)
-		return SP_CX_OTHER;
-	if (e->run_end != NULL)
-		e->run_end->next = run;
-	else
-		e->runs = run;
-	e->run_end = run;
-	e->n_runs++;
-	e->run_bytes += run->len;
+	if (e->n_runs++ == 0) {
+		e->pub.text = s;
+		e->pub.text_len = n;
+	}
 	return SP_OK;
 }
 
@@ -351,17 +379,15 @@ static int read_document(cx_reader *r)
 {
 	cx_elem *cur = NULL;
 
-	if (r->len < 1 || r->b[0] != '<')
-		return SP_CX_OTHER;
-	if (read_start_tag(r, NULL, &cur) != SP_OK)
+	if (r->c[0] != '<' || read_start_tag(r, NULL, &cur) != SP_OK)
 		return SP_CX_OTHER;
 	while (cur != NULL) {
 		if (r->pos >= r->len)
 			return SP_CX_OTHER; /* unclosed */
-		if (r->b[r->pos] != '<') {
-			if (read_text(r, cur) != SP_OK)
-				return SP_CX_OTHER;
-		} else if (r->len - r->pos >= 2 && r->b[r->pos + 1] == '/') {
+		if (r->c[r->pos] != '<' && read_text(r, cur) != SP_OK)
+			return SP_CX_OTHER;
+		/* on a '<', or on the NUL that now ends the text before it */
+		if (r->c[r->pos + 1] == '/') {
 			if (read_end_tag(r, cur) != SP_OK)
 				return SP_CX_OTHER;
 			cur = cur->up;
@@ -372,32 +398,33 @@ static int read_document(cx_reader *r)
 	return r->pos == r->len ? SP_OK : SP_CX_OTHER;
 }
 
-/* Give each element its text: one run is used in place, several are joined
- * into the character arena (white space between children, mostly). */
-static void join_text(cx_reader *r)
+/* An element with text on both sides of a child (white space between
+ * children, mostly) gets its runs joined: each run was decoded in place at
+ * the start of its gap between children and ends in a NUL there. */
+static void join_runs(cx_reader *r, cx_elem *e)
 {
-	for (size_t i = 0; i < r->n_elems; i++) {
-		cx_elem *e = &r->elems[i];
-		char *s;
+	char *s = r->join + r->n_join;
+	size_t at = e->pub.inner_start, n = 0;
+	const sp_cx_node *k = e->pub.first;
 
-		if (e->n_runs == 0) {
-			e->pub.text = "";
-			continue;
+	for (;;) {
+		size_t gap_end = k != NULL ? k->start : e->pub.inner_end;
+
+		if (gap_end > at) {
+			size_t run = strlen((const char *)r->c + at);
+
+			memcpy(s + n, r->c + at, run);
+			n += run;
 		}
-		e->pub.text_len = e->run_bytes;
-		if (e->n_runs == 1) {
-			e->pub.text = e->runs->text;
-			continue;
-		}
-		s = r->chars + r->n_chars;
-		for (cx_run *run = e->runs; run != NULL; run = run->next) {
-			memcpy(s, run->text, run->len);
-			s += run->len;
-		}
-		*s = '\0';
-		e->pub.text = r->chars + r->n_chars;
-		r->n_chars += e->run_bytes + 1;
+		if (k == NULL)
+			break;
+		at = k->end;
+		k = k->next;
 	}
+	s[n] = '\0';
+	e->pub.text = s;
+	e->pub.text_len = n;
+	r->n_join += n + 1;
 }
 
 static size_t align_up(size_t n)
@@ -405,32 +432,31 @@ static size_t align_up(size_t n)
 	return (n + 15) & ~(size_t)15;
 }
 
-/* Size the arena from the input: an element takes two '<', an attribute
- * two '"', a text run ends at a '<'; decoded strings are never longer than
- * their bytes, and all text joined again is at most the input. */
-static void *arena_new(cx_reader *r, size_t max_elements)
+/* Size the arena from the input: an element takes at least 7 bytes
+ * ("<a></a>"), an attribute two '"'; the joined texts are at most the
+ * input and a NUL each. */
+static void *arena_new(cx_reader *r, const uint8_t *buf, size_t max_elements)
 {
-	size_t lt = count_byte(r->b, r->len, '<');
-	size_t off_elems, off_attrs, off_runs, off_chars, total;
+	size_t off_elems, off_attrs, off_copy, off_join, total;
 	uint8_t *mem;
 
-	r->cap_elems = lt / 2 < max_elements ? lt / 2 : max_elements;
-	r->cap_attrs = count_byte(r->b, r->len, '"') / 2;
-	r->cap_runs = lt;
-	r->cap_chars =
-	    2 * r->len + 2 * r->cap_elems + 2 * r->cap_attrs + r->cap_runs + 1;
+	r->cap_elems = r->len / 7 < max_elements ? r->len / 7 : max_elements;
+	r->cap_attrs = count_byte(buf, r->len, '"') / 2;
+	r->cap_join = r->len + r->cap_elems + 1;
 	off_elems = align_up(sizeof(struct sp_cx_doc));
 	off_attrs = off_elems + align_up(r->cap_elems * sizeof(cx_elem));
-	off_runs = off_attrs + align_up(r->cap_attrs * sizeof(sp_cx_attr));
-	off_chars = off_runs + align_up(r->cap_runs * sizeof(cx_run));
-	total = off_chars + r->cap_chars;
+	off_copy = off_attrs + align_up(r->cap_attrs * sizeof(sp_cx_attr));
+	off_join = off_copy + r->len + 1;
+	total = off_join + r->cap_join;
 	mem = malloc(total);
 	if (mem == NULL)
 		return NULL;
 	r->elems = (cx_elem *)(void *)(mem + off_elems);
 	r->attrs = (sp_cx_attr *)(void *)(mem + off_attrs);
-	r->runs = (cx_run *)(void *)(mem + off_runs);
-	r->chars = (char *)(mem + off_chars);
+	memcpy(mem + off_copy, buf, r->len);
+	r->c = mem + off_copy;
+	r->c[r->len] = '\0';
+	r->join = (char *)(mem + off_join);
 	return mem;
 }
 
@@ -454,18 +480,19 @@ int sp_cx_read(const uint8_t *buf, size_t len, const sp_limits *limp,
 	if (!sp_proto__utf8_valid(buf, len))
 		return SP_CX_OTHER;
 	memset(&r, 0, sizeof(r));
-	r.b = buf;
 	r.len = len;
 	r.max_depth =
 	    lim.max_depth < CX_MAX_DEPTH ? lim.max_depth : CX_MAX_DEPTH;
-	d = arena_new(&r, lim.max_elements);
+	d = arena_new(&r, buf, lim.max_elements);
 	if (d == NULL)
 		return SP_ERR_NOMEM;
 	if (read_document(&r) != SP_OK) {
 		free(d);
 		return SP_CX_OTHER;
 	}
-	join_text(&r);
+	for (size_t i = 0; i < r.n_elems; i++)
+		if (r.elems[i].n_runs > 1)
+			join_runs(&r, &r.elems[i]);
 	d->root = &r.elems[0].pub;
 	*out = d;
 	return SP_OK;
