@@ -363,7 +363,6 @@ typedef struct fs_block {
 
 struct sp_fs_schema {
 	fs_block *blocks;
-	int broken;      /* not a schema this compiler reads: decline all */
 	fs_type **types; /* named, global */
 	size_t n_types;
 	fs_global *globals;
@@ -444,7 +443,9 @@ static xmlNodePtr first_decl(xmlNodePtr parent)
 	return next_decl(parent->children);
 }
 
-/* The attribute's value, or NULL (libxml2's, copied into buf). */
+/* The attribute's value copied into buf, or NULL when absent. A value
+ * longer than buf reads as "": every use of "" is then stricter than the
+ * real value or not modeled at all, never looser. */
 static const char *attr(xmlNodePtr n, const char *name, char *buf, size_t cap)
 {
 	xmlChar *v = xmlGetNoNsProp(n, SP_XC(name));
@@ -455,7 +456,8 @@ static const char *attr(xmlNodePtr n, const char *name, char *buf, size_t cap)
 	len = strlen((const char *)v);
 	if (len >= cap) {
 		xmlFree(v);
-		return NULL;
+		buf[0] = '\0';
+		return buf;
 	}
 	memcpy(buf, v, len + 1);
 	xmlFree(v);
@@ -817,8 +819,9 @@ static int build_complex_type(fs_compiler *c, fs_type *t, xmlNodePtr ct)
 }
 
 /* Build t from its definition once; a type left FS_UNMODELED is one the
- * fast path declines. A reference back to a type being built (a
- * recursive definition) sees it unmodeled: only its instances decline. */
+ * fast path declines. Element particles hold a pointer to their type, so a
+ * recursive definition through elements works; a simple-content base that
+ * is still being built (a cycle XSD forbids anyway) reads as unmodeled. */
 static void build_type(fs_compiler *c, fs_type *t)
 {
 	int rc;
@@ -941,7 +944,7 @@ int sp_proto__fs_compile(const unsigned char *xsd, size_t len,
 		c.doc = NULL;
 	else
 		c.doc = xmlReadMemory((const char *)xsd, (int)len, "record.xsd",
-		                      NULL, XML_PARSE_NONET | XML_PARSE_NOENT);
+		                      NULL, XML_PARSE_NONET);
 	rc = c.doc != NULL ? compile_root(&c, xmlDocGetRootElement(c.doc)) : -1;
 	xmlFreeDoc(c.doc);
 	if (c.nomem) {
@@ -1292,9 +1295,8 @@ int sp_proto__record_from_cx(const sp_fs_schema *s, const sp_cx_doc *d,
 	if (out == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
 	*out = NULL;
-	if (s == NULL || s->broken || d == NULL ||
-	    (root = sp_cx_root(d)) == NULL || root->ns != SP_CX_NS_SREP ||
-	    strcmp(root->name, "Record") != 0)
+	if (s == NULL || d == NULL || (root = sp_cx_root(d)) == NULL ||
+	    root->ns != SP_CX_NS_SREP || strcmp(root->name, "Record") != 0)
 		return SP_CX_OTHER;
 	k.root = root;
 	k.rc = SP_OK;
