@@ -303,6 +303,7 @@ typedef enum fs_content {
 	FS_EMPTY,         /* no text, no children */
 	FS_SIMPLE, /* a string value (a simple type, or simple content) */
 	FS_ELEMS,  /* element-only content */
+	FS_OPEN,   /* mixed, any element, any attribute, all skipped */
 } fs_content;
 
 typedef enum fs_pkind {
@@ -792,6 +793,53 @@ static fs_particle *build_particle(fs_compiler *c, xmlNodePtr p)
 	return NULL; /* all, group ref, ... */
 }
 
+/* The one open type XSD lets a schema write and SREP uses (Extension): a
+ * mixed complex type whose only content is one xs:any namespace="##any"
+ * processContents="skip" minOccurs="0" maxOccurs="unbounded" in a
+ * sequence, with xs:anyAttribute namespace="##any" processContents="skip".
+ * Nothing inside is validated, so nothing inside is checked here either;
+ * the rules that still hold there (no XML-DSig element outside the
+ * signature slot, namespace well-formedness) are the canonical reader's
+ * and the slot check's. Any other spelling is left unmodeled. */
+static int is_skip(xmlNodePtr n, const char *what, const char *const *allowed)
+{
+	char nbuf[16], pbuf[16], minb[8], maxb[16];
+	const char *ns = attr(n, "namespace", nbuf, sizeof(nbuf));
+	const char *pc = attr(n, "processContents", pbuf, sizeof(pbuf));
+	const char *mn = attr(n, "minOccurs", minb, sizeof(minb));
+	const char *mx = attr(n, "maxOccurs", maxb, sizeof(maxb));
+
+	return is_xsd(n, what) && only_attrs(n, allowed) && ns != NULL &&
+	       strcmp(ns, "##any") == 0 && pc != NULL &&
+	       strcmp(pc, "skip") == 0 &&
+	       (mn == NULL ? strcmp(what, "any") != 0 : strcmp(mn, "0") == 0) &&
+	       (mx == NULL ? strcmp(what, "any") != 0
+	                   : strcmp(mx, "unbounded") == 0);
+}
+
+static int is_open_type(xmlNodePtr ct)
+{
+	static const char *const any_attrs[] = {"namespace", "processContents",
+	                                        "minOccurs", "maxOccurs", NULL};
+	static const char *const anyattr_attrs[] = {"namespace",
+	                                            "processContents", NULL};
+	static const char *const seq_attrs[] = {NULL};
+	char buf[16];
+	const char *mixed = attr(ct, "mixed", buf, sizeof(buf));
+	xmlNodePtr seq = first_decl(ct), any, aa;
+
+	if (mixed == NULL || strcmp(mixed, "true") != 0 ||
+	    !is_xsd(seq, "sequence") || !only_attrs(seq, seq_attrs))
+		return 0;
+	any = first_decl(seq);
+	aa = next_decl(seq->next);
+	return any != NULL && next_decl(any->next) == NULL &&
+	       first_decl(any) == NULL &&
+	       is_skip(any, "any", any_attrs) && aa != NULL &&
+	       next_decl(aa->next) == NULL && first_decl(aa) == NULL &&
+	       is_skip(aa, "anyAttribute", anyattr_attrs);
+}
+
 static int build_complex_type(fs_compiler *c, fs_type *t, xmlNodePtr ct)
 {
 	static const char *const ct_attrs[] = {"name", "mixed", NULL};
@@ -799,8 +847,13 @@ static int build_complex_type(fs_compiler *c, fs_type *t, xmlNodePtr ct)
 	const char *mixed = attr(ct, "mixed", buf, sizeof(buf));
 	xmlNodePtr k = first_decl(ct);
 
-	if (!only_attrs(ct, ct_attrs) ||
-	    (mixed != NULL && strcmp(mixed, "false") != 0))
+	if (!only_attrs(ct, ct_attrs))
+		return -1;
+	if (is_open_type(ct)) {
+		t->content = FS_OPEN;
+		return 0;
+	}
+	if (mixed != NULL && strcmp(mixed, "false") != 0)
 		return -1;
 	if (is_xsd(k, "simpleContent"))
 		return next_decl(k->next) == NULL
@@ -1156,10 +1209,33 @@ static int match(fs_check *k, const fs_particle *p, const sp_cx_node *parent,
 	return 1;
 }
 
+/* Open content holds no XML-DSig element: those may only be the root's
+ * last child (sp_doc_parse's slot rule applies inside skipped content
+ * too). */
+static int open_ok(const sp_cx_node *top)
+{
+	const sp_cx_node *n = top->first;
+
+	while (n != NULL) {
+		if (n->ns != SP_CX_NS_SREP)
+			return 0;
+		if (n->first != NULL) {
+			n = n->first;
+			continue;
+		}
+		while (n != top && n->next == NULL)
+			n = n->parent;
+		n = n != top ? n->next : NULL;
+	}
+	return 1;
+}
+
 static int check_elem(fs_check *k, const sp_cx_node *n, const fs_type *t)
 {
 	const sp_cx_node *cur;
 
+	if (t != NULL && t->content == FS_OPEN)
+		return open_ok(n);
 	if (t == NULL || !attrs_ok(t, n))
 		return 0;
 	switch (t->content) {
@@ -1173,6 +1249,7 @@ static int check_elem(fs_check *k, const sp_cx_node *n, const fs_type *t)
 		cur = n->first;
 		return match(k, t->model, n, &cur) && cur == NULL &&
 		       k->rc == SP_OK;
+	case FS_OPEN: /* above */
 	case FS_UNMODELED:
 		break;
 	}
