@@ -203,8 +203,16 @@ int sp_node__io_write(sp_conn *c)
 		err = SSL_get_error(c->ssl, rv);
 		break;
 	}
-	if (c->out_off == c->out_len)
+	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
+		/* An idle connection keeps no buffer (as OpenSSL's own are
+		 * released, SSL_MODE_RELEASE_BUFFERS). */
+		if (c->n_streams == 0) {
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+	}
 	sp_node__conn_account_out(c);
 	switch (err) {
 	case SSL_ERROR_NONE:
@@ -264,6 +272,11 @@ static void io_read(sp_conn *c)
 				sp_node__conn_close(c);
 				return;
 			}
+			/* Nothing read ahead: the socket's read event (level
+			 * triggered) says when more comes, which saves the
+			 * read(2) that would only return EAGAIN. */
+			if (!SSL_has_pending(c->ssl))
+				break;
 			continue;
 		}
 		err = SSL_get_error(c->ssl, rv);
