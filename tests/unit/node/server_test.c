@@ -1513,8 +1513,8 @@ static void test_zero_window_cut_off(void **state)
 		assert_int_equal(c.st[i].body_len, 0);
 		assert_int_equal(c.st[i].error_code, NGHTTP2_CANCEL);
 	}
-	/* TLS output is given back when libevent reports it written, which
-	 * may come a moment after the client read it. */
+	/* TLS output is given back when SSL_write has taken it, which may
+	 * come a moment after the client read it. */
 	for (int i = 0; i < 50; i++) {
 		run_on_loop(buffered_fn, &held);
 		if (held == 0)
