@@ -791,6 +791,16 @@ static int pred_eof(tclient *c, void *arg)
 	return c->eof;
 }
 
+/* Send what the client's session has queued, without reading anything. */
+static void tc_send_only(tclient *c)
+{
+	const uint8_t *out;
+	ssize_t n;
+
+	while ((n = nghttp2_session_mem_send(c->h2, &out)) > 0)
+		assert_int_equal(SSL_write(c->ssl, out, (int)n), (int)n);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_get_post_client_cert(void **state)
@@ -1398,6 +1408,41 @@ static void test_tls_versions(void **state)
 	srv_stop();
 }
 
+/* TLS 1.3 key updates in both directions: the server reads the client's
+ * KeyUpdate, answers one that asks for it with its own (a write from
+ * inside a read), and keeps serving on the new keys; a client that asks
+ * for a key update in the middle of a large answer gets it whole. */
+static void test_key_update(void **state)
+{
+	tclient c;
+	tstream *s;
+
+	(void)state;
+	srv_start(NULL, 1);
+	assert_int_equal(tc_connect(&c, cli_cert, cli_key), 0);
+	s = tc_request(&c, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&c, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(
+		    SSL_key_update(c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+		s = tc_request(&c, "GET", "/echo", NULL, 0, 0, NULL);
+		assert_true(tc_pump(&c, 3000, pred_closed, s));
+		assert_int_equal(s->status, 200);
+		assert_non_null(strstr(s->body, "cert=1"));
+	}
+	s = tc_request(&c, "GET", "/big", NULL, 0, 0, NULL);
+	tc_send_only(&c);
+	assert_int_equal(SSL_key_update(c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	assert_true(tc_pump(&c, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	assert_int_equal(s->body_total, 40000);
+	tc_close(&c);
+	assert_int_equal(stats().dropped_flood, 0);
+	srv_stop();
+}
+
 static void set_tls_fn(void *arg)
 {
 	sp_server_set_tls(T.srv, arg);
@@ -1535,16 +1580,6 @@ static void test_zero_window_cut_off(void **state)
 	assert_int_equal(st.conns_open, 0);
 	assert_true(st.dropped_timeout >= 6);
 	srv_stop();
-}
-
-/* Send what the client's session has queued, without reading anything. */
-static void tc_send_only(tclient *c)
-{
-	const uint8_t *out;
-	ssize_t n;
-
-	while ((n = nghttp2_session_mem_send(c->h2, &out)) > 0)
-		assert_int_equal(SSL_write(c->ssl, out, (int)n), (int)n);
 }
 
 /* Open the client's windows wide, so that only the socket holds answers
@@ -1869,6 +1904,7 @@ int main(void)
 	    cmocka_unit_test(test_late_respond_after_client_left),
 	    cmocka_unit_test(test_graceful_shutdown),
 	    cmocka_unit_test(test_tls_versions),
+	    cmocka_unit_test(test_key_update),
 	    cmocka_unit_test(test_tls_reload),
 	    cmocka_unit_test(test_zero_window_cut_off),
 	    cmocka_unit_test(test_socket_not_read),
