@@ -4,10 +4,8 @@
  * registered; write interest is registered only while the socket is full
  * (or a handshake or key update needs it), so that a request answered at
  * once costs one read and one write, and no epoll_ctl. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/err.h>
@@ -251,7 +249,13 @@ static void io_read(sp_conn *c)
 	uint8_t buf[SP_SRV_READ_CHUNK];
 	size_t total = 0;
 
-	c->read_wants_write = 0;
+	if (c->read_wants_write) {
+		c->read_wants_write = 0;
+		/* The write interest was the read's: without output waiting,
+		 * a writable socket would wake the loop for nothing. */
+		if (sp_node__io_pending(c) == 0)
+			(void)io_want_write(c, 0);
+	}
 	while (!c->closed) {
 		int rv, err;
 
