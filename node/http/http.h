@@ -177,9 +177,10 @@ void sp_server_shutdown(sp_server *s, void (*done)(void *arg), void *arg);
 
 /* Close everything now and free. Requests still held by handlers stay valid
  * until they are answered or unreferenced; their responses are dropped and
- * no callback is called any more. libevent finishes freeing the closed
- * connections from the loop: run the loop once more (EVLOOP_NONBLOCK)
- * before event_base_free(). NULL is a no-op. */
+ * no callback is called any more. Sockets, TLS state and events are freed
+ * at once (a connection's own small object lives on while a handler holds
+ * one of its requests); running the loop once more (EVLOOP_NONBLOCK)
+ * before event_base_free() is harmless. NULL is a no-op. */
 void sp_server_free(sp_server *s);
 
 /* ---------------------------------------------------------------- request */

@@ -14,7 +14,6 @@
 
 struct event;
 struct evconnlistener;
-struct bufferevent;
 
 /* Bytes of TLS output a connection may queue before nghttp2 is told to
  * wait (the write callback resumes it). */
@@ -80,7 +79,14 @@ struct sp_conn {
 	int refs; /* 1 while open, plus one per request object alive */
 	sp_server *srv;
 	sp_conn *prev, *next; /* in srv->conns while open */
-	struct bufferevent *bev;
+	int fd;               /* the socket, -1 once closed */
+	SSL *ssl;
+	struct event *rev; /* EV_READ, added unless reads are paused */
+	struct event *wev; /* EV_WRITE, added only while the socket is full */
+	/* TLS plaintext nghttp2 produced and SSL_write has not taken yet:
+	 * out[out_off..out_len) */
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
 	nghttp2_session *h2;
 	struct event *timer; /* handshake timeout, then idle timeout */
 	unsigned closed : 1;
@@ -91,9 +97,13 @@ struct sp_conn {
 	unsigned close_after_flush : 1;
 	unsigned goaway_sent : 1;
 	unsigned anon : 1; /* in the anonymous share (handshaking or no auth) */
-	unsigned stalled : 1; /* closing for want of progress */
-	uint64_t progress_us; /* last stream progress (idle_timeout) */
-	size_t moved;         /* body bytes since then, all streams */
+	unsigned stalled : 1;          /* closing for want of progress */
+	unsigned reading : 1;          /* rev is added */
+	unsigned writing : 1;          /* wev is added */
+	unsigned write_wants_read : 1; /* SSL_write said WANT_READ */
+	unsigned read_wants_write : 1; /* SSL_read said WANT_WRITE */
+	uint64_t progress_us;          /* last stream progress (idle_timeout) */
+	size_t moved;                  /* body bytes since then, all streams */
 	uint8_t *peer_der;
 	size_t peer_der_len;
 	char remote[SP_SRV_REMOTE_MAX];
@@ -184,6 +194,23 @@ void sp_node__req_dispatch(sp_http_req *r);
  * request within a short grace. */
 void sp_node__req_linger(sp_http_req *r);
 void sp_node__req_log(sp_http_req *r);
+
+/* The handshake finished: check ALPN and the client certificate, start
+ * HTTP/2 (server.c). */
+void sp_node__conn_handshake_done(sp_conn *c);
+
+/* server_io.c: the connection's socket and TLS */
+/* Take the accepted socket and the SSL (freed by sp_node__io_close from
+ * then on) and wait for the ClientHello. */
+int sp_node__io_start(sp_conn *c, int fd, SSL *ssl);
+void sp_node__io_close(sp_conn *c);
+/* Output queued and not yet taken by SSL_write. */
+size_t sp_node__io_pending(const sp_conn *c);
+/* Queue nghttp2's output (copied). */
+int sp_node__io_queue(sp_conn *c, const uint8_t *data, size_t len);
+/* SSL_write what is queued until done or the socket is full; -1 when the
+ * connection failed (it is then closed). */
+int sp_node__io_write(sp_conn *c);
 
 /* server_tls.c */
 int sp_node__tls_alpn_ok(SSL *ssl);

@@ -12,9 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
@@ -101,9 +98,7 @@ int sp_node__conn_may_hold(const sp_conn *c, size_t n)
 void sp_node__conn_account_out(sp_conn *c)
 {
 	sp_server *s = c->srv;
-	size_t now = c->bev != NULL && !c->closed
-	                 ? evbuffer_get_length(bufferevent_get_output(c->bev))
-	                 : 0;
+	size_t now = c->closed ? 0 : sp_node__io_pending(c);
 
 	c->buffered = c->buffered - c->out_held + now;
 	s->st.buffered_bytes = s->st.buffered_bytes - c->out_held + now;
@@ -138,11 +133,7 @@ void sp_node__conn_close(sp_conn *c)
 		event_free(c->timer);
 		c->timer = NULL;
 	}
-	if (c->bev != NULL) {
-		bufferevent_free(
-		    c->bev); /* closes the socket and frees the SSL */
-		c->bev = NULL;
-	}
+	sp_node__io_close(c); /* closes the socket and frees the SSL */
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -208,7 +199,9 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		c->stalled = 1;
 		c->srv->st.dropped_timeout++;
 	}
-	/* Say goodbye properly, then close. */
+	/* Say goodbye properly, then close (the GOAWAY goes out now, and
+	 * may end the connection at once). */
+	c->refs++;
 	sp_node__conn_goaway(c);
 	if (!c->closed) {
 		/* Bound the goodbye: close for good after a short grace. */
@@ -216,54 +209,12 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		tv.tv_usec = 0;
 		evtimer_add(c->timer, &tv);
 	}
-}
-
-static void conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	sp_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-
-	c->refs++; /* the connection may close under us */
-	while (!c->closed) {
-		size_t n = evbuffer_get_contiguous_space(in);
-		unsigned char *p;
-
-		if (n == 0)
-			break;
-		p = evbuffer_pullup(in, (ev_ssize_t)n);
-		if (p == NULL)
-			break;
-		c->srv->st.bytes_in += n;
-		if (sp_node__conn_recv(c, p, n) != 0) {
-			sp_node__conn_close(c);
-			break;
-		}
-		evbuffer_drain(in, n);
-	}
-	if (!c->closed)
-		sp_node__conn_flush(c);
 	sp_node__conn_unref(c);
 }
 
-static void conn_write_cb(struct bufferevent *bev, void *arg)
+void sp_node__conn_handshake_done(sp_conn *c)
 {
-	sp_conn *c = arg;
-
-	(void)bev;
-	if (c->closed)
-		return;
-	c->refs++;
-	sp_node__conn_account_out(c);
-	sp_node__conn_flush(c);
-	if (!c->closed && c->close_after_flush &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		sp_node__conn_close(c);
-	sp_node__conn_unref(c);
-}
-
-static void conn_handshake_done(sp_conn *c)
-{
-	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	SSL *ssl = c->ssl;
 	X509 *peer;
 	struct timeval tv;
 
@@ -306,9 +257,8 @@ static void conn_handshake_done(sp_conn *c)
 	c->handshake_done = 1;
 	evtimer_del(c->timer);
 	/* A peer that stops reading our output is cut off after the idle
-	 * time; reads are bounded by the idle and stream timers. */
-	ms_to_tv(c->srv->lim.idle_timeout_ms, &tv);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	 * time (server_io.c); reads are bounded by the idle and stream
+	 * timers. */
 	if (sp_node__h2_start(c) != SP_OK) {
 		sp_node__conn_close(c);
 		return;
@@ -322,43 +272,6 @@ static void conn_handshake_done(sp_conn *c)
 	}
 	if (!c->closed)
 		sp_node__conn_flush(c);
-}
-
-static int ssl_error_is_eof(struct bufferevent *bev)
-{
-	unsigned long e;
-	int eof = 1, any = 0;
-
-	while ((e = bufferevent_get_openssl_error(bev)) != 0) {
-		any = 1;
-		if (ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
-			eof = 0;
-	}
-	return any ? eof : 1;
-}
-
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	sp_conn *c = arg;
-
-	if (c->closed)
-		return;
-	c->refs++;
-	if (what & BEV_EVENT_CONNECTED) {
-		conn_handshake_done(c);
-	} else if (what & BEV_EVENT_TIMEOUT) {
-		c->srv->st.dropped_timeout++;
-		sp_node__conn_close(c);
-	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		if (!c->handshake_done)
-			c->srv->st.handshakes_failed++;
-		else if ((what & BEV_EVENT_ERROR) && !ssl_error_is_eof(bev))
-			c->srv->st.dropped_flood++;
-		/* else: a peer leaving without close_notify is a normal close.
-		 */
-		sp_node__conn_close(c);
-	}
-	sp_node__conn_unref(c);
 }
 
 static void format_remote(const struct sockaddr *sa, socklen_t salen, char *out,
@@ -432,18 +345,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		goto fail;
 	c->srv = s;
 	c->refs = 1;
+	c->fd = -1;
 	format_remote(sa, (socklen_t)salen, c->remote, sizeof(c->remote));
 	c->timer = evtimer_new(s->base, conn_timer_cb, c);
 	if (c->timer == NULL)
 		goto fail;
-	c->bev = bufferevent_openssl_socket_new(
-	    s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL)
-		goto fail; /* libevent has not taken the socket or the SSL */
-	ssl = NULL;
-	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	                  c);
+	if (sp_node__io_start(c, fd, ssl) != SP_OK)
+		goto fail; /* it has not taken the socket or the SSL */
 	s->refs++;
 	c->next = s->conns;
 	if (s->conns != NULL)
@@ -455,8 +363,6 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	s->st.conns_anon++;
 	ms_to_tv(s->lim.handshake_timeout_ms, &tv);
 	evtimer_add(c->timer, &tv);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0)
-		sp_node__conn_close(c);
 	return;
 
 fail:

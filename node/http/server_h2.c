@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "base.h"
@@ -16,18 +14,16 @@ static ssize_t send_cb(nghttp2_session *h2, const uint8_t *data, size_t len,
                        int flags, void *user)
 {
 	sp_conn *c = user;
-	struct evbuffer *out;
 
 	(void)h2;
 	(void)flags;
-	if (c->bev == NULL)
+	if (c->ssl == NULL)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	out = bufferevent_get_output(c->bev);
-	/* Back-pressure: the write callback resumes sending once TLS has
-	 * taken the queued bytes. */
-	if (evbuffer_get_length(out) >= SP_SRV_OUT_HIGH_WATER)
+	/* Back-pressure: sending resumes once SSL_write has taken the queued
+	 * bytes (sp_node__conn_flush, or the socket's write event). */
+	if (sp_node__io_pending(c) >= SP_SRV_OUT_HIGH_WATER)
 		return NGHTTP2_ERR_WOULDBLOCK;
-	if (evbuffer_add(out, data, len) != 0)
+	if (sp_node__io_queue(c, data, len) != 0)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	c->srv->st.bytes_out += len;
 	sp_node__conn_account_out(c);
@@ -457,16 +453,12 @@ int sp_node__conn_recv(sp_conn *c, const uint8_t *data, size_t len)
 	return 0;
 }
 
-void sp_node__conn_flush(sp_conn *c)
+/* Let nghttp2 queue what it has (up to the high-water mark); -1 when the
+ * session failed (the connection is then closed). */
+static int conn_serialize(sp_conn *c)
 {
 	int rv;
 
-	if (c->closed || c->h2 == NULL)
-		return;
-	if (c->in_recv || c->in_send) {
-		c->want_flush = 1;
-		return;
-	}
 	do {
 		c->want_flush = 0;
 		c->in_send = 1;
@@ -475,14 +467,38 @@ void sp_node__conn_flush(sp_conn *c)
 		if (rv != 0) {
 			c->close_after_flush = 0;
 			sp_node__conn_close(c);
-			return;
+			return -1;
 		}
 	} while (c->want_flush);
+	return 0;
+}
+
+void sp_node__conn_flush(sp_conn *c)
+{
+	if (c->closed || c->h2 == NULL)
+		return;
+	if (c->in_recv || c->in_send) {
+		c->want_flush = 1;
+		return;
+	}
+	/* Written in this turn, not the next: SSL_write until the socket is
+	 * full, and again while nghttp2 had more than the mark let it queue.
+	 */
+	for (;;) {
+		if (conn_serialize(c) != 0)
+			return;
+		if (sp_node__io_pending(c) == 0)
+			break;
+		if (sp_node__io_write(c) != 0)
+			return; /* closed */
+		if (sp_node__io_pending(c) > 0 ||
+		    !nghttp2_session_want_write(c->h2))
+			break;
+	}
 	if (!nghttp2_session_want_read(c->h2) &&
 	    !nghttp2_session_want_write(c->h2))
 		c->close_after_flush = 1;
-	if (c->close_after_flush &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (c->close_after_flush && sp_node__io_pending(c) == 0)
 		sp_node__conn_close(c);
 }
 

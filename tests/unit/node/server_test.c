@@ -196,6 +196,16 @@ static void handler(sp_http_req *req, void *arg)
 		(void)sp_http_respond(req, 200, "text/plain", big, sizeof(big));
 		return;
 	}
+	if (strcmp(sp_http_req_path(req), "/huge") == 0) {
+		size_t n = (size_t)512 * 1024;
+		uint8_t *huge = malloc(n);
+
+		if (huge != NULL)
+			memset(huge, 'h', n);
+		(void)sp_http_respond_take(req, 200, "text/plain", NULL, 0,
+		                           huge, huge != NULL ? n : 0);
+		return;
+	}
 	if (strcmp(sp_http_req_path(req), "/drop") == 0) {
 		sp_http_req_unref(
 		    req); /* no answer at all: the stream is reset */
@@ -458,6 +468,7 @@ typedef struct tstream {
 	char ctype[64];
 	char body[2048];
 	size_t body_len;
+	size_t body_total; /* all DATA bytes, also past body[] */
 	int closed;
 	uint32_t error_code;
 	/* request body and where to stall */
@@ -470,7 +481,7 @@ typedef struct tclient {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	nghttp2_session *h2;
-	tstream st[8];
+	tstream st[32];
 	int nst;
 	int goaway;
 	int eof;
@@ -519,6 +530,7 @@ static int tc_on_data(nghttp2_session *h2, uint8_t flags, int32_t stream_id,
 	(void)user;
 	if (s == NULL)
 		return 0;
+	s->body_total += len;
 	if (len > sizeof(s->body) - 1 - s->body_len)
 		len = sizeof(s->body) - 1 - s->body_len;
 	memcpy(s->body + s->body_len, data, len);
@@ -585,6 +597,9 @@ static ssize_t tc_read_body(nghttp2_session *h2, int32_t stream_id,
 	return (ssize_t)n;
 }
 
+/* SO_RCVBUF for the next tc_connect() (0: the system's) */
+static int g_tc_rcvbuf;
+
 /* Connect with ALPN h2; cert/key may be NULL. Returns 0 or -1 (handshake
  * refused). */
 static int tc_connect(tclient *c, const char *cert, const char *key)
@@ -598,6 +613,9 @@ static int tc_connect(tclient *c, const char *cert, const char *key)
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(c->fd >= 0);
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (g_tc_rcvbuf > 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &g_tc_rcvbuf,
+		           sizeof(g_tc_rcvbuf));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(T.port);
@@ -667,7 +685,7 @@ static tstream *tc_request(tclient *c, const char *method, const char *path,
 	nghttp2_data_provider prd;
 	char authority[32];
 
-	assert_true(c->nst < 8);
+	assert_true(c->nst < (int)(sizeof(c->st) / sizeof(c->st[0])));
 	s = &c->st[c->nst++];
 	memset(s, 0, sizeof(*s));
 	s->data = body;
@@ -771,6 +789,16 @@ static int pred_eof(tclient *c, void *arg)
 {
 	(void)arg;
 	return c->eof;
+}
+
+/* Send what the client's session has queued, without reading anything. */
+static void tc_send_only(tclient *c)
+{
+	const uint8_t *out;
+	ssize_t n;
+
+	while ((n = nghttp2_session_mem_send(c->h2, &out)) > 0)
+		assert_int_equal(SSL_write(c->ssl, out, (int)n), (int)n);
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -1380,6 +1408,41 @@ static void test_tls_versions(void **state)
 	srv_stop();
 }
 
+/* TLS 1.3 key updates in both directions: the server reads the client's
+ * KeyUpdate, answers one that asks for it with its own (a write from
+ * inside a read), and keeps serving on the new keys; a client that asks
+ * for a key update in the middle of a large answer gets it whole. */
+static void test_key_update(void **state)
+{
+	tclient c;
+	tstream *s;
+
+	(void)state;
+	srv_start(NULL, 1);
+	assert_int_equal(tc_connect(&c, cli_cert, cli_key), 0);
+	s = tc_request(&c, "GET", "/echo", NULL, 0, 0, NULL);
+	assert_true(tc_pump(&c, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(
+		    SSL_key_update(c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+		s = tc_request(&c, "GET", "/echo", NULL, 0, 0, NULL);
+		assert_true(tc_pump(&c, 3000, pred_closed, s));
+		assert_int_equal(s->status, 200);
+		assert_non_null(strstr(s->body, "cert=1"));
+	}
+	s = tc_request(&c, "GET", "/big", NULL, 0, 0, NULL);
+	tc_send_only(&c);
+	assert_int_equal(SSL_key_update(c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	assert_true(tc_pump(&c, 3000, pred_closed, s));
+	assert_int_equal(s->status, 200);
+	assert_int_equal(s->body_total, 40000);
+	tc_close(&c);
+	assert_int_equal(stats().dropped_flood, 0);
+	srv_stop();
+}
+
 static void set_tls_fn(void *arg)
 {
 	sp_server_set_tls(T.srv, arg);
@@ -1495,8 +1558,8 @@ static void test_zero_window_cut_off(void **state)
 		assert_int_equal(c.st[i].body_len, 0);
 		assert_int_equal(c.st[i].error_code, NGHTTP2_CANCEL);
 	}
-	/* TLS output is given back when libevent reports it written, which
-	 * may come a moment after the client read it. */
+	/* TLS output is given back when SSL_write has taken it, which may
+	 * come a moment after the client read it. */
 	for (int i = 0; i < 50; i++) {
 		run_on_loop(buffered_fn, &held);
 		if (held == 0)
@@ -1516,6 +1579,78 @@ static void test_zero_window_cut_off(void **state)
 	st = stats();
 	assert_int_equal(st.conns_open, 0);
 	assert_true(st.dropped_timeout >= 6);
+	srv_stop();
+}
+
+/* Open the client's windows wide, so that only the socket holds answers
+ * back, and ask for 16 answers of 512 KiB (more than the server's socket
+ * and its output mark take). */
+static void tc_request_big_unread(tclient *c)
+{
+	nghttp2_settings_entry iv = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+	                             1 << 20};
+
+	assert_int_equal(
+	    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &iv, 1), 0);
+	assert_int_equal(nghttp2_session_set_local_window_size(
+	                     c->h2, NGHTTP2_FLAG_NONE, 0, 16 << 20),
+	                 0);
+	for (int i = 0; i < 16; i++)
+		(void)tc_request(c, "GET", "/huge", NULL, 0, 0, NULL);
+	tc_send_only(c);
+}
+
+/* A client that stops reading its socket for a while gets every answer
+ * whole once it reads again (the server waits for the socket, then writes
+ * the rest); one that never reads again is cut off after idle_timeout and
+ * what its answers held is given back. */
+static void test_socket_not_read(void **state)
+{
+	sp_server_limits lim = short_limits();
+	tclient c;
+	uint64_t held = 0, t0;
+	sp_server_stats st;
+
+	(void)state;
+	lim.idle_timeout_ms = 1500;
+	lim.conn_buffered_bytes = (size_t)64 << 20;
+	lim.global_buffered_bytes = (size_t)256 << 20;
+	lim.anon_buffered_bytes = (size_t)256 << 20;
+	srv_start(&lim, 1);
+	/* a small receive buffer: the server's socket fills soon */
+	g_tc_rcvbuf = 4096;
+
+	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+	tc_request_big_unread(&c);
+	usleep(500 * 1000);
+	assert_int_equal(handled(), 16);
+	run_on_loop(buffered_fn, &held);
+	assert_true(held > 0); /* the socket took part, the rest waits */
+	assert_true(tc_pump(&c, 5000, pred_all_closed, NULL));
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(c.st[i].status, 200);
+		assert_int_equal(c.st[i].error_code, NGHTTP2_NO_ERROR);
+		assert_int_equal(c.st[i].body_total, 512 * 1024);
+	}
+	tc_close(&c);
+	st = stats();
+	assert_int_equal(st.dropped_timeout, 0);
+
+	assert_int_equal(tc_connect(&c, NULL, NULL), 0);
+	tc_request_big_unread(&c);
+	t0 = now_ms();
+	for (;;) {
+		st = stats();
+		if (st.conns_open == 0 || now_ms() - t0 > 6000)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_int_equal(st.conns_open, 0);
+	assert_true(now_ms() - t0 >= 1200);
+	assert_true(st.dropped_timeout >= 1);
+	assert_int_equal(st.buffered_bytes, 0);
+	tc_close(&c);
+	g_tc_rcvbuf = 0;
 	srv_stop();
 }
 
@@ -1769,8 +1904,10 @@ int main(void)
 	    cmocka_unit_test(test_late_respond_after_client_left),
 	    cmocka_unit_test(test_graceful_shutdown),
 	    cmocka_unit_test(test_tls_versions),
+	    cmocka_unit_test(test_key_update),
 	    cmocka_unit_test(test_tls_reload),
 	    cmocka_unit_test(test_zero_window_cut_off),
+	    cmocka_unit_test(test_socket_not_read),
 	    cmocka_unit_test(test_anon_bytes_share),
 	    cmocka_unit_test(test_anon_connection_share),
 	    cmocka_unit_test(test_recheck_closes_revoked),
