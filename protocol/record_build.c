@@ -497,7 +497,7 @@ done:
  * comments (no text), and what a parse of those bytes keeps as text nodes.
  * So the tree below is the one sp_doc_parse() of sp_record_build()'s bytes
  * gives, and a record signed from it is byte for byte the record signed from
- * those bytes (tests/unit/trust/sign_tree_test.c compares the two). Inside
+ * those bytes (tests/unit/trust/sign_record_test.c compares the two). Inside
  * an element with text, libxml2 writes its whole subtree as it is. */
 #define INDENT_MAX_LEVEL 30 /* libxml2's 60-character indent string */
 
