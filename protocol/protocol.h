@@ -418,6 +418,13 @@ typedef struct sp_record_draft {
  * *why naming the field), SP_ERR_SCHEMA, SP_ERR_NOMEM. */
 int sp_record_build(const sp_record_draft *d, uint8_t **out, size_t *outlen,
                     const char **why);
+/* The same record as an sp_doc of kind SP_DOC_RECORD, for a signer that
+ * signs it at once (trust/'s sp_sign_record()): the same checks, on the
+ * tree that sp_doc_parse() of sp_record_build()'s bytes gives, without
+ * writing and parsing those bytes. sp_doc_bytes() of it is NULL. Errors:
+ * those of sp_record_build(), SP_ERR_TOO_DEEP, SP_ERR_TOO_MANY_ELEMENTS. */
+int sp_record_build_doc(const sp_record_draft *d, sp_doc **out,
+                        const char **why);
 
 /* A record header read from a parsed (and, for trust decisions, verified)
  * tree. Values are read with xmlNodeGetContent() so that comments splitting a

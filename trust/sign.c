@@ -266,52 +266,25 @@ done:
 	return rc;
 }
 
-int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
+/* Sign the tree of an unsigned document of `kind` in place (the signature
+ * becomes the root's last child) and write its canonical transport form to
+ * *out. */
+static int sign_tree(const sp_key *key, xmlDocPtr tree, sp_doc_kind kind,
                      uint8_t **out, size_t *outlen, const char **why)
 {
-	sp_doc *doc = NULL;
-	xmlDocPtr tree;
 	xmlNodePtr root, sig = NULL, ref, ki, x509, cert;
 	xmlSecDSigCtxPtr ctx = NULL;
 	xmlChar *mem = NULL;
-	sp_doc_kind kind;
 	xmlSecTransformId sign_id, digest_id = xmlSecTransformSha256Id;
 	int size = 0, rc;
 
-	if (out)
-		*out = NULL;
-	if (outlen)
-		*outlen = 0;
-	if (key == NULL || buf == NULL || out == NULL || outlen == NULL) {
-		if (why)
-			*why = "missing argument";
-		return SP_ERR_INVALID_ARGUMENT;
-	}
-	if (!sp_trust__ready()) {
-		if (why)
-			*why = "sp_trust_init() was not called";
-		return SP_ERR_INTERNAL;
-	}
-	rc = sniff_kind(buf, len, &kind);
-	if (rc != SP_OK) {
-		if (why)
-			*why = "not a Record, Receipt, TrustList or request";
-		return rc;
-	}
-	rc = sp_doc_parse(buf, len, kind, NULL, &doc, why);
-	if (rc != SP_OK)
-		return rc;
-	tree = sp_doc_tree(doc);
 	root = xmlDocGetRootElement(tree);
-	if (root == NULL) {
-		rc = SP_ERR_INTERNAL;
-		goto fail;
-	}
+	if (root == NULL)
+		return SP_ERR_INTERNAL;
 	if (has_signature(root)) {
 		if (why)
 			*why = "the document already carries a ds:Signature";
-		rc = SP_ERR_INVALID_ARGUMENT;
-		goto fail;
+		return SP_ERR_INVALID_ARGUMENT;
 	}
 
 	switch (key->alg) {
@@ -329,8 +302,7 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	default:
 		if (why)
 			*why = "the key's algorithm does not sign documents";
-		rc = SP_ERR_INVALID_ARGUMENT;
-		goto fail;
+		return SP_ERR_INVALID_ARGUMENT;
 	}
 	sig = xmlSecTmplSignatureCreateNsPref(tree, xmlSecTransformExclC14NId,
 	                                      sign_id, NULL, SP_XC("ds"));
@@ -425,6 +397,76 @@ done:
 		xmlFree(mem);
 	if (ctx != NULL)
 		xmlSecDSigCtxDestroy(ctx);
+	return rc;
+}
+
+static int sign_args_ok(const sp_key *key, const void *in, uint8_t **out,
+                        size_t *outlen, const char **why)
+{
+	if (out)
+		*out = NULL;
+	if (outlen)
+		*outlen = 0;
+	if (key == NULL || in == NULL || out == NULL || outlen == NULL) {
+		if (why)
+			*why = "missing argument";
+		return SP_ERR_INVALID_ARGUMENT;
+	}
+	if (!sp_trust__ready()) {
+		if (why)
+			*why = "sp_trust_init() was not called";
+		return SP_ERR_INTERNAL;
+	}
+	return SP_OK;
+}
+
+int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
+                     uint8_t **out, size_t *outlen, const char **why)
+{
+	sp_doc *doc = NULL;
+	sp_doc_kind kind;
+	int rc;
+
+	if ((rc = sign_args_ok(key, buf, out, outlen, why)) != SP_OK)
+		return rc;
+	rc = sniff_kind(buf, len, &kind);
+	if (rc != SP_OK) {
+		if (why)
+			*why = "not a Record, Receipt, TrustList or request";
+		return rc;
+	}
+	rc = sp_doc_parse(buf, len, kind, NULL, &doc, why);
+	if (rc != SP_OK)
+		return rc;
+	rc = sign_tree(key, sp_doc_tree(doc), kind, out, outlen, why);
 	sp_doc_free(doc); /* frees the tree and the signature nodes in it */
+	return rc;
+}
+
+int sp_sign_record(const sp_key *key, sp_doc *unsigned_record, uint8_t **out,
+                   size_t *outlen, const char **why)
+{
+	int rc;
+
+	if ((rc = sign_args_ok(key, unsigned_record, out, outlen, why)) !=
+	    SP_OK)
+		return rc;
+	if (sp_doc_get_kind(unsigned_record) != SP_DOC_RECORD) {
+		if (why)
+			*why = "not a Record";
+		return SP_ERR_WRONG_DOCUMENT;
+	}
+	rc = sign_tree(key, sp_doc_tree(unsigned_record), SP_DOC_RECORD, out,
+	               outlen, why);
+	/* sp_doc_parse() refuses a record above the default size cap: so
+	 * would every receiver that keeps the default */
+	if (rc == SP_OK && *outlen > SP_DEFAULT_MAX_BYTES) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		if (why)
+			*why = "the signed record is larger than 1 MiB";
+		rc = SP_ERR_TOO_LARGE;
+	}
 	return rc;
 }

@@ -116,6 +116,15 @@ int sp_key_pkcs11_generate(const char *token_uri, sp_key_alg alg,
  * malloc'd. Thread-safe. */
 int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
                      uint8_t **out, size_t *outlen, const char **why);
+/* Sign a Record that sp_record_build_doc() built, as sp_sign_document()
+ * signs the bytes sp_record_build() writes of the same draft, byte for byte,
+ * without writing and parsing them again. The signature is added to the
+ * tree of unsigned_record, so sp_signed_content_digest() then reads the
+ * signed content from it; it cannot be signed a second time. Errors: those
+ * of sp_sign_document(), SP_ERR_WRONG_DOCUMENT (not a Record),
+ * SP_ERR_TOO_LARGE (the signed record is above SP_DEFAULT_MAX_BYTES). */
+int sp_sign_record(const sp_key *key, sp_doc *unsigned_record, uint8_t **out,
+                   size_t *outlen, const char **why);
 /* Add the key's signature to a TrustList that may already carry others
  * (SPEC [TL-71]): the new one is made over the list with no ds:Signature in
  * it and placed after the others, so that operators sign on their own

@@ -62,7 +62,7 @@ struct sp_submit_job {
 	char record_id[SP_UUID_LEN + 1];
 	uint8_t *record;
 	size_t record_len;
-	char digest[65];
+	uint8_t signed_digest[32];
 	int err;
 	char why[256];
 	/* store */
@@ -186,15 +186,21 @@ static void check_work(void *arg)
 /* ---------------------------------------------------------------- sign */
 
 /* Worker: the record with its Sequence, signed. Only reads the job's
- * numbering (set on the loop before the job was queued). */
+ * numbering (set on the loop before the job was queued). The record is
+ * signed from the tree it was built as (sp_record_build_doc(),
+ * sp_sign_record()): the submission was parsed and schema-checked, the
+ * record is built by the node's own code and checked against the schema
+ * on that tree, so writing it out and parsing it twice more (once to
+ * check, once to sign) only repeated that; every receiver verifies the
+ * signed record in full anyway. Its signed content is read from the same
+ * tree for the store (SPEC LOG-37), and the store hashes the bytes. */
 static void sign_work(void *arg)
 {
 	sp_submit_job *j = arg;
 	sp_node *n = j->n;
 	sp_record_draft d = j->d;
 	const char *why = NULL;
-	uint8_t *unsigned_rec = NULL;
-	size_t ulen;
+	sp_doc *rec = NULL;
 
 	free(j->record);
 	j->record = NULL;
@@ -202,17 +208,13 @@ static void sign_work(void *arg)
 	d.origin = n->cfg->node_id;
 	d.sequence = j->sequence;
 	d.issued = j->issued;
-	if ((j->err = sp_record_build(&d, &unsigned_rec, &ulen, &why)) !=
-	        SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_rec, ulen,
-	                               &j->record, &j->record_len, &why)) !=
-	        SP_OK) {
+	if ((j->err = sp_record_build_doc(&d, &rec, &why)) != SP_OK ||
+	    (j->err = sp_sign_record(n->sign_key, rec, &j->record,
+	                             &j->record_len, &why)) != SP_OK ||
+	    (j->err = sp_signed_content_digest(rec, j->signed_digest, &why)) !=
+	        SP_OK)
 		fail_why(j, why);
-		free(unsigned_rec);
-		return;
-	}
-	free(unsigned_rec);
-	sp_sha256_hex(j->record, j->record_len, j->digest);
+	sp_doc_free(rec);
 }
 
 static void signed_done(void *arg);
@@ -294,7 +296,7 @@ static int store_put(sp_submit_job *j)
 	put.type = j->d.type;
 	put.issued = j->issued;
 	put.received = j->issued;
-	put.digest = j->digest;
+	put.signed_digest = j->signed_digest;
 	put.broadcast = j->d.broadcast;
 	put.recipients = j->d.recipients;
 	put.n_recipients = j->d.n_recipients;

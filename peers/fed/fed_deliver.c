@@ -667,6 +667,11 @@ static void on_response(void *ud, const sp_h2_response *resp)
 	size_t ra_len;
 	uint64_t v;
 
+	/* off the wire: the next record may go while this one's receipt
+	 * is checked and its result written */
+	d->p->on_wire--;
+	if (!f->stopping)
+		pump(f, d->p);
 	if (resp->err != SP_OK) {
 		d->verdict = FED_V_TRANSPORT;
 		snprintf(d->why, sizeof(d->why), "%s: %s",
@@ -1142,7 +1147,7 @@ static void pump(fed *f, fed_peer *p)
 	static const sp_h2_header h[1] = {{"content-type", "application/xml"}};
 	int64_t now = fed_now_ms(f);
 
-	while (p->q_head != NULL && p->in_flight < FED_INFLIGHT_CAP &&
+	while (p->q_head != NULL && p->on_wire < FED_INFLIGHT_CAP &&
 	       p->client != NULL && now >= p->hold_until_ms && !f->stopping) {
 		dl_item *d = p->q_head;
 		int err;
@@ -1156,10 +1161,13 @@ static void pump(fed *f, fed_peer *p)
 			item_free(d);
 			break;
 		}
+		/* counted first: the client may answer before it returns */
+		p->on_wire++;
 		err = sp_h2_client_request(p->client, "POST", "/v1/records", h,
 		                           1, d->it.bytes, d->it.len,
 		                           on_response, d);
 		if (err != SP_OK) {
+			p->on_wire--;
 			d->verdict = FED_V_TRANSIENT;
 			snprintf(d->why, sizeof(d->why), "request: %s",
 			         sp_strerror(err));

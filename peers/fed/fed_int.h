@@ -54,6 +54,10 @@ struct fed_peer {
 	dl_item *q_head, *q_tail;
 	size_t queued;
 	size_t in_flight; /* outbox ids in fly_ids */
+	/* of those, requests not answered yet: the rest wait for their
+	 * receipt check or their result's (lazy) store write, and no longer
+	 * hold back the next delivery (FED_INFLIGHT_CAP) */
+	size_t on_wire;
 	int64_t *fly_ids;
 	size_t cap_fly;
 	int64_t hold_until_ms; /* no new attempts before (peer backoff) */

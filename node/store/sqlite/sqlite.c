@@ -549,9 +549,12 @@ static int sq_open(const char *path, unsigned flags, sp_store_conn **out,
 		*why = "cannot configure the database";
 		goto fail;
 	}
+	if ((err = sp_sqlite_ckpt_start(c, path, why)))
+		goto fail;
 	*out = c;
 	return SP_OK;
 fail:
+	sp_sqlite_ckpt_stop(c);
 	sp_store__stmts_clear(&c->st);
 	sqlite3_close(c->db);
 	free(c);
@@ -580,6 +583,7 @@ static void sq_conn_close(sp_store_conn *c)
 {
 	if (!c)
 		return;
+	sp_sqlite_ckpt_stop(c);
 	sp_store__stmts_clear(&c->st);
 	if (c->db && sqlite3_close(c->db) != SQLITE_OK)
 		sp_log(SP_LOG_ERROR, "store_error", SP_LF_STR("op", "close"),

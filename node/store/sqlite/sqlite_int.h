@@ -21,7 +21,19 @@ typedef struct sp_store_stmts {
 struct sp_store_conn {
 	sqlite3 *db;
 	sp_store_stmts st;
+	struct sp_sqlite_ckpt *ckpt; /* the writer's checkpointer, else NULL */
 };
+
+/* WAL checkpoints away from the writer (sqlite_wal.c): SQLite's automatic
+ * checkpoint runs inside the COMMIT that crosses its threshold, so every
+ * record queued behind that commit waited for the copy of the WAL into
+ * the database and its fsync. A thread with its own connection runs them
+ * instead (PASSIVE: the writer goes on appending meanwhile); the writer
+ * only checkpoints itself when the WAL has grown far past the threshold,
+ * the thread not keeping up. Start after the writer's migrations; stop
+ * before closing it. */
+int sp_sqlite_ckpt_start(sp_store_conn *w, const char *path, const char **why);
+void sp_sqlite_ckpt_stop(sp_store_conn *w);
 
 /* Translate a SQLite result code, logging the connection's message. */
 int sp_store__err(sqlite3 *db, int rc, const char *what);
