@@ -834,9 +834,9 @@ static int is_open_type(xmlNodePtr ct)
 	any = first_decl(seq);
 	aa = next_decl(seq->next);
 	return any != NULL && next_decl(any->next) == NULL &&
-	       first_decl(any) == NULL &&
-	       is_skip(any, "any", any_attrs) && aa != NULL &&
-	       next_decl(aa->next) == NULL && first_decl(aa) == NULL &&
+	       first_decl(any) == NULL && is_skip(any, "any", any_attrs) &&
+	       aa != NULL && next_decl(aa->next) == NULL &&
+	       first_decl(aa) == NULL &&
 	       is_skip(aa, "anyAttribute", anyattr_attrs);
 }
 

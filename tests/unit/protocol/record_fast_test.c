@@ -514,9 +514,9 @@ static void test_xsd_tweak(void **state)
 	assert_true(sp_proto__fs_type_modeled(other, "Decimal"));
 	/* the open type only as SREP spells it: a lax wildcard is not */
 	free(tweaked);
-	tweaked = pt_replace(xsd,
-	                     "<xs:any namespace=\"##any\" processContents=\"skip\"",
-	                     "<xs:any namespace=\"##any\" processContents=\"lax\"");
+	tweaked = pt_replace(
+	    xsd, "<xs:any namespace=\"##any\" processContents=\"skip\"",
+	    "<xs:any namespace=\"##any\" processContents=\"lax\"");
 	assert_non_null(tweaked);
 	sp_proto__fs_free(other);
 	assert_int_equal(sp_proto__fs_compile((const unsigned char *)tweaked,

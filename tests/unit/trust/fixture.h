@@ -488,8 +488,8 @@ static inline int fx_verify(const fx_fed *f, const uint8_t *buf, size_t len,
 
 	sp_verify_opts_default(&o);
 	o.now = f->now;
-	rc = fx_verify_both(f->trust, buf, len, &o, rec != NULL ? rec : &r,
-	                    why, NULL);
+	rc = fx_verify_both(f->trust, buf, len, &o, rec != NULL ? rec : &r, why,
+	                    NULL);
 	sp_record_free(r);
 	return rc;
 }

@@ -72,9 +72,9 @@ static inline int fx_verify_both(const sp_trust *t, const uint8_t *buf,
 	x.libxml2_only = 1;
 	rc = sp_verify_record(t, buf, len, &o, NULL, rec, why);
 	rc2 = sp_verify_record(t, buf, len, &x, NULL, &r2, &why2);
-	if (rc != rc2 || (rc == SP_OK && (slow != 0 ||
-	                                  !fx_record_same(*rec, r2) ||
-	                                  memcmp(d1, d2, 32) != 0))) {
+	if (rc != rc2 ||
+	    (rc == SP_OK && (slow != 0 || !fx_record_same(*rec, r2) ||
+	                     memcmp(d1, d2, 32) != 0))) {
 		fprintf(stderr,
 		        "fx_verify_both: the canonical reader and libxml2 "
 		        "differ: %s (%s) vs %s (%s)\n",

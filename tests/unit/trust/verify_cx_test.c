@@ -15,7 +15,8 @@
 #define PLAIN_BODY                                                             \
 	"<Declaration><DeclarationNo>4604202611270000123</DeclarationNo>"      \
 	"<Mode>1210</Mode><Direction>import</Direction>"                       \
-	"<Declarant>\xe6\xb2\xb3\xe5\x8d\x97 &amp; &lt;Co&gt; \"Ltd\"</Declarant>" \
+	"<Declarant>\xe6\xb2\xb3\xe5\x8d\x97 &amp; &lt;Co&gt; "                \
+	"\"Ltd\"</Declarant>"                                                  \
 	"<Item><Name>milk powder 900g</Name><Quantity>2</Quantity>"            \
 	"<Value currency=\"CNY\">318.00</Value><HsCode>1901101000</HsCode>"    \
 	"</Item></Declaration>"
@@ -116,8 +117,7 @@ static void test_read_without_libxml2(void **state)
 	o.now = F.now;
 	o.signed_digest = got;
 	assert_int_equal(
-	    sp_verify_record(F.trust, zz.p, zz.n, &o, NULL, NULL, &why),
-	    SP_OK);
+	    sp_verify_record(F.trust, zz.p, zz.n, &o, NULL, NULL, &why), SP_OK);
 	assert_int_equal(sp_signed_content_digest_of(zz.p, zz.n, want, &why),
 	                 SP_OK);
 	assert_memory_equal(got, want, 32);
@@ -141,7 +141,8 @@ static void test_signature_changes(void **state)
 	    {"<ds:SignatureValue>", "<ds:SignatureValue Id=\"v\">", 0},
 	    {"<ds:SignedInfo>", "<ds:SignedInfo Id=\"s\">", 0},
 	    {"<ds:Reference URI=\"\">", "<ds:Reference URI=\"#x\">", 0},
-	    {"<ds:Reference URI=\"\">", "<ds:Reference Type=\"t\" URI=\"\">", 0},
+	    {"<ds:Reference URI=\"\">", "<ds:Reference Type=\"t\" URI=\"\">",
+	     0},
 	    {SP_ALG_ENVELOPED, SP_ALG_EXC_C14N, 0},
 	    {"xmldsig-more#ecdsa-sha256", "xmldsig-more#ecdsa-sha512", 0},
 	    {"xmlenc#sha256", "xmldsig-more#sha384", 0},
@@ -151,9 +152,8 @@ static void test_signature_changes(void **state)
 	     0},
 	    {"<ds:Signature xmlns:ds", "<ds:Signature  xmlns:ds", 0},
 	    {"<ds:SignedInfo>", "<ds:SignedInfo><!-- c -->", 0},
-	    {"<Body>", "<Body><ds:KeyName xmlns:ds=\"" SP_DSIG_NS
-	               "\">x</ds:KeyName>",
-	     0},
+	    {"<Body>",
+	     "<Body><ds:KeyName xmlns:ds=\"" SP_DSIG_NS "\">x</ds:KeyName>", 0},
 	    {"<Mode>1210</Mode>", "<Mode>1211</Mode>", SP_ERR_SIG_INVALID},
 	    {"<Origin>CN-ZZ</Origin>", "<Origin>CN-HN</Origin>", 0},
 	};
