@@ -502,6 +502,11 @@ typedef struct sp_receipt_info {
 /* Build an unsigned Receipt. *out is malloc'd. */
 int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
                      const char **why);
+/* The same receipt as an sp_doc of kind SP_DOC_RECEIPT for a signer that
+ * signs it at once (trust/'s sp_sign_receipt()), with no bytes written and
+ * parsed again. sp_doc_bytes() of it is NULL. Errors: as sp_receipt_build. */
+int sp_receipt_build_doc(const sp_receipt_info *ri, sp_doc **out,
+                         const char **why);
 /* Read a Receipt from a parsed (SP_DOC_RECEIPT) tree. */
 int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why);
 

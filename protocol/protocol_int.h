@@ -171,5 +171,12 @@ int sp_proto__serialize(xmlDocPtr doc, uint8_t **out, size_t *outlen);
  * against the schema of kind: what is returned is what a peer accepts. */
 int sp_proto__finish(xmlDocPtr doc, sp_doc_kind kind, uint8_t **out,
                      size_t *outlen, const char **why);
+/* The document a signer signs at once, without writing and parsing it: the
+ * tree (taken, freed on error) indented as sp_proto__finish() writes it and
+ * a parse of those bytes reads it back, held to the parser's default depth
+ * and element caps and validated against kind's schema, as an sp_doc whose
+ * sp_doc_bytes() is NULL. */
+int sp_proto__doc_from_tree(xmlDocPtr tree, sp_doc_kind kind, sp_doc **out,
+                            const char **why);
 
 #endif /* SP_PROTOCOL_INT_H */

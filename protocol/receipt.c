@@ -28,23 +28,18 @@ static int digest_valid(const char *s)
 	return s[64] == '\0';
 }
 
-int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
-                     const char **why)
+/* The unsigned Receipt's tree, from checked values. */
+static int build_tree(const sp_receipt_info *ri, xmlDocPtr *out,
+                      const char **why)
 {
 	char seq[24], when[SP_TIME_TEXT_MAX];
 	const char *st;
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	xmlNsPtr ns;
-	int rc;
 
-	if (out != NULL)
-		*out = NULL;
-	if (outlen != NULL)
-		*outlen = 0;
-	if (why != NULL)
-		*why = NULL;
-	if (ri == NULL || out == NULL || outlen == NULL)
+	*out = NULL;
+	if (ri == NULL)
 		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
 		                      "no receipt");
 	if (!sp_uuid_valid(ri->record_id))
@@ -86,9 +81,50 @@ int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
 		xmlFreeDoc(doc);
 		return sp_proto__fail(why, SP_ERR_NOMEM, "out of memory");
 	}
+	*out = doc;
+	return SP_OK;
+}
+
+int sp_receipt_build(const sp_receipt_info *ri, uint8_t **out, size_t *outlen,
+                     const char **why)
+{
+	xmlDocPtr doc;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL || outlen == NULL)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no receipt");
+	if ((rc = build_tree(ri, &doc, why)) != SP_OK)
+		return rc;
 	rc = sp_proto__finish(doc, SP_DOC_RECEIPT, out, outlen, why);
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+/* The tree to sign at once: built by this file from values checked above,
+ * so there are no outside bytes to parse; it is validated against
+ * receipt.xsd as a parse of sp_receipt_build()'s bytes would be. */
+int sp_receipt_build_doc(const sp_receipt_info *ri, sp_doc **out,
+                         const char **why)
+{
+	xmlDocPtr doc;
+	int rc;
+
+	if (why != NULL)
+		*why = NULL;
+	if (out == NULL)
+		return sp_proto__fail(why, SP_ERR_INVALID_ARGUMENT,
+		                      "no output");
+	*out = NULL;
+	if ((rc = build_tree(ri, &doc, why)) != SP_OK)
+		return rc;
+	return sp_proto__doc_from_tree(doc, SP_DOC_RECEIPT, out, why);
 }
 
 int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)

@@ -443,30 +443,45 @@ int sp_sign_document(const sp_key *key, const uint8_t *buf, size_t len,
 	return rc;
 }
 
-int sp_sign_record(const sp_key *key, sp_doc *unsigned_record, uint8_t **out,
-                   size_t *outlen, const char **why)
+/* A Record or Receipt that protocol/ built as a tree (sp_record_build_doc,
+ * sp_receipt_build_doc), signed as sp_sign_document() signs its bytes. */
+static int sign_built(const sp_key *key, sp_doc *doc, sp_doc_kind kind,
+                      uint8_t **out, size_t *outlen, const char **why)
 {
 	int rc;
 
-	if ((rc = sign_args_ok(key, unsigned_record, out, outlen, why)) !=
-	    SP_OK)
+	if ((rc = sign_args_ok(key, doc, out, outlen, why)) != SP_OK)
 		return rc;
-	if (sp_doc_get_kind(unsigned_record) != SP_DOC_RECORD) {
+	if (sp_doc_get_kind(doc) != kind) {
 		if (why)
-			*why = "not a Record";
+			*why = kind == SP_DOC_RECORD ? "not a Record"
+			                             : "not a Receipt";
 		return SP_ERR_WRONG_DOCUMENT;
 	}
-	rc = sign_tree(key, sp_doc_tree(unsigned_record), SP_DOC_RECORD, out,
-	               outlen, why);
-	/* sp_doc_parse() refuses a record above the default size cap: so
+	rc = sign_tree(key, sp_doc_tree(doc), kind, out, outlen, why);
+	/* sp_doc_parse() refuses a document above the default size cap: so
 	 * would every receiver that keeps the default */
 	if (rc == SP_OK && *outlen > SP_DEFAULT_MAX_BYTES) {
 		free(*out);
 		*out = NULL;
 		*outlen = 0;
 		if (why)
-			*why = "the signed record is larger than 1 MiB";
+			*why = "the signed document is larger than 1 MiB";
 		rc = SP_ERR_TOO_LARGE;
 	}
 	return rc;
+}
+
+int sp_sign_record(const sp_key *key, sp_doc *unsigned_record, uint8_t **out,
+                   size_t *outlen, const char **why)
+{
+	return sign_built(key, unsigned_record, SP_DOC_RECORD, out, outlen,
+	                  why);
+}
+
+int sp_sign_receipt(const sp_key *key, sp_doc *unsigned_receipt, uint8_t **out,
+                    size_t *outlen, const char **why)
+{
+	return sign_built(key, unsigned_receipt, SP_DOC_RECEIPT, out, outlen,
+	                  why);
 }

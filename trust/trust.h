@@ -125,6 +125,10 @@ int sp_sign_document(const sp_key *key, const uint8_t *doc, size_t len,
  * SP_ERR_TOO_LARGE (the signed record is above SP_DEFAULT_MAX_BYTES). */
 int sp_sign_record(const sp_key *key, sp_doc *unsigned_record, uint8_t **out,
                    size_t *outlen, const char **why);
+/* The same for a Receipt that sp_receipt_build_doc() built: byte for byte
+ * what sp_sign_document() gives for sp_receipt_build()'s bytes. */
+int sp_sign_receipt(const sp_key *key, sp_doc *unsigned_receipt, uint8_t **out,
+                    size_t *outlen, const char **why);
 /* Add the key's signature to a TrustList that may already carry others
  * (SPEC [TL-71]): the new one is made over the list with no ds:Signature in
  * it and placed after the others, so that operators sign on their own

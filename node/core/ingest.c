@@ -98,8 +98,8 @@ static void work(void *arg)
 	sp_receipt_info ri;
 	sp_store_put_req put;
 	const char *why = NULL;
-	uint8_t *unsigned_receipt = NULL;
-	size_t ulen, i;
+	sp_doc *unsigned_receipt = NULL;
+	size_t i;
 	int err;
 	const char *recips[SP_STORE_MAX_RECIPIENTS];
 	const char *relay[SP_STORE_MAX_RECIPIENTS];
@@ -216,10 +216,12 @@ static void work(void *arg)
 	snprintf(ri.receiver, sizeof(ri.receiver), "%s", n->cfg->node_id);
 	ri.received = (int64_t)time(NULL);
 	ri.status = addressee ? SP_RECEIPT_ACCEPTED : SP_RECEIPT_RELAYED;
-	if ((j->err = sp_receipt_build(&ri, &unsigned_receipt, &ulen, &why)) !=
+	/* built as a tree and signed at once: no bytes of our own are
+	 * written and parsed back (sp_receipt_build_doc) */
+	if ((j->err = sp_receipt_build_doc(&ri, &unsigned_receipt, &why)) !=
 	        SP_OK ||
-	    (j->err = sp_sign_document(n->sign_key, unsigned_receipt, ulen,
-	                               &j->receipt, &j->receipt_len, &why)) !=
+	    (j->err = sp_sign_receipt(n->sign_key, unsigned_receipt,
+	                              &j->receipt, &j->receipt_len, &why)) !=
 	        SP_OK) {
 		set_why(j, why);
 		sp_log(SP_LOG_ERROR, "receipt_failed",
@@ -269,7 +271,7 @@ static void work(void *arg)
 		set_why(j, "the store refused the write");
 	}
 out:
-	free(unsigned_receipt);
+	sp_doc_free(unsigned_receipt);
 	sp_record_free(rec);
 }
 
