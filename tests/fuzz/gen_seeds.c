@@ -489,27 +489,11 @@ static void queries(void)
 
 static sp_key *record_signer(char *tmpdir)
 {
-	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
-	const char *why = NULL;
 	sp_key *k = NULL;
-	int rc;
 
-	snprintf(tmpdir, FX_PATH, "/tmp/sp-seeds-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL || fx_path(ca_key, tmpdir, "ca.key") ||
-	    fx_path(ca_cert, tmpdir, "ca.pem") ||
-	    fx_path(key, tmpdir, "zz.key") || fx_path(cert, tmpdir, "zz.pem"))
+	if (fx_tmpdir(tmpdir, "seeds") != 0 ||
+	    fx_signer(tmpdir, "CN-ZZ", SP_KEY_P256, &k) != SP_OK)
 		exit(1);
-	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, ca_key,
-	                    ca_cert, &why);
-	if (rc == SP_OK)
-		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ",
-		                  NULL, SP_KEY_P256, 825, key, cert, &why);
-	if (rc == SP_OK)
-		rc = sp_key_load(key, cert, &k, &why);
-	if (rc != SP_OK) {
-		fprintf(stderr, "gen_seeds: signer: %s\n", why ? why : "-");
-		exit(1);
-	}
 	return k;
 }
 

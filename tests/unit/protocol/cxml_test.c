@@ -28,43 +28,19 @@ static size_t g_rsa_len;
  * fresh directory. */
 static int setup(void **state)
 {
-	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
-	char rkey[FX_PATH], rcert[FX_PATH];
-	const char *tmp = getenv("TMPDIR"), *why = NULL;
 	sp_key *k = NULL;
 	int rc;
 
 	(void)state;
-	if (sp_trust_init() != SP_OK)
+	if (sp_trust_init() != SP_OK || fx_tmpdir(g_dir, "cxml") != 0)
 		return -1;
-	snprintf(g_dir, sizeof(g_dir), "%s/sp-cxml-XXXXXX",
-	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL)
-		return -1;
-	if (fx_path(ca_key, g_dir, "ca.key") ||
-	    fx_path(ca_cert, g_dir, "ca.pem") ||
-	    fx_path(key, g_dir, "zz.key") || fx_path(cert, g_dir, "zz.pem") ||
-	    fx_path(rkey, g_dir, "hn.key") || fx_path(rcert, g_dir, "hn.pem"))
-		return -1;
-	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, ca_key,
-	                    ca_cert, &why);
+	rc = fx_signer(g_dir, "CN-ZZ", SP_KEY_P256, &k);
 	if (rc == SP_OK)
-		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ",
-		                  NULL, SP_KEY_P256, 825, key, cert, &why);
-	if (rc == SP_OK)
-		rc = sp_key_load(key, cert, &k, &why);
-	if (rc != SP_OK) {
-		fx_report("cxml setup", rc, why);
-		return -1;
-	}
-	rc = fx_signed_record(k, "CN-ZZ", 7, 0, &g_rec, &g_rec_len);
+		rc = fx_signed_record(k, "CN-ZZ", 7, 0, &g_rec, &g_rec_len);
 	sp_key_free(k);
 	k = NULL;
 	if (rc == SP_OK)
-		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-HN",
-		                  NULL, SP_KEY_RSA2048, 825, rkey, rcert, &why);
-	if (rc == SP_OK)
-		rc = sp_key_load(rkey, rcert, &k, &why);
+		rc = fx_signer(g_dir, "CN-HN", SP_KEY_RSA2048, &k);
 	if (rc == SP_OK)
 		rc = fx_signed_record(k, "CN-HN", 3, 0, &g_rsa, &g_rsa_len);
 	sp_key_free(k);

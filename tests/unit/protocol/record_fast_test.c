@@ -20,30 +20,10 @@ static sp_key *g_key; /* CN-ZZ, P-256 */
 
 static int setup(void **state)
 {
-	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
-	const char *tmp = getenv("TMPDIR"), *why = NULL;
-	int rc;
-
 	(void)state;
-	if (sp_trust_init() != SP_OK)
+	if (sp_trust_init() != SP_OK || fx_tmpdir(g_dir, "rfast") != 0 ||
+	    fx_signer(g_dir, "CN-ZZ", SP_KEY_P256, &g_key) != SP_OK)
 		return -1;
-	snprintf(g_dir, sizeof(g_dir), "%s/sp-rfast-XXXXXX",
-	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL)
-		return -1;
-	if (fx_path(ca_key, g_dir, "ca.key") ||
-	    fx_path(ca_cert, g_dir, "ca.pem") ||
-	    fx_path(key, g_dir, "zz.key") || fx_path(cert, g_dir, "zz.pem"))
-		return -1;
-	rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650, ca_key,
-	                    ca_cert, &why);
-	if (rc == SP_OK)
-		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, "CN-ZZ",
-		                  NULL, SP_KEY_P256, 825, key, cert, &why);
-	if (rc == SP_OK)
-		rc = sp_key_load(key, cert, &g_key, &why);
-	if (rc != SP_OK)
-		return fx_report("record_fast setup", rc, why) != 0 ? -1 : -1;
 	return 0;
 }
 

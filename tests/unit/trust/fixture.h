@@ -109,6 +109,46 @@ static inline int fx_report(const char *what, int rc, const char *why)
 	return rc;
 }
 
+/* A fresh directory under $TMPDIR (or /tmp) named after tag: 0 or -1. */
+static inline int fx_tmpdir(char dir[FX_PATH], const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, FX_PATH, "%s/sp-%s-XXXXXX",
+	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp", tag);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+/* A member's signing key in dir (node_id.key, node_id.pem), issued by the
+ * operator CA of dir (ca.key, ca.pem; made on first use). */
+static inline int fx_signer(const char *dir, const char *node_id,
+                            sp_key_alg alg, sp_key **out)
+{
+	char ca_key[FX_PATH], ca_cert[FX_PATH], key[FX_PATH], cert[FX_PATH];
+	char stem[80];
+	const char *why = NULL;
+	int rc = SP_ERR_INVALID_ARGUMENT;
+
+	*out = NULL;
+	snprintf(stem, sizeof(stem), "%s.key", node_id);
+	if (fx_path(ca_key, dir, "ca.key") || fx_path(ca_cert, dir, "ca.pem") ||
+	    fx_path(key, dir, stem))
+		return fx_report("fx_signer", rc, "path too long");
+	snprintf(stem, sizeof(stem), "%s.pem", node_id);
+	if (fx_path(cert, dir, stem))
+		return fx_report("fx_signer", rc, "path too long");
+	rc = SP_OK;
+	if (access(ca_cert, R_OK) != 0)
+		rc = sp_pki_make_ca("SP-TEST operator", SP_KEY_P256, 3650,
+		                    ca_key, ca_cert, &why);
+	if (rc == SP_OK)
+		rc = sp_pki_issue(ca_key, ca_cert, SP_CERT_SIGNING, node_id,
+		                  NULL, alg, 825, key, cert, &why);
+	if (rc == SP_OK)
+		rc = sp_key_load(key, cert, out, &why);
+	return rc == SP_OK ? SP_OK : fx_report("fx_signer", rc, why);
+}
+
 static inline int fx_write_file(const char *path, const uint8_t *buf,
                                 size_t len)
 {
