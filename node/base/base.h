@@ -98,14 +98,18 @@ void sp_log__emit(sp_log_level level, const char *file, int line,
 /* Batching for a thread that logs many lines in one go (the event loop:
  * an access line per request). With on = 1 the calling thread's lines
  * are kept in a buffer of its own and written together, in one write of
- * at most SP_LOG_BATCH_MAX bytes (PIPE_BUF: atomic on a pipe, so other
- * threads' lines never land inside it): at sp_log_flush(), when the next
+ * at most SP_LOG_BATCH_MAX bytes on a pipe or socket (PIPE_BUF: atomic
+ * there, so other threads' lines never land inside it) or of at most
+ * SP_LOG_BATCH_FILE_MAX on a file or terminal: at sp_log_flush(), when the next
  * line would not fit, or at once with a line at warn or above. `arm`
  * (may be NULL) is called with `arg` whenever a line enters the empty
  * buffer, for the caller to schedule an sp_log_flush() soon (the loop:
  * an event after the callbacks now due). on = 0 flushes and stops. Lines
  * of other threads are written at once, as without batching. */
 #define SP_LOG_BATCH_MAX 4096
+/* ... and when stderr is a file or a terminal, where each write(2) lands
+ * whole, up to this much. */
+#define SP_LOG_BATCH_FILE_MAX 65536
 void sp_log_batch(int on, void (*arm)(void *arg), void *arg);
 /* Write the calling thread's batched lines now (nothing if none). */
 void sp_log_flush(void);

@@ -390,9 +390,24 @@ size_t sp_log__format(char *out, size_t cap, int json, sp_log_level level,
 static __thread struct log_batch {
 	void (*arm)(void *arg);
 	void *arg;
-	size_t len;
-	char buf[SP_LOG_BATCH_MAX];
+	size_t len, cap;
+	char buf[];
 } * batch;
+
+/* How many bytes one batch may hold. A pipe or socket (journald, a
+ * supervisor) is read by others while other threads write: a write of at
+ * most PIPE_BUF keeps each line whole there. A file or terminal takes each
+ * write(2) whole under the file's lock, so a larger batch is as safe and
+ * costs fewer writes (one a loop turn on a busy server). */
+static size_t batch_cap(void)
+{
+	struct stat st;
+
+	if (fstat(fileno(stderr), &st) == 0 && !S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))
+		return SP_LOG_BATCH_FILE_MAX;
+	return SP_LOG_BATCH_MAX;
+}
 
 void sp_log_flush(void)
 {
@@ -410,8 +425,13 @@ void sp_log_batch(int on, void (*arm)(void *arg), void *arg)
 		batch = NULL;
 		return;
 	}
-	if (batch == NULL && (batch = calloc(1, sizeof(*batch))) == NULL)
-		return; /* each line is written at once, as before */
+	if (batch == NULL) {
+		size_t cap = batch_cap();
+
+		if ((batch = calloc(1, sizeof(*batch) + cap)) == NULL)
+			return; /* each line is written at once, as before */
+		batch->cap = cap;
+	}
 	batch->arm = arm;
 	batch->arg = arg;
 }
@@ -425,9 +445,9 @@ static void put_line(sp_log_level level, const char *line, size_t n)
 		fwrite(line, 1, n, stderr);
 		return;
 	}
-	if (n > sizeof(batch->buf) - batch->len)
+	if (n > batch->cap - batch->len)
 		sp_log_flush();
-	if (n > sizeof(batch->buf)) {
+	if (n > batch->cap) {
 		fwrite(line, 1, n, stderr);
 		return;
 	}

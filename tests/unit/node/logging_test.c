@@ -572,7 +572,7 @@ static void test_long(void **state)
 /* Run fn with stderr sent to a file; returns what was written. */
 static char *capture(void (*fn)(void))
 {
-	static char buf[65536];
+	static char buf[262144];
 	FILE *f = tmpfile();
 	int saved = dup(2);
 	long n;
@@ -656,8 +656,8 @@ static void count_arm(void *arg)
 }
 
 /* Lines of a batching thread wait for sp_log_flush(), in order; a warning
- * takes the waiting lines out with it at once; a line larger than the
- * batch is written after those before it. */
+ * takes the waiting lines out with it at once; a full batch is written
+ * whole, and the lines after it start the next. */
 static void emit_batched(void)
 {
 	char big[500];
@@ -686,20 +686,25 @@ static void emit_batched(void)
 	before = written();
 	assert_true(before > 0);
 
-	/* more than one batch of lines: each batch fills, then goes */
-	for (i = 5; i < 45; i++)
+	/* more than one batch of lines (a file: SP_LOG_BATCH_FILE_MAX each):
+	 * each batch fills, then goes */
+	for (i = 5; i < 105; i++) /* about 56 KiB: one batch still */
 		sp_log(SP_LOG_INFO, "many", SP_LF_INT("n", i),
 		       SP_LF_STR("v", big));
-	assert_true(written() > before);
-	assert_true(written() - before <= 40 * 600);
-	/* one line larger than a batch: after the ones waiting */
-	sp_log(SP_LOG_INFO, "large", SP_LF_INT("n", 45), SP_LF_STR("a", big),
+	assert_int_equal(written(), before);
+	for (; i < 155; i++)
+		sp_log(SP_LOG_INFO, "many", SP_LF_INT("n", i),
+		       SP_LF_STR("v", big));
+	assert_true(written() - before >= SP_LOG_BATCH_FILE_MAX / 2);
+	assert_true(written() - before <= 150 * 600);
+	/* a long line: after the ones waiting */
+	sp_log(SP_LOG_INFO, "large", SP_LF_INT("n", 155), SP_LF_STR("a", big),
 	       SP_LF_STR("b", big), SP_LF_STR("c", big), SP_LF_STR("d", big),
 	       SP_LF_STR("e", big), SP_LF_STR("f", big), SP_LF_STR("g", big),
 	       SP_LF_STR("h", big), SP_LF_STR("i", big));
-	sp_log(SP_LOG_INFO, "last", SP_LF_INT("n", 46));
+	sp_log(SP_LOG_INFO, "last", SP_LF_INT("n", 156));
 	sp_log_batch(0, NULL, NULL); /* flushes */
-	sp_log(SP_LOG_INFO, "unbatched", SP_LF_INT("n", 47));
+	sp_log(SP_LOG_INFO, "unbatched", SP_LF_INT("n", 157));
 	/* a buffer emptied by a full batch is armed again by the next line */
 	assert_true(arms >= 4);
 }
@@ -711,7 +716,7 @@ static void test_batch(void **state)
 	parsed p;
 
 	(void)state;
-	assert_int_equal(count_lines(out), 47);
+	assert_int_equal(count_lines(out), 157);
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save), want++) {
 		char one[SP_LOG_LINE_MAX + 2];
@@ -725,7 +730,7 @@ static void test_batch(void **state)
 		assert_int_equal(strtol((const char *)p.val[k], NULL, 10),
 		                 want);
 	}
-	assert_int_equal(want, 48);
+	assert_int_equal(want, 158);
 }
 
 /* libxml2 would print "C14N error : Relative namespace UR is invalid here"
