@@ -509,6 +509,11 @@ int sp_receipt_build_doc(const sp_receipt_info *ri, sp_doc **out,
                          const char **why);
 /* Read a Receipt from a parsed (SP_DOC_RECEIPT) tree. */
 int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why);
+/* The same from a canonical reading: SP_OK only when sp_doc_parse
+ * (SP_DOC_RECEIPT) and sp_receipt_read() would accept the same bytes and
+ * read the same values; otherwise SP_CX_OTHER. The ds:Signature subtree
+ * is left to trust/'s profile check. */
+int sp_receipt_from_cx(const sp_cx_doc *d, sp_receipt_info *out);
 
 /* ---------------------------------------------------------------- trust list
  */

@@ -129,6 +129,11 @@ int sp_proto__fs_compile(const unsigned char *xsd, size_t len,
 void sp_proto__fs_free(sp_fs_schema *s);
 /* 1 if the named global type exists and is fully modeled (for tests). */
 int sp_proto__fs_type_modeled(const sp_fs_schema *s, const char *name);
+/* 1 if d's root is the global element root_name of s and valid by it. */
+int sp_proto__fs_valid(const sp_fs_schema *s, const sp_cx_doc *d,
+                       const char *root_name);
+/* receipt.xsd compiled at init (NULL if the compiler cannot read it). */
+const sp_fs_schema *sp_proto__receipt_schema(void);
 /* sp_record_from_cx() against a given compiled schema. */
 int sp_proto__record_from_cx(const sp_fs_schema *s, const sp_cx_doc *d,
                              sp_record **out);

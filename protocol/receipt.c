@@ -127,6 +127,36 @@ int sp_receipt_build_doc(const sp_receipt_info *ri, sp_doc **out,
 	return sp_proto__doc_from_tree(doc, SP_DOC_RECEIPT, out, why);
 }
 
+/* The rules on a receipt's values once they are copied into *out (ids,
+ * digest) and the three read as text: both readers end here. */
+static int receipt_values(sp_receipt_info *out, const char *seq,
+                          const char *when, const char *st, const char **why)
+{
+	if (!sp_uuid_valid(out->record_id))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "RecordId: not a v4 UUID");
+	if (!sp_node_id_valid(out->origin) || !sp_node_id_valid(out->receiver))
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Origin/Receiver: not a node id");
+	if (sp_proto__parse_u64(seq, INT64_MAX, &out->sequence) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Sequence: out of range");
+	if (!digest_valid(out->record_digest))
+		return sp_proto__fail(
+		    why, SP_ERR_FIELD,
+		    "RecordDigest: not lowercase hex SHA-256");
+	if (sp_time_parse(when, &out->received) != SP_OK)
+		return sp_proto__fail(why, SP_ERR_FIELD,
+		                      "Received: not an RFC 3339 UTC time");
+	if (strcmp(st, "accepted") == 0)
+		out->status = SP_RECEIPT_ACCEPTED;
+	else if (strcmp(st, "relayed") == 0)
+		out->status = SP_RECEIPT_RELAYED;
+	else
+		return sp_proto__fail(why, SP_ERR_FIELD, "Status: unknown");
+	return SP_OK;
+}
+
 int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
 {
 	xmlNodePtr root, c;
@@ -163,42 +193,45 @@ int sp_receipt_read(sp_doc *doc, sp_receipt_info *out, const char **why)
 	FIELD("Received", when);
 	FIELD("Status", st);
 #undef FIELD
-	if (!sp_uuid_valid(out->record_id)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "RecordId: not a v4 UUID");
-		goto fail;
-	}
-	if (!sp_node_id_valid(out->origin) ||
-	    !sp_node_id_valid(out->receiver)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "Origin/Receiver: not a node id");
-		goto fail;
-	}
-	if (sp_proto__parse_u64(seq, INT64_MAX, &out->sequence) != SP_OK) {
-		rc =
-		    sp_proto__fail(why, SP_ERR_FIELD, "Sequence: out of range");
-		goto fail;
-	}
-	if (!digest_valid(out->record_digest)) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "RecordDigest: not lowercase hex SHA-256");
-		goto fail;
-	}
-	if (sp_time_parse(when, &out->received) != SP_OK) {
-		rc = sp_proto__fail(why, SP_ERR_FIELD,
-		                    "Received: not an RFC 3339 UTC time");
-		goto fail;
-	}
-	if (strcmp(st, "accepted") == 0) {
-		out->status = SP_RECEIPT_ACCEPTED;
-	} else if (strcmp(st, "relayed") == 0) {
-		out->status = SP_RECEIPT_RELAYED;
-	} else {
-		rc = sp_proto__fail(why, SP_ERR_FIELD, "Status: unknown");
-		goto fail;
-	}
-	return SP_OK;
+	if ((rc = receipt_values(out, seq, when, st, why)) == SP_OK)
+		return SP_OK;
 fail:
 	memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+/* The text of n into buf if it fits: 0, or -1. */
+static int cx_text(const sp_cx_node *n, char *buf, size_t cap)
+{
+	if (n == NULL || n->text_len >= cap)
+		return -1;
+	memcpy(buf, n->text, n->text_len + 1);
+	return 0;
+}
+
+int sp_receipt_from_cx(const sp_cx_doc *d, sp_receipt_info *out)
+{
+	const sp_cx_node *c;
+	char seq[24], when[SP_TIME_TEXT_MAX], st[16];
+
+	if (out == NULL)
+		return SP_ERR_INVALID_ARGUMENT;
+	memset(out, 0, sizeof(*out));
+	/* receipt.xsd has fixed the seven elements and their order */
+	if (!sp_proto__fs_valid(sp_proto__receipt_schema(), d, "Receipt"))
+		return SP_CX_OTHER;
+	c = sp_cx_root(d)->first;
+	if (cx_text(c, out->record_id, sizeof(out->record_id)) != 0 ||
+	    cx_text(c = c->next, out->origin, sizeof(out->origin)) != 0 ||
+	    cx_text(c = c->next, seq, sizeof(seq)) != 0 ||
+	    cx_text(c = c->next, out->record_digest,
+	            sizeof(out->record_digest)) != 0 ||
+	    cx_text(c = c->next, out->receiver, sizeof(out->receiver)) != 0 ||
+	    cx_text(c = c->next, when, sizeof(when)) != 0 ||
+	    cx_text(c = c->next, st, sizeof(st)) != 0 ||
+	    receipt_values(out, seq, when, st, NULL) != SP_OK) {
+		memset(out, 0, sizeof(*out));
+		return SP_CX_OTHER;
+	}
+	return SP_OK;
 }

@@ -1361,24 +1361,33 @@ static const fs_type *global_type(const sp_fs_schema *s, const char *name)
 	return NULL;
 }
 
+int sp_proto__fs_valid(const sp_fs_schema *s, const sp_cx_doc *d,
+                       const char *root_name)
+{
+	const sp_cx_node *root;
+	fs_check k;
+
+	if (s == NULL || d == NULL || (root = sp_cx_root(d)) == NULL ||
+	    root->ns != SP_CX_NS_SREP || strcmp(root->name, root_name) != 0)
+		return 0;
+	k.root = root;
+	k.rc = SP_OK;
+	return check_elem(&k, root, global_type(s, root_name)) && k.rc == SP_OK;
+}
+
 int sp_proto__record_from_cx(const sp_fs_schema *s, const sp_cx_doc *d,
                              sp_record **out)
 {
 	const sp_cx_node *root, *hdr, *body;
-	fs_check k;
 	sp_record *r;
 	int rc;
 
 	if (out == NULL)
 		return SP_ERR_INVALID_ARGUMENT;
 	*out = NULL;
-	if (s == NULL || d == NULL || (root = sp_cx_root(d)) == NULL ||
-	    root->ns != SP_CX_NS_SREP || strcmp(root->name, "Record") != 0)
+	if (!sp_proto__fs_valid(s, d, "Record"))
 		return SP_CX_OTHER;
-	k.root = root;
-	k.rc = SP_OK;
-	if (!check_elem(&k, root, global_type(s, "Record")) || k.rc != SP_OK)
-		return SP_CX_OTHER;
+	root = sp_cx_root(d);
 	hdr = child(root->first, "Header");
 	body = hdr != NULL ? child(hdr->next, "Body") : NULL;
 	if (body == NULL)
@@ -1398,7 +1407,7 @@ int sp_proto__record_from_cx(const sp_fs_schema *s, const sp_cx_doc *d,
 
 /* ---------------------------------------------------------------- global */
 
-static sp_fs_schema *record_schema;
+static sp_fs_schema *record_schema, *receipt_schema;
 
 int sp_proto__fast_init(void)
 {
@@ -1408,14 +1417,24 @@ int sp_proto__fast_init(void)
 		return SP_OK;
 	rc = sp_proto__fs_compile(sp_proto__schema_record,
 	                          sp_proto__schema_record_len, &record_schema);
-	/* A schema this compiler cannot read leaves the fast path off. */
+	if (rc == SP_OK || rc == SP_ERR_INTERNAL)
+		rc = sp_proto__fs_compile(sp_proto__schema_receipt,
+		                          sp_proto__schema_receipt_len,
+		                          &receipt_schema);
+	/* A schema this compiler cannot read leaves its fast path off. */
 	return rc == SP_ERR_INTERNAL ? SP_OK : rc;
 }
 
 void sp_proto__fast_cleanup(void)
 {
 	sp_proto__fs_free(record_schema);
-	record_schema = NULL;
+	sp_proto__fs_free(receipt_schema);
+	record_schema = receipt_schema = NULL;
+}
+
+const sp_fs_schema *sp_proto__receipt_schema(void)
+{
+	return receipt_schema;
 }
 
 int sp_record_from_cx(const sp_cx_doc *d, sp_record **out)

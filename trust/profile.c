@@ -429,11 +429,29 @@ done:
 	return rc;
 }
 
+/* 1 if text, without its whitespace, is exactly b64. */
+static int b64_same(const char *text, const char *b64, size_t len)
+{
+	size_t pos = 0;
+
+	for (; *text; text++) {
+		if (*text == ' ' || *text == '\t' || *text == '\n' ||
+		    *text == '\r')
+			continue;
+		if (pos >= len || *text != b64[pos])
+			return 0;
+		pos++;
+	}
+	return pos == len;
+}
+
 int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v)
 {
 	xmlNodePtr c;
 	size_t pos = 0;
 
+	if (s->hint_text != NULL && v->b64 != NULL)
+		return b64_same(s->hint_text, v->b64, v->b64_len);
 	if (s->hint_cert == NULL || v->b64 == NULL)
 		return 0;
 	/* Compare the text nodes against the prepared base64, skipping

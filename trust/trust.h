@@ -181,10 +181,12 @@ typedef struct sp_verify_opts {
 	/* Out, when not NULL and a record verified: its signed-content
 	 * digest (SPEC 9.8: the decoded DigestValue), 32 bytes. */
 	uint8_t *signed_digest;
-	/* Out, when not NULL and a record verified: 1 when the canonical
-	 * reader read it (protocol/cxml.c, no libxml2), 0 when libxml2 did. */
+	/* Out, when not NULL and a record or receipt verified: 1 when the
+	 * canonical reader read it (protocol/cxml.c, no libxml2), 0 when
+	 * libxml2 did. */
 	int *read_canonically;
-	/* 1: read every record with libxml2 (tests compare the two ways). */
+	/* 1: read every record and receipt with libxml2 (tests compare the
+	 * two ways). */
 	int libxml2_only;
 } sp_verify_opts;
 

@@ -110,6 +110,7 @@ typedef struct sp_trust__sig {
 	/* Read by the canonical reader (verify_cx.c), node is NULL and these
 	 * are the texts of DigestValue and SignatureValue in its tree. */
 	const char *digest_text, *value_text;
+	const char *hint_text; /* first X509Certificate's text, or NULL */
 	/* Made by the first sp_trust__dsig_verify(); sp_trust__sig_clear()
 	 * frees them. */
 	int prepared;
@@ -181,6 +182,10 @@ int sp_trust__profile_check(xmlDocPtr doc, sp_trust__sig *out,
  * SP_CX_OTHER when the libxml2 path must decide. */
 int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
                          sp_trust__sig *out);
+/* The same for a Receipt, which has only the profile (no SPEC 4.6 rules:
+ * KeyInfo may name the certificate, and it is only a hint). */
+int sp_trust__profile_cx_receipt(const uint8_t *buf, size_t len,
+                                 const sp_cx_doc *d, sp_trust__sig *out);
 /* 1 if the KeyInfo hint names exactly this certificate. */
 int sp_trust__hint_matches(const sp_trust__sig *s, const sp_trust__vkey *v);
 /* Verify the signature with `key` (a trusted key, never from KeyInfo) for

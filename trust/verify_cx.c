@@ -1,5 +1,6 @@
-/* verify_cx.c: the signature profile and the canonical-form rules of a
- * record read by the canonical reader (protocol/cxml.c), without libxml2.
+/* verify_cx.c: the signature profile, and for a record the canonical-form
+ * rules, of a record or receipt read by the canonical reader
+ * (protocol/cxml.c), without libxml2.
  *
  * Every check here is one that profile.c and canonical.c make on the
  * libxml2 tree; this file only ever accepts. Whatever it does not accept
@@ -127,13 +128,42 @@ static int ds_only_in_slot(const sp_cx_node *root, const sp_cx_node *sig)
 	return 1;
 }
 
-int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
-                         sp_trust__sig *out)
+/* A leaf of the KeyInfo profile: ds:local, no attributes, no elements. */
+static int ds_leaf(const sp_cx_node *n, const char *local)
+{
+	return is_ds(n, local) && n->n_attrs == 0 && n->first == NULL;
+}
+
+/* A receipt's KeyInfo (profile.c, check_key_info): KeyName and X509Data
+ * holding X509Certificate only; the first certificate is the hint. */
+static int key_info(const sp_cx_node *ki, sp_trust__sig *out)
+{
+	const sp_cx_node *c, *x;
+
+	if (!is_ds(ki, "KeyInfo") || !bare(ki))
+		return SP_CX_OTHER;
+	for (c = ki->first; c != NULL; c = c->next) {
+		if (ds_leaf(c, "KeyName"))
+			continue;
+		if (!is_ds(c, "X509Data") || !bare(c) || c->first == NULL)
+			return SP_CX_OTHER;
+		for (x = c->first; x != NULL; x = x->next) {
+			if (!ds_leaf(x, "X509Certificate"))
+				return SP_CX_OTHER;
+			if (out->hint_text == NULL)
+				out->hint_text = x->text;
+		}
+	}
+	return SP_OK;
+}
+
+/* The profile on the tree, and for a record the rules of SPEC 4.6. */
+static int profile(const uint8_t *buf, size_t len, const sp_cx_doc *d,
+                   int record, sp_trust__sig *out)
 {
 	const sp_cx_node *root = sp_cx_root(d), *sig, *si, *sv;
 	uint8_t raw[2048];
 	size_t rawlen = 0;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (root == NULL || root->first == NULL)
@@ -142,26 +172,29 @@ int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
 		;
 	/* SIG-4: the one ds:Signature, the root's last child, nothing but
 	 * whitespace after it (the root's text is whitespace only, which the
-	 * record schema also requires); no attribute on it. */
+	 * schemas also require); no attribute on it. */
 	if (!is_ds(sig, "Signature") || sig->n_attrs != 0 ||
 	    !ws_only(root->text) || !ds_only_in_slot(root, sig))
 		return SP_CX_OTHER;
-	/* SPEC 4.6 rule 2: no text at all between its children; rule 3: no
-	 * KeyInfo in a record, so exactly SignedInfo and SignatureValue. */
 	si = sig->first;
-	if (sig->text_len != 0 || si == NULL || (sv = si->next) == NULL ||
-	    sv->next != NULL)
+	if (si == NULL || (sv = si->next) == NULL)
 		return SP_CX_OTHER;
-	if ((rc = signed_info(si, out)) != SP_OK)
+	if (record) {
+		/* SPEC 4.6 rule 2: no text at all between its children; rule
+		 * 3: no KeyInfo in a record */
+		if (sig->text_len != 0 || sv->next != NULL)
+			return SP_CX_OTHER;
+	} else if (!ws_only(sig->text) ||
+	           (sv->next != NULL && (sv->next->next != NULL ||
+	                                 key_info(sv->next, out) != SP_OK)))
 		goto other;
-	if (!is_ds(sv, "SignatureValue") || sv->n_attrs != 0 ||
-	    sv->first != NULL)
+	if (signed_info(si, out) != SP_OK || !ds_leaf(sv, "SignatureValue"))
 		goto other;
 	/* Rule 4: canonical base64, and of the ECDSA twins only low s. */
-	if (sp_b64_decode(sv->text, sv->text_len, raw, sizeof(raw), &rawlen) !=
-	        SP_OK ||
-	    (out->alg == SP_KEY_P256 && rawlen == 64 &&
-	     sp_trust__ecdsa_high_s(raw)))
+	if (record && (sp_b64_decode(sv->text, sv->text_len, raw, sizeof(raw),
+	                             &rawlen) != SP_OK ||
+	               (out->alg == SP_KEY_P256 && rawlen == 64 &&
+	                sp_trust__ecdsa_high_s(raw))))
 		goto other;
 	out->value_text = sv->text;
 	/* The bytes are the document's exclusive canonical form (the
@@ -176,4 +209,16 @@ int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
 other:
 	memset(out, 0, sizeof(*out));
 	return SP_CX_OTHER;
+}
+
+int sp_trust__profile_cx(const uint8_t *buf, size_t len, const sp_cx_doc *d,
+                         sp_trust__sig *out)
+{
+	return profile(buf, len, d, 1, out);
+}
+
+int sp_trust__profile_cx_receipt(const uint8_t *buf, size_t len,
+                                 const sp_cx_doc *d, sp_trust__sig *out)
+{
+	return profile(buf, len, d, 0, out);
 }

@@ -88,4 +88,48 @@ static inline int fx_verify_both(const sp_trust *t, const uint8_t *buf,
 	return rc;
 }
 
+/* 1 if two receipts read the same. */
+static inline int fx_receipt_same(const sp_receipt_info *a,
+                                  const sp_receipt_info *b)
+{
+	return strcmp(a->record_id, b->record_id) == 0 &&
+	       strcmp(a->origin, b->origin) == 0 &&
+	       a->sequence == b->sequence &&
+	       strcmp(a->record_digest, b->record_digest) == 0 &&
+	       strcmp(a->receiver, b->receiver) == 0 &&
+	       a->received == b->received && a->status == b->status;
+}
+
+/* The same for a receipt: both ways decide alike and read the same. */
+static inline int fx_verify_receipt_both(const sp_trust *t, const uint8_t *buf,
+                                         size_t len, const sp_verify_opts *base,
+                                         sp_receipt_info *out, const char **why,
+                                         int *canonical)
+{
+	sp_verify_opts o = *base, x = *base;
+	sp_receipt_info a, b;
+	const char *why2 = NULL;
+	int rc, rc2, fast = 0, slow = 1;
+
+	o.read_canonically = &fast;
+	x.read_canonically = &slow;
+	x.libxml2_only = 1;
+	rc = sp_verify_receipt(t, buf, len, &o, &a, why);
+	rc2 = sp_verify_receipt(t, buf, len, &x, &b, &why2);
+	if (rc != rc2 ||
+	    (rc == SP_OK && (slow != 0 || !fx_receipt_same(&a, &b)))) {
+		fprintf(stderr,
+		        "fx_verify_receipt_both: the canonical reader and "
+		        "libxml2 differ: %s (%s) vs %s (%s)\n",
+		        sp_strerror(rc), why && *why ? *why : "",
+		        sp_strerror(rc2), why2 ? why2 : "");
+		abort();
+	}
+	if (out != NULL)
+		*out = a;
+	if (canonical != NULL)
+		*canonical = rc == SP_OK && fast;
+	return rc;
+}
+
 #endif

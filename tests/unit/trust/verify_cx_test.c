@@ -1,7 +1,7 @@
-/* verify_cx_test.c: records read by the canonical reader (protocol/cxml.c,
- * trust/verify_cx.c). A record in canonical form is read without libxml2;
- * every change to it is decided exactly as libxml2 alone decides it
- * (verify_both.h aborts otherwise). */
+/* verify_cx_test.c: records and receipts read by the canonical reader
+ * (protocol/cxml.c, trust/verify_cx.c). A record in canonical form is read
+ * without libxml2; every change to it is decided exactly as libxml2 alone
+ * decides it (verify_both.h aborts otherwise). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +267,71 @@ static void test_every_byte(void **state)
 	fx_buf_free(&zz);
 }
 
+/* A receipt as a node signs it (built as a tree, canonical, KeyInfo as a
+ * hint): read without libxml2; every byte of it changed is decided alike
+ * both ways, and none of the changes outside KeyInfo verifies. */
+static void test_receipts(void **state)
+{
+	static const uint8_t repl[] = {'A', '<', '&', ' ', '>', '"'};
+	sp_receipt_info ri, got;
+	sp_verify_opts o;
+	sp_doc *doc = NULL;
+	uint8_t *r = NULL, *ki, *ki_end;
+	fx_buf rb;
+	size_t rlen = 0, i, accepted = 0;
+	const char *why = NULL;
+	int canonical = 0;
+
+	(void)state;
+	memset(&ri, 0, sizeof(ri));
+	snprintf(ri.record_id, sizeof(ri.record_id),
+	         "3f1c2a4e-8b7d-4c6e-9f01-23456789abcd");
+	snprintf(ri.origin, sizeof(ri.origin), "CN-HN");
+	ri.sequence = 12;
+	memset(ri.record_digest, 'c', 64);
+	snprintf(ri.receiver, sizeof(ri.receiver), "CN-ZZ");
+	ri.received = F.now;
+	ri.status = SP_RECEIPT_ACCEPTED;
+	assert_int_equal(sp_receipt_build_doc(&ri, &doc, &why), SP_OK);
+	assert_int_equal(sp_sign_receipt(F.m[FX_ZZ].sk, doc, &r, &rlen, &why),
+	                 SP_OK);
+	sp_doc_free(doc);
+	sp_verify_opts_default(&o);
+	o.now = F.now;
+	assert_int_equal(fx_verify_receipt_both(F.trust, r, rlen, &o, &got,
+	                                        &why, &canonical),
+	                 SP_OK);
+	assert_int_equal(canonical, 1);
+	assert_true(fx_receipt_same(&ri, &got));
+	rb.p = r;
+	rb.n = rlen;
+	ki = find(&rb, "<ds:KeyInfo>");
+	ki_end = find(&rb, "</ds:KeyInfo>");
+	assert_non_null(ki);
+	assert_non_null(ki_end);
+	for (i = 0; i < rlen; i++) {
+		/* KeyInfo is not signed, only a hint (SPEC REC-31): a
+		 * changed certificate there may well verify */
+		int hint = r + i >= ki && r + i < ki_end + 13;
+		uint8_t *m = malloc(rlen);
+
+		assert_non_null(m);
+		memcpy(m, r, rlen);
+		if (m[i] == repl[i % sizeof(repl)]) {
+			free(m);
+			continue;
+		}
+		m[i] = repl[i % sizeof(repl)];
+		if (fx_verify_receipt_both(F.trust, m, rlen, &o, &got, &why,
+		                           NULL) == SP_OK &&
+		    !hint)
+			accepted++;
+		free(m);
+	}
+	assert_int_equal(accepted, 0);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_signers),
 	    cmocka_unit_test(test_every_byte),
+	    cmocka_unit_test(test_receipts),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
