@@ -78,7 +78,7 @@ static void self_sign(const uint8_t *data, size_t size)
 	sp_record_free(r);
 	r = NULL;
 	/* both ways, the canonical reader and libxml2, which must agree */
-	rc = fx_verify_both(&F, s, sl, &o, &r, &why, NULL);
+	rc = fx_verify_both(F.trust, s, sl, &o, &r, &why, NULL);
 	if (rc == SP_ERR_SIG_INVALID) {
 		fprintf(stderr,
 		        "fuzz_verify: own signature did not verify: %s\n",
@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sp_verify_opts_default(&o);
 	o.now = F.now;
-	rc = fx_verify_both(&F, data, size, &o, &rec, &why, NULL);
+	rc = fx_verify_both(F.trust, data, size, &o, &rec, &why, NULL);
 	check_verified(rc, rec);
 	sp_record_free(rec);
 	(void)sp_verify_receipt(F.trust, data, size, &o, &ri, &why);
